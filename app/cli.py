@@ -1,0 +1,180 @@
+"""The ``osteoplan`` command line: the program's entry point.
+
+Stable interface (see DESIGN.md): every subcommand takes ``--json`` to print one JSON object on stdout
+and nothing else there; exit code 0 on success, 2 on bad input with a one-line reason on stderr; a
+progress bar on stderr for long work when stderr is a terminal. Qt is imported only for the GUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+#: subcommand modules under app.commands, in help order
+SUBCOMMANDS = (
+    "gui",
+    "demo",
+    "info",
+    "convert",
+    "segment",
+    "anatomy",
+    "plan",
+    "report",
+    "review",
+    "pacs",
+)
+
+log = logging.getLogger("osteoplan")
+
+
+class CommandError(Exception):
+    """Bad input to a subcommand: printed as one line on stderr, exit code 2."""
+
+
+@dataclass
+class Context:
+    """What a subcommand gets besides its arguments: progress reporting and cancellation."""
+
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    _label: str = ""
+    _last: int = -1
+
+    def progress(self, label: str) -> Callable[[float], None] | None:
+        """A ``progress(fraction)`` callback drawing a bar on stderr, or None when not a terminal."""
+        if not self.stderr.isatty():
+            return None
+
+        def report(fraction: float) -> None:
+            percent = int(max(0.0, min(1.0, fraction)) * 100)
+            if percent == self._last and label == self._label:
+                return
+            self._label, self._last = label, percent
+            filled = percent // 4
+            bar = "#" * filled + "-" * (25 - filled)
+            end = "\n" if percent >= 100 else ""
+            self.stderr.write(f"\r{label:<20} [{bar}] {percent:3d}%{end}")
+            self.stderr.flush()
+
+        return report
+
+
+def _load_subcommand(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"app.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"app.commands.{name}":
+            return None  # not built yet
+        raise
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    """The argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="osteoplan",
+        description="CT planning for microwave ablation and cement augmentation of bone metastases.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules: dict[str, ModuleType] = {}
+    for name in SUBCOMMANDS:
+        module = _load_subcommand(name)
+        if module is None:
+            continue
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        module.add_arguments(p)
+        modules[module.NAME] = module
+    return parser, modules
+
+
+def _print_human(result: dict[str, Any], out: TextIO) -> None:
+    text = result.pop("_text", None)
+    if isinstance(text, str):
+        out.write(text.rstrip("\n") + "\n")
+    else:
+        out.write(json.dumps(result, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value: object) -> object:
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)  # type: ignore[type-var]
+    return str(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also the console script's entry)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser, modules = build_parser()
+    if not args_list:
+        args_list = ["gui"]
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command is None or args.command not in modules:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    module = modules[args.command]
+    ctx = Context()
+    from imaging.errors import ImagingError
+
+    bad_input: tuple[type[BaseException], ...] = (CommandError, ImagingError, FileNotFoundError)
+    try:
+        from planning.errors import PlanningError
+
+        bad_input = (*bad_input, PlanningError)
+    except ImportError:  # planning layer not built yet
+        pass
+    try:
+        result = module.run(args, ctx)
+    except bad_input as exc:
+        sys.stderr.write(f"osteoplan {args.command}: {_one_line(exc)}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write(f"osteoplan {args.command}: interrupted\n")
+        return 130
+    except Exception as exc:  # the one top-level handler: log, plain message
+        log.debug("unexpected error", exc_info=True)
+        sys.stderr.write(
+            f"osteoplan {args.command}: internal error ({type(exc).__name__}: {_one_line(exc)}); "
+            "run with -v for details\n"
+        )
+        if args.verbose:
+            raise
+        return EXIT_INTERNAL
+    if isinstance(result, int):
+        return result
+    if result is not None:
+        if getattr(args, "json", False):
+            result.pop("_text", None)
+            sys.stdout.write(json.dumps(result, default=_json_default) + "\n")
+        else:
+            _print_human(result, sys.stdout)
+    return EXIT_OK
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

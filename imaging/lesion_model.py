@@ -1,0 +1,63 @@
+"""The result of segmenting a bone lesion from a seed point (values only, no algorithm).
+
+Positions in LPS mm; volumes in mL; CT values in HU. The mask lies on the source volume's grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from imaging.mask import Mask
+
+
+class LesionType(StrEnum):
+    """Radiological type of a bone metastasis, judged against the patient's own normal bone."""
+
+    LYTIC = "lytic"
+    BLASTIC = "blastic"
+    MIXED = "mixed"
+
+
+@dataclass(frozen=True, eq=False)
+class Lesion:
+    """A segmented lesion and its measures.
+
+    ``reference_bone_hu`` is the mean HU of the local normal trabecular bone the lesion was
+    compared with. ``cortical_breach_lps`` lists LPS points where the lesion crosses the cortex.
+    ``posterior_wall_involved`` is None outside a vertebra.
+    """
+
+    mask: Mask
+    type: LesionType
+    volume_ml: float
+    max_diameter_mm: float
+    mean_hu: float
+    percentiles_hu: dict[int, float]
+    reference_bone_hu: float
+    centroid_lps: tuple[float, float, float]
+    bbox_lps: tuple[tuple[float, float, float], tuple[float, float, float]]
+    seed_lps: tuple[float, float, float]
+    cortical_breach: bool = False
+    cortical_breach_lps: tuple[tuple[float, float, float], ...] = ()
+    posterior_wall_involved: bool | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``lesion`` object of the command line's JSON (DESIGN.md)."""
+        return {
+            "type": self.type.value,
+            "volume_ml": round(self.volume_ml, 3),
+            "max_diameter_mm": round(self.max_diameter_mm, 2),
+            "mean_hu": round(self.mean_hu, 1),
+            "percentiles_hu": {str(k): round(v, 1) for k, v in self.percentiles_hu.items()},
+            "centroid_lps": [round(v, 2) for v in self.centroid_lps],
+            "bbox_lps": [[round(v, 2) for v in corner] for corner in self.bbox_lps],
+            "reference_bone_hu": round(self.reference_bone_hu, 1),
+            "seed_lps": [round(v, 2) for v in self.seed_lps],
+            "cortical_breach": self.cortical_breach,
+            "cortical_breach_lps": [[round(v, 2) for v in p] for p in self.cortical_breach_lps],
+            "posterior_wall_involved": self.posterior_wall_involved,
+            "notes": list(self.notes),
+        }

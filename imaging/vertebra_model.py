@@ -1,0 +1,114 @@
+"""The anatomy of one vertebra found from a click in its body (values only, no algorithm).
+
+Positions in LPS mm; areas mm^2; volumes mL. Masks lie on the source volume's grid. ``left`` and
+``right`` are the patient's left and right (LPS +x is the patient's left).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from imaging.mask import Mask
+
+Point = tuple[float, float, float]
+
+
+class Side(StrEnum):
+    """Patient side."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True)
+class PedicleAxis:
+    """A pedicle's axis and its narrowest width.
+
+    ``axis_entry_lps`` lies on the posterior surface of the pedicle/lamina junction (where a
+    transpedicular needle enters bone); ``axis_target_lps`` lies in the anterior-middle third of the
+    vertebral body on the same line. ``min_width_mm`` is the narrowest bony width across the axis.
+    ``isthmus_lps`` is where that narrowest width occurs.
+    """
+
+    side: Side
+    axis_entry_lps: Point
+    axis_target_lps: Point
+    min_width_mm: float
+    isthmus_lps: Point
+    mask: Mask | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "axis_entry_lps": [round(v, 2) for v in self.axis_entry_lps],
+            "axis_target_lps": [round(v, 2) for v in self.axis_target_lps],
+            "min_width_mm": round(self.min_width_mm, 2),
+            "isthmus_lps": [round(v, 2) for v in self.isthmus_lps],
+        }
+
+
+@dataclass(frozen=True)
+class WallDefect:
+    """A gap in the posterior vertebral wall (or another cortex) with its place and size."""
+
+    center_lps: Point
+    size_mm: float
+    description: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "center_lps": [round(v, 2) for v in self.center_lps],
+            "size_mm": round(self.size_mm, 2),
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class VertebraAnatomy:
+    """Body, canal, posterior wall, pedicles and endplates of one vertebra.
+
+    ``posterior_wall`` is the band of cortex between the body and the canal;
+    ``posterior_wall_points_lps`` samples it (ordered left to right, then caudal to cranial).
+    ``endplates`` holds the superior and inferior endplate masks when found.
+    """
+
+    body: Mask
+    canal: Mask
+    posterior_wall: Mask
+    body_volume_ml: float
+    body_centroid_lps: Point
+    body_height_mm: float
+    canal_centroid_lps: Point
+    canal_area_mm2: float
+    posterior_wall_points_lps: tuple[Point, ...]
+    posterior_wall_intact: bool
+    posterior_wall_defects: tuple[WallDefect, ...]
+    pedicles: dict[Side, PedicleAxis]
+    superior_endplate: Mask | None = None
+    inferior_endplate: Mask | None = None
+    level: str | None = None
+    click_lps: Point = (0.0, 0.0, 0.0)
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The command line's ``anatomy`` JSON (DESIGN.md keys)."""
+        return {
+            "vertebral_body": {
+                "volume_ml": round(self.body_volume_ml, 3),
+                "centroid_lps": [round(v, 2) for v in self.body_centroid_lps],
+                "height_mm": round(self.body_height_mm, 2),
+            },
+            "spinal_canal": {
+                "centroid_lps": [round(v, 2) for v in self.canal_centroid_lps],
+                "area_mm2": round(self.canal_area_mm2, 1),
+            },
+            "posterior_wall": {
+                "points_lps": [[round(v, 2) for v in p] for p in self.posterior_wall_points_lps],
+                "intact": self.posterior_wall_intact,
+                "defects": [d.to_json() for d in self.posterior_wall_defects],
+            },
+            "pedicles": {side.value: axis.to_json() for side, axis in self.pedicles.items()},
+            "level": self.level,
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,685 @@
+"""Cement-leakage risk: where cement may escape from a vertebral body, and how likely a leak is.
+
+Zones (masks on the volume's grid ``[slice, row, col]``, volumes in mL, distances in mm, positions LPS):
+
+- posterior-wall band: body voxels within ``band_mm`` (5 mm, CLINICAL.md) of the posterior wall,
+  measured from the wall's canal-side surface (the boundary between the body and the wall/canal
+  voxels outside it), voxel-centre to voxel-face;
+- foramen bands (left, right): body voxels within ``band_mm`` of an *approximate* neural foramen.
+  The foramen is not segmented: it is taken as the region lateral to the canal (from the canal's
+  lateral edge outwards by ``foramen_width_mm``), from the canal's anterior edge back by
+  ``foramen_depth_mm``, above and below the pedicle (the gap between the pedicles of adjacent levels),
+  outside the body and the pedicles. This is an honest geometric approximation, not anatomy;
+- posterior-wall defects (from the anatomy), other cortical defects (lesion cortical breaches) and
+  endplate defects (lesion reaching an endplate: disc-leak risk): body voxels within ``band_mm`` of
+  the defect;
+- the basivertebral venous foramen: body voxels within ``band_mm`` of the midline point of the
+  posterior wall at the body's mid-height, where the basivertebral vein exits;
+- access tracks: along each needle (radius = outer diameter / 2 + ``track_margin_mm``), the bony part
+  outside the body and within ``band_mm`` inside the body surface (the cortex it crosses).
+
+The vertebra's local frame: AP axis from the body centroid to the canal centroid (posterior), SI axis
+the patient's superior direction made orthogonal to it, LR axis their cross product (patient left).
+
+Risk: the factors of CLINICAL.md combine into a stated level by the rule in
+:func:`assess_leakage_risk`; every level comes with its reasons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.mask import Mask
+from imaging.vertebra_model import Side, VertebraAnatomy
+from imaging.volume import Volume
+from planning.errors import PlanValidationError
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Point = tuple[float, float, float]
+#: (entry_lps, target_lps, outer_diameter_mm)
+Trajectory = tuple[Sequence[float], Sequence[float], float]
+
+NEAR_WALL_MM = 5.0  # CLINICAL.md: "within 0.5 cm of the posterior vertebral wall or a neural foramen"
+NEAR_WALL_SOURCE = "CLINICAL.md (Chen 2022, Fan 2023): 0.5 cm of the posterior wall or a foramen"
+#: Foramen approximation sizes (mm) -- *unverified*: chosen from typical lumbar foraminal sizes
+#: (width of the lateral recess/foramen about a centimetre), editable.
+FORAMEN_WIDTH_MM = 10.0
+FORAMEN_DEPTH_MM = 12.0
+#: Pedicle height as a fraction of the body height when no pedicle mask is given -- *unverified*.
+PEDICLE_HEIGHT_FRACTION = 0.5
+#: Extra radius around the needle for the access-track zone -- *unverified*, editable.
+TRACK_MARGIN_MM = 1.0
+#: Bone threshold (HU) for the bony part of a track outside the masks: CLINICAL.md generic bone 130 HU.
+BONE_THRESHOLD_HU = 130.0
+
+
+class ZoneKind(StrEnum):
+    """Kinds of leakage-risk zones."""
+
+    POSTERIOR_WALL_BAND = "posterior-wall band"
+    FORAMEN_BAND = "foramen band"
+    POSTERIOR_WALL_DEFECT = "posterior-wall defect"
+    CORTICAL_DEFECT = "cortical defect"
+    ENDPLATE_DEFECT = "endplate defect"
+    BASIVERTEBRAL_FORAMEN = "basivertebral venous foramen"
+    ACCESS_TRACK = "access track"
+
+
+#: Zones where injection switches to small aliquots (CLINICAL.md: posterior wall or a foramen).
+NEAR_WALL_KINDS = frozenset(
+    {ZoneKind.POSTERIOR_WALL_BAND, ZoneKind.FORAMEN_BAND, ZoneKind.POSTERIOR_WALL_DEFECT}
+)
+
+
+@dataclass(frozen=True, eq=False)
+class LeakageZone:
+    """One named zone: its mask (on the volume's grid), volume and how it was made."""
+
+    kind: ZoneKind
+    name: str
+    mask: Mask
+    volume_ml: float
+    description: str
+    approximate: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able summary (no mask)."""
+        return {
+            "kind": self.kind.value,
+            "name": self.name,
+            "volume_ml": round(self.volume_ml, 3),
+            "description": self.description,
+            "approximate": self.approximate,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class LeakageMap:
+    """All zones of one vertebra, with the body's posterior quarter (an injection stop rule)."""
+
+    zones: tuple[LeakageZone, ...]
+    posterior_quarter: Mask
+    body_depth_mm: float
+    band_mm: float
+    notes: tuple[str, ...] = ()
+
+    def zones_of(self, *kinds: ZoneKind) -> tuple[LeakageZone, ...]:
+        """The zones of the given kinds."""
+        return tuple(z for z in self.zones if z.kind in kinds)
+
+    def union(self, kinds: frozenset[ZoneKind] | None = None) -> Mask:
+        """The union of the zones (of ``kinds``, or all) as one mask."""
+        chosen = [z.mask for z in self.zones if (kinds is None or z.kind in kinds) and z.mask.any()]
+        grid = self.posterior_quarter.grid_shape
+        if not chosen:
+            return Mask.empty(grid)
+        lo = np.min([m.offset_index for m in chosen], axis=0)
+        hi = np.max([np.add(m.offset_index, m.array.shape) for m in chosen], axis=0)
+        box = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
+        for m in chosen:
+            o = np.subtract(m.offset_index, lo)
+            s = m.array.shape
+            box[o[0] : o[0] + s[0], o[1] : o[1] + s[1], o[2] : o[2] + s[2]] |= m.array
+        return Mask.from_box(box, (int(lo[0]), int(lo[1]), int(lo[2])), grid)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able summary."""
+        return {
+            "zones": [z.to_json() for z in self.zones],
+            "band_mm": self.band_mm,
+            "body_depth_mm": round(self.body_depth_mm, 2),
+            "posterior_quarter_depth_mm": round(self.body_depth_mm / 4.0, 2),
+            "notes": list(self.notes),
+        }
+
+
+# ------------------------------------------------------------------------------------------------
+# Region of interest and distances
+# ------------------------------------------------------------------------------------------------
+class _Roi:
+    """A box of the volume's grid around the body, with crop / uncrop and LPS coordinates."""
+
+    def __init__(self, volume: Volume, body: Mask, pad_mm: float) -> None:
+        spacing = np.asarray(volume.spacing_mm)
+        pad = np.ceil(pad_mm / spacing).astype(int)
+        lo = np.maximum(np.asarray(body.offset_index) - pad, 0)
+        hi = np.minimum(np.asarray(body.offset_index) + np.asarray(body.array.shape) + pad, volume.shape)
+        self.start = tuple(int(v) for v in lo)
+        self.shape = tuple(int(v) for v in hi - lo)
+        self.grid = volume.shape
+        self.spacing = spacing
+        self.volume = volume
+        self._lps: FloatArray | None = None
+
+    @property
+    def slices(self) -> tuple[slice, slice, slice]:
+        s, n = self.start, self.shape
+        return (slice(s[0], s[0] + n[0]), slice(s[1], s[1] + n[1]), slice(s[2], s[2] + n[2]))
+
+    def crop(self, mask: Mask | None) -> BoolArray:
+        out = np.zeros(self.shape, dtype=bool)
+        if mask is None or not mask.any():
+            return out
+        lo = [max(a, b) for a, b in zip(self.start, mask.offset_index, strict=True)]
+        hi = [
+            min(a + n, b + m)
+            for a, n, b, m in zip(self.start, self.shape, mask.offset_index, mask.array.shape, strict=True)
+        ]
+        if any(h <= lo_ for lo_, h in zip(lo, hi, strict=True)):
+            return out
+        dst = tuple(slice(a - s, b - s) for a, b, s in zip(lo, hi, self.start, strict=True))
+        src = tuple(slice(a - s, b - s) for a, b, s in zip(lo, hi, mask.offset_index, strict=True))
+        out[dst] = mask.array[src]
+        return out
+
+    def to_mask(self, box: BoolArray) -> Mask:
+        return Mask.from_box(box, self.start, self.grid)
+
+    @property
+    def lps(self) -> FloatArray:
+        """LPS coordinates ``(*shape, 3)`` of the ROI's voxel centres."""
+        if self._lps is None:
+            grids = np.meshgrid(
+                *(np.arange(s, s + n, dtype=np.float64) for s, n in zip(self.start, self.shape, strict=True)),
+                indexing="ij",
+            )
+            self._lps = self.volume.index_to_lps_points(np.stack(grids, axis=-1))
+        return self._lps
+
+    def ball(self, center_lps: Sequence[float], radius_mm: float) -> BoolArray:
+        d2 = np.sum((self.lps - np.asarray(center_lps, dtype=np.float64)) ** 2, axis=-1)
+        out: BoolArray = d2 <= radius_mm**2
+        return out
+
+
+def _distance_to_surface_mm(seeds: BoolArray, spacing: FloatArray) -> FloatArray:
+    """Distance (mm) from each voxel centre to the nearest *face* of a seed voxel.
+
+    The Euclidean distance between voxel centres minus the part of the line that lies inside the
+    nearest seed voxel (the exit distance of the ray from that voxel's centre through its box).
+    Assumes orthogonal voxel axes (true for every non-sheared CT grid). Seeds themselves get 0; an
+    empty seed set gives +inf everywhere.
+    """
+    if not seeds.any():
+        return np.full(seeds.shape, np.inf)
+    dist, idx = ndimage.distance_transform_edt(~seeds, sampling=spacing, return_indices=True)
+    here = np.indices(seeds.shape, dtype=np.float64)
+    vec = (idx.astype(np.float64) - here) * spacing[:, None, None, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.abs(vec) / np.where(dist > 0, dist, 1.0)
+        exits = np.where(unit > 1e-12, (0.5 * spacing[:, None, None, None]) / unit, np.inf)
+    half = exits.min(axis=0)
+    out: FloatArray = np.where(dist > 0, dist - half, 0.0)
+    return out
+
+
+def _axis_index(volume: Volume, direction_lps: FloatArray) -> int:
+    """The grid axis (0 slice, 1 row, 2 col) most aligned with an LPS direction."""
+    steps = volume.index_to_lps[:3, :3] / np.asarray(volume.spacing_mm)
+    return int(np.argmax(np.abs(direction_lps @ steps)))
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The vertebra's local frame: origin, LR (left), AP (posterior), SI (superior) unit vectors."""
+
+    origin: FloatArray
+    lr: FloatArray
+    ap: FloatArray
+    si: FloatArray
+
+    def coords(self, lps: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        d = lps - self.origin
+        return d @ self.lr, d @ self.ap, d @ self.si
+
+
+def _frame(anatomy: VertebraAnatomy) -> _Frame:
+    origin = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
+    ap = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - origin
+    ap_len = float(np.linalg.norm(ap))
+    if ap_len < 1e-6:
+        raise PlanValidationError(
+            "canal_centroid_lps", anatomy.canal_centroid_lps, "apart from the body centroid"
+        )
+    ap /= ap_len
+    si = np.array([0.0, 0.0, 1.0]) - ap[2] * ap
+    si_len = float(np.linalg.norm(si))
+    if si_len < 1e-3:
+        raise PlanValidationError(
+            "canal_centroid_lps", anatomy.canal_centroid_lps, "not straight above the body"
+        )
+    si /= si_len
+    lr = np.cross(ap, si)
+    return _Frame(origin, lr, ap, si)
+
+
+# ------------------------------------------------------------------------------------------------
+# Zones
+# ------------------------------------------------------------------------------------------------
+def leakage_zones(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    *,
+    lesion_mask: Mask | None = None,
+    cortical_breach_lps: Sequence[Sequence[float]] = (),
+    trajectories: Sequence[Trajectory] = (),
+    band_mm: float = NEAR_WALL_MM,
+    foramen_width_mm: float = FORAMEN_WIDTH_MM,
+    foramen_depth_mm: float = FORAMEN_DEPTH_MM,
+    track_margin_mm: float = TRACK_MARGIN_MM,
+) -> LeakageMap:
+    """Build the leakage-risk zones of one vertebra.
+
+    Parameters
+    ----------
+    volume
+        The CT volume (grid and geometry; HU used for the bony part of access tracks).
+    anatomy
+        The vertebra: body, canal, posterior wall, pedicles, endplates, defects.
+    lesion_mask
+        The lesion (for endplate defects), or None.
+    cortical_breach_lps
+        LPS points where the lesion crosses the cortex (``Lesion.cortical_breach_lps``).
+    trajectories
+        ``(entry_lps, target_lps, outer_diameter_mm)`` of each needle.
+    band_mm
+        Width of the bands (mm), 5 by default (CLINICAL.md).
+    foramen_width_mm, foramen_depth_mm
+        Size of the approximate foramen region (mm), see the module docstring.
+    track_margin_mm
+        Extra radius (mm) of the access-track zone beyond the needle's outer radius.
+
+    Returns
+    -------
+    LeakageMap
+
+    Raises
+    ------
+    PlanValidationError
+        If a size is not positive, the body is empty, or masks lie on another grid.
+    """
+    for name, val in (
+        ("band_mm", band_mm),
+        ("foramen_width_mm", foramen_width_mm),
+        ("foramen_depth_mm", foramen_depth_mm),
+    ):
+        if not (math.isfinite(val) and val > 0):
+            raise PlanValidationError(name, val, "> 0 mm")
+    if not (math.isfinite(track_margin_mm) and track_margin_mm >= 0):
+        raise PlanValidationError("track_margin_mm", track_margin_mm, ">= 0 mm")
+    if not anatomy.body.any():
+        raise PlanValidationError("anatomy.body", "empty mask", "a non-empty vertebral body")
+    for name, m in (
+        ("body", anatomy.body),
+        ("canal", anatomy.canal),
+        ("posterior_wall", anatomy.posterior_wall),
+    ):
+        if m.grid_shape != volume.shape:
+            raise PlanValidationError(f"anatomy.{name}", m.grid_shape, f"the volume's grid {volume.shape}")
+
+    frame = _frame(anatomy)
+    roi = _Roi(volume, anatomy.body, pad_mm=band_mm + max(foramen_width_mm, foramen_depth_mm) + 3.0)
+    body = roi.crop(anatomy.body)
+    canal = roi.crop(anatomy.canal)
+    wall = roi.crop(anatomy.posterior_wall)
+    vox_ml = volume.voxel_volume_ml
+    zones: list[LeakageZone] = []
+    notes: list[str] = []
+
+    def add(kind: ZoneKind, name: str, box: BoolArray, description: str, approximate: bool = False) -> None:
+        zones.append(
+            LeakageZone(
+                kind, name, roi.to_mask(box), int(np.count_nonzero(box)) * vox_ml, description, approximate
+            )
+        )
+
+    # posterior-wall band: from the wall's canal-side surface
+    ap_axis = _axis_index(volume, frame.ap)
+    along_ap = np.zeros((3, 3, 3), dtype=bool)
+    along_ap[1, 1, 1] = True
+    sl: list[Any] = [1, 1, 1]
+    sl[ap_axis] = slice(None)
+    along_ap[tuple(sl)] = True
+    seeds = ((wall | canal) & ~body) | (ndimage.binary_dilation(wall, structure=along_ap) & ~body)
+    if not seeds.any():
+        notes.append("no posterior wall or canal next to the body: posterior-wall band not drawn")
+    else:
+        d_wall = _distance_to_surface_mm(seeds, roi.spacing)
+        add(
+            ZoneKind.POSTERIOR_WALL_BAND,
+            "posterior-wall band",
+            body & (d_wall <= band_mm),
+            f"vertebral body within {band_mm:g} mm of the posterior wall ({NEAR_WALL_SOURCE})",
+        )
+
+    # foramina (approximate)
+    l_c, a_c, s_c = frame.coords(roi.lps)
+    canal_lps = volume.index_to_lps_points(anatomy.canal.voxel_indices())
+    body_lps = volume.index_to_lps_points(anatomy.body.voxel_indices())
+    bl, ba, bs = frame.coords(body_lps)
+    if canal_lps.size and anatomy.pedicles:
+        cl, ca, cs = frame.coords(canal_lps)
+        near = (cs >= bs.min()) & (cs <= bs.max())  # the canal beside this body
+        if near.any():
+            cl, ca = cl[near], ca[near]
+        canal_front = float(np.percentile(ca, 2.0))
+        for side, pedicle in anatomy.pedicles.items():
+            sign = 1.0 if side is Side.LEFT else -1.0
+            edge = float(np.percentile(sign * cl, 98.0))
+            if pedicle.mask is not None and pedicle.mask.any():
+                ped_lps = volume.index_to_lps_points(pedicle.mask.voxel_indices())
+                _, _, ps = frame.coords(ped_lps)
+                p_lo, p_hi = float(ps.min()), float(ps.max())
+                ped_box = roi.crop(pedicle.mask)
+                how = "pedicle mask"
+            else:
+                _, _, p_mid = frame.coords(np.asarray(pedicle.isthmus_lps, dtype=np.float64)[None, :])
+                half = 0.5 * PEDICLE_HEIGHT_FRACTION * anatomy.body_height_mm
+                p_lo, p_hi = float(p_mid[0]) - half, float(p_mid[0]) + half
+                ped_box = np.zeros(roi.shape, dtype=bool)
+                how = f"pedicle height assumed {PEDICLE_HEIGHT_FRACTION:g} x body height (*unverified*)"
+            eps = 1e-6  # keeps ties on voxel centres symmetric between the sides
+            foramen = (
+                (sign * l_c >= edge - eps)
+                & (sign * l_c <= edge + foramen_width_mm + eps)
+                & (a_c >= canal_front - 2.0 - eps)
+                & (a_c <= canal_front + foramen_depth_mm + eps)
+                & ((s_c < p_lo - eps) | (s_c > p_hi + eps))
+                & ~body
+                & ~ped_box
+            )
+            if not foramen.any():
+                continue
+            d_f = _distance_to_surface_mm(foramen, roi.spacing)
+            add(
+                ZoneKind.FORAMEN_BAND,
+                f"{side.value} foramen band",
+                body & (d_f <= band_mm),
+                f"vertebral body within {band_mm:g} mm of the {side.value} neural foramen, approximated "
+                f"as the region lateral to the canal ({foramen_width_mm:g} mm wide, "
+                f"{foramen_depth_mm:g} mm deep) above and below the pedicle ({how})",
+                approximate=True,
+            )
+    else:
+        notes.append("no canal or pedicles: foramen bands not drawn")
+
+    # posterior-wall defects
+    for i, defect in enumerate(anatomy.posterior_wall_defects, start=1):
+        r = 0.5 * max(defect.size_mm, 0.0) + band_mm
+        add(
+            ZoneKind.POSTERIOR_WALL_DEFECT,
+            f"posterior-wall defect {i}",
+            body & roi.ball(defect.center_lps, r),
+            f"vertebral body within {band_mm:g} mm of a {defect.size_mm:.1f} mm posterior-wall defect"
+            f"{': ' + defect.description if defect.description else ''}",
+            approximate=True,
+        )
+
+    # other cortical defects (lesion breaches)
+    if len(cortical_breach_lps):
+        box = np.zeros(roi.shape, dtype=bool)
+        for p in cortical_breach_lps:
+            box |= roi.ball(p, band_mm)
+        add(
+            ZoneKind.CORTICAL_DEFECT,
+            "cortical defects",
+            body & box,
+            f"vertebral body within {band_mm:g} mm of {len(cortical_breach_lps)} point(s) where the lesion "
+            "breaks the cortex",
+            approximate=True,
+        )
+
+    # endplate defects: the lesion reaching an endplate
+    if lesion_mask is not None and lesion_mask.any():
+        lesion = roi.crop(lesion_mask)
+        si_axis = _axis_index(volume, frame.si)
+        for label, endplate_mask, sign in (
+            ("superior", anatomy.superior_endplate, 1.0),
+            ("inferior", anatomy.inferior_endplate, -1.0),
+        ):
+            if endplate_mask is not None and endplate_mask.any():
+                endplate = roi.crop(endplate_mask)
+                how = "endplate mask"
+            else:
+                endplate = _body_face(body, si_axis, sign, volume, frame)
+                how = "body surface facing the disc"
+            contact = lesion & ndimage.binary_dilation(endplate, iterations=1)
+            if not contact.any():
+                continue
+            d_e = _distance_to_surface_mm(contact, roi.spacing)
+            add(
+                ZoneKind.ENDPLATE_DEFECT,
+                f"{label} endplate defect",
+                body & (d_e <= band_mm),
+                f"the lesion reaches the {label} endplate ({how}): disc-leak risk; vertebral body within "
+                f"{band_mm:g} mm of the contact",
+                approximate=True,
+            )
+
+    # basivertebral venous foramen: posterior wall, midline, mid-height
+    midline_l = float(np.median(frame.coords(canal_lps)[0])) if canal_lps.size else 0.0
+    mid_s = 0.5 * (float(bs.min()) + float(bs.max()))
+    tol = float(max(roi.spacing)) * 1.01
+    pick = (np.abs(bl - midline_l) <= tol) & (np.abs(bs - mid_s) <= tol)
+    if pick.any():
+        k = int(np.argmax(np.where(pick, ba, -np.inf)))
+        point = body_lps[k] + 0.5 * float(min(roi.spacing)) * frame.ap
+        add(
+            ZoneKind.BASIVERTEBRAL_FORAMEN,
+            "basivertebral venous foramen",
+            body & roi.ball(point, band_mm),
+            f"vertebral body within {band_mm:g} mm of the posterior wall's midline at mid-height (where the "
+            "basivertebral vein exits)",
+            approximate=True,
+        )
+
+    # access tracks
+    if trajectories:
+        d_out = _distance_to_surface_mm(~body, roi.spacing)
+        shell = body & (d_out <= band_mm)
+        bony = np.asarray(volume.array[roi.slices] >= BONE_THRESHOLD_HU)
+        for pedicle in anatomy.pedicles.values():
+            bony |= roi.crop(pedicle.mask)
+        for i, (entry, target, od_mm) in enumerate(trajectories, start=1):
+            if not (math.isfinite(od_mm) and od_mm > 0):
+                raise PlanValidationError("outer_diameter_mm", od_mm, "> 0 mm")
+            radius = 0.5 * od_mm + track_margin_mm
+            cyl = _cylinder(roi.lps, np.asarray(entry, float), np.asarray(target, float), radius)
+            track = cyl & (shell | (bony & ~body))
+            add(
+                ZoneKind.ACCESS_TRACK,
+                f"access track {i}",
+                track,
+                f"bone within {radius:.1f} mm of needle {i} outside the body and in the body's outer "
+                f"{band_mm:g} mm (inside this vertebra's region of interest)",
+                approximate=True,
+            )
+
+    # posterior quarter of the body (injection stop rule)
+    depth = float(ba.max() - ba.min()) + float(min(roi.spacing))
+    quarter = body & (a_c >= float(ba.max()) + 0.5 * float(min(roi.spacing)) - depth / 4.0)
+    return LeakageMap(tuple(zones), roi.to_mask(quarter), depth, band_mm, tuple(notes))
+
+
+def _body_face(body: BoolArray, axis: int, sign: float, volume: Volume, frame: _Frame) -> BoolArray:
+    """Body voxels whose neighbour along ``axis`` on the ``sign`` side of SI lies outside the body."""
+    step_lps = volume.index_to_lps[:3, axis]
+    step = 1 if float(step_lps @ frame.si) * sign > 0 else -1
+    shifted = np.zeros_like(body)
+    src: list[slice] = [slice(None)] * 3
+    dst: list[slice] = [slice(None)] * 3
+    if step > 0:
+        src[axis], dst[axis] = slice(1, None), slice(None, -1)
+    else:
+        src[axis], dst[axis] = slice(None, -1), slice(1, None)
+    shifted[tuple(dst)] = body[tuple(src)]
+    out: BoolArray = body & ~shifted
+    return out
+
+
+def _cylinder(lps: FloatArray, a: FloatArray, b: FloatArray, radius_mm: float) -> BoolArray:
+    """Voxels within ``radius_mm`` of the segment a-b (capsule without the caps beyond the ends)."""
+    ab = b - a
+    length2 = float(ab @ ab)
+    if length2 < 1e-12:
+        raise PlanValidationError("trajectory", (a.tolist(), b.tolist()), "entry and target apart")
+    t = np.clip(((lps - a) @ ab) / length2, 0.0, 1.0)
+    closest = a + t[..., None] * ab
+    out: BoolArray = np.sum((lps - closest) ** 2, axis=-1) <= radius_mm**2
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Risk factors and level
+# ------------------------------------------------------------------------------------------------
+class RiskFactor(StrEnum):
+    """Leakage risk factors (CLINICAL.md)."""
+
+    POSTERIOR_WALL_DESTRUCTION = "posterior-wall destruction"
+    CORTICAL_DISRUPTION = "cortical disruption"
+    LOW_VISCOSITY_CEMENT = "low-viscosity cement"
+    INTRAVERTEBRAL_CLEFT = "intravertebral cleft"
+    LYTIC_LESION = "lytic lesion"
+    MULTIPLE_LEVELS = "more treated levels"
+    VERTEBRAL_COLLAPSE = "vertebral collapse"
+    LARGER_VOLUME = "larger cement volume"
+
+
+class RiskLevel(StrEnum):
+    """Stated leakage-risk levels."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class FactorInfo:
+    """What the literature says about a factor, and its weight in this program's rule."""
+
+    major: bool
+    odds_ratio: float | None
+    source: str
+
+
+FACTOR_INFO: dict[RiskFactor, FactorInfo] = {
+    RiskFactor.POSTERIOR_WALL_DESTRUCTION: FactorInfo(
+        True, None, "independent factor for canal leaks (CLINICAL.md; 35% of Chen's vertebrae)"
+    ),
+    RiskFactor.CORTICAL_DISRUPTION: FactorInfo(True, 5.56, "CLINICAL.md, OR 5.56"),
+    RiskFactor.LOW_VISCOSITY_CEMENT: FactorInfo(True, 3.32, "CLINICAL.md, OR 3.32"),
+    RiskFactor.INTRAVERTEBRAL_CLEFT: FactorInfo(False, 1.40, "CLINICAL.md, OR 1.40"),
+    RiskFactor.LYTIC_LESION: FactorInfo(False, None, "CLINICAL.md (lytic type)"),
+    RiskFactor.MULTIPLE_LEVELS: FactorInfo(False, None, "CLINICAL.md (more treated levels)"),
+    RiskFactor.VERTEBRAL_COLLAPSE: FactorInfo(False, None, "CLINICAL.md (vertebral collapse)"),
+    RiskFactor.LARGER_VOLUME: FactorInfo(False, None, "CLINICAL.md (larger volume)"),
+}
+#: An odds ratio at or above this makes a factor "major" in the rule below.
+MAJOR_ODDS_RATIO = 3.0
+BASELINE_NOTE = (
+    "leaks are common even without risk factors: 30% of vertebrae (Chen 2022), 39.7% (Fan 2023), "
+    "56.6% in metastatic vertebroplasty"
+)
+RULE_TEXT = (
+    "high: posterior-wall destruction, or two or more major factors; moderate: one major factor, or "
+    "two or more minor factors; low: otherwise. Major = posterior-wall destruction (canal leaks) or an "
+    f"odds ratio >= {MAJOR_ODDS_RATIO:g} (cortical disruption 5.56, low-viscosity cement 3.32); minor = "
+    "the other factors. This combination is this program's rule of thumb (*unverified*), not a "
+    "validated model."
+)
+
+
+@dataclass(frozen=True)
+class FactorFinding:
+    """A factor's state: present, absent or unknown (None), where that came from, and the evidence."""
+
+    factor: RiskFactor
+    present: bool | None
+    source: str  # "images" | "operator" | "plan"
+    evidence: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able form."""
+        info = FACTOR_INFO[self.factor]
+        return {
+            "factor": self.factor.value,
+            "present": self.present,
+            "source": self.source,
+            "evidence": self.evidence,
+            "major": info.major,
+            "odds_ratio": info.odds_ratio,
+            "reference": info.source,
+        }
+
+
+@dataclass(frozen=True)
+class LeakageRisk:
+    """A stated risk level with its reasons (never an unexplained number)."""
+
+    level: RiskLevel
+    reasons: tuple[str, ...]
+    findings: tuple[FactorFinding, ...]
+    not_assessed: tuple[str, ...]
+    rule: str = RULE_TEXT
+    baseline: str = BASELINE_NOTE
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "level": self.level.value,
+            "reasons": list(self.reasons),
+            "factors": [f.to_json() for f in self.findings],
+            "not_assessed": list(self.not_assessed),
+            "rule": self.rule,
+            "baseline": self.baseline,
+        }
+
+
+def assess_leakage_risk(findings: Sequence[FactorFinding]) -> LeakageRisk:
+    """Combine risk-factor findings into a level with reasons (rule: ``RULE_TEXT``).
+
+    Parameters
+    ----------
+    findings
+        One finding per factor; a factor given twice keeps its last finding. Factors not given are
+        listed as not assessed.
+
+    Returns
+    -------
+    LeakageRisk
+    """
+    latest: dict[RiskFactor, FactorFinding] = {}
+    for f in findings:
+        latest[f.factor] = f
+    present = [f for f in latest.values() if f.present]
+    major = [f for f in present if FACTOR_INFO[f.factor].major]
+    minor = [f for f in present if not FACTOR_INFO[f.factor].major]
+    pw = any(f.factor is RiskFactor.POSTERIOR_WALL_DESTRUCTION for f in present)
+    if pw or len(major) >= 2:
+        level = RiskLevel.HIGH
+    elif len(major) == 1 or len(minor) >= 2:
+        level = RiskLevel.MODERATE
+    else:
+        level = RiskLevel.LOW
+    reasons: list[str] = []
+    for f in major + minor:
+        info = FACTOR_INFO[f.factor]
+        weight = "major" if info.major else "minor"
+        oratio = f", OR {info.odds_ratio:g}" if info.odds_ratio is not None else ""
+        ev = f": {f.evidence}" if f.evidence else ""
+        reasons.append(f"{f.factor.value} ({weight}{oratio}; from {f.source}){ev}")
+    if not reasons:
+        reasons.append("no risk factor found among those assessed")
+    unknown = [f.factor.value for f in latest.values() if f.present is None]
+    unknown += [r.value for r in RiskFactor if r not in latest]
+    return LeakageRisk(level, tuple(reasons), tuple(latest.values()), tuple(unknown))

@@ -1,0 +1,106 @@
+"""The layer list: every mask layer of the case with visibility, colour and opacity (display state)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDockWidget,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.viewer_state import ViewerState
+
+
+class LayerDock(QDockWidget):
+    """Dock listing the layers; check box = visible, colour button, opacity slider (0-100 %)."""
+
+    def __init__(self, state: ViewerState, parent: QWidget | None = None) -> None:
+        super().__init__("Layers", parent)
+        self.setObjectName("layerDock")
+        self.state = state
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.list = QListWidget()
+        self.list.setToolTip("Mask layers of the case: tick to show, double-click to change the colour")
+        layout.addWidget(self.list)
+        row = QHBoxLayout()
+        self.colour_button = QToolButton()
+        self.colour_button.setText("Colour…")
+        self.colour_button.setToolTip("Colour of the selected layer")
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setToolTip("Opacity of the selected layer")
+        row.addWidget(self.colour_button)
+        row.addWidget(self.opacity, 1)
+        layout.addLayout(row)
+        self.setWidget(body)
+        self.list.itemChanged.connect(self._on_list_item_changed)
+        self.list.currentItemChanged.connect(self._on_list_current_changed)
+        self.list.itemDoubleClicked.connect(lambda _item: self._on_colour_clicked())
+        self.colour_button.clicked.connect(self._on_colour_clicked)
+        self.opacity.valueChanged.connect(self._on_opacity_changed)
+        state.layers_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the list from the state (signals blocked: the widget does not echo back)."""
+        current = self.current_name()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for name, layer in self.state.layers.items():
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+            pix = QPixmap(14, 14)
+            pix.fill(layer.colour)
+            item.setIcon(QIcon(pix))
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.list.addItem(item)
+            if name == current:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self._sync_controls()
+
+    def current_name(self) -> str | None:
+        """Name of the selected layer."""
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def _sync_controls(self) -> None:
+        name = self.current_name()
+        layer = self.state.layers.get(name) if name else None
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(round(100 * layer.opacity) if layer else 0)
+        self.opacity.blockSignals(False)
+        self.opacity.setEnabled(layer is not None)
+        self.colour_button.setEnabled(layer is not None)
+
+    def _on_list_item_changed(self, item: QListWidgetItem) -> None:
+        name = str(item.data(Qt.ItemDataRole.UserRole))
+        if name in self.state.layers:
+            self.state.update_layer(name, visible=item.checkState() == Qt.CheckState.Checked)
+
+    def _on_list_current_changed(self, *_args: object) -> None:
+        self._sync_controls()
+
+    def _on_opacity_changed(self, value: int) -> None:
+        name = self.current_name()
+        if name in self.state.layers:
+            self.state.update_layer(name, opacity=value / 100.0)
+
+    def _on_colour_clicked(self) -> None:
+        name = self.current_name()
+        if name not in self.state.layers:
+            return
+        colour = QColorDialog.getColor(self.state.layers[name].colour, self, f"Colour of {name}")
+        if colour.isValid():
+            self.state.update_layer(name, colour=QColor(colour))

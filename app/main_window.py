@@ -1,0 +1,412 @@
+"""The workstation window: four linked views (axial, sagittal, coronal, 3D), menus, docks, status bar.
+
+Positions shown are LPS mm, values HU. The window owns the display state (:class:`ViewerState`);
+opening images is delegated to :class:`app.open_controller.OpenController`, the case (save, undo,
+autosave) to :class:`app.case_controller.CaseController`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QWidget,
+)
+
+from app.display_geometry import ViewAxis
+from app.presets import load_presets
+from app.slice_view import SliceView
+from app.viewer_state import Tool, ViewerState
+
+APP_NAME = "OsteoPlan"
+MAX_RECENT = 8
+#: grid position of each view: axial top left, sagittal top right, coronal bottom left, 3D bottom right
+GRID = {ViewAxis.AXIAL: (0, 0), ViewAxis.SAGITTAL: (0, 1), ViewAxis.CORONAL: (1, 0)}
+
+
+class MainWindow(QMainWindow):
+    """The main window.
+
+    Parameters
+    ----------
+    enable_3d
+        Create the VTK 3D view (tests of 2D behaviour may turn it off to save time).
+    settings
+        Where recent files are remembered (QSettings; tests pass a temporary one).
+    """
+
+    def __init__(self, *, enable_3d: bool = True, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 900)
+        self.settings = settings if settings is not None else QSettings("OsteoPlan", "OsteoPlan")
+        self.state = ViewerState(self)
+        self.views: dict[ViewAxis, SliceView] = {}
+        self.maximised: QWidget | None = None
+        self.import_warnings: list[str] = []
+
+        central = QWidget()
+        central.setObjectName("viewGrid")
+        self.grid = QGridLayout(central)
+        self.grid.setContentsMargins(2, 2, 2, 2)
+        self.grid.setSpacing(2)
+        for axis, (row, col) in GRID.items():
+            view = SliceView(self.state, axis)
+            view.maximise_requested.connect(lambda v=view: self.toggle_maximise(v))
+            view.cursor_info.connect(self._on_view_cursor_info)
+            view.ruler_measured.connect(
+                lambda mm: self.statusBar().showMessage(f"Distance {mm:.1f} mm", 5000)
+            )
+            self.grid.addWidget(view, row, col)
+            self.views[axis] = view
+        self.view3d: QWidget = self._make_3d_view(enable_3d)
+        self.grid.addWidget(self.view3d, 1, 1)
+        self.setCentralWidget(central)
+
+        self.cursor_label = QLabel("Open a CT: File > Open folder (Ctrl+O) or drop a folder here")
+        self.statusBar().addWidget(self.cursor_label, 1)
+        self._build_docks()
+
+        from app.case_controller import CaseController
+        from app.open_controller import OpenController
+
+        self.opener = OpenController(self)
+        self.case = CaseController(self)
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self.state.volume_changed.connect(self._on_state_volume_changed)
+
+    # -- public ---------------------------------------------------------------------------------
+    def open_path(self, path: Path | str) -> None:
+        """Open a DICOM folder or file, a NIfTI/NRRD/MHA file, or a ``.osteoplan`` case."""
+        path = Path(path)
+        if path.suffix == ".osteoplan":
+            self.case.open_case(path)
+        else:
+            self.opener.open_image(path)
+
+    def add_recent(self, path: Path) -> None:
+        """Remember a path in File > Recent (QSettings)."""
+        recent = [p for p in self.recent_paths() if p != str(path)]
+        recent.insert(0, str(path))
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self._fill_recent_menu()
+
+    def recent_paths(self) -> list[str]:
+        """Recently opened paths, newest first."""
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in (value or [])]
+
+    def show_import_warnings(self, lines: list[str] | tuple[str, ...]) -> None:
+        """List the import report's sentences in the non-modal warnings panel."""
+        self.import_warnings = list(lines)
+        self.warnings_list.clear()
+        self.warnings_list.addItems(self.import_warnings)
+        if self.import_warnings:
+            self.warnings_dock.show()
+            self.statusBar().showMessage(
+                f"{len(self.import_warnings)} import note(s): see the Import panel", 8000
+            )
+
+    def toggle_maximise(self, widget: QWidget | None = None) -> None:
+        """Show one view alone, or all four again."""
+        if widget is None:
+            focus = self.focusWidget()
+            widget = focus if focus in (*self.views.values(), self.view3d) else self.views[ViewAxis.AXIAL]
+        every: list[QWidget] = [*self.views.values(), self.view3d]
+        if self.maximised is widget:
+            for w in every:
+                w.show()
+            self.maximised = None
+        else:
+            for w in every:
+                w.setVisible(w is widget)
+            self.maximised = widget
+
+    def grab_window_image(self) -> QImage:
+        """The whole window as an image, the 3D view composited in (QWidget.grab is black for VTK)."""
+        from PySide6.QtGui import QPainter
+
+        image = self.grab().toImage()
+        grab3d = getattr(self.view3d, "grab_image", None)
+        if callable(grab3d) and self.view3d.isVisible():
+            picture = grab3d()
+            if picture is not None and not picture.isNull():
+                top_left = self.view3d.mapTo(self, self.view3d.rect().topLeft())
+                ratio = image.devicePixelRatio()
+                painter = QPainter(image)
+                painter.drawImage(top_left, picture.scaled(self.view3d.size() * ratio))
+                painter.end()
+        return image
+
+    def save_screenshot(self, path: Path | str, widget: QWidget | None = None) -> None:
+        """Save the window (or one view) as PNG."""
+        if widget is None:
+            image = self.grab_window_image()
+        else:
+            grab3d = getattr(widget, "grab_image", None)
+            image = grab3d() if callable(grab3d) else widget.grab().toImage()
+        if not image.save(str(path)):
+            raise OSError(f"could not write the screenshot {path}")
+
+    # -- construction ---------------------------------------------------------------------------
+    def _make_3d_view(self, enable_3d: bool) -> QWidget:
+        if enable_3d:
+            from app.view3d import View3D
+
+            return View3D(self.state)
+        placeholder = QLabel("3D view off")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return placeholder
+
+    def _build_docks(self) -> None:
+        self.warnings_dock = QDockWidget("Import", self)
+        self.warnings_dock.setObjectName("importDock")
+        self.warnings_list = QListWidget()
+        self.warnings_list.setWordWrap(True)
+        self.warnings_dock.setWidget(self.warnings_list)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.warnings_dock)
+        self.warnings_dock.hide()
+        from app.layer_dock import LayerDock
+
+        self.layer_dock = LayerDock(self.state, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.layer_dock)
+
+    def _action(
+        self, menu: object, text: str, slot: object, shortcut: str | QKeySequence | None = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        keys = QKeySequence.StandardKey
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Open &folder…", self._on_open_folder, keys.Open, "Open a DICOM folder")
+        self._action(
+            file_menu,
+            "Open f&ile…",
+            self._on_open_file,
+            "Ctrl+Shift+O",
+            "Open a DICOM, NIfTI, NRRD or MHA file",
+        )
+        self._action(
+            file_menu, "Open &case…", self.case.on_open_case, "Ctrl+Alt+O", "Open a saved .osteoplan case"
+        )
+        self.recent_menu = file_menu.addMenu("&Recent")
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        self._action(file_menu, "&Save case", self.case.save, keys.Save, "Save the case")
+        self._action(
+            file_menu, "Save case &as…", self.case.save_as, keys.SaveAs, "Save the case under a new name"
+        )
+        file_menu.addSeparator()
+        self._action(file_menu, "Screenshot of the &window…", self._on_screenshot_window, "Ctrl+Shift+P")
+        self._action(file_menu, "Screenshot of the &view…", self._on_screenshot_view, "Ctrl+P")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, keys.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.case.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(keys.Undo))
+        redo = self.case.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence(keys.Redo))
+        edit.addAction(undo)
+        edit.addAction(redo)
+
+        view = bar.addMenu("&View")
+        group = QActionGroup(self)
+        for preset in load_presets():
+            act = self._action(
+                view,
+                f"{preset.name} window ({preset.width_hu:.0f}/{preset.level_hu:.0f})",
+                lambda _=False, p=preset: self.state.apply_preset(p),
+                preset.shortcut,
+                f"Window {preset.width_hu:.0f} HU, level {preset.level_hu:.0f} HU",
+            )
+            act.setCheckable(True)
+            group.addAction(act)
+        self._action(
+            view, "Custom window…", self._on_custom_window, "F5", "Type a window width and level in HU"
+        )
+        view.addSeparator()
+        self._action(
+            view,
+            "&Maximise / restore view",
+            lambda: self.toggle_maximise(None),
+            "F",
+            "Show the focused view alone, or all four (also: double-click a view)",
+        )
+        self._action(view, "Reset zoom and pan", self._on_reset_views, "Ctrl+0")
+        self._action(view, "Centre crosshair", self._on_centre_crosshair, "C")
+        tools = QActionGroup(self)
+        cross = self._action(
+            view,
+            "Crosshair tool",
+            lambda: self.state.set_tool(Tool.CROSSHAIR),
+            "Esc",
+            "Left click sets the crosshair",
+        )
+        ruler = self._action(
+            view,
+            "Ruler tool",
+            lambda: self.state.set_tool(Tool.RULER),
+            "D",
+            "Left drag measures a distance in mm",
+        )
+        for act in (cross, ruler):
+            act.setCheckable(True)
+            tools.addAction(act)
+        cross.setChecked(True)
+        view.addSeparator()
+        view.addAction(self.layer_dock.toggleViewAction())
+        view.addAction(self.warnings_dock.toggleViewAction())
+        hook = getattr(self.view3d, "add_menu_actions", None)
+        if callable(hook):
+            hook(bar.addMenu("&3D"))
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self._on_show_shortcuts, keys.HelpContents)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for i, path in enumerate(self.recent_paths()):
+            self._action(
+                self.recent_menu,
+                f"&{i + 1} {path}",
+                lambda _=False, p=path: self.open_path(p),
+                f"Ctrl+{i + 1}" if i < 9 else None,
+            )
+        self.recent_menu.setEnabled(bool(self.recent_paths()))
+
+    # -- handlers -------------------------------------------------------------------------------
+    def _on_open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a DICOM folder")
+        if folder:
+            self.open_path(folder)
+
+    def _on_open_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open an image", "", "Images (*.dcm *.nii *.nii.gz *.nrrd *.mha *.mhd);;All files (*)"
+        )
+        if name:
+            self.open_path(name)
+
+    def _on_screenshot_window(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save a screenshot", "osteoplan.png", "PNG (*.png)")
+        if name:
+            self.save_screenshot(name)
+
+    def _on_screenshot_view(self) -> None:
+        focus = self.focusWidget()
+        widget = focus if focus in (*self.views.values(), self.view3d) else self.views[ViewAxis.AXIAL]
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save a screenshot of the view", "view.png", "PNG (*.png)"
+        )
+        if name:
+            self.save_screenshot(name, widget)
+
+    def _on_custom_window(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(
+            self,
+            "Custom window",
+            "Width and level in HU (e.g. 2000 500):",
+            text=f"{self.state.window_hu:.0f} {self.state.level_hu:.0f}",
+        )
+        if not ok:
+            return
+        parts = text.replace(",", " ").split()
+        try:
+            width, level = float(parts[0]), float(parts[1])
+        except (IndexError, ValueError):
+            from app.dialogs import show_error
+
+            show_error(self, "Custom window", f"Type two numbers, width and level in HU; got {text!r}.")
+            return
+        self.state.set_window(width, level)
+
+    def _on_reset_views(self) -> None:
+        for v in self.views.values():
+            v.reset_view()
+
+    def _on_centre_crosshair(self) -> None:
+        d = self.state.display
+        if d is not None:
+            import numpy as np
+
+            centre = (np.asarray(d.shape, dtype=float) - 1) / 2.0
+            self.state.set_crosshair(d.volume.index_to_lps_points(np.floor(centre)))
+
+    def _on_show_shortcuts(self) -> None:
+        from app.dialogs import show_info
+
+        show_info(
+            self,
+            "Keyboard shortcuts",
+            (
+                "Wheel, Up/Down, PageUp/PageDown: slices · Ctrl+wheel: zoom · middle drag: pan\n"
+                "Right drag: window/level · F1-F4: presets · F5: custom window\n"
+                "F or double-click: maximise a view · Ctrl+0: reset zoom · C: centre crosshair\n"
+                "D: ruler · Esc: crosshair tool · Ctrl+Z / Ctrl+Shift+Z: undo / redo\n"
+                "Ctrl+O: open folder · Ctrl+S: save case · Ctrl+P: screenshot of the view"
+            ),
+        )
+
+    def _on_view_cursor_info(self, text: str) -> None:
+        self.cursor_label.setText(text)
+
+    def _on_state_volume_changed(self) -> None:
+        d = self.state.display
+        if d is None:
+            self.setWindowTitle(APP_NAME)
+            return
+        desc = d.source.metadata.description or "CT"
+        self.setWindowTitle(f"{APP_NAME} — {desc} {d.source.shape[0]} slices")
+
+    # -- Qt events ------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls:
+            self.open_path(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.case.confirm_close():
+            event.ignore()
+            return
+        self.opener.shutdown()
+        self.case.shutdown()
+        close3d = getattr(self.view3d, "shutdown", None)
+        if callable(close3d):
+            close3d()
+        event.accept()

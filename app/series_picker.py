@@ -1,0 +1,113 @@
+"""The dialog that lists the series found under a path and lets the operator pick one.
+
+Each row shows a thumbnail of the series' middle slice (when the scan gives its files), the
+description, modality, number of slices, spacing in mm and any warning; refused series are listed
+greyed out with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.display_geometry import apply_window
+from app.loading import SeriesEntry
+
+THUMBNAIL_PX = 96
+#: thumbnails use a soft-tissue-wide window so any CT shows something
+THUMB_WIDTH_HU, THUMB_LEVEL_HU = 1500.0, 200.0
+
+
+class SeriesPickerDialog(QDialog):
+    """Pick one series; ``selected_uid()`` after ``exec()`` returns Accepted."""
+
+    def __init__(self, series: Sequence[SeriesEntry], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose a series")
+        self.resize(640, 420)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{len(series)} series found. Thin bone-kernel series suit spine planning."))
+        self.list = QListWidget()
+        self.list.setIconSize(QSize(THUMBNAIL_PX, THUMBNAIL_PX))
+        self.list.setSpacing(2)
+        for entry in series:
+            item = QListWidgetItem(_describe(entry))
+            item.setData(Qt.ItemDataRole.UserRole, entry.series_uid)
+            item.setToolTip("\n".join(entry.warnings) or entry.description)
+            icon = _thumbnail(entry)
+            if icon is not None:
+                item.setIcon(icon)
+            if not entry.loadable:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
+            self.list.addItem(item)
+        layout.addWidget(self.list)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        layout.addWidget(buttons)
+        for row in range(self.list.count()):
+            if self.list.item(row).flags() & Qt.ItemFlag.ItemIsEnabled:
+                self.list.setCurrentRow(row)
+                break
+
+    def selected_uid(self) -> str | None:
+        """Series Instance UID of the chosen series, None when none is selected."""
+        item = self.list.currentItem()
+        if item is None or not (item.flags() & Qt.ItemFlag.ItemIsEnabled):
+            return None
+        value: Any = item.data(Qt.ItemDataRole.UserRole)
+        return str(value)
+
+
+def _describe(entry: SeriesEntry) -> str:
+    s, r, c = entry.shape
+    ds, dr, dc = entry.spacing_mm
+    lines = [
+        f"{entry.description or '(no description)'}  —  {entry.modality}",
+        f"{s} slices of {r}x{c}, spacing {dr:.2f} x {dc:.2f} mm, slices every {ds:.2f} mm",
+    ]
+    if not entry.loadable:
+        lines.append(f"Cannot be opened: {entry.refusal}")
+    lines.extend(f"⚠ {w}" for w in entry.warnings[:3])
+    return "\n".join(lines)
+
+
+def _thumbnail(entry: SeriesEntry) -> QIcon | None:
+    """Middle slice of the series, read from its files when the scan listed them."""
+    files = getattr(entry.info, "files", None) or getattr(entry.info, "paths", None)
+    if not files:
+        return None
+    try:
+        import pydicom
+
+        ds = pydicom.dcmread(Path(files[len(files) // 2]), force=True)
+        pixels = ds.pixel_array.astype(np.float32)
+        pixels = pixels * float(getattr(ds, "RescaleSlope", 1.0)) + float(
+            getattr(ds, "RescaleIntercept", 0.0)
+        )
+    except (OSError, ValueError, AttributeError, TypeError, RuntimeError):
+        return None  # a thumbnail is a courtesy; the loader reports real problems
+    if pixels.ndim != 2:
+        return None
+    step = max(1, max(pixels.shape) // THUMBNAIL_PX)
+    grey = np.ascontiguousarray(apply_window(pixels[::step, ::step], THUMB_WIDTH_HU, THUMB_LEVEL_HU))
+    h, w = grey.shape
+    image = QImage(grey.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(image))

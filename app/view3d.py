@@ -1,0 +1,435 @@
+"""The 3D view (VTK): bone surface, mask-layer surfaces, crosshair marker, optional volume rendering.
+
+World coordinates are LPS mm, so every actor is placed by the volume's geometry and nothing is read
+back from VTK. The camera looks from the front (anterior) with superior up: the patient's right is
+on the screen's left, as in the 2D views.
+
+Software OpenGL (llvmpipe, Mesa) is detected after the first frame; there the view degrades
+(DESIGN.md measurements): surfaces instead of volume rendering by default, the CPU ray-cast mapper
+(vtkFixedPointVolumeRayCastMapper) when volume rendering is asked for, image sample distance 2
+while interacting. Surfaces are extracted with vtkFlyingEdges3D on a downsampled grid in a worker
+thread so the 2D views never wait for the 3D one.
+
+Default bone surface threshold: 200 HU — inside CLINICAL.md's generic bone range 130-3000 HU and
+above the 130 HU floor so trabecular noise and contrast-filled vessels give fewer fragments; the
+operator can change it (3D > Bone threshold).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtGui import QAction, QImage
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+
+from app.display_geometry import DisplayVolume
+from app.loading import Worker
+from app.viewer_state import ViewerState
+
+log = logging.getLogger("osteoplan.gui")
+
+DEFAULT_BONE_THRESHOLD_HU = 200.0
+#: surfaces are extracted on a grid with at most this many voxels along any axis
+SURFACE_MAX_DIM = 192
+#: volume rendering grid limit (CPU ray cast stays near 0.1 s a frame on llvmpipe)
+VOLUME_MAX_DIM = 256
+INTERACTIVE_SAMPLE_DISTANCE = 2.0
+
+
+def _vtk() -> dict[str, Any]:
+    """Import the VTK classes the view needs, with the rendering backends registered explicitly."""
+    import vtkmodules.vtkInteractionStyle
+    import vtkmodules.vtkRenderingFreeType
+    import vtkmodules.vtkRenderingOpenGL2
+    from vtkmodules import (
+        vtkCommonDataModel,
+        vtkFiltersCore,
+        vtkFiltersSources,
+        vtkRenderingCore,
+        vtkRenderingVolumeOpenGL2,
+    )
+    from vtkmodules.vtkCommonCore import vtkSMPTools
+    from vtkmodules.vtkRenderingVolume import vtkFixedPointVolumeRayCastMapper
+
+    vtkSMPTools.SetBackend("STDThread")
+    core = vtkRenderingCore
+    return {
+        "vtkPiecewiseFunction": vtkCommonDataModel.vtkPiecewiseFunction,
+        "vtkFlyingEdges3D": vtkFiltersCore.vtkFlyingEdges3D,
+        "vtkSphereSource": vtkFiltersSources.vtkSphereSource,
+        "vtkInteractorStyleTrackballCamera": vtkmodules.vtkInteractionStyle.vtkInteractorStyleTrackballCamera,
+        "vtkActor": core.vtkActor,
+        "vtkColorTransferFunction": core.vtkColorTransferFunction,
+        "vtkPolyDataMapper": core.vtkPolyDataMapper,
+        "vtkRenderer": core.vtkRenderer,
+        "vtkVolume": core.vtkVolume,
+        "vtkVolumeProperty": core.vtkVolumeProperty,
+        "vtkWindowToImageFilter": core.vtkWindowToImageFilter,
+        "vtkFixedPointVolumeRayCastMapper": vtkFixedPointVolumeRayCastMapper,
+        "vtkSmartVolumeMapper": vtkRenderingVolumeOpenGL2.vtkSmartVolumeMapper,
+        "backends": (vtkmodules.vtkRenderingFreeType, vtkmodules.vtkRenderingOpenGL2),
+    }
+
+
+def image_data_from_display(display: DisplayVolume, max_dim: int, dtype: Any = None) -> Any:
+    """A vtkImageData in LPS mm (axes +x, +y, +z) from the display grid, downsampled by striding."""
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+    from vtkmodules.vtkCommonDataModel import vtkImageData
+
+    step = max(1, int(np.ceil(max(display.shape) / max_dim)))
+    sub = display.volume.array[::step, ::step, ::step][::-1]  # z index now runs inferior -> superior
+    if dtype is not None:
+        sub = sub.astype(dtype)
+    nz, ny, nx = sub.shape
+    origin = display.volume.index_to_lps_points([(nz - 1) * step, 0.0, 0.0])
+    sz, sy, sx = display.spacing_mm
+    image = vtkImageData()
+    image.SetDimensions(nx, ny, nz)
+    image.SetSpacing(sx * step, sy * step, sz * step)
+    image.SetOrigin(*origin.tolist())
+    scalars = numpy_to_vtk(np.ascontiguousarray(sub).ravel(), deep=True)
+    image.GetPointData().SetScalars(scalars)
+    return image
+
+
+def extract_surface(image: Any, threshold: float) -> Any:
+    """Iso-surface (vtkPolyData with normals) of an image at ``threshold``."""
+    v = _vtk()
+    edges = v["vtkFlyingEdges3D"]()
+    edges.SetInputData(image)
+    edges.SetValue(0, float(threshold))
+    edges.ComputeNormalsOn()
+    edges.Update()
+    return edges.GetOutput()
+
+
+class View3D(QWidget):
+    """The 3D view widget (VTK inside); ``grab_image()`` gives its picture for screenshots."""
+
+    def __init__(self, state: ViewerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.bone_threshold_hu = DEFAULT_BONE_THRESHOLD_HU
+        self.volume_rendering = False
+        self.software_gl: bool | None = None
+        self.renderer_name = ""
+        self.bone_actor: Any = None
+        self.volume_actor: Any = None
+        self.layer_actors: dict[str, Any] = {}
+        self._worker: Worker | None = None
+        self._generation = 0
+        self._closed = False
+        self.v = _vtk()
+        from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.vtk_widget = QVTKRenderWindowInteractor(self)
+        layout.addWidget(self.vtk_widget)
+        self.status = QLabel("3D", self)
+        self.status.setStyleSheet("color: #9ecbff; background: transparent; padding: 4px;")
+        self.status.move(4, 2)
+        self.renderer = self.v["vtkRenderer"]()
+        self.renderer.SetBackground(0.05, 0.06, 0.08)
+        self.renderer.SetBackground2(0.16, 0.18, 0.22)
+        self.renderer.GradientBackgroundOn()
+        self.render_window = self.vtk_widget.GetRenderWindow()
+        self.render_window.AddRenderer(self.renderer)
+        self.interactor = self.render_window.GetInteractor()
+        self.interactor.SetInteractorStyle(self.v["vtkInteractorStyleTrackballCamera"]())
+        self.interactor.AddObserver("StartInteractionEvent", self._on_interaction_start)
+        self.interactor.AddObserver("EndInteractionEvent", self._on_interaction_end)
+        self.sphere = self.v["vtkSphereSource"]()
+        self.sphere.SetRadius(3.0)
+        self.sphere.SetThetaResolution(16)
+        self.sphere.SetPhiResolution(16)
+        mapper = self.v["vtkPolyDataMapper"]()
+        mapper.SetInputConnection(self.sphere.GetOutputPort())
+        self.crosshair_actor = self.v["vtkActor"]()
+        self.crosshair_actor.SetMapper(mapper)
+        self.crosshair_actor.GetProperty().SetColor(1.0, 0.85, 0.2)
+        self.crosshair_actor.VisibilityOff()
+        self.renderer.AddActor(self.crosshair_actor)
+        self.setToolTip(
+            "3D view — left drag: rotate · right drag / wheel: zoom · middle drag: pan · "
+            "double-click: maximise"
+        )
+        state.volume_changed.connect(self._on_state_volume_changed)
+        state.crosshair_changed.connect(self._on_state_crosshair_changed)
+        state.layers_changed.connect(self._on_state_layers_changed)
+        self.vtk_widget.Initialize()
+
+    # -- public -----------------------------------------------------------------------------------
+    def render_now(self) -> None:
+        """Render now (no-op once closed)."""
+        if self._closed:
+            return
+        self.render_window.Render()
+        if self.software_gl is None:
+            self._detect_renderer()
+
+    def grab_image(self) -> QImage | None:
+        """The rendered picture (vtkWindowToImageFilter; QWidget.grab is black for VTK)."""
+        if self._closed:
+            return None
+        self.render_now()
+        grab = self.v["vtkWindowToImageFilter"]()
+        grab.SetInput(self.render_window)
+        grab.SetInputBufferTypeToRGB()
+        grab.ReadFrontBufferOff()
+        grab.Update()
+        out = grab.GetOutput()
+        w, h, _ = out.GetDimensions()
+        from vtkmodules.util.numpy_support import vtk_to_numpy
+
+        rgb = vtk_to_numpy(out.GetPointData().GetScalars()).reshape(h, w, 3)[::-1].copy()
+        return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+    def wait_for_surface(self, timeout_ms: int = 30000) -> None:
+        """Block until a pending surface job ends (tests, screenshots)."""
+        from PySide6.QtCore import QCoreApplication, QDeadlineTimer
+
+        deadline = QDeadlineTimer(timeout_ms)
+        while self._worker is not None and not deadline.hasExpired():
+            QCoreApplication.processEvents()
+            threading.Event().wait(0.01)
+
+    def add_menu_actions(self, menu: QMenu) -> None:
+        """Fill the window's 3D menu."""
+        vr = QAction("Volume rendering", self)
+        vr.setCheckable(True)
+        vr.setShortcut("V")
+        vr.setToolTip("Ray-cast the CT (slow on software OpenGL: CPU mapper, coarse while rotating)")
+        vr.toggled.connect(self.set_volume_rendering)
+        menu.addAction(vr)
+        thr = QAction("Bone threshold…", self)
+        thr.setToolTip(f"HU of the bone surface (default {DEFAULT_BONE_THRESHOLD_HU:.0f})")
+        thr.triggered.connect(self._on_threshold_action)
+        menu.addAction(thr)
+        reset = QAction("Reset camera (anterior view)", self)
+        reset.triggered.connect(self.reset_camera)
+        menu.addAction(reset)
+
+    def set_bone_threshold(self, threshold_hu: float) -> None:
+        """Rebuild the bone surface at another threshold (HU)."""
+        self.bone_threshold_hu = float(threshold_hu)
+        self._start_surface_job()
+
+    def set_volume_rendering(self, on: bool) -> None:
+        """Show the CT as a ray-cast volume (on) or the bone surface only (off)."""
+        self.volume_rendering = bool(on)
+        if on and self.volume_actor is None and self.state.display is not None:
+            self.volume_actor = self._make_volume_actor(self.state.display)
+            self.renderer.AddVolume(self.volume_actor)
+        if self.volume_actor is not None:
+            self.volume_actor.SetVisibility(on)
+        if self.bone_actor is not None:
+            self.bone_actor.SetVisibility(not on)
+        self.render_now()
+
+    def reset_camera(self) -> None:
+        """Look from the front (anterior, -y), superior up: patient's right on the screen's left."""
+        cam = self.renderer.GetActiveCamera()
+        cam.SetFocalPoint(0.0, 0.0, 0.0)
+        cam.SetPosition(0.0, -1.0, 0.0)
+        cam.SetViewUp(0.0, 0.0, 1.0)
+        self.renderer.ResetCamera()
+        self.render_now()
+
+    def shutdown(self) -> None:
+        """Close the VTK widget, then finalize its window (the other order crashes on repaint)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker.wait()
+        self.vtk_widget.close()
+        self.render_window.Finalize()
+
+    # -- private ----------------------------------------------------------------------------------
+    def _on_threshold_action(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        value, ok = QInputDialog.getInt(
+            self, "Bone surface", "Threshold (HU):", int(self.bone_threshold_hu), -1000, 3000, 10
+        )
+        if ok:
+            self.set_bone_threshold(float(value))
+
+    def _detect_renderer(self) -> None:
+        text = self.render_window.ReportCapabilities() or ""
+        name = next((ln.split(":", 1)[1].strip() for ln in text.splitlines() if "renderer string" in ln), "")
+        self.renderer_name = name
+        self.software_gl = any(k in name.lower() for k in ("llvmpipe", "softpipe", "swrast", "software"))
+        if self.software_gl:
+            log.info("software OpenGL (%s): 3D view uses surfaces and the CPU ray caster", name)
+
+    def _on_state_volume_changed(self) -> None:
+        if self.volume_actor is not None:
+            self.renderer.RemoveVolume(self.volume_actor)
+            self.volume_actor = None
+        if self.bone_actor is not None:
+            self.renderer.RemoveActor(self.bone_actor)
+            self.bone_actor = None
+        self._start_surface_job()
+        self._on_state_crosshair_changed()
+
+    def _start_surface_job(self) -> None:
+        display = self.state.display
+        if display is None or self._closed:
+            return
+        self._generation += 1
+        generation = self._generation
+        threshold = self.bone_threshold_hu
+        self.status.setText(f"3D: building the bone surface ({threshold:.0f} HU)…")
+        self.status.adjustSize()
+
+        def job(progress: Callable[[float], None], cancel: threading.Event) -> tuple[int, Any]:
+            image = image_data_from_display(display, SURFACE_MAX_DIM)
+            return generation, extract_surface(image, threshold)
+
+        if self._worker is not None:
+            self._worker.cancel()
+        worker = Worker(job, self)
+        worker.finished.connect(self._on_surface_done)
+        worker.failed.connect(self._on_surface_failed)
+        self._worker = worker
+        worker.start()
+
+    def _on_surface_done(self, value: tuple[int, Any]) -> None:
+        generation, poly = value
+        self._worker = None
+        if generation != self._generation or self._closed:
+            return
+        mapper = self.v["vtkPolyDataMapper"]()
+        mapper.SetInputData(poly)
+        mapper.ScalarVisibilityOff()
+        actor = self.v["vtkActor"]()
+        actor.SetMapper(mapper)
+        prop = actor.GetProperty()
+        prop.SetColor(0.93, 0.89, 0.80)
+        prop.SetSpecular(0.2)
+        prop.SetSpecularPower(20)
+        if self.bone_actor is not None:
+            self.renderer.RemoveActor(self.bone_actor)
+        self.bone_actor = actor
+        actor.SetVisibility(not self.volume_rendering)
+        self.renderer.AddActor(actor)
+        self._rebuild_layer_actors()
+        self.reset_camera()
+        gl = " · software OpenGL: surfaces" if self.software_gl else ""
+        self.status.setText(
+            f"3D: bone ≥ {self.bone_threshold_hu:.0f} HU, {poly.GetNumberOfPolys():,} triangles{gl}"
+        )
+        self.status.adjustSize()
+
+    def _on_surface_failed(self, exc: object) -> None:
+        self._worker = None
+        log.error("3D surface failed", exc_info=exc)  # type: ignore[arg-type]
+        self.status.setText("3D: the surface could not be built")
+        self.status.adjustSize()
+
+    def _make_volume_actor(self, display: DisplayVolume) -> Any:
+        v = self.v
+        image = image_data_from_display(display, VOLUME_MAX_DIM, np.int16)
+        if self.software_gl is None:
+            self.render_now()
+        if self.software_gl:
+            mapper = v["vtkFixedPointVolumeRayCastMapper"]()
+            mapper.SetImageSampleDistance(1.0)
+            mapper.AutoAdjustSampleDistancesOff()
+        else:
+            mapper = v["vtkSmartVolumeMapper"]()
+        mapper.SetInputData(image)
+        colour = v["vtkColorTransferFunction"]()
+        colour.AddRGBPoint(-200, 0.0, 0.0, 0.0)
+        colour.AddRGBPoint(150, 0.75, 0.45, 0.35)
+        colour.AddRGBPoint(400, 0.95, 0.9, 0.8)
+        colour.AddRGBPoint(1500, 1.0, 1.0, 1.0)
+        opacity = v["vtkPiecewiseFunction"]()
+        opacity.AddPoint(100, 0.0)
+        opacity.AddPoint(250, 0.15)
+        opacity.AddPoint(1000, 0.6)
+        prop = v["vtkVolumeProperty"]()
+        prop.SetColor(colour)
+        prop.SetScalarOpacity(opacity)
+        prop.ShadeOn()
+        prop.SetInterpolationTypeToLinear()
+        actor = v["vtkVolume"]()
+        actor.SetMapper(mapper)
+        actor.SetProperty(prop)
+        return actor
+
+    def _on_interaction_start(self, *_args: object) -> None:
+        if self.volume_actor is not None and self.software_gl:
+            self.volume_actor.GetMapper().SetImageSampleDistance(INTERACTIVE_SAMPLE_DISTANCE)
+
+    def _on_interaction_end(self, *_args: object) -> None:
+        if self.volume_actor is not None and self.software_gl:
+            self.volume_actor.GetMapper().SetImageSampleDistance(1.0)
+            self.render_now()
+
+    def _on_state_crosshair_changed(self) -> None:
+        if self.state.display is None:
+            self.crosshair_actor.VisibilityOff()
+            return
+        p = self.state.crosshair_lps
+        self.sphere.SetCenter(float(p[0]), float(p[1]), float(p[2]))
+        self.crosshair_actor.VisibilityOn()
+        if self.isVisible():
+            self.render_now()
+
+    def _on_state_layers_changed(self) -> None:
+        if self.bone_actor is not None:
+            self._rebuild_layer_actors()
+            self.render_now()
+
+    def _rebuild_layer_actors(self) -> None:
+        for actor in self.layer_actors.values():
+            self.renderer.RemoveActor(actor)
+        self.layer_actors.clear()
+        display = self.state.display
+        if display is None:
+            return
+        for name, layer in self.state.layers.items():
+            if not layer.visible:
+                continue
+            box, off = self.state.layer_box(layer)
+            poly = _mask_surface(display, box, off)
+            if poly is None:
+                continue
+            mapper = self.v["vtkPolyDataMapper"]()
+            mapper.SetInputData(poly)
+            mapper.ScalarVisibilityOff()
+            actor = self.v["vtkActor"]()
+            actor.SetMapper(mapper)
+            c = layer.colour
+            actor.GetProperty().SetColor(c.redF(), c.greenF(), c.blueF())
+            actor.GetProperty().SetOpacity(max(0.2, min(1.0, layer.opacity * 1.6)))
+            self.renderer.AddActor(actor)
+            self.layer_actors[name] = actor
+
+
+def _mask_surface(display: DisplayVolume, box: npt.NDArray[np.bool_], off: tuple[int, int, int]) -> Any:
+    """Surface of a display-grid mask box (padded so it closes), in LPS mm."""
+    if not box.any():
+        return None
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+    from vtkmodules.vtkCommonDataModel import vtkImageData
+
+    padded = np.pad(box.astype(np.uint8), 1)[::-1]  # z index inferior -> superior
+    nz, ny, nx = padded.shape
+    sz, sy, sx = display.spacing_mm
+    top = display.volume.index_to_lps_points([off[0] - 1 + nz - 1, off[1] - 1, off[2] - 1])
+    image = vtkImageData()
+    image.SetDimensions(nx, ny, nz)
+    image.SetSpacing(sx, sy, sz)
+    image.SetOrigin(*top.tolist())
+    image.GetPointData().SetScalars(numpy_to_vtk(np.ascontiguousarray(padded).ravel(), deep=True))
+    return extract_surface(image, 0.5)

@@ -1,0 +1,148 @@
+"""Measures of a segmented lesion: volume, largest diameter, HU statistics, position, cortical breach.
+
+Positions LPS mm, volumes mL, HU; the mask lies on the volume's grid ``[slice, row, col]``.
+The largest diameter is the largest distance between the LPS centres of the lesion's boundary voxels
+(taken on their convex hull for speed), so it is measured centre to centre: about one voxel less than
+the extent edge to edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial.distance import pdist
+
+from imaging.lesion_morph import IndexBox
+from imaging.mask import Mask
+from imaging.volume import Volume
+
+BoolArray = npt.NDArray[np.bool_]
+
+#: the HU percentiles reported
+PERCENTILES = (5, 25, 50, 75, 95)
+#: lesion outside the bone smaller than this (mm^3) is partial volume at the cortex, not a breach
+MIN_BREACH_MM3 = 5.0
+
+
+@dataclass(frozen=True)
+class LesionMeasures:
+    """What :func:`lesion_measures` returns (see :class:`imaging.lesion_model.Lesion`)."""
+
+    volume_ml: float
+    max_diameter_mm: float
+    mean_hu: float
+    percentiles_hu: dict[int, float]
+    centroid_lps: tuple[float, float, float]
+    bbox_lps: tuple[tuple[float, float, float], tuple[float, float, float]]
+    cortical_breach: bool
+    cortical_breach_lps: tuple[tuple[float, float, float], ...]
+
+
+def lesion_measures(
+    volume: Volume,
+    mask: Mask,
+    *,
+    bone_in_roi: BoolArray | None = None,
+    roi_index: IndexBox | None = None,
+    min_breach_mm3: float = MIN_BREACH_MM3,
+) -> LesionMeasures:
+    """Measure a lesion mask on its volume.
+
+    Parameters
+    ----------
+    volume
+        The CT volume (HU).
+    mask
+        The lesion, on the volume's grid; must not be empty.
+    bone_in_roi
+        The bone mask inside ``roi_index`` (both given or neither): enables the cortical breach,
+        found where the lesion leaves the bone.
+    roi_index
+        The index box ``bone_in_roi`` covers; it must hold the whole lesion.
+    min_breach_mm3
+        Lesion volume outside the bone below which no breach is reported (partial volume).
+
+    Returns
+    -------
+    LesionMeasures
+
+    Raises
+    ------
+    ValueError
+        If the mask is empty, on another grid, or outside ``roi_index``.
+    """
+    if mask.grid_shape != volume.shape:
+        raise ValueError(f"mask grid {mask.grid_shape} differs from the volume's {volume.shape}")
+    if not mask.any():
+        raise ValueError('Argument "mask" is empty: nothing to measure')
+    spacing = volume.spacing_mm
+    hu = np.asarray(volume.array[mask.slices], dtype=np.float64)[mask.array]
+    idx = mask.voxel_indices().astype(np.float64)
+    pts = volume.index_to_lps_points(idx)
+    boundary = mask.array & ~ndimage.binary_erosion(mask.array, border_value=0)
+    bidx = np.argwhere(boundary).astype(np.float64) + np.asarray(mask.offset_index, dtype=np.float64)
+    bpts = volume.index_to_lps_points(bidx)
+    diameter = _max_distance(bpts, spacing)
+    pct = np.percentile(hu, PERCENTILES)
+    centroid = pts.mean(axis=0)
+    breach = False
+    points: tuple[tuple[float, float, float], ...] = ()
+    if bone_in_roi is not None and roi_index is not None:
+        breach, points = _breach(volume, mask, bone_in_roi, roi_index, min_breach_mm3)
+    return LesionMeasures(
+        volume_ml=mask.count() * volume.voxel_volume_ml,
+        max_diameter_mm=diameter,
+        mean_hu=float(hu.mean()),
+        percentiles_hu={int(k): float(v) for k, v in zip(PERCENTILES, pct, strict=True)},
+        centroid_lps=_t3(centroid),
+        bbox_lps=(_t3(bpts.min(axis=0)), _t3(bpts.max(axis=0))),
+        cortical_breach=breach,
+        cortical_breach_lps=points,
+    )
+
+
+def _max_distance(points: npt.NDArray[np.float64], spacing: tuple[float, float, float]) -> float:
+    if len(points) < 2:
+        return 0.0
+    candidates = points
+    if len(points) > 4:
+        try:
+            candidates = points[ConvexHull(points).vertices]
+        except QhullError:  # flat or degenerate (a one-slice lesion): use all boundary points
+            candidates = points
+    if len(candidates) > 6000:  # keep pdist small; extreme points along many directions
+        candidates = candidates[:: int(np.ceil(len(candidates) / 6000))]
+    del spacing
+    return float(pdist(candidates).max())
+
+
+def _breach(
+    volume: Volume, mask: Mask, bone: BoolArray, roi: IndexBox, min_breach_mm3: float
+) -> tuple[bool, tuple[tuple[float, float, float], ...]]:
+    full = np.zeros(bone.shape, dtype=bool)
+    start = [int(s.start) for s in roi]
+    rel = tuple(slice(s.start - o, s.stop - o) for s, o in zip(mask.slices, start, strict=True))
+    if any(r.start < 0 or r.stop > n for r, n in zip(rel, bone.shape, strict=True)):
+        raise ValueError("the lesion does not lie inside roi_index")
+    full[rel] = mask.array
+    outside = full & ~bone
+    if np.count_nonzero(outside) * volume.voxel_volume_ml * 1000.0 < min_breach_mm3:
+        return False, ()
+    # the crossing: lesion voxels in bone that touch lesion voxels outside it
+    crossing = full & bone & ndimage.binary_dilation(outside)
+    labels, n = ndimage.label(crossing, structure=np.ones((3, 3, 3), dtype=bool))
+    if n == 0:
+        return True, ()
+    centres = ndimage.center_of_mass(crossing, labels, range(1, n + 1))
+    idx = np.asarray(centres, dtype=np.float64) + np.asarray(start, dtype=np.float64)
+    pts = volume.index_to_lps_points(idx)
+    return True, tuple(_t3(p) for p in pts)
+
+
+def _t3(v: npt.ArrayLike) -> tuple[float, float, float]:
+    a = np.asarray(v, dtype=np.float64)
+    return (float(a[0]), float(a[1]), float(a[2]))

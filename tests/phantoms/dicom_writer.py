@@ -182,7 +182,8 @@ def write_dicom_series(
     col_dir = m[:3, 2] / spacing[2]  # increasing column index = IOP[0:3]
     row_dir = m[:3, 1] / spacing[1]  # increasing row index = IOP[3:6]
     iop = [float(v) for v in (*col_dir, *row_dir)]
-    slice_step = float(np.linalg.norm(m[:3, 0]))
+    normal = np.cross(col_dir, row_dir)
+    slice_step = abs(float(m[:3, 0] @ normal))  # spacing along the normal (less than the step if tilted)
     thickness = slice_step if slice_thickness_mm is None else slice_thickness_mm
     keep = [k for k in range(vol.shape[0]) if k not in set(drop_slices)]
     positions = np.array([m[:3, :3] @ np.array([k, 0.0, 0.0]) + m[:3, 3] for k in keep])

@@ -1,0 +1,342 @@
+"""Minimal DICOM header pass: one :class:`FrameHeader` per image frame, no pixel data read.
+
+Loading cost is header parsing (DESIGN.md), so each file is read once with pydicom up to (not into)
+(7FE0,0010) Pixel Data, keeping only the tags the loader needs. For uncompressed little-endian files
+the byte offset of the pixel values is recorded, so the pixel pass can read them straight into a
+preallocated volume. Enhanced multi-frame files give one header per frame, with the per-frame
+(0020,9113) Plane Position and (0028,9145) Pixel Value Transformation taking precedence over the
+shared functional groups.
+
+Positions are DICOM patient coordinates (LPS, mm). Nothing here logs patient identifiers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+from imaging.errors import DicomImportError, ImportCancelledError
+from imaging.report import ImportReport
+
+#: transfer syntaxes whose pixel bytes can be read raw (little endian, not encapsulated, not deflated)
+RAW_TRANSFER_SYNTAXES = frozenset({ImplicitVRLittleEndian, ExplicitVRLittleEndian})
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+CT_SOP_CLASSES = frozenset(
+    {
+        "1.2.840.10008.5.1.4.1.1.2",  # CT Image Storage
+        "1.2.840.10008.5.1.4.1.1.2.1",  # Enhanced CT Image Storage
+        "1.2.840.10008.5.1.4.1.1.2.2",  # Legacy Converted Enhanced CT
+    }
+)
+_PIXEL_TAG_LE = b"\xe0\x7f\x10\x00"
+
+_TAGS = [
+    "SOPClassUID",
+    "SeriesInstanceUID",
+    "StudyInstanceUID",
+    "FrameOfReferenceUID",
+    "SeriesDescription",
+    "SeriesNumber",
+    "Modality",
+    "ImageType",
+    "InstanceNumber",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "PixelSpacing",
+    "SliceThickness",
+    "Rows",
+    "Columns",
+    "SamplesPerPixel",
+    "PhotometricInterpretation",
+    "BitsAllocated",
+    "BitsStored",
+    "HighBit",
+    "PixelRepresentation",
+    "RescaleSlope",
+    "RescaleIntercept",
+    "NumberOfFrames",
+    "PatientPosition",
+    "PatientName",
+    "PatientID",
+    "StudyDate",
+    "BodyPartExamined",
+    "ConvolutionKernel",
+    "SharedFunctionalGroupsSequence",
+    "PerFrameFunctionalGroupsSequence",
+    "FloatPixelData",
+    "DoubleFloatPixelData",
+]
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    """What the loader needs to know about one image frame (a classic slice or one enhanced frame).
+
+    Geometry is ``None`` when the file lacks it; the series planner refuses such frames by name.
+    """
+
+    path: str
+    frame_index: int
+    n_frames_in_file: int
+    sop_class_uid: str
+    series_uid: str
+    study_uid: str
+    frame_of_reference_uid: str
+    description: str
+    modality: str
+    image_type: tuple[str, ...]
+    instance_number: int | None
+    position_lps: tuple[float, float, float] | None
+    orientation: tuple[float, float, float, float, float, float] | None
+    pixel_spacing_mm: tuple[float, float] | None
+    slice_thickness_mm: float | None
+    rows: int
+    cols: int
+    samples_per_pixel: int
+    photometric: str
+    bits_allocated: int
+    bits_stored: int
+    pixel_representation: int
+    rescale_slope: float
+    rescale_intercept: float
+    transfer_syntax: str
+    pixel_offset: int | None  # byte offset of this frame's values when readable raw, else None
+    file_size: int
+    patient_position: str
+    meta: dict[str, Any]
+
+    @property
+    def frame_bytes(self) -> int:
+        """Bytes of one uncompressed frame."""
+        return self.rows * self.cols * self.samples_per_pixel * (self.bits_allocated // 8)
+
+    @property
+    def is_localizer(self) -> bool:
+        """(0008,0008) Image Type says LOCALIZER (a scout / topogram)."""
+        return "LOCALIZER" in self.image_type
+
+
+def iter_candidate_files(path: Path, report: ImportReport) -> list[Path]:
+    """Files to look at under ``path``: a folder (recursive), a DICOMDIR's references, or one file.
+
+    Raises
+    ------
+    DicomImportError
+        If ``path`` does not exist.
+    """
+    if not path.exists():
+        raise DicomImportError("no such file or folder", path)
+    if path.is_file():
+        if path.name.upper() == "DICOMDIR":
+            return _dicomdir_files(path, report)
+        return [path]
+    files: list[Path] = []
+    for root, dirs, names in os.walk(path):
+        dirs.sort()
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            if name.upper() == "DICOMDIR":
+                continue  # the index; its files are found by the walk itself
+            files.append(Path(root) / name)
+    return files
+
+
+def read_headers(
+    files: list[Path],
+    report: ImportReport,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[FrameHeader]:
+    """Read the header of every file; non-DICOM and non-image files are recorded in ``report``.
+
+    Raises
+    ------
+    ImportCancelledError
+        When ``cancel`` is set.
+    """
+    headers: list[FrameHeader] = []
+    not_dicom = 0
+    n = len(files)
+    step = max(1, n // 100)
+    for i, f in enumerate(files):
+        if cancel is not None and cancel.is_set():
+            raise ImportCancelledError
+        try:
+            headers.extend(read_file_headers(f))
+        except _NotDicomError:
+            not_dicom += 1
+        except DicomImportError as exc:
+            report.skip(str(f), exc.reason)
+        if progress is not None and (i % step == 0 or i == n - 1):
+            progress((i + 1) / n)
+    if not_dicom:
+        report.warn(f"{not_dicom} file(s) are not DICOM and were ignored.")
+    return headers
+
+
+class _NotDicomError(Exception):
+    pass
+
+
+def read_file_headers(path: Path) -> list[FrameHeader]:
+    """Headers of the image frame(s) in one file.
+
+    Raises
+    ------
+    DicomImportError
+        For a DICOM file that is not an image (no pixel data, a DICOMDIR, a report) or whose header
+        is truncated or corrupt; the reason names what is wrong.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fp:
+            ds = pydicom.dcmread(fp, stop_before_pixels=True, specific_tags=_TAGS)
+            tell = fp.tell()
+            head = fp.read(12)
+    except InvalidDicomError as exc:
+        raise _NotDicomError from exc
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DicomImportError(f"unreadable or truncated DICOM header ({type(exc).__name__})", path) from exc
+    meta = getattr(ds, "file_meta", None)
+    ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+    sop = str(
+        ds.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta is not None else "")
+    )
+    if sop == DICOMDIR_SOP_CLASS:
+        raise DicomImportError("a DICOMDIR index, not an image", path)
+    if "FloatPixelData" in ds or "DoubleFloatPixelData" in ds:
+        raise DicomImportError("float pixel data (not a CT image)", path)
+    has_pixels = head[:4] in (_PIXEL_TAG_LE, b"\x7f\xe0\x00\x10")
+    if not has_pixels and ts != "1.2.840.10008.1.2.1.99":  # deflated: cannot peek, decode will tell
+        modality = str(ds.get("Modality", "") or "?")
+        raise DicomImportError(f"no (7FE0,0010) Pixel Data (a non-image {modality} object)", path)
+    raw_offset: int | None = None
+    if ts in RAW_TRANSFER_SYNTAXES:
+        header_len = 8 if ts == ImplicitVRLittleEndian else 12
+        value_len = int.from_bytes(head[header_len - 4 : header_len], "little")
+        if value_len != 0xFFFFFFFF:  # defined length: plain values follow the element header
+            raw_offset = tell + header_len
+    try:
+        return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise DicomImportError(f"malformed header value ({type(exc).__name__}: {exc})", path) from exc
+
+
+def _floats(value: Any, n: int) -> tuple[float, ...] | None:
+    if value is None or value == "":
+        return None
+    items = [value] if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") else list(value)
+    vals = tuple(float(v) for v in items)
+    return vals if len(vals) == n else None
+
+
+def _first_item(seq_owner: Any, keyword: str) -> Any:
+    seq = seq_owner.get(keyword) if seq_owner is not None else None
+    if seq:
+        return seq[0]
+    return None
+
+
+def _frames(
+    ds: Any, path: Path, ts: str, sop: str, *, raw_offset: int | None, size: int
+) -> list[FrameHeader]:
+    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+    shared = _first_item(ds, "SharedFunctionalGroupsSequence")
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    rows = int(ds.get("Rows", 0) or 0)
+    cols = int(ds.get("Columns", 0) or 0)
+    bits_allocated = int(ds.get("BitsAllocated", 16) or 16)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    image_type = tuple(str(v).upper() for v in (ds.get("ImageType") or ()))
+    instance = ds.get("InstanceNumber")
+    meta = {
+        "patient_name": str(ds.get("PatientName", "") or ""),
+        "patient_id": str(ds.get("PatientID", "") or ""),
+        "study_date": str(ds.get("StudyDate", "") or ""),
+        "body_part": str(ds.get("BodyPartExamined", "") or ""),
+        "convolution_kernel": str(ds.get("ConvolutionKernel", "") or ""),
+        "series_number": str(ds.get("SeriesNumber", "") or ""),
+    }
+    frame_bytes = rows * cols * samples * (bits_allocated // 8)
+    out: list[FrameHeader] = []
+    for f in range(n_frames):
+        item = per_frame[f] if per_frame is not None and f < len(per_frame) else None
+
+        def lookup(seq_kw: str, kw: str, item: Any = item) -> Any:
+            for group in (item, shared):
+                inner = _first_item(group, seq_kw)
+                if inner is not None and kw in inner:
+                    return inner.get(kw)
+            return ds.get(kw)
+
+        position = _floats(lookup("PlanePositionSequence", "ImagePositionPatient"), 3)
+        orientation = _floats(lookup("PlaneOrientationSequence", "ImageOrientationPatient"), 6)
+        spacing = _floats(lookup("PixelMeasuresSequence", "PixelSpacing"), 2)
+        thickness = lookup("PixelMeasuresSequence", "SliceThickness")
+        slope = lookup("PixelValueTransformationSequence", "RescaleSlope")
+        intercept = lookup("PixelValueTransformationSequence", "RescaleIntercept")
+        offset = raw_offset + f * frame_bytes if raw_offset is not None else None
+        out.append(
+            FrameHeader(
+                path=str(path),
+                frame_index=f,
+                n_frames_in_file=n_frames,
+                sop_class_uid=sop,
+                series_uid=str(ds.get("SeriesInstanceUID", "") or ""),
+                study_uid=str(ds.get("StudyInstanceUID", "") or ""),
+                frame_of_reference_uid=str(ds.get("FrameOfReferenceUID", "") or ""),
+                description=str(ds.get("SeriesDescription", "") or ""),
+                modality=str(ds.get("Modality", "") or "").upper(),
+                image_type=image_type,
+                instance_number=int(instance) if instance not in (None, "") else None,
+                position_lps=position,  # type: ignore[arg-type]
+                orientation=orientation,  # type: ignore[arg-type]
+                pixel_spacing_mm=spacing,  # type: ignore[arg-type]
+                slice_thickness_mm=float(thickness) if thickness not in (None, "") else None,
+                rows=rows,
+                cols=cols,
+                samples_per_pixel=samples,
+                photometric=str(ds.get("PhotometricInterpretation", "") or ""),
+                bits_allocated=bits_allocated,
+                bits_stored=int(ds.get("BitsStored", bits_allocated) or bits_allocated),
+                pixel_representation=int(ds.get("PixelRepresentation", 0) or 0),
+                rescale_slope=float(slope) if slope not in (None, "") else 1.0,
+                rescale_intercept=float(intercept) if intercept not in (None, "") else 0.0,
+                transfer_syntax=ts,
+                pixel_offset=offset,
+                file_size=size,
+                patient_position=str(ds.get("PatientPosition", "") or ""),
+                meta=meta,
+            )
+        )
+    return out
+
+
+def _dicomdir_files(path: Path, report: ImportReport) -> list[Path]:
+    try:
+        ds = pydicom.dcmread(path)
+    except (InvalidDicomError, OSError, EOFError, ValueError) as exc:
+        raise DicomImportError(f"unreadable DICOMDIR ({type(exc).__name__})", path) from exc
+    root = path.parent
+    files: list[Path] = []
+    for record in ds.get("DirectoryRecordSequence", []):
+        ref = record.get("ReferencedFileID")
+        if not ref:
+            continue
+        parts = [ref] if isinstance(ref, str) else list(ref)
+        candidate = root.joinpath(*[str(p) for p in parts])
+        if candidate.is_file():
+            files.append(candidate)
+        else:
+            report.skip(str(candidate), "listed in the DICOMDIR but missing on disk")
+    return files

@@ -1,0 +1,323 @@
+"""Group frame headers into series and plan each series' volume geometry (no pixels).
+
+A series is the frames sharing (0020,000E) Series Instance UID, then orientation, size and pixel
+spacing. Localizers ((0008,0008) Image Type LOCALIZER, or a small group whose orientation differs
+from the main stack of its series) are set aside and reported.
+
+Slices are ordered by their position along the slice normal ``n = row_dir x col_dir`` (never by
+file name or instance number). The planned grid has directions ``(row_dir, col_dir, n)`` (ITK x, y,
+z order, LPS), its origin at the first slice's (0020,0032) Image Position, the slice spacing from the
+positions, and the row / column spacing from (0028,0030) Pixel Spacing. Two departures from a
+regular stack are corrected by resampling, always with a warning:
+
+* gantry tilt (slices stacked along a direction not parallel to ``n``): each slice is shifted in its
+  own plane onto the orthogonal grid (:mod:`imaging.tilt`);
+* non-uniform spacing or missing slices (a gap): the stack is resampled along ``n`` onto a uniform
+  grid at the median spacing by linear interpolation between neighbouring slices; the warning names
+  each gap, so no interpolated value passes as measured.
+
+Duplicate positions keep the first frame (lowest instance number) and report the rest. A series with
+fewer than 2 usable slices is refused (its slice spacing would be a guess).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from imaging.dicom_scan import CT_SOP_CLASSES, FrameHeader
+from imaging.report import ImportReport
+
+FloatArray = npt.NDArray[np.float64]
+
+#: positions closer than this along the normal are the same slice (mm)
+DUPLICATE_TOLERANCE_MM = 0.01
+#: relative and absolute tolerance on slice spacing before it counts as non-uniform
+SPACING_RELATIVE_TOLERANCE = 0.01
+SPACING_ABSOLUTE_TOLERANCE_MM = 0.005
+#: a step larger than this times the median spacing is a gap (missing slices)
+GAP_FACTOR = 1.5
+#: in-plane drift of the stack, as a fraction of a pixel, below which there is no tilt
+TILT_PIXEL_FRACTION = 0.05
+#: slice positions further than this from a straight line (mm) cannot form a volume
+LINE_TOLERANCE_MM = 0.5
+#: HU written where a tilt correction shifts in voxels from outside the scanned field (air)
+FILL_HU = -1024.0
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A series and the regular grid its volume will have.
+
+    ``frames`` are sorted along the slice normal; ``positions_mm`` are their positions along it
+    (relative to the first). ``inplane_shift_index`` gives, per input frame, the ``(row, col)`` shift
+    (in pixels) that puts it onto the orthogonal grid (all zero without tilt). ``resample_slices``
+    says the output slices (``shape[0]`` of them, ``spacing_mm[0]`` apart) must be interpolated
+    from the input ones.
+    """
+
+    series_id: str
+    series_uid: str
+    description: str
+    modality: str
+    frames: tuple[FrameHeader, ...]
+    n_files: int
+    shape: tuple[int, int, int] = (0, 0, 0)
+    spacing_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    origin_lps: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    direction: tuple[tuple[float, float, float], ...] = ()
+    positions_mm: tuple[float, ...] = ()
+    inplane_shift_index: tuple[tuple[float, float], ...] = ()
+    tilt_deg: float = 0.0
+    resample_slices: bool = False
+    warnings: tuple[str, ...] = ()
+    refusal: str | None = None
+    source: str = ""
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def loadable(self) -> bool:
+        """No refusal."""
+        return self.refusal is None
+
+
+def group_series(headers: list[FrameHeader], report: ImportReport, source: str = "") -> list[SeriesPlan]:
+    """Group frames into series, set localizers aside, and plan every series' grid."""
+    by_uid: dict[str, list[FrameHeader]] = defaultdict(list)
+    for h in headers:
+        if h.is_localizer:
+            report.skip(h.path, "localizer (scout) image, not part of a volume")
+            continue
+        by_uid[h.series_uid].append(h)
+    plans: list[SeriesPlan] = []
+    for uid, frames in by_uid.items():
+        groups: dict[tuple[object, ...], list[FrameHeader]] = defaultdict(list)
+        for h in frames:
+            groups[_group_key(h)].append(h)
+        ordered = sorted(groups.values(), key=len, reverse=True)
+        main = ordered[0]
+        extra_index = 1
+        for group in ordered[1:]:
+            if len(group) <= 2 and len(main) > 2 and _orientation(group[0]) != _orientation(main[0]):
+                for h in group:
+                    report.skip(
+                        h.path, "orientation differs from the rest of its series (a localizer), set aside"
+                    )
+                continue
+            extra_index += 1
+            plans.append(plan_series(group, f"{uid}#{extra_index}", source))
+        plans.append(plan_series(main, uid, source))
+    plans.sort(key=lambda p: (not p.loadable, -len(p.frames), p.series_id))
+    return plans
+
+
+def _orientation(h: FrameHeader) -> tuple[float, ...] | None:
+    return tuple(round(v, 3) for v in h.orientation) if h.orientation is not None else None
+
+
+def _group_key(h: FrameHeader) -> tuple[object, ...]:
+    spacing = tuple(round(v, 4) for v in h.pixel_spacing_mm) if h.pixel_spacing_mm else None
+    return (_orientation(h), h.rows, h.cols, spacing)
+
+
+def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str) -> SeriesPlan:
+    h = frames[0]
+    return SeriesPlan(
+        series_id=series_id,
+        series_uid=h.series_uid,
+        description=h.description,
+        modality=h.modality,
+        frames=tuple(frames),
+        n_files=len({f.path for f in frames}),
+        shape=(len(frames), h.rows, h.cols),
+        refusal=reason,
+        source=source,
+    )
+
+
+def _name(h: FrameHeader) -> str:
+    return Path(h.path).name
+
+
+def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> SeriesPlan:
+    """Check one group of frames and plan its volume grid (or say why it cannot be a volume)."""
+    h0 = frames[0]
+    is_ct = h0.modality == "CT" or (not h0.modality and h0.sop_class_uid in CT_SOP_CLASSES)
+    if not is_ct:
+        return _refused(
+            frames, series_id, source, f"modality {h0.modality or 'unknown'} is not CT; only CT is loaded"
+        )
+    if h0.samples_per_pixel != 1 or h0.photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        return _refused(
+            frames, series_id, source, f"{_name(h0)} is a colour image ({h0.photometric}), not CT"
+        )
+    if h0.bits_allocated not in (8, 16, 32):
+        return _refused(
+            frames,
+            series_id,
+            source,
+            f"{_name(h0)} has unsupported (0028,0100) Bits Allocated {h0.bits_allocated}",
+        )
+    for h in frames:
+        if h.pixel_spacing_mm is None or min(h.pixel_spacing_mm) <= 0:
+            return _refused(
+                frames,
+                series_id,
+                source,
+                f"{_name(h)} has no (0028,0030) Pixel Spacing; its geometry is unknown",
+            )
+        if h.position_lps is None or h.orientation is None:
+            return _refused(
+                frames,
+                series_id,
+                source,
+                f"{_name(h)} has no (0020,0032) Image Position / (0020,0037) Image Orientation; "
+                "its geometry is unknown",
+            )
+        if h.rows < 1 or h.cols < 1:
+            return _refused(frames, series_id, source, f"{_name(h)} has no image size (Rows / Columns)")
+        if h.pixel_offset is not None and h.pixel_offset + h.frame_bytes > h.file_size:
+            return _refused(frames, series_id, source, f"{_name(h)} is truncated: its pixel data ends early")
+    if len(frames) < 2:
+        return _refused(
+            frames,
+            series_id,
+            source,
+            f"only one slice ({_name(h0)}): a volume needs at least 2 slices to know the slice spacing",
+        )
+    if h0.orientation is None or h0.pixel_spacing_mm is None:  # checked above; narrows the types
+        return _refused(frames, series_id, source, f"{_name(h0)} has no geometry")
+    iop = np.asarray(h0.orientation, dtype=np.float64)
+    row_dir, col_dir = iop[:3], iop[3:]
+    if (
+        abs(np.linalg.norm(row_dir) - 1) > 0.01
+        or abs(np.linalg.norm(col_dir) - 1) > 0.01
+        or abs(row_dir @ col_dir) > 0.01
+    ):
+        return _refused(
+            frames,
+            series_id,
+            source,
+            f"{_name(h0)}: (0020,0037) Image Orientation is not two orthogonal unit vectors",
+        )
+    row_dir = row_dir / np.linalg.norm(row_dir)
+    col_dir = col_dir - (col_dir @ row_dir) * row_dir
+    col_dir /= np.linalg.norm(col_dir)
+    normal = np.cross(row_dir, col_dir)
+
+    warnings: list[str] = []
+    ipp = np.array([h.position_lps for h in frames], dtype=np.float64)
+    proj = ipp @ normal
+    inst = np.array([h.instance_number if h.instance_number is not None else 0 for h in frames])
+    order = np.lexsort((inst, proj))
+    kept: list[int] = [int(order[0])]
+    duplicates: list[int] = []
+    for i in order[1:]:
+        if proj[i] - proj[kept[-1]] < DUPLICATE_TOLERANCE_MM:
+            duplicates.append(int(i))
+        else:
+            kept.append(int(i))
+    if duplicates:
+        names = ", ".join(_name(frames[i]) for i in duplicates[:3])
+        more = f" and {len(duplicates) - 3} more" if len(duplicates) > 3 else ""
+        warnings.append(
+            f"{len(duplicates)} slice(s) repeat the position of another slice ({names}{more}); "
+            "the first of each (lowest instance number) was kept."
+        )
+    if len(kept) < 2:
+        return _refused(frames, series_id, source, "all slices share one position: not a volume")
+    sorted_frames = [frames[i] for i in kept]
+    ipp = ipp[kept]
+    p = proj[kept] - proj[kept[0]]
+    steps = np.diff(p)
+    spacing = float(np.median(steps))
+
+    # gantry tilt: the stack's line of positions is not parallel to the normal
+    stack_dir = (ipp[-1] - ipp[0]) / p[-1]
+    line = ipp[0] + np.outer(p, stack_dir)
+    off_line = float(np.max(np.linalg.norm(ipp - line, axis=1)))
+    if off_line > LINE_TOLERANCE_MM:
+        return _refused(
+            frames,
+            series_id,
+            source,
+            f"slice positions do not lie on one line (up to {off_line:.2f} mm off); cannot build a volume",
+        )
+    drift = ipp - ipp[0] - np.outer(p, normal)
+    row_spacing, col_spacing = float(h0.pixel_spacing_mm[0]), float(h0.pixel_spacing_mm[1])
+    shift_rows = drift @ col_dir / row_spacing
+    shift_cols = drift @ row_dir / col_spacing
+    tilt_deg = float(np.degrees(np.arccos(min(1.0, 1.0 / float(np.linalg.norm(stack_dir))))))
+    tilted = float(np.max(np.hypot(shift_rows, shift_cols))) > TILT_PIXEL_FRACTION
+    if tilted:
+        warnings.append(
+            f"Gantry tilt of {tilt_deg:.1f}° detected; every slice was shifted in its plane onto an "
+            "orthogonal grid (linear interpolation); voxels shifted in from outside the scanned field "
+            f"are {FILL_HU:.0f} HU."
+        )
+    else:
+        shift_rows = np.zeros_like(shift_rows)
+        shift_cols = np.zeros_like(shift_cols)
+        tilt_deg = 0.0
+
+    tol = max(SPACING_RELATIVE_TOLERANCE * spacing, SPACING_ABSOLUTE_TOLERANCE_MM)
+    uniform = bool(np.all(np.abs(steps - spacing) <= tol))
+    n_out = len(kept)
+    out_spacing = float(p[-1] / (n_out - 1))
+    if not uniform:
+        gaps = np.nonzero(steps > GAP_FACTOR * spacing)[0]
+        for g in gaps:
+            missing = round(float(steps[g]) / spacing) - 1
+            warnings.append(
+                f"Missing slice(s): a {steps[g]:.2f} mm gap between slices {g + 1} and {g + 2} "
+                f"({_name(sorted_frames[g])} and {_name(sorted_frames[g + 1])}) "
+                f"where the spacing is {spacing:.2f} mm "
+                f"(about {max(missing, 1)} slice(s) missing)."
+            )
+        others = np.delete(steps, gaps)
+        if others.size and float(np.ptp(others)) > tol:
+            warnings.append(
+                f"Non-uniform slice spacing: steps from {others.min():.2f} to {others.max():.2f} mm "
+                f"(median {spacing:.2f} mm)."
+            )
+        n_out = round(float(p[-1]) / spacing) + 1
+        out_spacing = float(p[-1] / (n_out - 1))
+        warnings.append(
+            f"The stack was resampled onto a uniform {out_spacing:.3f} mm slice grid by linear interpolation "
+            "between neighbouring slices; values inside gaps are interpolated, not measured."
+        )
+    thickness = sorted_frames[0].slice_thickness_mm
+    if thickness is not None and thickness > out_spacing * (1 + SPACING_RELATIVE_TOLERANCE):
+        warnings.append(
+            f"Overlapping slices: spacing {out_spacing:.2f} mm is less than the slice thickness "
+            f"{thickness:.2f} mm."
+        )
+    direction = np.stack([row_dir, col_dir, normal], axis=1)
+    return SeriesPlan(
+        series_id=series_id,
+        series_uid=h0.series_uid,
+        description=h0.description,
+        modality=h0.modality,
+        frames=tuple(sorted_frames),
+        n_files=len({f.path for f in frames}),
+        shape=(n_out, h0.rows, h0.cols),
+        spacing_mm=(out_spacing, row_spacing, col_spacing),
+        origin_lps=(float(ipp[0][0]), float(ipp[0][1]), float(ipp[0][2])),
+        direction=tuple(tuple(float(v) for v in row) for row in direction),  # type: ignore[misc]
+        positions_mm=tuple(float(v) for v in p),
+        inplane_shift_index=tuple((float(a), float(b)) for a, b in zip(shift_rows, shift_cols, strict=True)),
+        tilt_deg=tilt_deg,
+        resample_slices=not uniform,
+        warnings=tuple(warnings),
+        refusal=None,
+        source=source,
+    )
+
+
+def direction_matrix(plan: SeriesPlan) -> FloatArray:
+    """The plan's 3x3 direction (columns row dir, col dir, normal in LPS)."""
+    return np.asarray(plan.direction, dtype=np.float64)

@@ -1,0 +1,339 @@
+"""CT import: the public entry points every other feature loads images through.
+
+``scan`` finds the series under a path (folder searched recursively, a single file, a DICOMDIR, or a
+NIfTI / NRRD / MHA file) and says what each would become, without reading pixels. ``load_volume``
+builds one :class:`~imaging.volume.Volume`: HU values on a grid placed in LPS millimetres, arrays
+``[slice, row, col]``. ``save_volume`` writes a volume to NIfTI / NRRD / MHA with its geometry.
+
+Policy (reading is lenient and says what it did; what cannot be used is refused by name):
+
+* Slices are ordered by position along the slice normal; spacing comes from the positions.
+* Gantry tilt is corrected by shifting each slice onto an orthogonal grid, with a warning giving the
+  angle. Missing slices (a gap) and non-uniform spacing are resampled onto a uniform grid at the
+  median spacing by linear interpolation, with a warning naming each gap; overlapping slices and
+  duplicate positions are reported.
+* Localizers, non-image objects and non-DICOM files are set aside and reported; non-CT series,
+  single slices (fewer than 2 slices: the slice spacing would be a guess), files without pixel data,
+  pixel spacing or position, truncated files and undecodable transfer syntaxes are refused with the
+  file or series named. No geometry is ever defaulted.
+* HU = stored * slope + intercept, per frame; int16 when exact, else float32.
+
+Everything runs in the caller's thread with no global state (the GUI calls it from a worker);
+``progress(fraction)`` reports 0..1 and a set ``cancel`` event raises ImportCancelledError.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imaging.dicom_pixels import read_stored_frames, stored_to_hu
+from imaging.dicom_scan import iter_candidate_files, read_headers
+from imaging.dicom_series import FILL_HU, SeriesPlan, group_series
+from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeError
+from imaging.image_files import is_image_file, read_image, write_image
+from imaging.report import ImportReport
+from imaging.tilt import resample_along_slices, shift_slices_inplace
+from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
+
+Progress = Callable[[float], None]
+
+#: share of the progress bar given to the header pass when loading
+_SCAN_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """A series' geometry as it will load, without pixels.
+
+    ``shape`` is ``[slices, rows, cols]`` and ``spacing_mm`` ``[slice, row, col]`` of the volume that
+    ``load_volume`` would return (after any tilt or spacing correction). ``direction`` is 3x3 with
+    columns = row direction (IOP[0:3]), column direction (IOP[3:6]) and slice direction, in LPS (ITK
+    x, y, z order); ``origin_lps`` is the centre of the first voxel. ``series_uid`` is what to pass
+    back to ``load_volume`` (a suffix ``#n`` marks a further stack within one DICOM series).
+    """
+
+    series_uid: str
+    description: str
+    modality: str
+    shape: tuple[int, int, int]
+    spacing_mm: tuple[float, float, float]
+    origin_lps: tuple[float, float, float]
+    direction: tuple[tuple[float, ...], ...]
+    warnings: tuple[str, ...]
+    n_files: int
+    loadable: bool
+    refusal: str | None
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-able dict (the ``osteoplan info`` contract)."""
+        return {
+            "series_uid": self.series_uid,
+            "description": self.description,
+            "modality": self.modality,
+            "shape": list(self.shape),
+            "spacing_mm": list(self.spacing_mm),
+            "origin_lps": list(self.origin_lps),
+            "direction": [list(r) for r in self.direction],
+            "warnings": list(self.warnings),
+            "loadable": self.loadable,
+            "refusal": self.refusal,
+            "n_files": self.n_files,
+        }
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Every series found and the import report."""
+
+    series: tuple[SeriesInfo, ...]
+    report: ImportReport
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The loaded volume and the import report."""
+
+    volume: Volume
+    report: ImportReport
+
+
+def scan(
+    path: Path | str,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ScanResult:
+    """Find the series under ``path`` and plan their geometry (headers only).
+
+    Parameters
+    ----------
+    path
+        A folder (searched recursively), a DICOM file, a DICOMDIR, or a NIfTI / NRRD / MHA file.
+    progress
+        Called with the fraction done (0..1).
+    cancel
+        When set, the scan stops with ImportCancelledError.
+
+    Returns
+    -------
+    ScanResult
+        One SeriesInfo per series (loadable first), and the report.
+
+    Raises
+    ------
+    DicomImportError
+        If ``path`` does not exist or holds no DICOM image at all.
+    ImportCancelledError
+        When cancelled.
+    """
+    p = Path(path)
+    if p.is_file() and is_image_file(p):
+        volume = read_image(p)
+        report = ImportReport()
+        info = _info_from_volume(volume, p)
+        if progress is not None:
+            progress(1.0)
+        return ScanResult((info,), report)
+    plans, report = _scan_plans(p, progress, cancel)
+    return ScanResult(tuple(_info(plan) for plan in plans), report)
+
+
+def load_volume(
+    path: Path | str,
+    series_uid: str | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> LoadResult:
+    """Load one CT volume (HU, LPS geometry) from ``path``.
+
+    Parameters
+    ----------
+    path
+        A folder, a DICOM file, a DICOMDIR, or a NIfTI / NRRD / MHA file.
+    series_uid
+        Which series to load (a ``SeriesInfo.series_uid`` from :func:`scan`). Needed when several
+        loadable series are found.
+    progress, cancel
+        See :func:`scan`.
+
+    Returns
+    -------
+    LoadResult
+        The volume and the import report (what was skipped, corrected, or noticed).
+
+    Raises
+    ------
+    DicomImportError
+        No DICOM images found; a file cannot be read or decoded (names file and transfer syntax).
+    NotAVolumeError
+        The series is not a usable CT volume (names the series and the reason), the requested
+        series is absent, or several series are found and ``series_uid`` is not given.
+    ImportCancelledError
+        When cancelled.
+    """
+    p = Path(path)
+    if p.is_file() and is_image_file(p):
+        volume = read_image(p)
+        if progress is not None:
+            progress(1.0)
+        return LoadResult(volume, ImportReport())
+
+    def scan_progress(f: float) -> None:
+        if progress is not None:
+            progress(_SCAN_SHARE * f)
+
+    plans, report = _scan_plans(p, scan_progress, cancel)
+    plan = _choose(plans, series_uid, p)
+    for w in plan.warnings:
+        report.warn(w)
+
+    def pixel_progress(f: float) -> None:
+        if progress is not None:
+            progress(_SCAN_SHARE + (0.95 - _SCAN_SHARE) * f)
+
+    notes: list[str] = []
+    stored = read_stored_frames(
+        plan.frames, warnings=notes, progress=pixel_progress, cancel=cancel, series_uid=plan.series_id
+    )
+    for n in notes:
+        report.warn(n)
+    hu = stored_to_hu(
+        stored, [f.rescale_slope for f in plan.frames], [f.rescale_intercept for f in plan.frames]
+    )
+    del stored
+    if plan.tilt_deg:
+        shift_slices_inplace(hu, plan.inplane_shift_index, FILL_HU, cancel=cancel)
+    if plan.resample_slices:
+        hu = resample_along_slices(hu, plan.positions_mm, plan.shape[0], plan.spacing_mm[0], cancel=cancel)
+    if cancel is not None and cancel.is_set():
+        raise ImportCancelledError
+    matrix = affine_from_geometry(plan.origin_lps, plan.spacing_mm, np.asarray(plan.direction))
+    h0 = plan.frames[0]
+    meta = SeriesMetadata(
+        series_uid=h0.series_uid,
+        study_uid=h0.study_uid,
+        description=h0.description,
+        modality=h0.modality or "CT",
+        patient_name=str(h0.meta.get("patient_name", "")),
+        patient_id=str(h0.meta.get("patient_id", "")),
+        study_date=str(h0.meta.get("study_date", "")),
+        body_part=str(h0.meta.get("body_part", "")),
+        convolution_kernel=str(h0.meta.get("convolution_kernel", "")),
+        slice_thickness_mm=h0.slice_thickness_mm,
+        patient_position=h0.patient_position,
+        source_path=str(p),
+        extra={"series_id": plan.series_id, "tilt_deg": plan.tilt_deg, "n_files": plan.n_files},
+    )
+    volume = Volume(hu, matrix, h0.frame_of_reference_uid, meta)
+    if progress is not None:
+        progress(1.0)
+    return LoadResult(volume, report)
+
+
+def save_volume(volume: Volume, path: Path | str) -> None:
+    """Write ``volume`` as ``.nii``, ``.nii.gz``, ``.nrrd`` or ``.mha``: exact geometry, HU values.
+
+    Raises
+    ------
+    ValueError
+        For another suffix or a non-orthogonal grid.
+    """
+    write_image(volume, Path(path))
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _scan_plans(
+    path: Path, progress: Progress | None, cancel: threading.Event | None
+) -> tuple[list[SeriesPlan], ImportReport]:
+    report = ImportReport()
+    files = iter_candidate_files(path, report)
+    headers = read_headers(files, report, progress=progress, cancel=cancel)
+    if not headers:
+        reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in report.skipped[:3])
+        more = f" (and {len(report.skipped) - 3} more)" if len(report.skipped) > 3 else ""
+        detail = f" ({reasons}{more})" if reasons else ""
+        raise DicomImportError(f"no DICOM image found in {len(files)} file(s){detail}", path)
+    plans = group_series(headers, report, source=str(path))
+    if len(plans) > 1:
+        report.warn(f"{len(plans)} series found: " + "; ".join(_label(p) for p in plans) + ".")
+    for plan in plans:
+        if plan.refusal is not None:
+            report.warn(f"Series {plan.series_id} not loadable: {plan.refusal}.")
+    return plans, report
+
+
+def _label(plan: SeriesPlan) -> str:
+    desc = f" '{plan.description}'" if plan.description else ""
+    return f"{plan.series_id}{desc} ({plan.modality or '?'}, {len(plan.frames)} slice(s))"
+
+
+def _choose(plans: list[SeriesPlan], series_uid: str | None, path: Path) -> SeriesPlan:
+    if series_uid is not None:
+        match = [p for p in plans if p.series_id == series_uid] or [
+            p for p in plans if p.series_uid == series_uid
+        ]
+        if not match:
+            raise NotAVolumeError(
+                f"no series {series_uid} under {path}; found: " + "; ".join(_label(p) for p in plans)
+            )
+        if match[0].refusal is not None:
+            raise NotAVolumeError(match[0].refusal, match[0].series_id)
+        return match[0]
+    loadable = [p for p in plans if p.loadable]
+    if len(loadable) == 1:
+        return loadable[0]
+    if not loadable:
+        if len(plans) == 1:
+            raise NotAVolumeError(plans[0].refusal or "not loadable", plans[0].series_id)
+        raise NotAVolumeError(
+            "no loadable CT series: " + "; ".join(f"{p.series_id}: {p.refusal}" for p in plans)
+        )
+    raise NotAVolumeError(
+        f"{len(loadable)} loadable series found, choose one by its series UID: "
+        + "; ".join(_label(p) for p in loadable)
+    )
+
+
+def _info(plan: SeriesPlan) -> SeriesInfo:
+    return SeriesInfo(
+        series_uid=plan.series_id,
+        description=plan.description,
+        modality=plan.modality,
+        shape=plan.shape,
+        spacing_mm=plan.spacing_mm,
+        origin_lps=plan.origin_lps,
+        direction=plan.direction,
+        warnings=plan.warnings,
+        n_files=plan.n_files,
+        loadable=plan.loadable,
+        refusal=plan.refusal,
+        source=plan.source,
+    )
+
+
+def _info_from_volume(volume: Volume, path: Path) -> SeriesInfo:
+    d = volume.direction
+    return SeriesInfo(
+        series_uid="",
+        description=path.name,
+        modality="CT",
+        shape=volume.shape,
+        spacing_mm=volume.spacing_mm,
+        origin_lps=volume.origin_lps,
+        direction=tuple(tuple(float(v) for v in row) for row in d),
+        warnings=(),
+        n_files=1,
+        loadable=True,
+        refusal=None,
+        source=str(path),
+    )

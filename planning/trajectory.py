@@ -380,34 +380,224 @@ def crossed_structures(
 
 @dataclass(frozen=True)
 class PedicleClearance:
-    """Room between the needle surface and the pedicle cortex where the needle runs in the pedicle.
+    """Room between the needle surface and the pedicle cortex around the pedicle's isthmus.
 
     ``clearance_mm`` is the smallest distance from the needle surface to the pedicle's outer
-    surface over the part of the needle inside the pedicle (negative = the needle breaches the
-    cortex); None when the needle does not pass through the pedicle at all. ``inside_length_mm`` is
-    the length of needle axis lying inside the pedicle.
+    surface, measured in cross-sections perpendicular to the needle within ``window_mm`` of the
+    isthmus (negative = the needle breaches the cortex). Cross-sections, not the nearest surface in
+    any direction, so the places where the needle deliberately enters the pedicle (posteriorly) and
+    leaves it (into the body) do not count. None when the needle misses the pedicle there.
+    ``method`` says how it was measured: ``"mask"`` (rays in the pedicle mask) or ``"axis"`` (from
+    the pedicle's narrowest width and the needle's offset from the isthmus, when no mask exists).
     """
 
     clearance_mm: float | None
-    inside_length_mm: float
     closest_lps: Point | None
+    method: str
 
 
 def pedicle_clearance(
-    pedicle_field: DistanceField, geometry: TrajectoryGeometry, radius_mm: float
+    pedicle: Mask,
+    index_to_lps: npt.ArrayLike,
+    geometry: TrajectoryGeometry,
+    radius_mm: float,
+    isthmus_lps: Sequence[float],
+    *,
+    window_mm: float = 3.0,
+    max_ray_mm: float = 15.0,
+    directions: int = 36,
 ) -> PedicleClearance:
-    """Smallest distance from the needle surface to the pedicle cortex (see :class:`PedicleClearance`)."""
-    step = _STEP_FRACTION * min(pedicle_field.spacing_mm)
-    pts = geometry.points_lps(step)
-    d = pedicle_field.sample(pts)
-    inside = d < 0
-    if not inside.any():
-        return PedicleClearance(None, 0.0, None)
-    depth = -d[inside]
-    k = int(np.argmin(depth))
-    return PedicleClearance(float(depth[k]) - radius_mm, float(inside.sum()) * step, _tuple(pts[inside][k]))
+    """Smallest needle-surface-to-cortex distance around the isthmus (see :class:`PedicleClearance`).
+
+    Parameters
+    ----------
+    pedicle
+        The pedicle's bone mask (cortex included).
+    index_to_lps
+        4x4 matrix of the mask's grid.
+    geometry
+        The needle line.
+    radius_mm
+        Needle outer radius.
+    isthmus_lps
+        The pedicle's narrowest point (LPS mm).
+    window_mm
+        Half-length of the needle stretch examined around the point nearest the isthmus.
+    max_ray_mm, directions
+        Ray length and number of rays per cross-section.
+    """
+    m = np.asarray(index_to_lps, dtype=np.float64)
+    inv = np.linalg.inv(m)
+    step = 0.25 * float(np.linalg.norm(m[:3, :3], axis=0).min())
+    e = np.asarray(geometry.entry_lps)
+    d = geometry.direction_lps
+    t_isth = float(np.clip((as_point(isthmus_lps, "isthmus_lps") - e) @ d, 0.0, geometry.length_mm))
+    t = np.arange(max(0.0, t_isth - window_mm), min(geometry.length_mm, t_isth + window_mm) + 1e-9, step)
+    centres = e + t[:, None] * d
+    values = pedicle.array.astype(np.float32)
+    off = np.asarray(pedicle.offset_index, dtype=np.float64)
+
+    def inside(points: FloatArray) -> FloatArray:
+        idx = points.reshape(-1, 3) @ inv[:3, :3].T + inv[:3, 3] - off
+        return sample_trilinear(values, idx, outside=0.0)
+
+    ok = inside(centres) >= 0.5
+    if not ok.any():
+        return PedicleClearance(None, None, "mask")
+    centres = centres[ok]
+    a = np.cross(d, [1.0, 0.0, 0.0] if abs(d[0]) < 0.9 else [0.0, 1.0, 0.0])
+    a /= np.linalg.norm(a)
+    b = np.cross(d, a)
+    ang = np.linspace(0.0, 2 * np.pi, directions, endpoint=False)
+    rays = np.cos(ang)[:, None] * a + np.sin(ang)[:, None] * b  # (R, 3)
+    r = np.arange(0.0, max_ray_mm + step, step)  # (S,)
+    pts = centres[:, None, None, :] + r[None, None, :, None] * rays[None, :, None, :]  # (C, R, S, 3)
+    v = inside(pts).reshape(len(centres), directions, len(r))
+    out = v < 0.5
+    first = np.where(out.any(axis=2), out.argmax(axis=2), len(r) - 1)
+    # linear interpolation of the 0.5 crossing between the last inside and first outside sample
+    k1 = np.maximum(first, 1)
+    k0 = k1 - 1
+    v0 = np.take_along_axis(v, k0[..., None], axis=2)[..., 0]
+    v1 = np.take_along_axis(v, k1[..., None], axis=2)[..., 0]
+    frac = np.clip((v0 - 0.5) / np.maximum(v0 - v1, 1e-9), 0.0, 1.0)
+    dist = r[k0] + frac * step  # (C, R)
+    ci, ri = np.unravel_index(int(np.argmin(dist)), dist.shape)
+    p = centres[ci] + dist[ci, ri] * rays[ri]
+    return PedicleClearance(float(dist[ci, ri]) - radius_mm, _tuple(p), "mask")
 
 
-def pedicle_clearance_from_width_mm(min_width_mm: float, outer_diameter_mm: float) -> float:
-    """Clearance each side of a needle centred in a pedicle of ``min_width_mm`` (mm, may be negative)."""
-    return (min_width_mm - outer_diameter_mm) / 2.0
+def pedicle_clearance_from_axis(
+    min_width_mm: float, isthmus_lps: Sequence[float], geometry: TrajectoryGeometry, radius_mm: float
+) -> PedicleClearance:
+    """Clearance estimated without a mask: half the narrowest width, less the needle's offset from the
+    isthmus and its radius (mm, may be negative)."""
+    p = as_point(isthmus_lps, "isthmus_lps")
+    e = np.asarray(geometry.entry_lps)
+    d = geometry.direction_lps
+    v = p - e
+    offset = float(np.linalg.norm(v - (v @ d) * d))
+    return PedicleClearance(min_width_mm / 2.0 - offset - radius_mm, None, "axis")
+
+
+@dataclass(frozen=True)
+class TrajectoryMetrics:
+    """What the planner reports for one needle (mm, degrees; LPS points).
+
+    ``skin_depth_mm`` is the tip's depth below the skin along the needle (a lower bound when
+    ``skin_found`` is False); ``canal_distance_mm`` the signed distance from the access needle's
+    surface to the canal (negative = it enters); ``antenna_canal_distance_mm`` the same for the
+    antenna segment beyond the needle tip; ``pedicle_clearance_mm`` the smallest distance from the
+    needle surface to the pedicle cortex where it runs in the pedicle. None = not known.
+    """
+
+    length_mm: float
+    craniocaudal_deg: float
+    mediolateral_deg: float
+    skin_depth_mm: float
+    skin_found: bool
+    canal_distance_mm: float | None
+    canal_closest_lps: Point | None
+    antenna_canal_distance_mm: float | None
+    pedicle_clearance_mm: float | None
+    crossed: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def measure_trajectory(
+    volume: Volume,
+    geometry: TrajectoryGeometry,
+    *,
+    outer_diameter_mm: float,
+    needle_length_mm: float,
+    antenna_extension_mm: float,
+    antenna_outer_diameter_mm: float,
+    canal: DistanceField | None = None,
+    pedicle_mask: Mask | None = None,
+    pedicle_isthmus_lps: Sequence[float] | None = None,
+    pedicle_min_width_mm: float | None = None,
+    forbidden: Mapping[str, DistanceField] | None = None,
+) -> TrajectoryMetrics:
+    """Length, angles, depth, canal distance, pedicle clearance and crossings of one needle.
+
+    Parameters
+    ----------
+    volume
+        The CT (for the skin depth).
+    geometry
+        Entry and tip of the access needle.
+    outer_diameter_mm, needle_length_mm
+        Access needle outer diameter and usable length.
+    antenna_extension_mm, antenna_outer_diameter_mm
+        Antenna beyond the tip and its diameter.
+    canal
+        Distance field of the spinal canal, when known.
+    pedicle_mask, pedicle_isthmus_lps, pedicle_min_width_mm
+        The pedicle the needle should run in, when known: clearance from the mask around the
+        isthmus, or estimated from the narrowest width when there is no mask.
+    forbidden
+        Other structures the needle must not cross, by name.
+
+    Returns
+    -------
+    TrajectoryMetrics
+        The figures and plain-sentence warnings.
+    """
+    warnings: list[str] = []
+    skin = skin_to_target_depth_mm(volume, geometry)
+    if not skin.found:
+        warnings.append("the skin was not found along the needle within the image; depth is a lower bound")
+    if skin.distance_mm > needle_length_mm:
+        warnings.append(
+            f"the tip lies {skin.distance_mm:.0f} mm below the skin, deeper than the "
+            f"{needle_length_mm:.0f} mm needle"
+        )
+    r = outer_diameter_mm / 2.0
+    canal_mm: float | None = None
+    canal_at: Point | None = None
+    antenna_mm: float | None = None
+    if canal is not None and not canal.empty:
+        nd = needle_distance(canal, geometry, r)
+        canal_mm, canal_at = nd.distance_mm, nd.closest_lps
+        if nd.enters:
+            warnings.append(f"the needle enters the spinal canal (by {-nd.distance_mm:.1f} mm)")
+        if antenna_extension_mm > 0:
+            ad = needle_distance(
+                canal,
+                geometry,
+                antenna_outer_diameter_mm / 2.0,
+                extension_mm=antenna_extension_mm,
+                from_mm=geometry.length_mm,
+            )
+            antenna_mm = ad.distance_mm
+            if ad.enters:
+                warnings.append("the antenna beyond the needle tip enters the spinal canal")
+    clearance: float | None = None
+    if pedicle_isthmus_lps is not None:
+        if pedicle_mask is not None and pedicle_mask.any():
+            pc = pedicle_clearance(pedicle_mask, volume.index_to_lps, geometry, r, pedicle_isthmus_lps)
+        elif pedicle_min_width_mm is not None:
+            pc = pedicle_clearance_from_axis(pedicle_min_width_mm, pedicle_isthmus_lps, geometry, r)
+        else:
+            pc = PedicleClearance(None, None, "none")
+        clearance = pc.clearance_mm
+        if pc.method == "mask" and pc.clearance_mm is None:
+            warnings.append("the needle does not pass through the pedicle at its isthmus")
+        elif pc.clearance_mm is not None and pc.clearance_mm < 0:
+            warnings.append(f"the needle breaches the pedicle cortex (by {-pc.clearance_mm:.1f} mm)")
+    crossed = tuple(crossed_structures(forbidden or {}, geometry, r))
+    for name in crossed:
+        warnings.append(f"the needle crosses {name}")
+    return TrajectoryMetrics(
+        length_mm=geometry.length_mm,
+        craniocaudal_deg=geometry.craniocaudal_deg,
+        mediolateral_deg=geometry.mediolateral_deg,
+        skin_depth_mm=skin.distance_mm,
+        skin_found=skin.found,
+        canal_distance_mm=canal_mm,
+        canal_closest_lps=canal_at,
+        antenna_canal_distance_mm=antenna_mm,
+        pedicle_clearance_mm=clearance,
+        crossed=crossed,
+        warnings=tuple(warnings),
+    )

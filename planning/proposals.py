@@ -1,0 +1,406 @@
+"""Proposed needle paths: transpedicular (left, right, bilateral), their narrow-pedicle alternatives
+(transcostovertebral in the thoracic spine, parapedicular), and direct extraspinal punctures.
+
+Frames and units: LPS mm (+x patient left, +y posterior, +z superior); masks on the volume's
+``[slice, row, col]`` grid.
+
+Transpedicular: the needle follows the pedicle axis of :class:`imaging.vertebra_model.PedicleAxis`
+to the junction of the anterior and middle thirds of the vertebral body (two thirds of the way from
+where the axis enters the body to where it leaves it; CLINICAL.md "Target"); the entry is where that
+line, followed outward, meets the skin (body outline: HU > -300). A pedicle whose narrowest width is
+under the needle's outer diameter plus a safety margin (default 1 mm, an argument) is flagged narrow
+(CLINICAL.md "Needles and pedicles") and an alternative route is proposed: it aims at the same target
+but passes lateral to the pedicle isthmus by half the width + the needle radius + the margin
+(transcostovertebral for a thoracic level, between the pedicle and the rib head; parapedicular
+otherwise). That alternative is a geometric starting point: check ribs and pleura on the images.
+
+Direct (extraspinal): from an operator-chosen skin point through the lesion's centroid to the lesion's
+far edge along that line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from imaging.mask import Mask
+from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
+from imaging.volume import Volume
+from planning.errors import PlanValidationError
+from planning.trajectory import TrajectoryGeometry, as_point, find_skin_along_line
+
+FloatArray = npt.NDArray[np.float64]
+Point = tuple[float, float, float]
+
+#: Default safety margin added to the needle's outer diameter for the narrow-pedicle test (mm).
+#: A planning choice, stated and editable: CLINICAL.md says only that OD > narrowest width calls
+#: for another route.
+DEFAULT_PEDICLE_SAFETY_MARGIN_MM = 1.0
+#: Fraction of the body crossing (from posterior) where the transpedicular target lies.
+TARGET_BODY_FRACTION = 2.0 / 3.0
+_SEARCH_MM = 150.0
+
+
+class Approach(StrEnum):
+    """Needle approach, as in the ``osteoplan plan`` spec."""
+
+    TRANSPEDICULAR_LEFT = "transpedicular-left"
+    TRANSPEDICULAR_RIGHT = "transpedicular-right"
+    TRANSCOSTOVERTEBRAL_LEFT = "transcostovertebral-left"
+    TRANSCOSTOVERTEBRAL_RIGHT = "transcostovertebral-right"
+    PARAPEDICULAR_LEFT = "parapedicular-left"
+    PARAPEDICULAR_RIGHT = "parapedicular-right"
+    DIRECT = "direct"
+
+    @property
+    def side(self) -> Side | None:
+        """Patient side of a spinal approach, None for direct."""
+        if self.value.endswith("-left"):
+            return Side.LEFT
+        if self.value.endswith("-right"):
+            return Side.RIGHT
+        return None
+
+    @property
+    def family(self) -> str:
+        """``transpedicular``, ``transcostovertebral``, ``parapedicular`` or ``direct``."""
+        return self.value.split("-")[0]
+
+    @classmethod
+    def of(cls, family: str, side: Side) -> Approach:
+        """The approach of a family on a side."""
+        return cls(f"{family}-{side.value}")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed needle path and what the planner noticed while building it.
+
+    ``pedicle_min_width_mm`` is the narrowest pedicle width (None for direct); ``narrow`` is True when
+    it is under the needle's outer diameter plus the safety margin, and ``alternative`` then holds
+    the other route. ``skin_found`` is False when the image ended before the skin.
+    """
+
+    approach: Approach
+    geometry: TrajectoryGeometry
+    pedicle_min_width_mm: float | None = None
+    narrow: bool = False
+    alternative: Proposal | None = None
+    skin_found: bool = True
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def entry_lps(self) -> Point:
+        """Skin entry (LPS mm)."""
+        return self.geometry.entry_lps
+
+    @property
+    def target_lps(self) -> Point:
+        """Access needle tip (LPS mm)."""
+        return self.geometry.target_lps
+
+
+def mask_at_points(mask: Mask, volume: Volume, points_lps: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Mask value (nearest voxel) at LPS points; False outside the mask's box."""
+    idx = np.rint(volume.lps_to_index_points(np.asarray(points_lps, dtype=np.float64).reshape(-1, 3)))
+    rel = idx.astype(np.int64) - np.asarray(mask.offset_index)
+    shape = np.asarray(mask.array.shape)
+    ok = np.all((rel >= 0) & (rel < shape), axis=1)
+    out = np.zeros(len(rel), dtype=bool)
+    r = rel[ok]
+    out[ok] = mask.array[r[:, 0], r[:, 1], r[:, 2]]
+    return out
+
+
+def _body_crossing(
+    volume: Volume, body: Mask, start: FloatArray, direction: FloatArray
+) -> tuple[float, float] | None:
+    """Distances along the line where it first enters the body and where that run leaves it."""
+    step = 0.25 * min(volume.spacing_mm)
+    s = np.arange(0.0, _SEARCH_MM, step)
+    hit = mask_at_points(body, volume, start + s[:, None] * direction)
+    if not hit.any():
+        return None
+    k0 = int(np.argmax(hit))
+    after = np.flatnonzero(~hit[k0:])
+    k1 = k0 + (int(after[0]) - 1 if len(after) else len(hit) - 1 - k0)
+    return float(s[k0]), float(s[k1])
+
+
+def _geometry(entry: FloatArray, target: FloatArray) -> TrajectoryGeometry:
+    return TrajectoryGeometry(
+        (float(entry[0]), float(entry[1]), float(entry[2])),
+        (float(target[0]), float(target[1]), float(target[2])),
+    )
+
+
+def _is_thoracic(level: str | None) -> bool | None:
+    if not level:
+        return None
+    return level.strip().upper().startswith("T")
+
+
+def propose_transpedicular(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    side: Side | str,
+    *,
+    outer_diameter_mm: float,
+    safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    antenna_extension_mm: float = 0.0,
+) -> Proposal:
+    """Transpedicular path on one side, with a narrow-pedicle alternative when needed.
+
+    Parameters
+    ----------
+    volume
+        The CT (HU).
+    anatomy
+        The vertebra (pedicle axes, body mask, level).
+    side
+        Patient side (``left`` = +x).
+    outer_diameter_mm
+        Access needle outer diameter.
+    safety_margin_mm
+        Added to the outer diameter for the narrow-pedicle test (default 1 mm).
+    antenna_extension_mm
+        When > 0, warn if the antenna tip would leave the body anteriorly.
+
+    Returns
+    -------
+    Proposal
+        The transpedicular path; ``narrow`` and ``alternative`` set for a narrow pedicle.
+
+    Raises
+    ------
+    PlanValidationError
+        When the anatomy has no pedicle axis on that side or the margin is out of range.
+    """
+    side = Side(side)
+    if not 0.0 <= safety_margin_mm <= 5.0:
+        raise PlanValidationError("safety_margin_mm", safety_margin_mm, "0-5 mm")
+    axis = anatomy.pedicles.get(side)
+    if axis is None:
+        raise PlanValidationError("pedicle", side.value, "a pedicle found on that side")
+    target, warnings = _body_target(volume, anatomy, axis, antenna_extension_mm)
+    p_entry = as_point(axis.axis_entry_lps, "axis_entry_lps")
+    u = target - p_entry
+    u /= np.linalg.norm(u)
+    skin = find_skin_along_line(volume, p_entry, -u, max_distance_mm=_SEARCH_MM)
+    if not skin.found:
+        warnings.append(
+            "the skin was not found along the pedicle axis within the image: entry at the image edge"
+        )
+    geometry = _geometry(np.asarray(skin.skin_lps), target)
+    needed = outer_diameter_mm + safety_margin_mm
+    narrow = axis.min_width_mm < needed
+    alternative: Proposal | None = None
+    if narrow:
+        thoracic = _is_thoracic(anatomy.level)
+        family = "transcostovertebral" if thoracic else "parapedicular"
+        warnings.append(
+            f"{side.value} pedicle is narrow: {axis.min_width_mm:.1f} mm at its isthmus, under the needle's "
+            f"{outer_diameter_mm:.2f} mm + {safety_margin_mm:g} mm margin; proposing a {family} route"
+            + (" (transcostovertebral if the level is thoracic)" if thoracic is None else "")
+        )
+        alternative = _lateral_route(
+            volume,
+            axis,
+            target,
+            side,
+            Approach.of(family, side),
+            outer_diameter_mm=outer_diameter_mm,
+            safety_margin_mm=safety_margin_mm,
+        )
+    return Proposal(
+        approach=Approach.of("transpedicular", side),
+        geometry=geometry,
+        pedicle_min_width_mm=axis.min_width_mm,
+        narrow=narrow,
+        alternative=alternative,
+        skin_found=skin.found,
+        warnings=tuple(warnings),
+    )
+
+
+def propose_bilateral(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    *,
+    outer_diameter_mm: float,
+    safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    antenna_extension_mm: float = 0.0,
+) -> list[Proposal]:
+    """Left and right transpedicular proposals (for sides with a pedicle axis)."""
+    return [
+        propose_transpedicular(
+            volume,
+            anatomy,
+            side,
+            outer_diameter_mm=outer_diameter_mm,
+            safety_margin_mm=safety_margin_mm,
+            antenna_extension_mm=antenna_extension_mm,
+        )
+        for side in (Side.LEFT, Side.RIGHT)
+        if side in anatomy.pedicles
+    ]
+
+
+def propose_alternative(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    approach: Approach | str,
+    *,
+    outer_diameter_mm: float,
+    safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    antenna_extension_mm: float = 0.0,
+) -> Proposal:
+    """A transcostovertebral or parapedicular path asked for by name (see module docstring)."""
+    approach = Approach(approach)
+    side = approach.side
+    if side is None or approach.family not in ("transcostovertebral", "parapedicular"):
+        raise PlanValidationError("approach", approach.value, "transcostovertebral-* or parapedicular-*")
+    axis = anatomy.pedicles.get(side)
+    if axis is None:
+        raise PlanValidationError("pedicle", side.value, "a pedicle found on that side")
+    target, warnings = _body_target(volume, anatomy, axis, antenna_extension_mm)
+    alt = _lateral_route(
+        volume,
+        axis,
+        target,
+        side,
+        approach,
+        outer_diameter_mm=outer_diameter_mm,
+        safety_margin_mm=safety_margin_mm,
+    )
+    return Proposal(
+        approach=alt.approach,
+        geometry=alt.geometry,
+        pedicle_min_width_mm=axis.min_width_mm,
+        skin_found=alt.skin_found,
+        warnings=tuple(warnings) + alt.warnings,
+    )
+
+
+def propose_direct(
+    volume: Volume,
+    lesion: Mask,
+    skin_lps: Sequence[float],
+) -> Proposal:
+    """Direct puncture from an operator-chosen skin point to the lesion's far edge.
+
+    The needle runs from ``skin_lps`` through the lesion's centroid; its tip is the last lesion
+    voxel along that line (the far edge).
+
+    Raises
+    ------
+    PlanValidationError
+        When the lesion is empty or the line misses it.
+    """
+    if not lesion.any():
+        raise PlanValidationError("lesion", "empty mask", "a lesion of at least one voxel")
+    skin = as_point(skin_lps, "skin_lps")
+    centroid = volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64).mean(axis=0))
+    u = centroid - skin
+    dist = float(np.linalg.norm(u))
+    if dist < 1.0:
+        raise PlanValidationError("skin_lps", tuple(skin.tolist()), "a point at least 1 mm from the lesion")
+    u /= dist
+    step = 0.25 * min(volume.spacing_mm)
+    s = np.arange(0.0, dist + 200.0, step)
+    hit = mask_at_points(lesion, volume, skin + s[:, None] * u)
+    if not hit.any():
+        raise PlanValidationError(
+            "skin_lps", tuple(skin.tolist()), "a point whose line to the lesion centroid hits it"
+        )
+    last = int(np.flatnonzero(hit)[-1])
+    first = int(np.flatnonzero(hit)[0])
+    warnings = []
+    if not hit[first : last + 1].all():
+        warnings.append("the line leaves and re-enters the lesion; tip placed at its last exit")
+    return Proposal(
+        approach=Approach.DIRECT,
+        geometry=_geometry(skin, skin + s[last] * u),
+        warnings=tuple(warnings),
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+def _body_target(
+    volume: Volume, anatomy: VertebraAnatomy, axis: PedicleAxis, antenna_extension_mm: float
+) -> tuple[FloatArray, list[str]]:
+    """Target two thirds of the way across the body along the pedicle axis (and its warnings)."""
+    warnings: list[str] = []
+    e = as_point(axis.axis_entry_lps, "axis_entry_lps")
+    t = as_point(axis.axis_target_lps, "axis_target_lps")
+    u = t - e
+    n = float(np.linalg.norm(u))
+    if n < 1.0:
+        raise PlanValidationError("pedicle axis", n, "an axis at least 1 mm long")
+    u /= n
+    crossing = _body_crossing(volume, anatomy.body, e, u) if anatomy.body.any() else None
+    if crossing is None:
+        warnings.append(
+            "the pedicle axis does not cross the body mask: target taken from the anatomy as given"
+        )
+        return t, warnings
+    s_in, s_out = crossing
+    target = e + (s_in + TARGET_BODY_FRACTION * (s_out - s_in)) * u
+    if antenna_extension_mm > 0:
+        beyond = (s_in + TARGET_BODY_FRACTION * (s_out - s_in)) + antenna_extension_mm - s_out
+        if beyond > 0:
+            warnings.append(
+                f"the antenna tip would lie {beyond:.1f} mm beyond the anterior body cortex along this "
+                "axis: use a shorter antenna extension or a more posterior target"
+            )
+    return target, warnings
+
+
+def _lateral_route(
+    volume: Volume,
+    axis: PedicleAxis,
+    target: FloatArray,
+    side: Side,
+    approach: Approach,
+    *,
+    outer_diameter_mm: float,
+    safety_margin_mm: float,
+) -> Proposal:
+    """A path to ``target`` passing lateral to the pedicle isthmus with the needle's clearance."""
+    e = as_point(axis.axis_entry_lps, "axis_entry_lps")
+    isthmus = as_point(axis.isthmus_lps, "isthmus_lps")
+    u = target - e
+    u /= np.linalg.norm(u)
+    lateral = np.cross(np.array([0.0, 0.0, 1.0]), u)
+    if float(np.linalg.norm(lateral)) < 1e-6:
+        lateral = np.array([1.0, 0.0, 0.0])
+    lateral /= np.linalg.norm(lateral)
+    sign = 1.0 if side is Side.LEFT else -1.0
+    if lateral[0] * sign < 0:
+        lateral = -lateral
+    offset = axis.min_width_mm / 2.0 + outer_diameter_mm / 2.0 + safety_margin_mm
+    through = isthmus + offset * lateral
+    v = target - through
+    v /= np.linalg.norm(v)
+    skin = find_skin_along_line(volume, through, -v, max_distance_mm=_SEARCH_MM)
+    warnings = [
+        f"{approach.value}: passes {offset:.1f} mm lateral to the pedicle axis at its isthmus"
+        + (", between the pedicle and the rib head" if approach.family == "transcostovertebral" else "")
+        + "; a geometric proposal, check ribs, pleura and nerve roots on the images"
+    ]
+    if not skin.found:
+        warnings.append("the skin was not found along this route within the image: entry at the image edge")
+    angle = math.degrees(math.acos(float(np.clip(np.dot(u, v), -1.0, 1.0))))
+    warnings.append(f"{angle:.0f} degrees more oblique than the pedicle axis")
+    return Proposal(
+        approach=approach,
+        geometry=_geometry(np.asarray(skin.skin_lps), target),
+        pedicle_min_width_mm=axis.min_width_mm,
+        skin_found=skin.found,
+        warnings=tuple(warnings),
+    )

@@ -286,7 +286,7 @@ def collapse_from_heights(
     )
     if loss > 0.5:
         return SinsCollapse.OVER_50, basis
-    if loss >= collapse_threshold_fraction:
+    if loss >= collapse_threshold_fraction - 1e-9:  # a height given at the threshold counts
         return SinsCollapse.UNDER_50, basis
     basis += f" (< {100.0 * collapse_threshold_fraction:.0f}%: {COLLAPSE_SOURCE})"
     if body_involved_fraction is not None:

@@ -182,9 +182,10 @@ def series_position(volume_ml: float, published: PublishedVolume) -> SeriesPosit
         return SeriesPosition.BELOW_RANGE
     if volume_ml > published.max_ml:
         return SeriesPosition.ABOVE_RANGE
-    if volume_ml < published.mean_ml - published.sd_ml:
+    tol = 1e-9  # mean - SD computed in floating point must not move a value given at the edge
+    if volume_ml < published.mean_ml - published.sd_ml - tol:
         return SeriesPosition.LOW
-    if volume_ml > published.mean_ml + published.sd_ml:
+    if volume_ml > published.mean_ml + published.sd_ml + tol:
         return SeriesPosition.HIGH
     return SeriesPosition.TYPICAL
 

@@ -24,7 +24,8 @@ catch-all ``case.events.changed``; each emits one ``Change(section, key, old, ne
 (``old`` None for an add, ``new`` None for a remove; ``key`` is the old key on a rename).
 
 ``case.snapshot()`` gives an immutable ``CaseState`` (equality = every value equal, masks voxel-exact);
-``Case.from_state(state)`` builds a case from one. ``case.uid`` is a stable identity saved in the file.
+``Case.from_state(state)`` builds a case from one. ``case.uid`` is a stable identity saved in the file;
+``case.created_utc`` / ``case.modified_utc`` are file timestamps kept by ``planning.case_io``.
 """
 
 from __future__ import annotations
@@ -175,6 +176,9 @@ class Case:
 
     def __init__(self, *, uid: str | None = None) -> None:
         self.uid: str = uid or uuid.uuid4().hex
+        # Set by planning.case_io on load / save (ISO 8601 UTC); not values of the plan, not evented.
+        self.created_utc: str = ""
+        self.modified_utc: str = ""
         self.events = CaseEvents()
         self._info = CaseInfo()
         self._settings = PlanSettings()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog
 from app import dialogs
 from imaging.volume import Volume
 from planning.case import Case, Change, Section
+from planning.commands import Command
 from planning.errors import PlanningError
 
 if TYPE_CHECKING:
@@ -29,40 +30,40 @@ log = logging.getLogger("osteoplan.gui")
 #: autosave this long after the first unsaved change (ms)
 AUTOSAVE_DELAY_MS = 60_000
 CASE_SUFFIX = ".osteoplan"
-_MERGE_ID = 0x0571E0
+#: set in every merge id so that it is never -1 (QUndoCommand's "never merge")
+_MERGE_ID_BIT = 0x40000000
 
 
 class CommandAdapter(QUndoCommand):
-    """A planning command (``do(case)``, ``undo(case)``, ``merge(other)``) as a QUndoCommand.
+    """A :class:`planning.commands.Command` as a QUndoCommand (``redo`` -> ``do``).
 
-    Consecutive commands whose ``merge`` accepts the next one become one undo step (a drag).
+    ``id`` comes from the command's ``merge_key`` and ``mergeWith`` calls ``merge``, so a drag made
+    of many commands with the same key is one undo step.
     """
 
-    def __init__(self, command: Any, case: Case) -> None:
-        super().__init__(
-            str(getattr(command, "label", "") or getattr(command, "text", "") or type(command).__name__)
-        )
+    def __init__(self, command: Command, case: Case) -> None:
+        super().__init__(command.text or type(command).__name__)
         self.command = command
         self.case = case
 
     def redo(self) -> None:
         self.command.do(self.case)
+        self.setObsolete(self.command.is_obsolete())
 
     def undo(self) -> None:
         self.command.undo(self.case)
 
     def id(self) -> int:
-        return _MERGE_ID if callable(getattr(self.command, "merge", None)) else -1
+        key = self.command.merge_key
+        return -1 if key is None else (hash(key) & 0x3FFFFFFF) | _MERGE_ID_BIT
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, CommandAdapter):
+        if not isinstance(other, CommandAdapter) or other.command.merge_key != self.command.merge_key:
             return False
         merged = self.command.merge(other.command)
-        if merged is None or merged is False:
-            return False
-        if merged is not True:
-            self.command = merged  # merge returned the combined command
-        return True
+        if merged:
+            self.setObsolete(self.command.is_obsolete())
+        return bool(merged)
 
 
 class CaseController(QObject):
@@ -77,8 +78,8 @@ class CaseController(QObject):
         self.case = Case()
         self.path: Path | None = None
         self.volume: Volume | None = None
-        self.recovery_dir: Path | None = None
-        self._pending: tuple[Case, Path] | None = None
+        self._recovered_from: Path | None = None
+        self._pending: tuple[Case, Path | None, Path | None] | None = None
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -87,7 +88,7 @@ class CaseController(QObject):
         self._connect_case()
 
     # -- model changes --------------------------------------------------------------------------
-    def push(self, command: Any) -> None:
+    def push(self, command: Command) -> None:
         """Do a planning command on the case, undoably."""
         self.undo_stack.push(CommandAdapter(command, self.case))
 
@@ -99,15 +100,20 @@ class CaseController(QObject):
         """A volume was opened: start a new case on it, or finish opening a saved case."""
         self.volume = volume
         if self._pending is not None:
-            case, path = self._pending
+            case, path, recovered_from = self._pending
             self._pending = None
             self._replace_case(case, path)
+            if recovered_from is not None:
+                # the recovered values are not saved anywhere yet: keep the autosave until they are
+                self._recovered_from = recovered_from
+                self._mark_modified()
         else:
             self._replace_case(Case(), None)
             from planning.model import ImageRef
 
             uid = volume.metadata.series_uid or "volume"
-            source = volume.metadata.source_path or str(self.window.opener.path or "")
+            opened = self.window.opener.path
+            source = str(opened) if opened is not None else volume.metadata.source_path
             self.case.add(Section.IMAGES, ImageRef(uid, source, description=volume.metadata.description))
         self._sync_layers()
 
@@ -125,17 +131,23 @@ class CaseController(QObject):
         from planning import case_io
 
         try:
-            case = _loaded_case(case_io.load_case(path))
+            case_file = case_io.read_case_file(path)
         except (PlanningError, OSError, ValueError) as exc:
             dialogs.show_error(self.window, "Cannot open the case", str(exc))
             return
+        case = case_file.case
         images = list(case.images.values())
         if not images:
             dialogs.show_error(self.window, "Cannot open the case", f"{path.name} refers to no image.")
             return
         image_path = Path(images[0].path)
-        self._pending = (case, path)
-        self.window.add_recent(path)
+        recovered = case_file.header.autosave_of is not None or path.name.endswith(".autosave" + CASE_SUFFIX)
+        if recovered:
+            original = case_file.header.autosave_of
+            self._pending = (case, Path(original) if original else None, path)
+        else:
+            self._pending = (case, path, None)
+            self.window.add_recent(path)
         self.window.opener.path = image_path
         self.window.opener.load_series(images[0].series_uid if image_path.is_dir() else None)
 
@@ -167,40 +179,35 @@ class CaseController(QObject):
             return None
         from planning import case_io
 
-        target = self.recovery_path()
         try:
-            case_io.save_case(self.case, target)
+            return case_io.write_autosave(self.case, self.path)
         except (PlanningError, OSError) as exc:
             log.warning("autosave failed: %s", type(exc).__name__)
             return None
-        return target
 
     def recovery_path(self) -> Path:
         """Where this case's autosave goes."""
         from planning import case_io
 
-        base = (
-            self.path
-            if self.path is not None
-            else self._recovery_dir() / f"untitled-{self.case.uid}{CASE_SUFFIX}"
-        )
-        return Path(case_io.autosave_path(base))
+        return case_io.autosave_path(self.path, case_uid=self.case.uid)
 
     def offer_recovery(self) -> Path | None:
-        """At start-up: offer a recovery file left by a crash; returns the path opened, if any."""
+        """At start-up: offer the newest autosave left by a crash; returns the path opened, if any."""
         from planning import case_io
 
-        try:
-            found = case_io.find_recoverable(self._recovery_dir())
-        except (PlanningError, OSError):
+        found = case_io.find_recoverable()
+        if not found:
             return None
-        candidates = [Path(p) for p in (found if isinstance(found, (list, tuple)) else [found]) if p]
-        if not candidates:
-            return None
-        path = candidates[0]
+        path = found[0]
         answer = dialogs.ask_yes_no_cancel(
-            self.window, "Recover unsaved work", f"OsteoPlan did not close normally. Recover {path.name}?"
+            self.window,
+            "Recover unsaved work",
+            f"OsteoPlan did not close normally last time. Recover the unsaved case ({path.name})?\n"
+            "No: discard it. Cancel: decide later.",
         )
+        if answer == dialogs.Answer.NO:
+            path.unlink(missing_ok=True)
+            return None
         if answer != dialogs.Answer.YES:
             return None
         self.open_case(path)
@@ -220,23 +227,21 @@ class CaseController(QObject):
     def shutdown(self) -> None:
         """The window closes normally: stop autosaving, remove the recovery file."""
         self.autosave_timer.stop()
-        if self.volume is None:
-            return
-        try:
-            recovery = self.recovery_path()
-        except (ImportError, PlanningError, OSError):
-            return
-        recovery.unlink(missing_ok=True)
+        self._discard_autosaves()
 
     # -- private --------------------------------------------------------------------------------
-    def _recovery_dir(self) -> Path:
-        if self.recovery_dir is None:
-            from PySide6.QtCore import QStandardPaths
+    def _discard_autosaves(self) -> None:
+        from planning import case_io
 
-            base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-            self.recovery_dir = Path(base or Path.home() / ".osteoplan") / "recovery"
-        self.recovery_dir.mkdir(parents=True, exist_ok=True)
-        return self.recovery_dir
+        case_io.discard_autosave(self.path, case_uid=self.case.uid)
+        if self._recovered_from is not None:
+            self._recovered_from.unlink(missing_ok=True)
+            self._recovered_from = None
+
+    def _mark_modified(self) -> None:
+        """Unsaved values that no command made (a recovered autosave): the stack is not clean."""
+        self.undo_stack.resetClean()
+        self._on_undo_clean_changed(False)
 
     def _write(self, path: Path) -> bool:
         from planning import case_io
@@ -246,11 +251,9 @@ class CaseController(QObject):
         except (PlanningError, OSError) as exc:
             dialogs.show_error(self.window, "Cannot save", str(exc))
             return False
-        old_recovery = self.recovery_path() if self.volume is not None else None
+        self._discard_autosaves()
         self.path = path
         self.undo_stack.setClean()
-        if old_recovery is not None:
-            old_recovery.unlink(missing_ok=True)
         self.window.add_recent(path)
         self.window.statusBar().showMessage(f"Saved {path.name}", 5000)
         return True
@@ -287,13 +290,3 @@ class CaseController(QObject):
         self.window.setWindowTitle(title if clean else f"{title} *")
         if not clean and not self.autosave_timer.isActive():
             self.autosave_timer.start()
-
-
-def _loaded_case(value: Any) -> Case:
-    """``load_case`` may return the Case or a result object holding it."""
-    if isinstance(value, Case):
-        return value
-    case = getattr(value, "case", None)
-    if isinstance(case, Case):
-        return case
-    raise ValueError(f"unexpected result from load_case: {type(value).__name__}")

@@ -23,6 +23,15 @@ from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
 Progress = Callable[[float], None]
 
 
+def imaging_load_available() -> bool:
+    """True when :mod:`imaging.load` exists (else the fallback reader is used)."""
+    try:
+        from imaging import load  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class SeriesEntry:
     """What the series picker shows of one series (from ``imaging.load.SeriesInfo``)."""
@@ -159,9 +168,24 @@ class Worker(QObject):
         self._runner.failed.connect(self._on_runner_failed)
         self._runner.progressed.connect(self.progressed)
 
-    def start(self) -> None:
-        """Start the job."""
-        self._thread.start()
+    def start(self, *, synchronous: bool = False) -> None:
+        """Start the job; ``synchronous`` runs it now in this thread (signals still arrive later).
+
+        The SimpleITK fallback reader runs synchronously: its GetGDCMSeriesIDs crashed the
+        interpreter (a refcount error) when called from a worker thread.
+        """
+        if not synchronous:
+            self._thread.start()
+            return
+        from PySide6.QtCore import QTimer
+
+        try:
+            value = self._runner._job(self.progressed.emit, self.cancel_event)
+        except Exception as exc:  # same contract as the threaded path
+            error = exc
+            QTimer.singleShot(0, lambda: self.failed.emit(error))
+            return
+        QTimer.singleShot(0, lambda: self.finished.emit(value))
 
     def cancel(self) -> None:
         """Ask the job to stop."""

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QProgressDialog
 
 from app import dialogs
-from app.loading import LoadOutcome, ScanOutcome, Worker, load_path, scan_path
+from app.loading import LoadOutcome, ScanOutcome, Worker, imaging_load_available, load_path, scan_path
 from imaging.errors import ImagingError, ImportCancelledError
 from imaging.volume import Volume
 
@@ -88,7 +88,7 @@ class OpenController(QObject):
         worker.finished.connect(done)
         worker.failed.connect(self._on_worker_failed)
         self.worker, self.progress = worker, progress
-        worker.start()
+        worker.start(synchronous=not imaging_load_available())
 
     def _finish_worker(self) -> None:
         if self.progress is not None:

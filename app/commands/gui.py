@@ -1,0 +1,32 @@
+"""``osteoplan gui [PATH] [--case FILE]``: the workstation window (also ``osteoplan`` alone)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.cli import CommandError, Context
+
+NAME = "gui"
+HELP = "open the workstation window, optionally on a DICOM folder / file / NIfTI or a saved case"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``osteoplan gui``."""
+    parser.add_argument("path", nargs="?", type=Path, help="DICOM folder or file, NIfTI/NRRD/MHA file")
+    parser.add_argument("--case", type=Path, help="a saved .osteoplan case")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> Any:
+    """Run the GUI until its window closes; returns the exit code."""
+    for value, what in ((args.path, "PATH"), (args.case, "--case")):
+        if value is not None and not Path(value).exists():
+            raise CommandError(f"{what} {value} does not exist")
+    from app.gui_app import make_application, start_window
+
+    app = make_application()
+    window = start_window(args.path, args.case)
+    code = int(app.exec())
+    del window
+    return code

@@ -1,0 +1,48 @@
+"""``osteoplan info PATH [--json]``: the series found under a path and their geometry (no pixels read).
+
+JSON: ``{"series": [SeriesInfo.to_json(), ...], "report": [sentences]}``; positions LPS mm, shapes
+``[slices, rows, cols]``, spacing ``[slice, row, col]`` mm.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.cli import CommandError, Context
+
+NAME = "info"
+HELP = "list the series under a DICOM folder / file / DICOMDIR or NIfTI/NRRD/MHA file, with geometry"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``osteoplan info``."""
+    parser.add_argument("path", type=Path, help="DICOM folder, file or DICOMDIR, or a NIfTI/NRRD/MHA file")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Scan the path; returns the JSON result with a human-readable ``_text``."""
+    from imaging.load import scan
+
+    path = Path(args.path)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist")
+    result = scan(path, progress=ctx.progress("scanning"), cancel=ctx.cancel)
+    series = [s.to_json() for s in result.series]
+    report = result.report.lines()
+    lines: list[str] = []
+    for s in result.series:
+        state = "loadable" if s.loadable else f"NOT LOADABLE: {s.refusal}"
+        sp = " x ".join(f"{v:.3g}" for v in s.spacing_mm)
+        org = ", ".join(f"{v:.1f}" for v in s.origin_lps)
+        lines.append(f"Series {s.series_uid or s.source}")
+        lines.append(
+            f"  {s.description or '(no description)'} | {s.modality} | {s.n_files} file(s) | {state}"
+        )
+        lines.append(f"  shape {list(s.shape)} [slices, rows, cols], spacing {sp} mm, origin ({org}) LPS mm")
+        lines.extend(f"  warning: {w}" for w in s.warnings)
+    if report:
+        lines.append("Report:")
+        lines.extend(f"  {r}" for r in report)
+    return {"series": series, "report": report, "_text": "\n".join(lines)}

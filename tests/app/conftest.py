@@ -1,0 +1,101 @@
+"""Fixtures for the GUI tests: a main window under a (virtual) display and marker phantoms in LPS mm.
+
+Run under Xvfb:
+``xvfb-run -a -s "-screen 0 1280x1024x24 -noreset" .venv/bin/python -m pytest -p no:xvfb tests/app -q``.
+Every test here is marked ``gui``; without a display they are skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from imaging.volume import Volume, affine_from_geometry
+
+AIR_HU = -1000
+BODY_HU = 40
+#: markers by name: LPS centre (mm) and HU; left/right differ in HU so each can be told apart
+MARKERS: dict[str, tuple[tuple[float, float, float], float]] = {
+    "left": ((30.0, 0.0, 0.0), 2000.0),  # patient's left (+x)
+    "right": ((-30.0, 0.0, 0.0), 900.0),  # patient's right (-x)
+    "anterior": ((0.0, -30.0, 0.0), 1300.0),  # anterior (-y)
+    "superior": ((0.0, 0.0, 30.0), 1600.0),  # superior (+z)
+}
+MARKER_RADIUS_MM = 4.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).parent == here:
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _needs_display() -> None:
+    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") not in ("xcb",):
+        pytest.skip("GUI tests need a display: run them under xvfb-run (see tests/app/conftest.py)")
+
+
+def marker_volume(
+    direction: npt.ArrayLike,
+    *,
+    spacing_mm: tuple[float, float, float] = (2.0, 1.5, 1.25),
+    shape: tuple[int, int, int] = (48, 64, 56),
+) -> Volume:
+    """A body block at BODY_HU with ball markers (see MARKERS) on a grid of any orientation.
+
+    The grid is centred on the LPS origin; the scene is defined in LPS, so every marker is where
+    MARKERS says whatever the grid's direction.
+    """
+    d = np.asarray(direction, dtype=np.float64)
+    centre_index = (np.asarray(shape, dtype=np.float64) - 1) / 2.0
+    m = affine_from_geometry((0.0, 0.0, 0.0), spacing_mm, d)
+    origin = -(m[:3, :3] @ centre_index)
+    i2l = affine_from_geometry(origin, spacing_mm, d)
+    idx = np.stack(np.meshgrid(*[np.arange(n) for n in shape], indexing="ij"), axis=-1).reshape(-1, 3)
+    lps = idx @ i2l[:3, :3].T + i2l[:3, 3]
+    values = np.full(len(lps), AIR_HU, dtype=np.float64)
+    values[np.all(np.abs(lps) < [45.0, 45.0, 100.0], axis=1)] = BODY_HU
+    for centre, hu in MARKERS.values():
+        values[np.linalg.norm(lps - np.asarray(centre), axis=1) <= MARKER_RADIUS_MM] = hu
+    return Volume(values.reshape(shape).astype(np.int16), i2l)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[object]:
+    from PySide6.QtCore import QSettings
+
+    yield QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot: object, settings: object, tmp_path: Path) -> Iterator[object]:
+    """A MainWindow without the 3D view (2D tests), shown at a fixed size."""
+    from app.main_window import MainWindow
+
+    win = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
+    win.case.recovery_dir = tmp_path / "recovery"
+    qtbot.addWidget(win)  # type: ignore[attr-defined]
+    win.resize(1100, 860)
+    win.show()
+    qtbot.waitExposed(win)  # type: ignore[attr-defined]
+    yield win
+    win.case.undo_stack.setClean()  # no save prompt when the test closes it
+
+
+@pytest.fixture
+def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Capture every message dialog instead of blocking on it."""
+    from app import dialogs
+
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _p, title, text: shown.append((title, text)))
+    monkeypatch.setattr(dialogs, "show_info", lambda _p, title, text: shown.append((title, text)))
+    monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *_a: dialogs.Answer.NO)
+    return shown

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +31,7 @@ from imaging.mask import Mask
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.volume import Volume
 from planning.errors import PlanValidationError
+from planning.model import Approach
 from planning.trajectory import TrajectoryGeometry, as_point, find_skin_along_line
 
 FloatArray = npt.NDArray[np.float64]
@@ -46,35 +46,24 @@ TARGET_BODY_FRACTION = 2.0 / 3.0
 _SEARCH_MM = 150.0
 
 
-class Approach(StrEnum):
-    """Needle approach, as in the ``osteoplan plan`` spec."""
+def approach_side(approach: Approach | str) -> Side | None:
+    """Patient side of a spinal approach, None for direct."""
+    value = Approach(approach).value
+    if value.endswith("-left"):
+        return Side.LEFT
+    if value.endswith("-right"):
+        return Side.RIGHT
+    return None
 
-    TRANSPEDICULAR_LEFT = "transpedicular-left"
-    TRANSPEDICULAR_RIGHT = "transpedicular-right"
-    TRANSCOSTOVERTEBRAL_LEFT = "transcostovertebral-left"
-    TRANSCOSTOVERTEBRAL_RIGHT = "transcostovertebral-right"
-    PARAPEDICULAR_LEFT = "parapedicular-left"
-    PARAPEDICULAR_RIGHT = "parapedicular-right"
-    DIRECT = "direct"
 
-    @property
-    def side(self) -> Side | None:
-        """Patient side of a spinal approach, None for direct."""
-        if self.value.endswith("-left"):
-            return Side.LEFT
-        if self.value.endswith("-right"):
-            return Side.RIGHT
-        return None
+def approach_family(approach: Approach | str) -> str:
+    """``transpedicular``, ``transcostovertebral``, ``parapedicular`` or ``direct``."""
+    return Approach(approach).value.split("-")[0]
 
-    @property
-    def family(self) -> str:
-        """``transpedicular``, ``transcostovertebral``, ``parapedicular`` or ``direct``."""
-        return self.value.split("-")[0]
 
-    @classmethod
-    def of(cls, family: str, side: Side) -> Approach:
-        """The approach of a family on a side."""
-        return cls(f"{family}-{side.value}")
+def approach_of(family: str, side: Side | str) -> Approach:
+    """The approach of a family (``transpedicular`` ...) on a side."""
+    return Approach(f"{family}-{Side(side).value}")
 
 
 @dataclass(frozen=True)
@@ -213,12 +202,12 @@ def propose_transpedicular(
             axis,
             target,
             side,
-            Approach.of(family, side),
+            approach_of(family, side),
             outer_diameter_mm=outer_diameter_mm,
             safety_margin_mm=safety_margin_mm,
         )
     return Proposal(
-        approach=Approach.of("transpedicular", side),
+        approach=approach_of("transpedicular", side),
         geometry=geometry,
         pedicle_min_width_mm=axis.min_width_mm,
         narrow=narrow,
@@ -262,8 +251,8 @@ def propose_alternative(
 ) -> Proposal:
     """A transcostovertebral or parapedicular path asked for by name (see module docstring)."""
     approach = Approach(approach)
-    side = approach.side
-    if side is None or approach.family not in ("transcostovertebral", "parapedicular"):
+    side = approach_side(approach)
+    if side is None or approach_family(approach) not in ("transcostovertebral", "parapedicular"):
         raise PlanValidationError("approach", approach.value, "transcostovertebral-* or parapedicular-*")
     axis = anatomy.pedicles.get(side)
     if axis is None:
@@ -390,7 +379,11 @@ def _lateral_route(
     skin = find_skin_along_line(volume, through, -v, max_distance_mm=_SEARCH_MM)
     warnings = [
         f"{approach.value}: passes {offset:.1f} mm lateral to the pedicle axis at its isthmus"
-        + (", between the pedicle and the rib head" if approach.family == "transcostovertebral" else "")
+        + (
+            ", between the pedicle and the rib head"
+            if approach_family(approach) == "transcostovertebral"
+            else ""
+        )
         + "; a geometric proposal, check ribs, pleura and nerve roots on the images"
     ]
     if not skin.found:

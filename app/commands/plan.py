@@ -1,0 +1,89 @@
+"""``osteoplan plan PATH --spec SPEC.json --out CASE.osteoplan``: a whole plan without the GUI.
+
+Loads the CT, runs :func:`planning.plan_runner.run_plan` on the spec (DESIGN.md "Command line"), saves
+the case atomically and prints coverage, margins, distances, warnings, cement estimate, risk and
+scores. JSON keys: ``targets``, ``trajectories``, ``zones`` (DESIGN.md), plus ``ablation``,
+``margin_mm``, ``warnings``, ``import_warnings`` and ``case``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from app.cli import CommandError, Context
+
+NAME = "plan"
+HELP = "plan needles, ablation zones and cement from a JSON spec, and save the case"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``osteoplan plan``."""
+    parser.add_argument("path", type=Path, help="DICOM folder, file or DICOMDIR, or a NIfTI/NRRD/MHA file")
+    parser.add_argument("--spec", type=Path, required=True, help="plan spec (JSON, see DESIGN.md)")
+    parser.add_argument("--out", type=Path, required=True, help="case file to write (.osteoplan)")
+    parser.add_argument("--series", default=None, help="series UID to load when there are several")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Load, plan, save; returns the JSON result with a human-readable ``_text``."""
+    from imaging.load import load_volume
+    from planning.plan_runner import run_plan, save_plan_case
+
+    path = Path(args.path)
+    spec_path = Path(args.spec)
+    out = Path(args.out)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist")
+    if out.suffix != ".osteoplan":
+        raise CommandError(f"--out {out.name} must end in .osteoplan")
+    try:
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CommandError(f"cannot read --spec {spec_path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"--spec {spec_path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(spec, dict):
+        raise CommandError(f"--spec {spec_path} must hold a JSON object")
+    loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
+    result = run_plan(loaded.volume, spec, progress=ctx.progress("planning"), cancel=ctx.cancel)
+    written = save_plan_case(result, str(out), source_path=str(path))
+    payload = result.to_json()
+    payload["import_warnings"] = loaded.report.lines()
+    payload["case"] = written
+    payload["_text"] = _text(payload)
+    return payload
+
+
+def _fmt(v: Any, unit: str) -> str:
+    return "n/a" if v is None else f"{v}{unit}"
+
+
+def _text(p: dict[str, Any]) -> str:
+    lines = [f"Plan saved to {p['case']}", f"Zone: {p['ablation']['label']}"]
+    for i, t in enumerate(p["trajectories"]):
+        lines.append(
+            f"Needle {i + 1} ({t['target']}, {t['approach']}): {t['length_mm']} mm, "
+            f"craniocaudal {t['craniocaudal_deg']} deg, mediolateral {t['mediolateral_deg']} deg, "
+            f"pedicle {_fmt(t['pedicle_min_width_mm'], ' mm')}, canal {_fmt(t['canal_distance_mm'], ' mm')}"
+        )
+        lines += [f"  ! {w}" for w in t["warnings"]]
+    for t in p["targets"]:
+        les = t["lesion"]
+        lines.append(
+            f"Target {t['name']}: {les['type']} lesion {les['volume_ml']} mL; covered "
+            f"{_fmt(t['coverage_percent'], '%')}, uncovered {_fmt(t['uncovered_ml'], ' mL')}, "
+            f"smallest margin {_fmt(t['min_margin_mm'], ' mm')}, "
+            f"zone to canal {_fmt(t['zone_to_canal_mm'], ' mm')}"
+        )
+        if "cement" in t:
+            c = t["cement"]
+            lines.append(f"  cement {c.get('estimate_ml')} mL (range {c.get('range_ml')})")
+        if "leakage_risk" in t:
+            lines.append(f"  leakage risk {t['leakage_risk'].get('level')}")
+        lines += [f"  ! {w}" for w in t["warnings"]]
+        lines += [f"  suggestion: {s['text']}" for s in t.get("suggestions", [])]
+    lines += [f"! {w}" for w in p["warnings"] + p["import_warnings"]]
+    return "\n".join(lines)

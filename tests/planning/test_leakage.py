@@ -1,0 +1,365 @@
+"""Leakage-risk zones on constructed bodies (closed-form band volumes) and on the vertebra phantom.
+
+Tolerances: band volumes within 5 % of the closed form; the voxel-centre criterion quantises a 5 mm
+band to whole voxel layers, so the grids below are those whose layer quantisation stays under 5 %
+(0.8, 1.0 mm: 4.8 and 5.0 mm bands). Positions within one voxel (1 mm).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from imaging.lesion_model import LesionType
+from imaging.mask import Mask
+from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy, WallDefect
+from imaging.volume import Volume, affine_from_geometry
+from planning.errors import PlanValidationError
+from planning.leakage import (
+    FactorFinding,
+    RiskFactor,
+    RiskLevel,
+    ZoneKind,
+    assess_leakage_risk,
+    leakage_zones,
+)
+from tests.phantoms.vertebra import VertebraPhantom, direction_matrix, make_vertebra_phantom
+
+W_MM, D_MM, H_MM = 40.0, 32.0, 24.0  # box body: left-right, antero-posterior, height
+BAND_MM = 5.0
+
+
+def _box_case(
+    spacing: tuple[float, float, float], orientation: str, *, wall_inside: bool = True, d_shape: bool = False
+) -> tuple[Volume, VertebraAnatomy]:
+    """A box (or D-shaped) body with a flat posterior wall, the canal behind it, on any grid."""
+    center = np.array([5.0, -12.0, 30.0])
+    direction = direction_matrix(orientation)
+    ext_lps = np.array([W_MM / 2 + 22.0, D_MM / 2 + 30.0, H_MM / 2 + 20.0])  # half extents to cover
+    m0 = affine_from_geometry((0, 0, 0), spacing, direction)
+    # number of voxels along each index axis, even so that the centre sits on a voxel corner
+    axis_len = np.abs(np.linalg.inv(m0[:3, :3]) @ ext_lps)
+    shape = tuple(int(2 * math.ceil(v)) for v in axis_len)
+    origin = center - m0[:3, :3] @ (np.array(shape) / 2.0 - 0.5)
+    matrix = affine_from_geometry(origin, spacing, direction)
+    vol = Volume(np.zeros(shape, dtype=np.int16), matrix)
+    lps = vol.index_to_lps_points(np.stack(np.indices(shape), axis=-1).astype(float))
+    x, y, z = (lps[..., i] - center[i] for i in range(3))
+    half_w, half_d, half_h = W_MM / 2, D_MM / 2, H_MM / 2
+    if d_shape:
+        front = (y < 0) & ((x / half_w) ** 2 + (y / half_d) ** 2 <= 1.0)
+        back = (y >= 0) & (y <= half_d) & (np.abs(x) <= half_w)
+        solid = (front | back) & (np.abs(z) <= half_h)
+    else:
+        solid = (np.abs(x) <= half_w) & (np.abs(y) <= half_d) & (np.abs(z) <= half_h)
+    wall = solid & (y >= half_d - 1.5)
+    body = solid if wall_inside else solid & ~wall
+    canal = (np.abs(x) <= 10.0) & (y > half_d) & (y <= half_d + 14.0)
+    body_c = vol.index_to_lps_points(np.argwhere(body)).mean(axis=0)
+    canal_c = vol.index_to_lps_points(np.argwhere(canal)).mean(axis=0)
+    anatomy = VertebraAnatomy(
+        body=Mask.from_full(body),
+        canal=Mask.from_full(canal),
+        posterior_wall=Mask.from_full(wall),
+        body_volume_ml=float(body.sum()) * vol.voxel_volume_ml,
+        body_centroid_lps=tuple(body_c),
+        body_height_mm=H_MM,
+        canal_centroid_lps=tuple(canal_c),
+        canal_area_mm2=20.0 * 14.0,
+        posterior_wall_points_lps=(),
+        posterior_wall_intact=True,
+        posterior_wall_defects=(),
+        pedicles={},
+    )
+    return vol, anatomy
+
+
+@pytest.mark.parametrize(
+    ("spacing", "orientation"),
+    [
+        ((1.0, 1.0, 1.0), "HFS"),
+        ((2.0, 0.8, 0.8), "HFS"),
+        ((2.0, 0.8, 0.8), "PIR"),  # AP along the columns, LR along the slices
+        ((1.0, 0.8, 1.0), "FFP"),
+    ],
+)
+def test_posterior_wall_band_volume_box(spacing: tuple[float, float, float], orientation: str) -> None:
+    vol, anatomy = _box_case(spacing, orientation)
+    zones = leakage_zones(vol, anatomy)
+    (band,) = zones.zones_of(ZoneKind.POSTERIOR_WALL_BAND)
+    truth_ml = W_MM * H_MM * BAND_MM / 1000.0  # 4.8 mL
+    assert band.volume_ml == pytest.approx(truth_ml, rel=0.05)
+    # every band voxel lies inside the body
+    assert np.all(anatomy.body.to_full()[band.mask.to_full()])
+
+
+@pytest.mark.parametrize("wall_inside", [True, False])
+def test_band_measured_from_the_body_surface_whether_the_wall_is_in_or_out(wall_inside: bool) -> None:
+    vol, anatomy = _box_case((1.0, 1.0, 1.0), "HFS", wall_inside=wall_inside)
+    (band,) = leakage_zones(vol, anatomy).zones_of(ZoneKind.POSTERIOR_WALL_BAND)
+    assert band.volume_ml == pytest.approx(W_MM * H_MM * BAND_MM / 1000.0, rel=0.05)
+
+
+def test_band_volume_d_shaped_body() -> None:
+    vol, anatomy = _box_case((1.0, 1.0, 1.0), "HFS", d_shape=True)
+    (band,) = leakage_zones(vol, anatomy).zones_of(ZoneKind.POSTERIOR_WALL_BAND)
+    assert band.volume_ml == pytest.approx(W_MM * H_MM * BAND_MM / 1000.0, rel=0.05)
+    # a wider band (8 mm) scales with it
+    (band8,) = leakage_zones(vol, anatomy, band_mm=8.0).zones_of(ZoneKind.POSTERIOR_WALL_BAND)
+    assert band8.volume_ml == pytest.approx(W_MM * H_MM * 8.0 / 1000.0, rel=0.05)
+
+
+def test_posterior_quarter_box() -> None:
+    vol, anatomy = _box_case((1.0, 1.0, 1.0), "HFS")
+    zones = leakage_zones(vol, anatomy)
+    assert zones.body_depth_mm == pytest.approx(D_MM, abs=1.0)
+    quarter_ml = zones.posterior_quarter.count() * vol.voxel_volume_ml
+    assert quarter_ml == pytest.approx(W_MM * H_MM * D_MM / 4.0 / 1000.0, rel=0.05)
+
+
+# ------------------------------------------------------------------------------------------------
+def anatomy_from_phantom(ph: VertebraPhantom, *, defects: tuple[WallDefect, ...] = ()) -> VertebraAnatomy:
+    """VertebraAnatomy values straight from the phantom's truth (no segmentation involved)."""
+    vol = ph.volume
+    pedicles = {
+        side: PedicleAxis(
+            side,
+            tuple(p.entry_lps),
+            tuple(p.target_lps),
+            p.min_width_mm,
+            tuple(p.isthmus_lps),
+            Mask.from_full(p.mask),
+        )
+        for side, p in ph.pedicles.items()
+    }
+    body_c = vol.index_to_lps_points(np.argwhere(ph.body_mask)).mean(axis=0)
+    return VertebraAnatomy(
+        body=Mask.from_full(ph.body_mask),
+        canal=Mask.from_full(ph.canal_mask),
+        posterior_wall=Mask.from_full(ph.posterior_wall_mask),
+        body_volume_ml=ph.body_volume_ml,
+        body_centroid_lps=tuple(body_c),
+        body_height_mm=ph.body_height_mm,
+        canal_centroid_lps=tuple(ph.canal_centroid_lps),
+        canal_area_mm2=ph.canal_area_mm2,
+        posterior_wall_points_lps=(),
+        posterior_wall_intact=not defects,
+        posterior_wall_defects=defects,
+        pedicles=pedicles,
+        level="L1",
+    )
+
+
+def _local(ph: VertebraPhantom, mask: Mask) -> np.ndarray:
+    """Local phantom coordinates (x left, y posterior, z superior; mm) of a mask's voxels."""
+    lps = ph.volume.index_to_lps_points(mask.voxel_indices())
+    out: np.ndarray = (lps - ph.center_lps) @ ph.local_to_lps_rotation
+    return out
+
+
+@pytest.fixture(scope="module")
+def phantom() -> VertebraPhantom:
+    return make_vertebra_phantom(noise_hu=0.0, yaw_deg=8.0, wall_defect=(4.0, 3.0, 6.0))
+
+
+def test_phantom_band_lies_in_the_body_on_the_canal_side(phantom: VertebraPhantom) -> None:
+    anatomy = anatomy_from_phantom(phantom)
+    zones = leakage_zones(phantom.volume, anatomy)
+    (band,) = zones.zones_of(ZoneKind.POSTERIOR_WALL_BAND)
+    assert band.volume_ml > 0.5
+    assert np.all(phantom.body_mask[band.mask.to_full()])
+    local = _local(phantom, band.mask)
+    b = phantom.body_semi_axes_mm[1]
+    # the band hugs the posterior surface: every voxel within 5 mm (+ one voxel) of the ellipse's back
+    assert local[:, 1].min() >= b - BAND_MM - 2.0
+    assert np.all(local[:, 1] > 0.0)
+    # closer to the canal than the body centroid is
+    canal_lps = phantom.volume.index_to_lps_points(np.argwhere(phantom.canal_mask))
+    band_lps = phantom.volume.index_to_lps_points(band.mask.voxel_indices())
+    centroid = np.asarray(anatomy.body_centroid_lps)
+    d_centroid = np.min(np.linalg.norm(canal_lps - centroid, axis=1))
+    step = 7  # sample the band for speed
+    d_band = np.array([np.min(np.linalg.norm(canal_lps - p, axis=1)) for p in band_lps[::step]])
+    assert np.all(d_band < d_centroid)
+    assert np.all(d_band <= BAND_MM + 1.8)  # voxel centre to canal voxel centre: band + ~one voxel
+
+
+def test_phantom_wall_defect_zone_and_risk(phantom: VertebraPhantom) -> None:
+    assert phantom.wall_defect_center_lps is not None
+    defect = WallDefect(tuple(phantom.wall_defect_center_lps), 6.0, "constructed plug")
+    intact = anatomy_from_phantom(phantom)
+    broken = anatomy_from_phantom(phantom, defects=(defect,))
+    assert not leakage_zones(phantom.volume, intact).zones_of(ZoneKind.POSTERIOR_WALL_DEFECT)
+    (zone,) = leakage_zones(phantom.volume, broken).zones_of(ZoneKind.POSTERIOR_WALL_DEFECT)
+    centroid = phantom.volume.index_to_lps_points(zone.mask.voxel_indices()).mean(axis=0)
+    # the zone (ball of radius 3 + 5 mm cut by the body) sits in front of the defect, inside the body
+    assert np.linalg.norm(centroid - phantom.wall_defect_center_lps) < 8.0
+    assert np.all(phantom.body_mask[zone.mask.to_full()])
+    assert zone.volume_ml < 4.0 / 3.0 * math.pi * 8.0**3 / 1000.0
+
+    def level_for(anatomy: VertebraAnatomy) -> tuple[RiskLevel, tuple[str, ...]]:
+        destroyed = bool(anatomy.posterior_wall_defects)
+        risk = assess_leakage_risk(
+            [
+                FactorFinding(RiskFactor.POSTERIOR_WALL_DESTRUCTION, destroyed, "images"),
+                FactorFinding(RiskFactor.LYTIC_LESION, True, "images"),
+            ]
+        )
+        return risk.level, risk.reasons
+
+    low_level, _ = level_for(intact)
+    high_level, reasons = level_for(broken)
+    assert low_level is RiskLevel.LOW
+    assert high_level is RiskLevel.HIGH
+    assert any("posterior-wall destruction" in r for r in reasons)
+
+
+def test_phantom_foramen_bands(phantom: VertebraPhantom) -> None:
+    anatomy = anatomy_from_phantom(phantom)
+    zones = leakage_zones(phantom.volume, anatomy)
+    bands = {z.name: z for z in zones.zones_of(ZoneKind.FORAMEN_BAND)}
+    assert set(bands) == {"left foramen band", "right foramen band"}
+    left, right = bands["left foramen band"], bands["right foramen band"]
+    assert left.approximate and right.approximate
+    # mirror images up to the 8 degree yaw's voxelisation
+    assert left.volume_ml == pytest.approx(right.volume_ml, rel=0.25)
+    ped_half = phantom.pedicles[Side.LEFT].height_mm / 2.0
+    for zone, sign in ((left, 1.0), (right, -1.0)):
+        loc = _local(phantom, zone.mask)
+        assert np.all(phantom.body_mask[zone.mask.to_full()])
+        assert np.all(sign * loc[:, 0] > 0.0)  # on its own side
+        assert np.all(loc[:, 1] > 0.0)  # posterior half
+        # reaches above and below the pedicle's level (the foramina between adjacent pedicles)
+        assert loc[:, 2].max() > ped_half - 1.0
+        assert loc[:, 2].min() < -ped_half + 1.0
+
+
+def test_phantom_basivertebral_zone(phantom: VertebraPhantom) -> None:
+    anatomy = anatomy_from_phantom(phantom)
+    (zone,) = leakage_zones(phantom.volume, anatomy).zones_of(ZoneKind.BASIVERTEBRAL_FORAMEN)
+    loc = _local(phantom, zone.mask).mean(axis=0)
+    assert abs(loc[0]) < 1.5  # midline
+    assert abs(loc[2]) < 1.5  # mid-height
+    assert loc[1] > phantom.body_semi_axes_mm[1] - BAND_MM  # at the back
+
+
+def test_endplate_defect_only_when_the_lesion_reaches_the_endplate() -> None:
+    ph = make_vertebra_phantom(noise_hu=0.0, lesion=(0.0, 0.0, 8.0, 6.0))  # top at z = 14 > 13
+    anatomy = anatomy_from_phantom(ph)
+    lesion = Mask.from_full(ph.lesion_mask)
+    zones = leakage_zones(ph.volume, anatomy, lesion_mask=lesion)
+    (endplate,) = zones.zones_of(ZoneKind.ENDPLATE_DEFECT)
+    assert endplate.name == "superior endplate defect"
+    assert _local(ph, endplate.mask)[:, 2].min() >= ph.body_height_mm / 2 - BAND_MM - 1.5
+    central = make_vertebra_phantom(noise_hu=0.0, lesion=(0.0, 0.0, 0.0, 6.0))
+    zones_c = leakage_zones(
+        central.volume, anatomy_from_phantom(central), lesion_mask=Mask.from_full(central.lesion_mask)
+    )
+    assert not zones_c.zones_of(ZoneKind.ENDPLATE_DEFECT)
+
+
+def test_access_track_follows_the_needle(phantom: VertebraPhantom) -> None:
+    anatomy = anatomy_from_phantom(phantom)
+    ped = phantom.pedicles[Side.LEFT]
+    od = 3.05
+    zones = leakage_zones(phantom.volume, anatomy, trajectories=[(ped.entry_lps, ped.target_lps, od)])
+    (track,) = zones.zones_of(ZoneKind.ACCESS_TRACK)
+    pts = phantom.volume.index_to_lps_points(track.mask.voxel_indices())
+    a, b = ped.entry_lps, ped.target_lps
+    t = np.clip((pts - a) @ (b - a) / ((b - a) @ (b - a)), 0, 1)
+    dist = np.linalg.norm(pts - (a + t[:, None] * (b - a)), axis=1)
+    assert np.all(dist <= od / 2 + 1.0 + 1e-6)
+    # it runs through the pedicle's bone, not only the body
+    assert track.mask.to_full()[ped.mask].any()
+    # it enters the body but never deeper than 5 mm (+ half a voxel diagonal) inside its surface
+    depth_mm = ndimage.distance_transform_edt(phantom.body_mask, sampling=phantom.volume.spacing_mm)
+    inside = phantom.body_mask & track.mask.to_full()
+    assert inside.any()
+    assert depth_mm[inside].max() <= BAND_MM + 1.0
+    with pytest.raises(PlanValidationError):
+        leakage_zones(phantom.volume, anatomy, trajectories=[(ped.entry_lps, ped.entry_lps, od)])
+
+
+def test_cortical_breach_zone(phantom: VertebraPhantom) -> None:
+    anatomy = anatomy_from_phantom(phantom)
+    point = tuple(phantom.to_lps([0.0, -phantom.body_semi_axes_mm[1], 0.0]))  # anterior cortex
+    (zone,) = leakage_zones(phantom.volume, anatomy, cortical_breach_lps=[point]).zones_of(
+        ZoneKind.CORTICAL_DEFECT
+    )
+    # half a 5 mm ball inside the body: about 2/3 pi 125 mm^3 = 0.26 mL (the curved front adds a little)
+    assert zone.volume_ml == pytest.approx(2.0 / 3.0 * math.pi * 125.0 / 1000.0, rel=0.25)
+
+
+def test_rejects_bad_input(phantom: VertebraPhantom) -> None:
+    anatomy = anatomy_from_phantom(phantom)
+    with pytest.raises(PlanValidationError, match="band_mm"):
+        leakage_zones(phantom.volume, anatomy, band_mm=0.0)
+    other = Volume(np.zeros((5, 5, 5), dtype=np.int16), np.eye(4))
+    with pytest.raises(PlanValidationError, match="grid"):
+        leakage_zones(other, anatomy)
+
+
+# ------------------------------------------------------------------------------------------------
+def _f(factor: RiskFactor, present: bool | None) -> FactorFinding:
+    return FactorFinding(factor, present, "operator")
+
+
+@pytest.mark.parametrize(
+    ("present", "level"),
+    [
+        ((), RiskLevel.LOW),
+        ((RiskFactor.LYTIC_LESION,), RiskLevel.LOW),
+        ((RiskFactor.LYTIC_LESION, RiskFactor.INTRAVERTEBRAL_CLEFT), RiskLevel.MODERATE),
+        ((RiskFactor.CORTICAL_DISRUPTION,), RiskLevel.MODERATE),
+        ((RiskFactor.LOW_VISCOSITY_CEMENT,), RiskLevel.MODERATE),
+        ((RiskFactor.CORTICAL_DISRUPTION, RiskFactor.LOW_VISCOSITY_CEMENT), RiskLevel.HIGH),
+        ((RiskFactor.POSTERIOR_WALL_DESTRUCTION,), RiskLevel.HIGH),
+        (
+            (RiskFactor.CORTICAL_DISRUPTION, RiskFactor.LYTIC_LESION, RiskFactor.VERTEBRAL_COLLAPSE),
+            RiskLevel.MODERATE,
+        ),
+        (
+            (
+                RiskFactor.MULTIPLE_LEVELS,
+                RiskFactor.VERTEBRAL_COLLAPSE,
+                RiskFactor.LARGER_VOLUME,
+                RiskFactor.LYTIC_LESION,
+            ),
+            RiskLevel.MODERATE,
+        ),
+    ],
+)
+def test_risk_rule(present: tuple[RiskFactor, ...], level: RiskLevel) -> None:
+    findings = [_f(r, r in present) for r in RiskFactor]
+    risk = assess_leakage_risk(findings)
+    assert risk.level is level
+    assert len(risk.reasons) == max(1, len(present))
+    for r in present:
+        assert any(r.value in reason for reason in risk.reasons)
+    assert not risk.not_assessed
+    assert "rule of thumb" in risk.rule
+
+
+def test_risk_reasons_cite_odds_ratios_and_list_unknowns() -> None:
+    risk = assess_leakage_risk(
+        [_f(RiskFactor.CORTICAL_DISRUPTION, True), _f(RiskFactor.LOW_VISCOSITY_CEMENT, None)]
+    )
+    assert "OR 5.56" in risk.reasons[0]
+    assert RiskFactor.LOW_VISCOSITY_CEMENT.value in risk.not_assessed
+    assert RiskFactor.INTRAVERTEBRAL_CLEFT.value in risk.not_assessed  # never given
+    assert risk.to_json()["level"] == "moderate"
+
+
+def test_zone_masks_are_on_the_volume_grid() -> None:
+    ph = make_vertebra_phantom(noise_hu=0.0, lesion=(0.0, 4.0, 0.0, 7.0))
+    anatomy = anatomy_from_phantom(ph)
+    zones = leakage_zones(ph.volume, anatomy, lesion_mask=Mask.from_full(ph.lesion_mask))
+    for z in zones.zones:
+        assert z.mask.grid_shape == ph.volume.shape
+        assert z.volume_ml == pytest.approx(z.mask.count() * ph.volume.voxel_volume_ml)
+    union = zones.union()
+    assert union.count() <= sum(z.mask.count() for z in zones.zones)
+    assert LesionType.LYTIC.value == "lytic"

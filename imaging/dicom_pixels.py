@@ -160,7 +160,7 @@ def decode_file(path: Path) -> tuple[npt.NDArray[Any], str | None]:
     ts = UID(str(ds.file_meta.get("TransferSyntaxUID", "")))
     ts_name = f"{ts.name} ({ts})" if ts.name != ts else str(ts)
     if "PixelData" not in ds:
-        raise DicomImportError("no (7FE0,0010) Pixel Data", path)
+        raise DicomImportError("(7FE0,0010) Pixel Data missing or truncated (the file ends early)", path)
     note: str | None = None
     if ts in ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91"):
         note = _j2k_sign_note(ds, path)
@@ -271,3 +271,23 @@ def _to_int16(
     for k in range(stored.shape[0]):
         out[k] = (stored[k].astype(np.int64) * int(s[k]) + int(b[k])).astype(np.int16)
     return out
+
+
+def read_file_hu(path: Path) -> tuple[npt.NDArray[Any], list[str]]:
+    """HU of every frame of one file ``[frame, row, col]`` through the loader's own pixel pipeline.
+
+    For checking decoders frame by frame (a single slice is not a volume, so ``load_volume``
+    refuses it). Returns the array and any warning sentences.
+
+    Raises
+    ------
+    DicomImportError
+        When the file is not an image or cannot be decoded.
+    """
+    from imaging.dicom_scan import read_file_headers
+
+    headers = read_file_headers(path)
+    notes: list[str] = []
+    stored = read_stored_frames(headers, warnings=notes)
+    hu = stored_to_hu(stored, [h.rescale_slope for h in headers], [h.rescale_intercept for h in headers])
+    return hu, notes

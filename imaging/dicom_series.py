@@ -41,6 +41,8 @@ SPACING_RELATIVE_TOLERANCE = 0.01
 SPACING_ABSOLUTE_TOLERANCE_MM = 0.005
 #: a step larger than this times the median spacing is a gap (missing slices)
 GAP_FACTOR = 1.5
+#: gaps named one by one up to this many, then summarised
+MAX_GAPS_LISTED = 3
 #: in-plane drift of the stack, as a fraction of a pixel, below which there is no tilt
 TILT_PIXEL_FRACTION = 0.05
 #: slice positions further than this from a straight line (mm) cannot form a volume
@@ -96,8 +98,11 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
     plans: list[SeriesPlan] = []
     for uid, frames in by_uid.items():
         groups: dict[tuple[object, ...], list[FrameHeader]] = defaultdict(list)
+        complete = [_group_key(h) for h in frames if h.orientation is not None]
+        # frames lacking orientation join the series' main stack, which is then refused by name
+        fallback = max(set(complete), key=complete.count) if complete else (None, 0, 0)
         for h in frames:
-            groups[_group_key(h)].append(h)
+            groups[_group_key(h) if h.orientation is not None else fallback].append(h)
         ordered = sorted(groups.values(), key=len, reverse=True)
         main = ordered[0]
         extra_index = 1
@@ -120,8 +125,7 @@ def _orientation(h: FrameHeader) -> tuple[float, ...] | None:
 
 
 def _group_key(h: FrameHeader) -> tuple[object, ...]:
-    spacing = tuple(round(v, 4) for v in h.pixel_spacing_mm) if h.pixel_spacing_mm else None
-    return (_orientation(h), h.rows, h.cols, spacing)
+    return (_orientation(h), h.rows, h.cols)
 
 
 def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str) -> SeriesPlan:
@@ -177,6 +181,12 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
                 source,
                 f"{_name(h)} has no (0020,0032) Image Position / (0020,0037) Image Orientation; "
                 "its geometry is unknown",
+            )
+        if h0.pixel_spacing_mm is not None and not np.allclose(
+            h.pixel_spacing_mm, h0.pixel_spacing_mm, atol=1e-4
+        ):
+            return _refused(
+                frames, series_id, source, f"{_name(h)}: (0028,0030) Pixel Spacing differs between slices"
             )
         if h.rows < 1 or h.cols < 1:
             return _refused(frames, series_id, source, f"{_name(h)} has no image size (Rows / Columns)")
@@ -270,13 +280,20 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
     out_spacing = float(p[-1] / (n_out - 1))
     if not uniform:
         gaps = np.nonzero(steps > GAP_FACTOR * spacing)[0]
-        for g in gaps:
-            missing = round(float(steps[g]) / spacing) - 1
+        if 0 < len(gaps) <= MAX_GAPS_LISTED:
+            for g in gaps:
+                missing = max(round(float(steps[g]) / spacing) - 1, 1)
+                warnings.append(
+                    f"Missing slice(s): a {steps[g]:.2f} mm gap between slices {g + 1} and {g + 2} "
+                    f"({_name(sorted_frames[g])} and {_name(sorted_frames[g + 1])}) "
+                    f"where the spacing is {spacing:.2f} mm (about {missing} slice(s) missing)."
+                )
+        elif len(gaps) > MAX_GAPS_LISTED:
             warnings.append(
-                f"Missing slice(s): a {steps[g]:.2f} mm gap between slices {g + 1} and {g + 2} "
-                f"({_name(sorted_frames[g])} and {_name(sorted_frames[g + 1])}) "
-                f"where the spacing is {spacing:.2f} mm "
-                f"(about {max(missing, 1)} slice(s) missing)."
+                f"Missing slices or uneven gaps: {len(gaps)} steps of {steps[gaps].min():.2f} to "
+                f"{steps[gaps].max():.2f} mm, more than {GAP_FACTOR:g} times the median spacing "
+                f"{spacing:.2f} mm, between {_name(sorted_frames[gaps[0]])} and "
+                f"{_name(sorted_frames[gaps[-1] + 1])}."
             )
         others = np.delete(steps, gaps)
         if others.size and float(np.ptp(others)) > tol:

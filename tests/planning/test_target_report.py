@@ -1,0 +1,208 @@
+"""cement_risk_scores: the plan runner's dict, on the vertebra phantom and an extraspinal lesion."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from imaging.lesion_model import Lesion, LesionType
+from imaging.mask import Mask
+from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy, WallDefect
+from imaging.volume import Volume
+from planning.errors import PlanValidationError
+from planning.target_report import analyse_target, cement_risk_scores
+from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
+
+
+def _anatomy(
+    ph: VertebraPhantom, *, defects: tuple[WallDefect, ...] = (), level: str | None = "L1"
+) -> VertebraAnatomy:
+    vol = ph.volume
+    pedicles = {
+        side: PedicleAxis(
+            side,
+            tuple(p.entry_lps),
+            tuple(p.target_lps),
+            p.min_width_mm,
+            tuple(p.isthmus_lps),
+            Mask.from_full(p.mask),
+        )
+        for side, p in ph.pedicles.items()
+    }
+    return VertebraAnatomy(
+        body=Mask.from_full(ph.body_mask),
+        canal=Mask.from_full(ph.canal_mask),
+        posterior_wall=Mask.from_full(ph.posterior_wall_mask),
+        body_volume_ml=ph.body_volume_ml,
+        body_centroid_lps=tuple(vol.index_to_lps_points(np.argwhere(ph.body_mask)).mean(axis=0)),
+        body_height_mm=ph.body_height_mm,
+        canal_centroid_lps=tuple(ph.canal_centroid_lps),
+        canal_area_mm2=ph.canal_area_mm2,
+        posterior_wall_points_lps=(),
+        posterior_wall_intact=not defects,
+        posterior_wall_defects=defects,
+        pedicles=pedicles,
+        level=level,
+    )
+
+
+def _lesion(volume: Volume, mask_full: np.ndarray, kind: LesionType, *, diameter_mm: float) -> Lesion:
+    mask = Mask.from_full(mask_full)
+    centroid = tuple(volume.index_to_lps_points(mask.voxel_indices()).mean(axis=0))
+    return Lesion(
+        mask=mask,
+        type=kind,
+        volume_ml=mask.count() * volume.voxel_volume_ml,
+        max_diameter_mm=diameter_mm,
+        mean_hu=30.0,
+        percentiles_hu={50: 30.0},
+        reference_bone_hu=200.0,
+        centroid_lps=centroid,
+        bbox_lps=(centroid, centroid),
+        seed_lps=centroid,
+    )
+
+
+@pytest.fixture(scope="module")
+def spine_case() -> tuple[VertebraPhantom, Lesion]:
+    ph = make_vertebra_phantom(noise_hu=0.0, lesion=(0.0, 6.0, 0.0, 8.0), wall_defect=(0.0, 0.0, 5.0))
+    assert ph.lesion_mask is not None
+    return ph, _lesion(ph.volume, ph.lesion_mask, LesionType.LYTIC, diameter_mm=16.0)
+
+
+def test_spine_dict(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    ph, lesion = spine_case
+    assert ph.wall_defect_center_lps is not None
+    anatomy = _anatomy(ph, defects=(WallDefect(tuple(ph.wall_defect_center_lps), 5.0, "plug"),))
+    ped = ph.pedicles[Side.LEFT]
+    out = cement_risk_scores(ph.volume, lesion, anatomy, [(ped.entry_lps, ped.target_lps, 3.05)], None, None)
+    json.dumps(out)  # JSON-able
+    assert set(out) == {"cement", "leakage_risk", "scores", "injection"}
+
+    truth_ml = 4.0 / 3.0 * math.pi * 8.0**3 / 1000.0
+    assert out["cement"]["estimate_ml"] == pytest.approx(truth_ml * 0.84, rel=0.04)
+    assert out["cement"]["range_ml"][1] == pytest.approx(truth_ml, rel=0.04)
+
+    risk = out["leakage_risk"]
+    assert risk["level"] == "high"
+    assert any("posterior-wall destruction" in r for r in risk["reasons"])
+    kinds = {z["kind"] for z in risk["zones"]}
+    assert {"posterior-wall band", "foramen band", "posterior-wall defect", "access track"} <= kinds
+    assert "basivertebral venous foramen" in kinds
+
+    sins = {i["name"]: i for i in out["scores"]["sins"]["items"]}
+    assert sins["location"] == {
+        "name": "location",
+        "value": "junctional",
+        "points": 3,
+        "source": "prefilled",
+        "basis": "level L1",
+    }
+    assert sins["bone_lesion"]["points"] == 2 and sins["bone_lesion"]["source"] == "prefilled"
+    assert sins["posterolateral"]["value"] == "none"  # the lesion stays in the body
+    assert sins["pain"]["source"] == "missing"
+    assert out["scores"]["sins"]["complete"] is False
+
+    inj = out["injection"]
+    assert inj["planned_volume_ml"] == pytest.approx(out["cement"]["estimate_ml"], abs=0.01)
+    assert (
+        inj["near_wall_volume_ml"] > 0.0
+    )  # the lesion reaches 14 mm behind the centre, the band starts at 11
+    assert inj["posterior_quarter_depth_mm"] == pytest.approx(8.0, abs=0.6)
+
+
+def test_operator_choices_complete_sins_and_change_risk(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    ph, lesion = spine_case
+    anatomy = _anatomy(ph)  # wall intact
+    choices = {
+        "sins": {"pain": "mechanical", "alignment": "normal", "collapse": "none"},
+        "cement_viscosity": "low",
+        "treated_levels": 1,
+        "intravertebral_cleft": False,
+    }
+    out = cement_risk_scores(ph.volume, lesion, anatomy, [], None, "T7", choices=choices)
+    sins = out["scores"]["sins"]
+    # semi-rigid 1 + mechanical 3 + lytic 2 + normal 0 + none 0 + posterolateral none 0 = 6
+    assert sins["complete"] is True
+    assert sins["total"] == 6
+    assert sins["category"] == "stable"
+    assert {i["name"]: i["source"] for i in sins["items"]}["pain"] == "chosen"
+    # low viscosity (major) alone: moderate
+    assert out["leakage_risk"]["level"] == "moderate"
+    assert any("low-viscosity cement" in r for r in out["leakage_risk"]["reasons"])
+
+
+def test_collapse_prefilled_from_adjacent_heights() -> None:
+    ph = make_vertebra_phantom(noise_hu=0.0, collapse_fraction=0.4, lesion=(0.0, 0.0, 0.0, 6.0))
+    assert ph.lesion_mask is not None
+    lesion = _lesion(ph.volume, ph.lesion_mask, LesionType.MIXED, diameter_mm=12.0)
+    out = cement_risk_scores(
+        ph.volume, lesion, _anatomy(ph), [], None, "L3", choices={"adjacent_heights_mm": [26.0, 26.0]}
+    )
+    items = {i["name"]: i for i in out["scores"]["sins"]["items"]}
+    assert items["collapse"]["value"] == "collapse-under-50"  # 40 % loss
+    assert items["collapse"]["source"] == "prefilled"
+    assert "40% loss" in items["collapse"]["basis"]
+    factors = {f["factor"]: f for f in out["leakage_risk"]["factors"]}
+    assert factors["vertebral collapse"]["present"] is True
+
+
+def test_posterolateral_from_a_lesion_in_one_pedicle() -> None:
+    ph = make_vertebra_phantom(noise_hu=0.0)
+    ped = ph.pedicles[Side.RIGHT]
+    lps = ph.volume.index_to_lps_points(np.stack(np.indices(ph.volume.shape), axis=-1).astype(float))
+    ball = np.sum((lps - ped.isthmus_lps) ** 2, axis=-1) <= 5.0**2
+    lesion = _lesion(ph.volume, ball & (ped.mask | ph.body_mask), LesionType.LYTIC, diameter_mm=10.0)
+    out = cement_risk_scores(ph.volume, lesion, _anatomy(ph), [], None, "L2")
+    items = {i["name"]: i for i in out["scores"]["sins"]["items"]}
+    assert items["posterolateral"]["value"] == "unilateral"
+    assert items["posterolateral"]["points"] == 1
+
+
+def test_extraspinal_dict() -> None:
+    shape = (40, 60, 60)
+    vol = Volume(np.zeros(shape, dtype=np.int16), np.diag([2.0, 1.0, 1.0, 1.0]))
+    k, i, j = np.indices(shape)
+    ball = ((k - 20) * 2.0) ** 2 + (i - 30.0) ** 2 + (j - 30.0) ** 2 <= 20.0**2  # r = 20 mm, 40 mm wide
+    lesion = _lesion(vol, ball, LesionType.LYTIC, diameter_mm=40.0)
+    cavity = Mask.from_full(((k - 20) * 2.0) ** 2 + (i - 30.0) ** 2 + (j - 45.0) ** 2 <= 10.0**2)
+    out = cement_risk_scores(
+        vol,
+        lesion,
+        None,
+        [],
+        cavity,
+        None,
+        choices={"mirels": {"site": "peritrochanteric", "pain": "functional", "cortical_fraction": 0.8}},
+    )
+    json.dumps(out)
+    assert out["cement"]["site"] == "extraspinal-over-35mm"
+    assert out["cement"]["cavity_only_ml"] > 0.0
+    assert out["leakage_risk"]["zones"] == []
+    assert out["scores"]["mirels"]["total"] == 12
+    assert out["scores"]["mirels"]["risk"].startswith("prophylactic fixation")
+    nature = next(i for i in out["scores"]["mirels"]["items"] if i["name"] == "nature")
+    assert nature["source"] == "prefilled"
+    assert out["scores"]["impending_fracture"]["impending"] is True  # lytic and 40 mm > 25 mm
+    assert "sins" not in out["scores"]
+    assert not any("quarter" in r for r in out["injection"]["stop_rules"])
+
+
+def test_rejects_unknown_choice(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    ph, lesion = spine_case
+    with pytest.raises(PlanValidationError, match="choices"):
+        cement_risk_scores(ph.volume, lesion, _anatomy(ph), [], None, None, choices={"colour": "red"})
+    with pytest.raises(PlanValidationError, match="cement_viscosity"):
+        cement_risk_scores(
+            ph.volume, lesion, _anatomy(ph), [], None, None, choices={"cement_viscosity": "thin"}
+        )
+
+
+def test_analysis_keeps_masks(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    ph, lesion = spine_case
+    analysis = analyse_target(ph.volume, lesion, _anatomy(ph), [], None, "L1")
+    assert analysis.leakage is not None
+    assert all(z.mask.grid_shape == ph.volume.shape for z in analysis.leakage.zones)

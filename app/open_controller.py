@@ -121,8 +121,8 @@ class OpenController(QObject):
 
     def show_volume(self, volume: Volume, report_lines: tuple[str, ...] | list[str] = ()) -> None:
         """Show a loaded volume (also used by the case controller)."""
-        self.window.case.set_volume(volume)
-        self.window.state.set_volume(volume)
+        self.window.state.set_volume(volume)  # clears the layers of the previous image
+        self.window.case.set_volume(volume)  # then the case's layers are shown on this one
         self.window.show_import_warnings(list(report_lines))
         if self.path is not None:
             self.window.add_recent(self.path)

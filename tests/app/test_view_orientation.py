@@ -70,7 +70,7 @@ def check_marker(view: object, name: str, max_error_px: float) -> tuple[float, f
 
 def px_per_mm(view: object) -> float:
     d = view.state.display  # type: ignore[attr-defined]
-    rows, cols = d.slice_array(view.view, 0).shape  # type: ignore[attr-defined]
+    _rows, cols = d.slice_array(view.view, 0).shape  # type: ignore[attr-defined]
     _, dc = d.pixel_spacing_mm(view.view)  # type: ignore[attr-defined]
     return float(view.image_rect().width() / (cols * dc))  # type: ignore[attr-defined]
 

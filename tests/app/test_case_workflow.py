@@ -1,0 +1,155 @@
+"""The case behind the window: undo/redo through the QUndoStack, overlays, save and reopen, autosave.
+
+The image is a marker phantom written as a DICOM series (so reopening a case loads it through the
+real loader); layers are boxes at known voxel indices, so their overlay pixels are known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.display_geometry import ViewAxis
+from imaging.mask import Mask
+from tests.app.conftest import MARKERS, marker_volume
+from tests.app.test_view_orientation import grab_grey
+
+pytest.importorskip("imaging.load")
+dicom_writer = pytest.importorskip("tests.phantoms.dicom_writer")
+commands = pytest.importorskip("planning.commands")
+case_io = pytest.importorskip("planning.case_io")
+from planning.model import LayerKind, MaskLayer  # noqa: E402
+
+SHAPE = (24, 48, 64)  # 30 x 72 x 80 mm: every marker inside
+RED = (255, 0, 0)
+
+
+@pytest.fixture
+def opened(
+    window: object,
+    qtbot: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_dialogs: list[tuple[str, str]],
+) -> object:
+    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
+    dicom_writer.write_dicom_series(marker_volume(np.eye(3), shape=SHAPE), tmp_path / "ct")
+    window.open_path(tmp_path / "ct")  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
+    return window
+
+
+def left_marker_layer(window: object) -> MaskLayer:
+    """A box layer around the left marker (source-grid indices from its LPS centre)."""
+    volume = window.case.volume  # type: ignore[attr-defined]
+    centre = np.rint(volume.lps_to_index_points(MARKERS["left"][0])).astype(int)
+    box = np.ones((3, 5, 5), dtype=bool)
+    mask = Mask(box, tuple(int(v) for v in centre - [1, 2, 2]), volume.shape)
+    return MaskLayer("lesion", LayerKind.LESION, mask, RED, volume.metadata.series_uid)
+
+
+def overlay_is_red(window: object) -> bool:
+    axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    window.state.set_crosshair(MARKERS["left"][0])  # type: ignore[attr-defined]
+    p = axial.lps_to_widget(MARKERS["left"][0])
+    r, g, b = (int(v) for v in grab_grey(axial)[round(p.y()) + 2, round(p.x()) + 2])
+    return r > g + 40 and r > b + 40
+
+
+def test_edit_then_undo_restores_model_and_pixels(opened: object, qtbot: object) -> None:
+    window = opened
+    assert not overlay_is_red(window)
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    assert list(window.case.case.layers) == ["lesion"]  # type: ignore[attr-defined]
+    assert overlay_is_red(window)
+    assert window.layer_dock.list.count() == 1  # type: ignore[attr-defined]
+    assert window.case.is_modified()  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert list(window.case.case.layers) == []  # type: ignore[attr-defined]
+    assert not overlay_is_red(window)
+    assert not window.case.is_modified()  # type: ignore[attr-defined]
+    window.case.undo_stack.redo()  # type: ignore[attr-defined]
+    assert overlay_is_red(window)
+    # display state is not in the case: hiding the layer changes pixels, not the model
+    before = window.case.case.snapshot()  # type: ignore[attr-defined]
+    window.state.update_layer("lesion", visible=False)  # type: ignore[attr-defined]
+    assert not overlay_is_red(window)
+    assert window.case.case.snapshot() == before  # type: ignore[attr-defined]
+
+
+def test_a_brush_stroke_is_one_undo_step(opened: object) -> None:
+    window = opened
+    layer = left_marker_layer(window)
+    window.case.push(commands.AddLayer(layer))  # type: ignore[attr-defined]
+    off = layer.mask.offset_index
+    for k in range(3):  # three dabs of one stroke
+        dab = np.ones((1, 2, 2), dtype=bool)
+        window.case.push(
+            commands.EditMask.patch(
+                "lesion",
+                (off[0], off[1] + 6 + k, off[2]),
+                dab,  # type: ignore[attr-defined]
+                stroke_id="stroke-1",
+            )
+        )
+    # overlapping 2x2 dabs on rows 6-7, 7-8, 8-9 (outside the 5x5 box): 4 rows x 2 cols added
+    assert window.case.case.layers["lesion"].mask.count() == 75 + 8  # type: ignore[attr-defined]
+    assert window.case.undo_stack.count() == 2  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert window.case.case.layers["lesion"].mask == layer.mask  # type: ignore[attr-defined]
+
+
+def test_save_then_reopen_gives_the_same_case(
+    opened: object, qtbot: object, settings: object, tmp_path: Path
+) -> None:
+    from app.main_window import MainWindow
+
+    window = opened
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    path = tmp_path / "plan.osteoplan"
+    assert window.case.save_to(path)  # type: ignore[attr-defined]
+    assert not window.case.is_modified()  # type: ignore[attr-defined]
+    saved = window.case.case.snapshot()  # type: ignore[attr-defined]
+
+    other = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
+    qtbot.addWidget(other)  # type: ignore[attr-defined]
+    other.open_path(path)
+    qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
+    assert other.case.case.snapshot() == saved
+    assert other.case.path == path
+    assert not other.case.is_modified()
+    assert "lesion" in other.state.layers
+    other.resize(1100, 860)
+    other.show()
+    qtbot.waitExposed(other)  # type: ignore[attr-defined]
+    assert overlay_is_red(other)
+
+
+def test_crash_leaves_a_recoverable_autosave(
+    opened: object,
+    qtbot: object,
+    settings: object,
+    no_dialogs: list[tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app import dialogs
+    from app.main_window import MainWindow
+
+    window = opened
+    window.case.autosave_timer.setInterval(50)  # type: ignore[attr-defined]
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: bool(case_io.find_recoverable()), timeout=5000)  # type: ignore[attr-defined]
+    edited = window.case.case.snapshot()  # type: ignore[attr-defined]
+    # the "crash": the window never closes normally, so the autosave stays; a new session starts
+    monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *_a: dialogs.Answer.YES)
+    other = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
+    qtbot.addWidget(other)  # type: ignore[attr-defined]
+    recovered = other.case.offer_recovery()
+    assert recovered is not None
+    qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
+    assert other.case.case.snapshot() == edited
+    assert other.case.is_modified()  # recovered work is unsaved until saved
+    other.case.undo_stack.setClean()
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]

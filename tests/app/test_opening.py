@@ -1,0 +1,121 @@
+"""Opening images through the real loader: series picker, refusals as dialogs, cancel, end to end.
+
+DICOM series are written with tests/phantoms/dicom_writer.py from the marker phantoms of conftest,
+so the marker's LPS position is known whatever the series' orientation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.display_geometry import ViewAxis
+from tests.app.conftest import MARKERS, marker_volume
+from tests.app.test_view_orientation import find_marker, grab_grey
+
+pytest.importorskip("imaging.load")
+dicom_writer = pytest.importorskip("tests.phantoms.dicom_writer")
+
+
+def wait_idle(window: object, qtbot: object) -> None:
+    qtbot.waitUntil(lambda: not window.opener.is_busy(), timeout=30000)  # type: ignore[attr-defined]
+
+
+def test_feet_first_dicom_folder_opens_with_markers_in_place(
+    window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
+) -> None:
+    volume = marker_volume(np.eye(3), shape=(32, 64, 56))
+    dicom_writer.write_dicom_series(volume, tmp_path / "ffs", feet_first=True, shuffle=True)
+    window.open_path(tmp_path / "ffs")  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    assert no_dialogs == []
+    shown = window.state.display  # type: ignore[attr-defined]
+    assert shown is not None
+    assert shown.source.orientation_code()[2] == "I"  # stored feet first: slices run towards the feet
+    axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    window.state.set_window(3000, 1000)  # type: ignore[attr-defined]
+    for name in ("left", "right"):
+        centre, hu = MARKERS[name]
+        window.state.set_crosshair(centre)  # type: ignore[attr-defined]
+        found = find_marker(grab_grey(axial), hu)
+        assert found is not None
+        side = found[0] > axial.width() / 2
+        assert side == (name == "left"), f"{name} marker on the wrong side"
+    assert str(tmp_path / "ffs") in window.recent_paths()  # type: ignore[attr-defined]
+
+
+def test_two_series_show_the_picker(
+    window: object,
+    qtbot: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_dialogs: list[tuple[str, str]],
+) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from app.series_picker import SeriesPickerDialog
+
+    folder = tmp_path / "two"
+    a = dicom_writer.write_dicom_series(
+        marker_volume(np.eye(3), shape=(20, 40, 40)), folder, description="thin bone", file_prefix="A"
+    )
+    b = dicom_writer.write_dicom_series(
+        marker_volume(np.eye(3), shape=(12, 32, 32)), folder, description="soft", file_prefix="B"
+    )
+    offered: list[list[str]] = []
+
+    def fake_exec(dialog: SeriesPickerDialog) -> int:
+        offered.append([dialog.list.item(i).text() for i in range(dialog.list.count())])
+        for i in range(dialog.list.count()):
+            if "soft" in dialog.list.item(i).text():
+                dialog.list.setCurrentRow(i)
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(SeriesPickerDialog, "exec", fake_exec)
+    window.open_path(folder)  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    qtbot.waitUntil(lambda: window.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
+    assert len(offered) == 1 and len(offered[0]) == 2
+    assert any("20 slices" in text for text in offered[0]) and any("12 slices" in text for text in offered[0])
+    assert window.state.display.source.shape == (12, 32, 32)  # type: ignore[attr-defined]
+    assert window.case.case.images[b.series_uid].series_uid == b.series_uid  # type: ignore[attr-defined]
+    assert a.series_uid not in window.case.case.images  # type: ignore[attr-defined]
+    assert no_dialogs == []
+
+
+def test_refused_folder_shows_a_dialog_not_a_traceback(
+    window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
+) -> None:
+    folder = tmp_path / "mr"
+    dicom_writer.write_dicom_series(marker_volume(np.eye(3), shape=(8, 32, 32)), folder, modality="MR")
+    window.open_path(folder)  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    assert window.state.display is None  # type: ignore[attr-defined]
+    assert len(no_dialogs) == 1
+    title, text = no_dialogs[0]
+    assert title == "Cannot open"
+    assert ("Traceback" not in text and "MR" in text) or "CT" in text
+
+
+def test_empty_folder_is_refused(
+    window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
+) -> None:
+    (tmp_path / "notes.txt").write_text("not an image")
+    window.open_path(tmp_path)  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    assert window.state.display is None  # type: ignore[attr-defined]
+    assert len(no_dialogs) == 1 and no_dialogs[0][0] == "Cannot open"
+
+
+def test_cancel_stops_the_import_quietly(
+    window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
+) -> None:
+    dicom_writer.write_dicom_series(marker_volume(np.eye(3), shape=(20, 40, 40)), tmp_path / "s")
+    window.open_path(tmp_path / "s")  # type: ignore[attr-defined]
+    window.opener.worker.cancel()  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    assert window.state.display is None  # type: ignore[attr-defined]
+    assert no_dialogs == []
+    assert "cancelled" in window.statusBar().currentMessage()  # type: ignore[attr-defined]

@@ -60,6 +60,7 @@ from planning.model import (
     Target,
     Trajectory,
     as_point,
+    read_box,
 )
 
 BoolArray = npt.NDArray[np.bool_]
@@ -439,16 +440,12 @@ class EditMask(Command):
             ]
             self._new_mask = None
             self._box = None
-        mask = layer.mask
-        for p in self._patches:
-            mask = apply_box(mask, p.offset_index, p.after)
+        mask = apply_boxes(layer.mask, [(p.offset_index, p.after) for p in self._patches])
         case.replace(Section.LAYERS, self.name, dataclasses.replace(layer, mask=mask))
 
     def undo(self, case: Case) -> None:
         layer = _get(case, Section.LAYERS, self.name)
-        mask = layer.mask
-        for p in reversed(self._patches or []):
-            mask = apply_box(mask, p.offset_index, p.before)
+        mask = apply_boxes(layer.mask, [(p.offset_index, p.before) for p in reversed(self._patches or [])])
         case.replace(Section.LAYERS, self.name, dataclasses.replace(layer, mask=mask))
 
     @property
@@ -501,15 +498,6 @@ class EditMask(Command):
         return MaskPatch((o[0], o[1], o[2]), before[s].copy(), after[s].copy())
 
 
-def read_box(mask: Mask, offset_index: Sequence[int], shape: Sequence[int]) -> BoolArray:
-    """The mask's voxels inside the grid box at ``offset_index`` of ``shape`` (a new array)."""
-    out = np.zeros(tuple(int(n) for n in shape), dtype=bool)
-    src, dst = _overlap(mask.offset_index, mask.array.shape, offset_index, shape)
-    if src is not None and dst is not None:
-        out[dst] = mask.array[src]
-    return out
-
-
 def apply_box(mask: Mask, offset_index: Sequence[int], box: npt.NDArray[np.bool_]) -> Mask:
     """A new mask equal to ``mask`` with the grid box at ``offset_index`` set to ``box``.
 
@@ -518,21 +506,61 @@ def apply_box(mask: Mask, offset_index: Sequence[int], box: npt.NDArray[np.bool_
     ValueError
         When the box does not fit the mask's grid.
     """
-    off = tuple(int(v) for v in offset_index)
-    _check_box(mask, off, box.shape)
-    lo = [min(a, b) for a, b in zip(mask.offset_index, off, strict=True)]
+    return apply_boxes(mask, [(offset_index, box)])
+
+
+def apply_boxes(mask: Mask, patches: Sequence[tuple[Sequence[int], npt.NDArray[np.bool_]]]) -> Mask:
+    """A new mask equal to ``mask`` with each ``(offset_index, box)`` pasted in turn (later wins).
+
+    One copy of the mask's box (or of its union with the patches); the box is shrunk to the voxels
+    only when a face of it may have been emptied, so a brush dab costs about one copy of the box.
+    The result's array is read-only.
+
+    Raises
+    ------
+    ValueError
+        When a box does not fit the mask's grid.
+    """
+    if not patches:
+        return mask
+    offs = [(int(o[0]), int(o[1]), int(o[2])) for o, _ in patches]
+    for off, (_, box) in zip(offs, patches, strict=True):
+        _check_box(mask, off, box.shape)
+    m_off, m_shape = mask.offset_index, mask.array.shape
+    lo = [min([m_off[a]] + [o[a] for o in offs]) for a in range(3)]
     hi = [
-        max(a + n, b + m)
-        for a, n, b, m in zip(mask.offset_index, mask.array.shape, off, box.shape, strict=True)
+        max([m_off[a] + m_shape[a]] + [o[a] + b.shape[a] for o, (_, b) in zip(offs, patches, strict=True)])
+        for a in range(3)
     ]
-    union = np.zeros(tuple(h - low for low, h in zip(lo, hi, strict=True)), dtype=bool)
-    m_sl = tuple(
-        slice(a - low, a - low + n) for a, low, n in zip(mask.offset_index, lo, mask.array.shape, strict=True)
-    )
-    b_sl = tuple(slice(a - low, a - low + n) for a, low, n in zip(off, lo, box.shape, strict=True))
-    union[m_sl] = mask.array
-    union[b_sl] = box
-    return Mask.from_box(union, lo, mask.grid_shape)
+    inside = all(lo[a] == m_off[a] and hi[a] == m_off[a] + m_shape[a] for a in range(3))
+    if inside:
+        arr = mask.array.copy()
+    else:
+        arr = np.zeros(tuple(hi[a] - lo[a] for a in range(3)), dtype=bool)
+        arr[tuple(slice(m_off[a] - lo[a], m_off[a] - lo[a] + m_shape[a]) for a in range(3))] = mask.array
+    removed = False
+    for off, (_, box) in zip(offs, patches, strict=True):
+        sl = tuple(slice(off[a] - lo[a], off[a] - lo[a] + box.shape[a]) for a in range(3))
+        if not removed and bool(np.any(arr[sl] & ~box)):
+            removed = True
+        arr[sl] = box
+    if (removed or not inside) and not _faces_occupied(arr):
+        out = Mask.from_box(arr, lo, mask.grid_shape)
+    else:
+        out = Mask(arr, (lo[0], lo[1], lo[2]), mask.grid_shape)
+    out.array.flags.writeable = False
+    return out
+
+
+def _faces_occupied(arr: BoolArray) -> bool:
+    """True when every one of the six faces of the box holds a set voxel (the box is tight)."""
+    if arr.size == 0:
+        return False
+    for axis in range(3):
+        for index in (0, arr.shape[axis] - 1):
+            if not np.take(arr, index, axis=axis).any():
+                return False
+    return True
 
 
 def _check_box(mask: Mask, off: Sequence[int], shape: Sequence[int]) -> None:
@@ -541,20 +569,6 @@ def _check_box(mask: Mask, off: Sequence[int], shape: Sequence[int]) -> None:
             raise ValueError(
                 f"box at {tuple(off)} of shape {tuple(shape)} does not fit grid {mask.grid_shape}"
             )
-
-
-def _overlap(
-    off_a: Sequence[int], shape_a: Sequence[int], off_b: Sequence[int], shape_b: Sequence[int]
-) -> tuple[tuple[slice, ...] | None, tuple[slice, ...] | None]:
-    """Slices of box A and box B covering their intersection (None when disjoint)."""
-    sa, sb = [], []
-    for a, na, b, nb in zip(off_a, shape_a, off_b, shape_b, strict=True):
-        lo, hi = max(a, b), min(a + na, b + nb)
-        if hi <= lo:
-            return None, None
-        sa.append(slice(lo - a, hi - a))
-        sb.append(slice(lo - b, hi - b))
-    return tuple(sa), tuple(sb)
 
 
 # ===================================================================================== targets
@@ -997,5 +1011,6 @@ __all__ = [
     "UpdateTarget",
     "UpdateTrajectory",
     "apply_box",
+    "apply_boxes",
     "read_box",
 ]

@@ -44,6 +44,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from imaging.lesion_model import LesionType
 from imaging.mask import Mask
@@ -75,6 +76,8 @@ __all__ = [
     "Trajectory",
     "Viscosity",
     "as_point",
+    "masks_equal",
+    "read_box",
 ]
 
 Point = tuple[float, float, float]
@@ -228,6 +231,47 @@ def as_point(value: Iterable[float], name: str = "point") -> Point:
     return (vals[0], vals[1], vals[2])
 
 
+def read_box(mask: Mask, offset_index: Iterable[int], shape: Iterable[int]) -> npt.NDArray[np.bool_]:
+    """The mask's voxels inside the grid box at ``offset_index`` (``[slice, row, col]``) of ``shape``.
+
+    A new array; voxels of the box outside the mask's own box are False.
+    """
+    off = [int(v) for v in offset_index]
+    shp = [int(v) for v in shape]
+    out = np.zeros(tuple(shp), dtype=bool)
+    src, dst = [], []
+    for a, na, b, nb in zip(mask.offset_index, mask.array.shape, off, shp, strict=True):
+        lo, hi = max(a, b), min(a + na, b + nb)
+        if hi <= lo:
+            return out
+        src.append(slice(lo - a, hi - a))
+        dst.append(slice(lo - b, hi - b))
+    out[tuple(dst)] = mask.array[tuple(src)]
+    return out
+
+
+def masks_equal(a: Mask, b: Mask) -> bool:
+    """Voxel-for-voxel equality of two masks on the same grid, comparing only their boxes.
+
+    Same answer as ``Mask.__eq__`` without allocating the whole grid when the boxes differ.
+    """
+    if a is b or (a.array is b.array and a.offset_index == b.offset_index):
+        return a.grid_shape == b.grid_shape
+    if a.grid_shape != b.grid_shape:
+        return False
+    if a.offset_index == b.offset_index and a.array.shape == b.array.shape:
+        return bool(np.array_equal(a.array, b.array))
+    if a.count() != b.count():
+        return False
+    lo = [min(x, y) for x, y in zip(a.offset_index, b.offset_index, strict=True)]
+    hi = [
+        max(x + n, y + m)
+        for x, n, y, m in zip(a.offset_index, a.array.shape, b.offset_index, b.array.shape, strict=True)
+    ]
+    shape = [h - low for low, h in zip(lo, hi, strict=True)]
+    return bool(np.array_equal(read_box(a, lo, shape), read_box(b, lo, shape)))
+
+
 def _set(obj: object, name: str, value: object) -> None:
     object.__setattr__(obj, name, value)
 
@@ -310,7 +354,7 @@ class ImageRef:
         _frozen(self, "extra")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MaskLayer:
     """A named binary mask on the grid of volume ``source_series_uid``.
 
@@ -339,6 +383,13 @@ class MaskLayer:
             raise ValueError(f'Argument "color_rgb" must be 3 integers 0-255, got {self.color_rgb!r}')
         _set(self, "color_rgb", rgb)
         _frozen(self, "extra")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MaskLayer):
+            return NotImplemented
+        mine = (self.name, self.kind, self.color_rgb, self.source_series_uid, self.extra)
+        theirs = (other.name, other.kind, other.color_rgb, other.source_series_uid, other.extra)
+        return mine == theirs and masks_equal(self.mask, other.mask)
 
     __hash__ = None  # type: ignore[assignment]  # a Mask is not hashable
 

@@ -36,6 +36,7 @@ from planning.commands import (
     UpdateTarget,
     UpdateTrajectory,
     apply_box,
+    apply_boxes,
     read_box,
 )
 from planning.model import (
@@ -54,6 +55,7 @@ from planning.model import (
     Target,
     Trajectory,
     Viscosity,
+    masks_equal,
 )
 from tests.planning.test_case_helpers import GRID, full_case, random_mask, sphere_mask
 
@@ -385,3 +387,53 @@ def test_nested_and_empty_macros() -> None:
     assert case.layers["canal"].color_rgb != (9, 9, 9)
     with pytest.raises(RuntimeError):
         h.end_macro()
+
+
+def test_apply_boxes_matches_full_grid_truth() -> None:
+    """Random patches, inside, across and outside the mask's box, against full-grid painting."""
+    rng = np.random.default_rng(5)
+    grid = (20, 24, 28)
+    for trial in range(60):
+        full = np.zeros(grid, dtype=bool)
+        lo = rng.integers(0, 10, 3)
+        full[lo[0] : lo[0] + 8, lo[1] : lo[1] + 9, lo[2] : lo[2] + 10] = rng.random((8, 9, 10)) < 0.6
+        mask = Mask.from_full(full)
+        truth = full.copy()
+        patches = []
+        for _ in range(int(rng.integers(1, 4))):
+            shape = rng.integers(1, 6, 3)
+            off = [int(rng.integers(0, g - s + 1)) for g, s in zip(grid, shape, strict=True)]
+            kind = trial % 3
+            box = (
+                np.ones(shape, bool)
+                if kind == 0
+                else np.zeros(shape, bool)
+                if kind == 1
+                else rng.random(shape) < 0.5
+            )
+            patches.append((off, box))
+            truth[off[0] : off[0] + shape[0], off[1] : off[1] + shape[1], off[2] : off[2] + shape[2]] = box
+        out = apply_boxes(mask, patches)
+        assert np.array_equal(out.to_full(), truth), f"trial {trial}"
+        assert not out.array.flags.writeable
+        if truth.any():
+            # The box stays tight: every face holds a voxel (as Mask.from_full would give).
+            tight = Mask.from_full(truth)
+            assert out.offset_index == tight.offset_index
+            assert out.array.shape == tight.array.shape
+
+
+def test_masks_equal_agrees_with_mask_eq() -> None:
+    rng = np.random.default_rng(9)
+    grid = (12, 13, 14)
+    for _ in range(100):
+        a_full = rng.random(grid) < 0.02
+        b_full = a_full.copy()
+        if rng.random() < 0.5:
+            idx = tuple(int(rng.integers(0, g)) for g in grid)
+            b_full[idx] = not b_full[idx]
+        a = Mask.from_full(a_full)
+        # b in a larger box than needed, so the boxes differ
+        b = Mask(b_full[1:, :, :], (1, 0, 0), grid) if not b_full[0].any() else Mask(b_full, (0, 0, 0), grid)
+        assert masks_equal(a, b) == (a == b) == bool(np.array_equal(a_full, b_full))
+    assert not masks_equal(Mask.empty((1, 2, 3)), Mask.empty((1, 2, 4)))

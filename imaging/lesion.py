@@ -103,6 +103,11 @@ class LesionParameters:
     shell_mm: tuple[float, float] = (3.0, 12.0)
     min_reference_voxels: int = 30
     bridge_mm: float = 2.0
+    envelope_closing_mm: float = 3.0
+    neck_fraction: float = 0.5
+    extent_factor: float = 2.0
+    extent_min_mm: float = 10.0
+    neck_step_mm: float = 1.0
 
     def __post_init__(self) -> None:
         positive = ("roi_size_mm", "max_radius_mm", "abnormal_delta_hu", "seed_radius_mm")
@@ -192,6 +197,7 @@ def segment_lesion(
     check_cancel(cancel)
 
     bone = bone_mask_array(hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu)
+    envelope = _envelope(bone, p.envelope_closing_mm, spacing)
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1
     )
@@ -216,8 +222,8 @@ def segment_lesion(
             seed_hu=seed_hu,
         )
     smooth = _smooth(hu, spacing, p.smoothing_sigma_mm)
-    within = ellipsoid_in_box(hu.shape, local_seed, p.max_radius_mm, spacing)
-    near_outside = distance_outside_mm(bone, spacing) <= p.extraosseous_max_mm
+    seed_dist = _distance_from(hu.shape, local_seed, spacing)
+    within = seed_dist <= p.max_radius_mm
     if progress is not None:
         progress(0.5)
     check_cancel(cancel)
@@ -240,14 +246,14 @@ def segment_lesion(
             )
         reference = first
 
-    lesion, _ = _grow(
+    lesion, growth = _grow(
         smooth=smooth,
+        seed_dist=seed_dist,
         seed_hu=seed_hu,
         reference=reference,
-        bone=bone,
+        envelope=envelope,
         interior=interior,
         within=within,
-        near_outside=near_outside,
         seed_ball=seed_ball,
         spacing=spacing,
         p=p,
@@ -258,14 +264,14 @@ def segment_lesion(
         second = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
         if second is not None and np.count_nonzero(around) >= p.min_reference_voxels:
             if abs(second - reference) > p.abnormal_delta_hu / 4.0:
-                lesion, _ = _grow(
+                lesion, growth = _grow(
                     smooth=smooth,
+                    seed_dist=seed_dist,
                     seed_hu=seed_hu,
                     reference=second,
-                    bone=bone,
+                    envelope=envelope,
                     interior=interior,
                     within=within,
-                    near_outside=near_outside,
                     seed_ball=seed_ball,
                     spacing=spacing,
                     p=p,
@@ -291,8 +297,11 @@ def segment_lesion(
     notes = [f"lytic fraction {fractions[0]:.2f}, sclerotic fraction {fractions[1]:.2f}"]
     if reference_bone_hu is not None:
         notes.append("reference bone HU given by the operator")
-    if (lesion & ~ellipsoid_in_box(hu.shape, local_seed, p.max_radius_mm - max(spacing), spacing)).any():
-        notes.append(f"the lesion reaches the maximum radius ({p.max_radius_mm:g} mm): check its extent")
+    if (lesion & (seed_dist > growth[2] - max(spacing))).any():
+        notes.append(
+            f"the lesion reaches the growth limit ({growth[2]:.0f} mm from the seed; estimated lesion "
+            f"radius {growth[3]:.0f} mm, maximum {p.max_radius_mm:g} mm): check its extent"
+        )
     if _touches_border(lesion):
         notes.append("the lesion touches the edge of the volume or of the region searched")
 
@@ -397,20 +406,25 @@ def _grow(
     smooth: npt.NDArray[np.float32],
     seed_hu: float,
     reference: float,
-    bone: BoolArray,
+    envelope: BoolArray,
     interior: BoolArray,
     within: BoolArray,
-    near_outside: BoolArray,
     seed_ball: BoolArray,
+    seed_dist: FloatArray,
     spacing: tuple[float, float, float],
     p: LesionParameters,
-) -> tuple[BoolArray, tuple[float, float]]:
-    """Region growing from the seed over the lytic and sclerotic bands; returns (mask, edges)."""
+) -> tuple[BoolArray, tuple[float, float, float, float]]:
+    """Region growing from the seed; returns (mask, (lytic edge, sclerotic edge, limit mm, blob mm)).
+
+    The seeded kind grows fully (a lytic one inside the bone envelope, then out of it up to
+    ``extraosseous_max_mm`` from its intraosseous part); the other kind joins only inside the bone
+    interior and only where it lies within ``bridge_mm`` of the seeded part (a mixed lesion).
+    """
     delta = p.abnormal_delta_hu
     if seed_hu < reference - delta:
-        low_level, high_level = seed_hu, p.blastic_typical_hu
+        low_level, high_level, lytic_seed = seed_hu, p.blastic_typical_hu, True
     elif seed_hu > reference + delta:
-        low_level, high_level = p.lytic_typical_hu, seed_hu
+        low_level, high_level, lytic_seed = p.lytic_typical_hu, seed_hu, False
     else:
         raise NoLesionAtSeedError(
             f"the seed ({seed_hu:.0f} HU) is within {delta:g} HU of the local normal bone "
@@ -420,26 +434,173 @@ def _grow(
         )
     low_edge = reference - max(delta, (reference - low_level) / 2.0)
     high_edge = reference + max(delta, (high_level - reference) / 2.0)
-    lytic_band = (smooth >= p.fat_limit_hu) & (smooth <= low_edge) & (bone | near_outside)
-    sclerotic_band = (smooth >= high_edge) & (smooth <= p.dense_max_hu) & interior
-    # the thin layer where a lytic part meets a sclerotic part passes through normal values once
-    # smoothed: voxels close to both bands are lesion too
-    bridge = np.zeros(smooth.shape, dtype=bool)
-    if p.bridge_mm > 0 and lytic_band.any() and sclerotic_band.any():
+    blob_mm = _blob_radius_mm(smooth, seed_dist, lytic=lytic_seed, p=p)
+    limit_mm = p.max_radius_mm
+    if p.extent_factor > 0:
+        limit_mm = min(p.max_radius_mm, max(p.extent_min_mm, p.extent_factor * blob_mm))
+        within = within & (seed_dist <= limit_mm)
+    lytic_band = (smooth >= p.fat_limit_hu) & (smooth <= low_edge) & within
+    sclerotic_band = (smooth >= high_edge) & (smooth <= p.dense_max_hu) & interior & within
+    if lytic_seed:
+        grown = component_at(lytic_band & envelope, seed_ball)
+        if not grown.any():  # a seed just outside the bone: the extraosseous part of a lesion
+            near = distance_outside_mm(envelope, spacing) <= p.extraosseous_max_mm
+            grown = component_at(lytic_band & near, seed_ball)
+        elif p.extraosseous_max_mm > 0:
+            outside = lytic_band & ~envelope
+            if outside.any():
+                outside &= distance_outside_mm(grown, spacing) <= p.extraosseous_max_mm
+                outside = _open(outside, p.opening_radius_mm, spacing)
+                grown |= _touching(outside, grown)
+        other = sclerotic_band
+    else:
+        grown = component_at(sclerotic_band, seed_ball)
+        other = lytic_band & interior
+    if grown.any() and other.any() and p.bridge_mm > 0:
+        # the thin layer where a lytic part meets a sclerotic part passes through normal values once
+        # smoothed: voxels close to both are lesion too
         ball = ball_footprint(p.bridge_mm, spacing)
-        bridge = ndimage.binary_dilation(lytic_band, structure=ball) & ndimage.binary_dilation(
-            sclerotic_band, structure=ball
-        )
-        bridge &= bone
-    candidate = (lytic_band | sclerotic_band | bridge) & within
-    grown = component_at(candidate, seed_ball)
+        near_grown = ndimage.binary_dilation(grown, structure=ball)
+        joined = _touching(other, near_grown)
+        if joined.any():
+            bridge = near_grown & ndimage.binary_dilation(joined, structure=ball) & envelope
+            grown = grown | joined | bridge
+    if grown.any() and p.neck_fraction > 0:
+        grown = _cut_at_neck(grown, seed_ball, spacing, p)
     if grown.any() and p.opening_radius_mm > 0:
-        opened = ndimage.binary_opening(grown, structure=ball_footprint(p.opening_radius_mm, spacing))
+        opened = _open(grown, p.opening_radius_mm, spacing)
         if (opened & seed_ball).any():
             grown = component_at(opened, seed_ball)
     if grown.any():
         grown = ndimage.binary_fill_holes(grown)
-    return grown, (low_edge, high_edge)
+    return grown, (low_edge, high_edge, limit_mm, blob_mm)
+
+
+def _distance_from(shape: tuple[int, ...], centre: FloatArray, spacing: Sequence[float]) -> FloatArray:
+    sp = np.asarray(spacing, dtype=np.float64)
+    g = [(np.arange(n) - c) * s for n, c, s in zip(shape, centre, sp, strict=True)]
+    out: FloatArray = np.sqrt(g[0][:, None, None] ** 2 + g[1][None, :, None] ** 2 + g[2][None, None, :] ** 2)
+    return out
+
+
+def _blob_radius_mm(
+    smooth: npt.NDArray[np.float32], seed_dist: FloatArray, *, lytic: bool, p: LesionParameters
+) -> float:
+    """The radius (mm) of the ball around the seed that contrasts most with the shell around it.
+
+    A scale-selection estimate of the lesion's size at the seed: for each radius r the mean HU inside
+    the ball and in the shell (r, r + max(3 mm, r / 2)] are compared (lower inside for a lytic seed,
+    higher for a sclerotic one); HU are clipped to fat_limit .. blastic_typical so that cortex and
+    air do not dominate.
+    """
+    values = np.clip(smooth, p.fat_limit_hu, p.blastic_typical_hu).astype(np.float64).ravel()
+    d = seed_dist.ravel()
+    keep = d <= p.max_radius_mm * 1.5
+    step = 1.0
+    bins = np.floor(d[keep] / step).astype(int)
+    n_bins = int(bins.max()) + 1
+    sums = np.bincount(bins, weights=values[keep], minlength=n_bins)
+    counts = np.bincount(bins, minlength=n_bins).astype(np.float64)
+    csum, ccount = np.cumsum(sums), np.cumsum(counts)
+    best_r, best_c = p.extent_min_mm, -np.inf
+    for k in range(1, n_bins):
+        r = (k + 1) * step
+        if r > p.max_radius_mm:
+            break
+        outer = min(n_bins - 1, int(np.floor((r + max(3.0, r / 2.0)) / step)))
+        if outer <= k or ccount[k] == 0:
+            continue
+        shell_n = ccount[outer] - ccount[k]
+        if shell_n <= 0:
+            continue
+        inside = csum[k] / ccount[k]
+        shell = (csum[outer] - csum[k]) / shell_n
+        contrast = shell - inside if lytic else inside - shell
+        if contrast > best_c:
+            best_r, best_c = r, contrast
+    return float(best_r)
+
+
+def _envelope(bone: BoolArray, closing_mm: float, spacing: Sequence[float]) -> BoolArray:
+    """The bone with small cortical gaps closed and its cavities filled (padded: no border loss)."""
+    if closing_mm <= 0 or not bone.any():
+        out0: BoolArray = ndimage.binary_fill_holes(bone)
+        return out0
+    ball = ball_footprint(closing_mm, spacing)
+    pad = max(ball.shape) // 2 + 1
+    closed = ndimage.binary_closing(np.pad(bone, pad, mode="edge"), structure=ball)
+    crop = tuple(slice(pad, n - pad) for n in closed.shape)
+    out: BoolArray = ndimage.binary_fill_holes(closed[crop] | bone)
+    return out
+
+
+def _cut_at_neck(
+    grown: BoolArray, seed_ball: BoolArray, spacing: tuple[float, float, float], p: LesionParameters
+) -> BoolArray:
+    """Cut a leak: limit the lesion to the ball (around the seed) whose surface it crosses least.
+
+    The region is grown inside balls of increasing radius (``neck_step_mm``) around the seed; the
+    "front" is the part of the region in the last step's shell. A closed lesion's front falls to
+    zero; a lesion leaking through a narrow connection (into marrow, muscle or a thin plate) has a
+    front that narrows at the connection and widens again beyond it. When the narrowest front after
+    the widest one is at most ``neck_fraction`` of the widest, the lesion is cut there.
+    """
+    centre = np.array([np.mean(ix) for ix in np.nonzero(seed_ball)])
+    box = _bbox(grown)
+    sub = grown[box]
+    local = centre - np.array([b.start for b in box], dtype=np.float64)
+    sp = np.asarray(spacing, dtype=np.float64)
+    grids = [(np.arange(n) - c) * s for n, c, s in zip(sub.shape, local, sp, strict=True)]
+    dist = np.sqrt(grids[0][:, None, None] ** 2 + grids[1][None, :, None] ** 2 + grids[2][None, None, :] ** 2)
+    seed_sub = seed_ball[box]
+    radii = np.arange(p.neck_step_mm * 2, float(dist[sub].max()) + p.neck_step_mm, p.neck_step_mm)
+    fronts: list[int] = []
+    regions: list[BoolArray] = []
+    for r in radii:
+        region = component_at(sub & (dist <= r), seed_sub)
+        fronts.append(int(np.count_nonzero(region & (dist > r - p.neck_step_mm))))
+        regions.append(region)
+        if fronts[-1] == 0:
+            break
+    if not fronts or fronts[-1] == 0:
+        return grown
+    peak = int(np.argmax(fronts))
+    after = fronts[peak:]
+    neck = peak + int(np.argmin(after))
+    if neck == len(fronts) - 1 or fronts[neck] > p.neck_fraction * fronts[peak]:
+        return grown  # no narrowing followed by widening: no leak found
+    out = np.zeros(grown.shape, dtype=bool)
+    out[box] = regions[neck]
+    return out
+
+
+def _bbox(mask: BoolArray) -> IndexBox:
+    lo, hi = [], []
+    for axis in range(3):
+        other = tuple(a for a in range(3) if a != axis)
+        nz = np.flatnonzero(mask.any(axis=other))
+        lo.append(int(nz[0]))
+        hi.append(int(nz[-1]) + 1)
+    return (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+
+
+def _open(mask: BoolArray, radius_mm: float, spacing: Sequence[float]) -> BoolArray:
+    if radius_mm <= 0 or not mask.any():
+        return mask
+    out: BoolArray = ndimage.binary_opening(mask, structure=ball_footprint(radius_mm, spacing))
+    return out
+
+
+def _touching(mask: BoolArray, region: BoolArray) -> BoolArray:
+    """The face-connected components of ``mask`` that overlap or touch ``region``."""
+    labels, n = ndimage.label(mask)
+    if n == 0:
+        return np.zeros(mask.shape, dtype=bool)
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[np.unique(labels[ndimage.binary_dilation(region) & mask])] = True
+    keep[0] = False
+    out: BoolArray = keep[labels]
+    return out
 
 
 def _smooth(

@@ -59,8 +59,10 @@ def lesion_measures(
     mask
         The lesion, on the volume's grid; must not be empty.
     bone_in_roi
-        The bone mask inside ``roi_index`` (both given or neither): enables the cortical breach,
-        found where the lesion leaves the bone.
+        The bone mask inside ``roi_index`` (both given or neither): enables the cortical breach. The
+        lesion breaches the cortex when at least ``min_breach_mm3`` of it lies outside the bone and it
+        touches the tissue outside; the breach points are the centres of the rims where its surface
+        meets both that tissue and the bone (the hole in the cortex).
     roi_index
         The index box ``bone_in_roi`` covers; it must hold the whole lesion.
     min_breach_mm3
@@ -129,15 +131,22 @@ def _breach(
     if any(r.start < 0 or r.stop > n for r, n in zip(rel, bone.shape, strict=True)):
         raise ValueError("the lesion does not lie inside roi_index")
     full[rel] = mask.array
-    outside = full & ~bone
-    if np.count_nonzero(outside) * volume.voxel_volume_ml * 1000.0 < min_breach_mm3:
+    tissue = ~bone & ~full  # outside the bone and outside the lesion
+    if not tissue.any():
         return False, ()
-    # the crossing: lesion voxels in bone that touch lesion voxels outside it
-    crossing = full & bone & ndimage.binary_dilation(outside)
-    labels, n = ndimage.label(crossing, structure=np.ones((3, 3, 3), dtype=bool))
-    if n == 0:
+    contact = full & ndimage.binary_dilation(tissue)  # lesion surface facing extraosseous tissue
+    extraosseous = full & ~bone
+    if np.count_nonzero(extraosseous) * volume.voxel_volume_ml * 1000.0 < min_breach_mm3:
+        return False, ()
+    # where the lesion passes through the cortex: its surface touching both the outside tissue and the
+    # bone (the rim of the hole in the cortex); nearby pieces of one rim are merged (2 voxels)
+    rim = contact & ndimage.binary_dilation(bone & ~full)
+    if not rim.any():
         return True, ()
-    centres = ndimage.center_of_mass(crossing, labels, range(1, n + 1))
+    merged = ndimage.binary_dilation(rim, iterations=2)
+    labels, n = ndimage.label(merged, structure=np.ones((3, 3, 3), dtype=bool))
+    labels = np.where(rim, labels, 0)
+    centres = ndimage.center_of_mass(rim, labels, range(1, n + 1))
     idx = np.asarray(centres, dtype=np.float64) + np.asarray(start, dtype=np.float64)
     pts = volume.index_to_lps_points(idx)
     return True, tuple(_t3(p) for p in pts)

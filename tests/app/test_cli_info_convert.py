@@ -1,0 +1,111 @@
+"""``osteoplan info`` and ``osteoplan convert`` run as real subprocesses (no Qt): JSON alone on stdout,
+exit codes 0 / 2, one-line reasons on stderr, and the converted file read back with SimpleITK.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+from tests.conftest import PROJECT_ROOT
+from tests.phantoms.ct import CtPhantom, build_ct_phantom
+from tests.phantoms.dicom_writer import write_dicom_series
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        # as the console script does (``python -m app.cli`` would make app.cli.CommandError a second class)
+        [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _needs_display() -> None:
+    """No display needed: these tests run the command line without Qt (overrides tests/app/conftest)."""
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CtPhantom]:
+    folder = tmp_path_factory.mktemp("cli") / "ct"
+    phantom = build_ct_phantom(seed=11)
+    write_dicom_series(phantom.volume, folder, feet_first=True, drop_slices=[20], add_localizer=True)
+    return folder, phantom
+
+
+def test_info_json(series: tuple[Path, CtPhantom]) -> None:
+    folder, phantom = series
+    proc = run_cli("info", str(folder), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)  # the whole stdout is one JSON object
+    assert len(out["series"]) == 1
+    s = out["series"][0]
+    assert s["shape"] == [40, 64, 64]
+    np.testing.assert_allclose(s["spacing_mm"], phantom.volume.spacing_mm, atol=1e-6)
+    # feet-first: first voxel is the phantom's last slice, column axis reversed (exact re-gridding)
+    m = phantom.volume.index_to_lps
+    expected_origin = m[:3, 3] + 39 * m[:3, 0] + 63 * m[:3, 2]
+    np.testing.assert_allclose(s["origin_lps"], expected_origin, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(s["direction"]), np.diag([-1.0, 1.0, -1.0]), atol=1e-9)
+    assert any("gap" in w for w in s["warnings"])
+    assert any("localizer" in r for r in out["report"])
+
+
+def test_info_text(series: tuple[Path, CtPhantom]) -> None:
+    proc = run_cli("info", str(series[0]))
+    assert proc.returncode == 0
+    assert "shape [40, 64, 64]" in proc.stdout and "loadable" in proc.stdout
+
+
+def test_convert_round_trip(series: tuple[Path, CtPhantom], tmp_path: Path) -> None:
+    folder, _ = series
+    out_file = tmp_path / "ct.nii.gz"
+    proc = run_cli("convert", str(folder), "--out", str(out_file), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["out"] == str(out_file) and out["shape"] == [40, 64, 64]
+    assert any("gap" in w for w in out["warnings"])
+    image = sitk.ReadImage(str(out_file))
+    arr = sitk.GetArrayFromImage(image)
+    assert arr.dtype == np.int16 and arr.shape == (40, 64, 64)
+    np.testing.assert_allclose(image.GetOrigin(), out["origin_lps"], atol=1e-4)
+    np.testing.assert_allclose(image.GetSpacing(), out["spacing_mm"][::-1], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["info", "/nonexistent/folder"], "does not exist"),
+        (["convert", "/nonexistent/folder", "--out", "x.nii.gz"], "does not exist"),
+    ],
+)
+def test_bad_input_exit_2(args: list[str], reason: str) -> None:
+    proc = run_cli(*args, "--json")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert reason in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_convert_refusals_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "txt").mkdir()
+    (tmp_path / "txt" / "a.txt").write_text("x")
+    proc = run_cli("convert", str(tmp_path / "txt"), "--out", str(tmp_path / "o.nii.gz"), "--json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "no DICOM image found" in proc.stderr
+    phantom = build_ct_phantom(seed=2)
+    write_dicom_series(phantom.volume, tmp_path / "mr", modality="MR")
+    proc = run_cli("convert", str(tmp_path / "mr"), "--out", str(tmp_path / "o.nii.gz"), "--json")
+    assert proc.returncode == 2 and "modality MR is not CT" in proc.stderr
+    write_dicom_series(phantom.volume, tmp_path / "ok")
+    proc = run_cli("convert", str(tmp_path / "ok"), "--out", str(tmp_path / "o.png"), "--json")
+    assert proc.returncode == 2 and ".nii.gz" in proc.stderr

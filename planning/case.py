@@ -15,6 +15,7 @@ commands call):
 ``case.add(section, item, index=None)``, ``case.remove(section, key) -> (item, index)``,
 ``case.replace(section, key, item) -> bool`` (``item`` may carry a new key: a rename, same position),
 ``case.put(section, item) -> bool`` (add or replace by the item's own key),
+``case.move(section, key, index) -> bool`` (reorder, e.g. layer drawing order),
 ``case.set_info(info)``, ``case.set_settings(settings)``, ``case.set_review(review | None)``.
 Each returns whether something really changed; an equal value changes nothing and emits nothing.
 
@@ -274,7 +275,7 @@ class Case:
         items = list(data.items())
         pos = len(items) if index is None else max(0, min(index, len(items)))
         items.insert(pos, (key, item))
-        self._sections[sec] = dict(items)
+        _refill(data, items)
         self._emit(Change(sec, key, None, item))
 
     def remove(self, section: Section | str, key: str) -> tuple[Any, int]:
@@ -315,12 +316,32 @@ class Case:
         if new_key != key:
             if new_key in data:
                 raise CaseItemError(sec, new_key, "an item with this name already exists")
-            self._sections[sec] = {
-                (new_key if k == key else k): (item if k == key else v) for k, v in data.items()
-            }
+            _refill(data, [(new_key, item) if k == key else (k, v) for k, v in data.items()])
         else:
             data[key] = item
         self._emit(Change(sec, key, old, item))
+        return True
+
+    def move(self, section: Section | str, key: str, index: int) -> bool:
+        """Move item ``key`` to position ``index`` (clamped); False (no event) when it is already there.
+
+        The event's ``old`` and ``new`` are the same item: only the order changed.
+
+        Raises
+        ------
+        CaseItemError
+            When there is no such item.
+        """
+        sec = Section(section)
+        data = self._section(sec)
+        current = self.index_of(sec, key)
+        target = max(0, min(int(index), len(data) - 1))
+        if target == current:
+            return False
+        items = [(k, v) for k, v in data.items() if k != key]
+        items.insert(target, (key, data[key]))
+        _refill(data, items)
+        self._emit(Change(sec, key, data[key], data[key]))
         return True
 
     def put(self, section: Section | str, item: Any) -> bool:
@@ -393,13 +414,12 @@ class Case:
         case._settings = state.settings
         case._review = state.review
         for sec in KEYED_SECTIONS:
-            data: dict[str, Any] = {}
+            data = case._sections[sec]
             for item in getattr(state, sec.value):
                 key = case._key(sec, item)
                 if key in data:
                     raise CaseItemError(sec, key, "duplicate name")
                 data[key] = item
-            case._sections[sec] = data
         return case
 
     def __eq__(self, other: object) -> bool:
@@ -435,3 +455,9 @@ class Case:
     def _emit(self, change: Change) -> None:
         getattr(self.events, change.section.value).emit(change)
         self.events.changed.emit(change)
+
+
+def _refill(data: dict[str, Any], items: list[tuple[str, Any]]) -> None:
+    """Reorder a section in place (views handed out earlier stay live)."""
+    data.clear()
+    data.update(items)

@@ -25,7 +25,8 @@ Trajectories:  AddTrajectory, RemoveTrajectory(name), UpdateTrajectory(name, tra
 Others:        AddImage, RemoveImage(series_uid), SetInfo(info), SetSettings(settings, merge_id=None),
                SetReview(review | None), SetCementChoice(target, choice | None),
                SetScoreItems(target, items | None), AddForbidden, RemoveForbidden(name);
-               generic AddItem / RemoveItem / ReplaceItem / PutItem on any ``Section``.
+               generic AddItem / RemoveItem / ReplaceItem / PutItem / MoveItem (reorder, e.g.
+               layers) on any ``Section``.
 History:       ``History(case, limit=0)``: push, undo, redo, can_undo, can_redo, index, count,
                undo_text, redo_text, is_clean, set_clean, clear, begin_macro/end_macro, ``with
                history.macro("text"):`` (undone as one step; undone and dropped if the block raises).
@@ -186,6 +187,35 @@ class ReplaceItem(Command):
 
     def is_obsolete(self) -> bool:
         return self._old is not None and self._old == self._new
+
+
+class MoveItem(Command):
+    """Move an item to another position in its section (e.g. a layer's drawing order)."""
+
+    def __init__(self, section: Section | str, key: str, index: int, text: str = "") -> None:
+        self.section = Section(section)
+        self.key = key
+        self.index = index
+        self.text = text or f"Reorder {key}"
+        self._old_index: int | None = None
+        self._changed = False
+
+    def do(self, case: Case) -> None:
+        old = case.index_of(self.section, self.key)
+        first = self._old_index is None
+        if first:
+            self._old_index = old
+        changed = case.move(self.section, self.key, self.index)
+        if first:
+            self._changed = changed
+
+    def undo(self, case: Case) -> None:
+        if self._old_index is None:
+            raise RuntimeError("undo of a command that was not done")
+        case.move(self.section, self.key, self._old_index)
+
+    def is_obsolete(self) -> bool:
+        return self._old_index is not None and not self._changed
 
 
 class PutItem(Command):
@@ -991,6 +1021,7 @@ __all__ = [
     "HistoryEvents",
     "MacroCommand",
     "MaskPatch",
+    "MoveItem",
     "MoveTrajectoryEntry",
     "MoveTrajectoryTarget",
     "PutItem",

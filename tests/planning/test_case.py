@@ -215,3 +215,15 @@ def test_trajectories_of_target() -> None:
     case = full_case()
     assert [t.name for t in case.trajectories_of("L1")] == ["L1 left"]
     assert case.trajectories_of("nothing") == []
+
+
+def test_views_stay_live_across_add_rename_move() -> None:
+    case = full_case()
+    layers = case.layers
+    case.add(Section.LAYERS, MaskLayer.new("new", LayerKind.CUSTOM, sphere_mask((5, 5, 5), 2)), 0)
+    case.replace(Section.LAYERS, "canal", dataclasses.replace(case.layers["canal"], name="spinal canal"))
+    rec = Recorder(case)
+    assert case.move(Section.LAYERS, "spinal canal", 1) is True
+    assert case.move(Section.LAYERS, "spinal canal", 1) is False
+    assert list(layers) == ["new", "spinal canal", "lesion L1", "body L1"]
+    assert rec.count("layers") == 1

@@ -19,6 +19,7 @@ from planning.commands import (
     Command,
     EditMask,
     History,
+    MoveItem,
     MoveTrajectoryEntry,
     MoveTrajectoryTarget,
     RecolorLayer,
@@ -84,6 +85,8 @@ COMMANDS: dict[str, Callable[[Case], Command]] = {
     "fill empty mask": lambda c: EditMask("canal", random_mask(3)),
     "brush dab": lambda c: EditMask.patch("body L1", (30, 50, 50), np.ones((4, 5, 6), dtype=bool)),
     "erase dab": lambda c: EditMask.patch("lesion L1", (18, 28, 28), np.zeros((5, 5, 5), dtype=bool)),
+    "move layer to top": lambda c: MoveItem(Section.LAYERS, "canal", 0),
+    "move layer past the end": lambda c: MoveItem(Section.LAYERS, "lesion L1", 99),
     "add target": lambda c: AddTarget(Target("T12", level="T12", lesion_seed_lps=(1.0, 2.0, 3.0))),
     "remove target with dependants": lambda c: RemoveTarget("L1"),
     "remove bare target": lambda c: RemoveTarget("femur"),
@@ -437,3 +440,13 @@ def test_masks_equal_agrees_with_mask_eq() -> None:
         b = Mask(b_full[1:, :, :], (1, 0, 0), grid) if not b_full[0].any() else Mask(b_full, (0, 0, 0), grid)
         assert masks_equal(a, b) == (a == b) == bool(np.array_equal(a_full, b_full))
     assert not masks_equal(Mask.empty((1, 2, 3)), Mask.empty((1, 2, 4)))
+
+
+def test_move_to_same_place_is_not_recorded() -> None:
+    case = full_case()
+    h = History(case)
+    h.push(MoveItem(Section.LAYERS, "canal", 2))
+    h.push(MoveItem(Section.LAYERS, "canal", 50))
+    assert h.count == 0
+    h.push(MoveItem(Section.LAYERS, "canal", -3))
+    assert list(case.layers) == ["canal", "lesion L1", "body L1"]

@@ -10,6 +10,9 @@ API summary
 Commands are independent of ``History``; the GUI wraps them in a QUndoCommand (``redo`` -> ``do``,
 ``mergeWith`` -> ``merge``, ``id`` from ``merge_key``, ``setObsolete(is_obsolete())``).
 
+A command that refuses (``CaseItemError`` for an unknown or duplicate name, ``PlanValidationError`` or
+``ValueError`` for a bad value) raises from ``do`` before changing anything.
+
 Mergeable commands take an id chosen by the caller (``drag_id`` / ``stroke_id`` / ``merge_id``):
 give a new one on mouse press and the same one for every move of that drag; ``None`` never merges.
 
@@ -158,8 +161,8 @@ class ReplaceItem(Command):
         if current is None:
             raise CaseItemError(self.section, self.key, "no such item")
         if self._old is None:
-            self._old = current
-            self._new = self._compute_new(case, current)
+            new = self._compute_new(case, current)  # may refuse (ValueError): nothing changed yet
+            self._old, self._new = current, new
         case.replace(self.section, self.key, self._new)
 
     def undo(self, case: Case) -> None:

@@ -29,6 +29,10 @@ arguments, e.g. points become ``tuple[float, float, float]`` and dicts become ``
 - ``ScoreItems``    per target: ``system`` and ``items`` (item name -> chosen value).
 - ``ReviewResult``  optional post-procedure review values.
 
+Helpers: ``as_point(seq)``, ``masks_equal(a, b)`` (voxel equality comparing boxes only),
+``read_box(mask, offset_index, shape)``, ``FrozenDict`` (immutable mapping; dict arguments are converted),
+``NEEDLE_OUTER_DIAMETER_MM``, ``DEFAULT_LAYER_COLORS``.
+
 Every value class has an ``extra`` FrozenDict of JSON scalars where other modules may keep values
 until they add a proper field; a new field must have a default so that old case files still load
 (``planning.case_io`` fills missing fields with their defaults; a breaking change needs a schema

@@ -40,6 +40,7 @@ from planning.commands import (
     apply_boxes,
     read_box,
 )
+from planning.errors import PlanValidationError
 from planning.model import (
     Approach,
     CaseStatus,
@@ -450,3 +451,16 @@ def test_move_to_same_place_is_not_recorded() -> None:
     assert h.count == 0
     h.push(MoveItem(Section.LAYERS, "canal", -3))
     assert list(case.layers) == ["canal", "lesion L1", "body L1"]
+
+
+def test_refused_move_changes_nothing_and_is_not_recorded() -> None:
+    case = full_case()
+    before = case.snapshot()
+    h = History(case)
+    tip = case.trajectories["L1 left"].target_lps
+    with pytest.raises(PlanValidationError, match="entry_lps"):
+        h.push(MoveTrajectoryEntry("L1 left", tip, drag_id=3))  # entry onto the tip: zero length
+    with pytest.raises(CaseItemError, match="no such item"):
+        h.push(MoveTrajectoryEntry("nope", (0.0, 0.0, 0.0)))
+    assert case.snapshot() == before
+    assert h.count == 0

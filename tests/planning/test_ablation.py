@@ -53,7 +53,7 @@ def test_zone_centre_lies_behind_the_antenna_tip() -> None:
     np.testing.assert_allclose(zones[1].center_lps, [0.0, 16.5, 0.0], atol=1e-9)
     np.testing.assert_allclose(zones[0].axis_lps, [0.0, -1.0, 0.0], atol=1e-12)
     # the zone reaches length/2 - centre_behind = 7 mm beyond the antenna tip
-    lo, hi = zones[0].bbox_lps()
+    lo, _hi = zones[0].bbox_lps()
     assert lo[1] == pytest.approx(-15.0 - 7.0, abs=1e-9)
     with pytest.raises(PlanValidationError, match="pullback_mm"):
         zones_along_trajectory(

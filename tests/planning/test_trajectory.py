@@ -99,7 +99,7 @@ def test_zero_length_trajectory_is_refused() -> None:
 def test_needle_to_cylinder_canal_distance(
     spacing: tuple[float, float, float], axis_distance_mm: float
 ) -> None:
-    shape = tuple(int(round(80 / s)) for s in spacing)
+    shape = tuple(round(80 / s) for s in spacing)
     vol = grid_volume(shape, spacing)  # type: ignore[arg-type]
     canal_radius = 7.0
     canal = cylinder_mask(vol, np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), canal_radius)

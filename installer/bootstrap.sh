@@ -51,6 +51,11 @@ install_system_packages() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# pip, with the lines about unused local index folders (a machine's pip.conf) filtered out
+pip_quiet() {
+  .venv/bin/python -m pip --quiet "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
 setup_python() {
   if [[ ! -x .venv/bin/python ]]; then
     say "creating the virtual environment .venv"
@@ -60,9 +65,9 @@ setup_python() {
   local want; want="$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
   if [[ ! -f "$stamp" ]] || [[ "$(cat "$stamp")" != "$want" ]]; then
     say "installing pinned dependencies (requirements.lock)"
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -r requirements.lock
-    .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+    pip_quiet install --upgrade pip
+    pip_quiet install -r requirements.lock
+    pip_quiet install --no-deps -e .
     echo "$want" > "$stamp"
   fi
 }

@@ -263,10 +263,10 @@ def masks_equal(a: Mask, b: Mask) -> bool:
         return a.grid_shape == b.grid_shape
     if a.grid_shape != b.grid_shape:
         return False
+    if a.count() != b.count():  # cheap and allocation-free: settles most real edits
+        return False
     if a.offset_index == b.offset_index and a.array.shape == b.array.shape:
         return bool(np.array_equal(a.array, b.array))
-    if a.count() != b.count():
-        return False
     lo = [min(x, y) for x, y in zip(a.offset_index, b.offset_index, strict=True)]
     hi = [
         max(x + n, y + m)

@@ -464,3 +464,44 @@ def test_refused_move_changes_nothing_and_is_not_recorded() -> None:
         h.push(MoveTrajectoryEntry("nope", (0.0, 0.0, 0.0)))
     assert case.snapshot() == before
     assert h.count == 0
+
+
+def test_edit_history_memory_measured_is_boxes_not_masks() -> None:
+    """Traced memory after a 12-dab stroke grows by the boxes only, not by copies of the 14 MB mask."""
+    import gc
+    import tracemalloc
+
+    full = np.zeros((200, 512, 512), dtype=bool)
+    full[20:180, 100:400, 100:400] = True
+    case = Case()
+    case.add(Section.LAYERS, MaskLayer.new("bone", LayerKind.BONE, Mask.from_full(full)))
+    del full
+    h = History(case)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        for i in range(12):
+            h.push(EditMask.patch("bone", (100, 110 + i * 3, 200), np.zeros((5, 5, 5), bool), stroke_id=1))
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert h.count == 1
+    mask_bytes = case.layers["bone"].mask.array.nbytes
+    assert mask_bytes == 160 * 300 * 300
+    # Alive now among allocations made since start: the case's current mask (a new 14.4 MB array, the
+    # old one was freed) plus the command. 12 dabs x 250 bytes of boxes plus Python object overhead;
+    # one more mask copy held by the history would add 14.4 MB.
+    assert held - start - mask_bytes < 100_000, held - start - mask_bytes
+
+
+def test_equal_value_commands_emit_nothing() -> None:
+    case = full_case()
+    changes: list[object] = []
+    case.events.changed.connect(changes.append)
+    h = History(case)
+    h.push(SetSettings(case.settings))
+    h.push(UpdateTrajectory("L1 left", case.trajectories["L1 left"]))
+    h.push(EditMask.patch("canal", (0, 0, 0), np.zeros((2, 2, 2), bool)))
+    assert changes == []

@@ -5,8 +5,8 @@ Frames and units: LPS mm for positions, mm for distances, mL for volumes; masks 
 
 Definitions (all tested against closed-form spheres and ellipsoids):
 
-- the *target* is the lesion grown by ``margin_mm`` (voxel centres within ``margin_mm`` of a lesion
-  voxel centre; default 2 mm, CLINICAL.md: zone planned 2 mm beyond the lesion margin in bone);
+- the *target* is the lesion grown by ``margin_mm`` (voxel centres within ``margin_mm`` of the
+  lesion's surface, taken half a voxel beyond its edge voxel centres; default 2 mm, CLINICAL.md: zone planned 2 mm beyond the lesion margin in bone);
 - ``covered_percent`` = share of target voxels inside the union of zones; ``uncovered_ml`` its
   complement in mL, with the uncovered voxels as a mask;
 - ``min_margin_mm`` = the smallest signed distance from the lesion surface to the zone surface:
@@ -149,7 +149,7 @@ class CoverageContext:
         self.warn_distance_mm = float(warn_distance_mm)
         self.grid_shape = lesion.grid_shape
         # the target: lesion grown by the margin, in the lesion's box grown by the margin
-        pad = np.ceil(margin_mm / np.asarray(self.spacing_mm)).astype(int) + 1
+        pad = np.ceil((margin_mm + self.half_voxel_mm) / np.asarray(self.spacing_mm)).astype(int) + 1
         lo = np.maximum(np.asarray(lesion.offset_index) - pad, 0)
         hi = np.minimum(np.asarray(lesion.offset_index) + lesion.array.shape + pad, self.grid_shape)
         roi = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
@@ -157,7 +157,9 @@ class CoverageContext:
         n = lesion.array.shape
         roi[s[0] : s[0] + n[0], s[1] : s[1] + n[1], s[2] : s[2] + n[2]] = lesion.array
         if margin_mm > 0:
-            grown = ndimage.distance_transform_edt(~roi, sampling=self.spacing_mm) <= margin_mm + 1e-9
+            # the lesion's surface lies half a voxel beyond its edge voxel centres: grow from there
+            reach = margin_mm + self.half_voxel_mm + 1e-9
+            grown = ndimage.distance_transform_edt(~roi, sampling=self.spacing_mm) <= reach
         else:
             grown = roi
         self._target_offset = lo

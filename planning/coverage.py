@@ -6,7 +6,9 @@ Frames and units: LPS mm for positions, mm for distances, mL for volumes; masks 
 Definitions (all tested against closed-form spheres and ellipsoids):
 
 - the *target* is the lesion grown by ``margin_mm`` (voxel centres within ``margin_mm`` of the
-  lesion's surface, taken half a voxel beyond its edge voxel centres; default 2 mm, CLINICAL.md: zone planned 2 mm beyond the lesion margin in bone);
+  lesion's surface, taken half a voxel beyond its edge voxel centres, so the target errs on the
+  large side by up to half a voxel; default 2 mm, CLINICAL.md: zone planned 2 mm beyond the lesion
+  margin in bone);
 - ``covered_percent`` = share of target voxels inside the union of zones; ``uncovered_ml`` its
   complement in mL, with the uncovered voxels as a mask;
 - ``min_margin_mm`` = the smallest signed distance from the lesion surface to the zone surface:

@@ -257,3 +257,29 @@ def _fallback_read(path: Path, cancel: threading.Event | None) -> LoadOutcome:
     i2l = affine_from_geometry(image.GetOrigin(), (sz, sy, sx), direction)
     meta = SeriesMetadata(series_uid=uid, description=path.name, source_path=str(path))
     return LoadOutcome(Volume(array, i2l, metadata=meta), (_FALLBACK_NOTE,))
+
+
+def wait_until(predicate: Callable[[], bool], timeout_ms: int) -> bool:
+    """Run the Qt event loop until ``predicate()`` is true or the time is up; returns ``predicate()``.
+
+    A nested QEventLoop polled by a timer, rather than repeated ``processEvents(flags, ms)``: that
+    overload leaked a reference to None per call in PySide6 6.12 (Python 3.11 then aborted with
+    "deallocating None" after a few thousand calls).
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if predicate():
+        return True
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(10)
+    poll.timeout.connect(lambda: loop.quit() if predicate() else None)
+    give_up = QTimer()
+    give_up.setSingleShot(True)
+    give_up.timeout.connect(loop.quit)
+    poll.start()
+    give_up.start(timeout_ms)
+    loop.exec()
+    poll.stop()
+    give_up.stop()
+    return predicate()

@@ -192,12 +192,9 @@ class View3D(QWidget):
 
     def wait_for_surface(self, timeout_ms: int = 30000) -> None:
         """Block until a pending surface job ends (tests, screenshots)."""
-        from PySide6.QtCore import QCoreApplication, QDeadlineTimer
+        from app.loading import wait_until
 
-        deadline = QDeadlineTimer(timeout_ms)
-        while self._worker is not None and not deadline.hasExpired():
-            QCoreApplication.processEvents()
-            threading.Event().wait(0.01)
+        wait_until(lambda: self._worker is None, timeout_ms)
 
     def add_menu_actions(self, menu: QMenu) -> None:
         """Fill the window's 3D menu."""

@@ -35,9 +35,8 @@ def run(args: argparse.Namespace, ctx: Context) -> Any:
         sample = sample_case_path()
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from exc
-    from PySide6.QtCore import QCoreApplication, QEventLoop
-
     from app.gui_app import make_application, start_window
+    from app.loading import wait_until
 
     started = time.perf_counter()
     app = make_application()
@@ -46,19 +45,19 @@ def run(args: argparse.Namespace, ctx: Context) -> Any:
         return int(app.exec())
     failures: list[str] = []
     window.opener.failed.connect(failures.append)
-    deadline = started + DEMO_TIMEOUT_S
-    while (window.opener.is_busy() or window.state.display is None) and not failures:
-        if time.perf_counter() > deadline:
-            raise CommandError(f"the sample case did not load within {DEMO_TIMEOUT_S:.0f} s")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    loaded = wait_until(
+        lambda: bool(failures) or (window.state.display is not None and not window.opener.is_busy()),
+        int(DEMO_TIMEOUT_S * 1000),
+    )
+    if not loaded:
+        raise CommandError(f"the sample case did not load within {DEMO_TIMEOUT_S:.0f} s")
     if failures:
         raise CommandError(f"the sample case could not be opened: {failures[0]}")
     first_slice_s = time.perf_counter() - started
     wait3d = getattr(window.view3d, "wait_for_surface", None)
     if callable(wait3d):
         wait3d(int(DEMO_TIMEOUT_S * 1000))
-    for _ in range(5):
-        QCoreApplication.processEvents()
+    wait_until(lambda: False, 100)  # let the views paint
     window.save_screenshot(args.screenshot)
     total_s = time.perf_counter() - started
     window.close()

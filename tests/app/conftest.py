@@ -29,17 +29,25 @@ MARKERS: dict[str, tuple[tuple[float, float, float], float]] = {
 MARKER_RADIUS_MM = 4.0
 
 
+#: the test modules here that drive the window (the CLI tests beside them need no display)
+GUI_MODULES = (
+    "test_view_orientation",
+    "test_view_interaction",
+    "test_opening",
+    "test_case_workflow",
+    "test_view3d",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
+    no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
     for item in items:
-        if Path(str(item.fspath)).parent == here:
+        path = Path(str(item.fspath))
+        if path.parent == here and path.stem in GUI_MODULES:
             item.add_marker(pytest.mark.gui)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _needs_display() -> None:
-    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") not in ("xcb",):
-        pytest.skip("GUI tests need a display: run them under xvfb-run (see tests/app/conftest.py)")
+            if no_display:
+                item.add_marker(pytest.mark.skip(reason="GUI tests need a display: run them under xvfb-run"))
 
 
 def marker_volume(

@@ -1,0 +1,127 @@
+"""The 3D view: a bone surface where the bone is, seen from the front (patient's right on the left),
+renderer detection, layer surfaces, the window screenshot with the VTK area composited in, and
+``osteoplan demo --screenshot``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imaging.volume import Volume, affine_from_geometry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bone_blocks_volume() -> Volume:
+    """Soft tissue with two bone blocks: a large one on the patient's left (+x), a small one right."""
+    shape = (40, 60, 60)
+    spacing = (2.0, 2.0, 2.0)
+    origin = (-59.0, -59.0, -39.0)
+    array = np.full(shape, 40, dtype=np.int16)
+    # index [slice, row, col] -> LPS (x = -59 + 2 col, y = -59 + 2 row, z = -39 + 2 slice)
+    array[10:30, 20:40, 40:55] = 700  # left block: x 21..49 mm, 20 x 15 x 20 voxels
+    array[15:25, 25:35, 8:14] = 700  # right block: x -43..-33 mm, smaller
+    return Volume(array, affine_from_geometry(origin, spacing, np.eye(3)))
+
+
+def image_rgb(image: object) -> np.ndarray:
+    img = image.convertToFormat(image.Format.Format_RGB888)  # type: ignore[attr-defined]
+    w, h = img.width(), img.height()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.bytesPerLine() * h)
+    return buf.reshape(h, img.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+@pytest.fixture
+def window3d(qtbot: object, settings: object, tmp_path: Path) -> object:
+    from app.main_window import MainWindow
+
+    win = MainWindow(enable_3d=True, settings=settings)  # type: ignore[arg-type]
+    qtbot.addWidget(win)  # type: ignore[attr-defined]
+    win.resize(1000, 800)
+    win.show()
+    qtbot.waitExposed(win)  # type: ignore[attr-defined]
+    yield win
+    win.view3d.shutdown()
+
+
+def test_bone_surface_seen_from_the_front(window3d: object, qtbot: object) -> None:
+    view = window3d.view3d  # type: ignore[attr-defined]
+    window3d.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]
+    view.wait_for_surface()
+    assert view.bone_actor is not None
+    assert view.bone_actor.GetMapper().GetInput().GetNumberOfPolys() > 100
+    # the surface sits where the bone is, in LPS mm (bounds of both blocks, +- one voxel)
+    b = view.bone_actor.GetMapper().GetInput().GetBounds()
+    assert b[0] == pytest.approx(-43.0, abs=2.5) and b[1] == pytest.approx(49.0, abs=2.5)
+    assert b[4] == pytest.approx(-19.0, abs=2.5) and b[5] == pytest.approx(19.0, abs=2.5)
+    assert view.renderer_name  # detected after the first frame
+    assert view.software_gl == ("llvmpipe" in view.renderer_name.lower())
+    rgb = image_rgb(view.grab_image())
+    # bone is drawn ivory; the background gradient stays below 0.22 (56 of 255) in every channel
+    lit = (rgb[..., 0] > 80) & (rgb[..., 0] >= rgb[..., 2])
+    w = lit.shape[1]
+    left_half, right_half = lit[:, : w // 2].sum(), lit[:, w // 2 :].sum()
+    # the big block is the patient's left: on the screen's right from the front
+    assert right_half > 2 * left_half > 0
+
+
+def test_window_screenshot_includes_the_3d_area(window3d: object, tmp_path: Path) -> None:
+    view = window3d.view3d  # type: ignore[attr-defined]
+    window3d.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]
+    view.wait_for_surface()
+    out = tmp_path / "window.png"
+    window3d.save_screenshot(out)  # type: ignore[attr-defined]
+    from PySide6.QtGui import QImage
+
+    rgb = image_rgb(QImage(str(out)))
+    top_left = view.mapTo(window3d, view.rect().topLeft())
+    ratio = rgb.shape[1] / window3d.width()  # type: ignore[attr-defined]
+    x0, y0 = int(top_left.x() * ratio), int(top_left.y() * ratio)
+    area = rgb[y0 : y0 + int(view.height() * ratio), x0 : x0 + int(view.width() * ratio)]
+    # not black: the VTK picture (background gradient and bone) was composited in
+    assert area.mean() > 20
+    assert ((area[..., 0] > 80) & (area[..., 0] >= area[..., 2])).sum() > 500  # bone pixels
+
+
+def test_volume_rendering_uses_the_cpu_mapper_on_software_gl(window3d: object) -> None:
+    view = window3d.view3d  # type: ignore[attr-defined]
+    window3d.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]
+    view.wait_for_surface()
+    view.set_volume_rendering(True)
+    mapper = view.volume_actor.GetMapper()
+    if view.software_gl:
+        assert mapper.GetClassName() == "vtkFixedPointVolumeRayCastMapper"
+    else:
+        assert mapper.GetClassName() == "vtkSmartVolumeMapper"
+    assert not view.bone_actor.GetVisibility()
+    view.set_volume_rendering(False)
+    assert view.bone_actor.GetVisibility()
+
+
+@pytest.mark.slow
+def test_demo_screenshot_command(tmp_path: Path) -> None:
+    out = tmp_path / "demo.png"
+    env = dict(os.environ)
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "demo", "--screenshot", str(out), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["screenshot"] == str(out)
+    from PySide6.QtGui import QImage
+
+    rgb = image_rgb(QImage(str(out)))
+    assert rgb.shape[0] > 400 and rgb.std() > 20  # a real picture, not a blank window

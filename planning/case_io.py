@@ -358,8 +358,8 @@ def _header(doc: dict[str, Any], p: Path) -> CaseHeader:
     app = str(doc.get("app_version", "unknown"))
     if version > SCHEMA_VERSION:
         raise CaseFileError(
-            f"made by a newer OsteoPlan, version {version} (app {app}); "
-            f"this one reads up to {SCHEMA_VERSION}",
+            f"made by a newer OsteoPlan, version {version}; this one reads up to {SCHEMA_VERSION} "
+            f"(file written by OsteoPlan {app}; update OsteoPlan to open it)",
             str(p),
         )
     autosave_of = doc.get("autosave_of")

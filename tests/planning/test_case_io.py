@@ -203,7 +203,7 @@ def test_newer_schema_refused_with_versions(saved: tuple[Case, Path]) -> None:
         return doc
 
     _rewrite(path, newer)
-    msg = r"made by a newer OsteoPlan, version 7 \(app 9.0.0\); this one reads up to 1"
+    msg = r"made by a newer OsteoPlan, version 7; this one reads up to 1 \(file written by OsteoPlan 9.0.0"
     _refused_and_kept(path, msg)
     save_case(full_case(), path, overwrite_unreadable=True)  # only when explicitly told
     assert load_case(path).snapshot() == full_state()

@@ -154,10 +154,12 @@ def _refused_and_kept(path: Path, match: str) -> None:
     assert path.read_bytes() == before
 
 
-def test_truncated_file_refused_and_never_overwritten(saved: tuple[Case, Path]) -> None:
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, -1])
+def test_truncated_file_refused_and_never_overwritten(saved: tuple[Case, Path], keep: float) -> None:
     _case, path = saved
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
+    n = len(data) - 1 if keep == -1 else int(len(data) * keep)
+    path.write_bytes(data[:n])
     _refused_and_kept(path, "truncated or corrupt")
 
 

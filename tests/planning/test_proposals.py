@@ -1,0 +1,240 @@
+"""Needle proposals on the vertebra phantom (truth by construction) and on a sphere lesion.
+
+Tolerances: positions within one voxel (1 mm), angles within 0.5 degrees of the constructed pedicle
+axis. Anatomy is taken from the phantom's truth (the anatomy engine is tested on its own).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from imaging.mask import Mask
+from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
+from imaging.volume import Volume, affine_from_geometry
+from planning.errors import PlanValidationError
+from planning.model import Approach
+from planning.proposals import (
+    TARGET_BODY_FRACTION,
+    approach_family,
+    approach_of,
+    approach_side,
+    propose_alternative,
+    propose_bilateral,
+    propose_direct,
+    propose_transpedicular,
+)
+from planning.trajectory import DistanceField, measure_trajectory, sample_trilinear
+from tests.phantoms.vertebra import GridOrientation, VertebraPhantom, make_vertebra_phantom
+
+OD_13G = 2.41
+PAD = 15
+
+
+def padded(ph: VertebraPhantom, pad: int = PAD) -> Volume:
+    """The phantom surrounded by air, so that it has a skin."""
+    arr = np.pad(ph.volume.array, pad, constant_values=-1000)
+    m = ph.volume.index_to_lps.copy()
+    m[:3, 3] = ph.volume.index_to_lps_points(np.full(3, -float(pad)))
+    return Volume(arr, m)
+
+
+def anatomy_from_truth(ph: VertebraPhantom, level: str | None, pad: int = PAD) -> VertebraAnatomy:
+    """A VertebraAnatomy built from the phantom's truth, on the padded grid."""
+    grid = tuple(int(n + 2 * pad) for n in ph.volume.shape)
+
+    def mask(full: np.ndarray) -> Mask:
+        m = Mask.from_full(full)
+        return Mask(m.array, tuple(o + pad for o in m.offset_index), grid)  # type: ignore[arg-type]
+
+    pedicles = {
+        side: PedicleAxis(
+            side,
+            tuple(p.entry_lps),  # type: ignore[arg-type]
+            tuple(p.target_lps),  # type: ignore[arg-type]
+            p.min_width_mm,
+            tuple(p.isthmus_lps),  # type: ignore[arg-type]
+            mask(p.mask),
+        )
+        for side, p in ph.pedicles.items()
+    }
+    return VertebraAnatomy(
+        body=mask(ph.body_mask),
+        canal=mask(ph.canal_mask),
+        posterior_wall=mask(ph.posterior_wall_mask),
+        body_volume_ml=ph.body_volume_ml,
+        body_centroid_lps=tuple(ph.center_lps),  # type: ignore[arg-type]
+        body_height_mm=ph.body_height_mm,
+        canal_centroid_lps=tuple(ph.canal_centroid_lps),  # type: ignore[arg-type]
+        canal_area_mm2=ph.canal_area_mm2,
+        posterior_wall_points_lps=(),
+        posterior_wall_intact=True,
+        posterior_wall_defects=(),
+        pedicles=pedicles,
+        level=level,
+        click_lps=tuple(ph.center_lps),  # type: ignore[arg-type]
+    )
+
+
+def expected_target_lps(ph: VertebraPhantom, side: Side) -> np.ndarray:
+    """Two thirds of the way across the elliptic body along the pedicle axis (closed form, local)."""
+    p = ph.pedicles[side]
+    rot = ph.local_to_lps_rotation
+    e = rot.T @ (p.entry_lps - ph.center_lps)
+    t = rot.T @ (p.target_lps - ph.center_lps)
+    u = (t - e) / np.linalg.norm(t - e)
+    a, b = ph.body_semi_axes_mm
+    # (ex + s ux)^2 / a^2 + (ey + s uy)^2 / b^2 = 1
+    qa = (u[0] / a) ** 2 + (u[1] / b) ** 2
+    qb = 2 * (e[0] * u[0] / a**2 + e[1] * u[1] / b**2)
+    qc = (e[0] / a) ** 2 + (e[1] / b) ** 2 - 1
+    disc = math.sqrt(qb * qb - 4 * qa * qc)
+    s_in, s_out = (-qb - disc) / (2 * qa), (-qb + disc) / (2 * qa)
+    local = e + (s_in + TARGET_BODY_FRACTION * (s_out - s_in)) * u
+    return ph.to_lps(local)
+
+
+@pytest.fixture(scope="module")
+def lumbar() -> VertebraPhantom:
+    return make_vertebra_phantom(spacing_mm=(1.0, 1.0, 1.0), pedicle_min_width_mm=8.0)
+
+
+@pytest.fixture(scope="module")
+def rotated() -> VertebraPhantom:
+    return make_vertebra_phantom(
+        spacing_mm=(1.0, 1.0, 1.0), orientation=GridOrientation.PIR, yaw_deg=12.0, pitch_deg=-8.0
+    )
+
+
+@pytest.mark.parametrize("which", ["lumbar", "rotated"])
+def test_transpedicular_follows_the_pedicle_axis(which: str, request: pytest.FixtureRequest) -> None:
+    ph: VertebraPhantom = request.getfixturevalue(which)
+    vol = padded(ph)
+    anatomy = anatomy_from_truth(ph, "L3")
+    canal = DistanceField(anatomy.canal, vol.index_to_lps)
+    proposals = propose_bilateral(vol, anatomy, outer_diameter_mm=OD_13G)
+    assert [p.approach for p in proposals] == [Approach.TRANSPEDICULAR_LEFT, Approach.TRANSPEDICULAR_RIGHT]
+    for p in proposals:
+        side = approach_side(p.approach)
+        assert side is not None
+        truth = ph.pedicles[side]
+        assert not p.narrow and p.alternative is None
+        assert p.pedicle_min_width_mm == pytest.approx(8.0)
+        # target: 2/3 across the body along the axis, inside the body
+        np.testing.assert_allclose(p.target_lps, expected_target_lps(ph, side), atol=1.0)
+        # the needle runs along the pedicle axis (same direction within 0.5 degrees)
+        d_truth = -truth.direction_lps
+        d = p.geometry.direction_lps
+        assert math.degrees(math.acos(min(1.0, float(d @ d_truth)))) < 0.5
+        # the entry is at the skin: tissue at the entry, air 2 mm further out
+        idx = vol.lps_to_index_points(np.array([p.entry_lps, np.asarray(p.entry_lps) - 2.0 * d]))
+        hu = sample_trilinear(vol.array, idx, outside=-1000.0)
+        assert hu[0] > -300 and hu[1] < -300
+        assert p.skin_found
+        m = measure_trajectory(
+            vol,
+            p.geometry,
+            outer_diameter_mm=OD_13G,
+            needle_length_mm=150.0,
+            antenna_extension_mm=0.0,
+            antenna_outer_diameter_mm=1.6,
+            canal=canal,
+            pedicle_mask=anatomy.pedicles[side].mask,
+            pedicle_isthmus_lps=anatomy.pedicles[side].isthmus_lps,
+        )
+        # centred in an 8 mm pedicle, whose medial wall borders the canal
+        assert m.pedicle_clearance_mm == pytest.approx((8.0 - OD_13G) / 2, abs=1.0)
+        assert m.canal_distance_mm is not None and m.canal_distance_mm > 0
+        assert m.canal_distance_mm == pytest.approx((8.0 - OD_13G) / 2, abs=1.0)
+        # the left needle travels towards the patient's right (-x) as it advances, and vice versa
+        lateral = float(d @ ph.local_to_lps_rotation[:, 0])
+        assert (lateral < 0) == (side is Side.LEFT)
+        assert abs(m.mediolateral_deg) > 5.0
+
+
+def test_antenna_beyond_the_anterior_cortex_is_warned(lumbar: VertebraPhantom) -> None:
+    vol = padded(lumbar)
+    anatomy = anatomy_from_truth(lumbar, "L3")
+    # 2/3 across a ~32 mm deep body leaves ~10 mm: a 15 mm antenna would leave the body, 5 mm would not
+    p15 = propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=OD_13G, antenna_extension_mm=15.0)
+    assert any("beyond the anterior body cortex" in w for w in p15.warnings)
+    p5 = propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=OD_13G, antenna_extension_mm=5.0)
+    assert not any("anterior body cortex" in w for w in p5.warnings)
+
+
+@pytest.fixture(scope="module")
+def narrow() -> VertebraPhantom:
+    return make_vertebra_phantom(spacing_mm=(1.0, 1.0, 1.0), pedicle_min_width_mm=3.0)
+
+
+@pytest.mark.parametrize(
+    ("level", "family"), [("T8", "transcostovertebral"), ("L2", "parapedicular"), (None, "parapedicular")]
+)
+def test_narrow_pedicle_is_flagged_with_an_alternative(
+    narrow: VertebraPhantom, level: str | None, family: str
+) -> None:
+    vol = padded(narrow)
+    anatomy = anatomy_from_truth(narrow, level)
+    canal = DistanceField(anatomy.canal, vol.index_to_lps)
+    for side in (Side.LEFT, Side.RIGHT):
+        p = propose_transpedicular(vol, anatomy, side, outer_diameter_mm=OD_13G, safety_margin_mm=1.0)
+        assert p.narrow  # 3.0 mm < 2.41 + 1 mm
+        assert any("narrow" in w and "3.0 mm" in w for w in p.warnings)
+        alt = p.alternative
+        assert alt is not None
+        assert alt.approach == approach_of(family, side)
+        np.testing.assert_allclose(alt.target_lps, p.target_lps, atol=1e-9)
+        # the alternative passes lateral to the pedicle and stays out of the canal
+        m = measure_trajectory(
+            vol,
+            alt.geometry,
+            outer_diameter_mm=OD_13G,
+            needle_length_mm=150.0,
+            antenna_extension_mm=0.0,
+            antenna_outer_diameter_mm=1.6,
+            canal=canal,
+            pedicle_mask=anatomy.pedicles[side].mask,
+            pedicle_isthmus_lps=anatomy.pedicles[side].isthmus_lps,
+        )
+        assert m.canal_distance_mm is not None and m.canal_distance_mm > 1.0
+        assert m.pedicle_clearance_mm is None  # it does not run through the isthmus
+    # a thinner needle with no margin fits the same pedicle
+    ok = propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=1.83, safety_margin_mm=1.0)
+    assert ok.narrow == (3.0 < 1.83 + 1.0)
+
+
+def test_alternative_by_name_and_errors(lumbar: VertebraPhantom) -> None:
+    vol = padded(lumbar)
+    anatomy = anatomy_from_truth(lumbar, "T10")
+    p = propose_alternative(vol, anatomy, "transcostovertebral-right", outer_diameter_mm=OD_13G)
+    assert p.approach is Approach.TRANSCOSTOVERTEBRAL_RIGHT
+    assert approach_family(p.approach) == "transcostovertebral"
+    # the route passes the right pedicle on its lateral (-x) side
+    isth = np.asarray(anatomy.pedicles[Side.RIGHT].isthmus_lps)
+    e, d = np.asarray(p.entry_lps), p.geometry.direction_lps
+    closest = e + float((isth - e) @ d) * d
+    assert closest[0] < isth[0] - 4.0
+    with pytest.raises(PlanValidationError, match="approach"):
+        propose_alternative(vol, anatomy, "transpedicular-left", outer_diameter_mm=OD_13G)
+    with pytest.raises(PlanValidationError, match="safety_margin_mm"):
+        propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=OD_13G, safety_margin_mm=9.0)
+
+
+def test_direct_goes_to_the_far_edge_of_a_sphere() -> None:
+    shape = (80, 80, 80)
+    m = affine_from_geometry((-40.0, -40.0, -40.0), (1.0, 1.0, 1.0), np.eye(3))
+    vol = Volume(np.zeros(shape, dtype=np.int16), m)
+    idx = np.stack(np.meshgrid(*[np.arange(n) for n in shape], indexing="ij"), axis=-1).astype(float)
+    pts = idx @ m[:3, :3].T + m[:3, 3]
+    centre, r = np.array([5.0, -3.0, 2.0]), 9.0
+    lesion = Mask.from_full(np.sum((pts - centre) ** 2, axis=-1) <= r * r)
+    skin = np.array([30.0, 30.0, 10.0])
+    p = propose_direct(vol, lesion, tuple(skin))
+    u = (centre - skin) / np.linalg.norm(centre - skin)
+    np.testing.assert_allclose(p.target_lps, centre + r * u, atol=1.0)
+    np.testing.assert_allclose(p.entry_lps, skin, atol=1e-9)
+    assert p.approach is Approach.DIRECT
+    with pytest.raises(PlanValidationError, match="lesion"):
+        propose_direct(vol, Mask.empty(shape), tuple(skin))

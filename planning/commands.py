@@ -869,7 +869,10 @@ class History:
 
     @property
     def is_clean(self) -> bool:
-        """True when the case is as at the last ``set_clean`` (e.g. as saved)."""
+        """True when the case is as at the last ``set_clean`` (e.g. as saved); False inside a macro
+        that already changed something."""
+        if self._macros and self._macros[0].children:
+            return False
         return self._clean_index == self._index
 
     @property

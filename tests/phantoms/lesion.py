@@ -72,7 +72,7 @@ class LesionPhantom:
 
 def grid(spacing_mm: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> tuple[FloatArray, tuple[int, int, int]]:
     """An axial ``index_to_lps`` centred on LPS (0, 0, 0) covering ``FIELD_MM``, and its shape."""
-    shape = tuple(int(round(f / s)) for f, s in zip(FIELD_MM, spacing_mm, strict=True))
+    shape = tuple(round(f / s) for f, s in zip(FIELD_MM, spacing_mm, strict=True))
     # voxel centres symmetric about 0 on every axis
     origin_zyx = [-(n - 1) * s / 2.0 for n, s in zip(shape, spacing_mm, strict=True)]
     affine = affine_from_geometry((origin_zyx[2], origin_zyx[1], origin_zyx[0]), spacing_mm, np.eye(3))
@@ -169,8 +169,6 @@ def lesion_phantom(
     bone_truth = bone | (truth & ~breaks)
     if breaks:
         bone_truth = bone & ~(truth & (r_axis > BONE_RADIUS_MM - CORTEX_MM))
-    voxel_mm3 = float(np.prod(spacing_mm))
-    del voxel_mm3
     return LesionPhantom(
         volume=volume,
         truth=truth,

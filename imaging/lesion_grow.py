@@ -1,0 +1,236 @@
+"""Region growing of a bone lesion from a seed, and the helpers it needs (see :mod:`imaging.lesion`).
+
+Arrays are the region of interest ``[slice, row, col]`` cut from the volume; HU; sizes in mm on the
+grid's spacing ``(slice, row, col)``. :class:`LesionParameters` holds every threshold with its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.bone import BONE_THRESHOLD_HU, METAL_HU
+from imaging.lesion_errors import NoLesionAtSeedError
+from imaging.lesion_morph import ball_footprint, component_at, distance_outside_mm
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class LesionParameters:
+    """Every threshold of :func:`segment_lesion`; see the module docstring for their sources."""
+
+    roi_size_mm: float = 80.0
+    max_radius_mm: float = 40.0
+    bone_threshold_hu: float = BONE_THRESHOLD_HU
+    dense_max_hu: float = METAL_HU
+    fat_limit_hu: float = -50.0
+    normal_bone_range_hu: tuple[float, float] = (0.0, 400.0)
+    abnormal_delta_hu: float = 88.0
+    lytic_typical_hu: float = 50.0
+    blastic_typical_hu: float = 654.0
+    cortex_thickness_mm: float = 2.0
+    extraosseous_max_mm: float = 15.0
+    smoothing_sigma_mm: float = 0.6
+    opening_radius_mm: float = 1.0
+    mixed_min_fraction: float = 0.2
+    seed_radius_mm: float = 2.0
+    seed_bone_search_mm: float = 20.0
+    shell_mm: tuple[float, float] = (3.0, 12.0)
+    min_reference_voxels: int = 30
+    bridge_mm: float = 2.0
+    envelope_closing_mm: float = 3.0
+    neck_fraction: float = 0.5
+    extent_factor: float = 2.0
+    extent_min_mm: float = 10.0
+    neck_step_mm: float = 1.0
+
+    def __post_init__(self) -> None:
+        positive = ("roi_size_mm", "max_radius_mm", "abnormal_delta_hu", "seed_radius_mm")
+        for name in positive:
+            value = getattr(self, name)
+            if not value > 0:
+                raise ValueError(f'Argument "{name}" must be positive, got {value}')
+        lo, hi = self.normal_bone_range_hu
+        if not hi > lo:
+            raise ValueError(f'Argument "normal_bone_range_hu" must be increasing, got {(lo, hi)}')
+        a, b = self.shell_mm
+        if not b > a >= 0:
+            raise ValueError(
+                f'Argument "shell_mm" must be (inner, outer) with outer > inner >= 0, got {(a, b)}'
+            )
+        if not 0 < self.mixed_min_fraction <= 0.5:
+            raise ValueError(
+                f'Argument "mixed_min_fraction" must be in (0, 0.5], got {self.mixed_min_fraction}'
+            )
+
+
+def grow_lesion(
+    *,
+    smooth: npt.NDArray[np.float32],
+    seed_hu: float,
+    reference: float,
+    envelope: BoolArray,
+    interior: BoolArray,
+    within: BoolArray,
+    seed_ball: BoolArray,
+    seed_dist: FloatArray,
+    spacing: tuple[float, float, float],
+    p: LesionParameters,
+) -> tuple[BoolArray, tuple[float, float, float, float]]:
+    """Region growing from the seed; returns (mask, (lytic edge, sclerotic edge, limit mm, blob mm)).
+
+    The seeded kind grows fully (a lytic one inside the bone envelope, then out of it up to
+    ``extraosseous_max_mm`` from its intraosseous part); the other kind joins only inside the bone
+    interior and only where it lies within ``bridge_mm`` of the seeded part (a mixed lesion).
+    """
+    delta = p.abnormal_delta_hu
+    if seed_hu < reference - delta:
+        low_level, high_level, lytic_seed = seed_hu, p.blastic_typical_hu, True
+    elif seed_hu > reference + delta:
+        low_level, high_level, lytic_seed = p.lytic_typical_hu, seed_hu, False
+    else:
+        raise NoLesionAtSeedError(
+            f"the seed ({seed_hu:.0f} HU) is within {delta:g} HU of the local normal bone "
+            f"({reference:.0f} HU): no lesion at the seed",
+            seed_hu=seed_hu,
+            reference_bone_hu=reference,
+        )
+    low_edge = reference - max(delta, (reference - low_level) / 2.0)
+    high_edge = reference + max(delta, (high_level - reference) / 2.0)
+    blob_mm = blob_radius_mm(smooth, seed_dist, lytic=lytic_seed, p=p)
+    limit_mm = p.max_radius_mm
+    if p.extent_factor > 0:
+        limit_mm = min(p.max_radius_mm, max(p.extent_min_mm, p.extent_factor * blob_mm))
+        within = within & (seed_dist <= limit_mm)
+    lytic_band = (smooth >= p.fat_limit_hu) & (smooth <= low_edge) & within
+    sclerotic_band = (smooth >= high_edge) & (smooth <= p.dense_max_hu) & interior & within
+    if lytic_seed:
+        grown = component_at(lytic_band & envelope, seed_ball)
+        if not grown.any():  # a seed just outside the bone: the extraosseous part of a lesion
+            near = distance_outside_mm(envelope, spacing) <= p.extraosseous_max_mm
+            grown = component_at(lytic_band & near, seed_ball)
+        elif p.extraosseous_max_mm > 0:
+            outside = lytic_band & ~envelope
+            if outside.any():
+                outside &= distance_outside_mm(grown, spacing) <= p.extraosseous_max_mm
+                outside = _open(outside, p.opening_radius_mm, spacing)
+                grown |= _touching(outside, grown)
+        other = sclerotic_band
+    else:
+        grown = component_at(sclerotic_band, seed_ball)
+        other = lytic_band & interior
+    if grown.any() and other.any() and p.bridge_mm > 0:
+        # the thin layer where a lytic part meets a sclerotic part passes through normal values once
+        # smoothed: voxels close to both are lesion too
+        ball = ball_footprint(p.bridge_mm, spacing)
+        near_grown = ndimage.binary_dilation(grown, structure=ball)
+        joined = _touching(other, near_grown)
+        if joined.any():
+            bridge = near_grown & ndimage.binary_dilation(joined, structure=ball) & envelope
+            grown = grown | joined | bridge
+    if grown.any() and p.opening_radius_mm > 0:
+        opened = _open(grown, p.opening_radius_mm, spacing)
+        if (opened & seed_ball).any():
+            grown = component_at(opened, seed_ball)
+    if grown.any():
+        grown = ndimage.binary_fill_holes(grown)
+    return grown, (low_edge, high_edge, limit_mm, blob_mm)
+
+
+def distance_from(shape: tuple[int, ...], centre: FloatArray, spacing: Sequence[float]) -> FloatArray:
+    sp = np.asarray(spacing, dtype=np.float64)
+    g = [(np.arange(n) - c) * s for n, c, s in zip(shape, centre, sp, strict=True)]
+    out: FloatArray = np.sqrt(g[0][:, None, None] ** 2 + g[1][None, :, None] ** 2 + g[2][None, None, :] ** 2)
+    return out
+
+
+def blob_radius_mm(
+    smooth: npt.NDArray[np.float32], seed_dist: FloatArray, *, lytic: bool, p: LesionParameters
+) -> float:
+    """The radius (mm) of the ball around the seed that contrasts most with the shell around it.
+
+    A scale-selection estimate of the lesion's size at the seed: for each radius r the mean HU inside
+    the ball and in the shell (r, r + max(3 mm, r / 2)] are compared (lower inside for a lytic seed,
+    higher for a sclerotic one); HU are clipped to fat_limit .. blastic_typical so that cortex and
+    air do not dominate.
+    """
+    values = np.clip(smooth, p.fat_limit_hu, p.blastic_typical_hu).astype(np.float64).ravel()
+    d = seed_dist.ravel()
+    keep = d <= p.max_radius_mm * 1.5
+    step = 1.0
+    bins = np.floor(d[keep] / step).astype(int)
+    n_bins = int(bins.max()) + 1
+    sums = np.bincount(bins, weights=values[keep], minlength=n_bins)
+    counts = np.bincount(bins, minlength=n_bins).astype(np.float64)
+    csum, ccount = np.cumsum(sums), np.cumsum(counts)
+    best_r, best_c = p.extent_min_mm, -np.inf
+    for k in range(1, n_bins):
+        r = (k + 1) * step
+        if r > p.max_radius_mm:
+            break
+        outer = min(n_bins - 1, int(np.floor((r + max(3.0, r / 2.0)) / step)))
+        if outer <= k or ccount[k] == 0:
+            continue
+        shell_n = ccount[outer] - ccount[k]
+        if shell_n <= 0:
+            continue
+        inside = csum[k] / ccount[k]
+        shell = (csum[outer] - csum[k]) / shell_n
+        contrast = shell - inside if lytic else inside - shell
+        if contrast > best_c:
+            best_r, best_c = r, contrast
+    return float(best_r)
+
+
+def bone_envelope(bone: BoolArray, closing_mm: float, spacing: Sequence[float]) -> BoolArray:
+    """The bone with small cortical gaps closed and its cavities filled (padded: no border loss)."""
+    if closing_mm <= 0 or not bone.any():
+        out0: BoolArray = ndimage.binary_fill_holes(bone)
+        return out0
+    ball = ball_footprint(closing_mm, spacing)
+    pad = max(ball.shape) // 2 + 1
+    closed = ndimage.binary_closing(np.pad(bone, pad, mode="edge"), structure=ball)
+    crop = tuple(slice(pad, n - pad) for n in closed.shape)
+    out: BoolArray = ndimage.binary_fill_holes(closed[crop] | bone)
+    return out
+
+
+def _open(mask: BoolArray, radius_mm: float, spacing: Sequence[float]) -> BoolArray:
+    if radius_mm <= 0 or not mask.any():
+        return mask
+    out: BoolArray = ndimage.binary_opening(mask, structure=ball_footprint(radius_mm, spacing))
+    return out
+
+
+def _touching(mask: BoolArray, region: BoolArray) -> BoolArray:
+    """The face-connected components of ``mask`` that overlap or touch ``region``."""
+    labels, n = ndimage.label(mask)
+    if n == 0:
+        return np.zeros(mask.shape, dtype=bool)
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[np.unique(labels[ndimage.binary_dilation(region) & mask])] = True
+    keep[0] = False
+    out: BoolArray = keep[labels]
+    return out
+
+
+def smooth_hu(
+    hu: npt.NDArray[np.float32], spacing: Sequence[float], sigma_mm: float
+) -> npt.NDArray[np.float32]:
+    if sigma_mm <= 0:
+        return hu
+    sigma = [sigma_mm / s for s in spacing]
+    out: npt.NDArray[np.float32] = ndimage.gaussian_filter(hu, sigma=sigma, mode="nearest", truncate=3.0)
+    return out
+
+
+def shell_around(mask: BoolArray, spacing: Sequence[float], shell_mm: tuple[float, float]) -> BoolArray:
+    dist = distance_outside_mm(mask, spacing)
+    out: BoolArray = (dist > shell_mm[0]) & (dist <= shell_mm[1])
+    return out

@@ -1,0 +1,105 @@
+"""Bone mask on phantoms: filled cortex + marrow, noise, metal, open canals, region of interest."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from imaging.bone import bone_mask
+from imaging.lesion_errors import SegmentationCancelledError
+from imaging.volume import Volume, affine_from_geometry
+from tests.phantoms.lesion import PhantomLesion, dice, lesion_phantom
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (2.0, 0.8, 0.8)], ids=["iso", "aniso"])
+def test_phantom_bone_matches_truth(spacing: tuple[float, float, float]) -> None:
+    ph = lesion_phantom(PhantomLesion.NONE, spacing_mm=spacing)
+    mask = bone_mask(ph.volume)
+    assert dice(mask.to_full(), ph.bone_truth) >= 0.98
+
+
+def test_lytic_cavity_inside_bone_is_filled() -> None:
+    ph = lesion_phantom(PhantomLesion.LYTIC_SPHERE)
+    full = bone_mask(ph.volume).to_full()
+    assert full[ph.truth].mean() >= 0.99  # the 30 HU lesion lies inside the filled bone
+    assert dice(full, ph.bone_truth) >= 0.98
+
+
+def _block(inner_hu: float, *, shape: tuple[int, int, int] = (40, 40, 40)) -> tuple[Volume, np.ndarray]:
+    """A 20 mm cube with a 2 mm 1200 HU cortex around ``inner_hu`` in 40 HU soft tissue (1 mm grid)."""
+    a = np.full(shape, 40.0, dtype=np.float32)
+    a[10:30, 10:30, 10:30] = 1200.0
+    a[12:28, 12:28, 12:28] = inner_hu
+    truth = np.zeros(shape, dtype=bool)
+    truth[10:30, 10:30, 10:30] = True
+    return Volume(a, affine_from_geometry((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), np.eye(3))), truth
+
+
+def test_osteoporotic_marrow_below_threshold_is_filled() -> None:
+    volume, truth = _block(89.0)  # CLINICAL.md: 89 +- 38 HU at 90+, below the 130 HU threshold
+    assert np.array_equal(bone_mask(volume).to_full(), truth)
+
+
+def test_noise_specks_and_isolated_metal_are_not_bone() -> None:
+    volume, truth = _block(200.0)
+    a = volume.array.copy()
+    a[3, 3, 3] = 400.0  # a noise speck in soft tissue
+    a[35, 5, 5] = 3500.0  # an isolated metal voxel (a clip)
+    a[34:36, 34:36, 34:36] = 3500.0
+    got = bone_mask(volume.with_array(a)).to_full()
+    assert np.array_equal(got, truth)
+
+
+def test_metal_screw_in_bone_counts_as_bone() -> None:
+    volume, truth = _block(200.0)
+    a = volume.array.copy()
+    a[18:21, 18:21, 5:25] = 3500.0  # a screw entering the block from soft tissue
+    got = bone_mask(volume.with_array(a)).to_full()
+    assert got[18:21, 18:21, 10:25].all()
+    assert got[truth].all()
+
+
+def test_open_canal_stays_out() -> None:
+    # a bone tube along the slice axis: its lumen is open at both ends, like the spinal canal
+    a = np.full((30, 40, 40), 40.0, dtype=np.float32)
+    rr, cc = np.mgrid[0:40, 0:40]
+    r = np.hypot(rr - 20, cc - 20)
+    ring = (r >= 6) & (r <= 9)
+    a[:, ring] = 1200.0
+    volume = Volume(a, affine_from_geometry((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), np.eye(3)))
+    got = bone_mask(volume).to_full()
+    assert not got[:, r < 5].any()
+    assert got[:, ring].all()
+
+
+def test_roi_limits_the_work_and_places_the_mask() -> None:
+    ph = lesion_phantom(PhantomLesion.NONE)
+    roi = (slice(5, 40), slice(10, 50), slice(20, 60))
+    mask = bone_mask(ph.volume, roi_index=roi)
+    assert mask.grid_shape == ph.volume.shape
+    full = mask.to_full()
+    outside = np.ones(ph.volume.shape, dtype=bool)
+    outside[roi] = False
+    assert not full[outside].any()
+    assert dice(full[roi], ph.bone_truth[roi]) >= 0.98
+
+
+def test_bad_roi_and_thresholds_named() -> None:
+    ph = lesion_phantom(PhantomLesion.NONE)
+    with pytest.raises(ValueError, match="roi_index"):
+        bone_mask(ph.volume, roi_index=(slice(5, 5), slice(0, 10), slice(0, 10)))
+    with pytest.raises(ValueError, match="metal_hu"):
+        bone_mask(ph.volume, threshold_hu=500.0, metal_hu=400.0)
+
+
+def test_no_bone_gives_empty_mask_and_cancel_stops() -> None:
+    a = np.full((10, 10, 10), 40.0, dtype=np.float32)
+    volume = Volume(a, np.eye(4))
+    assert not bone_mask(volume).any()
+    ph = lesion_phantom(PhantomLesion.NONE)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(SegmentationCancelledError):
+        bone_mask(ph.volume, cancel=cancel)

@@ -1,0 +1,300 @@
+"""Vertebral anatomy from one click in a vertebral body.
+
+``find_vertebra(volume, click_lps)`` returns a :class:`imaging.vertebra_model.VertebraAnatomy`: the
+body without posterior elements, the spinal canal (area and centroid at the body's mid-height), the
+posterior wall (band, sampled points, gaps), both pedicles (axis, narrowest width at the isthmus),
+the endplates and the body height. Positions are LPS mm, areas mm^2, volumes mL; masks lie on the
+source volume's grid.
+
+Everything is computed in a region of interest around the click, resampled onto an LPS-aligned 1 mm
+grid (so any stored orientation works: axial, PIR, feet first, prone); pedicle widths are measured
+on the source CT at full resolution. Steps: bony solid (:mod:`imaging.vertebra_body`), canal
+(:mod:`imaging.vertebra_canal`), body cut at the canal's front and separated from the posterior
+elements by an opening, frame (axis from the endplates, posterior towards the canal), posterior wall
+(:mod:`imaging.vertebra_wall`), pedicles (:mod:`imaging.vertebra_pedicles`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from imaging.errors import ImagingError
+from imaging.levels import normalize_level
+from imaging.mask import Mask
+from imaging.vertebra_body import BodyResult, bony_solid, cut_from_canal, find_body
+from imaging.vertebra_canal import CanalResult, find_canal
+from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
+from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
+from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
+from imaging.vertebra_wall import WallResult, find_posterior_wall
+from imaging.volume import Volume
+
+FloatArray = npt.NDArray[np.float64]
+Point = tuple[float, float, float]
+
+#: ROI around the click, relative offsets (mm) along L, P, S: the body may be clicked anywhere in it
+#: (bodies up to ~55 mm wide, ~40 mm deep) and the arch reaches ~60 mm behind the body's centre
+ROI_LOW_MM = (-50.0, -45.0, -40.0)
+ROI_HIGH_MM = (50.0, 65.0, 40.0)
+#: ROI grid spacing (mm)
+ROI_SPACING_MM = 1.0
+
+
+class VertebraNotFoundError(ImagingError):
+    """No vertebra could be found at the click.
+
+    Parameters
+    ----------
+    reason
+        What was missing (a plain sentence).
+    click_lps
+        The click, LPS mm.
+    """
+
+    def __init__(self, reason: str, click_lps: Sequence[float] | FloatArray) -> None:
+        self.reason = reason
+        self.click_lps = tuple(float(v) for v in click_lps)
+        where = ", ".join(f"{v:.1f}" for v in self.click_lps)
+        super().__init__(f"no vertebra at LPS ({where}) mm: {reason}")
+
+
+class AnatomyCancelledError(ImagingError):
+    """The operator cancelled the anatomy search; nothing was produced."""
+
+    def __init__(self) -> None:
+        super().__init__("vertebral anatomy cancelled")
+
+
+def _point(v: FloatArray) -> Point:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def find_vertebra(
+    volume: Volume,
+    click_lps: Sequence[float] | npt.ArrayLike,
+    *,
+    level_hint: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> VertebraAnatomy:
+    """Find the vertebra whose body contains the click.
+
+    Parameters
+    ----------
+    volume
+        The CT (HU), any orientation.
+    click_lps
+        A point in the vertebral body, LPS mm.
+    level_hint
+        The level the operator named (e.g. ``"L3"``), stored on the result.
+    progress
+        Called with the fraction done (0-1).
+    cancel
+        When set, the search stops with :class:`AnatomyCancelledError`.
+
+    Returns
+    -------
+    VertebraAnatomy
+
+    Raises
+    ------
+    ValueError
+        If ``click_lps`` is not three finite numbers or ``level_hint`` is not a level name.
+    VertebraNotFoundError
+        If the click is outside the volume, or no body / canal can be found there.
+    AnatomyCancelledError
+        If ``cancel`` was set.
+    """
+    click = np.asarray(click_lps, dtype=np.float64)
+    if click.shape != (3,) or not np.all(np.isfinite(click)):
+        raise ValueError(f'Argument "click_lps" must be 3 finite LPS values, got {click_lps!r}')
+    level = normalize_level(level_hint) if level_hint is not None else None
+    if not volume.contains_index(volume.lps_to_index_points(click)):
+        raise VertebraNotFoundError("the point lies outside the volume", click)
+
+    def step(fraction: float) -> None:
+        if cancel is not None and cancel.is_set():
+            raise AnatomyCancelledError()
+        if progress is not None:
+            progress(fraction)
+
+    step(0.0)
+    roi = resample_roi(volume, click, np.array([ROI_LOW_MM, ROI_HIGH_MM]), ROI_SPACING_MM)
+    bone, solid, smoothed = bony_solid(roi)
+    step(0.2)
+    canal = find_canal(roi, solid, smoothed, click)
+    if canal is None:
+        raise VertebraNotFoundError("no spinal canal enclosed by bone behind the point", click)
+    canal_pts = roi.voxel_points_lps(canal.mask)
+    up = np.array([0.0, 0.0, 1.0])
+    cc = canal.centroid_at(click, up)
+    posterior = _perpendicular(cc - click, up)
+    if posterior is None:
+        raise VertebraNotFoundError("the canal found lies at the point itself", click)
+    cut = cut_from_canal(canal_pts, click, posterior, np.cross(posterior, up))
+    body = find_body(roi, click, solid=solid, bone=bone, smoothed=smoothed, cut=cut)
+    if body is None:
+        raise VertebraNotFoundError("no vertebral body (bone enclosed by cortex) at the point", click)
+    step(0.4)
+    # second pass in the body's own frame (axis from its endplates)
+    axis = body.axis_lps
+    cc = canal.centroid_at(body.centroid_lps, axis)
+    posterior = _perpendicular(cc - body.centroid_lps, axis)
+    if posterior is None:
+        raise VertebraNotFoundError("the canal found lies inside the body", click)
+    left = np.cross(posterior, axis)
+    cut = cut_from_canal(canal_pts, body.centroid_lps, posterior, left)
+    refined = find_body(roi, click, solid=solid, bone=bone, smoothed=smoothed, cut=cut)
+    if refined is not None:
+        body = refined
+    step(0.55)
+    axis = body.axis_lps
+    centroid = body.centroid_lps
+    cc = canal.centroid_at(centroid, axis)
+    posterior = _perpendicular(cc - centroid, axis)
+    if posterior is None:
+        raise VertebraNotFoundError("the canal found lies inside the body", click)
+    left = np.cross(posterior, axis)
+    frame = _frame(
+        roi,
+        body,
+        canal_pts=canal_pts,
+        centroid=centroid,
+        axis=axis,
+        posterior=posterior,
+        left=left,
+        canal_centroid=cc,
+    )
+
+    u_lo = frame.canal_center_u_mm - frame.canal_half_width_mm + 1.0
+    u_hi = frame.canal_center_u_mm + frame.canal_half_width_mm - 1.0
+    wall = find_posterior_wall(
+        roi,
+        body.body,
+        smoothed=body.smoothed_hu,
+        trabecular_hu=body.trabecular_hu,
+        centroid_lps=centroid,
+        axis=axis,
+        posterior=posterior,
+        canal_u_range_mm=(u_lo, u_hi),
+        height_mm=body.height_mm,
+    )
+    step(0.7)
+    notes: list[str] = [f"canal enclosed by bone on {len(canal.slice_areas_mm2)} slices"]
+    if not wall.assessed:
+        notes.append("posterior wall could not be assessed")
+    pedicles: dict[Side, PedicleAxis] = {}
+    for side in (Side.LEFT, Side.RIGHT):
+        found = find_pedicle(side, volume, roi, solid=solid, body=body.body, frame=frame)
+        if found is None:
+            notes.append(f"{side.value} pedicle not traced")
+            continue
+        pedicles[side] = PedicleAxis(
+            side=side,
+            axis_entry_lps=_point(found.entry_lps),
+            axis_target_lps=_point(found.target_lps),
+            min_width_mm=found.min_width_mm,
+            isthmus_lps=_point(found.isthmus_lps),
+            mask=roi_mask_to_source(roi, found.mask, volume),
+        )
+    step(0.9)
+    anatomy = _assemble(
+        roi,
+        volume,
+        body=body,
+        canal=canal,
+        wall=wall,
+        pedicles=pedicles,
+        canal_centroid=cc,
+        click=click,
+        level=level,
+        notes=notes,
+    )
+    step(1.0)
+    return anatomy
+
+
+def _perpendicular(v: FloatArray, axis: FloatArray) -> FloatArray | None:
+    w = v - (v @ axis) * axis
+    n = float(np.linalg.norm(w))
+    if n < 1.0:
+        return None
+    out: FloatArray = w / n
+    return out
+
+
+def _frame(
+    roi: LpsRoi,
+    body: BodyResult,
+    *,
+    canal_pts: FloatArray,
+    centroid: FloatArray,
+    axis: FloatArray,
+    posterior: FloatArray,
+    left: FloatArray,
+    canal_centroid: FloatArray,
+) -> VertebraFrame:
+    rel = canal_pts - centroid
+    u = rel @ left
+    u_lo, u_hi = np.percentile(u, [2.0, 98.0])
+    u_c = float((canal_centroid - centroid) @ left)
+    bpts = roi.voxel_points_lps(body.body) - centroid
+    bu, bv, bt = bpts @ left, bpts @ axis, bpts @ posterior
+    midline = (np.abs(bu - u_c) <= 3.0) & (np.abs(bv) <= 5.0)
+    wall_t = float(bt[midline].max()) if midline.any() else float(bt.max())
+    return VertebraFrame(
+        centroid_lps=centroid,
+        axis=axis,
+        posterior=posterior,
+        left=left,
+        canal_center_u_mm=u_c,
+        canal_half_width_mm=float(0.5 * (u_hi - u_lo)),
+        wall_t_mm=wall_t,
+        canal_t_mm=float((canal_centroid - centroid) @ posterior),
+        height_mm=body.height_mm,
+    )
+
+
+def _assemble(
+    roi: LpsRoi,
+    volume: Volume,
+    *,
+    body: BodyResult,
+    canal: CanalResult,
+    wall: WallResult,
+    pedicles: dict[Side, PedicleAxis],
+    canal_centroid: FloatArray,
+    click: FloatArray,
+    level: str | None,
+    notes: list[str],
+) -> VertebraAnatomy:
+    sp3 = roi.spacing_mm**3
+
+    def to_src(mask: npt.NDArray[np.bool_]) -> Mask:
+        return roi_mask_to_source(roi, mask, volume)
+
+    sup: Mask | None = to_src(body.superior_endplate) if body.superior_endplate.any() else None
+    inf: Mask | None = to_src(body.inferior_endplate) if body.inferior_endplate.any() else None
+    return VertebraAnatomy(
+        body=to_src(body.body),
+        canal=to_src(canal.mask),
+        posterior_wall=to_src(wall.band),
+        body_volume_ml=float(body.body.sum() * sp3 / 1000.0),
+        body_centroid_lps=_point(body.centroid_lps),
+        body_height_mm=body.height_mm,
+        canal_centroid_lps=_point(canal_centroid),
+        canal_area_mm2=canal.area_near(float(canal_centroid[2])),
+        posterior_wall_points_lps=wall.points_lps,
+        posterior_wall_intact=wall.assessed and not wall.defects,
+        posterior_wall_defects=wall.defects,
+        pedicles=pedicles,
+        superior_endplate=sup,
+        inferior_endplate=inf,
+        level=level,
+        click_lps=_point(click),
+        notes=tuple(notes),
+    )

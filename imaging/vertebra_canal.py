@@ -1,0 +1,164 @@
+"""The spinal canal behind a vertebral body: the dark hole that body, pedicles and lamina enclose.
+
+Works on an :class:`imaging.vertebra_roi.LpsRoi` (LPS-aligned, isotropic). In each axial ROI slice
+the holes of the bony solid are candidates; the canal is the one posterior to the click, nearest to
+it, of canal size and fluid / soft-tissue density. The ring is closed only at the levels of the
+pedicles (elsewhere the neural foramina open it), so the canal is found on those slices; its centre
+line is a straight fit through the slice centroids. Positions LPS mm, areas mm^2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.vertebra_roi import LpsRoi
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: canal cross-sections accepted (mm^2): adult canals are about 150-350 mm^2; partial holes smaller
+CANAL_AREA_RANGE_MM2 = (40.0, 900.0)
+#: the canal holds CSF, cord, fat and ligament: its mean HU stays below this on the smoothed ROI
+CANAL_MAX_MEAN_HU = 120.0
+#: the canal centroid lies at least this far behind the click along y (mm), and within reach of it
+CANAL_MIN_POSTERIOR_MM = 8.0
+CANAL_MAX_DISTANCE_MM = 55.0
+#: slices searched above and below the click (mm)
+CANAL_SEARCH_HALF_HEIGHT_MM = 25.0
+#: slice centroids further than this from the median centre line are discarded (mm)
+CANAL_CONSISTENCY_MM = 6.0
+
+
+@dataclass(frozen=True, eq=False)
+class CanalResult:
+    """The canal found on a ROI."""
+
+    mask: BoolArray  # ROI grid, the enclosed slices only
+    slice_centroids_lps: FloatArray  # (n, 3), one per slice where the canal is enclosed
+    slice_areas_mm2: FloatArray  # (n,), axial areas
+    line_point_lps: FloatArray
+    line_direction_lps: FloatArray  # unit, superior
+
+    def centroid_at(self, plane_point_lps: FloatArray, plane_normal: FloatArray) -> FloatArray:
+        """Where the canal's centre line crosses a plane."""
+        d = self.line_direction_lps
+        denom = float(d @ plane_normal)
+        if abs(denom) < 1e-6:
+            return self.line_point_lps.copy()
+        s = float((plane_point_lps - self.line_point_lps) @ plane_normal) / denom
+        out: FloatArray = self.line_point_lps + s * d
+        return out
+
+    def area_near(self, z_lps: float) -> float:
+        """Area (mm^2) perpendicular to the centre line, from the enclosed slice nearest ``z_lps``."""
+        k = int(np.argmin(np.abs(self.slice_centroids_lps[:, 2] - z_lps)))
+        cos_tilt = abs(float(self.line_direction_lps[2]))
+        return float(self.slice_areas_mm2[k] * cos_tilt)
+
+
+def _to_half_maximum(hole: BoolArray, hu: npt.NDArray[np.float32], sp: float) -> BoolArray:
+    """Grow a hole found with a low bone threshold out to the half-maximum of its bony rim."""
+    reach = max(1, round(2.0 / sp))
+    rows, cols = np.nonzero(hole)
+    lo = np.maximum([rows.min() - 2 * reach - 2, cols.min() - 2 * reach - 2], 0)
+    hi = np.minimum([rows.max() + 2 * reach + 3, cols.max() + 2 * reach + 3], hole.shape)
+    box = hole[lo[0] : hi[0], lo[1] : hi[1]]
+    h = hu[lo[0] : hi[0], lo[1] : hi[1]]
+    peak = ndimage.maximum_filter(h, size=2 * reach + 1)
+    low = ndimage.minimum_filter(h, size=2 * reach + 1)
+    band = ndimage.binary_dilation(box, iterations=reach) & ~box
+    grown = box | (band & (h < 0.5 * (peak + low)))
+    out = np.zeros_like(hole)
+    out[lo[0] : hi[0], lo[1] : hi[1]] = grown
+    return out
+
+
+def find_canal(
+    roi: LpsRoi, solid: BoolArray, smoothed: npt.NDArray[np.float32], click_lps: npt.ArrayLike
+) -> CanalResult | None:
+    """The spinal canal behind the clicked vertebral body, or None when no enclosed canal is seen.
+
+    Parameters
+    ----------
+    roi
+        LPS ROI around the click.
+    solid
+        Bony solid on the ROI (bone plus holes filled in coronal and sagittal planes).
+    smoothed
+        Smoothed HU on the ROI.
+    click_lps
+        The click in the vertebral body, LPS mm.
+
+    Returns
+    -------
+    CanalResult or None
+    """
+    click = np.asarray(click_lps, dtype=np.float64)
+    sp = roi.spacing_mm
+    k_click = roi.lps_to_index(click)[0]
+    half = CANAL_SEARCH_HALF_HEIGHT_MM / sp
+    k_lo = max(0, int(np.floor(k_click - half)))
+    k_hi = min(roi.shape[0], int(np.ceil(k_click + half)) + 1)
+    min_px = CANAL_AREA_RANGE_MM2[0] / sp**2
+    max_px = CANAL_AREA_RANGE_MM2[1] / sp**2
+    found: list[tuple[int, BoolArray, FloatArray, float]] = []
+    for k in range(k_lo, k_hi):
+        plane = solid[k]
+        if not plane.any():
+            continue
+        holes = ndimage.binary_fill_holes(plane) & ~plane
+        labels, n = ndimage.label(holes)
+        if n == 0:
+            continue
+        index = np.arange(1, n + 1)
+        sizes = ndimage.sum_labels(np.ones_like(labels), labels, index)
+        means = ndimage.mean(smoothed[k], labels, index)
+        coms = ndimage.center_of_mass(holes, labels, index)
+        best: tuple[float, int, FloatArray] | None = None
+        for lab, size, mean, com in zip(index, sizes, means, coms, strict=True):
+            if not (min_px <= size <= max_px) or mean > CANAL_MAX_MEAN_HU:
+                continue
+            c_lps = roi.index_to_lps(np.array([float(k), com[0], com[1]]))
+            dy = c_lps[1] - click[1]
+            dist = float(np.hypot(c_lps[0] - click[0], dy))
+            if dy < CANAL_MIN_POSTERIOR_MM or dist > CANAL_MAX_DISTANCE_MM:
+                continue
+            if best is None or dist < best[0]:
+                best = (dist, int(lab), c_lps)
+        if best is not None:
+            hole = _to_half_maximum(labels == best[1], smoothed[k], sp)
+            com_px = np.argwhere(hole).mean(axis=0)
+            c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
+            found.append((k, hole, c_lps, float(hole.sum()) * sp**2))
+    if not found:
+        return None
+    cents = np.array([f[2] for f in found])
+    med = np.median(cents[:, :2], axis=0)
+    keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
+    found = [f for f, ok in zip(found, keep, strict=True) if ok]
+    if not found:
+        return None
+    mask = np.zeros(roi.shape, dtype=bool)
+    for k, plane_mask, _, _ in found:
+        mask[k] = plane_mask
+    cents = np.array([f[2] for f in found])
+    areas = np.array([f[3] for f in found])
+    point = cents.mean(axis=0)
+    direction = np.array([0.0, 0.0, 1.0])
+    if len(found) >= 4 and np.ptp(cents[:, 2]) >= 4.0:
+        _, _, vt = np.linalg.svd(cents - point)
+        d = vt[0] if vt[0][2] >= 0 else -vt[0]
+        # a canal is within 45 degrees of the scanner axis in the spine segments planned here
+        if d[2] > np.cos(np.radians(45.0)):
+            direction = d / np.linalg.norm(d)
+    return CanalResult(
+        mask=mask,
+        slice_centroids_lps=cents,
+        slice_areas_mm2=areas,
+        line_point_lps=point,
+        line_direction_lps=direction,
+    )

@@ -1,0 +1,195 @@
+"""A region of interest resampled onto an LPS-aligned isotropic grid, for vertebral anatomy.
+
+The source CT may be stored in any orientation (axial, PIR, feet first, prone); anatomy is found on a
+resampled ROI whose axes are LPS: ``array[k, j, i]`` lies at ``origin_lps + (i, j, k) * spacing_mm``,
+so index axis 0 runs to +z (superior), axis 1 to +y (posterior), axis 2 to +x (patient left). Values
+are HU (float32). Masks found on the ROI are mapped back to the source grid by sampling the ROI at
+each source voxel centre. Positions in LPS mm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.mask import Mask
+from imaging.volume import Volume
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: HU given to ROI voxels outside the source volume (air: never bone, never canal fluid)
+OUTSIDE_HU = -1000.0
+
+
+@dataclass(frozen=True, eq=False)
+class LpsRoi:
+    """HU on an LPS-aligned isotropic grid.
+
+    Parameters
+    ----------
+    array
+        float32 HU, indexed ``[z, y, x]`` (superior, posterior, left increasing).
+    origin_lps
+        LPS position (mm) of ``array[0, 0, 0]``.
+    spacing_mm
+        Isotropic voxel size (mm).
+    """
+
+    array: npt.NDArray[np.float32]
+    origin_lps: FloatArray
+    spacing_mm: float
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(nz, ny, nx)``."""
+        s = self.array.shape
+        return (int(s[0]), int(s[1]), int(s[2]))
+
+    def index_to_lps(self, index_zyx: npt.ArrayLike) -> FloatArray:
+        """Fractional ROI indices ``(..., 3)`` in ``[z, y, x]`` order to LPS mm."""
+        idx = np.asarray(index_zyx, dtype=np.float64)
+        out: FloatArray = idx[..., ::-1] * self.spacing_mm + self.origin_lps
+        return out
+
+    def lps_to_index(self, points_lps: npt.ArrayLike) -> FloatArray:
+        """LPS points ``(..., 3)`` to fractional ROI indices in ``[z, y, x]`` order."""
+        pts = np.asarray(points_lps, dtype=np.float64)
+        out: FloatArray = ((pts - self.origin_lps) / self.spacing_mm)[..., ::-1]
+        return out
+
+    def sample(self, data: npt.NDArray[Any], points_lps: npt.ArrayLike, *, order: int = 1) -> FloatArray:
+        """Sample an array on the ROI grid (HU or a mask as float) at LPS points; outside gives 0."""
+        pts = np.asarray(points_lps, dtype=np.float64)
+        idx = self.lps_to_index(pts.reshape(-1, 3)).T
+        values = ndimage.map_coordinates(
+            np.asarray(data, dtype=np.float32), idx, order=order, mode="constant", cval=0.0
+        )
+        out: FloatArray = values.astype(np.float64).reshape(pts.shape[:-1])
+        return out
+
+    def voxel_points_lps(self, mask: BoolArray) -> FloatArray:
+        """``(N, 3)`` LPS positions of the set voxels of a mask on the ROI grid."""
+        return self.index_to_lps(np.argwhere(mask).astype(np.float64))
+
+
+def resample_roi(
+    volume: Volume, center_lps: npt.ArrayLike, half_size_mm: npt.ArrayLike, spacing_mm: float = 1.0
+) -> LpsRoi:
+    """Resample the source volume (trilinear) onto an LPS-aligned isotropic box.
+
+    Parameters
+    ----------
+    volume
+        The source CT.
+    center_lps
+        Box centre, LPS mm.
+    half_size_mm
+        Half extents ``(x, y, z)`` of the box along L, P, S (mm), or relative offsets as a pair of
+        ``(low, high)`` triples when asymmetric (shape ``(2, 3)``: ``center + low .. center + high``).
+    spacing_mm
+        Isotropic output spacing (mm).
+
+    Returns
+    -------
+    LpsRoi
+        The resampled box; voxels outside the source volume read ``OUTSIDE_HU``.
+    """
+    center = np.asarray(center_lps, dtype=np.float64)
+    half = np.asarray(half_size_mm, dtype=np.float64)
+    if half.shape == (3,):
+        low, high = center - half, center + half
+    elif half.shape == (2, 3):
+        low, high = center + half[0], center + half[1]
+    else:
+        raise ValueError(f'Argument "half_size_mm" must have shape (3,) or (2, 3), got {half.shape}')
+    n_xyz = np.maximum(1, np.floor((high - low) / spacing_mm).astype(int) + 1)
+    # source sub-box covering the ROI (plus one voxel for interpolation)
+    corners = np.array(
+        [[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])]
+    )
+    src_idx = volume.lps_to_index_points(corners)
+    lo = np.clip(np.floor(src_idx.min(axis=0)).astype(int) - 1, 0, np.asarray(volume.shape))
+    hi = np.clip(np.ceil(src_idx.max(axis=0)).astype(int) + 2, 0, np.asarray(volume.shape))
+    shape_zyx = (int(n_xyz[2]), int(n_xyz[1]), int(n_xyz[0]))
+    if np.any(hi <= lo):
+        return LpsRoi(np.full(shape_zyx, OUTSIDE_HU, dtype=np.float32), low, spacing_mm)
+    sub = volume.array[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].astype(np.float32)
+    # ROI index (k, j, i) -> LPS -> source index relative to the sub-box, as one affine map
+    roi_to_lps = np.zeros((3, 3))
+    roi_to_lps[:, 0] = (0.0, 0.0, spacing_mm)
+    roi_to_lps[:, 1] = (0.0, spacing_mm, 0.0)
+    roi_to_lps[:, 2] = (spacing_mm, 0.0, 0.0)
+    inv = volume.lps_to_index
+    matrix = inv[:3, :3] @ roi_to_lps
+    offset = inv[:3, :3] @ low + inv[:3, 3] - lo
+    out = ndimage.affine_transform(
+        sub, matrix, offset=offset, output_shape=shape_zyx, order=1, mode="constant", cval=OUTSIDE_HU
+    )
+    return LpsRoi(out.astype(np.float32), low, spacing_mm)
+
+
+def roi_mask_to_source(roi: LpsRoi, mask: BoolArray, volume: Volume) -> Mask:
+    """Map a ROI mask onto the source grid (a source voxel is set when its centre falls in the mask).
+
+    The mask is sampled with trilinear interpolation of its 0/1 values and cut at 0.5, which keeps
+    the boundary where it was on the ROI grid.
+    """
+    if not mask.any():
+        return Mask.empty(volume.shape)
+    idx = np.argwhere(mask)
+    lo_roi = idx.min(axis=0) - 1
+    hi_roi = idx.max(axis=0) + 1
+    corners_zyx = np.array(
+        [
+            [a, b, c]
+            for a in (lo_roi[0], hi_roi[0])
+            for b in (lo_roi[1], hi_roi[1])
+            for c in (lo_roi[2], hi_roi[2])
+        ],
+        dtype=np.float64,
+    )
+    src = volume.lps_to_index_points(roi.index_to_lps(corners_zyx))
+    lo = np.clip(np.floor(src.min(axis=0)).astype(int), 0, np.asarray(volume.shape))
+    hi = np.clip(np.ceil(src.max(axis=0)).astype(int) + 1, 0, np.asarray(volume.shape))
+    if np.any(hi <= lo):
+        return Mask.empty(volume.shape)
+    # source index -> LPS -> ROI index (z, y, x), as one affine map
+    m = volume.index_to_lps
+    lps_to_roi = np.zeros((3, 3))
+    lps_to_roi[0, 2] = lps_to_roi[1, 1] = lps_to_roi[2, 0] = 1.0 / roi.spacing_mm
+    matrix = lps_to_roi @ m[:3, :3]
+    offset = lps_to_roi @ (m[:3, :3] @ lo + m[:3, 3] - roi.origin_lps)
+    box_shape = tuple(int(v) for v in hi - lo)
+    sampled = ndimage.affine_transform(
+        mask.astype(np.float32),
+        matrix,
+        offset=offset,
+        output_shape=box_shape,
+        order=1,
+        mode="constant",
+        cval=0.0,
+    )
+    return Mask.from_box(sampled >= 0.5, (int(lo[0]), int(lo[1]), int(lo[2])), volume.shape)
+
+
+def sample_source_hu(volume: Volume, points_lps: npt.ArrayLike) -> FloatArray:
+    """Trilinear HU of the source volume at LPS points ``(..., 3)``; outside reads ``OUTSIDE_HU``.
+
+    Reads only the source box around the points (never the whole volume).
+    """
+    pts = np.asarray(points_lps, dtype=np.float64)
+    flat = pts.reshape(-1, 3)
+    idx = volume.lps_to_index_points(flat)
+    lo = np.clip(np.floor(idx.min(axis=0)).astype(int) - 1, 0, np.asarray(volume.shape))
+    hi = np.clip(np.ceil(idx.max(axis=0)).astype(int) + 2, 0, np.asarray(volume.shape))
+    if np.any(hi <= lo):
+        return np.full(pts.shape[:-1], OUTSIDE_HU, dtype=np.float64)
+    sub = volume.array[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].astype(np.float32)
+    values = ndimage.map_coordinates(sub, (idx - lo).T, order=1, mode="constant", cval=OUTSIDE_HU)
+    out: FloatArray = values.astype(np.float64).reshape(pts.shape[:-1])
+    return out

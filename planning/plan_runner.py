@@ -283,7 +283,8 @@ def run_plan(
         t_warn: list[str] = []
         if ts.get("vertebra_lps") is not None:
             click = _point(ts, "vertebra_lps", f"targets[{i}]")
-            anatomy = _find_vertebra(volume, click)
+            hint = ts.get("level")
+            anatomy = _find_vertebra(volume, click, hint if isinstance(hint, str) else None, cancel)
             if anatomy is None:
                 t_warn.append("vertebra anatomy is not available in this build: canal distances not computed")
         tick()
@@ -593,12 +594,14 @@ def _pullbacks(spec: Mapping[str, Any], zm: ZoneModel, where: str) -> tuple[floa
     return tuple(round(step * k, 2) for k in range(n))
 
 
-def _find_vertebra(volume: Volume, click: Point) -> VertebraAnatomy | None:
+def _find_vertebra(
+    volume: Volume, click: Point, level_hint: str | None, cancel: threading.Event | None
+) -> VertebraAnatomy | None:
     try:
         from imaging.vertebra import find_vertebra  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
-    anatomy = find_vertebra(volume, click)
+    anatomy = find_vertebra(volume, click, level_hint=level_hint, cancel=cancel)
     if not isinstance(anatomy, VertebraAnatomy):
         raise PlanningError("find_vertebra returned no anatomy")
     return anatomy

@@ -10,6 +10,7 @@ maximises. Keys: PageUp/PageDown and Up/Down arrows scroll, Home/End jump, R res
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,9 @@ class SliceView(QWidget):
         self._image_key: tuple[Any, ...] | None = None
         self._drag_button = Qt.MouseButton.NoButton
         self._drag_last = QPointF()
+        #: slices drawn so far, and when the first one was (time.perf_counter(), for benchmarks)
+        self.frames_drawn = 0
+        self.first_frame_time: float | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(160, 160)
@@ -83,6 +87,7 @@ class SliceView(QWidget):
         state.crosshair_changed.connect(self.update)
         state.window_changed.connect(self.update)
         state.layers_changed.connect(self.update)
+        state.overlays_changed.connect(self.update)
 
     # -- public geometry ------------------------------------------------------------------------
     def slice_index(self) -> int:
@@ -180,9 +185,16 @@ class SliceView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom > 1.0)
             painter.drawImage(rect, image)
             self._draw_layers(painter, rect)
+            for overlay in list(self.state.overlay_painters):
+                painter.save()
+                overlay(self, painter)
+                painter.restore()
             self._draw_crosshair(painter)
             self._draw_ruler(painter)
             self._draw_letters(painter)
+            self.frames_drawn += 1
+            if self.first_frame_time is None:
+                self.first_frame_time = time.perf_counter()
         self._draw_label(painter)
         if self.hasFocus():
             painter.setPen(QPen(VIEW_COLOURS[self.view], 1))
@@ -285,6 +297,10 @@ class SliceView(QWidget):
         self._drag_last = event.position()
         if event.button() == Qt.MouseButton.LeftButton and self.state.display is not None:
             point = self.widget_to_lps(event.position())
+            tool = self.state.mouse_tool
+            if tool is not None and tool.press(self, point, event):
+                event.accept()
+                return
             if self.state.tool == Tool.RULER:
                 self.ruler_lps = (point, point.copy())
                 self.update()
@@ -298,6 +314,11 @@ class SliceView(QWidget):
         buttons = event.buttons()
         if buttons & Qt.MouseButton.LeftButton and self.state.display is not None:
             point = self.widget_to_lps(pos)
+            tool = self.state.mouse_tool
+            if tool is not None and tool.move(self, point, event):
+                self._drag_last = pos
+                self._emit_cursor_info(pos)
+                return
             if self.state.tool == Tool.RULER and self.ruler_lps is not None:
                 self.ruler_lps = (self.ruler_lps[0], point)
                 self.ruler_measured.emit(float(np.linalg.norm(point - self.ruler_lps[0])))
@@ -317,6 +338,13 @@ class SliceView(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag_button = Qt.MouseButton.NoButton
+        tool = self.state.mouse_tool
+        if (
+            tool is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.state.display is not None
+        ):
+            tool.release(self, self.widget_to_lps(event.position()), event)
         event.accept()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:

@@ -6,9 +6,10 @@ an LPS position in mm; window and level are in HU. Views listen to the signals a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,24 @@ class Tool(StrEnum):
     RULER = "ruler"
 
 
+class MouseTool(Protocol):
+    """A left-button tool plugged into every 2D view (lesion click, brush, needle placement...).
+
+    Each method gets the view, the LPS point under the mouse and the Qt event, and returns True
+    when it handled the event (then the view does not move the crosshair).
+    """
+
+    def press(self, view: Any, point_lps: npt.NDArray[np.float64], event: Any) -> bool: ...
+
+    def move(self, view: Any, point_lps: npt.NDArray[np.float64], event: Any) -> bool: ...
+
+    def release(self, view: Any, point_lps: npt.NDArray[np.float64], event: Any) -> bool: ...
+
+
+#: draws extra items (needles, zones, handles) over a 2D view: painter(view, QPainter)
+OverlayPainter = Callable[[Any, Any], None]
+
+
 @dataclass
 class LayerDisplay:
     """How one mask layer of the case is shown (colour, opacity, visibility) plus its mask."""
@@ -53,6 +72,7 @@ class ViewerState(QObject):
     window_changed = Signal()
     layers_changed = Signal()
     tool_changed = Signal()
+    overlays_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +82,11 @@ class ViewerState(QObject):
         self.level_hu: float = DEFAULT_PRESET.level_hu
         self.layers: dict[str, LayerDisplay] = {}
         self.tool: Tool = Tool.CROSSHAIR
+        #: a plugged-in left-button tool; when set it sees presses before the built-in tools
+        self.mouse_tool: MouseTool | None = None
+        #: extra drawing over every 2D view, called after the mask layers
+        self.overlay_painters: list[OverlayPainter] = []
+        #: redraw request for overlays (emit after changing what a painter draws)
 
     # -- volume -----------------------------------------------------------------------------------
     def set_volume(self, volume: Volume | None) -> None:
@@ -105,6 +130,12 @@ class ViewerState(QObject):
         self.set_window(preset.width_hu, preset.level_hu)
 
     # -- tool -------------------------------------------------------------------------------------
+    def set_mouse_tool(self, tool: MouseTool | None) -> None:
+        """Plug a left-button tool into every 2D view (None restores the built-in tools)."""
+        if tool is not self.mouse_tool:
+            self.mouse_tool = tool
+            self.tool_changed.emit()
+
     def set_tool(self, tool: Tool) -> None:
         """Choose what the left button does."""
         if tool != self.tool:

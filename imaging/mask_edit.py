@@ -1,0 +1,299 @@
+"""Pure mask editing operations: brush and eraser, threshold-limited paint, fill holes, remove islands,
+grow and shrink by a margin.
+
+Every operation takes a :class:`imaging.mask.Mask` (on a volume's grid) and returns a
+:class:`MaskEdit`: the new mask plus the index box ``[slice, row, col]`` of the parent grid that
+changed and that box's content before and after, so an undo command stores only the box (restore with
+:func:`restore_box`). Nothing is changed in place. Sizes are millimetres on the volume's grid: a brush
+of radius r mm covers the voxels whose centres lie within r mm of the brush centre, measured in LPS
+through ``index_to_lps`` (anisotropic spacing, and shear of tilted grids, honoured). Positions are LPS
+mm; HU ranges are inclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.lesion_morph import IndexBox, intersect_boxes, union_boxes
+from imaging.mask import Mask
+from imaging.volume import Volume
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+
+class PlaneAxis(StrEnum):
+    """The array axis a 2D brush disc is perpendicular to (the disc lies in one index plane).
+
+    For an axial series, ``SLICE`` is the axial view, ``ROW`` the coronal, ``COL`` the sagittal.
+    """
+
+    SLICE = "slice"
+    ROW = "row"
+    COL = "col"
+
+
+_AXIS = {PlaneAxis.SLICE: 0, PlaneAxis.ROW: 1, PlaneAxis.COL: 2}
+
+
+@dataclass(frozen=True, eq=False)
+class MaskEdit:
+    """The result of an edit.
+
+    ``box`` is the parent-grid index box that may differ between the old and the new mask (None when
+    nothing changed); ``before`` and ``after`` are the mask's content in that box.
+    """
+
+    mask: Mask
+    box: IndexBox | None
+    before: BoolArray
+    after: BoolArray
+
+    @property
+    def changed(self) -> bool:
+        """True when the edit changed at least one voxel."""
+        return self.box is not None and not np.array_equal(self.before, self.after)
+
+
+def paint_sphere(
+    mask: Mask,
+    volume: Volume,
+    centre_lps: Sequence[float],
+    radius_mm: float,
+    *,
+    erase: bool = False,
+    hu_range: tuple[float, float] | None = None,
+) -> MaskEdit:
+    """Paint (or erase) a ball of ``radius_mm`` around an LPS point.
+
+    Parameters
+    ----------
+    mask
+        The mask to edit, on ``volume``'s grid.
+    volume
+        Gives the geometry and, for ``hu_range``, the HU.
+    centre_lps
+        Brush centre, LPS mm.
+    radius_mm
+        Brush radius, mm (> 0).
+    erase
+        Remove instead of add.
+    hu_range
+        ``(low, high)`` HU: only voxels within it are changed (threshold-limited paint).
+
+    Returns
+    -------
+    MaskEdit
+
+    Raises
+    ------
+    ValueError
+        On a non-positive radius, a mask on another grid or a reversed HU range.
+    """
+    return _brush(mask, volume, centre_lps, radius_mm, None, erase=erase, hu_range=hu_range)
+
+
+def paint_disc(
+    mask: Mask,
+    volume: Volume,
+    centre_lps: Sequence[float],
+    radius_mm: float,
+    plane: PlaneAxis | str,
+    *,
+    erase: bool = False,
+    hu_range: tuple[float, float] | None = None,
+) -> MaskEdit:
+    """Paint (or erase) a one-voxel-thick disc in the index plane through the nearest voxel.
+
+    Parameters are those of :func:`paint_sphere`, plus ``plane``: the array axis the disc is
+    perpendicular to (:class:`PlaneAxis`). The radius is measured in mm within the plane.
+    """
+    return _brush(mask, volume, centre_lps, radius_mm, PlaneAxis(plane), erase=erase, hu_range=hu_range)
+
+
+def fill_holes(mask: Mask, *, plane: PlaneAxis | str | None = None) -> MaskEdit:
+    """Fill the holes of the mask: in 3D, or plane by plane in the index planes across ``plane``.
+
+    A 3D hole is a background region enclosed on every side; per-slice filling also fills a region
+    enclosed within each plane (a ring seen in that view).
+    """
+    if not mask.any():
+        return _unchanged(mask)
+    padded = np.pad(mask.array, 1)
+    if plane is None:
+        filled = ndimage.binary_fill_holes(padded)
+    else:
+        axis = _AXIS[PlaneAxis(plane)]
+        structure = np.zeros((3, 3, 3), dtype=bool)
+        centre: list[slice | int] = [slice(None)] * 3
+        centre[axis] = 1
+        structure[tuple(centre)] = ndimage.generate_binary_structure(2, 1)
+        filled = ndimage.binary_fill_holes(padded, structure=structure)
+    new_box = filled[1:-1, 1:-1, 1:-1]
+    return _replace_in_box(mask, mask.slices, new_box)
+
+
+def remove_islands(mask: Mask, *, keep_index: Sequence[int] | None = None) -> MaskEdit:
+    """Keep one face-connected component: the one holding ``keep_index``, else the largest.
+
+    Parameters
+    ----------
+    mask
+        The mask to clean.
+    keep_index
+        ``(slice, row, col)`` parent-grid index of a voxel of the component to keep.
+
+    Raises
+    ------
+    ValueError
+        If ``keep_index`` is given and is not a voxel of the mask.
+    """
+    if not mask.any():
+        return _unchanged(mask)
+    labels, n = ndimage.label(mask.array)
+    if keep_index is not None:
+        local = np.asarray(keep_index, dtype=int) - np.asarray(mask.offset_index, dtype=int)
+        inside = np.all(local >= 0) and np.all(local < np.asarray(mask.array.shape))
+        label = int(labels[tuple(local)]) if inside else 0
+        if label == 0:
+            raise ValueError(f'Argument "keep_index" {tuple(keep_index)} is not a voxel of the mask')
+    else:
+        counts = np.bincount(labels.ravel(), minlength=n + 1)
+        counts[0] = 0
+        label = int(np.argmax(counts))
+    return _replace_in_box(mask, mask.slices, labels == label)
+
+
+def grow_shrink(mask: Mask, volume: Volume, margin_mm: float) -> MaskEdit:
+    """Grow (``margin_mm`` > 0) or shrink (< 0) the mask by a margin in mm.
+
+    Growing adds every voxel whose centre lies within ``margin_mm`` of a mask voxel centre; shrinking
+    keeps the mask voxels farther than ``|margin_mm|`` from every background voxel centre. Distances use
+    the grid's spacing (exact Euclidean distance map, anisotropic; the shear of a tilted grid is
+    ignored). Work is confined to the mask's box padded by the margin.
+    """
+    if mask.grid_shape != volume.shape:
+        raise ValueError(f"mask grid {mask.grid_shape} differs from the volume's {volume.shape}")
+    if margin_mm == 0 or not mask.any():
+        return _unchanged(mask)
+    spacing = volume.spacing_mm
+    if margin_mm > 0:
+        pad = [int(np.ceil(margin_mm / s)) + 1 for s in spacing]
+        box = _clip_box(
+            tuple(slice(sl.start - p, sl.stop + p) for sl, p in zip(mask.slices, pad, strict=True)),
+            mask.grid_shape,
+        )
+        if box is None:  # cannot happen for a non-empty mask on its grid
+            return _unchanged(mask)
+        region = _content(mask, box)
+        dist = ndimage.distance_transform_edt(~region, sampling=spacing)
+        return _replace_in_box(mask, box, dist <= margin_mm + 1e-9)
+    padded = np.pad(mask.array, 1)
+    dist = ndimage.distance_transform_edt(padded, sampling=spacing)
+    kept = (dist > -margin_mm + 1e-9)[1:-1, 1:-1, 1:-1]
+    return _replace_in_box(mask, mask.slices, kept)
+
+
+def restore_box(mask: Mask, box: IndexBox, content: npt.NDArray[np.bool_]) -> Mask:
+    """The mask with the parent-grid ``box`` set to ``content`` (an edit's ``before`` for undo)."""
+    if content.shape != tuple(s.stop - s.start for s in box):
+        raise ValueError(f"content shape {content.shape} does not match the box {box}")
+    return _replace_in_box(mask, box, content).mask
+
+
+# -- private -----------------------------------------------------------------------------------------
+def _brush(
+    mask: Mask,
+    volume: Volume,
+    centre_lps: Sequence[float],
+    radius_mm: float,
+    plane: PlaneAxis | None,
+    *,
+    erase: bool,
+    hu_range: tuple[float, float] | None,
+) -> MaskEdit:
+    if mask.grid_shape != volume.shape:
+        raise ValueError(f"mask grid {mask.grid_shape} differs from the volume's {volume.shape}")
+    if not radius_mm > 0:
+        raise ValueError(f'Argument "radius_mm" must be positive, got {radius_mm}')
+    if hu_range is not None and not hu_range[1] >= hu_range[0]:
+        raise ValueError(f'Argument "hu_range" must be (low, high) with high >= low, got {hu_range}')
+    centre = volume.lps_to_index_points(np.asarray(centre_lps, dtype=np.float64))
+    matrix = volume.index_to_lps[:3, :3]
+    # index extent of a ball of radius r: r times the norm of each row of the inverse matrix
+    reach = radius_mm * np.linalg.norm(np.linalg.inv(matrix), axis=1)
+    lo = np.floor(centre - reach).astype(int)
+    hi = np.ceil(centre + reach).astype(int) + 1
+    if plane is not None:
+        axis = _AXIS[plane]
+        k = int(np.rint(centre[axis]))
+        lo[axis], hi[axis] = k, k + 1
+    raw_box: IndexBox = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+    box = _clip_box(raw_box, volume.shape)
+    if box is None:
+        return _unchanged(mask)
+    grids = [np.arange(s.start, s.stop, dtype=np.float64) - c for s, c in zip(box, centre, strict=True)]
+    if plane is not None:
+        grids[_AXIS[plane]] = np.zeros(1)  # distance within the plane
+    offsets = (
+        matrix[:, 0][:, None, None, None] * grids[0][None, :, None, None]
+        + matrix[:, 1][:, None, None, None] * grids[1][None, None, :, None]
+        + matrix[:, 2][:, None, None, None] * grids[2][None, None, None, :]
+    )
+    brush: BoolArray = np.einsum("i...,i...->...", offsets, offsets) <= radius_mm**2 + 1e-9
+    if hu_range is not None:
+        hu = volume.array[box]
+        brush &= (hu >= hu_range[0]) & (hu <= hu_range[1])
+    before = _content(mask, box)
+    after = before & ~brush if erase else before | brush
+    return _replace_in_box(mask, box, after, before=before)
+
+
+def _content(mask: Mask, box: IndexBox) -> BoolArray:
+    """The mask's values in a parent-grid box (False outside the mask's own box)."""
+    out = np.zeros(tuple(s.stop - s.start for s in box), dtype=bool)
+    if not mask.any():
+        return out
+    common = intersect_boxes(box, mask.slices)
+    if common is None:
+        return out
+    dst = tuple(slice(c.start - b.start, c.stop - b.start) for c, b in zip(common, box, strict=True))
+    src = tuple(slice(c.start - o, c.stop - o) for c, o in zip(common, mask.offset_index, strict=True))
+    out[dst] = mask.array[src]
+    return out
+
+
+def _replace_in_box(
+    mask: Mask, box: IndexBox, content: BoolArray, *, before: BoolArray | None = None
+) -> MaskEdit:
+    old = _content(mask, box) if before is None else before
+    if np.array_equal(old, content):
+        return MaskEdit(mask, None, old, content)
+    span = union_boxes(mask.slices, box) if mask.any() else box
+    work = _content(mask, span)
+    dst = tuple(slice(b.start - s.start, b.stop - s.start) for b, s in zip(box, span, strict=True))
+    work[dst] = content
+    offset = (int(span[0].start), int(span[1].start), int(span[2].start))
+    new_mask = Mask.from_box(work, offset, mask.grid_shape)
+    return MaskEdit(new_mask, box, old, content.copy())
+
+
+def _clip_box(box: tuple[slice, ...], shape: Sequence[int]) -> IndexBox | None:
+    out = []
+    for s, n in zip(box, shape, strict=True):
+        lo, hi = max(0, int(s.start)), min(int(n), int(s.stop))
+        if hi <= lo:
+            return None
+        out.append(slice(lo, hi))
+    return (out[0], out[1], out[2])
+
+
+def _unchanged(mask: Mask) -> MaskEdit:
+    empty = np.zeros((0, 0, 0), dtype=bool)
+    return MaskEdit(mask, None, empty, empty)

@@ -1,0 +1,176 @@
+"""Mask editing: brush/eraser sizes in mm on anisotropic grids, threshold paint, fill, islands, margins,
+and undo through the changed box. Truth is built independently from voxel-centre LPS positions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from imaging.mask import Mask
+from imaging.mask_edit import (
+    PlaneAxis,
+    fill_holes,
+    grow_shrink,
+    paint_disc,
+    paint_sphere,
+    remove_islands,
+    restore_box,
+)
+from imaging.volume import Volume, affine_from_geometry
+
+ANISO = (2.0, 0.8, 0.8)
+
+
+def _volume(
+    spacing: tuple[float, float, float] = (1.0, 1.0, 1.0), shape: tuple[int, int, int] = (40, 60, 60)
+) -> Volume:
+    a = np.zeros(shape, dtype=np.float32)
+    return Volume(a, affine_from_geometry((-10.0, 5.0, 20.0), spacing, np.eye(3)))
+
+
+def _lps_grid(volume: Volume) -> np.ndarray:
+    idx = np.indices(volume.shape, dtype=np.float64).reshape(3, -1).T
+    return volume.index_to_lps_points(idx).reshape((*volume.shape, 3))
+
+
+def _ball_truth(volume: Volume, centre_lps: np.ndarray, radius_mm: float) -> np.ndarray:
+    d = np.linalg.norm(_lps_grid(volume) - centre_lps, axis=-1)
+    return d <= radius_mm + 1e-9
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), ANISO], ids=["iso", "aniso"])
+def test_sphere_brush_matches_voxel_centres_and_closed_form(spacing: tuple[float, float, float]) -> None:
+    volume = _volume(spacing)
+    centre = volume.index_to_lps_points([20.3, 30.1, 29.6])
+    edit = paint_sphere(Mask.empty(volume.shape), volume, centre, 9.0)
+    got = edit.mask.to_full()
+    assert np.array_equal(got, _ball_truth(volume, centre, 9.0))
+    # voxelised volume vs 4/3 pi r^3: within 4% for r = 9 mm on these grids
+    ml = got.sum() * volume.voxel_volume_ml
+    assert ml == pytest.approx(4.0 / 3.0 * np.pi * 9.0**3 / 1000.0, rel=0.04)
+    assert edit.changed and edit.box is not None
+    assert not (got & ~_in_box(volume.shape, edit.box)).any()
+
+
+def _in_box(shape: tuple[int, int, int], box: tuple[slice, slice, slice]) -> np.ndarray:
+    m = np.zeros(shape, dtype=bool)
+    m[box] = True
+    return m
+
+
+def test_sphere_on_sheared_grid_is_round_in_mm() -> None:
+    # a gantry-tilt-like shear: the slice step has a y component
+    matrix = affine_from_geometry((0.0, 0.0, 0.0), (1.5, 0.7, 0.7), np.eye(3))
+    matrix[1, 0] = 0.4
+    volume = Volume(np.zeros((30, 60, 60), dtype=np.float32), matrix)
+    centre = volume.index_to_lps_points([15, 30, 30])
+    got = paint_sphere(Mask.empty(volume.shape), volume, centre, 7.0).mask.to_full()
+    assert np.array_equal(got, _ball_truth(volume, centre, 7.0))
+
+
+def test_disc_in_each_plane() -> None:
+    volume = _volume(ANISO)
+    where = (20, 30, 30)
+    centre = volume.index_to_lps_points(list(where))
+    for plane, axis in ((PlaneAxis.SLICE, 0), (PlaneAxis.ROW, 1), (PlaneAxis.COL, 2)):
+        got = paint_disc(Mask.empty(volume.shape), volume, centre, 6.0, plane).mask.to_full()
+        layer = np.zeros(volume.shape, dtype=bool)
+        index: list[slice | int] = [slice(None)] * 3
+        index[axis] = where[axis]
+        layer[tuple(index)] = True
+        # one voxel thick along the plane's axis, a disc of radius 6 mm within the plane
+        assert np.array_equal(got, _ball_truth(volume, centre, 6.0) & layer)
+        spacing = [s for a, s in enumerate(volume.spacing_mm) if a != axis]
+        area = got.sum() * spacing[0] * spacing[1]
+        assert area == pytest.approx(np.pi * 36.0, rel=0.06)
+
+
+def test_threshold_limited_paint_and_eraser() -> None:
+    volume = _volume()
+    a = volume.array.copy()
+    a[:, :, 30:] = 500.0  # half the field is "bone"
+    volume = volume.with_array(a)
+    centre = volume.index_to_lps_points([20, 30, 30])
+    painted = paint_sphere(Mask.empty(volume.shape), volume, centre, 8.0, hu_range=(130.0, 3000.0))
+    got = painted.mask.to_full()
+    assert got.any()
+    assert np.all(a[got] >= 130.0)
+    assert np.array_equal(got, _ball_truth(volume, centre, 8.0) & (a >= 130.0))
+    erased = paint_sphere(painted.mask, volume, centre, 4.0, erase=True)
+    left = erased.mask.to_full()
+    assert np.array_equal(left, got & ~_ball_truth(volume, centre, 4.0))
+
+
+def test_undo_through_box_restores_exactly() -> None:
+    volume = _volume(ANISO)
+    c1 = volume.index_to_lps_points([10, 20, 20])
+    c2 = volume.index_to_lps_points([25, 40, 45])
+    first = paint_sphere(Mask.empty(volume.shape), volume, c1, 5.0).mask
+    edit = paint_sphere(first, volume, c2, 6.0)  # grows the mask's box
+    assert edit.box is not None
+    undone = restore_box(edit.mask, edit.box, edit.before)
+    assert undone == first
+    redone = restore_box(undone, edit.box, edit.after)
+    assert redone == edit.mask
+    # painting where it is already painted changes nothing
+    again = paint_sphere(edit.mask, volume, c2, 3.0)
+    assert not again.changed and again.box is None
+
+
+def test_fill_holes_3d_and_per_slice() -> None:
+    shape = (20, 30, 30)
+    shell = np.zeros(shape, dtype=bool)
+    shell[4:16, 5:25, 5:25] = True
+    shell[6:14, 8:22, 8:22] = False  # an enclosed cavity
+    mask = Mask.from_full(shell)
+    filled = fill_holes(mask).mask.to_full()
+    assert filled[4:16, 5:25, 5:25].all() and filled.sum() == 12 * 20 * 20
+    tube = np.zeros(shape, dtype=bool)
+    tube[:, 5:25, 5:25] = True
+    tube[:, 8:22, 8:22] = False  # open along the slice axis: no 3D hole
+    assert not fill_holes(Mask.from_full(tube)).changed
+    per_slice = fill_holes(Mask.from_full(tube), plane=PlaneAxis.SLICE).mask.to_full()
+    assert per_slice[:, 5:25, 5:25].all()
+    # viewed along rows the tube's cross-sections are two bars, no enclosed hole
+    assert not fill_holes(Mask.from_full(tube), plane=PlaneAxis.ROW).changed
+
+
+def test_remove_islands() -> None:
+    full = np.zeros((20, 20, 20), dtype=bool)
+    full[2:8, 2:8, 2:8] = True  # 216 voxels
+    full[12:15, 12:15, 12:15] = True  # 27 voxels
+    full[18, 18, 18] = True
+    mask = Mask.from_full(full)
+    largest = remove_islands(mask).mask.to_full()
+    assert largest.sum() == 216 and largest[2:8, 2:8, 2:8].all()
+    small = remove_islands(mask, keep_index=(13, 13, 13)).mask.to_full()
+    assert small.sum() == 27 and small[12:15, 12:15, 12:15].all()
+    with pytest.raises(ValueError, match="keep_index"):
+        remove_islands(mask, keep_index=(0, 0, 0))
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), ANISO], ids=["iso", "aniso"])
+def test_grow_and_shrink_by_mm(spacing: tuple[float, float, float]) -> None:
+    volume = _volume(spacing)
+    centre = volume.index_to_lps_points([20, 30, 30])
+    small = paint_sphere(Mask.empty(volume.shape), volume, centre, 5.0).mask
+    grown = grow_shrink(small, volume, 4.0).mask.to_full()
+    # every voxel within 4 mm of a voxel of the 5 mm ball: contains the 9 mm - (half a voxel) ball and
+    # lies within the 9 mm ball
+    assert grown[_ball_truth(volume, centre, 9.0 - max(spacing) / 2)].all()
+    assert not grown[~_ball_truth(volume, centre, 9.0 + 1e-6)].any()
+    big = paint_sphere(Mask.empty(volume.shape), volume, centre, 9.0).mask
+    shrunk = grow_shrink(big, volume, -4.0).mask.to_full()
+    assert not shrunk[~_ball_truth(volume, centre, 5.0 + max(spacing) / 2)].any()
+    assert shrunk[_ball_truth(volume, centre, 5.0 - max(spacing))].all()
+    assert not grow_shrink(big, volume, 0.0).changed
+
+
+def test_grid_mismatch_and_bad_radius_named() -> None:
+    volume = _volume()
+    with pytest.raises(ValueError, match="radius_mm"):
+        paint_sphere(Mask.empty(volume.shape), volume, (0.0, 0.0, 0.0), 0.0)
+    with pytest.raises(ValueError, match="differs"):
+        paint_sphere(Mask.empty((5, 5, 5)), volume, (0.0, 0.0, 0.0), 3.0)
+    with pytest.raises(ValueError, match="hu_range"):
+        paint_sphere(Mask.empty(volume.shape), volume, (0.0, 0.0, 0.0), 3.0, hu_range=(500.0, 100.0))

@@ -343,13 +343,22 @@ def leakage_zones(
         )
 
     # posterior-wall band: from the wall's canal-side surface
+    # The wall's canal-side surface: wall voxels outside the body, the canal, and the voxels one step
+    # posterior of wall voxels inside the body (one-sided, so that a hollow or irregular body mask never
+    # seeds the band from the inside).
+    l_c, a_c, s_c = frame.coords(roi.lps)
+    anterior_wall = wall & (a_c <= 0.0)
+    if anterior_wall.any():
+        # the posterior wall lies behind the body's centre by definition: a wall mask in front of it is
+        # a segmentation error upstream, and seeding the band from it would draw a band at the front
+        notes.append(
+            f"{int(np.count_nonzero(anterior_wall))} posterior-wall voxels in front of the body centre "
+            "ignored"
+        )
+        wall = wall & ~anterior_wall
     ap_axis = _axis_index(volume, frame.ap)
-    along_ap = np.zeros((3, 3, 3), dtype=bool)
-    along_ap[1, 1, 1] = True
-    sl: list[Any] = [1, 1, 1]
-    sl[ap_axis] = slice(None)
-    along_ap[tuple(sl)] = True
-    seeds = ((wall | canal) & ~body) | (ndimage.binary_dilation(wall, structure=along_ap) & ~body)
+    behind_wall = _shift(wall, ap_axis, _posterior_step(volume, ap_axis, frame))
+    seeds = ((wall | canal) & ~body) | (behind_wall & ~body)
     if not seeds.any():
         notes.append("no posterior wall or canal next to the body: posterior-wall band not drawn")
     else:
@@ -362,7 +371,6 @@ def leakage_zones(
         )
 
     # foramina (approximate)
-    l_c, a_c, s_c = frame.coords(roi.lps)
     canal_lps = volume.index_to_lps_points(anatomy.canal.voxel_indices())
     body_lps = volume.index_to_lps_points(anatomy.body.voxel_indices())
     bl, ba, bs = frame.coords(body_lps)
@@ -508,6 +516,24 @@ def leakage_zones(
     depth = float(ba.max() - ba.min()) + float(min(roi.spacing))
     quarter = body & (a_c >= float(ba.max()) + 0.5 * float(min(roi.spacing)) - depth / 4.0)
     return LeakageMap(tuple(zones), roi.to_mask(quarter), depth, band_mm, tuple(notes))
+
+
+def _posterior_step(volume: Volume, axis: int, frame: _Frame) -> int:
+    """+1 or -1: the index step along ``axis`` that moves posteriorly (towards the canal)."""
+    return 1 if float(volume.index_to_lps[:3, axis] @ frame.ap) > 0 else -1
+
+
+def _shift(mask: BoolArray, axis: int, step: int) -> BoolArray:
+    """``mask`` moved by one voxel along ``axis`` (``step`` +1 or -1), zero-filled."""
+    out = np.zeros_like(mask)
+    src: list[slice] = [slice(None)] * 3
+    dst: list[slice] = [slice(None)] * 3
+    if step > 0:
+        src[axis], dst[axis] = slice(None, -1), slice(1, None)
+    else:
+        src[axis], dst[axis] = slice(1, None), slice(None, -1)
+    out[tuple(dst)] = mask[tuple(src)]
+    return out
 
 
 def _body_face(body: BoolArray, axis: int, sign: float, volume: Volume, frame: _Frame) -> BoolArray:

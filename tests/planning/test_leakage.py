@@ -30,6 +30,8 @@ from tests.phantoms.vertebra import VertebraPhantom, direction_matrix, make_vert
 
 W_MM, D_MM, H_MM = 40.0, 32.0, 24.0  # box body: left-right, antero-posterior, height
 BAND_MM = 5.0
+#: A vertebral body taller than this is taken as several bodies merged (real-data precondition only).
+MAX_SINGLE_BODY_HEIGHT_MM = 45.0
 
 
 def _box_case(
@@ -363,3 +365,205 @@ def test_zone_masks_are_on_the_volume_grid() -> None:
     union = zones.union()
     assert union.count() <= sum(z.mask.count() for z in zones.zones)
     assert LesionType.LYTIC.value == "lytic"
+
+
+# ------------------------------------------------------------------------------------------------
+# Real data: the band on real vertebrae (skipped without ../shared/data)
+# ------------------------------------------------------------------------------------------------
+def _axial_png(
+    path: str, volume: Volume, anatomy: VertebraAnatomy, band: Mask, foramina: Mask, title: str
+) -> None:
+    """An axial slice through the body centroid (radiological: patient right on the left, anterior up)
+    with the body (blue), canal (green), band (red) and foramen bands (yellow) drawn over the CT."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cx, cy, cz = anatomy.body_centroid_lps
+    half, step = 40.0, 0.5
+    xs = cx - half + step * np.arange(int(2 * half / step))
+    ys = cy - half + step * np.arange(int(2 * half / step))
+    gx, gy = np.meshgrid(xs, ys)  # image rows: +y (posterior) downwards; columns: +x (left) rightwards
+    idx = volume.lps_to_index_points(np.stack([gx, gy, np.full_like(gx, cz)], axis=-1))
+    coords = np.moveaxis(idx, -1, 0)
+
+    def sample(array: np.ndarray) -> np.ndarray:
+        out: np.ndarray = ndimage.map_coordinates(array.astype(np.float32), coords, order=0, cval=0.0)
+        return out
+
+    extent = (xs[0], xs[-1], ys[-1], ys[0])
+    fig, ax = plt.subplots(figsize=(6, 6), dpi=100)
+    ax.imshow(sample(volume.array), cmap="gray", vmin=-200, vmax=1200, extent=extent)
+    for mask, colour, alpha in (
+        (anatomy.body, (0.2, 0.5, 1.0), 0.25),
+        (anatomy.canal, (0.1, 1.0, 0.2), 0.45),
+        (foramina, (1.0, 1.0, 0.0), 0.5),
+        (band, (1.0, 0.15, 0.1), 0.6),
+    ):
+        plane = sample(mask.to_full()) > 0.5
+        rgba = np.zeros((*plane.shape, 4))
+        rgba[plane] = (*colour, alpha)
+        ax.imshow(rgba, extent=extent)
+    for x, y, letter in ((0.02, 0.5, "R"), (0.95, 0.5, "L"), (0.5, 0.95, "A"), (0.5, 0.02, "P")):
+        ax.text(x, y, letter, transform=ax.transAxes, color="white")
+    ax.set_title(title, fontsize=8)
+    ax.set_xlabel("x LPS (mm)")
+    ax.set_ylabel("y LPS (mm)")
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _lumbar_anatomy_from_labels(data: object) -> tuple[Volume, VertebraAnatomy]:
+    """L3 of lumbar-ct-labels from its labels: body = 49|50; canal = the hole the body and arch close
+    in each axial plane (planes where the ring is open take the nearest closed plane's hole, minus
+    bone); wall = body cortex (49) within 3 mm of the canal; pedicles = arch (41) in front of the
+    canal centre, split by side."""
+    from pathlib import Path
+
+    from imaging.image_files import read_image
+
+    folder = Path(str(data)) / "lumbar-ct-labels"
+    vol = read_image(folder / "sub-ct_label-22_ct.nii.gz")
+    sub = read_image(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
+    vert = read_image(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
+    own = vert == 22
+    body = own & np.isin(sub, [49, 50])
+    bone = vert > 0
+    lps = vol.index_to_lps_points(np.stack(np.indices(vol.shape), axis=-1).astype(float))
+    body_c = lps[body].mean(axis=0)
+    steps = vol.index_to_lps[:3, :3] / np.asarray(vol.spacing_mm)
+    ax = int(np.argmax(np.abs(steps[2])))  # the grid axis along patient z: axial planes across it
+    canal = np.zeros_like(body)
+    for r in range(vol.shape[ax]):
+        sl: list[object] = [slice(None)] * 3
+        sl[ax] = r
+        plane = tuple(sl)
+        closed = ndimage.binary_closing(bone[plane], iterations=2)
+        hole = ndimage.binary_fill_holes(closed) & ~closed
+        labels, n = ndimage.label(hole)
+        for k in range(1, n + 1):
+            comp = labels == k
+            y_mean = lps[plane][comp][:, 1].mean()
+            if y_mean > body_c[1] + 8.0 and comp.sum() * 2.25 >= 40.0:  # behind the body, >= 40 mm^2
+                canal[plane] |= comp
+    found = [r for r in range(vol.shape[ax]) if np.take(canal, r, axis=ax).any()]
+    for r in range(vol.shape[ax]):
+        if r not in found:
+            near = min(found, key=lambda q: abs(q - r))
+            sl2: list[object] = [slice(None)] * 3
+            sl2[ax] = r
+            canal[tuple(sl2)] = np.take(canal, near, axis=ax) & ~np.take(bone, r, axis=ax)
+    d_canal = ndimage.distance_transform_edt(~canal, sampling=vol.spacing_mm)
+    wall = body & (sub == 49) & (d_canal <= 3.0)
+    canal_c = lps[canal].mean(axis=0)
+    arch = own & (sub == 41) & (lps[..., 1] <= canal_c[1])
+    pedicles = {}
+    for side, sign in ((Side.LEFT, 1.0), (Side.RIGHT, -1.0)):
+        pm = arch & (sign * (lps[..., 0] - canal_c[0]) > 0)
+        pts = lps[pm]
+        pedicles[side] = PedicleAxis(
+            side,
+            tuple(pts[np.argmax(pts[:, 1])]),
+            tuple(body_c),
+            5.0,
+            tuple(pts.mean(axis=0)),
+            Mask.from_full(pm),
+        )
+    anatomy = VertebraAnatomy(
+        body=Mask.from_full(body),
+        canal=Mask.from_full(canal),
+        posterior_wall=Mask.from_full(wall),
+        body_volume_ml=float(body.sum()) * vol.voxel_volume_ml,
+        body_centroid_lps=tuple(body_c),
+        body_height_mm=float(np.ptp(lps[body][:, 2])),
+        canal_centroid_lps=tuple(canal_c),
+        canal_area_mm2=0.0,
+        posterior_wall_points_lps=(),
+        posterior_wall_intact=True,
+        posterior_wall_defects=(),
+        pedicles=pedicles,
+        level="L3",
+    )
+    return vol, anatomy
+
+
+def _check_band_on_real_vertebra(volume: Volume, anatomy: VertebraAnatomy, png: str, title: str) -> None:
+    zones = leakage_zones(volume, anatomy)
+    (band,) = zones.zones_of(ZoneKind.POSTERIOR_WALL_BAND)
+    body = anatomy.body.to_full()
+    band_full = band.mask.to_full()
+    _axial_png(png, volume, anatomy, band.mask, zones.union(frozenset({ZoneKind.FORAMEN_BAND})), title)
+    assert band.mask.count() > 0
+    assert np.all(body[band_full])  # inside the body
+    centroid = np.asarray(anatomy.body_centroid_lps)
+    ap = np.asarray(anatomy.canal_centroid_lps) - centroid
+    ap /= np.linalg.norm(ap)
+    band_lps = volume.index_to_lps_points(band.mask.voxel_indices())
+    # on the canal side: every band voxel lies behind the body centroid along body -> canal, and the
+    # band's centroid lies in the posterior quarter-and-a-bit of the body
+    assert np.all((band_lps - centroid) @ ap > 0.0)
+    assert float((band_lps.mean(axis=0) - centroid) @ ap) > 0.25 * zones.body_depth_mm
+    # every band voxel is closer to the canal than the body centroid is
+    canal_lps = volume.index_to_lps_points(anatomy.canal.voxel_indices())
+    d_centroid = float(np.min(np.linalg.norm(canal_lps - centroid, axis=1)))
+    d_band = np.array([np.min(np.linalg.norm(canal_lps - p, axis=1)) for p in band_lps[::3]])
+    assert np.all(d_band < d_centroid)
+    fraction = band.volume_ml / anatomy.body_volume_ml
+    assert 0.03 < fraction < 0.35
+
+
+@pytest.mark.realdata
+def test_real_lumbar_band_from_labels(shared_data: object) -> None:
+    volume, anatomy = _lumbar_anatomy_from_labels(shared_data)
+    _check_band_on_real_vertebra(
+        volume,
+        anatomy,
+        "/tmp/band_lumbar.png",
+        "L3 lumbar-ct-labels (labels): body, canal, 5 mm band, foramina",
+    )
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("click_lps", [(0.0, 127.0, -45.0), (0.0, 127.0, -68.0)])
+def test_real_chest_band_with_find_vertebra(
+    shared_data: object, click_lps: tuple[float, float, float]
+) -> None:
+    vertebra = pytest.importorskip(
+        "imaging.vertebra", reason="imaging/vertebra.py find_vertebra not there yet"
+    )
+    from pathlib import Path
+
+    from imaging.load import load_volume
+
+    volume = load_volume(Path(str(shared_data)) / "chest-ct-dicom").volume
+    anatomy = vertebra.find_vertebra(volume, click_lps)
+    z_extent = float(np.ptp(volume.index_to_lps_points(anatomy.body.voxel_indices())[:, 2]))
+    if z_extent > MAX_SINGLE_BODY_HEIGHT_MM:
+        pytest.skip(
+            f"find_vertebra returned a body {z_extent:.0f} mm tall (more than one vertebra): the band check "
+            "needs a single body"
+        )
+    _check_band_on_real_vertebra(
+        volume,
+        anatomy,
+        f"/tmp/band_chest_{int(-click_lps[2])}.png",
+        f"chest-ct-dicom at {click_lps}: find_vertebra",
+    )
+
+
+@pytest.mark.realdata
+def test_real_lumbar_band_with_find_vertebra(shared_data: object) -> None:
+    vertebra = pytest.importorskip(
+        "imaging.vertebra", reason="imaging/vertebra.py find_vertebra not there yet"
+    )
+    volume, truth = _lumbar_anatomy_from_labels(shared_data)
+    anatomy = vertebra.find_vertebra(volume, truth.body_centroid_lps)
+    if abs(anatomy.body_volume_ml / truth.body_volume_ml - 1.0) > 0.3:
+        pytest.skip(
+            f"find_vertebra body {anatomy.body_volume_ml:.1f} mL against {truth.body_volume_ml:.1f} mL "
+            "labelled: the band check needs the body found within 30%"
+        )
+    _check_band_on_real_vertebra(
+        volume, anatomy, "/tmp/band_lumbar_found.png", "L3 lumbar-ct-labels: find_vertebra"
+    )

@@ -23,6 +23,7 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from imaging.dicom_fastheader import read_fast_header
 from imaging.errors import DicomImportError, ImportCancelledError
 from imaging.report import ImportReport
 
@@ -188,8 +189,11 @@ class _NotDicomError(Exception):
     pass
 
 
-def read_file_headers(path: Path) -> list[FrameHeader]:
+def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
     """Headers of the image frame(s) in one file.
+
+    ``fast`` tries :func:`imaging.dicom_fastheader.read_fast_header` first (classic little-endian
+    files); anything it does not fully understand goes through pydicom.
 
     Raises
     ------
@@ -197,6 +201,16 @@ def read_file_headers(path: Path) -> list[FrameHeader]:
         For a DICOM file that is not an image (no pixel data, a DICOMDIR, a report) or whose header
         is truncated or corrupt; the reason names what is wrong.
     """
+    parsed = read_fast_header(path) if fast else None
+    if parsed is not None:
+        values, fast_ts, offset, _, fast_size = parsed
+        fast_ds = _FastDataset(values)
+        try:
+            return _frames(
+                fast_ds, path, fast_ts, str(values.get("SOPClassUID", "")), raw_offset=offset, size=fast_size
+            )
+        except (ValueError, TypeError, IndexError) as exc:
+            raise DicomImportError(f"malformed header value ({type(exc).__name__}: {exc})", path) from exc
     try:
         size = path.stat().st_size
         with path.open("rb") as fp:
@@ -230,6 +244,27 @@ def read_file_headers(path: Path) -> list[FrameHeader]:
         return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
         raise DicomImportError(f"malformed header value ({type(exc).__name__}: {exc})", path) from exc
+
+
+_MULTI_VALUED = frozenset({"ImageType", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"})
+
+
+class _FastDataset:
+    """The few ``Dataset.get`` calls :func:`_frames` makes, over values from the fast header reader."""
+
+    def __init__(self, values: dict[str, str | int]) -> None:
+        self._values = values
+
+    def get(self, keyword: str, default: Any = None) -> Any:
+        value = self._values.get(keyword)
+        if value is None or value == "":
+            return default
+        if keyword in _MULTI_VALUED and isinstance(value, str):
+            return value.split("\\")
+        return value
+
+    def __contains__(self, keyword: str) -> bool:
+        return keyword in self._values
 
 
 def _floats(value: Any, n: int) -> tuple[float, ...] | None:

@@ -95,7 +95,7 @@ __all__ = ["LesionParameters", "classify", "estimate_reference_hu", "segment_les
 
 def segment_lesion(
     volume: Volume,
-    seed_lps: Sequence[float],
+    seed_lps: npt.ArrayLike,
     *,
     box_lps: tuple[Sequence[float], Sequence[float]] | None = None,
     reference_bone_hu: float | None = None,

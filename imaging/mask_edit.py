@@ -64,7 +64,7 @@ class MaskEdit:
 def paint_sphere(
     mask: Mask,
     volume: Volume,
-    centre_lps: Sequence[float],
+    centre_lps: npt.ArrayLike,
     radius_mm: float,
     *,
     erase: bool = False,
@@ -102,7 +102,7 @@ def paint_sphere(
 def paint_disc(
     mask: Mask,
     volume: Volume,
-    centre_lps: Sequence[float],
+    centre_lps: npt.ArrayLike,
     radius_mm: float,
     plane: PlaneAxis | str,
     *,
@@ -211,7 +211,7 @@ def restore_box(mask: Mask, box: IndexBox, content: npt.NDArray[np.bool_]) -> Ma
 def _brush(
     mask: Mask,
     volume: Volume,
-    centre_lps: Sequence[float],
+    centre_lps: npt.ArrayLike,
     radius_mm: float,
     plane: PlaneAxis | None,
     *,

@@ -35,7 +35,8 @@ def _lps_grid(volume: Volume) -> np.ndarray:
 
 def _ball_truth(volume: Volume, centre_lps: np.ndarray, radius_mm: float) -> np.ndarray:
     d = np.linalg.norm(_lps_grid(volume) - centre_lps, axis=-1)
-    return d <= radius_mm + 1e-9
+    inside: np.ndarray = d <= radius_mm + 1e-9
+    return inside
 
 
 @pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), ANISO], ids=["iso", "aniso"])

@@ -166,9 +166,9 @@ def lesion_phantom(
     rng = np.random.default_rng(seed)
     hu = hu + rng.normal(0.0, noise_hu, size=shape)
     volume = Volume(hu.astype(np.float32), affine)
-    bone_truth = bone | (truth & ~breaks)
-    if breaks:
-        bone_truth = bone & ~(truth & (r_axis > BONE_RADIUS_MM - CORTEX_MM))
+    # a lesion inside the bone is inside the filled bone; where it passes through, the cortex is gone
+    broken = truth & (r_axis > BONE_RADIUS_MM - CORTEX_MM)
+    bone_truth = bone & ~broken if breaks else bone | truth
     return LesionPhantom(
         volume=volume,
         truth=truth,

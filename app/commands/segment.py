@@ -1,0 +1,103 @@
+"""``osteoplan segment PATH --seed X,Y,Z [--series UID] [--out MASK.nii.gz]``: the lesion at an LPS seed.
+
+Prints ``{"lesion": ...}`` (see :meth:`imaging.lesion_model.Lesion.to_json`): type (lytic | blastic |
+mixed), volume in mL, largest diameter in mm, HU statistics, centroid and box in LPS mm, the local
+normal bone HU it was compared with, and the cortical breach. ``--out`` writes the mask as a uint8
+label volume (1 = lesion) on the CT's grid. A seed outside the volume, or not in a lesion, exits with
+code 2 and a one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from app.cli import CommandError, Context
+
+_NUMBER_LIST = re.compile(r"^-\d*\.?\d+(e[-+]?\d+)?(,\s*-?\d*\.?\d+(e[-+]?\d+)?)*$", re.IGNORECASE)
+
+NAME = "segment"
+HELP = "segment the bone lesion at an LPS seed point and print its type and measures"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``osteoplan segment``."""
+    parser.add_argument("path", type=Path, help="DICOM folder, file or DICOMDIR, or a NIfTI/NRRD/MHA file")
+    # "-60,-100,-246" must be read as a value, not as an option: argparse only recognises plain
+    # negative numbers, so teach this parser comma-separated ones (--seed=X,Y,Z also works)
+    parser._negative_number_matcher = _NUMBER_LIST
+    parser.add_argument("--seed", required=True, help="seed point X,Y,Z in LPS mm, inside the lesion")
+    parser.add_argument("--series", default=None, help="series UID to load when there are several")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="write the lesion mask (.nii.gz, .nii, .nrrd, .mha)"
+    )
+    parser.add_argument(
+        "--reference-hu",
+        type=float,
+        default=None,
+        help="local normal trabecular bone HU to compare with (default: measured around the lesion)",
+    )
+
+
+def parse_point(text: str, name: str = "--seed") -> tuple[float, float, float]:
+    """``"x,y,z"`` (mm) to a tuple; raises CommandError naming the option when malformed."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise CommandError(f"{name} must be three numbers X,Y,Z in LPS mm, got {text!r}") from None
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
+        raise CommandError(f"{name} must be three finite numbers X,Y,Z in LPS mm, got {text!r}")
+    return (values[0], values[1], values[2])
+
+
+def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Load, segment at the seed, optionally write the mask; returns the JSON result."""
+    import numpy as np
+
+    from imaging.image_files import is_image_file
+    from imaging.lesion import segment_lesion
+    from imaging.load import load_volume, save_volume
+
+    path = Path(args.path)
+    seed = parse_point(args.seed)
+    if not path.exists():
+        raise CommandError(f"{path} does not exist")
+    out: Path | None = args.out
+    if out is not None and not is_image_file(out):
+        raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
+    loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
+    volume = loaded.volume
+    lesion = segment_lesion(
+        volume,
+        seed,
+        reference_bone_hu=args.reference_hu,
+        progress=ctx.progress("segmenting"),
+        cancel=ctx.cancel,
+    )
+    if out is not None:
+        labels = np.zeros(volume.shape, dtype=np.uint8)
+        labels[lesion.mask.slices] = lesion.mask.array.astype(np.uint8)
+        try:
+            save_volume(volume.with_array(labels), out)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise CommandError(f"cannot write {out}: {' '.join(str(exc).split())[:200]}") from exc
+    js = lesion.to_json()
+    text = [
+        f"Lesion at ({seed[0]:.1f}, {seed[1]:.1f}, {seed[2]:.1f}) mm LPS: {js['type']}",
+        f"  volume {lesion.volume_ml:.2f} mL, largest diameter {lesion.max_diameter_mm:.1f} mm",
+        f"  mean {lesion.mean_hu:.0f} HU against local normal bone {lesion.reference_bone_hu:.0f} HU",
+        "  centroid ({:.1f}, {:.1f}, {:.1f}) mm LPS".format(*lesion.centroid_lps),
+        f"  cortical breach: {'yes' if lesion.cortical_breach else 'no'}",
+    ]
+    text += [f"  note: {n}" for n in lesion.notes]
+    if out is not None:
+        text.append(f"  mask written to {out}")
+    text += [f"  {w}" for w in loaded.report.lines()]
+    result: dict[str, Any] = {"lesion": js, "_text": "\n".join(text)}
+    if out is not None:
+        result["out"] = str(out)
+    return result

@@ -1,0 +1,64 @@
+"""``osteoplan segment`` end to end on a phantom written as NIfTI (LPS kept through the file edge)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from imaging.load import load_volume, save_volume
+from tests.phantoms.lesion import LesionPhantom, PhantomLesion, dice, lesion_phantom
+
+
+@pytest.fixture(scope="module")
+def phantom_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LesionPhantom]:
+    ph = lesion_phantom(PhantomLesion.LYTIC_SPHERE, spacing_mm=(2.0, 0.8, 0.8))
+    path = tmp_path_factory.mktemp("segment") / "phantom.nii.gz"
+    save_volume(ph.volume, path)
+    return path, ph
+
+
+def test_segment_json_and_mask(
+    phantom_file: tuple[Path, LesionPhantom], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, ph = phantom_file
+    out = tmp_path / "lesion.nii.gz"
+    seed = ",".join(f"{v:g}" for v in ph.seed_lps)
+    code = main(["segment", str(path), "--seed", seed, "--json", "--out", str(out)])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    lesion = result["lesion"]
+    assert lesion["type"] == "lytic"
+    assert lesion["volume_ml"] == pytest.approx(ph.truth_volume_ml, rel=0.05)
+    assert np.allclose(lesion["centroid_lps"], ph.seed_lps, atol=0.5)
+    labels = load_volume(out).volume
+    assert labels.shape == ph.volume.shape
+    assert np.allclose(labels.index_to_lps, ph.volume.index_to_lps, atol=1e-4)
+    assert set(np.unique(labels.array).tolist()) <= {0, 1}
+    assert dice(labels.array > 0, ph.truth) >= 0.9
+
+
+def test_negative_seed_coordinates_are_values(
+    phantom_file: tuple[Path, LesionPhantom], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = phantom_file
+    # the fat sleeve at x = -20 mm: read as a seed (not an option), refused as fat
+    code = main(["segment", str(path), "--seed", "-20,-0.5,-1", "--json"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "air or fat" in err and err[-1] == "\n" and err.count("\n") == 1
+
+
+def test_seed_outside_and_malformed_exit_2(
+    phantom_file: tuple[Path, LesionPhantom], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = phantom_file
+    assert main(["segment", str(path), "--seed", "0,0,900"]) == 2
+    assert "outside the volume" in capsys.readouterr().err
+    assert main(["segment", str(path), "--seed", "1,2"]) == 2
+    assert "three" in capsys.readouterr().err
+    assert main(["segment", str(path), "--seed", "0,0,0", "--out", str(path.with_suffix(".txt"))]) == 2
+    assert "--out" in capsys.readouterr().err

@@ -242,9 +242,19 @@ class _Frame:
         return d @ self.lr, d @ self.ap, d @ self.si
 
 
-def _frame(anatomy: VertebraAnatomy) -> _Frame:
+def _frame(volume: Volume, anatomy: VertebraAnatomy) -> _Frame:
+    """The local frame. AP points from the body centroid to the centroid of the canal *beside the body*
+    (canal voxels within the body's superior-inferior extent): a canal mask running above or below the
+    body would otherwise tilt the axis."""
     origin = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
-    ap = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - origin
+    canal_point = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64)
+    if anatomy.canal.any():
+        body_z = volume.index_to_lps_points(anatomy.body.voxel_indices())[:, 2]
+        canal_lps = volume.index_to_lps_points(anatomy.canal.voxel_indices())
+        beside = (canal_lps[:, 2] >= body_z.min()) & (canal_lps[:, 2] <= body_z.max())
+        if beside.any():
+            canal_point = canal_lps[beside].mean(axis=0)
+    ap = canal_point - origin
     ap_len = float(np.linalg.norm(ap))
     if ap_len < 1e-6:
         raise PlanValidationError(
@@ -326,7 +336,7 @@ def leakage_zones(
         if m.grid_shape != volume.shape:
             raise PlanValidationError(f"anatomy.{name}", m.grid_shape, f"the volume's grid {volume.shape}")
 
-    frame = _frame(anatomy)
+    frame = _frame(volume, anatomy)
     roi = _Roi(volume, anatomy.body, pad_mm=band_mm + max(foramen_width_mm, foramen_depth_mm) + 3.0)
     body = roi.crop(anatomy.body)
     canal = roi.crop(anatomy.canal)

@@ -146,7 +146,8 @@ def build_ct_phantom(
     values += rng.normal(0.0, noise_hu, size=values.shape)
     for c in markers:
         values[np.linalg.norm(pts - c, axis=1) <= marker_radius_mm] = MARKER_HU
-    array = np.rint(values).astype(np.int16).reshape(shape)
+    # clipped to what a CT stores with the usual intercept -1024 (12-bit unsigned range)
+    array = np.clip(np.rint(values), -1024, 3071).astype(np.int16).reshape(shape)
     meta = SeriesMetadata(series_uid=series_uid, description=description, modality="CT")
     return CtPhantom(Volume(array, m, "", meta), markers)
 

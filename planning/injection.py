@@ -129,6 +129,7 @@ def plan_injection(
     near_wall_aliquot_ml: float = DEFAULT_NEAR_WALL_ALIQUOT_ML,
     standard_aliquot_ml: float = STANDARD_ALIQUOT_ML,
     posterior_quarter_depth_mm: float | None = None,
+    posterior_quarter_share: float = 0.0,
     spinal: bool = True,
 ) -> InjectionPlan:
     """Plan the aliquots and CT checks for a planned cement volume.
@@ -148,6 +149,8 @@ def plan_injection(
         The aliquot away from the wall, 1 mL by default.
     posterior_quarter_depth_mm
         Depth of the body's posterior quarter (body depth / 4), for the stop rule; None outside the spine.
+    posterior_quarter_share
+        Share (0-1) of the fill region lying in the body's posterior quarter, where injection stops.
     spinal
         False for extraspinal bone (no posterior wall, canal or foramen rules).
 
@@ -168,6 +171,8 @@ def plan_injection(
         raise PlanValidationError("planned_volume_ml", planned_volume_ml, ">= 0 mL")
     if not (math.isfinite(near_wall_share) and 0.0 <= near_wall_share <= 1.0):
         raise PlanValidationError("near_wall_share", near_wall_share, "0-1")
+    if not (math.isfinite(posterior_quarter_share) and 0.0 <= posterior_quarter_share <= 1.0):
+        raise PlanValidationError("posterior_quarter_share", posterior_quarter_share, "0-1")
     if not (math.isfinite(standard_aliquot_ml) and 0.0 < standard_aliquot_ml <= 1.0):
         raise PlanValidationError("standard_aliquot_ml", standard_aliquot_ml, "0-1 mL (1 mL syringes)")
     if not lo_ml - 1e-9 <= near_wall_aliquot_ml <= hi_ml + 1e-9:
@@ -187,6 +192,12 @@ def plan_injection(
         notes.append(
             f"{100.0 * share:.0f}% of the fill region lies within {NEAR_WALL_MM:g} mm of the posterior "
             f"wall or a foramen: about {near_ml:.1f} mL in {near_wall_aliquot_ml:g} mL aliquots"
+        )
+
+    if spinal and posterior_quarter_share > 0.0:
+        notes.append(
+            f"{100.0 * posterior_quarter_share:.0f}% of the fill region lies in the posterior quarter of the "
+            "body, where injection stops: that part may stay unfilled"
         )
 
     stop = ["planned volume reached"]

@@ -211,10 +211,11 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
     )
     risk = assess_leakage_risk(findings)
 
-    near_share = 0.0
+    near_share = quarter_share = 0.0
     quarter_mm: float | None = None
     if leak_map is not None:
-        near_share = _near_share(lesion.mask, zones_mask, anatomy, leak_map)
+        near_share = _share_in(lesion.mask, zones_mask, anatomy, leak_map.union(NEAR_WALL_KINDS))
+        quarter_share = _share_in(lesion.mask, zones_mask, anatomy, leak_map.posterior_quarter)
         quarter_mm = leak_map.body_depth_mm / 4.0
     injection = plan_injection(
         cement.estimate_ml,
@@ -222,6 +223,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
         policy=str(ch.get("aliquot_policy", "chen")),
         near_wall_aliquot_ml=float(ch.get("near_wall_aliquot_ml", DEFAULT_NEAR_WALL_ALIQUOT_ML)),
         posterior_quarter_depth_mm=quarter_mm,
+        posterior_quarter_share=quarter_share,
         spinal=spinal,
     )
     return TargetAnalysis(cement, leak_map, risk, injection, scores)
@@ -275,22 +277,16 @@ def _union(masks: Sequence[Mask | None], grid: tuple[int, int, int]) -> Mask:
     return Mask.from_box(box, (int(lo[0]), int(lo[1]), int(lo[2])), grid)
 
 
-def _near_share(
-    lesion: Mask, cavity: Mask | None, anatomy: VertebraAnatomy | None, leak: LeakageMap
-) -> float:
-    """Share of the fill region (lesion + cavity, in the body) inside the near-wall zones."""
-    if anatomy is None:
+def _share_in(lesion: Mask, cavity: Mask | None, anatomy: VertebraAnatomy | None, region: Mask) -> float:
+    """Share of the fill region (lesion + cavity, inside the body) that lies in ``region`` (a body part)."""
+    if anatomy is None or not region.any():
         return 0.0
     fill = _union([lesion, cavity], lesion.grid_shape)
-    body = anatomy.body
-    fill_n = _overlap_count(fill, body)
+    fill_n = _overlap_count(fill, anatomy.body)
     if fill_n == 0:
         return 0.0
-    near = leak.union(NEAR_WALL_KINDS)
-    if not near.any():
-        return 0.0
-    # near zones lie inside the body already
-    return _overlap_count(fill, near) / fill_n
+    # the regions passed here lie inside the body already
+    return min(1.0, _overlap_count(fill, region) / fill_n)
 
 
 def _scores(

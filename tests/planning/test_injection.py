@@ -69,3 +69,13 @@ def test_json() -> None:
     assert data["near_wall_aliquot_range_ml"] == [0.2, 0.5]
     assert data["expected_ct_checks"] == len(data["steps"])
     assert data["near_wall_distance_mm"] == 5.0
+
+
+def test_posterior_quarter_note() -> None:
+    plan = plan_injection(
+        3.0, near_wall_share=0.2, posterior_quarter_share=0.15, posterior_quarter_depth_mm=8.0
+    )
+    assert any("15% of the fill region lies in the posterior quarter" in n for n in plan.notes)
+    assert not any("posterior quarter" in n for n in plan_injection(3.0, near_wall_share=0.2).notes)
+    with pytest.raises(PlanValidationError, match="posterior_quarter_share"):
+        plan_injection(3.0, near_wall_share=0.2, posterior_quarter_share=2.0)

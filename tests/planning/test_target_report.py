@@ -112,6 +112,13 @@ def test_spine_dict(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
         inj["near_wall_volume_ml"] > 0.0
     )  # the lesion reaches 14 mm behind the centre, the band starts at 11
     assert inj["posterior_quarter_depth_mm"] == pytest.approx(8.0, abs=0.6)
+    # the sphere (y 6 +- 8 mm) reaches the posterior quarter (y > 16 - 8 = 8 mm): cap of height 6 mm,
+    # pi h^2 (3r - h) / 3 = 678.6 mm^3 of 2144.7 mm^3 = 32% (voxelised: within 5 points)
+    quarter = next(n for n in inj["notes"] if "posterior quarter" in n)
+    share = float(quarter.split("%")[0])
+    assert share == pytest.approx(
+        100.0 * math.pi * 36.0 * 18.0 / 3.0 / (4.0 / 3.0 * math.pi * 512.0), abs=5.0
+    )
 
 
 def test_operator_choices_complete_sins_and_change_risk(spine_case: tuple[VertebraPhantom, Lesion]) -> None:

@@ -6,7 +6,8 @@ Frames and units: LPS mm (+x patient left, +y posterior, +z superior); masks on 
 
 Transpedicular: the needle follows the pedicle axis of :class:`imaging.vertebra_model.PedicleAxis`
 to the junction of the anterior and middle thirds of the vertebral body (two thirds of the way from
-where the axis enters the body to where it leaves it; CLINICAL.md "Target"); the entry is where that
+where the axis enters the body to where it leaves it; CLINICAL.md "Target"), moved back along the
+axis if needed to lie at least 3 mm inside the body (off the cortex and endplates); the entry is where that
 line, followed outward, meets the skin (body outline: HU > -300). A pedicle whose narrowest width is
 under the needle's outer diameter plus a safety margin (default 1 mm, an argument) is flagged narrow
 (CLINICAL.md "Needles and pedicles") and an alternative route is proposed: it aims at the same target
@@ -32,7 +33,7 @@ from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.volume import Volume
 from planning.errors import PlanValidationError
 from planning.model import Approach
-from planning.trajectory import TrajectoryGeometry, as_point, find_skin_along_line
+from planning.trajectory import DistanceField, TrajectoryGeometry, as_point, find_skin_along_line
 
 FloatArray = npt.NDArray[np.float64]
 Point = tuple[float, float, float]
@@ -43,6 +44,9 @@ Point = tuple[float, float, float]
 DEFAULT_PEDICLE_SAFETY_MARGIN_MM = 1.0
 #: Fraction of the body crossing (from posterior) where the transpedicular target lies.
 TARGET_BODY_FRACTION = 2.0 / 3.0
+#: The tip is kept at least this deep inside the body mask (a planning choice, stated and editable
+#: here: it keeps the tip off the cortex and endplates; CLINICAL.md gives no figure).
+MIN_TIP_DEPTH_MM = 3.0
 _SEARCH_MM = 150.0
 
 
@@ -339,12 +343,33 @@ def _body_target(
         )
         return t, warnings
     s_in, s_out = crossing
-    target = e + (s_in + TARGET_BODY_FRACTION * (s_out - s_in)) * u
+    s_target = s_in + TARGET_BODY_FRACTION * (s_out - s_in)
+    # keep the tip inside the body, away from its cortex (an axis may leave through an endplate):
+    # move it back along the axis, never forward, until it lies MIN_TIP_DEPTH_MM deep
+    field = DistanceField(anatomy.body, volume.index_to_lps, pad_mm=2.0)
+    step = 0.25 * min(volume.spacing_mm)
+    s = np.arange(s_in, s_target + 1e-9, step)
+    depth = -field.sample(e + s[:, None] * u)
+    deep = np.flatnonzero(depth >= MIN_TIP_DEPTH_MM)
+    if len(deep):
+        k = int(deep[-1])
+    else:
+        k = int(np.argmax(depth))
+        warnings.append(
+            f"the pedicle axis runs no deeper than {depth[k]:.1f} mm inside the body: check the target"
+        )
+    if s[k] < s_target - step:
+        warnings.append(
+            f"target moved {s_target - s[k]:.1f} mm back along the axis to stay {MIN_TIP_DEPTH_MM:g} mm "
+            "inside the body (the axis leaves the body close to an endplate or wall)"
+        )
+    s_target = float(s[k])
+    target = e + s_target * u
     if antenna_extension_mm > 0:
-        beyond = (s_in + TARGET_BODY_FRACTION * (s_out - s_in)) + antenna_extension_mm - s_out
+        beyond = s_target + antenna_extension_mm - s_out
         if beyond > 0:
             warnings.append(
-                f"the antenna tip would lie {beyond:.1f} mm beyond the anterior body cortex along this "
+                f"the antenna tip would lie {beyond:.1f} mm beyond the body cortex along this "
                 "axis: use a shorter antenna extension or a more posterior target"
             )
     return target, warnings

@@ -201,24 +201,31 @@ class _Roi:
         return out
 
 
-def _distance_to_surface_mm(seeds: BoolArray, spacing: FloatArray) -> FloatArray:
-    """Distance (mm) from each voxel centre to the nearest *face* of a seed voxel.
+def _within_mm(seeds: BoolArray, spacing: FloatArray, limit_mm: float, where: BoolArray) -> BoolArray:
+    """Voxels of ``where`` whose centre lies within ``limit_mm`` of the nearest *face* of a seed voxel.
 
-    The Euclidean distance between voxel centres minus the part of the line that lies inside the
-    nearest seed voxel (the exit distance of the ray from that voxel's centre through its box).
-    Assumes orthogonal voxel axes (true for every non-sheared CT grid). Seeds themselves get 0; an
-    empty seed set gives +inf everywhere.
+    The distance is the Euclidean distance between voxel centres minus the part of the line that lies
+    inside the nearest seed voxel (the exit distance of the ray from that voxel's centre through its
+    box), so a band of ``limit_mm`` next to a flat face holds the voxels whose centres are within
+    ``limit_mm`` of that face. Assumes orthogonal voxel axes (true for every non-sheared CT grid).
+    Seed voxels themselves count as within.
     """
+    out = np.zeros(seeds.shape, dtype=bool)
     if not seeds.any():
-        return np.full(seeds.shape, np.inf)
+        return out
     dist, idx = ndimage.distance_transform_edt(~seeds, sampling=spacing, return_indices=True)
-    here = np.indices(seeds.shape, dtype=np.float64)
-    vec = (idx.astype(np.float64) - here) * spacing[:, None, None, None]
+    # only voxels that can pass need the exact correction (it is at most half the largest spacing)
+    cand = where & (dist <= limit_mm + 0.5 * float(spacing.max()) + 1e-9)
+    pts = np.nonzero(cand)
+    d = dist[pts]
+    here = np.stack(pts, axis=0).astype(np.float64)
+    near = idx[(slice(None), *pts)].astype(np.float64)
+    vec = (near - here) * spacing[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        unit = np.abs(vec) / np.where(dist > 0, dist, 1.0)
-        exits = np.where(unit > 1e-12, (0.5 * spacing[:, None, None, None]) / unit, np.inf)
-    half = exits.min(axis=0)
-    out: FloatArray = np.where(dist > 0, dist - half, 0.0)
+        unit = np.abs(vec) / np.where(d > 0, d, 1.0)
+        exits = np.where(unit > 1e-12, (0.5 * spacing[:, None]) / unit, np.inf)
+    surface = np.where(d > 0, d - exits.min(axis=0), 0.0)
+    out[pts] = surface <= limit_mm + 1e-9
     return out
 
 
@@ -372,11 +379,11 @@ def leakage_zones(
     if not seeds.any():
         notes.append("no posterior wall or canal next to the body: posterior-wall band not drawn")
     else:
-        d_wall = _distance_to_surface_mm(seeds, roi.spacing)
+        near_wall = _within_mm(seeds, roi.spacing, band_mm, body)
         add(
             ZoneKind.POSTERIOR_WALL_BAND,
             "posterior-wall band",
-            body & (d_wall <= band_mm),
+            near_wall,
             f"vertebral body within {band_mm:g} mm of the posterior wall ({NEAR_WALL_SOURCE})",
         )
 
@@ -417,11 +424,10 @@ def leakage_zones(
             )
             if not foramen.any():
                 continue
-            d_f = _distance_to_surface_mm(foramen, roi.spacing)
             add(
                 ZoneKind.FORAMEN_BAND,
                 f"{side.value} foramen band",
-                body & (d_f <= band_mm),
+                _within_mm(foramen, roi.spacing, band_mm, body),
                 f"vertebral body within {band_mm:g} mm of the {side.value} neural foramen, approximated "
                 f"as the region lateral to the canal ({foramen_width_mm:g} mm wide, "
                 f"{foramen_depth_mm:g} mm deep) above and below the pedicle ({how})",
@@ -473,11 +479,10 @@ def leakage_zones(
             contact = lesion & ndimage.binary_dilation(endplate, iterations=1)
             if not contact.any():
                 continue
-            d_e = _distance_to_surface_mm(contact, roi.spacing)
             add(
                 ZoneKind.ENDPLATE_DEFECT,
                 f"{label} endplate defect",
-                body & (d_e <= band_mm),
+                _within_mm(contact, roi.spacing, band_mm, body),
                 f"the lesion reaches the {label} endplate ({how}): disc-leak risk; vertebral body within "
                 f"{band_mm:g} mm of the contact",
                 approximate=True,
@@ -502,8 +507,7 @@ def leakage_zones(
 
     # access tracks
     if trajectories:
-        d_out = _distance_to_surface_mm(~body, roi.spacing)
-        shell = body & (d_out <= band_mm)
+        shell = _within_mm(~body, roi.spacing, band_mm, body)
         bony = np.asarray(volume.array[roi.slices] >= BONE_THRESHOLD_HU)
         for pedicle in anatomy.pedicles.values():
             bony |= roi.crop(pedicle.mask)

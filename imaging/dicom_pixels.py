@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pydicom
 from pydicom.uid import UID
 
-from imaging.dicom_scan import FrameHeader
+from imaging.dicom_scan import READ_ERRORS, FrameHeader
 from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeError
 
 #: threads decoding compressed files (decoders release the GIL; more than the cores does not help)
@@ -155,23 +155,30 @@ def decode_file(path: Path) -> tuple[npt.NDArray[Any], str | None]:
     """
     try:
         ds = pydicom.dcmread(path)
-    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        ts = UID(str(ds.file_meta.get("TransferSyntaxUID", "")))
+        has_pixels = "PixelData" in ds
+    except READ_ERRORS as exc:
         raise DicomImportError(f"unreadable DICOM file ({type(exc).__name__})", path) from exc
-    ts = UID(str(ds.file_meta.get("TransferSyntaxUID", "")))
     ts_name = f"{ts.name} ({ts})" if ts.name != ts else str(ts)
-    if "PixelData" not in ds:
+    if not has_pixels:
         raise DicomImportError("(7FE0,0010) Pixel Data missing or truncated (the file ends early)", path)
     note: str | None = None
     if ts in ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91"):
         note = _j2k_sign_note(ds, path)
+    options: dict[str, Any] = {"apply_j2k_sign_correction": True}
+    if ts == "1.2.840.10008.1.2.5":
+        # pydicom's own RLE decoder raises ValueError on corrupt data; pylibjpeg-rle panics (BaseException)
+        options["decoding_plugin"] = "pydicom"
     try:
-        ds.pixel_array_options(apply_j2k_sign_correction=True)
+        ds.pixel_array_options(**options)
         arr = ds.pixel_array
     except NotImplementedError as exc:
+        if "decod" not in str(exc).lower() and "not supported" not in str(exc).lower():
+            raise DicomImportError(f"unreadable pixel data ({_short(exc)})", path) from exc
         raise DicomImportError(
             f"cannot decode transfer syntax {ts_name}: no decoder available", path
         ) from exc
-    except (RuntimeError, ValueError, OSError, EOFError, KeyError, TypeError, AttributeError) as exc:
+    except READ_ERRORS as exc:
         raise DicomImportError(
             f"cannot decode pixel data with transfer syntax {ts_name} (truncated or corrupt: {_short(exc)})",
             path,
@@ -184,6 +191,9 @@ def _short(exc: BaseException) -> str:
     return text[:160] if text else type(exc).__name__
 
 
+_NOTE_ERRORS: tuple[type[Exception], ...] = (StopIteration, ImportError, *READ_ERRORS)
+
+
 def _j2k_sign_note(ds: Any, path: Path) -> str | None:
     try:
         from pydicom.encaps import generate_frames
@@ -191,7 +201,7 @@ def _j2k_sign_note(ds: Any, path: Path) -> str | None:
 
         first = next(generate_frames(ds.PixelData, number_of_frames=int(ds.get("NumberOfFrames", 1) or 1)))
         params = get_j2k_parameters(first)
-    except (StopIteration, ValueError, KeyError, TypeError, ImportError):
+    except _NOTE_ERRORS:
         return None
     is_signed = params.get("is_signed")
     if is_signed is None or bool(is_signed) == bool(ds.get("PixelRepresentation", 0)):

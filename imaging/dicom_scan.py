@@ -13,6 +13,7 @@ Positions are DICOM patient coordinates (LPS, mm). Nothing here logs patient ide
 from __future__ import annotations
 
 import os
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,19 @@ from imaging.report import ImportReport
 #: transfer syntaxes whose pixel bytes can be read raw (little endian, not encapsulated, not deflated)
 RAW_TRANSFER_SYNTAXES = frozenset({ImplicitVRLittleEndian, ExplicitVRLittleEndian})
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+#: what pydicom and the decoders raise on corrupt or truncated input (caught and named, never shown raw)
+READ_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RuntimeError,  # includes NotImplementedError (pydicom: unknown VR)
+    struct.error,
+)
 CT_SOP_CLASSES = frozenset(
     {
         "1.2.840.10008.5.1.4.1.1.2",  # CT Image Storage
@@ -176,6 +190,7 @@ def read_headers(
             headers.extend(read_file_headers(f))
         except _NotDicomError:
             not_dicom += 1
+            report.skip(str(f), "not a DICOM file")
         except DicomImportError as exc:
             report.skip(str(f), exc.reason)
         if progress is not None and (i % step == 0 or i == n - 1):
@@ -183,6 +198,15 @@ def read_headers(
     if not_dicom:
         report.warn(f"{not_dicom} file(s) are not DICOM and were ignored.")
     return headers
+
+
+def _has_dicm_magic(path: Path) -> bool:
+    try:
+        with path.open("rb") as fp:
+            fp.seek(128)
+            return fp.read(4) == b"DICM"
+    except OSError:
+        return False
 
 
 class _NotDicomError(Exception):
@@ -209,7 +233,7 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
             return _frames(
                 fast_ds, path, fast_ts, str(values.get("SOPClassUID", "")), raw_offset=offset, size=fast_size
             )
-        except (ValueError, TypeError, IndexError) as exc:
+        except READ_ERRORS as exc:
             raise DicomImportError(f"malformed header value ({type(exc).__name__}: {exc})", path) from exc
     try:
         size = path.stat().st_size
@@ -218,8 +242,10 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
             tell = fp.tell()
             head = fp.read(12)
     except InvalidDicomError as exc:
+        if _has_dicm_magic(path):
+            raise DicomImportError("truncated or corrupt DICOM file (header unreadable)", path) from exc
         raise _NotDicomError from exc
-    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except READ_ERRORS as exc:
         raise DicomImportError(f"unreadable or truncated DICOM header ({type(exc).__name__})", path) from exc
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
@@ -242,7 +268,7 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
             raw_offset = tell + header_len
     try:
         return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size)
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+    except READ_ERRORS as exc:
         raise DicomImportError(f"malformed header value ({type(exc).__name__}: {exc})", path) from exc
 
 
@@ -357,10 +383,13 @@ def _frames(
     return out
 
 
+_DICOMDIR_ERRORS: tuple[type[Exception], ...] = (InvalidDicomError, *READ_ERRORS)
+
+
 def _dicomdir_files(path: Path, report: ImportReport) -> list[Path]:
     try:
         ds = pydicom.dcmread(path)
-    except (InvalidDicomError, OSError, EOFError, ValueError) as exc:
+    except _DICOMDIR_ERRORS as exc:
         raise DicomImportError(f"unreadable DICOMDIR ({type(exc).__name__})", path) from exc
     root = path.parent
     files: list[Path] = []

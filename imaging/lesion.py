@@ -13,7 +13,9 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
 2. The seed's own HU: median of the raw voxels within ``seed_radius_mm``. Air or fat at the seed, or no
    bone within ``seed_bone_search_mm``, is refused with :class:`NoLesionAtSeedError`.
 3. Reference (local normal trabecular bone): median of the bone-interior voxels within
-   ``normal_bone_range_hu`` in a shell ``shell_mm`` around the seed; after a first segmentation it is
+   ``normal_bone_range_hu`` in a shell ``shell_mm`` around the region like the seed (connected voxels
+   within ``abnormal_delta_hu`` of its HU: a large lesion must not be its own reference; around the
+   seed itself when that region leaves no shell); after a first segmentation it is
    measured again in the same shell around the lesion, and the lesion re-grown once when it moved by
    more than a quarter of ``abnormal_delta_hu``. An operator value (``reference_bone_hu``) wins.
 4. The seed is lytic when its HU is below reference - ``abnormal_delta_hu``, sclerotic when above
@@ -44,7 +46,11 @@ Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless 
 * lytic lesion, soft-tissue density 0-100 HU (*unverified*, hence relative classification) ->
   ``lytic_typical_hu = 50`` (the middle of the range) and ``fat_limit_hu = -50`` (half way between
   the range's lower end, 0 HU, and fat, about -100 HU: a common CT value, not in CLINICAL.md);
-* generic bone threshold 130-3000 HU (3D Slicer) -> ``bone_threshold_hu = 130``, ``dense_max_hu = 3000``;
+* generic bone threshold 130-3000 HU (3D Slicer) -> ``bone_threshold_hu = 130``, ``dense_max_hu = 3000``
+  (metal above it);
+* cortical bone roughly 1000-2000 HU -> ``sclerotic_max_hu = 1000``: a sclerotic band never takes
+  in cortex thicker than ``cortex_thickness_mm`` (blastic metastases 654 +- 176 HU, max 787 +- 194,
+  lie below it);
 * ``max_radius_mm = 40`` (a lesion up to 8 cm across; CLINICAL.md: zones of about 3.5 cm, lesions
   > 3.5 cm need several ablations), ``roi_size_mm = 80`` (the ball of that radius fits);
 * ``extent_factor = 2``, ``extent_min_mm = 10``, ``envelope_closing_mm = 3``,
@@ -81,6 +87,7 @@ from imaging.lesion_morph import (
     ball_footprint,
     box_around_index,
     check_cancel,
+    component_at,
     ellipsoid_in_box,
     intersect_boxes,
 )
@@ -198,13 +205,18 @@ def segment_lesion(
     if reference_bone_hu is not None:
         reference = float(reference_bone_hu)
     else:
-        shell = ellipsoid_in_box(hu.shape, local_seed, p.shell_mm[1], spacing) & ~ellipsoid_in_box(
-            hu.shape, local_seed, p.shell_mm[0], spacing
-        )
-        first = estimate_reference_hu(hu, interior & shell, normal_bone_range_hu=p.normal_bone_range_hu)
-        if first is None or np.count_nonzero(interior & shell) < p.min_reference_voxels:
-            wide = within & ~ellipsoid_in_box(hu.shape, local_seed, p.shell_mm[0], spacing)
-            first = estimate_reference_hu(hu, interior & wide, normal_bone_range_hu=p.normal_bone_range_hu)
+        # exclude the region like the seed (within abnormal_delta_hu of it, connected to it): a
+        # large lesion would otherwise fill the shell and become its own reference
+        alike = component_at((np.abs(smooth - seed_hu) <= p.abnormal_delta_hu) & envelope & within, seed_ball)
+        around = shell_around(alike, spacing, p.shell_mm) & interior & ~alike & within
+        first = None
+        if np.count_nonzero(around) >= p.min_reference_voxels:
+            first = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
+        if first is None:
+            shell = ellipsoid_in_box(hu.shape, local_seed, p.shell_mm[1], spacing) & ~ellipsoid_in_box(
+                hu.shape, local_seed, p.shell_mm[0], spacing
+            )
+            first = estimate_reference_hu(hu, interior & shell, normal_bone_range_hu=p.normal_bone_range_hu)
         if first is None:
             raise NoLesionAtSeedError(
                 "no normal trabecular bone was found near the seed to compare with; give the reference "

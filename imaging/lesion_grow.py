@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from imaging.bone import BONE_THRESHOLD_HU, METAL_HU
 from imaging.lesion_errors import NoLesionAtSeedError
-from imaging.lesion_morph import ball_footprint, component_at, distance_outside_mm
+from imaging.lesion_morph import ball_footprint, component_at, dilate_mm, distance_outside_mm, mask_bbox
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -29,6 +29,7 @@ class LesionParameters:
     max_radius_mm: float = 40.0
     bone_threshold_hu: float = BONE_THRESHOLD_HU
     dense_max_hu: float = METAL_HU
+    sclerotic_max_hu: float = 1000.0
     fat_limit_hu: float = -50.0
     normal_bone_range_hu: tuple[float, float] = (0.0, 400.0)
     abnormal_delta_hu: float = 88.0
@@ -109,37 +110,40 @@ def grow_lesion(
         limit_mm = min(p.max_radius_mm, max(p.extent_min_mm, p.extent_factor * blob_mm))
         within = within & (seed_dist <= limit_mm)
     lytic_band = (smooth >= p.fat_limit_hu) & (smooth <= low_edge) & within
-    sclerotic_band = (smooth >= high_edge) & (smooth <= p.dense_max_hu) & interior & within
+    sclerotic_band = (smooth >= high_edge) & (smooth <= p.sclerotic_max_hu) & interior & within
     if lytic_seed:
         grown = component_at(lytic_band & envelope, seed_ball)
         if not grown.any():  # a seed just outside the bone: the extraosseous part of a lesion
-            near = distance_outside_mm(envelope, spacing) <= p.extraosseous_max_mm
+            near = dilate_mm(envelope, p.extraosseous_max_mm, spacing)
             grown = component_at(lytic_band & near, seed_ball)
         elif p.extraosseous_max_mm > 0:
             outside = lytic_band & ~envelope
             if outside.any():
-                outside &= distance_outside_mm(grown, spacing) <= p.extraosseous_max_mm
+                outside &= dilate_mm(grown, p.extraosseous_max_mm, spacing)
                 outside = _open(outside, p.opening_radius_mm, spacing)
                 grown |= _touching(outside, grown)
         other = sclerotic_band
     else:
         grown = component_at(sclerotic_band, seed_ball)
         other = lytic_band & interior
+    # the other kind must be a region of its own, not the partial-volume layer where a lytic lesion
+    # meets the cortex: open it first
+    other = _open(other, p.opening_radius_mm, spacing)
     if grown.any() and other.any() and p.bridge_mm > 0:
         # the thin layer where a lytic part meets a sclerotic part passes through normal values once
         # smoothed: voxels close to both are lesion too
-        ball = ball_footprint(p.bridge_mm, spacing)
-        near_grown = ndimage.binary_dilation(grown, structure=ball)
+        near_grown = dilate_mm(grown, p.bridge_mm, spacing)
         joined = _touching(other, near_grown)
         if joined.any():
-            bridge = near_grown & ndimage.binary_dilation(joined, structure=ball) & envelope
+            bridge = near_grown & dilate_mm(joined, p.bridge_mm, spacing) & envelope
             grown = grown | joined | bridge
     if grown.any() and p.opening_radius_mm > 0:
         opened = _open(grown, p.opening_radius_mm, spacing)
         if (opened & seed_ball).any():
             grown = component_at(opened, seed_ball)
-    if grown.any():
-        grown = ndimage.binary_fill_holes(grown)
+    box = mask_bbox(grown)
+    if box is not None:
+        grown[box] = ndimage.binary_fill_holes(grown[box])
     return grown, (low_edge, high_edge, limit_mm, blob_mm)
 
 
@@ -193,18 +197,23 @@ def bone_envelope(bone: BoolArray, closing_mm: float, spacing: Sequence[float]) 
     if closing_mm <= 0 or not bone.any():
         out0: BoolArray = ndimage.binary_fill_holes(bone)
         return out0
-    ball = ball_footprint(closing_mm, spacing)
-    pad = max(ball.shape) // 2 + 1
-    closed = ndimage.binary_closing(np.pad(bone, pad, mode="edge"), structure=ball)
-    crop = tuple(slice(pad, n - pad) for n in closed.shape)
+    # closing as two exact distance maps (faster than a ball footprint); edge padding keeps bone that
+    # leaves the region from being eaten at the border
+    pad = [int(np.ceil(closing_mm / s)) + 1 for s in spacing]
+    padded = np.pad(bone, [(q, q) for q in pad], mode="edge")
+    dilated = dilate_mm(padded, closing_mm, spacing)
+    closed = ~dilate_mm(~dilated, closing_mm, spacing)
+    crop = tuple(slice(q, n - q) for q, n in zip(pad, closed.shape, strict=True))
     out: BoolArray = ndimage.binary_fill_holes(closed[crop] | bone)
     return out
 
 
 def _open(mask: BoolArray, radius_mm: float, spacing: Sequence[float]) -> BoolArray:
-    if radius_mm <= 0 or not mask.any():
+    box = mask_bbox(mask)
+    if radius_mm <= 0 or box is None:
         return mask
-    out: BoolArray = ndimage.binary_opening(mask, structure=ball_footprint(radius_mm, spacing))
+    out = np.zeros(mask.shape, dtype=bool)
+    out[box] = ndimage.binary_opening(mask[box], structure=ball_footprint(radius_mm, spacing))
     return out
 
 
@@ -231,6 +240,7 @@ def smooth_hu(
 
 
 def shell_around(mask: BoolArray, spacing: Sequence[float], shell_mm: tuple[float, float]) -> BoolArray:
-    dist = distance_outside_mm(mask, spacing)
+    """Voxels farther than ``shell_mm[0]`` and at most ``shell_mm[1]`` from the mask (mm)."""
+    dist = distance_outside_mm(mask, spacing, reach_mm=shell_mm[1])
     out: BoolArray = (dist > shell_mm[0]) & (dist <= shell_mm[1])
     return out

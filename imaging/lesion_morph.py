@@ -90,15 +90,50 @@ def union_boxes(a: IndexBox, b: IndexBox) -> IndexBox:
     return (out[0], out[1], out[2])
 
 
-def distance_outside_mm(mask: BoolArray, spacing_mm: Sequence[float]) -> FloatArray:
+def distance_outside_mm(
+    mask: BoolArray, spacing_mm: Sequence[float], reach_mm: float | None = None
+) -> FloatArray:
     """Distance (mm) from each voxel outside ``mask`` to the nearest mask voxel centre (0 inside).
 
-    An empty mask gives ``inf`` everywhere.
+    With ``reach_mm`` the work is confined to the mask's bounding box grown by that distance and
+    voxels beyond it get ``inf`` (exact for every distance up to ``reach_mm``). An empty mask gives
+    ``inf`` everywhere.
     """
-    if not mask.any():
+    sampling = tuple(float(s) for s in spacing_mm)
+    box = mask_bbox(mask)
+    if box is None:
         return np.full(mask.shape, np.inf)
-    dist: FloatArray = ndimage.distance_transform_edt(~mask, sampling=tuple(float(s) for s in spacing_mm))
-    return dist
+    if reach_mm is None:
+        full: FloatArray = ndimage.distance_transform_edt(~mask, sampling=sampling)
+        return full
+    pad = [int(np.ceil(reach_mm / s)) + 1 for s in sampling]
+    grown = tuple(
+        slice(max(0, b.start - q), min(n, b.stop + q)) for b, q, n in zip(box, pad, mask.shape, strict=True)
+    )
+    out = np.full(mask.shape, np.inf)
+    out[grown] = ndimage.distance_transform_edt(~mask[grown], sampling=sampling)
+    return out
+
+
+def dilate_mm(mask: BoolArray, radius_mm: float, spacing_mm: Sequence[float]) -> BoolArray:
+    """Voxels whose centres lie within ``radius_mm`` of a mask voxel centre (an exact ball dilation)."""
+    if radius_mm <= 0:
+        return mask.copy()
+    out: BoolArray = distance_outside_mm(mask, spacing_mm, reach_mm=radius_mm) <= radius_mm + 1e-9
+    return out
+
+
+def mask_bbox(mask: BoolArray) -> IndexBox | None:
+    """The index box of the set voxels, None when there are none."""
+    lo, hi = [], []
+    for axis in range(3):
+        other = tuple(a for a in range(3) if a != axis)
+        nz = np.flatnonzero(mask.any(axis=other))
+        if nz.size == 0:
+            return None
+        lo.append(int(nz[0]))
+        hi.append(int(nz[-1]) + 1)
+    return (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
 
 
 def component_at(mask: BoolArray, seed_region: BoolArray) -> BoolArray:

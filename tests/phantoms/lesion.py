@@ -8,8 +8,9 @@ The scene is defined in LPS mm around the origin and rasterised at voxel centres
   bone inside at ``TRABECULAR_HU``;
 * a fat sleeve around it out to ``FAT_RADIUS_MM`` (``FAT_HU``), soft tissue (``SOFT_TISSUE_HU``) beyond
   and above/below;
-* a lesion: lytic sphere, blastic sphere, lytic union of two spheres, blastic ellipsoid, mixed sphere
-  (lytic half, blastic half), or a lytic sphere breaking through the cortex into the fat;
+* a lesion: lytic sphere (r 8 mm, or large: r 11 mm), blastic sphere, lytic union of two spheres,
+  blastic ellipsoid, mixed sphere (lytic half, blastic half), or a lytic sphere breaking through the
+  cortex into the fat;
 * Gaussian noise ``NOISE_HU`` (seeded).
 
 Each builder returns the volume, the truth mask (voxel centres inside the lesion's shape), the lesion's
@@ -49,6 +50,7 @@ class PhantomLesion(StrEnum):
     """Which lesion the phantom holds."""
 
     LYTIC_SPHERE = "lytic-sphere"
+    LYTIC_LARGE = "lytic-large"
     BLASTIC_SPHERE = "blastic-sphere"
     LYTIC_IRREGULAR = "lytic-irregular"
     BLASTIC_ELLIPSOID = "blastic-ellipsoid"
@@ -125,6 +127,13 @@ def lesion_phantom(
 
     if kind is PhantomLesion.LYTIC_SPHERE:
         c, r = (2.0, -1.5, 3.0), 8.0
+        truth = ball(c, r)
+        volume_mm3 = 4.0 / 3.0 * np.pi * r**3
+        hu[truth] = LYTIC_HU
+        lesion_type, seed_lps = LesionType.LYTIC, c
+    elif kind is PhantomLesion.LYTIC_LARGE:
+        # r = 11 mm: larger than the reference shell, so the shell around the seed is all lesion
+        c, r = (0.0, 0.5, -2.0), 11.0
         truth = ball(c, r)
         volume_mm3 = 4.0 / 3.0 * np.pi * r**3
         hu[truth] = LYTIC_HU

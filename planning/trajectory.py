@@ -404,8 +404,8 @@ def pedicle_clearance(
     isthmus_lps: Sequence[float],
     *,
     window_mm: float = 3.0,
-    max_ray_mm: float = 15.0,
-    directions: int = 36,
+    max_ray_mm: float = 10.0,
+    directions: int = 24,
 ) -> PedicleClearance:
     """Smallest needle-surface-to-cortex distance around the isthmus (see :class:`PedicleClearance`).
 
@@ -424,15 +424,17 @@ def pedicle_clearance(
     window_mm
         Half-length of the needle stretch examined around the point nearest the isthmus.
     max_ray_mm, directions
-        Ray length and number of rays per cross-section.
+        Ray length and number of rays per cross-section (clearances beyond the ray length are
+        reported as the ray length minus the radius).
     """
     m = np.asarray(index_to_lps, dtype=np.float64)
     inv = np.linalg.inv(m)
-    step = 0.25 * float(np.linalg.norm(m[:3, :3], axis=0).min())
+    # rays sampled every half voxel; the surface is interpolated between samples
+    step = 0.5 * float(np.linalg.norm(m[:3, :3], axis=0).min())
     e = np.asarray(geometry.entry_lps)
     d = geometry.direction_lps
     t_isth = float(np.clip((as_point(isthmus_lps, "isthmus_lps") - e) @ d, 0.0, geometry.length_mm))
-    t = np.arange(max(0.0, t_isth - window_mm), min(geometry.length_mm, t_isth + window_mm) + 1e-9, step)
+    t = np.arange(max(0.0, t_isth - window_mm), min(geometry.length_mm, t_isth + window_mm) + 1e-9, 2 * step)
     centres = e + t[:, None] * d
     values = pedicle.array.astype(np.float32)
     off = np.asarray(pedicle.offset_index, dtype=np.float64)

@@ -22,7 +22,12 @@ Operator choices (``choices``, all optional; every key is listed in ``CHOICE_KEY
 - ``impending``: {``cortical_destruction_fraction``, ``persistent_pain``,
   ``progression_after_radiotherapy``};
 - ``posterolateral_min_overlap_ml``: lesion-pedicle overlap that counts as involvement (default
-  ``POSTEROLATERAL_MIN_OVERLAP_ML``).
+  ``POSTEROLATERAL_MIN_OVERLAP_ML``);
+- ``foramen_width_mm``, ``foramen_depth_mm``, ``track_margin_mm``: the leakage-zone approximations
+  (:mod:`planning.leakage`);
+- ``collapse_threshold_fraction``: height loss below which the body counts as not collapsed.
+
+The values used, with their sources, are returned under ``leakage_risk.defaults``.
 """
 
 from __future__ import annotations
@@ -42,8 +47,15 @@ from planning.cement import CementEstimate, estimate_cement
 from planning.errors import PlanValidationError
 from planning.injection import DEFAULT_NEAR_WALL_ALIQUOT_ML, InjectionPlan, plan_injection
 from planning.leakage import (
+    BONE_THRESHOLD_HU,
+    FORAMEN_DEPTH_MM,
+    FORAMEN_WIDTH_MM,
+    MAJOR_ODDS_RATIO,
     NEAR_WALL_KINDS,
     NEAR_WALL_MM,
+    NEAR_WALL_SOURCE,
+    PEDICLE_HEIGHT_FRACTION,
+    TRACK_MARGIN_MM,
     FactorFinding,
     LeakageMap,
     LeakageRisk,
@@ -54,6 +66,8 @@ from planning.leakage import (
     leakage_zones,
 )
 from planning.scores import (
+    COLLAPSE_MIN_FRACTION,
+    COLLAPSE_SOURCE,
     ItemSource,
     ScoreItem,
     SinsCollapse,
@@ -89,6 +103,10 @@ CHOICE_KEYS = frozenset(
         "harrington",
         "impending",
         "posterolateral_min_overlap_ml",
+        "foramen_width_mm",
+        "foramen_depth_mm",
+        "track_margin_mm",
+        "collapse_threshold_fraction",
     }
 )
 
@@ -102,11 +120,13 @@ class TargetAnalysis:
     risk: LeakageRisk
     injection: InjectionPlan
     scores: dict[str, Any]
+    defaults: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-able dict of :func:`cement_risk_scores`."""
         leak: dict[str, Any] = self.risk.to_json()
         leak["zones"] = [] if self.leakage is None else [z.to_json() for z in self.leakage.zones]
+        leak["defaults"] = self.defaults
         if self.leakage is not None:
             leak["band_mm"] = self.leakage.band_mm
             leak["zone_notes"] = list(self.leakage.notes)
@@ -180,7 +200,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
         raise PlanValidationError("lesion.mask", lesion.mask.grid_shape, f"the volume's grid {volume.shape}")
     spinal = anatomy is not None
     level = level if level is not None else (anatomy.level if anatomy is not None else None)
-    band_mm = float(ch.get("band_mm", NEAR_WALL_MM))
+    band_mm = _choice_float(ch, "band_mm", NEAR_WALL_MM)
 
     cement = estimate_cement(
         lesion.mask,
@@ -203,6 +223,9 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
             cortical_breach_lps=lesion.cortical_breach_lps,
             trajectories=trajectories,
             band_mm=band_mm,
+            foramen_width_mm=_choice_float(ch, "foramen_width_mm", FORAMEN_WIDTH_MM),
+            foramen_depth_mm=_choice_float(ch, "foramen_depth_mm", FORAMEN_DEPTH_MM),
+            track_margin_mm=_choice_float(ch, "track_margin_mm", TRACK_MARGIN_MM),
         )
 
     scores, collapse_item = _scores(lesion, anatomy, level, ch, volume.voxel_volume_ml)
@@ -221,12 +244,41 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
         cement.estimate_ml,
         near_wall_share=near_share,
         policy=str(ch.get("aliquot_policy", "chen")),
-        near_wall_aliquot_ml=float(ch.get("near_wall_aliquot_ml", DEFAULT_NEAR_WALL_ALIQUOT_ML)),
+        near_wall_aliquot_ml=_choice_float(ch, "near_wall_aliquot_ml", DEFAULT_NEAR_WALL_ALIQUOT_ML),
         posterior_quarter_depth_mm=quarter_mm,
         posterior_quarter_share=quarter_share,
         spinal=spinal,
     )
-    return TargetAnalysis(cement, leak_map, risk, injection, scores)
+    defaults = {
+        "band_mm": {"value": band_mm, "source": NEAR_WALL_SOURCE},
+        "foramen_width_mm": {
+            "value": _choice_float(ch, "foramen_width_mm", FORAMEN_WIDTH_MM),
+            "source": "approximation of the foramen, *unverified*",
+        },
+        "foramen_depth_mm": {
+            "value": _choice_float(ch, "foramen_depth_mm", FORAMEN_DEPTH_MM),
+            "source": "approximation of the foramen, *unverified*",
+        },
+        "pedicle_height_fraction": {
+            "value": PEDICLE_HEIGHT_FRACTION,
+            "source": "used only without a pedicle mask, *unverified*",
+        },
+        "track_margin_mm": {
+            "value": _choice_float(ch, "track_margin_mm", TRACK_MARGIN_MM),
+            "source": "margin around the needle, *unverified*",
+        },
+        "bone_threshold_hu": {"value": BONE_THRESHOLD_HU, "source": "CLINICAL.md generic bone threshold"},
+        "major_odds_ratio": {"value": MAJOR_ODDS_RATIO, "source": "this program's risk rule, *unverified*"},
+        "posterolateral_min_overlap_ml": {
+            "value": _posterolateral_threshold(ch),
+            "source": "segmentation-noise floor, *unverified*",
+        },
+        "collapse_threshold_fraction": {
+            "value": _choice_float(ch, "collapse_threshold_fraction", COLLAPSE_MIN_FRACTION),
+            "source": COLLAPSE_SOURCE,
+        },
+    }
+    return TargetAnalysis(cement, leak_map, risk, injection, scores, defaults)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -242,12 +294,26 @@ def _opt_float(ch: Mapping[str, Any], key: str) -> float | None:
     return value
 
 
+def _choice_float(ch: Mapping[str, Any], key: str, default: float) -> float:
+    value = _opt_float(ch, key)
+    return default if value is None else value
+
+
 def _opt_bool(ch: Mapping[str, Any], key: str) -> bool | None:
     if key not in ch or ch[key] is None:
         return None
     if not isinstance(ch[key], bool):
         raise PlanValidationError(key, ch[key], "true or false")
     return bool(ch[key])
+
+
+def _posterolateral_threshold(ch: Mapping[str, Any]) -> float:
+    value = _opt_float(ch, "posterolateral_min_overlap_ml")
+    if value is None:
+        return POSTEROLATERAL_MIN_OVERLAP_ML
+    if value < 0:
+        raise PlanValidationError("posterolateral_min_overlap_ml", value, ">= 0 mL")
+    return value
 
 
 def _overlap_count(a: Mask, b: Mask) -> int:
@@ -369,7 +435,13 @@ def _collapse_item(lesion: Lesion, anatomy: VertebraAnatomy, ch: Mapping[str, An
         return None
     body_n = anatomy.body.count()
     involved = _overlap_count(lesion.mask, anatomy.body) / body_n if body_n else None
-    value, basis = collapse_from_heights(anatomy.body_height_mm, reference, body_involved_fraction=involved)
+    threshold = _opt_float(ch, "collapse_threshold_fraction")
+    value, basis = collapse_from_heights(
+        anatomy.body_height_mm,
+        reference,
+        body_involved_fraction=involved,
+        collapse_threshold_fraction=COLLAPSE_MIN_FRACTION if threshold is None else threshold,
+    )
     return sins_item("collapse", value, ItemSource.PREFILLED, f"{basis}; expected height from {how}")
 
 
@@ -379,8 +451,7 @@ def _posterolateral_item(
     masks = {side: p.mask for side, p in anatomy.pedicles.items() if p.mask is not None}
     if Side.LEFT not in masks or Side.RIGHT not in masks:
         return None
-    threshold_ml = _opt_float(ch, "posterolateral_min_overlap_ml")
-    threshold_ml = POSTEROLATERAL_MIN_OVERLAP_ML if threshold_ml is None else threshold_ml
+    threshold_ml = _posterolateral_threshold(ch)
     involved: dict[Side, float] = {}
     for side, m in masks.items():
         involved[side] = _overlap_count(lesion.mask, m) * vox_ml

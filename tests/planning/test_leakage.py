@@ -239,6 +239,26 @@ def test_phantom_foramen_bands(phantom: VertebraPhantom) -> None:
         assert loc[:, 2].min() < -ped_half + 1.0
 
 
+def test_foramen_bands_without_pedicle_masks(phantom: VertebraPhantom) -> None:
+    anatomy = anatomy_from_phantom(phantom)
+    no_masks = {
+        side: PedicleAxis(p.side, p.axis_entry_lps, p.axis_target_lps, p.min_width_mm, p.isthmus_lps, None)
+        for side, p in anatomy.pedicles.items()
+    }
+    bare = VertebraAnatomy(**{**anatomy.__dict__, "pedicles": no_masks})
+    bands = leakage_zones(phantom.volume, bare).zones_of(ZoneKind.FORAMEN_BAND)
+    assert len(bands) == 2
+    for zone in bands:
+        assert "assumed" in zone.description
+        loc = _local(phantom, zone.mask)
+        # pedicle height assumed half the body height (13 mm): the foramina lie above z = +6.5 and below
+        # z = -6.5 mm, so the 5 mm bands reach no closer to mid-height than 1.5 mm (+ half a voxel)
+        half = 0.25 * phantom.body_height_mm
+        assert np.all(np.abs(loc[:, 2]) >= half - BAND_MM - 0.5 - 1e-6)
+        assert loc[:, 2].max() > half
+        assert loc[:, 2].min() < -half
+
+
 def test_phantom_basivertebral_zone(phantom: VertebraPhantom) -> None:
     anatomy = anatomy_from_phantom(phantom)
     (zone,) = leakage_zones(phantom.volume, anatomy).zones_of(ZoneKind.BASIVERTEBRAL_FORAMEN)

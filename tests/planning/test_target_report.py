@@ -213,3 +213,27 @@ def test_analysis_keeps_masks(spine_case: tuple[VertebraPhantom, Lesion]) -> Non
     analysis = analyse_target(ph.volume, lesion, _anatomy(ph), [], None, "L1")
     assert analysis.leakage is not None
     assert all(z.mask.grid_shape == ph.volume.shape for z in analysis.leakage.zones)
+
+
+def test_defaults_are_reported_and_editable(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    ph, lesion = spine_case
+    anatomy = _anatomy(ph)
+    base = cement_risk_scores(ph.volume, lesion, anatomy, [], None, "L1")
+    defaults = base["leakage_risk"]["defaults"]
+    assert defaults["band_mm"]["value"] == 5.0
+    assert "*unverified*" in defaults["foramen_width_mm"]["source"]
+    assert base["cement"]["defaults"]["fill_fraction"] == 0.84
+
+    def foramen_ml(out: dict) -> float:
+        return sum(z["volume_ml"] for z in out["leakage_risk"]["zones"] if z["kind"] == "foramen band")
+
+    wide = cement_risk_scores(
+        ph.volume, lesion, anatomy, [], None, "L1", choices={"foramen_depth_mm": 20.0, "band_mm": 8.0}
+    )
+    assert wide["leakage_risk"]["defaults"]["foramen_depth_mm"]["value"] == 20.0
+    assert foramen_ml(wide) > foramen_ml(base)
+    band = next(z for z in wide["leakage_risk"]["zones"] if z["kind"] == "posterior-wall band")
+    base_band = next(z for z in base["leakage_risk"]["zones"] if z["kind"] == "posterior-wall band")
+    assert band["volume_ml"] > base_band["volume_ml"]
+    with pytest.raises(PlanValidationError, match="foramen_width_mm"):
+        cement_risk_scores(ph.volume, lesion, anatomy, [], None, "L1", choices={"foramen_width_mm": "wide"})

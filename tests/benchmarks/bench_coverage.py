@@ -22,11 +22,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from imaging.mask import Mask  # noqa: E402
-from planning.ablation import voxelise_zones, zones_along_trajectory  # noqa: E402
-from planning.coverage import CoverageContext  # noqa: E402
-from planning.trajectory import DistanceField, TrajectoryGeometry, needle_distance, pedicle_clearance  # noqa: E402
-from tests.phantoms.vertebra import embed_in_large_volume, make_vertebra_phantom  # noqa: E402
+from imaging.mask import Mask
+from planning.ablation import voxelise_zones, zones_along_trajectory
+from planning.coverage import CoverageContext
+from planning.trajectory import DistanceField, TrajectoryGeometry, needle_distance, pedicle_clearance
+from tests.phantoms.vertebra import embed_in_large_volume, make_vertebra_phantom
 
 SHAPE = (400, 512, 512)
 STEPS = 40
@@ -77,8 +77,9 @@ def main() -> None:
         dt = time.perf_counter() - t
         if k == 0:
             print(
-                f"  step 0: covered {res.covered_percent:.1f} %, margin {res.min_margin_mm:.1f} mm, zone to canal "
-                f"{res.zone_to_canal_mm:.1f} mm, needle to canal {nd.distance_mm:.1f} mm, pedicle clearance "
+                f"  step 0: covered {res.covered_percent:.1f} %, margin {res.min_margin_mm:.1f} mm, "
+                f"zone to canal {res.zone_to_canal_mm:.1f} mm, needle to canal {nd.distance_mm:.1f} mm, "
+                "pedicle clearance "
                 f"{pc.clearance_mm if pc.clearance_mm is None else round(pc.clearance_mm, 1)} mm"
             )
         return dt
@@ -119,7 +120,8 @@ def main() -> None:
     print(f"per drag step, recomputing maps:   median {mu:.1f} ms  (ratio {mu / med:.1f}x)")
     ms = statistics.median(sitk_times) * 1000
     print(
-        f"margin only, SimpleITK Maurer map: median {ms:.1f} ms  (ratio to a whole cached step {ms / med:.1f}x)"
+        f"margin only, SimpleITK Maurer map: median {ms:.1f} ms  "
+        f"(ratio to a whole cached step {ms / med:.1f}x)"
     )
 
 

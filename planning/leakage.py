@@ -335,13 +335,18 @@ def leakage_zones(
         raise PlanValidationError("track_margin_mm", track_margin_mm, ">= 0 mm")
     if not anatomy.body.any():
         raise PlanValidationError("anatomy.body", "empty mask", "a non-empty vertebral body")
-    for name, m in (
-        ("body", anatomy.body),
-        ("canal", anatomy.canal),
-        ("posterior_wall", anatomy.posterior_wall),
-    ):
-        if m.grid_shape != volume.shape:
-            raise PlanValidationError(f"anatomy.{name}", m.grid_shape, f"the volume's grid {volume.shape}")
+    masks: list[tuple[str, Mask | None]] = [
+        ("anatomy.body", anatomy.body),
+        ("anatomy.canal", anatomy.canal),
+        ("anatomy.posterior_wall", anatomy.posterior_wall),
+        ("anatomy.superior_endplate", anatomy.superior_endplate),
+        ("anatomy.inferior_endplate", anatomy.inferior_endplate),
+        ("lesion_mask", lesion_mask),
+    ]
+    masks += [(f"pedicle {side.value} mask", p.mask) for side, p in anatomy.pedicles.items()]
+    for name, m in masks:
+        if m is not None and m.grid_shape != volume.shape:
+            raise PlanValidationError(name, m.grid_shape, f"the volume's grid {volume.shape}")
 
     frame = _frame(volume, anatomy)
     roi = _Roi(volume, anatomy.body, pad_mm=band_mm + max(foramen_width_mm, foramen_depth_mm) + 3.0)
@@ -359,10 +364,9 @@ def leakage_zones(
             )
         )
 
-    # posterior-wall band: from the wall's canal-side surface
-    # The wall's canal-side surface: wall voxels outside the body, the canal, and the voxels one step
-    # posterior of wall voxels inside the body (one-sided, so that a hollow or irregular body mask never
-    # seeds the band from the inside).
+    # posterior-wall band, measured from the wall's canal-side surface: wall voxels outside the body,
+    # the canal, and the voxels one step posterior of wall voxels inside the body (one-sided, so that a
+    # hollow or irregular body mask never seeds the band from the inside).
     l_c, a_c, s_c = frame.coords(roi.lps)
     anterior_wall = wall & (a_c <= 0.0)
     if anterior_wall.any():

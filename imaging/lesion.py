@@ -30,8 +30,10 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    grows in the lytic band (``fat_limit_hu`` .. lytic edge: stops at fat and at bone) inside the bone
    envelope, then out of it up to ``extraosseous_max_mm`` from its intraosseous part (a lesion breaking
    through the cortex). A sclerotic seed grows in the sclerotic band (edge .. ``dense_max_hu``) inside
-   the bone interior only. The other kind joins where it lies inside the bone interior within
-   ``bridge_mm`` of the seeded part (a mixed lesion), with the thin layer between them. The component
+   the bone interior only. The other kind, opened with a ball of ``opening_radius_mm`` (so the
+   partial-volume layer where a lytic lesion meets the cortex is not taken for sclerosis), joins where
+   it lies inside the bone interior within ``bridge_mm`` of the seeded part (a mixed lesion), with the
+   thin layer between them. The component
    at the seed is kept, opened with a ball of ``opening_radius_mm`` and its holes filled.
 7. Type (:func:`classify`): the fractions of lesion voxels below reference - delta (lytic) and above
    reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``.

@@ -28,6 +28,7 @@ from skimage.segmentation import flood
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from imaging.bone import bone_mask
 from imaging.lesion import segment_lesion
 from imaging.lesion_morph import box_around_index
 from imaging.mask import Mask
@@ -92,15 +93,18 @@ def main() -> None:
     local = np.rint(idx - np.array([s.start for s in roi])).astype(int)
     low, high = -50, 112  # the band segment_lesion derives for this lytic seed (reference 200 HU)
 
+    counts: dict[str, int] = {}
+
     def itk() -> None:
         image = sitk.GetImageFromArray(sub)
         image.SetSpacing(tuple(reversed(volume.spacing_mm)))
-        sitk.ConnectedThreshold(
+        out = sitk.ConnectedThreshold(
             image, seedList=[(int(local[2]), int(local[1]), int(local[0]))], lower=low, upper=high
         )
+        counts["itk"] = int(sitk.GetArrayViewFromImage(out).sum())
 
     def sk() -> None:
-        flood((sub >= low) & (sub <= high), tuple(int(v) for v in local))
+        counts["skimage"] = int(flood((sub >= low) & (sub <= high), tuple(int(v) for v in local)).sum())
 
     seg = statistics.median(timed(lambda: segment_lesion(volume, lytic_seed), 5))
     itk_t = statistics.median(timed(itk, 5))
@@ -108,7 +112,8 @@ def main() -> None:
     print(
         f"ROI {sub.shape}: SimpleITK ConnectedThreshold {itk_t * 1000:.0f} ms, skimage flood "
         f"{sk_t * 1000:.0f} ms, segment_lesion (whole pipeline) {seg * 1000:.0f} ms "
-        f"= {seg / itk_t:.1f}x ConnectedThreshold"
+        f"= {seg / itk_t:.1f}x ConnectedThreshold (voxels: ITK {counts['itk']}, skimage "
+        f"{counts['skimage']}, segment_lesion {segment_lesion(volume, lytic_seed).mask.count()})"
     )
 
     tracemalloc.start()
@@ -120,20 +125,28 @@ def main() -> None:
         f"(the volume itself {volume.array.nbytes / 1e6:.0f} MB)"
     )
 
-    mask = segment_lesion(volume, lytic_seed).mask
+    lesion_mask = segment_lesion(volume, lytic_seed).mask
+    bone = bone_mask(volume, roi_index=roi)
     start = np.asarray(lytic_seed)
-    dabs = [start + np.array([t, 0.0, 0.0]) for t in np.linspace(-15.0, 15.0, 30)]
-    dab_times = []
-    current: Mask = mask
-    for c in dabs:
-        t = time.perf_counter()
-        edit = paint_sphere(current, volume, c, 5.0)
-        current = edit.mask
-        dab_times.append(time.perf_counter() - t)
-    print(
-        f"brush stroke, 30 dabs r = 5 mm on a {mask.count()}-voxel mask: median "
-        f"{statistics.median(dab_times) * 1000:.1f} ms a dab, max {max(dab_times) * 1000:.1f} ms"
-    )
+    # a stroke from inside the lesion out into new ground: every dab adds voxels
+    dabs = [start + np.array([t, 0.0, 0.0]) for t in np.linspace(0.0, 40.0, 30)]
+    for label, mask, erase in (
+        ("paint on the lesion mask", lesion_mask, False),
+        ("erase on a bone mask", bone, True),
+    ):
+        dab_times = []
+        current: Mask = mask
+        changed = 0
+        for c in dabs:
+            t = time.perf_counter()
+            edit = paint_sphere(current, volume, c, 5.0, erase=erase)
+            current = edit.mask
+            dab_times.append(time.perf_counter() - t)
+            changed += int(edit.changed)
+        print(
+            f"brush stroke, {label} ({mask.count()} voxels), 30 dabs r = 5 mm, {changed} changed: "
+            f"median {statistics.median(dab_times) * 1000:.1f} ms a dab, max {max(dab_times) * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -484,6 +484,8 @@ def _findings(
             if sizes
             else ("wall not intact" if destroyed else "wall intact")
         )
+        if lesion.posterior_wall_involved and not destroyed:
+            ev += "; the lesion reaches the posterior wall (involved, not destroyed)"
         f.append(FactorFinding(RiskFactor.POSTERIOR_WALL_DESTRUCTION, destroyed, "images", ev))
     endplate = leak.zones_of(ZoneKind.ENDPLATE_DEFECT) if leak is not None else ()
     cortical = lesion.cortical_breach or bool(endplate)

@@ -342,8 +342,9 @@ def suggest_positions(
         out.append(
             PositionSuggestion(
                 "pullback",
-                f"pull the antenna back in steps of {pullbacks[1]:.1f} mm to {pullbacks[-1]:.1f} mm "
-                f"({len(pullbacks)} positions): the target extends {behind:.1f} mm behind the first zone",
+                f"ablate at {len(pullbacks)} antenna positions, pulled back by "
+                f"{', '.join(f'{p:g}' for p in pullbacks)} mm: the target extends {behind:.1f} mm "
+                "behind the first zone",
                 pullback_mm=tuple(pullbacks),
                 covered_percent=result.covered_percent,
             )

@@ -626,7 +626,15 @@ def _place(  # noqa: PLR0917 - private helper of run_plan
     if raw is None:
         raise PlanValidationError(f"{where}.approach", None, 'an approach, or "entry_lps" and "target_lps"')
     if raw == "transpedicular-bilateral":
-        sides = [Side.LEFT, Side.RIGHT]
+        if tr.anatomy is None:
+            raise PlanValidationError(
+                f"{where}.approach", raw, "a target with vertebra anatomy (vertebra_lps)"
+            )
+        sides = [s for s in (Side.LEFT, Side.RIGHT) if s in tr.anatomy.pedicles]
+        if not sides:
+            raise PlanValidationError(f"{where}.approach", raw, "a vertebra with at least one pedicle found")
+        if len(sides) == 1:
+            tr.warnings.append(f"bilateral asked for, but only the {sides[0].value} pedicle was found")
         approaches = [approach_of("transpedicular", s) for s in sides]
     else:
         approaches = [_approach(raw, where)]

@@ -31,7 +31,7 @@ import numpy.typing as npt
 from imaging.mask import Mask
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.volume import Volume
-from planning.errors import PlanValidationError
+from planning.errors import PlanningError, PlanValidationError
 from planning.model import Approach
 from planning.trajectory import DistanceField, TrajectoryGeometry, as_point, find_skin_along_line
 
@@ -48,6 +48,17 @@ TARGET_BODY_FRACTION = 2.0 / 3.0
 #: here: it keeps the tip off the cortex and endplates; CLINICAL.md gives no figure).
 MIN_TIP_DEPTH_MM = 3.0
 _SEARCH_MM = 150.0
+
+
+class PedicleNotFoundError(PlanningError):
+    """The vertebra's anatomy has no pedicle axis on the side asked for."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+        super().__init__(
+            f"no {side.value} pedicle was found on this vertebra: place the needle by its entry and "
+            "target points, or choose another approach"
+        )
 
 
 def approach_side(approach: Approach | str) -> Side | None:
@@ -179,7 +190,7 @@ def propose_transpedicular(
         raise PlanValidationError("safety_margin_mm", safety_margin_mm, "0-5 mm")
     axis = anatomy.pedicles.get(side)
     if axis is None:
-        raise PlanValidationError("pedicle", side.value, "a pedicle found on that side")
+        raise PedicleNotFoundError(side)
     target, warnings = _body_target(volume, anatomy, axis, antenna_extension_mm)
     p_entry = as_point(axis.axis_entry_lps, "axis_entry_lps")
     u = target - p_entry
@@ -260,7 +271,7 @@ def propose_alternative(
         raise PlanValidationError("approach", approach.value, "transcostovertebral-* or parapedicular-*")
     axis = anatomy.pedicles.get(side)
     if axis is None:
-        raise PlanValidationError("pedicle", side.value, "a pedicle found on that side")
+        raise PedicleNotFoundError(side)
     target, warnings = _body_target(volume, anatomy, axis, antenna_extension_mm)
     alt = _lateral_route(
         volume,

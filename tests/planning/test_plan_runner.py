@@ -298,3 +298,56 @@ def test_command_line(
     assert "ablation.profile" in captured.err and captured.err.count("\n") == 1
     code = main(["plan", str(image), "--spec", str(tmp_path / "missing.json"), "--out", str(out_case)])
     assert code == 2
+
+
+@pytest.mark.realdata
+def test_plan_on_a_real_sclerotic_lesion(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bone-lesions case1 (lumbar body, sclerotic): a needle whose tip is at the lesion box centre.
+
+    The zone (Emprint 75 W 5 min, 32 x 35 mm, centre 3.5 mm beyond the needle tip) is far larger than
+    the ~14 mm lesion box, so the lesion plus 2 mm must be fully covered.
+    """
+    from app.cli import main
+
+    box = next(
+        line.split(",")
+        for line in (shared_data / "bone-lesions" / "lesion-boxes.csv").read_text().splitlines()[1:]
+        if line.startswith("case1")
+    )
+    centre = [float(v) for v in box[2:5]]
+    spec = {
+        "targets": [{"name": "case1", "lesion_seed_lps": centre}],
+        "trajectories": [
+            {"target": "case1", "entry_lps": [centre[0], centre[1] + 40.0, centre[2]], "target_lps": centre}
+        ],
+        "needle": {"gauge": 11, "antenna_extension_mm": 15},
+        "ablation": {"profile": "Emprint 75 W 5 min"},
+        "margin_mm": 2,
+    }
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    code = main(
+        [
+            "plan",
+            str(shared_data / "bone-lesions" / "case1.nii.gz"),
+            "--spec",
+            str(spec_path),
+            "--out",
+            str(tmp_path / "c.osteoplan"),
+            "--json",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out = json.loads(captured.out)
+    target = out["targets"][0]
+    assert target["lesion"]["type"] in ("blastic", "mixed")
+    assert target["coverage_percent"] == pytest.approx(100.0)
+    assert target["min_margin_mm"] >= 2.0
+    t = out["trajectories"][0]
+    assert t["length_mm"] == pytest.approx(40.0, abs=0.01)
+    assert t["craniocaudal_deg"] == pytest.approx(0.0, abs=0.5) and t["mediolateral_deg"] == pytest.approx(
+        0.0, abs=0.5
+    )

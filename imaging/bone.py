@@ -7,10 +7,11 @@ above the threshold), never the whole volume unless asked.
 
 Method: threshold (``threshold_hu`` .. ``metal_hu``), then an opening *by reconstruction* (a component
 is kept whole when any of it survives an opening: specks of noise and isolated thin metal streaks go,
-thin cortex attached to bone stays), a closing to bridge small cortical gaps, 3D hole filling (so the
-marrow of a vertebral body or a lytic cavity are inside the mask while the spinal canal, open above and
-below, stays out; metal touching bone counts as bone), and removal of components smaller than
-``min_component_ml``.
+thin cortex attached to bone stays) and a cortex check (a component with no cortex-dense voxels, such
+as a contrast-filled vessel, is not bone; one touching bone is merged with it and stays), a closing
+to bridge small cortical gaps, 3D hole filling (so the marrow of a vertebral body or a lytic cavity
+are inside the mask while the spinal canal, open above and below, stays out; metal touching bone
+counts as bone), and removal of components smaller than ``min_component_ml``.
 
 Defaults and their sources (/work/shared/CLINICAL.md, "CT attenuation (HU)"):
 
@@ -46,6 +47,10 @@ METAL_HU = 3000.0
 OPENING_RADIUS_MM = 1.0
 #: radius of the closing that bridges small cortical gaps
 CLOSING_RADIUS_MM = 1.0
+#: half the lower end of cortical bone (CLINICAL.md: roughly 1000-2000 HU), allowing for the partial
+#: volume of a cortex half a voxel thick: a component without 1% of its voxels this dense has no cortex
+#: (contrast in vessels or bowel, 100-400 HU) and is not bone
+CORTEX_PEAK_HU = 500.0
 #: components smaller than this (mL) are dropped: 0.05 mL = 50 mm^3, far below any bone of interest
 MIN_COMPONENT_ML = 0.05
 
@@ -59,6 +64,7 @@ def bone_mask(
     opening_radius_mm: float = OPENING_RADIUS_MM,
     closing_radius_mm: float = CLOSING_RADIUS_MM,
     min_component_ml: float = MIN_COMPONENT_ML,
+    cortex_peak_hu: float | None = CORTEX_PEAK_HU,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> Mask:
@@ -81,6 +87,9 @@ def bone_mask(
         Radius of the closing that bridges cortical gaps (mm); 0 disables it.
     min_component_ml
         Components smaller than this volume (mL) are removed.
+    cortex_peak_hu
+        A component is bone only when at least 1% of its voxels reach this HU (its cortex); None
+        disables the check. Default 500 HU.
     progress
         Called with the fraction done (0..1).
     cancel
@@ -109,6 +118,7 @@ def bone_mask(
         opening_radius_mm=opening_radius_mm,
         closing_radius_mm=closing_radius_mm,
         min_component_ml=min_component_ml,
+        cortex_peak_hu=cortex_peak_hu,
         progress=progress,
         cancel=cancel,
     )
@@ -125,6 +135,7 @@ def bone_mask_array(
     opening_radius_mm: float = OPENING_RADIUS_MM,
     closing_radius_mm: float = CLOSING_RADIUS_MM,
     min_component_ml: float = MIN_COMPONENT_ML,
+    cortex_peak_hu: float | None = CORTEX_PEAK_HU,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> BoolArray:
@@ -153,13 +164,21 @@ def bone_mask_array(
         progress(0.1)
     check_cancel(cancel)
 
+    labels, n = ndimage.label(sub_solid)
+    keep = np.ones(n + 1, dtype=bool)
     if opening_radius_mm > 0:
         opened = ndimage.binary_opening(sub_solid, structure=ball_footprint(opening_radius_mm, spacing_mm))
-        labels, n = ndimage.label(sub_solid)
-        keep = np.zeros(n + 1, dtype=bool)
+        keep[:] = False
         keep[np.unique(labels[opened])] = True
-        keep[0] = False
-        sub_solid = keep[labels]
+    if cortex_peak_hu is not None and n > 0:
+        # bone has a cortex: at least 1% of a component's voxels reach cortex_peak_hu; a contrast-
+        # filled vessel or bowel (100-400 HU) does not
+        sub_hu = np.pad(hu[inner], pad)
+        size = np.bincount(labels.ravel(), minlength=n + 1)
+        dense = np.bincount(labels[sub_solid & (sub_hu >= cortex_peak_hu)], minlength=n + 1)
+        keep &= dense >= 0.01 * size
+    keep[0] = False
+    sub_solid = keep[labels]
     if progress is not None:
         progress(0.35)
     check_cancel(cancel)

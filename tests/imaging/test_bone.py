@@ -103,3 +103,15 @@ def test_no_bone_gives_empty_mask_and_cancel_stops() -> None:
     cancel.set()
     with pytest.raises(SegmentationCancelledError):
         bone_mask(ph.volume, cancel=cancel)
+
+
+def test_contrast_filled_vessel_is_not_bone() -> None:
+    volume, truth = _block(200.0)
+    a = volume.array.copy()
+    rng = np.random.default_rng(5)
+    # an enhanced vessel (300 HU, noise 20 HU) along the slice axis, clear of the block
+    a[:, 33:38, 2:7] = 300.0 + rng.normal(0.0, 20.0, size=(40, 5, 5))
+    got = bone_mask(volume.with_array(a)).to_full()
+    assert np.array_equal(got, truth)
+    # with the cortex check off it is taken for bone: the check is what removes it
+    assert bone_mask(volume.with_array(a), cortex_peak_hu=None).to_full()[:, 33:38, 2:7].all()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pydicom
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from imaging.dicom_fastheader import read_fast_header
@@ -43,6 +43,8 @@ READ_ERRORS: tuple[type[Exception], ...] = (
     OverflowError,
     RuntimeError,  # includes NotImplementedError (pydicom: unknown VR)
     struct.error,
+    BytesLengthException,
+    StopIteration,  # pydicom's frame generators on a corrupt encapsulated stream
 )
 CT_SOP_CLASSES = frozenset(
     {
@@ -247,6 +249,19 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
         raise _NotDicomError from exc
     except READ_ERRORS as exc:
         raise DicomImportError(f"unreadable or truncated DICOM header ({type(exc).__name__})", path) from exc
+    try:
+        return _classify(ds, path, tell=tell, head=head, size=size)
+    except READ_ERRORS as exc:  # pydicom converts values lazily: corrupt ones fail here
+        raise DicomImportError(f"malformed header value ({type(exc).__name__}: {_short(exc)})", path) from exc
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:160] if text else type(exc).__name__
+
+
+def _classify(ds: Any, path: Path, *, tell: int, head: bytes, size: int) -> list[FrameHeader]:
+    """Frames of a pydicom-read header, or DicomImportError for a DICOM object that is not an image."""
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
     sop = str(
@@ -266,10 +281,7 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
         value_len = int.from_bytes(head[header_len - 4 : header_len], "little")
         if value_len != 0xFFFFFFFF:  # defined length: plain values follow the element header
             raw_offset = tell + header_len
-    try:
-        return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size)
-    except READ_ERRORS as exc:
-        raise DicomImportError(f"malformed header value ({type(exc).__name__}: {exc})", path) from exc
+    return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size)
 
 
 _MULTI_VALUED = frozenset({"ImageType", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"})
@@ -393,14 +405,17 @@ def _dicomdir_files(path: Path, report: ImportReport) -> list[Path]:
         raise DicomImportError(f"unreadable DICOMDIR ({type(exc).__name__})", path) from exc
     root = path.parent
     files: list[Path] = []
-    for record in ds.get("DirectoryRecordSequence", []):
-        ref = record.get("ReferencedFileID")
-        if not ref:
-            continue
-        parts = [ref] if isinstance(ref, str) else list(ref)
-        candidate = root.joinpath(*[str(p) for p in parts])
-        if candidate.is_file():
-            files.append(candidate)
-        else:
-            report.skip(str(candidate), "listed in the DICOMDIR but missing on disk")
+    try:
+        for record in ds.get("DirectoryRecordSequence", []):
+            ref = record.get("ReferencedFileID")
+            if not ref:
+                continue
+            parts = [ref] if isinstance(ref, str) else list(ref)
+            candidate = root.joinpath(*[str(p) for p in parts])
+            if candidate.is_file():
+                files.append(candidate)
+            else:
+                report.skip(str(candidate), "listed in the DICOMDIR but missing on disk")
+    except _DICOMDIR_ERRORS as exc:
+        raise DicomImportError(f"unreadable DICOMDIR ({type(exc).__name__})", path) from exc
     return files

@@ -9,9 +9,11 @@ Method: threshold (``threshold_hu`` .. ``metal_hu``), then an opening *by recons
 is kept whole when any of it survives an opening: specks of noise and isolated thin metal streaks go,
 thin cortex attached to bone stays) and a cortex check (a component with no cortex-dense voxels, such
 as a contrast-filled vessel, is not bone; one touching bone is merged with it and stays), a closing
-to bridge small cortical gaps, 3D hole filling (so the marrow of a vertebral body or a lytic cavity
-are inside the mask while the spinal canal, open above and below, stays out; metal touching bone
-counts as bone), and removal of components smaller than ``min_component_ml``.
+(at least one voxel) to bridge small cortical gaps, 3D hole filling plus filling of what is enclosed
+in the planes of at least two of the three axes (so the marrow of a vertebral body or a lytic cavity
+are inside the mask, even behind a leaky cortex, while the spinal canal, open above and below,
+stays out; metal touching bone counts as bone), and removal of components smaller than
+``min_component_ml``.
 
 Defaults and their sources (/work/shared/CLINICAL.md, "CT attenuation (HU)"):
 
@@ -65,6 +67,7 @@ def bone_mask(
     closing_radius_mm: float = CLOSING_RADIUS_MM,
     min_component_ml: float = MIN_COMPONENT_ML,
     cortex_peak_hu: float | None = CORTEX_PEAK_HU,
+    fill_views: bool = True,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> Mask:
@@ -90,6 +93,9 @@ def bone_mask(
     cortex_peak_hu
         A component is bone only when at least 1% of its voxels reach this HU (its cortex); None
         disables the check. Default 500 HU.
+    fill_views
+        Also fill what the mask encloses in the planes of at least two of the three axes (marrow
+        behind a leaky cortex); False fills 3D holes only.
     progress
         Called with the fraction done (0..1).
     cancel
@@ -119,6 +125,7 @@ def bone_mask(
         closing_radius_mm=closing_radius_mm,
         min_component_ml=min_component_ml,
         cortex_peak_hu=cortex_peak_hu,
+        fill_views=fill_views,
         progress=progress,
         cancel=cancel,
     )
@@ -136,6 +143,7 @@ def bone_mask_array(
     closing_radius_mm: float = CLOSING_RADIUS_MM,
     min_component_ml: float = MIN_COMPONENT_ML,
     cortex_peak_hu: float | None = CORTEX_PEAK_HU,
+    fill_views: bool = True,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> BoolArray:
@@ -185,13 +193,17 @@ def bone_mask_array(
 
     bone = sub_solid
     if closing_radius_mm > 0:
-        bone = ndimage.binary_closing(bone, structure=ball_footprint(closing_radius_mm, spacing_mm))
+        # at least one voxel, so that a one-voxel gap is bridged on thick-slice grids too
+        radius = max(closing_radius_mm, min(spacing_mm))
+        bone = ndimage.binary_closing(bone, structure=ball_footprint(radius, spacing_mm))
     if progress is not None:
         progress(0.6)
     check_cancel(cancel)
 
     # metal touching bone (a screw) is bone; isolated metal (a clip, a streak in soft tissue) is not
     bone = ndimage.binary_fill_holes(bone | _touches(sub_metal, bone))
+    if fill_views:
+        bone |= _enclosed_in_two_views(bone)
     if progress is not None:
         progress(0.8)
     check_cancel(cancel)
@@ -207,6 +219,24 @@ def bone_mask_array(
     out[inner] = bone[crop]
     if progress is not None:
         progress(1.0)
+    return out
+
+
+def _enclosed_in_two_views(mask: BoolArray) -> BoolArray:
+    """Background voxels enclosed by the mask in the index planes of at least two of the three axes.
+
+    Marrow behind a leaky cortex (thick slices, thin cortex) is enclosed in the axial, coronal and
+    sagittal planes alike; the spinal canal is enclosed only in axial planes (it runs on along the
+    spine), so it stays out.
+    """
+    votes = np.zeros(mask.shape, dtype=np.uint8)
+    for axis in range(3):
+        structure = np.zeros((3, 3, 3), dtype=bool)
+        index: list[slice | int] = [slice(None)] * 3
+        index[axis] = 1
+        structure[tuple(index)] = ndimage.generate_binary_structure(2, 1)
+        votes += ndimage.binary_fill_holes(mask, structure=structure) & ~mask
+    out: BoolArray = votes >= 2
     return out
 
 

@@ -170,7 +170,11 @@ def segment_lesion(
         progress(0.05)
     check_cancel(cancel)
 
-    bone = bone_mask_array(hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu)
+    # 3D filling only: filling by views would add the low-density marrow and soft tissue the lesion is
+    # compared against to the bone interior the reference is measured in
+    bone = bone_mask_array(
+        hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu, fill_views=False
+    )
     envelope = bone_envelope(bone, p.envelope_closing_mm, spacing)
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1

@@ -9,6 +9,7 @@ cylinder (cortex 1200 HU, trabecular 200 HU), a lytic sphere (30 HU, r = 12 mm) 
   (region growing only: the baselines do not find the band, the bone or the measures);
 * a brush stroke: 30 dabs of ``paint_sphere`` (r = 5 mm) along a line on a lesion mask, each returning
   the new Mask and the changed box (the goal is < 50 ms a dab);
+* ``bone_mask`` in a box of about 128^3 voxels;
 * peak Python memory (tracemalloc) of one segmentation.
 
 Run: ``.venv/bin/python tests/benchmarks/bench_segment.py`` (prints medians and ratios).
@@ -115,6 +116,11 @@ def main() -> None:
         f"= {seg / itk_t:.1f}x ConnectedThreshold (voxels: ITK {counts['itk']}, skimage "
         f"{counts['skimage']}, segment_lesion {segment_lesion(volume, lytic_seed).mask.count()})"
     )
+
+    big_roi = box_around_index(idx, 64 * 0.8, volume.spacing_mm, volume.shape)
+    bone_t = statistics.median(timed(lambda: bone_mask(volume, roi_index=big_roi), 3))
+    shape = tuple(s.stop - s.start for s in big_roi)
+    print(f"bone_mask in a {shape} box: median {bone_t * 1000:.0f} ms (DESIGN.md: 84 ms for 128^3, simplest)")
 
     tracemalloc.start()
     segment_lesion(volume, lytic_seed)

@@ -47,6 +47,13 @@ TARGET_BODY_FRACTION = 2.0 / 3.0
 #: The tip is kept at least this deep inside the body mask (a planning choice, stated and editable
 #: here: it keeps the tip off the cortex and endplates; CLINICAL.md gives no figure).
 MIN_TIP_DEPTH_MM = 3.0
+#: How far (mm) a pedicle's isthmus may lie above or below its body before the level is questioned.
+LEVEL_TOLERANCE_MM = 5.0
+#: A pedicle axis steeper than this from the axial plane is questioned (a plausibility check,
+#: *unverified*: CLINICAL.md gives transverse pedicle angles only).
+MAX_PLAUSIBLE_AXIS_TILT_DEG = 30.0
+#: Ending of the anatomy-plausibility warnings (tests and the GUI look for it).
+CHECK_ANATOMY = "check the anatomy before using this path"
 _SEARCH_MM = 150.0
 
 
@@ -192,10 +199,11 @@ def propose_transpedicular(
     if axis is None:
         raise PedicleNotFoundError(side)
     target, warnings = _body_target(volume, anatomy, axis, antenna_extension_mm)
-    p_entry = as_point(axis.axis_entry_lps, "axis_entry_lps")
-    u = target - p_entry
+    warnings += _level_check(volume, anatomy, axis)
+    through = _pedicle_centre(volume, axis, target, warnings)
+    u = target - through
     u /= np.linalg.norm(u)
-    skin = find_skin_along_line(volume, p_entry, -u, max_distance_mm=_SEARCH_MM)
+    skin = find_skin_along_line(volume, through, -u, max_distance_mm=_SEARCH_MM)
     if not skin.found:
         warnings.append(
             "the skin was not found along the pedicle axis within the image: entry at the image edge"
@@ -384,6 +392,60 @@ def _body_target(
                 "axis: use a shorter antenna extension or a more posterior target"
             )
     return target, warnings
+
+
+def _pedicle_centre(volume: Volume, axis: PedicleAxis, target: FloatArray, warnings: list[str]) -> FloatArray:
+    """Where the needle crosses the pedicle's narrowest section: the centroid of the pedicle mask's
+    cross-section there (perpendicular to the needle), or the anatomy's isthmus point without a mask."""
+    isthmus = as_point(axis.isthmus_lps, "isthmus_lps")
+    mask = axis.mask
+    if mask is None or not mask.any():
+        return isthmus
+    pts = volume.index_to_lps_points(mask.voxel_indices().astype(np.float64))
+    slab = max(volume.spacing_mm)
+    through = isthmus
+    for _ in range(3):  # the section's plane turns with the line it defines
+        u = target - through
+        u /= np.linalg.norm(u)
+        rel = pts - isthmus
+        along = rel @ u
+        perp = rel - along[:, None] * u
+        near = (np.abs(along) <= slab) & (np.linalg.norm(perp, axis=1) <= max(axis.min_width_mm, 4.0))
+        if not near.any():
+            return through
+        centre = pts[near].mean(axis=0)
+        through = centre - float((centre - isthmus) @ u) * u
+    shift = float(np.linalg.norm(through - isthmus))
+    if shift > 0.5:
+        warnings.append(
+            f"needle centred in the pedicle's narrowest section ({shift:.1f} mm from the anatomy's axis)"
+        )
+    return through
+
+
+def _level_check(volume: Volume, anatomy: VertebraAnatomy, axis: PedicleAxis) -> list[str]:
+    """Warnings when the pedicle found looks implausible for this body (the proposal follows it)."""
+    if not anatomy.body.any():
+        return []
+    idx = anatomy.body.voxel_indices().astype(np.float64)
+    z = volume.index_to_lps_points(idx)[:, 2]
+    iz = float(axis.isthmus_lps[2])
+    lo, hi = float(z.min()), float(z.max())
+    out = []
+    if not lo - LEVEL_TOLERANCE_MM <= iz <= hi + LEVEL_TOLERANCE_MM:
+        out.append(
+            f"{axis.side.value} pedicle isthmus (z = {iz:.0f} mm) lies outside the body's craniocaudal "
+            f"extent ({lo:.0f} to {hi:.0f} mm): the pedicle found may belong to another level; "
+            f"{CHECK_ANATOMY}"
+        )
+    d = np.subtract(axis.axis_target_lps, axis.axis_entry_lps)
+    steep = math.degrees(math.asin(min(1.0, abs(float(d[2])) / float(np.linalg.norm(d)))))
+    if steep > MAX_PLAUSIBLE_AXIS_TILT_DEG:
+        out.append(
+            f"{axis.side.value} pedicle axis is tilted {steep:.0f} degrees from the axial plane "
+            f"(more than {MAX_PLAUSIBLE_AXIS_TILT_DEG:g}): {CHECK_ANATOMY}"
+        )
+    return out
 
 
 def _lateral_route(

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from imaging.vertebra_model import Side
 from imaging.volume import Volume
 from planning import plan_runner
 from planning.errors import PlanValidationError
@@ -250,14 +251,27 @@ def test_unverified_profile_with_operator_centre(phantom: VertebraPhantom, volum
 
 
 def test_real_anatomy_engine_on_the_phantom(phantom: VertebraPhantom, volume: Volume) -> None:
+    """With the real anatomy engine; the needles are judged against the phantom's truth."""
+    from planning.trajectory import DistanceField, TrajectoryGeometry, needle_distance, pedicle_clearance
+
     pytest.importorskip("imaging.vertebra")
     spec = _spec(phantom, [{"target": "L3", "approach": "transpedicular-bilateral"}])
-    out = run_plan(volume, spec).to_json()
+    result = run_plan(volume, spec)
+    out = result.to_json()
     assert [t["approach"] for t in out["trajectories"]] == ["transpedicular-left", "transpedicular-right"]
+    truth = anatomy_from_truth(phantom, "L3")
+    canal = DistanceField(truth.canal, volume.index_to_lps)
     for t in out["trajectories"]:
         assert t["pedicle_min_width_mm"] == pytest.approx(8.0, abs=1.0)
         assert t["canal_distance_mm"] is not None and t["canal_distance_mm"] > 0
-        assert t["pedicle_clearance_mm"] is not None and t["pedicle_clearance_mm"] > 0
+        g = TrajectoryGeometry(tuple(t["entry_lps"]), tuple(t["target_lps"]))
+        side = Side(t["approach"].split("-")[1])
+        # against the truth: out of the canal, inside the pedicle ((8 - 2.41) / 2 = 2.8 mm each side)
+        assert needle_distance(canal, g, 2.41 / 2).distance_mm > 1.0
+        pc = pedicle_clearance(
+            truth.pedicles[side].mask, volume.index_to_lps, g, 2.41 / 2, truth.pedicles[side].isthmus_lps
+        )
+        assert pc.clearance_mm is not None and pc.clearance_mm > 1.0
     assert out["targets"][0]["coverage_percent"] == pytest.approx(100.0)
 
 

@@ -373,24 +373,29 @@ CHEST_BODIES = {"T8": (-10.0, 122.0, -45.0), "T9": (-10.0, 122.0, -68.0), "T10":
 
 @pytest.mark.realdata
 def test_chest_t8_t10_pass_the_pedicles_or_get_an_alternative(shared_data) -> None:  # type: ignore[no-untyped-def]
+    """Each proposal passes its pedicle and stays out of the canal, or is flagged narrow with a
+    transcostovertebral alternative, or carries the planner's warning that the anatomy found looks
+    implausible (pedicle of another level, axis tilted > 30 degrees)."""
     find_vertebra = pytest.importorskip("imaging.vertebra").find_vertebra
     from imaging.load import load_volume
+    from planning.proposals import CHECK_ANATOMY
 
     ct = load_volume(shared_data / "chest-ct-dicom").volume
-    checked = 0
+    judged = 0
     for level, click in CHEST_BODIES.items():
         anatomy = find_vertebra(ct, click, level_hint=level)
         canal = DistanceField(anatomy.canal, ct.index_to_lps) if anatomy.canal.any() else None
         for p in propose_bilateral(ct, anatomy, outer_diameter_mm=OD_13G, antenna_extension_mm=15.0):
             side = approach_side(p.approach)
             assert side is not None
-            if p.narrow:
-                assert p.alternative is not None
-                assert p.alternative.approach == approach_of("transcostovertebral", side)
-                route = p.alternative
-            else:
-                route = p
             assert p.skin_found  # a whole chest: the entry is on the skin
+            if any(CHECK_ANATOMY in w for w in p.warnings):
+                continue  # flagged to the operator; not judged against anatomy the planner distrusts
+            axis = anatomy.pedicles[side]
+            route = p.alternative if p.narrow else p
+            assert route is not None
+            if p.narrow:
+                assert route.approach == approach_of("transcostovertebral", side)
             m = measure_trajectory(
                 ct,
                 route.geometry,
@@ -399,14 +404,14 @@ def test_chest_t8_t10_pass_the_pedicles_or_get_an_alternative(shared_data) -> No
                 antenna_extension_mm=0.0,
                 antenna_outer_diameter_mm=1.6,
                 canal=canal,
-                pedicle_mask=anatomy.pedicles[side].mask if not p.narrow else None,
-                pedicle_isthmus_lps=anatomy.pedicles[side].isthmus_lps if not p.narrow else None,
-                pedicle_min_width_mm=anatomy.pedicles[side].min_width_mm if not p.narrow else None,
+                pedicle_isthmus_lps=None if p.narrow else axis.isthmus_lps,
+                pedicle_min_width_mm=None if p.narrow else axis.min_width_mm,
             )
             if canal is not None:
-                assert m.canal_distance_mm is not None and m.canal_distance_mm > 0
+                assert m.canal_distance_mm is not None and m.canal_distance_mm > 0, (level, side)
             if not p.narrow:
-                assert m.pedicle_clearance_mm is not None and m.pedicle_clearance_mm > -1.0
-            checked += 1
-    if checked == 0:
-        pytest.skip("the anatomy engine found no pedicle axis at T8-T10 (reported to its owner)")
+                # passes the pedicle: the needle's surface stays inside its narrowest width
+                assert m.pedicle_clearance_mm is not None and m.pedicle_clearance_mm > 0, (level, side)
+            judged += 1
+    if judged == 0:
+        pytest.skip("the anatomy engine gave no usable pedicle axis at T8-T10 (reported to its owner)")

@@ -113,7 +113,7 @@ def _json_default(value: object) -> object:
     if callable(tolist):
         return tolist()
     if isinstance(value, (set, frozenset)):
-        return sorted(value)  # type: ignore[type-var]
+        return sorted(value, key=str)
     return str(value)
 
 
@@ -177,4 +177,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the imported module's main, not this __main__ copy: subcommands raise app.cli.CommandError,
+    # which is a different class from __main__.CommandError.
+    from app.cli import main as _imported_main
+
+    raise SystemExit(_imported_main())

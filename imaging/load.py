@@ -17,6 +17,8 @@ Policy (reading is lenient and says what it did; what cannot be used is refused 
   pixel spacing or position, truncated files and undecodable transfer syntaxes are refused with the
   file or series named. No geometry is ever defaulted.
 * HU = stored * slope + intercept, per frame; int16 when exact, else float32.
+* A single classic slice given as the path is read together with the other files of its series in
+  the same folder (as a viewer opens a series from one of its images), and the report says so.
 
 Everything runs in the caller's thread with no global state (the GUI calls it from a worker);
 ``progress(fraction)`` reports 0..1 and a set ``cancel`` event raises ImportCancelledError.
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from imaging.dicom_pixels import read_stored_frames, stored_to_hu
-from imaging.dicom_scan import iter_candidate_files, read_headers
+from imaging.dicom_scan import FrameHeader, iter_candidate_files, read_headers
 from imaging.dicom_series import FILL_HU, SeriesPlan, group_series
 from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeError
 from imaging.image_files import is_image_file, read_image, write_image
@@ -157,7 +159,8 @@ def load_volume(
     Parameters
     ----------
     path
-        A folder, a DICOM file, a DICOMDIR, or a NIfTI / NRRD / MHA file.
+        A folder, a DICOM file, a DICOMDIR, or a NIfTI / NRRD / MHA file. A single classic slice
+        brings the rest of its series from the same folder (reported).
     series_uid
         Which series to load (a ``SeriesInfo.series_uid`` from :func:`scan`). Needed when several
         loadable series are found.
@@ -258,6 +261,8 @@ def _scan_plans(
     report = ImportReport()
     files = iter_candidate_files(path, report)
     headers = read_headers(files, report, progress=progress, cancel=cancel)
+    if path.is_file() and len(headers) == 1 and not headers[0].is_localizer:
+        headers = _with_siblings(path, headers, report, cancel)
     if not headers:
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in report.skipped[:3])
         more = f" (and {len(report.skipped) - 3} more)" if len(report.skipped) > 3 else ""
@@ -270,6 +275,24 @@ def _scan_plans(
         if plan.refusal is not None:
             report.warn(f"Series {plan.series_id} not loadable: {plan.refusal}.")
     return plans, report
+
+
+def _with_siblings(
+    path: Path, headers: list[FrameHeader], report: ImportReport, cancel: threading.Event | None
+) -> list[FrameHeader]:
+    """One slice opened on its own: add the other slices of its series from the same folder."""
+    uid = headers[0].series_uid
+    siblings = sorted(
+        f for f in path.parent.iterdir() if f.is_file() and f != path and not f.name.startswith(".")
+    )
+    found = read_headers(siblings, ImportReport(), cancel=cancel)
+    same = [h for h in found if h.series_uid == uid and not h.is_localizer]
+    if same:
+        report.warn(
+            f"{path.name} is one slice of a series: the series' {len(same) + 1} files in its folder "
+            "were read."
+        )
+    return headers + same
 
 
 def _label(plan: SeriesPlan) -> str:

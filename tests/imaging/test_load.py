@@ -230,6 +230,16 @@ def test_single_slice_refused(tmp_path: Path, phantom: CtPhantom) -> None:
         load_volume(w.paths[0])
 
 
+def test_one_file_of_a_series_opens_the_series(tmp_path: Path, phantom: CtPhantom) -> None:
+    w = write_dicom_series(phantom.volume, tmp_path / "s", shuffle=True)
+    write_dicom_series(phantom.volume, tmp_path / "s", file_prefix="other", drop_slices=range(5, 40))
+    result = load_volume(w.paths[7])
+    np.testing.assert_array_equal(result.volume.array, w.volume.array)
+    assert f"{w.paths[7].name} is one slice of a series: the series' 40 files" in " ".join(
+        result.report.warnings
+    )
+
+
 def test_two_slices_load(tmp_path: Path, phantom: CtPhantom) -> None:
     write_dicom_series(phantom.volume, tmp_path / "two", drop_slices=range(2, 40))
     assert load_volume(tmp_path / "two").volume.shape == (2, 64, 64)

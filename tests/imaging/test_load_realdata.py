@@ -49,9 +49,14 @@ def test_chest_ct_matches_simpleitk(shared_data: Path) -> None:
     assert result.report.warnings == []
 
 
+def test_one_chest_file_opens_the_series(shared_data: Path) -> None:
+    v = load_volume(shared_data / "chest-ct-dicom" / "00-slice070.dcm").volume
+    assert v.shape == (141, 512, 512)
+
+
 def test_chest_convert_matches_simpleitk(shared_data: Path, tmp_path: Path) -> None:
     folder = shared_data / "chest-ct-dicom"
-    out = tmp_path / "chest.nii.gz"
+    out = tmp_path / "chest.nii"  # uncompressed: the test is about geometry and HU, not gzip time
     proc = subprocess.run(
         [*CLI, "convert", str(folder), "--out", str(out), "--json"],
         cwd=PROJECT_ROOT,

@@ -25,8 +25,8 @@ import numpy.typing as npt
 from imaging.errors import ImagingError
 from imaging.levels import normalize_level
 from imaging.mask import Mask
-from imaging.vertebra_body import BodyResult, bony_solid, cut_from_canal, find_body
-from imaging.vertebra_canal import CanalResult, find_canal
+from imaging.vertebra_body import BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
+from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
@@ -42,6 +42,11 @@ ROI_LOW_MM = (-50.0, -45.0, -40.0)
 ROI_HIGH_MM = (50.0, 65.0, 40.0)
 #: ROI grid spacing (mm)
 ROI_SPACING_MM = 1.0
+#: first pass: canal slices within this distance of the click bound the body (mm); lumbar bodies are
+#: 25-30 mm tall, thoracic about 20 mm, so this stays within the clicked body's height
+FIRST_PASS_HALF_HEIGHT_MM = 8.0
+#: wider slabs tried when the canal is not enclosed within the body's own height (mm)
+CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
 
 class VertebraNotFoundError(ImagingError):
@@ -124,9 +129,9 @@ def find_vertebra(
 
     step(0.0)
     roi = resample_roi(volume, click, np.array([ROI_LOW_MM, ROI_HIGH_MM]), ROI_SPACING_MM)
-    bone, solid, smoothed = bony_solid(roi)
+    masks = bony_solid(roi)
     step(0.2)
-    canal = find_canal(roi, solid, smoothed, click)
+    canal = find_canal(roi, masks.arch_solid, masks.smoothed, click)
     if canal is None:
         raise VertebraNotFoundError("no spinal canal enclosed by bone behind the point", click)
     canal_pts = roi.voxel_points_lps(canal.mask)
@@ -135,22 +140,31 @@ def find_vertebra(
     posterior = _perpendicular(cc - click, up)
     if posterior is None:
         raise VertebraNotFoundError("the canal found lies at the point itself", click)
-    cut = cut_from_canal(canal_pts, click, posterior, np.cross(posterior, up))
-    body = find_body(roi, click, solid=solid, bone=bone, smoothed=smoothed, cut=cut)
+    notes: list[str] = []
+    # first pass in the click's frame: the body anterior to the canal's front (the median front over
+    # the enclosed slices near the click, so a slice where the canal leaks into the body through a
+    # gap in the posterior wall does not move it)
+    cut = _cut(canal_pts, click, (posterior, np.cross(posterior, up), up), FIRST_PASS_HALF_HEIGHT_MM, None)
+    body = find_body(roi, click, masks=masks, cut=cut) if cut is not None else None
     if body is None:
         raise VertebraNotFoundError("no vertebral body (bone enclosed by cortex) at the point", click)
     step(0.4)
-    # second pass in the body's own frame (axis from its endplates)
+    # the canal outside that body, and the body again, limited by the canal's front, in its own frame
+    clean = canal_from_mask(roi, canal.mask & ~body.body)
+    if clean is not None:
+        canal = clean
+    canal_pts = roi.voxel_points_lps(canal.mask)
     axis = body.axis_lps
     cc = canal.centroid_at(body.centroid_lps, axis)
     posterior = _perpendicular(cc - body.centroid_lps, axis)
     if posterior is None:
         raise VertebraNotFoundError("the canal found lies inside the body", click)
     left = np.cross(posterior, axis)
-    cut = cut_from_canal(canal_pts, body.centroid_lps, posterior, left)
-    refined = find_body(roi, click, solid=solid, bone=bone, smoothed=smoothed, cut=cut)
+    cut = _cut(canal_pts, body.centroid_lps, (posterior, left, axis), 0.5 * body.height_mm - 2.0, notes)
+    refined = find_body(roi, click, masks=masks, cut=cut) if cut is not None else None
     if refined is not None:
         body = refined
+    notes.insert(0, f"canal enclosed by bone on {len(canal.slice_areas_mm2)} slices")
     step(0.55)
     axis = body.axis_lps
     centroid = body.centroid_lps
@@ -177,6 +191,7 @@ def find_vertebra(
         body.body,
         smoothed=body.smoothed_hu,
         trabecular_hu=body.trabecular_hu,
+        body_cortex_hu=body.cortex_hu,
         centroid_lps=centroid,
         axis=axis,
         posterior=posterior,
@@ -184,15 +199,16 @@ def find_vertebra(
         height_mm=body.height_mm,
     )
     step(0.7)
-    notes: list[str] = [f"canal enclosed by bone on {len(canal.slice_areas_mm2)} slices"]
     if not wall.assessed:
         notes.append("posterior wall could not be assessed")
     pedicles: dict[Side, PedicleAxis] = {}
     for side in (Side.LEFT, Side.RIGHT):
-        found = find_pedicle(side, volume, roi, solid=solid, body=body.body, frame=frame)
+        found = find_pedicle(side, volume, roi, solid=masks.arch_bone, body=body.body, frame=frame)
         if found is None:
             notes.append(f"{side.value} pedicle not traced")
             continue
+        if found.note is not None:
+            notes.append(found.note)
         pedicles[side] = PedicleAxis(
             side=side,
             axis_entry_lps=_point(found.entry_lps),
@@ -216,6 +232,30 @@ def find_vertebra(
     )
     step(1.0)
     return anatomy
+
+
+def _cut(
+    canal_pts: FloatArray,
+    origin: FloatArray,
+    frame: tuple[FloatArray, FloatArray, FloatArray],
+    half_height_mm: float,
+    notes: list[str] | None,
+) -> PosteriorCut | None:
+    """The body's posterior limit from the canal at the body's own level, else the nearest level.
+
+    The canal is enclosed by bone only at the pedicles' level; when that level is outside the
+    volume (a vertebra cut by the field of view) the front of the nearest enclosed level is used.
+    """
+    posterior, left, axis = frame
+    for half in (half_height_mm, *CUT_FALLBACK_HALF_HEIGHTS_MM):
+        cut = cut_from_canal(canal_pts, origin, posterior, left, axis=axis, half_height_mm=half)
+        if cut is not None:
+            if half != half_height_mm and notes is not None:
+                notes.append(
+                    f"canal not enclosed at this level; body limited by the canal front within {half:.0f} mm"
+                )
+            return cut
+    return None
 
 
 def _perpendicular(v: FloatArray, axis: FloatArray) -> FloatArray | None:
@@ -254,6 +294,7 @@ def _frame(
         canal_center_u_mm=u_c,
         canal_half_width_mm=float(0.5 * (u_hi - u_lo)),
         wall_t_mm=wall_t,
+        body_back_t_mm=float(bt.max()),
         canal_t_mm=float((canal_centroid - centroid) @ posterior),
         height_mm=body.height_mm,
     )

@@ -17,12 +17,14 @@ lengths mm. The approach:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.vertebra_roi import LpsRoi
+from imaging.vertebra_star import star_body
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -32,6 +34,10 @@ BoolArray = npt.NDArray[np.bool_]
 BONE_THRESHOLD_HU = 150.0
 #: Gaussian smoothing of the ROI before thresholding (mm); tames real-CT noise of ~50-90 HU
 SMOOTHING_MM = 0.8
+#: lighter smoothing used to place edges (mm)
+EDGE_SMOOTHING_MM = 0.4
+#: closing radius that seals gaps in a thin, noisy cortex (mm)
+CLOSING_MM = 1.5
 #: radius of the opening ball that separates the body from pedicles (mm): removes bone thinner than
 #: about 10 mm (pedicles 3.4-17.8 mm wide by CLINICAL.md, most < 10) and keeps bodies > 12 mm tall
 OPENING_RADII_MM = (4.0, 3.0)
@@ -47,6 +53,13 @@ MIN_BODY_ML = 3.0
 PEEL_DEPTH_MM = 1.5
 
 
+class BodyMethod(StrEnum):
+    """How the body was delineated."""
+
+    RAYS = "rays"  # star-shaped region to the cortex, rays from inside (imaging.vertebra_star)
+    OPENED_SOLID = "opened-solid"  # bony solid opened with a ball (when no cortex could be traced)
+
+
 @dataclass(frozen=True, eq=False)
 class BodyResult:
     """The vertebral body found on a ROI."""
@@ -60,8 +73,9 @@ class BodyResult:
     height_mm: float
     superior_endplate: BoolArray
     inferior_endplate: BoolArray
-    opening_radius_mm: float
+    method: BodyMethod
     trabecular_hu: float  # median HU of the body's core
+    cortex_hu: float  # typical cortical peak HU around the body
 
 
 def _plane_structure(axis: int) -> npt.NDArray[np.bool_]:
@@ -73,16 +87,50 @@ def _plane_structure(axis: int) -> npt.NDArray[np.bool_]:
     return s
 
 
-def bony_solid(roi: LpsRoi) -> tuple[BoolArray, BoolArray, npt.NDArray[np.float32]]:
-    """Bone mask and bony solid (holes filled in coronal and sagittal planes), and the smoothed HU."""
+@dataclass(frozen=True, eq=False)
+class BonyMasks:
+    """Bone on a ROI: smoothed HU, thresholded bone, closed bone, and two filled solids.
+
+    ``arch_solid`` fills holes in coronal planes only (pedicle and body interiors, never the canal);
+    ``solid`` also fills sagittal planes (body interiors whose coronal ring has a gap).
+    ``arch_bone`` is the unclosed bone with coronal holes filled: pedicle cross-sections without the
+    webs a closing spins into the corners between pedicle and body.
+    """
+
+    smoothed: npt.NDArray[np.float32]
+    sharp: npt.NDArray[np.float32]
+    bone: BoolArray
+    closed: BoolArray
+    arch_solid: BoolArray
+    solid: BoolArray
+    arch_bone: BoolArray  # bone with coronal holes filled, no closing (no webs in concave corners)
+
+
+def _close(mask: BoolArray, radius_mm: float, spacing_mm: float) -> BoolArray:
+    grown = ndimage.distance_transform_edt(~mask, sampling=spacing_mm) <= radius_mm
+    out: BoolArray = np.asarray(ndimage.distance_transform_edt(grown, sampling=spacing_mm) > radius_mm)
+    return out | mask
+
+
+def bony_solid(roi: LpsRoi) -> BonyMasks:
+    """Bone mask, closed bone and bony solids on a ROI (see :class:`BonyMasks`)."""
     smoothed = ndimage.gaussian_filter(roi.array, sigma=SMOOTHING_MM / roi.spacing_mm).astype(np.float32)
     bone = smoothed > BONE_THRESHOLD_HU
-    # a one-voxel closing seals pinholes in a thin or noisy cortex
-    closed = ndimage.binary_closing(bone, structure=ndimage.generate_binary_structure(3, 1))
-    solid = closed.copy()
-    for axis in (1, 2):  # coronal (normal y) and sagittal (normal x) planes
-        solid |= ndimage.binary_fill_holes(closed, structure=_plane_structure(axis))
-    return bone, solid, smoothed
+    # closing seals gaps in a thin or noisy cortex (up to twice the radius wide)
+    closed = _close(bone, CLOSING_MM, roi.spacing_mm)
+    arch_solid = closed | ndimage.binary_fill_holes(closed, structure=_plane_structure(1))
+    solid = arch_solid | ndimage.binary_fill_holes(closed, structure=_plane_structure(2))
+    sharp = ndimage.gaussian_filter(roi.array, sigma=EDGE_SMOOTHING_MM / roi.spacing_mm).astype(np.float32)
+    arch_bone = bone | ndimage.binary_fill_holes(bone, structure=_plane_structure(1))
+    return BonyMasks(
+        smoothed=smoothed,
+        sharp=sharp,
+        bone=bone,
+        closed=closed,
+        arch_solid=arch_solid,
+        solid=solid,
+        arch_bone=arch_bone,
+    )
 
 
 def _open(solid: BoolArray, radius_mm: float, spacing_mm: float) -> BoolArray:
@@ -174,9 +222,7 @@ def find_body(
     roi: LpsRoi,
     click_lps: npt.ArrayLike,
     *,
-    solid: BoolArray,
-    bone: BoolArray,
-    smoothed: npt.NDArray[np.float32],
+    masks: BonyMasks,
     cut: PosteriorCut | None = None,
 ) -> BodyResult | None:
     """The vertebral body containing (or nearest to) the click, or None when no body is there.
@@ -187,10 +233,11 @@ def find_body(
         LPS ROI around the click.
     click_lps
         The click, LPS mm.
-    solid, bone, smoothed
+    masks
         From :func:`bony_solid`.
     cut
         The posterior limit of the body (from the canal), or None to rely on the opening alone.
+        Anterior to it, holes are also filled in axial planes (the canal is beyond the cut).
 
     Returns
     -------
@@ -199,28 +246,52 @@ def find_body(
     """
     seed = np.rint(roi.lps_to_index(click_lps)).astype(np.int64)
     sp = roi.spacing_mm
+    solid, bone, smoothed = masks.solid, masks.bone, masks.smoothed
     allowed = solid
+    front: BoolArray | None = None
     if cut is not None:
-        idx = np.argwhere(solid)
-        keep = cut.allowed(roi.index_to_lps(idx.astype(np.float64)))
-        allowed = np.zeros_like(solid)
-        allowed[tuple(idx[keep].T)] = True
+        grid = np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T
+        front = cut.allowed(roi.index_to_lps(grid)).reshape(roi.shape)
+        axial = ndimage.binary_fill_holes(masks.closed & front, structure=_plane_structure(0))
+        allowed = (solid | axial) & front
+    star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front)
+    if star is not None and star.mask.sum() * sp**3 > MIN_BODY_ML * 1000.0:
+        return _describe(
+            roi,
+            star.mask,
+            solid=solid,
+            bone=bone,
+            smoothed=smoothed,
+            method=BodyMethod.RAYS,
+            cortex_hu=star.cortex_hu,
+        )
+    # no cortex traced around the click: the body is the thick part of the bony solid
     body = np.zeros_like(solid)
-    used_radius = 0.0
+    found = False
     for radius in OPENING_RADII_MM:
         opened = _open(allowed, radius, sp)
         body = _component_at(opened, seed, 10.0 / sp)
         if body.sum() * sp**3 > MIN_BODY_ML * 1000.0:
-            used_radius = radius
+            found = True
             break
-    if used_radius == 0.0:
+    if not found:
         return None
     rim = ndimage.distance_transform_edt(~body, sampling=sp) <= RIM_MM
     body = (body | (rim & allowed)) & allowed
     body = _component_at(body, seed, 10.0 / sp)
     body = ndimage.binary_fill_holes(body)
     body = _peel_to_half_maximum(body, smoothed, sp)
-    return _describe(roi, body, solid=solid, bone=bone, smoothed=smoothed, used_radius=used_radius)
+    shell = body & ~ndimage.binary_erosion(body, iterations=2)
+    cortex = float(np.percentile(smoothed[shell], 90)) if shell.any() else float(smoothed[body].max())
+    return _describe(
+        roi,
+        body,
+        solid=solid,
+        bone=bone,
+        smoothed=smoothed,
+        method=BodyMethod.OPENED_SOLID,
+        cortex_hu=cortex,
+    )
 
 
 def _peel_to_half_maximum(body: BoolArray, smoothed: npt.NDArray[np.float32], sp: float) -> BoolArray:
@@ -253,7 +324,8 @@ def _describe(
     solid: BoolArray,
     bone: BoolArray,
     smoothed: npt.NDArray[np.float32],
-    used_radius: float,
+    method: BodyMethod,
+    cortex_hu: float,
 ) -> BodyResult:
     sp = roi.spacing_mm
     pts = roi.voxel_points_lps(body)
@@ -298,34 +370,53 @@ def _describe(
         height_mm=height,
         superior_endplate=superior,
         inferior_endplate=inferior,
-        opening_radius_mm=used_radius,
+        method=method,
+        cortex_hu=cortex_hu,
         trabecular_hu=trab,
     )
 
 
 def cut_from_canal(
-    canal_points_lps: FloatArray, origin_lps: FloatArray, posterior: FloatArray, left: FloatArray
+    canal_points_lps: FloatArray,
+    origin_lps: FloatArray,
+    posterior: FloatArray,
+    left: FloatArray,
+    *,
+    axis: FloatArray,
+    half_height_mm: float,
 ) -> PosteriorCut | None:
     """The body's posterior limit from the canal: its anterior boundary, extended laterally.
 
-    Within the canal's central width the limit follows the canal's front (the posterior wall);
-    lateral to it, where the pedicles join the body, the limit keeps the most posterior front value
-    of the central 70 % of the canal (the posterolateral corners of the body).
+    Only canal points within ``half_height_mm`` of the origin along ``axis`` count (at disc level
+    the canal's front is the disc, not the body). Each 1 mm slab across the axis gives a front per
+    lateral bin; the median over slabs is the limit. Within the central 70 % of the canal's width the
+    limit follows that front (the posterior wall); lateral to it, where the pedicles join the body,
+    it keeps the most posterior central value (the posterolateral corners of the body).
     """
-    if len(canal_points_lps) < 10:
+    rel_all = canal_points_lps - origin_lps
+    in_slab = np.abs(rel_all @ axis) <= half_height_mm
+    rel = rel_all[in_slab]
+    if len(rel) < 10:
         return None
-    rel = canal_points_lps - origin_lps
     u = rel @ left
     t = rel @ posterior
+    v = np.rint(rel @ axis).astype(int)
     u0 = float(np.floor(u.min()))
     bins = np.rint(u - u0).astype(int)
     n = int(bins.max()) + 1
-    front = np.full(n, np.inf)
-    np.minimum.at(front, bins, t)
-    counts = np.bincount(bins, minlength=n)
-    valid = counts >= 2
+    slabs = np.unique(v)
+    fronts = np.full((len(slabs), n), np.inf)
+    for row, slab in enumerate(slabs):
+        sel = v == slab
+        np.minimum.at(fronts[row], bins[sel], t[sel])
+    finite = np.isfinite(fronts)
+    counts = finite.sum(axis=0)
+    valid = counts >= max(1, len(slabs) // 3)
     if valid.sum() < 3:
         return None
+    front = np.full(n, np.inf)
+    for b in np.flatnonzero(valid):
+        front[b] = float(np.median(fronts[finite[:, b], b]))
     centre = 0.5 * (u.min() + u.max())
     half_width = 0.5 * (u.max() - u.min())
     u_bins = u0 + np.arange(n)
@@ -336,7 +427,7 @@ def cut_from_canal(
     table = np.where(central, front, edge_t)
     table = np.minimum(table, edge_t)
     table = ndimage.median_filter(table, size=3, mode="nearest") + 0.5
-    # one empty bin each side holds the edge value beyond the table
+    # one bin each side holds the edge value beyond the table
     table = np.concatenate([[edge_t + 0.5], table, [edge_t + 0.5]])
     return PosteriorCut(
         origin_lps=np.asarray(origin_lps, dtype=np.float64),

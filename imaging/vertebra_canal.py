@@ -70,8 +70,10 @@ def _to_half_maximum(hole: BoolArray, hu: npt.NDArray[np.float32], sp: float) ->
     h = hu[lo[0] : hi[0], lo[1] : hi[1]]
     peak = ndimage.maximum_filter(h, size=2 * reach + 1)
     low = ndimage.minimum_filter(h, size=2 * reach + 1)
-    band = ndimage.binary_dilation(box, iterations=reach) & ~box
-    grown = box | (band & (h < 0.5 * (peak + low)))
+    below = h < 0.5 * (peak + low)
+    grown = box.copy()
+    for _ in range(reach):  # step by step, so growth stops at the cortical peak
+        grown |= ndimage.binary_dilation(grown) & below
     out = np.zeros_like(hole)
     out[lo[0] : hi[0], lo[1] : hi[1]] = grown
     return out
@@ -145,11 +147,26 @@ def find_canal(
     mask = np.zeros(roi.shape, dtype=bool)
     for k, plane_mask, _, _ in found:
         mask[k] = plane_mask
-    cents = np.array([f[2] for f in found])
-    areas = np.array([f[3] for f in found])
+    return canal_from_mask(roi, mask)
+
+
+def canal_from_mask(roi: LpsRoi, mask: BoolArray) -> CanalResult | None:
+    """Per-slice centroids and areas and the centre line of a canal mask (None when empty)."""
+    slices = np.flatnonzero(mask.any(axis=(1, 2)))
+    if len(slices) == 0:
+        return None
+    sp = roi.spacing_mm
+    cents_l: list[FloatArray] = []
+    areas_l: list[float] = []
+    for k in slices:
+        px = np.argwhere(mask[k]).mean(axis=0)
+        cents_l.append(roi.index_to_lps(np.array([float(k), px[0], px[1]])))
+        areas_l.append(float(mask[k].sum()) * sp**2)
+    cents = np.array(cents_l)
+    areas = np.array(areas_l)
     point = cents.mean(axis=0)
     direction = np.array([0.0, 0.0, 1.0])
-    if len(found) >= 4 and np.ptp(cents[:, 2]) >= 4.0:
+    if len(cents) >= 4 and np.ptp(cents[:, 2]) >= 4.0:
         _, _, vt = np.linalg.svd(cents - point)
         d = vt[0] if vt[0][2] >= 0 else -vt[0]
         # a canal is within 45 degrees of the scanner axis in the spine segments planned here

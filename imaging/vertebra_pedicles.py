@@ -34,6 +34,20 @@ SECTION_STEP_MM = 0.5
 MIN_SECTION_MM2 = 8.0
 #: least number of cross-sections to fit an axis
 MIN_SECTIONS = 3
+#: spacing of the cross-sections along the posterior direction (mm)
+SECTION_SPACING_MM = 0.5
+#: the sections span at least this much along the posterior direction (mm)
+MIN_SECTION_SPAN_MM = 3.0
+#: sections larger than this multiple of the smallest have merged with other bone
+PURE_AREA_FACTOR = 1.4
+#: widths below this fraction of the pedicle's median width are profiles that slipped off it
+MIN_WIDTH_FRACTION = 0.6
+#: plausible transverse (medial convergence) pedicle angles, degrees: CLINICAL.md gives 35.4 at T1
+#: down to -9.8 at T12, rising again from L1 to L5 (about 30 at L5); a traced angle outside this
+#: range is reported as uncertain
+CONVERGENCE_RANGE_DEG = (-15.0, 45.0)
+#: first section this far behind the body's most posterior point (mm)
+SECTION_CLEARANCE_MM = 2.0
 #: section centroids further than this from the fitted axis are outliers (mm)
 FIT_OUTLIER_MM = 1.0
 #: width profiles: half length, step, and the 1D smoothing (mm)
@@ -42,6 +56,8 @@ PROFILE_STEP_MM = 0.25
 PROFILE_SMOOTH_MM = 0.4
 #: depth fraction of the target along the axis inside the body (from its posterior surface)
 TARGET_DEPTH_FRACTION = 2.0 / 3.0
+#: a gap in bone this long along the axis ends it (a facet joint space is 1-2 mm) (mm)
+ENTRY_GAP_MM = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +72,7 @@ class PedicleResult:
     direction_lps: FloatArray  # unit, from the body towards the entry
     mask: BoolArray  # ROI grid
     n_sections: int
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,7 @@ class VertebraFrame:
     canal_center_u_mm: float
     canal_half_width_mm: float
     wall_t_mm: float  # posterior body surface at the midline, along p from the centroid
+    body_back_t_mm: float  # the body's most posterior point along p (its posterolateral corners)
     canal_t_mm: float  # canal centroid along p from the centroid
     height_mm: float
 
@@ -98,6 +116,25 @@ def _edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int) -> flo
     a, b = float(profile[i]), float(profile[j])
     frac = (a - level) / (a - b) if a != b else 0.0
     return float(r[i] + frac * (r[j] - r[i]))
+
+
+def _pure_sections(cents: FloatArray, areas: FloatArray) -> FloatArray:
+    """The run of sections around the smallest one whose area stays within ``PURE_AREA_FACTOR`` of it.
+
+    Larger sections have merged with the lamina, the facets or the body's corner.
+    """
+    k = int(np.argmin(areas))
+    limit = PURE_AREA_FACTOR * float(areas[k])
+    lo = k
+    while lo - 1 >= 0 and areas[lo - 1] <= limit:
+        lo -= 1
+    hi = k
+    while hi + 1 < len(areas) and areas[hi + 1] <= limit:
+        hi += 1
+    if hi - lo + 1 < MIN_SECTIONS:
+        return cents
+    out: FloatArray = cents[lo : hi + 1]
+    return out
 
 
 def _fit_direction(
@@ -197,8 +234,10 @@ def find_pedicle(
     body_grown = ndimage.binary_dilation(body, iterations=max(1, round(1.0 / sp)))
     posterior_bone = solid & ~body_grown
 
-    t_start = frame.wall_t_mm + 1.0
-    t_stop = max(frame.canal_t_mm, t_start + 5.0)
+    # sections start clear of the body (its 1 voxel dilation would eat into the first ones)
+    t_start = max(frame.wall_t_mm, frame.body_back_t_mm) + SECTION_CLEARANCE_MM
+    # and end at the canal's centre: further back the lamina and facets join the pedicle
+    t_stop = max(frame.canal_t_mm, t_start + MIN_SECTION_SPAN_MM)
     us = np.arange(-45.0, 45.0 + 1e-9, SECTION_STEP_MM)
     v_half = 0.5 * frame.height_mm + 4.0
     vs = np.arange(-v_half, v_half + 1e-9, SECTION_STEP_MM)
@@ -206,7 +245,8 @@ def find_pedicle(
     expected_u = frame.canal_center_u_mm + sgn * (frame.canal_half_width_mm + 4.0)
     min_px = MIN_SECTION_MM2 / SECTION_STEP_MM**2
     centroids: list[FloatArray] = []
-    for t in np.arange(t_start, t_stop + 1e-9, 1.0):
+    areas: list[float] = []
+    for t in np.arange(t_start, t_stop + 1e-9, SECTION_SPACING_MM):
         pts = c + t * p + uu[..., None] * lft + vv[..., None] * a
         occupancy = roi.sample(posterior_bone, pts, order=1)
         plane = occupancy > 0.5
@@ -218,7 +258,7 @@ def find_pedicle(
         # sub-voxel centroids: each component weighted by the interpolated occupancy around it
         grown = ndimage.grey_dilation(labels, size=3)
         coms = ndimage.center_of_mass(occupancy, grown, index)
-        best: tuple[float, FloatArray] | None = None
+        best: tuple[float, FloatArray, float] | None = None
         for size, com in zip(sizes, coms, strict=True):
             if size < min_px:
                 continue
@@ -228,19 +268,28 @@ def find_pedicle(
                 continue
             score = abs(u_c - expected_u)
             if best is None or score < best[0]:
-                best = (score, c + t * p + u_c * lft + v_c * a)
+                best = (score, c + t * p + u_c * lft + v_c * a, float(size) * SECTION_STEP_MM**2)
         if best is not None:
             centroids.append(best[1])
+            areas.append(best[2])
     if len(centroids) < MIN_SECTIONS:
         return None
-    cents = np.array(centroids)
+    cents = _pure_sections(np.array(centroids), np.array(areas))
     d_fit = _fit_direction(cents, c, p, lft, a)
     if d_fit is None:
         return None
     d, cents = d_fit
     mid = cents.mean(axis=0)
-    if d @ p < 0.5:  # more than 60 degrees off the posterior direction: not a pedicle axis
-        return None
+    note: str | None = None
+    convergence = float(np.degrees(np.arctan2(sgn * (d @ lft), d @ p)))
+    if not CONVERGENCE_RANGE_DEG[0] <= convergence <= CONVERGENCE_RANGE_DEG[1]:
+        note = (
+            f"{side.value} pedicle axis direction uncertain (traced convergence {convergence:.0f} deg, "
+            f"outside {CONVERGENCE_RANGE_DEG[0]:.0f}..{CONVERGENCE_RANGE_DEG[1]:.0f}); shown parallel "
+            "to the midline through the isthmus"
+        )
+        d = p - (p @ a) * a
+        d /= np.linalg.norm(d)
 
     across = lft - (lft @ d) * d
     across /= np.linalg.norm(across)
@@ -248,22 +297,27 @@ def find_pedicle(
     # axis parameter s (mm from mid, along d); the pedicle zone spans the traced sections
     s_secs = (cents - mid) @ d
     widths: list[tuple[float, float]] = []
-    for s in np.arange(s_secs.min() - 2.0, s_secs.max() + 2.0 + 1e-9, 0.5):
+    for s in np.arange(s_secs.min() - 1.0, s_secs.max() + 1.0 + 1e-9, 0.5):
         w = _width_at(volume, roi, solid, point=mid + s * d, across=across, up=up)
         if w is not None and w > 1.0:
             widths.append((s, w))
-    if not widths:
+    if len(widths) < 3:
         return None
     w_arr = np.array(widths)
-    k = int(np.argmin(w_arr[:, 1]))
-    s_isthmus, min_width = float(w_arr[k, 0]), float(w_arr[k, 1])
+    # a profile that slipped off the pedicle gives a spuriously small width: judge each against
+    # its neighbours (median of three) and against the pedicle's typical width
+    w_med = ndimage.median_filter(w_arr[:, 1], size=3, mode="nearest")
+    plausible = w_arr[:, 1] >= MIN_WIDTH_FRACTION * float(np.median(w_arr[:, 1]))
+    w_use = np.where(plausible, w_med, np.inf)
+    k = int(np.argmin(w_use))
+    s_isthmus, min_width = float(w_arr[k, 0]), float(w_use[k])
     isthmus = mid + s_isthmus * d
 
     # entry: where the axis leaves bone posteriorly (half-maximum edge on the source CT)
     ss = np.arange(s_isthmus, s_isthmus + 60.0, PROFILE_STEP_MM)
     line = mid + ss[:, None] * d
     in_solid = roi.sample(solid, line, order=0) > 0.5
-    gap = round(2.0 / PROFILE_STEP_MM)
+    gap = round(ENTRY_GAP_MM / PROFILE_STEP_MM)
     i_last = 0
     for i in range(len(ss)):
         if in_solid[i]:
@@ -309,5 +363,6 @@ def find_pedicle(
         min_width_mm=min_width,
         direction_lps=d,
         mask=mask,
-        n_sections=len(centroids),
+        n_sections=len(cents),
+        note=note,
     )

@@ -38,11 +38,14 @@ class LpsRoi:
         LPS position (mm) of ``array[0, 0, 0]``.
     spacing_mm
         Isotropic voxel size (mm).
+    inside
+        True where the voxel lies within the source volume (the field of view may cut the anatomy).
     """
 
     array: npt.NDArray[np.float32]
     origin_lps: FloatArray
     spacing_mm: float
+    inside: BoolArray  # True where the ROI voxel lies within the source volume
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -117,7 +120,9 @@ def resample_roi(
     hi = np.clip(np.ceil(src_idx.max(axis=0)).astype(int) + 2, 0, np.asarray(volume.shape))
     shape_zyx = (int(n_xyz[2]), int(n_xyz[1]), int(n_xyz[0]))
     if np.any(hi <= lo):
-        return LpsRoi(np.full(shape_zyx, OUTSIDE_HU, dtype=np.float32), low, spacing_mm)
+        return LpsRoi(
+            np.full(shape_zyx, OUTSIDE_HU, dtype=np.float32), low, spacing_mm, np.zeros(shape_zyx, dtype=bool)
+        )
     sub = volume.array[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].astype(np.float32)
     # ROI index (k, j, i) -> LPS -> source index relative to the sub-box, as one affine map
     roi_to_lps = np.zeros((3, 3))
@@ -130,7 +135,14 @@ def resample_roi(
     out = ndimage.affine_transform(
         sub, matrix, offset=offset, output_shape=shape_zyx, order=1, mode="constant", cval=OUTSIDE_HU
     )
-    return LpsRoi(out.astype(np.float32), low, spacing_mm)
+    # inside the source grid: within half a voxel of its first and last voxel centres
+    k, j, i = np.meshgrid(*(np.arange(n, dtype=np.float64) for n in shape_zyx), indexing="ij", sparse=True)
+    inside = np.ones(shape_zyx, dtype=bool)
+    full = np.asarray(volume.shape, dtype=np.float64)
+    for axis in range(3):
+        coord = matrix[axis, 0] * k + matrix[axis, 1] * j + matrix[axis, 2] * i + offset[axis] + lo[axis]
+        inside &= (coord >= -0.5) & (coord <= full[axis] - 0.5)
+    return LpsRoi(out.astype(np.float32), low, spacing_mm, inside)
 
 
 def roi_mask_to_source(roi: LpsRoi, mask: BoolArray, volume: Volume) -> Mask:

@@ -5,7 +5,8 @@ canal, perpendicular to ``a``) and left ``l = p x a`` (patient left). The wall i
 ``p`` on a 1 mm grid of lateral positions ``u`` (the canal's width) and heights ``v`` (the body's
 height less the endplates). Each ray finds the body's posterior surface and the highest HU within a
 few mm of it; where that peak is not cortical (below half-way between the body's own trabecular
-bone and the wall's typical cortex) the cortex is missing. Connected missing areas of at least
+bone and the wall's typical cortex, or a fraction of the body's other cortex when the wall as a
+whole is much weaker) the cortex is missing. Connected missing areas of at least
 ``MIN_DEFECT_MM2`` are reported as defects with their centre (LPS mm) and size (largest extent, mm).
 """
 
@@ -33,10 +34,11 @@ WALL_BAND_MM = 3.0
 ENDPLATE_MARGIN_MM = 2.5
 #: where the cortical peak is looked for, relative to the body's posterior surface (mm)
 PEAK_WINDOW_MM = (-3.0, 1.5)
-#: the smallest gap reported (mm^2 of wall)
-MIN_DEFECT_MM2 = 4.0
-#: the smallest cortex-to-trabecular contrast assumed (HU) when the whole wall is gone
-MIN_WALL_CONTRAST_HU = 200.0
+#: the smallest gap reported (mm^2 of wall, a gap about 3.5 mm across; smaller ones are noise)
+MIN_DEFECT_MM2 = 10.0
+#: the wall's cortex is expected to stand at least this fraction of the body's typical cortical
+#: contrast above the trabecular bone (a wall destroyed as a whole has no median peak of its own)
+WALL_CONTRAST_FRACTION = 0.3
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +57,7 @@ def find_posterior_wall(
     *,
     smoothed: npt.NDArray[np.float32],
     trabecular_hu: float,
+    body_cortex_hu: float,
     centroid_lps: FloatArray,
     axis: FloatArray,
     posterior: FloatArray,
@@ -73,6 +76,8 @@ def find_posterior_wall(
         Smoothed HU on the ROI.
     trabecular_hu
         Median HU of the body's core (the patient's own trabecular bone).
+    body_cortex_hu
+        Typical cortical peak HU around the whole body.
     centroid_lps, axis, posterior
         Body centroid, superior unit axis, posterior unit direction (perpendicular to the axis).
     canal_u_range_mm
@@ -114,8 +119,9 @@ def find_posterior_wall(
     assessed = bool(any_in.sum() >= 0.5 * any_in.size)
     defects: list[WallDefect] = []
     if assessed:
-        cortex_hu = float(np.median(peak[any_in]))
-        contrast = max(cortex_hu - trabecular_hu, MIN_WALL_CONTRAST_HU)
+        wall_contrast = float(np.median(peak[any_in])) - trabecular_hu
+        # a wall much weaker than the body's other cortex is judged against that cortex instead
+        contrast = max(wall_contrast, WALL_CONTRAST_FRACTION * (body_cortex_hu - trabecular_hu))
         missing = any_in & (peak < trabecular_hu + 0.5 * contrast)
         labels, n = ndimage.label(missing)
         for lab in range(1, n + 1):
@@ -130,7 +136,11 @@ def find_posterior_wall(
             where = (
                 "left of midline"
                 if center @ left - centroid_lps @ left > 2.0
-                else ("right of midline" if center @ left - centroid_lps @ left < -2.0 else "midline")
+                else (
+                    "right of midline"
+                    if center @ left - centroid_lps @ left < -2.0
+                    else "midline, where the basivertebral foramen lies"
+                )
             )
             defects.append(
                 WallDefect(

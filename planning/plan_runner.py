@@ -154,6 +154,7 @@ class TrajectoryResult:
             "canal_distance_mm": _opt(m.canal_distance_mm),
             "warnings": list(self.warnings),
             "skin_depth_mm": round(m.skin_depth_mm, 1),
+            "internal_air_mm": round(m.internal_air_mm, 1),
             "pedicle_clearance_mm": _opt(m.pedicle_clearance_mm),
             "antenna_tip_lps": _r(tip),
             "antenna_canal_distance_mm": _opt(m.antenna_canal_distance_mm),

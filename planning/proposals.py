@@ -55,6 +55,7 @@ MAX_PLAUSIBLE_AXIS_TILT_DEG = 30.0
 #: Ending of the anatomy-plausibility warnings (tests and the GUI look for it).
 CHECK_ANATOMY = "check the anatomy before using this path"
 _SEARCH_MM = 150.0
+_AIR_WARNING = "this path crosses {:.0f} mm of gas or air inside the body (lung or bowel): check it"
 
 
 class PedicleNotFoundError(PlanningError):
@@ -204,6 +205,8 @@ def propose_transpedicular(
     u = target - through
     u /= np.linalg.norm(u)
     skin = find_skin_along_line(volume, through, -u, max_distance_mm=_SEARCH_MM)
+    if skin.internal_air_mm > 0:
+        warnings.append(_AIR_WARNING.format(skin.internal_air_mm))
     if not skin.found:
         warnings.append(
             "the skin was not found along the pedicle axis within the image: entry at the image edge"
@@ -475,6 +478,7 @@ def _lateral_route(
     v = target - through
     v /= np.linalg.norm(v)
     skin = find_skin_along_line(volume, through, -v, max_distance_mm=_SEARCH_MM)
+    air = [_AIR_WARNING.format(skin.internal_air_mm)] if skin.internal_air_mm > 0 else []
     warnings = [
         f"{approach.value}: passes {offset:.1f} mm lateral to the pedicle axis at its isthmus"
         + (
@@ -482,7 +486,8 @@ def _lateral_route(
             if approach_family(approach) == "transcostovertebral"
             else ""
         )
-        + "; a geometric proposal, check ribs, pleura and nerve roots on the images"
+        + "; a geometric proposal, check ribs, pleura and nerve roots on the images",
+        *air,
     ]
     if not skin.found:
         warnings.append("the skin was not found along this route within the image: entry at the image edge")

@@ -38,6 +38,9 @@ Point = tuple[float, float, float]
 BODY_OUTLINE_HU = -300.0
 #: Air must last this long along the line before the skin is declared (skips noise, small gas).
 _AIR_RUN_MM = 2.0
+#: Tissue this long beyond a stretch of air makes that air internal (lung, bowel gas), not the skin.
+_TISSUE_RUN_MM = 5.0
+_INTERNAL_AIR_LOOKAHEAD_MM = 60.0
 #: Sampling step along a needle, as a fraction of the smallest voxel spacing.
 _STEP_FRACTION = 0.25
 
@@ -168,12 +171,22 @@ class SkinCrossing:
     """Where a line leaves the body outline (HU > ``BODY_OUTLINE_HU``) going outward.
 
     ``found`` is False when the line reached the edge of the image first; ``skin_lps`` is then the
-    last point inside the image and ``distance_mm`` a lower bound.
+    last point inside the image and ``distance_mm`` a lower bound. ``internal_air_mm`` is the length
+    of gas or air crossed *inside* the body on the way (lung, bowel gas): runs of air followed by
+    tissue again, which are not the skin.
     """
 
     skin_lps: Point
     distance_mm: float
     found: bool
+    internal_air_mm: float = 0.0
+
+
+def _runs(flags: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """``[start, stop)`` index runs where ``flags`` is True."""
+    padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def find_skin_along_line(
@@ -184,7 +197,12 @@ def find_skin_along_line(
     max_distance_mm: float = 300.0,
     threshold_hu: float = BODY_OUTLINE_HU,
 ) -> SkinCrossing:
-    """Follow a line outward from a point inside the body until it reaches air.
+    """Follow a line outward from a point inside the body until it leaves the body.
+
+    The skin is the start of the first stretch of air (at least 2 mm below ``threshold_hu``) that is
+    not followed, within 60 mm, by 5 mm or more of tissue again: air with tissue beyond it is inside
+    the body (lung, bowel gas) and is counted in ``internal_air_mm`` instead. A thin table shell
+    under a supine patient does not count as tissue.
 
     Parameters
     ----------
@@ -197,12 +215,12 @@ def find_skin_along_line(
     max_distance_mm
         Search length.
     threshold_hu
-        Body outline threshold; the skin is the last point above it before at least 2 mm of air.
+        Body outline threshold (HU).
 
     Returns
     -------
     SkinCrossing
-        The skin point and its distance from ``start_lps``.
+        The skin point, its distance from ``start_lps`` and the internal air crossed.
     """
     start = as_point(start_lps, "start_lps")
     d = as_point(outward_lps, "outward_lps")
@@ -215,27 +233,29 @@ def find_skin_along_line(
     pts = start + s[:, None] * d
     hu = sample_trilinear(volume.array, volume.lps_to_index_points(pts), outside=np.nan)
     in_image = np.isfinite(hu)
-    air = np.where(in_image, hu < threshold_hu, False)
-    run = max(1, math.ceil(_AIR_RUN_MM / step))
-    if len(air) >= run:
-        # a window of `run` consecutive air samples
-        windows = np.convolve(air.astype(np.int64), np.ones(run, dtype=np.int64), mode="valid") == run
-        hits = np.flatnonzero(windows)
-        first_out = np.flatnonzero(~in_image)
-        if len(hits) and (not len(first_out) or hits[0] < first_out[0]):
-            k = max(0, int(hits[0]) - 1)
-            return SkinCrossing(_tuple(pts[k]), float(s[k]), True)
-    last = int(np.flatnonzero(in_image)[-1]) if in_image.any() else 0
-    if len(np.flatnonzero(~in_image)):
-        last = max(0, int(np.flatnonzero(~in_image)[0]) - 1)
-    return SkinCrossing(_tuple(pts[last]), float(s[last]), False)
+    n_in = int(np.argmin(in_image)) if not in_image.all() else len(hu)  # samples before leaving
+    air = hu[:n_in] < threshold_hu
+    tissue_runs = [(a, b) for a, b in _runs(~air) if (b - a) * step >= _TISSUE_RUN_MM]
+    internal = 0.0
+    for a, b in _runs(air):
+        if (b - a) * step < _AIR_RUN_MM:
+            continue
+        beyond = [t for t in tissue_runs if b <= t[0] <= b + _INTERNAL_AIR_LOOKAHEAD_MM / step]
+        if beyond:
+            internal += (b - a) * step
+            continue
+        k = max(0, a - 1)
+        return SkinCrossing(_tuple(pts[k]), float(s[k]), True, internal)
+    last = max(0, n_in - 1)
+    return SkinCrossing(_tuple(pts[last]), float(s[last]), False, internal)
 
 
 def skin_to_target_depth_mm(volume: Volume, geometry: TrajectoryGeometry) -> SkinCrossing:
-    """Depth of the needle tip below the skin along the trajectory.
+    """Depth of the needle tip below the skin along the trajectory, and the internal air crossed.
 
-    Walks from the tip back towards the entry (and beyond it) to the first stretch of air; the
-    returned ``distance_mm`` is the tip's depth, to compare with the needle's usable length.
+    Walks from the tip back towards the entry (and beyond it) to where the line leaves the body
+    (see :func:`find_skin_along_line`); ``distance_mm`` is the tip's depth, to compare with the
+    needle's usable length.
     """
     return find_skin_along_line(
         volume, geometry.target_lps, -geometry.direction_lps, max_distance_mm=geometry.length_mm + 150.0
@@ -498,6 +518,7 @@ class TrajectoryMetrics:
     mediolateral_deg: float
     skin_depth_mm: float
     skin_found: bool
+    internal_air_mm: float
     canal_distance_mm: float | None
     canal_closest_lps: Point | None
     antenna_canal_distance_mm: float | None
@@ -549,6 +570,11 @@ def measure_trajectory(
     skin = skin_to_target_depth_mm(volume, geometry)
     if not skin.found:
         warnings.append("the skin was not found along the needle within the image; depth is a lower bound")
+    if skin.internal_air_mm > 0:
+        warnings.append(
+            f"the needle crosses {skin.internal_air_mm:.0f} mm of gas or air inside the body "
+            "(lung or bowel): check the path"
+        )
     if skin.distance_mm > needle_length_mm:
         warnings.append(
             f"the tip lies {skin.distance_mm:.0f} mm below the skin, deeper than the "
@@ -596,6 +622,7 @@ def measure_trajectory(
         mediolateral_deg=geometry.mediolateral_deg,
         skin_depth_mm=skin.distance_mm,
         skin_found=skin.found,
+        internal_air_mm=skin.internal_air_mm,
         canal_distance_mm=canal_mm,
         canal_closest_lps=canal_at,
         antenna_canal_distance_mm=antenna_mm,

@@ -208,3 +208,32 @@ def test_measure_reports_canal_entry_and_antenna() -> None:
     assert m.antenna_canal_distance_mm is not None and m.antenna_canal_distance_mm < 0
     assert any("antenna" in w and "canal" in w for w in m.warnings)
     assert not any("needle enters" in w for w in m.warnings)
+
+
+def test_internal_air_is_not_the_skin() -> None:
+    """A lung-like air pocket inside the body is crossed and reported; the skin lies beyond it. A thin
+    table shell under the body, past an air gap, is not taken for more patient."""
+    vol = grid_volume((30, 160, 140), origin_lps=(-70.0, -70.0, -15.0))
+    body = cylinder_mask(vol, np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), 55.0)
+    vol.array[body.slices][body.array] = 40
+    p = voxel_centres(vol)
+    lung = (np.abs(p[..., 0]) < 10) & (p[..., 1] > 15) & (p[..., 1] < 35)  # 20 mm of air inside
+    vol.array[lung] = -850
+    table = (p[..., 1] > 60) & (p[..., 1] < 62.5)  # 2.5 mm shell 5 mm below the skin
+    vol.array[table] = 200
+    skin = find_skin_along_line(vol, (0.0, 0.0, 0.0), (0.0, 1.0, 0.0))
+    assert skin.found
+    assert skin.distance_mm == pytest.approx(55.0, abs=1.0)
+    assert skin.internal_air_mm == pytest.approx(20.0, abs=1.0)
+    g = TrajectoryGeometry((0.0, 70.0, 0.0), (0.0, 0.0, 0.0))
+    m = measure_trajectory(
+        vol,
+        g,
+        outer_diameter_mm=2.41,
+        needle_length_mm=150.0,
+        antenna_extension_mm=0.0,
+        antenna_outer_diameter_mm=1.6,
+    )
+    assert m.skin_depth_mm == pytest.approx(55.0, abs=1.0)
+    assert m.internal_air_mm == pytest.approx(20.0, abs=1.0)
+    assert any("gas or air inside the body" in w for w in m.warnings)

@@ -16,7 +16,7 @@ import os
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ READ_ERRORS: tuple[type[Exception], ...] = (
     BytesLengthException,
     StopIteration,  # pydicom's frame generators on a corrupt encapsulated stream
 )
+_PARSE_ERRORS: tuple[type[Exception], ...] = (InvalidDicomError, *READ_ERRORS)
 CT_SOP_CLASSES = frozenset(
     {
         "1.2.840.10008.5.1.4.1.1.2",  # CT Image Storage
@@ -199,6 +200,12 @@ def read_headers(
             progress((i + 1) / n)
     if not_dicom:
         report.warn(f"{not_dicom} file(s) are not DICOM and were ignored.")
+    bare = len({h.path for h in headers if h.meta.get("no_preamble")})
+    if bare:
+        report.warn(
+            f"{bare} file(s) have no DICOM preamble or file meta header (old ACR-NEMA style); "
+            "their transfer syntax was detected from the data."
+        )
     return headers
 
 
@@ -246,7 +253,7 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
     except InvalidDicomError as exc:
         if _has_dicm_magic(path):
             raise DicomImportError("truncated or corrupt DICOM file (header unreadable)", path) from exc
-        raise _NotDicomError from exc
+        return _read_without_preamble(path)
     except READ_ERRORS as exc:
         raise DicomImportError(f"unreadable or truncated DICOM header ({type(exc).__name__})", path) from exc
     try:
@@ -260,10 +267,43 @@ def _short(exc: BaseException) -> str:
     return text[:160] if text else type(exc).__name__
 
 
-def _classify(ds: Any, path: Path, *, tell: int, head: bytes, size: int) -> list[FrameHeader]:
+def _read_without_preamble(path: Path) -> list[FrameHeader]:
+    """A bare dataset without preamble and file meta (old ACR-NEMA style files on some CDs).
+
+    Read only when it starts like one: an element of group 0008 in little-endian order. The transfer
+    syntax is what pydicom detects from the first elements (implicit or explicit VR, little endian).
+    """
+    try:
+        with path.open("rb") as fp:
+            start = fp.read(8)
+            if len(start) < 8 or start[:2] not in (b"\x08\x00", b"\x02\x00"):
+                raise _NotDicomError
+            fp.seek(0)
+            size = path.stat().st_size
+            ds = pydicom.dcmread(fp, stop_before_pixels=True, specific_tags=_TAGS, force=True)
+            tell = fp.tell()
+            head = fp.read(12)
+        implicit, little = ds.original_encoding
+        if not little:
+            raise _NotDicomError
+        ts = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+        frames = _classify(ds, path, tell=tell, head=head, size=size, ts_override=ts)
+    except _NotDicomError:
+        raise
+    except _PARSE_ERRORS as exc:
+        raise _NotDicomError from exc
+    except DicomImportError as exc:
+        raise _NotDicomError from exc
+    return [replace(f, meta={**f.meta, "no_preamble": True}) for f in frames]
+
+
+def _classify(
+    ds: Any, path: Path, *, tell: int, head: bytes, size: int, ts_override: str | None = None
+) -> list[FrameHeader]:
     """Frames of a pydicom-read header, or DicomImportError for a DICOM object that is not an image."""
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+    ts = ts_override or ts
     sop = str(
         ds.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta is not None else "")
     )
@@ -395,13 +435,10 @@ def _frames(
     return out
 
 
-_DICOMDIR_ERRORS: tuple[type[Exception], ...] = (InvalidDicomError, *READ_ERRORS)
-
-
 def _dicomdir_files(path: Path, report: ImportReport) -> list[Path]:
     try:
         ds = pydicom.dcmread(path)
-    except _DICOMDIR_ERRORS as exc:
+    except _PARSE_ERRORS as exc:
         raise DicomImportError(f"unreadable DICOMDIR ({type(exc).__name__})", path) from exc
     root = path.parent
     files: list[Path] = []
@@ -416,6 +453,6 @@ def _dicomdir_files(path: Path, report: ImportReport) -> list[Path]:
                 files.append(candidate)
             else:
                 report.skip(str(candidate), "listed in the DICOMDIR but missing on disk")
-    except _DICOMDIR_ERRORS as exc:
+    except _PARSE_ERRORS as exc:
         raise DicomImportError(f"unreadable DICOMDIR ({type(exc).__name__})", path) from exc
     return files

@@ -306,3 +306,28 @@ def test_progress_monotonic_to_one_and_cancel(tmp_path: Path, phantom: CtPhantom
     cancel.set()
     with pytest.raises(ImportCancelledError):
         load_volume(tmp_path / "p", cancel=cancel)
+
+
+@pytest.mark.parametrize("implicit_vr", [True, False])
+def test_files_without_preamble_or_meta(tmp_path: Path, phantom: CtPhantom, implicit_vr: bool) -> None:
+    """Old ACR-NEMA style files (bare dataset, no 'DICM', no group 0002) still load, with a note."""
+    import pydicom
+    from pydicom.filebase import DicomFileLike
+    from pydicom.filewriter import write_dataset
+
+    w = write_dicom_series(phantom.volume, tmp_path / "src", implicit_vr=implicit_vr)
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for f in w.paths:
+        ds = pydicom.dcmread(f)
+        with (bare / f.name).open("wb") as raw:
+            out = DicomFileLike(raw)
+            out.is_little_endian, out.is_implicit_VR = True, implicit_vr
+            write_dataset(out, ds)
+    assert (bare / w.paths[0].name).read_bytes()[128:132] != b"DICM"
+    result = load_volume(bare)
+    np.testing.assert_array_equal(result.volume.array, w.volume.array)
+    np.testing.assert_allclose(result.volume.index_to_lps, w.volume.index_to_lps, atol=1e-4)
+    assert "40 file(s) have no DICOM preamble" in " ".join(result.report.warnings)
+    (bare / "junk.bin").write_bytes(b"\x08\x00\x10\x00" + bytes(range(200)))
+    assert "1 file(s) are not DICOM" in " ".join(load_volume(bare).report.warnings)

@@ -643,7 +643,7 @@ def _place(  # noqa: PLR0917 - private helper of run_plan
     for approach in approaches:
         if approach is Approach.DIRECT:
             skin = _point(tj, "skin_lps", where)
-            out.append((propose_direct(volume, tr.lesion.mask, skin), approach))
+            out.append((propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach))
             continue
         if tr.anatomy is None:
             raise PlanValidationError(

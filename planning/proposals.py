@@ -22,7 +22,7 @@ far edge along that line.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +33,13 @@ from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.volume import Volume
 from planning.errors import PlanningError, PlanValidationError
 from planning.model import Approach
-from planning.trajectory import DistanceField, TrajectoryGeometry, as_point, find_skin_along_line
+from planning.trajectory import (
+    DistanceField,
+    TrajectoryGeometry,
+    as_point,
+    crossed_structures,
+    find_skin_along_line,
+)
 
 FloatArray = npt.NDArray[np.float64]
 Point = tuple[float, float, float]
@@ -306,11 +312,16 @@ def propose_direct(
     volume: Volume,
     lesion: Mask,
     skin_lps: Sequence[float],
+    *,
+    outer_diameter_mm: float = 0.0,
+    forbidden: Mapping[str, DistanceField] | None = None,
 ) -> Proposal:
     """Direct puncture from an operator-chosen skin point to the lesion's far edge.
 
     The needle runs from ``skin_lps`` through the lesion's centroid; its tip is the last lesion
-    voxel along that line (the far edge).
+    voxel along that line (the far edge). The path is checked for gas or air inside the body (lung,
+    bowel) and, when given, for the ``forbidden`` structures it touches (a capsule of the needle's
+    outer radius).
 
     Raises
     ------
@@ -338,10 +349,14 @@ def propose_direct(
     warnings = []
     if not hit[first : last + 1].all():
         warnings.append("the line leaves and re-enters the lesion; tip placed at its last exit")
+    geometry = _geometry(skin, skin + s[last] * u)
+    outline = find_skin_along_line(volume, geometry.target_lps, -u, max_distance_mm=geometry.length_mm + 20.0)
+    if outline.internal_air_mm > 0:
+        warnings.append(_AIR_WARNING.format(outline.internal_air_mm))
+    for name in crossed_structures(forbidden or {}, geometry, outer_diameter_mm / 2.0):
+        warnings.append(f"this path crosses {name}")
     return Proposal(
-        approach=Approach.DIRECT,
-        geometry=_geometry(skin, skin + s[last] * u),
-        warnings=tuple(warnings),
+        approach=Approach.DIRECT, geometry=geometry, skin_found=outline.found, warnings=tuple(warnings)
     )
 
 

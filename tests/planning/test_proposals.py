@@ -236,6 +236,24 @@ def test_direct_goes_to_the_far_edge_of_a_sphere() -> None:
     np.testing.assert_allclose(p.target_lps, centre + r * u, atol=1.0)
     np.testing.assert_allclose(p.entry_lps, skin, atol=1e-9)
     assert p.approach is Approach.DIRECT
+    assert p.warnings == ()
+
+    # a forbidden cylinder (a vessel) across the path is reported; one beside it is not
+    def rod(x: float, y: float) -> Mask:
+        return Mask.from_full((pts[..., 0] - x) ** 2 + (pts[..., 1] - y) ** 2 <= 9.0)
+
+    mid = (skin + centre) / 2
+    crossed = propose_direct(
+        vol,
+        lesion,
+        tuple(skin),
+        outer_diameter_mm=OD_13G,
+        forbidden={
+            "artery": DistanceField(rod(mid[0], mid[1]), m),
+            "vein": DistanceField(rod(-30.0, -30.0), m),
+        },
+    )
+    assert crossed.warnings == ("this path crosses artery",)
     with pytest.raises(PlanValidationError, match="lesion"):
         propose_direct(vol, Mask.empty(shape), tuple(skin))
 

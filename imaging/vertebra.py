@@ -145,7 +145,11 @@ def find_vertebra(
     # the enclosed slices near the click, so a slice where the canal leaks into the body through a
     # gap in the posterior wall does not move it)
     cut = _cut(canal_pts, click, (posterior, np.cross(posterior, up), up), FIRST_PASS_HALF_HEIGHT_MM, None)
-    body = find_body(roi, click, masks=masks, cut=cut) if cut is not None else None
+    body = (
+        find_body(roi, click, masks=masks, cut=cut, axis_hint=canal.line_direction_lps)
+        if cut is not None
+        else None
+    )
     if body is None:
         raise VertebraNotFoundError("no vertebral body (bone enclosed by cortex) at the point", click)
     step(0.4)
@@ -161,7 +165,7 @@ def find_vertebra(
         raise VertebraNotFoundError("the canal found lies inside the body", click)
     left = np.cross(posterior, axis)
     cut = _cut(canal_pts, body.centroid_lps, (posterior, left, axis), 0.5 * body.height_mm - 2.0, notes)
-    refined = find_body(roi, click, masks=masks, cut=cut) if cut is not None else None
+    refined = find_body(roi, click, masks=masks, cut=cut, axis_hint=axis) if cut is not None else None
     if refined is not None:
         body = refined
     notes.insert(0, f"canal enclosed by bone on {len(canal.slice_areas_mm2)} slices")

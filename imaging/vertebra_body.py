@@ -224,6 +224,7 @@ def find_body(
     *,
     masks: BonyMasks,
     cut: PosteriorCut | None = None,
+    axis_hint: npt.ArrayLike = (0.0, 0.0, 1.0),
 ) -> BodyResult | None:
     """The vertebral body containing (or nearest to) the click, or None when no body is there.
 
@@ -238,6 +239,8 @@ def find_body(
     cut
         The posterior limit of the body (from the canal), or None to rely on the opening alone.
         Anterior to it, holes are also filled in axial planes (the canal is beyond the cut).
+    axis_hint
+        The spine's direction near the click (the canal's centre line), unit LPS.
 
     Returns
     -------
@@ -254,7 +257,7 @@ def find_body(
         front = cut.allowed(roi.index_to_lps(grid)).reshape(roi.shape)
         axial = ndimage.binary_fill_holes(masks.closed & front, structure=_plane_structure(0))
         allowed = (solid | axial) & front
-    star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front)
+    star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front, axis=axis_hint)
     if star is not None and star.mask.sum() * sp**3 > MIN_BODY_ML * 1000.0:
         return _describe(
             roi,

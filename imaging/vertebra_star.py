@@ -36,10 +36,15 @@ N_NEIGHBOURS = 12
 #: a radius this far from its neighbours' median (mm, or this fraction of it) is repaired
 OUTLIER_MM = 3.0
 OUTLIER_FRACTION = 0.15
-#: the cortex must stand at least this far above the trabecular bone (HU) to be traced
-MIN_CORTEX_CONTRAST_HU = 120.0
+#: the cortex must stand at least this far above the trabecular bone (HU) to be traced (3 mm slices:
+#: a cortical peak of ~200 HU over ~115 HU trabecular bone in abdomen-pelvis-ct)
+MIN_CORTEX_CONTRAST_HU = 60.0
 #: radius around the start point whose median HU is the body's trabecular level (mm)
 TRABECULAR_RADIUS_MM = 4.0
+#: rays within this cosine of the body axis belong to a cap (endplate), and may end at most this far
+#: beyond its median height (mm; endplates are concave by 1-2 mm)
+CAP_COS = 0.8
+CAP_TOLERANCE_MM = 2.0
 #: recentring iterations (the click may be off-centre)
 RECENTRE_ITERATIONS = 2
 
@@ -127,7 +132,9 @@ def star_body(
     smoothed: npt.NDArray[np.float32],
     sharp: npt.NDArray[np.float32],
     start_lps: npt.ArrayLike,
+    *,
     allowed: BoolArray | None = None,
+    axis: npt.ArrayLike = (0.0, 0.0, 1.0),
 ) -> StarBody | None:
     """The star-shaped body around a start point inside it, or None when no cortex surrounds it.
 
@@ -144,6 +151,8 @@ def star_body(
     allowed
         Where the body may lie (anterior to the canal's front), ROI grid; rays stop where it ends,
         and where the field of view ends.
+    axis
+        The spine's direction near the body (unit, LPS), for the endplate check.
 
     Returns
     -------
@@ -178,7 +187,9 @@ def star_body(
         prof = np.where(beyond, trab, prof)
         prof_sharp = np.where(beyond, trab, prof_sharp)
         maxima = prof.max(axis=1)
-        cortex = float(np.median(maxima))
+        # the typical cortical peak, from rays not stopped early by the cut or the field of view
+        full_length = limit >= len(s) - 1
+        cortex = float(np.median(maxima[full_length] if full_length.sum() >= 0.1 * len(s) else maxima))
         if cortex - trab < MIN_CORTEX_CONTRAST_HU:
             return None
         level = trab + 0.5 * (cortex - trab)
@@ -188,6 +199,7 @@ def star_body(
         if ended.mean() < 0.5:
             return None
         radii = _repair(np.where(ended, edge, 0.0) * RAY_STEP_MM, ended, neighbours)
+        radii = _clamp_caps(dirs, radii, axis)
         new_centre = centre + _star_centroid_offset(dirs, radii)
         shift = float(np.linalg.norm(new_centre - centre))
         centre = new_centre
@@ -205,6 +217,27 @@ def star_body(
         cortex_hu=cortex,
         mask=mask,
     )
+
+
+def _clamp_caps(dirs: FloatArray, radii: FloatArray, axis: npt.ArrayLike) -> FloatArray:
+    """Stop rays that crossed an endplate into the disc: clamp to the cap's median height.
+
+    An endplate blurred by thick slices lets a cone of neighbouring rays run on into the disc and
+    the next vertebra, which the neighbour median cannot repair. Endplates are nearly planar (a
+    shallow concavity), so a cap ray ending more than ``CAP_TOLERANCE_MM`` beyond the median
+    height of its cap's rays is clamped to that height plus the tolerance.
+    """
+    a = np.asarray(axis, dtype=np.float64)
+    cos = dirs @ a
+    out = radii.copy()
+    for sign in (1.0, -1.0):
+        cap = sign * cos > CAP_COS
+        if cap.sum() < 10:
+            continue
+        heights = radii[cap] * sign * cos[cap]
+        limit = float(np.median(heights)) + CAP_TOLERANCE_MM
+        out[cap] = np.minimum(radii[cap], limit / (sign * cos[cap]))
+    return out
 
 
 def _star_centroid_offset(dirs: FloatArray, radii: FloatArray) -> FloatArray:

@@ -39,6 +39,7 @@ from planning.trajectory import (
     as_point,
     crossed_structures,
     find_skin_along_line,
+    needle_distance,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -208,6 +209,13 @@ def propose_transpedicular(
     target, warnings = _body_target(volume, anatomy, axis, antenna_extension_mm)
     warnings += _level_check(volume, anatomy, axis)
     through = _pedicle_centre(volume, axis, target, warnings)
+    needed = outer_diameter_mm + safety_margin_mm
+    too_narrow = axis.min_width_mm < needed
+    canal_conflict = False
+    if not too_narrow and anatomy.canal.any():
+        through, canal_conflict = _clear_canal(
+            volume, anatomy, axis, side, target, through, outer_diameter_mm, safety_margin_mm, warnings
+        )
     u = target - through
     u /= np.linalg.norm(u)
     skin = find_skin_along_line(volume, through, -u, max_distance_mm=_SEARCH_MM)
@@ -218,15 +226,20 @@ def propose_transpedicular(
             "the skin was not found along the pedicle axis within the image: entry at the image edge"
         )
     geometry = _geometry(np.asarray(skin.skin_lps), target)
-    needed = outer_diameter_mm + safety_margin_mm
-    narrow = axis.min_width_mm < needed
+    narrow = too_narrow or canal_conflict
     alternative: Proposal | None = None
     if narrow:
         thoracic = _is_thoracic(anatomy.level)
         family = "transcostovertebral" if thoracic else "parapedicular"
-        warnings.append(
+        why = (
             f"{side.value} pedicle is narrow: {axis.min_width_mm:.1f} mm at its isthmus, under the needle's "
-            f"{outer_diameter_mm:.2f} mm + {safety_margin_mm:g} mm margin; proposing a {family} route"
+            f"{outer_diameter_mm:.2f} mm + {safety_margin_mm:g} mm margin"
+            if too_narrow
+            else f"the needle cannot keep {safety_margin_mm:g} mm from the spinal canal inside the "
+            f"{side.value} pedicle"
+        )
+        warnings.append(
+            f"{why}; proposing a {family} route"
             + (" (transcostovertebral if the level is thoracic)" if thoracic is None else "")
         )
         alternative = _lateral_route(
@@ -410,6 +423,52 @@ def _body_target(
                 "axis: use a shorter antenna extension or a more posterior target"
             )
     return target, warnings
+
+
+def _clear_canal(  # noqa: PLR0917 - private helper of propose_transpedicular
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    axis: PedicleAxis,
+    side: Side,
+    target: FloatArray,
+    through: FloatArray,
+    outer_diameter_mm: float,
+    safety_margin_mm: float,
+    warnings: list[str],
+) -> tuple[FloatArray, bool]:
+    """Move the pedicle pass point laterally (within the pedicle's room) until the needle keeps
+    ``safety_margin_mm`` from the canal; returns the pass point and whether that was impossible."""
+    field = DistanceField(anatomy.canal, volume.index_to_lps, pad_mm=10.0)
+    r = outer_diameter_mm / 2.0
+
+    def canal_gap(p: FloatArray) -> float:
+        v = target - p
+        v /= np.linalg.norm(v)
+        start = p - 40.0 * v  # the stretch behind the pass point is where the canal can be met
+        return needle_distance(field, _geometry(start, target), r).distance_mm
+
+    gap = canal_gap(through)
+    if gap >= safety_margin_mm:
+        return through, False
+    u = target - through
+    u /= np.linalg.norm(u)
+    lateral = np.cross(np.array([0.0, 0.0, 1.0]), u)
+    if float(np.linalg.norm(lateral)) < 1e-6:
+        return through, True
+    lateral /= np.linalg.norm(lateral)
+    if lateral[0] * (1.0 if side is Side.LEFT else -1.0) < 0:
+        lateral = -lateral
+    room = (axis.min_width_mm - outer_diameter_mm) / 2.0  # from the centre to the cortex
+    step = 0.25 * min(volume.spacing_mm)
+    for shift in np.arange(step, room + 1e-9, step):
+        moved = through + shift * lateral
+        if canal_gap(moved) >= safety_margin_mm:
+            warnings.append(
+                f"needle moved {shift:.1f} mm laterally in the pedicle to keep {safety_margin_mm:g} mm "
+                f"from the spinal canal ({gap:.1f} mm on the pedicle's centre line)"
+            )
+            return moved, False
+    return through, True
 
 
 def _pedicle_centre(volume: Volume, axis: PedicleAxis, target: FloatArray, warnings: list[str]) -> FloatArray:

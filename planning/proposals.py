@@ -4,19 +4,29 @@
 Frames and units: LPS mm (+x patient left, +y posterior, +z superior); masks on the volume's
 ``[slice, row, col]`` grid.
 
-Transpedicular: the needle follows the pedicle axis of :class:`imaging.vertebra_model.PedicleAxis`
-to the junction of the anterior and middle thirds of the vertebral body (two thirds of the way from
-where the axis enters the body to where it leaves it; CLINICAL.md "Target"), moved back along the
-axis if needed to lie at least 3 mm inside the body (off the cortex and endplates); the entry is where that
-line, followed outward, meets the skin (body outline: HU > -300). A pedicle whose narrowest width is
-under the needle's outer diameter plus a safety margin (default 1 mm, an argument) is flagged narrow
+Transpedicular, step by step:
+
+1. target: along the pedicle axis of :class:`imaging.vertebra_model.PedicleAxis`, at the junction
+   of the anterior and middle thirds of the vertebral body (two thirds of the way from where the
+   axis enters the body mask to where it leaves it; CLINICAL.md "Target"), moved back along the
+   axis if needed to lie at least 3 mm inside the body (off the cortex and endplates);
+2. the needle passes through the centre of the pedicle mask's cross-section at the isthmus (the
+   anatomy's isthmus point when there is no mask), moved laterally within the pedicle if needed to
+   keep the safety margin from the spinal canal;
+3. entry: where that line, followed outward, meets the skin (body outline HU > -300; air with
+   tissue beyond it, such as lung, is crossed and reported, not taken for the skin).
+
+A pedicle whose narrowest width is under the needle's outer diameter plus a safety margin (default
+1 mm, an argument), or in which the needle cannot keep that margin from the canal, is flagged narrow
 (CLINICAL.md "Needles and pedicles") and an alternative route is proposed: it aims at the same target
 but passes lateral to the pedicle isthmus by half the width + the needle radius + the margin
 (transcostovertebral for a thoracic level, between the pedicle and the rib head; parapedicular
 otherwise). That alternative is a geometric starting point: check ribs and pleura on the images.
+Pedicles that look implausible for their body (isthmus outside the body's craniocaudal extent,
+axis tilted more than 30 degrees from the axial plane) are followed but flagged.
 
 Direct (extraspinal): from an operator-chosen skin point through the lesion's centroid to the lesion's
-far edge along that line.
+far edge along that line, checked for gas inside the body and for forbidden structures.
 """
 
 from __future__ import annotations

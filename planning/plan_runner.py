@@ -27,7 +27,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,6 +60,9 @@ from planning.proposals import (
     propose_transpedicular,
 )
 from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
+
+if TYPE_CHECKING:
+    from planning.case import Case
 
 Progress = Callable[[float], None]
 Point = tuple[float, float, float]
@@ -372,7 +375,7 @@ def run_plan(
 
 
 # -- building and saving a case ---------------------------------------------------------------------
-def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "") -> Any:
+def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "") -> Case:
     """A :class:`planning.case.Case` holding the plan's image reference, masks, targets and needles.
 
     Derived figures (coverage, distances, risk) are not stored: they are recomputed from the case.

@@ -301,7 +301,7 @@ class DistanceField:
         pad = np.ceil(pad_mm / np.asarray(self.spacing_mm)).astype(int)
         if self.empty:
             self.offset_index = np.zeros(3, dtype=int)
-            self.map_mm = np.zeros((1, 1, 1))
+            self.map_mm = np.zeros((1, 1, 1), dtype=np.float32)
             self._edge_lps = np.zeros((0, 3))
             return
         lo = np.maximum(np.asarray(mask.offset_index) - pad, 0)
@@ -313,7 +313,7 @@ class DistanceField:
         outside = ndimage.distance_transform_edt(~roi, sampling=self.spacing_mm)
         inside = ndimage.distance_transform_edt(roi, sampling=self.spacing_mm)
         h = self._half_voxel_mm
-        self.map_mm = np.where(roi, -(inside - h), outside - h).astype(np.float64)
+        self.map_mm = np.where(roi, -(inside - h), outside - h).astype(np.float32)
         self.offset_index = lo
         edge = roi & ~ndimage.binary_erosion(roi, border_value=0)
         edge_idx = np.argwhere(edge).astype(np.float64) + lo

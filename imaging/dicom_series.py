@@ -167,6 +167,17 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
             f"{_name(h0)} has unsupported (0028,0100) Bits Allocated {h0.bits_allocated}",
         )
     for h in frames:
+        if (h.bits_allocated, h.samples_per_pixel, h.photometric) != (
+            h0.bits_allocated,
+            h0.samples_per_pixel,
+            h0.photometric,
+        ):
+            return _refused(
+                frames,
+                series_id,
+                source,
+                f"{_name(h)}: pixel storage differs from {_name(h0)} in the same series",
+            )
         if h.pixel_spacing_mm is None or min(h.pixel_spacing_mm) <= 0:
             return _refused(
                 frames,

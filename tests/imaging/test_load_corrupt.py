@@ -56,3 +56,21 @@ def test_corruption_never_escapes(tmp_path: Path, options: dict[str, object]) ->
             shutil.rmtree(case)
     assert sum(outcomes.values()) == 2 * len(offsets)
     assert set(outcomes) - {"loaded"}, "no corruption was refused at all"
+
+
+def test_corrupt_jpeg2000_header_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """Regression: one flipped byte in a J2K SIZ segment made gdcm abort the whole process (an uncaught
+    C++ exception) when pydicom fell back to it; the loader now picks one plugin per syntax."""
+    phantom = build_ct_phantom(shape=(40, 32, 32), seed=0)
+    w = write_dicom_series(
+        phantom.volume, tmp_path, drop_slices=range(3, 40), compression="jpeg2000", signed=True
+    )
+    data = bytearray(w.paths[1].read_bytes())
+    start = data.find(b"\xff\x4f\xff\x51")  # SOC then SIZ marker
+    assert start > 0
+    data[start + 42] ^= 0xFF
+    w.paths[1].write_bytes(bytes(data))
+    with pytest.raises(
+        ImagingError, match=rf"{w.paths[1].name}: cannot decode pixel data with transfer syntax JPEG 2000"
+    ):
+        load_volume(tmp_path)

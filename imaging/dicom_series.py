@@ -335,7 +335,7 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
         shape=(n_out, h0.rows, h0.cols),
         spacing_mm=(out_spacing, row_spacing, col_spacing),
         origin_lps=(float(ipp[0][0]), float(ipp[0][1]), float(ipp[0][2])),
-        direction=tuple(tuple(float(v) for v in row) for row in direction),  # type: ignore[misc]
+        direction=tuple(tuple(float(v) + 0.0 for v in row) for row in direction),  # type: ignore[misc]
         positions_mm=tuple(float(v) for v in p),
         inplane_shift_index=tuple((float(a), float(b)) for a, b in zip(shift_rows, shift_cols, strict=True)),
         tilt_deg=tilt_deg,

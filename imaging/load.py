@@ -353,7 +353,7 @@ def _info_from_volume(volume: Volume, path: Path) -> SeriesInfo:
         shape=volume.shape,
         spacing_mm=volume.spacing_mm,
         origin_lps=volume.origin_lps,
-        direction=tuple(tuple(float(v) for v in row) for row in d),
+        direction=tuple(tuple(float(v) + 0.0 for v in row) for row in d),  # no -0.0 in JSON
         warnings=(),
         n_files=1,
         loadable=True,

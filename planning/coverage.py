@@ -39,6 +39,7 @@ from scipy import ndimage
 from imaging.mask import Mask
 from planning.ablation import (
     AblationZone,
+    index_box,
     max_union_depth_mm,
     min_union_depth_mm,
     union_contains,
@@ -171,7 +172,7 @@ class CoverageContext:
         edge = roi & ~ndimage.binary_erosion(roi, border_value=0)
         self.lesion_edge_lps = self._to_lps(np.argwhere(edge) + lo)
         self.structure_edges_lps: dict[str, FloatArray] = {}
-        self.structure_points_lps: dict[str, FloatArray] = {}
+        self.structure_masks: dict[str, Mask] = {}
         for name, mask in (structures or {}).items():
             if mask.grid_shape != self.grid_shape:
                 raise ValueError(f'structure "{name}" lies on grid {mask.grid_shape}, not {self.grid_shape}')
@@ -180,11 +181,29 @@ class CoverageContext:
             e = mask.array & ~ndimage.binary_erosion(mask.array, border_value=0)
             off = np.asarray(mask.offset_index)
             self.structure_edges_lps[name] = self._to_lps(np.argwhere(e) + off)
-            self.structure_points_lps[name] = self._to_lps(np.argwhere(mask.array) + off)
+            self.structure_masks[name] = mask
 
     def _to_lps(self, idx: npt.NDArray[np.integer]) -> FloatArray:
         out: FloatArray = idx.astype(np.float64) @ self.index_to_lps[:3, :3].T + self.index_to_lps[:3, 3]
         return out
+
+    def _overlap_voxels(self, zones: Sequence[AblationZone], mask: Mask) -> int:
+        """Voxels of ``mask`` inside the zones, looking only where the zones' box meets the mask's."""
+        lo_lps = np.min([z.bbox_lps()[0] for z in zones], axis=0)
+        hi_lps = np.max([z.bbox_lps()[1] for z in zones], axis=0)
+        box = index_box(lo_lps, hi_lps, self.index_to_lps, self.grid_shape)
+        if box is None:
+            return 0
+        off = np.asarray(mask.offset_index)
+        start = np.maximum(box[0], off)
+        stop = np.minimum(box[1], off + np.asarray(mask.array.shape))
+        if np.any(stop <= start):
+            return 0
+        sub = mask.array[tuple(slice(int(a), int(b)) for a, b in zip(start - off, stop - off, strict=True))]
+        idx = np.argwhere(sub)
+        if len(idx) == 0:
+            return 0
+        return int(union_contains(zones, self._to_lps(idx + start)).sum())
 
     @property
     def target_ml(self) -> float:
@@ -230,7 +249,7 @@ class CoverageContext:
         for name, edge in self.structure_edges_lps.items():
             deep, j = max_union_depth_mm(zones, edge)
             dist = -deep - self.half_voxel_mm
-            overlap = int(union_contains(zones, self.structure_points_lps[name]).sum())
+            overlap = self._overlap_voxels(zones, self.structure_masks[name])
             if overlap:
                 dist = min(dist, 0.0)
             p = edge[j]

@@ -22,6 +22,16 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    reference + ``abnormal_delta_hu``; otherwise it is refused (normal bone). Each kind's edge lies half
    way between the reference and that kind's level (the seed's HU for the seeded kind, the typical HU
    of the other kind), at least ``abnormal_delta_hu`` from the reference.
+
+   4b. A seed within ``abnormal_delta_hu`` of the reference (also after the reference is measured
+   again, step 3) is judged by its texture (:mod:`imaging.lesion_texture`): a mottled lesion
+   interleaves lytic and sclerotic foci whose mean is close to normal bone. At a ``texture_sigma_mm``
+   scale, the share of bone-interior voxels more than ``abnormal_delta_hu`` from the deep trabecular
+   bone away from the seed (its median is then the reference) is compared, within
+   ``texture_radius_mm`` of the seed, with that share in this normal bone: abnormal when it reaches
+   ``texture_contrast`` times it and at least ``texture_min_fraction``. The lesion is then the
+   abnormal-texture region connected to the seed (closed foci, growth limit as in step 5); otherwise
+   the seed is refused as normal bone. ``texture_radius_mm = 0`` turns this off.
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches
@@ -60,12 +70,21 @@ Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless 
   ``smoothing_sigma_mm = 0.6``, ``opening_radius_mm = 1``, ``bridge_mm = 2`` (voxels within this of both a
   lytic and a sclerotic part join the lesion: the interface of a mixed lesion), ``seed_radius_mm = 2``,
   ``shell_mm = (3, 12)``: operator choices, not clinical figures.
+* texture (step 4b), our own choices, not clinical figures: ``texture_sigma_mm = 2`` (the foci of a
+  mottled lesion are several millimetres across; a 2 mm Gaussian averages away noise and trabecular
+  texture, and with them foci smaller than about 4-5 mm), ``texture_radius_mm = 3`` (the
+  neighbourhood whose share of abnormal voxels is measured: a few foci across),
+  ``texture_depth_mm = 4`` (normal bone for comparison lies twice ``cortex_thickness_mm`` inside the
+  bone, clear of cortex and its partial volume), ``texture_min_fraction = 0.2`` (a fifth of the
+  neighbourhood abnormal; the same figure as ``mixed_min_fraction``), ``texture_contrast = 3`` (three
+  times the share in the patient's own normal bone).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -92,6 +111,15 @@ from imaging.lesion_morph import (
     component_at,
     ellipsoid_in_box,
     intersect_boxes,
+)
+from imaging.lesion_texture import (
+    TextureJudgement,
+    abnormal_voxels,
+    grow_mottled,
+    interior_smooth,
+    judge_texture,
+    local_fraction,
+    normal_bone_region,
 )
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -231,37 +259,74 @@ def segment_lesion(
             )
         reference = first
 
-    lesion, growth = grow_lesion(
-        smooth=smooth,
-        seed_dist=seed_dist,
-        seed_hu=seed_hu,
-        reference=reference,
-        envelope=envelope,
-        interior=interior,
-        within=within,
-        seed_ball=seed_ball,
-        spacing=spacing,
-        p=p,
-    )
-    check_cancel(cancel)
-    if reference_bone_hu is None and lesion.any():
-        around = shell_around(lesion, spacing, p.shell_mm) & interior & ~lesion
-        second = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
-        if second is not None and np.count_nonzero(around) >= p.min_reference_voxels:
-            if abs(second - reference) > p.abnormal_delta_hu / 4.0:
-                lesion, growth = grow_lesion(
-                    smooth=smooth,
-                    seed_dist=seed_dist,
-                    seed_hu=seed_hu,
-                    reference=second,
-                    envelope=envelope,
-                    interior=interior,
-                    within=within,
-                    seed_ball=seed_ball,
-                    spacing=spacing,
-                    p=p,
-                )
-            reference = second
+    growth: tuple[float, float, float, float] | None = None
+    texture: TextureJudgement | None = None
+    if abs(seed_hu - reference) <= p.abnormal_delta_hu and p.texture_radius_mm > 0:
+        lesion, reference, texture = _segment_mottled(
+            hu=hu,
+            smooth=smooth,
+            bone=bone,
+            interior=interior,
+            within=within,
+            seed_ball=seed_ball,
+            seed_dist=seed_dist,
+            seed_hu=seed_hu,
+            reference=reference,
+            operator_reference=reference_bone_hu is not None,
+            spacing=spacing,
+            p=p,
+        )
+    else:
+        lesion, growth = grow_lesion(
+            smooth=smooth,
+            seed_dist=seed_dist,
+            seed_hu=seed_hu,
+            reference=reference,
+            envelope=envelope,
+            interior=interior,
+            within=within,
+            seed_ball=seed_ball,
+            spacing=spacing,
+            p=p,
+        )
+        check_cancel(cancel)
+        if reference_bone_hu is None and lesion.any():
+            around = shell_around(lesion, spacing, p.shell_mm) & interior & ~lesion
+            second = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
+            if second is not None and np.count_nonzero(around) >= p.min_reference_voxels:
+                if abs(second - reference) > p.abnormal_delta_hu / 4.0 and (
+                    abs(seed_hu - second) <= p.abnormal_delta_hu and p.texture_radius_mm > 0
+                ):
+                    # against the refined reference the seed looks like normal bone: judge its texture
+                    lesion, second, texture = _segment_mottled(
+                        hu=hu,
+                        smooth=smooth,
+                        bone=bone,
+                        interior=interior,
+                        within=within,
+                        seed_ball=seed_ball,
+                        seed_dist=seed_dist,
+                        seed_hu=seed_hu,
+                        reference=second,
+                        operator_reference=False,
+                        spacing=spacing,
+                        p=p,
+                    )
+                    growth = None
+                elif abs(second - reference) > p.abnormal_delta_hu / 4.0:
+                    lesion, growth = grow_lesion(
+                        smooth=smooth,
+                        seed_dist=seed_dist,
+                        seed_hu=seed_hu,
+                        reference=second,
+                        envelope=envelope,
+                        interior=interior,
+                        within=within,
+                        seed_ball=seed_ball,
+                        spacing=spacing,
+                        p=p,
+                    )
+                reference = second
     if progress is not None:
         progress(0.8)
     check_cancel(cancel)
@@ -282,7 +347,14 @@ def segment_lesion(
     notes = [f"lytic fraction {fractions[0]:.2f}, sclerotic fraction {fractions[1]:.2f}"]
     if reference_bone_hu is not None:
         notes.append("reference bone HU given by the operator")
-    if (lesion & (seed_dist > growth[2] - max(spacing))).any():
+    if texture is not None:
+        notes.append(
+            f"mottled: the seed ({seed_hu:.0f} HU) is within {p.abnormal_delta_hu:g} HU of normal bone but "
+            f"{texture.seed_fraction:.2f} of its neighbourhood deviates by more at a "
+            f"{p.texture_sigma_mm:g} mm scale (normal bone here: {texture.normal_fraction:.2f}; "
+            f"threshold {texture.threshold_fraction:.2f})"
+        )
+    if growth is not None and (lesion & (seed_dist > growth[2] - max(spacing))).any():
         notes.append(
             f"the lesion reaches the growth limit ({growth[2]:.0f} mm from the seed; estimated lesion "
             f"radius {growth[3]:.0f} mm, maximum {p.max_radius_mm:g} mm): check its extent"
@@ -386,6 +458,73 @@ def estimate_reference_hu(
 
 
 # -- private -----------------------------------------------------------------------------------------
+def _segment_mottled(
+    *,
+    hu: npt.NDArray[np.float32],
+    smooth: npt.NDArray[np.float32],
+    bone: BoolArray,
+    interior: BoolArray,
+    within: BoolArray,
+    seed_ball: BoolArray,
+    seed_dist: FloatArray,
+    seed_hu: float,
+    reference: float,
+    operator_reference: bool,
+    spacing: tuple[float, float, float],
+    p: LesionParameters,
+) -> tuple[BoolArray, float, TextureJudgement]:
+    """Step 4b: a seed like normal bone in a neighbourhood of abnormal texture (:mod:`lesion_texture`).
+
+    Returns the lesion, the reference it is typed against and the texture judgement; raises
+    :class:`NoLesionAtSeedError` when the neighbourhood is as homogeneous as normal bone.
+    """
+    depth = ndimage.distance_transform_edt(bone, sampling=spacing)
+    coarse = interior_smooth(hu, interior, spacing, p.texture_sigma_mm)
+    normal = normal_bone_region(coarse, depth, seed_dist, p)
+    normal_msg = (
+        f"the seed ({seed_hu:.0f} HU) is within {p.abnormal_delta_hu:g} HU of the local normal bone "
+        f"({reference:.0f} HU): no lesion at the seed"
+    )
+    if np.count_nonzero(normal) < p.min_reference_voxels:
+        raise NoLesionAtSeedError(
+            normal_msg + " (too little deep trabecular bone away from it to judge its texture)",
+            seed_hu=seed_hu,
+            reference_bone_hu=reference,
+        )
+    texture_reference = reference if operator_reference else float(np.median(coarse[normal]))
+    abnormal = abnormal_voxels(coarse, interior, texture_reference, p)
+    fraction = local_fraction(abnormal, interior, p.texture_radius_mm, spacing)
+    judgement = judge_texture(
+        fraction=fraction,
+        interior=interior,
+        normal=normal,
+        seed_ball=seed_ball,
+        reference_hu=texture_reference,
+        p=p,
+    )
+    if not judgement.abnormal:
+        raise NoLesionAtSeedError(
+            f"{normal_msg}, and its neighbourhood is not heterogeneous: {judgement.seed_fraction:.2f} of it "
+            f"deviates by more than {p.abnormal_delta_hu:g} HU (abnormal from "
+            f"{judgement.threshold_fraction:.2f})",
+            seed_hu=seed_hu,
+            reference_bone_hu=reference,
+        )
+    lesion, limit_mm = grow_mottled(
+        coarse_abnormal=abnormal,
+        fine_abnormal=abnormal_voxels(smooth, interior, texture_reference, p),
+        fraction=fraction,
+        threshold_fraction=judgement.threshold_fraction,
+        interior=interior,
+        within=within,
+        seed_ball=seed_ball,
+        seed_dist=seed_dist,
+        spacing=spacing,
+        p=p,
+    )
+    return lesion, texture_reference, replace(judgement, limit_mm=limit_mm)
+
+
 def _in_box(
     volume: Volume,
     roi: IndexBox,

@@ -23,7 +23,11 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class LesionParameters:
-    """Every threshold of :func:`segment_lesion`; see the module docstring for their sources."""
+    """Every threshold of :func:`segment_lesion`; see the module docstring for their sources.
+
+    The ``texture_*`` fields drive the judgement of a seed that looks like normal bone by its texture
+    (:mod:`imaging.lesion_texture`); ``texture_radius_mm = 0`` turns it off.
+    """
 
     roi_size_mm: float = 80.0
     max_radius_mm: float = 40.0
@@ -50,6 +54,11 @@ class LesionParameters:
     extent_factor: float = 2.0
     extent_min_mm: float = 10.0
     neck_step_mm: float = 1.0
+    texture_sigma_mm: float = 2.0
+    texture_radius_mm: float = 3.0
+    texture_depth_mm: float = 4.0
+    texture_min_fraction: float = 0.2
+    texture_contrast: float = 3.0
 
     def __post_init__(self) -> None:
         positive = ("roi_size_mm", "max_radius_mm", "abnormal_delta_hu", "seed_radius_mm")
@@ -65,6 +74,13 @@ class LesionParameters:
             raise ValueError(
                 f'Argument "shell_mm" must be (inner, outer) with outer > inner >= 0, got {(a, b)}'
             )
+        if not 0 < self.texture_min_fraction <= 1:
+            raise ValueError(
+                f'Argument "texture_min_fraction" must be in (0, 1], got {self.texture_min_fraction}'
+            )
+        for name in ("texture_sigma_mm", "texture_radius_mm", "texture_depth_mm", "texture_contrast"):
+            if getattr(self, name) < 0:
+                raise ValueError(f'Argument "{name}" must be >= 0, got {getattr(self, name)}')
         if not 0 < self.mixed_min_fraction <= 0.5:
             raise ValueError(
                 f'Argument "mixed_min_fraction" must be in (0, 0.5], got {self.mixed_min_fraction}'

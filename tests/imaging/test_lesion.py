@@ -1,7 +1,8 @@
 """Lesion segmentation on phantoms with known truth (tests/phantoms/lesion.py).
 
 Tolerances: Dice >= 0.90 and volume within 5% of the closed form (sphere 4/3 pi r^3, ellipsoid,
-union of spheres); positions in mm as stated per test.
+union of spheres); positions in mm as stated per test. The mottled sphere (interleaved lytic and
+sclerotic layers whose mean is normal bone) exercises the texture judgement.
 """
 
 from __future__ import annotations
@@ -119,6 +120,26 @@ def test_seed_in_normal_bone_refused() -> None:
     assert info.value.reference_bone_hu == pytest.approx(TRABECULAR_HU, abs=15.0)
 
 
+def test_normal_bone_refused_after_texture_check() -> None:
+    ph = lesion_phantom(PhantomLesion.NONE)
+    with pytest.raises(NoLesionAtSeedError, match="not heterogeneous"):
+        segment_lesion(ph.volume, (0.0, 0.0, 0.0))
+
+
+def test_mottled_sphere_found_by_texture_only() -> None:
+    ph = lesion_phantom(PhantomLesion.MOTTLED_SPHERE, seed=5)
+    # the seed lies between a lytic and a sclerotic layer: its median HU is that of normal bone
+    lesion = segment_lesion(ph.volume, ph.seed_lps)
+    assert any(n.startswith("mottled") for n in lesion.notes)
+    assert lesion.type is LesionType.MIXED
+    assert dice(lesion.mask.to_full(), ph.truth) >= 0.90
+    assert lesion.volume_ml == pytest.approx(ph.truth_volume_ml, rel=0.05)
+    # sphere radius 10 mm centred at the seed: centroid within 0.5 mm of it
+    assert np.allclose(lesion.centroid_lps, ph.seed_lps, atol=0.5)
+    with pytest.raises(NoLesionAtSeedError, match="within 88 HU"):
+        segment_lesion(ph.volume, ph.seed_lps, parameters=LesionParameters(texture_radius_mm=0.0))
+
+
 def test_operator_reference_is_used() -> None:
     ph = lesion_phantom(PhantomLesion.BLASTIC_SPHERE)
     lesion = segment_lesion(ph.volume, ph.seed_lps, reference_bone_hu=250.0)
@@ -182,3 +203,7 @@ def test_bad_parameters_named() -> None:
         LesionParameters(normal_bone_range_hu=(300.0, 100.0))
     with pytest.raises(ValueError, match="max_radius_mm"):
         LesionParameters(max_radius_mm=0.0)
+    with pytest.raises(ValueError, match="texture_min_fraction"):
+        LesionParameters(texture_min_fraction=0.0)
+    with pytest.raises(ValueError, match="texture_sigma_mm"):
+        LesionParameters(texture_sigma_mm=-1.0)

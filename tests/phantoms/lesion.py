@@ -9,7 +9,9 @@ The scene is defined in LPS mm around the origin and rasterised at voxel centres
 * a fat sleeve around it out to ``FAT_RADIUS_MM`` (``FAT_HU``), soft tissue (``SOFT_TISSUE_HU``) beyond
   and above/below;
 * a lesion: lytic sphere (r 8 mm, or large: r 11 mm), blastic sphere, lytic union of two spheres,
-  blastic ellipsoid, mixed sphere (lytic half, blastic half), or a lytic sphere breaking through the
+  blastic ellipsoid, mixed sphere (lytic half, blastic half), mottled sphere (interleaved lytic and
+  sclerotic layers ``MOTTLED_LAYER_MM`` thick whose mean is the trabecular HU: the seed on the plane
+  between two layers has the HU of normal bone), or a lytic sphere breaking through the
   cortex into the fat;
 * Gaussian noise ``NOISE_HU`` (seeded).
 
@@ -43,6 +45,9 @@ BONE_RADIUS_MM = 16.0
 BONE_LENGTH_MM = 50.0
 CORTEX_MM = 2.0
 FAT_RADIUS_MM = 24.0
+#: sclerotic cells of the mottled sphere: as far above the trabecular HU as the lytic cells lie below
+MOTTLED_SCLEROTIC_HU = 2.0 * TRABECULAR_HU - LYTIC_HU
+MOTTLED_LAYER_MM = 6.0
 FIELD_MM = (64.0, 72.0, 72.0)  # z, y, x extent of the grid
 
 
@@ -55,6 +60,7 @@ class PhantomLesion(StrEnum):
     LYTIC_IRREGULAR = "lytic-irregular"
     BLASTIC_ELLIPSOID = "blastic-ellipsoid"
     MIXED_SPHERE = "mixed-sphere"
+    MOTTLED_SPHERE = "mottled-sphere"
     LYTIC_BREAKTHROUGH = "lytic-breakthrough"
     NONE = "none"
 
@@ -165,6 +171,16 @@ def lesion_phantom(
         hu[truth & (x < c[0])] = LYTIC_HU
         hu[truth & (x >= c[0])] = BLASTIC_HU
         lesion_type, seed_lps = LesionType.MIXED, (c[0] - 4.0, c[1], c[2])
+    elif kind is PhantomLesion.MOTTLED_SPHERE:
+        # c lies half way between voxel centres on the 1 mm and the 0.8 x 0.8 x 2 mm grids, so the two
+        # layers meeting there hold the same number of voxels of the seed's ball
+        c, r = (0.0, 0.0, 0.0), 10.0
+        truth = ball(c, r)
+        volume_mm3 = 4.0 / 3.0 * np.pi * r**3
+        lytic_layer = np.floor((x - c[0]) / MOTTLED_LAYER_MM) % 2 == 0
+        hu[truth & lytic_layer] = LYTIC_HU
+        hu[truth & ~lytic_layer] = MOTTLED_SCLEROTIC_HU
+        lesion_type, seed_lps = LesionType.MIXED, c
     elif kind is PhantomLesion.LYTIC_BREAKTHROUGH:
         # centred 12 mm from the axis along +y (posterior): reaches 20 mm, 4 mm into the fat sleeve
         c, r = (0.0, 12.0, 1.0), 8.0

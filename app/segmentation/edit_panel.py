@@ -1,0 +1,171 @@
+"""The Mask editing dock: which layer to edit, brush and eraser settings, whole-mask operations.
+
+Brush radius in mm (a spin box, also the [ and ] keys), disc in the view's plane or 3D sphere, an
+optional inclusive HU range the brush is limited to, and fill holes / remove islands / grow / shrink
+by a margin in mm. Defaults: the HU range starts at 130-3000 HU, the generic bone threshold
+(CLINICAL.md "CT attenuation", 3D Slicer's segment editor example), and stays off until ticked; the
+margin starts at 2 mm, the planned margin beyond a bone lesion (CLINICAL.md, Qiu). The brush radius
+(3 mm) is an operator convenience, not a clinical figure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.segmentation.edit_tools import MAX_RADIUS_MM, MIN_RADIUS_MM, RADIUS_STEP_MM, BrushShape
+from imaging.mask import Mask
+from planning.commands import AddLayer
+from planning.model import LayerKind, MaskLayer
+
+if TYPE_CHECKING:
+    from app.segmentation.controller import SegmentationController
+
+#: generic bone threshold, CLINICAL.md (3D Slicer segment editor example)
+DEFAULT_HU_RANGE = (130.0, 3000.0)
+#: zone planned 2 mm beyond the lesion margin (CLINICAL.md, Qiu 2019)
+DEFAULT_MARGIN_MM = 2.0
+
+
+class EditPanel(QDockWidget):
+    """Dock with the editing settings; every control pushes into the controller, never the case."""
+
+    def __init__(self, controller: SegmentationController, parent: QWidget | None = None) -> None:
+        super().__init__("Mask editing", parent)
+        self.setObjectName("maskEditDock")
+        self.controller = controller
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        form = QFormLayout()
+        layer_row = QHBoxLayout()
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("The mask layer the brush, the eraser and the operations change")
+        self.new_button = QToolButton()
+        self.new_button.setText("New")
+        self.new_button.setToolTip("Add an empty layer to paint")
+        layer_row.addWidget(self.layer_combo, 1)
+        layer_row.addWidget(self.new_button)
+        form.addRow("Layer", layer_row)
+        self.radius = QDoubleSpinBox()
+        self.radius.setRange(MIN_RADIUS_MM, MAX_RADIUS_MM)
+        self.radius.setSingleStep(RADIUS_STEP_MM)
+        self.radius.setDecimals(1)
+        self.radius.setSuffix(" mm")
+        self.radius.setToolTip("Brush radius in mm ([ smaller, ] larger)")
+        form.addRow("Brush radius", self.radius)
+        self.sphere = QCheckBox("3D sphere (else a disc in the view)")
+        self.sphere.setToolTip("Paint a ball instead of a flat disc (Shift+B)")
+        form.addRow("", self.sphere)
+        hu_row = QHBoxLayout()
+        self.hu_limit = QCheckBox("only")
+        self.hu_limit.setToolTip("Paint only voxels whose HU lies in the range (threshold-limited paint)")
+        self.hu_low = QDoubleSpinBox()
+        self.hu_high = QDoubleSpinBox()
+        for spin, value in ((self.hu_low, DEFAULT_HU_RANGE[0]), (self.hu_high, DEFAULT_HU_RANGE[1])):
+            spin.setRange(-1024.0, 4000.0)
+            spin.setDecimals(0)
+            spin.setSuffix(" HU")
+            spin.setValue(value)
+            spin.setToolTip("Inclusive HU range of threshold-limited paint")
+        hu_row.addWidget(self.hu_limit)
+        hu_row.addWidget(self.hu_low)
+        hu_row.addWidget(self.hu_high)
+        form.addRow("HU range", hu_row)
+        self.margin = QDoubleSpinBox()
+        self.margin.setRange(0.1, 30.0)
+        self.margin.setDecimals(1)
+        self.margin.setSuffix(" mm")
+        self.margin.setValue(DEFAULT_MARGIN_MM)
+        self.margin.setToolTip("Margin of Grow and Shrink, mm")
+        form.addRow("Margin", self.margin)
+        layout.addLayout(form)
+        grid = QGridLayout()
+        for i, key in enumerate(("brush", "eraser", "fill_holes", "remove_islands", "grow", "shrink")):
+            action = controller.actions[key]
+            button = QToolButton()
+            button.setDefaultAction(action)
+            grid.addWidget(button, i // 2, i % 2)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.layer_combo.currentIndexChanged.connect(self._on_layer_combo_changed)
+        self.new_button.clicked.connect(self.new_layer)
+        self.radius.valueChanged.connect(controller.set_brush_radius)
+        self.sphere.toggled.connect(
+            lambda on: controller.set_brush_shape(BrushShape.SPHERE if on else BrushShape.DISC)
+        )
+        self.hu_limit.toggled.connect(self._push_hu_range)
+        self.hu_low.valueChanged.connect(self._push_hu_range)
+        self.hu_high.valueChanged.connect(self._push_hu_range)
+        controller.model_changed.connect(self.refresh)
+        controller.brush_changed.connect(self.refresh)
+        dock = getattr(controller.window, "layer_dock", None)
+        if dock is not None:
+            dock.list.currentItemChanged.connect(lambda *_a: self._on_layer_dock_current(dock.current_name()))
+        self.refresh()
+
+    def margin_mm(self) -> float:
+        """The margin of Grow / Shrink, mm."""
+        return float(self.margin.value())
+
+    def refresh(self) -> None:
+        """Show the controller's values (signals blocked)."""
+        ctrl = self.controller
+        names = list(ctrl.window.case.case.layers)
+        current = ctrl.edit_layer_name()
+        widgets = (self.layer_combo, self.radius, self.sphere)
+        for w in widgets:
+            w.blockSignals(True)
+        if [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())] != names:
+            self.layer_combo.clear()
+            self.layer_combo.addItems(names)
+        self.layer_combo.setCurrentIndex(names.index(current) if current in names else -1)
+        self.radius.setValue(ctrl.brush.radius_mm)
+        self.sphere.setChecked(ctrl.brush.shape == BrushShape.SPHERE)
+        for w in widgets:
+            w.blockSignals(False)
+
+    def new_layer(self) -> str | None:
+        """Add an empty custom layer on the volume's grid and select it; returns its name."""
+        volume = self.controller.volume()
+        if volume is None:
+            self.controller.jobs.say("Open a CT first.")
+            return None
+        layers = self.controller.window.case.case.layers
+        n = 1
+        while f"Mask {n}" in layers:
+            n += 1
+        name = f"Mask {n}"
+        layer = MaskLayer.new(
+            name, LayerKind.CUSTOM, Mask.empty(volume.shape), volume.metadata.series_uid or ""
+        )
+        self.controller.window.case.push(AddLayer(layer))
+        self.controller.set_edit_layer(name)
+        return name
+
+    def _on_layer_combo_changed(self, index: int) -> None:
+        self.controller.set_edit_layer(self.layer_combo.itemText(index) if index >= 0 else None)
+
+    def _on_layer_dock_current(self, name: str | None) -> None:
+        if name is not None:
+            self.controller.set_edit_layer(name)
+
+    def _push_hu_range(self) -> None:
+        if not self.hu_limit.isChecked():
+            self.controller.set_hu_range(None)
+            return
+        low, high = sorted((float(self.hu_low.value()), float(self.hu_high.value())))
+        self.controller.set_hu_range((low, high))

@@ -1,0 +1,184 @@
+"""Brush and eraser on a mask layer of the case, drawn in any 2D view; the brush cursor overlay.
+
+Sizes are millimetres (radius of the disc or sphere); positions LPS mm. The brush paints a 2D disc in
+the index plane of the source grid that the view shows (or a 3D sphere), through
+:mod:`imaging.mask_edit`, optionally limited to an HU range. Each dab is pushed as an
+``EditMask.patch`` carrying the stroke's id, so a press-move-release stroke is ONE undo step
+(``EditMask.merge``). Between two mouse positions further apart than half the radius, dabs are
+interpolated so a fast stroke leaves no gaps.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from app.display_geometry import VIEW_AXES, DisplayVolume, ViewAxis
+from imaging import mask_edit
+from imaging.mask_edit import PlaneAxis
+from planning.commands import EditMask
+
+if TYPE_CHECKING:
+    from app.segmentation.controller import SegmentationController
+
+FloatArray = npt.NDArray[np.float64]
+
+#: brush radius limits and step of the [ / ] keys (mm); operator choices, not clinical figures
+MIN_RADIUS_MM = 0.5
+MAX_RADIUS_MM = 50.0
+DEFAULT_RADIUS_MM = 3.0
+RADIUS_STEP_MM = 0.5
+_PLANES = (PlaneAxis.SLICE, PlaneAxis.ROW, PlaneAxis.COL)
+_stroke_ids = itertools.count(1)
+
+
+class BrushShape(StrEnum):
+    """A flat disc in the view's plane, or a ball."""
+
+    DISC = "disc"
+    SPHERE = "sphere"
+
+
+@dataclass
+class BrushSettings:
+    """What the brush does; changed by the edit panel."""
+
+    radius_mm: float = DEFAULT_RADIUS_MM
+    shape: BrushShape = BrushShape.DISC
+    #: inclusive HU range the brush is limited to, or None
+    hu_range: tuple[float, float] | None = None
+
+
+def view_plane(display: DisplayVolume, view: ViewAxis) -> PlaneAxis:
+    """The source-grid index plane a view shows (the source axis nearest the view's slice axis)."""
+    fixed = VIEW_AXES[view][0]
+    column = np.abs(display.display_to_source_index[:3, fixed])
+    return _PLANES[int(np.argmax(column))]
+
+
+class BrushTool:
+    """Left-button tool painting (or erasing) the controller's current layer.
+
+    Parameters
+    ----------
+    controller
+        Gives the case, the volume, the current layer and the brush settings.
+    erase
+        True for the eraser.
+    """
+
+    def __init__(self, controller: SegmentationController, *, erase: bool = False) -> None:
+        self.controller = controller
+        self.erase = erase
+        self._stroke: int | None = None
+        self._last_lps: FloatArray | None = None
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return "Eraser" if self.erase else "Brush"
+
+    # -- MouseTool protocol ---------------------------------------------------------------------
+    def press(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        layer = self.controller.edit_layer_name()
+        if layer is None:
+            self.controller.jobs.say("Choose a layer to edit (Segmentation panel), or make a new one.")
+            return True
+        self._stroke = next(_stroke_ids)
+        self._last_lps = None
+        self._dab_to(view, np.asarray(point_lps, dtype=np.float64))
+        return True
+
+    def move(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        self.controller.set_cursor(view, point_lps)
+        if self._stroke is None:
+            return True
+        self._dab_to(view, np.asarray(point_lps, dtype=np.float64))
+        return True
+
+    def release(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        self._stroke = None
+        self._last_lps = None
+        return True
+
+    # -- private --------------------------------------------------------------------------------
+    def _dab_to(self, view: Any, point_lps: FloatArray) -> None:
+        radius = self.controller.brush.radius_mm
+        if self._last_lps is None:
+            points = [point_lps]
+        else:
+            gap = float(np.linalg.norm(point_lps - self._last_lps))
+            steps = max(1, int(np.ceil(gap / (0.5 * radius))))
+            points = [
+                self._last_lps + (point_lps - self._last_lps) * (i / steps) for i in range(1, steps + 1)
+            ]
+        self._last_lps = point_lps
+        for p in points:
+            self.dab(view.view, p)
+
+    def dab(self, view_axis: ViewAxis, point_lps: FloatArray) -> bool:
+        """Paint one dab at an LPS point as part of the current stroke; True when voxels changed."""
+        ctrl = self.controller
+        name = ctrl.edit_layer_name()
+        volume = ctrl.volume()
+        display = ctrl.window.state.display
+        if name is None or volume is None or display is None:
+            return False
+        mask = ctrl.window.case.case.layers[name].mask
+        settings = ctrl.brush
+        if settings.shape == BrushShape.SPHERE:
+            edit = mask_edit.paint_sphere(
+                mask, volume, point_lps, settings.radius_mm, erase=self.erase, hu_range=settings.hu_range
+            )
+        else:
+            edit = mask_edit.paint_disc(
+                mask,
+                volume,
+                point_lps,
+                settings.radius_mm,
+                view_plane(display, view_axis),
+                erase=self.erase,
+                hu_range=settings.hu_range,
+            )
+        if not edit.changed or edit.box is None:
+            return False
+        offset = tuple(int(s.start) for s in edit.box)
+        ctrl.window.case.push(EditMask.patch(name, offset, edit.after, stroke_id=self._stroke))
+        return True
+
+
+def paint_brush_cursor(controller: SegmentationController, view: Any, painter: QPainter) -> None:
+    """Draw the brush outline at its true size (mm) where the mouse is over ``view``.
+
+    The disc's outline, or the ball's section in the slice shown (a dashed circle of the same radius
+    through its centre).
+    """
+    where = controller.cursor
+    if where is None or where[0] is not view or not controller.brush_active():
+        return
+    display = controller.window.state.display
+    if display is None:
+        return
+    centre = view.lps_to_widget(where[1])
+    rows, cols = display.slice_array(view.view, 0).shape
+    dr, dc = display.pixel_spacing_mm(view.view)
+    rect = view.image_rect()
+    r_mm = controller.brush.radius_mm
+    rx = r_mm * rect.width() / (cols * dc)
+    ry = r_mm * rect.height() / (rows * dr)
+    tool = controller.window.state.mouse_tool
+    erase = isinstance(tool, BrushTool) and tool.erase
+    pen = QPen(QColor("#ff5050") if erase else QColor("#7CFC00"), 1.5)
+    if controller.brush.shape == BrushShape.SPHERE:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(QPointF(centre), rx, ry)

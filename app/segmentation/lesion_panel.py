@@ -1,0 +1,292 @@
+"""The Lesions dock: every lesion target of the case with its type and measures.
+
+Columns: name (editable), colour, type (lytic / blastic / mixed; the operator may override the
+measured type), volume mL, largest diameter mm, mean HU, reference bone HU, cortical breach,
+posterior-wall involvement, level. Selecting a row moves the crosshair to the lesion's centroid
+(LPS mm). Delete removes the lesion's target and layer (one undo step). Every change is a command;
+the table is rebuilt from the case with its signals blocked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QColorDialog,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.segmentation.lesion_tool import mask_centroid_lps
+from planning.commands import RecolorLayer, RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
+from planning.model import LesionType, Target
+
+if TYPE_CHECKING:
+    from app.segmentation.controller import SegmentationController
+
+COLUMNS = (
+    "Name",
+    "Colour",
+    "Type",
+    "Volume mL",
+    "Largest Ø mm",
+    "Mean HU",
+    "Ref. bone HU",
+    "Cortical breach",
+    "Posterior wall",
+    "Level",
+)
+COL_NAME, COL_COLOUR, COL_TYPE = 0, 1, 2
+
+
+def _yes_no(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "yes" if value >= 0.5 else "no"
+
+
+class LesionPanel(QDockWidget):
+    """Dock listing the lesion targets of the case."""
+
+    def __init__(self, controller: SegmentationController, parent: QWidget | None = None) -> None:
+        super().__init__("Lesions", parent)
+        self.setObjectName("lesionDock")
+        self.controller = controller
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setToolTip(
+            "Lesions of the case: select to go there · double-click the name to rename, "
+            "the colour to change it · the type can be overridden"
+        )
+        layout.addWidget(self.table)
+        row = QHBoxLayout()
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected lesion (its target and mask; undoable)")
+        self.goto_button = QPushButton("Go to")
+        self.goto_button.setToolTip("Move the crosshair to the selected lesion's centre")
+        self.info = QLabel("L: lesion tool — click a lesion in any view")
+        self.info.setWordWrap(True)
+        row.addWidget(self.goto_button)
+        row.addWidget(self.delete_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.info)
+        self.setWidget(body)
+        self.table.itemChanged.connect(self._on_table_item_changed)
+        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.goto_button.clicked.connect(self.go_to_selected)
+        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(self.delete_selected)
+        # rebuilt on the next turn of the event loop: a type combo may be the one that changed the case
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
+        controller.model_changed.connect(self._refresh_timer.start)
+        controller.jobs.message.connect(self.info.setText)
+        self.refresh()
+
+    # -- public ---------------------------------------------------------------------------------
+    def lesion_targets(self) -> list[Target]:
+        """The targets listed (those with a lesion layer or a lesion type)."""
+        case = self.controller.window.case.case
+        return [t for t in case.targets.values() if t.lesion_layer or t.lesion_type is not None]
+
+    def selected_name(self) -> str | None:
+        """Name of the selected lesion target."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), COL_NAME)
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def select(self, name: str) -> None:
+        """Select a lesion by target name (moves the crosshair there)."""
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, COL_NAME)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
+                self.table.selectRow(r)
+                return
+
+    def refresh(self) -> None:
+        """Rebuild the table from the case (signals blocked)."""
+        current = self.selected_name()
+        case = self.controller.window.case.case
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for target in self.lesion_targets():
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+            name_item = QTableWidgetItem(target.name)
+            name_item.setData(Qt.ItemDataRole.UserRole, target.name)
+            self.table.setItem(r, COL_NAME, name_item)
+            layer = case.layers.get(target.lesion_layer)
+            colour = QTableWidgetItem("")
+            colour.setFlags(colour.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if layer is not None:
+                colour.setBackground(QColor(*layer.color_rgb))
+                colour.setToolTip(f"Colour of {layer.name}: double-click to change")
+            self.table.setItem(r, COL_COLOUR, colour)
+            combo = QComboBox()
+            for kind in LesionType:
+                combo.addItem(kind.value, kind.value)
+            combo.blockSignals(True)
+            if target.lesion_type is not None:
+                combo.setCurrentIndex(combo.findData(target.lesion_type.value))
+            combo.blockSignals(False)
+            measured = str(target.extra.get("measured_type", "") or "")
+            tip = f"measured: {measured}" if measured else "type"
+            if measured and target.lesion_type is not None and measured != target.lesion_type.value:
+                tip += " — overridden by the operator"
+            combo.setToolTip(tip)
+            combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
+            self.table.setCellWidget(r, COL_TYPE, combo)
+            m = target.measures
+            values = (
+                f"{m['volume_ml']:.2f}" if "volume_ml" in m else "—",
+                f"{m['max_diameter_mm']:.1f}" if "max_diameter_mm" in m else "—",
+                f"{m['mean_hu']:.0f}" if "mean_hu" in m else "—",
+                f"{m['reference_bone_hu']:.0f}" if "reference_bone_hu" in m else "—",
+                _yes_no(m.get("cortical_breach")),
+                _yes_no(m.get("posterior_wall_involved")),
+                target.level or "—",
+            )
+            for c, text in enumerate(values, start=3):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if c in (3, 4, 5, 6):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
+            if target.name == current:
+                self.table.selectRow(r)
+        self.table.blockSignals(False)
+        has = self.selected_name() is not None
+        self.delete_button.setEnabled(has)
+        self.goto_button.setEnabled(has)
+
+    def delete_selected(self) -> None:
+        """Remove the selected lesion's target and its layer (one undo step)."""
+        name = self.selected_name()
+        if name is None:
+            return
+        case_ctl = self.controller.window.case
+        target = case_ctl.case.targets[name]
+        stack = case_ctl.undo_stack
+        stack.beginMacro(f"Delete lesion {name}")
+        try:
+            case_ctl.push(RemoveTarget(name))
+            if target.lesion_layer in case_ctl.case.layers:
+                case_ctl.push(RemoveLayer(target.lesion_layer))
+        finally:
+            stack.endMacro()
+
+    def go_to_selected(self) -> None:
+        """Move the crosshair to the selected lesion's centroid (its seed if the mask is gone)."""
+        name = self.selected_name()
+        volume = self.controller.volume()
+        if name is None or volume is None:
+            return
+        case = self.controller.window.case.case
+        target = case.targets.get(name)
+        if target is None:
+            return
+        layer = case.layers.get(target.lesion_layer)
+        centre = None if layer is None else mask_centroid_lps(layer.mask, volume.index_to_lps)
+        if centre is not None:
+            self.controller.window.state.set_crosshair(centre)
+        elif target.lesion_seed_lps is not None:
+            self.controller.window.state.set_crosshair(target.lesion_seed_lps)
+
+    def rename(self, old: str, new: str) -> bool:
+        """Rename a lesion's target and layer together (one undo step); False when refused."""
+        new = new.strip()
+        case_ctl = self.controller.window.case
+        case = case_ctl.case
+        target = case.targets.get(old)
+        if target is None or not new or new == old:
+            return False
+        layer_name = target.lesion_layer
+        if new in case.targets or (new in case.layers and new != layer_name):
+            self.controller.jobs.say(f"A lesion or layer named {new!r} exists already.")
+            return False
+        stack = case_ctl.undo_stack
+        stack.beginMacro(f"Rename lesion {old} to {new}")
+        try:
+            case_ctl.push(UpdateTarget(old, dataclasses.replace(target, name=new)))
+            if layer_name in case.layers and layer_name != new:
+                case_ctl.push(RenameLayer(layer_name, new))
+        finally:
+            stack.endMacro()
+        return True
+
+    # -- handlers -------------------------------------------------------------------------------
+    def _on_table_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != COL_NAME:
+            return
+        old = str(item.data(Qt.ItemDataRole.UserRole))
+        if not self.rename(old, item.text()):
+            self.refresh()
+
+    def _on_table_selection_changed(self) -> None:
+        has = self.selected_name() is not None
+        self.delete_button.setEnabled(has)
+        self.goto_button.setEnabled(has)
+        if has:
+            self.go_to_selected()
+            target = self.controller.window.case.case.targets.get(self.selected_name() or "")
+            if target is not None and target.lesion_layer:
+                self.controller.set_edit_layer(target.lesion_layer)
+
+    def _on_table_cell_double_clicked(self, row: int, column: int) -> None:
+        if column != COL_COLOUR:
+            return
+        item = self.table.item(row, COL_NAME)
+        if item is None:
+            return
+        case = self.controller.window.case.case
+        target = case.targets.get(str(item.data(Qt.ItemDataRole.UserRole)))
+        layer = None if target is None else case.layers.get(target.lesion_layer)
+        if layer is None:
+            return
+        colour = QColorDialog.getColor(QColor(*layer.color_rgb), self, f"Colour of {layer.name}")
+        if colour.isValid():
+            self.recolour(layer.name, (colour.red(), colour.green(), colour.blue()))
+
+    def recolour(self, layer_name: str, rgb: tuple[int, int, int]) -> None:
+        """Change a lesion layer's colour in the case and on screen."""
+        self.controller.window.case.push(RecolorLayer(layer_name, rgb))
+        if layer_name in self.controller.window.state.layers:
+            self.controller.window.state.update_layer(layer_name, colour=QColor(*rgb))
+
+    def _on_type_chosen(self, name: str, combo: QComboBox) -> None:
+        target = self.controller.window.case.case.targets.get(name)
+        value = combo.currentData()
+        if target is None or value is None:
+            return
+        chosen = LesionType(str(value))
+        if chosen != target.lesion_type:
+            self.controller.window.case.push(
+                UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen))
+            )

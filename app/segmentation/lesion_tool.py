@@ -1,0 +1,194 @@
+"""The Lesion tool: click a lesion in any 2D view -> segmented in a worker -> a lesion layer + Target.
+
+Positions are LPS mm. A click segments the lesion at that point (:func:`imaging.lesion.segment_lesion`)
+in a background job with progress and cancel. A Shift+drag first draws a box in the view's plane that
+the next lesion is limited to (across the whole volume along the view's slice axis); Esc-free: the box
+is used once, then cleared. When a vertebra found earlier contains the click, the lesion is tied to
+it: its level, the SPINE target kind, and its posterior wall (for posterior-wall involvement).
+
+The result goes into the case as ONE undo step (a QUndoStack macro): a lesion MaskLayer (named
+"Lesion n" or "L1 lesion n", a colour of its own) and a Target holding its type and measures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from imaging.lesion_model import Lesion
+from imaging.mask import Mask
+from planning.commands import AddLayer, AddTarget
+from planning.model import LayerKind, MaskLayer, Target, TargetKind
+
+if TYPE_CHECKING:
+    from app.segmentation.controller import SegmentationController
+
+FloatArray = npt.NDArray[np.float64]
+
+#: colours of successive lesions (RGB): reds and magentas that stay apart from the anatomy colours
+LESION_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (230, 60, 60),
+    (204, 121, 167),
+    (213, 94, 0),
+    (170, 40, 120),
+    (255, 140, 140),
+    (140, 30, 30),
+)
+#: keys of Target.measures written by the tool (units in the names)
+MEASURE_KEYS = (
+    "volume_ml",
+    "max_diameter_mm",
+    "mean_hu",
+    "reference_bone_hu",
+    "cortical_breach",
+    "posterior_wall_involved",
+)
+
+
+class LesionTool:
+    """Left-button tool: click = segment; Shift+drag = a limiting box for the next click."""
+
+    name = "Lesion"
+
+    def __init__(self, controller: SegmentationController) -> None:
+        self.controller = controller
+        #: (view, first corner, second corner) while / after a Shift+drag
+        self.box: tuple[Any, FloatArray, FloatArray] | None = None
+        self._dragging = False
+
+    def press(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        p = np.asarray(point_lps, dtype=np.float64)
+        if event is not None and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.box = (view, p, p.copy())
+            self._dragging = True
+            self.controller.window.state.overlays_changed.emit()
+            return True
+        self.controller.segment_lesion_at(p, self.box_lps())
+        return True
+
+    def move(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        if self._dragging and self.box is not None:
+            self.box = (self.box[0], self.box[1], np.asarray(point_lps, dtype=np.float64))
+            self.controller.window.state.overlays_changed.emit()
+        return True
+
+    def release(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        if self._dragging and self.box is not None:
+            self._dragging = False
+            self.box = (self.box[0], self.box[1], np.asarray(point_lps, dtype=np.float64))
+            if self.box_lps() is None:
+                self.box = None
+            else:
+                self.controller.jobs.say("Box drawn: click the lesion inside it.")
+            self.controller.window.state.overlays_changed.emit()
+        return True
+
+    def box_lps(self) -> tuple[FloatArray, FloatArray] | None:
+        """The limiting box ``(min_xyz, max_xyz)`` LPS mm, or None (no box, or a degenerate one)."""
+        display = self.controller.window.state.display
+        if self.box is None or display is None or self._dragging:
+            return None
+        _, a, b = self.box
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        vol_lo, vol_hi = display.volume.bounds_lps()
+        # the view's slice axis is unlimited: the box spans the volume along it
+        flat = np.isclose(lo, hi, atol=1e-6)
+        if int(flat.sum()) != 1:
+            return None
+        lo[flat], hi[flat] = vol_lo[flat], vol_hi[flat]
+        return lo, hi
+
+    def clear_box(self) -> None:
+        """Forget the box (after it was used)."""
+        if self.box is not None:
+            self.box = None
+            self._dragging = False
+            self.controller.window.state.overlays_changed.emit()
+
+
+def paint_lesion_box(tool: LesionTool, view: Any, painter: QPainter) -> None:
+    """Draw the lesion tool's box (dashed) in the view it was drawn in."""
+    if tool.box is None or tool.box[0] is not view or tool.controller.window.state.mouse_tool is not tool:
+        return
+    a = view.lps_to_widget(tool.box[1])
+    b = view.lps_to_widget(tool.box[2])
+    pen = QPen(QColor("#ff9f40"), 1.5, Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(QRectF(QPointF(a), QPointF(b)).normalized())
+
+
+def lesion_layer_and_target(
+    lesion: Lesion,
+    *,
+    name: str,
+    colour_rgb: tuple[int, int, int],
+    series_uid: str,
+    level: str = "",
+    vertebra_lps: tuple[float, float, float] | None = None,
+) -> tuple[MaskLayer, Target]:
+    """The case values for a segmented lesion: its mask layer and its Target (same name).
+
+    ``Target.measures`` holds volume_ml, max_diameter_mm, mean_hu, reference_bone_hu, and
+    cortical_breach / posterior_wall_involved as 1.0 / 0.0 (the latter only inside a vertebra);
+    ``extra["measured_type"]`` keeps the type the program found when the operator overrides it.
+    """
+    measures: dict[str, float] = {
+        "volume_ml": float(lesion.volume_ml),
+        "max_diameter_mm": float(lesion.max_diameter_mm),
+        "mean_hu": float(lesion.mean_hu),
+        "reference_bone_hu": float(lesion.reference_bone_hu),
+        "cortical_breach": 1.0 if lesion.cortical_breach else 0.0,
+    }
+    if lesion.posterior_wall_involved is not None:
+        measures["posterior_wall_involved"] = 1.0 if lesion.posterior_wall_involved else 0.0
+    layer = MaskLayer(
+        name,
+        LayerKind.LESION,
+        lesion.mask,
+        colour_rgb,
+        series_uid,
+        extra={"level": level},
+    )
+    target = Target(
+        name,
+        kind=TargetKind.SPINE if level or vertebra_lps is not None else TargetKind.EXTRASPINAL,
+        level=level,
+        lesion_seed_lps=lesion.seed_lps,
+        vertebra_lps=vertebra_lps,
+        lesion_layer=name,
+        lesion_type=lesion.type,
+        measures=measures,
+        extra={"measured_type": lesion.type.value},
+    )
+    return layer, target
+
+
+def push_new_lesion(controller: SegmentationController, layer: MaskLayer, target: Target) -> None:
+    """Add a lesion's layer and target as one undo step."""
+    stack = controller.window.case.undo_stack
+    stack.beginMacro(f"Add lesion {target.name}")
+    try:
+        controller.window.case.push(AddLayer(layer))
+        controller.window.case.push(AddTarget(target))
+    finally:
+        stack.endMacro()
+
+
+def mask_centroid_lps(mask: Mask, index_to_lps: npt.NDArray[np.float64]) -> FloatArray | None:
+    """Centroid (LPS mm) of a mask's voxels; None for an empty mask."""
+    if not mask.any():
+        return None
+    idx = np.argwhere(mask.array).mean(axis=0) + np.asarray(mask.offset_index, dtype=np.float64)
+    out: FloatArray = index_to_lps[:3, :3] @ idx + index_to_lps[:3, 3]
+    return out
+
+
+def replace_type(target: Target, lesion_type: Any) -> Target:
+    """The target with the operator's lesion type."""
+    return dataclasses.replace(target, lesion_type=lesion_type)

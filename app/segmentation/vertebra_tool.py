@@ -1,0 +1,216 @@
+"""The Vertebra tool: click in a vertebral body -> anatomy in a worker -> body, canal, wall, pedicles.
+
+Positions are LPS mm. :func:`imaging.vertebra.find_vertebra` runs in a background job; its masks
+become mask layers of the case, one undo step (a QUndoStack macro), named with the vertebra's level
+("L1 body", "L1 canal", "L1 posterior wall", "L1 pedicle left"...) or, until the operator names a
+level, with a running number ("V1 body"...). Each layer's ``extra`` holds ``vertebra`` (the group id),
+``part`` and ``level``.
+
+Level naming (:func:`level_plan`): the operator names one vertebra; every vertebra of the case gets
+its label by counting along the spine from it (:func:`imaging.levels.label_by_counting`, body
+centroids computed from the body masks); layers are renamed (references follow) and lesion targets
+tied to a vertebra get its level.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from app.segmentation.lesion_tool import mask_centroid_lps
+from imaging.levels import label_by_counting, normalize_level
+from imaging.mask import Mask
+from imaging.vertebra_model import VertebraAnatomy
+from planning.case import Case, Section
+from planning.commands import AddLayer, Command, RenameLayer, ReplaceItem, UpdateTarget
+from planning.model import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer
+
+if TYPE_CHECKING:
+    from app.segmentation.controller import SegmentationController
+
+FloatArray = npt.NDArray[np.float64]
+
+#: layer parts of a vertebra: part key -> (name suffix, layer kind)
+PARTS: dict[str, tuple[str, LayerKind]] = {
+    "body": ("body", LayerKind.BODY),
+    "canal": ("canal", LayerKind.CANAL),
+    "posterior_wall": ("posterior wall", LayerKind.POSTERIOR_WALL),
+    "pedicle_left": ("pedicle left", LayerKind.PEDICLE),
+    "pedicle_right": ("pedicle right", LayerKind.PEDICLE),
+}
+
+
+class VertebraTool:
+    """Left-button tool: click in a vertebral body to find its anatomy."""
+
+    name = "Vertebra"
+
+    def __init__(self, controller: SegmentationController) -> None:
+        self.controller = controller
+
+    def press(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        self.controller.find_vertebra_at(np.asarray(point_lps, dtype=np.float64))
+        return True
+
+    def move(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        return True
+
+    def release(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class VertebraEntry:
+    """One vertebra of the case, gathered from its layers."""
+
+    vertebra_id: str
+    level: str
+    layers: dict[str, str]  # part -> layer name
+    centroid_lps: FloatArray | None
+
+    @property
+    def prefix(self) -> str:
+        """The layer-name prefix: the level, else the id in capitals ("V2")."""
+        return self.level or self.vertebra_id.upper()
+
+
+def vertebrae_of(case: Case, index_to_lps: npt.NDArray[np.float64] | None) -> list[VertebraEntry]:
+    """The vertebrae in the case (layers grouped by ``extra["vertebra"]``), in the order found."""
+    groups: dict[str, dict[str, str]] = {}
+    levels: dict[str, str] = {}
+    for layer in case.layers.values():
+        vid = layer.extra.get("vertebra")
+        if not isinstance(vid, str) or not vid:
+            continue
+        part = str(layer.extra.get("part", ""))
+        groups.setdefault(vid, {})[part] = layer.name
+        levels[vid] = str(layer.extra.get("level", "") or "")
+    out = []
+    for vid, parts in groups.items():
+        centroid = None
+        body = parts.get("body")
+        if body is not None and index_to_lps is not None:
+            centroid = mask_centroid_lps(case.layers[body].mask, index_to_lps)
+        out.append(VertebraEntry(vid, levels[vid], parts, centroid))
+    return out
+
+
+def next_vertebra_id(case: Case) -> str:
+    """A vertebra id not used yet ("v1", "v2"...)."""
+    used = {str(layer.extra.get("vertebra", "")) for layer in case.layers.values()}
+    n = 1
+    while f"v{n}" in used:
+        n += 1
+    return f"v{n}"
+
+
+def anatomy_layers(
+    anatomy: VertebraAnatomy, *, vertebra_id: str, level: str, series_uid: str, taken: set[str]
+) -> list[MaskLayer]:
+    """Mask layers for a vertebra's anatomy (body, canal, posterior wall, pedicles when found)."""
+    masks: dict[str, Mask | None] = {
+        "body": anatomy.body,
+        "canal": anatomy.canal,
+        "posterior_wall": anatomy.posterior_wall,
+    }
+    for side, axis in anatomy.pedicles.items():
+        masks[f"pedicle_{side.value}"] = axis.mask
+    prefix = level or vertebra_id.upper()
+    layers = []
+    for part, mask in masks.items():
+        if mask is None or not mask.any():
+            continue
+        suffix, kind = PARTS[part]
+        name = unique_name(f"{prefix} {suffix}", taken)
+        taken.add(name)
+        layers.append(
+            MaskLayer(
+                name,
+                kind,
+                mask,
+                DEFAULT_LAYER_COLORS[kind],
+                series_uid,
+                extra={"vertebra": vertebra_id, "part": part, "level": level},
+            )
+        )
+    return layers
+
+
+def push_anatomy(controller: SegmentationController, layers: list[MaskLayer], label: str) -> None:
+    """Add the anatomy layers as one undo step."""
+    stack = controller.window.case.undo_stack
+    stack.beginMacro(label)
+    try:
+        for layer in layers:
+            controller.window.case.push(AddLayer(layer))
+    finally:
+        stack.endMacro()
+
+
+def level_plan(
+    case: Case, index_to_lps: npt.NDArray[np.float64], vertebra_id: str, level: str
+) -> tuple[list[Command], list[Command], dict[str, str | None], tuple[str, ...]]:
+    """Commands that label every vertebra by counting from ``vertebra_id`` named ``level``.
+
+    Returns
+    -------
+    tuple
+        ``(first, second, labels, warnings)``: ``first`` renames every vertebra layer to a
+        temporary name (so that names can swap), ``second`` gives the final names and levels and
+        updates tied targets; push both lists in order inside one macro. ``labels`` maps vertebra
+        id -> level (None past C1/S1); ``warnings`` come from the counting (gaps).
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not a level name or the vertebra is unknown or has no body.
+    """
+    canonical = normalize_level(level)
+    entries = [e for e in vertebrae_of(case, index_to_lps) if e.centroid_lps is not None]
+    ids = [e.vertebra_id for e in entries]
+    if vertebra_id not in ids:
+        raise ValueError(f"vertebra {vertebra_id!r} has no body layer in the case")
+    result = label_by_counting(np.array([e.centroid_lps for e in entries]), ids.index(vertebra_id), canonical)
+    labels = {e.vertebra_id: lab for e, lab in zip(entries, result.labels, strict=True)}
+    first: list[Command] = []
+    second: list[Command] = []
+    for e in entries:
+        new_level = labels[e.vertebra_id] or ""
+        new_prefix = new_level or e.vertebra_id.upper()
+        for part, name in e.layers.items():
+            temp = f"renaming {e.vertebra_id} {part}"
+            first.append(RenameLayer(name, temp))
+            final = f"{new_prefix} {PARTS.get(part, (part, None))[0]}"
+            layer = case.layers[name]
+            renamed = dataclasses.replace(layer, name=final, extra={**layer.extra, "level": new_level})
+            second.append(RenameLayer(temp, final))
+            second.append(_SetExtra(final, renamed))
+        for target in case.targets.values():
+            if target.extra.get("vertebra") == e.vertebra_id and target.level != new_level:
+                second.append(UpdateTarget(target.name, dataclasses.replace(target, level=new_level)))
+    return first, second, labels, result.warnings
+
+
+class _SetExtra(ReplaceItem):
+    """Set a (renamed) layer's ``extra`` to that of ``layer`` (its mask and name as they are then)."""
+
+    def __init__(self, name: str, layer: MaskLayer) -> None:
+        super().__init__(Section.LAYERS, name, None, text=f"Level of {name}")
+        self._extra = layer.extra
+
+    def _compute_new(self, case: Case, old: Any) -> Any:
+        return dataclasses.replace(old, extra=self._extra)
+
+
+def unique_name(name: str, taken: set[str] | Any) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... not in ``taken``."""
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})" in taken:
+        n += 1
+    return f"{name} ({n})"

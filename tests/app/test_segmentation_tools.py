@@ -1,0 +1,247 @@
+"""The segmentation tools in a real window: lesion click, brush / eraser strokes, lesion panel, vertebra.
+
+Phantoms have answers known by construction (tests/phantoms): the lytic sphere of radius 8 mm centred
+at LPS (2, -1.5, 3) mm in a bone cylinder; the vertebra phantom. Clicks are sent at the widget
+position where a known LPS point projects (``view.lps_to_widget``); the model is checked at known LPS
+points, then undone and checked again; pixels are probed at projected points. Run under Xvfb:
+``xvfb-run -a -s "-screen 0 1280x1024x24 -noreset" .venv/bin/python -m pytest -p no:xvfb
+tests/app/test_segmentation_tools.py -q``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from app.display_geometry import ViewAxis
+from imaging.mask import Mask
+from planning.model import LayerKind, LesionType
+from tests.app.test_view_orientation import grab_grey
+from tests.phantoms.lesion import PhantomLesion, lesion_phantom
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.skipif(
+        not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"),
+        reason="GUI tests need a display: run them under xvfb-run",
+    ),
+]
+
+#: lesion segmentation of the 64x72x72 phantom takes ~0.5 s; generous for 2 busy cores
+JOB_TIMEOUT_MS = 30_000
+
+
+def send_mouse(
+    view: Any,
+    kind: QEvent.Type,
+    point_lps: Any,
+    *,
+    buttons: Qt.MouseButton = Qt.MouseButton.LeftButton,
+    modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
+    """Send a left-button mouse event at the widget position of an LPS point."""
+    pos = QPointF(view.lps_to_widget(point_lps))
+    button = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else Qt.MouseButton.LeftButton
+    held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else buttons
+    event = QMouseEvent(kind, pos, view.mapToGlobal(pos), button, held, modifiers)
+    QApplication.sendEvent(view, event)
+
+
+def click(view: Any, point_lps: Any, **kw: Any) -> None:
+    send_mouse(view, QEvent.Type.MouseButtonPress, point_lps, **kw)
+    send_mouse(view, QEvent.Type.MouseButtonRelease, point_lps, **kw)
+
+
+def mask_at(mask: Mask, volume: Any, point_lps: Any) -> bool:
+    """The mask's value at the voxel nearest an LPS point."""
+    idx = np.rint(volume.lps_to_index_points(point_lps)).astype(int)
+    rel = idx - np.asarray(mask.offset_index)
+    if np.any(rel < 0) or np.any(rel >= np.asarray(mask.array.shape)):
+        return False
+    return bool(mask.array[tuple(rel)])
+
+
+@pytest.fixture(scope="module")
+def lytic() -> Any:
+    return lesion_phantom(PhantomLesion.LYTIC_SPHERE)
+
+
+@pytest.fixture
+def loaded(window: Any, qtbot: Any, lytic: Any, no_dialogs: Any) -> Any:
+    window.opener.show_volume(lytic.volume)
+    window.state.set_crosshair(lytic.seed_lps)
+    qtbot.wait(10)
+    return window
+
+
+def press_key(window: Any, view: Any, qtbot: Any, key: Qt.Key) -> None:
+    """Type a shortcut key in a view of the (activated) window."""
+    window.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.keyClick(view, key)
+
+
+def wait_job(window: Any, qtbot: Any) -> None:
+    qtbot.waitUntil(lambda: not window.segmentation.jobs.busy, timeout=JOB_TIMEOUT_MS)
+    qtbot.wait(20)
+
+
+def test_lesion_click_adds_layer_and_target_undoably(loaded: Any, qtbot: Any, lytic: Any) -> None:
+    win = loaded
+    seg = win.segmentation
+    axial = win.views[ViewAxis.AXIAL]
+    before = grab_grey(axial)
+    p = axial.lps_to_widget(lytic.seed_lps)
+    x, y = round(p.x()) + 3, round(p.y()) + 3  # off the crosshair lines
+    press_key(win, axial, qtbot, Qt.Key.Key_L)  # the Lesion tool's shortcut
+    assert win.state.mouse_tool is seg.lesion_tool
+    click(axial, lytic.seed_lps)
+    wait_job(win, qtbot)
+
+    case = win.case.case
+    assert list(case.targets) == ["Lesion 1"]
+    target = case.targets["Lesion 1"]
+    layer = case.layers["Lesion 1"]
+    assert layer.kind == LayerKind.LESION and target.lesion_layer == "Lesion 1"
+    assert target.lesion_type == LesionType.LYTIC
+    truth_ml = lytic.truth_volume_ml  # 4/3 pi 8^3 mm^3 = 2.145 mL
+    assert target.measures["volume_ml"] == pytest.approx(truth_ml, rel=0.05)
+    assert layer.mask.count() * lytic.volume.voxel_volume_ml == pytest.approx(truth_ml, rel=0.05)
+    assert mask_at(layer.mask, lytic.volume, lytic.seed_lps)
+    assert not mask_at(layer.mask, lytic.volume, (2.0, -1.5, 3.0 + 10.0))  # 10 mm from the centre, r 8
+    # the view is tinted with the layer's colour at the lesion's projected centre (red layer)
+    after = grab_grey(axial)
+    grey = before[y, x].astype(float)
+    assert np.ptp(grey) < 4  # grey before
+    # alpha blend of the layer colour over the grey (its display opacity), within 6 grey levels
+    alpha = win.state.layers["Lesion 1"].opacity
+    expected = (1.0 - alpha) * grey + alpha * np.asarray(layer.color_rgb, dtype=float)
+    assert np.abs(after[y, x].astype(float) - expected).max() <= 6.0
+    # the panel lists it with its measures
+    panel = seg.lesion_panel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    assert panel.table.item(0, 0).text() == "Lesion 1"
+    assert panel.table.cellWidget(0, 2).currentText() == "lytic"
+    assert float(panel.table.item(0, 3).text()) == pytest.approx(target.measures["volume_ml"], abs=0.005)
+
+    # one undo step removes layer and target; the tint goes
+    win.case.undo_stack.undo()
+    qtbot.wait(20)
+    assert not case.targets and "Lesion 1" not in case.layers
+    undone = grab_grey(axial)
+    assert abs(int(undone[y, x, 0]) - int(undone[y, x, 1])) < 4
+    win.case.undo_stack.redo()
+    assert "Lesion 1" in case.targets and "Lesion 1" in case.layers
+
+
+def test_refusals_are_messages_not_tracebacks(loaded: Any, qtbot: Any, lytic: Any) -> None:
+    win = loaded
+    seg = win.segmentation
+    axial = win.views[ViewAxis.AXIAL]
+    seg.activate(seg.lesion_tool)
+    # normal trabecular bone 22 mm from the lesion centre (marrow radius 14 mm)
+    normal = (-10.0, 5.0, -15.0)
+    win.state.set_crosshair(normal)
+    click(axial, normal)
+    wait_job(win, qtbot)
+    assert not win.case.case.targets
+    assert "Lesion segmentation" in seg.jobs.last_message
+    assert win.statusBar().currentMessage() == seg.jobs.last_message
+    # outside the volume: a point left of the image in the axial view
+    rect = axial.image_rect()
+    outside = axial.widget_to_lps(QPointF(rect.left() - 20, rect.center().y()))
+    click(axial, outside)
+    wait_job(win, qtbot)
+    assert "outside the volume" in seg.jobs.last_message
+    assert not win.case.case.targets and not win.case.case.layers
+
+
+def test_brush_stroke_is_one_undo_step_and_eraser(loaded: Any, qtbot: Any, lytic: Any) -> None:
+    win = loaded
+    seg = win.segmentation
+    axial = win.views[ViewAxis.AXIAL]
+    vol = lytic.volume
+    name = seg.edit_panel.new_layer()
+    assert name == "Mask 1" and seg.edit_layer_name() == "Mask 1"
+    seg.set_brush_radius(3.0)
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    assert win.state.mouse_tool is seg.brush_tool
+    z = win.state.display.pixel_to_lps(ViewAxis.AXIAL, axial.slice_index(), 0, 0)[2]
+    a, b = np.array([-12.0, 0.0, z]), np.array([12.0, 6.0, z])
+    steps_before = win.case.undo_stack.count()
+    send_mouse(axial, QEvent.Type.MouseButtonPress, a)
+    for t in np.linspace(0.0, 1.0, 7)[1:]:
+        send_mouse(axial, QEvent.Type.MouseMove, a + t * (b - a))
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, b)
+    mask = win.case.case.layers["Mask 1"].mask
+    assert win.case.undo_stack.count() == steps_before + 1  # the stroke is ONE undo step
+    for point in (a, b, (a + b) / 2, a + 0.3 * (b - a)):
+        assert mask_at(mask, vol, point)
+    # 2 mm from the line (radius 3 mm) painted, 5 mm off not; one slice thick (disc in the view plane)
+    normal = np.array([-(b - a)[1], (b - a)[0], 0.0]) / np.linalg.norm(b - a)
+    assert mask_at(mask, vol, (a + b) / 2 + 2.0 * normal)
+    assert not mask_at(mask, vol, (a + b) / 2 + 5.0 * normal)
+    assert not mask_at(mask, vol, (a + b) / 2 + np.array([0.0, 0.0, 1.0]))  # 1 mm slices
+    painted = mask.count()
+    # roughly a 24.7 mm x 6 mm capsule on 1 mm pixels: length*2r + pi r^2 = 148 + 28 mm^2
+    assert 0.8 * 176 < painted < 1.2 * 176
+
+    # eraser stroke across the middle, one step, undone exactly
+    press_key(win, axial, qtbot, Qt.Key.Key_E)
+    assert win.state.mouse_tool is seg.eraser_tool
+    mid = (a + b) / 2
+    send_mouse(axial, QEvent.Type.MouseButtonPress, mid - 6.0 * normal)
+    send_mouse(axial, QEvent.Type.MouseMove, mid)
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, mid + 6.0 * normal)
+    erased = win.case.case.layers["Mask 1"].mask
+    assert not mask_at(erased, vol, mid) and mask_at(erased, vol, a)
+    assert erased.count() < painted
+    win.case.undo_stack.undo()
+    assert win.case.case.layers["Mask 1"].mask == mask
+    win.case.undo_stack.undo()  # the brush stroke
+    assert win.case.case.layers["Mask 1"].mask.count() == 0
+
+    # the brush cursor is drawn at its true size: a green ring 3 mm from the hovered point
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    seg.set_cursor(axial, mid)
+    qtbot.wait(10)
+    rgb = grab_grey(axial)
+    c = axial.lps_to_widget(mid)
+    edge = axial.lps_to_widget(mid + np.array([0.0, 3.0, 0.0]))  # 3 mm posterior: down on screen
+    ring = rgb[round(edge.y()) - 1 : round(edge.y()) + 2, round(edge.x())]
+    assert np.any((ring[:, 1].astype(int) - ring[:, 0].astype(int)) > 60)
+    inside = rgb[round((c.y() + edge.y()) / 2), round(c.x()) + 1]
+    assert abs(int(inside[1]) - int(inside[0])) < 4  # no fill inside the ring
+
+
+def test_panel_rename_type_override_and_delete(loaded: Any, qtbot: Any, lytic: Any) -> None:
+    win = loaded
+    seg = win.segmentation
+    seg.activate(seg.lesion_tool)
+    click(win.views[ViewAxis.AXIAL], lytic.seed_lps)
+    wait_job(win, qtbot)
+    panel = seg.lesion_panel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    case = win.case.case
+    assert panel.rename("Lesion 1", "T12 lytic")
+    assert list(case.targets) == ["T12 lytic"] and case.targets["T12 lytic"].lesion_layer == "T12 lytic"
+    assert "T12 lytic" in case.layers and "Lesion 1" not in case.layers
+    qtbot.waitUntil(lambda: panel.table.item(0, 0).text() == "T12 lytic")
+    panel.table.cellWidget(0, 2).setCurrentText("mixed")
+    assert case.targets["T12 lytic"].lesion_type == LesionType.MIXED
+    assert case.targets["T12 lytic"].extra["measured_type"] == "lytic"
+    qtbot.wait(10)
+    win.state.set_crosshair((20.0, 20.0, 20.0))
+    panel.select("T12 lytic")  # the crosshair jumps to the lesion's centroid
+    assert np.allclose(win.state.crosshair_lps, (2.0, -1.5, 3.0), atol=1.0)
+    panel.delete_selected()
+    assert not case.targets and "T12 lytic" not in case.layers
+    win.case.undo_stack.undo()
+    assert case.targets["T12 lytic"].lesion_type == LesionType.MIXED and "T12 lytic" in case.layers

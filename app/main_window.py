@@ -36,6 +36,8 @@ from app.viewer_state import Tool, ViewerState
 
 APP_NAME = "OsteoPlan"
 MAX_RECENT = 8
+#: packages whose ``install(window)`` adds tools to the window, in menu order
+EXTENSIONS = ("app.segmentation", "app.planning_ui")
 #: grid position of each view: axial top left, sagittal top right, coronal bottom left, 3D bottom right
 GRID = {ViewAxis.AXIAL: (0, 0), ViewAxis.SAGITTAL: (0, 1), ViewAxis.CORONAL: (1, 0)}
 
@@ -49,9 +51,16 @@ class MainWindow(QMainWindow):
         Create the VTK 3D view (tests of 2D behaviour may turn it off to save time).
     settings
         Where recent files are remembered (QSettings; tests pass a temporary one).
+    extensions
+        Install the tool packages listed in ``EXTENSIONS`` (tests of the bare views turn it off).
     """
 
-    def __init__(self, *, enable_3d: bool = True, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, *, enable_3d: bool = True, settings: QSettings | None = None, extensions: bool = True
+    ) -> None:
+        from app.qt_guard import guard_pyside_refcount_bug
+
+        guard_pyside_refcount_bug()  # before the first of many Qt calls (see app.qt_guard)
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 900)
@@ -91,6 +100,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.setAcceptDrops(True)
         self.state.volume_changed.connect(self._on_state_volume_changed)
+        self.extensions: dict[str, object] = {}
+        if extensions:
+            self._install_extensions()
 
     # -- public ---------------------------------------------------------------------------------
     def open_path(self, path: Path | str) -> None:
@@ -168,6 +180,24 @@ class MainWindow(QMainWindow):
             raise OSError(f"could not write the screenshot {path}")
 
     # -- construction ---------------------------------------------------------------------------
+    def _install_extensions(self) -> None:
+        """Let the tool packages (segmentation, needle planning) add their menus, tools and docks.
+
+        Each package has ``install(window)``; one missing from this checkout is skipped.
+        """
+        import importlib
+
+        for name in EXTENSIONS:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name == name:
+                    continue
+                raise
+            install = getattr(module, "install", None)
+            if callable(install):
+                self.extensions[name] = install(self)
+
     def _make_3d_view(self, enable_3d: bool) -> QWidget:
         if enable_3d:
             from app.view3d import View3D

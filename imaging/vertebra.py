@@ -45,6 +45,8 @@ ROI_SPACING_MM = 1.0
 #: first pass: canal slices within this distance of the click bound the body (mm); lumbar bodies are
 #: 25-30 mm tall, thoracic about 20 mm, so this stays within the clicked body's height
 FIRST_PASS_HALF_HEIGHT_MM = 8.0
+#: the posterior wall is probed across this fraction of the canal's width (the rest meets pedicles)
+WALL_WIDTH_FRACTION = 0.8
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
@@ -188,8 +190,9 @@ def find_vertebra(
         canal_centroid=cc,
     )
 
-    u_lo = frame.canal_center_u_mm - frame.canal_half_width_mm + 1.0
-    u_hi = frame.canal_center_u_mm + frame.canal_half_width_mm - 1.0
+    # the wall proper lies between the pedicles: the canal's central width
+    u_lo = frame.canal_center_u_mm - WALL_WIDTH_FRACTION * frame.canal_half_width_mm
+    u_hi = frame.canal_center_u_mm + WALL_WIDTH_FRACTION * frame.canal_half_width_mm
     wall = find_posterior_wall(
         roi,
         body.body,
@@ -206,8 +209,12 @@ def find_vertebra(
     if not wall.assessed:
         notes.append("posterior wall could not be assessed")
     pedicles: dict[Side, PedicleAxis] = {}
+    contrast = max(body.cortex_hu - body.trabecular_hu, 1.0)
+    fraction = np.clip((masks.sharp - body.trabecular_hu) / contrast, 0.0, 1.0).astype(np.float32)
     for side in (Side.LEFT, Side.RIGHT):
-        found = find_pedicle(side, volume, roi, solid=masks.arch_bone, body=body.body, frame=frame)
+        found = find_pedicle(
+            side, volume, roi, solid=masks.arch_bone, body=body.body, frame=frame, bone_fraction=fraction
+        )
         if found is None:
             notes.append(f"{side.value} pedicle not traced")
             continue

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.vertebra_roi import LpsRoi
-from imaging.vertebra_star import star_body
+from imaging.vertebra_star import StarBody, star_body
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -47,6 +47,8 @@ RIM_MM = 2.0
 ENDPLATE_LAYER_MM = 2.0
 #: radius around the body axis in which the height is measured (mm)
 HEIGHT_RADIUS_MM = 8.0
+#: rays within this cosine of the body axis measure the height (about 18 degrees)
+HEIGHT_RAY_COS = 0.95
 #: smallest body accepted (mL), below any adult vertebral body even when collapsed
 MIN_BODY_ML = 3.0
 #: at most this much of the surface is peeled back to the half-maximum edge (mm)
@@ -267,6 +269,7 @@ def find_body(
             smoothed=smoothed,
             method=BodyMethod.RAYS,
             cortex_hu=star.cortex_hu,
+            star=star,
         )
     # no cortex traced around the click: the body is the thick part of the bony solid
     body = np.zeros_like(solid)
@@ -329,6 +332,7 @@ def _describe(
     smoothed: npt.NDArray[np.float32],
     method: BodyMethod,
     cortex_hu: float,
+    star: StarBody | None = None,
 ) -> BodyResult:
     sp = roi.spacing_mm
     pts = roi.voxel_points_lps(body)
@@ -346,6 +350,17 @@ def _describe(
     if len(central) < 10:
         central = along
     height = float(np.percentile(central, 99.5) - np.percentile(central, 0.5) + sp)
+    if star is not None:
+        # sub-voxel: the rays along the axis end at the endplates' half-maximum edges
+        cos = star.directions @ axis
+        heights = []
+        for sign in (1.0, -1.0):
+            cap = sign * cos > HEIGHT_RAY_COS
+            if cap.sum() >= 3:
+                heights.append(float(np.median(star.radii_mm[cap] * sign * cos[cap])))
+        if len(heights) == 2:
+            offset = float((star.centre_lps - centroid) @ axis)
+            height = heights[0] + heights[1] if abs(offset) < 0.5 * sum(heights) else height
 
     normals, sidx = _surface_normals(box, sp)
     depth = ndimage.distance_transform_edt(box, sampling=sp)

@@ -206,6 +206,7 @@ def find_pedicle(
     solid: BoolArray,
     body: BoolArray,
     frame: VertebraFrame,
+    bone_fraction: npt.NDArray[np.float32] | None = None,
 ) -> PedicleResult | None:
     """One pedicle's axis, isthmus and narrowest width, or None when it cannot be traced.
 
@@ -223,6 +224,9 @@ def find_pedicle(
         Vertebral body mask on the ROI.
     frame
         The vertebra's frame and canal measures.
+    bone_fraction
+        Fuzzy bone membership (0-1) on the ROI from HU, weighting the section centroids below
+        the voxel size (partial volume); None weights by the mask alone.
 
     Returns
     -------
@@ -255,9 +259,12 @@ def find_pedicle(
             continue
         index = np.arange(1, n + 1)
         sizes = ndimage.sum_labels(np.ones_like(labels), labels, index)
-        # sub-voxel centroids: each component weighted by the interpolated occupancy around it
+        # sub-voxel centroids: each component (grown by one sample) weighted by its bone fraction
         grown = ndimage.grey_dilation(labels, size=3)
-        coms = ndimage.center_of_mass(occupancy, grown, index)
+        weight = occupancy
+        if bone_fraction is not None:
+            weight = roi.sample(bone_fraction, pts, order=1) * (roi.sample(body_grown, pts, order=0) < 0.5)
+        coms = ndimage.center_of_mass(weight, grown, index)
         best: tuple[float, FloatArray, float] | None = None
         for size, com in zip(sizes, coms, strict=True):
             if size < min_px:

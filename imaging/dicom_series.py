@@ -41,6 +41,8 @@ SPACING_RELATIVE_TOLERANCE = 0.01
 SPACING_ABSOLUTE_TOLERANCE_MM = 0.005
 #: a step larger than this times the median spacing is a gap (missing slices)
 GAP_FACTOR = 1.5
+#: largest difference of direction cosines within one stack
+ORIENTATION_TOLERANCE = 1e-3
 #: gaps named one by one up to this many, then summarised
 MAX_GAPS_LISTED = 3
 #: in-plane drift of the stack, as a fraction of a pixel, below which there is no tilt
@@ -97,17 +99,12 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
         by_uid[h.series_uid].append(h)
     plans: list[SeriesPlan] = []
     for uid, frames in by_uid.items():
-        groups: dict[tuple[object, ...], list[FrameHeader]] = defaultdict(list)
-        complete = [_group_key(h) for h in frames if h.orientation is not None]
-        # frames lacking orientation join the series' main stack, which is then refused by name
-        fallback = max(set(complete), key=complete.count) if complete else (None, 0, 0)
-        for h in frames:
-            groups[_group_key(h) if h.orientation is not None else fallback].append(h)
-        ordered = sorted(groups.values(), key=len, reverse=True)
+        groups = _cluster(frames)
+        ordered = sorted(groups, key=len, reverse=True)
         main = ordered[0]
         extra_index = 1
         for group in ordered[1:]:
-            if len(group) <= 2 and len(main) > 2 and _orientation(group[0]) != _orientation(main[0]):
+            if len(group) <= 2 and len(main) > 2 and not _same_orientation(group[0], main[0]):
                 for h in group:
                     report.skip(
                         h.path, "orientation differs from the rest of its series (a localizer), set aside"
@@ -120,12 +117,34 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
     return plans
 
 
-def _orientation(h: FrameHeader) -> tuple[float, ...] | None:
-    return tuple(round(v, 3) for v in h.orientation) if h.orientation is not None else None
+def _same_orientation(a: FrameHeader, b: FrameHeader) -> bool:
+    if a.orientation is None or b.orientation is None:
+        return a.orientation is None and b.orientation is None
+    return bool(np.max(np.abs(np.subtract(a.orientation, b.orientation))) <= ORIENTATION_TOLERANCE)
 
 
-def _group_key(h: FrameHeader) -> tuple[object, ...]:
-    return (_orientation(h), h.rows, h.cols)
+def _cluster(frames: list[FrameHeader]) -> list[list[FrameHeader]]:
+    """Stacks of one series: same image size and orientation (within a tolerance, not by rounding,
+    so jitter in the last digits never splits a stack). Frames lacking orientation join the largest
+    stack, which is then refused by name."""
+    groups: list[list[FrameHeader]] = []
+    missing: list[FrameHeader] = []
+    for h in frames:
+        if h.orientation is None:
+            missing.append(h)
+            continue
+        for g in groups:
+            if (g[0].rows, g[0].cols) == (h.rows, h.cols) and _same_orientation(g[0], h):
+                g.append(h)
+                break
+        else:
+            groups.append([h])
+    if missing:
+        if groups:
+            max(groups, key=len).extend(missing)
+        else:
+            groups.append(missing)
+    return groups
 
 
 def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str) -> SeriesPlan:

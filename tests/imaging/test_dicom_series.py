@@ -140,3 +140,15 @@ def test_enhanced_per_frame_rescale_applied(tmp_path: Path) -> None:
     ds.save_as(w.paths[0])
     v = load_volume(w.paths[0]).volume
     np.testing.assert_array_equal(v.array, w.volume.array)
+
+
+def test_orientation_jitter_does_not_split_a_stack() -> None:
+    """Cosines 0.0004999 and 0.0005001 round apart at 3 decimals; a tolerance keeps them together."""
+    report = ImportReport()
+    frames = [
+        header(k, float(k), orientation=(1.0, 0.0, 0.0, 0.0, 1.0, 0.0004999 if k % 2 else 0.0005001))
+        for k in range(8)
+    ]
+    plans = group_series(frames, report)
+    assert len(plans) == 1 and plans[0].shape[0] == 8 and plans[0].loadable
+    assert report.skipped == []

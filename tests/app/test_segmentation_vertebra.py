@@ -1,0 +1,173 @@
+"""Vertebra tool, level naming, mask operations and the lesion box in a real window.
+
+The vertebra phantom (tests/phantoms/vertebra.py) has its body centred at LPS (12, -18, 40) mm with
+semi-axes 22 x 16 mm and a height of 26 mm; the canal lies behind it. Run under Xvfb (see
+tests/app/test_segmentation_tools.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, Qt
+
+from app.display_geometry import ViewAxis
+from planning.model import LayerKind
+from tests.app.test_segmentation_tools import (
+    click,
+    mask_at,
+    press_key,
+    pytestmark,  # noqa: F401  (gui marker and display check)
+    send_mouse,
+    wait_job,
+)
+from tests.phantoms.lesion import PhantomLesion, lesion_phantom
+from tests.phantoms.vertebra import make_vertebra_phantom
+
+
+@pytest.fixture(scope="module")
+def vertebra() -> Any:
+    return make_vertebra_phantom(adjacent=True)
+
+
+def test_vertebra_click_adds_anatomy_layers_and_levels(
+    window: Any, qtbot: Any, no_dialogs: Any, vertebra: Any
+) -> None:
+    win = window
+    seg = win.segmentation
+    win.opener.show_volume(vertebra.volume)
+    centre = vertebra.center_lps
+    win.state.set_crosshair(centre)
+    axial = win.views[ViewAxis.AXIAL]
+    press_key(win, axial, qtbot, Qt.Key.Key_V)
+    assert win.state.mouse_tool is seg.vertebra_tool
+    click(axial, centre)
+    wait_job(win, qtbot)
+    case = win.case.case
+    assert {"V1 body", "V1 canal", "V1 posterior wall"} <= set(case.layers)
+    body, canal = case.layers["V1 body"], case.layers["V1 canal"]
+    assert body.kind == LayerKind.BODY and canal.kind == LayerKind.CANAL
+    vol = vertebra.volume
+    assert mask_at(body.mask, vol, centre)
+    truth_ml = vertebra.body_volume_ml
+    assert body.mask.count() * vol.voxel_volume_ml == pytest.approx(truth_ml, rel=0.2)
+    assert mask_at(canal.mask, vol, vertebra.canal_centroid_lps)
+    assert not mask_at(body.mask, vol, vertebra.canal_centroid_lps)
+    steps = win.case.undo_stack.count()
+
+    # the vertebra above: a second group, then name the first "L2": the one above becomes L1
+    above = next(c for c in vertebra.adjacent_centers_lps if c[2] > centre[2])
+    win.state.set_crosshair(above)
+    click(axial, above)
+    wait_job(win, qtbot)
+    assert "V2 body" in case.layers
+    panel = seg.vertebra_panel
+    panel.select("v1")
+    assert panel.name_selected("l2")
+    assert "L2 body" in case.layers and "L1 body" in case.layers
+    assert case.layers["L2 body"].extra["level"] == "L2"
+    assert mask_at(case.layers["L2 body"].mask, vol, centre)
+    assert mask_at(case.layers["L1 body"].mask, vol, above)
+    assert not any(name.startswith("V") for name in case.layers)
+    win.case.undo_stack.undo()  # naming is one step
+    assert "V1 body" in case.layers and "V2 body" in case.layers and "L2 body" not in case.layers
+    win.case.undo_stack.undo()
+    win.case.undo_stack.undo()
+    assert win.case.undo_stack.count() >= steps - 1 and not case.layers
+
+
+def test_not_a_vertebra_is_a_message(window: Any, qtbot: Any, no_dialogs: Any, vertebra: Any) -> None:
+    win = window
+    seg = win.segmentation
+    win.opener.show_volume(vertebra.volume)
+    seg.activate(seg.vertebra_tool)
+    air = vertebra.to_lps((0.0, -40.0, 0.0))  # 24 mm in front of the body
+    win.state.set_crosshair(air)
+    click(win.views[ViewAxis.AXIAL], air)
+    wait_job(win, qtbot)
+    assert not win.case.case.layers
+    assert seg.jobs.last_message.startswith("Vertebral anatomy: ")
+
+
+def test_operations_sphere_brush_and_keys(window: Any, qtbot: Any, no_dialogs: Any) -> None:
+    win = window
+    seg = win.segmentation
+    ph = lesion_phantom(PhantomLesion.LYTIC_SPHERE, noise_hu=0.0)
+    vol = ph.volume
+    win.opener.show_volume(vol)
+    centre = np.array([0.0, 0.0, 0.0])
+    win.state.set_crosshair(centre)
+    axial = win.views[ViewAxis.AXIAL]
+    seg.edit_panel.new_layer()
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    seg.set_brush_radius(4.0)
+    for key, radius in ((Qt.Key.Key_BracketRight, 4.5), (Qt.Key.Key_BracketLeft, 4.0)):
+        qtbot.keyClick(axial, key)
+        assert seg.brush.radius_mm == radius
+        assert seg.edit_panel.radius.value() == radius
+    seg.set_brush_shape("sphere")
+    assert seg.actions["sphere"].isChecked() and seg.edit_panel.sphere.isChecked()
+    click(axial, centre)
+    mask = win.case.case.layers["Mask 1"].mask
+    # exactly the voxel centres within 4 mm of the clicked point (on the axial slice shown)
+    clicked = axial.widget_to_lps(axial.lps_to_widget(centre))
+    idx = np.indices(vol.shape).reshape(3, -1).T
+    dist = np.linalg.norm(vol.index_to_lps_points(idx) - clicked, axis=1)
+    assert mask.count() == int((dist <= 4.0).sum())
+    assert mask_at(mask, vol, clicked + np.array((0.0, 0.0, 3.0))) and not mask_at(
+        mask, vol, clicked + np.array((0.0, 0.0, 5.0))
+    )
+
+    # grow by 2 mm then shrink by 2 mm: one undo step each, undone exactly
+    assert seg.run_operation("grow", 2.0)
+    grown = win.case.case.layers["Mask 1"].mask
+    assert mask_at(grown, vol, clicked + np.array((0.0, 0.0, 5.0))) and not mask_at(
+        grown, vol, clicked + np.array((0, 0, 7.0))
+    )
+    win.case.undo_stack.undo()
+    assert win.case.case.layers["Mask 1"].mask == mask
+    # an island 15 mm away, removed by "remove islands" (the crosshair's part is kept)
+    seg.set_brush_shape("disc")
+    island = clicked + np.array((15.0, 0.0, 0.0))
+    click(axial, island)
+    with_island = win.case.case.layers["Mask 1"].mask
+    assert mask_at(with_island, vol, island)
+    assert seg.run_operation("remove_islands")
+    assert win.case.case.layers["Mask 1"].mask == mask
+    # a hole erased in the middle of the ball's axial section, filled back
+    seg.activate(seg.eraser_tool)
+    seg.set_brush_radius(1.0)
+    click(axial, clicked)
+    holed = win.case.case.layers["Mask 1"].mask
+    assert not mask_at(holed, vol, clicked)
+    assert seg.run_operation("fill_holes")
+    assert win.case.case.layers["Mask 1"].mask == mask
+
+
+def test_shift_drag_box_limits_the_lesion(window: Any, qtbot: Any, no_dialogs: Any) -> None:
+    win = window
+    seg = win.segmentation
+    ph = lesion_phantom(PhantomLesion.LYTIC_SPHERE)
+    win.opener.show_volume(ph.volume)
+    seed = np.asarray(ph.seed_lps)
+    win.state.set_crosshair(seed)
+    axial = win.views[ViewAxis.AXIAL]
+    seg.activate(seg.lesion_tool)
+    shift = Qt.KeyboardModifier.ShiftModifier
+    # a box that cuts the sphere (r 8 mm) at x = centre + 3 mm
+    corner_a, corner_b = seed + np.array((-12.0, -12.0, 0.0)), seed + np.array((3.0, 12.0, 0.0))
+    send_mouse(axial, QEvent.Type.MouseButtonPress, corner_a, modifiers=shift)
+    send_mouse(axial, QEvent.Type.MouseMove, corner_b, modifiers=shift)
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, corner_b, modifiers=shift)
+    box = seg.lesion_tool.box_lps()
+    assert box is not None and box[1][0] == pytest.approx(corner_b[0], abs=1.0)
+    click(axial, seed)
+    wait_job(win, qtbot)
+    layer = win.case.case.layers["Lesion 1"]
+    assert mask_at(layer.mask, ph.volume, seed)
+    assert not mask_at(
+        layer.mask, ph.volume, seed + np.array((5.0, 0.0, 0.0))
+    )  # beyond the box, inside the sphere
+    assert seg.lesion_tool.box is None  # used once

@@ -35,14 +35,16 @@ from imaging.lesion_model import Lesion
 from imaging.mask import Mask
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
-from planning.ablation import AblationZone, voxelise_zones, zones_along_trajectory
+from planning.ablation import AblationZone, voxelise_zones
 from planning.coverage import (
     DEFAULT_MARGIN_MM,
     DEFAULT_WARN_DISTANCE_MM,
     SUGGESTION_OVERLAP_FRACTION,
-    CoverageContext,
     CoverageResult,
+    NeedlePlacement,
     PositionSuggestion,
+    TargetEvaluator,
+    ZoneModel,
     suggest_positions,
 )
 from planning.devices import load_device_profiles
@@ -59,7 +61,7 @@ from planning.proposals import (
     propose_direct,
     propose_transpedicular,
 )
-from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
+from planning.trajectory import TrajectoryGeometry, TrajectoryMetrics
 
 if TYPE_CHECKING:
     from planning.case import Case
@@ -73,18 +75,6 @@ class PlanCancelledError(PlanningError):
 
     def __init__(self) -> None:
         super().__init__("plan cancelled")
-
-
-@dataclass(frozen=True)
-class ZoneModel:
-    """The zone size chosen for the plan and where its figures come from."""
-
-    width_mm: float
-    length_mm: float
-    center_behind_tip_mm: float
-    source: str
-    unverified: bool
-    profile: str = ""
 
 
 @dataclass
@@ -140,6 +130,11 @@ class TrajectoryResult:
     pedicle_min_width_mm: float | None
     alternative: Proposal | None
     warnings: list[str]
+
+    @property
+    def placement(self) -> NeedlePlacement:
+        """The needle as the evaluator sees it (for zones)."""
+        return NeedlePlacement(self.geometry, self.needle, self.pullback_mm)
 
     def to_json(self) -> dict[str, Any]:
         """The ``trajectories`` item of DESIGN.md (plus depth, clearance, antenna tip, alternative)."""
@@ -274,6 +269,7 @@ def run_plan(
 
     # targets: anatomy first (its posterior wall informs the lesion), then the lesion
     targets: dict[str, TargetResult] = {}
+    evaluators: dict[str, TargetEvaluator] = {}
     for i, ts in enumerate(target_specs):
         if not isinstance(ts, Mapping):
             raise PlanValidationError(f"targets[{i}]", ts, "a JSON object")
@@ -299,11 +295,13 @@ def run_plan(
         )
         level = ts.get("level") or (anatomy.level if anatomy is not None else None)
         targets[name] = TargetResult(name, lesion, anatomy, level, None, None, warnings=t_warn)
+        evaluators[name] = TargetEvaluator(
+            volume, lesion.mask, anatomy, margin_mm=margin, warn_distance_mm=warn_mm
+        )
         tick()
 
     # trajectories
     trajectories: list[TrajectoryResult] = []
-    canal_fields: dict[str, DistanceField | None] = {}
     for i, tj in enumerate(traj_specs):
         where = f"trajectories[{i}]"
         if not isinstance(tj, Mapping):
@@ -312,48 +310,22 @@ def run_plan(
         if tname not in targets:
             raise PlanValidationError(f"{where}.target", tname, f"one of the targets {sorted(targets)}")
         tr = targets[str(tname)]
-        if tr.name not in canal_fields:
-            canal_fields[tr.name] = (
-                DistanceField(tr.anatomy.canal, volume.index_to_lps)
-                if tr.anatomy is not None and tr.anatomy.canal.any()
-                else None
-            )
         pullbacks = _pullbacks(tj, zone_model, where) if "pullback_mm" in tj else default_pullbacks
         for proposal, approach in _place(volume, tr, tj, where, needle, safety):
-            trajectories.append(
-                _measure(volume, tr, proposal, approach, needle, pullbacks, canal_fields[tr.name])
-            )
+            trajectories.append(_measure(evaluators[tr.name], tr, proposal, approach, needle, pullbacks))
         tick()
 
     # zones, coverage, cement / risk / scores per target
     zones: list[AblationZone] = []
     for k, t in enumerate(trajectories):
-        zones += zones_along_trajectory(
-            t.geometry,
-            antenna_extension_mm=needle.antenna_extension_mm,
-            width_mm=zone_model.width_mm,
-            length_mm=zone_model.length_mm,
-            center_behind_tip_mm=zone_model.center_behind_tip_mm,
-            pullback_mm=t.pullback_mm,
-            source=zone_model.source,
-            unverified=zone_model.unverified,
-            trajectory_index=k,
-        )
+        zones += TargetEvaluator.zones([t.placement], zone_model, first_index=k)
     for tr in targets.values():
         mine = [z for z in zones if trajectories[z.trajectory_index].target == tr.name]
         mine_traj = [t for t in trajectories if t.target == tr.name]
+        if tr.anatomy is not None:
+            tr.warnings.append("neural foramina are not segmented: heat distance to them not computed")
         if mine:
-            structures = {}
-            if tr.anatomy is not None:
-                structures = {"canal": tr.anatomy.canal, "posterior_wall": tr.anatomy.posterior_wall}
-                tr.warnings.append("neural foramina are not segmented: heat distance to them not computed")
-            ctx = CoverageContext(
-                tr.lesion.mask,
-                volume.index_to_lps,
-                margin_mm=margin,
-                structures=structures,
-                warn_distance_mm=warn_mm,
-            )
+            ctx = evaluators[tr.name].context
             tr.coverage = ctx.evaluate(mine)
             tr.zones_mask = voxelise_zones(mine, volume.index_to_lps, volume.shape)
             tr.warnings += list(tr.coverage.warnings)
@@ -722,29 +694,19 @@ def _pedicle_width(tr: TargetResult, approach: Approach) -> float | None:
 
 
 def _measure(  # noqa: PLR0917 - private helper of run_plan
-    volume: Volume,
+    evaluator: TargetEvaluator,
     tr: TargetResult,
     proposal: Proposal,
     approach: Approach,
     needle: Needle,
     pullbacks: tuple[float, ...],
-    canal: DistanceField | None,
 ) -> TrajectoryResult:
     side = approach_side(approach)
     axis = tr.anatomy.pedicles.get(side) if tr.anatomy is not None and side is not None else None
     through_pedicle = axis is not None and approach_family(approach) == "transpedicular"
-    metrics = measure_trajectory(
-        volume,
-        proposal.geometry,
-        outer_diameter_mm=needle.outer_diameter_mm,
-        needle_length_mm=needle.length_mm,
-        antenna_extension_mm=needle.antenna_extension_mm,
-        antenna_outer_diameter_mm=needle.antenna_outer_diameter_mm,
-        canal=canal,
-        pedicle_mask=axis.mask if through_pedicle and axis is not None else None,
-        pedicle_isthmus_lps=axis.isthmus_lps if through_pedicle and axis is not None else None,
-        pedicle_min_width_mm=axis.min_width_mm if through_pedicle and axis is not None else None,
-    )
+    placement = NeedlePlacement(proposal.geometry, needle, pullbacks, axis if through_pedicle else None)
+    metrics = evaluator.measure(placement)
+    canal = evaluator.canal_field
     warnings = list(proposal.warnings) + list(metrics.warnings)
     if canal is None and tr.anatomy is None and approach is not Approach.DIRECT:
         warnings.append("no vertebra anatomy: distance to the canal not computed")

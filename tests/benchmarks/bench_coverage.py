@@ -1,11 +1,12 @@
 """Benchmark: coverage and distances recomputed per needle-drag step on a 512x512x400 case.
 
 Target (task brief): < 50 ms per drag step, by working in regions of interest with cached distance
-maps. Per step: two antenna positions on the moved needle, coverage of lesion + 2 mm (percent,
-uncovered mask, smallest margin), zone-to-canal and zone-to-posterior-wall distances, the needle's
-canal distance and its pedicle clearance. Compared in the same run with recomputing the cached parts
-every step (distance map of the canal, the lesion's target set) and with SimpleITK's
-SignedMaurerDistanceMap of the zone union for the margin (the usual tool).
+maps. Per step (``TargetEvaluator.evaluate``): two antenna positions on the moved needle, coverage of
+lesion + 2 mm (percent, uncovered mask, smallest margin), zone-to-canal and zone-to-posterior-wall
+distances, and the needle's length, angles, skin depth, canal distance and pedicle clearance.
+Compared in the same run with recomputing the cached parts every step (distance map of the canal,
+the lesion's target set) and with SimpleITK's SignedMaurerDistanceMap of the zone union for the
+margin (the usual tool). Wall time suffers on a loaded machine; CPU time is printed too.
 
 Run: ``.venv/bin/python tests/benchmarks/bench_coverage.py`` (prints medians and ratios).
 """
@@ -24,9 +25,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from imaging.mask import Mask
+from imaging.vertebra_model import PedicleAxis, VertebraAnatomy
 from planning.ablation import voxelise_zones, zones_along_trajectory
-from planning.coverage import CoverageContext
-from planning.trajectory import DistanceField, TrajectoryGeometry, needle_distance, pedicle_clearance
+from planning.coverage import NeedlePlacement, TargetEvaluator, ZoneModel
+from planning.needles import Needle
+from planning.trajectory import TrajectoryGeometry
 from tests.phantoms.vertebra import embed_in_large_volume, make_vertebra_phantom
 
 SHAPE = (400, 512, 512)
@@ -50,9 +53,33 @@ def main() -> None:
     pedicle = big(left.mask)
     m = volume.index_to_lps
 
+    pedicle_axis = PedicleAxis(
+        left.side,
+        tuple(left.entry_lps),  # type: ignore[arg-type]
+        tuple(left.target_lps),  # type: ignore[arg-type]
+        left.min_width_mm,
+        tuple(left.isthmus_lps),  # type: ignore[arg-type]
+        pedicle,
+    )
+    anatomy = VertebraAnatomy(
+        body=big(ph.body_mask),
+        canal=canal,
+        posterior_wall=wall,
+        body_volume_ml=ph.body_volume_ml,
+        body_centroid_lps=tuple(ph.center_lps),  # type: ignore[arg-type]
+        body_height_mm=ph.body_height_mm,
+        canal_centroid_lps=tuple(ph.canal_centroid_lps),  # type: ignore[arg-type]
+        canal_area_mm2=ph.canal_area_mm2,
+        posterior_wall_points_lps=(),
+        posterior_wall_intact=True,
+        posterior_wall_defects=(),
+        pedicles={left.side: pedicle_axis},
+    )
+    needle = Needle.from_gauge(13)
+    model = ZoneModel(ZONE["width_mm"], ZONE["length_mm"], ZONE["center_behind_tip_mm"], "bench", False)
+
     t = time.perf_counter()
-    ctx = CoverageContext(lesion, m, margin_mm=2.0, structures={"canal": canal, "posterior_wall": wall})
-    canal_field = DistanceField(canal, m)
+    ev = TargetEvaluator(volume, lesion, anatomy, margin_mm=2.0)
     setup_s = time.perf_counter() - t
 
     rng = np.random.default_rng(0)
@@ -66,26 +93,17 @@ def main() -> None:
         g = TrajectoryGeometry(tuple(entry0 + jitter), tuple(tip0 + 0.3 * jitter))
         t = time.perf_counter()
         cpu = time.process_time()
-        c = (
-            ctx
-            if cached
-            else CoverageContext(
-                lesion, m, margin_mm=2.0, structures={"canal": canal, "posterior_wall": wall}
-            )
-        )
-        f = canal_field if cached else DistanceField(canal, m)
-        zones = zones_along_trajectory(g, pullback_mm=(0.0, 10.0), **ZONE)
-        res = c.evaluate(zones)
-        nd = needle_distance(f, g, 2.41 / 2)
-        pc = pedicle_clearance(pedicle, m, g, 2.41 / 2, tuple(left.isthmus_lps))
+        e = ev if cached else TargetEvaluator(volume, lesion, anatomy, margin_mm=2.0)
+        out = e.evaluate([NeedlePlacement(g, needle, (0.0, 10.0), pedicle_axis)], model)
         dt = time.perf_counter() - t
         cpu_times.append(time.process_time() - cpu)
-        if k == 0:
+        res, mt = out.coverage, out.metrics[0]
+        if k == 0 and res is not None:
             print(
                 f"  step 0: covered {res.covered_percent:.1f} %, margin {res.min_margin_mm:.1f} mm, "
-                f"zone to canal {res.zone_to_canal_mm:.1f} mm, needle to canal {nd.distance_mm:.1f} mm, "
-                "pedicle clearance "
-                f"{pc.clearance_mm if pc.clearance_mm is None else round(pc.clearance_mm, 1)} mm"
+                f"zone to canal {res.zone_to_canal_mm:.1f} mm, "
+                f"needle to canal {mt.canal_distance_mm:.1f} mm, "
+                f"pedicle clearance {mt.pedicle_clearance_mm:.1f} mm, depth {mt.skin_depth_mm:.0f} mm"
             )
         return dt
 
@@ -109,7 +127,7 @@ def main() -> None:
         sd = sitk.GetArrayFromImage(
             sitk.SignedMaurerDistanceMap(img, insideIsPositive=True, useImageSpacing=True)
         )
-        edge = ctx.lesion_edge_lps
+        edge = ev.context.lesion_edge_lps
         idx = np.rint(volume.lps_to_index_points(edge)).astype(int) - np.asarray(union.offset_index)
         ok = np.all((idx >= 0) & (idx < np.asarray(sd.shape)), axis=1)
         _ = float(sd[tuple(idx[ok].T)].min())

@@ -155,3 +155,39 @@ def test_arguments_are_checked() -> None:
         CoverageContext(Mask.empty(SHAPE), M)
     with pytest.raises(ValueError, match="zones"):
         CoverageContext(lesion, M).evaluate([])
+
+
+def test_target_evaluator_on_the_vertebra_phantom() -> None:
+    """The evaluator gives the same figures as the individual functions, and follows a moved needle."""
+    from planning.coverage import NeedlePlacement, TargetEvaluator, ZoneModel
+    from planning.needles import Needle
+    from planning.trajectory import DistanceField, needle_distance
+    from tests.phantoms.vertebra import make_vertebra_phantom
+    from tests.planning.test_proposals import anatomy_from_truth, padded
+
+    ph = make_vertebra_phantom(spacing_mm=(1.0, 1.0, 1.0), lesion=(6.0, -6.0, 0.0, 6.0))
+    vol = padded(ph)
+    anatomy = anatomy_from_truth(ph, "L3")
+    lesion = Mask.from_full(np.pad(ph.lesion_mask, 15))
+    ev = TargetEvaluator(vol, lesion, anatomy, margin_mm=2.0)
+    model = ZoneModel(35.0, 37.0, 11.5, "test", False)
+    left = ph.pedicles[next(iter(ph.pedicles))]
+    needle = Needle.from_gauge(13)
+    tip = ph.lesion_center_lps - 3.5 * (-left.direction_lps)  # first zone centred on the lesion
+    g = TrajectoryGeometry(tuple(tip + 70.0 * left.direction_lps), tuple(tip))
+    out = ev.evaluate([NeedlePlacement(g, needle, (0.0,), anatomy.pedicles[left.side])], model)
+    assert len(out.zones) == 1 and out.coverage is not None
+    np.testing.assert_allclose(out.zones[0].center_lps, ph.lesion_center_lps, atol=1e-6)
+    assert out.coverage.covered_percent == pytest.approx(100.0)
+    assert out.coverage.min_margin_mm == pytest.approx(17.5 - 6.0, abs=1.0)
+    canal = DistanceField(anatomy.canal, vol.index_to_lps)
+    assert out.metrics[0].canal_distance_mm == pytest.approx(
+        needle_distance(canal, g, needle.radius_mm).distance_mm
+    )
+    assert out.coverage.zone_to_canal_mm is not None
+    # drag the needle 12 mm sideways: coverage drops, figures follow
+    shift = 12.0 * ph.local_to_lps_rotation[:, 0]
+    g2 = TrajectoryGeometry(tuple(np.asarray(g.entry_lps) + shift), tuple(np.asarray(g.target_lps) + shift))
+    out2 = ev.evaluate([NeedlePlacement(g2, needle)], model)
+    assert out2.coverage is not None and out2.coverage.min_margin_mm < out.coverage.min_margin_mm - 5.0
+    assert ev.evaluate([], model).coverage is None

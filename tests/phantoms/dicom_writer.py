@@ -27,7 +27,8 @@ Options (all keyword-only) - each exercises one loader path:
 * ``compression``: ``None``, ``"rle"``, ``"jpeg2000"`` (lossless) or ``"jpegls"`` (lossless);
 * ``enhanced``: one Enhanced CT multi-frame file with per-frame (0020,9113) Plane Position and
   (0028,9145) Pixel Value Transformation (``per_frame_rescale=True``) or shared ones;
-* ``rescale_slope`` / ``rescale_intercept`` / ``signed``: storage encoding;
+* ``rescale_slope`` / ``rescale_intercept`` / ``signed``: storage encoding (``signed=None``, the
+  default, stores unsigned unless a value below the intercept needs a sign);
 * ``add_localizer``: one coronal LOCALIZER slice in the same series (``localizer_image_type=False``
   leaves ImageType AXIAL so only its orientation gives it away);
 * ``add_non_image``: a Structured Report file (no pixel data) in the folder;
@@ -111,7 +112,7 @@ def write_dicom_series(
     per_frame_rescale: bool = True,
     rescale_slope: float = 1.0,
     rescale_intercept: float = -1024.0,
-    signed: bool = False,
+    signed: bool | None = None,
     slice_thickness_mm: float | None = None,
     add_localizer: bool = False,
     localizer_image_type: bool = True,
@@ -159,6 +160,8 @@ def write_dicom_series(
 
     hu = np.asarray(vol.array, dtype=np.float64)
     stored_f = np.rint((hu - rescale_intercept) / rescale_slope)
+    if signed is None:  # unsigned (as most scanners) unless the values need a sign
+        signed = bool(stored_f.size) and float(stored_f.min()) < 0
     dtype = np.int16 if signed else np.uint16
     info = np.iinfo(dtype)
     if stored_f.min() < info.min or stored_f.max() > info.max:

@@ -123,6 +123,15 @@ def test_gantry_tilt_corrected_with_angle_in_warning(tmp_path: Path, tilt_deg: f
     assert f"Gantry tilt of {abs(tilt_deg):.1f}°" in text
 
 
+@pytest.mark.parametrize("options", [{"gantry_tilt_deg": 10.0}, {"oblique_deg": 20.0}])
+def test_writer_resampling_options(tmp_path: Path, phantom: CtPhantom, options: dict[str, float]) -> None:
+    """Any volume written tilted or oblique by the writer (linear resampling) loads in place."""
+    write_dicom_series(phantom.volume, tmp_path / "w", **options)
+    result = load_volume(tmp_path / "w")
+    assert_markers_within_half_voxel(result.volume, phantom.markers_lps)
+    assert ("Gantry tilt of 10.0°" in " ".join(result.report.warnings)) == ("gantry_tilt_deg" in options)
+
+
 def test_missing_slice_resampled_with_named_gap(tmp_path: Path, phantom: CtPhantom) -> None:
     written = write_dicom_series(phantom.volume, tmp_path / "g", drop_slices=[17])
     result = load_volume(tmp_path / "g")

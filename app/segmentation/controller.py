@@ -239,12 +239,16 @@ class SegmentationController(QObject):
             target = dataclasses.replace(target, extra={**target.extra, "vertebra": vertebra.vertebra_id})
         push_new_lesion(self, layer, target)
         self.set_edit_layer(name)
+        self.lesion_panel.raise_()
+        self.lesion_panel.refresh()
+        self.lesion_panel.select(name)  # the crosshair goes to its centre
         self.jobs.say(
             f"{name}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
             f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU)."
         )
 
     def _add_vertebra(self, anatomy: Any) -> None:
+        self.vertebra_panel.raise_()
         case = self.window.case.case
         vid = next_vertebra_id(case)
         layers = anatomy_layers(
@@ -256,6 +260,8 @@ class SegmentationController(QObject):
         )
         prefix = anatomy.level or vid.upper()
         push_anatomy(self, layers, f"Add vertebra {prefix}")
+        self.vertebra_panel.refresh()
+        self.vertebra_panel.select(vid)  # ready for its level to be typed
         widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
         wall = "intact" if anatomy.posterior_wall_intact else "with defects"
         self.jobs.say(
@@ -436,6 +442,9 @@ class SegmentationController(QObject):
         for dock in (self.lesion_panel, self.vertebra_panel, self.edit_panel):
             self.window.addDockWidget(area, dock)
             self.menu.addAction(dock.toggleViewAction())
+        # Vertebrae behind Lesions (one tab row) keeps the right side readable
+        self.window.tabifyDockWidget(self.lesion_panel, self.vertebra_panel)
+        self.lesion_panel.raise_()
 
     # -- events ---------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

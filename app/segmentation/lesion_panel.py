@@ -40,13 +40,26 @@ COLUMNS = (
     "Name",
     "Colour",
     "Type",
-    "Volume mL",
-    "Largest Ø mm",
+    "mL",
+    "Ø mm",
     "Mean HU",
-    "Ref. bone HU",
-    "Cortical breach",
-    "Posterior wall",
+    "Ref. HU",
+    "Breach",
+    "Post. wall",
     "Level",
+)
+#: header tooltips (the headers are short to keep the dock narrow)
+COLUMN_TIPS = (
+    "Lesion name (double-click to rename)",
+    "Colour of the lesion's mask (double-click to change)",
+    "Lytic / blastic / mixed, relative to the patient's own bone (the operator may override)",
+    "Lesion volume, mL",
+    "Largest diameter, mm",
+    "Mean CT value of the lesion, HU",
+    "Local normal trabecular bone the lesion was compared with, HU",
+    "Cortical breach: the lesion crosses the cortex",
+    "Posterior-wall involvement (inside a vertebra found with the Vertebra tool)",
+    "Vertebral level",
 )
 COL_NAME, COL_COLOUR, COL_TYPE = 0, 1, 2
 
@@ -69,6 +82,10 @@ class LesionPanel(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for c, tip in enumerate(COLUMN_TIPS):
+            header = self.table.horizontalHeaderItem(c)
+            if header is not None:
+                header.setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()

@@ -31,7 +31,10 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    ``texture_radius_mm`` of the seed, with that share in this normal bone: abnormal when it reaches
    ``texture_contrast`` times it and at least ``texture_min_fraction``. The lesion is then the
    abnormal-texture region connected to the seed (closed foci, growth limit as in step 5); otherwise
-   the seed is refused as normal bone. ``texture_radius_mm = 0`` turns this off.
+   the seed is refused as normal bone. ``texture_radius_mm = 0`` turns this off. A seed in a
+   normal-valued gap between foci makes the region like it normal bone and its shell (step 3) the
+   foci: when that shell's reference differs by more than ``abnormal_delta_hu`` from the deep
+   trabecular bone while the seed does not, the deep bone's median is the reference instead.
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches
@@ -84,7 +87,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -261,11 +264,25 @@ def segment_lesion(
 
     growth: tuple[float, float, float, float] | None = None
     texture: TextureJudgement | None = None
-    if abs(seed_hu - reference) <= p.abnormal_delta_hu and p.texture_radius_mm > 0:
+    deep = (
+        _deep_bone(hu=hu, bone=bone, interior=interior, seed_dist=seed_dist, spacing=spacing, p=p)
+        if p.texture_radius_mm > 0
+        else None
+    )
+    if (
+        deep is not None
+        and deep.reference_hu is not None
+        and reference_bone_hu is None
+        and abs(reference - deep.reference_hu) > p.abnormal_delta_hu
+        and abs(seed_hu - deep.reference_hu) <= p.abnormal_delta_hu
+    ):
+        # the bone around the region like the seed is not like the deep trabecular bone away from it,
+        # and the seed is: the seed sits in normal-looking bone between abnormal foci (step 4b)
+        reference = deep.reference_hu
+    if deep is not None and abs(seed_hu - reference) <= p.abnormal_delta_hu:
         lesion, reference, texture = _segment_mottled(
-            hu=hu,
+            deep=deep,
             smooth=smooth,
-            bone=bone,
             interior=interior,
             within=within,
             seed_ball=seed_ball,
@@ -295,13 +312,12 @@ def segment_lesion(
             second = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
             if second is not None and np.count_nonzero(around) >= p.min_reference_voxels:
                 if abs(second - reference) > p.abnormal_delta_hu / 4.0 and (
-                    abs(seed_hu - second) <= p.abnormal_delta_hu and p.texture_radius_mm > 0
+                    abs(seed_hu - second) <= p.abnormal_delta_hu and deep is not None
                 ):
                     # against the refined reference the seed looks like normal bone: judge its texture
                     lesion, second, texture = _segment_mottled(
-                        hu=hu,
+                        deep=deep,
                         smooth=smooth,
-                        bone=bone,
                         interior=interior,
                         within=within,
                         seed_ball=seed_ball,
@@ -458,11 +474,41 @@ def estimate_reference_hu(
 
 
 # -- private -----------------------------------------------------------------------------------------
-def _segment_mottled(
+@dataclass(frozen=True)
+class _DeepBone:
+    """The bone interior smoothed at the texture and at the fine scale (cortex kept out), and the deep
+    trabecular bone away from the seed with its median HU."""
+
+    coarse: npt.NDArray[np.float32]
+    fine: npt.NDArray[np.float32]
+    normal: BoolArray
+    reference_hu: float | None
+
+
+def _deep_bone(
     *,
     hu: npt.NDArray[np.float32],
-    smooth: npt.NDArray[np.float32],
     bone: BoolArray,
+    interior: BoolArray,
+    seed_dist: FloatArray,
+    spacing: tuple[float, float, float],
+    p: LesionParameters,
+) -> _DeepBone:
+    """Steps 1-2 of :mod:`imaging.lesion_texture`; the reference is None with too few voxels."""
+    depth = ndimage.distance_transform_edt(bone, sampling=spacing)
+    # cortex caught in the interior (above sclerotic_max_hu) is left out of the smoothing
+    support = interior & (hu <= p.sclerotic_max_hu)
+    coarse = interior_smooth(hu, support, spacing, p.texture_sigma_mm)
+    normal = normal_bone_region(coarse, depth, seed_dist, p)
+    ref = float(np.median(coarse[normal])) if np.count_nonzero(normal) >= p.min_reference_voxels else None
+    fine = interior_smooth(hu, support, spacing, p.smoothing_sigma_mm)
+    return _DeepBone(coarse=coarse, fine=fine, normal=normal, reference_hu=ref)
+
+
+def _segment_mottled(
+    *,
+    deep: _DeepBone,
+    smooth: npt.NDArray[np.float32],
     interior: BoolArray,
     within: BoolArray,
     seed_ball: BoolArray,
@@ -478,20 +524,18 @@ def _segment_mottled(
     Returns the lesion, the reference it is typed against and the texture judgement; raises
     :class:`NoLesionAtSeedError` when the neighbourhood is as homogeneous as normal bone.
     """
-    depth = ndimage.distance_transform_edt(bone, sampling=spacing)
-    coarse = interior_smooth(hu, interior, spacing, p.texture_sigma_mm)
-    normal = normal_bone_region(coarse, depth, seed_dist, p)
+    coarse, normal = deep.coarse, deep.normal
     normal_msg = (
         f"the seed ({seed_hu:.0f} HU) is within {p.abnormal_delta_hu:g} HU of the local normal bone "
         f"({reference:.0f} HU): no lesion at the seed"
     )
-    if np.count_nonzero(normal) < p.min_reference_voxels:
+    if deep.reference_hu is None:
         raise NoLesionAtSeedError(
             normal_msg + " (too little deep trabecular bone away from it to judge its texture)",
             seed_hu=seed_hu,
             reference_bone_hu=reference,
         )
-    texture_reference = reference if operator_reference else float(np.median(coarse[normal]))
+    texture_reference = reference if operator_reference else deep.reference_hu
     abnormal = abnormal_voxels(coarse, interior, texture_reference, p)
     fraction = local_fraction(abnormal, interior, p.texture_radius_mm, spacing)
     judgement = judge_texture(
@@ -512,7 +556,7 @@ def _segment_mottled(
         )
     lesion, limit_mm = grow_mottled(
         coarse_abnormal=abnormal,
-        fine_abnormal=abnormal_voxels(smooth, interior, texture_reference, p),
+        fine_abnormal=abnormal_voxels(deep.fine, interior, texture_reference, p),
         fraction=fraction,
         threshold_fraction=judgement.threshold_fraction,
         interior=interior,

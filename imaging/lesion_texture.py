@@ -9,7 +9,8 @@ mm on the grid's spacing ``(slice, row, col)``.
 Method (thresholds are fields of :class:`imaging.lesion_grow.LesionParameters`):
 
 1. The texture is judged on the HU of the bone interior smoothed with a Gaussian of
-   ``texture_sigma_mm`` (normalised within the interior, so cortex and soft tissue do not bleed in):
+   ``texture_sigma_mm``, normalised within the interior voxels up to ``sclerotic_max_hu`` (so cortex
+   and soft tissue do not bleed in):
    the foci of a mottled lesion are several millimetres across, while noise and single trabeculae are
    not. Foci much smaller than about twice ``texture_sigma_mm`` are averaged away.
 2. Normal bone: the deep trabecular bone of the region, at least ``texture_depth_mm`` inside the bone
@@ -27,7 +28,7 @@ Method (thresholds are fields of :class:`imaging.lesion_grow.LesionParameters`):
    seed is refused as normal bone.
 6. The lesion: the region of abnormal texture (fraction at least that threshold) connected to the
    seed inside the bone interior and the growth limits; in it, the abnormal voxels at the fine scale
-   (HU lightly smoothed with ``smoothing_sigma_mm``, as for other lesions) closed with a ball of
+   (interior HU lightly smoothed with ``smoothing_sigma_mm``, as for other lesions) closed with a ball of
    ``texture_radius_mm`` (the normal-valued gaps between foci belong to the lesion) and filled; the
    component at the seed is kept.
 """

@@ -126,16 +126,26 @@ def test_normal_bone_refused_after_texture_check() -> None:
         segment_lesion(ph.volume, (0.0, 0.0, 0.0))
 
 
-def test_mottled_sphere_found_by_texture_only() -> None:
-    ph = lesion_phantom(PhantomLesion.MOTTLED_SPHERE, seed=5)
+@pytest.mark.parametrize(
+    ("spacing", "noise_seed"), [((1.0, 1.0, 1.0), 5), ((2.0, 0.8, 0.8), 0)], ids=["iso1mm", "aniso-shell-ref"]
+)
+def test_mottled_sphere_found_by_texture_only(spacing: tuple[float, float, float], noise_seed: int) -> None:
+    # with noise seed 0 on the anisotropic grid the shell around the normal-looking region holds the
+    # layers (reference about 30 HU): the deep bone away from the seed must take over
+    ph = lesion_phantom(PhantomLesion.MOTTLED_SPHERE, spacing_mm=spacing, seed=noise_seed)
     # the seed lies between a lytic and a sclerotic layer: its median HU is that of normal bone
     lesion = segment_lesion(ph.volume, ph.seed_lps)
     assert any(n.startswith("mottled") for n in lesion.notes)
     assert lesion.type is LesionType.MIXED
+    assert lesion.reference_bone_hu == pytest.approx(TRABECULAR_HU, abs=15.0)
     assert dice(lesion.mask.to_full(), ph.truth) >= 0.90
     assert lesion.volume_ml == pytest.approx(ph.truth_volume_ml, rel=0.05)
     # sphere radius 10 mm centred at the seed: centroid within 0.5 mm of it
     assert np.allclose(lesion.centroid_lps, ph.seed_lps, atol=0.5)
+
+
+def test_mottled_sphere_refused_without_texture() -> None:
+    ph = lesion_phantom(PhantomLesion.MOTTLED_SPHERE, seed=5)
     with pytest.raises(NoLesionAtSeedError, match="within 88 HU"):
         segment_lesion(ph.volume, ph.seed_lps, parameters=LesionParameters(texture_radius_mm=0.0))
 

@@ -109,8 +109,13 @@ class BonyMasks:
 
 
 def _close(mask: BoolArray, radius_mm: float, spacing_mm: float) -> BoolArray:
-    grown = ndimage.distance_transform_edt(~mask, sampling=spacing_mm) <= radius_mm
-    out: BoolArray = np.asarray(ndimage.distance_transform_edt(grown, sampling=spacing_mm) > radius_mm)
+    """Closing with the 3x3x3 cube (radius 1-1.7 voxels) repeated to reach ``radius_mm``."""
+    steps = max(1, round(radius_mm / (1.5 * spacing_mm)))
+    cube = np.ones((3, 3, 3), dtype=bool)
+    grown = ndimage.binary_dilation(mask, structure=cube, iterations=steps)
+    out: BoolArray = np.asarray(
+        ndimage.binary_erosion(grown, structure=cube, iterations=steps, border_value=1)
+    )
     return out | mask
 
 
@@ -252,13 +257,10 @@ def find_body(
     seed = np.rint(roi.lps_to_index(click_lps)).astype(np.int64)
     sp = roi.spacing_mm
     solid, bone, smoothed = masks.solid, masks.bone, masks.smoothed
-    allowed = solid
     front: BoolArray | None = None
     if cut is not None:
         grid = np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T
         front = cut.allowed(roi.index_to_lps(grid)).reshape(roi.shape)
-        axial = ndimage.binary_fill_holes(masks.closed & front, structure=_plane_structure(0))
-        allowed = (solid | axial) & front
     star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front, axis=axis_hint)
     if star is not None and star.mask.sum() * sp**3 > MIN_BODY_ML * 1000.0:
         return _describe(
@@ -272,6 +274,10 @@ def find_body(
             star=star,
         )
     # no cortex traced around the click: the body is the thick part of the bony solid
+    allowed = solid
+    if front is not None:
+        axial = ndimage.binary_fill_holes(masks.closed & front, structure=_plane_structure(0))
+        allowed = (solid | axial) & front
     body = np.zeros_like(solid)
     found = False
     for radius in OPENING_RADII_MM:

@@ -45,6 +45,8 @@ TRABECULAR_RADIUS_MM = 4.0
 #: beyond its median height (mm; endplates are concave by 1-2 mm)
 CAP_COS = 0.8
 CAP_TOLERANCE_MM = 2.0
+#: angular step of the radius lookup table (degrees; the rays are about 7 degrees apart)
+TABLE_STEP_DEG = 2
 #: recentring iterations (the click may be off-centre)
 RECENTRE_ITERATIONS = 2
 
@@ -248,6 +250,18 @@ def _star_centroid_offset(dirs: FloatArray, radii: FloatArray) -> FloatArray:
     return out
 
 
+def _radius_table(dirs: FloatArray, radii: FloatArray, tree: spatial.cKDTree) -> FloatArray:
+    """Radii interpolated on a grid of polar angle (0-180) by azimuth (0-360), ``TABLE_STEP_DEG`` apart."""
+    pol = np.radians(np.arange(0, 181, TABLE_STEP_DEG, dtype=np.float64))
+    azi = np.radians(np.arange(0, 360, TABLE_STEP_DEG, dtype=np.float64))
+    pp, aa = np.meshgrid(pol, azi, indexing="ij")
+    unit = np.stack([np.sin(pp) * np.cos(aa), np.sin(pp) * np.sin(aa), np.cos(pp)], axis=-1).reshape(-1, 3)
+    d_ang, nb = tree.query(unit, k=3)
+    w = 1.0 / np.maximum(d_ang, 1e-6)
+    out: FloatArray = ((radii[nb] * w).sum(axis=1) / w.sum(axis=1)).reshape(pp.shape)
+    return out
+
+
 def _voxelize(
     roi: LpsRoi, centre: FloatArray, dirs: FloatArray, radii: FloatArray, tree: spatial.cKDTree
 ) -> BoolArray:
@@ -266,12 +280,18 @@ def _voxelize(
     dist = np.linalg.norm(rel, axis=1)
     near = dist <= r_max
     unit = rel[near] / np.maximum(dist[near], 1e-9)[:, None]
-    d_ang, nb = tree.query(unit, k=3)
-    w = 1.0 / np.maximum(d_ang, 1e-6)
-    r_interp = (radii[nb] * w).sum(axis=1) / w.sum(axis=1)
+    # radius by direction from a lookup table on a (polar, azimuth) grid, interpolated once
+    # from the rays (inverse-distance weights of the 3 nearest rays)
+    polar = np.arccos(np.clip(unit[:, 2], -1.0, 1.0))
+    azimuth = np.arctan2(unit[:, 1], unit[:, 0])
+    table = _radius_table(dirs, radii, tree)
+    ip = np.clip(np.rint(np.degrees(polar) / TABLE_STEP_DEG).astype(int), 0, table.shape[0] - 1)
+    ia = np.rint(np.degrees(azimuth) / TABLE_STEP_DEG).astype(int) % table.shape[1]
+    r_interp = table[ip, ia]
     inside = np.zeros(len(grid), dtype=bool)
     inside[np.flatnonzero(near)] = dist[near] <= r_interp
     sel = grid[inside]
     mask[tuple(sel.T)] = True
-    out: BoolArray = ndimage.binary_fill_holes(mask)
-    return out
+    box = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+    mask[box] = ndimage.binary_fill_holes(mask[box])
+    return mask

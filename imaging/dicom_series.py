@@ -43,6 +43,10 @@ SPACING_ABSOLUTE_TOLERANCE_MM = 0.005
 GAP_FACTOR = 1.5
 #: largest difference of direction cosines within one stack
 ORIENTATION_TOLERANCE = 1e-3
+#: a gap wider than both of these is refused, never interpolated: values filled across more than about
+#: a vertebral endplate's thickness of missing anatomy would be a wrong volume, however it is labelled
+MAX_INTERPOLATED_GAP_MM = 10.0
+MAX_INTERPOLATED_GAP_FACTOR = 2.5
 #: gaps named one by one up to this many, then summarised
 MAX_GAPS_LISTED = 3
 #: in-plane drift of the stack, as a fraction of a pixel, below which there is no tilt
@@ -309,6 +313,18 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
     n_out = len(kept)
     out_spacing = float(p[-1] / (n_out - 1))
     if not uniform:
+        widest = int(np.argmax(steps))
+        gap_limit_mm = max(MAX_INTERPOLATED_GAP_MM, MAX_INTERPOLATED_GAP_FACTOR * spacing)
+        if steps[widest] > gap_limit_mm:
+            return _refused(
+                frames,
+                series_id,
+                source,
+                f"a {steps[widest]:.1f} mm gap between {_name(sorted_frames[widest])} and "
+                f"{_name(sorted_frames[widest + 1])} (slice spacing {spacing:.2f} mm) is too wide to "
+                f"interpolate (limit {gap_limit_mm:.1f} mm): "
+                "slices are missing; load the complete series",
+            )
         gaps = np.nonzero(steps > GAP_FACTOR * spacing)[0]
         if 0 < len(gaps) <= MAX_GAPS_LISTED:
             for g in gaps:

@@ -10,7 +10,8 @@ Policy (reading is lenient and says what it did; what cannot be used is refused 
 * Slices are ordered by position along the slice normal; spacing comes from the positions.
 * Gantry tilt is corrected by shifting each slice onto an orthogonal grid, with a warning giving the
   angle. Missing slices (a gap) and non-uniform spacing are resampled onto a uniform grid at the
-  median spacing by linear interpolation, with a warning naming each gap; overlapping slices and
+  median spacing by linear interpolation, with a warning naming each gap (a gap wider than 10 mm and
+  2.5 slice spacings is refused instead: too much anatomy would be invented); overlapping slices and
   duplicate positions are reported.
 * Localizers, non-image objects and non-DICOM files are set aside and reported; non-CT series,
   single slices (fewer than 2 slices: the slice spacing would be a guess), files without pixel data,

@@ -132,6 +132,20 @@ def test_writer_resampling_options(tmp_path: Path, phantom: CtPhantom, options: 
     assert ("Gantry tilt of 10.0°" in " ".join(result.report.warnings)) == ("gantry_tilt_deg" in options)
 
 
+def test_gap_too_wide_to_interpolate_is_refused(tmp_path: Path, phantom: CtPhantom) -> None:
+    # 2.5 mm slices; dropping 4 in a row leaves a 12.5 mm hole: above the 10 mm limit, refused
+    write_dicom_series(phantom.volume, tmp_path / "hole", drop_slices=[15, 16, 17, 18])
+    with pytest.raises(NotAVolumeError, match=r"12\.5 mm gap between IM\d+\.dcm and IM\d+\.dcm.*too wide"):
+        load_volume(tmp_path / "hole")
+    info = scan(tmp_path / "hole").series[0]
+    assert not info.loadable and info.refusal is not None and "too wide to interpolate" in info.refusal
+    # three missing slices (a 10.0 mm step) are still within the limit: interpolated with a warning
+    write_dicom_series(phantom.volume, tmp_path / "small", drop_slices=[15, 16, 17])
+    result = load_volume(tmp_path / "small")
+    assert result.volume.shape == phantom.volume.shape
+    assert "Missing slice(s): a 10.00 mm gap" in " ".join(result.report.warnings)
+
+
 def test_missing_slice_resampled_with_named_gap(tmp_path: Path, phantom: CtPhantom) -> None:
     written = write_dicom_series(phantom.volume, tmp_path / "g", drop_slices=[17])
     result = load_volume(tmp_path / "g")

@@ -47,6 +47,8 @@ CAP_COS = 0.8
 CAP_TOLERANCE_MM = 2.0
 #: angular step of the radius lookup table (degrees; the rays are about 7 degrees apart)
 TABLE_STEP_DEG = 2
+#: a cortical peak is followed by at least this much outside the body (mm); shorter dips are inside
+OUTSIDE_GAP_MM = 4.0
 #: recentring iterations (the click may be off-centre)
 RECENTRE_ITERATIONS = 2
 
@@ -77,35 +79,49 @@ def fibonacci_directions(n: int) -> FloatArray:
 def _edges(
     profiles: FloatArray, sharp: FloatArray, level_c: float
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Outer half-maximum edge (index units) of the first peak above ``level_c`` on each profile.
+    """Body edge (index units) on each ray: the outer half-maximum of its cortical peak.
 
-    The peak is detected on the smoothed ``profiles`` and its edge placed on the ``sharp`` ones
-    (smoothing widens a thin cortex and would push its half-maximum outward).
+    The cortical peak is the first run of samples above ``level_c`` that is followed by at least
+    ``OUTSIDE_GAP_MM`` below it (the disc, muscle, fat, canal outside the body); runs followed by a
+    shorter dip are inside the body (a sclerotic focus, a blastic lesion, dense trabeculae) and the
+    ray goes on. Runs are found on the smoothed ``profiles``; the edge is placed on the ``sharp``
+    ones (smoothing widens a thin cortex and would push its half-maximum outward).
     """
     n_rays, n_s = profiles.shape
     above = profiles >= level_c
-    found: npt.NDArray[np.bool_] = np.asarray(above.any(axis=1), dtype=bool)
-    first = np.argmax(above, axis=1)
+    gap = round(OUTSIDE_GAP_MM / RAY_STEP_MM)
     edge: FloatArray = np.full(n_rays, np.nan)
-    look = round(3.0 / RAY_STEP_MM)
+    found = np.zeros(n_rays, dtype=bool)
     out_look = round(4.0 / RAY_STEP_MM)
-    for ray in np.flatnonzero(found):
+    for ray in np.flatnonzero(above.any(axis=1)):
+        flags = above[ray]
+        change = np.flatnonzero(np.diff(flags.astype(np.int8)))
+        starts = [0] if flags[0] else []
+        starts += [int(c) + 1 for c in change if not flags[c]]
+        ends = [int(c) for c in change if flags[c]]
+        if len(ends) < len(starts):
+            ends.append(n_s - 1)
+        chosen: tuple[int, int] | None = None
+        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            next_start = starts[k + 1] if k + 1 < len(starts) else n_s
+            if next_start - b - 1 >= gap or next_start == n_s:
+                chosen = (a, b)
+                break
+        if chosen is None:
+            continue
         prof = sharp[ray]
-        i1 = int(first[ray])
-        seg = prof[i1 : min(n_s, i1 + look + 1)]
-        ip = i1 + int(np.argmax(seg))
-        peak = float(prof[ip])
+        ip = chosen[0] + int(np.argmax(prof[chosen[0] : chosen[1] + 1]))
         tail = prof[ip : min(n_s, ip + out_look + 1)]
-        low = float(tail.min())
-        half = 0.5 * (peak + low)
+        half = 0.5 * (float(prof[ip]) + float(tail.min()))
         j = ip
         while j + 1 < n_s and prof[j + 1] >= half:
             j += 1
+        found[ray] = True
         if j + 1 >= n_s:
             edge[ray] = float(j)
             continue
-        a, b = float(prof[j]), float(prof[j + 1])
-        edge[ray] = j + ((a - half) / (a - b) if a != b else 0.0)
+        lo_v, hi_v = float(prof[j]), float(prof[j + 1])
+        edge[ray] = j + ((lo_v - half) / (lo_v - hi_v) if lo_v != hi_v else 0.0)
     return edge, found
 
 

@@ -53,6 +53,7 @@ import numpy.typing as npt
 from imaging.lesion_model import LesionType
 from imaging.mask import Mask
 from planning.errors import PlanValidationError
+from planning.needles import ACCESS_NEEDLE_OUTER_DIAMETER_MM
 
 __all__ = [
     "DEFAULT_LAYER_COLORS",
@@ -199,8 +200,8 @@ class CaseStatus(StrEnum):
     REVIEWED = "reviewed"
 
 
-# Outer diameters of bone access needles by gauge (CLINICAL.md, "Needles").
-NEEDLE_OUTER_DIAMETER_MM: Mapping[int, float] = FrozenDict({10: 3.40, 11: 3.05, 13: 2.41, 15: 1.83})
+# the gauge table lives in planning.needles (CLINICAL.md); re-exported here for the values' checks
+NEEDLE_OUTER_DIAMETER_MM: Mapping[int, float] = ACCESS_NEEDLE_OUTER_DIAMETER_MM
 
 # Default colours of new layers by kind (RGB 0-255); the operator may change them.
 DEFAULT_LAYER_COLORS: Mapping[LayerKind, tuple[int, int, int]] = FrozenDict(

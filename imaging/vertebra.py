@@ -46,7 +46,9 @@ ROI_SPACING_MM = 1.0
 #: 25-30 mm tall, thoracic about 20 mm, so this stays within the clicked body's height
 FIRST_PASS_HALF_HEIGHT_MM = 8.0
 #: the posterior wall is probed across this fraction of the canal's width (the rest meets pedicles)
-WALL_WIDTH_FRACTION = 0.8
+WALL_WIDTH_FRACTION = 0.7
+#: when no canal is enclosed, gaps in its bony ring up to twice this are closed (mm)
+RING_CLOSING_MM = 3.0
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
@@ -134,6 +136,14 @@ def find_vertebra(
     masks = bony_solid(roi)
     step(0.2)
     canal = find_canal(roi, masks.arch_solid, masks.smoothed, click)
+    canal_how = "enclosed by bone"
+    if canal is None:
+        canal_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
+        # thick slices and overlapping laminae can close the canal in coronal planes too, so that the
+        # coronal fill hides it: look for it in the unfilled bone
+        canal = find_canal(
+            roi, masks.closed, masks.smoothed, click, ring_closing_mm=RING_CLOSING_MM, hull=True
+        )
     if canal is None:
         raise VertebraNotFoundError("no spinal canal enclosed by bone behind the point", click)
     canal_pts = roi.voxel_points_lps(canal.mask)
@@ -170,7 +180,7 @@ def find_vertebra(
     refined = find_body(roi, click, masks=masks, cut=cut, axis_hint=axis) if cut is not None else None
     if refined is not None:
         body = refined
-    notes.insert(0, f"canal enclosed by bone on {len(canal.slice_areas_mm2)} slices")
+    notes.insert(0, f"canal {canal_how} on {len(canal.slice_areas_mm2)} slices")
     step(0.55)
     axis = body.axis_lps
     centroid = body.centroid_lps

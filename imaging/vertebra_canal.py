@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
+from skimage.morphology import convex_hull_image
 
 from imaging.vertebra_roi import LpsRoi
 
@@ -29,6 +30,8 @@ CANAL_MIN_POSTERIOR_MM = 8.0
 CANAL_MAX_DISTANCE_MM = 55.0
 #: slices searched above and below the click (mm)
 CANAL_SEARCH_HALF_HEIGHT_MM = 25.0
+#: half-width of the bone whose convex hull may hold an open canal (mm): pedicles, laminae
+HULL_HALF_WIDTH_MM = 30.0
 #: slice centroids further than this from the median centre line are discarded (mm)
 CANAL_CONSISTENCY_MM = 6.0
 
@@ -79,8 +82,86 @@ def _to_half_maximum(hole: BoolArray, hu: npt.NDArray[np.float32], sp: float) ->
     return out
 
 
+def _close_2d(plane: BoolArray, radius_px: float) -> BoolArray:
+    r = max(1, round(radius_px))
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    disk = yy**2 + xx**2 <= r * r
+    padded = np.pad(plane, r + 1)
+    closed = ndimage.binary_closing(padded, structure=disk)
+    out: BoolArray = closed[r + 1 : -(r + 1), r + 1 : -(r + 1)] | plane
+    return out
+
+
+def _near_click(roi: LpsRoi, plane: BoolArray, k: int, click: FloatArray) -> BoolArray:
+    """The plane's bone within ``CANAL_MAX_DISTANCE_MM`` of the click, laterally within 30 mm."""
+    rows, cols = np.indices(plane.shape)
+    lps = roi.index_to_lps(np.stack([np.full(plane.shape, float(k)), rows, cols], axis=-1))
+    dx = lps[..., 0] - click[0]
+    dy = lps[..., 1] - click[1]
+    out: BoolArray = (
+        plane & (np.abs(dx) <= HULL_HALF_WIDTH_MM) & (dy >= -10.0) & (dy <= CANAL_MAX_DISTANCE_MM)
+    )
+    return out
+
+
+def _best_hole(
+    roi: LpsRoi,
+    plane: BoolArray,
+    hu: npt.NDArray[np.float32],
+    k: int,
+    click: FloatArray,
+    *,
+    hull: bool = False,
+) -> BoolArray | None:
+    """The canal candidate among one axial plane's holes: canal-sized, dark, behind and nearest the click.
+
+    With ``hull`` the holes are the dark pockets inside the convex hull of the bone near the click
+    (a canal whose lamina the slice misses is open behind, but still inside that hull).
+    """
+    sp = roi.spacing_mm
+    min_px = CANAL_AREA_RANGE_MM2[0] / sp**2
+    max_px = CANAL_AREA_RANGE_MM2[1] / sp**2
+    if hull:
+        near = _near_click(roi, plane, k, click)
+        if near.sum() < 3:
+            return None
+        hull_mask: BoolArray = np.asarray(convex_hull_image(near), dtype=np.bool_)  # type: ignore[no-untyped-call]
+        holes = hull_mask & ~plane & (hu < CANAL_MAX_MEAN_HU)
+        holes = ndimage.binary_opening(holes)
+    else:
+        holes = ndimage.binary_fill_holes(plane) & ~plane
+    labels, n = ndimage.label(holes)
+    if n == 0:
+        return None
+    index = np.arange(1, n + 1)
+    sizes = ndimage.sum_labels(np.ones_like(labels), labels, index)
+    means = ndimage.mean(hu, labels, index)
+    coms = ndimage.center_of_mass(holes, labels, index)
+    best: tuple[float, int] | None = None
+    for lab, size, mean, com in zip(index, sizes, means, coms, strict=True):
+        if not (min_px <= size <= max_px) or mean > CANAL_MAX_MEAN_HU:
+            continue
+        c_lps = roi.index_to_lps(np.array([float(k), com[0], com[1]]))
+        dy = c_lps[1] - click[1]
+        dist = float(np.hypot(c_lps[0] - click[0], dy))
+        if dy < CANAL_MIN_POSTERIOR_MM or dist > CANAL_MAX_DISTANCE_MM:
+            continue
+        if best is None or dist < best[0]:
+            best = (dist, int(lab))
+    if best is None:
+        return None
+    out: BoolArray = labels == best[1]
+    return out
+
+
 def find_canal(
-    roi: LpsRoi, solid: BoolArray, smoothed: npt.NDArray[np.float32], click_lps: npt.ArrayLike
+    roi: LpsRoi,
+    solid: BoolArray,
+    smoothed: npt.NDArray[np.float32],
+    click_lps: npt.ArrayLike,
+    *,
+    ring_closing_mm: float = 0.0,
+    hull: bool = False,
 ) -> CanalResult | None:
     """The spinal canal behind the clicked vertebral body, or None when no enclosed canal is seen.
 
@@ -94,6 +175,11 @@ def find_canal(
         Smoothed HU on the ROI.
     click_lps
         The click in the vertebral body, LPS mm.
+    ring_closing_mm
+        When a slice has no enclosed canal, close its bone with a disk of this radius (mm) and look
+        again (thick slices blur a thin lamina into a gap); 0 does not.
+    hull
+        Last resort per slice: the dark pocket inside the convex hull of the bone near the click.
 
     Returns
     -------
@@ -105,34 +191,18 @@ def find_canal(
     half = CANAL_SEARCH_HALF_HEIGHT_MM / sp
     k_lo = max(0, int(np.floor(k_click - half)))
     k_hi = min(roi.shape[0], int(np.ceil(k_click + half)) + 1)
-    min_px = CANAL_AREA_RANGE_MM2[0] / sp**2
-    max_px = CANAL_AREA_RANGE_MM2[1] / sp**2
     found: list[tuple[int, BoolArray, FloatArray, float]] = []
     for k in range(k_lo, k_hi):
         plane = solid[k]
         if not plane.any():
             continue
-        holes = ndimage.binary_fill_holes(plane) & ~plane
-        labels, n = ndimage.label(holes)
-        if n == 0:
-            continue
-        index = np.arange(1, n + 1)
-        sizes = ndimage.sum_labels(np.ones_like(labels), labels, index)
-        means = ndimage.mean(smoothed[k], labels, index)
-        coms = ndimage.center_of_mass(holes, labels, index)
-        best: tuple[float, int, FloatArray] | None = None
-        for lab, size, mean, com in zip(index, sizes, means, coms, strict=True):
-            if not (min_px <= size <= max_px) or mean > CANAL_MAX_MEAN_HU:
-                continue
-            c_lps = roi.index_to_lps(np.array([float(k), com[0], com[1]]))
-            dy = c_lps[1] - click[1]
-            dist = float(np.hypot(c_lps[0] - click[0], dy))
-            if dy < CANAL_MIN_POSTERIOR_MM or dist > CANAL_MAX_DISTANCE_MM:
-                continue
-            if best is None or dist < best[0]:
-                best = (dist, int(lab), c_lps)
-        if best is not None:
-            hole = _to_half_maximum(labels == best[1], smoothed[k], sp)
+        hit = _best_hole(roi, plane, smoothed[k], k, click)
+        if hit is None and ring_closing_mm > 0.0:
+            hit = _best_hole(roi, _close_2d(plane, ring_closing_mm / sp), smoothed[k], k, click)
+        if hit is None and hull:
+            hit = _best_hole(roi, plane, smoothed[k], k, click, hull=True)
+        if hit is not None:
+            hole = _to_half_maximum(hit, smoothed[k], sp)
             com_px = np.argwhere(hole).mean(axis=0)
             c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
             found.append((k, hole, c_lps, float(hole.sum()) * sp**2))

@@ -32,6 +32,8 @@ CANAL_MAX_DISTANCE_MM = 55.0
 CANAL_SEARCH_HALF_HEIGHT_MM = 25.0
 #: half-width of the bone whose convex hull may hold an open canal (mm): pedicles, laminae
 HULL_HALF_WIDTH_MM = 30.0
+#: slices searched must lie at least this much inside the field of view (fraction of the slice)
+MIN_SLICE_IN_VIEW = 0.5
 #: slice centroids further than this from the median centre line are discarded (mm)
 CANAL_CONSISTENCY_MM = 6.0
 
@@ -193,7 +195,9 @@ def find_canal(
     k_hi = min(roi.shape[0], int(np.ceil(k_click + half)) + 1)
     found: list[tuple[int, BoolArray, FloatArray, float]] = []
     for k in range(k_lo, k_hi):
-        plane = solid[k]
+        if roi.inside[k].mean() < MIN_SLICE_IN_VIEW:
+            continue  # beyond the field of view the ROI only repeats its edge
+        plane = solid[k] & roi.inside[k]
         if not plane.any():
             continue
         hit = _best_hole(roi, plane, smoothed[k], k, click)

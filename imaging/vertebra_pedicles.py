@@ -34,6 +34,9 @@ SECTION_STEP_MM = 0.5
 MIN_SECTION_MM2 = 8.0
 #: least number of cross-sections to fit an axis
 MIN_SECTIONS = 3
+#: a pedicle section closer than this to the edge of the field of view is taken as cut by it (mm,
+#: one voxel of a 1.5 mm scan)
+VIEW_MARGIN_MM = 1.5
 #: spacing of the cross-sections along the posterior direction (mm)
 SECTION_SPACING_MM = 0.5
 #: the sections span at least this much along the posterior direction (mm)
@@ -231,6 +234,8 @@ def find_pedicle(
     Returns
     -------
     PedicleResult or None
+        None when fewer than ``MIN_SECTIONS`` sections are found, the axis cannot be fitted, or the
+        field of view cuts a section (a pedicle only partly imaged is not traced).
     """
     sgn = 1.0 if side is Side.LEFT else -1.0
     sp = roi.spacing_mm
@@ -266,7 +271,10 @@ def find_pedicle(
             weight = roi.sample(bone_fraction, pts, order=1) * (roi.sample(body_grown, pts, order=0) < 0.5)
         coms = ndimage.center_of_mass(weight, grown, index)
         best: tuple[float, FloatArray, float] | None = None
-        for size, com in zip(sizes, coms, strict=True):
+        best_truncated = False
+        in_view = roi.sample(roi.inside, pts, order=0) > 0.5
+        cut_by_view = ndimage.binary_dilation(~in_view, iterations=round(VIEW_MARGIN_MM / SECTION_STEP_MM))
+        for lab, size, com in zip(index, sizes, coms, strict=True):
             if size < min_px:
                 continue
             u_c = us[0] + com[0] * SECTION_STEP_MM
@@ -275,8 +283,12 @@ def find_pedicle(
                 continue
             score = abs(u_c - expected_u)
             if best is None or score < best[0]:
+                truncated = bool((cut_by_view & (labels == lab)).any())
                 best = (score, c + t * p + u_c * lft + v_c * a, float(size) * SECTION_STEP_MM**2)
+                best_truncated = truncated
         if best is not None:
+            if best_truncated:
+                return None  # the field of view cuts the pedicle: its axis cannot be traced
             centroids.append(best[1])
             areas.append(best[2])
     if len(centroids) < MIN_SECTIONS:

@@ -100,7 +100,8 @@ def resample_roi(
     Returns
     -------
     LpsRoi
-        The resampled box; voxels outside the source volume read ``OUTSIDE_HU``.
+        The resampled box; voxels outside the source volume read ``OUTSIDE_HU`` and are flagged
+        in ``inside`` (anatomy cut by the field of view is treated as cut, never as ended).
     """
     center = np.asarray(center_lps, dtype=np.float64)
     half = np.asarray(half_size_mm, dtype=np.float64)

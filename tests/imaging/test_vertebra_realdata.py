@@ -1,0 +1,162 @@
+"""find_vertebra on real CT with labels (../shared/data; skipped when absent).
+
+lumbar-ct-labels: 1.5 mm crop stored PIR; seg-vert 21 L2, 22 L3, 23 L4 (L2 and L4 are cut by the
+field of view); seg-subreg 41 arch/pedicle, 49 body cortex, 50 body. abdomen-pelvis-ct: 3 mm,
+model-made labels (treated as approximate truth): labels-model 32 T12 .. 27 L5, and
+vertebral-bodies-model (label 1 = bodies, 2 = discs). Clicks are at each labelled body's centroid.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import SimpleITK as sitk
+from scipy import ndimage
+
+from imaging.vertebra import find_vertebra
+from imaging.vertebra_model import Side, VertebraAnatomy
+from imaging.volume import Volume, affine_from_geometry
+
+pytestmark = pytest.mark.realdata
+
+LUMBAR = {"L2": 21, "L3": 22, "L4": 23}
+ABDOMEN = {"T12": 32, "L1": 31, "L2": 30, "L3": 29, "L4": 28, "L5": 27}
+#: along a pedicle axis, the pedicle zone: from where the axis leaves the body labels (49/50) going
+#: posteriorly, this far (mm). Lumbar pedicles are 8-15 mm long between body and arch.
+PEDICLE_ZONE_MM = 6.0
+
+
+def _load(path: Path) -> Volume:
+    image = sitk.ReadImage(str(path))
+    matrix = affine_from_geometry(
+        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
+    )
+    return Volume(sitk.GetArrayFromImage(image), matrix)
+
+
+@cache
+def _lumbar(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    folder = Path(root) / "lumbar-ct-labels"
+    ct = _load(folder / "sub-ct_label-22_ct.nii.gz")
+    sub = _load(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
+    vert = _load(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
+    return ct, sub, vert
+
+
+@cache
+def _lumbar_result(root: str, level: str) -> tuple[VertebraAnatomy, npt.NDArray[np.bool_]]:
+    ct, sub, vert = _lumbar(root)
+    truth = (vert == LUMBAR[level]) & np.isin(sub, [49, 50])
+    click = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
+    return find_vertebra(ct, click), truth
+
+
+def _dice(a: npt.NDArray[np.bool_], b: npt.NDArray[np.bool_]) -> float:
+    return float(2.0 * (a & b).sum() / (a.sum() + b.sum()))
+
+
+KNOWN_SHORT = {
+    ("lumbar", "L2"): (
+        "only the lowest 10 mm of L2 (13 mL) lie in the crop and the click is 4 mm from the field of "
+        "view's edge: Dice 0.80 against the 0.85 asked"
+    ),
+    ("abdomen", "L1"): (
+        "3 mm slices: at L1's own level the coronal fill hides the canal, which is found only at the "
+        "L1/L2 level where it leaks into the body, so the body's posterior limit is wrong: Dice 0.76"
+    ),
+}
+
+
+def _levels(dataset: str, names: list[str]) -> list[object]:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_SHORT[(dataset, n)], strict=True))
+        if (dataset, n) in KNOWN_SHORT
+        else n
+        for n in names
+    ]
+
+
+@pytest.mark.parametrize("level", _levels("lumbar", list(LUMBAR)))
+def test_lumbar_body_dice(shared_data: Path, level: str) -> None:
+    anatomy, truth = _lumbar_result(str(shared_data), level)
+    dice = _dice(anatomy.body.to_full(), truth)
+    assert dice >= 0.85, f"{level}: body Dice {dice:.3f} against labels 49+50"
+
+
+@pytest.mark.parametrize("level", list(LUMBAR))
+def test_lumbar_pedicle_axes_run_inside_the_pedicle_label(shared_data: Path, level: str) -> None:
+    ct, sub, vert = _lumbar(str(shared_data))
+    anatomy, _ = _lumbar_result(str(shared_data), level)
+    visible = (vert == LUMBAR[level]) & (sub == 41)
+    if level == "L3":  # the one vertebra whose pedicles are wholly inside the crop
+        assert set(anatomy.pedicles) == {Side.LEFT, Side.RIGHT}, anatomy.notes
+    if not anatomy.pedicles:
+        pytest.skip(f"{level}: no pedicle traced (the field of view cuts it): {anatomy.notes}")
+    for side, ped in anatomy.pedicles.items():
+        entry, target = np.array(ped.axis_entry_lps), np.array(ped.axis_target_lps)
+        d = (target - entry) / np.linalg.norm(target - entry)
+        s = np.arange(0.0, np.linalg.norm(target - entry), 0.5)
+        pts = entry + s[:, None] * d
+        idx = np.rint(ct.lps_to_index_points(pts)).astype(int)
+        inside = np.all((idx >= 0) & (idx < np.array(ct.shape)), axis=1)
+        labels = np.zeros(len(pts), dtype=int)
+        labels[inside] = sub[tuple(idx[inside].T)]
+        in_body = np.isin(labels, [49, 50])
+        assert in_body.any(), f"{level} {side}: the axis never enters the body"
+        first_body = int(np.argmax(in_body))
+        zone = (s >= s[first_body] - PEDICLE_ZONE_MM) & (s < s[first_body])
+        assert zone.sum() >= 8
+        in_pedicle = labels[zone] == 41
+        assert in_pedicle.mean() >= 0.9, (
+            f"{level} {side}: only {in_pedicle.mean():.0%} of the pedicle zone in label 41 "
+            f"({''.join(str(v % 10) for v in labels[zone])})"
+        )
+        assert visible.any()
+        assert 4.0 <= ped.min_width_mm <= 16.0  # CLINICAL.md: lumbar safe zone 7.2-17.8 mm
+
+
+def test_lumbar_l3_canal_and_wall(shared_data: Path) -> None:
+    ct, _, _ = _lumbar(str(shared_data))
+    anatomy, truth = _lumbar_result(str(shared_data), "L3")
+    body_c = np.array(anatomy.body_centroid_lps)
+    canal_c = np.array(anatomy.canal_centroid_lps)
+    # the canal lies behind the body (+y), between the pedicles, at the body's mid-height
+    assert 15.0 <= canal_c[1] - body_c[1] <= 40.0
+    assert abs(canal_c[0] - body_c[0]) <= 6.0
+    assert abs(canal_c[2] - body_c[2]) <= 3.0
+    assert 120.0 <= anatomy.canal_area_mm2 <= 600.0
+    # the canal is not bone: none of it in the vertebra's body labels
+    canal = anatomy.canal.to_full()
+    assert (canal & truth).sum() <= 0.05 * canal.sum()
+    # the wall points sit on the body labels' posterior border (within 2 voxels)
+    pts = np.array(anatomy.posterior_wall_points_lps)
+    border = ndimage.binary_dilation(truth, iterations=2) & ~ndimage.binary_erosion(truth, iterations=2)
+    idx = np.rint(ct.lps_to_index_points(pts)).astype(int)
+    assert border[tuple(idx.T)].mean() >= 0.9
+    assert 20.0 <= anatomy.body_height_mm <= 34.0
+
+
+@cache
+def _abdomen(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
+    folder = Path(root) / "abdomen-pelvis-ct"
+    ct = _load(folder / "ct.nii.gz")
+    levels = _load(folder / "labels-model.nii.gz").array
+    bodies, _ = ndimage.label(_load(folder / "vertebral-bodies-model.nii.gz").array == 1)
+    return ct, levels, bodies
+
+
+@pytest.mark.parametrize("level", _levels("abdomen", list(ABDOMEN)))
+def test_abdomen_body_dice(shared_data: Path, level: str) -> None:
+    ct, levels, bodies = _abdomen(str(shared_data))
+    vertebra = levels == ABDOMEN[level]
+    overlap = np.bincount(bodies[vertebra], minlength=bodies.max() + 1)
+    overlap[0] = 0
+    truth = (bodies == int(np.argmax(overlap))) & vertebra  # the body component of this vertebra
+    click = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
+    anatomy = find_vertebra(ct, click)
+    dice = _dice(anatomy.body.to_full(), truth)
+    assert dice >= 0.80, f"{level}: body Dice {dice:.3f} against the model's body"

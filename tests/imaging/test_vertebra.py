@@ -211,3 +211,25 @@ def test_refusals() -> None:
     cancel.set()
     with pytest.raises(AnatomyCancelledError):
         find_vertebra(v, phantom.center_lps, cancel=cancel)
+
+
+@pytest.mark.parametrize("orientation", list(GridOrientation))
+def test_phantom_truth_is_consistent(orientation: GridOrientation) -> None:
+    phantom = make_vertebra_phantom(orientation=orientation, spacing_mm=(1.5, 1.0, 1.0), noise_hu=0.0, seed=8)
+    v = phantom.volume
+    assert np.linalg.det(v.direction) == pytest.approx(1.0)  # right-handed, as DICOM grids are
+    # the voxelised body is the closed-form elliptic cylinder (within a voxel layer: 8 %)
+    assert phantom.body_mask.sum() * v.voxel_volume_ml == pytest.approx(phantom.body_volume_ml, rel=0.08)
+    # HU at known points: trabecular centre, fluid canal, cortex at the wall, soft tissue outside
+    at = lambda p: int(v.array[tuple(np.rint(v.lps_to_index_points(p)).astype(int))])  # noqa: E731
+    assert at(phantom.center_lps) == pytest.approx(200, abs=20)
+    assert at(phantom.canal_centroid_lps) == pytest.approx(10, abs=20)
+    wall = v.index_to_lps_points(np.argwhere(phantom.posterior_wall_mask))
+    assert np.median(v.array[phantom.posterior_wall_mask]) > 600
+    assert len(wall) > 50
+    assert at(phantom.to_lps([0.0, -24.0, 0.0])) == pytest.approx(40, abs=20)
+    for side, sign in ((Side.LEFT, 1.0), (Side.RIGHT, -1.0)):
+        truth = phantom.pedicles[side]
+        assert truth.mask.any() and not (truth.mask & phantom.body_mask).any()
+        assert sign * (truth.isthmus_lps - phantom.center_lps) @ np.array([1.0, 0.0, 0.0]) > 10.0
+        assert at(truth.isthmus_lps) == pytest.approx(200, abs=60)  # trabecular core of the pedicle

@@ -1,0 +1,163 @@
+"""Needle planning GUI: needle tool, needle / zone drawing, views along the needle, planning docks.
+
+``install(window)`` adds to a :class:`app.main_window.MainWindow`: the needle tool (shortcut N) and
+its overlay painters, the needles and zones in the 3D view, and the docks Needles, Along the needle,
+Coverage, Cement & risk and Scores (menu Plan). Positions LPS mm; see the modules for units.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from app.planning_ui.controller import PlanningController
+from app.planning_ui.coverage_panel import CoveragePanel
+from app.planning_ui.needle_views import Needle3DActors, NeedleResliceView, ResliceMode, paint_needles
+from app.planning_ui.scores_panel import ScoresPanel
+from app.planning_ui.trajectory_panel import TrajectoryPanel
+from app.planning_ui.trajectory_tool import TrajectoryTool
+from app.planning_ui.zones_overlay import OverlayMasks, paint_zones
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+__all__ = ["PlanningUI", "install"]
+
+
+class PlanningUI(QObject):
+    """What :func:`install` added to a window (tests and other tools reach the parts through it)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = PlanningController(window)
+        self.tool = TrajectoryTool(self.controller)
+        self.overlays = OverlayMasks()
+        state = window.state
+        c = self.controller
+        self._painters = [
+            lambda view, painter: paint_zones(c, view, painter),
+            self.overlays.paint,
+            lambda view, painter: paint_needles(c, view, painter),
+            self.tool.paint_pending,
+        ]
+        state.overlay_painters.extend(self._painters)
+
+        self.tool_action = QAction("&Needle tool", window)
+        self.tool_action.setShortcut(QKeySequence("N"))
+        self.tool_action.setCheckable(True)
+        self.tool_action.setToolTip("Click entry then tip in a 2D view; drag the E / T handles (N)")
+        self.tool_action.toggled.connect(self._on_tool_action_toggled)
+        window.addAction(self.tool_action)
+        state.tool_changed.connect(self._on_state_tool_changed)
+
+        self.trajectory_panel = TrajectoryPanel(c, self.tool_action)
+        self.coverage_panel = CoveragePanel(c, self.overlays)
+        from app.planning_ui.cement_panel import CementPanel
+
+        self.cement_panel = CementPanel(c, self.overlays)
+        self.scores_panel = ScoresPanel(c)
+        self.in_plane = NeedleResliceView(c, ResliceMode.IN_PLANE)
+        self.probe = NeedleResliceView(c, ResliceMode.PROBE)
+        self.depth = QSlider(Qt.Orientation.Horizontal)
+        self.depth.setRange(0, 200)
+        self.depth.setToolTip("Depth of the probe's-eye view along the needle, mm from the entry")
+        self.depth_label = QLabel("0 mm")
+        along = QWidget()
+        lay = QVBoxLayout(along)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.in_plane, 1)
+        lay.addWidget(self.probe, 1)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Depth"))
+        row.addWidget(self.depth, 1)
+        row.addWidget(self.depth_label)
+        lay.addLayout(row)
+
+        self.docks: dict[str, QDockWidget] = {}
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        for key, title, widget, area in (
+            ("needles", "Needles", self.trajectory_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("along", "Along the needle", along, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("coverage", "Coverage", self.coverage_panel, right),
+            ("cement", "Cement && risk", self.cement_panel, right),
+            ("scores", "Scores", self.scores_panel, right),
+        ):
+            dock = QDockWidget(title.replace("&&", "&"), window)
+            dock.setObjectName(f"planning_{key}")
+            dock.setWidget(widget)
+            window.addDockWidget(area, dock)
+            self.docks[key] = dock
+        window.tabifyDockWidget(self.docks["coverage"], self.docks["cement"])
+        window.tabifyDockWidget(self.docks["cement"], self.docks["scores"])
+        self.docks["coverage"].raise_()
+        window.tabifyDockWidget(self.docks["needles"], self.docks["along"])
+        self.docks["needles"].raise_()
+
+        menu = window.menuBar().addMenu("&Plan")
+        menu.addAction(self.tool_action)
+        for dock in self.docks.values():
+            menu.addAction(dock.toggleViewAction())
+
+        self.actors3d = Needle3DActors(window.view3d)
+        c.plan_changed.connect(self._on_plan_changed)
+        c.selection_changed.connect(self._on_plan_changed)
+        state.window_changed.connect(self._refresh_reslices)
+        state.volume_changed.connect(self._on_plan_changed)
+        self.depth.valueChanged.connect(self._on_depth_value_changed)
+        window.installEventFilter(self)
+
+    # -- handlers -------------------------------------------------------------------------------
+    def _on_tool_action_toggled(self, on: bool) -> None:
+        state = self.window.state
+        if on:
+            state.set_mouse_tool(self.tool)
+            self.window.statusBar().showMessage(
+                "Needle tool: click the entry, then the tip; drag E / T handles", 8000
+            )
+        elif state.mouse_tool is self.tool:
+            self.tool.cancel()
+            state.set_mouse_tool(None)
+
+    def _on_state_tool_changed(self) -> None:
+        # another tool took the left button (or Esc chose the crosshair): the needle tool is off
+        state = self.window.state
+        if state.mouse_tool is not self.tool and self.tool_action.isChecked():
+            self.tool_action.setChecked(False)
+        elif state.mouse_tool is self.tool and state.tool.value != "crosshair":
+            state.set_mouse_tool(None)
+
+    def _on_plan_changed(self) -> None:
+        self.window.state.overlays_changed.emit()
+        traj = self.controller.trajectory()
+        if traj is not None:
+            self.depth.blockSignals(True)
+            self.depth.setMaximum(int(traj.length_mm + traj.antenna_extension_mm + 0.999))
+            self.depth.blockSignals(False)
+        self._refresh_reslices()
+        self.actors3d.update(self.controller)
+
+    def _refresh_reslices(self) -> None:
+        for view in (self.in_plane, self.probe):
+            if view.isVisible():
+                view.refresh()
+
+    def _on_depth_value_changed(self, value: int) -> None:
+        self.probe.depth_mm = float(value)
+        self.depth_label.setText(f"{value} mm")
+        self.probe.refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.controller.shutdown()
+        return False
+
+
+def install(window: MainWindow) -> PlanningUI:
+    """Add the needle planning tools and docks to a main window; returns them."""
+    ui = PlanningUI(window)
+    window.planning_ui = ui  # type: ignore[attr-defined]
+    return ui

@@ -1,0 +1,292 @@
+"""The Cement & risk dock: cement estimate, leakage-risk zones and level, injection protocol, per target.
+
+Runs :func:`planning.target_report.analyse_target` in a worker (the leakage zones need the vertebra
+anatomy, found from the target's vertebra click by the controller) and shows: the estimate in mL with
+its range and where it sits against the published series; the leakage-risk zones (the band within
+5 mm of the posterior wall, defects, foramina, access tracks) listed with their volumes and drawn on
+every 2D view; the risk level with its reasons; the injection protocol. The operator's cement choices
+(fill fraction, viscosity) are a ``CementChoice`` pushed with ``SetCementChoice``. Volumes mL; mm.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.planning_ui.zones_overlay import MaskOverlay, OverlayMasks
+from imaging.lesion_model import Lesion, LesionType
+from planning.commands import SetCementChoice
+from planning.errors import PlanningError
+from planning.model import CementChoice, Target, TargetKind, Viscosity
+
+if TYPE_CHECKING:
+    from app.planning_ui.controller import PlanningController
+
+LEAK_COLOURS = ("#ff7f0e", "#d62728", "#9467bd", "#e377c2", "#bcbd22", "#17becf", "#8c564b")
+RISK_STYLE = {
+    "low": "color: #9be39b;",
+    "moderate": "color: #ffb347; font-weight: bold;",
+    "high": "color: #ff5c5c; font-weight: bold;",
+}
+
+
+def lesion_from_case(volume: Any, target: Target, mask: Any) -> Lesion:
+    """A :class:`Lesion` value rebuilt from a target's stored measures and its lesion mask.
+
+    Measures not stored (percentiles, breach points) are left empty; the centroid and box come from
+    the mask.
+    """
+    idx = np.argwhere(mask.array) + np.asarray(mask.offset_index)
+    pts = volume.index_to_lps_points(idx.astype(np.float64))
+    centroid = tuple(float(v) for v in pts.mean(axis=0))
+    lo = tuple(float(v) for v in pts.min(axis=0))
+    hi = tuple(float(v) for v in pts.max(axis=0))
+    m = target.measures
+    return Lesion(
+        mask=mask,
+        type=target.lesion_type or LesionType.MIXED,
+        volume_ml=float(m.get("volume_ml", len(idx) * volume.voxel_volume_ml)),
+        max_diameter_mm=float(m.get("max_diameter_mm", float(np.linalg.norm(np.subtract(hi, lo))))),
+        mean_hu=float(m.get("mean_hu", 0.0)),
+        percentiles_hu={},
+        reference_bone_hu=float(m.get("reference_bone_hu", 0.0)),
+        centroid_lps=centroid,  # type: ignore[arg-type]
+        bbox_lps=(lo, hi),  # type: ignore[arg-type]
+        seed_lps=target.lesion_seed_lps or centroid,  # type: ignore[arg-type]
+    )
+
+
+class CementPanel(QWidget):
+    """Cement estimate, leakage risk and injection protocol for the selected target."""
+
+    def __init__(
+        self, controller: PlanningController, overlays: OverlayMasks, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.overlays = overlays
+        self.analysis: Any = None
+        self._worker: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        form = QFormLayout()
+        self.fill = QDoubleSpinBox()
+        self.fill.setRange(0.0, 100.0)
+        self.fill.setSuffix(" %")
+        self.fill.setSpecialValueText("default (Chen 2022)")
+        self.fill.setKeyboardTracking(False)
+        self.fill.setToolTip("Share of lesion + cavity to fill; 0 = the published default")
+        self.viscosity = QComboBox()
+        self.viscosity.addItem("not stated", None)
+        for v in Viscosity:
+            self.viscosity.addItem(v.value, v.value)
+        form.addRow("Fill", self.fill)
+        form.addRow("Viscosity", self.viscosity)
+        layout.addLayout(form)
+        self.compute_button = QPushButton("Compute cement and risk")
+        self.compute_button.setToolTip("Finds the vertebra if needed, then estimates cement and leakage risk")
+        layout.addWidget(self.compute_button)
+        self.estimate = QLabel("–")
+        self.estimate.setWordWrap(True)
+        self.risk = QLabel("–")
+        self.risk.setWordWrap(True)
+        layout.addWidget(self.estimate)
+        layout.addWidget(self.risk)
+        layout.addWidget(QLabel("Leakage-risk zones (drawn on the views)"))
+        self.zone_list = QListWidget()
+        self.zone_list.setWordWrap(True)
+        self.zone_list.setMaximumHeight(120)
+        layout.addWidget(self.zone_list)
+        self.protocol = QLabel("")
+        self.protocol.setWordWrap(True)
+        layout.addWidget(self.protocol)
+        layout.addStretch(1)
+        self.compute_button.clicked.connect(self.compute)
+        self.fill.valueChanged.connect(lambda _v: self._push_choice())
+        self.viscosity.currentIndexChanged.connect(lambda _i: self._push_choice())
+        controller.selection_changed.connect(self._on_selection_changed)
+        controller.plan_changed.connect(self._show_choice)
+        self._show_choice()
+
+    # -- choices --------------------------------------------------------------------------------
+    def _show_choice(self) -> None:
+        target = self.controller.target()
+        choice = self.controller.case.cement.get(target.name) if target is not None else None
+        with QSignalBlocker(self.fill), QSignalBlocker(self.viscosity):
+            self.fill.setValue(
+                100.0 * choice.fill_fraction if choice and choice.fill_fraction is not None else 0.0
+            )
+            v = choice.viscosity.value if choice and choice.viscosity is not None else None
+            self.viscosity.setCurrentIndex(max(0, self.viscosity.findData(v)))
+        self.setEnabled(target is not None)
+
+    def _push_choice(self) -> None:
+        target = self.controller.target()
+        if target is None:
+            return
+        fill = self.fill.value() / 100.0 if self.fill.value() > 0 else None
+        visc = self.viscosity.currentData()
+        new = (
+            CementChoice(target.name, fill_fraction=fill, viscosity=visc)
+            if (fill is not None or visc)
+            else None
+        )
+        old = self.controller.case.cement.get(target.name)
+        if new != old:
+            self.controller.push(SetCementChoice(target.name, new))
+
+    def _on_selection_changed(self) -> None:
+        self._show_choice()
+        self.analysis = None
+        self.estimate.setText("–")
+        self.risk.setText("–")
+        self.zone_list.clear()
+        self.protocol.setText("")
+        self.overlays.set_group("leakage", [])
+        self.controller.window.state.overlays_changed.emit()
+
+    # -- analysis -------------------------------------------------------------------------------
+    def compute(self) -> None:
+        """Analyse the selected target in a worker (after finding its vertebra for a spinal one)."""
+        c = self.controller
+        target = c.target()
+        if target is None or c.volume is None:
+            return
+        if c.lesion_mask(target) is None:
+            self.estimate.setText(f"{target.name} has no lesion mask on this image")
+            return
+        if (
+            target.kind == TargetKind.SPINE
+            and target.vertebra_lps is not None
+            and c.anatomy(target.name) is None
+        ):
+            self.estimate.setText("Finding the vertebra…")
+            c.request_anatomy(
+                target.name,
+                lambda value: (
+                    self.compute()
+                    if not isinstance(value, BaseException)
+                    else self.estimate.setText(f"Vertebra not found: {value}")
+                ),
+            )
+            return
+        self._start(target)
+
+    def _start(self, target: Target) -> None:
+        from app.loading import Worker
+        from planning.target_report import analyse_target
+
+        c = self.controller
+        vol = c.volume
+        mask = c.lesion_mask(target)
+        if vol is None or mask is None:
+            return
+        anatomy = c.anatomy(target.name)
+        lesion = lesion_from_case(vol, target, mask)
+        trajs = [
+            (t.entry_lps, t.target_lps, _od(t.needle_gauge))
+            for t in c.case.trajectories.values()
+            if t.target == target.name
+        ]
+        zones = c.target_zones(target.name)
+        choice = c.case.cement.get(target.name)
+        choices: dict[str, Any] = {}
+        if choice is not None and choice.fill_fraction is not None:
+            choices["fill_fraction"] = choice.fill_fraction
+        if choice is not None and choice.viscosity is not None:
+            choices["cement_viscosity"] = "low" if choice.viscosity == Viscosity.LOW else "high"
+        score = c.case.scores.get(target.name)
+        if score is not None and score.system.value == "sins" and anatomy is not None:
+            choices["sins"] = dict(score.items)
+
+        def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
+            from planning.ablation import voxelise_zones
+
+            zones_mask = voxelise_zones(zones, vol.index_to_lps, vol.shape) if zones else None
+            return analyse_target(
+                vol, lesion, anatomy, trajs, zones_mask, target.level or None, choices=choices
+            )
+
+        self.estimate.setText("Computing…")
+        self.compute_button.setEnabled(False)
+        self._worker = Worker(job, self)
+        self._worker.finished.connect(self._on_worker_finished)
+        self._worker.failed.connect(self._on_worker_failed)
+        self._worker.start()
+
+    def wait(self, timeout_ms: int = 30000) -> None:
+        """Wait for a running analysis (tests)."""
+        from app.loading import wait_until
+
+        wait_until(lambda: self._worker is None, timeout_ms)
+
+    def _on_worker_failed(self, exc: object) -> None:
+        self._worker = None
+        self.compute_button.setEnabled(True)
+        self.estimate.setText(f"Not computed: {exc}")
+
+    def _on_worker_finished(self, analysis: Any) -> None:
+        self._worker = None
+        self.compute_button.setEnabled(True)
+        self.analysis = analysis
+        ce = analysis.cement
+        lo, hi = ce.range_ml
+        pub = ce.published
+        self.estimate.setText(
+            f"Cement {ce.estimate_ml:.1f} mL (range {lo:.1f}-{hi:.1f} mL)"
+            f"{' — capped at the body volume' if ce.capped else ''}\n"
+            f"Published: {pub.mean_ml:.1f} ± {pub.sd_ml:.1f} mL ({pub.min_ml:g}-{pub.max_ml:g}), "
+            f"{pub.source}: "
+            f"this estimate is {ce.position.value}."
+        )
+        risk = analysis.risk
+        self.risk.setText(
+            f"Leakage risk: {risk.level.value.upper()}\n" + "\n".join(f"• {r}" for r in risk.reasons)
+        )
+        self.risk.setStyleSheet(RISK_STYLE.get(risk.level.value, ""))
+        self.zone_list.clear()
+        overlays = []
+        if analysis.leakage is not None:
+            for k, z in enumerate(analysis.leakage.zones):
+                approx = " (approximate)" if z.approximate else ""
+                self.zone_list.addItem(f"{z.name}: {z.volume_ml:.2f} mL{approx} — {z.description}")
+                if z.mask.any():
+                    overlays.append(
+                        MaskOverlay(z.name, z.mask, QColor(LEAK_COLOURS[k % len(LEAK_COLOURS)]), 70)
+                    )
+        else:
+            self.zone_list.addItem("no vertebra: leakage zones are computed for vertebrae only")
+        self.overlays.set_group("leakage", overlays)
+        inj = analysis.injection
+        self.protocol.setText(
+            f"Injection: {inj.standard_aliquot_ml:g} mL aliquots with a CT check after each; "
+            f"{inj.near_wall_aliquot_range_ml[0]:g}-{inj.near_wall_aliquot_range_ml[1]:g} mL "
+            "within 5 mm of the "
+            f"posterior wall or a foramen; about {inj.ct_checks} CT checks "
+            f"({inj.ct_checks_range[0]}-{inj.ct_checks_range[1]}).\nStop: " + "; ".join(inj.stop_rules)
+        )
+        self.controller.window.state.overlays_changed.emit()
+
+
+def _od(gauge: int) -> float:
+    from planning.model import NEEDLE_OUTER_DIAMETER_MM
+
+    return NEEDLE_OUTER_DIAMETER_MM[gauge]
+
+
+__all__ = ["CementPanel", "PlanningError", "lesion_from_case"]

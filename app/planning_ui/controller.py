@@ -1,0 +1,463 @@
+"""The planning controller of one window: selected needle, zone models, derived-result caches.
+
+It reads the Case (``window.case.case``, replaced when another case opens) and the planning volume
+(``window.case.volume``: the masks' grid); it never changes the Case except through
+``window.case.push(command)``. Positions LPS mm; sizes mm; volumes mL.
+
+Derived results (zones, needle metrics, coverage) are pure functions of the Case, recomputed here
+on demand. What does not change while a needle is dragged (the canal's distance field, a lesion's
+coverage context, the vertebra anatomy found from the target's click) is cached by the identity of
+its inputs, so a drag step costs only the zone and needle arithmetic (see
+tests/benchmarks/bench_drag.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from imaging.mask import Mask
+from imaging.volume import Volume
+from planning.ablation import AblationZone, zones_along_trajectory
+from planning.case import Case, Change, Section
+from planning.commands import Command
+from planning.coverage import CoverageContext, CoverageResult
+from planning.devices import DeviceFileError, DeviceProfile, load_device_profiles
+from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Target, Trajectory
+from planning.needles import ANTENNA_OUTER_DIAMETER_MM
+from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+    from imaging.vertebra_model import VertebraAnatomy
+
+log = logging.getLogger("osteoplan.gui")
+
+
+@dataclass(frozen=True)
+class ZoneModel:
+    """Resolved zone dimensions of one trajectory's ablation spec, or why there are none."""
+
+    width_mm: float | None
+    length_mm: float | None
+    center_behind_tip_mm: float | None
+    label: str
+    unverified: bool
+    reason: str = ""
+
+    @property
+    def valid(self) -> bool:
+        """True when a zone can be drawn."""
+        return (
+            self.width_mm is not None and self.length_mm is not None and self.center_behind_tip_mm is not None
+        )
+
+
+class PlanningController(QObject):
+    """Selection and derived planning results of one :class:`app.main_window.MainWindow`.
+
+    Signals
+    -------
+    selection_changed
+        The selected trajectory or target changed.
+    plan_changed
+        Trajectories, targets, layers or settings of the case changed (redraw, recompute).
+    anatomy_ready(str)
+        The vertebra anatomy of a target (its name) was found.
+    """
+
+    selection_changed = Signal()
+    plan_changed = Signal()
+    anatomy_ready = Signal(str)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.selected: str | None = None
+        self.selected_target: str | None = None
+        self._drag_ids = itertools.count(1)
+        self._profiles: dict[str, DeviceProfile] | None = None
+        self._fields: dict[int, DistanceField] = {}
+        self._contexts: dict[tuple[Any, ...], CoverageContext] = {}
+        self._anatomy: dict[str, tuple[tuple[float, float, float], VertebraAnatomy]] = {}
+        self._anatomy_workers: dict[str, Any] = {}
+        self._connected: Case | None = None
+        self._emit_timer = QTimer(self)
+        self._emit_timer.setSingleShot(True)
+        self._emit_timer.setInterval(0)
+        self._emit_timer.timeout.connect(self.plan_changed)
+        window.case.case_replaced.connect(self._on_case_replaced)
+        self._connect()
+
+    # -- model access ---------------------------------------------------------------------------
+    @property
+    def case(self) -> Case:
+        """The window's current case."""
+        return self.window.case.case
+
+    @property
+    def volume(self) -> Volume | None:
+        """The planning volume (the grid of the case's masks), None before one is opened."""
+        return self.window.case.volume
+
+    def push(self, command: Command) -> None:
+        """Do a planning command undoably (the window's undo stack)."""
+        self.window.case.push(command)
+
+    def new_drag_id(self) -> int:
+        """A fresh id for one drag (all its moves merge into one undo step)."""
+        return next(self._drag_ids)
+
+    def trajectory(self, name: str | None = None) -> Trajectory | None:
+        """A trajectory by name (default: the selected one)."""
+        key = self.selected if name is None else name
+        return None if key is None else self.case.trajectories.get(key)
+
+    def select(self, name: str | None) -> None:
+        """Select a trajectory (None: none); its target becomes the selected target."""
+        if name is not None and name not in self.case.trajectories:
+            name = None
+        if name == self.selected:
+            return
+        self.selected = name
+        traj = self.trajectory()
+        if traj is not None:
+            self.selected_target = traj.target
+        self.selection_changed.emit()
+
+    def select_target(self, name: str | None) -> None:
+        """Select a target by name."""
+        if name is not None and name not in self.case.targets:
+            name = None
+        if name != self.selected_target:
+            self.selected_target = name
+            self.selection_changed.emit()
+
+    def target(self, name: str | None = None) -> Target | None:
+        """A target by name (default: the selected target, else the only/first one)."""
+        key = self.selected_target if name is None else name
+        if key is None and self.case.targets:
+            key = next(iter(self.case.targets))
+        return None if key is None else self.case.targets.get(key)
+
+    def new_trajectory_name(self, target: str) -> str:
+        """A name not yet used: ``"<target> needle <n>"``."""
+        for n in itertools.count(1):
+            name = f"{target} needle {n}"
+            if name not in self.case.trajectories:
+                return name
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- zones ------------------------------------------------------------------------------------
+    def profiles(self) -> dict[str, DeviceProfile]:
+        """Device profiles (shipped + user file), loaded once; empty with a log line on a bad file."""
+        if self._profiles is None:
+            try:
+                self._profiles = load_device_profiles()
+            except (DeviceFileError, OSError) as exc:
+                log.warning("device profiles not loaded: %s", exc)
+                self._profiles = load_device_profiles(user_path=False)
+        return self._profiles
+
+    def zone_model(self, traj: Trajectory) -> ZoneModel:
+        """Zone dimensions of a trajectory's ablation spec (a profile, or custom dimensions)."""
+        spec = traj.ablation
+        if spec.profile:
+            p = self.profiles().get(spec.profile)
+            if p is None:
+                return ZoneModel(None, None, None, spec.profile, True, f'unknown profile "{spec.profile}"')
+            centre = (
+                spec.center_behind_tip_mm if spec.center_behind_tip_mm is not None else p.center_behind_tip_mm
+            )
+            label = f"predicted, from {p.source}" + (" (unverified)" if p.unverified else "")
+            if centre is None:
+                return ZoneModel(
+                    p.width_mm,
+                    p.length_mm,
+                    None,
+                    label,
+                    p.unverified,
+                    "the profile does not state where the zone lies behind the tip: enter it",
+                )
+            return ZoneModel(p.width_mm, p.length_mm, centre, label, p.unverified)
+        if spec.is_custom:
+            return ZoneModel(
+                spec.width_mm,
+                spec.length_mm,
+                spec.center_behind_tip_mm,
+                "predicted, from operator-entered dimensions (unverified)",
+                True,
+            )
+        return ZoneModel(None, None, None, "", False, "no ablation device chosen")
+
+    def zones(self, traj: Trajectory, index: int = -1) -> list[AblationZone]:
+        """The predicted zones of one trajectory (one per pull-back position); [] without a model."""
+        zm = self.zone_model(traj)
+        if not zm.valid:
+            return []
+        geometry = TrajectoryGeometry(traj.entry_lps, traj.target_lps)
+        return zones_along_trajectory(
+            geometry,
+            antenna_extension_mm=traj.antenna_extension_mm,
+            width_mm=float(zm.width_mm),  # type: ignore[arg-type]
+            length_mm=float(zm.length_mm),  # type: ignore[arg-type]
+            center_behind_tip_mm=float(zm.center_behind_tip_mm),  # type: ignore[arg-type]
+            pullback_mm=traj.ablation_positions_mm,
+            source=zm.label,
+            unverified=zm.unverified,
+            trajectory_index=index,
+        )
+
+    def all_zones(self) -> list[AblationZone]:
+        """Zones of every trajectory of the case."""
+        out: list[AblationZone] = []
+        for k, traj in enumerate(self.case.trajectories.values()):
+            out += self.zones(traj, k)
+        return out
+
+    def target_zones(self, target: str) -> list[AblationZone]:
+        """Zones of the trajectories of one target."""
+        out: list[AblationZone] = []
+        for k, traj in enumerate(self.case.trajectories.values()):
+            if traj.target == target:
+                out += self.zones(traj, k)
+        return out
+
+    # -- needle metrics ---------------------------------------------------------------------------
+    def layer_mask(self, kind: LayerKind, target: Target | None, near_lps: Any = None) -> Mask | None:
+        """The mask of a layer of ``kind`` for a target: named after its level or name, else nearest."""
+        vol = self.volume
+        if vol is None:
+            return None
+        found = [
+            layer
+            for layer in self.case.layers.values()
+            if layer.kind == kind and layer.mask.grid_shape == vol.shape and layer.mask.any()
+        ]
+        if not found:
+            return None
+        if target is not None:
+            for prefix in (target.name, target.level):
+                if prefix:
+                    named = [la for la in found if la.name.startswith(prefix + " ")]
+                    if named:
+                        return named[0].mask
+        if near_lps is None or len(found) == 1:
+            return found[0].mask
+        p = np.asarray(near_lps, dtype=np.float64)
+
+        def dist(mask: Mask) -> float:
+            centre = np.asarray(mask.offset_index) + (np.asarray(mask.array.shape) - 1) / 2.0
+            return float(np.linalg.norm(vol.index_to_lps_points(centre) - p))
+
+        return min((la.mask for la in found), key=dist)
+
+    def distance_field(self, mask: Mask) -> DistanceField:
+        """The signed distance field of a mask (cached by the mask's identity)."""
+        key = id(mask.array)
+        fld = self._fields.get(key)
+        if fld is None or fld.empty != (not mask.any()):
+            vol = self.volume
+            if vol is None:
+                raise ValueError("no volume is open")
+            fld = DistanceField(mask, vol.index_to_lps)
+            self._fields = {key: fld, **dict(list(self._fields.items())[:7])}
+        return fld
+
+    def metrics(self, traj: Trajectory) -> TrajectoryMetrics | None:
+        """Length, angles, depth, canal distance, pedicle clearance, crossings of one needle."""
+        vol = self.volume
+        if vol is None:
+            return None
+        target = self.case.targets.get(traj.target)
+        canal = self.layer_mask(LayerKind.CANAL, target, traj.target_lps)
+        anatomy = self.anatomy(traj.target)
+        pedicle = None
+        if anatomy is not None:
+            from planning.proposals import approach_family, approach_side
+
+            side = approach_side(traj.approach)
+            if side is not None and approach_family(traj.approach) == "transpedicular":
+                pedicle = anatomy.pedicles.get(side)
+        forbidden: dict[str, DistanceField] = {}
+        for fs in self.case.forbidden.values():
+            layer = self.case.layers.get(fs.layer)
+            if layer is not None and layer.mask.grid_shape == vol.shape and layer.mask.any():
+                forbidden[fs.name] = self.distance_field(layer.mask)
+        outer = NEEDLE_OUTER_DIAMETER_MM[traj.needle_gauge]
+        antenna = ANTENNA_OUTER_DIAMETER_MM.get(traj.antenna_gauge, ANTENNA_OUTER_DIAMETER_MM[16])
+        return measure_trajectory(
+            vol,
+            TrajectoryGeometry(traj.entry_lps, traj.target_lps),
+            outer_diameter_mm=outer,
+            needle_length_mm=traj.needle_length_mm,
+            antenna_extension_mm=traj.antenna_extension_mm,
+            antenna_outer_diameter_mm=antenna,
+            canal=self.distance_field(canal) if canal is not None else None,
+            pedicle_mask=pedicle.mask if pedicle is not None else None,
+            pedicle_isthmus_lps=pedicle.isthmus_lps if pedicle is not None else None,
+            pedicle_min_width_mm=pedicle.min_width_mm if pedicle is not None else None,
+            forbidden=forbidden,
+        )
+
+    def pedicle_width_mm(self, traj: Trajectory) -> float | None:
+        """Narrowest width of the pedicle the needle's approach goes through, when known."""
+        anatomy = self.anatomy(traj.target)
+        if anatomy is None:
+            return None
+        from planning.proposals import approach_side
+
+        side = approach_side(traj.approach)
+        axis = anatomy.pedicles.get(side) if side is not None else None
+        return None if axis is None else axis.min_width_mm
+
+    # -- coverage ---------------------------------------------------------------------------------
+    def lesion_mask(self, target: Target) -> Mask | None:
+        """The lesion mask of a target (its ``lesion_layer``), on the planning grid."""
+        vol = self.volume
+        layer = self.case.layers.get(target.lesion_layer) if target.lesion_layer else None
+        if vol is None or layer is None or layer.mask.grid_shape != vol.shape or not layer.mask.any():
+            return None
+        return layer.mask
+
+    def coverage_context(self, target: Target) -> CoverageContext | None:
+        """The coverage context of a target (lesion + margin, canal / posterior wall), cached."""
+        vol = self.volume
+        lesion = self.lesion_mask(target)
+        if vol is None or lesion is None:
+            return None
+        structures: dict[str, Mask] = {}
+        for name, kind in (("canal", LayerKind.CANAL), ("posterior_wall", LayerKind.POSTERIOR_WALL)):
+            m = self.layer_mask(kind, target, target.lesion_seed_lps)
+            if m is not None:
+                structures[name] = m
+        margin = self.case.settings.margin_mm
+        key = (id(lesion.array), margin, *(id(m.array) for m in structures.values()), tuple(structures))
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            ctx = CoverageContext(lesion, vol.index_to_lps, margin_mm=margin, structures=structures)
+            self._contexts = {key: ctx}
+        return ctx
+
+    def coverage(self, target: Target) -> CoverageResult | None:
+        """Coverage of a target by the zones of its trajectories (None without lesion or zones)."""
+        zones = self.target_zones(target.name)
+        ctx = self.coverage_context(target) if zones else None
+        return None if ctx is None else ctx.evaluate(zones)
+
+    # -- anatomy (worker) -------------------------------------------------------------------------
+    def anatomy(self, target_name: str) -> VertebraAnatomy | None:
+        """The vertebra anatomy of a spinal target found earlier (None: not yet / not spinal)."""
+        target = self.case.targets.get(target_name)
+        got = self._anatomy.get(target_name)
+        if target is None or got is None or target.vertebra_lps is None or got[0] != target.vertebra_lps:
+            return None
+        return got[1]
+
+    def request_anatomy(self, target_name: str, then: Callable[[Any], None] | None = None) -> bool:
+        """Find the target's vertebra in a worker; ``then(anatomy | exception)`` afterwards.
+
+        Returns False when the target has no vertebra click or no volume is open.
+        """
+        target = self.case.targets.get(target_name)
+        vol = self.volume
+        if target is None or target.vertebra_lps is None or vol is None:
+            return False
+        found = self.anatomy(target_name)
+        if found is not None:
+            if then is not None:
+                then(found)
+            return True
+        if target_name in self._anatomy_workers:
+            return True
+        from app.loading import Worker
+        from imaging.vertebra import find_vertebra
+
+        click = target.vertebra_lps
+        level = target.level or None
+
+        def job(progress: Callable[[float], None], cancel: Any) -> Any:
+            return find_vertebra(vol, click, level_hint=level, progress=progress, cancel=cancel)
+
+        worker = Worker(job, self)
+        self._anatomy_workers[target_name] = worker
+        self.window.statusBar().showMessage(f"Finding the vertebra of {target_name}…")
+
+        def done(value: object) -> None:
+            self._anatomy_workers.pop(target_name, None)
+            self._anatomy[target_name] = (click, value)  # type: ignore[assignment]
+            self.window.statusBar().showMessage(f"Vertebra of {target_name} found", 4000)
+            self.anatomy_ready.emit(target_name)
+            self.plan_changed.emit()
+            if then is not None:
+                then(value)
+
+        def failed(exc: object) -> None:
+            self._anatomy_workers.pop(target_name, None)
+            self.window.statusBar().showMessage(f"Vertebra of {target_name} not found: {exc}", 8000)
+            if then is not None:
+                then(exc)
+
+        worker.finished.connect(done)
+        worker.failed.connect(failed)
+        worker.start()
+        return True
+
+    def set_anatomy(self, target_name: str, anatomy: VertebraAnatomy) -> None:
+        """Use an anatomy found elsewhere (tests, the vertebra tool) for a target."""
+        target = self.case.targets.get(target_name)
+        if target is not None and target.vertebra_lps is not None:
+            self._anatomy[target_name] = (target.vertebra_lps, anatomy)
+            self.plan_changed.emit()
+
+    def shutdown(self) -> None:
+        """Stop anatomy workers (window closing)."""
+        for worker in list(self._anatomy_workers.values()):
+            worker.cancel()
+            worker.wait(5000)
+        self._anatomy_workers.clear()
+
+    # -- case events ------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        self._connected = self.case
+        self.case.events.changed.connect(self._on_case_changed)
+
+    def _on_case_replaced(self) -> None:
+        if self._connected is not None:
+            self._connected.events.changed.disconnect(self._on_case_changed)
+        self._fields.clear()
+        self._contexts.clear()
+        self._anatomy.clear()
+        self._connect()
+        self.selected = None
+        self.selected_target = None
+        self.selection_changed.emit()
+        self.plan_changed.emit()
+
+    def _on_case_changed(self, change: Change) -> None:
+        if change.section == Section.TRAJECTORIES:
+            if change.new is None and change.key == self.selected:
+                self.selected = None
+                self.selection_changed.emit()
+            elif change.new is not None and change.old is not None and change.key == self.selected:
+                new_name = change.new.name
+                if new_name != self.selected:
+                    self.selected = new_name
+                    self.selection_changed.emit()
+        if change.section in (
+            Section.TRAJECTORIES,
+            Section.TARGETS,
+            Section.LAYERS,
+            Section.SETTINGS,
+            Section.FORBIDDEN,
+            Section.CEMENT,
+            Section.SCORES,
+        ):
+            # synchronous: dragging redraws at once; panels coalesce their own heavier work
+            self.plan_changed.emit()

@@ -1,0 +1,226 @@
+"""The Coverage dock: how much of the selected target (lesion + margin) the predicted zones cover.
+
+Shows the covered percentage, the uncovered volume (mL, drawn in red on the 2D views), the smallest
+margin (mm; negative = lesion outside the zones), the planned margin (editable, default 2 mm from
+PlanSettings / CLINICAL.md), the distance from the zones to the canal and posterior wall with a
+warning under 5 mm and CLINICAL.md's thermal-protection advice, and suggestions for lesions larger
+than one zone (a button applies the selected one as a command). Recomputation is throttled: the
+panel recomputes once the event loop is idle after a burst of changes (a drag step costs the zone
+arithmetic only; the lesion's context is cached by the controller).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSignalBlocker, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.planning_ui.zones_overlay import UNCOVERED_COLOUR, MaskOverlay, OverlayMasks
+from planning.commands import AddTrajectory, SetSettings, UpdateTrajectory
+from planning.coverage import CoverageResult, PositionSuggestion
+from planning.errors import PlanningError
+
+if TYPE_CHECKING:
+    from app.planning_ui.controller import PlanningController
+
+#: the panel recomputes this long after the last change of a burst (ms): a drag stays fluid
+RECOMPUTE_DELAY_MS = 15
+RED = "color: #ff5c5c; font-weight: bold;"
+AMBER = "color: #ffb347;"
+
+
+class CoveragePanel(QWidget):
+    """Coverage figures, structure distances, warnings and suggestions for the selected target."""
+
+    def __init__(
+        self, controller: PlanningController, overlays: OverlayMasks, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.overlays = overlays
+        self.result: CoverageResult | None = None
+        self.suggestions: list[PositionSuggestion] = []
+        self.last_compute_s = 0.0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        form = QFormLayout()
+        self.target_label = QLabel("–")
+        self.covered = QLabel("–")
+        self.uncovered = QLabel("–")
+        self.min_margin = QLabel("–")
+        self.margin = QDoubleSpinBox()
+        self.margin.setRange(0.0, 20.0)
+        self.margin.setDecimals(1)
+        self.margin.setSuffix(" mm")
+        self.margin.setKeyboardTracking(False)
+        self.margin.setToolTip(
+            "Margin the zones must cover beyond the lesion (bone: ≥ 2 mm, Qiu; curative 10 mm)"
+        )
+        self.canal = QLabel("–")
+        self.wall = QLabel("–")
+        form.addRow("Target", self.target_label)
+        form.addRow("Covered", self.covered)
+        form.addRow("Uncovered", self.uncovered)
+        form.addRow("Smallest margin", self.min_margin)
+        form.addRow("Planned margin", self.margin)
+        form.addRow("Zone to canal", self.canal)
+        form.addRow("Zone to posterior wall", self.wall)
+        layout.addLayout(form)
+        self.warnings = QLabel("")
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet(AMBER)
+        layout.addWidget(self.warnings)
+        layout.addWidget(QLabel("Suggestions"))
+        self.suggestion_list = QListWidget()
+        self.suggestion_list.setWordWrap(True)
+        self.suggestion_list.setMaximumHeight(110)
+        layout.addWidget(self.suggestion_list)
+        self.apply_button = QPushButton("Apply suggestion")
+        self.apply_button.setEnabled(False)
+        layout.addWidget(self.apply_button)
+        layout.addStretch(1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RECOMPUTE_DELAY_MS)
+        self._timer.timeout.connect(self.recompute)
+        controller.plan_changed.connect(self._timer.start)
+        controller.selection_changed.connect(self._timer.start)
+        self.margin.valueChanged.connect(self._on_margin_value_changed)
+        self.apply_button.clicked.connect(self.apply_selected)
+        self.suggestion_list.currentRowChanged.connect(lambda r: self.apply_button.setEnabled(r >= 0))
+        self.recompute()
+
+    def recompute(self) -> None:
+        """Recompute and show the coverage of the selected target now."""
+        import time
+
+        start = time.perf_counter()
+        c = self.controller
+        with QSignalBlocker(self.margin):
+            self.margin.setValue(c.case.settings.margin_mm)
+        target = c.target()
+        self.result = None
+        self.suggestions = []
+        try:
+            if target is not None:
+                self.result = c.coverage(target)
+        except (PlanningError, ValueError) as exc:
+            self.warnings.setText(f"Coverage not computed: {exc}")
+        self.target_label.setText(target.name if target is not None else "no target")
+        self._show(target is not None and c.lesion_mask(target) is not None)
+        self.last_compute_s = time.perf_counter() - start
+
+    def _show(self, has_lesion: bool) -> None:
+        r = self.result
+        for lab in (self.covered, self.uncovered, self.min_margin, self.canal, self.wall):
+            lab.setStyleSheet("")
+        self.suggestion_list.clear()
+        if r is None:
+            text = "–" if has_lesion else "no lesion mask"
+            for lab in (self.covered, self.uncovered, self.min_margin, self.canal, self.wall):
+                lab.setText("–")
+            self.covered.setText(text if has_lesion else "no lesion mask")
+            if has_lesion:
+                self.covered.setText("no zone: choose a device for a needle of this target")
+            self.overlays.set_group("uncovered", [])
+            self.controller.window.state.overlays_changed.emit()
+            return
+        self.covered.setText(f"{r.covered_percent:.1f} % of {r.target_ml:.2f} mL (lesion + margin)")
+        self.covered.setStyleSheet("" if r.covered_percent >= 99.95 else AMBER)
+        self.uncovered.setText(f"{r.uncovered_ml:.2f} mL")
+        self.min_margin.setText(f"{r.min_margin_mm:.1f} mm")
+        self.min_margin.setStyleSheet(
+            RED if r.min_margin_mm < 0 else (AMBER if r.min_margin_mm < self.margin.value() else "")
+        )
+        for key, lab in (("canal", self.canal), ("posterior_wall", self.wall)):
+            sd = r.structures.get(key)
+            if sd is None:
+                lab.setText("not known (no layer)")
+                continue
+            lab.setText(
+                f"{sd.distance_mm:.1f} mm"
+                + (f", overlap {sd.overlap_ml:.2f} mL" if sd.overlap_ml > 0 else "")
+            )
+            lab.setStyleSheet(RED if sd.distance_mm < 5.0 else "")
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in r.warnings))
+        self.overlays.set_group(
+            "uncovered",
+            [MaskOverlay("uncovered", r.uncovered, QColor(UNCOVERED_COLOUR), 120)]
+            if r.uncovered.any()
+            else [],
+        )
+        self.controller.window.state.overlays_changed.emit()
+        if r.covered_percent < 99.0:
+            self._suggest()
+
+    def _suggest(self) -> None:
+        from planning.coverage import suggest_positions
+        from planning.trajectory import TrajectoryGeometry
+
+        c = self.controller
+        target = c.target()
+        if target is None:
+            return
+        trajs = [t for t in c.case.trajectories.values() if t.target == target.name]
+        traj = c.trajectory() if c.trajectory() in trajs else (trajs[0] if trajs else None)
+        ctx = c.coverage_context(target)
+        if traj is None or ctx is None:
+            return
+        zm = c.zone_model(traj)
+        if not zm.valid:
+            return
+        self.suggestions = suggest_positions(
+            ctx,
+            TrajectoryGeometry(traj.entry_lps, traj.target_lps),
+            antenna_extension_mm=traj.antenna_extension_mm,
+            width_mm=float(zm.width_mm),  # type: ignore[arg-type]
+            length_mm=float(zm.length_mm),  # type: ignore[arg-type]
+            center_behind_tip_mm=float(zm.center_behind_tip_mm),  # type: ignore[arg-type]
+        )
+        self._suggest_for = traj.name
+        for s in self.suggestions:
+            pct = f" → {s.covered_percent:.0f} %" if s.covered_percent is not None else ""
+            self.suggestion_list.addItem(f"{s.text}{pct}")
+
+    def apply_selected(self) -> None:
+        """Apply the selected suggestion to its needle (one undoable command)."""
+        row = self.suggestion_list.currentRow()
+        if row < 0 or row >= len(self.suggestions):
+            return
+        s = self.suggestions[row]
+        c = self.controller
+        traj = c.trajectory(getattr(self, "_suggest_for", None))
+        if traj is None:
+            return
+        import numpy as np
+
+        try:
+            if s.kind == "pullback" and s.pullback_mm:
+                c.push(UpdateTrajectory(traj.name, replace(traj, ablation_positions_mm=s.pullback_mm)))
+            elif s.kind == "advance" and s.advance_mm > 0:
+                d = np.asarray(traj.direction_lps)
+                tip = np.asarray(traj.target_lps) + s.advance_mm * d
+                c.push(UpdateTrajectory(traj.name, replace(traj, target_lps=tuple(tip))))
+            elif s.kind == "second_trajectory" and s.entry_lps is not None and s.target_lps is not None:
+                name = c.new_trajectory_name(traj.target)
+                c.push(
+                    AddTrajectory(replace(traj, name=name, entry_lps=s.entry_lps, target_lps=s.target_lps))
+                )
+        except (PlanningError, ValueError) as exc:
+            c.window.statusBar().showMessage(f"Suggestion not applied: {exc}", 8000)
+
+    def _on_margin_value_changed(self, value: float) -> None:
+        settings = self.controller.case.settings
+        if abs(settings.margin_mm - value) > 1e-9:
+            self.controller.push(SetSettings(replace(settings, margin_mm=value), merge_id="coverage-margin"))

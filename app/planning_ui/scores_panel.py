@@ -1,0 +1,218 @@
+"""The Scores dock: SINS (spine) or Mirels + Harrington (extraspinal) for the selected target.
+
+Items readable from the images are pre-filled (SINS location from the level, bone lesion from the
+lesion type; Mirels nature from the lesion type) and marked "pre-filled from the images"; the operator
+chooses the others in combo boxes, each choice pushed as ``SetScoreItems`` (undoable). A choice
+replaces a pre-filled value. Total, range while items are missing, and meaning are shown (tables of
+CLINICAL.md via planning.scores).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from planning import scores as sc
+from planning.commands import SetScoreItems
+from planning.errors import PlanningError
+from planning.model import ScoreItems, ScoreSystem, Target, TargetKind
+
+if TYPE_CHECKING:
+    from app.planning_ui.controller import PlanningController
+
+UNSET = "—"
+SINS_ENUMS: dict[str, type[StrEnum]] = {
+    "location": sc.SinsLocation,
+    "pain": sc.SinsPain,
+    "bone_lesion": sc.SinsBoneLesion,
+    "alignment": sc.SinsAlignment,
+    "collapse": sc.SinsCollapse,
+    "posterolateral": sc.SinsPosterolateral,
+}
+
+
+class MirelsSize(StrEnum):
+    """Mirels size item: share of the cortex the lesion destroys."""
+
+    UNDER_THIRD = "< 1/3 cortex"
+    THIRD_TO_TWO = "1/3-2/3"
+    OVER_TWO = "> 2/3"
+
+
+MIRELS_ENUMS: dict[str, type[StrEnum]] = {
+    "site": sc.MirelsSite,
+    "nature": sc.MirelsNature,
+    "pain": sc.MirelsPain,
+    "size": MirelsSize,
+}
+#: cortical fraction standing for each Mirels size band (its middle)
+MIRELS_SIZE_FRACTION = {"< 1/3 cortex": 0.2, "1/3-2/3": 0.5, "> 2/3": 0.8}
+
+
+class ScoresPanel(QWidget):
+    """Score items as combo boxes; total and meaning."""
+
+    def __init__(self, controller: PlanningController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.title = QLabel("–")
+        layout.addWidget(self.title)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        self.total = QLabel("–")
+        self.total.setWordWrap(True)
+        self.total.setStyleSheet("font-weight: bold;")
+        layout.addWidget(self.total)
+        self.meaning = QLabel("")
+        self.meaning.setWordWrap(True)
+        layout.addWidget(self.meaning)
+        layout.addStretch(1)
+        self.combos: dict[str, QComboBox] = {}
+        self.notes: dict[str, QLabel] = {}
+        self._system: ScoreSystem | None = None
+        controller.plan_changed.connect(self.refresh)
+        controller.selection_changed.connect(self.refresh)
+        self.refresh()
+
+    # -- model -> widgets -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Show the selected target's score items and total."""
+        target = self.controller.target()
+        if target is None:
+            self._build(None)
+            self.title.setText("No target")
+            self.total.setText("–")
+            self.meaning.setText("")
+            return
+        system = ScoreSystem.SINS if target.kind == TargetKind.SPINE else ScoreSystem.MIRELS
+        self._build(system)
+        chosen = self._chosen(target, system)
+        prefilled = self._prefilled(target, system)
+        self.title.setText(f"{target.name}: {'SINS' if system == ScoreSystem.SINS else 'Mirels'}")
+        for name, combo in self.combos.items():
+            with QSignalBlocker(combo):
+                value = chosen.get(name, prefilled.get(name, (None, ""))[0])
+                idx = combo.findData(value) if value is not None else 0
+                combo.setCurrentIndex(max(0, idx))
+            note = self.notes[name]
+            if name in chosen:
+                note.setText("chosen")
+            elif name in prefilled:
+                note.setText("pre-filled from the images")
+                note.setToolTip(prefilled[name][1])
+            else:
+                note.setText("to choose")
+        if system == ScoreSystem.SINS:
+            self._show_sins(chosen, prefilled)
+        else:
+            self._show_mirels(chosen, prefilled, target)
+
+    def _build(self, system: ScoreSystem | None) -> None:
+        if system == self._system:
+            return
+        self._system = system
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.combos.clear()
+        self.notes.clear()
+        enums = SINS_ENUMS if system == ScoreSystem.SINS else MIRELS_ENUMS if system is not None else {}
+        for name, enum in enums.items():
+            combo = QComboBox()
+            combo.addItem(UNSET, None)
+            for member in enum:
+                combo.addItem(member.value, member.value)
+            combo.currentIndexChanged.connect(lambda _i, n=name: self._on_combo_changed(n))
+            note = QLabel("")
+            note.setStyleSheet("color: #9ecbff; font-size: 9pt;")
+            row = QWidget()
+            lay = QVBoxLayout(row)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.setSpacing(0)
+            lay.addWidget(combo)
+            lay.addWidget(note)
+            self.form.addRow(name.replace("_", " ").capitalize(), row)
+            self.combos[name] = combo
+            self.notes[name] = note
+
+    def _chosen(self, target: Target, system: ScoreSystem) -> dict[str, str]:
+        got = self.controller.case.scores.get(target.name)
+        if got is None or got.system != system:
+            return {}
+        return {k: str(v) for k, v in got.items.items()}
+
+    @staticmethod
+    def _prefilled(target: Target, system: ScoreSystem) -> dict[str, tuple[str, str]]:
+        out: dict[str, tuple[str, str]] = {}
+        if system == ScoreSystem.SINS:
+            if target.level:
+                with contextlib.suppress(PlanningError, ValueError):
+                    out["location"] = (sc.sins_location(target.level).value, f"level {target.level}")
+            if target.lesion_type is not None:
+                out["bone_lesion"] = (
+                    sc.bone_lesion_from_type(target.lesion_type).value,
+                    f"segmented lesion classed {target.lesion_type.value}",
+                )
+        elif target.lesion_type is not None:
+            out["nature"] = (target.lesion_type.value, f"segmented lesion classed {target.lesion_type.value}")
+        return out
+
+    def _show_sins(self, chosen: dict[str, str], prefilled: dict[str, tuple[str, str]]) -> None:
+        items: dict[str, Any] = {}
+        for name, (value, basis) in prefilled.items():
+            items[name] = sc.sins_item(name, value, sc.ItemSource.PREFILLED, basis)
+        for name, value in chosen.items():
+            items[name] = sc.sins_item(name, value, sc.ItemSource.CHOSEN)
+        result = sc.sins_score(items)
+        lo, hi = result.total_range
+        if result.complete:
+            self.total.setText(
+                f"SINS {result.total} / 18: {result.category.value if result.category else ''}"
+            )
+        else:
+            self.total.setText(f"SINS {result.total} so far (range {lo}-{hi} until every item is chosen)")
+        self.meaning.setText(
+            result.note
+            + ("\nSurgical consultation recommended (SINS ≥ 7)." if result.surgical_consultation else "")
+        )
+
+    def _show_mirels(
+        self, chosen: dict[str, str], prefilled: dict[str, tuple[str, str]], target: Target
+    ) -> None:
+        values = {k: v for k, (v, _b) in prefilled.items()}
+        values.update(chosen)
+        size = values.get("size")
+        result = sc.mirels_score(
+            site=values.get("site"),
+            cortical_fraction=MIRELS_SIZE_FRACTION.get(size) if size else None,
+            nature=values.get("nature"),
+            pain=values.get("pain"),
+            prefilled=frozenset(k for k in prefilled if k not in chosen),
+        )
+        lo, hi = result.total_range
+        if result.complete:
+            self.total.setText(f"Mirels {result.total} / 12: {result.risk.value if result.risk else ''}")
+        else:
+            self.total.setText(f"Mirels {result.total} so far (range {lo}-{hi} until every item is chosen)")
+        self.meaning.setText(
+            "Mirels: ≤ 7 low risk (0-4 %), 8 borderline (15 %), ≥ 9 prophylactic fixation (> 33 %)."
+        )
+
+    # -- widgets -> commands --------------------------------------------------------------------
+    def _on_combo_changed(self, name: str) -> None:
+        target = self.controller.target()
+        if target is None or self._system is None:
+            return
+        items = dict(self._chosen(target, self._system))
+        value = self.combos[name].currentData()
+        if value is None:
+            items.pop(name, None)
+        else:
+            items[name] = str(value)
+        new = ScoreItems(target.name, self._system, items) if items else None
+        self.controller.push(SetScoreItems(target.name, new))

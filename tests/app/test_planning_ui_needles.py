@@ -1,0 +1,223 @@
+"""Needle planning GUI: place a needle by two clicks, drag an end (one undo step), live readouts,
+zones drawn on the axial view, coverage of a small centred lesion, scores combo undo.
+
+Phantom: conftest's marker volume (body block at 40 HU, grid spacing 2 x 1.5 x 1.25 mm, centred on
+the LPS origin) with a spherical lesion layer added by command. Positions LPS mm; tolerances in mm.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from app.display_geometry import ViewAxis
+from imaging.mask import Mask
+from planning.commands import AddLayer, AddTarget, AddTrajectory, UpdateTrajectory
+from planning.model import AblationSpec, Approach, LayerKind, MaskLayer, Target, TargetKind, Trajectory
+from tests.app.conftest import marker_volume
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.skipif(
+        not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"),
+        reason="GUI tests need a display: run them under xvfb-run",
+    ),
+]
+
+SPACING_MM = (2.0, 1.5, 1.25)
+#: a click lands on a screen pixel: half a screen pixel plus the slice's half thickness at most
+VOXEL_DIAGONAL_MM = float(np.linalg.norm(SPACING_MM))
+
+
+@pytest.fixture
+def planning(window: object, qtbot: object, no_dialogs: object) -> object:
+    """The window with the planning tools on the marker phantom (dialogs captured, never blocking)."""
+    from app.planning_ui import install
+
+    ui = getattr(window, "planning_ui", None) or install(window)  # type: ignore[arg-type]
+    window.opener.show_volume(marker_volume(np.eye(3), spacing_mm=SPACING_MM))  # type: ignore[attr-defined]
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    return ui
+
+
+def _sphere_mask(volume: object, centre_lps: tuple[float, float, float], radius_mm: float) -> Mask:
+    shape = volume.shape  # type: ignore[attr-defined]
+    idx = np.stack(np.meshgrid(*[np.arange(n) for n in shape], indexing="ij"), axis=-1).reshape(-1, 3)
+    lps = volume.index_to_lps_points(idx.astype(float))  # type: ignore[attr-defined]
+    inside = np.linalg.norm(lps - np.asarray(centre_lps), axis=1) <= radius_mm
+    return Mask.from_full(inside.reshape(shape))
+
+
+def _add_target(
+    window: object, centre: tuple[float, float, float], radius_mm: float, *, spine: bool = False
+) -> None:
+    vol = window.case.volume  # type: ignore[attr-defined]
+    mask = _sphere_mask(vol, centre, radius_mm)
+    window.case.push(AddLayer(MaskLayer.new("T1 lesion", LayerKind.LESION, mask)))  # type: ignore[attr-defined]
+    target = Target(
+        "T1",
+        kind=TargetKind.SPINE if spine else TargetKind.EXTRASPINAL,
+        level="L3" if spine else "",
+        lesion_seed_lps=centre,
+        lesion_layer="T1 lesion",
+        lesion_type="lytic",
+    )
+    window.case.push(AddTarget(target))  # type: ignore[attr-defined]
+
+
+def _click(qtbot: object, view: object, point_lps: tuple[float, float, float]) -> None:
+    p = view.lps_to_widget(point_lps)  # type: ignore[attr-defined]
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(round(p.x()), round(p.y())))  # type: ignore[attr-defined]
+
+
+def _slice_z(window: object, z_mm: float) -> float:
+    """z (mm) of the axial slice nearest ``z_mm`` (clicks land on the slice shown)."""
+    d = window.state.display  # type: ignore[attr-defined]
+    k = d.slice_index(ViewAxis.AXIAL, (0.0, 0.0, z_mm))
+    return float(d.pixel_to_lps(ViewAxis.AXIAL, k, 0, 0)[2])
+
+
+def test_two_clicks_place_a_needle_at_the_clicked_points(
+    planning: object, window: object, qtbot: object
+) -> None:
+    _add_target(window, (0.0, 0.0, 0.0), 5.0)
+    z = _slice_z(window, 4.0)
+    window.state.set_crosshair((0.0, 0.0, z))  # type: ignore[attr-defined]
+    axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    entry, tip = (25.0, 30.0, z), (2.0, -6.0, z)
+    planning.tool_action.trigger()  # type: ignore[attr-defined]
+    assert window.state.mouse_tool is planning.tool  # type: ignore[attr-defined]
+    _click(qtbot, axial, entry)
+    assert not window.case.case.trajectories  # type: ignore[attr-defined]
+    _click(qtbot, axial, tip)
+    trajs = list(window.case.case.trajectories.values())  # type: ignore[attr-defined]
+    assert len(trajs) == 1
+    t = trajs[0]
+    assert t.target == "T1"
+    # in-plane error: under one screen pixel (< 0.3 mm here); out of plane: on the slice clicked
+    assert np.linalg.norm(np.subtract(t.entry_lps, entry)) < 0.5
+    assert np.linalg.norm(np.subtract(t.target_lps, tip)) < 0.5
+    assert t.entry_lps[2] == pytest.approx(z, abs=1e-6)
+    # the crosshair did not move while placing
+    assert window.state.crosshair_lps[2] == pytest.approx(z)  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert not window.case.case.trajectories  # type: ignore[attr-defined]
+
+
+def test_drag_the_tip_is_one_undo_step_and_readouts_follow(
+    planning: object, window: object, qtbot: object
+) -> None:
+    _add_target(window, (0.0, 0.0, 0.0), 5.0)
+    z = _slice_z(window, 0.0)
+    window.state.set_crosshair((0.0, 0.0, z))  # type: ignore[attr-defined]
+    entry, tip = (25.0, 30.0, z), (0.0, 0.0, z)
+    window.case.push(AddTrajectory(Trajectory("T1 needle 1", "T1", Approach.DIRECT, entry, tip)))  # type: ignore[attr-defined]
+    planning.controller.select("T1 needle 1")  # type: ignore[attr-defined]
+    planning.tool_action.trigger()  # type: ignore[attr-defined]
+    axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    count = window.case.undo_stack.count()  # type: ignore[attr-defined]
+    start = axial.lps_to_widget(tip)
+    new_tip = (-10.0, -12.0, z)
+    end = axial.lps_to_widget(new_tip)
+    qtbot.mousePress(axial, Qt.MouseButton.LeftButton, pos=QPoint(round(start.x()), round(start.y())))  # type: ignore[attr-defined]
+    for f in np.linspace(0.2, 1.0, 5):
+        p = QPointF(start.x() + f * (end.x() - start.x()), start.y() + f * (end.y() - start.y()))
+        from PySide6.QtGui import QMouseEvent
+        from PySide6.QtWidgets import QApplication
+
+        ev = QMouseEvent(
+            QMouseEvent.Type.MouseMove,
+            p,
+            axial.mapToGlobal(p),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(axial, ev)
+    qtbot.mouseRelease(axial, Qt.MouseButton.LeftButton, pos=QPoint(round(end.x()), round(end.y())))  # type: ignore[attr-defined]
+    t = window.case.case.trajectories["T1 needle 1"]  # type: ignore[attr-defined]
+    assert np.linalg.norm(np.subtract(t.target_lps, new_tip)) < 0.5
+    assert t.entry_lps == pytest.approx(entry)
+    assert window.case.undo_stack.count() == count + 1  # type: ignore[attr-defined]
+    # the crosshair followed the dragged tip
+    assert np.linalg.norm(window.state.crosshair_lps - np.asarray(t.target_lps)) < 1.0  # type: ignore[attr-defined]
+    # the length readout matches the geometry
+    length_text = planning.trajectory_panel.readouts["length"].text()  # type: ignore[attr-defined]
+    shown = float(re.match(r"([\d.]+) mm", length_text).group(1))  # type: ignore[union-attr]
+    assert shown == pytest.approx(np.linalg.norm(np.subtract(t.target_lps, entry)), abs=0.051)
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    t = window.case.case.trajectories["T1 needle 1"]  # type: ignore[attr-defined]
+    assert t.target_lps == pytest.approx(tip)
+    length_text = planning.trajectory_panel.readouts["length"].text()  # type: ignore[attr-defined]
+    assert float(re.match(r"([\d.]+) mm", length_text).group(1)) == pytest.approx(  # type: ignore[union-attr]
+        np.hypot(25.0, 30.0), abs=0.051
+    )
+
+
+def _rgb_at(view: object, point: QPointF) -> np.ndarray:
+    image = view.grab().toImage()  # type: ignore[attr-defined]
+    c = image.pixelColor(round(point.x()), round(point.y()))
+    return np.array([c.red(), c.green(), c.blue()], dtype=int)
+
+
+def test_zone_tints_its_centre_on_the_axial_view_and_coverage_is_full(
+    planning: object, window: object, qtbot: object
+) -> None:
+    # needle along +x towards the origin: antenna tip 15 mm beyond, zone centre 10 mm behind it
+    entry, tip = (-60.0, 0.0, 0.0), (-5.0, 0.0, 0.0)
+    centre = (0.0, 0.0, 0.0)  # tip + 15 - 10 = 0 along x
+    _add_target(window, centre, 3.0)
+    window.case.push(AddTrajectory(Trajectory("T1 needle 1", "T1", Approach.DIRECT, entry, tip)))  # type: ignore[attr-defined]
+    window.state.set_crosshair((0.0, 20.0, 0.0))  # type: ignore[attr-defined]
+    axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    probe_lps = (0.0, 8.0, window.state.crosshair_lps[2])  # type: ignore[attr-defined]  # 8 mm off the axis
+    far_lps = (0.0, 25.0, window.state.crosshair_lps[2])  # type: ignore[attr-defined]  # 25 mm off: outside
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    before = _rgb_at(axial, axial.lps_to_widget(probe_lps))
+    assert abs(int(before[0]) - int(before[1])) <= 2  # grey body before the zone exists
+    t = window.case.case.trajectories["T1 needle 1"]  # type: ignore[attr-defined]
+    spec = AblationSpec(width_mm=30.0, length_mm=34.0, center_behind_tip_mm=10.0)
+    window.case.push(
+        UpdateTrajectory(t.name, Trajectory(t.name, "T1", t.approach, entry, tip, ablation=spec))
+    )  # type: ignore[attr-defined]
+    zones = planning.controller.all_zones()  # type: ignore[attr-defined]
+    assert len(zones) == 1
+    assert np.allclose(zones[0].center_lps, centre, atol=1e-9)
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    inside = _rgb_at(axial, axial.lps_to_widget(probe_lps))
+    outside = _rgb_at(axial, axial.lps_to_widget(far_lps))
+    assert inside[0] - inside[1] > 15  # pink tint: red above green
+    assert abs(int(outside[0]) - int(outside[1])) <= 2
+    # coverage: lesion r 3 mm + margin 2 mm lies deep inside a 30 mm zone
+    panel = planning.coverage_panel  # type: ignore[attr-defined]
+    planning.controller.select_target("T1")  # type: ignore[attr-defined]
+    panel.recompute()
+    assert panel.result is not None
+    assert panel.result.covered_percent == pytest.approx(100.0)
+    assert panel.covered.text().startswith("100.0 %")
+    # smallest margin: zone radius 15 mm across the axis minus lesion 3 mm, within a voxel
+    assert panel.result.min_margin_mm == pytest.approx(12.0, abs=max(SPACING_MM))
+
+
+def test_scores_combo_is_undoable_and_changes_the_total(
+    planning: object, window: object, qtbot: object
+) -> None:
+    _add_target(window, (0.0, 0.0, 0.0), 4.0, spine=True)
+    planning.controller.select_target("T1")  # type: ignore[attr-defined]
+    panel = planning.scores_panel  # type: ignore[attr-defined]
+    panel.refresh()
+    # pre-filled: L3 is mobile (2 points), lytic bone lesion (2 points)
+    assert panel.notes["location"].text() == "pre-filled from the images"
+    assert "SINS 4 so far" in panel.total.text()
+    combo = panel.combos["pain"]
+    combo.setCurrentIndex(combo.findData("mechanical"))  # 3 points
+    assert window.case.case.scores["T1"].items["pain"] == "mechanical"  # type: ignore[attr-defined]
+    assert "SINS 7 so far" in panel.total.text()
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert "T1" not in window.case.case.scores  # type: ignore[attr-defined]
+    assert "SINS 4 so far" in panel.total.text()
+    assert panel.combos["pain"].currentData() is None

@@ -49,6 +49,10 @@ FIRST_PASS_HALF_HEIGHT_MM = 8.0
 WALL_WIDTH_FRACTION = 0.7
 #: when no canal is enclosed, gaps in its bony ring up to twice this are closed (mm)
 RING_CLOSING_MM = 3.0
+#: a region thinner than this between two end plates is taken for a disc, not a body (mm): adult
+#: discs are up to about 12 mm tall, bodies 17 mm (upper thoracic) and more; a body collapsed below
+#: this (vertebra plana) is refused too
+MIN_BODY_HEIGHT_MM = 12.0
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
@@ -164,6 +168,13 @@ def find_vertebra(
     )
     if body is None:
         raise VertebraNotFoundError("no vertebral body (bone enclosed by cortex) at the point", click)
+    if body.caps_in_view and body.height_mm < MIN_BODY_HEIGHT_MM:
+        raise VertebraNotFoundError(
+            f"the region at the point is {body.height_mm:.0f} mm tall between its end plates, thinner "
+            f"than a vertebral body ({MIN_BODY_HEIGHT_MM:.0f} mm): an intervertebral disc? click inside "
+            "the body",
+            click,
+        )
     step(0.4)
     # the canal outside that body, and the body again, limited by the canal's front, in its own frame
     clean = canal_from_mask(roi, canal.mask & ~body.body)

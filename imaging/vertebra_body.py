@@ -78,6 +78,7 @@ class BodyResult:
     method: BodyMethod
     trabecular_hu: float  # median HU of the body's core
     cortex_hu: float  # typical cortical peak HU around the body
+    caps_in_view: bool  # both endplates were seen (not cut by the field of view)
 
 
 def _plane_structure(axis: int) -> npt.NDArray[np.bool_]:
@@ -356,9 +357,14 @@ def _describe(
     if len(central) < 10:
         central = along
     height = float(np.percentile(central, 99.5) - np.percentile(central, 0.5) + sp)
+    caps_in_view = True
     if star is not None:
         # sub-voxel: the rays along the axis end at the endplates' half-maximum edges
         cos = star.directions @ axis
+        for sign in (1.0, -1.0):
+            cap = sign * cos > HEIGHT_RAY_COS
+            if cap.any() and star.out_of_view[cap].mean() > 0.5:
+                caps_in_view = False
         heights = []
         for sign in (1.0, -1.0):
             cap = sign * cos > HEIGHT_RAY_COS
@@ -396,6 +402,7 @@ def _describe(
         inferior_endplate=inferior,
         method=method,
         cortex_hu=cortex_hu,
+        caps_in_view=caps_in_view,
         trabecular_hu=trab,
     )
 

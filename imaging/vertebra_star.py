@@ -61,6 +61,7 @@ class StarBody:
     directions: FloatArray
     radii_mm: FloatArray
     traced_fraction: float  # rays that met a cortex themselves (the rest were repaired)
+    out_of_view: npt.NDArray[np.bool_]  # per ray: it left the field of view before meeting a cortex
     trabecular_hu: float
     cortex_hu: float
     mask: BoolArray
@@ -200,6 +201,8 @@ def star_body(
         out = ~(roi.sample(region, pts, order=0) > 0.5)
         out[:, 0] = False
         limit = np.where(out.any(axis=1), np.argmax(out, axis=1) - 1, len(s) - 1)
+        stop = np.clip(limit + 1, 0, len(s) - 1)
+        left_view = out.any(axis=1) & (roi.sample(roi.inside, pts[np.arange(len(dirs)), stop], order=0) < 0.5)
         # beyond the allowed region (or the field of view) the profile cannot hold the body's cortex
         beyond = np.arange(len(s))[None, :] > limit[:, None]
         prof = np.where(beyond, trab, prof)
@@ -231,6 +234,7 @@ def star_body(
         directions=dirs,
         radii_mm=radii,
         traced_fraction=float(found.mean()),
+        out_of_view=np.asarray(left_view & ~found, dtype=bool),
         trabecular_hu=trab,
         cortex_hu=cortex,
         mask=mask,

@@ -233,3 +233,13 @@ def test_phantom_truth_is_consistent(orientation: GridOrientation) -> None:
         assert truth.mask.any() and not (truth.mask & phantom.body_mask).any()
         assert sign * (truth.isthmus_lps - phantom.center_lps) @ np.array([1.0, 0.0, 0.0]) > 10.0
         assert at(truth.isthmus_lps) == pytest.approx(200, abs=60)  # trabecular core of the pedicle
+
+
+def test_a_click_in_the_disc_is_refused_not_taken_for_a_body() -> None:
+    phantom = make_vertebra_phantom(adjacent=True, seed=9)
+    # the discs span 13-23 mm above and below the body's centre (10 mm tall)
+    with pytest.raises(VertebraNotFoundError, match="disc"):
+        find_vertebra(phantom.volume, phantom.to_lps([0.0, 0.0, 18.0]))
+    # a click in the vertebra above finds that vertebra, not the clicked one's neighbour
+    above = find_vertebra(phantom.volume, phantom.adjacent_centers_lps[1] + np.array([3.0, -4.0, 5.0]))
+    assert np.linalg.norm(np.array(above.body_centroid_lps) - phantom.adjacent_centers_lps[1]) <= 1.5

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
@@ -105,7 +105,12 @@ class PlanningUI(QObject):
         self.actors3d = Needle3DActors(window.view3d)
         c.plan_changed.connect(self._on_plan_changed)
         c.selection_changed.connect(self._on_plan_changed)
-        state.window_changed.connect(self._refresh_reslices)
+        # the reslices (20-50 ms) follow a drag once the event loop is idle, never inside a step
+        self._reslice_timer = QTimer(self)
+        self._reslice_timer.setSingleShot(True)
+        self._reslice_timer.setInterval(0)
+        self._reslice_timer.timeout.connect(self._refresh_reslices)
+        state.window_changed.connect(self._reslice_timer.start)
         state.volume_changed.connect(self._on_plan_changed)
         self.depth.valueChanged.connect(self._on_depth_value_changed)
         window.installEventFilter(self)
@@ -137,7 +142,7 @@ class PlanningUI(QObject):
             self.depth.blockSignals(True)
             self.depth.setMaximum(int(traj.length_mm + traj.antenna_extension_mm + 0.999))
             self.depth.blockSignals(False)
-        self._refresh_reslices()
+        self._reslice_timer.start()
         self.actors3d.update(self.controller)
 
     def _refresh_reslices(self) -> None:

@@ -405,9 +405,23 @@ class NeedleResliceView(QWidget):
         painter.end()
 
 
+def project_points(view: Any, points_lps: FloatArray) -> FloatArray:
+    """Widget positions ``(N, 2)`` of LPS points in a SliceView (vectorised ``lps_to_widget``)."""
+    d = view.state.display
+    _, r_axis, c_axis = VIEW_AXES[view.view]
+    m = d.volume.lps_to_index
+    idx = np.asarray(points_lps, dtype=np.float64) @ m[:3, :3].T + m[:3, 3]
+    rows, cols = d.slice_array(view.view, 0).shape
+    rect = view.image_rect()
+    x = rect.left() + (idx[:, c_axis] + 0.5) * rect.width() / cols
+    y = rect.top() + (idx[:, r_axis] + 0.5) * rect.height() / rows
+    out: FloatArray = np.stack([x, y], axis=1)
+    return out
+
+
 def zone_path(view: Any, outline_lps: FloatArray) -> QPainterPath:
     """A closed QPainterPath of an LPS outline projected in a SliceView."""
     path = QPainterPath()
-    path.addPolygon(QPolygonF([view.lps_to_widget(p) for p in outline_lps]))
+    path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in project_points(view, outline_lps)]))
     path.closeSubpath()
     return path

@@ -1,0 +1,174 @@
+"""Needle planning GUI on the vertebra phantom: bilateral transpedicular proposal (vertebra found in a
+worker), readouts against the phantom's truth, reslices along the needle, cement & risk panel.
+
+Phantom: tests/phantoms/vertebra.py (body centre, pedicle axes and canal known by construction,
+1 mm grid). Positions LPS mm; tolerances in mm.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+from app.loading import wait_until
+from imaging.mask import Mask
+from imaging.vertebra_model import Side
+from planning.commands import AddLayer, AddTarget, UpdateTrajectory
+from planning.model import AblationSpec, LayerKind, MaskLayer, Target, TargetKind
+from tests.phantoms.vertebra import make_vertebra_phantom
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.skipif(
+        not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"),
+        reason="GUI tests need a display: run them under xvfb-run",
+    ),
+]
+
+LESION_RADIUS_MM = 6.0
+
+
+@pytest.fixture(scope="module")
+def phantom() -> object:
+    return make_vertebra_phantom(lesion=(0.0, -4.0, 0.0, LESION_RADIUS_MM), seed=3)
+
+
+@pytest.fixture
+def planned(window: object, qtbot: object, no_dialogs: object, phantom: object) -> object:
+    """The phantom open, its lesion and canal as layers, a spinal target, both pedicle needles proposed."""
+    ui = getattr(window, "planning_ui", None)
+    if ui is None:
+        from app.planning_ui import install
+
+        ui = install(window)  # type: ignore[arg-type]
+    window.opener.show_volume(phantom.volume)  # type: ignore[attr-defined]
+    centre = tuple(float(v) for v in phantom.center_lps)  # type: ignore[attr-defined]
+    lesion_centre = tuple(float(v) for v in phantom.lesion_center_lps)  # type: ignore[attr-defined]
+    window.case.push(
+        AddLayer(MaskLayer.new("L2 lesion", LayerKind.LESION, Mask.from_full(phantom.lesion_mask)))
+    )  # type: ignore[attr-defined]
+    window.case.push(AddLayer(MaskLayer.new("L2 canal", LayerKind.CANAL, Mask.from_full(phantom.canal_mask))))  # type: ignore[attr-defined]
+    window.case.push(  # type: ignore[attr-defined]
+        AddTarget(
+            Target(
+                "L2",
+                kind=TargetKind.SPINE,
+                level="L2",
+                lesion_seed_lps=lesion_centre,
+                vertebra_lps=centre,
+                lesion_layer="L2 lesion",
+                lesion_type="lytic",
+            )
+        )
+    )
+    ui.controller.select_target("L2")
+    ui.trajectory_panel.propose("bilateral")
+    assert wait_until(lambda: len(window.case.case.trajectories) >= 2, 60000)  # type: ignore[attr-defined]
+    return ui
+
+
+def test_bilateral_proposal_follows_the_pedicles_and_readouts_match(
+    planned: object, window: object, phantom: object
+) -> None:
+    trajs = list(window.case.case.trajectories.values())  # type: ignore[attr-defined]
+    approaches = sorted(t.approach.value for t in trajs)
+    assert approaches == ["transpedicular-left", "transpedicular-right"]
+    for t in trajs:
+        side = Side.LEFT if t.approach.value.endswith("left") else Side.RIGHT
+        truth = phantom.pedicles[side]  # type: ignore[attr-defined]
+        # the needle axis passes within 1.5 mm of the true isthmus centre (anatomy found on a 1 mm grid)
+        a, b = np.asarray(t.entry_lps), np.asarray(t.target_lps)
+        d = (b - a) / np.linalg.norm(b - a)
+        q = np.asarray(truth.isthmus_lps) - a
+        assert np.linalg.norm(q - (q @ d) * d) < 1.5
+        # the left needle lies on the patient's left (+x) of the body centre at its entry
+        assert np.sign(a[0] - phantom.center_lps[0]) == (1 if side == Side.LEFT else -1)  # type: ignore[attr-defined]
+    # readouts of the selected needle: length and canal clearance match the geometry
+    c = planned.controller  # type: ignore[attr-defined]
+    t = c.trajectory()
+    panel = planned.trajectory_panel  # type: ignore[attr-defined]
+    shown = float(re.match(r"([\d.]+) mm", panel.readouts["length"].text()).group(1))  # type: ignore[union-attr]
+    assert shown == pytest.approx(t.length_mm, abs=0.051)
+    canal_text = panel.readouts["canal"].text()
+    m = c.metrics(t)
+    assert m.canal_distance_mm is not None and m.canal_distance_mm > 0
+    assert canal_text.startswith(f"{m.canal_distance_mm:.1f} mm")
+    assert "ENTERS" not in canal_text
+    width_text = panel.readouts["pedicle"].text()
+    assert width_text.startswith(f"{c.pedicle_width_mm(t):.1f} mm vs needle 2.41 mm")
+    assert c.pedicle_width_mm(t) == pytest.approx(8.0, abs=1.5)  # the phantom's isthmus is 8 mm wide
+
+
+def test_needle_through_the_canal_is_flagged_red(planned: object, window: object, phantom: object) -> None:
+    c = planned.controller  # type: ignore[attr-defined]
+    t = c.trajectory()
+    canal_centre = tuple(float(v) for v in phantom.canal_centroid_lps)  # type: ignore[attr-defined]
+    from dataclasses import replace
+
+    window.case.push(UpdateTrajectory(t.name, replace(t, target_lps=canal_centre)))  # type: ignore[attr-defined]
+    lab = planned.trajectory_panel.readouts["canal"]  # type: ignore[attr-defined]
+    assert "ENTERS THE CANAL" in lab.text()
+    assert "ff5c5c" in lab.styleSheet()
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert "ENTERS" not in lab.text()
+
+
+def test_reslices_show_the_needle_plane(planned: object, window: object, qtbot: object) -> None:
+    ui = planned
+    ui.docks["along"].show()  # type: ignore[attr-defined]
+    ui.docks["along"].raise_()  # type: ignore[attr-defined]
+    t = ui.controller.trajectory()  # type: ignore[attr-defined]
+    for view in (ui.in_plane, ui.probe):  # type: ignore[attr-defined]
+        view.resize(300, 300)
+        view.refresh()
+        assert view._image is not None
+    # the in-plane reslice contains the needle: its entry and tip project on the image's middle row
+    view = ui.in_plane  # type: ignore[attr-defined]
+    e, tip = view.lps_to_widget(t.entry_lps), view.lps_to_widget(t.target_lps)
+    rect = view._rect()
+    assert e.y() == pytest.approx(rect.center().y(), abs=0.5)
+    assert tip.y() == pytest.approx(rect.center().y(), abs=0.5)
+    assert tip.x() > e.x()  # entry on the left, tip on the right
+    # the tip lies in the vertebral body: bright bone in the reslice at the tip (window 1800/400)
+    grey = view._buffer
+    n = grey.shape[0]
+    col = round((tip.x() - rect.left()) / rect.width() * n - 0.5)
+    assert grey[n // 2, col] > apply_grey(100.0)
+    # probe's eye at the tip depth: the needle circle sits at the image centre
+    ui.depth.setValue(round(t.length_mm))  # type: ignore[attr-defined]
+    probe = ui.probe  # type: ignore[attr-defined]
+    centre = probe.lps_to_widget(t.target_lps)
+    assert centre.x() == pytest.approx(probe._rect().center().x(), abs=1.0)
+
+
+def apply_grey(hu: float) -> int:
+    from app.display_geometry import apply_window
+
+    return int(apply_window(np.array([hu]), 1800, 400)[0])
+
+
+def test_cement_panel_estimates_and_draws_leakage_zones(
+    planned: object, window: object, qtbot: object
+) -> None:
+    ui = planned
+    t = ui.controller.trajectory()  # type: ignore[attr-defined]
+    from dataclasses import replace
+
+    spec = AblationSpec(width_mm=20.0, length_mm=24.0, center_behind_tip_mm=8.0)
+    window.case.push(UpdateTrajectory(t.name, replace(t, ablation=spec)))  # type: ignore[attr-defined]
+    panel = ui.cement_panel  # type: ignore[attr-defined]
+    panel.compute()
+    assert wait_until(lambda: panel.analysis is not None or panel.estimate.text().startswith("Not"), 60000)
+    assert panel.analysis is not None, panel.estimate.text()
+    ce = panel.analysis.cement
+    lo, hi = ce.range_ml
+    assert lo <= ce.estimate_ml <= hi
+    assert f"Cement {ce.estimate_ml:.1f} mL" in panel.estimate.text()
+    assert panel.risk.text().startswith("Leakage risk: ")
+    names = [panel.zone_list.item(i).text() for i in range(panel.zone_list.count())]
+    assert any("posterior" in n.lower() for n in names)
+    assert ui.overlays.groups["leakage"]  # type: ignore[attr-defined]
+    assert "aliquots" in panel.protocol.text()

@@ -119,7 +119,8 @@ def main() -> None:
     med_step, med_paint, med_cover = (statistics.median(v) for v in (step_ms, paint_ms, cover_ms))
     print(
         f"drag step total median {med_step:.1f} ms (max {max(step_ms):.1f}); of which 3 views repainted "
-        f"{med_paint:.1f} ms, coverage {med_cover:.1f} ms; push + readouts {med_step - med_paint - med_cover:.1f} ms"
+        f"{med_paint:.1f} ms, coverage {med_cover:.1f} ms; "
+        f"push + readouts {med_step - med_paint - med_cover:.1f} ms"
     )
     res = ui.coverage_panel.result
     if res is not None:

@@ -13,7 +13,10 @@ from app.main_window import MainWindow
 def make_application() -> QApplication:
     """The QApplication (created once), with the dark theme and the top-level exception hook."""
     from app.dialogs import install_excepthook
+    from app.qt_guard import guard_pyside_refcount_bug
     from app.theme import apply_dark_theme
+
+    guard_pyside_refcount_bug()
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])

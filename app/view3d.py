@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
@@ -39,6 +40,8 @@ SURFACE_MAX_DIM = 192
 #: volume rendering grid limit (CPU ray cast stays near 0.1 s a frame on llvmpipe)
 VOLUME_MAX_DIM = 256
 INTERACTIVE_SAMPLE_DISTANCE = 2.0
+#: quiet time (ms) after the last crosshair move before the 3D view renders again
+RENDER_DEBOUNCE_MS = 120
 
 
 def _vtk() -> dict[str, Any]:
@@ -159,6 +162,12 @@ class View3D(QWidget):
             "3D view — left drag: rotate · right drag / wheel: zoom · middle drag: pan · "
             "double-click: maximise"
         )
+        # crosshair moves re-render the 3D view only once scrolling pauses: a software-GL frame
+        # (40+ ms with a bone surface) must not slow down every 2D scroll step
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(RENDER_DEBOUNCE_MS)
+        self._render_timer.timeout.connect(self.render_now)
         state.volume_changed.connect(self._on_state_volume_changed)
         state.crosshair_changed.connect(self._on_state_crosshair_changed)
         state.layers_changed.connect(self._on_state_layers_changed)
@@ -243,6 +252,7 @@ class View3D(QWidget):
         if self._closed:
             return
         self._closed = True
+        self._render_timer.stop()
         if self._worker is not None:
             self._worker.cancel()
             self._worker.wait()
@@ -380,7 +390,7 @@ class View3D(QWidget):
         self.sphere.SetCenter(float(p[0]), float(p[1]), float(p[2]))
         self.crosshair_actor.VisibilityOn()
         if self.isVisible():
-            self.render_now()
+            self._render_timer.start()
 
     def _on_state_layers_changed(self) -> None:
         if self.bone_actor is not None:

@@ -29,14 +29,14 @@ MARKERS: dict[str, tuple[tuple[float, float, float], float]] = {
 MARKER_RADIUS_MM = 4.0
 
 
-#: the test modules here that drive the window (the CLI tests beside them need no display)
-GUI_MODULES = (
-    "test_view_orientation",
-    "test_view_interaction",
-    "test_opening",
-    "test_case_workflow",
-    "test_view3d",
-)
+#: test modules here that need no display (command line, pure display geometry)
+HEADLESS_PREFIXES = ("test_cli", "test_display_geometry")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from app.qt_guard import guard_pyside_refcount_bug
+
+    guard_pyside_refcount_bug()  # long GUI test sessions otherwise abort (see app.qt_guard)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
     for item in items:
         path = Path(str(item.fspath))
-        if path.parent == here and path.stem in GUI_MODULES:
+        if path.parent == here and not path.stem.startswith(HEADLESS_PREFIXES):
             item.add_marker(pytest.mark.gui)
             if no_display:
                 item.add_marker(pytest.mark.skip(reason="GUI tests need a display: run them under xvfb-run"))
@@ -83,11 +83,19 @@ def settings(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def window(qtbot: object, settings: object, tmp_path: Path) -> Iterator[object]:
-    """A MainWindow without the 3D view (2D tests), shown at a fixed size."""
+def window(
+    qtbot: object, settings: object, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[object]:
+    """A MainWindow without the 3D view (2D tests), shown at a fixed size.
+
+    The tool packages (segmentation, needle planning) are installed unless the test module sets
+    ``WINDOW_EXTENSIONS = False`` (tests of the bare views, whose pixels the tools' overlays
+    would cover).
+    """
     from app.main_window import MainWindow
 
-    win = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
+    extensions = bool(getattr(request.module, "WINDOW_EXTENSIONS", True))
+    win = MainWindow(enable_3d=False, settings=settings, extensions=extensions)  # type: ignore[arg-type]
     win.case.recovery_dir = tmp_path / "recovery"
     qtbot.addWidget(win)  # type: ignore[attr-defined]
     win.resize(1100, 860)

@@ -25,6 +25,9 @@ from planning.model import LayerKind, MaskLayer  # noqa: E402
 SHAPE = (24, 48, 64)  # 30 x 72 x 80 mm: every marker inside
 RED = (255, 0, 0)
 
+#: the bare views: the tool packages' overlays would cover the pixels probed here
+WINDOW_EXTENSIONS = False
+
 
 @pytest.fixture
 def opened(
@@ -113,7 +116,7 @@ def test_save_then_reopen_gives_the_same_case(
     assert not window.case.is_modified()  # type: ignore[attr-defined]
     saved = window.case.case.snapshot()  # type: ignore[attr-defined]
 
-    other = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
+    other = MainWindow(enable_3d=False, settings=settings, extensions=False)  # type: ignore[arg-type]
     qtbot.addWidget(other)  # type: ignore[attr-defined]
     other.open_path(path)
     qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
@@ -144,7 +147,7 @@ def test_crash_leaves_a_recoverable_autosave(
     edited = window.case.case.snapshot()  # type: ignore[attr-defined]
     # the "crash": the window never closes normally, so the autosave stays; a new session starts
     monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *_a: dialogs.Answer.YES)
-    other = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
+    other = MainWindow(enable_3d=False, settings=settings, extensions=False)  # type: ignore[arg-type]
     qtbot.addWidget(other)  # type: ignore[attr-defined]
     recovered = other.case.offer_recovery()
     assert recovered is not None

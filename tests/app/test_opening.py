@@ -18,6 +18,9 @@ from tests.app.test_view_orientation import find_marker, grab_grey
 pytest.importorskip("imaging.load")
 dicom_writer = pytest.importorskip("tests.phantoms.dicom_writer")
 
+#: the bare views: the tool packages' overlays would cover the pixels probed here
+WINDOW_EXTENSIONS = False
+
 
 def wait_idle(window: object, qtbot: object) -> None:
     qtbot.waitUntil(lambda: not window.opener.is_busy(), timeout=30000)  # type: ignore[attr-defined]

@@ -29,6 +29,9 @@ ORIENTATIONS = {
 # columns of the direction matrix: unit LPS directions of +col, +row, +slice (the arrays above are
 # written row-wise per axis and transposed)
 
+#: the bare views: the tool packages' overlays would cover the pixels probed here
+WINDOW_EXTENSIONS = False
+
 
 def grab_grey(view: object) -> np.ndarray:
     """The view's pixels as (h, w, 3) uint8."""

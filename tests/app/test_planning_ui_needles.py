@@ -172,7 +172,7 @@ def test_zone_tints_its_centre_on_the_axial_view_and_coverage_is_full(
     centre = (0.0, 0.0, 0.0)  # tip + 15 - 10 = 0 along x
     _add_target(window, centre, 3.0)
     window.case.push(AddTrajectory(Trajectory("T1 needle 1", "T1", Approach.DIRECT, entry, tip)))  # type: ignore[attr-defined]
-    window.state.set_crosshair((0.0, 20.0, 0.0))  # type: ignore[attr-defined]
+    window.state.set_crosshair((-30.0, -30.0, 0.0))  # type: ignore[attr-defined]  # lines off the probes
     axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
     probe_lps = (0.0, 8.0, window.state.crosshair_lps[2])  # type: ignore[attr-defined]  # 8 mm off the axis
     far_lps = (0.0, 25.0, window.state.crosshair_lps[2])  # type: ignore[attr-defined]  # 25 mm off: outside

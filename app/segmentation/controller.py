@@ -86,6 +86,7 @@ class SegmentationController(QObject):
         window.state.overlay_painters.append(lambda view, p: paint_lesion_box(self.lesion_tool, view, p))
         for view in window.views.values():
             view.installEventFilter(self)
+        window.installEventFilter(self)  # a closing window stops a running job first
         window.case.case_replaced.connect(self._on_case_replaced)
         window.state.tool_changed.connect(self._on_state_tool_changed)
         self._on_case_replaced()
@@ -448,6 +449,11 @@ class SegmentationController(QObject):
 
     # -- events ---------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window:
+            if event.type() == QEvent.Type.Close and self.jobs.busy:
+                self.jobs.cancel()
+                self.jobs.wait()
+            return False
         if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
             if self.brush_active() and self.window.state.display is not None:
                 self.set_cursor(watched, watched.widget_to_lps(event.position()))  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 
 from app.display_geometry import ViewAxis
-from planning.model import LayerKind
+from planning.model import LayerKind, LesionType
 from tests.app.test_segmentation_tools import (
     click,
     mask_at,
@@ -171,3 +171,55 @@ def test_shift_drag_box_limits_the_lesion(window: Any, qtbot: Any, no_dialogs: A
         layer.mask, ph.volume, seed + np.array((5.0, 0.0, 0.0))
     )  # beyond the box, inside the sphere
     assert seg.lesion_tool.box is None  # used once
+
+
+def test_busy_indicator_and_cancel(window: Any, qtbot: Any, no_dialogs: Any, vertebra: Any) -> None:
+    win = window
+    seg = win.segmentation
+    win.opener.show_volume(vertebra.volume)
+    seg.activate(seg.vertebra_tool)
+    centre = vertebra.center_lps
+    win.state.set_crosshair(centre)
+    axial = win.views[ViewAxis.AXIAL]
+    click(axial, centre)
+    assert seg.jobs.busy and seg.jobs.bar.isVisible() and seg.jobs.cancel_button.isVisible()
+    click(axial, centre)  # a second click while the first runs is refused with a message
+    assert "still running" in seg.jobs.last_message
+    qtbot.mouseClick(seg.jobs.cancel_button, Qt.MouseButton.LeftButton)
+    wait_job(win, qtbot)
+    assert seg.jobs.last_message == "Vertebral anatomy cancelled."
+    assert not win.case.case.layers and not seg.jobs.bar.isVisible()
+
+
+def test_lesion_in_a_named_vertebra_gets_its_level(window: Any, qtbot: Any, no_dialogs: Any) -> None:
+    win = window
+    seg = win.segmentation
+    ph = make_vertebra_phantom(lesion=(0.0, 2.0, 0.0, 9.0))  # lytic ball r 9 mm in the body
+    win.opener.show_volume(ph.volume)
+    axial = win.views[ViewAxis.AXIAL]
+    click_lps = ph.to_lps((10.0, -8.0, 0.0))  # body, beside the lesion
+    win.state.set_crosshair(click_lps)
+    seg.activate(seg.vertebra_tool)
+    click(axial, click_lps)
+    wait_job(win, qtbot)
+    assert seg.vertebra_panel.name_selected("L2")
+    lesion_lps = ph.lesion_center_lps
+    win.state.set_crosshair(lesion_lps)
+    seg.activate(seg.lesion_tool)
+    click(axial, lesion_lps)
+    wait_job(win, qtbot)
+    target = win.case.case.targets["Lesion 1"]
+    assert target.level == "L2" and target.kind == "spine"
+    assert target.lesion_type == LesionType.LYTIC
+    assert target.measures["volume_ml"] == pytest.approx(ph.lesion_volume_ml, rel=0.05)
+    assert "posterior_wall_involved" in target.measures  # measured against the L2 posterior wall
+    # renaming the vertebra's level follows into the lesion's target, in one undo step
+    seg.vertebra_panel.select("v1")
+    assert seg.vertebra_panel.name_selected("T12")
+    assert win.case.case.targets["Lesion 1"].level == "T12" and "T12 body" in win.case.case.layers
+    win.case.undo_stack.undo()
+    assert win.case.case.targets["Lesion 1"].level == "L2" and "L2 body" in win.case.case.layers
+    # the lesion's layer colour can be changed from the panel: case and screen follow
+    seg.lesion_panel.recolour("Lesion 1", (0, 200, 0))
+    assert win.case.case.layers["Lesion 1"].color_rgb == (0, 200, 0)
+    assert win.state.layers["Lesion 1"].colour.green() == 200

@@ -53,6 +53,9 @@ RING_CLOSING_MM = 3.0
 #: discs are up to about 12 mm tall, bodies 17 mm (upper thoracic) and more; a body collapsed below
 #: this (vertebra plana) is refused too
 MIN_BODY_HEIGHT_MM = 12.0
+#: a body taller than this spans more than one vertebra (adult bodies are up to about 32 mm tall,
+#: L5 included): refused rather than reported wrong (mm)
+MAX_BODY_HEIGHT_MM = 40.0
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
@@ -192,6 +195,12 @@ def find_vertebra(
     if refined is not None:
         body = refined
     notes.insert(0, f"canal {canal_how} on {len(canal.slice_areas_mm2)} slices")
+    if body.height_mm > MAX_BODY_HEIGHT_MM:
+        raise VertebraNotFoundError(
+            f"the body found is {body.height_mm:.0f} mm tall, more than one vertebra "
+            f"({MAX_BODY_HEIGHT_MM:.0f} mm): its end plates were not seen (thin discs, dense bone?)",
+            click,
+        )
     step(0.55)
     axis = body.axis_lps
     centroid = body.centroid_lps

@@ -22,10 +22,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QLabel,
     QListWidget,
     QMainWindow,
+    QScrollArea,
     QWidget,
 )
 
@@ -36,6 +38,9 @@ from app.viewer_state import Tool, ViewerState
 
 APP_NAME = "OsteoPlan"
 MAX_RECENT = 8
+OPEN_HINT = "Open a CT: File > Open folder (Ctrl+O) or drop a folder here"
+#: the window's size when it opens, in pixels
+DEFAULT_WINDOW_SIZE = (1280, 900)
 #: packages whose ``install(window)`` adds tools to the window, in menu order
 EXTENSIONS = ("app.segmentation", "app.planning_ui")
 #: grid position of each view: axial top left, sagittal top right, coronal bottom left, 3D bottom right
@@ -63,7 +68,7 @@ class MainWindow(QMainWindow):
         guard_pyside_refcount_bug()  # before the first of many Qt calls (see app.qt_guard)
         super().__init__()
         self.setWindowTitle(APP_NAME)
-        self.resize(1280, 900)
+        self.resize(*DEFAULT_WINDOW_SIZE)
         self.settings = settings if settings is not None else QSettings("OsteoPlan", "OsteoPlan")
         self.state = ViewerState(self)
         self.views: dict[ViewAxis, SliceView] = {}
@@ -88,7 +93,7 @@ class MainWindow(QMainWindow):
         self.grid.addWidget(self.view3d, 1, 1)
         self.setCentralWidget(central)
 
-        self.cursor_label = QLabel("Open a CT: File > Open folder (Ctrl+O) or drop a folder here")
+        self.cursor_label = QLabel(OPEN_HINT)
         self.statusBar().addWidget(self.cursor_label, 1)
         self._build_docks()
 
@@ -197,6 +202,27 @@ class MainWindow(QMainWindow):
             install = getattr(module, "install", None)
             if callable(install):
                 self.extensions[name] = install(self)
+        self._make_docks_scrollable()
+
+    def _make_docks_scrollable(self) -> None:
+        """Put each dock's contents in a scroll area.
+
+        Tall panels (needle readouts, scores) would otherwise force a minimum window height larger
+        than the screen; scrolled, the docks share the height and the window keeps its size.
+        """
+        for dock in self.findChildren(QDockWidget):
+            content = dock.widget()
+            if content is None or isinstance(content, QScrollArea):
+                continue
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(content)
+            dock.setWidget(scroll)
+        # the layout fixed the window's minimum while the docks were still tall: let it go, and
+        # return to the default size
+        self.setMinimumSize(0, 0)
+        self.resize(*DEFAULT_WINDOW_SIZE)
 
     def _make_3d_view(self, enable_3d: bool) -> QWidget:
         if enable_3d:
@@ -415,9 +441,11 @@ class MainWindow(QMainWindow):
         d = self.state.display
         if d is None:
             self.setWindowTitle(APP_NAME)
+            self.cursor_label.setText(OPEN_HINT)
             return
         desc = d.source.metadata.description or "CT"
         self.setWindowTitle(f"{APP_NAME} — {desc} {d.source.shape[0]} slices")
+        self.cursor_label.setText("Move the mouse over a view for HU, LPS position and slice")
 
     # -- Qt events ------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

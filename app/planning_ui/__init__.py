@@ -7,6 +7,7 @@ Coverage, Cement & risk and Scores (menu Plan). Positions LPS mm; see the module
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -78,23 +79,23 @@ class PlanningUI(QObject):
         lay.addLayout(row)
 
         self.docks: dict[str, QDockWidget] = {}
+        # One tab group on the right: docks on the left would squeeze the axial and coronal views.
         right = Qt.DockWidgetArea.RightDockWidgetArea
-        for key, title, widget, area in (
-            ("needles", "Needles", self.trajectory_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("along", "Along the needle", along, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("coverage", "Coverage", self.coverage_panel, right),
-            ("cement", "Cement && risk", self.cement_panel, right),
-            ("scores", "Scores", self.scores_panel, right),
+        for key, title, widget in (
+            ("needles", "Needles", self.trajectory_panel),
+            ("along", "Along the needle", along),
+            ("coverage", "Coverage", self.coverage_panel),
+            ("cement", "Cement && risk", self.cement_panel),
+            ("scores", "Scores", self.scores_panel),
         ):
             dock = QDockWidget(title.replace("&&", "&"), window)
             dock.setObjectName(f"planning_{key}")
             dock.setWidget(widget)
-            window.addDockWidget(area, dock)
+            window.addDockWidget(right, dock)
             self.docks[key] = dock
-        window.tabifyDockWidget(self.docks["coverage"], self.docks["cement"])
-        window.tabifyDockWidget(self.docks["cement"], self.docks["scores"])
-        self.docks["coverage"].raise_()
-        window.tabifyDockWidget(self.docks["needles"], self.docks["along"])
+        keys = list(self.docks)
+        for first, second in itertools.pairwise(keys):
+            window.tabifyDockWidget(self.docks[first], self.docks[second])
         self.docks["needles"].raise_()
 
         menu = window.menuBar().addMenu("&Plan")

@@ -11,6 +11,8 @@ import argparse
 import importlib
 import json
 import logging
+import math
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -41,6 +43,27 @@ log = logging.getLogger("osteoplan")
 
 class CommandError(Exception):
     """Bad input to a subcommand: printed as one line on stderr, exit code 2."""
+
+
+#: "-60,-100,-246": a value, not an option (argparse alone only knows plain negative numbers)
+_NUMBER_LIST = re.compile(r"^-\d*\.?\d+(e[-+]?\d+)?(,\s*-?\d*\.?\d+(e[-+]?\d+)?)*$", re.IGNORECASE)
+
+
+def accept_negative_number_lists(parser: argparse.ArgumentParser) -> None:
+    """Let a subcommand's options take comma-separated values that start with a minus sign."""
+    parser._negative_number_matcher = _NUMBER_LIST
+
+
+def parse_point_lps(text: str, option: str) -> tuple[float, float, float]:
+    """``"x,y,z"`` (LPS mm) to a tuple; raises CommandError naming the option when malformed."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise CommandError(f"{option} must be three numbers X,Y,Z in LPS mm, got {text!r}") from None
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
+        raise CommandError(f"{option} must be three finite numbers X,Y,Z in LPS mm, got {text!r}")
+    return (values[0], values[1], values[2])
 
 
 @dataclass

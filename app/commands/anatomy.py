@@ -13,12 +13,10 @@ outside the volume or not in a vertebral body exits with code 2 and a one-line r
 from __future__ import annotations
 
 import argparse
-import math
-import re
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context
+from app.cli import CommandError, Context, accept_negative_number_lists, parse_point_lps
 
 NAME = "anatomy"
 HELP = "find the vertebral body, canal, posterior wall and pedicles around an LPS point in a vertebra"
@@ -34,32 +32,17 @@ LABELS = {
     "inferior_endplate": 7,
 }
 
-_NUMBER_LIST = re.compile(r"^-\d*\.?\d+(e[-+]?\d+)?(,\s*-?\d*\.?\d+(e[-+]?\d+)?)*$", re.IGNORECASE)
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``osteoplan anatomy``."""
     parser.add_argument("path", type=Path, help="DICOM folder, file or DICOMDIR, or a NIfTI/NRRD/MHA file")
-    # "-60,-100,-246" is a value, not an option (argparse only knows plain negative numbers)
-    parser._negative_number_matcher = _NUMBER_LIST
+    accept_negative_number_lists(parser)
     parser.add_argument("--vertebra", required=True, help="point X,Y,Z in LPS mm inside the vertebral body")
     parser.add_argument("--series", default=None, help="series UID to load when there are several")
     parser.add_argument("--level", default=None, help="the vertebra's level when known, e.g. L3")
     parser.add_argument(
         "--out", type=Path, default=None, help="write the anatomy labels (.nii.gz, .nii, .nrrd, .mha)"
     )
-
-
-def parse_point(text: str, name: str = "--vertebra") -> tuple[float, float, float]:
-    """``"x,y,z"`` (mm) to a tuple; raises CommandError naming the option when malformed."""
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise CommandError(f"{name} must be three numbers X,Y,Z in LPS mm, got {text!r}") from None
-    if len(values) != 3 or not all(math.isfinite(v) for v in values):
-        raise CommandError(f"{name} must be three finite numbers X,Y,Z in LPS mm, got {text!r}")
-    return (values[0], values[1], values[2])
 
 
 def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -73,7 +56,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from imaging.vertebra_model import Side
 
     path = Path(args.path)
-    point = parse_point(args.vertebra)
+    point = parse_point_lps(args.vertebra, "--vertebra")
     level: str | None = None
     if args.level is not None:
         try:

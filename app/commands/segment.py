@@ -10,14 +10,10 @@ code 2 and a one-line reason.
 from __future__ import annotations
 
 import argparse
-import math
-import re
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context
-
-_NUMBER_LIST = re.compile(r"^-\d*\.?\d+(e[-+]?\d+)?(,\s*-?\d*\.?\d+(e[-+]?\d+)?)*$", re.IGNORECASE)
+from app.cli import CommandError, Context, accept_negative_number_lists, parse_point_lps
 
 NAME = "segment"
 HELP = "segment the bone lesion at an LPS seed point and print its type and measures"
@@ -26,9 +22,7 @@ HELP = "segment the bone lesion at an LPS seed point and print its type and meas
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``osteoplan segment``."""
     parser.add_argument("path", type=Path, help="DICOM folder, file or DICOMDIR, or a NIfTI/NRRD/MHA file")
-    # "-60,-100,-246" must be read as a value, not as an option: argparse only recognises plain
-    # negative numbers, so teach this parser comma-separated ones (--seed=X,Y,Z also works)
-    parser._negative_number_matcher = _NUMBER_LIST
+    accept_negative_number_lists(parser)
     parser.add_argument("--seed", required=True, help="seed point X,Y,Z in LPS mm, inside the lesion")
     parser.add_argument("--series", default=None, help="series UID to load when there are several")
     parser.add_argument(
@@ -42,18 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_point(text: str, name: str = "--seed") -> tuple[float, float, float]:
-    """``"x,y,z"`` (mm) to a tuple; raises CommandError naming the option when malformed."""
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise CommandError(f"{name} must be three numbers X,Y,Z in LPS mm, got {text!r}") from None
-    if len(values) != 3 or not all(math.isfinite(v) for v in values):
-        raise CommandError(f"{name} must be three finite numbers X,Y,Z in LPS mm, got {text!r}")
-    return (values[0], values[1], values[2])
-
-
 def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Load, segment at the seed, optionally write the mask; returns the JSON result."""
     import numpy as np
@@ -63,7 +45,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from imaging.load import load_volume, save_volume
 
     path = Path(args.path)
-    seed = parse_point(args.seed)
+    seed = parse_point_lps(args.seed, "--seed")
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out

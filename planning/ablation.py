@@ -307,15 +307,7 @@ def min_union_depth_mm(zones: Sequence[AblationZone], points_lps: npt.ArrayLike)
 
     Prunes with cheap per-zone bounds first, so only a few points need the exact distance.
     """
-    pts = np.asarray(points_lps, dtype=np.float64).reshape(-1, 3)
-    if len(pts) == 0:
-        raise ValueError('Argument "points_lps" must hold at least one point')
-    lo = np.full(len(pts), -np.inf)
-    hi = np.full(len(pts), -np.inf)
-    for z in zones:
-        zl, zh = z.depth_bounds_mm(pts)
-        lo = np.maximum(lo, zl)
-        hi = np.maximum(hi, zh)
+    pts, lo, hi = _union_depth_bounds(zones, points_lps)
     upper = float(hi.min())
     cand = np.flatnonzero(lo <= upper + 1e-9)
     exact = union_signed_depth_mm(zones, pts[cand])
@@ -381,6 +373,18 @@ def max_union_depth_mm(zones: Sequence[AblationZone], points_lps: npt.ArrayLike)
     The deepest point of a structure in the zones (negative: the structure stays outside, and minus
     the value is its distance to the nearest zone surface). Pruned with cheap bounds first.
     """
+    pts, lo, hi = _union_depth_bounds(zones, points_lps)
+    lower = float(lo.max())
+    cand = np.flatnonzero(hi >= lower - 1e-9)
+    exact = union_signed_depth_mm(zones, pts[cand])
+    k = int(np.argmax(exact))
+    return float(exact[k]), int(cand[k])
+
+
+def _union_depth_bounds(
+    zones: Sequence[AblationZone], points_lps: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The points as ``(N, 3)`` and cheap lower / upper bounds of their union depth (mm)."""
     pts = np.asarray(points_lps, dtype=np.float64).reshape(-1, 3)
     if len(pts) == 0:
         raise ValueError('Argument "points_lps" must hold at least one point')
@@ -390,8 +394,4 @@ def max_union_depth_mm(zones: Sequence[AblationZone], points_lps: npt.ArrayLike)
         zl, zh = z.depth_bounds_mm(pts)
         lo = np.maximum(lo, zl)
         hi = np.maximum(hi, zh)
-    lower = float(lo.max())
-    cand = np.flatnonzero(hi >= lower - 1e-9)
-    exact = union_signed_depth_mm(zones, pts[cand])
-    k = int(np.argmax(exact))
-    return float(exact[k]), int(cand[k])
+    return pts, lo, hi

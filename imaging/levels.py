@@ -92,15 +92,7 @@ def label_by_counting(
     if not 0 <= known_index < len(pts):
         raise ValueError(f'Argument "known_index" must be in [0, {len(pts)}), got {known_index}')
     known = level_index(known_label)
-    # order along the spine: by the principal direction of the centroids, pointing superior
-    if len(pts) >= 2:
-        centred = pts - pts.mean(axis=0)
-        _, _, vt = np.linalg.svd(centred)
-        direction = vt[0] if vt[0][2] >= 0 else -vt[0]
-    else:
-        direction = np.array([0.0, 0.0, 1.0])
-    along = pts @ direction
-    order = [int(i) for i in np.argsort(-along)]  # superior first
+    order, along = spine_order(pts)
     rank = {idx: r for r, idx in enumerate(order)}
     warnings: list[str] = []
     if len(pts) >= 3:
@@ -117,3 +109,26 @@ def label_by_counting(
         k = known + (rank[i] - rank[known_index])
         labels.append(LEVELS[k] if 0 <= k < len(LEVELS) else None)
     return LevelLabels(labels=tuple(labels), order=tuple(order), warnings=tuple(warnings))
+
+
+def spine_order(centroids_lps: npt.ArrayLike) -> tuple[list[int], npt.NDArray[np.float64]]:
+    """Order vertebrae along the spine, superior first.
+
+    The spine's direction is the principal direction of the centroids, pointing superior (+z); one
+    centroid is ordered along +z.
+
+    Returns
+    -------
+    tuple
+        ``(order, along)``: input indices superior to inferior, and each centroid's position along
+        the direction (mm).
+    """
+    pts = np.asarray(centroids_lps, dtype=np.float64)
+    if len(pts) >= 2:
+        centred = pts - pts.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred)
+        direction = vt[0] if vt[0][2] >= 0 else -vt[0]
+    else:
+        direction = np.array([0.0, 0.0, 1.0])
+    along: npt.NDArray[np.float64] = pts @ direction
+    return [int(i) for i in np.argsort(-along)], along

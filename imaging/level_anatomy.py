@@ -253,8 +253,8 @@ def has_ribs(
         on_side = (sign * gx) > 0
         ids = np.unique(labels[seeds & on_side])
         ids = ids[ids > 0]
-        view = inside & on_side & slab & (np.abs(gx) <= rib_far_mm)
-        seen_fraction = float(view.sum()) / max(1, int((on_side & slab & (np.abs(gx) <= rib_far_mm)).sum()))
+        region = np.broadcast_to(on_side & slab & (np.abs(gx) <= rib_far_mm), inside.shape)
+        seen_fraction = float(inside[region].mean())
         best_extent, best_section = 0.0, 0.0
         for i in ids:
             comp = labels == i

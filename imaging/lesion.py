@@ -9,7 +9,9 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
 1. Bone mask in the region (:func:`imaging.bone.bone_mask_array`); its envelope is the mask closed by
    ``envelope_closing_mm`` and filled (a cortex with small gaps still encloses its marrow); its
    interior is the mask eroded by ``cortex_thickness_mm`` (growth inside bone never runs along the
-   cortex).
+   cortex). Voxels outside the scan that a crop or a resampling filled with 0 HU
+   (:mod:`imaging.lesion_padding`) are never bone, lesion, reference or part of a smoothing or a
+   scale estimate; a seed in them is refused, and a lesion reaching them carries a note.
 2. The seed's own HU: median of the raw voxels within ``seed_radius_mm``. Air or fat at the seed, or no
    bone within ``seed_bone_search_mm``, is refused with :class:`NoLesionAtSeedError`.
 3. Reference (local normal trabecular bone): median of the bone-interior voxels within
@@ -115,6 +117,7 @@ from imaging.lesion_morph import (
     ellipsoid_in_box,
     intersect_boxes,
 )
+from imaging.lesion_padding import FILL_VALUE_HU, zero_filled
 from imaging.lesion_texture import (
     TextureJudgement,
     abnormal_voxels,
@@ -197,6 +200,9 @@ def segment_lesion(
     offset = np.array([s.start for s in roi], dtype=np.float64)
     local_seed = seed_index - offset
     hu = volume.array[roi].astype(np.float32)
+    # voxels a crop or a resampling filled with 0 HU (water) are outside the scan: neither bone nor
+    # lesion, never part of a reference, a smoothing or a scale estimate (imaging.lesion_padding)
+    outside = zero_filled(hu)
     if progress is not None:
         progress(0.05)
     check_cancel(cancel)
@@ -206,6 +212,10 @@ def segment_lesion(
     bone = bone_mask_array(
         hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu, fill_views=False
     )
+    if outside.any():
+        # the scan's edge closes a bone it cuts, as a cortex would: marrow and lesion up to the cut are
+        # inside the bone (otherwise a lytic lesion cut by the edge reads as a cortical breach)
+        bone = ndimage.binary_fill_holes(bone | outside) & ~outside
     envelope = bone_envelope(bone, p.envelope_closing_mm, spacing)
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1
@@ -215,6 +225,14 @@ def segment_lesion(
     check_cancel(cancel)
 
     seed_ball = ellipsoid_in_box(hu.shape, local_seed, p.seed_radius_mm, spacing)
+    if not seed_ball.any():
+        seed_ball[tuple(np.clip(np.rint(local_seed).astype(int), 0, np.asarray(hu.shape) - 1))] = True
+    if outside[tuple(np.clip(np.rint(local_seed).astype(int), 0, np.asarray(hu.shape) - 1))]:
+        raise NoLesionAtSeedError(
+            "the seed lies in a zero-filled region outside the scan (a crop or resampling filled it with "
+            f"{FILL_VALUE_HU:g} HU), not in a lesion"
+        )
+    seed_ball &= ~outside
     if not seed_ball.any():
         seed_ball[tuple(np.clip(np.rint(local_seed).astype(int), 0, np.asarray(hu.shape) - 1))] = True
     seed_hu = float(np.median(hu[seed_ball]))
@@ -230,8 +248,10 @@ def segment_lesion(
             f"no bone within {p.seed_bone_search_mm:g} mm of the seed: a bone lesion must be in or at a bone",
             seed_hu=seed_hu,
         )
-    smooth = smooth_hu(hu, spacing, p.smoothing_sigma_mm)
+    smooth = smooth_hu(hu, spacing, p.smoothing_sigma_mm, outside=outside)
     seed_dist = distance_from(hu.shape, local_seed, spacing)
+    # unscanned voxels are infinitely far: out of every growth limit, scale estimate and reference
+    seed_dist[outside] = np.inf
     within = seed_dist <= p.max_radius_mm
     if box_lps is not None:
         within &= _in_box(volume, roi, box_lps, seed_t)
@@ -377,12 +397,16 @@ def segment_lesion(
         )
     if _touches_border(lesion):
         notes.append("the lesion touches the edge of the volume or of the region searched")
+    if outside.any() and (ndimage.binary_dilation(outside) & lesion).any():
+        notes.append(
+            "the lesion reaches the edge of the scan (a zero-filled region): it may continue beyond it"
+        )
 
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)
     wall: bool | None = None
     if posterior_wall is not None:
         wall = _overlaps(mask, posterior_wall)
-    measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi)
+    measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
     if progress is not None:
         progress(1.0)
     return Lesion(

@@ -246,13 +246,30 @@ def _touching(mask: BoolArray, region: BoolArray) -> BoolArray:
 
 
 def smooth_hu(
-    hu: npt.NDArray[np.float32], spacing: Sequence[float], sigma_mm: float
+    hu: npt.NDArray[np.float32],
+    spacing: Sequence[float],
+    sigma_mm: float,
+    *,
+    outside: BoolArray | None = None,
 ) -> npt.NDArray[np.float32]:
+    """Gaussian smoothing; voxels in ``outside`` (not scanned) neither contribute nor change.
+
+    With ``outside`` the smoothing is normalised over the scanned voxels, so a zero-filled slab does
+    not pull the tissue next to it towards 0 HU.
+    """
     if sigma_mm <= 0:
         return hu
     sigma = [sigma_mm / s for s in spacing]
-    out: npt.NDArray[np.float32] = ndimage.gaussian_filter(hu, sigma=sigma, mode="nearest", truncate=3.0)
-    return out
+    if outside is None or not outside.any():
+        out: npt.NDArray[np.float32] = ndimage.gaussian_filter(hu, sigma=sigma, mode="nearest", truncate=3.0)
+        return out
+    weight = (~outside).astype(np.float32)
+    num = ndimage.gaussian_filter(hu * weight, sigma=sigma, mode="nearest", truncate=3.0)
+    den = ndimage.gaussian_filter(weight, sigma=sigma, mode="nearest", truncate=3.0)
+    normalised: npt.NDArray[np.float32] = np.where(
+        outside | (den <= 1e-3), hu, num / np.maximum(den, 1e-3)
+    ).astype(np.float32)
+    return normalised
 
 
 def shell_around(mask: BoolArray, spacing: Sequence[float], shell_mm: tuple[float, float]) -> BoolArray:

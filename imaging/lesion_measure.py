@@ -49,6 +49,7 @@ def lesion_measures(
     bone_in_roi: BoolArray | None = None,
     roi_index: IndexBox | None = None,
     min_breach_mm3: float = MIN_BREACH_MM3,
+    outside_in_roi: BoolArray | None = None,
 ) -> LesionMeasures:
     """Measure a lesion mask on its volume.
 
@@ -67,6 +68,9 @@ def lesion_measures(
         The index box ``bone_in_roi`` covers; it must hold the whole lesion.
     min_breach_mm3
         Lesion volume outside the bone below which no breach is reported (partial volume).
+    outside_in_roi
+        Voxels of ``roi_index`` outside the scan (zero-filled, :mod:`imaging.lesion_padding`): they
+        are not tissue the lesion could break into.
 
     Returns
     -------
@@ -94,7 +98,7 @@ def lesion_measures(
     breach = False
     points: tuple[tuple[float, float, float], ...] = ()
     if bone_in_roi is not None and roi_index is not None:
-        breach, points = _breach(volume, mask, bone_in_roi, roi_index, min_breach_mm3)
+        breach, points = _breach(volume, mask, bone_in_roi, roi_index, min_breach_mm3, outside=outside_in_roi)
     return LesionMeasures(
         volume_ml=mask.count() * volume.voxel_volume_ml,
         max_diameter_mm=diameter,
@@ -123,7 +127,13 @@ def _max_distance(points: npt.NDArray[np.float64], spacing: tuple[float, float, 
 
 
 def _breach(
-    volume: Volume, mask: Mask, bone: BoolArray, roi: IndexBox, min_breach_mm3: float
+    volume: Volume,
+    mask: Mask,
+    bone: BoolArray,
+    roi: IndexBox,
+    min_breach_mm3: float,
+    *,
+    outside: BoolArray | None,
 ) -> tuple[bool, tuple[tuple[float, float, float], ...]]:
     full = np.zeros(bone.shape, dtype=bool)
     start = [int(s.start) for s in roi]
@@ -132,6 +142,8 @@ def _breach(
         raise ValueError("the lesion does not lie inside roi_index")
     full[rel] = mask.array
     tissue = ~bone & ~full  # outside the bone and outside the lesion
+    if outside is not None:
+        tissue &= ~outside  # not scanned: nothing to break into
     if not tissue.any():
         return False, ()
     contact = full & ndimage.binary_dilation(tissue)  # lesion surface facing extraosseous tissue

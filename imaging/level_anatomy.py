@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.levels import GAP_FACTOR, label_by_counting, spine_order
+from imaging.levels import GAP_FACTOR, label_by_counting, normalize_level, spine_order
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
 
@@ -501,32 +501,63 @@ def suggestion_for_vertebra(
     posterior_lps: Sequence[float] | npt.ArrayLike = (0.0, 1.0, 0.0),
     axis_lps: Sequence[float] | npt.ArrayLike = (0.0, 0.0, 1.0),
     level_lps: Sequence[float] | npt.ArrayLike | None = None,
+    named_level: str | None = None,
 ) -> LevelSuggestion | None:
     """A suggestion for one vertebra alone (the command line's ``level_suggestion``).
 
     T12 when it carries ribs and the vertebra below (one body height plus a disc lower: the disc is a
     third of the body's height in the lumbar spine, a quarter to a fifth in the lower thoracic spine;
     a third is used) was seen without; S1 when the point is judged to be the sacrum. None otherwise.
+    ``named_level`` is the operator's name for this vertebra: a suggestion that differs warns.
     """
     centre = _point(centroid_lps, "centroid_lps")
     axis = _unit(axis_lps, "axis_lps")
+    if not height_mm > 0:
+        raise ValueError(f'Argument "height_mm" must be positive, got {height_mm}')
     here = has_ribs(volume, centre, posterior_lps=posterior_lps, axis_lps=axis, level_lps=level_lps)
     if here.has_ribs:
-        below_centre = centre - axis * (height_mm * 4.0 / 3.0)
-        level_below = (
-            None if level_lps is None else _point(level_lps, "level_lps") - axis * (height_mm * 4.0 / 3.0)
-        )
+        down = axis * (height_mm * 4.0 / 3.0)
+        level_below = None if level_lps is None else _point(level_lps, "level_lps") - down
         below = has_ribs(
-            volume, below_centre, posterior_lps=posterior_lps, axis_lps=axis, level_lps=level_below
+            volume, centre - down, posterior_lps=posterior_lps, axis_lps=axis, level_lps=level_below
         )
-        pts = np.array([centre, below_centre])
-        found = suggest_levels(pts, [here, below], [False, False])
+        found = suggest_levels(
+            np.array([centre, centre - down]),
+            [here, below],
+            [False, False],
+            named_index=None if named_level is None else 0,
+            named_level=named_level,
+        )
         return found[0] if found else None
     if here.has_ribs is False:
         sac = is_sacrum(volume, centre)
         if sac.is_sacrum:
-            return LevelSuggestion(0, "S1", sac.reason)
+            s1 = LevelSuggestion(0, "S1", sac.reason)
+            if named_level is not None:
+                s1 = _against_counting(s1, normalize_level(named_level), True)
+            return s1
     return None
+
+
+def suggestion_for_anatomy(
+    volume: Volume, anatomy: VertebraAnatomy, *, named_level: str | None = None
+) -> LevelSuggestion | None:
+    """:func:`suggestion_for_vertebra` with the frame and height of a found vertebra."""
+    body = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
+    posterior = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - body
+    if np.linalg.norm(posterior) < 1.0:
+        posterior = np.array([0.0, 1.0, 0.0])
+    level = None
+    if anatomy.pedicles:
+        level = np.mean([np.asarray(p.isthmus_lps) for p in anatomy.pedicles.values()], axis=0)
+    return suggestion_for_vertebra(
+        volume,
+        body,
+        height_mm=max(anatomy.body_height_mm, 1.0),
+        posterior_lps=posterior,
+        level_lps=level,
+        named_level=named_level if named_level is not None else anatomy.level,
+    )
 
 
 # -- helpers ----------------------------------------------------------------------------------------

@@ -4,7 +4,10 @@ The vertebra around an LPS point in its body: prints ``vertebral_body`` (volume 
 mm, height mm), ``spinal_canal`` (centroid LPS mm at the body's mid-height, area mm^2),
 ``posterior_wall`` (points LPS mm, intact, defects), ``pedicles`` (left / right: entry and target
 LPS mm, narrowest width mm, isthmus), ``level`` and ``notes`` (see
-:meth:`imaging.vertebra_model.VertebraAnatomy.to_json`). ``--out`` writes a uint8 label volume on
+:meth:`imaging.vertebra_model.VertebraAnatomy.to_json`), and ``level_suggestion``: the level anatomy
+suggests (``{"level": "T12" | "S1", "reason", "warnings"}``, T12 for the lowest rib-bearing vertebra,
+S1 for the sacrum; a warning when it differs from ``--level``) or null
+(:func:`imaging.level_anatomy.suggestion_for_anatomy`). ``--out`` writes a uint8 label volume on
 the CT's grid: 1 body, 2 spinal canal, 3 posterior wall, 4 left pedicle, 5 right pedicle, 6 superior
 endplate, 7 inferior endplate (later labels overwrite earlier ones where they overlap). A point
 outside the volume or not in a vertebral body exits with code 2 and a one-line reason.
@@ -50,6 +53,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     import numpy as np
 
     from imaging.image_files import is_image_file
+    from imaging.level_anatomy import suggestion_for_anatomy
     from imaging.levels import normalize_level
     from imaging.load import load_volume, save_volume
     from imaging.vertebra import find_vertebra
@@ -92,6 +96,8 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         except (OSError, RuntimeError, ValueError) as exc:
             raise CommandError(f"cannot write {out}: {' '.join(str(exc).split())[:200]}") from exc
     js = anatomy.to_json()
+    suggestion = suggestion_for_anatomy(volume, anatomy)
+    js["level_suggestion"] = None if suggestion is None else suggestion.to_json()
     text = [
         f"Vertebra at ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm LPS"
         + (f", level {anatomy.level}" if anatomy.level else ""),
@@ -116,6 +122,9 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             )
         )
     text += [f"  note: {n}" for n in anatomy.notes]
+    if suggestion is not None:
+        text.append(f"  suggested level {suggestion.level} ({suggestion.reason})")
+        text += [f"    warning: {w}" for w in suggestion.warnings]
     if out is not None:
         text.append(f"  labels written to {out} ({', '.join(f'{v} {k}' for k, v in LABELS.items())})")
     text += [f"  {w}" for w in loaded.report.lines()]

@@ -93,3 +93,32 @@ def test_refusals_exit_2(
     assert main(["anatomy", str(path), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_level_suggestion_key(
+    phantom_file: tuple[Path, VertebraPhantom], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``level_suggestion``: T12 on the lowest rib-bearing vertebra of the spine phantom (warning when
+    --level says otherwise), null on a lumbar one and on the lone vertebra (its ribs cannot be seen)."""
+    from tests.phantoms.spine import make_spine_phantom
+
+    spine = make_spine_phantom(seed=11)
+    path = tmp_path / "spine.nii.gz"
+    save_volume(spine.volume, path)
+    assert (
+        main(["anatomy", str(path), "--vertebra", _point(spine.center("T12")), "--level", "L1", "--json"])
+        == 0
+    )
+    js = json.loads(capsys.readouterr().out)
+    assert js["level"] == "L1"  # the operator's level is kept
+    suggestion = js["level_suggestion"]
+    assert suggestion["level"] == "T12" and "lowest vertebra with ribs" in suggestion["reason"]
+    assert any("transitional" in w for w in suggestion["warnings"])
+    assert main(["anatomy", str(path), "--vertebra", _point(spine.center("L2")), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["level_suggestion"] is None
+    lone, phantom = phantom_file
+    assert main(["anatomy", str(lone), "--vertebra", _point(phantom.center_lps), "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert js["level_suggestion"] is None and "vertebral_body" in js
+    assert main(["anatomy", str(path), "--vertebra", _point(spine.center("T12"))]) == 0
+    assert "suggested level T12 (lowest vertebra with ribs (left and right))" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 """Level suggestions from anatomy: ribs (lowest rib-bearing vertebra = T12) and the sacrum (S1).
 
-Phantom: tests/phantoms/spine.py (ribs on the levels asked for, a sacrum between two ilia, 2 mm grid).
+Phantom: tests/phantoms/rib_spine.py (ribs on the levels asked for, a sacrum between two ilia, 2 mm grid).
 Real data: abdomen-pelvis-ct with its model-made vertebra labels (3 mm voxels; the label centroid of
 each vertebra is used as its position, so these checks do not depend on the vertebra finder), and the
 chest CT (whole thoracic spine, body centres given in ../shared/data/README-derived task notes).
@@ -27,7 +27,7 @@ from imaging.level_anatomy import (
 from imaging.mask import Mask
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.volume import Volume
-from tests.phantoms.spine import PITCH_MM, SpinePhantom, make_spine_phantom
+from tests.phantoms.rib_spine import PITCH_MM, RibSpinePhantom, make_rib_spine_phantom
 
 #: has_ribs must take under 0.5 s on a 512x512 CT (the brief); measured here with a margin for a
 #: busy 2-core machine shared by several engineers
@@ -35,12 +35,12 @@ MAX_SECONDS = 0.5
 
 
 @pytest.fixture(scope="module")
-def spine() -> SpinePhantom:
-    return make_spine_phantom()
+def spine() -> RibSpinePhantom:
+    return make_rib_spine_phantom()
 
 
 @pytest.fixture(scope="module")
-def spine_findings(spine: SpinePhantom) -> tuple[list[RibFinding], list[SacrumFinding]]:
+def spine_findings(spine: RibSpinePhantom) -> tuple[list[RibFinding], list[SacrumFinding]]:
     ribs = [has_ribs(spine.volume, c) for c in spine.centers_lps]
     sacrum = [is_sacrum(spine.volume, c) for c in spine.centers_lps]
     return ribs, sacrum
@@ -48,7 +48,7 @@ def spine_findings(spine: SpinePhantom) -> tuple[list[RibFinding], list[SacrumFi
 
 # -- phantom --------------------------------------------------------------------------------------
 def test_phantom_ribs_by_construction(
-    spine: SpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
+    spine: RibSpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
 ) -> None:
     ribs, _ = spine_findings
     for level, finding in zip(spine.levels, ribs, strict=True):
@@ -67,7 +67,7 @@ def test_phantom_ribs_by_construction(
 
 
 def test_phantom_sacrum_by_construction(
-    spine: SpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
+    spine: RibSpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
 ) -> None:
     _, sacrum = spine_findings
     for level, finding in zip(spine.levels, sacrum, strict=True):
@@ -82,7 +82,7 @@ def test_phantom_sacrum_by_construction(
 
 
 def test_phantom_suggestions(
-    spine: SpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
+    spine: RibSpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
 ) -> None:
     ribs, sacrum = spine_findings
     found = suggest_levels(spine.centers_lps, ribs, sacrum)
@@ -100,7 +100,7 @@ def test_phantom_suggestions(
 
 
 def test_phantom_order_does_not_matter(
-    spine: SpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
+    spine: RibSpinePhantom, spine_findings: tuple[list[RibFinding], list[SacrumFinding]]
 ) -> None:
     ribs, sacrum = spine_findings
     perm = np.random.default_rng(3).permutation(len(ribs))
@@ -110,7 +110,7 @@ def test_phantom_order_does_not_matter(
 
 def test_phantom_lumbar_rib_is_transitional() -> None:
     """Ribs on L1 too (a thirteenth pair): anatomy points at L1 as "T12" and warns against the count."""
-    spine = make_spine_phantom(rib_levels={"T11", "T12", "L1"}, seed=4)
+    spine = make_rib_spine_phantom(rib_levels={"T11", "T12", "L1"}, seed=4)
     ribs = [has_ribs(spine.volume, c) for c in spine.centers_lps]
     assert [spine.levels[i] for i, f in enumerate(ribs) if f.has_ribs] == ["T11", "T12", "L1"]
     sacrum: list[SacrumFinding | bool | None] = [None] * (len(ribs) - 1) + [True]
@@ -122,7 +122,7 @@ def test_phantom_lumbar_rib_is_transitional() -> None:
     assert any("5 vertebrae apart, not 6" in w for w in t12.warnings)
 
 
-def test_out_of_view_side_is_undecided(spine: SpinePhantom) -> None:
+def test_out_of_view_side_is_undecided(spine: RibSpinePhantom) -> None:
     """A field of view cut 30 mm right of the midline: that side is not judged, no T12 from it."""
     vol = spine.volume
     cut_col = round(float(vol.lps_to_index_points([-30.0, 0.0, 0.0])[2]))
@@ -136,7 +136,7 @@ def test_out_of_view_side_is_undecided(spine: SpinePhantom) -> None:
     assert found == []
 
 
-def test_anatomy_wrapper_and_single_vertebra(spine: SpinePhantom) -> None:
+def test_anatomy_wrapper_and_single_vertebra(spine: RibSpinePhantom) -> None:
     """has_ribs from a VertebraAnatomy (frame from canal and pedicles) and the one-vertebra suggestion."""
     c = spine.center("T12")
     grid = spine.volume.shape
@@ -169,7 +169,7 @@ def test_anatomy_wrapper_and_single_vertebra(spine: SpinePhantom) -> None:
     assert s1 is not None and s1.level == "S1" and "iliac" in s1.reason
 
 
-def test_timing_on_a_full_size_grid(spine: SpinePhantom) -> None:
+def test_timing_on_a_full_size_grid(spine: RibSpinePhantom) -> None:
     """The search works in an ROI: a 512x512 grid costs no more than the phantom's."""
     small = spine.volume
     big = np.full((small.shape[0], 512, 512), -1000, dtype=np.int16)
@@ -183,7 +183,7 @@ def test_timing_on_a_full_size_grid(spine: SpinePhantom) -> None:
     assert is_sacrum(vol, spine.center("S1")).elapsed_s < MAX_SECONDS
 
 
-def test_bad_arguments(spine: SpinePhantom) -> None:
+def test_bad_arguments(spine: RibSpinePhantom) -> None:
     with pytest.raises(ValueError, match='"centroid_lps"'):
         has_ribs(spine.volume, (0.0, 1.0))
     with pytest.raises(ValueError, match="parallel"):

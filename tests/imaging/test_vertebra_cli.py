@@ -100,9 +100,9 @@ def test_level_suggestion_key(
 ) -> None:
     """``level_suggestion``: T12 on the lowest rib-bearing vertebra of the spine phantom (warning when
     --level says otherwise), null on a lumbar one and on the lone vertebra (its ribs cannot be seen)."""
-    from tests.phantoms.spine import make_spine_phantom
+    from tests.phantoms.rib_spine import make_rib_spine_phantom
 
-    spine = make_spine_phantom(seed=11)
+    spine = make_rib_spine_phantom(seed=11)
     path = tmp_path / "spine.nii.gz"
     save_volume(spine.volume, path)
     assert (

@@ -4,7 +4,10 @@ The operator selects one vertebra, types its level (e.g. "L3") and presses Name:
 the case is labelled by counting along the spine from it (body centroids, LPS mm), in one undo step.
 The labels of the others are shown as suggestions (counting can be off by one with transitional
 anatomy; the counting's warnings about gaps are shown under the list). Selecting a row moves the
-crosshair to the body's centroid.
+crosshair to the body's centroid. Anatomy's suggestions (the lowest rib-bearing vertebra as T12, the
+sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`) are shown beside the labels
+with their reasons and warnings; "Accept" names that vertebra with the suggested level (one undo step,
+as any naming). A suggestion never renames anything by itself.
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.segmentation.vertebra_tool import level_plan, vertebrae_of
+from app.segmentation.vertebra_tool import (
+    FindingCache,
+    VertebraEntry,
+    level_plan,
+    level_suggestions,
+    vertebrae_of,
+)
+from imaging.level_anatomy import LevelSuggestion
 from imaging.levels import normalize_level
 
 if TYPE_CHECKING:
@@ -58,13 +68,29 @@ class VertebraPanel(QDockWidget):
         row.addWidget(self.level_edit, 1)
         row.addWidget(self.name_button)
         layout.addLayout(row)
+        suggestion_row = QHBoxLayout()
+        self.suggestion_label = QLabel("")
+        self.suggestion_label.setWordWrap(True)
+        self.suggestion_label.setToolTip(
+            "Level suggested by anatomy (lowest vertebra with ribs = T12, sacrum = S1); transitional "
+            "anatomy is common, so it is only a suggestion"
+        )
+        self.accept_button = QPushButton("Accept")
+        self.accept_button.setToolTip("Name the vertebra with the suggested level (undoable)")
+        self.accept_button.setEnabled(False)
+        suggestion_row.addWidget(self.suggestion_label, 1)
+        suggestion_row.addWidget(self.accept_button)
+        layout.addLayout(suggestion_row)
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         layout.addWidget(self.notes)
+        self.suggestions: dict[str, LevelSuggestion] = {}
+        self._findings: FindingCache = {}
         self.setWidget(body)
         self.name_button.clicked.connect(lambda: self.name_selected(self.level_edit.text()))
         self.level_edit.returnPressed.connect(lambda: self.name_selected(self.level_edit.text()))
         self.list.currentItemChanged.connect(self._on_list_current_changed)
+        self.accept_button.clicked.connect(self._on_accept_button_clicked)
         controller.model_changed.connect(self.refresh)
         self.refresh()
 
@@ -75,18 +101,63 @@ class VertebraPanel(QDockWidget):
         entries = vertebrae_of(
             self.controller.window.case.case, None if volume is None else volume.index_to_lps
         )
+        case = self.controller.window.case.case
+        self.suggestions = {} if volume is None else level_suggestions(case, volume, self._findings)
         self.list.blockSignals(True)
         self.list.clear()
         for e in entries:
             parts = ", ".join(p.replace("_", " ") for p in e.layers)
-            item = QListWidgetItem(
-                f"{e.prefix}   ({parts})" if e.level else f"{e.prefix}   unnamed ({parts})"
-            )
+            text = f"{e.prefix}   ({parts})" if e.level else f"{e.prefix}   unnamed ({parts})"
+            suggestion = self.suggestions.get(e.vertebra_id)
+            if suggestion is not None and suggestion.level != e.level:
+                text += f"   suggested {suggestion.level}"
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, e.vertebra_id)
             self.list.addItem(item)
             if e.vertebra_id == current:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+        self._show_suggestion()
+
+    def suggestion_text(self) -> str:
+        """What the suggestion line shows (also for tests)."""
+        return self.suggestion_label.text()
+
+    def accept_suggestion(self, vertebra_id: str | None = None) -> bool:
+        """Name a vertebra with its suggested level (the selected one's, else the first suggestion)."""
+        vid = vertebra_id or self._suggested_id()
+        if vid is None or vid not in self.suggestions:
+            self.notes.setText("No level suggestion to accept.")
+            return False
+        return self._name(vid, self.suggestions[vid].level)
+
+    def _suggested_id(self) -> str | None:
+        selected = self.selected_id()
+        if selected in self.suggestions:
+            return selected
+        return next(iter(self.suggestions), None)
+
+    def _show_suggestion(self) -> None:
+        vid = self._suggested_id()
+        if vid is None:
+            self.suggestion_label.setText("")
+            self.accept_button.setEnabled(False)
+            return
+        s = self.suggestions[vid]
+        entry = next((e for e in self._entries() if e.vertebra_id == vid), None)
+        who = "this vertebra" if entry is None else entry.prefix
+        text = f"Anatomy suggests {s.level} for {who}: {s.reason}."
+        if s.warnings:
+            text += " Warning: " + " ".join(s.warnings)
+        self.suggestion_label.setText(text)
+        self.accept_button.setEnabled(entry is None or entry.level != s.level)
+
+    def _on_accept_button_clicked(self) -> None:
+        self.accept_suggestion()
+
+    def _entries(self) -> list[VertebraEntry]:
+        volume = self.controller.volume()
+        return vertebrae_of(self.controller.window.case.case, None if volume is None else volume.index_to_lps)
 
     def selected_id(self) -> str | None:
         """Id of the selected vertebra."""
@@ -103,11 +174,17 @@ class VertebraPanel(QDockWidget):
     def name_selected(self, level: str) -> bool:
         """Name the selected vertebra ``level`` and count the others (one undo step)."""
         vid = self.selected_id()
-        volume = self.controller.volume()
         if vid is None and self.list.count() == 1:
             vid = str(self.list.item(0).data(Qt.ItemDataRole.UserRole))
-        if vid is None or volume is None:
+        if vid is None:
             self.notes.setText("Select the vertebra to name first.")
+            return False
+        return self._name(vid, level)
+
+    def _name(self, vid: str, level: str) -> bool:
+        volume = self.controller.volume()
+        if volume is None:
+            self.notes.setText("Load a volume first.")
             return False
         try:
             canonical = normalize_level(level)
@@ -135,6 +212,7 @@ class VertebraPanel(QDockWidget):
         return True
 
     def _on_list_current_changed(self, *_args: object) -> None:
+        self._show_suggestion()
         vid = self.selected_id()
         volume = self.controller.volume()
         if vid is None or volume is None:

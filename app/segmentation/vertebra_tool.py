@@ -9,7 +9,8 @@ level, with a running number ("V1 body"...). Each layer's ``extra`` holds ``vert
 Level naming (:func:`level_plan`): the operator names one vertebra; every vertebra of the case gets
 its label by counting along the spine from it (:func:`imaging.levels.label_by_counting`, body
 centroids computed from the body masks); layers are renamed (references follow) and lesion targets
-tied to a vertebra get its level.
+tied to a vertebra get its level. Anatomy suggests levels too (:func:`level_suggestions`: the lowest
+rib-bearing vertebra as T12, the sacrum as S1), which the operator may accept (it names that level).
 """
 
 from __future__ import annotations
@@ -22,9 +23,18 @@ import numpy as np
 import numpy.typing as npt
 
 from app.segmentation.lesion_tool import mask_centroid_lps
+from imaging.level_anatomy import (
+    LevelSuggestion,
+    RibFinding,
+    SacrumFinding,
+    has_ribs,
+    is_sacrum,
+    suggest_levels,
+)
 from imaging.levels import label_by_counting, normalize_level
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
+from imaging.volume import Volume
 from planning.case import Case, Section
 from planning.commands import AddLayer, Command, RenameLayer, ReplaceItem, UpdateTarget
 from planning.model import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer
@@ -193,6 +203,62 @@ def level_plan(
             if target.extra.get("vertebra") == e.vertebra_id and target.level != new_level:
                 second.append(UpdateTarget(target.name, dataclasses.replace(target, level=new_level)))
     return first, second, labels, result.warnings
+
+
+#: cache of anatomy findings: (vertebra id, rounded body centroid) -> (ribs, sacrum)
+FindingCache = dict[tuple[str, tuple[float, ...]], tuple[RibFinding, SacrumFinding]]
+
+
+def level_suggestions(case: Case, volume: Volume, cache: FindingCache) -> dict[str, LevelSuggestion]:
+    """Levels suggested by anatomy for the case's vertebrae: vertebra id -> suggestion.
+
+    Each vertebra's ribs and sacrum are judged once (:func:`imaging.level_anatomy.has_ribs` and
+    :func:`~imaging.level_anatomy.is_sacrum`, about 0.1-0.3 s each, kept in ``cache``) from its body
+    centroid, the direction to its canal layer and the level of its pedicle layers. When a vertebra
+    carries a level, the counting from it is compared with the suggestions (warnings).
+    """
+    entries = [e for e in vertebrae_of(case, volume.index_to_lps) if e.centroid_lps is not None]
+    if not entries:
+        return {}
+    ribs: list[RibFinding] = []
+    sacrum: list[SacrumFinding] = []
+    for e in entries:
+        centroid = np.asarray(e.centroid_lps, dtype=np.float64)
+        key = (e.vertebra_id, tuple(np.round(centroid, 1).tolist()))
+        if key not in cache:
+            cache[key] = _judge(case, volume, e, centroid)
+        ribs.append(cache[key][0])
+        sacrum.append(cache[key][1])
+    named = next((i for i, e in enumerate(entries) if e.level), None)
+    found = suggest_levels(
+        np.array([e.centroid_lps for e in entries]),
+        ribs,
+        sacrum,
+        named_index=named,
+        named_level=None if named is None else entries[named].level,
+    )
+    return {entries[s.index].vertebra_id: s for s in found}
+
+
+def _judge(
+    case: Case, volume: Volume, entry: VertebraEntry, centroid: FloatArray
+) -> tuple[RibFinding, SacrumFinding]:
+    posterior: FloatArray = np.array([0.0, 1.0, 0.0])
+    canal = entry.layers.get("canal")
+    canal_lps = None if canal is None else mask_centroid_lps(case.layers[canal].mask, volume.index_to_lps)
+    if canal_lps is not None and np.linalg.norm(canal_lps - centroid) >= 1.0:
+        posterior = canal_lps - centroid
+    pedicles = [
+        c
+        for part, name in entry.layers.items()
+        if part.startswith("pedicle")
+        and (c := mask_centroid_lps(case.layers[name].mask, volume.index_to_lps)) is not None
+    ]
+    level = np.mean(pedicles, axis=0) if pedicles else None
+    return (
+        has_ribs(volume, centroid, posterior_lps=posterior, level_lps=level),
+        is_sacrum(volume, centroid),
+    )
 
 
 class _SetExtra(ReplaceItem):

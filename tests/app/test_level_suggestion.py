@@ -1,0 +1,64 @@
+"""Level suggestions from anatomy in the Vertebrae dock: shown with their reason, accepted undoably.
+
+The spine phantom (tests/phantoms/rib_spine.py) has ribs on T11 and T12 and none on L1-L5. Run under Xvfb
+(see tests/app/test_segmentation_tools.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.app.test_segmentation_tools import (
+    mask_at,
+    pytestmark,  # noqa: F401  (gui marker and display check)
+    wait_job,
+)
+from tests.phantoms.rib_spine import RibSpinePhantom, make_rib_spine_phantom
+
+
+@pytest.fixture(scope="module")
+def spine() -> RibSpinePhantom:
+    return make_rib_spine_phantom(levels=("T11", "T12", "L1", "L2"), seed=7)
+
+
+def test_suggestion_shown_and_accepted(
+    window: Any, qtbot: Any, no_dialogs: Any, spine: RibSpinePhantom
+) -> None:
+    win = window
+    seg = win.segmentation
+    panel = seg.vertebra_panel
+    win.opener.show_volume(spine.volume)
+    for level in ("T12", "L1"):
+        seg.find_vertebra_at(np.asarray(spine.center(level)))
+        wait_job(win, qtbot)
+    case = win.case.case
+    assert {"V1 body", "V2 body"} <= set(case.layers)
+    assert mask_at(case.layers["V1 body"].mask, spine.volume, spine.center("T12"))
+    # before any naming: anatomy suggests T12 for the rib-bearing vertebra above the rib-less one
+    assert panel.suggestion_text().startswith("Anatomy suggests T12 for V1: lowest vertebra with ribs")
+    assert "left and right" in panel.suggestion_text()
+    assert panel.accept_button.isEnabled()
+    assert "suggested T12" in panel.list.item(0).text()
+
+    # the operator names V1 "L1" (one off): the labels follow the operator, the suggestion warns
+    panel.select("v1")
+    assert panel.name_selected("L1")
+    assert "L1 body" in case.layers and "L2 body" in case.layers
+    assert mask_at(case.layers["L1 body"].mask, spine.volume, spine.center("T12"))
+    text = panel.suggestion_text()
+    assert "Anatomy suggests T12 for L1" in text and "Warning:" in text and "transitional" in text
+    steps = win.case.undo_stack.count()
+
+    # accepting renames by counting from the suggestion, as one undo step
+    assert panel.accept_suggestion()
+    assert win.case.undo_stack.count() == steps + 1
+    assert mask_at(case.layers["T12 body"].mask, spine.volume, spine.center("T12"))
+    assert mask_at(case.layers["L1 body"].mask, spine.volume, spine.center("L1"))
+    assert case.layers["T12 body"].extra["level"] == "T12"
+    assert "Warning" not in panel.suggestion_text() and not panel.accept_button.isEnabled()
+    win.case.undo_stack.undo()
+    assert mask_at(case.layers["L1 body"].mask, spine.volume, spine.center("T12"))
+    assert "T12 body" not in case.layers

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imaging.mask import Mask
+
+if TYPE_CHECKING:  # the foramina module builds on this one
+    from imaging.vertebra_foramina import VertebraForamina
 
 Point = tuple[float, float, float]
 
@@ -70,7 +73,9 @@ class VertebraAnatomy:
 
     ``posterior_wall`` is the band of cortex between the body and the canal;
     ``posterior_wall_points_lps`` samples it (ordered left to right, then caudal to cranial).
-    ``endplates`` holds the superior and inferior endplate masks when found.
+    ``endplates`` holds the superior and inferior endplate masks when found. ``foramina`` holds the
+    neural foramina when they were looked for (:func:`imaging.vertebra_foramina.with_foramina`, a
+    separate step), None otherwise.
     """
 
     body: Mask
@@ -90,6 +95,7 @@ class VertebraAnatomy:
     level: str | None = None
     click_lps: Point = (0.0, 0.0, 0.0)
     notes: tuple[str, ...] = field(default=())
+    foramina: VertebraForamina | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The command line's ``anatomy`` JSON (DESIGN.md keys)."""

@@ -1,0 +1,638 @@
+"""The neural foramina of one vertebra, found from its anatomy and the CT.
+
+A neural foramen is the opening between the pedicle of one vertebra and the pedicle of the next,
+through which a nerve root leaves the spinal canal: bounded above and below by the two pedicles,
+in front by the vertebral bodies and the disc between them, behind by the articular processes (facet
+joint, pars), medially it opens into the canal and laterally into the paravertebral space. It holds
+fat, the nerve root and vessels: low HU between bone.
+
+:func:`find_foramina` looks, on each side, for the foramen *above* the pedicle (e.g. L2-L3 for L3) and
+the one *below* it (L3-L4), in the vertebra's own frame (origin the body centroid; ``u`` towards the
+patient's left, ``v`` along the body axis towards superior, ``t`` posterior towards the canal):
+
+1. the pedicle's medial and lateral borders (``u``) at its isthmus come from its isthmus and
+   narrowest width (:class:`imaging.vertebra_model.PedicleAxis`); its top and bottom (``v``) and its
+   posterior end (``t``) from its mask;
+2. the next pedicle is found on the CT: going up (or down) from the pedicle along the body axis,
+   each level's cross-section of the box below is *open* when soft tissue leads through it from
+   the canal side (the pedicle's medial border) to the lateral side (its lateral border). A pedicle
+   closes its level, joining the body to the posterior elements; the foramen runs from the first
+   open level to the next closed one, the next pedicle's edge (or to the edge of the field of view,
+   flagged, when the next pedicle is not in view);
+3. the foramen is the non-bone region (smoothed HU under the bone threshold of the anatomy step) of
+   the box between the two pedicles, between the pedicle's medial and lateral borders, from the
+   bodies' posterior surface back to the pedicle's posterior end (plus the articular pillar's
+   reach), outside the canal and the body masks, and connected to the canal side of the box.
+
+Everything is computed in a region of interest resampled onto an LPS-aligned 1 mm grid
+(:mod:`imaging.vertebra_roi`), so any stored orientation works; masks are mapped back to the source
+grid. Positions LPS mm, lengths mm, volumes mL. The disc's posterior bulge reads like the foramen's
+soft tissue (both about 30-100 HU) and lies inside the box when it bulges behind the bodies' outline:
+it is counted in the foramen, the safe side for heat and cement distances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.levels import LEVELS, normalize_level
+from imaging.mask import Mask
+from imaging.vertebra_body import SMOOTHING_MM, bony_solid
+from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
+from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
+from imaging.volume import Volume
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Point = tuple[float, float, float]
+
+#: ROI grid spacing (mm): the anatomy step's grid
+ROI_SPACING_MM = 1.0
+#: a pedicle axis more oblique than this to the posterior direction (cosine; about 60 degrees, far
+#: beyond the 35 degree transverse angle of T1 in CLINICAL.md) gives no borders along the lateral axis
+MIN_AXIS_COS = 0.5
+#: a level counts as in view when this share of its cross-section lies inside the scanned volume
+IN_VIEW_FRACTION = 0.9
+#: adult discs are up to about 12 mm tall (imaging.vertebra): the next pedicle lies within one body
+#: height plus this of this pedicle's edge (mm), with some slack for tilt
+DISC_MAX_MM = 12.0
+SEARCH_SLACK_MM = 6.0
+#: the articular pillar (superior articular process) forms the back of the foramen at about the
+#: pedicle's posterior end; the box reaches this far behind the pedicle mask's posterior end so that
+#: the bone of the pillar, not the box, closes the foramen (mm)
+POSTERIOR_REACH_MM = 3.0
+#: a gap between pedicles shorter than this is not an opening for a nerve root (mm); lumbar foramina
+#: are 15-23 mm tall, thoracic about 15-20 mm
+MIN_GAP_MM = 4.0
+#: HU given to the ROI outside the field of view when the bone's holes are filled (cortical bone)
+OUTSIDE_VIEW_HU = 1000.0
+#: smallest foramen kept (mL): fewer than 20 voxels of 1 mm is noise, not a channel
+MIN_FORAMEN_ML = 0.02
+
+
+class ForamenLevel(StrEnum):
+    """Which foramen of a pedicle: the one above it or the one below it."""
+
+    UPPER = "upper"
+    LOWER = "lower"
+
+
+@dataclass(frozen=True, eq=False)
+class Foramen:
+    """One neural foramen (one side, above or below the pedicle), or why it was not found.
+
+    ``mask`` is on the source volume's grid (cropped) and None when not found; ``gap_mm`` is the
+    craniocaudal distance between the two pedicles' edges along the body axis; ``note`` says how it
+    was found or why not.
+    """
+
+    side: Side
+    level: ForamenLevel
+    name: str
+    mask: Mask | None
+    centroid_lps: Point | None
+    volume_ml: float
+    gap_mm: float | None
+    note: str
+    cut_by_view: bool = False
+
+    @property
+    def found(self) -> bool:
+        """True when a mask with at least one voxel was found."""
+        return self.mask is not None and self.mask.any()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able summary (no mask)."""
+        return {
+            "side": self.side.value,
+            "level": self.level.value,
+            "name": self.name,
+            "found": self.found,
+            "centroid_lps": None if self.centroid_lps is None else [round(v, 2) for v in self.centroid_lps],
+            "volume_ml": round(self.volume_ml, 3),
+            "gap_mm": None if self.gap_mm is None else round(self.gap_mm, 1),
+            "note": self.note,
+            "cut_by_view": self.cut_by_view,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class VertebraForamina:
+    """The four foramina of a vertebra (left/right, upper/lower), found or not."""
+
+    foramina: tuple[Foramen, ...]
+    grid_shape: tuple[int, int, int]
+
+    def found(self) -> tuple[Foramen, ...]:
+        """The foramina that were found."""
+        return tuple(f for f in self.foramina if f.found)
+
+    def get(self, side: Side, level: ForamenLevel) -> Foramen | None:
+        """The foramen of one side and level."""
+        for f in self.foramina:
+            if f.side is side and f.level is level:
+                return f
+        return None
+
+    def of_side(self, side: Side) -> Mask | None:
+        """The union of the found foramina of one side, None when none was found."""
+        return _union(
+            [f.mask for f in self.found() if f.side is side and f.mask is not None], self.grid_shape
+        )
+
+    def union(self) -> Mask | None:
+        """The union of every found foramen, None when none was found."""
+        return _union([f.mask for f in self.found() if f.mask is not None], self.grid_shape)
+
+    def missing_notes(self) -> tuple[str, ...]:
+        """One line per foramen not found, with the reason."""
+        return tuple(f"{f.name} foramen not found: {f.note}" for f in self.foramina if not f.found)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able summary (no masks)."""
+        return {"foramina": [f.to_json() for f in self.foramina]}
+
+
+def find_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraForamina:
+    """Segment the left and right neural foramina above and below the pedicles of a vertebra.
+
+    Parameters
+    ----------
+    volume
+        The CT (HU) the anatomy was found on, any orientation.
+    anatomy
+        The vertebra (body, canal, pedicles with their masks), from :func:`imaging.vertebra.find_vertebra`.
+
+    Returns
+    -------
+    VertebraForamina
+        Four entries (left/right x upper/lower); each is found (mask on the source grid, centroid,
+        volume) or says why not (no pedicle mask, the next pedicle not in view or not found, no
+        opening).
+
+    Raises
+    ------
+    ValueError
+        If the anatomy's masks do not lie on the volume's grid.
+    """
+    for name, m in (("anatomy.body", anatomy.body), ("anatomy.canal", anatomy.canal)):
+        if m.grid_shape != volume.shape:
+            raise ValueError(
+                f'Argument "{name}" lies on grid {m.grid_shape}, not the volume\'s {volume.shape}'
+            )
+    names = _foramen_names(anatomy.level)
+    frame = _frame(volume, anatomy)
+    out: list[Foramen] = []
+    if frame is None:
+        for side in (Side.LEFT, Side.RIGHT):
+            for level in (ForamenLevel.UPPER, ForamenLevel.LOWER):
+                out.append(_missing(side, level, names, "the vertebra's frame (body to canal) is undefined"))
+        return VertebraForamina(tuple(out), volume.shape)
+    pedicles: dict[Side, _Pedicle] = {}
+    for side in (Side.LEFT, Side.RIGHT):
+        axis = anatomy.pedicles.get(side)
+        if axis is None or axis.mask is None or not axis.mask.any():
+            reason = "the pedicle was not traced" if axis is None else "the pedicle has no mask"
+            for level in (ForamenLevel.UPPER, ForamenLevel.LOWER):
+                out.append(_missing(side, level, names, reason))
+            continue
+        if axis.mask.grid_shape != volume.shape:
+            raise ValueError(f'Argument "anatomy.pedicles[{side.value}].mask" lies on another grid')
+        ped = _pedicle(volume, frame, anatomy, side=side, axis=axis, mask=axis.mask)
+        if ped is None:
+            for level in (ForamenLevel.UPPER, ForamenLevel.LOWER):
+                out.append(
+                    _missing(side, level, names, "the pedicle's axis or mask does not give its borders")
+                )
+            continue
+        pedicles[side] = ped
+    if pedicles:
+        # the next pedicle's near edge lies one vertebral pitch (body + disc) minus a pedicle height away
+        ped_height = min(p.v_top - p.v_bottom for p in pedicles.values())
+        search_mm = max(anatomy.body_height_mm + DISC_MAX_MM + SEARCH_SLACK_MM - ped_height, 2.0 * MIN_GAP_MM)
+        roi = _roi(volume, frame, list(pedicles.values()), search_mm)
+        # bone with the holes its shell encloses in coronal planes (a body's trabecular interior can
+        # read below the bone threshold; the foramen, open to the canal, is never enclosed there)
+        # outside the field of view reads as bone here, so that a body the edge of the view cuts is
+        # closed by it and its interior fills like a whole body's (the canal and the foramina stay open
+        # sideways); voxels near the edge are not trusted anyway (below)
+        closed_view = LpsRoi(
+            np.where(roi.inside, roi.array, np.float32(OUTSIDE_VIEW_HU)).astype(np.float32),
+            roi.origin_lps,
+            roi.spacing_mm,
+            roi.inside,
+        )
+        masks = bony_solid(closed_view)
+        bone = masks.arch_solid
+        # smoothing mixes the air read outside the field of view into its edge: trust only the voxels
+        # at least twice the smoothing away from it
+        reach = int(np.ceil(2.0 * SMOOTHING_MM / roi.spacing_mm))
+        inside = ndimage.binary_erosion(roi.inside, iterations=reach, border_value=1)
+        bone &= inside
+        uvt = frame.coords(roi.index_to_lps(np.indices(roi.shape, dtype=np.float64).transpose(1, 2, 3, 0)))
+        for ped in pedicles.values():
+            for level in (ForamenLevel.UPPER, ForamenLevel.LOWER):
+                out.append(
+                    _one(
+                        volume,
+                        anatomy,
+                        frame=frame,
+                        roi=roi,
+                        maps=(bone, inside, uvt, masks.sharp),
+                        ped=ped,
+                        level=level,
+                        names=names,
+                        search_mm=search_mm,
+                    )
+                )
+    order = {(s, lv): i for i, (s, lv) in enumerate((s, lv) for s in Side for lv in ForamenLevel)}
+    out.sort(key=lambda f: order[(f.side, f.level)])
+    return VertebraForamina(tuple(out), volume.shape)
+
+
+def with_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraAnatomy:
+    """The anatomy with its ``foramina`` field filled by :func:`find_foramina` (a new value)."""
+    return replace(anatomy, foramina=find_foramina(volume, anatomy))
+
+
+# -- frame and pedicles ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Frame:
+    origin: FloatArray
+    left: FloatArray
+    axis: FloatArray
+    posterior: FloatArray
+
+    def coords(self, lps: FloatArray) -> FloatArray:
+        """``(..., 3)`` LPS points to ``(..., 3)`` frame coordinates ``(u, v, t)``."""
+        d = lps - self.origin
+        rot = np.stack([self.left, self.axis, self.posterior], axis=1)
+        out: FloatArray = d @ rot
+        return out
+
+    def to_lps(self, uvt: FloatArray) -> FloatArray:
+        out: FloatArray = uvt @ np.stack([self.left, self.axis, self.posterior], axis=0) + self.origin
+        return out
+
+
+@dataclass(frozen=True)
+class _Pedicle:
+    side: Side
+    sign: float  # +1 left, -1 right: lateral = sign * u
+    u_med: float  # medial border (lateral coordinate sign * u) at the isthmus
+    u_lat: float  # lateral border at the isthmus
+    v_bottom: float
+    v_top: float
+    t_back: float  # posterior end of the pedicle mask
+    bins: FloatArray  # lateral coordinate bins (1 mm)
+    body_back: dict[ForamenLevel, FloatArray]  # the body's posterior t in each bin, above / below
+
+
+def _frame(volume: Volume, anatomy: VertebraAnatomy) -> _Frame | None:
+    """Body axis from the endplates (else the patient's superior), posterior towards the canal."""
+    origin = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
+    axis = np.array([0.0, 0.0, 1.0])
+    sup, inf = anatomy.superior_endplate, anatomy.inferior_endplate
+    if sup is not None and inf is not None and sup.any() and inf.any():
+        d = volume.index_to_lps_points(sup.voxel_indices()).mean(axis=0) - volume.index_to_lps_points(
+            inf.voxel_indices()
+        ).mean(axis=0)
+        n = float(np.linalg.norm(d))
+        if n > 1.0:
+            axis = d / n
+    post = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - origin
+    post = post - (post @ axis) * axis
+    n = float(np.linalg.norm(post))
+    if n < 1.0:
+        return None
+    post /= n
+    left = np.cross(post, axis)
+    return _Frame(origin, left, axis, post)
+
+
+def _pedicle(
+    volume: Volume, frame: _Frame, anatomy: VertebraAnatomy, *, side: Side, axis: PedicleAxis, mask: Mask
+) -> _Pedicle | None:
+    sign = 1.0 if side is Side.LEFT else -1.0
+    uvt = frame.coords(volume.index_to_lps_points(mask.voxel_indices()))
+    lat = sign * uvt[:, 0]
+    # the borders at the isthmus from the anatomy's own isthmus and narrowest width (measured on the
+    # source CT across the axis), widened by the axis's obliquity in the u-t plane: the mask itself
+    # is cut obliquely behind the isthmus and would narrow it
+    isthmus = frame.coords(np.asarray(axis.isthmus_lps, dtype=np.float64)[None, :])[0]
+    direction = frame.coords(
+        np.asarray(axis.axis_entry_lps) - np.asarray(axis.axis_target_lps) + frame.origin
+    )
+    cos_t = abs(float(direction[2])) / max(float(np.hypot(direction[0], direction[2])), 1e-9)
+    if cos_t < MIN_AXIS_COS or not axis.min_width_mm > 0.0:
+        return None
+    half = 0.5 * axis.min_width_mm / cos_t
+    u_med, u_lat = sign * float(isthmus[0]) - half, sign * float(isthmus[0]) + half
+    # the body's posterior surface along the lateral coordinate (1 mm bins), from the body mask
+    body = frame.coords(volume.index_to_lps_points(anatomy.body.voxel_indices()))
+    bins = np.arange(np.floor(u_med) - 2.0, np.ceil(u_lat) + 3.0)
+    everywhere = _back(body, sign, bins)
+    outside_body = uvt[:, 2] > np.interp(lat, bins, everywhere) + 0.5
+    if outside_body.sum() < 4:
+        return None
+    v_bottom, v_top = (float(v) for v in np.percentile(uvt[outside_body, 1], [2.0, 98.0]))
+    # beside a foramen the body's back is read above (below) the pedicle: at the pedicle's level its
+    # root fills the corner between the body and the canal
+    backs = {
+        ForamenLevel.UPPER: _back(body[body[:, 1] > v_top], sign, bins, everywhere),
+        ForamenLevel.LOWER: _back(body[body[:, 1] < v_bottom], sign, bins, everywhere),
+    }
+    return _Pedicle(
+        side=side,
+        sign=sign,
+        u_med=u_med,
+        u_lat=u_lat,
+        v_bottom=v_bottom,
+        v_top=v_top,
+        t_back=float(np.percentile(uvt[:, 2], 98.0)),
+        bins=bins,
+        body_back=backs,
+    )
+
+
+def _back(
+    body_uvt: FloatArray, sign: float, bins: FloatArray, fallback: FloatArray | None = None
+) -> FloatArray:
+    """The largest ``t`` of body voxels in each lateral bin (interpolated over empty bins)."""
+    if len(body_uvt) < 8 and fallback is not None:
+        return fallback
+    backs = np.full(len(bins), np.nan)
+    k = np.rint(sign * body_uvt[:, 0] - bins[0]).astype(int)
+    ok = (k >= 0) & (k < len(bins))
+    for i in np.unique(k[ok]):
+        backs[i] = float(body_uvt[ok & (k == i), 2].max())
+    have = np.isfinite(backs)
+    if not have.any():
+        if fallback is not None:
+            return fallback
+        return np.full(len(bins), float(body_uvt[:, 2].max()) if len(body_uvt) else 0.0)
+    out: FloatArray = np.interp(bins, bins[have], backs[have])
+    return out
+
+
+def _roi(volume: Volume, frame: _Frame, pedicles: list[_Pedicle], search_mm: float) -> LpsRoi:
+    """An LPS box holding, for every pedicle, the frame box the foramina can lie in."""
+    corners: list[FloatArray] = []
+    for p in pedicles:
+        t_lo = min(float(np.min(b)) for b in p.body_back.values()) - 2.0
+        t_hi = p.t_back + POSTERIOR_REACH_MM + 2.0
+        v_lo, v_hi = p.v_bottom - search_mm, p.v_top + search_mm
+        for lat in (p.u_med - 2.0, p.u_lat + 2.0):
+            for v in (v_lo, v_hi):
+                for t in (t_lo, t_hi):
+                    corners.append(frame.to_lps(np.array([p.sign * lat, v, t])))
+    pts = np.array(corners)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = 0.5 * (lo + hi)
+    return resample_roi(volume, centre, np.array([lo - centre, hi - centre]), ROI_SPACING_MM)
+
+
+# -- one foramen -----------------------------------------------------------------------------------
+def _one(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    *,
+    frame: _Frame,
+    roi: LpsRoi,
+    maps: tuple[BoolArray, BoolArray, FloatArray, npt.NDArray[np.float32]],
+    ped: _Pedicle,
+    level: ForamenLevel,
+    names: dict[ForamenLevel, str],
+    search_mm: float,
+) -> Foramen:
+    bone, inside, uvt, sharp = maps
+    side = ped.side
+    up = level is ForamenLevel.UPPER
+    direction = 1.0 if up else -1.0
+    where = "above" if up else "below"
+    v_mid = 0.5 * (ped.v_bottom + ped.v_top)
+    reach = abs((ped.v_top if up else ped.v_bottom) - v_mid) + search_mm
+    vs = v_mid + direction * np.arange(0.0, reach + 0.5, roi.spacing_mm)
+    backs = ped.body_back[level]
+    passage, in_view = _passages(frame, roi, (bone, inside), ped, backs, vs)
+    gap_start: int | None = None
+    end: int | None = None
+    cut = False
+    for i in range(len(vs)):
+        if in_view[i] < IN_VIEW_FRACTION:
+            if gap_start is None:
+                return _missing(
+                    side,
+                    level,
+                    names,
+                    f"the field of view ends {abs(vs[i] - v_mid):.0f} mm {where} the pedicle's middle, "
+                    "before any opening",
+                )
+            end, cut = i, True
+            break
+        if gap_start is None:
+            if passage[i]:
+                gap_start = i
+        elif not passage[i]:
+            end = i
+            break
+    if gap_start is None:
+        return _missing(side, level, names, "bone closes every level between the pedicles: no opening")
+    if end is None:
+        return _missing(side, level, names, f"no pedicle of the next vertebra within {search_mm:.0f} mm")
+    # the opening runs from the first open level off this pedicle to the next pedicle's edge
+    v_a, v_b = sorted((float(vs[gap_start]) - 0.5 * direction, float(vs[end]) - 0.5 * direction))
+    gap_mm = v_b - v_a
+    if gap_mm < MIN_GAP_MM and not cut:
+        return _missing(
+            side, level, names, f"the pedicles are only {gap_mm:.0f} mm apart: no opening", gap_mm=gap_mm
+        )
+    u, v, t = uvt[..., 0], uvt[..., 1], uvt[..., 2]
+    lat = ped.sign * u
+    across = (lat >= ped.u_med) & (lat <= ped.u_lat) & (t <= ped.t_back + POSTERIOR_REACH_MM)
+    across &= t > np.interp(lat, ped.bins, backs)
+    box = across & (v > v_a) & (v < v_b)
+    # the edge voxels the half-maximum growth may add: one voxel beyond the box's ends along the axis
+    grow_box = across & (v > v_a - roi.spacing_mm) & (v < v_b + roi.spacing_mm)
+    # work in the box's bounding box (plus a voxel for the canal next to it)
+    nz = np.argwhere(grow_box)
+    lo = np.maximum(nz.min(axis=0) - 1, 0)
+    hi = np.minimum(nz.max(axis=0) + 2, np.asarray(roi.shape))
+    sub = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+    box_c = box[sub]
+    allowed = grow_box[sub] & inside[sub]
+    allowed &= ~_source_mask_on_roi(volume, roi, anatomy.canal, allowed, lo)
+    allowed &= ~_source_mask_on_roi(volume, roi, anatomy.body, allowed, lo)
+    region = box_c & allowed & ~bone[sub]
+    # connected to the canal side of the box: the medial face, or the canal next to it
+    canal_near = _source_mask_on_roi(volume, roi, anatomy.canal, ndimage.binary_dilation(region), lo)
+    medial = box_c & (lat[sub] < ped.u_med + roi.spacing_mm)
+    seeds = region & (medial | ndimage.binary_dilation(canal_near))
+    labels, n = ndimage.label(region)
+    keep = np.unique(labels[seeds & (labels > 0)])
+    region = np.isin(labels, keep) if n and keep.size else np.zeros_like(region)
+    if region.any():
+        region |= _half_maximum_rim(region, sharp[sub], bone[sub], allowed)
+    vox_ml = roi.spacing_mm**3 / 1000.0
+    if region.sum() * vox_ml < MIN_FORAMEN_ML:
+        return _missing(
+            side,
+            level,
+            names,
+            "no soft tissue opening into the canal between the pedicles (bone fills the gap)",
+            gap_mm=gap_mm,
+        )
+    full = np.zeros(roi.shape, dtype=bool)
+    full[sub] = region
+    region = full
+    mask = roi_mask_to_source(roi, region, volume)
+    centre = roi.voxel_points_lps(region).mean(axis=0)
+    note = (
+        f"the soft tissue {where} the pedicle, {ped.u_lat - ped.u_med:.0f} mm wide between its borders, from "
+        "the bodies' back to the articular pillar, open to the canal, "
+        + (
+            f"cut by the field of view {gap_mm:.0f} mm {where} the pedicle (the next pedicle is not in view)"
+            if cut
+            else f"up to the next pedicle {gap_mm:.0f} mm {where}"
+        )
+    )
+    return Foramen(
+        side,
+        level,
+        f"{side.value} {names[level]}",
+        mask,
+        (float(centre[0]), float(centre[1]), float(centre[2])),
+        mask.count() * volume.voxel_volume_ml,
+        gap_mm,
+        note,
+        cut_by_view=cut,
+    )
+
+
+def _half_maximum_rim(
+    region: BoolArray, sharp: npt.NDArray[np.float32], bone: BoolArray, allowed: BoolArray
+) -> BoolArray:
+    """The voxels just outside ``region`` that are closer in HU to its soft tissue than to the bone.
+
+    The smoothed bone threshold puts bony edges about a millimetre into the soft tissue (a cortex of
+    ~1000 HU blurred to 150 HU lies that far out); one voxel layer whose lightly smoothed HU is below
+    the half-way value between the region's median HU and the nearby bone's (its 90th percentile)
+    belongs to the soft tissue, which puts the edge at half maximum.
+    """
+    ring = ndimage.binary_dilation(region) & ~region & allowed
+    near_bone = ndimage.binary_dilation(region, iterations=3) & bone
+    if not ring.any() or not near_bone.any():
+        return np.zeros_like(region)
+    soft_hu = float(np.median(sharp[region]))
+    bone_hu = float(np.percentile(sharp[near_bone], 90.0))
+    if bone_hu <= soft_hu:
+        return np.zeros_like(region)
+    out: BoolArray = ring & (sharp < 0.5 * (soft_hu + bone_hu))
+    return out
+
+
+def _passages(  # noqa: PLR0917 - private helper of _one
+    frame: _Frame,
+    roi: LpsRoi,
+    maps: tuple[BoolArray, BoolArray],
+    ped: _Pedicle,
+    backs: FloatArray,
+    vs: FloatArray,
+) -> tuple[BoolArray, FloatArray]:
+    """Per level ``v``: is there soft tissue leading from the canal side to the lateral side?
+
+    At each level the cross-section of the box (lateral coordinate from the pedicle's medial to its
+    lateral border, ``t`` from the bodies' back to behind the pedicle) is sampled at 1 mm; the level is
+    open when one non-bone region touches both the medial and the lateral column. A pedicle closes
+    its level (it joins the body to the posterior elements); the foramen between two pedicles is open.
+    Also returns the share of each cross-section inside the scanned volume.
+    """
+    bone, inside_roi = maps
+    lat = np.arange(ped.u_med, ped.u_lat + 0.5 * roi.spacing_mm, roi.spacing_mm)
+    front = np.interp(lat, ped.bins, backs)
+    t_lo = float(np.min(front))
+    ts = np.arange(t_lo, ped.t_back + POSTERIOR_REACH_MM + 0.5 * roi.spacing_mm, roi.spacing_mm)
+    grid = np.empty((len(vs), len(lat), len(ts), 3))
+    grid[..., 0] = ped.sign * lat[None, :, None]
+    grid[..., 1] = vs[:, None, None]
+    grid[..., 2] = ts[None, None, :]
+    lps = frame.to_lps(grid)
+    soft = roi.sample(bone.astype(np.float32), lps) < 0.5
+    soft &= ts[None, None, :] > front[None, :, None]
+    inside = roi.sample(inside_roi.astype(np.float32), lps) >= 0.5
+    soft &= inside
+    open_ = np.zeros(len(vs), dtype=bool)
+    for i in range(len(vs)):
+        labels, n = ndimage.label(soft[i])
+        if n:
+            medial = set(np.unique(labels[0][labels[0] > 0]).tolist())
+            lateral = set(np.unique(labels[-1][labels[-1] > 0]).tolist())
+            open_[i] = bool(medial & lateral)
+    return open_, inside.reshape(len(vs), -1).mean(axis=1)
+
+
+def _source_mask_on_roi(
+    volume: Volume, roi: LpsRoi, mask: Mask, where: BoolArray, offset: npt.NDArray[np.int64]
+) -> BoolArray:
+    """A source-grid mask read (nearest voxel) at the voxels of ``where``, a part of the ROI starting
+    at ROI index ``offset``; False elsewhere."""
+    out = np.zeros(where.shape, dtype=bool)
+    if not mask.any() or not where.any():
+        return out
+    idx = np.argwhere(where)
+    src = np.rint(volume.lps_to_index_points(roi.index_to_lps((idx + offset).astype(np.float64))))
+    src = src.astype(np.int64)
+    rel = src - np.asarray(mask.offset_index)
+    ok = np.all((rel >= 0) & (rel < np.asarray(mask.array.shape)), axis=1)
+    hit = np.zeros(len(idx), dtype=bool)
+    hit[ok] = mask.array[tuple(rel[ok].T)]
+    out[tuple(idx[hit].T)] = True
+    return out
+
+
+def _foramen_names(level: str | None) -> dict[ForamenLevel, str]:
+    """``{UPPER: "L2-L3", LOWER: "L3-L4"}`` for L3; "upper"/"lower" when the level is unknown."""
+    names = {ForamenLevel.UPPER: "upper", ForamenLevel.LOWER: "lower"}
+    if level is None:
+        return names
+    try:
+        name = normalize_level(level)
+    except ValueError:
+        return names
+    i = LEVELS.index(name)
+    if i > 0:
+        names[ForamenLevel.UPPER] = f"{LEVELS[i - 1]}-{name}"
+    if i + 1 < len(LEVELS):
+        names[ForamenLevel.LOWER] = f"{name}-{LEVELS[i + 1]}"
+    return names
+
+
+def _missing(
+    side: Side,
+    level: ForamenLevel,
+    names: dict[ForamenLevel, str],
+    reason: str,
+    *,
+    gap_mm: float | None = None,
+) -> Foramen:
+    return Foramen(side, level, f"{side.value} {names[level]}", None, None, 0.0, gap_mm, reason)
+
+
+def _union(masks: list[Mask], grid: tuple[int, int, int]) -> Mask | None:
+    chosen = [m for m in masks if m.any()]
+    if not chosen:
+        return None
+    lo = np.min([m.offset_index for m in chosen], axis=0)
+    hi = np.max([np.add(m.offset_index, m.array.shape) for m in chosen], axis=0)
+    box = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
+    for m in chosen:
+        o = np.subtract(m.offset_index, lo)
+        s = m.array.shape
+        box[o[0] : o[0] + s[0], o[1] : o[1] + s[1], o[2] : o[2] + s[2]] |= m.array
+    return Mask.from_box(box, (int(lo[0]), int(lo[1]), int(lo[2])), grid)

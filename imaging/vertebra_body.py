@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.vertebra_discs import body_slab
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_star import StarBody, star_body
 
@@ -51,6 +52,10 @@ HEIGHT_RADIUS_MM = 8.0
 HEIGHT_RAY_COS = 0.95
 #: smallest body accepted (mL), below any adult vertebral body even when collapsed
 MIN_BODY_ML = 3.0
+#: the body may reach this far beyond the endplate edges found on the central profile (mm): none, the
+#: half-maximum edge is the body's surface (the endplate is most concave at the centre the profile
+#: samples, so its rim lies within the slab)
+SLAB_TOLERANCE_MM = 0.0
 #: at most this much of the surface is peeled back to the half-maximum edge (mm)
 PEEL_DEPTH_MM = 1.5
 
@@ -262,7 +267,12 @@ def find_body(
     if cut is not None:
         grid = np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T
         front = cut.allowed(roi.index_to_lps(grid)).reshape(roi.shape)
-    star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front, axis=axis_hint)
+    # the discs above and below the click bound the body where they are seen (thin thoracic discs
+    # on thick slices let rays and the opened solid run into the next vertebra)
+    axis = np.asarray(axis_hint, dtype=np.float64)
+    axis = axis / np.linalg.norm(axis)
+    slab = body_slab(roi, masks.sharp, click_lps, axis, tolerance_mm=SLAB_TOLERANCE_MM)
+    star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front, axis=axis_hint, slab=slab)
     if star is not None and star.mask.sum() * sp**3 > MIN_BODY_ML * 1000.0:
         return _describe(
             roi,
@@ -279,19 +289,17 @@ def find_body(
     if front is not None:
         axial = ndimage.binary_fill_holes(masks.closed & front, structure=_plane_structure(0))
         allowed = (solid | axial) & front
-    body = np.zeros_like(solid)
-    found = False
-    for radius in OPENING_RADII_MM:
-        opened = _open(allowed, radius, sp)
-        body = _component_at(opened, seed, 10.0 / sp)
-        if body.sum() * sp**3 > MIN_BODY_ML * 1000.0:
-            found = True
-            break
-    if not found:
+    body = _opened_body(allowed, seed, sp)
+    if body is None:
         return None
-    rim = ndimage.distance_transform_edt(~body, sampling=sp) <= RIM_MM
-    body = (body | (rim & allowed)) & allowed
-    body = _component_at(body, seed, 10.0 / sp)
+    if slab is not None:
+        grid = np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T
+        t = ((roi.index_to_lps(grid) - slab.origin_lps) @ axis).reshape(roi.shape)
+        within = (t >= slab.inferior_mm) & (t <= slab.superior_mm)
+        limited = _opened_body(allowed & within, seed, sp)
+        if limited is not None:
+            body = limited
+            allowed = allowed & within
     body = ndimage.binary_fill_holes(body)
     body = _peel_to_half_maximum(body, smoothed, sp)
     shell = body & ~ndimage.binary_erosion(body, iterations=2)
@@ -305,6 +313,19 @@ def find_body(
         method=BodyMethod.OPENED_SOLID,
         cortex_hu=cortex,
     )
+
+
+def _opened_body(allowed: BoolArray, seed: npt.NDArray[np.int64], sp: float) -> BoolArray | None:
+    """The thick part of ``allowed`` at the seed (opened with a ball), plus the rim the opening took."""
+    for radius in OPENING_RADII_MM:
+        opened = _open(allowed, radius, sp)
+        body = _component_at(opened, seed, 10.0 / sp)
+        if body.sum() * sp**3 > MIN_BODY_ML * 1000.0:
+            rim = ndimage.distance_transform_edt(~body, sampling=sp) <= RIM_MM
+            body = (body | (rim & allowed)) & allowed
+            out: BoolArray = _component_at(body, seed, 10.0 / sp)
+            return out
+    return None
 
 
 def _peel_to_half_maximum(body: BoolArray, smoothed: npt.NDArray[np.float32], sp: float) -> BoolArray:

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, spatial
 
+from imaging.vertebra_discs import BodySlab
 from imaging.vertebra_roi import LpsRoi
 
 FloatArray = npt.NDArray[np.float64]
@@ -154,6 +155,7 @@ def star_body(
     *,
     allowed: BoolArray | None = None,
     axis: npt.ArrayLike = (0.0, 0.0, 1.0),
+    slab: BodySlab | None = None,
 ) -> StarBody | None:
     """The star-shaped body around a start point inside it, or None when no cortex surrounds it.
 
@@ -172,6 +174,9 @@ def star_body(
         and where the field of view ends.
     axis
         The spine's direction near the body (unit, LPS), for the endplate check.
+    slab
+        The body's extent between its discs (:func:`imaging.vertebra_discs.body_slab`), when the
+        rays alone ran through an endplate: rays end at its planes.
 
     Returns
     -------
@@ -221,6 +226,8 @@ def star_body(
             return None
         radii = _repair(np.where(ended, edge, 0.0) * RAY_STEP_MM, ended, neighbours)
         radii = _clamp_caps(dirs, radii, axis)
+        if slab is not None:
+            radii = clamp_to_slab(dirs, radii, centre, slab)
         new_centre = centre + _star_centroid_offset(dirs, radii)
         shift = float(np.linalg.norm(new_centre - centre))
         centre = new_centre
@@ -228,6 +235,8 @@ def star_body(
             break
         trab_new = float(np.median(roi.sample(smoothed, centre + ball)))
         trab = min(trab, trab_new) if np.isfinite(trab_new) else trab
+    if slab is not None:
+        radii = clamp_to_slab(dirs, radii, centre, slab)  # about the final centre
     mask = _voxelize(roi, centre, dirs, radii, tree) & region
     return StarBody(
         centre_lps=centre,
@@ -259,6 +268,32 @@ def _clamp_caps(dirs: FloatArray, radii: FloatArray, axis: npt.ArrayLike) -> Flo
         heights = radii[cap] * sign * cos[cap]
         limit = float(np.median(heights)) + CAP_TOLERANCE_MM
         out[cap] = np.minimum(radii[cap], limit / (sign * cos[cap]))
+    return out
+
+
+def cap_heights(dirs: FloatArray, radii: FloatArray, axis: npt.ArrayLike) -> tuple[float, float]:
+    """Median extent of the cap rays above and below the centre along ``axis`` (mm, both >= 0)."""
+    cos = dirs @ np.asarray(axis, dtype=np.float64)
+    out = []
+    for sign in (1.0, -1.0):
+        cap = sign * cos > CAP_COS
+        out.append(float(np.median(radii[cap] * sign * cos[cap])) if cap.any() else float("nan"))
+    return out[0], out[1]
+
+
+def clamp_to_slab(dirs: FloatArray, radii: FloatArray, centre_lps: FloatArray, slab: BodySlab) -> FloatArray:
+    """Radii shortened so no ray crosses the slab's superior or inferior plane."""
+    cos = dirs @ slab.axis_lps
+    level = float((centre_lps - slab.origin_lps) @ slab.axis_lps)
+    up = np.maximum(slab.superior_mm - level, 0.0)
+    down = np.maximum(level - slab.inferior_mm, 0.0)
+    with np.errstate(divide="ignore"):
+        limit = np.where(
+            cos > 1e-6,
+            up / np.maximum(cos, 1e-6),
+            np.where(cos < -1e-6, down / np.maximum(-cos, 1e-6), np.inf),
+        )
+    out: FloatArray = np.minimum(radii, limit)
     return out
 
 

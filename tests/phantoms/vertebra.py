@@ -269,6 +269,10 @@ def make_vertebra_phantom(
     blur_mm: float = 0.4,
     seed: int = 0,
     margin_mm: float = 12.0,
+    disc_height_mm: float = 10.0,
+    trabecular_hu: float = TRABECULAR_HU,
+    cortex_hu: float = CORTEX_HU,
+    disc_hu: float = DISC_HU,
 ) -> VertebraPhantom:
     """Build a vertebra phantom and its truth.
 
@@ -307,6 +311,11 @@ def make_vertebra_phantom(
         Random seed of the noise.
     margin_mm
         Soft tissue around the anatomy's box, mm.
+    disc_height_mm
+        Height of the discs above and below the body (lumbar about 10 mm, thoracic 4-6 mm).
+    trabecular_hu, cortex_hu, disc_hu
+        Tissue values (HU); real osteoporotic trabecular bone and a thin cortex on thick slices can
+        read within 100 HU of the disc.
 
     Returns
     -------
@@ -330,7 +339,7 @@ def make_vertebra_phantom(
         canal_cy=b + 8.0,
         lamina_in=(13.0, 8.0),
         lamina_out=(20.0, 15.0),
-        disc_h=10.0,
+        disc_h=disc_height_mm,
     )
     rot = _rotation(yaw_deg, pitch_deg)
     center = np.asarray(center_lps, dtype=np.float64)
@@ -382,10 +391,10 @@ def make_vertebra_phantom(
     cortex = bone & (depth <= cortex_mm)
 
     hu = np.full(shape, SOFT_TISSUE_HU, dtype=np.float64)
-    hu[discs] = DISC_HU
+    hu[discs] = disc_hu
     hu[canal] = CANAL_HU
-    hu[bone] = TRABECULAR_HU
-    hu[cortex] = CORTEX_HU
+    hu[bone] = trabecular_hu
+    hu[cortex] = cortex_hu
 
     defect_center: FloatArray | None = None
     defect_size: float | None = None

@@ -1,0 +1,218 @@
+"""The intervertebral discs above and below a point in a vertebral body, from a profile along the spine.
+
+Along the spine's axis a vertebral body reads: trabecular bone, a thin bright endplate, the disc
+(soft tissue, 3-6 mm in the thoracic spine, 8-12 mm in the lumbar spine), the next endplate, the next
+body. On real CT the disc is often no darker than osteoporotic trabecular bone, and thoracic discs on
+2-3 mm slices are too thin for a ray from the body's centre to see the soft tissue beyond its
+endplate (:mod:`imaging.vertebra_star` then runs into the next vertebra). What tells a disc apart is
+the *pair* of thin bright lines around it. Averaging the CT over a disc-shaped cross-section
+(``PROFILE_RADIUS_MM``) removes the trabecular texture and keeps the endplates, which are planar.
+
+Here the profile's ridges (bright lines thinner than ``RIDGE_SCALE_MM``) are found; a disc is a dip
+with a ridge within ``PAIR_REACH_MM`` on each side, scored by the two ridges' strength. The body is
+bounded by the nearest strong disc above and below the point. Positions LPS mm, HU.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from imaging.vertebra_roi import LpsRoi
+
+FloatArray = npt.NDArray[np.float64]
+
+#: radius of the cross-section averaged at each level (mm): well inside the smallest adult body
+#: (upper thoracic, about 25 mm wide and 15 mm deep) so no soft tissue around it enters the average
+PROFILE_RADIUS_MM = 6.0
+#: profile half-length and step along the axis (mm): beyond a whole vertebra above and below
+PROFILE_HALF_LENGTH_MM = 45.0
+PROFILE_STEP_MM = 0.5
+#: ridge scale (mm): a line is as bright as its surroundings this far each side; an endplate cortex
+#: is about 1 mm thick (blurred to 2-4 mm by 1-3 mm slices), the trabecular texture left after
+#: averaging varies over 5-10 mm
+RIDGE_SCALE_MM = 2.5
+#: a disc's endplate ridges lie within this distance of its darkest level (mm): half of a 12 mm
+#: lumbar disc plus the endplate's blur
+PAIR_REACH_MM = 8.0
+#: a disc is strong when its score is at least this fraction of the reference score: the median of
+#: the ``REFERENCE_RANK`` best (the endplate pairs of one spine are alike; a dip between trabecular
+#: humps scores far lower; the median ignores one outlier such as a calcified disc or an implant)
+STRONG_FRACTION = 0.6
+REFERENCE_RANK = 3
+#: both ridges must stand at least this far above their surroundings (HU)
+MIN_RIDGE_HU = 15.0
+#: a body is at least this tall between its endplates (mm), as MIN_BODY_HEIGHT_MM in imaging.vertebra
+MIN_BODY_HEIGHT_MM = 12.0
+
+
+@dataclass(frozen=True)
+class Disc:
+    """A disc on the profile: its darkest level and its two endplate ridges (mm along the axis)."""
+
+    centre_mm: float
+    lower_endplate_mm: float  # the ridge on the inferior side of the disc
+    upper_endplate_mm: float  # the ridge on the superior side
+    score_hu: float
+
+    def edge_towards(self, origin_mm: float) -> float:
+        """The endplate facing ``origin_mm`` (the body the profile started in)."""
+        return self.lower_endplate_mm if origin_mm < self.centre_mm else self.upper_endplate_mm
+
+
+@dataclass(frozen=True)
+class BodySlab:
+    """The body between two discs, along ``axis_lps`` from ``origin_lps`` (mm, signed)."""
+
+    origin_lps: FloatArray
+    axis_lps: FloatArray
+    inferior_mm: float  # the inferior endplate's outer edge (negative: below the origin)
+    superior_mm: float  # the superior endplate's outer edge
+    discs: tuple[Disc, ...]
+
+    @property
+    def height_mm(self) -> float:
+        return self.superior_mm - self.inferior_mm
+
+
+def axial_profile(
+    roi: LpsRoi, hu: npt.NDArray[np.float32], origin_lps: FloatArray, axis_lps: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Mean HU over cross-sections of radius ``PROFILE_RADIUS_MM`` along the axis: ``(t_mm, mean_hu)``.
+
+    Levels outside the ROI are NaN.
+    """
+    axis = axis_lps / np.linalg.norm(axis_lps)
+    helper = np.array([1.0, 0.0, 0.0]) if abs(axis[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    e1 = np.cross(axis, helper)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(axis, e1)
+    g = np.arange(-PROFILE_RADIUS_MM, PROFILE_RADIUS_MM + 1e-9, roi.spacing_mm)
+    uu, vv = np.meshgrid(g, g)
+    keep = uu**2 + vv**2 <= PROFILE_RADIUS_MM**2
+    offsets = uu[keep][:, None] * e1 + vv[keep][:, None] * e2
+    t = np.arange(-PROFILE_HALF_LENGTH_MM, PROFILE_HALF_LENGTH_MM + 1e-9, PROFILE_STEP_MM)
+    pts = origin_lps[None, None, :] + t[:, None, None] * axis[None, None, :] + offsets[None, :, :]
+    flat = pts.reshape(-1, 3)
+    values = roi.sample(hu, flat).reshape(len(t), -1)
+    inside = roi.sample(roi.inside, flat, order=0).reshape(len(t), -1) > 0.5
+    full = inside.all(axis=1)
+    mean = np.where(full, values.mean(axis=1), np.nan)
+    return t, mean
+
+
+def _ridges(profile: FloatArray) -> FloatArray:
+    """How far each level stands above the mean of the levels ``RIDGE_SCALE_MM`` either side (HU)."""
+    k = max(1, round(RIDGE_SCALE_MM / PROFILE_STEP_MM))
+    out = np.full(profile.shape, np.nan)
+    out[k:-k] = profile[k:-k] - 0.5 * (profile[: -2 * k] + profile[2 * k :])
+    return out
+
+
+def find_discs(t_mm: FloatArray, profile: FloatArray) -> list[Disc]:
+    """Every dip of the profile with an endplate ridge on each side, strongest first.
+
+    Ridges are local maxima of the profile standing ``MIN_RIDGE_HU`` above their surroundings; a
+    disc is the darkest level between two consecutive ridges no more than ``2 * PAIR_REACH_MM``
+    apart, scored by the sum of the two ridges.
+    """
+    ridge = _ridges(profile)
+    n = len(profile)
+    finite = np.isfinite(profile) & np.isfinite(ridge)
+    peaks = [
+        i
+        for i in range(1, n - 1)
+        if finite[i - 1 : i + 2].all()
+        and profile[i] >= profile[i - 1]
+        and profile[i] > profile[i + 1]
+        and ridge[i] >= MIN_RIDGE_HU
+    ]
+    # one endplate, one peak: of maxima closer than the ridge scale (noise on a plateau) keep the highest
+    merged: list[int] = []
+    for i in peaks:
+        if merged and t_mm[i] - t_mm[merged[-1]] < RIDGE_SCALE_MM:
+            if profile[i] > profile[merged[-1]]:
+                merged[-1] = i
+            continue
+        merged.append(i)
+    peaks = merged
+    reach = 2.0 * PAIR_REACH_MM
+    discs: list[Disc] = []
+    for jb, ja in itertools.pairwise(peaks):
+        if t_mm[ja] - t_mm[jb] > reach or ja - jb < 2:
+            continue
+        between = profile[jb + 1 : ja]
+        if not np.isfinite(between).all():
+            continue
+        i = jb + 1 + int(np.argmin(between))
+        dip = float(profile[i])
+        if min(profile[jb], profile[ja]) - dip < MIN_RIDGE_HU:
+            continue
+        discs.append(Disc(float(t_mm[i]), float(t_mm[jb]), float(t_mm[ja]), float(ridge[jb] + ridge[ja])))
+    # an endplate belongs to one disc: a dip between a disc's endplate and a trabecular hump next
+    # to it shares that endplate with the stronger true disc and is dropped
+    discs.sort(key=lambda d: -d.score_hu)
+    kept: list[Disc] = []
+    used: set[float] = set()
+    for d in discs:
+        if d.lower_endplate_mm in used or d.upper_endplate_mm in used:
+            continue
+        kept.append(d)
+        used.update((d.lower_endplate_mm, d.upper_endplate_mm))
+    return kept
+
+
+def _outer_edge(t_mm: FloatArray, profile: FloatArray, ridge_mm: float, disc_mm: float) -> float:
+    """Half-maximum between an endplate ridge and the disc's darkest level, on the disc's side."""
+    i = int(np.argmin(np.abs(t_mm - ridge_mm)))
+    j = int(np.argmin(np.abs(t_mm - disc_mm)))
+    half = 0.5 * (profile[i] + profile[j])
+    step = 1 if j > i else -1
+    k = i
+    while k != j and profile[k + step] >= half:
+        k += step
+    if k == j:
+        return float(t_mm[k])
+    a, b = float(profile[k]), float(profile[k + step])
+    frac = (a - half) / (a - b) if a != b else 0.0
+    return float(t_mm[k] + step * frac * PROFILE_STEP_MM)
+
+
+def body_slab(
+    roi: LpsRoi,
+    hu: npt.NDArray[np.float32],
+    origin_lps: npt.ArrayLike,
+    axis_lps: npt.ArrayLike,
+    *,
+    tolerance_mm: float = 0.0,
+) -> BodySlab | None:
+    """The body around ``origin_lps`` between the nearest strong discs above and below, or None.
+
+    The slab reaches ``tolerance_mm`` beyond each endplate's outer (half-maximum) edge. None when no
+    strong disc is found on one side (the field of view ends, or the endplates are not seen), so
+    the caller keeps its own estimate.
+    """
+    origin = np.asarray(origin_lps, dtype=np.float64)
+    axis = np.asarray(axis_lps, dtype=np.float64)
+    axis = axis / np.linalg.norm(axis)
+    t, prof = axial_profile(roi, hu, origin, axis)
+    discs = find_discs(t, prof)
+    if not discs:
+        return None
+    reference = float(np.median([d.score_hu for d in discs[:REFERENCE_RANK]]))
+    strong = [d for d in discs if d.score_hu >= STRONG_FRACTION * reference]
+    half_min = 0.5 * MIN_BODY_HEIGHT_MM
+    above = [d for d in strong if d.lower_endplate_mm >= half_min * 0.5 and d.centre_mm > 0]
+    below = [d for d in strong if d.upper_endplate_mm <= -half_min * 0.5 and d.centre_mm < 0]
+    if not above or not below:
+        return None
+    up = min(above, key=lambda d: d.centre_mm)
+    down = max(below, key=lambda d: d.centre_mm)
+    top = _outer_edge(t, prof, up.lower_endplate_mm, up.centre_mm)
+    bottom = _outer_edge(t, prof, down.upper_endplate_mm, down.centre_mm)
+    if top - bottom < MIN_BODY_HEIGHT_MM:
+        return None
+    return BodySlab(origin, axis, bottom - tolerance_mm, top + tolerance_mm, (down, up))

@@ -53,7 +53,9 @@ def _dice(a: np.ndarray, b: np.ndarray) -> float:
     ("spacing_mm", "disc_mm"),
     [((2.0, 0.98, 0.98), 4.0), ((2.0, 0.98, 0.98), 6.0), ((3.0, 0.8, 0.8), 4.0), ((1.0, 1.0, 1.0), 4.0)],
 )
-def test_thoracic_phantom_body_with_thin_discs(spacing_mm: tuple[float, float, float], disc_mm: float) -> None:
+def test_thoracic_phantom_body_with_thin_discs(
+    spacing_mm: tuple[float, float, float], disc_mm: float
+) -> None:
     """Three stacked 20 mm bodies with thin discs and weak contrast: one body, Dice >= 0.90.
 
     The cortex is at least one slice thick: on a 2-3 mm grid a 1.5 mm cortex would vanish from the

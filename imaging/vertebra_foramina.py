@@ -394,6 +394,10 @@ def _roi(volume: Volume, frame: _Frame, pedicles: list[_Pedicle], search_mm: flo
                     corners.append(frame.to_lps(np.array([p.sign * lat, v, t])))
     pts = np.array(corners)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
+    # on the source's voxel lattice where it can be (an LPS-aligned 1 mm source): the mask then maps
+    # back voxel for voxel instead of through interpolation at the box's faces
+    shift = volume.index_to_lps_points(np.rint(volume.lps_to_index_points(lo))) - lo
+    lo, hi = lo + shift, hi + shift
     centre = 0.5 * (lo + hi)
     return resample_roi(volume, centre, np.array([lo - centre, hi - centre]), ROI_SPACING_MM)
 

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from imaging.errors import ImagingError
 from imaging.levels import normalize_level
 from imaging.mask import Mask
-from imaging.vertebra_body import BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
+from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
 from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
@@ -56,6 +56,9 @@ MIN_BODY_HEIGHT_MM = 12.0
 #: a body taller than this spans more than one vertebra (adult bodies are up to about 32 mm tall,
 #: L5 included): refused rather than reported wrong (mm)
 MAX_BODY_HEIGHT_MM = 40.0
+#: a body wider than this across its axis has run out of the bone (mm): adult bodies are up to about
+#: 50-55 mm wide (L5)
+MAX_BODY_WIDTH_MM = 62.0
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
@@ -192,13 +195,22 @@ def find_vertebra(
     left = np.cross(posterior, axis)
     cut = _cut(canal_pts, body.centroid_lps, (posterior, left, axis), 0.5 * body.height_mm - 2.0, notes)
     refined = find_body(roi, click, masks=masks, cut=cut, axis_hint=axis) if cut is not None else None
-    if refined is not None:
+    # a body traced to its cortex by rays is not given up for the opened bony solid (which follows
+    # bone around the canal wherever the refined cut lets it)
+    if refined is not None and (refined.method is BodyMethod.RAYS or body.method is not BodyMethod.RAYS):
         body = refined
     notes.insert(0, f"canal {canal_how} on {len(canal.slice_areas_mm2)} slices")
     if body.height_mm > MAX_BODY_HEIGHT_MM:
         raise VertebraNotFoundError(
             f"the body found is {body.height_mm:.0f} mm tall, more than one vertebra "
             f"({MAX_BODY_HEIGHT_MM:.0f} mm): its end plates were not seen (thin discs, dense bone?)",
+            click,
+        )
+    width = _across_extent_mm(roi, body)
+    if width > MAX_BODY_WIDTH_MM:
+        raise VertebraNotFoundError(
+            f"the body found is {width:.0f} mm across, wider than a vertebral body "
+            f"({MAX_BODY_WIDTH_MM:.0f} mm): it ran out through a gap in the cortex (rib head, thin cortex?)",
             click,
         )
     step(0.55)
@@ -297,6 +309,22 @@ def _cut(
                 )
             return cut
     return None
+
+
+def _across_extent_mm(roi: LpsRoi, body: BodyResult) -> float:
+    """The body's largest extent across its axis (mm), from its 1st to 99th percentile in 8 directions."""
+    pts = roi.voxel_points_lps(body.body) - body.centroid_lps
+    axis = body.axis_lps
+    helper = np.array([1.0, 0.0, 0.0]) if abs(axis[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    e1 = np.cross(axis, helper)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(axis, e1)
+    widest = 0.0
+    for angle in np.radians(np.arange(0.0, 180.0, 22.5)):
+        d = np.cos(angle) * e1 + np.sin(angle) * e2
+        lo, hi = np.percentile(pts @ d, [1.0, 99.0])
+        widest = max(widest, float(hi - lo) + roi.spacing_mm)
+    return widest
 
 
 def _perpendicular(v: FloatArray, axis: FloatArray) -> FloatArray | None:

@@ -235,6 +235,7 @@ def find_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraForamina:
         reach = int(np.ceil(2.0 * SMOOTHING_MM / roi.spacing_mm))
         inside = ndimage.binary_erosion(roi.inside, iterations=reach, border_value=1)
         bone &= inside
+        inner_hu = _inner_hu(volume, anatomy.body)
         uvt = frame.coords(roi.index_to_lps(np.indices(roi.shape, dtype=np.float64).transpose(1, 2, 3, 0)))
         for ped in pedicles.values():
             for level in (ForamenLevel.UPPER, ForamenLevel.LOWER):
@@ -249,6 +250,7 @@ def find_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraForamina:
                         level=level,
                         names=names,
                         search_mm=search_mm,
+                        body_inner_hu=inner_hu,
                     )
                 )
     order = {(s, lv): i for i, (s, lv) in enumerate((s, lv) for s in Side for lv in ForamenLevel)}
@@ -414,6 +416,7 @@ def _one(
     level: ForamenLevel,
     names: dict[ForamenLevel, str],
     search_mm: float,
+    body_inner_hu: float | None,
 ) -> Foramen:
     bone, inside, uvt, sharp = maps
     side = ped.side
@@ -459,11 +462,12 @@ def _one(
         )
     u, v, t = uvt[..., 0], uvt[..., 1], uvt[..., 2]
     lat = ped.sign * u
+    front = np.interp(lat, ped.bins, backs)
     across = (lat >= ped.u_med) & (lat <= ped.u_lat) & (t <= ped.t_back + POSTERIOR_REACH_MM)
-    across &= t > np.interp(lat, ped.bins, backs)
-    box = across & (v > v_a) & (v < v_b)
-    # the edge voxels the half-maximum growth may add: one voxel beyond the box's ends along the axis
-    grow_box = across & (v > v_a - roi.spacing_mm) & (v < v_b + roi.spacing_mm)
+    box = across & (t > front) & (v > v_a) & (v < v_b)
+    # where the half-maximum rim may add voxels: one voxel beyond the box's ends along the axis and in
+    # front of the body mask's back (the image, not the body mask, then places the anterior face)
+    grow_box = across & (t > front - roi.spacing_mm) & (v > v_a - roi.spacing_mm) & (v < v_b + roi.spacing_mm)
     # work in the box's bounding box (plus a voxel for the canal next to it)
     nz = np.argwhere(grow_box)
     lo = np.maximum(nz.min(axis=0) - 1, 0)
@@ -472,8 +476,8 @@ def _one(
     box_c = box[sub]
     allowed = grow_box[sub] & inside[sub]
     allowed &= ~_source_mask_on_roi(volume, roi, anatomy.canal, allowed, lo)
-    allowed &= ~_source_mask_on_roi(volume, roi, anatomy.body, allowed, lo)
-    region = box_c & allowed & ~bone[sub]
+    in_body = _source_mask_on_roi(volume, roi, anatomy.body, allowed, lo)
+    region = box_c & allowed & ~bone[sub] & ~in_body
     # connected to the canal side of the box: the medial face, or the canal next to it
     canal_near = _source_mask_on_roi(volume, roi, anatomy.canal, ndimage.binary_dilation(region), lo)
     medial = box_c & (lat[sub] < ped.u_med + roi.spacing_mm)
@@ -482,7 +486,7 @@ def _one(
     keep = np.unique(labels[seeds & (labels > 0)])
     region = np.isin(labels, keep) if n and keep.size else np.zeros_like(region)
     if region.any():
-        region |= _half_maximum_rim(region, sharp[sub], bone[sub], allowed)
+        region |= _half_maximum_rim(region, sharp[sub], bone[sub], allowed, in_body, body_inner_hu)
     vox_ml = roi.spacing_mm**3 / 1000.0
     if region.sum() * vox_ml < MIN_FORAMEN_ML:
         return _missing(
@@ -519,15 +523,22 @@ def _one(
     )
 
 
-def _half_maximum_rim(
-    region: BoolArray, sharp: npt.NDArray[np.float32], bone: BoolArray, allowed: BoolArray
+def _half_maximum_rim(  # noqa: PLR0917 - private helper of _one
+    region: BoolArray,
+    sharp: npt.NDArray[np.float32],
+    bone: BoolArray,
+    allowed: BoolArray,
+    in_body: BoolArray,
+    body_inner_hu: float | None,
 ) -> BoolArray:
     """The voxels just outside ``region`` that are closer in HU to its soft tissue than to the bone.
 
     The smoothed bone threshold puts bony edges about a millimetre into the soft tissue (a cortex of
     ~1000 HU blurred to 150 HU lies that far out); one voxel layer whose lightly smoothed HU is below
     the half-way value between the region's median HU and the nearby bone's (its 90th percentile)
-    belongs to the soft tissue, which puts the edge at half maximum.
+    belongs to the soft tissue, which puts the edge at half maximum. Inside the body mask the layer
+    must also be closer to the soft tissue than to the body's own trabecular bone (which can read
+    far below the cortex): a gap in the cortex never lets the foramen into the body.
     """
     ring = ndimage.binary_dilation(region) & ~region & allowed
     near_bone = ndimage.binary_dilation(region, iterations=3) & bone
@@ -538,6 +549,10 @@ def _half_maximum_rim(
     if bone_hu <= soft_hu:
         return np.zeros_like(region)
     out: BoolArray = ring & (sharp < 0.5 * (soft_hu + bone_hu))
+    if body_inner_hu is None or body_inner_hu <= soft_hu:
+        out &= ~in_body
+    else:
+        out &= ~in_body | (sharp < 0.5 * (soft_hu + body_inner_hu))
     return out
 
 
@@ -579,6 +594,14 @@ def _passages(  # noqa: PLR0917 - private helper of _one
             lateral = set(np.unique(labels[-1][labels[-1] > 0]).tolist())
             open_[i] = bool(medial & lateral)
     return open_, inside.reshape(len(vs), -1).mean(axis=1)
+
+
+def _inner_hu(volume: Volume, body: Mask) -> float | None:
+    """Median HU of the body's interior (the mask eroded by two voxels: away from the cortex)."""
+    inner = ndimage.binary_erosion(body.array, iterations=2)
+    if not inner.any():
+        return None
+    return float(np.median(volume.array[body.slices][inner]))
 
 
 def _source_mask_on_roi(

@@ -5,11 +5,14 @@ Zones (masks on the volume's grid ``[slice, row, col]``, volumes in mL, distance
 - posterior-wall band: body voxels within ``band_mm`` (5 mm, CLINICAL.md) of the posterior wall,
   measured from the wall's canal-side surface (the boundary between the body and the wall/canal
   voxels outside it), voxel-centre to voxel-face;
-- foramen bands (left, right): body voxels within ``band_mm`` of an *approximate* neural foramen.
-  The foramen is not segmented: it is taken as the region lateral to the canal (from the canal's
-  lateral edge outwards by ``foramen_width_mm``), from the canal's anterior edge back by
-  ``foramen_depth_mm``, above and below the pedicle (the gap between the pedicles of adjacent levels),
-  outside the body and the pedicles. This is an honest geometric approximation, not anatomy;
+- foramen bands (left, right): body voxels within ``band_mm`` of the neural foramina of that side.
+  When the anatomy carries segmented foramina (``anatomy.foramina``, from
+  :func:`imaging.vertebra_foramina.with_foramina`) the band is measured from them. A side where none
+  was found falls back to an *approximate* foramen (``approximate`` true, and said so in the
+  description and the notes): the region lateral to the canal (from the canal's lateral edge
+  outwards by ``foramen_width_mm``), from the canal's anterior edge back by ``foramen_depth_mm``,
+  above and below the pedicle (the gap between the pedicles of adjacent levels), outside the body and
+  the pedicles -- an honest geometric approximation, not anatomy;
 - posterior-wall defects (from the anatomy), other cortical defects (lesion cortical breaches) and
   endplate defects (lesion reaching an endplate: disc-leak risk): body voxels within ``band_mm`` of
   the defect;
@@ -391,17 +394,54 @@ def leakage_zones(
             f"vertebral body within {band_mm:g} mm of the posterior wall ({NEAR_WALL_SOURCE})",
         )
 
-    # foramina (approximate)
+    # foramina: segmented (imaging.vertebra_foramina) where found, else approximated per side
     canal_lps = volume.index_to_lps_points(anatomy.canal.voxel_indices())
     body_lps = volume.index_to_lps_points(anatomy.body.voxel_indices())
     bl, ba, bs = frame.coords(body_lps)
-    if canal_lps.size and anatomy.pedicles:
+    segmented_sides: set[Side] = set()
+    if anatomy.foramina is not None:
+        for side in (Side.LEFT, Side.RIGHT):
+            found = [f for f in anatomy.foramina.found() if f.side is side and f.mask is not None]
+            if not found:
+                continue
+            seeds = np.zeros(roi.shape, dtype=bool)
+            for f in found:
+                if f.mask is not None and f.mask.grid_shape != volume.shape:
+                    raise PlanValidationError(f"foramen {f.name} mask", f.mask.grid_shape, str(volume.shape))
+                seeds |= roi.crop(f.mask)
+            if not seeds.any():
+                continue  # outside this body's region of interest
+            segmented_sides.add(side)
+            names = ", ".join(f.name for f in found)
+            cut = " (cut by the field of view)" if any(f.cut_by_view for f in found) else ""
+            add(
+                ZoneKind.FORAMEN_BAND,
+                f"{side.value} foramen band",
+                _within_mm(seeds, roi.spacing, band_mm, body),
+                f"vertebral body within {band_mm:g} mm of the segmented {side.value} neural foramina "
+                f"({names}{cut}; {NEAR_WALL_SOURCE})",
+            )
+        missing = anatomy.foramina.missing_notes()
+        if missing:
+            notes.append("; ".join(missing))
+    approximated = [s for s in anatomy.pedicles if s not in segmented_sides]
+    if approximated and segmented_sides:
+        notes.append(
+            "foramen band approximated (not segmented) on the "
+            + ", ".join(s.value for s in approximated)
+            + " side"
+        )
+    elif approximated:
+        notes.append("neural foramina not segmented: foramen bands approximated")
+    if canal_lps.size and approximated:
         cl, ca, cs = frame.coords(canal_lps)
         near = (cs >= bs.min()) & (cs <= bs.max())  # the canal beside this body
         if near.any():
             cl, ca = cl[near], ca[near]
         canal_front = float(np.percentile(ca, 2.0))
         for side, pedicle in anatomy.pedicles.items():
+            if side in segmented_sides:
+                continue
             sign = 1.0 if side is Side.LEFT else -1.0
             edge = float(np.percentile(sign * cl, 98.0))
             if pedicle.mask is not None and pedicle.mask.any():
@@ -433,11 +473,11 @@ def leakage_zones(
                 f"{side.value} foramen band",
                 _within_mm(foramen, roi.spacing, band_mm, body),
                 f"vertebral body within {band_mm:g} mm of the {side.value} neural foramen, approximated "
-                f"as the region lateral to the canal ({foramen_width_mm:g} mm wide, "
+                f"(not segmented) as the region lateral to the canal ({foramen_width_mm:g} mm wide, "
                 f"{foramen_depth_mm:g} mm deep) above and below the pedicle ({how})",
                 approximate=True,
             )
-    else:
+    elif not segmented_sides:
         notes.append("no canal or pedicles: foramen bands not drawn")
 
     # posterior-wall defects

@@ -8,6 +8,7 @@ band to whole voxel layers, so the grids below are those whose layer quantisatio
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from scipy import ndimage
 
 from imaging.lesion_model import LesionType
 from imaging.mask import Mask
+from imaging.vertebra_foramina import VertebraForamina
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy, WallDefect
 from imaging.volume import Volume, affine_from_geometry
 from planning.errors import PlanValidationError
@@ -26,6 +28,8 @@ from planning.leakage import (
     assess_leakage_risk,
     leakage_zones,
 )
+from tests.imaging.test_vertebra_foramina import _phantom_case
+from tests.phantoms.foramina import ForaminaPhantom
 from tests.phantoms.vertebra import VertebraPhantom, direction_matrix, make_vertebra_phantom
 
 W_MM, D_MM, H_MM = 40.0, 32.0, 24.0  # box body: left-right, antero-posterior, height
@@ -591,3 +595,55 @@ def test_real_lumbar_band_with_find_vertebra(shared_data: object) -> None:
     _check_band_on_real_vertebra(
         volume, anatomy, "/tmp/band_lumbar_found.png", "L3 lumbar-ct-labels: find_vertebra"
     )
+
+
+# -- segmented foramina (imaging.vertebra_foramina) on the three-vertebra phantom -------------------
+def _constructed_foramen_band_ml(ph: ForaminaPhantom, side: Side, step_mm: float = 0.25) -> float:
+    """Volume of the (truth) middle body within BAND_MM of the side's constructed foramina, sampled at
+    ``step_mm`` in the local frame (the closed-form shapes, not a voxel grid)."""
+    sign = 1.0 if side is Side.LEFT else -1.0
+    a, b = ph.body_semi_axes_mm
+    h = ph.body_height_mm / 2.0
+    lat = ph.foramen_bounds(side, "upper")["lat"]
+    xs = sign * np.arange(lat[0] - BAND_MM - 1.0, a + step_mm, step_mm)
+    ys = np.arange(-BAND_MM, b + BAND_MM + 1.0, step_mm)
+    zs = np.arange(-h - BAND_MM - 1.0, h + BAND_MM + 1.0, step_mm)
+    g = np.stack(np.meshgrid(xs, ys, zs, indexing="ij"), axis=-1)
+    foramen = ph.foramen_contains(g, side, "upper") | ph.foramen_contains(g, side, "lower")
+    body = ((g[..., 0] / a) ** 2 + (g[..., 1] / b) ** 2 <= 1.0) & (np.abs(g[..., 2]) <= h)
+    near = ndimage.distance_transform_edt(~foramen, sampling=step_mm) <= BAND_MM
+    return float((near & body).sum() * step_mm**3 / 1000.0)
+
+
+@pytest.mark.parametrize("side", list(Side))
+def test_segmented_foramen_band_volume(side: Side) -> None:
+    """The band from the *segmented* foramina in the constructed body: isolates the foramen step (the
+    body's own segmentation, find_vertebra's, is checked elsewhere; its posterolateral corner moves
+    this band by more than the foramen does)."""
+    ph, anatomy, foramina = _phantom_case("axial-1mm")
+    anatomy = replace(anatomy, body=Mask.from_full(ph.body_mask))
+    zones = leakage_zones(ph.volume, replace(anatomy, foramina=foramina))
+    bands = {z.name: z for z in zones.zones_of(ZoneKind.FORAMEN_BAND)}
+    band = bands[f"{side.value} foramen band"]
+    assert not band.approximate
+    assert "segmented" in band.description
+    assert band.volume_ml == pytest.approx(_constructed_foramen_band_ml(ph, side), rel=0.05)
+    assert np.all(anatomy.body.to_full()[band.mask.to_full()])
+    assert not any("approximated" in n for n in zones.notes)
+
+
+def test_foramen_band_falls_back_to_the_approximation_where_not_segmented() -> None:
+    ph, anatomy, foramina = _phantom_case("axial-1mm")
+    left_only = VertebraForamina(
+        tuple(f for f in foramina.foramina if f.side is Side.LEFT), foramina.grid_shape
+    )
+    zones = leakage_zones(ph.volume, replace(anatomy, foramina=left_only))
+    bands = {z.name: z for z in zones.zones_of(ZoneKind.FORAMEN_BAND)}
+    assert not bands["left foramen band"].approximate
+    assert bands["right foramen band"].approximate
+    assert "approximated (not segmented)" in bands["right foramen band"].description
+    assert any("right side" in n for n in zones.notes)
+    # no foramina at all: both approximated, and said so
+    none = leakage_zones(ph.volume, anatomy)
+    assert all(z.approximate for z in none.zones_of(ZoneKind.FORAMEN_BAND))
+    assert any("not segmented" in n for n in none.notes)

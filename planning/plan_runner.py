@@ -33,6 +33,7 @@ import numpy as np
 
 from imaging.lesion_model import Lesion
 from imaging.mask import Mask
+from imaging.vertebra_foramina import with_foramina
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
 from planning.ablation import AblationZone, voxelise_zones
@@ -113,6 +114,13 @@ class TargetResult:
             "suggestions": [_suggestion_json(s) for s in self.suggestions],
             "warnings": list(self.warnings),
         }
+        if self.anatomy is not None and cov is not None and "foramina" not in cov.structures:
+            f = self.anatomy.foramina
+            out["structures"]["foramina"] = {
+                "distance_mm": None,
+                "overlap_ml": None,
+                "note": "not found: " + ("; ".join(f.missing_notes()) if f is not None else "not looked for"),
+            }
         out.update(self.extras)
         return out
 
@@ -287,6 +295,9 @@ def run_plan(
             anatomy = _find_vertebra(volume, click, hint if isinstance(hint, str) else None, cancel)
             if anatomy is None:
                 t_warn.append("vertebra anatomy is not available in this build: canal distances not computed")
+            else:
+                anatomy = with_foramina(volume, anatomy)
+                t_warn += _foramina_warnings(anatomy)
         tick()
         from imaging.lesion import segment_lesion
 
@@ -296,8 +307,15 @@ def run_plan(
         level = ts.get("level") or (anatomy.level if anatomy is not None else None)
         targets[name] = TargetResult(name, lesion, anatomy, level, None, None, warnings=t_warn)
         evaluators[name] = TargetEvaluator(
-            volume, lesion.mask, anatomy, margin_mm=margin, warn_distance_mm=warn_mm
+            volume,
+            lesion.mask,
+            anatomy,
+            margin_mm=margin,
+            warn_distance_mm=warn_mm,
+            foramina=_foramina_mask(anatomy),
         )
+        if anatomy is not None and anatomy.foramina is not None:
+            targets[name].extras["foramina"] = anatomy.foramina.to_json()["foramina"]
         tick()
 
     # trajectories
@@ -322,8 +340,6 @@ def run_plan(
     for tr in targets.values():
         mine = [z for z in zones if trajectories[z.trajectory_index].target == tr.name]
         mine_traj = [t for t in trajectories if t.target == tr.name]
-        if tr.anatomy is not None:
-            tr.warnings.append("neural foramina are not segmented: heat distance to them not computed")
         if mine:
             ctx = evaluators[tr.name].context
             tr.coverage = ctx.evaluate(mine)
@@ -395,6 +411,13 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
                         Section.LAYERS,
                         MaskLayer.new(f"{t.name} pedicle {side.value}", LayerKind.PEDICLE, axis.mask, uid),
                     )
+            foramina = _foramina_mask(a)
+            if foramina is not None:
+                # no layer kind of its own in the model: a custom layer named for what it is
+                case.add(
+                    Section.LAYERS,
+                    MaskLayer.new(f"{t.name} neural foramina", LayerKind.CUSTOM, foramina, uid),
+                )
         if t.zones_mask is not None and t.zones_mask.any():
             case.add(
                 Section.LAYERS, MaskLayer.new(f"{t.name} predicted zones", LayerKind.ZONE, t.zones_mask, uid)
@@ -568,6 +591,28 @@ def _pullbacks(spec: Mapping[str, Any], zm: ZoneModel, where: str) -> tuple[floa
         raise PlanValidationError("positions_per_trajectory", n, "an integer 1-10")
     step = (1.0 - SUGGESTION_OVERLAP_FRACTION) * zm.length_mm
     return tuple(round(step * k, 2) for k in range(n))
+
+
+def _foramina_mask(anatomy: VertebraAnatomy | None) -> Mask | None:
+    """The union of the anatomy's segmented foramina, None when none was found."""
+    if anatomy is None or anatomy.foramina is None:
+        return None
+    return anatomy.foramina.union()
+
+
+def _foramina_warnings(anatomy: VertebraAnatomy) -> list[str]:
+    """Honest warnings about the foramina the heat distance could not, or only partly, use."""
+    f = anatomy.foramina
+    if f is None or not f.found():
+        reasons = "; ".join(f.missing_notes()) if f is not None else "not looked for"
+        return [f"neural foramina not found ({reasons}): heat distance to them not computed"]
+    out = [f"{m}: heat distance to it not computed" for m in f.missing_notes()]
+    cut = [x.name for x in f.found() if x.cut_by_view]
+    if cut:
+        out.append(
+            f"foramen {', '.join(cut)} cut by the field of view: heat distance only to its part in view"
+        )
+    return out
 
 
 def _find_vertebra(

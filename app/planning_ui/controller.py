@@ -87,6 +87,7 @@ class PlanningController(QObject):
         self._contexts: dict[tuple[Any, ...], CoverageContext] = {}
         self._anatomy: dict[str, tuple[tuple[float, float, float], VertebraAnatomy]] = {}
         self._anatomy_workers: dict[str, Any] = {}
+        self._foramina_masks: dict[str, tuple[VertebraAnatomy, Mask | None]] = {}
         self._connected: Case | None = None
         self._emit_timer = QTimer(self)
         self._emit_timer.setSingleShot(True)
@@ -327,7 +328,7 @@ class PlanningController(QObject):
         return layer.mask
 
     def coverage_context(self, target: Target) -> CoverageContext | None:
-        """The coverage context of a target (lesion + margin, canal / posterior wall), cached."""
+        """The coverage context of a target (lesion + margin, canal / posterior wall / foramina), cached."""
         vol = self.volume
         lesion = self.lesion_mask(target)
         if vol is None or lesion is None:
@@ -337,6 +338,9 @@ class PlanningController(QObject):
             m = self.layer_mask(kind, target, target.lesion_seed_lps)
             if m is not None:
                 structures[name] = m
+        foramina = self._foramina_union(target.name)
+        if foramina is not None and foramina.grid_shape == vol.shape:
+            structures["foramina"] = foramina
         margin = self.case.settings.margin_mm
         key = (id(lesion.array), margin, *(id(m.array) for m in structures.values()), tuple(structures))
         ctx = self._contexts.get(key)
@@ -344,6 +348,17 @@ class PlanningController(QObject):
             ctx = CoverageContext(lesion, vol.index_to_lps, margin_mm=margin, structures=structures)
             self._contexts = {key: ctx}
         return ctx
+
+    def _foramina_union(self, target_name: str) -> Mask | None:
+        """The union of the target's segmented foramina, one mask per anatomy (keeps the context cached)."""
+        anatomy = self.anatomy(target_name)
+        if anatomy is None or anatomy.foramina is None:
+            return None
+        cached = self._foramina_masks.get(target_name)
+        if cached is None or cached[0] is not anatomy:
+            cached = (anatomy, anatomy.foramina.union())
+            self._foramina_masks[target_name] = cached
+        return cached[1]
 
     def coverage(self, target: Target) -> CoverageResult | None:
         """Coverage of a target by the zones of its trajectories (None without lesion or zones)."""
@@ -383,7 +398,10 @@ class PlanningController(QObject):
         level = target.level or None
 
         def job(progress: Callable[[float], None], cancel: Any) -> Any:
-            return find_vertebra(vol, click, level_hint=level, progress=progress, cancel=cancel)
+            from imaging.vertebra_foramina import with_foramina
+
+            anatomy = find_vertebra(vol, click, level_hint=level, progress=progress, cancel=cancel)
+            return with_foramina(vol, anatomy)  # for the heat distance to the foramina
 
         worker = Worker(job, self)
         self._anatomy_workers[target_name] = worker

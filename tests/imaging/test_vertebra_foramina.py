@@ -9,7 +9,8 @@ under a millimetre).
 Real data (lumbar-ct-labels, 1.5 mm, PIR; subregion labels 41 arch/pedicle, 42 spinous, 43/44
 transverse, 45-48 facets, 49/50 body): the L3 foramina lie outside the bone labels (at most 10 % of
 their voxels in a label -- partial-volume boundary voxels at 1.5 mm -- and at most 1 % more than
-one voxel deep inside one: the body-border label 49 is two to three voxels thick), lateral to the canal, and between the L3 pedicle and the L2/L4 bone craniocaudally.
+one voxel deep inside one: the body-border label 49 is two to three voxels thick), lateral to the
+canal, and between the L3 pedicle and the L2/L4 bone craniocaudally.
 """
 
 from __future__ import annotations

@@ -76,6 +76,21 @@ class Mask:
         return cls(inner.array, (off[0], off[1], off[2]), (grid_shape[0], grid_shape[1], grid_shape[2]))
 
     @classmethod
+    def union(cls, masks: Sequence[Mask | None], grid_shape: Sequence[int]) -> Mask:
+        """The union of masks on one grid, in their common bounding box (empty when none is set)."""
+        present = [m for m in masks if m is not None and m.any()]
+        if not present:
+            return cls.empty(grid_shape)
+        lo = np.min([m.offset_index for m in present], axis=0)
+        hi = np.max([np.add(m.offset_index, m.array.shape) for m in present], axis=0)
+        box = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
+        for m in present:
+            o = np.subtract(m.offset_index, lo)
+            s = m.array.shape
+            box[o[0] : o[0] + s[0], o[1] : o[1] + s[1], o[2] : o[2] + s[2]] |= m.array
+        return cls.from_box(box, (int(lo[0]), int(lo[1]), int(lo[2])), grid_shape)
+
+    @classmethod
     def empty(cls, grid_shape: Sequence[int]) -> Mask:
         """An empty mask on a grid."""
         g = (int(grid_shape[0]), int(grid_shape[1]), int(grid_shape[2]))

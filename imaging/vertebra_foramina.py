@@ -652,14 +652,6 @@ def _missing(
 
 
 def _union(masks: list[Mask], grid: tuple[int, int, int]) -> Mask | None:
-    chosen = [m for m in masks if m.any()]
-    if not chosen:
-        return None
-    lo = np.min([m.offset_index for m in chosen], axis=0)
-    hi = np.max([np.add(m.offset_index, m.array.shape) for m in chosen], axis=0)
-    box = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
-    for m in chosen:
-        o = np.subtract(m.offset_index, lo)
-        s = m.array.shape
-        box[o[0] : o[0] + s[0], o[1] : o[1] + s[1], o[2] : o[2] + s[2]] |= m.array
-    return Mask.from_box(box, (int(lo[0]), int(lo[1]), int(lo[2])), grid)
+    """The union of ``masks``, None when none is set."""
+    union = Mask.union(masks, grid)
+    return union if union.any() else None

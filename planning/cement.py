@@ -192,18 +192,8 @@ def series_position(volume_ml: float, published: PublishedVolume) -> SeriesPosit
 
 def _union_count(masks: list[Mask], grid_shape: tuple[int, int, int]) -> tuple[int, tuple[slice, ...], Any]:
     """The union of masks inside their common bounding box: (count, box slices, box array)."""
-    present = [m for m in masks if m.any()]
-    if not present:
-        return 0, (slice(0, 0),) * 3, np.zeros((0, 0, 0), dtype=bool)
-    lo = np.min([m.offset_index for m in present], axis=0)
-    hi = np.max([np.add(m.offset_index, m.array.shape) for m in present], axis=0)
-    box = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
-    for m in present:
-        o = np.subtract(m.offset_index, lo)
-        s = m.array.shape
-        box[o[0] : o[0] + s[0], o[1] : o[1] + s[1], o[2] : o[2] + s[2]] |= m.array
-    sl = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
-    return int(np.count_nonzero(box)), sl, box
+    union = Mask.union(masks, grid_shape)
+    return union.count(), union.slices, union.array
 
 
 def _restrict(box: Any, box_slices: tuple[slice, ...], bone: Mask) -> Any:

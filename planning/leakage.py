@@ -121,18 +121,8 @@ class LeakageMap:
 
     def union(self, kinds: frozenset[ZoneKind] | None = None) -> Mask:
         """The union of the zones (of ``kinds``, or all) as one mask."""
-        chosen = [z.mask for z in self.zones if (kinds is None or z.kind in kinds) and z.mask.any()]
-        grid = self.posterior_quarter.grid_shape
-        if not chosen:
-            return Mask.empty(grid)
-        lo = np.min([m.offset_index for m in chosen], axis=0)
-        hi = np.max([np.add(m.offset_index, m.array.shape) for m in chosen], axis=0)
-        box = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
-        for m in chosen:
-            o = np.subtract(m.offset_index, lo)
-            s = m.array.shape
-            box[o[0] : o[0] + s[0], o[1] : o[1] + s[1], o[2] : o[2] + s[2]] |= m.array
-        return Mask.from_box(box, (int(lo[0]), int(lo[1]), int(lo[2])), grid)
+        chosen = [z.mask for z in self.zones if kinds is None or z.kind in kinds]
+        return Mask.union(chosen, self.posterior_quarter.grid_shape)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able summary."""

@@ -329,25 +329,11 @@ def _overlap_count(a: Mask, b: Mask) -> int:
     return int(np.count_nonzero(a.array[sa] & b.array[sb]))
 
 
-def _union(masks: Sequence[Mask | None], grid: tuple[int, int, int]) -> Mask:
-    present = [m for m in masks if m is not None and m.any()]
-    if not present:
-        return Mask.empty(grid)
-    lo = np.min([m.offset_index for m in present], axis=0)
-    hi = np.max([np.add(m.offset_index, m.array.shape) for m in present], axis=0)
-    box = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
-    for m in present:
-        o = np.subtract(m.offset_index, lo)
-        s = m.array.shape
-        box[o[0] : o[0] + s[0], o[1] : o[1] + s[1], o[2] : o[2] + s[2]] |= m.array
-    return Mask.from_box(box, (int(lo[0]), int(lo[1]), int(lo[2])), grid)
-
-
 def _share_in(lesion: Mask, cavity: Mask | None, anatomy: VertebraAnatomy | None, region: Mask) -> float:
     """Share of the fill region (lesion + cavity, inside the body) that lies in ``region`` (a body part)."""
     if anatomy is None or not region.any():
         return 0.0
-    fill = _union([lesion, cavity], lesion.grid_shape)
+    fill = Mask.union([lesion, cavity], lesion.grid_shape)
     fill_n = _overlap_count(fill, anatomy.body)
     if fill_n == 0:
         return 0.0

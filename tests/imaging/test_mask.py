@@ -1,0 +1,29 @@
+"""Mask.union: the union of cropped masks on one grid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imaging.mask import Mask
+
+
+def test_union_of_cropped_masks_equals_the_or_of_their_full_grids() -> None:
+    grid = (20, 30, 40)
+    rng = np.random.default_rng(0)
+    fulls = []
+    for lo, hi in (((1, 2, 3), (5, 9, 8)), ((10, 20, 30), (14, 25, 39)), ((4, 8, 7), (12, 12, 12))):
+        full = np.zeros(grid, dtype=bool)
+        box = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
+        full[box] = rng.random(full[box].shape) > 0.5
+        fulls.append(full)
+    masks = [Mask.from_full(f) for f in fulls]
+    union = Mask.union([masks[0], None, Mask.empty(grid), masks[1], masks[2]], grid)
+    expected = fulls[0] | fulls[1] | fulls[2]
+    assert union.grid_shape == grid
+    assert np.array_equal(union.to_full(), expected)
+    assert union.count() == int(expected.sum())
+
+
+def test_union_of_nothing_is_empty() -> None:
+    union = Mask.union([None, Mask.empty((4, 5, 6))], (4, 5, 6))
+    assert not union.any() and union.grid_shape == (4, 5, 6)

@@ -27,9 +27,10 @@ from imaging.levels import normalize_level
 from imaging.mask import Mask
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
 from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
+from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
-from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
+from imaging.vertebra_roi import LpsRoi, perpendicular_pair, resample_roi, roi_mask_to_source
 from imaging.vertebra_wall import WallResult, find_posterior_wall
 from imaging.volume import Volume
 
@@ -49,10 +50,6 @@ FIRST_PASS_HALF_HEIGHT_MM = 8.0
 WALL_WIDTH_FRACTION = 0.7
 #: when no canal is enclosed, gaps in its bony ring up to twice this are closed (mm)
 RING_CLOSING_MM = 3.0
-#: a region thinner than this between two end plates is taken for a disc, not a body (mm): adult
-#: discs are up to about 12 mm tall, bodies 17 mm (upper thoracic) and more; a body collapsed below
-#: this (vertebra plana) is refused too
-MIN_BODY_HEIGHT_MM = 12.0
 #: a body taller than this spans more than one vertebra (adult bodies are up to about 32 mm tall,
 #: L5 included): refused rather than reported wrong (mm)
 MAX_BODY_HEIGHT_MM = 40.0
@@ -314,11 +311,7 @@ def _cut(
 def _across_extent_mm(roi: LpsRoi, body: BodyResult) -> float:
     """The body's largest extent across its axis (mm), from its 1st to 99th percentile in 8 directions."""
     pts = roi.voxel_points_lps(body.body) - body.centroid_lps
-    axis = body.axis_lps
-    helper = np.array([1.0, 0.0, 0.0]) if abs(axis[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    e1 = np.cross(axis, helper)
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(axis, e1)
+    e1, e2 = perpendicular_pair(body.axis_lps)
     widest = 0.0
     for angle in np.radians(np.arange(0.0, 180.0, 22.5)):
         d = np.cos(angle) * e1 + np.sin(angle) * e2

@@ -52,10 +52,6 @@ HEIGHT_RADIUS_MM = 8.0
 HEIGHT_RAY_COS = 0.95
 #: smallest body accepted (mL), below any adult vertebral body even when collapsed
 MIN_BODY_ML = 3.0
-#: the body may reach this far beyond the endplate edges found on the central profile (mm): none, the
-#: half-maximum edge is the body's surface (the endplate is most concave at the centre the profile
-#: samples, so its rim lies within the slab)
-SLAB_TOLERANCE_MM = 0.0
 #: at most this much of the surface is peeled back to the half-maximum edge (mm)
 PEEL_DEPTH_MM = 1.5
 
@@ -263,15 +259,17 @@ def find_body(
     seed = np.rint(roi.lps_to_index(click_lps)).astype(np.int64)
     sp = roi.spacing_mm
     solid, bone, smoothed = masks.solid, masks.bone, masks.smoothed
-    front: BoolArray | None = None
-    if cut is not None:
-        grid = np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T
-        front = cut.allowed(roi.index_to_lps(grid)).reshape(roi.shape)
     # the discs above and below the click bound the body where they are seen (thin thoracic discs
     # on thick slices let rays and the opened solid run into the next vertebra)
-    axis = np.asarray(axis_hint, dtype=np.float64)
-    axis = axis / np.linalg.norm(axis)
-    slab = body_slab(roi, masks.sharp, click_lps, axis, tolerance_mm=SLAB_TOLERANCE_MM)
+    slab = body_slab(roi, masks.sharp, click_lps, axis_hint)
+    grid_lps = (
+        roi.index_to_lps(np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T)
+        if cut is not None or slab is not None
+        else None
+    )
+    front: BoolArray | None = None
+    if cut is not None and grid_lps is not None:
+        front = cut.allowed(grid_lps).reshape(roi.shape)
     star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front, axis=axis_hint, slab=slab)
     if star is not None and star.mask.sum() * sp**3 > MIN_BODY_ML * 1000.0:
         return _describe(
@@ -292,14 +290,10 @@ def find_body(
     body = _opened_body(allowed, seed, sp)
     if body is None:
         return None
-    if slab is not None:
-        grid = np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T
-        t = ((roi.index_to_lps(grid) - slab.origin_lps) @ axis).reshape(roi.shape)
-        within = (t >= slab.inferior_mm) & (t <= slab.superior_mm)
-        limited = _opened_body(allowed & within, seed, sp)
+    if slab is not None and grid_lps is not None:
+        limited = _opened_body(allowed & slab.contains(grid_lps).reshape(roi.shape), seed, sp)
         if limited is not None:
             body = limited
-            allowed = allowed & within
     body = ndimage.binary_fill_holes(body)
     body = _peel_to_half_maximum(body, smoothed, sp)
     shell = body & ~ndimage.binary_erosion(body, iterations=2)

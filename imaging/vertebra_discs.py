@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from imaging.vertebra_roi import LpsRoi
+from imaging.vertebra_roi import LpsRoi, perpendicular_pair
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -45,7 +45,9 @@ STRONG_FRACTION = 0.6
 REFERENCE_RANK = 3
 #: both ridges must stand at least this far above their surroundings (HU)
 MIN_RIDGE_HU = 15.0
-#: a body is at least this tall between its endplates (mm), as MIN_BODY_HEIGHT_MM in imaging.vertebra
+#: a region thinner than this between two end plates is taken for a disc, not a body (mm): adult
+#: discs are up to about 12 mm tall, bodies 17 mm (upper thoracic) and more; a body collapsed below
+#: this (vertebra plana) is refused too
 MIN_BODY_HEIGHT_MM = 12.0
 
 
@@ -57,10 +59,6 @@ class Disc:
     lower_endplate_mm: float  # the ridge on the inferior side of the disc
     upper_endplate_mm: float  # the ridge on the superior side
     score_hu: float
-
-    def edge_towards(self, origin_mm: float) -> float:
-        """The endplate facing ``origin_mm`` (the body the profile started in)."""
-        return self.lower_endplate_mm if origin_mm < self.centre_mm else self.upper_endplate_mm
 
 
 @dataclass(frozen=True)
@@ -77,6 +75,12 @@ class BodySlab:
     def height_mm(self) -> float:
         return self.superior_mm - self.inferior_mm
 
+    def contains(self, points_lps: FloatArray) -> npt.NDArray[np.bool_]:
+        """True where points lie between the slab's two planes."""
+        t = (points_lps - self.origin_lps) @ self.axis_lps
+        out: npt.NDArray[np.bool_] = (t >= self.inferior_mm) & (t <= self.superior_mm)
+        return out
+
 
 def axial_profile(
     roi: LpsRoi, hu: npt.NDArray[np.float32], origin_lps: FloatArray, axis_lps: FloatArray
@@ -86,10 +90,7 @@ def axial_profile(
     Levels outside the ROI are NaN.
     """
     axis = axis_lps / np.linalg.norm(axis_lps)
-    helper = np.array([1.0, 0.0, 0.0]) if abs(axis[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    e1 = np.cross(axis, helper)
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(axis, e1)
+    e1, e2 = perpendicular_pair(axis)
     g = np.arange(-PROFILE_RADIUS_MM, PROFILE_RADIUS_MM + 1e-9, roi.spacing_mm)
     uu, vv = np.meshgrid(g, g)
     keep = uu**2 + vv**2 <= PROFILE_RADIUS_MM**2
@@ -186,12 +187,11 @@ def body_slab(
     hu: npt.NDArray[np.float32],
     origin_lps: npt.ArrayLike,
     axis_lps: npt.ArrayLike,
-    *,
-    tolerance_mm: float = 0.0,
 ) -> BodySlab | None:
     """The body around ``origin_lps`` between the nearest strong discs above and below, or None.
 
-    The slab reaches ``tolerance_mm`` beyond each endplate's outer (half-maximum) edge. None when no
+    The slab ends at each endplate's outer (half-maximum) edge, the body's surface: the endplate is
+    most concave at the centre the profile samples, so its rim lies within the slab. None when no
     strong disc is found on one side (the field of view ends, or the endplates are not seen), so
     the caller keeps its own estimate.
     """
@@ -215,4 +215,4 @@ def body_slab(
     bottom = _outer_edge(t, prof, down.upper_endplate_mm, down.centre_mm)
     if top - bottom < MIN_BODY_HEIGHT_MM:
         return None
-    return BodySlab(origin, axis, bottom - tolerance_mm, top + tolerance_mm, (down, up))
+    return BodySlab(origin, axis, bottom, top, (down, up))

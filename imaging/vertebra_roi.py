@@ -80,6 +80,17 @@ class LpsRoi:
         return self.index_to_lps(np.argwhere(mask).astype(np.float64))
 
 
+def perpendicular_pair(axis: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Two unit vectors perpendicular to ``axis`` and to each other (``e2 = axis x e1``)."""
+    a = np.asarray(axis, dtype=np.float64)
+    a = a / np.linalg.norm(a)
+    helper = np.array([1.0, 0.0, 0.0]) if abs(a[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    e1 = np.cross(a, helper)
+    e1 /= np.linalg.norm(e1)
+    e2: FloatArray = np.cross(a, e1)
+    return e1, e2
+
+
 def resample_roi(
     volume: Volume, center_lps: npt.ArrayLike, half_size_mm: npt.ArrayLike, spacing_mm: float = 1.0
 ) -> LpsRoi:

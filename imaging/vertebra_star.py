@@ -271,16 +271,6 @@ def _clamp_caps(dirs: FloatArray, radii: FloatArray, axis: npt.ArrayLike) -> Flo
     return out
 
 
-def cap_heights(dirs: FloatArray, radii: FloatArray, axis: npt.ArrayLike) -> tuple[float, float]:
-    """Median extent of the cap rays above and below the centre along ``axis`` (mm, both >= 0)."""
-    cos = dirs @ np.asarray(axis, dtype=np.float64)
-    out = []
-    for sign in (1.0, -1.0):
-        cap = sign * cos > CAP_COS
-        out.append(float(np.median(radii[cap] * sign * cos[cap])) if cap.any() else float("nan"))
-    return out[0], out[1]
-
-
 def clamp_to_slab(dirs: FloatArray, radii: FloatArray, centre_lps: FloatArray, slab: BodySlab) -> FloatArray:
     """Radii shortened so no ray crosses the slab's superior or inferior plane."""
     cos = dirs @ slab.axis_lps

@@ -131,8 +131,11 @@ class PlanningUI(QObject):
     def _on_state_tool_changed(self) -> None:
         # another tool took the left button (or Esc chose the crosshair): the needle tool is off
         state = self.window.state
-        if state.mouse_tool is not self.tool and self.tool_action.isChecked():
-            self.tool_action.setChecked(False)
+        if state.mouse_tool is not self.tool:
+            if self.tool.pending_entry_lps is not None:
+                self.tool.cancel()  # a half-placed needle (entry clicked, no tip yet) is dropped
+            if self.tool_action.isChecked():
+                self.tool_action.setChecked(False)
         elif state.mouse_tool is self.tool and state.tool.value != "crosshair":
             state.set_mouse_tool(None)
 

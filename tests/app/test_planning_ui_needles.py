@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from app.display_geometry import ViewAxis
 from imaging.mask import Mask
@@ -106,6 +107,29 @@ def test_two_clicks_place_a_needle_at_the_clicked_points(
     assert window.state.crosshair_lps[2] == pytest.approx(z)  # type: ignore[attr-defined]
     window.case.undo_stack.undo()  # type: ignore[attr-defined]
     assert not window.case.case.trajectories  # type: ignore[attr-defined]
+
+
+def test_esc_drops_the_needle_tool_and_its_half_placed_needle(
+    planning: object, window: object, qtbot: object
+) -> None:
+    _add_target(window, (0.0, 0.0, 0.0), 5.0)
+    z = _slice_z(window, 4.0)
+    window.state.set_crosshair((0.0, 0.0, z))  # type: ignore[attr-defined]
+    axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    planning.tool_action.trigger()  # type: ignore[attr-defined]
+    _click(qtbot, axial, (25.0, 30.0, z))  # the entry; the tip is not clicked
+    assert planning.tool.pending_entry_lps is not None  # type: ignore[attr-defined]
+    window.activateWindow()  # type: ignore[attr-defined]
+    axial.setFocus()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # type: ignore[attr-defined]
+    qtbot.keyClick(axial, Qt.Key.Key_Escape)  # type: ignore[attr-defined]
+    assert window.state.mouse_tool is None  # type: ignore[attr-defined]
+    assert not planning.tool_action.isChecked()  # type: ignore[attr-defined]
+    assert planning.tool.pending_entry_lps is None  # type: ignore[attr-defined]
+    # a click now moves the crosshair and places nothing
+    _click(qtbot, axial, (2.0, -6.0, z))
+    assert not window.case.case.trajectories  # type: ignore[attr-defined]
+    assert window.state.crosshair_lps[0] == pytest.approx(2.0, abs=1.0)  # type: ignore[attr-defined]
 
 
 def test_drag_the_tip_is_one_undo_step_and_readouts_follow(

@@ -7,7 +7,7 @@ volume named by their ``source_series_uid`` ([slice, row, col], see ``imaging.ma
 API summary (for the other planning / GUI modules)
 ---------------------------------------------------
 Enums: ``ImageRole`` (planning | post), ``LayerKind`` (lesion | bone | body | canal | posterior_wall |
-pedicle | cement | zone | custom), ``TargetKind`` (spine | extraspinal), ``Approach``
+pedicle | foramen | cement | zone | custom), ``TargetKind`` (spine | extraspinal), ``Approach``
 (``transpedicular-left`` ... ``direct``), ``Viscosity``, ``ScoreSystem`` (sins | mirels | harrington),
 ``CaseStatus`` (planned | done | reviewed). ``LesionType`` is re-exported from imaging.lesion_model.
 
@@ -152,6 +152,9 @@ class LayerKind(StrEnum):
     CANAL = "canal"
     POSTERIOR_WALL = "posterior_wall"
     PEDICLE = "pedicle"
+    #: the neural foramina (exit of the spinal nerves). Case files saved before this kind existed hold
+    #: them as CUSTOM layers named "... neural foramina"; those load unchanged (still CUSTOM).
+    FORAMEN = "foramen"
     CEMENT = "cement"
     ZONE = "zone"
     CUSTOM = "custom"
@@ -212,6 +215,7 @@ DEFAULT_LAYER_COLORS: Mapping[LayerKind, tuple[int, int, int]] = FrozenDict(
         LayerKind.CANAL: (240, 200, 40),
         LayerKind.POSTERIOR_WALL: (250, 130, 20),
         LayerKind.PEDICLE: (120, 200, 120),
+        LayerKind.FORAMEN: (40, 200, 210),  # cyan: apart from the canal's yellow and the pedicles' green
         LayerKind.CEMENT: (235, 235, 255),
         LayerKind.ZONE: (255, 120, 200),
         LayerKind.CUSTOM: (160, 120, 220),

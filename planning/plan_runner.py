@@ -413,10 +413,9 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
                     )
             foramina = _foramina_mask(a)
             if foramina is not None:
-                # no layer kind of its own in the model: a custom layer named for what it is
                 case.add(
                     Section.LAYERS,
-                    MaskLayer.new(f"{t.name} neural foramina", LayerKind.CUSTOM, foramina, uid),
+                    MaskLayer.new(f"{t.name} neural foramina", LayerKind.FORAMEN, foramina, uid),
                 )
         if t.zones_mask is not None and t.zones_mask.any():
             case.add(

@@ -1,11 +1,12 @@
 """``run_plan`` with segmented foramina on the three-vertebra phantom: heat distance to them reported
-in ``structures``, no "not segmented" warning, the foramina listed, and a custom layer in the case."""
+in ``structures``, no "not segmented" warning, the foramina listed, and a foramen layer in the case."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from imaging.volume import Volume
+from planning.model import DEFAULT_LAYER_COLORS, LayerKind
 from planning.plan_runner import build_case, run_plan
 from tests.phantoms.foramina import make_foramina_phantom
 
@@ -44,3 +45,5 @@ def test_plan_reports_zone_to_foramina_distance() -> None:
     case = build_case(result)
     layer = case.layers["L3 neural foramina"]
     assert np.array_equal(layer.mask.to_full(), union.to_full())
+    assert layer.kind is LayerKind.FORAMEN
+    assert layer.color_rgb == DEFAULT_LAYER_COLORS[LayerKind.FORAMEN]

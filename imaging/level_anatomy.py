@@ -14,7 +14,7 @@ level disagrees the suggestion carries a warning and the named level stays.
   click's level the central bone is wider than a lumbar body and meets a large bone on both sides (the
   iliac bones) across a thin sacroiliac joint, or is fused with it.
 - :func:`suggest_levels` turns per-vertebra findings into suggestions (T12, S1) with reasons and
-  warnings.
+  warnings; :func:`refusal_hint` gives the S1 suggestion where the vertebra finder refused the point.
 
 Positions are LPS mm (+x patient left, +y posterior, +z superior); CT values HU. Work is done in a
 region of interest resampled on a grid aligned with the vertebra (lateral, posterior, superior).
@@ -558,6 +558,19 @@ def suggestion_for_anatomy(
         level_lps=level,
         named_level=named_level if named_level is not None else anatomy.level,
     )
+
+
+def refusal_hint(volume: Volume, click_lps: Sequence[float] | npt.ArrayLike) -> str | None:
+    """What anatomy can still say where no vertebra was found at ``click_lps``, or None.
+
+    The vertebra finder refuses the sacrum (it has no vertebral body with an enclosed canal behind it in
+    the sense of the lumbar spine); the S1 suggestion must still reach the operator, so the refusal is
+    completed with it (and with the level to give the vertebra above).
+    """
+    finding = is_sacrum(volume, click_lps)
+    if not finding.is_sacrum:
+        return None
+    return f"anatomy suggests S1 here ({finding.reason}): the vertebra above it would be L5"
 
 
 # -- helpers ----------------------------------------------------------------------------------------

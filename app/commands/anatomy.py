@@ -10,7 +10,8 @@ S1 for the sacrum; a warning when it differs from ``--level``) or null
 (:func:`imaging.level_anatomy.suggestion_for_anatomy`). ``--out`` writes a uint8 label volume on
 the CT's grid: 1 body, 2 spinal canal, 3 posterior wall, 4 left pedicle, 5 right pedicle, 6 superior
 endplate, 7 inferior endplate (later labels overwrite earlier ones where they overlap). A point
-outside the volume or not in a vertebral body exits with code 2 and a one-line reason.
+outside the volume or not in a vertebral body exits with code 2 and a one-line reason (on the sacrum,
+which the finder refuses, the reason carries the S1 suggestion: :func:`imaging.level_anatomy.refusal_hint`).
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     import numpy as np
 
     from imaging.image_files import is_image_file
-    from imaging.level_anatomy import suggestion_for_anatomy
+    from imaging.level_anatomy import refusal_hint, suggestion_for_anatomy
     from imaging.levels import normalize_level
     from imaging.load import load_volume, save_volume
-    from imaging.vertebra import find_vertebra
+    from imaging.vertebra import VertebraNotFoundError, find_vertebra
     from imaging.vertebra_model import Side
 
     path = Path(args.path)
@@ -74,9 +75,15 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
-    anatomy = find_vertebra(
-        volume, point, level_hint=level, progress=ctx.progress("anatomy"), cancel=ctx.cancel
-    )
+    try:
+        anatomy = find_vertebra(
+            volume, point, level_hint=level, progress=ctx.progress("anatomy"), cancel=ctx.cancel
+        )
+    except VertebraNotFoundError as exc:
+        hint = refusal_hint(volume, point)
+        if hint is None:
+            raise
+        raise VertebraNotFoundError(f"{exc.reason}; {hint}", point) from exc
     if out is not None:
         labels = np.zeros(volume.shape, dtype=np.uint8)
         layers = [

@@ -34,12 +34,15 @@ from app.segmentation.lesion_tool import (
     LESION_COLOURS,
     LesionTool,
     lesion_layer_and_target,
+    mask_centroid_lps,
     paint_lesion_box,
     push_new_lesion,
 )
 from app.segmentation.vertebra_tool import (
     VertebraTool,
     anatomy_layers,
+    finding_key,
+    judge_masks,
     next_vertebra_id,
     push_anatomy,
     vertebrae_of,
@@ -181,14 +184,28 @@ class SegmentationController(QObject):
         if volume is None:
             self.jobs.say("Open a CT first.")
             return
-        from imaging.vertebra import find_vertebra
+        from imaging.level_anatomy import refusal_hint
+        from imaging.vertebra import VertebraNotFoundError, find_vertebra
 
         click = tuple(float(v) for v in click_lps)
 
         def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
-            return find_vertebra(volume, click, progress=progress, cancel=cancel)
+            try:
+                anatomy = find_vertebra(volume, click, progress=progress, cancel=cancel)
+            except VertebraNotFoundError as exc:
+                hint = refusal_hint(volume, click)  # the sacrum: its S1 suggestion still reaches the operator
+                if hint is None:
+                    raise
+                raise VertebraNotFoundError(f"{exc.reason}; {hint}", click) from exc
+            # ribs and sacrum for the level suggestion, here rather than on the GUI thread
+            centroid = mask_centroid_lps(anatomy.body, volume.index_to_lps)
+            findings = None
+            if centroid is not None:
+                pedicles = [p.mask for p in anatomy.pedicles.values() if p.mask is not None]
+                findings = (centroid, judge_masks(volume, centroid, anatomy.canal, pedicles))
+            return anatomy, findings
 
-        self.jobs.run("Vertebral anatomy", job, self._add_vertebra)
+        self.jobs.run("Vertebral anatomy", job, lambda result: self._add_vertebra(*result))
 
     def vertebra_at(self, point_lps: FloatArray) -> Any:
         """The case's vertebra whose body layer holds the voxel at an LPS point, or None."""
@@ -248,10 +265,13 @@ class SegmentationController(QObject):
             f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU)."
         )
 
-    def _add_vertebra(self, anatomy: Any) -> None:
+    def _add_vertebra(self, anatomy: Any, findings: Any = None) -> None:
         self.vertebra_panel.raise_()
         case = self.window.case.case
         vid = next_vertebra_id(case)
+        if findings is not None:  # judged in the worker: the panel's refresh finds them cached
+            centroid, judged = findings
+            self.vertebra_panel.findings[finding_key(vid, centroid)] = judged
         layers = anatomy_layers(
             anatomy,
             vertebra_id=vid,

@@ -85,7 +85,8 @@ class VertebraPanel(QDockWidget):
         self.notes.setWordWrap(True)
         layout.addWidget(self.notes)
         self.suggestions: dict[str, LevelSuggestion] = {}
-        self._findings: FindingCache = {}
+        #: ribs / sacrum judged per vertebra (filled by the anatomy worker; else judged here once)
+        self.findings: FindingCache = {}
         self.setWidget(body)
         self.name_button.clicked.connect(lambda: self.name_selected(self.level_edit.text()))
         self.level_edit.returnPressed.connect(lambda: self.name_selected(self.level_edit.text()))
@@ -102,7 +103,7 @@ class VertebraPanel(QDockWidget):
             self.controller.window.case.case, None if volume is None else volume.index_to_lps
         )
         case = self.controller.window.case.case
-        self.suggestions = {} if volume is None else level_suggestions(case, volume, self._findings)
+        self.suggestions = {} if volume is None else level_suggestions(case, volume, self.findings)
         self.list.blockSignals(True)
         self.list.clear()
         for e in entries:

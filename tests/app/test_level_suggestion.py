@@ -62,3 +62,41 @@ def test_suggestion_shown_and_accepted(
     win.case.undo_stack.undo()
     assert mask_at(case.layers["L1 body"].mask, spine.volume, spine.center("T12"))
     assert "T12 body" not in case.layers
+
+
+def test_ribs_are_judged_in_the_worker_not_the_gui_thread(
+    window: Any, qtbot: Any, no_dialogs: Any, spine: RibSpinePhantom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import app.segmentation.vertebra_tool as tool
+
+    threads: list[str] = []
+    real = tool.has_ribs
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tool, "has_ribs", spy)
+    win = window
+    win.opener.show_volume(spine.volume)
+    for level in ("T12", "L1"):
+        win.segmentation.find_vertebra_at(np.asarray(spine.center(level)))
+        wait_job(win, qtbot)
+    assert len(threads) == 2  # once per vertebra, then cached
+    assert threading.main_thread().name not in threads
+    assert win.segmentation.vertebra_panel.suggestion_text().startswith("Anatomy suggests T12 for V1")
+
+
+def test_a_click_on_the_sacrum_is_refused_with_the_s1_suggestion(
+    window: Any, qtbot: Any, no_dialogs: Any, spine: RibSpinePhantom
+) -> None:
+    win = window
+    win.opener.show_volume(spine.volume)
+    win.segmentation.find_vertebra_at(np.asarray(spine.center("S1")))
+    wait_job(win, qtbot)
+    message = win.segmentation.jobs.last_message
+    assert "no vertebra" in message and "anatomy suggests S1" in message, message
+    assert "L5" in message
+    assert not any(name.endswith("body") for name in win.case.case.layers)

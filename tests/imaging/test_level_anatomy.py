@@ -21,6 +21,7 @@ from imaging.level_anatomy import (
     has_ribs,
     has_ribs_anatomy,
     is_sacrum,
+    refusal_hint,
     suggest_levels,
     suggestion_for_vertebra,
 )
@@ -167,6 +168,13 @@ def test_anatomy_wrapper_and_single_vertebra(spine: RibSpinePhantom) -> None:
     assert suggestion_for_vertebra(spine.volume, spine.center("L2"), height_mm=height) is None
     s1 = suggestion_for_vertebra(spine.volume, spine.center("S1"), height_mm=height)
     assert s1 is not None and s1.level == "S1" and "iliac" in s1.reason
+
+
+def test_refusal_hint_names_s1_only_on_the_sacrum(spine: RibSpinePhantom) -> None:
+    hint = refusal_hint(spine.volume, spine.center("S1"))
+    assert hint is not None and "S1" in hint and "L5" in hint and "iliac" in hint
+    for level in ("T12", "L2"):
+        assert refusal_hint(spine.volume, spine.center(level)) is None
 
 
 def test_timing_on_a_full_size_grid(spine: RibSpinePhantom) -> None:

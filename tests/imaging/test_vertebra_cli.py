@@ -122,3 +122,9 @@ def test_level_suggestion_key(
     assert js["level_suggestion"] is None and "vertebral_body" in js
     assert main(["anatomy", str(path), "--vertebra", _point(spine.center("T12"))]) == 0
     assert "suggested level T12 (lowest vertebra with ribs (left and right))" in capsys.readouterr().out
+    # the sacrum is refused (no vertebral body with its canal), and the refusal carries the S1 suggestion
+    assert main(["anatomy", str(path), "--vertebra", _point(spine.center("S1")), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "no vertebra" in err and "anatomy suggests S1" in err, err

@@ -11,7 +11,8 @@ import pytest
 from imaging.mask import Mask
 from planning.case import Case, Section
 from planning.case_io import load_case, save_case
-from planning.commands import EditMask, History
+from planning.commands import EditMask
+from planning.history import History
 from planning.model import LayerKind, MaskLayer
 
 

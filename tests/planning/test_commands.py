@@ -18,7 +18,6 @@ from planning.commands import (
     AddTrajectory,
     Command,
     EditMask,
-    History,
     MoveItem,
     MoveTrajectoryEntry,
     MoveTrajectoryTarget,
@@ -41,6 +40,7 @@ from planning.commands import (
     read_box,
 )
 from planning.errors import PlanValidationError
+from planning.history import History
 from planning.model import (
     Approach,
     CaseStatus,

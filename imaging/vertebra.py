@@ -243,6 +243,7 @@ def find_vertebra(
         posterior=posterior,
         canal_u_range_mm=(u_lo, u_hi),
         height_mm=body.height_mm,
+        source_voxel_mm=float(max(volume.spacing_mm)),
     )
     step(0.7)
     if not wall.assessed:
@@ -394,6 +395,7 @@ def _assemble(
         posterior_wall_points_lps=wall.points_lps,
         posterior_wall_intact=wall.assessed and not wall.defects,
         posterior_wall_defects=wall.defects,
+        basivertebral_foramina=wall.foramina,
         pedicles=pedicles,
         superior_endplate=sup,
         inferior_endplate=inf,

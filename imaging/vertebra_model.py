@@ -73,7 +73,10 @@ class VertebraAnatomy:
 
     ``posterior_wall`` is the band of cortex between the body and the canal;
     ``posterior_wall_points_lps`` samples it (ordered left to right, then caudal to cranial).
-    ``endplates`` holds the superior and inferior endplate masks when found. ``foramina`` holds the
+    ``basivertebral_foramina`` lists the gaps of the wall judged to be the normal basivertebral
+    foramen (or two of them), with their place and size: a leakage-risk site, not a defect, so they
+    leave ``posterior_wall_intact`` true. ``endplates`` holds the superior and inferior endplate masks
+    when found. ``foramina`` holds the
     neural foramina when they were looked for (:func:`imaging.vertebra_foramina.with_foramina`, a
     separate step), None otherwise.
     """
@@ -96,6 +99,7 @@ class VertebraAnatomy:
     click_lps: Point = (0.0, 0.0, 0.0)
     notes: tuple[str, ...] = field(default=())
     foramina: VertebraForamina | None = None
+    basivertebral_foramina: tuple[WallDefect, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The command line's ``anatomy`` JSON (DESIGN.md keys)."""
@@ -113,6 +117,7 @@ class VertebraAnatomy:
                 "points_lps": [[round(v, 2) for v in p] for p in self.posterior_wall_points_lps],
                 "intact": self.posterior_wall_intact,
                 "defects": [d.to_json() for d in self.posterior_wall_defects],
+                "basivertebral_foramina": [d.to_json() for d in self.basivertebral_foramina],
             },
             "pedicles": {side.value: axis.to_json() for side, axis in self.pedicles.items()},
             "level": self.level,

@@ -7,7 +7,29 @@ height less the endplates). Each ray finds the body's posterior surface and the 
 few mm of it; where that peak is not cortical (below half-way between the body's own trabecular
 bone and the wall's typical cortex, or a fraction of the body's other cortex when the wall as a
 whole is much weaker) the cortex is missing. Connected missing areas of at least
-``MIN_DEFECT_MM2`` are reported as defects with their centre (LPS mm) and size (largest extent, mm).
+``MIN_DEFECT_MM2`` are gaps, with their centre (LPS mm) and size (largest extent, mm).
+
+A gap is the normal basivertebral foramen (where the basivertebral vein leaves the body), not a
+defect, when all of these hold (:func:`_foramen_reason` says which one fails):
+
+- size: at most ``FORAMEN_MAX_WIDTH_MM`` across and ``FORAMEN_MAX_HEIGHT_MM`` tall (mean + 2 SD of the
+  CT measurements of He, Wang, Li 2023, Chin J Clin Anat 41(3):283: width 7.8 +- 1.6 mm, height
+  5.4 +- 1.1 mm), plus one voxel of the source image per edge (partial volume moves each edge of a gap
+  in a thin cortex by up to a voxel) and one ray-grid cell;
+- place: centred within ``FORAMEN_MIDLINE_MM`` of the canal's midline (a median opening between the
+  pedicles; Tzika et al. 2021, Surg Radiol Anat 43:889: one or two foramina, asymmetric in 12.3%),
+  or one of two gaps mirrored about the midline within ``PAIR_MAX_U_MM`` of it (two foramina, 36.9% of
+  vertebrae in Tzika); and
+  within the middle half of the wall's height (Tzika: closer to the upper rim at T10-L4 and to the
+  lower rim at T6-T8, never at the rims);
+- no mass behind it: a lytic lesion that breaks the wall replaces the bone in front of the gap, so
+  along most of the gap's rays the HU ``LYTIC_DEPTH_MM`` in front of the surface lies nearer the
+  lytic reference (``LYTIC_HU``) than the body's own trabecular bone. A foramen's canal is narrow
+  and tapers (triangular on axial CT, He 2023), so most rays behind it meet bone.
+
+A lytic breach as small as a normal foramen, at the midline and with no mass behind the cortex,
+cannot be told from one by these rules and is reported as a foramen; the foramen is itself a
+leakage-risk item (planning.leakage).
 """
 
 from __future__ import annotations
@@ -36,6 +58,26 @@ ENDPLATE_MARGIN_MM = 2.5
 PEAK_WINDOW_MM = (-3.0, 1.5)
 #: the smallest gap reported (mm^2 of wall, a gap about 3.5 mm across; smaller ones are noise)
 MIN_DEFECT_MM2 = 10.0
+#: the largest normal basivertebral foramen (mm): mean + 2 SD of CT widths and heights (He 2023)
+FORAMEN_MAX_WIDTH_MM = 7.8 + 2 * 1.6
+FORAMEN_MAX_HEIGHT_MM = 5.4 + 2 * 1.1
+#: a single foramen's centre from the canal's midline (mm): the midline (canal extent percentiles) and
+#: the gap's centre (1 mm ray cells) are each known to about +-1 mm, plus 0.5 mm of noise
+FORAMEN_MIDLINE_MM = 2.5
+#: two foramina lie where one would: each within half the largest foramen's width (plus the midline
+#: tolerance) of the midline; mirrored gaps further out are the pedicles' bases, not foramina
+PAIR_MAX_U_MM = 0.5 * FORAMEN_MAX_WIDTH_MM + FORAMEN_MIDLINE_MM
+#: the foramen lies within this fraction of the wall's half-height from mid-height (middle half)
+FORAMEN_HEIGHT_FRACTION = 0.5
+#: depths in front of the wall surface where a lytic mass behind a gap is looked for (mm): beyond the
+#: cortex and its blur, within the reach of a lesion that breaks through the wall
+LYTIC_DEPTH_MM = (4.0, 8.0)
+#: lytic tissue reference (HU): CLINICAL.md gives roughly 0-100 HU for a lytic lesion; its middle
+LYTIC_HU = 50.0
+#: below this trabecular-to-lytic contrast (HU) a lytic mass cannot be told from bone: not judged
+MIN_LYTIC_CONTRAST_HU = 50.0
+#: a gap with lytic HU along at least this fraction of its rays has a mass behind it
+LYTIC_RAY_FRACTION = 0.5
 #: the wall's cortex is expected to stand at least this fraction of the body's typical cortical
 #: contrast above the trabecular bone (a wall destroyed as a whole has no median peak of its own)
 WALL_CONTRAST_FRACTION = 0.3
@@ -49,6 +91,7 @@ class WallResult:
     points_lps: tuple[tuple[float, float, float], ...]
     defects: tuple[WallDefect, ...]
     assessed: bool  # False when too few rays met the body to judge the wall
+    foramina: tuple[WallDefect, ...] = ()  # gaps judged to be the normal basivertebral foramen
 
 
 def find_posterior_wall(
@@ -63,6 +106,7 @@ def find_posterior_wall(
     posterior: FloatArray,
     canal_u_range_mm: tuple[float, float],
     height_mm: float,
+    source_voxel_mm: float = 1.0,
 ) -> WallResult:
     """Posterior wall band, points and defects.
 
@@ -84,6 +128,9 @@ def find_posterior_wall(
         The canal's lateral extent along ``l`` relative to the centroid (mm).
     height_mm
         Body height (mm).
+    source_voxel_mm
+        The source image's largest voxel size (mm): the partial-volume allowance of the foramen's
+        size bounds (one voxel per edge).
 
     Returns
     -------
@@ -118,37 +165,45 @@ def find_posterior_wall(
 
     assessed = bool(any_in.sum() >= 0.5 * any_in.size)
     defects: list[WallDefect] = []
+    foramina: list[WallDefect] = []
     if assessed:
         wall_contrast = float(np.median(peak[any_in])) - trabecular_hu
         # a wall much weaker than the body's other cortex is judged against that cortex instead
         contrast = max(wall_contrast, WALL_CONTRAST_FRACTION * (body_cortex_hu - trabecular_hu))
         missing = any_in & (peak < trabecular_hu + 0.5 * contrast)
         labels, n = ndimage.label(missing)
+        gaps: list[_Gap] = []
         for lab in range(1, n + 1):
             comp = labels == lab
-            area = float(comp.sum()) * WALL_STEP_MM**2
-            if area < MIN_DEFECT_MM2:
+            if float(comp.sum()) * WALL_STEP_MM**2 < MIN_DEFECT_MM2:
                 continue
-            cpts = surface_pts[comp]
-            center = cpts.mean(axis=0)
-            diffs = cpts[:, None, :] - cpts[None, :, :]
-            extent = float(np.sqrt((diffs**2).sum(axis=2)).max()) + WALL_STEP_MM
-            where = (
-                "left of midline"
-                if center @ left - centroid_lps @ left > 2.0
-                else (
-                    "right of midline"
-                    if center @ left - centroid_lps @ left < -2.0
-                    else "midline, where the basivertebral foramen lies"
+            gaps.append(
+                _measure_gap(
+                    comp,
+                    roi,
+                    smoothed,
+                    us=us,
+                    vs=vs,
+                    t_surface=t_surface,
+                    frame=(centroid_lps, left, axis, posterior),
+                    u_mid=0.5 * (u_lo + u_hi),
+                    trabecular_hu=trabecular_hu,
                 )
             )
-            defects.append(
-                WallDefect(
-                    center_lps=(float(center[0]), float(center[1]), float(center[2])),
-                    size_mm=extent,
-                    description=f"posterior wall gap, {area:.0f} mm^2, {where}",
-                )
-            )
+        limits = _ForamenLimits(
+            width_mm=FORAMEN_MAX_WIDTH_MM + 2.0 * source_voxel_mm + WALL_STEP_MM,
+            height_mm=FORAMEN_MAX_HEIGHT_MM + 2.0 * source_voxel_mm + WALL_STEP_MM,
+            v_max_mm=FORAMEN_HEIGHT_FRACTION * v_half,
+            lytic_judged=trabecular_hu - LYTIC_HU >= MIN_LYTIC_CONTRAST_HU,
+        )
+        reasons = [_foramen_reason(g, limits) for g in gaps]
+        paired = _mirrored_pair(gaps, reasons)
+        for i, (gap, why) in enumerate(zip(gaps, reasons, strict=True)):
+            reason = None if i in paired else why
+            if reason is None:
+                foramina.append(gap.as_defect("basivertebral foramen (normal)", limits))
+            else:
+                defects.append(gap.as_defect(f"posterior wall gap ({reason}: not the basivertebral foramen)"))
 
     # the band: body voxels within WALL_BAND_MM of the posterior surface, in the wall's extent
     band = np.zeros_like(body)
@@ -170,4 +225,111 @@ def find_posterior_wall(
                 q = surface_pts[ju, jv]
                 points.append((float(q[0]), float(q[1]), float(q[2])))
     defects.sort(key=lambda d: -d.size_mm)
-    return WallResult(band, tuple(points), tuple(defects), assessed)
+    foramina.sort(key=lambda d: -d.size_mm)
+    return WallResult(band, tuple(points), tuple(defects), assessed, tuple(foramina))
+
+
+@dataclass(frozen=True)
+class _ForamenLimits:
+    width_mm: float
+    height_mm: float
+    v_max_mm: float
+    lytic_judged: bool
+
+
+@dataclass(frozen=True)
+class _Gap:
+    """A connected gap of the wall, measured on the ray grid (u across, v along the axis; mm)."""
+
+    center_lps: FloatArray
+    size_mm: float  # largest extent
+    area_mm2: float
+    width_mm: float
+    height_mm: float
+    u_mm: float  # centre from the canal's midline (+ patient left)
+    v_mm: float  # centre from the body's mid-height (+ superior)
+    lytic_fraction: float  # fraction of its rays with lytic HU at LYTIC_DEPTH_MM
+
+    def as_defect(self, what: str, limits: _ForamenLimits | None = None) -> WallDefect:
+        side = (
+            "left of midline"
+            if self.u_mm > 2.0
+            else ("right of midline" if self.u_mm < -2.0 else "at the midline")
+        )
+        text = (
+            f"{what}, {self.area_mm2:.0f} mm^2, {self.width_mm:.0f} x {self.height_mm:.0f} mm "
+            f"(across x along the spine), {side}, {self.v_mm:+.0f} mm from mid-height"
+        )
+        if limits is not None and not limits.lytic_judged:
+            text += "; bone too close to lytic HU to look for a mass behind it"
+        c = self.center_lps
+        return WallDefect(
+            center_lps=(float(c[0]), float(c[1]), float(c[2])), size_mm=self.size_mm, description=text
+        )
+
+
+def _measure_gap(
+    comp: BoolArray,
+    roi: LpsRoi,
+    smoothed: npt.NDArray[np.float32],
+    *,
+    us: FloatArray,
+    vs: FloatArray,
+    t_surface: FloatArray,
+    frame: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    u_mid: float,
+    trabecular_hu: float,
+) -> _Gap:
+    centroid, left, axis, posterior = frame
+    ju, jv = np.nonzero(comp)
+    cu, cv, ct = us[ju], vs[jv], t_surface[comp]
+    surface = centroid + cu[:, None] * left + cv[:, None] * axis + ct[:, None] * posterior
+    diffs = surface[:, None, :] - surface[None, :, :]
+    extent = float(np.sqrt((diffs**2).sum(axis=2)).max()) + WALL_STEP_MM
+    depth = np.arange(LYTIC_DEPTH_MM[0], LYTIC_DEPTH_MM[1] + 0.01, 1.0)
+    inner = surface[:, None, :] - depth[None, :, None] * posterior
+    deep_hu = roi.sample(smoothed, inner, order=1).mean(axis=1)
+    lytic = deep_hu < 0.5 * (trabecular_hu + LYTIC_HU)
+    return _Gap(
+        center_lps=surface.mean(axis=0),
+        size_mm=extent,
+        area_mm2=float(comp.sum()) * WALL_STEP_MM**2,
+        width_mm=float(cu.max() - cu.min()) + WALL_STEP_MM,
+        height_mm=float(cv.max() - cv.min()) + WALL_STEP_MM,
+        u_mm=float(cu.mean()) - u_mid,
+        v_mm=float(cv.mean()),
+        lytic_fraction=float(lytic.mean()),
+    )
+
+
+def _foramen_reason(gap: _Gap, limits: _ForamenLimits) -> str | None:
+    """None when the gap can be the basivertebral foramen, else why not (the first rule it fails)."""
+    if gap.width_mm > limits.width_mm or gap.height_mm > limits.height_mm:
+        return (
+            f"larger than a normal foramen ({limits.width_mm:.0f} x {limits.height_mm:.0f} mm at this "
+            "resolution)"
+        )
+    if limits.lytic_judged and gap.lytic_fraction >= LYTIC_RAY_FRACTION:
+        return "lytic tissue behind it"
+    if abs(gap.v_mm) > limits.v_max_mm:
+        return "away from mid-height"
+    if abs(gap.u_mm) > FORAMEN_MIDLINE_MM:
+        return "off the midline"
+    return None
+
+
+def _mirrored_pair(gaps: list[_Gap], reasons: list[str | None]) -> set[int]:
+    """Indices of two off-midline gaps mirrored about the midline at the same height (two foramina)."""
+    off = [i for i, r in enumerate(reasons) if r == "off the midline"]
+    for a in off:
+        for b in off:
+            ga, gb = gaps[a], gaps[b]
+            if (
+                a < b
+                and ga.u_mm * gb.u_mm < 0
+                and max(abs(ga.u_mm), abs(gb.u_mm)) <= PAIR_MAX_U_MM
+                and abs(ga.u_mm + gb.u_mm) <= FORAMEN_MIDLINE_MM
+                and abs(ga.v_mm - gb.v_mm) <= 0.5 * FORAMEN_MAX_HEIGHT_MM
+            ):
+                return {a, b}
+    return set()

@@ -1,0 +1,97 @@
+"""The posterior wall tells the normal basivertebral foramen from destruction (imaging.vertebra_wall).
+
+Phantoms (tests/imaging/wall_phantoms.py, 1 mm grid): a midline foramen of the mean and of the largest
+normal size (He 2023: 7.8 x 5.4 mm, mean + 2 SD 11 x 7.6 mm) leaves the wall intact and is located
+within 2 mm of where it was made; lytic spheres breaking the wall at the midline are defects, found
+within 3 mm. Real data (skipped without ../shared/data): chest T8 and T9 (2 mm slices) are intact with
+their foramen at the midline, near mid-height.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imaging.load import load_volume
+from imaging.vertebra import find_vertebra
+from imaging.vertebra_model import VertebraAnatomy
+from imaging.volume import Volume
+from tests.imaging.wall_phantoms import with_foramen, with_lytic_breach
+
+LOCATED_MM = 2.0  # the task's tolerance for the foramen's place
+DEFECT_MM = 3.0  # as tests/imaging/test_vertebra.py for a made defect
+
+
+def _nearest_mm(points: list[tuple[float, float, float]], where: np.ndarray) -> float:
+    if not points:
+        return float("inf")
+    return float(min(np.linalg.norm(np.asarray(p) - where) for p in points))
+
+
+@pytest.mark.parametrize(
+    ("width_mm", "height_mm", "depth_mm"),
+    [(7.8, 5.4, 8.0), (11.0, 7.6, 10.0)],
+    ids=["mean-foramen", "largest-normal-foramen"],
+)
+def test_midline_foramen_leaves_the_wall_intact(width_mm: float, height_mm: float, depth_mm: float) -> None:
+    ph, centre = with_foramen(width_mm=width_mm, height_mm=height_mm, depth_mm=depth_mm, yaw_deg=6.0, seed=5)
+    anatomy = find_vertebra(ph.volume, ph.center_lps)
+    assert anatomy.posterior_wall_intact, [d.description for d in anatomy.posterior_wall_defects]
+    assert anatomy.posterior_wall_defects == ()
+    dist = _nearest_mm([f.center_lps for f in anatomy.basivertebral_foramina], centre)
+    assert dist <= LOCATED_MM, f"foramen found {dist:.2f} mm from the made one"
+    js = anatomy.to_json()["posterior_wall"]
+    assert js["intact"] is True and len(js["basivertebral_foramina"]) >= 1
+
+
+@pytest.mark.parametrize(
+    ("radius_mm", "inset_mm"),
+    [(6.0, 3.0), (7.0, 6.0)],
+    ids=["breach-larger-than-a-foramen", "foramen-sized-breach-with-lesion-behind"],
+)
+def test_midline_lytic_breach_is_a_defect(radius_mm: float, inset_mm: float) -> None:
+    ph, breach = with_lytic_breach(radius_mm=radius_mm, inset_mm=inset_mm, seed=6)
+    anatomy = find_vertebra(ph.volume, ph.center_lps)
+    assert not anatomy.posterior_wall_intact
+    dist = _nearest_mm([d.center_lps for d in anatomy.posterior_wall_defects], breach)
+    assert dist <= DEFECT_MM, f"breach found {dist:.2f} mm from the made one"
+    # not also called a foramen
+    assert _nearest_mm([f.center_lps for f in anatomy.basivertebral_foramina], breach) > DEFECT_MM
+
+
+def test_small_round_gap_off_the_midline_is_a_defect() -> None:
+    # a 6 mm soft-tissue plug 4 mm left of the midline: foramen-sized but not where a single foramen is
+    ph, breach = with_foramen(width_mm=6.0, height_mm=6.0, depth_mm=3.0, x_mm=4.0, seed=7)
+    anatomy = find_vertebra(ph.volume, ph.center_lps)
+    assert not anatomy.posterior_wall_intact
+    assert _nearest_mm([d.center_lps for d in anatomy.posterior_wall_defects], breach) <= DEFECT_MM
+    assert "off the midline" in anatomy.posterior_wall_defects[0].description
+
+
+# ------------------------------------------------------------------------------------------------
+@cache
+def _chest(root: str) -> Volume:
+    return load_volume(str(Path(root) / "chest-ct-dicom")).volume
+
+
+@cache
+def _chest_level(root: str, z_mm: float) -> VertebraAnatomy:
+    return find_vertebra(_chest(root), np.array([-10.0, 125.0, z_mm]))
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("z_mm", [-45.0, -68.0], ids=["T8", "T9"])
+def test_chest_wall_intact_with_midline_foramen(shared_data: Path, z_mm: float) -> None:
+    anatomy = _chest_level(str(shared_data), z_mm)
+    assert anatomy.posterior_wall_intact, [d.description for d in anatomy.posterior_wall_defects]
+    c = np.asarray(anatomy.body_centroid_lps)
+    canal = np.asarray(anatomy.canal_centroid_lps)
+    for f in anatomy.basivertebral_foramina:
+        rel = np.asarray(f.center_lps) - c
+        # at the midline (x of the canal, the spine runs along z here) and in the middle half
+        assert abs(float(f.center_lps[0]) - float(canal[0])) <= 4.0, f.description
+        assert abs(float(rel[2])) <= 0.25 * anatomy.body_height_mm + 1.0, f.description
+        assert float(rel[1]) > 5.0  # on the posterior side of the body

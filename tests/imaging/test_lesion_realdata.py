@@ -25,6 +25,20 @@ ring's centre). A lucent core with a sclerotic rim: mixed. The lesion probably c
 patch (the box is centred on its edge). Why it is refused (measured, see the xfail's reason): its core
 lies 100-125 HU below the bone around and its rim 75-135 HU above, both at the 88 HU threshold, and the
 box centre lies between them, 2 mm below the core.
+
+Tried next (issue 4, second attempt), measured with ``tests/benchmarks/bench_lesion_blob.py`` against
+normal bone (bone interior outside every box grown by 5 mm) of the same patch and of the other three:
+a multi-scale blob response (difference of Gaussians normalised within the bone interior, sigma 1, 1.5,
+2, 3 mm, surround 1.6 or 2 sigma) searched within 5 mm of the box centre. Its strongest dark-centre
+response is 58 / 47 / 30 / 6 HU (k = 1.6), at the 97th / 94th / 86th / 63rd percentile of normal bone in
+case7 (99th percentile 71-76 HU); with k = 2, 83 HU at sigma 1 mm (96.6th; 99th: 109 HU). Normal bone's
+trabecular texture at these scales is as strong, in all four patches (99th percentiles 37-115 HU), and
+a 5 mm search around a normal-bone seed reaches beyond its patch's 1st or 99th percentile for 13-58% of
+seeds: the response does not separate this lesion from normal bone. The other cue from the images, a
+compact lucent focus enclosed by denser bone: the core is a component of 81 voxels more than 88 HU below
+the deep bone (296 HU) at the fine scale, 98 HU below its 2 mm shell, while normal bone in case7 holds 18
+such components of 20 voxels or more, up to 2985 voxels, shell contrast median 132 HU (up to 261 HU):
+it does not separate either. The lesion stays a strict xfail.
 """
 
 from __future__ import annotations
@@ -51,7 +65,10 @@ SMALL_FOCUS = pytest.mark.xfail(
     "its seed ball (truncated to slices 0-2) has median 216 HU against 257 HU of bone around (within 88 HU); "
     "at the 2 mm texture scale core and rim average to 240-300 HU (abnormal fraction 0.00), at 1 mm normal "
     "bone here is as heterogeneous (median fraction 0.24 vs 0.13 at the seed); even a seed in the core "
-    "(median 170 HU) is 87 HU below the reference, 1 HU short of the 88 HU threshold",
+    "(median 170 HU) is 87 HU below the reference, 1 HU short of the 88 HU threshold; its structure does not "
+    "stand out either (bench_lesion_blob.py): its strongest blob response within 5 mm (DoG, sigma 1-3 mm) "
+    "is at the 58th-97th percentile of normal bone in the patch, never beyond the 99th, and its lucent core "
+    "(81 voxels, 98 HU below its 2 mm shell) is smaller and less contrasted than normal bone's lucent foci",
 )
 # (row in lesion-boxes.csv, types accepted)
 CASES = [
@@ -120,3 +137,52 @@ def test_case7_lesion_stays_out_of_the_zero_filled_slab(shared_data: Path) -> No
     lesion = segment_lesion(volume, (float(r["x"]), float(r["y"]), float(r["z"])))
     assert not (lesion.mask.to_full() & slab).any()
     assert any("edge of the scan" in n for n in lesion.notes)
+
+
+LOW_DENSITY_CENTRE = pytest.mark.xfail(
+    raises=pytest.fail.Exception,  # pytest.raises saw no refusal (not a failed precondition)
+    strict=True,
+    reason="case1's vertebral bodies have a low-density trabecular centre (5x5x5 median 83-95 HU, the "
+    "osteoporotic range of CLINICAL.md) inside denser bone near the cortex and end plates: the reference, "
+    "measured in the shell around the region like the seed (the whole centre), is 210-245 HU and the centre "
+    "is called a lytic lesion (3.4-41 mL)",
+)
+# seeds picked by eye in the vertebral bodies (LPS mm), in trabecular bone away from every lesion box
+NORMAL_SEEDS = [
+    pytest.param(
+        "case1.nii.gz", (13.5, 167.9, -523.5), id="case1-upper-body-centre", marks=LOW_DENSITY_CENTRE
+    ),
+    pytest.param(
+        "case1.nii.gz", (13.5, 146.9, -581.5), id="case1-lower-body-centre", marks=LOW_DENSITY_CENTRE
+    ),
+    pytest.param(
+        "case1.nii.gz", (-1.5, 153.9, -547.5), id="case1-lesion-body-anterior-right", marks=LOW_DENSITY_CENTRE
+    ),
+    pytest.param("case7.nii.gz", (-2.7, 6.9, -144.4), id="case7-upper-body-left"),
+    pytest.param("case7.nii.gz", (3.3, 30.9, -178.4), id="case7-lowest-body-left"),
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("image", "seed_lps"), NORMAL_SEEDS)
+def test_seed_in_normal_vertebral_bone_is_refused(
+    shared_data: Path, image: str, seed_lps: tuple[float, float, float]
+) -> None:
+    folder = shared_data / "bone-lesions"
+    volume = _load(str(folder / image))
+    seed = np.asarray(seed_lps)
+    # away from the lesions: outside every box of this patch grown by 5 mm (issue 4's tolerance)
+    for r in _rows(folder):
+        if r["image_path"] == image:
+            centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
+            size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+            assert np.any(np.abs(seed - centre) > size / 2.0 + 5.0)
+    # in bone: the 5x5x5 voxels around it lie in the normal trabecular range (CLINICAL.md, as above)
+    k, j, i = np.rint(volume.lps_to_index_points(seed)).astype(int)
+    assert (
+        89.0 - 2 * 38.0
+        <= float(np.median(volume.array[k - 2 : k + 3, j - 2 : j + 3, i - 2 : i + 3]))
+        <= 400.0
+    )
+    with pytest.raises(NoLesionAtSeedError):
+        segment_lesion(volume, seed)

@@ -4,7 +4,10 @@ Zones (masks on the volume's grid ``[slice, row, col]``, volumes in mL, distance
 
 - posterior-wall band: body voxels within ``band_mm`` (5 mm, CLINICAL.md) of the posterior wall,
   measured from the wall's canal-side surface (the boundary between the body and the wall/canal
-  voxels outside it), voxel-centre to voxel-face;
+  voxels outside it), voxel-centre to voxel-face; its volume counts the part of each edge voxel
+  inside the band (``LeakageZone.mask_volume_ml`` keeps the drawn voxels' own volume), so it holds at
+  voxels coarser than 1 mm, where whole voxel layers would make a 5 mm band 4.5 mm (1.5 mm voxels) or
+  6 mm (2 mm voxels) thick;
 - foramen bands (left, right): body voxels within ``band_mm`` of the neural foramina of that side.
   When the anatomy carries segmented foramina (``anatomy.foramina``, from
   :func:`imaging.vertebra_foramina.with_foramina`) the band is measured from them. A side where none
@@ -16,8 +19,10 @@ Zones (masks on the volume's grid ``[slice, row, col]``, volumes in mL, distance
 - posterior-wall defects (from the anatomy), other cortical defects (lesion cortical breaches) and
   endplate defects (lesion reaching an endplate: disc-leak risk): body voxels within ``band_mm`` of
   the defect;
-- the basivertebral venous foramen: body voxels within ``band_mm`` of the midline point of the
-  posterior wall at the body's mid-height, where the basivertebral vein exits;
+- the basivertebral venous foramen: body voxels within ``band_mm`` of the foramen's opening where the
+  wall analysis found it (``anatomy.basivertebral_foramina``: a ball of half its size plus
+  ``band_mm`` about its centre), else of the midline point of the posterior wall at the body's
+  mid-height, where the basivertebral vein usually exits;
 - access tracks: along each needle (radius = outer diameter / 2 + ``track_margin_mm``), the bony part
   outside the body and within ``band_mm`` inside the body surface (the cortex it crosses).
 
@@ -93,16 +98,24 @@ class LeakageZone:
     volume_ml: float
     description: str
     approximate: bool = False
+    #: the drawn mask's own volume (whole voxels); None when it is ``volume_ml``. A band's
+    #: ``volume_ml`` counts the part of each voxel on its edge that lies inside it, so it does not
+    #: depend on how the voxel layers fall against the band's width, while the mask draws the voxels
+    #: at least half inside.
+    mask_volume_ml: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able summary (no mask)."""
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind.value,
             "name": self.name,
             "volume_ml": round(self.volume_ml, 3),
             "description": self.description,
             "approximate": self.approximate,
         }
+        if self.mask_volume_ml is not None:
+            out["mask_volume_ml"] = round(self.mask_volume_ml, 3)
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,11 +217,73 @@ def _within_mm(seeds: BoolArray, spacing: FloatArray, limit_mm: float, where: Bo
     Seed voxels themselves count as within.
     """
     out = np.zeros(seeds.shape, dtype=bool)
+    pts, face_mm, _ = _face_distances(seeds, spacing, limit_mm, where)
+    if pts is not None:
+        out[pts] = face_mm <= limit_mm + 1e-9
+    return out
+
+
+def _band_fraction(
+    seeds: BoolArray,
+    spacing: FloatArray,
+    limit_mm: float,
+    where: BoolArray,
+    toward: tuple[int, int] | None = None,
+) -> FloatArray:
+    """The fraction (0-1) of each voxel of ``where`` that lies within ``limit_mm`` of the seeds' surface.
+
+    The surface between ``where`` and the seeds lies half-way between the seed voxels' centres and the
+    centres of the ``where`` voxels that touch them, so a voxel's distance to it is the mean of its
+    distances to the nearest seed centre and to the nearest touching voxel's centre (on a face met
+    square-on this is the distance to the face exactly; on an oblique face the two staircases' errors
+    cancel, where the distance to the seeds' faces alone runs up to half a voxel short). Each voxel is
+    then a slab across the direction to its nearest seed, as thick as its extent along that direction
+    (``sum |n_i| * spacing_i``): the fraction is the part of that slab nearer than ``limit_mm`` (a linear
+    partial-volume estimate). Seed voxels count whole.
+
+    ``toward`` = (grid axis, step) when the seeds are the first voxels outside ``where`` along that
+    direction: the touching voxels are then the last ones inside along it (the other layer of the same
+    staircase; touching across the other axes would take voxels up to a step deeper on an oblique face
+    and shorten the distances). Otherwise every voxel of ``where`` next to a seed touches it.
+    """
+    out = np.zeros(seeds.shape, dtype=np.float64)
     if not seeds.any():
         return out
+    if toward is None:
+        touching = where & ~seeds & ndimage.binary_dilation(seeds)
+    else:
+        touching = where & ~seeds & _shift(seeds, toward[0], -toward[1])
+    reach = limit_mm + float(np.sqrt((spacing**2).sum()))
+    d_seed, idx = ndimage.distance_transform_edt(~seeds, sampling=spacing, return_indices=True)
+    cand = where & (d_seed <= reach)
+    pts = np.nonzero(cand)
+    d = d_seed[pts]
+    if touching.any():
+        d_touch = ndimage.distance_transform_edt(~touching, sampling=spacing)[pts]
+    else:
+        d_touch = d - float(spacing.min())
+    surface = np.where(d > 0, 0.5 * (d + d_touch), 0.0)
+    here = np.stack(pts, axis=0).astype(np.float64)
+    vec = (idx[(slice(None), *pts)].astype(np.float64) - here) * spacing[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.abs(vec) / np.where(d > 0, d, 1.0)
+    thick = np.where(d > 0, (unit * spacing[:, None]).sum(axis=0), float(spacing.min()))
+    out[pts] = np.where(d > 0, np.clip((limit_mm - surface) / thick + 0.5, 0.0, 1.0), 1.0)
+    return out
+
+
+def _face_distances(
+    seeds: BoolArray, spacing: FloatArray, reach_mm: float, where: BoolArray
+) -> tuple[tuple[npt.NDArray[np.intp], ...] | None, FloatArray, FloatArray]:
+    """For the voxels of ``where`` within about ``reach_mm`` of the seeds: their indices, the distance
+    from their centre to the nearest seed voxel's face (0 for seeds) and their extent (mm) along the
+    direction to that seed (one spacing for seeds)."""
+    empty = np.zeros(0, dtype=np.float64)
+    if not seeds.any():
+        return None, empty, empty
     dist, idx = ndimage.distance_transform_edt(~seeds, sampling=spacing, return_indices=True)
     # only voxels that can pass need the exact correction (it is at most half the largest spacing)
-    cand = where & (dist <= limit_mm + 0.5 * float(spacing.max()) + 1e-9)
+    cand = where & (dist <= reach_mm + 0.5 * float(spacing.max()) + 1e-9)
     pts = np.nonzero(cand)
     d = dist[pts]
     here = np.stack(pts, axis=0).astype(np.float64)
@@ -217,9 +292,9 @@ def _within_mm(seeds: BoolArray, spacing: FloatArray, limit_mm: float, where: Bo
     with np.errstate(divide="ignore", invalid="ignore"):
         unit = np.abs(vec) / np.where(d > 0, d, 1.0)
         exits = np.where(unit > 1e-12, (0.5 * spacing[:, None]) / unit, np.inf)
-    surface = np.where(d > 0, d - exits.min(axis=0), 0.0)
-    out[pts] = surface <= limit_mm + 1e-9
-    return out
+    face = np.where(d > 0, d - exits.min(axis=0), 0.0)
+    thick = np.where(d > 0, (unit * spacing[:, None]).sum(axis=0), float(spacing.min()))
+    return pts, face, thick
 
 
 def _axis_index(volume: Volume, direction_lps: FloatArray) -> int:
@@ -350,10 +425,26 @@ def leakage_zones(
     zones: list[LeakageZone] = []
     notes: list[str] = []
 
-    def add(kind: ZoneKind, name: str, box: BoolArray, description: str, approximate: bool = False) -> None:
+    def add(
+        kind: ZoneKind,
+        name: str,
+        box: BoolArray,
+        description: str,
+        *,
+        approximate: bool = False,
+        fraction: FloatArray | None = None,
+    ) -> None:
+        mask_ml = int(np.count_nonzero(box)) * vox_ml
+        volume_ml = mask_ml if fraction is None else float(fraction.sum()) * vox_ml
         zones.append(
             LeakageZone(
-                kind, name, roi.to_mask(box), int(np.count_nonzero(box)) * vox_ml, description, approximate
+                kind,
+                name,
+                roi.to_mask(box),
+                volume_ml,
+                description,
+                approximate,
+                None if fraction is None else mask_ml,
             )
         )
 
@@ -376,12 +467,15 @@ def leakage_zones(
     if not seeds.any():
         notes.append("no posterior wall or canal next to the body: posterior-wall band not drawn")
     else:
-        near_wall = _within_mm(seeds, roi.spacing, band_mm, body)
+        step = _posterior_step(volume, ap_axis, frame)
+        fraction = _band_fraction(seeds, roi.spacing, band_mm, body, toward=(ap_axis, step))
         add(
             ZoneKind.POSTERIOR_WALL_BAND,
             "posterior-wall band",
-            near_wall,
-            f"vertebral body within {band_mm:g} mm of the posterior wall ({NEAR_WALL_SOURCE})",
+            fraction >= 0.5,
+            f"vertebral body within {band_mm:g} mm of the posterior wall ({NEAR_WALL_SOURCE}); volume "
+            "with the edge voxels' part inside the band, drawn as the voxels at least half inside",
+            fraction=fraction,
         )
 
     # foramina: segmented (imaging.vertebra_foramina) where found, else approximated per side
@@ -522,12 +616,24 @@ def leakage_zones(
                 approximate=True,
             )
 
-    # basivertebral venous foramen: posterior wall, midline, mid-height
+    # basivertebral venous foramen: where the wall analysis found it, else assumed at the posterior
+    # wall's midline at mid-height
+    for i, opening in enumerate(anatomy.basivertebral_foramina, start=1):
+        r = 0.5 * max(opening.size_mm, 0.0) + band_mm
+        several = len(anatomy.basivertebral_foramina) > 1
+        add(
+            ZoneKind.BASIVERTEBRAL_FORAMEN,
+            f"basivertebral venous foramen {i}" if several else "basivertebral venous foramen",
+            body & roi.ball(opening.center_lps, r),
+            f"vertebral body within {band_mm:g} mm of the basivertebral foramen found in the posterior "
+            f"wall ({opening.size_mm:.1f} mm across; where the basivertebral vein exits)",
+            approximate=True,
+        )
     midline_l = float(np.median(frame.coords(canal_lps)[0])) if canal_lps.size else 0.0
     mid_s = 0.5 * (float(bs.min()) + float(bs.max()))
     tol = float(max(roi.spacing)) * 1.01
     pick = (np.abs(bl - midline_l) <= tol) & (np.abs(bs - mid_s) <= tol)
-    if pick.any():
+    if not anatomy.basivertebral_foramina and pick.any():
         k = int(np.argmax(np.where(pick, ba, -np.inf)))
         point = body_lps[k] + 0.5 * float(min(roi.spacing)) * frame.ap
         add(
@@ -535,7 +641,8 @@ def leakage_zones(
             "basivertebral venous foramen",
             body & roi.ball(point, band_mm),
             f"vertebral body within {band_mm:g} mm of the posterior wall's midline at mid-height (where the "
-            "basivertebral vein exits)",
+            "basivertebral vein exits; the foramen itself was not seen in the wall, so its usual place is "
+            "assumed)",
             approximate=True,
         )
 

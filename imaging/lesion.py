@@ -37,6 +37,13 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    normal-valued gap between foci makes the region like it normal bone and its shell (step 3) the
    foci: when that shell's reference differs by more than ``abnormal_delta_hu`` from the deep
    trabecular bone while the seed does not, the deep bone's median is the reference instead.
+   4c. A seed lytic against that reference but within ``abnormal_delta_hu`` of the patient's own deep
+   trabecular bone elsewhere in the region (the centres of the bones in view, at least
+   ``texture_depth_mm`` inside the bone filled in two of three views, farther than ``shell_mm[1]`` from
+   the seed: :mod:`imaging.lesion_deep`) is refused as low-density (osteoporotic) normal bone: a lytic
+   metastasis is focal, while an osteoporotic body centre is as dark as the centres of the bodies above
+   and below, and the reference of step 3 was measured in the denser bone along the cortex and end
+   plates. Skipped when the operator gives the reference or ``deep_bone_check`` is False.
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches
@@ -97,6 +104,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.bone import bone_mask_array
+from imaging.lesion_deep import deep_bone, like_deep_bone
 from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, SegmentationError
 from imaging.lesion_grow import (
     LesionParameters,
@@ -299,6 +307,17 @@ def segment_lesion(
         # the bone around the region like the seed is not like the deep trabecular bone away from it,
         # and the seed is: the seed sits in normal-looking bone between abnormal foci (step 4b)
         reference = deep.reference_hu
+    if reference_bone_hu is None and p.deep_bone_check and seed_hu < reference - p.abnormal_delta_hu:
+        _refuse_if_like_deep_bone(
+            hu=hu,
+            bone=bone,
+            seed_dist=seed_dist,
+            outside=outside,
+            spacing=spacing,
+            seed_hu=seed_hu,
+            reference=reference,
+            p=p,
+        )
     if deep is not None and abs(seed_hu - reference) <= p.abnormal_delta_hu:
         lesion, reference, texture = _segment_mottled(
             deep=deep,
@@ -591,6 +610,33 @@ def _segment_mottled(
         p=p,
     )
     return lesion, texture_reference, replace(judgement, limit_mm=limit_mm)
+
+
+def _refuse_if_like_deep_bone(
+    *,
+    hu: npt.NDArray[np.float32],
+    bone: BoolArray,
+    seed_dist: FloatArray,
+    outside: BoolArray,
+    spacing: tuple[float, float, float],
+    seed_hu: float,
+    reference: float,
+    p: LesionParameters,
+) -> None:
+    """Step 4c: raise :class:`NoLesionAtSeedError` when a lytic-looking seed is like the deep bone."""
+    deep = deep_bone(hu=hu, bone=bone, seed_dist=seed_dist, spacing=spacing, p=p, outside=outside)
+    if deep is None or not like_deep_bone(seed_hu, deep, p):
+        return
+    raise NoLesionAtSeedError(
+        f"the seed ({seed_hu:.0f} HU) is {reference - seed_hu:.0f} HU below the bone around it "
+        f"({reference:.0f} HU) but within {p.abnormal_delta_hu:g} HU of this patient's deep trabecular bone "
+        f"elsewhere in the region ({deep.median_hu:.0f} HU: {deep.n_voxels} voxels at least "
+        f"{p.texture_depth_mm:g} mm inside bone, farther than {p.shell_mm[1]:g} mm from the seed): "
+        "low-density (osteoporotic) normal bone like the centres of the bones around it, not a focal lytic "
+        "lesion; give the reference bone HU (reference_bone_hu / --reference-hu) to segment it anyway",
+        seed_hu=seed_hu,
+        reference_bone_hu=deep.median_hu,
+    )
 
 
 def _in_box(

@@ -26,7 +26,9 @@ class LesionParameters:
     """Every threshold of :func:`segment_lesion`; see the module docstring for their sources.
 
     The ``texture_*`` fields drive the judgement of a seed that looks like normal bone by its texture
-    (:mod:`imaging.lesion_texture`); ``texture_radius_mm = 0`` turns it off.
+    (:mod:`imaging.lesion_texture`); ``texture_radius_mm = 0`` turns it off. ``deep_bone_check``
+    refuses a low-density seed that is like the patient's deep trabecular bone elsewhere in the region
+    (:mod:`imaging.lesion_deep`); False turns it off.
     """
 
     roi_size_mm: float = 80.0
@@ -59,6 +61,7 @@ class LesionParameters:
     texture_depth_mm: float = 4.0
     texture_min_fraction: float = 0.2
     texture_contrast: float = 3.0
+    deep_bone_check: bool = True
 
     def __post_init__(self) -> None:
         positive = ("roi_size_mm", "max_radius_mm", "abnormal_delta_hu", "seed_radius_mm")

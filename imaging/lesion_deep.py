@@ -14,7 +14,10 @@ Method (thresholds are fields of :class:`imaging.lesion_grow.LesionParameters`):
    voxels is, so a thin cortex stays closed; the fill and the distance map then cost an eighth of the
    full grid's on 1 mm voxels) and filled where enclosed in the index planes of two of the three axes
    (:func:`imaging.bone._enclosed_in_two_views`): the low-density marrow of a body whose cortex or end
-   plates leak in 3D, or that the region's edge cuts, is inside the bone.
+   plates leak in 3D is inside the bone. A body that the region's edge cuts open through its
+   low-density centre is enclosed in one view only and stays unfilled: that centre does not count (on
+   case1, the sample at a body centre comes about half from the rest of its own body beyond
+   ``shell_mm[1]`` and half from the next body in view).
 2. Deep bone: voxels whose cell lies at least ``texture_depth_mm`` plus one cell inside that filled bone
    (twice the cortex's thickness, clear of cortex and its partial volume, as the texture judgement's
    normal bone; the extra cell because pooling moves the surface outwards by up to one cell), farther
@@ -108,11 +111,19 @@ def like_deep_bone(seed_hu: float, deep: DeepBone | None, p: LesionParameters) -
 
 
 def _pool_any(mask: BoolArray, factors: Sequence[int]) -> BoolArray:
-    """Cells of ``factors`` voxels, true when any voxel in them is (the edge is padded with false)."""
-    padded_shape = [-(-n // f) * f for n, f in zip(mask.shape, factors, strict=True)]
-    padded = np.zeros(padded_shape, dtype=bool)
-    padded[: mask.shape[0], : mask.shape[1], : mask.shape[2]] = mask
-    a, b, c = (n // f for n, f in zip(padded_shape, factors, strict=True))
-    fa, fb, fc = factors
-    out: BoolArray = np.asarray(padded.reshape(a, fa, b, fb, c, fc).any(axis=(1, 3, 5)), dtype=bool)
+    """Cells of ``factors`` voxels, true when any voxel in them is (cells at the edge may be partial)."""
+    out: BoolArray = mask
+    for axis, f in enumerate(factors):
+        if f <= 1:
+            continue
+        n_cells = -(-out.shape[axis] // f)
+        pooled = np.zeros((*out.shape[:axis], n_cells, *out.shape[axis + 1 :]), dtype=bool)
+        for k in range(f):
+            take: list[slice] = [slice(None)] * out.ndim
+            take[axis] = slice(k, None, f)
+            part = out[tuple(take)]
+            put: list[slice] = [slice(None)] * out.ndim
+            put[axis] = slice(0, part.shape[axis])
+            pooled[tuple(put)] |= part
+        out = pooled
     return out

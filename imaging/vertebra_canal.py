@@ -5,6 +5,11 @@ the holes of the bony solid are candidates; the canal is the one posterior to th
 it, of canal size and fluid / soft-tissue density. The ring is closed only at the levels of the
 pedicles (elsewhere the neural foramina open it), so the canal is found on those slices; its centre
 line is a straight fit through the slice centroids. Positions LPS mm, areas mm^2.
+
+Where the posterior wall shows no cortex (osteoporotic bone on thick slices: the HU steps straight
+from trabecular bone at ~110 HU to the canal's ~10 HU), the hole runs into the body's interior; the
+canal is then the part of the hole darker than the midpoint between the canal's contents and the
+trabecular bone at the click, plus whatever of the hole lies behind that part's front.
 """
 
 from __future__ import annotations
@@ -36,6 +41,14 @@ HULL_HALF_WIDTH_MM = 30.0
 MIN_SLICE_IN_VIEW = 0.5
 #: slice centroids further than this from the median centre line are discarded (mm)
 CANAL_CONSISTENCY_MM = 6.0
+#: the canal's contents read about water: CSF 0-15 HU, cord and roots 30-40 HU, epidural fat below 0
+CANAL_CONTENT_HU = 0.0
+#: a voxel counts as canal only below the midpoint between the canal's contents and the body's
+#: trabecular bone (a faint posterior wall on thick slices lets the hole run into the body), but this
+#: limit never falls below the cord's and roots' 30-40 HU (a lytic click reads like soft tissue)
+CANAL_DARK_FLOOR_HU = 45.0
+#: trabecular reference: median smoothed HU within this radius of the click (mm)
+TRABECULAR_REFERENCE_RADIUS_MM = 5.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,24 +127,60 @@ def _best_hole(
     click: FloatArray,
     *,
     hull: bool = False,
+    dark_hu: float | None = None,
 ) -> BoolArray | None:
     """The canal candidate among one axial plane's holes: canal-sized, dark, behind and nearest the click.
 
     With ``hull`` the holes are the dark pockets inside the convex hull of the bone near the click
-    (a canal whose lamina the slice misses is open behind, but still inside that hull).
+    (a canal whose lamina the slice misses is open behind, but still inside that hull). With
+    ``dark_hu`` only voxels darker than it count first (a hole that runs into the body through a
+    faint posterior wall is split from it); the whole hole is the fallback.
     """
-    sp = roi.spacing_mm
-    min_px = CANAL_AREA_RANGE_MM2[0] / sp**2
-    max_px = CANAL_AREA_RANGE_MM2[1] / sp**2
     if hull:
         near = _near_click(roi, plane, k, click)
         if near.sum() < 3:
             return None
         hull_mask: BoolArray = np.asarray(convex_hull_image(near), dtype=np.bool_)  # type: ignore[no-untyped-call]
-        holes = hull_mask & ~plane & (hu < CANAL_MAX_MEAN_HU)
-        holes = ndimage.binary_opening(holes)
-    else:
-        holes = ndimage.binary_fill_holes(plane) & ~plane
+        limit = CANAL_MAX_MEAN_HU if dark_hu is None else min(dark_hu, CANAL_MAX_MEAN_HU)
+        return _pick(roi, ndimage.binary_opening(hull_mask & ~plane & (hu < limit)), hu, k, click)
+    holes = ndimage.binary_fill_holes(plane) & ~plane
+    if dark_hu is not None:
+        hit = _pick(roi, ndimage.binary_opening(holes & (hu < dark_hu)), hu, k, click)
+        if hit is not None:
+            return _with_back(hit, holes, hu, roi.spacing_mm)
+    return _pick(roi, holes, hu, k, click)
+
+
+def _with_back(dark: BoolArray, holes: BoolArray, hu: npt.NDArray[np.float32], sp: float) -> BoolArray:
+    """The dark canal given back the rest of its hole that is canal, not body (ROI rows run posterior).
+
+    Splitting at the dark limit cuts the body's interior off in front, but also the canal's brighter
+    back (ligamentum flavum, lamina blurred by thick slices) and its rim where a cortex blurs into it.
+    Given back: what lies behind the dark front, column by column, in the same hole; and, up to 2 mm
+    from the dark part, the hole's voxels below the half-maximum of their rim (a cortex's blur; the
+    trabecular bone behind a faint wall is above it).
+    """
+    labels, _ = ndimage.label(holes)
+    own = np.unique(labels[dark])
+    hole = np.isin(labels, own[own > 0])
+    cols = dark.any(axis=0)
+    front = np.where(cols, np.argmax(dark, axis=0), dark.shape[0])
+    behind = np.arange(dark.shape[0])[:, None] >= front[None, :]
+    reach = max(1, round(2.0 / sp))
+    peak = ndimage.maximum_filter(hu, size=2 * reach + 1)
+    low = ndimage.minimum_filter(hu, size=2 * reach + 1)
+    rim = ndimage.binary_dilation(dark, iterations=reach, mask=hole & (hu < 0.5 * (peak + low)))
+    out: BoolArray = dark | rim | (hole & behind)
+    return out
+
+
+def _pick(
+    roi: LpsRoi, holes: BoolArray, hu: npt.NDArray[np.float32], k: int, click: FloatArray
+) -> BoolArray | None:
+    """The component of ``holes`` that is canal-sized and dark, behind the click, and nearest to it."""
+    sp = roi.spacing_mm
+    min_px = CANAL_AREA_RANGE_MM2[0] / sp**2
+    max_px = CANAL_AREA_RANGE_MM2[1] / sp**2
     labels, n = ndimage.label(holes)
     if n == 0:
         return None
@@ -154,6 +203,23 @@ def _best_hole(
         return None
     out: BoolArray = labels == best[1]
     return out
+
+
+def _dark_limit_hu(roi: LpsRoi, smoothed: npt.NDArray[np.float32], click: FloatArray) -> float:
+    """Midpoint between the canal's contents and the trabecular bone at the click (HU), floored."""
+    sp = roi.spacing_mm
+    r = max(1, round(TRABECULAR_REFERENCE_RADIUS_MM / sp))
+    c = np.rint(roi.lps_to_index(click)).astype(int)
+    lo = np.maximum(c - r, 0)
+    hi = np.minimum(c + r + 1, roi.shape)
+    box = smoothed[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
+    inside = roi.inside[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
+    grid = np.indices(box.shape).reshape(3, -1).T + lo - c
+    ball = (np.linalg.norm(grid, axis=1) <= r).reshape(box.shape) & inside
+    if not ball.any():
+        return CANAL_DARK_FLOOR_HU
+    reference = float(np.median(box[ball]))
+    return max(CANAL_DARK_FLOOR_HU, 0.5 * (reference + CANAL_CONTENT_HU))
 
 
 def find_canal(
@@ -193,6 +259,7 @@ def find_canal(
     half = CANAL_SEARCH_HALF_HEIGHT_MM / sp
     k_lo = max(0, int(np.floor(k_click - half)))
     k_hi = min(roi.shape[0], int(np.ceil(k_click + half)) + 1)
+    dark_hu = _dark_limit_hu(roi, smoothed, click)
     found: list[tuple[int, BoolArray, FloatArray, float]] = []
     for k in range(k_lo, k_hi):
         if roi.inside[k].mean() < MIN_SLICE_IN_VIEW:
@@ -200,11 +267,12 @@ def find_canal(
         plane = solid[k] & roi.inside[k]
         if not plane.any():
             continue
-        hit = _best_hole(roi, plane, smoothed[k], k, click)
+        hit = _best_hole(roi, plane, smoothed[k], k, click, dark_hu=dark_hu)
         if hit is None and ring_closing_mm > 0.0:
-            hit = _best_hole(roi, _close_2d(plane, ring_closing_mm / sp), smoothed[k], k, click)
+            closed = _close_2d(plane, ring_closing_mm / sp)
+            hit = _best_hole(roi, closed, smoothed[k], k, click, dark_hu=dark_hu)
         if hit is None and hull:
-            hit = _best_hole(roi, plane, smoothed[k], k, click, hull=True)
+            hit = _best_hole(roi, plane, smoothed[k], k, click, hull=True, dark_hu=dark_hu)
         if hit is not None:
             hole = _to_half_maximum(hit, smoothed[k], sp)
             com_px = np.argwhere(hole).mean(axis=0)

@@ -64,10 +64,6 @@ KNOWN_SHORT = {
         "only the lowest 10 mm of L2 (13 mL) lie in the crop and the click is 4 mm from the field of "
         "view's edge: Dice 0.80 against the 0.85 asked"
     ),
-    ("abdomen", "L1"): (
-        "3 mm slices: at L1's own level the coronal fill hides the canal, which is found only at the "
-        "L1/L2 level where it leaks into the body, so the body's posterior limit is wrong: Dice 0.64"
-    ),
 }
 
 
@@ -141,6 +137,17 @@ def test_lumbar_l3_canal_and_wall(shared_data: Path) -> None:
 
 
 @cache
+def _abdomen_result(root: str, level: str) -> tuple[VertebraAnatomy, npt.NDArray[np.bool_]]:
+    ct, levels, bodies = _abdomen(root)
+    vertebra = levels == ABDOMEN[level]
+    overlap = np.bincount(bodies[vertebra], minlength=bodies.max() + 1)
+    overlap[0] = 0
+    truth = (bodies == int(np.argmax(overlap))) & vertebra  # the body component of this vertebra
+    click = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
+    return find_vertebra(ct, click), truth
+
+
+@cache
 def _abdomen(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
     folder = Path(root) / "abdomen-pelvis-ct"
     ct = _load(folder / "ct.nii.gz")
@@ -151,12 +158,95 @@ def _abdomen(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.i
 
 @pytest.mark.parametrize("level", _levels("abdomen", list(ABDOMEN)))
 def test_abdomen_body_dice(shared_data: Path, level: str) -> None:
-    ct, levels, bodies = _abdomen(str(shared_data))
-    vertebra = levels == ABDOMEN[level]
-    overlap = np.bincount(bodies[vertebra], minlength=bodies.max() + 1)
-    overlap[0] = 0
-    truth = (bodies == int(np.argmax(overlap))) & vertebra  # the body component of this vertebra
-    click = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
-    anatomy = find_vertebra(ct, click)
+    anatomy, truth = _abdomen_result(str(shared_data), level)
     dice = _dice(anatomy.body.to_full(), truth)
     assert dice >= 0.80, f"{level}: body Dice {dice:.3f} against the model's body"
+
+
+#: the canal implied by the labels: a hole of the labelled bone in an axial plane, behind the body
+#: (centroid 8-45 mm posterior, within 12 mm of its midline), of at least 40 mm^2 (a partial canal)
+LABEL_CANAL_POSTERIOR_MM = (8.0, 45.0)
+LABEL_CANAL_LATERAL_MM = 12.0
+LABEL_CANAL_MIN_MM2 = 40.0
+#: found vs label canal, per plane where the labels enclose it: centroids within one voxel of the
+#: labels' 3 mm grid (abdomen) or 2 mm (lumbar, 1.5 mm voxels), areas within 25 %
+CANAL_CENTROID_TOLERANCE_MM = {"lumbar": 2.0, "abdomen": 3.0}
+CANAL_AREA_TOLERANCE = 0.25
+CANAL_SHORT = {
+    ("abdomen", "L5"): (
+        "L5's trefoil canal: partial volume of the lamina closes a bar across the canal on 3 mm "
+        "slices and its back is a separate hole; found area 0.59-0.70 of the labels' hole"
+    ),
+}
+
+
+def _axial_axis(volume: Volume) -> int:
+    """The array axis that runs most nearly along z (superior)."""
+    return int(np.argmax(np.abs(volume.index_to_lps[2, :3])))
+
+
+def _label_canal(
+    volume: Volume, bone: npt.NDArray[np.bool_], body_centroid_lps: np.ndarray
+) -> npt.NDArray[np.bool_]:
+    """Holes of the labelled bone in axial planes, behind the body: the canal where the arch closes it."""
+    ax = _axial_axis(volume)
+    structure = np.zeros((3, 3, 3), dtype=bool)
+    plane: list[slice | int] = [slice(None)] * 3
+    plane[ax] = 1
+    structure[tuple(plane)] = ndimage.generate_binary_structure(2, 1)
+    holes = ndimage.binary_fill_holes(bone, structure=structure) & ~bone
+    labels, n = ndimage.label(holes, structure=structure)
+    pixel_mm2 = float(np.prod(volume.spacing_mm)) / volume.spacing_mm[ax]
+    out = np.zeros_like(bone)
+    for lab in range(1, n + 1):
+        hole = labels == lab
+        c = volume.index_to_lps_points(np.argwhere(hole).mean(axis=0)) - body_centroid_lps
+        if (
+            abs(c[0]) <= LABEL_CANAL_LATERAL_MM
+            and LABEL_CANAL_POSTERIOR_MM[0] <= c[1] <= LABEL_CANAL_POSTERIOR_MM[1]
+            and hole.sum() * pixel_mm2 >= LABEL_CANAL_MIN_MM2
+        ):
+            out |= hole
+    return out
+
+
+def _canal_cases() -> list[object]:
+    cases = [("lumbar", n) for n in LUMBAR] + [("abdomen", n) for n in ABDOMEN]
+    return [
+        pytest.param(d, n, marks=pytest.mark.xfail(reason=CANAL_SHORT[(d, n)], strict=True))
+        if (d, n) in CANAL_SHORT
+        else (d, n)
+        for d, n in cases
+    ]
+
+
+@pytest.mark.parametrize(("dataset", "level"), _canal_cases())
+def test_canal_against_the_labels(shared_data: Path, dataset: str, level: str) -> None:
+    """On the planes where the labels enclose the canal, the canal found matches their hole."""
+    root = str(shared_data)
+    if dataset == "lumbar":
+        ct, sub, _ = _lumbar(root)
+        anatomy, _ = _lumbar_result(root, level)
+        bone, body_labels = sub > 0, np.isin(sub, [49, 50])
+    else:
+        ct, levels, bodies = _abdomen(root)
+        anatomy, _ = _abdomen_result(root, level)
+        bone, body_labels = levels > 0, bodies > 0
+    truth = _label_canal(ct, bone, np.array(anatomy.body_centroid_lps))
+    found = anatomy.canal.to_full()
+    ax = _axial_axis(ct)
+    others = tuple(i for i in range(3) if i != ax)
+    shared = np.flatnonzero(truth.any(axis=others) & found.any(axis=others))
+    assert len(shared) >= 1, f"{level}: the canal found meets none of the planes where the labels close it"
+    index = np.indices(ct.shape)[ax]
+    for p in shared:
+        t, f = truth & (index == p), found & (index == p)
+        t_c = ct.index_to_lps_points(np.argwhere(t).mean(axis=0))
+        f_c = ct.index_to_lps_points(np.argwhere(f).mean(axis=0))
+        err = float(np.hypot(*(f_c - t_c)[:2]))
+        assert err <= CANAL_CENTROID_TOLERANCE_MM[dataset], f"{level} plane {p}: centroid {err:.1f} mm off"
+        ratio = f.sum() / t.sum()
+        assert abs(ratio - 1.0) <= CANAL_AREA_TOLERANCE, f"{level} plane {p}: area {ratio:.2f} of the labels'"
+    # the canal never runs into a vertebral body (the labels' bodies, any level)
+    in_body = int((found & body_labels).sum())
+    assert in_body <= 0.02 * found.sum(), f"{level}: {in_body} of {found.sum()} canal voxels in a body label"

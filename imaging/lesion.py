@@ -104,7 +104,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.bone import bone_mask_array
-from imaging.lesion_deep import deep_bone, like_deep_bone
+from imaging.lesion_deep import DeepBone, deep_bone, like_deep_bone
 from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, SegmentationError
 from imaging.lesion_grow import (
     LesionParameters,
@@ -307,8 +307,9 @@ def segment_lesion(
         # the bone around the region like the seed is not like the deep trabecular bone away from it,
         # and the seed is: the seed sits in normal-looking bone between abnormal foci (step 4b)
         reference = deep.reference_hu
+    deep_sample: DeepBone | None = None
     if reference_bone_hu is None and p.deep_bone_check and seed_hu < reference - p.abnormal_delta_hu:
-        _refuse_if_like_deep_bone(
+        deep_sample = _refuse_if_like_deep_bone(
             hu=hu,
             bone=bone,
             seed_dist=seed_dist,
@@ -400,6 +401,12 @@ def segment_lesion(
         mixed_min_fraction=p.mixed_min_fraction,
     )
     notes = [f"lytic fraction {fractions[0]:.2f}, sclerotic fraction {fractions[1]:.2f}"]
+    if deep_sample is not None:
+        notes.append(
+            f"the seed ({seed_hu:.0f} HU) differs by {seed_hu - deep_sample.median_hu:+.0f} HU from this "
+            f"patient's deep trabecular bone elsewhere in the region ({deep_sample.median_hu:.0f} HU), more "
+            f"than {p.abnormal_delta_hu:g} HU: not like it (focal)"
+        )
     if reference_bone_hu is not None:
         notes.append("reference bone HU given by the operator")
     if texture is not None:
@@ -622,11 +629,14 @@ def _refuse_if_like_deep_bone(
     seed_hu: float,
     reference: float,
     p: LesionParameters,
-) -> None:
-    """Step 4c: raise :class:`NoLesionAtSeedError` when a lytic-looking seed is like the deep bone."""
+) -> DeepBone | None:
+    """Step 4c: raise :class:`NoLesionAtSeedError` when a lytic-looking seed is like the deep bone.
+
+    Returns the deep bone sample otherwise (None when the region holds too little of it).
+    """
     deep = deep_bone(hu=hu, bone=bone, seed_dist=seed_dist, spacing=spacing, p=p, outside=outside)
     if deep is None or not like_deep_bone(seed_hu, deep, p):
-        return
+        return deep
     raise NoLesionAtSeedError(
         f"the seed ({seed_hu:.0f} HU) is {reference - seed_hu:.0f} HU below the bone around it "
         f"({reference:.0f} HU) but within {p.abnormal_delta_hu:g} HU of this patient's deep trabecular bone "

@@ -7,6 +7,11 @@ grown by 5 mm (issue 4 asks for >= 0.5), its type against the types the test acc
 (median of 3). Then robustness: the seed moved 2 mm (the seed ball's radius) along each of +-x, +-y, +-z,
 and the same check for each of those six seeds (a refusal or a seed outside the volume counts as a miss).
 
+Last, the seeds in normal bone of the test (``NORMAL_SEEDS``, picked by eye away from every box): each
+must be refused; printed with its seed HU and the reason (the deep-bone check of imaging.lesion_deep gives
+the patient's deep trabecular bone it was compared with). For the lesions, the deep bone a lytic seed was
+compared with is in the lesion's notes and printed too.
+
 Run: ``.venv/bin/python tests/benchmarks/bench_lesion_real.py`` (needs ../shared/data).
 """
 
@@ -24,10 +29,10 @@ import SimpleITK as sitk
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from imaging.lesion import segment_lesion
-from imaging.lesion_errors import SegmentationError
+from imaging.lesion_errors import NoLesionAtSeedError, SegmentationError
 from imaging.lesion_model import Lesion, LesionType
 from imaging.volume import Volume, affine_from_geometry
-from tests.imaging.test_lesion_realdata import CASES
+from tests.imaging.test_lesion_realdata import CASES, NORMAL_SEEDS
 
 FOLDER = Path(__file__).resolve().parents[3] / "shared" / "data" / "bone-lesions"
 GROWN_MM = 5.0  # issue 4: "the box grown by 5 mm"
@@ -85,6 +90,9 @@ def main() -> None:
                 f"{lesion.type.value} (expected {types}), {lesion.volume_ml:.2f} mL, reference "
                 f"{lesion.reference_bone_hu:.0f} HU, {ms:.0f} ms -> {'PASS' if ok else 'FAIL'}"
             )
+            for note in lesion.notes:
+                if "deep trabecular bone" in note:
+                    print(f"    {note}")
         hits = []
         for axis in range(3):
             for sign in (-1.0, 1.0):
@@ -105,6 +113,22 @@ def main() -> None:
         f"box centres passing: {total_ok} of {len(rows)}; moved seeds passing: {total_jitter_ok} of "
         f"{total_jitter} (+ pass, r refused, l/b/m a lesion of that type that fails the check or the type)"
     )
+    refused = 0
+    for param in NORMAL_SEEDS:
+        image, seed_lps, _ = param.values
+        volume = cache.setdefault(str(image), load(FOLDER / str(image)))
+        try:
+            lesion = segment_lesion(volume, np.asarray(seed_lps, dtype=np.float64))
+        except NoLesionAtSeedError as e:
+            refused += 1
+            seed_hu = f"{e.seed_hu:.0f}" if e.seed_hu is not None else "-"
+            print(f"normal seed {param.id}: seed {seed_hu} HU, refused: {e.reason[:160]}")
+            continue
+        print(
+            f"normal seed {param.id}: FAIL, a {lesion.type.value} lesion of {lesion.volume_ml:.2f} mL "
+            f"(reference {lesion.reference_bone_hu:.0f} HU)"
+        )
+    print(f"normal-bone seeds refused: {refused} of {len(NORMAL_SEEDS)}")
 
 
 if __name__ == "__main__":

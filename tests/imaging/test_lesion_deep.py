@@ -15,6 +15,8 @@ beyond 12 mm and the neighbours'), which is the cue of :mod:`imaging.lesion_deep
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -85,6 +87,12 @@ def test_focal_lytic_sphere_in_normal_bodies_is_found() -> None:
     volume, truth = _spine(LAYER_HU, lytic_sphere=True)
     lesion = segment_lesion(volume, (0.0, 0.0, 0.0))
     assert lesion.type is LesionType.LYTIC
+    # the note gives the deep bone it was compared with: the 240 HU centres of the bodies around it
+    note = next(n for n in lesion.notes if "deep trabecular bone" in n)
+    found = re.search(r"in the region \((-?\d+) HU\)", note)
+    assert found is not None
+    # the median of thousands of voxels with 15 HU noise: within one noise SD of the centres' 240 HU
+    assert abs(float(found.group(1)) - LAYER_HU) <= NOISE_HU
     truth_ml = 4.0 / 3.0 * np.pi * LYTIC_RADIUS_MM**3 / 1000.0
     assert lesion.volume_ml == pytest.approx(truth_ml, rel=0.10)
     got = lesion.mask.to_full()

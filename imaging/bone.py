@@ -203,7 +203,7 @@ def bone_mask_array(
     # metal touching bone (a screw) is bone; isolated metal (a clip, a streak in soft tissue) is not
     bone = ndimage.binary_fill_holes(bone | _touches(sub_metal, bone))
     if fill_views:
-        bone |= _enclosed_in_two_views(bone)
+        bone |= enclosed_in_two_views(bone)
     if progress is not None:
         progress(0.8)
     check_cancel(cancel)
@@ -222,7 +222,7 @@ def bone_mask_array(
     return out
 
 
-def _enclosed_in_two_views(mask: BoolArray) -> BoolArray:
+def enclosed_in_two_views(mask: BoolArray) -> BoolArray:
     """Background voxels enclosed by the mask in the index planes of at least two of the three axes.
 
     Marrow behind a leaky cortex (thick slices, thin cortex) is enclosed in the axial, coronal and

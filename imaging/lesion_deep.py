@@ -13,7 +13,7 @@ Method (thresholds are fields of :class:`imaging.lesion_grow.LesionParameters`):
 1. The bone mask is pooled to cells of about ``cortex_thickness_mm`` (a cell is bone when any of its
    voxels is, so a thin cortex stays closed; the fill and the distance map then cost an eighth of the
    full grid's on 1 mm voxels) and filled where enclosed in the index planes of two of the three axes
-   (:func:`imaging.bone._enclosed_in_two_views`): the low-density marrow of a body whose cortex or end
+   (:func:`imaging.bone.enclosed_in_two_views`): the low-density marrow of a body whose cortex or end
    plates leak in 3D is inside the bone. A body that the region's edge cuts open through its
    low-density centre is enclosed in one view only and stays unfilled: that centre does not count (on
    case1, the sample at a body centre comes about half from the rest of its own body beyond
@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.bone import _enclosed_in_two_views
+from imaging.bone import enclosed_in_two_views
 from imaging.lesion_grow import LesionParameters
 
 BoolArray = npt.NDArray[np.bool_]
@@ -84,7 +84,7 @@ def deep_bone(
         raise ValueError(f"hu {hu.shape}, bone {bone.shape} and seed_dist {seed_dist.shape} must match")
     factors = tuple(max(1, int(np.floor(p.cortex_thickness_mm / s))) for s in spacing)
     cells = _pool_any(bone, factors)
-    filled = cells | _enclosed_in_two_views(cells)
+    filled = cells | enclosed_in_two_views(cells)
     cell_mm = [f * s for f, s in zip(factors, spacing, strict=True)]
     depth = ndimage.distance_transform_edt(filled, sampling=cell_mm)
     deep_cells = depth >= p.texture_depth_mm + max(cell_mm)

@@ -26,7 +26,8 @@ CASES: dict[str, dict[str, object]] = {
         "yaw_deg": 10.0,
         "pitch_deg": 12.0,
         "adjacent": True,
-        "wall_defect": (3.0, 2.0, 6.0),
+        # 6 mm left of the midline: at the midline a 6 mm hole is a normal basivertebral foramen's size
+        "wall_defect": (6.0, 2.0, 6.0),
         "lesion": (0.0, -3.0, 0.0, 7.0),
         "seed": 1,
     },

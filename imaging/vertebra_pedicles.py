@@ -4,13 +4,18 @@ Frame: body centroid ``c``, superior axis ``a``, posterior ``p`` (towards the ca
 ``a``), patient left ``l = p x a``. Positions LPS mm, lengths mm.
 
 The pedicle is the bone lateral to the canal between the posterior wall and the canal's centre (the
-lamina and facets join further back). Its centre line is traced by the centroids of its cross-sections
-in planes normal to ``p`` over that range, and fitted with a straight line. Along that axis the bony
-width is measured across it (mediolateral, perpendicular to the axis) on the *source* CT at full
-resolution: outer edge to outer edge, each edge at half-way between the cortical peak and the tissue
-outside. The narrowest width is the isthmus. The entry is where the axis leaves bone posteriorly; the
-target lies on the axis at two thirds of the body's depth along it (the junction of its middle and
-anterior thirds).
+lamina and facets join further back). Its cross-sections in planes normal to ``p`` over that range are
+traced by :mod:`imaging.vertebra_pedicle_sections` (the blob forming the canal's lateral wall, kept
+apart from a rib head or neck and from the articular processes), and their centroids fitted with a
+straight line. A thoracic pedicle gives only a few millimetres of sections, whose centroids move with
+the section's shape: the craniocaudal slope is shrunk towards the end plates' plane as the span
+shortens, and an implausible convergence or tilt is replaced by zero and said in a note. Along that
+axis the bony width is measured across it (mediolateral, perpendicular to the axis) on the *source* CT
+at full resolution: outer edge to outer edge, each edge at half-way between the cortical peak and the
+tissue outside, the run limited to the traced sections (not the rib head fused with them) and ended at
+the pedicle's own outer cortex where a clear dip follows it. The narrowest width is the isthmus. The
+entry is where the axis leaves bone posteriorly; the target lies on the axis at two thirds of the
+body's depth along it (the junction of its middle and anterior thirds).
 """
 
 from __future__ import annotations
@@ -22,25 +27,15 @@ import numpy.typing as npt
 from scipy import ndimage, stats
 
 from imaging.vertebra_model import Side
+from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
 from imaging.volume import Volume
+
+__all__ = ["PedicleResult", "VertebraFrame", "find_pedicle"]  # VertebraFrame: built by imaging.vertebra
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: in-plane sampling of the cross-sections (mm)
-SECTION_STEP_MM = 0.5
-#: smallest pedicle cross-section accepted (mm^2)
-MIN_SECTION_MM2 = 8.0
-#: least number of cross-sections to fit an axis
-MIN_SECTIONS = 3
-#: a pedicle section closer than this to the edge of the field of view is taken as cut by it (mm,
-#: one voxel of a 1.5 mm scan)
-VIEW_MARGIN_MM = 1.5
-#: spacing of the cross-sections along the posterior direction (mm)
-SECTION_SPACING_MM = 0.5
-#: the sections span at least this much along the posterior direction (mm)
-MIN_SECTION_SPAN_MM = 3.0
 #: sections larger than this multiple of the smallest have merged with other bone
 PURE_AREA_FACTOR = 1.4
 #: widths below this fraction of the pedicle's median width are profiles that slipped off it
@@ -49,8 +44,14 @@ MIN_WIDTH_FRACTION = 0.6
 #: down to -9.8 at T12, rising again from L1 to L5 (about 30 at L5); a traced angle outside this
 #: range is reported as uncertain
 CONVERGENCE_RANGE_DEG = (-15.0, 45.0)
-#: first section this far behind the body's most posterior point (mm)
-SECTION_CLEARANCE_MM = 2.0
+#: plausible tilt of a pedicle axis from the plane of the end plates, degrees (*unverified*: CLINICAL.md
+#: gives transverse angles only; thoracic pedicles rise towards the lamina by some 10-20 degrees, and a
+#: steeper axis through an isthmus in the body's upper half leaves the body through an end plate)
+MAX_TILT_DEG = 20.0
+#: span of sections (mm) at which the traced craniocaudal slope is trusted half (shrunk towards the end
+#: plates' plane by span^2 / (span^2 + this^2)): a section's height centre wanders by a millimetre or
+#: so as its shape changes, which over a 3 mm span of a thoracic pedicle would tilt the axis ~20 degrees
+TILT_PRIOR_SPAN_MM = 5.0
 #: section centroids further than this from the fitted axis are outliers (mm)
 FIT_OUTLIER_MM = 1.0
 #: width profiles: half length, step, and the 1D smoothing (mm)
@@ -61,6 +62,13 @@ PROFILE_SMOOTH_MM = 0.4
 TARGET_DEPTH_FRACTION = 2.0 / 3.0
 #: a gap in bone this long along the axis ends it (a facet joint space is 1-2 mm) (mm)
 ENTRY_GAP_MM = 1.0
+#: bone going on this far beyond the traced pedicle's region is a neighbour fused with it (mm)
+FUSED_MM = 2.0
+#: across a pedicle, its own outer cortex is the first that a dip of at least this fraction of the way
+#: down to soft tissue follows (a joint with a rib head or an articular process pressed against it)
+WALL_DIP_FRACTION = 0.25
+#: ... within this distance beyond that cortex's peak (mm)
+WALL_DIP_REACH_MM = 6.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,22 +84,6 @@ class PedicleResult:
     mask: BoolArray  # ROI grid
     n_sections: int
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class VertebraFrame:
-    """The vertebra's frame and the canal measures the pedicle search needs (LPS mm)."""
-
-    centroid_lps: FloatArray
-    axis: FloatArray
-    posterior: FloatArray
-    left: FloatArray
-    canal_center_u_mm: float
-    canal_half_width_mm: float
-    wall_t_mm: float  # posterior body surface at the midline, along p from the centroid
-    body_back_t_mm: float  # the body's most posterior point along p (its posterolateral corners)
-    canal_t_mm: float  # canal centroid along p from the centroid
-    height_mm: float
 
 
 def _edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int) -> float | None:
@@ -162,7 +154,11 @@ def _fit_direction(
         return None
     cu = np.polyfit(t[keep], u[keep], 1)
     cv = np.polyfit(t[keep], v[keep], 1)
-    d = p + cu[0] * lft + cv[0] * a
+    # the craniocaudal slope over a few mm is mostly the section's shape changing (a pedicle widens
+    # upwards into the articular pillar): shrunk towards the end plates' plane as the span shortens
+    span = float(np.ptp(t[keep]))
+    shrink = span**2 / (span**2 + TILT_PRIOR_SPAN_MM**2)
+    d = p + cu[0] * lft + shrink * cv[0] * a
     d = d / np.linalg.norm(d)
     return d, cents[keep]
 
@@ -175,14 +171,24 @@ def _width_at(
     point: FloatArray,
     across: FloatArray,
     up: FloatArray,
+    region: BoolArray | None = None,
 ) -> float | None:
-    """Bony width through ``point`` along ``across`` (outer edge to outer edge), or None."""
+    """Bony width through ``point`` along ``across`` (outer edge to outer edge), or None.
+
+    With ``region`` (the pedicle's traced sections) the bone run stops where it leaves the region: a
+    rib head or articular process fused with the pedicle in the bony solid is not measured with it;
+    where the run is cut there, the edge is the cut.
+    """
     r = np.arange(-PROFILE_HALF_MM, PROFILE_HALF_MM + 1e-9, PROFILE_STEP_MM)
     offsets = (-0.75, 0.0, 0.75)
     pts = np.stack([point + o * up + r[:, None] * across for o in offsets])
     prof = sample_source_hu(volume, pts).mean(axis=0)
     prof = ndimage.gaussian_filter1d(prof, PROFILE_SMOOTH_MM / PROFILE_STEP_MM)
-    inside = roi.sample(solid, point + r[:, None] * across, order=0) > 0.5
+    line = point + r[:, None] * across
+    bony = roi.sample(solid, line, order=0) > 0.5
+    inside = bony
+    if region is not None:
+        inside = bony & (roi.sample(region, line, order=0) > 0.5)
     i0 = len(r) // 2
     if not inside[i0]:
         return None
@@ -194,11 +200,107 @@ def _width_at(
         i_lo -= 1
     if i_hi == len(r) - 1 or i_lo == 0:
         return None  # bone runs off the profile: not a pedicle cross-section here
-    right = _edge(prof, r, i_hi, 1)
-    left = _edge(prof, r, i_lo, -1)
+    right = _run_end(prof, r, bony, i_hi, 1)
+    left = _run_end(prof, r, bony, i_lo, -1)
     if right is None or left is None:
         return None
+    # a cortex followed by a clear dip before the run's end is the pedicle's own outer wall, with
+    # a neighbour (rib head, articular process) pressed against it beyond the dip
+    inner_right = _first_wall(prof, r, i0, i_hi, 1)
+    inner_left = _first_wall(prof, r, i0, i_lo, -1)
+    if inner_right is not None:
+        right = min(right, inner_right)
+    if inner_left is not None:
+        left = max(left, inner_left)
     return right - left
+
+
+def _run_end(profile: FloatArray, r: FloatArray, bony: BoolArray, i_end: int, direction: int) -> float | None:
+    """Edge of a bone run ending at ``i_end`` (the pedicle region's end or the bone's).
+
+    Where bone goes on for ``FUSED_MM`` or more beyond the region, a neighbour (rib head, articular
+    process) is fused with the pedicle in the bony solid: the edge is the region's end. Otherwise the
+    run is followed to the bone's end and the edge placed on the CT (:func:`_edge`).
+    """
+    n = len(bony)
+    k = i_end
+    while 0 <= k + direction < n and bony[k + direction]:
+        k += direction
+    if abs(k - i_end) * PROFILE_STEP_MM >= FUSED_MM:
+        return float(r[i_end]) + direction * 0.5 * PROFILE_STEP_MM
+    if not 0 < k < n - 1:
+        return None
+    return _edge(profile, r, k, direction)
+
+
+def _first_wall(profile: FloatArray, r: FloatArray, i0: int, i_end: int, direction: int) -> float | None:
+    """Outer edge of the first cortex from ``i0`` towards ``i_end`` that a clear dip follows, or None.
+
+    A dip is clear when it falls ``WALL_DIP_FRACTION`` of the way from that cortex's peak down to the
+    profile's lowest value (soft tissue) before the profile rises above the peak again; the edge is
+    the half-way crossing between the peak and the dip.
+    """
+    n = len(profile)
+    stop = min(max(i_end + direction * round(4.0 / PROFILE_STEP_MM), 0), n - 1)
+    floor = float(profile.min())
+    idx = list(range(i0 + direction, stop, direction))
+    for k in idx[:-1]:
+        peak = float(profile[k])
+        if not (peak >= profile[k - direction] and peak >= profile[k + direction]):
+            continue
+        need = WALL_DIP_FRACTION * (peak - floor)
+        j = k + direction
+        low_j = j
+        while j != stop and profile[j] <= peak:
+            if profile[j] < profile[low_j]:
+                low_j = j
+            j += direction
+        low = float(profile[low_j])
+        if peak - low < max(need, 50.0):
+            continue
+        if abs(low_j - k) > round(WALL_DIP_REACH_MM / PROFILE_STEP_MM):
+            continue
+        level = 0.5 * (peak + low)
+        i = k
+        while profile[i + direction] >= level:
+            i += direction
+        a, b = float(profile[i]), float(profile[i + direction])
+        frac = (a - level) / (a - b) if a != b else 0.0
+        return float(r[i] + frac * (r[i + direction] - r[i]))
+    return None
+
+
+def _plausible_direction(d: FloatArray, side: Side, frame: VertebraFrame) -> tuple[FloatArray, str | None]:
+    """The traced direction, with an implausible convergence or tilt replaced by zero (and said).
+
+    Sections span only 3-5 mm of a thoracic pedicle, over which its cross-section grows towards the
+    lamina: its centroids then move by shape, not by direction. A convergence outside
+    ``CONVERGENCE_RANGE_DEG`` is replaced by the midline's direction, a tilt from the end plates'
+    plane beyond ``MAX_TILT_DEG`` by that plane.
+    """
+    sgn = 1.0 if side is Side.LEFT else -1.0
+    a, p, lft = frame.axis, frame.posterior, frame.left
+    convergence = float(np.degrees(np.arctan2(sgn * (d @ lft), d @ p)))
+    tilt = float(np.degrees(np.arcsin(np.clip(d @ a, -1.0, 1.0))))
+    said: list[str] = []
+    if not CONVERGENCE_RANGE_DEG[0] <= convergence <= CONVERGENCE_RANGE_DEG[1]:
+        said.append(
+            f"traced convergence {convergence:.0f} deg, outside {CONVERGENCE_RANGE_DEG[0]:.0f}.."
+            f"{CONVERGENCE_RANGE_DEG[1]:.0f}: shown parallel to the midline"
+        )
+        d = d - (d @ lft) * lft
+    if abs(tilt) > MAX_TILT_DEG:
+        said.append(
+            f"traced tilt {tilt:.0f} deg from the end plates, beyond {MAX_TILT_DEG:.0f}: "
+            "shown parallel to them"
+        )
+        d = d - (d @ a) * a
+    if float(np.linalg.norm(d)) < 1e-6:
+        d = p - (p @ a) * a
+    d = d / np.linalg.norm(d)
+    if not said:
+        return d, None
+    return d, f"{side.value} pedicle axis direction uncertain ({'; '.join(said)}) through the isthmus"
 
 
 def find_pedicle(
@@ -243,72 +345,19 @@ def find_pedicle(
     body_grown = ndimage.binary_dilation(body, iterations=max(1, round(1.0 / sp)))
     posterior_bone = solid & ~body_grown
 
-    # sections start clear of the body (its 1 voxel dilation would eat into the first ones)
-    t_start = max(frame.wall_t_mm, frame.body_back_t_mm) + SECTION_CLEARANCE_MM
-    # and end at the canal's centre: further back the lamina and facets join the pedicle
-    t_stop = max(frame.canal_t_mm, t_start + MIN_SECTION_SPAN_MM)
-    us = np.arange(-45.0, 45.0 + 1e-9, SECTION_STEP_MM)
-    v_half = 0.5 * frame.height_mm + 4.0
-    vs = np.arange(-v_half, v_half + 1e-9, SECTION_STEP_MM)
-    uu, vv = np.meshgrid(us, vs, indexing="ij")
-    expected_u = frame.canal_center_u_mm + sgn * (frame.canal_half_width_mm + 4.0)
-    min_px = MIN_SECTION_MM2 / SECTION_STEP_MM**2
-    centroids: list[FloatArray] = []
-    areas: list[float] = []
-    for t in np.arange(t_start, t_stop + 1e-9, SECTION_SPACING_MM):
-        pts = c + t * p + uu[..., None] * lft + vv[..., None] * a
-        occupancy = roi.sample(posterior_bone, pts, order=1)
-        plane = occupancy > 0.5
-        labels, n = ndimage.label(plane)
-        if n == 0:
-            continue
-        index = np.arange(1, n + 1)
-        sizes = ndimage.sum_labels(np.ones_like(labels), labels, index)
-        # sub-voxel centroids: each component (grown by one sample) weighted by its bone fraction
-        grown = ndimage.grey_dilation(labels, size=3)
-        weight = occupancy
-        if bone_fraction is not None:
-            weight = roi.sample(bone_fraction, pts, order=1) * (roi.sample(body_grown, pts, order=0) < 0.5)
-        coms = ndimage.center_of_mass(weight, grown, index)
-        best: tuple[float, FloatArray, float] | None = None
-        best_truncated = False
-        in_view = roi.sample(roi.inside, pts, order=0) > 0.5
-        cut_by_view = ndimage.binary_dilation(~in_view, iterations=round(VIEW_MARGIN_MM / SECTION_STEP_MM))
-        for lab, size, com in zip(index, sizes, coms, strict=True):
-            if size < min_px:
-                continue
-            u_c = us[0] + com[0] * SECTION_STEP_MM
-            v_c = vs[0] + com[1] * SECTION_STEP_MM
-            if sgn * (u_c - frame.canal_center_u_mm) < 0.5 * frame.canal_half_width_mm:
-                continue
-            score = abs(u_c - expected_u)
-            if best is None or score < best[0]:
-                truncated = bool((cut_by_view & (labels == lab)).any())
-                best = (score, c + t * p + u_c * lft + v_c * a, float(size) * SECTION_STEP_MM**2)
-                best_truncated = truncated
-        if best is not None:
-            if best_truncated:
-                return None  # the field of view cuts the pedicle: its axis cannot be traced
-            centroids.append(best[1])
-            areas.append(best[2])
-    if len(centroids) < MIN_SECTIONS:
+    traced = trace_sections(
+        roi, posterior_bone, body_grown=body_grown, bone_fraction=bone_fraction, frame=frame, sgn=sgn
+    )
+    if traced is None:
         return None
-    cents = _pure_sections(np.array(centroids), np.array(areas))
+    region = ndimage.binary_dilation(traced.region)
+    cents = _pure_sections(traced.centroids, traced.areas)
     d_fit = _fit_direction(cents, c, p, lft, a)
     if d_fit is None:
         return None
     d, cents = d_fit
     mid = cents.mean(axis=0)
-    note: str | None = None
-    convergence = float(np.degrees(np.arctan2(sgn * (d @ lft), d @ p)))
-    if not CONVERGENCE_RANGE_DEG[0] <= convergence <= CONVERGENCE_RANGE_DEG[1]:
-        note = (
-            f"{side.value} pedicle axis direction uncertain (traced convergence {convergence:.0f} deg, "
-            f"outside {CONVERGENCE_RANGE_DEG[0]:.0f}..{CONVERGENCE_RANGE_DEG[1]:.0f}); shown parallel "
-            "to the midline through the isthmus"
-        )
-        d = p - (p @ a) * a
-        d /= np.linalg.norm(d)
+    d, note = _plausible_direction(d, side, frame)
 
     across = lft - (lft @ d) * d
     across /= np.linalg.norm(across)
@@ -317,7 +366,11 @@ def find_pedicle(
     s_secs = (cents - mid) @ d
     widths: list[tuple[float, float]] = []
     for s in np.arange(s_secs.min() - 1.0, s_secs.max() + 1.0 + 1e-9, 0.5):
-        w = _width_at(volume, roi, solid, point=mid + s * d, across=across, up=up)
+        # the traced region bounds the run only where sections were traced (it ends abruptly beyond)
+        within = s_secs.min() <= s <= s_secs.max()
+        w = _width_at(
+            volume, roi, solid, point=mid + s * d, across=across, up=up, region=region if within else None
+        )
         if w is not None and w > 1.0:
             widths.append((s, w))
     if len(widths) < 3:
@@ -371,6 +424,8 @@ def find_pedicle(
         & (s_b <= s_secs.max() + 1.0)
         & (across_b <= 0.5 * min_width + 3.0)
         & (up_b <= 0.5 * frame.height_mm)
+        # over the traced sections, only the pedicle's own blobs (not a rib head fused with it)
+        & ((s_b < s_secs.min()) | region[tuple(idx.T)])
     )
     mask = np.zeros_like(solid)
     mask[tuple(idx[zone].T)] = True

@@ -25,6 +25,12 @@ otherwise). That alternative is a geometric starting point: check ribs and pleur
 Pedicles that look implausible for their body (isthmus outside the body's craniocaudal extent,
 axis tilted more than 30 degrees from the axial plane) are followed but flagged.
 
+A side whose pedicle the anatomy did not trace does not vanish from :func:`propose_bilateral`: it gets
+a route built from the body and canal alone (:func:`propose_untraced_side`), to the anterior-middle
+third of the body on its midline, coming in obliquely enough to pass lateral to the widest pedicle of
+the region with the needle's clearance from the canal; it is flagged ``pedicle_traced = False`` and
+its warnings ask for the operator's check.
+
 Direct (extraspinal): from an operator-chosen skin point through the lesion's centroid to the lesion's
 far edge along that line, checked for gas inside the body and for forbidden structures.
 """
@@ -71,6 +77,13 @@ LEVEL_TOLERANCE_MM = 5.0
 MAX_PLAUSIBLE_AXIS_TILT_DEG = 30.0
 #: Ending of the anatomy-plausibility warnings (tests and the GUI look for it).
 CHECK_ANATOMY = "check the anatomy before using this path"
+#: Widest pedicle that a route built without a traced pedicle passes lateral to (mm), by region:
+#: CLINICAL.md "Needles and pedicles" (thoracic widths up to 9.27 mm at T1; lumbar safe zone up to
+#: 17.8 mm).
+UNTRACED_PEDICLE_ALLOWANCE_MM = {"thoracic": 9.3, "lumbar": 17.8}
+#: Most oblique route (from the posterior direction, degrees) tried without a traced pedicle (a
+#: planning choice: beyond it the needle would come from the flank, through lung or kidney).
+UNTRACED_MAX_OBLIQUITY_DEG = 60.0
 _SEARCH_MM = 150.0
 _AIR_WARNING = "this path crosses {:.0f} mm of gas or air inside the body (lung or bowel): check it"
 
@@ -112,7 +125,9 @@ class Proposal:
 
     ``pedicle_min_width_mm`` is the narrowest pedicle width (None for direct); ``narrow`` is True when
     it is under the needle's outer diameter plus the safety margin, and ``alternative`` then holds
-    the other route. ``skin_found`` is False when the image ended before the skin.
+    the other route. ``skin_found`` is False when the image ended before the skin. ``pedicle_traced``
+    is False for a route built from the body and canal alone on a side whose pedicle the anatomy
+    did not trace (:func:`propose_untraced_side`); its warnings say so and ask for the operator's check.
     """
 
     approach: Approach
@@ -122,6 +137,12 @@ class Proposal:
     alternative: Proposal | None = None
     skin_found: bool = True
     warnings: tuple[str, ...] = field(default=())
+    pedicle_traced: bool = True
+
+    @property
+    def route(self) -> Proposal:
+        """The path to use: the alternative of a narrow pedicle, else this one."""
+        return self.alternative if self.narrow and self.alternative is not None else self
 
     @property
     def entry_lps(self) -> Point:
@@ -280,19 +301,123 @@ def propose_bilateral(
     safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
     antenna_extension_mm: float = 0.0,
 ) -> list[Proposal]:
-    """Left and right transpedicular proposals (for sides with a pedicle axis)."""
-    return [
-        propose_transpedicular(
-            volume,
-            anatomy,
-            side,
-            outer_diameter_mm=outer_diameter_mm,
-            safety_margin_mm=safety_margin_mm,
-            antenna_extension_mm=antenna_extension_mm,
+    """Left and right proposals: transpedicular where the pedicle was traced, otherwise the route
+    built from the body and canal (:func:`propose_untraced_side`, ``pedicle_traced`` False)."""
+    out = []
+    for side in (Side.LEFT, Side.RIGHT):
+        make = propose_transpedicular if side in anatomy.pedicles else propose_untraced_side
+        out.append(
+            make(
+                volume,
+                anatomy,
+                side,
+                outer_diameter_mm=outer_diameter_mm,
+                safety_margin_mm=safety_margin_mm,
+                antenna_extension_mm=antenna_extension_mm,
+            )
         )
-        for side in (Side.LEFT, Side.RIGHT)
-        if side in anatomy.pedicles
+    return out
+
+
+def propose_untraced_side(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    side: Side | str,
+    *,
+    outer_diameter_mm: float,
+    safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    antenna_extension_mm: float = 0.0,
+    approach: Approach | str | None = None,
+) -> Proposal:
+    """A route on a side whose pedicle was not traced, built from the body and the canal alone.
+
+    The target lies on the body's midline (through its centroid, along the direction from the body
+    to the canal) at the junction of its anterior and middle thirds. The needle comes in from the
+    side, in the axial plane, at the least obliquity from the posterior direction for which its
+    surface keeps, behind the body, ``safety_margin_mm`` plus the widest pedicle of the region
+    (``UNTRACED_PEDICLE_ALLOWANCE_MM``) from the canal, and ``safety_margin_mm`` everywhere: it
+    passes lateral to a pedicle it cannot see (transcostovertebral at a thoracic level, parapedicular
+    otherwise). ``pedicle_traced`` is False and the warnings ask the operator to check it.
+
+    Raises
+    ------
+    PlanValidationError
+        When the anatomy has no body or canal mask, or the margin is out of range.
+    """
+    side = Side(side)
+    if not 0.0 <= safety_margin_mm <= 5.0:
+        raise PlanValidationError("safety_margin_mm", safety_margin_mm, "0-5 mm")
+    if not anatomy.body.any() or not anatomy.canal.any():
+        raise PlanValidationError("anatomy", "no body or canal mask", "a vertebra with body and canal")
+    thoracic = _is_thoracic(anatomy.level)
+    family = "transcostovertebral" if thoracic else "parapedicular"
+    chosen = approach_of(family, side) if approach is None else Approach(approach)
+    allowance = UNTRACED_PEDICLE_ALLOWANCE_MM["thoracic" if thoracic else "lumbar"]
+    c = as_point(anatomy.body_centroid_lps, "body_centroid_lps")
+    up = np.array([0.0, 0.0, 1.0])
+    p = as_point(anatomy.canal_centroid_lps, "canal_centroid_lps") - c
+    p -= (p @ up) * up
+    if float(np.linalg.norm(p)) < 1.0:
+        raise PlanValidationError("anatomy", "canal centroid at the body centroid", "a canal behind the body")
+    p /= np.linalg.norm(p)
+    lateral = np.cross(p, up) * (1.0 if side is Side.LEFT else -1.0)  # p x up is the patient's left
+    crossing = _body_crossing(volume, anatomy.body, c - _SEARCH_MM / 2.0 * p, p)
+    if crossing is None:
+        raise PlanValidationError("anatomy", "body mask off its centroid", "a body around its centroid")
+    front = c - _SEARCH_MM / 2.0 * p + crossing[0] * p
+    back = c - _SEARCH_MM / 2.0 * p + crossing[1] * p
+    target = back + TARGET_BODY_FRACTION * (front - back)
+    depth_back = float((back - target) @ p)
+    canal = DistanceField(anatomy.canal, volume.index_to_lps, pad_mm=40.0)
+    r = outer_diameter_mm / 2.0
+    warnings = [
+        f"{side.value} pedicle not traced: {chosen.value} route built from the body and the canal alone, "
+        f"passing lateral to a pedicle up to {allowance:g} mm wide; the operator must check it on the "
+        "images (pedicle, rib head, pleura, nerve root, segmental vessels)"
     ]
+    # the least oblique route that clears the canal; failing that, the one that comes closest
+    best_angle, best_score = 0.0, -math.inf
+    for angle in np.radians(np.arange(0.0, UNTRACED_MAX_OBLIQUITY_DEG + 1e-9, 1.0)):
+        out = math.cos(angle) * p + math.sin(angle) * lateral
+        wall = target + (depth_back / math.cos(angle)) * out
+        behind = needle_distance(canal, _geometry(wall + 60.0 * out, wall), r).distance_mm
+        whole = needle_distance(canal, _geometry(wall + 60.0 * out, target), r).distance_mm
+        score = min(behind - allowance - safety_margin_mm, whole - safety_margin_mm)
+        if score > best_score:
+            best_angle, best_score = float(angle), score
+        if score >= 0.0:
+            break
+    if best_score < 0.0:
+        warnings.append(
+            f"no route up to {UNTRACED_MAX_OBLIQUITY_DEG:g} degrees oblique keeps {allowance:g} mm + "
+            f"{safety_margin_mm:g} mm from the canal behind the body: the one that comes closest is shown"
+        )
+    out = math.cos(best_angle) * p + math.sin(best_angle) * lateral
+    wall = target + (depth_back / math.cos(best_angle)) * out
+    skin = find_skin_along_line(
+        volume, target + depth_back / math.cos(angle) * out, out, max_distance_mm=_SEARCH_MM
+    )
+    if skin.internal_air_mm > 0:
+        warnings.append(_AIR_WARNING.format(skin.internal_air_mm))
+    if not skin.found:
+        warnings.append("the skin was not found along this route within the image: entry at the image edge")
+    warnings.append(
+        f"{math.degrees(best_angle):.0f} degrees oblique from the posterior direction (axial plane)"
+    )
+    if antenna_extension_mm > 0:
+        exit_s = _body_crossing(volume, anatomy.body, target, -out)
+        if exit_s is not None and antenna_extension_mm > exit_s[1]:
+            warnings.append(
+                f"the antenna tip would lie {antenna_extension_mm - exit_s[1]:.1f} mm beyond the body cortex "
+                "along this route: use a shorter antenna extension or a more posterior target"
+            )
+    return Proposal(
+        approach=chosen,
+        geometry=_geometry(np.asarray(skin.skin_lps), target),
+        skin_found=skin.found,
+        warnings=tuple(warnings),
+        pedicle_traced=False,
+    )
 
 
 def propose_alternative(
@@ -304,14 +429,28 @@ def propose_alternative(
     safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
     antenna_extension_mm: float = 0.0,
 ) -> Proposal:
-    """A transcostovertebral or parapedicular path asked for by name (see module docstring)."""
+    """A transcostovertebral or parapedicular path asked for by name (see module docstring).
+
+    On a side whose pedicle was not traced, the route built from the body and canal
+    (:func:`propose_untraced_side`, ``pedicle_traced`` False).
+    """
     approach = Approach(approach)
     side = approach_side(approach)
     if side is None or approach_family(approach) not in ("transcostovertebral", "parapedicular"):
         raise PlanValidationError("approach", approach.value, "transcostovertebral-* or parapedicular-*")
     axis = anatomy.pedicles.get(side)
     if axis is None:
-        raise PedicleNotFoundError(side)
+        if not anatomy.body.any() or not anatomy.canal.any():
+            raise PedicleNotFoundError(side)
+        return propose_untraced_side(
+            volume,
+            anatomy,
+            side,
+            outer_diameter_mm=outer_diameter_mm,
+            safety_margin_mm=safety_margin_mm,
+            antenna_extension_mm=antenna_extension_mm,
+            approach=approach,
+        )
     target, warnings = _body_target(volume, anatomy, axis, antenna_extension_mm)
     alt = _lateral_route(
         volume,

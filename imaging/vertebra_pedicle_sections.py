@@ -205,7 +205,8 @@ def _section_candidates(
     weight = occupancy
     if bone_fraction is not None and weight_of is not None:
         weight = roi.sample(bone_fraction, pts, order=1) * (roi.sample(weight_of, pts, order=0) < 0.5)
-    coms = ndimage.center_of_mass(weight, grown, index)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a blob of zero weight: no centroid (skipped)
+        coms = ndimage.center_of_mass(weight, grown, index)
     medial = ndimage.minimum(lateral, labels, index)
     in_view = roi.sample(roi.inside, pts, order=0) > 0.5
     cut_by_view = ndimage.binary_dilation(~in_view, iterations=round(VIEW_MARGIN_MM / SECTION_STEP_MM))

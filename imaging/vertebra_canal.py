@@ -147,18 +147,18 @@ def _best_hole(
     if dark_hu is not None:
         hit = _pick(roi, ndimage.binary_opening(holes & (hu < dark_hu)), hu, k, click)
         if hit is not None:
-            return _with_back(hit, holes, hu, roi.spacing_mm)
+            return _with_back(hit, holes, plane, roi.spacing_mm)
     return _pick(roi, holes, hu, k, click)
 
 
-def _with_back(dark: BoolArray, holes: BoolArray, hu: npt.NDArray[np.float32], sp: float) -> BoolArray:
+def _with_back(dark: BoolArray, holes: BoolArray, plane: BoolArray, sp: float) -> BoolArray:
     """The dark canal given back the rest of its hole that is canal, not body (ROI rows run posterior).
 
     Splitting at the dark limit cuts the body's interior off in front, but also the canal's brighter
     back (ligamentum flavum, lamina blurred by thick slices) and its rim where a cortex blurs into it.
-    Given back: what lies behind the dark front, column by column, in the same hole; and, up to 2 mm
-    from the dark part, the hole's voxels below the half-maximum of their rim (a cortex's blur; the
-    trabecular bone behind a faint wall is above it).
+    Given back: what lies behind the dark front, column by column, in the same hole; and the hole's
+    voxels within 2 mm of both the dark part and the bone (a cortex's blur, out to where the hole
+    ends without the split; the trabecular bone behind a faint wall is further from any bone).
     """
     labels, _ = ndimage.label(holes)
     own = np.unique(labels[dark])
@@ -166,10 +166,9 @@ def _with_back(dark: BoolArray, holes: BoolArray, hu: npt.NDArray[np.float32], s
     cols = dark.any(axis=0)
     front = np.where(cols, np.argmax(dark, axis=0), dark.shape[0])
     behind = np.arange(dark.shape[0])[:, None] >= front[None, :]
-    reach = max(1, round(2.0 / sp))
-    peak = ndimage.maximum_filter(hu, size=2 * reach + 1)
-    low = ndimage.minimum_filter(hu, size=2 * reach + 1)
-    rim = ndimage.binary_dilation(dark, iterations=reach, mask=hole & (hu < 0.5 * (peak + low)))
+    reach_mm = 2.0
+    near_bone = ndimage.distance_transform_edt(~plane, sampling=sp) <= reach_mm
+    rim = ndimage.binary_dilation(dark, iterations=max(1, round(reach_mm / sp)), mask=hole & near_bone)
     out: BoolArray = dark | rim | (hole & behind)
     return out
 

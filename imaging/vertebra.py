@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.errors import ImagingError
+from imaging.level_anatomy import refusal_hint
 from imaging.levels import normalize_level
 from imaging.mask import Mask
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
@@ -124,6 +125,11 @@ def find_vertebra(
         If the click is outside the volume, or no body / canal can be found there.
     AnatomyCancelledError
         If ``cancel`` was set.
+
+    Notes
+    -----
+    The sacrum has no vertebral body with its canal in this sense and is refused; the refusal then
+    carries the S1 suggestion (:func:`imaging.level_anatomy.refusal_hint`), for every caller.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):
@@ -131,6 +137,23 @@ def find_vertebra(
     level = normalize_level(level_hint) if level_hint is not None else None
     if not volume.contains_index(volume.lps_to_index_points(click)):
         raise VertebraNotFoundError("the point lies outside the volume", click)
+    try:
+        return _find(volume, click, level, progress, cancel)
+    except VertebraNotFoundError as exc:
+        hint = refusal_hint(volume, click)
+        if hint is None:
+            raise
+        raise VertebraNotFoundError(f"{exc.reason}; {hint}", click) from exc
+
+
+def _find(
+    volume: Volume,
+    click: FloatArray,
+    level: str | None,
+    progress: Callable[[float], None] | None,
+    cancel: threading.Event | None,
+) -> VertebraAnatomy:
+    """:func:`find_vertebra` for a checked click inside the volume."""
 
     def step(fraction: float) -> None:
         if cancel is not None and cancel.is_set():

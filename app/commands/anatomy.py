@@ -54,10 +54,10 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     import numpy as np
 
     from imaging.image_files import is_image_file
-    from imaging.level_anatomy import refusal_hint, suggestion_for_anatomy
+    from imaging.level_anatomy import suggestion_for_anatomy
     from imaging.levels import normalize_level
     from imaging.load import load_volume, save_volume
-    from imaging.vertebra import VertebraNotFoundError, find_vertebra
+    from imaging.vertebra import find_vertebra
     from imaging.vertebra_model import Side
 
     path = Path(args.path)
@@ -75,15 +75,9 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
-    try:
-        anatomy = find_vertebra(
-            volume, point, level_hint=level, progress=ctx.progress("anatomy"), cancel=ctx.cancel
-        )
-    except VertebraNotFoundError as exc:
-        hint = refusal_hint(volume, point)
-        if hint is None:
-            raise
-        raise VertebraNotFoundError(f"{exc.reason}; {hint}", point) from exc
+    anatomy = find_vertebra(
+        volume, point, level_hint=level, progress=ctx.progress("anatomy"), cancel=ctx.cancel
+    )
     if out is not None:
         labels = np.zeros(volume.shape, dtype=np.uint8)
         layers = [

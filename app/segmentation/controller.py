@@ -184,19 +184,12 @@ class SegmentationController(QObject):
         if volume is None:
             self.jobs.say("Open a CT first.")
             return
-        from imaging.level_anatomy import refusal_hint
-        from imaging.vertebra import VertebraNotFoundError, find_vertebra
+        from imaging.vertebra import find_vertebra
 
         click = tuple(float(v) for v in click_lps)
 
         def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
-            try:
-                anatomy = find_vertebra(volume, click, progress=progress, cancel=cancel)
-            except VertebraNotFoundError as exc:
-                hint = refusal_hint(volume, click)  # the sacrum: its S1 suggestion still reaches the operator
-                if hint is None:
-                    raise
-                raise VertebraNotFoundError(f"{exc.reason}; {hint}", click) from exc
+            anatomy = find_vertebra(volume, click, progress=progress, cancel=cancel)
             # ribs and sacrum for the level suggestion, here rather than on the GUI thread
             centroid = mask_centroid_lps(anatomy.body, volume.index_to_lps)
             findings = None

@@ -25,7 +25,7 @@ from planning.proposals import approach_of
 from planning.trajectory import DistanceField, TrajectoryGeometry, needle_distance
 from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
 from tests.planning.test_plan_runner import LESION_LOCAL, TRAJECTORY_KEYS, _spec
-from tests.planning.test_proposals import anatomy_from_truth, padded
+from tests.planning.test_proposals import PAD, anatomy_from_truth, padded
 
 OD_13G_MM = 2.41  # 13 G access needle (CLINICAL.md), the spec's gauge
 
@@ -135,3 +135,48 @@ def test_untraced_side_without_a_canal_mask(
     assert any("no route on the left side" in w for w in out["targets"][0]["warnings"])
     with pytest.raises(PlanningError, match="no left pedicle"):
         run_plan(volume, _spec(phantom, [{"target": "L3", "approach": "transpedicular-left"}]))
+
+
+def test_command_line_with_the_anatomy_engine_on_a_missing_pedicle(
+    phantom: VertebraPhantom, volume: Volume, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``osteoplan plan`` end to end, the real anatomy engine, the left pedicle blanked to soft tissue.
+
+    Judged against the phantom's truth: the left route ends on the body's midline at the anterior-middle
+    third (within 1.5 mm: body and canal centroids come from the engine's masks, 1 mm voxels) and stays
+    out of the true canal.
+    """
+    from app.cli import main
+    from imaging.load import save_volume
+    from planning.case_io import load_case
+
+    pytest.importorskip("imaging.vertebra")
+    arr = volume.array.copy()
+    arr[np.pad(phantom.pedicles[Side.LEFT].mask, PAD)] = 40  # soft tissue (HU) where the pedicle was
+    image = tmp_path / "ct.nii.gz"
+    save_volume(Volume(arr, volume.index_to_lps), image)
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(
+        json.dumps(_spec(phantom, [{"target": "L3", "approach": "transpedicular-bilateral"}])),
+        encoding="utf-8",
+    )
+    out_case = tmp_path / "case.osteoplan"
+    code = main(["plan", str(image), "--spec", str(spec_path), "--out", str(out_case), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    trajs = json.loads(captured.out)["trajectories"]
+    assert [(t["approach"], t["pedicle_traced"]) for t in trajs] == [
+        ("parapedicular-left", False),
+        ("transpedicular-right", True),
+    ]
+    left = trajs[0]
+    assert any("transpedicular-bilateral asked for" in w for w in left["warnings"])
+    _, b = phantom.body_semi_axes_mm
+    np.testing.assert_allclose(left["target_lps"], phantom.to_lps(np.array([0.0, -b / 3.0, 0.0])), atol=1.5)
+    truth = anatomy_from_truth(phantom, "L3")
+    g = TrajectoryGeometry(tuple(left["entry_lps"]), tuple(left["target_lps"]))
+    assert (
+        needle_distance(DistanceField(truth.canal, volume.index_to_lps), g, OD_13G_MM / 2.0).distance_mm > 0
+    )
+    saved = [t for t in load_case(out_case).trajectories.values() if t.approach.value == "parapedicular-left"]
+    assert len(saved) == 1 and saved[0].extra.get("pedicle_traced") is False

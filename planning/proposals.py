@@ -394,9 +394,7 @@ def propose_untraced_side(
         )
     out = math.cos(best_angle) * p + math.sin(best_angle) * lateral
     wall = target + (depth_back / math.cos(best_angle)) * out
-    skin = find_skin_along_line(
-        volume, target + depth_back / math.cos(angle) * out, out, max_distance_mm=_SEARCH_MM
-    )
+    skin = find_skin_along_line(volume, wall, out, max_distance_mm=_SEARCH_MM)
     if skin.internal_air_mm > 0:
         warnings.append(_AIR_WARNING.format(skin.internal_air_mm))
     if not skin.found:

@@ -150,7 +150,7 @@ def within_mm(
     rows = _ball_rows(radius_mm, spacing_mm, strict=strict, tolerance_mm=tolerance_mm)
     if not rows:
         return out
-    reach = [max(abs(r[0]) for r in rows), max(abs(r[1]) for r in rows), max(r[2] for r in rows)]
+    reach = _reach(rows)
     # work in the mask's box grown by the ball's reach (nothing beyond it can be within the radius)
     grown = tuple(
         slice(max(0, b.start - q), min(n, b.stop + q)) for b, q, n in zip(box, reach, mask.shape, strict=True)
@@ -237,6 +237,12 @@ def _ball_rows(
 ) -> tuple[tuple[int, int, int], ...]:
     sp = tuple(float(v) for v in spacing_mm)
     return _ball_rows_cached(float(radius_mm), sp, strict, float(tolerance_mm))
+
+
+@functools.lru_cache(maxsize=64)
+def _reach(rows: tuple[tuple[int, int, int], ...]) -> tuple[int, int, int]:
+    """How far the ball reaches along each axis, in voxels."""
+    return (max(abs(r[0]) for r in rows), max(abs(r[1]) for r in rows), max(r[2] for r in rows))
 
 
 @functools.lru_cache(maxsize=64)

@@ -39,6 +39,12 @@ compact lucent focus enclosed by denser bone: the core is a component of 81 voxe
 the deep bone (296 HU) at the fine scale, 98 HU below its 2 mm shell, while normal bone in case7 holds 18
 such components of 20 voxels or more, up to 2985 voxels, shell contrast median 132 HU (up to 261 HU):
 it does not separate either. The lesion stays a strict xfail.
+
+With the operator's box (issue 4: "optionally within a box the operator draws"; imaging.lesion step 8),
+every lesion is run again with the dataset's box as the box drawn: the same criteria, the lesion inside
+the box. The box does not change what is refused: each normal-bone seed with a 15 or 20 mm box around it
+must still be refused. The third case7 lesion stays a strict xfail with its box too (its reason gives
+the figures; tests/benchmarks/bench_lesion_box.py measures the search of the box that was not adopted).
 """
 
 from __future__ import annotations
@@ -72,6 +78,18 @@ SMALL_FOCUS = pytest.mark.xfail(
     "stand out either (bench_lesion_blob.py): its strongest blob response within 5 mm (DoG, sigma 1-3 mm) "
     "is at the 58th-97th percentile of normal bone in the patch, never beyond the 99th, and its lucent core "
     "(81 voxels, 98 HU below its 2 mm shell) is smaller and less contrasted than normal bone's lucent foci",
+)
+# the same lesion with the dataset's box as the operator's box (imaging.lesion step 8), measured
+SMALL_FOCUS_IN_BOX = pytest.mark.xfail(
+    raises=NoLesionAtSeedError,
+    strict=True,
+    reason="with its box the bone around the seed's region is measured outside the box (325 HU) and the "
+    "deep trabecular bone outside the box too (267 HU): the seed ball (216 HU) is 110 HU below the first and "
+    "within 88 HU of the second, so it is still refused as low-density normal bone (imaging.lesion_deep); "
+    "the box does not reconsider a refused seed: the box's most abnormal 2 mm ball lies on the dense bone "
+    "4.6 mm from the seed (+183 HU, grows a 0.05 mL sclerotic patch), and that search breaks three of the "
+    "six other lesions and finds a lesion in nine of eleven normal-bone boxes "
+    "(tests/benchmarks/bench_lesion_box.py)",
 )
 # (row in lesion-boxes.csv, types accepted)
 CASES = [
@@ -125,6 +143,30 @@ def test_real_lesion_from_box_centre(shared_data: Path, row: int, types: set[Les
     assert inside.mean() >= 0.5
     assert lesion.type in types
     # the reference is normal trabecular bone, not lesion, cortex or soft tissue (CLINICAL.md range)
+    assert 89.0 - 2 * 38.0 <= lesion.reference_bone_hu <= 400.0
+
+
+BOXED_CASES = [pytest.param(*c.values, id=c.id, marks=SMALL_FOCUS_IN_BOX if c.marks else ()) for c in CASES]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("row", "types"), BOXED_CASES)
+def test_real_lesion_with_the_operators_box(shared_data: Path, row: int, types: set[LesionType]) -> None:
+    # issue 4: "from a seed point (optionally within a box the operator draws)": the dataset's box drawn as
+    # the operator's box; the same criteria as without it, and the lesion stays inside the box
+    folder = shared_data / "bone-lesions"
+    r = _rows(folder)[row]
+    volume = _load(str(folder / r["image_path"]))
+    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
+    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    lo, hi = centre - size / 2.0, centre + size / 2.0
+    lesion = segment_lesion(volume, centre, box_lps=(lo, hi))
+    assert np.all(np.abs(np.asarray(lesion.centroid_lps) - centre) <= size / 2.0)
+    pts = volume.index_to_lps_points(lesion.mask.voxel_indices())
+    assert np.all(np.abs(pts - centre) <= size / 2.0 + 5.0, axis=1).mean() >= 0.5
+    # every voxel centre inside the box itself (1e-6 mm: rounding of the LPS mapping)
+    assert np.all((pts >= lo - 1e-6) & (pts <= hi + 1e-6))
+    assert lesion.type in types
     assert 89.0 - 2 * 38.0 <= lesion.reference_bone_hu <= 400.0
 
 
@@ -187,3 +229,19 @@ def test_seed_in_normal_bone_is_refused(
     )
     with pytest.raises(NoLesionAtSeedError, match=why):
         segment_lesion(volume, seed)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("side_mm", [15.0, 20.0])
+@pytest.mark.parametrize(("image", "seed_lps", "why"), NORMAL_SEEDS)
+def test_seed_in_normal_bone_with_a_box_around_it_is_refused(
+    shared_data: Path, image: str, seed_lps: tuple[float, float, float], why: str | None, side_mm: float
+) -> None:
+    # an operator drawing a 15-20 mm box around normal bone: the box does not make it a lesion (normal
+    # bone is then measured outside the box; before, measured inside it, case4's iliac marrow became a
+    # mixed lesion of 1.5-1.9 mL with 15, 18 and 20 mm boxes, its femoral head a blastic one of 1.5 mL
+    # with a 15 mm box)
+    volume = _load(str(shared_data / "bone-lesions" / image))
+    seed = np.asarray(seed_lps)
+    with pytest.raises(NoLesionAtSeedError):
+        segment_lesion(volume, seed, box_lps=(seed - side_mm / 2.0, seed + side_mm / 2.0))

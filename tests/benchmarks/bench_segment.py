@@ -13,6 +13,11 @@ cylinder (cortex 1200 HU, trabecular 200 HU), a lytic sphere (30 HU, r = 12 mm) 
 * peak Python memory (tracemalloc) of one segmentation.
 
 Run: ``.venv/bin/python tests/benchmarks/bench_segment.py`` (prints medians and ratios).
+
+Measured (issue 4 asks for a lesion in under 1 s), three runs alternating with the code before the exact
+ball dilations of imaging.lesion_morph (``within_mm``, ``fill_holes``) on the same loaded 2-core machine:
+lytic median 422-434 ms before, 210-233 ms after; blastic 353-391 ms before, 155-164 ms after; the same
+masks (7.21 and 3.05 mL); peak Python memory of one segmentation 72 MB before, 47 MB after.
 """
 
 from __future__ import annotations

@@ -214,7 +214,14 @@ def _find(
         raise VertebraNotFoundError("the canal found lies inside the body", click)
     left = np.cross(posterior, axis)
     cut = _cut(canal_pts, body.centroid_lps, (posterior, left, axis), 0.5 * body.height_mm - 2.0, notes)
-    refined = find_body(roi, click, masks=masks, cut=cut, axis_hint=axis) if cut is not None else None
+    # from the first body's centroid, not the click: the result should not depend on where in the
+    # body the click fell (near the cortex, rays from the click run out through the nearest gap)
+    start = (
+        body.centroid_lps
+        if body.body[tuple(np.rint(roi.lps_to_index(body.centroid_lps)).astype(int))]
+        else click
+    )
+    refined = find_body(roi, start, masks=masks, cut=cut, axis_hint=axis) if cut is not None else None
     # a body traced to its cortex by rays is not given up for the opened bony solid (which follows
     # bone around the canal wherever the refined cut lets it)
     if refined is not None and (refined.method is BodyMethod.RAYS or body.method is not BodyMethod.RAYS):

@@ -554,15 +554,9 @@ def test_real_lumbar_band_from_labels(shared_data: object) -> None:
     "click_lps",
     [
         (0.0, 127.0, -45.0),
-        pytest.param(
-            (0.0, 127.0, -68.0),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="clicked 5 mm left of the body's centre, find_vertebra's rays run into the left rib "
-                "head and stop early in the dense right posterior quarter: the body is lopsided and its wall "
-                "band leaves the canal side (open gap of issue 4; the click (-10, 127, -68) passes)",
-            ),
-        ),
+        # 5 mm left of the body's centre: the body is found from the first body's centroid
+        (0.0, 127.0, -68.0),
+        (-10.0, 127.0, -68.0),
     ],
 )
 def test_real_chest_band_with_find_vertebra(

@@ -311,7 +311,11 @@ def star_body(
     # spot, or near the cortex, where a ball around it misjudges the bone)
     depth = ndimage.distance_transform_edt(mask, sampling=sp)
     core = depth >= CORE_DEPTH_MM
-    if core.sum() * sp**3 >= 1000.0:  # at least 1 mL of core
+    # (not when the field of view cuts the body: the centroid of its visible part is not its centre)
+    cut_by_view = not roi.inside.all() and bool(
+        (mask & ndimage.binary_dilation(~roi.inside, iterations=2)).any()
+    )
+    if core.sum() * sp**3 >= 1000.0 and not cut_by_view:  # at least 1 mL of core
         trab_body = float(np.median(smoothed[core]))
         if trab_body < DENSE_TRABECULAR_HU:
             # osteoporotic bone: sclerotic foci raise the core's median, and the lower level (as

@@ -584,7 +584,7 @@ def test_real_chest_band_with_find_vertebra(
     _check_band_on_real_vertebra(
         volume,
         anatomy,
-        f"/tmp/band_chest_{int(-click_lps[2])}.png",
+        f"/tmp/band_chest_{int(-click_lps[2])}_x{int(click_lps[0])}.png",
         f"chest-ct-dicom at {click_lps}: find_vertebra",
     )
 

@@ -73,6 +73,9 @@ STRONG_CORTEX_CONTRAST_HU = 200.0
 #: dense bone that counts as dense (not half-way to the body's own median: bodies are not uniform,
 #: and a less dense anterior part, 100-130 HU beside a 200 HU core, is still bone)
 DENSE_OUTSIDE_HU = 0.5 * (SOFT_TISSUE_HU + DENSE_TRABECULAR_HU)
+#: tissue below this (HU) is fat, lung or air, never inside a vertebral body (CLINICAL.md: lytic lesions
+#: are of soft-tissue density, roughly 0-100 HU; fat is -100 to -50)
+NEVER_IN_BODY_HU = -50.0
 #: in dense bone, soft tissue this long ends the body (mm): longer than the smoothing's reach
 #: (noise in trabecular bone dips below the soft-tissue level over shorter stretches)
 DENSE_OUTSIDE_MM = 2.0
@@ -174,8 +177,12 @@ def _dense_edges(
     Trabecular bone clearly brighter than soft tissue is told from the outside by its HU: the ray
     leaves the body where the smoothed profile first stays below ``outside_hu`` for
     ``DENSE_OUTSIDE_MM``. Bright trabeculae and the dips between them before that are bone, however
-    long. The edge is the outer half-maximum of the brightest level (the cortex, or where it is thin
-    or broken the last bone) within ``OUTSIDE_GAP_MM`` before the soft tissue.
+    long. Soft tissue inside the body is a lytic lesion, so a stretch of it ends the body only when a
+    cortex (a level above ``level_c``) comes within ``OUTSIDE_GAP_MM`` before it, or fat, lung or air
+    (below ``NEVER_IN_BODY_HU``) within that distance after its start; a ray with no such stretch is
+    left to its neighbours (a lesion through the cortex is bridged with the body's shape). The edge
+    is the outer half-maximum of the brightest level (the cortex, or where it is thin or broken the
+    last bone) within ``OUTSIDE_GAP_MM`` before the soft tissue.
 
     A cortex as bright as the typical cortical peak (``cortex_hu``, when given) followed by
     ``OUTSIDE_GAP_MM`` below ``level_c`` also ends the body: bone joined to the body beyond its
@@ -187,19 +194,28 @@ def _dense_edges(
     csum = np.concatenate([np.zeros((n_rays, 1), dtype=np.int32), np.cumsum(soft, axis=1)], axis=1)
     window = csum[:, run:] - csum[:, :-run]  # soft samples in [i, i + run)
     starts_soft = window >= run
-    has = starts_soft.any(axis=1)
-    first = np.where(has, np.argmax(starts_soft, axis=1), n_s)
     back = round(OUTSIDE_GAP_MM / RAY_STEP_MM)
     edge: FloatArray = np.full(n_rays, np.nan)
-    found = np.asarray(has, dtype=bool)
-    for ray in np.flatnonzero(has):
-        j0 = int(first[ray])
-        if j0 == 0:
-            edge[ray] = 0.0
-            continue
-        # the cortex is the brightest level within OUTSIDE_GAP_MM before the soft tissue
-        a = max(0, j0 - back)
-        edge[ray] = min(_half_maximum_edge(sharp[ray], a, j0 - 1, j0 + run), float(j0 + run))
+    found = np.zeros(n_rays, dtype=bool)
+    # where each stretch of soft tissue begins
+    begins = starts_soft & ~np.concatenate([np.zeros((n_rays, 1), dtype=bool), starts_soft[:, :-1]], axis=1)
+    for ray in np.flatnonzero(begins.any(axis=1)):
+        for j0 in np.flatnonzero(begins[ray]):
+            j = int(j0)
+            # soft tissue inside the body is a lytic lesion: the body ends only where a cortex comes
+            # before it, or where the tissue beyond is fat, lung or air (never inside a body)
+            cortex_before = j > 0 and float(profiles[ray, max(0, j - back) : j].max()) >= level_c
+            fat_beyond = float(profiles[ray, j : min(n_s, j + back + 1)].min()) < NEVER_IN_BODY_HU
+            if not (cortex_before or fat_beyond):
+                continue
+            found[ray] = True
+            if j == 0:
+                edge[ray] = 0.0
+                break
+            # the cortex is the brightest level within OUTSIDE_GAP_MM before the soft tissue
+            a = max(0, j - back)
+            edge[ray] = min(_half_maximum_edge(sharp[ray], a, j - 1, j + run), float(j + run))
+            break
     if cortex_hu is None:
         return edge, found
     gap = round(OUTSIDE_GAP_MM / RAY_STEP_MM)

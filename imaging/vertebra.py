@@ -220,7 +220,11 @@ def _find(
     # the centroid of a body cut by the field of view is not its centre, though
     inside = body.body[tuple(np.rint(roi.lps_to_index(body.centroid_lps)).astype(int))]
     start = body.centroid_lps if inside and not _cut_by_view(roi, body.body) else click
-    refined = find_body(roi, start, masks=masks, cut=cut, axis_hint=axis) if cut is not None else None
+    refined = (
+        find_body(roi, start, masks=masks, cut=cut, axis_hint=axis, slab_hint=body.slab)
+        if cut is not None
+        else None
+    )
     # a body traced to its cortex by rays is not given up for the opened bony solid (which follows
     # bone around the canal wherever the refined cut lets it)
     if refined is not None and (refined.method is BodyMethod.RAYS or body.method is not BodyMethod.RAYS):

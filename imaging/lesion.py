@@ -123,7 +123,9 @@ from imaging.lesion_morph import (
     check_cancel,
     component_at,
     ellipsoid_in_box,
+    fill_holes,
     intersect_boxes,
+    within_mm,
 )
 from imaging.lesion_padding import FILL_VALUE_HU, zero_filled
 from imaging.lesion_texture import (
@@ -223,7 +225,7 @@ def segment_lesion(
     if outside.any():
         # the scan's edge closes a bone it cuts, as a cortex would: marrow and lesion up to the cut are
         # inside the bone (otherwise a lytic lesion cut by the edge reads as a cortical breach)
-        bone = ndimage.binary_fill_holes(bone | outside) & ~outside
+        bone = fill_holes(bone | outside) & ~outside
     envelope = bone_envelope(bone, p.envelope_closing_mm, spacing)
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1
@@ -526,13 +528,18 @@ def estimate_reference_hu(
 # -- private -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _DeepBone:
-    """The bone interior smoothed at the texture and at the fine scale (cortex kept out), and the deep
-    trabecular bone away from the seed with its median HU."""
+    """The bone interior smoothed at the texture scale (cortex kept out), and the deep trabecular bone
+    away from the seed with its median HU; the HU and the smoothing's support, for the fine scale."""
 
     coarse: npt.NDArray[np.float32]
-    fine: npt.NDArray[np.float32]
     normal: BoolArray
     reference_hu: float | None
+    hu: npt.NDArray[np.float32]
+    support: BoolArray
+
+    def fine(self, spacing: tuple[float, float, float], sigma_mm: float) -> npt.NDArray[np.float32]:
+        """The bone interior smoothed at the fine scale (only a mottled lesion needs it)."""
+        return interior_smooth(self.hu, self.support, spacing, sigma_mm)
 
 
 def _deep_bone(
@@ -545,14 +552,15 @@ def _deep_bone(
     p: LesionParameters,
 ) -> _DeepBone:
     """Steps 1-2 of :mod:`imaging.lesion_texture`; the reference is None with too few voxels."""
-    depth = ndimage.distance_transform_edt(bone, sampling=spacing)
+    # at least texture_depth_mm inside the bone: no voxel outside it closer than that (the same voxels as
+    # a distance map of the bone thresholded there, without the distance map)
+    deep = ~within_mm(~bone, p.texture_depth_mm, spacing, strict=True)
     # cortex caught in the interior (above sclerotic_max_hu) is left out of the smoothing
     support = interior & (hu <= p.sclerotic_max_hu)
     coarse = interior_smooth(hu, support, spacing, p.texture_sigma_mm)
-    normal = normal_bone_region(coarse, depth, seed_dist, p)
+    normal = normal_bone_region(coarse, deep, seed_dist, p)
     ref = float(np.median(coarse[normal])) if np.count_nonzero(normal) >= p.min_reference_voxels else None
-    fine = interior_smooth(hu, support, spacing, p.smoothing_sigma_mm)
-    return _DeepBone(coarse=coarse, fine=fine, normal=normal, reference_hu=ref)
+    return _DeepBone(coarse=coarse, normal=normal, reference_hu=ref, hu=hu, support=support)
 
 
 def _segment_mottled(
@@ -606,7 +614,9 @@ def _segment_mottled(
         )
     lesion, limit_mm = grow_mottled(
         coarse_abnormal=abnormal,
-        fine_abnormal=abnormal_voxels(deep.fine, interior, texture_reference, p),
+        fine_abnormal=abnormal_voxels(
+            deep.fine(spacing, p.smoothing_sigma_mm), interior, texture_reference, p
+        ),
         fraction=fraction,
         threshold_fraction=judgement.threshold_fraction,
         interior=interior,

@@ -35,10 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from imaging.bone import enclosed_in_two_views
 from imaging.lesion_grow import LesionParameters
+from imaging.lesion_morph import within_mm
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -86,8 +86,8 @@ def deep_bone(
     cells = _pool_any(bone, factors)
     filled = cells | enclosed_in_two_views(cells)
     cell_mm = [f * s for f, s in zip(factors, spacing, strict=True)]
-    depth = ndimage.distance_transform_edt(filled, sampling=cell_mm)
-    deep_cells = depth >= p.texture_depth_mm + max(cell_mm)
+    # cells at least that deep: no cell outside the filled bone closer (a thresholded distance map)
+    deep_cells = ~within_mm(~filled, p.texture_depth_mm + max(cell_mm), cell_mm, strict=True)
     index = np.ix_(*(np.arange(n) // f for n, f in zip(hu.shape, factors, strict=True)))
     lo, hi = p.normal_bone_range_hu
     deep = (

@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from imaging.bone import BONE_THRESHOLD_HU, METAL_HU
 from imaging.lesion_errors import NoLesionAtSeedError
-from imaging.lesion_morph import ball_footprint, component_at, dilate_mm, distance_outside_mm, mask_bbox
+from imaging.lesion_morph import ball_footprint, component_at, dilate_mm, fill_holes, mask_bbox, within_mm
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -162,7 +162,7 @@ def grow_lesion(
             grown = component_at(opened, seed_ball)
     box = mask_bbox(grown)
     if box is not None:
-        grown[box] = ndimage.binary_fill_holes(grown[box])
+        grown[box] = fill_holes(grown[box])
     return grown, (low_edge, high_edge, limit_mm, blob_mm)
 
 
@@ -214,7 +214,7 @@ def blob_radius_mm(
 def bone_envelope(bone: BoolArray, closing_mm: float, spacing: Sequence[float]) -> BoolArray:
     """The bone with small cortical gaps closed and its cavities filled (padded: no border loss)."""
     if closing_mm <= 0 or not bone.any():
-        out0: BoolArray = ndimage.binary_fill_holes(bone)
+        out0: BoolArray = fill_holes(bone)
         return out0
     # closing as two exact distance maps (faster than a ball footprint); edge padding keeps bone that
     # leaves the region from being eaten at the border
@@ -223,7 +223,7 @@ def bone_envelope(bone: BoolArray, closing_mm: float, spacing: Sequence[float]) 
     dilated = dilate_mm(padded, closing_mm, spacing)
     closed = ~dilate_mm(~dilated, closing_mm, spacing)
     crop = tuple(slice(q, n - q) for q, n in zip(pad, closed.shape, strict=True))
-    out: BoolArray = ndimage.binary_fill_holes(closed[crop] | bone)
+    out: BoolArray = fill_holes(closed[crop] | bone)
     return out
 
 
@@ -277,6 +277,6 @@ def smooth_hu(
 
 def shell_around(mask: BoolArray, spacing: Sequence[float], shell_mm: tuple[float, float]) -> BoolArray:
     """Voxels farther than ``shell_mm[0]`` and at most ``shell_mm[1]`` from the mask (mm)."""
-    dist = distance_outside_mm(mask, spacing, reach_mm=shell_mm[1])
-    out: BoolArray = (dist > shell_mm[0]) & (dist <= shell_mm[1])
+    # the same voxels as a distance map thresholded at both radii, without the distance map
+    out: BoolArray = within_mm(mask, shell_mm[1], spacing) & ~within_mm(mask, shell_mm[0], spacing)
     return out

@@ -7,6 +7,7 @@ Index boxes are tuples of three ``slice`` objects ``[slice, row, col]`` on the p
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 
@@ -119,7 +120,60 @@ def dilate_mm(mask: BoolArray, radius_mm: float, spacing_mm: Sequence[float]) ->
     """Voxels whose centres lie within ``radius_mm`` of a mask voxel centre (an exact ball dilation)."""
     if radius_mm <= 0:
         return mask.copy()
-    out: BoolArray = distance_outside_mm(mask, spacing_mm, reach_mm=radius_mm) <= radius_mm + 1e-9
+    return within_mm(mask, radius_mm, spacing_mm, tolerance_mm=1e-9)
+
+
+def within_mm(
+    mask: BoolArray,
+    radius_mm: float,
+    spacing_mm: Sequence[float],
+    *,
+    strict: bool = False,
+    tolerance_mm: float = 0.0,
+) -> BoolArray:
+    """Voxels whose centre lies at distance ``d`` of some mask voxel centre with ``d <= radius_mm +
+    tolerance_mm`` (or ``d < radius_mm`` when ``strict``); the mask itself included.
+
+    The same set as thresholding :func:`distance_outside_mm` (``distance <= r``, or ``< r``; the distance
+    of an offset is computed with the same formula as ``scipy.ndimage.distance_transform_edt``), without
+    a distance map: the ball is split into rows along the last axis, the mask is dilated along that axis
+    once per row half-width, packed 8 voxels to a byte, and every row ORs in its shifted copy. About 30x
+    faster than the distance map for radii of a few voxels (bone envelope closing, bridges), 3-5x at
+    15 voxels (measured on 91x112x112 voxels, tests/benchmarks/bench_segment.py).
+    """
+    if mask.ndim != 3:
+        raise ValueError(f'Argument "mask" must be 3D, got shape {mask.shape}')
+    box = mask_bbox(mask)
+    out: BoolArray = np.zeros(mask.shape, dtype=bool)
+    if box is None:
+        return out
+    rows = _ball_rows(radius_mm, spacing_mm, strict=strict, tolerance_mm=tolerance_mm)
+    if not rows:
+        return out
+    reach = [max(abs(r[0]) for r in rows), max(abs(r[1]) for r in rows), max(r[2] for r in rows)]
+    # work in the mask's box grown by the ball's reach (nothing beyond it can be within the radius)
+    grown = tuple(
+        slice(max(0, b.start - q), min(n, b.stop + q)) for b, q, n in zip(box, reach, mask.shape, strict=True)
+    )
+    sub = mask[grown]
+    nz, ny, nx = sub.shape
+    packed: list[npt.NDArray[np.uint8]] = []
+    line = np.ascontiguousarray(sub, dtype=bool)
+    for w in range(reach[2] + 1):
+        if w > 0:  # dilation by one more voxel along the last axis
+            wider = line.copy()
+            wider[:, :, 1:] |= line[:, :, :-1]
+            wider[:, :, :-1] |= line[:, :, 1:]
+            line = wider
+        packed.append(np.packbits(line, axis=2))
+    acc = np.zeros_like(packed[0])
+    for dz, dy, w in rows:
+        src = packed[w]
+        # acc[z, y] |= src[z - dz, y - dy]
+        acc[max(0, dz) : nz + min(0, dz), max(0, dy) : ny + min(0, dy)] |= src[
+            max(0, -dz) : nz + min(0, -dz), max(0, -dy) : ny + min(0, -dy)
+        ]
+    out[grown] = np.unpackbits(acc, axis=2, count=nx).astype(bool)
     return out
 
 
@@ -134,6 +188,24 @@ def mask_bbox(mask: BoolArray) -> IndexBox | None:
         lo.append(int(nz[0]))
         hi.append(int(nz[-1]) + 1)
     return (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+
+
+def fill_holes(mask: BoolArray) -> BoolArray:
+    """The mask with its holes filled: the same as ``scipy.ndimage.binary_fill_holes`` (face connectivity).
+
+    A hole is a face-connected component of the background that touches no face of the array; labelling
+    the background once is several times faster than scipy's iterated dilation from the border.
+    """
+    labels, n = ndimage.label(~mask)
+    if n == 0:
+        return mask.copy()
+    outer = np.zeros(n + 1, dtype=bool)
+    for axis in range(mask.ndim):
+        outer[np.take(labels, 0, axis=axis)] = True
+        outer[np.take(labels, -1, axis=axis)] = True
+    outer[0] = False  # label 0: the mask itself
+    out: BoolArray = ~outer[labels]
+    return out
 
 
 def component_at(mask: BoolArray, seed_region: BoolArray) -> BoolArray:
@@ -158,3 +230,35 @@ def check_cancel(cancel: threading.Event | None) -> None:
     """Raise :class:`SegmentationCancelledError` when the cancel event is set."""
     if cancel is not None and cancel.is_set():
         raise SegmentationCancelledError
+
+
+def _ball_rows(
+    radius_mm: float, spacing_mm: Sequence[float], *, strict: bool, tolerance_mm: float
+) -> tuple[tuple[int, int, int], ...]:
+    sp = tuple(float(v) for v in spacing_mm)
+    return _ball_rows_cached(float(radius_mm), sp, strict, float(tolerance_mm))
+
+
+@functools.lru_cache(maxsize=64)
+def _ball_rows_cached(
+    radius_mm: float, spacing_mm: tuple[float, ...], strict: bool, tolerance_mm: float
+) -> tuple[tuple[int, int, int], ...]:
+    """``(dz, dy, w)`` for every non-empty row of the ball: the offsets ``(dz, dy, -w..w)`` within the radius.
+
+    Offsets are judged by their length computed as ``scipy.ndimage.distance_transform_edt`` computes it
+    (each index offset times its spacing, squared, summed in axis order, square root), so the ball is
+    the one its distance maps threshold to; a ball is convex, so each row is one run ``-w..w``.
+    """
+    sp = [float(v) for v in spacing_mm]
+    if len(sp) != 3 or min(sp) <= 0:
+        raise ValueError(f'Argument "spacing_mm" must be 3 positive numbers, got {spacing_mm!r}')
+    half = [int(np.floor((radius_mm + tolerance_mm) / s)) + 1 for s in sp]
+    dx = np.arange(half[2] + 1, dtype=np.float64) * sp[2]
+    rows: list[tuple[int, int, int]] = []
+    for dz in range(-half[0], half[0] + 1):
+        for dy in range(-half[1], half[1] + 1):
+            d = np.sqrt((float(dz) * sp[0]) ** 2 + (float(dy) * sp[1]) ** 2 + dx**2)
+            ok = d < radius_mm if strict else d <= radius_mm + tolerance_mm
+            if ok[0]:
+                rows.append((dz, dy, int(np.flatnonzero(ok)[-1])))
+    return tuple(rows)

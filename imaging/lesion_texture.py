@@ -43,7 +43,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.lesion_grow import LesionParameters, blob_radius_mm
-from imaging.lesion_morph import ball_footprint, component_at, dilate_mm, mask_bbox
+from imaging.lesion_morph import ball_footprint, component_at, dilate_mm, fill_holes, mask_bbox
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -62,16 +62,15 @@ class TextureJudgement:
 
 
 def normal_bone_region(
-    coarse: npt.NDArray[np.float32], depth_mm: FloatArray, seed_dist: FloatArray, p: LesionParameters
+    coarse: npt.NDArray[np.float32], deep: BoolArray, seed_dist: FloatArray, p: LesionParameters
 ) -> BoolArray:
-    """Deep trabecular bone away from the seed (step 2 of the module docstring)."""
+    """Deep trabecular bone away from the seed (step 2 of the module docstring).
+
+    ``deep`` holds the voxels at least ``texture_depth_mm`` inside the bone.
+    """
     lo, hi = p.normal_bone_range_hu
     out: BoolArray = (
-        (depth_mm >= p.texture_depth_mm)
-        & (seed_dist > p.shell_mm[1])
-        & (seed_dist <= p.max_radius_mm)
-        & (coarse >= lo)
-        & (coarse <= hi)
+        deep & (seed_dist > p.shell_mm[1]) & (seed_dist <= p.max_radius_mm) & (coarse >= lo) & (coarse <= hi)
     )
     return out
 
@@ -188,7 +187,7 @@ def grow_mottled(
     lesion = _close(body | edge, footprint) & allowed
     box = mask_bbox(lesion)
     if box is not None:
-        lesion[box] = ndimage.binary_fill_holes(lesion[box])
+        lesion[box] = fill_holes(lesion[box])
     return component_at(lesion, seed_reach), limit_mm
 
 

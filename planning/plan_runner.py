@@ -19,6 +19,12 @@ lesion centroid to its far edge); approach ``transpedicular-bilateral`` (both si
 ``pedicle_safety_margin_mm`` (1); ``warn_distance_mm`` (5); per target ``level`` and ``choices``
 (passed to the cement / risk / scores step). A trajectory given by points without an approach is
 labelled from its geometry (direct for an extraspinal target).
+
+A transpedicular approach (one side or ``transpedicular-bilateral``) on a side whose pedicle the anatomy
+did not trace gets the route built from the body and canal (``planning.proposals.propose_untraced_side``:
+transcostovertebral at a thoracic level, parapedicular otherwise), labelled with that approach; its
+``warnings`` say which approach was asked for and ask for the operator's check, and the trajectory's
+``pedicle_traced`` (an added key, beside DESIGN.md's) is false.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,13 +60,16 @@ from planning.model import Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
 from planning.proposals import (
     DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    PedicleNotFoundError,
     Proposal,
     approach_family,
     approach_of,
     approach_side,
     propose_alternative,
+    propose_bilateral,
     propose_direct,
     propose_transpedicular,
+    propose_untraced_side,
 )
 from planning.trajectory import TrajectoryGeometry, TrajectoryMetrics
 
@@ -138,6 +147,9 @@ class TrajectoryResult:
     pedicle_min_width_mm: float | None
     alternative: Proposal | None
     warnings: list[str]
+    #: whether the anatomy traced the pedicle on the needle's side (None: direct, or no anatomy);
+    #: False for the route built from the body and canal alone (propose_untraced_side)
+    pedicle_traced: bool | None = None
 
     @property
     def placement(self) -> NeedlePlacement:
@@ -171,6 +183,7 @@ class TrajectoryResult:
                 "antenna_extension_mm": self.needle.antenna_extension_mm,
             },
             "pullback_mm": list(self.pullback_mm),
+            "pedicle_traced": self.pedicle_traced,
         }
         if self.alternative is not None:
             a = self.alternative
@@ -466,6 +479,8 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
                 antenna_extension_mm=tj.needle.antenna_extension_mm,
                 ablation_positions_mm=tj.pullback_mm,
                 ablation=spec,
+                # the GUI's needle panel warns about a route built without a traced pedicle
+                extra={"pedicle_traced": False} if tj.pedicle_traced is False else {},
             ),
         )
     return case
@@ -650,59 +665,79 @@ def _place(  # noqa: PLR0917 - private helper of run_plan
             raise PlanValidationError(
                 f"{where}.approach", raw, "a target with vertebra anatomy (vertebra_lps)"
             )
-        sides = [s for s in (Side.LEFT, Side.RIGHT) if s in tr.anatomy.pedicles]
-        if not sides:
-            raise PlanValidationError(f"{where}.approach", raw, "a vertebra with at least one pedicle found")
-        if len(sides) == 1:
-            tr.warnings.append(f"bilateral asked for, but only the {sides[0].value} pedicle was found")
-        approaches = [approach_of("transpedicular", s) for s in sides]
-    else:
-        approaches = [_approach(raw, where)]
-    out: list[tuple[Proposal, Approach]] = []
-    for approach in approaches:
-        if approach is Approach.DIRECT:
-            skin = _point(tj, "skin_lps", where)
-            out.append((propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach))
-            continue
-        if tr.anatomy is None:
-            raise PlanValidationError(
-                f"{where}.approach",
-                approach.value,
-                "direct, or entry_lps/target_lps: this target has no vertebra anatomy "
-                "(give vertebra_lps, or the anatomy step is not available)",
-            )
-        if approach_family(approach) == "transpedicular":
-            side = approach_side(approach)
-            if side is None:  # pragma: no cover - every transpedicular approach has a side
-                raise PlanValidationError(f"{where}.approach", approach.value, "a side")
-            out.append(
-                (
-                    propose_transpedicular(
-                        volume,
-                        tr.anatomy,
-                        side,
-                        outer_diameter_mm=od,
-                        safety_margin_mm=safety,
-                        antenna_extension_mm=ext,
-                    ),
-                    approach,
+        return _bilateral(volume, tr, tr.anatomy, needle, safety)
+    approach = _approach(raw, where)
+    if approach is Approach.DIRECT:
+        skin = _point(tj, "skin_lps", where)
+        return [(propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach)]
+    if tr.anatomy is None:
+        raise PlanValidationError(
+            f"{where}.approach",
+            approach.value,
+            "direct, or entry_lps/target_lps: this target has no vertebra anatomy "
+            "(give vertebra_lps, or the anatomy step is not available)",
+        )
+    if approach_family(approach) != "transpedicular":
+        alt = propose_alternative(
+            volume,
+            tr.anatomy,
+            approach,
+            outer_diameter_mm=od,
+            safety_margin_mm=safety,
+            antenna_extension_mm=ext,
+        )
+        return [(alt, approach)]
+    side = approach_side(approach)
+    if side is None:  # pragma: no cover - every transpedicular approach has a side
+        raise PlanValidationError(f"{where}.approach", approach.value, "a side")
+    if side not in tr.anatomy.pedicles:
+        # no pedicle to go through: the route built from the body and canal, labelled as what it is
+        if not tr.anatomy.body.any() or not tr.anatomy.canal.any():
+            raise PedicleNotFoundError(side)
+        untraced = propose_untraced_side(
+            volume, tr.anatomy, side, outer_diameter_mm=od, safety_margin_mm=safety, antenna_extension_mm=ext
+        )
+        return [(_asked_for(untraced, approach.value), untraced.approach)]
+    proposal = propose_transpedicular(
+        volume, tr.anatomy, side, outer_diameter_mm=od, safety_margin_mm=safety, antenna_extension_mm=ext
+    )
+    return [(proposal, approach)]
+
+
+def _bilateral(
+    volume: Volume, tr: TargetResult, anatomy: VertebraAnatomy, needle: Needle, safety: float
+) -> list[tuple[Proposal, Approach]]:
+    """Both sides (:func:`planning.proposals.propose_bilateral`): a side whose pedicle was not traced
+    gets the route built from the body and canal, labelled with its own approach. When that route
+    cannot be built (no body or canal mask) the traced side is still given, with the reason."""
+    asked = "transpedicular-bilateral"
+    kwargs: dict[str, Any] = {
+        "outer_diameter_mm": needle.outer_diameter_mm,
+        "safety_margin_mm": safety,
+        "antenna_extension_mm": needle.antenna_extension_mm,
+    }
+    try:
+        proposals = propose_bilateral(volume, anatomy, **kwargs)
+    except PlanValidationError as exc:
+        traced = [s for s in (Side.LEFT, Side.RIGHT) if s in anatomy.pedicles]
+        if not traced:
+            raise
+        for s in (Side.LEFT, Side.RIGHT):
+            if s not in anatomy.pedicles:
+                tr.warnings.append(
+                    f"{asked}: no route on the {s.value} side, whose pedicle was not traced ({exc})"
                 )
-            )
-        else:
-            out.append(
-                (
-                    propose_alternative(
-                        volume,
-                        tr.anatomy,
-                        approach,
-                        outer_diameter_mm=od,
-                        safety_margin_mm=safety,
-                        antenna_extension_mm=ext,
-                    ),
-                    approach,
-                )
-            )
-    return out
+        proposals = [propose_transpedicular(volume, anatomy, s, **kwargs) for s in traced]
+    return [(p, p.approach) if p.pedicle_traced else (_asked_for(p, asked), p.approach) for p in proposals]
+
+
+def _asked_for(untraced: Proposal, asked: str) -> Proposal:
+    """An untraced-side route with a note saying which approach the spec asked for."""
+    note = (
+        f"{asked} asked for, but the {untraced.approach.value.split('-')[-1]} pedicle was not traced: "
+        f"given as {untraced.approach.value}"
+    )
+    return replace(untraced, warnings=(note, *untraced.warnings))
 
 
 def _approach(raw: Any, where: str) -> Approach:
@@ -779,6 +814,9 @@ def _measure(  # noqa: PLR0917 - private helper of run_plan
         pedicle_min_width_mm=width,
         alternative=proposal.alternative,
         warnings=warnings,
+        pedicle_traced=None
+        if tr.anatomy is None or side is None
+        else proposal.pedicle_traced and side in tr.anatomy.pedicles,
     )
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from imaging.vertebra_model import Side
 from planning.commands import AddTrajectory, RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Approach, Trajectory, as_point
@@ -42,6 +43,13 @@ AMBER = "color: #ffb347;"
 OK = "color: #9be39b;"
 CUSTOM = "Custom dimensions…"
 NONE_PROFILE = "(no device)"
+#: ``Trajectory.extra`` key set False on a route proposed without a traced pedicle (the plan runner's
+#: saved cases use the same key): the panel keeps warning about it while the needle exists
+PEDICLE_TRACED_KEY = "pedicle_traced"
+UNTRACED_NOTE = (
+    "{side} pedicle not traced: this {approach} route was built from the body and the canal alone; "
+    "check the pedicle, rib head, pleura, nerve root and segmental vessels on the images"
+)
 
 
 class TrajectoryPanel(QWidget):
@@ -77,9 +85,14 @@ class TrajectoryPanel(QWidget):
         prop = QHBoxLayout()
         self.propose_buttons: dict[str, QPushButton] = {}
         for key, text, tip in (
-            ("left", "Left", "Transpedicular needle through the left pedicle of the target's vertebra"),
-            ("right", "Right", "Transpedicular needle through the right pedicle"),
-            ("bilateral", "Bilateral", "Both transpedicular needles"),
+            (
+                "left",
+                "Left",
+                "Transpedicular needle through the left pedicle of the target's vertebra "
+                "(beside it, flagged, when the pedicle was not traced)",
+            ),
+            ("right", "Right", "Transpedicular needle through the right pedicle (beside it when not traced)"),
+            ("bilateral", "Bilateral", "Both needles (transpedicular; beside a pedicle not traced)"),
             ("direct", "Direct", "Extraspinal: from the crosshair (a skin point) through the lesion centre"),
         ):
             b = QPushButton(text)
@@ -203,9 +216,13 @@ class TrajectoryPanel(QWidget):
             f"{m.mediolateral_deg:+.1f}° (towards {'left' if m.mediolateral_deg >= 0 else 'right'})"
         )
         width = self.controller.pedicle_width_mm(traj)
+        untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
         if width is not None:
             r["pedicle"].setText(f"{width:.1f} mm vs needle {od:.2f} mm")
             r["pedicle"].setStyleSheet(RED if width < od else OK)
+        elif untraced:
+            r["pedicle"].setText("not traced: check it on the images")
+            r["pedicle"].setStyleSheet(AMBER)
         else:
             r["pedicle"].setText("not known (propose from the vertebra)")
         if m.pedicle_clearance_mm is not None:
@@ -226,7 +243,11 @@ class TrajectoryPanel(QWidget):
             r["canal"].setText("no canal layer")
         r["crossed"].setText(", ".join(m.crossed) if m.crossed else "none")
         r["crossed"].setStyleSheet(RED if m.crossed else "")
-        self.warnings.setText("\n".join(f"⚠ {w}" for w in m.warnings))
+        warnings = list(m.warnings)
+        if untraced:
+            side = traj.approach.value.rsplit("-", 1)[-1]
+            warnings.insert(0, UNTRACED_NOTE.format(side=side.capitalize(), approach=traj.approach.value))
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
 
     def _medial_breach(self, traj: Trajectory, m: Any) -> bool:
         """The pedicle cortex is breached on its canal side (clearance < 0, canal closer than the axis)."""
@@ -405,7 +426,11 @@ class TrajectoryPanel(QWidget):
             self._propose_spine(kind, target)
 
     def _propose_spine(self, kind: str, target: str) -> None:
-        from planning.proposals import propose_transpedicular
+        """Transpedicular proposals on the asked sides, as ``planning.proposals.propose_bilateral`` makes
+        them: a side whose pedicle the anatomy did not trace gets the route built from the body and
+        canal (``propose_untraced_side``, ``extra["pedicle_traced"]`` False on the trajectory); a narrow
+        pedicle adds its alternative route. All the needles added form one undo step."""
+        from planning.proposals import propose_transpedicular, propose_untraced_side
 
         c = self.controller
         anatomy = c.anatomy(target)
@@ -417,10 +442,12 @@ class TrajectoryPanel(QWidget):
         ext = template.antenna_extension_mm if template is not None else 15.0
         sides = ["left", "right"] if kind == "bilateral" else [kind]
         proposals = []
+        failures = []
         for side in sides:
+            make = propose_transpedicular if Side(side) in anatomy.pedicles else propose_untraced_side
             try:
                 proposals.append(
-                    propose_transpedicular(
+                    make(
                         vol,
                         anatomy,
                         side,
@@ -429,15 +456,18 @@ class TrajectoryPanel(QWidget):
                     )
                 )
             except (PlanningError, ValueError, KeyError) as exc:
-                c.window.statusBar().showMessage(f"No {side} proposal: {exc}", 8000)
-        notes = []
+                failures.append(f"No {side} proposal: {exc}")
+        notes = list(failures)
         stack = c.window.case.undo_stack
         stack.beginMacro(f"Propose {kind}")
         try:
             for p in proposals:
+                extra = {} if p.pedicle_traced else {PEDICLE_TRACED_KEY: False}
                 name = self._add_proposal(
-                    target, p.approach, p.geometry.entry_lps, p.geometry.target_lps, template
+                    target, p.approach, p.geometry.entry_lps, p.geometry.target_lps, template, extra
                 )
+                if not p.pedicle_traced:
+                    notes.append(f"{name}: {p.approach.value} proposed, its pedicle not traced")
                 if p.narrow and p.alternative is not None:
                     notes.append(
                         f"{name}: narrow pedicle ({p.pedicle_min_width_mm:.1f} mm); "
@@ -474,12 +504,18 @@ class TrajectoryPanel(QWidget):
             target.name, Approach.DIRECT, p.geometry.entry_lps, p.geometry.target_lps, c.trajectory()
         )
 
-    def _add_proposal(
-        self, target: str, approach: Approach, entry: Any, tip: Any, template: Trajectory | None
+    def _add_proposal(  # noqa: PLR0917 - the proposal's parts, as the callers have them
+        self,
+        target: str,
+        approach: Approach,
+        entry: Any,
+        tip: Any,
+        template: Trajectory | None,
+        extra: dict[str, bool] | None = None,
     ) -> str:
         c = self.controller
         name = c.new_trajectory_name(target)
-        traj = Trajectory(name, target, approach, entry, tip)
+        traj = Trajectory(name, target, approach, entry, tip, extra=extra or {})
         if template is not None:
             traj = replace(
                 traj,

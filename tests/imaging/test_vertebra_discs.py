@@ -118,6 +118,11 @@ UPPER_THORACIC = {
     "z 46": ((-7.0, 109.0, 46.0), (57.0, 35.0), 29.0),
 }
 UPPER_KNOWN_SHORT = {
+    "z 23.5": (
+        "found between its discs (19.4 mm tall), but 32.2 mm wide at mid-height (29 by eye + 3 asked): rays "
+        "at its posterolateral corners run on past soft tissue with no cortex before it (the rule that keeps "
+        "a lytic lesion inside the body) into the costal facets"
+    ),
     "z 46": (
         "the disc profile finds dips inside the body (4.5 mm above its centre) and misses the thin, "
         "obliquely cut disc at z 35: refused as 52 mm tall (a click 9 mm more posterior, at y 118, finds "

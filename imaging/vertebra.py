@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
+from scipy import ndimage
 
 from imaging.errors import ImagingError
 from imaging.level_anatomy import refusal_hint
@@ -214,7 +215,16 @@ def _find(
         raise VertebraNotFoundError("the canal found lies inside the body", click)
     left = np.cross(posterior, axis)
     cut = _cut(canal_pts, body.centroid_lps, (posterior, left, axis), 0.5 * body.height_mm - 2.0, notes)
-    refined = find_body(roi, click, masks=masks, cut=cut, axis_hint=axis) if cut is not None else None
+    # from the first body's centroid, not the click: the result should not depend on where in the
+    # body the click fell (near the cortex, rays from the click run out through the nearest gap);
+    # the centroid of a body cut by the field of view is not its centre, though
+    inside = body.body[tuple(np.rint(roi.lps_to_index(body.centroid_lps)).astype(int))]
+    start = body.centroid_lps if inside and not _cut_by_view(roi, body.body) else click
+    refined = (
+        find_body(roi, start, masks=masks, cut=cut, axis_hint=axis, slab_hint=body.slab)
+        if cut is not None
+        else None
+    )
     # a body traced to its cortex by rays is not given up for the opened bony solid (which follows
     # bone around the canal wherever the refined cut lets it)
     if refined is not None and (refined.method is BodyMethod.RAYS or body.method is not BodyMethod.RAYS):
@@ -330,6 +340,14 @@ def _cut(
                 )
             return cut
     return None
+
+
+def _cut_by_view(roi: LpsRoi, mask: npt.NDArray[np.bool_]) -> bool:
+    """True when the mask reaches the edge of the source volume's field of view."""
+    if roi.inside.all():
+        return False
+    edge = ndimage.binary_dilation(~roi.inside, iterations=2)
+    return bool((mask & edge).any())
 
 
 def _across_extent_mm(roi: LpsRoi, body: BodyResult) -> float:

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.vertebra_discs import body_slab
+from imaging.vertebra_discs import BodySlab, body_slab
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_star import StarBody, star_body
 
@@ -80,6 +80,7 @@ class BodyResult:
     trabecular_hu: float  # median HU of the body's core
     cortex_hu: float  # typical cortical peak HU around the body
     caps_in_view: bool  # both endplates were seen (not cut by the field of view)
+    slab: BodySlab | None = None  # the body between its discs, when they were found
 
 
 def _plane_structure(axis: int) -> npt.NDArray[np.bool_]:
@@ -234,6 +235,7 @@ def find_body(
     masks: BonyMasks,
     cut: PosteriorCut | None = None,
     axis_hint: npt.ArrayLike = (0.0, 0.0, 1.0),
+    slab_hint: BodySlab | None = None,
 ) -> BodyResult | None:
     """The vertebral body containing (or nearest to) the click, or None when no body is there.
 
@@ -250,6 +252,10 @@ def find_body(
         Anterior to it, holes are also filled in axial planes (the canal is beyond the cut).
     axis_hint
         The spine's direction near the click (the canal's centre line), unit LPS.
+    slab_hint
+        The body's discs found by an earlier search of the same vertebra, used when none are found
+        from this click (the disc profile is sampled on a small cross-section around the point and
+        may miss a thin disc from one point and see it from another a few mm away).
 
     Returns
     -------
@@ -262,6 +268,8 @@ def find_body(
     # the discs above and below the click bound the body where they are seen (thin thoracic discs
     # on thick slices let rays and the opened solid run into the next vertebra)
     slab = body_slab(roi, masks.sharp, click_lps, axis_hint)
+    if slab is None:
+        slab = slab_hint
     grid_lps = (
         roi.index_to_lps(np.indices(roi.shape, dtype=np.float32).reshape(3, -1).T)
         if cut is not None or slab is not None
@@ -281,6 +289,7 @@ def find_body(
             method=BodyMethod.RAYS,
             cortex_hu=star.cortex_hu,
             star=star,
+            slab=slab,
         )
     # no cortex traced around the click: the body is the thick part of the bony solid
     allowed = solid
@@ -306,6 +315,7 @@ def find_body(
         smoothed=smoothed,
         method=BodyMethod.OPENED_SOLID,
         cortex_hu=cortex,
+        slab=slab,
     )
 
 
@@ -355,6 +365,7 @@ def _describe(
     method: BodyMethod,
     cortex_hu: float,
     star: StarBody | None = None,
+    slab: BodySlab | None = None,
 ) -> BodyResult:
     sp = roi.spacing_mm
     pts = roi.voxel_points_lps(body)
@@ -419,6 +430,7 @@ def _describe(
         cortex_hu=cortex_hu,
         caps_in_view=caps_in_view,
         trabecular_hu=trab,
+        slab=slab,
     )
 
 

@@ -49,6 +49,12 @@ MIN_RIDGE_HU = 15.0
 #: discs are up to about 12 mm tall, bodies 17 mm (upper thoracic) and more; a body collapsed below
 #: this (vertebra plana) is refused too
 MIN_BODY_HEIGHT_MM = 12.0
+#: adult vertebral bodies are up to about 32 mm tall (L5 included): a slab taller than this between
+#: the strong discs holds more than one body, and weaker discs between them are taken
+MAX_BODY_HEIGHT_MM = 32.0
+#: a weaker disc scores at least this fraction of the reference score (its two endplate ridges
+#: still stand ``MIN_RIDGE_HU`` above their surroundings)
+WEAK_FRACTION = 0.4
 
 
 @dataclass(frozen=True)
@@ -215,4 +221,22 @@ def body_slab(
     bottom = _outer_edge(t, prof, down.upper_endplate_mm, down.centre_mm)
     if top - bottom < MIN_BODY_HEIGHT_MM:
         return None
+    if top - bottom > MAX_BODY_HEIGHT_MM:
+        # more than one body between the strong discs: a weaker disc lies between them (upper
+        # thoracic discs are thin and, with the kyphosis, cut obliquely by the profile)
+        weak = [d for d in discs if d.score_hu >= WEAK_FRACTION * reference]
+        w_up = min(
+            (d for d in weak if d.lower_endplate_mm >= half_min * 0.5 and d.centre_mm > 0),
+            key=lambda d: d.centre_mm,
+            default=up,
+        )
+        w_down = max(
+            (d for d in weak if d.upper_endplate_mm <= -half_min * 0.5 and d.centre_mm < 0),
+            key=lambda d: d.centre_mm,
+            default=down,
+        )
+        w_top = _outer_edge(t, prof, w_up.lower_endplate_mm, w_up.centre_mm)
+        w_bottom = _outer_edge(t, prof, w_down.upper_endplate_mm, w_down.centre_mm)
+        if w_top - w_bottom >= MIN_BODY_HEIGHT_MM:
+            return BodySlab(origin, axis, w_bottom, w_top, (w_down, w_up))
     return BodySlab(origin, axis, bottom, top, (down, up))

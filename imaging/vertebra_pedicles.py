@@ -303,6 +303,43 @@ def _plausible_direction(d: FloatArray, side: Side, frame: VertebraFrame) -> tup
     return d, f"{side.value} pedicle axis direction uncertain ({'; '.join(said)}) through the isthmus"
 
 
+def _reaches_body(roi: LpsRoi, body: BoolArray, mid: FloatArray, d: FloatArray) -> bool:
+    """Whether the line from ``mid`` forwards (against ``d``) enters the body within 120 mm."""
+    sb = np.arange(0.0, -120.0, -0.5)
+    return bool((roi.sample(body, mid + sb[:, None] * d, order=0) > 0.5).any())
+
+
+def _toward_body(
+    d: FloatArray, mid: FloatArray, side: Side, *, frame: VertebraFrame, roi: LpsRoi, body: BoolArray
+) -> tuple[FloatArray, str | None]:
+    """The direction turned medially, by the least angle, until the axis enters the body.
+
+    A pedicle joins the body, so its axis must reach it; a direction fitted to a few millimetres of
+    sections (a thoracic pedicle merging with a rib neck) can pass beside the body. The axis is
+    turned about the body's axis through the isthmus in 1 degree steps, towards the midline, up to
+    the plausible convergence range's upper end; None said when no turn was needed.
+    """
+    if _reaches_body(roi, body, mid, d):
+        return d, None
+    sgn = 1.0 if side is Side.LEFT else -1.0
+    a, p, lft = frame.axis, frame.posterior, frame.left
+    along_a = float(d @ a)
+    flat = d - along_a * a
+    norm = float(np.linalg.norm(flat))
+    flat = flat / norm
+    start = float(np.degrees(np.arctan2(sgn * (flat @ lft), flat @ p)))
+    for conv in np.arange(np.ceil(start) + 1.0, CONVERGENCE_RANGE_DEG[1] + 1e-9, 1.0):
+        rad = np.radians(conv)
+        turned = norm * (np.cos(rad) * p + sgn * np.sin(rad) * lft) + along_a * a
+        turned = turned / np.linalg.norm(turned)
+        if _reaches_body(roi, body, mid, turned):
+            return turned, (
+                f"{side.value} pedicle axis turned {conv - start:.0f} deg medially (convergence "
+                f"{start:.0f} -> {conv:.0f} deg): the traced direction passed beside the body"
+            )
+    return d, None
+
+
 def find_pedicle(
     side: Side,
     volume: Volume,
@@ -358,6 +395,9 @@ def find_pedicle(
     d, cents = d_fit
     mid = cents.mean(axis=0)
     d, note = _plausible_direction(d, side, frame)
+    d, turned = _toward_body(d, mid, side, frame=frame, roi=roi, body=body)
+    if turned is not None:
+        note = f"{note}; {turned}" if note else turned
 
     across = lft - (lft @ d) * d
     across /= np.linalg.norm(across)

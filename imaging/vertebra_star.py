@@ -14,6 +14,7 @@ is exact for it. Positions LPS mm, HU smoothed.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -52,6 +53,32 @@ TABLE_STEP_DEG = 2
 OUTSIDE_GAP_MM = 4.0
 #: recentring iterations (the click may be off-centre)
 RECENTRE_ITERATIONS = 2
+#: when no cortex stands out of the trabecular level read around the click, that level is read
+#: again over a ball this many times wider (8 mm: wider than a sclerotic focus or the cortex's blur)
+FALLBACK_BALL_SCALE = 2.0
+#: the body's trabecular level for the second pass is read deeper than this inside the first body
+#: (mm): away from the cortex and its partial volume
+CORE_DEPTH_MM = 3.0
+#: trabecular bone at least this dense is not osteoporotic (CLINICAL.md: < 135 HU suggests
+#: osteoporosis); such bone is told from the tissue around the body by its HU, so a cortical peak
+#: ends the body only where soft tissue follows it (see ``_edges``)
+DENSE_TRABECULAR_HU = 135.0
+#: soft tissue around a vertebral body (HU): muscle 40-60, disc 70-100, canal fluid 0-20, fat below
+SOFT_TISSUE_HU = 40.0
+#: in dense bone, a cortical peak at least this far above the trabecular bone (HU) ends the body even
+#: where bone follows it (a pedicle): no trabecula is that bright once smoothed (cortical bone is
+#: 1000-2000 HU by CLINICAL.md; thin cortex on 2-3 mm slices reads 250-600)
+STRONG_CORTEX_CONTRAST_HU = 200.0
+#: in dense bone, the body ends where HU drops below half-way between soft tissue and the least
+#: dense bone that counts as dense (not half-way to the body's own median: bodies are not uniform,
+#: and a less dense anterior part, 100-130 HU beside a 200 HU core, is still bone)
+DENSE_OUTSIDE_HU = 0.5 * (SOFT_TISSUE_HU + DENSE_TRABECULAR_HU)
+#: tissue below this (HU) is fat, lung or air, never inside a vertebral body (CLINICAL.md: lytic lesions
+#: are of soft-tissue density, roughly 0-100 HU; fat is -100 to -50)
+NEVER_IN_BODY_HU = -50.0
+#: in dense bone, soft tissue this long ends the body (mm): longer than the smoothing's reach
+#: (noise in trabecular bone dips below the soft-tissue level over shorter stretches)
+DENSE_OUTSIDE_MM = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,7 +106,11 @@ def fibonacci_directions(n: int) -> FloatArray:
 
 
 def _edges(
-    profiles: FloatArray, sharp: FloatArray, level_c: float
+    profiles: FloatArray,
+    sharp: FloatArray,
+    level_c: float,
+    outside_hu: float | None = None,
+    cortex_hu: float | None = None,
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Body edge (index units) on each ray: the outer half-maximum of its cortical peak.
 
@@ -88,13 +119,17 @@ def _edges(
     shorter dip are inside the body (a sclerotic focus, a blastic lesion, dense trabeculae) and the
     ray goes on. Runs are found on the smoothed ``profiles``; the edge is placed on the ``sharp``
     ones (smoothing widens a thin cortex and would push its half-maximum outward).
+
+    With ``outside_hu`` (dense trabecular bone, clearly brighter than soft tissue) see
+    :func:`_dense_edges` instead.
     """
+    if outside_hu is not None:
+        return _dense_edges(profiles, sharp, level_c, outside_hu, cortex_hu)
     n_rays, n_s = profiles.shape
     above = profiles >= level_c
     gap = round(OUTSIDE_GAP_MM / RAY_STEP_MM)
     edge: FloatArray = np.full(n_rays, np.nan)
     found = np.zeros(n_rays, dtype=bool)
-    out_look = round(4.0 / RAY_STEP_MM)
     for ray in np.flatnonzero(above.any(axis=1)):
         flags = above[ray]
         change = np.flatnonzero(np.diff(flags.astype(np.int8)))
@@ -106,24 +141,104 @@ def _edges(
         chosen: tuple[int, int] | None = None
         for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
             next_start = starts[k + 1] if k + 1 < len(starts) else n_s
+            if a == 0 and next_start < n_s:
+                continue  # the start lies inside the body: a bright focus around it is no cortex
             if next_start - b - 1 >= gap or next_start == n_s:
                 chosen = (a, b)
                 break
         if chosen is None:
             continue
-        prof = sharp[ray]
-        ip = chosen[0] + int(np.argmax(prof[chosen[0] : chosen[1] + 1]))
-        tail = prof[ip : min(n_s, ip + out_look + 1)]
-        half = 0.5 * (float(prof[ip]) + float(tail.min()))
-        j = ip
-        while j + 1 < n_s and prof[j + 1] >= half:
-            j += 1
         found[ray] = True
-        if j + 1 >= n_s:
-            edge[ray] = float(j)
-            continue
-        lo_v, hi_v = float(prof[j]), float(prof[j + 1])
-        edge[ray] = j + ((lo_v - half) / (lo_v - hi_v) if lo_v != hi_v else 0.0)
+        edge[ray] = _half_maximum_edge(sharp[ray], chosen[0], chosen[1], n_s)
+    return edge, found
+
+
+def _half_maximum_edge(prof: FloatArray, a: int, b: int, look_end: int) -> float:
+    """The outer half-maximum (index units) of the peak of ``prof[a:b+1]``, against the minimum that
+    follows it within 4 mm (and before ``look_end``)."""
+    n_s = len(prof)
+    ip = a + int(np.argmax(prof[a : b + 1]))
+    tail = prof[ip : min(n_s, ip + round(4.0 / RAY_STEP_MM) + 1, max(look_end, ip + 1))]
+    half = 0.5 * (float(prof[ip]) + float(tail.min()))
+    j = ip
+    while j + 1 < n_s and prof[j + 1] >= half:
+        j += 1
+    if j + 1 >= n_s:
+        return float(j)
+    lo_v, hi_v = float(prof[j]), float(prof[j + 1])
+    return j + ((lo_v - half) / (lo_v - hi_v) if lo_v != hi_v else 0.0)
+
+
+def _dense_edges(
+    profiles: FloatArray, sharp: FloatArray, level_c: float, outside_hu: float, cortex_hu: float | None
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Body edges in dense trabecular bone: where soft tissue begins.
+
+    Trabecular bone clearly brighter than soft tissue is told from the outside by its HU: the ray
+    leaves the body where the smoothed profile first stays below ``outside_hu`` for
+    ``DENSE_OUTSIDE_MM``. Bright trabeculae and the dips between them before that are bone, however
+    long. Soft tissue inside the body is a lytic lesion, so a stretch of it ends the body only when a
+    cortex (a level above ``level_c``) comes within ``OUTSIDE_GAP_MM`` before it, or fat, lung or air
+    (below ``NEVER_IN_BODY_HU``) within that distance after its start; a ray with no such stretch is
+    left to its neighbours (a lesion through the cortex is bridged with the body's shape). The edge
+    is the outer half-maximum of the brightest level (the cortex, or where it is thin or broken the
+    last bone) within ``OUTSIDE_GAP_MM`` before the soft tissue.
+
+    A cortex as bright as the typical cortical peak (``cortex_hu``, when given) followed by
+    ``OUTSIDE_GAP_MM`` below ``level_c`` also ends the body: bone joined to the body beyond its
+    cortex (a pedicle, a rib head across a closed joint) is not the body.
+    """
+    n_rays, n_s = profiles.shape
+    run = max(1, round(DENSE_OUTSIDE_MM / RAY_STEP_MM))
+    soft = (profiles < outside_hu).astype(np.int32)
+    csum = np.concatenate([np.zeros((n_rays, 1), dtype=np.int32), np.cumsum(soft, axis=1)], axis=1)
+    window = csum[:, run:] - csum[:, :-run]  # soft samples in [i, i + run)
+    starts_soft = window >= run
+    back = round(OUTSIDE_GAP_MM / RAY_STEP_MM)
+    edge: FloatArray = np.full(n_rays, np.nan)
+    found = np.zeros(n_rays, dtype=bool)
+    # where each stretch of soft tissue begins
+    begins = starts_soft & ~np.concatenate([np.zeros((n_rays, 1), dtype=bool), starts_soft[:, :-1]], axis=1)
+    for ray in np.flatnonzero(begins.any(axis=1)):
+        for j0 in np.flatnonzero(begins[ray]):
+            j = int(j0)
+            # soft tissue inside the body is a lytic lesion: the body ends only where a cortex comes
+            # before it, or where the tissue beyond is fat, lung or air (never inside a body)
+            cortex_before = j > 0 and float(profiles[ray, max(0, j - back) : j].max()) >= level_c
+            fat_beyond = float(profiles[ray, j : min(n_s, j + back + 1)].min()) < NEVER_IN_BODY_HU
+            if not (cortex_before or fat_beyond):
+                continue
+            found[ray] = True
+            if j == 0:
+                edge[ray] = 0.0
+                break
+            # the cortex is the brightest level within OUTSIDE_GAP_MM before the soft tissue
+            a = max(0, j - back)
+            edge[ray] = min(_half_maximum_edge(sharp[ray], a, j - 1, j + run), float(j + run))
+            break
+    if cortex_hu is None:
+        return edge, found
+    gap = round(OUTSIDE_GAP_MM / RAY_STEP_MM)
+    above = profiles >= level_c
+    # oblique rays meet the cortex blurred, below its typical peak; and a peak this little above the
+    # trabecular bone may be a trabecula (dense bone on thick slices: cortex 250-300 HU over 160-200)
+    trab = 2.0 * level_c - cortex_hu
+    strong = max(0.5 * (level_c + cortex_hu), trab + STRONG_CORTEX_CONTRAST_HU)
+    for ray in np.flatnonzero(above.any(axis=1)):
+        flags = above[ray]
+        change = np.flatnonzero(np.diff(flags.astype(np.int8)))
+        starts = [int(c) + 1 for c in change if not flags[c]]  # a run at the start is inside
+        ends = [int(c) for c in change if flags[c] and starts and c >= starts[0]]
+        for k, a in enumerate(starts):
+            b = ends[k] if k < len(ends) else n_s - 1
+            next_start = starts[k + 1] if k + 1 < len(starts) else n_s
+            if next_start - b - 1 < gap or profiles[ray, a : b + 1].max() < strong:
+                continue
+            e = _half_maximum_edge(sharp[ray], a, b, n_s)
+            if not found[ray] or e < edge[ray]:
+                edge[ray] = e
+                found[ray] = True
+            break
     return edge, found
 
 
@@ -187,19 +302,99 @@ def star_body(
     dirs = fibonacci_directions(N_DIRECTIONS)
     tree = spatial.cKDTree(dirs)
     _, neighbours = tree.query(dirs, k=N_NEIGHBOURS + 1)
-    neighbours = neighbours[:, 1:]
-    s = np.arange(0.0, RAY_LENGTH_MM + 1e-9, RAY_STEP_MM)
-    centre = np.asarray(start_lps, dtype=np.float64)
+    rays = _Rays(dirs, neighbours[:, 1:], np.arange(0.0, RAY_LENGTH_MM + 1e-9, RAY_STEP_MM))
+    region = roi.inside if allowed is None else (allowed & roi.inside)
     sp = roi.spacing_mm
     k = np.arange(-TRABECULAR_RADIUS_MM, TRABECULAR_RADIUS_MM + 1e-9, sp)
     ball = np.stack(np.meshgrid(k, k, k, indexing="ij"), axis=-1).reshape(-1, 3)
     ball = ball[np.linalg.norm(ball, axis=1) <= TRABECULAR_RADIUS_MM]
-    trab = float(np.median(roi.sample(smoothed, centre + ball)))
-    radii = np.zeros(N_DIRECTIONS)
-    found = np.zeros(N_DIRECTIONS, dtype=bool)
-    cortex = trab
-    region = roi.inside if allowed is None else (allowed & roi.inside)
-    for _ in range(RECENTRE_ITERATIONS + 1):
+    start = np.asarray(start_lps, dtype=np.float64)
+    axis_v = np.asarray(axis, dtype=np.float64)
+    trace = functools.partial(
+        _trace, roi, rays, smoothed=smoothed, sharp=sharp, region=region, ball=ball, axis=axis_v, slab=slab
+    )
+    first = trace(start, trabecular_hu=None)
+    if first is None:
+        # the click may sit in a sclerotic spot or next to the cortex, which raises the median
+        # around it to the cortex's level: retry with the darker quarter of a wider ball
+        wide = roi.sample(smoothed, start + FALLBACK_BALL_SCALE * ball)
+        first = trace(start, trabecular_hu=float(np.percentile(wide, 25.0)))
+    if first is None:
+        return None
+    mask = _voxelize(roi, first.centre, dirs, first.radii, tree) & region
+    # second pass, independent of where in the body the click fell: from the first body's centre,
+    # with the trabecular level of the first body's core (the click may sit in a bright or dark
+    # spot, or near the cortex, where a ball around it misjudges the bone)
+    depth = ndimage.distance_transform_edt(mask, sampling=sp)
+    core = depth >= CORE_DEPTH_MM
+    # (not when the field of view cuts the body: the centroid of its visible part is not its centre)
+    cut_by_view = not roi.inside.all() and bool(
+        (mask & ndimage.binary_dilation(~roi.inside, iterations=2)).any()
+    )
+    if core.sum() * sp**3 >= 1000.0 and not cut_by_view:  # at least 1 mL of core
+        trab_body = float(np.median(smoothed[core]))
+        if trab_body < DENSE_TRABECULAR_HU:
+            # osteoporotic bone: sclerotic foci raise the core's median, and the lower level (as
+            # when recentring) keeps the cortex standing out of it
+            trab_body = min(trab_body, first.trabecular_hu)
+        second = trace(first.centre, trabecular_hu=trab_body)
+        if second is not None:
+            mask = _voxelize(roi, second.centre, dirs, second.radii, tree) & region
+            first = second
+    return StarBody(
+        centre_lps=first.centre,
+        directions=dirs,
+        radii_mm=first.radii,
+        traced_fraction=float(first.found.mean()),
+        out_of_view=np.asarray(first.left_view & ~first.found, dtype=bool),
+        trabecular_hu=first.trabecular_hu,
+        cortex_hu=first.cortex_hu,
+        mask=mask,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Rays:
+    directions: FloatArray
+    neighbours: npt.NDArray[np.int64]
+    s_mm: FloatArray  # sample distances along a ray
+
+
+@dataclass(frozen=True, eq=False)
+class _Trace:
+    centre: FloatArray
+    radii: FloatArray
+    found: npt.NDArray[np.bool_]
+    left_view: npt.NDArray[np.bool_]
+    trabecular_hu: float
+    cortex_hu: float
+
+
+def _trace(
+    roi: LpsRoi,
+    rays: _Rays,
+    start: FloatArray,
+    *,
+    smoothed: npt.NDArray[np.float32],
+    sharp: npt.NDArray[np.float32],
+    region: BoolArray,
+    ball: FloatArray,
+    axis: FloatArray,
+    slab: BodySlab | None,
+    trabecular_hu: float | None,
+) -> _Trace | None:
+    """Rays from ``start`` to the cortex, recentred on the star's centroid; None when no cortex.
+
+    The trabecular level is ``trabecular_hu`` when given, else the median in ``ball`` around the
+    centre (the lower of the start's and the recentred one's).
+    """
+    dirs, s = rays.directions, rays.s_mm
+    centre = start
+    trab = trabecular_hu
+    if trab is None:
+        trab = float(np.median(roi.sample(smoothed, centre + ball)))
+    result: _Trace | None = None
+    for it in range(RECENTRE_ITERATIONS + 1):
         pts = centre + s[None, :, None] * dirs[:, None, :]
         prof = roi.sample(smoothed, pts)
         prof_sharp = roi.sample(sharp, pts)
@@ -217,37 +412,28 @@ def star_body(
         full_length = limit >= len(s) - 1
         cortex = float(np.median(maxima[full_length] if full_length.sum() >= 0.1 * len(s) else maxima))
         if cortex - trab < MIN_CORTEX_CONTRAST_HU:
-            return None
+            return result
         level = trab + 0.5 * (cortex - trab)
-        edge, found = _edges(prof, prof_sharp, level)
+        outside = DENSE_OUTSIDE_HU if trab >= DENSE_TRABECULAR_HU else None
+        edge, found = _edges(prof, prof_sharp, level, outside, cortex)
         edge = np.minimum(np.where(found, edge, np.inf), limit.astype(np.float64))
         ended = np.isfinite(edge) & (found | (limit < len(s) - 1))
         if ended.mean() < 0.5:
-            return None
-        radii = _repair(np.where(ended, edge, 0.0) * RAY_STEP_MM, ended, neighbours)
+            return result
+        radii = _repair(np.where(ended, edge, 0.0) * RAY_STEP_MM, ended, rays.neighbours)
         radii = _clamp_caps(dirs, radii, axis)
         if slab is not None:
             radii = clamp_to_slab(dirs, radii, centre, slab)
-        new_centre = centre + _star_centroid_offset(dirs, radii)
-        shift = float(np.linalg.norm(new_centre - centre))
-        centre = new_centre
-        if shift < 1.0:
+        result = _Trace(centre, radii, found, left_view, trab, cortex)
+        offset = _star_centroid_offset(dirs, radii)
+        if float(np.linalg.norm(offset)) < 1.0 or it == RECENTRE_ITERATIONS:
             break
-        trab_new = float(np.median(roi.sample(smoothed, centre + ball)))
-        trab = min(trab, trab_new) if np.isfinite(trab_new) else trab
-    if slab is not None:
-        radii = clamp_to_slab(dirs, radii, centre, slab)  # about the final centre
-    mask = _voxelize(roi, centre, dirs, radii, tree) & region
-    return StarBody(
-        centre_lps=centre,
-        directions=dirs,
-        radii_mm=radii,
-        traced_fraction=float(found.mean()),
-        out_of_view=np.asarray(left_view & ~found, dtype=bool),
-        trabecular_hu=trab,
-        cortex_hu=cortex,
-        mask=mask,
-    )
+        # the radii are those from this centre: the next pass starts from the star's centroid
+        centre = centre + offset
+        if trabecular_hu is None:
+            trab_new = float(np.median(roi.sample(smoothed, centre + ball)))
+            trab = min(trab, trab_new) if np.isfinite(trab_new) else trab
+    return result
 
 
 def _clamp_caps(dirs: FloatArray, radii: FloatArray, axis: npt.ArrayLike) -> FloatArray:

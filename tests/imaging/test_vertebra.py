@@ -181,6 +181,38 @@ def test_off_centre_click_finds_the_same_body() -> None:
     assert other.click_lps == pytest.approx(tuple(click))
 
 
+#: lytic lesions (x, y, z, radius; mm in the body's frame) inside the body, central, lateral and anterior:
+#: soft-tissue density (tests.phantoms.vertebra.LESION_HU) in dense trabecular bone
+LYTIC_IN_BODY = [
+    (-6.0, -3.0, 0.0, 7.0),
+    (6.0, -3.0, 0.0, 7.0),
+    (0.0, -10.0, 0.0, 6.0),
+    (-8.0, -6.0, 4.0, 5.0),
+]
+
+
+@pytest.mark.parametrize(
+    "lesion",
+    LYTIC_IN_BODY,
+    ids=[f"lesion {x:+.0f},{y:+.0f},{z:+.0f} r{r:.0f}" for x, y, z, r in LYTIC_IN_BODY],
+)
+@pytest.mark.parametrize("where", ["body centre", "lesion centre"])
+def test_lytic_lesion_inside_the_body_stays_in_it(
+    lesion: tuple[float, float, float, float], where: str
+) -> None:
+    """A lytic lesion is part of the body, not outside it, wherever the click falls.
+
+    Soft tissue inside a body is a lesion; the body ends at soft tissue only beyond a cortex (an
+    earlier rule ended dense bodies at any soft tissue and cut lateral lesions away: Dice 0.85-0.86).
+    """
+    phantom = make_vertebra_phantom(lesion=lesion, seed=5)
+    click = phantom.center_lps if where == "body centre" else phantom.to_lps(list(lesion[:3]))
+    anatomy = find_vertebra(phantom.volume, click)
+    dice = _dice(anatomy.body.to_full(), phantom.body_mask)
+    assert dice >= 0.95, f"body Dice {dice:.3f}"
+    assert np.linalg.norm(np.array(anatomy.body_centroid_lps) - phantom.center_lps) <= 1.5
+
+
 def test_progress_and_level_and_json() -> None:
     phantom = make_vertebra_phantom(seed=6)
     seen: list[float] = []

@@ -108,3 +108,54 @@ def test_chest_thoracic_body_lies_between_its_discs(shared_data: Path, k: int) -
     assert core[:, 2].max() <= top + 3.0
     assert core[:, 2].min() >= bottom - 3.0
     assert 14.0 <= anatomy.body_height_mm <= 30.0
+
+
+# Upper thoracic bodies of chest-ct-dicom (kyphosis: the bodies lie anterior to the lower ones), read
+# by eye on the axial and sagittal slices: click at the body's centre, the discs above and below (z),
+# and the body's widest left-right extent at mid-height (mm).
+UPPER_THORACIC = {
+    "z 23.5": ((-7.0, 121.0, 23.5), (35.0, 12.0), 29.0),
+    "z 46": ((-7.0, 109.0, 46.0), (57.0, 35.0), 29.0),
+}
+UPPER_KNOWN_SHORT = {
+    "z 23.5": (
+        "found between its discs (19.4 mm tall), but 32.2 mm wide at mid-height (29 by eye + 3 asked): rays "
+        "at its posterolateral corners run on past soft tissue with no cortex before it (the rule that keeps "
+        "a lytic lesion inside the body) into the costal facets"
+    ),
+    "z 46": (
+        "the disc profile finds dips inside the body (4.5 mm above its centre) and misses the thin, "
+        "obliquely cut disc at z 35: refused as 52 mm tall (a click 9 mm more posterior, at y 118, finds "
+        "it 18.7 mm tall between the discs)"
+    ),
+}
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=UPPER_KNOWN_SHORT[n], strict=True))
+        if n in UPPER_KNOWN_SHORT
+        else n
+        for n in UPPER_THORACIC
+    ],
+)
+def test_chest_upper_thoracic_body_between_its_discs(shared_data: Path, name: str) -> None:
+    from imaging.load import load_volume
+
+    click, (top, bottom), width_by_eye_mm = UPPER_THORACIC[name]
+    volume = load_volume(shared_data / "chest-ct-dicom").volume
+    anatomy = find_vertebra(volume, click)
+    pts = volume.index_to_lps_points(anatomy.body.voxel_indices())
+    centre = pts.mean(axis=0)
+    core = pts[np.linalg.norm(pts[:, :2] - centre[:2], axis=1) <= 8.0]
+    # within one 2 mm slice plus 1 mm of the disc levels read by eye
+    assert core[:, 2].max() <= top + 3.0
+    assert core[:, 2].min() >= bottom - 3.0
+    # the height between the end plates: the disc spacing less a thin disc (3-6 mm), within 3 mm
+    assert (top - bottom) - 6.0 - 3.0 <= anatomy.body_height_mm <= (top - bottom) - 3.0 + 3.0
+    # not wider than the body (2nd-98th percentile left-right at mid-height), within 3 mm
+    mid = pts[np.abs(pts[:, 2] - centre[2]) <= 3.0]
+    lo, hi = np.percentile(mid[:, 0], [2.0, 98.0])
+    assert hi - lo <= width_by_eye_mm + 3.0

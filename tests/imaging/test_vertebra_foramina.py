@@ -155,11 +155,6 @@ def _nearest_label(column: npt.NDArray[np.integer]) -> int:
 
 
 @pytest.mark.realdata
-@pytest.mark.xfail(
-    strict=True,
-    reason="left L2-L3 foramen: 88% of its voxels lie between L3 and L2 bone (>= 90% asked; 90% or more at "
-    "the start of session 3): moved by this session's canal/pedicle changes, not bisected",
-)
 def test_real_l3_foramina(shared_data: Path) -> None:
     from tests.imaging.test_vertebra_realdata import _lumbar, _lumbar_result
 

@@ -554,15 +554,9 @@ def test_real_lumbar_band_from_labels(shared_data: object) -> None:
     "click_lps",
     [
         (0.0, 127.0, -45.0),
-        pytest.param(
-            (0.0, 127.0, -68.0),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="clicked 5 mm left of the body's centre, find_vertebra's rays run into the left rib "
-                "head and stop early in the dense right posterior quarter: the body is lopsided and its wall "
-                "band leaves the canal side (open gap of issue 4; the click (-10, 127, -68) passes)",
-            ),
-        ),
+        # 5 mm left of the body's centre: the body is found from the first body's centroid
+        (0.0, 127.0, -68.0),
+        (-10.0, 127.0, -68.0),
     ],
 )
 def test_real_chest_band_with_find_vertebra(
@@ -579,18 +573,13 @@ def test_real_chest_band_with_find_vertebra(
     try:
         anatomy = vertebra.find_vertebra(volume, click_lps)
     except vertebra.VertebraNotFoundError as exc:
-        # thoracic anatomy at 2 mm is an open gap of the anatomy engine (issue 4), not of the band
-        pytest.xfail(f"find_vertebra refused the chest vertebra: {exc}")
+        pytest.fail(f"find_vertebra refused the chest vertebra: {exc}")
     z_extent = float(np.ptp(volume.index_to_lps_points(anatomy.body.voxel_indices())[:, 2]))
-    if z_extent > MAX_SINGLE_BODY_HEIGHT_MM:
-        pytest.skip(
-            f"find_vertebra returned a body {z_extent:.0f} mm tall (more than one vertebra): the band check "
-            "needs a single body"
-        )
+    assert z_extent <= MAX_SINGLE_BODY_HEIGHT_MM, f"a body {z_extent:.0f} mm tall: more than one vertebra"
     _check_band_on_real_vertebra(
         volume,
         anatomy,
-        f"/tmp/band_chest_{int(-click_lps[2])}.png",
+        f"/tmp/band_chest_{int(-click_lps[2])}_x{int(click_lps[0])}.png",
         f"chest-ct-dicom at {click_lps}: find_vertebra",
     )
 

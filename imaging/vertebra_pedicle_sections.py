@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
+from skimage import measure
 from skimage.morphology import h_maxima
 from skimage.segmentation import watershed
 
@@ -137,7 +138,7 @@ def _keep_rings(plane: BoolArray, fraction: FloatArray, u_mm: FloatArray) -> Boo
 
 
 def _split_plane(
-    plane: BoolArray, previous: npt.NDArray[np.int32] | None
+    plane: BoolArray, previous: npt.NDArray[np.int32] | None, hidden: BoolArray | None = None
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
     """Label a section's bone, keeping apart the blobs that the previous section kept apart.
 
@@ -146,7 +147,10 @@ def _split_plane(
     from section to section: the previous section's labels seed a watershed on the distance map of
     this one, and bone they do not reach is new (labelled afresh). The first section is split where
     its blobs' thickness has a waist (maxima of the distance map at least ``SPLIT_DEPTH_MM`` above
-    the saddle between them). Returns the labels and the label values present.
+    the saddle between them). A label whose bone falls apart into pieces in this section is split into
+    them (bone apart is apart), but blobs joined through ``hidden`` bone (bone under the body's mask,
+    in the sections nearer the body than its posterior corners) are one blob that the mask cut: they
+    are merged. Returns the labels and the label values present.
     """
     dist = ndimage.distance_transform_edt(plane) * SECTION_STEP_MM
     if previous is not None:
@@ -163,8 +167,45 @@ def _split_plane(
         if n:
             flooded = watershed(-dist, markers, mask=plane)  # type: ignore[no-untyped-call]
             labels = np.asarray(flooded, dtype=np.int32)
+    start = max(int(labels.max()), 0 if previous is None else int(previous.max())) + 1
+    labels = _split_pieces(labels, start=start)
+    if hidden is not None and hidden.any():
+        labels = _merge_through(labels, hidden)
     present = np.unique(labels)
     return labels, present[present > 0].astype(np.int64)
+
+
+def _merge_through(labels: npt.NDArray[np.int32], hidden: BoolArray) -> npt.NDArray[np.int32]:
+    """Labels that touch one piece of ``hidden`` bone merged into the smallest of them (labels that
+    merely touch each other stay apart)."""
+    pieces, n = ndimage.label(hidden)
+    out = labels.copy()
+    for k in range(1, n + 1):
+        rim = ndimage.binary_dilation(pieces == k, structure=np.ones((3, 3), dtype=bool))
+        touching = np.unique(out[rim & (out > 0)])
+        if len(touching) > 1:
+            out[np.isin(out, touching)] = touching[0]
+    return out
+
+
+def _split_pieces(labels: npt.NDArray[np.int32], *, start: int) -> npt.NDArray[np.int32]:
+    """Every label's disconnected pieces but its largest relabelled from ``start`` on."""
+    pieces = np.asarray(measure.label(labels, background=0, connectivity=1), dtype=np.int64)  # type: ignore[no-untyped-call]
+    n = int(pieces.max())
+    if n == 0:
+        return labels
+    idx = np.arange(1, n + 1)
+    owner = np.asarray(ndimage.maximum(labels, pieces, idx), dtype=np.int64)  # one label per piece
+    if len(np.unique(owner)) == n:
+        return labels
+    size = np.asarray(ndimage.sum_labels(np.ones_like(labels), pieces, idx), dtype=np.int64)
+    out = labels.copy()
+    for lab in np.unique(owner):
+        mine = np.flatnonzero(owner == lab)
+        for k in mine[np.argsort(-size[mine])][1:]:
+            out[pieces == k + 1] = start
+            start += 1
+    return out
 
 
 def _section_candidates(
@@ -178,25 +219,30 @@ def _section_candidates(
     t: float,
     grid: tuple[FloatArray, FloatArray],
     previous: npt.NDArray[np.int32] | None = None,
+    body_bone: BoolArray | None = None,
 ) -> tuple[list[_Candidate], npt.NDArray[np.int32], FloatArray]:
     """Bone blobs of one section on one side of the canal, with their places (labels carried over
-    from the ``previous`` section, see :func:`_split_plane`)."""
+    from the ``previous`` section, and blobs joined through ``body_bone`` merged: see
+    :func:`_split_plane`)."""
     uu, vv = grid
     c, a, p, lft = frame.centroid_lps, frame.axis, frame.posterior, frame.left
     pts = c + t * p + uu[..., None] * lft + vv[..., None] * a
     occupancy = roi.sample(posterior_bone, pts, order=1)
     lateral = sgn * (uu - frame.canal_center_u_mm)
     v_lo, v_hi = (f * frame.height_mm for f in PEDICLE_HEIGHT_BAND)
-    plane = (
-        (occupancy > 0.5)
-        & (lateral >= 0.5 * frame.canal_half_width_mm)
+    band = (
+        (lateral >= 0.5 * frame.canal_half_width_mm)
         # bone far above or below the pedicle's band belongs to the articular processes
         & (vv >= v_lo - BAND_MARGIN_MM)
         & (vv <= v_hi + BAND_MARGIN_MM)
     )
+    plane = (occupancy > 0.5) & band
     if bone_fraction is not None:
         plane = _keep_rings(plane, roi.sample(bone_fraction, pts, order=1), uu)
-    labels, index = _split_plane(plane, previous)
+    hidden = None
+    if body_bone is not None:
+        hidden = (roi.sample(body_bone, pts, order=1) > 0.5) & band & ~plane
+    labels, index = _split_plane(plane, previous, hidden)
     if len(index) == 0:
         return [], labels, pts
     sizes = ndimage.sum_labels(np.ones_like(labels), labels, index)
@@ -241,6 +287,7 @@ def trace_sections(
     bone_fraction: npt.NDArray[np.float32] | None,
     frame: VertebraFrame,
     sgn: float,
+    body_bone: BoolArray | None = None,
 ) -> PedicleSections | None:
     """The pedicle's sections between the body and the canal's centre, or None (too few, or cut).
 
@@ -249,8 +296,14 @@ def trace_sections(
     heads and necks lie further lateral, the articular processes of the levels above and below
     higher or lower. A second pass keeps, in every section, the blob nearest the median of the
     first picks (one pedicle followed through the sections, not a neighbour picked in one of them).
+
+    The sections are taken behind the body's posterior corners, but the blobs are split and carried
+    from the midline wall on (with ``body_bone``, the bone under the body's mask): where the body's
+    mask reaches back into the pedicle's base, a rib head or neck often lies apart from the pedicle
+    only in the sections in front of the corners, and touches it in all those behind.
     """
     t_start = max(frame.wall_t_mm, frame.body_back_t_mm) + SECTION_CLEARANCE_MM
+    t_carry = t_start if body_bone is None else min(t_start, frame.wall_t_mm + SECTION_CLEARANCE_MM)
     t_stop = max(frame.canal_t_mm, t_start + MIN_SECTION_SPAN_MM)
     us = np.arange(-45.0, 45.0 + 1e-9, SECTION_STEP_MM)
     # a thoracic pedicle reaches the level of the upper end plate: the sections reach above it
@@ -260,7 +313,7 @@ def trace_sections(
     v_lo, v_hi = (f * frame.height_mm for f in PEDICLE_HEIGHT_BAND)
     sections: list[tuple[list[_Candidate], npt.NDArray[np.int32], FloatArray]] = []
     previous: npt.NDArray[np.int32] | None = None
-    for t in np.arange(t_start, t_stop + 1e-9, SECTION_SPACING_MM):
+    for t in np.arange(t_carry, t_stop + 1e-9, SECTION_SPACING_MM):
         cands, labels, pts = _section_candidates(
             roi,
             posterior_bone,
@@ -271,8 +324,11 @@ def trace_sections(
             t=float(t),
             grid=(uu, vv),
             previous=previous,
+            body_bone=body_bone,
         )
         previous = labels
+        if t < t_start - 1e-9:
+            continue  # split and carried only
         sections.append(([k for k in cands if v_lo <= k.v_mm <= v_hi], labels, pts))
     v_pref = PEDICLE_HEIGHT_PREFERRED * frame.height_mm
 

@@ -383,7 +383,13 @@ def find_pedicle(
     posterior_bone = solid & ~body_grown
 
     traced = trace_sections(
-        roi, posterior_bone, body_grown=body_grown, bone_fraction=bone_fraction, frame=frame, sgn=sgn
+        roi,
+        posterior_bone,
+        body_grown=body_grown,
+        bone_fraction=bone_fraction,
+        frame=frame,
+        sgn=sgn,
+        body_bone=solid & body_grown,
     )
     if traced is None:
         return None

@@ -452,9 +452,10 @@ def find_pedicle(
     if not in_body.any():
         return None
     i_back = int(np.argmax(in_body))
-    i_front = i_back
-    while i_front + 1 < len(sb) and in_body[i_front + 1]:
-        i_front += 1
+    # the body's front along the axis is where the axis leaves it for the last time: a gap in its mask
+    # (a posterolateral corner reaching into the pedicle's base, the basivertebral foramen, a lytic
+    # hole) is not its front
+    i_front = int(np.flatnonzero(in_body)[-1])
     s_target = sb[i_back] + TARGET_DEPTH_FRACTION * (sb[i_front] - sb[i_back])
     target = mid + s_target * d
 

@@ -90,11 +90,18 @@ class VertebraFrame:
 
 @dataclass(frozen=True, eq=False)
 class PedicleSections:
-    """The pedicle's cross-sections: centroids (LPS), areas (mm^2) and the bone they cover (ROI)."""
+    """The pedicle's cross-sections: centroids (LPS), areas (mm^2) and the bone they cover (ROI).
+
+    ``front_region`` is the pedicle's bone in the sections split and carried only (from
+    ``front_t_mm`` along the posterior direction up to the first traced section): its base, between
+    the body's midline wall and its posterior corners, without a rib head lying apart from it there.
+    """
 
     centroids: FloatArray
     areas: FloatArray
     region: BoolArray
+    front_region: BoolArray
+    front_t_mm: float
 
 
 @dataclass(frozen=True)
@@ -312,6 +319,7 @@ def trace_sections(
     uu, vv = np.meshgrid(us, vs, indexing="ij")
     v_lo, v_hi = (f * frame.height_mm for f in PEDICLE_HEIGHT_BAND)
     sections: list[tuple[list[_Candidate], npt.NDArray[np.int32], FloatArray]] = []
+    carried: list[tuple[list[_Candidate], npt.NDArray[np.int32], FloatArray]] = []
     previous: npt.NDArray[np.int32] | None = None
     for t in np.arange(t_carry, t_stop + 1e-9, SECTION_SPACING_MM):
         cands, labels, pts = _section_candidates(
@@ -327,8 +335,9 @@ def trace_sections(
             body_bone=body_bone,
         )
         previous = labels
-        if t < t_start - 1e-9:
-            continue  # split and carried only
+        if t < t_start - 1e-9:  # split and carried only
+            carried.append(([k for k in cands if v_lo <= k.v_mm <= v_hi], labels, pts))
+            continue
         sections.append(([k for k in cands if v_lo <= k.v_mm <= v_hi], labels, pts))
     v_pref = PEDICLE_HEIGHT_PREFERRED * frame.height_mm
 
@@ -340,22 +349,35 @@ def trace_sections(
         return None
     u_med = float(np.median([k.u_mm for k in firsts]))
     v_med = float(np.median([k.v_mm for k in firsts]))
+
+    def nearest(cands: list[_Candidate]) -> _Candidate | None:
+        if not cands:
+            return None
+        best = min(cands, key=lambda k: float(np.hypot(k.u_mm - u_med, k.v_mm - v_med)))
+        return best if np.hypot(best.u_mm - u_med, best.v_mm - v_med) <= TRACK_JUMP_MM else None
+
+    def cover(into: BoolArray, pts: FloatArray) -> None:
+        idx = np.rint(roi.lps_to_index(pts)).astype(np.int64)
+        ok = np.all((idx >= 0) & (idx < np.asarray(roi.shape)), axis=1)
+        into[tuple(idx[ok].T)] = True
+
     centroids: list[FloatArray] = []
     areas: list[float] = []
     region = np.zeros(roi.shape, dtype=bool)
     for cands, labels, pts in sections:
-        if not cands:
-            continue
-        best = min(cands, key=lambda k: float(np.hypot(k.u_mm - u_med, k.v_mm - v_med)))
-        if np.hypot(best.u_mm - u_med, best.v_mm - v_med) > TRACK_JUMP_MM:
+        best = nearest(cands)
+        if best is None:
             continue
         if best.cut_by_view:
             return None  # the field of view cuts the pedicle: its axis cannot be traced
         centroids.append(best.centre_lps)
         areas.append(best.area_mm2)
-        idx = np.rint(roi.lps_to_index(pts[labels == best.label])).astype(np.int64)
-        ok = np.all((idx >= 0) & (idx < np.asarray(roi.shape)), axis=1)
-        region[tuple(idx[ok].T)] = True
+        cover(region, pts[labels == best.label])
     if len(centroids) < MIN_SECTIONS:
         return None
-    return PedicleSections(np.array(centroids), np.array(areas), region)
+    front = np.zeros(roi.shape, dtype=bool)
+    for cands, labels, pts in carried:
+        best = nearest(cands)
+        if best is not None:
+            cover(front, pts[labels == best.label])
+    return PedicleSections(np.array(centroids), np.array(areas), region, front, float(t_carry))

@@ -394,6 +394,7 @@ def find_pedicle(
     if traced is None:
         return None
     region = ndimage.binary_dilation(traced.region)
+    front = ndimage.binary_dilation(traced.front_region)
     cents = _pure_sections(traced.centroids, traced.areas)
     d_fit = _fit_direction(cents, c, p, lft, a)
     if d_fit is None:
@@ -464,6 +465,7 @@ def find_pedicle(
     pts_b = roi.index_to_lps(idx.astype(np.float64))
     rel = pts_b - mid
     s_b = rel @ d
+    t_b = (pts_b - c) @ p
     across_b = np.abs(rel @ across)
     up_b = np.abs(rel @ up)
     zone = (
@@ -471,8 +473,13 @@ def find_pedicle(
         & (s_b <= s_secs.max() + 1.0)
         & (across_b <= 0.5 * min_width + 3.0)
         & (up_b <= 0.5 * frame.height_mm)
-        # over the traced sections, only the pedicle's own blobs (not a rib head fused with it)
-        & ((s_b < s_secs.min()) | region[tuple(idx.T)])
+        # over the traced sections, only the pedicle's own blobs (not a rib head fused with it); in
+        # front of them, over the sections split and carried only, the pedicle's blobs there (not a
+        # rib head lying beside its base)
+        & (
+            region[tuple(idx.T)]
+            | ((s_b < s_secs.min()) & (front[tuple(idx.T)] | (t_b < traced.front_t_mm - 0.5 * sp)))
+        )
     )
     mask = np.zeros_like(solid)
     mask[tuple(idx[zone].T)] = True

@@ -122,15 +122,32 @@ def _close(mask: BoolArray, radius_mm: float, spacing_mm: float) -> BoolArray:
     return out | mask
 
 
+def _smooth_in_view(roi: LpsRoi, sigma_mm: float) -> npt.NDArray[np.float32]:
+    """Gaussian-smoothed HU that only averages voxels inside the field of view.
+
+    The edge of the field of view is not air: smoothing the ROI's ``OUTSIDE_HU`` into the voxels
+    beside it would draw fat-like values along it (normalised convolution instead; outside stays).
+    """
+    sigma = sigma_mm / roi.spacing_mm
+    if roi.inside.all():
+        plain: npt.NDArray[np.float32] = ndimage.gaussian_filter(roi.array, sigma=sigma).astype(np.float32)
+        return plain
+    weight = roi.inside.astype(np.float32)
+    num = ndimage.gaussian_filter(np.where(roi.inside, roi.array, 0.0).astype(np.float32), sigma=sigma)
+    den = ndimage.gaussian_filter(weight, sigma=sigma)
+    out = np.where(roi.inside, num / np.maximum(den, 1e-6), roi.array)
+    return out.astype(np.float32)
+
+
 def bony_solid(roi: LpsRoi) -> BonyMasks:
     """Bone mask, closed bone and bony solids on a ROI (see :class:`BonyMasks`)."""
-    smoothed = ndimage.gaussian_filter(roi.array, sigma=SMOOTHING_MM / roi.spacing_mm).astype(np.float32)
+    smoothed = _smooth_in_view(roi, SMOOTHING_MM)
     bone = smoothed > BONE_THRESHOLD_HU
     # closing seals gaps in a thin or noisy cortex (up to twice the radius wide)
     closed = _close(bone, CLOSING_MM, roi.spacing_mm)
     arch_solid = closed | ndimage.binary_fill_holes(closed, structure=_plane_structure(1))
     solid = arch_solid | ndimage.binary_fill_holes(closed, structure=_plane_structure(2))
-    sharp = ndimage.gaussian_filter(roi.array, sigma=EDGE_SMOOTHING_MM / roi.spacing_mm).astype(np.float32)
+    sharp = _smooth_in_view(roi, EDGE_SMOOTHING_MM)
     arch_bone = bone | ndimage.binary_fill_holes(bone, structure=_plane_structure(1))
     return BonyMasks(
         smoothed=smoothed,

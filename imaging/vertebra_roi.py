@@ -144,8 +144,10 @@ def resample_roi(
     inv = volume.lps_to_index
     matrix = inv[:3, :3] @ roi_to_lps
     offset = inv[:3, :3] @ low + inv[:3, 3] - lo
+    # a source voxel covers half a voxel beyond its centre: points there read the edge voxel ("nearest";
+    # "constant" gave them OUTSIDE_HU although they lie inside the field of view); beyond, OUTSIDE_HU
     out = ndimage.affine_transform(
-        sub, matrix, offset=offset, output_shape=shape_zyx, order=1, mode="constant", cval=OUTSIDE_HU
+        sub, matrix, offset=offset, output_shape=shape_zyx, order=1, mode="nearest"
     )
     # inside the source grid: within half a voxel of its first and last voxel centres
     k, j, i = np.meshgrid(*(np.arange(n, dtype=np.float64) for n in shape_zyx), indexing="ij", sparse=True)
@@ -154,6 +156,7 @@ def resample_roi(
     for axis in range(3):
         coord = matrix[axis, 0] * k + matrix[axis, 1] * j + matrix[axis, 2] * i + offset[axis] + lo[axis]
         inside &= (coord >= -0.5) & (coord <= full[axis] - 0.5)
+    out[~inside] = OUTSIDE_HU
     return LpsRoi(out.astype(np.float32), low, spacing_mm, inside)
 
 

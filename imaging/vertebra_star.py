@@ -420,7 +420,12 @@ def _trace(
         ended = np.isfinite(edge) & (found | (limit < len(s) - 1))
         if ended.mean() < 0.5:
             return result
-        radii = _repair(np.where(ended, edge, 0.0) * RAY_STEP_MM, ended, rays.neighbours)
+        # a ray stopped by the field of view says nothing of the body's shape beyond it: it does not
+        # repair its neighbours (its length there is the view's, not the body's), and is repaired from
+        # them up to the view's edge
+        cut_view = left_view & ~found
+        radii = _repair(np.where(ended, edge, 0.0) * RAY_STEP_MM, ended & ~cut_view, rays.neighbours)
+        radii = np.where(cut_view, np.minimum(radii, limit * RAY_STEP_MM), radii)
         radii = _clamp_caps(dirs, radii, axis)
         if slab is not None:
             radii = clamp_to_slab(dirs, radii, centre, slab)

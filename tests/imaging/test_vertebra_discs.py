@@ -119,7 +119,7 @@ UPPER_THORACIC = {
 }
 UPPER_KNOWN_SHORT = {
     "z 23.5": (
-        "found between its discs (19.4 mm tall), but 32.2 mm wide at mid-height (29 by eye + 3 asked): rays "
+        "found between its discs (19.4 mm tall), but 33.2 mm wide at mid-height (29 by eye + 3 asked): rays "
         "at its posterolateral corners run on past soft tissue with no cortex before it (the rule that keeps "
         "a lytic lesion inside the body) into the costal facets"
     ),

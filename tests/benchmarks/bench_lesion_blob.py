@@ -26,7 +26,6 @@ Run: ``.venv/bin/python tests/benchmarks/bench_lesion_blob.py`` (needs ../shared
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -42,9 +41,8 @@ from imaging.lesion_morph import ball_footprint
 from imaging.lesion_padding import zero_filled
 from imaging.lesion_texture import interior_smooth
 from imaging.volume import Volume
-from tests.benchmarks.bench_lesion_real import load
+from tests.benchmarks.bench_lesion_real import FOLDER, lesion_rows, load
 
-FOLDER = Path(__file__).resolve().parents[3] / "shared" / "data" / "bone-lesions"
 GROWN_MM = 5.0  # issue 4: "the box grown by 5 mm"; normal bone lies outside every box grown by this
 SEARCH_MM = 5.0  # a click inside a lesion 10 mm across lies within 5 mm of its centre
 SIGMAS_MM = (1.0, 1.5, 2.0, 3.0)
@@ -54,11 +52,9 @@ SHELL_MM = 2.0  # the rim of the target lesion is about 2 mm thick
 
 
 def main() -> None:
-    if not FOLDER.is_dir():
-        print(f"skipped: {FOLDER} is absent")
+    rows = lesion_rows()
+    if rows is None:
         return
-    with (FOLDER / "lesion-boxes.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
     p = LesionParameters()
     for name in sorted({r["image_path"] for r in rows}):
         volume = load(FOLDER / name)

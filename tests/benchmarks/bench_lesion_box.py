@@ -18,7 +18,6 @@ Run: ``.venv/bin/python tests/benchmarks/bench_lesion_box.py`` (needs ../shared/
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from imaging.lesion_model import LesionType
 from imaging.lesion_morph import ball_footprint, box_around_index, fill_holes, within_mm
 from imaging.lesion_padding import zero_filled
 from imaging.volume import Volume
-from tests.benchmarks.bench_lesion_real import FOLDER, check, load
+from tests.benchmarks.bench_lesion_real import FOLDER, check, lesion_rows, load
 from tests.imaging.test_lesion_realdata import CASES, NORMAL_SEEDS
 
 BOX_SIDES_MM = (15.0, 20.0)  # the task's "15-20 mm box" around a normal-bone seed
@@ -46,11 +45,9 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def main() -> None:
-    if not FOLDER.is_dir():
-        print(f"skipped: {FOLDER} is absent")
+    rows = lesion_rows()
+    if rows is None:
         return
-    with (FOLDER / "lesion-boxes.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
     accepted: dict[int, set[LesionType]] = {int(c.values[0]): set(c.values[1]) for c in CASES}
     cache: dict[str, Volume] = {}
     boxes: list[tuple[str, str, FloatArray, FloatArray, FloatArray, set[LesionType] | None]] = []

@@ -39,6 +39,15 @@ GROWN_MM = 5.0  # issue 4: "the box grown by 5 mm"
 JITTER_MM = 2.0  # the seed ball's radius (LesionParameters.seed_radius_mm)
 
 
+def lesion_rows() -> list[dict[str, str]] | None:
+    """The rows of ``lesion-boxes.csv``, or None (said on stdout) when the data folder is absent."""
+    if not FOLDER.is_dir():
+        print(f"skipped: {FOLDER} is absent")
+        return None
+    with (FOLDER / "lesion-boxes.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def load(path: Path) -> Volume:
     image = sitk.ReadImage(str(path))
     direction = np.asarray(image.GetDirection(), dtype=np.float64).reshape(3, 3)
@@ -55,11 +64,9 @@ def check(volume: Volume, lesion: Lesion, centre: np.ndarray, size: np.ndarray) 
 
 
 def main() -> None:
-    if not FOLDER.is_dir():
-        print(f"skipped: {FOLDER} is absent")
+    rows = lesion_rows()
+    if rows is None:
         return
-    with (FOLDER / "lesion-boxes.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
     accepted: dict[int, set[LesionType]] = {int(c.values[0]): set(c.values[1]) for c in CASES}
     cache: dict[str, Volume] = {}
     total_ok = total_jitter = total_jitter_ok = 0

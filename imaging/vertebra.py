@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from imaging.errors import ImagingError
 from imaging.level_anatomy import refusal_hint
@@ -219,7 +218,7 @@ def _find(
     # body the click fell (near the cortex, rays from the click run out through the nearest gap);
     # the centroid of a body cut by the field of view is not its centre, though
     inside = body.body[tuple(np.rint(roi.lps_to_index(body.centroid_lps)).astype(int))]
-    start = body.centroid_lps if inside and not _cut_by_view(roi, body.body) else click
+    start = body.centroid_lps if inside and not roi.reaches_view_edge(body.body) else click
     refined = (
         find_body(roi, start, masks=masks, cut=cut, axis_hint=axis, slab_hint=body.slab)
         if cut is not None
@@ -340,14 +339,6 @@ def _cut(
                 )
             return cut
     return None
-
-
-def _cut_by_view(roi: LpsRoi, mask: npt.NDArray[np.bool_]) -> bool:
-    """True when the mask reaches the edge of the source volume's field of view."""
-    if roi.inside.all():
-        return False
-    edge = ndimage.binary_dilation(~roi.inside, iterations=2)
-    return bool((mask & edge).any())
 
 
 def _across_extent_mm(roi: LpsRoi, body: BodyResult) -> float:

@@ -75,6 +75,13 @@ class LpsRoi:
         out: FloatArray = values.astype(np.float64).reshape(pts.shape[:-1])
         return out
 
+    def reaches_view_edge(self, mask: BoolArray) -> bool:
+        """True when the mask comes within two voxels of the source volume's field of view edge."""
+        if self.inside.all():
+            return False
+        edge = ndimage.binary_dilation(~self.inside, iterations=2)
+        return bool((mask & edge).any())
+
     def voxel_points_lps(self, mask: BoolArray) -> FloatArray:
         """``(N, 3)`` LPS positions of the set voxels of a mask on the ROI grid."""
         return self.index_to_lps(np.argwhere(mask).astype(np.float64))

@@ -131,16 +131,10 @@ def _edges(
     edge: FloatArray = np.full(n_rays, np.nan)
     found = np.zeros(n_rays, dtype=bool)
     for ray in np.flatnonzero(above.any(axis=1)):
-        flags = above[ray]
-        change = np.flatnonzero(np.diff(flags.astype(np.int8)))
-        starts = [0] if flags[0] else []
-        starts += [int(c) + 1 for c in change if not flags[c]]
-        ends = [int(c) for c in change if flags[c]]
-        if len(ends) < len(starts):
-            ends.append(n_s - 1)
+        runs = _runs(above[ray])
         chosen: tuple[int, int] | None = None
-        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-            next_start = starts[k + 1] if k + 1 < len(starts) else n_s
+        for k, (a, b) in enumerate(runs):
+            next_start = runs[k + 1][0] if k + 1 < len(runs) else n_s
             if a == 0 and next_start < n_s:
                 continue  # the start lies inside the body: a bright focus around it is no cortex
             if next_start - b - 1 >= gap or next_start == n_s:
@@ -151,6 +145,16 @@ def _edges(
         found[ray] = True
         edge[ray] = _half_maximum_edge(sharp[ray], chosen[0], chosen[1], n_s)
     return edge, found
+
+
+def _runs(flags: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """The runs of True in ``flags``: ``(first, last)`` indices, in order."""
+    change = np.flatnonzero(np.diff(flags.astype(np.int8)))
+    starts = ([0] if flags[0] else []) + [int(c) + 1 for c in change if not flags[c]]
+    ends = [int(c) for c in change if flags[c]]
+    if len(ends) < len(starts):
+        ends.append(len(flags) - 1)
+    return list(zip(starts, ends, strict=True))
 
 
 def _half_maximum_edge(prof: FloatArray, a: int, b: int, look_end: int) -> float:
@@ -218,21 +222,16 @@ def _dense_edges(
             break
     if cortex_hu is None:
         return edge, found
-    gap = round(OUTSIDE_GAP_MM / RAY_STEP_MM)
     above = profiles >= level_c
     # oblique rays meet the cortex blurred, below its typical peak; and a peak this little above the
     # trabecular bone may be a trabecula (dense bone on thick slices: cortex 250-300 HU over 160-200)
     trab = 2.0 * level_c - cortex_hu
     strong = max(0.5 * (level_c + cortex_hu), trab + STRONG_CORTEX_CONTRAST_HU)
     for ray in np.flatnonzero(above.any(axis=1)):
-        flags = above[ray]
-        change = np.flatnonzero(np.diff(flags.astype(np.int8)))
-        starts = [int(c) + 1 for c in change if not flags[c]]  # a run at the start is inside
-        ends = [int(c) for c in change if flags[c] and starts and c >= starts[0]]
-        for k, a in enumerate(starts):
-            b = ends[k] if k < len(ends) else n_s - 1
-            next_start = starts[k + 1] if k + 1 < len(starts) else n_s
-            if next_start - b - 1 < gap or profiles[ray, a : b + 1].max() < strong:
+        runs = [(a, b) for a, b in _runs(above[ray]) if a > 0]  # a run at the start is inside
+        for k, (a, b) in enumerate(runs):
+            next_start = runs[k + 1][0] if k + 1 < len(runs) else n_s
+            if next_start - b - 1 < back or profiles[ray, a : b + 1].max() < strong:
                 continue
             e = _half_maximum_edge(sharp[ray], a, b, n_s)
             if not found[ray] or e < edge[ray]:
@@ -328,10 +327,7 @@ def star_body(
     depth = ndimage.distance_transform_edt(mask, sampling=sp)
     core = depth >= CORE_DEPTH_MM
     # (not when the field of view cuts the body: the centroid of its visible part is not its centre)
-    cut_by_view = not roi.inside.all() and bool(
-        (mask & ndimage.binary_dilation(~roi.inside, iterations=2)).any()
-    )
-    if core.sum() * sp**3 >= 1000.0 and not cut_by_view:  # at least 1 mL of core
+    if core.sum() * sp**3 >= 1000.0 and not roi.reaches_view_edge(mask):  # at least 1 mL of core
         trab_body = float(np.median(smoothed[core]))
         if trab_body < DENSE_TRABECULAR_HU:
             # osteoporotic bone: sclerotic foci raise the core's median, and the lower level (as

@@ -68,8 +68,8 @@ from planning.proposals import (
     propose_alternative,
     propose_bilateral,
     propose_direct,
+    propose_side,
     propose_transpedicular,
-    propose_untraced_side,
 )
 from planning.trajectory import TrajectoryGeometry, TrajectoryMetrics
 
@@ -690,17 +690,14 @@ def _place(  # noqa: PLR0917 - private helper of run_plan
     side = approach_side(approach)
     if side is None:  # pragma: no cover - every transpedicular approach has a side
         raise PlanValidationError(f"{where}.approach", approach.value, "a side")
-    if side not in tr.anatomy.pedicles:
-        # no pedicle to go through: the route built from the body and canal, labelled as what it is
-        if not tr.anatomy.body.any() or not tr.anatomy.canal.any():
-            raise PedicleNotFoundError(side)
-        untraced = propose_untraced_side(
-            volume, tr.anatomy, side, outer_diameter_mm=od, safety_margin_mm=safety, antenna_extension_mm=ext
-        )
-        return [(_asked_for(untraced, approach.value), untraced.approach)]
-    proposal = propose_transpedicular(
+    if side not in tr.anatomy.pedicles and (not tr.anatomy.body.any() or not tr.anatomy.canal.any()):
+        raise PedicleNotFoundError(side)
+    proposal = propose_side(
         volume, tr.anatomy, side, outer_diameter_mm=od, safety_margin_mm=safety, antenna_extension_mm=ext
     )
+    if not proposal.pedicle_traced:
+        # no pedicle to go through: the route built from the body and canal, labelled as what it is
+        return [(_asked_for(proposal, approach.value), proposal.approach)]
     return [(proposal, approach)]
 
 

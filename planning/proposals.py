@@ -293,6 +293,28 @@ def propose_transpedicular(
     )
 
 
+def propose_side(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    side: Side | str,
+    *,
+    outer_diameter_mm: float,
+    safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    antenna_extension_mm: float = 0.0,
+) -> Proposal:
+    """One side's proposal: transpedicular where the pedicle was traced, otherwise the route built
+    from the body and canal (:func:`propose_untraced_side`, ``pedicle_traced`` False)."""
+    make = propose_transpedicular if Side(side) in anatomy.pedicles else propose_untraced_side
+    return make(
+        volume,
+        anatomy,
+        side,
+        outer_diameter_mm=outer_diameter_mm,
+        safety_margin_mm=safety_margin_mm,
+        antenna_extension_mm=antenna_extension_mm,
+    )
+
+
 def propose_bilateral(
     volume: Volume,
     anatomy: VertebraAnatomy,
@@ -301,22 +323,18 @@ def propose_bilateral(
     safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
     antenna_extension_mm: float = 0.0,
 ) -> list[Proposal]:
-    """Left and right proposals: transpedicular where the pedicle was traced, otherwise the route
-    built from the body and canal (:func:`propose_untraced_side`, ``pedicle_traced`` False)."""
-    out = []
-    for side in (Side.LEFT, Side.RIGHT):
-        make = propose_transpedicular if side in anatomy.pedicles else propose_untraced_side
-        out.append(
-            make(
-                volume,
-                anatomy,
-                side,
-                outer_diameter_mm=outer_diameter_mm,
-                safety_margin_mm=safety_margin_mm,
-                antenna_extension_mm=antenna_extension_mm,
-            )
+    """Left and right proposals, each as :func:`propose_side` makes it."""
+    return [
+        propose_side(
+            volume,
+            anatomy,
+            side,
+            outer_diameter_mm=outer_diameter_mm,
+            safety_margin_mm=safety_margin_mm,
+            antenna_extension_mm=antenna_extension_mm,
         )
-    return out
+        for side in (Side.LEFT, Side.RIGHT)
+    ]
 
 
 def propose_untraced_side(

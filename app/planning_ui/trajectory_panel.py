@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from imaging.vertebra_model import Side
 from planning.commands import AddTrajectory, RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Approach, Trajectory, as_point
@@ -426,11 +425,11 @@ class TrajectoryPanel(QWidget):
             self._propose_spine(kind, target)
 
     def _propose_spine(self, kind: str, target: str) -> None:
-        """Transpedicular proposals on the asked sides, as ``planning.proposals.propose_bilateral`` makes
+        """Transpedicular proposals on the asked sides, as ``planning.proposals.propose_side`` makes
         them: a side whose pedicle the anatomy did not trace gets the route built from the body and
         canal (``propose_untraced_side``, ``extra["pedicle_traced"]`` False on the trajectory); a narrow
         pedicle adds its alternative route. All the needles added form one undo step."""
-        from planning.proposals import propose_transpedicular, propose_untraced_side
+        from planning.proposals import propose_side
 
         c = self.controller
         anatomy = c.anatomy(target)
@@ -444,10 +443,9 @@ class TrajectoryPanel(QWidget):
         proposals = []
         failures = []
         for side in sides:
-            make = propose_transpedicular if Side(side) in anatomy.pedicles else propose_untraced_side
             try:
                 proposals.append(
-                    make(
+                    propose_side(
                         vol,
                         anatomy,
                         side,

@@ -20,6 +20,15 @@ every box grown by 5 mm, issue 4's tolerance), with the same bone mask, interior
    at the fine scale (``smoothing_sigma_mm``); per component its size and the contrast between the 2 mm
    shell around it and the component (a target lesion's rim makes this contrast large). Normal bone's
    components against the lesion's.
+3. Ring ("target": a core, a denser rim, normal bone beyond it), session 5: around every voxel, the mean
+   of the fine-scale HU (bone interior only) in a core ball (r < 2 mm), in a rim shell 2 mm thick at
+   radius 3-6 mm cut into 14 sectors (6 axes, 8 diagonals), and in an outer shell from 2 to 5 mm beyond
+   the rim. A sector's contrast is the smaller of rim - core and rim - outer; the score is the third
+   lowest over the sectors in bone (the rim closed in all but two directions), best over the radii,
+   counted only where the outer shell lies in the bone interior for at least ``RING_ENCLOSED`` of its
+   voxels in the scan (a rib's or a process's cortex around its marrow is also a ring, with soft
+   tissue beyond it). Per patch: the score searched within ``RING_SEARCH_MM`` of the normal-bone seeds,
+   and the lesions' best score within ``SEARCH_MM`` of the box centre with its rank.
 
 Run: ``.venv/bin/python tests/benchmarks/bench_lesion_blob.py`` (needs ../shared/data; about 45 s of CPU).
 """
@@ -32,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
+from scipy.signal import fftconvolve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -49,6 +59,9 @@ SIGMAS_MM = (1.0, 1.5, 2.0, 3.0)
 RATIOS = (1.6, 2.0)  # 1.6: the usual DoG approximation of the Laplacian of Gaussian; 2: a wider surround
 SAMPLE_STEP = 4  # voxels between normal-bone seeds (about 4 mm on these 1 mm patches)
 SHELL_MM = 2.0  # the rim of the target lesion is about 2 mm thick
+RING_RADII_MM = (3, 4, 5, 6)  # the target lesion's rim lies 3-6 mm from its centre (a ring ~10 mm across)
+RING_ENCLOSED = 0.5  # half of the outer shell in bone interior: the ring lies inside a bone, not at its edge
+RING_SEARCH_MM = 3.0  # a ring's centre within 3 mm of the click
 
 
 def main() -> None:
@@ -63,6 +76,7 @@ def main() -> None:
         print(f"{name}: {np.count_nonzero(normal)} normal-bone voxels")
         _blob(volume, hu, interior, normal, mine, p)
         _lucent(volume, hu, interior, normal, depth, mine, p)
+        _ring(volume, hu, interior, normal, mine, p)
 
 
 def _prepare(
@@ -178,6 +192,74 @@ def _lucent(
         found = sorted({int(k) for k in np.unique(labels[near & lucent]) if int(k) in stats}, reverse=True)
         described = ", ".join(f"{stats[k][0]} voxels contrast {stats[k][1]:.0f} HU" for k in found[:3])
         line += f"; row {i}: {described or 'none'}"
+    print(line)
+
+
+def _ring(
+    volume: Volume,
+    hu: npt.NDArray[np.float32],
+    interior: npt.NDArray[np.bool_],
+    normal: npt.NDArray[np.bool_],
+    mine: list[tuple[int, dict[str, str]]],
+    p: LesionParameters,
+) -> None:
+    spacing = volume.spacing_mm
+    support = interior & (hu <= p.sclerotic_max_hu)
+    fine = interior_smooth(hu, support, spacing, p.smoothing_sigma_mm)
+    weight = support.astype(np.float32)
+    value = np.where(support, fine, 0.0).astype(np.float32)
+    in_scan = (~zero_filled(hu)).astype(np.float32)
+    reach = int(np.ceil((max(RING_RADII_MM) + 5.0) / min(spacing)))
+    grid_offsets = (np.indices((2 * reach + 1,) * 3) - reach).astype(np.float64)
+    offsets = grid_offsets * np.reshape(spacing, (3, 1, 1, 1))
+    dist = np.sqrt((offsets**2).sum(axis=0))
+    axes = [np.eye(3)[i] * s for i in range(3) for s in (1.0, -1.0)]
+    diagonals = [np.array([a, b, c]) / np.sqrt(3.0) for a in (1, -1) for b in (1, -1) for c in (1, -1)]
+    unit = offsets.reshape(3, -1).T / np.maximum(dist.reshape(-1, 1), 1e-9)
+    sector = np.argmax(unit @ np.array(axes + diagonals).T, axis=1).reshape(dist.shape)
+
+    def correlate(image: npt.NDArray[np.float32], kernel: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+        k = kernel.astype(np.float32)[::-1, ::-1, ::-1]
+        return np.asarray(fftconvolve(image, k, mode="same"), dtype=np.float64)
+
+    def mean_in(kernel: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+        den = correlate(weight, kernel)
+        enough = den > 0.3 * kernel.sum()  # a mean over under 30% of the kernel's voxels is not one
+        return np.where(enough, correlate(value, kernel) / np.maximum(den, 1e-6), np.nan)
+
+    core = mean_in(dist < 2.0)
+    score = np.full(hu.shape, -np.inf)
+    for radius in RING_RADII_MM:
+        outer_kernel = (dist >= radius + 2.0) & (dist < radius + 5.0)
+        outer = mean_in(outer_kernel)
+        enclosed = correlate(weight, outer_kernel) / np.maximum(correlate(in_scan, outer_kernel), 1e-6)
+        rim_shell = (dist >= radius - 0.5) & (dist < radius + 1.5)
+        sectors = np.stack([mean_in(rim_shell & (sector == s)) for s in range(sector.max() + 1)])
+        contrast = np.minimum(sectors - core, sectors - outer)
+        available = np.sum(~np.isnan(contrast), axis=0)
+        third = np.sort(np.where(np.isnan(contrast), np.inf, contrast), axis=0)[2]
+        ok = (available >= 8) & np.isfinite(third) & (enclosed >= RING_ENCLOSED)
+        score = np.fmax(score, np.where(ok, third, -np.inf))
+    score = np.where(interior, score, -np.inf)
+    searched = ndimage.maximum_filter(score, footprint=ball_footprint(RING_SEARCH_MM, spacing))
+    grid = np.zeros(hu.shape, dtype=bool)
+    grid[::SAMPLE_STEP, ::SAMPLE_STEP, ::SAMPLE_STEP] = True
+    seeds = searched[grid & normal]
+    seeds = seeds[np.isfinite(seeds)]
+    line = f"  ring: {seeds.size} normal seeds with a ring score"
+    if seeds.size:
+        p50, p99 = np.percentile(seeds, [50, 99])
+        line += f", searched within {RING_SEARCH_MM:g} mm: median {p50:.0f} p99 {p99:.0f}"
+        line += f" max {seeds.max():.0f} HU"
+    for i, r in mine:
+        centre, _ = _box(r)
+        near = (distance_from(hu.shape, volume.lps_to_index_points(centre), spacing) <= SEARCH_MM) & interior
+        best = float(score[near].max()) if near.any() else -np.inf
+        if not np.isfinite(best):
+            line += f"; row {i}: no ring"
+            continue
+        rank = float(np.mean(seeds < best)) * 100 if seeds.size else 100.0
+        line += f"; row {i}: {best:.0f} HU (above {rank:.1f}% of normal seeds)"
     print(line)
 
 

@@ -36,6 +36,7 @@ Run: ``.venv/bin/python tests/benchmarks/bench_lesion_blob.py`` (needs ../shared
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,25 @@ RING_ENCLOSED = 0.5  # half of the outer shell in bone interior: the ring lies i
 RING_SEARCH_MM = 3.0  # a ring's centre within 3 mm of the click
 
 
+@dataclass(frozen=True)
+class _Patch:
+    """One real patch prepared as segment_lesion sees it, with its lesions' rows."""
+
+    volume: Volume
+    hu: npt.NDArray[np.float32]
+    interior: npt.NDArray[np.bool_]
+    normal: npt.NDArray[np.bool_]
+    depth: npt.NDArray[np.float64]
+    mine: list[tuple[int, dict[str, str]]]
+
+
+def _normal_seeds(normal: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Normal-bone voxels on a grid every ``SAMPLE_STEP`` voxels: the seeds a false alarm is counted on."""
+    grid = np.zeros(normal.shape, dtype=bool)
+    grid[::SAMPLE_STEP, ::SAMPLE_STEP, ::SAMPLE_STEP] = True
+    return grid & normal
+
+
 def main() -> None:
     rows = lesion_rows()
     if rows is None:
@@ -74,9 +94,10 @@ def main() -> None:
         mine = [(i, r) for i, r in enumerate(rows) if r["image_path"] == name]
         hu, interior, normal, depth = _prepare(volume, [r for _, r in mine], p)
         print(f"{name}: {np.count_nonzero(normal)} normal-bone voxels")
-        _blob(volume, hu, interior, normal, mine, p)
-        _lucent(volume, hu, interior, normal, depth, mine, p)
-        _ring(volume, hu, interior, normal, mine, p)
+        patch = _Patch(volume, hu, interior, normal, depth, mine)
+        _blob(patch, p)
+        _lucent(patch, p)
+        _ring(patch, p)
 
 
 def _prepare(
@@ -103,20 +124,12 @@ def _prepare(
     return hu, interior, normal, depth
 
 
-def _blob(
-    volume: Volume,
-    hu: npt.NDArray[np.float32],
-    interior: npt.NDArray[np.bool_],
-    normal: npt.NDArray[np.bool_],
-    mine: list[tuple[int, dict[str, str]]],
-    p: LesionParameters,
-) -> None:
+def _blob(patch: _Patch, p: LesionParameters) -> None:
+    volume, hu, interior, normal, mine = patch.volume, patch.hu, patch.interior, patch.normal, patch.mine
     spacing = volume.spacing_mm
     support = interior & (hu <= p.sclerotic_max_hu)
     ball = ball_footprint(SEARCH_MM, spacing)
-    grid = np.zeros(hu.shape, dtype=bool)
-    grid[::SAMPLE_STEP, ::SAMPLE_STEP, ::SAMPLE_STEP] = True
-    seeds = grid & normal
+    seeds = _normal_seeds(normal)
     for ratio in RATIOS:
         for sigma in SIGMAS_MM:
             response = interior_smooth(hu, support, spacing, ratio * sigma) - interior_smooth(
@@ -148,15 +161,9 @@ def _blob(
             print(line)
 
 
-def _lucent(
-    volume: Volume,
-    hu: npt.NDArray[np.float32],
-    interior: npt.NDArray[np.bool_],
-    normal: npt.NDArray[np.bool_],
-    depth: npt.NDArray[np.float64],
-    mine: list[tuple[int, dict[str, str]]],
-    p: LesionParameters,
-) -> None:
+def _lucent(patch: _Patch, p: LesionParameters) -> None:
+    volume, hu, interior, normal, mine = patch.volume, patch.hu, patch.interior, patch.normal, patch.mine
+    depth = patch.depth
     spacing = volume.spacing_mm
     fine = interior_smooth(hu, interior & (hu <= p.sclerotic_max_hu), spacing, p.smoothing_sigma_mm)
     deep = normal & (depth >= p.texture_depth_mm)
@@ -195,14 +202,8 @@ def _lucent(
     print(line)
 
 
-def _ring(
-    volume: Volume,
-    hu: npt.NDArray[np.float32],
-    interior: npt.NDArray[np.bool_],
-    normal: npt.NDArray[np.bool_],
-    mine: list[tuple[int, dict[str, str]]],
-    p: LesionParameters,
-) -> None:
+def _ring(patch: _Patch, p: LesionParameters) -> None:
+    volume, hu, interior, normal, mine = patch.volume, patch.hu, patch.interior, patch.normal, patch.mine
     spacing = volume.spacing_mm
     support = interior & (hu <= p.sclerotic_max_hu)
     fine = interior_smooth(hu, support, spacing, p.smoothing_sigma_mm)
@@ -242,9 +243,7 @@ def _ring(
         score = np.fmax(score, np.where(ok, third, -np.inf))
     score = np.where(interior, score, -np.inf)
     searched = ndimage.maximum_filter(score, footprint=ball_footprint(RING_SEARCH_MM, spacing))
-    grid = np.zeros(hu.shape, dtype=bool)
-    grid[::SAMPLE_STEP, ::SAMPLE_STEP, ::SAMPLE_STEP] = True
-    seeds = searched[grid & normal]
+    seeds = searched[_normal_seeds(normal)]
     seeds = seeds[np.isfinite(seeds)]
     line = f"  ring: {seeds.size} normal seeds with a ring score"
     if seeds.size:

@@ -11,9 +11,11 @@ straight line. A thoracic pedicle gives only a few millimetres of sections, whos
 the section's shape: the craniocaudal slope is shrunk towards the end plates' plane as the span
 shortens, and an implausible convergence or tilt is replaced by zero and said in a note. Along that
 axis the bony width is measured across it (mediolateral, perpendicular to the axis) on the *source* CT
-at full resolution: outer edge to outer edge, each edge at half-way between the cortical peak and the
-tissue outside, the run limited to the traced sections (not the rib head fused with them) and ended at
-the pedicle's own outer cortex where a clear dip follows it. The narrowest width is the isthmus. The
+at full resolution, over the whole pedicle: from the front of the sections split and carried (its base,
+just behind the body's midline wall) to the traced sections' end. Outer edge to outer edge, each edge
+where the CT falls fastest towards the tissue outside (a cortex's half-maximum), the run limited over
+the traced sections to the pedicle's own blobs (not the rib head fused with them) and ended at the
+pedicle's own outer cortex where a clear dip follows it. The narrowest width is the isthmus. The
 entry is where the axis leaves bone posteriorly; the target lies on the axis at two thirds of the
 body's depth along it (the junction of its middle and anterior thirds).
 """
@@ -38,8 +40,18 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: sections larger than this multiple of the smallest have merged with other bone
 PURE_AREA_FACTOR = 1.4
-#: widths below this fraction of the pedicle's median width are profiles that slipped off it
+#: widths below this fraction of the median width within ``LOCAL_WIDTH_MM`` along the axis are profiles
+#: that slipped off the pedicle (past its upper or lower edge, through a vascular foramen)
 MIN_WIDTH_FRACTION = 0.6
+#: a pedicle's width changes smoothly along it: the neighbourhood (either side, mm along the axis) a
+#: width is judged against; the whole span's median is no reference, since behind the pedicle the run
+#: reaches the lamina and the transverse process (widths up to 17 mm on the chest CT)
+LOCAL_WIDTH_MM = 2.0
+#: widths are measured every this along the axis (mm)
+WIDTH_STEP_MM = 0.5
+#: least posterior component of the axis direction used to find where it crosses a section plane (the
+#: plausible convergence and tilt ranges keep it above cos 45 deg * cos 20 deg = 0.66)
+MIN_AXIS_POSTERIOR = 0.5
 #: plausible transverse (medial convergence) pedicle angles, degrees: CLINICAL.md gives 35.4 at T1
 #: down to -9.8 at T12, rising again from L1 to L5 (about 30 at L5); a traced angle outside this
 #: range is reported as uncertain
@@ -64,6 +76,10 @@ TARGET_DEPTH_FRACTION = 2.0 / 3.0
 ENTRY_GAP_MM = 1.0
 #: bone going on this far beyond the traced pedicle's region is a neighbour fused with it (mm)
 FUSED_MM = 2.0
+#: a pedicle's wall is the first fall of the CT (from outside in) at least this fraction of the steepest
+#: one within reach: a blurred edge's falls rise to one peak at its half-maximum, which noise on the
+#: smoothed, three-line profile does not mimic at half the height
+EDGE_FALL_FRACTION = 0.5
 #: across a pedicle, its own outer cortex is the first that a dip of at least this fraction of the way
 #: down to soft tissue follows (a joint with a rib head or an articular process pressed against it)
 WALL_DIP_FRACTION = 0.25
@@ -111,6 +127,72 @@ def _edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int) -> flo
     a, b = float(profile[i]), float(profile[j])
     frac = (a - level) / (a - b) if a != b else 0.0
     return float(r[i] + frac * (r[j] - r[i]))
+
+
+def _fall_edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int, *, i_mid: int) -> float | None:
+    """Position of a pedicle's wall across it, beyond run end ``i_end`` going ``direction`` (+1/-1).
+
+    The wall's outer edge is where the CT falls fastest towards the tissue outside: walking in from
+    the lowest value outside the run, the first fall at least ``EDGE_FALL_FRACTION`` of the steepest
+    one within reach (the centre of that step). For a cortex imaged as a peak this is its half-maximum
+    (the half-maximum rule of :func:`_edge`); it also holds where the scan does not resolve a thin
+    cortex as a peak of its own. Chest T6 left (2 mm slices): the lateral wall of the pedicle's root,
+    beside the costovertebral joint, is a 200-400 HU shoulder of the 600 HU medial cortex, whose
+    half-maximum put the edge 1 mm inside the bone (2.9 mm measured, about 4 mm on the slices); chest
+    T9 right: the bony solid runs 2.5 mm on beyond the cortex into 70-160 HU tissue, so the wall is
+    not looked for at the solid's end only. The inner reach stops at ``i_mid`` (the run's middle): the
+    opposite wall is not this one.
+    """
+    n = len(profile)
+    steps_in = round(3.0 / PROFILE_STEP_MM)
+    steps_out = round(4.0 / PROFILE_STEP_MM)
+    i_in = i_end - direction * steps_in
+    if direction * (i_in - i_mid) < 0:
+        i_in = i_mid
+    i_in = int(np.clip(i_in, 0, n - 1))
+    outer = np.clip(np.arange(i_end, i_end + direction * steps_out, direction), 0, n - 1)
+    i_low = int(outer[np.argmin(profile[outer])])
+    # walk inwards from the low: fall[k] is the drop from sample k - direction to sample k
+    ks = np.arange(i_low, i_in, -direction)
+    ks = ks[(ks - direction >= 0) & (ks - direction < n)]
+    if len(ks) < 2:
+        return None
+    falls = profile[ks - direction] - profile[ks]
+    if float(profile[ks - direction].max() - profile[i_low]) < 50.0:
+        return None
+    need = EDGE_FALL_FRACTION * float(falls.max())
+    for m in range(len(falls)):
+        inward_next = falls[m + 1] if m + 1 < len(falls) else -np.inf
+        outward_prev = falls[m - 1] if m > 0 else -np.inf
+        if falls[m] >= need and falls[m] >= inward_next and falls[m] >= outward_prev:
+            k = int(ks[m])
+            centre = 0.5 * float(r[k] + r[k - direction])
+            if not (np.isfinite(inward_next) and np.isfinite(outward_prev)):
+                return centre
+            # sub-sample: the vertex of the parabola through the three falls (m grows inwards)
+            curve = outward_prev - 2.0 * falls[m] + inward_next
+            shift = (
+                0.0 if curve == 0.0 else float(np.clip(0.5 * (outward_prev - inward_next) / curve, -0.5, 0.5))
+            )
+            return centre - direction * shift * float(r[1] - r[0])
+    return None
+
+
+def _narrowest(s_mm: FloatArray, widths: FloatArray) -> tuple[int, float]:
+    """Index and value of the narrowest width along the axis (at positions ``s_mm``), judged against
+    its neighbours.
+
+    A single profile that slipped off the pedicle is replaced by the median of three; a width below
+    ``MIN_WIDTH_FRACTION`` of the median of the widths within ``LOCAL_WIDTH_MM`` along the axis (by
+    position, not by count: a stretch of profiles off bone is a gap, and the span's ends have
+    neighbours on one side only) is not a width.
+    """
+    w_med = ndimage.median_filter(widths, size=3, mode="nearest")
+    near = np.abs(s_mm[:, None] - s_mm[None, :]) <= LOCAL_WIDTH_MM + 1e-9
+    local = np.array([np.median(widths[row]) for row in near])
+    w_use = np.where(widths >= MIN_WIDTH_FRACTION * local, w_med, np.inf)
+    k = int(np.argmin(w_use))
+    return k, float(w_use[k])
 
 
 def _pure_sections(cents: FloatArray, areas: FloatArray) -> FloatArray:
@@ -200,8 +282,9 @@ def _width_at(
         i_lo -= 1
     if i_hi == len(r) - 1 or i_lo == 0:
         return None  # bone runs off the profile: not a pedicle cross-section here
-    right = _run_end(prof, r, bony, i_hi, 1)
-    left = _run_end(prof, r, bony, i_lo, -1)
+    i_mid = (i_lo + i_hi) // 2
+    right = _run_end(prof, r, bony, i_hi, 1, i_mid=i_mid)
+    left = _run_end(prof, r, bony, i_lo, -1, i_mid=i_mid)
     if right is None or left is None:
         return None
     # a cortex followed by a clear dip before the run's end is the pedicle's own outer wall, with
@@ -212,15 +295,19 @@ def _width_at(
         right = min(right, inner_right)
     if inner_left is not None:
         left = max(left, inner_left)
+    if right <= left:
+        return None  # the walls' edges crossed: a profile grazing the pedicle's edge, not across it
     return right - left
 
 
-def _run_end(profile: FloatArray, r: FloatArray, bony: BoolArray, i_end: int, direction: int) -> float | None:
+def _run_end(
+    profile: FloatArray, r: FloatArray, bony: BoolArray, i_end: int, direction: int, *, i_mid: int
+) -> float | None:
     """Edge of a bone run ending at ``i_end`` (the pedicle region's end or the bone's).
 
     Where bone goes on for ``FUSED_MM`` or more beyond the region, a neighbour (rib head, articular
     process) is fused with the pedicle in the bony solid: the edge is the region's end. Otherwise the
-    run is followed to the bone's end and the edge placed on the CT (:func:`_edge`).
+    run is followed to the bone's end and the edge placed on the CT (:func:`_fall_edge`).
     """
     n = len(bony)
     k = i_end
@@ -230,7 +317,7 @@ def _run_end(profile: FloatArray, r: FloatArray, bony: BoolArray, i_end: int, di
         return float(r[i_end]) + direction * 0.5 * PROFILE_STEP_MM
     if not 0 < k < n - 1:
         return None
-    return _edge(profile, r, k, direction)
+    return _fall_edge(profile, r, k, direction, i_mid=i_mid)
 
 
 def _first_wall(profile: FloatArray, r: FloatArray, i0: int, i_end: int, direction: int) -> float | None:
@@ -409,11 +496,18 @@ def find_pedicle(
     across = lft - (lft @ d) * d
     across /= np.linalg.norm(across)
     up = np.cross(d, across)
-    # axis parameter s (mm from mid, along d); the pedicle zone spans the traced sections
+    # axis parameter s (mm from mid, along d). The isthmus is looked for over the whole pedicle, from
+    # the front of the sections split and carried (the midline wall + clearance: a place that does not
+    # move with the body mask's posterolateral corners, which do move with the click) to the traced
+    # sections' end: the pedicle narrows towards its base, in front of the traced sections, and a
+    # search starting at them found the width at their first section (T8 left 5.6-9.9 mm over six
+    # clicks 3-6 mm apart, the first section at t 18.5-20.5 mm where the width grows 2 mm a mm)
     s_secs = (cents - mid) @ d
+    s_front = (traced.front_t_mm - float((mid - c) @ p)) / max(float(d @ p), MIN_AXIS_POSTERIOR)
     widths: list[tuple[float, float]] = []
-    for s in np.arange(s_secs.min() - 1.0, s_secs.max() + 1.0 + 1e-9, 0.5):
-        # the traced region bounds the run only where sections were traced (it ends abruptly beyond)
+    for s in np.arange(min(s_front, s_secs.min() - 1.0), s_secs.max() + 1.0 + 1e-9, WIDTH_STEP_MM):
+        # the traced region bounds the run only where sections were traced (it ends abruptly beyond,
+        # and in front of them the pedicle's base is partly under the body's mask, which would cut it)
         within = s_secs.min() <= s <= s_secs.max()
         w = _width_at(
             volume, roi, solid, point=mid + s * d, across=across, up=up, region=region if within else None
@@ -423,13 +517,8 @@ def find_pedicle(
     if len(widths) < 3:
         return None
     w_arr = np.array(widths)
-    # a profile that slipped off the pedicle gives a spuriously small width: judge each against
-    # its neighbours (median of three) and against the pedicle's typical width
-    w_med = ndimage.median_filter(w_arr[:, 1], size=3, mode="nearest")
-    plausible = w_arr[:, 1] >= MIN_WIDTH_FRACTION * float(np.median(w_arr[:, 1]))
-    w_use = np.where(plausible, w_med, np.inf)
-    k = int(np.argmin(w_use))
-    s_isthmus, min_width = float(w_arr[k, 0]), float(w_use[k])
+    k, min_width = _narrowest(w_arr[:, 0], w_arr[:, 1])
+    s_isthmus = float(w_arr[k, 0])
     isthmus = mid + s_isthmus * d
 
     # entry: where the axis leaves bone posteriorly (half-maximum edge on the source CT)

@@ -572,6 +572,19 @@ def find_pedicle(
     )
     mask = np.zeros_like(solid)
     mask[tuple(idx[zone].T)] = True
+    # the isthmus can lie at the pedicle's base, within the 1 mm the body's mask was grown by: the bone
+    # of its narrowest section there belongs to the pedicle too (the needle is centred and its clearance
+    # measured in this mask), across the axis within the width measured
+    idx_base = np.argwhere(solid & body_grown)
+    rel_base = roi.index_to_lps(idx_base.astype(np.float64)) - mid
+    s_base = rel_base @ d
+    base = (
+        (s_base >= s_isthmus - WIDTH_STEP_MM)
+        & (s_base <= max(s_isthmus, s_secs.min()) + WIDTH_STEP_MM)
+        & (np.abs(rel_base @ across) <= 0.5 * min_width + 0.5 * sp)
+        & (np.abs(rel_base @ up) <= 0.5 * frame.height_mm)
+    )
+    mask[tuple(idx_base[base].T)] = True
     return PedicleResult(
         side=side,
         entry_lps=entry,

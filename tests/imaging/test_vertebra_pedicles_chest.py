@@ -110,3 +110,19 @@ def test_thoracic_pedicle_width_is_plausible(
     lo, hi = WIDTH_RANGE_MM["lower" if level in ("T11", "T12") else "upper"]
     width = anatomy.pedicles[side].min_width_mm
     assert lo <= width <= hi, f"{level} {side}: narrowest width {width:.1f} mm outside {lo}-{hi} mm"
+
+
+@pytest.mark.parametrize(("level", "side"), CASES)
+def test_thoracic_isthmus_lies_in_its_pedicle_mask(
+    chest: tuple[Volume, dict[str, VertebraAnatomy | str]], level: str, side: Side
+) -> None:
+    # the needle is centred, and its clearance measured, in the pedicle mask at the isthmus
+    # (planning.proposals, planning.trajectory.pedicle_clearance): an isthmus at the pedicle's base,
+    # next to the body, must not fall outside the mask
+    ct, found = chest
+    anatomy = _anatomy(found, level)
+    assert side in anatomy.pedicles, f"{level} {side}: not traced; notes {anatomy.notes}"
+    ped = anatomy.pedicles[side]
+    assert ped.mask is not None
+    isthmus = np.array(ped.isthmus_lps)[None]
+    assert mask_at_points(ped.mask, ct, isthmus)[0], f"{level} {side}: isthmus {isthmus[0]} outside its mask"

@@ -80,6 +80,9 @@ FUSED_MM = 2.0
 #: one within reach: a blurred edge's falls rise to one peak at its half-maximum, which noise on the
 #: smoothed, three-line profile does not mimic at half the height
 EDGE_FALL_FRACTION = 0.5
+#: a rise of less than this from the tissue outside to the bone is no wall (HU): the profile's noise
+#: after smoothing is a few tens of HU, and bone against soft tissue rises by hundreds
+MIN_EDGE_STEP_HU = 50.0
 #: across a pedicle, its own outer cortex is the first that a dip of at least this fraction of the way
 #: down to soft tissue follows (a joint with a rib head or an articular process pressed against it)
 WALL_DIP_FRACTION = 0.25
@@ -108,6 +111,8 @@ def _edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int) -> flo
     Half-way between the cortical peak just inside the end and the lowest value just outside it.
     """
     n = len(profile)
+    # reach: 3 mm inwards covers a cortex (1-2 mm) and its blur on 2 mm slices; 4 mm outwards finds the
+    # tissue outside past the blur
     steps_in = round(3.0 / PROFILE_STEP_MM)
     steps_out = round(4.0 / PROFILE_STEP_MM)
     inner = np.clip(np.arange(i_end - direction * steps_in, i_end + direction, direction), 0, n - 1)
@@ -144,6 +149,8 @@ def _fall_edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int, *
     opposite wall is not this one.
     """
     n = len(profile)
+    # reach: 3 mm inwards covers a cortex (1-2 mm) and its blur on 2 mm slices; 4 mm outwards finds the
+    # tissue outside past the blur
     steps_in = round(3.0 / PROFILE_STEP_MM)
     steps_out = round(4.0 / PROFILE_STEP_MM)
     i_in = i_end - direction * steps_in
@@ -158,7 +165,7 @@ def _fall_edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int, *
     if len(ks) < 2:
         return None
     falls = profile[ks - direction] - profile[ks]
-    if float(profile[ks - direction].max() - profile[i_low]) < 50.0:
+    if float(profile[ks - direction].max() - profile[i_low]) < MIN_EDGE_STEP_HU:
         return None
     need = EDGE_FALL_FRACTION * float(falls.max())
     for m in range(len(falls)):

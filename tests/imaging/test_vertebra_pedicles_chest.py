@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imaging.vertebra_model import Side, VertebraAnatomy
+from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_roi import sample_source_hu
 from imaging.volume import Volume
 from planning.proposals import mask_at_points
@@ -68,6 +68,15 @@ def _anatomy(found: dict[str, VertebraAnatomy | str], level: str) -> VertebraAna
     return anatomy
 
 
+def _traced(
+    found: dict[str, VertebraAnatomy | str], level: str, side: Side
+) -> tuple[VertebraAnatomy, PedicleAxis]:
+    """The vertebra and its pedicle on ``side``; the test fails when it was not traced."""
+    anatomy = _anatomy(found, level)
+    assert side in anatomy.pedicles, f"{level} {side}: not traced; notes {anatomy.notes}"
+    return anatomy, anatomy.pedicles[side]
+
+
 CASES = [(lev, side) for lev in BODY_Z_MM for side in (Side.LEFT, Side.RIGHT)]
 
 
@@ -76,9 +85,7 @@ def test_thoracic_pedicle_traced_in_bone_beside_the_canal(
     chest: tuple[Volume, dict[str, VertebraAnatomy | str]], level: str, side: Side
 ) -> None:
     ct, found = chest
-    anatomy = _anatomy(found, level)
-    assert side in anatomy.pedicles, f"{level} {side}: not traced; notes {anatomy.notes}"
-    ped = anatomy.pedicles[side]
+    anatomy, ped = _traced(found, level, side)
     entry, target, isthmus = (np.array(p) for p in (ped.axis_entry_lps, ped.axis_target_lps, ped.isthmus_lps))
     d = (target - entry) / np.linalg.norm(target - entry)
     # bone along the axis through the isthmus
@@ -105,10 +112,9 @@ def test_thoracic_pedicle_width_is_plausible(
     chest: tuple[Volume, dict[str, VertebraAnatomy | str]], level: str, side: Side
 ) -> None:
     _, found = chest
-    anatomy = _anatomy(found, level)
-    assert side in anatomy.pedicles, f"{level} {side}: not traced; notes {anatomy.notes}"
+    _, ped = _traced(found, level, side)
     lo, hi = WIDTH_RANGE_MM["lower" if level in ("T11", "T12") else "upper"]
-    width = anatomy.pedicles[side].min_width_mm
+    width = ped.min_width_mm
     assert lo <= width <= hi, f"{level} {side}: narrowest width {width:.1f} mm outside {lo}-{hi} mm"
 
 
@@ -120,9 +126,7 @@ def test_thoracic_isthmus_lies_in_its_pedicle_mask(
     # (planning.proposals, planning.trajectory.pedicle_clearance): an isthmus at the pedicle's base,
     # next to the body, must not fall outside the mask
     ct, found = chest
-    anatomy = _anatomy(found, level)
-    assert side in anatomy.pedicles, f"{level} {side}: not traced; notes {anatomy.notes}"
-    ped = anatomy.pedicles[side]
+    _, ped = _traced(found, level, side)
     assert ped.mask is not None
     isthmus = np.array(ped.isthmus_lps)[None]
     assert mask_at_points(ped.mask, ct, isthmus)[0], f"{level} {side}: isthmus {isthmus[0]} outside its mask"

@@ -23,7 +23,7 @@ import pytest
 
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
-from tests.imaging.test_vertebra_pedicles_chest import BODY_Z_MM, WIDTH_RANGE_MM
+from tests.imaging.test_vertebra_pedicles_chest import BODY_Z_MM, WIDTH_RANGE_MM, find_or_reason
 
 pytestmark = pytest.mark.realdata
 
@@ -46,37 +46,31 @@ MOVES_WITH_HEIGHT = {
 
 
 @pytest.fixture(scope="module")
-def found(shared_data: Path) -> dict[tuple[str, tuple[float, float]], VertebraAnatomy | str]:
-    """Anatomy per (level, click), or why the vertebra was refused (about 1 s each)."""
+def chest_ct(shared_data: Path) -> Volume:
+    """The chest CT, read once for both click studies."""
     from imaging.load import load_volume
-    from imaging.vertebra import VertebraNotFoundError, find_vertebra
 
-    ct: Volume = load_volume(shared_data / "chest-ct-dicom").volume
-    out: dict[tuple[str, tuple[float, float]], VertebraAnatomy | str] = {}
-    for level in LEVELS:
-        for x, y in CLICKS_XY_MM:
-            try:
-                out[(level, (x, y))] = find_vertebra(ct, (x, y, BODY_Z_MM[level]), level_hint=level)
-            except VertebraNotFoundError as exc:
-                out[(level, (x, y))] = str(exc)
-    return out
+    return load_volume(shared_data / "chest-ct-dicom").volume
 
 
 @pytest.fixture(scope="module")
-def found_by_height(shared_data: Path) -> dict[tuple[str, float], VertebraAnatomy | str]:
-    """Anatomy per (level, z offset) from x -10, y 122 mm, or why it was refused."""
-    from imaging.load import load_volume
-    from imaging.vertebra import VertebraNotFoundError, find_vertebra
+def found(chest_ct: Volume) -> dict[tuple[str, tuple[float, float]], VertebraAnatomy | str]:
+    """Anatomy per (level, click), or why the vertebra was refused (about 1 s each)."""
+    return {
+        (level, (x, y)): find_or_reason(chest_ct, (x, y, BODY_Z_MM[level]), level)
+        for level in LEVELS
+        for x, y in CLICKS_XY_MM
+    }
 
-    ct: Volume = load_volume(shared_data / "chest-ct-dicom").volume
-    out: dict[tuple[str, float], VertebraAnatomy | str] = {}
-    for level in LEVELS:
-        for dz in CLICKS_DZ_MM:
-            try:
-                out[(level, dz)] = find_vertebra(ct, (-10.0, 122.0, BODY_Z_MM[level] + dz), level_hint=level)
-            except VertebraNotFoundError as exc:
-                out[(level, dz)] = str(exc)
-    return out
+
+@pytest.fixture(scope="module")
+def found_by_height(chest_ct: Volume) -> dict[tuple[str, float], VertebraAnatomy | str]:
+    """Anatomy per (level, z offset) from x -10, y 122 mm, or why it was refused."""
+    return {
+        (level, dz): find_or_reason(chest_ct, (-10.0, 122.0, BODY_Z_MM[level] + dz), level)
+        for level in LEVELS
+        for dz in CLICKS_DZ_MM
+    }
 
 
 def _check_widths(level: str, side: Side, found: dict[object, VertebraAnatomy | str]) -> None:

@@ -45,20 +45,23 @@ WIDTH_RANGE_MM = {"upper": (3.4, 9.3), "lower": (3.4, 17.8)}
 #: (tests/imaging/test_vertebra_pedicle_click.py).
 
 
+def find_or_reason(ct: Volume, click_lps: tuple[float, float, float], level: str) -> VertebraAnatomy | str:
+    """The vertebra found from ``click_lps`` (level hint ``level``), or why the body search refused it."""
+    from imaging.vertebra import VertebraNotFoundError, find_vertebra
+
+    try:
+        return find_vertebra(ct, click_lps, level_hint=level)
+    except VertebraNotFoundError as exc:
+        return str(exc)
+
+
 @pytest.fixture(scope="module")
 def chest(shared_data: Path) -> tuple[Volume, dict[str, VertebraAnatomy | str]]:
     """The chest CT and, per level, its anatomy (or why the body search refused the click)."""
     from imaging.load import load_volume
-    from imaging.vertebra import VertebraNotFoundError, find_vertebra
 
     ct = load_volume(shared_data / "chest-ct-dicom").volume
-    found: dict[str, VertebraAnatomy | str] = {}
-    for lev, z in BODY_Z_MM.items():
-        try:
-            found[lev] = find_vertebra(ct, (-10.0, 125.0, z), level_hint=lev)
-        except VertebraNotFoundError as exc:
-            found[lev] = str(exc)
-    return ct, found
+    return ct, {lev: find_or_reason(ct, (-10.0, 125.0, z), lev) for lev, z in BODY_Z_MM.items()}
 
 
 def _anatomy(found: dict[str, VertebraAnatomy | str], level: str) -> VertebraAnatomy:

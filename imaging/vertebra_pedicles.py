@@ -557,13 +557,15 @@ def find_pedicle(
     target = mid + s_target * d
 
     # the pedicle zone: posterior bone near the axis between the body and the traced sections' end
+    def axis_frame(idx: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Voxels' LPS points and their place along the axis, across it and up from it (mm)."""
+        pts = roi.index_to_lps(idx.astype(np.float64))
+        rel = pts - mid
+        return pts, rel @ d, np.abs(rel @ across), np.abs(rel @ up)
+
     idx = np.argwhere(posterior_bone)
-    pts_b = roi.index_to_lps(idx.astype(np.float64))
-    rel = pts_b - mid
-    s_b = rel @ d
+    pts_b, s_b, across_b, up_b = axis_frame(idx)
     t_b = (pts_b - c) @ p
-    across_b = np.abs(rel @ across)
-    up_b = np.abs(rel @ up)
     zone = (
         (s_b >= sb[i_back] - 1.0)
         & (s_b <= s_secs.max() + 1.0)
@@ -583,13 +585,12 @@ def find_pedicle(
     # of its narrowest section there belongs to the pedicle too (the needle is centred and its clearance
     # measured in this mask), across the axis within the width measured
     idx_base = np.argwhere(solid & body_grown)
-    rel_base = roi.index_to_lps(idx_base.astype(np.float64)) - mid
-    s_base = rel_base @ d
+    _, s_base, across_base, up_base = axis_frame(idx_base)
     base = (
         (s_base >= s_isthmus - WIDTH_STEP_MM)
         & (s_base <= max(s_isthmus, s_secs.min()) + WIDTH_STEP_MM)
-        & (np.abs(rel_base @ across) <= 0.5 * min_width + 0.5 * sp)
-        & (np.abs(rel_base @ up) <= 0.5 * frame.height_mm)
+        & (across_base <= 0.5 * min_width + 0.5 * sp)
+        & (up_base <= 0.5 * frame.height_mm)
     )
     mask[tuple(idx_base[base].T)] = True
     return PedicleResult(

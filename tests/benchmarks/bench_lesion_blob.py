@@ -75,6 +75,15 @@ class _Patch:
     normal: npt.NDArray[np.bool_]
     depth: npt.NDArray[np.float64]
     mine: list[tuple[int, dict[str, str]]]
+    #: the HU smoothed at the fine scale (``smoothing_sigma_mm``) within the bone interior without cortex
+    fine: npt.NDArray[np.float64]
+
+    def near_box_centre(self, row: dict[str, str]) -> npt.NDArray[np.bool_]:
+        """Bone interior within ``SEARCH_MM`` of the row's box centre."""
+        centre, _ = _box(row)
+        spacing = self.volume.spacing_mm
+        near = distance_from(self.hu.shape, self.volume.lps_to_index_points(centre), spacing) <= SEARCH_MM
+        return near & self.interior
 
 
 def _normal_seeds(normal: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
@@ -94,7 +103,9 @@ def main() -> None:
         mine = [(i, r) for i, r in enumerate(rows) if r["image_path"] == name]
         hu, interior, normal, depth = _prepare(volume, [r for _, r in mine], p)
         print(f"{name}: {np.count_nonzero(normal)} normal-bone voxels")
-        patch = _Patch(volume, hu, interior, normal, depth, mine)
+        support = interior & (hu <= p.sclerotic_max_hu)
+        fine = interior_smooth(hu, support, volume.spacing_mm, p.smoothing_sigma_mm)
+        patch = _Patch(volume, hu, interior, normal, depth, mine, fine)
         _blob(patch, p)
         _lucent(patch, p)
         _ring(patch, p)
@@ -145,10 +156,7 @@ def _blob(patch: _Patch, p: LesionParameters) -> None:
                 f"beyond either within {SEARCH_MM:g} mm: {alarms:.2f}"
             )
             for i, r in mine:
-                centre, _ = _box(r)
-                near = (distance_from(hu.shape, volume.lps_to_index_points(centre), spacing) <= SEARCH_MM) & (
-                    interior
-                )
+                near = patch.near_box_centre(r)
                 if not near.any():
                     line += f"; row {i}: no bone interior within {SEARCH_MM:g} mm"
                     continue
@@ -165,7 +173,7 @@ def _lucent(patch: _Patch, p: LesionParameters) -> None:
     volume, hu, interior, normal, mine = patch.volume, patch.hu, patch.interior, patch.normal, patch.mine
     depth = patch.depth
     spacing = volume.spacing_mm
-    fine = interior_smooth(hu, interior & (hu <= p.sclerotic_max_hu), spacing, p.smoothing_sigma_mm)
+    fine = patch.fine
     deep = normal & (depth >= p.texture_depth_mm)
     reference = float(np.median(fine[deep]))
     lucent = interior & (fine >= p.fat_limit_hu) & (fine < reference - p.abnormal_delta_hu)
@@ -194,8 +202,7 @@ def _lucent(patch: _Patch, p: LesionParameters) -> None:
             f"median {np.median(big[:, 1]):.0f} max {big[:, 1].max():.0f} HU"
         )
     for i, r in mine:
-        centre, _ = _box(r)
-        near = distance_from(hu.shape, volume.lps_to_index_points(centre), spacing) <= SEARCH_MM
+        near = patch.near_box_centre(r)  # lucent voxels lie in the bone interior
         found = sorted({int(k) for k in np.unique(labels[near & lucent]) if int(k) in stats}, reverse=True)
         described = ", ".join(f"{stats[k][0]} voxels contrast {stats[k][1]:.0f} HU" for k in found[:3])
         line += f"; row {i}: {described or 'none'}"
@@ -206,7 +213,7 @@ def _ring(patch: _Patch, p: LesionParameters) -> None:
     volume, hu, interior, normal, mine = patch.volume, patch.hu, patch.interior, patch.normal, patch.mine
     spacing = volume.spacing_mm
     support = interior & (hu <= p.sclerotic_max_hu)
-    fine = interior_smooth(hu, support, spacing, p.smoothing_sigma_mm)
+    fine = patch.fine
     weight = support.astype(np.float32)
     value = np.where(support, fine, 0.0).astype(np.float32)
     in_scan = (~zero_filled(hu)).astype(np.float32)
@@ -251,8 +258,7 @@ def _ring(patch: _Patch, p: LesionParameters) -> None:
         line += f", searched within {RING_SEARCH_MM:g} mm: median {p50:.0f} p99 {p99:.0f}"
         line += f" max {seeds.max():.0f} HU"
     for i, r in mine:
-        centre, _ = _box(r)
-        near = (distance_from(hu.shape, volume.lps_to_index_points(centre), spacing) <= SEARCH_MM) & interior
+        near = patch.near_box_centre(r)
         best = float(score[near].max()) if near.any() else -np.inf
         if not np.isfinite(best):
             line += f"; row {i}: no ring"

@@ -1,738 +1,133 @@
 """Instability and fracture-risk scores: SINS (spine), Mirels (long bones), Harrington (acetabulum, femur).
 
-Pure logic, no images: the tables are those of CLINICAL.md ("Scores"). Items that can be read from
-the images (the level, the lesion type, the body's collapse, posterolateral involvement) are pre-filled
-by :mod:`planning.target_report`; the others are chosen by the operator. Every item records whether it
-was pre-filled from the images, chosen by the operator, or is still missing, with the reason, so the
-report never shows an unexplained number. Lengths in mm, fractions in 0-1.
+The public face of four modules, one concept each (import from here or from them):
+:mod:`planning.score_items` (an item's value, points and source: pre-filled from the images, chosen by
+the operator, or missing with the reason), :mod:`planning.sins`, :mod:`planning.mirels` and
+:mod:`planning.harrington`. Pure logic, no images: the tables are those of CLINICAL.md ("Scores").
+Items that can be read from the images are pre-filled by :mod:`planning.target_report`. Lengths in mm,
+fractions in 0-1.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
-
-from imaging.lesion_model import LesionType
-from planning.errors import PlanValidationError
-
-SCORES_SOURCE = "CLINICAL.md, Scores (SINS; Mirels; Harrington)"
-
-
-class ItemSource(StrEnum):
-    """Where a score item's value came from."""
-
-    PREFILLED = "prefilled"  # read from the images; the operator still confirms it
-    CHOSEN = "chosen"  # given by the operator
-    MISSING = "missing"  # not known yet
-
-
-@dataclass(frozen=True)
-class ScoreItem:
-    """One item of a score.
-
-    ``value`` is the choice (a StrEnum value) or None when missing; ``points`` is None when missing.
-    ``basis`` says how a pre-filled value was found, or why the item is missing.
-    """
-
-    name: str
-    value: str | None
-    points: int | None
-    source: ItemSource
-    basis: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "name": self.name,
-            "value": self.value,
-            "points": self.points,
-            "source": self.source.value,
-            "basis": self.basis,
-        }
-
-
-def _prefilled(name: str, value: StrEnum, points: int, basis: str) -> ScoreItem:
-    return ScoreItem(name, value.value, points, ItemSource.PREFILLED, basis)
-
-
-def _chosen(name: str, value: StrEnum, points: int) -> ScoreItem:
-    return ScoreItem(name, value.value, points, ItemSource.CHOSEN, "chosen by the operator")
-
-
-def _missing(name: str, basis: str) -> ScoreItem:
-    return ScoreItem(name, None, None, ItemSource.MISSING, basis)
-
-
-# ------------------------------------------------------------------------------------------------
-# SINS
-# ------------------------------------------------------------------------------------------------
-class SinsLocation(StrEnum):
-    """SINS location classes."""
-
-    JUNCTIONAL = "junctional"  # occiput-C2, C7-T2, T11-L1, L5-S1
-    MOBILE = "mobile"  # C3-C6, L2-L4
-    SEMI_RIGID = "semi-rigid"  # T3-T10
-    RIGID = "rigid"  # S2-S5
-
-
-class SinsPain(StrEnum):
-    """SINS pain item."""
-
-    MECHANICAL = "mechanical"
-    OCCASIONAL_NON_MECHANICAL = "occasional-non-mechanical"
-    PAIN_FREE = "pain-free"
-
-
-class SinsBoneLesion(StrEnum):
-    """SINS bone-lesion item."""
-
-    LYTIC = "lytic"
-    MIXED = "mixed"
-    BLASTIC = "blastic"
-
-
-class SinsAlignment(StrEnum):
-    """SINS radiographic spinal alignment item."""
-
-    SUBLUXATION_TRANSLATION = "subluxation-translation"
-    DE_NOVO_DEFORMITY = "de-novo-deformity"
-    NORMAL = "normal"
-
-
-class SinsCollapse(StrEnum):
-    """SINS vertebral body collapse item."""
-
-    OVER_50 = "collapse-over-50"
-    UNDER_50 = "collapse-under-50"
-    NONE_OVER_50_INVOLVED = "no-collapse-over-50-involved"
-    NONE = "none"
-
-
-class SinsPosterolateral(StrEnum):
-    """SINS posterolateral involvement (facet, pedicle or costovertebral joint)."""
-
-    BILATERAL = "bilateral"
-    UNILATERAL = "unilateral"
-    NONE = "none"
-
-
-class SinsCategory(StrEnum):
-    """SINS stability categories."""
-
-    STABLE = "stable"  # 0-6
-    POTENTIALLY_UNSTABLE = "potentially unstable"  # 7-12
-    UNSTABLE = "unstable"  # 13-18
-
-
-SINS_LOCATION_POINTS: dict[SinsLocation, int] = {
-    SinsLocation.JUNCTIONAL: 3,
-    SinsLocation.MOBILE: 2,
-    SinsLocation.SEMI_RIGID: 1,
-    SinsLocation.RIGID: 0,
-}
-SINS_PAIN_POINTS: dict[SinsPain, int] = {
-    SinsPain.MECHANICAL: 3,
-    SinsPain.OCCASIONAL_NON_MECHANICAL: 1,
-    SinsPain.PAIN_FREE: 0,
-}
-SINS_BONE_LESION_POINTS: dict[SinsBoneLesion, int] = {
-    SinsBoneLesion.LYTIC: 2,
-    SinsBoneLesion.MIXED: 1,
-    SinsBoneLesion.BLASTIC: 0,
-}
-SINS_ALIGNMENT_POINTS: dict[SinsAlignment, int] = {
-    SinsAlignment.SUBLUXATION_TRANSLATION: 4,
-    SinsAlignment.DE_NOVO_DEFORMITY: 2,
-    SinsAlignment.NORMAL: 0,
-}
-SINS_COLLAPSE_POINTS: dict[SinsCollapse, int] = {
-    SinsCollapse.OVER_50: 3,
-    SinsCollapse.UNDER_50: 2,
-    SinsCollapse.NONE_OVER_50_INVOLVED: 1,
-    SinsCollapse.NONE: 0,
-}
-SINS_POSTEROLATERAL_POINTS: dict[SinsPosterolateral, int] = {
-    SinsPosterolateral.BILATERAL: 3,
-    SinsPosterolateral.UNILATERAL: 1,
-    SinsPosterolateral.NONE: 0,
-}
-SINS_STABLE_MAX = 6
-SINS_POTENTIALLY_UNSTABLE_MAX = 12
-SINS_MAX = 18
-SINS_SURGICAL_CONSULTATION_MIN = 7
-SINS_ITEMS = ("location", "pain", "bone_lesion", "alignment", "collapse", "posterolateral")
-
-#: Height loss (fraction of the reference height) below which the body is called "not collapsed".
-#: Genant's semiquantitative grade 1 starts at 20-25 % height loss (Genant et al. 1993, J Bone Miner
-#: Res 8:1137) -- *unverified* in CLINICAL.md; smaller differences are within measurement and
-#: normal level-to-level variation. Editable through ``collapse_threshold_fraction``.
-COLLAPSE_MIN_FRACTION = 0.20
-COLLAPSE_SOURCE = "Genant 1993 grade 1 threshold (20%), *unverified*"
-#: SINS: "no collapse with > 50% of the body involved".
-BODY_INVOLVED_FRACTION = 0.50
-
-_LEVEL_RE = re.compile(r"^\s*(C|T|L|S)\s*(\d{1,2})\s*$", re.IGNORECASE)
-_LEVEL_COUNT = {"C": 7, "T": 12, "L": 5, "S": 5}
-
-
-def parse_level(level: str) -> tuple[str, int]:
-    """Split a vertebral level such as ``"T11"`` into ``("T", 11)``.
-
-    ``"occiput"`` / ``"C0"`` is returned as ``("C", 0)``.
-
-    Raises
-    ------
-    PlanValidationError
-        If the text is not a level C0/occiput-C7, T1-T12, L1-L5 or S1-S5.
-    """
-    text = level.strip()
-    if text.lower() in {"occiput", "oc", "c0"}:
-        return ("C", 0)
-    match = _LEVEL_RE.match(text)
-    if match is None:
-        raise PlanValidationError("level", level, "C1-C7, T1-T12, L1-L5, S1-S5 or occiput")
-    region = match.group(1).upper()
-    number = int(match.group(2))
-    if not 1 <= number <= _LEVEL_COUNT[region]:
-        raise PlanValidationError("level", level, f"{region}1-{region}{_LEVEL_COUNT[region]}")
-    return (region, number)
-
-
-def sins_location(level: str) -> SinsLocation:
-    """The SINS location class of a level (CLINICAL.md table).
-
-    Junctional: occiput-C2, C7-T2, T11-L1, L5-S1; mobile: C3-C6, L2-L4; semi-rigid: T3-T10;
-    rigid: S2-S5.
-    """
-    region, n = parse_level(level)
-    if region == "C":
-        if n <= 2 or n == 7:
-            return SinsLocation.JUNCTIONAL
-        return SinsLocation.MOBILE
-    if region == "T":
-        if n <= 2 or n >= 11:
-            return SinsLocation.JUNCTIONAL
-        return SinsLocation.SEMI_RIGID
-    if region == "L":
-        if n in (1, 5):
-            return SinsLocation.JUNCTIONAL
-        return SinsLocation.MOBILE
-    if n == 1:
-        return SinsLocation.JUNCTIONAL
-    return SinsLocation.RIGID
-
-
-def sins_category(total: int) -> SinsCategory:
-    """Category of a SINS total: 0-6 stable, 7-12 potentially unstable, 13-18 unstable.
-
-    Raises
-    ------
-    PlanValidationError
-        If ``total`` is outside 0-18.
-    """
-    if not 0 <= total <= SINS_MAX:
-        raise PlanValidationError("sins_total", total, "0-18")
-    if total <= SINS_STABLE_MAX:
-        return SinsCategory.STABLE
-    if total <= SINS_POTENTIALLY_UNSTABLE_MAX:
-        return SinsCategory.POTENTIALLY_UNSTABLE
-    return SinsCategory.UNSTABLE
-
-
-def collapse_from_heights(
-    body_height_mm: float,
-    reference_height_mm: float,
-    *,
-    body_involved_fraction: float | None = None,
-    collapse_threshold_fraction: float = COLLAPSE_MIN_FRACTION,
-) -> tuple[SinsCollapse, str]:
-    """The SINS collapse item from the body's height against a reference height.
-
-    Parameters
-    ----------
-    body_height_mm
-        Height of the treated body (its smallest anterior/middle/posterior height is what the
-        caller should pass when available).
-    reference_height_mm
-        The expected height: the mean of the adjacent bodies' heights (stated by the caller).
-    body_involved_fraction
-        Fraction (0-1) of the body occupied by the lesion, or None when unknown.
-    collapse_threshold_fraction
-        Height loss below which the body counts as not collapsed (see ``COLLAPSE_MIN_FRACTION``).
-
-    Returns
-    -------
-    tuple
-        The item value and a sentence giving the measured height loss.
-
-    Raises
-    ------
-    PlanValidationError
-        If a height is not positive or a fraction is outside 0-1.
-    """
-    if not (math.isfinite(body_height_mm) and body_height_mm > 0):
-        raise PlanValidationError("body_height_mm", body_height_mm, "> 0 mm")
-    if not (math.isfinite(reference_height_mm) and reference_height_mm > 0):
-        raise PlanValidationError("reference_height_mm", reference_height_mm, "> 0 mm")
-    if not 0.0 <= collapse_threshold_fraction < 0.5:
-        raise PlanValidationError("collapse_threshold_fraction", collapse_threshold_fraction, "0-0.5")
-    loss = max(0.0, 1.0 - body_height_mm / reference_height_mm)
-    basis = (
-        f"height {body_height_mm:.1f} mm against {reference_height_mm:.1f} mm expected: "
-        f"{100.0 * loss:.0f}% loss"
-    )
-    if loss > 0.5:
-        return SinsCollapse.OVER_50, basis
-    if loss >= collapse_threshold_fraction - 1e-9:  # a height given at the threshold counts
-        return SinsCollapse.UNDER_50, basis
-    basis += f" (< {100.0 * collapse_threshold_fraction:.0f}%: {COLLAPSE_SOURCE})"
-    if body_involved_fraction is not None:
-        if not 0.0 <= body_involved_fraction <= 1.0:
-            raise PlanValidationError("body_involved_fraction", body_involved_fraction, "0-1")
-        basis += f"; lesion fills {100.0 * body_involved_fraction:.0f}% of the body"
-        if body_involved_fraction > BODY_INVOLVED_FRACTION:
-            return SinsCollapse.NONE_OVER_50_INVOLVED, basis
-    return SinsCollapse.NONE, basis
-
-
-def bone_lesion_from_type(lesion_type: LesionType) -> SinsBoneLesion:
-    """The SINS bone-lesion item from the segmented lesion's type."""
-    return SinsBoneLesion(lesion_type.value)
-
-
-def posterolateral_from_sides(left: bool, right: bool) -> SinsPosterolateral:
-    """The SINS posterolateral item from involvement of each side's pedicle / posterior elements."""
-    if left and right:
-        return SinsPosterolateral.BILATERAL
-    if left or right:
-        return SinsPosterolateral.UNILATERAL
-    return SinsPosterolateral.NONE
-
-
-@dataclass(frozen=True)
-class SinsResult:
-    """A SINS score: its items, the total of the known items and, when complete, the category.
-
-    When items are missing, ``total_range`` gives the smallest and largest totals still possible
-    and ``categories_possible`` the categories they span; ``category`` is None.
-    """
-
-    items: tuple[ScoreItem, ...]
-    total: int
-    total_range: tuple[int, int]
-    complete: bool
-    category: SinsCategory | None
-    categories_possible: tuple[SinsCategory, ...]
-    surgical_consultation: bool | None
-    note: str
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "score": "SINS",
-            "items": [i.to_json() for i in self.items],
-            "total": self.total,
-            "total_range": list(self.total_range),
-            "complete": self.complete,
-            "category": self.category.value if self.category else None,
-            "categories_possible": [c.value for c in self.categories_possible],
-            "surgical_consultation": self.surgical_consultation,
-            "note": self.note,
-            "source": SCORES_SOURCE,
-        }
-
-
-_SINS_TABLES: dict[str, dict[Any, int]] = {
-    "location": SINS_LOCATION_POINTS,
-    "pain": SINS_PAIN_POINTS,
-    "bone_lesion": SINS_BONE_LESION_POINTS,
-    "alignment": SINS_ALIGNMENT_POINTS,
-    "collapse": SINS_COLLAPSE_POINTS,
-    "posterolateral": SINS_POSTEROLATERAL_POINTS,
-}
-_SINS_ENUMS: dict[str, type[StrEnum]] = {
-    "location": SinsLocation,
-    "pain": SinsPain,
-    "bone_lesion": SinsBoneLesion,
-    "alignment": SinsAlignment,
-    "collapse": SinsCollapse,
-    "posterolateral": SinsPosterolateral,
-}
-
-
-def sins_item(name: str, value: str | StrEnum, source: ItemSource, basis: str = "") -> ScoreItem:
-    """A SINS item with its points from the table.
-
-    Raises
-    ------
-    PlanValidationError
-        If the item name or its value is not in the SINS table.
-    """
-    if name not in _SINS_TABLES:
-        raise PlanValidationError("sins item", name, f"one of {', '.join(SINS_ITEMS)}")
-    enum_type = _SINS_ENUMS[name]
-    try:
-        choice = enum_type(str(value))
-    except ValueError as exc:
-        allowed = ", ".join(e.value for e in enum_type)
-        raise PlanValidationError(f"sins {name}", value, allowed) from exc
-    points = _SINS_TABLES[name][choice]
-    if source is ItemSource.CHOSEN and not basis:
-        basis = "chosen by the operator"
-    return ScoreItem(name, choice.value, points, source, basis)
-
-
-def sins_score(items: dict[str, ScoreItem]) -> SinsResult:
-    """Total and category of SINS from its items (missing ones allowed).
-
-    Parameters
-    ----------
-    items
-        Item name (``SINS_ITEMS``) to item; absent names count as missing.
-
-    Returns
-    -------
-    SinsResult
-    """
-    ordered: list[ScoreItem] = []
-    lo = hi = 0
-    for name in SINS_ITEMS:
-        item = items.get(name) or _missing(name, "not given; to be chosen by the operator")
-        ordered.append(item)
-        if item.points is None:
-            hi += max(_SINS_TABLES[name].values())
-        else:
-            lo += item.points
-            hi += item.points
-    complete = lo == hi and all(i.points is not None for i in ordered)
-    possible = tuple(dict.fromkeys(sins_category(t) for t in range(lo, hi + 1)))
-    category = sins_category(lo) if complete else None
-    consult: bool | None
-    if lo >= SINS_SURGICAL_CONSULTATION_MIN:
-        consult = True
-    elif hi < SINS_SURGICAL_CONSULTATION_MIN:
-        consult = False
-    else:
-        consult = None
-    if consult is True:
-        note = f"SINS >= {SINS_SURGICAL_CONSULTATION_MIN}: surgical consultation warranted"
-    elif consult is False:
-        note = f"SINS < {SINS_SURGICAL_CONSULTATION_MIN}: stable"
-    else:
-        note = (
-            f"SINS between {lo} and {hi} until the missing items are chosen; "
-            f">= {SINS_SURGICAL_CONSULTATION_MIN} warrants surgical consultation"
-        )
-    return SinsResult(tuple(ordered), lo, (lo, hi), complete, category, possible, consult, note)
-
-
-# ------------------------------------------------------------------------------------------------
-# Mirels
-# ------------------------------------------------------------------------------------------------
-class MirelsSite(StrEnum):
-    """Mirels site item."""
-
-    UPPER_LIMB = "upper-limb"
-    LOWER_LIMB = "lower-limb"
-    PERITROCHANTERIC = "peritrochanteric"
-
-
-class MirelsNature(StrEnum):
-    """Mirels lesion nature item."""
-
-    BLASTIC = "blastic"
-    MIXED = "mixed"
-    LYTIC = "lytic"
-
-
-class MirelsPain(StrEnum):
-    """Mirels pain item."""
-
-    MILD = "mild"
-    MODERATE = "moderate"
-    FUNCTIONAL = "functional"
-
-
-class MirelsRisk(StrEnum):
-    """Mirels risk bands."""
-
-    LOW = "low risk (0-4%)"  # <= 7
-    BORDERLINE = "borderline (15%)"  # 8
-    FIXATION = "prophylactic fixation (> 33%)"  # >= 9
-
-
-MIRELS_SITE_POINTS = {MirelsSite.UPPER_LIMB: 1, MirelsSite.LOWER_LIMB: 2, MirelsSite.PERITROCHANTERIC: 3}
-MIRELS_NATURE_POINTS = {MirelsNature.BLASTIC: 1, MirelsNature.MIXED: 2, MirelsNature.LYTIC: 3}
-MIRELS_PAIN_POINTS = {MirelsPain.MILD: 1, MirelsPain.MODERATE: 2, MirelsPain.FUNCTIONAL: 3}
-MIRELS_LOW_MAX = 7
-MIRELS_BORDERLINE = 8
-MIRELS_ITEMS = ("site", "size", "nature", "pain")
-
-
-def mirels_size_points(cortical_fraction: float) -> int:
-    """Mirels size item from the lesion's share of the cortical thickness (0-1).
-
-    < 1/3 scores 1, 1/3-2/3 (both ends included) scores 2, > 2/3 scores 3.
-
-    Raises
-    ------
-    PlanValidationError
-        If the fraction is outside 0-1.
-    """
-    if not (math.isfinite(cortical_fraction) and 0.0 <= cortical_fraction <= 1.0):
-        raise PlanValidationError("cortical_fraction", cortical_fraction, "0-1")
-    # Compare in thirds with a tiny tolerance so that 1/3 and 2/3 given as decimals land on the band edge.
-    thirds = 3.0 * cortical_fraction
-    if thirds < 1.0 - 1e-9:
-        return 1
-    if thirds <= 2.0 + 1e-9:
-        return 2
-    return 3
-
-
-def mirels_risk(total: int) -> MirelsRisk:
-    """Risk band of a Mirels total (4-12): <= 7 low, 8 borderline, >= 9 prophylactic fixation.
-
-    Raises
-    ------
-    PlanValidationError
-        If ``total`` is outside 4-12.
-    """
-    if not 4 <= total <= 12:
-        raise PlanValidationError("mirels_total", total, "4-12")
-    if total <= MIRELS_LOW_MAX:
-        return MirelsRisk.LOW
-    if total == MIRELS_BORDERLINE:
-        return MirelsRisk.BORDERLINE
-    return MirelsRisk.FIXATION
-
-
-@dataclass(frozen=True)
-class MirelsResult:
-    """A Mirels score; ``risk`` is None until every item is known (``total_range`` then spans)."""
-
-    items: tuple[ScoreItem, ...]
-    total: int
-    total_range: tuple[int, int]
-    complete: bool
-    risk: MirelsRisk | None
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "score": "Mirels",
-            "items": [i.to_json() for i in self.items],
-            "total": self.total,
-            "total_range": list(self.total_range),
-            "complete": self.complete,
-            "risk": self.risk.value if self.risk else None,
-            "source": SCORES_SOURCE,
-        }
-
-
-def mirels_score(
-    *,
-    site: MirelsSite | str | None = None,
-    cortical_fraction: float | None = None,
-    nature: MirelsNature | str | None = None,
-    pain: MirelsPain | str | None = None,
-    prefilled: frozenset[str] = frozenset(),
-    bases: dict[str, str] | None = None,
-) -> MirelsResult:
-    """Mirels' score from its four items (each 1-3; None = missing).
-
-    Parameters
-    ----------
-    site, cortical_fraction, nature, pain
-        Item values; ``cortical_fraction`` is the lesion's share (0-1) of the cortical thickness.
-    prefilled
-        Names of the items that were read from the images (the rest given are operator choices).
-    bases
-        Optional explanation per item name.
-
-    Raises
-    ------
-    PlanValidationError
-        If a value is not in the table.
-    """
-    bases = bases or {}
-
-    def src(name: str) -> ItemSource:
-        return ItemSource.PREFILLED if name in prefilled else ItemSource.CHOSEN
-
-    def basis(name: str) -> str:
-        return bases.get(name, "read from the images" if name in prefilled else "chosen by the operator")
-
-    items: list[ScoreItem] = []
-    for name, enum_type, table, value in (
-        ("site", MirelsSite, MIRELS_SITE_POINTS, site),
-        ("nature", MirelsNature, MIRELS_NATURE_POINTS, nature),
-        ("pain", MirelsPain, MIRELS_PAIN_POINTS, pain),
-    ):
-        if value is None:
-            items.append(_missing(name, "not given; to be chosen by the operator"))
-            continue
-        try:
-            choice = enum_type(str(value))
-        except ValueError as exc:
-            raise PlanValidationError(f"mirels {name}", value, ", ".join(e.value for e in enum_type)) from exc
-        items.append(ScoreItem(name, choice.value, table[choice], src(name), basis(name)))  # type: ignore[index]
-    if cortical_fraction is None:
-        items.insert(1, _missing("size", "not given; to be chosen by the operator"))
-    else:
-        pts = mirels_size_points(cortical_fraction)
-        items.insert(1, ScoreItem("size", f"{cortical_fraction:.3f}", pts, src("size"), basis("size")))
-    known = sum(i.points for i in items if i.points is not None)
-    n_missing = sum(1 for i in items if i.points is None)
-    complete = n_missing == 0
-    total_range = (known + n_missing * 1, known + n_missing * 3)
-    return MirelsResult(tuple(items), known, total_range, complete, mirels_risk(known) if complete else None)
-
-
-# ------------------------------------------------------------------------------------------------
-# Harrington
-# ------------------------------------------------------------------------------------------------
-class HarringtonClass(StrEnum):
-    """Harrington's periacetabular classes."""
-
-    I = "I"  # noqa: E741 - the class's published name
-    II = "II"
-    III = "III"
-    IV = "IV"
-
-
-HARRINGTON_PERCUTANEOUS = frozenset({HarringtonClass.I, HarringtonClass.II, HarringtonClass.III})
-IMPENDING_CORTICAL_FRACTION = 0.50
-IMPENDING_SIZE_MM = 25.0
-
-
-@dataclass(frozen=True)
-class HarringtonResult:
-    """A Harrington class (None when the findings fit no class) with its reasons and treatment note."""
-
-    harrington_class: HarringtonClass | None
-    percutaneous_candidate: bool | None
-    reasons: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "score": "Harrington periacetabular",
-            "class": self.harrington_class.value if self.harrington_class else None,
-            "percutaneous_candidate": self.percutaneous_candidate,
-            "reasons": list(self.reasons),
-            "source": SCORES_SOURCE,
-        }
-
-
-def harrington_class(
-    *,
-    medial_wall_deficient: bool,
-    lateral_cortex_deficient: bool,
-    superior_wall_deficient: bool,
-    solitary_resectable_for_cure: bool = False,
-) -> HarringtonResult:
-    """Harrington's periacetabular class from the operator's findings.
-
-    I: lateral cortices, superior and medial walls intact; II: medial wall deficient; III: medial
-    wall plus lateral cortex and superior wall deficient; IV: solitary lesion resectable for cure.
-    Classes I-III can be treated percutaneously; IV needs surgery. Findings that fit no class
-    (for example a deficient superior wall with an intact medial wall) give no class, with the reason.
-    """
-    if solitary_resectable_for_cure:
-        return HarringtonResult(
-            HarringtonClass.IV, False, ("solitary lesion resectable for cure: class IV, surgery",)
-        )
-    walls = (medial_wall_deficient, lateral_cortex_deficient, superior_wall_deficient)
-    if walls == (False, False, False):
-        cls, why = HarringtonClass.I, "lateral cortex, superior and medial walls intact"
-    elif walls == (True, False, False):
-        cls, why = HarringtonClass.II, "medial wall deficient, lateral cortex and superior wall intact"
-    elif walls == (True, True, True):
-        cls, why = HarringtonClass.III, "medial wall, lateral cortex and superior wall deficient"
-    else:
-        deficient = [
-            n for n, d in zip(("medial wall", "lateral cortex", "superior wall"), walls, strict=True) if d
-        ]
-        return HarringtonResult(
-            None,
-            None,
-            (f"deficient: {', '.join(deficient)} -- fits no Harrington class; operator to decide",),
-        )
-    return HarringtonResult(cls, True, (why, f"class {cls.value}: percutaneous treatment possible"))
-
-
-@dataclass(frozen=True)
-class ImpendingFractureResult:
-    """Harrington's impending-fracture criteria (femur): which are met, which are unknown."""
-
-    impending: bool | None
-    criteria_met: tuple[str, ...]
-    criteria_unknown: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "score": "Harrington impending fracture",
-            "impending": self.impending,
-            "criteria_met": list(self.criteria_met),
-            "criteria_unknown": list(self.criteria_unknown),
-            "source": SCORES_SOURCE,
-        }
-
-
-def harrington_impending_fracture(
-    *,
-    lesion_type: LesionType | None,
-    cortical_destruction_fraction: float | None,
-    size_mm: float | None,
-    persistent_pain: bool | None,
-    progression_after_radiotherapy: bool | None,
-) -> ImpendingFractureResult:
-    """Harrington's impending-fracture criteria, read as: a lytic lesion with > 50% cortical
-    destruction or > 25 mm; persistent pain; progression after radiotherapy. Any one met means
-    an impending fracture (the reading of CLINICAL.md's list stated here). Exactly 50% or 25 mm is
-    not "more than".
-
-    Returns
-    -------
-    ImpendingFractureResult
-        ``impending`` is None when no criterion is met and some are unknown.
-
-    Raises
-    ------
-    PlanValidationError
-        If a fraction is outside 0-1 or a size is negative.
-    """
-    if cortical_destruction_fraction is not None and not 0.0 <= cortical_destruction_fraction <= 1.0:
-        raise PlanValidationError("cortical_destruction_fraction", cortical_destruction_fraction, "0-1")
-    if size_mm is not None and not (math.isfinite(size_mm) and size_mm >= 0.0):
-        raise PlanValidationError("size_mm", size_mm, ">= 0 mm")
-    met: list[str] = []
-    unknown: list[str] = []
-    lytic_name = "lytic lesion with > 50% cortical destruction or > 25 mm"
-    if lesion_type is None:
-        unknown.append(lytic_name)
-    elif lesion_type is LesionType.LYTIC:
-        big = size_mm is not None and size_mm > IMPENDING_SIZE_MM
-        destroyed = (
-            cortical_destruction_fraction is not None
-            and cortical_destruction_fraction > IMPENDING_CORTICAL_FRACTION
-        )
-        if big or destroyed:
-            met.append(lytic_name)
-        elif size_mm is None or cortical_destruction_fraction is None:
-            unknown.append(lytic_name)
-    for name, flag in (
-        ("persistent pain", persistent_pain),
-        ("progression after radiotherapy", progression_after_radiotherapy),
-    ):
-        if flag is None:
-            unknown.append(name)
-        elif flag:
-            met.append(name)
-    impending: bool | None = True if met else (None if unknown else False)
-    return ImpendingFractureResult(impending, tuple(met), tuple(unknown))
+from planning.harrington import (
+    HARRINGTON_PERCUTANEOUS,
+    IMPENDING_CORTICAL_FRACTION,
+    IMPENDING_SIZE_MM,
+    HarringtonClass,
+    HarringtonResult,
+    ImpendingFractureResult,
+    harrington_class,
+    harrington_impending_fracture,
+)
+from planning.mirels import (
+    MIRELS_BORDERLINE,
+    MIRELS_ITEMS,
+    MIRELS_LOW_MAX,
+    MIRELS_NATURE_POINTS,
+    MIRELS_PAIN_POINTS,
+    MIRELS_SITE_POINTS,
+    MirelsNature,
+    MirelsPain,
+    MirelsResult,
+    MirelsRisk,
+    MirelsSite,
+    mirels_risk,
+    mirels_score,
+    mirels_size_points,
+)
+from planning.score_items import (
+    SCORES_SOURCE,
+    ItemSource,
+    ScoreItem,
+)
+from planning.sins import (
+    BODY_INVOLVED_FRACTION,
+    COLLAPSE_MIN_FRACTION,
+    COLLAPSE_SOURCE,
+    SINS_ALIGNMENT_POINTS,
+    SINS_BONE_LESION_POINTS,
+    SINS_COLLAPSE_POINTS,
+    SINS_ITEMS,
+    SINS_LOCATION_POINTS,
+    SINS_MAX,
+    SINS_PAIN_POINTS,
+    SINS_POSTEROLATERAL_POINTS,
+    SINS_POTENTIALLY_UNSTABLE_MAX,
+    SINS_STABLE_MAX,
+    SINS_SURGICAL_CONSULTATION_MIN,
+    SinsAlignment,
+    SinsBoneLesion,
+    SinsCategory,
+    SinsCollapse,
+    SinsLocation,
+    SinsPain,
+    SinsPosterolateral,
+    SinsResult,
+    bone_lesion_from_type,
+    collapse_from_heights,
+    parse_level,
+    posterolateral_from_sides,
+    sins_category,
+    sins_item,
+    sins_location,
+    sins_score,
+)
+
+__all__ = [
+    "BODY_INVOLVED_FRACTION",
+    "COLLAPSE_MIN_FRACTION",
+    "COLLAPSE_SOURCE",
+    "HARRINGTON_PERCUTANEOUS",
+    "IMPENDING_CORTICAL_FRACTION",
+    "IMPENDING_SIZE_MM",
+    "MIRELS_BORDERLINE",
+    "MIRELS_ITEMS",
+    "MIRELS_LOW_MAX",
+    "MIRELS_NATURE_POINTS",
+    "MIRELS_PAIN_POINTS",
+    "MIRELS_SITE_POINTS",
+    "SCORES_SOURCE",
+    "SINS_ALIGNMENT_POINTS",
+    "SINS_BONE_LESION_POINTS",
+    "SINS_COLLAPSE_POINTS",
+    "SINS_ITEMS",
+    "SINS_LOCATION_POINTS",
+    "SINS_MAX",
+    "SINS_PAIN_POINTS",
+    "SINS_POSTEROLATERAL_POINTS",
+    "SINS_POTENTIALLY_UNSTABLE_MAX",
+    "SINS_STABLE_MAX",
+    "SINS_SURGICAL_CONSULTATION_MIN",
+    "HarringtonClass",
+    "HarringtonResult",
+    "ImpendingFractureResult",
+    "ItemSource",
+    "MirelsNature",
+    "MirelsPain",
+    "MirelsResult",
+    "MirelsRisk",
+    "MirelsSite",
+    "ScoreItem",
+    "SinsAlignment",
+    "SinsBoneLesion",
+    "SinsCategory",
+    "SinsCollapse",
+    "SinsLocation",
+    "SinsPain",
+    "SinsPosterolateral",
+    "SinsResult",
+    "bone_lesion_from_type",
+    "collapse_from_heights",
+    "harrington_class",
+    "harrington_impending_fracture",
+    "mirels_risk",
+    "mirels_score",
+    "mirels_size_points",
+    "parse_level",
+    "posterolateral_from_sides",
+    "sins_category",
+    "sins_item",
+    "sins_location",
+    "sins_score",
+]

@@ -1,0 +1,203 @@
+"""Placing the needles a plan spec's trajectory asks for, and measuring each placed needle.
+
+``_place`` turns one ``trajectories[i]`` object into proposals (points given, a named approach, direct
+with ``skin_lps``, or ``transpedicular-bilateral``); a transpedicular side whose pedicle was not traced
+gets the route built from the body and canal, labelled as what it is. ``_measure`` measures one
+proposal with the target's evaluator into a :class:`planning.plan_results.TrajectoryResult`.
+Positions LPS mm (+x patient left, +y posterior, +z superior), widths mm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from imaging.vertebra_model import Side, VertebraAnatomy
+from imaging.volume import Volume
+from planning.coverage import NeedlePlacement, TargetEvaluator
+from planning.errors import PlanValidationError
+from planning.model import Approach
+from planning.needles import Needle
+from planning.plan_results import TargetResult, TrajectoryResult
+from planning.plan_spec import _approach, _point
+from planning.proposals import (
+    PedicleNotFoundError,
+    Proposal,
+    approach_family,
+    approach_of,
+    approach_side,
+    propose_alternative,
+    propose_bilateral,
+    propose_direct,
+    propose_side,
+    propose_transpedicular,
+)
+from planning.trajectory import TrajectoryGeometry
+
+
+def _place(  # noqa: PLR0917 - private helper of run_plan
+    volume: Volume, tr: TargetResult, tj: Mapping[str, Any], where: str, needle: Needle, safety: float
+) -> list[tuple[Proposal, Approach]]:
+    """The proposal(s) a trajectory spec asks for, each with the approach to label it with."""
+    od = needle.outer_diameter_mm
+    ext = needle.antenna_extension_mm
+    raw = tj.get("approach")
+    if "entry_lps" in tj or "target_lps" in tj:
+        geometry = TrajectoryGeometry(_point(tj, "entry_lps", where), _point(tj, "target_lps", where))
+        if raw is not None:
+            approach = _approach(raw, where)
+            label_note: tuple[str, ...] = ()
+        else:
+            approach = _infer_approach(tr, geometry)
+            label_note = (f"approach not given: labelled {approach.value} from the geometry",)
+        return [(Proposal(approach, geometry, _pedicle_width(tr, approach), warnings=label_note), approach)]
+    if raw is None:
+        raise PlanValidationError(f"{where}.approach", None, 'an approach, or "entry_lps" and "target_lps"')
+    if raw == "transpedicular-bilateral":
+        if tr.anatomy is None:
+            raise PlanValidationError(
+                f"{where}.approach", raw, "a target with vertebra anatomy (vertebra_lps)"
+            )
+        return _bilateral(volume, tr, tr.anatomy, needle, safety)
+    approach = _approach(raw, where)
+    if approach is Approach.DIRECT:
+        skin = _point(tj, "skin_lps", where)
+        return [(propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach)]
+    if tr.anatomy is None:
+        raise PlanValidationError(
+            f"{where}.approach",
+            approach.value,
+            "direct, or entry_lps/target_lps: this target has no vertebra anatomy "
+            "(give vertebra_lps, or the anatomy step is not available)",
+        )
+    if approach_family(approach) != "transpedicular":
+        alt = propose_alternative(
+            volume,
+            tr.anatomy,
+            approach,
+            outer_diameter_mm=od,
+            safety_margin_mm=safety,
+            antenna_extension_mm=ext,
+        )
+        return [(alt, approach)]
+    side = approach_side(approach)
+    if side is None:  # pragma: no cover - every transpedicular approach has a side
+        raise PlanValidationError(f"{where}.approach", approach.value, "a side")
+    if side not in tr.anatomy.pedicles and (not tr.anatomy.body.any() or not tr.anatomy.canal.any()):
+        raise PedicleNotFoundError(side)
+    proposal = propose_side(
+        volume, tr.anatomy, side, outer_diameter_mm=od, safety_margin_mm=safety, antenna_extension_mm=ext
+    )
+    if not proposal.pedicle_traced:
+        # no pedicle to go through: the route built from the body and canal, labelled as what it is
+        return [(_asked_for(proposal, approach.value), proposal.approach)]
+    return [(proposal, approach)]
+
+
+def _bilateral(
+    volume: Volume, tr: TargetResult, anatomy: VertebraAnatomy, needle: Needle, safety: float
+) -> list[tuple[Proposal, Approach]]:
+    """Both sides (:func:`planning.proposals.propose_bilateral`): a side whose pedicle was not traced
+    gets the route built from the body and canal, labelled with its own approach. When that route
+    cannot be built (no body or canal mask) the traced side is still given, with the reason."""
+    asked = "transpedicular-bilateral"
+    kwargs: dict[str, Any] = {
+        "outer_diameter_mm": needle.outer_diameter_mm,
+        "safety_margin_mm": safety,
+        "antenna_extension_mm": needle.antenna_extension_mm,
+    }
+    try:
+        proposals = propose_bilateral(volume, anatomy, **kwargs)
+    except PlanValidationError as exc:
+        traced = [s for s in (Side.LEFT, Side.RIGHT) if s in anatomy.pedicles]
+        if not traced:
+            raise
+        for s in (Side.LEFT, Side.RIGHT):
+            if s not in anatomy.pedicles:
+                tr.warnings.append(
+                    f"{asked}: no route on the {s.value} side, whose pedicle was not traced ({exc})"
+                )
+        proposals = [propose_transpedicular(volume, anatomy, s, **kwargs) for s in traced]
+    return [(p, p.approach) if p.pedicle_traced else (_asked_for(p, asked), p.approach) for p in proposals]
+
+
+def _asked_for(untraced: Proposal, asked: str) -> Proposal:
+    """An untraced-side route with a note saying which approach the spec asked for."""
+    note = (
+        f"{asked} asked for, but the {untraced.approach.value.split('-')[-1]} pedicle was not traced: "
+        f"given as {untraced.approach.value}"
+    )
+    return replace(untraced, warnings=(note, *untraced.warnings))
+
+
+def _infer_approach(tr: TargetResult, geometry: TrajectoryGeometry) -> Approach:
+    if tr.anatomy is None:
+        return Approach.DIRECT
+    side = Side.LEFT if geometry.entry_lps[0] > tr.anatomy.body_centroid_lps[0] else Side.RIGHT
+    axis = tr.anatomy.pedicles.get(side)
+    if axis is None:
+        return approach_of("parapedicular", side)
+    # through the pedicle when the needle passes within half its width of the isthmus
+    p = np.asarray(axis.isthmus_lps) - np.asarray(geometry.entry_lps)
+    d = geometry.direction_lps
+    offset = float(np.linalg.norm(p - (p @ d) * d))
+    family = "transpedicular" if offset <= axis.min_width_mm / 2.0 else "parapedicular"
+    return approach_of(family, side)
+
+
+def _pedicle_width(tr: TargetResult, approach: Approach) -> float | None:
+    side = approach_side(approach)
+    if tr.anatomy is None or side is None or side not in tr.anatomy.pedicles:
+        return None
+    return tr.anatomy.pedicles[side].min_width_mm
+
+
+def _measure(  # noqa: PLR0917 - private helper of run_plan
+    evaluator: TargetEvaluator,
+    tr: TargetResult,
+    proposal: Proposal,
+    approach: Approach,
+    needle: Needle,
+    pullbacks: tuple[float, ...],
+) -> TrajectoryResult:
+    side = approach_side(approach)
+    axis = tr.anatomy.pedicles.get(side) if tr.anatomy is not None and side is not None else None
+    through_pedicle = axis is not None and approach_family(approach) == "transpedicular"
+    placement = NeedlePlacement(proposal.geometry, needle, pullbacks, axis if through_pedicle else None)
+    metrics = evaluator.measure(placement)
+    canal = evaluator.canal_field
+    warnings = list(proposal.warnings) + list(metrics.warnings)
+    if canal is None and tr.anatomy is None and approach is not Approach.DIRECT:
+        warnings.append("no vertebra anatomy: distance to the canal not computed")
+    width = (
+        proposal.pedicle_min_width_mm
+        if proposal.pedicle_min_width_mm is not None
+        else _pedicle_width(tr, approach)
+    )
+    if (
+        through_pedicle
+        and width is not None
+        and proposal.alternative is None
+        and width < needle.outer_diameter_mm
+    ):
+        warnings.append(
+            f"pedicle narrowest width {width:.1f} mm is under the needle's "
+            f"{needle.outer_diameter_mm:.2f} mm: consider a parapedicular or transcostovertebral route"
+        )
+    return TrajectoryResult(
+        target=tr.name,
+        approach=approach,
+        geometry=proposal.geometry,
+        needle=needle,
+        pullback_mm=pullbacks,
+        metrics=metrics,
+        pedicle_min_width_mm=width,
+        alternative=proposal.alternative,
+        warnings=warnings,
+        pedicle_traced=None
+        if tr.anatomy is None or side is None
+        else proposal.pedicle_traced and side in tr.anatomy.pedicles,
+    )

@@ -1,0 +1,116 @@
+"""Reading and checking the values of a plan spec (the JSON object of ``osteoplan plan``).
+
+Each reader takes the spec (or one of its objects), checks one value and returns it in the planner's
+units (LPS mm for points, mm, mL), or raises :class:`planning.errors.PlanValidationError` naming the
+key by its place in the spec (``targets[0].lesion_seed_lps``), the value and what was expected.
+Defaults and ranges are the module docstring's of :mod:`planning.plan_runner`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from planning.coverage import SUGGESTION_OVERLAP_FRACTION, ZoneModel
+from planning.devices import load_device_profiles
+from planning.errors import PlanValidationError
+from planning.model import Approach
+from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
+
+Point = tuple[float, float, float]
+
+
+def _number(  # noqa: PLR0917 - a private validator: spec, key, default, range, place
+    spec: Mapping[str, Any], key: str, default: float, lo: float, hi: float, where: str = ""
+) -> float:
+    v = spec.get(key, default)
+    name = f"{where}.{key}" if where else key
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
+        raise PlanValidationError(name, v, f"a number in {lo:g}-{hi:g}")
+    return float(v)
+
+
+def _point(spec: Mapping[str, Any], key: str, where: str) -> Point:
+    v = spec.get(key)
+    if not (isinstance(v, (list, tuple)) and len(v) == 3) or not all(
+        isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in v
+    ):
+        raise PlanValidationError(f"{where}.{key}", v, "three numbers [x, y, z] in LPS mm")
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def _needle(spec: Any) -> Needle:
+    if not isinstance(spec, Mapping):
+        raise PlanValidationError("needle", spec, "a JSON object")
+    gauge = spec.get("gauge", DEFAULT_GAUGE)
+    if isinstance(gauge, bool) or not isinstance(gauge, int):
+        raise PlanValidationError("needle.gauge", gauge, "an integer gauge (10, 11, 13 or 15)")
+    ext = _number(spec, "antenna_extension_mm", DEFAULT_ANTENNA_EXTENSION_MM, 0.0, 60.0, "needle")
+    kwargs: dict[str, float] = {"antenna_extension_mm": ext}
+    if "length_mm" in spec:
+        kwargs["length_mm"] = _number(spec, "length_mm", 150.0, 10.0, 400.0, "needle")
+    return Needle.from_gauge(gauge, **kwargs)
+
+
+def _zone_model(spec: Any) -> ZoneModel:
+    if not isinstance(spec, Mapping):
+        raise PlanValidationError(
+            "ablation", spec, 'an object with "profile" or width_mm/length_mm/center_behind_tip_mm'
+        )
+    name = spec.get("profile")
+    if name is not None:
+        profiles = load_device_profiles()
+        if name not in profiles:
+            raise PlanValidationError(
+                "ablation.profile", name, f"one of the device profiles {sorted(profiles)}"
+            )
+        p = profiles[name]
+        center = p.center_behind_tip_mm
+        if "center_behind_tip_mm" in spec:
+            center = _number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation")
+        if center is None:
+            raise PlanValidationError(
+                "ablation.center_behind_tip_mm",
+                None,
+                f'a value: profile "{name}" does not state where its zone lies relative to the antenna tip',
+            )
+        return ZoneModel(p.width_mm, p.length_mm, center, p.source, p.unverified, p.name)
+    missing = [k for k in ("width_mm", "length_mm", "center_behind_tip_mm") if k not in spec]
+    if missing:
+        raise PlanValidationError(f"ablation.{missing[0]}", None, 'a number (or give "profile")')
+    return ZoneModel(
+        _number(spec, "width_mm", 0.0, 1.0, 120.0, "ablation"),
+        _number(spec, "length_mm", 0.0, 1.0, 120.0, "ablation"),
+        _number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation"),
+        "operator-entered dimensions",
+        True,
+    )
+
+
+def _pullbacks(spec: Mapping[str, Any], zm: ZoneModel, where: str) -> tuple[float, ...]:
+    name = f"{where}.pullback_mm" if where else "pullback_mm"
+    if "pullback_mm" in spec:
+        v = spec["pullback_mm"]
+        if (
+            not isinstance(v, list)
+            or not v
+            or any(isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x <= 200 for x in v)
+        ):
+            raise PlanValidationError(name, v, "a non-empty list of offsets 0-200 mm")
+        return tuple(float(x) for x in v)
+    n = spec.get("positions_per_trajectory", 1)
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
+        raise PlanValidationError("positions_per_trajectory", n, "an integer 1-10")
+    step = (1.0 - SUGGESTION_OVERLAP_FRACTION) * zm.length_mm
+    return tuple(round(step * k, 2) for k in range(n))
+
+
+def _approach(raw: Any, where: str) -> Approach:
+    try:
+        return Approach(str(raw))
+    except ValueError:
+        names = ", ".join(a.value for a in Approach)
+        raise PlanValidationError(
+            f"{where}.approach", raw, f"one of {names}, transpedicular-bilateral"
+        ) from None

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from imaging.vertebra_model import Side
+from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
-from planning import plan_runner
 from planning.errors import PlanValidationError
 from planning.plan_runner import PlanCancelledError, run_plan, save_plan_case
-from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
-from tests.planning.test_proposals import anatomy_from_truth, padded
+from tests.phantoms.vertebra import VertebraPhantom
+from tests.planning.test_proposals import anatomy_from_truth
 
-LESION_LOCAL = (-6.0, -3.0, 0.0, 7.0)  # x, y, z, radius (mm, body frame)
 TARGET_KEYS = {
     "name",
     "lesion",
@@ -60,20 +59,9 @@ LESION_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def phantom() -> VertebraPhantom:
-    return make_vertebra_phantom(spacing_mm=(1.0, 1.0, 1.0), lesion=LESION_LOCAL)
-
-
-@pytest.fixture(scope="module")
-def volume(phantom: VertebraPhantom) -> Volume:
-    return padded(phantom)
-
-
 @pytest.fixture
-def truth_anatomy(phantom: VertebraPhantom, monkeypatch: pytest.MonkeyPatch) -> None:
-    anatomy = anatomy_from_truth(phantom, "L3")
-    monkeypatch.setattr(plan_runner, "_find_vertebra", lambda *args: anatomy)
+def truth_anatomy(phantom: VertebraPhantom, use_anatomy: Callable[[VertebraAnatomy], None]) -> None:
+    use_anatomy(anatomy_from_truth(phantom, "L3"))
 
 
 def _spec(phantom: VertebraPhantom, trajectories: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

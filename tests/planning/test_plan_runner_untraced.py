@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,26 +19,15 @@ import pytest
 from imaging.mask import Mask
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
-from planning import plan_runner
 from planning.errors import PlanningError
 from planning.plan_runner import run_plan, save_plan_case
 from planning.proposals import approach_of
 from planning.trajectory import DistanceField, TrajectoryGeometry, needle_distance
-from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
-from tests.planning.test_plan_runner import LESION_LOCAL, TRAJECTORY_KEYS, _spec
-from tests.planning.test_proposals import PAD, anatomy_from_truth, padded
+from tests.phantoms.vertebra import VertebraPhantom
+from tests.planning.test_plan_runner import TRAJECTORY_KEYS, _spec
+from tests.planning.test_proposals import PAD, anatomy_from_truth
 
 OD_13G_MM = 2.41  # 13 G access needle (CLINICAL.md), the spec's gauge
-
-
-@pytest.fixture(scope="module")
-def phantom() -> VertebraPhantom:
-    return make_vertebra_phantom(spacing_mm=(1.0, 1.0, 1.0), lesion=LESION_LOCAL)
-
-
-@pytest.fixture(scope="module")
-def volume(phantom: VertebraPhantom) -> Volume:
-    return padded(phantom)
 
 
 def _left_untraced(phantom: VertebraPhantom, level: str) -> VertebraAnatomy:
@@ -45,21 +35,17 @@ def _left_untraced(phantom: VertebraPhantom, level: str) -> VertebraAnatomy:
     return dataclasses.replace(full, pedicles={Side.RIGHT: full.pedicles[Side.RIGHT]})
 
 
-def _use(monkeypatch: pytest.MonkeyPatch, anatomy: VertebraAnatomy) -> None:
-    monkeypatch.setattr(plan_runner, "_find_vertebra", lambda *args: anatomy)
-
-
 @pytest.mark.parametrize(("level", "family"), [("T9", "transcostovertebral"), ("L3", "parapedicular")])
 def test_bilateral_gives_both_sides_the_untraced_one_flagged(
     phantom: VertebraPhantom,
     volume: Volume,
-    monkeypatch: pytest.MonkeyPatch,
+    use_anatomy: Callable[[VertebraAnatomy], None],
     tmp_path: Path,
     level: str,
     family: str,
 ) -> None:
     anatomy = _left_untraced(phantom, level)
-    _use(monkeypatch, anatomy)
+    use_anatomy(anatomy)
     spec = _spec(phantom, [{"target": "L3", "approach": "transpedicular-bilateral"}])
     result = run_plan(volume, spec)
     out = json.loads(json.dumps(result.to_json()))
@@ -99,9 +85,9 @@ def test_bilateral_gives_both_sides_the_untraced_one_flagged(
 
 
 def test_one_side_asked_on_the_untraced_side(
-    phantom: VertebraPhantom, volume: Volume, monkeypatch: pytest.MonkeyPatch
+    phantom: VertebraPhantom, volume: Volume, use_anatomy: Callable[[VertebraAnatomy], None]
 ) -> None:
-    _use(monkeypatch, _left_untraced(phantom, "L3"))
+    use_anatomy(_left_untraced(phantom, "L3"))
     spec = _spec(
         phantom,
         [
@@ -122,12 +108,12 @@ def test_one_side_asked_on_the_untraced_side(
 
 
 def test_untraced_side_without_a_canal_mask(
-    phantom: VertebraPhantom, volume: Volume, monkeypatch: pytest.MonkeyPatch
+    phantom: VertebraPhantom, volume: Volume, use_anatomy: Callable[[VertebraAnatomy], None]
 ) -> None:
     """No canal: no route can be built on the untraced side; bilateral still gives the traced one."""
     anatomy = _left_untraced(phantom, "L3")
     empty = Mask(np.zeros((1, 1, 1), dtype=bool), anatomy.canal.offset_index, anatomy.canal.grid_shape)
-    _use(monkeypatch, dataclasses.replace(anatomy, canal=empty))
+    use_anatomy(dataclasses.replace(anatomy, canal=empty))
     out = run_plan(
         volume, _spec(phantom, [{"target": "L3", "approach": "transpedicular-bilateral"}])
     ).to_json()

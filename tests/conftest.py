@@ -1,11 +1,15 @@
-"""Shared pytest fixtures: the real data folder beside the project, temporary output."""
+"""Shared pytest fixtures: the real data folder beside the project, and the real chest CT read once."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from imaging.volume import Volume
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,3 +28,17 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("../shared/data is absent (fresh clone without the shared real-data folder)")
     return path
+
+
+@pytest.fixture(scope="session")
+def chest_ct(shared_data: Path) -> Volume:
+    """The real chest CT (chest-ct-dicom), read once for the whole run.
+
+    Its voxels are made read-only: the tests share one volume, so one that wrote into it would change
+    what the others see; numpy raises instead.
+    """
+    from imaging.load import load_volume
+
+    volume = load_volume(shared_data / "chest-ct-dicom").volume
+    volume.array.flags.writeable = False
+    return volume

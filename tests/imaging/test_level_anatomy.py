@@ -248,10 +248,8 @@ def test_abdomen_ribs_and_sacrum(abdomen: tuple[Volume, dict[str, np.ndarray]]) 
 
 
 @pytest.mark.realdata
-def test_chest_thoracic_vertebrae_carry_ribs(shared_data: Path) -> None:
-    from imaging.load import load_volume
-
-    vol = load_volume(shared_data / "chest-ct-dicom").volume
+def test_chest_thoracic_vertebrae_carry_ribs(chest_ct: Volume) -> None:
+    vol = chest_ct
     centres = [np.array([-10.0, 125.0, z]) for z in CHEST_Z_MM]
     ribs = [has_ribs(vol, c) for c in centres]
     for z, finding in zip(CHEST_Z_MM, ribs, strict=True):

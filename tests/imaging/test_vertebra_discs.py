@@ -9,13 +9,12 @@ eye on its midline sagittal slice.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from imaging.vertebra import VertebraNotFoundError, find_vertebra
 from imaging.vertebra_discs import PROFILE_STEP_MM, find_discs
+from imaging.volume import Volume
 from tests.phantoms.vertebra import make_vertebra_phantom
 
 
@@ -91,10 +90,8 @@ CHEST_DISCS_Z = (12.0, -10.0, -33.0, -57.0, -80.0, -104.0, -128.0)
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("k", range(len(CHEST_DISCS_Z) - 1))
-def test_chest_thoracic_body_lies_between_its_discs(shared_data: Path, k: int) -> None:
-    from imaging.load import load_volume
-
-    volume = load_volume(shared_data / "chest-ct-dicom").volume
+def test_chest_thoracic_body_lies_between_its_discs(chest_ct: Volume, k: int) -> None:
+    volume = chest_ct
     top, bottom = CHEST_DISCS_Z[k], CHEST_DISCS_Z[k + 1]
     click = (-10.0, 125.0, 0.5 * (top + bottom))
     try:
@@ -141,11 +138,9 @@ UPPER_KNOWN_SHORT = {
         for n in UPPER_THORACIC
     ],
 )
-def test_chest_upper_thoracic_body_between_its_discs(shared_data: Path, name: str) -> None:
-    from imaging.load import load_volume
-
+def test_chest_upper_thoracic_body_between_its_discs(chest_ct: Volume, name: str) -> None:
     click, (top, bottom), width_by_eye_mm = UPPER_THORACIC[name]
-    volume = load_volume(shared_data / "chest-ct-dicom").volume
+    volume = chest_ct
     anatomy = find_vertebra(volume, click)
     pts = volume.index_to_lps_points(anatomy.body.voxel_indices())
     centre = pts.mean(axis=0)

@@ -17,8 +17,6 @@ left still move with the click's height (strict xfails, figures in their reasons
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from imaging.vertebra_model import Side, VertebraAnatomy
@@ -43,14 +41,6 @@ MOVES_WITH_HEIGHT = {
     ("T10", Side.LEFT): "narrowest width from z offsets -2, -1, -0.5, +0.5, +1, +2 mm: 6.61, 6.63, 6.92, "
     "13.90, 7.17, 7.15 mm: from 0.5 mm above the centre over the 9.3 mm thoracic maximum",
 }
-
-
-@pytest.fixture(scope="module")
-def chest_ct(shared_data: Path) -> Volume:
-    """The chest CT, read once for both click studies."""
-    from imaging.load import load_volume
-
-    return load_volume(shared_data / "chest-ct-dicom").volume
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@ midline sagittal slice (levels counted T1-T12 from the top of the scan; possibly
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -56,11 +54,9 @@ def find_or_reason(ct: Volume, click_lps: tuple[float, float, float], level: str
 
 
 @pytest.fixture(scope="module")
-def chest(shared_data: Path) -> tuple[Volume, dict[str, VertebraAnatomy | str]]:
+def chest(chest_ct: Volume) -> tuple[Volume, dict[str, VertebraAnatomy | str]]:
     """The chest CT and, per level, its anatomy (or why the body search refused the click)."""
-    from imaging.load import load_volume
-
-    ct = load_volume(shared_data / "chest-ct-dicom").volume
+    ct = chest_ct
     return ct, {lev: find_or_reason(ct, (-10.0, 125.0, z), lev) for lev, z in BODY_Z_MM.items()}
 
 

@@ -559,17 +559,11 @@ def test_real_lumbar_band_from_labels(shared_data: object) -> None:
         (-10.0, 127.0, -68.0),
     ],
 )
-def test_real_chest_band_with_find_vertebra(
-    shared_data: object, click_lps: tuple[float, float, float]
-) -> None:
+def test_real_chest_band_with_find_vertebra(chest_ct: object, click_lps: tuple[float, float, float]) -> None:
     vertebra = pytest.importorskip(
         "imaging.vertebra", reason="imaging/vertebra.py find_vertebra not there yet"
     )
-    from pathlib import Path
-
-    from imaging.load import load_volume
-
-    volume = load_volume(Path(str(shared_data)) / "chest-ct-dicom").volume
+    volume = chest_ct
     try:
         anatomy = vertebra.find_vertebra(volume, click_lps)
     except vertebra.VertebraNotFoundError as exc:

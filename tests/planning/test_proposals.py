@@ -454,15 +454,13 @@ CHEST_BODIES = {"T8": (-10.0, 122.0, -45.0), "T9": (-10.0, 122.0, -68.0), "T10":
 
 
 @pytest.mark.realdata
-def test_chest_t8_t10_pass_the_pedicles_or_get_an_alternative(shared_data) -> None:  # type: ignore[no-untyped-def]
+def test_chest_t8_t10_pass_the_pedicles_or_get_an_alternative(chest_ct) -> None:  # type: ignore[no-untyped-def]
     """Every side of T8-T10 gets a proposal: one that passes its pedicle (needle surface inside the
     narrowest width, outside the canal), or one flagged narrow / pedicle not traced whose route stays
     out of the canal. No escape for proposals the planner questions (CHECK_ANATOMY): they are judged
     the same way."""
     find_vertebra = pytest.importorskip("imaging.vertebra").find_vertebra
-    from imaging.load import load_volume
-
-    ct = load_volume(shared_data / "chest-ct-dicom").volume
+    ct = chest_ct
     judged: list[tuple[str, Side, str]] = []
     for level, click in CHEST_BODIES.items():
         anatomy = find_vertebra(ct, click, level_hint=level)

@@ -13,6 +13,19 @@ at most ``MAX_SPREAD_MM``.
 The same from clicks above and below the body centre (z offsets of ``CLICKS_DZ_MM``, at x -10, y 122
 mm, the clicks of tests/planning/test_proposals.py): T8, T9 left and T10 right hold; T9 right and T10
 left still move with the click's height (strict xfails, figures in their reasons).
+
+Why, measured (session 6, with spies on imaging/vertebra_pedicles.py): the axis's convergence is fitted
+to 3-6 section centroids over 1-2.5 mm along the pedicle, and from clicks 0.5-2 mm apart it ranges over
+about 30 degrees (T8-T10, -19 to +21; both sides' errors independent, so pooling the two sides does not
+steady it). Across the axis the widths follow that direction: with the convergence held at 0 degrees,
+T9 right reads 4.59-4.84 mm and T10 left 6.64-6.66 mm from all seven heights. The data do not fix the
+direction better: through the pedicle's middle, lines from about -10 to +20 degrees all keep within
+0.25 mm of the best clearance from the walls (a plateau 25-45 degrees wide), and the direction across
+which the pedicle is narrowest finds grazing lines (2.1 mm) beyond the plateau. Shrinking the fitted
+convergence towards 0 as the span shortens (as the tilt is) holds every T8-T10 width within 1.4 mm,
+but moves the phantoms' 17-20 degree axes (fitted exactly over 2.5-5 mm) by 2 mm: a span cannot tell a
+clean short pedicle from a noisy one, and the fit's own residuals underestimate the scatter between
+clicks 3-5 times. Not adopted.
 """
 
 from __future__ import annotations

@@ -201,36 +201,52 @@ class SliceView(QWidget):
             painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         painter.end()
 
-    def _draw_layers(self, painter: QPainter, rect: QRectF) -> None:
+    def paint_mask_box(
+        self,
+        painter: QPainter,
+        box: npt.NDArray[np.bool_],
+        offset: tuple[int, int, int],
+        rgba: tuple[int, int, int, int],
+        rect: QRectF | None = None,
+    ) -> None:
+        """Draw this view's slice of a mask box on the display grid (``offset`` its first voxel there) in
+        one colour, over the slice image at ``rect`` (default :meth:`image_rect`)."""
         d = self.state.display
         if d is None:
             return
         from app.display_geometry import VIEW_AXES
 
         fixed, r_axis, c_axis = VIEW_AXES[self.view]
-        index = self.slice_index()
+        k = self.slice_index() - offset[fixed]
+        if k < 0 or k >= box.shape[fixed]:
+            return
+        plane = np.take(box, k, axis=fixed)  # (rows, cols) in the box
+        if not plane.any():
+            return
+        if rect is None:
+            rect = self.image_rect()
         rows, cols = d.slice_array(self.view, 0).shape
         px_w, px_h = rect.width() / cols, rect.height() / rows
+        image = np.zeros((*plane.shape, 4), dtype=np.uint8)
+        image[plane] = rgba
+        image = np.ascontiguousarray(image)
+        h, w = plane.shape
+        img = QImage(image.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
+        target = QRectF(
+            rect.left() + offset[c_axis] * px_w, rect.top() + offset[r_axis] * px_h, w * px_w, h * px_h
+        )
+        painter.drawImage(target, img)
+
+    def _draw_layers(self, painter: QPainter, rect: QRectF) -> None:
+        if self.state.display is None:
+            return
         for layer in self.state.layers.values():
             if not layer.visible or layer.opacity <= 0:
                 continue
             box, off = self.state.layer_box(layer)
-            k = index - off[fixed]
-            if k < 0 or k >= box.shape[fixed]:
-                continue
-            plane = np.take(box, k, axis=fixed)  # (rows, cols) in the box
-            if not plane.any():
-                continue
-            rgba = np.zeros((*plane.shape, 4), dtype=np.uint8)
             c = layer.colour
-            rgba[plane] = (c.red(), c.green(), c.blue(), round(255 * layer.opacity))
-            rgba = np.ascontiguousarray(rgba)
-            h, w = plane.shape
-            img = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
-            target = QRectF(
-                rect.left() + off[c_axis] * px_w, rect.top() + off[r_axis] * px_h, w * px_w, h * px_h
-            )
-            painter.drawImage(target, img)
+            rgba = (c.red(), c.green(), c.blue(), round(255 * layer.opacity))
+            self.paint_mask_box(painter, box, off, rgba, rect)
 
     def _draw_crosshair(self, painter: QPainter) -> None:
         p = self.lps_to_widget(self.state.crosshair_lps)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 
 from app.display_geometry import VIEW_AXES
 from app.planning_ui.geometry import zone_section
@@ -57,11 +57,6 @@ class OverlayMasks:
         d = view.state.display
         if d is None:
             return
-        fixed, r_axis, c_axis = VIEW_AXES[view.view]
-        index = view.slice_index()
-        rows, cols = d.slice_array(view.view, 0).shape
-        rect = view.image_rect()
-        px_w, px_h = rect.width() / cols, rect.height() / rows
         for group, overlays in self.groups.items():
             if not self.visible.get(group, True):
                 continue
@@ -71,22 +66,8 @@ class OverlayMasks:
                 if ov.display_box is None:
                     ov.display_box = d.mask_to_display(ov.mask)
                 box, off = ov.display_box
-                k = index - off[fixed]
-                if k < 0 or k >= box.shape[fixed]:
-                    continue
-                plane = np.take(box, k, axis=fixed)
-                if not plane.any():
-                    continue
-                rgba = np.zeros((*plane.shape, 4), dtype=np.uint8)
                 c = ov.colour
-                rgba[plane] = (c.red(), c.green(), c.blue(), ov.alpha)
-                rgba = np.ascontiguousarray(rgba)
-                h, w = plane.shape
-                img = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
-                target = QRectF(
-                    rect.left() + off[c_axis] * px_w, rect.top() + off[r_axis] * px_h, w * px_w, h * px_h
-                )
-                painter.drawImage(target, img)
+                view.paint_mask_box(painter, box, off, (c.red(), c.green(), c.blue(), ov.alpha))
 
 
 def paint_zones(controller: PlanningController, view: Any, painter: QPainter) -> None:

@@ -1,9 +1,9 @@
 """The command protocol and the generic commands on any ``Section`` of a Case (no Qt).
 
-``Command`` (``do`` / ``undo`` / ``merge`` / ``is_obsolete`` / ``merge_key``) and the generic
-``AddItem``, ``RemoveItem``, ``ReplaceItem`` (mergeable), ``MoveItem``, ``PutItem``, the single-valued
-setter base ``_SetSingle``, the compound base ``_Compound`` (sub-commands chosen at the first ``do``,
-all undone when one refuses) and ``MacroCommand``. The concrete commands are built on these in
+``Command`` (``do`` / ``undo`` / ``merge`` / ``is_obsolete`` / ``merge_key``) and the generic ``AddItem``,
+``RemoveItem``, ``ReplaceItem`` (mergeable), ``MoveItem``, ``PutItem``, the single-valued setter base
+``SetSingleCommand``, the compound base ``CompoundCommand`` (sub-commands chosen at the first ``do``, all
+undone when one refuses) and ``MacroCommand``. The concrete commands are built on these in
 :mod:`planning.layer_commands` and :mod:`planning.commands` (the import point for all of them).
 No geometry here: items are the Case's frozen values, positions in them are LPS mm.
 """
@@ -216,7 +216,7 @@ class PutItem(Command):
         return bool(before == self.item)
 
 
-class _SetSingle(Command):
+class SetSingleCommand(Command):
     """Set a single-valued section (info, settings, review)."""
 
     _setter: str = ""
@@ -245,7 +245,7 @@ class _SetSingle(Command):
     def merge(self, other: Command) -> bool:
         if type(other) is not type(self) or self.merge_key is None or other.merge_key != self.merge_key:
             return False
-        if not isinstance(other, _SetSingle) or other._old != self._new:
+        if not isinstance(other, SetSingleCommand) or other._old != self._new:
             return False
         self._new = other._new
         return True
@@ -254,7 +254,7 @@ class _SetSingle(Command):
         return self._done_once and self._old == self._new
 
 
-class _Compound(Command):
+class CompoundCommand(Command):
     """A command made of sub-commands chosen from the case at the first ``do``."""
 
     def __init__(self, text: str) -> None:
@@ -292,7 +292,7 @@ def _key_of(section: Section, item: Any) -> str:
     return str(Case._key(section, item))
 
 
-def _get(case: Case, section: Section, key: str) -> Any:
+def get_item(case: Case, section: Section, key: str) -> Any:
     data = case.section(section)
     if key not in data:
         raise CaseItemError(section, key, "no such item")

@@ -47,14 +47,14 @@ from planning.case import Case, CaseItemError, Section
 from planning.command_base import (
     AddItem,
     Command,
+    CompoundCommand,
     MacroCommand,
     MoveItem,
     PutItem,
     RemoveItem,
     ReplaceItem,
-    _Compound,
-    _get,
-    _SetSingle,
+    SetSingleCommand,
+    get_item,
 )
 from planning.layer_commands import (
     AddLayer,
@@ -90,7 +90,7 @@ class AddTarget(AddItem):
         super().__init__(Section.TARGETS, target, index, text=f"Add target {target.name}")
 
 
-class RemoveTarget(_Compound):
+class RemoveTarget(CompoundCommand):
     """Remove a target with its trajectories, cement choice and score items."""
 
     def __init__(self, name: str) -> None:
@@ -98,7 +98,7 @@ class RemoveTarget(_Compound):
         self.name = name
 
     def _plan(self, case: Case) -> list[Command]:
-        _get(case, Section.TARGETS, self.name)
+        get_item(case, Section.TARGETS, self.name)
         out: list[Command] = [
             RemoveItem(Section.TRAJECTORIES, t.name) for t in case.trajectories_of(self.name)
         ]
@@ -110,7 +110,7 @@ class RemoveTarget(_Compound):
         return out
 
 
-class UpdateTarget(_Compound):
+class UpdateTarget(CompoundCommand):
     """Replace a target's values; a new name also renames its trajectories', cement and score references."""
 
     def __init__(self, name: str, target: Target) -> None:
@@ -119,7 +119,7 @@ class UpdateTarget(_Compound):
         self.target = target
 
     def _plan(self, case: Case) -> list[Command]:
-        _get(case, Section.TARGETS, self.name)
+        get_item(case, Section.TARGETS, self.name)
         new = self.target.name
         out: list[Command] = [ReplaceItem(Section.TARGETS, self.name, self.target)]
         if new != self.name:
@@ -231,7 +231,7 @@ class SetScoreItems(PutItem):
         super().__init__(Section.SCORES, target, items, text=f"Score items of {target}")
 
 
-class SetInfo(_SetSingle):
+class SetInfo(SetSingleCommand):
     """Set the case identity and status."""
 
     _setter, _getter = "set_info", "info"
@@ -240,7 +240,7 @@ class SetInfo(_SetSingle):
         super().__init__(info, merge_id=merge_id, text="Set case details")
 
 
-class SetSettings(_SetSingle):
+class SetSettings(SetSingleCommand):
     """Set the plan settings (a slider drag merges with one ``merge_id``)."""
 
     _setter, _getter = "set_settings", "settings"
@@ -249,7 +249,7 @@ class SetSettings(_SetSingle):
         super().__init__(settings, merge_id=merge_id, text="Set plan settings")
 
 
-class SetReview(_SetSingle):
+class SetReview(SetSingleCommand):
     """Set or clear the review values."""
 
     _setter, _getter = "set_review", "review"

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from imaging.mask import Mask
 from planning.case import Case, CaseItemError, Section
-from planning.command_base import AddItem, Command, RemoveItem, ReplaceItem, _Compound, _get
+from planning.command_base import AddItem, Command, CompoundCommand, RemoveItem, ReplaceItem, get_item
 from planning.model import MaskLayer, read_box
 
 BoolArray = npt.NDArray[np.bool_]
@@ -37,7 +37,7 @@ class RemoveLayer(RemoveItem):
         super().__init__(Section.LAYERS, name, text=f"Remove layer {name}")
 
 
-class RenameLayer(_Compound):
+class RenameLayer(CompoundCommand):
     """Rename a layer and every reference to it (target lesion layers, forbidden structures)."""
 
     def __init__(self, old_name: str, new_name: str) -> None:
@@ -46,7 +46,7 @@ class RenameLayer(_Compound):
         self.new_name = new_name
 
     def _plan(self, case: Case) -> list[Command]:
-        layer = _get(case, Section.LAYERS, self.old_name)
+        layer = get_item(case, Section.LAYERS, self.old_name)
         if self.new_name != self.old_name and self.new_name in case.layers:
             raise CaseItemError(Section.LAYERS, self.new_name, "an item with this name already exists")
         out: list[Command] = [
@@ -141,7 +141,7 @@ class EditMask(Command):
         return held
 
     def do(self, case: Case) -> None:
-        layer = _get(case, Section.LAYERS, self.name)
+        layer = get_item(case, Section.LAYERS, self.name)
         if self._patches is None:
             self._patches = [self._diff(layer.mask)] if self._box is None else [self._patch_of(layer.mask)]
             self._patches = [
@@ -153,7 +153,7 @@ class EditMask(Command):
         case.replace(Section.LAYERS, self.name, dataclasses.replace(layer, mask=mask))
 
     def undo(self, case: Case) -> None:
-        layer = _get(case, Section.LAYERS, self.name)
+        layer = get_item(case, Section.LAYERS, self.name)
         mask = apply_boxes(layer.mask, [(p.offset_index, p.before) for p in reversed(self._patches or [])])
         case.replace(Section.LAYERS, self.name, dataclasses.replace(layer, mask=mask))
 

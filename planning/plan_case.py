@@ -65,7 +65,7 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
                         Section.LAYERS,
                         MaskLayer.new(f"{t.name} pedicle {side.value}", LayerKind.PEDICLE, axis.mask, uid),
                     )
-            foramina = _foramina_mask(a)
+            foramina = foramina_mask(a)
             if foramina is not None:
                 case.add(
                     Section.LAYERS,
@@ -135,7 +135,7 @@ def save_plan_case(result: PlanResult, path: str, *, series_uid: str = "", sourc
     return str(save_case(case, path))
 
 
-def _foramina_mask(anatomy: VertebraAnatomy | None) -> Mask | None:
+def foramina_mask(anatomy: VertebraAnatomy | None) -> Mask | None:
     """The union of the anatomy's segmented foramina, None when none was found."""
     if anatomy is None or anatomy.foramina is None:
         return None

@@ -1,9 +1,9 @@
 """Placing the needles a plan spec's trajectory asks for, and measuring each placed needle.
 
-``_place`` turns one ``trajectories[i]`` object into proposals (points given, a named approach, direct
-with ``skin_lps``, or ``transpedicular-bilateral``); a transpedicular side whose pedicle was not traced
-gets the route built from the body and canal, labelled as what it is. ``_measure`` measures one
-proposal with the target's evaluator into a :class:`planning.plan_results.TrajectoryResult`.
+``place_spec_trajectory`` turns one ``trajectories[i]`` object into proposals (points given, a named
+approach, direct with ``skin_lps``, or ``transpedicular-bilateral``); a transpedicular side whose pedicle
+was not traced gets the route built from the body and canal, labelled as what it is. ``measure_trajectory``
+measures one proposal with the target's evaluator into a :class:`planning.plan_results.TrajectoryResult`.
 Positions LPS mm (+x patient left, +y posterior, +z superior), widths mm.
 """
 
@@ -22,7 +22,7 @@ from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.needles import Needle
 from planning.plan_results import TargetResult, TrajectoryResult
-from planning.plan_spec import _approach, _point
+from planning.plan_spec import spec_approach, spec_point
 from planning.proposals import (
     PedicleNotFoundError,
     Proposal,
@@ -38,7 +38,7 @@ from planning.proposals import (
 from planning.trajectory import TrajectoryGeometry
 
 
-def _place(  # noqa: PLR0917 - private helper of run_plan
+def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
     volume: Volume, tr: TargetResult, tj: Mapping[str, Any], where: str, needle: Needle, safety: float
 ) -> list[tuple[Proposal, Approach]]:
     """The proposal(s) a trajectory spec asks for, each with the approach to label it with."""
@@ -46,9 +46,9 @@ def _place(  # noqa: PLR0917 - private helper of run_plan
     ext = needle.antenna_extension_mm
     raw = tj.get("approach")
     if "entry_lps" in tj or "target_lps" in tj:
-        geometry = TrajectoryGeometry(_point(tj, "entry_lps", where), _point(tj, "target_lps", where))
+        geometry = TrajectoryGeometry(spec_point(tj, "entry_lps", where), spec_point(tj, "target_lps", where))
         if raw is not None:
-            approach = _approach(raw, where)
+            approach = spec_approach(raw, where)
             label_note: tuple[str, ...] = ()
         else:
             approach = _infer_approach(tr, geometry)
@@ -62,9 +62,9 @@ def _place(  # noqa: PLR0917 - private helper of run_plan
                 f"{where}.approach", raw, "a target with vertebra anatomy (vertebra_lps)"
             )
         return _bilateral(volume, tr, tr.anatomy, needle, safety)
-    approach = _approach(raw, where)
+    approach = spec_approach(raw, where)
     if approach is Approach.DIRECT:
-        skin = _point(tj, "skin_lps", where)
+        skin = spec_point(tj, "skin_lps", where)
         return [(propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach)]
     if tr.anatomy is None:
         raise PlanValidationError(
@@ -155,7 +155,7 @@ def _pedicle_width(tr: TargetResult, approach: Approach) -> float | None:
     return tr.anatomy.pedicles[side].min_width_mm
 
 
-def _measure(  # noqa: PLR0917 - private helper of run_plan
+def measure_trajectory(  # noqa: PLR0917 - a helper of run_plan
     evaluator: TargetEvaluator,
     tr: TargetResult,
     proposal: Proposal,

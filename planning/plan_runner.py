@@ -49,10 +49,10 @@ from planning.coverage import (
     suggest_positions,
 )
 from planning.errors import PlanningError, PlanValidationError
-from planning.plan_case import _foramina_mask, build_case, save_plan_case
-from planning.plan_placement import _measure, _place
+from planning.plan_case import build_case, foramina_mask, save_plan_case
+from planning.plan_placement import measure_trajectory, place_spec_trajectory
 from planning.plan_results import PlanResult, TargetResult, TrajectoryResult
-from planning.plan_spec import Point, _needle, _number, _point, _pullbacks, _zone_model
+from planning.plan_spec import Point, spec_needle, spec_number, spec_point, spec_pullbacks, spec_zone_model
 from planning.proposals import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 
 Progress = Callable[[float], None]
@@ -100,12 +100,12 @@ def run_plan(
     _check_cancel(cancel)
     if not isinstance(spec, Mapping):
         raise PlanValidationError("spec", type(spec).__name__, "a JSON object")
-    margin = _number(spec, "margin_mm", DEFAULT_MARGIN_MM, 0.0, 20.0)
-    safety = _number(spec, "pedicle_safety_margin_mm", DEFAULT_PEDICLE_SAFETY_MARGIN_MM, 0.0, 5.0)
-    warn_mm = _number(spec, "warn_distance_mm", DEFAULT_WARN_DISTANCE_MM, 0.0, 50.0)
-    needle = _needle(spec.get("needle", {}))
-    zone_model = _zone_model(spec.get("ablation"))
-    default_pullbacks = _pullbacks(spec, zone_model, "")
+    margin = spec_number(spec, "margin_mm", DEFAULT_MARGIN_MM, 0.0, 20.0)
+    safety = spec_number(spec, "pedicle_safety_margin_mm", DEFAULT_PEDICLE_SAFETY_MARGIN_MM, 0.0, 5.0)
+    warn_mm = spec_number(spec, "warn_distance_mm", DEFAULT_WARN_DISTANCE_MM, 0.0, 50.0)
+    needle = spec_needle(spec.get("needle", {}))
+    zone_model = spec_zone_model(spec.get("ablation"))
+    default_pullbacks = spec_pullbacks(spec, zone_model, "")
     target_specs = spec.get("targets")
     if not isinstance(target_specs, list) or not target_specs:
         raise PlanValidationError("targets", target_specs, "a non-empty list")
@@ -136,11 +136,11 @@ def run_plan(
             raise PlanValidationError(f"targets[{i}].name", name, "a non-empty string")
         if name in targets:
             raise PlanValidationError(f"targets[{i}].name", name, "a name not used by another target")
-        seed = _point(ts, "lesion_seed_lps", f"targets[{i}]")
+        seed = spec_point(ts, "lesion_seed_lps", f"targets[{i}]")
         anatomy = None
         t_warn: list[str] = []
         if ts.get("vertebra_lps") is not None:
-            click = _point(ts, "vertebra_lps", f"targets[{i}]")
+            click = spec_point(ts, "vertebra_lps", f"targets[{i}]")
             hint = ts.get("level")
             anatomy = _find_vertebra(volume, click, hint if isinstance(hint, str) else None, cancel)
             if anatomy is None:
@@ -162,7 +162,7 @@ def run_plan(
             anatomy,
             margin_mm=margin,
             warn_distance_mm=warn_mm,
-            foramina=_foramina_mask(anatomy),
+            foramina=foramina_mask(anatomy),
         )
         if anatomy is not None and anatomy.foramina is not None:
             targets[name].extras["foramina"] = anatomy.foramina.to_json()["foramina"]
@@ -178,9 +178,11 @@ def run_plan(
         if tname not in targets:
             raise PlanValidationError(f"{where}.target", tname, f"one of the targets {sorted(targets)}")
         tr = targets[str(tname)]
-        pullbacks = _pullbacks(tj, zone_model, where) if "pullback_mm" in tj else default_pullbacks
-        for proposal, approach in _place(volume, tr, tj, where, needle, safety):
-            trajectories.append(_measure(evaluators[tr.name], tr, proposal, approach, needle, pullbacks))
+        pullbacks = spec_pullbacks(tj, zone_model, where) if "pullback_mm" in tj else default_pullbacks
+        for proposal, approach in place_spec_trajectory(volume, tr, tj, where, needle, safety):
+            trajectories.append(
+                measure_trajectory(evaluators[tr.name], tr, proposal, approach, needle, pullbacks)
+            )
         tick()
 
     # zones, coverage, cement / risk / scores per target

@@ -21,7 +21,7 @@ from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
 Point = tuple[float, float, float]
 
 
-def _number(  # noqa: PLR0917 - a private validator: spec, key, default, range, place
+def spec_number(  # noqa: PLR0917 - a validator: spec, key, default, range, place
     spec: Mapping[str, Any], key: str, default: float, lo: float, hi: float, where: str = ""
 ) -> float:
     v = spec.get(key, default)
@@ -31,7 +31,7 @@ def _number(  # noqa: PLR0917 - a private validator: spec, key, default, range, 
     return float(v)
 
 
-def _point(spec: Mapping[str, Any], key: str, where: str) -> Point:
+def spec_point(spec: Mapping[str, Any], key: str, where: str) -> Point:
     v = spec.get(key)
     if not (isinstance(v, (list, tuple)) and len(v) == 3) or not all(
         isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in v
@@ -40,20 +40,20 @@ def _point(spec: Mapping[str, Any], key: str, where: str) -> Point:
     return (float(v[0]), float(v[1]), float(v[2]))
 
 
-def _needle(spec: Any) -> Needle:
+def spec_needle(spec: Any) -> Needle:
     if not isinstance(spec, Mapping):
         raise PlanValidationError("needle", spec, "a JSON object")
     gauge = spec.get("gauge", DEFAULT_GAUGE)
     if isinstance(gauge, bool) or not isinstance(gauge, int):
         raise PlanValidationError("needle.gauge", gauge, "an integer gauge (10, 11, 13 or 15)")
-    ext = _number(spec, "antenna_extension_mm", DEFAULT_ANTENNA_EXTENSION_MM, 0.0, 60.0, "needle")
+    ext = spec_number(spec, "antenna_extension_mm", DEFAULT_ANTENNA_EXTENSION_MM, 0.0, 60.0, "needle")
     kwargs: dict[str, float] = {"antenna_extension_mm": ext}
     if "length_mm" in spec:
-        kwargs["length_mm"] = _number(spec, "length_mm", 150.0, 10.0, 400.0, "needle")
+        kwargs["length_mm"] = spec_number(spec, "length_mm", 150.0, 10.0, 400.0, "needle")
     return Needle.from_gauge(gauge, **kwargs)
 
 
-def _zone_model(spec: Any) -> ZoneModel:
+def spec_zone_model(spec: Any) -> ZoneModel:
     if not isinstance(spec, Mapping):
         raise PlanValidationError(
             "ablation", spec, 'an object with "profile" or width_mm/length_mm/center_behind_tip_mm'
@@ -68,7 +68,7 @@ def _zone_model(spec: Any) -> ZoneModel:
         p = profiles[name]
         center = p.center_behind_tip_mm
         if "center_behind_tip_mm" in spec:
-            center = _number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation")
+            center = spec_number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation")
         if center is None:
             raise PlanValidationError(
                 "ablation.center_behind_tip_mm",
@@ -80,15 +80,15 @@ def _zone_model(spec: Any) -> ZoneModel:
     if missing:
         raise PlanValidationError(f"ablation.{missing[0]}", None, 'a number (or give "profile")')
     return ZoneModel(
-        _number(spec, "width_mm", 0.0, 1.0, 120.0, "ablation"),
-        _number(spec, "length_mm", 0.0, 1.0, 120.0, "ablation"),
-        _number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation"),
+        spec_number(spec, "width_mm", 0.0, 1.0, 120.0, "ablation"),
+        spec_number(spec, "length_mm", 0.0, 1.0, 120.0, "ablation"),
+        spec_number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation"),
         "operator-entered dimensions",
         True,
     )
 
 
-def _pullbacks(spec: Mapping[str, Any], zm: ZoneModel, where: str) -> tuple[float, ...]:
+def spec_pullbacks(spec: Mapping[str, Any], zm: ZoneModel, where: str) -> tuple[float, ...]:
     name = f"{where}.pullback_mm" if where else "pullback_mm"
     if "pullback_mm" in spec:
         v = spec["pullback_mm"]
@@ -106,7 +106,7 @@ def _pullbacks(spec: Mapping[str, Any], zm: ZoneModel, where: str) -> tuple[floa
     return tuple(round(step * k, 2) for k in range(n))
 
 
-def _approach(raw: Any, where: str) -> Approach:
+def spec_approach(raw: Any, where: str) -> Approach:
     try:
         return Approach(str(raw))
     except ValueError:

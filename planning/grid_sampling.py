@@ -1,0 +1,44 @@
+"""Trilinear sampling of a voxel array at fractional ``[slice, row, col]`` indices.
+
+Used to read the CT (HU) and distance maps (mm) along needle lines; the caller converts LPS mm points to
+indices with the grid's ``lps_to_index`` matrix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Sampling step along a needle, as a fraction of the smallest voxel spacing.
+SAMPLE_STEP_FRACTION = 0.25
+
+
+def sample_trilinear(array: npt.NDArray[np.generic], index_points: FloatArray, outside: float) -> FloatArray:
+    """Trilinear values of ``array`` at fractional ``[slice, row, col]`` points; ``outside`` beyond it.
+
+    Gathers only the 8 neighbours of each point (no copy of the array).
+    """
+    pts = np.asarray(index_points, dtype=np.float64).reshape(-1, 3)
+    shape = np.asarray(array.shape)
+    out = np.full(len(pts), outside, dtype=np.float64)
+    inside = np.all((pts >= 0) & (pts <= shape - 1), axis=1)
+    if not inside.any():
+        return out
+    p = pts[inside]
+    base = np.minimum(np.floor(p).astype(np.int64), shape - 2).clip(0)
+    frac = p - base
+    acc = np.zeros(len(p), dtype=np.float64)
+    for dk in (0, 1):
+        wk = frac[:, 0] if dk else 1.0 - frac[:, 0]
+        k = np.minimum(base[:, 0] + dk, shape[0] - 1)
+        for di in (0, 1):
+            wi = frac[:, 1] if di else 1.0 - frac[:, 1]
+            i = np.minimum(base[:, 1] + di, shape[1] - 1)
+            for dj in (0, 1):
+                wj = frac[:, 2] if dj else 1.0 - frac[:, 2]
+                j = np.minimum(base[:, 2] + dj, shape[2] - 1)
+                acc += wk * wi * wj * array[k, i, j].astype(np.float64)
+    out[inside] = acc
+    return out

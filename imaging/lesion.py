@@ -105,58 +105,59 @@ Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless 
   bone, clear of cortex and its partial volume), ``texture_min_fraction = 0.2`` (a fifth of the
   neighbourhood abnormal; the same figure as ``mixed_min_fraction``), ``texture_contrast = 3`` (three
   times the share in the patient's own normal bone).
+
+The steps live in modules of one concept each, and this module runs them in order:
+:mod:`imaging.lesion_reference` (step 3 and the deep-bone check of 4c), :mod:`imaging.lesion_mottled`
+(step 4b, on :mod:`imaging.lesion_texture`), :mod:`imaging.lesion_grow` (steps 5-6 and
+:class:`LesionParameters`), :mod:`imaging.lesion_classify` (step 7), :mod:`imaging.lesion_box` (step 8)
+and :mod:`imaging.lesion_measure` (the measures). ``LesionParameters``, ``classify`` and
+``estimate_reference_hu`` are re-exported here.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.bone import bone_mask_array
-from imaging.lesion_deep import DeepBone, deep_bone, like_deep_bone
-from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, SegmentationError
+from imaging.lesion_box import voxels_in_box
+from imaging.lesion_classify import classify
+from imaging.lesion_deep import DeepBone
+from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError
 from imaging.lesion_grow import (
     LesionParameters,
     bone_envelope,
     distance_from,
     grow_lesion,
-    shell_around,
     smooth_hu,
 )
 from imaging.lesion_measure import lesion_measures
-from imaging.lesion_model import Lesion, LesionType
+from imaging.lesion_model import Lesion
 from imaging.lesion_morph import (
-    IndexBox,
     ball_footprint,
     box_around_index,
     check_cancel,
-    component_at,
     ellipsoid_in_box,
     fill_holes,
     intersect_boxes,
-    within_mm,
 )
+from imaging.lesion_mottled import segment_mottled, texture_bone
 from imaging.lesion_padding import FILL_VALUE_HU, zero_filled
-from imaging.lesion_texture import (
-    TextureJudgement,
-    abnormal_voxels,
-    grow_mottled,
-    interior_smooth,
-    judge_texture,
-    local_fraction,
-    normal_bone_region,
+from imaging.lesion_reference import (
+    estimate_reference_hu,
+    reference_around_lesion,
+    reference_around_seed,
+    refuse_if_like_deep_bone,
 )
+from imaging.lesion_texture import TextureJudgement
 from imaging.mask import Mask
 from imaging.volume import Volume
 
 BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
 
 __all__ = ["LesionParameters", "classify", "estimate_reference_hu", "segment_lesion"]
 
@@ -283,7 +284,7 @@ def segment_lesion(
     # every reference is measured in (None: no box, the reference zone is the whole reach)
     not_box: BoolArray | None = None
     if box_lps is not None:
-        in_box = _in_box(volume, roi, box_lps, seed_t)
+        in_box = voxels_in_box(volume, roi, box_lps, seed_t)
         within = reach & in_box
         not_box = ~in_box
     if progress is not None:
@@ -293,34 +294,24 @@ def segment_lesion(
     if reference_bone_hu is not None:
         reference = float(reference_bone_hu)
     else:
-        # exclude the region like the seed (within abnormal_delta_hu of it, connected to it): a
-        # large lesion would otherwise fill the shell and become its own reference
-        alike = component_at((np.abs(smooth - seed_hu) <= p.abnormal_delta_hu) & envelope & reach, seed_ball)
-        around = shell_around(alike, spacing, p.shell_mm) & interior & ~alike & reach
-        if not_box is not None:
-            around &= not_box
-        first = None
-        if np.count_nonzero(around) >= p.min_reference_voxels:
-            first = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
-        if first is None:
-            shell = ellipsoid_in_box(hu.shape, local_seed, p.shell_mm[1], spacing) & ~ellipsoid_in_box(
-                hu.shape, local_seed, p.shell_mm[0], spacing
-            )
-            if not_box is not None:
-                shell &= not_box
-            first = estimate_reference_hu(hu, interior & shell, normal_bone_range_hu=p.normal_bone_range_hu)
-        if first is None:
-            raise NoLesionAtSeedError(
-                "no normal trabecular bone was found near the seed to compare with; give the reference "
-                "bone HU (reference_bone_hu / --reference-hu)",
-                seed_hu=seed_hu,
-            )
-        reference = first
+        reference = reference_around_seed(
+            hu=hu,
+            smooth=smooth,
+            seed_hu=seed_hu,
+            seed_ball=seed_ball,
+            local_seed=local_seed,
+            envelope=envelope,
+            interior=interior,
+            reach=reach,
+            not_box=not_box,
+            spacing=spacing,
+            p=p,
+        )
 
     growth: tuple[float, float, float, float] | None = None
     texture: TextureJudgement | None = None
     deep = (
-        _deep_bone(
+        texture_bone(
             hu=hu, bone=bone, interior=interior, seed_dist=seed_dist, spacing=spacing, p=p, not_box=not_box
         )
         if p.texture_radius_mm > 0
@@ -338,7 +329,7 @@ def segment_lesion(
         reference = deep.reference_hu
     deep_sample: DeepBone | None = None
     if reference_bone_hu is None and p.deep_bone_check and seed_hu < reference - p.abnormal_delta_hu:
-        deep_sample = _refuse_if_like_deep_bone(
+        deep_sample = refuse_if_like_deep_bone(
             hu=hu,
             bone=bone,
             seed_dist=seed_dist,
@@ -349,7 +340,7 @@ def segment_lesion(
             p=p,
         )
     if deep is not None and abs(seed_hu - reference) <= p.abnormal_delta_hu:
-        lesion, reference, texture = _segment_mottled(
+        lesion, reference, texture = segment_mottled(
             deep=deep,
             smooth=smooth,
             interior=interior,
@@ -377,16 +368,15 @@ def segment_lesion(
         )
         check_cancel(cancel)
         if reference_bone_hu is None and lesion.any():
-            around = shell_around(lesion, spacing, p.shell_mm) & interior & ~lesion
-            if not_box is not None:
-                around &= not_box
-            second = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
-            if second is not None and np.count_nonzero(around) >= p.min_reference_voxels:
+            second = reference_around_lesion(
+                hu=hu, lesion=lesion, interior=interior, not_box=not_box, spacing=spacing, p=p
+            )
+            if second is not None:
                 if abs(second - reference) > p.abnormal_delta_hu / 4.0 and (
                     abs(seed_hu - second) <= p.abnormal_delta_hu and deep is not None
                 ):
                     # against the refined reference the seed looks like normal bone: judge its texture
-                    lesion, second, texture = _segment_mottled(
+                    lesion, second, texture = segment_mottled(
                         deep=deep,
                         smooth=smooth,
                         interior=interior,
@@ -484,240 +474,7 @@ def segment_lesion(
     )
 
 
-def classify(
-    values_hu: npt.ArrayLike,
-    reference_bone_hu: float,
-    *,
-    abnormal_delta_hu: float = 88.0,
-    mixed_min_fraction: float = 0.2,
-) -> tuple[LesionType, tuple[float, float]]:
-    """Lytic, blastic or mixed, relative to the patient's own local normal trabecular bone.
-
-    Parameters
-    ----------
-    values_hu
-        HU of the lesion's voxels (lightly smoothed values are steadier than raw ones).
-    reference_bone_hu
-        The local normal trabecular bone HU.
-    abnormal_delta_hu
-        A voxel is lytic below ``reference - delta``, sclerotic above ``reference + delta`` (default 88
-        HU: two standard deviations of normal L1 trabecular bone, 44 HU, CLINICAL.md).
-    mixed_min_fraction
-        Mixed when both the lytic and the sclerotic fractions reach this (operator choice, 0.2).
-
-    Returns
-    -------
-    tuple
-        ``(type, (lytic_fraction, sclerotic_fraction))``.
-
-    Raises
-    ------
-    ValueError
-        If ``values_hu`` is empty.
-    """
-    v = np.asarray(values_hu, dtype=np.float64).ravel()
-    if v.size == 0:
-        raise ValueError('Argument "values_hu" must not be empty')
-    lytic = float(np.mean(v < reference_bone_hu - abnormal_delta_hu))
-    sclerotic = float(np.mean(v > reference_bone_hu + abnormal_delta_hu))
-    if lytic >= mixed_min_fraction and sclerotic >= mixed_min_fraction:
-        kind = LesionType.MIXED
-    elif sclerotic > lytic:
-        kind = LesionType.BLASTIC
-    else:
-        kind = LesionType.LYTIC
-    return kind, (lytic, sclerotic)
-
-
-def estimate_reference_hu(
-    hu: npt.NDArray[Any],
-    region: BoolArray,
-    *,
-    normal_bone_range_hu: tuple[float, float] = (0.0, 400.0),
-) -> float | None:
-    """Median HU of the voxels of ``region`` within the normal trabecular range; None when none are.
-
-    Parameters
-    ----------
-    hu
-        HU array.
-    region
-        Where to look (bone interior in a shell around the lesion), same shape.
-    normal_bone_range_hu
-        Voxels outside this range (lesion, cortex, fat) are left out.
-    """
-    values = hu[region]
-    lo, hi = normal_bone_range_hu
-    values = values[(values >= lo) & (values <= hi)]
-    if values.size == 0:
-        return None
-    return float(np.median(values))
-
-
 # -- private -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _DeepBone:
-    """The bone interior smoothed at the texture scale (cortex kept out), and the deep trabecular bone
-    away from the seed with its median HU; the HU and the smoothing's support, for the fine scale."""
-
-    coarse: npt.NDArray[np.float32]
-    normal: BoolArray
-    reference_hu: float | None
-    hu: npt.NDArray[np.float32]
-    support: BoolArray
-
-    def fine(self, spacing: tuple[float, float, float], sigma_mm: float) -> npt.NDArray[np.float32]:
-        """The bone interior smoothed at the fine scale (only a mottled lesion needs it)."""
-        return interior_smooth(self.hu, self.support, spacing, sigma_mm)
-
-
-def _deep_bone(
-    *,
-    hu: npt.NDArray[np.float32],
-    bone: BoolArray,
-    interior: BoolArray,
-    seed_dist: FloatArray,
-    spacing: tuple[float, float, float],
-    p: LesionParameters,
-    not_box: BoolArray | None = None,
-) -> _DeepBone:
-    """Steps 1-2 of :mod:`imaging.lesion_texture`; the reference is None with too few voxels.
-
-    With an operator's box, the normal bone lies outside it (``not_box``).
-    """
-    # at least texture_depth_mm inside the bone: no voxel outside it closer than that (the same voxels as
-    # a distance map of the bone thresholded there, without the distance map)
-    deep = ~within_mm(~bone, p.texture_depth_mm, spacing, strict=True)
-    # cortex caught in the interior (above sclerotic_max_hu) is left out of the smoothing
-    support = interior & (hu <= p.sclerotic_max_hu)
-    coarse = interior_smooth(hu, support, spacing, p.texture_sigma_mm)
-    normal = normal_bone_region(coarse, deep, seed_dist, p)
-    if not_box is not None:
-        normal &= not_box
-    ref = float(np.median(coarse[normal])) if np.count_nonzero(normal) >= p.min_reference_voxels else None
-    return _DeepBone(coarse=coarse, normal=normal, reference_hu=ref, hu=hu, support=support)
-
-
-def _segment_mottled(
-    *,
-    deep: _DeepBone,
-    smooth: npt.NDArray[np.float32],
-    interior: BoolArray,
-    within: BoolArray,
-    seed_ball: BoolArray,
-    seed_dist: FloatArray,
-    seed_hu: float,
-    reference: float,
-    operator_reference: bool,
-    spacing: tuple[float, float, float],
-    p: LesionParameters,
-) -> tuple[BoolArray, float, TextureJudgement]:
-    """Step 4b: a seed like normal bone in a neighbourhood of abnormal texture (:mod:`lesion_texture`).
-
-    Returns the lesion, the reference it is typed against and the texture judgement; raises
-    :class:`NoLesionAtSeedError` when the neighbourhood is as homogeneous as normal bone.
-    """
-    coarse, normal = deep.coarse, deep.normal
-    normal_msg = (
-        f"the seed ({seed_hu:.0f} HU) is within {p.abnormal_delta_hu:g} HU of the local normal bone "
-        f"({reference:.0f} HU): no lesion at the seed"
-    )
-    if deep.reference_hu is None:
-        raise NoLesionAtSeedError(
-            normal_msg + " (too little deep trabecular bone away from it to judge its texture)",
-            seed_hu=seed_hu,
-            reference_bone_hu=reference,
-        )
-    texture_reference = reference if operator_reference else deep.reference_hu
-    abnormal = abnormal_voxels(coarse, interior, texture_reference, p)
-    fraction = local_fraction(abnormal, interior, p.texture_radius_mm, spacing)
-    judgement = judge_texture(
-        fraction=fraction,
-        interior=interior,
-        normal=normal,
-        seed_ball=seed_ball,
-        reference_hu=texture_reference,
-        p=p,
-    )
-    if not judgement.abnormal:
-        raise NoLesionAtSeedError(
-            f"{normal_msg}, and its neighbourhood is not heterogeneous: {judgement.seed_fraction:.2f} of it "
-            f"deviates by more than {p.abnormal_delta_hu:g} HU (abnormal from "
-            f"{judgement.threshold_fraction:.2f})",
-            seed_hu=seed_hu,
-            reference_bone_hu=reference,
-        )
-    lesion, limit_mm = grow_mottled(
-        coarse_abnormal=abnormal,
-        fine_abnormal=abnormal_voxels(
-            deep.fine(spacing, p.smoothing_sigma_mm), interior, texture_reference, p
-        ),
-        fraction=fraction,
-        threshold_fraction=judgement.threshold_fraction,
-        interior=interior,
-        within=within,
-        seed_ball=seed_ball,
-        seed_dist=seed_dist,
-        spacing=spacing,
-        p=p,
-    )
-    return lesion, texture_reference, replace(judgement, limit_mm=limit_mm)
-
-
-def _refuse_if_like_deep_bone(
-    *,
-    hu: npt.NDArray[np.float32],
-    bone: BoolArray,
-    seed_dist: FloatArray,
-    outside: BoolArray,
-    spacing: tuple[float, float, float],
-    seed_hu: float,
-    reference: float,
-    p: LesionParameters,
-) -> DeepBone | None:
-    """Step 4c: raise :class:`NoLesionAtSeedError` when a lytic-looking seed is like the deep bone.
-
-    Returns the deep bone sample otherwise (None when the region holds too little of it).
-    """
-    deep = deep_bone(hu=hu, bone=bone, seed_dist=seed_dist, spacing=spacing, p=p, outside=outside)
-    if deep is None or not like_deep_bone(seed_hu, deep, p):
-        return deep
-    raise NoLesionAtSeedError(
-        f"the seed ({seed_hu:.0f} HU) is {reference - seed_hu:.0f} HU below the bone around it "
-        f"({reference:.0f} HU) but within {p.abnormal_delta_hu:g} HU of this patient's deep trabecular bone "
-        f"elsewhere in the region ({deep.median_hu:.0f} HU: {deep.n_voxels} voxels at least "
-        f"{p.texture_depth_mm:g} mm inside bone, farther than {p.shell_mm[1]:g} mm from the seed): "
-        "low-density (osteoporotic) normal bone like the centres of the bones around it, not a focal lytic "
-        "lesion; give the reference bone HU (reference_bone_hu / --reference-hu) to segment it anyway",
-        seed_hu=seed_hu,
-        reference_bone_hu=deep.median_hu,
-    )
-
-
-def _in_box(
-    volume: Volume,
-    roi: IndexBox,
-    box_lps: tuple[Sequence[float], Sequence[float]],
-    seed_t: tuple[float, float, float],
-) -> BoolArray:
-    """Voxels of the region whose LPS centres lie in the box (exact for oblique grids too)."""
-    lo = np.asarray(box_lps[0], dtype=np.float64)
-    hi = np.asarray(box_lps[1], dtype=np.float64)
-    if lo.shape != (3,) or hi.shape != (3,) or np.any(hi <= lo):
-        raise ValueError(f'Argument "box_lps" must be (min_xyz, max_xyz) with max > min, got {box_lps!r}')
-    if np.any(np.asarray(seed_t) < lo) or np.any(np.asarray(seed_t) > hi):
-        raise SegmentationError(
-            "seed ({:.1f}, {:.1f}, {:.1f}) mm LPS lies outside the box given to limit the lesion".format(
-                *seed_t
-            )
-        )
-    shape = tuple(s.stop - s.start for s in roi)
-    idx = np.indices(shape, dtype=np.float64).reshape(3, -1).T + np.array([s.start for s in roi])
-    pts = volume.index_to_lps_points(idx)
-    inside: BoolArray = np.all((pts >= lo) & (pts <= hi), axis=1).reshape(shape)
-    return inside
-
-
 def _touches_border(lesion: BoolArray) -> bool:
     return any(
         np.take(lesion, 0, axis=axis).any() or np.take(lesion, -1, axis=axis).any() for axis in range(3)

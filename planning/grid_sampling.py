@@ -1,13 +1,17 @@
-"""Trilinear sampling of a voxel array at fractional ``[slice, row, col]`` indices.
+"""Sampling voxel arrays: trilinear values at fractional ``[slice, row, col]`` indices, and a mask's
+value (nearest voxel) at LPS points.
 
-Used to read the CT (HU) and distance maps (mm) along needle lines; the caller converts LPS mm points to
-indices with the grid's ``lps_to_index`` matrix.
+Used to read the CT (HU), distance maps (mm) and masks along needle lines. For the trilinear sampler the
+caller converts LPS mm points to indices with the grid's ``lps_to_index`` matrix.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+
+from imaging.mask import Mask
+from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -41,4 +45,16 @@ def sample_trilinear(array: npt.NDArray[np.generic], index_points: FloatArray, o
                 j = np.minimum(base[:, 2] + dj, shape[2] - 1)
                 acc += wk * wi * wj * array[k, i, j].astype(np.float64)
     out[inside] = acc
+    return out
+
+
+def mask_at_points(mask: Mask, volume: Volume, points_lps: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Mask value (nearest voxel) at LPS points; False outside the mask's box."""
+    idx = np.rint(volume.lps_to_index_points(np.asarray(points_lps, dtype=np.float64).reshape(-1, 3)))
+    rel = idx.astype(np.int64) - np.asarray(mask.offset_index)
+    shape = np.asarray(mask.array.shape)
+    ok = np.all((rel >= 0) & (rel < shape), axis=1)
+    out = np.zeros(len(rel), dtype=bool)
+    r = rel[ok]
+    out[ok] = mask.array[r[:, 0], r[:, 1], r[:, 2]]
     return out

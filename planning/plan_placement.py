@@ -2,7 +2,7 @@
 
 ``place_spec_trajectory`` turns one ``trajectories[i]`` object into proposals (points given, a named
 approach, direct with ``skin_lps``, or ``transpedicular-bilateral``); a transpedicular side whose pedicle
-was not traced gets the route built from the body and canal, labelled as what it is. ``measure_trajectory``
+was not traced gets the route built from the body and canal, labelled as what it is. ``trajectory_result``
 measures one proposal with the target's evaluator into a :class:`planning.plan_results.TrajectoryResult`.
 Positions LPS mm (+x patient left, +y posterior, +z superior), widths mm.
 """
@@ -155,7 +155,7 @@ def _pedicle_width(tr: TargetResult, approach: Approach) -> float | None:
     return tr.anatomy.pedicles[side].min_width_mm
 
 
-def measure_trajectory(  # noqa: PLR0917 - a helper of run_plan
+def trajectory_result(  # noqa: PLR0917 - a helper of run_plan
     evaluator: TargetEvaluator,
     tr: TargetResult,
     proposal: Proposal,

@@ -50,7 +50,7 @@ from planning.coverage import (
 )
 from planning.errors import PlanningError, PlanValidationError
 from planning.plan_case import build_case, foramina_mask, save_plan_case
-from planning.plan_placement import measure_trajectory, place_spec_trajectory
+from planning.plan_placement import place_spec_trajectory, trajectory_result
 from planning.plan_results import PlanResult, TargetResult, TrajectoryResult
 from planning.plan_spec import Point, spec_needle, spec_number, spec_point, spec_pullbacks, spec_zone_model
 from planning.proposals import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
@@ -181,7 +181,7 @@ def run_plan(
         pullbacks = spec_pullbacks(tj, zone_model, where) if "pullback_mm" in tj else default_pullbacks
         for proposal, approach in place_spec_trajectory(volume, tr, tj, where, needle, safety):
             trajectories.append(
-                measure_trajectory(evaluators[tr.name], tr, proposal, approach, needle, pullbacks)
+                trajectory_result(evaluators[tr.name], tr, proposal, approach, needle, pullbacks)
             )
         tick()
 

@@ -31,8 +31,8 @@ right's, placed where the click puts them), and the direction across which the p
 grazing lines (2.1 mm) outside them. Shrinking the fitted convergence towards 0 as the span shortens (as
 the tilt is; faults mended) holds every T8-T10 width within 1.4 mm, but moves the phantoms' 17-20 degree
 axes (fitted exactly over 2.5-5 mm) by 2 mm: a span cannot tell a clean short pedicle from a noisy one,
-and the fit's own residuals underestimate the scatter between clicks several times over (1.5-5.7 degrees
-against 21-29). Not adopted.
+and the fit's own residuals underestimate the scatter between clicks (standard errors of 1.5-5.7 degrees,
+against ranges of 21-29 over seven clicks). Not adopted.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from scipy import ndimage
 
@@ -64,23 +65,28 @@ def _box_case(
     wall = solid & (y >= half_d - 1.5)
     body = solid if wall_inside else solid & ~wall
     canal = (np.abs(x) <= 10.0) & (y > half_d) & (y <= half_d + 14.0)
-    body_c = vol.index_to_lps_points(np.argwhere(body)).mean(axis=0)
-    canal_c = vol.index_to_lps_points(np.argwhere(canal)).mean(axis=0)
-    anatomy = VertebraAnatomy(
+    return vol, box_anatomy(vol, body=body, canal=canal, wall=wall)
+
+
+def box_anatomy(
+    vol: Volume, *, body: npt.NDArray[np.bool_], canal: npt.NDArray[np.bool_], wall: npt.NDArray[np.bool_]
+) -> VertebraAnatomy:
+    """The anatomy of a box body (``H_MM`` tall) with its posterior wall and a 20 x 14 mm canal behind
+    it, from full-grid masks; no pedicles, an intact wall."""
+    return VertebraAnatomy(
         body=Mask.from_full(body),
         canal=Mask.from_full(canal),
         posterior_wall=Mask.from_full(wall),
         body_volume_ml=float(body.sum()) * vol.voxel_volume_ml,
-        body_centroid_lps=tuple(body_c),
+        body_centroid_lps=tuple(vol.index_to_lps_points(np.argwhere(body)).mean(axis=0)),
         body_height_mm=H_MM,
-        canal_centroid_lps=tuple(canal_c),
+        canal_centroid_lps=tuple(vol.index_to_lps_points(np.argwhere(canal)).mean(axis=0)),
         canal_area_mm2=20.0 * 14.0,
         posterior_wall_points_lps=(),
         posterior_wall_intact=True,
         posterior_wall_defects=(),
         pedicles={},
     )
-    return vol, anatomy
 
 
 @pytest.mark.parametrize(

@@ -16,14 +16,12 @@ import math
 import numpy as np
 import pytest
 
-from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy, WallDefect
 from imaging.volume import Volume, affine_from_geometry
 from planning.leakage import ZoneKind, leakage_zones
 from tests.phantoms.vertebra import direction_matrix, make_vertebra_phantom
-from tests.planning.test_leakage import _local, anatomy_from_phantom
+from tests.planning.test_leakage import D_MM, H_MM, W_MM, _local, anatomy_from_phantom, box_anatomy
 
-W_MM, D_MM, H_MM = 40.0, 32.0, 24.0  # box body: left-right, antero-posterior, height (as test_leakage's)
 BAND_MM = 5.0
 TRUTH_ML = W_MM * H_MM * BAND_MM / 1000.0
 
@@ -77,21 +75,7 @@ def _box(
     ap_extent_mm = float(np.abs(ap @ m0[:3, :3]).sum())  # a voxel's extent along AP
     wall = body & (y >= D_MM / 2 - max(1.5, ap_extent_mm))
     canal = (np.abs(x) <= 10.0) & (y > D_MM / 2) & (y <= D_MM / 2 + 14.0) & (np.abs(z) <= H_MM / 2 + 10)
-    anatomy = VertebraAnatomy(
-        body=Mask.from_full(body),
-        canal=Mask.from_full(canal),
-        posterior_wall=Mask.from_full(wall),
-        body_volume_ml=float(body.sum()) * vol.voxel_volume_ml,
-        body_centroid_lps=tuple(vol.index_to_lps_points(np.argwhere(body)).mean(axis=0)),
-        body_height_mm=H_MM,
-        canal_centroid_lps=tuple(vol.index_to_lps_points(np.argwhere(canal)).mean(axis=0)),
-        canal_area_mm2=20.0 * 14.0,
-        posterior_wall_points_lps=(),
-        posterior_wall_intact=True,
-        posterior_wall_defects=(),
-        pedicles={},
-    )
-    return vol, anatomy
+    return vol, box_anatomy(vol, body=body, canal=canal, wall=wall)
 
 
 def test_band_volume_of_an_oblique_wall_at_1mm() -> None:

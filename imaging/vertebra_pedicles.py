@@ -9,15 +9,17 @@ traced by :mod:`imaging.vertebra_pedicle_sections` (the blob forming the canal's
 apart from a rib head or neck and from the articular processes), and their centroids fitted with a
 straight line. A thoracic pedicle gives only a few millimetres of sections, whose centroids move with
 the section's shape: the craniocaudal slope is shrunk towards the end plates' plane as the span
-shortens, and an implausible convergence or tilt is replaced by zero and said in a note. Along that
-axis the bony width is measured across it (mediolateral, perpendicular to the axis) on the *source* CT
-at full resolution, over the whole pedicle: from the front of the sections split and carried (its base,
-just behind the body's midline wall) to the traced sections' end. Outer edge to outer edge, each edge
-where the CT falls fastest towards the tissue outside (a cortex's half-maximum), the run limited over
-the traced sections to the pedicle's own blobs (not the rib head fused with them) and ended at the
-pedicle's own outer cortex where a clear dip follows it. The narrowest width is the isthmus. The
-entry is where the axis leaves bone posteriorly; the target lies on the axis at two thirds of the
-body's depth along it (the junction of its middle and anterior thirds).
+shortens, and an implausible convergence or tilt is replaced by zero and said in a note.
+
+The narrowest width is the pedicle's waist (:mod:`imaging.pedicle_waist`), which does not depend on that
+axis. Along the axis the bony width is also measured across it (mediolateral, perpendicular to the axis;
+:mod:`imaging.pedicle_profile`) on the *source* CT at full resolution, over the whole pedicle: from the
+front of the sections split and carried (its base, just behind the body's midline wall) to the traced
+sections' end, the run limited over the traced sections to the pedicle's own blobs (not the rib head
+fused with them). The narrowest of these places the isthmus on the axis, and is the width where no
+waist is found (the ring round the canal open at the pedicle's heights, or the shortest way out through
+other bone). The entry is where the axis leaves bone posteriorly; the target lies on the axis at two
+thirds of the body's depth along it (the junction of its middle and anterior thirds).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, stats
 
+from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge, width_across
+from imaging.pedicle_waist import pedicle_waist
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
@@ -66,28 +70,10 @@ MAX_TILT_DEG = 20.0
 TILT_PRIOR_SPAN_MM = 5.0
 #: section centroids further than this from the fitted axis are outliers (mm)
 FIT_OUTLIER_MM = 1.0
-#: width profiles: half length, step, and the 1D smoothing (mm)
-PROFILE_HALF_MM = 15.0
-PROFILE_STEP_MM = 0.25
-PROFILE_SMOOTH_MM = 0.4
 #: depth fraction of the target along the axis inside the body (from its posterior surface)
 TARGET_DEPTH_FRACTION = 2.0 / 3.0
 #: a gap in bone this long along the axis ends it (a facet joint space is 1-2 mm) (mm)
 ENTRY_GAP_MM = 1.0
-#: bone going on this far beyond the traced pedicle's region is a neighbour fused with it (mm)
-FUSED_MM = 2.0
-#: a pedicle's wall is the first fall of the CT (from outside in) at least this fraction of the steepest
-#: one within reach: a blurred edge's falls rise to one peak at its half-maximum, which noise on the
-#: smoothed, three-line profile does not mimic at half the height
-EDGE_FALL_FRACTION = 0.5
-#: a rise of less than this from the tissue outside to the bone is no wall (HU): the profile's noise
-#: after smoothing is a few tens of HU, and bone against soft tissue rises by hundreds
-MIN_EDGE_STEP_HU = 50.0
-#: across a pedicle, its own outer cortex is the first that a dip of at least this fraction of the way
-#: down to soft tissue follows (a joint with a rib head or an articular process pressed against it)
-WALL_DIP_FRACTION = 0.25
-#: ... within this distance beyond that cortex's peak (mm)
-WALL_DIP_REACH_MM = 6.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,86 +89,6 @@ class PedicleResult:
     mask: BoolArray  # ROI grid
     n_sections: int
     note: str | None = None
-
-
-def _edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int) -> float | None:
-    """Sub-sample position of a bone edge beyond run end ``i_end``, going ``direction`` (+1/-1).
-
-    Half-way between the cortical peak just inside the end and the lowest value just outside it.
-    """
-    n = len(profile)
-    # reach: 3 mm inwards covers a cortex (1-2 mm) and its blur on 2 mm slices; 4 mm outwards finds the
-    # tissue outside past the blur
-    steps_in = round(3.0 / PROFILE_STEP_MM)
-    steps_out = round(4.0 / PROFILE_STEP_MM)
-    inner = np.clip(np.arange(i_end - direction * steps_in, i_end + direction, direction), 0, n - 1)
-    outer = np.clip(np.arange(i_end, i_end + direction * steps_out, direction), 0, n - 1)
-    i_peak = int(inner[np.argmax(profile[inner])])
-    peak = float(profile[i_peak])
-    low = float(profile[outer].min())
-    if peak - low < 50.0:
-        return None
-    level = 0.5 * (peak + low)
-    i = i_peak
-    while 0 <= i + direction < n and profile[i + direction] >= level:
-        i += direction
-    j = i + direction
-    if not 0 <= j < n:
-        return float(r[i])
-    a, b = float(profile[i]), float(profile[j])
-    frac = (a - level) / (a - b) if a != b else 0.0
-    return float(r[i] + frac * (r[j] - r[i]))
-
-
-def _fall_edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int, *, i_mid: int) -> float | None:
-    """Position of a pedicle's wall across it, beyond run end ``i_end`` going ``direction`` (+1/-1).
-
-    The wall's outer edge is where the CT falls fastest towards the tissue outside: walking in from
-    the lowest value outside the run, the first fall at least ``EDGE_FALL_FRACTION`` of the steepest
-    one within reach (the centre of that step). For a cortex imaged as a peak this is its half-maximum
-    (the half-maximum rule of :func:`_edge`); it also holds where the scan does not resolve a thin
-    cortex as a peak of its own. Chest T6 left (2 mm slices): the lateral wall of the pedicle's root,
-    beside the costovertebral joint, is a 200-400 HU shoulder of the 600 HU medial cortex, whose
-    half-maximum put the edge 1 mm inside the bone (2.9 mm measured, about 4 mm on the slices); chest
-    T9 right: the bony solid runs 2.5 mm on beyond the cortex into 70-160 HU tissue, so the wall is
-    not looked for at the solid's end only. The inner reach stops at ``i_mid`` (the run's middle): the
-    opposite wall is not this one.
-    """
-    n = len(profile)
-    # reach: 3 mm inwards covers a cortex (1-2 mm) and its blur on 2 mm slices; 4 mm outwards finds the
-    # tissue outside past the blur
-    steps_in = round(3.0 / PROFILE_STEP_MM)
-    steps_out = round(4.0 / PROFILE_STEP_MM)
-    i_in = i_end - direction * steps_in
-    if direction * (i_in - i_mid) < 0:
-        i_in = i_mid
-    i_in = int(np.clip(i_in, 0, n - 1))
-    outer = np.clip(np.arange(i_end, i_end + direction * steps_out, direction), 0, n - 1)
-    i_low = int(outer[np.argmin(profile[outer])])
-    # walk inwards from the low: fall[k] is the drop from sample k - direction to sample k
-    ks = np.arange(i_low, i_in, -direction)
-    ks = ks[(ks - direction >= 0) & (ks - direction < n)]
-    if len(ks) < 2:
-        return None
-    falls = profile[ks - direction] - profile[ks]
-    if float(profile[ks - direction].max() - profile[i_low]) < MIN_EDGE_STEP_HU:
-        return None
-    need = EDGE_FALL_FRACTION * float(falls.max())
-    for m in range(len(falls)):
-        inward_next = falls[m + 1] if m + 1 < len(falls) else -np.inf
-        outward_prev = falls[m - 1] if m > 0 else -np.inf
-        if falls[m] >= need and falls[m] >= inward_next and falls[m] >= outward_prev:
-            k = int(ks[m])
-            centre = 0.5 * float(r[k] + r[k - direction])
-            if not (np.isfinite(inward_next) and np.isfinite(outward_prev)):
-                return centre
-            # sub-sample: the vertex of the parabola through the three falls (m grows inwards)
-            curve = outward_prev - 2.0 * falls[m] + inward_next
-            shift = (
-                0.0 if curve == 0.0 else float(np.clip(0.5 * (outward_prev - inward_next) / curve, -0.5, 0.5))
-            )
-            return centre - direction * shift * float(r[1] - r[0])
-    return None
 
 
 def _narrowest(s_mm: FloatArray, widths: FloatArray) -> tuple[int, float]:
@@ -250,118 +156,6 @@ def _fit_direction(
     d = p + cu[0] * lft + shrink * cv[0] * a
     d = d / np.linalg.norm(d)
     return d, cents[keep]
-
-
-def _width_at(
-    volume: Volume,
-    roi: LpsRoi,
-    solid: BoolArray,
-    *,
-    point: FloatArray,
-    across: FloatArray,
-    up: FloatArray,
-    region: BoolArray | None = None,
-) -> float | None:
-    """Bony width through ``point`` along ``across`` (outer edge to outer edge), or None.
-
-    With ``region`` (the pedicle's traced sections) the bone run stops where it leaves the region: a
-    rib head or articular process fused with the pedicle in the bony solid is not measured with it;
-    where the run is cut there, the edge is the cut.
-    """
-    r = np.arange(-PROFILE_HALF_MM, PROFILE_HALF_MM + 1e-9, PROFILE_STEP_MM)
-    offsets = (-0.75, 0.0, 0.75)
-    pts = np.stack([point + o * up + r[:, None] * across for o in offsets])
-    prof = sample_source_hu(volume, pts).mean(axis=0)
-    prof = ndimage.gaussian_filter1d(prof, PROFILE_SMOOTH_MM / PROFILE_STEP_MM)
-    line = point + r[:, None] * across
-    bony = roi.sample(solid, line, order=0) > 0.5
-    inside = bony
-    if region is not None:
-        inside = bony & (roi.sample(region, line, order=0) > 0.5)
-    i0 = len(r) // 2
-    if not inside[i0]:
-        return None
-    i_hi = i0
-    while i_hi + 1 < len(r) and inside[i_hi + 1]:
-        i_hi += 1
-    i_lo = i0
-    while i_lo - 1 >= 0 and inside[i_lo - 1]:
-        i_lo -= 1
-    if i_hi == len(r) - 1 or i_lo == 0:
-        return None  # bone runs off the profile: not a pedicle cross-section here
-    i_mid = (i_lo + i_hi) // 2
-    right = _run_end(prof, r, bony, i_hi, 1, i_mid=i_mid)
-    left = _run_end(prof, r, bony, i_lo, -1, i_mid=i_mid)
-    if right is None or left is None:
-        return None
-    # a cortex followed by a clear dip before the run's end is the pedicle's own outer wall, with
-    # a neighbour (rib head, articular process) pressed against it beyond the dip
-    inner_right = _first_wall(prof, r, i0, i_hi, 1)
-    inner_left = _first_wall(prof, r, i0, i_lo, -1)
-    if inner_right is not None:
-        right = min(right, inner_right)
-    if inner_left is not None:
-        left = max(left, inner_left)
-    if right <= left:
-        return None  # the walls' edges crossed: a profile grazing the pedicle's edge, not across it
-    return right - left
-
-
-def _run_end(
-    profile: FloatArray, r: FloatArray, bony: BoolArray, i_end: int, direction: int, *, i_mid: int
-) -> float | None:
-    """Edge of a bone run ending at ``i_end`` (the pedicle region's end or the bone's).
-
-    Where bone goes on for ``FUSED_MM`` or more beyond the region, a neighbour (rib head, articular
-    process) is fused with the pedicle in the bony solid: the edge is the region's end. Otherwise the
-    run is followed to the bone's end and the edge placed on the CT (:func:`_fall_edge`).
-    """
-    n = len(bony)
-    k = i_end
-    while 0 <= k + direction < n and bony[k + direction]:
-        k += direction
-    if abs(k - i_end) * PROFILE_STEP_MM >= FUSED_MM:
-        return float(r[i_end]) + direction * 0.5 * PROFILE_STEP_MM
-    if not 0 < k < n - 1:
-        return None
-    return _fall_edge(profile, r, k, direction, i_mid=i_mid)
-
-
-def _first_wall(profile: FloatArray, r: FloatArray, i0: int, i_end: int, direction: int) -> float | None:
-    """Outer edge of the first cortex from ``i0`` towards ``i_end`` that a clear dip follows, or None.
-
-    A dip is clear when it falls ``WALL_DIP_FRACTION`` of the way from that cortex's peak down to the
-    profile's lowest value (soft tissue) before the profile rises above the peak again; the edge is
-    the half-way crossing between the peak and the dip.
-    """
-    n = len(profile)
-    stop = min(max(i_end + direction * round(4.0 / PROFILE_STEP_MM), 0), n - 1)
-    floor = float(profile.min())
-    idx = list(range(i0 + direction, stop, direction))
-    for k in idx[:-1]:
-        peak = float(profile[k])
-        if not (peak >= profile[k - direction] and peak >= profile[k + direction]):
-            continue
-        need = WALL_DIP_FRACTION * (peak - floor)
-        j = k + direction
-        low_j = j
-        while j != stop and profile[j] <= peak:
-            if profile[j] < profile[low_j]:
-                low_j = j
-            j += direction
-        low = float(profile[low_j])
-        if peak - low < max(need, 50.0):
-            continue
-        if abs(low_j - k) > round(WALL_DIP_REACH_MM / PROFILE_STEP_MM):
-            continue
-        level = 0.5 * (peak + low)
-        i = k
-        while profile[i + direction] >= level:
-            i += direction
-        a, b = float(profile[i]), float(profile[i + direction])
-        frac = (a - level) / (a - b) if a != b else 0.0
-        return float(r[i] + frac * (r[i + direction] - r[i]))
-    return None
 
 
 def _plausible_direction(d: FloatArray, side: Side, frame: VertebraFrame) -> tuple[FloatArray, str | None]:
@@ -516,7 +310,7 @@ def find_pedicle(
         # the traced region bounds the run only where sections were traced (it ends abruptly beyond,
         # and in front of them the pedicle's base is partly under the body's mask, which would cut it)
         within = s_secs.min() <= s <= s_secs.max()
-        w = _width_at(
+        w = width_across(
             volume, roi, solid, point=mid + s * d, across=across, up=up, region=region if within else None
         )
         if w is not None and w > 1.0:
@@ -525,6 +319,20 @@ def find_pedicle(
         return None
     w_arr = np.array(widths)
     k, min_width = _narrowest(w_arr[:, 0], w_arr[:, 1])
+    # the width itself from the waist, which does not turn with the fitted axis (imaging.pedicle_waist);
+    # the widths across the axis give it only where the ring round the canal is open
+    waist = pedicle_waist(
+        volume,
+        roi,
+        solid,
+        frame=frame,
+        sgn=sgn,
+        t_range_mm=(traced.front_t_mm, frame.canal_t_mm),
+        axis_height_mm=float((mid - c) @ a),
+        convergence_range_deg=CONVERGENCE_RANGE_DEG,
+    )
+    if waist is not None:
+        min_width = waist.width_mm
     s_isthmus = float(w_arr[k, 0])
     isthmus = mid + s_isthmus * d
 
@@ -540,7 +348,7 @@ def find_pedicle(
         elif i - i_last > gap:
             break
     prof = ndimage.gaussian_filter1d(sample_source_hu(volume, line), PROFILE_SMOOTH_MM / PROFILE_STEP_MM)
-    s_edge = _edge(prof, ss, i_last, 1)
+    s_edge = bone_edge(prof, ss, i_last, 1)
     entry = mid + (s_edge if s_edge is not None else ss[i_last]) * d
 
     # target: two thirds of the body's depth along the axis

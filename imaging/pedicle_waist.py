@@ -1,0 +1,268 @@
+"""A pedicle's narrowest width found without its axis: the shortest way through it from the canal out.
+
+Frame as :mod:`imaging.vertebra_pedicle_sections`: body centroid ``c``, superior axis ``a``, posterior
+``p``, patient left ``l``. Positions LPS mm, lengths mm.
+
+A pedicle is the bar of bone between the spinal canal and the soft tissue lateral to it. Where it is
+narrowest (its isthmus), the way out of the canal through bone is shortest: in the plane of the end
+plates through the pedicle's centre, the least distance from the canal's lateral wall to the soft tissue
+beyond the pedicle is the isthmus, and the segment that realises it runs straight across the pedicle,
+perpendicular to its walls, whatever the pedicle's axis. A thoracic pedicle traces over only a few
+millimetres of sections, and its fitted axis turns by 20-30 degrees between clicks a millimetre apart
+(tests/imaging/test_vertebra_pedicle_click.py); widths measured across that axis turn with it. This
+segment does not depend on the axis: its direction comes from the bony solid on a fine grid, and the
+width is then measured along it on the source CT to a fraction of a voxel
+(:func:`imaging.pedicle_profile.width_across`). This is done at every millimetre of height through the
+pedicle, and the widest that two of three neighbouring heights reach is its width (the oval section is
+widest at mid-height; a rib head fused with it at a few heights is dropped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.pedicle_profile import width_across
+from imaging.vertebra_pedicle_sections import VertebraFrame
+from imaging.vertebra_roi import LpsRoi
+from imaging.volume import Volume
+
+__all__ = ["PedicleWaist", "WaistChord", "find_waist", "pedicle_waist", "widest_width"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: grid step of the plane the waist is looked for in (mm)
+WAIST_STEP_MM = 0.25
+#: the plane reaches this far from the canal's centre, across and along (mm): past a lumbar pedicle
+#: (up to ~18 mm wide, CLINICAL.md) and the soft tissue beside it
+WAIST_REACH_MM = 40.0
+#: a pocket of soft tissue enclosed by bone counts as the tissue outside the pedicle when at least this
+#: large (mm^2): a thoracic rib's neck and the transverse process enclose one beside the pedicle (the
+#: costotransverse foramen), while pores of the bony solid's interior are a voxel or two
+MIN_POCKET_MM2 = 4.0
+#: heights (along the body's axis) the waist is looked for at: every this (mm), from the pedicle's axis
+#: up and down until the pedicle ends ...
+WAIST_HEIGHT_STEP_MM = 1.0
+#: ... at most this far beyond the body's end plates (mm; a thoracic pedicle reaches above its body's
+#: upper end plate)
+WAIST_HEIGHT_REACH_MM = 4.0
+#: the pedicle ends where this many heights in a row have no waist (the canal opens into the foramen
+#: between this pedicle and the next); a single height without one (a profile that found no edge on a
+#: noisy slice) is bridged
+WAIST_RUN_GAP = 2
+#: widths over this multiple of the median over the pedicle's height are a neighbour fused with it at
+#: those heights (chest T9 right: a rib head, 7.7-11.4 mm at four heights beside 3.7-4.9 mm), not the
+#: pedicle's own
+FUSED_WIDTH_FACTOR = 1.5
+#: the width along a waist is measured from a point this far into the bone from the canal's wall (or
+#: half-way across, if nearer; mm): past the medial cortex and its blur, and inside the pedicle even where
+#: a rib head is fused with it beyond a joint the scan blurs (chest T10 right, 2 mm slices: half-way
+#: along a 10 mm waist lies in the costovertebral joint, and the width read from there took in the rib
+#: head, 7.4-8.6 mm against 6.0)
+WAIST_INNER_MM = 2.5
+#: fewest heights with a width of the pedicle's own
+MIN_WAIST_WIDTHS = 3
+
+
+@dataclass(frozen=True)
+class WaistChord:
+    """The shortest segment from the canal through the pedicle to the tissue beside it (LPS mm)."""
+
+    medial_lps: FloatArray  # on the canal's wall
+    lateral_lps: FloatArray  # on the pedicle's outer surface
+    length_mm: float
+
+    @property
+    def middle_lps(self) -> FloatArray:
+        """Half-way along the segment: inside the pedicle, on its width's line."""
+        out: FloatArray = 0.5 * (self.medial_lps + self.lateral_lps)
+        return out
+
+    @property
+    def direction_lps(self) -> FloatArray:
+        """Unit vector from the canal outwards across the pedicle."""
+        d = self.lateral_lps - self.medial_lps
+        out: FloatArray = d / np.linalg.norm(d)
+        return out
+
+
+def find_waist(
+    roi: LpsRoi,
+    solid: BoolArray,
+    *,
+    frame: VertebraFrame,
+    sgn: float,
+    height_mm: float,
+    t_range_mm: tuple[float, float],
+    convergence_range_deg: tuple[float, float],
+) -> WaistChord | None:
+    """The pedicle's waist on side ``sgn`` (+1 left, -1 right) at ``height_mm`` along ``a`` from ``c``.
+
+    The canal's wall is looked at where the pedicle forms it: on the pedicle's side of the canal's
+    centre line and between ``t_range_mm`` along ``p`` (the pedicle's base to the canal's centre). The
+    tissue outside is the soft tissue on that side beyond the canal: open to the plane's edge, or a
+    pocket of at least ``MIN_POCKET_MM2`` enclosed by bone. A waist runs across the pedicle, so it
+    turns from the mediolateral direction by the pedicle's convergence: a shortest way out that turns
+    by an angle outside ``convergence_range_deg`` (+ converging towards the front) crosses other bone
+    (a lamina, an articular process). None where there is no such waist at this height (the canal open
+    to the tissue beside it through a foramen, or not found in the plane).
+    """
+    c, a, p, lft = frame.centroid_lps, frame.axis, frame.posterior, frame.left
+    uc = frame.canal_center_u_mm
+    u = np.arange(uc - WAIST_REACH_MM, uc + WAIST_REACH_MM + 1e-9, WAIST_STEP_MM)
+    t = np.arange(frame.canal_t_mm - WAIST_REACH_MM, frame.canal_t_mm + WAIST_REACH_MM + 1e-9, WAIST_STEP_MM)
+    tt, uu = np.meshgrid(t, u, indexing="ij")
+    origin = c + height_mm * a
+    pts = origin + tt[..., None] * p + uu[..., None] * lft
+    bone = roi.sample(solid, pts, order=1) > 0.5
+    soft, _ = ndimage.label(~bone)  # 4-connected: a diagonal gap between cortices is no way out
+    canal_ij = (
+        round((frame.canal_t_mm - t[0]) / WAIST_STEP_MM),
+        round((uc - u[0]) / WAIST_STEP_MM),
+    )
+    canal_label = int(soft[canal_ij])
+    if canal_label == 0:
+        return None
+    canal = soft == canal_label
+    if canal[0, :].any() or canal[-1, :].any() or canal[:, 0].any() or canal[:, -1].any():
+        return None  # open to the tissue outside at this height (a foramen or a gap in the ring)
+    sizes = np.bincount(soft.ravel())
+    border = np.unique(np.concatenate([soft[0, :], soft[-1, :], soft[:, 0], soft[:, -1]]))
+    outside_labels = np.flatnonzero(sizes * WAIST_STEP_MM**2 >= MIN_POCKET_MM2)
+    outside_labels = np.union1d(outside_labels, border)
+    outside_labels = outside_labels[(outside_labels != 0) & (outside_labels != canal_label)]
+    lateral = sgn * (uu - uc) > frame.canal_half_width_mm
+    outside = np.isin(soft, outside_labels) & lateral
+    if not outside.any():
+        return None
+    wall = canal & ~ndimage.binary_erosion(canal) & (sgn * (uu - uc) > 0)
+    wall &= (tt >= t_range_mm[0]) & (tt <= t_range_mm[1])
+    if not wall.any():
+        return None
+    dist, indices = ndimage.distance_transform_edt(~outside, sampling=WAIST_STEP_MM, return_indices=True)
+    ni, nj = indices
+    wi, wj = np.nonzero(wall)
+    k = int(np.argmin(dist[wi, wj]))
+    i, j = int(wi[k]), int(wj[k])
+    medial = pts[i, j]
+    lateral_pt = pts[ni[i, j], nj[i, j]]
+    length = float(np.linalg.norm(lateral_pt - medial))
+    if length <= 0.0:
+        return None
+    e = (lateral_pt - medial) / length
+    # the axis (cos q p + sgn sin q l, q the convergence) is perpendicular to e
+    convergence = float(np.degrees(np.arctan2(-float(e @ p), sgn * float(e @ lft))))
+    if not convergence_range_deg[0] <= convergence <= convergence_range_deg[1]:
+        return None
+    return WaistChord(medial_lps=medial, lateral_lps=lateral_pt, length_mm=length)
+
+
+@dataclass(frozen=True)
+class PedicleWaist:
+    """The pedicle's width over its height (mm), and what it came from."""
+
+    width_mm: float
+    chord: WaistChord  # the waist at the height whose width is nearest it
+    heights_mm: FloatArray  # along the body's axis from its centroid
+    widths_mm: FloatArray  # NaN where no waist or no width was found
+
+
+def widest_width(heights_mm: FloatArray, widths_mm: FloatArray) -> tuple[float, int] | None:
+    """The pedicle's width over its height: the widest that two of three neighbouring heights reach.
+
+    ``heights_mm`` increase in equal steps, with NaN widths where no waist was found. Widths over
+    ``FUSED_WIDTH_FACTOR`` times the median of all are a neighbour fused with the pedicle at those
+    heights and are dropped. A pedicle's oval section is widest at mid-height and thins to its top
+    and bottom, so the width is the greatest value that at least two of three neighbouring heights
+    reach (a single profile that read too wide is outvoted; for an elliptic section 14 mm high,
+    sampled every 1 mm, this is 99% of its widest). Returns it and the index of the height whose width
+    is nearest it, or None with fewer than ``MIN_WAIST_WIDTHS`` widths of the pedicle's own.
+    """
+    ok = np.isfinite(widths_mm)
+    if ok.sum() < MIN_WAIST_WIDTHS:
+        return None
+    limit = FUSED_WIDTH_FACTOR * float(np.median(widths_mm[ok]))
+    own = np.where(ok & (np.where(ok, widths_mm, np.inf) <= limit), widths_mm, np.nan)
+    if np.isfinite(own).sum() < MIN_WAIST_WIDTHS:
+        return None
+    best: tuple[float, int] | None = None
+    for k in range(len(own)):
+        window = own[max(k - 1, 0) : k + 2]
+        vals = np.sort(window[np.isfinite(window)])
+        if len(vals) < 2:
+            continue
+        value = float(vals[-2])  # reached by at least two of the window's heights
+        if best is None or value > best[0]:
+            idx = np.flatnonzero(np.isfinite(own))
+            best = (value, int(idx[np.argmin(np.abs(own[idx] - value) + np.abs(idx - k) * 1e-6)]))
+    return best
+
+
+def pedicle_waist(
+    volume: Volume,
+    roi: LpsRoi,
+    solid: BoolArray,
+    *,
+    frame: VertebraFrame,
+    sgn: float,
+    t_range_mm: tuple[float, float],
+    axis_height_mm: float,
+    convergence_range_deg: tuple[float, float],
+) -> PedicleWaist | None:
+    """The pedicle's narrowest width on side ``sgn`` (+1 left, -1 right), or None.
+
+    From the pedicle axis's height ``axis_height_mm`` (along the body's axis from its centroid) up and
+    down in steps of ``WAIST_HEIGHT_STEP_MM`` until ``WAIST_RUN_GAP`` heights in a row have no waist
+    (or ``WAIST_HEIGHT_REACH_MM`` beyond the end plates), the waist (:func:`find_waist`) is measured
+    along its own line on the source CT (:func:`imaging.pedicle_profile.width_across`); the widths are
+    combined by :func:`widest_width`. None when too few heights give one (a pedicle whose ring round
+    the canal is open, or not imaged).
+    """
+    a = frame.axis
+    reach = 0.5 * frame.height_mm + WAIST_HEIGHT_REACH_MM
+    step = WAIST_HEIGHT_STEP_MM
+    start = float(np.clip(np.round(axis_height_mm / step) * step, -reach, reach))
+    found: dict[float, tuple[float, WaistChord]] = {}
+    scanned: set[float] = set()
+
+    def measure(h: float) -> bool:
+        scanned.add(h)
+        chord = find_waist(
+            roi,
+            solid,
+            frame=frame,
+            sgn=sgn,
+            height_mm=h,
+            t_range_mm=t_range_mm,
+            convergence_range_deg=convergence_range_deg,
+        )
+        if chord is None:
+            return False
+        across = chord.direction_lps
+        up = a - (a @ across) * across
+        up = up / np.linalg.norm(up)
+        point = chord.medial_lps + min(0.5 * chord.length_mm, WAIST_INNER_MM) * across
+        w = width_across(volume, roi, solid, point=point, across=across, up=up)
+        if w is None or w <= 1.0:
+            return False
+        found[h] = (w, chord)
+        return True
+
+    for direction in (1.0, -1.0):
+        misses = 0
+        h = start if direction > 0 else start - step
+        while abs(h) <= reach + 1e-9 and misses < WAIST_RUN_GAP:
+            misses = 0 if measure(h) else misses + 1
+            h += direction * step
+    heights = np.array(sorted(scanned))
+    widths = np.array([found[h][0] if h in found else np.nan for h in heights])
+    result = widest_width(heights, widths)
+    if result is None:
+        return None
+    width, k = result
+    chord = found[float(heights[k])][1]
+    return PedicleWaist(width_mm=width, chord=chord, heights_mm=heights, widths_mm=widths)

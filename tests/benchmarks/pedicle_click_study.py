@@ -5,7 +5,9 @@ For each level, the vertebra is found from clicks at the body centre's height of
 125 / 128 mm); printed per side: the narrowest width from each click and the spread, and the
 convergence the sections' fit gave (degrees, + converging towards the front). With
 ``--hold-convergence DEG`` the fitted convergence is replaced by DEG (the fitted tilt kept): what the
-widths do when the direction does not move. Positions LPS mm.
+widths do when the direction does not move. Since session 7 the width is the pedicle's waist
+(imaging.pedicle_waist), which does not use the axis: the convergence printed no longer moves it.
+Positions LPS mm.
 
 Run: ``PYTHONPATH=. .venv/bin/python tests/benchmarks/pedicle_click_study.py [--levels T9,T10]
 [--hold-convergence 0]`` (needs ../shared/data; about 2 s a click).

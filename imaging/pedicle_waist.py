@@ -127,11 +127,11 @@ def find_waist(
     canal_label = int(soft[canal_ij])
     if canal_label == 0:
         return None
-    canal = soft == canal_label
-    if canal[0, :].any() or canal[-1, :].any() or canal[:, 0].any() or canal[:, -1].any():
-        return None  # open to the tissue outside at this height (a foramen or a gap in the ring)
-    sizes = np.bincount(soft.ravel())
     border = np.unique(np.concatenate([soft[0, :], soft[-1, :], soft[:, 0], soft[:, -1]]))
+    if canal_label in border:
+        return None  # open to the tissue outside at this height (a foramen or a gap in the ring)
+    canal = soft == canal_label
+    sizes = np.bincount(soft.ravel())
     outside_labels = np.flatnonzero(sizes * WAIST_STEP_MM**2 >= MIN_POCKET_MM2)
     outside_labels = np.union1d(outside_labels, border)
     outside_labels = outside_labels[(outside_labels != 0) & (outside_labels != canal_label)]
@@ -179,8 +179,8 @@ def widest_width(heights_mm: FloatArray, widths_mm: FloatArray) -> tuple[float, 
     heights and are dropped. A pedicle's oval section is widest at mid-height and thins to its top
     and bottom, so the width is the greatest value that at least two of three neighbouring heights
     reach (a single profile that read too wide is outvoted; for an elliptic section 14 mm high,
-    sampled every 1 mm, this is 99% of its widest). Returns it and the index of the height whose width
-    is nearest it, or None with fewer than ``MIN_WAIST_WIDTHS`` widths of the pedicle's own.
+    sampled every 1 mm, this is 99% of its widest). Returns it and the index of the height it was read
+    at, or None with fewer than ``MIN_WAIST_WIDTHS`` widths of the pedicle's own.
     """
     ok = np.isfinite(widths_mm)
     if ok.sum() < MIN_WAIST_WIDTHS:
@@ -191,14 +191,15 @@ def widest_width(heights_mm: FloatArray, widths_mm: FloatArray) -> tuple[float, 
         return None
     best: tuple[float, int] | None = None
     for k in range(len(own)):
-        window = own[max(k - 1, 0) : k + 2]
-        vals = np.sort(window[np.isfinite(window)])
-        if len(vals) < 2:
+        lo = max(k - 1, 0)
+        window = own[lo : k + 2]
+        finite = np.flatnonzero(np.isfinite(window))
+        if len(finite) < 2:
             continue
-        value = float(vals[-2])  # reached by at least two of the window's heights
-        if best is None or value > best[0]:
-            idx = np.flatnonzero(np.isfinite(own))
-            best = (value, int(idx[np.argmin(np.abs(own[idx] - value) + np.abs(idx - k) * 1e-6)]))
+        # the second widest of the window is reached by at least two of its heights
+        j = lo + int(finite[np.argsort(window[finite])][-2])
+        if best is None or own[j] > best[0]:
+            best = (float(own[j]), j)
     return best
 
 

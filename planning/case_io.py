@@ -1,10 +1,15 @@
-"""Saving and loading ``.osteoplan`` case files, atomically, and the autosave / recovery folder.
+"""Saving and loading ``.osteoplan`` case files: the zip container, atomic writes, version checks.
 
 A case file is a zip (ZIP_DEFLATED) holding ``case.json`` (format marker, ``schema_version``, app
 version, created / modified timestamps in ISO 8601 UTC, case uid, every value of the case: positions
 LPS mm, lengths mm) and one ``masks/NNN.npy`` per mask layer (the mask's box as packed bits, uint8),
 referenced from the JSON with its box shape, ``offset_index`` ([slice, row, col]), grid shape and
 voxel count. Volumes are not stored: the case refers to them by series UID and path.
+
+This module holds the container, the atomic write, the header and the schema versions. The values
+<-> JSON encoding lives in ``planning.case_codec``; the suffix, the data folder and the recovery
+folder's file names in ``planning.case_paths``. Their public names are re-exported here, so
+``planning.case_io`` stays the one place to import saving and loading from.
 
 API summary
 -----------
@@ -18,37 +23,38 @@ Every refusal is a ``planning.errors.CaseFileError`` with a specific reason.
 Schema: ``SCHEMA_VERSION``; a missing field takes its dataclass default (adding a field with a default
 needs no new version); ``register_migration(from_version)`` decorates a ``dict -> dict`` function
 that upgrades an older ``case.json`` document by one version.
-Recovery: ``data_dir()`` ($OSTEOPLAN_DATA_DIR, else $XDG_DATA_HOME/osteoplan, else
+Recovery: ``write_autosave(case, case_path)`` here; re-exported from ``planning.case_paths``:
+``CASE_SUFFIX``, ``data_dir()`` ($OSTEOPLAN_DATA_DIR, else $XDG_DATA_HOME/osteoplan, else
 ~/.local/share/osteoplan), ``recovery_dir()``, ``autosave_path(case_path or None, case_uid=None)``,
-``write_autosave(case, case_path)``, ``find_recoverable()`` (newest first), ``discard_autosave(...)``.
+``find_recoverable()`` (newest first), ``discard_autosave(...)``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import io
 import json
 import os
 import tempfile
-import types
-import typing
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from imaging.mask import Mask
 from planning.case import Case, CaseItemError, CaseState
-from planning.errors import CaseFileError, PlanningError
-from planning.model import FrozenDict
+from planning.case_codec import ValueDecoder, encode_value
+from planning.case_paths import (
+    CASE_SUFFIX,
+    autosave_path,
+    data_dir,
+    discard_autosave,
+    find_recoverable,
+    recovery_dir,
+)
+from planning.errors import CaseFileError
 
 __all__ = [
     "CASE_SUFFIX",
@@ -71,7 +77,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "osteoplan-case"
-CASE_SUFFIX = ".osteoplan"
 _CASE_JSON = "case.json"
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -114,7 +119,6 @@ def register_migration(from_version: int) -> Callable[[Migration], Migration]:
     return deco
 
 
-# ================================================================================= save
 def save_case(case: Case, path: Path | str, *, overwrite_unreadable: bool = False) -> Path:
     """Write ``case`` to ``path`` atomically; the previous file survives any failure.
 
@@ -142,6 +146,78 @@ def save_case(case: Case, path: Path | str, *, overwrite_unreadable: bool = Fals
     return _save(case, Path(path), overwrite_unreadable=overwrite_unreadable, autosave_of=None)
 
 
+def write_autosave(case: Case, case_path: Path | str | None) -> Path:
+    """Save ``case`` to its autosave file (atomically), recording which case file it belongs to.
+
+    The case's own timestamps are left as they were (an autosave is not a save).
+    """
+    target = autosave_path(case_path, case_uid=case.uid)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    created, modified = case.created_utc, case.modified_utc
+    try:
+        of = None if case_path is None else str(Path(case_path).expanduser().resolve())
+        return _save(case, target, overwrite_unreadable=True, autosave_of=of)
+    finally:
+        case.created_utc, case.modified_utc = created, modified
+
+
+def load_case(path: Path | str) -> Case:
+    """Read a case file.
+
+    Raises
+    ------
+    CaseFileError
+        Not a zip / unreadable, truncated or corrupt (CRC), no ``case.json``, made by a newer
+        OsteoPlan, or invalid values; the message says which.
+    """
+    return read_case_file(path).case
+
+
+def read_case_file(path: Path | str) -> CaseFile:
+    """Read a case file with its header and load warnings (see ``load_case`` for the errors)."""
+    p = Path(path)
+    with _open_zip(p) as zf:
+        doc = _read_doc(zf, p)
+        header = _header(doc, p)
+        warnings: list[str] = []
+        doc = _migrate(doc, header.schema_version, p, warnings)
+        ctx = ValueDecoder(partial(_read_member, zf, p=p), p, warnings)
+        raw = doc.get("case")
+        if not isinstance(raw, dict):
+            raise CaseFileError('invalid case file: "case" is missing or not an object', str(p))
+        state = ctx.decode(CaseState, raw, "case")
+    try:
+        case = Case.from_state(state, uid=header.case_uid or None)
+    except CaseItemError as exc:
+        raise CaseFileError(f"invalid values: {exc}", str(p)) from exc
+    case.created_utc = header.created_utc
+    case.modified_utc = header.modified_utc
+    return CaseFile(case, header, tuple(warnings))
+
+
+def probe_case_file(path: Path | str) -> CaseHeader:
+    """Check that ``path`` is a readable case of a supported version (header + CRC of every member).
+
+    Raises
+    ------
+    CaseFileError
+        As ``load_case``, except that values are not decoded.
+    """
+    p = Path(path)
+    with _open_zip(p) as zf:
+        doc = _read_doc(zf, p)
+        header = _header(doc, p)
+        try:
+            bad = zf.testzip()
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise CaseFileError(f"truncated or corrupt case file ({exc})", str(p)) from exc
+        if bad is not None:
+            raise CaseFileError(f"corrupt case file: {bad} fails its CRC check", str(p))
+    if header.schema_version < SCHEMA_VERSION:
+        _check_migrations(header.schema_version, p)
+    return header
+
+
 def _save(case: Case, path: Path, *, overwrite_unreadable: bool, autosave_of: str | None) -> Path:
     if path.is_dir():
         raise CaseFileError("is a folder, not a case file", str(path))
@@ -167,7 +243,7 @@ def _save(case: Case, path: Path, *, overwrite_unreadable: bool, autosave_of: st
         "autosave_of": autosave_of,
     }
     try:
-        doc["case"] = _encode(case.snapshot(), masks)
+        doc["case"] = encode_value(case.snapshot(), masks)
         text = json.dumps(doc, allow_nan=False, indent=1, ensure_ascii=False)
     except (ValueError, TypeError) as exc:
         raise CaseFileError(f"cannot write a value: {exc}", str(path)) from exc
@@ -214,97 +290,6 @@ def _fsync_dir(folder: Path) -> None:
         pass  # some file systems refuse fsync on a folder; the rename itself is done
     finally:
         os.close(dfd)
-
-
-def _encode(value: Any, masks: list[tuple[str, bytes]]) -> Any:
-    """A JSON-ready form of a value; masks are appended to ``masks`` and referenced."""
-    if isinstance(value, Mask):
-        name = f"masks/{len(masks):03d}.npy"
-        buf = io.BytesIO()
-        np.save(buf, np.packbits(np.ascontiguousarray(value.array, dtype=bool).ravel()), allow_pickle=False)
-        masks.append((name, buf.getvalue()))
-        return {
-            "npy": name,
-            "encoding": "packbits",
-            "shape": list(value.array.shape),
-            "offset_index": list(value.offset_index),
-            "grid_shape": list(value.grid_shape),
-            "voxels": value.count(),
-        }
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name), masks) for f in dataclasses.fields(value)}
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, Mapping):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError(f"mapping keys must be strings, got {k!r}")
-            out[k] = _encode(v, masks)
-        return out
-    if isinstance(value, (tuple, list)):
-        return [_encode(v, masks) for v in value]
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    raise TypeError(f"cannot store a {type(value).__name__}")
-
-
-# ================================================================================= load
-def load_case(path: Path | str) -> Case:
-    """Read a case file.
-
-    Raises
-    ------
-    CaseFileError
-        Not a zip / unreadable, truncated or corrupt (CRC), no ``case.json``, made by a newer
-        OsteoPlan, or invalid values; the message says which.
-    """
-    return read_case_file(path).case
-
-
-def read_case_file(path: Path | str) -> CaseFile:
-    """Read a case file with its header and load warnings (see ``load_case`` for the errors)."""
-    p = Path(path)
-    with _open_zip(p) as zf:
-        doc = _read_doc(zf, p)
-        header = _header(doc, p)
-        warnings: list[str] = []
-        doc = _migrate(doc, header.schema_version, p, warnings)
-        ctx = _Decoder(zf, p, warnings)
-        raw = doc.get("case")
-        if not isinstance(raw, dict):
-            raise CaseFileError('invalid case file: "case" is missing or not an object', str(p))
-        state = ctx.decode(CaseState, raw, "case")
-    try:
-        case = Case.from_state(state, uid=header.case_uid or None)
-    except CaseItemError as exc:
-        raise CaseFileError(f"invalid values: {exc}", str(p)) from exc
-    case.created_utc = header.created_utc
-    case.modified_utc = header.modified_utc
-    return CaseFile(case, header, tuple(warnings))
-
-
-def probe_case_file(path: Path | str) -> CaseHeader:
-    """Check that ``path`` is a readable case of a supported version (header + CRC of every member).
-
-    Raises
-    ------
-    CaseFileError
-        As ``load_case``, except that values are not decoded.
-    """
-    p = Path(path)
-    with _open_zip(p) as zf:
-        doc = _read_doc(zf, p)
-        header = _header(doc, p)
-        try:
-            bad = zf.testzip()
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise CaseFileError(f"truncated or corrupt case file ({exc})", str(p)) from exc
-        if bad is not None:
-            raise CaseFileError(f"corrupt case file: {bad} fails its CRC check", str(p))
-    if header.schema_version < SCHEMA_VERSION:
-        _check_migrations(header.schema_version, p)
-    return header
 
 
 def _open_zip(p: Path) -> zipfile.ZipFile:
@@ -389,208 +374,6 @@ def _migrate(doc: dict[str, Any], version: int, p: Path, warnings: list[str]) ->
     if version < SCHEMA_VERSION:
         warnings.append(f"upgraded from schema version {version} to {SCHEMA_VERSION}")
     return doc
-
-
-class _DecodeError(Exception):
-    def __init__(self, where: str, reason: str) -> None:
-        self.where = where
-        self.reason = reason
-        super().__init__(f"{where}: {reason}")
-
-
-class _Decoder:
-    """Builds values from JSON by the dataclasses' type hints (so new fields need no code here)."""
-
-    def __init__(self, zf: zipfile.ZipFile, p: Path, warnings: list[str]) -> None:
-        self.zf = zf
-        self.path = p
-        self.warnings = warnings
-        self._hints: dict[type, dict[str, Any]] = {}
-
-    def decode(self, tp: Any, raw: Any, where: str) -> Any:
-        try:
-            return self._value(tp, raw, where)
-        except _DecodeError as exc:
-            raise CaseFileError(f"invalid value at {exc.where}: {exc.reason}", str(self.path)) from exc
-
-    def _value(self, tp: Any, raw: Any, where: str) -> Any:
-        origin = typing.get_origin(tp)
-        args = typing.get_args(tp)
-        if tp is Any:
-            return raw
-        if origin is typing.Union or origin is types.UnionType:
-            if raw is None and type(None) in args:
-                return None
-            reasons = []
-            for arm in args:
-                if arm is type(None):
-                    continue
-                try:
-                    return self._value(arm, raw, where)
-                except _DecodeError as exc:
-                    reasons.append(exc.reason)
-            raise _DecodeError(where, "; ".join(reasons) or f"unexpected {raw!r}")
-        if origin is tuple:
-            if not isinstance(raw, list):
-                raise _DecodeError(where, f"expected a list, got {type(raw).__name__}")
-            if len(args) == 2 and args[1] is Ellipsis:
-                return tuple(self._value(args[0], v, f"{where}[{i}]") for i, v in enumerate(raw))
-            if len(raw) != len(args):
-                raise _DecodeError(where, f"expected {len(args)} values, got {len(raw)}")
-            return tuple(
-                self._value(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, raw, strict=True))
-            )
-        if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
-            if not isinstance(raw, dict):
-                raise _DecodeError(where, f"expected an object, got {type(raw).__name__}")
-            vtp = args[1] if len(args) == 2 else Any
-            return FrozenDict((str(k), self._value(vtp, v, f"{where}.{k}")) for k, v in raw.items())
-        if tp is Mask:
-            return self._mask(raw, where)
-        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-            return self._dataclass(tp, raw, where)
-        if isinstance(tp, type) and issubclass(tp, StrEnum):
-            try:
-                return tp(raw)
-            except ValueError as exc:
-                raise _DecodeError(where, f"{raw!r} is not one of {[e.value for e in tp]}") from exc
-        return self._scalar(tp, raw, where)
-
-    @staticmethod
-    def _scalar(tp: Any, raw: Any, where: str) -> Any:
-        if tp is bool and isinstance(raw, bool):
-            return raw
-        if tp is int and isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        if tp is float and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return float(raw)
-        if tp is str and isinstance(raw, str):
-            return raw
-        if tp is type(None) and raw is None:
-            return None
-        name = getattr(tp, "__name__", str(tp))
-        raise _DecodeError(where, f"expected {name}, got {raw!r}")
-
-    def _dataclass(self, cls: type, raw: Any, where: str) -> Any:
-        if not isinstance(raw, dict):
-            raise _DecodeError(where, f"expected an object, got {type(raw).__name__}")
-        hints = self._hints.get(cls)
-        if hints is None:
-            hints = typing.get_type_hints(cls)
-            self._hints[cls] = hints
-        kwargs: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name in raw:
-                kwargs[f.name] = self._value(hints[f.name], raw[f.name], f"{where}.{f.name}")
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise _DecodeError(where, f'required field "{f.name}" is missing')
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in raw:
-            if key not in known:
-                self.warnings.append(f'ignored unknown field "{key}" at {where}')
-        try:
-            return cls(**kwargs)
-        except (ValueError, TypeError, PlanningError) as exc:
-            raise _DecodeError(where, str(exc)) from exc
-
-    def _mask(self, raw: Any, where: str) -> Mask:
-        if (
-            not isinstance(raw, dict)
-            or raw.get("encoding") != "packbits"
-            or not isinstance(raw.get("npy"), str)
-        ):
-            raise _DecodeError(where, "expected a packbits mask reference")
-        shape = self._value(tuple[int, int, int], raw.get("shape"), f"{where}.shape")
-        offset = self._value(tuple[int, int, int], raw.get("offset_index"), f"{where}.offset_index")
-        grid = self._value(tuple[int, int, int], raw.get("grid_shape"), f"{where}.grid_shape")
-        voxels = self._value(int, raw.get("voxels"), f"{where}.voxels")
-        if min(shape) < 0:
-            raise _DecodeError(where, f"negative mask shape {shape}")
-        data = _read_member(self.zf, raw["npy"], self.path)
-        try:
-            packed = np.load(io.BytesIO(data), allow_pickle=False)
-        except ValueError as exc:
-            raise _DecodeError(where, f"{raw['npy']} is not a valid .npy array ({exc})") from exc
-        n = int(np.prod(shape))
-        if packed.dtype != np.uint8 or packed.ndim != 1 or packed.size != (n + 7) // 8:
-            raise _DecodeError(
-                where, f"{raw['npy']} holds {packed.size} bytes of {packed.dtype}, expected {(n + 7) // 8}"
-            )
-        array = np.unpackbits(packed, count=n).astype(bool).reshape(shape)
-        if int(np.count_nonzero(array)) != voxels:
-            raise _DecodeError(
-                where, f"{raw['npy']} holds {np.count_nonzero(array)} voxels, expected {voxels}"
-            )
-        try:
-            return Mask(array, offset, grid)
-        except ValueError as exc:
-            raise _DecodeError(where, str(exc)) from exc
-
-
-# ================================================================================= recovery
-def data_dir() -> Path:
-    """The user's OsteoPlan data folder: $OSTEOPLAN_DATA_DIR, $XDG_DATA_HOME/osteoplan, or
-    ~/.local/share/osteoplan (not created here)."""
-    env = os.environ.get("OSTEOPLAN_DATA_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "osteoplan"
-
-
-def recovery_dir() -> Path:
-    """Where autosaves go (``data_dir() / "recovery"``)."""
-    return data_dir() / "recovery"
-
-
-def autosave_path(case_path: Path | str | None, *, case_uid: str | None = None) -> Path:
-    """The autosave file of a case in the recovery folder.
-
-    Named from a hash of the case's absolute path (no patient names in file names), or, for a case
-    never saved, from ``case_uid`` (else the process id).
-    """
-    if case_path is not None:
-        digest = hashlib.sha256(str(Path(case_path).expanduser().resolve()).encode("utf-8")).hexdigest()[:16]
-        stem = f"case-{digest}"
-    elif case_uid:
-        stem = f"untitled-{hashlib.sha256(case_uid.encode('utf-8')).hexdigest()[:16]}"
-    else:
-        stem = f"untitled-pid{os.getpid()}"
-    return recovery_dir() / f"{stem}.autosave{CASE_SUFFIX}"
-
-
-def write_autosave(case: Case, case_path: Path | str | None) -> Path:
-    """Save ``case`` to its autosave file (atomically), recording which case file it belongs to.
-
-    The case's own timestamps are left as they were (an autosave is not a save).
-    """
-    target = autosave_path(case_path, case_uid=case.uid)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    created, modified = case.created_utc, case.modified_utc
-    try:
-        of = None if case_path is None else str(Path(case_path).expanduser().resolve())
-        return _save(case, target, overwrite_unreadable=True, autosave_of=of)
-    finally:
-        case.created_utc, case.modified_utc = created, modified
-
-
-def find_recoverable() -> list[Path]:
-    """Autosave files in the recovery folder, newest first (empty when there is none)."""
-    folder = recovery_dir()
-    if not folder.is_dir():
-        return []
-    found = [p for p in folder.glob(f"*.autosave{CASE_SUFFIX}") if p.is_file()]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def discard_autosave(case_path: Path | str | None, *, case_uid: str | None = None) -> bool:
-    """Delete a case's autosave (after a successful save or a declined recovery); True if one existed."""
-    target = autosave_path(case_path, case_uid=case_uid)
-    if target.exists():
-        target.unlink()
-        return True
-    return False
 
 
 def _utc_now() -> str:

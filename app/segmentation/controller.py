@@ -30,6 +30,7 @@ from app.segmentation.edit_tools import (
     paint_brush_cursor,
 )
 from app.segmentation.jobs import JobRunner
+from app.segmentation.lesion_settings import LesionSettings
 from app.segmentation.lesion_tool import (
     LESION_COLOURS,
     LesionTool,
@@ -74,6 +75,8 @@ class SegmentationController(QObject):
         self.window = window
         self.jobs = JobRunner(window)
         self.brush = BrushSettings()
+        #: the lesion tool's clinical settings, edited in the Lesions dock
+        self.lesion_settings = LesionSettings()
         self.lesion_tool = LesionTool(self)
         self.vertebra_tool = VertebraTool(self)
         self.brush_tool = BrushTool(self)
@@ -166,10 +169,18 @@ class SegmentationController(QObject):
 
         seed = tuple(float(v) for v in seed_lps)
         box = None if box_lps is None else (tuple(box_lps[0]), tuple(box_lps[1]))
+        settings = self.lesion_settings
 
         def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
             return segment_lesion(
-                volume, seed, box_lps=box, posterior_wall=wall, progress=progress, cancel=cancel
+                volume,
+                seed,
+                box_lps=box,
+                reference_bone_hu=settings.reference_bone_hu,
+                parameters=settings.parameters(),
+                posterior_wall=wall,
+                progress=progress,
+                cancel=cancel,
             )
 
         def done(lesion: Any) -> None:

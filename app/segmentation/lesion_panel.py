@@ -2,9 +2,11 @@
 
 Columns: name (editable), colour, type (lytic / blastic / mixed; the operator may override the
 measured type), volume mL, largest diameter mm, mean HU, reference bone HU, cortical breach,
-posterior-wall involvement, level. Selecting a row moves the crosshair to the lesion's centroid
-(LPS mm). Delete removes the lesion's target and layer (one undo step). Every change is a command;
-the table is rebuilt from the case with its signals blocked.
+posterior-wall involvement, level. Under its Settings button, the lesion tool's clinical settings
+(:mod:`app.segmentation.lesion_settings`: reference bone HU measured or given, abnormal difference,
+typical lytic and blastic HU, bone threshold, osteoporosis guard). Selecting a row moves the
+crosshair to the lesion's centroid (LPS mm). Delete removes the lesion's target and layer (one undo
+step). Every change is a command; the table is rebuilt from the case with its signals blocked.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
 from planning.commands import RecolorLayer, RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
 from planning.model import LesionType, Target
@@ -102,11 +105,22 @@ class LesionPanel(QDockWidget):
         self.goto_button.setToolTip("Move the crosshair to the selected lesion's centre")
         self.info = QLabel("L: lesion tool — click a lesion in any view")
         self.info.setWordWrap(True)
+        self.settings_button = QPushButton("Settings")
+        self.settings_button.setCheckable(True)
+        self.settings_button.setToolTip(
+            "Show the lesion tool's settings: reference bone HU, abnormal difference, typical HU, bone "
+            "threshold, osteoporosis guard (defaults from CLINICAL.md)"
+        )
         row.addWidget(self.goto_button)
         row.addWidget(self.delete_button)
         row.addStretch(1)
+        row.addWidget(self.settings_button)
         layout.addLayout(row)
         layout.addWidget(self.info)
+        self.settings_box = LesionSettingsBox(controller)
+        self.settings_box.setVisible(False)  # the table keeps the dock's height until asked
+        self.settings_button.toggled.connect(self.settings_box.setVisible)
+        layout.addWidget(self.settings_box)
         self.setWidget(body)
         self.table.itemChanged.connect(self._on_table_item_changed)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)

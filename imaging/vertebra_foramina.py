@@ -1,4 +1,7 @@
-"""The neural foramina of one vertebra, found from its anatomy and the CT.
+"""The neural foramina of one vertebra, found from its anatomy and the CT: the finder.
+
+Its values (:class:`Foramen`, :class:`VertebraForamina`, :class:`ForamenLevel`, re-exported here)
+are in :mod:`imaging.foramina_model`; the frame and pedicle bounds of step 1 in :mod:`imaging.foramina_frame`.
 
 A neural foramen is the opening between the pedicle of one vertebra and the pedicle of the next,
 through which a nerve root leaves the spinal canal: bounded above and below by the two pedicles,
@@ -12,7 +15,7 @@ patient's left, ``v`` along the body axis towards superior, ``t`` posterior towa
 
 1. the pedicle's medial and lateral borders (``u``) at its isthmus come from its isthmus and
    narrowest width (:class:`imaging.vertebra_model.PedicleAxis`); its top and bottom (``v``) and its
-   posterior end (``t``) from its mask;
+   posterior end (``t``) from its mask (:func:`imaging.foramina_frame.pedicle_bounds`);
 2. the next pedicle is found on the CT: going up (or down) from the pedicle along the body axis,
    each level's cross-section of the box below is *open* when soft tissue leads through it from
    the canal side (the pedicle's medial border) to the lateral side (its lateral border). A pedicle
@@ -33,30 +36,28 @@ it is counted in the foramen, the safe side for heat and cement distances.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from enum import StrEnum
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.foramina_frame import ForaminaFrame, PedicleBounds, foramina_frame, pedicle_bounds
+from imaging.foramina_model import Foramen, ForamenLevel, VertebraForamina
 from imaging.levels import LEVELS, normalize_level
 from imaging.mask import Mask
 from imaging.vertebra_body import SMOOTHING_MM, bony_solid
-from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
+from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
 from imaging.volume import Volume
 
+__all__ = ["Foramen", "ForamenLevel", "VertebraForamina", "find_foramina", "with_foramina"]
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-Point = tuple[float, float, float]
 
 #: ROI grid spacing (mm): the anatomy step's grid
 ROI_SPACING_MM = 1.0
-#: a pedicle axis more oblique than this to the posterior direction (cosine; about 60 degrees, far
-#: beyond the 35 degree transverse angle of T1 in CLINICAL.md) gives no borders along the lateral axis
-MIN_AXIS_COS = 0.5
 #: a level counts as in view when this share of its cross-section lies inside the scanned volume
 IN_VIEW_FRACTION = 0.9
 #: adult discs are up to about 12 mm tall (imaging.vertebra): the next pedicle lies within one body
@@ -74,89 +75,6 @@ MIN_GAP_MM = 4.0
 OUTSIDE_VIEW_HU = 1000.0
 #: smallest foramen kept (mL): fewer than 20 voxels of 1 mm is noise, not a channel
 MIN_FORAMEN_ML = 0.02
-
-
-class ForamenLevel(StrEnum):
-    """Which foramen of a pedicle: the one above it or the one below it."""
-
-    UPPER = "upper"
-    LOWER = "lower"
-
-
-@dataclass(frozen=True, eq=False)
-class Foramen:
-    """One neural foramen (one side, above or below the pedicle), or why it was not found.
-
-    ``mask`` is on the source volume's grid (cropped) and None when not found; ``gap_mm`` is the
-    craniocaudal distance between the two pedicles' edges along the body axis; ``note`` says how it
-    was found or why not.
-    """
-
-    side: Side
-    level: ForamenLevel
-    name: str
-    mask: Mask | None
-    centroid_lps: Point | None
-    volume_ml: float
-    gap_mm: float | None
-    note: str
-    cut_by_view: bool = False
-
-    @property
-    def found(self) -> bool:
-        """True when a mask with at least one voxel was found."""
-        return self.mask is not None and self.mask.any()
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able summary (no mask)."""
-        return {
-            "side": self.side.value,
-            "level": self.level.value,
-            "name": self.name,
-            "found": self.found,
-            "centroid_lps": None if self.centroid_lps is None else [round(v, 2) for v in self.centroid_lps],
-            "volume_ml": round(self.volume_ml, 3),
-            "gap_mm": None if self.gap_mm is None else round(self.gap_mm, 1),
-            "note": self.note,
-            "cut_by_view": self.cut_by_view,
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class VertebraForamina:
-    """The four foramina of a vertebra (left/right, upper/lower), found or not."""
-
-    foramina: tuple[Foramen, ...]
-    grid_shape: tuple[int, int, int]
-
-    def found(self) -> tuple[Foramen, ...]:
-        """The foramina that were found."""
-        return tuple(f for f in self.foramina if f.found)
-
-    def get(self, side: Side, level: ForamenLevel) -> Foramen | None:
-        """The foramen of one side and level."""
-        for f in self.foramina:
-            if f.side is side and f.level is level:
-                return f
-        return None
-
-    def of_side(self, side: Side) -> Mask | None:
-        """The union of the found foramina of one side, None when none was found."""
-        return _union(
-            [f.mask for f in self.found() if f.side is side and f.mask is not None], self.grid_shape
-        )
-
-    def union(self) -> Mask | None:
-        """The union of every found foramen, None when none was found."""
-        return _union([f.mask for f in self.found() if f.mask is not None], self.grid_shape)
-
-    def missing_notes(self) -> tuple[str, ...]:
-        """One line per foramen not found, with the reason."""
-        return tuple(f"{f.name} foramen not found: {f.note}" for f in self.foramina if not f.found)
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able summary (no masks)."""
-        return {"foramina": [f.to_json() for f in self.foramina]}
 
 
 def find_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraForamina:
@@ -187,14 +105,14 @@ def find_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraForamina:
                 f'Argument "{name}" lies on grid {m.grid_shape}, not the volume\'s {volume.shape}'
             )
     names = _foramen_names(anatomy.level)
-    frame = _frame(volume, anatomy)
+    frame = foramina_frame(volume, anatomy)
     out: list[Foramen] = []
     if frame is None:
         for side in (Side.LEFT, Side.RIGHT):
             for level in (ForamenLevel.UPPER, ForamenLevel.LOWER):
                 out.append(_missing(side, level, names, "the vertebra's frame (body to canal) is undefined"))
         return VertebraForamina(tuple(out), volume.shape)
-    pedicles: dict[Side, _Pedicle] = {}
+    pedicles: dict[Side, PedicleBounds] = {}
     for side in (Side.LEFT, Side.RIGHT):
         axis = anatomy.pedicles.get(side)
         if axis is None or axis.mask is None or not axis.mask.any():
@@ -204,7 +122,7 @@ def find_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraForamina:
             continue
         if axis.mask.grid_shape != volume.shape:
             raise ValueError(f'Argument "anatomy.pedicles[{side.value}].mask" lies on another grid')
-        ped = _pedicle(volume, frame, anatomy, side=side, axis=axis, mask=axis.mask)
+        ped = pedicle_bounds(volume, frame, anatomy, side=side, axis=axis, mask=axis.mask)
         if ped is None:
             for level in (ForamenLevel.UPPER, ForamenLevel.LOWER):
                 out.append(
@@ -263,127 +181,8 @@ def with_foramina(volume: Volume, anatomy: VertebraAnatomy) -> VertebraAnatomy:
     return replace(anatomy, foramina=find_foramina(volume, anatomy))
 
 
-# -- frame and pedicles ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Frame:
-    origin: FloatArray
-    left: FloatArray
-    axis: FloatArray
-    posterior: FloatArray
-
-    def coords(self, lps: FloatArray) -> FloatArray:
-        """``(..., 3)`` LPS points to ``(..., 3)`` frame coordinates ``(u, v, t)``."""
-        d = lps - self.origin
-        rot = np.stack([self.left, self.axis, self.posterior], axis=1)
-        out: FloatArray = d @ rot
-        return out
-
-    def to_lps(self, uvt: FloatArray) -> FloatArray:
-        out: FloatArray = uvt @ np.stack([self.left, self.axis, self.posterior], axis=0) + self.origin
-        return out
-
-
-@dataclass(frozen=True)
-class _Pedicle:
-    side: Side
-    sign: float  # +1 left, -1 right: lateral = sign * u
-    u_med: float  # medial border (lateral coordinate sign * u) at the isthmus
-    u_lat: float  # lateral border at the isthmus
-    v_bottom: float
-    v_top: float
-    t_back: float  # posterior end of the pedicle mask
-    bins: FloatArray  # lateral coordinate bins (1 mm)
-    body_back: dict[ForamenLevel, FloatArray]  # the body's posterior t in each bin, above / below
-
-
-def _frame(volume: Volume, anatomy: VertebraAnatomy) -> _Frame | None:
-    """Body axis from the endplates (else the patient's superior), posterior towards the canal."""
-    origin = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
-    axis = np.array([0.0, 0.0, 1.0])
-    sup, inf = anatomy.superior_endplate, anatomy.inferior_endplate
-    if sup is not None and inf is not None and sup.any() and inf.any():
-        d = volume.index_to_lps_points(sup.voxel_indices()).mean(axis=0) - volume.index_to_lps_points(
-            inf.voxel_indices()
-        ).mean(axis=0)
-        n = float(np.linalg.norm(d))
-        if n > 1.0:
-            axis = d / n
-    post = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - origin
-    post = post - (post @ axis) * axis
-    n = float(np.linalg.norm(post))
-    if n < 1.0:
-        return None
-    post /= n
-    left = np.cross(post, axis)
-    return _Frame(origin, left, axis, post)
-
-
-def _pedicle(
-    volume: Volume, frame: _Frame, anatomy: VertebraAnatomy, *, side: Side, axis: PedicleAxis, mask: Mask
-) -> _Pedicle | None:
-    sign = 1.0 if side is Side.LEFT else -1.0
-    uvt = frame.coords(volume.index_to_lps_points(mask.voxel_indices()))
-    lat = sign * uvt[:, 0]
-    # the borders at the isthmus from the anatomy's own isthmus and narrowest width (measured on the
-    # source CT across the axis), widened by the axis's obliquity in the u-t plane: the mask itself
-    # is cut obliquely behind the isthmus and would narrow it
-    isthmus = frame.coords(np.asarray(axis.isthmus_lps, dtype=np.float64)[None, :])[0]
-    direction = frame.coords(
-        np.asarray(axis.axis_entry_lps) - np.asarray(axis.axis_target_lps) + frame.origin
-    )
-    cos_t = abs(float(direction[2])) / max(float(np.hypot(direction[0], direction[2])), 1e-9)
-    if cos_t < MIN_AXIS_COS or not axis.min_width_mm > 0.0:
-        return None
-    half = 0.5 * axis.min_width_mm / cos_t
-    u_med, u_lat = sign * float(isthmus[0]) - half, sign * float(isthmus[0]) + half
-    # the body's posterior surface along the lateral coordinate (1 mm bins), from the body mask
-    body = frame.coords(volume.index_to_lps_points(anatomy.body.voxel_indices()))
-    bins = np.arange(np.floor(u_med) - 2.0, np.ceil(u_lat) + 3.0)
-    everywhere = _back(body, sign, bins)
-    outside_body = uvt[:, 2] > np.interp(lat, bins, everywhere) + 0.5
-    if outside_body.sum() < 4:
-        return None
-    v_bottom, v_top = (float(v) for v in np.percentile(uvt[outside_body, 1], [2.0, 98.0]))
-    # beside a foramen the body's back is read above (below) the pedicle: at the pedicle's level its
-    # root fills the corner between the body and the canal
-    backs = {
-        ForamenLevel.UPPER: _back(body[body[:, 1] > v_top], sign, bins, everywhere),
-        ForamenLevel.LOWER: _back(body[body[:, 1] < v_bottom], sign, bins, everywhere),
-    }
-    return _Pedicle(
-        side=side,
-        sign=sign,
-        u_med=u_med,
-        u_lat=u_lat,
-        v_bottom=v_bottom,
-        v_top=v_top,
-        t_back=float(np.percentile(uvt[:, 2], 98.0)),
-        bins=bins,
-        body_back=backs,
-    )
-
-
-def _back(
-    body_uvt: FloatArray, sign: float, bins: FloatArray, fallback: FloatArray | None = None
-) -> FloatArray:
-    """The largest ``t`` of body voxels in each lateral bin (interpolated over empty bins)."""
-    if len(body_uvt) < 8 and fallback is not None:
-        return fallback
-    backs = np.full(len(bins), np.nan)
-    k = np.rint(sign * body_uvt[:, 0] - bins[0]).astype(int)
-    ok = (k >= 0) & (k < len(bins))
-    for i in np.unique(k[ok]):
-        backs[i] = float(body_uvt[ok & (k == i), 2].max())
-    have = np.isfinite(backs)
-    if not have.any():
-        if fallback is not None:
-            return fallback
-        return np.full(len(bins), float(body_uvt[:, 2].max()) if len(body_uvt) else 0.0)
-    out: FloatArray = np.interp(bins, bins[have], backs[have])
-    return out
-
-
-def _roi(volume: Volume, frame: _Frame, pedicles: list[_Pedicle], search_mm: float) -> LpsRoi:
+# -- region of interest ----------------------------------------------------------------------------
+def _roi(volume: Volume, frame: ForaminaFrame, pedicles: list[PedicleBounds], search_mm: float) -> LpsRoi:
     """An LPS box holding, for every pedicle, the frame box the foramina can lie in."""
     corners: list[FloatArray] = []
     for p in pedicles:
@@ -409,10 +208,10 @@ def _one(
     volume: Volume,
     anatomy: VertebraAnatomy,
     *,
-    frame: _Frame,
+    frame: ForaminaFrame,
     roi: LpsRoi,
     maps: tuple[BoolArray, BoolArray, FloatArray, npt.NDArray[np.float32]],
-    ped: _Pedicle,
+    ped: PedicleBounds,
     level: ForamenLevel,
     names: dict[ForamenLevel, str],
     search_mm: float,
@@ -557,10 +356,10 @@ def _half_maximum_rim(  # noqa: PLR0917 - private helper of _one
 
 
 def _passages(  # noqa: PLR0917 - private helper of _one
-    frame: _Frame,
+    frame: ForaminaFrame,
     roi: LpsRoi,
     maps: tuple[BoolArray, BoolArray],
-    ped: _Pedicle,
+    ped: PedicleBounds,
     backs: FloatArray,
     vs: FloatArray,
 ) -> tuple[BoolArray, FloatArray]:
@@ -649,9 +448,3 @@ def _missing(
     gap_mm: float | None = None,
 ) -> Foramen:
     return Foramen(side, level, f"{side.value} {names[level]}", None, None, 0.0, gap_mm, reason)
-
-
-def _union(masks: list[Mask], grid: tuple[int, int, int]) -> Mask | None:
-    """The union of ``masks``, None when none is set."""
-    union = Mask.union(masks, grid)
-    return union if union.any() else None

@@ -177,7 +177,7 @@ class SegmentationController(QObject):
                 seed,
                 box_lps=box,
                 reference_bone_hu=settings.reference_bone_hu,
-                parameters=settings.parameters(),
+                parameters=settings.parameters,
                 posterior_wall=wall,
                 progress=progress,
                 cancel=cancel,

@@ -12,7 +12,7 @@ Case); each lesion keeps the reference it was compared with in its measures. Val
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -31,7 +31,6 @@ from imaging.lesion_grow import LesionParameters
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
 
-_DEFAULTS = LesionParameters()
 #: what the reference field shows before the operator types one: normal L1 trabecular bone under
 #: 30 years (CLINICAL.md, 226 +- 44 HU)
 REFERENCE_PLACEHOLDER_HU = 226
@@ -39,28 +38,13 @@ REFERENCE_PLACEHOLDER_HU = 226
 
 @dataclass(frozen=True)
 class LesionSettings:
-    """The operator's lesion settings; ``reference_bone_hu`` None means "measure it"."""
+    """The operator's lesion settings: the reference (None: "measure it") and every threshold."""
 
     reference_bone_hu: float | None = None
-    abnormal_delta_hu: float = _DEFAULTS.abnormal_delta_hu
-    lytic_typical_hu: float = _DEFAULTS.lytic_typical_hu
-    blastic_typical_hu: float = _DEFAULTS.blastic_typical_hu
-    bone_threshold_hu: float = _DEFAULTS.bone_threshold_hu
-    deep_bone_check: bool = _DEFAULTS.deep_bone_check
-
-    def parameters(self) -> LesionParameters:
-        """The segmentation's parameters: the defaults with these settings in them."""
-        return dataclasses.replace(
-            _DEFAULTS,
-            abnormal_delta_hu=self.abnormal_delta_hu,
-            lytic_typical_hu=self.lytic_typical_hu,
-            blastic_typical_hu=self.blastic_typical_hu,
-            bone_threshold_hu=self.bone_threshold_hu,
-            deep_bone_check=self.deep_bone_check,
-        )
+    parameters: LesionParameters = field(default_factory=LesionParameters)
 
 
-#: (field, label, range, tooltip) of the HU fields
+#: (LesionParameters field, label, range, tooltip) of the HU fields shown
 _FIELDS = (
     (
         "abnormal_delta_hu",
@@ -119,6 +103,7 @@ class LesionSettingsBox(QGroupBox):
         self.reference = QSpinBox()
         self.reference.setRange(-200, 2000)
         self.reference.setSuffix(" HU")
+        self.reference.setValue(REFERENCE_PLACEHOLDER_HU)
         self.reference.setToolTip("The normal bone the lesion is compared with, when not measured")
         ref_row = QHBoxLayout()
         ref_row.addWidget(self.measure_reference)
@@ -153,10 +138,14 @@ class LesionSettingsBox(QGroupBox):
     def settings(self) -> LesionSettings:
         """The settings the fields show."""
         measured = self.measure_reference.isChecked()
-        return LesionSettings(
-            reference_bone_hu=None if measured else float(self.reference.value()),
+        parameters = dataclasses.replace(
+            self.controller.lesion_settings.parameters,
             deep_bone_check=self.deep_bone_check.isChecked(),
             **{name: float(spin.value()) for name, spin in self.spins.items()},
+        )
+        return LesionSettings(
+            reference_bone_hu=None if measured else float(self.reference.value()),
+            parameters=parameters,
         )
 
     def show_settings(self, settings: LesionSettings) -> None:
@@ -168,14 +157,12 @@ class LesionSettingsBox(QGroupBox):
         try:
             measured = settings.reference_bone_hu is None
             self.measure_reference.setChecked(measured)
-            if not measured:
-                self.reference.setValue(round(float(settings.reference_bone_hu or 0.0)))
-            elif self.reference.value() == 0:
-                self.reference.setValue(REFERENCE_PLACEHOLDER_HU)
+            if settings.reference_bone_hu is not None:
+                self.reference.setValue(round(settings.reference_bone_hu))
             self.reference.setEnabled(not measured)
             for name, spin in self.spins.items():
-                spin.setValue(round(float(getattr(settings, name))))
-            self.deep_bone_check.setChecked(settings.deep_bone_check)
+                spin.setValue(round(float(getattr(settings.parameters, name))))
+            self.deep_bone_check.setChecked(settings.parameters.deep_bone_check)
         finally:
             for w in widgets:
                 w.blockSignals(False)

@@ -50,7 +50,7 @@ def test_defaults_are_shown_with_their_sources(loaded: Any) -> None:
     assert "unverified" in box.spins["lytic_typical_hu"].toolTip()
     # the osteoporosis guard goes through to the parameters
     box.deep_bone_check.setChecked(False)
-    assert loaded.segmentation.lesion_settings.parameters().deep_bone_check is False
+    assert loaded.segmentation.lesion_settings.parameters.deep_bone_check is False
     box.restore_defaults()
     assert loaded.segmentation.lesion_settings == LesionSettings()
 
@@ -64,7 +64,7 @@ def test_settings_change_what_a_click_segments(loaded: Any, qtbot: Any, lytic: A
 
     # the sphere lies 170 HU below the bone: with 500 HU asked it is normal bone, and the message says so
     box.spins["abnormal_delta_hu"].setValue(500)
-    assert seg.lesion_settings.abnormal_delta_hu == 500.0
+    assert seg.lesion_settings.parameters.abnormal_delta_hu == 500.0
     click(axial, lytic.seed_lps)
     wait_job(win, qtbot)
     assert not win.case.case.targets

@@ -2,7 +2,7 @@
 rule that combines them into a level (low, moderate, high) that always comes with its reasons.
 
 No images and no units: findings come from the images, the operator or the plan (see
-:mod:`planning.target_report`); the zones where cement may escape are in :mod:`planning.leakage_map`.
+:mod:`planning.target_findings`); the zones where cement may escape are in :mod:`planning.leakage_map`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The public face of four modules, one concept each (import from here or from them
 :mod:`planning.score_items` (an item's value, points and source: pre-filled from the images, chosen by
 the operator, or missing with the reason), :mod:`planning.sins`, :mod:`planning.mirels` and
 :mod:`planning.harrington`. Pure logic, no images: the tables are those of CLINICAL.md ("Scores").
-Items that can be read from the images are pre-filled by :mod:`planning.target_report`. Lengths in mm,
+Items that can be read from the images are pre-filled by :mod:`planning.target_scores`. Lengths in mm,
 fractions in 0-1.
 """
 

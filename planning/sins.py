@@ -3,7 +3,8 @@
 Pure logic, no images: the table is that of CLINICAL.md ("Scores"). The items that can be read from
 the images are converted here from measurements (:func:`collapse_from_heights`,
 :func:`bone_lesion_from_type`, :func:`posterolateral_from_sides`) and pre-filled by
-:mod:`planning.target_report`; the others are chosen by the operator. Lengths in mm, fractions 0-1.
+:mod:`planning.target_scores` (for :mod:`planning.target_report`); the others are chosen by the
+operator. Lengths in mm, fractions 0-1.
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """The Needles dock: needles of the case, proposals, live readouts, needle and ablation-device choices.
 
-Readouts (recomputed from the Case on every change, so they follow a drag live): length; tip depth
-below the skin against the needle's length; craniocaudal and mediolateral angles (conventions of
-planning.trajectory); narrowest pedicle width against the needle's outer diameter; pedicle
-clearance; smallest distance from the needle surface to the canal (red when the needle enters it or
-breaches the pedicle's medial wall); forbidden structures crossed. Choices (gauge, length, antenna
-extension, device profile or custom zone, pull-back positions) are pushed as commands. Units mm,
-degrees; positions LPS mm.
+The panel holds the target choice, the needle list, the Place / Delete and Propose buttons (proposals
+made by :class:`app.planning_ui.needle_proposals.NeedleProposer`), the readouts of the selected needle
+(:class:`app.planning_ui.needle_readouts.NeedleReadoutsBox`, recomputed from the Case on every change,
+so they follow a drag live) and its choices. Choices (gauge, length, antenna extension, device profile
+or custom zone, pull-back positions) are pushed as commands. Units mm, degrees; positions LPS mm.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,25 +27,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planning.commands import AddTrajectory, RemoveTrajectory, UpdateTrajectory
+from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY, NeedleProposer
+from app.planning_ui.needle_readouts import AMBER, OK, RED, UNTRACED_NOTE, NeedleReadoutsBox
+from planning.commands import RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
-from planning.model import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Approach, Trajectory, as_point
+from planning.model import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Trajectory
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
 
-RED = "color: #ff5c5c; font-weight: bold;"
-AMBER = "color: #ffb347;"
-OK = "color: #9be39b;"
 CUSTOM = "Custom dimensions…"
 NONE_PROFILE = "(no device)"
-#: ``Trajectory.extra`` key set False on a route proposed without a traced pedicle (the plan runner's
-#: saved cases use the same key): the panel keeps warning about it while the needle exists
-PEDICLE_TRACED_KEY = "pedicle_traced"
-UNTRACED_NOTE = (
-    "{side} pedicle not traced: this {approach} route was built from the body and the canal alone; "
-    "check the pedicle, rib head, pleura, nerve root and segmental vessels on the images"
-)
+
+# the constants this module held before the readouts and proposals moved out stay importable from here
+__all__ = [
+    "AMBER",
+    "CUSTOM",
+    "NONE_PROFILE",
+    "OK",
+    "PEDICLE_TRACED_KEY",
+    "RED",
+    "UNTRACED_NOTE",
+    "TrajectoryPanel",
+]
 
 
 class TrajectoryPanel(QWidget):
@@ -59,6 +60,7 @@ class TrajectoryPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.proposer = NeedleProposer(controller)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
 
@@ -102,28 +104,10 @@ class TrajectoryPanel(QWidget):
         layout.addWidget(QLabel("Propose:"))
         layout.addLayout(prop)
 
-        box = QGroupBox("Readouts")
-        form = QFormLayout(box)
-        self.readouts: dict[str, QLabel] = {}
-        for key, label in (
-            ("length", "Length"),
-            ("depth", "Skin to tip"),
-            ("cc", "Craniocaudal"),
-            ("ml", "Mediolateral"),
-            ("pedicle", "Pedicle width"),
-            ("clearance", "Pedicle clearance"),
-            ("canal", "To canal"),
-            ("crossed", "Crosses"),
-        ):
-            lab = QLabel("–")
-            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(label, lab)
-            self.readouts[key] = lab
-        self.warnings = QLabel("")
-        self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet(AMBER)
-        form.addRow(self.warnings)
-        layout.addWidget(box)
+        self.readouts_box = NeedleReadoutsBox(controller)
+        self.readouts = self.readouts_box.readouts
+        self.warnings = self.readouts_box.warnings
+        layout.addWidget(self.readouts_box)
 
         needle = QGroupBox("Needle")
         nform = QFormLayout(needle)
@@ -190,75 +174,12 @@ class TrajectoryPanel(QWidget):
             self.list.setCurrentRow(trajs.index(c.selected) if c.selected in trajs else -1)
         traj = c.trajectory()
         self.delete_button.setEnabled(traj is not None)
-        self._show_readouts(traj)
+        self.readouts_box.show_readouts(traj)
         self._show_choices(traj)
 
-    def _show_readouts(self, traj: Trajectory | None) -> None:
-        for lab in self.readouts.values():
-            lab.setText("–")
-            lab.setStyleSheet("")
-        self.warnings.setText("")
-        if traj is None:
-            return
-        m = self.controller.metrics(traj)
-        if m is None:
-            return
-        r = self.readouts
-        od = NEEDLE_OUTER_DIAMETER_MM[traj.needle_gauge]
-        r["length"].setText(f"{m.length_mm:.1f} mm")
-        lower = "" if m.skin_found else " (≥, skin not found)"
-        depth = f"{m.skin_depth_mm:.1f} mm{lower} / needle {traj.needle_length_mm:.0f} mm"
-        r["depth"].setText(depth)
-        r["depth"].setStyleSheet(RED if m.skin_depth_mm > traj.needle_length_mm else "")
-        r["cc"].setText(f"{m.craniocaudal_deg:+.1f}° ({'cranial' if m.craniocaudal_deg >= 0 else 'caudal'})")
-        r["ml"].setText(
-            f"{m.mediolateral_deg:+.1f}° (towards {'left' if m.mediolateral_deg >= 0 else 'right'})"
-        )
-        width = self.controller.pedicle_width_mm(traj)
-        untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
-        if width is not None:
-            r["pedicle"].setText(f"{width:.1f} mm vs needle {od:.2f} mm")
-            r["pedicle"].setStyleSheet(RED if width < od else OK)
-        elif untraced:
-            r["pedicle"].setText("not traced: check it on the images")
-            r["pedicle"].setStyleSheet(AMBER)
-        else:
-            r["pedicle"].setText("not known (propose from the vertebra)")
-        if m.pedicle_clearance_mm is not None:
-            r["clearance"].setText(f"{m.pedicle_clearance_mm:.1f} mm")
-            r["clearance"].setStyleSheet(RED if m.pedicle_clearance_mm < 0 else OK)
-        if m.canal_distance_mm is not None:
-            medial = self._medial_breach(traj, m)
-            text = f"{m.canal_distance_mm:.1f} mm"
-            if m.canal_distance_mm < 0:
-                text += " — ENTERS THE CANAL"
-            elif medial:
-                text += " — MEDIAL WALL BREACH"
-            r["canal"].setText(text)
-            r["canal"].setStyleSheet(
-                RED if (m.canal_distance_mm < 0 or medial) else (AMBER if m.canal_distance_mm < 2 else OK)
-            )
-        else:
-            r["canal"].setText("no canal layer")
-        r["crossed"].setText(", ".join(m.crossed) if m.crossed else "none")
-        r["crossed"].setStyleSheet(RED if m.crossed else "")
-        warnings = list(m.warnings)
-        if untraced:
-            side = traj.approach.value.rsplit("-", 1)[-1]
-            warnings.insert(0, UNTRACED_NOTE.format(side=side.capitalize(), approach=traj.approach.value))
-        self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
-
-    def _medial_breach(self, traj: Trajectory, m: Any) -> bool:
-        """The pedicle cortex is breached on its canal side (clearance < 0, canal closer than the axis)."""
-        if m.pedicle_clearance_mm is None or m.pedicle_clearance_mm >= 0 or m.canal_closest_lps is None:
-            return False
-        anatomy = self.controller.anatomy(traj.target)
-        if anatomy is None:
-            return False
-        canal = np.asarray(anatomy.canal_centroid_lps)
-        tip, entry = np.asarray(traj.target_lps), np.asarray(traj.entry_lps)
-        # the needle's lateral offset from the canal centre shrinks towards the tip = medial drift
-        return bool(abs(float(tip[0] - canal[0])) < abs(float(entry[0] - canal[0])))
+    def propose(self, kind: str) -> None:
+        """Propose needles for the selected target: ``left``, ``right``, ``bilateral`` or ``direct``."""
+        self.proposer.propose(kind)
 
     def _show_choices(self, traj: Trajectory | None) -> None:
         widgets = (
@@ -399,129 +320,3 @@ class TrajectoryPanel(QWidget):
     def _on_delete_clicked(self) -> None:
         if self.controller.selected is not None:
             self.controller.push(RemoveTrajectory(self.controller.selected))
-
-    # -- proposals ------------------------------------------------------------------------------
-    def propose(self, kind: str) -> None:
-        """Propose needles for the selected target: ``left``, ``right``, ``bilateral`` or ``direct``."""
-        c = self.controller
-        target = c.target()
-        status = c.window.statusBar()
-        if target is None or c.volume is None:
-            status.showMessage("Propose: segment a lesion first (a target is needed)", 8000)
-            return
-        if kind == "direct":
-            self._propose_direct(target)
-            return
-        if target.vertebra_lps is None:
-            status.showMessage(f"{target.name} has no vertebra: use Direct or place the needle by hand", 8000)
-            return
-        if c.anatomy(target.name) is None:
-            c.request_anatomy(target.name, lambda value: self._after_anatomy(kind, target.name, value))
-            return
-        self._propose_spine(kind, target.name)
-
-    def _after_anatomy(self, kind: str, target: str, value: object) -> None:
-        if not isinstance(value, BaseException):
-            self._propose_spine(kind, target)
-
-    def _propose_spine(self, kind: str, target: str) -> None:
-        """Transpedicular proposals on the asked sides, as ``planning.proposals.propose_side`` makes
-        them: a side whose pedicle the anatomy did not trace gets the route built from the body and
-        canal (``propose_untraced_side``, ``extra["pedicle_traced"]`` False on the trajectory); a narrow
-        pedicle adds its alternative route. All the needles added form one undo step."""
-        from planning.proposals import propose_side
-
-        c = self.controller
-        anatomy = c.anatomy(target)
-        vol = c.volume
-        if anatomy is None or vol is None:
-            return
-        template = c.trajectory()
-        gauge = template.needle_gauge if template is not None else 13
-        ext = template.antenna_extension_mm if template is not None else 15.0
-        sides = ["left", "right"] if kind == "bilateral" else [kind]
-        proposals = []
-        failures = []
-        for side in sides:
-            try:
-                proposals.append(
-                    propose_side(
-                        vol,
-                        anatomy,
-                        side,
-                        outer_diameter_mm=NEEDLE_OUTER_DIAMETER_MM[gauge],
-                        antenna_extension_mm=ext,
-                    )
-                )
-            except (PlanningError, ValueError, KeyError) as exc:
-                failures.append(f"No {side} proposal: {exc}")
-        notes = list(failures)
-        stack = c.window.case.undo_stack
-        stack.beginMacro(f"Propose {kind}")
-        try:
-            for p in proposals:
-                extra = {} if p.pedicle_traced else {PEDICLE_TRACED_KEY: False}
-                name = self._add_proposal(
-                    target, p.approach, p.geometry.entry_lps, p.geometry.target_lps, template, extra
-                )
-                if not p.pedicle_traced:
-                    notes.append(f"{name}: {p.approach.value} proposed, its pedicle not traced")
-                if p.narrow and p.alternative is not None:
-                    notes.append(
-                        f"{name}: narrow pedicle ({p.pedicle_min_width_mm:.1f} mm); "
-                        f"alternative {p.alternative.approach.value} proposed too"
-                    )
-                    self._add_proposal(
-                        target,
-                        p.alternative.approach,
-                        p.alternative.geometry.entry_lps,
-                        p.alternative.geometry.target_lps,
-                        template,
-                    )
-                notes += list(p.warnings)
-        finally:
-            stack.endMacro()
-        if notes:
-            c.window.statusBar().showMessage("; ".join(notes), 12000)
-
-    def _propose_direct(self, target: Any) -> None:
-        from planning.proposals import propose_direct
-
-        c = self.controller
-        lesion = c.lesion_mask(target)
-        if lesion is None or c.volume is None:
-            c.window.statusBar().showMessage(f"{target.name} has no lesion mask on this image", 8000)
-            return
-        skin = c.window.state.crosshair_lps
-        try:
-            p = propose_direct(c.volume, lesion, as_point(skin))
-        except (PlanningError, ValueError) as exc:
-            c.window.statusBar().showMessage(f"No direct proposal: {exc}", 8000)
-            return
-        self._add_proposal(
-            target.name, Approach.DIRECT, p.geometry.entry_lps, p.geometry.target_lps, c.trajectory()
-        )
-
-    def _add_proposal(  # noqa: PLR0917 - the proposal's parts, as the callers have them
-        self,
-        target: str,
-        approach: Approach,
-        entry: Any,
-        tip: Any,
-        template: Trajectory | None,
-        extra: dict[str, bool] | None = None,
-    ) -> str:
-        c = self.controller
-        name = c.new_trajectory_name(target)
-        traj = Trajectory(name, target, approach, entry, tip, extra=extra or {})
-        if template is not None:
-            traj = replace(
-                traj,
-                needle_gauge=template.needle_gauge,
-                needle_length_mm=template.needle_length_mm,
-                antenna_extension_mm=template.antenna_extension_mm,
-                ablation=template.ablation,
-            )
-        c.push(AddTrajectory(traj))
-        c.select(name)
-        return name

@@ -1,29 +1,27 @@
 """The segmentation tools of the window: lesion and vertebra clicks, mask editing, their panels.
 
 :class:`SegmentationController` adds a "Segment" menu and toolbar (Lesion L, Vertebra V, Brush B,
-Eraser E, sphere brush Shift+B, brush size [ and ], fill holes, remove islands, grow / shrink), the
-Lesions, Vertebrae and Mask editing docks, the brush cursor and lesion box overlays, and runs the
-imaging functions in background jobs. Positions are LPS mm, sizes mm, CT values HU; masks lie on the
+Eraser E, sphere brush Shift+B, brush size [ and ], fill holes, remove islands, grow / shrink; built
+in :mod:`app.segmentation.segment_menu`), the Lesions, Vertebrae and Mask editing docks, the brush
+cursor and lesion box overlays, and runs the imaging functions in background jobs
+(:mod:`app.segmentation.click_segmentation`). Positions are LPS mm, sizes mm, CT values HU; masks lie on the
 grid of the volume the case was opened on. Every change of the Case is a planning command on the
 window's undo stack (one step per click result, per stroke, per operation).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QMouseEvent
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtGui import QMouseEvent
 
+from app.segmentation import click_segmentation
 from app.segmentation.edit_tools import (
     MAX_RADIUS_MM,
     MIN_RADIUS_MM,
-    RADIUS_STEP_MM,
     BrushSettings,
     BrushShape,
     BrushTool,
@@ -31,26 +29,11 @@ from app.segmentation.edit_tools import (
 )
 from app.segmentation.jobs import JobRunner
 from app.segmentation.lesion_settings import LesionSettings
-from app.segmentation.lesion_tool import (
-    LESION_COLOURS,
-    LesionTool,
-    lesion_layer_and_target,
-    mask_centroid_lps,
-    paint_lesion_box,
-    push_new_lesion,
-)
-from app.segmentation.vertebra_tool import (
-    VertebraTool,
-    anatomy_layers,
-    finding_key,
-    judge_masks,
-    next_vertebra_id,
-    push_anatomy,
-    vertebrae_of,
-)
+from app.segmentation.lesion_tool import LesionTool, paint_lesion_box
+from app.segmentation.segment_menu import build_segment_actions
+from app.segmentation.vertebra_tool import VertebraTool, vertebrae_of
 from imaging.volume import Volume
 from planning.case import Case, Change
-from planning.model import LayerKind
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -85,8 +68,8 @@ class SegmentationController(QObject):
         self.cursor: tuple[Any, FloatArray] | None = None
         self._case: Case | None = None
         self._edit_layer: str | None = None
-        self.actions: dict[str, QAction] = {}
-        self._build_actions()
+        # the Segment menu, toolbar and shortcuts (app.segmentation.segment_menu)
+        self.actions, self.menu, self.toolbar = build_segment_actions(self)
         self._build_docks()
         window.state.overlay_painters.append(lambda view, p: paint_brush_cursor(self, view, p))
         window.state.overlay_painters.append(lambda view, p: paint_lesion_box(self.lesion_tool, view, p))
@@ -157,59 +140,11 @@ class SegmentationController(QObject):
     # -- jobs -----------------------------------------------------------------------------------
     def segment_lesion_at(self, seed_lps: FloatArray, box_lps: tuple[FloatArray, FloatArray] | None) -> None:
         """Segment the lesion at an LPS point in the background; add it to the case when found."""
-        volume = self.volume()
-        if volume is None:
-            self.jobs.say("Open a CT first.")
-            return
-        vertebra = self.vertebra_at(seed_lps)
-        wall = None
-        if vertebra is not None and "posterior_wall" in vertebra.layers:
-            wall = self.window.case.case.layers[vertebra.layers["posterior_wall"]].mask
-        from imaging.lesion import segment_lesion
-
-        seed = tuple(float(v) for v in seed_lps)
-        box = None if box_lps is None else (tuple(box_lps[0]), tuple(box_lps[1]))
-        settings = self.lesion_settings
-
-        def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
-            return segment_lesion(
-                volume,
-                seed,
-                box_lps=box,
-                reference_bone_hu=settings.reference_bone_hu,
-                parameters=settings.parameters,
-                posterior_wall=wall,
-                progress=progress,
-                cancel=cancel,
-            )
-
-        def done(lesion: Any) -> None:
-            self._add_lesion(lesion, vertebra)
-
-        if self.jobs.run("Lesion segmentation", job, done):
-            self.lesion_tool.clear_box()
+        click_segmentation.segment_lesion_at(self, seed_lps, box_lps)
 
     def find_vertebra_at(self, click_lps: FloatArray) -> None:
         """Find the vertebra at an LPS point in the background; add its layers when found."""
-        volume = self.volume()
-        if volume is None:
-            self.jobs.say("Open a CT first.")
-            return
-        from imaging.vertebra import find_vertebra
-
-        click = tuple(float(v) for v in click_lps)
-
-        def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
-            anatomy = find_vertebra(volume, click, progress=progress, cancel=cancel)
-            # ribs and sacrum for the level suggestion, here rather than on the GUI thread
-            centroid = mask_centroid_lps(anatomy.body, volume.index_to_lps)
-            findings = None
-            if centroid is not None:
-                pedicles = [p.mask for p in anatomy.pedicles.values() if p.mask is not None]
-                findings = (centroid, judge_masks(volume, centroid, anatomy.canal, pedicles))
-            return anatomy, findings
-
-        self.jobs.run("Vertebral anatomy", job, lambda result: self._add_vertebra(*result))
+        click_segmentation.find_vertebra_at(self, click_lps)
 
     def vertebra_at(self, point_lps: FloatArray) -> Any:
         """The case's vertebra whose body layer holds the voxel at an LPS point, or None."""
@@ -227,73 +162,6 @@ class SegmentationController(QObject):
             if inside and bool(mask.array[rel[0], rel[1], rel[2]]):
                 return entry
         return None
-
-    def _series_uid(self) -> str:
-        volume = self.volume()
-        return "" if volume is None else str(volume.metadata.series_uid or "")
-
-    def _add_lesion(self, lesion: Any, vertebra: Any) -> None:
-        case = self.window.case.case
-        volume = self.volume()
-        if volume is None:
-            return
-        n = 1 + sum(1 for layer in case.layers.values() if layer.kind == LayerKind.LESION)
-        name = f"Lesion {n}"
-        while name in case.layers or name in case.targets:
-            n += 1
-            name = f"Lesion {n}"
-        level = vertebra.level if vertebra is not None else ""
-        colour = LESION_COLOURS[(n - 1) % len(LESION_COLOURS)]
-        vert_lps = None
-        if vertebra is not None and vertebra.centroid_lps is not None:
-            vert_lps = tuple(float(v) for v in vertebra.centroid_lps)
-        layer, target = lesion_layer_and_target(
-            lesion,
-            name=name,
-            colour_rgb=colour,
-            series_uid=self._series_uid(),
-            level=level,
-            vertebra_lps=vert_lps,  # type: ignore[arg-type]
-        )
-        if vertebra is not None:
-            import dataclasses
-
-            target = dataclasses.replace(target, extra={**target.extra, "vertebra": vertebra.vertebra_id})
-        push_new_lesion(self, layer, target)
-        self.set_edit_layer(name)
-        self.lesion_panel.raise_()
-        self.lesion_panel.refresh()
-        self.lesion_panel.select(name)  # the crosshair goes to its centre
-        self.jobs.say(
-            f"{name}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
-            f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU)."
-        )
-
-    def _add_vertebra(self, anatomy: Any, findings: Any = None) -> None:
-        self.vertebra_panel.raise_()
-        case = self.window.case.case
-        vid = next_vertebra_id(case)
-        if findings is not None:  # judged in the worker: the panel's refresh finds them cached
-            centroid, judged = findings
-            self.vertebra_panel.findings[finding_key(vid, centroid)] = judged
-        layers = anatomy_layers(
-            anatomy,
-            vertebra_id=vid,
-            level=anatomy.level or "",
-            series_uid=self._series_uid(),
-            taken=set(case.layers),
-        )
-        prefix = anatomy.level or vid.upper()
-        push_anatomy(self, layers, f"Add vertebra {prefix}")
-        self.vertebra_panel.refresh()
-        self.vertebra_panel.select(vid)  # ready for its level to be typed
-        widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
-        wall = "intact" if anatomy.posterior_wall_intact else "with defects"
-        self.jobs.say(
-            f"Vertebra {prefix}: body {anatomy.body_volume_ml:.1f} mL, posterior wall {wall}"
-            + (f", pedicles {widths}" if widths else "")
-            + ". Name its level in the Vertebrae panel."
-        )
 
     # -- editing operations ---------------------------------------------------------------------
     def run_operation(self, op: str, margin_mm: float = 0.0) -> bool:
@@ -332,129 +200,6 @@ class SegmentationController(QObject):
         return True
 
     # -- construction ---------------------------------------------------------------------------
-    def _action(
-        self,
-        key: str,
-        text: str,
-        shortcut: str,
-        tip: str,
-        slot: Callable[..., Any],
-        *,
-        checkable: bool = False,
-    ) -> QAction:
-        action = QAction(text, self.window)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(f"{tip} ({shortcut})")
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        self.window.addAction(action)
-        self.actions[key] = action
-        return action
-
-    def _build_actions(self) -> None:
-        tools = QActionGroup(self)
-        tools.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
-        for key, text, shortcut, tip, tool in (
-            (
-                "lesion",
-                "Lesion",
-                "L",
-                "Click a lesion to segment it; Shift+drag first to limit it to a box",
-                self.lesion_tool,
-            ),
-            (
-                "vertebra",
-                "Vertebra",
-                "V",
-                "Click in a vertebral body to find body, canal, wall and pedicles",
-                self.vertebra_tool,
-            ),
-            (
-                "brush",
-                "Brush",
-                "B",
-                "Paint the selected layer (disc in the view, or sphere)",
-                self.brush_tool,
-            ),
-            ("eraser", "Eraser", "E", "Erase from the selected layer", self.eraser_tool),
-        ):
-            act = self._action(
-                key,
-                text,
-                shortcut,
-                tip,
-                lambda checked, t=tool: self.activate(t if checked else None),
-                checkable=True,
-            )
-            tools.addAction(act)
-        self._action(
-            "sphere",
-            "3D sphere brush",
-            "Shift+B",
-            "Brush and eraser paint a sphere instead of a disc",
-            lambda checked: self.set_brush_shape(BrushShape.SPHERE if checked else BrushShape.DISC),
-            checkable=True,
-        )
-        self._action(
-            "smaller",
-            "Smaller brush",
-            "[",
-            "Brush radius - 0.5 mm",
-            lambda: self.set_brush_radius(self.brush.radius_mm - RADIUS_STEP_MM),
-        )
-        self._action(
-            "larger",
-            "Larger brush",
-            "]",
-            "Brush radius + 0.5 mm",
-            lambda: self.set_brush_radius(self.brush.radius_mm + RADIUS_STEP_MM),
-        )
-        self._action(
-            "fill_holes",
-            "Fill holes",
-            "Ctrl+Shift+H",
-            "Fill the holes of the selected layer",
-            lambda: self.run_operation("fill_holes"),
-        )
-        self._action(
-            "remove_islands",
-            "Remove islands",
-            "Ctrl+Shift+I",
-            "Keep only the part under the crosshair (else the largest part) of the selected layer",
-            lambda: self.run_operation("remove_islands"),
-        )
-        self._action(
-            "grow",
-            "Grow",
-            "Ctrl+Shift+G",
-            "Grow the selected layer by the margin (mm)",
-            lambda: self.run_operation("grow", self.edit_panel.margin_mm()),
-        )
-        self._action(
-            "shrink",
-            "Shrink",
-            "Ctrl+Shift+K",
-            "Shrink the selected layer by the margin (mm)",
-            lambda: self.run_operation("shrink", self.edit_panel.margin_mm()),
-        )
-        menu = self.window.menuBar().addMenu("&Segment")
-        toolbar = QToolBar("Segmentation", self.window)
-        toolbar.setObjectName("segmentationToolbar")
-        for key in ("lesion", "vertebra", "brush", "eraser", "sphere"):
-            menu.addAction(self.actions[key])
-            toolbar.addAction(self.actions[key])
-        menu.addSeparator()
-        for key in ("smaller", "larger", "fill_holes", "remove_islands", "grow", "shrink"):
-            menu.addAction(self.actions[key])
-        self.menu = menu
-        self.toolbar = toolbar
-        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-        # the window's Esc (crosshair tool) also puts these tools down
-        for action in self.window.findChildren(QAction):
-            if action.shortcut() == QKeySequence("Esc") and action not in self.actions.values():
-                action.triggered.connect(lambda: self.activate(None))
-
     def _build_docks(self) -> None:
         from app.segmentation.edit_panel import EditPanel
         from app.segmentation.lesion_panel import LesionPanel

@@ -1,0 +1,126 @@
+"""The Needles dock's readouts of the selected needle, recomputed from the Case so they follow a drag live.
+
+Length; tip depth below the skin against the needle's length; craniocaudal and mediolateral angles
+(conventions of planning.trajectory); narrowest pedicle width against the needle's outer diameter;
+pedicle clearance; smallest distance from the needle surface to the canal (red when the needle enters
+it or breaches the pedicle's medial wall); forbidden structures crossed; the metrics' warnings, led by
+a note when the needle's pedicle was not traced. Units mm, degrees; positions LPS mm.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
+
+from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY
+from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
+
+if TYPE_CHECKING:
+    from app.planning_ui.controller import PlanningController
+
+RED = "color: #ff5c5c; font-weight: bold;"
+AMBER = "color: #ffb347;"
+OK = "color: #9be39b;"
+UNTRACED_NOTE = (
+    "{side} pedicle not traced: this {approach} route was built from the body and the canal alone; "
+    "check the pedicle, rib head, pleura, nerve root and segmental vessels on the images"
+)
+
+
+class NeedleReadoutsBox(QGroupBox):
+    """The "Readouts" group: one selectable label per readout (``readouts[key]``) and the warnings."""
+
+    def __init__(self, controller: PlanningController, parent: QWidget | None = None) -> None:
+        super().__init__("Readouts", parent)
+        self.controller = controller
+        form = QFormLayout(self)
+        self.readouts: dict[str, QLabel] = {}
+        for key, label in (
+            ("length", "Length"),
+            ("depth", "Skin to tip"),
+            ("cc", "Craniocaudal"),
+            ("ml", "Mediolateral"),
+            ("pedicle", "Pedicle width"),
+            ("clearance", "Pedicle clearance"),
+            ("canal", "To canal"),
+            ("crossed", "Crosses"),
+        ):
+            lab = QLabel("–")
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(label, lab)
+            self.readouts[key] = lab
+        self.warnings = QLabel("")
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet(AMBER)
+        form.addRow(self.warnings)
+
+    def show_readouts(self, traj: Trajectory | None) -> None:
+        """Show the readouts of ``traj`` ("–" everywhere when None or when it has no metrics)."""
+        for lab in self.readouts.values():
+            lab.setText("–")
+            lab.setStyleSheet("")
+        self.warnings.setText("")
+        if traj is None:
+            return
+        m = self.controller.metrics(traj)
+        if m is None:
+            return
+        r = self.readouts
+        od = NEEDLE_OUTER_DIAMETER_MM[traj.needle_gauge]
+        r["length"].setText(f"{m.length_mm:.1f} mm")
+        lower = "" if m.skin_found else " (≥, skin not found)"
+        depth = f"{m.skin_depth_mm:.1f} mm{lower} / needle {traj.needle_length_mm:.0f} mm"
+        r["depth"].setText(depth)
+        r["depth"].setStyleSheet(RED if m.skin_depth_mm > traj.needle_length_mm else "")
+        r["cc"].setText(f"{m.craniocaudal_deg:+.1f}° ({'cranial' if m.craniocaudal_deg >= 0 else 'caudal'})")
+        r["ml"].setText(
+            f"{m.mediolateral_deg:+.1f}° (towards {'left' if m.mediolateral_deg >= 0 else 'right'})"
+        )
+        width = self.controller.pedicle_width_mm(traj)
+        untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
+        if width is not None:
+            r["pedicle"].setText(f"{width:.1f} mm vs needle {od:.2f} mm")
+            r["pedicle"].setStyleSheet(RED if width < od else OK)
+        elif untraced:
+            r["pedicle"].setText("not traced: check it on the images")
+            r["pedicle"].setStyleSheet(AMBER)
+        else:
+            r["pedicle"].setText("not known (propose from the vertebra)")
+        if m.pedicle_clearance_mm is not None:
+            r["clearance"].setText(f"{m.pedicle_clearance_mm:.1f} mm")
+            r["clearance"].setStyleSheet(RED if m.pedicle_clearance_mm < 0 else OK)
+        if m.canal_distance_mm is not None:
+            medial = self._medial_breach(traj, m)
+            text = f"{m.canal_distance_mm:.1f} mm"
+            if m.canal_distance_mm < 0:
+                text += " — ENTERS THE CANAL"
+            elif medial:
+                text += " — MEDIAL WALL BREACH"
+            r["canal"].setText(text)
+            r["canal"].setStyleSheet(
+                RED if (m.canal_distance_mm < 0 or medial) else (AMBER if m.canal_distance_mm < 2 else OK)
+            )
+        else:
+            r["canal"].setText("no canal layer")
+        r["crossed"].setText(", ".join(m.crossed) if m.crossed else "none")
+        r["crossed"].setStyleSheet(RED if m.crossed else "")
+        warnings = list(m.warnings)
+        if untraced:
+            side = traj.approach.value.rsplit("-", 1)[-1]
+            warnings.insert(0, UNTRACED_NOTE.format(side=side.capitalize(), approach=traj.approach.value))
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
+
+    def _medial_breach(self, traj: Trajectory, m: Any) -> bool:
+        """The pedicle cortex is breached on its canal side (clearance < 0, canal closer than the axis)."""
+        if m.pedicle_clearance_mm is None or m.pedicle_clearance_mm >= 0 or m.canal_closest_lps is None:
+            return False
+        anatomy = self.controller.anatomy(traj.target)
+        if anatomy is None:
+            return False
+        canal = np.asarray(anatomy.canal_centroid_lps)
+        tip, entry = np.asarray(traj.target_lps), np.asarray(traj.entry_lps)
+        # the needle's lateral offset from the canal centre shrinks towards the tip = medial drift
+        return bool(abs(float(tip[0] - canal[0])) < abs(float(entry[0] - canal[0])))

@@ -1,0 +1,189 @@
+"""Lesion and vertebra segmentation from a click: run in a background job, the result added to the case.
+
+:func:`segment_lesion_at` runs :func:`imaging.lesion.segment_lesion` at a seed (limited to the lesion
+tool's box, with the Lesions dock's settings and the posterior wall of the vertebra holding the seed)
+and adds a lesion layer and its Target ("Lesion n", tied to that vertebra). :func:`find_vertebra_at`
+runs :func:`imaging.vertebra.find_vertebra` (and judges ribs and sacrum for the level suggestion in the
+worker) and adds the vertebra's layers. Each result is one undo step on the window's stack; the
+operator reads a one-line summary in the status bar. Positions LPS mm, sizes mm, volumes mL, CT values
+HU; masks lie on the grid of the volume the case was opened on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from app.segmentation.lesion_tool import (
+    LESION_COLOURS,
+    lesion_layer_and_target,
+    mask_centroid_lps,
+    push_new_lesion,
+)
+from app.segmentation.vertebra_tool import (
+    anatomy_layers,
+    finding_key,
+    judge_masks,
+    next_vertebra_id,
+    push_anatomy,
+)
+from planning.model import LayerKind
+
+if TYPE_CHECKING:
+    from app.segmentation.controller import SegmentationController
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def segment_lesion_at(
+    controller: SegmentationController,
+    seed_lps: FloatArray,
+    box_lps: tuple[FloatArray, FloatArray] | None,
+) -> None:
+    """Segment the lesion at an LPS point in the background; add it to the case when found.
+
+    Parameters
+    ----------
+    controller
+        The window's segmentation controller (volume, jobs, lesion settings, lesion tool, panels).
+    seed_lps
+        The clicked point, LPS mm.
+    box_lps
+        Two opposite corners (LPS mm) of the box the lesion is limited to, or None for no box.
+    """
+    volume = controller.volume()
+    if volume is None:
+        controller.jobs.say("Open a CT first.")
+        return
+    vertebra = controller.vertebra_at(seed_lps)
+    wall = None
+    if vertebra is not None and "posterior_wall" in vertebra.layers:
+        wall = controller.window.case.case.layers[vertebra.layers["posterior_wall"]].mask
+    from imaging.lesion import segment_lesion
+
+    seed = tuple(float(v) for v in seed_lps)
+    box = None if box_lps is None else (tuple(box_lps[0]), tuple(box_lps[1]))
+    settings = controller.lesion_settings
+
+    def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
+        return segment_lesion(
+            volume,
+            seed,
+            box_lps=box,
+            reference_bone_hu=settings.reference_bone_hu,
+            parameters=settings.parameters,
+            posterior_wall=wall,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    def done(lesion: Any) -> None:
+        _add_lesion(controller, lesion, vertebra)
+
+    if controller.jobs.run("Lesion segmentation", job, done):
+        controller.lesion_tool.clear_box()
+
+
+def find_vertebra_at(controller: SegmentationController, click_lps: FloatArray) -> None:
+    """Find the vertebra at an LPS point in the background; add its layers when found.
+
+    Parameters
+    ----------
+    controller
+        The window's segmentation controller (volume, jobs, panels).
+    click_lps
+        The clicked point in the vertebral body, LPS mm.
+    """
+    volume = controller.volume()
+    if volume is None:
+        controller.jobs.say("Open a CT first.")
+        return
+    from imaging.vertebra import find_vertebra
+
+    click = tuple(float(v) for v in click_lps)
+
+    def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
+        anatomy = find_vertebra(volume, click, progress=progress, cancel=cancel)
+        # ribs and sacrum for the level suggestion, here rather than on the GUI thread
+        centroid = mask_centroid_lps(anatomy.body, volume.index_to_lps)
+        findings = None
+        if centroid is not None:
+            pedicles = [p.mask for p in anatomy.pedicles.values() if p.mask is not None]
+            findings = (centroid, judge_masks(volume, centroid, anatomy.canal, pedicles))
+        return anatomy, findings
+
+    controller.jobs.run("Vertebral anatomy", job, lambda result: _add_vertebra(controller, *result))
+
+
+def _series_uid(controller: SegmentationController) -> str:
+    volume = controller.volume()
+    return "" if volume is None else str(volume.metadata.series_uid or "")
+
+
+def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) -> None:
+    case = controller.window.case.case
+    volume = controller.volume()
+    if volume is None:
+        return
+    n = 1 + sum(1 for layer in case.layers.values() if layer.kind == LayerKind.LESION)
+    name = f"Lesion {n}"
+    while name in case.layers or name in case.targets:
+        n += 1
+        name = f"Lesion {n}"
+    level = vertebra.level if vertebra is not None else ""
+    colour = LESION_COLOURS[(n - 1) % len(LESION_COLOURS)]
+    vert_lps = None
+    if vertebra is not None and vertebra.centroid_lps is not None:
+        vert_lps = tuple(float(v) for v in vertebra.centroid_lps)
+    layer, target = lesion_layer_and_target(
+        lesion,
+        name=name,
+        colour_rgb=colour,
+        series_uid=_series_uid(controller),
+        level=level,
+        vertebra_lps=vert_lps,  # type: ignore[arg-type]
+    )
+    if vertebra is not None:
+        import dataclasses
+
+        target = dataclasses.replace(target, extra={**target.extra, "vertebra": vertebra.vertebra_id})
+    push_new_lesion(controller, layer, target)
+    controller.set_edit_layer(name)
+    controller.lesion_panel.raise_()
+    controller.lesion_panel.refresh()
+    controller.lesion_panel.select(name)  # the crosshair goes to its centre
+    controller.jobs.say(
+        f"{name}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
+        f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU)."
+    )
+
+
+def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: Any = None) -> None:
+    controller.vertebra_panel.raise_()
+    case = controller.window.case.case
+    vid = next_vertebra_id(case)
+    if findings is not None:  # judged in the worker: the panel's refresh finds them cached
+        centroid, judged = findings
+        controller.vertebra_panel.findings[finding_key(vid, centroid)] = judged
+    layers = anatomy_layers(
+        anatomy,
+        vertebra_id=vid,
+        level=anatomy.level or "",
+        series_uid=_series_uid(controller),
+        taken=set(case.layers),
+    )
+    prefix = anatomy.level or vid.upper()
+    push_anatomy(controller, layers, f"Add vertebra {prefix}")
+    controller.vertebra_panel.refresh()
+    controller.vertebra_panel.select(vid)  # ready for its level to be typed
+    widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
+    wall = "intact" if anatomy.posterior_wall_intact else "with defects"
+    controller.jobs.say(
+        f"Vertebra {prefix}: body {anatomy.body_volume_ml:.1f} mL, posterior wall {wall}"
+        + (f", pedicles {widths}" if widths else "")
+        + ". Name its level in the Vertebrae panel."
+    )

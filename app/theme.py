@@ -5,6 +5,12 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+#: style sheets of readouts that need attention: RED a danger (a needle entering the canal, a pedicle narrower
+#: than the needle), AMBER a caution (a figure marked unverified, a warning), OK a check that passed
+RED = "color: #ff5c5c; font-weight: bold;"
+AMBER = "color: #ffb347;"
+OK = "color: #9be39b;"
+
 _COLOURS = {
     QPalette.ColorRole.Window: "#1e2127",
     QPalette.ColorRole.WindowText: "#d7dae0",

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.planning_ui.zones_overlay import UNCOVERED_COLOUR, MaskOverlay, OverlayMasks
+from app.theme import AMBER, RED
 from planning.commands import AddTrajectory, SetSettings, UpdateTrajectory
 from planning.coverage import CoverageResult, PositionSuggestion
 from planning.errors import PlanningError
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 
 #: the panel recomputes this long after the last change of a burst (ms): a drag stays fluid
 RECOMPUTE_DELAY_MS = 15
-RED = "color: #ff5c5c; font-weight: bold;"
-AMBER = "color: #ffb347;"
 
 
 class CoveragePanel(QWidget):

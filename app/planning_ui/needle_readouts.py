@@ -16,14 +16,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY
+from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
 
-RED = "color: #ff5c5c; font-weight: bold;"
-AMBER = "color: #ffb347;"
-OK = "color: #9be39b;"
 UNTRACED_NOTE = (
     "{side} pedicle not traced: this {approach} route was built from the body and the canal alone; "
     "check the pedicle, rib head, pleura, nerve root and segmental vessels on the images"

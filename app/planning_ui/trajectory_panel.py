@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY, NeedleProposer
-from app.planning_ui.needle_readouts import AMBER, OK, RED, UNTRACED_NOTE, NeedleReadoutsBox
+from app.planning_ui.needle_readouts import UNTRACED_NOTE, NeedleReadoutsBox
+from app.theme import AMBER, OK, RED
 from planning.commands import RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Trajectory

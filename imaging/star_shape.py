@@ -60,7 +60,7 @@ def fibonacci_directions(n: int) -> FloatArray:
 def repair_radii(
     radii: FloatArray, valid: npt.NDArray[np.bool_], neighbours: npt.NDArray[np.int64]
 ) -> FloatArray:
-    """Replace missing and outlying radii by their neighbours' median (twice).
+    """Replace missing and outlying radii by their neighbours' median (three passes).
 
     Parameters
     ----------

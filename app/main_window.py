@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenu,
     QScrollArea,
     QWidget,
 )
@@ -45,6 +46,13 @@ DEFAULT_WINDOW_SIZE = (1280, 900)
 EXTENSIONS = ("app.segmentation", "app.planning_ui")
 #: grid position of each view: axial top left, sagittal top right, coronal bottom left, 3D bottom right
 GRID = {ViewAxis.AXIAL: (0, 0), ViewAxis.SAGITTAL: (0, 1), ViewAxis.CORONAL: (1, 0)}
+#: the Help menu's list of shortcuts
+SHORTCUTS_KEY = "Ctrl+/"
+#: what the slice views do with the mouse and the keys they handle themselves (not menu commands)
+VIEW_CONTROLS = (
+    "Views: wheel, Up/Down, PageUp/PageDown slices · Ctrl+wheel zoom · middle drag pan · "
+    "right drag window/level · double-click maximise"
+)
 
 
 class MainWindow(QMainWindow):
@@ -346,7 +354,9 @@ class MainWindow(QMainWindow):
         if callable(hook):
             hook(bar.addMenu("&3D"))
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", self._on_show_shortcuts, keys.HelpContents)
+        # not F1 (the platform's help key): F1-F4 are the window presets, and Qt fires neither action of an
+        # ambiguous shortcut
+        self._action(help_menu, "&Keyboard shortcuts", self._on_show_shortcuts, SHORTCUTS_KEY)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -419,20 +429,41 @@ class MainWindow(QMainWindow):
             centre = (np.asarray(d.shape, dtype=float) - 1) / 2.0
             self.state.set_crosshair(d.volume.index_to_lps_points(np.floor(centre)))
 
+    def shortcut_list(self) -> str:
+        """Every keyboard shortcut of the window, read from its actions, after the views' mouse controls.
+
+        One line per menu: ``shortcut: command`` for each of its actions (the recent-files entries as one
+        ``Ctrl+1-8`` item).
+        """
+        lines = [VIEW_CONTROLS]
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is None:
+                continue
+            items = self._menu_shortcuts(menu)
+            if items:
+                lines.append(f"{menu.title().replace('&', '')}: " + " · ".join(items))
+        return "\n".join(lines)
+
+    def _menu_shortcuts(self, menu: QMenu) -> list[str]:
+        """``shortcut: command`` for the actions of a menu and its submenus (recent files as one item)."""
+        items: list[str] = []
+        for action in menu.actions():
+            sub = action.menu()
+            if sub is self.recent_menu:
+                if any(not a.shortcut().isEmpty() for a in sub.actions()):
+                    items.append(f"Ctrl+1-{MAX_RECENT}: open a recent folder, file or case")
+            elif sub is not None:
+                items.extend(self._menu_shortcuts(sub))
+            elif not action.shortcut().isEmpty():
+                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                items.append(f"{key}: {action.text().replace('&', '').rstrip('…')}")
+        return items
+
     def _on_show_shortcuts(self) -> None:
         from app.dialogs import show_info
 
-        show_info(
-            self,
-            "Keyboard shortcuts",
-            (
-                "Wheel, Up/Down, PageUp/PageDown: slices · Ctrl+wheel: zoom · middle drag: pan\n"
-                "Right drag: window/level · F1-F4: presets · F5: custom window\n"
-                "F or double-click: maximise a view · Ctrl+0: reset zoom · C: centre crosshair\n"
-                "D: ruler · Esc: crosshair tool · Ctrl+Z / Ctrl+Shift+Z: undo / redo\n"
-                "Ctrl+O: open folder · Ctrl+S: save case · Ctrl+P: screenshot of the view"
-            ),
-        )
+        show_info(self, "Keyboard shortcuts", self.shortcut_list())
 
     def _on_view_cursor_info(self, text: str) -> None:
         self.cursor_label.setText(text)
@@ -445,7 +476,9 @@ class MainWindow(QMainWindow):
             return
         desc = d.source.metadata.description or "CT"
         self.setWindowTitle(f"{APP_NAME} — {desc} {d.source.shape[0]} slices")
-        self.cursor_label.setText("Move the mouse over a view for HU, LPS position and slice")
+        self.cursor_label.setText(
+            f"Move the mouse over a view for HU, LPS position and slice · {SHORTCUTS_KEY}: keyboard shortcuts"
+        )
 
     # -- Qt events ------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

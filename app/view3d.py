@@ -209,7 +209,8 @@ class View3D(QWidget):
         """Fill the window's 3D menu."""
         vr = QAction("Volume rendering", self)
         vr.setCheckable(True)
-        vr.setShortcut("V")
+        # Shift+V: V alone is the Vertebra tool (an ambiguous shortcut fires neither)
+        vr.setShortcut("Shift+V")
         vr.setToolTip("Ray-cast the CT (slow on software OpenGL: CPU mapper, coarse while rotating)")
         vr.toggled.connect(self.set_volume_rendering)
         menu.addAction(vr)

@@ -105,6 +105,43 @@ def test_volume_rendering_uses_the_cpu_mapper_on_software_gl(window3d: object) -
     assert view.bone_actor.GetVisibility()
 
 
+def test_every_shortcut_is_unique_and_works_with_the_3d_view(window3d: object, qtbot: object) -> None:
+    """With every tool and the 3D menu installed, no two commands share a key (Qt fires neither of an
+    ambiguous pair: V and F1 once did nothing), the keys do what their menus say, and the Help list
+    names every one."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QApplication
+
+    from app.display_geometry import ViewAxis
+
+    win = window3d
+    actions = [a for a in win.findChildren(QAction) if not a.shortcut().isEmpty()]  # type: ignore[attr-defined]
+    keys = [a.shortcut().toString() for a in actions]
+    assert len(actions) > 20
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+    listed = win.shortcut_list()  # type: ignore[attr-defined]
+    for a in actions:
+        if a.text().startswith("&") and a.text()[1].isdigit():
+            continue  # recent files: listed as one Ctrl+1-8 item
+        assert f"{a.shortcut().toString()}: {a.text().replace('&', '').rstrip('…')}" in listed
+
+    win.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]
+    axial = win.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    win.activateWindow()  # type: ignore[attr-defined]
+    axial.setFocus()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)  # type: ignore[attr-defined]
+    qtbot.keyClick(axial, Qt.Key.Key_V)  # type: ignore[attr-defined]
+    assert win.state.mouse_tool is win.segmentation.vertebra_tool  # type: ignore[attr-defined]
+    qtbot.keyClick(axial, Qt.Key.Key_F2)  # type: ignore[attr-defined]
+    assert (win.state.window_hu, win.state.level_hu) == (400.0, 40.0)  # type: ignore[attr-defined]
+    qtbot.keyClick(axial, Qt.Key.Key_F1)  # type: ignore[attr-defined]
+    assert (win.state.window_hu, win.state.level_hu) == (1800.0, 400.0)  # type: ignore[attr-defined]
+    volume_rendering = next(a for a in actions if a.text() == "Volume rendering")
+    qtbot.keyClick(axial, Qt.Key.Key_V, Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
+    assert volume_rendering.isChecked() and win.view3d.volume_rendering  # type: ignore[attr-defined]
+
+
 @pytest.mark.slow
 def test_demo_screenshot_command(tmp_path: Path) -> None:
     out = tmp_path / "demo.png"

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY, NeedleProposer
-from app.planning_ui.needle_readouts import UNTRACED_NOTE, NeedleReadoutsBox
-from app.theme import AMBER, OK, RED
+from app.planning_ui.needle_proposals import NeedleProposer
+from app.planning_ui.needle_readouts import NeedleReadoutsBox
+from app.theme import AMBER
 from planning.commands import RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Trajectory
@@ -40,17 +40,7 @@ if TYPE_CHECKING:
 CUSTOM = "Custom dimensions…"
 NONE_PROFILE = "(no device)"
 
-# the constants this module held before the readouts and proposals moved out stay importable from here
-__all__ = [
-    "AMBER",
-    "CUSTOM",
-    "NONE_PROFILE",
-    "OK",
-    "PEDICLE_TRACED_KEY",
-    "RED",
-    "UNTRACED_NOTE",
-    "TrajectoryPanel",
-]
+__all__ = ["CUSTOM", "NONE_PROFILE", "TrajectoryPanel"]
 
 
 class TrajectoryPanel(QWidget):

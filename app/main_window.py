@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
         """Every keyboard shortcut of the window, read from its actions, after the views' mouse controls.
 
         One line per menu: ``shortcut: command`` for each of its actions (the recent-files entries as one
-        ``Ctrl+1-8`` item).
+        ``Ctrl+1-N`` item).
         """
         lines = [VIEW_CONTROLS]
         for menu_action in self.menuBar().actions():
@@ -451,13 +451,15 @@ class MainWindow(QMainWindow):
         for action in menu.actions():
             sub = action.menu()
             if sub is self.recent_menu:
-                if any(not a.shortcut().isEmpty() for a in sub.actions()):
-                    items.append(f"Ctrl+1-{MAX_RECENT}: open a recent folder, file or case")
+                keys = [_key_text(a) for a in sub.actions() if not a.shortcut().isEmpty()]
+                if keys:
+                    last = keys[-1].rsplit("+", 1)[-1]
+                    span = keys[0] if len(keys) == 1 else f"{keys[0]}-{last}"
+                    items.append(f"{span}: open a recent folder, file or case")
             elif sub is not None:
                 items.extend(self._menu_shortcuts(sub))
             elif not action.shortcut().isEmpty():
-                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-                items.append(f"{key}: {action.text().replace('&', '').rstrip('…')}")
+                items.append(f"{_key_text(action)}: {action.text().replace('&', '').rstrip('…')}")
         return items
 
     def _on_show_shortcuts(self) -> None:
@@ -501,3 +503,8 @@ class MainWindow(QMainWindow):
         if callable(close3d):
             close3d()
         event.accept()
+
+
+def _key_text(action: QAction) -> str:
+    """An action's shortcut as the platform writes it."""
+    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)

@@ -123,7 +123,6 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.bone import bone_mask_array
 from imaging.lesion_box import voxels_in_box
 from imaging.lesion_classify import classify
 from imaging.lesion_deep import DeepBone
@@ -142,8 +141,6 @@ from imaging.lesion_morph import (
     box_around_index,
     check_cancel,
     ellipsoid_in_box,
-    fill_holes,
-    intersect_boxes,
 )
 from imaging.lesion_mottled import segment_mottled, texture_bone
 from imaging.lesion_padding import FILL_VALUE_HU, zero_filled
@@ -153,6 +150,7 @@ from imaging.lesion_reference import (
     reference_around_seed,
     refuse_if_like_deep_bone,
 )
+from imaging.lesion_remeasure import lesion_bone, overlaps
 from imaging.lesion_texture import TextureJudgement
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -235,13 +233,9 @@ def segment_lesion(
 
     # 3D filling only: filling by views would add the low-density marrow and soft tissue the lesion is
     # compared against to the bone interior the reference is measured in
-    bone = bone_mask_array(
-        hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu, fill_views=False
-    )
-    if outside.any():
-        # the scan's edge closes a bone it cuts, as a cortex would: marrow and lesion up to the cut are
-        # inside the bone (otherwise a lytic lesion cut by the edge reads as a cortical breach)
-        bone = fill_holes(bone | outside) & ~outside
+    # (the scan's edge closes a bone it cuts, as a cortex would: marrow and lesion up to the cut are
+    # inside the bone, otherwise a lytic lesion cut by the edge reads as a cortical breach)
+    bone = lesion_bone(hu, spacing, p)
     envelope = bone_envelope(bone, p.envelope_closing_mm, spacing)
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1
@@ -452,7 +446,7 @@ def segment_lesion(
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)
     wall: bool | None = None
     if posterior_wall is not None:
-        wall = _overlaps(mask, posterior_wall)
+        wall = overlaps(mask, posterior_wall)
     measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
     if progress is not None:
         progress(1.0)
@@ -479,17 +473,6 @@ def _touches_border(lesion: BoolArray) -> bool:
     return any(
         np.take(lesion, 0, axis=axis).any() or np.take(lesion, -1, axis=axis).any() for axis in range(3)
     )
-
-
-def _overlaps(a: Mask, b: Mask) -> bool:
-    if a.grid_shape != b.grid_shape:
-        raise ValueError(f"posterior wall grid {b.grid_shape} differs from the volume's {a.grid_shape}")
-    box = intersect_boxes(a.slices, b.slices)
-    if box is None:
-        return False
-    sa = tuple(slice(s.start - o, s.stop - o) for s, o in zip(box, a.offset_index, strict=True))
-    sb = tuple(slice(s.start - o, s.stop - o) for s, o in zip(box, b.offset_index, strict=True))
-    return bool((a.array[sa] & b.array[sb]).any())
 
 
 def _t3(v: npt.ArrayLike) -> tuple[float, float, float]:

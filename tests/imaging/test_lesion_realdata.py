@@ -66,6 +66,7 @@ from imaging.lesion import segment_lesion
 from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_model import LesionType
 from imaging.lesion_padding import zero_filled
+from imaging.lesion_remeasure import measure_lesion_mask
 from imaging.volume import Volume, affine_from_geometry
 
 B, L, M = LesionType.BLASTIC, LesionType.LYTIC, LesionType.MIXED
@@ -151,6 +152,24 @@ def test_real_lesion_from_box_centre(shared_data: Path, row: int, types: set[Les
     assert lesion.type in types
     # the reference is normal trabecular bone, not lesion, cortex or soft tissue (CLINICAL.md range)
     assert 89.0 - 2 * 38.0 <= lesion.reference_bone_hu <= 400.0
+    # the mask measured again as an edited one is (imaging.lesion_remeasure) gives the same figures
+    again = measure_lesion_mask(
+        volume,
+        lesion.mask,
+        lesion_type=lesion.type,
+        reference_bone_hu=lesion.reference_bone_hu,
+        seed_lps=centre,
+    )
+    assert (again.volume_ml, again.max_diameter_mm, again.mean_hu, again.percentiles_hu) == (
+        lesion.volume_ml,
+        lesion.max_diameter_mm,
+        lesion.mean_hu,
+        lesion.percentiles_hu,
+    )
+    assert (again.cortical_breach, again.cortical_breach_lps) == (
+        lesion.cortical_breach,
+        lesion.cortical_breach_lps,
+    )
 
 
 BOXED_CASES = [pytest.param(*c.values, id=c.id, marks=SMALL_FOCUS_IN_BOX if c.marks else ()) for c in CASES]

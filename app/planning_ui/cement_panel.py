@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.planning_ui.zones_overlay import MaskOverlay, OverlayMasks
-from imaging.lesion_model import Lesion, LesionType
+from app.segmentation.lesion_figures import measurement
 from planning.commands import SetCementChoice
 from planning.errors import PlanningError
 from planning.model import CementChoice, Target, TargetKind, Viscosity
@@ -43,32 +42,6 @@ RISK_STYLE = {
     "moderate": "color: #ffb347; font-weight: bold;",
     "high": "color: #ff5c5c; font-weight: bold;",
 }
-
-
-def lesion_from_case(volume: Any, target: Target, mask: Any) -> Lesion:
-    """A :class:`Lesion` value rebuilt from a target's stored measures and its lesion mask.
-
-    Measures not stored (percentiles, breach points) are left empty; the centroid and box come from
-    the mask.
-    """
-    idx = np.argwhere(mask.array) + np.asarray(mask.offset_index)
-    pts = volume.index_to_lps_points(idx.astype(np.float64))
-    centroid = tuple(float(v) for v in pts.mean(axis=0))
-    lo = tuple(float(v) for v in pts.min(axis=0))
-    hi = tuple(float(v) for v in pts.max(axis=0))
-    m = target.measures
-    return Lesion(
-        mask=mask,
-        type=target.lesion_type or LesionType.MIXED,
-        volume_ml=float(m.get("volume_ml", len(idx) * volume.voxel_volume_ml)),
-        max_diameter_mm=float(m.get("max_diameter_mm", float(np.linalg.norm(np.subtract(hi, lo))))),
-        mean_hu=float(m.get("mean_hu", 0.0)),
-        percentiles_hu={},
-        reference_bone_hu=float(m.get("reference_bone_hu", 0.0)),
-        centroid_lps=centroid,  # type: ignore[arg-type]
-        bbox_lps=(lo, hi),  # type: ignore[arg-type]
-        seed_lps=target.lesion_seed_lps or centroid,  # type: ignore[arg-type]
-    )
 
 
 class CementPanel(QWidget):
@@ -197,7 +170,8 @@ class CementPanel(QWidget):
         if vol is None or mask is None:
             return
         anatomy = c.anatomy(target.name)
-        lesion = lesion_from_case(vol, target, mask)
+        # the lesion's figures as its mask is now (edits included), breach and wall involvement with them
+        measure = measurement(vol, c.case, target)
         trajs = [
             (t.entry_lps, t.target_lps, _od(t.needle_gauge))
             for t in c.case.trajectories.values()
@@ -217,6 +191,10 @@ class CementPanel(QWidget):
         def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
             from planning.ablation import voxelise_zones
 
+            figures = measure()
+            if figures.lesion is None:
+                raise PlanningError(f"the lesion could not be measured: {figures.reason}")
+            lesion = figures.lesion
             zones_mask = voxelise_zones(zones, vol.index_to_lps, vol.shape) if zones else None
             return analyse_target(
                 vol, lesion, anatomy, trajs, zones_mask, target.level or None, choices=choices
@@ -289,4 +267,4 @@ def _od(gauge: int) -> float:
     return NEEDLE_OUTER_DIAMETER_MM[gauge]
 
 
-__all__ = ["CementPanel", "PlanningError", "lesion_from_case"]
+__all__ = ["CementPanel", "PlanningError"]

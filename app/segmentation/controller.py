@@ -48,9 +48,13 @@ class SegmentationController(QObject):
     -------
     model_changed
         Layers or targets of the case changed (or the case was replaced): panels refresh.
+    mask_edited(name)
+        Only the mask of layer ``name`` changed (a brush dab, an undo of one): what is measured from it
+        is out of date, nothing else the panels show is.
     """
 
     model_changed = Signal()
+    mask_edited = Signal(str)
     brush_changed = Signal()
 
     def __init__(self, window: MainWindow) -> None:
@@ -266,5 +270,6 @@ class SegmentationController(QObject):
             and getattr(old, "color_rgb", None) == getattr(new, "color_rgb", None)
             and old.extra == new.extra
         ):
-            return  # a mask edit (a brush dab): nothing the panels show changed
+            self.mask_edited.emit(new.name)  # a brush dab: only figures measured from the mask change
+            return
         self.model_changed.emit()

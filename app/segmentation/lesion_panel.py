@@ -2,11 +2,13 @@
 
 Columns: name (editable), colour, type (lytic / blastic / mixed; the operator may override the
 measured type), volume mL, largest diameter mm, mean HU, reference bone HU, cortical breach,
-posterior-wall involvement, level. Under its Settings button, the lesion tool's clinical settings
-(:mod:`app.segmentation.lesion_settings`: reference bone HU measured or given, abnormal difference,
-typical lytic and blastic HU, bone threshold, osteoporosis guard). Selecting a row moves the
-crosshair to the lesion's centroid (LPS mm). Delete removes the lesion's target and layer (one undo
-step). Every change is a command; the table is rebuilt from the case with its signals blocked.
+posterior-wall involvement, level. The figures are those of the lesion's mask as it is now, measured
+again (:mod:`app.segmentation.lesion_figures`) a moment after the operator last edited it. Under its
+Settings button, the lesion tool's clinical settings (:mod:`app.segmentation.lesion_settings`:
+reference bone HU measured or given, abnormal difference, typical lytic and blastic HU, bone threshold,
+osteoporosis guard). Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete
+removes the lesion's target and layer (one undo step). Every change is a command; the table is rebuilt
+from the case with its signals blocked.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.segmentation.lesion_figures import Figures, LesionFigures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
 from planning.commands import RecolorLayer, RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
@@ -64,7 +67,9 @@ COLUMN_TIPS = (
     "Posterior-wall involvement (inside a vertebra found with the Vertebra tool)",
     "Vertebral level",
 )
-COL_NAME, COL_COLOUR, COL_TYPE = 0, 1, 2
+COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE = 0, 1, 2, 3
+#: the figures are measured again this long after the last change of a mask (a stroke is many dabs)
+MEASURE_DELAY_MS = 300
 
 
 def _yes_no(value: float | None) -> str:
@@ -136,6 +141,13 @@ class LesionPanel(QDockWidget):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
         controller.model_changed.connect(self._refresh_timer.start)
+        #: figures measured from each lesion's mask as it is now (after edits), kept while it is unchanged
+        self.figures = LesionFigures()
+        self._measure_timer = QTimer(self)
+        self._measure_timer.setSingleShot(True)
+        self._measure_timer.setInterval(MEASURE_DELAY_MS)
+        self._measure_timer.timeout.connect(self.measure_now)
+        controller.mask_edited.connect(self._on_controller_mask_edited)
         controller.jobs.message.connect(self.info.setText)
         self.refresh()
 
@@ -184,28 +196,23 @@ class LesionPanel(QDockWidget):
             for kind in LesionType:
                 combo.addItem(kind.value, kind.value)
             combo.blockSignals(True)
-            if target.lesion_type is not None:
-                combo.setCurrentIndex(combo.findData(target.lesion_type.value))
+            shown = target.lesion_type or self._measured_type(target)
+            combo.setCurrentIndex(-1 if shown is None else combo.findData(shown.value))
             combo.blockSignals(False)
             measured = str(target.extra.get("measured_type", "") or "")
+            if target.lesion_type is None:
+                measured = "judged on the mask drawn" if shown is not None else "not yet measured"
             tip = f"measured: {measured}" if measured else "type"
             if measured and target.lesion_type is not None and measured != target.lesion_type.value:
                 tip += " — overridden by the operator"
             combo.setToolTip(tip)
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
             self.table.setCellWidget(r, COL_TYPE, combo)
-            m = target.measures
-            values = (
-                f"{m['volume_ml']:.2f}" if "volume_ml" in m else "—",
-                f"{m['max_diameter_mm']:.1f}" if "max_diameter_mm" in m else "—",
-                f"{m['mean_hu']:.0f}" if "mean_hu" in m else "—",
-                f"{m['reference_bone_hu']:.0f}" if "reference_bone_hu" in m else "—",
-                _yes_no(m.get("cortical_breach")),
-                _yes_no(m.get("posterior_wall_involved")),
-                target.level or "—",
-            )
-            for c, text in enumerate(values, start=3):
+            values, why = self._figure_texts(target)
+            for c, text in enumerate(values, start=COL_FIRST_FIGURE):
                 item = QTableWidgetItem(text)
+                if why:
+                    item.setToolTip(why)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if c in (3, 4, 5, 6):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -216,6 +223,52 @@ class LesionPanel(QDockWidget):
         has = self.selected_name() is not None
         self.delete_button.setEnabled(has)
         self.goto_button.setEnabled(has)
+
+    def _figures(self, target: Target) -> Figures | None:
+        """The target's figures if up to date; otherwise None, and they are measured shortly."""
+        volume = self.controller.volume()
+        if volume is None:
+            return None
+        figures = self.figures.cached(volume, self.controller.window.case.case, target)
+        if figures is None:
+            self._measure_timer.start()  # once the operator pauses: not on every dab of a stroke
+        return figures
+
+    def _measured_type(self, target: Target) -> LesionType | None:
+        figures = self._figures(target)
+        return None if figures is None or figures.lesion is None else figures.lesion.type
+
+    def _figure_texts(self, target: Target) -> tuple[tuple[str, ...], str]:
+        """The row's figures (mL, Ø, mean HU, reference HU, breach, wall, level) and why any is missing."""
+        level = target.level or "—"
+        figures = self._figures(target)
+        if figures is None:
+            return ("…",) * 6 + (level,), "being measured from the lesion's mask"
+        les = figures.lesion
+        if les is None:
+            return ("—",) * 6 + (level,), figures.reason
+        wall = None if les.posterior_wall_involved is None else float(les.posterior_wall_involved)
+        return (
+            f"{les.volume_ml:.2f}",
+            f"{les.max_diameter_mm:.1f}",
+            f"{les.mean_hu:.0f}",
+            f"{les.reference_bone_hu:.0f}",
+            _yes_no(float(les.cortical_breach)),
+            _yes_no(wall),
+            level,
+        ), ""
+
+    def measure_now(self) -> None:
+        """Measure every lesion whose figures are not up to date, then show them."""
+        volume = self.controller.volume()
+        if volume is None:
+            return
+        case = self.controller.window.case.case
+        targets = self.lesion_targets()
+        self.figures.forget_others({t.name for t in targets})
+        for target in targets:
+            self.figures.get(volume, case, target)
+        self.refresh()
 
     def delete_selected(self) -> None:
         """Remove the selected lesion's target and its layer (one undo step)."""
@@ -289,6 +342,22 @@ class LesionPanel(QDockWidget):
             target = self.controller.window.case.case.targets.get(self.selected_name() or "")
             if target is not None and target.lesion_layer:
                 self.controller.set_edit_layer(target.lesion_layer)
+
+    def _on_controller_mask_edited(self, layer_name: str) -> None:
+        # a dab of a stroke: the row's figures are marked as being measured, and measured once it pauses
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, COL_NAME)
+            target = (
+                None
+                if item is None
+                else self.controller.window.case.case.targets.get(str(item.data(Qt.ItemDataRole.UserRole)))
+            )
+            if target is not None and target.lesion_layer == layer_name:
+                for c in range(COL_FIRST_FIGURE, COL_FIRST_FIGURE + 6):
+                    cell = self.table.item(r, c)
+                    if cell is not None:
+                        cell.setText("…")
+                self._measure_timer.start()
 
     def _on_table_cell_double_clicked(self, row: int, column: int) -> None:
         if column != COL_COLOUR:

@@ -172,3 +172,55 @@ def test_cement_panel_estimates_and_draws_leakage_zones(
     assert any("posterior" in n.lower() for n in names)
     assert ui.overlays.groups["leakage"]  # type: ignore[attr-defined]
     assert "aliquots" in panel.protocol.text()
+
+
+def _risk_text(panel: object) -> str:
+    panel.analysis = None  # type: ignore[attr-defined]
+    panel.compute()  # type: ignore[attr-defined]
+    assert wait_until(lambda: panel.analysis is not None or panel.estimate.text().startswith("Not"), 60000)  # type: ignore[attr-defined]
+    assert panel.analysis is not None, panel.estimate.text()  # type: ignore[attr-defined]
+    return str(panel.risk.text())  # type: ignore[attr-defined]
+
+
+def test_an_edited_lesion_is_measured_as_drawn(
+    planned: object, window: object, qtbot: object, phantom: object
+) -> None:
+    # the operator paints the L2 lesion out through the body's anterior cortex (a 2 mm brush to 6 mm
+    # beyond it): the Lesions dock's figures and the cement panel's leakage risk follow the mask, and
+    # undo brings the first ones back. (Before, both read what was stored when the lesion was made, and
+    # the cement panel never saw a cortical breach.)
+    from planning.layer_commands import EditMask
+
+    ui = planned
+    vol = phantom.volume  # type: ignore[attr-defined]
+    seg = window.segmentation  # type: ignore[attr-defined]
+    lesion_panel = seg.lesion_panel
+    before = _risk_text(ui.cement_panel)  # type: ignore[attr-defined]
+    assert "breaks the cortex" not in before
+    lesion_panel.measure_now()
+    first = lesion_panel.table.item(0, 3).text()
+    assert first == f"{phantom.lesion_mask.sum() * vol.voxel_volume_ml:.2f}"  # type: ignore[attr-defined]
+
+    start = np.asarray(phantom.lesion_center_lps, dtype=float)  # type: ignore[attr-defined]
+    anterior = np.asarray(phantom.center_lps, dtype=float) - np.array(
+        [0.0, phantom.body_semi_axes_mm[1], 0.0]
+    )  # type: ignore[attr-defined]
+    end = anterior - np.array([0.0, 6.0, 0.0])  # LPS: -y is anterior
+    idx = np.stack(np.meshgrid(*[np.arange(n) for n in vol.shape], indexing="ij"), -1).reshape(-1, 3)
+    pts = vol.index_to_lps_points(idx.astype(float))
+    d = (end - start) / np.linalg.norm(end - start)
+    t = np.clip((pts - start) @ d, 0.0, float(np.linalg.norm(end - start)))
+    stroke = (np.linalg.norm(pts - (start + t[:, None] * d), axis=1) <= 2.0).reshape(vol.shape)
+    painted = phantom.lesion_mask | stroke  # type: ignore[attr-defined]
+    window.case.push(EditMask("L2 lesion", Mask.from_full(painted)))  # type: ignore[attr-defined]
+
+    qtbot.waitUntil(lambda: lesion_panel.table.item(0, 3).text() not in ("…", first), timeout=10000)
+    assert lesion_panel.table.item(0, 3).text() == f"{painted.sum() * vol.voxel_volume_ml:.2f}"
+    assert lesion_panel.table.item(0, 7).text() == "yes"  # cortical breach
+    after = _risk_text(ui.cement_panel)  # type: ignore[attr-defined]
+    assert "breaks the cortex" in after
+
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: lesion_panel.table.item(0, 3).text() == first, timeout=10000)
+    assert lesion_panel.table.item(0, 7).text() == "no"
+    assert "breaks the cortex" not in _risk_text(ui.cement_panel)  # type: ignore[attr-defined]

@@ -4,9 +4,10 @@
 tool's box, with the Lesions dock's settings and the posterior wall of the vertebra holding the seed)
 and adds a lesion layer and its Target ("Lesion n", tied to that vertebra). :func:`find_vertebra_at`
 runs :func:`imaging.vertebra.find_vertebra` (and judges ribs and sacrum for the level suggestion in the
-worker) and adds the vertebra's layers. Each result is one undo step on the window's stack; the
-operator reads a one-line summary in the status bar. Positions LPS mm, sizes mm, volumes mL, CT values
-HU; masks lie on the grid of the volume the case was opened on.
+worker) and adds the vertebra's layers. :func:`add_drawn_lesion` adds an empty lesion at the
+crosshair for the operator to paint when a click does not find it. Each result is one undo step on the
+window's stack; the operator reads a one-line summary in the status bar. Positions LPS mm, sizes mm,
+volumes mL, CT values HU; masks lie on the grid of the volume the case was opened on.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from app.segmentation.vertebra_tool import (
     next_vertebra_id,
     push_anatomy,
 )
-from planning.model import LayerKind
+from imaging.mask import Mask
+from planning.model import LayerKind, MaskLayer, Target, TargetKind
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -124,18 +126,65 @@ def _series_uid(controller: SegmentationController) -> str:
     return "" if volume is None else str(volume.metadata.series_uid or "")
 
 
-def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) -> None:
-    case = controller.window.case.case
+def add_drawn_lesion(controller: SegmentationController) -> str | None:
+    """Add an empty lesion for the operator to paint, tied to the vertebra at the crosshair (if any).
+
+    Its layer becomes the edit layer and the brush the tool; it has no type, reference or figures until
+    painted: :mod:`app.segmentation.lesion_figures` measures them from the mask (reference bone in the
+    shell around it, type judged on it). One undo step. Returns the lesion's name (None: no CT open).
+    """
     volume = controller.volume()
     if volume is None:
-        return
+        controller.jobs.say("Open a CT first.")
+        return None
+    crosshair = np.asarray(controller.window.state.crosshair_lps, dtype=np.float64)
+    vertebra = controller.vertebra_at(crosshair)
+    name, colour = _new_lesion_name(controller)
+    layer = MaskLayer(name, LayerKind.LESION, Mask.empty(volume.shape), colour, _series_uid(controller))
+    extra: dict[str, Any] = {"drawn": True}
+    vert_lps = None
+    if vertebra is not None:
+        extra["vertebra"] = vertebra.vertebra_id
+        if vertebra.centroid_lps is not None:
+            vert_lps = tuple(float(v) for v in vertebra.centroid_lps)
+    target = Target(
+        name,
+        kind=TargetKind.SPINE if vertebra is not None else TargetKind.EXTRASPINAL,
+        level=vertebra.level if vertebra is not None else "",
+        vertebra_lps=vert_lps,  # type: ignore[arg-type]
+        lesion_layer=name,
+        extra=extra,
+    )
+    push_new_lesion(controller, layer, target)
+    controller.set_edit_layer(name)
+    controller.activate(controller.brush_tool)
+    controller.lesion_panel.refresh()
+    controller.lesion_panel.select(name)
+    where = f" in vertebra {vertebra.prefix}" if vertebra is not None else ""
+    controller.jobs.say(
+        f"{name}{where}: paint it with the brush (B, eraser E); its type and figures are measured from "
+        "what you paint, against the bone around it"
+    )
+    return name
+
+
+def _new_lesion_name(controller: SegmentationController) -> tuple[str, tuple[int, int, int]]:
+    """The next free "Lesion n" name and its colour."""
+    case = controller.window.case.case
     n = 1 + sum(1 for layer in case.layers.values() if layer.kind == LayerKind.LESION)
     name = f"Lesion {n}"
     while name in case.layers or name in case.targets:
         n += 1
         name = f"Lesion {n}"
+    return name, LESION_COLOURS[(n - 1) % len(LESION_COLOURS)]
+
+
+def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) -> None:
+    volume = controller.volume()
+    if volume is None:
+        return
+    name, colour = _new_lesion_name(controller)
     level = vertebra.level if vertebra is not None else ""
-    colour = LESION_COLOURS[(n - 1) % len(LESION_COLOURS)]
     vert_lps = None
     if vertebra is not None and vertebra.centroid_lps is not None:
         vert_lps = tuple(float(v) for v in vertebra.centroid_lps)

@@ -146,6 +146,10 @@ class SegmentationController(QObject):
         """Segment the lesion at an LPS point in the background; add it to the case when found."""
         click_segmentation.segment_lesion_at(self, seed_lps, box_lps)
 
+    def add_drawn_lesion(self) -> str | None:
+        """Add an empty lesion at the crosshair for the operator to paint; its name (None: no CT)."""
+        return click_segmentation.add_drawn_lesion(self)
+
     def find_vertebra_at(self, click_lps: FloatArray) -> None:
         """Find the vertebra at an LPS point in the background; add its layers when found."""
         click_segmentation.find_vertebra_at(self, click_lps)

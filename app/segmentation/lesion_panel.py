@@ -116,8 +116,15 @@ class LesionPanel(QDockWidget):
             "Show the lesion tool's settings: reference bone HU, abnormal difference, typical HU, bone "
             "threshold, osteoporosis guard (defaults from CLINICAL.md)"
         )
+        self.draw_button = QPushButton("Draw new")
+        self.draw_button.setToolTip(
+            "Add an empty lesion at the crosshair and paint it with the brush (Shift+L): for a lesion a "
+            "click does not find; its type and figures are measured from what you paint"
+        )
+        self.draw_button.clicked.connect(controller.add_drawn_lesion)
         row.addWidget(self.goto_button)
         row.addWidget(self.delete_button)
+        row.addWidget(self.draw_button)
         row.addStretch(1)
         row.addWidget(self.settings_button)
         layout.addLayout(row)

@@ -38,8 +38,9 @@ def build_segment_actions(
     Returns
     -------
     tuple of (dict of str to QAction, QMenu, QToolBar)
-        The actions by key (``lesion``, ``vertebra``, ``brush``, ``eraser``, ``sphere``, ``smaller``,
-        ``larger``, ``fill_holes``, ``remove_islands``, ``grow``, ``shrink``), the menu and the toolbar.
+        The actions by key (``lesion``, ``vertebra``, ``brush``, ``eraser``, ``sphere``,
+        ``draw_lesion``, ``smaller``, ``larger``, ``fill_holes``, ``remove_islands``, ``grow``,
+        ``shrink``), the menu and the toolbar.
     """
     window = controller.window
     actions: dict[str, QAction] = {}
@@ -86,6 +87,14 @@ def build_segment_actions(
         "Brush and eraser paint a sphere instead of a disc",
         lambda checked: controller.set_brush_shape(BrushShape.SPHERE if checked else BrushShape.DISC),
         checkable=True,
+    )
+    add(
+        "draw_lesion",
+        "Draw a lesion",
+        "Shift+L",
+        "Add an empty lesion at the crosshair (tied to the vertebra there) and paint it with the brush: "
+        "for a lesion a click does not find; its type and figures are measured from what you paint",
+        controller.add_drawn_lesion,
     )
     add(
         "smaller",
@@ -135,6 +144,7 @@ def build_segment_actions(
     for key in ("lesion", "vertebra", "brush", "eraser", "sphere"):
         menu.addAction(actions[key])
         toolbar.addAction(actions[key])
+    menu.addAction(actions["draw_lesion"])
     menu.addSeparator()
     for key in ("smaller", "larger", "fill_holes", "remove_islands", "grow", "shrink"):
         menu.addAction(actions[key])

@@ -23,7 +23,7 @@ from app.display_geometry import ViewAxis
 from imaging.mask import Mask
 from planning.model import LayerKind, LesionType
 from tests.app.test_view_orientation import grab_grey
-from tests.phantoms.lesion import PhantomLesion, lesion_phantom
+from tests.phantoms.lesion import TRABECULAR_HU, PhantomLesion, lesion_phantom
 
 pytestmark = [
     pytest.mark.gui,
@@ -245,3 +245,49 @@ def test_panel_rename_type_override_and_delete(loaded: Any, qtbot: Any, lytic: A
     assert not case.targets and "T12 lytic" not in case.layers
     win.case.undo_stack.undo()
     assert case.targets["T12 lytic"].lesion_type == LesionType.MIXED and "T12 lytic" in case.layers
+
+
+def test_a_drawn_lesion_is_typed_and_measured_from_what_is_painted(
+    loaded: Any, qtbot: Any, lytic: Any
+) -> None:
+    # for a lesion a click does not find: Segment > Draw a lesion (Shift+L) adds an empty lesion at the
+    # crosshair, the brush paints it, and the dock shows the type and figures measured from the paint
+    # (reference bone measured around it: the phantom's lytic sphere in its trabecular bone)
+    win = loaded
+    seg = win.segmentation
+    axial = win.views[ViewAxis.AXIAL]
+    vol = lytic.volume
+    panel = seg.lesion_panel
+    steps_before = win.case.undo_stack.count()
+    seg.actions["draw_lesion"].trigger()
+    assert win.case.undo_stack.count() == steps_before + 1
+    target = win.case.case.targets["Lesion 1"]
+    assert target.lesion_type is None and target.lesion_layer == "Lesion 1"
+    assert win.case.case.layers["Lesion 1"].kind == LayerKind.LESION
+    assert win.case.case.layers["Lesion 1"].mask.count() == 0
+    assert seg.edit_layer_name() == "Lesion 1" and win.state.mouse_tool is seg.brush_tool
+    panel.measure_now()
+    assert panel.table.item(0, 3).text() == "—"
+    assert "paint it" in panel.table.item(0, 3).toolTip()
+
+    # a stroke of a 4 mm disc across the sphere's centre, in the axial slice shown
+    seg.set_brush_radius(4.0)
+    z = win.state.display.pixel_to_lps(ViewAxis.AXIAL, axial.slice_index(), 0, 0)[2]
+    centre = np.array([lytic.seed_lps[0], lytic.seed_lps[1], z])
+    a, b = centre - np.array([2.0, 0.0, 0.0]), centre + np.array([2.0, 0.0, 0.0])
+    send_mouse(axial, QEvent.Type.MouseButtonPress, a)
+    send_mouse(axial, QEvent.Type.MouseMove, b)
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, b)
+    mask = win.case.case.layers["Lesion 1"].mask
+    assert mask.count() > 40 and mask_at(mask, vol, centre)
+    qtbot.waitUntil(lambda: panel.table.item(0, 3).text() not in ("—", "…"), timeout=10_000)
+    assert panel.table.item(0, 3).text() == f"{mask.count() * vol.voxel_volume_ml:.2f}"
+    assert panel.table.cellWidget(0, 2).currentText() == "lytic"
+    assert "judged on the mask" in panel.table.cellWidget(0, 2).toolTip()
+    assert abs(float(panel.table.item(0, 6).text()) - TRABECULAR_HU) <= 25.0  # reference bone HU
+    assert win.case.case.targets["Lesion 1"].lesion_type is None  # measured, not stored
+
+    win.case.undo_stack.undo()  # the stroke
+    qtbot.waitUntil(lambda: panel.table.item(0, 3).text() == "—", timeout=10_000)
+    win.case.undo_stack.undo()  # the lesion
+    assert "Lesion 1" not in win.case.case.targets and "Lesion 1" not in win.case.case.layers

@@ -40,6 +40,9 @@ from imaging.volume import Volume
 
 BoolArray = npt.NDArray[np.bool_]
 
+#: the note of a drawn mask that mostly looks like the normal bone it is compared with
+NORMAL_LIKE = "most of the mask is like the normal bone around it"
+
 
 def lesion_bone(
     hu: npt.NDArray[np.float32], spacing_mm: tuple[float, float, float], p: LesionParameters
@@ -138,6 +141,12 @@ def measure_lesion_mask(
                 f"type judged on the mask: lytic fraction {fractions[0]:.2f}, sclerotic fraction "
                 f"{fractions[1]:.2f}"
             )
+            if max(fractions) < p.mixed_min_fraction:
+                notes.append(
+                    f"{NORMAL_LIKE}: under {p.mixed_min_fraction:.0%} "
+                    f"of it is more than {p.abnormal_delta_hu:g} HU from it; check the mask, or choose "
+                    "the type by hand"
+                )
     wall: bool | None = None
     if posterior_wall is not None:
         wall = overlaps(mask, posterior_wall)

@@ -117,7 +117,7 @@ def paint_needles(controller: PlanningController, view: Any, painter: QPainter) 
 class Needle3DActors:
     """Tubes (needle at its outer radius, antenna) and zone spheroids in the View3D renderer.
 
-    The 3D view exposes ``renderer`` and ``render_now()``; nothing else of it is used.
+    The 3D view exposes ``renderer`` and ``schedule_render()``; nothing else of it is used.
     """
 
     def __init__(self, view3d: Any) -> None:
@@ -184,9 +184,9 @@ class Needle3DActors:
                 self._add(
                     renderer, tf, (1.0, 0.47, 0.78), 0.35, vtkPolyDataMapper, vtkActor, sphere, transform
                 )
-        render = getattr(self.view3d, "render_now", None)
-        if callable(render) and self.view3d.isVisible():
-            render()
+        render = getattr(self.view3d, "schedule_render", None)
+        if callable(render):
+            render()  # coalesced: a drag or a stroke changes the plan many times a second
 
     def _add(  # noqa: PLR0917 - private helper: the pieces of one actor
         self,

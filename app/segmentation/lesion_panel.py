@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 from app.segmentation.lesion_figures import Figures, LesionFigures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
+from app.theme import AMBER
+from imaging.lesion_remeasure import NORMAL_LIKE
 from planning.commands import RecolorLayer, RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
 from planning.model import LesionType, Target
 
@@ -210,6 +212,12 @@ class LesionPanel(QDockWidget):
             if target.lesion_type is None:
                 measured = "judged on the mask drawn" if shown is not None else "not yet measured"
             tip = f"measured: {measured}" if measured else "type"
+            if target.lesion_type is None and shown is not None:
+                figures = self._figures(target)
+                if figures is not None and figures.lesion is not None:
+                    tip += "\n" + "\n".join(figures.lesion.notes)
+                    if any(NORMAL_LIKE in n for n in figures.lesion.notes):
+                        combo.setStyleSheet(AMBER)  # the painted voxels look like normal bone
             if measured and target.lesion_type is not None and measured != target.lesion_type.value:
                 tip += " — overridden by the operator"
             combo.setToolTip(tip)

@@ -72,6 +72,46 @@ def test_bone_surface_seen_from_the_front(window3d: object, qtbot: object) -> No
     assert right_half > 2 * left_half > 0
 
 
+def test_a_brush_stroke_redraws_the_3d_view_once_it_pauses(
+    window3d: object, qtbot: object, no_dialogs: object
+) -> None:
+    # each dab of a stroke changes the layer; the 2D views redraw it at once, the 3D view rebuilds its
+    # layer surfaces and renders once the stroke pauses (before: every dab, 120-130 ms each on the chest
+    # CT with software GL)
+    from PySide6.QtCore import QEvent
+
+    from app.display_geometry import ViewAxis
+    from tests.app.test_segmentation_tools import send_mouse
+
+    win = window3d
+    view = win.view3d  # type: ignore[attr-defined]
+    win.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]
+    view.wait_for_surface()
+    seg = win.segmentation  # type: ignore[attr-defined]
+    name = seg.edit_panel.new_layer()
+    seg.activate(seg.brush_tool)
+    seg.set_brush_radius(4.0)
+    qtbot.wait(300)  # the new layer's (empty) rebuild is done
+    renders: list[int] = []
+    tag = view.render_window.AddObserver("EndEvent", lambda *_a: renders.append(1))
+    axial = win.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    z = win.state.display.pixel_to_lps(ViewAxis.AXIAL, axial.slice_index(), 0, 0)[2]  # type: ignore[attr-defined]
+    a, b = np.array([22.0, -20.0, z]), np.array([46.0, 16.0, z])  # across the left block
+    send_mouse(axial, QEvent.Type.MouseButtonPress, a)
+    for t in np.linspace(0.0, 1.0, 11)[1:]:
+        send_mouse(axial, QEvent.Type.MouseMove, a + t * (b - a))
+        qtbot.wait(20)  # the event loop runs between dabs, as with a real mouse
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, b)
+    assert win.case.case.layers[name].mask.count() > 50  # 2 mm voxels  # type: ignore[attr-defined]
+    assert renders == []  # nothing drawn in 3D during the stroke
+    assert name not in view.layer_actors
+    qtbot.waitUntil(lambda: name in view.layer_actors, timeout=5000)  # type: ignore[attr-defined]
+    assert len(renders) == 1  # then once, with the painted surface
+    bounds = view.layer_actors[name].GetMapper().GetInput().GetBounds()
+    assert bounds[0] <= 24.0 and bounds[1] >= 44.0  # the stroke's x extent (LPS mm), +- brush radius
+    view.render_window.RemoveObserver(tag)
+
+
 def test_window_screenshot_includes_the_3d_area(window3d: object, tmp_path: Path) -> None:
     view = window3d.view3d  # type: ignore[attr-defined]
     window3d.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]

@@ -8,9 +8,11 @@ ball) being edited. A stroke of dabs (brush radius 5 mm, disc in the axial plane
 across the ball's edge (so every dab changes voxels); each dab = ``BrushTool.dab``
 (imaging.mask_edit.paint_disc + EditMask.patch pushed on the undo stack, merged into the stroke,
 case event, layer sync) followed by a synchronous repaint of the axial view (what the operator
-watches) and of all three 2D views. Also a 3D sphere brush. Goal:
-an editing stroke redrawn in < 50 ms per dab (median). The 3D view is off: its surfaces are rebuilt
-in its own worker thread and do not block the 2D views.
+watches) and of all three 2D views, then the events the dab queued (timers due). Also a 3D sphere
+brush. Goal: an editing stroke redrawn in < 50 ms per dab (median). Run twice in one process: without
+the 3D view, and with it (bone surface built first): the 3D view rebuilds layer surfaces and renders
+once a stroke pauses (app.view3d), not on every dab (it did until session 10: 120-130 ms a dab on the
+chest CT with software GL).
 """
 
 from __future__ import annotations
@@ -43,11 +45,11 @@ def synthetic_ct() -> object:
     return Volume(array, affine_from_geometry((-200.0, -200.0, -150.0), SPACING_MM, np.eye(3)))
 
 
-def main() -> None:
+def run(enable_3d: bool) -> dict[str, float]:
+    """The dab timings of the four strokes, in a window with or without the 3D view."""
     from PySide6.QtWidgets import QApplication
 
     from app.display_geometry import ViewAxis
-    from app.gui_app import make_application
     from app.loading import wait_until
     from app.main_window import MainWindow
     from app.segmentation.edit_tools import BrushShape
@@ -55,13 +57,14 @@ def main() -> None:
     from planning.commands import AddLayer
     from planning.model import LayerKind, MaskLayer
 
-    app = make_application()
-    window = MainWindow(enable_3d=False)
+    window = MainWindow(enable_3d=enable_3d)
     window.resize(1400, 1000)
     window.show()
     wait_until(lambda: False, 200)
     volume = synthetic_ct()
     window.opener.show_volume(volume)  # type: ignore[arg-type]
+    if enable_3d:
+        window.view3d.wait_for_surface()  # type: ignore[attr-defined]
     seg = window.segmentation
     centre_lps = np.asarray(volume.index_to_lps_points((200, 330, 256)))  # type: ignore[attr-defined]
     idx = np.indices((60, 60, 60)).reshape(3, -1).T
@@ -95,6 +98,7 @@ def main() -> None:
                 for v in views:
                     if v is not axial:
                         v.repaint()
+                QApplication.processEvents()
                 t3 = time.perf_counter()
                 dab_ms.append((t1 - t0) * 1000)
                 axial_ms.append((t2 - t0) * 1000)
@@ -108,14 +112,27 @@ def main() -> None:
             results[f"{key}_dab_plus_3_views_max_ms"] = max(all_ms)
             results[f"{key}_dabs_that_changed_voxels"] = float(changed)
     results["undo_steps_for_4_strokes"] = float(window.case.undo_stack.count() - 1)
-    for key, value in results.items():
-        print(f"{key:44s} {value:9.2f}")
-    worst = max(v for k, v in results.items() if k.endswith("_3_views_median_ms"))
-    verdict = "met" if worst < GOAL_MS else "NOT met"
-    print(f"goal: a dab redrawn in < {GOAL_MS:.0f} ms (median, 3 views) -> {verdict}")
     window.case.undo_stack.setClean()
+    if enable_3d:
+        window.view3d.shutdown()  # type: ignore[attr-defined]
     window.close()
     QApplication.processEvents()
+    return results
+
+
+def main() -> None:
+    from app.gui_app import make_application
+
+    app = make_application()
+    worst = 0.0
+    for enable_3d in (False, True):
+        results = run(enable_3d)
+        print(f"-- {'with' if enable_3d else 'without'} the 3D view")
+        for key, value in results.items():
+            print(f"{key:44s} {value:9.2f}")
+        worst = max(worst, *(v for k, v in results.items() if k.endswith("_3_views_median_ms")))
+    verdict = "met" if worst < GOAL_MS else "NOT met"
+    print(f"goal: a dab redrawn in < {GOAL_MS:.0f} ms (median, 3 views, events) -> {verdict}")
     del app
 
 

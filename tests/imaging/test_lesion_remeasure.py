@@ -102,6 +102,18 @@ def test_a_drawn_sphere_is_measured_and_typed(kind: PhantomLesion) -> None:
     assert any("type judged on the mask" in n for n in drawn.notes)
 
 
+def test_a_mask_drawn_on_normal_bone_says_so() -> None:
+    # a ball drawn in the phantom's normal trabecular bone, 12 mm from the lesion's centre (radius 8)
+    ph = lesion_phantom(PhantomLesion.LYTIC_SPHERE, seed=3)
+    away = np.asarray(ph.seed_lps) + np.array([0.0, 0.0, 14.0])
+    drawn = measure_lesion_mask(ph.volume, _ball(ph, away, 2.5), lesion_type=None, reference_bone_hu=None)
+    assert any("like the normal bone around it" in n for n in drawn.notes)
+    inside = measure_lesion_mask(
+        ph.volume, _ball(ph, ph.seed_lps, 2.5), lesion_type=None, reference_bone_hu=None
+    )
+    assert not any("like the normal bone" in n for n in inside.notes)
+
+
 def test_a_mask_drawn_away_from_bone_has_no_reference() -> None:
     ph = lesion_phantom(PhantomLesion.LYTIC_SPHERE, seed=3)
     corner = ph.volume.index_to_lps_points(np.array([4.0, 4.0, 4.0]))  # in the fat around the bone

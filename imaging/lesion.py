@@ -150,7 +150,7 @@ from imaging.lesion_reference import (
     reference_around_seed,
     refuse_if_like_deep_bone,
 )
-from imaging.lesion_remeasure import lesion_bone, overlaps
+from imaging.lesion_remeasure import lesion_bone, lesion_from_measures, overlaps
 from imaging.lesion_texture import TextureJudgement
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -450,19 +450,12 @@ def segment_lesion(
     measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
     if progress is not None:
         progress(1.0)
-    return Lesion(
-        mask=mask,
-        type=lesion_type,
-        volume_ml=measures.volume_ml,
-        max_diameter_mm=measures.max_diameter_mm,
-        mean_hu=measures.mean_hu,
-        percentiles_hu=measures.percentiles_hu,
+    return lesion_from_measures(
+        mask,
+        lesion_type,
+        measures,
         reference_bone_hu=reference,
-        centroid_lps=measures.centroid_lps,
-        bbox_lps=measures.bbox_lps,
         seed_lps=seed_t,
-        cortical_breach=measures.cortical_breach,
-        cortical_breach_lps=measures.cortical_breach_lps,
         posterior_wall_involved=wall,
         notes=tuple(notes),
     )

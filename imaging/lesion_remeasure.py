@@ -23,7 +23,7 @@ from imaging.bone import bone_mask_array
 from imaging.lesion_classify import classify
 from imaging.lesion_errors import SegmentationError
 from imaging.lesion_grow import LesionParameters, smooth_hu
-from imaging.lesion_measure import lesion_measures
+from imaging.lesion_measure import LesionMeasures, lesion_measures
 from imaging.lesion_model import Lesion, LesionType
 from imaging.lesion_morph import (
     IndexBox,
@@ -150,21 +150,43 @@ def measure_lesion_mask(
     wall: bool | None = None
     if posterior_wall is not None:
         wall = overlaps(mask, posterior_wall)
+    return lesion_from_measures(
+        mask,
+        LesionType(lesion_type),
+        measures,
+        reference_bone_hu=float(reference_bone_hu),
+        seed_lps=(float(seed[0]), float(seed[1]), float(seed[2])),
+        posterior_wall_involved=wall,
+        notes=tuple(notes),
+    )
+
+
+def lesion_from_measures(
+    mask: Mask,
+    lesion_type: LesionType,
+    measures: LesionMeasures,
+    *,
+    reference_bone_hu: float,
+    seed_lps: tuple[float, float, float],
+    posterior_wall_involved: bool | None,
+    notes: tuple[str, ...] = (),
+) -> Lesion:
+    """The :class:`Lesion` value of a mask, its type and its measures (:func:`lesion_measures`)."""
     return Lesion(
         mask=mask,
-        type=LesionType(lesion_type),
+        type=lesion_type,
         volume_ml=measures.volume_ml,
         max_diameter_mm=measures.max_diameter_mm,
         mean_hu=measures.mean_hu,
         percentiles_hu=measures.percentiles_hu,
-        reference_bone_hu=float(reference_bone_hu),
+        reference_bone_hu=reference_bone_hu,
         centroid_lps=measures.centroid_lps,
         bbox_lps=measures.bbox_lps,
-        seed_lps=(float(seed[0]), float(seed[1]), float(seed[2])),
+        seed_lps=seed_lps,
         cortical_breach=measures.cortical_breach,
         cortical_breach_lps=measures.cortical_breach_lps,
-        posterior_wall_involved=wall,
-        notes=tuple(notes),
+        posterior_wall_involved=posterior_wall_involved,
+        notes=notes,
     )
 
 

@@ -235,7 +235,7 @@ def segment_lesion(
     # compared against to the bone interior the reference is measured in
     # (the scan's edge closes a bone it cuts, as a cortex would: marrow and lesion up to the cut are
     # inside the bone, otherwise a lytic lesion cut by the edge reads as a cortical breach)
-    bone = lesion_bone(hu, spacing, p)
+    bone = lesion_bone(hu, spacing, p, outside)
     envelope = bone_envelope(bone, p.envelope_closing_mm, spacing)
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1

@@ -45,15 +45,18 @@ NORMAL_LIKE = "most of the mask is like the normal bone around it"
 
 
 def lesion_bone(
-    hu: npt.NDArray[np.float32], spacing_mm: tuple[float, float, float], p: LesionParameters
+    hu: npt.NDArray[np.float32],
+    spacing_mm: tuple[float, float, float],
+    p: LesionParameters,
+    outside: BoolArray,
 ) -> BoolArray:
     """The bone (cortex and the marrow it encloses) a lesion is measured against, in a region's HU.
 
-    Filled in 3D only (filling by views would add the marrow and soft tissue next to the bone); voxels
-    a crop filled with 0 HU (:mod:`imaging.lesion_padding`) close a bone the scan's edge cuts, as a
-    cortex would, so a lesion cut by the edge is inside its bone, not a breach.
+    Filled in 3D only (filling by views would add the marrow and soft tissue next to the bone); the
+    ``outside`` voxels, those a crop filled with 0 HU (:func:`imaging.lesion_padding.zero_filled` of
+    ``hu``), close a bone the scan's edge cuts, as a cortex would, so a lesion cut by the edge is inside
+    its bone, not a breach.
     """
-    outside = zero_filled(hu)
     bone = bone_mask_array(
         hu, spacing_mm, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu, fill_views=False
     )
@@ -120,8 +123,8 @@ def measure_lesion_mask(
             raise ValueError(f'Argument "seed_lps" must be 3 finite numbers, got {seed_lps!r}')
     roi = _region(volume, mask, seed, p)
     hu = volume.array[roi].astype(np.float32)
-    bone = lesion_bone(hu, volume.spacing_mm, p)
     outside = zero_filled(hu)
+    bone = lesion_bone(hu, volume.spacing_mm, p, outside)
     measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
     notes: list[str] = []
     if reference_bone_hu is None or lesion_type is None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.segmentation.vertebra_tool import named_for_target
 from imaging.mask import Mask
 from imaging.volume import Volume
 from planning.ablation import AblationZone, zones_along_trajectory
@@ -243,12 +244,9 @@ class PlanningController(QObject):
         ]
         if not found:
             return None
-        if target is not None:
-            for prefix in (target.name, target.level):
-                if prefix:
-                    named = [la for la in found if la.name.startswith(prefix + " ")]
-                    if named:
-                        return named[0].mask
+        named = None if target is None else named_for_target(found, target)
+        if named is not None:
+            return named.mask
         if near_lps is None or len(found) == 1:
             return found[0].mask
         p = np.asarray(near_lps, dtype=np.float64)

@@ -14,15 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.segmentation.vertebra_tool import named_for_target, vertebrae_of
 from imaging.errors import ImagingError
 from imaging.lesion_model import Lesion
 from imaging.mask import Mask
 from imaging.volume import Volume
 from planning.case import Case
 from planning.model import LayerKind, Target
-
-#: the part name of a vertebra's posterior-wall layer (``MaskLayer.extra["part"]``)
-WALL_PART = "posterior_wall"
 
 
 @dataclass(frozen=True)
@@ -49,19 +47,15 @@ def posterior_wall_of(case: Case, target: Target) -> Mask | None:
     """
     vid = target.extra.get("vertebra")
     if isinstance(vid, str) and vid:
-        for layer in case.layers.values():
-            if layer.extra.get("vertebra") == vid and layer.extra.get("part") == WALL_PART:
-                return layer.mask
+        for entry in vertebrae_of(case, None):
+            if entry.vertebra_id == vid and "posterior_wall" in entry.layers:
+                return case.layers[entry.layers["posterior_wall"]].mask
         return None
     if target.vertebra_lps is None:
         return None
     walls = [la for la in case.layers.values() if la.kind == LayerKind.POSTERIOR_WALL]
-    for prefix in (target.name, target.level):
-        if prefix:
-            for layer in walls:
-                if layer.name.startswith(prefix + " "):
-                    return layer.mask
-    return None
+    named = named_for_target(walls, target)
+    return None if named is None else named.mask
 
 
 def measurement(volume: Volume, case: Case, target: Target) -> Callable[[], Figures]:
@@ -107,12 +101,10 @@ class LesionFigures:
 
     def get(self, volume: Volume, case: Case, target: Target) -> Figures:
         """The target's figures, measured now if they are not up to date."""
-        key = _key(volume, case, target)
-        kept = self._kept.get(target.name)
-        if kept is not None and _same(kept[0], key):
-            return kept[1]
-        figures = measurement(volume, case, target)()
-        self._kept[target.name] = (key, figures)
+        figures = self.cached(volume, case, target)
+        if figures is None:
+            figures = measurement(volume, case, target)()
+            self._kept[target.name] = (_key(volume, case, target), figures)
         return figures
 
     def put(self, volume: Volume, case: Case, target: Target, lesion: Lesion) -> None:

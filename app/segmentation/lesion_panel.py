@@ -205,25 +205,25 @@ class LesionPanel(QDockWidget):
             for kind in LesionType:
                 combo.addItem(kind.value, kind.value)
             combo.blockSignals(True)
-            shown = target.lesion_type or self._measured_type(target)
+            figures = self._figures(target)
+            measured_lesion = None if figures is None else figures.lesion
+            shown = target.lesion_type or (None if measured_lesion is None else measured_lesion.type)
             combo.setCurrentIndex(-1 if shown is None else combo.findData(shown.value))
             combo.blockSignals(False)
             measured = str(target.extra.get("measured_type", "") or "")
             if target.lesion_type is None:
                 measured = "judged on the mask drawn" if shown is not None else "not yet measured"
             tip = f"measured: {measured}" if measured else "type"
-            if target.lesion_type is None and shown is not None:
-                figures = self._figures(target)
-                if figures is not None and figures.lesion is not None:
-                    tip += "\n" + "\n".join(figures.lesion.notes)
-                    if any(NORMAL_LIKE in n for n in figures.lesion.notes):
-                        combo.setStyleSheet(AMBER)  # the painted voxels look like normal bone
+            if target.lesion_type is None and measured_lesion is not None:
+                tip += "\n" + "\n".join(measured_lesion.notes)
+                if any(NORMAL_LIKE in n for n in measured_lesion.notes):
+                    combo.setStyleSheet(AMBER)  # the painted voxels look like normal bone
             if measured and target.lesion_type is not None and measured != target.lesion_type.value:
                 tip += " — overridden by the operator"
             combo.setToolTip(tip)
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
             self.table.setCellWidget(r, COL_TYPE, combo)
-            values, why = self._figure_texts(target)
+            values, why = _figure_texts(target, figures)
             for c, text in enumerate(values, start=COL_FIRST_FIGURE):
                 item = QTableWidgetItem(text)
                 if why:
@@ -248,30 +248,6 @@ class LesionPanel(QDockWidget):
         if figures is None:
             self._measure_timer.start()  # once the operator pauses: not on every dab of a stroke
         return figures
-
-    def _measured_type(self, target: Target) -> LesionType | None:
-        figures = self._figures(target)
-        return None if figures is None or figures.lesion is None else figures.lesion.type
-
-    def _figure_texts(self, target: Target) -> tuple[tuple[str, ...], str]:
-        """The row's figures (mL, Ø, mean HU, reference HU, breach, wall, level) and why any is missing."""
-        level = target.level or "—"
-        figures = self._figures(target)
-        if figures is None:
-            return ("…",) * 6 + (level,), "being measured from the lesion's mask"
-        les = figures.lesion
-        if les is None:
-            return ("—",) * 6 + (level,), figures.reason
-        wall = None if les.posterior_wall_involved is None else float(les.posterior_wall_involved)
-        return (
-            f"{les.volume_ml:.2f}",
-            f"{les.max_diameter_mm:.1f}",
-            f"{les.mean_hu:.0f}",
-            f"{les.reference_bone_hu:.0f}",
-            _yes_no(float(les.cortical_breach)),
-            _yes_no(wall),
-            level,
-        ), ""
 
     def measure_now(self) -> None:
         """Measure every lesion whose figures are not up to date, then show them."""
@@ -405,3 +381,24 @@ class LesionPanel(QDockWidget):
             self.controller.window.case.push(
                 UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen))
             )
+
+
+def _figure_texts(target: Target, figures: Figures | None) -> tuple[tuple[str, ...], str]:
+    """A row's figures (mL, Ø, mean HU, reference HU, breach, wall, level) and why any is missing;
+    ``figures`` None: being measured."""
+    level = target.level or "—"
+    if figures is None:
+        return ("…",) * 6 + (level,), "being measured from the lesion's mask"
+    les = figures.lesion
+    if les is None:
+        return ("—",) * 6 + (level,), figures.reason
+    wall = None if les.posterior_wall_involved is None else float(les.posterior_wall_involved)
+    return (
+        f"{les.volume_ml:.2f}",
+        f"{les.max_diameter_mm:.1f}",
+        f"{les.mean_hu:.0f}",
+        f"{les.reference_bone_hu:.0f}",
+        _yes_no(float(les.cortical_breach)),
+        _yes_no(wall),
+        level,
+    ), ""

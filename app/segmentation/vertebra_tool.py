@@ -16,6 +16,7 @@ rib-bearing vertebra as T12, the sacrum as S1), which the operator may accept (i
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.case import Case, Section
 from planning.commands import AddLayer, Command, RenameLayer, ReplaceItem, UpdateTarget
-from planning.model import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer
+from planning.model import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer, Target
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -107,6 +108,17 @@ def vertebrae_of(case: Case, index_to_lps: npt.NDArray[np.float64] | None) -> li
             centroid = mask_centroid_lps(case.layers[body].mask, index_to_lps)
         out.append(VertebraEntry(vid, levels[vid], parts, centroid))
     return out
+
+
+def named_for_target(layers: Iterable[MaskLayer], target: Target) -> MaskLayer | None:
+    """The first of ``layers`` named after the target's name, else its level ("L2 canal"), or None."""
+    candidates = list(layers)
+    for prefix in (target.name, target.level):
+        if prefix:
+            for layer in candidates:
+                if layer.name.startswith(prefix + " "):
+                    return layer
+    return None
 
 
 def next_vertebra_id(case: Case) -> str:

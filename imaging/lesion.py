@@ -407,6 +407,7 @@ def segment_lesion(
             f"{reference:.0f} HU)",
             seed_hu=seed_hu,
             reference_bone_hu=reference,
+            at_bone=True,
         )
 
     lesion_type, fractions = classify(

@@ -55,13 +55,23 @@ class NoLesionAtSeedError(SegmentationError):
         Median HU around the seed, when measured.
     reference_bone_hu
         The local normal bone HU it was compared with, when measured.
+    at_bone
+        The seed is in or at bone and was refused as like normal bone (or with no normal bone to compare
+        with): an operator's reference bone HU, or an outline drawn by hand, can still give a lesion
+        there. False for a seed in air, fat, soft tissue away from bone or outside the scan.
     """
 
     def __init__(
-        self, reason: str, seed_hu: float | None = None, reference_bone_hu: float | None = None
+        self,
+        reason: str,
+        seed_hu: float | None = None,
+        reference_bone_hu: float | None = None,
+        *,
+        at_bone: bool = False,
     ) -> None:
         self.seed_hu = seed_hu
         self.reference_bone_hu = reference_bone_hu
+        self.at_bone = at_bone
         super().__init__(reason)
 
 

@@ -120,6 +120,7 @@ def grow_lesion(
             f"({reference:.0f} HU): no lesion at the seed",
             seed_hu=seed_hu,
             reference_bone_hu=reference,
+            at_bone=True,
         )
     low_edge = reference - max(delta, (reference - low_level) / 2.0)
     high_edge = reference + max(delta, (high_level - reference) / 2.0)

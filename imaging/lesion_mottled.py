@@ -108,6 +108,7 @@ def segment_mottled(
             normal_msg + " (too little deep trabecular bone away from it to judge its texture)",
             seed_hu=seed_hu,
             reference_bone_hu=reference,
+            at_bone=True,
         )
     texture_reference = reference if operator_reference else deep.reference_hu
     abnormal = abnormal_voxels(coarse, interior, texture_reference, p)
@@ -127,6 +128,7 @@ def segment_mottled(
             f"{judgement.threshold_fraction:.2f})",
             seed_hu=seed_hu,
             reference_bone_hu=reference,
+            at_bone=True,
         )
     lesion, limit_mm = grow_mottled(
         coarse_abnormal=abnormal,

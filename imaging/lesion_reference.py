@@ -126,9 +126,9 @@ def reference_around_seed(
         first = estimate_reference_hu(hu, interior & shell, normal_bone_range_hu=p.normal_bone_range_hu)
     if first is None:
         raise NoLesionAtSeedError(
-            "no normal trabecular bone was found near the seed to compare with; give the reference "
-            "bone HU (reference_bone_hu / --reference-hu)",
+            "no normal trabecular bone was found near the seed to compare with",
             seed_hu=seed_hu,
+            at_bone=True,
         )
     return first
 
@@ -180,7 +180,8 @@ def refuse_if_like_deep_bone(
         f"elsewhere in the region ({deep.median_hu:.0f} HU: {deep.n_voxels} voxels at least "
         f"{p.texture_depth_mm:g} mm inside bone, farther than {p.shell_mm[1]:g} mm from the seed): "
         "low-density (osteoporotic) normal bone like the centres of the bones around it, not a focal lytic "
-        "lesion; give the reference bone HU (reference_bone_hu / --reference-hu) to segment it anyway",
+        "lesion",
         seed_hu=seed_hu,
         reference_bone_hu=deep.median_hu,
+        at_bone=True,
     )

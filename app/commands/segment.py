@@ -4,7 +4,8 @@ Prints ``{"lesion": ...}`` (see :meth:`imaging.lesion_model.Lesion.to_json`): ty
 mixed), volume in mL, largest diameter in mm, HU statistics, centroid and box in LPS mm, the local
 normal bone HU it was compared with, and the cortical breach. ``--out`` writes the mask as a uint8
 label volume (1 = lesion) on the CT's grid. A seed outside the volume, or not in a lesion, exits with
-code 2 and a one-line reason.
+code 2 and a one-line reason (for a seed in bone refused as like normal bone, with the hint to give
+``--reference-hu``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
     from imaging.image_files import is_image_file
     from imaging.lesion import segment_lesion
+    from imaging.lesion_errors import NoLesionAtSeedError
     from imaging.load import load_volume, save_volume
 
     path = Path(args.path)
@@ -53,13 +55,20 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
-    lesion = segment_lesion(
-        volume,
-        seed,
-        reference_bone_hu=args.reference_hu,
-        progress=ctx.progress("segmenting"),
-        cancel=ctx.cancel,
-    )
+    try:
+        lesion = segment_lesion(
+            volume,
+            seed,
+            reference_bone_hu=args.reference_hu,
+            progress=ctx.progress("segmenting"),
+            cancel=ctx.cancel,
+        )
+    except NoLesionAtSeedError as exc:
+        if exc.at_bone and args.reference_hu is None:
+            raise CommandError(
+                f"{exc}; if there is a lesion, give this bone's normal HU with --reference-hu to segment it"
+            ) from exc
+        raise
     if out is not None:
         labels = np.zeros(volume.shape, dtype=np.uint8)
         labels[lesion.mask.slices] = lesion.mask.array.astype(np.uint8)

@@ -66,28 +66,50 @@ def segment_lesion_at(
     if vertebra is not None and "posterior_wall" in vertebra.layers:
         wall = controller.window.case.case.layers[vertebra.layers["posterior_wall"]].mask
     from imaging.lesion import segment_lesion
+    from imaging.lesion_errors import NoLesionAtSeedError
 
     seed = tuple(float(v) for v in seed_lps)
     box = None if box_lps is None else (tuple(box_lps[0]), tuple(box_lps[1]))
     settings = controller.lesion_settings
 
     def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
-        return segment_lesion(
-            volume,
-            seed,
-            box_lps=box,
-            reference_bone_hu=settings.reference_bone_hu,
-            parameters=settings.parameters,
-            posterior_wall=wall,
-            progress=progress,
-            cancel=cancel,
-        )
+        try:
+            return segment_lesion(
+                volume,
+                seed,
+                box_lps=box,
+                reference_bone_hu=settings.reference_bone_hu,
+                parameters=settings.parameters,
+                posterior_wall=wall,
+                progress=progress,
+                cancel=cancel,
+            )
+        except NoLesionAtSeedError as exc:
+            if not exc.at_bone:
+                raise
+            # a seed in bone refused as like normal bone: say what the operator can do about it
+            raise NoLesionAtSeedError(
+                f"{exc}. {refusal_hint(reference_given=settings.reference_bone_hu is not None)}",
+                seed_hu=exc.seed_hu,
+                reference_bone_hu=exc.reference_bone_hu,
+                at_bone=True,
+            ) from exc
 
     def done(lesion: Any) -> None:
         _add_lesion(controller, lesion, vertebra)
 
     if controller.jobs.run("Lesion segmentation", job, done):
         controller.lesion_tool.clear_box()
+
+
+def refusal_hint(*, reference_given: bool) -> str:
+    """What the operator can do when a click in bone finds no lesion (shown after the reason)."""
+    if reference_given:
+        return "If there is a lesion, draw it: Segment > Draw a lesion (Shift+L)"
+    return (
+        "If there is a lesion, draw it (Segment > Draw a lesion, Shift+L), or give this bone's normal HU "
+        "under Lesion settings in the Lesions dock and click again"
+    )
 
 
 def find_vertebra_at(controller: SegmentationController, click_lps: FloatArray) -> None:

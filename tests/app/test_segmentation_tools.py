@@ -152,14 +152,19 @@ def test_refusals_are_messages_not_tracebacks(loaded: Any, qtbot: Any, lytic: An
     click(axial, normal)
     wait_job(win, qtbot)
     assert not win.case.case.targets
-    assert "Lesion segmentation" in seg.jobs.last_message
-    assert win.statusBar().currentMessage() == seg.jobs.last_message
+    message = seg.jobs.last_message
+    assert "Lesion segmentation" in message and "normal bone" in message
+    assert win.statusBar().currentMessage() == message
+    # the refusal says what to do, with the shortcut the Draw a lesion action really has
+    assert seg.actions["draw_lesion"].shortcut().toString() in message
+    assert "Lesion settings" in message
     # outside the volume: a point left of the image in the axial view
     rect = axial.image_rect()
     outside = axial.widget_to_lps(QPointF(rect.left() - 20, rect.center().y()))
     click(axial, outside)
     wait_job(win, qtbot)
     assert "outside the volume" in seg.jobs.last_message
+    assert "Shift+L" not in seg.jobs.last_message
     assert not win.case.case.targets and not win.case.case.layers
 
 

@@ -62,3 +62,21 @@ def test_seed_outside_and_malformed_exit_2(
     assert "three" in capsys.readouterr().err
     assert main(["segment", str(path), "--seed", "0,0,0", "--out", str(path.with_suffix(".txt"))]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_normal_bone_seed_is_refused_with_the_reference_hint(
+    phantom_file: tuple[Path, LesionPhantom], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = phantom_file
+    # normal trabecular bone 11 mm from the axis (marrow radius 14 mm), 10.8 mm outside the 8 mm lytic ball
+    normal = "-10,5,-10"
+    assert main(["segment", str(path), "--seed", normal]) == 2
+    err = capsys.readouterr().err
+    assert "normal bone" in err and "--reference-hu" in err and err.count("\n") == 1
+    # with the reference given the hint is not repeated (here: the seed is within 88 HU of it)
+    assert main(["segment", str(path), "--seed", normal, "--reference-hu", "200"]) == 2
+    err = capsys.readouterr().err
+    assert "normal bone" in err and "--reference-hu" not in err
+    # a seed in fat gets no such hint: a reference would not make it a bone lesion
+    assert main(["segment", str(path), "--seed", "-20,-0.5,-1"]) == 2
+    assert "--reference-hu" not in capsys.readouterr().err

@@ -1,7 +1,10 @@
 """The Scores dock: SINS (spine) or Mirels + Harrington (extraspinal) for the selected target.
 
 Items readable from the images are pre-filled (SINS location from the level, bone lesion from the
-lesion type; Mirels nature from the lesion type) and marked "pre-filled from the images"; the operator
+lesion type; Mirels nature from the lesion type) and marked "pre-filled from the images". A lesion drawn
+by hand has no type of its own until the operator chooses one: the type measured from its mask (in the
+Lesions dock, :mod:`app.segmentation.lesion_figures`) pre-fills them, unless most of the mask looks like
+the bone around it. The operator
 chooses the others in combo boxes, each choice pushed as ``SetScoreItems`` (undoable). A choice
 replaces a pre-filled value. Total, range while items are missing, and meaning are shown (tables of
 CLINICAL.md via planning.scores).
@@ -16,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from imaging.lesion_model import LesionType
+from imaging.lesion_remeasure import NORMAL_LIKE
 from planning import scores as sc
 from planning.commands import SetScoreItems
 from planning.errors import PlanningError
@@ -78,6 +83,9 @@ class ScoresPanel(QWidget):
         self._system: ScoreSystem | None = None
         controller.plan_changed.connect(self.refresh)
         controller.selection_changed.connect(self.refresh)
+        segmentation = getattr(controller.window, "segmentation", None)
+        if segmentation is not None:  # a drawn lesion's measured type pre-fills once it is measured
+            segmentation.figures_measured.connect(self.refresh)
         self.refresh()
 
     # -- model -> widgets -----------------------------------------------------------------------
@@ -93,7 +101,7 @@ class ScoresPanel(QWidget):
         system = ScoreSystem.SINS if target.kind == TargetKind.SPINE else ScoreSystem.MIRELS
         self._build(system)
         chosen = self._chosen(target, system)
-        prefilled = self._prefilled(target, system)
+        prefilled = self._prefilled(target, system, self._lesion_type(target))
         self.title.setText(f"{target.name}: {'SINS' if system == ScoreSystem.SINS else 'Mirels'}")
         for name, combo in self.combos.items():
             with QSignalBlocker(combo):
@@ -146,20 +154,37 @@ class ScoresPanel(QWidget):
             return {}
         return {k: str(v) for k, v in got.items.items()}
 
+    def _lesion_type(self, target: Target) -> tuple[LesionType, str] | None:
+        """The target's lesion type and where it comes from: its own (segmentation's or the operator's),
+        else the type measured from a drawn lesion's mask when the Lesions dock has measured it."""
+        if target.lesion_type is not None:
+            return target.lesion_type, f"segmented lesion classed {target.lesion_type.value}"
+        segmentation = getattr(self.controller.window, "segmentation", None)
+        volume = self.controller.volume
+        if segmentation is None or volume is None:
+            return None
+        figures = segmentation.lesion_figures.cached(volume, self.controller.case, target)
+        lesion = None if figures is None else figures.lesion
+        if lesion is None or any(NORMAL_LIKE in note for note in lesion.notes):
+            return None
+        return lesion.type, (
+            f"drawn lesion judged {lesion.type.value} against the bone around it "
+            f"({lesion.reference_bone_hu:.0f} HU); choose its type in the Lesions dock to fix it"
+        )
+
     @staticmethod
-    def _prefilled(target: Target, system: ScoreSystem) -> dict[str, tuple[str, str]]:
+    def _prefilled(
+        target: Target, system: ScoreSystem, lesion_type: tuple[LesionType, str] | None
+    ) -> dict[str, tuple[str, str]]:
         out: dict[str, tuple[str, str]] = {}
         if system == ScoreSystem.SINS:
             if target.level:
                 with contextlib.suppress(PlanningError, ValueError):
                     out["location"] = (sc.sins_location(target.level).value, f"level {target.level}")
-            if target.lesion_type is not None:
-                out["bone_lesion"] = (
-                    sc.bone_lesion_from_type(target.lesion_type).value,
-                    f"segmented lesion classed {target.lesion_type.value}",
-                )
-        elif target.lesion_type is not None:
-            out["nature"] = (target.lesion_type.value, f"segmented lesion classed {target.lesion_type.value}")
+            if lesion_type is not None:
+                out["bone_lesion"] = (sc.bone_lesion_from_type(lesion_type[0]).value, lesion_type[1])
+        elif lesion_type is not None:
+            out["nature"] = (lesion_type[0].value, lesion_type[1])
         return out
 
     def _show_sins(self, chosen: dict[str, str], prefilled: dict[str, tuple[str, str]]) -> None:

@@ -223,7 +223,7 @@ def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) 
 
         target = dataclasses.replace(target, extra={**target.extra, "vertebra": vertebra.vertebra_id})
     push_new_lesion(controller, layer, target)
-    controller.lesion_panel.figures.put(volume, controller.window.case.case, target, lesion)
+    controller.lesion_figures.put(volume, controller.window.case.case, target, lesion)
     controller.set_edit_layer(name)
     controller.lesion_panel.raise_()
     controller.lesion_panel.refresh()

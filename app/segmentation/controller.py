@@ -28,6 +28,7 @@ from app.segmentation.edit_tools import (
     paint_brush_cursor,
 )
 from app.segmentation.jobs import JobRunner
+from app.segmentation.lesion_figures import LesionFigures
 from app.segmentation.lesion_settings import LesionSettings
 from app.segmentation.lesion_tool import LesionTool, paint_lesion_box
 from app.segmentation.segment_menu import build_segment_actions
@@ -51,10 +52,14 @@ class SegmentationController(QObject):
     mask_edited(name)
         Only the mask of layer ``name`` changed (a brush dab, an undo of one): what is measured from it
         is out of date, nothing else the panels show is.
+    figures_measured
+        ``lesion_figures`` holds newly measured figures (after a pause in editing): docks that show
+        them refresh.
     """
 
     model_changed = Signal()
     mask_edited = Signal(str)
+    figures_measured = Signal()
     brush_changed = Signal()
 
     def __init__(self, window: MainWindow) -> None:
@@ -64,6 +69,9 @@ class SegmentationController(QObject):
         self.brush = BrushSettings()
         #: the lesion tool's clinical settings, edited in the Lesions dock
         self.lesion_settings = LesionSettings()
+        #: figures measured from each lesion's mask as it is now (after edits), kept while it is unchanged;
+        #: the Lesions dock measures them (``figures_measured`` after), other docks read them
+        self.lesion_figures = LesionFigures()
         self.lesion_tool = LesionTool(self)
         self.vertebra_tool = VertebraTool(self)
         self.brush_tool = BrushTool(self)

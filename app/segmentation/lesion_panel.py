@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.segmentation.lesion_figures import Figures, LesionFigures
+from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
 from app.theme import AMBER
@@ -150,8 +150,7 @@ class LesionPanel(QDockWidget):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
         controller.model_changed.connect(self._refresh_timer.start)
-        #: figures measured from each lesion's mask as it is now (after edits), kept while it is unchanged
-        self.figures = LesionFigures()
+        self.figures = controller.lesion_figures
         self._measure_timer = QTimer(self)
         self._measure_timer.setSingleShot(True)
         self._measure_timer.setInterval(MEASURE_DELAY_MS)
@@ -260,6 +259,7 @@ class LesionPanel(QDockWidget):
         for target in targets:
             self.figures.get(volume, case, target)
         self.refresh()
+        self.controller.figures_measured.emit()
 
     def delete_selected(self) -> None:
         """Remove the selected lesion's target and its layer (one undo step)."""

@@ -274,6 +274,11 @@ def test_a_drawn_lesion_is_typed_and_measured_from_what_is_painted(
     panel.measure_now()
     assert panel.table.item(0, 3).text() == "—"
     assert "paint it" in panel.table.item(0, 3).toolTip()
+    # nothing painted: the Scores dock has no lesion nature to pre-fill
+    win.planning_ui.controller.select_target("Lesion 1")
+    scores = win.planning_ui.scores_panel
+    item = "bone_lesion" if "bone_lesion" in scores.combos else "nature"
+    assert scores.combos[item].currentData() is None and scores.notes[item].text() == "to choose"
 
     # a stroke of a 4 mm disc across the sphere's centre, in the axial slice shown
     seg.set_brush_radius(4.0)
@@ -291,6 +296,10 @@ def test_a_drawn_lesion_is_typed_and_measured_from_what_is_painted(
     assert "judged on the mask" in panel.table.cellWidget(0, 2).toolTip()
     assert abs(float(panel.table.item(0, 6).text()) - TRABECULAR_HU) <= 25.0  # reference bone HU
     assert win.case.case.targets["Lesion 1"].lesion_type is None  # measured, not stored
+    # the measured type pre-fills the Scores dock's lesion item once measured, marked as judged
+    qtbot.waitUntil(lambda: scores.notes[item].text() == "pre-filled from the images", timeout=5_000)
+    assert scores.combos[item].currentData() == "lytic"
+    assert "drawn lesion judged lytic" in scores.notes[item].toolTip()
 
     win.case.undo_stack.undo()  # the stroke
     qtbot.waitUntil(lambda: panel.table.item(0, 3).text() == "—", timeout=10_000)

@@ -4,10 +4,11 @@
 tool's box, with the Lesions dock's settings and the posterior wall of the vertebra holding the seed)
 and adds a lesion layer and its Target ("Lesion n", tied to that vertebra). :func:`find_vertebra_at`
 runs :func:`imaging.vertebra.find_vertebra` (and judges ribs and sacrum for the level suggestion in the
-worker) and adds the vertebra's layers. :func:`add_drawn_lesion` adds an empty lesion at the
-crosshair for the operator to paint when a click does not find it. Each result is one undo step on the
-window's stack; the operator reads a one-line summary in the status bar. Positions LPS mm, sizes mm,
-volumes mL, CT values HU; masks lie on the grid of the volume the case was opened on.
+worker) and adds the vertebra's layers, tying to it the lesions found before it whose seed its body
+holds (:func:`app.segmentation.vertebra_tool.tie_lesions`). :func:`add_drawn_lesion` adds an empty
+lesion at the crosshair for the operator to paint when a click does not find it. Each result is one
+undo step on the window's stack; the operator reads a one-line summary in the status bar. Positions
+LPS mm, sizes mm, volumes mL, CT values HU; masks lie on the grid of the volume the case was opened on.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.segmentation.vertebra_tool import (
     judge_masks,
     next_vertebra_id,
     push_anatomy,
+    tie_lesions,
 )
 from imaging.mask import Mask
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
@@ -249,13 +251,21 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
         taken=set(case.layers),
     )
     prefix = anatomy.level or vid.upper()
-    push_anatomy(controller, layers, f"Add vertebra {prefix}")
+    volume = controller.volume()
+    ties = (
+        []
+        if volume is None
+        else tie_lesions(case, anatomy.body, volume.index_to_lps, vid, anatomy.level or "")
+    )
+    push_anatomy(controller, layers, f"Add vertebra {prefix}", ties)
     controller.vertebra_panel.refresh()
     controller.vertebra_panel.select(vid)  # ready for its level to be typed
     widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
     wall = "intact" if anatomy.posterior_wall_intact else "with defects"
+    tied = ", ".join(command.name for command in ties)
     controller.jobs.say(
         f"Vertebra {prefix}: body {anatomy.body_volume_ml:.1f} mL, posterior wall {wall}"
         + (f", pedicles {widths}" if widths else "")
+        + (f"; holds {tied}, now tied to it" if tied else "")
         + ". Name its level in the Vertebrae panel."
     )

@@ -32,7 +32,7 @@ from app.segmentation.lesion_figures import LesionFigures
 from app.segmentation.lesion_settings import LesionSettings
 from app.segmentation.lesion_tool import LesionTool, paint_lesion_box
 from app.segmentation.segment_menu import build_segment_actions
-from app.segmentation.vertebra_tool import VertebraTool, vertebrae_of
+from app.segmentation.vertebra_tool import VertebraTool, mask_holds, vertebrae_of
 from imaging.volume import Volume
 from planning.case import Case, Change
 
@@ -167,15 +167,11 @@ class SegmentationController(QObject):
         volume = self.volume()
         if volume is None:
             return None
-        idx = np.rint(volume.lps_to_index_points(point_lps)).astype(int)
         for entry in vertebrae_of(self.window.case.case, volume.index_to_lps):
             body = entry.layers.get("body")
             if body is None:
                 continue
-            mask = self.window.case.case.layers[body].mask
-            rel = idx - np.asarray(mask.offset_index)
-            inside = bool(np.all(rel >= 0) and np.all(rel < np.asarray(mask.array.shape)))
-            if inside and bool(mask.array[rel[0], rel[1], rel[2]]):
+            if mask_holds(self.window.case.case.layers[body].mask, volume.index_to_lps, point_lps):
                 return entry
         return None
 

@@ -38,7 +38,7 @@ from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.case import Case, Section
 from planning.commands import AddLayer, Command, RenameLayer, ReplaceItem, UpdateTarget
-from planning.model import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer, Target
+from planning.model import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer, Target, TargetKind
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -162,15 +162,62 @@ def anatomy_layers(
     return layers
 
 
-def push_anatomy(controller: SegmentationController, layers: list[MaskLayer], label: str) -> None:
-    """Add the anatomy layers as one undo step."""
+def push_anatomy(
+    controller: SegmentationController,
+    layers: list[MaskLayer],
+    label: str,
+    then: Iterable[Command] = (),
+) -> None:
+    """Add the anatomy layers, then the commands ``then`` (lesions tied to it), as one undo step."""
     stack = controller.window.case.undo_stack
     stack.beginMacro(label)
     try:
         for layer in layers:
             controller.window.case.push(AddLayer(layer))
+        for command in then:
+            controller.window.case.push(command)
     finally:
         stack.endMacro()
+
+
+def mask_holds(mask: Mask, index_to_lps: FloatArray, point_lps: Iterable[float]) -> bool:
+    """Whether the mask holds the voxel nearest an LPS point (False outside its box)."""
+    lps_to_index = np.linalg.inv(index_to_lps)
+    point = np.append(np.asarray(tuple(point_lps), dtype=np.float64), 1.0)
+    rel = np.rint((lps_to_index @ point)[:3]).astype(int) - np.asarray(mask.offset_index)
+    if not (np.all(rel >= 0) and np.all(rel < np.asarray(mask.array.shape))):
+        return False
+    return bool(mask.array[rel[0], rel[1], rel[2]])
+
+
+def tie_lesions(
+    case: Case, body: Mask, index_to_lps: FloatArray, vertebra_id: str, level: str
+) -> list[UpdateTarget]:
+    """Commands tying to a newly found vertebra the lesion targets it holds that are tied to none.
+
+    A lesion is tied to the vertebra whose body holds its seed (as the lesion tool ties it when the
+    vertebra was found first): it becomes a spinal target with the vertebra's id, level and body centroid,
+    so its posterior wall, canal and level serve its figures, needles and scores. Targets already tied,
+    or placed in a vertebra otherwise (``vertebra_lps`` from ``osteoplan plan``), are left as they are.
+    """
+    centroid = mask_centroid_lps(body, index_to_lps)
+    out: list[UpdateTarget] = []
+    for target in case.targets.values():
+        if target.extra.get("vertebra") or target.vertebra_lps is not None or target.lesion_seed_lps is None:
+            continue
+        if not mask_holds(body, index_to_lps, target.lesion_seed_lps):
+            continue
+        tied = dataclasses.replace(
+            target,
+            kind=TargetKind.SPINE,
+            level=level,
+            vertebra_lps=None
+            if centroid is None
+            else (float(centroid[0]), float(centroid[1]), float(centroid[2])),
+            extra={**target.extra, "vertebra": vertebra_id},
+        )
+        out.append(UpdateTarget(target.name, tied))
+    return out
 
 
 def level_plan(

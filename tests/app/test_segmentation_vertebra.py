@@ -223,3 +223,48 @@ def test_lesion_in_a_named_vertebra_gets_its_level(window: Any, qtbot: Any, no_d
     seg.lesion_panel.recolour("Lesion 1", (0, 200, 0))
     assert win.case.case.layers["Lesion 1"].color_rgb == (0, 200, 0)
     assert win.state.layers["Lesion 1"].colour.green() == 200
+
+
+def test_a_vertebra_found_after_its_lesion_takes_the_lesion_in(
+    window: Any, qtbot: Any, no_dialogs: Any
+) -> None:
+    # the lesion clicked first is an extraspinal target with no vertebra; finding the vertebra around it
+    # ties it (spinal, the vertebra's id and centroid), in the vertebra's undo step; naming the level
+    # then reaches it
+    win = window
+    seg = win.segmentation
+    ph = make_vertebra_phantom(lesion=(0.0, 2.0, 0.0, 9.0))  # lytic ball r 9 mm in the body
+    win.opener.show_volume(ph.volume)
+    axial = win.views[ViewAxis.AXIAL]
+    lesion_lps = ph.lesion_center_lps
+    win.state.set_crosshair(lesion_lps)
+    seg.activate(seg.lesion_tool)
+    click(axial, lesion_lps)
+    wait_job(win, qtbot)
+    before = win.case.case.targets["Lesion 1"]
+    assert before.kind == "extraspinal" and "vertebra" not in before.extra and not before.level
+    assert "posterior_wall_involved" not in before.measures  # no wall to measure against yet
+    steps = win.case.undo_stack.count()
+
+    click_lps = ph.to_lps((10.0, -8.0, 0.0))  # body, beside the lesion
+    win.state.set_crosshair(click_lps)
+    seg.activate(seg.vertebra_tool)
+    click(axial, click_lps)
+    wait_job(win, qtbot)
+    assert win.case.undo_stack.count() == steps + 1
+    tied = win.case.case.targets["Lesion 1"]
+    assert tied.kind == "spine" and tied.extra["vertebra"] == "v1"
+    body = win.case.case.layers["V1 body"].mask
+    centroid = np.argwhere(body.array).mean(axis=0) + np.asarray(body.offset_index)
+    assert tied.vertebra_lps is not None
+    assert np.allclose(tied.vertebra_lps, ph.volume.index_to_lps_points(centroid), atol=1e-6)
+    assert "Lesion 1" in seg.jobs.last_message
+    # its figures now have the vertebra's posterior wall to measure against
+    seg.lesion_panel.measure_now()
+    figures = seg.lesion_figures.get(ph.volume, win.case.case, tied)
+    assert figures.lesion is not None and figures.lesion.posterior_wall_involved is not None
+    assert seg.vertebra_panel.name_selected("L2")
+    assert win.case.case.targets["Lesion 1"].level == "L2"
+    win.case.undo_stack.undo()  # the naming
+    win.case.undo_stack.undo()  # the vertebra, and the tie with it
+    assert win.case.case.targets["Lesion 1"] == before

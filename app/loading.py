@@ -141,6 +141,10 @@ class _Runner(QObject):
         except Exception as exc:  # handed to the GUI thread, which decides what to show
             self.failed.emit(exc)
             return
+        finally:
+            # the thread ends with the job, not when the GUI thread gets round to quitting it: a GUI
+            # thread waiting for it (a closing window) would otherwise wait its whole timeout
+            QThread.currentThread().quit()
         self.finished.emit(value)
 
 

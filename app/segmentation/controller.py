@@ -231,9 +231,11 @@ class SegmentationController(QObject):
     # -- events ---------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window:
-            if event.type() == QEvent.Type.Close and self.jobs.busy:
-                self.jobs.cancel()
-                self.jobs.wait()
+            if event.type() == QEvent.Type.Close:
+                if self.jobs.busy:
+                    self.jobs.cancel()
+                    self.jobs.wait()
+                self.lesion_panel.shutdown()
             return False
         if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
             if self.brush_active() and self.window.state.display is not None:

@@ -11,7 +11,7 @@ Positions LPS mm, volumes mL, HU.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from app.segmentation.vertebra_tool import named_for_target, vertebrae_of
@@ -106,6 +106,22 @@ class LesionFigures:
             figures = measurement(volume, case, target)()
             self._kept[target.name] = (_key(volume, case, target), figures)
         return figures
+
+    def pending(
+        self, volume: Volume, case: Case, targets: Iterable[Target]
+    ) -> list[tuple[str, tuple[object, ...], Callable[[], Figures]]]:
+        """For each target whose figures are not up to date: its name, what they depend on now (for
+        :meth:`store`) and the measurement to run (in any thread)."""
+        return [
+            (t.name, _key(volume, case, t), measurement(volume, case, t))
+            for t in targets
+            if self.cached(volume, case, t) is None
+        ]
+
+    def store(self, name: str, key: tuple[object, ...], figures: Figures) -> None:
+        """Keep figures measured for a target as it was when :meth:`pending` listed it (figures of a mask
+        edited since then do not match the target any more, and are measured again)."""
+        self._kept[name] = (key, figures)
 
     def put(self, volume: Volume, case: Case, target: Target, lesion: Lesion) -> None:
         """Keep figures already measured for the target's mask as it is in the case (segmentation's:

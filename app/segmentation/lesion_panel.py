@@ -3,8 +3,8 @@
 Columns: name (editable), colour, type (lytic / blastic / mixed; the operator may override the
 measured type), volume mL, largest diameter mm, mean HU, reference bone HU, cortical breach,
 posterior-wall involvement, level. The figures are those of the lesion's mask as it is now, measured
-again (:mod:`app.segmentation.lesion_figures`) a moment after the operator last edited it. Under its
-Settings button, the lesion tool's clinical settings (:mod:`app.segmentation.lesion_settings`:
+again (:mod:`app.segmentation.lesion_figures`, in a worker) a moment after the operator last edited
+it. Under its Settings button, the lesion tool's clinical settings (:mod:`app.segmentation.lesion_settings`:
 reference bone HU measured or given, abnormal difference, typical lytic and blastic HU, bone threshold,
 osteoporosis guard). Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete
 removes the lesion's target and layer (one undo step). Every change is a command; the table is rebuilt
@@ -14,7 +14,10 @@ from the case with its signals blocked.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -37,12 +40,16 @@ from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
 from app.theme import AMBER
+from imaging.lesion_errors import SegmentationCancelledError
 from imaging.lesion_remeasure import NORMAL_LIKE
 from planning.commands import RecolorLayer, RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
 from planning.model import LesionType, Target
 
 if TYPE_CHECKING:
+    from app.loading import Worker
     from app.segmentation.controller import SegmentationController
+
+log = logging.getLogger(__name__)
 
 COLUMNS = (
     "Name",
@@ -151,6 +158,7 @@ class LesionPanel(QDockWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         controller.model_changed.connect(self._refresh_timer.start)
         self.figures = controller.lesion_figures
+        self._worker: Worker | None = None  # measuring the figures, off the GUI thread
         self._measure_timer = QTimer(self)
         self._measure_timer.setSingleShot(True)
         self._measure_timer.setInterval(MEASURE_DELAY_MS)
@@ -249,17 +257,70 @@ class LesionPanel(QDockWidget):
         return figures
 
     def measure_now(self) -> None:
-        """Measure every lesion whose figures are not up to date, then show them."""
+        """Measure, in a worker, every lesion whose figures are not up to date; show them when done.
+
+        While a measurement runs nothing new starts: when it ends, the table is rebuilt, and rows whose
+        mask changed meanwhile are measured again after the usual pause.
+        """
         volume = self.controller.volume()
-        if volume is None:
+        if volume is None or self._worker is not None:
             return
         case = self.controller.window.case.case
         targets = self.lesion_targets()
         self.figures.forget_others({t.name for t in targets})
-        for target in targets:
-            self.figures.get(volume, case, target)
+        todo = self.figures.pending(volume, case, targets)
+        if not todo:
+            return
+
+        def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
+            out = []
+            for i, (name, key, measure) in enumerate(todo):
+                if cancel.is_set():
+                    raise SegmentationCancelledError()
+                out.append((name, key, measure()))
+                progress((i + 1) / len(todo))
+            return out
+
+        from app.loading import Worker
+
+        self._worker = Worker(job, self)
+        self._worker.finished.connect(self._on_worker_finished)
+        self._worker.failed.connect(lambda exc: self._on_worker_failed(exc, todo))
+        self._worker.start()
+
+    def wait_measured(self, timeout_ms: int = 30_000) -> bool:
+        """Run the event loop until no measurement runs or waits for a pause (tests); True if so."""
+        from app.loading import wait_until
+
+        return wait_until(lambda: self._worker is None and not self._measure_timer.isActive(), timeout_ms)
+
+    def shutdown(self) -> None:
+        """Stop a running measurement and wait for it (the window is closing)."""
+        self._measure_timer.stop()
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker.wait()
+
+    def _on_worker_finished(self, results: list[tuple[str, tuple[object, ...], Figures]]) -> None:
+        self._worker = None
+        for name, key, figures in results:
+            self.figures.store(name, key, figures)
         self.refresh()
         self.controller.figures_measured.emit()
+
+    def _on_worker_failed(
+        self, exc: object, todo: list[tuple[str, tuple[object, ...], Callable[[], Figures]]]
+    ) -> None:
+        self._worker = None
+        if isinstance(exc, SegmentationCancelledError):
+            return
+        # a bug, not bad input (measure() turns those into a reason): kept as the rows' reason so the
+        # rows are not measured again and again
+        log.error("measuring the lesions failed", exc_info=exc)  # type: ignore[arg-type]
+        reason = f"could not be measured ({type(exc).__name__}); details are in the log"
+        for name, key, _measure in todo:
+            self.figures.store(name, key, Figures(None, reason))
+        self.refresh()
 
     def delete_selected(self) -> None:
         """Remove the selected lesion's target and its layer (one undo step)."""

@@ -198,6 +198,7 @@ def test_an_edited_lesion_is_measured_as_drawn(
     before = _risk_text(ui.cement_panel)  # type: ignore[attr-defined]
     assert "breaks the cortex" not in before
     lesion_panel.measure_now()
+    assert lesion_panel.wait_measured()
     first = lesion_panel.table.item(0, 3).text()
     assert first == f"{phantom.lesion_mask.sum() * vol.voxel_volume_ml:.2f}"  # type: ignore[attr-defined]
 

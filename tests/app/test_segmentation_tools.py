@@ -272,6 +272,7 @@ def test_a_drawn_lesion_is_typed_and_measured_from_what_is_painted(
     assert win.case.case.layers["Lesion 1"].mask.count() == 0
     assert seg.edit_layer_name() == "Lesion 1" and win.state.mouse_tool is seg.brush_tool
     panel.measure_now()
+    assert panel.wait_measured()
     assert panel.table.item(0, 3).text() == "—"
     assert "paint it" in panel.table.item(0, 3).toolTip()
     # nothing painted: the Scores dock has no lesion nature to pre-fill
@@ -305,3 +306,58 @@ def test_a_drawn_lesion_is_typed_and_measured_from_what_is_painted(
     qtbot.waitUntil(lambda: panel.table.item(0, 3).text() == "—", timeout=10_000)
     win.case.undo_stack.undo()  # the lesion
     assert "Lesion 1" not in win.case.case.targets and "Lesion 1" not in win.case.case.layers
+
+
+def test_lesion_figures_are_measured_off_the_gui_thread_and_again_after_an_edit_meanwhile(
+    loaded: Any, qtbot: Any, lytic: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the Lesions dock measures in a worker; a stroke painted while it measures is measured once the
+    # worker is done (its figures were for the mask before the stroke), so the row ends with the
+    # painted volume
+    import threading
+    import time
+
+    import imaging.lesion_remeasure as remeasure
+
+    real = remeasure.measure_lesion_mask
+    threads: list[str] = []
+
+    def slow(*args: Any, **kw: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        time.sleep(0.3)  # long enough for a stroke to land while it runs
+        return real(*args, **kw)
+
+    monkeypatch.setattr(remeasure, "measure_lesion_mask", slow)
+    win = loaded
+    seg = win.segmentation
+    axial = win.views[ViewAxis.AXIAL]
+    panel = seg.lesion_panel
+    seg.actions["draw_lesion"].trigger()
+    seg.set_brush_radius(3.0)
+    z = win.state.display.pixel_to_lps(ViewAxis.AXIAL, axial.slice_index(), 0, 0)[2]
+    centre = np.array([lytic.seed_lps[0], lytic.seed_lps[1], z])
+
+    def stroke(dx_mm: float) -> None:
+        a, b = centre + np.array([dx_mm, 0.0, 0.0]), centre + np.array([dx_mm + 1.0, 0.0, 0.0])
+        send_mouse(axial, QEvent.Type.MouseButtonPress, a)
+        send_mouse(axial, QEvent.Type.MouseMove, b)
+        send_mouse(axial, QEvent.Type.MouseButtonRelease, b)
+
+    stroke(-3.0)
+    first = win.case.case.layers["Lesion 1"].mask.count()
+    panel.measure_now()
+    assert panel._worker is not None  # running
+    stroke(3.0)  # lands while the first measurement runs: the GUI thread is free
+    assert panel.wait_measured(20_000)
+    mask = win.case.case.layers["Lesion 1"].mask
+    assert mask.count() > first  # the second stroke added voxels
+    assert panel.table.item(0, 3).text() == f"{mask.count() * lytic.volume.voxel_volume_ml:.2f}"
+    assert len(threads) == 2 and threading.main_thread().name not in threads
+    # closing the window while a measurement runs waits for it (no thread left running)
+    stroke(-6.0)
+    panel.measure_now()
+    worker = panel._worker
+    assert worker is not None
+    win.case.undo_stack.setClean()
+    win.close()
+    assert worker._thread.isFinished()

@@ -261,6 +261,7 @@ def test_a_vertebra_found_after_its_lesion_takes_the_lesion_in(
     assert "Lesion 1" in seg.jobs.last_message
     # its figures now have the vertebra's posterior wall to measure against
     seg.lesion_panel.measure_now()
+    assert seg.lesion_panel.wait_measured()
     figures = seg.lesion_figures.get(ph.volume, win.case.case, tied)
     assert figures.lesion is not None and figures.lesion.posterior_wall_involved is not None
     assert seg.vertebra_panel.name_selected("L2")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,8 @@ class PedicleClearance:
     clearance_mm: float | None
     closest_lps: Point | None
     method: str
+    #: unit vector across the needle, from its axis towards that cortex point (None: not known)
+    toward_wall: Point | None = None
 
 
 def pedicle_clearance(
@@ -103,9 +106,14 @@ def pedicle_clearance(
     v1 = np.take_along_axis(v, k1[..., None], axis=2)[..., 0]
     frac = np.clip((v0 - 0.5) / np.maximum(v0 - v1, 1e-9), 0.0, 1.0)
     dist = r[k0] + frac * step  # (C, R)
-    ci, ri = np.unravel_index(int(np.argmin(dist)), dist.shape)
+    # ties (a needle axis on the cortex is 0 mm from it in every direction): the direction the mask
+    # falls off fastest, read one sample out
+    flat = dist.ravel()
+    tied = flat <= flat.min() + 1e-6
+    beyond = v[:, :, min(1, len(r) - 1)].ravel()
+    ci, ri = np.unravel_index(int(np.argmin(np.where(tied, beyond, np.inf))), dist.shape)
     p = centres[ci] + dist[ci, ri] * rays[ri]
-    return PedicleClearance(float(dist[ci, ri]) - radius_mm, point_tuple(p), "mask")
+    return PedicleClearance(float(dist[ci, ri]) - radius_mm, point_tuple(p), "mask", point_tuple(rays[ri]))
 
 
 def pedicle_clearance_from_axis(
@@ -117,5 +125,52 @@ def pedicle_clearance_from_axis(
     e = np.asarray(geometry.entry_lps)
     d = geometry.direction_lps
     v = p - e
-    offset = float(np.linalg.norm(v - (v @ d) * d))
-    return PedicleClearance(min_width_mm / 2.0 - offset - radius_mm, None, "axis")
+    towards_needle = (v @ d) * d - v  # from the isthmus to the needle axis, across the needle
+    offset = float(np.linalg.norm(towards_needle))
+    # the cortex the needle comes closest to: half the width from the isthmus, on the needle's side
+    if offset < 1e-9:  # on the isthmus: every wall equally far
+        return PedicleClearance(min_width_mm / 2.0 - radius_mm, None, "axis")
+    toward = towards_needle / offset
+    closest = point_tuple(p + toward * (min_width_mm / 2.0))
+    return PedicleClearance(min_width_mm / 2.0 - offset - radius_mm, closest, "axis", point_tuple(toward))
+
+
+class BreachSide(StrEnum):
+    """Which wall of the pedicle a needle comes closest to (breaches, when its clearance is negative)."""
+
+    MEDIAL = "medial"  # towards the spinal canal
+    LATERAL = "lateral"
+    SUPERIOR = "superior"
+    INFERIOR = "inferior"  # towards the exiting nerve root in the foramen below the pedicle
+
+
+def breach_side(
+    geometry: TrajectoryGeometry, toward_wall: npt.ArrayLike, towards_canal: npt.ArrayLike
+) -> BreachSide | None:
+    """The pedicle wall in the direction ``toward_wall`` from the needle (as seen across it): medial
+    (the direction ``towards_canal``, e.g. down the canal's distance gradient), lateral, superior or
+    inferior; None when either direction runs along the needle.
+
+    The cross-section is split into four 90 degree sectors around the medial direction (made
+    perpendicular to the needle) and the superior one (LPS +z made perpendicular to both).
+    """
+    d = geometry.direction_lps
+
+    def across(v: npt.ArrayLike) -> FloatArray:
+        a = np.asarray(v, dtype=np.float64).reshape(3)
+        out: FloatArray = a - (a @ d) * d
+        return out
+
+    wall, medial = across(toward_wall), across(towards_canal)
+    if np.linalg.norm(medial) < 1e-9 or np.linalg.norm(wall) < 1e-9:
+        return None
+    medial /= np.linalg.norm(medial)
+    superior = np.array([0.0, 0.0, 1.0]) - d[2] * d
+    superior -= (superior @ medial) * medial
+    if np.linalg.norm(superior) < 1e-9:  # a needle along z: no up or down in its cross-section
+        superior = np.cross(d, medial)
+    superior /= np.linalg.norm(superior)
+    m, s = float(wall @ medial), float(wall @ superior)
+    if abs(m) >= abs(s):
+        return BreachSide.MEDIAL if m > 0 else BreachSide.LATERAL
+    return BreachSide.SUPERIOR if s > 0 else BreachSide.INFERIOR

@@ -112,6 +112,7 @@ class TrajectoryResult:
             "skin_depth_mm": round(m.skin_depth_mm, 1),
             "internal_air_mm": round(m.internal_air_mm, 1),
             "pedicle_clearance_mm": _opt(m.pedicle_clearance_mm),
+            "pedicle_breach_side": None if m.pedicle_breach_side is None else m.pedicle_breach_side.value,
             "antenna_tip_lps": _r(tip),
             "antenna_canal_distance_mm": _opt(m.antenna_canal_distance_mm),
             "needle": {

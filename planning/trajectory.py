@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from imaging.mask import Mask
 from imaging.volume import Volume
 from planning.distance_field import (
@@ -32,7 +34,9 @@ from planning.grid_sampling import (
     sample_trilinear,
 )
 from planning.pedicle_clearance import (
+    BreachSide,
     PedicleClearance,
+    breach_side,
     pedicle_clearance,
     pedicle_clearance_from_axis,
 )
@@ -86,7 +90,9 @@ class TrajectoryMetrics:
     ``skin_found`` is False); ``canal_distance_mm`` the signed distance from the access needle's
     surface to the canal (negative = it enters); ``antenna_canal_distance_mm`` the same for the
     antenna segment beyond the needle tip; ``pedicle_clearance_mm`` the smallest distance from the
-    needle surface to the pedicle cortex where it runs in the pedicle. None = not known.
+    needle surface to the pedicle cortex where it runs in the pedicle; ``pedicle_breach_side`` the wall
+    that distance is to (medial = towards the canal) when the clearance is negative and the canal is
+    known. None = not known.
     """
 
     length_mm: float
@@ -101,6 +107,7 @@ class TrajectoryMetrics:
     pedicle_clearance_mm: float | None
     crossed: tuple[str, ...]
     warnings: tuple[str, ...]
+    pedicle_breach_side: BreachSide | None = None
 
 
 def measure_trajectory(
@@ -177,6 +184,7 @@ def measure_trajectory(
             if ad.enters:
                 warnings.append("the antenna beyond the needle tip enters the spinal canal")
     clearance: float | None = None
+    side: BreachSide | None = None
     if pedicle_isthmus_lps is not None:
         if pedicle_mask is not None and pedicle_mask.any():
             pc = pedicle_clearance(pedicle_mask, volume.index_to_lps, geometry, r, pedicle_isthmus_lps)
@@ -188,7 +196,15 @@ def measure_trajectory(
         if pc.method == "mask" and pc.clearance_mm is None:
             warnings.append("the needle does not pass through the pedicle at its isthmus")
         elif pc.clearance_mm is not None and pc.clearance_mm < 0:
-            warnings.append(f"the needle breaches the pedicle cortex (by {-pc.clearance_mm:.1f} mm)")
+            wall_at, toward_wall = pc.closest_lps, pc.toward_wall
+            if wall_at is not None and toward_wall is not None and canal is not None and not canal.empty:
+                side = breach_side(geometry, toward_wall, _towards(canal, geometry, wall_at))
+            where = "" if side is None else f" on its {side.value} wall"
+            if side is BreachSide.MEDIAL:
+                where += " (towards the spinal canal)"
+            elif side is BreachSide.INFERIOR:
+                where += " (towards the nerve root in the foramen)"
+            warnings.append(f"the needle breaches the pedicle cortex{where} (by {-pc.clearance_mm:.1f} mm)")
     crossed = tuple(crossed_structures(forbidden or {}, geometry, r))
     for name in crossed:
         warnings.append(f"the needle crosses {name}")
@@ -205,4 +221,17 @@ def measure_trajectory(
         pedicle_clearance_mm=clearance,
         crossed=crossed,
         warnings=tuple(warnings),
+        pedicle_breach_side=side,
     )
+
+
+def _towards(field: DistanceField, geometry: TrajectoryGeometry, point_lps: Sequence[float]) -> FloatArray:
+    """Down the field's gradient (towards its structure) at the needle-axis point nearest a point,
+    by central differences 1 mm apart."""
+    e = np.asarray(geometry.entry_lps)
+    d = geometry.direction_lps
+    at = e + float((np.asarray(point_lps, dtype=np.float64) - e) @ d) * d
+    steps = np.eye(3)
+    grad = (field.sample(at + steps) - field.sample(at - steps)) / 2.0
+    out: FloatArray = -np.asarray(grad, dtype=np.float64)
+    return out

@@ -9,15 +9,15 @@ a note when the needle's pedicle was not traced. Units mm, degrees; positions LP
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY
 from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
+from planning.pedicle_clearance import BreachSide
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -87,11 +87,13 @@ class NeedleReadoutsBox(QGroupBox):
             r["pedicle"].setStyleSheet(AMBER)
         else:
             r["pedicle"].setText("not known (propose from the vertebra)")
+        breach = m.pedicle_breach_side
         if m.pedicle_clearance_mm is not None:
-            r["clearance"].setText(f"{m.pedicle_clearance_mm:.1f} mm")
+            wall = "" if breach is None else f" ({breach.value} wall)"
+            r["clearance"].setText(f"{m.pedicle_clearance_mm:.1f} mm{wall}")
             r["clearance"].setStyleSheet(RED if m.pedicle_clearance_mm < 0 else OK)
         if m.canal_distance_mm is not None:
-            medial = self._medial_breach(traj, m)
+            medial = breach is BreachSide.MEDIAL
             text = f"{m.canal_distance_mm:.1f} mm"
             if m.canal_distance_mm < 0:
                 text += " — ENTERS THE CANAL"
@@ -110,15 +112,3 @@ class NeedleReadoutsBox(QGroupBox):
             side = traj.approach.value.rsplit("-", 1)[-1]
             warnings.insert(0, UNTRACED_NOTE.format(side=side.capitalize(), approach=traj.approach.value))
         self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
-
-    def _medial_breach(self, traj: Trajectory, m: Any) -> bool:
-        """The pedicle cortex is breached on its canal side (clearance < 0, canal closer than the axis)."""
-        if m.pedicle_clearance_mm is None or m.pedicle_clearance_mm >= 0 or m.canal_closest_lps is None:
-            return False
-        anatomy = self.controller.anatomy(traj.target)
-        if anatomy is None:
-            return False
-        canal = np.asarray(anatomy.canal_centroid_lps)
-        tip, entry = np.asarray(traj.target_lps), np.asarray(traj.entry_lps)
-        # the needle's lateral offset from the canal centre shrinks towards the tip = medial drift
-        return bool(abs(float(tip[0] - canal[0])) < abs(float(entry[0] - canal[0])))

@@ -116,6 +116,48 @@ def test_needle_through_the_canal_is_flagged_red(planned: object, window: object
     assert "ENTERS" not in lab.text()
 
 
+def test_a_breached_pedicle_wall_is_named_for_its_side(
+    planned: object, window: object, phantom: object
+) -> None:
+    # the proposed needle moved across itself in the axial plane, 3.5 mm away from the midline or
+    # towards it (its 8 mm pedicle leaves 4 mm a side, its radius 1.2 mm), breaches the pedicle: the
+    # readouts name the wall the planner found; the lateral move is not called a medial breach (before,
+    # every converging needle's breach was)
+    from dataclasses import replace
+
+    from planning.pedicle_clearance import BreachSide
+
+    c = planned.controller  # type: ignore[attr-defined]
+    t = c.trajectory()
+    panel = planned.trajectory_panel  # type: ignore[attr-defined]
+    a, b = np.asarray(t.entry_lps), np.asarray(t.target_lps)
+    d = (b - a) / np.linalg.norm(b - a)
+    across = np.cross([0.0, 0.0, 1.0], d)
+    across /= np.linalg.norm(across)
+    if np.sign(across[0]) != np.sign(a[0] - phantom.center_lps[0]):  # type: ignore[attr-defined]
+        across = -across  # away from the midline
+    assert abs(a[0] - phantom.center_lps[0]) > abs(b[0] - phantom.center_lps[0])  # type: ignore[attr-defined]
+    for shift in (3.5, -3.5):
+        moved = replace(t, entry_lps=tuple(a + shift * across), target_lps=tuple(b + shift * across))
+        window.case.push(UpdateTrajectory(t.name, moved))  # type: ignore[attr-defined]
+        m = c.metrics(c.trajectory())
+        assert m.pedicle_clearance_mm is not None and m.pedicle_clearance_mm < 0
+        side = m.pedicle_breach_side
+        assert side is not None
+        if shift > 0:
+            assert side is not BreachSide.MEDIAL
+        else:
+            assert side is BreachSide.MEDIAL
+        assert panel.readouts["clearance"].text().endswith(f"({side.value} wall)")
+        canal = panel.readouts["canal"].text()
+        if shift > 0:
+            assert "MEDIAL WALL BREACH" not in canal and "ENTERS" not in canal
+        else:  # the phantom's canal borders the pedicle's medial wall: through it is into the canal
+            assert "MEDIAL WALL BREACH" in canal or "ENTERS THE CANAL" in canal
+            assert "ff5c5c" in panel.readouts["canal"].styleSheet()
+        window.case.undo_stack.undo()  # type: ignore[attr-defined]
+
+
 def test_reslices_show_the_needle_plane(planned: object, window: object, qtbot: object) -> None:
     ui = planned
     ui.docks["along"].show()  # type: ignore[attr-defined]

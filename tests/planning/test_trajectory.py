@@ -13,6 +13,7 @@ import pytest
 
 from imaging.mask import Mask
 from imaging.volume import Volume, affine_from_geometry
+from planning.pedicle_clearance import BreachSide
 from planning.trajectory import (
     DistanceField,
     TrajectoryGeometry,
@@ -237,3 +238,65 @@ def test_internal_air_is_not_the_skin() -> None:
     assert m.skin_depth_mm == pytest.approx(55.0, abs=1.0)
     assert m.internal_air_mm == pytest.approx(20.0, abs=1.0)
     assert any("gas or air inside the body" in w for w in m.warnings)
+
+
+@pytest.mark.parametrize("from_mask", [True, False])
+@pytest.mark.parametrize(
+    ("shift", "side"),
+    [
+        ("lateral", BreachSide.LATERAL),
+        ("medial", BreachSide.MEDIAL),
+        ("superior", BreachSide.SUPERIOR),
+        ("inferior", BreachSide.INFERIOR),
+        ("none", None),
+    ],
+)
+def test_the_breached_pedicle_wall_is_named_from_the_needle(
+    from_mask: bool, shift: str, side: BreachSide | None
+) -> None:
+    # a left pedicle (tube r 4 mm) whose axis converges on the midline as it runs anterior, beside a
+    # canal (cylinder r 5 mm along z) 7 mm medial to it: a needle on the axis shifted 3.5 mm in each
+    # direction across it breaches that wall (clearance 4 - 3.5 - 1.205 = -0.705 mm). A converging needle
+    # shifted laterally breaches the lateral wall, though its tip lies nearer the midline than its entry
+    vol = grid_volume((70, 90, 80), origin_lps=(-30.0, -50.0, -35.0))
+    isthmus = np.array([12.0, 5.0, 0.0])
+    axis = np.array([-0.25, -1.0, 0.0])
+    axis /= np.linalg.norm(axis)
+    p = voxel_centres(vol) - isthmus
+    along = p @ axis
+    perp2 = np.einsum("...i,...i->...", p, p) - along**2
+    pedicle = Mask.from_full((perp2 <= 4.0**2) & (np.abs(along) <= 8.0))
+    canal = cylinder_mask(vol, np.array([0.0, 8.0, 0.0]), np.array([0.0, 0.0, 1.0]), 5.0)
+    lateral = np.cross([0.0, 0.0, 1.0], axis)  # across the needle, away from the midline (+x here)
+    lateral /= np.linalg.norm(lateral)
+    assert lateral[0] > 0
+    offsets = {
+        "lateral": lateral,
+        "medial": -lateral,
+        "superior": np.array([0.0, 0.0, 1.0]),
+        "inferior": np.array([0.0, 0.0, -1.0]),
+        "none": np.zeros(3),
+    }
+    centre = isthmus + 3.5 * offsets[shift]
+    g = TrajectoryGeometry(tuple(centre - 30.0 * axis), tuple(centre + 20.0 * axis))
+    assert abs(g.entry_lps[0]) > abs(g.target_lps[0])  # converging
+    m = measure_trajectory(
+        vol,
+        g,
+        outer_diameter_mm=2.41,
+        needle_length_mm=150.0,
+        antenna_extension_mm=0.0,
+        antenna_outer_diameter_mm=1.6,
+        canal=DistanceField(canal, vol.index_to_lps),
+        pedicle_mask=pedicle if from_mask else None,
+        pedicle_isthmus_lps=tuple(isthmus),
+        pedicle_min_width_mm=8.0,
+    )
+    assert m.pedicle_clearance_mm is not None
+    if side is None:
+        assert m.pedicle_clearance_mm > 0 and m.pedicle_breach_side is None
+        return
+    assert m.pedicle_clearance_mm == pytest.approx(4.0 - 3.5 - 2.41 / 2, abs=1.0 if from_mask else 1e-6)
+    assert m.canal_distance_mm is not None and m.canal_distance_mm > 0  # no shift enters the canal
+    assert m.pedicle_breach_side is side
+    assert any(f"on its {side.value} wall" in w for w in m.warnings)

@@ -3,8 +3,8 @@
 The Case (planning.case) holds values only; every change goes through a planning command wrapped in
 a :class:`CommandAdapter` on the window's QUndoStack (one stack per case). Display settings of its
 mask layers live in :class:`app.viewer_state.ViewerState`, never in the Case. Saving and loading
-use ``planning.case_io`` (atomic writes). An autosave goes to a recovery file a minute after a
-change; on start-up a recovery file newer than its case is offered back.
+use ``planning.case_io`` (atomic writes). An autosave goes to a recovery file at most a minute after
+any unsaved change; on start-up a recovery file newer than its case is offered back.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ class CaseController(QObject):
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
+        # every change (not only the first after a save) is autosaved within the delay
+        self.undo_stack.indexChanged.connect(self._on_undo_index_changed)
         self._connect_case()
 
     # -- model changes --------------------------------------------------------------------------
@@ -284,6 +286,10 @@ class CaseController(QObject):
             name: layer.mask for name, layer in self.case.layers.items() if layer.mask.grid_shape == shape
         }
         self.window.state.sync_layers(masks, {n: layer.color_rgb for n, layer in self.case.layers.items()})
+
+    def _on_undo_index_changed(self, _index: int) -> None:
+        if not self.undo_stack.isClean() and not self.autosave_timer.isActive():
+            self.autosave_timer.start()
 
     def _on_undo_clean_changed(self, clean: bool) -> None:
         title = self.window.windowTitle().removesuffix(" *")

@@ -144,6 +144,15 @@ def test_crash_leaves_a_recoverable_autosave(
     window.case.autosave_timer.setInterval(50)  # type: ignore[attr-defined]
     window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: bool(case_io.find_recoverable()), timeout=5000)  # type: ignore[attr-defined]
+    # a change after the first autosave is autosaved too (before: the timer only started when the stack
+    # went from clean to modified, so later work was lost in a crash)
+    first = case_io.find_recoverable()[0].stat().st_mtime_ns  # type: ignore[attr-defined]
+    layer = window.case.case.layers["lesion"]  # type: ignore[attr-defined]
+    window.case.push(commands.RecolorLayer("lesion", (0, 0, 255)))  # type: ignore[attr-defined]
+    assert layer.color_rgb != (0, 0, 255)
+    qtbot.waitUntil(  # type: ignore[attr-defined]
+        lambda: case_io.find_recoverable()[0].stat().st_mtime_ns != first, timeout=5000
+    )
     edited = window.case.case.snapshot()  # type: ignore[attr-defined]
     # the "crash": the window never closes normally, so the autosave stays; a new session starts
     monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *_a: dialogs.Answer.YES)
@@ -153,6 +162,7 @@ def test_crash_leaves_a_recoverable_autosave(
     assert recovered is not None
     qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
     assert other.case.case.snapshot() == edited
+    assert other.case.case.layers["lesion"].color_rgb == (0, 0, 255)
     assert other.case.is_modified()  # recovered work is unsaved until saved
     other.case.undo_stack.setClean()
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]

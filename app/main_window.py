@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if path.suffix == ".osteoplan":
             self.case.open_case(path)
-        else:
+        elif self.case.confirm_close():  # a new image starts a new case: unsaved work is asked about
             self.opener.open_image(path)
 
     def add_recent(self, path: Path) -> None:

@@ -166,3 +166,38 @@ def test_crash_leaves_a_recoverable_autosave(
     assert other.case.is_modified()  # recovered work is unsaved until saved
     other.case.undo_stack.setClean()
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]
+
+
+def test_opening_an_image_over_unsaved_work_asks_first(
+    opened: object, qtbot: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # opening another image starts a new case: unsaved work is asked about, as when opening a case or
+    # closing (before: it was dropped without a word, autosave included); Cancel keeps everything
+    from app import dialogs
+
+    window = opened
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    before = window.case.case.snapshot()  # type: ignore[attr-defined]
+    volume_before = window.case.volume  # type: ignore[attr-defined]
+    dicom_writer.write_dicom_series(marker_volume(np.eye(3), shape=SHAPE), tmp_path / "other")
+    asked: list[str] = []
+
+    def answer(choice: object) -> object:
+        def ask(*args: object) -> object:
+            asked.append(str(args[1]))
+            return choice
+
+        return ask
+
+    monkeypatch.setattr(dialogs, "ask_yes_no_cancel", answer(dialogs.Answer.CANCEL))
+    window.open_path(tmp_path / "other")  # type: ignore[attr-defined]
+    qtbot.wait(200)  # type: ignore[attr-defined]
+    assert asked == ["Unsaved changes"]
+    assert not window.opener.is_busy()  # type: ignore[attr-defined]
+    assert window.case.case.snapshot() == before and window.case.volume is volume_before  # type: ignore[attr-defined]
+    assert window.case.is_modified()  # type: ignore[attr-defined]
+    # "No" (do not save): the new image opens as a new case
+    monkeypatch.setattr(dialogs, "ask_yes_no_cancel", answer(dialogs.Answer.NO))
+    window.open_path(tmp_path / "other")  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.case.volume is not volume_before, timeout=30000)  # type: ignore[attr-defined]
+    assert len(asked) == 2 and "lesion" not in window.case.case.layers  # type: ignore[attr-defined]

@@ -299,7 +299,9 @@ class MainWindow(QMainWindow):
         undo = self.case.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(keys.Undo))
         redo = self.case.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence(keys.Redo))
+        # the platform's redo keys (Ctrl+Shift+Z here) and Ctrl+Y, which Windows users and 3D Slicer use
+        redo_keys = [QKeySequence(keys.Redo), QKeySequence("Ctrl+Y")]
+        redo.setShortcuts(list(dict.fromkeys(redo_keys)))
         edit.addAction(undo)
         edit.addAction(redo)
 

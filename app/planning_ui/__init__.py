@@ -88,7 +88,8 @@ class PlanningUI(QObject):
             ("cement", "Cement && risk", self.cement_panel),
             ("scores", "Scores", self.scores_panel),
         ):
-            dock = QDockWidget(title.replace("&&", "&"), window)
+            # "and", not "&": a tabbed dock's tab reads "&" as a mnemonic and shows "Cement _risk"
+            dock = QDockWidget(title.replace("&&", "and"), window)
             dock.setObjectName(f"planning_{key}")
             dock.setWidget(widget)
             window.addDockWidget(right, dock)

@@ -182,6 +182,7 @@ def add_drawn_lesion(controller: SegmentationController) -> str | None:
     push_new_lesion(controller, layer, target)
     controller.set_edit_layer(name)
     controller.activate(controller.brush_tool)
+    controller.lesion_panel.raise_()  # its row, figures and type in front, as for a clicked lesion
     controller.lesion_panel.refresh()
     controller.lesion_panel.select(name)
     where = f" in vertebra {vertebra.prefix}" if vertebra is not None else ""

@@ -201,3 +201,24 @@ def test_opening_an_image_over_unsaved_work_asks_first(
     window.open_path(tmp_path / "other")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.case.volume is not volume_before, timeout=30000)  # type: ignore[attr-defined]
     assert len(asked) == 2 and "lesion" not in window.case.case.layers  # type: ignore[attr-defined]
+
+
+def test_ctrl_y_redoes_as_well(opened: object, qtbot: object) -> None:
+    from PySide6.QtCore import Qt
+
+    window = opened
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert "lesion" not in window.case.case.layers  # type: ignore[attr-defined]
+    from PySide6.QtWidgets import QApplication
+
+    view = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    window.activateWindow()  # type: ignore[attr-defined]
+    view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # type: ignore[attr-defined]
+    qtbot.keyClick(view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
+    assert "lesion" in window.case.case.layers  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    shift_ctrl = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view, Qt.Key.Key_Z, shift_ctrl)  # type: ignore[attr-defined]
+    assert "lesion" in window.case.case.layers  # type: ignore[attr-defined]

@@ -253,11 +253,7 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
     )
     prefix = anatomy.level or vid.upper()
     volume = controller.volume()
-    ties = (
-        []
-        if volume is None
-        else tie_lesions(case, anatomy.body, volume.index_to_lps, vid, anatomy.level or "")
-    )
+    ties = [] if volume is None else tie_lesions(case, anatomy.body, volume, vid, anatomy.level or "")
     push_anatomy(controller, layers, f"Add vertebra {prefix}", ties)
     controller.vertebra_panel.refresh()
     controller.vertebra_panel.select(vid)  # ready for its level to be typed

@@ -171,7 +171,7 @@ class SegmentationController(QObject):
             body = entry.layers.get("body")
             if body is None:
                 continue
-            if mask_holds(self.window.case.case.layers[body].mask, volume.index_to_lps, point_lps):
+            if mask_holds(self.window.case.case.layers[body].mask, volume, point_lps):
                 return entry
         return None
 
@@ -194,10 +194,9 @@ class SegmentationController(QObject):
         if op == "fill_holes":
             edit = mask_edit.fill_holes(mask)
         elif op == "remove_islands":
-            idx = np.rint(volume.lps_to_index_points(self.window.state.crosshair_lps)).astype(int)
-            rel = idx - np.asarray(mask.offset_index)
-            inside = bool(np.all(rel >= 0) and np.all(rel < np.asarray(mask.array.shape)))
-            keep = tuple(int(v) for v in idx) if inside and mask.array[tuple(rel)] else None
+            crosshair = self.window.state.crosshair_lps
+            idx = np.rint(volume.lps_to_index_points(crosshair)).astype(int)
+            keep = tuple(int(v) for v in idx) if mask_holds(mask, volume, crosshair) else None
             edit = mask_edit.remove_islands(mask, keep_index=keep)
         elif op in ("grow", "shrink"):
             edit = mask_edit.grow_shrink(mask, volume, abs(margin_mm) * (1 if op == "grow" else -1))

@@ -180,19 +180,16 @@ def push_anatomy(
         stack.endMacro()
 
 
-def mask_holds(mask: Mask, index_to_lps: FloatArray, point_lps: Iterable[float]) -> bool:
-    """Whether the mask holds the voxel nearest an LPS point (False outside its box)."""
-    lps_to_index = np.linalg.inv(index_to_lps)
-    point = np.append(np.asarray(tuple(point_lps), dtype=np.float64), 1.0)
-    rel = np.rint((lps_to_index @ point)[:3]).astype(int) - np.asarray(mask.offset_index)
+def mask_holds(mask: Mask, volume: Volume, point_lps: Iterable[float]) -> bool:
+    """Whether the mask (on the volume's grid) holds the voxel nearest an LPS point (False outside it)."""
+    idx = np.rint(volume.lps_to_index_points(np.asarray(tuple(point_lps), dtype=np.float64))).astype(int)
+    rel = idx.reshape(3) - np.asarray(mask.offset_index)
     if not (np.all(rel >= 0) and np.all(rel < np.asarray(mask.array.shape))):
         return False
     return bool(mask.array[rel[0], rel[1], rel[2]])
 
 
-def tie_lesions(
-    case: Case, body: Mask, index_to_lps: FloatArray, vertebra_id: str, level: str
-) -> list[UpdateTarget]:
+def tie_lesions(case: Case, body: Mask, volume: Volume, vertebra_id: str, level: str) -> list[UpdateTarget]:
     """Commands tying to a newly found vertebra the lesion targets it holds that are tied to none.
 
     A lesion is tied to the vertebra whose body holds its seed (as the lesion tool ties it when the
@@ -200,12 +197,12 @@ def tie_lesions(
     so its posterior wall, canal and level serve its figures, needles and scores. Targets already tied,
     or placed in a vertebra otherwise (``vertebra_lps`` from ``osteoplan plan``), are left as they are.
     """
-    centroid = mask_centroid_lps(body, index_to_lps)
+    centroid = mask_centroid_lps(body, volume.index_to_lps)
     out: list[UpdateTarget] = []
     for target in case.targets.values():
         if target.extra.get("vertebra") or target.vertebra_lps is not None or target.lesion_seed_lps is None:
             continue
-        if not mask_holds(body, index_to_lps, target.lesion_seed_lps):
+        if not mask_holds(body, volume, target.lesion_seed_lps):
             continue
         tied = dataclasses.replace(
             target,

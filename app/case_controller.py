@@ -288,11 +288,14 @@ class CaseController(QObject):
         self.window.state.sync_layers(masks, {n: layer.color_rgb for n, layer in self.case.layers.items()})
 
     def _on_undo_index_changed(self, _index: int) -> None:
-        if not self.undo_stack.isClean() and not self.autosave_timer.isActive():
-            self.autosave_timer.start()
+        self._schedule_autosave(self.undo_stack.isClean())
 
     def _on_undo_clean_changed(self, clean: bool) -> None:
         title = self.window.windowTitle().removesuffix(" *")
         self.window.setWindowTitle(title if clean else f"{title} *")
+        self._schedule_autosave(clean)
+
+    def _schedule_autosave(self, clean: bool) -> None:
+        """Autosave within the delay of an unsaved change (a running countdown is not restarted)."""
         if not clean and not self.autosave_timer.isActive():
             self.autosave_timer.start()

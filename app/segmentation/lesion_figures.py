@@ -99,14 +99,6 @@ class LesionFigures:
             return None
         return kept[1]
 
-    def get(self, volume: Volume, case: Case, target: Target) -> Figures:
-        """The target's figures, measured now if they are not up to date."""
-        figures = self.cached(volume, case, target)
-        if figures is None:
-            figures = measurement(volume, case, target)()
-            self._kept[target.name] = (_key(volume, case, target), figures)
-        return figures
-
     def pending(
         self, volume: Volume, case: Case, targets: Iterable[Target]
     ) -> list[tuple[str, tuple[object, ...], Callable[[], Figures]]]:

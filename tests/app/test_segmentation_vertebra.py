@@ -262,7 +262,8 @@ def test_a_vertebra_found_after_its_lesion_takes_the_lesion_in(
     # its figures now have the vertebra's posterior wall to measure against
     seg.lesion_panel.measure_now()
     assert seg.lesion_panel.wait_measured()
-    figures = seg.lesion_figures.get(ph.volume, win.case.case, tied)
+    figures = seg.lesion_figures.cached(ph.volume, win.case.case, tied)
+    assert figures is not None  # measured by the dock
     assert figures.lesion is not None and figures.lesion.posterior_wall_involved is not None
     assert seg.vertebra_panel.name_selected("L2")
     assert win.case.case.targets["Lesion 1"].level == "L2"

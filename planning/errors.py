@@ -8,23 +8,26 @@ class PlanningError(Exception):
 
 
 class PlanValidationError(PlanningError):
-    """A plan value is out of its allowed range.
+    """A plan value is missing or out of its allowed range.
 
     Parameters
     ----------
     field
         The name of the value (with its unit, e.g. ``"margin_mm"``).
     value
-        The value given.
+        The value given (None: not given).
     limit
-        The limit it broke, as a phrase (e.g. ``"0-20 mm"``).
+        What is allowed, as a phrase that follows "expected" (e.g. ``"a number in 0-20"``).
     """
 
     def __init__(self, field: str, value: object, limit: str) -> None:
         self.field = field
         self.value = value
         self.limit = limit
-        super().__init__(f'"{field}" = {value!r} is outside {limit}')
+        if value is None:  # a key that was not given (or given as JSON null)
+            super().__init__(f'"{field}" is missing: expected {limit}')
+        else:
+            super().__init__(f'"{field}" = {value!r}: expected {limit}')
 
 
 class CaseFileError(PlanningError):

@@ -73,9 +73,13 @@ def spec_zone_model(spec: Any) -> ZoneModel:
             raise PlanValidationError(
                 "ablation.center_behind_tip_mm",
                 None,
-                f'a value: profile "{name}" does not state where its zone lies relative to the antenna tip',
+                f'a number in mm with the profile: "{name}" states only the zone\'s diameter, '
+                "not where its centre lies behind the antenna tip",
             )
-        return ZoneModel(p.width_mm, p.length_mm, center, p.source, p.unverified, p.name)
+        source = p.source
+        if center != p.center_behind_tip_mm:
+            source += f"; centre {center:g} mm behind the antenna tip, given in the plan"
+        return ZoneModel(p.width_mm, p.length_mm, center, source, p.unverified, p.name)
     missing = [k for k in ("width_mm", "length_mm", "center_behind_tip_mm") if k not in spec]
     if missing:
         raise PlanValidationError(f"ablation.{missing[0]}", None, 'a number (or give "profile")')

@@ -178,6 +178,9 @@ class PlanningController(QObject):
                 spec.center_behind_tip_mm if spec.center_behind_tip_mm is not None else p.center_behind_tip_mm
             )
             label = f"predicted, from {p.source}" + (" (unverified)" if p.unverified else "")
+            if spec.center_behind_tip_mm is not None and spec.center_behind_tip_mm != p.center_behind_tip_mm:
+                c = spec.center_behind_tip_mm
+                label += f"; centre {c:g} mm behind the antenna tip, entered by the operator"
             if centre is None:
                 return ZoneModel(
                     p.width_mm,

@@ -12,33 +12,28 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.planning_ui.ablation_choices import CUSTOM, NONE_PROFILE, AblationChoicesBox, spin_box
 from app.planning_ui.needle_proposals import NeedleProposer
 from app.planning_ui.needle_readouts import NeedleReadoutsBox
-from app.theme import AMBER
 from planning.commands import RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
-from planning.model import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Trajectory
+from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
-
-CUSTOM = "Custom dimensions…"
-NONE_PROFILE = "(no device)"
 
 __all__ = ["CUSTOM", "NONE_PROFILE", "TrajectoryPanel"]
 
@@ -105,31 +100,15 @@ class TrajectoryPanel(QWidget):
         self.gauge = QComboBox()
         for g, od in sorted(NEEDLE_OUTER_DIAMETER_MM.items()):
             self.gauge.addItem(f"{g} G ({od:.2f} mm)", g)
-        self.length = self._spin(10.0, 400.0, 150.0, " mm", "Usable length of the access needle")
-        self.extension = self._spin(0.0, 60.0, 15.0, " mm", "Antenna tip beyond the needle tip (1.5-2.0 cm)")
+        self.length = spin_box(10.0, 400.0, 150.0, " mm", "Usable length of the access needle")
+        self.extension = spin_box(0.0, 60.0, 15.0, " mm", "Antenna tip beyond the needle tip (1.5-2.0 cm)")
         nform.addRow("Gauge", self.gauge)
         nform.addRow("Length", self.length)
         nform.addRow("Antenna beyond tip", self.extension)
         layout.addWidget(needle)
 
-        abl = QGroupBox("Ablation zone")
-        aform = QFormLayout(abl)
-        self.profile = QComboBox()
-        self.profile.setToolTip("Device profile (CLINICAL.md zone table); unverified figures are marked")
-        self.zone_width = self._spin(1.0, 120.0, 35.0, " mm", "Zone diameter across the antenna")
-        self.zone_length = self._spin(1.0, 120.0, 37.0, " mm", "Zone extent along the antenna")
-        self.zone_centre = self._spin(-60.0, 60.0, 11.5, " mm", "Zone centre behind the antenna tip")
-        self.positions = QLineEdit("0")
-        self.positions.setToolTip("Pull-back offsets of the antenna tip along the needle, mm (e.g. 0, 25)")
-        self.source = QLabel("")
-        self.source.setWordWrap(True)
-        aform.addRow("Device", self.profile)
-        aform.addRow("Width", self.zone_width)
-        aform.addRow("Length", self.zone_length)
-        aform.addRow("Centre behind tip", self.zone_centre)
-        aform.addRow("Pull-backs", self.positions)
-        aform.addRow(self.source)
-        layout.addWidget(abl)
+        self.ablation_box = AblationChoicesBox(controller)
+        layout.addWidget(self.ablation_box)
         layout.addStretch(1)
 
         self.target_combo.currentIndexChanged.connect(self._on_target_combo_changed)
@@ -138,13 +117,8 @@ class TrajectoryPanel(QWidget):
         self.gauge.currentIndexChanged.connect(lambda _i: self._push_needle())
         self.length.editingFinished.connect(self._push_needle)
         self.extension.editingFinished.connect(self._push_needle)
-        self.profile.currentIndexChanged.connect(lambda _i: self._push_ablation())
-        for spin in (self.zone_width, self.zone_length, self.zone_centre):
-            spin.editingFinished.connect(self._push_ablation)
-        self.positions.editingFinished.connect(self._push_ablation)
         controller.plan_changed.connect(self.refresh)
         controller.selection_changed.connect(self.refresh)
-        self._fill_profiles()
         self.refresh()
 
     # -- refresh from the model -----------------------------------------------------------------
@@ -173,48 +147,16 @@ class TrajectoryPanel(QWidget):
         self.proposer.propose(kind)
 
     def _show_choices(self, traj: Trajectory | None) -> None:
-        widgets = (
-            self.gauge,
-            self.length,
-            self.extension,
-            self.profile,
-            self.zone_width,
-            self.zone_length,
-            self.zone_centre,
-            self.positions,
-        )
+        widgets = (self.gauge, self.length, self.extension)
         for w in widgets:
             w.setEnabled(traj is not None)
+        self.ablation_box.show_choices(traj)
         if traj is None:
-            self.source.setText("")
             return
         blockers = [QSignalBlocker(w) for w in widgets]
         self.gauge.setCurrentIndex(self.gauge.findData(traj.needle_gauge))
         self.length.setValue(traj.needle_length_mm)
         self.extension.setValue(traj.antenna_extension_mm)
-        spec = traj.ablation
-        name = spec.profile or (CUSTOM if spec.is_custom else NONE_PROFILE)
-        self.profile.setCurrentIndex(max(0, self.profile.findData(name)))
-        zm = self.controller.zone_model(traj)
-        for spin, value in (
-            (self.zone_width, zm.width_mm),
-            (self.zone_length, zm.length_mm),
-            (self.zone_centre, zm.center_behind_tip_mm),
-        ):
-            if value is not None:
-                spin.setValue(value)
-        custom = name == CUSTOM
-        self.zone_width.setEnabled(custom)
-        self.zone_length.setEnabled(custom)
-        self.zone_centre.setEnabled(
-            custom
-            or (bool(spec.profile) and zm.center_behind_tip_mm is None)
-            or spec.center_behind_tip_mm is not None
-        )
-        self.positions.setText(", ".join(f"{p:g}" for p in traj.ablation_positions_mm))
-        text = zm.label if zm.valid else zm.reason
-        self.source.setText(text)
-        self.source.setStyleSheet(AMBER if (zm.unverified or not zm.valid) else "")
         del blockers
 
     # -- pushes ---------------------------------------------------------------------------------
@@ -237,69 +179,6 @@ class TrajectoryPanel(QWidget):
             self.controller.window.statusBar().showMessage(str(exc), 8000)
             return
         self._update(traj, new)
-
-    def _push_ablation(self) -> None:
-        traj = self.controller.trajectory()
-        if traj is None:
-            return
-        name = self.profile.currentData()
-        try:
-            positions = tuple(
-                float(v) for v in self.positions.text().replace(";", ",").split(",") if v.strip()
-            )
-            if name == CUSTOM:
-                spec = AblationSpec(
-                    width_mm=self.zone_width.value(),
-                    length_mm=self.zone_length.value(),
-                    center_behind_tip_mm=self.zone_centre.value(),
-                )
-            elif name == NONE_PROFILE:
-                spec = AblationSpec()
-            else:
-                p = self.controller.profiles()[name]
-                centre = None
-                if p.center_behind_tip_mm is None:
-                    centre = self.zone_centre.value()
-                spec = AblationSpec(
-                    profile=name, power_w=p.power_w[0], duration_s=p.time_s[0] if p.time_s else None
-                )
-                if centre is not None:
-                    spec = AblationSpec(
-                        profile=name,
-                        width_mm=p.width_mm,
-                        length_mm=p.length_mm,
-                        center_behind_tip_mm=centre,
-                        power_w=p.power_w[0],
-                    )
-            new = replace(traj, ablation=spec, ablation_positions_mm=positions or (0.0,))
-        except (PlanningError, ValueError, KeyError) as exc:
-            self.controller.window.statusBar().showMessage(f"Ablation not changed: {exc}", 8000)
-            self._show_choices(traj)
-            return
-        self._update(traj, new)
-
-    def _fill_profiles(self) -> None:
-        with QSignalBlocker(self.profile):
-            self.profile.clear()
-            self.profile.addItem(NONE_PROFILE, NONE_PROFILE)
-            for name, p in self.controller.profiles().items():
-                flag = " — unverified" if p.unverified else ""
-                self.profile.addItem(f"{name}{flag}", name)
-                self.profile.setItemData(
-                    self.profile.count() - 1, f"{p.source}{flag}", Qt.ItemDataRole.ToolTipRole
-                )
-            self.profile.addItem(CUSTOM, CUSTOM)
-
-    @staticmethod
-    def _spin(lo: float, hi: float, value: float, suffix: str, tip: str) -> QDoubleSpinBox:
-        s = QDoubleSpinBox()
-        s.setRange(lo, hi)
-        s.setDecimals(1)
-        s.setValue(value)
-        s.setSuffix(suffix)
-        s.setToolTip(tip)
-        s.setKeyboardTracking(False)
-        return s
 
     # -- handlers -------------------------------------------------------------------------------
     def _on_target_combo_changed(self, index: int) -> None:

@@ -245,3 +245,64 @@ def test_scores_combo_is_undoable_and_changes_the_total(
     assert "T1" not in window.case.case.scores  # type: ignore[attr-defined]
     assert "SINS 4 so far" in panel.total.text()
     assert panel.combos["pain"].currentData() is None
+
+
+def test_a_profile_without_a_stated_centre_asks_for_it_and_records_the_power_shown(
+    planning: object, window: object, qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ECO-100A1 profiles give only a diameter: choosing one asks where the zone's centre lies (cancel
+    changes nothing), the zone then sits where the operator said, and the power recorded is the one shown."""
+    from PySide6.QtWidgets import QInputDialog
+
+    entry, tip = (-60.0, 0.0, 0.0), (-5.0, 0.0, 0.0)  # along +x; antenna tip 15 mm beyond: x = 10
+    _add_target(window, (0.0, 0.0, 0.0), 3.0)
+    window.case.push(AddTrajectory(Trajectory("T1 needle 1", "T1", Approach.DIRECT, entry, tip)))  # type: ignore[attr-defined]
+    planning.controller.select("T1 needle 1")  # type: ignore[attr-defined]
+    box = planning.trajectory_panel.ablation_box  # type: ignore[attr-defined]
+    profiles = planning.controller.profiles()  # type: ignore[attr-defined]
+    name = next(
+        n for n, p in profiles.items() if p.center_behind_tip_mm is None and p.power_w[0] < p.power_w[1]
+    )
+    asked: list[str] = []
+    answer: list[tuple[float, bool]] = [(0.0, False)]
+
+    def get_double(_parent: object, _title: str, text: str, *_a: object) -> tuple[float, bool]:
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(get_double))
+    undo_before = window.case.undo_stack.index()  # type: ignore[attr-defined]
+    box.profile.setCurrentIndex(box.profile.findData(name))  # the operator cancels
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    assert len(asked) == 1 and "diameter" in asked[0]
+    assert window.case.case.trajectories["T1 needle 1"].ablation.profile == ""  # type: ignore[attr-defined]
+    assert window.case.undo_stack.index() == undo_before  # type: ignore[attr-defined]
+    assert box.profile.currentData() != name  # the combo shows what the needle has
+
+    answer[0] = (4.0, True)  # the zone's centre 4 mm behind the antenna tip: x = 10 - 4 = 6
+    box.profile.setCurrentIndex(box.profile.findData(name))
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    spec = window.case.case.trajectories["T1 needle 1"].ablation  # type: ignore[attr-defined]
+    low, high = profiles[name].power_w
+    assert (spec.profile, spec.center_behind_tip_mm, spec.power_w) == (name, 4.0, low)
+    zones = planning.controller.all_zones()  # type: ignore[attr-defined]
+    assert len(zones) == 1
+    assert np.allclose(zones[0].center_lps, (6.0, 0.0, 0.0), atol=1e-9)
+    assert "entered by the operator" in box.source.text()
+    assert box.power.value() == low and f"{low:g}-{high:g} W" in box.power_range.text()
+
+    # the operator plans the top of the range: recorded as shown, one undo step; no second question
+    box.power.setValue(high)
+    box.power.editingFinished.emit()
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    assert window.case.case.trajectories["T1 needle 1"].ablation.power_w == high  # type: ignore[attr-defined]
+    assert len(asked) == 2
+    assert "outside" not in box.source.text()
+    box.power.setValue(high + 10)  # beyond the profile's range: said beside the zone's source
+    box.power.editingFinished.emit()
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    assert f"{high + 10:g} W is outside" in box.source.text()
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert window.case.case.trajectories["T1 needle 1"].ablation.power_w == low  # type: ignore[attr-defined]
+    assert np.allclose(planning.controller.all_zones()[0].center_lps, (6.0, 0.0, 0.0), atol=1e-9)  # type: ignore[attr-defined]

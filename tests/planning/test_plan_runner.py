@@ -202,8 +202,14 @@ def test_extraspinal_direct_and_the_case_file(
 def test_profiles_and_spec_errors(phantom: VertebraPhantom, volume: Volume) -> None:
     base = _spec(phantom, [])
     del base["targets"][0]["vertebra_lps"]
-    with pytest.raises(PlanValidationError, match="center_behind_tip_mm"):
+    with pytest.raises(PlanValidationError) as missing:
         run_plan(volume, {**base, "ablation": {"profile": "ECO-100A1 40 W (bone)"}})
+    # says what is missing and why, not "None is outside ..."
+    text = str(missing.value)
+    assert text.startswith('"ablation.center_behind_tip_mm" is missing: expected a number in mm')
+    assert "only the zone's diameter" in text and "None" not in text
+    with pytest.raises(PlanValidationError, match=r'"ablation.length_mm" is missing: expected a number'):
+        run_plan(volume, {**base, "ablation": {"width_mm": 30}})
     with pytest.raises(PlanValidationError, match=r"ablation\.profile"):
         run_plan(volume, {**base, "ablation": {"profile": "no such device"}})
     with pytest.raises(PlanValidationError, match="targets"):
@@ -232,6 +238,7 @@ def test_unverified_profile_with_operator_centre(phantom: VertebraPhantom, volum
     out = run_plan(volume, spec).to_json()
     assert out["ablation"]["unverified"] is True
     assert "unverified" in out["ablation"]["label"]
+    assert "centre 10 mm behind the antenna tip, given in the plan" in out["ablation"]["label"]
     assert any("unverified" in w for w in out["warnings"])
     z = out["zones"][0]
     assert (z["width_mm"], z["length_mm"]) == (30.0, 30.0)

@@ -172,7 +172,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
         raise PlanValidationError("choices", sorted(unknown), f"keys among {sorted(CHOICE_KEYS)}")
     if lesion.mask.grid_shape != volume.shape:
         raise PlanValidationError("lesion.mask", lesion.mask.grid_shape, f"the volume's grid {volume.shape}")
-    spinal = anatomy is not None
+    spinal = anatomy is not None or bool(level)  # a level named without a vertebra found is spinal too
     level = level if level is not None else (anatomy.level if anatomy is not None else None)
     band_mm = choice_float(ch, "band_mm", NEAR_WALL_MM)
 

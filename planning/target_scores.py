@@ -46,9 +46,11 @@ def target_scores(
     lesion
         The segmented lesion.
     anatomy
-        The vertebra, or None for an extraspinal target (then Mirels and Harrington, not SINS).
+        The vertebra, or None when none was found (then the SINS items measured on it, collapse and
+        posterolateral involvement, are left to the operator).
     level
-        The vertebral level (``"L1"``), or None (no SINS location item then).
+        The vertebral level (``"L1"``), or None (no SINS location item then). With neither anatomy nor
+        level the target is extraspinal: Mirels and Harrington, not SINS.
     ch
         The operator's choices (``sins``, ``mirels``, ``impending``, ``harrington``,
         ``reference_height_mm`` / ``adjacent_heights_mm``, ``collapse_threshold_fraction``,
@@ -69,7 +71,7 @@ def target_scores(
     """
     out: dict[str, Any] = {}
     collapse_item: ScoreItem | None = None
-    if anatomy is not None:
+    if anatomy is not None or level:
         items: dict[str, ScoreItem] = {}
         if level:
             items["location"] = sins_item(
@@ -81,12 +83,13 @@ def target_scores(
             ItemSource.PREFILLED,
             f"segmented lesion classed {lesion.type.value}",
         )
-        collapse_item = _collapse_item(lesion, anatomy, ch)
-        if collapse_item is not None:
-            items["collapse"] = collapse_item
-        posterolateral = _posterolateral_item(lesion, anatomy, ch, vox_ml)
-        if posterolateral is not None:
-            items["posterolateral"] = posterolateral
+        if anatomy is not None:
+            collapse_item = _collapse_item(lesion, anatomy, ch)
+            if collapse_item is not None:
+                items["collapse"] = collapse_item
+            posterolateral = _posterolateral_item(lesion, anatomy, ch, vox_ml)
+            if posterolateral is not None:
+                items["posterolateral"] = posterolateral
         sins_choices = ch.get("sins") or {}
         if not isinstance(sins_choices, Mapping):
             raise PlanValidationError("sins", sins_choices, "a mapping of item to value")

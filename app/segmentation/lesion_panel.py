@@ -43,7 +43,9 @@ from app.theme import AMBER
 from imaging.lesion_errors import SegmentationCancelledError
 from imaging.lesion_remeasure import NORMAL_LIKE
 from planning.commands import RecolorLayer, RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
-from planning.model import LesionType, Target
+from planning.errors import PlanValidationError
+from planning.model import LesionType, Target, TargetKind
+from planning.sins import parse_level
 
 if TYPE_CHECKING:
     from app.loading import Worker
@@ -74,9 +76,10 @@ COLUMN_TIPS = (
     "Local normal trabecular bone the lesion was compared with, HU",
     "Cortical breach: the lesion crosses the cortex",
     "Posterior-wall involvement (inside a vertebra found with the Vertebra tool)",
-    "Vertebral level",
+    "Vertebral level (double-click to name it when the lesion is in a vertebra the Vertebra tool did not "
+    "find; empty = extraspinal)",
 )
-COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE = 0, 1, 2, 3
+COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE, COL_LEVEL = 0, 1, 2, 3, 9
 #: the figures are measured again this long after the last change of a mask (a stroke is many dabs)
 MEASURE_DELAY_MS = 300
 
@@ -235,7 +238,10 @@ class LesionPanel(QDockWidget):
                 item = QTableWidgetItem(text)
                 if why:
                     item.setToolTip(why)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if c != COL_LEVEL or _tied_to_vertebra(target):
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if c == COL_LEVEL:
+                    item.setToolTip(_level_tip(target))
                 if c in (3, 4, 5, 6):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
@@ -377,12 +383,51 @@ class LesionPanel(QDockWidget):
             stack.endMacro()
         return True
 
+    def set_level(self, name: str, text: str) -> bool:
+        """Name the vertebral level of a lesion not tied to a found vertebra (one undo step).
+
+        A level ("T1", "l3") makes it a spinal lesion (SINS, the spinal cement series); an empty text an
+        extraspinal one. False, with a message, when the text is not a level or the lesion is tied to a
+        vertebra (whose level is named in the Vertebrae dock).
+        """
+        target = self.controller.window.case.case.targets.get(name)
+        if target is None:
+            return False
+        text = text.strip().replace("—", "")
+        if _tied_to_vertebra(target):
+            self.controller.jobs.say(
+                f"{name} lies in a vertebra found with the Vertebra tool: "
+                "name its level in the Vertebrae dock."
+            )
+            return False
+        if not text:
+            new = dataclasses.replace(target, kind=TargetKind.EXTRASPINAL, level="")
+        else:
+            try:
+                region, number = parse_level(text)
+            except PlanValidationError:
+                self.controller.jobs.say(
+                    f"{text!r} is not a vertebral level: give C1-C7, T1-T12, L1-L5 or S1-S5."
+                )
+                return False
+            level = "occiput" if number == 0 else f"{region}{number}"
+            new = dataclasses.replace(target, kind=TargetKind.SPINE, level=level)
+        if new != target:
+            self.controller.window.case.push(UpdateTarget(name, new))
+        return True
+
     # -- handlers -------------------------------------------------------------------------------
     def _on_table_item_changed(self, item: QTableWidgetItem) -> None:
-        if item.column() != COL_NAME:
+        if item.column() not in (COL_NAME, COL_LEVEL):
             return
-        old = str(item.data(Qt.ItemDataRole.UserRole))
-        if not self.rename(old, item.text()):
+        name_item = self.table.item(item.row(), COL_NAME)
+        if name_item is None:
+            return
+        old = str(name_item.data(Qt.ItemDataRole.UserRole))
+        done = (
+            self.rename(old, item.text()) if item.column() == COL_NAME else self.set_level(old, item.text())
+        )
+        if not done:
             self.refresh()
 
     def _on_table_selection_changed(self) -> None:
@@ -442,6 +487,25 @@ class LesionPanel(QDockWidget):
             self.controller.window.case.push(
                 UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen))
             )
+
+
+def _tied_to_vertebra(target: Target) -> bool:
+    """True when the lesion lies in a vertebra found with the Vertebra tool (its level is named there)."""
+    return target.vertebra_lps is not None or "vertebra" in target.extra
+
+
+def _level_tip(target: Target) -> str:
+    if _tied_to_vertebra(target):
+        return "Level of the vertebra found around this lesion (named in the Vertebrae dock)"
+    if target.kind == TargetKind.SPINE:
+        return (
+            f"Named by the operator: {target.level} (spinal lesion). "
+            "Double-click to change; empty = extraspinal"
+        )
+    return (
+        "Extraspinal lesion. If it lies in a vertebra the Vertebra tool did not find, double-click and "
+        "type its level (e.g. T1): it is then scored with SINS and planned as a spinal lesion"
+    )
 
 
 def _figure_texts(target: Target, figures: Figures | None) -> tuple[tuple[str, ...], str]:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.display_geometry import ViewAxis
 from imaging.mask import Mask
-from planning.model import LayerKind, LesionType
+from planning.model import LayerKind, LesionType, TargetKind
 from tests.app.test_view_orientation import grab_grey
 from tests.phantoms.lesion import TRABECULAR_HU, PhantomLesion, lesion_phantom
 
@@ -361,3 +361,45 @@ def test_lesion_figures_are_measured_off_the_gui_thread_and_again_after_an_edit_
     win.case.undo_stack.setClean()
     win.close()
     assert worker._thread.isFinished()
+
+
+def test_a_lesion_in_a_vertebra_not_found_can_be_given_its_level(
+    loaded: Any, qtbot: Any, lytic: Any, no_dialogs: Any
+) -> None:
+    """A lesion with no vertebra found around it is extraspinal (Mirels); typing its level in the Lesions
+    dock makes it spinal (SINS, the spinal figures), one undo step; a wrong level is refused, said."""
+    from app.planning_ui import install
+    from app.segmentation.lesion_panel import COL_LEVEL
+
+    win = loaded
+    ui = getattr(win, "planning_ui", None) or install(win)
+    seg = win.segmentation
+    seg.activate(seg.lesion_tool)
+    click(win.views[ViewAxis.AXIAL], lytic.seed_lps)
+    wait_job(win, qtbot)
+    panel = seg.lesion_panel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    case = win.case.case
+    assert case.targets["Lesion 1"].kind == TargetKind.EXTRASPINAL
+    cell = panel.table.item(0, COL_LEVEL)
+    assert cell.flags() & Qt.ItemFlag.ItemIsEditable
+    ui.controller.select_target("Lesion 1")
+    assert "Mirels" in ui.scores_panel.title.text()
+    steps = win.case.undo_stack.index()
+
+    cell.setText("t1")  # what the operator types in the cell
+    target = case.targets["Lesion 1"]
+    assert (target.kind, target.level) == (TargetKind.SPINE, "T1")
+    assert win.case.undo_stack.index() == steps + 1
+    ui.scores_panel.refresh()
+    assert "SINS" in ui.scores_panel.title.text()
+    qtbot.waitUntil(lambda: panel.table.item(0, COL_LEVEL).text() == "T1")
+
+    panel.table.item(0, COL_LEVEL).setText("T13")  # not a level: refused, said, nothing changed
+    assert case.targets["Lesion 1"].level == "T1"
+    assert win.case.undo_stack.index() == steps + 1
+    assert "not a vertebral level" in win.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: panel.table.item(0, COL_LEVEL).text() == "T1")
+
+    win.case.undo_stack.undo()
+    assert case.targets["Lesion 1"].kind == TargetKind.EXTRASPINAL and case.targets["Lesion 1"].level == ""

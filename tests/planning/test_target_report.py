@@ -237,3 +237,20 @@ def test_defaults_are_reported_and_editable(spine_case: tuple[VertebraPhantom, L
     assert band["volume_ml"] > base_band["volume_ml"]
     with pytest.raises(PlanValidationError, match="foramen_width_mm"):
         cement_risk_scores(ph.volume, lesion, anatomy, [], None, "L1", choices={"foramen_width_mm": "wide"})
+
+
+def test_a_level_named_without_a_vertebra_found_is_spinal(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    """A vertebral lesion whose vertebra was not found (a destroyed body) but whose level the operator
+    named is scored with SINS and estimated with the vertebral cement series, not as extraspinal; the
+    items measured on the vertebra are left to the operator."""
+    ph, lesion = spine_case
+    named = cement_risk_scores(ph.volume, lesion, None, [], None, "T1")
+    extraspinal = cement_risk_scores(ph.volume, lesion, None, [], None, None)
+    assert "mirels" in extraspinal["scores"] and "sins" not in extraspinal["scores"]
+    assert "sins" in named["scores"] and "mirels" not in named["scores"]
+    items = {i["name"]: i for i in named["scores"]["sins"]["items"]}
+    assert items["location"]["value"] == "junctional" and items["location"]["basis"] == "level T1"
+    assert items["bone_lesion"]["source"] == "prefilled"
+    assert items["collapse"]["source"] == "missing" and items["posterolateral"]["source"] == "missing"
+    assert named["cement"]["site"] != extraspinal["cement"]["site"]
+    assert not named["cement"]["site"].startswith("extraspinal")

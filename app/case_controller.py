@@ -201,11 +201,12 @@ class CaseController(QObject):
         if not found:
             return None
         path = found[0]
+        older = f"\n({len(found) - 1} older autosave(s) stay in {path.parent}.)" if len(found) > 1 else ""
         answer = dialogs.ask_yes_no_cancel(
             self.window,
             "Recover unsaved work",
-            f"OsteoPlan did not close normally last time. Recover the unsaved case ({path.name})?\n"
-            "No: discard it. Cancel: decide later.",
+            f"OsteoPlan did not close normally last time. {describe_autosave(path)}\n\n"
+            f"Recover it?{older}\nNo: discard it. Cancel: decide later.",
         )
         if answer == dialogs.Answer.NO:
             path.unlink(missing_ok=True)
@@ -299,3 +300,38 @@ class CaseController(QObject):
         """Autosave within the delay of an unsaved change (a running countdown is not restarted)."""
         if not clean and not self.autosave_timer.isActive():
             self.autosave_timer.start()
+
+
+def describe_autosave(path: Path) -> str:
+    """What an autosave holds, in words: when it was written, the case it belongs to, what it has.
+
+    Names the case file and the image folder (the operator's own files), never patient identifiers.
+    """
+    from datetime import datetime
+
+    from planning import case_io
+
+    try:
+        loaded = case_io.read_case_file(path)
+    except PlanningError as exc:
+        return f"An autosave was left ({path.name}) but cannot be read: {exc}"
+    header, case = loaded.header, loaded.case
+    try:
+        when = datetime.fromisoformat(header.modified_utc.replace("Z", "+00:00")).astimezone()
+        stamp = when.strftime("%d %b %Y %H:%M")
+    except ValueError:
+        stamp = "an unknown time"
+    of = f"case {Path(header.autosave_of).name}" if header.autosave_of else "a new case"
+    images = [Path(ref.path).name or ref.path for ref in case.images.values() if ref.path]
+    on = f" (image {images[0]})" if images else ""
+    lesions = sum(1 for t in case.targets.values() if t.lesion_layer)
+    parts = [
+        _count(lesions, "lesion"),
+        _count(len(case.trajectories), "needle"),
+        _count(len(case.layers), "layer"),
+    ]
+    return f"Unsaved work on {of}{on}, autosaved {stamp}: {', '.join(parts)}."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -155,11 +155,15 @@ def test_crash_leaves_a_recoverable_autosave(
     )
     edited = window.case.case.snapshot()  # type: ignore[attr-defined]
     # the "crash": the window never closes normally, so the autosave stays; a new session starts
-    monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *_a: dialogs.Answer.YES)
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *a: asked.append(a[2]) or dialogs.Answer.YES)
     other = MainWindow(enable_3d=False, settings=settings, extensions=False)  # type: ignore[arg-type]
     qtbot.addWidget(other)  # type: ignore[attr-defined]
     recovered = other.case.offer_recovery()
     assert recovered is not None
+    # the question says what would be recovered, not only a file name made of a hash
+    n_layers = len(edited.layers)
+    assert f"{n_layers} layer" in asked[0] and "autosaved" in asked[0], asked
     qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
     assert other.case.case.snapshot() == edited
     assert other.case.case.layers["lesion"].color_rgb == (0, 0, 255)

@@ -7,6 +7,7 @@ autosave) to :class:`app.case_controller.CaseController`.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -409,13 +410,20 @@ class MainWindow(QMainWindow):
         )
         if not ok:
             return
+        from app.dialogs import show_error
+
         parts = text.replace(",", " ").split()
         try:
             width, level = float(parts[0]), float(parts[1])
         except (IndexError, ValueError):
-            from app.dialogs import show_error
-
             show_error(self, "Custom window", f"Type two numbers, width and level in HU; got {text!r}.")
+            return
+        if len(parts) != 2 or not (math.isfinite(width) and math.isfinite(level)) or width < 1:
+            show_error(
+                self,
+                "Custom window",
+                f"Type two numbers, a width of at least 1 HU and a level in HU; got {text!r}.",
+            )
             return
         self.state.set_window(width, level)
 

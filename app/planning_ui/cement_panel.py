@@ -251,12 +251,13 @@ class CementPanel(QWidget):
             self.zone_list.addItem("no vertebra: leakage zones are computed for vertebrae only")
         self.overlays.set_group("leakage", overlays)
         inj = analysis.injection
+        lo, hi = inj.ct_checks_range
+        checks = f"about {inj.ct_checks} CT checks" + (f" ({lo}-{hi})" if lo != hi else "")
         self.protocol.setText(
             f"Injection: {inj.standard_aliquot_ml:g} mL aliquots with a CT check after each; "
             f"{inj.near_wall_aliquot_range_ml[0]:g}-{inj.near_wall_aliquot_range_ml[1]:g} mL "
             "within 5 mm of the "
-            f"posterior wall or a foramen; about {inj.ct_checks} CT checks "
-            f"({inj.ct_checks_range[0]}-{inj.ct_checks_range[1]}).\nStop: " + "; ".join(inj.stop_rules)
+            f"posterior wall or a foramen; {checks}.\nStop: " + "; ".join(inj.stop_rules)
         )
         self.controller.window.state.overlays_changed.emit()
 

@@ -214,6 +214,11 @@ def test_cement_panel_estimates_and_draws_leakage_zones(
     assert any("posterior" in n.lower() for n in names)
     assert ui.overlays.groups["leakage"]  # type: ignore[attr-defined]
     assert "aliquots" in panel.protocol.text()
+    inj = panel.analysis.injection
+    checks = re.search(r"about (\d+) CT checks( \((\d+)-(\d+)\))?", panel.protocol.text())
+    assert checks is not None and int(checks.group(1)) == inj.ct_checks
+    lo, hi = inj.ct_checks_range
+    assert (checks.group(2) is None) == (lo == hi)  # "(7-7)" is not written
 
 
 def _risk_text(panel: object) -> str:

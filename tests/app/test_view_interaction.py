@@ -177,3 +177,24 @@ def test_double_click_maximises_and_restores(loaded: object, qtbot: object) -> N
     assert not loaded.view3d.isVisible()  # type: ignore[attr-defined]
     qtbot.mouseDClick(coronal, Qt.MouseButton.LeftButton, pos=QPoint(50, 50))  # type: ignore[attr-defined]
     assert all(v.isVisible() for v in loaded.views.values())  # type: ignore[attr-defined]
+
+
+def test_custom_window_refuses_a_width_below_one_hu(
+    loaded: object, qtbot: object, no_dialogs: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 Custom window: "2000 500" is applied; "-5 40" or "0 40" is refused with a message (it used to
+    become a 1 HU window without a word), the window left as it was."""
+    from PySide6.QtWidgets import QInputDialog
+
+    typed: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_a, **_k: (typed[-1], True)))
+    state = loaded.state  # type: ignore[attr-defined]
+    typed.append("2000 500")
+    loaded._on_custom_window()  # type: ignore[attr-defined]
+    assert (state.window_hu, state.level_hu) == (2000.0, 500.0)
+    for text in ("-5 40", "0 40", "nan 40", "300 40 7"):
+        typed.append(text)
+        loaded._on_custom_window()  # type: ignore[attr-defined]
+        assert (state.window_hu, state.level_hu) == (2000.0, 500.0), text
+        assert no_dialogs[-1][0] == "Custom window" and repr(text) in no_dialogs[-1][1]
+    assert len(no_dialogs) == 4

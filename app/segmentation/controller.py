@@ -251,10 +251,9 @@ class SegmentationController(QObject):
             ("brush", self.brush_tool),
             ("eraser", self.eraser_tool),
         ):
-            action = self.actions[key]
-            action.blockSignals(True)
-            action.setChecked(tool is mine)
-            action.blockSignals(False)
+            # not blocked: the exclusive action group follows "toggled" to know which tool is checked
+            # (the tools are activated on "triggered", which setChecked does not emit)
+            self.actions[key].setChecked(tool is mine)
         if not self.brush_active() and self.cursor is not None:
             self.cursor = None
             self.window.state.overlays_changed.emit()

@@ -46,7 +46,9 @@ def build_segment_actions(
     actions: dict[str, QAction] = {}
     add = partial(_action, window, actions)
     tools = QActionGroup(controller)
-    tools.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+    # Exclusive: a tool's key (or button) selects it and never puts it down (B while painting kept the
+    # brush before, not turned it off); Esc goes back to the crosshair, as another tool's key switches
+    tools.setExclusionPolicy(QActionGroup.ExclusionPolicy.Exclusive)
     for key, text, shortcut, tip, tool in (
         (
             "lesion",

@@ -403,3 +403,28 @@ def test_a_lesion_in_a_vertebra_not_found_can_be_given_its_level(
 
     win.case.undo_stack.undo()
     assert case.targets["Lesion 1"].kind == TargetKind.EXTRASPINAL and case.targets["Lesion 1"].level == ""
+
+
+def test_a_tool_key_selects_its_tool_and_never_puts_it_down(loaded: Any, qtbot: Any) -> None:
+    """B while the brush is on keeps the brush (it used to turn it off mid-edit), also after code switched
+    tools (Draw a lesion picks the brush); E switches to the eraser; Esc goes back to the crosshair."""
+    win = loaded
+    seg = win.segmentation
+    axial = win.views[ViewAxis.AXIAL]
+    seg.edit_panel.new_layer()
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    assert win.state.mouse_tool is seg.brush_tool
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    assert win.state.mouse_tool is seg.brush_tool and seg.actions["brush"].isChecked()
+    press_key(win, axial, qtbot, Qt.Key.Key_E)
+    assert win.state.mouse_tool is seg.eraser_tool
+    assert seg.actions["eraser"].isChecked() and not seg.actions["brush"].isChecked()
+    seg.activate(seg.brush_tool)  # switched by code, not by the action
+    assert seg.actions["brush"].isChecked() and not seg.actions["eraser"].isChecked()
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    assert win.state.mouse_tool is seg.brush_tool
+    press_key(win, axial, qtbot, Qt.Key.Key_Escape)
+    assert win.state.mouse_tool is None
+    assert not any(seg.actions[k].isChecked() for k in ("lesion", "vertebra", "brush", "eraser"))
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    assert win.state.mouse_tool is seg.brush_tool

@@ -256,7 +256,9 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
     ties = [] if volume is None else tie_lesions(case, anatomy.body, volume, vid, anatomy.level or "")
     push_anatomy(controller, layers, f"Add vertebra {prefix}", ties)
     controller.vertebra_panel.refresh()
-    controller.vertebra_panel.select(vid)  # ready for its level to be typed
+    # ready for its level to be typed; the crosshair stays where the operator clicked (on the lesion's
+    # slice, say) rather than jumping to the body's centroid
+    controller.vertebra_panel.select(vid, go_to=False)
     widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
     wall = "intact" if anatomy.posterior_wall_intact else "with defects"
     tied = ", ".join(command.name for command in ties)

@@ -49,6 +49,7 @@ class VertebraPanel(QDockWidget):
         super().__init__("Vertebrae", parent)
         self.setObjectName("vertebraDock")
         self.controller = controller
+        self._go_to = True  # selecting a row moves the crosshair to the vertebra (see select)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -165,12 +166,17 @@ class VertebraPanel(QDockWidget):
         item = self.list.currentItem()
         return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
 
-    def select(self, vertebra_id: str) -> None:
-        """Select a vertebra by id."""
-        for i in range(self.list.count()):
-            if self.list.item(i).data(Qt.ItemDataRole.UserRole) == vertebra_id:
-                self.list.setCurrentRow(i)
-                return
+    def select(self, vertebra_id: str, *, go_to: bool = True) -> None:
+        """Select a vertebra by id; ``go_to``: move the crosshair to its body centroid (as a click on
+        its row does). False after the operator's own click found it: the views stay where they clicked."""
+        self._go_to = go_to
+        try:
+            for i in range(self.list.count()):
+                if self.list.item(i).data(Qt.ItemDataRole.UserRole) == vertebra_id:
+                    self.list.setCurrentRow(i)
+                    return
+        finally:
+            self._go_to = True
 
     def name_selected(self, level: str) -> bool:
         """Name the selected vertebra ``level`` and count the others (one undo step)."""
@@ -222,7 +228,7 @@ class VertebraPanel(QDockWidget):
             if e.vertebra_id == vid:
                 if e.level:
                     self.level_edit.setText(e.level)
-                if e.centroid_lps is not None:
+                if e.centroid_lps is not None and self._go_to:
                     self.controller.window.state.set_crosshair(e.centroid_lps)
                 if "body" in e.layers:
                     self.controller.set_edit_layer(e.layers["body"])

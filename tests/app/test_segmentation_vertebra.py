@@ -39,12 +39,17 @@ def test_vertebra_click_adds_anatomy_layers_and_levels(
     seg = win.segmentation
     win.opener.show_volume(vertebra.volume)
     centre = vertebra.center_lps
-    win.state.set_crosshair(centre)
+    # the click 5 mm above and 4 mm left of the body's centre: the crosshair stays there afterwards
+    # (it jumped to the body's centroid, off the slice the operator was reading)
+    clicked = np.asarray(centre, dtype=float) + np.array([4.0, 0.0, 5.0])
+    win.state.set_crosshair(clicked)
     axial = win.views[ViewAxis.AXIAL]
+    clicked = np.asarray(win.state.crosshair_lps, dtype=float)  # on the slice shown
     press_key(win, axial, qtbot, Qt.Key.Key_V)
     assert win.state.mouse_tool is seg.vertebra_tool
-    click(axial, centre)
+    click(axial, clicked)
     wait_job(win, qtbot)
+    assert np.linalg.norm(np.asarray(win.state.crosshair_lps) - clicked) < 2.0  # within a screen pixel
     case = win.case.case
     assert {"V1 body", "V1 canal", "V1 posterior wall"} <= set(case.layers)
     body, canal = case.layers["V1 body"], case.layers["V1 canal"]

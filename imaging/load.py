@@ -297,13 +297,19 @@ def _with_siblings(
     siblings = sorted(
         f for f in path.parent.iterdir() if f.is_file() and f != path and not f.name.startswith(".")
     )
-    found = read_headers(siblings, ImportReport(), cancel=cancel)
+    sibling_report = ImportReport()
+    found = read_headers(siblings, sibling_report, cancel=cancel)
     same = [h for h in found if h.series_uid == uid and not h.is_localizer]
     if same:
         report.warn(
             f"{path.name} is one slice of a series: the series' {len(same) + 1} files in its folder "
             "were read."
         )
+        # a sibling too damaged to read its header may have been one of these slices: name it (other
+        # files of the folder, not DICOM or not images, are none of this series' business)
+        for skipped in sibling_report.skipped:
+            if "truncated" in skipped.reason:
+                report.skip(skipped.path, skipped.reason)
     return headers + same
 
 

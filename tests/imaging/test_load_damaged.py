@@ -139,3 +139,15 @@ def test_refused_series_has_unknown_not_zero_geometry(tmp_path: Path, phantom: C
     js = scan(tmp_path / "mr").series[0].to_json()
     assert js["loadable"] is False and js["origin_lps"] == [None, None, None]
     assert any("slice spacing and origin are unknown" in s for s in js["warnings"])
+
+
+def test_one_file_opened_names_a_cut_sibling(tmp_path: Path, phantom: CtPhantom) -> None:
+    w = write_dicom_series(phantom.volume, tmp_path / "s")
+    deflate_files(w)
+    cut_short(w.paths[5])  # its header cannot be read: its series is unknown, but it sits beside them
+    (tmp_path / "s" / "notes.txt").write_text("not DICOM, not reported as damaged")
+    result = load_volume(w.paths[0])
+    assert result.volume.shape == w.volume.shape
+    text = report_text(result.report.lines())
+    assert f"Skipped {w.paths[5]}: truncated or corrupt" in text and "notes.txt" not in text
+    assert "Missing slice(s)" in text

@@ -210,24 +210,34 @@ def _note_left_out(plan: SeriesPlan, damaged: list[FrameHeader]) -> SeriesPlan:
         )
     normal = np.asarray(plan.direction, dtype=np.float64)[:, 2]
     start = float(np.asarray(h0.position_lps, dtype=np.float64) @ normal)
-    last = plan.positions_mm[-1]
+    first_of_file: dict[str, FrameHeader] = {}
+    for h in mine:
+        first_of_file.setdefault(h.path, h)
     notes: list[str] = []
-    for h in mine[:MAX_GAPS_LISTED]:
+    for h in list(first_of_file.values())[:MAX_GAPS_LISTED]:
         where = "its position is unknown"
         if h.position_lps is not None:
-            p = float(np.asarray(h.position_lps, dtype=np.float64) @ normal) - start
-            if p < -DUPLICATE_TOLERANCE_MM:
-                where = f"it lay {-p:.2f} mm before the first slice used: the volume starts there instead"
-            elif p > last + DUPLICATE_TOLERANCE_MM:
-                where = f"it lay {p - last:.2f} mm beyond the last slice used: the volume ends there instead"
-            elif min(abs(q - p) for q in plan.positions_mm) < DUPLICATE_TOLERANCE_MM:
-                where = "another slice at its position was used"
-            else:
-                where = "it lay inside the stack: the gap it leaves is interpolated (see the missing slices)"
+            offset_mm = float(np.asarray(h.position_lps, dtype=np.float64) @ normal) - start
+            where = _where_it_lay(offset_mm, plan)
         notes.append(f"{_name(h)} was left out ({h.pixel_damage}); {where}.")
     if n_files > MAX_GAPS_LISTED:
         notes.append(f"{n_files - MAX_GAPS_LISTED} more damaged file(s) were left out.")
     return replace(plan, warnings=(*notes, *plan.warnings))
+
+
+def _where_it_lay(offset_mm: float, plan: SeriesPlan) -> str:
+    """Where a left-out slice lay, ``offset_mm`` along the normal from the plan's first slice."""
+    last = plan.positions_mm[-1]
+    if offset_mm < -DUPLICATE_TOLERANCE_MM:
+        return f"it lay {-offset_mm:.2f} mm before the first slice used, so the volume starts that much later"
+    beyond_mm = offset_mm - last
+    if beyond_mm > DUPLICATE_TOLERANCE_MM:
+        return f"it lay {beyond_mm:.2f} mm beyond the last slice used, so the volume ends that much sooner"
+    if min(abs(q - offset_mm) for q in plan.positions_mm) < DUPLICATE_TOLERANCE_MM:
+        return "another slice at its position was used"
+    if plan.resample_slices:
+        return "it lay inside the stack: the gap it leaves is interpolated (see the missing slices)"
+    return f"it lay inside the stack; the slices used are evenly {plan.spacing_mm[0]:.2f} mm apart"
 
 
 def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str) -> SeriesPlan:

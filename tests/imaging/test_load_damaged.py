@@ -151,3 +151,17 @@ def test_one_file_opened_names_a_cut_sibling(tmp_path: Path, phantom: CtPhantom)
     text = report_text(result.report.lines())
     assert f"Skipped {w.paths[5]}: truncated or corrupt" in text and "notes.txt" not in text
     assert "Missing slice(s)" in text
+
+
+def test_cut_middle_of_three_leaves_two_slices_at_double_spacing(tmp_path: Path, phantom: CtPhantom) -> None:
+    # the two slices left are evenly spaced: a correct 2-slice volume, nothing interpolated or claimed so
+    w = write_dicom_series(phantom.volume, tmp_path / "s", drop_slices=range(3, 12))
+    cut_short(w.paths[1])
+    result = load_volume(tmp_path / "s")
+    v = result.volume
+    assert v.shape == (2, *w.volume.shape[1:])
+    assert abs(v.spacing_mm[0] - 2 * w.volume.spacing_mm[0]) < GEOMETRY_TOLERANCE_MM
+    np.testing.assert_array_equal(v.array, w.volume.array[[0, 2]])
+    text = report_text(result.report.lines())
+    assert f"{w.paths[1].name} was left out" in text and "inside the stack" in text
+    assert "interpolated" not in text

@@ -7,6 +7,7 @@ greyed out with the reason.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -78,15 +79,20 @@ class SeriesPickerDialog(QDialog):
 
 def _describe(entry: SeriesEntry) -> str:
     s, r, c = entry.shape
-    ds, dr, dc = entry.spacing_mm
+    ds, dr, dc = (_mm(v) for v in entry.spacing_mm)
     lines = [
         f"{entry.description or '(no description)'}  —  {entry.modality}",
-        f"{s} slices of {r}x{c}, spacing {dr:.2f} x {dc:.2f} mm, slices every {ds:.2f} mm",
+        f"{s} slices of {r}x{c}, spacing {dr} x {dc} mm, slices every {ds} mm",
     ]
     if not entry.loadable:
         lines.append(f"Cannot be opened: {entry.refusal}")
     lines.extend(f"⚠ {w}" for w in entry.warnings[:3])
     return "\n".join(lines)
+
+
+def _mm(value: float) -> str:
+    """A spacing for the list; a refused series' unknown one (NaN) reads "unknown", never "nan"."""
+    return "unknown" if math.isnan(value) else f"{value:.2f}"
 
 
 def _thumbnail(entry: SeriesEntry) -> QIcon | None:

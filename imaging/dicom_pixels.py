@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pydicom
 from pydicom.uid import UID
 
+from imaging.dicom_integrity import read_error_reason
 from imaging.dicom_scan import READ_ERRORS, FrameHeader
 from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeError
 
@@ -162,7 +163,8 @@ def decode_file(path: Path) -> tuple[npt.NDArray[Any], str | None]:
         ts = UID(str(ds.file_meta.get("TransferSyntaxUID", "")))
         has_pixels = "PixelData" in ds
     except READ_ERRORS as exc:
-        raise DicomImportError(f"unreadable DICOM file ({type(exc).__name__})", path) from exc
+        reason = read_error_reason(exc) or f"unreadable DICOM file ({type(exc).__name__})"
+        raise DicomImportError(reason, path) from exc
     ts_name = f"{ts.name} ({ts})" if ts.name != ts else str(ts)
     if not has_pixels:
         raise DicomImportError("(7FE0,0010) Pixel Data missing or truncated (the file ends early)", path)

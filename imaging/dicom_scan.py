@@ -7,6 +7,9 @@ preallocated volume. Enhanced multi-frame files give one header per frame, with 
 (0020,9113) Plane Position and (0028,9145) Pixel Value Transformation taking precedence over the
 shared functional groups.
 
+Each header also says whether the file's pixel data is all there (:mod:`imaging.dicom_integrity`), so a
+file cut short is found here and left out by the series planner instead of failing the whole load.
+
 Positions are DICOM patient coordinates (LPS, mm). Nothing here logs patient identifiers.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import os
 import struct
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +29,7 @@ from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from imaging.dicom_fastheader import read_fast_header
+from imaging.dicom_integrity import coded_pixel_damage, raw_pixel_damage, read_error_reason
 from imaging.errors import DicomImportError, ImportCancelledError
 from imaging.report import ImportReport
 
@@ -45,6 +50,7 @@ READ_ERRORS: tuple[type[Exception], ...] = (
     struct.error,
     BytesLengthException,
     StopIteration,  # pydicom's frame generators on a corrupt encapsulated stream
+    zlib.error,  # a deflated file cut short or corrupt
 )
 _PARSE_ERRORS: tuple[type[Exception], ...] = (InvalidDicomError, *READ_ERRORS)
 CT_SOP_CLASSES = frozenset(
@@ -99,6 +105,8 @@ class FrameHeader:
     """What the loader needs to know about one image frame (a classic slice or one enhanced frame).
 
     Geometry is ``None`` when the file lacks it; the series planner refuses such frames by name.
+    ``pixel_damage`` says why the file's pixel data is incomplete (a file cut short), else None; the
+    series planner leaves such files out and reports them.
     """
 
     path: str
@@ -130,6 +138,7 @@ class FrameHeader:
     file_size: int
     patient_position: str
     meta: dict[str, Any]
+    pixel_damage: str | None = None
 
     @property
     def frame_bytes(self) -> int:
@@ -255,7 +264,8 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
             raise DicomImportError("truncated or corrupt DICOM file (header unreadable)", path) from exc
         return _read_without_preamble(path)
     except READ_ERRORS as exc:
-        raise DicomImportError(f"unreadable or truncated DICOM header ({type(exc).__name__})", path) from exc
+        reason = read_error_reason(exc) or f"unreadable or truncated DICOM header ({type(exc).__name__})"
+        raise DicomImportError(reason, path) from exc
     try:
         return _classify(ds, path, tell=tell, head=head, size=size)
     except READ_ERRORS as exc:  # pydicom converts values lazily: corrupt ones fail here
@@ -316,12 +326,15 @@ def _classify(
         modality = str(ds.get("Modality", "") or "?")
         raise DicomImportError(f"no (7FE0,0010) Pixel Data (a non-image {modality} object)", path)
     raw_offset: int | None = None
+    damage: str | None = None
     if ts in RAW_TRANSFER_SYNTAXES:
         header_len = 8 if ts == ImplicitVRLittleEndian else 12
         value_len = int.from_bytes(head[header_len - 4 : header_len], "little")
         if value_len != 0xFFFFFFFF:  # defined length: plain values follow the element header
             raw_offset = tell + header_len
-    return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size)
+    elif has_pixels:
+        damage = coded_pixel_damage(path, element_offset=tell, head=head, ts=ts, size=size)
+    return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size, damage=damage)
 
 
 _MULTI_VALUED = frozenset({"ImageType", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"})
@@ -361,7 +374,7 @@ def _first_item(seq_owner: Any, keyword: str) -> Any:
 
 
 def _frames(
-    ds: Any, path: Path, ts: str, sop: str, *, raw_offset: int | None, size: int
+    ds: Any, path: Path, ts: str, sop: str, *, raw_offset: int | None, size: int, damage: str | None = None
 ) -> list[FrameHeader]:
     n_frames = int(ds.get("NumberOfFrames", 1) or 1)
     shared = _first_item(ds, "SharedFunctionalGroupsSequence")
@@ -381,6 +394,8 @@ def _frames(
         "series_number": str(ds.get("SeriesNumber", "") or ""),
     }
     frame_bytes = rows * cols * samples * (bits_allocated // 8)
+    if raw_offset is not None and damage is None and samples == 1:  # colour may be subsampled (422)
+        damage = raw_pixel_damage(raw_offset, n_frames, frame_bytes, size)
     out: list[FrameHeader] = []
     for f in range(n_frames):
         item = per_frame[f] if per_frame is not None and f < len(per_frame) else None
@@ -430,6 +445,7 @@ def _frames(
                 file_size=size,
                 patient_position=str(ds.get("PatientPosition", "") or ""),
                 meta=meta,
+                pixel_damage=damage,
             )
         )
     return out

@@ -16,14 +16,19 @@ regular stack are corrected by resampling, always with a warning:
   grid at the median spacing by linear interpolation between neighbouring slices; the warning names
   each gap, so no interpolated value passes as measured.
 
-Duplicate positions keep the first frame (lowest instance number) and report the rest. A series with
-fewer than 2 usable slices is refused (its slice spacing would be a guess).
+Duplicate positions keep the first frame (lowest instance number) and report the rest. A file whose
+pixel data is incomplete (cut short) is left out of its series and reported by name, with where its
+slice lay; the series is planned from the other files, so a missing slice inside the stack becomes a
+gap (interpolated or refused as above) and a missing end slice a shorter volume. A series with fewer
+than 2 usable slices is refused (its slice spacing would be a guess). A refused series' geometry
+gives only what its headers state: unknown values are NaN (never 0) and a warning says which.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +60,9 @@ TILT_PIXEL_FRACTION = 0.05
 LINE_TOLERANCE_MM = 0.5
 #: HU written where a tilt correction shifts in voxels from outside the scanned field (air)
 FILL_HU = -1024.0
+#: a value the headers do not give (a refused series' slice spacing or origin): never a made-up 0
+UNKNOWN = math.nan
+_UNKNOWN3 = (UNKNOWN, UNKNOWN, UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ class SeriesPlan:
     (relative to the first). ``inplane_shift_index`` gives, per input frame, the ``(row, col)`` shift
     (in pixels) that puts it onto the orthogonal grid (all zero without tilt). ``resample_slices``
     says the output slices (``shape[0]`` of them, ``spacing_mm[0]`` apart) must be interpolated
-    from the input ones.
+    from the input ones. A refused plan's unknown geometry values are NaN (see ``warnings``).
     """
 
     series_id: str
@@ -75,8 +83,8 @@ class SeriesPlan:
     frames: tuple[FrameHeader, ...]
     n_files: int
     shape: tuple[int, int, int] = (0, 0, 0)
-    spacing_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    origin_lps: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    spacing_mm: tuple[float, float, float] = _UNKNOWN3
+    origin_lps: tuple[float, float, float] = _UNKNOWN3
     direction: tuple[tuple[float, float, float], ...] = ()
     positions_mm: tuple[float, ...] = ()
     inplane_shift_index: tuple[tuple[float, float], ...] = ()
@@ -102,7 +110,11 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
             continue
         by_uid[h.series_uid].append(h)
     plans: list[SeriesPlan] = []
-    for uid, frames in by_uid.items():
+    for uid, all_frames in by_uid.items():
+        frames, damaged = _leave_out_damaged(all_frames, report)
+        if not frames:
+            plans.append(_all_damaged(damaged, uid, source))
+            continue
         groups = _cluster(frames)
         ordered = sorted(groups, key=len, reverse=True)
         main = ordered[0]
@@ -115,8 +127,8 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
                     )
                 continue
             extra_index += 1
-            plans.append(plan_series(group, f"{uid}#{extra_index}", source))
-        plans.append(plan_series(main, uid, source))
+            plans.append(_note_left_out(plan_series(group, f"{uid}#{extra_index}", source), damaged))
+        plans.append(_note_left_out(plan_series(main, uid, source), damaged))
     plans.sort(key=lambda p: (not p.loadable, -len(p.frames), p.series_id))
     return plans
 
@@ -151,8 +163,107 @@ def _cluster(frames: list[FrameHeader]) -> list[list[FrameHeader]]:
     return groups
 
 
+def _leave_out_damaged(
+    frames: list[FrameHeader], report: ImportReport
+) -> tuple[list[FrameHeader], list[FrameHeader]]:
+    """Split a series' frames into usable ones and those of files with incomplete pixel data; every
+    damaged file is recorded in ``report`` by name (once, whatever its number of frames)."""
+    usable: list[FrameHeader] = []
+    damaged: list[FrameHeader] = []
+    for h in frames:
+        (damaged if h.pixel_damage is not None else usable).append(h)
+    for path in dict.fromkeys(h.path for h in damaged):
+        reason = next(h.pixel_damage for h in damaged if h.path == path)
+        report.skip(path, f"{reason}; left out of its series")
+    return usable, damaged
+
+
+def _file_names(frames: list[FrameHeader]) -> str:
+    names = list(dict.fromkeys(_name(h) for h in frames))
+    more = f" and {len(names) - MAX_GAPS_LISTED} more" if len(names) > MAX_GAPS_LISTED else ""
+    return ", ".join(names[:MAX_GAPS_LISTED]) + more
+
+
+def _all_damaged(damaged: list[FrameHeader], series_id: str, source: str) -> SeriesPlan:
+    n_files = len({h.path for h in damaged})
+    verb = "is" if n_files == 1 else "are all"
+    return _refused(
+        damaged,
+        series_id,
+        source,
+        f"no usable slice: {_file_names(damaged)} {verb} {damaged[0].pixel_damage}",
+    )
+
+
+def _note_left_out(plan: SeriesPlan, damaged: list[FrameHeader]) -> SeriesPlan:
+    """Say in ``plan`` which damaged files of its stack were left out and where their slices lay."""
+    h0 = plan.frames[0]
+    mine = [h for h in damaged if (h.rows, h.cols) == (h0.rows, h0.cols) and _same_orientation(h, h0)]
+    if not mine:
+        return plan
+    n_files = len({h.path for h in mine})
+    if plan.refusal is not None:
+        return replace(
+            plan,
+            refusal=f"{plan.refusal}; {n_files} damaged file(s) were left out ({_file_names(mine)}: "
+            f"{mine[0].pixel_damage})",
+        )
+    normal = np.asarray(plan.direction, dtype=np.float64)[:, 2]
+    start = float(np.asarray(h0.position_lps, dtype=np.float64) @ normal)
+    first_of_file: dict[str, FrameHeader] = {}
+    for h in mine:
+        first_of_file.setdefault(h.path, h)
+    notes: list[str] = []
+    for h in list(first_of_file.values())[:MAX_GAPS_LISTED]:
+        where = "its position is unknown"
+        if h.position_lps is not None:
+            offset_mm = float(np.asarray(h.position_lps, dtype=np.float64) @ normal) - start
+            where = _where_it_lay(offset_mm, plan)
+        notes.append(f"{_name(h)} was left out ({h.pixel_damage}); {where}.")
+    if n_files > MAX_GAPS_LISTED:
+        notes.append(f"{n_files - MAX_GAPS_LISTED} more damaged file(s) were left out.")
+    return replace(plan, warnings=(*notes, *plan.warnings))
+
+
+def _where_it_lay(offset_mm: float, plan: SeriesPlan) -> str:
+    """Where a left-out slice lay, ``offset_mm`` along the normal from the plan's first slice."""
+    last = plan.positions_mm[-1]
+    if offset_mm < -DUPLICATE_TOLERANCE_MM:
+        return f"it lay {-offset_mm:.2f} mm before the first slice used, so the volume starts that much later"
+    beyond_mm = offset_mm - last
+    if beyond_mm > DUPLICATE_TOLERANCE_MM:
+        return f"it lay {beyond_mm:.2f} mm beyond the last slice used, so the volume ends that much sooner"
+    if min(abs(q - offset_mm) for q in plan.positions_mm) < DUPLICATE_TOLERANCE_MM:
+        return "another slice at its position was used"
+    if plan.resample_slices:
+        return "it lay inside the stack: the gap it leaves is interpolated (see the missing slices)"
+    return f"it lay inside the stack; the slices used are evenly {plan.spacing_mm[0]:.2f} mm apart"
+
+
 def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str) -> SeriesPlan:
+    """A plan that cannot be loaded, with only the geometry its headers state (the rest NaN)."""
     h = frames[0]
+    unknown = ["slice spacing"]
+    spacing = _UNKNOWN3
+    if h.pixel_spacing_mm is not None and min(h.pixel_spacing_mm) > 0:
+        spacing = (UNKNOWN, float(h.pixel_spacing_mm[0]), float(h.pixel_spacing_mm[1]))
+    else:
+        unknown.append("pixel spacing")
+    origin = _UNKNOWN3
+    if len(frames) == 1 and h.position_lps is not None:  # one slice: its position is the first voxel's
+        origin = (float(h.position_lps[0]), float(h.position_lps[1]), float(h.position_lps[2]))
+    else:
+        unknown.append("origin")
+    axes = _slice_axes(h)
+    direction: tuple[tuple[float, float, float], ...] = ()
+    if axes is not None:
+        matrix = np.stack(axes, axis=1)
+        direction = tuple(tuple(float(v) + 0.0 for v in row) for row in matrix)  # type: ignore[misc]
+    else:
+        unknown.append("orientation")
+    listed = unknown[0] if len(unknown) == 1 else ", ".join(unknown[:-1]) + " and " + unknown[-1]
+    verb = "is" if len(unknown) == 1 else "are"
+    note = f"Not loadable, so its {listed} {verb} unknown (given as null, not 0)."
     return SeriesPlan(
         series_id=series_id,
         series_uid=h.series_uid,
@@ -161,9 +272,31 @@ def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str
         frames=tuple(frames),
         n_files=len({f.path for f in frames}),
         shape=(len(frames), h.rows, h.cols),
+        spacing_mm=spacing,
+        origin_lps=origin,
+        direction=direction,
+        warnings=(note,),
         refusal=reason,
         source=source,
     )
+
+
+def _slice_axes(h: FrameHeader) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+    """Row direction, column direction and slice normal (LPS) from (0020,0037), None if not usable."""
+    if h.orientation is None:
+        return None
+    iop = np.asarray(h.orientation, dtype=np.float64)
+    row_dir, col_dir = iop[:3], iop[3:]
+    if (
+        abs(np.linalg.norm(row_dir) - 1) > 0.01
+        or abs(np.linalg.norm(col_dir) - 1) > 0.01
+        or abs(row_dir @ col_dir) > 0.01
+    ):
+        return None
+    row_dir = row_dir / np.linalg.norm(row_dir)
+    col_dir = col_dir - (col_dir @ row_dir) * row_dir
+    col_dir /= np.linalg.norm(col_dir)
+    return row_dir, col_dir, np.cross(row_dir, col_dir)
 
 
 def _name(h: FrameHeader) -> str:
@@ -224,8 +357,8 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
             )
         if h.rows < 1 or h.cols < 1:
             return _refused(frames, series_id, source, f"{_name(h)} has no image size (Rows / Columns)")
-        if h.pixel_offset is not None and h.pixel_offset + h.frame_bytes > h.file_size:
-            return _refused(frames, series_id, source, f"{_name(h)} is truncated: its pixel data ends early")
+        if h.pixel_damage is not None:
+            return _refused(frames, series_id, source, f"{_name(h)} is {h.pixel_damage}")
     if len(frames) < 2:
         return _refused(
             frames,
@@ -235,23 +368,15 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
         )
     if h0.orientation is None or h0.pixel_spacing_mm is None:  # checked above; narrows the types
         return _refused(frames, series_id, source, f"{_name(h0)} has no geometry")
-    iop = np.asarray(h0.orientation, dtype=np.float64)
-    row_dir, col_dir = iop[:3], iop[3:]
-    if (
-        abs(np.linalg.norm(row_dir) - 1) > 0.01
-        or abs(np.linalg.norm(col_dir) - 1) > 0.01
-        or abs(row_dir @ col_dir) > 0.01
-    ):
+    axes = _slice_axes(h0)
+    if axes is None:
         return _refused(
             frames,
             series_id,
             source,
             f"{_name(h0)}: (0020,0037) Image Orientation is not two orthogonal unit vectors",
         )
-    row_dir = row_dir / np.linalg.norm(row_dir)
-    col_dir = col_dir - (col_dir @ row_dir) * row_dir
-    col_dir /= np.linalg.norm(col_dir)
-    normal = np.cross(row_dir, col_dir)
+    row_dir, col_dir, normal = axes
 
     warnings: list[str] = []
     ipp = np.array([h.position_lps for h in frames], dtype=np.float64)

@@ -13,10 +13,13 @@ Policy (reading is lenient and says what it did; what cannot be used is refused 
   median spacing by linear interpolation, with a warning naming each gap (a gap wider than 10 mm and
   2.5 slice spacings is refused instead: too much anatomy would be invented); overlapping slices and
   duplicate positions are reported.
-* Localizers, non-image objects and non-DICOM files are set aside and reported; non-CT series,
-  single slices (fewer than 2 slices: the slice spacing would be a guess), files without pixel data,
-  pixel spacing or position, truncated files and undecodable transfer syntaxes are refused with the
-  file or series named. No geometry is ever defaulted.
+* Localizers, non-image objects and non-DICOM files are set aside and reported. A damaged file (cut
+  short: its header or pixel data ends early) is left out of its series and named in the report; the
+  series is built from the rest, so its slice becomes a gap (above) or, at an end, a shorter volume.
+  Non-CT series, series with fewer than 2 usable slices (the slice spacing would be a guess), files
+  without pixel spacing or position, and undecodable transfer syntaxes are refused with the file or
+  series named. No geometry is ever defaulted: what a refused series' headers do not give (its slice
+  spacing, its origin) is reported as unknown (NaN in ``SeriesInfo``, null in JSON), never 0.
 * HU = stored * slope + intercept, per frame; int16 when exact, else float32.
 * A single classic slice given as the path is read together with the other files of its series in
   the same folder (as a viewer opens a series from one of its images), and the report says so.
@@ -27,6 +30,7 @@ Everything runs in the caller's thread with no global state (the GUI calls it fr
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +63,8 @@ class SeriesInfo:
     columns = row direction (IOP[0:3]), column direction (IOP[3:6]) and slice direction, in LPS (ITK
     x, y, z order); ``origin_lps`` is the centre of the first voxel. ``series_uid`` is what to pass
     back to ``load_volume`` (a suffix ``#n`` marks a further stack within one DICOM series).
+    A series that cannot be loaded gives only the geometry its headers state: unknown spacing or
+    origin values are NaN here and null in JSON (a warning says which), never 0.
     """
 
     series_uid: str
@@ -81,14 +87,19 @@ class SeriesInfo:
             "description": self.description,
             "modality": self.modality,
             "shape": list(self.shape),
-            "spacing_mm": list(self.spacing_mm),
-            "origin_lps": list(self.origin_lps),
+            "spacing_mm": [_json_number(v) for v in self.spacing_mm],
+            "origin_lps": [_json_number(v) for v in self.origin_lps],
             "direction": [list(r) for r in self.direction],
             "warnings": list(self.warnings),
             "loadable": self.loadable,
             "refusal": self.refusal,
             "n_files": self.n_files,
         }
+
+
+def _json_number(value: float) -> float | None:
+    """A value for JSON: None (null) for an unknown (NaN) one, which JSON cannot hold."""
+    return None if math.isnan(value) else float(value)
 
 
 @dataclass(frozen=True)
@@ -286,13 +297,19 @@ def _with_siblings(
     siblings = sorted(
         f for f in path.parent.iterdir() if f.is_file() and f != path and not f.name.startswith(".")
     )
-    found = read_headers(siblings, ImportReport(), cancel=cancel)
+    sibling_report = ImportReport()
+    found = read_headers(siblings, sibling_report, cancel=cancel)
     same = [h for h in found if h.series_uid == uid and not h.is_localizer]
     if same:
         report.warn(
             f"{path.name} is one slice of a series: the series' {len(same) + 1} files in its folder "
             "were read."
         )
+        # a sibling too damaged to read its header may have been one of these slices: name it (other
+        # files of the folder, not DICOM or not images, are none of this series' business)
+        for skipped in sibling_report.skipped:
+            if "truncated" in skipped.reason:
+                report.skip(skipped.path, skipped.reason)
     return headers + same
 
 

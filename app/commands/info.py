@@ -1,12 +1,14 @@
 """``osteoplan info PATH [--json]``: the series found under a path and their geometry (no pixels read).
 
 JSON: ``{"series": [SeriesInfo.to_json(), ...], "report": [sentences]}``; positions LPS mm, shapes
-``[slices, rows, cols]``, spacing ``[slice, row, col]`` mm.
+``[slices, rows, cols]``, spacing ``[slice, row, col]`` mm; a value a refused series' headers do not give
+(its slice spacing, its origin) is null, with a warning saying so.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,8 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     lines: list[str] = []
     for s in result.series:
         state = "loadable" if s.loadable else f"NOT LOADABLE: {s.refusal}"
-        sp = " x ".join(f"{v:.3g}" for v in s.spacing_mm)
-        org = ", ".join(f"{v:.1f}" for v in s.origin_lps)
+        sp = " x ".join("unknown" if math.isnan(v) else f"{v:.3g}" for v in s.spacing_mm)
+        org = ", ".join("unknown" if math.isnan(v) else f"{v:.1f}" for v in s.origin_lps)
         lines.append(f"Series {s.series_uid or s.source}")
         lines.append(
             f"  {s.description or '(no description)'} | {s.modality} | {s.n_files} file(s) | {state}"

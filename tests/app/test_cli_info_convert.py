@@ -109,3 +109,49 @@ def test_convert_refusals_exit_2(tmp_path: Path) -> None:
     write_dicom_series(phantom.volume, tmp_path / "ok")
     proc = run_cli("convert", str(tmp_path / "ok"), "--out", str(tmp_path / "o.png"), "--json")
     assert proc.returncode == 2 and ".nii.gz" in proc.stderr
+
+
+# -- damaged input (QA: a cut-short slice refused its series; a cut deflated file was an internal error) --
+
+DEFLATE_FILE = "CTImage.dcm_DeflatedExplicitVRLittleEndianTransferSyntax_1.2.840.10008.1.2.1.99.dcm"
+
+
+@pytest.mark.realdata
+def test_info_truncated_deflated_file_exit_2_naming_it(shared_data: Path, tmp_path: Path) -> None:
+    data = (shared_data / "dicom-edge-cases" / "transfer-syntaxes" / DEFLATE_FILE).read_bytes()
+    cut = tmp_path / "deflated_cut.dcm"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    proc = run_cli("info", str(cut), "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" not in lines[0]
+    assert "deflated_cut.dcm" in lines[0] and "deflate" in lines[0].split("deflated_cut.dcm")[-1]
+
+
+def test_info_series_with_a_truncated_slice_loads_without_it(tmp_path: Path) -> None:
+    phantom = build_ct_phantom(shape=(10, 32, 32), seed=4)
+    w = write_dicom_series(phantom.volume, tmp_path / "ct")
+    data = w.paths[4].read_bytes()
+    w.paths[4].write_bytes(data[: len(data) // 2])
+    proc = run_cli("info", str(tmp_path / "ct"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)["series"][0]
+    assert s["loadable"] is True and s["n_files"] == 9 and s["shape"] == [10, 32, 32]
+    np.testing.assert_allclose(s["spacing_mm"], phantom.volume.spacing_mm, atol=1e-6)
+    assert any(w.paths[4].name in line and "truncated" in line for line in s["warnings"])
+
+
+def test_info_single_slice_states_unknown_spacing(tmp_path: Path) -> None:
+    phantom = build_ct_phantom(shape=(10, 32, 32), seed=4)
+    w = write_dicom_series(phantom.volume, tmp_path / "one", drop_slices=range(1, 10))
+    proc = run_cli("info", str(w.paths[0]), "--json")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)["series"][0]
+    assert s["loadable"] is False and s["shape"] == [1, 32, 32]
+    assert s["spacing_mm"][0] is None  # unknown, not a 0 a script would take as real
+    np.testing.assert_allclose(s["spacing_mm"][1:], phantom.volume.spacing_mm[1:], atol=1e-6)
+    np.testing.assert_allclose(s["origin_lps"], w.slice_positions_lps[0], atol=1e-4)
+    assert any("slice spacing is unknown" in line for line in s["warnings"])
+    text = run_cli("info", str(w.paths[0])).stdout
+    assert "spacing unknown x" in text

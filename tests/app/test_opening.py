@@ -102,6 +102,35 @@ def test_refused_folder_shows_a_dialog_not_a_traceback(
     assert ("Traceback" not in text and "MR" in text) or "CT" in text
 
 
+def test_damaged_files_named_in_the_window(
+    window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
+) -> None:
+    """QA: a cut-short deflated file said "could not be opened (error)" and a cut slice refused its series."""
+    import pydicom
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    volume = marker_volume(np.eye(3), shape=(8, 32, 32))
+    w = dicom_writer.write_dicom_series(volume, tmp_path / "ct")
+    data = w.paths[3].read_bytes()
+    w.paths[3].write_bytes(data[: len(data) // 2])
+    window.open_path(tmp_path / "ct")  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    assert no_dialogs == []
+    assert window.state.display is not None  # type: ignore[attr-defined]
+    notes = window.import_warnings  # type: ignore[attr-defined]
+    assert any(str(w.paths[3]) in n and "truncated" in n for n in notes), notes
+    one = tmp_path / "deflated.dcm"
+    ds = pydicom.dcmread(w.paths[0])
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    ds.save_as(one, enforce_file_format=True)
+    one.write_bytes(one.read_bytes()[: one.stat().st_size // 2])
+    window.open_path(one)  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    assert len(no_dialogs) == 1
+    title, text = no_dialogs[0]
+    assert title == "Cannot open" and "deflated.dcm: truncated or corrupt" in text and "(error)" not in text
+
+
 def test_empty_folder_is_refused(
     window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
 ) -> None:

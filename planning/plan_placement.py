@@ -17,6 +17,7 @@ import numpy as np
 
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
+from planning.antenna_body import is_antenna_beyond_body_warning
 from planning.coverage import NeedlePlacement, TargetEvaluator
 from planning.errors import PlanValidationError
 from planning.model import Approach
@@ -169,7 +170,11 @@ def trajectory_result(  # noqa: PLR0917 - a helper of run_plan
     placement = NeedlePlacement(proposal.geometry, needle, pullbacks, axis if through_pedicle else None)
     metrics = evaluator.measure(placement)
     canal = evaluator.canal_field
-    warnings = list(proposal.warnings) + list(metrics.warnings)
+    # the needle as placed was checked against the body: its antenna sentence replaces the proposal's
+    body_checked = tr.anatomy is not None and tr.anatomy.body.any()
+    warnings = [
+        w for w in proposal.warnings if not (body_checked and is_antenna_beyond_body_warning(w))
+    ] + list(metrics.warnings)
     if canal is None and tr.anatomy is None and approach is not Approach.DIRECT:
         warnings.append("no vertebra anatomy: distance to the canal not computed")
     width = (

@@ -110,7 +110,7 @@ class TargetEvaluator:
         )
 
     def measure(self, placement: NeedlePlacement) -> TrajectoryMetrics:
-        """Length, angles, depth, canal distance and pedicle clearance of one needle."""
+        """Length, angles, depth, canal distance, pedicle clearance and antenna-in-body of one needle."""
         n, ped = placement.needle, placement.pedicle
         return measure_trajectory(
             self.volume,
@@ -123,6 +123,7 @@ class TargetEvaluator:
             pedicle_mask=None if ped is None else ped.mask,
             pedicle_isthmus_lps=None if ped is None else ped.isthmus_lps,
             pedicle_min_width_mm=None if ped is None else ped.min_width_mm,
+            body=None if self.anatomy is None else self.anatomy.body,
         )
 
     @staticmethod

@@ -6,7 +6,8 @@ clearance, crossings), and the public face of the trajectory modules (import fro
 - :mod:`planning.skin_crossing`: where a line leaves the body (HU > -300), and internal air crossed;
 - :mod:`planning.distance_field`: signed distance maps of masks and the needle's (a capsule's)
   distance to them;
-- :mod:`planning.pedicle_clearance`: room between the needle and the pedicle cortex at the isthmus.
+- :mod:`planning.pedicle_clearance`: room between the needle and the pedicle cortex at the isthmus;
+- :mod:`planning.antenna_body`: whether the antenna tip stays inside the vertebral body.
 
 Frames and units: positions are DICOM patient coordinates, LPS, in mm (+x patient left, +y posterior,
 +z superior). Volumes and masks are indexed ``[slice, row, col]`` and placed by the 4x4
@@ -23,6 +24,7 @@ import numpy as np
 
 from imaging.mask import Mask
 from imaging.volume import Volume
+from planning.antenna_body import antenna_beyond_body, antenna_beyond_body_warning
 from planning.distance_field import (
     DistanceField,
     NeedleDistance,
@@ -92,7 +94,9 @@ class TrajectoryMetrics:
     antenna segment beyond the needle tip; ``pedicle_clearance_mm`` the smallest distance from the
     needle surface to the pedicle cortex where it runs in the pedicle; ``pedicle_breach_side`` the wall
     that distance is to (medial = towards the canal) when the clearance is negative and the canal is
-    known. None = not known.
+    known; ``antenna_beyond_body_mm`` how far the antenna tip lies beyond the vertebral body's cortex
+    along the needle when the body is known and the tip has left it. None = not known (or, for the
+    antenna, inside the body).
     """
 
     length_mm: float
@@ -108,6 +112,7 @@ class TrajectoryMetrics:
     crossed: tuple[str, ...]
     warnings: tuple[str, ...]
     pedicle_breach_side: BreachSide | None = None
+    antenna_beyond_body_mm: float | None = None
 
 
 def measure_trajectory(
@@ -123,6 +128,7 @@ def measure_trajectory(
     pedicle_isthmus_lps: Sequence[float] | None = None,
     pedicle_min_width_mm: float | None = None,
     forbidden: Mapping[str, DistanceField] | None = None,
+    body: Mask | None = None,
 ) -> TrajectoryMetrics:
     """Length, angles, depth, canal distance, pedicle clearance and crossings of one needle.
 
@@ -143,6 +149,9 @@ def measure_trajectory(
         isthmus, or estimated from the narrowest width when there is no mask.
     forbidden
         Other structures the needle must not cross, by name.
+    body
+        The vertebral body of the target (on ``volume``'s grid), when known: the antenna tip is
+        checked against it.
 
     Returns
     -------
@@ -208,6 +217,11 @@ def measure_trajectory(
     crossed = tuple(crossed_structures(forbidden or {}, geometry, r))
     for name in crossed:
         warnings.append(f"the needle crosses {name}")
+    beyond: float | None = None
+    if body is not None and body.any():
+        beyond = antenna_beyond_body(volume, body, geometry, antenna_extension_mm).beyond_mm
+        if beyond is not None:
+            warnings.append(antenna_beyond_body_warning(beyond))
     return TrajectoryMetrics(
         length_mm=geometry.length_mm,
         craniocaudal_deg=geometry.craniocaudal_deg,
@@ -222,6 +236,7 @@ def measure_trajectory(
         crossed=crossed,
         warnings=tuple(warnings),
         pedicle_breach_side=side,
+        antenna_beyond_body_mm=beyond,
     )
 
 

@@ -8,7 +8,8 @@ Derived results (zones, needle metrics, coverage) are pure functions of the Case
 on demand. What does not change while a needle is dragged (the canal's distance field, a lesion's
 coverage context, the vertebra anatomy found from the target's click) is cached by the identity of
 its inputs, so a drag step costs only the zone and needle arithmetic (see
-tests/benchmarks/bench_drag.py).
+tests/benchmarks/bench_drag.py). The anatomy is found in the background
+(:class:`app.planning_ui.anatomy_finder.AnatomyFinder`), again when a case with needles opens.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.segmentation.vertebra_tool import named_for_target
+from app.planning_ui.anatomy_finder import AnatomyFinder
+from app.segmentation.vertebra_tool import mask_holds, named_for_target
 from imaging.mask import Mask
 from imaging.volume import Volume
 from planning.ablation import AblationZone, zones_along_trajectory
@@ -86,8 +88,8 @@ class PlanningController(QObject):
         self._profiles: dict[str, DeviceProfile] | None = None
         self._fields: dict[int, DistanceField] = {}
         self._contexts: dict[tuple[Any, ...], CoverageContext] = {}
-        self._anatomy: dict[str, tuple[tuple[float, float, float], VertebraAnatomy]] = {}
-        self._anatomy_workers: dict[str, Any] = {}
+        self.anatomy_finder = AnatomyFinder(window, self)
+        self.anatomy_finder.found.connect(self._on_anatomy_found)
         self._foramina_masks: dict[str, tuple[VertebraAnatomy, Mask | None]] = {}
         self._connected: Case | None = None
         self._emit_timer = QTimer(self)
@@ -131,6 +133,8 @@ class PlanningController(QObject):
         traj = self.trajectory()
         if traj is not None:
             self.selected_target = traj.target
+            # its pedicle readouts need the target's vertebra: find it if nobody has yet
+            self.anatomy_finder.request_if_new(traj.target)
         self.selection_changed.emit()
 
     def select_target(self, name: str | None) -> None:
@@ -294,6 +298,7 @@ class PlanningController(QObject):
                 forbidden[fs.name] = self.distance_field(layer.mask)
         outer = NEEDLE_OUTER_DIAMETER_MM[traj.needle_gauge]
         antenna = ANTENNA_OUTER_DIAMETER_MM.get(traj.antenna_gauge, ANTENNA_OUTER_DIAMETER_MM[16])
+        body = self.body_mask(target)
         return measure_trajectory(
             vol,
             TrajectoryGeometry(traj.entry_lps, traj.target_lps),
@@ -306,7 +311,21 @@ class PlanningController(QObject):
             pedicle_isthmus_lps=pedicle.isthmus_lps if pedicle is not None else None,
             pedicle_min_width_mm=pedicle.min_width_mm if pedicle is not None else None,
             forbidden=forbidden,
+            body=body,
         )
+
+    def body_mask(self, target: Target | None) -> Mask | None:
+        """The vertebral body of a spinal target: its body layer (the one named after it, else the
+        nearest) when that holds the target's vertebra click, else the body of its anatomy; None for
+        a target without a vertebra click or while neither is known."""
+        vol = self.volume
+        if vol is None or target is None or target.vertebra_lps is None:
+            return None
+        layer = self.layer_mask(LayerKind.BODY, target, target.vertebra_lps)
+        if layer is not None and mask_holds(layer, vol, target.vertebra_lps):
+            return layer
+        anatomy = self.anatomy(target.name)
+        return anatomy.body if anatomy is not None and anatomy.body.any() else None
 
     def pedicle_width_mm(self, traj: Trajectory) -> float | None:
         """Narrowest width of the pedicle the needle's approach goes through, when known."""
@@ -370,77 +389,31 @@ class PlanningController(QObject):
     # -- anatomy (worker) -------------------------------------------------------------------------
     def anatomy(self, target_name: str) -> VertebraAnatomy | None:
         """The vertebra anatomy of a spinal target found earlier (None: not yet / not spinal)."""
-        target = self.case.targets.get(target_name)
-        got = self._anatomy.get(target_name)
-        if target is None or got is None or target.vertebra_lps is None or got[0] != target.vertebra_lps:
-            return None
-        return got[1]
+        return self.anatomy_finder.anatomy(target_name)
+
+    def anatomy_pending(self, target_name: str) -> bool:
+        """True while the target's vertebra is being found in the background."""
+        return self.anatomy_finder.pending(target_name)
 
     def request_anatomy(self, target_name: str, then: Callable[[Any], None] | None = None) -> bool:
         """Find the target's vertebra in a worker; ``then(anatomy | exception)`` afterwards.
 
         Returns False when the target has no vertebra click or no volume is open.
         """
-        target = self.case.targets.get(target_name)
-        vol = self.volume
-        if target is None or target.vertebra_lps is None or vol is None:
-            return False
-        found = self.anatomy(target_name)
-        if found is not None:
-            if then is not None:
-                then(found)
-            return True
-        if target_name in self._anatomy_workers:
-            return True
-        from app.loading import Worker
-        from imaging.vertebra import find_vertebra
-
-        click = target.vertebra_lps
-        level = target.level or None
-
-        def job(progress: Callable[[float], None], cancel: Any) -> Any:
-            from imaging.vertebra_foramina import with_foramina
-
-            anatomy = find_vertebra(vol, click, level_hint=level, progress=progress, cancel=cancel)
-            return with_foramina(vol, anatomy)  # for the heat distance to the foramina
-
-        worker = Worker(job, self)
-        self._anatomy_workers[target_name] = worker
-        self.window.statusBar().showMessage(f"Finding the vertebra of {target_name}…")
-
-        def done(value: object) -> None:
-            self._anatomy_workers.pop(target_name, None)
-            self._anatomy[target_name] = (click, value)  # type: ignore[assignment]
-            self.window.statusBar().showMessage(f"Vertebra of {target_name} found", 4000)
-            self.anatomy_ready.emit(target_name)
-            self.plan_changed.emit()
-            if then is not None:
-                then(value)
-
-        def failed(exc: object) -> None:
-            self._anatomy_workers.pop(target_name, None)
-            self.window.statusBar().showMessage(f"Vertebra of {target_name} not found: {exc}", 8000)
-            if then is not None:
-                then(exc)
-
-        worker.finished.connect(done)
-        worker.failed.connect(failed)
-        worker.start()
-        return True
+        return self.anatomy_finder.request(target_name, then)
 
     def set_anatomy(self, target_name: str, anatomy: VertebraAnatomy) -> None:
         """Use an anatomy found elsewhere (tests, the vertebra tool) for a target."""
-        target = self.case.targets.get(target_name)
-        if target is not None and target.vertebra_lps is not None:
-            self._anatomy[target_name] = (target.vertebra_lps, anatomy)
+        if self.anatomy_finder.set(target_name, anatomy):
             self.plan_changed.emit()
 
     def shutdown(self) -> None:
         """Stop anatomy workers (window closing)."""
-        for worker in list(self._anatomy_workers.values()):
-            worker.cancel()
-            worker.wait(5000)
-        self._anatomy_workers.clear()
+        self.anatomy_finder.shutdown()
+
+    def _on_anatomy_found(self, target_name: str) -> None:
+        self.anatomy_ready.emit(target_name)
+        self.plan_changed.emit()
 
     # -- case events ------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -452,12 +425,14 @@ class PlanningController(QObject):
             self._connected.events.changed.disconnect(self._on_case_changed)
         self._fields.clear()
         self._contexts.clear()
-        self._anatomy.clear()
+        self.anatomy_finder.reset()
         self._connect()
         self.selected = None
         self.selected_target = None
         self.selection_changed.emit()
         self.plan_changed.emit()
+        # the anatomy is not saved with the case: find it again for the targets that have needles
+        self.anatomy_finder.find_for_needles()
 
     def _on_case_changed(self, change: Change) -> None:
         if change.section == Section.TRAJECTORIES:

@@ -3,8 +3,9 @@
 Length; tip depth below the skin against the needle's length; craniocaudal and mediolateral angles
 (conventions of planning.trajectory); narrowest pedicle width against the needle's outer diameter;
 pedicle clearance; smallest distance from the needle surface to the canal (red when the needle enters
-it or breaches the pedicle's medial wall); forbidden structures crossed; the metrics' warnings, led by
-a note when the needle's pedicle was not traced. Units mm, degrees; positions LPS mm.
+it or breaches the pedicle's medial wall); forbidden structures crossed; the metrics' warnings (among
+them an antenna tip beyond the vertebral body's cortex), led by a note when the needle's pedicle was
+not traced. Units mm, degrees; positions LPS mm.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ class NeedleReadoutsBox(QGroupBox):
         elif untraced:
             r["pedicle"].setText("not traced: check it on the images")
             r["pedicle"].setStyleSheet(AMBER)
+        elif self.controller.anatomy_pending(traj.target):
+            r["pedicle"].setText("finding the vertebra…")
         else:
             r["pedicle"].setText("not known (propose from the vertebra)")
         breach = m.pedicle_breach_side

@@ -5,7 +5,10 @@ Frames and units: LPS mm (+x patient left, +y posterior, +z superior); masks on 
 ``[slice, row, col]`` grid.
 
 The target is two thirds of the way from where the axis enters the body mask to where it leaves it
-(CLINICAL.md "Target"), moved back along the axis if needed to lie at least 3 mm inside the body.
+(CLINICAL.md "Target"), moved back along the axis if needed to lie at least 3 mm inside the body, and
+moved back further when the antenna (1.5-2.0 cm beyond the needle tip) would otherwise reach within
+3 mm of the far cortex or beyond it: the needle tip goes no closer than 3 mm to the body's back, and
+a body too shallow for the antenna is warned about. Each move is said in the proposal's warnings.
 """
 
 from __future__ import annotations
@@ -71,15 +74,36 @@ def pedicle_axis_target(
             "inside the body (the axis leaves the body close to an endplate or wall)"
         )
     s_target = float(s[k])
-    target = e + s_target * u
     if antenna_extension_mm > 0:
-        beyond = s_target + antenna_extension_mm - s_out
-        if beyond > 0:
-            warnings.append(
-                f"the antenna tip would lie {beyond:.1f} mm beyond the body cortex along this "
-                "axis: use a shorter antenna extension or a more posterior target"
-            )
-    return target, warnings
+        s_target = _keep_antenna_inside(s_target, s_in, s_out, antenna_extension_mm, warnings)
+    return e + s_target * u, warnings
+
+
+def _keep_antenna_inside(
+    s_target: float, s_in: float, s_out: float, antenna_extension_mm: float, warnings: list[str]
+) -> float:
+    """The needle tip drawn back along the axis so its antenna tip stays MIN_TIP_DEPTH_MM inside the
+    body (an antenna through the anterior cortex heats the prevertebral vessels); never closer than
+    MIN_TIP_DEPTH_MM to where the axis enters the body. ``s_*``: distances along the axis, mm."""
+    limit = s_out - MIN_TIP_DEPTH_MM - antenna_extension_mm
+    if s_target <= limit:
+        return s_target
+    floor = s_in + MIN_TIP_DEPTH_MM
+    placed = max(limit, min(floor, s_target))
+    beyond = placed + antenna_extension_mm - s_out
+    if beyond > 0:
+        back_mm = s_target - placed
+        drawn = f" even with the needle tip drawn back {back_mm:.1f} mm" if back_mm > 0 else ""
+        warnings.append(
+            f"the antenna tip would lie {beyond:.1f} mm beyond the body cortex along this axis{drawn}: "
+            "use a shorter antenna extension"
+        )
+    elif placed < s_target:
+        warnings.append(
+            f"needle tip placed {s_target - placed:.1f} mm short of the anterior-middle third so that the "
+            f"antenna tip, {antenna_extension_mm:g} mm beyond it, stays inside the body"
+        )
+    return placed
 
 
 def body_crossing(

@@ -30,6 +30,7 @@ from planning.commands import (
     UpdateTrajectory,
 )
 from planning.model import Approach, LayerKind, MaskLayer, Target, TargetKind, Trajectory
+from planning.proposals import approach_side
 from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
 from tests.planning.test_proposals import PAD, padded
 
@@ -125,11 +126,14 @@ def test_reopened_case_shows_the_same_pedicle_readouts(
     ui.trajectory_panel.propose("bilateral")
     assert wait_until(lambda: len(case.case.trajectories) == 2, 60000), no_dialogs
     names = list(case.case.trajectories)
-    # the first needle's entry moved 8 mm towards the midline: it breaches its pedicle's wall
+    # the first needle moved sideways towards the midline by its room in the pedicle plus 1.5 mm (entry
+    # and tip together, so the move at the isthmus is that much whatever the tip's depth): a breach
     first = case.case.trajectories[names[0]]
     towards_mid = float(np.sign(phantom.center_lps[0] - first.entry_lps[0]))
-    moved = np.asarray(first.entry_lps) + np.array([8.0 * towards_mid, 0.0, 0.0])
-    case.push(MoveTrajectoryEntry(names[0], tuple(float(v) for v in moved)))
+    room_mm = (phantom.pedicles[approach_side(first.approach)].min_width_mm - 2.41) / 2.0
+    shift = np.array([(room_mm + 1.5) * towards_mid, 0.0, 0.0])
+    case.push(MoveTrajectoryEntry(names[0], tuple(float(v) for v in np.asarray(first.entry_lps) + shift)))
+    case.push(MoveTrajectoryTarget(names[0], tuple(float(v) for v in np.asarray(first.target_lps) + shift)))
     before = {name: _texts(ui, name) for name in names}
     assert before[names[0]]["clearance"].endswith("wall)")  # a breach, its side shown
     for shown in before.values():

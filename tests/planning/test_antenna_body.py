@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from planning.antenna_body import (
     antenna_beyond_body_warning,
     is_antenna_beyond_body_warning,
 )
+from planning.body_target import MIN_TIP_DEPTH_MM
 from planning.plan_runner import run_plan
 from planning.trajectory import TrajectoryGeometry, measure_trajectory
 from tests.phantoms.vertebra import VertebraPhantom
@@ -125,6 +127,25 @@ def test_a_needle_that_never_meets_the_body_says_nothing_and_bad_arguments_are_r
         antenna_beyond_body(volume, other, geometry, 15.0)
 
 
+def _exit_along(phantom: VertebraPhantom, traj: dict[str, Any]) -> float:
+    """Distance (mm) from a planned needle's tip to where its line leaves the elliptic body (side wall)."""
+    a, b = phantom.body_semi_axes_mm
+    t = np.asarray(traj["target_lps"]) - phantom.center_lps  # body frame (no yaw, no pitch)
+    u = np.asarray(traj["target_lps"]) - np.asarray(traj["entry_lps"])
+    u /= np.linalg.norm(u)
+    qa = (u[0] / a) ** 2 + (u[1] / b) ** 2
+    qb = 2.0 * (t[0] * u[0] / a**2 + t[1] * u[1] / b**2)
+    qc = (t[0] / a) ** 2 + (t[1] / b) ** 2 - 1.0
+    s_exit = (-qb + math.sqrt(qb * qb - 4.0 * qa * qc)) / (2.0 * qa)
+    assert abs(t[2] + s_exit * u[2]) < phantom.body_height_mm / 2.0  # it leaves through the side wall
+    return float(s_exit)
+
+
+def _beyond_said(traj: dict[str, Any]) -> list[float]:
+    said = [w for w in traj["warnings"] if is_antenna_beyond_body_warning(w)]
+    return [float(w.split("the antenna tip lies ")[1].split(" mm")[0]) for w in said]
+
+
 def test_osteoplan_plan_reports_it_once_for_the_needle_as_placed(
     phantom: VertebraPhantom, volume: Volume, use_anatomy: Callable[[VertebraAnatomy], None]
 ) -> None:
@@ -133,43 +154,39 @@ def test_osteoplan_plan_reports_it_once_for_the_needle_as_placed(
     x_local = 8.0
     tip_local = np.array([x_local, -8.0, 0.0])
     d_local = np.array([0.0, -1.0, 0.0])  # straight anterior in the body frame
-    ext_mm = 15.0
     tip = phantom.to_lps(tip_local)
     d = phantom.to_lps(d_local) - phantom.to_lps(np.zeros(3))
-    spec = {
-        "targets": [
-            {
-                "name": "L3",
-                "lesion_seed_lps": phantom.lesion_center_lps.tolist(),
-                "vertebra_lps": phantom.center_lps.tolist(),
-            }
-        ],
-        "trajectories": [
-            {"target": "L3", "entry_lps": (tip - 60.0 * d).tolist(), "target_lps": tip.tolist()},
-            {"target": "L3", "approach": "transpedicular-left"},
-        ],
-        "needle": {"gauge": 13, "antenna_extension_mm": ext_mm},
+    target = {
+        "name": "L3",
+        "lesion_seed_lps": phantom.lesion_center_lps.tolist(),
+        "vertebra_lps": phantom.center_lps.tolist(),
+    }
+    base = {
+        "targets": [target],
         "ablation": {"width_mm": 35, "length_mm": 37, "center_behind_tip_mm": 11.5},
         "margin_mm": 2,
     }
-    out = run_plan(volume, spec).to_json()
-    # the manual needle: the elliptic body's anterior surface at this x, in the body frame
-    y_exit = -b * math.sqrt(1.0 - (x_local / a) ** 2)
-    expected = [y_exit - (tip_local[1] - ext_mm)]  # the antenna tip lies at local y = -23 mm
-    # the proposed one: where its line leaves the ellipse x^2/a^2 + y^2/b^2 = 1 past its tip
-    proposed = out["trajectories"][1]
-    t = np.asarray(proposed["target_lps"]) - phantom.center_lps  # body frame (no yaw, no pitch)
-    u = np.asarray(proposed["target_lps"]) - np.asarray(proposed["entry_lps"])
-    u /= np.linalg.norm(u)
-    qa = (u[0] / a) ** 2 + (u[1] / b) ** 2
-    qb = 2.0 * (t[0] * u[0] / a**2 + t[1] * u[1] / b**2)
-    qc = (t[0] / a) ** 2 + (t[1] / b) ** 2 - 1.0
-    s_exit = (-qb + math.sqrt(qb * qb - 4.0 * qa * qc)) / (2.0 * qa)
-    assert abs(t[2] + s_exit * u[2]) < phantom.body_height_mm / 2.0  # it leaves through the side wall
-    expected.append(ext_mm - s_exit)
-    assert expected[1] > 1.0  # the proposal's own check fired too: the plan must say it once
-    for traj, want in zip(out["trajectories"], expected, strict=True):
-        said = [w for w in traj["warnings"] if is_antenna_beyond_body_warning(w)]
-        assert len(said) == 1, traj["warnings"]
-        got = float(said[0].split("the antenna tip lies ")[1].split(" mm")[0])
-        assert got == pytest.approx(want, abs=1.0)  # one voxel (1 mm grid)
+    manual = {"target": "L3", "entry_lps": (tip - 60.0 * d).tolist(), "target_lps": tip.tolist()}
+    proposed = {"target": "L3", "approach": "transpedicular-left"}
+    # a 15 mm antenna: the manual needle's tip leaves the body, said once; the proposal draws its needle
+    # back so the antenna tip stays MIN_TIP_DEPTH_MM inside the body along its axis (and says so)
+    out = run_plan(
+        volume,
+        {**base, "trajectories": [manual, proposed], "needle": {"gauge": 13, "antenna_extension_mm": 15.0}},
+    ).to_json()
+    y_exit = -b * math.sqrt(1.0 - (x_local / a) ** 2)  # the elliptic body's anterior surface at this x
+    man, prop = out["trajectories"]
+    assert _beyond_said(man) == [pytest.approx(y_exit - (tip_local[1] - 15.0), abs=1.0)]  # one voxel
+    assert _beyond_said(prop) == []
+    assert any("short of the anterior-middle third" in w for w in prop["warnings"])
+    assert _exit_along(phantom, prop) - 15.0 == pytest.approx(MIN_TIP_DEPTH_MM, abs=1.0)
+    # a 40 mm antenna cannot stay inside this body: the proposal and the needle as placed both see it,
+    # the plan says it once, for the needle as placed
+    out = run_plan(
+        volume, {**base, "trajectories": [proposed], "needle": {"gauge": 13, "antenna_extension_mm": 40.0}}
+    ).to_json()
+    (prop,) = out["trajectories"]
+    said = _beyond_said(prop)
+    assert len(said) == 1, prop["warnings"]
+    assert said[0] == pytest.approx(40.0 - _exit_along(phantom, prop), abs=1.0)
+    assert not any("would lie" in w for w in prop["warnings"])

@@ -15,6 +15,7 @@ import pytest
 from imaging.mask import Mask
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.volume import Volume, affine_from_geometry
+from planning.body_target import MIN_TIP_DEPTH_MM
 from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.proposals import (
@@ -163,14 +164,45 @@ def test_transpedicular_follows_the_pedicle_axis(which: str, request: pytest.Fix
         assert abs(m.mediolateral_deg) > 5.0
 
 
-def test_antenna_beyond_the_anterior_cortex_is_warned(lumbar: VertebraPhantom) -> None:
+def test_the_proposal_keeps_the_antenna_inside_the_body(lumbar: VertebraPhantom) -> None:
+    """2/3 across a ~32 mm deep body leaves ~10 mm: a 15 mm antenna would leave the body, so the needle
+    tip is drawn back along the axis until the antenna tip lies MIN_TIP_DEPTH_MM inside (said); a 5 mm
+    antenna fits (target unchanged); a 40 mm one cannot fit (said, with what to do)."""
     vol = padded(lumbar)
     anatomy = anatomy_from_truth(lumbar, "L3")
-    # 2/3 across a ~32 mm deep body leaves ~10 mm: a 15 mm antenna would leave the body, 5 mm would not
-    p15 = propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=OD_13G, antenna_extension_mm=15.0)
-    assert any("beyond the body cortex" in w for w in p15.warnings)
+    two_thirds = expected_target_lps(lumbar, Side.LEFT)
     p5 = propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=OD_13G, antenna_extension_mm=5.0)
-    assert not any("beyond the body cortex" in w for w in p5.warnings)
+    np.testing.assert_allclose(p5.target_lps, two_thirds, atol=1.0)
+    assert not any("beyond the body cortex" in w or "short of" in w for w in p5.warnings)
+
+    p15 = propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=OD_13G, antenna_extension_mm=15.0)
+    assert not any("beyond the body cortex" in w for w in p15.warnings)
+    note = next(w for w in p15.warnings if "short of the anterior-middle third" in w)
+    u = p15.geometry.direction_lps
+    back_mm = float((two_thirds - np.asarray(p15.target_lps)) @ u)
+    assert back_mm > 1.0
+    assert float(note.split("placed ")[1].split(" mm")[0]) == pytest.approx(back_mm, abs=0.5)
+    # the antenna tip lies MIN_TIP_DEPTH_MM before where the axis leaves the ellipse (closed form)
+    s_exit = _ellipse_exit_mm(lumbar, np.asarray(p15.target_lps), u)
+    assert s_exit - 15.0 == pytest.approx(MIN_TIP_DEPTH_MM, abs=1.0)
+
+    p40 = propose_transpedicular(vol, anatomy, "left", outer_diameter_mm=OD_13G, antenna_extension_mm=40.0)
+    said = next(w for w in p40.warnings if "beyond the body cortex" in w)
+    assert "shorter antenna extension" in said
+    beyond = float(said.split("would lie ")[1].split(" mm")[0])
+    assert beyond == pytest.approx(40.0 - _ellipse_exit_mm(lumbar, np.asarray(p40.target_lps), u), abs=1.0)
+
+
+def _ellipse_exit_mm(ph: VertebraPhantom, point_lps: np.ndarray, u_lps: np.ndarray) -> float:
+    """Distance along ``u_lps`` from ``point_lps`` to the elliptic body's wall (body frame, closed form)."""
+    rot = ph.local_to_lps_rotation
+    t = rot.T @ (point_lps - ph.center_lps)
+    u = rot.T @ u_lps
+    a, b = ph.body_semi_axes_mm
+    qa = (u[0] / a) ** 2 + (u[1] / b) ** 2
+    qb = 2 * (t[0] * u[0] / a**2 + t[1] * u[1] / b**2)
+    qc = (t[0] / a) ** 2 + (t[1] / b) ** 2 - 1
+    return float((-qb + math.sqrt(qb * qb - 4 * qa * qc)) / (2 * qa))
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from scipy import ndimage
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
 from imaging.volume import Volume
 
-__all__ = ["PROFILE_SMOOTH_MM", "PROFILE_STEP_MM", "bone_edge", "width_across"]
+__all__ = ["PROFILE_SMOOTH_MM", "PROFILE_STEP_MM", "bone_edge", "edges_across", "width_across"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -136,7 +136,27 @@ def width_across(
 
     With ``region`` (the pedicle's traced sections) the bone run stops where it leaves the region: a
     rib head or articular process fused with the pedicle in the bony solid is not measured with it;
-    where the run is cut there, the edge is the cut.
+    where the run is cut there, the edge is the cut. See :func:`edges_across`.
+    """
+    edges = edges_across(volume, roi, solid, point=point, across=across, up=up, region=region)
+    return None if edges is None else edges[1] - edges[0]
+
+
+def edges_across(
+    volume: Volume,
+    roi: LpsRoi,
+    solid: BoolArray,
+    *,
+    point: FloatArray,
+    across: FloatArray,
+    up: FloatArray,
+    region: BoolArray | None = None,
+) -> tuple[float, float] | None:
+    """The bone's two outer edges on the line through ``point`` along ``across`` (mm from ``point``,
+    negative first), or None (see :func:`width_across`).
+
+    The edges hold the point between them: edges that do not are a cortex beside the point (a hollow's
+    wall), not bone around it, and give None.
     """
     r = np.arange(-PROFILE_HALF_MM, PROFILE_HALF_MM + 1e-9, PROFILE_STEP_MM)
     offsets = (-0.75, 0.0, 0.75)
@@ -174,7 +194,12 @@ def width_across(
         left = max(left, inner_left)
     if right <= left:
         return None  # the walls' edges crossed: a profile grazing the pedicle's edge, not across it
-    return right - left
+    if not left <= 0.0 <= right:
+        # the edges hold bone beside the point, not around it: the point lies in a hollow's blur (a
+        # pedicle's fatty marrow reading as soft tissue where its ring opens into the transverse
+        # process), and the width is of the one cortex beside it (case1 right: 2.0-2.4 mm for ~9 mm)
+        return None
+    return left, right
 
 
 def _run_end(

@@ -16,7 +16,10 @@ axis. Along the axis the bony width is also measured across it (mediolateral, pe
 :mod:`imaging.pedicle_profile`) on the *source* CT at full resolution, over the whole pedicle: from the
 front of the sections split and carried (its base, just behind the body's midline wall) to the traced
 sections' end, the run limited over the traced sections to the pedicle's own blobs (not the rib head
-fused with them). The narrowest of these places the isthmus on the axis, and is the width where no
+fused with them), and on forwards from that front for as long as the line across finds the pedicle's
+walls (a body mask that runs back into the canal puts the front behind the isthmus). A width is only
+taken where its edges hold the axis's point (not a cortex beside a marrow that reads as soft tissue).
+The narrowest of these places the isthmus on the axis, and is the width where no
 waist is found (the ring round the canal open at the pedicle's heights, or the shortest way out through
 other bone). The entry is where the axis leaves bone posteriorly; the target lies on the axis at two
 thirds of the body's depth along it (the junction of its middle and anterior thirds).
@@ -24,13 +27,14 @@ thirds of the body's depth along it (the junction of its middle and anterior thi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, stats
 
-from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge, width_across
+from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge, edges_across
 from imaging.pedicle_waist import pedicle_waist
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
@@ -72,6 +76,13 @@ TILT_PRIOR_SPAN_MM = 5.0
 FIT_OUTLIER_MM = 1.0
 #: depth fraction of the target along the axis inside the body (from its posterior surface)
 TARGET_DEPTH_FRACTION = 2.0 / 3.0
+#: in front of the sections, the pedicle has joined the body where this much along the axis gives no
+#: width across it (mm): two profiles in a row, so that one noisy profile does not end it
+BASE_GAP_MM = 1.0
+#: ... or where a wall's edge moves more than this from one profile to the next, WIDTH_STEP_MM apart
+#: (mm): a wall turning by 76 degrees from the axis is no longer the pedicle's (case1: at most 0.6 mm
+#: over the isthmus, 1.6 mm where the pedicle flares into the body)
+BASE_EDGE_JUMP_MM = 2.0
 #: a gap in bone this long along the axis ends it (a facet joint space is 1-2 mm) (mm)
 ENTRY_GAP_MM = 1.0
 
@@ -106,6 +117,49 @@ def _narrowest(s_mm: FloatArray, widths: FloatArray) -> tuple[int, float]:
     w_use = np.where(widths >= MIN_WIDTH_FRACTION * local, w_med, np.inf)
     k = int(np.argmin(w_use))
     return k, float(w_use[k])
+
+
+def _widths_to_base(
+    edges_at: Callable[[float], tuple[float, float] | None],
+    s_first: float,
+    *,
+    s_body: float,
+    last: tuple[float, float] | None,
+) -> list[tuple[float, float]]:
+    """Widths in front of ``s_first`` (mm along the axis), followed forwards to the pedicle's base.
+
+    The front of the sections is placed from the body's mask (its midline wall), which runs back into
+    the canal where the posterior wall is faint at mid-height (case1: 5-7 mm, so that the search began
+    at the transverse process's root, 3-4 mm behind the isthmus). The pedicle goes on forwards as long
+    as the line across it finds its walls (``edges_at``: edges across the axis, mm); it has joined the
+    body where ``BASE_GAP_MM`` in a row find none (the bone runs off the profile), and the search stops
+    at the body's centroid (``s_body``). A pedicle's walls run smoothly along it: an edge that moves
+    more than ``BASE_EDGE_JUMP_MM`` from one profile to the next (from ``last``, the edges at
+    ``s_first``), or a width below ``MIN_WIDTH_FRACTION`` of the one behind it, is the line leaving the
+    pedicle for other bone (abdomen, 3 mm voxels: L5 right 14 mm, then an edge 3.5 mm nearer and the
+    widths falling to 5 mm where the line runs along the body's corner), and ends the search too.
+    Returns ``(s, width)`` pairs in increasing ``s``.
+    """
+    found: list[tuple[float, float]] = []
+    misses = 0
+    s = s_first - WIDTH_STEP_MM
+    while s >= s_body and misses * WIDTH_STEP_MM < BASE_GAP_MM:
+        edges = edges_at(s)
+        if edges is None:
+            misses += 1
+            s -= WIDTH_STEP_MM
+            continue
+        width = edges[1] - edges[0]
+        if last is not None and (
+            max(abs(edges[0] - last[0]), abs(edges[1] - last[1])) > BASE_EDGE_JUMP_MM
+            or width < MIN_WIDTH_FRACTION * (last[1] - last[0])
+        ):
+            break
+        misses = 0
+        found.append((s, width))
+        last = edges
+        s -= WIDTH_STEP_MM
+    return found[::-1]
 
 
 def _pure_sections(cents: FloatArray, areas: FloatArray) -> FloatArray:
@@ -304,17 +358,27 @@ def find_pedicle(
     # search starting at them found the width at their first section (T8 left 5.6-9.9 mm over six
     # clicks 3-6 mm apart, the first section at t 18.5-20.5 mm where the width grows 2 mm a mm)
     s_secs = (cents - mid) @ d
-    s_front = (traced.front_t_mm - float((mid - c) @ p)) / max(float(d @ p), MIN_AXIS_POSTERIOR)
+    along_p = max(float(d @ p), MIN_AXIS_POSTERIOR)
+    s_front = (traced.front_t_mm - float((mid - c) @ p)) / along_p
+    s_first = min(s_front, s_secs.min() - 1.0)
     widths: list[tuple[float, float]] = []
-    for s in np.arange(min(s_front, s_secs.min() - 1.0), s_secs.max() + 1.0 + 1e-9, WIDTH_STEP_MM):
+
+    def edges_at(s: float) -> tuple[float, float] | None:
         # the traced region bounds the run only where sections were traced (it ends abruptly beyond,
         # and in front of them the pedicle's base is partly under the body's mask, which would cut it)
         within = s_secs.min() <= s <= s_secs.max()
-        w = width_across(
+        edges = edges_across(
             volume, roi, solid, point=mid + s * d, across=across, up=up, region=region if within else None
         )
-        if w is not None and w > 1.0:
-            widths.append((s, w))
+        return edges if edges is not None and edges[1] - edges[0] > 1.0 else None
+
+    first = edges_at(s_first)
+    for i, s in enumerate(np.arange(s_first, s_secs.max() + 1.0 + 1e-9, WIDTH_STEP_MM)):
+        edges = first if i == 0 else edges_at(float(s))
+        if edges is not None:
+            widths.append((float(s), edges[1] - edges[0]))
+    s_body = -float((mid - c) @ p) / along_p
+    widths = _widths_to_base(edges_at, s_first, s_body=s_body, last=first) + widths
     if len(widths) < 3:
         return None
     w_arr = np.array(widths)

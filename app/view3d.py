@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from app.display_geometry import DisplayVolume
 from app.loading import Worker
+from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker
 from app.viewer_state import ViewerState
 
 log = logging.getLogger("osteoplan.gui")
@@ -40,6 +41,8 @@ SURFACE_MAX_DIM = 192
 #: volume rendering grid limit (CPU ray cast stays near 0.1 s a frame on llvmpipe)
 VOLUME_MAX_DIM = 256
 INTERACTIVE_SAMPLE_DISTANCE = 2.0
+#: bone surface opacity when it is seen through (needles and zones inside the bone stay visible)
+SEE_THROUGH_OPACITY = 0.3
 #: quiet time (ms) after the last crosshair move before the 3D view renders again
 RENDER_DEBOUNCE_MS = 120
 
@@ -124,6 +127,11 @@ class View3D(QWidget):
         self.bone_actor: Any = None
         self.volume_actor: Any = None
         self.layer_actors: dict[str, Any] = {}
+        #: bone seen through (needles inside visible); None until the operator chooses: then it turns on
+        #: by itself when the case has needles (see show_plan)
+        self.bone_see_through: bool | None = None
+        self._auto_see_through = False
+        self.see_through_action: QAction | None = None
         self._worker: Worker | None = None
         self._generation = 0
         self._closed = False
@@ -176,6 +184,7 @@ class View3D(QWidget):
         state.crosshair_changed.connect(self._on_state_crosshair_changed)
         state.layers_changed.connect(self._on_state_layers_changed)
         self.vtk_widget.Initialize()
+        self.orientation = orientation_marker(self.interactor)
 
     # -- public -----------------------------------------------------------------------------------
     def render_now(self) -> None:
@@ -241,6 +250,41 @@ class View3D(QWidget):
         reset = QAction("Reset camera (anterior view)", self)
         reset.triggered.connect(self.reset_camera)
         menu.addAction(reset)
+        centre = QAction("Centre on the crosshair", self)
+        centre.setShortcut("Shift+C")
+        centre.setToolTip(
+            f"Turn the 3D camera to the crosshair, a {CENTRED_FIELD_MM:g} mm field (the target)"
+        )
+        centre.triggered.connect(self.centre_on_crosshair)
+        menu.addAction(centre)
+        see = QAction("See-through bone", self)
+        see.setCheckable(True)
+        see.setShortcut("Shift+T")
+        see.setToolTip(
+            "Draw the bone surface translucent so needles and zones inside it show "
+            "(on by itself once the case has needles, until you choose)"
+        )
+        see.setChecked(bool(self.bone_see_through))
+        see.triggered.connect(self.set_bone_see_through)
+        menu.addAction(see)
+        self.see_through_action = see
+
+    def set_bone_see_through(self, on: bool) -> None:
+        """The operator's choice: bone surface translucent (on) or opaque."""
+        self.bone_see_through = bool(on)
+        self._apply_bone_opacity()
+        self.render_now()
+
+    def show_plan(self, has_needles: bool) -> None:
+        """The case's needles changed: see through the bone when there are needles, unless the
+        operator has chosen otherwise (an opaque surface hides a transpedicular plan entirely)."""
+        if self.bone_see_through is None and has_needles:
+            self._apply_bone_opacity(auto=True)
+
+    def centre_on_crosshair(self) -> None:
+        """Look at the crosshair from the current direction, about one vertebra and its needles in view."""
+        centre_camera_on(self.renderer, self.state.crosshair_lps)
+        self.render_now()
 
     def set_bone_threshold(self, threshold_hu: float) -> None:
         """Rebuild the bone surface at another threshold (HU)."""
@@ -281,6 +325,20 @@ class View3D(QWidget):
         self.render_window.Finalize()
 
     # -- private ----------------------------------------------------------------------------------
+    def _apply_bone_opacity(self, *, auto: bool = False) -> None:
+        """Set the bone surface's opacity from the operator's choice (or ``auto``: see-through because
+        the case has needles and the operator has not chosen)."""
+        if self.bone_see_through is not None:
+            see = self.bone_see_through
+        else:
+            self._auto_see_through = self._auto_see_through or auto
+            see = self._auto_see_through
+        if self.see_through_action is not None and self.see_through_action.isChecked() != see:
+            self.see_through_action.setChecked(see)
+        if self.bone_actor is not None:
+            self.bone_actor.GetProperty().SetOpacity(SEE_THROUGH_OPACITY if see else 1.0)
+            self.schedule_render()
+
     def _on_threshold_action(self) -> None:
         from PySide6.QtWidgets import QInputDialog
 
@@ -347,6 +405,7 @@ class View3D(QWidget):
         if self.bone_actor is not None:
             self.renderer.RemoveActor(self.bone_actor)
         self.bone_actor = actor
+        self._apply_bone_opacity(auto=self._auto_see_through)
         actor.SetVisibility(not self.volume_rendering)
         self.renderer.AddActor(actor)
         self._layers_dirty = False

@@ -140,6 +140,9 @@ class Needle3DActors:
             renderer.RemoveActor(actor)
         self.actors.clear()
         self._keep.clear()
+        show_plan = getattr(self.view3d, "show_plan", None)
+        if callable(show_plan):  # the bone surface would hide a transpedicular plan: see through it
+            show_plan(bool(controller.case.trajectories))
         for k, traj in enumerate(controller.case.trajectories.values()):
             entry = np.asarray(traj.entry_lps)
             tip = np.asarray(traj.target_lps)

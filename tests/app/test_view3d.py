@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +203,52 @@ def test_demo_screenshot_command(tmp_path: Path) -> None:
 
     rgb = image_rgb(QImage(str(out)))
     assert rgb.shape[0] > 400 and rgb.std() > 20  # a real picture, not a blank window
+
+
+def test_a_plan_inside_the_bone_shows_through_and_the_camera_centres_on_it(
+    window3d: object, qtbot: object
+) -> None:
+    """A needle inside a bone block is hidden by an opaque surface; once the case has needles the bone
+    turns see-through by itself (the needle's cyan shows), the operator's choice wins afterwards; the
+    camera centres on the crosshair; the orientation cube is on."""
+    from planning.commands import AddTarget, AddTrajectory
+    from planning.model import Approach, Target, TargetKind, Trajectory
+
+    win = window3d
+    view = win.view3d  # type: ignore[attr-defined]
+    win.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]
+    view.wait_for_surface()
+    assert view.orientation.GetEnabled()
+
+    def cyan_pixels() -> int:
+        rgb = image_rgb(view.grab_image()).astype(int)
+        return int(((rgb[..., 1] > 120) & (rgb[..., 2] > 120) & (rgb[..., 0] < 80)).sum())
+
+    assert view.bone_actor.GetProperty().GetOpacity() == 1.0
+    # a needle wholly inside the left block (x 21..49, y -19..19, z -19..19 mm), along x, no antenna
+    win.case.push(AddTarget(Target("B", kind=TargetKind.EXTRASPINAL)))  # type: ignore[attr-defined]
+    needle = Trajectory(
+        "B needle", "B", Approach.DIRECT, (24.0, 0.0, 0.0), (46.0, 0.0, 0.0), antenna_extension_mm=0
+    )
+    win.case.push(AddTrajectory(needle))  # type: ignore[attr-defined]
+    qtbot.wait(50)  # type: ignore[attr-defined]
+    assert view.bone_actor.GetProperty().GetOpacity() < 0.5
+    assert view.see_through_action.isChecked()
+    seen = cyan_pixels()
+    view.see_through_action.trigger()  # the operator wants it opaque: the needle is hidden
+    assert view.bone_see_through is False and view.bone_actor.GetProperty().GetOpacity() == 1.0
+    hidden = cyan_pixels()
+    assert seen > 30 and hidden < seen / 10, (seen, hidden)
+    win.case.push(AddTrajectory(replace(needle, name="B needle 2")))  # type: ignore[attr-defined]
+    qtbot.wait(50)  # type: ignore[attr-defined]
+    assert view.bone_actor.GetProperty().GetOpacity() == 1.0  # the choice stands
+
+    win.state.set_crosshair((35.0, 0.0, 0.0))  # type: ignore[attr-defined]
+    view.centre_on_crosshair()
+    camera = view.renderer.GetActiveCamera()
+    assert np.allclose(camera.GetFocalPoint(), win.state.crosshair_lps, atol=1e-6)  # type: ignore[attr-defined]
+    from app.view3d_aids import CENTRED_FIELD_MM, VIEW_ANGLE_DEG
+
+    distance = np.linalg.norm(np.subtract(camera.GetPosition(), camera.GetFocalPoint()))
+    assert 2 * distance * np.tan(np.radians(VIEW_ANGLE_DEG / 2)) == pytest.approx(CENTRED_FIELD_MM)
+    win.case.undo_stack.setClean()  # type: ignore[attr-defined]  # closing must not ask about saving

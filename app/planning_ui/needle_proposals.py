@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from planning.commands import AddTrajectory
 from planning.errors import PlanningError
-from planning.model import NEEDLE_OUTER_DIAMETER_MM, Approach, Trajectory, as_point
+from planning.model import NEEDLE_OUTER_DIAMETER_MM, Approach, LayerKind, Trajectory, as_point
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -63,8 +63,18 @@ class NeedleProposer:
         c = self.controller
         anatomy = c.anatomy(target)
         vol = c.volume
-        if anatomy is None or vol is None:
+        target_obj = c.case.targets.get(target)
+        if anatomy is None or vol is None or target_obj is None:
             return
+        # propose against the canal and body the needle's readouts are measured against (the case's
+        # layers, which the operator may have edited), not a second copy found from another click
+        canal = c.layer_mask(LayerKind.CANAL, target_obj, target_obj.vertebra_lps)
+        body = c.body_mask(target_obj)
+        anatomy = replace(
+            anatomy,
+            canal=canal if canal is not None else anatomy.canal,
+            body=body if body is not None else anatomy.body,
+        )
         template = c.trajectory()
         gauge = template.needle_gauge if template is not None else 13
         ext = template.antenna_extension_mm if template is not None else 15.0

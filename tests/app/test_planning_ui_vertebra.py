@@ -272,3 +272,28 @@ def test_an_edited_lesion_is_measured_as_drawn(
     qtbot.waitUntil(lambda: lesion_panel.table.item(0, 3).text() == first, timeout=10000)
     assert lesion_panel.table.item(0, 7).text() == "no"
     assert "breaks the cortex" not in _risk_text(ui.cement_panel)  # type: ignore[attr-defined]
+
+
+def test_proposals_keep_clear_of_the_canal_as_the_case_draws_it(
+    planned: object, window: object, phantom: object
+) -> None:
+    """The operator grows the canal layer by 2.5 mm (say, epidural tumour drawn in): proposed needles
+    keep their 1 mm from that canal, as the readouts measure it (they used to be placed against the
+    anatomy's own canal, found again from another click, and read 0.3 mm from the drawn one)."""
+    from imaging.mask_edit import grow_shrink
+    from planning.commands import EditMask, RemoveTrajectory
+    from planning.transpedicular import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
+
+    case = window.case  # type: ignore[attr-defined]
+    for name in list(case.case.trajectories):
+        case.push(RemoveTrajectory(name))
+    grown = grow_shrink(case.case.layers["L2 canal"].mask, phantom.volume, 2.5).mask  # type: ignore[attr-defined]
+    case.push(EditMask("L2 canal", grown))
+    planned.trajectory_panel.propose("bilateral")  # type: ignore[attr-defined]
+    assert wait_until(lambda: len(case.case.trajectories) >= 2, 60000)
+    c = planned.controller  # type: ignore[attr-defined]
+    for t in case.case.trajectories.values():
+        m = c.metrics(t)
+        assert m.canal_distance_mm is not None
+        # the margin, within half the 1 mm grid's voxel of the grown mask's surface
+        assert m.canal_distance_mm >= DEFAULT_PEDICLE_SAFETY_MARGIN_MM - 0.5, (t.name, m.canal_distance_mm)

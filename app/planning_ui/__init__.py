@@ -11,7 +11,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from app.planning_ui.controller import PlanningController
@@ -52,6 +52,11 @@ class PlanningUI(QObject):
         self.tool_action.setCheckable(True)
         self.tool_action.setToolTip("Click entry then tip in a 2D view; drag the E / T handles (N)")
         self.tool_action.toggled.connect(self._on_tool_action_toggled)
+        # N selects the needle tool and never puts it down (a second N mid-placement dropped the entry
+        # clicked), as the segmentation tools' keys; Esc or the Place button puts it down
+        self._tool_group = QActionGroup(self)
+        self._tool_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.Exclusive)
+        self._tool_group.addAction(self.tool_action)
         window.addAction(self.tool_action)
         state.tool_changed.connect(self._on_state_tool_changed)
 

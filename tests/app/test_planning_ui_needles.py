@@ -109,7 +109,7 @@ def test_two_clicks_place_a_needle_at_the_clicked_points(
     assert not window.case.case.trajectories  # type: ignore[attr-defined]
 
 
-def test_esc_drops_the_needle_tool_and_its_half_placed_needle(
+def test_n_keeps_and_esc_drops_the_needle_tool_and_its_half_placed_needle(
     planning: object, window: object, qtbot: object
 ) -> None:
     _add_target(window, (0.0, 0.0, 0.0), 5.0)
@@ -122,6 +122,10 @@ def test_esc_drops_the_needle_tool_and_its_half_placed_needle(
     window.activateWindow()  # type: ignore[attr-defined]
     axial.setFocus()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # type: ignore[attr-defined]
+    # N again keeps the tool and the entry clicked (it used to put the tool down and drop the entry)
+    qtbot.keyClick(axial, Qt.Key.Key_N)  # type: ignore[attr-defined]
+    assert window.state.mouse_tool is planning.tool  # type: ignore[attr-defined]
+    assert planning.tool_action.isChecked() and planning.tool.pending_entry_lps is not None  # type: ignore[attr-defined]
     qtbot.keyClick(axial, Qt.Key.Key_Escape)  # type: ignore[attr-defined]
     assert window.state.mouse_tool is None  # type: ignore[attr-defined]
     assert not planning.tool_action.isChecked()  # type: ignore[attr-defined]

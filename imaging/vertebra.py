@@ -228,7 +228,9 @@ def _find(
     # bone around the canal wherever the refined cut lets it)
     if refined is not None and (refined.method is BodyMethod.RAYS or body.method is not BodyMethod.RAYS):
         body = refined
-    notes.insert(0, f"canal {canal_how} on {len(canal.slice_areas_mm2)} slices")
+    # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
+    traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
+    notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")
     if body.height_mm > MAX_BODY_HEIGHT_MM:
         raise VertebraNotFoundError(
             f"the body found is {body.height_mm:.0f} mm tall, more than one vertebra "

@@ -93,6 +93,17 @@ def wait_job(window: Any, qtbot: Any) -> None:
     qtbot.wait(20)
 
 
+def click_lesion(win: Any, qtbot: Any, seed_lps: Any) -> Any:
+    """Click a lesion with the lesion tool; returns the Lesions dock once its row is there."""
+    seg = win.segmentation
+    seg.activate(seg.lesion_tool)
+    click(win.views[ViewAxis.AXIAL], seed_lps)
+    wait_job(win, qtbot)
+    panel = seg.lesion_panel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    return panel
+
+
 def test_lesion_click_adds_layer_and_target_undoably(loaded: Any, qtbot: Any, lytic: Any) -> None:
     win = loaded
     seg = win.segmentation
@@ -228,12 +239,7 @@ def test_brush_stroke_is_one_undo_step_and_eraser(loaded: Any, qtbot: Any, lytic
 
 def test_panel_rename_type_override_and_delete(loaded: Any, qtbot: Any, lytic: Any) -> None:
     win = loaded
-    seg = win.segmentation
-    seg.activate(seg.lesion_tool)
-    click(win.views[ViewAxis.AXIAL], lytic.seed_lps)
-    wait_job(win, qtbot)
-    panel = seg.lesion_panel
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    panel = click_lesion(win, qtbot, lytic.seed_lps)
     case = win.case.case
     assert panel.rename("Lesion 1", "T12 lytic")
     assert list(case.targets) == ["T12 lytic"] and case.targets["T12 lytic"].lesion_layer == "T12 lytic"
@@ -373,12 +379,7 @@ def test_a_lesion_in_a_vertebra_not_found_can_be_given_its_level(
 
     win = loaded
     ui = getattr(win, "planning_ui", None) or install(win)
-    seg = win.segmentation
-    seg.activate(seg.lesion_tool)
-    click(win.views[ViewAxis.AXIAL], lytic.seed_lps)
-    wait_job(win, qtbot)
-    panel = seg.lesion_panel
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    panel = click_lesion(win, qtbot, lytic.seed_lps)
     case = win.case.case
     assert case.targets["Lesion 1"].kind == TargetKind.EXTRASPINAL
     cell = panel.table.item(0, COL_LEVEL)

@@ -176,11 +176,17 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
     level = level if level is not None else (anatomy.level if anatomy is not None else None)
     band_mm = choice_float(ch, "band_mm", NEAR_WALL_MM)
 
+    if anatomy is not None:
+        fill_within: Mask | None = anatomy.body
+    elif zones_mask is not None and zones_mask.any():
+        fill_within = bone_around(volume, lesion.mask, zones_mask)
+    else:
+        fill_within = None
     cement = estimate_cement(
         lesion.mask,
         volume.voxel_volume_ml,
         cavity_mask=zones_mask,
-        bone_mask=anatomy.body if anatomy is not None else None,
+        bone_mask=fill_within,
         spinal=spinal,
         lesion_type=lesion.type,
         max_diameter_mm=lesion.max_diameter_mm,
@@ -265,3 +271,19 @@ def _share_in(lesion: Mask, cavity: Mask | None, anatomy: VertebraAnatomy | None
         return 0.0
     # the regions passed here lie inside the body already
     return min(1.0, overlap_count(fill, region) / fill_n)
+
+
+def bone_around(volume: Volume, lesion: Mask, zones: Mask) -> Mask:
+    """Where cement can go outside the spine: the bone (:func:`imaging.bone.bone_mask`) in the box of
+    the lesion and its ablation zones, plus the lesion itself (a lytic lesion is a hole in the bone
+    that the bone mask may leave open). The zones' lung, fat and muscle are not a cavity to fill."""
+    from imaging.bone import bone_mask
+
+    union = Mask.union([lesion, zones], lesion.grid_shape)
+    pad = 2  # voxels: the cortex at the box's edge is seen whole
+    shape = lesion.grid_shape
+    lo = [max(0, sl.start - pad) for sl in union.slices]
+    hi = [min(n, sl.stop + pad) for sl, n in zip(union.slices, shape, strict=True)]
+    box = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+    bone = bone_mask(volume, roi_index=box)
+    return Mask.union([bone, lesion], shape)

@@ -171,11 +171,16 @@ def test_posterolateral_from_a_lesion_in_one_pedicle() -> None:
 
 def test_extraspinal_dict() -> None:
     shape = (40, 60, 60)
-    vol = Volume(np.zeros(shape, dtype=np.int16), np.diag([2.0, 1.0, 1.0, 1.0]))
     k, i, j = np.indices(shape)
     ball = ((k - 20) * 2.0) ** 2 + (i - 30.0) ** 2 + (j - 30.0) ** 2 <= 20.0**2  # r = 20 mm, 40 mm wide
+    cavity_ball = ((k - 20) * 2.0) ** 2 + (i - 30.0) ** 2 + (j - 50.0) ** 2 <= 10.0**2
+    # bone (700 HU) up to column 54 with the lytic lesion (20 HU) in it; soft tissue (40 HU) beyond: the
+    # zone reaching past the bone is not a cavity to fill
+    hu = np.where(j < 55, 700, 40).astype(np.int16)
+    hu[ball] = 20
+    vol = Volume(hu, np.diag([2.0, 1.0, 1.0, 1.0]))
     lesion = _lesion(vol, ball, LesionType.LYTIC, diameter_mm=40.0)
-    cavity = Mask.from_full(((k - 20) * 2.0) ** 2 + (i - 30.0) ** 2 + (j - 45.0) ** 2 <= 10.0**2)
+    cavity = Mask.from_full(cavity_ball)
     out = cement_risk_scores(
         vol,
         lesion,
@@ -187,7 +192,12 @@ def test_extraspinal_dict() -> None:
     )
     json.dumps(out)
     assert out["cement"]["site"] == "extraspinal-over-35mm"
-    assert out["cement"]["cavity_only_ml"] > 0.0
+    in_bone_ml = np.count_nonzero(cavity_ball & ~ball & (j < 55)) * vol.voxel_volume_ml
+    outside_ml = np.count_nonzero(cavity_ball & (j >= 55)) * vol.voxel_volume_ml
+    assert in_bone_ml > 0.5 and outside_ml > 0.5  # the zone straddles the bone's edge
+    # the cavity counted is the zone's part in the bone, within the bone mask's one-voxel closing
+    assert out["cement"]["cavity_only_ml"] == pytest.approx(in_bone_ml, rel=0.1)
+    assert any("outside the bone" in n for n in out["cement"]["notes"])
     assert out["leakage_risk"]["zones"] == []
     assert out["scores"]["mirels"]["total"] == 12
     assert out["scores"]["mirels"]["risk"].startswith("prophylactic fixation")

@@ -19,6 +19,7 @@ from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
 from planning.antenna_body import is_antenna_beyond_body_warning
 from planning.coverage import NeedlePlacement, TargetEvaluator
+from planning.direct_route import choose_direct_skin_point
 from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.needles import Needle
@@ -65,8 +66,12 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
         return _bilateral(volume, tr, tr.anatomy, needle, safety)
     approach = spec_approach(raw, where)
     if approach is Approach.DIRECT:
-        skin = spec_point(tj, "skin_lps", where)
-        return [(propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach)]
+        if "skin_lps" in tj:
+            skin = spec_point(tj, "skin_lps", where)
+            return [(propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach)]
+        chosen, note = choose_direct_skin_point(volume, tr.lesion.mask, outer_diameter_mm=od)
+        proposal = propose_direct(volume, tr.lesion.mask, chosen, outer_diameter_mm=od)
+        return [(replace(proposal, warnings=(note, *proposal.warnings)), approach)]
     if tr.anatomy is None:
         raise PlanValidationError(
             f"{where}.approach",

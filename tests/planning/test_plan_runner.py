@@ -198,6 +198,16 @@ def test_extraspinal_direct_and_the_case_file(
     assert case.settings.margin_mm == 2.0
     assert "L3 predicted zones" in case.layers
 
+    # DESIGN's spec form {"target", "approach": "direct"} works without a skin point: the program
+    # chooses one, says so, and the needle still ends at the lesion's far edge along its line
+    spec["trajectories"] = [{"target": "L3", "approach": "direct"}]
+    t = run_plan(volume, spec).to_json()["trajectories"][0]
+    assert t["approach"] == "direct"
+    assert any("entry chosen by the program" in w for w in t["warnings"])
+    entry = np.asarray(t["entry_lps"])
+    u = (c - entry) / np.linalg.norm(c - entry)
+    np.testing.assert_allclose(t["target_lps"], c + 7.0 * u, atol=1.0)
+
 
 def test_profiles_and_spec_errors(phantom: VertebraPhantom, volume: Volume) -> None:
     base = _spec(phantom, [])

@@ -531,3 +531,39 @@ def test_chest_t8_t10_pass_the_pedicles_or_get_an_alternative(chest_ct) -> None:
                 assert m.pedicle_clearance_mm is not None and m.pedicle_clearance_mm > 0, (level, side)
             judged.append((level, side, "pedicle" if via_pedicle else "alternative"))
     assert len(judged) == 2 * len(CHEST_BODIES)
+
+
+def test_direct_without_a_skin_point_takes_the_shortest_clear_path_in() -> None:
+    """A lesion in a bone block inside a body box (air around it): the nearest skin (x = +20 mm) lies
+    behind another bone plate, so the program goes in from the next nearest (y = -30 mm), and says so;
+    with plates on every near side it asks for the skin point."""
+    from planning.direct_route import choose_direct_skin_point
+
+    shape = (100, 100, 100)
+    m = affine_from_geometry((-50.0, -50.0, -50.0), (1.0, 1.0, 1.0), np.eye(3))
+    idx = np.stack(np.meshgrid(*[np.arange(n) for n in shape], indexing="ij"), axis=-1).astype(float)
+    pts = idx @ m[:3, :3].T + m[:3, 3]
+    x, y, z = pts[..., 0], pts[..., 1], pts[..., 2]
+    body = (np.abs(x - 0.0) <= 20.0) & (y >= -30.0) & (y <= 45.0) & (np.abs(z) <= 45.0)
+    hu = np.where(body, 40, -1000).astype(np.int16)
+    hu[(np.abs(x) <= 6) & (np.abs(y) <= 6) & (np.abs(z) <= 6)] = 700  # the lesion's bone
+    lesion_mask = np.sum(pts**2, axis=-1) <= 16.0  # r = 4 mm, lytic
+    hu[lesion_mask] = 20
+    hu[(x >= 12) & (x <= 14) & (np.abs(y) <= 25) & (np.abs(z) <= 40)] = 900  # a plate towards +x
+    hu[(x <= -12) & (x >= -14) & (np.abs(y) <= 25) & (np.abs(z) <= 40)] = 900  # and towards -x
+    vol = Volume(hu, m)
+    lesion = Mask.from_full(lesion_mask)
+    skin, note = choose_direct_skin_point(vol, lesion)
+    # the shortest way in without the plates: straight anterior to y = -30 (the body's front), within
+    # the angle between neighbouring directions (about 11 degrees: 6 mm at 30 mm) and a voxel
+    assert skin[1] == pytest.approx(-30.0, abs=1.5)
+    assert np.hypot(skin[0], skin[2]) < 6.0
+    assert "entry chosen by the program" in note and "(30 mm)" in note
+    p = propose_direct(vol, lesion, skin)
+    assert p.warnings == ()  # no gas on the way
+
+    hu[(np.abs(x) <= 18) & (y >= -28) & (y <= -26) & (np.abs(z) <= 44)] = 900  # a plate in front too
+    hu[(np.abs(x) <= 18) & (np.abs(y) <= 44) & (np.abs(z) >= 26) & (np.abs(z) <= 28)] = 900  # above, below
+    hu[(np.abs(x) <= 18) & (y >= 26) & (y <= 28) & (np.abs(z) <= 44)] = 900  # behind
+    with pytest.raises(PlanValidationError, match="skin_lps"):
+        choose_direct_skin_point(Volume(hu, m), lesion)

@@ -40,6 +40,9 @@ from app.viewer_state import Tool, ViewerState
 
 APP_NAME = "OsteoPlan"
 MAX_RECENT = 8
+#: the widest custom window (and the farthest level) accepted, HU: several times the CT scale
+#: (-1024 to 3071 HU); anything wider shows a uniform grey
+MAX_WINDOW_HU = 10000.0
 OPEN_HINT = "Open a CT: File > Open folder (Ctrl+O) or drop a folder here"
 #: the window's size when it opens, in pixels
 DEFAULT_WINDOW_SIZE = (1280, 900)
@@ -418,11 +421,13 @@ class MainWindow(QMainWindow):
         except (IndexError, ValueError):
             show_error(self, "Custom window", f"Type two numbers, width and level in HU; got {text!r}.")
             return
-        if len(parts) != 2 or not (math.isfinite(width) and math.isfinite(level)) or width < 1:
+        ok = len(parts) == 2 and math.isfinite(width) and math.isfinite(level)
+        if not (ok and 1 <= width <= MAX_WINDOW_HU and abs(level) <= MAX_WINDOW_HU):
             show_error(
                 self,
                 "Custom window",
-                f"Type two numbers, a width of at least 1 HU and a level in HU; got {text!r}.",
+                f"Type two numbers, a width of 1-{MAX_WINDOW_HU:g} HU and a level within "
+                f"±{MAX_WINDOW_HU:g} HU; got {text!r}.",
             )
             return
         self.state.set_window(width, level)

@@ -11,6 +11,7 @@ end of the range. Every choice is pushed as one undoable command. Units mm, W, m
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -167,6 +168,20 @@ class AblationChoicesBox(QGroupBox):
                 f"{spec.power_w:g} W is outside the profile's {_range_text(p.power_w, 'W')}: "
                 "the zone's size is not from its source at this power"
             )
+        time_s = None if p is None else p.time_s
+        minutes = None if spec.duration_s is None else spec.duration_s / 60.0
+        if time_s is not None and minutes is not None and not time_s[0] / 60.0 <= minutes <= time_s[1] / 60.0:
+            off_range = True
+            lines.append(
+                f"{minutes:g} min is outside the profile's {_range_text(time_s, 'min', 60.0)}: "
+                "the zone's size is not from its source at this time"
+            )
+        if zm.center_behind_tip_mm is not None and zm.center_behind_tip_mm < 0:
+            off_range = True
+            lines.append(
+                f"the zone's centre lies {-zm.center_behind_tip_mm:g} mm beyond the antenna tip, not behind "
+                "it: microwave zones centre behind the tip; check the figure"
+            )
         self.source.setText("\n".join(lines))
         self.source.setStyleSheet(AMBER if (zm.unverified or not zm.valid or off_range) else "")
         del blockers
@@ -241,19 +256,33 @@ class AblationChoicesBox(QGroupBox):
         return (power or None), (minutes * 60.0 if minutes else None)
 
     def ask_centre(self, profile: DeviceProfile) -> float | None:
-        """Ask where the zone's centre lies behind the antenna tip (None: cancelled)."""
-        value, ok = QInputDialog.getDouble(
+        """Ask where the zone's centre lies behind the antenna tip (None: cancelled or not a number).
+
+        The field starts empty: a figure already in the box belongs to another device, and pressing
+        Enter must not record it for this one.
+        """
+        lo, hi = CENTRE_RANGE_MM
+        text, ok = QInputDialog.getText(
             self,
             "Where the zone lies on the antenna",
             f"{profile.name} states only the zone's diameter ({profile.width_mm:g} mm), not where its "
             "centre lies along the antenna.\nEnter the distance from the antenna tip back to the zone's "
             "centre, in mm, from the device's instructions for use:",
-            self.zone_centre.value(),
-            CENTRE_RANGE_MM[0],
-            CENTRE_RANGE_MM[1],
-            1,
         )
-        return float(value) if ok else None
+        if not ok:
+            return None
+        try:
+            value = float(text.strip().replace(",", "."))
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and lo <= value <= hi):
+            self.controller.window.statusBar().showMessage(
+                f"Ablation not changed: give the zone's centre as a number of mm ({lo:g} to {hi:g}), "
+                f"got {text!r}",
+                8000,
+            )
+            return None
+        return value
 
     @staticmethod
     def _with_note(spin: QDoubleSpinBox, note: QLabel) -> QWidget:

@@ -19,10 +19,14 @@ from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY
 from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 from planning.pedicle_clearance import BreachSide
+from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
 
+#: pedicle clearance (mm) under which the readout is amber: half the proposals' safety margin, the
+#: margin a centred needle keeps on each side of a pedicle just wide enough to be proposed
+CLEARANCE_CAUTION_MM = DEFAULT_PEDICLE_SAFETY_MARGIN_MM / 2.0
 UNTRACED_NOTE = (
     "{side} pedicle not traced: this {approach} route was built from the body and the canal alone; "
     "check the pedicle, rib head, pleura, nerve root and segmental vessels on the images"
@@ -82,7 +86,10 @@ class NeedleReadoutsBox(QGroupBox):
         untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
         if width is not None:
             r["pedicle"].setText(f"{width:.1f} mm vs needle {od:.2f} mm")
-            r["pedicle"].setStyleSheet(RED if width < od else OK)
+            # amber under the needle plus the proposals' safety margin (CLINICAL.md "Needles and
+            # pedicles": a needle wider than the pedicle calls for another route)
+            tight = width < od + DEFAULT_PEDICLE_SAFETY_MARGIN_MM
+            r["pedicle"].setStyleSheet(RED if width < od else (AMBER if tight else OK))
         elif untraced:
             r["pedicle"].setText("not traced: check it on the images")
             r["pedicle"].setStyleSheet(AMBER)
@@ -94,7 +101,9 @@ class NeedleReadoutsBox(QGroupBox):
         if m.pedicle_clearance_mm is not None:
             wall = "" if breach is None else f" ({breach.value} wall)"
             r["clearance"].setText(f"{m.pedicle_clearance_mm:.1f} mm{wall}")
-            r["clearance"].setStyleSheet(RED if m.pedicle_clearance_mm < 0 else OK)
+            clearance = m.pedicle_clearance_mm
+            tight = clearance < CLEARANCE_CAUTION_MM
+            r["clearance"].setStyleSheet(RED if clearance < 0 else (AMBER if tight else OK))
         if m.canal_distance_mm is not None:
             medial = breach is BreachSide.MEDIAL
             text = f"{m.canal_distance_mm:.1f} mm"

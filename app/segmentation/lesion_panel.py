@@ -414,6 +414,9 @@ class LesionPanel(QDockWidget):
             new = dataclasses.replace(target, kind=TargetKind.SPINE, level=level)
         if new != target:
             self.controller.window.case.push(UpdateTarget(name, new))
+        where = f"spinal, level {new.level}" if new.level else "extraspinal"
+        self.controller.jobs.say(f"{name}: {where}.")  # replaces a refusal said before
+        self.refresh()  # the cell shows the level as held ("t1" typed reads "T1")
         return True
 
     # -- handlers -------------------------------------------------------------------------------

@@ -268,13 +268,15 @@ def test_a_profile_without_a_stated_centre_asks_for_it_and_records_the_power_sho
         n for n, p in profiles.items() if p.center_behind_tip_mm is None and p.power_w[0] < p.power_w[1]
     )
     asked: list[str] = []
-    answer: list[tuple[float, bool]] = [(0.0, False)]
+    answer: list[tuple[str, bool]] = [("", False)]
+    prefilled: list[str] = []
 
-    def get_double(_parent: object, _title: str, text: str, *_a: object) -> tuple[float, bool]:
+    def get_text(_parent: object, _title: str, text: str, *a: object, **k: object) -> tuple[str, bool]:
         asked.append(text)
+        prefilled.append(str(k.get("text", a[1] if len(a) > 1 else "")))
         return answer[0]
 
-    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(get_double))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
     undo_before = window.case.undo_stack.index()  # type: ignore[attr-defined]
     box.profile.setCurrentIndex(box.profile.findData(name))  # the operator cancels
     qtbot.wait(10)  # type: ignore[attr-defined]
@@ -283,7 +285,13 @@ def test_a_profile_without_a_stated_centre_asks_for_it_and_records_the_power_sho
     assert window.case.undo_stack.index() == undo_before  # type: ignore[attr-defined]
     assert box.profile.currentData() != name  # the combo shows what the needle has
 
-    answer[0] = (4.0, True)  # the zone's centre 4 mm behind the antenna tip: x = 10 - 4 = 6
+    answer[0] = ("eleven", True)  # not a number: refused, said, nothing changed
+    box.profile.setCurrentIndex(box.profile.findData(name))
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    assert window.case.case.trajectories["T1 needle 1"].ablation.profile == ""  # type: ignore[attr-defined]
+    assert "give the zone's centre as a number" in window.statusBar().currentMessage()  # type: ignore[attr-defined]
+    assert prefilled == ["", ""]  # no figure of another device offered to accept with Enter
+    answer[0] = ("4", True)  # the zone's centre 4 mm behind the antenna tip: x = 10 - 4 = 6
     box.profile.setCurrentIndex(box.profile.findData(name))
     qtbot.wait(10)  # type: ignore[attr-defined]
     spec = window.case.case.trajectories["T1 needle 1"].ablation  # type: ignore[attr-defined]
@@ -300,12 +308,17 @@ def test_a_profile_without_a_stated_centre_asks_for_it_and_records_the_power_sho
     box.power.editingFinished.emit()
     qtbot.wait(10)  # type: ignore[attr-defined]
     assert window.case.case.trajectories["T1 needle 1"].ablation.power_w == high  # type: ignore[attr-defined]
-    assert len(asked) == 2
+    assert len(asked) == 3
     assert "outside" not in box.source.text()
     box.power.setValue(high + 10)  # beyond the profile's range: said beside the zone's source
     box.power.editingFinished.emit()
     qtbot.wait(10)  # type: ignore[attr-defined]
     assert f"{high + 10:g} W is outside" in box.source.text()
+    box.duration.setValue(60.0)  # an hour: beyond the profile's time range, said too
+    box.duration.editingFinished.emit()
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    assert "60 min is outside" in box.source.text()
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
     window.case.undo_stack.undo()  # type: ignore[attr-defined]
     window.case.undo_stack.undo()  # type: ignore[attr-defined]
     assert window.case.case.trajectories["T1 needle 1"].ablation.power_w == low  # type: ignore[attr-defined]

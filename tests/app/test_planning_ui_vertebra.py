@@ -297,3 +297,36 @@ def test_proposals_keep_clear_of_the_canal_as_the_case_draws_it(
         assert m.canal_distance_mm is not None
         # the margin, within half the 1 mm grid's voxel of the grown mask's surface
         assert m.canal_distance_mm >= DEFAULT_PEDICLE_SAFETY_MARGIN_MM - 0.5, (t.name, m.canal_distance_mm)
+
+
+def test_pedicle_readouts_turn_amber_when_the_room_is_tight(
+    planned: object, window: object, phantom: object
+) -> None:
+    """Green with room to spare; amber once the needle comes within half the proposals' 1 mm safety
+    margin of the pedicle's cortex (it stayed green down to 0 mm); red through it."""
+    from app.planning_ui.needle_readouts import CLEARANCE_CAUTION_MM
+    from app.theme import AMBER, OK, RED
+    from planning.commands import MoveTrajectoryEntry, MoveTrajectoryTarget
+
+    c = planned.controller  # type: ignore[attr-defined]
+    panel = planned.trajectory_panel  # type: ignore[attr-defined]
+    t = c.trajectory()
+    clearance = c.metrics(t).pedicle_clearance_mm
+    assert clearance is not None and clearance > 1.0
+    assert panel.readouts["clearance"].styleSheet() == OK
+    assert panel.readouts["pedicle"].styleSheet() == OK  # 8 mm for a 2.41 mm needle
+    outward = np.array([np.sign(t.entry_lps[0] - phantom.center_lps[0]), 0.0, 0.0])  # type: ignore[attr-defined]
+    case = window.case  # type: ignore[attr-defined]
+    seen = set()
+    start = case.undo_stack.index()
+    for move_mm in np.arange(-4.0, 4.01, 0.25):  # across the pedicle, both ways
+        shift = move_mm * outward
+        case.push(MoveTrajectoryEntry(t.name, tuple(float(v) for v in np.asarray(t.entry_lps) + shift)))
+        case.push(MoveTrajectoryTarget(t.name, tuple(float(v) for v in np.asarray(t.target_lps) + shift)))
+        got = c.metrics(case.case.trajectories[t.name]).pedicle_clearance_mm
+        if got is not None:
+            want = RED if got < 0 else (AMBER if got < CLEARANCE_CAUTION_MM else OK)
+            assert panel.readouts["clearance"].styleSheet() == want, (move_mm, got)
+            seen.add(want)
+        case.undo_stack.setIndex(start)
+    assert seen == {OK, AMBER, RED}  # every band met on the way across

@@ -396,12 +396,17 @@ def test_a_lesion_in_a_vertebra_not_found_can_be_given_its_level(
     assert "SINS" in ui.scores_panel.title.text()
     qtbot.waitUntil(lambda: panel.table.item(0, COL_LEVEL).text() == "T1")
 
+    panel.table.item(0, COL_LEVEL).setText("t1")  # the same level typed in lower case: shown as held
+    qtbot.waitUntil(lambda: panel.table.item(0, COL_LEVEL).text() == "T1")
+    assert win.case.undo_stack.index() == steps + 1
     panel.table.item(0, COL_LEVEL).setText("T13")  # not a level: refused, said, nothing changed
     assert case.targets["Lesion 1"].level == "T1"
     assert win.case.undo_stack.index() == steps + 1
     assert "not a vertebral level" in win.statusBar().currentMessage()
     qtbot.waitUntil(lambda: panel.table.item(0, COL_LEVEL).text() == "T1")
-
+    panel.table.item(0, COL_LEVEL).setText("C7")  # accepted: the refusal is no longer shown
+    assert case.targets["Lesion 1"].level == "C7" and "C7" in win.statusBar().currentMessage()
+    win.case.undo_stack.undo()
     win.case.undo_stack.undo()
     assert case.targets["Lesion 1"].kind == TargetKind.EXTRASPINAL and case.targets["Lesion 1"].level == ""
 

@@ -192,9 +192,9 @@ def test_custom_window_refuses_a_width_below_one_hu(
     typed.append("2000 500")
     loaded._on_custom_window()  # type: ignore[attr-defined]
     assert (state.window_hu, state.level_hu) == (2000.0, 500.0)
-    for text in ("-5 40", "0 40", "nan 40", "300 40 7"):
+    for text in ("-5 40", "0 40", "nan 40", "300 40 7", "1e9 0"):
         typed.append(text)
         loaded._on_custom_window()  # type: ignore[attr-defined]
         assert (state.window_hu, state.level_hu) == (2000.0, 500.0), text
         assert no_dialogs[-1][0] == "Custom window" and repr(text) in no_dialogs[-1][1]
-    assert len(no_dialogs) == 4
+    assert len(no_dialogs) == 5

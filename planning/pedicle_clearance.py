@@ -23,10 +23,16 @@ class PedicleClearance:
     """Room between the needle surface and the pedicle cortex around the pedicle's isthmus.
 
     ``clearance_mm`` is the smallest distance from the needle surface to the pedicle's outer
-    surface, measured in cross-sections perpendicular to the needle within ``window_mm`` of the
-    isthmus (negative = the needle breaches the cortex). Cross-sections, not the nearest surface in
-    any direction, so the places where the needle deliberately enters the pedicle (posteriorly) and
-    leaves it (into the body) do not count. None when the needle misses the pedicle there.
+    surface at the isthmus (negative = the needle breaches the cortex), measured by rays across the
+    needle in its cross-sections a voxel apart within ``window_mm`` of the isthmus: in each ray's
+    direction the wall lies at the median of its distances over those cross-sections
+    (of two, the nearer), and the clearance is the nearest of these walls. Cross-sections, not the
+    nearest surface in any direction, so the places where the needle deliberately enters the
+    pedicle (posteriorly) and leaves it (into the body) do not count; the median, not the nearest
+    over the cross-sections, so a mask that ends or is notched there (a segmented pedicle can: its
+    traced sections stop near the isthmus, its front is ragged at the pedicle's base) does not put
+    a wall where its end face or notch crosses one cross-section. None when the needle's axis lies
+    outside the pedicle there (it misses it, or breaches it by more than its radius).
     ``method`` says how it was measured: ``"mask"`` (rays in the pedicle mask) or ``"axis"`` (from
     the pedicle's narrowest width and the needle's offset from the isthmus, when no mask exists).
     """
@@ -34,7 +40,8 @@ class PedicleClearance:
     clearance_mm: float | None
     closest_lps: Point | None
     method: str
-    #: unit vector across the needle, from its axis towards that cortex point (None: not known)
+    #: unit vector across the needle, from its axis towards that cortex point, or, when the needle
+    #: breaches the cortex, towards the part of the needle outside the pedicle (None: not known)
     toward_wall: Point | None = None
 
 
@@ -45,7 +52,7 @@ def pedicle_clearance(
     radius_mm: float,
     isthmus_lps: Sequence[float],
     *,
-    window_mm: float = 3.0,
+    window_mm: float = 1.0,
     max_ray_mm: float = 10.0,
     directions: int = 24,
 ) -> PedicleClearance:
@@ -64,7 +71,11 @@ def pedicle_clearance(
     isthmus_lps
         The pedicle's narrowest point (LPS mm).
     window_mm
-        Half-length of the needle stretch examined around the point nearest the isthmus.
+        Half-length of the needle stretch examined around the point nearest the isthmus; its
+        cross-sections lie a voxel apart, centred on that point. One millimetre: the isthmus
+        cross-section and its neighbours. A wider stretch reaches where a segmented pedicle mask
+        ends or flares (on the chest CT it ends at the isthmus and its width doubles within 3 mm
+        behind it; on the vertebra phantom it ends 1.5-2 mm behind it and is notched 3 mm in front).
     max_ray_mm, directions
         Ray length and number of rays per cross-section (clearances beyond the ray length are
         reported as the ray length minus the radius).
@@ -76,7 +87,9 @@ def pedicle_clearance(
     e = np.asarray(geometry.entry_lps)
     d = geometry.direction_lps
     t_isth = float(np.clip((as_point(isthmus_lps, "isthmus_lps") - e) @ d, 0.0, geometry.length_mm))
-    t = np.arange(max(0.0, t_isth - window_mm), min(geometry.length_mm, t_isth + window_mm) + 1e-9, 2 * step)
+    n = int(np.floor(window_mm / (2 * step) + 1e-9))
+    t = t_isth + 2 * step * np.arange(-n, n + 1)
+    t = t[(t >= 0.0) & (t <= geometry.length_mm)]
     centres = e + t[:, None] * d
     values = pedicle.array.astype(np.float32)
     off = np.asarray(pedicle.offset_index, dtype=np.float64)
@@ -106,14 +119,22 @@ def pedicle_clearance(
     v1 = np.take_along_axis(v, k1[..., None], axis=2)[..., 0]
     frac = np.clip((v0 - 0.5) / np.maximum(v0 - v1, 1e-9), 0.0, 1.0)
     dist = r[k0] + frac * step  # (C, R)
+    # the wall in each direction: the median over the cross-sections (the lower one of an even count:
+    # of two, the nearer). At the isthmus, the pedicle's narrowest place, its walls move little along
+    # the needle, while a cross-section cut through the mask's end face or a notch in it finds a
+    # "wall" a fraction of a millimetre away, in whatever direction that face runs: the nearest over
+    # the cross-sections took it (on the vertebra phantom's segmented pedicle, a needle moved
+    # laterally breached its "inferior wall")
+    wall = np.sort(dist, axis=0)[(len(dist) - 1) // 2]  # (R,)
     # ties (a needle axis on the cortex is 0 mm from it in every direction): the direction the mask
     # falls off fastest, read one sample out
-    flat = dist.ravel()
-    tied = flat <= flat.min() + 1e-6
-    beyond = v[:, :, min(1, len(r) - 1)].ravel()
-    ci, ri = np.unravel_index(int(np.argmin(np.where(tied, beyond, np.inf))), dist.shape)
-    p = centres[ci] + dist[ci, ri] * rays[ri]
-    return PedicleClearance(float(dist[ci, ri]) - radius_mm, point_tuple(p), "mask", point_tuple(rays[ri]))
+    tied = wall <= wall.min() + 1e-6
+    beyond = np.sort(v[:, :, min(1, len(r) - 1)], axis=0)[(len(dist) - 1) // 2]
+    ri = int(np.argmin(np.where(tied, beyond, np.inf)))
+    p = e + t_isth * d + wall[ri] * rays[ri]
+    return PedicleClearance(
+        float(wall[ri]) - radius_mm, point_tuple(p), "mask", _breached_way(wall, rays, ri, radius_mm)
+    )
 
 
 def pedicle_clearance_from_axis(
@@ -148,11 +169,16 @@ def breach_side(
     geometry: TrajectoryGeometry, toward_wall: npt.ArrayLike, towards_canal: npt.ArrayLike
 ) -> BreachSide | None:
     """The pedicle wall in the direction ``toward_wall`` from the needle (as seen across it): medial
-    (the direction ``towards_canal``, e.g. down the canal's distance gradient), lateral, superior or
-    inferior; None when either direction runs along the needle.
+    (on the side of ``towards_canal``, e.g. down the canal's distance gradient), lateral, superior or
+    inferior; None when ``toward_wall`` runs along the needle or ``towards_canal`` gives no side.
 
-    The cross-section is split into four 90 degree sectors around the medial direction (made
-    perpendicular to the needle) and the superior one (LPS +z made perpendicular to both).
+    The cross-section is split into four 90 degree sectors around the superior direction (LPS +z
+    made perpendicular to the needle) and the medial one (level across the needle, perpendicular to
+    the superior one, on the canal's side). The canal's direction gives only the side, not the axis:
+    near the top or bottom of a canal mask its distance gradient tilts up or down (the segmented
+    canal of the vertebra phantom ends at the end plates), and the sectors turned with it named a
+    superior breach medial. A needle along z has no up or down: there the medial direction is the
+    canal's, made perpendicular to the needle.
     """
     d = geometry.direction_lps
 
@@ -161,16 +187,34 @@ def breach_side(
         out: FloatArray = a - (a @ d) * d
         return out
 
-    wall, medial = across(toward_wall), across(towards_canal)
-    if np.linalg.norm(medial) < 1e-9 or np.linalg.norm(wall) < 1e-9:
+    wall, canal = across(toward_wall), across(towards_canal)
+    if np.linalg.norm(wall) < 1e-9 or np.linalg.norm(canal) < 1e-9:
         return None
-    medial /= np.linalg.norm(medial)
     superior = np.array([0.0, 0.0, 1.0]) - d[2] * d
-    superior -= (superior @ medial) * medial
     if np.linalg.norm(superior) < 1e-9:  # a needle along z: no up or down in its cross-section
+        medial = canal / np.linalg.norm(canal)
         superior = np.cross(d, medial)
-    superior /= np.linalg.norm(superior)
+    else:
+        superior /= np.linalg.norm(superior)
+        medial = np.cross(superior, d)
+        side = float(canal @ medial) / float(np.linalg.norm(canal))
+        if abs(side) < 1e-6:  # the canal straight above or below the needle: no medial side
+            return None
+        medial *= np.sign(side)
     m, s = float(wall @ medial), float(wall @ superior)
     if abs(m) >= abs(s):
         return BreachSide.MEDIAL if m > 0 else BreachSide.LATERAL
     return BreachSide.SUPERIOR if s > 0 else BreachSide.INFERIOR
+
+
+def _breached_way(wall_mm: FloatArray, rays: FloatArray, nearest: int, radius_mm: float) -> Point:
+    """Across the needle, towards the part of it outside the pedicle: the rays' directions weighted by
+    how far the needle reaches past the wall along them. The nearest wall alone can lie elsewhere when
+    the mask's outline has a step near the needle (a needle half below a voxel mask's narrower bottom
+    slice is nearer that slice's side than its bottom); a needle clear of the wall, or one bulging out
+    evenly all round, is turned towards the nearest wall point."""
+    past = np.clip(radius_mm - wall_mm, 0.0, None)
+    way = past @ rays
+    if float(np.linalg.norm(way)) <= 1e-6 * max(float(past.sum()), 1e-9):
+        return point_tuple(rays[nearest])
+    return point_tuple(way / np.linalg.norm(way))

@@ -119,10 +119,11 @@ def test_needle_through_the_canal_is_flagged_red(planned: object, window: object
 def test_a_breached_pedicle_wall_is_named_for_its_side(
     planned: object, window: object, phantom: object
 ) -> None:
-    # the proposed needle moved across itself in the axial plane, 3.5 mm away from the midline or
-    # towards it (its 8 mm pedicle leaves 4 mm a side, its radius 1.2 mm), breaches the pedicle: the
-    # readouts name the wall the planner found; the lateral move is not called a medial breach (before,
-    # every converging needle's breach was)
+    # the proposed needle moved across itself in the axial plane, away from the midline or towards it,
+    # by its clearance at the proposal (the room the found pedicle mask leaves it) + 1 mm, breaches the
+    # pedicle: the readouts name the wall the planner found, lateral or medial (before, every
+    # converging needle's breach was called medial; then a lateral one inferior, from a notch in the
+    # found mask's front)
     from dataclasses import replace
 
     from planning.pedicle_clearance import BreachSide
@@ -137,17 +138,16 @@ def test_a_breached_pedicle_wall_is_named_for_its_side(
     if np.sign(across[0]) != np.sign(a[0] - phantom.center_lps[0]):  # type: ignore[attr-defined]
         across = -across  # away from the midline
     assert abs(a[0] - phantom.center_lps[0]) > abs(b[0] - phantom.center_lps[0])  # type: ignore[attr-defined]
-    for shift in (3.5, -3.5):
+    room = c.metrics(t).pedicle_clearance_mm
+    assert room is not None and room > 0
+    for shift in (room + 1.0, -(room + 1.0)):
         moved = replace(t, entry_lps=tuple(a + shift * across), target_lps=tuple(b + shift * across))
         window.case.push(UpdateTrajectory(t.name, moved))  # type: ignore[attr-defined]
         m = c.metrics(c.trajectory())
         assert m.pedicle_clearance_mm is not None and m.pedicle_clearance_mm < 0
         side = m.pedicle_breach_side
         assert side is not None
-        if shift > 0:
-            assert side is not BreachSide.MEDIAL
-        else:
-            assert side is BreachSide.MEDIAL
+        assert side is (BreachSide.LATERAL if shift > 0 else BreachSide.MEDIAL)
         assert panel.readouts["clearance"].text().endswith(f"({side.value} wall)")
         canal = panel.readouts["canal"].text()
         if shift > 0:

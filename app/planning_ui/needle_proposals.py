@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 #: ``Trajectory.extra`` key set False on a route proposed without a traced pedicle (the plan runner's
 #: saved cases use the same key): the panel keeps warning about it while the needle exists
 PEDICLE_TRACED_KEY = "pedicle_traced"
+#: ``Trajectory.extra`` key holding what the proposal said about the needle when it was proposed (how
+#: it was placed: drawn back to keep the antenna in the body, moved off the canal...); the Readouts box
+#: shows it under "When proposed" while the needle exists
+PROPOSAL_NOTE_KEY = "proposal_note"
 
 
 class NeedleProposer:
@@ -99,7 +103,9 @@ class NeedleProposer:
         stack.beginMacro(f"Propose {kind}")
         try:
             for p in proposals:
-                extra = {} if p.pedicle_traced else {PEDICLE_TRACED_KEY: False}
+                extra: dict[str, bool | str] = {} if p.pedicle_traced else {PEDICLE_TRACED_KEY: False}
+                if p.warnings:  # kept with the needle: the status bar shows them for seconds only
+                    extra[PROPOSAL_NOTE_KEY] = "; ".join(p.warnings)
                 name = self._add_proposal(
                     target, p.approach, p.geometry.entry_lps, p.geometry.target_lps, template, extra
                 )
@@ -117,7 +123,7 @@ class NeedleProposer:
                         p.alternative.geometry.target_lps,
                         template,
                     )
-                notes += list(p.warnings)
+                notes += [f"{name}: {w}" for w in p.warnings]
         finally:
             stack.endMacro()
         if notes:
@@ -148,7 +154,7 @@ class NeedleProposer:
         entry: Any,
         tip: Any,
         template: Trajectory | None,
-        extra: dict[str, bool] | None = None,
+        extra: dict[str, bool | str] | None = None,
     ) -> str:
         c = self.controller
         name = c.new_trajectory_name(target)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
-from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY
+from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY, PROPOSAL_NOTE_KEY
 from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 from planning.pedicle_clearance import BreachSide
@@ -123,4 +123,8 @@ class NeedleReadoutsBox(QGroupBox):
         if untraced:
             side = traj.approach.value.rsplit("-", 1)[-1]
             warnings.insert(0, UNTRACED_NOTE.format(side=side.capitalize(), approach=traj.approach.value))
-        self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
+        lines = [f"⚠ {w}" for w in warnings]
+        proposed = traj.extra.get(PROPOSAL_NOTE_KEY)
+        if isinstance(proposed, str) and proposed:
+            lines.append(f"When proposed: {proposed}")
+        self.warnings.setText("\n".join(lines))

@@ -100,6 +100,10 @@ def test_bilateral_proposal_follows_the_pedicles_and_readouts_match(
     width_text = panel.readouts["pedicle"].text()
     assert width_text.startswith(f"{c.pedicle_width_mm(t):.1f} mm vs needle 2.41 mm")
     assert c.pedicle_width_mm(t) == pytest.approx(8.0, abs=1.5)  # the phantom's isthmus is 8 mm wide
+    # what the proposal said about this needle stays with it (the status bar shows it for seconds):
+    # the 15 mm antenna would have left the body from the anterior-middle third, so the tip was drawn back
+    said = panel.warnings.text()
+    assert "When proposed:" in said and "short of the anterior-middle third" in said, said
 
 
 def test_needle_through_the_canal_is_flagged_red(planned: object, window: object, phantom: object) -> None:

@@ -15,9 +15,11 @@ Further keys this runner accepts (all optional): ``needle.length_mm``; ``ablatio
 with a profile that does not state it (the ECO-100A1 rows); ``pullback_mm`` (a list of pull-back
 offsets, instead of ``positions_per_trajectory``, which spaces positions by 80 % of the zone length);
 per trajectory ``pullback_mm`` and, for ``direct``, ``skin_lps`` (the needle then runs through the
-lesion centroid to its far edge); approach ``transpedicular-bilateral`` (both sides);
-``pedicle_safety_margin_mm`` (1); ``warn_distance_mm`` (5); per target ``level`` and ``choices``
-(passed to the cement / risk / scores step). A trajectory given by points without an approach is
+lesion centroid to its far edge; without it the program chooses the skin point and says so); approach
+``transpedicular-bilateral`` (both sides); ``pedicle_safety_margin_mm`` (1); ``warn_distance_mm`` (5);
+per target ``level`` (a level makes the target spinal for cement and scores even without
+``vertebra_lps``), ``reference_bone_hu`` (the normal bone the lesion is judged against, as
+``osteoplan segment --reference-hu``) and ``choices`` (passed to the cement / risk / scores step). A trajectory given by points without an approach is
 labelled from its geometry (direct for an extraspinal target).
 
 A transpedicular approach (one side or ``transpedicular-bilateral``) on a side whose pedicle the anatomy
@@ -38,6 +40,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.vertebra_foramina import with_foramina
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
@@ -151,9 +154,26 @@ def run_plan(
         tick()
         from imaging.lesion import segment_lesion
 
-        lesion = segment_lesion(
-            volume, seed, posterior_wall=None if anatomy is None else anatomy.posterior_wall
-        )
+        reference = ts.get("reference_bone_hu")
+        if reference is not None:
+            reference = spec_number(ts, "reference_bone_hu", 0.0, -1000.0, 3000.0, f"targets[{i}]")
+        try:
+            lesion = segment_lesion(
+                volume,
+                seed,
+                reference_bone_hu=reference,
+                posterior_wall=None if anatomy is None else anatomy.posterior_wall,
+            )
+        except NoLesionAtSeedError as exc:
+            if exc.at_bone and reference is None:
+                raise NoLesionAtSeedError(
+                    f"target {name}: {exc}; if there is a lesion, give this bone's normal HU as the "
+                    f'target\'s "reference_bone_hu"',
+                    exc.seed_hu,
+                    exc.reference_bone_hu,
+                    at_bone=True,
+                ) from exc
+            raise
         level = ts.get("level") or (anatomy.level if anatomy is not None else None)
         targets[name] = TargetResult(name, lesion, anatomy, level, None, None, warnings=t_warn)
         evaluators[name] = TargetEvaluator(

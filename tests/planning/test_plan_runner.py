@@ -370,3 +370,24 @@ def test_plan_on_a_real_sclerotic_lesion(
     assert t["craniocaudal_deg"] == pytest.approx(0.0, abs=0.5) and t["mediolateral_deg"] == pytest.approx(
         0.0, abs=0.5
     )
+
+
+def test_a_seed_in_normal_bone_says_how_to_plan_it(phantom: VertebraPhantom, volume: Volume) -> None:
+    """A target seeded in normal trabecular bone is refused with the spec key that would segment it
+    (the command line's plan said nothing of it); with "reference_bone_hu" the lesion is judged
+    against that figure."""
+    from imaging.lesion_errors import NoLesionAtSeedError
+
+    spec = _spec(phantom, [])
+    del spec["targets"][0]["vertebra_lps"]
+    normal = phantom.to_lps(np.array([-12.0, 6.0, 0.0]))  # in the body, away from the lesion
+    spec["targets"][0]["lesion_seed_lps"] = normal.tolist()
+    with pytest.raises(NoLesionAtSeedError, match='"reference_bone_hu"') as refused:
+        run_plan(volume, spec)
+    assert refused.value.at_bone and str(refused.value).startswith("target L3: ")
+    spec["targets"][0]["lesion_seed_lps"] = phantom.lesion_center_lps.tolist()
+    spec["targets"][0]["reference_bone_hu"] = 250.0
+    out = run_plan(volume, spec).to_json()
+    assert out["targets"][0]["lesion"]["reference_bone_hu"] == pytest.approx(250.0)
+    with pytest.raises(PlanValidationError, match="reference_bone_hu"):
+        run_plan(volume, {**spec, "targets": [{**spec["targets"][0], "reference_bone_hu": "dense"}]})

@@ -12,11 +12,13 @@ import importlib
 import json
 import logging
 import math
+import os
 import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
@@ -43,6 +45,18 @@ log = logging.getLogger("osteoplan")
 
 class CommandError(Exception):
     """Bad input to a subcommand: printed as one line on stderr, exit code 2."""
+
+
+def check_output_path(out: Path, option: str = "--out") -> None:
+    """Refuse an output file whose folder does not exist or cannot be written, before any work (no folder
+    is made on the operator's behalf, and the image writers' own messages are never what is shown)."""
+    folder = out.parent if str(out.parent) else Path()
+    if not folder.is_dir():
+        raise CommandError(f"{option} {out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{option} {out}: cannot write in the folder {folder} (permission denied)")
+    if out.is_dir():
+        raise CommandError(f"{option} {out} is a folder, not a file")
 
 
 #: "-60,-100,-246": a value, not an option (argparse alone only knows plain negative numbers)

@@ -84,6 +84,8 @@ def write_image(volume: Volume, path: Path) -> None:
     ------
     ValueError
         For an unknown suffix, or a grid that is not orthogonal (formats store orthonormal directions).
+    FileNotFoundError
+        When the folder of ``path`` does not exist.
     """
     if not is_image_file(path):
         raise ValueError(f'Argument "path" must end in one of {", ".join(IMAGE_SUFFIXES)}, got {path.name!r}')
@@ -97,7 +99,8 @@ def write_image(volume: Volume, path: Path) -> None:
     image.SetDirection(tuple(float(v) for v in d.reshape(-1)))
     suffix = next(x for x in IMAGE_SUFFIXES if path.name.lower().endswith(x))
     tmp = path.with_name(f".{path.name}.partial{suffix}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():  # no folder made on the caller's behalf
+        raise FileNotFoundError(f"the folder {path.parent} does not exist")
     try:
         sitk.WriteImage(image, str(tmp), useCompression=suffix in (".nii.gz", ".nrrd", ".mha"))
         tmp.replace(path)

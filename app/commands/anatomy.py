@@ -20,7 +20,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context, accept_negative_number_lists, parse_point_lps
+from app.cli import CommandError, Context, accept_negative_number_lists, check_output_path, parse_point_lps
 
 NAME = "anatomy"
 HELP = "find the vertebral body, canal, posterior wall and pedicles around an LPS point in a vertebra"
@@ -73,6 +73,8 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     out: Path | None = args.out
     if out is not None and not is_image_file(out):
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
+    if out is not None:
+        check_output_path(out)
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
     anatomy = find_vertebra(

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context
+from app.cli import CommandError, Context, check_output_path
 
 NAME = "convert"
 HELP = "write the loaded CT volume (HU, geometry) to .nii.gz / .nii / .nrrd / .mha"
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"{path} does not exist")
     if not is_image_file(out):
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
+    check_output_path(out)
     result = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = result.volume
     try:

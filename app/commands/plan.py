@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context
+from app.cli import CommandError, Context, check_output_path
 
 NAME = "plan"
 HELP = "plan needles, ablation zones and cement from a JSON spec, and save the case"
@@ -39,6 +39,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"{path} does not exist")
     if out.suffix != ".osteoplan":
         raise CommandError(f"--out {out.name} must end in .osteoplan")
+    check_output_path(out)
     try:
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -5,6 +5,7 @@ exit codes 0 / 2, one-line reasons on stderr, and the converted file read back w
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,23 @@ def test_convert_refusals_exit_2(tmp_path: Path) -> None:
     write_dicom_series(phantom.volume, tmp_path / "ok")
     proc = run_cli("convert", str(tmp_path / "ok"), "--out", str(tmp_path / "o.png"), "--json")
     assert proc.returncode == 2 and ".nii.gz" in proc.stderr
+    # an output folder that does not exist is refused, not made (QA: it was created silently), and one
+    # that cannot be written is refused in one line, not with the image writer's own messages
+    missing = tmp_path / "no_such_folder" / "o.nii.gz"
+    proc = run_cli("convert", str(tmp_path / "ok"), "--out", str(missing), "--json")
+    assert proc.returncode == 2 and "does not exist" in proc.stderr and not missing.parent.exists()
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        proc = run_cli("convert", str(tmp_path / "ok"), "--out", str(locked / "o.nii.gz"), "--json")
+        if os.access(locked, os.W_OK):  # running as root: permissions do not stop the write
+            assert proc.returncode == 0
+        else:
+            assert proc.returncode == 2 and "cannot write" in proc.stderr
+            assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    finally:
+        locked.chmod(0o700)
 
 
 # -- damaged input (QA: a cut-short slice refused its series; a cut deflated file was an internal error) --

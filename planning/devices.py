@@ -66,7 +66,8 @@ class DeviceProfile:
     ``power_w`` and ``time_s`` are ``(min, max)`` ranges (equal for a single value); ``time_s`` is
     None when the source gives none (e.g. "per cycle plan"). ``center_behind_tip_mm`` and
     ``beyond_tip_mm`` are None when unknown: such a profile needs the operator's value before a zone
-    can be placed. ``unverified`` profiles must be shown with that label.
+    can be placed. ``time_note`` says how the time is planned when the source gives no figure.
+    ``unverified`` profiles must be shown with that label.
     """
 
     name: str
@@ -81,6 +82,7 @@ class DeviceProfile:
     unverified: bool
     note: str = ""
     origin: str = "shipped"
+    time_note: str = ""
 
     @property
     def label(self) -> str:
@@ -109,6 +111,7 @@ class DeviceProfile:
             "unverified": self.unverified,
             "note": self.note,
             "origin": self.origin,
+            "time_note": self.time_note,
         }
 
 
@@ -261,6 +264,7 @@ def _parse_profile(row: Any, path: Path, index: int, origin: str) -> DeviceProfi
     if origin == "user" and not unverified and "unverified" not in row:
         unverified = True  # an operator's own figures are unverified unless the file says otherwise
     note = row.get("note", "")
+    time_note = row.get("time_note", "")
     return DeviceProfile(
         name=name,
         device=str(row.get("device", "")),
@@ -274,4 +278,5 @@ def _parse_profile(row: Any, path: Path, index: int, origin: str) -> DeviceProfi
         unverified=unverified,
         note=note if isinstance(note, str) else "",
         origin=origin,
+        time_note=time_note if isinstance(time_note, str) else "",
     )

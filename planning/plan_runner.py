@@ -19,8 +19,9 @@ lesion centroid to its far edge; without it the program chooses the skin point a
 ``transpedicular-bilateral`` (both sides); ``pedicle_safety_margin_mm`` (1); ``warn_distance_mm`` (5);
 per target ``level`` (a level makes the target spinal for cement and scores even without
 ``vertebra_lps``), ``reference_bone_hu`` (the normal bone the lesion is judged against, as
-``osteoplan segment --reference-hu``) and ``choices`` (passed to the cement / risk / scores step). A trajectory given by points without an approach is
-labelled from its geometry (direct for an extraspinal target).
+``osteoplan segment --reference-hu``) and ``choices`` (passed to the cement / risk / scores step).
+A trajectory given by points without an approach is labelled from its geometry (direct for an
+extraspinal target).
 
 A transpedicular approach (one side or ``transpedicular-bilateral``) on a side whose pedicle the anatomy
 did not trace gets the route built from the body and canal (``planning.proposals.propose_untraced_side``:

@@ -158,7 +158,12 @@ class AblationChoicesBox(QGroupBox):
         self.power.setEnabled(name != NONE_PROFILE)
         self.duration.setEnabled(name != NONE_PROFILE)
         self.power_range.setText(f"profile {_range_text(p.power_w, 'W')}" if p is not None else "")
-        self.time_range.setText(f"profile {_range_text(p.time_s, 'min', 60.0)}" if p is not None else "")
+        if p is not None and p.time_s is None and p.time_note:
+            self.time_range.setText(f"profile: {p.time_note.split('(')[0].strip()}")
+            self.time_range.setToolTip(p.time_note)
+        else:
+            self.time_range.setText(f"profile {_range_text(p.time_s, 'min', 60.0)}" if p is not None else "")
+            self.time_range.setToolTip("")
         self.positions.setText(", ".join(f"{v:g}" for v in traj.ablation_positions_mm))
         lines = [zm.label if zm.valid else zm.reason]
         off_range = False

@@ -132,3 +132,12 @@ def test_broken_files_are_refused(tmp_path: Path) -> None:
 def _obj(path: Path, data: object) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+def test_a_profile_without_a_time_keeps_how_its_time_is_planned() -> None:
+    """The ECO-100A1 40 W profile states no time but how it is planned (short cycles): that is read and
+    shown instead of "not stated"."""
+    p = load_device_profiles(user_path=False)["ECO-100A1 40 W (bone)"]
+    assert p.time_s is None
+    assert p.time_note.startswith("per cycle plan") and "30-90 s" in p.time_note
+    assert p.to_json()["time_note"] == p.time_note

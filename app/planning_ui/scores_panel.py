@@ -200,7 +200,9 @@ class ScoresPanel(QWidget):
                 f"SINS {result.total} / 18: {result.category.value if result.category else ''}"
             )
         else:
-            self.total.setText(f"SINS {result.total} so far (range {lo}-{hi} until every item is chosen)")
+            self.total.setText(
+                f"SINS {lo}-{hi} once every item is chosen ({result.total} points given so far)"
+            )
         self.meaning.setText(
             result.note
             + ("\nSurgical consultation recommended (SINS ≥ 7)." if result.surgical_consultation else "")
@@ -223,7 +225,9 @@ class ScoresPanel(QWidget):
         if result.complete:
             self.total.setText(f"Mirels {result.total} / 12: {result.risk.value if result.risk else ''}")
         else:
-            self.total.setText(f"Mirels {result.total} so far (range {lo}-{hi} until every item is chosen)")
+            self.total.setText(
+                f"Mirels {lo}-{hi} once every item is chosen ({result.total} points given so far)"
+            )
         self.meaning.setText(
             "Mirels: ≤ 7 low risk (0-4 %), 8 borderline (15 %), ≥ 9 prophylactic fixation (> 33 %)."
         )

@@ -201,7 +201,7 @@ class ScoresPanel(QWidget):
             )
         else:
             self.total.setText(
-                f"SINS {lo}-{hi} once every item is chosen ({result.total} points given so far)"
+                f"SINS {lo}-{hi} once every item is chosen ({_points(result.total)} given so far)"
             )
         self.meaning.setText(
             result.note
@@ -226,7 +226,7 @@ class ScoresPanel(QWidget):
             self.total.setText(f"Mirels {result.total} / 12: {result.risk.value if result.risk else ''}")
         else:
             self.total.setText(
-                f"Mirels {lo}-{hi} once every item is chosen ({result.total} points given so far)"
+                f"Mirels {lo}-{hi} once every item is chosen ({_points(result.total)} given so far)"
             )
         self.meaning.setText(
             "Mirels: ≤ 7 low risk (0-4 %), 8 borderline (15 %), ≥ 9 prophylactic fixation (> 33 %)."
@@ -245,3 +245,7 @@ class ScoresPanel(QWidget):
             items[name] = str(value)
         new = ScoreItems(target.name, self._system, items) if items else None
         self.controller.push(SetScoreItems(target.name, new))
+
+
+def _points(n: int) -> str:
+    return f"{n} point" + ("" if n == 1 else "s")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.planning_ui.ablation_choices import CUSTOM, NONE_PROFILE, AblationChoicesBox, spin_box
 from app.planning_ui.needle_proposals import NeedleProposer
 from app.planning_ui.needle_readouts import NeedleReadoutsBox
+from app.undo_keys import route_undo_to_case
 from planning.commands import RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
@@ -119,6 +120,7 @@ class TrajectoryPanel(QWidget):
         self.extension.editingFinished.connect(self._push_needle)
         controller.plan_changed.connect(self.refresh)
         controller.selection_changed.connect(self.refresh)
+        route_undo_to_case(self)  # Ctrl+Z after Enter in a field undoes that change
         self.refresh()
 
     # -- refresh from the model -----------------------------------------------------------------

@@ -326,3 +326,32 @@ def test_a_profile_without_a_stated_centre_asks_for_it_and_records_the_power_sho
     window.case.undo_stack.undo()  # type: ignore[attr-defined]
     assert window.case.case.trajectories["T1 needle 1"].ablation.power_w == low  # type: ignore[attr-defined]
     assert np.allclose(planning.controller.all_zones()[0].center_lps, (6.0, 0.0, 0.0), atol=1e-9)  # type: ignore[attr-defined]
+
+
+def test_ctrl_z_in_a_settled_field_undoes_the_case_change(
+    planning: object, window: object, qtbot: object
+) -> None:
+    """Type a needle length, Enter (one case change), Ctrl+Z with the cursor still in the field: the
+    change is undone (the field used to keep Ctrl+Z for its own text and nothing happened)."""
+    _add_target(window, (0.0, 0.0, 0.0), 4.0)
+    window.case.push(  # type: ignore[attr-defined]
+        AddTrajectory(Trajectory("T1 needle 1", "T1", Approach.DIRECT, (-60.0, 0.0, 0.0), (-5.0, 0.0, 0.0)))
+    )
+    planning.controller.select("T1 needle 1")  # type: ignore[attr-defined]
+    panel = planning.trajectory_panel  # type: ignore[attr-defined]
+    window.show()  # type: ignore[attr-defined]
+    window.activateWindow()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # type: ignore[attr-defined]
+    field = panel.length.lineEdit()
+    panel.length.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "120")  # type: ignore[attr-defined]
+    qtbot.keyClick(field, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    traj = lambda: window.case.case.trajectories["T1 needle 1"]  # type: ignore[attr-defined]  # noqa: E731
+    assert traj().needle_length_mm == 120.0
+    qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
+    assert traj().needle_length_mm == 150.0
+    assert panel.length.value() == 150.0
+    qtbot.keyClick(field, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
+    assert traj().needle_length_mm == 120.0
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]

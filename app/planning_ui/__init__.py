@@ -21,6 +21,7 @@ from app.planning_ui.scores_panel import ScoresPanel
 from app.planning_ui.trajectory_panel import TrajectoryPanel
 from app.planning_ui.trajectory_tool import TrajectoryTool
 from app.planning_ui.zones_overlay import OverlayMasks, paint_zones
+from app.undo_keys import route_undo_to_case
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -99,6 +100,8 @@ class PlanningUI(QObject):
             dock.setWidget(widget)
             window.addDockWidget(right, dock)
             self.docks[key] = dock
+        for panel in (self.coverage_panel, self.cement_panel):  # as the Needles dock does for itself
+            route_undo_to_case(panel)
         keys = list(self.docks)
         for first, second in itertools.pairwise(keys):
             window.tabifyDockWidget(self.docks[first], self.docks[second])

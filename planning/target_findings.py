@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from imaging.lesion_model import Lesion, LesionType
+from imaging.lesion_remeasure import NORMAL_LIKE
 from imaging.vertebra_model import VertebraAnatomy
 from planning.cement import CementEstimate
 from planning.errors import PlanValidationError
@@ -96,14 +97,25 @@ def leakage_findings(
     cleft = opt_bool(ch, "intravertebral_cleft")
     if anatomy is not None:
         f.append(FactorFinding(RiskFactor.INTRAVERTEBRAL_CLEFT, cleft, "operator"))
-    f.append(
-        FactorFinding(
-            RiskFactor.LYTIC_LESION,
-            lesion.type is LesionType.LYTIC,
-            "images",
-            f"lesion classed {lesion.type.value}",
+    if any(NORMAL_LIKE in note for note in lesion.notes):
+        # a drawn mask mostly like the bone around it has no type worth a risk factor: the operator says
+        f.append(
+            FactorFinding(
+                RiskFactor.LYTIC_LESION,
+                None,
+                "operator",
+                "type not judged: the mask is mostly like the normal bone around it (set the type)",
+            )
         )
-    )
+    else:
+        f.append(
+            FactorFinding(
+                RiskFactor.LYTIC_LESION,
+                lesion.type is LesionType.LYTIC,
+                "images",
+                f"lesion classed {lesion.type.value}",
+            )
+        )
     levels = ch.get("treated_levels")
     if levels is None:
         f.append(FactorFinding(RiskFactor.MULTIPLE_LEVELS, None, "operator"))

@@ -16,8 +16,8 @@ import pytest
 from app.loading import wait_until
 from imaging.mask import Mask
 from imaging.vertebra_model import Side
-from planning.commands import AddLayer, AddTarget, UpdateTrajectory
-from planning.model import AblationSpec, LayerKind, MaskLayer, Target, TargetKind
+from planning.commands import AddLayer, AddTarget, UpdateTarget, UpdateTrajectory
+from planning.model import AblationSpec, LayerKind, LesionType, MaskLayer, Target, TargetKind
 from tests.phantoms.vertebra import make_vertebra_phantom
 
 pytestmark = [
@@ -223,6 +223,16 @@ def test_cement_panel_estimates_and_draws_leakage_zones(
     assert checks is not None and int(checks.group(1)) == inj.ct_checks
     lo, hi = inj.ct_checks_range
     assert (checks.group(2) is None) == (lo == hi)  # "(7-7)" is not written
+    # the operator's type wins over the measured one: blastic sends the estimate to the osteogenic
+    # vertebra series
+    assert ce.site.value == "vertebra"
+    target = window.case.case.targets["L2"]  # type: ignore[attr-defined]
+    window.case.push(UpdateTarget("L2", replace(target, lesion_type=LesionType.BLASTIC)))  # type: ignore[attr-defined]
+    panel.analysis = None
+    panel.compute()
+    assert wait_until(lambda: panel.analysis is not None or panel.estimate.text().startswith("Not"), 60000)
+    assert panel.analysis is not None and panel.analysis.cement.site.value == "vertebra-osteogenic"
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]
 
 
 def _risk_text(panel: object) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -264,3 +265,23 @@ def test_a_level_named_without_a_vertebra_found_is_spinal(spine_case: tuple[Vert
     assert items["collapse"]["source"] == "missing" and items["posterolateral"]["source"] == "missing"
     assert named["cement"]["site"] != extraspinal["cement"]["site"]
     assert not named["cement"]["site"].startswith("extraspinal")
+
+
+def test_a_lesion_like_normal_bone_is_not_counted_lytic(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    """A drawn mask measured as mostly like the bone around it (NORMAL_LIKE) has no type worth a risk
+    factor: "lytic lesion" is left to the operator (not assessed), not counted present from the images."""
+    import dataclasses
+
+    from imaging.lesion_remeasure import NORMAL_LIKE
+
+    ph, lesion = spine_case
+    judged = cement_risk_scores(ph.volume, lesion, None, [], None, "T1")
+    like_bone = dataclasses.replace(lesion, notes=(f"{NORMAL_LIKE} (62% of its voxels)",))
+    unjudged = cement_risk_scores(ph.volume, like_bone, None, [], None, "T1")
+
+    def lytic(out: dict[str, Any]) -> dict[str, Any]:
+        return next(f for f in out["leakage_risk"]["factors"] if f["factor"] == "lytic lesion")
+
+    assert lytic(judged)["present"] is True and lytic(judged)["source"] == "images"
+    assert lytic(unjudged)["present"] is None and lytic(unjudged)["source"] == "operator"
+    assert not any("lytic" in r for r in unjudged["leakage_risk"]["reasons"])

@@ -281,6 +281,22 @@ def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str
     )
 
 
+def _interpolated_slices(first: int, last: int, n_out: int, origin: FloatArray, step: FloatArray) -> str:
+    """Which of the volume's slices a gap's interpolation made (0-based ``first``..``last`` of ``n_out``),
+    in words a reader can find them by: their position (z for an axial stack, the views number slices
+    in their own order) and their index counted from the volume's first slice."""
+    at = [origin + k * step for k in (first, last)]
+    axial = abs(float(step[2])) > 0.9 * float(np.linalg.norm(step))
+    if axial:
+        where = f"z {at[0][2]:.1f} mm" if first == last else f"z {at[0][2]:.1f} to {at[1][2]:.1f} mm"
+    else:
+        pts = [f"({q[0]:.1f}, {q[1]:.1f}, {q[2]:.1f})" for q in at]
+        where = f"LPS {pts[0]}" if first == last else f"LPS {pts[0]} to {pts[1]}"
+    if first == last:
+        return f"the slice at {where} (the volume's slice {first + 1} of {n_out} from its first) is"
+    return f"the slices at {where} (the volume's slices {first + 1}-{last + 1} of {n_out} from its first) are"
+
+
 def _slice_axes(h: FrameHeader) -> tuple[FloatArray, FloatArray, FloatArray] | None:
     """Row direction, column direction and slice normal (LPS) from (0020,0037), None if not usable."""
     if h.orientation is None:
@@ -451,13 +467,19 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
                 "slices are missing; load the complete series",
             )
         gaps = np.nonzero(steps > GAP_FACTOR * spacing)[0]
+        n_out = round(float(p[-1]) / spacing) + 1
+        out_spacing = float(p[-1] / (n_out - 1))
         if 0 < len(gaps) <= MAX_GAPS_LISTED:
             for g in gaps:
                 missing = max(round(float(steps[g]) / spacing) - 1, 1)
+                # the volume's slices inside the gap (1-based, as the views count them): interpolated
+                first = int(np.floor(float(p[g]) / out_spacing + 1e-6)) + 1
+                last = int(np.ceil(float(p[g + 1]) / out_spacing - 1e-6)) - 1
+                made = _interpolated_slices(first, last, n_out, ipp[0], out_spacing * normal)
                 warnings.append(
-                    f"Missing slice(s): a {steps[g]:.2f} mm gap between slices {g + 1} and {g + 2} "
-                    f"({_name(sorted_frames[g])} and {_name(sorted_frames[g + 1])}) "
-                    f"where the spacing is {spacing:.2f} mm (about {missing} slice(s) missing)."
+                    f"Missing slice(s): a {steps[g]:.2f} mm gap between {_name(sorted_frames[g])} and "
+                    f"{_name(sorted_frames[g + 1])} where the spacing is {spacing:.2f} mm (about {missing} "
+                    f"slice(s) missing): {made} interpolated."
                 )
         elif len(gaps) > MAX_GAPS_LISTED:
             warnings.append(
@@ -472,8 +494,6 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
                 f"Non-uniform slice spacing: steps from {others.min():.2f} to {others.max():.2f} mm "
                 f"(median {spacing:.2f} mm)."
             )
-        n_out = round(float(p[-1]) / spacing) + 1
-        out_spacing = float(p[-1] / (n_out - 1))
         warnings.append(
             f"The stack was resampled onto a uniform {out_spacing:.3f} mm slice grid by linear interpolation "
             "between neighbouring slices; values inside gaps are interpolated, not measured."

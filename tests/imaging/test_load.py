@@ -144,6 +144,9 @@ def test_gap_too_wide_to_interpolate_is_refused(tmp_path: Path, phantom: CtPhant
     result = load_volume(tmp_path / "small")
     assert result.volume.shape == phantom.volume.shape
     assert "Missing slice(s): a 10.00 mm gap" in " ".join(result.report.warnings)
+    assert "(the volume's slices 16-18 of 40 from its first) are interpolated" in " ".join(
+        result.report.warnings
+    )
 
 
 def test_missing_slice_resampled_with_named_gap(tmp_path: Path, phantom: CtPhantom) -> None:
@@ -154,6 +157,9 @@ def test_missing_slice_resampled_with_named_gap(tmp_path: Path, phantom: CtPhant
     np.testing.assert_allclose(v.index_to_lps, written.volume.index_to_lps, atol=1e-4)
     text = " ".join(result.report.warnings)
     assert "Missing slice(s): a 5.00 mm gap" in text and "IM0017.dcm and IM0018.dcm" in text
+    # the slice made up is named by its position and its index from the volume's first slice
+    z17 = float(v.index_to_lps_points(np.array([[17.0, 0.0, 0.0]]))[0][2])
+    assert f"the slice at z {z17:.1f} mm (the volume's slice 18 of 40 from its first) is interpolated" in text
     assert "interpolated, not measured" in text
     # measured slices unchanged; the missing one is the mean of its neighbours
     keep = [k for k in range(40) if k != 17]

@@ -45,5 +45,4 @@ def route_undo_to_case(root: QWidget) -> QObject:
         field.installEventFilter(keys)
         # Enter (or leaving the field) hands what was typed to the case: the field is settled again
         field.editingFinished.connect(lambda f=field: f.setModified(False))
-        field.returnPressed.connect(lambda f=field: f.setModified(False))
     return keys

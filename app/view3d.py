@@ -405,7 +405,7 @@ class View3D(QWidget):
         if self.bone_actor is not None:
             self.renderer.RemoveActor(self.bone_actor)
         self.bone_actor = actor
-        self._apply_bone_opacity(auto=self._auto_see_through)
+        self._apply_bone_opacity()
         actor.SetVisibility(not self.volume_rendering)
         self.renderer.AddActor(actor)
         self._layers_dirty = False

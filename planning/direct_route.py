@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -23,6 +24,8 @@ from planning.model import Approach
 from planning.proposal_base import AIR_WARNING, Proposal, route_geometry
 from planning.skin_crossing import find_skin_along_line
 from planning.trajectory_geometry import as_point
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def propose_direct(
@@ -48,7 +51,7 @@ def propose_direct(
     if not lesion.any():
         raise PlanValidationError("lesion", "empty mask", "a lesion of at least one voxel")
     skin = as_point(skin_lps, "skin_lps")
-    centroid = volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64).mean(axis=0))
+    centroid = _centroid_lps(volume, lesion)
     u = centroid - skin
     dist = float(np.linalg.norm(u))
     if dist < 1.0:
@@ -110,7 +113,7 @@ def choose_direct_skin_point(
     """
     if not lesion.any():
         raise PlanValidationError("lesion", "empty mask", "a lesion of at least one voxel")
-    centroid = volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64).mean(axis=0))
+    centroid = _centroid_lps(volume, lesion)
     k = np.arange(ENTRY_DIRECTIONS) + 0.5
     polar = np.arccos(1.0 - 2.0 * k / ENTRY_DIRECTIONS)
     azimuth = np.pi * (1.0 + 5.0**0.5) * k
@@ -152,3 +155,8 @@ def choose_direct_skin_point(
         'images (give "skin_lps" to choose it)'
     )
     return skin, note
+
+
+def _centroid_lps(volume: Volume, lesion: Mask) -> FloatArray:
+    """The lesion's centroid (LPS mm), from its voxel centres."""
+    return volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64).mean(axis=0))

@@ -416,7 +416,7 @@ class LesionPanel(QDockWidget):
             self.controller.window.case.push(UpdateTarget(name, new))
         where = f"spinal, level {new.level}" if new.level else "extraspinal"
         self.controller.jobs.say(f"{name}: {where}.")  # replaces a refusal said before
-        self.refresh()  # the cell shows the level as held ("t1" typed reads "T1")
+        self._refresh_timer.start()  # the cell shows the level as held ("t1" typed reads "T1")
         return True
 
     # -- handlers -------------------------------------------------------------------------------

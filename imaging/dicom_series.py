@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from imaging.dicom_scan import CT_SOP_CLASSES, FrameHeader
 from imaging.report import ImportReport
+from imaging.resampled_slices import gap_slices, interpolated_slices
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -73,7 +74,9 @@ class SeriesPlan:
     (relative to the first). ``inplane_shift_index`` gives, per input frame, the ``(row, col)`` shift
     (in pixels) that puts it onto the orthogonal grid (all zero without tilt). ``resample_slices``
     says the output slices (``shape[0]`` of them, ``spacing_mm[0]`` apart) must be interpolated
-    from the input ones. A refused plan's unknown geometry values are NaN (see ``warnings``).
+    from the input ones; ``interpolated_slices`` names (0-based) those that count as made up rather
+    than measured (:mod:`imaging.resampled_slices`). A refused plan's unknown geometry values are NaN
+    (see ``warnings``).
     """
 
     series_id: str
@@ -90,6 +93,7 @@ class SeriesPlan:
     inplane_shift_index: tuple[tuple[float, float], ...] = ()
     tilt_deg: float = 0.0
     resample_slices: bool = False
+    interpolated_slices: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
     refusal: str | None = None
     source: str = ""
@@ -451,6 +455,7 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
 
     tol = max(SPACING_RELATIVE_TOLERANCE * spacing, SPACING_ABSOLUTE_TOLERANCE_MM)
     uniform = bool(np.all(np.abs(steps - spacing) <= tol))
+    made_up: tuple[int, ...] = ()
     n_out = len(kept)
     out_spacing = float(p[-1] / (n_out - 1))
     if not uniform:
@@ -472,10 +477,11 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
         if 0 < len(gaps) <= MAX_GAPS_LISTED:
             for g in gaps:
                 missing = max(round(float(steps[g]) / spacing) - 1, 1)
-                # the volume's slices inside the gap (1-based, as the views count them): interpolated
-                first = int(np.floor(float(p[g]) / out_spacing + 1e-6)) + 1
-                last = int(np.ceil(float(p[g + 1]) / out_spacing - 1e-6)) - 1
-                made = _interpolated_slices(first, last, n_out, ipp[0], out_spacing * normal)
+                # the volume's slices inside the gap (0-based from its first slice): interpolated
+                inside = gap_slices(float(p[g]), float(p[g + 1]), out_spacing)
+                made = "the values in it are"  # a gap wider than 1.5 spacings always holds a slice
+                if inside is not None:
+                    made = _interpolated_slices(*inside, n_out, ipp[0], out_spacing * normal)
                 warnings.append(
                     f"Missing slice(s): a {steps[g]:.2f} mm gap between {_name(sorted_frames[g])} and "
                     f"{_name(sorted_frames[g + 1])} where the spacing is {spacing:.2f} mm (about {missing} "
@@ -498,6 +504,7 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
             f"The stack was resampled onto a uniform {out_spacing:.3f} mm slice grid by linear interpolation "
             "between neighbouring slices; values inside gaps are interpolated, not measured."
         )
+        made_up = interpolated_slices(p, n_out, out_spacing, (int(g) for g in gaps))
     thickness = sorted_frames[0].slice_thickness_mm
     if thickness is not None and thickness > out_spacing * (1 + SPACING_RELATIVE_TOLERANCE):
         warnings.append(
@@ -520,6 +527,7 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
         inplane_shift_index=tuple((float(a), float(b)) for a, b in zip(shift_rows, shift_cols, strict=True)),
         tilt_deg=tilt_deg,
         resample_slices=not uniform,
+        interpolated_slices=made_up,
         warnings=tuple(warnings),
         refusal=None,
         source=source,

@@ -65,6 +65,9 @@ class SeriesInfo:
     back to ``load_volume`` (a suffix ``#n`` marks a further stack within one DICOM series).
     A series that cannot be loaded gives only the geometry its headers state: unknown spacing or
     origin values are NaN here and null in JSON (a warning says which), never 0.
+    ``interpolated_slices`` are the 0-based indices along the volume's slice axis (``shape[0]``) that
+    the loader makes up by interpolation (a gap of missing slices, or an uneven step; see
+    :mod:`imaging.resampled_slices`), as the loaded ``Volume.interpolated_slices``.
     """
 
     series_uid: str
@@ -79,6 +82,7 @@ class SeriesInfo:
     loadable: bool
     refusal: str | None
     source: str
+    interpolated_slices: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict (the ``osteoplan info`` contract)."""
@@ -94,6 +98,7 @@ class SeriesInfo:
             "loadable": self.loadable,
             "refusal": self.refusal,
             "n_files": self.n_files,
+            "interpolated_slices": list(self.interpolated_slices),
         }
 
 
@@ -247,7 +252,7 @@ def load_volume(
         source_path=str(p),
         extra={"series_id": plan.series_id, "tilt_deg": plan.tilt_deg, "n_files": plan.n_files},
     )
-    volume = Volume(hu, matrix, h0.frame_of_reference_uid, meta)
+    volume = Volume(hu, matrix, h0.frame_of_reference_uid, meta, plan.interpolated_slices)
     if progress is not None:
         progress(1.0)
     return LoadResult(volume, report)
@@ -359,6 +364,7 @@ def _info(plan: SeriesPlan) -> SeriesInfo:
         loadable=plan.loadable,
         refusal=plan.refusal,
         source=plan.source,
+        interpolated_slices=plan.interpolated_slices,
     )
 
 
@@ -377,4 +383,5 @@ def _info_from_volume(volume: Volume, path: Path) -> SeriesInfo:
         loadable=True,
         refusal=None,
         source=str(path),
+        interpolated_slices=volume.interpolated_slices,
     )

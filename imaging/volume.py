@@ -5,6 +5,10 @@ Arrays are indexed ``[slice, row, col]`` (numpy order, as ``SimpleITK.GetArrayFr
 patient coordinates ``(x, y, z, 1)`` in LPS millimetres. Its columns are therefore the slice step,
 the row step (DICOM column direction cosine times row spacing), the column step (DICOM row direction
 cosine times column spacing) and the position of voxel ``[0, 0, 0]``.
+
+``interpolated_slices`` lists the slices (0-based indices along axis 0) whose values the loader made
+up by interpolating between measured slices (a gap of missing slices, or the wide side of an uneven
+step): the views mark them so a made-up slice never passes as measured.
 """
 
 from __future__ import annotations
@@ -112,17 +116,28 @@ class Volume:
         (0020,0052) Frame of Reference UID, empty when unknown (NIfTI input).
     metadata
         Series description and identifiers.
+    interpolated_slices
+        Indices along axis 0 (0-based) of the slices interpolated rather than measured; empty when
+        every slice was measured or nothing is known (a NIfTI file carries no such record). Stored
+        sorted and unique.
     """
 
     array: npt.NDArray[Any]
     index_to_lps: FloatArray
     frame_of_reference_uid: str = ""
     metadata: SeriesMetadata = field(default_factory=SeriesMetadata)
+    interpolated_slices: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.array.ndim != 3:
             raise ValueError(f'Argument "array" must be 3D [slice, row, col], got {self.array.ndim}D')
         object.__setattr__(self, "index_to_lps", _as_matrix(self.index_to_lps))
+        made = tuple(sorted({int(k) for k in self.interpolated_slices}))
+        if made and (made[0] < 0 or made[-1] >= self.array.shape[0]):
+            raise ValueError(
+                f'Argument "interpolated_slices" must lie in 0..{self.array.shape[0] - 1}, got {made}'
+            )
+        object.__setattr__(self, "interpolated_slices", made)
 
     # -- geometry -------------------------------------------------------------------------------
     @property
@@ -206,7 +221,8 @@ class Volume:
     def crop(self, start_index: Sequence[int], stop_index: Sequence[int]) -> Volume:
         """The sub-volume ``array[start:stop]`` (clipped to the grid), placed where it was.
 
-        The result shares memory with this volume.
+        The result shares memory with this volume; its ``interpolated_slices`` are those inside the
+        crop, counted from its own first slice.
         """
         start = np.clip(np.asarray(start_index, dtype=int), 0, self.shape)
         stop = np.clip(np.asarray(stop_index, dtype=int), 0, self.shape)
@@ -215,7 +231,8 @@ class Volume:
         sub = self.array[start[0] : stop[0], start[1] : stop[1], start[2] : stop[2]]
         matrix = self.index_to_lps.copy()
         matrix[:3, 3] = self.index_to_lps_points(start.astype(np.float64))
-        return Volume(sub, matrix, self.frame_of_reference_uid, self.metadata)
+        made = tuple(k - int(start[0]) for k in self.interpolated_slices if start[0] <= k < stop[0])
+        return Volume(sub, matrix, self.frame_of_reference_uid, self.metadata, made)
 
     def orientation_code(self) -> str:
         """Three letters (e.g. ``"LPS"``) naming where +col, +row and +slice point (TorchIO style)."""
@@ -230,7 +247,8 @@ class Volume:
         sp = ", ".join(f"{s:.3g}" for s in self.spacing_mm)
         org = ", ".join(f"{o:.1f}" for o in self.origin_lps)
         desc = f", description={self.metadata.description!r}" if self.metadata.description else ""
+        made = f", interpolated_slices={len(self.interpolated_slices)}" if self.interpolated_slices else ""
         return (
             f"Volume(shape={self.shape}, spacing_mm=({sp}), orientation={self.orientation_code()}, "
-            f"origin_lps=({org}), dtype={self.array.dtype}{desc})"
+            f"origin_lps=({org}), dtype={self.array.dtype}{desc}{made})"
         )

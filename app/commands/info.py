@@ -2,7 +2,9 @@
 
 JSON: ``{"series": [SeriesInfo.to_json(), ...], "report": [sentences]}``; positions LPS mm, shapes
 ``[slices, rows, cols]``, spacing ``[slice, row, col]`` mm; a value a refused series' headers do not give
-(its slice spacing, its origin) is null, with a warning saying so.
+(its slice spacing, its origin) is null, with a warning saying so. ``interpolated_slices`` lists the
+0-based indices along the slice axis (``shape[0]``) of the slices the loader will make up by
+interpolation (a gap of missing slices); the text counts them from 1, as the import report does.
 """
 
 from __future__ import annotations
@@ -43,8 +45,24 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             f"  {s.description or '(no description)'} | {s.modality} | {s.n_files} file(s) | {state}"
         )
         lines.append(f"  shape {list(s.shape)} [slices, rows, cols], spacing {sp} mm, origin ({org}) LPS mm")
+        if s.interpolated_slices:
+            lines.append(
+                f"  interpolated, not measured: slice(s) {_runs_text(s.interpolated_slices)} of "
+                f"{s.shape[0]}, counted from 1 at the volume's first slice"
+            )
         lines.extend(f"  warning: {w}" for w in s.warnings)
     if report:
         lines.append("Report:")
         lines.extend(f"  {r}" for r in report)
     return {"series": series, "report": report, "_text": "\n".join(lines)}
+
+
+def _runs_text(indices: tuple[int, ...]) -> str:
+    """0-based sorted indices as 1-based runs: ``(4, 5, 6, 9)`` -> ``"5-7, 10"``."""
+    runs: list[list[int]] = []
+    for k in indices:
+        if runs and k == runs[-1][1] + 1:
+            runs[-1][1] = k
+        else:
+            runs.append([k, k])
+    return ", ".join(f"{a + 1}" if a == b else f"{a + 1}-{b + 1}" for a, b in runs)

@@ -62,6 +62,20 @@ def test_info_json(series: tuple[Path, CtPhantom]) -> None:
     assert any("localizer" in r for r in out["report"])
 
 
+def test_info_names_the_interpolated_slice(series: tuple[Path, CtPhantom]) -> None:
+    """The dropped slice (written slice 20 of the feet-first series) is named by its volume index."""
+    folder, phantom = series
+    out = json.loads(run_cli("info", str(folder), "--json").stdout)
+    s = out["series"][0]
+    # the writer re-grids feet first by reversing the phantom's slices: written slice 20 is phantom's 19
+    dropped_lps = phantom.volume.index_to_lps_points(np.array([19.0, 0.0, 0.0]))
+    slice_dir = np.asarray(s["direction"])[:, 2]
+    index = float((dropped_lps - np.asarray(s["origin_lps"])) @ slice_dir / s["spacing_mm"][0])
+    assert s["interpolated_slices"] == [round(index)] and abs(index - round(index)) < 1e-6
+    text = run_cli("info", str(folder)).stdout
+    assert f"interpolated, not measured: slice(s) {round(index) + 1} of 40" in text
+
+
 def test_info_text(series: tuple[Path, CtPhantom]) -> None:
     proc = run_cli("info", str(series[0]))
     assert proc.returncode == 0

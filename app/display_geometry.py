@@ -11,6 +11,13 @@ slices show superior up (radiological convention). The grid is obtained from the
 * oblique grids are resampled (trilinear) onto an LPS-aligned grid.
 
 Positions are LPS mm; indices are ``[slice, row, col]`` of the grid they belong to.
+
+The display grid is numbered from the top (superior) down, so for a head-first axial stack the
+axial view's slice ``i`` is the source volume's slice ``N - 1 - i``: the source's
+``interpolated_slices`` (indices along its own axis 0) are mapped through ``display_to_source_index``
+by :meth:`DisplayVolume.interpolated_in_slice`, never compared with display indices directly. The
+display grid itself carries no ``interpolated_slices`` (its axis 0 is not the source's slice axis in
+general); they stay on ``DisplayVolume.source``.
 """
 
 from __future__ import annotations
@@ -52,6 +59,30 @@ VIEW_AXES: dict[ViewAxis, tuple[int, int, int]] = {
 }
 
 _LETTERS = (("L", "R"), ("P", "A"), ("S", "I"))
+
+
+@dataclass(frozen=True)
+class InterpolatedInSlice:
+    """Where one view slice shows source slices that were interpolated rather than measured.
+
+    Parameters
+    ----------
+    whole
+        Every pixel of the slice comes from an interpolated source slice (an axial slice of an axial
+        stack that was made up): say so over the whole view.
+    bands
+        Otherwise, the parts that do: convex polygons of ``(row, col)`` pixel coordinates of this
+        slice (pixel centres at integers, the slice spans -0.5 .. rows - 0.5 and -0.5 .. cols - 0.5),
+        one per run of consecutive interpolated source slices crossing it.
+    """
+
+    whole: bool = False
+    bands: tuple[tuple[tuple[float, float], ...], ...] = ()
+
+    @property
+    def any(self) -> bool:
+        """Some of this slice is interpolated."""
+        return self.whole or bool(self.bands)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +151,48 @@ class DisplayVolume:
         fixed, r, c = VIEW_AXES[view]
         d = self.volume.lps_to_index_points(point_lps)
         return (float(d[fixed]), float(d[r]), float(d[c]))
+
+    def interpolated_in_slice(self, view: ViewAxis, index: int) -> InterpolatedInSlice:
+        """Which parts of slice ``index`` of ``view`` lie in the source's interpolated slices.
+
+        A source slice ``k`` covers the source slice coordinate ``k - 0.5 .. k + 0.5`` (what a view
+        shows for it, nearest slice); the coordinate is linear across a view slice, so each run of
+        interpolated source slices meets it as a band between two parallel lines, or not at all, or
+        (slice parallel to the source slices) over the whole slice.
+        """
+        runs = _runs(self.source.interpolated_slices)
+        if not runs:
+            return InterpolatedInSlice()
+        fixed, r, c = VIEW_AXES[view]
+        index = int(np.clip(index, 0, self.shape[fixed] - 1))
+        to_slice = self.display_to_source_index[0]  # source slice coordinate of a display index
+        per_row, per_col = float(to_slice[r]), float(to_slice[c])
+        at_origin = float(to_slice[fixed] * index + to_slice[3])
+        rows, cols = self.shape[r], self.shape[c]
+        corners = ((-0.5, -0.5), (-0.5, cols - 0.5), (rows - 0.5, cols - 0.5), (rows - 0.5, -0.5))
+        values = [per_row * a + per_col * b + at_origin for a, b in corners]
+        lo, hi = min(values), max(values)
+        if hi - lo < _PARALLEL_TOLERANCE:  # the slice is one source slice (or a part of one)
+            nearest = int(np.floor(at_origin + 0.5))
+            return InterpolatedInSlice(whole=nearest in self.source.interpolated_slices)
+        bands: list[tuple[tuple[float, float], ...]] = []
+        for first, last in runs:
+            if last + 0.5 <= lo or first - 0.5 >= hi:
+                continue
+            if first - 0.5 <= lo and hi <= last + 0.5:
+                return InterpolatedInSlice(whole=True)
+            polygon = _clip_half_plane(list(corners), per_row, per_col, at_origin - (first - 0.5))
+            polygon = _clip_half_plane(polygon, -per_row, -per_col, (last + 0.5) - at_origin)
+            if len(polygon) >= 3:
+                bands.append(tuple(polygon))
+        return InterpolatedInSlice(bands=tuple(bands))
+
+    def source_slice_interpolated(self, point_lps: npt.ArrayLike) -> bool:
+        """The source slice nearest an LPS point was interpolated, not measured."""
+        if not self.source.interpolated_slices:
+            return False
+        k = float(self.source.lps_to_index_points(point_lps)[0])
+        return int(np.floor(k + 0.5)) in self.source.interpolated_slices
 
     def edge_letters(self, view: ViewAxis) -> dict[str, str]:
         """Orientation letters for the ``left``, ``right``, ``top`` and ``bottom`` screen edges.
@@ -225,6 +298,39 @@ def apply_window(array: npt.NDArray[Any], width_hu: float, level_hu: float) -> n
 
 
 # -- helpers ------------------------------------------------------------------------------------
+#: a view slice whose source slice coordinate varies less than this (in slices) across it is parallel
+#: to the source slices: it is one source slice, wholly interpolated or not
+_PARALLEL_TOLERANCE = 1e-6
+
+
+def _runs(indices: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Sorted indices grouped into runs of consecutive values, as ``(first, last)`` pairs."""
+    runs: list[tuple[int, int]] = []
+    for k in indices:
+        if runs and k == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], k)
+        else:
+            runs.append((k, k))
+    return runs
+
+
+def _clip_half_plane(
+    polygon: list[tuple[float, float]], a: float, b: float, c: float
+) -> list[tuple[float, float]]:
+    """The part of a convex polygon of ``(row, col)`` points where ``a * row + b * col + c >= 0``."""
+    out: list[tuple[float, float]] = []
+    n = len(polygon)
+    for i in range(n):
+        p, q = polygon[i], polygon[(i + 1) % n]
+        fp, fq = a * p[0] + b * p[1] + c, a * q[0] + b * q[1] + c
+        if fp >= 0:
+            out.append(p)
+        if (fp >= 0) != (fq >= 0):
+            t = fp / (fp - fq)
+            out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return out
+
+
 def _letter(direction_lps: FloatArray) -> str:
     axis = int(np.argmax(np.abs(direction_lps)))
     return _LETTERS[axis][0 if direction_lps[axis] > 0 else 1]

@@ -94,3 +94,74 @@ def test_apply_window_maps_the_window_linearly() -> None:
     hu = np.array([-1000.0, -500.0, 400.0, 1300.0, 3000.0])
     grey = apply_window(hu, 1800.0, 400.0)
     assert grey.tolist() == [0, 0, 127, 255, 255]
+
+
+def _inside_convex(polygon: tuple[tuple[float, float], ...], points: np.ndarray) -> np.ndarray:
+    """Which (row, col) points lie inside a convex polygon (either winding), edges included."""
+    poly = np.asarray(polygon)
+    edge = np.roll(poly, -1, axis=0) - poly
+    rel = points[:, None, :] - poly[None, :, :]
+    cross = edge[None, :, 0] * rel[..., 1] - edge[None, :, 1] * rel[..., 0]
+    return np.all(cross >= -1e-9, axis=1) | np.all(cross <= 1e-9, axis=1)
+
+
+def _marked_voxels(shown: object, view: ViewAxis, index: int, rows: int, cols: int) -> np.ndarray:
+    """(rows, cols) booleans: pixel centres of a view slice inside its interpolated marks."""
+    marks = shown.interpolated_in_slice(view, index)  # type: ignore[attr-defined]
+    if marks.whole:
+        return np.ones((rows, cols), dtype=bool)
+    centres = np.stack(np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij"), axis=-1).reshape(-1, 2)
+    hit = np.zeros(len(centres), dtype=bool)
+    for band in marks.bands:
+        hit |= _inside_convex(band, centres.astype(np.float64))
+    return hit.reshape(rows, cols)
+
+
+@pytest.mark.parametrize("name", list(DIRECTIONS))
+def test_interpolated_slices_are_marked_where_they_show(name: str) -> None:
+    """Every view pixel is marked exactly when the source slice at its LPS position was interpolated."""
+    made_up = (1, 2, 5)
+    base = random_volume(DIRECTIONS[name])
+    volume = Volume(base.array, base.index_to_lps, interpolated_slices=made_up)
+    shown = reorient_for_display(volume)
+    from app.display_geometry import VIEW_AXES
+
+    for view in ViewAxis:
+        fixed, r, c = VIEW_AXES[view]
+        for index in range(shown.shape[fixed]):
+            marked = _marked_voxels(shown, view, index, shown.shape[r], shown.shape[c])
+            disp = np.zeros((shown.shape[r], shown.shape[c], 3))
+            disp[..., fixed] = index
+            disp[..., r], disp[..., c] = np.meshgrid(
+                np.arange(shown.shape[r]), np.arange(shown.shape[c]), indexing="ij"
+            )
+            source_slice = np.rint(volume.lps_to_index_points(shown.volume.index_to_lps_points(disp))[..., 0])
+            np.testing.assert_array_equal(marked, np.isin(source_slice, made_up), err_msg=f"{view} {index}")
+
+
+def test_axial_index_runs_against_a_head_first_volume_index() -> None:
+    """Head first, the volume's slice 0 is the lowest: the axial view (top down) shows it last."""
+    base = random_volume(np.eye(3))
+    shown = reorient_for_display(Volume(base.array, base.index_to_lps, interpolated_slices=(1,)))
+    whole = [i for i in range(shown.shape[0]) if shown.interpolated_in_slice(ViewAxis.AXIAL, i).whole]
+    assert whole == [base.shape[0] - 1 - 1]
+    assert not reorient_for_display(base).interpolated_in_slice(ViewAxis.AXIAL, whole[0]).any
+
+
+def test_oblique_stack_marks_a_band_across_the_axial_view() -> None:
+    """A stack tilted off axial: a made-up slice crosses axial slices as a band, never a whole slice."""
+    rotation = Rotation.from_euler("x", 30.0, degrees=True).as_matrix()
+    volume = Volume(
+        np.zeros((20, 24, 24), dtype=np.int16),
+        affine_from_geometry((0, 0, 0), (2.0, 1.0, 1.0), rotation),
+        interpolated_slices=(9,),
+    )
+    shown = reorient_for_display(volume)
+    assert shown.resampled
+    centre = volume.index_to_lps_points([9.0, 11.5, 11.5])
+    marks = shown.interpolated_in_slice(ViewAxis.AXIAL, shown.slice_index(ViewAxis.AXIAL, centre))
+    assert not marks.whole and len(marks.bands) == 1
+    _, row, col = shown.lps_to_pixel(ViewAxis.AXIAL, centre)
+    assert _inside_convex(marks.bands[0], np.array([[row, col]]))[0]
+    assert shown.source_slice_interpolated(centre)
+    assert not shown.source_slice_interpolated(volume.index_to_lps_points([11.0, 11.5, 11.5]))

@@ -6,6 +6,7 @@ the slice is already in radiological orientation, and its pixels are drawn with 
 aspect (row and column spacing in mm). Mouse: left sets the crosshair (or draws the ruler), right
 drag changes window/level, middle drag pans, wheel scrolls slices, Ctrl+wheel zooms, double-click
 maximises. Keys: PageUp/PageDown and Up/Down arrows scroll, Home/End jump, R resets zoom.
+Slices the loader interpolated rather than measured are marked (:mod:`app.interpolated_marks`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.display_geometry import ViewAxis, apply_window
+from app.interpolated_marks import InterpolatedMarks
 from app.viewer_state import Tool, ViewerState
 
 #: crosshair colours per view (the colour of the *other* view's line, as in Slicer)
@@ -84,6 +86,8 @@ class SliceView(QWidget):
             "wheel: slices · Ctrl+wheel: zoom · middle drag: pan · double-click: maximise"
         )
         state.volume_changed.connect(self._on_state_volume_changed)
+        #: the amber note and edge ticks on interpolated (not measured) slices
+        self.interpolated = InterpolatedMarks(self)
         state.crosshair_changed.connect(self.update)
         state.window_changed.connect(self.update)
         state.layers_changed.connect(self.update)
@@ -185,6 +189,7 @@ class SliceView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom > 1.0)
             painter.drawImage(rect, image)
             self._draw_layers(painter, rect)
+            self.interpolated.paint(painter, rect)
             for overlay in list(self.state.overlay_painters):
                 painter.save()
                 overlay(self, painter)
@@ -411,9 +416,11 @@ class SliceView(QWidget):
         point = self.widget_to_lps(pos)
         hu = self.state.hu_at(point)
         hu_text = f"{hu:.0f} HU" if hu is not None else "outside"
+        note = self.interpolated.cursor_note(point)
         self.cursor_info.emit(
             f"{self.view.value}  slice {self.slice_index() + 1}/{self.slice_count()}   "
             f"LPS ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm   {hu_text}"
+            + (f"   {note}" if note else "")
         )
 
     def _on_state_volume_changed(self) -> None:

@@ -87,8 +87,8 @@ class AblationChoicesBox(QGroupBox):
         self.source = QLabel("")
         self.source.setWordWrap(True)
         form.addRow("Device", self.profile)
-        form.addRow("Width", self.zone_width)
-        form.addRow("Length", self.zone_length)
+        # width and length on one row: the box must fit the Needles dock without scrolling
+        form.addRow("Width × length", self._side_by_side(self.zone_width, QLabel("×"), self.zone_length))
         form.addRow("Centre behind tip", self.zone_centre)
         form.addRow("Power", self._with_note(self.power, self.power_range))
         form.addRow("Time", self._with_note(self.duration, self.time_range))
@@ -297,4 +297,14 @@ class AblationChoicesBox(QGroupBox):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(spin, 1)
         layout.addWidget(note)
+        return row
+
+    @staticmethod
+    def _side_by_side(first: QWidget, between: QLabel, second: QWidget) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(first, 1)
+        layout.addWidget(between)
+        layout.addWidget(second, 1)
         return row

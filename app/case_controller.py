@@ -18,6 +18,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFileDialog
 
 from app import dialogs
+from app.wording import count_of
 from imaging.volume import Volume
 from planning.case import Case, Change, Section
 from planning.commands import Command
@@ -326,12 +327,8 @@ def describe_autosave(path: Path) -> str:
     on = f" (image {images[0]})" if images else ""
     lesions = sum(1 for t in case.targets.values() if t.lesion_layer)
     parts = [
-        _count(lesions, "lesion"),
-        _count(len(case.trajectories), "needle"),
-        _count(len(case.layers), "layer"),
+        count_of(lesions, "lesion"),
+        count_of(len(case.trajectories), "needle"),
+        count_of(len(case.layers), "layer"),
     ]
     return f"Unsaved work on {of}{on}, autosaved {stamp}: {', '.join(parts)}."
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -159,7 +159,7 @@ class PlanResult:
                 "width_mm": zm.width_mm,
                 "length_mm": zm.length_mm,
                 "center_behind_tip_mm": zm.center_behind_tip_mm,
-                "label": f"predicted, from {zm.source}" + (" (unverified)" if zm.unverified else ""),
+                "label": zm.label,
                 "unverified": zm.unverified,
             },
             "margin_mm": self.margin_mm,

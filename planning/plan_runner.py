@@ -118,7 +118,7 @@ def run_plan(
         raise PlanValidationError("trajectories", traj_specs, "a list")
     plan_warnings = needle.warnings()
     if zone_model.unverified:
-        plan_warnings.append(f"zone figures are unverified: predicted, from {zone_model.source}")
+        plan_warnings.append(f"zone figures are unverified: predicted, from {zone_model.cited_source}")
     steps = len(target_specs) * 2 + len(traj_specs) + 1
     done = 0
 

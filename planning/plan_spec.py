@@ -12,11 +12,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from planning.coverage import SUGGESTION_OVERLAP_FRACTION, ZoneModel
+from planning.coverage import SUGGESTION_OVERLAP_FRACTION
 from planning.devices import load_device_profiles
 from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
+from planning.zone_model import CentreSource, UnknownProfileError, ZoneModel, resolve_zone_model
 
 Point = tuple[float, float, float]
 
@@ -61,34 +62,28 @@ def spec_zone_model(spec: Any) -> ZoneModel:
     name = spec.get("profile")
     if name is not None:
         profiles = load_device_profiles()
-        if name not in profiles:
-            raise PlanValidationError(
-                "ablation.profile", name, f"one of the device profiles {sorted(profiles)}"
-            )
-        p = profiles[name]
-        center = p.center_behind_tip_mm
+        if not isinstance(name, str) or name not in profiles:
+            raise UnknownProfileError("ablation.profile", name, sorted(profiles))
+        center = None
         if "center_behind_tip_mm" in spec:
             center = spec_number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation")
-        if center is None:
-            raise PlanValidationError(
-                "ablation.center_behind_tip_mm",
-                None,
-                f'a number in mm with the profile: "{name}" states only the zone\'s diameter, '
-                "not where its centre lies behind the antenna tip",
-            )
-        source = p.source
-        if center != p.center_behind_tip_mm:
-            source += f"; centre {center:g} mm behind the antenna tip, given in the plan"
-        return ZoneModel(p.width_mm, p.length_mm, center, source, p.unverified, p.name)
+        return resolve_zone_model(
+            name,
+            profiles,
+            center_behind_tip_mm=center,
+            centre_given_by=CentreSource.PLAN,
+            where="ablation",
+        )
     missing = [k for k in ("width_mm", "length_mm", "center_behind_tip_mm") if k not in spec]
     if missing:
         raise PlanValidationError(f"ablation.{missing[0]}", None, 'a number (or give "profile")')
-    return ZoneModel(
-        spec_number(spec, "width_mm", 0.0, 1.0, 120.0, "ablation"),
-        spec_number(spec, "length_mm", 0.0, 1.0, 120.0, "ablation"),
-        spec_number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation"),
-        "operator-entered dimensions",
-        True,
+    return resolve_zone_model(
+        "",
+        {},
+        width_mm=spec_number(spec, "width_mm", 0.0, 1.0, 120.0, "ablation"),
+        length_mm=spec_number(spec, "length_mm", 0.0, 1.0, 120.0, "ablation"),
+        center_behind_tip_mm=spec_number(spec, "center_behind_tip_mm", 0.0, -60.0, 60.0, "ablation"),
+        where="ablation",
     )
 
 

@@ -2,7 +2,8 @@
 
 :class:`TargetEvaluator` is built once per lesion / anatomy / margin (the coverage context and the
 canal's distance field); :meth:`TargetEvaluator.evaluate` then measures each placed needle
-(:class:`NeedlePlacement`), lays out the zones of the chosen size (:class:`ZoneModel`) and returns
+(:class:`NeedlePlacement`), lays out the zones of the chosen size (:class:`ZoneModel`, from
+:mod:`planning.zone_model`) and returns
 a :class:`TargetEvaluation`. Positions LPS mm, lengths mm, volumes mL. Re-exported from
 :mod:`planning.coverage`.
 """
@@ -24,18 +25,10 @@ from planning.coverage_context import (
 )
 from planning.needles import Needle
 from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
+from planning.zone_model import ZoneModel
 
-
-@dataclass(frozen=True)
-class ZoneModel:
-    """The zone size chosen for a plan and where its figures come from (see planning.devices)."""
-
-    width_mm: float
-    length_mm: float
-    center_behind_tip_mm: float
-    source: str
-    unverified: bool
-    profile: str = ""
+# ZoneModel is re-exported (planning.coverage imports it from here)
+__all__ = ["NeedlePlacement", "TargetEvaluation", "TargetEvaluator", "ZoneModel"]
 
 
 @dataclass(frozen=True)
@@ -140,7 +133,7 @@ class TargetEvaluator:
                 length_mm=model.length_mm,
                 center_behind_tip_mm=model.center_behind_tip_mm,
                 pullback_mm=p.pullback_mm,
-                source=model.source,
+                source=model.cited_source,
                 unverified=model.unverified,
                 trajectory_index=first_index + k,
             )

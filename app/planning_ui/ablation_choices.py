@@ -87,8 +87,8 @@ class AblationChoicesBox(QGroupBox):
         self.source = QLabel("")
         self.source.setWordWrap(True)
         form.addRow("Device", self.profile)
-        form.addRow("Width", self.zone_width)
-        form.addRow("Length", self.zone_length)
+        # width and length on one row: the box must fit the Needles dock without scrolling
+        form.addRow("Width × length", self._side_by_side(self.zone_width, QLabel("×"), self.zone_length))
         form.addRow("Centre behind tip", self.zone_centre)
         form.addRow("Power", self._with_note(self.power, self.power_range))
         form.addRow("Time", self._with_note(self.duration, self.time_range))
@@ -137,15 +137,16 @@ class AblationChoicesBox(QGroupBox):
         name = spec.profile or (CUSTOM if spec.is_custom else NONE_PROFILE)
         self.profile.setCurrentIndex(max(0, self.profile.findData(name)))
         zm = self.controller.zone_model(traj)
-        for spin, value in (
-            (self.zone_width, zm.width_mm),
-            (self.zone_length, zm.length_mm),
-            (self.zone_centre, zm.center_behind_tip_mm),
-        ):
+        p = self.controller.profiles().get(spec.profile) if spec.profile else None
+        shown: tuple[float | None, float | None, float | None] = (None, None, None)
+        if zm is not None:
+            shown = (zm.width_mm, zm.length_mm, zm.center_behind_tip_mm)
+        elif p is not None:  # no zone yet (the profile does not state its centre): its size is shown
+            shown = (p.width_mm, p.length_mm, None)
+        for spin, value in zip((self.zone_width, self.zone_length, self.zone_centre), shown, strict=True):
             if value is not None:
                 spin.setValue(value)
         custom = name == CUSTOM
-        p = self.controller.profiles().get(spec.profile) if spec.profile else None
         self.zone_width.setEnabled(custom)
         self.zone_length.setEnabled(custom)
         self.zone_centre.setEnabled(
@@ -165,7 +166,7 @@ class AblationChoicesBox(QGroupBox):
             self.time_range.setText(f"profile {_range_text(p.time_s, 'min', 60.0)}" if p is not None else "")
             self.time_range.setToolTip("")
         self.positions.setText(", ".join(f"{v:g}" for v in traj.ablation_positions_mm))
-        lines = [zm.label if zm.valid else zm.reason]
+        lines = [zm.label if zm is not None else self.controller.zone_reason(traj)]
         off_range = False
         if p is not None and spec.power_w is not None and not p.power_w[0] <= spec.power_w <= p.power_w[1]:
             off_range = True
@@ -181,14 +182,14 @@ class AblationChoicesBox(QGroupBox):
                 f"{minutes:g} min is outside the profile's {_range_text(time_s, 'min', 60.0)}: "
                 "the zone's size is not from its source at this time"
             )
-        if zm.center_behind_tip_mm is not None and zm.center_behind_tip_mm < 0:
+        if zm is not None and zm.center_behind_tip_mm < 0:
             off_range = True
             lines.append(
                 f"the zone's centre lies {-zm.center_behind_tip_mm:g} mm beyond the antenna tip, not behind "
                 "it: microwave zones centre behind the tip; check the figure"
             )
         self.source.setText("\n".join(lines))
-        self.source.setStyleSheet(AMBER if (zm.unverified or not zm.valid or off_range) else "")
+        self.source.setStyleSheet(AMBER if (zm is None or zm.unverified or off_range) else "")
         del blockers
 
     # -- push ---------------------------------------------------------------------------------
@@ -296,4 +297,14 @@ class AblationChoicesBox(QGroupBox):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(spin, 1)
         layout.addWidget(note)
+        return row
+
+    @staticmethod
+    def _side_by_side(first: QWidget, between: QLabel, second: QWidget) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(first, 1)
+        layout.addWidget(between)
+        layout.addWidget(second, 1)
         return row

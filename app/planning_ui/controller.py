@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,31 +34,19 @@ from planning.devices import DeviceFileError, DeviceProfile, load_device_profile
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Target, Trajectory
 from planning.needles import ANTENNA_OUTER_DIAMETER_MM
 from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
+from planning.zone_model import (
+    CentreSource,
+    UnknownProfileError,
+    ZoneCentreMissingError,
+    ZoneModel,
+    resolve_zone_model,
+)
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
     from imaging.vertebra_model import VertebraAnatomy
 
 log = logging.getLogger("osteoplan.gui")
-
-
-@dataclass(frozen=True)
-class ZoneModel:
-    """Resolved zone dimensions of one trajectory's ablation spec, or why there are none."""
-
-    width_mm: float | None
-    length_mm: float | None
-    center_behind_tip_mm: float | None
-    label: str
-    unverified: bool
-    reason: str = ""
-
-    @property
-    def valid(self) -> bool:
-        """True when a zone can be drawn."""
-        return (
-            self.width_mm is not None and self.length_mm is not None and self.center_behind_tip_mm is not None
-        )
 
 
 class PlanningController(QObject):
@@ -171,52 +158,46 @@ class PlanningController(QObject):
                 self._profiles = load_device_profiles(user_path=False)
         return self._profiles
 
-    def zone_model(self, traj: Trajectory) -> ZoneModel:
-        """Zone dimensions of a trajectory's ablation spec (a profile, or custom dimensions)."""
+    def zone_model(self, traj: Trajectory) -> ZoneModel | None:
+        """The zone model of a trajectory's ablation spec (a profile, or custom dimensions); None when
+        no zone can be drawn (:meth:`zone_reason` says why)."""
+        return self._resolve_zone(traj)[0]
+
+    def zone_reason(self, traj: Trajectory) -> str:
+        """Why a trajectory has no zone, in the operator's words ("" when it has one)."""
+        return self._resolve_zone(traj)[1]
+
+    def _resolve_zone(self, traj: Trajectory) -> tuple[ZoneModel | None, str]:
         spec = traj.ablation
-        if spec.profile:
-            p = self.profiles().get(spec.profile)
-            if p is None:
-                return ZoneModel(None, None, None, spec.profile, True, f'unknown profile "{spec.profile}"')
-            centre = (
-                spec.center_behind_tip_mm if spec.center_behind_tip_mm is not None else p.center_behind_tip_mm
-            )
-            label = f"predicted, from {p.source}" + (" (unverified)" if p.unverified else "")
-            if spec.center_behind_tip_mm is not None and spec.center_behind_tip_mm != p.center_behind_tip_mm:
-                c = spec.center_behind_tip_mm
-                label += f"; centre {c:g} mm behind the antenna tip, entered by the operator"
-            if centre is None:
-                return ZoneModel(
-                    p.width_mm,
-                    p.length_mm,
-                    None,
-                    label,
-                    p.unverified,
-                    "the profile does not state where the zone lies behind the tip: enter it",
-                )
-            return ZoneModel(p.width_mm, p.length_mm, centre, label, p.unverified)
-        if spec.is_custom:
-            return ZoneModel(
-                spec.width_mm,
-                spec.length_mm,
-                spec.center_behind_tip_mm,
-                "predicted, from operator-entered dimensions (unverified)",
-                True,
-            )
-        return ZoneModel(None, None, None, "", False, "no ablation device chosen")
+        if not spec.profile and not spec.is_custom:
+            return None, "no ablation device chosen"
+        try:
+            # a profile's own size; the spec's centre when the operator entered one
+            return resolve_zone_model(
+                spec.profile,
+                self.profiles(),
+                center_behind_tip_mm=spec.center_behind_tip_mm,
+                width_mm=spec.width_mm,
+                length_mm=spec.length_mm,
+                centre_given_by=CentreSource.OPERATOR,
+            ), ""
+        except UnknownProfileError:
+            return None, f'unknown profile "{spec.profile}"'
+        except ZoneCentreMissingError:
+            return None, "the profile does not state where the zone lies behind the tip: enter it"
 
     def zones(self, traj: Trajectory, index: int = -1) -> list[AblationZone]:
         """The predicted zones of one trajectory (one per pull-back position); [] without a model."""
         zm = self.zone_model(traj)
-        if not zm.valid:
+        if zm is None:
             return []
         geometry = TrajectoryGeometry(traj.entry_lps, traj.target_lps)
         return zones_along_trajectory(
             geometry,
             antenna_extension_mm=traj.antenna_extension_mm,
-            width_mm=float(zm.width_mm),  # type: ignore[arg-type]
-            length_mm=float(zm.length_mm),  # type: ignore[arg-type]
-            center_behind_tip_mm=float(zm.center_behind_tip_mm),  # type: ignore[arg-type]
+            width_mm=zm.width_mm,
+            length_mm=zm.length_mm,
+            center_behind_tip_mm=zm.center_behind_tip_mm,
             pullback_mm=traj.ablation_positions_mm,
             source=zm.label,
             unverified=zm.unverified,

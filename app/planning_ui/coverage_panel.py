@@ -177,15 +177,15 @@ class CoveragePanel(QWidget):
         if traj is None or ctx is None:
             return
         zm = c.zone_model(traj)
-        if not zm.valid:
+        if zm is None:
             return
         self.suggestions = suggest_positions(
             ctx,
             TrajectoryGeometry(traj.entry_lps, traj.target_lps),
             antenna_extension_mm=traj.antenna_extension_mm,
-            width_mm=float(zm.width_mm),  # type: ignore[arg-type]
-            length_mm=float(zm.length_mm),  # type: ignore[arg-type]
-            center_behind_tip_mm=float(zm.center_behind_tip_mm),  # type: ignore[arg-type]
+            width_mm=zm.width_mm,
+            length_mm=zm.length_mm,
+            center_behind_tip_mm=zm.center_behind_tip_mm,
         )
         self._suggest_for = traj.name
         for s in self.suggestions:

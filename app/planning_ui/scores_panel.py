@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from app.wording import count_of
 from imaging.lesion_model import LesionType
 from imaging.lesion_remeasure import NORMAL_LIKE
 from planning import scores as sc
@@ -200,9 +201,8 @@ class ScoresPanel(QWidget):
                 f"SINS {result.total} / 18: {result.category.value if result.category else ''}"
             )
         else:
-            self.total.setText(
-                f"SINS {lo}-{hi} once every item is chosen ({_points(result.total)} given so far)"
-            )
+            so_far = count_of(result.total, "point")
+            self.total.setText(f"SINS {lo}-{hi} once every item is chosen ({so_far} given so far)")
         self.meaning.setText(
             result.note
             + ("\nSurgical consultation recommended (SINS ≥ 7)." if result.surgical_consultation else "")
@@ -225,9 +225,8 @@ class ScoresPanel(QWidget):
         if result.complete:
             self.total.setText(f"Mirels {result.total} / 12: {result.risk.value if result.risk else ''}")
         else:
-            self.total.setText(
-                f"Mirels {lo}-{hi} once every item is chosen ({_points(result.total)} given so far)"
-            )
+            so_far = count_of(result.total, "point")
+            self.total.setText(f"Mirels {lo}-{hi} once every item is chosen ({so_far} given so far)")
         self.meaning.setText(
             "Mirels: ≤ 7 low risk (0-4 %), 8 borderline (15 %), ≥ 9 prophylactic fixation (> 33 %)."
         )
@@ -245,7 +244,3 @@ class ScoresPanel(QWidget):
             items[name] = str(value)
         new = ScoreItems(target.name, self._system, items) if items else None
         self.controller.push(SetScoreItems(target.name, new))
-
-
-def _points(n: int) -> str:
-    return f"{n} point" + ("" if n == 1 else "s")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.planning_ui.ablation_choices import CUSTOM, NONE_PROFILE, AblationChoicesBox, spin_box
 from app.planning_ui.needle_proposals import NeedleProposer
 from app.planning_ui.needle_readouts import NeedleReadoutsBox
+from app.theme import AMBER, RED
 from app.undo_keys import route_undo_to_case
 from planning.commands import RemoveTrajectory, UpdateTrajectory
 from planning.errors import PlanningError
@@ -37,6 +39,15 @@ if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
 
 __all__ = ["CUSTOM", "NONE_PROFILE", "TrajectoryPanel"]
+
+#: rows of the needle list shown before it scrolls
+LIST_ROWS_SHOWN = 3
+#: the tabs of the needle and of its zone; the needle's is marked while a readout needs attention
+NEEDLE_TAB = "Needle"
+ZONE_TAB = "Ablation zone"
+ATTENTION_MARK = " ⚠"
+#: spacing between rows and sections, pixels (Fusion's default is 6): the dock's rows stay readable
+COMPACT_SPACING_PX = 3
 
 
 class TrajectoryPanel(QWidget):
@@ -51,26 +62,27 @@ class TrajectoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
 
-        top = QHBoxLayout()
+        top = QHBoxLayout()  # target, Place and Delete on one row: the dock is short (see below)
         top.addWidget(QLabel("Target"))
         self.target_combo = QComboBox()
         self.target_combo.setToolTip("The lesion new needles are for")
         top.addWidget(self.target_combo, 1)
-        layout.addLayout(top)
-        self.list = QListWidget()
-        self.list.setMaximumHeight(90)
-        layout.addWidget(self.list)
-        row = QHBoxLayout()
         self.tool_button = QPushButton("Place (N)")
         self.tool_button.setCheckable(True)
         self.tool_button.setToolTip("Click the entry, then the tip, in any 2D view; drag the E / T handles")
         self.tool_button.toggled.connect(tool_action.setChecked)
         tool_action.toggled.connect(self.tool_button.setChecked)
         self.delete_button = QPushButton("Delete")
-        row.addWidget(self.tool_button)
-        row.addWidget(self.delete_button)
-        layout.addLayout(row)
+        top.addWidget(self.tool_button)
+        top.addWidget(self.delete_button)
+        layout.addLayout(top)
+        self.list = QListWidget()
+        # three needles show (a bilateral pair and one more); more scroll inside the list
+        row_px = self.list.fontMetrics().height() + 4
+        self.list.setMaximumHeight(LIST_ROWS_SHOWN * row_px + 2 * self.list.frameWidth())
+        layout.addWidget(self.list)
         prop = QHBoxLayout()
+        prop.addWidget(QLabel("Propose"))
         self.propose_buttons: dict[str, QPushButton] = {}
         for key, text, tip in (
             (
@@ -88,15 +100,12 @@ class TrajectoryPanel(QWidget):
             b.clicked.connect(lambda _=False, k=key: self.propose(k))
             prop.addWidget(b)
             self.propose_buttons[key] = b
-        layout.addWidget(QLabel("Propose:"))
         layout.addLayout(prop)
 
         self.readouts_box = NeedleReadoutsBox(controller)
         self.readouts = self.readouts_box.readouts
         self.warnings = self.readouts_box.warnings
-        layout.addWidget(self.readouts_box)
-
-        needle = QGroupBox("Needle")
+        needle = QGroupBox()  # its tab names it
         nform = QFormLayout(needle)
         self.gauge = QComboBox()
         for g, od in sorted(NEEDLE_OUTER_DIAMETER_MM.items()):
@@ -106,11 +115,40 @@ class TrajectoryPanel(QWidget):
         nform.addRow("Gauge", self.gauge)
         nform.addRow("Length", self.length)
         nform.addRow("Antenna beyond tip", self.extension)
-        layout.addWidget(needle)
-
         self.ablation_box = AblationChoicesBox(controller)
-        layout.addWidget(self.ablation_box)
+        self.ablation_box.setTitle("")  # its tab names it
+        for box in (self.readouts_box, needle, self.ablation_box):
+            _compact(box)
+
+        # The needle (its readouts and choices) and the ablation zone are two tabs: one under the other
+        # they were taller than the dock at a 1700x1100 window, where it shares the right column with
+        # the Layers, Lesions and Mask editing docks, and the zone's box lay below the fold
+        # (tests/app/test_planning_ui_layout.py).
+        self.sections = QTabWidget()
+        self.sections.setDocumentMode(True)
+        needle_page = QWidget()
+        page = QVBoxLayout(needle_page)
+        page.setContentsMargins(0, COMPACT_SPACING_PX, 0, 0)
+        page.setSpacing(COMPACT_SPACING_PX)
+        page.addWidget(self.readouts_box)
+        page.addWidget(needle)
+        page.addStretch(1)
+        zone_page = QWidget()
+        page = QVBoxLayout(zone_page)
+        page.setContentsMargins(0, COMPACT_SPACING_PX, 0, 0)
+        page.addWidget(self.ablation_box)
+        page.addStretch(1)
+        self.sections.addTab(needle_page, NEEDLE_TAB)
+        self.sections.addTab(zone_page, ZONE_TAB)
+        self.sections.setTabToolTip(
+            0,
+            "Readouts of the selected needle (the tab is marked ⚠ while one needs attention); "
+            "its gauge, length and antenna extension",
+        )
+        self.sections.setTabToolTip(1, "Device profile or custom zone, power, time and pull-backs")
+        layout.addWidget(self.sections)
         layout.addStretch(1)
+        layout.setSpacing(COMPACT_SPACING_PX)
 
         self.target_combo.currentIndexChanged.connect(self._on_target_combo_changed)
         self.list.currentRowChanged.connect(self._on_list_row_changed)
@@ -143,6 +181,14 @@ class TrajectoryPanel(QWidget):
         self.delete_button.setEnabled(traj is not None)
         self.readouts_box.show_readouts(traj)
         self._show_choices(traj)
+        self._mark_needle_tab()
+
+    def needs_attention(self) -> bool:
+        """True when a readout of the selected needle is red or amber, or a warning is shown."""
+        flagged = (RED, AMBER)
+        return bool(self.warnings.text()) or any(
+            lab.styleSheet() in flagged for lab in self.readouts.values()
+        )
 
     def propose(self, kind: str) -> None:
         """Propose needles for the selected target: ``left``, ``right``, ``bilateral`` or ``direct``."""
@@ -160,6 +206,10 @@ class TrajectoryPanel(QWidget):
         self.length.setValue(traj.needle_length_mm)
         self.extension.setValue(traj.antenna_extension_mm)
         del blockers
+
+    def _mark_needle_tab(self) -> None:
+        # the readouts hide while the zone's tab is shown: a danger or caution there marks their tab
+        self.sections.setTabText(0, NEEDLE_TAB + (ATTENTION_MARK if self.needs_attention() else ""))
 
     # -- pushes ---------------------------------------------------------------------------------
     def _update(self, traj: Trajectory, new: Trajectory) -> None:
@@ -192,3 +242,11 @@ class TrajectoryPanel(QWidget):
     def _on_delete_clicked(self) -> None:
         if self.controller.selected is not None:
             self.controller.push(RemoveTrajectory(self.controller.selected))
+
+
+def _compact(box: QGroupBox) -> None:
+    """Tighter rows and margins for a group box whose layout is a form."""
+    form = box.layout()
+    if isinstance(form, QFormLayout):
+        form.setVerticalSpacing(COMPACT_SPACING_PX)
+        form.setContentsMargins(6, COMPACT_SPACING_PX, 6, COMPACT_SPACING_PX)

@@ -79,7 +79,8 @@ class AblationChoicesBox(QGroupBox):
         self.power = spin_box(0.0, 300.0, 0.0, " W", "Power planned (the profile's range is beside it)")
         self.power.setSpecialValueText("not set")
         self.duration = spin_box(0.0, 60.0, 0.0, " min", "Ablation time planned at this position")
-        self.duration.setSpecialValueText("per cycle plan")
+        # "not set" for both: a profile's own time plan (e.g. "per cycle plan") is stated beside the box
+        self.duration.setSpecialValueText("not set")
         self.power_range = QLabel("")
         self.time_range = QLabel("")
         self.positions = QLineEdit("0")
@@ -256,7 +257,7 @@ class AblationChoicesBox(QGroupBox):
         return replace(traj, ablation=spec, ablation_positions_mm=positions or (0.0,))
 
     def _power_and_time(self) -> tuple[float | None, float | None]:
-        """Power (W) and time (s) shown; None where the spin box shows "not set" / "per cycle plan"."""
+        """Power (W) and time (s) shown; None where the spin box shows "not set"."""
         power = self.power.value()
         minutes = self.duration.value()
         return (power or None), (minutes * 60.0 if minutes else None)

@@ -355,3 +355,25 @@ def test_ctrl_z_in_a_settled_field_undoes_the_case_change(
     qtbot.keyClick(field, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
     assert traj().needle_length_mm == 120.0
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]
+
+
+def test_a_time_not_recorded_reads_not_set_beside_the_profiles_time(planning: object, window: object) -> None:
+    """A needle whose profile states a time but whose plan records none shows "not set" (it read "per
+    cycle plan", which is what only some profiles say of themselves, beside the box)."""
+    profiles = planning.controller.profiles()  # type: ignore[attr-defined]
+    name = next(n for n, p in profiles.items() if p.time_s is not None and p.center_behind_tip_mm is not None)
+    _add_target(window, (0.0, 0.0, 0.0), 3.0)
+    spec = AblationSpec(profile=name)
+    window.case.push(  # type: ignore[attr-defined]
+        AddTrajectory(
+            Trajectory(
+                "T1 needle 1", "T1", Approach.DIRECT, (-60.0, 0.0, 0.0), (-5.0, 0.0, 0.0), ablation=spec
+            )
+        )
+    )
+    planning.controller.select("T1 needle 1")  # type: ignore[attr-defined]
+    box = planning.trajectory_panel.ablation_box  # type: ignore[attr-defined]
+    box.show_choices(window.case.case.trajectories["T1 needle 1"])  # type: ignore[attr-defined]
+    assert box.duration.text() == "not set" and box.power.text() == "not set"
+    assert box.time_range.text().startswith("profile ") and "min" in box.time_range.text()
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]

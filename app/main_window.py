@@ -44,6 +44,7 @@ MAX_RECENT = 8
 #: (-1024 to 3071 HU); anything wider shows a uniform grey
 MAX_WINDOW_HU = 10000.0
 OPEN_HINT = "Open a CT: File > Open folder (Ctrl+O) or drop a folder here"
+IMPORT_NOTES_TAIL = ": see the Import panel"
 #: the window's size when it opens, in pixels
 DEFAULT_WINDOW_SIZE = (1280, 900)
 #: packages whose ``install(window)`` adds tools to the window, in menu order
@@ -152,8 +153,12 @@ class MainWindow(QMainWindow):
         if self.import_warnings:
             self.warnings_dock.show()
             self.statusBar().showMessage(
-                f"{len(self.import_warnings)} import note(s): see the Import panel", 8000
+                f"{len(self.import_warnings)} import note(s){IMPORT_NOTES_TAIL}", 8000
             )
+        elif (
+            self.statusBar().currentMessage().endswith(IMPORT_NOTES_TAIL)
+        ):  # the last image's, not this one's
+            self.statusBar().clearMessage()
 
     def toggle_maximise(self, widget: QWidget | None = None) -> None:
         """Show one view alone, or all four again."""

@@ -97,7 +97,7 @@ def _mm(value: float) -> str:
 
 def _thumbnail(entry: SeriesEntry) -> QIcon | None:
     """Middle slice of the series, read from its files when the scan listed them."""
-    files = getattr(entry.info, "files", None) or getattr(entry.info, "paths", None)
+    files = getattr(entry.info, "files", ())
     if not files:
         return None
     try:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,8 @@ class SeriesInfo:
     ``interpolated_slices`` are the 0-based indices along the volume's slice axis (``shape[0]``) that
     the loader makes up by interpolation (a gap of missing slices, or an uneven step; see
     :mod:`imaging.resampled_slices`), as the loaded ``Volume.interpolated_slices``.
+    ``files`` are the series' files in slice order (each once; empty for a single image file), for
+    showing a slice without loading the series; they are not part of the ``osteoplan info`` JSON.
     """
 
     series_uid: str
@@ -83,6 +85,7 @@ class SeriesInfo:
     refusal: str | None
     source: str
     interpolated_slices: tuple[int, ...] = ()
+    files: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict (the ``osteoplan info`` contract)."""
@@ -365,6 +368,7 @@ def _info(plan: SeriesPlan) -> SeriesInfo:
         refusal=plan.refusal,
         source=plan.source,
         interpolated_slices=plan.interpolated_slices,
+        files=tuple(dict.fromkeys(frame.path for frame in plan.frames)),  # slice order, each file once
     )
 
 

@@ -62,15 +62,21 @@ def test_two_series_show_the_picker(
 
     folder = tmp_path / "two"
     a = dicom_writer.write_dicom_series(
-        marker_volume(np.eye(3), shape=(20, 40, 40)), folder, description="thin bone", file_prefix="A"
+        marker_volume(np.eye(3), shape=(20, 72, 80)), folder, description="thin bone", file_prefix="A"
     )
     b = dicom_writer.write_dicom_series(
-        marker_volume(np.eye(3), shape=(12, 32, 32)), folder, description="soft", file_prefix="B"
+        marker_volume(np.eye(3), shape=(12, 72, 80)), folder, description="soft", file_prefix="B"
     )
     offered: list[list[str]] = []
+    thumbnails: list[tuple[int, int]] = []  # (corner grey, centre grey) of each row's icon
 
     def fake_exec(dialog: SeriesPickerDialog) -> int:
         offered.append([dialog.list.item(i).text() for i in range(dialog.list.count())])
+        for i in range(dialog.list.count()):
+            image = dialog.list.item(i).icon().pixmap(64, 64).toImage()
+            if not image.isNull():
+                w, h = image.width(), image.height()
+                thumbnails.append((image.pixelColor(1, 1).value(), image.pixelColor(w // 2, h // 2).value()))
         for i in range(dialog.list.count()):
             if "soft" in dialog.list.item(i).text():
                 dialog.list.setCurrentRow(i)
@@ -82,7 +88,9 @@ def test_two_series_show_the_picker(
     qtbot.waitUntil(lambda: window.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
     assert len(offered) == 1 and len(offered[0]) == 2
     assert any("20 slices" in text for text in offered[0]) and any("12 slices" in text for text in offered[0])
-    assert window.state.display.source.shape == (12, 32, 32)  # type: ignore[attr-defined]
+    # each row shows its series' middle slice: air at the corner, the body block brighter in the centre
+    assert len(thumbnails) == 2 and all(corner + 40 < centre for corner, centre in thumbnails), thumbnails
+    assert window.state.display.source.shape == (12, 72, 80)  # type: ignore[attr-defined]
     assert window.case.case.images[b.series_uid].series_uid == b.series_uid  # type: ignore[attr-defined]
     assert a.series_uid not in window.case.case.images  # type: ignore[attr-defined]
     assert no_dialogs == []
@@ -151,3 +159,16 @@ def test_cancel_stops_the_import_quietly(
     assert window.state.display is None  # type: ignore[attr-defined]
     assert no_dialogs == []
     assert "cancelled" in window.statusBar().currentMessage()  # type: ignore[attr-defined]
+
+
+def test_a_clean_image_clears_the_last_images_import_note(window: object) -> None:
+    """The status bar's "N import note(s)" belongs to the image that had them: opening one without notes
+    within the message's 8 s clears it (it stayed while the Import panel was empty)."""
+    window.show_import_warnings(["Gantry tilt of 15.0° detected"])  # type: ignore[attr-defined]
+    assert window.statusBar().currentMessage() == "1 import note(s): see the Import panel"  # type: ignore[attr-defined]
+    window.show_import_warnings([])  # type: ignore[attr-defined]
+    assert window.statusBar().currentMessage() == ""  # type: ignore[attr-defined]
+    assert window.warnings_list.count() == 0  # type: ignore[attr-defined]
+    window.statusBar().showMessage("Saved case.osteoplan", 5000)  # type: ignore[attr-defined]
+    window.show_import_warnings([])  # another message is left alone  # type: ignore[attr-defined]
+    assert window.statusBar().currentMessage() == "Saved case.osteoplan"  # type: ignore[attr-defined]

@@ -10,7 +10,8 @@ Software OpenGL (llvmpipe, Mesa) is detected after the first frame; there the vi
 while interacting. Surfaces are extracted with vtkFlyingEdges3D on a downsampled grid in a worker
 thread so the 2D views never wait for the 3D one. Looking at a point through a narrow field (Centre on
 the crosshair, or zoomed in) adds a close-up at the data's full resolution around it
-(app.view3d_closeup), the coarse surface cut away inside its box.
+(app.view3d_closeup), the coarse surface cut away inside its box; on software GL its box keeps to a
+triangle budget and the coarse surface stands in for it while the camera moves.
 
 Default bone surface threshold: 200 HU — inside CLINICAL.md's generic bone range 130-3000 HU and
 above the 130 HU floor so trabecular noise and contrast-filled vessels give fewer fragments; the
@@ -33,7 +34,13 @@ from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 from app.display_geometry import DisplayVolume
 from app.loading import Worker
 from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
-from app.view3d_closeup import CloseUpSurface, grid_box, image_data_from_box, iso_surface
+from app.view3d_closeup import (
+    SOFTWARE_GL_CLOSEUP_TRIANGLES,
+    CloseUpSurface,
+    grid_box,
+    image_data_from_box,
+    iso_surface,
+)
 from app.viewer_state import ViewerState
 
 log = logging.getLogger("osteoplan.gui")
@@ -351,6 +358,7 @@ class View3D(QWidget):
         self.renderer_name = name
         self.software_gl = any(k in name.lower() for k in ("llvmpipe", "softpipe", "swrast", "software"))
         self.closeup.coarse_while_moving = self.software_gl
+        self.closeup.max_triangles = SOFTWARE_GL_CLOSEUP_TRIANGLES if self.software_gl else None
         if self.software_gl:
             log.info("software OpenGL (%s): 3D view uses surfaces and the CPU ray caster", name)
 
@@ -491,7 +499,8 @@ class View3D(QWidget):
         result = self.closeup.result
         if result is not None:
             detail = "full resolution" if result.box.step == 1 else f"1/{result.box.step} resolution"
-            text += f" · close-up at {detail}: {result.fine.GetNumberOfPolys():,} triangles"
+            count = result.fine.GetNumberOfPolys()
+            text += f" · close-up {result.box_mm:.0f} mm at {detail}: {count:,} triangles"
         self.status.setText(text)
         self.status.adjustSize()
 

@@ -7,6 +7,11 @@ box around that point is extracted from the display grid at its own spacing in a
 coarse surface is cut away inside the same box and the two are shown together. Zooming out past
 ``CLOSEUP_MAX_FIELD_MM`` or resetting the camera brings the coarse surface back whole.
 
+Software OpenGL (llvmpipe) draws a frame in time proportional to its triangles, so there the box
+shrinks until the fine surface has at most ``SOFTWARE_GL_CLOSEUP_TRIANGLES`` (not below
+``CLOSEUP_MIN_BOX_MM``), and the whole coarse surface is drawn while the camera moves, the close-up
+once it stops. A GPU gets the full box and the close-up while moving.
+
 Frames and units: LPS mm. Both surfaces take their vertices from the display grid's ``index_to_lps``
 (voxel centres), as the needles and the 2D views do, so the fine surface lies where the coarse one
 and the needles say the bone is (no half-voxel offset: see tests/app/test_view3d_closeup.py).
@@ -15,6 +20,7 @@ and the needles say the bone is (no half-voxel offset: see tests/app/test_view3d
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -39,16 +45,25 @@ CLOSEUP_BOX_MM = 90.0
 #: Wider, the coarse surface's facets are no longer the limit at screen size.
 CLOSEUP_MAX_FIELD_MM = 2.0 * CLOSEUP_BOX_MM
 #: at most this many voxels along a side of the box: a 90 mm box at 0.35 mm spacing; thinner data is
-#: strided (256^3 int16 is 32 MB and takes flying edges about a second here, on 2 cores)
+#: strided (a 256^3 int16 box is 32 MB; flying edges took 0.8 s on it here, 2 cores, for a trabecular-like
+#: texture straddling the threshold everywhere: 10 million triangles, the worst case)
 CLOSEUP_MAX_DIM = 256
 #: a new box is extracted once the point looked at is this fraction of the box side from its centre
 #: (a pan); rotating and zooming about the same point keep the box
 RECENTRE_FRACTION = 0.25
+#: on software OpenGL the close-up keeps to about this many triangles by shrinking its box: llvmpipe
+#: draws a frame in roughly 90 ms plus 0.55 ms per thousand triangles (DESIGN.md: 91k triangles 142 ms,
+#: 910k 587 ms), so with the coarse surface around it a still frame stays near 200 ms. A GPU has no limit.
+SOFTWARE_GL_CLOSEUP_TRIANGLES = 100_000
+#: the box never shrinks below this side (mm): a vertebral body (30-50 mm, CLINICAL.md) with its pedicles
+CLOSEUP_MIN_BOX_MM = 50.0
 
 __all__ = [
     "CLOSEUP_BOX_MM",
     "CLOSEUP_MAX_DIM",
     "CLOSEUP_MAX_FIELD_MM",
+    "CLOSEUP_MIN_BOX_MM",
+    "SOFTWARE_GL_CLOSEUP_TRIANGLES",
     "CloseUpResult",
     "CloseUpSurface",
     "GridBox",
@@ -95,6 +110,7 @@ class CloseUpResult:
     """What a close-up job made: the fine surface, the coarse surface outside the box, and timings (s)."""
 
     box: GridBox
+    box_mm: float
     threshold_hu: float
     fine: Any
     coarse_outside: Any
@@ -218,6 +234,7 @@ def build_closeup(
     cancel: threading.Event | None = None,
     *,
     box_mm: float = CLOSEUP_BOX_MM,
+    max_triangles: int | None = None,
 ) -> CloseUpResult | None:
     """Extract the fine surface in the box around ``centre_lps`` and cut the coarse one out of it.
 
@@ -235,23 +252,33 @@ def build_closeup(
         Checked between the steps; None is returned once it is set.
     box_mm
         Side of the box (mm).
+    max_triangles
+        When the fine surface has more triangles, the box shrinks (its surface area in proportion, down
+        to ``CLOSEUP_MIN_BOX_MM``) and is extracted again. None: no limit.
 
     Returns
     -------
     CloseUpResult or None
         None when the box misses the volume or the job was cancelled.
     """
-    box = closeup_box(display, centre_lps, box_mm)
-    if box is None or (cancel is not None and cancel.is_set()):
-        return None
     t0 = time.perf_counter()
-    fine = iso_surface(image_data_from_box(display, box), threshold_hu)
+    side_mm = float(box_mm)
+    while True:
+        box = closeup_box(display, centre_lps, side_mm)
+        if box is None or (cancel is not None and cancel.is_set()):
+            return None
+        fine = iso_surface(image_data_from_box(display, box), threshold_hu)
+        n = int(fine.GetNumberOfPolys())
+        if max_triangles is None or n <= max_triangles or side_mm <= CLOSEUP_MIN_BOX_MM:
+            break
+        # triangles grow with the surface's area, about the side squared; 0.95: land under the limit
+        side_mm = max(CLOSEUP_MIN_BOX_MM, side_mm * 0.95 * math.sqrt(max_triangles / n))
     t1 = time.perf_counter()
     if cancel is not None and cancel.is_set():
         return None
     outside = cut_out_box(coarse, box.bounds_lps)
     t2 = time.perf_counter()
-    return CloseUpResult(box, float(threshold_hu), fine, outside, t1 - t0, t2 - t1)
+    return CloseUpResult(box, side_mm, float(threshold_hu), fine, outside, t1 - t0, t2 - t1)
 
 
 class CloseUpSurface(QObject):
@@ -280,6 +307,8 @@ class CloseUpSurface(QObject):
         #: the operator asked for a close-up and has not reset or zoomed out since
         self.wanted = False
         self.coarse_while_moving = False
+        #: triangle limit of the fine surface (``SOFTWARE_GL_CLOSEUP_TRIANGLES`` on software OpenGL)
+        self.max_triangles: int | None = None
         self._coarse_actor: Any = None
         self._coarse_step = 1
         self._moving = False
@@ -333,7 +362,7 @@ class CloseUpSurface(QObject):
         current = self.result
         if current is not None and current.threshold_hu == threshold_hu:
             offset_mm = float(np.max(np.abs(np.subtract(focal, current.box.centre_lps))))
-            if offset_mm <= RECENTRE_FRACTION * CLOSEUP_BOX_MM:
+            if offset_mm <= RECENTRE_FRACTION * current.box_mm:
                 return
         if self._pending == (focal, threshold_hu):
             return  # that very close-up is on its way
@@ -407,11 +436,14 @@ class CloseUpSurface(QObject):
         # the worker cuts a shallow copy: the drawn polydata is never touched outside the GUI thread
         coarse = vtkPolyData()
         coarse.ShallowCopy(self._coarse_actor.GetMapper().GetInput())
+        limit = self.max_triangles
 
         def job(
             _progress: Callable[[float], None], cancel: threading.Event
         ) -> tuple[int, CloseUpResult | None]:
-            return generation, build_closeup(display, coarse, focal, threshold_hu, cancel)
+            return generation, build_closeup(
+                display, coarse, focal, threshold_hu, cancel, max_triangles=limit
+            )
 
         if self._worker is not None:
             self._worker.cancel()
@@ -423,8 +455,7 @@ class CloseUpSurface(QObject):
 
     def _on_worker_finished(self, value: tuple[int, CloseUpResult | None]) -> None:
         generation, result = value
-        if self.sender() is self._worker:
-            self._worker = None
+        self._release(self.sender())
         if generation != self._generation or self._coarse_actor is None:
             return
         self._pending = None
@@ -434,10 +465,16 @@ class CloseUpSurface(QObject):
         self._apply(result)
 
     def _on_worker_failed(self, exc: object) -> None:
-        if self.sender() is self._worker:
-            self._worker = None
+        self._release(self.sender())
         self._pending = None
         log.error("3D close-up surface failed", exc_info=exc)  # type: ignore[arg-type]
+
+    def _release(self, worker: QObject | None) -> None:
+        """A job ended (current or superseded): forget it and let Qt delete its worker."""
+        if worker is self._worker:
+            self._worker = None
+        if worker is not None:
+            worker.deleteLater()
 
     def _apply(self, result: CloseUpResult) -> None:
         from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
@@ -460,8 +497,10 @@ class CloseUpSurface(QObject):
         if not (self._moving and self.coarse_while_moving):
             self._swap(closeup=True)
         log.info(
-            "3D close-up: %d triangles in a %s box (step %d), extracted in %.3f s, coarse cut in %.3f s",
+            "3D close-up: %d triangles in a %.0f mm, %s voxel box (step %d), extracted in %.3f s, "
+            "coarse cut in %.3f s",
             result.fine.GetNumberOfPolys(),
+            result.box_mm,
             "x".join(str(n) for n in result.box.shape),
             result.box.step,
             result.extract_s,

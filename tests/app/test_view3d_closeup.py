@@ -172,6 +172,30 @@ def test_closeup_box_is_clamped_and_strides_thin_data() -> None:
     assert max(strided.shape) <= 40
 
 
+def test_closeup_box_shrinks_to_a_triangle_limit() -> None:
+    """Software OpenGL's limit: a fine surface over it is extracted again in a smaller box."""
+    from app.display_geometry import reorient_for_display
+    from app.view3d import SURFACE_MAX_DIM, extract_surface, image_data_from_display
+    from app.view3d_closeup import CLOSEUP_BOX_MM, CLOSEUP_MIN_BOX_MM, build_closeup
+
+    display = reorient_for_display(scene_volume(HEAD_FIRST_SUPINE))
+    coarse = extract_surface(image_data_from_display(display, SURFACE_MAX_DIM), THRESHOLD_HU)
+    centre = (0.0, 0.0, 0.0)  # the plate and the block's near end in a 90 mm box, only the plate in 50
+    unlimited = build_closeup(display, coarse, centre, THRESHOLD_HU)
+    assert unlimited is not None and unlimited.box_mm == CLOSEUP_BOX_MM
+    limit = unlimited.fine.GetNumberOfPolys() // 2
+    limited = build_closeup(display, coarse, centre, THRESHOLD_HU, max_triangles=limit)
+    assert limited is not None
+    assert CLOSEUP_MIN_BOX_MM <= limited.box_mm < CLOSEUP_BOX_MM
+    n = limited.fine.GetNumberOfPolys()
+    assert n <= limit or limited.box_mm == CLOSEUP_MIN_BOX_MM  # under the limit, or as small as allowed
+    assert n < unlimited.fine.GetNumberOfPolys()
+    b = limited.box.bounds_lps
+    assert b[1] - b[0] == pytest.approx(limited.box_mm, abs=2 * SPACING_MM[2])  # x: columns
+    # the coarse surface is cut along the smaller box
+    assert not inside(cell_centroids(limited.coarse_outside), b, 1e-3).any()
+
+
 # -- in the window -------------------------------------------------------------------------------
 def image_rgb(image: Any) -> npt.NDArray[np.uint8]:
     img = image.convertToFormat(image.Format.Format_RGB888)

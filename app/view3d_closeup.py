@@ -36,9 +36,10 @@ from app.loading import Worker
 
 log = logging.getLogger("osteoplan.gui")
 
-#: side of the close-up box (mm): a vertebra with both pedicles and the posterior elements (thoracolumbar
-#: bodies are about 30-50 mm wide and deep, pedicles 3.4-17.8 mm wide: CLINICAL.md), centred on the
-#: target; the centred field (``CENTRED_FIELD_MM``, 140 mm) keeps the coarse surface around it for context
+#: side of the close-up box (mm): a vertebra with both pedicles and the posterior elements around the
+#: target (adult thoracolumbar bodies are roughly 30-50 mm across: common anatomy, not a CLINICAL.md
+#: figure; the needle's course through the pedicle, 4.5-9.3 mm wide at T1-T12 in CLINICAL.md, lies
+#: within it); the centred field (``CENTRED_FIELD_MM``, 140 mm) keeps the coarse surface around it
 CLOSEUP_BOX_MM = 90.0
 #: the close-up shows while the view's height covers this many mm or less, so that its box fills at least
 #: half the view: the centred field (140 mm) and one wheel step out (VTK's trackball dollies 1.21x a step).
@@ -53,9 +54,11 @@ CLOSEUP_MAX_DIM = 256
 RECENTRE_FRACTION = 0.25
 #: on software OpenGL the close-up keeps to about this many triangles by shrinking its box: llvmpipe
 #: draws a frame in roughly 90 ms plus 0.55 ms per thousand triangles (DESIGN.md: 91k triangles 142 ms,
-#: 910k 587 ms), so with the coarse surface around it a still frame stays near 200 ms. A GPU has no limit.
+#: 910k 587 ms), so with the coarse surface around it a still frame stays under about 200 ms
+#: (tests/benchmarks/bench_closeup.py: 140-170 ms on the chest CT here, against 210-375 ms for the
+#: unlimited 90 mm box's 142k triangles). A GPU has no limit.
 SOFTWARE_GL_CLOSEUP_TRIANGLES = 100_000
-#: the box never shrinks below this side (mm): a vertebral body (30-50 mm, CLINICAL.md) with its pedicles
+#: the box never shrinks below this side (mm): about one vertebral body (see ``CLOSEUP_BOX_MM``)
 CLOSEUP_MIN_BOX_MM = 50.0
 
 __all__ = [
@@ -98,11 +101,6 @@ class GridBox:
         """Samples along ``[z, y, x]``."""
         n = [(h - lo) // self.step + 1 for lo, h in zip(self.lo_index, self.hi_index, strict=True)]
         return (n[0], n[1], n[2])
-
-    def contains(self, point_lps: Sequence[float], margin_mm: float = 0.0) -> bool:
-        """True when ``point_lps`` lies inside the box shrunk by ``margin_mm`` on every side."""
-        b = self.bounds_lps
-        return all(b[2 * k] + margin_mm <= float(point_lps[k]) <= b[2 * k + 1] - margin_mm for k in range(3))
 
 
 @dataclass(frozen=True)
@@ -202,7 +200,8 @@ def iso_surface(image: Any, threshold: float) -> Any:
     from vtkmodules.vtkCommonCore import vtkSMPTools
     from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
-    vtkSMPTools.SetBackend("STDThread")  # the pip wheel's filters run single-threaded otherwise
+    if vtkSMPTools.GetBackend() != "STDThread":  # the pip wheel's filters run single-threaded otherwise
+        vtkSMPTools.SetBackend("STDThread")
     edges = vtkFlyingEdges3D()
     edges.SetInputData(image)
     edges.SetValue(0, float(threshold))

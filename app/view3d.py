@@ -8,7 +8,10 @@ Software OpenGL (llvmpipe, Mesa) is detected after the first frame; there the vi
 (DESIGN.md measurements): surfaces instead of volume rendering by default, the CPU ray-cast mapper
 (vtkFixedPointVolumeRayCastMapper) when volume rendering is asked for, image sample distance 2
 while interacting. Surfaces are extracted with vtkFlyingEdges3D on a downsampled grid in a worker
-thread so the 2D views never wait for the 3D one.
+thread so the 2D views never wait for the 3D one. Looking at a point through a narrow field (Centre on
+the crosshair, or zoomed in) adds a close-up at the data's full resolution around it
+(app.view3d_closeup), the coarse surface cut away inside its box; on software GL its box keeps to a
+triangle budget and the coarse surface stands in for it while the camera moves.
 
 Default bone surface threshold: 200 HU — inside CLINICAL.md's generic bone range 130-3000 HU and
 above the 130 HU floor so trabecular noise and contrast-filled vessels give fewer fragments; the
@@ -30,7 +33,14 @@ from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from app.display_geometry import DisplayVolume
 from app.loading import Worker
-from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker
+from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
+from app.view3d_closeup import (
+    SOFTWARE_GL_CLOSEUP_TRIANGLES,
+    CloseUpSurface,
+    grid_box,
+    image_data_from_box,
+    iso_surface,
+)
 from app.viewer_state import ViewerState
 
 log = logging.getLogger("osteoplan.gui")
@@ -84,34 +94,19 @@ def _vtk() -> dict[str, Any]:
 
 def image_data_from_display(display: DisplayVolume, max_dim: int, dtype: Any = None) -> Any:
     """A vtkImageData in LPS mm (axes +x, +y, +z) from the display grid, downsampled by striding."""
-    from vtkmodules.util.numpy_support import numpy_to_vtk
-    from vtkmodules.vtkCommonDataModel import vtkImageData
+    step = surface_step(display, max_dim)
+    whole = grid_box(display, (0, 0, 0), tuple(n - 1 for n in display.shape), step)
+    return image_data_from_box(display, whole, dtype)
 
-    step = max(1, int(np.ceil(max(display.shape) / max_dim)))
-    sub = display.volume.array[::step, ::step, ::step][::-1]  # z index now runs inferior -> superior
-    if dtype is not None:
-        sub = sub.astype(dtype)
-    nz, ny, nx = sub.shape
-    origin = display.volume.index_to_lps_points([(nz - 1) * step, 0.0, 0.0])
-    sz, sy, sx = display.spacing_mm
-    image = vtkImageData()
-    image.SetDimensions(nx, ny, nz)
-    image.SetSpacing(sx * step, sy * step, sz * step)
-    image.SetOrigin(*origin.tolist())
-    scalars = numpy_to_vtk(np.ascontiguousarray(sub).ravel(), deep=True)
-    image.GetPointData().SetScalars(scalars)
-    return image
+
+def surface_step(display: DisplayVolume, max_dim: int) -> int:
+    """Stride (voxels) that fits the display grid in ``max_dim`` samples along its longest axis."""
+    return max(1, int(np.ceil(max(display.shape) / max_dim)))
 
 
 def extract_surface(image: Any, threshold: float) -> Any:
     """Iso-surface (vtkPolyData with normals) of an image at ``threshold``."""
-    v = _vtk()
-    edges = v["vtkFlyingEdges3D"]()
-    edges.SetInputData(image)
-    edges.SetValue(0, float(threshold))
-    edges.ComputeNormalsOn()
-    edges.Update()
-    return edges.GetOutput()
+    return iso_surface(image, threshold)
 
 
 class View3D(QWidget):
@@ -135,6 +130,9 @@ class View3D(QWidget):
         self._worker: Worker | None = None
         self._generation = 0
         self._closed = False
+        self._coarse_status = "3D"
+        self._field_at_start_mm = float("inf")
+        self._coarse_step = 1
         self.v = _vtk()
         from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 
@@ -149,6 +147,7 @@ class View3D(QWidget):
         self.renderer.SetBackground(0.05, 0.06, 0.08)
         self.renderer.SetBackground2(0.16, 0.18, 0.22)
         self.renderer.GradientBackgroundOn()
+        self.closeup = CloseUpSurface(self.renderer, self._on_closeup_changed, self)
         self.render_window = self.vtk_widget.GetRenderWindow()
         self.render_window.AddRenderer(self.renderer)
         self.interactor = self.render_window.GetInteractor()
@@ -232,7 +231,7 @@ class View3D(QWidget):
         """Block until a pending surface job ends (tests, screenshots)."""
         from app.loading import wait_until
 
-        wait_until(lambda: self._worker is None, timeout_ms)
+        wait_until(lambda: self._worker is None and not self.closeup.busy, timeout_ms)
 
     def add_menu_actions(self, menu: QMenu) -> None:
         """Fill the window's 3D menu."""
@@ -284,6 +283,7 @@ class View3D(QWidget):
     def centre_on_crosshair(self) -> None:
         """Look at the crosshair from the current direction, about one vertebra and its needles in view."""
         centre_camera_on(self.renderer, self.state.crosshair_lps)
+        self._update_closeup(ask=True)
         self.render_now()
 
     def set_bone_threshold(self, threshold_hu: float) -> None:
@@ -301,6 +301,8 @@ class View3D(QWidget):
             self.volume_actor.SetVisibility(on)
         if self.bone_actor is not None:
             self.bone_actor.SetVisibility(not on)
+        self.closeup.set_visible(not on)
+        self._update_closeup()
         self.render_now()
 
     def reset_camera(self) -> None:
@@ -310,6 +312,7 @@ class View3D(QWidget):
         cam.SetPosition(0.0, -1.0, 0.0)
         cam.SetViewUp(0.0, 0.0, 1.0)
         self.renderer.ResetCamera()
+        self.closeup.clear()
         self.render_now()
 
     def shutdown(self) -> None:
@@ -318,6 +321,7 @@ class View3D(QWidget):
             return
         self._closed = True
         self._render_timer.stop()
+        self.closeup.shutdown()
         if self._worker is not None:
             self._worker.cancel()
             self._worker.wait()
@@ -353,6 +357,8 @@ class View3D(QWidget):
         name = next((ln.split(":", 1)[1].strip() for ln in text.splitlines() if "renderer string" in ln), "")
         self.renderer_name = name
         self.software_gl = any(k in name.lower() for k in ("llvmpipe", "softpipe", "swrast", "software"))
+        self.closeup.coarse_while_moving = self.software_gl
+        self.closeup.max_triangles = SOFTWARE_GL_CLOSEUP_TRIANGLES if self.software_gl else None
         if self.software_gl:
             log.info("software OpenGL (%s): 3D view uses surfaces and the CPU ray caster", name)
 
@@ -360,6 +366,7 @@ class View3D(QWidget):
         if self.volume_actor is not None:
             self.renderer.RemoveVolume(self.volume_actor)
             self.volume_actor = None
+        self.closeup.set_coarse(None)
         if self.bone_actor is not None:
             self.renderer.RemoveActor(self.bone_actor)
             self.bone_actor = None
@@ -373,6 +380,7 @@ class View3D(QWidget):
         self._generation += 1
         generation = self._generation
         threshold = self.bone_threshold_hu
+        self._coarse_step = surface_step(display, SURFACE_MAX_DIM)
         self.status.setText(f"3D: building the bone surface ({threshold:.0f} HU)…")
         self.status.adjustSize()
 
@@ -405,6 +413,7 @@ class View3D(QWidget):
         if self.bone_actor is not None:
             self.renderer.RemoveActor(self.bone_actor)
         self.bone_actor = actor
+        self.closeup.set_coarse(actor, self._coarse_step)
         self._apply_bone_opacity()
         actor.SetVisibility(not self.volume_rendering)
         self.renderer.AddActor(actor)
@@ -412,10 +421,10 @@ class View3D(QWidget):
         self._rebuild_layer_actors()
         self.reset_camera()
         gl = " · software OpenGL: surfaces" if self.software_gl else ""
-        self.status.setText(
+        self._coarse_status = (
             f"3D: bone ≥ {self.bone_threshold_hu:.0f} HU, {poly.GetNumberOfPolys():,} triangles{gl}"
         )
-        self.status.adjustSize()
+        self._show_status()
 
     def _on_surface_failed(self, exc: object) -> None:
         self._worker = None
@@ -455,6 +464,8 @@ class View3D(QWidget):
         return actor
 
     def _on_interaction_start(self, *_args: object) -> None:
+        self._field_at_start_mm = view_field_mm(self.renderer)
+        self.closeup.begin_motion()
         if self.volume_actor is not None and self.software_gl:
             self.volume_actor.GetMapper().SetImageSampleDistance(INTERACTIVE_SAMPLE_DISTANCE)
 
@@ -462,6 +473,36 @@ class View3D(QWidget):
         if self.volume_actor is not None and self.software_gl:
             self.volume_actor.GetMapper().SetImageSampleDistance(1.0)
             self.render_now()
+        zoomed_in = view_field_mm(self.renderer) < self._field_at_start_mm
+        swapped = self.closeup.shown and self.closeup.coarse_while_moving
+        self.closeup.end_motion()
+        self._update_closeup(ask=zoomed_in)
+        if swapped and self.closeup.shown:
+            self.render_now()  # the close-up in place of the coarse surface drawn while moving
+
+    def _update_closeup(self, *, ask: bool = False) -> None:
+        """The camera settled: a close-up around its focal point while its field is narrow (``ask``: the
+        operator narrowed it: centred on the crosshair or zoomed in)."""
+        if self._closed:
+            return
+        camera = self.renderer.GetActiveCamera()
+        display = None if self.volume_rendering else self.state.display
+        field_mm = view_field_mm(self.renderer)
+        self.closeup.update(display, camera.GetFocalPoint(), field_mm, self.bone_threshold_hu, ask=ask)
+
+    def _on_closeup_changed(self) -> None:
+        self._show_status()
+        self.schedule_render()
+
+    def _show_status(self) -> None:
+        text = self._coarse_status
+        result = self.closeup.result
+        if result is not None:
+            detail = "full resolution" if result.box.step == 1 else f"1/{result.box.step} resolution"
+            count = result.fine.GetNumberOfPolys()
+            text += f" · close-up {result.box_mm:.0f} mm at {detail}: {count:,} triangles"
+        self.status.setText(text)
+        self.status.adjustSize()
 
     def _on_state_crosshair_changed(self) -> None:
         if self.state.display is None:

@@ -17,7 +17,7 @@ VIEW_ANGLE_DEG = 30.0
 #: neighbours, the needles' entries included
 CENTRED_FIELD_MM = 140.0
 
-__all__ = ["CENTRED_FIELD_MM", "VIEW_ANGLE_DEG", "centre_camera_on", "orientation_marker"]
+__all__ = ["CENTRED_FIELD_MM", "VIEW_ANGLE_DEG", "centre_camera_on", "orientation_marker", "view_field_mm"]
 
 
 def orientation_marker(interactor: Any) -> Any:
@@ -69,3 +69,12 @@ def centre_camera_on(renderer: Any, point_lps: Sequence[float], field_mm: float 
     camera.SetFocalPoint(*(float(v) for v in point_lps))
     camera.SetPosition(*(float(c) + distance * v / norm for c, v in zip(point_lps, look, strict=True)))
     renderer.ResetCameraClippingRange()
+
+
+def view_field_mm(renderer: Any) -> float:
+    """Height (mm) the view covers at the camera's focal point (perspective or parallel projection)."""
+    camera = renderer.GetActiveCamera()
+    if camera.GetParallelProjection():
+        return 2.0 * float(camera.GetParallelScale())
+    distance = float(camera.GetDistance())
+    return 2.0 * distance * math.tan(math.radians(float(camera.GetViewAngle()) / 2.0))

@@ -40,6 +40,8 @@ TICKS_TEXT = "Amber ticks: interpolated slices"
 #: where the note sits: top left, under the view's name line and clear of the top orientation letter
 #: (which SliceView draws in the 4-24 px band at the top centre)
 LABEL_POS_PX = (4, 26)
+#: the height of one line of the view's corner label (app.slice_view draws them 14 px apart)
+LABEL_LINE_PX = 14
 
 
 class InterpolatedMarks(QObject):
@@ -127,3 +129,6 @@ class InterpolatedMarks(QObject):
         width = min(one_line + margins.left() + margins.right(), self.view.width() - 2 * LABEL_POS_PX[0])
         width = max(width, 60)
         self.label.resize(width, self.label.heightForWidth(width))
+        # below the view's corner label, which takes a second line in a narrow view
+        lines = len(self.view.label_lines())
+        self.label.move(LABEL_POS_PX[0], LABEL_POS_PX[1] + LABEL_LINE_PX * (lines - 1))

@@ -155,10 +155,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"{len(self.import_warnings)} import note(s){IMPORT_NOTES_TAIL}", 8000
             )
-        elif (
-            self.statusBar().currentMessage().endswith(IMPORT_NOTES_TAIL)
-        ):  # the last image's, not this one's
-            self.statusBar().clearMessage()
+        else:  # the notes shown were the last image's: their empty panel would only take room
+            self.warnings_dock.hide()
+            if self.statusBar().currentMessage().endswith(IMPORT_NOTES_TAIL):
+                self.statusBar().clearMessage()
 
     def toggle_maximise(self, widget: QWidget | None = None) -> None:
         """Show one view alone, or all four again."""

@@ -20,6 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -40,6 +41,8 @@ VIEW_COLOURS: dict[ViewAxis, QColor] = {
     ViewAxis.SAGITTAL: QColor("#e6c229"),
     ViewAxis.CORONAL: QColor("#5cb85c"),
 }
+#: the corner label's font (view, slice, window)
+LABEL_FONT = QFont("DejaVu Sans", 9)
 ZOOM_STEP = 1.15
 MIN_ZOOM, MAX_ZOOM = 0.25, 20.0
 #: HU change of the window per pixel of right-drag
@@ -305,12 +308,23 @@ class SliceView(QWidget):
 
     def _draw_label(self, painter: QPainter) -> None:
         painter.setPen(VIEW_COLOURS[self.view])
-        painter.setFont(QFont("DejaVu Sans", 9))
+        painter.setFont(LABEL_FONT)
+        for row, text in enumerate(self.label_lines()):
+            painter.drawText(QPointF(6, 14 + 14 * row), text)
+
+    def label_lines(self) -> list[str]:
+        """The corner label: view, slice and window on one line, or the window on a second line when
+        one line would run under the orientation letter at the top's centre (a narrow view)."""
         text = self.view.value.capitalize()
-        if self.state.display is not None:
-            text += f"  {self.slice_index() + 1}/{self.slice_count()}"
-            text += f"   W {self.state.window_hu:.0f} L {self.state.level_hu:.0f}"
-        painter.drawText(QPointF(6, 14), text)
+        if self.state.display is None:
+            return [text]
+        text += f"  {self.slice_index() + 1}/{self.slice_count()}"
+        window = f"W {self.state.window_hu:.0f} L {self.state.level_hu:.0f}"
+        one_line = f"{text}   {window}"
+        # the top letter is centred in a box about 20 px wide: keep 6 px clear of its left edge
+        if 6 + QFontMetrics(LABEL_FONT).horizontalAdvance(one_line) <= self.width() / 2 - 16:
+            return [one_line]
+        return [text, window]
 
     # -- mouse and keys -------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -198,3 +198,26 @@ def test_custom_window_refuses_a_width_below_one_hu(
         assert (state.window_hu, state.level_hu) == (2000.0, 500.0), text
         assert no_dialogs[-1][0] == "Custom window" and repr(text) in no_dialogs[-1][1]
     assert len(no_dialogs) == 5
+
+
+def test_corner_label_stays_clear_of_the_top_letter_in_a_narrow_view(loaded: object, qtbot: object) -> None:
+    """At 1280x800 the sagittal label "Sagittal 256/512   W 1800 L 400" ran under the top letter and read
+    "L 40": a narrow view puts the window on a second line, each line clear of the letter's box."""
+    from PySide6.QtGui import QFontMetrics
+
+    from app.slice_view import LABEL_FONT
+
+    view = loaded.views[ViewAxis.SAGITTAL]  # type: ignore[attr-defined]
+    metrics = QFontMetrics(LABEL_FONT)
+    for width, lines_expected in ((260, 2), (1400, 1)):
+        loaded.resize(width * 2 + 420, 800)  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda w=width: abs(view.width() - w) < 120, timeout=3000)  # type: ignore[attr-defined]
+        lines = view.label_lines()
+        assert len(lines) == lines_expected, (view.width(), lines)
+        one_line = 6 + metrics.horizontalAdvance("   ".join(lines))
+        assert (one_line > view.width() / 2 - 16) == (lines_expected == 2)  # one line would reach the letter
+        assert all(6 + metrics.horizontalAdvance(t) <= view.width() / 2 - 16 for t in lines), (
+            view.width(),
+            lines,
+        )
+        assert lines[-1].endswith(f"W {loaded.state.window_hu:.0f} L {loaded.state.level_hu:.0f}")  # type: ignore[attr-defined]

@@ -110,7 +110,8 @@ def check_nifti(path: Path, warnings: list[str]) -> FloatArray | None:
     path
         A ``.nii`` or ``.nii.gz`` file.
     warnings
-        Plain sentences are appended for what is read leniently (a negative voxel size).
+        Plain sentences are appended for what is read leniently (a negative voxel size beside an sform,
+        which does not use it; with only a qform it is refused).
 
     Returns
     -------
@@ -363,12 +364,13 @@ def _grid_lps(path: Path, h: NiftiHeader, warnings: list[str]) -> FloatArray | N
                 "the grid was taken from its sform, which the NIfTI standard says does not use pixdim"
             )
     elif h.qform_code > 0:
-        ras = _qform_ras(h)
-        if any(d < 0 for d in h.pixdim[:3]):
-            warnings.append(
-                f"{path.name}: the header gives a negative voxel size (pixdim {_fmt(h.pixdim[:3])}); "
-                "its absolute value was used, as the NIfTI standard says for the qform"
+        if any(d < 0 for d in h.pixdim[:3]):  # readers differ (flip the axis, take |size|, or 1 mm)
+            raise DicomImportError(
+                f"the header gives a negative voxel size (pixdim {_fmt(h.pixdim[:3])}) and only a qform, "
+                "whose grid depends on it: whether that axis is flipped cannot be known; export it again",
+                path,
             )
+        ras = _qform_ras(h)
     elif h.sform_code > 0:
         raise DicomImportError(
             "the file's orientation (sform) is not a rectangular grid and it gives no qform to fall back on",
@@ -407,7 +409,7 @@ def _sform_usable(h: NiftiHeader) -> bool:
 
 
 def _qform_ras(h: NiftiHeader) -> FloatArray:
-    """The qform (method 2 of nifti1.h) as a 3x4 RAS matrix, voxel sizes as absolute values."""
+    """The qform (method 2 of nifti1.h) as a 3x4 RAS matrix (positive voxel sizes: checked before)."""
     b, c, d = h.quatern_bcd
     a2 = 1.0 - (b * b + c * c + d * d)
     if a2 < 1e-7:  # a 180 degree rotation: (b, c, d) normalised, a = 0

@@ -107,16 +107,26 @@ def test_unusable_voxel_size_refused(tmp_path: Path, axis: int, value: float) ->
         load_volume(path)
 
 
+def test_negative_voxel_size_with_only_a_qform_refused(tmp_path: Path) -> None:
+    """pixdim -0.7 with only a qform: SimpleITK flipped that axis silently; readers differ on what it means
+    (a flip, its absolute value, or 1 mm), so the file is refused rather than read one way by guess."""
+    path = tmp_path / "q.nii"
+    _write(path, rotation="z180", qfac=-1.0, sform_code=0)
+    _patch(path, "f", 80 + 4, -_SPACING_IJK_MM[1])
+    with pytest.raises(DicomImportError, match=r"negative voxel size .* only a qform"):
+        load_volume(path)
+
+
 @pytest.mark.parametrize(
     ("form", "said"),
     [
-        ({"sform_code": 0}, "absolute value was used"),
         ({"qform_code": 0}, "taken from its sform"),
         ({}, "sform"),
     ],
 )
 def test_negative_voxel_size_read_by_the_standard(tmp_path: Path, form: dict, said: str) -> None:
-    """pixdim -0.7: SimpleITK flipped that axis silently; the standard grid is kept, with a warning."""
+    """pixdim -0.7 with an sform: SimpleITK flipped that axis silently; the sform's grid (which does not
+    use pixdim) is kept, with a warning."""
     path = tmp_path / "n.nii"
     ras = _write(path, rotation="z180", qfac=-1.0, **form)
     _patch(path, "f", 80 + 4, -_SPACING_IJK_MM[1])

@@ -4,6 +4,17 @@ SimpleITK (ITK) keeps geometry in LPS internally and converts NIfTI's RAS on the
 RAS exists only inside this edge. Arrays are ``[slice, row, col]`` (``GetArrayFromImage`` order);
 values are taken to be HU (CT exported by a viewer or a pipeline), int16 when integral and in range,
 else float32.
+
+Bad input (DESIGN.md, "Behaviour with bad input"): SimpleITK reads damaged NIfTI headers silently (no
+orientation -> identity at the origin, a file cut short -> zeros, a zero voxel size -> 1 mm), so a
+NIfTI file is checked first by :mod:`imaging.nifti_header` and a MetaImage file's data size by
+:mod:`imaging.metaimage_check`; what cannot be used is refused with the file and the reason. A file
+stating no patient orientation is refused, not loaded with a warning: left/right would be a guess,
+and the policy allows no geometry quietly defaulted. After the read, the grid SimpleITK built is
+compared with the one the NIfTI standard gives; where they differ (a negative pixdim beside an sform)
+the standard's is used and a warning says so. SimpleITK's own warnings (multi-line text on standard
+error) are switched off: what they say is checked here. Its exceptions become one-line messages
+without its internal paths.
 """
 
 from __future__ import annotations
@@ -12,15 +23,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import SimpleITK as sitk  # noqa: N813 - the library's usual name
 
 from imaging.errors import DicomImportError
+from imaging.metaimage_check import check_metaimage_size, is_metaimage_path
+from imaging.nifti_header import check_nifti, is_nifti_path
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
 
 #: file name endings handled here (lower case)
 IMAGE_SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd")
 #: orthonormality tolerance of a direction matrix that a file format can store
 _ORTHO_TOLERANCE = 1e-4
+#: SimpleITK's grid agrees with the NIfTI header's when each axis step is within this (mm per voxel):
+#: both come from the same float32 header numbers, so real files agree to about 1e-6 mm
+_STEP_TOLERANCE_MM = 1e-4
+#: ... and the first voxel's position within this (mm)
+_ORIGIN_TOLERANCE_MM = 1e-3
 
 
 def is_image_file(path: Path) -> bool:
@@ -29,18 +48,33 @@ def is_image_file(path: Path) -> bool:
     return any(name.endswith(s) for s in IMAGE_SUFFIXES)
 
 
-def read_image(path: Path) -> Volume:
+def read_image(path: Path, warnings: list[str] | None = None) -> Volume:
     """Read a NIfTI / NRRD / MHA file as a Volume (LPS geometry, HU values).
+
+    Parameters
+    ----------
+    path
+        The image file.
+    warnings
+        When given, plain sentences are appended for what was read leniently (a negative NIfTI
+        voxel size, a grid taken from the NIfTI header rather than SimpleITK's).
 
     Raises
     ------
     DicomImportError
-        When the file cannot be read or is not a 3D single-component image.
+        When the file cannot be read, is damaged (header or data cut short, no patient orientation,
+        a voxel size of 0 or not a number, invalid dimensions), or is not a 3D single-component image.
     """
+    notes: list[str] = [] if warnings is None else warnings
+    sitk.ProcessObject.SetGlobalWarningDisplay(False)  # type: ignore[no-untyped-call]  # see the docstring
+    n_notes = len(notes)
+    expected_lps = check_nifti(path, notes) if is_nifti_path(path) else None
+    if is_metaimage_path(path):
+        check_metaimage_size(path)
     try:
         image: Any = sitk.ReadImage(str(path))
     except RuntimeError as exc:
-        raise DicomImportError(f"unreadable image file ({' '.join(str(exc).split())[:160]})", path) from exc
+        raise DicomImportError(_plain_reason(str(exc)), path) from exc
     if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
         raise DicomImportError(
             f"not a 3D single-channel volume (dimension {image.GetDimension()}, "
@@ -70,6 +104,13 @@ def read_image(path: Path) -> Volume:
     sx, sy, sz = image.GetSpacing()
     direction = np.asarray(image.GetDirection(), dtype=np.float64).reshape(3, 3)
     matrix = affine_from_geometry(image.GetOrigin(), (sz, sy, sx), direction)
+    if expected_lps is not None and not _same_grid(matrix, expected_lps):
+        matrix = expected_lps
+        if len(notes) == n_notes:  # not already explained by the header check
+            notes.append(
+                f"{path.name}: the image grid was taken from the NIfTI header as the standard reads it "
+                "(a generic reader would place the image differently: check its orientation)"
+            )
     meta = SeriesMetadata(description=path.name, modality="CT", source_path=str(path))
     return Volume(np.ascontiguousarray(array), matrix, "", meta)
 
@@ -107,3 +148,23 @@ def write_image(volume: Volume, path: Path) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+# -- private helpers ------------------------------------------------------------------------------
+
+
+def _same_grid(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> bool:
+    return bool(
+        np.allclose(a[:3, :3], b[:3, :3], rtol=0.0, atol=_STEP_TOLERANCE_MM)
+        and np.allclose(a[:3, 3], b[:3, 3], rtol=0.0, atol=_ORIGIN_TOLERANCE_MM)
+    )
+
+
+def _plain_reason(itk_message: str) -> str:
+    """SimpleITK's exception text as one plain sentence, without its internal paths."""
+    text = " ".join(itk_message.split())
+    if "Unable to determine ImageIO reader" in text:
+        return "not a readable NIfTI / NRRD / MHA image (unknown format or damaged header)"
+    if "cannot be read" in text or "Error reading" in text or "trouble reading" in text:
+        return "the file is damaged: its image data could not be read (cut short or corrupted)"
+    return "the file could not be read as an image (damaged, or not in the format its name says)"

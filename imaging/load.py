@@ -20,6 +20,9 @@ Policy (reading is lenient and says what it did; what cannot be used is refused 
   without pixel spacing or position, and undecodable transfer syntaxes are refused with the file or
   series named. No geometry is ever defaulted: what a refused series' headers do not give (its slice
   spacing, its origin) is reported as unknown (NaN in ``SeriesInfo``, null in JSON), never 0.
+* NIfTI / NRRD / MHA files (:mod:`imaging.image_files`): a file cut short, a NIfTI header that states no
+  patient orientation, gives a voxel size of 0 or not a number, or invalid dimensions is refused by
+  name; a negative NIfTI voxel size is read as the standard says, with a warning.
 * HU = stored * slope + intercept, per frame; int16 when exact, else float32.
 * A single classic slice given as the path is read together with the other files of its series in
   the same folder (as a viewer opens a series from one of its images), and the report says so.
@@ -157,9 +160,10 @@ def scan(
     """
     p = Path(path)
     if p.is_file() and is_image_file(p):
-        volume = read_image(p)
+        notes: list[str] = []
+        volume = read_image(p, notes)
         report = ImportReport()
-        info = _info_from_volume(volume, p)
+        info = _info_from_volume(volume, p, tuple(notes))
         if progress is not None:
             progress(1.0)
         return ScanResult((info,), report)
@@ -204,10 +208,14 @@ def load_volume(
     """
     p = Path(path)
     if p.is_file() and is_image_file(p):
-        volume = read_image(p)
+        image_notes: list[str] = []
+        volume = read_image(p, image_notes)
+        image_report = ImportReport()
+        for w in image_notes:
+            image_report.warn(w)
         if progress is not None:
             progress(1.0)
-        return LoadResult(volume, ImportReport())
+        return LoadResult(volume, image_report)
 
     def scan_progress(f: float) -> None:
         if progress is not None:
@@ -372,7 +380,7 @@ def _info(plan: SeriesPlan) -> SeriesInfo:
     )
 
 
-def _info_from_volume(volume: Volume, path: Path) -> SeriesInfo:
+def _info_from_volume(volume: Volume, path: Path, warnings: tuple[str, ...] = ()) -> SeriesInfo:
     d = volume.direction
     return SeriesInfo(
         series_uid="",
@@ -382,7 +390,7 @@ def _info_from_volume(volume: Volume, path: Path) -> SeriesInfo:
         spacing_mm=volume.spacing_mm,
         origin_lps=volume.origin_lps,
         direction=tuple(tuple(float(v) + 0.0 for v in row) for row in d),  # no -0.0 in JSON
-        warnings=(),
+        warnings=warnings,
         n_files=1,
         loadable=True,
         refusal=None,

@@ -61,8 +61,15 @@ def test_write_refuses_bad_suffix_and_sheared_grid(tmp_path: Path) -> None:
 def test_unreadable_image_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.nii.gz"
     bad.write_bytes(b"not a nifti")
-    with pytest.raises(DicomImportError, match=r"bad\.nii\.gz: unreadable image file"):
+    with pytest.raises(DicomImportError, match=r"bad\.nii\.gz: the file is not gzip-compressed"):
         load_volume(bad)
+    for name in ("bad.nrrd", "bad.mha"):  # SimpleITK's refusal, as one plain sentence
+        (tmp_path / name).write_bytes(b"not an image")
+        with pytest.raises(
+            DicomImportError,
+            match=rf"{name}: not a readable NIfTI / NRRD / MHA image \(unknown format or damaged header\)$",
+        ):
+            load_volume(tmp_path / name)
 
 
 def test_4d_refused(tmp_path: Path) -> None:

@@ -11,6 +11,16 @@ from typing import Any
 
 from imaging.mask import Mask
 
+#: how a note begins when the lesion may be larger than its mask (:mod:`imaging.lesion` writes them):
+#: growth stopped at the growth limit, or at the edge of the volume, of the region searched or of the
+#: scan. :attr:`Lesion.warnings` picks these notes out for the operator to check the lesion's extent.
+GROWTH_LIMIT_NOTE = "the lesion reaches the growth limit"
+EXTENT_WARNING_NOTES = (
+    GROWTH_LIMIT_NOTE,
+    "the lesion touches the edge of the volume",
+    "the lesion reaches the edge of the scan",
+)
+
 
 class LesionType(StrEnum):
     """Radiological type of a bone metastasis, judged against the patient's own normal bone."""
@@ -43,6 +53,11 @@ class Lesion:
     cortical_breach_lps: tuple[tuple[float, float, float], ...] = ()
     posterior_wall_involved: bool | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notes that ask the operator to check the lesion's extent (see ``EXTENT_WARNING_NOTES``)."""
+        return tuple(note for note in self.notes if note.startswith(EXTENT_WARNING_NOTES))
 
     def to_json(self) -> dict[str, Any]:
         """The ``lesion`` object of the command line's JSON (DESIGN.md)."""

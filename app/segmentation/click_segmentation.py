@@ -26,6 +26,7 @@ from app.segmentation.lesion_tool import (
     mask_centroid_lps,
     push_new_lesion,
 )
+from app.segmentation.lesion_warnings import warnings_of
 from app.segmentation.vertebra_tool import (
     anatomy_layers,
     finding_key,
@@ -231,10 +232,17 @@ def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) 
     controller.lesion_panel.raise_()
     controller.lesion_panel.refresh()
     controller.lesion_panel.select(name)  # the crosshair goes to its centre
-    controller.jobs.say(
+    given = " given by you" if controller.lesion_settings.reference_bone_hu is not None else ""
+    summary = (
         f"{name}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
-        f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU)."
+        f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU{given})."
     )
+    warnings = warnings_of(target, layer.mask)
+    if warnings:
+        # amber, and kept on the lesion's row (saved with the case): the figures may be too small
+        controller.jobs.say(f"{summary} Check: {' '.join(warnings.texts)}", warning=True)
+    else:
+        controller.jobs.say(summary)
 
 
 def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: Any = None) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 
 from app.segmentation import click_segmentation
@@ -265,6 +265,12 @@ class SegmentationController(QObject):
         self._case = self.window.case.case
         self._case.events.layers.connect(self._on_case_changed)
         self._case.events.targets.connect(self._on_case_changed)
+        # another image (a new case or a saved one): the lesion settings that describe the previous
+        # patient do not carry over (app.segmentation.lesion_settings.PER_IMAGE says which and why)
+        note = self.lesion_panel.settings_box.reset_for_new_image()
+        if note:
+            # said once the opening has shown its own messages (import notes), so it is not replaced
+            QTimer.singleShot(0, self, lambda: self.jobs.say(note))
         self.model_changed.emit()
 
     def _on_case_changed(self, change: Change) -> None:

@@ -3,7 +3,9 @@
 Segmentation and anatomy run in :class:`app.loading.Worker` threads (they take 0.3-5 s). While a job
 runs, the status bar shows what runs, a progress bar (fraction 0-1 reported by the imaging function)
 and a Cancel button; the imaging function receives the cancel Event and raises its own
-"cancelled" error. Only the GUI thread changes the Case: ``done(value)`` runs there.
+"cancelled" error. Only the GUI thread changes the Case: ``done(value)`` runs there. A sentence that
+warns (a lesion that may be larger than its mask) shows in amber, and longer, until another message
+replaces it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar, QToolButton
 
 from app.loading import Worker
+from app.theme import AMBER
 from imaging.errors import ImagingError
 
 if TYPE_CHECKING:
@@ -28,6 +31,10 @@ Job = Callable[[Callable[[float], None], threading.Event], Any]
 PROGRESS_STEPS = 100
 #: how long a refusal stays in the status bar (ms)
 MESSAGE_MS = 12_000
+#: a warning stays longer: it asks the operator to check something (it is kept on the lesion's row too)
+WARNING_MS = 30_000
+#: the status bar's style while a warning shows
+WARNING_STYLE = f"QStatusBar {{ {AMBER} }}"
 
 
 class JobRunner(QObject):
@@ -62,6 +69,11 @@ class JobRunner(QObject):
         self.bar.hide()
         self.cancel_button.hide()
         self.last_message = ""
+        #: True when the last sentence said was a warning (shown in amber)
+        self.last_warning = False
+        self._status_style = window.statusBar().styleSheet()
+        self._warning_text: str | None = None
+        window.statusBar().messageChanged.connect(self._on_status_message_changed)
 
     @property
     def busy(self) -> bool:
@@ -99,10 +111,14 @@ class JobRunner(QObject):
         """Wait for the running job's thread (shutdown, tests)."""
         return True if self.worker is None else self.worker.wait(timeout_ms)
 
-    def say(self, text: str) -> None:
-        """Show a sentence in the status bar (and emit it)."""
+    def say(self, text: str, *, warning: bool = False) -> None:
+        """Show a sentence in the status bar (and emit it); a ``warning`` in amber, for longer."""
         self.last_message = text
-        self.window.statusBar().showMessage(text, MESSAGE_MS)
+        self.last_warning = warning
+        bar = self.window.statusBar()
+        self._warning_text = text if warning else None
+        bar.setStyleSheet(WARNING_STYLE if warning else self._status_style)
+        bar.showMessage(text, WARNING_MS if warning else MESSAGE_MS)
         self.message.emit(text)
 
     # -- private --------------------------------------------------------------------------------
@@ -114,6 +130,12 @@ class JobRunner(QObject):
         self.cancel_button.hide()
         self.window.statusBar().clearMessage()
         self.busy_changed.emit(False)
+
+    def _on_status_message_changed(self, text: str) -> None:
+        if self._warning_text is not None and text != self._warning_text:
+            # another message (or none) replaced the warning: it is not amber
+            self._warning_text = None
+            self.window.statusBar().setStyleSheet(self._status_style)
 
     def _on_worker_progressed(self, fraction: float) -> None:
         self.bar.setValue(round(max(0.0, min(1.0, fraction)) * PROGRESS_STEPS))

@@ -6,7 +6,10 @@ posterior-wall involvement, level. The figures are those of the lesion's mask as
 again (:mod:`app.segmentation.lesion_figures`, in a worker) a moment after the operator last edited
 it. Under its Settings button, the lesion tool's clinical settings (:mod:`app.segmentation.lesion_settings`:
 reference bone HU measured or given, abnormal difference, typical lytic and blastic HU, bone threshold,
-osteoporosis guard). Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete
+growth limits, osteoporosis guard). A lesion whose segmentation warned that it may be larger than its
+mask (:mod:`app.segmentation.lesion_warnings`: growth limit, edge of the volume or scan) has a warning
+icon and amber figures, the warning and what to do in their tooltips, while its mask is unedited.
+Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete
 removes the lesion's target and layer (one undo step). Every change is a command; the table is rebuilt
 from the case with its signals blocked.
 """
@@ -39,6 +42,7 @@ from PySide6.QtWidgets import (
 from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
+from app.segmentation.lesion_warnings import mark_row, warnings_of
 from app.theme import AMBER
 from imaging.lesion_errors import SegmentationCancelledError
 from imaging.lesion_remeasure import NORMAL_LIKE
@@ -167,7 +171,7 @@ class LesionPanel(QDockWidget):
         self._measure_timer.setInterval(MEASURE_DELAY_MS)
         self._measure_timer.timeout.connect(self.measure_now)
         controller.mask_edited.connect(self._on_controller_mask_edited)
-        controller.jobs.message.connect(self.info.setText)
+        controller.jobs.message.connect(self._on_jobs_message)
         self.refresh()
 
     # -- public ---------------------------------------------------------------------------------
@@ -230,6 +234,11 @@ class LesionPanel(QDockWidget):
                     combo.setStyleSheet(AMBER)  # the painted voxels look like normal bone
             if measured and target.lesion_type is not None and measured != target.lesion_type.value:
                 tip += " — overridden by the operator"
+            warnings = warnings_of(target, None if layer is None else layer.mask)
+            if warnings:
+                tip += "\n" + warnings.tooltip()
+                if warnings.current:
+                    combo.setStyleSheet(AMBER)
             combo.setToolTip(tip)
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
             self.table.setCellWidget(r, COL_TYPE, combo)
@@ -245,6 +254,13 @@ class LesionPanel(QDockWidget):
                 if c in (3, 4, 5, 6):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
+            mark_row(
+                self.table,
+                r,
+                warnings,
+                name_column=COL_NAME,
+                figure_columns=range(COL_FIRST_FIGURE, COL_LEVEL),
+            )
             if target.name == current:
                 self.table.selectRow(r)
         self.table.blockSignals(False)
@@ -442,6 +458,10 @@ class LesionPanel(QDockWidget):
             target = self.controller.window.case.case.targets.get(self.selected_name() or "")
             if target is not None and target.lesion_layer:
                 self.controller.set_edit_layer(target.lesion_layer)
+
+    def _on_jobs_message(self, text: str) -> None:
+        self.info.setText(text)
+        self.info.setStyleSheet(AMBER if self.controller.jobs.last_warning else "")
 
     def _on_controller_mask_edited(self, layer_name: str) -> None:
         # a dab of a stroke: the row's figures are marked as being measured, and measured once it pauses

@@ -5,8 +5,16 @@ shown here with its source (/work/shared/CLINICAL.md, "CT attenuation (HU)") and
 operator; the other thresholds stay at their defaults. The reference bone HU is measured around the
 lesion unless the operator gives it: a seed refused as normal bone (for example a small lucent focus
 whose core lies within the abnormal difference of the bone around it) can then be segmented against
-the operator's own reading of the normal bone. These are display-side tool settings (not part of the
-Case); each lesion keeps the reference it was compared with in its measures. Values in HU.
+the operator's own reading of the normal bone. The growth limit (how far from the seed a lesion may
+grow: ``extent_factor`` times its estimated radius, at least ``extent_min_mm``, at most
+``max_radius_mm``) is shown and editable too: a lesion that reaches it is marked, and raising it is
+what the operator is told to do (:mod:`app.segmentation.lesion_warnings`).
+
+These are display-side tool settings (not part of the Case); each lesion keeps the reference it was
+compared with in its measures. Some describe the patient, others the operator's way of working:
+:func:`for_new_image` resets the first kind when another image is opened (``PER_IMAGE``), and
+:func:`operator_values` names every value that differs from its default, for the status bar. Values
+in HU and mm.
 """
 
 from __future__ import annotations
@@ -18,9 +26,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -78,6 +88,85 @@ _FIELDS = (
 )
 
 
+#: (LesionParameters field, label, range, tooltip) of the growth-limit fields shown, in mm (our choices,
+#: imaging.lesion's docstring, step 5)
+_LIMIT_FIELDS = (
+    (
+        "extent_min_mm",
+        "Growth limit, at least (mm)",
+        (2, 80),
+        "A lesion grows at most twice its estimated radius from the seed, but never less than this. "
+        "Default 10 mm: our choice, not a clinical figure. Raise it when a lesion is marked as reaching "
+        "the growth limit, then click it again.",
+    ),
+    (
+        "max_radius_mm",
+        "Growth limit, at most (mm)",
+        (5, 80),
+        "A lesion never grows farther than this from the seed. Default 40 mm: a lesion up to 8 cm across "
+        "(CLINICAL.md: lesions over 3.5 cm already need several ablations); our choice.",
+    ),
+)
+#: the parameters reset when another image is opened (with the reference bone HU), and why: the
+#: growth limits are raised for one patient's lesion (kept for the next patient they would let small
+#: lesions flood the marrow around them unnoticed); the osteoporosis guard is switched off for one
+#: patient's bone (kept, it would let the next patient's osteoporotic bone pass as lytic lesions).
+#: The HU thresholds (abnormal difference, typical lytic and blastic HU, bone threshold) are not about
+#: the patient: they are the operator's way of reading CT and may stay for the session; they are said
+#: in the status bar when another image opens with a value other than the default.
+PER_IMAGE = ("extent_min_mm", "extent_factor", "max_radius_mm", "roi_size_mm", "deep_bone_check")
+#: what the status bar says when every setting is at its default
+DEFAULTS_NOTE = "Lesion settings: the defaults (reference bone measured around each lesion)."
+#: the region searched holds the ball of the largest growth limit (LesionParameters: 80 mm for 40 mm)
+_ROI_PER_RADIUS = 2.0
+
+
+def for_new_image(settings: LesionSettings) -> LesionSettings:
+    """The settings for another image: the reference is measured again, ``PER_IMAGE`` parameters are
+    back at their defaults, the operator's HU thresholds stay."""
+    defaults = LesionParameters()
+    parameters = dataclasses.replace(
+        settings.parameters, **{name: getattr(defaults, name) for name in PER_IMAGE}
+    )
+    return LesionSettings(reference_bone_hu=None, parameters=parameters)
+
+
+def operator_values(settings: LesionSettings) -> list[str]:
+    """Plain phrases for every setting that differs from its default ("reference bone 300 HU given")."""
+    out = []
+    if settings.reference_bone_hu is not None:
+        out.append(f"reference bone {settings.reference_bone_hu:.0f} HU given (not measured)")
+    defaults = LesionParameters()
+    for name, label, _range, _tip in (*_FIELDS, *_LIMIT_FIELDS):
+        value, default = getattr(settings.parameters, name), getattr(defaults, name)
+        if value != default:
+            unit = "HU" if name.endswith("_hu") else "mm"
+            out.append(f"{_plain(label)} {value:g} {unit} (default {default:g})")
+    if settings.parameters.extent_factor != defaults.extent_factor:
+        out.append(
+            f"growth limit {settings.parameters.extent_factor:g} x the estimated radius "
+            f"(default {defaults.extent_factor:g})"
+        )
+    if settings.parameters.deep_bone_check != defaults.deep_bone_check:
+        out.append("osteoporosis guard off")
+    return out
+
+
+def new_image_note(before: LesionSettings, after: LesionSettings) -> str:
+    """What opening another image did to the settings, for the status bar ("" when all are defaults)."""
+    kept = operator_values(after)
+    reset = [v for v in operator_values(before) if v not in kept]
+    parts = []
+    if reset:
+        parts.append(f"Lesion settings of the previous image reset to the defaults: {'; '.join(reset)}")
+    if kept:
+        parts.append(f"lesion settings still in force (kept for the session): {'; '.join(kept)}")
+    if not parts:
+        return ""
+    text = ". ".join(parts) + "."
+    return text[:1].upper() + text[1:]
+
+
 class LesionSettingsBox(QGroupBox):
     """Editable lesion settings; every change is written to ``controller.lesion_settings``.
 
@@ -117,20 +206,45 @@ class LesionSettingsBox(QGroupBox):
             spin.setToolTip(tip)
             self.spins[name] = spin
             form.addRow(label, spin)
+        self.limit_spins: dict[str, QSpinBox] = {}
+        for name, label, (lo, hi), tip in _LIMIT_FIELDS:
+            spin = QSpinBox()
+            spin.setRange(lo, hi)
+            spin.setSuffix(" mm")
+            spin.setToolTip(tip)
+            self.limit_spins[name] = spin
+            form.addRow(label, spin)
+        self.extent_factor = QDoubleSpinBox()
+        self.extent_factor.setRange(0.0, 5.0)
+        self.extent_factor.setSingleStep(0.5)
+        self.extent_factor.setDecimals(1)
+        self.extent_factor.setSuffix(" x radius")
+        self.extent_factor.setToolTip(
+            "The growth limit is this many times the lesion's radius estimated at the seed (within the "
+            "limits above). Default 2: our choice, not a clinical figure; 0 leaves only the largest limit."
+        )
+        form.addRow("Growth limit, scale", self.extent_factor)
         self.deep_bone_check = QCheckBox("refuse seeds like this patient's deep bone")
         self.deep_bone_check.setToolTip(
             "A dark seed as dark as the centres of the other bones in view is low-density (osteoporotic) "
             "normal bone, not a focal lytic lesion: refuse it. Untick to segment such a seed anyway."
         )
         form.addRow("Osteoporosis guard", self.deep_bone_check)
+        scope = QLabel(
+            "Reference bone, growth limits and the osteoporosis guard apply to this image only; the HU "
+            "thresholds stay for the session."
+        )
+        scope.setWordWrap(True)
+        form.addRow(scope)
         self.defaults_button = QPushButton("Defaults")
         self.defaults_button.setToolTip("Restore the defaults (measured reference, CLINICAL.md figures)")
         form.addRow("", self.defaults_button)
         self.show_settings(controller.lesion_settings)
         self.measure_reference.toggled.connect(self._on_field_changed)
         self.reference.valueChanged.connect(self._on_field_changed)
-        for spin in self.spins.values():
+        for spin in (*self.spins.values(), *self.limit_spins.values()):
             spin.valueChanged.connect(self._on_field_changed)
+        self.extent_factor.valueChanged.connect(self._on_field_changed)
         self.deep_bone_check.toggled.connect(self._on_field_changed)
         self.defaults_button.clicked.connect(self.restore_defaults)
 
@@ -138,9 +252,14 @@ class LesionSettingsBox(QGroupBox):
     def settings(self) -> LesionSettings:
         """The settings the fields show."""
         measured = self.measure_reference.isChecked()
+        max_radius_mm = float(self.limit_spins["max_radius_mm"].value())
         parameters = dataclasses.replace(
             self.controller.lesion_settings.parameters,
             deep_bone_check=self.deep_bone_check.isChecked(),
+            extent_factor=float(self.extent_factor.value()),
+            extent_min_mm=float(self.limit_spins["extent_min_mm"].value()),
+            max_radius_mm=max_radius_mm,
+            roi_size_mm=max(LesionParameters().roi_size_mm, _ROI_PER_RADIUS * max_radius_mm),
             **{name: float(spin.value()) for name, spin in self.spins.items()},
         )
         return LesionSettings(
@@ -151,7 +270,7 @@ class LesionSettingsBox(QGroupBox):
     def show_settings(self, settings: LesionSettings) -> None:
         """Put ``settings`` in the fields (signals blocked)."""
         widgets: list[QWidget] = [self.measure_reference, self.reference, self.deep_bone_check]
-        widgets += list(self.spins.values())
+        widgets += [*self.spins.values(), *self.limit_spins.values(), self.extent_factor]
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -160,8 +279,9 @@ class LesionSettingsBox(QGroupBox):
             if settings.reference_bone_hu is not None:
                 self.reference.setValue(round(settings.reference_bone_hu))
             self.reference.setEnabled(not measured)
-            for name, spin in self.spins.items():
+            for name, spin in (*self.spins.items(), *self.limit_spins.items()):
                 spin.setValue(round(float(getattr(settings.parameters, name))))
+            self.extent_factor.setValue(float(settings.parameters.extent_factor))
             self.deep_bone_check.setChecked(settings.parameters.deep_bone_check)
         finally:
             for w in widgets:
@@ -170,6 +290,18 @@ class LesionSettingsBox(QGroupBox):
     def restore_defaults(self) -> None:
         """Back to the measured reference and the CLINICAL.md defaults."""
         self._apply(LesionSettings())
+        self.controller.jobs.say(DEFAULTS_NOTE)
+
+    def reset_for_new_image(self) -> str:
+        """Another image was opened: reset what describes the patient (:func:`for_new_image`); returns
+        what to tell the operator ("" when nothing differs from the defaults)."""
+        before = self.controller.lesion_settings
+        after = for_new_image(before)
+        self.controller.lesion_settings = after
+        self.show_settings(after)
+        if after != before:
+            self.settings_changed.emit(after)
+        return new_image_note(before, after)
 
     # -- private --------------------------------------------------------------------------------
     def _apply(self, settings: LesionSettings) -> None:
@@ -179,3 +311,14 @@ class LesionSettingsBox(QGroupBox):
 
     def _on_field_changed(self, *_args: object) -> None:
         self._apply(self.settings())
+        values = operator_values(self.controller.lesion_settings)
+        if values:
+            # an operator value in force is said where the operator looks after a click
+            self.controller.jobs.say(f"Lesion settings in force: {'; '.join(values)}.")
+        else:
+            self.controller.jobs.say(DEFAULTS_NOTE)
+
+
+def _plain(label: str) -> str:
+    """A field's label without its unit, in lower case ("Abnormal beyond ± (HU)" -> "abnormal beyond ±")."""
+    return label.split(" (", maxsplit=1)[0].lower()

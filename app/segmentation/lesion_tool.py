@@ -20,6 +20,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
+from app.segmentation.lesion_warnings import with_warnings
 from imaging.lesion_model import Lesion
 from imaging.mask import Mask
 from planning.commands import AddLayer, AddTarget
@@ -136,7 +137,9 @@ def lesion_layer_and_target(
 
     ``Target.measures`` holds volume_ml, max_diameter_mm, mean_hu, reference_bone_hu, and
     cortical_breach / posterior_wall_involved as 1.0 / 0.0 (the latter only inside a vertebra);
-    ``extra["measured_type"]`` keeps the type the program found when the operator overrides it.
+    ``extra["measured_type"]`` keeps the type the program found when the operator overrides it; the
+    segmentation's warnings (the lesion may be larger than its mask) are kept in ``extra`` too
+    (:mod:`app.segmentation.lesion_warnings`), so they are saved with the case.
     """
     measures: dict[str, float] = {
         "volume_ml": float(lesion.volume_ml),
@@ -166,7 +169,7 @@ def lesion_layer_and_target(
         measures=measures,
         extra={"measured_type": lesion.type.value},
     )
-    return layer, target
+    return layer, with_warnings(target, lesion)
 
 
 def push_new_lesion(controller: SegmentationController, layer: MaskLayer, target: Target) -> None:

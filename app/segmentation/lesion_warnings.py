@@ -1,0 +1,116 @@
+"""Warnings a lesion's segmentation gave, kept with its target and told to the operator.
+
+:func:`imaging.lesion.segment_lesion` notes when the lesion may be larger than its mask (it reached the
+growth limit, or the edge of the volume, of the region searched or of the scan:
+:attr:`imaging.lesion_model.Lesion.warnings`). Those notes are kept in the lesion's ``Target.extra``
+(saved in the case, back on reopen) with the number of voxels the mask had, so the Lesions dock can
+mark the row while the mask is the one segmentation gave, and say "when segmented" once the operator
+has edited it. :func:`operator_text` adds what to do about each; :func:`mark_row` marks a table row
+(warning icon, amber figures, the warnings in the tooltips). No units beyond those in the notes (mm
+from the seed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QStyle, QTableWidget
+
+from imaging.lesion_model import GROWTH_LIMIT_NOTE, Lesion
+from imaging.mask import Mask
+from planning.model import Target
+
+#: ``Target.extra`` keys: the warnings (one per line; extra holds scalars only) and the mask's voxels
+WARNINGS_KEY = "segmentation_warnings"
+VOXELS_KEY = "segmented_voxels"
+#: text colour of a row whose segmentation warned (app.theme.AMBER: a caution)
+WARNING_RGB = "#ffb347"
+
+
+@dataclass(frozen=True)
+class TargetWarnings:
+    """A lesion target's warnings (operator sentences) and whether its mask is still segmentation's."""
+
+    texts: tuple[str, ...]
+    current: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.texts)
+
+    def tooltip(self) -> str:
+        """The warnings for a tooltip; "when segmented" and "edited since" once the mask was edited."""
+        if not self.texts:
+            return ""
+        if self.current:
+            return "Check:\n" + "\n".join(f"• {t}" for t in self.texts)
+        return "When segmented (the mask has been edited since):\n" + "\n".join(f"• {t}" for t in self.texts)
+
+
+def operator_text(note: str) -> str:
+    """A segmentation warning as a sentence for the operator, with what to do about it."""
+    text = note[:1].upper() + note[1:]
+    if note.startswith(GROWTH_LIMIT_NOTE):
+        # a raised limit alone can let the lesion flood the marrow around it (case4 of bone-lesions:
+        # 2.6 mL at 10 mm, 23 mL at 20 mm): the box keeps it to the lesion
+        return (
+            f"{text}. It may be larger: raise the growth limit (Settings in the Lesions dock) and click it "
+            "again, with a box drawn around it (Shift+drag) if it then spreads, or extend the mask with "
+            "the brush (B)."
+        )
+    return f"{text}. It may go on beyond it: check its extent, and extend the mask with the brush (B)."
+
+
+def with_warnings(target: Target, lesion: Lesion) -> Target:
+    """The target with the lesion's warnings and its mask's voxel count in ``extra`` (unchanged if none)."""
+    if not lesion.warnings:
+        return target
+    extra = {
+        **target.extra,
+        WARNINGS_KEY: "\n".join(lesion.warnings),
+        VOXELS_KEY: int(lesion.mask.count()),
+    }
+    return dataclasses.replace(target, extra=extra)
+
+
+def warnings_of(target: Target, mask: Mask | None) -> TargetWarnings:
+    """The target's kept warnings as operator sentences; ``current`` while ``mask`` has the voxel count
+    segmentation gave it (an edit that keeps the count exactly is taken as unedited)."""
+    raw = target.extra.get(WARNINGS_KEY)
+    if not isinstance(raw, str) or not raw.strip():
+        return TargetWarnings((), False)
+    texts = tuple(operator_text(line) for line in raw.splitlines() if line.strip())
+    voxels = target.extra.get(VOXELS_KEY)
+    counted = isinstance(voxels, (int, float)) and not isinstance(voxels, bool)
+    current = mask is not None and counted and mask.count() == round(float(voxels))  # type: ignore[arg-type]
+    return TargetWarnings(texts, current)
+
+
+def mark_row(
+    table: QTableWidget,
+    row: int,
+    warnings: TargetWarnings,
+    *,
+    name_column: int,
+    figure_columns: Iterable[int],
+) -> None:
+    """Mark a table row whose segmentation warned: a warning icon on its name and its figures in amber,
+    the warnings with what to do in their tooltips. Once the mask has been edited, the warnings stay in
+    the name's tooltip only ("when segmented")."""
+    if not warnings:
+        return
+    name_item = table.item(row, name_column)
+    if name_item is not None:
+        name_item.setToolTip(warnings.tooltip())
+    if not warnings.current:
+        return
+    if name_item is not None:
+        name_item.setIcon(table.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+        name_item.setForeground(QColor(WARNING_RGB))
+    for c in figure_columns:
+        item = table.item(row, c)
+        if item is not None:
+            item.setForeground(QColor(WARNING_RGB))
+            item.setToolTip("\n".join(t for t in (item.toolTip(), warnings.tooltip()) if t))

@@ -81,8 +81,8 @@ def propose_direct(
         first = int(np.flatnonzero(hit)[0])
         tip_mm = float(s[first])
         warnings.append(
-            "no ablation device chosen: needle tip placed at the lesion's near edge; choose a device so "
-            "that its zone can be centred on the lesion"
+            "no ablation device chosen: needle tip placed at the lesion's near edge; choose a device and "
+            "propose again to centre its zone on the lesion"
         )
     else:
         if bone is None:

@@ -1,5 +1,6 @@
-"""Direct (extraspinal) needle paths: from an operator-chosen skin point through the lesion's centroid
-to the lesion's far edge along that line, checked for gas inside the body and for forbidden structures;
+"""Direct (extraspinal) needle paths: from an operator-chosen skin point towards the lesion's centroid,
+the needle tip placed so that the predicted ablation zone is centred on the lesion with the antenna tip
+inside the bone (:mod:`planning.direct_tip`), checked for gas inside the body and for forbidden structures;
 and, when no skin point is given (``osteoplan plan`` with ``"approach": "direct"`` alone), the skin
 point the program chooses: the shortest straight way in from the skin to the lesion's centroid that
 crosses no gas inside the body, no bone other than the lesion's own cortex and no forbidden structure.
@@ -17,13 +18,16 @@ import numpy.typing as npt
 
 from imaging.mask import Mask
 from imaging.volume import Volume
+from planning.direct_tip import bone_near_lesion, place_direct_tip
 from planning.distance_field import DistanceField, crossed_structures
 from planning.errors import PlanValidationError
 from planning.grid_sampling import mask_at_points, sample_trilinear
 from planning.model import Approach
+from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM
 from planning.proposal_base import AIR_WARNING, Proposal, route_geometry
 from planning.skin_crossing import find_skin_along_line
 from planning.trajectory_geometry import as_point
+from planning.zone_model import ZoneModel
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -35,18 +39,26 @@ def propose_direct(
     *,
     outer_diameter_mm: float = 0.0,
     forbidden: Mapping[str, DistanceField] | None = None,
+    antenna_extension_mm: float = DEFAULT_ANTENNA_EXTENSION_MM,
+    zone: ZoneModel | None = None,
+    bone: Mask | None = None,
 ) -> Proposal:
-    """Direct puncture from an operator-chosen skin point to the lesion's far edge.
+    """Direct puncture from an operator-chosen skin point, its zone centred on the lesion.
 
-    The needle runs from ``skin_lps`` through the lesion's centroid; its tip is the last lesion
-    voxel along that line (the far edge). The path is checked for gas or air inside the body (lung,
-    bowel) and, when given, for the ``forbidden`` structures it touches (a capsule of the needle's
-    outer radius).
+    The needle runs from ``skin_lps`` towards the lesion's centroid. With a ``zone`` model its tip goes
+    where the predicted zone's centre (``zone.center_behind_tip_mm`` behind the antenna tip, itself
+    ``antenna_extension_mm`` beyond the needle tip) lies on the centroid, drawn back along the line when
+    the antenna tip would otherwise leave the bone (``bone``, or the bone found around the lesion when
+    None): :func:`planning.direct_tip.place_direct_tip`. Without a zone model the tip goes to the
+    lesion's near edge along the line (CLINICAL.md "Target": access needle to the lesion's anterior
+    edge, extraspinal), and a warning asks for a device. The path is checked for gas or air inside the
+    body (lung, bowel) and, when given, for the ``forbidden`` structures it touches (a capsule of the
+    needle's outer radius).
 
     Raises
     ------
     PlanValidationError
-        When the lesion is empty or the line misses it.
+        When the lesion is empty, the skin point lies within 1 mm of its centre, or the line misses it.
     """
     if not lesion.any():
         raise PlanValidationError("lesion", "empty mask", "a lesion of at least one voxel")
@@ -64,12 +76,24 @@ def propose_direct(
         raise PlanValidationError(
             "skin_lps", tuple(skin.tolist()), "a point whose line to the lesion centroid hits it"
         )
-    last = int(np.flatnonzero(hit)[-1])
-    first = int(np.flatnonzero(hit)[0])
-    warnings = []
-    if not hit[first : last + 1].all():
-        warnings.append("the line leaves and re-enters the lesion; tip placed at its last exit")
-    geometry = route_geometry(skin, skin + s[last] * u)
+    warnings: list[str] = []
+    if zone is None:
+        first = int(np.flatnonzero(hit)[0])
+        tip_mm = float(s[first])
+        warnings.append(
+            "no ablation device chosen: needle tip placed at the lesion's near edge; choose a device and "
+            "propose again to centre its zone on the lesion"
+        )
+    else:
+        if bone is None:
+            # the antenna tip lies at most the lesion's far side plus the zone centre's offset away
+            bone = bone_near_lesion(volume, lesion, zone.center_behind_tip_mm + _BONE_REACH_MARGIN_MM)
+        tip = place_direct_tip(
+            volume, lesion, bone, skin, centroid, antenna_extension_mm=antenna_extension_mm, zone=zone
+        )
+        tip_mm = tip.tip_mm
+        warnings += tip.warnings
+    geometry = route_geometry(skin, skin + tip_mm * u)
     outline = find_skin_along_line(volume, geometry.target_lps, -u, max_distance_mm=geometry.length_mm + 20.0)
     if outline.internal_air_mm > 0:
         warnings.append(AIR_WARNING.format(outline.internal_air_mm))
@@ -78,6 +102,11 @@ def propose_direct(
     return Proposal(
         approach=Approach.DIRECT, geometry=geometry, skin_found=outline.found, warnings=tuple(warnings)
     )
+
+
+#: bone is looked for this far beyond the zone centre's offset behind the antenna tip (mm): room for the
+#: clearance the antenna tip keeps and the cortex around it (:mod:`planning.direct_tip`)
+_BONE_REACH_MARGIN_MM = 10.0
 
 
 #: directions tried from the lesion's centroid when the program chooses the skin point (a Fibonacci

@@ -38,12 +38,20 @@ from planning.proposals import (
     propose_transpedicular,
 )
 from planning.trajectory import TrajectoryGeometry
+from planning.zone_model import ZoneModel
 
 
 def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
-    volume: Volume, tr: TargetResult, tj: Mapping[str, Any], where: str, needle: Needle, safety: float
+    volume: Volume,
+    tr: TargetResult,
+    tj: Mapping[str, Any],
+    where: str,
+    needle: Needle,
+    safety: float,
+    zone: ZoneModel | None = None,
 ) -> list[tuple[Proposal, Approach]]:
-    """The proposal(s) a trajectory spec asks for, each with the approach to label it with."""
+    """The proposal(s) a trajectory spec asks for, each with the approach to label it with; a direct
+    proposal centres ``zone`` (the plan's zone model) on the lesion."""
     od = needle.outer_diameter_mm
     ext = needle.antenna_extension_mm
     raw = tj.get("approach")
@@ -66,11 +74,12 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
         return _bilateral(volume, tr, tr.anatomy, needle, safety)
     approach = spec_approach(raw, where)
     if approach is Approach.DIRECT:
+        direct: dict[str, Any] = {"outer_diameter_mm": od, "antenna_extension_mm": ext, "zone": zone}
         if "skin_lps" in tj:
             skin = spec_point(tj, "skin_lps", where)
-            return [(propose_direct(volume, tr.lesion.mask, skin, outer_diameter_mm=od), approach)]
+            return [(propose_direct(volume, tr.lesion.mask, skin, **direct), approach)]
         chosen, note = choose_direct_skin_point(volume, tr.lesion.mask, outer_diameter_mm=od)
-        proposal = propose_direct(volume, tr.lesion.mask, chosen, outer_diameter_mm=od)
+        proposal = propose_direct(volume, tr.lesion.mask, chosen, **direct)
         return [(replace(proposal, warnings=(note, *proposal.warnings)), approach)]
     if tr.anatomy is None:
         raise PlanValidationError(

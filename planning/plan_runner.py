@@ -200,7 +200,7 @@ def run_plan(
             raise PlanValidationError(f"{where}.target", tname, f"one of the targets {sorted(targets)}")
         tr = targets[str(tname)]
         pullbacks = spec_pullbacks(tj, zone_model, where) if "pullback_mm" in tj else default_pullbacks
-        for proposal, approach in place_spec_trajectory(volume, tr, tj, where, needle, safety):
+        for proposal, approach in place_spec_trajectory(volume, tr, tj, where, needle, safety, zone_model):
             trajectories.append(
                 trajectory_result(evaluators[tr.name], tr, proposal, approach, needle, pullbacks)
             )

@@ -1,8 +1,10 @@
 """Needle proposals of the Needles dock: transpedicular (left, right, bilateral) or direct, for the target.
 
 Transpedicular proposals come from the target's vertebral anatomy (found first in the background when
-it is not known yet) through :func:`planning.proposals.propose_side`; a direct proposal goes from the
-crosshair (a skin point) through the lesion centre (:func:`planning.proposals.propose_direct`). The
+it is not known yet) through :func:`planning.proposals.propose_side`; a direct proposal enters on the
+skin in line with the crosshair, or along the route the program chooses when the crosshair lies in or
+near the lesion (or its route crosses gas), its zone centred on the lesion
+(:func:`planning.proposals.propose_direct`). The
 needles are added with the selected needle's gauge, length, antenna extension and ablation; the needles
 of one proposal are one undo step. Positions LPS mm, sizes mm.
 """
@@ -15,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from planning.commands import AddTrajectory
 from planning.errors import PlanningError
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Approach, LayerKind, Trajectory, as_point
+from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE
+from planning.proposal_base import AIR_WARNING
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -130,22 +134,90 @@ class NeedleProposer:
             c.window.statusBar().showMessage("; ".join(notes), 12000)
 
     def _propose_direct(self, target: Any) -> None:
-        from planning.proposals import propose_direct
+        """A direct needle for the target. The crosshair away from the lesion marks the way in: the entry
+        is the skin on the line from the lesion's centre through it
+        (:func:`planning.direct_entry.entry_from_marked_point`); in or near the lesion it marks nothing
+        and the program chooses the route, as ``osteoplan plan`` does
+        (:func:`planning.direct_route.choose_direct_skin_point`), as it also does when the crosshair's
+        route crosses gas (lung, bowel) and a clear route exists. The selected needle's device zone is
+        centred on the lesion with the antenna tip kept in the bone. The status bar says what was chosen:
+        how, the needle's length, what the route crosses, and the proposal's warnings."""
+        from planning.direct_entry import describe_crossings, entry_from_marked_point, route_crossings
+        from planning.direct_route import choose_direct_skin_point
+        from planning.proposals import Proposal, propose_direct
 
         c = self.controller
+        status = c.window.statusBar()
         lesion = c.lesion_mask(target)
-        if lesion is None or c.volume is None:
-            c.window.statusBar().showMessage(f"{target.name} has no lesion mask on this image", 8000)
+        vol = c.volume
+        if lesion is None or vol is None or not lesion.any():
+            status.showMessage(
+                f"No direct needle: {target.name} has no lesion on this image; segment it first", 8000
+            )
             return
-        skin = c.window.state.crosshair_lps
-        try:
-            p = propose_direct(c.volume, lesion, as_point(skin))
-        except (PlanningError, ValueError) as exc:
-            c.window.statusBar().showMessage(f"No direct proposal: {exc}", 8000)
-            return
-        self._add_proposal(
-            target.name, Approach.DIRECT, p.geometry.entry_lps, p.geometry.target_lps, c.trajectory()
+        template = c.trajectory()
+        gauge = template.needle_gauge if template is not None else DEFAULT_GAUGE
+        od = NEEDLE_OUTER_DIAMETER_MM[gauge]
+        ext = template.antenna_extension_mm if template is not None else DEFAULT_ANTENNA_EXTENSION_MM
+        zone = c.zone_model(template) if template is not None else None
+        marked = entry_from_marked_point(vol, lesion, as_point(c.window.state.crosshair_lps))
+        proposal: Proposal | None = None
+        through_gas: Proposal | None = None
+        how = ""
+        if marked is not None:
+            try:
+                proposal = propose_direct(
+                    vol, lesion, marked.entry_lps, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
+                )
+            except (PlanningError, ValueError):
+                how = "the line from the crosshair to the lesion's centre misses the lesion, so "
+            else:
+                how = (
+                    "entry on the skin in line with the crosshair"
+                    if marked.on_skin
+                    else "entry at the crosshair (the image ends before the skin in that direction)"
+                )
+                gas_mm = route_crossings(vol, lesion, proposal.geometry)[0]
+                if gas_mm > 0:
+                    how = (
+                        f"the route through the crosshair crosses {gas_mm:.0f} mm of gas or air "
+                        "(lung or bowel), so "
+                    )
+                    through_gas, proposal = proposal, None
+        if proposal is None:
+            try:
+                skin, _ = choose_direct_skin_point(vol, lesion, outer_diameter_mm=od)
+                proposal = propose_direct(
+                    vol, lesion, skin, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
+                )
+                how += "route chosen by the program: the shortest straight way in from the skin"
+            except (PlanningError, ValueError):
+                if through_gas is None:
+                    status.showMessage(
+                        f"No direct needle for {target.name}: {how}no straight way in from the skin "
+                        "reaches the lesion without crossing gas or other bone. Put the crosshair on the "
+                        "skin where the needle should enter, then propose again.",
+                        12000,
+                    )
+                    return
+                proposal = through_gas
+                how += "no clear route was found either: the route through the crosshair is kept"
+        gas_mm, bone_mm = route_crossings(vol, lesion, proposal.geometry)
+        # the gas crossed is said once, in the route's description
+        warnings = [w for w in proposal.warnings if not w.endswith(AIR_WARNING.split("}")[-1])]
+        length_mm = proposal.geometry.length_mm
+        crosses = describe_crossings(gas_mm, bone_mm)
+        said = f"{how}; {length_mm:.0f} mm from the entry to the needle tip; it {crosses}"
+        extra: dict[str, bool | str] = {PROPOSAL_NOTE_KEY: "; ".join([said, *warnings])}
+        name = self._add_proposal(
+            target.name,
+            Approach.DIRECT,
+            proposal.geometry.entry_lps,
+            proposal.geometry.target_lps,
+            template,
+            extra,
         )
+        status.showMessage("; ".join([f"{name} added: {said}", *warnings]), 15000)
 
     def _add_proposal(  # noqa: PLR0917 - the proposal's parts, as the callers have them
         self,

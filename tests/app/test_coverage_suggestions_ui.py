@@ -1,11 +1,11 @@
 """Coverage dock suggestions with two needles: measured against both needles' zones (what "Covered"
 shows), each naming the needle it changes; applying one changes that needle and reaches the figure it
-promised.
+promised. Cement dock outside the spine: no wall or foramen wording, the borrowed fill marked.
 
-Phantom: conftest's marker volume (grid centred on the LPS origin) with an ellipsoidal lesion layer
-(semi-axes 10 x 22 x 8 mm, the long one along the needles) and two parallel needles travelling
-anteriorly (-y) 14 mm apart, custom zones 30 mm wide and 34 mm long covering the lesion's anterior part.
-Positions LPS mm.
+Phantom: conftest's marker volume (grid centred on the LPS origin) with a lytic ellipsoidal lesion
+(20 HU, semi-axes 10 x 22 x 8 mm, the long one along the needles) in a bone ellipsoid, and two parallel
+needles travelling anteriorly (-y) 14 mm apart, custom zones 30 mm wide and 34 mm long covering the
+lesion's anterior part. Positions LPS mm.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from imaging.mask import Mask
+from imaging.volume import Volume
 from planning.commands import AddLayer, AddTarget, AddTrajectory
 from planning.model import AblationSpec, Approach, LayerKind, MaskLayer, Target, TargetKind, Trajectory
 from tests.app.conftest import marker_volume
@@ -28,8 +29,17 @@ pytestmark = [
     ),
 ]
 
+LESION_SEMI_AXES_MM = (10.0, 22.0, 8.0)
+#: a lytic lesion in trabecular bone inside a cortex (CLINICAL.md: lytic roughly 0-100 HU; normal
+#: trabecular bone 89-226 HU by age; cortical bone roughly 1000-2000 HU)
+LYTIC_HU, TRABECULAR_HU, CORTICAL_HU = 20, 200, 1200
 SPEC = AblationSpec(width_mm=30.0, length_mm=34.0, center_behind_tip_mm=10.0)
 EXTENSION_MM = 15.0
+
+
+def _ellipsoid(p: np.ndarray, semi_axes_mm: tuple[float, float, float]) -> np.ndarray:
+    """Voxels (LPS positions ``p`` [..., 3]) inside an ellipsoid centred on the origin."""
+    return np.sum((p / np.asarray(semi_axes_mm)) ** 2, axis=-1) <= 1.0
 
 
 @pytest.fixture
@@ -38,20 +48,34 @@ def planning(window: object, qtbot: object, no_dialogs: object) -> object:
     from app.planning_ui import install
 
     ui = getattr(window, "planning_ui", None) or install(window)  # type: ignore[arg-type]
-    window.opener.show_volume(marker_volume(np.eye(3)))  # type: ignore[attr-defined]
+    base = marker_volume(np.eye(3))
+    p = base.index_to_lps_points(np.indices(base.shape).reshape(3, -1).T.astype(float)).reshape(
+        *base.shape, 3
+    )
+    hu = base.array.copy()
+    # a bone around the lesion (cortex 3 mm thick), for the lesion's measurement against it
+    hu[_ellipsoid(p, (31.0, 37.0, 27.0))] = CORTICAL_HU
+    hu[_ellipsoid(p, (28.0, 34.0, 24.0))] = TRABECULAR_HU
+    hu[_ellipsoid(p, LESION_SEMI_AXES_MM)] = LYTIC_HU
+    window.opener.show_volume(Volume(hu, base.index_to_lps))  # type: ignore[attr-defined]
     qtbot.wait(10)  # type: ignore[attr-defined]
     return ui
 
 
 def _add_case(window: object, kind: TargetKind) -> None:
     vol = window.case.volume  # type: ignore[attr-defined]
-    idx = np.stack(np.meshgrid(*[np.arange(n) for n in vol.shape], indexing="ij"), axis=-1).reshape(-1, 3)
-    p = vol.index_to_lps_points(idx.astype(float))
-    inside = (p[:, 0] / 10.0) ** 2 + (p[:, 1] / 22.0) ** 2 + (p[:, 2] / 8.0) ** 2 <= 1.0
-    mask = Mask.from_full(inside.reshape(vol.shape))
+    p = vol.index_to_lps_points(np.indices(vol.shape).reshape(3, -1).T.astype(float)).reshape(*vol.shape, 3)
+    mask = Mask.from_full(_ellipsoid(p, LESION_SEMI_AXES_MM))
     window.case.push(AddLayer(MaskLayer.new("T1 lesion", LayerKind.LESION, mask)))  # type: ignore[attr-defined]
     level = "L3" if kind == TargetKind.SPINE else ""
-    target = Target("T1", kind=kind, level=level, lesion_seed_lps=(0.0, 0.0, 0.0), lesion_layer="T1 lesion")
+    target = Target(
+        "T1",
+        kind=kind,
+        level=level,
+        lesion_seed_lps=(0.0, 0.0, 0.0),
+        lesion_layer="T1 lesion",
+        lesion_type="lytic",
+    )
     window.case.push(AddTarget(target))  # type: ignore[attr-defined]
     for k, x in enumerate((-7.0, 7.0)):
         # zone centre at y = -10: needle tip 5 mm behind it (15 mm antenna, centre 10 mm behind its tip)
@@ -108,3 +132,27 @@ def test_a_spinal_target_with_one_needle_mentions_the_opposite_pedicle(
     panel.recompute()
     second = [s for s in panel.suggestions if s.kind == "second_trajectory"]
     assert second and "opposite pedicle" in second[0].text and "T1 needle 1" in second[0].text
+
+
+def test_extraspinal_cement_protocol_has_no_spine_words(
+    planning: object, window: object, qtbot: object
+) -> None:
+    """Outside the spine: no near-wall aliquot rule, counts in plain English, the borrowed vertebral
+    fill default marked unverified in the fill box and the estimate."""
+    from app.loading import wait_until
+
+    _add_case(window, TargetKind.EXTRASPINAL)
+    c = planning.controller  # type: ignore[attr-defined]
+    c.select_target("T1")
+    panel = planning.cement_panel  # type: ignore[attr-defined]
+    panel.compute()
+    assert wait_until(lambda: panel.analysis is not None or panel.estimate.text().startswith("Not"), 60000)
+    assert panel.analysis is not None, panel.estimate.text()
+    text = panel.protocol.text()
+    assert text.startswith("Injection: 1 mL aliquots with a CT check after each; about ")
+    for w in ("posterior wall", "foramen", "vertebra", "spinal", "canal"):
+        assert w not in text.lower()
+    n = panel.analysis.injection.ct_checks
+    assert f"about {n} CT check{'' if n == 1 else 's'}." in text
+    assert "borrowed" in panel.estimate.text() and "unverified" in panel.estimate.text()
+    assert "unverified" in panel.fill.specialValueText() and panel.fill.value() == 0.0

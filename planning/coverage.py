@@ -9,8 +9,9 @@ The work is split by concept; every public name is re-exported here (``__all__``
   smallest margin, distances to the canal, foramina and posterior wall, warnings) and their
   definitions -- :class:`CoverageContext`, :class:`CoverageResult`, :class:`StructureDistance`, the
   defaults ``DEFAULT_MARGIN_MM`` and ``DEFAULT_WARN_DISTANCE_MM``, ``THERMAL_PROTECTION_ADVICE``;
-- :mod:`planning.coverage_suggestions`: antenna pull-backs and a second needle that would cover more
-  (:func:`suggest_positions`, :class:`PositionSuggestion`);
+- :mod:`planning.coverage_suggestions`: antenna pull-backs, advances and a further needle that would
+  cover more than all the target's needles do (:func:`suggest_positions`, :class:`NeedleZones`,
+  :class:`PositionSuggestion`);
 - :mod:`planning.target_evaluator`: one target re-evaluated while the operator drags needles
   (:class:`TargetEvaluator`, :class:`NeedlePlacement`, :class:`ZoneModel`, :class:`TargetEvaluation`).
 
@@ -36,7 +37,12 @@ from planning.coverage_context import (
     Point,
     StructureDistance,
 )
-from planning.coverage_suggestions import SUGGESTION_OVERLAP_FRACTION, PositionSuggestion, suggest_positions
+from planning.coverage_suggestions import (
+    SUGGESTION_OVERLAP_FRACTION,
+    NeedleZones,
+    PositionSuggestion,
+    suggest_positions,
+)
 from planning.target_evaluator import NeedlePlacement, TargetEvaluation, TargetEvaluator, ZoneModel
 
 __all__ = [
@@ -49,6 +55,7 @@ __all__ = [
     "CoverageResult",
     "FloatArray",
     "NeedlePlacement",
+    "NeedleZones",
     "Point",
     "PositionSuggestion",
     "StructureDistance",

@@ -1,33 +1,82 @@
-"""Suggested antenna positions for a needle whose zones leave part of the target uncovered.
+"""Suggested changes to the needles of one target when their zones leave part of it uncovered.
 
-:func:`suggest_positions` proposes pull-backs along the needle, notes when the target extends beyond
-the zone ahead of the tip, and proposes a second, parallel needle when target voxels stay uncovered,
-each with the coverage it would reach (figures from :class:`planning.coverage_context.CoverageContext`).
-Positions LPS mm, distances mm, volumes mL. Re-exported from :mod:`planning.coverage`.
+:func:`suggest_positions` works on what the coverage figure measures: the union of the zones of all the
+target's needles (:class:`NeedleZones`, one per needle, with its antenna positions). From the target
+voxels that union leaves uncovered it proposes, for each needle that can reach them, more antenna
+positions pulled back along it or an advance of its tip, and, when voxels stay uncovered, a further
+needle parallel to one of them. Every suggestion names the needle it changes (``trajectory``) and
+gives the coverage of the whole target once it is applied, the other needles kept as they are
+(figures from :class:`planning.coverage_context.CoverageContext`). Positions LPS mm, distances mm,
+volumes mL. Re-exported from :mod:`planning.coverage`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planning.ablation import zones_along_trajectory
-from planning.coverage_context import CoverageContext, Point
+from planning.ablation import AblationZone, zones_along_trajectory
+from planning.coverage_context import CoverageContext, CoverageResult, FloatArray, Point
 from planning.trajectory import TrajectoryGeometry
 
 #: Overlap between successive pull-back zones when suggesting positions (a planning choice, stated).
 SUGGESTION_OVERLAP_FRACTION = 0.2
+#: A suggestion is offered only when it raises the target's coverage by more than this many percentage
+#: points (a planning choice: smaller gains are voxel noise at the zone's edge).
+MIN_GAIN_PERCENT = 0.5
+#: Suggestions are computed below this coverage (the dock's threshold; a planning choice).
+SUGGEST_BELOW_PERCENT = 99.0
+
+
+@dataclass(frozen=True)
+class NeedleZones:
+    """One needle of the target as the coverage figure counts it: its line, the antenna beyond its
+    tip, the zone size of its device and its antenna positions (pull-backs from the first, mm)."""
+
+    name: str
+    geometry: TrajectoryGeometry
+    antenna_extension_mm: float
+    width_mm: float
+    length_mm: float
+    center_behind_tip_mm: float
+    pullback_mm: tuple[float, ...] = (0.0,)
+
+    def zones(self) -> list[AblationZone]:
+        """The predicted zones of this needle, one per antenna position."""
+        return zones_along_trajectory(
+            self.geometry,
+            antenna_extension_mm=self.antenna_extension_mm,
+            width_mm=self.width_mm,
+            length_mm=self.length_mm,
+            center_behind_tip_mm=self.center_behind_tip_mm,
+            pullback_mm=self.pullback_mm,
+        )
+
+    def first_centre_lps(self) -> FloatArray:
+        """Centre of the zone at the first antenna position (no pull-back)."""
+        d = self.geometry.direction_lps
+        out: FloatArray = (
+            self.geometry.antenna_tip_lps(self.antenna_extension_mm) - self.center_behind_tip_mm * d
+        )
+        return out
+
+    def max_pullback_mm(self) -> float:
+        """The largest pull-back that keeps the zone's centre 1 mm ahead of the entry point."""
+        return self.geometry.length_mm + self.antenna_extension_mm - self.center_behind_tip_mm - 1.0
 
 
 @dataclass(frozen=True)
 class PositionSuggestion:
     """A suggested change to cover more of the target, with the coverage it would reach.
 
-    ``kind`` is ``"pullback"`` (extra antenna positions along the same needle, ``pullback_mm``),
-    ``"advance"`` (the lesion extends beyond the zone ahead of the tip by ``advance_mm``) or
-    ``"second_trajectory"`` (a parallel needle whose zone centre lies on ``zone_center_lps``).
+    ``kind`` is ``"pullback"`` (the antenna positions ``pullback_mm`` for needle ``trajectory``),
+    ``"advance"`` (move that needle's tip ``advance_mm`` further along it) or ``"second_trajectory"``
+    (a further needle parallel to ``trajectory``, from ``entry_lps`` to ``target_lps``, its zone centred
+    on ``zone_center_lps``). ``covered_percent`` is the whole target's coverage with every needle of the
+    target, the change applied.
     """
 
     kind: str
@@ -38,98 +87,161 @@ class PositionSuggestion:
     target_lps: Point | None = None
     zone_center_lps: Point | None = None
     covered_percent: float | None = None
+    trajectory: str = ""
 
 
 def suggest_positions(
     context: CoverageContext,
-    geometry: TrajectoryGeometry,
+    needles: Sequence[NeedleZones],
     *,
-    antenna_extension_mm: float,
-    width_mm: float,
-    length_mm: float,
-    center_behind_tip_mm: float,
+    spinal: bool = False,
+    reference: str | None = None,
 ) -> list[PositionSuggestion]:
-    """Suggest antenna pull-backs and, if needed, a second parallel trajectory (a greedy heuristic).
+    """Suggest changes that cover more of the target than all its needles' zones do now (greedy).
 
-    Along the needle, positions are spaced by ``(1 - 0.2) * length_mm`` (20 % overlap) from the first
-    zone back to the rear edge of the target; across it, when target voxels remain uncovered, a
-    parallel needle is proposed whose zone is centred on the centroid of what is left. The result
-    reports the coverage each suggestion reaches; it is a starting point for the operator, not an
-    optimum.
+    Parameters
+    ----------
+    context
+        The target (lesion + margin) and its structures.
+    needles
+        Every needle of the target, as the coverage figure counts them.
+    spinal
+        True for a vertebra: the further-needle suggestion then mentions the opposite pedicle when the
+        target has a single needle.
+    reference
+        The needle to list first and to copy for a further needle (the selected one); default the first.
+
+    Returns
+    -------
+    list of PositionSuggestion
+        Empty when the needles already cover ``SUGGEST_BELOW_PERCENT`` % or more. Per needle that can
+        reach uncovered voxels (within half its zone's width of its axis): extra antenna positions,
+        spaced by ``(1 - 0.2) * length_mm`` back from its last one, when uncovered voxels lie behind its
+        last zone; an advance when they lie beyond its first zone. Then a parallel needle whose zone is
+        centred on the centroid of what the needles leave uncovered. Each is kept only when it raises
+        the coverage by more than ``MIN_GAIN_PERCENT``. A starting point for the operator, not an
+        optimum.
     """
-    d = geometry.direction_lps
-    tip = geometry.antenna_tip_lps(antenna_extension_mm)
-    c0 = tip - center_behind_tip_mm * d
-    s = (context.target_points_lps - c0) @ d  # along the needle, + towards the tip
-    half = length_mm / 2.0
+    if not needles:
+        return []
+    order = sorted(needles, key=lambda n: n.name != reference) if reference else list(needles)
+    base = context.evaluate(_all_zones(order))
+    if base.uncovered_ml <= 0 or base.covered_percent >= SUGGEST_BELOW_PERCENT:
+        return []
+    m = context.index_to_lps
+    unc_lps = base.uncovered.voxel_indices().astype(np.float64) @ m[:3, :3].T + m[:3, 3]
     out: list[PositionSuggestion] = []
-    behind = -float(s.min()) - half
-    pullbacks = [0.0]
+    for k in range(len(order)):
+        out += _along_needle(context, order, k, unc_lps, base)
+    further = _further_needle(context, order, unc_lps, base, spinal=spinal)
+    if further is not None:
+        out.append(further)
+    return out
+
+
+def _all_zones(needles: Sequence[NeedleZones]) -> list[AblationZone]:
+    out: list[AblationZone] = []
+    for n in needles:
+        out += n.zones()
+    return out
+
+
+def _with(needles: Sequence[NeedleZones], k: int, changed: NeedleZones) -> list[AblationZone]:
+    """The zones of every needle, needle ``k`` replaced by ``changed``."""
+    return _all_zones([changed if i == k else n for i, n in enumerate(needles)])
+
+
+def _along_needle(
+    context: CoverageContext,
+    needles: Sequence[NeedleZones],
+    k: int,
+    unc_lps: FloatArray,
+    base: CoverageResult,
+) -> list[PositionSuggestion]:
+    """Pull-back and advance suggestions for needle ``k``, from the uncovered voxels it can reach."""
+    n = needles[k]
+    d = n.geometry.direction_lps
+    rel = unc_lps - n.first_centre_lps()
+    s = rel @ d  # along the needle, + towards the tip
+    across = np.linalg.norm(rel - np.outer(s, d), axis=1)
+    reach = across <= n.width_mm / 2.0
+    if not reach.any():
+        return []
+    s = s[reach]
+    half = n.length_mm / 2.0
+    out: list[PositionSuggestion] = []
+    last = max(n.pullback_mm)
+    behind = -float(s.min()) - last - half  # beyond the back end of the last zone
     if behind > 0:
-        step = (1.0 - SUGGESTION_OVERLAP_FRACTION) * length_mm
-        count = math.ceil(behind / step)
-        pullbacks += [round(step * (i + 1), 1) for i in range(count)]
-        limit = geometry.length_mm + antenna_extension_mm - center_behind_tip_mm - 1.0
-        pullbacks = [p for p in pullbacks if p <= limit]
-    zones = zones_along_trajectory(
-        geometry,
-        antenna_extension_mm=antenna_extension_mm,
-        width_mm=width_mm,
-        length_mm=length_mm,
-        center_behind_tip_mm=center_behind_tip_mm,
-        pullback_mm=pullbacks,
-    )
-    result = context.evaluate(zones)
-    if len(pullbacks) > 1:
-        out.append(
-            PositionSuggestion(
-                "pullback",
-                f"ablate at {len(pullbacks)} antenna positions, pulled back by "
-                f"{', '.join(f'{p:g}' for p in pullbacks)} mm: the target extends {behind:.1f} mm "
-                "behind the first zone",
-                pullback_mm=tuple(pullbacks),
-                covered_percent=result.covered_percent,
-            )
-        )
-    ahead = float(s.max()) - half
+        step = (1.0 - SUGGESTION_OVERLAP_FRACTION) * n.length_mm
+        extra = [round(last + step * (i + 1), 1) for i in range(math.ceil(behind / step))]
+        extra = [p for p in extra if p <= n.max_pullback_mm()]
+        if extra:
+            positions = tuple(n.pullback_mm) + tuple(extra)
+            res = context.evaluate(_with(needles, k, replace(n, pullback_mm=positions)))
+            if res.covered_percent > base.covered_percent + MIN_GAIN_PERCENT:
+                out.append(
+                    PositionSuggestion(
+                        "pullback",
+                        f"{n.name}: ablate at {len(positions)} antenna positions, pulled back by "
+                        f"{', '.join(f'{p:g}' for p in positions)} mm: uncovered target extends "
+                        f"{behind:.1f} mm behind its last zone",
+                        pullback_mm=positions,
+                        covered_percent=res.covered_percent,
+                        trajectory=n.name,
+                    )
+                )
+    first = min(n.pullback_mm)
+    ahead = float(s.max()) + first - half  # beyond the front end of the first zone
     if ahead > 0:
-        out.append(
-            PositionSuggestion(
-                "advance",
-                f"the target extends {ahead:.1f} mm beyond the zone ahead of the antenna tip: advance "
-                "the needle or move its target",
-                advance_mm=ahead,
-            )
-        )
-    if result.uncovered_ml > 0 and result.covered_percent < 99.0:
-        unc = result.uncovered.voxel_indices().astype(np.float64)
-        centre = unc.mean(axis=0) @ context.index_to_lps[:3, :3].T + context.index_to_lps[:3, 3]
-        a_tip = centre + center_behind_tip_mm * d
-        needle_tip = a_tip - antenna_extension_mm * d
-        entry = needle_tip - geometry.length_mm * d
-        second = TrajectoryGeometry(
-            (float(entry[0]), float(entry[1]), float(entry[2])),
-            (float(needle_tip[0]), float(needle_tip[1]), float(needle_tip[2])),
-        )
-        both = zones + zones_along_trajectory(
-            second,
-            antenna_extension_mm=antenna_extension_mm,
-            width_mm=width_mm,
-            length_mm=length_mm,
-            center_behind_tip_mm=center_behind_tip_mm,
-        )
-        res2 = context.evaluate(both)
-        if res2.covered_percent > result.covered_percent + 0.5:
+        tip = np.asarray(n.geometry.target_lps) + ahead * d
+        moved = TrajectoryGeometry(n.geometry.entry_lps, (float(tip[0]), float(tip[1]), float(tip[2])))
+        res = context.evaluate(_with(needles, k, replace(n, geometry=moved)))
+        if res.covered_percent > base.covered_percent + MIN_GAIN_PERCENT:
             out.append(
                 PositionSuggestion(
-                    "second_trajectory",
-                    f"{result.uncovered_ml:.2f} mL of the target stays uncovered: a second needle, parallel "
-                    "to this one, with its zone centred on the uncovered part (check its path; for a "
-                    "vertebra prefer the opposite pedicle)",
-                    entry_lps=second.entry_lps,
-                    target_lps=second.target_lps,
-                    zone_center_lps=(float(centre[0]), float(centre[1]), float(centre[2])),
-                    covered_percent=res2.covered_percent,
+                    "advance",
+                    f"{n.name}: uncovered target extends {ahead:.1f} mm beyond the zone ahead of its "
+                    f"antenna tip: advance it {ahead:.1f} mm (check what lies ahead) or move its target",
+                    advance_mm=ahead,
+                    covered_percent=res.covered_percent,
+                    trajectory=n.name,
                 )
             )
     return out
+
+
+def _further_needle(
+    context: CoverageContext,
+    needles: Sequence[NeedleZones],
+    unc_lps: FloatArray,
+    base: CoverageResult,
+    *,
+    spinal: bool,
+) -> PositionSuggestion | None:
+    """A needle parallel to the first of ``needles``, its zone centred on the uncovered voxels."""
+    ref = needles[0]
+    d = ref.geometry.direction_lps
+    centre = unc_lps.mean(axis=0)
+    needle_tip = centre + ref.center_behind_tip_mm * d - ref.antenna_extension_mm * d
+    entry = needle_tip - ref.geometry.length_mm * d
+    geometry = TrajectoryGeometry(
+        (float(entry[0]), float(entry[1]), float(entry[2])),
+        (float(needle_tip[0]), float(needle_tip[1]), float(needle_tip[2])),
+    )
+    added = replace(ref, name="", geometry=geometry, pullback_mm=(0.0,))
+    res = context.evaluate(_all_zones([*needles, added]))
+    if res.covered_percent <= base.covered_percent + MIN_GAIN_PERCENT:
+        return None
+    count = "its needle" if len(needles) == 1 else f"its {len(needles)} needles"
+    hint = "; for a vertebra prefer the opposite pedicle" if spinal and len(needles) == 1 else ""
+    return PositionSuggestion(
+        "second_trajectory",
+        f"{base.uncovered_ml:.2f} mL of the target stays uncovered by the zones of {count}: a further "
+        f"needle, parallel to {ref.name}, with its zone centred on the uncovered part (check its path{hint})",
+        entry_lps=geometry.entry_lps,
+        target_lps=geometry.target_lps,
+        zone_center_lps=(float(centre[0]), float(centre[1]), float(centre[2])),
+        covered_percent=res.covered_percent,
+        trajectory=ref.name,
+    )

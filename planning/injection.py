@@ -82,6 +82,17 @@ class InjectionPlan:
     stop_rules: tuple[str, ...]
     posterior_quarter_depth_mm: float | None
     notes: tuple[str, ...]
+    #: False outside the spine: there is no posterior wall or foramen, so no near-wall aliquot rule
+    spinal: bool = True
+
+    @property
+    def aliquot_rule(self) -> str:
+        """The aliquot rule in plain words: the near-wall one only for a vertebra."""
+        rule = f"{self.standard_aliquot_ml:g} mL aliquots with a CT check after each"
+        if self.spinal:
+            lo, hi = self.near_wall_aliquot_range_ml
+            rule += f"; {lo:g}-{hi:g} mL within {NEAR_WALL_MM:g} mm of the posterior wall or a foramen"
+        return rule
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form (the plan's ``injection`` object)."""
@@ -91,7 +102,11 @@ class InjectionPlan:
             "near_wall_aliquot_ml": self.near_wall_aliquot_ml,
             "near_wall_aliquot_range_ml": list(self.near_wall_aliquot_range_ml),
             "policy": self.policy.value,
-            "policy_source": NEAR_WALL_ALIQUOTS_ML[self.policy][2],
+            "policy_source": NEAR_WALL_ALIQUOTS_ML[self.policy][2]
+            if self.spinal
+            else "not applied outside the spine (the rule is for a vertebra)",
+            "spinal": self.spinal,
+            "aliquot_rule": self.aliquot_rule,
             "near_wall_distance_mm": NEAR_WALL_MM,
             "near_wall_volume_ml": round(self.near_wall_volume_ml, 2),
             "steps": [s.to_json() for s in self.steps],
@@ -224,4 +239,5 @@ def plan_injection(
         stop_rules=tuple(stop),
         posterior_quarter_depth_mm=posterior_quarter_depth_mm,
         notes=tuple(notes),
+        spinal=spinal,
     )

@@ -49,6 +49,7 @@ from planning.ablation import AblationZone, voxelise_zones
 from planning.coverage import (
     DEFAULT_MARGIN_MM,
     DEFAULT_WARN_DISTANCE_MM,
+    NeedleZones,
     TargetEvaluator,
     suggest_positions,
 )
@@ -218,16 +219,21 @@ def run_plan(
             tr.coverage = ctx.evaluate(mine)
             tr.zones_mask = voxelise_zones(mine, volume.index_to_lps, volume.shape)
             tr.warnings += list(tr.coverage.warnings)
-            if tr.coverage.covered_percent < 99.0:
-                first = mine_traj[0]
-                tr.suggestions = suggest_positions(
-                    ctx,
-                    first.geometry,
-                    antenna_extension_mm=needle.antenna_extension_mm,
-                    width_mm=zone_model.width_mm,
-                    length_mm=zone_model.length_mm,
-                    center_behind_tip_mm=zone_model.center_behind_tip_mm,
+            # suggestions against the union of all this target's needles (what coverage_percent measures)
+            needles = [
+                NeedleZones(
+                    f"{t.target} {t.approach.value} {k + 1}",  # the needle's name in the saved case
+                    t.geometry,
+                    t.needle.antenna_extension_mm,
+                    zone_model.width_mm,
+                    zone_model.length_mm,
+                    zone_model.center_behind_tip_mm,
+                    t.pullback_mm,
                 )
+                for k, t in enumerate(trajectories)
+                if t.target == tr.name
+            ]
+            tr.suggestions = suggest_positions(ctx, needles, spinal=tr.anatomy is not None or bool(tr.level))
         else:
             tr.warnings.append("no trajectory for this target: no zone, coverage not computed")
         tr.extras.update(_cement_risk_scores(volume, tr, mine_traj, spec, tr.warnings))

@@ -45,7 +45,7 @@ from imaging.lesion_model import Lesion
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
-from planning.cement import CementEstimate, estimate_cement
+from planning.cement import CementDefaults, CementEstimate, estimate_cement
 from planning.errors import PlanValidationError
 from planning.injection import DEFAULT_NEAR_WALL_ALIQUOT_ML, InjectionPlan, plan_injection
 from planning.leakage import (
@@ -82,6 +82,7 @@ __all__ = [
     "TargetAnalysis",
     "analyse_target",
     "cement_risk_scores",
+    "extraspinal_cement_defaults",
 ]
 
 
@@ -192,6 +193,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
         max_diameter_mm=lesion.max_diameter_mm,
         cap_ml=anatomy.body_volume_ml if anatomy is not None and anatomy.body_volume_ml > 0 else None,
         fill_fraction=opt_float(ch, "fill_fraction"),
+        defaults=None if spinal else extraspinal_cement_defaults(),
     )
 
     leak_map: LeakageMap | None = None
@@ -259,6 +261,19 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
         },
     }
     return TargetAnalysis(cement, leak_map, risk, injection, scores, defaults)
+
+
+def extraspinal_cement_defaults() -> CementDefaults:
+    """The cement defaults outside the spine: CLINICAL.md gives lesion filling only for vertebrae (Chen
+    2022), so the fill fraction and its range are the vertebral figures, borrowed and marked unverified."""
+    base = CementDefaults()
+    borrowed = "borrowed from vertebrae: CLINICAL.md gives no filling for extraspinal bone, *unverified* here"
+    return CementDefaults(
+        fill_fraction=base.fill_fraction,
+        fill_fraction_source=f"{base.fill_fraction_source} -- {borrowed}",
+        fill_fraction_range=base.fill_fraction_range,
+        fill_fraction_range_source=f"{base.fill_fraction_range_source} -- {borrowed}",
+    )
 
 
 def _share_in(lesion: Mask, cavity: Mask | None, anatomy: VertebraAnatomy | None, region: Mask) -> float:

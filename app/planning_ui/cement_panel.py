@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.planning_ui.zones_overlay import MaskOverlay, OverlayMasks
 from app.segmentation.lesion_figures import measurement
+from app.wording import count_of
 from planning.commands import SetCementChoice
 from planning.errors import PlanningError
 from planning.model import CementChoice, Target, TargetKind, Viscosity
@@ -36,6 +37,15 @@ from planning.model import CementChoice, Target, TargetKind, Viscosity
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
 
+#: the fill box's text at 0 (the default) and its tooltip, by target kind: CLINICAL.md gives lesion
+#: filling only for vertebrae (Chen 2022); outside the spine that figure is borrowed, marked unverified
+FILL_DEFAULT_TEXT = {
+    TargetKind.SPINE: ("default (Chen 2022)", "Chen 2022's lesion filling in vertebrae"),
+    TargetKind.EXTRASPINAL: (
+        "default (vertebral; unverified)",
+        "Chen 2022's lesion filling in vertebrae, borrowed: CLINICAL.md gives none for other bone",
+    ),
+}
 LEAK_COLOURS = ("#ff7f0e", "#d62728", "#9467bd", "#e377c2", "#bcbd22", "#17becf", "#8c564b")
 RISK_STYLE = {
     "low": "color: #9be39b;",
@@ -61,9 +71,8 @@ class CementPanel(QWidget):
         self.fill = QDoubleSpinBox()
         self.fill.setRange(0.0, 100.0)
         self.fill.setSuffix(" %")
-        self.fill.setSpecialValueText("default (Chen 2022)")
+        self.fill.setSpecialValueText(FILL_DEFAULT_TEXT[TargetKind.SPINE][0])
         self.fill.setKeyboardTracking(False)
-        self.fill.setToolTip("Share of lesion + cavity to fill; 0 = the published default")
         self.viscosity = QComboBox()
         self.viscosity.addItem("not stated", None)
         for v in Viscosity:
@@ -100,6 +109,10 @@ class CementPanel(QWidget):
     def _show_choice(self) -> None:
         target = self.controller.target()
         choice = self.controller.case.cement.get(target.name) if target is not None else None
+        kind = target.kind if target is not None else TargetKind.SPINE
+        text, tip = FILL_DEFAULT_TEXT[kind]
+        self.fill.setSpecialValueText(text)
+        self.fill.setToolTip(f"Share of lesion + cavity to fill; 0 = the default: {tip}")
         with QSignalBlocker(self.fill), QSignalBlocker(self.viscosity):
             self.fill.setValue(
                 100.0 * choice.fill_fraction if choice and choice.fill_fraction is not None else 0.0
@@ -230,7 +243,9 @@ class CementPanel(QWidget):
             f"{' — capped at the body volume' if ce.capped else ''}\n"
             f"Published: {pub.mean_ml:.1f} ± {pub.sd_ml:.1f} mL ({pub.min_ml:g}-{pub.max_ml:g}), "
             f"{pub.source}: "
-            f"this estimate is {ce.position.value}."
+            f"this estimate is {ce.position.value}.\n"
+            f"Fill {100.0 * ce.fill_fraction:.0f} % of lesion + cavity"
+            + _fill_basis(ce.defaults.fill_fraction_source)
         )
         risk = analysis.risk
         self.risk.setText(
@@ -252,14 +267,18 @@ class CementPanel(QWidget):
         self.overlays.set_group("leakage", overlays)
         inj = analysis.injection
         lo, hi = inj.ct_checks_range
-        checks = f"about {inj.ct_checks} CT checks" + (f" ({lo}-{hi})" if lo != hi else "")
-        self.protocol.setText(
-            f"Injection: {inj.standard_aliquot_ml:g} mL aliquots with a CT check after each; "
-            f"{inj.near_wall_aliquot_range_ml[0]:g}-{inj.near_wall_aliquot_range_ml[1]:g} mL "
-            "within 5 mm of the "
-            f"posterior wall or a foramen; {checks}.\nStop: " + "; ".join(inj.stop_rules)
-        )
+        checks = f"about {count_of(inj.ct_checks, 'CT check')}" + (f" ({lo}-{hi})" if lo != hi else "")
+        self.protocol.setText(f"Injection: {inj.aliquot_rule}; {checks}.\nStop: " + "; ".join(inj.stop_rules))
         self.controller.window.state.overlays_changed.emit()
+
+
+def _fill_basis(source: str) -> str:
+    """Where the fill fraction comes from, in a few words for the dock."""
+    if source == "operator":
+        return " (chosen)"
+    if "borrowed" in source:
+        return " (the vertebral figure, Chen 2022, borrowed: unverified outside the spine)"
+    return " (Chen 2022)"
 
 
 def _od(gauge: int) -> float:

@@ -3,8 +3,9 @@
 Shows the covered percentage, the uncovered volume (mL, drawn in red on the 2D views), the smallest
 margin (mm; negative = lesion outside the zones), the planned margin (editable, default 2 mm from
 PlanSettings / CLINICAL.md), the distance from the zones to the canal and posterior wall with a
-warning under 5 mm and CLINICAL.md's thermal-protection advice, and suggestions for lesions larger
-than one zone (a button applies the selected one as a command). Recomputation is throttled: the
+warning under 5 mm and CLINICAL.md's thermal-protection advice, and suggestions when the zones of all
+the target's needles leave part of it uncovered, each naming the needle it changes (a button applies
+the selected one as a command). Recomputation is throttled: the
 panel recomputes once the event loop is idle after a burst of changes (a drag step costs the zone
 arithmetic only; the lesion's context is cached by the controller).
 """
@@ -164,42 +165,52 @@ class CoveragePanel(QWidget):
             self._suggest()
 
     def _suggest(self) -> None:
-        from planning.coverage import suggest_positions
+        """Suggestions against the union of the zones of all the target's needles (what "Covered"
+        measures), each naming the needle it changes; the selected needle is listed first."""
+        from planning.coverage import NeedleZones, suggest_positions
+        from planning.model import TargetKind
         from planning.trajectory import TrajectoryGeometry
 
         c = self.controller
         target = c.target()
-        if target is None:
+        ctx = c.coverage_context(target) if target is not None else None
+        if target is None or ctx is None:
             return
-        trajs = [t for t in c.case.trajectories.values() if t.target == target.name]
-        traj = c.trajectory() if c.trajectory() in trajs else (trajs[0] if trajs else None)
-        ctx = c.coverage_context(target)
-        if traj is None or ctx is None:
-            return
-        zm = c.zone_model(traj)
-        if zm is None:
-            return
+        needles: list[NeedleZones] = []
+        for traj in c.case.trajectories.values():
+            zm = c.zone_model(traj) if traj.target == target.name else None
+            if zm is None:  # a needle without a device has no zone: the coverage figure leaves it out
+                continue
+            needles.append(
+                NeedleZones(
+                    traj.name,
+                    TrajectoryGeometry(traj.entry_lps, traj.target_lps),
+                    traj.antenna_extension_mm,
+                    zm.width_mm,
+                    zm.length_mm,
+                    zm.center_behind_tip_mm,
+                    traj.ablation_positions_mm,
+                )
+            )
+        selected = c.trajectory()
         self.suggestions = suggest_positions(
             ctx,
-            TrajectoryGeometry(traj.entry_lps, traj.target_lps),
-            antenna_extension_mm=traj.antenna_extension_mm,
-            width_mm=zm.width_mm,
-            length_mm=zm.length_mm,
-            center_behind_tip_mm=zm.center_behind_tip_mm,
+            needles,
+            spinal=target.kind == TargetKind.SPINE,
+            reference=selected.name if selected is not None else None,
         )
-        self._suggest_for = traj.name
         for s in self.suggestions:
             pct = f" → {s.covered_percent:.0f} %" if s.covered_percent is not None else ""
             self.suggestion_list.addItem(f"{s.text}{pct}")
 
     def apply_selected(self) -> None:
-        """Apply the selected suggestion to its needle (one undoable command)."""
+        """Apply the selected suggestion to the needle it names (one undoable command)."""
         row = self.suggestion_list.currentRow()
         if row < 0 or row >= len(self.suggestions):
             return
         s = self.suggestions[row]
         c = self.controller
-        traj = c.trajectory(getattr(self, "_suggest_for", None))
+        traj = c.trajectory(s.trajectory) if s.trajectory else None
         if traj is None:
             return
         import numpy as np

@@ -1,4 +1,9 @@
-"""The Scores dock: SINS (spine) or Mirels + Harrington (extraspinal) for the selected target.
+"""The Scores dock: the score that fits the selected target's bone, item by item.
+
+SINS for a vertebra; for other bone the operator states the bone (a "Bone" combo, kept in the
+target's ``extra``, one undo step) and the score follows :mod:`planning.score_site`: Mirels for a long
+bone, Harrington's periacetabular class for the acetabulum, none for a rib or other bone (CLINICAL.md
+gives none); a bone not stated is offered Mirels, saying so and naming the other choices.
 
 Items readable from the images are pre-filled (SINS location from the level, bone lesion from the
 lesion type; Mirels nature from the lesion type) and marked "pre-filled from the images". A lesion drawn
@@ -13,6 +18,7 @@ CLINICAL.md via planning.scores).
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +29,10 @@ from app.wording import count_of
 from imaging.lesion_model import LesionType
 from imaging.lesion_remeasure import NORMAL_LIKE
 from planning import scores as sc
-from planning.commands import SetScoreItems
+from planning.commands import SetScoreItems, UpdateTarget
 from planning.errors import PlanningError
 from planning.model import ScoreItems, ScoreSystem, Target, TargetKind
+from planning.score_site import BONE_KEY, SCORE_FOR_BONE, BoneSite, bone_of, score_for
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -55,6 +62,44 @@ MIRELS_ENUMS: dict[str, type[StrEnum]] = {
     "pain": sc.MirelsPain,
     "size": MirelsSize,
 }
+
+
+class WallState(StrEnum):
+    """A Harrington wall item: the wall or cortex intact or deficient."""
+
+    INTACT = "intact"
+    DEFICIENT = "deficient"
+
+
+class Resectable(StrEnum):
+    """Harrington class IV item: a solitary lesion resectable for cure."""
+
+    NO = "no"
+    YES = "yes"
+
+
+HARRINGTON_ENUMS: dict[str, type[StrEnum]] = {
+    "medial_wall": WallState,
+    "lateral_cortex": WallState,
+    "superior_wall": WallState,
+    "solitary_resectable_for_cure": Resectable,
+}
+ENUMS_BY_SYSTEM: dict[ScoreSystem, dict[str, type[StrEnum]]] = {
+    ScoreSystem.SINS: SINS_ENUMS,
+    ScoreSystem.MIRELS: MIRELS_ENUMS,
+    ScoreSystem.HARRINGTON: HARRINGTON_ENUMS,
+}
+SCORE_NAMES = {ScoreSystem.SINS: "SINS", ScoreSystem.MIRELS: "Mirels", ScoreSystem.HARRINGTON: "Harrington"}
+#: what the dock says of each bone's score (CLINICAL.md "Scores")
+BONE_NOTES = {
+    None: "Bone not stated: Mirels is offered (long bones); choose the acetabulum for Harrington, a rib or "
+    "other bone for none.",
+    BoneSite.LONG_BONE: "Mirels scores long bones (CLINICAL.md).",
+    BoneSite.ACETABULUM: "Harrington's periacetabular classes (CLINICAL.md).",
+    BoneSite.OTHER: "No score: CLINICAL.md gives none for a rib or other bone (Mirels is for long bones, "
+    "Harrington for the acetabulum). Choose another bone to score it.",
+}
+
 #: cortical fraction standing for each Mirels size band (its middle)
 MIRELS_SIZE_FRACTION = {"< 1/3 cortex": 0.2, "1/3-2/3": 0.5, "> 2/3": 0.8}
 
@@ -69,6 +114,20 @@ class ScoresPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         self.title = QLabel("–")
         layout.addWidget(self.title)
+        bone_row = QFormLayout()
+        self.bone = QComboBox()
+        self.bone.addItem("not stated", None)
+        for site in BoneSite:
+            system = SCORE_FOR_BONE[site]
+            self.bone.addItem(f"{site.value} ({SCORE_NAMES[system] if system else 'no score'})", site.value)
+        self.bone.setToolTip("The bone of this lesion: the score follows it (the images do not say)")
+        self.bone_label = QLabel("Bone")
+        bone_row.addRow(self.bone_label, self.bone)
+        layout.addLayout(bone_row)
+        self.bone_note = QLabel("")
+        self.bone_note.setWordWrap(True)
+        self.bone_note.setStyleSheet("color: #9ecbff; font-size: 9pt;")
+        layout.addWidget(self.bone_note)
         self.form = QFormLayout()
         layout.addLayout(self.form)
         self.total = QLabel("–")
@@ -82,6 +141,7 @@ class ScoresPanel(QWidget):
         self.combos: dict[str, QComboBox] = {}
         self.notes: dict[str, QLabel] = {}
         self._system: ScoreSystem | None = None
+        self.bone.currentIndexChanged.connect(lambda _i: self._on_bone_changed())
         controller.plan_changed.connect(self.refresh)
         controller.selection_changed.connect(self.refresh)
         segmentation = getattr(controller.window, "segmentation", None)
@@ -91,19 +151,32 @@ class ScoresPanel(QWidget):
 
     # -- model -> widgets -----------------------------------------------------------------------
     def refresh(self) -> None:
-        """Show the selected target's score items and total."""
+        """Show the selected target's bone, score items and total."""
         target = self.controller.target()
+        spinal = target is None or target.kind == TargetKind.SPINE
+        self.bone.setVisible(not spinal)
+        self.bone_label.setVisible(not spinal)
+        self.bone_note.setVisible(not spinal)
         if target is None:
             self._build(None)
             self.title.setText("No target")
             self.total.setText("–")
             self.meaning.setText("")
             return
-        system = ScoreSystem.SINS if target.kind == TargetKind.SPINE else ScoreSystem.MIRELS
+        bone = bone_of(target)
+        with QSignalBlocker(self.bone):
+            self.bone.setCurrentIndex(max(0, self.bone.findData(bone.value if bone else None)))
+        self.bone_note.setText("" if spinal else BONE_NOTES[bone])
+        system = score_for(target)
         self._build(system)
+        if system is None:
+            self.title.setText(f"{target.name}: no score")
+            self.total.setText("–")
+            self.meaning.setText("")
+            return
         chosen = self._chosen(target, system)
         prefilled = self._prefilled(target, system, self._lesion_type(target))
-        self.title.setText(f"{target.name}: {'SINS' if system == ScoreSystem.SINS else 'Mirels'}")
+        self.title.setText(f"{target.name}: {SCORE_NAMES[system]}")
         for name, combo in self.combos.items():
             with QSignalBlocker(combo):
                 value = chosen.get(name, prefilled.get(name, (None, ""))[0])
@@ -119,8 +192,10 @@ class ScoresPanel(QWidget):
                 note.setText("to choose")
         if system == ScoreSystem.SINS:
             self._show_sins(chosen, prefilled)
-        else:
+        elif system == ScoreSystem.MIRELS:
             self._show_mirels(chosen, prefilled, target)
+        else:
+            self._show_harrington(chosen)
 
     def _build(self, system: ScoreSystem | None) -> None:
         if system == self._system:
@@ -130,7 +205,7 @@ class ScoresPanel(QWidget):
             self.form.removeRow(0)
         self.combos.clear()
         self.notes.clear()
-        enums = SINS_ENUMS if system == ScoreSystem.SINS else MIRELS_ENUMS if system is not None else {}
+        enums = ENUMS_BY_SYSTEM[system] if system is not None else {}
         for name, enum in enums.items():
             combo = QComboBox()
             combo.addItem(UNSET, None)
@@ -184,7 +259,7 @@ class ScoresPanel(QWidget):
                     out["location"] = (sc.sins_location(target.level).value, f"level {target.level}")
             if lesion_type is not None:
                 out["bone_lesion"] = (sc.bone_lesion_from_type(lesion_type[0]).value, lesion_type[1])
-        elif lesion_type is not None:
+        elif system == ScoreSystem.MIRELS and lesion_type is not None:
             out["nature"] = (lesion_type[0].value, lesion_type[1])
         return out
 
@@ -231,7 +306,43 @@ class ScoresPanel(QWidget):
             "Mirels: ≤ 7 low risk (0-4 %), 8 borderline (15 %), ≥ 9 prophylactic fixation (> 33 %)."
         )
 
+    def _show_harrington(self, chosen: dict[str, str]) -> None:
+        walls = ("medial_wall", "lateral_cortex", "superior_wall")
+        missing = [w.replace("_", " ") for w in walls if w not in chosen]
+        if missing:
+            self.total.setText(f"Harrington: choose the {', '.join(missing)}")
+            self.meaning.setText(
+                "Harrington: I walls intact; II medial wall deficient; III medial wall, lateral cortex "
+                "and superior wall deficient; IV solitary, resectable for cure. I-III can be treated "
+                "percutaneously; IV needs surgery."
+            )
+            return
+        resectable = chosen.get("solitary_resectable_for_cure")
+        result = sc.harrington_class(
+            medial_wall_deficient=chosen["medial_wall"] == WallState.DEFICIENT,
+            lateral_cortex_deficient=chosen["lateral_cortex"] == WallState.DEFICIENT,
+            superior_wall_deficient=chosen["superior_wall"] == WallState.DEFICIENT,
+            solitary_resectable_for_cure=resectable == Resectable.YES,
+        )
+        cls = result.harrington_class
+        text = f"Harrington class {cls.value}" if cls is not None else "Harrington: no class fits"
+        if resectable is None:
+            text += " (solitary resectable lesion not stated: taken as no)"
+        self.total.setText(text)
+        self.meaning.setText("; ".join(result.reasons))
+
     # -- widgets -> commands --------------------------------------------------------------------
+    def _on_bone_changed(self) -> None:
+        target = self.controller.target()
+        if target is None or target.kind == TargetKind.SPINE:
+            return
+        value = self.bone.currentData()
+        extra = {k: v for k, v in target.extra.items() if k != BONE_KEY}
+        if value is not None:
+            extra[BONE_KEY] = str(value)
+        if extra != dict(target.extra):
+            self.controller.push(UpdateTarget(target.name, replace(target, extra=extra)))
+
     def _on_combo_changed(self, name: str) -> None:
         target = self.controller.target()
         if target is None or self._system is None:

@@ -15,7 +15,7 @@ import pytest
 from imaging.mask import Mask
 from imaging.volume import affine_from_geometry
 from planning.ablation import AblationZone, zones_along_trajectory
-from planning.coverage import CoverageContext, coverage, suggest_positions
+from planning.coverage import CoverageContext, NeedleZones, coverage, suggest_positions
 from planning.errors import PlanValidationError
 from planning.trajectory import TrajectoryGeometry
 
@@ -123,9 +123,10 @@ def test_union_of_pullback_positions_covers_a_long_lesion() -> None:
     ctx = CoverageContext(lesion, M, margin_mm=2.0)
     one = ctx.evaluate(zones_along_trajectory(g, **kw))
     assert one.covered_percent < 90.0
-    suggestions = suggest_positions(ctx, g, **kw)
+    suggestions = suggest_positions(ctx, [NeedleZones("needle 1", g, **kw)])
     pull = [s for s in suggestions if s.kind == "pullback"]
     assert len(pull) == 1
+    assert pull[0].trajectory == "needle 1" and pull[0].text.startswith("needle 1: ")
     assert pull[0].covered_percent is not None and pull[0].covered_percent == pytest.approx(100.0)
     # re-evaluating with the suggested positions gives what the suggestion says
     again = ctx.evaluate(zones_along_trajectory(g, pullback_mm=pull[0].pullback_mm, **kw))
@@ -139,7 +140,7 @@ def test_a_wide_lesion_gets_a_second_trajectory() -> None:
     kw = {"antenna_extension_mm": 15.0, "width_mm": 30.0, "length_mm": 30.0, "center_behind_tip_mm": 15.0}
     ctx = CoverageContext(lesion, M, margin_mm=2.0)
     base = ctx.evaluate(zones_along_trajectory(g, **kw)).covered_percent
-    second = [s for s in suggest_positions(ctx, g, **kw) if s.kind == "second_trajectory"]
+    second = [s for s in suggest_positions(ctx, [NeedleZones("a", g, **kw)]) if s.kind == "second_trajectory"]
     assert len(second) == 1
     s = second[0]
     assert s.covered_percent is not None and s.covered_percent > base + 10.0

@@ -79,3 +79,17 @@ def test_posterior_quarter_note() -> None:
     assert not any("posterior quarter" in n for n in plan_injection(3.0, near_wall_share=0.2).notes)
     with pytest.raises(PlanValidationError, match="posterior_quarter_share"):
         plan_injection(3.0, near_wall_share=0.2, posterior_quarter_share=2.0)
+
+
+def test_the_near_wall_rule_is_stated_only_for_the_spine() -> None:
+    """Outside the spine there is no posterior wall or foramen: the rule and the JSON say no such thing."""
+    spine = plan_injection(5.0, near_wall_share=0.1)
+    assert spine.aliquot_rule.startswith("1 mL aliquots with a CT check after each")
+    assert "0.2-0.5 mL within 5 mm of the posterior wall or a foramen" in spine.aliquot_rule
+    extra = plan_injection(5.0, near_wall_share=0.1, spinal=False)
+    words = " ".join([extra.aliquot_rule, *extra.stop_rules, *extra.notes]).lower()
+    for w in ("posterior wall", "foramen", "vertebra", "spinal", "canal", "pedicle"):
+        assert w not in words
+    js = extra.to_json()
+    assert js["spinal"] is False and js["aliquot_rule"] == extra.aliquot_rule
+    assert "Chen" not in js["policy_source"]

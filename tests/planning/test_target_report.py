@@ -285,3 +285,29 @@ def test_a_lesion_like_normal_bone_is_not_counted_lytic(spine_case: tuple[Verteb
     assert lytic(judged)["present"] is True and lytic(judged)["source"] == "images"
     assert lytic(unjudged)["present"] is None and lytic(unjudged)["source"] == "operator"
     assert not any("lytic" in r for r in unjudged["leakage_risk"]["reasons"])
+
+
+def test_extraspinal_texts_have_no_spine_words_and_the_borrowed_fill_is_marked() -> None:
+    """Outside the spine the injection protocol has no wall or foramen rule, and the fill fraction
+    (CLINICAL.md gives lesion filling for vertebrae only) is the vertebral figure marked unverified."""
+    shape = (30, 40, 40)
+    k, i, j = np.indices(shape)
+    ball = ((k - 15) * 2.0) ** 2 + (i - 20.0) ** 2 + (j - 20.0) ** 2 <= 8.0**2
+    hu = np.full(shape, 700, dtype=np.int16)
+    hu[ball] = 20
+    vol = Volume(hu, np.diag([2.0, 1.0, 1.0, 1.0]))
+    lesion = _lesion(vol, ball, LesionType.LYTIC, diameter_mm=16.0)
+    out = cement_risk_scores(vol, lesion, None, [], None, None)
+    inj = out["injection"]
+    words = " ".join([inj["aliquot_rule"], *inj["stop_rules"], *inj["notes"]]).lower()
+    for w in ("posterior wall", "foramen", "vertebra", "spinal", "canal"):
+        assert w not in words
+    source = out["cement"]["defaults"]["fill_fraction_source"]
+    assert "borrowed" in source and "*unverified*" in source
+    assert "*unverified*" in out["cement"]["defaults"]["fill_fraction_range_source"]
+    # the operator's own fill is not marked borrowed; a spinal target's default is Chen's own
+    chosen = cement_risk_scores(vol, lesion, None, [], None, None, choices={"fill_fraction": 0.6})
+    assert chosen["cement"]["defaults"]["fill_fraction_source"] == "operator"
+    spinal = cement_risk_scores(vol, lesion, None, [], None, "L1")
+    assert "borrowed" not in spinal["cement"]["defaults"]["fill_fraction_source"]
+    assert "posterior wall" in spinal["injection"]["aliquot_rule"]

@@ -28,7 +28,6 @@ from imaging.mask import Mask
 from planning.ablation import AblationZone
 from planning.coverage_context import (
     DEFAULT_MARGIN_MM,
-    DEFAULT_WARN_DISTANCE_MM,
     STRUCTURE_LABELS,
     THERMAL_PROTECTION_ADVICE,
     CoverageContext,
@@ -43,6 +42,7 @@ from planning.coverage_suggestions import (
     PositionSuggestion,
     suggest_positions,
 )
+from planning.model_base import DEFAULT_WARN_DISTANCE_MM
 from planning.target_evaluator import NeedlePlacement, TargetEvaluation, TargetEvaluator, ZoneModel
 
 __all__ = [

@@ -50,14 +50,13 @@ from planning.ablation import (
     union_contains,
 )
 from planning.errors import PlanValidationError
+from planning.model_base import DEFAULT_WARN_DISTANCE_MM
 
 FloatArray = npt.NDArray[np.float64]
 Point = tuple[float, float, float]
 
 #: Default margin around the lesion (CLINICAL.md: >= 2 mm in bone, Qiu).
 DEFAULT_MARGIN_MM = 2.0
-#: Warn when heat comes closer than this to a neural structure (task brief; editable).
-DEFAULT_WARN_DISTANCE_MM = 5.0
 #: CLINICAL.md "Thermal protection".
 THERMAL_PROTECTION_ADVICE = (
     "thermal protection advised: place a thermocouple near the neural structures and stop when it "

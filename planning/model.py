@@ -59,6 +59,7 @@ from enum import StrEnum
 
 from imaging.lesion_model import LesionType
 from planning.model_base import (
+    DEFAULT_WARN_DISTANCE_MM,
     FrozenDict,
     JsonScalar,
     Point,
@@ -212,19 +213,23 @@ class PlanSettings:
     """Settings of the whole plan (CLINICAL.md).
 
     ``margin_mm`` 2: zone planned 2 mm beyond the lesion (Qiu). ``neural_clearance_mm`` 10: lesion
-    margins < 1 cm from nerve roots were an exclusion criterion. ``posterior_wall_band_mm`` 5: the
-    leakage-risk band inside the body (cement within 0.5 cm of the posterior wall).
+    margins < 1 cm from nerve roots were an exclusion criterion (kept with the plan as the operator's
+    record; no computation uses it). ``posterior_wall_band_mm`` 5: the leakage-risk band inside the body
+    (cement within 0.5 cm of the posterior wall). ``heat_warn_distance_mm`` (``DEFAULT_WARN_DISTANCE_MM``,
+    5): a zone closer than this to the canal or a foramen is warned, with the thermal-protection advice.
     """
 
     margin_mm: float = 2.0
     neural_clearance_mm: float = 10.0
     posterior_wall_band_mm: float = 5.0
+    heat_warn_distance_mm: float = DEFAULT_WARN_DISTANCE_MM
     extra: Mapping[str, JsonScalar] = field(default_factory=FrozenDict)
 
     def __post_init__(self) -> None:
         _finite(self, "margin_mm", low=0.0, high=20.0)
         _finite(self, "neural_clearance_mm", low=0.0, high=50.0)
         _finite(self, "posterior_wall_band_mm", low=0.0, high=20.0)
+        _finite(self, "heat_warn_distance_mm", low=0.0, high=50.0)
         _frozen(self, "extra")
 
 

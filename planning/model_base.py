@@ -20,7 +20,11 @@ import numpy as np
 
 from planning.errors import PlanValidationError
 
-__all__ = ["FrozenDict", "JsonScalar", "Point", "as_point"]
+__all__ = ["DEFAULT_WARN_DISTANCE_MM", "FrozenDict", "JsonScalar", "Point", "as_point"]
+
+#: Warn when heat comes closer than this to a neural structure (task brief; the operator edits it in the
+#: Coverage dock, the plan command takes ``warn_distance_mm``).
+DEFAULT_WARN_DISTANCE_MM = 5.0
 
 Point = tuple[float, float, float]
 JsonScalar = str | int | float | bool | None

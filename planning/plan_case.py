@@ -46,7 +46,7 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
             description=vol.metadata.description,
         ),
     )
-    case.set_settings(PlanSettings(margin_mm=result.margin_mm))
+    case.set_settings(PlanSettings(margin_mm=result.margin_mm, heat_warn_distance_mm=result.warn_distance_mm))
     for t in result.targets:
         lesion_layer = f"{t.name} lesion"
         case.add(Section.LAYERS, MaskLayer.new(lesion_layer, LayerKind.LESION, t.lesion.mask, uid))

@@ -18,7 +18,13 @@ from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.ablation import AblationZone
-from planning.coverage import CoverageResult, NeedlePlacement, PositionSuggestion, ZoneModel
+from planning.coverage import (
+    DEFAULT_WARN_DISTANCE_MM,
+    CoverageResult,
+    NeedlePlacement,
+    PositionSuggestion,
+    ZoneModel,
+)
 from planning.model import Approach
 from planning.needles import Needle
 from planning.proposals import Proposal
@@ -146,6 +152,8 @@ class PlanResult:
     margin_mm: float
     volume: Volume
     warnings: list[str] = field(default_factory=list)
+    #: heat closer than this to the canal or a foramen was warned (the spec's ``warn_distance_mm``)
+    warn_distance_mm: float = DEFAULT_WARN_DISTANCE_MM
 
     def to_json(self) -> dict[str, Any]:
         """``targets``, ``trajectories``, ``zones`` (DESIGN.md keys) plus ``ablation`` and ``warnings``."""

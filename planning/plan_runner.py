@@ -238,7 +238,9 @@ def run_plan(
             tr.warnings.append("no trajectory for this target: no zone, coverage not computed")
         tr.extras.update(_cement_risk_scores(volume, tr, mine_traj, spec, tr.warnings))
         tick()
-    return PlanResult(list(targets.values()), trajectories, zones, zone_model, margin, volume, plan_warnings)
+    return PlanResult(
+        list(targets.values()), trajectories, zones, zone_model, margin, volume, plan_warnings, warn_mm
+    )
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:

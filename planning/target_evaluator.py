@@ -19,10 +19,10 @@ from imaging.volume import Volume
 from planning.ablation import AblationZone, zones_along_trajectory
 from planning.coverage_context import (
     DEFAULT_MARGIN_MM,
-    DEFAULT_WARN_DISTANCE_MM,
     CoverageContext,
     CoverageResult,
 )
+from planning.model_base import DEFAULT_WARN_DISTANCE_MM
 from planning.needles import Needle
 from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
 from planning.zone_model import ZoneModel

@@ -343,10 +343,19 @@ class PlanningController(QObject):
         if foramina is not None and foramina.grid_shape == vol.shape:
             structures["foramina"] = foramina
         margin = self.case.settings.margin_mm
-        key = (id(lesion.array), margin, *(id(m.array) for m in structures.values()), tuple(structures))
+        warn_mm = self.case.settings.heat_warn_distance_mm
+        key = (
+            id(lesion.array),
+            margin,
+            warn_mm,
+            *(id(m.array) for m in structures.values()),
+            tuple(structures),
+        )
         ctx = self._contexts.get(key)
         if ctx is None:
-            ctx = CoverageContext(lesion, vol.index_to_lps, margin_mm=margin, structures=structures)
+            ctx = CoverageContext(
+                lesion, vol.index_to_lps, margin_mm=margin, warn_distance_mm=warn_mm, structures=structures
+            )
             self._contexts = {key: ctx}
         return ctx
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.planning_ui.zones_overlay import UNCOVERED_COLOUR, MaskOverlay, OverlayMasks
 from app.theme import AMBER, RED
 from planning.commands import AddTrajectory, SetSettings, UpdateTrajectory
-from planning.coverage import CoverageResult, PositionSuggestion
+from planning.coverage import DEFAULT_WARN_DISTANCE_MM, CoverageResult, PositionSuggestion
 from planning.errors import PlanningError
 
 if TYPE_CHECKING:
@@ -67,6 +67,16 @@ class CoveragePanel(QWidget):
         self.margin.setToolTip(
             "Margin the zones must cover beyond the lesion (bone: ≥ 2 mm, Qiu; curative 10 mm)"
         )
+        self.warn_distance = QDoubleSpinBox()
+        self.warn_distance.setRange(0.0, 50.0)
+        self.warn_distance.setDecimals(1)
+        self.warn_distance.setSuffix(" mm")
+        self.warn_distance.setKeyboardTracking(False)
+        self.warn_distance.setToolTip(
+            "A zone closer than this to the spinal canal or a foramen is warned, with the thermal-protection "
+            f"advice (default {DEFAULT_WARN_DISTANCE_MM:g} mm; CLINICAL.md: thermocouple, low power, "
+            "short cycles)"
+        )
         self.canal = QLabel("–")
         self.wall = QLabel("–")
         form.addRow("Target", self.target_label)
@@ -74,6 +84,7 @@ class CoveragePanel(QWidget):
         form.addRow("Uncovered", self.uncovered)
         form.addRow("Smallest margin", self.min_margin)
         form.addRow("Planned margin", self.margin)
+        form.addRow("Warn heat within", self.warn_distance)
         form.addRow("Zone to canal", self.canal)
         form.addRow("Zone to posterior wall", self.wall)
         layout.addLayout(form)
@@ -97,6 +108,7 @@ class CoveragePanel(QWidget):
         controller.plan_changed.connect(self._timer.start)
         controller.selection_changed.connect(self._timer.start)
         self.margin.valueChanged.connect(self._on_margin_value_changed)
+        self.warn_distance.valueChanged.connect(self._on_warn_distance_changed)
         self.apply_button.clicked.connect(self.apply_selected)
         self.suggestion_list.currentRowChanged.connect(lambda r: self.apply_button.setEnabled(r >= 0))
         self.recompute()
@@ -107,8 +119,9 @@ class CoveragePanel(QWidget):
 
         start = time.perf_counter()
         c = self.controller
-        with QSignalBlocker(self.margin):
+        with QSignalBlocker(self.margin), QSignalBlocker(self.warn_distance):
             self.margin.setValue(c.case.settings.margin_mm)
+            self.warn_distance.setValue(c.case.settings.heat_warn_distance_mm)
         target = c.target()
         self.result = None
         self.suggestions = []
@@ -152,7 +165,7 @@ class CoveragePanel(QWidget):
                 f"{sd.distance_mm:.1f} mm"
                 + (f", overlap {sd.overlap_ml:.2f} mL" if sd.overlap_ml > 0 else "")
             )
-            lab.setStyleSheet(RED if sd.distance_mm < 5.0 else "")
+            lab.setStyleSheet(RED if sd.distance_mm < self.warn_distance.value() else "")
         self.warnings.setText("\n".join(f"⚠ {w}" for w in r.warnings))
         self.overlays.set_group(
             "uncovered",
@@ -234,3 +247,10 @@ class CoveragePanel(QWidget):
         settings = self.controller.case.settings
         if abs(settings.margin_mm - value) > 1e-9:
             self.controller.push(SetSettings(replace(settings, margin_mm=value), merge_id="coverage-margin"))
+
+    def _on_warn_distance_changed(self, value: float) -> None:
+        settings = self.controller.case.settings
+        if abs(settings.heat_warn_distance_mm - value) > 1e-9:
+            self.controller.push(
+                SetSettings(replace(settings, heat_warn_distance_mm=value), merge_id="coverage-warn-distance")
+            )

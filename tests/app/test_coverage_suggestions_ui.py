@@ -156,3 +156,36 @@ def test_extraspinal_cement_protocol_has_no_spine_words(
     assert f"about {n} CT check{'' if n == 1 else 's'}." in text
     assert "borrowed" in panel.estimate.text() and "unverified" in panel.estimate.text()
     assert "unverified" in panel.fill.specialValueText() and panel.fill.value() == 0.0
+
+
+def test_the_heat_warning_distance_is_the_operators_and_one_undo_step(
+    planning: object, window: object, qtbot: object
+) -> None:
+    """The distance under which heat near the canal is warned was fixed at 5 mm in the window: it is a
+    case setting shown in the Coverage dock (default 5 mm), editable and undoable. The zones reach
+    y = +7 mm (centre y = -10, 34 mm long along y); a canal layer from y = +15 mm lies ~8 mm away."""
+    from planning.model_base import DEFAULT_WARN_DISTANCE_MM
+
+    _add_case(window, TargetKind.SPINE)
+    vol = window.case.volume  # type: ignore[attr-defined]
+    p = vol.index_to_lps_points(np.indices(vol.shape).reshape(3, -1).T.astype(float)).reshape(*vol.shape, 3)
+    canal = (p[..., 1] >= 15.0) & (np.abs(p[..., 0]) <= 8.0) & (np.abs(p[..., 2]) <= 8.0)
+    window.case.push(AddLayer(MaskLayer.new("T1 canal", LayerKind.CANAL, Mask.from_full(canal))))  # type: ignore[attr-defined]
+    c = planning.controller  # type: ignore[attr-defined]
+    c.select_target("T1")
+    panel = planning.coverage_panel  # type: ignore[attr-defined]
+    panel.recompute()
+    assert panel.warn_distance.value() == DEFAULT_WARN_DISTANCE_MM == 5.0
+    distance = panel.result.structures["canal"].distance_mm
+    assert 5.0 < distance < 10.0, distance
+    assert "thermal protection" not in panel.warnings.text() and panel.canal.styleSheet() == ""
+    undo_before = window.case.undo_stack.index()  # type: ignore[attr-defined]
+    panel.warn_distance.setValue(10.0)  # the operator wants warning within 1 cm
+    panel.recompute()
+    assert window.case.case.settings.heat_warn_distance_mm == 10.0  # type: ignore[attr-defined]
+    assert "thermal protection" in panel.warnings.text() and panel.canal.styleSheet() != ""
+    assert window.case.undo_stack.index() == undo_before + 1  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    panel.recompute()
+    assert panel.warn_distance.value() == 5.0 and "thermal protection" not in panel.warnings.text()
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
 """Needle planning GUI: needle tool, needle / zone drawing, views along the needle, planning docks.
 
 ``install(window)`` adds to a :class:`app.main_window.MainWindow`: the needle tool (shortcut N) and
-its overlay painters, the needles and zones in the 3D view, and the docks Needles, Along the needle,
-Coverage, Cement & risk and Scores (menu Plan). Positions LPS mm; see the modules for units.
+its overlay painters, the needles and zones in the 3D view, the docks Needles, Along the needle,
+Coverage, Cement & risk and Scores, and the Plan menu (propose, delete, compute, next / previous with
+their keys: :mod:`app.planning_ui.plan_menu`). Positions LPS mm; see the modules for units.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLa
 from app.planning_ui.controller import PlanningController
 from app.planning_ui.coverage_panel import CoveragePanel
 from app.planning_ui.needle_views import Needle3DActors, NeedleResliceView, ResliceMode, paint_needles
+from app.planning_ui.plan_menu import PlanActions
 from app.planning_ui.scores_panel import ScoresPanel
 from app.planning_ui.trajectory_panel import TrajectoryPanel
 from app.planning_ui.trajectory_tool import TrajectoryTool
@@ -109,6 +111,16 @@ class PlanningUI(QObject):
 
         menu = window.menuBar().addMenu("&Plan")
         menu.addAction(self.tool_action)
+        # propose, delete, compute, next / previous: keys for the planning day (see plan_menu)
+        self.plan_actions = PlanActions(
+            c,
+            self.trajectory_panel,
+            self.cement_panel,
+            self.docks["cement"],
+            menu,
+            [*window.views.values(), window.view3d, self.in_plane, self.probe, self.trajectory_panel.list],
+        )
+        menu.addSeparator()
         for dock in self.docks.values():
             menu.addAction(dock.toggleViewAction())
 

@@ -1,8 +1,9 @@
 """Needle planning GUI: needle tool, needle / zone drawing, views along the needle, planning docks.
 
 ``install(window)`` adds to a :class:`app.main_window.MainWindow`: the needle tool (shortcut N) and
-its overlay painters, the needles and zones in the 3D view, and the docks Needles, Along the needle,
-Coverage, Cement & risk and Scores (menu Plan). Positions LPS mm; see the modules for units.
+its overlay painters, the needles and zones in the 3D view, the docks Needles, Along the needle,
+Coverage, Cement & risk and Scores, and the Plan menu (propose, delete, compute, next / previous with
+their keys: :mod:`app.planning_ui.plan_menu`). Positions LPS mm; see the modules for units.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLa
 from app.planning_ui.controller import PlanningController
 from app.planning_ui.coverage_panel import CoveragePanel
 from app.planning_ui.needle_views import Needle3DActors, NeedleResliceView, ResliceMode, paint_needles
+from app.planning_ui.plan_menu import PlanActions
 from app.planning_ui.scores_panel import ScoresPanel
 from app.planning_ui.trajectory_panel import TrajectoryPanel
 from app.planning_ui.trajectory_tool import TrajectoryTool
@@ -109,6 +111,16 @@ class PlanningUI(QObject):
 
         menu = window.menuBar().addMenu("&Plan")
         menu.addAction(self.tool_action)
+        # propose, delete, compute, next / previous: keys for the planning day (see plan_menu)
+        self.plan_actions = PlanActions(
+            c,
+            self.trajectory_panel,
+            self.cement_panel,
+            self.docks["cement"],
+            menu,
+            [*window.views.values(), window.view3d, self.in_plane, self.probe, self.trajectory_panel.list],
+        )
+        menu.addSeparator()
         for dock in self.docks.values():
             menu.addAction(dock.toggleViewAction())
 
@@ -121,6 +133,8 @@ class PlanningUI(QObject):
         self._reslice_timer.setInterval(0)
         self._reslice_timer.timeout.connect(self._refresh_reslices)
         state.window_changed.connect(self._reslice_timer.start)
+        # a tab of the right column raised again shows reslices skipped while it lay under another
+        self.docks["along"].visibilityChanged.connect(self._on_along_visibility_changed)
         state.volume_changed.connect(self._on_plan_changed)
         self.depth.valueChanged.connect(self._on_depth_value_changed)
         window.installEventFilter(self)
@@ -159,9 +173,18 @@ class PlanningUI(QObject):
         self.actors3d.update(self.controller)
 
     def _refresh_reslices(self) -> None:
+        # only a reslice on screen: the dock is one tab of the right column and its views report
+        # isVisible() under another tab too, where two 256 x 256 reslices cost 60-80 ms a drag step
+        # on the chest CT for nothing (profiled: more than half of a step)
         for view in (self.in_plane, self.probe):
-            if view.isVisible():
+            if view.isVisible() and not view.visibleRegion().isEmpty():
                 view.refresh()
+            else:
+                view.stale = True
+
+    def _on_along_visibility_changed(self, visible: bool) -> None:
+        if visible and (self.in_plane.stale or self.probe.stale):
+            self._reslice_timer.start()
 
     def _on_depth_value_changed(self, value: int) -> None:
         self.probe.depth_mm = float(value)

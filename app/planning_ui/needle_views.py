@@ -244,6 +244,8 @@ class NeedleResliceView(QWidget):
         self._buffer: npt.NDArray[np.uint8] | None = None
         self._canal: npt.NDArray[np.bool_] | None = None
         self._frame: tuple[FloatArray, FloatArray, FloatArray] | None = None  # centre, right, up
+        #: True when the needle or window changed while the view was off screen (not resampled)
+        self.stale = False
         self.setMinimumSize(180, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
@@ -288,6 +290,7 @@ class NeedleResliceView(QWidget):
         from scipy import ndimage
 
         vol = self.controller.volume
+        self.stale = False
         self._frame = self.frame()
         if vol is None or self._frame is None:
             self._image = None
@@ -303,7 +306,10 @@ class NeedleResliceView(QWidget):
             + offs[None, :, None] * right[None, None, :]
             - offs[:, None, None] * up[None, None, :]
         )
-        idx = pts.reshape(-1, 3) @ vol.lps_to_index[:3, :3].T + vol.lps_to_index[:3, 3]
+        # a C-contiguous matrix: with the transposed view numpy hands the 65536 x 3 product to threaded
+        # BLAS, which took 44-54 ms on the 2 busy cores here instead of 1-2 ms
+        to_index = np.ascontiguousarray(vol.lps_to_index[:3, :3].T)
+        idx = pts.reshape(-1, 3) @ to_index + vol.lps_to_index[:3, 3]
         hu = ndimage.map_coordinates(
             vol.array, idx.T, order=1, mode="constant", cval=-1024.0, prefilter=False
         )

@@ -4,12 +4,19 @@ Left press near an entry or tip handle (within :data:`PICK_DISTANCE_PX` of where
 view) starts a drag: every move pushes a ``MoveTrajectoryEntry`` / ``MoveTrajectoryTarget`` with the
 same ``drag_id`` so the whole drag is one undo step, and the crosshair follows the dragged point so
 the other views show it. A press elsewhere sets the entry (first click) and then the tip (second
-click) of a new needle for the selected target (``AddTrajectory``). Positions LPS mm, taken on the
-slice shown (:meth:`SliceView.widget_to_lps`).
+click) of a new needle for the selected target (``AddTrajectory``). Positions LPS mm; new ends are
+taken on the slice shown (:meth:`SliceView.widget_to_lps`).
+
+A dragged end keeps its depth: it moves only in the plane parallel to the view through its own
+position, so an end drawn dashed (off the slice shown) can be grabbed and slid sideways without
+jumping onto the slice (which silently changed the needle's angles and pedicle readouts). The
+handle keeps its offset from the cursor at the press, so grabbing it a few pixels off-centre does
+not make it jump either. The crosshair follows the cursor on the view's own slice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,7 +44,7 @@ class TrajectoryTool:
         self.controller = controller
         #: the entry clicked, waiting for the tip click
         self.pending_entry_lps: FloatArray | None = None
-        self._drag: tuple[str, str, int] | None = None  # (trajectory, "entry" | "target", drag id)
+        self._drag: _Drag | None = None
         self.default_approach = Approach.DIRECT
 
     # -- MouseTool protocol ---------------------------------------------------------------------
@@ -46,7 +53,13 @@ class TrajectoryTool:
         hit = self.pick(view, event.position())
         if hit is not None:
             name, end = hit
-            self._drag = (name, end, self.controller.new_drag_id())
+            traj = self.controller.case.trajectories[name]
+            press_lps = np.asarray(point_lps, dtype=np.float64)
+            # the handle's offset from the cursor within the view's plane (its depth is kept apart)
+            handle = at_depth_of(
+                view, np.asarray(traj.entry_lps if end == "entry" else traj.target_lps), press_lps
+            )
+            self._drag = _Drag(name, end, self.controller.new_drag_id(), handle - press_lps)
             self.pending_entry_lps = None
             self.controller.select(name)
             return True
@@ -64,21 +77,26 @@ class TrajectoryTool:
         """Move the dragged end (merged into one undo step)."""
         if self._drag is None:
             return self.pending_entry_lps is not None
-        name, end, drag_id = self._drag
-        traj = self.controller.trajectory(name)
+        drag = self._drag
+        traj = self.controller.trajectory(drag.name)
         if traj is None:
             self._drag = None
             return True
-        other = traj.target_lps if end == "entry" else traj.entry_lps
-        if float(np.linalg.norm(np.asarray(point_lps) - np.asarray(other))) < MIN_NEEDLE_MM:
+        moved, other = (
+            (traj.entry_lps, traj.target_lps) if drag.end == "entry" else (traj.target_lps, traj.entry_lps)
+        )
+        # on the view's slice, where the cursor (plus the grab offset) is; then back to the end's depth
+        on_slice = np.asarray(point_lps, dtype=np.float64) + drag.grab_offset_lps
+        new_lps = at_depth_of(view, on_slice, np.asarray(moved, dtype=np.float64))
+        if float(np.linalg.norm(new_lps - np.asarray(other))) < MIN_NEEDLE_MM:
             return True
         command = (
-            MoveTrajectoryEntry(name, as_point(point_lps), drag_id=drag_id)
-            if end == "entry"
-            else MoveTrajectoryTarget(name, as_point(point_lps), drag_id=drag_id)
+            MoveTrajectoryEntry(drag.name, as_point(new_lps), drag_id=drag.drag_id)
+            if drag.end == "entry"
+            else MoveTrajectoryTarget(drag.name, as_point(new_lps), drag_id=drag.drag_id)
         )
         self.controller.push(command)
-        self.controller.window.state.set_crosshair(point_lps)
+        self.controller.window.state.set_crosshair(on_slice)
         return True
 
     def release(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
@@ -145,3 +163,31 @@ class TrajectoryTool:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(QPen(QColor("#00e5ff"), 2.0, Qt.PenStyle.DashLine))
         painter.drawEllipse(w, 6.0, 6.0)
+
+
+def at_depth_of(view: Any, point_lps: FloatArray, depth_lps: FloatArray) -> FloatArray:
+    """``point_lps`` moved along a view's normal to the depth of ``depth_lps`` (LPS mm).
+
+    For a :class:`app.slice_view.SliceView` the depth is the fractional slice index of ``depth_lps``
+    in the view's display grid, so the result lies in the plane parallel to the view through
+    ``depth_lps`` and projects where ``point_lps`` does. A view without a display grid (none open)
+    returns ``point_lps`` unchanged.
+    """
+    d = getattr(getattr(view, "state", None), "display", None)
+    axis = getattr(view, "view", None)
+    if d is None or axis is None:
+        return np.asarray(point_lps, dtype=np.float64)
+    _, row, col = d.lps_to_pixel(axis, point_lps)
+    index, _, _ = d.lps_to_pixel(axis, depth_lps)
+    return np.asarray(d.pixel_to_lps(axis, index, row, col), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Drag:
+    """One drag of a needle end: which end, its undo-merge id, and the handle's offset from the
+    cursor at the press (LPS mm, in the view's plane)."""
+
+    name: str
+    end: str  # "entry" | "target"
+    drag_id: int
+    grab_offset_lps: FloatArray

@@ -78,7 +78,9 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
         if "skin_lps" in tj:
             skin = spec_point(tj, "skin_lps", where)
             return [(propose_direct(volume, tr.lesion.mask, skin, **direct), approach)]
-        chosen, note = choose_direct_skin_point(volume, tr.lesion.mask, outer_diameter_mm=od)
+        chosen, note = choose_direct_skin_point(
+            volume, tr.lesion.mask, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
+        )
         proposal = propose_direct(volume, tr.lesion.mask, chosen, **direct)
         return [(replace(proposal, warnings=(note, *proposal.warnings)), approach)]
     if tr.anatomy is None:

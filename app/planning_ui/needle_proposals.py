@@ -186,11 +186,16 @@ class NeedleProposer:
                     through_gas, proposal = proposal, None
         if proposal is None:
             try:
-                skin, _ = choose_direct_skin_point(vol, lesion, outer_diameter_mm=od)
+                skin, _ = choose_direct_skin_point(
+                    vol, lesion, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
+                )
                 proposal = propose_direct(
                     vol, lesion, skin, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
                 )
-                how += "route chosen by the program: the shortest straight way in from the skin"
+                how += (
+                    "route chosen by the program: the straight way in from the skin whose needle is most "
+                    "usable (antenna tip in the bone, needle held by the tissue), then the shortest"
+                )
             except (PlanningError, ValueError):
                 if through_gas is None:
                     status.showMessage(

@@ -24,7 +24,9 @@ class PosteriorCut:
     """Where the body ends posteriorly: ``t <= front_t(u)`` in a frame (origin, posterior p, left l).
 
     ``front_t`` is tabulated on ``u`` bins of 1 mm from ``u0_mm``; beyond the table the edge values
-    hold. Built from the spinal canal's anterior boundary (the posterior vertebral wall).
+    hold. Built from the spinal canal's anterior boundary (the posterior vertebral wall), which it
+    follows across ``canal_u_mm`` (lateral to it, where the pedicles join the body, it holds the
+    most posterior central value).
     """
 
     origin_lps: FloatArray
@@ -32,6 +34,7 @@ class PosteriorCut:
     left: FloatArray
     u0_mm: float
     front_t_mm: FloatArray
+    canal_u_mm: tuple[float, float] = (-np.inf, np.inf)
 
     def allowed(self, points_lps: FloatArray) -> npt.NDArray[np.bool_]:
         """True where points lie anterior to the cut."""
@@ -40,6 +43,12 @@ class PosteriorCut:
         t = rel @ self.posterior
         k = np.clip(np.rint(u - self.u0_mm).astype(int), 0, len(self.front_t_mm) - 1)
         out: npt.NDArray[np.bool_] = t <= self.front_t_mm[k]
+        return out
+
+    def across_canal(self, points_lps: FloatArray) -> npt.NDArray[np.bool_]:
+        """True where points lie within the canal's width (``canal_u_mm``), where the cut is its front."""
+        u = (points_lps - self.origin_lps) @ self.left
+        out: npt.NDArray[np.bool_] = (u >= self.canal_u_mm[0]) & (u <= self.canal_u_mm[1])
         return out
 
 
@@ -96,10 +105,12 @@ def cut_from_canal(
     table = ndimage.median_filter(table, size=3, mode="nearest") + 0.5
     # one bin each side holds the edge value beyond the table
     table = np.concatenate([[edge_t + 0.5], table, [edge_t + 0.5]])
+    central_u = u_bins[central]
     return PosteriorCut(
         origin_lps=np.asarray(origin_lps, dtype=np.float64),
         posterior=posterior,
         left=left,
         u0_mm=u0 - 1.0,
         front_t_mm=table,
+        canal_u_mm=(float(central_u.min()) - 0.5, float(central_u.max()) + 0.5),
     )

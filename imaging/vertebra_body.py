@@ -106,9 +106,20 @@ def find_body(
         else None
     )
     front: BoolArray | None = None
+    canal_band: BoolArray | None = None
     if cut is not None and grid_lps is not None:
         front = cut.allowed(grid_lps).reshape(roi.shape)
-    star = star_body(roi, smoothed, masks.sharp, click_lps, allowed=front, axis=axis_hint, slab=slab)
+        canal_band = cut.across_canal(grid_lps).reshape(roi.shape)
+    star = star_body(
+        roi,
+        smoothed,
+        masks.sharp,
+        click_lps,
+        allowed=front,
+        canal_band=canal_band,
+        axis=axis_hint,
+        slab=slab,
+    )
     if star is not None and star.mask.sum() * sp**3 > MIN_BODY_ML * 1000.0:
         return describe_body(
             roi,

@@ -7,7 +7,10 @@ Here rays are cast from a point inside the body in ``N_DIRECTIONS`` directions; 
 ends at the outer half-maximum edge of the first cortical peak (HU above half-way between the
 body's own trabecular bone and the typical cortical peak). Rays that find no cortex, or one far
 from their neighbours', take the median radius of neighbouring rays, which bridges gaps in the
-cortex with the body's own shape. The posterior limit (the canal's front) clips the rays. A body
+cortex with the body's own shape. The posterior limit (the canal's front) clips the rays; within the
+canal's width, where that limit comes from the slices on which the canal is enclosed and the wall at
+other heights may lie millimetres in front of it, a ray that meets no cortex before it ends where it
+entered the canal's dark contents (``CANAL_RUN_MM``). A body
 is star-shaped from any point near its centre (its posterior concavity is shallow), so the region
 is exact for it. Positions LPS mm, HU smoothed.
 
@@ -25,7 +28,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, spatial
 
-from imaging.star_edges import DENSE_OUTSIDE_HU, DENSE_TRABECULAR_HU, RAY_STEP_MM, ray_edges
+from imaging.star_edges import (
+    DENSE_OUTSIDE_HU,
+    DENSE_TRABECULAR_HU,
+    OUTSIDE_GAP_MM,
+    RAY_STEP_MM,
+    ray_edges,
+)
 from imaging.star_shape import (
     clamp_caps,
     clamp_to_slab,
@@ -34,6 +43,7 @@ from imaging.star_shape import (
     star_centroid_offset,
     voxelize_star,
 )
+from imaging.vertebra_canal import CANAL_CONTENT_HU, CANAL_DARK_FLOOR_HU
 from imaging.vertebra_discs import BodySlab
 from imaging.vertebra_roi import LpsRoi
 
@@ -62,6 +72,13 @@ N_NEIGHBOURS = 12
 MIN_CORTEX_CONTRAST_HU = 60.0
 #: radius around the start point whose median HU is the body's trabecular level (mm)
 TRABECULAR_RADIUS_MM = 4.0
+#: a ray stopped by the canal's front (the posterior cut) without meeting a cortex ends where it ran
+#: into the canal's dark contents, when they last from there to the cut for at least the gap that ends
+#: a body after its cortex (``OUTSIDE_GAP_MM``): the cut is the canal's front on the slices where the
+#: canal is enclosed (near the pedicles), and the posterior wall elsewhere may lie several mm in front
+#: of it (a wall that leans, a faint wall of 70-290 HU that does not stand out as a cortex); shorter dark
+#: runs are the cortex's blur at the cut or the basivertebral foramen's channel, bridged as before
+CANAL_RUN_MM = OUTSIDE_GAP_MM
 #: recentring iterations (the click may be off-centre)
 RECENTRE_ITERATIONS = 2
 #: when no cortex stands out of the trabecular level read around the click, that level is read
@@ -93,6 +110,7 @@ def star_body(
     start_lps: npt.ArrayLike,
     *,
     allowed: BoolArray | None = None,
+    canal_band: BoolArray | None = None,
     axis: npt.ArrayLike = (0.0, 0.0, 1.0),
     slab: BodySlab | None = None,
 ) -> StarBody | None:
@@ -111,6 +129,10 @@ def star_body(
     allowed
         Where the body may lie (anterior to the canal's front), ROI grid; rays stop where it ends,
         and where the field of view ends.
+    canal_band
+        Where the limit of ``allowed`` is the canal's front (within the canal's width), ROI grid: a
+        ray stopped there without meeting a cortex ends where it entered the canal's dark contents
+        (``CANAL_RUN_MM``). None: nowhere.
     axis
         The spine's direction near the body (unit, LPS), for the endplate check.
     slab
@@ -135,7 +157,16 @@ def star_body(
     start = np.asarray(start_lps, dtype=np.float64)
     axis_v = np.asarray(axis, dtype=np.float64)
     trace = functools.partial(
-        _trace, roi, rays, smoothed=smoothed, sharp=sharp, region=region, ball=ball, axis=axis_v, slab=slab
+        _trace,
+        roi,
+        rays,
+        smoothed=smoothed,
+        sharp=sharp,
+        region=region,
+        canal_band=canal_band,
+        ball=ball,
+        axis=axis_v,
+        slab=slab,
     )
     first = trace(start, trabecular_hu=None)
     if first is None:
@@ -199,6 +230,7 @@ def _trace(
     smoothed: npt.NDArray[np.float32],
     sharp: npt.NDArray[np.float32],
     region: BoolArray,
+    canal_band: BoolArray | None,
     ball: FloatArray,
     axis: FloatArray,
     slab: BodySlab | None,
@@ -238,6 +270,12 @@ def _trace(
         outside = DENSE_OUTSIDE_HU if trab >= DENSE_TRABECULAR_HU else None
         edge, found = ray_edges(prof, prof_sharp, level, outside, cortex)
         edge = np.minimum(np.where(found, edge, np.inf), limit.astype(np.float64))
+        at_cut = ~found & (limit < len(s) - 1) & ~left_view
+        if canal_band is None:
+            at_cut[:] = False
+        else:
+            at_cut &= roi.sample(canal_band, pts[np.arange(len(dirs)), stop], order=0) > 0.5
+        edge = np.where(at_cut, _canal_entry(prof, limit, _canal_dark_hu(trab), edge), edge)
         ended = np.isfinite(edge) & (found | (limit < len(s) - 1))
         if ended.mean() < 0.5:
             return result
@@ -260,3 +298,37 @@ def _trace(
             trab_new = float(np.median(roi.sample(smoothed, centre + ball)))
             trab = min(trab, trab_new) if np.isfinite(trab_new) else trab
     return result
+
+
+def _canal_dark_hu(trabecular_hu: float) -> float:
+    """Below this (HU) a ray behind the body reads the canal's contents, not bone.
+
+    Half-way between the canal's contents and the body's trabecular bone, floored at the cord's and
+    roots' 30-40 HU, as the canal search's own limit (:mod:`imaging.vertebra_canal`).
+    """
+    return max(CANAL_DARK_FLOOR_HU, 0.5 * (trabecular_hu + CANAL_CONTENT_HU))
+
+
+def _canal_entry(
+    prof: FloatArray, limit: npt.NDArray[np.int64], dark_hu: float, edge: FloatArray
+) -> FloatArray:
+    """Where each ray enters a dark run that lasts to its limit (index units), else ``edge``.
+
+    The run must be at least ``CANAL_RUN_MM`` long and start after some bone (a ray that starts in
+    the dark is left alone); the entry is the sub-sample crossing of ``dark_hu``.
+    """
+    run = round(CANAL_RUN_MM / RAY_STEP_MM)
+    out = edge.copy()
+    for ray in np.flatnonzero(np.isfinite(edge)):
+        last = int(limit[ray])
+        p = prof[ray, : last + 1]
+        bright = np.flatnonzero(p >= dark_hu)
+        if len(bright) == 0:
+            continue
+        j = int(bright[-1])  # the last bone sample; all beyond it up to the limit is dark
+        if last - j < run:
+            continue
+        step = float(p[j] - p[j + 1])
+        frac = (float(p[j]) - dark_hu) / step if step > 0 else 0.5
+        out[ray] = min(float(edge[ray]), j + float(np.clip(frac, 0.0, 1.0)))
+    return out

@@ -19,7 +19,14 @@ import numpy as np
 import pytest
 
 import imaging.vertebra_pedicles as vertebra_pedicles
-from imaging.pedicle_waist import FUSED_WIDTH_FACTOR, PedicleWaist, pedicle_waist, widest_width
+from imaging.pedicle_waist import (
+    FUSED_WIDTH_FACTOR,
+    WAIST_RUN_GAP,
+    PedicleWaist,
+    pedicle_waist,
+    walk_heights,
+    widest_width,
+)
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import Side
 from tests.imaging.test_vertebra import CASES
@@ -109,3 +116,36 @@ def test_widest_width_needs_three_heights() -> None:
     h = np.arange(0.0, 6.0)
     w = np.array([np.nan, 4.0, np.nan, 5.0, np.nan, np.nan])
     assert widest_width(h, w) is None
+
+
+def _walk(waists: set[float], start: float) -> tuple[list[float], list[float]]:
+    """The heights walked from ``start`` (1 mm steps, 14 mm either way) where ``waists`` have a waist, and
+    the heights the walk asked about, in the order asked."""
+    asked: list[float] = []
+
+    def has_waist(h: float) -> bool:
+        asked.append(h)
+        return h in waists
+
+    return walk_heights(has_waist, start_mm=start, step_mm=1.0, reach_mm=14.0), asked
+
+
+def test_walk_needs_a_waist_at_the_pedicles_middle() -> None:
+    """case1 right (1 mm voxels): the ring round the canal open at the pedicle's centre (3 mm) and at the
+    heights either side of it, closed 2-8 mm below, where the waists read 2.1-6.8 mm (its lower part,
+    the marrow reading as soft tissue) for the 8.6 mm the images show: no waist, and no walk beyond the
+    centre's neighbourhood."""
+    assert WAIST_RUN_GAP == 2  # the premise: one missing height is bridged, two end the pedicle
+    below = {1.0, -1.0, -2.0, -4.0, -5.0}
+    heights, asked = _walk(below, start=3.0)
+    assert heights == []
+    assert sorted(asked) == [2.0, 3.0, 4.0]
+
+
+def test_walk_bridges_a_missing_centre_beside_a_waist() -> None:
+    """chest T7 left: no waist at the centre (6 mm) and the height below, but one at the height above:
+    the walk goes on both ways, over the two missing heights, to the pedicle's ends."""
+    waists = {0.0, 1.0, 2.0, 3.0, 4.0, 7.0, 8.0, 9.0, 10.0}
+    heights, asked = _walk(waists, start=6.0)
+    assert heights == [float(h) for h in range(-2, 13)]
+    assert len(asked) == len(set(asked))  # each height measured once

@@ -59,23 +59,14 @@ class CoveragePanel(QWidget):
         self.covered = QLabel("–")
         self.uncovered = QLabel("–")
         self.min_margin = QLabel("–")
-        self.margin = QDoubleSpinBox()
-        self.margin.setRange(0.0, 20.0)
-        self.margin.setDecimals(1)
-        self.margin.setSuffix(" mm")
-        self.margin.setKeyboardTracking(False)
-        self.margin.setToolTip(
-            "Margin the zones must cover beyond the lesion (bone: ≥ 2 mm, Qiu; curative 10 mm)"
+        self.margin = _mm_box(
+            20.0, "Margin the zones must cover beyond the lesion (bone: ≥ 2 mm, Qiu; curative 10 mm)"
         )
-        self.warn_distance = QDoubleSpinBox()
-        self.warn_distance.setRange(0.0, 50.0)
-        self.warn_distance.setDecimals(1)
-        self.warn_distance.setSuffix(" mm")
-        self.warn_distance.setKeyboardTracking(False)
-        self.warn_distance.setToolTip(
+        self.warn_distance = _mm_box(
+            50.0,
             "A zone closer than this to the spinal canal or a foramen is warned, with the thermal-protection "
             f"advice (default {DEFAULT_WARN_DISTANCE_MM:g} mm; CLINICAL.md: thermocouple, low power, "
-            "short cycles)"
+            "short cycles)",
         )
         self.canal = QLabel("–")
         self.wall = QLabel("–")
@@ -254,3 +245,14 @@ class CoveragePanel(QWidget):
             self.controller.push(
                 SetSettings(replace(settings, heat_warn_distance_mm=value), merge_id="coverage-warn-distance")
             )
+
+
+def _mm_box(high_mm: float, tip: str) -> QDoubleSpinBox:
+    """A 0-``high_mm`` case setting in mm, 0.1 mm steps, taken when editing is finished."""
+    box = QDoubleSpinBox()
+    box.setRange(0.0, high_mm)
+    box.setDecimals(1)
+    box.setSuffix(" mm")
+    box.setKeyboardTracking(False)
+    box.setToolTip(tip)
+    return box

@@ -20,6 +20,7 @@ in HU and mm.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -198,22 +199,8 @@ class LesionSettingsBox(QGroupBox):
         ref_row.addWidget(self.measure_reference)
         ref_row.addWidget(self.reference)
         form.addRow("Reference bone", ref_row)
-        self.spins: dict[str, QSpinBox] = {}
-        for name, label, (lo, hi), tip in _FIELDS:
-            spin = QSpinBox()
-            spin.setRange(lo, hi)
-            spin.setSuffix(" HU")
-            spin.setToolTip(tip)
-            self.spins[name] = spin
-            form.addRow(label, spin)
-        self.limit_spins: dict[str, QSpinBox] = {}
-        for name, label, (lo, hi), tip in _LIMIT_FIELDS:
-            spin = QSpinBox()
-            spin.setRange(lo, hi)
-            spin.setSuffix(" mm")
-            spin.setToolTip(tip)
-            self.limit_spins[name] = spin
-            form.addRow(label, spin)
+        self.spins = _spin_rows(form, _FIELDS, " HU")
+        self.limit_spins = _spin_rows(form, _LIMIT_FIELDS, " mm")
         self.extent_factor = QDoubleSpinBox()
         self.extent_factor.setRange(0.0, 5.0)
         self.extent_factor.setSingleStep(0.5)
@@ -322,3 +309,18 @@ class LesionSettingsBox(QGroupBox):
 def _plain(label: str) -> str:
     """A field's label without its unit, in lower case ("Abnormal beyond ± (HU)" -> "abnormal beyond ±")."""
     return label.split(" (", maxsplit=1)[0].lower()
+
+
+def _spin_rows(
+    form: QFormLayout, fields: Sequence[tuple[str, str, tuple[int, int], str]], suffix: str
+) -> dict[str, QSpinBox]:
+    """One spin box row per ``(name, label, (low, high), tooltip)``, by name."""
+    spins: dict[str, QSpinBox] = {}
+    for name, label, (lo, hi), tip in fields:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setSuffix(suffix)
+        spin.setToolTip(tip)
+        spins[name] = spin
+        form.addRow(label, spin)
+    return spins

@@ -135,7 +135,12 @@ from imaging.lesion_grow import (
     smooth_hu,
 )
 from imaging.lesion_measure import lesion_measures
-from imaging.lesion_model import Lesion
+from imaging.lesion_model import (
+    BORDER_NOTE,
+    GROWTH_LIMIT_NOTE,
+    SCAN_EDGE_NOTE,
+    Lesion,
+)
 from imaging.lesion_morph import (
     ball_footprint,
     box_around_index,
@@ -434,15 +439,13 @@ def segment_lesion(
         )
     if growth is not None and (lesion & (seed_dist > growth[2] - max(spacing))).any():
         notes.append(
-            f"the lesion reaches the growth limit ({growth[2]:.0f} mm from the seed; estimated lesion "
+            f"{GROWTH_LIMIT_NOTE} ({growth[2]:.0f} mm from the seed; estimated lesion "
             f"radius {growth[3]:.0f} mm, maximum {p.max_radius_mm:g} mm): check its extent"
         )
     if _touches_border(lesion):
-        notes.append("the lesion touches the edge of the volume or of the region searched")
+        notes.append(f"{BORDER_NOTE} or of the region searched")
     if outside.any() and (ndimage.binary_dilation(outside) & lesion).any():
-        notes.append(
-            "the lesion reaches the edge of the scan (a zero-filled region): it may continue beyond it"
-        )
+        notes.append(f"{SCAN_EDGE_NOTE} (a zero-filled region): it may continue beyond it")
 
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)
     wall: bool | None = None

@@ -15,11 +15,9 @@ from imaging.mask import Mask
 #: growth stopped at the growth limit, or at the edge of the volume, of the region searched or of the
 #: scan. :attr:`Lesion.warnings` picks these notes out for the operator to check the lesion's extent.
 GROWTH_LIMIT_NOTE = "the lesion reaches the growth limit"
-EXTENT_WARNING_NOTES = (
-    GROWTH_LIMIT_NOTE,
-    "the lesion touches the edge of the volume",
-    "the lesion reaches the edge of the scan",
-)
+BORDER_NOTE = "the lesion touches the edge of the volume"
+SCAN_EDGE_NOTE = "the lesion reaches the edge of the scan"
+EXTENT_WARNING_NOTES = (GROWTH_LIMIT_NOTE, BORDER_NOTE, SCAN_EDGE_NOTE)
 
 
 class LesionType(StrEnum):

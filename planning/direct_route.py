@@ -196,6 +196,7 @@ def choose_direct_skin_point(
         )
     if zone is not None and bone is None:
         bone = bone_near_lesion(volume, lesion, zone.center_behind_tip_mm + _BONE_REACH_MARGIN_MM)
+    points = volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64))  # once for every path
     seen: list[_Candidate] = []
     for depth_mm, skin, d in skins:
         edge_mm = _lesion_edge_if_clear(
@@ -203,7 +204,9 @@ def choose_direct_skin_point(
         )
         if edge_mm is None:
             continue
-        cand = _placed(volume, lesion, bone, skin, centroid, depth_mm, edge_mm, antenna_extension_mm, zone)
+        cand = _placed(
+            volume, lesion, points, bone, skin, centroid, depth_mm, edge_mm, antenna_extension_mm, zone
+        )
         seen.append(cand)
         if _rank(cand, min_needle_depth_mm) == (False, False) and _cover(cand) >= 1.0 - COVERAGE_TOLERANCE:
             break
@@ -282,6 +285,7 @@ def _lesion_edge_if_clear(  # noqa: PLR0917 - one path's check
 def _placed(  # noqa: PLR0917 - one path's needle
     volume: Volume,
     lesion: Mask,
+    lesion_points_lps: FloatArray,
     bone: Mask | None,
     skin: tuple[float, float, float],
     centroid: FloatArray,
@@ -295,7 +299,14 @@ def _placed(  # noqa: PLR0917 - one path's needle
         # the needle tip at the lesion's near edge
         return _Candidate(skin, length_mm, length_mm - edge_mm, None, False, None)
     tip = place_direct_tip(
-        volume, lesion, bone, np.asarray(skin), centroid, antenna_extension_mm=antenna_extension_mm, zone=zone
+        volume,
+        lesion,
+        bone,
+        np.asarray(skin),
+        centroid,
+        antenna_extension_mm=antenna_extension_mm,
+        zone=zone,
+        lesion_points_lps=lesion_points_lps,
     )
     return _Candidate(
         skin, length_mm, tip.tip_mm, tip.antenna_in_bone, tip.centre_short_mm > 0.0, tip.covered_fraction

@@ -70,6 +70,7 @@ def place_direct_tip(
     *,
     antenna_extension_mm: float,
     zone: ZoneModel,
+    lesion_points_lps: FloatArray | None = None,
 ) -> DirectTip:
     """The needle tip's place on the route from ``entry_lps`` through ``centroid_lps``.
 
@@ -87,6 +88,9 @@ def place_direct_tip(
         Antenna tip beyond the needle tip (mm, >= 0).
     zone
         The ablation zone model (width, length, centre behind the antenna tip).
+    lesion_points_lps
+        The lesion's voxel centres (LPS mm, ``[n, 3]``) when the caller has them already (a route search
+        places a needle on each of many routes to one lesion); computed from ``lesion`` otherwise.
 
     Returns
     -------
@@ -108,7 +112,11 @@ def place_direct_tip(
     u /= dist
     e = np.asarray(entry_lps, dtype=np.float64)
     back = zone.center_behind_tip_mm  # antenna tip = zone centre + back
-    points = volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64))
+    points = (
+        lesion_points_lps
+        if lesion_points_lps is not None
+        else volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64))
+    )
     half_len, half_w = zone.length_mm / 2.0, zone.width_mm / 2.0
 
     def covered(centre_mm: float) -> float:

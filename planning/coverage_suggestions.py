@@ -21,6 +21,7 @@ import numpy as np
 from planning.ablation import AblationZone, zones_along_trajectory
 from planning.coverage_context import CoverageContext, CoverageResult, FloatArray, Point
 from planning.trajectory import TrajectoryGeometry
+from planning.zone_model import ZoneModel
 
 #: Overlap between successive pull-back zones when suggesting positions (a planning choice, stated).
 SUGGESTION_OVERLAP_FRACTION = 0.2
@@ -43,6 +44,26 @@ class NeedleZones:
     length_mm: float
     center_behind_tip_mm: float
     pullback_mm: tuple[float, ...] = (0.0,)
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        geometry: TrajectoryGeometry,
+        antenna_extension_mm: float,
+        zone: ZoneModel,
+        pullback_mm: tuple[float, ...],
+    ) -> NeedleZones:
+        """A needle with the zone size of its device's zone model."""
+        return cls(
+            name,
+            geometry,
+            antenna_extension_mm,
+            zone.width_mm,
+            zone.length_mm,
+            zone.center_behind_tip_mm,
+            pullback_mm,
+        )
 
     def zones(self) -> list[AblationZone]:
         """The predicted zones of this needle, one per antenna position."""

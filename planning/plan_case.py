@@ -110,7 +110,7 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
         case.add(
             Section.TRAJECTORIES,
             Trajectory(
-                f"{tj.target} {tj.approach.value} {k + 1}",
+                tj.case_name(k),
                 tj.target,
                 tj.approach,
                 tj.geometry.entry_lps,

@@ -95,6 +95,10 @@ class TrajectoryResult:
     #: False for the route built from the body and canal alone (propose_untraced_side)
     pedicle_traced: bool | None = None
 
+    def case_name(self, index: int) -> str:
+        """The needle's name in a case saved from the plan (``index``: its place among all needles)."""
+        return f"{self.target} {self.approach.value} {index + 1}"
+
     @property
     def placement(self) -> NeedlePlacement:
         """The needle as the evaluator sees it (for zones)."""

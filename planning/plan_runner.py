@@ -221,14 +221,8 @@ def run_plan(
             tr.warnings += list(tr.coverage.warnings)
             # suggestions against the union of all this target's needles (what coverage_percent measures)
             needles = [
-                NeedleZones(
-                    f"{t.target} {t.approach.value} {k + 1}",  # the needle's name in the saved case
-                    t.geometry,
-                    t.needle.antenna_extension_mm,
-                    zone_model.width_mm,
-                    zone_model.length_mm,
-                    zone_model.center_behind_tip_mm,
-                    t.pullback_mm,
+                NeedleZones.of(
+                    t.case_name(k), t.geometry, t.needle.antenna_extension_mm, zone_model, t.pullback_mm
                 )
                 for k, t in enumerate(trajectories)
                 if t.target == tr.name

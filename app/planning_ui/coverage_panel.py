@@ -185,16 +185,9 @@ class CoveragePanel(QWidget):
             zm = c.zone_model(traj) if traj.target == target.name else None
             if zm is None:  # a needle without a device has no zone: the coverage figure leaves it out
                 continue
+            geometry = TrajectoryGeometry(traj.entry_lps, traj.target_lps)
             needles.append(
-                NeedleZones(
-                    traj.name,
-                    TrajectoryGeometry(traj.entry_lps, traj.target_lps),
-                    traj.antenna_extension_mm,
-                    zm.width_mm,
-                    zm.length_mm,
-                    zm.center_behind_tip_mm,
-                    traj.ablation_positions_mm,
-                )
+                NeedleZones.of(traj.name, geometry, traj.antenna_extension_mm, zm, traj.ablation_positions_mm)
             )
         selected = c.trajectory()
         self.suggestions = suggest_positions(

@@ -25,7 +25,7 @@ from planning.direct_tip import bone_near_lesion, place_direct_tip
 from planning.distance_field import DistanceField, crossed_structures
 from planning.errors import PlanValidationError
 from planning.grid_sampling import mask_at_points, sample_trilinear
-from planning.model import Approach
+from planning.model import HELD_NEEDLE_DEPTH_MM, Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM
 from planning.proposal_base import AIR_WARNING, Proposal, route_geometry
 from planning.skin_crossing import find_skin_along_line
@@ -122,12 +122,8 @@ CROSSED_BONE_HU = 400.0
 OWN_CORTEX_MM = 8.0
 #: the deepest skin-to-lesion path considered (mm): the access needles are 10-15 cm (CLINICAL.md)
 MAX_ENTRY_DEPTH_MM = 150.0
-#: a route the program chooses should leave the needle tip at least this far from the skin along the
-#: needle (mm), so that the tissue holds the needle: the 10-15 cm access needle (CLINICAL.md) stands
-#: free between the CT checks and carries the antenna coaxially, and with less than about a centimetre
-#: of tissue round it it tips over. A planning choice, stated here (CLINICAL.md gives no figure); the
-#: caller may change it (``min_needle_depth_mm``).
-HELD_NEEDLE_DEPTH_MM = 10.0
+# the needle tip's least depth under the skin (``min_needle_depth_mm``) defaults to the case setting's
+# ``planning.model.HELD_NEEDLE_DEPTH_MM`` (10 mm, so that the tissue holds the needle; reason given there)
 #: when the program chooses the route, zones covering the lesion within this share of the best one
 #: count as equal and the shortest route is taken (a needle drawn back to keep the antenna tip in the
 #: bone whose zone still covers the lesion is as good as a centred one): a few per cent of the lesion's

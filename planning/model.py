@@ -34,7 +34,8 @@ arguments, e.g. points become ``tuple[float, float, float]`` and dicts become ``
 - ``AblationSpec``  device ``profile`` name or custom ``width_mm``/``length_mm``/``center_behind_tip_mm``.
 - ``Trajectory``    ``name``, ``target``, ``approach``, ``entry_lps``, ``target_lps`` (access-needle tip),
                     needle and antenna choices, ``ablation_positions_mm`` (pull-back offsets), ``ablation``.
-- ``PlanSettings``  ``margin_mm`` (2), ``neural_clearance_mm`` (10), ``posterior_wall_band_mm`` (5).
+- ``PlanSettings``  ``margin_mm`` (2), ``neural_clearance_mm`` (10), ``posterior_wall_band_mm`` (5),
+                    ``heat_warn_distance_mm`` (5), ``min_needle_depth_mm`` (10).
 - ``ForbiddenStructure`` a mask layer needles and heat must stay ``clearance_mm`` away from.
 - ``CementChoice``  per target: ``fill_fraction``, ``viscosity``, ``notes``.
 - ``ScoreItems``    per target: ``system`` and ``items`` (item name -> chosen value).
@@ -42,7 +43,7 @@ arguments, e.g. points become ``tuple[float, float, float]`` and dicts become ``
 
 Helpers: ``as_point(seq)``, ``masks_equal(a, b)`` (voxel equality comparing boxes only),
 ``read_box(mask, offset_index, shape)``, ``FrozenDict`` (immutable mapping; dict arguments are converted),
-``NEEDLE_OUTER_DIAMETER_MM``, ``DEFAULT_LAYER_COLORS``.
+``NEEDLE_OUTER_DIAMETER_MM``, ``DEFAULT_LAYER_COLORS``, ``HELD_NEEDLE_DEPTH_MM``, ``MAX_NEEDLE_DEPTH_MM``.
 
 Every value class has an ``extra`` FrozenDict of JSON scalars where other modules may keep values
 until they add a proper field; a new field must have a default so that old case files still load
@@ -76,6 +77,8 @@ from planning.model_trajectory import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Ap
 
 __all__ = [
     "DEFAULT_LAYER_COLORS",
+    "HELD_NEEDLE_DEPTH_MM",
+    "MAX_NEEDLE_DEPTH_MM",
     "NEEDLE_OUTER_DIAMETER_MM",
     "AblationSpec",
     "Approach",
@@ -103,6 +106,18 @@ __all__ = [
     "masks_equal",
     "read_box",
 ]
+
+
+#: a route the program chooses (:func:`planning.direct_route.choose_direct_skin_point`) should leave the
+#: needle tip at least this far from the skin along the needle (mm), so that the tissue holds the needle:
+#: the 10-15 cm access needle (CLINICAL.md) stands free between the CT checks and carries the antenna
+#: coaxially, and with less than about a centimetre of tissue round it it tips over. A planning choice,
+#: stated here (CLINICAL.md gives no figure); the operator changes it per case
+#: (``PlanSettings.min_needle_depth_mm``, the plan spec's ``min_needle_depth_mm``).
+HELD_NEEDLE_DEPTH_MM = 10.0
+#: the largest ``min_needle_depth_mm`` taken (mm): the longest access needle, 15 cm (CLINICAL.md); a tip
+#: held deeper than the needle is long cannot be reached
+MAX_NEEDLE_DEPTH_MM = 150.0
 
 
 class ImageRole(StrEnum):
@@ -217,12 +232,15 @@ class PlanSettings:
     record; no computation uses it). ``posterior_wall_band_mm`` 5: the leakage-risk band inside the body
     (cement within 0.5 cm of the posterior wall). ``heat_warn_distance_mm`` (``DEFAULT_WARN_DISTANCE_MM``,
     5): a zone closer than this to the canal or a foramen is warned, with the thermal-protection advice.
+    ``min_needle_depth_mm`` (``HELD_NEEDLE_DEPTH_MM``, 10; up to ``MAX_NEEDLE_DEPTH_MM``): a direct route
+    the program chooses leaves the needle tip at least this far under the skin, so the tissue holds it.
     """
 
     margin_mm: float = 2.0
     neural_clearance_mm: float = 10.0
     posterior_wall_band_mm: float = 5.0
     heat_warn_distance_mm: float = DEFAULT_WARN_DISTANCE_MM
+    min_needle_depth_mm: float = HELD_NEEDLE_DEPTH_MM
     extra: Mapping[str, JsonScalar] = field(default_factory=FrozenDict)
 
     def __post_init__(self) -> None:
@@ -230,6 +248,7 @@ class PlanSettings:
         _finite(self, "neural_clearance_mm", low=0.0, high=50.0)
         _finite(self, "posterior_wall_band_mm", low=0.0, high=20.0)
         _finite(self, "heat_warn_distance_mm", low=0.0, high=50.0)
+        _finite(self, "min_needle_depth_mm", low=0.0, high=MAX_NEEDLE_DEPTH_MM)
         _frozen(self, "extra")
 
 

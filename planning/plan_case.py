@@ -1,8 +1,9 @@
 """Building and saving a :class:`planning.case.Case` from a plan run's result.
 
 The case holds the plan's image reference, masks (lesion, body, canal, posterior wall, pedicles, neural
-foramina, predicted zones) on the planning CT's grid, targets and needles (LPS mm). Derived figures
-(coverage, distances, risk) are not stored: they are recomputed from the case.
+foramina, predicted zones) on the planning CT's grid, targets (with the bone the spec states) and needles
+(LPS mm), and the plan's settings (margin, heat-warning distance, least needle depth of a chosen route).
+Derived figures (coverage, distances, risk) are not stored: they are recomputed from the case.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
 from planning.plan_results import PlanResult
+from planning.score_site import BONE_KEY
 
 if TYPE_CHECKING:
     from planning.case import Case
@@ -46,7 +48,13 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
             description=vol.metadata.description,
         ),
     )
-    case.set_settings(PlanSettings(margin_mm=result.margin_mm, heat_warn_distance_mm=result.warn_distance_mm))
+    case.set_settings(
+        PlanSettings(
+            margin_mm=result.margin_mm,
+            heat_warn_distance_mm=result.warn_distance_mm,
+            min_needle_depth_mm=result.min_needle_depth_mm,
+        )
+    )
     for t in result.targets:
         lesion_layer = f"{t.name} lesion"
         case.add(Section.LAYERS, MaskLayer.new(lesion_layer, LayerKind.LESION, t.lesion.mask, uid))
@@ -92,6 +100,8 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
                     "mean_hu": les.mean_hu,
                     "reference_bone_hu": les.reference_bone_hu,
                 },
+                # the Scores dock shows the bone the spec stated and scores by it (planning.score_site)
+                extra={BONE_KEY: t.bone.value} if t.bone is not None else {},
             ),
         )
     zm = result.zone_model

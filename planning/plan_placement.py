@@ -21,7 +21,7 @@ from planning.antenna_body import is_antenna_beyond_body_warning
 from planning.coverage import NeedlePlacement, TargetEvaluator
 from planning.direct_route import choose_direct_skin_point
 from planning.errors import PlanValidationError
-from planning.model import Approach
+from planning.model import HELD_NEEDLE_DEPTH_MM, Approach
 from planning.needles import Needle
 from planning.plan_results import TargetResult, TrajectoryResult
 from planning.plan_spec import spec_approach, spec_point
@@ -49,9 +49,13 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
     needle: Needle,
     safety: float,
     zone: ZoneModel | None = None,
+    *,
+    min_needle_depth_mm: float = HELD_NEEDLE_DEPTH_MM,
 ) -> list[tuple[Proposal, Approach]]:
     """The proposal(s) a trajectory spec asks for, each with the approach to label it with; a direct
-    proposal centres ``zone`` (the plan's zone model) on the lesion."""
+    proposal centres ``zone`` (the plan's zone model) on the lesion, and a direct route the program
+    chooses leaves the needle tip at least ``min_needle_depth_mm`` under the skin (the spec's key, the
+    case setting :attr:`planning.model.PlanSettings.min_needle_depth_mm`)."""
     od = needle.outer_diameter_mm
     ext = needle.antenna_extension_mm
     raw = tj.get("approach")
@@ -79,7 +83,12 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
             skin = spec_point(tj, "skin_lps", where)
             return [(propose_direct(volume, tr.lesion.mask, skin, **direct), approach)]
         chosen, note = choose_direct_skin_point(
-            volume, tr.lesion.mask, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
+            volume,
+            tr.lesion.mask,
+            outer_diameter_mm=od,
+            antenna_extension_mm=ext,
+            zone=zone,
+            min_needle_depth_mm=min_needle_depth_mm,
         )
         proposal = propose_direct(volume, tr.lesion.mask, chosen, **direct)
         return [(replace(proposal, warnings=(note, *proposal.warnings)), approach)]

@@ -25,9 +25,10 @@ from planning.coverage import (
     PositionSuggestion,
     ZoneModel,
 )
-from planning.model import Approach
+from planning.model import HELD_NEEDLE_DEPTH_MM, Approach
 from planning.needles import Needle
 from planning.proposals import Proposal
+from planning.score_site import BoneSite
 from planning.trajectory import TrajectoryGeometry, TrajectoryMetrics
 
 
@@ -44,13 +45,16 @@ class TargetResult:
     suggestions: list[PositionSuggestion] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: the bone the spec states for an extraspinal target (its scores follow it), None when not stated
+    bone: BoneSite | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The ``targets`` item of DESIGN.md (plus ``structures``, ``suggestions``, ``level``)."""
+        """The ``targets`` item of DESIGN.md (plus ``structures``, ``suggestions``, ``level``, ``bone``)."""
         cov = self.coverage
         out: dict[str, Any] = {
             "name": self.name,
             "level": self.level,
+            "bone": None if self.bone is None else self.bone.value,
             "lesion": self.lesion.to_json(),
             "coverage_percent": None if cov is None else round(cov.covered_percent, 2),
             "uncovered_ml": None if cov is None else round(cov.uncovered_ml, 3),
@@ -158,9 +162,13 @@ class PlanResult:
     warnings: list[str] = field(default_factory=list)
     #: heat closer than this to the canal or a foramen was warned (the spec's ``warn_distance_mm``)
     warn_distance_mm: float = DEFAULT_WARN_DISTANCE_MM
+    #: a direct route the program chose left the needle tip at least this deep (the spec's
+    #: ``min_needle_depth_mm``)
+    min_needle_depth_mm: float = HELD_NEEDLE_DEPTH_MM
 
     def to_json(self) -> dict[str, Any]:
-        """``targets``, ``trajectories``, ``zones`` (DESIGN.md keys) plus ``ablation`` and ``warnings``."""
+        """``targets``, ``trajectories``, ``zones`` (DESIGN.md keys) plus ``ablation``, ``margin_mm``,
+        ``min_needle_depth_mm`` and ``warnings``."""
         zm = self.zone_model
         return {
             "targets": [t.to_json() for t in self.targets],
@@ -175,6 +183,7 @@ class PlanResult:
                 "unverified": zm.unverified,
             },
             "margin_mm": self.margin_mm,
+            "min_needle_depth_mm": self.min_needle_depth_mm,
             "warnings": list(self.warnings),
         }
 

@@ -17,9 +17,16 @@ offsets, instead of ``positions_per_trajectory``, which spaces positions by 80 %
 per trajectory ``pullback_mm`` and, for ``direct``, ``skin_lps`` (the needle then runs through the
 lesion centroid to its far edge; without it the program chooses the skin point and says so); approach
 ``transpedicular-bilateral`` (both sides); ``pedicle_safety_margin_mm`` (1); ``warn_distance_mm`` (5);
-per target ``level`` (a level makes the target spinal for cement and scores even without
-``vertebra_lps``), ``reference_bone_hu`` (the normal bone the lesion is judged against, as
-``osteoplan segment --reference-hu``) and ``choices`` (passed to the cement / risk / scores step).
+``min_needle_depth_mm`` (10, 0-150: a direct route the program chooses leaves the needle tip at least
+this far under the skin so that the tissue holds the needle, as the window's Needles dock does with the
+case setting of that name; saved into the case's settings); per target ``level`` (a level makes the
+target spinal for cement and scores even without ``vertebra_lps``), ``reference_bone_hu`` (the normal
+bone the lesion is judged against, as ``osteoplan segment --reference-hu``), ``choices`` (passed to the
+cement / risk / scores step) and, for a target outside the spine, ``bone`` (``"long bone"``,
+``"acetabulum"`` or ``"rib or other bone"``, as the window's Scores dock states it: the scores follow it,
+Mirels for a long bone, Harrington for the acetabulum, none for a rib or other bone,
+:mod:`planning.bone_scores`; saved with the target; refused on a target with ``vertebra_lps`` or
+``level``, which is scored with SINS).
 A trajectory given by points without an approach is labelled from its geometry (direct for an
 extraspinal target).
 
@@ -46,6 +53,7 @@ from imaging.vertebra_foramina import with_foramina
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.ablation import AblationZone, voxelise_zones
+from planning.bone_scores import scores_for_bone
 from planning.coverage import (
     DEFAULT_MARGIN_MM,
     DEFAULT_WARN_DISTANCE_MM,
@@ -54,10 +62,19 @@ from planning.coverage import (
     suggest_positions,
 )
 from planning.errors import PlanningError, PlanValidationError
+from planning.model import HELD_NEEDLE_DEPTH_MM, MAX_NEEDLE_DEPTH_MM
 from planning.plan_case import build_case, foramina_mask, save_plan_case
 from planning.plan_placement import place_spec_trajectory, trajectory_result
 from planning.plan_results import PlanResult, TargetResult, TrajectoryResult
-from planning.plan_spec import Point, spec_needle, spec_number, spec_point, spec_pullbacks, spec_zone_model
+from planning.plan_spec import (
+    Point,
+    spec_bone,
+    spec_needle,
+    spec_number,
+    spec_point,
+    spec_pullbacks,
+    spec_zone_model,
+)
 from planning.proposals import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 
 Progress = Callable[[float], None]
@@ -108,6 +125,7 @@ def run_plan(
     margin = spec_number(spec, "margin_mm", DEFAULT_MARGIN_MM, 0.0, 20.0)
     safety = spec_number(spec, "pedicle_safety_margin_mm", DEFAULT_PEDICLE_SAFETY_MARGIN_MM, 0.0, 5.0)
     warn_mm = spec_number(spec, "warn_distance_mm", DEFAULT_WARN_DISTANCE_MM, 0.0, 50.0)
+    min_depth_mm = spec_number(spec, "min_needle_depth_mm", HELD_NEEDLE_DEPTH_MM, 0.0, MAX_NEEDLE_DEPTH_MM)
     needle = spec_needle(spec.get("needle", {}))
     zone_model = spec_zone_model(spec.get("ablation"))
     default_pullbacks = spec_pullbacks(spec, zone_model, "")
@@ -142,6 +160,7 @@ def run_plan(
         if name in targets:
             raise PlanValidationError(f"targets[{i}].name", name, "a name not used by another target")
         seed = spec_point(ts, "lesion_seed_lps", f"targets[{i}]")
+        bone = spec_bone(ts, f"targets[{i}]")
         anatomy = None
         t_warn: list[str] = []
         if ts.get("vertebra_lps") is not None:
@@ -177,7 +196,7 @@ def run_plan(
                 ) from exc
             raise
         level = ts.get("level") or (anatomy.level if anatomy is not None else None)
-        targets[name] = TargetResult(name, lesion, anatomy, level, None, None, warnings=t_warn)
+        targets[name] = TargetResult(name, lesion, anatomy, level, None, None, warnings=t_warn, bone=bone)
         evaluators[name] = TargetEvaluator(
             volume,
             lesion.mask,
@@ -201,7 +220,10 @@ def run_plan(
             raise PlanValidationError(f"{where}.target", tname, f"one of the targets {sorted(targets)}")
         tr = targets[str(tname)]
         pullbacks = spec_pullbacks(tj, zone_model, where) if "pullback_mm" in tj else default_pullbacks
-        for proposal, approach in place_spec_trajectory(volume, tr, tj, where, needle, safety, zone_model):
+        placed = place_spec_trajectory(
+            volume, tr, tj, where, needle, safety, zone_model, min_needle_depth_mm=min_depth_mm
+        )
+        for proposal, approach in placed:
             trajectories.append(
                 trajectory_result(evaluators[tr.name], tr, proposal, approach, needle, pullbacks)
             )
@@ -233,7 +255,15 @@ def run_plan(
         tr.extras.update(_cement_risk_scores(volume, tr, mine_traj, spec, tr.warnings))
         tick()
     return PlanResult(
-        list(targets.values()), trajectories, zones, zone_model, margin, volume, plan_warnings, warn_mm
+        list(targets.values()),
+        trajectories,
+        zones,
+        zone_model,
+        margin,
+        volume,
+        plan_warnings,
+        warn_mm,
+        min_depth_mm,
     )
 
 
@@ -287,8 +317,13 @@ def _cement_risk_scores(
     for ts in spec.get("targets", []):
         if isinstance(ts, Mapping) and ts.get("name") == tr.name and isinstance(ts.get("choices"), Mapping):
             choices = ts["choices"]
-    out = cement_risk_scores(volume, tr.lesion, tr.anatomy, needles, tr.zones_mask, tr.level, choices=choices)
-    return dict(out)
+    out = dict(
+        cement_risk_scores(volume, tr.lesion, tr.anatomy, needles, tr.zones_mask, tr.level, choices=choices)
+    )
+    # the scores follow the bone the spec states, as the window's Scores dock does (planning.score_site)
+    out["scores"], notes = scores_for_bone(out.get("scores", {}), tr.bone, choices)
+    warnings += notes
+    return out
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from planning.devices import load_device_profiles
 from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
+from planning.score_site import BoneSite
 from planning.zone_model import CentreSource, UnknownProfileError, ZoneModel, resolve_zone_model
 
 Point = tuple[float, float, float]
@@ -113,3 +114,25 @@ def spec_approach(raw: Any, where: str) -> Approach:
         raise PlanValidationError(
             f"{where}.approach", raw, f"one of {names}, transpedicular-bilateral"
         ) from None
+
+
+def spec_bone(ts: Mapping[str, Any], where: str) -> BoneSite | None:
+    """A target's ``bone`` (the score follows it, :mod:`planning.score_site`); None when not given.
+
+    Refused on a spinal target (one with ``vertebra_lps`` or ``level``): a vertebra is scored with SINS,
+    and the window's Scores dock offers no bone for it either.
+    """
+    raw = ts.get("bone")
+    if raw is None:
+        return None
+    allowed = ", ".join(f'"{b.value}"' for b in BoneSite)
+    if not isinstance(raw, str) or raw not in {b.value for b in BoneSite}:
+        raise PlanValidationError(f"{where}.bone", raw, f"one of {allowed}")
+    if ts.get("vertebra_lps") is not None or ts.get("level"):
+        raise PlanValidationError(
+            f"{where}.bone",
+            raw,
+            'no "bone" on a spinal target (it has "vertebra_lps" or "level"): a vertebra is scored with '
+            'SINS; leave "bone" out, or give it only for a lesion outside the spine',
+        )
+    return BoneSite(raw)

@@ -3,10 +3,11 @@
 Transpedicular proposals come from the target's vertebral anatomy (found first in the background when
 it is not known yet) through :func:`planning.proposals.propose_side`; a direct proposal enters on the
 skin in line with the crosshair, or along the route the program chooses when the crosshair lies in or
-near the lesion (or its route crosses gas), its zone centred on the lesion
-(:func:`planning.proposals.propose_direct`). The
-needles are added with the selected needle's gauge, length, antenna extension and ablation; the needles
-of one proposal are one undo step. Positions LPS mm, sizes mm.
+near the lesion (or its route crosses gas), leaving the needle tip at least the case's
+``min_needle_depth_mm`` under the skin (the Needles dock's "Direct route: tip ≥" setting), its zone
+centred on the lesion (:func:`planning.proposals.propose_direct`). The needles are added with the
+selected needle's gauge, length, antenna extension and ablation; the needles of one proposal are one
+undo step. Positions LPS mm, sizes mm.
 """
 
 from __future__ import annotations
@@ -138,10 +139,11 @@ class NeedleProposer:
         is the skin on the line from the lesion's centre through it
         (:func:`planning.direct_entry.entry_from_marked_point`); in or near the lesion it marks nothing
         and the program chooses the route, as ``osteoplan plan`` does
-        (:func:`planning.direct_route.choose_direct_skin_point`), as it also does when the crosshair's
-        route crosses gas (lung, bowel) and a clear route exists. The selected needle's device zone is
-        centred on the lesion with the antenna tip kept in the bone. The status bar says what was chosen:
-        how, the needle's length, what the route crosses, and the proposal's warnings."""
+        (:func:`planning.direct_route.choose_direct_skin_point`, with the case's
+        ``min_needle_depth_mm`` setting, as the plan command with its spec's key), as it also does when the
+        crosshair's route crosses gas (lung, bowel) and a clear route exists. The selected needle's device
+        zone is centred on the lesion with the antenna tip kept in the bone. The status bar says what was
+        chosen: how, the needle's length, what the route crosses, and the proposal's warnings."""
         from planning.direct_entry import describe_crossings, entry_from_marked_point, route_crossings
         from planning.direct_route import choose_direct_skin_point
         from planning.proposals import Proposal, propose_direct
@@ -187,14 +189,21 @@ class NeedleProposer:
         if proposal is None:
             try:
                 skin, _ = choose_direct_skin_point(
-                    vol, lesion, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
+                    vol,
+                    lesion,
+                    outer_diameter_mm=od,
+                    antenna_extension_mm=ext,
+                    zone=zone,
+                    min_needle_depth_mm=c.case.settings.min_needle_depth_mm,
                 )
                 proposal = propose_direct(
                     vol, lesion, skin, outer_diameter_mm=od, antenna_extension_mm=ext, zone=zone
                 )
                 how += (
                     "route chosen by the program: the straight way in from the skin whose needle is most "
-                    "usable (antenna tip in the bone, needle held by the tissue), then the shortest"
+                    "usable (antenna tip in the bone, needle tip at least "
+                    f"{c.case.settings.min_needle_depth_mm:g} mm deep so the tissue holds it), then the "
+                    "shortest"
                 )
             except (PlanningError, ValueError):
                 if through_gas is None:

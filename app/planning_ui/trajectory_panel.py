@@ -1,7 +1,9 @@
 """The Needles dock: needles of the case, proposals, live readouts, needle and ablation-device choices.
 
 The panel holds the target choice, the needle list, the Place / Delete and Propose buttons (proposals
-made by :class:`app.planning_ui.needle_proposals.NeedleProposer`), the readouts of the selected needle
+made by :class:`app.planning_ui.needle_proposals.NeedleProposer`) with the case's least needle depth of a
+direct route the program chooses (``PlanSettings.min_needle_depth_mm``, one undo step), the readouts of
+the selected needle
 (:class:`app.planning_ui.needle_readouts.NeedleReadoutsBox`, recomputed from the Case on every change,
 so they follow a drag live) and its choices. Choices (gauge, length, antenna extension, device profile
 or custom zone, pull-back positions) are pushed as commands. Units mm, degrees; positions LPS mm.
@@ -31,9 +33,9 @@ from app.planning_ui.needle_proposals import NeedleProposer
 from app.planning_ui.needle_readouts import NeedleReadoutsBox
 from app.theme import AMBER, RED
 from app.undo_keys import route_undo_to_case
-from planning.commands import RemoveTrajectory, UpdateTrajectory
+from planning.commands import RemoveTrajectory, SetSettings, UpdateTrajectory
 from planning.errors import PlanningError
-from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
+from planning.model import HELD_NEEDLE_DEPTH_MM, MAX_NEEDLE_DEPTH_MM, NEEDLE_OUTER_DIAMETER_MM, Trajectory
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -46,6 +48,15 @@ LIST_ROWS_SHOWN = 3
 NEEDLE_TAB = "Needle"
 ZONE_TAB = "Ablation zone"
 ATTENTION_MARK = " ⚠"
+#: the least-depth box's tooltip: what it does and why (the reason of planning.model.HELD_NEEDLE_DEPTH_MM)
+MIN_DEPTH_TIP = (
+    "When the program chooses the direct route (Direct with the crosshair in or near the lesion), the "
+    "needle tip lies at least this far under the skin along the needle, so that the tissue holds the "
+    "needle: the 10-15 cm access needle stands free between the CT checks and carries the antenna, and "
+    f"with less than about a centimetre of tissue round it, it tips over (default {HELD_NEEDLE_DEPTH_MM:g} "
+    "mm, a planning choice: CLINICAL.md gives no figure). Saved with the case; the plan command reads it "
+    'as "min_needle_depth_mm".'
+)
 #: spacing between rows and sections, pixels (Fusion's default is 6): the dock's rows stay readable
 COMPACT_SPACING_PX = 3
 
@@ -101,6 +112,15 @@ class TrajectoryPanel(QWidget):
             prop.addWidget(b)
             self.propose_buttons[key] = b
         layout.addLayout(prop)
+        depth = QHBoxLayout()
+        self.min_depth_label = QLabel("Direct route: needle tip ≥")
+        self.min_depth_label.setToolTip(MIN_DEPTH_TIP)
+        depth.addWidget(self.min_depth_label)
+        self.min_depth = spin_box(0.0, MAX_NEEDLE_DEPTH_MM, HELD_NEEDLE_DEPTH_MM, " mm", MIN_DEPTH_TIP)
+        depth.addWidget(self.min_depth)
+        depth.addWidget(QLabel("under the skin"))
+        depth.addStretch(1)
+        layout.addLayout(depth)
 
         self.readouts_box = NeedleReadoutsBox(controller)
         self.readouts = self.readouts_box.readouts
@@ -156,6 +176,7 @@ class TrajectoryPanel(QWidget):
         self.gauge.currentIndexChanged.connect(lambda _i: self._push_needle())
         self.length.editingFinished.connect(self._push_needle)
         self.extension.editingFinished.connect(self._push_needle)
+        self.min_depth.valueChanged.connect(self._on_min_depth_changed)
         controller.plan_changed.connect(self.refresh)
         controller.selection_changed.connect(self.refresh)
         route_undo_to_case(self)  # Ctrl+Z after Enter in a field undoes that change
@@ -177,6 +198,8 @@ class TrajectoryPanel(QWidget):
                 self.list.clear()
                 self.list.addItems(trajs)
             self.list.setCurrentRow(trajs.index(c.selected) if c.selected in trajs else -1)
+        with QSignalBlocker(self.min_depth):
+            self.min_depth.setValue(c.case.settings.min_needle_depth_mm)
         traj = c.trajectory()
         self.delete_button.setEnabled(traj is not None)
         self.readouts_box.show_readouts(traj)
@@ -238,6 +261,13 @@ class TrajectoryPanel(QWidget):
 
     def _on_list_row_changed(self, row: int) -> None:
         self.controller.select(self.list.item(row).text() if row >= 0 else None)
+
+    def _on_min_depth_changed(self, value: float) -> None:
+        settings = self.controller.case.settings
+        if abs(settings.min_needle_depth_mm - value) > 1e-9:
+            self.controller.push(
+                SetSettings(replace(settings, min_needle_depth_mm=value), merge_id="needles-min-depth")
+            )
 
     def _on_delete_clicked(self) -> None:
         if self.controller.selected is not None:

@@ -6,8 +6,11 @@ voxels that union leaves uncovered it proposes, for each needle that can reach t
 positions pulled back along it or an advance of its tip, and, when voxels stay uncovered, a further
 needle parallel to one of them. Every suggestion names the needle it changes (``trajectory``) and
 gives the coverage of the whole target once it is applied, the other needles kept as they are
-(figures from :class:`planning.coverage_context.CoverageContext`). Positions LPS mm, distances mm,
-volumes mL. Re-exported from :mod:`planning.coverage`.
+(figures from :class:`planning.coverage_context.CoverageContext`). Nothing is suggested for a remainder
+below what the predicted zone resolves (every uncovered target voxel within one voxel of the zones'
+surface, ``RESOLVED_DEPTH_VOXELS``); :func:`remainder_note` says so in the operator's words, for the
+Coverage dock and the plan's warnings. Positions LPS mm, distances mm, volumes mL. Re-exported from
+:mod:`planning.coverage` (:func:`remainder_note` is imported from here).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planning.ablation import AblationZone, zones_along_trajectory
+from planning.ablation import AblationZone, min_union_depth_mm, zones_along_trajectory
 from planning.coverage_context import CoverageContext, CoverageResult, FloatArray, Point
 from planning.trajectory import TrajectoryGeometry
 from planning.zone_model import ZoneModel
@@ -30,6 +33,16 @@ SUGGESTION_OVERLAP_FRACTION = 0.2
 MIN_GAIN_PERCENT = 0.5
 #: Suggestions are computed below this coverage (the dock's threshold; a planning choice).
 SUGGEST_BELOW_PERCENT = 99.0
+#: No position is suggested when every uncovered target voxel lies within this many voxels (of the
+#: grid's largest spacing) outside the zones' surface: the remainder is then the zones' edge disagreeing
+#: with the target's edge by less than the grid both are counted on can show (a target voxel is counted
+#: whole by its centre, and the target errs on the large side by up to half a voxel), which no further
+#: position can be aimed at. The zone itself is known far less well than that (vendor figures from ex
+#: vivo liver, in vivo correlation r = 0.54, zones smaller in bone; CLINICAL.md "Microwave ablation zone
+#: models"), so a one-voxel rim is below what the predicted zone tells apart. A remainder deeper than
+#: this anywhere is suggested on, however small its volume: its depth, not its volume, says whether the
+#: zone misses it.
+RESOLVED_DEPTH_VOXELS = 1.0
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,8 @@ def suggest_positions(
     Returns
     -------
     list of PositionSuggestion
-        Empty when the needles already cover ``SUGGEST_BELOW_PERCENT`` % or more. Per needle that can
+        Empty when the needles already cover ``SUGGEST_BELOW_PERCENT`` % or more, or when what they leave
+        uncovered is below what the zone resolves (:func:`remainder_note`). Per needle that can
         reach uncovered voxels (within half its zone's width of its axis): extra antenna positions,
         spaced by ``(1 - 0.2) * length_mm`` back from its last one, when uncovered voxels lie behind its
         last zone; an advance when they lie beyond its first zone. Then a parallel needle whose zone is
@@ -146,11 +160,13 @@ def suggest_positions(
     if not needles:
         return []
     order = sorted(needles, key=lambda n: n.name != reference) if reference else list(needles)
-    base = context.evaluate(_all_zones(order))
+    zones = _all_zones(order)
+    base = context.evaluate(zones)
     if base.uncovered_ml <= 0 or base.covered_percent >= SUGGEST_BELOW_PERCENT:
         return []
-    m = context.index_to_lps
-    unc_lps = base.uncovered.voxel_indices().astype(np.float64) @ m[:3, :3].T + m[:3, 3]
+    unc_lps = _uncovered_lps(context, base)
+    if _unresolved(context, zones, base, unc_lps) is not None:
+        return []
     out: list[PositionSuggestion] = []
     for k in range(len(order)):
         out += _along_needle(context, order, k, unc_lps, base)
@@ -158,6 +174,57 @@ def suggest_positions(
     if further is not None:
         out.append(further)
     return out
+
+
+def remainder_note(context: CoverageContext, needles: Sequence[NeedleZones]) -> str | None:
+    """Why no position is suggested for what the needles leave uncovered, when the reason is that it is
+    below what the predicted zone resolves; None otherwise.
+
+    Parameters
+    ----------
+    context
+        The target (lesion + margin) and its structures.
+    needles
+        Every needle of the target, as the coverage figure counts them.
+
+    Returns
+    -------
+    str or None
+        For a coverage under ``SUGGEST_BELOW_PERCENT`` % whose uncovered target voxels all lie within
+        ``RESOLVED_DEPTH_VOXELS`` voxels (the grid's largest spacing) outside the zones' surface, e.g.
+        "0.03 mL uncovered: below what the zone model resolves (all of it within 0.8 mm of the predicted
+        zones' edge, not more than one voxel, 1.0 mm); no further position suggested"; None when nothing is
+        uncovered, the coverage is ``SUGGEST_BELOW_PERCENT`` % or more, or the remainder lies deeper.
+    """
+    if not needles:
+        return None
+    zones = _all_zones(needles)
+    base = context.evaluate(zones)
+    if base.uncovered_ml <= 0 or base.covered_percent >= SUGGEST_BELOW_PERCENT:
+        return None
+    return _unresolved(context, zones, base, _uncovered_lps(context, base))
+
+
+def _uncovered_lps(context: CoverageContext, base: CoverageResult) -> FloatArray:
+    m = context.index_to_lps
+    out: FloatArray = base.uncovered.voxel_indices().astype(np.float64) @ m[:3, :3].T + m[:3, 3]
+    return out
+
+
+def _unresolved(
+    context: CoverageContext, zones: Sequence[AblationZone], base: CoverageResult, unc_lps: FloatArray
+) -> str | None:
+    """The note of :func:`remainder_note` when the uncovered voxels ``unc_lps`` all lie within
+    ``RESOLVED_DEPTH_VOXELS`` voxels outside the zones' surface, else None."""
+    limit_mm = RESOLVED_DEPTH_VOXELS * max(context.spacing_mm)
+    deepest_mm = max(0.0, -min_union_depth_mm(zones, unc_lps)[0])
+    if deepest_mm > limit_mm:
+        return None
+    return (
+        f"{base.uncovered_ml:.2f} mL uncovered: below what the zone model resolves (all of it within "
+        f"{deepest_mm:.1f} mm of the predicted zones' edge, not more than one voxel, {limit_mm:.1f} mm); no "
+        "further position suggested"
+    )
 
 
 def _all_zones(needles: Sequence[NeedleZones]) -> list[AblationZone]:

@@ -61,6 +61,7 @@ from planning.coverage import (
     TargetEvaluator,
     suggest_positions,
 )
+from planning.coverage_suggestions import remainder_note
 from planning.errors import PlanningError, PlanValidationError
 from planning.model import HELD_NEEDLE_DEPTH_MM, MAX_NEEDLE_DEPTH_MM
 from planning.plan_case import build_case, foramina_mask, save_plan_case
@@ -250,6 +251,10 @@ def run_plan(
                 if t.target == tr.name
             ]
             tr.suggestions = suggest_positions(ctx, needles, spinal=tr.anatomy is not None or bool(tr.level))
+            # a remainder below what the zone resolves gets no suggestion: say so where they would be
+            note = remainder_note(ctx, needles)
+            if note is not None:
+                tr.warnings.append(note)
         else:
             tr.warnings.append("no trajectory for this target: no zone, coverage not computed")
         tr.extras.update(_cement_risk_scores(volume, tr, mine_traj, spec, tr.warnings))

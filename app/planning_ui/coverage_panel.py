@@ -5,9 +5,9 @@ margin (mm; negative = lesion outside the zones), the planned margin (editable, 
 PlanSettings / CLINICAL.md), the distance from the zones to the canal and posterior wall with a
 warning under 5 mm and CLINICAL.md's thermal-protection advice, and suggestions when the zones of all
 the target's needles leave part of it uncovered, each naming the needle it changes (a button applies
-the selected one as a command). Recomputation is throttled: the
-panel recomputes once the event loop is idle after a burst of changes (a drag step costs the zone
-arithmetic only; the lesion's context is cached by the controller).
+the selected one as a command), or, for a remainder below what the zone model resolves, why none is
+made. Recomputation is throttled: the panel recomputes once the event loop is idle after a burst of
+changes (a drag step costs the zone arithmetic only; the lesion's context is cached by the controller).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSignalBlocker, QTimer
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -172,6 +173,7 @@ class CoveragePanel(QWidget):
         """Suggestions against the union of the zones of all the target's needles (what "Covered"
         measures), each naming the needle it changes; the selected needle is listed first."""
         from planning.coverage import NeedleZones, suggest_positions
+        from planning.coverage_suggestions import remainder_note
         from planning.model import TargetKind
         from planning.trajectory import TrajectoryGeometry
 
@@ -199,6 +201,12 @@ class CoveragePanel(QWidget):
         for s in self.suggestions:
             pct = f" → {s.covered_percent:.0f} %" if s.covered_percent is not None else ""
             self.suggestion_list.addItem(f"{s.text}{pct}")
+        note = remainder_note(ctx, needles) if not self.suggestions else None
+        if note is not None:
+            # why nothing is suggested, where the suggestions would be; not a suggestion to apply
+            item = QListWidgetItem(note[0].upper() + note[1:])
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.suggestion_list.addItem(item)
 
     def apply_selected(self) -> None:
         """Apply the selected suggestion to the needle it names (one undoable command)."""

@@ -130,7 +130,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
         module = _load_subcommand(name)
         if module is None:
             continue
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(
+            module.NAME, help=module.HELP, description=module.HELP, epilog=getattr(module, "EPILOG", None)
+        )
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         module.add_arguments(p)
         modules[module.NAME] = module

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.display_geometry import ViewAxis, apply_window
 from app.interpolated_marks import InterpolatedMarks
 from app.viewer_state import Tool, ViewerState
+from imaging.slice_numbers import SliceNumbering, slice_numbering
 
 #: crosshair colours per view (the colour of the *other* view's line, as in Slicer)
 VIEW_COLOURS: dict[ViewAxis, QColor] = {
@@ -112,6 +113,34 @@ class SliceView(QWidget):
         from app.display_geometry import VIEW_AXES
 
         return d.shape[VIEW_AXES[self.view][0]]
+
+    def slice_numbering(self) -> SliceNumbering | None:
+        """How this view numbers its slices for the operator (:mod:`imaging.slice_numbers`: the same
+        numbers the import notes and ``osteoplan info`` use), None without a volume."""
+        d = self.state.display
+        if d is None:
+            return None
+        from app.display_geometry import VIEW_AXES
+
+        return slice_numbering(d.volume.direction, d.shape, axis=VIEW_AXES[self.view][0])
+
+    def slice_label(self) -> str:
+        """``"12/40"``: the number of the slice shown and the view's slice count ("" without a volume)."""
+        numbering = self.slice_numbering()
+        return "" if numbering is None else numbering.label(self.slice_index())
+
+    def show_slice_number(self, number: int) -> None:
+        """Scroll to the slice an import note or the corner label calls ``number`` (1-based).
+
+        Raises
+        ------
+        ValueError
+            If there is no such slice in this view.
+        """
+        numbering = self.slice_numbering()
+        if numbering is None:
+            raise ValueError("no volume is shown")
+        self.step_slice(numbering.index(number) - self.slice_index())
 
     def image_rect(self) -> QRectF:
         """Where the slice image is drawn, in widget coordinates (true aspect, zoom, pan)."""
@@ -318,7 +347,7 @@ class SliceView(QWidget):
         text = self.view.value.capitalize()
         if self.state.display is None:
             return [text]
-        text += f"  {self.slice_index() + 1}/{self.slice_count()}"
+        text += f"  {self.slice_label()}"
         window = f"W {self.state.window_hu:.0f} L {self.state.level_hu:.0f}"
         one_line = f"{text}   {window}"
         # the top letter is centred in a box about 20 px wide: keep 6 px clear of its left edge
@@ -432,7 +461,7 @@ class SliceView(QWidget):
         hu_text = f"{hu:.0f} HU" if hu is not None else "outside"
         note = self.interpolated.cursor_note(point)
         self.cursor_info.emit(
-            f"{self.view.value}  slice {self.slice_index() + 1}/{self.slice_count()}   "
+            f"{self.view.value}  slice {self.slice_label()}   "
             f"LPS ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm   {hu_text}"
             + (f"   {note}" if note else "")
         )

@@ -55,6 +55,11 @@ INTERACTIVE_SAMPLE_DISTANCE = 2.0
 SEE_THROUGH_OPACITY = 0.3
 #: quiet time (ms) after the last crosshair move before the 3D view renders again
 RENDER_DEBOUNCE_MS = 120
+#: multisampling on software OpenGL: none. llvmpipe rasterises every sample, and 4x MSAA (the render
+#: window's default here) made a close-up frame 180-300 ms against 55-120 ms without it (chest CT, 3D view
+#: 459x459 px, /tmp profiling under load 3-5; the whole coarse surface 200 against 36-88 ms). FXAA (a
+#: screen-space pass, about 35 ms a frame there) smooths the edges instead. A GPU keeps its multisampling.
+SOFTWARE_GL_MULTISAMPLES = 0
 
 
 def _vtk() -> dict[str, Any]:
@@ -361,6 +366,8 @@ class View3D(QWidget):
         self.closeup.max_triangles = SOFTWARE_GL_CLOSEUP_TRIANGLES if self.software_gl else None
         if self.software_gl:
             log.info("software OpenGL (%s): 3D view uses surfaces and the CPU ray caster", name)
+            self.render_window.SetMultiSamples(SOFTWARE_GL_MULTISAMPLES)
+            self.renderer.UseFXAAOn()
 
     def _on_state_volume_changed(self) -> None:
         if self.volume_actor is not None:

@@ -56,7 +56,10 @@ RECENTRE_FRACTION = 0.25
 #: draws a frame in roughly 90 ms plus 0.55 ms per thousand triangles (DESIGN.md: 91k triangles 142 ms,
 #: 910k 587 ms), so with the coarse surface around it a still frame stays under about 200 ms
 #: (tests/benchmarks/bench_closeup.py: 140-170 ms on the chest CT here, against 210-375 ms for the
-#: unlimited 90 mm box's 142k triangles). A GPU has no limit.
+#: unlimited 90 mm box's 142k triangles). A GPU has no limit. Those frames were drawn with 4x multisampling;
+#: app.view3d now turns it off on software GL (SOFTWARE_GL_MULTISAMPLES), which about halves them
+#: (bench_closeup: close-up frame 91-146 ms, first close-up frame 105-188 ms under load 5-6); the limit
+#: is kept, the margin left for loaded machines.
 SOFTWARE_GL_CLOSEUP_TRIANGLES = 100_000
 #: the box never shrinks below this side (mm): about one vertebral body (see ``CLOSEUP_BOX_MM``)
 CLOSEUP_MIN_BOX_MM = 50.0

@@ -37,6 +37,7 @@ import numpy.typing as npt
 from imaging.dicom_scan import CT_SOP_CLASSES, FrameHeader
 from imaging.report import ImportReport
 from imaging.resampled_slices import gap_slices, interpolated_slices
+from imaging.slice_numbers import slice_numbering
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -285,10 +286,12 @@ def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str
     )
 
 
-def _interpolated_slices(first: int, last: int, n_out: int, origin: FloatArray, step: FloatArray) -> str:
+def _interpolated_slices(
+    first: int, last: int, n_out: int, origin: FloatArray, step: FloatArray, *, direction: FloatArray
+) -> str:
     """Which of the volume's slices a gap's interpolation made (0-based ``first``..``last`` of ``n_out``),
-    in words a reader can find them by: their position (z for an axial stack, the views number slices
-    in their own order) and their index counted from the volume's first slice."""
+    in words a reader can find them by: their position (z for an axial stack) and the numbers the views
+    show for them (:mod:`imaging.slice_numbers`; none for a stack oblique to the views)."""
     at = [origin + k * step for k in (first, last)]
     axial = abs(float(step[2])) > 0.9 * float(np.linalg.norm(step))
     if axial:
@@ -296,9 +299,15 @@ def _interpolated_slices(first: int, last: int, n_out: int, origin: FloatArray, 
     else:
         pts = [f"({q[0]:.1f}, {q[1]:.1f}, {q[2]:.1f})" for q in at]
         where = f"LPS {pts[0]}" if first == last else f"LPS {pts[0]} to {pts[1]}"
+    numbering = slice_numbering(direction, (n_out, 1, 1))
+    shown = (
+        f"{numbering.text(range(first, last + 1))} in the views"
+        if numbering is not None
+        else "oblique to the views, which mark it with amber ticks"
+    )
     if first == last:
-        return f"the slice at {where} (the volume's slice {first + 1} of {n_out} from its first) is"
-    return f"the slices at {where} (the volume's slices {first + 1}-{last + 1} of {n_out} from its first) are"
+        return f"the slice at {where} ({shown}) is"
+    return f"the slices at {where} ({shown}) are"
 
 
 def _slice_axes(h: FrameHeader) -> tuple[FloatArray, FloatArray, FloatArray] | None:
@@ -321,6 +330,14 @@ def _slice_axes(h: FrameHeader) -> tuple[FloatArray, FloatArray, FloatArray] | N
 
 def _name(h: FrameHeader) -> str:
     return Path(h.path).name
+
+
+def _instances(before: FrameHeader, after: FrameHeader) -> str:
+    """`` (instances 14 and 15)``: the (0020,0013) Instance Numbers of the images beside a gap, which
+    PACS viewers show (empty when the files do not give them)."""
+    if before.instance_number is None or after.instance_number is None:
+        return ""
+    return f" (instances {before.instance_number} and {after.instance_number})"
 
 
 def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> SeriesPlan:
@@ -481,11 +498,18 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
                 inside = gap_slices(float(p[g]), float(p[g + 1]), out_spacing)
                 made = "the values in it are"  # a gap wider than 1.5 spacings always holds a slice
                 if inside is not None:
-                    made = _interpolated_slices(*inside, n_out, ipp[0], out_spacing * normal)
+                    made = _interpolated_slices(
+                        *inside,
+                        n_out,
+                        ipp[0],
+                        out_spacing * normal,
+                        direction=np.stack([row_dir, col_dir, normal], axis=1),
+                    )
+                before, after = sorted_frames[g], sorted_frames[g + 1]
                 warnings.append(
-                    f"Missing slice(s): a {steps[g]:.2f} mm gap between {_name(sorted_frames[g])} and "
-                    f"{_name(sorted_frames[g + 1])} where the spacing is {spacing:.2f} mm (about {missing} "
-                    f"slice(s) missing): {made} interpolated."
+                    f"Missing slice(s): a {steps[g]:.2f} mm gap between {_name(before)} and "
+                    f"{_name(after)}{_instances(before, after)} where the spacing is {spacing:.2f} mm "
+                    f"(about {missing} slice(s) missing): {made} interpolated."
                 )
         elif len(gaps) > MAX_GAPS_LISTED:
             warnings.append(

@@ -63,7 +63,8 @@ def test_info_json(series: tuple[Path, CtPhantom]) -> None:
 
 
 def test_info_names_the_interpolated_slice(series: tuple[Path, CtPhantom]) -> None:
-    """The dropped slice (written slice 20 of the feet-first series) is named by its volume index."""
+    """The dropped slice (written slice 20 of the feet-first series): its volume index in the JSON, the
+    axial view's number in the text."""
     folder, phantom = series
     out = json.loads(run_cli("info", str(folder), "--json").stdout)
     s = out["series"][0]
@@ -72,8 +73,12 @@ def test_info_names_the_interpolated_slice(series: tuple[Path, CtPhantom]) -> No
     slice_dir = np.asarray(s["direction"])[:, 2]
     index = float((dropped_lps - np.asarray(s["origin_lps"])) @ slice_dir / s["spacing_mm"][0])
     assert s["interpolated_slices"] == [round(index)] and abs(index - round(index)) < 1e-6
+    # the text names it by the number the axial view shows: counted from the top, 1 + the slices above
+    # it (feet first, the volume's first slice is its highest, so that is its index + 1 here)
+    z_mm = np.asarray(s["origin_lps"])[2] + np.arange(40) * s["spacing_mm"][0] * slice_dir[2]
+    shown = 1 + int(np.sum(z_mm > z_mm[round(index)] + 1e-3))
     text = run_cli("info", str(folder)).stdout
-    assert f"interpolated, not measured: slice(s) {round(index) + 1} of 40" in text
+    assert f"interpolated, not measured: axial slice {shown}/40 in the views" in text
 
 
 def test_info_text(series: tuple[Path, CtPhantom]) -> None:

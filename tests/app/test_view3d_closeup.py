@@ -330,3 +330,39 @@ def test_centring_shows_a_fine_surface_in_place_and_zooming_out_brings_back_the_
     view.reset_camera()
     assert not view.closeup.shown
     assert ren.HasViewProp(coarse) and not ren.HasViewProp(cut_actor)
+
+
+def test_software_gl_draws_the_closeup_without_multisampling(window3d: Any) -> None:
+    """llvmpipe rasterises every sample: the view turns multisampling off there (FXAA smooths the edges),
+    which made the close-up's first frame, a GUI-thread stall, about a third as long (app.view3d)."""
+    import time
+
+    win = window3d
+    view = win.view3d
+    win.opener.show_volume(scene_volume(HEAD_FIRST_SUPINE))
+    view.wait_for_surface()
+    if not view.software_gl:
+        pytest.skip("a GPU keeps its multisampling")
+    win.state.set_crosshair((0.0, 0.0, 0.0))
+    view.centre_on_crosshair()
+    view.wait_for_surface()
+    assert view.closeup.shown
+    rw = view.render_window
+    assert rw.GetMultiSamples() == 0 and view.renderer.GetUseFXAA()
+    # not a black frame: the plate (close-up only) is drawn
+    assert bone_pixels_at(view, image_rgb(view.grab_image()), (-28.0, PLATE_Y_MM, 9.0)) > 60
+
+    def frame_s(samples: int) -> float:
+        rw.SetMultiSamples(samples)
+        rw.Render()  # the framebuffers are remade for the new sample count: not timed
+        t0 = time.perf_counter()
+        rw.Render()
+        return time.perf_counter() - t0
+
+    # interleaved, medians of 3: the machine's load moves both alike
+    without, with_msaa = [], []
+    for _ in range(3):
+        without.append(frame_s(0))
+        with_msaa.append(frame_s(4))
+    rw.SetMultiSamples(0)
+    assert float(np.median(without)) < float(np.median(with_msaa))

@@ -144,7 +144,10 @@ def test_gap_too_wide_to_interpolate_is_refused(tmp_path: Path, phantom: CtPhant
     result = load_volume(tmp_path / "small")
     assert result.volume.shape == phantom.volume.shape
     assert "Missing slice(s): a 10.00 mm gap" in " ".join(result.report.warnings)
-    assert "(the volume's slices 16-18 of 40 from its first) are interpolated" in " ".join(
+    # named by the numbers the axial view shows, counted from its top: 1 + the slices above each
+    z_mm = result.volume.index_to_lps_points(np.stack([np.arange(40.0), np.zeros(40), np.zeros(40)], 1))[:, 2]
+    above = sorted(1 + int(np.sum(z_mm > z_mm[k] + 1e-3)) for k in (15, 16, 17))
+    assert f"(axial slices {above[0]}-{above[-1]}/40 in the views) are interpolated" in " ".join(
         result.report.warnings
     )
 
@@ -157,9 +160,10 @@ def test_missing_slice_resampled_with_named_gap(tmp_path: Path, phantom: CtPhant
     np.testing.assert_allclose(v.index_to_lps, written.volume.index_to_lps, atol=1e-4)
     text = " ".join(result.report.warnings)
     assert "Missing slice(s): a 5.00 mm gap" in text and "IM0017.dcm and IM0018.dcm" in text
-    # the slice made up is named by its position and its index from the volume's first slice
-    z17 = float(v.index_to_lps_points(np.array([[17.0, 0.0, 0.0]]))[0][2])
-    assert f"the slice at z {z17:.1f} mm (the volume's slice 18 of 40 from its first) is interpolated" in text
+    # the slice made up is named by its position and the number the axial view (top down) shows for it
+    z_mm = v.index_to_lps_points(np.stack([np.arange(40.0), np.zeros(40), np.zeros(40)], 1))[:, 2]
+    shown = 1 + int(np.sum(z_mm > z_mm[17] + 1e-3))
+    assert f"the slice at z {z_mm[17]:.1f} mm (axial slice {shown}/40 in the views) is interpolated" in text
     assert "interpolated, not measured" in text
     # measured slices unchanged; the missing one is the mean of its neighbours
     keep = [k for k in range(40) if k != 17]

@@ -42,12 +42,17 @@ def test_missing_middle_slice_is_marked_by_its_volume_index(
     v = result.volume
     expected = loaded_index_of(written, 23, v)
     assert v.interpolated_slices == (expected,)
-    # the scan (headers only) says the same, and so does the import report's sentence (counted from 1)
+    # the scan (headers only) says the same, and so does the import report's sentence
     info = scan(tmp_path / "gap").series[0]
     assert info.interpolated_slices == (expected,)
     assert info.to_json()["interpolated_slices"] == [expected]
     text = " ".join(result.report.warnings)
-    assert f"(the volume's slice {expected + 1} of {v.shape[0]} from its first) is interpolated" in text
+    # named by the number the axial view shows, counted from its top: 1 + the slices above it
+    z_mm = v.index_to_lps_points(
+        np.stack([np.arange(v.shape[0]), np.zeros(v.shape[0]), np.zeros(v.shape[0])], 1)
+    )
+    shown = 1 + int(np.sum(z_mm[:, 2] > z_mm[expected, 2] + 1e-3))
+    assert f"(axial slice {shown}/{v.shape[0]} in the views) is interpolated" in text
     # its measured neighbours are not marked, and they hold the values written (to the HU)
     for neighbour in (expected - 1, expected + 1):
         assert neighbour not in v.interpolated_slices

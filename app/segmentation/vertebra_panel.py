@@ -72,7 +72,9 @@ class VertebraPanel(QDockWidget):
         self.figures.setToolTip(
             "Anatomy figures of the selected vertebra, as found by the Vertebra tool (select and copy them)"
         )
-        self.figures.setMaximumHeight(8 * self.figures.fontMetrics().lineSpacing() + 12)
+        line = self.figures.fontMetrics().lineSpacing()
+        self.figures.setMinimumHeight(4 * line + 12)  # compact: scrolls beyond 4-8 lines
+        self.figures.setMaximumHeight(8 * line + 12)
         self.figures.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         layout.addWidget(self.figures)
         row = QHBoxLayout()

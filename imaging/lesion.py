@@ -155,7 +155,7 @@ from imaging.lesion_reference import (
     reference_around_seed,
     refuse_if_like_deep_bone,
 )
-from imaging.lesion_remeasure import lesion_bone, lesion_from_measures, overlaps
+from imaging.lesion_remeasure import lesion_bone, lesion_from_measures, wall_reached
 from imaging.lesion_texture import TextureJudgement
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -450,7 +450,7 @@ def segment_lesion(
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)
     wall: bool | None = None
     if posterior_wall is not None:
-        wall = overlaps(mask, posterior_wall)
+        wall = wall_reached(volume, mask, posterior_wall)
     measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
     if progress is not None:
         progress(1.0)

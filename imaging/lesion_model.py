@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from imaging.lesion_involvement import Involvement
 from imaging.mask import Mask
 
 #: how a note begins when the lesion may be larger than its mask (:mod:`imaging.lesion` writes them):
@@ -34,7 +35,10 @@ class Lesion:
 
     ``reference_bone_hu`` is the mean HU of the local normal trabecular bone the lesion was
     compared with. ``cortical_breach_lps`` lists LPS points where the lesion crosses the cortex.
-    ``posterior_wall_involved`` is None outside a vertebra.
+    ``posterior_wall_involved`` is None outside a vertebra; it is True when the lesion reaches the wall
+    band (shares a voxel with it or lies next to it: :class:`imaging.lesion_involvement.Involvement`).
+    ``involvement`` holds the lesion's nearest distances to the wall and canal and its overlap with each
+    pedicle when the vertebra's masks were given, else None.
     """
 
     mask: Mask
@@ -51,6 +55,7 @@ class Lesion:
     cortical_breach_lps: tuple[tuple[float, float, float], ...] = ()
     posterior_wall_involved: bool | None = None
     notes: tuple[str, ...] = field(default=())
+    involvement: Involvement | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -59,7 +64,7 @@ class Lesion:
 
     def to_json(self) -> dict[str, Any]:
         """The ``lesion`` object of the command line's JSON (DESIGN.md)."""
-        return {
+        out: dict[str, Any] = {
             "type": self.type.value,
             "volume_ml": round(self.volume_ml, 3),
             "max_diameter_mm": round(self.max_diameter_mm, 2),
@@ -74,3 +79,6 @@ class Lesion:
             "posterior_wall_involved": self.posterior_wall_involved,
             "notes": list(self.notes),
         }
+        if self.involvement is not None:
+            out["involvement"] = self.involvement.to_json()
+        return out

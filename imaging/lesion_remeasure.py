@@ -1,19 +1,21 @@
 """The figures of a lesion mask as it is now: after the operator edited it, or drew it by hand.
 
-:func:`imaging.lesion.segment_lesion` measures the mask it grew. Once the operator paints, erases,
-fills or grows that mask, its volume, largest diameter, HU statistics, cortical breach and posterior-wall
-involvement are those of the new mask, measured here the same way (the same bone mask in the same region
-around the seed, so an unedited mask gives the figures segmentation gave). The type and the reference
-bone HU are carried over when the caller gives them (the operator's or the segmentation's); for a mask
-drawn by hand they are measured as segmentation measures them: the reference in the shell of bone around
-the mask, the type from the mask's lightly smoothed HU against it.
+:func:`imaging.lesion.segment_lesion` measures the mask it grew. Once the operator paints, erases, fills
+or grows that mask, its volume, largest diameter, HU statistics, cortical breach and posterior-wall
+involvement (the lesion reaching the wall band: :mod:`imaging.lesion_involvement`, with its distances to
+the wall and canal and its overlap with the pedicles when those are given) are those of the new mask,
+measured here the same way (the same bone mask in the same region around the seed, so an unedited mask
+gives the figures segmentation gave). The type and the reference bone HU are carried over when the caller
+gives them (the operator's or the segmentation's); for a mask drawn by hand they are measured as
+segmentation measures them: the reference in the shell of bone around the mask, the type from the mask's
+lightly smoothed HU against it.
 
 Positions LPS mm, volumes mL, CT values HU; masks lie on the volume's grid ``[slice, row, col]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +25,7 @@ from imaging.bone import bone_mask_array
 from imaging.lesion_classify import classify
 from imaging.lesion_errors import SegmentationError
 from imaging.lesion_grow import LesionParameters, smooth_hu
+from imaging.lesion_involvement import Involvement, involvement
 from imaging.lesion_measure import LesionMeasures, lesion_measures
 from imaging.lesion_model import Lesion, LesionType
 from imaging.lesion_morph import (
@@ -74,6 +77,8 @@ def measure_lesion_mask(
     seed_lps: Sequence[float] | None = None,
     posterior_wall: Mask | None = None,
     parameters: LesionParameters | None = None,
+    canal: Mask | None = None,
+    pedicles: Mapping[str, Mask] | None = None,
 ) -> Lesion:
     """Measure a lesion mask as :func:`imaging.lesion.segment_lesion` measures the mask it grows.
 
@@ -93,9 +98,13 @@ def measure_lesion_mask(
         around it, grown to hold the whole mask. None: the mask's centroid.
     posterior_wall
         The posterior wall of the vertebra holding the lesion, on the same grid, or None outside a
-        vertebra (``posterior_wall_involved`` is then None).
+        vertebra (``posterior_wall_involved`` is then None). Involved when the lesion reaches it
+        (:attr:`imaging.lesion_involvement.Involvement.wall_involved`).
     parameters
         The segmentation's parameters (region size, bone threshold); defaults as there.
+    canal, pedicles
+        The vertebra's canal and pedicle masks (side -> mask), for ``Lesion.involvement``'s canal
+        distance and pedicle overlaps; None outside a vertebra.
 
     Returns
     -------
@@ -150,18 +159,25 @@ def measure_lesion_mask(
                     f"of it is more than {p.abnormal_delta_hu:g} HU from it; check the mask, or choose "
                     "the type by hand"
                 )
-    wall: bool | None = None
-    if posterior_wall is not None:
-        wall = overlaps(mask, posterior_wall)
+    inv: Involvement | None = None
+    if posterior_wall is not None or canal is not None or pedicles:
+        inv = involvement(volume, mask, posterior_wall=posterior_wall, canal=canal, pedicles=pedicles)
     return lesion_from_measures(
         mask,
         LesionType(lesion_type),
         measures,
         reference_bone_hu=float(reference_bone_hu),
         seed_lps=(float(seed[0]), float(seed[1]), float(seed[2])),
-        posterior_wall_involved=wall,
+        posterior_wall_involved=None if inv is None else inv.wall_involved,
         notes=tuple(notes),
+        involvement=inv,
     )
+
+
+def wall_reached(volume: Volume, mask: Mask, posterior_wall: Mask) -> bool:
+    """Whether a lesion mask reaches a posterior wall band on the same grid (shares a voxel or lies
+    next to it: :mod:`imaging.lesion_involvement`)."""
+    return bool(involvement(volume, mask, posterior_wall=posterior_wall).wall_involved)
 
 
 def lesion_from_measures(
@@ -173,6 +189,7 @@ def lesion_from_measures(
     seed_lps: tuple[float, float, float],
     posterior_wall_involved: bool | None,
     notes: tuple[str, ...] = (),
+    involvement: Involvement | None = None,
 ) -> Lesion:
     """The :class:`Lesion` value of a mask, its type and its measures (:func:`lesion_measures`)."""
     return Lesion(
@@ -190,6 +207,7 @@ def lesion_from_measures(
         cortical_breach_lps=measures.cortical_breach_lps,
         posterior_wall_involved=posterior_wall_involved,
         notes=notes,
+        involvement=involvement,
     )
 
 

@@ -295,7 +295,9 @@ def _scan_plans(
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in report.skipped[:3])
         more = f" (and {len(report.skipped) - 3} more)" if len(report.skipped) > 3 else ""
         detail = f" ({reasons}{more})" if reasons else ""
-        raise DicomImportError(f"no DICOM image found in {len(files)} file(s){detail}", path)
+        raise DicomImportError(
+            f"no DICOM image found in {len(files)} file(s){detail}{_image_file_hint(files)}", path
+        )
     plans = group_series(headers, report, source=str(path))
     if len(plans) > 1:
         report.warn(f"{len(plans)} series found: " + "; ".join(_label(p) for p in plans) + ".")
@@ -303,6 +305,18 @@ def _scan_plans(
         if plan.refusal is not None:
             report.warn(f"Series {plan.series_id} not loadable: {plan.refusal}.")
     return plans, report
+
+
+def _image_file_hint(files: list[Path]) -> str:
+    """When a folder without DICOM holds NIfTI/NRRD/MHA files: say to open one of them by its own path
+    (a folder is read as a DICOM series; those formats are opened as files)."""
+    images = [f for f in files if is_image_file(f)]
+    if not images:
+        return ""
+    return (
+        f". {len(images)} of them are NIfTI/NRRD/MHA image file(s): give the file itself instead of its "
+        f"folder, e.g. {images[0]}"
+    )
 
 
 def _with_siblings(

@@ -9,7 +9,8 @@ suggests (``{"level": "T12" | "S1", "reason", "warnings"}``, T12 for the lowest 
 S1 for the sacrum; a warning when it differs from ``--level``) or null
 (:func:`imaging.level_anatomy.suggestion_for_anatomy`). ``--out`` writes a uint8 label volume on
 the CT's grid: 1 body, 2 spinal canal, 3 posterior wall, 4 left pedicle, 5 right pedicle, 6 superior
-endplate, 7 inferior endplate (later labels overwrite earlier ones where they overlap). A point
+endplate, 7 inferior endplate (later labels overwrite earlier ones where they overlap); with ``--out``
+the JSON also has ``labels``, that legend (``{"1": "vertebral_body", ...}``, :data:`LABEL_NAMES`). A point
 outside the volume or not in a vertebral body exits with code 2 and a one-line reason (on the sacrum,
 which the finder refuses, the reason carries the S1 suggestion: :func:`imaging.level_anatomy.refusal_hint`).
 """
@@ -34,6 +35,17 @@ LABELS = {
     "right_pedicle": 5,
     "superior_endplate": 6,
     "inferior_endplate": 7,
+}
+
+#: the legend of the --out labels in the JSON (``labels``), named as the JSON's own keys where it has them
+LABEL_NAMES = {
+    "body": "vertebral_body",
+    "canal": "spinal_canal",
+    "posterior_wall": "posterior_wall",
+    "left_pedicle": "left_pedicle",
+    "right_pedicle": "right_pedicle",
+    "superior_endplate": "superior_endplate",
+    "inferior_endplate": "inferior_endplate",
 }
 
 
@@ -134,4 +146,5 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     result: dict[str, Any] = {**js, "_text": "\n".join(text)}
     if out is not None:
         result["out"] = str(out)
+        result["labels"] = {str(value): LABEL_NAMES[name] for name, value in LABELS.items()}
     return result

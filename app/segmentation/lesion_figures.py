@@ -1,21 +1,27 @@
 """The figures of each lesion target as its mask is now, for the Lesions dock and the cement analysis.
 
-A lesion's volume, largest diameter, HU, cortical breach and posterior-wall involvement belong to its
-mask: once the operator paints, erases, fills or grows it, they are measured again
-(:func:`imaging.lesion_remeasure.measure_lesion_mask`), never read from what segmentation stored in
-``Target.measures``. The type and the reference bone HU are the target's (the operator's choice or
-segmentation's); a lesion drawn by hand has neither, and both are measured from its mask. Results are
-kept per target while its mask, wall, type and reference stay the same objects and values.
-Positions LPS mm, volumes mL, HU.
+A lesion's volume, largest diameter, HU, cortical breach (with where each breach lies, in words:
+:mod:`imaging.breach_place`), posterior-wall involvement, its distances to the wall and canal and its
+overlap with the pedicles (of the vertebra it is tied to) belong to its mask: once the operator paints,
+erases, fills or grows it, they are measured again (:func:`imaging.lesion_remeasure.measure_lesion_mask`),
+never read from what segmentation stored in ``Target.measures``. The type and the reference bone HU are
+the target's (the operator's choice or segmentation's); a lesion drawn by hand has neither, and both are
+measured from its mask. Results are kept per target while its mask, the vertebra's masks, type and
+reference stay the same objects and values. Positions LPS mm, volumes mL, HU.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.segmentation.vertebra_tool import named_for_target, vertebrae_of
+from imaging.breach_place import VertebraParts, breach_place
 from imaging.errors import ImagingError
+from imaging.lesion_involvement import involvement
 from imaging.lesion_model import Lesion
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -29,6 +35,8 @@ class Figures:
 
     lesion: Lesion | None
     reason: str = ""
+    #: where each of the lesion's cortical breach points lies, in words (same order as its points)
+    breach_places: tuple[str, ...] = ()
 
 
 def lesion_mask_of(case: Case, target: Target, volume: Volume) -> Mask | None:
@@ -40,28 +48,60 @@ def lesion_mask_of(case: Case, target: Target, volume: Volume) -> Mask | None:
 
 
 def posterior_wall_of(case: Case, target: Target) -> Mask | None:
-    """The posterior wall of the vertebra a target lies in, None outside a vertebra.
+    """The posterior wall of the vertebra a target lies in, None outside a vertebra."""
+    return vertebra_part_of(case, target, "posterior_wall")
+
+
+def vertebra_part_of(case: Case, target: Target, part: str) -> Mask | None:
+    """A part ("posterior_wall", "canal", "pedicle_left"... see :data:`PART_NAMES`) of the vertebra a
+    target lies in, or None.
 
     The vertebra the lesion tool tied the target to (``extra["vertebra"]``); for a spinal target made
-    otherwise (a case from ``osteoplan plan``), the wall layer named after its name or level.
+    otherwise (a case from ``osteoplan plan``), the layer of that kind named after its name or level.
     """
     vid = target.extra.get("vertebra")
     if isinstance(vid, str) and vid:
         for entry in vertebrae_of(case, None):
-            if entry.vertebra_id == vid and "posterior_wall" in entry.layers:
-                return case.layers[entry.layers["posterior_wall"]].mask
+            if entry.vertebra_id == vid and part in entry.layers:
+                return case.layers[entry.layers[part]].mask
         return None
-    if target.vertebra_lps is None:
+    if target.vertebra_lps is None or part not in _PART_KINDS:
         return None
-    walls = [la for la in case.layers.values() if la.kind == LayerKind.POSTERIOR_WALL]
-    named = named_for_target(walls, target)
+    kind, suffix = _PART_KINDS[part]
+    layers = [la for la in case.layers.values() if la.kind == kind and la.name.endswith(suffix)]
+    named = named_for_target(layers, target)
     return None if named is None else named.mask
+
+
+def vertebra_parts_of(case: Case, target: Target) -> dict[str, Mask | None]:
+    """Every part of :data:`PART_NAMES` of the vertebra a target lies in (None: not known)."""
+    return {part: vertebra_part_of(case, target, part) for part in PART_NAMES}
+
+
+#: the vertebra's parts a lesion's figures use -> plain name (for where a breach lies)
+PART_NAMES = {
+    "body": "vertebral body",
+    "canal": "spinal canal",
+    "posterior_wall": "posterior wall",
+    "pedicle_left": "left pedicle",
+    "pedicle_right": "right pedicle",
+    "superior_endplate": "superior endplate",
+    "inferior_endplate": "inferior endplate",
+}
+#: parts found by layer kind and name ending for a spinal target not tied by id
+_PART_KINDS = {
+    "body": (LayerKind.BODY, ""),
+    "posterior_wall": (LayerKind.POSTERIOR_WALL, ""),
+    "canal": (LayerKind.CANAL, ""),
+    "pedicle_left": (LayerKind.PEDICLE, "left"),
+    "pedicle_right": (LayerKind.PEDICLE, "right"),
+}
 
 
 def measurement(volume: Volume, case: Case, target: Target) -> Callable[[], Figures]:
     """What measuring a target's lesion needs, taken from the case now; call the result in any thread."""
     mask = lesion_mask_of(case, target, volume)
-    wall = posterior_wall_of(case, target)
+    parts = vertebra_parts_of(case, target)
     reference = target.measures.get("reference_bone_hu")
     lesion_type, seed = target.lesion_type, target.lesion_seed_lps
 
@@ -77,13 +117,55 @@ def measurement(volume: Volume, case: Case, target: Target) -> Callable[[], Figu
                 lesion_type=lesion_type,
                 reference_bone_hu=reference,
                 seed_lps=seed,
-                posterior_wall=wall,
+                posterior_wall=parts["posterior_wall"],
+                canal=parts["canal"],
+                pedicles=_pedicles(parts),
             )
         except ImagingError as exc:
             return Figures(None, str(exc))
-        return Figures(lesion)
+        return complete(volume, lesion, parts)
 
     return measure
+
+
+def complete(volume: Volume, lesion: Lesion, parts: dict[str, Mask | None]) -> Figures:
+    """A lesion's figures with its involvement (measured here when the lesion has none, as a lesion
+    segmentation gave) and the place of each breach point in words."""
+    if lesion.involvement is None and any(parts[p] is not None for p in ("posterior_wall", "canal")):
+        inv = involvement(
+            volume,
+            lesion.mask,
+            posterior_wall=parts["posterior_wall"],
+            canal=parts["canal"],
+            pedicles=_pedicles(parts),
+        )
+        lesion = dataclasses.replace(lesion, involvement=inv, posterior_wall_involved=inv.wall_involved)
+    vertebra = None
+    body = parts["body"]
+    if body is not None and body.any():
+        canal = parts["canal"]
+        vertebra = VertebraParts(
+            body_centroid_lps=_centroid(volume, body),
+            canal_centroid_lps=None if canal is None or not canal.any() else _centroid(volume, canal),
+            masks={
+                PART_NAMES[p]: m for p, m in parts.items() if m is not None and p not in ("body", "canal")
+            },
+        )
+    places = tuple(
+        breach_place(volume, point, lesion_centroid_lps=lesion.centroid_lps, vertebra=vertebra)
+        for point in lesion.cortical_breach_lps
+    )
+    return Figures(lesion, breach_places=places)
+
+
+def _pedicles(parts: dict[str, Mask | None]) -> dict[str, Mask]:
+    return {side: m for side in ("left", "right") if (m := parts[f"pedicle_{side}"]) is not None}
+
+
+def _centroid(volume: Volume, mask: Mask) -> tuple[float, float, float]:
+    c = volume.index_to_lps_points(mask.voxel_indices().astype(np.float64).mean(axis=0))
+    flat = np.asarray(c, dtype=np.float64).reshape(3)
+    return (float(flat[0]), float(flat[1]), float(flat[2]))
 
 
 class LesionFigures:
@@ -118,7 +200,8 @@ class LesionFigures:
     def put(self, volume: Volume, case: Case, target: Target, lesion: Lesion) -> None:
         """Keep figures already measured for the target's mask as it is in the case (segmentation's:
         measuring the same mask again gives the same figures, tests/imaging/test_lesion_remeasure.py)."""
-        self._kept[target.name] = (_key(volume, case, target), Figures(lesion))
+        parts = vertebra_parts_of(case, target)
+        self._kept[target.name] = (_key(volume, case, target), complete(volume, lesion, parts))
 
     def forget_others(self, names: set[str]) -> None:
         """Drop the figures of targets no longer in the case."""
@@ -129,10 +212,11 @@ class LesionFigures:
 def _key(volume: Volume, case: Case, target: Target) -> tuple[object, ...]:
     """What a target's figures depend on: objects compared by identity, values by equality."""
     mask = lesion_mask_of(case, target, volume)
+    parts = vertebra_parts_of(case, target)
     return (
         volume,
         mask,
-        posterior_wall_of(case, target),
+        *(parts[p] for p in PART_NAMES),
         target.lesion_type,
         target.measures.get("reference_bone_hu"),
         target.lesion_seed_lps,
@@ -140,4 +224,8 @@ def _key(volume: Volume, case: Case, target: Target) -> tuple[object, ...]:
 
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
-    return all(x is y for x, y in zip(a[:3], b[:3], strict=True)) and a[3:] == b[3:]
+    return all(x is y for x, y in zip(a[:_BY_ID], b[:_BY_ID], strict=True)) and a[_BY_ID:] == b[_BY_ID:]
+
+
+#: how many leading items of a figures key are objects compared by identity (volume, lesion, parts)
+_BY_ID = 2 + len(PART_NAMES)

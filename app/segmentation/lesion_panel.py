@@ -1,17 +1,20 @@
 """The Lesions dock: every lesion target of the case with its type and measures.
 
-Columns: name (editable), colour, type (lytic / blastic / mixed; the operator may override the
-measured type), volume mL, largest diameter mm, mean HU, reference bone HU, cortical breach,
-posterior-wall involvement, level. The figures are those of the lesion's mask as it is now, measured
-again (:mod:`app.segmentation.lesion_figures`, in a worker) a moment after the operator last edited
-it. Under its Settings button, the lesion tool's clinical settings (:mod:`app.segmentation.lesion_settings`:
-reference bone HU measured or given, abnormal difference, typical lytic and blastic HU, bone threshold,
-growth limits, osteoporosis guard). A lesion whose segmentation warned that it may be larger than its
-mask (:mod:`app.segmentation.lesion_warnings`: growth limit, edge of the volume or scan) has a warning
-icon and amber figures, the warning and what to do in their tooltips, while its mask is unedited.
-Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete
-removes the lesion's target and layer (one undo step). Every change is a command; the table is rebuilt
-from the case with its signals blocked.
+Columns: name (editable), colour, type (lytic / blastic / mixed; the operator may override the measured
+type), volume mL, largest diameter mm, mean HU, reference bone HU, cortical breach (its tooltip says
+where, LPS mm and in words; a double-click moves the crosshair there), posterior-wall involvement (the
+lesion reaches the wall band), the nearest distance to the posterior wall and to the canal (mm) and
+pedicle involvement (left / right / both / none: SINS's posterolateral item, which the Scores dock
+pre-fills from the same overlap for the operator to confirm), level. The figures are those of the lesion's
+mask as it is now, measured again (:mod:`app.segmentation.lesion_figures`, in a worker) a moment after the
+operator last edited it. Under its Settings button, the lesion tool's clinical settings
+(:mod:`app.segmentation.lesion_settings`: reference bone HU measured or given, abnormal difference,
+typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard). A lesion whose
+segmentation warned that it may be larger than its mask (:mod:`app.segmentation.lesion_warnings`: growth
+limit, edge of the volume or scan) has a warning icon and amber figures, the warning and what to do in
+their tooltips, while its mask is unedited. Selecting a row moves the crosshair to the lesion's centroid
+(LPS mm). Delete removes the lesion's target and layer (one undo step). Every change is a command; the
+table is rebuilt from the case with its signals blocked.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -39,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.segmentation.lesion_cells import breach_tip, figure_texts
 from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
@@ -67,6 +72,9 @@ COLUMNS = (
     "Ref. HU",
     "Breach",
     "Post. wall",
+    "Wall mm",
+    "Canal mm",
+    "Pedicle",
     "Level",
 )
 #: header tooltips (the headers are short to keep the dock narrow)
@@ -78,20 +86,19 @@ COLUMN_TIPS = (
     "Largest diameter, mm",
     "Mean CT value of the lesion, HU",
     "Local normal trabecular bone the lesion was compared with, HU",
-    "Cortical breach: the lesion crosses the cortex",
-    "Posterior-wall involvement (inside a vertebra found with the Vertebra tool)",
+    "Cortical breach: the lesion crosses the cortex (the cell's tooltip says where; double-click: go there)",
+    "Posterior-wall involvement: the lesion reaches the posterior wall (shares a voxel with it or lies next "
+    "to it), in a vertebra found with the Vertebra tool",
+    "Nearest distance from the lesion to the posterior wall, mm (voxel centres; 0 = overlapping)",
+    "Nearest distance from the lesion to the spinal canal, mm (voxel centres; 0 = overlapping)",
+    "Pedicles holding part of the lesion (left / right / both / none): SINS posterolateral involvement, "
+    "pre-filled in the Scores dock from the same overlap for you to confirm",
     "Vertebral level (double-click to name it when the lesion is in a vertebra the Vertebra tool did not "
     "find; empty = extraspinal)",
 )
-COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE, COL_LEVEL = 0, 1, 2, 3, 9
+COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE, COL_BREACH, COL_LEVEL = 0, 1, 2, 3, 7, 12
 #: the figures are measured again this long after the last change of a mask (a stroke is many dabs)
 MEASURE_DELAY_MS = 300
-
-
-def _yes_no(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "yes" if value >= 0.5 else "no"
 
 
 class LesionPanel(QDockWidget):
@@ -242,7 +249,7 @@ class LesionPanel(QDockWidget):
             combo.setToolTip(tip)
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
             self.table.setCellWidget(r, COL_TYPE, combo)
-            values, why = _figure_texts(target, figures)
+            values, why = figure_texts(target, figures)
             for c, text in enumerate(values, start=COL_FIRST_FIGURE):
                 item = QTableWidgetItem(text)
                 if why:
@@ -251,7 +258,9 @@ class LesionPanel(QDockWidget):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if c == COL_LEVEL:
                     item.setToolTip(_level_tip(target))
-                if c in (3, 4, 5, 6):
+                if c == COL_BREACH and figures is not None and figures.lesion is not None:
+                    item.setToolTip(breach_tip(figures))
+                if c in (3, 4, 5, 6, 9, 10):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
             mark_row(
@@ -473,13 +482,34 @@ class LesionPanel(QDockWidget):
                 else self.controller.window.case.case.targets.get(str(item.data(Qt.ItemDataRole.UserRole)))
             )
             if target is not None and target.lesion_layer == layer_name:
-                for c in range(COL_FIRST_FIGURE, COL_FIRST_FIGURE + 6):
+                for c in range(COL_FIRST_FIGURE, COL_LEVEL):
                     cell = self.table.item(r, c)
                     if cell is not None:
                         cell.setText("…")
                 self._measure_timer.start()
 
+    def go_to_breach(self, name: str, index: int = 0) -> bool:
+        """Move the crosshair to a lesion's cortical breach point ``index`` (LPS mm); False when it has
+        none (or its figures are not measured yet)."""
+        volume = self.controller.volume()
+        target = self.controller.window.case.case.targets.get(name)
+        if volume is None or target is None:
+            return False
+        figures = self.figures.cached(volume, self.controller.window.case.case, target)
+        if figures is None or figures.lesion is None:
+            return False
+        points = figures.lesion.cortical_breach_lps
+        if not 0 <= index < len(points):
+            return False
+        self.controller.window.state.set_crosshair(np.asarray(points[index], dtype=np.float64))
+        return True
+
     def _on_table_cell_double_clicked(self, row: int, column: int) -> None:
+        if column == COL_BREACH:
+            item = self.table.item(row, COL_NAME)
+            if item is not None:
+                self.go_to_breach(str(item.data(Qt.ItemDataRole.UserRole)))
+            return
         if column != COL_COLOUR:
             return
         item = self.table.item(row, COL_NAME)
@@ -529,24 +559,3 @@ def _level_tip(target: Target) -> str:
         "Extraspinal lesion. If it lies in a vertebra the Vertebra tool did not find, double-click and "
         "type its level (e.g. T1): it is then scored with SINS and planned as a spinal lesion"
     )
-
-
-def _figure_texts(target: Target, figures: Figures | None) -> tuple[tuple[str, ...], str]:
-    """A row's figures (mL, Ø, mean HU, reference HU, breach, wall, level) and why any is missing;
-    ``figures`` None: being measured."""
-    level = target.level or "—"
-    if figures is None:
-        return ("…",) * 6 + (level,), "being measured from the lesion's mask"
-    les = figures.lesion
-    if les is None:
-        return ("—",) * 6 + (level,), figures.reason
-    wall = None if les.posterior_wall_involved is None else float(les.posterior_wall_involved)
-    return (
-        f"{les.volume_ml:.2f}",
-        f"{les.max_diameter_mm:.1f}",
-        f"{les.mean_hu:.0f}",
-        f"{les.reference_bone_hu:.0f}",
-        _yes_no(float(les.cortical_breach)),
-        _yes_no(wall),
-        level,
-    ), ""

@@ -7,11 +7,18 @@ anatomy; the counting's warnings about gaps are shown under the list). Selecting
 crosshair to the body's centroid. Anatomy's suggestions (the lowest rib-bearing vertebra as T12, the
 sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`) are shown beside the labels
 with their reasons and warnings; "Accept" names that vertebra with the suggested level (one undo step,
-as any naming). A suggestion never renames anything by itself.
+as any naming). A suggestion never renames anything by itself; one already applied (the vertebra
+carries the suggested level) is not shown again.
+
+Under the list, the selected vertebra's anatomy figures (:mod:`planning.vertebra_figures`, kept with its
+body layer): body volume mL and height mm, canal area mm², the posterior wall with each defect's place
+and size, each pedicle's narrowest width mm and axis angles (degrees) or why it was not traced, and the
+endplates, in a read-only text box that can be selected and copied.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -23,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,6 +45,7 @@ from app.segmentation.vertebra_tool import (
 )
 from imaging.level_anatomy import LevelSuggestion
 from imaging.levels import normalize_level
+from planning.vertebra_figures import figure_lines
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -57,6 +66,17 @@ class VertebraPanel(QDockWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setToolTip("Vertebrae found (V: vertebra tool, click in a body) — select to go there")
         layout.addWidget(self.list)
+        self.figures = QPlainTextEdit()
+        self.figures.setReadOnly(True)
+        self.figures.setObjectName("vertebraFigures")
+        self.figures.setToolTip(
+            "Anatomy figures of the selected vertebra, as found by the Vertebra tool (select and copy them)"
+        )
+        line = self.figures.fontMetrics().lineSpacing()
+        self.figures.setMinimumHeight(4 * line + 12)  # compact: scrolls beyond 4-8 lines
+        self.figures.setMaximumHeight(8 * line + 12)
+        self.figures.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        layout.addWidget(self.figures)
         row = QHBoxLayout()
         self.level_edit = QLineEdit()
         self.level_edit.setPlaceholderText("level, e.g. L3")
@@ -120,6 +140,31 @@ class VertebraPanel(QDockWidget):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self._show_suggestion()
+        self._show_figures()
+
+    def figures_text(self) -> str:
+        """What the figures box shows (also for tests)."""
+        return self.figures.toPlainText()
+
+    def _show_figures(self) -> None:
+        vid = self.selected_id()
+        if vid is None and self.list.count() == 1:
+            vid = str(self.list.item(0).data(Qt.ItemDataRole.UserRole))
+        entry = next((e for e in self._entries() if e.vertebra_id == vid), None)
+        if entry is None:
+            self.figures.setPlainText("")
+            return
+        body = self.controller.window.case.case.layers.get(entry.layers.get("body", ""))
+        raw = None if body is None else body.extra.get("figures")
+        lines: list[str] = []
+        if isinstance(raw, str):
+            try:
+                lines = figure_lines(json.loads(raw))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                lines = []
+        if not lines:
+            lines = ["No figures kept for this vertebra: find it again with the Vertebra tool (V)."]
+        self.figures.setPlainText(f"{entry.prefix}\n" + "\n".join(lines))
 
     def suggestion_text(self) -> str:
         """What the suggestion line shows (also for tests)."""
@@ -134,10 +179,13 @@ class VertebraPanel(QDockWidget):
         return self._name(vid, self.suggestions[vid].level)
 
     def _suggested_id(self) -> str | None:
+        """The selected vertebra's suggestion if not yet applied, else the first one not applied."""
+        levels = {e.vertebra_id: e.level for e in self._entries()}
+        pending = [v for v, s in self.suggestions.items() if levels.get(v) != s.level]
         selected = self.selected_id()
-        if selected in self.suggestions:
+        if selected in pending:
             return selected
-        return next(iter(self.suggestions), None)
+        return next(iter(pending), None)
 
     def _show_suggestion(self) -> None:
         vid = self._suggested_id()
@@ -220,6 +268,7 @@ class VertebraPanel(QDockWidget):
 
     def _on_list_current_changed(self, *_args: object) -> None:
         self._show_suggestion()
+        self._show_figures()
         vid = self.selected_id()
         volume = self.controller.volume()
         if vid is None or volume is None:

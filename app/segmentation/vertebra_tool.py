@@ -2,9 +2,10 @@
 
 Positions are LPS mm. :func:`imaging.vertebra.find_vertebra` runs in a background job; its masks
 become mask layers of the case, one undo step (a QUndoStack macro), named with the vertebra's level
-("L1 body", "L1 canal", "L1 posterior wall", "L1 pedicle left"...) or, until the operator names a
-level, with a running number ("V1 body"...). Each layer's ``extra`` holds ``vertebra`` (the group id),
-``part`` and ``level``.
+("L1 body", "L1 canal", "L1 posterior wall", "L1 pedicle left", "L1 superior endplate"...) or, until
+the operator names a level, with a running number ("V1 body"...). Each layer's ``extra`` holds
+``vertebra`` (the group id), ``part`` and ``level``; the body layer's also ``figures`` (the vertebra's
+anatomy figures as JSON text, :mod:`planning.vertebra_figures`).
 
 Level naming (:func:`level_plan`): the operator names one vertebra; every vertebra of the case gets
 its label by counting along the spine from it (:func:`imaging.levels.label_by_counting`, body
@@ -38,7 +39,8 @@ from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.case import Case, Section
 from planning.commands import AddLayer, Command, RenameLayer, ReplaceItem, UpdateTarget
-from planning.model import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer, Target, TargetKind
+from planning.model import DEFAULT_LAYER_COLORS, JsonScalar, LayerKind, MaskLayer, Target, TargetKind
+from planning.vertebra_figures import figures_text
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -52,7 +54,14 @@ PARTS: dict[str, tuple[str, LayerKind]] = {
     "posterior_wall": ("posterior wall", LayerKind.POSTERIOR_WALL),
     "pedicle_left": ("pedicle left", LayerKind.PEDICLE),
     "pedicle_right": ("pedicle right", LayerKind.PEDICLE),
+    # the endplates are drawn as the other parts are (the CLI's --out writes them as labels 6 / 7); the
+    # model has no endplate kind, so they are custom layers known by their part
+    "superior_endplate": ("superior endplate", LayerKind.CUSTOM),
+    "inferior_endplate": ("inferior endplate", LayerKind.CUSTOM),
 }
+#: colour of the endplate layers (RGB 0-255; the operator may change it): violet, apart from the
+#: other parts' default colours (planning.model.DEFAULT_LAYER_COLORS)
+ENDPLATE_RGB = (190, 110, 230)
 
 
 class VertebraTool:
@@ -133,7 +142,10 @@ def next_vertebra_id(case: Case) -> str:
 def anatomy_layers(
     anatomy: VertebraAnatomy, *, vertebra_id: str, level: str, series_uid: str, taken: set[str]
 ) -> list[MaskLayer]:
-    """Mask layers for a vertebra's anatomy (body, canal, posterior wall, pedicles when found)."""
+    """Mask layers for a vertebra's anatomy (body, canal, posterior wall, pedicles and endplates when
+    found). The body layer's ``extra["figures"]`` keeps the vertebra's figures
+    (:func:`planning.vertebra_figures.figures_text`: volumes, height, canal area, wall, pedicle widths
+    and angles, endplates), shown in the Vertebrae dock and saved with the case."""
     masks: dict[str, Mask | None] = {
         "body": anatomy.body,
         "canal": anatomy.canal,
@@ -141,6 +153,8 @@ def anatomy_layers(
     }
     for side, axis in anatomy.pedicles.items():
         masks[f"pedicle_{side.value}"] = axis.mask
+    masks["superior_endplate"] = anatomy.superior_endplate
+    masks["inferior_endplate"] = anatomy.inferior_endplate
     prefix = level or vertebra_id.upper()
     layers = []
     for part, mask in masks.items():
@@ -149,14 +163,17 @@ def anatomy_layers(
         suffix, kind = PARTS[part]
         name = unique_name(f"{prefix} {suffix}", taken)
         taken.add(name)
+        extra: dict[str, JsonScalar] = {"vertebra": vertebra_id, "part": part, "level": level}
+        if part == "body":
+            extra["figures"] = figures_text(anatomy)
         layers.append(
             MaskLayer(
                 name,
                 kind,
                 mask,
-                DEFAULT_LAYER_COLORS[kind],
+                ENDPLATE_RGB if part.endswith("endplate") else DEFAULT_LAYER_COLORS[kind],
                 series_uid,
-                extra={"vertebra": vertebra_id, "part": part, "level": level},
+                extra=extra,
             )
         )
     return layers

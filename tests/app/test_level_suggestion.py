@@ -59,6 +59,9 @@ def test_suggestion_shown_and_accepted(
     assert mask_at(case.layers["L1 body"].mask, spine.volume, spine.center("L1"))
     assert case.layers["T12 body"].extra["level"] == "T12"
     assert "Warning" not in panel.suggestion_text() and not panel.accept_button.isEnabled()
+    # applied: no longer offered ("Anatomy suggests T12 for T12" stayed shown), nor in the list
+    assert panel.suggestion_text() == ""
+    assert not any("suggested" in panel.list.item(i).text() for i in range(panel.list.count()))
     win.case.undo_stack.undo()
     assert mask_at(case.layers["L1 body"].mask, spine.volume, spine.center("T12"))
     assert "T12 body" not in case.layers

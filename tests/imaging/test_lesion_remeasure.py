@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from imaging.lesion import segment_lesion
 from imaging.lesion_errors import SegmentationError
@@ -136,9 +137,19 @@ def test_posterior_wall_involvement_follows_the_mask() -> None:
     args = {"lesion_type": seg.type, "reference_bone_hu": seg.reference_bone_hu, "seed_lps": seg.seed_lps}
     hit = measure_lesion_mask(ph.volume, seg.mask, posterior_wall=Mask.from_full(wall), **args)  # type: ignore[arg-type]
     assert hit.posterior_wall_involved is True
-    away = seg.mask.to_full() & ~wall  # the eraser run over the wall's three voxels
+    # the eraser run over the wall's three voxels: the lesion still touches the wall (next to it)
+    touching = seg.mask.to_full() & ~wall
+    touch = measure_lesion_mask(
+        ph.volume, Mask.from_full(touching), posterior_wall=Mask.from_full(wall), **args
+    )  # type: ignore[arg-type]
+    assert touch.posterior_wall_involved is True
+    assert touch.involvement is not None and touch.involvement.wall_distance_mm == pytest.approx(1.0)
+    # erased the wall's voxels and every voxel next to them: one voxel apart now, not involved
+    away = seg.mask.to_full() & ~ndimage.binary_dilation(wall, structure=np.ones((3, 3, 3), dtype=bool))
     miss = measure_lesion_mask(ph.volume, Mask.from_full(away), posterior_wall=Mask.from_full(wall), **args)  # type: ignore[arg-type]
     assert miss.posterior_wall_involved is False
+    assert miss.involvement is not None and miss.involvement.wall_distance_mm is not None
+    assert miss.involvement.wall_distance_mm >= 2.0 - 1e-9  # 1 mm voxels: a voxel between them
 
 
 def test_bad_masks_are_refused() -> None:

@@ -1,0 +1,131 @@
+"""A vertebra's anatomy figures as the operator reads them: values to keep with the case, and lines.
+
+:func:`vertebra_figures` turns a found :class:`imaging.vertebra_model.VertebraAnatomy` into plain JSON
+values (kept in the case with the vertebra's body layer, so they come back with a saved case without
+searching again); :func:`figure_lines` writes them as lines of text with a unit on every figure: body
+volume mL and height mm, canal area mm², the posterior wall (intact, or each defect with where it lies
+(LPS mm) and its size), each pedicle's narrowest width mm and its axis angles, and the endplates. A
+pedicle not traced says so, with what the anatomy search noted about it.
+
+Pedicle axis angles are those of a needle along the axis from its entry to its target, as the planning
+code defines them (:mod:`planning.trajectory_geometry`): craniocaudal = angle from the axial plane,
+positive cranially; mediolateral = angle from the sagittal plane, positive towards the patient's left.
+Positions LPS mm.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from imaging.vertebra_model import Side, VertebraAnatomy, WallDefect
+from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
+
+#: what a pedicle not traced says when the anatomy search noted nothing more about it
+NO_REASON = "the search found no pedicle of bone on this side"
+
+
+def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
+    """The figures of a vertebra as JSON values (mm, mL, mm², degrees, LPS mm).
+
+    Keys: ``body_volume_ml``, ``body_height_mm``, ``canal_area_mm2``, ``posterior_wall_intact``,
+    ``wall_defects`` and ``basivertebral_foramina`` (each ``center_lps``, ``size_mm``,
+    ``description``), ``pedicles`` (``left`` / ``right``: ``traced``; traced: ``min_width_mm``,
+    ``craniocaudal_deg``, ``mediolateral_deg``; not traced: ``reason``), ``endplates``
+    (``superior`` / ``inferior``: ``found`` and, when found, ``voxels``) and ``notes``.
+    """
+    pedicles: dict[str, Any] = {}
+    for side in (Side.LEFT, Side.RIGHT):
+        axis = anatomy.pedicles.get(side)
+        if axis is None:
+            pedicles[side.value] = {"traced": False, "reason": _untraced_reason(side, anatomy.notes)}
+            continue
+        direction = np.subtract(axis.axis_target_lps, axis.axis_entry_lps)
+        pedicles[side.value] = {
+            "traced": True,
+            "min_width_mm": round(axis.min_width_mm, 2),
+            "craniocaudal_deg": round(craniocaudal_deg(direction), 1),
+            "mediolateral_deg": round(mediolateral_deg(direction), 1),
+        }
+    endplates: dict[str, Any] = {}
+    for name, mask in (("superior", anatomy.superior_endplate), ("inferior", anatomy.inferior_endplate)):
+        if mask is None or not mask.any():
+            endplates[name] = {"found": False}
+        else:
+            endplates[name] = {"found": True, "voxels": mask.count()}
+    return {
+        "body_volume_ml": round(anatomy.body_volume_ml, 2),
+        "body_height_mm": round(anatomy.body_height_mm, 1),
+        "canal_area_mm2": round(anatomy.canal_area_mm2, 0),
+        "posterior_wall_intact": anatomy.posterior_wall_intact,
+        "wall_defects": [_gap(d) for d in anatomy.posterior_wall_defects],
+        "basivertebral_foramina": [_gap(d) for d in anatomy.basivertebral_foramina],
+        "pedicles": pedicles,
+        "endplates": endplates,
+        "notes": list(anatomy.notes),
+    }
+
+
+def figures_text(anatomy: VertebraAnatomy) -> str:
+    """:func:`vertebra_figures` as one JSON string (as a layer's ``extra`` keeps it)."""
+    return json.dumps(vertebra_figures(anatomy), separators=(",", ":"))
+
+
+def figure_lines(figures: Mapping[str, Any]) -> list[str]:
+    """The figures as lines of text, a unit on every figure (see :func:`vertebra_figures`)."""
+    lines = [
+        f"body: {figures['body_volume_ml']:.1f} mL, height {figures['body_height_mm']:.1f} mm",
+        f"canal: {figures['canal_area_mm2']:.0f} mm²",
+    ]
+    defects = figures.get("wall_defects", [])
+    if figures.get("posterior_wall_intact") and not defects:
+        lines.append("posterior wall: intact")
+    else:
+        lines.append(f"posterior wall: {len(defects)} defect(s)" if defects else "posterior wall: not intact")
+    lines += [f"  defect: {_gap_text(d)}" for d in defects]
+    lines += [
+        f"  basivertebral foramen (normal): {_gap_text(d)}" for d in figures.get("basivertebral_foramina", [])
+    ]
+    for side in ("left", "right"):
+        p = figures.get("pedicles", {}).get(side)
+        if p is None:
+            continue
+        if not p.get("traced"):
+            lines.append(f"{side} pedicle: not traced - {p.get('reason') or NO_REASON}")
+            continue
+        lines.append(
+            f"{side} pedicle: narrowest {p['min_width_mm']:.1f} mm, axis craniocaudal "
+            f"{p['craniocaudal_deg']:+.1f} deg, mediolateral {p['mediolateral_deg']:+.1f} deg"
+        )
+    for name in ("superior", "inferior"):
+        e = figures.get("endplates", {}).get(name)
+        if e is None:
+            continue
+        found = "found (drawn as a layer)" if e.get("found") else "not found"
+        lines.append(f"{name} endplate: {found}")
+    lines += [f"note: {n}" for n in figures.get("notes", [])]
+    return lines
+
+
+def _untraced_reason(side: Side, notes: tuple[str, ...]) -> str:
+    """What the anatomy notes say about a pedicle not traced (beyond "not traced"), else :data:`NO_REASON`."""
+    bare = f"{side.value} pedicle not traced"
+    said = [n for n in notes if f"{side.value} pedicle" in n and n.strip() != bare]
+    reasons = [n.replace(bare, "").replace(f"{side.value} pedicle", "", 1).strip(" :;,-") for n in said]
+    return "; ".join(r for r in reasons if r) or NO_REASON
+
+
+def _gap(d: WallDefect) -> dict[str, Any]:
+    return {
+        "center_lps": [round(v, 1) for v in d.center_lps],
+        "size_mm": round(d.size_mm, 1),
+        "description": d.description,
+    }
+
+
+def _gap_text(d: Mapping[str, Any]) -> str:
+    c = d["center_lps"]
+    return f"{d['size_mm']:.1f} mm at ({c[0]:.1f}, {c[1]:.1f}, {c[2]:.1f}) mm LPS - {d['description']}"

@@ -1,0 +1,81 @@
+"""A vertebra's anatomy figures as the Vertebrae dock shows them (planning.vertebra_figures).
+
+On the vertebra phantom (tests/phantoms/vertebra.py) pitched 10 degrees, with a posterior-wall defect of
+known place: figures against the phantom's construction; a pedicle not traced says so, with the
+anatomy's reason when it gave one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from imaging.vertebra import find_vertebra
+from imaging.vertebra_model import Side
+from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
+from planning.vertebra_figures import NO_REASON, figure_lines, figures_text, vertebra_figures
+from tests.phantoms.vertebra import make_vertebra_phantom
+
+
+@pytest.fixture(scope="module")
+def found() -> Any:
+    ph = make_vertebra_phantom(pitch_deg=10.0, wall_defect=(9.0, 3.0, 9.0))
+    return ph, find_vertebra(ph.volume, ph.center_lps)
+
+
+def test_figures_follow_the_anatomy(found: Any) -> None:
+    ph, anatomy = found
+    fig = vertebra_figures(anatomy)
+    assert json.loads(figures_text(anatomy)) == fig  # kept as JSON text in the body layer
+    assert fig["body_volume_ml"] == pytest.approx(ph.body_volume_ml, rel=0.2)
+    assert fig["body_height_mm"] == pytest.approx(ph.body_height_mm, abs=3.0)
+    for side in (Side.LEFT, Side.RIGHT):
+        truth = ph.pedicles[side]
+        p = fig["pedicles"][side.value]
+        assert p["traced"] is True
+        assert p["min_width_mm"] == pytest.approx(anatomy.pedicles[side].min_width_mm, abs=0.01)
+        axis = anatomy.pedicles[side]
+        traced = np.subtract(axis.axis_target_lps, axis.axis_entry_lps)  # a needle along the axis
+        assert p["craniocaudal_deg"] == pytest.approx(craniocaudal_deg(traced), abs=0.05)
+        assert p["mediolateral_deg"] == pytest.approx(mediolateral_deg(traced), abs=0.05)
+        # the sign convention against the construction: a needle from the back towards the body points
+        # caudally (the phantom is pitched 10 deg) and medially
+        needle = truth.target_lps - truth.entry_lps
+        assert np.sign(p["craniocaudal_deg"]) == np.sign(craniocaudal_deg(needle)) != 0
+        assert np.sign(p["mediolateral_deg"]) == np.sign(mediolateral_deg(needle)) != 0
+    assert fig["pedicles"]["left"]["mediolateral_deg"] < 0 < fig["pedicles"]["right"]["mediolateral_deg"]
+    assert fig["posterior_wall_intact"] is False and fig["wall_defects"]
+    nearest = min(
+        np.linalg.norm(np.subtract(d["center_lps"], ph.wall_defect_center_lps)) for d in fig["wall_defects"]
+    )
+    assert nearest <= 4.0  # the defect's place, within its own size (mm)
+    lines = figure_lines(fig)
+    text = "\n".join(lines)
+    assert f"body: {fig['body_volume_ml']:.1f} mL, height {fig['body_height_mm']:.1f} mm" in lines
+    assert f"canal: {fig['canal_area_mm2']:.0f} mm²" in lines
+    assert "posterior wall: " in text and "defect: " in text and "mm LPS" in text
+    assert f"left pedicle: narrowest {fig['pedicles']['left']['min_width_mm']:.1f} mm" in text
+    assert "deg" in text
+    assert "superior endplate: found" in text and "inferior endplate: found" in text
+
+
+def test_a_pedicle_not_traced_says_so(found: Any) -> None:
+    _ph, anatomy = found
+    no_left = dataclasses.replace(
+        anatomy,
+        pedicles={s: p for s, p in anatomy.pedicles.items() if s != Side.LEFT},
+        notes=(*anatomy.notes, "left pedicle not traced"),
+    )
+    lines = figure_lines(vertebra_figures(no_left))
+    assert f"left pedicle: not traced - {NO_REASON}" in lines
+    assert any(line.startswith("right pedicle: narrowest") for line in lines)
+    reason = "left pedicle cut by the edge of the image"
+    with_reason = dataclasses.replace(no_left, notes=(*no_left.notes, reason))
+    lines = figure_lines(vertebra_figures(with_reason))
+    assert "left pedicle: not traced - cut by the edge of the image" in lines
+    no_plates = dataclasses.replace(anatomy, superior_endplate=None)
+    assert "superior endplate: not found" in figure_lines(vertebra_figures(no_plates))

@@ -2,7 +2,8 @@
 
 Positions are LPS mm. A click segments the lesion at that point (:func:`imaging.lesion.segment_lesion`)
 in a background job with progress and cancel. A Shift+drag first draws a box in the view's plane that
-the next lesion is limited to (across the whole volume along the view's slice axis); Esc-free: the box
+the next lesion is limited to; across the view it reaches as deep as its longer side, centred on the
+slice it was drawn on (:func:`box_depth_mm`, said to the operator when it is drawn); Esc-free: the box
 is used once, then cleared. When a vertebra found earlier contains the click, the lesion is tied to
 it: its level, the SPINE target kind, and its posterior wall (for posterior-wall involvement).
 
@@ -82,10 +83,18 @@ class LesionTool:
         if self._dragging and self.box is not None:
             self._dragging = False
             self.box = (self.box[0], self.box[1], np.asarray(point_lps, dtype=np.float64))
-            if self.box_lps() is None:
+            drawn = self.box_lps()
+            if drawn is None:
                 self.box = None
             else:
-                self.controller.jobs.say("Box drawn: click the lesion inside it.")
+                _, a, b = self.box
+                sides = sorted((float(v) for v in np.abs(b - a) if v > 1e-6), reverse=True)
+                size = " x ".join(f"{v:.0f}" for v in sides)
+                self.controller.jobs.say(
+                    f"Box drawn: {size} mm here, and {box_depth_mm(a, b):.0f} mm deep across this view "
+                    "(its longer side, centred on this slice): the lesion is kept inside it. "
+                    "Click the lesion inside it."
+                )
             self.controller.window.state.overlays_changed.emit()
         return True
 
@@ -97,11 +106,16 @@ class LesionTool:
         _, a, b = self.box
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         vol_lo, vol_hi = display.volume.bounds_lps()
-        # the view's slice axis is unlimited: the box spans the volume along it
         flat = np.isclose(lo, hi, atol=1e-6)
         if int(flat.sum()) != 1:
             return None
-        lo[flat], hi[flat] = vol_lo[flat], vol_hi[flat]
+        # the box is drawn in one plane; across it the lesion is taken to be about as deep as the box is
+        # wide: a depth equal to the longer side drawn, centred on the slice it was drawn on (a roughly
+        # round lesion boxed tightly in one view fits it; before, the box spanned the whole volume there
+        # and the lesion could run on along the slices: case7, 21 mm beyond a box 22 mm deep)
+        half = 0.5 * box_depth_mm(lo, hi)
+        lo[flat] = np.maximum(lo[flat] - half, vol_lo[flat])
+        hi[flat] = np.minimum(hi[flat] + half, vol_hi[flat])
         return lo, hi
 
     def clear_box(self) -> None:
@@ -110,6 +124,11 @@ class LesionTool:
             self.box = None
             self._dragging = False
             self.controller.window.state.overlays_changed.emit()
+
+
+def box_depth_mm(corner_a: FloatArray, corner_b: FloatArray) -> float:
+    """How deep a box drawn in one view reaches across it, mm: its longer side in the view."""
+    return float(np.max(np.abs(np.asarray(corner_b) - np.asarray(corner_a))))
 
 
 def paint_lesion_box(tool: LesionTool, view: Any, painter: QPainter) -> None:

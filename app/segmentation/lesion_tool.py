@@ -3,9 +3,10 @@
 Positions are LPS mm. A click segments the lesion at that point (:func:`imaging.lesion.segment_lesion`)
 in a background job with progress and cancel. A Shift+drag first draws a box in the view's plane that
 the next lesion is limited to; across the view it reaches as deep as its longer side, centred on the
-slice it was drawn on (:func:`box_depth_mm`, said to the operator when it is drawn); Esc-free: the box
-is used once, then cleared. When a vertebra found earlier contains the click, the lesion is tied to
-it: its level, the SPINE target kind, and its posterior wall (for posterior-wall involvement).
+slice it was drawn on (:func:`box_depth_mm`, said to the operator when it is drawn, and the box's
+section drawn dotted in the other views); Esc-free: the box is used once, then cleared. When a
+vertebra found earlier contains the click, the lesion is tied to it: its level, the SPINE target kind,
+and its posterior wall (for posterior-wall involvement).
 
 The result goes into the case as ONE undo step (a QUndoStack macro): a lesion MaskLayer (named
 "Lesion n" or "L1 lesion n", a colour of its own) and a Target holding its type and measures.
@@ -41,6 +42,8 @@ LESION_COLOURS: tuple[tuple[int, int, int], ...] = (
     (255, 140, 140),
     (140, 30, 30),
 )
+#: colour of the operator's box (orange, apart from the lesion reds and the crosshair)
+BOX_RGB = "#ff9f40"
 #: keys of Target.measures written by the tool (units in the names)
 MEASURE_KEYS = (
     "volume_ml",
@@ -91,9 +94,9 @@ class LesionTool:
                 sides = sorted((float(v) for v in np.abs(b - a) if v > 1e-6), reverse=True)
                 size = " x ".join(f"{v:.0f}" for v in sides)
                 self.controller.jobs.say(
-                    f"Box drawn: {size} mm here, and {box_depth_mm(a, b):.0f} mm deep across this view "
-                    "(its longer side, centred on this slice): the lesion is kept inside it. "
-                    "Click the lesion inside it."
+                    f"Box drawn: {size} mm here and {box_depth_mm(a, b):.0f} mm deep across this view "
+                    "(its longer side, centred on this slice; dotted in the other views). Click the lesion "
+                    "inside it: the lesion is kept inside the box."
                 )
             self.controller.window.state.overlays_changed.emit()
         return True
@@ -132,15 +135,36 @@ def box_depth_mm(corner_a: FloatArray, corner_b: FloatArray) -> float:
 
 
 def paint_lesion_box(tool: LesionTool, view: Any, painter: QPainter) -> None:
-    """Draw the lesion tool's box (dashed) in the view it was drawn in."""
-    if tool.box is None or tool.box[0] is not view or tool.controller.window.state.mouse_tool is not tool:
+    """Draw the lesion tool's box: dashed in the view it was drawn in; dotted, its section across the
+    slice shown, in the other views whose slice passes through its depth (so the depth can be seen)."""
+    if tool.box is None or tool.controller.window.state.mouse_tool is not tool:
         return
-    a = view.lps_to_widget(tool.box[1])
-    b = view.lps_to_widget(tool.box[2])
-    pen = QPen(QColor("#ff9f40"), 1.5, Qt.PenStyle.DashLine)
-    painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawRect(QRectF(QPointF(a), QPointF(b)).normalized())
+    if tool.box[0] is view:
+        a = view.lps_to_widget(tool.box[1])
+        b = view.lps_to_widget(tool.box[2])
+        painter.setPen(QPen(QColor(BOX_RGB), 1.5, Qt.PenStyle.DashLine))
+        painter.drawRect(QRectF(QPointF(a), QPointF(b)).normalized())
+        return
+    box = tool.box_lps()
+    if box is None:
+        return
+    lo, hi = box
+    # the LPS axis across this view: moving along it does not move the projected point
+    origin = view.lps_to_widget(lo)
+    across = [
+        k
+        for k in range(3)
+        if (view.lps_to_widget(lo + 10.0 * np.eye(3)[k]) - origin).manhattanLength() < 1e-3
+    ]
+    if len(across) != 1:
+        return
+    k = across[0]
+    here = float(view.widget_to_lps(QPointF(origin))[k])
+    if not lo[k] <= here <= hi[k]:
+        return
+    painter.setPen(QPen(QColor(BOX_RGB), 1.5, Qt.PenStyle.DotLine))
+    painter.drawRect(QRectF(QPointF(origin), QPointF(view.lps_to_widget(hi))).normalized())
 
 
 def lesion_layer_and_target(

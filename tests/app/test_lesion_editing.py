@@ -240,6 +240,19 @@ def test_the_lesion_box_has_a_depth_across_the_view(
     assert box[1][2] == pytest.approx(z + side_mm / 2, abs=1e-6)
     assert abs(z - seed[2]) <= 0.5
     assert "12 mm deep" in seg.jobs.last_message
+    # its depth is seen in the other views: in the sagittal view (through the seed) the box's section is
+    # drawn, its top edge at the box's top (z + 6 mm), in the box's orange
+    sagittal = win.views[ViewAxis.SAGITTAL]
+    sagittal.update()
+    qtbot.wait(10)
+    rgb = grab_grey(sagittal).astype(int)
+    lo, hi = box
+    ends = [sagittal.lps_to_widget(np.array((seed[0], y, hi[2]))) for y in (lo[1], hi[1])]
+    row = round(ends[0].y())
+    cols = range(round(min(e.x() for e in ends)) + 2, round(max(e.x() for e in ends)) - 1)
+    edge = rgb[row - 1 : row + 2, list(cols), :3].reshape(-1, 3)
+    orange = np.array((255, 159, 64))  # app.segmentation.lesion_tool.BOX_RGB
+    assert np.sum(np.abs(edge - orange).max(axis=1) < 40) >= 3, edge
     click(win.views[ViewAxis.AXIAL], seed)
     wait_job(win, qtbot)
     mask = win.case.case.layers["Lesion 1"].mask

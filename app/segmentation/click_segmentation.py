@@ -32,7 +32,13 @@ from app.segmentation.lesion_tool import (
     mask_centroid_lps,
     push_new_lesion,
 )
-from app.segmentation.lesion_warnings import VOXELS_KEY, WARNINGS_KEY, MaskNotes, warnings_of
+from app.segmentation.lesion_warnings import (
+    VOXELS_KEY,
+    WARNINGS_KEY,
+    overlap_text,
+    overlaps_with,
+    warnings_of,
+)
 from app.segmentation.vertebra_tool import (
     anatomy_layers,
     finding_key,
@@ -266,9 +272,8 @@ def _say_result(
     volume = controller.volume()
     if volume is not None:
         # kept on the lesion's row too (the Lesions dock), for as long as the masks share voxels
-        checks += [
-            t for t in MaskNotes().of(controller.window.case.case, volume).get(name, ()) if "Shares" in t
-        ]
+        case = controller.window.case.case
+        checks += [overlap_text(other, ml) for other, ml in overlaps_with(case, volume, name)]
     if checks:
         # amber: the figures may be too small, or counted twice
         controller.jobs.say(f"{summary} Check: {' '.join(checks)}", warning=True)

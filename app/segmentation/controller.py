@@ -38,6 +38,7 @@ from planning.case import Case, Change
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
+    from imaging.mask_edit import PlaneAxis
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -200,7 +201,7 @@ class SegmentationController(QObject):
         return None
 
     # -- editing operations ---------------------------------------------------------------------
-    def run_operation(self, op: str, margin_mm: float = 0.0, plane: Any = None) -> bool:
+    def run_operation(self, op: str, margin_mm: float = 0.0, plane: PlaneAxis | None = None) -> bool:
         """Fill holes, remove islands, grow or shrink the edit layer (one undo step); True if changed.
 
         ``op`` is ``fill_holes``, ``remove_islands``, ``grow`` or ``shrink``; ``margin_mm`` for the last

@@ -136,28 +136,43 @@ class MaskNotes:
 
     def of(self, case: Case, volume: Volume) -> dict[str, tuple[str, ...]]:
         """Operator sentences per lesion target name (targets with nothing to say are left out)."""
-        masks: dict[str, tuple[str, Mask]] = {}
-        for target in case.targets.values():
-            layer = case.layers.get(target.lesion_layer) if target.lesion_layer else None
-            if layer is not None and layer.mask.grid_shape == volume.shape and layer.mask.any():
-                masks[target.name] = (layer.name, layer.mask)
-        self._pieces = {k: v for k, v in self._pieces.items() if k in masks and v[0] is masks[k][1]}
+        masks = _lesion_masks(case, volume)
+        self._pieces = {k: v for k, v in self._pieces.items() if k in masks and v[0] is masks[k]}
         notes: dict[str, list[str]] = {}
-        for name, (layer_name, mask) in masks.items():
+        for name, mask in masks.items():
             kept = self._pieces.get(name)
             pieces = kept[1] if kept is not None else mask_pieces(mask, volume)
             self._pieces[name] = (mask, pieces)
             if pieces.count > 1:
-                notes.setdefault(name, []).append(pieces_text(layer_name, pieces))
-        names = list(masks)
-        for i, a in enumerate(names):
-            for b in names[i + 1 :]:
-                shared = overlap_count(masks[a][1], masks[b][1])
-                if shared:
-                    ml = shared * volume.voxel_volume_ml
-                    notes.setdefault(a, []).append(overlap_text(b, ml))
-                    notes.setdefault(b, []).append(overlap_text(a, ml))
+                notes.setdefault(name, []).append(pieces_text(case.targets[name].lesion_layer, pieces))
+        for name in masks:
+            for other, ml in overlaps_with(case, volume, name):
+                notes.setdefault(name, []).append(overlap_text(other, ml))
         return {k: tuple(v) for k, v in notes.items()}
+
+
+def overlaps_with(case: Case, volume: Volume, name: str) -> list[tuple[str, float]]:
+    """The other lesion targets whose masks share voxels with target ``name``'s, and the mL shared."""
+    masks = _lesion_masks(case, volume)
+    if name not in masks:
+        return []
+    out = []
+    for other, mask in masks.items():
+        if other != name:
+            shared = overlap_count(masks[name], mask)
+            if shared:
+                out.append((other, shared * volume.voxel_volume_ml))
+    return out
+
+
+def _lesion_masks(case: Case, volume: Volume) -> dict[str, Mask]:
+    """The non-empty masks of the lesion targets on the volume's grid, by target name."""
+    out = {}
+    for target in case.targets.values():
+        layer = case.layers.get(target.lesion_layer) if target.lesion_layer else None
+        if layer is not None and layer.mask.grid_shape == volume.shape and layer.mask.any():
+            out[target.name] = layer.mask
+    return out
 
 
 def pieces_text(layer_name: str, pieces: MaskPieces) -> str:

@@ -94,7 +94,9 @@ class BrushTool:
     def press(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
         layer = self.controller.edit_layer_name()
         if layer is None:
-            self.controller.jobs.say("Choose a layer to edit (Segmentation panel), or make a new one.")
+            self.controller.jobs.say(
+                "Choose a layer to edit (Mask editing, or select a lesion), or make a new one."
+            )
             return True
         self._stroke = next(_stroke_ids)
         self._last_lps = None

@@ -81,6 +81,8 @@ class CaseController(QObject):
         self.volume: Volume | None = None
         self._recovered_from: Path | None = None
         self._pending: tuple[Case, Path | None, Path | None] | None = None
+        #: when the autosave being recovered was written (its header's time), for the status bar
+        self._recovered_stamp = ""
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -110,6 +112,9 @@ class CaseController(QObject):
                 # the recovered values are not saved anywhere yet: keep the autosave until they are
                 self._recovered_from = recovered_from
                 self._mark_modified()
+                # said once the opening has shown its own messages (import notes), so it stays
+                text = recovery_message(self._recovered_stamp, path)
+                QTimer.singleShot(0, self, lambda: self.window.statusBar().showMessage(text))
         else:
             self._replace_case(Case(), None)
             from planning.model import ImageRef
@@ -148,6 +153,7 @@ class CaseController(QObject):
         if recovered:
             original = case_file.header.autosave_of
             self._pending = (case, Path(original) if original else None, path)
+            self._recovered_stamp = autosave_stamp(case_file.header.modified_utc)
         else:
             self._pending = (case, path, None)
             self.window.add_recent(path)
@@ -308,8 +314,6 @@ def describe_autosave(path: Path) -> str:
 
     Names the case file and the image folder (the operator's own files), never patient identifiers.
     """
-    from datetime import datetime
-
     from planning import case_io
 
     try:
@@ -317,11 +321,7 @@ def describe_autosave(path: Path) -> str:
     except PlanningError as exc:
         return f"An autosave was left ({path.name}) but cannot be read: {exc}"
     header, case = loaded.header, loaded.case
-    try:
-        when = datetime.fromisoformat(header.modified_utc.replace("Z", "+00:00")).astimezone()
-        stamp = when.strftime("%d %b %Y %H:%M")
-    except ValueError:
-        stamp = "an unknown time"
+    stamp = autosave_stamp(header.modified_utc)
     of = f"case {Path(header.autosave_of).name}" if header.autosave_of else "a new case"
     images = [Path(ref.path).name or ref.path for ref in case.images.values() if ref.path]
     on = f" (image {images[0]})" if images else ""
@@ -332,3 +332,23 @@ def describe_autosave(path: Path) -> str:
         count_of(len(case.layers), "layer"),
     ]
     return f"Unsaved work on {of}{on}, autosaved {stamp}: {', '.join(parts)}."
+
+
+def autosave_stamp(modified_utc: str) -> str:
+    """An autosave's time (its header's UTC time) in the operator's local time: "21 Nov 2026 14:02"."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(modified_utc.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return "an unknown time"
+    return when.strftime("%d %b %Y %H:%M")
+
+
+def recovery_message(stamp: str, case_path: Path | None) -> str:
+    """The status bar's sentence after a crash recovery: what was recovered, from when, what was lost."""
+    of = f"case {case_path.name}" if case_path is not None else "unsaved new case"
+    return (
+        f"Recovered the {of} as autosaved at {stamp}; changes made after that were lost. "
+        "It is not saved yet: save it (File > Save case, Ctrl+S) to keep it."
+    )

@@ -1,9 +1,9 @@
 """Plain message dialogs and the top-level exception hook.
 
-Every message the program shows goes through :func:`show_error`, :func:`show_info` or
-:func:`ask_yes_no_cancel`, so tests can replace them (monkeypatch) instead of blocking on a modal
-box. The exception hook logs the traceback (no patient identifiers: only the exception) and shows
-a plain sentence — never a traceback — to the operator.
+Every message the program shows goes through :func:`show_error`, :func:`show_info`,
+:func:`ask_yes_no_cancel` or :func:`ask_choice`, so tests can replace them (monkeypatch) instead of
+blocking on a modal box. The exception hook logs the traceback (no patient identifiers: only the
+exception) and shows a plain sentence — never a traceback — to the operator.
 """
 
 from __future__ import annotations
@@ -45,6 +45,22 @@ def ask_yes_no_cancel(parent: QWidget | None, title: str, text: str) -> Answer:
     if reply == buttons.No:
         return Answer.NO
     return Answer.CANCEL
+
+
+def ask_choice(parent: QWidget | None, title: str, text: str, choices: tuple[str, ...]) -> str | None:
+    """A question with named buttons (the first is the default); the chosen text, None if dismissed."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    buttons = [box.addButton(choice, QMessageBox.ButtonRole.ActionRole) for choice in choices]
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    if buttons:
+        box.setDefaultButton(buttons[0])
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    for choice, button in zip(choices, buttons, strict=True):
+        if clicked is button:
+            return choice
+    return None
 
 
 def install_excepthook() -> None:

@@ -1,5 +1,6 @@
 """Pure mask editing operations: brush and eraser, threshold-limited paint, fill holes, remove islands,
-grow and shrink by a margin.
+grow and shrink by a margin; :func:`mask_pieces` counts a mask's separate pieces (what Remove islands
+would drop) and how far they lie from the largest.
 
 Every operation takes a :class:`imaging.mask.Mask` (on a volume's grid) and returns a
 :class:`MaskEdit`: the new mask plus the index box ``[slice, row, col]`` of the parent grid that
@@ -168,6 +169,61 @@ def remove_islands(mask: Mask, *, keep_index: Sequence[int] | None = None) -> Ma
         counts[0] = 0
         label = int(np.argmax(counts))
     return _replace_in_box(mask, mask.slices, labels == label)
+
+
+@dataclass(frozen=True)
+class MaskPieces:
+    """How many separate (face-connected) pieces a mask has, and how far the others lie from the largest.
+
+    ``gap_mm`` is, over the pieces other than the largest, the largest of their nearest voxel-centre
+    distances to the largest piece (0.0 for a mask in one piece or none).
+    """
+
+    count: int
+    largest_voxels: int
+    gap_mm: float
+
+
+def mask_pieces(mask: Mask, volume: Volume) -> MaskPieces:
+    """The separate pieces of a mask, as :func:`remove_islands` counts them (face-connected).
+
+    Parameters
+    ----------
+    mask
+        The mask, on ``volume``'s grid.
+    volume
+        Gives the geometry (``index_to_lps``) for the gap in mm.
+
+    Returns
+    -------
+    MaskPieces
+        The number of pieces, the largest's voxel count and the farthest piece's gap to it, mm.
+    """
+    if mask.grid_shape != volume.shape:
+        raise ValueError(f"mask grid {mask.grid_shape} differs from the volume's {volume.shape}")
+    if not mask.any():
+        return MaskPieces(0, 0, 0.0)
+    labels, n = ndimage.label(mask.array)
+    counts = np.bincount(labels.ravel(), minlength=n + 1)
+    counts[0] = 0
+    largest = int(np.argmax(counts))
+    if n == 1:
+        return MaskPieces(1, int(counts[largest]), 0.0)
+    from scipy.spatial import cKDTree
+
+    offset = np.asarray(mask.offset_index, dtype=np.float64)
+    # only the surface voxels can be nearest: the largest piece's boundary is enough for the tree
+    core = labels == largest
+    shell = core & ~ndimage.binary_erosion(core)
+    tree = cKDTree(volume.index_to_lps_points(np.argwhere(shell) + offset))
+    gaps = []
+    for label in range(1, n + 1):
+        if label == largest:
+            continue
+        points = volume.index_to_lps_points(np.argwhere(labels == label) + offset)
+        dist, _ = tree.query(points, k=1)
+        gaps.append(float(np.min(dist)))
+    return MaskPieces(int(n), int(counts[largest]), max(gaps))
 
 
 def grow_shrink(mask: Mask, volume: Volume, margin_mm: float) -> MaskEdit:

@@ -2,7 +2,10 @@
 
 :func:`segment_lesion_at` runs :func:`imaging.lesion.segment_lesion` at a seed (limited to the lesion
 tool's box, with the Lesions dock's settings and the posterior wall of the vertebra holding the seed)
-and adds a lesion layer and its Target ("Lesion n", tied to that vertebra). :func:`find_vertebra_at`
+and adds a lesion layer and its Target ("Lesion n", tied to that vertebra); a click inside a lesion of the
+case (or a result that is mostly one: :func:`existing_lesion_for`) asks whether to replace that lesion
+(its mask, type and figures, one undo step), add the new one beside it, or discard it, so a re-click
+after changing a setting does not silently make a duplicate counted twice. :func:`find_vertebra_at`
 runs :func:`imaging.vertebra.find_vertebra` (and judges ribs and sacrum for the level suggestion in the
 worker) and adds the vertebra's layers, tying to it the lesions found before it whose seed its body
 holds (:func:`app.segmentation.vertebra_tool.tie_lesions`). :func:`add_drawn_lesion` adds an empty
@@ -13,29 +16,43 @@ LPS mm, sizes mm, volumes mL, CT values HU; masks lie on the grid of the volume 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from app import dialogs
 from app.segmentation.lesion_tool import (
     LESION_COLOURS,
     lesion_layer_and_target,
     mask_centroid_lps,
     push_new_lesion,
 )
-from app.segmentation.lesion_warnings import warnings_of
+from app.segmentation.lesion_warnings import (
+    VOXELS_KEY,
+    WARNINGS_KEY,
+    overlap_text,
+    overlaps_with,
+    warnings_of,
+)
 from app.segmentation.vertebra_tool import (
     anatomy_layers,
     finding_key,
     judge_masks,
+    mask_holds,
     next_vertebra_id,
     push_anatomy,
     tie_lesions,
 )
 from imaging.mask import Mask
+from imaging.volume import Volume
+from planning.case import Case
+from planning.commands import EditMask, UpdateTarget
+from planning.mask_overlap import overlap_count
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
 
 if TYPE_CHECKING:
@@ -209,6 +226,15 @@ def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) 
     volume = controller.volume()
     if volume is None:
         return
+    existing = existing_lesion_for(controller.window.case.case, volume, lesion.mask, lesion.seed_lps)
+    if existing is not None:
+        choice = _ask_replace(controller, existing, lesion)
+        if choice is None:
+            controller.jobs.say(f"{existing.name} kept as it was; the new segmentation was not added.")
+            return
+        if choice == REPLACE:
+            _replace_lesion(controller, existing.name, lesion)
+            return
     name, colour = _new_lesion_name(controller)
     level = vertebra.level if vertebra is not None else ""
     vert_lps = None
@@ -223,8 +249,6 @@ def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) 
         vertebra_lps=vert_lps,  # type: ignore[arg-type]
     )
     if vertebra is not None:
-        import dataclasses
-
         target = dataclasses.replace(target, extra={**target.extra, "vertebra": vertebra.vertebra_id})
     push_new_lesion(controller, layer, target)
     controller.lesion_figures.put(volume, controller.window.case.case, target, lesion)
@@ -232,17 +256,123 @@ def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) 
     controller.lesion_panel.raise_()
     controller.lesion_panel.refresh()
     controller.lesion_panel.select(name)  # the crosshair goes to its centre
+    _say_result(controller, name, lesion, target)
+
+
+def _say_result(
+    controller: SegmentationController, name: str, lesion: Any, target: Target, done: str = ""
+) -> None:
+    """The one-line summary of a lesion added (or replaced), with what to check."""
     given = " given by you" if controller.lesion_settings.reference_bone_hu is not None else ""
     summary = (
-        f"{name}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
+        f"{name}{done}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
         f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU{given})."
     )
-    warnings = warnings_of(target, layer.mask)
-    if warnings:
-        # amber, and kept on the lesion's row (saved with the case): the figures may be too small
-        controller.jobs.say(f"{summary} Check: {' '.join(warnings.texts)}", warning=True)
+    checks = list(warnings_of(target, lesion.mask).texts)
+    volume = controller.volume()
+    if volume is not None:
+        # kept on the lesion's row too (the Lesions dock), for as long as the masks share voxels
+        case = controller.window.case.case
+        checks += [overlap_text(other, ml) for other, ml in overlaps_with(case, volume, name)]
+    if checks:
+        # amber: the figures may be too small, or counted twice
+        controller.jobs.say(f"{summary} Check: {' '.join(checks)}", warning=True)
     else:
         controller.jobs.say(summary)
+
+
+@dataclass(frozen=True)
+class ExistingLesion:
+    """A lesion of the case that a new segmentation would duplicate: its name, mL, and the mL shared."""
+
+    name: str
+    volume_ml: float
+    shared_ml: float
+    seed_inside: bool
+
+
+#: the answers to "replace the lesion clicked?" (Cancel is the third)
+REPLACE, ADD_NEW = "Replace", "Add as new"
+#: a new mask sharing at least this fraction of its own voxels, or of the other lesion's, with a lesion
+#: whose mask does not hold the click is the same lesion segmented again (from a point just beside it):
+#: half, so that two neighbouring lesions touching at their borders are not taken for one
+SAME_LESION_FRACTION = 0.5
+
+
+def existing_lesion_for(case: Case, volume: Volume, mask: Mask, seed_lps: Any) -> ExistingLesion | None:
+    """The lesion of the case a new segmentation duplicates, or None.
+
+    The lesion whose mask holds the seed; else the one sharing the most voxels with ``mask`` when the
+    shared part is at least :data:`SAME_LESION_FRACTION` of either mask.
+    """
+    best: ExistingLesion | None = None
+    new_n = mask.count()
+    for target in case.targets.values():
+        layer = case.layers.get(target.lesion_layer) if target.lesion_layer else None
+        if layer is None or layer.mask.grid_shape != volume.shape or not layer.mask.any():
+            continue
+        shared = overlap_count(layer.mask, mask)
+        old_n = layer.mask.count()
+        inside = mask_holds(layer.mask, volume, seed_lps)
+        same = shared >= SAME_LESION_FRACTION * min(old_n, max(new_n, 1))
+        if not (inside or same):
+            continue
+        found = ExistingLesion(
+            target.name, old_n * volume.voxel_volume_ml, shared * volume.voxel_volume_ml, inside
+        )
+        if best is None or (found.seed_inside, found.shared_ml) > (best.seed_inside, best.shared_ml):
+            best = found
+    return best
+
+
+def _ask_replace(controller: SegmentationController, existing: ExistingLesion, lesion: Any) -> str | None:
+    where = "inside" if existing.seed_inside else "beside"
+    text = (
+        f"You clicked {where} {existing.name} ({existing.volume_ml:.2f} mL). Replace {existing.name} with "
+        f"the new segmentation ({lesion.type.value}, {lesion.volume_ml:.2f} mL, "
+        f"{lesion.max_diameter_mm:.1f} mm across)?\n\n"
+        f"Add as new keeps both as separate lesions: they would share {existing.shared_ml:.2f} mL, counted "
+        "twice in totals and coverage. Cancel discards the new segmentation."
+    )
+    return dialogs.ask_choice(controller.window, "Lesion already segmented", text, (REPLACE, ADD_NEW))
+
+
+def _replace_lesion(controller: SegmentationController, name: str, lesion: Any) -> None:
+    """Give lesion ``name`` the new segmentation's mask, type and figures (one undo step).
+
+    Its name, colour, level, vertebra and needles stay; warnings and the measured type are the new ones.
+    """
+    volume = controller.volume()
+    case_ctl = controller.window.case
+    old = case_ctl.case.targets[name]
+    layer = case_ctl.case.layers[old.lesion_layer]
+    _new_layer, fresh = lesion_layer_and_target(
+        lesion, name=name, colour_rgb=layer.color_rgb, series_uid=layer.source_series_uid
+    )
+    stale = (WARNINGS_KEY, VOXELS_KEY, "drawn", "measured_type")
+    extra = {**{k: v for k, v in old.extra.items() if k not in stale}, **fresh.extra}
+    target = dataclasses.replace(
+        old,
+        lesion_seed_lps=fresh.lesion_seed_lps,
+        lesion_type=fresh.lesion_type,
+        measures=fresh.measures,
+        extra=extra,
+    )
+    edit = EditMask(layer.name, lesion.mask)
+    edit.text = f"Replace the mask of {layer.name}"
+    case_ctl.undo_stack.beginMacro(f"Replace lesion {name}")
+    try:
+        case_ctl.push(edit)
+        case_ctl.push(UpdateTarget(name, target))
+    finally:
+        case_ctl.undo_stack.endMacro()
+    if volume is not None:
+        controller.lesion_figures.put(volume, case_ctl.case, case_ctl.case.targets[name], lesion)
+    controller.set_edit_layer(layer.name)
+    controller.lesion_panel.raise_()
+    controller.lesion_panel.refresh()
+    controller.lesion_panel.select(name)
+    _say_result(controller, name, lesion, case_ctl.case.targets[name], " replaced")
 
 
 def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: Any = None) -> None:

@@ -38,6 +38,7 @@ from planning.case import Case, Change
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
+    from imaging.mask_edit import PlaneAxis
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -80,6 +81,7 @@ class SegmentationController(QObject):
         self.cursor: tuple[Any, FloatArray] | None = None
         self._case: Case | None = None
         self._edit_layer: str | None = None
+        self._last_tool: Any = None
         # the Segment menu, toolbar and shortcuts (app.segmentation.segment_menu)
         self.actions, self.menu, self.toolbar = build_segment_actions(self)
         self._build_docks()
@@ -103,10 +105,33 @@ class SegmentationController(QObject):
         return name if name is not None and name in self.window.case.case.layers else None
 
     def set_edit_layer(self, name: str | None) -> None:
-        """Choose the layer to edit."""
+        """Choose the layer to edit.
+
+        A lesion's layer also selects that lesion's row in the Lesions dock (without moving the
+        crosshair), as selecting the row makes its layer the edit layer: the lesion selected is the one
+        painted. With the brush or eraser in hand, the status bar says which layer it now paints.
+        """
         if name != self._edit_layer:
             self._edit_layer = name
+            self._select_lesion_row(name)
+            if self.brush_active():
+                self.say_painted_layer()
             self.model_changed.emit()
+
+    def say_painted_layer(self) -> None:
+        """Say in the status bar which layer the brush or the eraser changes."""
+        tool = self.window.state.mouse_tool
+        what = "Eraser erases from" if tool is self.eraser_tool else "Brush paints"
+        name = self.edit_layer_name()
+        if name is None:
+            self.jobs.say(
+                "No layer to paint: choose one in Mask editing, select a lesion, or make a new one."
+            )
+            return
+        self.jobs.say(
+            f"{what} {name} (the cursor has its colour): to change another, select its lesion or choose it "
+            "in Mask editing."
+        )
 
     def brush_active(self) -> bool:
         """True when the brush or the eraser is the left-button tool."""
@@ -176,11 +201,14 @@ class SegmentationController(QObject):
         return None
 
     # -- editing operations ---------------------------------------------------------------------
-    def run_operation(self, op: str, margin_mm: float = 0.0) -> bool:
+    def run_operation(self, op: str, margin_mm: float = 0.0, plane: PlaneAxis | None = None) -> bool:
         """Fill holes, remove islands, grow or shrink the edit layer (one undo step); True if changed.
 
         ``op`` is ``fill_holes``, ``remove_islands``, ``grow`` or ``shrink``; ``margin_mm`` for the last
         two. Remove islands keeps the part under the crosshair when it is in the mask, else the largest.
+        ``plane`` (fill holes only): None fills holes closed on every side in 3D; a
+        :class:`imaging.mask_edit.PlaneAxis` fills, slice by slice in those index planes, what each
+        slice encloses (a ring seen in a view); the undo step is named for the operation and the layer.
         """
         from imaging import mask_edit
         from planning.commands import EditMask
@@ -192,7 +220,7 @@ class SegmentationController(QObject):
             return False
         mask = self.window.case.case.layers[name].mask
         if op == "fill_holes":
-            edit = mask_edit.fill_holes(mask)
+            edit = mask_edit.fill_holes(mask, plane=plane)
         elif op == "remove_islands":
             crosshair = self.window.state.crosshair_lps
             idx = np.rint(volume.lps_to_index_points(crosshair)).astype(int)
@@ -202,11 +230,20 @@ class SegmentationController(QObject):
             edit = mask_edit.grow_shrink(mask, volume, abs(margin_mm) * (1 if op == "grow" else -1))
         else:
             raise ValueError(f"unknown mask operation {op!r}")
+        label = op.replace("_", " ").capitalize()
         if not edit.changed:
-            self.jobs.say(f"{op.replace('_', ' ').capitalize()}: nothing to change in {name}.")
+            hint = ""
+            if op == "fill_holes" and plane is None:
+                # a hole erased on one slice is open above and below: only a per-slice fill closes it
+                hint = (
+                    " (no hole closed on every side in 3D; to fill a ring seen in a view, fill in its slices)"
+                )
+            self.jobs.say(f"{label}: nothing to change in {name}{hint}.")
             return False
         command = EditMask(name, edit.mask)
-        command.text = f"{op.replace('_', ' ').capitalize()} {name}"
+        command.text = f"{label} on {name}"
+        if op in ("grow", "shrink"):
+            command.text = f"{label} {name} by {abs(margin_mm):.1f} mm"
         self.window.case.push(command)
         return True
 
@@ -243,8 +280,34 @@ class SegmentationController(QObject):
             self.set_cursor(watched, None)
         return False
 
+    def _select_lesion_row(self, layer_name: str | None) -> None:
+        """Select the row of the lesion whose layer is ``layer_name`` (the crosshair stays); another
+        layer clears the selection, so selecting the lesion's row again makes it the edit layer again."""
+        panel = getattr(self, "lesion_panel", None)
+        if panel is None:
+            return
+        lesion = next(
+            (
+                t.name
+                for t in self.window.case.case.targets.values()
+                if layer_name and t.lesion_layer == layer_name
+            ),
+            None,
+        )
+        if panel.selected_name() == lesion:
+            return
+        panel.table.blockSignals(True)  # selecting the row would move the crosshair to the lesion
+        if lesion is None:
+            panel.table.clearSelection()
+        else:
+            panel.select(lesion)
+        panel.table.blockSignals(False)
+
     def _on_state_tool_changed(self) -> None:
         tool = self.window.state.mouse_tool
+        if self.brush_active() and tool is not self._last_tool:
+            self.say_painted_layer()
+        self._last_tool = tool
         for key, mine in (
             ("lesion", self.lesion_tool),
             ("vertebra", self.vertebra_tool),

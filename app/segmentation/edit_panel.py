@@ -2,10 +2,12 @@
 
 Brush radius in mm (a spin box, also the [ and ] keys), disc in the view's plane or 3D sphere, an
 optional inclusive HU range the brush is limited to, and fill holes / remove islands / grow / shrink
-by a margin in mm. Defaults: the HU range starts at 130-3000 HU, the generic bone threshold
-(CLINICAL.md "CT attenuation", 3D Slicer's segment editor example), and stays off until ticked; the
-margin starts at 2 mm, the planned margin beyond a bone lesion (CLINICAL.md, Qiu). The brush radius
-(3 mm) is an operator convenience, not a clinical figure.
+by a margin in mm; fill holes in 3D (holes closed on every side) or slice by slice in the slices of a
+view (what each slice encloses: a ring seen in that view). Defaults: the HU range starts at 130-3000
+HU, the generic bone threshold (CLINICAL.md "CT attenuation", 3D Slicer's segment editor example),
+and stays off until ticked; the margin starts at 2 mm, the planned margin beyond a bone lesion
+(CLINICAL.md, Qiu); Fill holes starts in 3D, as it was before the choice. The brush radius (3 mm) is
+an operator convenience, not a clinical figure.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.segmentation.edit_tools import MAX_RADIUS_MM, MIN_RADIUS_MM, RADIUS_STEP_MM, BrushShape
+from app.display_geometry import ViewAxis
+from app.segmentation.edit_tools import MAX_RADIUS_MM, MIN_RADIUS_MM, RADIUS_STEP_MM, BrushShape, view_plane
 from imaging.mask import Mask
+from imaging.mask_edit import PlaneAxis
 from planning.commands import AddLayer
 from planning.model import LayerKind, MaskLayer
 
@@ -37,6 +41,13 @@ if TYPE_CHECKING:
 DEFAULT_HU_RANGE = (130.0, 3000.0)
 #: zone planned 2 mm beyond the lesion margin (CLINICAL.md, Qiu 2019)
 DEFAULT_MARGIN_MM = 2.0
+#: where Fill holes works: 3D first (the behaviour before the choice existed), then each view's slices
+FILL_CHOICES: tuple[tuple[str, ViewAxis | None], ...] = (
+    ("in 3D (holes closed on every side)", None),
+    ("in axial slices", ViewAxis.AXIAL),
+    ("in coronal slices", ViewAxis.CORONAL),
+    ("in sagittal slices", ViewAxis.SAGITTAL),
+)
 
 
 class EditPanel(QDockWidget):
@@ -91,6 +102,14 @@ class EditPanel(QDockWidget):
         self.margin.setValue(DEFAULT_MARGIN_MM)
         self.margin.setToolTip("Margin of Grow and Shrink, mm")
         form.addRow("Margin", self.margin)
+        self.fill_in = QComboBox()
+        for text, view in FILL_CHOICES:
+            self.fill_in.addItem(text, None if view is None else view.value)
+        self.fill_in.setToolTip(
+            "Fill holes in 3D fills only holes closed on every side; in a view's slices it fills, slice by "
+            "slice, what each slice encloses (a ring seen in that view, a hole erased on one slice)"
+        )
+        form.addRow("Fill holes", self.fill_in)
         layout.addLayout(form)
         grid = QGridLayout()
         for i, key in enumerate(("brush", "eraser", "fill_holes", "remove_islands", "grow", "shrink")):
@@ -120,6 +139,18 @@ class EditPanel(QDockWidget):
     def margin_mm(self) -> float:
         """The margin of Grow / Shrink, mm."""
         return float(self.margin.value())
+
+    def fill_plane(self) -> PlaneAxis | None:
+        """Where Fill holes works: None in 3D, else the source-grid plane of the view chosen."""
+        value = self.fill_in.currentData()
+        display = self.controller.window.state.display
+        if value is None or display is None:
+            return None
+        return view_plane(display, ViewAxis(str(value)))
+
+    def set_fill_view(self, view: ViewAxis | None) -> None:
+        """Choose Fill holes in 3D (None) or in the slices of a view."""
+        self.fill_in.setCurrentIndex(self.fill_in.findData(None if view is None else view.value))
 
     def refresh(self) -> None:
         """Show the controller's values (signals blocked)."""

@@ -4,8 +4,10 @@ Sizes are millimetres (radius of the disc or sphere); positions LPS mm. The brus
 the index plane of the source grid that the view shows (or a 3D sphere), through
 :mod:`imaging.mask_edit`, optionally limited to an HU range. Each dab is pushed as an
 ``EditMask.patch`` carrying the stroke's id, so a press-move-release stroke is ONE undo step
-(``EditMask.merge``). Between two mouse positions further apart than half the radius, dabs are
-interpolated so a fast stroke leaves no gaps.
+(``EditMask.merge``), named for what it did and where ("Brush on Lesion 1", "Erase on Mask 1"). The
+cursor is drawn in the colour of the layer it paints, with the layer's name beside it. Between two
+mouse positions further apart than half the radius, dabs are interpolated so a fast stroke leaves no
+gaps.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ MIN_RADIUS_MM = 0.5
 MAX_RADIUS_MM = 50.0
 DEFAULT_RADIUS_MM = 3.0
 RADIUS_STEP_MM = 0.5
+#: the eraser's mark across the cursor, and the cursor's colour when no layer is chosen
+ERASER_RGB = "#ff5050"
+NO_LAYER_RGB = "#a0a0a0"
 _PLANES = (PlaneAxis.SLICE, PlaneAxis.ROW, PlaneAxis.COL)
 _stroke_ids = itertools.count(1)
 
@@ -89,7 +94,9 @@ class BrushTool:
     def press(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
         layer = self.controller.edit_layer_name()
         if layer is None:
-            self.controller.jobs.say("Choose a layer to edit (Segmentation panel), or make a new one.")
+            self.controller.jobs.say(
+                "Choose a layer to edit (Mask editing, or select a lesion), or make a new one."
+            )
             return True
         self._stroke = next(_stroke_ids)
         self._last_lps = None
@@ -150,15 +157,35 @@ class BrushTool:
         if not edit.changed or edit.box is None:
             return False
         offset = tuple(int(s.start) for s in edit.box)
-        ctrl.window.case.push(EditMask.patch(name, offset, edit.after, stroke_id=self._stroke))
+        command = EditMask.patch(name, offset, edit.after, stroke_id=self._stroke)
+        command.text = stroke_text(name, erase=self.erase)
+        ctrl.window.case.push(command)
         return True
+
+
+def stroke_text(layer_name: str, *, erase: bool) -> str:
+    """The undo step's name of a brush or eraser stroke on a layer."""
+    return f"{'Erase' if erase else 'Brush'} on {layer_name}"
+
+
+def edit_layer_colour(controller: SegmentationController) -> QColor | None:
+    """The colour the edit layer is drawn in (its display colour, else the case's), None without one."""
+    name = controller.edit_layer_name()
+    if name is None:
+        return None
+    shown = controller.window.state.layers.get(name)
+    if shown is not None:
+        return QColor(shown.colour)
+    return QColor(*controller.window.case.case.layers[name].color_rgb)
 
 
 def paint_brush_cursor(controller: SegmentationController, view: Any, painter: QPainter) -> None:
     """Draw the brush outline at its true size (mm) where the mouse is over ``view``.
 
     The disc's outline, or the ball's section in the slice shown (a dashed circle of the same radius
-    through its centre).
+    through its centre), in the colour of the layer it paints, with that layer's name beside it (the
+    eraser's with a red bar across its centre and "Erase" before the name), so the operator sees which
+    mask a stroke will change before making it.
     """
     where = controller.cursor
     if where is None or where[0] is not view or not controller.brush_active():
@@ -175,10 +202,20 @@ def paint_brush_cursor(controller: SegmentationController, view: Any, painter: Q
     ry = r_mm * rect.height() / (rows * dr)
     tool = controller.window.state.mouse_tool
     erase = isinstance(tool, BrushTool) and tool.erase
-    pen = QPen(QColor("#ff5050") if erase else QColor("#7CFC00"), 1.5)
+    colour = edit_layer_colour(controller)
+    name = controller.edit_layer_name()
+    pen = QPen(QColor(NO_LAYER_RGB) if colour is None else colour, 1.5)
     if controller.brush.shape == BrushShape.SPHERE:
         pen.setStyle(Qt.PenStyle.DashLine)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawEllipse(QPointF(centre), rx, ry)
+    c = QPointF(centre)
+    painter.drawEllipse(c, rx, ry)
+    if erase:
+        painter.setPen(QPen(QColor(ERASER_RGB), 2.0))
+        half = max(3.0, 0.5 * min(rx, ry))
+        painter.drawLine(QPointF(c.x() - half, c.y()), QPointF(c.x() + half, c.y()))
+    label = "No layer to paint" if name is None else f"{'Erase ' if erase else ''}{name}"
+    painter.setPen(QPen(QColor(NO_LAYER_RGB) if colour is None else colour, 1.0))
+    painter.drawText(QPointF(c.x() + rx + 4.0, c.y() - ry), label)

@@ -47,7 +47,7 @@ from app.segmentation.lesion_cells import breach_tip, figure_texts
 from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
-from app.segmentation.lesion_warnings import mark_row, warnings_of
+from app.segmentation.lesion_warnings import MaskNotes, mark_notes, mark_row, warnings_of
 from app.theme import AMBER
 from imaging.lesion_errors import SegmentationCancelledError
 from imaging.lesion_remeasure import NORMAL_LIKE
@@ -172,6 +172,7 @@ class LesionPanel(QDockWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         controller.model_changed.connect(self._refresh_timer.start)
         self.figures = controller.lesion_figures
+        self.mask_notes = MaskNotes()  # masks in pieces, lesions sharing voxels: marked on their rows
         self._worker: Worker | None = None  # measuring the figures, off the GUI thread
         self._measure_timer = QTimer(self)
         self._measure_timer.setSingleShot(True)
@@ -207,6 +208,8 @@ class LesionPanel(QDockWidget):
         """Rebuild the table from the case (signals blocked)."""
         current = self.selected_name()
         case = self.controller.window.case.case
+        volume = self.controller.volume()
+        notes = {} if volume is None else self.mask_notes.of(case, volume)
         self.table.blockSignals(True)
         self.table.setRowCount(0)
         for target in self.lesion_targets():
@@ -270,6 +273,7 @@ class LesionPanel(QDockWidget):
                 name_column=COL_NAME,
                 figure_columns=range(COL_FIRST_FIGURE, COL_LEVEL),
             )
+            mark_notes(self.table, r, notes.get(target.name, ()), name_column=COL_NAME)
             if target.name == current:
                 self.table.selectRow(r)
         self.table.blockSignals(False)

@@ -6,8 +6,12 @@ growth limit, or the edge of the volume, of the region searched or of the scan:
 (saved in the case, back on reopen) with the number of voxels the mask had, so the Lesions dock can
 mark the row while the mask is the one segmentation gave, and say "when segmented" once the operator
 has edited it. :func:`operator_text` adds what to do about each; :func:`mark_row` marks a table row
-(warning icon, amber figures, the warnings in the tooltips). No units beyond those in the notes (mm
-from the seed).
+(warning icon, amber figures, the warnings in the tooltips).
+
+:class:`MaskNotes` says what is wrong with the lesion masks as they are now, whatever made them: a mask
+in several separate pieces (a stray brush stroke counts in its volume, diameter and breach) and lesions
+sharing voxels (totals and coverage would count them twice); :func:`mark_notes` marks their rows.
+Distances in mm (voxel centres, LPS), shared volumes in mL.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ from PySide6.QtWidgets import QStyle, QTableWidget
 
 from imaging.lesion_model import GROWTH_LIMIT_NOTE, Lesion
 from imaging.mask import Mask
+from imaging.mask_edit import MaskPieces, mask_pieces
+from imaging.volume import Volume
+from planning.case import Case
+from planning.mask_overlap import overlap_count
 from planning.model import Target
 
 #: ``Target.extra`` keys: the warnings (one per line; extra holds scalars only) and the mask's voxels
@@ -114,3 +122,85 @@ def mark_row(
         if item is not None:
             item.setForeground(QColor(WARNING_RGB))
             item.setToolTip("\n".join(t for t in (item.toolTip(), warnings.tooltip()) if t))
+
+
+class MaskNotes:
+    """What is wrong with the lesion masks as they are now: several pieces, voxels shared with another.
+
+    The pieces of each mask are kept while the mask is the same object (masks are values: an edit makes
+    a new one), so rebuilding the Lesions table does not label every mask again.
+    """
+
+    def __init__(self) -> None:
+        self._pieces: dict[str, tuple[Mask, MaskPieces]] = {}
+
+    def of(self, case: Case, volume: Volume) -> dict[str, tuple[str, ...]]:
+        """Operator sentences per lesion target name (targets with nothing to say are left out)."""
+        masks = _lesion_masks(case, volume)
+        self._pieces = {k: v for k, v in self._pieces.items() if k in masks and v[0] is masks[k]}
+        notes: dict[str, list[str]] = {}
+        for name, mask in masks.items():
+            kept = self._pieces.get(name)
+            pieces = kept[1] if kept is not None else mask_pieces(mask, volume)
+            self._pieces[name] = (mask, pieces)
+            if pieces.count > 1:
+                notes.setdefault(name, []).append(pieces_text(case.targets[name].lesion_layer, pieces))
+        for name in masks:
+            for other, ml in overlaps_with(case, volume, name):
+                notes.setdefault(name, []).append(overlap_text(other, ml))
+        return {k: tuple(v) for k, v in notes.items()}
+
+
+def overlaps_with(case: Case, volume: Volume, name: str) -> list[tuple[str, float]]:
+    """The other lesion targets whose masks share voxels with target ``name``'s, and the mL shared."""
+    masks = _lesion_masks(case, volume)
+    if name not in masks:
+        return []
+    out = []
+    for other, mask in masks.items():
+        if other != name:
+            shared = overlap_count(masks[name], mask)
+            if shared:
+                out.append((other, shared * volume.voxel_volume_ml))
+    return out
+
+
+def _lesion_masks(case: Case, volume: Volume) -> dict[str, Mask]:
+    """The non-empty masks of the lesion targets on the volume's grid, by target name."""
+    out = {}
+    for target in case.targets.values():
+        layer = case.layers.get(target.lesion_layer) if target.lesion_layer else None
+        if layer is not None and layer.mask.grid_shape == volume.shape and layer.mask.any():
+            out[target.name] = layer.mask
+    return out
+
+
+def pieces_text(layer_name: str, pieces: MaskPieces) -> str:
+    """A mask in several pieces, for the operator."""
+    apart = f"{pieces.gap_mm:.0f} mm apart" if pieces.count == 2 else f"up to {pieces.gap_mm:.0f} mm apart"
+    return (
+        f"{layer_name} is in {pieces.count} pieces, {apart}: its figures (volume, diameter, breach) "
+        "count every piece. Remove islands (Mask editing) keeps the largest, or the piece under the "
+        "crosshair."
+    )
+
+
+def overlap_text(other: str, shared_ml: float) -> str:
+    """A lesion sharing voxels with another, for the operator."""
+    return (
+        f"Shares {shared_ml:.2f} mL with {other}: totals and coverage would count it twice. "
+        f"Erase the shared part from one of them, or delete the duplicate."
+    )
+
+
+def mark_notes(table: QTableWidget, row: int, notes: Iterable[str], *, name_column: int) -> None:
+    """Mark a row whose mask has something wrong now: a warning icon and amber name, the notes in its
+    tooltip (after any segmentation warning already there)."""
+    texts = list(notes)
+    item = table.item(row, name_column)
+    if not texts or item is None:
+        return
+    item.setIcon(table.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+    item.setForeground(QColor(WARNING_RGB))
+    lines = "Check the mask:\n" + "\n".join(f"• {t}" for t in texts)
+    item.setToolTip("\n\n".join(t for t in (item.toolTip(), lines) if t))

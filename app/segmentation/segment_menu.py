@@ -116,8 +116,8 @@ def build_segment_actions(
         "fill_holes",
         "Fill holes",
         "Ctrl+Shift+H",
-        "Fill the holes of the selected layer",
-        lambda: controller.run_operation("fill_holes"),
+        "Fill the holes of the selected layer (in 3D, or in the slices chosen under Mask editing)",
+        lambda: controller.run_operation("fill_holes", plane=controller.edit_panel.fill_plane()),
     )
     add(
         "remove_islands",

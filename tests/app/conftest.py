@@ -114,4 +114,10 @@ def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     monkeypatch.setattr(dialogs, "show_error", lambda _p, title, text: shown.append((title, text)))
     monkeypatch.setattr(dialogs, "show_info", lambda _p, title, text: shown.append((title, text)))
     monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *_a: dialogs.Answer.NO)
+
+    def ask_choice(_p: object, title: str, text: str, choices: tuple[str, ...]) -> str | None:
+        shown.append((title, text))
+        return choices[0]  # the default button, as Enter would answer
+
+    monkeypatch.setattr(dialogs, "ask_choice", ask_choice)
     return shown

@@ -6,6 +6,7 @@ real loader); layers are boxes at known voxel indices, so their overlay pixels a
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -170,6 +171,14 @@ def test_crash_leaves_a_recoverable_autosave(
     assert other.case.is_modified()  # recovered work is unsaved until saved
     other.case.undo_stack.setClean()
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]
+    # the status bar says what was recovered and from when (QA 14: it was empty after the recovery);
+    # checked once marked clean, so closing asks nothing even when it fails
+    header = case_io.read_case_file(recovered).header  # type: ignore[attr-defined]
+    autosaved = datetime.fromisoformat(header.modified_utc.replace("Z", "+00:00")).astimezone()
+    qtbot.waitUntil(lambda: "Recovered" in other.statusBar().currentMessage(), timeout=5000)  # type: ignore[attr-defined]
+    message = other.statusBar().currentMessage()
+    assert autosaved.strftime("%H:%M") in message and "after that were lost" in message, message
+    assert "not saved yet" in message
 
 
 def test_opening_an_image_over_unsaved_work_asks_first(

@@ -156,13 +156,16 @@ def test_a_lesion_at_the_growth_limit_is_marked_on_its_row_in_the_status_bar_and
     box.limit_spins["extent_min_mm"].setValue(math.ceil(reach_mm) + 5)
     assert seg.lesion_settings.parameters.extent_min_mm == math.ceil(reach_mm) + 5
     assert "growth limit, at least" in seg.jobs.last_message
+    # (clicked again inside Lesion 1: the operator is asked, and replaces it rather than adding a copy)
     _click_lesion(window, qtbot, SEED_LPS)
-    second = window.case.case.targets["Lesion 2"]
-    assert mask_at(window.case.case.layers["Lesion 2"].mask, window.case.volume, TAIL_END_LPS)
-    assert not any("growth limit" in str(v) for v in second.extra.values())
+    assert no_dialogs and no_dialogs[-1][0] == "Lesion already segmented"
+    assert list(window.case.case.targets) == ["Lesion 1"]
+    again = window.case.case.targets["Lesion 1"]
+    assert mask_at(window.case.case.layers["Lesion 1"].mask, window.case.volume, TAIL_END_LPS)
+    assert not any("growth limit" in str(v) for v in again.extra.values())
     assert not seg.jobs.last_warning and "growth limit" not in window.statusBar().currentMessage()
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 2)
-    assert panel.table.item(_row(panel, "Lesion 2"), COL_NAME).icon().isNull()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and not _row_marked(panel, "Lesion 1"))
+    assert panel.table.item(_row(panel, "Lesion 1"), COL_NAME).icon().isNull()
 
 
 def test_the_growth_limit_is_shown_and_editable(window: Any) -> None:

@@ -224,15 +224,18 @@ def test_brush_stroke_is_one_undo_step_and_eraser(loaded: Any, qtbot: Any, lytic
     win.case.undo_stack.undo()  # the brush stroke
     assert win.case.case.layers["Mask 1"].mask.count() == 0
 
-    # the brush cursor is drawn at its true size: a green ring 3 mm from the hovered point
+    # the brush cursor is drawn at its true size, in the edit layer's colour: a ring 3 mm from the
+    # hovered point (QA 14: it was always green, whatever layer the stroke would change)
     press_key(win, axial, qtbot, Qt.Key.Key_B)
     seg.set_cursor(axial, mid)
     qtbot.wait(10)
     rgb = grab_grey(axial)
     c = axial.lps_to_widget(mid)
     edge = axial.lps_to_widget(mid + np.array([0.0, 3.0, 0.0]))  # 3 mm posterior: down on screen
-    ring = rgb[round(edge.y()) - 1 : round(edge.y()) + 2, round(edge.x())]
-    assert np.any((ring[:, 1].astype(int) - ring[:, 0].astype(int)) > 60)
+    ring = rgb[round(edge.y()) - 1 : round(edge.y()) + 2, round(edge.x())].astype(int)
+    colour = win.state.layers["Mask 1"].colour
+    expected = np.array([colour.red(), colour.green(), colour.blue()])
+    assert np.min(np.abs(ring[:, :3] - expected).max(axis=1)) < 60, (ring, expected)
     inside = rgb[round((c.y() + edge.y()) / 2), round(c.x()) + 1]
     assert abs(int(inside[1]) - int(inside[0])) < 4  # no fill inside the ring
 

@@ -197,6 +197,33 @@ def test_real_lesion_with_the_operators_box(shared_data: Path, row: int, types: 
 
 
 @pytest.mark.realdata
+def test_case7_lesion_stays_in_a_box_drawn_in_the_window(shared_data: Path) -> None:
+    # QA 14 (s10_box.py): case7's first lesion with the growth limit raised to 30 mm and the dataset's box
+    # drawn on the axial slice the window showed after the first click (the lesion's centroid, 3.48 mm
+    # below the box centre), as deep as its longer side (app.segmentation.lesion_tool.box_depth_mm); the
+    # click at the box centre on that slice. One voxel of 27115 lay 0.8 mm beyond the box: the thin
+    # layer bridging a lytic and a sclerotic part was not limited to the box
+    import dataclasses
+
+    from imaging.lesion_grow import LesionParameters
+
+    folder = shared_data / "bone-lesions"
+    r = _rows(folder)[4]
+    volume = _load(str(folder / r["image_path"]))
+    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
+    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    seed = volume.index_to_lps_points(np.rint(volume.lps_to_index_points(centre - [0.0, 0.0, 3.48])))
+    depth_mm = max(size[0], size[1])
+    lo = np.array([centre[0] - size[0] / 2, centre[1] - size[1] / 2, seed[2] - depth_mm / 2])
+    hi = np.array([centre[0] + size[0] / 2, centre[1] + size[1] / 2, seed[2] + depth_mm / 2])
+    parameters = dataclasses.replace(LesionParameters(), extent_min_mm=30.0)
+    lesion = segment_lesion(volume, tuple(seed), box_lps=(lo, hi), parameters=parameters)
+    pts = volume.index_to_lps_points(lesion.mask.voxel_indices())
+    outside = ~np.all((pts >= lo - 1e-6) & (pts <= hi + 1e-6), axis=1)
+    assert not outside.any(), pts[outside]
+
+
+@pytest.mark.realdata
 def test_case7_lesion_stays_out_of_the_zero_filled_slab(shared_data: Path) -> None:
     # the first case7 lesion's growth limit (16 mm) reaches the slab where the crop left the scan (0 HU,
     # water-like): none of it may be lesion (before imaging.lesion_padding, 818 of its voxels were)

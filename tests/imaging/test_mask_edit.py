@@ -11,6 +11,7 @@ from imaging.mask_edit import (
     PlaneAxis,
     fill_holes,
     grow_shrink,
+    mask_pieces,
     paint_disc,
     paint_sphere,
     remove_islands,
@@ -175,3 +176,33 @@ def test_grid_mismatch_and_bad_radius_named() -> None:
         paint_sphere(Mask.empty((5, 5, 5)), volume, (0.0, 0.0, 0.0), 3.0)
     with pytest.raises(ValueError, match="hu_range"):
         paint_sphere(Mask.empty(volume.shape), volume, (0.0, 0.0, 0.0), 3.0, hu_range=(500.0, 100.0))
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), ANISO], ids=["iso", "aniso"])
+def test_mask_pieces_counts_them_and_their_gap_in_mm(spacing: tuple[float, float, float]) -> None:
+    # a ball of radius 6 mm and a ball of radius 2 mm whose centres are 20 mm apart along LPS x (the
+    # column axis): a gap of 20 - 6 - 2 = 12 mm between their surfaces, voxel centres within one
+    # voxel's width of each surface (col spacing, mm)
+    volume = _volume(spacing)
+    a = volume.index_to_lps_points([20.0, 30.0, 25.0])
+    b = a + np.array((20.0, 0.0, 0.0))
+    one = paint_sphere(Mask.empty(volume.shape), volume, a, 6.0).mask
+    assert mask_pieces(one, volume).count == 1 and mask_pieces(one, volume).gap_mm == 0.0
+    two = paint_sphere(one, volume, b, 2.0).mask
+    pieces = mask_pieces(two, volume)
+    assert pieces.count == 2 and pieces.largest_voxels == one.count()
+    assert 12.0 <= pieces.gap_mm <= 12.0 + 2 * spacing[2] + 1e-9
+    # brute force over every pair of voxel centres gives the same gap
+    pts = volume.index_to_lps_points(two.voxel_indices())
+    small = np.linalg.norm(pts - b, axis=1) <= 2.0 + 1e-9
+    brute = np.min(np.linalg.norm(pts[small][:, None, :] - pts[~small][None, :, :], axis=2))
+    assert pieces.gap_mm == pytest.approx(brute, abs=1e-9)
+    # a third piece nearer (15 mm along y, a 7 mm gap): the gap reported is still the farthest piece's
+    three = paint_sphere(two, volume, a - np.array((0.0, 15.0, 0.0)), 2.0).mask
+    assert mask_pieces(three, volume).count == 3
+    assert mask_pieces(three, volume).gap_mm == pytest.approx(pieces.gap_mm)
+    # what remove_islands keeps is one piece
+    assert mask_pieces(remove_islands(three).mask, volume).count == 1
+    assert mask_pieces(Mask.empty(volume.shape), volume).count == 0
+    with pytest.raises(ValueError, match="differs"):
+        mask_pieces(one, _volume(spacing, shape=(10, 10, 10)))

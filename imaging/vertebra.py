@@ -131,7 +131,8 @@ def find_vertebra(
     ValueError
         If ``click_lps`` is not three finite numbers or ``level_hint`` is not a level name.
     VertebraNotFoundError
-        If the click is outside the volume, or no body / canal can be found there.
+        If the click is outside the volume, or no body / canal can be found there; its subclass
+        :class:`OnSacrumError` when the body found there is the sacrum.
     AnatomyCancelledError
         If ``cancel`` was set.
 

@@ -10,9 +10,11 @@ level disagrees the suggestion carries a warning and the named level stays.
   to the vertebra, starting at it (touching it or across a thin costovertebral / costotransverse joint
   gap) at the level of the pedicles, and running far laterally as a thin bar. A lumbar transverse
   process ends 3-5 cm from the midline; a rib carries on well beyond 6-8 cm.
-- :func:`is_sacrum` (:mod:`imaging.level_sacrum`) works from a click alone (the vertebra finder may
-  refuse the sacrum): at the click's level the central bone is wider than a lumbar body and meets a
-  large bone on both sides (the iliac bones) across a thin sacroiliac joint, or is fused with it.
+- :func:`is_sacrum` (:mod:`imaging.level_sacrum`) works from a click alone (the vertebra finder
+  refuses the sacrum): at the click's level the central bone is wider than a lumbar body and meets a
+  large bone on both sides (the iliac bones) across a thin sacroiliac joint, or is fused with it, and
+  no intervertebral disc lies below it (:mod:`imaging.level_disc`: S1 is fused with the sacral
+  segments below; L5 has the L5-S1 disc below it).
 - :func:`suggest_levels` (here) turns per-vertebra findings into suggestions (T12, S1) with reasons and
   warnings; :func:`refusal_hint` gives the S1 suggestion where the vertebra finder refused the point.
 
@@ -267,14 +269,18 @@ def suggestion_for_anatomy(
     )
 
 
-def refusal_hint(volume: Volume, click_lps: Sequence[float] | npt.ArrayLike) -> str | None:
+def refusal_hint(
+    volume: Volume, click_lps: Sequence[float] | npt.ArrayLike, *, finding: SacrumFinding | None = None
+) -> str | None:
     """What anatomy can still say where no vertebra was found at ``click_lps``, or None.
 
     The vertebra finder refuses the sacrum (it has no vertebral body with an enclosed canal behind it in
     the sense of the lumbar spine); the S1 suggestion must still reach the operator, so the refusal is
-    completed with it (and with the level to give the vertebra above).
+    completed with it (and with the level to give the vertebra above). ``finding``: the sacrum check
+    already made (at the click or at the body found there); judged at the click when not given.
     """
-    finding = is_sacrum(volume, click_lps)
+    if finding is None:
+        finding = is_sacrum(volume, click_lps)
     if not finding.is_sacrum:
         return None
     return f"anatomy suggests S1 here ({finding.reason}): the vertebra above it would be L5"

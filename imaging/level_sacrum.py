@@ -1,10 +1,13 @@
-"""The sacrum at a click: is the bone there S1 (its alae meeting the iliac bones)?
+"""The sacrum at a click: is the bone there S1 (its alae meeting the iliac bones, fused below)?
 
-:func:`is_sacrum` works from a click alone (the vertebra finder may refuse the sacrum): at the click's
+:func:`is_sacrum` works from a click alone (the vertebra finder refuses the sacrum): at the click's
 level the central bone is wider than a lumbar body and meets a large bone on both sides (the iliac
-bones) across a thin sacroiliac joint, or is fused with it; a vertebra that carries ribs
-(:func:`imaging.level_ribs.has_ribs`) is not the sacrum. The S1 suggestion built on it is in
-:mod:`imaging.level_anatomy`.
+bones) across a thin sacroiliac joint, or is fused with it, and no intervertebral disc lies below the
+point (S1 is continuous with the sacral segments; :func:`imaging.level_disc.disc_below`). L5 has the
+L5-S1 disc below it: its transverse processes, which may come within a few millimetres of the iliac
+crest or the sacral ala, and the ala itself, which an axial slab at L5's lower half reaches, do not
+make it the sacrum. A vertebra that carries ribs (:func:`imaging.level_ribs.has_ribs`) is not the
+sacrum either. The S1 suggestion built on it is in :mod:`imaging.level_anatomy`.
 
 Positions are LPS mm (+x patient left, +y posterior, +z superior); CT values HU. Work is done on an
 axial slab resampled along the patient's axes (:mod:`imaging.level_grid`).
@@ -21,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.level_disc import disc_below
 from imaging.level_grid import BONE_THRESHOLD_HU, STEP_MM, bone_on_grid, point_lps, resample_local
 from imaging.level_ribs import has_ribs
 from imaging.vertebra_model import Side
@@ -76,7 +80,10 @@ def is_sacrum(
     sacroiliac joints on both sides at the same level. The central bone at the click (in an axial
     slab) must span at least ``min_width_mm`` across the click's anteroposterior band and, on each
     side, either reach the ilium (fused, or partial volume across the joint) or come within
-    ``si_gap_mm`` of a large bone reaching far laterally.
+    ``si_gap_mm`` of a large bone reaching far laterally. S1 is fused with the sacral segments below
+    it: a point with an intervertebral disc below it (:func:`imaging.level_disc.disc_below`) is a
+    vertebra above the sacrum (L5, whose transverse processes can come close to the ilia), and a
+    vertebra that carries ribs is not the sacrum.
 
     Returns
     -------
@@ -152,6 +159,15 @@ def is_sacrum(
     if not verdict and out_of_view:
         verdict = None
     if verdict:
+        # the sacrum has no disc below S1 (its segments are fused); L5 has the L5-S1 disc below it
+        disc = disc_below(volume, centre)
+        if disc.found:
+            verdict = False
+            notes.append(disc.reason + " (S1 has none: a vertebra above the sacrum)")
+        elif disc.found is None:
+            verdict = None
+            notes.append("whether a disc lies below it is unknown: " + disc.reason)
+    if verdict:
         # ribs fused with a thoracic vertebra also reach far laterally on both sides: a vertebra that
         # carries ribs is not the sacrum
         ribs = has_ribs(volume, centre, threshold_hu=threshold_hu)
@@ -159,7 +175,10 @@ def is_sacrum(
             verdict = False
             notes.append("the bone reaching the sides is ribs (" + ribs.reason + ")")
     if verdict:
-        reason = f"sacrum: alae meet the iliac bones (sacroiliac joints, left and right), {width:.0f} mm wide"
+        reason = (
+            f"sacrum: alae meet the iliac bones (sacroiliac joints, left and right), {width:.0f} mm wide, "
+            "no disc below"
+        )
     else:
         why = [] if wide else [f"{width:.0f} mm wide (sacrum >= {min_width_mm:.0f} mm)"]
         against = [n for n in notes if "meets" not in n and "fused" not in n]

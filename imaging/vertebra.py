@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from imaging.errors import ImagingError
 from imaging.level_anatomy import refusal_hint
+from imaging.level_sacrum import is_sacrum
 from imaging.levels import normalize_level
 from imaging.mask import Mask
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
@@ -57,6 +58,9 @@ MAX_BODY_HEIGHT_MM = 40.0
 #: a body wider than this across its axis has run out of the bone (mm): adult bodies are up to about
 #: 50-55 mm wide (L5)
 MAX_BODY_WIDTH_MM = 62.0
+#: a click this far from the body found is not in it (mm): the body's surface is known to about one
+#: voxel of a 3 mm section
+CLICK_IN_BODY_MM = 3.0
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
@@ -77,6 +81,11 @@ class VertebraNotFoundError(ImagingError):
         self.click_lps = tuple(float(v) for v in click_lps)
         where = ", ".join(f"{v:.1f}" for v in self.click_lps)
         super().__init__(f"no vertebra at LPS ({where}) mm: {reason}")
+
+
+class OnSacrumError(VertebraNotFoundError):
+    """The body found at the click is the sacrum (no vertebral body to measure); the reason carries
+    the S1 suggestion."""
 
 
 class AnatomyCancelledError(ImagingError):
@@ -122,14 +131,18 @@ def find_vertebra(
     ValueError
         If ``click_lps`` is not three finite numbers or ``level_hint`` is not a level name.
     VertebraNotFoundError
-        If the click is outside the volume, or no body / canal can be found there.
+        If the click is outside the volume, or no body / canal can be found there; its subclass
+        :class:`OnSacrumError` when the body found there is the sacrum.
     AnatomyCancelledError
         If ``cancel`` was set.
 
     Notes
     -----
-    The sacrum has no vertebral body with its canal in this sense and is refused; the refusal then
-    carries the S1 suggestion (:func:`imaging.level_anatomy.refusal_hint`), for every caller.
+    The sacrum has no vertebral body with its canal in this sense and is refused, whether nothing is
+    found at the click or the body found there is judged to be the sacrum
+    (:func:`imaging.level_sacrum.is_sacrum` at its centroid: alae meeting the iliac bones, no disc
+    below; the same judgement that would suggest S1 for it); the refusal then carries the S1
+    suggestion (:func:`imaging.level_anatomy.refusal_hint`), for every caller.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):
@@ -139,6 +152,8 @@ def find_vertebra(
         raise VertebraNotFoundError("the point lies outside the volume", click)
     try:
         return _find(volume, click, level, progress, cancel)
+    except OnSacrumError:
+        raise
     except VertebraNotFoundError as exc:
         hint = refusal_hint(volume, click)
         if hint is None:
@@ -247,6 +262,18 @@ def _find(
     step(0.55)
     axis = body.axis_lps
     centroid = body.centroid_lps
+    # a body found on the sacrum (its S1 segment, or S1 with the L5-S1 disc) is not a vertebral body
+    # to measure: refused, with the S1 suggestion, as where nothing is found. So is a click on the
+    # sacrum from which the search ran into the body of L5 (a body away from the click)
+    sacrum = is_sacrum(volume, centroid)
+    if not sacrum.is_sacrum and _distance_mm(roi, body.body, click) > CLICK_IN_BODY_MM:
+        sacrum = is_sacrum(volume, click)
+    if sacrum.is_sacrum:
+        raise OnSacrumError(
+            "the bone found there is the sacrum, which has no vertebral body to measure; "
+            + str(refusal_hint(volume, click, finding=sacrum)),
+            click,
+        )
     cc = canal.centroid_at(centroid, axis)
     posterior = _perpendicular(cc - centroid, axis)
     if posterior is None:
@@ -353,6 +380,12 @@ def _across_extent_mm(roi: LpsRoi, body: BodyResult) -> float:
         lo, hi = np.percentile(pts @ d, [1.0, 99.0])
         widest = max(widest, float(hi - lo) + roi.spacing_mm)
     return widest
+
+
+def _distance_mm(roi: LpsRoi, mask: npt.NDArray[np.bool_], point: FloatArray) -> float:
+    """Distance (mm) from ``point`` to the nearest voxel centre of a ROI mask (inf when empty)."""
+    pts = roi.voxel_points_lps(mask)
+    return float(np.linalg.norm(pts - point, axis=1).min()) if len(pts) else float("inf")
 
 
 def _perpendicular(v: FloatArray, axis: FloatArray) -> FloatArray | None:

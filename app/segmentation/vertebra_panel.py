@@ -243,6 +243,10 @@ class VertebraPanel(QDockWidget):
             return False
         try:
             canonical = normalize_level(level)
+        except ValueError:
+            self.notes.setText(_bad_level_message(level))
+            return False
+        try:
             first, second, labels, warnings = level_plan(
                 self.controller.window.case.case, volume.index_to_lps, vid, canonical
             )
@@ -281,3 +285,11 @@ class VertebraPanel(QDockWidget):
                     self.controller.window.state.set_crosshair(e.centroid_lps)
                 if "body" in e.layers:
                     self.controller.set_edit_layer(e.layers["body"])
+
+
+def _bad_level_message(text: str) -> str:
+    """What the operator reads when the typed level is not one (the ValueError's wording is for API
+    callers)."""
+    typed = text.strip()
+    what = f"{typed} is not a vertebral level" if typed else "No level typed"
+    return f"{what}: type C1-C7, T1-T12, L1-L5 or S1."

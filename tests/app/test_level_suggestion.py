@@ -103,3 +103,23 @@ def test_a_click_on_the_sacrum_is_refused_with_the_s1_suggestion(
     assert "no vertebra" in message and "anatomy suggests S1" in message, message
     assert "L5" in message
     assert not any(name.endswith("body") for name in win.case.case.layers)
+
+
+def test_a_bad_level_name_gets_a_plain_message(
+    window: Any, qtbot: Any, no_dialogs: Any, spine: RibSpinePhantom
+) -> None:
+    win = window
+    panel = win.segmentation.vertebra_panel
+    win.opener.show_volume(spine.volume)
+    win.segmentation.find_vertebra_at(np.asarray(spine.center("L1")))
+    wait_job(win, qtbot)
+    layers = set(win.case.case.layers)
+    steps = win.case.undo_stack.count()
+    panel.select("v1")
+    assert not panel.name_selected("XYZ")
+    assert panel.notes.text() == "XYZ is not a vertebral level: type C1-C7, T1-T12, L1-L5 or S1."
+    assert not panel.name_selected("  ")
+    assert panel.notes.text() == "No level typed: type C1-C7, T1-T12, L1-L5 or S1."
+    # nothing was renamed, nothing entered the undo history
+    assert set(win.case.case.layers) == layers and win.case.undo_stack.count() == steps
+    assert panel.name_selected("l1") and panel.notes.text().startswith("Named L1.")

@@ -7,9 +7,11 @@ The pedicle is the bone lateral to the canal between the posterior wall and the 
 lamina and facets join further back). Its cross-sections in planes normal to ``p`` over that range are
 traced by :mod:`imaging.vertebra_pedicle_sections` (the blob forming the canal's lateral wall, kept
 apart from a rib head or neck and from the articular processes), and their centroids fitted with a
-straight line. A thoracic pedicle gives only a few millimetres of sections, whose centroids move with
-the section's shape: the craniocaudal slope is shrunk towards the end plates' plane as the span
-shortens, and an implausible convergence or tilt is replaced by zero and said in a note.
+straight line. The sections can cover only a few millimetres at the pedicle's back, whose centroids move
+with the section's shape: the craniocaudal slope is shrunk towards the end plates' plane as the span
+shortens, the convergence is taken from the midline between the pedicle's walls over its whole length
+(:mod:`imaging.pedicle_midline`) where they give one, and an implausible convergence or tilt is replaced
+by zero and said in a note.
 
 The narrowest width is the pedicle's waist (:mod:`imaging.pedicle_waist`), which does not depend on that
 axis. Along the axis the bony width is also measured across it (mediolateral, perpendicular to the axis;
@@ -34,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, stats
 
+from imaging.pedicle_midline import walls_direction
 from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge, edges_across
 from imaging.pedicle_waist import pedicle_waist
 from imaging.vertebra_model import Side
@@ -343,6 +346,12 @@ def find_pedicle(
         return None
     d, cents = d_fit
     mid = cents.mean(axis=0)
+    # the sections may cover only the pedicle's back (case1: 3 mm where the transverse process and the
+    # lamina join it): the axis's convergence is taken from the midline between the pedicle's walls
+    # over its whole length (imaging.pedicle_midline), its tilt from the sections
+    d, mid = walls_direction(
+        d, mid, volume=volume, roi=roi, solid=solid, frame=frame, min_posterior=MIN_AXIS_POSTERIOR
+    )
     d, note = _plausible_direction(d, side, frame)
     d, turned = _toward_body(d, mid, side, frame=frame, roi=roi, body=body)
     if turned is not None:

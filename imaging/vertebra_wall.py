@@ -15,10 +15,13 @@ away from the end plates' partial volume), or where lytic tissue lies behind it 
 the wall, rim and all). Elsewhere the scan does not resolve the cortex there (a shell a few tenths of
 a mm thick on 3 mm voxels, in osteopenic bone): no break is seen, the wall stays intact, and
 :attr:`WallResult.notes` says where the cortex was not resolved and that a thin break cannot be
-excluded there. A gap of the foramen's size and place (below) is reported as the foramen either way,
-saying so when the cortex beside it is not resolved (abdomen-pelvis-ct, 3 mm: the old single HU cut
-called the T12, L2, L4 and L5 walls "with defects", up to 22 x 21 mm at L5, and flipped L2 between
-two clicks 0.6 mm apart; their rims read 131-161 HU against trabecular references of 138-237 HU).
+excluded there. Inside such an area a patch of rays with lytic HU behind them is still a defect
+(:func:`_lytic_breaks`) unless it has the foramen's size and place, where the basivertebral vein's
+channel reads as lytic HU too on thick voxels. A gap of the foramen's size and place (below) is
+reported as the foramen either way, saying so when the cortex beside it is not resolved
+(abdomen-pelvis-ct, 3 mm: the old single HU cut called the T12, L2, L4 and L5 walls "with defects",
+up to 22 x 21 mm at L5, and flipped L2 between two clicks 0.6 mm apart; the walls beside those gaps
+read 135-159 HU against trabecular references of 140-237 HU).
 
 A gap is the normal basivertebral foramen (where the basivertebral vein leaves the body), not a
 defect, when all of these hold (:func:`_foramen_reason` says which one fails):
@@ -45,7 +48,8 @@ leakage-risk item (planning.leakage).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +57,7 @@ from scipy import ndimage
 
 from imaging.vertebra_model import WallDefect
 from imaging.vertebra_roi import LpsRoi
-from imaging.wall_cortex import cortex_reference, rim_is_cortex, rim_peak_hu
+from imaging.wall_cortex import cortex_reference, deep_hu, rim_is_cortex, rim_peak_hu
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -217,13 +221,16 @@ def find_posterior_wall(
             )
 
         gaps: list[_Gap] = []
+        comps: list[BoolArray] = []
         rims: list[float | None] = []
+        faint: list[tuple[_Gap, BoolArray, float | None]] = []  # gaps where the cortex is not resolved
         for lab in range(1, n + 1):
             comp = labels == lab
             if float(comp.sum()) * WALL_STEP_MM**2 < MIN_DEFECT_MM2:
                 continue
             rims.append(rim_peak_hu(comp, missing, any_in, peak, reference))
             gaps.append(measure(comp))
+            comps.append(comp)
         limits = _ForamenLimits(
             width_mm=FORAMEN_MAX_WIDTH_MM + 2.0 * source_voxel_mm + WALL_STEP_MM,
             height_mm=FORAMEN_MAX_HEIGHT_MM + 2.0 * source_voxel_mm + WALL_STEP_MM,
@@ -242,7 +249,23 @@ def find_posterior_wall(
             elif is_seen:
                 defects.append(gap.as_defect(f"posterior wall gap ({why}: not the basivertebral foramen)"))
             else:
-                notes.append(gap.unresolved_note(rim_hu, reference.trabecular_peak_hu, source_voxel_mm))
+                faint.append((gap, comps[i], rim_hu))
+        # where the cortex is not resolved, a mass that broke the wall still shows as lytic HU behind it
+        lost = _lytic_breaks(
+            [c for _, c, _ in faint],
+            lytic_below_hu=0.5 * (trabecular_hu + LYTIC_HU) if limits.lytic_judged else None,
+            deep=lambda: deep_hu(
+                roi, smoothed, frame=frame, us=us, vs=vs, t_surface=t_surface, depth_mm=LYTIC_DEPTH_MM
+            ),
+            measure=measure,
+            limits=limits,
+        )
+        defects.extend(d for d, _ in lost)
+        for gap, comp, rim_hu in faint:
+            lytic_inside = any(bool((comp & part).any()) for _, part in lost)
+            notes.append(
+                gap.unresolved_note(rim_hu, reference.trabecular_peak_hu, source_voxel_mm, lytic_inside)
+            )
 
     # the band: body voxels within WALL_BAND_MM of the posterior surface, in the wall's extent
     band = np.zeros_like(body)
@@ -302,7 +325,9 @@ class _Gap:
             center_lps=(float(c[0]), float(c[1]), float(c[2])), size_mm=self.size_mm, description=text
         )
 
-    def unresolved_note(self, rim_hu: float | None, trabecular_peak_hu: float, source_voxel_mm: float) -> str:
+    def unresolved_note(
+        self, rim_hu: float | None, trabecular_peak_hu: float, source_voxel_mm: float, lytic_inside: bool
+    ) -> str:
         """The operator's note for a gap where the scan does not resolve the cortex."""
         beside = (
             "the wall around it is too small to judge"
@@ -310,11 +335,15 @@ class _Gap:
             else f"the wall beside it reads {rim_hu:.0f} HU, no brighter than the body's trabecular bone "
             f"({trabecular_peak_hu:.0f} HU)"
         )
+        seen = (
+            "lytic destruction inside it is listed as a defect; elsewhere no break seen"
+            if lytic_inside
+            else "no break of the cortex seen there"
+        )
         return (
             f"posterior wall: cortex not resolved over {self.area_mm2:.0f} mm^2 {self._side()}, "
-            f"{self.v_mm:+.0f} mm from mid-height, on this {source_voxel_mm:.1f} mm scan ({beside}, and "
-            "no lytic tissue behind most of it): no break of the cortex seen there; a thin break cannot be "
-            "excluded"
+            f"{self.v_mm:+.0f} mm from mid-height, on this {source_voxel_mm:.1f} mm scan ({beside}): "
+            f"{seen}; a thin break cannot be excluded"
         )
 
     def _side(self) -> str:
@@ -355,6 +384,39 @@ def _measure_gap(
         v_mm=float(cv.mean()),
         lytic_fraction=float(lytic.mean()),
     )
+
+
+def _lytic_breaks(
+    faint: list[BoolArray],
+    *,
+    lytic_below_hu: float | None,
+    deep: Callable[[], FloatArray],
+    measure: Callable[[BoolArray], _Gap],
+    limits: _ForamenLimits,
+) -> list[tuple[WallDefect, BoolArray]]:
+    """Lytic patches behind the gaps where the cortex is not resolved that are no foramen, as defects.
+
+    A patch of rays with lytic HU ``LYTIC_DEPTH_MM`` in front of the surface (``deep()`` below
+    ``lytic_below_hu``; None: bone too close to lytic HU, not judged) is a mass that broke the wall,
+    unless it has the foramen's size and place: on thick voxels the basivertebral vein's channel reads
+    as lytic HU too (abdomen-pelvis-ct L2-L5, 3 mm: 50-80 HU patches at the midline), and the two
+    cannot be told apart there.
+    """
+    if lytic_below_hu is None or not faint:
+        return []
+    unresolved = np.logical_or.reduce(faint)
+    sub, n = ndimage.label(unresolved & (deep() < lytic_below_hu))
+    patches = [sub == k for k in range(1, n + 1)]
+    patches = [p for p in patches if float(p.sum()) * WALL_STEP_MM**2 >= MIN_DEFECT_MM2]
+    masses = [measure(p) for p in patches]
+    shape_only = replace(limits, lytic_judged=False)  # every patch is lytic: judge its size and place
+    why_not = [_foramen_reason(g, shape_only) for g in masses]
+    channel = _mirrored_pair(masses, why_not)
+    return [
+        (mass.as_defect(f"posterior wall destroyed (lytic tissue behind it, {why}; cortex not resolved)"), p)
+        for j, (mass, why, p) in enumerate(zip(masses, why_not, patches, strict=True))
+        if why is not None and j not in channel
+    ]
 
 
 def _foramen_reason(gap: _Gap, limits: _ForamenLimits) -> str | None:

@@ -152,3 +152,39 @@ def rim_peak_hu(
 def rim_is_cortex(rim_hu: float | None, reference: CortexReference) -> bool:
     """True when the wall beside a gap reads as cortex (see the module's docstring)."""
     return rim_hu is not None and rim_hu > reference.trabecular_peak_hu
+
+
+def deep_hu(
+    roi: LpsRoi,
+    smoothed: npt.NDArray[np.float32],
+    *,
+    frame: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    us: FloatArray,
+    vs: FloatArray,
+    t_surface: FloatArray,
+    depth_mm: tuple[float, float],
+) -> FloatArray:
+    """Mean smoothed HU along each ray between ``depth_mm`` in front of the body's posterior surface.
+
+    Parameters
+    ----------
+    roi, smoothed, frame, us, vs, t_surface
+        As for :func:`cortex_reference`.
+    depth_mm
+        Nearest and farthest depth in front of the surface (mm), sampled every 1 mm.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(us), len(vs))`` HU.
+    """
+    centroid, left, axis, posterior = frame
+    depth = np.arange(depth_mm[0], depth_mm[1] + 0.01, 1.0)
+    pts = (
+        centroid
+        + us[:, None, None, None] * left
+        + vs[None, :, None, None] * axis
+        + (t_surface[..., None] - depth)[..., None] * posterior
+    )
+    out: FloatArray = roi.sample(smoothed, pts, order=1).mean(axis=2)
+    return out

@@ -309,6 +309,7 @@ def _find(
     step(0.7)
     if not wall.assessed:
         notes.append("posterior wall could not be assessed")
+    notes.extend(wall.notes)
     pedicles: dict[Side, PedicleAxis] = {}
     contrast = max(body.cortex_hu - body.trabecular_hu, 1.0)
     fraction = np.clip((masks.sharp - body.trabecular_hu) / contrast, 0.0, 1.0).astype(np.float32)

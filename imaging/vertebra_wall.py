@@ -9,6 +9,20 @@ bone and the wall's typical cortex, or a fraction of the body's other cortex whe
 whole is much weaker) the cortex is missing. Connected missing areas of at least
 ``MIN_DEFECT_MM2`` are gaps, with their centre (LPS mm) and size (largest extent, mm).
 
+A gap is a break of the cortex only where the wall beside it reads as cortex
+(:mod:`imaging.wall_cortex`: brighter than 9 in 10 equal windows of the body's own trabecular bone,
+away from the end plates' partial volume), or where lytic tissue lies behind it (a mass that destroyed
+the wall, rim and all). Elsewhere the scan does not resolve the cortex there (a shell a few tenths of
+a mm thick on 3 mm voxels, in osteopenic bone): no break is seen, the wall stays intact, and
+:attr:`WallResult.notes` says where the cortex was not resolved and that a thin break cannot be
+excluded there. Inside such an area a patch of rays with lytic HU behind them is still a defect
+(:func:`_lytic_breaks`) unless it has the foramen's size and place, where the basivertebral vein's
+channel reads as lytic HU too on thick voxels. A gap of the foramen's size and place (below) is
+reported as the foramen either way, saying so when the cortex beside it is not resolved
+(abdomen-pelvis-ct, 3 mm: the old single HU cut called the T12, L2, L4 and L5 walls "with defects",
+up to 22 x 21 mm at L5, and flipped L2 between two clicks 0.6 mm apart; the walls beside those gaps
+read 135-159 HU against trabecular references of 140-237 HU).
+
 A gap is the normal basivertebral foramen (where the basivertebral vein leaves the body), not a
 defect, when all of these hold (:func:`_foramen_reason` says which one fails):
 
@@ -34,7 +48,8 @@ leakage-risk item (planning.leakage).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +57,7 @@ from scipy import ndimage
 
 from imaging.vertebra_model import WallDefect
 from imaging.vertebra_roi import LpsRoi
+from imaging.wall_cortex import cortex_reference, deep_hu, rim_is_cortex, rim_peak_hu
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -78,6 +94,10 @@ LYTIC_HU = 50.0
 MIN_LYTIC_CONTRAST_HU = 50.0
 #: a gap with lytic HU along at least this fraction of its rays has a mass behind it
 LYTIC_RAY_FRACTION = 0.5
+#: a foramen-sized gap where the scan does not resolve the cortex beside it
+FORAMEN_IN_FAINT_WALL = (
+    "basivertebral foramen (normal; the wall's cortex beside it is not resolved on this scan)"
+)
 #: the wall's cortex is expected to stand at least this fraction of the body's typical cortical
 #: contrast above the trabecular bone (a wall destroyed as a whole has no median peak of its own)
 WALL_CONTRAST_FRACTION = 0.3
@@ -92,6 +112,7 @@ class WallResult:
     defects: tuple[WallDefect, ...]
     assessed: bool  # False when too few rays met the body to judge the wall
     foramina: tuple[WallDefect, ...] = ()  # gaps judged to be the normal basivertebral foramen
+    notes: tuple[str, ...] = ()  # gaps where the scan does not resolve the cortex: no break seen
 
 
 def find_posterior_wall(
@@ -166,44 +187,85 @@ def find_posterior_wall(
     assessed = bool(any_in.sum() >= 0.5 * any_in.size)
     defects: list[WallDefect] = []
     foramina: list[WallDefect] = []
+    notes: list[str] = []
     if assessed:
         wall_contrast = float(np.median(peak[any_in])) - trabecular_hu
         # a wall much weaker than the body's other cortex is judged against that cortex instead
         contrast = max(wall_contrast, WALL_CONTRAST_FRACTION * (body_cortex_hu - trabecular_hu))
         missing = any_in & (peak < trabecular_hu + 0.5 * contrast)
         labels, n = ndimage.label(missing)
+        frame = (centroid_lps, left, axis, posterior)
+        reference = cortex_reference(
+            roi,
+            smoothed,
+            frame=frame,
+            us=us,
+            vs=vs,
+            t_surface=t_surface,
+            rays=any_in,
+            window_mm=window,
+            source_voxel_mm=source_voxel_mm,
+        )
+
+        def measure(comp: BoolArray) -> _Gap:
+            return _measure_gap(
+                comp,
+                roi,
+                smoothed,
+                us=us,
+                vs=vs,
+                t_surface=t_surface,
+                frame=frame,
+                u_mid=0.5 * (u_lo + u_hi),
+                trabecular_hu=trabecular_hu,
+            )
+
         gaps: list[_Gap] = []
+        comps: list[BoolArray] = []
+        rims: list[float | None] = []
+        faint: list[tuple[_Gap, BoolArray, float | None]] = []  # gaps where the cortex is not resolved
         for lab in range(1, n + 1):
             comp = labels == lab
             if float(comp.sum()) * WALL_STEP_MM**2 < MIN_DEFECT_MM2:
                 continue
-            gaps.append(
-                _measure_gap(
-                    comp,
-                    roi,
-                    smoothed,
-                    us=us,
-                    vs=vs,
-                    t_surface=t_surface,
-                    frame=(centroid_lps, left, axis, posterior),
-                    u_mid=0.5 * (u_lo + u_hi),
-                    trabecular_hu=trabecular_hu,
-                )
-            )
+            rims.append(rim_peak_hu(comp, missing, any_in, peak, reference))
+            gaps.append(measure(comp))
+            comps.append(comp)
         limits = _ForamenLimits(
             width_mm=FORAMEN_MAX_WIDTH_MM + 2.0 * source_voxel_mm + WALL_STEP_MM,
             height_mm=FORAMEN_MAX_HEIGHT_MM + 2.0 * source_voxel_mm + WALL_STEP_MM,
             v_max_mm=FORAMEN_HEIGHT_FRACTION * v_half,
             lytic_judged=trabecular_hu - LYTIC_HU >= MIN_LYTIC_CONTRAST_HU,
         )
+        lytic = [limits.lytic_judged and g.lytic_fraction >= LYTIC_RAY_FRACTION for g in gaps]
+        seen = [rim_is_cortex(r, reference) or m for r, m in zip(rims, lytic, strict=True)]
         reasons = [_foramen_reason(g, limits) for g in gaps]
         paired = _mirrored_pair(gaps, reasons)
-        for i, (gap, why) in enumerate(zip(gaps, reasons, strict=True)):
-            reason = None if i in paired else why
-            if reason is None:
-                foramina.append(gap.as_defect("basivertebral foramen (normal)", limits))
+        for i, (gap, why, rim_hu, is_seen) in enumerate(zip(gaps, reasons, rims, seen, strict=True)):
+            if why is None or i in paired:
+                # the foramen's size and place: normal, whether or not the cortex beside it shows
+                what = "basivertebral foramen (normal)" if is_seen else FORAMEN_IN_FAINT_WALL
+                foramina.append(gap.as_defect(what, limits))
+            elif is_seen:
+                defects.append(gap.as_defect(f"posterior wall gap ({why}: not the basivertebral foramen)"))
             else:
-                defects.append(gap.as_defect(f"posterior wall gap ({reason}: not the basivertebral foramen)"))
+                faint.append((gap, comps[i], rim_hu))
+        # where the cortex is not resolved, a mass that broke the wall still shows as lytic HU behind it
+        lost = _lytic_breaks(
+            [c for _, c, _ in faint],
+            lytic_below_hu=0.5 * (trabecular_hu + LYTIC_HU) if limits.lytic_judged else None,
+            deep=lambda: deep_hu(
+                roi, smoothed, frame=frame, us=us, vs=vs, t_surface=t_surface, depth_mm=LYTIC_DEPTH_MM
+            ),
+            measure=measure,
+            limits=limits,
+        )
+        defects.extend(d for d, _ in lost)
+        for gap, comp, rim_hu in faint:
+            lytic_inside = any(bool((comp & part).any()) for _, part in lost)
+            notes.append(
+                gap.unresolved_note(rim_hu, reference.trabecular_peak_hu, source_voxel_mm, lytic_inside)
+            )
 
     # the band: body voxels within WALL_BAND_MM of the posterior surface, in the wall's extent
     band = np.zeros_like(body)
@@ -226,7 +288,7 @@ def find_posterior_wall(
                 points.append((float(q[0]), float(q[1]), float(q[2])))
     defects.sort(key=lambda d: -d.size_mm)
     foramina.sort(key=lambda d: -d.size_mm)
-    return WallResult(band, tuple(points), tuple(defects), assessed, tuple(foramina))
+    return WallResult(band, tuple(points), tuple(defects), assessed, tuple(foramina), tuple(notes))
 
 
 @dataclass(frozen=True)
@@ -251,11 +313,7 @@ class _Gap:
     lytic_fraction: float  # fraction of its rays with lytic HU at LYTIC_DEPTH_MM
 
     def as_defect(self, what: str, limits: _ForamenLimits | None = None) -> WallDefect:
-        side = (
-            "left of midline"
-            if self.u_mm > 2.0
-            else ("right of midline" if self.u_mm < -2.0 else "at the midline")
-        )
+        side = self._side()
         text = (
             f"{what}, {self.area_mm2:.0f} mm^2, {self.width_mm:.0f} x {self.height_mm:.0f} mm "
             f"(across x along the spine), {side}, {self.v_mm:+.0f} mm from mid-height"
@@ -266,6 +324,32 @@ class _Gap:
         return WallDefect(
             center_lps=(float(c[0]), float(c[1]), float(c[2])), size_mm=self.size_mm, description=text
         )
+
+    def unresolved_note(
+        self, rim_hu: float | None, trabecular_peak_hu: float, source_voxel_mm: float, lytic_inside: bool
+    ) -> str:
+        """The operator's note for a gap where the scan does not resolve the cortex."""
+        beside = (
+            "the wall around it is too small to judge"
+            if rim_hu is None
+            else f"the wall beside it reads {rim_hu:.0f} HU, no brighter than the body's trabecular bone "
+            f"({trabecular_peak_hu:.0f} HU)"
+        )
+        seen = (
+            "lytic destruction inside it is listed as a defect; elsewhere no break seen"
+            if lytic_inside
+            else "no break of the cortex seen there"
+        )
+        return (
+            f"posterior wall: cortex not resolved over {self.area_mm2:.0f} mm^2 {self._side()}, "
+            f"{self.v_mm:+.0f} mm from mid-height, on this {source_voxel_mm:.1f} mm scan ({beside}): "
+            f"{seen}; a thin break cannot be excluded"
+        )
+
+    def _side(self) -> str:
+        if self.u_mm > 2.0:
+            return "left of midline"
+        return "right of midline" if self.u_mm < -2.0 else "at the midline"
 
 
 def _measure_gap(
@@ -300,6 +384,39 @@ def _measure_gap(
         v_mm=float(cv.mean()),
         lytic_fraction=float(lytic.mean()),
     )
+
+
+def _lytic_breaks(
+    faint: list[BoolArray],
+    *,
+    lytic_below_hu: float | None,
+    deep: Callable[[], FloatArray],
+    measure: Callable[[BoolArray], _Gap],
+    limits: _ForamenLimits,
+) -> list[tuple[WallDefect, BoolArray]]:
+    """Lytic patches behind the gaps where the cortex is not resolved that are no foramen, as defects.
+
+    A patch of rays with lytic HU ``LYTIC_DEPTH_MM`` in front of the surface (``deep()`` below
+    ``lytic_below_hu``; None: bone too close to lytic HU, not judged) is a mass that broke the wall,
+    unless it has the foramen's size and place: on thick voxels the basivertebral vein's channel reads
+    as lytic HU too (abdomen-pelvis-ct L2-L5, 3 mm: 50-80 HU patches at the midline), and the two
+    cannot be told apart there.
+    """
+    if lytic_below_hu is None or not faint:
+        return []
+    unresolved = np.logical_or.reduce(faint)
+    sub, n = ndimage.label(unresolved & (deep() < lytic_below_hu))
+    patches = [sub == k for k in range(1, n + 1)]
+    patches = [p for p in patches if float(p.sum()) * WALL_STEP_MM**2 >= MIN_DEFECT_MM2]
+    masses = [measure(p) for p in patches]
+    shape_only = replace(limits, lytic_judged=False)  # every patch is lytic: judge its size and place
+    why_not = [_foramen_reason(g, shape_only) for g in masses]
+    channel = _mirrored_pair(masses, why_not)
+    return [
+        (mass.as_defect(f"posterior wall destroyed (lytic tissue behind it, {why}; cortex not resolved)"), p)
+        for j, (mass, why, p) in enumerate(zip(masses, why_not, patches, strict=True))
+        if why is not None and j not in channel
+    ]
 
 
 def _foramen_reason(gap: _Gap, limits: _ForamenLimits) -> str | None:

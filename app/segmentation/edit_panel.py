@@ -148,6 +148,10 @@ class EditPanel(QDockWidget):
             return None
         return view_plane(display, ViewAxis(str(value)))
 
+    def fill_where(self) -> str:
+        """Where Fill holes works, in words for the status bar: "in 3D", "in axial slices"."""
+        return self.fill_in.currentText().split(" (")[0]
+
     def set_fill_view(self, view: ViewAxis | None) -> None:
         """Choose Fill holes in 3D (None) or in the slices of a view."""
         self.fill_in.setCurrentIndex(self.fill_in.findData(None if view is None else view.value))

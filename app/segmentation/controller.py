@@ -266,8 +266,10 @@ class SegmentationController(QObject):
         for dock in (self.lesion_panel, self.vertebra_panel, self.edit_panel):
             self.window.addDockWidget(area, dock)
             self.menu.addAction(dock.toggleViewAction())
-        # Vertebrae behind Lesions (one tab row) keeps the right side readable
+        # Lesions, Vertebrae and Mask editing in one tab group: stacked, the three with the Layers and Needles
+        # docks left each too little height at 1280 x 800 to show its table, figures or buttons whole
         self.window.tabifyDockWidget(self.lesion_panel, self.vertebra_panel)
+        self.window.tabifyDockWidget(self.vertebra_panel, self.edit_panel)
         self.lesion_panel.raise_()
 
     # -- events ---------------------------------------------------------------------------------

@@ -120,6 +120,9 @@ class EditPanel(QDockWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         self.setWidget(body)
+        # every row, Fill holes and the operation buttons included, stays in view when the docks share an
+        # 800 px high screen (the title bar is about 2 lines)
+        self.setMinimumHeight(body.sizeHint().height() + 2 * self.fontMetrics().lineSpacing())
         self.layer_combo.currentIndexChanged.connect(self._on_layer_combo_changed)
         self.new_button.clicked.connect(self.new_layer)
         self.radius.valueChanged.connect(controller.set_brush_radius)

@@ -1,10 +1,11 @@
 """Where a lesion breaks the cortex, in plain words: "posterior wall, left", "anterior cortex".
 
-A cortical breach point (:mod:`imaging.lesion_measure`: the centre of a rim where the lesion's surface
-leaves the bone, LPS mm) is named after the vertebra's part it lies on when the vertebra is known (its
-posterior wall, a pedicle, an endplate), else after its direction from the body's centre in the
+A cortical breach point (:mod:`imaging.lesion_measure`: a voxel of the rim where the lesion's surface
+leaves the bone, on the cortex, LPS mm) is named after the vertebra's part it lies on when the vertebra
+is known (its posterior wall, a pedicle, an endplate), else after its direction from the body's centre in the
 vertebra's frame (anterior / posterior towards the canal, left / right, superior / inferior). Outside a
-vertebra it is named by its direction from the lesion's centre in the patient's frame.
+vertebra it is named by the side of the bone it lies on, its direction from the lesion's centre in the
+patient's frame ("posterior-left side of the bone").
 
 Positions LPS mm (+x patient left, +y posterior, +z superior); masks on the volume's grid.
 """
@@ -48,7 +49,7 @@ def breach_place(
 ) -> str:
     """Plain words for where a breach point lies.
 
-    A point within ``2 x`` the grid's largest spacing of a part's mask is on that part (a rim centre lies
+    A point within ``2 x`` the grid's largest spacing of a part's mask is on that part (a rim voxel lies
     on the bone's surface, up to a voxel outside the part, and partial volume moves the part's edge by up
     to another voxel); the nearest such part wins.
 
@@ -66,8 +67,8 @@ def breach_place(
     Returns
     -------
     str
-        E.g. "posterior wall, left", "left pedicle", "anterior cortex, right", "bone surface anterior and
-        to the left of the lesion's centre".
+        E.g. "posterior wall, left", "left pedicle", "anterior cortex, right", "anterior-left side of the
+        bone".
     """
     p = np.asarray(point_lps, dtype=np.float64).reshape(3)
     if vertebra is None:
@@ -124,12 +125,20 @@ def _distance(volume: Volume, point: FloatArray, mask: Mask) -> float:
 
 
 def _outside_vertebra(d: FloatArray) -> str:
+    """The side of the bone a breach lies on, from the lesion's centre: "posterior-left side of the bone".
+
+    Front-back first, then up-down, then the patient's side, as a radiologist names a side ("posterior
+    cortex, left"); an axis counts when the point lies more than :data:`MIDLINE_MM` along it and at least
+    half as far as along the main one.
+    """
     words = []
-    for axis, (plus, minus) in enumerate(
-        (("to the left", "to the right"), ("posterior", "anterior"), ("superior", "inferior"))
+    for axis, (plus, minus) in (
+        (1, ("posterior", "anterior")),
+        (2, ("superior", "inferior")),
+        (0, ("left", "right")),
     ):
         if abs(d[axis]) > MIDLINE_MM and abs(d[axis]) >= 0.5 * float(np.max(np.abs(d))):
             words.append(plus if d[axis] > 0 else minus)
     if not words:
-        return "bone surface at the lesion's centre"
-    return "bone surface " + " and ".join(words) + " of the lesion's centre"
+        return "bone surface beside the lesion's centre"
+    return "-".join(words) + " side of the bone"

@@ -62,8 +62,9 @@ def lesion_measures(
     bone_in_roi
         The bone mask inside ``roi_index`` (both given or neither): enables the cortical breach. The
         lesion breaches the cortex when at least ``min_breach_mm3`` of it lies outside the bone and it
-        touches the tissue outside; the breach points are the centres of the rims where its surface
-        meets both that tissue and the bone (the hole in the cortex).
+        touches the tissue outside; a breach point is, for each rim where its surface meets both
+        that tissue and the bone (the edge of the hole in the cortex), the rim voxel nearest the rim's
+        centre of mass: a point on the cortex where the lesion crosses it.
     roi_index
         The index box ``bone_in_roi`` covers; it must hold the whole lesion.
     min_breach_mm3
@@ -151,17 +152,26 @@ def _breach(
     if np.count_nonzero(extraosseous) * volume.voxel_volume_ml * 1000.0 < min_breach_mm3:
         return False, ()
     # where the lesion passes through the cortex: its surface touching both the outside tissue and the
-    # bone (the rim of the hole in the cortex); nearby pieces of one rim are merged (2 voxels)
+    # bone (the rim of the hole in the cortex). One breach per piece of the lesion's surface that faces
+    # the outside (the part of it beyond one hole): the ring of one round hole, broken into bits by the
+    # voxel staircase, stays one breach; a lesion through both faces of a thin plate makes two
     rim = contact & ndimage.binary_dilation(bone & ~full)
     if not rim.any():
         return True, ()
-    merged = ndimage.binary_dilation(rim, iterations=2)
+    merged = ndimage.binary_dilation(contact, iterations=2) & ndimage.binary_dilation(full)
     labels, n = ndimage.label(merged, structure=np.ones((3, 3, 3), dtype=bool))
-    labels = np.where(rim, labels, 0)
-    centres = ndimage.center_of_mass(rim, labels, range(1, n + 1))
-    idx = np.asarray(centres, dtype=np.float64) + np.asarray(start, dtype=np.float64)
-    pts = volume.index_to_lps_points(idx)
-    return True, tuple(_t3(p) for p in pts)
+    # each rim's point is the rim voxel nearest the rim's centre of mass: a ring-shaped rim (the edge of
+    # a round hole) has its centre in the hole, inside the lesion, not on the cortex
+    rim_idx = np.argwhere(rim)
+    rim_lps = volume.index_to_lps_points(rim_idx.astype(np.float64) + np.asarray(start, dtype=np.float64))
+    rim_label = labels[tuple(rim_idx.T)]
+    points = []
+    for k in range(1, n + 1):
+        own = rim_lps[rim_label == k]
+        if len(own):
+            centre = own.mean(axis=0)
+            points.append(_t3(own[int(np.argmin(np.linalg.norm(own - centre, axis=1)))]))
+    return True, tuple(points)
 
 
 def _t3(v: npt.ArrayLike) -> tuple[float, float, float]:

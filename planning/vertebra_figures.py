@@ -16,6 +16,7 @@ Positions LPS mm.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,8 @@ import numpy as np
 from imaging.vertebra_model import Side, VertebraAnatomy, WallDefect
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 
+#: the label of a basivertebral foramen's line (the anatomy search's descriptions start with it too)
+FORAMEN = "basivertebral foramen (normal)"
 #: what a pedicle not traced says when the anatomy search noted nothing more about it
 NO_REASON = "the search found no pedicle of bone on this side"
 
@@ -85,10 +88,8 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
         lines.append("posterior wall: intact")
     else:
         lines.append(f"posterior wall: {len(defects)} defect(s)" if defects else "posterior wall: not intact")
-    lines += [f"  defect: {_gap_text(d)}" for d in defects]
-    lines += [
-        f"  basivertebral foramen (normal): {_gap_text(d)}" for d in figures.get("basivertebral_foramina", [])
-    ]
+    lines += [f"  defect: {_gap_text(d, 'defect')}" for d in defects]
+    lines += [f"  {FORAMEN}: {_gap_text(d, FORAMEN)}" for d in figures.get("basivertebral_foramina", [])]
     for side in ("left", "right"):
         p = figures.get("pedicles", {}).get(side)
         if p is None:
@@ -126,6 +127,13 @@ def _gap(d: WallDefect) -> dict[str, Any]:
     }
 
 
-def _gap_text(d: Mapping[str, Any]) -> str:
+def _gap_text(d: Mapping[str, Any], label: str) -> str:
+    """A wall gap's size, place and description, the description without the line's own label (the
+    anatomy search starts it with "basivertebral foramen (normal)"), areas in mm², no signed zero."""
     c = d["center_lps"]
-    return f"{d['size_mm']:.1f} mm at ({c[0]:.1f}, {c[1]:.1f}, {c[2]:.1f}) mm LPS - {d['description']}"
+    text = str(d["description"])
+    if text.startswith(label):
+        text = text[len(label) :].lstrip(" ,;")
+    text = re.sub(r"[-+]0 mm\b", "0 mm", text.replace("mm^2", "mm²"))
+    where = f"{d['size_mm']:.1f} mm at ({c[0]:.1f}, {c[1]:.1f}, {c[2]:.1f}) mm LPS"
+    return f"{where} - {text}" if text else where

@@ -201,7 +201,9 @@ class SegmentationController(QObject):
         return None
 
     # -- editing operations ---------------------------------------------------------------------
-    def run_operation(self, op: str, margin_mm: float = 0.0, plane: PlaneAxis | None = None) -> bool:
+    def run_operation(
+        self, op: str, margin_mm: float = 0.0, plane: PlaneAxis | None = None, *, where: str = ""
+    ) -> bool:
         """Fill holes, remove islands, grow or shrink the edit layer (one undo step); True if changed.
 
         ``op`` is ``fill_holes``, ``remove_islands``, ``grow`` or ``shrink``; ``margin_mm`` for the last
@@ -209,6 +211,8 @@ class SegmentationController(QObject):
         ``plane`` (fill holes only): None fills holes closed on every side in 3D; a
         :class:`imaging.mask_edit.PlaneAxis` fills, slice by slice in those index planes, what each
         slice encloses (a ring seen in a view); the undo step is named for the operation and the layer.
+        The status bar says what changed, in voxels and mL; ``where`` names the slices filled ("in axial
+        slices"; default "in 3D" without a plane, "slice by slice" with one).
         """
         from imaging import mask_edit
         from planning.commands import EditMask
@@ -245,6 +249,8 @@ class SegmentationController(QObject):
         if op in ("grow", "shrink"):
             command.text = f"{label} {name} by {abs(margin_mm):.1f} mm"
         self.window.case.push(command)
+        added = edit.mask.count() - mask.count()
+        self.jobs.say(_operation_done(op, name, added, volume, margin_mm=margin_mm, where=where))
         return True
 
     # -- construction ---------------------------------------------------------------------------
@@ -260,8 +266,10 @@ class SegmentationController(QObject):
         for dock in (self.lesion_panel, self.vertebra_panel, self.edit_panel):
             self.window.addDockWidget(area, dock)
             self.menu.addAction(dock.toggleViewAction())
-        # Vertebrae behind Lesions (one tab row) keeps the right side readable
+        # Lesions, Vertebrae and Mask editing in one tab group: stacked, the three with the Layers and Needles
+        # docks left each too little height at 1280 x 800 to show its table, figures or buttons whole
         self.window.tabifyDockWidget(self.lesion_panel, self.vertebra_panel)
+        self.window.tabifyDockWidget(self.vertebra_panel, self.edit_panel)
         self.lesion_panel.raise_()
 
     # -- events ---------------------------------------------------------------------------------
@@ -350,3 +358,16 @@ class SegmentationController(QObject):
             self.mask_edited.emit(new.name)  # a brush dab: only figures measured from the mask change
             return
         self.model_changed.emit()
+
+
+def _operation_done(op: str, name: str, added: int, volume: Volume, *, margin_mm: float, where: str) -> str:
+    """What a mask operation changed, for the status bar (it replaces what was said before)."""
+    n = abs(added)
+    amount = f"{n} voxel{'s' if n != 1 else ''} ({n * volume.voxel_volume_ml:.2f} mL)"
+    if op == "fill_holes":
+        return f"Filled {amount} {where or 'in 3D'} of {name}."
+    if op == "remove_islands":
+        return f"Removed islands of {name}: {amount} taken away."
+    verb = "Grew" if op == "grow" else "Shrank"
+    change = "added" if added >= 0 else "taken away"
+    return f"{verb} {name} by {abs(margin_mm):.1f} mm: {amount} {change}."

@@ -120,6 +120,9 @@ class EditPanel(QDockWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         self.setWidget(body)
+        # every row, Fill holes and the operation buttons included, stays in view when the docks share an
+        # 800 px high screen (the title bar is about 2 lines)
+        self.setMinimumHeight(body.sizeHint().height() + 2 * self.fontMetrics().lineSpacing())
         self.layer_combo.currentIndexChanged.connect(self._on_layer_combo_changed)
         self.new_button.clicked.connect(self.new_layer)
         self.radius.valueChanged.connect(controller.set_brush_radius)
@@ -147,6 +150,10 @@ class EditPanel(QDockWidget):
         if value is None or display is None:
             return None
         return view_plane(display, ViewAxis(str(value)))
+
+    def fill_where(self) -> str:
+        """Where Fill holes works, in words for the status bar: "in 3D", "in axial slices"."""
+        return self.fill_in.currentText().split(" (")[0]
 
     def set_fill_view(self, view: ViewAxis | None) -> None:
         """Choose Fill holes in 3D (None) or in the slices of a view."""

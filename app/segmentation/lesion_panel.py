@@ -1,20 +1,25 @@
 """The Lesions dock: every lesion target of the case with its type and measures.
 
-Columns: name (editable), colour, type (lytic / blastic / mixed; the operator may override the measured
-type), volume mL, largest diameter mm, mean HU, reference bone HU, cortical breach (its tooltip says
-where, LPS mm and in words; a double-click moves the crosshair there), posterior-wall involvement (the
-lesion reaches the wall band), the nearest distance to the posterior wall and to the canal (mm) and
-pedicle involvement (left / right / both / none: SINS's posterolateral item, which the Scores dock
-pre-fills from the same overlap for the operator to confirm), level. The figures are those of the lesion's
-mask as it is now, measured again (:mod:`app.segmentation.lesion_figures`, in a worker) a moment after the
-operator last edited it. Under its Settings button, the lesion tool's clinical settings
+Columns, kept to what fits a dock about 450 px wide and a radiologist reads first: name (editable),
+colour, type (lytic / blastic / mixed; the operator may override the measured type), volume mL, largest
+diameter mm, cortical breach (its tooltip says where, LPS mm and in words; a double-click moves the
+crosshair there), posterior-wall involvement (the lesion reaches the wall band), level. Every figure cell
+has its own tooltip saying what it measures. Under the table, a details line for the selected lesion
+(or the only one: :func:`app.segmentation.lesion_cells.details_text`): mean and reference bone HU, the
+nearest distances to the posterior wall and the canal (mm) and pedicle involvement (left / right / both /
+none: SINS's posterolateral item, which the Scores dock pre-fills from the same overlap for the operator
+to confirm), and where it breaks the cortex; under it, in amber, its warnings written out (a mask in
+several pieces - whose volume, diameter and breach cells are then marked "*" - voxels shared with
+another lesion, and segmentation's warnings while the mask is unedited). The figures are those of the
+lesion's mask as it is now, measured again (:mod:`app.segmentation.lesion_figures`, in a worker) a
+moment after the operator last edited it. Under its Settings button, the lesion tool's clinical settings
 (:mod:`app.segmentation.lesion_settings`: reference bone HU measured or given, abnormal difference,
 typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard). A lesion whose
 segmentation warned that it may be larger than its mask (:mod:`app.segmentation.lesion_warnings`: growth
-limit, edge of the volume or scan) has a warning icon and amber figures, the warning and what to do in
-their tooltips, while its mask is unedited. Selecting a row moves the crosshair to the lesion's centroid
-(LPS mm). Delete removes the lesion's target and layer (one undo step). Every change is a command; the
-table is rebuilt from the case with its signals blocked.
+limit, edge of the volume or scan) has a warning icon and amber figures while its mask is unedited.
+Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete removes the lesion's target
+and layer (one undo step). Every change is a command; the table is rebuilt from the case with its
+signals blocked.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QColorDialog,
     QComboBox,
     QDockWidget,
@@ -43,11 +49,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.segmentation.lesion_cells import breach_tip, figure_texts
+from app.segmentation.lesion_cells import (
+    COUNTS_PIECES,
+    FIGURE_NAMES,
+    PIECES_MARK,
+    figure_texts,
+    figure_tips,
+    level_tip,
+    tied_to_vertebra,
+)
+from app.segmentation.lesion_details import details_label, show_lesion, warning_label
 from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
-from app.segmentation.lesion_warnings import MaskNotes, mark_notes, mark_row, warnings_of
+from app.segmentation.lesion_warnings import (
+    WARNING_RGB,
+    MaskNotes,
+    TargetWarnings,
+    mark_notes,
+    mark_row,
+    warnings_of,
+)
 from app.theme import AMBER
 from imaging.lesion_errors import SegmentationCancelledError
 from imaging.lesion_remeasure import NORMAL_LIKE
@@ -62,21 +84,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    "Name",
-    "Colour",
-    "Type",
-    "mL",
-    "Ø mm",
-    "Mean HU",
-    "Ref. HU",
-    "Breach",
-    "Post. wall",
-    "Wall mm",
-    "Canal mm",
-    "Pedicle",
-    "Level",
-)
+COLUMNS = ("Name", "", "Type", *FIGURE_NAMES, "Level")
 #: header tooltips (the headers are short to keep the dock narrow)
 COLUMN_TIPS = (
     "Lesion name (double-click to rename)",
@@ -84,19 +92,20 @@ COLUMN_TIPS = (
     "Lytic / blastic / mixed, relative to the patient's own bone (the operator may override)",
     "Lesion volume, mL",
     "Largest diameter, mm",
-    "Mean CT value of the lesion, HU",
-    "Local normal trabecular bone the lesion was compared with, HU",
     "Cortical breach: the lesion crosses the cortex (the cell's tooltip says where; double-click: go there)",
     "Posterior-wall involvement: the lesion reaches the posterior wall (shares a voxel with it or lies next "
-    "to it), in a vertebra found with the Vertebra tool",
-    "Nearest distance from the lesion to the posterior wall, mm (voxel centres; 0 = overlapping)",
-    "Nearest distance from the lesion to the spinal canal, mm (voxel centres; 0 = overlapping)",
-    "Pedicles holding part of the lesion (left / right / both / none): SINS posterolateral involvement, "
-    "pre-filled in the Scores dock from the same overlap for you to confirm",
+    "to it), in a vertebra found with the Vertebra tool; the distances are in the line under the table",
     "Vertebral level (double-click to name it when the lesion is in a vertebra the Vertebra tool did not "
     "find; empty = extraspinal)",
 )
-COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE, COL_BREACH, COL_LEVEL = 0, 1, 2, 3, 7, 12
+COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE = 0, 1, 2, 3
+COL_BREACH = COLUMNS.index("Breach")
+COL_WALL = COLUMNS.index("Wall")
+COL_LEVEL = len(COLUMNS) - 1
+#: the width of the colour column, in text lines (a swatch)
+SWATCH_LINES = 1.5
+#: table rows the dock shows without scrolling (a patient rarely has more lesions planned at once)
+VISIBLE_ROWS = 3
 #: the figures are measured again this long after the last change of a mask (a stroke is many dabs)
 MEASURE_DELAY_MS = 300
 
@@ -125,7 +134,21 @@ class LesionPanel(QDockWidget):
             "Lesions of the case: select to go there · double-click the name to rename, "
             "the colour to change it · the type can be overridden"
         )
-        layout.addWidget(self.table)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_COLOUR, QHeaderView.ResizeMode.Fixed)
+        line = self.fontMetrics().lineSpacing()
+        self.table.setColumnWidth(COL_COLOUR, round(SWATCH_LINES * line))
+        header.setMinimumSectionSize(round(SWATCH_LINES * line))
+        rows_px = VISIBLE_ROWS * self.table.verticalHeader().defaultSectionSize()
+        self.table.setMinimumHeight(header.sizeHint().height() + rows_px + 2 * self.table.frameWidth())
+        # its preferred height is its rows' (not Qt's 192 px default), so the dock's scroll area keeps the
+        # lines below it in view; it grows with the dock
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        layout.addWidget(self.table, 1)
+        self.details = details_label()
+        layout.addWidget(self.details)
+        self.warning = warning_label()
+        layout.addWidget(self.warning)
         row = QHBoxLayout()
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected lesion (its target and mask; undoable)")
@@ -157,6 +180,11 @@ class LesionPanel(QDockWidget):
         self.settings_button.toggled.connect(self.settings_box.setVisible)
         layout.addWidget(self.settings_box)
         self.setWidget(body)
+        # the table, the details (2 lines), a warning (4 lines), the buttons and a line of news stay in view
+        # when the docks share an 800 px high screen (the content scrolls beyond; title bar about 2 lines)
+        gaps = 6 * max(0, layout.spacing())
+        buttons = self.goto_button.sizeHint().height()
+        self.setMinimumHeight(self.table.minimumHeight() + 9 * line + 2 * buttons + gaps)
         self.table.itemChanged.connect(self._on_table_item_changed)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
         self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
@@ -253,17 +281,20 @@ class LesionPanel(QDockWidget):
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
             self.table.setCellWidget(r, COL_TYPE, combo)
             values, why = figure_texts(target, figures)
+            pieces = self.mask_notes.pieces(target.name)
+            tips = figure_tips(figures, pieces=pieces)
             for c, text in enumerate(values, start=COL_FIRST_FIGURE):
-                item = QTableWidgetItem(text)
-                if why:
-                    item.setToolTip(why)
-                if c != COL_LEVEL or _tied_to_vertebra(target):
+                i = c - COL_FIRST_FIGURE
+                marked = (
+                    pieces > 1 and i in COUNTS_PIECES and figures is not None and figures.lesion is not None
+                )
+                item = QTableWidgetItem(text + PIECES_MARK if marked else text)
+                if c != COL_LEVEL or tied_to_vertebra(target):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                if c == COL_LEVEL:
-                    item.setToolTip(_level_tip(target))
-                if c == COL_BREACH and figures is not None and figures.lesion is not None:
-                    item.setToolTip(breach_tip(figures))
-                if c in (3, 4, 5, 6, 9, 10):
+                item.setToolTip(level_tip(target) if c == COL_LEVEL else (why or tips[i]))
+                if marked:
+                    item.setForeground(QColor(WARNING_RGB))
+                if c in (COL_FIRST_FIGURE, COL_FIRST_FIGURE + 1):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
             mark_row(
@@ -280,6 +311,34 @@ class LesionPanel(QDockWidget):
         has = self.selected_name() is not None
         self.delete_button.setEnabled(has)
         self.goto_button.setEnabled(has)
+        self._show_details(notes)
+
+    def details_target(self) -> Target | None:
+        """The lesion the details line is about: the selected one, else the only one."""
+        targets = self.lesion_targets()
+        name = self.selected_name()
+        if name is None and len(targets) == 1:
+            return targets[0]
+        return next((t for t in targets if t.name == name), None)
+
+    def _show_details(self, notes: dict[str, tuple[str, ...]] | None = None) -> None:
+        """The details and warning lines of the selected (or only) lesion."""
+        target = self.details_target()
+        volume = self.controller.volume()
+        case = self.controller.window.case.case
+        figures = None if volume is None or target is None else self.figures.cached(volume, case, target)
+        if notes is None and target is not None:
+            notes = {} if volume is None else self.mask_notes.of(case, volume)
+        layer = None if target is None else case.layers.get(target.lesion_layer)
+        warnings = warnings_of(target, None if layer is None else layer.mask) if target else None
+        show_lesion(
+            self.details,
+            self.warning,
+            target,
+            figures=figures,
+            warnings=warnings or TargetWarnings((), False),
+            notes=() if target is None or notes is None else notes.get(target.name, ()),
+        )
 
     def _figures(self, target: Target) -> Figures | None:
         """The target's figures if up to date; otherwise None, and they are measured shortly."""
@@ -423,7 +482,7 @@ class LesionPanel(QDockWidget):
         if target is None:
             return False
         text = text.strip().replace("—", "")
-        if _tied_to_vertebra(target):
+        if tied_to_vertebra(target):
             self.controller.jobs.say(
                 f"{name} lies in a vertebra found with the Vertebra tool: "
                 "name its level in the Vertebrae dock."
@@ -466,6 +525,7 @@ class LesionPanel(QDockWidget):
         has = self.selected_name() is not None
         self.delete_button.setEnabled(has)
         self.goto_button.setEnabled(has)
+        self._show_details()
         if has:
             self.go_to_selected()
             target = self.controller.window.case.case.targets.get(self.selected_name() or "")
@@ -544,22 +604,3 @@ class LesionPanel(QDockWidget):
             self.controller.window.case.push(
                 UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen))
             )
-
-
-def _tied_to_vertebra(target: Target) -> bool:
-    """True when the lesion lies in a vertebra found with the Vertebra tool (its level is named there)."""
-    return target.vertebra_lps is not None or "vertebra" in target.extra
-
-
-def _level_tip(target: Target) -> str:
-    if _tied_to_vertebra(target):
-        return "Level of the vertebra found around this lesion (named in the Vertebrae dock)"
-    if target.kind == TargetKind.SPINE:
-        return (
-            f"Named by the operator: {target.level} (spinal lesion). "
-            "Double-click to change; empty = extraspinal"
-        )
-    return (
-        "Extraspinal lesion. If it lies in a vertebra the Vertebra tool did not find, double-click and "
-        "type its level (e.g. T1): it is then scored with SINS and planned as a spinal lesion"
-    )

@@ -10,7 +10,8 @@ has edited it. :func:`operator_text` adds what to do about each; :func:`mark_row
 
 :class:`MaskNotes` says what is wrong with the lesion masks as they are now, whatever made them: a mask
 in several separate pieces (a stray brush stroke counts in its volume, diameter and breach) and lesions
-sharing voxels (totals and coverage would count them twice); :func:`mark_notes` marks their rows.
+sharing voxels (totals and coverage would count them twice); :func:`mark_notes` marks their rows, and
+:func:`warning_line` writes the selected lesion's notes and warnings out for the line under the table.
 Distances in mm (voxel centres, LPS), shared volumes in mL.
 """
 
@@ -105,8 +106,9 @@ def mark_row(
     figure_columns: Iterable[int],
 ) -> None:
     """Mark a table row whose segmentation warned: a warning icon on its name and its figures in amber,
-    the warnings with what to do in their tooltips. Once the mask has been edited, the warnings stay in
-    the name's tooltip only ("when segmented")."""
+    the warnings with what to do in the name's tooltip (each figure cell keeps its own tooltip, which
+    says what it measures; the warnings are also written under the table, :func:`warning_line`). Once
+    the mask has been edited, the warnings stay in the name's tooltip only ("when segmented")."""
     if not warnings:
         return
     name_item = table.item(row, name_column)
@@ -121,7 +123,6 @@ def mark_row(
         item = table.item(row, c)
         if item is not None:
             item.setForeground(QColor(WARNING_RGB))
-            item.setToolTip("\n".join(t for t in (item.toolTip(), warnings.tooltip()) if t))
 
 
 class MaskNotes:
@@ -133,6 +134,11 @@ class MaskNotes:
 
     def __init__(self) -> None:
         self._pieces: dict[str, tuple[Mask, MaskPieces]] = {}
+
+    def pieces(self, name: str) -> int:
+        """How many separate pieces target ``name``'s mask had when :meth:`of` last looked (1 if unknown)."""
+        kept = self._pieces.get(name)
+        return 1 if kept is None else max(1, kept[1].count)
 
     def of(self, case: Case, volume: Volume) -> dict[str, tuple[str, ...]]:
         """Operator sentences per lesion target name (targets with nothing to say are left out)."""
@@ -204,3 +210,13 @@ def mark_notes(table: QTableWidget, row: int, notes: Iterable[str], *, name_colu
     item.setForeground(QColor(WARNING_RGB))
     lines = "Check the mask:\n" + "\n".join(f"• {t}" for t in texts)
     item.setToolTip("\n\n".join(t for t in (item.toolTip(), lines) if t))
+
+
+def warning_line(warnings: TargetWarnings, notes: Iterable[str]) -> str:
+    """The warnings of the selected lesion written out under the table: what is wrong with its mask now
+    (pieces, voxels shared with another lesion), then what its segmentation warned while the mask is
+    unedited; "" when there is nothing to say."""
+    texts = list(notes)
+    if warnings.current:
+        texts += list(warnings.texts)
+    return "\n".join(f"⚠ {t}" for t in texts)

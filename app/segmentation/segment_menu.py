@@ -117,7 +117,9 @@ def build_segment_actions(
         "Fill holes",
         "Ctrl+Shift+H",
         "Fill the holes of the selected layer (in 3D, or in the slices chosen under Mask editing)",
-        lambda: controller.run_operation("fill_holes", plane=controller.edit_panel.fill_plane()),
+        lambda: controller.run_operation(
+            "fill_holes", plane=controller.edit_panel.fill_plane(), where=controller.edit_panel.fill_where()
+        ),
     )
     add(
         "remove_islands",

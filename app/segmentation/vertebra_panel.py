@@ -51,6 +51,13 @@ if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
 
 
+#: rows of the vertebra list shown (at least, at most): a case has a few vertebrae found; it scrolls
+LIST_ROWS = (2, 4)
+#: lines of the figures box shown at least: body, canal, wall, both pedicles and an endplate (it grows with
+#: the dock and scrolls for the rest)
+FIGURE_LINES = 6
+
+
 class VertebraPanel(QDockWidget):
     """Dock listing vertebrae with their levels; names one level and counts the others."""
 
@@ -65,6 +72,10 @@ class VertebraPanel(QDockWidget):
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setToolTip("Vertebrae found (V: vertebra tool, click in a body) — select to go there")
+        # a few rows (it scrolls): the room goes to the selected vertebra's figures below
+        row_px = self.list.fontMetrics().lineSpacing() + 4
+        self.list.setMinimumHeight(LIST_ROWS[0] * row_px + 2 * self.list.frameWidth())
+        self.list.setMaximumHeight(LIST_ROWS[1] * row_px + 2 * self.list.frameWidth())
         layout.addWidget(self.list)
         self.figures = QPlainTextEdit()
         self.figures.setReadOnly(True)
@@ -73,10 +84,9 @@ class VertebraPanel(QDockWidget):
             "Anatomy figures of the selected vertebra, as found by the Vertebra tool (select and copy them)"
         )
         line = self.figures.fontMetrics().lineSpacing()
-        self.figures.setMinimumHeight(4 * line + 12)  # compact: scrolls beyond 4-8 lines
-        self.figures.setMaximumHeight(8 * line + 12)
+        self.figures.setMinimumHeight(FIGURE_LINES * line + 12)  # scrolls beyond; grows with the dock
         self.figures.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        layout.addWidget(self.figures)
+        layout.addWidget(self.figures, 1)
         row = QHBoxLayout()
         self.level_edit = QLineEdit()
         self.level_edit.setPlaceholderText("level, e.g. L3")
@@ -109,6 +119,9 @@ class VertebraPanel(QDockWidget):
         #: ribs / sacrum judged per vertebra (filled by the anatomy worker; else judged here once)
         self.findings: FindingCache = {}
         self.setWidget(body)
+        # the list, the figures, Level / Name and the suggestion's Accept stay in view when the docks share
+        # an 800 px high screen (beyond that the dock's content scrolls); the title bar is about 2 lines
+        self.setMinimumHeight(body.minimumSizeHint().height() + 2 * line)
         self.name_button.clicked.connect(lambda: self.name_selected(self.level_edit.text()))
         self.level_edit.returnPressed.connect(lambda: self.name_selected(self.level_edit.text()))
         self.list.currentItemChanged.connect(self._on_list_current_changed)

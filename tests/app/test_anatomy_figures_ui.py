@@ -43,6 +43,12 @@ def _cell(panel: Any, column_name: str) -> str:
     return "" if item is None else str(item.text())
 
 
+def _detail(panel: Any, label: str) -> str:
+    """The figure after ``label`` in the Lesions dock's details line ("posterior wall 1.0 mm" -> "1.0")."""
+    text = str(panel.details.text())
+    return text.split(label, 1)[1].split(maxsplit=1)[0] if label in text else ""
+
+
 def _brute_distance_mm(volume: Any, a: Mask, b: Mask) -> float:
     """Nearest distance between two masks' voxel centres, every pair (the independent check)."""
     pa = volume.index_to_lps_points(a.voxel_indices())
@@ -143,10 +149,10 @@ def test_lesion_wall_canal_pedicle_and_breach_place(window: Any, qtbot: Any, no_
     lesion = case.layers["Lesion 1"].mask
     wall, canal = case.layers["V1 posterior wall"].mask, case.layers["V1 canal"].mask
     assert COLUMNS[COL_LEVEL] == "Level" and COL_FIRST_FIGURE < COL_BREACH < COL_LEVEL
-    assert _cell(panel, "Post. wall") == "yes"
-    assert _cell(panel, "Wall mm") == "0.0"  # it overlaps the wall band
-    assert float(_cell(panel, "Canal mm")) == pytest.approx(_brute_distance_mm(vol, lesion, canal), abs=0.05)
-    assert _cell(panel, "Pedicle") == "none"
+    assert _cell(panel, "Wall") == "yes"
+    assert _detail(panel, "posterior wall") == "0.0"  # it overlaps the wall band
+    assert float(_detail(panel, "canal")) == pytest.approx(_brute_distance_mm(vol, lesion, canal), abs=0.05)
+    assert _detail(panel, "pedicle:") == "none"
 
     # where it breaks the cortex: said in the Breach cell's tooltip, double-click goes there
     assert _cell(panel, "Breach") == "yes"
@@ -157,7 +163,8 @@ def test_lesion_wall_canal_pedicle_and_breach_place(window: Any, qtbot: Any, no_
     local = (breach - ph.center_lps) @ ph.local_to_lps_rotation  # the phantom's frame: +x left, +y back
     assert local[1] > 0 and local[0] > 4.0  # behind the body's centre, left of the midline
     tip = panel.table.item(0, COL_BREACH).toolTip()
-    assert "posterior" in tip and "left" in tip
+    assert "left" in tip and "Check" not in tip  # its own tooltip, not the growth-limit warning
+    assert f"breach: {figures.breach_places[0]}" in panel.details.text()
     assert f"({breach[0]:.1f}, {breach[1]:.1f}, {breach[2]:.1f}) mm LPS" in tip
     win.state.set_crosshair(ph.center_lps)  # elsewhere: the body's centre, 10 mm or more away
     assert np.linalg.norm(np.asarray(win.state.crosshair_lps) - breach) > 10.0
@@ -169,10 +176,10 @@ def test_lesion_wall_canal_pedicle_and_breach_place(window: Any, qtbot: Any, no_
     win.case.push(EditMask("Lesion 1", touching))
     panel.measure_now()
     assert panel.wait_measured()
-    qtbot.waitUntil(lambda: _cell(panel, "Wall mm") not in ("…", ""), timeout=10_000)
+    qtbot.waitUntil(lambda: _cell(panel, "Wall") not in ("…", ""), timeout=10_000)
     assert _brute_distance_mm(vol, touching, wall) == pytest.approx(1.0)
-    assert _cell(panel, "Wall mm") == "1.0"
-    assert _cell(panel, "Post. wall") == "yes"
+    assert _detail(panel, "posterior wall") == "1.0"
+    assert _cell(panel, "Wall") == "yes"
 
     # painted into the left pedicle (30 of its voxels): pedicle involvement left
     pedicle = case.layers["V1 pedicle left"].mask
@@ -183,9 +190,9 @@ def test_lesion_wall_canal_pedicle_and_breach_place(window: Any, qtbot: Any, no_
     win.case.push(EditMask("Lesion 1", Mask.from_full(grown)))
     panel.measure_now()
     assert panel.wait_measured()
-    qtbot.waitUntil(lambda: _cell(panel, "Pedicle") not in ("…", ""), timeout=10_000)
-    assert _cell(panel, "Pedicle") == "left"
+    qtbot.waitUntil(lambda: _cell(panel, "Wall") not in ("…", ""), timeout=10_000)
+    assert _detail(panel, "pedicle:") == "left"
     win.case.undo_stack.undo()
     panel.measure_now()
     assert panel.wait_measured()
-    qtbot.waitUntil(lambda: _cell(panel, "Pedicle") == "none", timeout=10_000)
+    qtbot.waitUntil(lambda: _detail(panel, "pedicle:") == "none", timeout=10_000)

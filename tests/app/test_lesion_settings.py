@@ -95,4 +95,4 @@ def test_settings_change_what_a_click_segments(loaded: Any, qtbot: Any, lytic: A
     assert target.measures["volume_ml"] == pytest.approx(lytic.truth_volume_ml, rel=0.05)
     panel = seg.lesion_panel
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
-    assert panel.table.item(0, 6).text() == "250"
+    assert "reference bone 250 HU" in panel.details.text()  # the details line under the table

@@ -81,14 +81,18 @@ def _row(panel: Any, name: str) -> int:
 
 
 def _row_marked(panel: Any, name: str) -> bool:
-    """The row's name has an icon and every figure is amber with the growth-limit warning as tooltip."""
+    """The row's name has an icon and the growth-limit warning as tooltip, every figure is amber (each
+    keeps its own tooltip, QA 14 j item 5), and the warning is written out under the table."""
     r = _row(panel, name)
     figures = [panel.table.item(r, c) for c in range(COL_FIRST_FIGURE, COL_LEVEL)]
     return (
         not panel.table.item(r, COL_NAME).icon().isNull()
         and all(item.foreground().color() == AMBER_COLOUR for item in figures)
-        and all("growth limit" in item.toolTip() for item in figures)
+        and not any("growth limit" in item.toolTip() for item in figures)
+        and "growth limit" in panel.table.item(r, COL_NAME).toolTip()
         and "growth limit" in panel.table.cellWidget(r, 2).toolTip()
+        and panel.warning.isVisibleTo(panel)
+        and "growth limit" in panel.warning.text()
     )
 
 

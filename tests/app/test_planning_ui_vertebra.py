@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from app.loading import wait_until
+from app.segmentation.lesion_panel import COL_BREACH, COL_FIRST_FIGURE
 from imaging.mask import Mask
 from imaging.vertebra_model import Side
 from planning.commands import AddLayer, AddTarget, UpdateTarget, UpdateTrajectory
@@ -260,7 +261,7 @@ def test_an_edited_lesion_is_measured_as_drawn(
     assert "breaks the cortex" not in before
     lesion_panel.measure_now()
     assert lesion_panel.wait_measured()
-    first = lesion_panel.table.item(0, 3).text()
+    first = lesion_panel.table.item(0, COL_FIRST_FIGURE).text()
     assert first == f"{phantom.lesion_mask.sum() * vol.voxel_volume_ml:.2f}"  # type: ignore[attr-defined]
 
     start = np.asarray(phantom.lesion_center_lps, dtype=float)  # type: ignore[attr-defined]
@@ -276,15 +277,17 @@ def test_an_edited_lesion_is_measured_as_drawn(
     painted = phantom.lesion_mask | stroke  # type: ignore[attr-defined]
     window.case.push(EditMask("L2 lesion", Mask.from_full(painted)))  # type: ignore[attr-defined]
 
-    qtbot.waitUntil(lambda: lesion_panel.table.item(0, 3).text() not in ("…", first), timeout=10000)
-    assert lesion_panel.table.item(0, 3).text() == f"{painted.sum() * vol.voxel_volume_ml:.2f}"
-    assert lesion_panel.table.item(0, 7).text() == "yes"  # cortical breach
+    qtbot.waitUntil(
+        lambda: lesion_panel.table.item(0, COL_FIRST_FIGURE).text() not in ("…", first), timeout=10000
+    )
+    assert lesion_panel.table.item(0, COL_FIRST_FIGURE).text() == f"{painted.sum() * vol.voxel_volume_ml:.2f}"
+    assert lesion_panel.table.item(0, COL_BREACH).text() == "yes"  # cortical breach
     after = _risk_text(ui.cement_panel)  # type: ignore[attr-defined]
     assert "breaks the cortex" in after
 
     window.case.undo_stack.undo()  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: lesion_panel.table.item(0, 3).text() == first, timeout=10000)
-    assert lesion_panel.table.item(0, 7).text() == "no"
+    qtbot.waitUntil(lambda: lesion_panel.table.item(0, COL_FIRST_FIGURE).text() == first, timeout=10000)
+    assert lesion_panel.table.item(0, COL_BREACH).text() == "no"
     assert "breaks the cortex" not in _risk_text(ui.cement_panel)  # type: ignore[attr-defined]
 
 

@@ -304,7 +304,8 @@ def test_a_drawn_lesion_is_typed_and_measured_from_what_is_painted(
     assert panel.table.item(0, 3).text() == f"{mask.count() * vol.voxel_volume_ml:.2f}"
     assert panel.table.cellWidget(0, 2).currentText() == "lytic"
     assert "judged on the mask" in panel.table.cellWidget(0, 2).toolTip()
-    assert abs(float(panel.table.item(0, 6).text()) - TRABECULAR_HU) <= 25.0  # reference bone HU
+    reference = float(panel.details.text().split("reference bone ")[1].split(" HU")[0])  # under the table
+    assert abs(reference - TRABECULAR_HU) <= 25.0
     assert win.case.case.targets["Lesion 1"].lesion_type is None  # measured, not stored
     # the measured type pre-fills the Scores dock's lesion item once measured, marked as judged
     qtbot.waitUntil(lambda: scores.notes[item].text() == "pre-filled from the images", timeout=5_000)

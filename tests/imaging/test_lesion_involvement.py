@@ -87,8 +87,12 @@ def test_breach_place_in_words() -> None:
     assert place((13.0, 2.0, 18.0)) == "anterior cortex, right"
     assert place((2.0, 15.0, 18.0)) == "right lateral cortex"
     assert place((20.0, 15.0, 36.0)) == "superior endplate"
-    # outside a vertebra: from the lesion's centre, in the patient's frame
+    # outside a vertebra: the side of the bone, from the lesion's centre in the patient's frame (front-back,
+    # then up-down, then the patient's side)
     assert (
-        breach_place(vol, (30.0, 5.0, 18.0), lesion_centroid_lps=body_c)
-        == "bone surface to the left and anterior of the lesion's centre"
+        breach_place(vol, (30.0, 5.0, 18.0), lesion_centroid_lps=body_c) == "anterior-left side of the bone"
+    )
+    assert breach_place(vol, (20.0, 15.0, 5.0), lesion_centroid_lps=body_c) == "inferior side of the bone"
+    assert breach_place(vol, (21.0, 16.0, 18.0), lesion_centroid_lps=body_c) == (
+        "bone surface beside the lesion's centre"
     )

@@ -17,7 +17,7 @@ import pytest
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import Side
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
-from planning.vertebra_figures import NO_REASON, figure_lines, figures_text, vertebra_figures
+from planning.vertebra_figures import FORAMEN, NO_REASON, figure_lines, figures_text, vertebra_figures
 from tests.phantoms.vertebra import make_vertebra_phantom
 
 
@@ -79,3 +79,34 @@ def test_a_pedicle_not_traced_says_so(found: Any) -> None:
     assert "left pedicle: not traced - cut by the edge of the image" in lines
     no_plates = dataclasses.replace(anatomy, superior_endplate=None)
     assert "superior endplate: not found" in figure_lines(vertebra_figures(no_plates))
+
+
+def test_a_foramen_line_does_not_repeat_its_label_and_writes_mm2() -> None:
+    # a description as the anatomy search writes it (imaging.vertebra_wall: "<what>, <area> mm^2, ...")
+    foramen = {
+        "center_lps": [-6.6, 143.3, -45.3],
+        "size_mm": 4.2,
+        "description": f"{FORAMEN}, 10 mm^2, 4 x 4 mm (across x along the spine), at the midline, "
+        "-0 mm from mid-height",
+    }
+    gap = {**foramen, "description": "posterior wall gap (lytic: not the basivertebral foramen), 30 mm^2"}
+    figures = {
+        "body_volume_ml": 19.7,
+        "body_height_mm": 20.3,
+        "canal_area_mm2": 195.0,
+        "posterior_wall_intact": False,
+        "wall_defects": [gap],
+        "basivertebral_foramina": [foramen],
+    }
+    lines = figure_lines(figures)
+    (line,) = [x for x in lines if FORAMEN in x]
+    assert line.count("basivertebral foramen") == 1
+    assert line == (
+        f"  {FORAMEN}: 4.2 mm at (-6.6, 143.3, -45.3) mm LPS - 10 mm², 4 x 4 mm (across x along the spine), "
+        "at the midline, 0 mm from mid-height"
+    )
+    assert (
+        "  defect: 4.2 mm at (-6.6, 143.3, -45.3) mm LPS - posterior wall gap (lytic: not the "
+        in "\n".join(lines)
+    )
+    assert not any("mm^2" in x for x in lines)

@@ -1,0 +1,63 @@
+"""The two lines under the Lesions table, for the selected lesion (or the only one).
+
+The details line gives the figures the table leaves out to fit a dock about 450 px wide (mean and
+reference bone HU, the nearest distances to the posterior wall and the canal in mm, pedicle involvement,
+where it breaks the cortex: :func:`app.segmentation.lesion_cells.details_text`); the warning line, amber,
+writes out what to check about its mask (several pieces, voxels shared with another lesion, and
+segmentation's warnings while the mask is unedited: :func:`app.segmentation.lesion_warnings.warning_line`),
+hidden when there is nothing to say.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from app.segmentation.lesion_cells import DETAILS_TIP, details_text
+from app.segmentation.lesion_figures import Figures
+from app.segmentation.lesion_warnings import WARNING_RGB, TargetWarnings, warning_line
+from planning.model import Target
+
+#: what the details line says when no lesion is selected among several
+NONE_SELECTED = "Select a lesion for its HU, its distances to the wall and canal, and its pedicles"
+
+
+def details_label() -> QLabel:
+    """The details line (selectable, so its figures can be copied)."""
+    label = QLabel(NONE_SELECTED)
+    label.setObjectName("lesionDetails")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setToolTip(DETAILS_TIP)
+    return label
+
+
+def warning_label() -> QLabel:
+    """The warning line: amber, hidden until there is something to say."""
+    label = QLabel("")
+    label.setObjectName("lesionWarning")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {WARNING_RGB};")
+    label.setToolTip("What to check about the selected lesion's mask")
+    label.setVisible(False)
+    return label
+
+
+def show_lesion(
+    details: QLabel,
+    warning: QLabel,
+    target: Target | None,
+    *,
+    figures: Figures | None,
+    warnings: TargetWarnings,
+    notes: tuple[str, ...],
+) -> None:
+    """Fill both lines for ``target`` (None: no lesion selected among several)."""
+    if target is None:
+        details.setText(NONE_SELECTED)
+        warning.setVisible(False)
+        return
+    details.setText(details_text(target, figures))
+    text = warning_line(warnings, notes)
+    warning.setText(text)
+    warning.setVisible(bool(text))

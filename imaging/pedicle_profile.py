@@ -17,7 +17,14 @@ from scipy import ndimage
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
 from imaging.volume import Volume
 
-__all__ = ["PROFILE_SMOOTH_MM", "PROFILE_STEP_MM", "bone_edge", "edges_across", "width_across"]
+__all__ = [
+    "PROFILE_SMOOTH_MM",
+    "PROFILE_STEP_MM",
+    "bone_edge",
+    "edges_across",
+    "edges_over_heights",
+    "width_across",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -158,16 +165,46 @@ def edges_across(
     The edges hold the point between them: edges that do not are a cortex beside the point (a hollow's
     wall), not bone around it, and give None.
     """
+    return edges_over_heights(
+        volume, roi, solid, point=point, across=across, up=up, heights_mm=np.zeros(1), region=region
+    )[0]
+
+
+def edges_over_heights(
+    volume: Volume,
+    roi: LpsRoi,
+    solid: BoolArray,
+    *,
+    point: FloatArray,
+    across: FloatArray,
+    up: FloatArray,
+    heights_mm: FloatArray,
+    region: BoolArray | None = None,
+) -> list[tuple[float, float] | None]:
+    """:func:`edges_across` on the lines through ``point + h * up`` for each ``h`` of ``heights_mm``
+    (the CT and the masks sampled for all of them at once), in that order.
+
+    The edges are mm along ``across`` from each line's own point, so they compare between heights.
+    """
     r = np.arange(-PROFILE_HALF_MM, PROFILE_HALF_MM + 1e-9, PROFILE_STEP_MM)
-    offsets = (-0.75, 0.0, 0.75)
-    pts = np.stack([point + o * up + r[:, None] * across for o in offsets])
-    prof = sample_source_hu(volume, pts).mean(axis=0)
-    prof = ndimage.gaussian_filter1d(prof, PROFILE_SMOOTH_MM / PROFILE_STEP_MM)
-    line = point + r[:, None] * across
-    bony = roi.sample(solid, line, order=0) > 0.5
+    offsets = np.array((-0.75, 0.0, 0.75))
+    centres = np.asarray(point, dtype=np.float64) + np.asarray(heights_mm, dtype=np.float64)[:, None] * up
+    lines = centres[:, None, :] + r[None, :, None] * across  # (heights, samples, 3)
+    pts = lines[:, None, :, :] + offsets[None, :, None, None] * up
+    prof = sample_source_hu(volume, pts).mean(axis=1)
+    prof = ndimage.gaussian_filter1d(prof, PROFILE_SMOOTH_MM / PROFILE_STEP_MM, axis=1)
+    bony = roi.sample(solid, lines, order=0) > 0.5
     inside = bony
     if region is not None:
-        inside = bony & (roi.sample(region, line, order=0) > 0.5)
+        inside = bony & (roi.sample(region, lines, order=0) > 0.5)
+    return [_edges_on_profile(prof[k], r, bony[k], inside[k]) for k in range(len(centres))]
+
+
+def _edges_on_profile(
+    prof: FloatArray, r: FloatArray, bony: BoolArray, inside: BoolArray
+) -> tuple[float, float] | None:
+    """The two outer edges of the bone run through the profile's middle (``inside``: the bone, limited
+    to the pedicle's region where one is given; ``bony``: the bone), or None."""
     i0 = len(r) // 2
     if not inside[i0]:
         return None

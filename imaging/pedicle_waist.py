@@ -174,21 +174,24 @@ class PedicleWaist:
     widths_mm: FloatArray  # NaN where no waist or no width was found
 
 
-def widest_width(heights_mm: FloatArray, widths_mm: FloatArray) -> tuple[float, int] | None:
+def widest_width(
+    heights_mm: FloatArray, widths_mm: FloatArray, *, fused_factor: float | None = FUSED_WIDTH_FACTOR
+) -> tuple[float, int] | None:
     """The pedicle's width over its height: the widest that two of three neighbouring heights reach.
 
     ``heights_mm`` increase in equal steps, with NaN widths where no waist was found. Widths over
-    ``FUSED_WIDTH_FACTOR`` times the median of all are a neighbour fused with the pedicle at those
-    heights and are dropped. A pedicle's oval section is widest at mid-height and thins to its top
-    and bottom, so the width is the greatest value that at least two of three neighbouring heights
-    reach (a single profile that read too wide is outvoted; for an elliptic section 14 mm high,
-    sampled every 1 mm, this is 99% of its widest). Returns it and the index of the height it was read
-    at, or None with fewer than ``MIN_WAIST_WIDTHS`` widths of the pedicle's own.
+    ``fused_factor`` (default ``FUSED_WIDTH_FACTOR``) times the median of all are a neighbour fused with
+    the pedicle at those heights and are dropped (None keeps them all). A pedicle's oval section is
+    widest at mid-height and thins to its top and bottom, so the width is the greatest value that at
+    least two of three neighbouring heights reach (a single profile that read too wide is outvoted; for
+    an elliptic section 14 mm high, sampled every 1 mm, this is 99% of its widest). Returns it and the
+    index of the height it was read at, or None with fewer than ``MIN_WAIST_WIDTHS`` widths of the
+    pedicle's own.
     """
     ok = np.isfinite(widths_mm)
     if ok.sum() < MIN_WAIST_WIDTHS:
         return None
-    limit = FUSED_WIDTH_FACTOR * float(np.median(widths_mm[ok]))
+    limit = np.inf if fused_factor is None else fused_factor * float(np.median(widths_mm[ok]))
     own = np.where(ok & (np.where(ok, widths_mm, np.inf) <= limit), widths_mm, np.nan)
     if np.isfinite(own).sum() < MIN_WAIST_WIDTHS:
         return None

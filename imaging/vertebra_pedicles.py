@@ -37,7 +37,8 @@ import numpy.typing as npt
 from scipy import ndimage, stats
 
 from imaging.pedicle_midline import walls_direction
-from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge, edges_across
+from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge
+from imaging.pedicle_station import widest_edges
 from imaging.pedicle_waist import pedicle_waist
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
@@ -376,7 +377,8 @@ def find_pedicle(
         # the traced region bounds the run only where sections were traced (it ends abruptly beyond,
         # and in front of them the pedicle's base is partly under the body's mask, which would cut it)
         within = s_secs.min() <= s <= s_secs.max()
-        edges = edges_across(
+        # across the section where it is widest, not at the height the axis happens to cross it
+        edges = widest_edges(
             volume, roi, solid, point=mid + s * d, across=across, up=up, region=region if within else None
         )
         return edges if edges is not None and edges[1] - edges[0] > 1.0 else None

@@ -1,0 +1,166 @@
+"""Lumbar pedicle widths do not depend on where in the body the vertebra was clicked (3 mm CT).
+
+Real abdomen CT (abdomen-pelvis-ct: 3 mm voxels), L1-L4, each found from clicks within a slice of its
+body's centre (the centroid of the model-made body label of that level, as in
+tests/imaging/test_vertebra_realdata.py): the centre itself, the centre moved onto its slice's centre
+(what the window does with a mouse click), half a slice above and below, and half a pixel both ways
+diagonally in the axial plane. For each side: traced from every click, every width within the lumbar
+range, and the spread over the clicks (max - min) at most ``MAX_SPREAD_MM``.
+
+QA (session 14): L2 from (5.9, -133.0, 351.7) read 11.2 / 10.3 mm (left / right) and from the same
+click snapped to z 352.3 3.3 / 3.2 mm; L4 3.0 / 5.4 mm in the window against 7.8 / 9.7 from the command
+line. The widths across the pedicle's axis were read at the height the axis crossed it only: on 3 mm
+slices an axis near the pedicle's lower edge crosses it where the marrow and the lateral cortex blur
+below bone level, and the line reads the medial cortex alone. imaging.pedicle_station now reads each
+where the section is widest. Before, these clicks gave 2.8-3.6 mm from some clicks of L1, L2 and L4.
+The spread is still larger than ``MAX_SPREAD_MM`` on L2, L3 and L4 left (``SPREAD_SHORT``): the axis
+itself moves with the click.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+from scipy import ndimage
+
+from imaging.vertebra import VertebraNotFoundError, find_vertebra
+from imaging.vertebra_model import Side, VertebraAnatomy
+from imaging.volume import Volume, affine_from_geometry
+
+pytestmark = pytest.mark.realdata
+
+#: labels-model values of the levels (data README)
+LEVELS = {"L1": 31, "L2": 30, "L3": 29, "L4": 28}
+#: plausible narrowest widths (mm): CLINICAL.md "Needles and pedicles", safe-zone width 7.2-17.8 mm at
+#: T11-L5 (a 3.3 mm lumbar pedicle would refuse a 10 G needle of 3.40 mm that the images admit)
+WIDTH_RANGE_MM = (7.2, 17.8)
+#: largest spread of the narrowest width over the clicks (mm), about 1 mm as on the chest
+#: (tests/imaging/test_vertebra_pedicle_click.py): each wall's edge is a half-maximum placed to a
+#: fraction of the 3 mm voxel on the CT, but the clicks still move the body's frame (its centroid and
+#: axis by a fraction of a millimetre) and with it where along the pedicle the width is read; at the
+#: pedicle's back, where it joins the lamina, the widths change by about 1 mm over 1 mm of its length
+MAX_SPREAD_MM = 1.2
+#: (level, side) -> why the spread is still larger (strict xfail). The width is now read where the
+#: section is widest, but the pedicle's axis still moves with the click: the ROI's 1 mm grid is laid from
+#: the click, so clicks a fraction of a 3 mm voxel apart resample the CT at another phase and threshold
+#: another bony solid, body and canal (L2: canal centre 21.7 or 27.6 mm behind the body's centroid), and
+#: the axis is traced through other sections; spreads of 1.3-3.3 mm. An ROI grid on a lattice fixed to
+#: the volume brought the L1-L4 spreads over like clicks to 0.1-1.1 mm, but changed the body found from
+#: other clicks (tests/imaging/test_vertebra_click.py lumbar L3 "caudal 5": 22.7 mL against 36.0): left
+#: for the body and canal search.
+_FRAME_MOVES = "the pedicle's axis moves with the click's ROI grid phase and seeds (see SPREAD_SHORT)"
+SPREAD_SHORT: dict[tuple[str, Side], str] = dict.fromkeys(
+    [("L2", Side.LEFT), ("L2", Side.RIGHT), ("L3", Side.LEFT), ("L3", Side.RIGHT), ("L4", Side.LEFT)],
+    _FRAME_MOVES,
+)
+#: click offsets from the body centre (mm, LPS): half a slice (1.5 mm) above and below, and half a
+#: pixel diagonally in the axial plane, all within a slice of the centre and inside the body
+CLICK_OFFSETS_MM = {
+    "centre": (0.0, 0.0, 0.0),
+    "half a slice below": (0.0, 0.0, -1.5),
+    "half a slice above": (0.0, 0.0, 1.5),
+    "diagonal in plane": (1.5, -1.5, 0.0),
+    "other diagonal in plane": (-1.5, 1.5, 0.0),
+}
+
+
+def _load(path: Path) -> Volume:
+    image = sitk.ReadImage(str(path))
+    matrix = affine_from_geometry(
+        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
+    )
+    return Volume(sitk.GetArrayFromImage(image), matrix)
+
+
+@cache
+def _abdomen(root: str) -> tuple[Volume, dict[str, dict[str, tuple[float, float, float]]]]:
+    """The CT and, per level, its clicks (name -> LPS mm) around the model's body centre."""
+    folder = Path(root) / "abdomen-pelvis-ct"
+    ct = _load(folder / "ct.nii.gz")
+    levels = _load(folder / "labels-model.nii.gz").array
+    bodies, _ = ndimage.label(_load(folder / "vertebral-bodies-model.nii.gz").array == 1)
+    slice_axis = int(np.argmax(np.abs(ct.index_to_lps[2, :3])))
+    clicks: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for level, value in LEVELS.items():
+        vertebra = levels == value
+        overlap = np.bincount(bodies[vertebra], minlength=int(bodies.max()) + 1)
+        overlap[0] = 0
+        body = (bodies == int(np.argmax(overlap))) & vertebra  # the body component of this level
+        centre_index = np.argwhere(body).mean(axis=0)
+        centre = ct.index_to_lps_points(centre_index)
+        snapped_index = centre_index.copy()
+        snapped_index[slice_axis] = np.round(snapped_index[slice_axis])
+        named = {name: tuple(float(v) for v in centre + np.array(d)) for name, d in CLICK_OFFSETS_MM.items()}
+        named["on the slice's centre"] = tuple(float(v) for v in ct.index_to_lps_points(snapped_index))
+        clicks[level] = named  # type: ignore[assignment]
+    return ct, clicks
+
+
+@pytest.fixture(scope="module")
+def found(shared_data: Path) -> dict[tuple[str, str], VertebraAnatomy | str]:
+    """Anatomy per (level, click name), or why the vertebra was refused (a few seconds each)."""
+    ct, clicks = _abdomen(str(shared_data))
+    out: dict[tuple[str, str], VertebraAnatomy | str] = {}
+    for level, named in clicks.items():
+        for name, click in named.items():
+            try:
+                out[(level, name)] = find_vertebra(ct, click, level_hint=level)
+            except VertebraNotFoundError as exc:
+                out[(level, name)] = str(exc)
+    return out
+
+
+def _widths(found: dict[tuple[str, str], VertebraAnatomy | str], level: str, side: Side) -> dict[str, float]:
+    """The narrowest width from every click of ``level`` on ``side`` (mm); fails when one is missing."""
+    widths: dict[str, float] = {}
+    for (lev, name), anatomy in found.items():
+        if lev != level:
+            continue
+        assert not isinstance(anatomy, str), f"{level} click {name}: vertebra refused: {anatomy}"
+        assert side in anatomy.pedicles, f"{level} {side} click {name}: not traced; notes {anatomy.notes}"
+        widths[name] = anatomy.pedicles[side].min_width_mm
+    return widths
+
+
+def _said(widths: dict[str, float]) -> str:
+    return ", ".join(f"{name}: {w:.2f}" for name, w in widths.items())
+
+
+@pytest.mark.parametrize("side", [Side.LEFT, Side.RIGHT])
+@pytest.mark.parametrize("level", list(LEVELS))
+def test_lumbar_width_from_every_click_is_a_lumbar_pedicles(
+    found: dict[tuple[str, str], VertebraAnatomy | str], level: str, side: Side
+) -> None:
+    """Traced from every click, and as wide as a lumbar pedicle from every one (before: 2.8-3.6 mm
+    from some clicks of L1, L2 and L4, the medial cortex alone)."""
+    lo, hi = WIDTH_RANGE_MM
+    widths = _widths(found, level, side)
+    for name, width in widths.items():
+        assert lo <= width <= hi, (
+            f"{level} {side} click {name}: {width:.2f} mm outside {lo}-{hi} mm ({_said(widths)})"
+        )
+
+
+def _spread_cases() -> list[object]:
+    return [
+        pytest.param(level, side, marks=pytest.mark.xfail(reason=SPREAD_SHORT[(level, side)], strict=True))
+        if (level, side) in SPREAD_SHORT
+        else (level, side)
+        for level in LEVELS
+        for side in (Side.LEFT, Side.RIGHT)
+    ]
+
+
+@pytest.mark.parametrize(("level", "side"), _spread_cases())
+def test_lumbar_width_is_the_same_from_every_click(
+    found: dict[tuple[str, str], VertebraAnatomy | str], level: str, side: Side
+) -> None:
+    widths = _widths(found, level, side)
+    spread = max(widths.values()) - min(widths.values())
+    assert spread <= MAX_SPREAD_MM, (
+        f"{level} {side}: spread {spread:.2f} mm over the clicks ({_said(widths)})"
+    )

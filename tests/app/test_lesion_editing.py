@@ -187,21 +187,28 @@ def test_a_stray_stroke_is_reported_and_the_brush_shows_the_layer_it_paints(
     assert case.undo_stack.undoText() == "Erase on Lesion 1"
 
 
-def test_fill_holes_in_the_slices_of_a_view_fills_a_ring(loaded: Any, qtbot: Any, lytic: Any) -> None:
-    win = loaded
+def paint_ring(win: Any, centre: Any) -> tuple[Any, Any]:
+    """A new "Mask 1" painted as a ring on one axial slice: a brush disc of radius 8 mm, then a 3 mm
+    eraser dab at ``centre`` (LPS mm). Returns the disc's and the ring's masks."""
     seg = win.segmentation
-    case = win.case
     axial = win.views[ViewAxis.AXIAL]
-    centre = np.asarray(lytic.seed_lps)
     assert seg.edit_panel.new_layer() == "Mask 1"
     seg.activate(seg.brush_tool)
     seg.set_brush_radius(8.0)
     click(axial, centre)
-    disc = case.case.layers["Mask 1"].mask
+    disc = win.case.case.layers["Mask 1"].mask
     seg.activate(seg.eraser_tool)
     seg.set_brush_radius(3.0)
     click(axial, centre)
-    ring = case.case.layers["Mask 1"].mask
+    return disc, win.case.case.layers["Mask 1"].mask
+
+
+def test_fill_holes_in_the_slices_of_a_view_fills_a_ring(loaded: Any, qtbot: Any, lytic: Any) -> None:
+    win = loaded
+    seg = win.segmentation
+    case = win.case
+    centre = np.asarray(lytic.seed_lps)
+    disc, ring = paint_ring(win, centre)
     assert not mask_at(ring, lytic.volume, centre) and ring.count() < disc.count()
     # in 3D the hole is open above and below: nothing to fill, and the message says what would
     assert not seg.actions["fill_holes"].trigger() and case.case.layers["Mask 1"].mask == ring

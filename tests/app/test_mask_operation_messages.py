@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from app.display_geometry import ViewAxis
-from tests.app.test_segmentation_tools import click, loaded, lytic
+from tests.app.test_lesion_editing import paint_ring
+from tests.app.test_segmentation_tools import loaded, lytic
 
 __all__ = ["loaded", "lytic"]  # fixtures used here by name
 
@@ -21,17 +22,7 @@ def test_fill_holes_in_slices_says_what_it_filled(loaded: Any, qtbot: Any, lytic
     win = loaded
     seg = win.segmentation
     case = win.case
-    axial = win.views[ViewAxis.AXIAL]
-    centre = np.asarray(lytic.seed_lps)
-    assert seg.edit_panel.new_layer() == "Mask 1"
-    seg.activate(seg.brush_tool)
-    seg.set_brush_radius(8.0)
-    click(axial, centre)
-    disc = case.case.layers["Mask 1"].mask
-    seg.activate(seg.eraser_tool)
-    seg.set_brush_radius(3.0)
-    click(axial, centre)
-    ring = case.case.layers["Mask 1"].mask
+    disc, ring = paint_ring(win, np.asarray(lytic.seed_lps))
     hole = disc.count() - ring.count()
     assert hole > 0
     seg.actions["fill_holes"].trigger()  # in 3D: nothing closed on every side

@@ -15,14 +15,12 @@ leak. Positions LPS mm.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy import ndimage
 
 from imaging.vertebra_wall import FORAMEN_MAX_HEIGHT_MM, FORAMEN_MAX_WIDTH_MM, WALL_STEP_MM
-from imaging.volume import Volume, affine_from_geometry
+from imaging.volume import Volume
 
 #: case1 clicks: the vertebra click of the QA report, the lesion seed (lesion-boxes.csv), and three more
 #: in the body (its centroid is near (10, 158, -555)), 5-10 mm apart
@@ -51,17 +49,6 @@ MAX_GAP_SIZE_MM = float(
         FORAMEN_MAX_HEIGHT_MM + 2.0 * VOXEL_MM + WALL_STEP_MM,
     )
 )
-
-
-@pytest.fixture(scope="module")
-def case1(shared_data: Path) -> Volume:
-    import SimpleITK as sitk
-
-    image = sitk.ReadImage(str(shared_data / "bone-lesions" / "case1.nii.gz"))
-    matrix = affine_from_geometry(
-        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
-    )
-    return Volume(sitk.GetArrayFromImage(image), matrix)
 
 
 @pytest.mark.realdata

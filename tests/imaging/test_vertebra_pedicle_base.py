@@ -16,7 +16,6 @@ Positions LPS mm, lengths mm, CT values HU.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -172,17 +171,6 @@ IMAGE_WIDTH_MM = {Side.RIGHT: 8.6, Side.LEFT: 9.6}
 #: the program measures at one height through its axis: the images' widths vary by about 1 mm over the
 #: pedicle's middle heights, and half-maximum edges on 1 mm voxels by some 0.3 mm each
 WIDTH_TOLERANCE_MM = 1.5
-
-
-@pytest.fixture(scope="module")
-def case1(shared_data: Path) -> Volume:
-    import SimpleITK as sitk
-
-    image = sitk.ReadImage(str(shared_data / "bone-lesions" / "case1.nii.gz"))
-    matrix = affine_from_geometry(
-        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
-    )
-    return Volume(sitk.GetArrayFromImage(image), matrix)
 
 
 @pytest.mark.realdata

@@ -11,14 +11,12 @@ Positions LPS mm, lengths mm.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from imaging.pedicle_midline import fit_midline
 from imaging.vertebra_model import Side
-from imaging.volume import Volume, affine_from_geometry
+from imaging.volume import Volume
 from planning.trajectory_geometry import mediolateral_deg
 
 #: case1 clicks, as tests/imaging/test_vertebra_pedicle_base.py
@@ -40,17 +38,6 @@ IMAGE_MEDIOLATERAL_DEG = {Side.LEFT: -22.2, Side.RIGHT: 20.9}
 #: traced one fits half-maximum edges 0.3 mm off on 1 mm voxels over 6-7 mm of pedicle proper (about
 #: 2.5 deg): 5 deg holds both; the sections' fit was 11-37 deg off the left one and 16-21 off the right
 MEDIOLATERAL_TOLERANCE_DEG = 5.0
-
-
-@pytest.fixture(scope="module")
-def case1(shared_data: Path) -> Volume:
-    import SimpleITK as sitk
-
-    image = sitk.ReadImage(str(shared_data / "bone-lesions" / "case1.nii.gz"))
-    matrix = affine_from_geometry(
-        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
-    )
-    return Volume(sitk.GetArrayFromImage(image), matrix)
 
 
 @pytest.mark.realdata

@@ -9,8 +9,9 @@ gives the coverage of the whole target once it is applied, the other needles kep
 (figures from :class:`planning.coverage_context.CoverageContext`). Nothing is suggested for a remainder
 below what the predicted zone resolves (every uncovered target voxel within one voxel of the zones'
 surface, ``RESOLVED_DEPTH_VOXELS``); :func:`remainder_note` says so in the operator's words, for the
-Coverage dock and the plan's warnings. Positions LPS mm, distances mm, volumes mL. Re-exported from
-:mod:`planning.coverage` (:func:`remainder_note` is imported from here).
+Coverage dock and the plan's warnings (:func:`suggestions_and_note` gives both from one evaluation).
+Positions LPS mm, distances mm, volumes mL. Re-exported from :mod:`planning.coverage`
+(:func:`remainder_note` and :func:`suggestions_and_note` are imported from here).
 """
 
 from __future__ import annotations
@@ -157,23 +158,37 @@ def suggest_positions(
         the coverage by more than ``MIN_GAIN_PERCENT``. A starting point for the operator, not an
         optimum.
     """
+    return suggestions_and_note(context, needles, spinal=spinal, reference=reference)[0]
+
+
+def suggestions_and_note(
+    context: CoverageContext,
+    needles: Sequence[NeedleZones],
+    *,
+    spinal: bool = False,
+    reference: str | None = None,
+) -> tuple[list[PositionSuggestion], str | None]:
+    """:func:`suggest_positions` and :func:`remainder_note` from one evaluation of the needles' zones
+    (the window and ``osteoplan plan`` show both). Parameters as :func:`suggest_positions`; the note is
+    None whenever a suggestion is made."""
     if not needles:
-        return []
+        return [], None
     order = sorted(needles, key=lambda n: n.name != reference) if reference else list(needles)
     zones = _all_zones(order)
     base = context.evaluate(zones)
     if base.uncovered_ml <= 0 or base.covered_percent >= SUGGEST_BELOW_PERCENT:
-        return []
+        return [], None
     unc_lps = _uncovered_lps(context, base)
-    if _unresolved(context, zones, base, unc_lps) is not None:
-        return []
+    note = _unresolved(context, zones, base, unc_lps)
+    if note is not None:
+        return [], note
     out: list[PositionSuggestion] = []
     for k in range(len(order)):
         out += _along_needle(context, order, k, unc_lps, base)
     further = _further_needle(context, order, unc_lps, base, spinal=spinal)
     if further is not None:
         out.append(further)
-    return out
+    return out, None
 
 
 def remainder_note(context: CoverageContext, needles: Sequence[NeedleZones]) -> str | None:
@@ -196,13 +211,7 @@ def remainder_note(context: CoverageContext, needles: Sequence[NeedleZones]) -> 
         zones' edge, not more than one voxel, 1.0 mm); no further position suggested"; None when nothing is
         uncovered, the coverage is ``SUGGEST_BELOW_PERCENT`` % or more, or the remainder lies deeper.
     """
-    if not needles:
-        return None
-    zones = _all_zones(needles)
-    base = context.evaluate(zones)
-    if base.uncovered_ml <= 0 or base.covered_percent >= SUGGEST_BELOW_PERCENT:
-        return None
-    return _unresolved(context, zones, base, _uncovered_lps(context, base))
+    return suggestions_and_note(context, needles)[1]
 
 
 def _uncovered_lps(context: CoverageContext, base: CoverageResult) -> FloatArray:

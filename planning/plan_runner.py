@@ -59,9 +59,8 @@ from planning.coverage import (
     DEFAULT_WARN_DISTANCE_MM,
     NeedleZones,
     TargetEvaluator,
-    suggest_positions,
 )
-from planning.coverage_suggestions import remainder_note
+from planning.coverage_suggestions import suggestions_and_note
 from planning.errors import PlanningError, PlanValidationError
 from planning.model import HELD_NEEDLE_DEPTH_MM, MAX_NEEDLE_DEPTH_MM
 from planning.plan_case import build_case, foramina_mask, save_plan_case
@@ -250,9 +249,10 @@ def run_plan(
                 for k, t in enumerate(trajectories)
                 if t.target == tr.name
             ]
-            tr.suggestions = suggest_positions(ctx, needles, spinal=tr.anatomy is not None or bool(tr.level))
-            # a remainder below what the zone resolves gets no suggestion: say so where they would be
-            note = remainder_note(ctx, needles)
+            # a remainder below what the zone resolves gets no suggestion: the note says so instead
+            tr.suggestions, note = suggestions_and_note(
+                ctx, needles, spinal=tr.anatomy is not None or bool(tr.level)
+            )
             if note is not None:
                 tr.warnings.append(note)
         else:

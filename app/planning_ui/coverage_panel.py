@@ -172,8 +172,8 @@ class CoveragePanel(QWidget):
     def _suggest(self) -> None:
         """Suggestions against the union of the zones of all the target's needles (what "Covered"
         measures), each naming the needle it changes; the selected needle is listed first."""
-        from planning.coverage import NeedleZones, suggest_positions
-        from planning.coverage_suggestions import remainder_note
+        from planning.coverage import NeedleZones
+        from planning.coverage_suggestions import suggestions_and_note
         from planning.model import TargetKind
         from planning.trajectory import TrajectoryGeometry
 
@@ -192,7 +192,7 @@ class CoveragePanel(QWidget):
                 NeedleZones.of(traj.name, geometry, traj.antenna_extension_mm, zm, traj.ablation_positions_mm)
             )
         selected = c.trajectory()
-        self.suggestions = suggest_positions(
+        self.suggestions, note = suggestions_and_note(
             ctx,
             needles,
             spinal=target.kind == TargetKind.SPINE,
@@ -201,7 +201,6 @@ class CoveragePanel(QWidget):
         for s in self.suggestions:
             pct = f" → {s.covered_percent:.0f} %" if s.covered_percent is not None else ""
             self.suggestion_list.addItem(f"{s.text}{pct}")
-        note = remainder_note(ctx, needles) if not self.suggestions else None
         if note is not None:
             # why nothing is suggested, where the suggestions would be; not a suggestion to apply
             item = QListWidgetItem(note[0].upper() + note[1:])

@@ -46,6 +46,7 @@ from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume, affine_from_geometry
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
+from tests.imaging.case1_points import CASE1_CLICKS
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -74,13 +75,6 @@ MIN_ROWS = 16
 MAX_GAP_MM = 1.0
 MAX_JUMP_MM = 1.0
 
-CASE1_CLICKS = {
-    "click": (20.0, 165.0, -547.0),
-    "seed": (24.45, 169.88, -547.54),
-    "upper left": (18.0, 160.0, -552.0),
-    "centre": (12.0, 155.0, -556.0),
-    "anterior": (8.0, 150.0, -550.0),
-}
 #: chest clicks as tests/imaging/test_vertebra_pedicles_chest.py: (-10, 125, z) at the body centres
 CHEST_Z_MM = {"T6": 1.0, "T7": -21.5, "T8": -45.0, "T9": -68.5, "T10": -92.0, "T11": -116.0, "T12": -140.0}
 LUMBAR = {"L2": 21, "L3": 22, "L4": 23}

@@ -21,16 +21,8 @@ from scipy import ndimage
 
 from imaging.vertebra_wall import FORAMEN_MAX_HEIGHT_MM, FORAMEN_MAX_WIDTH_MM, WALL_STEP_MM
 from imaging.volume import Volume
+from tests.imaging.case1_points import CASE1_CLICKS
 
-#: case1 clicks: the vertebra click of the QA report, the lesion seed (lesion-boxes.csv), and three more
-#: in the body (its centroid is near (10, 158, -555)), 5-10 mm apart
-CASE1_CLICKS = {
-    "click": (20.0, 165.0, -547.0),
-    "seed": (24.45, 169.88, -547.54),
-    "upper left": (18.0, 160.0, -552.0),
-    "centre": (12.0, 155.0, -556.0),
-    "anterior": (8.0, 150.0, -550.0),
-}
 #: darker than this the CT reads the canal's contents, not bone (HU): the cord and roots are 30-40 HU
 DARK_HU = 40.0
 #: smoothing of the CT before reading it (mm): 1 mm voxels are noisy

@@ -28,6 +28,7 @@ from imaging.vertebra_model import Side
 from imaging.vertebra_pedicles import BASE_EDGE_JUMP_MM, WIDTH_STEP_MM, _widths_to_base
 from imaging.vertebra_roi import LpsRoi
 from imaging.volume import Volume, affine_from_geometry
+from tests.imaging.case1_points import CASE1_CLICKS
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -153,15 +154,6 @@ def test_widths_forwards_stop_where_a_wall_jumps() -> None:
     assert len(s) > 0 and s.min() >= -2.0
 
 
-#: case1 clicks: the vertebra click of the QA report, the lesion seed (lesion-boxes.csv), and three more
-#: in the body (its centroid is near (10, 158, -555)), 5-10 mm apart
-CASE1_CLICKS = {
-    "click": (20.0, 165.0, -547.0),
-    "seed": (24.45, 169.88, -547.54),
-    "upper left": (18.0, 160.0, -552.0),
-    "centre": (12.0, 155.0, -556.0),
-    "anterior": (8.0, 150.0, -550.0),
-}
 #: measured on the images (scripted half-maximum edges on 1 mm profiles across the pedicle in the body's
 #: end-plate plane, canal-side edge of the medial cortex to outer edge of the lateral cortex, at every
 #: 1 mm of height and depth between the body's posterolateral corner and the transverse process's root):

@@ -18,15 +18,8 @@ from imaging.pedicle_midline import fit_midline
 from imaging.vertebra_model import Side
 from imaging.volume import Volume
 from planning.trajectory_geometry import mediolateral_deg
+from tests.imaging.case1_points import CASE1_CLICKS
 
-#: case1 clicks, as tests/imaging/test_vertebra_pedicle_base.py
-CASE1_CLICKS = {
-    "click": (20.0, 165.0, -547.0),
-    "seed": (24.45, 169.88, -547.54),
-    "upper left": (18.0, 160.0, -552.0),
-    "centre": (12.0, 155.0, -556.0),
-    "anterior": (8.0, 150.0, -550.0),
-}
 #: the left pedicle's midline on the images, measured by tests/benchmarks/pedicle_axis_study.py
 #: (image_midline, a method of its own: in axial planes, on rows along x from the canal's centre
 #: outwards every 0.5 mm of depth, the half-maximum edges of the pedicle's medial cortex and of its

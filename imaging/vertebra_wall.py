@@ -207,11 +207,13 @@ def find_posterior_wall(
             source_voxel_mm=source_voxel_mm,
         )
 
+        # mean HU along each ray LYTIC_DEPTH_MM in front of the surface: lytic tissue behind a gap
+        deep = deep_hu(roi, smoothed, frame=frame, us=us, vs=vs, t_surface=t_surface, depth_mm=LYTIC_DEPTH_MM)
+
         def measure(comp: BoolArray) -> _Gap:
             return _measure_gap(
                 comp,
-                roi,
-                smoothed,
+                deep,
                 us=us,
                 vs=vs,
                 t_surface=t_surface,
@@ -254,9 +256,7 @@ def find_posterior_wall(
         lost = _lytic_breaks(
             [c for _, c, _ in faint],
             lytic_below_hu=0.5 * (trabecular_hu + LYTIC_HU) if limits.lytic_judged else None,
-            deep=lambda: deep_hu(
-                roi, smoothed, frame=frame, us=us, vs=vs, t_surface=t_surface, depth_mm=LYTIC_DEPTH_MM
-            ),
+            deep=deep,
             measure=measure,
             limits=limits,
         )
@@ -354,8 +354,7 @@ class _Gap:
 
 def _measure_gap(
     comp: BoolArray,
-    roi: LpsRoi,
-    smoothed: npt.NDArray[np.float32],
+    deep: FloatArray,
     *,
     us: FloatArray,
     vs: FloatArray,
@@ -370,10 +369,7 @@ def _measure_gap(
     surface = centroid + cu[:, None] * left + cv[:, None] * axis + ct[:, None] * posterior
     diffs = surface[:, None, :] - surface[None, :, :]
     extent = float(np.sqrt((diffs**2).sum(axis=2)).max()) + WALL_STEP_MM
-    depth = np.arange(LYTIC_DEPTH_MM[0], LYTIC_DEPTH_MM[1] + 0.01, 1.0)
-    inner = surface[:, None, :] - depth[None, :, None] * posterior
-    deep_hu = roi.sample(smoothed, inner, order=1).mean(axis=1)
-    lytic = deep_hu < 0.5 * (trabecular_hu + LYTIC_HU)
+    lytic = deep[comp] < 0.5 * (trabecular_hu + LYTIC_HU)
     return _Gap(
         center_lps=surface.mean(axis=0),
         size_mm=extent,
@@ -390,13 +386,13 @@ def _lytic_breaks(
     faint: list[BoolArray],
     *,
     lytic_below_hu: float | None,
-    deep: Callable[[], FloatArray],
+    deep: FloatArray,
     measure: Callable[[BoolArray], _Gap],
     limits: _ForamenLimits,
 ) -> list[tuple[WallDefect, BoolArray]]:
     """Lytic patches behind the gaps where the cortex is not resolved that are no foramen, as defects.
 
-    A patch of rays with lytic HU ``LYTIC_DEPTH_MM`` in front of the surface (``deep()`` below
+    A patch of rays with lytic HU ``LYTIC_DEPTH_MM`` in front of the surface (``deep`` below
     ``lytic_below_hu``; None: bone too close to lytic HU, not judged) is a mass that broke the wall,
     unless it has the foramen's size and place: on thick voxels the basivertebral vein's channel reads
     as lytic HU too (abdomen-pelvis-ct L2-L5, 3 mm: 50-80 HU patches at the midline), and the two
@@ -405,7 +401,7 @@ def _lytic_breaks(
     if lytic_below_hu is None or not faint:
         return []
     unresolved = np.logical_or.reduce(faint)
-    sub, n = ndimage.label(unresolved & (deep() < lytic_below_hu))
+    sub, n = ndimage.label(unresolved & (deep < lytic_below_hu))
     patches = [sub == k for k in range(1, n + 1)]
     patches = [p for p in patches if float(p.sum()) * WALL_STEP_MM**2 >= MIN_DEFECT_MM2]
     masses = [measure(p) for p in patches]

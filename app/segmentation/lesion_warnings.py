@@ -152,14 +152,18 @@ class MaskNotes:
             if pieces.count > 1:
                 notes.setdefault(name, []).append(pieces_text(case.targets[name].lesion_layer, pieces))
         for name in masks:
-            for other, ml in overlaps_with(case, volume, name):
+            for other, ml in _overlaps(masks, volume, name):
                 notes.setdefault(name, []).append(overlap_text(other, ml))
         return {k: tuple(v) for k, v in notes.items()}
 
 
 def overlaps_with(case: Case, volume: Volume, name: str) -> list[tuple[str, float]]:
     """The other lesion targets whose masks share voxels with target ``name``'s, and the mL shared."""
-    masks = _lesion_masks(case, volume)
+    return _overlaps(_lesion_masks(case, volume), volume, name)
+
+
+def _overlaps(masks: dict[str, Mask], volume: Volume, name: str) -> list[tuple[str, float]]:
+    """:func:`overlaps_with` on the lesion masks already gathered (by target name)."""
     if name not in masks:
         return []
     out = []

@@ -30,15 +30,11 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.mask import Mask
+from imaging.slice_numbers import DISPLAY_AXES_LPS, aligned_axes
 from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
 
-#: a direction cosine off its main LPS axis by less than this is treated as axis-aligned
-#: (1e-3 rad ≈ 0.06°: under 0.25 mm drift across a 250 mm field)
-AXIS_ALIGNED_TOLERANCE = 1e-3
-#: LPS axis (0 x, 1 y, 2 z) and sign of each display-grid index axis
-DISPLAY_AXES_LPS = ((2, -1.0), (1, 1.0), (0, 1.0))
 #: HU written where a resampled grid falls outside the scanned field (air)
 OUTSIDE_HU = -1024
 
@@ -264,10 +260,8 @@ def reorient_for_display(volume: Volume, *, max_voxels: int | None = None) -> Di
     """
     m = volume.index_to_lps[:3, :3]
     unit = m / np.linalg.norm(m, axis=0)
-    main = np.argmax(np.abs(unit), axis=0)  # LPS axis of each source index axis
-    off_axis = 1.0 - np.max(np.abs(unit), axis=0)
-    aligned = len(set(main.tolist())) == 3 and bool(np.all(off_axis < AXIS_ALIGNED_TOLERANCE))
-    if aligned:
+    main = aligned_axes(unit)  # LPS axis of each source index axis, None when oblique
+    if main is not None:
         return _permute(volume, main, unit)
     return _resample(volume, max_voxels)
 

@@ -16,8 +16,9 @@ views can only number what they show. The notes also give each slice's position 
 as the slice location) and the files beside a gap, with their instance numbers, for the PACS side.
 
 The views count along fixed patient axes (the display grid of :mod:`app.display_geometry`, whose axes
-run along -z, +y and +x in LPS); a volume whose slice axis is oblique to them has no view slice equal to
-one of its slices, and :func:`slice_numbering` returns None: the notes then name the position only.
+run along -z, +y and +x in LPS: ``DISPLAY_AXES_LPS``, defined here so that the grid and the numbers use
+one); a volume whose slice axis is oblique to them (:func:`aligned_axes`) has no view slice equal to one
+of its slices, and :func:`slice_numbering` returns None: the notes then name the position only.
 Directions are LPS unit vectors; indices 0-based; numbers 1-based.
 """
 
@@ -29,14 +30,29 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-#: the view that shows slices across each LPS axis (0 x, 1 y, 2 z), and the LPS direction it counts in
-#: (the display grid's axes: app.display_geometry.DISPLAY_AXES_LPS): sagittal from the patient's right
-#: (+x, towards the left), coronal from the front (+y, posterior), axial from the top (-z, inferior)
-VIEW_COUNTING: dict[int, tuple[str, float]] = {0: ("sagittal", 1.0), 1: ("coronal", 1.0), 2: ("axial", -1.0)}
-#: an index axis off its main LPS axis by less than this is axis-aligned; the same tolerance as
-#: app.display_geometry.AXIS_ALIGNED_TOLERANCE (1e-3 rad ≈ 0.06°: under 0.25 mm across a 250 mm field),
-#: so a volume numbered here is one the views show unresampled
+#: LPS axis (0 x, 1 y, 2 z) and sign of each index axis of the display grid the views show
+#: (app.display_geometry): axial slices counted from the top (-z, inferior), coronal from the front
+#: (+y, posterior), sagittal from the patient's right (+x, towards the left)
+DISPLAY_AXES_LPS = ((2, -1.0), (1, 1.0), (0, 1.0))
+#: the view that shows slices across each LPS axis, and the LPS direction it counts in
+VIEW_COUNTING: dict[int, tuple[str, float]] = {
+    lps_axis: (view, sign)
+    for view, (lps_axis, sign) in zip(("axial", "coronal", "sagittal"), DISPLAY_AXES_LPS, strict=True)
+}
+#: a direction cosine off its main LPS axis by less than this is axis-aligned (1e-3 rad ≈ 0.06°: under
+#: 0.25 mm across a 250 mm field): such a volume the views show unresampled, and it is numbered here
 AXIS_ALIGNED_TOLERANCE = 1e-3
+
+
+def aligned_axes(unit: npt.ArrayLike) -> npt.NDArray[np.intp] | None:
+    """The main LPS axis of each column of the 3x3 unit direction matrix ``unit`` when every column lies
+    within ``AXIS_ALIGNED_TOLERANCE`` of a distinct LPS axis; None for an oblique grid."""
+    u = np.asarray(unit, dtype=np.float64)
+    main: npt.NDArray[np.intp] = np.argmax(np.abs(u), axis=0)
+    off_axis = 1.0 - np.max(np.abs(u), axis=0)
+    if len(set(main.tolist())) != 3 or not bool(np.all(off_axis < AXIS_ALIGNED_TOLERANCE)):
+        return None
+    return main
 
 
 @dataclass(frozen=True)
@@ -139,9 +155,8 @@ def slice_numbering(
     if not np.all(norms > 0):
         raise ValueError('Argument "direction" must have non-zero columns')
     unit = m / norms
-    main = np.argmax(np.abs(unit), axis=0)
-    off_axis = 1.0 - np.max(np.abs(unit), axis=0)
-    if len(set(main.tolist())) != 3 or not bool(np.all(off_axis < AXIS_ALIGNED_TOLERANCE)):
+    main = aligned_axes(unit)
+    if main is None:
         return None
     column = 2 - axis  # ITK order: the columns are col, row, slice
     lps_axis = int(main[column])

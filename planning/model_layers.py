@@ -32,6 +32,8 @@ class LayerKind(StrEnum):
     #: the neural foramina (exit of the spinal nerves). Case files saved before this kind existed hold
     #: them as CUSTOM layers named "... neural foramina"; those load unchanged (still CUSTOM).
     FORAMEN = "foramen"
+    #: a vertebral body's superior or inferior endplate
+    ENDPLATE = "endplate"
     CEMENT = "cement"
     ZONE = "zone"
     CUSTOM = "custom"
@@ -47,6 +49,7 @@ DEFAULT_LAYER_COLORS: Mapping[LayerKind, tuple[int, int, int]] = FrozenDict(
         LayerKind.POSTERIOR_WALL: (250, 130, 20),
         LayerKind.PEDICLE: (120, 200, 120),
         LayerKind.FORAMEN: (40, 200, 210),  # cyan: apart from the canal's yellow and the pedicles' green
+        LayerKind.ENDPLATE: (190, 110, 230),  # violet: apart from the body's blue and the wall's orange
         LayerKind.CEMENT: (235, 235, 255),
         LayerKind.ZONE: (255, 120, 200),
         LayerKind.CUSTOM: (160, 120, 220),

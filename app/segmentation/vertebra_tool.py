@@ -54,14 +54,10 @@ PARTS: dict[str, tuple[str, LayerKind]] = {
     "posterior_wall": ("posterior wall", LayerKind.POSTERIOR_WALL),
     "pedicle_left": ("pedicle left", LayerKind.PEDICLE),
     "pedicle_right": ("pedicle right", LayerKind.PEDICLE),
-    # the endplates are drawn as the other parts are (the CLI's --out writes them as labels 6 / 7); the
-    # model has no endplate kind, so they are custom layers known by their part
-    "superior_endplate": ("superior endplate", LayerKind.CUSTOM),
-    "inferior_endplate": ("inferior endplate", LayerKind.CUSTOM),
+    # the endplates are drawn as the other parts are (the CLI's --out writes them as labels 6 / 7)
+    "superior_endplate": ("superior endplate", LayerKind.ENDPLATE),
+    "inferior_endplate": ("inferior endplate", LayerKind.ENDPLATE),
 }
-#: colour of the endplate layers (RGB 0-255; the operator may change it): violet, apart from the
-#: other parts' default colours (planning.model.DEFAULT_LAYER_COLORS)
-ENDPLATE_RGB = (190, 110, 230)
 
 
 class VertebraTool:
@@ -171,7 +167,7 @@ def anatomy_layers(
                 name,
                 kind,
                 mask,
-                ENDPLATE_RGB if part.endswith("endplate") else DEFAULT_LAYER_COLORS[kind],
+                DEFAULT_LAYER_COLORS[kind],
                 series_uid,
                 extra=extra,
             )

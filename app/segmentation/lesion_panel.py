@@ -18,13 +18,13 @@ typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard)
 segmentation warned that it may be larger than its mask (:mod:`app.segmentation.lesion_warnings`: growth
 limit, edge of the volume or scan) has a warning icon and amber figures while its mask is unedited.
 Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete removes the lesion's target
-and layer (one undo step). Every change is a command; the table is rebuilt from the case with its
-signals blocked.
+and layer (one undo step). Every change is a command (:mod:`app.segmentation.lesion_edits`); the table
+is rebuilt from the case with its signals blocked; its Type cell is
+:func:`app.segmentation.lesion_type_cell.type_combo`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -59,9 +59,11 @@ from app.segmentation.lesion_cells import (
     tied_to_vertebra,
 )
 from app.segmentation.lesion_details import details_label, show_lesion, warning_label
+from app.segmentation.lesion_edits import choose_type, delete_lesion, rename_lesion, set_lesion_level
 from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_settings import LesionSettingsBox
 from app.segmentation.lesion_tool import mask_centroid_lps
+from app.segmentation.lesion_type_cell import type_combo
 from app.segmentation.lesion_warnings import (
     WARNING_RGB,
     MaskNotes,
@@ -72,11 +74,8 @@ from app.segmentation.lesion_warnings import (
 )
 from app.theme import AMBER
 from imaging.lesion_errors import SegmentationCancelledError
-from imaging.lesion_remeasure import NORMAL_LIKE
-from planning.commands import RecolorLayer, RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
-from planning.errors import PlanValidationError
-from planning.model import LesionType, Target, TargetKind
-from planning.sins import parse_level
+from planning.commands import RecolorLayer
+from planning.model import Target
 
 if TYPE_CHECKING:
     from app.loading import Worker
@@ -253,31 +252,9 @@ class LesionPanel(QDockWidget):
                 colour.setBackground(QColor(*layer.color_rgb))
                 colour.setToolTip(f"Colour of {layer.name}: double-click to change")
             self.table.setItem(r, COL_COLOUR, colour)
-            combo = QComboBox()
-            for kind in LesionType:
-                combo.addItem(kind.value, kind.value)
-            combo.blockSignals(True)
             figures = self._figures(target)
-            measured_lesion = None if figures is None else figures.lesion
-            shown = target.lesion_type or (None if measured_lesion is None else measured_lesion.type)
-            combo.setCurrentIndex(-1 if shown is None else combo.findData(shown.value))
-            combo.blockSignals(False)
-            measured = str(target.extra.get("measured_type", "") or "")
-            if target.lesion_type is None:
-                measured = "judged on the mask drawn" if shown is not None else "not yet measured"
-            tip = f"measured: {measured}" if measured else "type"
-            if target.lesion_type is None and measured_lesion is not None:
-                tip += "\n" + "\n".join(measured_lesion.notes)
-                if any(NORMAL_LIKE in n for n in measured_lesion.notes):
-                    combo.setStyleSheet(AMBER)  # the painted voxels look like normal bone
-            if measured and target.lesion_type is not None and measured != target.lesion_type.value:
-                tip += " — overridden by the operator"
             warnings = warnings_of(target, None if layer is None else layer.mask)
-            if warnings:
-                tip += "\n" + warnings.tooltip()
-                if warnings.current:
-                    combo.setStyleSheet(AMBER)
-            combo.setToolTip(tip)
+            combo = type_combo(target, figures, warnings)
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
             self.table.setCellWidget(r, COL_TYPE, combo)
             values, why = figure_texts(target, figures)
@@ -419,18 +396,8 @@ class LesionPanel(QDockWidget):
     def delete_selected(self) -> None:
         """Remove the selected lesion's target and its layer (one undo step)."""
         name = self.selected_name()
-        if name is None:
-            return
-        case_ctl = self.controller.window.case
-        target = case_ctl.case.targets[name]
-        stack = case_ctl.undo_stack
-        stack.beginMacro(f"Delete lesion {name}")
-        try:
-            case_ctl.push(RemoveTarget(name))
-            if target.lesion_layer in case_ctl.case.layers:
-                case_ctl.push(RemoveLayer(target.lesion_layer))
-        finally:
-            stack.endMacro()
+        if name is not None:
+            delete_lesion(self.controller.window.case, name)
 
     def go_to_selected(self) -> None:
         """Move the crosshair to the selected lesion's centroid (its seed if the mask is gone)."""
@@ -451,61 +418,15 @@ class LesionPanel(QDockWidget):
 
     def rename(self, old: str, new: str) -> bool:
         """Rename a lesion's target and layer together (one undo step); False when refused."""
-        new = new.strip()
-        case_ctl = self.controller.window.case
-        case = case_ctl.case
-        target = case.targets.get(old)
-        if target is None or not new or new == old:
-            return False
-        layer_name = target.lesion_layer
-        if new in case.targets or (new in case.layers and new != layer_name):
-            self.controller.jobs.say(f"A lesion or layer named {new!r} exists already.")
-            return False
-        stack = case_ctl.undo_stack
-        stack.beginMacro(f"Rename lesion {old} to {new}")
-        try:
-            case_ctl.push(UpdateTarget(old, dataclasses.replace(target, name=new)))
-            if layer_name in case.layers and layer_name != new:
-                case_ctl.push(RenameLayer(layer_name, new))
-        finally:
-            stack.endMacro()
-        return True
+        return rename_lesion(self.controller.window.case, self.controller.jobs.say, old, new)
 
     def set_level(self, name: str, text: str) -> bool:
-        """Name the vertebral level of a lesion not tied to a found vertebra (one undo step).
-
-        A level ("T1", "l3") makes it a spinal lesion (SINS, the spinal cement series); an empty text an
-        extraspinal one. False, with a message, when the text is not a level or the lesion is tied to a
-        vertebra (whose level is named in the Vertebrae dock).
-        """
-        target = self.controller.window.case.case.targets.get(name)
-        if target is None:
-            return False
-        text = text.strip().replace("—", "")
-        if tied_to_vertebra(target):
-            self.controller.jobs.say(
-                f"{name} lies in a vertebra found with the Vertebra tool: "
-                "name its level in the Vertebrae dock."
-            )
-            return False
-        if not text:
-            new = dataclasses.replace(target, kind=TargetKind.EXTRASPINAL, level="")
-        else:
-            try:
-                region, number = parse_level(text)
-            except PlanValidationError:
-                self.controller.jobs.say(
-                    f"{text!r} is not a vertebral level: give C1-C7, T1-T12, L1-L5 or S1-S5."
-                )
-                return False
-            level = "occiput" if number == 0 else f"{region}{number}"
-            new = dataclasses.replace(target, kind=TargetKind.SPINE, level=level)
-        if new != target:
-            self.controller.window.case.push(UpdateTarget(name, new))
-        where = f"spinal, level {new.level}" if new.level else "extraspinal"
-        self.controller.jobs.say(f"{name}: {where}.")  # replaces a refusal said before
-        self._refresh_timer.start()  # the cell shows the level as held ("t1" typed reads "T1")
-        return True
+        """Name the vertebral level of a lesion not tied to a found vertebra (one undo step); False,
+        with a message, when refused (:func:`app.segmentation.lesion_edits.set_lesion_level`)."""
+        done = set_lesion_level(self.controller.window.case, self.controller.jobs.say, name, text)
+        if done:
+            self._refresh_timer.start()  # the cell shows the level as held ("t1" typed reads "T1")
+        return done
 
     # -- handlers -------------------------------------------------------------------------------
     def _on_table_item_changed(self, item: QTableWidgetItem) -> None:
@@ -595,12 +516,6 @@ class LesionPanel(QDockWidget):
             self.controller.window.state.update_layer(layer_name, colour=QColor(*rgb))
 
     def _on_type_chosen(self, name: str, combo: QComboBox) -> None:
-        target = self.controller.window.case.case.targets.get(name)
         value = combo.currentData()
-        if target is None or value is None:
-            return
-        chosen = LesionType(str(value))
-        if chosen != target.lesion_type:
-            self.controller.window.case.push(
-                UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen))
-            )
+        if value is not None:
+            choose_type(self.controller.window.case, name, str(value))

@@ -1,0 +1,43 @@
+"""The Type cell of a Lesions dock row: a combo of the three lesion types.
+
+It shows the operator's type, else the type measured on the lesion's mask as it is now; its tooltip
+says what was measured (and that the operator overrode it), with the measure's notes and the lesion's
+warnings. It is amber when the voxels of a mask the operator painted look like normal bone, or while
+segmentation's warnings hold for an unedited mask. The combo's signals are the caller's to connect.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox
+
+from app.segmentation.lesion_figures import Figures
+from app.segmentation.lesion_warnings import TargetWarnings
+from app.theme import AMBER
+from imaging.lesion_remeasure import NORMAL_LIKE
+from planning.model import LesionType, Target
+
+
+def type_combo(target: Target, figures: Figures | None, warnings: TargetWarnings) -> QComboBox:
+    """The Type cell of ``target``'s row (figures as measured now, None while being measured)."""
+    combo = QComboBox()
+    for kind in LesionType:
+        combo.addItem(kind.value, kind.value)
+    measured_lesion = None if figures is None else figures.lesion
+    shown = target.lesion_type or (None if measured_lesion is None else measured_lesion.type)
+    combo.setCurrentIndex(-1 if shown is None else combo.findData(shown.value))
+    measured = str(target.extra.get("measured_type", "") or "")
+    if target.lesion_type is None:
+        measured = "judged on the mask drawn" if shown is not None else "not yet measured"
+    tip = f"measured: {measured}" if measured else "type"
+    if target.lesion_type is None and measured_lesion is not None:
+        tip += "\n" + "\n".join(measured_lesion.notes)
+        if any(NORMAL_LIKE in n for n in measured_lesion.notes):
+            combo.setStyleSheet(AMBER)  # the painted voxels look like normal bone
+    if measured and target.lesion_type is not None and measured != target.lesion_type.value:
+        tip += " — overridden by the operator"
+    if warnings:
+        tip += "\n" + warnings.tooltip()
+        if warnings.current:
+            combo.setStyleSheet(AMBER)
+    combo.setToolTip(tip)
+    return combo

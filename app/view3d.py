@@ -11,7 +11,8 @@ while interacting. Surfaces are extracted with vtkFlyingEdges3D on a downsampled
 thread so the 2D views never wait for the 3D one. Looking at a point through a narrow field (Centre on
 the crosshair, or zoomed in) adds a close-up at the data's full resolution around it
 (app.view3d_closeup), the coarse surface cut away inside its box; on software GL its box keeps to a
-triangle budget and the coarse surface stands in for it while the camera moves.
+triangle budget and the coarse surface stands in for it while the camera moves. The actors' making
+(bone image, volume rendering, mask surfaces) is app.view3d_actors.
 
 Default bone surface threshold: 200 HU — inside CLINICAL.md's generic bone range 130-3000 HU and
 above the 130 HU floor so trabecular noise and contrast-filled vessels give fewer fragments; the
@@ -25,31 +26,29 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from app.display_geometry import DisplayVolume
 from app.loading import Worker
-from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
-from app.view3d_closeup import (
-    SOFTWARE_GL_CLOSEUP_TRIANGLES,
-    CloseUpSurface,
-    grid_box,
-    image_data_from_box,
-    iso_surface,
+from app.view3d_actors import (
+    BONE_RGB,
+    SURFACE_MAX_DIM,
+    extract_surface,
+    image_data_from_display,
+    mask_surface,
+    surface_actor,
+    surface_step,
+    volume_actor,
 )
+from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
+from app.view3d_closeup import SOFTWARE_GL_CLOSEUP_TRIANGLES, CloseUpSurface
 from app.viewer_state import ViewerState
 
 log = logging.getLogger("osteoplan.gui")
 
 DEFAULT_BONE_THRESHOLD_HU = 200.0
-#: surfaces are extracted on a grid with at most this many voxels along any axis
-SURFACE_MAX_DIM = 192
-#: volume rendering grid limit (CPU ray cast stays near 0.1 s a frame on llvmpipe)
-VOLUME_MAX_DIM = 256
 INTERACTIVE_SAMPLE_DISTANCE = 2.0
 #: bone surface opacity when it is seen through (needles and zones inside the bone stay visible)
 SEE_THROUGH_OPACITY = 0.3
@@ -95,23 +94,6 @@ def _vtk() -> dict[str, Any]:
         "vtkSmartVolumeMapper": vtkRenderingVolumeOpenGL2.vtkSmartVolumeMapper,
         "backends": (vtkmodules.vtkRenderingFreeType, vtkmodules.vtkRenderingOpenGL2),
     }
-
-
-def image_data_from_display(display: DisplayVolume, max_dim: int, dtype: Any = None) -> Any:
-    """A vtkImageData in LPS mm (axes +x, +y, +z) from the display grid, downsampled by striding."""
-    step = surface_step(display, max_dim)
-    whole = grid_box(display, (0, 0, 0), tuple(n - 1 for n in display.shape), step)
-    return image_data_from_box(display, whole, dtype)
-
-
-def surface_step(display: DisplayVolume, max_dim: int) -> int:
-    """Stride (voxels) that fits the display grid in ``max_dim`` samples along its longest axis."""
-    return max(1, int(np.ceil(max(display.shape) / max_dim)))
-
-
-def extract_surface(image: Any, threshold: float) -> Any:
-    """Iso-surface (vtkPolyData with normals) of an image at ``threshold``."""
-    return iso_surface(image, threshold)
 
 
 class View3D(QWidget):
@@ -408,13 +390,8 @@ class View3D(QWidget):
         self._worker = None
         if generation != self._generation or self._closed:
             return
-        mapper = self.v["vtkPolyDataMapper"]()
-        mapper.SetInputData(poly)
-        mapper.ScalarVisibilityOff()
-        actor = self.v["vtkActor"]()
-        actor.SetMapper(mapper)
+        actor = surface_actor(self.v, poly, BONE_RGB)
         prop = actor.GetProperty()
-        prop.SetColor(0.93, 0.89, 0.80)
         prop.SetSpecular(0.2)
         prop.SetSpecularPower(20)
         if self.bone_actor is not None:
@@ -440,35 +417,9 @@ class View3D(QWidget):
         self.status.adjustSize()
 
     def _make_volume_actor(self, display: DisplayVolume) -> Any:
-        v = self.v
-        image = image_data_from_display(display, VOLUME_MAX_DIM, np.int16)
         if self.software_gl is None:
             self.render_now()
-        if self.software_gl:
-            mapper = v["vtkFixedPointVolumeRayCastMapper"]()
-            mapper.SetImageSampleDistance(1.0)
-            mapper.AutoAdjustSampleDistancesOff()
-        else:
-            mapper = v["vtkSmartVolumeMapper"]()
-        mapper.SetInputData(image)
-        colour = v["vtkColorTransferFunction"]()
-        colour.AddRGBPoint(-200, 0.0, 0.0, 0.0)
-        colour.AddRGBPoint(150, 0.75, 0.45, 0.35)
-        colour.AddRGBPoint(400, 0.95, 0.9, 0.8)
-        colour.AddRGBPoint(1500, 1.0, 1.0, 1.0)
-        opacity = v["vtkPiecewiseFunction"]()
-        opacity.AddPoint(100, 0.0)
-        opacity.AddPoint(250, 0.15)
-        opacity.AddPoint(1000, 0.6)
-        prop = v["vtkVolumeProperty"]()
-        prop.SetColor(colour)
-        prop.SetScalarOpacity(opacity)
-        prop.ShadeOn()
-        prop.SetInterpolationTypeToLinear()
-        actor = v["vtkVolume"]()
-        actor.SetMapper(mapper)
-        actor.SetProperty(prop)
-        return actor
+        return volume_actor(self.v, display, software_gl=bool(self.software_gl))
 
     def _on_interaction_start(self, *_args: object) -> None:
         self._field_at_start_mm = view_field_mm(self.renderer)
@@ -541,35 +492,11 @@ class View3D(QWidget):
             if not layer.visible:
                 continue
             box, off = self.state.layer_box(layer)
-            poly = _mask_surface(display, box, off)
+            poly = mask_surface(display, box, off)
             if poly is None:
                 continue
-            mapper = self.v["vtkPolyDataMapper"]()
-            mapper.SetInputData(poly)
-            mapper.ScalarVisibilityOff()
-            actor = self.v["vtkActor"]()
-            actor.SetMapper(mapper)
             c = layer.colour
-            actor.GetProperty().SetColor(c.redF(), c.greenF(), c.blueF())
+            actor = surface_actor(self.v, poly, (c.redF(), c.greenF(), c.blueF()))
             actor.GetProperty().SetOpacity(max(0.2, min(1.0, layer.opacity * 1.6)))
             self.renderer.AddActor(actor)
             self.layer_actors[name] = actor
-
-
-def _mask_surface(display: DisplayVolume, box: npt.NDArray[np.bool_], off: tuple[int, int, int]) -> Any:
-    """Surface of a display-grid mask box (padded so it closes), in LPS mm."""
-    if not box.any():
-        return None
-    from vtkmodules.util.numpy_support import numpy_to_vtk
-    from vtkmodules.vtkCommonDataModel import vtkImageData
-
-    padded = np.pad(box.astype(np.uint8), 1)[::-1]  # z index inferior -> superior
-    nz, ny, nx = padded.shape
-    sz, sy, sx = display.spacing_mm
-    top = display.volume.index_to_lps_points([off[0] - 1 + nz - 1, off[1] - 1, off[2] - 1])
-    image = vtkImageData()
-    image.SetDimensions(nx, ny, nz)
-    image.SetSpacing(sx, sy, sz)
-    image.SetOrigin(*top.tolist())
-    image.GetPointData().SetScalars(numpy_to_vtk(np.ascontiguousarray(padded).ravel(), deep=True))
-    return extract_surface(image, 0.5)

@@ -176,9 +176,9 @@ def grid_box(
 def image_data_from_box(display: DisplayVolume, box: GridBox, dtype: Any = None) -> Any:
     """A vtkImageData in LPS mm (axes +x, +y, +z) of the display grid's samples in ``box``.
 
-    The one construction for the whole-volume surface (``app.view3d.image_data_from_display``) and the
-    close-up: the display grid's slice axis runs inferior, so the slices are reversed and the origin is
-    the box's most inferior sampled voxel centre; points sit at voxel centres (``index_to_lps``).
+    The one construction for the whole-volume surface (``app.view3d_actors.image_data_from_display``)
+    and the close-up: the display grid's slice axis runs inferior, so the slices are reversed and the
+    origin is the box's most inferior sampled voxel centre; points sit at voxel centres (``index_to_lps``).
     """
     from vtkmodules.util.numpy_support import numpy_to_vtk
     from vtkmodules.vtkCommonDataModel import vtkImageData

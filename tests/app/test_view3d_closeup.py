@@ -127,7 +127,7 @@ def test_closeup_faces_lie_on_the_block_faces_and_the_coarse_surface_is_cut_out(
     direction: npt.NDArray[np.float64],
 ) -> None:
     from app.display_geometry import reorient_for_display
-    from app.view3d import SURFACE_MAX_DIM, extract_surface, image_data_from_display
+    from app.view3d_actors import SURFACE_MAX_DIM, extract_surface, image_data_from_display
     from app.view3d_closeup import build_closeup
 
     volume = scene_volume(direction)
@@ -175,7 +175,7 @@ def test_closeup_box_is_clamped_and_strides_thin_data() -> None:
 def test_closeup_box_shrinks_to_a_triangle_limit() -> None:
     """Software OpenGL's limit: a fine surface over it is extracted again in a smaller box."""
     from app.display_geometry import reorient_for_display
-    from app.view3d import SURFACE_MAX_DIM, extract_surface, image_data_from_display
+    from app.view3d_actors import SURFACE_MAX_DIM, extract_surface, image_data_from_display
     from app.view3d_closeup import CLOSEUP_BOX_MM, CLOSEUP_MIN_BOX_MM, build_closeup
 
     display = reorient_for_display(scene_volume(HEAD_FIRST_SUPINE))
@@ -205,7 +205,7 @@ def test_closeup_on_the_chest_ct_is_finer_and_lies_on_the_coarse_surface(chest_c
     from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
     from app.display_geometry import reorient_for_display
-    from app.view3d import SURFACE_MAX_DIM, extract_surface, image_data_from_display, surface_step
+    from app.view3d_actors import SURFACE_MAX_DIM, extract_surface, image_data_from_display, surface_step
     from app.view3d_closeup import build_closeup
 
     display = reorient_for_display(chest_ct)

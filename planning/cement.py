@@ -1,12 +1,21 @@
 """Cement (PMMA) volume estimate for augmentation after ablation.
 
-The volume to fill is the lesion plus the ablated cavity, counted only inside the bone (for a vertebra:
-inside the vertebral body), times a fill fraction. The range uses the lesion-filling range seen on
-post-procedure CT (50-100 %, Chen 2022). The estimate is bounded by the vertebral body's volume and is
-placed against the published cement volumes for its site. Volumes in mL (1 mL = 1000 mm^3); masks on
-the volume's grid ``[slice, row, col]``.
+The estimate is anchored to the lesion: the lesion's volume inside the bone (for a vertebra: inside the
+vertebral body) times a fill fraction, the lesion filling seen on post-procedure CT (50-100 %, Chen
+2022). It is then held within the published cement volumes of its site (CLINICAL.md): never below the
+series' smallest volume (every vertebra in Chen 2022 and Fan 2023 received at least 2 mL: cement also
+spreads into the bone around a small lesion) and never above its largest (8 mL for a vertebra; larger
+volumes were not published and a larger volume is itself a leak risk factor), nor above the vertebral
+body's volume.
 
-Every figure below is a default the operator can change (``CementDefaults``); each carries its source.
+The ablation zone is not a cavity to fill: ablation kills tissue, it does not remove bone, and the
+published volumes were measured after ablation (Chen 2022, Fan 2023: microwave ablation then cement),
+so they already hold whatever the ablation changes. CLINICAL.md gives no cement figure for the
+ablated volume, so it adds nothing to the estimate; its part in the bone is reported for information.
+
+Volumes in mL (1 mL = 1000 mm^3); masks on the volume's grid ``[slice, row, col]``. Every figure below
+is a default the operator can change (``CementDefaults``, the fill fraction, or a planned volume of
+their own); each carries its source.
 """
 
 from __future__ import annotations
@@ -94,6 +103,21 @@ def _chen_mean_filling() -> float:
 EXTRASPINAL_LARGE_DIAMETER_MM = 35.0
 
 
+#: Where the bounds of the estimate come from (CLINICAL.md, "Cement volumes").
+SERIES_BOUNDS_SOURCE = (
+    "the published series' smallest and largest volumes for the site (CLINICAL.md: vertebra 2-8 mL, "
+    "Chen 2022 and Fan 2023, after microwave ablation; extraspinal 2-11 mL or 11-19 mL, Qiu 2019)"
+)
+
+
+class CementBound(StrEnum):
+    """Which bound, if any, set the estimate instead of the lesion fill."""
+
+    SERIES_MIN = "raised to the smallest published volume"
+    SERIES_MAX = "held at the largest published volume"
+    BODY = "bounded by the vertebral body's volume"
+
+
 @dataclass(frozen=True)
 class CementDefaults:
     """Editable defaults of the estimate, each with its source."""
@@ -106,6 +130,9 @@ class CementDefaults:
     fill_fraction_range: tuple[float, float] = (0.5, 1.0)
     fill_fraction_range_source: str = "Chen 2022: lesion filling > 50% in all, up to about 100%"
     extraspinal_large_diameter_mm: float = EXTRASPINAL_LARGE_DIAMETER_MM
+    #: hold the lesion fill within the published series' smallest and largest volumes
+    series_bounds: bool = True
+    series_bounds_source: str = SERIES_BOUNDS_SOURCE
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -115,6 +142,8 @@ class CementDefaults:
             "fill_fraction_range": list(self.fill_fraction_range),
             "fill_fraction_range_source": self.fill_fraction_range_source,
             "extraspinal_large_diameter_mm": self.extraspinal_large_diameter_mm,
+            "series_bounds": self.series_bounds,
+            "series_bounds_source": self.series_bounds_source,
         }
 
 
@@ -122,18 +151,23 @@ class CementDefaults:
 class CementEstimate:
     """A cement volume estimate.
 
-    ``fill_volume_ml`` is lesion plus cavity inside the bone; ``estimate_ml`` = fill volume x
-    fill fraction and ``range_ml`` = fill volume x the fraction range, both capped at
-    ``cap_ml`` (the vertebral body's volume) when given.
+    ``lesion_fill_ml`` = lesion in bone x fill fraction; ``estimate_ml`` is that fill held within
+    ``bounds_ml`` (the published series' smallest and largest volumes, the largest no more than
+    ``cap_ml``, the vertebral body's volume); ``range_ml`` is the fill at the fraction range, held the
+    same way. ``bound`` says which bound set the estimate (None: the lesion fill itself, or the
+    operator's volume). ``ablation_in_bone_ml`` is the ablation zone's part in the bone outside the
+    lesion: reported, not counted (see the module docstring).
     """
 
     estimate_ml: float
     range_ml: tuple[float, float]
-    fill_volume_ml: float
     lesion_in_bone_ml: float
-    cavity_only_ml: float
+    lesion_fill_ml: float
+    ablation_in_bone_ml: float
     fill_fraction: float
     fill_fraction_range: tuple[float, float]
+    bounds_ml: tuple[float, float] | None
+    bound: CementBound | None
     cap_ml: float | None
     capped: bool
     site: CementSite
@@ -141,17 +175,23 @@ class CementEstimate:
     position: SeriesPosition
     notes: tuple[str, ...] = ()
     defaults: CementDefaults = field(default_factory=CementDefaults)
+    #: the volume was set by the operator (``estimate_cement(planned_ml=...)``)
+    chosen: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form (the plan's ``cement`` object)."""
         return {
             "estimate_ml": round(self.estimate_ml, 2),
             "range_ml": [round(self.range_ml[0], 2), round(self.range_ml[1], 2)],
-            "fill_volume_ml": round(self.fill_volume_ml, 3),
             "lesion_in_bone_ml": round(self.lesion_in_bone_ml, 3),
-            "cavity_only_ml": round(self.cavity_only_ml, 3),
+            "lesion_fill_ml": round(self.lesion_fill_ml, 3),
+            "ablation_in_bone_ml": round(self.ablation_in_bone_ml, 3),
+            "ablation_counted": False,
             "fill_fraction": self.fill_fraction,
             "fill_fraction_range": list(self.fill_fraction_range),
+            "bounds_ml": None if self.bounds_ml is None else [round(v, 2) for v in self.bounds_ml],
+            "bound": None if self.bound is None else self.bound.value,
+            "chosen_by_operator": self.chosen,
             "cap_ml": None if self.cap_ml is None else round(self.cap_ml, 2),
             "capped": self.capped,
             "site": self.site.value,
@@ -213,7 +253,7 @@ def estimate_cement(
     lesion_mask: Mask,
     voxel_volume_ml: float,
     *,
-    cavity_mask: Mask | None = None,
+    ablation_mask: Mask | None = None,
     bone_mask: Mask | None = None,
     spinal: bool,
     lesion_type: LesionType | None = None,
@@ -221,6 +261,7 @@ def estimate_cement(
     cap_ml: float | None = None,
     defaults: CementDefaults | None = None,
     fill_fraction: float | None = None,
+    planned_ml: float | None = None,
 ) -> CementEstimate:
     """Estimate the cement volume to plan.
 
@@ -230,8 +271,8 @@ def estimate_cement(
         The lesion on the volume's grid.
     voxel_volume_ml
         Volume of one voxel in mL (``Volume.voxel_volume_ml``).
-    cavity_mask
-        The ablated cavity (union of the predicted ablation zones), or None.
+    ablation_mask
+        The predicted ablation zones (their union), or None: reported, not counted.
     bone_mask
         The bone the cement stays in (the vertebral body for a vertebra); None = no restriction.
     spinal
@@ -241,9 +282,12 @@ def estimate_cement(
     cap_ml
         Upper bound of the estimate and range (the vertebral body's volume); None = none.
     defaults
-        The editable defaults (fill fraction and its range, with sources).
+        The editable defaults (fill fraction and its range, the series bounds, with sources).
     fill_fraction
         The operator's fill fraction, overriding ``defaults.fill_fraction``.
+    planned_ml
+        The operator's planned volume: it replaces the estimate (held only by ``cap_ml``) and is still
+        placed against the published series.
 
     Returns
     -------
@@ -252,7 +296,8 @@ def estimate_cement(
     Raises
     ------
     PlanValidationError
-        If the voxel volume, fill fraction or cap is out of range, or masks lie on different grids.
+        If the voxel volume, fill fraction, planned volume or cap is out of range, or masks lie on
+        different grids.
     """
     defaults = defaults or CementDefaults()
     if fill_fraction is not None:
@@ -266,43 +311,68 @@ def estimate_cement(
         raise PlanValidationError("fill_fraction", defaults.fill_fraction, "0-1 (exclusive of 0)")
     if cap_ml is not None and not (math.isfinite(cap_ml) and cap_ml > 0):
         raise PlanValidationError("cap_ml", cap_ml, "> 0 mL")
+    if planned_ml is not None and not (math.isfinite(planned_ml) and planned_ml > 0):
+        raise PlanValidationError("cement_volume_ml", planned_ml, "> 0 mL")
     grid = lesion_mask.grid_shape
-    for name, m in (("cavity_mask", cavity_mask), ("bone_mask", bone_mask)):
+    for name, m in (("ablation_mask", ablation_mask), ("bone_mask", bone_mask)):
         if m is not None and m.grid_shape != grid:
             raise PlanValidationError(name, m.grid_shape, f"the lesion's grid {grid}")
 
     notes: list[str] = []
     lesion_n, lesion_sl, lesion_box = _union_count([lesion_mask], grid)
-    masks = [lesion_mask] + ([cavity_mask] if cavity_mask is not None else [])
-    fill_n, fill_sl, fill_box = _union_count(masks, grid)
-    if bone_mask is not None and fill_n:
-        fill_box = _restrict(fill_box, fill_sl, bone_mask)
+    if bone_mask is not None and lesion_n:
         lesion_box = _restrict(lesion_box, lesion_sl, bone_mask)
-        outside = fill_n - int(np.count_nonzero(fill_box))
-        fill_n = int(np.count_nonzero(fill_box))
+        outside = lesion_n - int(np.count_nonzero(lesion_box))
         lesion_n = int(np.count_nonzero(lesion_box))
         if outside:
             notes.append(
-                f"{outside * voxel_volume_ml:.2f} mL of lesion/cavity lies outside the bone, not counted"
+                f"{outside * voxel_volume_ml:.2f} mL of the lesion lies outside the bone, not counted"
             )
-    fill_ml = fill_n * voxel_volume_ml
     lesion_ml = lesion_n * voxel_volume_ml
-    if fill_n == 0:
-        notes.append("nothing to fill inside the bone: no lesion or cavity voxels there")
-
-    estimate = fill_ml * defaults.fill_fraction
-    lo, hi = fill_ml * f_lo, fill_ml * f_hi
-    capped = False
-    if cap_ml is not None:
-        if hi > cap_ml:
-            capped = True
-            notes.append(f"bounded by the vertebral body's volume {cap_ml:.1f} mL")
-        estimate, lo, hi = min(estimate, cap_ml), min(lo, cap_ml), min(hi, cap_ml)
+    ablation_ml = _ablation_in_bone_ml(ablation_mask, lesion_mask, bone_mask, voxel_volume_ml)
+    if ablation_ml > 0:
+        notes.append(
+            f"the ablation zone's {ablation_ml:.1f} mL of bone outside the lesion is not counted: ablation "
+            "leaves no cavity to fill, and the published volumes were measured after ablation"
+        )
 
     site = choose_site(
         spinal=spinal, lesion_type=lesion_type, max_diameter_mm=max_diameter_mm, defaults=defaults
     )
     published = PUBLISHED_VOLUMES[site]
+    lesion_fill = lesion_ml * defaults.fill_fraction
+    lo_fill, hi_fill = lesion_ml * f_lo, lesion_ml * f_hi
+    top = math.inf if cap_ml is None else cap_ml
+    bounds: tuple[float, float] | None = None
+    if defaults.series_bounds:
+        bounds = (min(published.min_ml, top), min(published.max_ml, top))
+    elif cap_ml is not None:
+        bounds = (0.0, cap_ml)
+    bound: CementBound | None = None
+    if planned_ml is not None:
+        estimate = min(planned_ml, top)
+        lo = hi = estimate
+        bound = CementBound.BODY if planned_ml > top else None
+        notes.append(f"planned volume {planned_ml:.1f} mL chosen by the operator")
+        if bound is not None:
+            notes.append(f"the planned volume is {bound.value}: {estimate:.1f} mL")
+    elif lesion_n == 0:
+        estimate = lo = hi = 0.0
+        notes.append("nothing to fill inside the bone: no lesion voxels there")
+    else:
+        floor, ceiling = bounds if bounds is not None else (0.0, math.inf)
+        estimate = min(max(lesion_fill, floor), ceiling)
+        lo, hi = min(max(lo_fill, floor), ceiling), min(max(hi_fill, floor), ceiling)
+        if lesion_fill < floor:
+            bound = CementBound.BODY if floor >= top else CementBound.SERIES_MIN
+        elif lesion_fill > ceiling:
+            bound = CementBound.BODY if ceiling >= top else CementBound.SERIES_MAX
+        if bound is not None:
+            notes.append(
+                f"the lesion fill {lesion_fill:.2f} mL ({100.0 * defaults.fill_fraction:.0f} % of "
+                f"{lesion_ml:.2f} mL) is {bound.value}: {estimate:.1f} mL"
+            )
+    capped = bound is CementBound.BODY
     position = series_position(estimate, published)
     notes.append(
         f"{estimate:.1f} mL is {position.value} of {published.mean_ml} ± {published.sd_ml} mL "
@@ -311,11 +381,13 @@ def estimate_cement(
     return CementEstimate(
         estimate_ml=estimate,
         range_ml=(lo, hi),
-        fill_volume_ml=fill_ml,
         lesion_in_bone_ml=lesion_ml,
-        cavity_only_ml=fill_ml - lesion_ml,
+        lesion_fill_ml=lesion_fill,
+        ablation_in_bone_ml=ablation_ml,
         fill_fraction=defaults.fill_fraction,
         fill_fraction_range=(f_lo, f_hi),
+        bounds_ml=bounds,
+        bound=bound,
         cap_ml=cap_ml,
         capped=capped,
         site=site,
@@ -323,4 +395,20 @@ def estimate_cement(
         position=position,
         notes=tuple(notes),
         defaults=defaults,
+        chosen=planned_ml is not None,
     )
+
+
+def _ablation_in_bone_ml(
+    ablation: Mask | None, lesion: Mask, bone: Mask | None, voxel_volume_ml: float
+) -> float:
+    """The ablation zone's volume in the bone (all of it without a bone mask) outside the lesion."""
+    if ablation is None or not ablation.any():
+        return 0.0
+    grid = lesion.grid_shape
+    union_n, union_sl, union_box = _union_count([lesion, ablation], grid)
+    lesion_n, lesion_sl, lesion_box = _union_count([lesion], grid)
+    if bone is not None:
+        union_n = int(np.count_nonzero(_restrict(union_box, union_sl, bone)))
+        lesion_n = int(np.count_nonzero(_restrict(lesion_box, lesion_sl, bone))) if lesion_n else 0
+    return (union_n - lesion_n) * voxel_volume_ml

@@ -5,9 +5,10 @@ CLINICAL.md: PMMA in 1 mL syringes, injected in 1 mL aliquots with a CT check af
 posterior wall or a neural foramen; stop at any leak into the canal or a foramen, when cement reaches
 the posterior quarter of the body, or when the planned volume is reached. Volumes in mL, distances mm.
 
-The expected number of CT checks assumes cement spreads through the fill region (lesion plus cavity
-in bone) and that the share of the planned volume injected near the wall equals the share of the fill
-region that lies in the near-wall zones -- a planning estimate, not a prediction of cement flow.
+The expected number of CT checks assumes cement spreads through the fill region (the lesion and the
+ablated bone around it, in the body) and that the share of the planned volume injected near the wall
+equals the share of that region in the near-wall zones -- a planning estimate, not a prediction of
+cement flow.
 """
 
 from __future__ import annotations

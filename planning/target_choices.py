@@ -21,6 +21,7 @@ POSTEROLATERAL_MIN_OVERLAP_ML = 0.02
 CHOICE_KEYS = frozenset(
     {
         "fill_fraction",
+        "cement_volume_ml",
         "cement_viscosity",
         "intravertebral_cleft",
         "treated_levels",

@@ -7,6 +7,8 @@ anatomy steps found and the operator's choices, and returns the ``cement``, ``le
 Operator choices (``choices``, all optional; every key is listed in ``CHOICE_KEYS``):
 
 - ``fill_fraction`` (0-1): overrides the default fill fraction;
+- ``cement_volume_ml``: the operator's planned cement volume, replacing the estimate (still placed
+  against the published series, and the injection protocol is planned for it);
 - ``cement_viscosity``: ``"low"`` or ``"standard"`` / ``"high"`` (leak factor, OR 3.32);
 - ``intravertebral_cleft``: bool (leak factor, OR 1.40);
 - ``treated_levels``: int (2 or more is a leak factor);
@@ -136,7 +138,8 @@ def cement_risk_scores(  # noqa: PLR0917 - positional signature fixed by the pla
     trajectories
         ``(entry_lps, target_lps, outer_diameter_mm)`` of each needle.
     zones_mask
-        The union of the predicted ablation zones (the cavity), or None.
+        The union of the predicted ablation zones, or None (not counted in the cement volume: where the
+        cement is expected to spread, for the near-wall share of the injection protocol).
     level
         The vertebral level (``"L1"``), or None (then ``anatomy.level`` is used when known).
     choices
@@ -186,13 +189,14 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
     cement = estimate_cement(
         lesion.mask,
         volume.voxel_volume_ml,
-        cavity_mask=zones_mask,
+        ablation_mask=zones_mask,
         bone_mask=fill_within,
         spinal=spinal,
         lesion_type=lesion.type,
         max_diameter_mm=lesion.max_diameter_mm,
         cap_ml=anatomy.body_volume_ml if anatomy is not None and anatomy.body_volume_ml > 0 else None,
         fill_fraction=opt_float(ch, "fill_fraction"),
+        planned_ml=opt_float(ch, "cement_volume_ml"),
         defaults=None if spinal else extraspinal_cement_defaults(),
     )
 
@@ -276,11 +280,12 @@ def extraspinal_cement_defaults() -> CementDefaults:
     )
 
 
-def _share_in(lesion: Mask, cavity: Mask | None, anatomy: VertebraAnatomy | None, region: Mask) -> float:
-    """Share of the fill region (lesion + cavity, inside the body) that lies in ``region`` (a body part)."""
+def _share_in(lesion: Mask, ablation: Mask | None, anatomy: VertebraAnatomy | None, region: Mask) -> float:
+    """Share of where cement spreads (the lesion and the ablated bone around it, inside the body) that
+    lies in ``region`` (a body part)."""
     if anatomy is None or not region.any():
         return 0.0
-    fill = Mask.union([lesion, cavity], lesion.grid_shape)
+    fill = Mask.union([lesion, ablation], lesion.grid_shape)
     fill_n = overlap_count(fill, anatomy.body)
     if fill_n == 0:
         return 0.0
@@ -291,7 +296,7 @@ def _share_in(lesion: Mask, cavity: Mask | None, anatomy: VertebraAnatomy | None
 def bone_around(volume: Volume, lesion: Mask, zones: Mask) -> Mask:
     """Where cement can go outside the spine: the bone (:func:`imaging.bone.bone_mask`) in the box of
     the lesion and its ablation zones, plus the lesion itself (a lytic lesion is a hole in the bone
-    that the bone mask may leave open). The zones' lung, fat and muscle are not a cavity to fill."""
+    that the bone mask may leave open). The zones' lung, fat and muscle are not bone."""
     from imaging.bone import bone_mask
 
     union = Mask.union([lesion, zones], lesion.grid_shape)

@@ -112,7 +112,10 @@ class CementPanel(QWidget):
         kind = target.kind if target is not None else TargetKind.SPINE
         text, tip = FILL_DEFAULT_TEXT[kind]
         self.fill.setSpecialValueText(text)
-        self.fill.setToolTip(f"Share of lesion + cavity to fill; 0 = the default: {tip}")
+        self.fill.setToolTip(
+            f"Share of the lesion to fill; 0 = the default: {tip}. The estimate stays within the "
+            "published volumes (2-8 mL for a vertebra); the ablation zone is not counted"
+        )
         with QSignalBlocker(self.fill), QSignalBlocker(self.viscosity):
             self.fill.setValue(
                 100.0 * choice.fill_fraction if choice and choice.fill_fraction is not None else 0.0
@@ -238,14 +241,25 @@ class CementPanel(QWidget):
         ce = analysis.cement
         lo, hi = ce.range_ml
         pub = ce.published
+        spread = f" (range {lo:.1f}-{hi:.1f} mL)" if hi - lo >= 0.05 else ""
+        lesion_fill = (
+            f"Fill {100.0 * ce.fill_fraction:.0f} % of the lesion's {ce.lesion_in_bone_ml:.2f} mL"
+            + _fill_basis(ce.defaults.fill_fraction_source)
+            + f" = {ce.lesion_fill_ml:.2f} mL"
+            + (f", {ce.bound.value}" if ce.bound is not None else "")
+            + "."
+        )
+        ablation = (
+            f"\nThe ablation zone ({ce.ablation_in_bone_ml:.1f} mL of bone) is not counted: ablation "
+            "leaves no cavity, and the published volumes were measured after ablation."
+            if ce.ablation_in_bone_ml > 0
+            else ""
+        )
         self.estimate.setText(
-            f"Cement {ce.estimate_ml:.1f} mL (range {lo:.1f}-{hi:.1f} mL)"
-            f"{' — capped at the body volume' if ce.capped else ''}\n"
+            f"Cement {ce.estimate_ml:.1f} mL{spread}\n"
             f"Published: {pub.mean_ml:.1f} ± {pub.sd_ml:.1f} mL ({pub.min_ml:g}-{pub.max_ml:g}), "
             f"{pub.source}: "
-            f"this estimate is {ce.position.value}.\n"
-            f"Fill {100.0 * ce.fill_fraction:.0f} % of lesion + cavity"
-            + _fill_basis(ce.defaults.fill_fraction_source)
+            f"this estimate is {ce.position.value}.\n" + lesion_fill + ablation
         )
         risk = analysis.risk
         self.risk.setText(

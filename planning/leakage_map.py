@@ -17,15 +17,18 @@ Zones (masks on the volume's grid ``[slice, row, col]``, volumes in mL, distance
   outwards by ``foramen_width_mm``), from the canal's anterior edge back by ``foramen_depth_mm``,
   above and below the pedicle (the gap between the pedicles of adjacent levels), outside the body and
   the pedicles -- an honest geometric approximation, not anatomy;
-- posterior-wall defects (from the anatomy), other cortical defects (lesion cortical breaches) and
-  endplate defects (lesion reaching an endplate: disc-leak risk): body voxels within ``band_mm`` of
-  the defect;
+- posterior-wall defects (from the anatomy), cortical defects and endplate defects (the lesion's own
+  cortical-breach points, on an endplate or elsewhere: :mod:`planning.leakage_defects`; a lesion
+  only touching an endplate is noted, not a defect): body voxels within ``band_mm`` of the defect;
 - the basivertebral venous foramen: body voxels within ``band_mm`` of the foramen's opening where the
   wall analysis found it (``anatomy.basivertebral_foramina``: a ball of half its size plus
   ``band_mm`` about its centre), else of the midline point of the posterior wall at the body's
   mid-height, where the basivertebral vein usually exits;
 - access tracks: along each needle (radius = outer diameter / 2 + ``track_margin_mm``), the bony part
   outside the body and within ``band_mm`` inside the body surface (the cortex it crosses).
+
+The posterior quarter of the body (an injection stop rule) and the body's depth it is measured with:
+:mod:`planning.body_depth`.
 
 The vertebra's local frame: AP axis from the body centroid to the canal centroid (posterior), SI axis
 the patient's superior direction made orthogonal to it, LR axis their cross product (patient left).
@@ -43,19 +46,19 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from imaging.mask import Mask
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
+from planning.body_depth import body_depth_and_quarter
 from planning.errors import PlanValidationError
+from planning.leakage_defects import breach_defects
 from planning.leakage_grid import (
     BoolArray,
     FloatArray,
     Roi,
     axis_index,
     band_fraction,
-    body_face,
     cylinder,
     posterior_step,
     shift,
@@ -137,6 +140,8 @@ class LeakageMap:
     body_depth_mm: float
     band_mm: float
     notes: tuple[str, ...] = ()
+    #: endplates ("superior", "inferior") the lesion reaches without breaking through them
+    endplate_contacts: tuple[str, ...] = ()
 
     def zones_of(self, *kinds: ZoneKind) -> tuple[LeakageZone, ...]:
         """The zones of the given kinds."""
@@ -182,7 +187,7 @@ def leakage_zones(
     anatomy
         The vertebra: body, canal, posterior wall, pedicles, endplates, defects.
     lesion_mask
-        The lesion (for endplate defects), or None.
+        The lesion (for its contact with an endplate, noted), or None.
     cortical_breach_lps
         LPS points where the lesion crosses the cortex (``Lesion.cortical_breach_lps``).
     trajectories
@@ -387,45 +392,27 @@ def leakage_zones(
             approximate=True,
         )
 
-    # other cortical defects (lesion breaches)
-    if len(cortical_breach_lps):
-        box = np.zeros(roi.shape, dtype=bool)
-        for p in cortical_breach_lps:
-            box |= roi.ball(p, band_mm)
-        add(
-            ZoneKind.CORTICAL_DEFECT,
-            "cortical defects",
-            body & box,
-            f"vertebral body within {band_mm:g} mm of {len(cortical_breach_lps)} point(s) where the lesion "
-            "breaks the cortex",
-            approximate=True,
-        )
-
-    # endplate defects: the lesion reaching an endplate
-    if lesion_mask is not None and lesion_mask.any():
-        lesion = roi.crop(lesion_mask)
-        si_axis = axis_index(volume, frame.si)
-        for label, endplate_mask, sign in (
-            ("superior", anatomy.superior_endplate, 1.0),
-            ("inferior", anatomy.inferior_endplate, -1.0),
-        ):
-            if endplate_mask is not None and endplate_mask.any():
-                endplate = roi.crop(endplate_mask)
-                how = "endplate mask"
-            else:
-                endplate = body_face(body, si_axis, sign, volume, frame)
-                how = "body surface facing the disc"
-            contact = lesion & ndimage.binary_dilation(endplate, iterations=1)
-            if not contact.any():
-                continue
-            add(
-                ZoneKind.ENDPLATE_DEFECT,
-                f"{label} endplate defect",
-                within_mm(contact, roi.spacing, band_mm, body),
-                f"the lesion reaches the {label} endplate ({how}): disc-leak risk; vertebral body within "
-                f"{band_mm:g} mm of the contact",
-                approximate=True,
-            )
+    # cortical and endplate defects: the lesion's own breach points (planning.leakage_defects); a lesion
+    # only touching an endplate is noted, not a defect
+    defects, contacts = breach_defects(
+        volume,
+        roi,
+        frame,
+        body=body,
+        endplates=(anatomy.superior_endplate, anatomy.inferior_endplate),
+        lesion_mask=lesion_mask,
+        cortical_breach_lps=cortical_breach_lps,
+        band_mm=band_mm,
+    )
+    for d in defects:
+        kind = ZoneKind.CORTICAL_DEFECT if d.label is None else ZoneKind.ENDPLATE_DEFECT
+        name = "cortical defects" if d.label is None else f"{d.label} endplate defect"
+        add(kind, name, d.box, d.description, approximate=True)
+    notes += [
+        f"the lesion reaches the {c} endplate without breaking through it (no cortical breach there): "
+        "not a defect"
+        for c in contacts
+    ]
 
     # basivertebral venous foramen: where the wall analysis found it, else assumed at the posterior
     # wall's midline at mid-height
@@ -478,7 +465,15 @@ def leakage_zones(
                 approximate=True,
             )
 
-    # posterior quarter of the body (injection stop rule)
-    depth = float(ba.max() - ba.min()) + float(min(roi.spacing))
-    quarter = body & (a_c >= float(ba.max()) + 0.5 * float(min(roi.spacing)) - depth / 4.0)
-    return LeakageMap(tuple(zones), roi.to_mask(quarter), depth, band_mm, tuple(notes))
+    # posterior quarter of the body (injection stop rule): the body's depth where the needle works
+    # (planning.body_depth), the quarter measured from each column's back edge
+    depth, in_quarter = body_depth_and_quarter(
+        l_c[body],
+        a_c[body],
+        s_c[body],
+        column_mm=float(max(roi.spacing)),
+        thickness_mm=float(roi.spacing[ap_axis]),  # the grid axis nearest to AP
+    )
+    quarter = np.zeros_like(body)
+    quarter[body] = in_quarter
+    return LeakageMap(tuple(zones), roi.to_mask(quarter), depth, band_mm, tuple(notes), tuple(contacts))

@@ -72,16 +72,20 @@ def leakage_findings(
         if lesion.posterior_wall_involved and not destroyed:
             ev += "; the lesion reaches the posterior wall (involved, not destroyed)"
         f.append(FactorFinding(RiskFactor.POSTERIOR_WALL_DESTRUCTION, destroyed, "images", ev))
+    # cortical disruption is the lesion's cortical breach, the figure the Lesions table shows (one
+    # definition): an endplate defect is a breach that lies on an endplate, and a lesion that only
+    # touches an endplate is contact, not a disruption
     endplate = leak.zones_of(ZoneKind.ENDPLATE_DEFECT) if leak is not None else ()
-    cortical = lesion.cortical_breach or bool(endplate)
+    contacts = leak.endplate_contacts if leak is not None else ()
     parts = []
     if lesion.cortical_breach:
         parts.append(f"lesion breaks the cortex at {max(1, len(lesion.cortical_breach_lps))} place(s)")
-    parts += [z.name for z in endplate]
+        parts += [f"through the {z.name.removesuffix(' defect')}" for z in endplate]
+    else:
+        parts.append("no cortical break found")
+        parts += [f"the lesion reaches the {c} endplate without breaking it" for c in contacts]
     f.append(
-        FactorFinding(
-            RiskFactor.CORTICAL_DISRUPTION, cortical, "images", "; ".join(parts) or "no cortical break found"
-        )
+        FactorFinding(RiskFactor.CORTICAL_DISRUPTION, lesion.cortical_breach, "images", "; ".join(parts))
     )
     visc = ch.get("cement_viscosity")
     if visc is None:

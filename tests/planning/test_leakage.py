@@ -16,6 +16,7 @@ import pytest
 from scipy import ndimage
 
 from imaging.lesion_model import LesionType
+from imaging.lesion_remeasure import measure_lesion_mask
 from imaging.mask import Mask
 from imaging.vertebra_foramina import VertebraForamina
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy, WallDefect
@@ -278,19 +279,32 @@ def test_phantom_basivertebral_zone(phantom: VertebraPhantom) -> None:
     assert loc[1] > phantom.body_semi_axes_mm[1] - BAND_MM  # at the back
 
 
-def test_endplate_defect_only_when_the_lesion_reaches_the_endplate() -> None:
-    ph = make_vertebra_phantom(noise_hu=0.0, lesion=(0.0, 0.0, 8.0, 6.0))  # top at z = 14 > 13
+@pytest.mark.parametrize(("lesion_z_mm", "breaks"), [(8.0, True), (6.0, False), (0.0, False)])
+def test_endplate_defect_only_where_the_lesion_breaks_through_it(lesion_z_mm: float, breaks: bool) -> None:
+    """A 6 mm lesion centred 8 mm above the body's centre reaches 14 mm, through the endplate (the body's
+    top at 13 mm) into the disc: its own cortical breach lies on the endplate, a defect. Centred at 6 mm
+    it reaches 12 mm, touching the endplate's cortex from inside: contact, noted, no defect. Centred it
+    touches nothing."""
+    ph = make_vertebra_phantom(noise_hu=0.0, lesion=(0.0, 0.0, lesion_z_mm, 6.0))
     anatomy = anatomy_from_phantom(ph)
     lesion = Mask.from_full(ph.lesion_mask)
-    zones = leakage_zones(ph.volume, anatomy, lesion_mask=lesion)
-    (endplate,) = zones.zones_of(ZoneKind.ENDPLATE_DEFECT)
-    assert endplate.name == "superior endplate defect"
-    assert _local(ph, endplate.mask)[:, 2].min() >= ph.body_height_mm / 2 - BAND_MM - 1.5
-    central = make_vertebra_phantom(noise_hu=0.0, lesion=(0.0, 0.0, 0.0, 6.0))
-    zones_c = leakage_zones(
-        central.volume, anatomy_from_phantom(central), lesion_mask=Mask.from_full(central.lesion_mask)
+    measured = measure_lesion_mask(ph.volume, lesion, lesion_type=LesionType.LYTIC, reference_bone_hu=None)
+    assert measured.cortical_breach is breaks
+    zones = leakage_zones(
+        ph.volume, anatomy, lesion_mask=lesion, cortical_breach_lps=measured.cortical_breach_lps
     )
-    assert not zones_c.zones_of(ZoneKind.ENDPLATE_DEFECT)
+    endplate = zones.zones_of(ZoneKind.ENDPLATE_DEFECT)
+    assert not zones.zones_of(ZoneKind.CORTICAL_DEFECT)  # every breach here is on the endplate
+    if breaks:
+        (zone,) = endplate
+        assert zone.name == "superior endplate defect"
+        assert _local(ph, zone.mask)[:, 2].min() >= ph.body_height_mm / 2 - BAND_MM - 1.5
+        assert zones.endplate_contacts == ()
+    else:
+        assert not endplate
+        touching = lesion_z_mm + 6.0 >= ph.body_height_mm / 2 - 1.5  # within the 1.5 mm cortex
+        assert zones.endplate_contacts == (("superior",) if touching else ())
+        assert any("without breaking through" in n for n in zones.notes) is touching
 
 
 def test_access_track_follows_the_needle(phantom: VertebraPhantom) -> None:

@@ -417,7 +417,7 @@ class PlanningController(QObject):
         if failure is not None:
             return f"not known: {failure}"
         if self.anatomy_finder.pending(target.name) or self.anatomy_finder.request_if_new(target.name):
-            return "being found (with the vertebra)…"
+            return "being found with the vertebra…"
         return "not known"
 
     def coverage(self, target: Target) -> CoverageResult | None:

@@ -176,7 +176,7 @@ class CoveragePanel(QWidget):
         if self.foramina_note is not None:
             # a safety warning that cannot be given yet is said to be missing, not left out silently
             warnings.insert(
-                0, f"neural foramina {self.foramina_note}: whether the zone reaches them is not known"
+                0, f"neural foramina {self.foramina_note} (whether the zone reaches them is not known yet)"
             )
         self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.overlays.set_group(

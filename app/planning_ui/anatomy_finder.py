@@ -156,7 +156,20 @@ class AnatomyFinder(QObject):
             self._workers.pop(target_name, None)
             self._anatomy[target_name] = (click, value)  # type: ignore[assignment]
             self._overlaid.pop(target_name, None)
-            _say_after(status, finding, f"Vertebra of {target_name} found", 4000)
+            differ = "" if src.from_layers else _widths_differ(src, value)  # type: ignore[arg-type]
+            if differ:
+                # an older case: the same vertebra, found from another point; say it, do not hide it
+                _say_after(
+                    status,
+                    finding,
+                    f"Vertebra of {target_name} found again from the point an earlier version saved; its "
+                    f"pedicle widths differ from the Vertebrae dock's ({differ}): for one set of figures, "
+                    "delete that vertebra's layers and click it again with the Vertebra tool (V)",
+                    12000,
+                    keep=True,
+                )
+            else:
+                _say_after(status, finding, f"Vertebra of {target_name} found", 4000)
             self.found.emit(target_name)
             for callback in self._waiting.pop(target_name, []):
                 callback(value)
@@ -230,6 +243,30 @@ def _mismatch_text(name: str) -> str:
         "by an earlier version keeps the body's centre, not your click); its pedicles are not known: delete "
         "that vertebra's layers and click the vertebra again with the Vertebra tool (V)"
     )
+
+
+#: pedicle widths found again within this of the Vertebrae dock's figure (kept to 0.01 mm) are the same
+WIDTH_SAME_MM = 0.05
+
+
+def _widths_differ(src: VertebraSource, anatomy: VertebraAnatomy) -> str:
+    """The pedicle widths found again that differ from the figures kept with the body layer, as
+    "left 9.70 mm vs 9.95 mm" ("" when they agree or there are no figures)."""
+    import json
+
+    body = src.layers.get("body")
+    raw = None if body is None else body.extra.get("figures")
+    try:
+        shown = json.loads(raw)["pedicles"] if isinstance(raw, str) else {}
+    except (ValueError, KeyError, TypeError):
+        return ""
+    out = []
+    for side, axis in anatomy.pedicles.items():
+        fig = shown.get(side.value, {}) if isinstance(shown, dict) else {}
+        width = fig.get("min_width_mm") if isinstance(fig, dict) else None
+        if isinstance(width, (int, float)) and abs(axis.min_width_mm - width) > WIDTH_SAME_MM:
+            out.append(f"{side.value} {axis.min_width_mm:.2f} mm vs {width:.2f} mm")
+    return ", ".join(out)
 
 
 def _say_after(status: Any, ours: str, text: str, timeout_ms: int, *, keep: bool = False) -> None:

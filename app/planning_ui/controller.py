@@ -28,7 +28,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.planning_ui.anatomy_finder import AnatomyFinder
-from app.planning_ui.target_vertebra import group_masks
+from app.planning_ui.target_vertebra import PART_OF_KIND, group_masks
 from app.segmentation.vertebra_tool import mask_holds, named_for_target
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -256,7 +256,7 @@ class PlanningController(QObject):
         Vertebrae dock shows for it) when that has one, else a layer of the kind named after the target
         or nearest ``near_lps`` (:meth:`layer_mask`)."""
         vol = self.volume
-        part = _PART_OF_KIND.get(kind)
+        part = PART_OF_KIND.get(kind)
         if vol is not None and target is not None and part is not None:
             src = self.anatomy_finder.source(target.name)
             mask = None if src is None else group_masks(src, vol).get(part)
@@ -496,11 +496,3 @@ class PlanningController(QObject):
         ):
             # synchronous: dragging redraws at once; panels coalesce their own heavier work
             self.plan_changed.emit()
-
-
-#: the vertebra-group part (``extra["part"]``) holding a layer kind
-_PART_OF_KIND = {
-    LayerKind.BODY: "body",
-    LayerKind.CANAL: "canal",
-    LayerKind.POSTERIOR_WALL: "posterior_wall",
-}

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from app.segmentation.vertebra_tool import mask_holds, named_for_target, vertebra_click
 from imaging.vertebra_model import Side
 from planning.mask_overlap import overlap_count
-from planning.model import MaskLayer, Target
+from planning.model import LayerKind, MaskLayer, Target
 
 if TYPE_CHECKING:
     from imaging.mask import Mask
@@ -45,6 +45,8 @@ SAME_VERTEBRA_DICE = 0.8
 
 #: the layer parts (``extra["part"]``) that replace the anatomy's own masks
 MASK_PARTS = ("body", "canal", "posterior_wall", "superior_endplate", "inferior_endplate")
+#: the part of a vertebra group holding a layer kind (the kinds planning measures against)
+PART_OF_KIND = {LayerKind.BODY: "body", LayerKind.CANAL: "canal", LayerKind.POSTERIOR_WALL: "posterior_wall"}
 
 
 @dataclass(frozen=True)

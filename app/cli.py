@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -117,9 +117,18 @@ def _load_subcommand(name: str) -> ModuleType | None:
         raise
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose bad-input message is the one-line reason of the CLI contract (DESIGN.md),
+    then where the usage is ("run osteoplan segment --help"), instead of argparse's usage dump; exit 2.
+    Its subcommands' parsers are of this class too (argparse makes them of the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\nrun {self.prog} --help\n")
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     """The argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="osteoplan",
         description="CT planning for microwave ablation and cement augmentation of bone metastases.",
     )

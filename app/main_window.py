@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -501,6 +501,19 @@ class MainWindow(QMainWindow):
         self.cursor_label.setText(
             f"Move the mouse over a view for HU, LPS position and slice · {SHORTCUTS_KEY}: keyboard shortcuts"
         )
+        # an image (or a case, or a recovered case) just opened: the keys (V, L, N, Ctrl+S...) work at
+        # once, in the axial view, without a click first; after the opening's own events and dialogs
+        QTimer.singleShot(0, self, self.focus_axial_view)
+
+    def focus_axial_view(self) -> None:
+        """Give the keyboard focus to the axial view (the window's focus widget when it is not active)."""
+        view = self.views[ViewAxis.AXIAL]
+        if view.isVisible():
+            view.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:  # another view maximised: the one shown
+            shown = next((v for v in self.views.values() if v.isVisible()), None)
+            if shown is not None:
+                shown.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- Qt events ------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -1,13 +1,16 @@
 """The vertebra anatomy of the case's spinal targets, found in the background and kept in memory.
 
 The anatomy (body, canal, pedicle axes with their narrowest width and isthmus, pedicle masks, foramina)
-is a derived result: :func:`imaging.vertebra.find_vertebra` finds it from the target's vertebra click
-(``Target.vertebra_lps``, LPS mm) and level on the planning volume, and the same click on the same
-image gives the same anatomy. It is therefore not saved in the case file; when a case opens, the
-anatomy of every spinal target that has needles is found again in a worker (about 1-2 s a vertebra on
-a real CT), with a status message, so the needles' pedicle readouts come back as they were without the
-operator proposing again. A result is kept with the click it was found from and is used only while the
-target keeps that click.
+a target's planning uses is the vertebra the operator sees: the one in the case's layers, found from the
+Vertebra tool's own click kept with its body layer (:mod:`app.planning_ui.target_vertebra`), with the
+layers' masks in place of its own. :func:`imaging.vertebra.find_vertebra` gives the same anatomy from
+the same point on the same image, so the axes and widths are not saved in the case file: when a case
+opens, the anatomy of every spinal target that has needles is found again in a worker (about 1-2 s a
+vertebra on a real CT) with its neural foramina, so the needles' pedicle readouts and the coverage's
+foramina warning come back as they were without the operator proposing again. A vertebra found again
+that is not the one in the layers (a case saved before the click was kept, whose target holds the
+body's centroid) is refused with a reason rather than used. A result is kept with the point it was found
+from and is used only while the target's vertebra keeps that point. Positions LPS mm.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.planning_ui.target_vertebra import (
+    VertebraSource,
+    group_masks,
+    same_vertebra,
+    vertebra_source,
+    with_case_layers,
+)
+
 if TYPE_CHECKING:
     from app.main_window import MainWindow
     from imaging.vertebra_model import VertebraAnatomy
@@ -25,6 +36,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("osteoplan.gui")
 
 Point = tuple[float, float, float]
+
+#: the status bar's words while a search runs (its result replaces only these, or an empty bar)
+FINDING = "Finding the vertebra of {}…"
+
+
+class VertebraMismatchError(Exception):
+    """The vertebra found again from a target's saved point is not the one in the case's layers."""
 
 
 class AnatomyFinder(QObject):
@@ -41,35 +59,59 @@ class AnatomyFinder(QObject):
     def __init__(self, window: MainWindow, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.window = window
+        #: target -> (the point it was found from, the anatomy with the layer masks it was found with)
         self._anatomy: dict[str, tuple[Point, VertebraAnatomy]] = {}
+        #: target -> (ids of the layer masks, the anatomy with them): the last overlay of edited layers
+        self._overlaid: dict[str, tuple[tuple[int, ...], VertebraAnatomy]] = {}
         self._workers: dict[str, Any] = {}
         self._waiting: dict[str, list[Callable[[Any], None]]] = {}
-        #: the click each target's last search failed from (not searched again by itself)
-        self._failed: dict[str, Point] = {}
+        #: the point each target's last search failed from (not searched again by itself), and why
+        self._failed: dict[str, tuple[Point, str]] = {}
         #: bumped when the case is replaced: results of workers started for an older case are dropped
         self._generation = 0
 
-    def anatomy(self, target_name: str) -> VertebraAnatomy | None:
-        """The anatomy found from the target's current vertebra click (None: not yet / not spinal)."""
+    def source(self, target_name: str) -> VertebraSource | None:
+        """Where the target's anatomy comes from (None: no target, no volume, or no vertebra)."""
         target = self.window.case.case.targets.get(target_name)
-        got = self._anatomy.get(target_name)
-        if target is None or got is None or target.vertebra_lps is None or got[0] != target.vertebra_lps:
+        vol = self.window.case.volume
+        if target is None or vol is None:
             return None
-        return got[1]
+        return vertebra_source(self.window.case.case, vol, target)
+
+    def anatomy(self, target_name: str) -> VertebraAnatomy | None:
+        """The target's vertebra as the case's layers show it (None: not yet / not spinal / refused)."""
+        src = self.source(target_name)
+        got = self._anatomy.get(target_name)
+        vol = self.window.case.volume
+        if src is None or got is None or vol is None or got[0] != src.click_lps:
+            return None
+        masks = group_masks(src, vol)
+        key = tuple(id(m.array) for m in masks.values())
+        overlaid = self._overlaid.get(target_name)
+        if overlaid is None or overlaid[0] != key:
+            overlaid = (key, with_case_layers(got[1], masks, vol.voxel_volume_ml))
+            self._overlaid[target_name] = overlaid
+        return overlaid[1]
 
     def pending(self, target_name: str) -> bool:
         """True while the target's vertebra is being looked for."""
         return target_name in self._workers
 
+    def failure(self, target_name: str) -> str | None:
+        """Why the last search for the target's vertebra (from its current point) failed, else None."""
+        src = self.source(target_name)
+        failed = self._failed.get(target_name)
+        return None if src is None or failed is None or failed[0] != src.click_lps else failed[1]
+
     def request(self, target_name: str, then: Callable[[Any], None] | None = None) -> bool:
         """Find the target's vertebra in a worker; ``then(anatomy | exception)`` afterwards.
 
         Every caller waiting for the same target is called back once the search ends. Returns False
-        when the target has no vertebra click or no volume is open.
+        when the target has no vertebra or no volume is open.
         """
-        target = self.window.case.case.targets.get(target_name)
+        src = self.source(target_name)
         vol = self.window.case.volume
-        if target is None or target.vertebra_lps is None or vol is None:
+        if src is None or vol is None:
             return False
         known = self.anatomy(target_name)
         if known is not None:
@@ -83,13 +125,20 @@ class AnatomyFinder(QObject):
         from app.loading import Worker
         from imaging.vertebra import find_vertebra
 
-        click = target.vertebra_lps
+        target = self.window.case.case.targets[target_name]
+        click = src.click_lps
         level = target.level or None
+        masks = group_masks(src, vol)
+        shown = masks.get("body")
+        checked = not src.from_layers  # the tool's own click needs no check: the same point, the same result
 
         def job(progress: Callable[[float], None], cancel: Any) -> Any:
             from imaging.vertebra_foramina import with_foramina
 
-            anatomy = find_vertebra(vol, click, level_hint=level, progress=progress, cancel=cancel)
+            found = find_vertebra(vol, click, level_hint=level, progress=progress, cancel=cancel)
+            if checked and not same_vertebra(found.body, shown):
+                raise VertebraMismatchError(_mismatch_text(src.name))
+            anatomy = with_case_layers(found, masks, vol.voxel_volume_ml)
             return with_foramina(vol, anatomy)  # for the heat distance to the foramina
 
         worker = Worker(job, self)
@@ -97,7 +146,8 @@ class AnatomyFinder(QObject):
         self._workers[target_name] = worker
         self._failed.pop(target_name, None)
         status = self.window.statusBar()
-        status.showMessage(f"Finding the vertebra of {target_name}…")
+        finding = FINDING.format(target_name)
+        status.showMessage(finding)
 
         def done(value: object) -> None:
             worker.deleteLater()
@@ -105,7 +155,21 @@ class AnatomyFinder(QObject):
                 return  # a search for a case that has been closed since
             self._workers.pop(target_name, None)
             self._anatomy[target_name] = (click, value)  # type: ignore[assignment]
-            status.showMessage(f"Vertebra of {target_name} found", 4000)
+            self._overlaid.pop(target_name, None)
+            differ = "" if src.from_layers else _widths_differ(src, value)  # type: ignore[arg-type]
+            if differ:
+                # an older case: the same vertebra, found from another point; say it, do not hide it
+                _say_after(
+                    status,
+                    finding,
+                    f"Vertebra of {target_name} found again from the point an earlier version saved; its "
+                    f"pedicle widths differ from the Vertebrae dock's ({differ}): for one set of figures, "
+                    "delete that vertebra's layers and click it again with the Vertebra tool (V)",
+                    12000,
+                    keep=True,
+                )
+            else:
+                _say_after(status, finding, f"Vertebra of {target_name} found", 4000)
             self.found.emit(target_name)
             for callback in self._waiting.pop(target_name, []):
                 callback(value)
@@ -115,9 +179,10 @@ class AnatomyFinder(QObject):
             if generation != self._generation:
                 return
             self._workers.pop(target_name, None)
-            self._failed[target_name] = click
-            status.showMessage(f"Vertebra of {target_name} not found: {exc}", 8000)
+            self._failed[target_name] = (click, str(exc))
+            _say_after(status, finding, f"Vertebra of {target_name} not found: {exc}", 12000, keep=True)
             log.info("vertebra not found: %s", exc)
+            self.found.emit(target_name)  # the docks say it is not known rather than "being found"
             for callback in self._waiting.pop(target_name, []):
                 callback(exc)
 
@@ -128,11 +193,11 @@ class AnatomyFinder(QObject):
 
     def request_if_new(self, target_name: str) -> bool:
         """Find the target's vertebra unless it is known, being found, or its search from the same
-        click failed (the operator's Propose asks again). True when a search was started."""
-        target = self.window.case.case.targets.get(target_name)
-        if target is None or target.vertebra_lps is None or self.anatomy(target_name) is not None:
+        point failed (the operator's Propose asks again). True when a search was started."""
+        src = self.source(target_name)
+        if src is None or self.anatomy(target_name) is not None:
             return False
-        if target_name in self._workers or self._failed.get(target_name) == target.vertebra_lps:
+        if target_name in self._workers or self.failure(target_name) is not None:
             return False
         return self.request(target_name)
 
@@ -144,11 +209,12 @@ class AnatomyFinder(QObject):
         return [name for name in names if self.request_if_new(name)]
 
     def set(self, target_name: str, anatomy: VertebraAnatomy) -> bool:
-        """Use an anatomy found elsewhere (tests, the vertebra tool); False when the target has no click."""
-        target = self.window.case.case.targets.get(target_name)
-        if target is None or target.vertebra_lps is None:
+        """Use an anatomy found elsewhere (tests); False when the target has no vertebra."""
+        src = self.source(target_name)
+        if src is None:
             return False
-        self._anatomy[target_name] = (target.vertebra_lps, anatomy)
+        self._anatomy[target_name] = (src.click_lps, anatomy)
+        self._overlaid.pop(target_name, None)
         return True
 
     def reset(self) -> None:
@@ -161,6 +227,7 @@ class AnatomyFinder(QObject):
         self._waiting.clear()
         self._failed.clear()
         self._anatomy.clear()
+        self._overlaid.clear()
 
     def shutdown(self) -> None:
         """Stop the workers (window closing)."""
@@ -168,3 +235,46 @@ class AnatomyFinder(QObject):
             worker.cancel()
             worker.wait(5000)
         self._workers.clear()
+
+
+def _mismatch_text(name: str) -> str:
+    return (
+        f"the vertebra found from the point saved with this lesion is not {name} as shown (a case saved "
+        "by an earlier version keeps the body's centre, not your click); its pedicles are not known: delete "
+        "that vertebra's layers and click the vertebra again with the Vertebra tool (V)"
+    )
+
+
+#: pedicle widths found again within this of the Vertebrae dock's figure (kept to 0.01 mm) are the same
+WIDTH_SAME_MM = 0.05
+
+
+def _widths_differ(src: VertebraSource, anatomy: VertebraAnatomy) -> str:
+    """The pedicle widths found again that differ from the figures kept with the body layer, as
+    "left 9.70 mm vs 9.95 mm" ("" when they agree or there are no figures)."""
+    import json
+
+    body = src.layers.get("body")
+    raw = None if body is None else body.extra.get("figures")
+    try:
+        shown = json.loads(raw)["pedicles"] if isinstance(raw, str) else {}
+    except (ValueError, KeyError, TypeError):
+        return ""
+    out = []
+    for side, axis in anatomy.pedicles.items():
+        fig = shown.get(side.value, {}) if isinstance(shown, dict) else {}
+        width = fig.get("min_width_mm") if isinstance(fig, dict) else None
+        if isinstance(width, (int, float)) and abs(axis.min_width_mm - width) > WIDTH_SAME_MM:
+            out.append(f"{side.value} {axis.min_width_mm:.2f} mm vs {width:.2f} mm")
+    return ", ".join(out)
+
+
+def _say_after(status: Any, ours: str, text: str, timeout_ms: int, *, keep: bool = False) -> None:
+    """Show a search's result without hiding what the operator was told meanwhile: it replaces only the
+    search's own message or an empty bar; else a failure (``keep``) is added after the message shown,
+    and a success is left unsaid (the docks show the vertebra)."""
+    current = status.currentMessage()
+    if current in ("", ours):
+        status.showMessage(text, timeout_ms)
+    elif keep:
+        status.showMessage(f"{current} — {text}", timeout_ms)

@@ -10,6 +10,11 @@ coverage context, the vertebra anatomy found from the target's click) is cached 
 its inputs, so a drag step costs only the zone and needle arithmetic (see
 tests/benchmarks/bench_drag.py). The anatomy is found in the background
 (:class:`app.planning_ui.anatomy_finder.AnatomyFinder`), again when a case with needles opens.
+
+A spinal target's vertebra is one source for every figure: the vertebra in the case's layers the
+target is tied to (:mod:`app.planning_ui.target_vertebra`), whose layers (body, canal, posterior wall,
+pedicles) the proposals, needle readouts, coverage and leakage measure against, and whose pedicle axes
+come from the anatomy found from the Vertebra tool's own click.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.planning_ui.anatomy_finder import AnatomyFinder
+from app.planning_ui.target_vertebra import PART_OF_KIND, group_masks
 from app.segmentation.vertebra_tool import mask_holds, named_for_target
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -31,7 +37,7 @@ from planning.case import Case, Change, Section
 from planning.commands import Command
 from planning.coverage import CoverageContext, CoverageResult
 from planning.devices import DeviceFileError, DeviceProfile, load_device_profiles
-from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Target, Trajectory
+from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Target, TargetKind, Trajectory
 from planning.needles import ANTENNA_OUTER_DIAMETER_MM
 from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
 from planning.zone_model import (
@@ -59,7 +65,7 @@ class PlanningController(QObject):
     plan_changed
         Trajectories, targets, layers or settings of the case changed (redraw, recompute).
     anatomy_ready(str)
-        The vertebra anatomy of a target (its name) was found.
+        The search for the vertebra anatomy of a target (its name) ended: found, or refused.
     """
 
     selection_changed = Signal()
@@ -245,6 +251,19 @@ class PlanningController(QObject):
 
         return min((la.mask for la in found), key=dist)
 
+    def vertebra_part(self, kind: LayerKind, target: Target | None, near_lps: Any = None) -> Mask | None:
+        """The layer of ``kind`` of the target's vertebra: its vertebra group's (the vertebra the
+        Vertebrae dock shows for it) when that has one, else a layer of the kind named after the target
+        or nearest ``near_lps`` (:meth:`layer_mask`)."""
+        vol = self.volume
+        part = PART_OF_KIND.get(kind)
+        if vol is not None and target is not None and part is not None:
+            src = self.anatomy_finder.source(target.name)
+            mask = None if src is None else group_masks(src, vol).get(part)
+            if mask is not None:
+                return mask
+        return self.layer_mask(kind, target, near_lps)
+
     def distance_field(self, mask: Mask) -> DistanceField:
         """The signed distance field of a mask (cached by the mask's identity)."""
         key = id(mask.array)
@@ -263,7 +282,7 @@ class PlanningController(QObject):
         if vol is None:
             return None
         target = self.case.targets.get(traj.target)
-        canal = self.layer_mask(LayerKind.CANAL, target, traj.target_lps)
+        canal = self.vertebra_part(LayerKind.CANAL, target, traj.target_lps)
         anatomy = self.anatomy(traj.target)
         pedicle = None
         if anatomy is not None:
@@ -296,11 +315,17 @@ class PlanningController(QObject):
         )
 
     def body_mask(self, target: Target | None) -> Mask | None:
-        """The vertebral body of a spinal target: its body layer (the one named after it, else the
-        nearest) when that holds the target's vertebra click, else the body of its anatomy; None for
-        a target without a vertebra click or while neither is known."""
+        """The vertebral body of a spinal target: the body layer of its vertebra group; else a body layer
+        (the one named after it, else the nearest) when that holds the target's vertebra point, else
+        the body of its anatomy; None for a target without a vertebra or while none is known."""
         vol = self.volume
-        if vol is None or target is None or target.vertebra_lps is None:
+        if vol is None or target is None:
+            return None
+        src = self.anatomy_finder.source(target.name)
+        shown = None if src is None else group_masks(src, vol).get("body")
+        if shown is not None:
+            return shown
+        if target.vertebra_lps is None:
             return None
         layer = self.layer_mask(LayerKind.BODY, target, target.vertebra_lps)
         if layer is not None and mask_holds(layer, vol, target.vertebra_lps):
@@ -336,10 +361,13 @@ class PlanningController(QObject):
             return None
         structures: dict[str, Mask] = {}
         for name, kind in (("canal", LayerKind.CANAL), ("posterior_wall", LayerKind.POSTERIOR_WALL)):
-            m = self.layer_mask(kind, target, target.lesion_seed_lps)
+            m = self.vertebra_part(kind, target, target.lesion_seed_lps)
             if m is not None:
                 structures[name] = m
         foramina = self._foramina_union(target.name)
+        if foramina is None and target.kind == TargetKind.SPINE:
+            # saved with the case by ``osteoplan plan`` ("<target> neural foramina")
+            foramina = self.layer_mask(LayerKind.FORAMEN, target, target.lesion_seed_lps)
         if foramina is not None and foramina.grid_shape == vol.shape:
             structures["foramina"] = foramina
         margin = self.case.settings.margin_mm
@@ -369,6 +397,28 @@ class PlanningController(QObject):
             cached = (anatomy, anatomy.foramina.union())
             self._foramina_masks[target_name] = cached
         return cached[1]
+
+    def foramina_note(self, target: Target) -> str | None:
+        """What the Coverage dock says about a spinal target's neural foramina while it cannot measure
+        the heat's distance to them: "being found…", or why they are not known; None when they are
+        known (or the target has no vertebra: not spinal). A search is started when none has been."""
+        src = self.anatomy_finder.source(target.name)
+        if src is None or target.kind != TargetKind.SPINE:
+            return None
+        ctx = self.coverage_context(target)
+        if ctx is not None and "foramina" in ctx.structure_masks:
+            return None
+        anatomy = self.anatomy(target.name)
+        if anatomy is not None:
+            if anatomy.foramina is not None and anatomy.foramina.missing_notes():
+                return "not found on this scan: " + "; ".join(anatomy.foramina.missing_notes())
+            return "not found on this scan"
+        failure = self.anatomy_finder.failure(target.name)
+        if failure is not None:
+            return f"not known: {failure}"
+        if self.anatomy_finder.pending(target.name) or self.anatomy_finder.request_if_new(target.name):
+            return "being found with the vertebra…"
+        return "not known"
 
     def coverage(self, target: Target) -> CoverageResult | None:
         """Coverage of a target by the zones of its trajectories (None without lesion or zones)."""
@@ -402,6 +452,7 @@ class PlanningController(QObject):
         self.anatomy_finder.shutdown()
 
     def _on_anatomy_found(self, target_name: str) -> None:
+        self._contexts.clear()  # the foramina may be known now
         self.anatomy_ready.emit(target_name)
         self.plan_changed.emit()
 

@@ -2,8 +2,10 @@
 
 Shows the covered percentage, the uncovered volume (mL, drawn in red on the 2D views), the smallest
 margin (mm; negative = lesion outside the zones), the planned margin (editable, default 2 mm from
-PlanSettings / CLINICAL.md), the distance from the zones to the canal and posterior wall with a
-warning under 5 mm and CLINICAL.md's thermal-protection advice, and suggestions when the zones of all
+PlanSettings / CLINICAL.md), the distance from the zones to the canal, neural foramina and posterior
+wall with a warning under 5 mm and CLINICAL.md's thermal-protection advice (for a spinal target whose
+foramina are not known yet, found with its vertebra in the background after a case opens, the dock says
+so rather than staying silent), and suggestions when the zones of all
 the target's needles leave part of it uncovered, each naming the needle it changes (a button applies
 the selected one as a command), or, for a remainder below what the zone model resolves, why none is
 made. Recomputation is throttled: the panel recomputes once the event loop is idle after a burst of
@@ -51,6 +53,8 @@ class CoveragePanel(QWidget):
         self.controller = controller
         self.overlays = overlays
         self.result: CoverageResult | None = None
+        #: what the dock says about the selected target's foramina while they are not known (None: known)
+        self.foramina_note: str | None = None
         self.suggestions: list[PositionSuggestion] = []
         self.last_compute_s = 0.0
         layout = QVBoxLayout(self)
@@ -70,6 +74,8 @@ class CoveragePanel(QWidget):
             "short cycles)",
         )
         self.canal = QLabel("–")
+        self.foramina = QLabel("–")
+        self.foramina.setWordWrap(True)
         self.wall = QLabel("–")
         form.addRow("Target", self.target_label)
         form.addRow("Covered", self.covered)
@@ -78,6 +84,7 @@ class CoveragePanel(QWidget):
         form.addRow("Planned margin", self.margin)
         form.addRow("Warn heat within", self.warn_distance)
         form.addRow("Zone to canal", self.canal)
+        form.addRow("Zone to foramina", self.foramina)
         form.addRow("Zone to posterior wall", self.wall)
         layout.addLayout(form)
         self.warnings = QLabel("")
@@ -123,17 +130,19 @@ class CoveragePanel(QWidget):
         except (PlanningError, ValueError) as exc:
             self.warnings.setText(f"Coverage not computed: {exc}")
         self.target_label.setText(target.name if target is not None else "no target")
-        self._show(target is not None and c.lesion_mask(target) is not None)
+        has_lesion = target is not None and c.lesion_mask(target) is not None
+        self.foramina_note = c.foramina_note(target) if target is not None and has_lesion else None
+        self._show(has_lesion)
         self.last_compute_s = time.perf_counter() - start
 
     def _show(self, has_lesion: bool) -> None:
         r = self.result
-        for lab in (self.covered, self.uncovered, self.min_margin, self.canal, self.wall):
+        for lab in (self.covered, self.uncovered, self.min_margin, self.canal, self.foramina, self.wall):
             lab.setStyleSheet("")
         self.suggestion_list.clear()
         if r is None:
             text = "–" if has_lesion else "no lesion mask"
-            for lab in (self.covered, self.uncovered, self.min_margin, self.canal, self.wall):
+            for lab in (self.covered, self.uncovered, self.min_margin, self.canal, self.foramina, self.wall):
                 lab.setText("–")
             self.covered.setText(text if has_lesion else "no lesion mask")
             if has_lesion:
@@ -148,17 +157,28 @@ class CoveragePanel(QWidget):
         self.min_margin.setStyleSheet(
             RED if r.min_margin_mm < 0 else (AMBER if r.min_margin_mm < self.margin.value() else "")
         )
-        for key, lab in (("canal", self.canal), ("posterior_wall", self.wall)):
+        for key, lab in (("canal", self.canal), ("foramina", self.foramina), ("posterior_wall", self.wall)):
             sd = r.structures.get(key)
             if sd is None:
-                lab.setText("not known (no layer)")
+                if key == "foramina":
+                    note = self.foramina_note
+                    lab.setText("–" if note is None else note)
+                    lab.setStyleSheet("" if note is None else AMBER)
+                else:
+                    lab.setText("not known (no layer)")
                 continue
             lab.setText(
                 f"{sd.distance_mm:.1f} mm"
                 + (f", overlap {sd.overlap_ml:.2f} mL" if sd.overlap_ml > 0 else "")
             )
             lab.setStyleSheet(RED if sd.distance_mm < self.warn_distance.value() else "")
-        self.warnings.setText("\n".join(f"⚠ {w}" for w in r.warnings))
+        warnings = list(r.warnings)
+        if self.foramina_note is not None:
+            # a safety warning that cannot be given yet is said to be missing, not left out silently
+            warnings.insert(
+                0, f"neural foramina {self.foramina_note} (whether the zone reaches them is not known yet)"
+            )
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.overlays.set_group(
             "uncovered",
             [MaskOverlay("uncovered", r.uncovered, QColor(UNCOVERED_COLOUR), 120)]

@@ -75,9 +75,9 @@ class NeedleProposer:
         target_obj = c.case.targets.get(target)
         if anatomy is None or vol is None or target_obj is None:
             return
-        # propose against the canal and body the needle's readouts are measured against (the case's
-        # layers, which the operator may have edited), not a second copy found from another click
-        canal = c.layer_mask(LayerKind.CANAL, target_obj, target_obj.vertebra_lps)
+        # propose against the canal and body the needle's readouts are measured against (the layers of
+        # the target's vertebra, which the operator may have edited), not a second copy found elsewhere
+        canal = c.vertebra_part(LayerKind.CANAL, target_obj, target_obj.vertebra_lps)
         body = c.body_mask(target_obj)
         anatomy = replace(
             anatomy,
@@ -208,10 +208,7 @@ class NeedleProposer:
             except (PlanningError, ValueError):
                 if through_gas is None:
                     status.showMessage(
-                        f"No direct needle for {target.name}: {how}no straight way in from the skin "
-                        "reaches the lesion without crossing gas or other bone. Put the crosshair on the "
-                        "skin where the needle should enter, then propose again.",
-                        12000,
+                        f"No direct needle for {target.name}: {how}{_no_route_reason(vol, lesion)}"
                     )
                     return
                 proposal = through_gas
@@ -256,3 +253,38 @@ class NeedleProposer:
         c.push(AddTrajectory(traj))
         c.select(name)
         return name
+
+
+#: directions around the lesion looked along for the skin when no route is found: the 26 neighbours'
+#: directions (axes, face and space diagonals), enough to tell a scan cropped inside the body on every
+#: side from one whose skin is there but hidden behind gas or bone
+_SKIN_LOOK_DIRECTIONS = [
+    (i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1) if (i, j, k) != (0, 0, 0)
+]
+
+
+def _no_route_reason(volume: Any, lesion: Any) -> str:
+    """Why the program found no straight way in, in the operator's words, with what to do: the scan
+    shows no skin around the lesion (its field of view is cropped inside the body), or every way in
+    crosses gas or other bone. Shown until the operator's next message (no timeout: a refusal)."""
+    import numpy as np
+
+    from planning.direct_route import MAX_ENTRY_DEPTH_MM
+    from planning.skin_crossing import find_skin_along_line
+
+    centre = volume.index_to_lps_points(lesion.voxel_indices().astype(np.float64)).mean(axis=0)
+    seen = any(
+        find_skin_along_line(volume, centre, d, max_distance_mm=MAX_ENTRY_DEPTH_MM + 50.0).found
+        for d in _SKIN_LOOK_DIRECTIONS
+    )
+    if not seen:
+        return (
+            "the scan shows no skin around this lesion (the field of view is cropped inside the body), so "
+            "the program cannot choose a way in. Place the needle by hand with the Needle tool (N), or put "
+            "the crosshair where the needle should enter and propose again."
+        )
+    return (
+        f"no straight way in from the skin within {MAX_ENTRY_DEPTH_MM / 10.0:.0f} cm reaches the lesion "
+        "without crossing gas or other bone. Put the crosshair on the skin where the needle should enter, "
+        "then propose again, or place the needle by hand with the Needle tool (N)."
+    )

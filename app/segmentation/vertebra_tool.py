@@ -5,7 +5,8 @@ become mask layers of the case, one undo step (a QUndoStack macro), named with t
 ("L1 body", "L1 canal", "L1 posterior wall", "L1 pedicle left", "L1 superior endplate"...) or, until
 the operator names a level, with a running number ("V1 body"...). Each layer's ``extra`` holds
 ``vertebra`` (the group id), ``part`` and ``level``; the body layer's also ``figures`` (the vertebra's
-anatomy figures as JSON text, :mod:`planning.vertebra_figures`).
+anatomy figures as JSON text, :mod:`planning.vertebra_figures`) and ``click_lps`` (:data:`CLICK_KEY`:
+the point the anatomy was found from, so that planning finds the same vertebra again from it).
 
 Level naming (:func:`level_plan`): the operator names one vertebra; every vertebra of the case gets
 its label by counting along the spine from it (:func:`imaging.levels.label_by_counting`, body
@@ -17,6 +18,7 @@ rib-bearing vertebra as T12, the sacrum as S1), which the operator may accept (i
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -58,6 +60,27 @@ PARTS: dict[str, tuple[str, LayerKind]] = {
     "superior_endplate": ("superior endplate", LayerKind.ENDPLATE),
     "inferior_endplate": ("inferior endplate", LayerKind.ENDPLATE),
 }
+
+
+#: the body layer's ``extra`` key holding the click the vertebra was found from: JSON ``[x, y, z]`` LPS mm
+#: at full precision (:func:`imaging.vertebra.find_vertebra` gives the same anatomy from the same point)
+CLICK_KEY = "click_lps"
+
+
+def vertebra_click(layer: MaskLayer) -> tuple[float, float, float] | None:
+    """The click a vertebra's body layer was found from (:data:`CLICK_KEY`), None when not kept."""
+    raw = layer.extra.get(CLICK_KEY)
+    if not isinstance(raw, str):
+        return None
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or len(values) != 3:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return None
+    return (float(values[0]), float(values[1]), float(values[2]))
 
 
 class VertebraTool:
@@ -162,6 +185,7 @@ def anatomy_layers(
         extra: dict[str, JsonScalar] = {"vertebra": vertebra_id, "part": part, "level": level}
         if part == "body":
             extra["figures"] = figures_text(anatomy)
+            extra[CLICK_KEY] = json.dumps([float(v) for v in anatomy.click_lps])
         layers.append(
             MaskLayer(
                 name,

@@ -1,0 +1,163 @@
+"""Which vertebra a spinal target's planning uses: the one in the case's layers, found from its own click.
+
+The operator sees a vertebra as the layers the Vertebra tool added (body, canal, posterior wall,
+pedicles, endplates, grouped by ``extra["vertebra"]``) and its figures in the Vertebrae dock. Planning
+(proposals, needle readouts, coverage, leakage) must use that same vertebra, so:
+
+- :func:`vertebra_source` names the target's vertebra group (the one it is tied to, else the one named
+  after its level or name, else the one whose body holds its vertebra point or lesion seed) and the
+  point its anatomy is found from: the Vertebra tool's click kept with the body layer
+  (:data:`app.segmentation.vertebra_tool.CLICK_KEY`), from which :func:`imaging.vertebra.find_vertebra`
+  gives the same anatomy again (it is deterministic for a given point and image), else the target's
+  ``vertebra_lps`` (``osteoplan plan`` stores its click there; cases saved before the click was kept
+  store the body's centroid, which may find another vertebra: :func:`same_vertebra` tells);
+- :func:`with_case_layers` puts the group's masks (which the operator may have edited) in place of the
+  anatomy's own, so every measure uses the masks drawn on the views.
+
+Positions LPS mm; masks on the planning volume's grid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.segmentation.vertebra_tool import mask_holds, named_for_target, vertebra_click
+from imaging.vertebra_model import Side
+from planning.mask_overlap import overlap_count
+from planning.model import LayerKind, MaskLayer, Target
+
+if TYPE_CHECKING:
+    from imaging.mask import Mask
+    from imaging.vertebra_model import VertebraAnatomy
+    from imaging.volume import Volume
+    from planning.case import Case
+
+Point = tuple[float, float, float]
+
+#: a vertebra found again is the one in the layers when its body and the body layer overlap this much
+#: (Dice): the same click on the same image gives the identical mask (1.0), and brush edits of the body
+#: layer change a few per cent of it; a neighbouring vertebra shares at most its endplate region, and
+#: two levels merged into one body share about half of their union (Dice ~0.65)
+SAME_VERTEBRA_DICE = 0.8
+
+#: the layer parts (``extra["part"]``) that replace the anatomy's own masks
+MASK_PARTS = ("body", "canal", "posterior_wall", "superior_endplate", "inferior_endplate")
+#: the part of a vertebra group holding a layer kind (the kinds planning measures against)
+PART_OF_KIND = {LayerKind.BODY: "body", LayerKind.CANAL: "canal", LayerKind.POSTERIOR_WALL: "posterior_wall"}
+
+
+@dataclass(frozen=True)
+class VertebraSource:
+    """Where a target's vertebra anatomy comes from.
+
+    ``click_lps`` is the point it is found from; ``layers`` the vertebra's layers by part (empty when
+    the case has none for it); ``name`` what the operator calls it (its body layer's name, else the
+    target's level); ``from_layers`` True when the click is the Vertebra tool's own, kept with the body
+    layer (the anatomy found again is the one shown).
+    """
+
+    click_lps: Point
+    layers: Mapping[str, MaskLayer]
+    name: str
+    from_layers: bool
+
+    @property
+    def body(self) -> Mask | None:
+        """The body layer's mask, None without one."""
+        layer = self.layers.get("body")
+        return None if layer is None else layer.mask
+
+
+def vertebra_source(case: Case, volume: Volume, target: Target) -> VertebraSource | None:
+    """The vertebra a spinal target's planning uses (None: the target has no vertebra)."""
+    groups = _groups(case, volume)
+    layers = _group_of(groups, volume, target)
+    body = layers.get("body")
+    click = vertebra_click(body) if body is not None else None
+    name = body.name if body is not None else (target.level or target.name)
+    if click is not None:
+        return VertebraSource(click, layers, name, True)
+    if target.vertebra_lps is None:
+        return None
+    return VertebraSource(target.vertebra_lps, layers, name, False)
+
+
+def same_vertebra(found_body: Mask, shown_body: Mask | None) -> bool:
+    """Whether a body found again is the body layer's vertebra (:data:`SAME_VERTEBRA_DICE`); True when
+    there is no body layer to compare with."""
+    if shown_body is None or not shown_body.any():
+        return True
+    total = found_body.count() + shown_body.count()
+    return total > 0 and 2.0 * overlap_count(found_body, shown_body) / total >= SAME_VERTEBRA_DICE
+
+
+def with_case_layers(
+    anatomy: VertebraAnatomy, layers: Mapping[str, Mask], voxel_volume_ml: float
+) -> VertebraAnatomy:
+    """The anatomy with the given layer masks (part -> mask) in place of its own.
+
+    Parts: :data:`MASK_PARTS` and ``pedicle_left`` / ``pedicle_right`` (the pedicle axes and widths are
+    the anatomy's; only their masks are replaced). The body volume follows the body mask.
+    """
+    if not layers:
+        return anatomy
+    pedicles = {
+        side: dataclasses.replace(axis, mask=layers.get(f"pedicle_{side.value}", axis.mask))
+        for side, axis in anatomy.pedicles.items()
+    }
+    body = layers.get("body", anatomy.body)
+    return dataclasses.replace(
+        anatomy,
+        body=body,
+        body_volume_ml=body.count() * voxel_volume_ml if "body" in layers else anatomy.body_volume_ml,
+        canal=layers.get("canal", anatomy.canal),
+        posterior_wall=layers.get("posterior_wall", anatomy.posterior_wall),
+        superior_endplate=layers.get("superior_endplate", anatomy.superior_endplate),
+        inferior_endplate=layers.get("inferior_endplate", anatomy.inferior_endplate),
+        pedicles=pedicles,
+    )
+
+
+def group_masks(source: VertebraSource, volume: Volume) -> dict[str, Mask]:
+    """The masks of a source's layers on the volume's grid, by part (empty masks left out)."""
+    parts = (*MASK_PARTS, *(f"pedicle_{side.value}" for side in Side))
+    out = {}
+    for part in parts:
+        layer = source.layers.get(part)
+        if layer is not None and layer.mask.grid_shape == volume.shape and layer.mask.any():
+            out[part] = layer.mask
+    return out
+
+
+def _groups(case: Case, volume: Volume) -> dict[str, dict[str, MaskLayer]]:
+    """The case's vertebra groups (``extra["vertebra"]``), their layers on the volume's grid by part."""
+    groups: dict[str, dict[str, MaskLayer]] = {}
+    for layer in case.layers.values():
+        vid = layer.extra.get("vertebra")
+        if not isinstance(vid, str) or not vid or layer.mask.grid_shape != volume.shape:
+            continue
+        groups.setdefault(vid, {})[str(layer.extra.get("part", ""))] = layer
+    return groups
+
+
+def _group_of(
+    groups: dict[str, dict[str, MaskLayer]], volume: Volume, target: Target
+) -> dict[str, MaskLayer]:
+    """The target's vertebra group: the one it is tied to, else named after it, else holding its point."""
+    tied = target.extra.get("vertebra")
+    if isinstance(tied, str) and "body" in groups.get(tied, {}):
+        return groups[tied]
+    bodies = {vid: parts["body"] for vid, parts in groups.items() if "body" in parts}
+    named = named_for_target(bodies.values(), target)
+    if named is not None:
+        return next(groups[vid] for vid, layer in bodies.items() if layer is named)
+    for point in (target.vertebra_lps, target.lesion_seed_lps):
+        if point is None:
+            continue
+        for vid, layer in bodies.items():
+            if mask_holds(layer.mask, volume, point):
+                return groups[vid]
+    return {}

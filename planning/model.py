@@ -37,7 +37,7 @@ arguments, e.g. points become ``tuple[float, float, float]`` and dicts become ``
 - ``PlanSettings``  ``margin_mm`` (2), ``neural_clearance_mm`` (10), ``posterior_wall_band_mm`` (5),
                     ``heat_warn_distance_mm`` (5), ``min_needle_depth_mm`` (10).
 - ``ForbiddenStructure`` a mask layer needles and heat must stay ``clearance_mm`` away from.
-- ``CementChoice``  per target: ``fill_fraction``, ``viscosity``, ``notes``.
+- ``CementChoice``  per target: ``fill_fraction``, ``viscosity``, ``notes``, ``planned_ml``.
 - ``ScoreItems``    per target: ``system`` and ``items`` (item name -> chosen value).
 - ``ReviewResult``  optional post-procedure review values.
 
@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from imaging.lesion_model import LesionType
+from planning.errors import PlanValidationError
 from planning.model_base import (
     DEFAULT_WARN_DISTANCE_MM,
     FrozenDict,
@@ -269,17 +270,22 @@ class ForbiddenStructure:
 
 @dataclass(frozen=True)
 class CementChoice:
-    """The operator's cement choices for a target. ``fill_fraction`` of the lesion, 0-1 (None: unset)."""
+    """The operator's cement choices for a target. ``fill_fraction`` of the lesion, 0-1 (None: unset);
+    ``planned_ml``, the volume the operator plans to inject, in place of the estimate (None: unset)."""
 
     target: str
     fill_fraction: float | None = None
     viscosity: Viscosity | None = None
     notes: str = ""
     extra: Mapping[str, JsonScalar] = field(default_factory=FrozenDict)
+    planned_ml: float | None = None
 
     def __post_init__(self) -> None:
         _check_name(self.target, "target")
         _finite(self, "fill_fraction", low=0.0, high=1.0)
+        _finite(self, "planned_ml", low=0.0)
+        if self.planned_ml == 0.0:
+            raise PlanValidationError("planned_ml", self.planned_ml, "> 0 mL (None: the estimate)")
         _enum(self, "viscosity", Viscosity, optional=True)
         _frozen(self, "extra")
 

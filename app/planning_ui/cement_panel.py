@@ -46,6 +46,9 @@ FILL_DEFAULT_TEXT = {
         "Chen 2022's lesion filling in vertebrae, borrowed: CLINICAL.md gives none for other bone",
     ),
 }
+#: the Planned field's upper end: twice the largest volume of the published series (19 mL, extraspinal
+#: lesions > 3.5 cm, CLINICAL.md); the estimate holds a planned volume to the vertebral body's volume
+PLANNED_MAX_ML = 40.0
 LEAK_COLOURS = ("#ff7f0e", "#d62728", "#9467bd", "#e377c2", "#bcbd22", "#17becf", "#8c564b")
 RISK_STYLE = {
     "low": "color: #9be39b;",
@@ -73,11 +76,23 @@ class CementPanel(QWidget):
         self.fill.setSuffix(" %")
         self.fill.setSpecialValueText(FILL_DEFAULT_TEXT[TargetKind.SPINE][0])
         self.fill.setKeyboardTracking(False)
+        self.planned = QDoubleSpinBox()
+        self.planned.setRange(0.0, PLANNED_MAX_ML)
+        self.planned.setDecimals(1)
+        self.planned.setSingleStep(0.5)
+        self.planned.setSuffix(" mL")
+        self.planned.setSpecialValueText("the estimate")
+        self.planned.setKeyboardTracking(False)
+        self.planned.setToolTip(
+            "The cement volume you plan to inject, in place of the estimate (0 = the estimate); the "
+            "injection protocol and the leakage risk use it. Held to the vertebral body's volume"
+        )
         self.viscosity = QComboBox()
         self.viscosity.addItem("not stated", None)
         for v in Viscosity:
             self.viscosity.addItem(v.value, v.value)
         form.addRow("Fill", self.fill)
+        form.addRow("Planned", self.planned)
         form.addRow("Viscosity", self.viscosity)
         layout.addLayout(form)
         self.compute_button = QPushButton("Compute cement and risk")
@@ -100,6 +115,7 @@ class CementPanel(QWidget):
         layout.addStretch(1)
         self.compute_button.clicked.connect(self.compute)
         self.fill.valueChanged.connect(lambda _v: self._push_choice())
+        self.planned.valueChanged.connect(lambda _v: self._push_choice())
         self.viscosity.currentIndexChanged.connect(lambda _i: self._push_choice())
         controller.selection_changed.connect(self._on_selection_changed)
         controller.plan_changed.connect(self._show_choice)
@@ -116,7 +132,8 @@ class CementPanel(QWidget):
             f"Share of the lesion to fill; 0 = the default: {tip}. The estimate stays within the "
             "published volumes (2-8 mL for a vertebra); the ablation zone is not counted"
         )
-        with QSignalBlocker(self.fill), QSignalBlocker(self.viscosity):
+        with QSignalBlocker(self.fill), QSignalBlocker(self.viscosity), QSignalBlocker(self.planned):
+            self.planned.setValue(choice.planned_ml if choice and choice.planned_ml is not None else 0.0)
             self.fill.setValue(
                 100.0 * choice.fill_fraction if choice and choice.fill_fraction is not None else 0.0
             )
@@ -129,10 +146,11 @@ class CementPanel(QWidget):
         if target is None:
             return
         fill = self.fill.value() / 100.0 if self.fill.value() > 0 else None
+        planned = self.planned.value() if self.planned.value() > 0 else None
         visc = self.viscosity.currentData()
         new = (
-            CementChoice(target.name, fill_fraction=fill, viscosity=visc)
-            if (fill is not None or visc)
+            CementChoice(target.name, fill_fraction=fill, viscosity=visc, planned_ml=planned)
+            if (fill is not None or visc or planned is not None)
             else None
         )
         old = self.controller.case.cement.get(target.name)
@@ -198,6 +216,8 @@ class CementPanel(QWidget):
         choices: dict[str, Any] = {}
         if choice is not None and choice.fill_fraction is not None:
             choices["fill_fraction"] = choice.fill_fraction
+        if choice is not None and choice.planned_ml is not None:
+            choices["cement_volume_ml"] = choice.planned_ml
         if choice is not None and choice.viscosity is not None:
             choices["cement_viscosity"] = "low" if choice.viscosity == Viscosity.LOW else "high"
         score = c.case.scores.get(target.name)
@@ -242,6 +262,8 @@ class CementPanel(QWidget):
         lo, hi = ce.range_ml
         pub = ce.published
         spread = f" (range {lo:.1f}-{hi:.1f} mL)" if hi - lo >= 0.05 else ""
+        if ce.chosen:
+            spread = ", the volume you planned (Planned)"
         lesion_fill = (
             f"Fill {100.0 * ce.fill_fraction:.0f} % of the lesion's {ce.lesion_in_bone_ml:.2f} mL"
             + _fill_basis(ce.defaults.fill_fraction_source)

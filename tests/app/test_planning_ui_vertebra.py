@@ -236,6 +236,33 @@ def test_cement_panel_estimates_and_draws_leakage_zones(
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]
 
 
+def test_a_planned_cement_volume_replaces_the_estimate_and_is_undoable(
+    planned: object, window: object, qtbot: object
+) -> None:
+    # the operator's planned volume (Planned field) replaces the estimate in the estimate, the
+    # injection protocol and the case (one undo step); 0 gives the estimate back
+    ui = planned
+    panel = ui.cement_panel  # type: ignore[attr-defined]
+    _risk_text(panel)
+    first = panel.analysis.cement  # type: ignore[attr-defined]
+    assert not first.chosen
+    steps = window.case.undo_stack.count()  # type: ignore[attr-defined]
+    planned_ml = round(first.estimate_ml + 1.5, 1)
+    panel.planned.setValue(planned_ml)  # type: ignore[attr-defined]
+    assert window.case.case.cement["L2"].planned_ml == pytest.approx(planned_ml)  # type: ignore[attr-defined]
+    assert window.case.undo_stack.count() == steps + 1  # type: ignore[attr-defined]
+    _risk_text(panel)
+    ce = panel.analysis.cement  # type: ignore[attr-defined]
+    assert ce.chosen and ce.estimate_ml == pytest.approx(planned_ml)
+    assert f"Cement {planned_ml:.1f} mL, the volume you planned" in panel.estimate.text()  # type: ignore[attr-defined]
+    assert panel.analysis.injection.planned_volume_ml == pytest.approx(planned_ml)  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert panel.planned.value() == 0.0  # type: ignore[attr-defined]
+    _risk_text(panel)
+    assert panel.analysis.cement.estimate_ml == pytest.approx(first.estimate_ml)  # type: ignore[attr-defined]
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]
+
+
 def _risk_text(panel: object) -> str:
     panel.analysis = None  # type: ignore[attr-defined]
     panel.compute()  # type: ignore[attr-defined]

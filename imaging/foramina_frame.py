@@ -3,7 +3,9 @@
 The frame (:class:`ForaminaFrame`) has its origin at the body centroid, ``u`` towards the patient's
 left, ``v`` along the body axis towards superior (from the endplates) and ``t`` posterior towards the
 canal. A pedicle's bounds (:class:`PedicleBounds`) are its medial and lateral borders at the isthmus
-(lateral coordinate ``sign * u``, from :class:`imaging.vertebra_model.PedicleAxis`), its bottom and top
+(lateral coordinate ``sign * u``, from :class:`imaging.vertebra_model.PedicleAxis`: the axis's point
+plus and minus half the narrowest width; over the stretch of the axis the isthmus may lie on,
+:mod:`imaging.foramina_isthmus`, the most medial and the most lateral of them), its bottom and top
 (``v``) and posterior end (``t``) from its mask, and the body's posterior surface beside it above and
 below. Positions LPS mm (source volume), frame coordinates mm. Used by :mod:`imaging.vertebra_foramina`.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from imaging.foramina_isthmus import isthmus_stretch
 from imaging.foramina_model import ForamenLevel
 from imaging.mask import Mask
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
@@ -76,7 +79,8 @@ class PedicleBounds:
     sign
         +1 for the left pedicle, -1 for the right one.
     u_med, u_lat
-        The medial and lateral borders (lateral coordinate) at the isthmus.
+        The medial and lateral borders (lateral coordinate) at the isthmus: the most medial and the most
+        lateral the pedicle's borders take over the stretch of its axis the isthmus may lie on.
     v_bottom, v_top
         The pedicle mask's bottom and top along the body axis (2nd and 98th percentiles of its voxels
         behind the body).
@@ -182,7 +186,21 @@ def pedicle_bounds(
     if cos_t < MIN_AXIS_COS or not axis.min_width_mm > 0.0:
         return None
     half = 0.5 * axis.min_width_mm / cos_t
-    u_med, u_lat = sign * float(isthmus[0]) - half, sign * float(isthmus[0]) + half
+    # the isthmus may lie anywhere on the stretch of the axis where the widths equal the narrowest
+    # within their uncertainty (imaging.foramina_isthmus); an oblique pedicle's walls lie at other
+    # lateral places along it: the borders are the most medial and the most lateral they take there
+    # (a wider foramen makes heat read nearer it, never further)
+    unit = direction / float(np.linalg.norm(direction))
+    stretch = isthmus_stretch(
+        volume,
+        isthmus_lps=axis.isthmus_lps,
+        direction_lps=frame.to_lps(unit) - frame.origin,
+        left_lps=frame.left,
+        width_mm=axis.min_width_mm,
+    )
+    ends = (0.0,) if stretch is None else (stretch.front_mm, stretch.back_mm)
+    lats = [sign * float(isthmus[0] + s * unit[0]) for s in ends]
+    u_med, u_lat = min(lats) - half, max(lats) + half
     # the body's posterior surface along the lateral coordinate (1 mm bins), from the body mask
     body = frame.coords(volume.index_to_lps_points(anatomy.body.voxel_indices()))
     bins = np.arange(np.floor(u_med) - 2.0, np.ceil(u_lat) + 3.0)

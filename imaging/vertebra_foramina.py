@@ -14,8 +14,10 @@ the one *below* it (L3-L4), in the vertebra's own frame (origin the body centroi
 patient's left, ``v`` along the body axis towards superior, ``t`` posterior towards the canal):
 
 1. the pedicle's medial and lateral borders (``u``) at its isthmus come from its isthmus and
-   narrowest width (:class:`imaging.vertebra_model.PedicleAxis`); its top and bottom (``v``) and its
-   posterior end (``t``) from its mask (:func:`imaging.foramina_frame.pedicle_bounds`);
+   narrowest width (:class:`imaging.vertebra_model.PedicleAxis`), the most medial and most lateral
+   over the stretch of the axis where the isthmus may lie (:mod:`imaging.foramina_isthmus`: its widths
+   equal the narrowest within their uncertainty); its top and bottom (``v``) and its posterior end
+   (``t``) from its mask (:func:`imaging.foramina_frame.pedicle_bounds`);
 2. the next pedicle is found on the CT: going up (or down) from the pedicle along the body axis,
    each level's cross-section of the box below is *open* when soft tissue leads through it from
    the canal side (the pedicle's medial border) to the lateral side (its lateral border). A pedicle
@@ -385,13 +387,16 @@ def _passages(  # noqa: PLR0917 - private helper of _one
     soft &= ts[None, None, :] > front[None, :, None]
     inside = roi.sample(inside_roi.astype(np.float32), lps) >= 0.5
     soft &= inside
+    # every level's regions labelled at once, connected within the level only (one call, not one per
+    # level: a label belongs to one level); a level is open when a label touches both columns
+    within_level = np.zeros((3, 3, 3), dtype=bool)
+    within_level[1] = ndimage.generate_binary_structure(2, 1)
+    labels, n = ndimage.label(soft, structure=within_level)
     open_ = np.zeros(len(vs), dtype=bool)
-    for i in range(len(vs)):
-        labels, n = ndimage.label(soft[i])
-        if n:
-            medial = set(np.unique(labels[0][labels[0] > 0]).tolist())
-            lateral = set(np.unique(labels[-1][labels[-1] > 0]).tolist())
-            open_[i] = bool(medial & lateral)
+    if n:
+        both = np.intersect1d(labels[:, 0, :], labels[:, -1, :])
+        both = both[both > 0]
+        open_ = np.asarray(np.isin(labels[:, 0, :], both).any(axis=1), dtype=bool)
     return open_, inside.reshape(len(vs), -1).mean(axis=1)
 
 

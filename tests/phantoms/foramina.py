@@ -104,17 +104,26 @@ class ForaminaPhantom:
         return {"lat": (axis_x - half, axis_x + half), "z": z}
 
     def foramen_contains(
-        self, local: npt.ArrayLike, side: Side, level: str, *, soft: BoolArray | None = None
+        self,
+        local: npt.ArrayLike,
+        side: Side,
+        level: str,
+        *,
+        soft: BoolArray | None = None,
+        lat_mm: tuple[float, float] | None = None,
     ) -> BoolArray:
         """The constructed foramen's definition evaluated at local points ``(..., 3)``.
 
-        ``soft`` (not bone and not canal at those points) may be given when already known.
+        ``soft`` (not bone and not canal at those points) may be given when already known; ``lat_mm``
+        replaces the constructed lateral range (``sign * x``) by other borders.
         """
         p = np.asarray(local, dtype=np.float64)
         x, y, z = p[..., 0], p[..., 1], p[..., 2]
         if soft is None:
             soft = ~_bone(self.geometry, x, y, z, self.pitch_mm) & ~_canal_section(self.geometry, x, y)
         b = self.foramen_bounds(side, level)
+        if lat_mm is not None:
+            b = {**b, "lat": lat_mm}
         sign = 1.0 if side is Side.LEFT else -1.0
         lat = sign * x
         g = self.geometry

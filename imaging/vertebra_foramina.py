@@ -303,8 +303,10 @@ def _one(
     mask = roi_mask_to_source(roi, region, volume)
     centre = roi.voxel_points_lps(region).mean(axis=0)
     note = (
-        f"the soft tissue {where} the pedicle, {ped.u_lat - ped.u_med:.0f} mm wide between its borders, from "
-        "the bodies' back to the articular pillar, open to the canal, "
+        f"the soft tissue {where} the pedicle, {ped.u_lat - ped.u_med:.0f} mm wide between its borders "
+        "(taken over the stretch of the axis its isthmus may lie on, so wider than its narrowest width: "
+        "heat reads nearer the foramen, never further), from the bodies' back to the articular pillar, "
+        "open to the canal, "
         + (
             f"cut by the field of view {gap_mm:.0f} mm {where} the pedicle (the next pedicle is not in view)"
             if cut

@@ -56,7 +56,10 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    partial-volume layer where a lytic lesion meets the cortex is not taken for sclerosis), joins where
    it lies inside the bone interior within ``bridge_mm`` of the seeded part (a mixed lesion), with the
    thin layer between them. The component
-   at the seed is kept, opened with a ball of ``opening_radius_mm`` and its holes filled.
+   at the seed is kept, opened with a ball of ``opening_radius_mm`` and its holes filled. The cortex is
+   its own normal, not a blastic lesion: bone more than ``abnormal_delta_hu`` denser than the sclerotic
+   level that runs out to the bone's surface stays out of the sclerotic band (``cortex_check``,
+   :mod:`imaging.lesion_cortex`; before it, case1's lesion ran along a posterior wall and pedicle).
 7. Type (:func:`classify`): the fractions of lesion voxels below reference - delta (lytic) and above
    reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``.
 8. The operator's box (``box_lps``, optional) says "the lesion is in here": the lesion grows only inside
@@ -109,8 +112,9 @@ Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless 
 The steps live in modules of one concept each, and this module runs them in order:
 :mod:`imaging.lesion_reference` (step 3 and the deep-bone check of 4c), :mod:`imaging.lesion_mottled`
 (step 4b, on :mod:`imaging.lesion_texture`), :mod:`imaging.lesion_grow` (steps 5-6 and
-:class:`LesionParameters`), :mod:`imaging.lesion_classify` (step 7), :mod:`imaging.lesion_box` (step 8)
-and :mod:`imaging.lesion_measure` (the measures). ``LesionParameters``, ``classify`` and
+:class:`LesionParameters`; the cortex of step 6: :mod:`imaging.lesion_cortex`),
+:mod:`imaging.lesion_classify` (step 7), :mod:`imaging.lesion_box` (step 8) and
+:mod:`imaging.lesion_measure` (the measures). ``LesionParameters``, ``classify`` and
 ``estimate_reference_hu`` are re-exported here.
 """
 
@@ -125,6 +129,7 @@ from scipy import ndimage
 
 from imaging.lesion_box import voxels_in_box
 from imaging.lesion_classify import classify
+from imaging.lesion_cortex import soft_tissue_around_bone
 from imaging.lesion_deep import DeepBone
 from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError
 from imaging.lesion_grow import (
@@ -353,6 +358,7 @@ def segment_lesion(
             p=p,
         )
     else:
+        soft = soft_tissue_around_bone(bone, outside) if p.cortex_check else None
         lesion, growth = grow_lesion(
             smooth=smooth,
             seed_dist=seed_dist,
@@ -364,6 +370,7 @@ def segment_lesion(
             seed_ball=seed_ball,
             spacing=spacing,
             p=p,
+            soft_tissue=soft,
         )
         check_cancel(cancel)
         if reference_bone_hu is None and lesion.any():
@@ -401,6 +408,7 @@ def segment_lesion(
                         seed_ball=seed_ball,
                         spacing=spacing,
                         p=p,
+                        soft_tissue=soft,
                     )
                 reference = second
     if progress is not None:

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.bone import BONE_THRESHOLD_HU, METAL_HU
+from imaging.lesion_cortex import continuous_with_surface
 from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_morph import ball_footprint, component_at, dilate_mm, fill_holes, mask_bbox, within_mm
 
@@ -28,7 +29,9 @@ class LesionParameters:
     The ``texture_*`` fields drive the judgement of a seed that looks like normal bone by its texture
     (:mod:`imaging.lesion_texture`); ``texture_radius_mm = 0`` turns it off. ``deep_bone_check``
     refuses a low-density seed that is like the patient's deep trabecular bone elsewhere in the region
-    (:mod:`imaging.lesion_deep`); False turns it off.
+    (:mod:`imaging.lesion_deep`); False turns it off. ``cortex_check`` keeps the normal cortex (dense
+    bone continuous with the bone's surface, :mod:`imaging.lesion_cortex`) out of a sclerotic band;
+    False turns it off.
     """
 
     roi_size_mm: float = 80.0
@@ -62,6 +65,7 @@ class LesionParameters:
     texture_min_fraction: float = 0.2
     texture_contrast: float = 3.0
     deep_bone_check: bool = True
+    cortex_check: bool = True
 
     def __post_init__(self) -> None:
         positive = ("roi_size_mm", "max_radius_mm", "abnormal_delta_hu", "seed_radius_mm")
@@ -102,12 +106,16 @@ def grow_lesion(
     seed_dist: FloatArray,
     spacing: tuple[float, float, float],
     p: LesionParameters,
+    soft_tissue: BoolArray | None = None,
 ) -> tuple[BoolArray, tuple[float, float, float, float]]:
     """Region growing from the seed; returns (mask, (lytic edge, sclerotic edge, limit mm, blob mm)).
 
     The seeded kind grows fully (a lytic one inside the bone envelope, then out of it up to
     ``extraosseous_max_mm`` from its intraosseous part); the other kind joins only inside the bone
-    interior and only where it lies within ``bridge_mm`` of the seeded part (a mixed lesion).
+    interior and only where it lies within ``bridge_mm`` of the seeded part (a mixed lesion). With
+    ``soft_tissue`` (:func:`imaging.lesion_cortex.soft_tissue_around_bone`) and ``p.cortex_check``, the
+    sclerotic band leaves out the normal cortex: the voxels more than ``abnormal_delta_hu`` denser than
+    the sclerotic level that are continuous with the bone's surface (:mod:`imaging.lesion_cortex`).
     """
     delta = p.abnormal_delta_hu
     if seed_hu < reference - delta:
@@ -131,6 +139,10 @@ def grow_lesion(
         within = within & (seed_dist <= limit_mm)
     lytic_band = (smooth >= p.fat_limit_hu) & (smooth <= low_edge) & within
     sclerotic_band = (smooth >= high_edge) & (smooth <= p.sclerotic_max_hu) & interior & within
+    if soft_tissue is not None and p.cortex_check:
+        # cortex is its own normal, not a blastic lesion (CLINICAL.md: cortical bone 1000-2000 HU,
+        # blastic metastasis 654 +- 176 HU): dense bone running out to the bone's surface is left out
+        sclerotic_band &= ~continuous_with_surface(smooth > high_level + delta, soft_tissue)
     if lytic_seed:
         grown = component_at(lytic_band & envelope, seed_ball)
         if not grown.any():  # a seed just outside the bone: the extraosseous part of a lesion

@@ -120,6 +120,7 @@ The steps live in modules of one concept each, and this module runs them in orde
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Sequence
 
@@ -358,7 +359,8 @@ def segment_lesion(
             p=p,
         )
     else:
-        soft = soft_tissue_around_bone(bone, outside) if p.cortex_check else None
+        # made once, when a sclerotic band first meets dense bone (the one grow may run twice)
+        soft = functools.cache(lambda: soft_tissue_around_bone(bone, outside)) if p.cortex_check else None
         lesion, growth = grow_lesion(
             smooth=smooth,
             seed_dist=seed_dist,

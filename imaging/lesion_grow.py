@@ -6,7 +6,7 @@ grid's spacing ``(slice, row, col)``. :class:`LesionParameters` holds every thre
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,16 +106,17 @@ def grow_lesion(
     seed_dist: FloatArray,
     spacing: tuple[float, float, float],
     p: LesionParameters,
-    soft_tissue: BoolArray | None = None,
+    soft_tissue: Callable[[], BoolArray] | None = None,
 ) -> tuple[BoolArray, tuple[float, float, float, float]]:
     """Region growing from the seed; returns (mask, (lytic edge, sclerotic edge, limit mm, blob mm)).
 
     The seeded kind grows fully (a lytic one inside the bone envelope, then out of it up to
     ``extraosseous_max_mm`` from its intraosseous part); the other kind joins only inside the bone
     interior and only where it lies within ``bridge_mm`` of the seeded part (a mixed lesion). With
-    ``soft_tissue`` (:func:`imaging.lesion_cortex.soft_tissue_around_bone`) and ``p.cortex_check``, the
-    sclerotic band leaves out the normal cortex: the voxels more than ``abnormal_delta_hu`` denser than
-    the sclerotic level that are continuous with the bone's surface (:mod:`imaging.lesion_cortex`).
+    ``soft_tissue`` (making :func:`imaging.lesion_cortex.soft_tissue_around_bone`'s mask, called only when
+    the sclerotic band holds such dense voxels) and ``p.cortex_check``, the sclerotic band leaves out the
+    normal cortex: the voxels more than ``abnormal_delta_hu`` denser than the sclerotic level that are
+    continuous with the bone's surface (:mod:`imaging.lesion_cortex`).
     """
     delta = p.abnormal_delta_hu
     if seed_hu < reference - delta:
@@ -142,7 +143,9 @@ def grow_lesion(
     if soft_tissue is not None and p.cortex_check:
         # cortex is its own normal, not a blastic lesion (CLINICAL.md: cortical bone 1000-2000 HU,
         # blastic metastasis 654 +- 176 HU): dense bone running out to the bone's surface is left out
-        sclerotic_band &= ~continuous_with_surface(smooth > high_level + delta, soft_tissue)
+        dense = smooth > high_level + delta
+        if (sclerotic_band & dense).any():
+            sclerotic_band &= ~continuous_with_surface(dense, soft_tissue())
     if lytic_seed:
         grown = component_at(lytic_band & envelope, seed_ball)
         if not grown.any():  # a seed just outside the bone: the extraosseous part of a lesion

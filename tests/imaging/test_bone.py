@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from scipy import ndimage
 
-from imaging.bone import bone_mask
+from imaging.bone import bone_mask, enclosed_in_two_views
 from imaging.lesion_errors import SegmentationCancelledError
 from imaging.volume import Volume, affine_from_geometry
 from tests.phantoms.lesion import PhantomLesion, dice, lesion_phantom
@@ -152,3 +153,20 @@ def test_marrow_behind_a_cortical_gap_is_filled_by_views() -> None:
     channel[18:22, 18:22, 12:28] = True
     assert np.array_equal(got & marrow, marrow & ~channel)
     assert not got[:, :, 31:].any()  # nothing outside the block
+
+
+def test_enclosed_in_two_views_is_what_fill_holes_fills_in_two_of_three_planes() -> None:
+    # the background regions enclosed in an axis's planes are exactly what scipy's binary_fill_holes
+    # fills with that axis's planar structure (the definition); random blobs of many shapes
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        shape = tuple(int(n) for n in rng.integers(4, 30, 3))
+        mask = ndimage.gaussian_filter(rng.random(shape), 1.0) > 0.5
+        votes = np.zeros(shape, dtype=int)
+        for axis in range(3):
+            structure = np.zeros((3, 3, 3), dtype=bool)
+            index: list[slice | int] = [slice(None)] * 3
+            index[axis] = 1
+            structure[tuple(index)] = ndimage.generate_binary_structure(2, 1)
+            votes += ndimage.binary_fill_holes(mask, structure=structure) & ~mask
+        assert np.array_equal(enclosed_in_two_views(mask), votes >= 2)

@@ -335,16 +335,16 @@ def _canal_entry(
     """
     run = round(CANAL_RUN_MM / RAY_STEP_MM)
     out = edge.copy()
-    for ray in np.flatnonzero(np.isfinite(edge)):
-        last = int(limit[ray])
-        p = prof[ray, : last + 1]
-        bright = np.flatnonzero(p >= dark_hu)
-        if len(bright) == 0:
-            continue
-        j = int(bright[-1])  # the last bone sample; all beyond it up to the limit is dark
-        if last - j < run:
-            continue
-        step = float(p[j] - p[j + 1])
-        frac = (float(p[j]) - dark_hu) / step if step > 0 else 0.5
-        out[ray] = min(float(edge[ray]), j + float(np.clip(frac, 0.0, 1.0)))
+    n_s = prof.shape[1]
+    bright = (prof >= dark_hu) & (np.arange(n_s)[None, :] <= limit[:, None])
+    # the last bone sample up to each ray's limit; all beyond it up to the limit is dark
+    last_bright = n_s - 1 - np.argmax(bright[:, ::-1], axis=1)
+    rays = np.flatnonzero(np.isfinite(edge) & bright.any(axis=1) & (limit - last_bright >= run))
+    j = last_bright[rays]
+    p_j, p_next = prof[rays, j], prof[rays, j + 1]
+    step = p_j - p_next
+    frac = np.full(len(rays), 0.5)
+    falls = step > 0
+    frac[falls] = (p_j[falls] - dark_hu) / step[falls]
+    out[rays] = np.minimum(edge[rays], j + np.clip(frac, 0.0, 1.0))
     return out

@@ -16,7 +16,8 @@ width is then measured along it on the source CT to a fraction of a voxel
 pedicle, and the widest that two of three neighbouring heights reach is its width (the oval section is
 widest at mid-height; a rib head fused with it at a few heights is dropped). There is no waist where
 the pedicle's middle heights have none (:func:`walk_heights`): its width is then measured across its
-axis (:mod:`imaging.vertebra_pedicles`).
+axis (:mod:`imaging.vertebra_pedicles`). Both pedicles look for their waists in the same planes through
+the canal, which :class:`WaistPlanes` samples once for both.
 """
 
 from __future__ import annotations

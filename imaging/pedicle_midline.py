@@ -19,18 +19,19 @@ not the pedicle's).
 
 from __future__ import annotations
 
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from imaging.pedicle_profile import edges_across
+from imaging.pedicle_profile import profiles_on_lines
 from imaging.vertebra_pedicle_sections import VertebraFrame
 from imaging.vertebra_roi import LpsRoi
 from imaging.volume import Volume
 
-__all__ = ["MidlineFit", "fit_midline", "track_walls", "walls_direction"]
+__all__ = ["MidlineFit", "fit_midline", "track_walls", "track_walls_together", "walls_direction"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -150,18 +151,19 @@ def walls_direction(
     t_mid = float((mid - c) @ p)
     t_back = frame.canal_t_mm + frame.canal_half_width_mm
     fits: list[MidlineFit] = []
-    for h in HEIGHTS_MM:
-        t, lo, hi = track_walls(
-            volume,
-            roi,
-            solid,
-            start_lps=mid + h * a,
-            posterior=p,
-            left=lft,
-            up=a,
-            rise=rise,
-            t_range_mm=(-t_mid, t_back - t_mid),
-        )
+    # the heights' rows are independent: followed together, each step's rows sampled at once
+    tracked = track_walls_together(
+        volume,
+        roi,
+        solid,
+        starts_lps=[mid + h * a for h in HEIGHTS_MM],
+        posterior=p,
+        left=lft,
+        up=a,
+        rise=rise,
+        t_range_mm=(-t_mid, t_back - t_mid),
+    )
+    for t, lo, hi in tracked:
         fit = fit_midline(t, lo, hi, min_span_mm=_least_span_mm(max(volume.spacing_mm)))
         if fit is not None:
             fits.append(fit)
@@ -195,6 +197,78 @@ def track_walls(
     mm, negative forwards) ends. Returns the depths and the two walls' offsets along ``left`` from
     the start (mm), in increasing depth.
     """
+    return track_walls_together(
+        volume,
+        roi,
+        solid,
+        starts_lps=[start_lps],
+        posterior=posterior,
+        left=left,
+        up=up,
+        rise=rise,
+        t_range_mm=t_range_mm,
+    )[0]
+
+
+def track_walls_together(
+    volume: Volume,
+    roi: LpsRoi,
+    solid: npt.NDArray[np.bool_],
+    *,
+    starts_lps: Sequence[FloatArray],
+    posterior: FloatArray,
+    left: FloatArray,
+    up: FloatArray,
+    rise: float,
+    t_range_mm: tuple[float, float],
+) -> list[tuple[FloatArray, FloatArray, FloatArray]]:
+    """:func:`track_walls` from each of ``starts_lps``, in that order, the walks followed side by side.
+
+    Each walk's rows depend on its own previous rows only; the rows the walks ask for next are sampled
+    on the CT and the solid at once (:func:`imaging.pedicle_profile.profiles_on_lines`), which gives
+    each walk the same walls as followed alone.
+    """
+    walks = [
+        _walk(start, posterior=posterior, left=left, up=up, rise=rise, t_range_mm=t_range_mm)
+        for start in starts_lps
+    ]
+    out: list[tuple[FloatArray, FloatArray, FloatArray] | None] = [None] * len(walks)
+    asked: dict[int, FloatArray] = {}
+
+    def advance(k: int, edges: tuple[float, float] | None) -> None:
+        try:
+            asked[k] = walks[k].send(edges)
+        except StopIteration as done:
+            asked.pop(k, None)
+            out[k] = done.value
+
+    for k in range(len(walks)):
+        advance(k, None)  # a fresh generator starts on None
+    while asked:
+        keys = list(asked)
+        lines = profiles_on_lines(
+            volume, roi, solid, centres_lps=np.array([asked[k] for k in keys]), across=left, up=up
+        )
+        for n, k in enumerate(keys):
+            advance(k, lines.edges(n))
+    return [walk for walk in out if walk is not None]
+
+
+#: a walk along one pedicle's walls: yields the centre (LPS mm) of the row it needs next, is sent that
+#: row's edges (mm along the row from the centre, or None), returns its depths and walls
+_Walk = Generator[FloatArray, tuple[float, float] | None, tuple[FloatArray, FloatArray, FloatArray]]
+
+
+def _walk(
+    start_lps: FloatArray,
+    *,
+    posterior: FloatArray,
+    left: FloatArray,
+    up: FloatArray,
+    rise: float,
+    t_range_mm: tuple[float, float],
+) -> _Walk:
+    """:func:`track_walls` from ``start_lps``, asking for each row it samples (see ``_Walk``)."""
     rows: list[tuple[float, float, float]] = []
     first: tuple[float, float] | None = None  # the start's row: where the backward rows begin from
     for direction in (-1.0, 1.0):
@@ -204,16 +278,7 @@ def track_walls(
         t = 0.0 if direction < 0 else ROW_STEP_MM
         limit = t_range_mm[0] if direction < 0 else t_range_mm[1]
         while direction * (limit - t) >= 0.0 and misses < MAX_MISSES:
-            edges = _row(
-                volume,
-                roi,
-                solid,
-                start_lps + t * posterior + rise * t * up,
-                u=u,
-                left=left,
-                up=up,
-                last=last,
-            )
+            edges = yield from _row(start_lps + t * posterior + rise * t * up, u=u, left=left, last=last)
             if edges is None or (
                 last is not None and max(abs(edges[0] - last[0]), abs(edges[1] - last[1])) > MAX_EDGE_STEP_MM
             ):
@@ -234,21 +299,14 @@ def track_walls(
 
 
 def _row(
-    volume: Volume,
-    roi: LpsRoi,
-    solid: npt.NDArray[np.bool_],
-    base_lps: FloatArray,
-    *,
-    u: float,
-    left: FloatArray,
-    up: FloatArray,
-    last: tuple[float, float] | None,
-) -> tuple[float, float] | None:
+    base_lps: FloatArray, *, u: float, left: FloatArray, last: tuple[float, float] | None
+) -> Generator[FloatArray, tuple[float, float] | None, tuple[float, float] | None]:
     """The walls' offsets along ``left`` from ``base_lps`` on the row through ``base + u left``, or
-    through a point shifted by ``ROW_SHIFTS_MM`` when that one finds no bone around it."""
+    through a point shifted by ``ROW_SHIFTS_MM`` when that one finds no bone around it: yields each
+    row's centre and is sent its edges."""
     least = MIN_ROW_MM if last is None else MIN_ROW_FRACTION * (last[1] - last[0])
     for shift in (0.0, *ROW_SHIFTS_MM):
-        edges = edges_across(volume, roi, solid, point=base_lps + (u + shift) * left, across=left, up=up)
+        edges = yield base_lps + (u + shift) * left
         if edges is not None and edges[1] - edges[0] >= least:
             return u + shift + edges[0], u + shift + edges[1]
     return None

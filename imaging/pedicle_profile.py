@@ -10,6 +10,8 @@ it (a rib head or articular process pressed against the pedicle beyond the dip).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
@@ -20,9 +22,11 @@ from imaging.volume import Volume
 __all__ = [
     "PROFILE_SMOOTH_MM",
     "PROFILE_STEP_MM",
+    "LineProfiles",
     "bone_edge",
     "edges_across",
     "edges_over_heights",
+    "profiles_on_lines",
     "width_across",
 ]
 
@@ -186,10 +190,46 @@ def edges_over_heights(
 
     The edges are mm along ``across`` from each line's own point, so they compare between heights.
     """
+    centres = np.asarray(point, dtype=np.float64) + np.asarray(heights_mm, dtype=np.float64)[:, None] * up
+    lines = profiles_on_lines(volume, roi, solid, centres_lps=centres, across=across, up=up, region=region)
+    return [lines.edges(k) for k in range(len(centres))]
+
+
+@dataclass(frozen=True, eq=False)
+class LineProfiles:
+    """The smoothed CT profiles (HU) and the bone along lines across a pedicle, sampled together.
+
+    ``r_mm`` are the samples' places along each line from its centre; ``bony`` is the bony solid there,
+    ``inside`` the bone limited to the pedicle's region (the bone where no region was given).
+    """
+
+    r_mm: FloatArray
+    hu: FloatArray  # (lines, samples)
+    bony: BoolArray  # (lines, samples)
+    inside: BoolArray  # (lines, samples)
+
+    def edges(self, k: int) -> tuple[float, float] | None:
+        """Line ``k``'s bone edges (mm from its centre, negative first), as :func:`edges_across`."""
+        return _edges_on_profile(self.hu[k], self.r_mm, self.bony[k], self.inside[k])
+
+
+def profiles_on_lines(
+    volume: Volume,
+    roi: LpsRoi,
+    solid: BoolArray,
+    *,
+    centres_lps: FloatArray,
+    across: FloatArray,
+    up: FloatArray,
+    region: BoolArray | None = None,
+) -> LineProfiles:
+    """The profiles of :func:`edges_across` on the lines through each of ``centres_lps`` ``(n, 3)``
+    along ``across``, sampled at once (their edges come from :meth:`LineProfiles.edges`, only for the
+    lines that are needed)."""
     r = np.arange(-PROFILE_HALF_MM, PROFILE_HALF_MM + 1e-9, PROFILE_STEP_MM)
     offsets = np.array((-0.75, 0.0, 0.75))
-    centres = np.asarray(point, dtype=np.float64) + np.asarray(heights_mm, dtype=np.float64)[:, None] * up
-    lines = centres[:, None, :] + r[None, :, None] * across  # (heights, samples, 3)
+    centres = np.asarray(centres_lps, dtype=np.float64)
+    lines = centres[:, None, :] + r[None, :, None] * across  # (lines, samples, 3)
     pts = lines[:, None, :, :] + offsets[None, :, None, None] * up
     prof = sample_source_hu(volume, pts).mean(axis=1)
     prof = ndimage.gaussian_filter1d(prof, PROFILE_SMOOTH_MM / PROFILE_STEP_MM, axis=1)
@@ -197,7 +237,7 @@ def edges_over_heights(
     inside = bony
     if region is not None:
         inside = bony & (roi.sample(region, lines, order=0) > 0.5)
-    return [_edges_on_profile(prof[k], r, bony[k], inside[k]) for k in range(len(centres))]
+    return LineProfiles(r_mm=r, hu=prof, bony=bony, inside=inside)
 
 
 def _edges_on_profile(

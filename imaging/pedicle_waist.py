@@ -16,7 +16,8 @@ width is then measured along it on the source CT to a fraction of a voxel
 pedicle, and the widest that two of three neighbouring heights reach is its width (the oval section is
 widest at mid-height; a rib head fused with it at a few heights is dropped). There is no waist where
 the pedicle's middle heights have none (:func:`walk_heights`): its width is then measured across its
-axis (:mod:`imaging.vertebra_pedicles`).
+axis (:mod:`imaging.vertebra_pedicles`). Both pedicles look for their waists in the same planes through
+the canal, which :class:`WaistPlanes` samples once for both.
 """
 
 from __future__ import annotations
@@ -33,7 +34,15 @@ from imaging.vertebra_pedicle_sections import VertebraFrame
 from imaging.vertebra_roi import LpsRoi
 from imaging.volume import Volume
 
-__all__ = ["PedicleWaist", "WaistChord", "find_waist", "pedicle_waist", "walk_heights", "widest_width"]
+__all__ = [
+    "PedicleWaist",
+    "WaistChord",
+    "WaistPlanes",
+    "find_waist",
+    "pedicle_waist",
+    "walk_heights",
+    "widest_width",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -93,6 +102,85 @@ class WaistChord:
         return out
 
 
+class WaistPlanes:
+    """The planes the waist is looked for in, each sampled once for both pedicles.
+
+    At a height along the body's axis, the plane, its bone and the soft tissue it separates (the canal,
+    the tissue outside) do not depend on the side looked at: only which of them counts (the pedicle's
+    side of the canal, ``t_range_mm``) does. Both sides' searches (:func:`find_waist`) given the same
+    planes share them: each height is sampled from the bony solid once. The planes hold, per height,
+    only the canal's wall and the tissue outside (booleans on the plane's grid).
+
+    Parameters
+    ----------
+    roi
+        LPS ROI.
+    solid
+        Bony solid on the ROI.
+    frame
+        The vertebra's frame and canal measures.
+    """
+
+    def __init__(self, roi: LpsRoi, solid: BoolArray, frame: VertebraFrame) -> None:
+        self.roi = roi
+        self.solid = solid
+        self.frame = frame
+        uc = frame.canal_center_u_mm
+        self.u = np.arange(uc - WAIST_REACH_MM, uc + WAIST_REACH_MM + 1e-9, WAIST_STEP_MM)
+        self.t = np.arange(
+            frame.canal_t_mm - WAIST_REACH_MM, frame.canal_t_mm + WAIST_REACH_MM + 1e-9, WAIST_STEP_MM
+        )
+        self.tt, self.uu = np.meshgrid(self.t, self.u, indexing="ij")
+        # the plane's offsets from its origin along p and l, the same at every height
+        self._along_p = self.tt[..., None] * frame.posterior
+        self._along_l = self.uu[..., None] * frame.left
+        # converted once: LpsRoi.sample samples a float32 copy of whatever it is given
+        self._solid_f32 = solid.astype(np.float32)
+        self._planes: dict[float, tuple[BoolArray, BoolArray] | None] = {}
+
+    def origin_lps(self, height_mm: float) -> FloatArray:
+        """The plane's origin at ``height_mm`` along the body's axis from its centroid (LPS mm)."""
+        out: FloatArray = self.frame.centroid_lps + height_mm * self.frame.axis
+        return out
+
+    def point_lps(self, height_mm: float, i: int, j: int) -> FloatArray:
+        """The LPS point (mm) of the plane's grid node ``[i, j]`` at ``height_mm``."""
+        f = self.frame
+        out: FloatArray = self.origin_lps(height_mm) + self.tt[i, j] * f.posterior + self.uu[i, j] * f.left
+        return out
+
+    def at(self, height_mm: float) -> tuple[BoolArray, BoolArray] | None:
+        """The canal's wall and the tissue outside the canal (of either side) in the plane at
+        ``height_mm``, or None when the canal is not found in it or is open to its edge."""
+        if height_mm not in self._planes:
+            self._planes[height_mm] = self._sample(height_mm)
+        return self._planes[height_mm]
+
+    def _sample(self, height_mm: float) -> tuple[BoolArray, BoolArray] | None:
+        f = self.frame
+        pts = self.origin_lps(height_mm) + self._along_p + self._along_l
+        bone = self.roi.sample(self._solid_f32, pts, order=1) > 0.5
+        soft, _ = ndimage.label(~bone)  # 4-connected: a diagonal gap between cortices is no way out
+        canal_ij = (
+            round((f.canal_t_mm - self.t[0]) / WAIST_STEP_MM),
+            round((f.canal_center_u_mm - self.u[0]) / WAIST_STEP_MM),
+        )
+        canal_label = int(soft[canal_ij])
+        if canal_label == 0:
+            return None
+        border = np.unique(np.concatenate([soft[0, :], soft[-1, :], soft[:, 0], soft[:, -1]]))
+        if canal_label in border:
+            return None  # open to the tissue outside at this height (a foramen or a gap in the ring)
+        canal = soft == canal_label
+        sizes = np.bincount(soft.ravel())
+        outside_labels = np.flatnonzero(sizes * WAIST_STEP_MM**2 >= MIN_POCKET_MM2)
+        outside_labels = np.union1d(outside_labels, border)
+        outside_labels = outside_labels[(outside_labels != 0) & (outside_labels != canal_label)]
+        outside = np.isin(soft, outside_labels)
+        wall = canal & ~ndimage.binary_erosion(canal)
+        return wall, outside
+
+
 def find_waist(
     roi: LpsRoi,
     solid: BoolArray,
@@ -102,6 +190,7 @@ def find_waist(
     height_mm: float,
     t_range_mm: tuple[float, float],
     convergence_range_deg: tuple[float, float],
+    planes: WaistPlanes | None = None,
 ) -> WaistChord | None:
     """The pedicle's waist on side ``sgn`` (+1 left, -1 right) at ``height_mm`` along ``a`` from ``c``.
 
@@ -112,37 +201,30 @@ def find_waist(
     turns from the mediolateral direction by the pedicle's convergence: a shortest way out that turns
     by an angle outside ``convergence_range_deg`` (+ converging towards the front) crosses other bone
     (a lamina, an articular process). None where there is no such waist at this height (the canal open
-    to the tissue beside it through a foramen, or not found in the plane).
+    to the tissue beside it through a foramen, or not found in the plane). ``planes`` (built on the
+    same ``roi``, ``solid`` and ``frame``) shares the sampled planes with the other side's search.
+
+    Raises
+    ------
+    ValueError
+        If ``planes`` was built on another ROI, solid or frame.
     """
-    c, a, p, lft = frame.centroid_lps, frame.axis, frame.posterior, frame.left
-    uc = frame.canal_center_u_mm
-    u = np.arange(uc - WAIST_REACH_MM, uc + WAIST_REACH_MM + 1e-9, WAIST_STEP_MM)
-    t = np.arange(frame.canal_t_mm - WAIST_REACH_MM, frame.canal_t_mm + WAIST_REACH_MM + 1e-9, WAIST_STEP_MM)
-    tt, uu = np.meshgrid(t, u, indexing="ij")
-    origin = c + height_mm * a
-    pts = origin + tt[..., None] * p + uu[..., None] * lft
-    bone = roi.sample(solid, pts, order=1) > 0.5
-    soft, _ = ndimage.label(~bone)  # 4-connected: a diagonal gap between cortices is no way out
-    canal_ij = (
-        round((frame.canal_t_mm - t[0]) / WAIST_STEP_MM),
-        round((uc - u[0]) / WAIST_STEP_MM),
-    )
-    canal_label = int(soft[canal_ij])
-    if canal_label == 0:
+    if planes is None:
+        planes = WaistPlanes(roi, solid, frame)
+    elif planes.roi is not roi or planes.solid is not solid or planes.frame is not frame:
+        raise ValueError('Argument "planes" must be built on the same roi, solid and frame')
+    plane = planes.at(height_mm)
+    if plane is None:
         return None
-    border = np.unique(np.concatenate([soft[0, :], soft[-1, :], soft[:, 0], soft[:, -1]]))
-    if canal_label in border:
-        return None  # open to the tissue outside at this height (a foramen or a gap in the ring)
-    canal = soft == canal_label
-    sizes = np.bincount(soft.ravel())
-    outside_labels = np.flatnonzero(sizes * WAIST_STEP_MM**2 >= MIN_POCKET_MM2)
-    outside_labels = np.union1d(outside_labels, border)
-    outside_labels = outside_labels[(outside_labels != 0) & (outside_labels != canal_label)]
+    canal_wall, outside_any = plane
+    uc = frame.canal_center_u_mm
+    tt, uu = planes.tt, planes.uu
+    p, lft = frame.posterior, frame.left
     lateral = sgn * (uu - uc) > frame.canal_half_width_mm
-    outside = np.isin(soft, outside_labels) & lateral
+    outside = outside_any & lateral
     if not outside.any():
         return None
-    wall = canal & ~ndimage.binary_erosion(canal) & (sgn * (uu - uc) > 0)
+    wall = canal_wall & (sgn * (uu - uc) > 0)
     wall &= (tt >= t_range_mm[0]) & (tt <= t_range_mm[1])
     if not wall.any():
         return None
@@ -151,8 +233,8 @@ def find_waist(
     wi, wj = np.nonzero(wall)
     k = int(np.argmin(dist[wi, wj]))
     i, j = int(wi[k]), int(wj[k])
-    medial = pts[i, j]
-    lateral_pt = pts[ni[i, j], nj[i, j]]
+    medial = planes.point_lps(height_mm, i, j)
+    lateral_pt = planes.point_lps(height_mm, int(ni[i, j]), int(nj[i, j]))
     length = float(np.linalg.norm(lateral_pt - medial))
     if length <= 0.0:
         return None
@@ -256,6 +338,7 @@ def pedicle_waist(
     t_range_mm: tuple[float, float],
     axis_height_mm: float,
     convergence_range_deg: tuple[float, float],
+    planes: WaistPlanes | None = None,
 ) -> PedicleWaist | None:
     """The pedicle's narrowest width on side ``sgn`` (+1 left, -1 right), or None.
 
@@ -264,8 +347,16 @@ def pedicle_waist(
     (or ``WAIST_HEIGHT_REACH_MM`` beyond the end plates), the waist (:func:`find_waist`) is measured
     along its own line on the source CT (:func:`imaging.pedicle_profile.width_across`); the widths are
     combined by :func:`widest_width`. None when too few heights give one (a pedicle whose ring round
-    the canal is open, or not imaged).
+    the canal is open, or not imaged). ``planes`` (:class:`WaistPlanes` on the same ``roi``, ``solid``
+    and ``frame``) shares the planes sampled with the other side's search; None samples them anew.
+
+    Raises
+    ------
+    ValueError
+        If ``planes`` was built on another ROI, solid or frame.
     """
+    if planes is None:
+        planes = WaistPlanes(roi, solid, frame)
     a = frame.axis
     reach = 0.5 * frame.height_mm + WAIST_HEIGHT_REACH_MM
     step = WAIST_HEIGHT_STEP_MM
@@ -281,6 +372,7 @@ def pedicle_waist(
             height_mm=h,
             t_range_mm=t_range_mm,
             convergence_range_deg=convergence_range_deg,
+            planes=planes,
         )
         if chord is None:
             return False

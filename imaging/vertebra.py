@@ -27,6 +27,7 @@ from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
 from imaging.levels import normalize_level
 from imaging.mask import Mask
+from imaging.pedicle_waist import WaistPlanes
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
 from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
@@ -313,9 +314,18 @@ def _find(
     pedicles: dict[Side, PedicleAxis] = {}
     contrast = max(body.cortex_hu - body.trabecular_hu, 1.0)
     fraction = np.clip((masks.sharp - body.trabecular_hu) / contrast, 0.0, 1.0).astype(np.float32)
+    # both pedicles' waists are looked for in the same planes through the canal: sampled once
+    waist_planes = WaistPlanes(roi, masks.arch_bone, frame)
     for side in (Side.LEFT, Side.RIGHT):
         found = find_pedicle(
-            side, volume, roi, solid=masks.arch_bone, body=body.body, frame=frame, bone_fraction=fraction
+            side,
+            volume,
+            roi,
+            solid=masks.arch_bone,
+            body=body.body,
+            frame=frame,
+            bone_fraction=fraction,
+            waist_planes=waist_planes,
         )
         if found is None:
             notes.append(f"{side.value} pedicle not traced")

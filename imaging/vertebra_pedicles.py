@@ -39,7 +39,7 @@ from scipy import ndimage, stats
 from imaging.pedicle_midline import walls_direction
 from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge
 from imaging.pedicle_station import widest_edges
-from imaging.pedicle_waist import pedicle_waist
+from imaging.pedicle_waist import WaistPlanes, pedicle_waist
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
@@ -295,6 +295,7 @@ def find_pedicle(
     body: BoolArray,
     frame: VertebraFrame,
     bone_fraction: npt.NDArray[np.float32] | None = None,
+    waist_planes: WaistPlanes | None = None,
 ) -> PedicleResult | None:
     """One pedicle's axis, isthmus and narrowest width, or None when it cannot be traced.
 
@@ -315,6 +316,9 @@ def find_pedicle(
     bone_fraction
         Fuzzy bone membership (0-1) on the ROI from HU, weighting the section centroids below
         the voxel size (partial volume); None weights by the mask alone.
+    waist_planes
+        The planes the waist is looked for in (:class:`imaging.pedicle_waist.WaistPlanes` on the same
+        ``roi``, ``solid`` and ``frame``), shared with the other side's search; None samples them anew.
 
     Returns
     -------
@@ -405,6 +409,7 @@ def find_pedicle(
         t_range_mm=(traced.front_t_mm, frame.canal_t_mm),
         axis_height_mm=float((mid - c) @ a),
         convergence_range_deg=CONVERGENCE_RANGE_DEG,
+        planes=waist_planes,
     )
     if waist is not None:
         min_width = waist.width_mm

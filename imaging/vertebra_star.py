@@ -180,11 +180,12 @@ def star_body(
     # second pass, independent of where in the body the click fell: from the first body's centre,
     # with the trabecular level of the first body's core (the click may sit in a bright or dark
     # spot, or near the cortex, where a ball around it misjudges the bone)
-    depth = ndimage.distance_transform_edt(mask, sampling=sp)
+    box = _padded_box(mask)
+    depth = ndimage.distance_transform_edt(mask[box], sampling=sp)
     core = depth >= CORE_DEPTH_MM
     # (not when the field of view cuts the body: the centroid of its visible part is not its centre)
     if core.sum() * sp**3 >= 1000.0 and not roi.reaches_view_edge(mask):  # at least 1 mL of core
-        trab_body = float(np.median(smoothed[core]))
+        trab_body = float(np.median(smoothed[box][core]))
         if trab_body < DENSE_TRABECULAR_HU:
             # osteoporotic bone: sclerotic foci raise the core's median, and the lower level (as
             # when recentring) keeps the cortex standing out of it
@@ -203,6 +204,21 @@ def star_body(
         cortex_hu=first.cortex_hu,
         mask=mask,
     )
+
+
+def _padded_box(mask: BoolArray) -> tuple[slice, slice, slice]:
+    """The mask's bounding box grown by one voxel (within the array): its depth (distance to the
+    nearest voxel outside it) is the same there as over the whole array, since beyond the box every
+    voxel is outside the mask and the box's outer layer is nearer than any of them. Empty: all of it."""
+    if not mask.any():
+        return (slice(None), slice(None), slice(None))
+    lo, hi = [], []
+    for axis in range(3):
+        other = tuple(a for a in range(3) if a != axis)
+        hit = np.flatnonzero(mask.any(axis=other))
+        lo.append(max(int(hit[0]) - 1, 0))
+        hi.append(min(int(hit[-1]) + 2, mask.shape[axis]))
+    return (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,16 +335,16 @@ def _canal_entry(
     """
     run = round(CANAL_RUN_MM / RAY_STEP_MM)
     out = edge.copy()
-    for ray in np.flatnonzero(np.isfinite(edge)):
-        last = int(limit[ray])
-        p = prof[ray, : last + 1]
-        bright = np.flatnonzero(p >= dark_hu)
-        if len(bright) == 0:
-            continue
-        j = int(bright[-1])  # the last bone sample; all beyond it up to the limit is dark
-        if last - j < run:
-            continue
-        step = float(p[j] - p[j + 1])
-        frac = (float(p[j]) - dark_hu) / step if step > 0 else 0.5
-        out[ray] = min(float(edge[ray]), j + float(np.clip(frac, 0.0, 1.0)))
+    n_s = prof.shape[1]
+    bright = (prof >= dark_hu) & (np.arange(n_s)[None, :] <= limit[:, None])
+    # the last bone sample up to each ray's limit; all beyond it up to the limit is dark
+    last_bright = n_s - 1 - np.argmax(bright[:, ::-1], axis=1)
+    rays = np.flatnonzero(np.isfinite(edge) & bright.any(axis=1) & (limit - last_bright >= run))
+    j = last_bright[rays]
+    p_j, p_next = prof[rays, j], prof[rays, j + 1]
+    step = p_j - p_next
+    frac = np.full(len(rays), 0.5)
+    falls = step > 0
+    frac[falls] = (p_j[falls] - dark_hu) / step[falls]
+    out[rays] = np.minimum(edge[rays], j + np.clip(frac, 0.0, 1.0))
     return out

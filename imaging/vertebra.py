@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from imaging.body_height import height_note
 from imaging.errors import ImagingError
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
@@ -253,6 +254,10 @@ def _find(
             f"({MAX_BODY_HEIGHT_MM:.0f} mm): its end plates were not seen (thin discs, dense bone?)",
             click,
         )
+    # taller than any adult body (up to MAX_BODY_HEIGHT_MM): warned in plain words (imaging.body_height)
+    tall = height_note(body.height_mm)
+    if tall is not None:
+        notes.append(tall)
     width = _across_extent_mm(roi, body)
     if width > MAX_BODY_WIDTH_MM:
         raise VertebraNotFoundError(

@@ -28,7 +28,8 @@ from scipy import ndimage
 from imaging.body_cut import PosteriorCut, cut_from_canal
 from imaging.body_result import BodyMethod, BodyResult, body_axis, describe_body
 from imaging.bony_masks import BONE_THRESHOLD_HU, SMOOTHING_MM, BonyMasks, bony_solid, plane_structure
-from imaging.vertebra_discs import BodySlab, body_slab
+from imaging.disc_tilt import tilted_body_slab
+from imaging.vertebra_discs import BodySlab
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_star import star_body
 
@@ -96,8 +97,9 @@ def find_body(
     sp = roi.spacing_mm
     solid, bone, smoothed = masks.solid, masks.bone, masks.smoothed
     # the discs above and below the click bound the body where they are seen (thin thoracic discs
-    # on thick slices let rays and the opened solid run into the next vertebra)
-    slab = body_slab(roi, masks.sharp, click_lps, axis_hint)
+    # on thick slices let rays and the opened solid run into the next vertebra), read along the endplates'
+    # own normal when the canal's line is tilted against them (imaging.disc_tilt)
+    slab = tilted_body_slab(roi, masks.sharp, click_lps, axis_hint)
     if slab is None:
         slab = slab_hint
     grid_lps = (

@@ -122,26 +122,29 @@ def _ridges(profile: FloatArray) -> FloatArray:
 def find_discs(t_mm: FloatArray, profile: FloatArray) -> list[Disc]:
     """Every dip of the profile with an endplate ridge on each side, strongest first.
 
-    Ridges are local maxima of the profile standing ``MIN_RIDGE_HU`` above their surroundings; a
+    Ridges are local maxima of the ridge measure standing ``MIN_RIDGE_HU`` above their surroundings; a
     disc is the darkest level between two consecutive ridges no more than ``2 * PAIR_REACH_MM``
     apart, scored by the sum of the two ridges.
     """
     ridge = _ridges(profile)
     n = len(profile)
     finite = np.isfinite(profile) & np.isfinite(ridge)
+    # maxima of the ridge measure, not of the profile: an endplate beside a sclerotic lesion or dense
+    # bone is a shoulder of the profile, which falls from the lesion through the endplate into the disc
+    # (bone-lesions case7, lesion 2 under the superior endplate of an upper thoracic body)
     peaks = [
         i
         for i in range(1, n - 1)
         if finite[i - 1 : i + 2].all()
-        and profile[i] >= profile[i - 1]
-        and profile[i] > profile[i + 1]
+        and ridge[i] >= ridge[i - 1]
+        and ridge[i] > ridge[i + 1]
         and ridge[i] >= MIN_RIDGE_HU
     ]
     # one endplate, one peak: of maxima closer than the ridge scale (noise on a plateau) keep the highest
     merged: list[int] = []
     for i in peaks:
         if merged and t_mm[i] - t_mm[merged[-1]] < RIDGE_SCALE_MM:
-            if profile[i] > profile[merged[-1]]:
+            if ridge[i] > ridge[merged[-1]]:
                 merged[-1] = i
             continue
         merged.append(i)

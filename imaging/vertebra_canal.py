@@ -3,8 +3,12 @@
 Works on an :class:`imaging.vertebra_roi.LpsRoi` (LPS-aligned, isotropic). In each axial ROI slice
 the holes of the bony solid are candidates; the canal is the one posterior to the click, nearest to
 it, of canal size and fluid / soft-tissue density. The ring is closed only at the levels of the
-pedicles (elsewhere the neural foramina open it), so the canal is found on those slices; its centre
-line is a straight fit through the slice centroids. Positions LPS mm, areas mm^2.
+pedicles (elsewhere the neural foramina open it), so the canal is found on those slices; slices
+whose hole lies more than ``CANAL_CONSISTENCY_MM`` from the median centre are another hole. When a
+whole hole of disc or bone brightness passes that test (a disc space closed by bone, a pocket of the
+body: nearer a click in the body's centre than the canal, on enough slices to pull the median), the
+median is taken over the canal-dark holes only. The centre line is a straight fit through the
+remaining slice centroids. Positions LPS mm, areas mm^2.
 
 Where the posterior wall shows no cortex (osteoporotic bone on thick slices: the HU steps straight
 from trabecular bone at ~110 HU to the canal's ~10 HU), the hole runs into the body's interior; the
@@ -128,8 +132,9 @@ def _best_hole(
     *,
     hull: bool = False,
     dark_hu: float | None = None,
-) -> BoolArray | None:
-    """The canal candidate among one axial plane's holes: canal-sized, dark, behind and nearest the click.
+) -> tuple[BoolArray | None, bool]:
+    """The canal candidate among one axial plane's holes: canal-sized, dark, behind and nearest the click;
+    and whether it was found among the voxels darker than ``dark_hu`` (canal-dark), not a whole hole.
 
     With ``hull`` the holes are the dark pockets inside the convex hull of the bone near the click
     (a canal whose lamina the slice misses is open behind, but still inside that hull). With
@@ -139,16 +144,17 @@ def _best_hole(
     if hull:
         near = _near_click(roi, plane, k, click)
         if near.sum() < 3:
-            return None
+            return None, False
         hull_mask: BoolArray = np.asarray(convex_hull_image(near), dtype=np.bool_)  # type: ignore[no-untyped-call]
         limit = CANAL_MAX_MEAN_HU if dark_hu is None else min(dark_hu, CANAL_MAX_MEAN_HU)
-        return _pick(roi, ndimage.binary_opening(hull_mask & ~plane & (hu < limit)), hu, k, click)
+        pocket = _pick(roi, ndimage.binary_opening(hull_mask & ~plane & (hu < limit)), hu, k, click)
+        return pocket, dark_hu is not None
     holes = ndimage.binary_fill_holes(plane) & ~plane
     if dark_hu is not None:
         hit = _pick(roi, ndimage.binary_opening(holes & (hu < dark_hu)), hu, k, click)
         if hit is not None:
-            return _with_back(hit, holes, plane, roi.spacing_mm)
-    return _pick(roi, holes, hu, k, click)
+            return _with_back(hit, holes, plane, roi.spacing_mm), True
+    return _pick(roi, holes, hu, k, click), False
 
 
 def _with_back(dark: BoolArray, holes: BoolArray, plane: BoolArray, sp: float) -> BoolArray:
@@ -260,28 +266,37 @@ def find_canal(
     k_hi = min(roi.shape[0], int(np.ceil(k_click + half)) + 1)
     dark_hu = _dark_limit_hu(roi, smoothed, click)
     found: list[tuple[int, BoolArray, FloatArray, float]] = []
+    dark: list[bool] = []
     for k in range(k_lo, k_hi):
         if roi.inside[k].mean() < MIN_SLICE_IN_VIEW:
             continue  # beyond the field of view the ROI only repeats its edge
         plane = solid[k] & roi.inside[k]
         if not plane.any():
             continue
-        hit = _best_hole(roi, plane, smoothed[k], k, click, dark_hu=dark_hu)
+        hit, is_dark = _best_hole(roi, plane, smoothed[k], k, click, dark_hu=dark_hu)
         if hit is None and ring_closing_mm > 0.0:
             closed = _close_2d(plane, ring_closing_mm / sp)
-            hit = _best_hole(roi, closed, smoothed[k], k, click, dark_hu=dark_hu)
+            hit, is_dark = _best_hole(roi, closed, smoothed[k], k, click, dark_hu=dark_hu)
         if hit is None and hull:
-            hit = _best_hole(roi, plane, smoothed[k], k, click, hull=True, dark_hu=dark_hu)
+            hit, is_dark = _best_hole(roi, plane, smoothed[k], k, click, hull=True, dark_hu=dark_hu)
         if hit is not None:
             hole = _to_half_maximum(hit, smoothed[k], sp)
             com_px = np.argwhere(hole).mean(axis=0)
             c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
             found.append((k, hole, c_lps, float(hole.sum()) * sp**2))
+            dark.append(is_dark)
     if not found:
         return None
     cents = np.array([f[2] for f in found])
+    dark_slices = np.array(dark, dtype=bool)
     med = np.median(cents[:, :2], axis=0)
     keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
+    if (keep & ~dark_slices).any() and dark_slices.any():
+        # a whole hole of disc or bone brightness kept (a disc space closed by bone, a pocket of the
+        # body: the hole nearest a click in the body's centre on many slices) has pulled the median
+        # off the canal: the median of the canal-dark slices only
+        med = np.median(cents[dark_slices, :2], axis=0)
+        keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
     found = [f for f, ok in zip(found, keep, strict=True) if ok]
     if not found:
         return None

@@ -2,8 +2,9 @@
 
 The tallest adult vertebral bodies are the lower lumbar ones; L5's anterior height on CT is
 30.3 +- 1.9 mm over all adults and 30.7 +- 1.9 mm in men (International Journal of Spine Surgery,
-lumbar morphometry of Maori and European New Zealanders, Table 6; L5 is about as tall as L3-L4, and
-thoracic and cervical bodies are shorter: T1 about 15-18 mm, C3-C7 14-15 mm). No body of any level is
+lumbar morphometry of Maori and European New Zealanders, Table 6; L5 is about as tall as L3-L4;
+thoracic and cervical bodies are shorter, but no cited per-level figures are held here, so the bound is
+one for every level and does not catch two short upper thoracic bodies run together). No body of any level is
 taller than the men's L5 mean plus three standard deviations, ``MAX_ADULT_BODY_HEIGHT_MM`` (36.4 mm).
 A body measured taller than that has run across a disc into the next vertebra (a thin or tilted disc
 not seen): :func:`height_note` says so to the operator in plain words. Lengths mm.

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.segmentation.vertebra_tool import mask_holds, named_for_target, vertebra_click
+from app.segmentation.vertebra_tool import mask_holds, named_for_target, vertebra_click, vertebrae_of
 from imaging.vertebra_model import Side
 from planning.mask_overlap import overlap_count
 from planning.model import LayerKind, MaskLayer, Target
@@ -133,13 +133,14 @@ def group_masks(source: VertebraSource, volume: Volume) -> dict[str, Mask]:
 
 
 def _groups(case: Case, volume: Volume) -> dict[str, dict[str, MaskLayer]]:
-    """The case's vertebra groups (``extra["vertebra"]``), their layers on the volume's grid by part."""
+    """The case's vertebra groups (:func:`app.segmentation.vertebra_tool.vertebrae_of`), their layers on
+    the volume's grid by part."""
     groups: dict[str, dict[str, MaskLayer]] = {}
-    for layer in case.layers.values():
-        vid = layer.extra.get("vertebra")
-        if not isinstance(vid, str) or not vid or layer.mask.grid_shape != volume.shape:
-            continue
-        groups.setdefault(vid, {})[str(layer.extra.get("part", ""))] = layer
+    for entry in vertebrae_of(case, None):
+        layers = {part: case.layers[name] for part, name in entry.layers.items()}
+        on_grid = {part: layer for part, layer in layers.items() if layer.mask.grid_shape == volume.shape}
+        if on_grid:
+            groups[entry.vertebra_id] = on_grid
     return groups
 
 

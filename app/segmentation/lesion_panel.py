@@ -14,7 +14,7 @@ another lesion, and segmentation's warnings while the mask is unedited). The fig
 lesion's mask as it is now, measured again (:mod:`app.segmentation.lesion_figures`, in a worker) a
 moment after the operator last edited it. Under its Settings button, the lesion tool's clinical settings
 (:mod:`app.segmentation.lesion_settings`: reference bone HU measured or given, abnormal difference,
-typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard). A lesion whose
+typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard, cortex rule). A lesion whose
 segmentation warned that it may be larger than its mask (:mod:`app.segmentation.lesion_warnings`: growth
 limit, edge of the volume or scan) has a warning icon and amber figures while its mask is unedited.
 Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete removes the lesion's target
@@ -159,7 +159,7 @@ class LesionPanel(QDockWidget):
         self.settings_button.setCheckable(True)
         self.settings_button.setToolTip(
             "Show the lesion tool's settings: reference bone HU, abnormal difference, typical HU, bone "
-            "threshold, osteoporosis guard (defaults from CLINICAL.md)"
+            "threshold, osteoporosis guard, cortex rule (defaults from CLINICAL.md)"
         )
         self.draw_button = QPushButton("Draw new")
         self.draw_button.setToolTip(

@@ -8,7 +8,9 @@ whose core lies within the abnormal difference of the bone around it) can then b
 the operator's own reading of the normal bone. The growth limit (how far from the seed a lesion may
 grow: ``extent_factor`` times its estimated radius, at least ``extent_min_mm``, at most
 ``max_radius_mm``) is shown and editable too: a lesion that reaches it is marked, and raising it is
-what the operator is told to do (:mod:`app.segmentation.lesion_warnings`).
+what the operator is told to do (:mod:`app.segmentation.lesion_warnings`). So are the two switches of
+the growth: the osteoporosis guard (``deep_bone_check``) and the cortex rule (``cortex_check``,
+:mod:`imaging.lesion_cortex`: a sclerotic lesion leaves out the normal cortex), both on by default.
 
 These are display-side tool settings (not part of the Case); each lesion keeps the reference it was
 compared with in its measures. Some describe the patient, others the operator's way of working:
@@ -115,9 +117,27 @@ _LIMIT_FIELDS = (
 #: The HU thresholds (abnormal difference, typical lytic and blastic HU, bone threshold) are not about
 #: the patient: they are the operator's way of reading CT and may stay for the session; they are said
 #: in the status bar when another image opens with a value other than the default.
-PER_IMAGE = ("extent_min_mm", "extent_factor", "max_radius_mm", "roi_size_mm", "deep_bone_check")
+#: The cortex rule is switched off for one patient's lesion (a blastic lesion denser than its seed that
+#: reaches the cortex); kept, it would let the next patient's blastic lesions run along the cortex.
+PER_IMAGE = (
+    "extent_min_mm",
+    "extent_factor",
+    "max_radius_mm",
+    "roi_size_mm",
+    "deep_bone_check",
+    "cortex_check",
+)
 #: what the status bar says when every setting is at its default
 DEFAULTS_NOTE = "Lesion settings: the defaults (reference bone measured around each lesion)."
+#: what the cortex rule does and where its figures come from (imaging.lesion_cortex)
+CORTEX_RULE_TIP = (
+    "On (default): a sclerotic (blastic) lesion leaves out bone that is denser than the lesion by more "
+    "than the abnormal difference (88 HU by default) and runs out to the bone's surface. That is the "
+    "normal cortex, not lesion: cortical bone is roughly 1000-2000 HU, an untreated blastic metastasis "
+    "654 ± 176 HU (CLINICAL.md). Untick it when a blastic lesion denser than where you clicked reaches "
+    "the cortex and loses its part next to it, then click the lesion again (or click it in its densest "
+    "part with the rule on)."
+)
 #: the region searched holds the ball of the largest growth limit (LesionParameters: 80 mm for 40 mm)
 _ROI_PER_RADIUS = 2.0
 
@@ -150,6 +170,8 @@ def operator_values(settings: LesionSettings) -> list[str]:
         )
     if settings.parameters.deep_bone_check != defaults.deep_bone_check:
         out.append("osteoporosis guard off")
+    if settings.parameters.cortex_check != defaults.cortex_check:
+        out.append("cortex rule off (dense bone running out to the bone's surface may join a blastic lesion)")
     return out
 
 
@@ -217,9 +239,12 @@ class LesionSettingsBox(QGroupBox):
             "normal bone, not a focal lytic lesion: refuse it. Untick to segment such a seed anyway."
         )
         form.addRow("Osteoporosis guard", self.deep_bone_check)
+        self.cortex_check = QCheckBox("leave the normal cortex out of blastic lesions")
+        self.cortex_check.setToolTip(CORTEX_RULE_TIP)
+        form.addRow("Cortex rule", self.cortex_check)
         scope = QLabel(
-            "Reference bone, growth limits and the osteoporosis guard apply to this image only; the HU "
-            "thresholds stay for the session."
+            "Reference bone, growth limits, the osteoporosis guard and the cortex rule apply to this image "
+            "only; the HU thresholds stay for the session."
         )
         scope.setWordWrap(True)
         form.addRow(scope)
@@ -233,6 +258,7 @@ class LesionSettingsBox(QGroupBox):
             spin.valueChanged.connect(self._on_field_changed)
         self.extent_factor.valueChanged.connect(self._on_field_changed)
         self.deep_bone_check.toggled.connect(self._on_field_changed)
+        self.cortex_check.toggled.connect(self._on_field_changed)
         self.defaults_button.clicked.connect(self.restore_defaults)
 
     # -- public ---------------------------------------------------------------------------------
@@ -243,6 +269,7 @@ class LesionSettingsBox(QGroupBox):
         parameters = dataclasses.replace(
             self.controller.lesion_settings.parameters,
             deep_bone_check=self.deep_bone_check.isChecked(),
+            cortex_check=self.cortex_check.isChecked(),
             extent_factor=float(self.extent_factor.value()),
             extent_min_mm=float(self.limit_spins["extent_min_mm"].value()),
             max_radius_mm=max_radius_mm,
@@ -257,6 +284,7 @@ class LesionSettingsBox(QGroupBox):
     def show_settings(self, settings: LesionSettings) -> None:
         """Put ``settings`` in the fields (signals blocked)."""
         widgets: list[QWidget] = [self.measure_reference, self.reference, self.deep_bone_check]
+        widgets.append(self.cortex_check)
         widgets += [*self.spins.values(), *self.limit_spins.values(), self.extent_factor]
         for w in widgets:
             w.blockSignals(True)
@@ -270,6 +298,7 @@ class LesionSettingsBox(QGroupBox):
                 spin.setValue(round(float(getattr(settings.parameters, name))))
             self.extent_factor.setValue(float(settings.parameters.extent_factor))
             self.deep_bone_check.setChecked(settings.parameters.deep_bone_check)
+            self.cortex_check.setChecked(settings.parameters.cortex_check)
         finally:
             for w in widgets:
                 w.blockSignals(False)

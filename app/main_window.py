@@ -2,7 +2,8 @@
 
 Positions shown are LPS mm, values HU. The window owns the display state (:class:`ViewerState`);
 opening images is delegated to :class:`app.open_controller.OpenController`, the case (save, undo,
-autosave) to :class:`app.case_controller.CaseController`.
+autosave) to :class:`app.case_controller.CaseController`, the menu bar (File > Recent, the shortcut
+overview) to :class:`app.window_menus.WindowMenus`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QImage,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,18 +26,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
-    QMenu,
     QScrollArea,
     QWidget,
 )
 
 from app.display_geometry import ViewAxis
-from app.presets import load_presets
 from app.slice_view import SliceView
-from app.viewer_state import Tool, ViewerState
+from app.viewer_state import ViewerState
+from app.window_menus import MAX_RECENT, SHORTCUTS_KEY, VIEW_CONTROLS, WindowMenus
+
+__all__ = ["APP_NAME", "MAX_RECENT", "SHORTCUTS_KEY", "VIEW_CONTROLS", "MainWindow"]
 
 APP_NAME = "OsteoPlan"
-MAX_RECENT = 8
 #: the widest custom window (and the farthest level) accepted, HU: several times the CT scale
 #: (-1024 to 3071 HU); anything wider shows a uniform grey
 MAX_WINDOW_HU = 10000.0
@@ -51,13 +49,6 @@ DEFAULT_WINDOW_SIZE = (1280, 900)
 EXTENSIONS = ("app.segmentation", "app.planning_ui")
 #: grid position of each view: axial top left, sagittal top right, coronal bottom left, 3D bottom right
 GRID = {ViewAxis.AXIAL: (0, 0), ViewAxis.SAGITTAL: (0, 1), ViewAxis.CORONAL: (1, 0)}
-#: the Help menu's list of shortcuts
-SHORTCUTS_KEY = "Ctrl+/"
-#: what the slice views do with the mouse and the keys they handle themselves (not menu commands)
-VIEW_CONTROLS = (
-    "Views: wheel, Up/Down, PageUp/PageDown slices · Ctrl+wheel zoom · middle drag pan · "
-    "right drag window/level · double-click maximise"
-)
 
 
 class MainWindow(QMainWindow):
@@ -115,7 +106,9 @@ class MainWindow(QMainWindow):
 
         self.opener = OpenController(self)
         self.case = CaseController(self)
-        self._build_menus()
+        self.menus = WindowMenus(self)
+        self.menus.build()
+        self.recent_menu = self.menus.recent_menu
         self.setAcceptDrops(True)
         self.state.volume_changed.connect(self._on_state_volume_changed)
         self.extensions: dict[str, object] = {}
@@ -133,17 +126,19 @@ class MainWindow(QMainWindow):
 
     def add_recent(self, path: Path) -> None:
         """Remember a path in File > Recent (QSettings)."""
-        recent = [p for p in self.recent_paths() if p != str(path)]
-        recent.insert(0, str(path))
-        self.settings.setValue("recent", recent[:MAX_RECENT])
-        self._fill_recent_menu()
+        self.menus.add_recent(path)
 
     def recent_paths(self) -> list[str]:
         """Recently opened paths, newest first."""
-        value = self.settings.value("recent", [])
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in (value or [])]
+        return self.menus.recent_paths()
+
+    def shortcut_list(self) -> str:
+        """Every keyboard shortcut of the window, read from its actions, after the views' mouse controls.
+
+        One line per menu: ``shortcut: command`` for each of its actions (the recent-files entries as one
+        ``Ctrl+1-N`` item); see :meth:`app.window_menus.WindowMenus.shortcut_list`.
+        """
+        return self.menus.shortcut_list()
 
     def show_import_warnings(self, lines: list[str] | tuple[str, ...]) -> None:
         """List the import report's sentences in the non-modal warnings panel."""
@@ -263,123 +258,6 @@ class MainWindow(QMainWindow):
         self.layer_dock = LayerDock(self.state, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.layer_dock)
 
-    def _action(
-        self, menu: object, text: str, slot: object, shortcut: str | QKeySequence | None = None, tip: str = ""
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
-        menu.addAction(action)  # type: ignore[attr-defined]
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        keys = QKeySequence.StandardKey
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "Open &folder…", self._on_open_folder, keys.Open, "Open a DICOM folder")
-        self._action(
-            file_menu,
-            "Open f&ile…",
-            self._on_open_file,
-            "Ctrl+Shift+O",
-            "Open a DICOM, NIfTI, NRRD or MHA file",
-        )
-        self._action(
-            file_menu, "Open &case…", self.case.on_open_case, "Ctrl+Alt+O", "Open a saved .osteoplan case"
-        )
-        self.recent_menu = file_menu.addMenu("&Recent")
-        self._fill_recent_menu()
-        file_menu.addSeparator()
-        self._action(file_menu, "&Save case", self.case.save, keys.Save, "Save the case")
-        self._action(
-            file_menu, "Save case &as…", self.case.save_as, keys.SaveAs, "Save the case under a new name"
-        )
-        file_menu.addSeparator()
-        self._action(file_menu, "Screenshot of the &window…", self._on_screenshot_window, "Ctrl+Shift+P")
-        self._action(file_menu, "Screenshot of the &view…", self._on_screenshot_view, "Ctrl+P")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, keys.Quit)
-
-        edit = bar.addMenu("&Edit")
-        undo = self.case.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence(keys.Undo))
-        redo = self.case.undo_stack.createRedoAction(self, "&Redo")
-        # the platform's redo keys (Ctrl+Shift+Z here) and Ctrl+Y, which Windows users and 3D Slicer use
-        redo_keys = [QKeySequence(keys.Redo), QKeySequence("Ctrl+Y")]
-        redo.setShortcuts(list(dict.fromkeys(redo_keys)))
-        edit.addAction(undo)
-        edit.addAction(redo)
-
-        view = bar.addMenu("&View")
-        group = QActionGroup(self)
-        for preset in load_presets():
-            act = self._action(
-                view,
-                f"{preset.name} window ({preset.width_hu:.0f}/{preset.level_hu:.0f})",
-                lambda _=False, p=preset: self.state.apply_preset(p),
-                preset.shortcut,
-                f"Window {preset.width_hu:.0f} HU, level {preset.level_hu:.0f} HU",
-            )
-            act.setCheckable(True)
-            group.addAction(act)
-        self._action(
-            view, "Custom window…", self._on_custom_window, "F5", "Type a window width and level in HU"
-        )
-        view.addSeparator()
-        self._action(
-            view,
-            "&Maximise / restore view",
-            lambda: self.toggle_maximise(None),
-            "F",
-            "Show the focused view alone, or all four (also: double-click a view)",
-        )
-        self._action(view, "Reset zoom and pan", self._on_reset_views, "Ctrl+0")
-        self._action(view, "Centre crosshair", self._on_centre_crosshair, "C")
-        tools = QActionGroup(self)
-        cross = self._action(
-            view,
-            "Crosshair tool",
-            lambda: self.state.set_tool(Tool.CROSSHAIR),
-            "Esc",
-            "Left click sets the crosshair",
-        )
-        ruler = self._action(
-            view,
-            "Ruler tool",
-            lambda: self.state.set_tool(Tool.RULER),
-            "D",
-            "Left drag measures a distance in mm",
-        )
-        for act in (cross, ruler):
-            act.setCheckable(True)
-            tools.addAction(act)
-        cross.setChecked(True)
-        view.addSeparator()
-        view.addAction(self.layer_dock.toggleViewAction())
-        view.addAction(self.warnings_dock.toggleViewAction())
-        hook = getattr(self.view3d, "add_menu_actions", None)
-        if callable(hook):
-            hook(bar.addMenu("&3D"))
-        help_menu = bar.addMenu("&Help")
-        # not F1 (the platform's help key): F1-F4 are the window presets, and Qt fires neither action of an
-        # ambiguous shortcut
-        self._action(help_menu, "&Keyboard shortcuts", self._on_show_shortcuts, SHORTCUTS_KEY)
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for i, path in enumerate(self.recent_paths()):
-            self._action(
-                self.recent_menu,
-                f"&{i + 1} {path}",
-                lambda _=False, p=path: self.open_path(p),
-                f"Ctrl+{i + 1}" if i < 9 else None,
-            )
-        self.recent_menu.setEnabled(bool(self.recent_paths()))
-
     # -- handlers -------------------------------------------------------------------------------
     def _on_open_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a DICOM folder")
@@ -449,39 +327,6 @@ class MainWindow(QMainWindow):
             centre = (np.asarray(d.shape, dtype=float) - 1) / 2.0
             self.state.set_crosshair(d.volume.index_to_lps_points(np.floor(centre)))
 
-    def shortcut_list(self) -> str:
-        """Every keyboard shortcut of the window, read from its actions, after the views' mouse controls.
-
-        One line per menu: ``shortcut: command`` for each of its actions (the recent-files entries as one
-        ``Ctrl+1-N`` item).
-        """
-        lines = [VIEW_CONTROLS]
-        for menu_action in self.menuBar().actions():
-            menu = menu_action.menu()
-            if menu is None:
-                continue
-            items = self._menu_shortcuts(menu)
-            if items:
-                lines.append(f"{menu.title().replace('&', '')}: " + " · ".join(items))
-        return "\n".join(lines)
-
-    def _menu_shortcuts(self, menu: QMenu) -> list[str]:
-        """``shortcut: command`` for the actions of a menu and its submenus (recent files as one item)."""
-        items: list[str] = []
-        for action in menu.actions():
-            sub = action.menu()
-            if sub is self.recent_menu:
-                keys = [_key_text(a) for a in sub.actions() if not a.shortcut().isEmpty()]
-                if keys:
-                    last = keys[-1].rsplit("+", 1)[-1]
-                    span = keys[0] if len(keys) == 1 else f"{keys[0]}-{last}"
-                    items.append(f"{span}: open a recent folder, file or case")
-            elif sub is not None:
-                items.extend(self._menu_shortcuts(sub))
-            elif not action.shortcut().isEmpty():
-                items.append(f"{_key_text(action)}: {action.text().replace('&', '').rstrip('…')}")
-        return items
-
     def _on_show_shortcuts(self) -> None:
         from app.dialogs import show_info
 
@@ -536,8 +381,3 @@ class MainWindow(QMainWindow):
         if callable(close3d):
             close3d()
         event.accept()
-
-
-def _key_text(action: QAction) -> str:
-    """An action's shortcut as the platform writes it."""
-    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)

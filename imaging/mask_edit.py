@@ -7,8 +7,9 @@ Every operation takes a :class:`imaging.mask.Mask` (on a volume's grid) and retu
 changed and that box's content before and after, so an undo command stores only the box (restore with
 :func:`restore_box`). Nothing is changed in place. Sizes are millimetres on the volume's grid: a brush
 of radius r mm covers the voxels whose centres lie within r mm of the brush centre, measured in LPS
-through ``index_to_lps`` (anisotropic spacing, and shear of tilted grids, honoured). Positions are LPS
-mm; HU ranges are inclusive.
+through ``index_to_lps`` (anisotropic spacing, and shear of tilted grids, honoured), and always the
+voxel under its centre (the nearest voxel centre), so that a brush smaller than half a voxel's diagonal
+still paints what the operator clicked. Positions are LPS mm; HU ranges are inclusive.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def paint_sphere(
     erase: bool = False,
     hu_range: tuple[float, float] | None = None,
 ) -> MaskEdit:
-    """Paint (or erase) a ball of ``radius_mm`` around an LPS point.
+    """Paint (or erase) a ball of ``radius_mm`` around an LPS point, and always the voxel under it.
 
     Parameters
     ----------
@@ -113,7 +114,8 @@ def paint_disc(
     """Paint (or erase) a one-voxel-thick disc in the index plane through the nearest voxel.
 
     Parameters are those of :func:`paint_sphere`, plus ``plane``: the array axis the disc is
-    perpendicular to (:class:`PlaneAxis`). The radius is measured in mm within the plane.
+    perpendicular to (:class:`PlaneAxis`). The radius is measured in mm within the plane; the voxel
+    under the centre is always covered.
     """
     return _brush(mask, volume, centre_lps, radius_mm, PlaneAxis(plane), erase=erase, hu_range=hu_range)
 
@@ -303,6 +305,11 @@ def _brush(
         + matrix[:, 2][:, None, None, None] * grids[2][None, None, None, :]
     )
     brush: BoolArray = np.einsum("i...,i...->...", offsets, offsets) <= radius_mm**2 + 1e-9
+    # the voxel under the centre is always covered: a radius under half a voxel's diagonal (0.5 mm
+    # on a 1 mm grid) may hold no voxel centre at all, and a click then painted nothing (QA s16 #14)
+    under = np.rint(centre).astype(int) - np.array([s.start for s in box])
+    if np.all(under >= 0) and np.all(under < np.array(brush.shape)):
+        brush[under[0], under[1], under[2]] = True
     if hu_range is not None:
         hu = volume.array[box]
         brush &= (hu >= hu_range[0]) & (hu <= hu_range[1])

@@ -87,6 +87,32 @@ def test_disc_in_each_plane() -> None:
         assert area == pytest.approx(np.pi * 36.0, rel=0.06)
 
 
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), ANISO], ids=["iso", "aniso"])
+def test_a_brush_smaller_than_a_voxel_paints_the_voxel_under_it(spacing: tuple[float, float, float]) -> None:
+    # QA s16 #14: at 0.5 mm a click 0.3 voxel off a voxel centre in each in-plane axis (0.42 mm on the
+    # 1 mm grid) held no voxel centre and painted nothing; now the voxel under the cursor is painted
+    volume = _volume(spacing)
+    where = np.array([20.0, 30.0, 30.0])
+    centre = volume.index_to_lps_points(where + np.array([0.0, 0.3, -0.3]))
+    assert not _ball_truth(volume, centre, 0.2).any()  # no voxel centre within 0.2 mm
+    for got in (
+        paint_disc(Mask.empty(volume.shape), volume, centre, 0.2, PlaneAxis.SLICE).mask.to_full(),
+        paint_sphere(Mask.empty(volume.shape), volume, centre, 0.2).mask.to_full(),
+    ):
+        assert np.argwhere(got).tolist() == [[20, 30, 30]]
+    # the eraser likewise removes it; an HU range that excludes it still leaves it unpainted
+    full = paint_sphere(Mask.empty(volume.shape), volume, centre, 3.0).mask
+    erased = paint_disc(full, volume, centre, 0.2, PlaneAxis.SLICE, erase=True).mask.to_full()
+    assert full.count() - erased.sum() == 1 and not erased[20, 30, 30]
+    refused = paint_disc(
+        Mask.empty(volume.shape), volume, centre, 0.2, PlaneAxis.SLICE, hu_range=(100.0, 200.0)
+    )
+    assert not refused.changed
+    # a radius that already holds voxel centres is unchanged by the rule (exactly the ball)
+    got = paint_sphere(Mask.empty(volume.shape), volume, centre, 2.5).mask.to_full()
+    assert np.array_equal(got, _ball_truth(volume, centre, 2.5))
+
+
 def test_threshold_limited_paint_and_eraser() -> None:
     volume = _volume()
     a = volume.array.copy()

@@ -7,7 +7,9 @@ view (what each slice encloses: a ring seen in that view). Defaults: the HU rang
 HU, the generic bone threshold (CLINICAL.md "CT attenuation", 3D Slicer's segment editor example),
 and stays off until ticked; the margin starts at 2 mm, the planned margin beyond a bone lesion
 (CLINICAL.md, Qiu); Fill holes starts in 3D, as it was before the choice. The brush radius (3 mm) is
-an operator convenience, not a clinical figure.
+an operator convenience, not a clinical figure; the smallest brush still paints the voxel under the
+cursor (:mod:`imaging.mask_edit`). An HU range typed with its lower bound above its upper is swapped in
+the boxes, and the status bar says so, so the boxes always show the range the brush uses.
 """
 
 from __future__ import annotations
@@ -75,7 +77,10 @@ class EditPanel(QDockWidget):
         self.radius.setSingleStep(RADIUS_STEP_MM)
         self.radius.setDecimals(1)
         self.radius.setSuffix(" mm")
-        self.radius.setToolTip("Brush radius in mm ([ smaller, ] larger)")
+        self.radius.setToolTip(
+            "Brush radius in mm ([ smaller, ] larger). The voxel under the cursor is always painted, "
+            "however small the radius"
+        )
         form.addRow("Brush radius", self.radius)
         self.sphere = QCheckBox("3D sphere (else a disc in the view)")
         self.sphere.setToolTip("Paint a ball instead of a flat disc (Shift+B)")
@@ -90,7 +95,13 @@ class EditPanel(QDockWidget):
             spin.setDecimals(0)
             spin.setSuffix(" HU")
             spin.setValue(value)
-            spin.setToolTip("Inclusive HU range of threshold-limited paint")
+            spin.setToolTip(
+                "Inclusive HU range of threshold-limited paint (lower, upper); a lower bound above the upper "
+                "is swapped"
+            )
+            # the range is read once a value is entered, not at each digit typed: "500" typed over
+            # 130 would otherwise pass through 5 and 50 and be swapped on the way
+            spin.setKeyboardTracking(False)
         hu_row.addWidget(self.hu_limit)
         hu_row.addWidget(self.hu_low)
         hu_row.addWidget(self.hu_high)
@@ -202,8 +213,17 @@ class EditPanel(QDockWidget):
             self.controller.set_edit_layer(name)
 
     def _push_hu_range(self) -> None:
-        if not self.hu_limit.isChecked():
-            self.controller.set_hu_range(None)
-            return
-        low, high = sorted((float(self.hu_low.value()), float(self.hu_high.value())))
-        self.controller.set_hu_range((low, high))
+        low, high = float(self.hu_low.value()), float(self.hu_high.value())
+        if low > high:
+            # shown as used (QA s16 #12: the boxes kept 500 / 200 while the brush painted 200-500)
+            low, high = high, low
+            for spin, value in ((self.hu_low, low), (self.hu_high, high)):
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+            use = "the brush paints only voxels in it" if self.hu_limit.isChecked() else "used once ticked"
+            self.controller.jobs.say(
+                f"HU range: the lower bound was above the upper one, so the two were swapped to {low:.0f} - "
+                f"{high:.0f} HU ({use})."
+            )
+        self.controller.set_hu_range((low, high) if self.hu_limit.isChecked() else None)

@@ -3,9 +3,10 @@ details line.
 
 The table holds what a radiologist reads first (volume mL, largest diameter mm, cortical breach,
 posterior-wall involvement, level); the details line under it gives the rest for the selected lesion:
-mean and reference HU, the nearest distances to the posterior wall and the canal (mm, between voxel
-centres) and pedicle involvement. Figures as :mod:`app.segmentation.lesion_figures` measured them.
-Every figure cell has its own tooltip: what it measures, in which unit, from what.
+mean HU, its percentiles (5th to 95th, as the CLI's ``percentiles_hu``) and the reference bone HU, the
+nearest distances to the posterior wall and the canal (mm, between voxel centres) and pedicle
+involvement. Figures as :mod:`app.segmentation.lesion_figures` measured them. Every figure cell has its
+own tooltip: what it measures, in which unit, from what.
 """
 
 from __future__ import annotations
@@ -134,7 +135,9 @@ def details_text(target: Target, figures: Figures | None) -> str:
     les = figures.lesion
     if les is None:
         return f"{target.name}: {figures.reason}"
-    parts = [f"mean {les.mean_hu:.0f} HU, reference bone {les.reference_bone_hu:.0f} HU"]
+    parts = [
+        f"mean {les.mean_hu:.0f} HU{percentile_text(les)}, reference bone {les.reference_bone_hu:.0f} HU"
+    ]
     inv = les.involvement
     if inv is not None and (inv.wall_distance_mm is not None or inv.canal_distance_mm is not None):
         parts.append(
@@ -146,10 +149,24 @@ def details_text(target: Target, figures: Figures | None) -> str:
     return f"{target.name}: " + " · ".join(parts)
 
 
+def percentile_text(lesion: Lesion) -> str:
+    """The lesion's HU percentiles for the details line: " (percentiles 5/25/50/75/95: 12/40/…/190 HU)".
+
+    Empty when none were measured. Rounded to whole HU, as the mean beside them.
+    """
+    pct = sorted(lesion.percentiles_hu.items())
+    if not pct:
+        return ""
+    ranks = "/".join(str(k) for k, _ in pct)
+    values = "/".join(f"{v:.0f}" for _, v in pct)
+    return f" (percentiles {ranks}: {values} HU)"
+
+
 #: the details line's tooltip: what each of its figures is
 DETAILS_TIP = (
     "The selected lesion's other figures:\n"
-    "• mean HU: mean CT value of the lesion's voxels; reference bone: the local normal trabecular bone it "
+    "• mean HU: mean CT value of the lesion's voxels; percentiles: the CT values below which 5, 25, 50 "
+    "(median), 75 and 95 % of its voxels lie (HU); reference bone: the local normal trabecular bone it "
     "was compared with (HU)\n"
     "• posterior wall / canal: nearest distance, mm, between the centres of the lesion's voxels and those "
     "of the vertebra's posterior-wall band / spinal canal (0 = overlapping)\n"

@@ -4,7 +4,9 @@ The Case (planning.case) holds values only; every change goes through a planning
 a :class:`CommandAdapter` on the window's QUndoStack (one stack per case). Display settings of its
 mask layers live in :class:`app.viewer_state.ViewerState`, never in the Case. Saving and loading
 use ``planning.case_io`` (atomic writes). An autosave goes to a recovery file at most a minute after
-any unsaved change; on start-up a recovery file newer than its case is offered back.
+any unsaved change. An autosave this window did not write was left by a crash: it is offered back at
+every start (with or without a path) and whenever its case is opened, and deleted only once the
+operator has chosen (:mod:`app.crash_recovery`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFileDialog
 
-from app import dialogs
+from app import crash_recovery, dialogs
 from app.wording import count_of
 from imaging.volume import Volume
 from planning.case import Case, Change, Section
@@ -83,6 +85,10 @@ class CaseController(QObject):
         self._pending: tuple[Case, Path | None, Path | None] | None = None
         #: when the autosave being recovered was written (its header's time), for the status bar
         self._recovered_stamp = ""
+        #: autosaves this window wrote (any other one in the recovery folder was left by a crash)
+        self._own_autosaves: set[Path] = set()
+        #: said in the status bar once the case being opened is shown
+        self._opened_note = ""
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -112,8 +118,10 @@ class CaseController(QObject):
                 # the recovered values are not saved anywhere yet: keep the autosave until they are
                 self._recovered_from = recovered_from
                 self._mark_modified()
+                self._opened_note = recovery_message(self._recovered_stamp, path)
+            if self._opened_note:
                 # said once the opening has shown its own messages (import notes), so it stays
-                text = recovery_message(self._recovered_stamp, path)
+                text, self._opened_note = self._opened_note, ""
                 QTimer.singleShot(0, self, lambda: self.window.statusBar().showMessage(text))
         else:
             self._replace_case(Case(), None)
@@ -133,10 +141,19 @@ class CaseController(QObject):
             self.open_case(Path(name))
 
     def open_case(self, path: Path) -> None:
-        """Read a case file, then open the image it refers to."""
+        """Read a case file, then open the image it refers to.
+
+        When an autosave of that case was left by a crash, it is offered instead of the saved file
+        (:meth:`_offer_left_autosave`).
+        """
         if not self.confirm_close():
             return
+        self._open_file(Path(path))
+
+    def _open_file(self, path: Path) -> None:
         from planning import case_io
+
+        self._opened_note = ""
 
         try:
             case_file = case_io.read_case_file(path)
@@ -155,6 +172,10 @@ class CaseController(QObject):
             self._pending = (case, Path(original) if original else None, path)
             self._recovered_stamp = autosave_stamp(case_file.header.modified_utc)
         else:
+            left = [a for a in crash_recovery.left_autosaves(self._own_autosaves) if a.is_of_case(path)]
+            if left and self._offer_left_autosave(path, left[0]):
+                self._open_file(left[0].path)
+                return
             self._pending = (case, path, None)
             self.window.add_recent(path)
         self.window.opener.path = image_path
@@ -189,10 +210,12 @@ class CaseController(QObject):
         from planning import case_io
 
         try:
-            return case_io.write_autosave(self.case, self.path)
+            written = case_io.write_autosave(self.case, self.path)
         except (PlanningError, OSError) as exc:
             log.warning("autosave failed: %s", type(exc).__name__)
             return None
+        self._own_autosaves.add(written.resolve())
+        return written
 
     def recovery_path(self) -> Path:
         """Where this case's autosave goes."""
@@ -200,28 +223,32 @@ class CaseController(QObject):
 
         return case_io.autosave_path(self.path, case_uid=self.case.uid)
 
-    def offer_recovery(self) -> Path | None:
-        """At start-up: offer the newest autosave left by a crash; returns the path opened, if any."""
-        from planning import case_io
+    def offer_recovery(self, opening: Path | None = None) -> Path | None:
+        """At start-up: offer the newest autosave left by a crash; returns the path opened, if any.
 
-        found = case_io.find_recoverable()
+        ``opening``: the case or image the start was asked to open. An autosave of that case is left
+        to :meth:`open_case` (which offers it instead of the saved file); an autosave of a new case on
+        that image comes first; any other is offered too, naming its case and image. None opened: the
+        caller opens ``opening``.
+        """
+        found = crash_recovery.left_autosaves(self._own_autosaves)
+        if opening is not None and opening.suffix == CASE_SUFFIX:
+            found = [a for a in found if not a.is_of_case(opening)]
         if not found:
             return None
-        path = found[0]
-        older = f"\n({len(found) - 1} older autosave(s) stay in {path.parent}.)" if len(found) > 1 else ""
-        answer = dialogs.ask_yes_no_cancel(
-            self.window,
-            "Recover unsaved work",
-            f"OsteoPlan did not close normally last time. {describe_autosave(path)}\n\n"
-            f"Recover it?{older}\nNo: discard it. Cancel: decide later.",
+        same = [a for a in found if opening is not None and a.is_of_image(opening)]
+        left = (same or found)[0]
+        text = crash_recovery.start_question(
+            describe_autosave(left.path), opening, same_image=bool(same), others=len(found) - 1
         )
+        answer = dialogs.ask_yes_no_cancel(self.window, "Recover unsaved work", text)
         if answer == dialogs.Answer.NO:
-            path.unlink(missing_ok=True)
+            left.path.unlink(missing_ok=True)
             return None
         if answer != dialogs.Answer.YES:
             return None
-        self.open_case(path)
-        return path
+        self._open_file(left.path)
+        return left.path
 
     def confirm_close(self) -> bool:
         """Ask about unsaved changes; False when the operator cancels."""
@@ -240,10 +267,43 @@ class CaseController(QObject):
         self._discard_autosaves()
 
     # -- private --------------------------------------------------------------------------------
+    def _offer_left_autosave(self, path: Path, left: crash_recovery.LeftAutosave) -> bool:
+        """Ask about an autosave of case ``path`` left by a crash; True: open it instead.
+
+        No discards it; Cancel keeps it (set aside when this session's autosaves would overwrite it).
+        """
+        from planning import case_io
+
+        text = crash_recovery.same_case_question(path, left, describe_autosave(left.path))
+        answer = dialogs.ask_yes_no_cancel(self.window, "Recover unsaved work", text)
+        if answer == dialogs.Answer.YES:
+            return True
+        if answer == dialogs.Answer.NO:
+            left.path.unlink(missing_ok=True)
+            self._opened_note = f"Discarded the autosaved work of {path.name}; opened the case as saved."
+            return False
+        kept = left.path
+        if kept.resolve() == case_io.autosave_path(path).resolve():
+            try:
+                kept = crash_recovery.set_aside(kept)
+            except OSError as exc:
+                dialogs.show_error(
+                    self.window,
+                    "Cannot keep the autosave",
+                    f"The autosaved work of {path.name} could not be kept aside ({exc.strerror or exc}); "
+                    f"it stays as {kept} and may be replaced when this case is autosaved again.",
+                )
+        self._opened_note = crash_recovery.kept_message(path, kept)
+        return False
+
     def _discard_autosaves(self) -> None:
         from planning import case_io
 
-        case_io.discard_autosave(self.path, case_uid=self.case.uid)
+        # only an autosave this window wrote: one left by a crash is deleted once the operator chose
+        own = case_io.autosave_path(self.path, case_uid=self.case.uid).resolve()
+        if own in self._own_autosaves:
+            own.unlink(missing_ok=True)
+            self._own_autosaves.discard(own)
         if self._recovered_from is not None:
             self._recovered_from.unlink(missing_ok=True)
             self._recovered_from = None

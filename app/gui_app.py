@@ -28,15 +28,25 @@ def make_application() -> QApplication:
 
 
 def start_window(
-    path: Path | None = None, case_path: Path | None = None, *, recover: bool = True
+    path: Path | None = None,
+    case_path: Path | None = None,
+    *,
+    recover: bool = True,
+    window: MainWindow | None = None,
 ) -> MainWindow:
-    """Show the main window, offer crash recovery, then open ``case_path`` or ``path``."""
-    window = MainWindow()
+    """Show the main window (``window``, else a new one), offer crash recovery, then open ``case_path``
+    or ``path``.
+
+    An autosave left by a crash is offered on every start, with or without a path (QA s16 #6: it was
+    offered only without one, and a normal close then deleted it): one of another case or image is
+    offered here, to open instead of the path; one of the case at ``case_path`` when that case opens
+    (:meth:`app.case_controller.CaseController.open_case`).
+    """
+    window = window if window is not None else MainWindow()
     window.show()
-    if recover and case_path is None and path is None:
-        window.case.offer_recovery()
-    if case_path is not None:
-        window.open_path(case_path)
-    elif path is not None:
-        window.open_path(path)
+    target = case_path if case_path is not None else path
+    if recover and window.case.offer_recovery(opening=None if target is None else Path(target)) is not None:
+        return window
+    if target is not None:
+        window.open_path(target)
     return window

@@ -21,6 +21,15 @@ def shared_data_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+@pytest.fixture(autouse=True)
+def _own_data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own OsteoPlan data folder (autosaves, device files, recovery): a GUI test that
+    ran past the autosave timer would otherwise write into the user's real folder, and one test's
+    leftover autosave would be offered as a crash to the next. Tests that set the variable themselves
+    override this one."""
+    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path_factory.mktemp("osteoplan-data")))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real CT data folder; skips the test with a reason when it is absent (a fresh clone)."""

@@ -83,9 +83,7 @@ def settings(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def window(
-    qtbot: object, settings: object, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[object]:
+def window(qtbot: object, settings: object, request: pytest.FixtureRequest) -> Iterator[object]:
     """A MainWindow without the 3D view (2D tests), shown at a fixed size.
 
     The tool packages (segmentation, needle planning) are installed unless the test module sets
@@ -96,7 +94,6 @@ def window(
 
     extensions = bool(getattr(request.module, "WINDOW_EXTENSIONS", True))
     win = MainWindow(enable_3d=False, settings=settings, extensions=extensions)  # type: ignore[arg-type]
-    win.case.recovery_dir = tmp_path / "recovery"
     qtbot.addWidget(win)  # type: ignore[attr-defined]
     win.resize(1100, 860)
     win.show()

@@ -259,6 +259,8 @@ class CaseController(QObject):
             return False
         if answer == dialogs.Answer.YES:
             return self.save()
+        # the operator discarded the changes: this window's autosave of them is not a crash to offer later
+        self._discard_autosaves()
         return True
 
     def shutdown(self) -> None:

@@ -235,3 +235,23 @@ def test_ctrl_y_redoes_as_well(opened: object, qtbot: object) -> None:
     shift_ctrl = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     qtbot.keyClick(view, Qt.Key.Key_Z, shift_ctrl)  # type: ignore[attr-defined]
     assert "lesion" in window.case.case.layers  # type: ignore[attr-defined]
+
+
+def test_changes_discarded_on_opening_another_image_leave_no_autosave(
+    opened: object, qtbot: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the operator answers "No" (do not save) when another image opens over autosaved work: that autosave
+    # is the work thrown away, not a crash, and must not be offered as one at the next start (before:
+    # it stayed in the recovery folder and was)
+    from app import dialogs
+
+    window = opened
+    window.case.autosave_timer.setInterval(50)  # type: ignore[attr-defined]
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: bool(case_io.find_recoverable()), timeout=5000)  # type: ignore[attr-defined]
+    volume_before = window.case.volume  # type: ignore[attr-defined]
+    dicom_writer.write_dicom_series(marker_volume(np.eye(3), shape=SHAPE), tmp_path / "other")
+    monkeypatch.setattr(dialogs, "ask_yes_no_cancel", lambda *a: dialogs.Answer.NO)
+    window.open_path(tmp_path / "other")  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.case.volume is not volume_before, timeout=30000)  # type: ignore[attr-defined]
+    assert case_io.find_recoverable() == []  # type: ignore[attr-defined]

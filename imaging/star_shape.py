@@ -160,11 +160,15 @@ def star_centroid_offset(dirs: FloatArray, radii: FloatArray) -> FloatArray:
     Returns
     -------
     ndarray
-        The centroid's offset from the centre (LPS mm).
+        The centroid's offset from the centre (LPS mm); zero when every radius is zero (a solid with
+        no volume lies at its centre: every ray ended where it started, as on a click in solid cortex).
     """
     w = radii**3
+    total = float(w.sum())
+    if not total > 0.0:
+        return np.zeros(3, dtype=np.float64)
     # the centroid of a cone of height r from the apex is at 3/4 r
-    out: FloatArray = (0.75 * (radii * w)[:, None] * dirs).sum(axis=0) / w.sum()
+    out: FloatArray = (0.75 * (radii * w)[:, None] * dirs).sum(axis=0) / total
     return out
 
 
@@ -189,13 +193,16 @@ def voxelize_star(
     Returns
     -------
     ndarray
-        The solid's mask on the ROI grid, holes filled.
+        The solid's mask on the ROI grid, holes filled; empty when no radius is above zero (no volume)
+        or the centre is not a finite point.
     """
+    mask = np.zeros(roi.shape, dtype=bool)
+    if not (float(radii.max(initial=0.0)) > 0.0 and np.all(np.isfinite(centre))):
+        return mask
     r_max = float(radii.max()) + 1.0
     c_idx = roi.lps_to_index(centre)
     lo = np.maximum(np.floor(c_idx - r_max / roi.spacing_mm).astype(int), 0)
     hi = np.minimum(np.ceil(c_idx + r_max / roi.spacing_mm).astype(int) + 1, roi.shape)
-    mask = np.zeros(roi.shape, dtype=bool)
     if np.any(hi <= lo):
         return mask
     grid = np.stack(

@@ -1,52 +1,55 @@
 """``osteoplan anatomy PATH --vertebra X,Y,Z [--series UID] [--level L3] [--out LABELS.nii.gz]``.
 
 The vertebra around an LPS point in its body: prints ``vertebral_body`` (volume mL, centroid LPS
-mm, height mm), ``spinal_canal`` (centroid LPS mm at the body's mid-height, area mm^2),
-``posterior_wall`` (points LPS mm, intact, defects), ``pedicles`` (left / right: entry and target
-LPS mm, narrowest width mm, isthmus), ``level`` and ``notes`` (see
-:meth:`imaging.vertebra_model.VertebraAnatomy.to_json`), and ``level_suggestion``: the level anatomy
-suggests (``{"level": "T12" | "S1", "reason", "warnings"}``, T12 for the lowest rib-bearing vertebra,
-S1 for the sacrum; a warning when it differs from ``--level``) or null
-(:func:`imaging.level_anatomy.suggestion_for_anatomy`). ``--out`` writes a uint8 label volume on
-the CT's grid: 1 body, 2 spinal canal, 3 posterior wall, 4 left pedicle, 5 right pedicle, 6 superior
-endplate, 7 inferior endplate (later labels overwrite earlier ones where they overlap); with ``--out``
-the JSON also has ``labels``, that legend (``{"1": "vertebral_body", ...}``, :data:`LABEL_NAMES`). A point
-outside the volume or not in a vertebral body exits with code 2 and a one-line reason (on the sacrum,
-which the finder refuses, the reason carries the S1 suggestion: :func:`imaging.level_anatomy.refusal_hint`).
+mm, height mm), ``spinal_canal`` (where its centre line crosses the body's mid-height, LPS mm, and its
+area mm^2 there), ``posterior_wall`` (points LPS mm, intact, defects), ``pedicles`` (``left`` and
+``right`` always present: entry and target LPS mm, narrowest width mm, isthmus; null for a pedicle not
+traced), ``pedicles_not_traced`` (``{"left": "<why>"}`` for each side not traced, ``{}`` when both
+were), ``level`` and ``notes`` (see :meth:`imaging.vertebra_model.VertebraAnatomy.to_json`), and
+``level_suggestion``: the level anatomy suggests (``{"level": "T12" | "S1", "reason", "warnings"}``, T12
+for the lowest rib-bearing vertebra, S1 for the sacrum; a warning when it differs from ``--level``) or
+null (:func:`imaging.level_anatomy.suggestion_for_anatomy`).
+
+A pedicle not traced is null rather than missing, so ``d["pedicles"]["left"]`` works on every result
+and a reader tests it for null; its reason sits beside it in ``pedicles_not_traced`` (not inside
+``pedicles``, whose entries keep the one shape DESIGN.md gives them), the same words the Vertebrae dock
+shows (:func:`planning.vertebra_figures.vertebra_figures`).
+
+``--out`` writes uint8 label volumes on the CT's grid (:mod:`app.commands.anatomy_labels`): the file
+named holds 1 vertebral body, 2 spinal canal, 4 left pedicle, 5 right pedicle; the bands inside the body
+(3 posterior wall, 6 superior endplate, 7 inferior endplate) go to a second file beside it
+(``LABELS_bands.nii.gz``), since one voxel holds one label. With ``--out`` the JSON also has ``out``,
+``labels`` (that file's legend, ``{"1": "vertebral_body", ...}``), ``out_bands`` and ``band_labels``.
+The JSON's figures are measured on the search's 1 mm grid, the labels resampled to the CT's grid, and
+the canal label holds the canal where bone encloses it (about the pedicles' height), so its centroid
+lies on the canal's centre line but not necessarily at the body's mid-height.
+
+A point outside the volume or not in a vertebral body exits with code 2 and a one-line reason (on the
+sacrum, which the finder refuses, the reason carries the S1 suggestion:
+:func:`imaging.level_anatomy.refusal_hint`).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli import CommandError, Context, accept_negative_number_lists, check_output_path, parse_point_lps
+
+if TYPE_CHECKING:
+    from imaging.vertebra_model import VertebraAnatomy
 
 NAME = "anatomy"
 HELP = "find the vertebral body, canal, posterior wall and pedicles around an LPS point in a vertebra"
 
-#: label values written by --out
-LABELS = {
-    "body": 1,
-    "canal": 2,
-    "posterior_wall": 3,
-    "left_pedicle": 4,
-    "right_pedicle": 5,
-    "superior_endplate": 6,
-    "inferior_endplate": 7,
-}
-
-#: the legend of the --out labels in the JSON (``labels``), named as the JSON's own keys where it has them
-LABEL_NAMES = {
-    "body": "vertebral_body",
-    "canal": "spinal_canal",
-    "posterior_wall": "posterior_wall",
-    "left_pedicle": "left_pedicle",
-    "right_pedicle": "right_pedicle",
-    "superior_endplate": "superior_endplate",
-    "inferior_endplate": "inferior_endplate",
-}
+EPILOG = (
+    "--out LABELS.nii.gz writes two label files on the CT's grid: LABELS.nii.gz with 1 vertebral body, "
+    "2 spinal canal, 4 left pedicle, 5 right pedicle, and LABELS_bands.nii.gz with the bands inside the "
+    "body: 3 posterior wall, 6 superior endplate, 7 inferior endplate (one label per voxel; with --json "
+    "the legends are in 'labels' and 'band_labels'). A pedicle not traced is null in 'pedicles', with its "
+    "reason in 'pedicles_not_traced'."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,20 +60,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--series", default=None, help="series UID to load when there are several")
     parser.add_argument("--level", default=None, help="the vertebra's level when known, e.g. L3")
     parser.add_argument(
-        "--out", type=Path, default=None, help="write the anatomy labels (.nii.gz, .nii, .nrrd, .mha)"
+        "--out",
+        type=Path,
+        default=None,
+        help="write the anatomy labels (.nii.gz, .nii, .nrrd, .mha), and the wall and endplate bands to "
+        "a second file beside it named with _bands (see below)",
     )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Load, find the vertebra, optionally write the labels; returns the JSON result."""
-    import numpy as np
-
+    from app.commands.anatomy_labels import (
+        BANDS_FILE,
+        OUT_FILE,
+        bands_path,
+        label_array,
+        legend,
+        structure_masks,
+    )
     from imaging.image_files import is_image_file
     from imaging.level_anatomy import suggestion_for_anatomy
     from imaging.levels import normalize_level
     from imaging.load import load_volume, save_volume
     from imaging.vertebra import find_vertebra
-    from imaging.vertebra_model import Side
 
     path = Path(args.path)
     point = parse_point_lps(args.vertebra, "--vertebra")
@@ -87,30 +99,23 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     if out is not None:
         check_output_path(out)
+        check_output_path(bands_path(out))
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
     anatomy = find_vertebra(
         volume, point, level_hint=level, progress=ctx.progress("anatomy"), cancel=ctx.cancel
     )
     if out is not None:
-        labels = np.zeros(volume.shape, dtype=np.uint8)
-        layers = [
-            ("body", anatomy.body),
-            ("canal", anatomy.canal),
-            ("posterior_wall", anatomy.posterior_wall),
-            ("left_pedicle", anatomy.pedicles[Side.LEFT].mask if Side.LEFT in anatomy.pedicles else None),
-            ("right_pedicle", anatomy.pedicles[Side.RIGHT].mask if Side.RIGHT in anatomy.pedicles else None),
-            ("superior_endplate", anatomy.superior_endplate),
-            ("inferior_endplate", anatomy.inferior_endplate),
-        ]
-        for name, mask in layers:
-            if mask is not None and mask.any():
-                labels[mask.slices][mask.array] = LABELS[name]
-        try:
-            save_volume(volume.with_array(labels), out)
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise CommandError(f"cannot write {out}: {' '.join(str(exc).split())[:200]}") from exc
+        masks = structure_masks(anatomy)
+        for path_out, names in ((out, OUT_FILE), (bands_path(out), BANDS_FILE)):
+            try:
+                save_volume(volume.with_array(label_array(volume.shape, masks, names)), path_out)
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise CommandError(f"cannot write {path_out}: {' '.join(str(exc).split())[:200]}") from exc
     js = anatomy.to_json()
+    untraced = _untraced_pedicles(anatomy)
+    js["pedicles"] = {side: js["pedicles"].get(side) for side in ("left", "right")}
+    js["pedicles_not_traced"] = untraced
     suggestion = suggestion_for_anatomy(volume, anatomy)
     js["level_suggestion"] = None if suggestion is None else suggestion.to_json()
     text = [
@@ -136,15 +141,30 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
                 *ped.axis_entry_lps, *ped.axis_target_lps
             )
         )
-    text += [f"  note: {n}" for n in anatomy.notes]
+    text += [f"  {side} pedicle: not traced - {why}" for side, why in untraced.items()]
+    # (the bare "left pedicle not traced" notes say no more than the lines above)
+    bare = {f"{side} pedicle not traced" for side in untraced}
+    text += [f"  note: {n}" for n in anatomy.notes if n not in bare]
     if suggestion is not None:
         text.append(f"  suggested level {suggestion.level} ({suggestion.reason})")
         text += [f"    warning: {w}" for w in suggestion.warnings]
     if out is not None:
-        text.append(f"  labels written to {out} ({', '.join(f'{v} {k}' for k, v in LABELS.items())})")
+        for what, path_out, names in (("labels", out, OUT_FILE), ("bands", bands_path(out), BANDS_FILE)):
+            values = ", ".join(f"{v} {k}" for v, k in legend(names).items())
+            text.append(f"  {what} written to {path_out} ({values})")
     text += [f"  {w}" for w in loaded.report.lines()]
     result: dict[str, Any] = {**js, "_text": "\n".join(text)}
     if out is not None:
         result["out"] = str(out)
-        result["labels"] = {str(value): LABEL_NAMES[name] for name, value in LABELS.items()}
+        result["labels"] = legend(OUT_FILE)
+        result["out_bands"] = str(bands_path(out))
+        result["band_labels"] = legend(BANDS_FILE)
     return result
+
+
+def _untraced_pedicles(anatomy: VertebraAnatomy) -> dict[str, str]:
+    """``{"left": "<why>"}`` for each pedicle not traced, in the words the Vertebrae dock uses."""
+    from planning.vertebra_figures import vertebra_figures
+
+    figures = vertebra_figures(anatomy)["pedicles"]
+    return {side: str(p["reason"]) for side, p in figures.items() if not p.get("traced")}

@@ -1,4 +1,5 @@
-"""``osteoplan anatomy --json --out``: the label legend in the JSON; a folder of NIfTI files: what to do.
+"""``osteoplan anatomy --json --out``: the legends of both label files in the JSON; a folder of NIfTI
+files: what to do.
 
 The vertebra phantom (tests/phantoms/vertebra.py) written as NIfTI, run through the command line in
 process (no Qt).
@@ -45,26 +46,24 @@ def test_json_out_carries_the_label_legend(
     js = json.loads(capsys.readouterr().out)
     assert set(js) >= DESIGN_KEYS
     legend = js["labels"]
-    assert legend == {
-        "1": "vertebral_body",
-        "2": "spinal_canal",
-        "3": "posterior_wall",
-        "4": "left_pedicle",
-        "5": "right_pedicle",
-        "6": "superior_endplate",
-        "7": "inferior_endplate",
-    }
-    # the legend names what the file holds: the label at the body's centre and the canal's centroid
+    assert legend == {"1": "vertebral_body", "2": "spinal_canal", "4": "left_pedicle", "5": "right_pedicle"}
+    # the bands inside the body are in a second file beside it, with its own legend (values unique over both)
+    assert js["out_bands"] == str(tmp_path / "labels_bands.nii.gz")
+    band_legend = js["band_labels"]
+    assert band_legend == {"3": "posterior_wall", "6": "superior_endplate", "7": "inferior_endplate"}
+    # each legend names what its file holds: the label at the body's centre and the canal's centroid,
+    # and the band at the superior endplate's centre
     image = sitk.ReadImage(str(out))
     labels = sitk.GetArrayFromImage(image)
+    bands = sitk.GetArrayFromImage(sitk.ReadImage(js["out_bands"]))
 
-    def label_at(p: np.ndarray) -> str:
+    def label_at(p: np.ndarray, array: np.ndarray, names: dict[str, str]) -> str:
         idx = image.TransformPhysicalPointToIndex(tuple(float(v) for v in p))  # SimpleITK: LPS
-        return legend[str(int(labels[idx[2], idx[1], idx[0]]))]
+        return names[str(int(array[idx[2], idx[1], idx[0]]))]
 
-    assert label_at(phantom.center_lps) == "vertebral_body"
-    assert label_at(phantom.canal_centroid_lps) == "spinal_canal"
-    assert label_at(phantom.superior_endplate_center_lps) == "superior_endplate"
+    assert label_at(phantom.center_lps, labels, legend) == "vertebral_body"
+    assert label_at(phantom.canal_centroid_lps, labels, legend) == "spinal_canal"
+    assert label_at(phantom.superior_endplate_center_lps, bands, band_legend) == "superior_endplate"
     # without --out there is no file, hence no legend
     assert main(["anatomy", str(path), "--vertebra", _point(phantom.center_lps), "--json"]) == 0
     assert "labels" not in json.loads(capsys.readouterr().out)

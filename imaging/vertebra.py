@@ -213,9 +213,9 @@ def _find(
         raise VertebraNotFoundError("no vertebral body (bone enclosed by cortex) at the point", click)
     if body.caps_in_view and body.height_mm < MIN_BODY_HEIGHT_MM:
         raise VertebraNotFoundError(
-            f"the region at the point is {body.height_mm:.0f} mm tall between its end plates, thinner "
-            f"than a vertebral body ({MIN_BODY_HEIGHT_MM:.0f} mm): an intervertebral disc? click inside "
-            "the body",
+            f"the point is not in a vertebral body: the bone there is {body.height_mm:.1f} mm tall, "
+            f"thinner than any vertebral body ({MIN_BODY_HEIGHT_MM:.0f} mm; a rib, the sternum, or a "
+            "disc's edge?); click inside a vertebral body",
             click,
         )
     step(0.4)

@@ -123,7 +123,7 @@ class AnatomyFinder(QObject):
         if target_name in self._workers:
             return True
         from app.loading import Worker
-        from imaging.vertebra import find_vertebra
+        from imaging.vertebra import AnatomyCancelledError, find_vertebra
 
         target = self.window.case.case.targets[target_name]
         click = src.click_lps
@@ -179,9 +179,14 @@ class AnatomyFinder(QObject):
             if generation != self._generation:
                 return
             self._workers.pop(target_name, None)
-            self._failed[target_name] = (click, str(exc))
-            _say_after(status, finding, f"Vertebra of {target_name} not found: {exc}", 12000, keep=True)
-            log.info("vertebra not found: %s", exc)
+            if isinstance(exc, AnatomyCancelledError):
+                # stopped (the window closing), not a failure: said so, and searched again when asked
+                _say_after(status, finding, f"Finding the vertebra of {target_name} was cancelled", 4000)
+                log.info("vertebra search cancelled")
+            else:
+                self._failed[target_name] = (click, str(exc))
+                _say_after(status, finding, f"Vertebra of {target_name} not found: {exc}", 12000, keep=True)
+                log.info("vertebra not found: %s", exc)
             self.found.emit(target_name)  # the docks say it is not known rather than "being found"
             for callback in self._waiting.pop(target_name, []):
                 callback(exc)

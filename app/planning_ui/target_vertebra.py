@@ -24,9 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# a vertebra found again is the one in the layers when its body and the body layer overlap by
+# SAME_VERTEBRA_DICE: the Vertebra tool's own rule for a click on a vertebra it found already
+from app.segmentation.vertebra_duplicates import SAME_VERTEBRA_DICE, body_dice
 from app.segmentation.vertebra_tool import mask_holds, named_for_target, vertebra_click, vertebrae_of
 from imaging.vertebra_model import Side
-from planning.mask_overlap import overlap_count
 from planning.model import LayerKind, MaskLayer, Target
 
 if TYPE_CHECKING:
@@ -37,11 +39,6 @@ if TYPE_CHECKING:
 
 Point = tuple[float, float, float]
 
-#: a vertebra found again is the one in the layers when its body and the body layer overlap this much
-#: (Dice): the same click on the same image gives the identical mask (1.0), and brush edits of the body
-#: layer change a few per cent of it; a neighbouring vertebra shares at most its endplate region, and
-#: two levels merged into one body share about half of their union (Dice ~0.65)
-SAME_VERTEBRA_DICE = 0.8
 
 #: the layer parts (``extra["part"]``) that replace the anatomy's own masks
 MASK_PARTS = ("body", "canal", "posterior_wall", "superior_endplate", "inferior_endplate")
@@ -90,8 +87,7 @@ def same_vertebra(found_body: Mask, shown_body: Mask | None) -> bool:
     there is no body layer to compare with."""
     if shown_body is None or not shown_body.any():
         return True
-    total = found_body.count() + shown_body.count()
-    return total > 0 and 2.0 * overlap_count(found_body, shown_body) / total >= SAME_VERTEBRA_DICE
+    return body_dice(found_body, shown_body) >= SAME_VERTEBRA_DICE
 
 
 def with_case_layers(

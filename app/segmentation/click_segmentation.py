@@ -8,7 +8,9 @@ case (or a result that is mostly one: :func:`existing_lesion_for`) asks whether 
 after changing a setting does not silently make a duplicate counted twice. :func:`find_vertebra_at`
 runs :func:`imaging.vertebra.find_vertebra` (and judges ribs and sacrum for the level suggestion in the
 worker) and adds the vertebra's layers, tying to it the lesions found before it whose seed its body
-holds (:func:`app.segmentation.vertebra_tool.tie_lesions`). :func:`add_drawn_lesion` adds an empty
+holds (:func:`app.segmentation.vertebra_tool.tie_lesions`); a click on a vertebra the case holds already
+selects it instead, and a body sharing part of one asks (:mod:`app.segmentation.vertebra_duplicates`),
+so one bone is never counted as two levels. :func:`add_drawn_lesion` adds an empty
 lesion at the crosshair for the operator to paint when a click does not find it. Each result is one
 undo step on the window's stack; the operator reads a one-line summary in the status bar. Positions
 LPS mm, sizes mm, volumes mL, CT values HU; masks lie on the grid of the volume the case was opened on.
@@ -26,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app import dialogs
+from app.segmentation import vertebra_duplicates
 from app.segmentation.lesion_tool import (
     LESION_COLOURS,
     lesion_layer_and_target,
@@ -145,6 +148,10 @@ def find_vertebra_at(controller: SegmentationController, click_lps: FloatArray) 
     volume = controller.volume()
     if volume is None:
         controller.jobs.say("Open a CT first.")
+        return
+    known = controller.vertebra_at(click_lps)
+    if known is not None:  # found already: select it, never add it again nor count it as another level
+        vertebra_duplicates.select_known(controller, known, "is found already (your click is in its body)")
         return
     from imaging.vertebra import find_vertebra
 
@@ -378,10 +385,29 @@ def _replace_lesion(controller: SegmentationController, name: str, lesion: Any) 
 def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: Any = None) -> None:
     controller.vertebra_panel.raise_()
     case = controller.window.case.case
+    volume = controller.volume()
+    if volume is not None:
+        # the body's volume as its layer holds it: the search counts it on its 1 mm region, whose mask
+        # resampled to the CT's grid differs by a few per cent (abdomen L3: 41.5 vs 42.4 mL)
+        anatomy = dataclasses.replace(anatomy, body_volume_ml=anatomy.body.count() * volume.voxel_volume_ml)
+        known = vertebra_duplicates.overlapping_vertebra(case, volume, anatomy.body)
+        if known is not None and known.same:
+            why = f"is found already (the body found is its body, overlap Dice {known.dice:.2f})"
+            vertebra_duplicates.select_known(controller, known.entry, why)
+            return
+        if known is not None:
+            choice = vertebra_duplicates.ask_overlap(controller, known, anatomy)
+            if choice is None:
+                controller.jobs.say(
+                    f"Vertebra {known.entry.prefix} kept as it was; the new result was not added."
+                )
+                return
+            if choice == vertebra_duplicates.REPLACE:
+                _cache_findings(controller, known.entry.vertebra_id, findings)
+                vertebra_duplicates.replace_vertebra(controller, known, anatomy)
+                return
     vid = next_vertebra_id(case)
-    if findings is not None:  # judged in the worker: the panel's refresh finds them cached
-        centroid, judged = findings
-        controller.vertebra_panel.findings[finding_key(vid, centroid)] = judged
+    _cache_findings(controller, vid, findings)
     layers = anatomy_layers(
         anatomy,
         vertebra_id=vid,
@@ -390,7 +416,6 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
         taken=set(case.layers),
     )
     prefix = anatomy.level or vid.upper()
-    volume = controller.volume()
     ties = [] if volume is None else tie_lesions(case, anatomy.body, volume, vid, anatomy.level or "")
     push_anatomy(controller, layers, f"Add vertebra {prefix}", ties)
     controller.vertebra_panel.refresh()
@@ -406,3 +431,10 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
         + (f"; holds {tied}, now tied to it" if tied else "")
         + ". Name its level in the Vertebrae panel."
     )
+
+
+def _cache_findings(controller: SegmentationController, vertebra_id: str, findings: Any) -> None:
+    """Keep the ribs and sacrum judged in the worker, so the dock's refresh finds them cached."""
+    if findings is not None:
+        centroid, judged = findings
+        controller.vertebra_panel.findings[finding_key(vertebra_id, centroid)] = judged

@@ -40,7 +40,10 @@ def rename_lesion(case_ctl: CaseController, say: Say, old: str, new: str) -> boo
     new = new.strip()
     case = case_ctl.case
     target = case.targets.get(old)
-    if target is None or not new or new == old:
+    if target is None or new == old:
+        return False
+    if not new:
+        say(f"{old} keeps its name: a lesion needs a name (the name typed was empty).")
         return False
     layer_name = target.lesion_layer
     if new in case.targets or (new in case.layers and new != layer_name):

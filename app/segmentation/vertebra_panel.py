@@ -3,7 +3,9 @@
 The operator selects one vertebra, types its level (e.g. "L3") and presses Name: every vertebra of
 the case is labelled by counting along the spine from it (body centroids, LPS mm), in one undo step.
 The labels of the others are shown as suggestions (counting can be off by one with transitional
-anatomy; the counting's warnings about gaps are shown under the list). Selecting a row moves the
+anatomy; the counting's warnings about gaps are shown under the list). Giving the selected vertebra a
+level another vertebra carries asks first (it renumbers them all; the question names the levels that
+change, and the note under the list says what was renumbered). Selecting a row moves the
 crosshair to the body's centroid. Anatomy's suggestions (the lowest rib-bearing vertebra as T12, the
 sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`) are shown beside the labels
 with their reasons and warnings; "Accept" names that vertebra with the suggested level (one undo step,
@@ -11,9 +13,10 @@ as any naming). A suggestion never renames anything by itself; one already appli
 carries the suggested level) is not shown again.
 
 Under the list, the selected vertebra's anatomy figures (:mod:`planning.vertebra_figures`, kept with its
-body layer): body volume mL and height mm, canal area mm², the posterior wall with each defect's place
-and size, each pedicle's narrowest width mm and axis angles (degrees) or why it was not traced, and the
-endplates, in a read-only text box that can be selected and copied.
+body layer): body volume mL (counted from the body layer as it is) and height mm, canal area mm², the
+posterior wall with each defect's place and size, each pedicle's narrowest width mm and axis angles
+(degrees) or why it was not traced, and the endplates, in a read-only text box that can be selected and
+copied.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import dialogs
 from app.segmentation.vertebra_tool import (
     FindingCache,
     VertebraEntry,
@@ -45,12 +49,15 @@ from app.segmentation.vertebra_tool import (
 )
 from imaging.level_anatomy import LevelSuggestion
 from imaging.levels import normalize_level
+from planning.model import MaskLayer
 from planning.vertebra_figures import figure_lines
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
 
 
+#: the answer that gives a level another vertebra carries to the selected one (Cancel is the other)
+RENUMBER = "Renumber all"
 #: rows of the vertebra list shown (at least, at most): a case has a few vertebrae found; it scrolls
 LIST_ROWS = (2, 4)
 #: lines of the figures box shown at least: body, canal, wall, both pedicles and an endplate (it grows with
@@ -81,7 +88,8 @@ class VertebraPanel(QDockWidget):
         self.figures.setReadOnly(True)
         self.figures.setObjectName("vertebraFigures")
         self.figures.setToolTip(
-            "Anatomy figures of the selected vertebra, as found by the Vertebra tool (select and copy them)"
+            "Anatomy figures of the selected vertebra, as found by the Vertebra tool (select and copy them); "
+            "the body's volume is counted from its body layer as drawn"
         )
         line = self.figures.fontMetrics().lineSpacing()
         self.figures.setMinimumHeight(FIGURE_LINES * line + 12)  # scrolls beyond; grows with the dock
@@ -172,12 +180,20 @@ class VertebraPanel(QDockWidget):
         lines: list[str] = []
         if isinstance(raw, str):
             try:
-                lines = figure_lines(json.loads(raw))
+                lines = figure_lines(self._with_layer_volume(json.loads(raw), body))
             except (ValueError, KeyError, TypeError, AttributeError):
                 lines = []
         if not lines:
             lines = ["No figures kept for this vertebra: find it again with the Vertebra tool (V)."]
         self.figures.setPlainText(f"{entry.prefix}\n" + "\n".join(lines))
+
+    def _with_layer_volume(self, figures: dict[str, object], body: MaskLayer | None) -> dict[str, object]:
+        """The figures with the body's volume counted from its layer as it is now (on the CT's grid, brush
+        edits included), not as the search measured it on its own 1 mm grid."""
+        volume = self.controller.volume()
+        if body is None or volume is None or body.mask.grid_shape != volume.shape:
+            return figures
+        return {**figures, "body_volume_ml": round(body.mask.count() * volume.voxel_volume_ml, 2)}
 
     def suggestion_text(self) -> str:
         """What the suggestion line shows (also for tests)."""
@@ -245,7 +261,12 @@ class VertebraPanel(QDockWidget):
         if vid is None and self.list.count() == 1:
             vid = str(self.list.item(0).data(Qt.ItemDataRole.UserRole))
         if vid is None:
-            self.notes.setText("Select the vertebra to name first.")
+            if self.list.count() == 0:
+                self.notes.setText(
+                    "No vertebra found yet: click a vertebral body with the Vertebra tool (V) first."
+                )
+            else:
+                self.notes.setText("Select the vertebra to name in the list first.")
             return False
         return self._name(vid, level)
 
@@ -266,6 +287,12 @@ class VertebraPanel(QDockWidget):
         except ValueError as exc:
             self.notes.setText(str(exc))
             return False
+        entries = {e.vertebra_id: e for e in self._entries()}
+        changes = _renumbered(entries, labels, vid)
+        holder = next((e for v, e in entries.items() if v != vid and e.level == canonical), None)
+        if holder is not None and not self._confirm_renumber(entries[vid], holder, canonical, changes):
+            self.notes.setText(f"Not named: {canonical} stays the level of the vertebra that had it.")
+            return False
         case_ctl = self.controller.window.case
         stack = case_ctl.undo_stack
         stack.beginMacro(f"Name vertebra {canonical}")
@@ -274,14 +301,34 @@ class VertebraPanel(QDockWidget):
                 case_ctl.push(command)
         finally:
             stack.endMacro()
+        was = entries[vid].level
+        text = f"Named {canonical}" + (f" (was {was})." if was and was != canonical else ".")
+        if changes:
+            text += f" Renumbered by counting: {', '.join(changes)} (Undo restores them)."
         others = ", ".join(lab or "beyond C1/S1" for v, lab in labels.items() if v != vid)
-        text = f"Named {canonical}." + (
-            f" By counting (suggestions, check them): {others}." if others else ""
-        )
+        if others:
+            text += f" By counting (suggestions, check them): {others}."
         if warnings:
             text += " " + " ".join(warnings)
         self.notes.setText(text)
         return True
+
+    def _confirm_renumber(
+        self, entry: VertebraEntry, holder: VertebraEntry, level: str, changes: list[str]
+    ) -> bool:
+        """Ask before a level another vertebra carries is given to this one (all are renumbered)."""
+        where = ""
+        if entry.centroid_lps is not None and holder.centroid_lps is not None:
+            dz = float(holder.centroid_lps[2] - entry.centroid_lps[2])
+            where = f", {abs(dz):.0f} mm {'above' if dz > 0 else 'below'} this one"
+        this = f"this vertebra (now {entry.level})" if entry.level else "this vertebra"
+        text = (
+            f"{level} is already the level of another vertebra{where}. Naming {this} {level} renumbers "
+            f"every vertebra by counting from it: {', '.join(changes) or 'no other level changes'}.\n\n"
+            f"{RENUMBER} names this one {level} (Undo restores the levels); Cancel keeps them as they are."
+        )
+        choice = dialogs.ask_choice(self.controller.window, f"{level} is already named", text, (RENUMBER,))
+        return choice == RENUMBER
 
     def _on_list_current_changed(self, *_args: object) -> None:
         self._show_suggestion()
@@ -298,6 +345,18 @@ class VertebraPanel(QDockWidget):
                     self.controller.window.state.set_crosshair(e.centroid_lps)
                 if "body" in e.layers:
                     self.controller.set_edit_layer(e.layers["body"])
+
+
+def _renumbered(entries: dict[str, VertebraEntry], labels: dict[str, str | None], vid: str) -> list[str]:
+    """The other vertebrae whose level a naming changes, as "L3 → L2" (levels they had, by counting or
+    named)."""
+    out = []
+    for v, label in labels.items():
+        entry = entries.get(v)
+        if v == vid or entry is None or not entry.level or entry.level == (label or ""):
+            continue
+        out.append(f"{entry.level} → {label or 'beyond C1/S1'}")
+    return out
 
 
 def _bad_level_message(text: str) -> str:

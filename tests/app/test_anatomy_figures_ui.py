@@ -125,7 +125,8 @@ def test_a_pedicle_not_traced_says_so_in_the_dock(window: Any, qtbot: Any, no_di
     assert any(line.startswith("right pedicle: narrowest") for line in lines)
     assert "V1 pedicle left" not in win.case.case.layers
     bare = dataclasses.replace(without_left, notes=(*anatomy.notes, "left pedicle not traced"))
-    _add_vertebra(seg, bare)  # a second vertebra (V2): no reason noted
+    win.case.undo_stack.undo()  # the same vertebra again would be selected, not added
+    _add_vertebra(seg, bare)  # no reason noted
     assert f"left pedicle: not traced - {NO_REASON}" in seg.vertebra_panel.figures_text().splitlines()
 
 

@@ -148,11 +148,20 @@ class _Runner(QObject):
         self.finished.emit(value)
 
 
+#: the threads (with their runners) of jobs started and not yet seen to end by their Worker. A QThread
+#: destroyed while it runs aborts the whole process (Qt's fatal "destroyed while thread is still
+#: running"): a window closed while a job runs past its wait (a vertebra search on busy cores) deletes
+#: its Workers, and Python would then free their threads; held here, such a thread runs its job to its
+#: end (the job was cancelled) and is freed at exit, no longer running.
+_RUNNING: set[tuple[QThread, QObject]] = set()
+
+
 class Worker(QObject):
     """Runs one job in a QThread; emits ``finished(value)`` or ``failed(exception)`` in the GUI thread.
 
     The job receives ``progress(fraction)`` and a ``cancel`` Event. ``cancel()`` sets the event; the
-    job is expected to raise :class:`ImportCancelledError` soon after.
+    job is expected to raise :class:`ImportCancelledError` soon after. The thread outlives its Worker
+    when the Worker is deleted while the job runs (``_RUNNING``).
     """
 
     finished = Signal(object)
@@ -179,6 +188,7 @@ class Worker(QObject):
         interpreter (a refcount error) when called from a worker thread.
         """
         if not synchronous:
+            _RUNNING.add((self._thread, self._runner))
             self._thread.start()
             return
         from PySide6.QtCore import QTimer
@@ -202,6 +212,7 @@ class Worker(QObject):
     def _stop_thread(self) -> None:
         self._thread.quit()
         self._thread.wait()
+        _RUNNING.discard((self._thread, self._runner))
 
     def _on_runner_finished(self, value: object) -> None:
         self._stop_thread()

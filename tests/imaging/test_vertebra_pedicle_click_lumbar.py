@@ -48,10 +48,11 @@ MAX_SPREAD_MM = 1.2
 #: section is widest, but the pedicle's axis still moves with the click: the ROI's 1 mm grid is laid from
 #: the click, so clicks a fraction of a 3 mm voxel apart resample the CT at another phase and threshold
 #: another bony solid, body and canal (L2: canal centre 21.7 or 27.6 mm behind the body's centroid), and
-#: the axis is traced through other sections; spreads of 1.3-3.3 mm. An ROI grid on a lattice fixed to
-#: the volume brought the L1-L4 spreads over like clicks to 0.1-1.1 mm, but changed the body found from
-#: other clicks (tests/imaging/test_vertebra_click.py lumbar L3 "caudal 5": 22.7 mL against 36.0): left
-#: for the body and canal search.
+#: the axis is traced through other sections; spreads (session 16) L2 3.72 / 2.70 mm (left / right), L3
+#: right 6.01 (11.05 from the centre, 15.0-17.1 from the others), L4 left 2.73. An ROI grid on a lattice
+#: fixed to the volume brought the L1-L4 spreads over like clicks to 0.1-1.1 mm, but changed the body
+#: found from other clicks (tests/imaging/test_vertebra_click.py lumbar L3 "caudal 5": 22.7 mL against
+#: 36.0): left for the body and canal search.
 _FRAME_MOVES = "the pedicle's axis moves with the click's ROI grid phase and seeds (see SPREAD_SHORT)"
 SPREAD_SHORT: dict[tuple[str, Side], str] = dict.fromkeys(
     [("L2", Side.LEFT), ("L2", Side.RIGHT), ("L3", Side.RIGHT), ("L4", Side.LEFT)],

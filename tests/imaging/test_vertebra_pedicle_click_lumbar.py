@@ -13,8 +13,8 @@ line. The widths across the pedicle's axis were read at the height the axis cros
 slices an axis near the pedicle's lower edge crosses it where the marrow and the lateral cortex blur
 below bone level, and the line reads the medial cortex alone. imaging.pedicle_station now reads each
 where the section is widest. Before, these clicks gave 2.8-3.6 mm from some clicks of L1, L2 and L4.
-The spread is still larger than ``MAX_SPREAD_MM`` on L2, L3 right and L4 left, and since session 15 on
-L1 (``SPREAD_SHORT``): the axis itself moves with the click and with the body found.
+The spread is still larger than ``MAX_SPREAD_MM`` on L2, L3 right and L4 left (``SPREAD_SHORT``): the
+axis itself moves with the click and with the body found.
 """
 
 from __future__ import annotations
@@ -48,26 +48,19 @@ MAX_SPREAD_MM = 1.2
 #: section is widest, but the pedicle's axis still moves with the click: the ROI's 1 mm grid is laid from
 #: the click, so clicks a fraction of a 3 mm voxel apart resample the CT at another phase and threshold
 #: another bony solid, body and canal (L2: canal centre 21.7 or 27.6 mm behind the body's centroid), and
-#: the axis is traced through other sections; spreads of 1.3-3.3 mm. An ROI grid on a lattice fixed to
-#: the volume brought the L1-L4 spreads over like clicks to 0.1-1.1 mm, but changed the body found from
-#: other clicks (tests/imaging/test_vertebra_click.py lumbar L3 "caudal 5": 22.7 mL against 36.0): left
-#: for the body and canal search.
+#: the axis is traced through other sections; spreads (session 16) L2 3.72 / 2.70 mm (left / right), L3
+#: right 6.01 (11.05 from the centre, 15.0-17.1 from the others), L4 left 2.73. An ROI grid on a lattice
+#: fixed to the volume brought the L1-L4 spreads over like clicks to 0.1-1.1 mm, but changed the body
+#: found from other clicks (tests/imaging/test_vertebra_click.py lumbar L3 "caudal 5": 22.7 mL against
+#: 36.0): left for the body and canal search.
 _FRAME_MOVES = "the pedicle's axis moves with the click's ROI grid phase and seeds (see SPREAD_SHORT)"
 SPREAD_SHORT: dict[tuple[str, Side], str] = dict.fromkeys(
     [("L2", Side.LEFT), ("L2", Side.RIGHT), ("L3", Side.RIGHT), ("L4", Side.LEFT)],
     _FRAME_MOVES,
 )
-#: session 15: with the body cut between discs found along tilted axes where none is found along the
-#: canal's line (imaging.disc_tilt; bone-lesions case7 had two vertebrae in one body), one of L1's six
-#: clicks ("other diagonal in plane") gets another body and its axis another direction: L1 left 7.90 mm
-#: against 11.15-11.49 from the others (spread 3.58 mm, was 1.07), right 8.43-9.72 (1.29, was 0.47);
-#: L3 left's spread came within the 1.2 mm (it was 3.3). The axis's sensitivity to the body is the cause
-#: left (the same as SPREAD_SHORT's)
-SPREAD_SHORT |= dict.fromkeys(
-    [("L1", Side.LEFT), ("L1", Side.RIGHT)],
-    "regression (session 15): one click's body cut along a tilted axis moves the pedicle's axis (see the "
-    "comment above SPREAD_SHORT's update): L1 left spread 3.58 mm, right 1.29 mm",
-)
+#: session 15 brought L1 here (one click's body cut along a tilted axis, left spread 3.58 mm); session 16:
+#: imaging.disc_tilt takes a tilt only when its discs stand out more than the canal line's own, and L1's
+#: spreads are 0.49 / 0.86 mm again (tests/imaging/test_disc_tilt.py)
 #: click offsets from the body centre (mm, LPS): half a slice (1.5 mm) above and below, and half a
 #: pixel diagonally in the axial plane, all within a slice of the centre and inside the body
 CLICK_OFFSETS_MM = {

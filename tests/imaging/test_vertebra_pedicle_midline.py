@@ -34,25 +34,7 @@ MEDIOLATERAL_TOLERANCE_DEG = 5.0
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize(
-    "click",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="regression (session 15): from this click the body is first cut between discs "
-                "found along an axis 38 deg off the scanner's vertical (imaging.disc_tilt, none being "
-                "found along the line), 33.8 mm tall; the final body differs by 1 % (36.8 against 37.2 mL) "
-                "but the left axis reads -15.8 deg for the images' -22.2 (6.4 deg off, 5 allowed); the "
-                "widths hold (9.9 / 8.7 mm)",
-            ),
-        )
-        if name == "click"
-        else name
-        for name in CASE1_CLICKS
-    ],
-)
+@pytest.mark.parametrize("click", list(CASE1_CLICKS))
 def test_case1_pedicle_axes_follow_the_images_midline(case1: Volume, click: str) -> None:
     from imaging.vertebra import find_vertebra
 

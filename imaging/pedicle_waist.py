@@ -41,6 +41,7 @@ __all__ = [
     "find_waist",
     "pedicle_waist",
     "walk_heights",
+    "wall_depth_range",
     "widest_width",
 ]
 
@@ -78,6 +79,11 @@ FUSED_WIDTH_FACTOR = 1.5
 WAIST_INNER_MM = 2.5
 #: fewest heights with a width of the pedicle's own
 MIN_WAIST_WIDTHS = 3
+#: the canal's wall is looked at over at least this depth in front of the canal's centre (mm): one voxel
+#: of the 1 mm grid the anatomy is traced on (imaging.vertebra.ROI_SPACING_MM), four of the plane's
+#: samples; the narrowest depth range among the real-data vertebrae whose waists are found is this (the
+#: abdomen's L4, 3 mm voxels: 22.9-23.9 mm)
+MIN_WALL_DEPTH_MM = 1.0
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,22 @@ class WaistPlanes:
         outside = np.isin(soft, outside_labels)
         wall = canal & ~ndimage.binary_erosion(canal)
         return wall, outside
+
+
+def wall_depth_range(front_t_mm: float, canal_t_mm: float) -> tuple[float, float]:
+    """The depths (mm along the posterior direction from the body's centroid) the pedicle's waist is
+    looked for between: from the pedicle's base ``front_t_mm`` to the canal's centre ``canal_t_mm``, over
+    at least ``MIN_WALL_DEPTH_MM`` in front of the canal's centre.
+
+    The pedicle forms the canal's lateral wall in front of the canal's centre. Where the canal found is a
+    slit at the front of the real one (bone-lesions case7, lesion box 2: the coronal fill of the bony
+    solid took its back, imaging.pedicle_solid), its centre lies in front of the base placed from the
+    body's mask, which reaches back into the canal with it (13.0 mm against 11.7-11.8 mm from three
+    clicks): the range was empty, no waist was found and the width came from lines across a fitted
+    axis (5.3-12.9 mm, for the 9 mm the images show). The wall just in front of the centre is the
+    pedicle's still.
+    """
+    return min(front_t_mm, canal_t_mm - MIN_WALL_DEPTH_MM), canal_t_mm
 
 
 def find_waist(

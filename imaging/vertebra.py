@@ -11,7 +11,8 @@ grid (so any stored orientation works: axial, PIR, feet first, prone); pedicle w
 on the source CT at full resolution. Steps: bony solid (:mod:`imaging.vertebra_body`), canal
 (:mod:`imaging.vertebra_canal`), body cut at the canal's front and separated from the posterior
 elements by an opening, frame (axis from the endplates, posterior towards the canal), posterior wall
-(:mod:`imaging.vertebra_wall`), pedicles (:mod:`imaging.vertebra_pedicles`).
+(:mod:`imaging.vertebra_wall`), pedicles (:mod:`imaging.vertebra_pedicles`, in bone whose coronal
+fill stops at the canal: :mod:`imaging.pedicle_solid`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
 from imaging.levels import normalize_level
 from imaging.mask import Mask
+from imaging.pedicle_solid import without_canal_fill
 from imaging.pedicle_waist import WaistPlanes
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
 from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
@@ -319,21 +321,27 @@ def _find(
     pedicles: dict[Side, PedicleAxis] = {}
     contrast = max(body.cortex_hu - body.trabecular_hu, 1.0)
     fraction = np.clip((masks.sharp - body.trabecular_hu) / contrast, 0.0, 1.0).astype(np.float32)
-    # both pedicles' waists are looked for in the same planes through the canal: sampled once
-    waist_planes = WaistPlanes(roi, masks.arch_bone, frame)
+    # the pedicles are looked for in bone whose coronal fill stops at the canal (imaging.pedicle_solid);
+    # both pedicles' waists in the same planes through the canal: sampled once
+    pedicle_bone = without_canal_fill(
+        masks.arch_bone, masks.closed, canal.mask, body.body, spacing_mm=roi.spacing_mm
+    )
+    waist_planes = WaistPlanes(roi, pedicle_bone, frame)
     for side in (Side.LEFT, Side.RIGHT):
+        why_not: list[str] = []
         found = find_pedicle(
             side,
             volume,
             roi,
-            solid=masks.arch_bone,
+            solid=pedicle_bone,
             body=body.body,
             frame=frame,
             bone_fraction=fraction,
             waist_planes=waist_planes,
+            refusals=why_not,
         )
         if found is None:
-            notes.append(f"{side.value} pedicle not traced")
+            notes.append(f"{side.value} pedicle not traced" + (f": {why_not[0]}" if why_not else ""))
             continue
         if found.note is not None:
             notes.append(found.note)

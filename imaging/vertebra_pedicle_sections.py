@@ -71,6 +71,11 @@ BAND_MARGIN_MM = 2.0
 SECTION_REACH_MM = 4.0
 #: a section's pick further than this from the pedicle followed through the others is another bone (mm)
 TRACK_JUMP_MM = 4.0
+#: why a pedicle is not traced when the field of view cuts its sections, in the operator's words
+CUT_BY_VIEW = (
+    "the edge of the scan cuts it or the bone behind it, so its axis cannot be followed: check this side on "
+    "the images, and plan it on a scan that shows it whole"
+)
 
 
 @dataclass(frozen=True)
@@ -348,8 +353,11 @@ def trace_sections(
     frame: VertebraFrame,
     sgn: float,
     body_bone: BoolArray | None = None,
+    refusals: list[str] | None = None,
 ) -> PedicleSections | None:
     """The pedicle's sections between the body and the canal's centre, or None (too few, or cut).
+
+    When the field of view cuts a section, :data:`CUT_BY_VIEW` is appended to ``refusals`` (if given).
 
     In each section the pedicle is the blob that forms the canal's lateral wall (the first bone
     lateral to the canal) with its centre at the height of the body's middle or upper part; rib
@@ -422,6 +430,8 @@ def trace_sections(
         if best is None:
             continue
         if best.cut_by_view:
+            if refusals is not None:
+                refusals.append(CUT_BY_VIEW)
             return None  # the field of view cuts the pedicle: its axis cannot be traced
         centroids.append(best.centre_lps)
         areas.append(best.area_mm2)

@@ -39,7 +39,7 @@ from scipy import ndimage, stats
 from imaging.pedicle_midline import walls_direction
 from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge
 from imaging.pedicle_station import widest_edges
-from imaging.pedicle_waist import WaistPlanes, pedicle_waist
+from imaging.pedicle_waist import WaistPlanes, pedicle_waist, wall_depth_range
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
@@ -296,6 +296,7 @@ def find_pedicle(
     frame: VertebraFrame,
     bone_fraction: npt.NDArray[np.float32] | None = None,
     waist_planes: WaistPlanes | None = None,
+    refusals: list[str] | None = None,
 ) -> PedicleResult | None:
     """One pedicle's axis, isthmus and narrowest width, or None when it cannot be traced.
 
@@ -319,6 +320,9 @@ def find_pedicle(
     waist_planes
         The planes the waist is looked for in (:class:`imaging.pedicle_waist.WaistPlanes` on the same
         ``roi``, ``solid`` and ``frame``), shared with the other side's search; None samples them anew.
+    refusals
+        Given, why the pedicle was not traced is appended to it where that is known (the field of
+        view cutting its sections).
 
     Returns
     -------
@@ -340,6 +344,7 @@ def find_pedicle(
         frame=frame,
         sgn=sgn,
         body_bone=solid & body_grown,
+        refusals=refusals,
     )
     if traced is None:
         return None
@@ -406,7 +411,7 @@ def find_pedicle(
         solid,
         frame=frame,
         sgn=sgn,
-        t_range_mm=(traced.front_t_mm, frame.canal_t_mm),
+        t_range_mm=wall_depth_range(traced.front_t_mm, frame.canal_t_mm),
         axis_height_mm=float((mid - c) @ a),
         convergence_range_deg=CONVERGENCE_RANGE_DEG,
         planes=waist_planes,

@@ -35,10 +35,11 @@ from tests.app.test_segmentation_tools import click
 dicom_writer = pytest.importorskip("tests.phantoms.dicom_writer")
 
 #: case7: one slice (1 mm) above the centre of lesion box 2 (bone-lesions/lesion-boxes.csv), in a
-#: vertebral body (QA item 2). Since the body stops at its discs (session 15, imaging.disc_tilt) neither
-#: pedicle of this upper thoracic vertebra is traced from the box centre's slice, and the right one reads
-#: 5.3-12.9 mm from clicks a slice apart (a known defect of the pedicle search there); this test is about
-#: the proposal using the pedicle the dock shows, so it clicks where one is traced
+#: vertebral body (QA item 2). The right pedicle of this upper thoracic vertebra is traced from here as
+#: from the box centre and the clicks 1 mm around it, 9.1-9.4 mm (session 16: it read 5.3-12.9 mm from
+#: clicks a slice apart; tests/imaging/test_vertebra_pedicles_case7.py); the left one is not (the edge of
+#: the scan cuts the bone behind it, which the dock says). This test is about the proposal using the
+#: pedicle the dock shows, on the right
 CASE7_CLICK_LPS = (-12.99643655, 17.74536494, -164.22403361)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.body_height import height_note
+from imaging.canal_tube import body_canal_tube
 from imaging.errors import ImagingError
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
@@ -351,6 +352,7 @@ def _find(
         volume,
         body=body,
         canal=canal,
+        tube=body_canal_tube(roi, canal, masks, body),
         wall=wall,
         pedicles=pedicles,
         canal_centroid=cc,
@@ -452,6 +454,7 @@ def _assemble(
     *,
     body: BodyResult,
     canal: CanalResult,
+    tube: npt.NDArray[np.bool_],
     wall: WallResult,
     pedicles: dict[Side, PedicleAxis],
     canal_centroid: FloatArray,
@@ -469,6 +472,7 @@ def _assemble(
     return VertebraAnatomy(
         body=to_src(body.body),
         canal=to_src(canal.mask),
+        canal_tube=to_src(tube),
         posterior_wall=to_src(wall.band),
         body_volume_ml=float(body.body.sum() * sp3 / 1000.0),
         body_centroid_lps=_point(body.centroid_lps),

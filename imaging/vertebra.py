@@ -400,6 +400,12 @@ def _across_extent_mm(roi: LpsRoi, body: BodyResult) -> float:
     return widest
 
 
+def _z_span(roi: LpsRoi, mask: npt.NDArray[np.bool_]) -> tuple[float, float] | None:
+    """Lowest and highest LPS z (mm) of a ROI mask's voxel centres (None when empty)."""
+    z = roi.voxel_points_lps(mask)[:, 2]
+    return (float(z.min()), float(z.max())) if len(z) else None
+
+
 def _distance_mm(roi: LpsRoi, mask: npt.NDArray[np.bool_], point: FloatArray) -> float:
     """Distance (mm) from ``point`` to the nearest voxel centre of a ROI mask (inf when empty)."""
     pts = roi.voxel_points_lps(mask)
@@ -473,6 +479,7 @@ def _assemble(
         body=to_src(body.body),
         canal=to_src(canal.mask),
         canal_tube=to_src(tube),
+        canal_tube_z_lps=_z_span(roi, tube),
         posterior_wall=to_src(wall.band),
         body_volume_ml=float(body.body.sum() * sp3 / 1000.0),
         body_centroid_lps=_point(body.centroid_lps),

@@ -81,7 +81,8 @@ class VertebraAnatomy:
     separate step), None otherwise. ``canal`` is the canal where bone encloses it (the pedicles'
     level), which the anatomy's own steps use; ``canal_tube`` carries it through the body's height and
     past its endplates (:mod:`imaging.canal_tube`) for the distances of heat and needles to the canal
-    (:attr:`safety_canal`), None when not built.
+    (:attr:`safety_canal`), None when not built; ``canal_tube_z_lps`` the lowest and highest LPS z
+    (mm) it reaches.
     """
 
     body: Mask
@@ -104,6 +105,7 @@ class VertebraAnatomy:
     foramina: VertebraForamina | None = None
     basivertebral_foramina: tuple[WallDefect, ...] = ()
     canal_tube: Mask | None = None
+    canal_tube_z_lps: tuple[float, float] | None = None
 
     @property
     def safety_canal(self) -> Mask:
@@ -124,6 +126,10 @@ class VertebraAnatomy:
             "spinal_canal": {
                 "centroid_lps": [round(v, 2) for v in self.canal_centroid_lps],
                 "area_mm2": round(self.canal_area_mm2, 1),
+                # how far along z the canal that heat and needle distances are measured against reaches
+                "whole_height_z_lps": None
+                if self.canal_tube_z_lps is None
+                else [round(v, 2) for v in self.canal_tube_z_lps],
             },
             "posterior_wall": {
                 "points_lps": [[round(v, 2) for v in p] for p in self.posterior_wall_points_lps],

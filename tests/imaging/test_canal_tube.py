@@ -92,3 +92,12 @@ def test_lumbar_l3_tube_lies_in_the_canal_through_the_body(shared_data: Path) ->
             continue  # an endplate's rim, no depth to compare
         depth = np.ptp(at_b[:, 1])
         assert at_t[:, 1].mean() - at_b[:, 1].mean() >= 0.5 * depth, f"tube not behind the body at z {z:.1f}"
+
+
+def test_anatomy_json_gives_how_far_the_tube_reaches() -> None:
+    """``osteoplan anatomy --json``: ``spinal_canal.whole_height_z_lps`` spans the body's height (the
+    straight phantom: its body runs 15 mm either side of its centre along z)."""
+    phantom, anatomy = _phantom()
+    span = anatomy.to_json()["spinal_canal"]["whole_height_z_lps"]
+    half = 0.5 * phantom.body_height_mm
+    assert span[0] <= phantom.center_lps[2] - half and span[1] >= phantom.center_lps[2] + half, span

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.body_height import height_note
+from imaging.canal_tube import body_canal_tube
 from imaging.errors import ImagingError
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
@@ -359,6 +360,7 @@ def _find(
         volume,
         body=body,
         canal=canal,
+        tube=body_canal_tube(roi, canal, masks, body),
         wall=wall,
         pedicles=pedicles,
         canal_centroid=cc,
@@ -404,6 +406,12 @@ def _across_extent_mm(roi: LpsRoi, body: BodyResult) -> float:
         lo, hi = np.percentile(pts @ d, [1.0, 99.0])
         widest = max(widest, float(hi - lo) + roi.spacing_mm)
     return widest
+
+
+def _z_span(roi: LpsRoi, mask: npt.NDArray[np.bool_]) -> tuple[float, float] | None:
+    """Lowest and highest LPS z (mm) of a ROI mask's voxel centres (None when empty)."""
+    z = roi.voxel_points_lps(mask)[:, 2]
+    return (float(z.min()), float(z.max())) if len(z) else None
 
 
 def _distance_mm(roi: LpsRoi, mask: npt.NDArray[np.bool_], point: FloatArray) -> float:
@@ -460,6 +468,7 @@ def _assemble(
     *,
     body: BodyResult,
     canal: CanalResult,
+    tube: npt.NDArray[np.bool_],
     wall: WallResult,
     pedicles: dict[Side, PedicleAxis],
     canal_centroid: FloatArray,
@@ -477,6 +486,8 @@ def _assemble(
     return VertebraAnatomy(
         body=to_src(body.body),
         canal=to_src(canal.mask),
+        canal_tube=to_src(tube),
+        canal_tube_z_lps=_z_span(roi, tube),
         posterior_wall=to_src(wall.band),
         body_volume_ml=float(body.body.sum() * sp3 / 1000.0),
         body_centroid_lps=_point(body.centroid_lps),

@@ -82,7 +82,7 @@ class CanalResult:
         return float(self.slice_areas_mm2[k] * cos_tilt)
 
 
-def _to_half_maximum(hole: BoolArray, hu: npt.NDArray[np.float32], sp: float) -> BoolArray:
+def grow_to_half_maximum(hole: BoolArray, hu: npt.NDArray[np.float32], sp: float) -> BoolArray:
     """Grow a hole found with a low bone threshold out to the half-maximum of its bony rim."""
     reach = max(1, round(2.0 / sp))
     rows, cols = np.nonzero(hole)
@@ -280,7 +280,7 @@ def find_canal(
         if hit is None and hull:
             hit, is_dark = _best_hole(roi, plane, smoothed[k], k, click, hull=True, dark_hu=dark_hu)
         if hit is not None:
-            hole = _to_half_maximum(hit, smoothed[k], sp)
+            hole = grow_to_half_maximum(hit, smoothed[k], sp)
             com_px = np.argwhere(hole).mean(axis=0)
             c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
             found.append((k, hole, c_lps, float(hole.sum()) * sp**2))

@@ -78,7 +78,11 @@ class VertebraAnatomy:
     leave ``posterior_wall_intact`` true. ``endplates`` holds the superior and inferior endplate masks
     when found. ``foramina`` holds the
     neural foramina when they were looked for (:func:`imaging.vertebra_foramina.with_foramina`, a
-    separate step), None otherwise.
+    separate step), None otherwise. ``canal`` is the canal where bone encloses it (the pedicles'
+    level), which the anatomy's own steps use; ``canal_tube`` carries it through the body's height and
+    past its endplates (:mod:`imaging.canal_tube`) for the distances of heat and needles to the canal
+    (:attr:`safety_canal`), None when not built; ``canal_tube_z_lps`` the lowest and highest LPS z
+    (mm) it reaches.
     """
 
     body: Mask
@@ -100,6 +104,16 @@ class VertebraAnatomy:
     notes: tuple[str, ...] = field(default=())
     foramina: VertebraForamina | None = None
     basivertebral_foramina: tuple[WallDefect, ...] = ()
+    canal_tube: Mask | None = None
+    canal_tube_z_lps: tuple[float, float] | None = None
+
+    @property
+    def safety_canal(self) -> Mask:
+        """The canal heat and needle distances are measured against: ``canal`` together with
+        ``canal_tube`` (the canal carried through the body's height) when that is known."""
+        if self.canal_tube is None or not self.canal_tube.any():
+            return self.canal
+        return Mask.union([self.canal, self.canal_tube], self.canal.grid_shape)
 
     def to_json(self) -> dict[str, Any]:
         """The command line's ``anatomy`` JSON (DESIGN.md keys)."""
@@ -112,6 +126,10 @@ class VertebraAnatomy:
             "spinal_canal": {
                 "centroid_lps": [round(v, 2) for v in self.canal_centroid_lps],
                 "area_mm2": round(self.canal_area_mm2, 1),
+                # how far along z the canal that heat and needle distances are measured against reaches
+                "whole_height_z_lps": None
+                if self.canal_tube_z_lps is None
+                else [round(v, 2) for v in self.canal_tube_z_lps],
             },
             "posterior_wall": {
                 "points_lps": [[round(v, 2) for v in p] for p in self.posterior_wall_points_lps],

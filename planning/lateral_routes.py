@@ -151,7 +151,8 @@ def propose_untraced_side(
     back = c - ROUTE_SEARCH_MM / 2.0 * p + crossing[1] * p
     target = back + TARGET_BODY_FRACTION * (front - back)
     depth_back = float((back - target) @ p)
-    canal = DistanceField(anatomy.canal, volume.index_to_lps, pad_mm=40.0)
+    # the canal through the body's height (imaging.canal_tube), as the needle's readout measures it
+    canal = DistanceField(anatomy.safety_canal, volume.index_to_lps, pad_mm=40.0)
     r = outer_diameter_mm / 2.0
     warnings = [
         f"{side.value} pedicle not traced: {chosen.value} route built from the body and the canal alone, "

@@ -63,6 +63,8 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
             for suffix, kind, mask in (
                 ("body", LayerKind.BODY, a.body),
                 ("canal", LayerKind.CANAL, a.canal),
+                # what zone and needle distances were measured against (imaging.canal_tube)
+                ("canal, whole height", LayerKind.CANAL, a.safety_canal),
                 ("posterior wall", LayerKind.POSTERIOR_WALL, a.posterior_wall),
             ):
                 if mask.any():

@@ -86,7 +86,9 @@ class TargetEvaluator:
         self.anatomy = anatomy
         structures: dict[str, Mask] = {}
         if anatomy is not None:
-            structures = {"canal": anatomy.canal, "posterior_wall": anatomy.posterior_wall}
+            # the canal through the body's whole height, not only where bone encloses it: a zone
+            # comes closest to the canal at its own level (imaging.canal_tube)
+            structures = {"canal": anatomy.safety_canal, "posterior_wall": anatomy.posterior_wall}
         if foramina is not None:
             structures["foramina"] = foramina
         self.context = CoverageContext(
@@ -97,8 +99,8 @@ class TargetEvaluator:
             warn_distance_mm=warn_distance_mm,
         )
         self.canal_field = (
-            DistanceField(anatomy.canal, volume.index_to_lps)
-            if anatomy is not None and anatomy.canal.any()
+            DistanceField(structures["canal"], volume.index_to_lps)
+            if anatomy is not None and structures["canal"].any()
             else None
         )
 

@@ -169,7 +169,8 @@ def _clear_canal(  # noqa: PLR0917 - private helper of propose_transpedicular
 ) -> tuple[FloatArray, bool]:
     """Move the pedicle pass point laterally (within the pedicle's room) until the needle keeps
     ``safety_margin_mm`` from the canal; returns the pass point and whether that was impossible."""
-    field = DistanceField(anatomy.canal, volume.index_to_lps, pad_mm=10.0)
+    # the canal through the body's height (imaging.canal_tube), as the needle's readout measures it
+    field = DistanceField(anatomy.safety_canal, volume.index_to_lps, pad_mm=10.0)
     r = outer_diameter_mm / 2.0
 
     def canal_gap(p: FloatArray) -> float:

@@ -28,7 +28,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.planning_ui.anatomy_finder import AnatomyFinder
-from app.planning_ui.target_vertebra import PART_OF_KIND, group_masks
+from app.planning_ui.target_vertebra import PART_OF_KIND, group_masks, safety_canal
 from app.segmentation.vertebra_tool import mask_holds, named_for_target
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -264,6 +264,16 @@ class PlanningController(QObject):
                 return mask
         return self.layer_mask(kind, target, near_lps)
 
+    def canal_for_distances(self, target: Target | None, near_lps: Any = None) -> Mask | None:
+        """The canal layer of the target's vertebra (:meth:`vertebra_part`) with the canal through the
+        body's whole height (:func:`app.planning_ui.target_vertebra.safety_canal`): what needles and
+        heat are measured against."""
+        canal = self.vertebra_part(LayerKind.CANAL, target, near_lps)
+        vol = self.volume
+        if vol is None or target is None:
+            return canal
+        return safety_canal(canal, self.anatomy_finder.source(target.name), self.anatomy(target.name), vol)
+
     def distance_field(self, mask: Mask) -> DistanceField:
         """The signed distance field of a mask (cached by the mask's identity)."""
         key = id(mask.array)
@@ -282,7 +292,7 @@ class PlanningController(QObject):
         if vol is None:
             return None
         target = self.case.targets.get(traj.target)
-        canal = self.vertebra_part(LayerKind.CANAL, target, traj.target_lps)
+        canal = self.canal_for_distances(target, traj.target_lps)
         anatomy = self.anatomy(traj.target)
         pedicle = None
         if anatomy is not None:
@@ -360,8 +370,10 @@ class PlanningController(QObject):
         if vol is None or lesion is None:
             return None
         structures: dict[str, Mask] = {}
-        for name, kind in (("canal", LayerKind.CANAL), ("posterior_wall", LayerKind.POSTERIOR_WALL)):
-            m = self.vertebra_part(kind, target, target.lesion_seed_lps)
+        for name, m in (
+            ("canal", self.canal_for_distances(target, target.lesion_seed_lps)),
+            ("posterior_wall", self.vertebra_part(LayerKind.POSTERIOR_WALL, target, target.lesion_seed_lps)),
+        ):
             if m is not None:
                 structures[name] = m
         foramina = self._foramina_union(target.name)

@@ -79,9 +79,12 @@ class NeedleProposer:
         # the target's vertebra, which the operator may have edited), not a second copy found elsewhere
         canal = c.vertebra_part(LayerKind.CANAL, target_obj, target_obj.vertebra_lps)
         body = c.body_mask(target_obj)
+        # the canal through the body's whole height with it, as the readouts measure (safety_canal)
+        measured = c.canal_for_distances(target_obj, target_obj.vertebra_lps)
         anatomy = replace(
             anatomy,
             canal=canal if canal is not None else anatomy.canal,
+            canal_tube=measured if measured is not None else anatomy.canal_tube,
             body=body if body is not None else anatomy.body,
         )
         template = c.trajectory()

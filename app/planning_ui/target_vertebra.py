@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 # SAME_VERTEBRA_DICE: the Vertebra tool's own rule for a click on a vertebra it found already
 from app.segmentation.vertebra_duplicates import SAME_VERTEBRA_DICE, body_dice
 from app.segmentation.vertebra_tool import mask_holds, named_for_target, vertebra_click, vertebrae_of
+from imaging.mask import Mask
 from imaging.vertebra_model import Side
 from planning.model import LayerKind, MaskLayer, Target
 
 if TYPE_CHECKING:
-    from imaging.mask import Mask
     from imaging.vertebra_model import VertebraAnatomy
     from imaging.volume import Volume
     from planning.case import Case
@@ -41,7 +41,7 @@ Point = tuple[float, float, float]
 
 
 #: the layer parts (``extra["part"]``) that replace the anatomy's own masks
-MASK_PARTS = ("body", "canal", "posterior_wall", "superior_endplate", "inferior_endplate")
+MASK_PARTS = ("body", "canal", "canal_tube", "posterior_wall", "superior_endplate", "inferior_endplate")
 #: the part of a vertebra group holding a layer kind (the kinds planning measures against)
 PART_OF_KIND = {LayerKind.BODY: "body", LayerKind.CANAL: "canal", LayerKind.POSTERIOR_WALL: "posterior_wall"}
 
@@ -110,6 +110,7 @@ def with_case_layers(
         body=body,
         body_volume_ml=body.count() * voxel_volume_ml if "body" in layers else anatomy.body_volume_ml,
         canal=layers.get("canal", anatomy.canal),
+        canal_tube=layers.get("canal_tube", anatomy.canal_tube),
         posterior_wall=layers.get("posterior_wall", anatomy.posterior_wall),
         superior_endplate=layers.get("superior_endplate", anatomy.superior_endplate),
         inferior_endplate=layers.get("inferior_endplate", anatomy.inferior_endplate),
@@ -126,6 +127,37 @@ def group_masks(source: VertebraSource, volume: Volume) -> dict[str, Mask]:
         if layer is not None and layer.mask.grid_shape == volume.shape and layer.mask.any():
             out[part] = layer.mask
     return out
+
+
+def safety_canal(
+    canal: Mask | None, source: VertebraSource | None, anatomy: VertebraAnatomy | None, volume: Volume
+) -> Mask | None:
+    """The canal heat and needles are measured against: ``canal`` (the layer shown for the target's
+    vertebra) together with the canal through the body's whole height (:mod:`imaging.canal_tube`): the
+    group's ``canal_tube`` layer, else the target's anatomy's own tube; ``canal`` alone without either.
+
+    The union is cached by the masks' identity, so distance fields cached by mask stay cached.
+    """
+    tube = None if source is None else group_masks(source, volume).get("canal_tube")
+    own = None if anatomy is None else anatomy.canal_tube
+    if tube is None and own is not None and own.grid_shape == volume.shape and own.any():
+        tube = own
+    if tube is None or canal is None:
+        return canal if tube is None else tube
+    key = (id(canal.array), id(tube.array))
+    hit = _UNIONS.get(key)
+    if hit is None or hit[0] is not canal or hit[1] is not tube:
+        hit = (canal, tube, Mask.union([canal, tube], volume.shape))
+        while len(_UNIONS) >= _MAX_UNIONS:
+            _UNIONS.pop(next(iter(_UNIONS)))
+        _UNIONS[key] = hit
+    return hit[2]
+
+
+#: the unions :func:`safety_canal` made, with the masks they were made from (kept alive, so their ids
+#: are not reused while cached): twice the controller's distance fields cached by mask identity
+_UNIONS: dict[tuple[int, int], tuple[Mask, Mask, Mask]] = {}
+_MAX_UNIONS = 16
 
 
 def _groups(case: Case, volume: Volume) -> dict[str, dict[str, MaskLayer]]:

@@ -53,6 +53,9 @@ FloatArray = npt.NDArray[np.float64]
 PARTS: dict[str, tuple[str, LayerKind]] = {
     "body": ("body", LayerKind.BODY),
     "canal": ("canal", LayerKind.CANAL),
+    # the canal through the body's whole height, which heat and needle distances are measured against
+    # (imaging.canal_tube); "canal" is where bone encloses it
+    "canal_tube": ("canal, whole height", LayerKind.CANAL),
     "posterior_wall": ("posterior wall", LayerKind.POSTERIOR_WALL),
     "pedicle_left": ("pedicle left", LayerKind.PEDICLE),
     "pedicle_right": ("pedicle right", LayerKind.PEDICLE),
@@ -168,6 +171,7 @@ def anatomy_layers(
     masks: dict[str, Mask | None] = {
         "body": anatomy.body,
         "canal": anatomy.canal,
+        "canal_tube": anatomy.canal_tube,
         "posterior_wall": anatomy.posterior_wall,
     }
     for side, axis in anatomy.pedicles.items():

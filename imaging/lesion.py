@@ -62,21 +62,24 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    :mod:`imaging.lesion_cortex`; before it, case1's lesion ran along a posterior wall and pedicle).
 7. Type (:func:`classify`): the fractions of lesion voxels below reference - delta (lytic) and above
    reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``.
-8. The operator's box (``box_lps``, optional) says "the lesion is in here": the lesion grows only inside
-   it, and every normal-bone sample is taken outside it (the shell references of step 3, the texture's
-   normal bone of step 4b and the deep trabecular bone of step 4c), while the region like the seed that
-   the first shell is drawn around is not cut by it. The seed is judged as without a box: a seed
-   refused as normal bone stays refused. Measured on the real patches of bone-lesions (issue 4;
-   tests/imaging/test_lesion_realdata.py): six of its seven lesions pass with their boxes as without,
-   the eleven normal-bone seeds with a 15 or 20 mm box around them are refused (before, with normal
-   bone measured inside the box, case4's iliac marrow became a mixed lesion of 1.5-1.9 mL with 15-20
-   mm boxes and its femoral head a blastic one of 1.5 mL with a 15 mm box). Reconsidering a refused
-   seed inside the box was measured and not adopted (tests/benchmarks/bench_lesion_box.py): the box's
-   most abnormal compact region (the 2 mm ball whose median lies farthest from the deep bone outside
-   the box) lies on dense bone, not on the lesion (case7's third lesion: +183 HU, 4.6 mm from the seed,
-   a 0.05 mL sclerotic patch), three of the six other lesions grown from it fail (the lytic ones
-   become small sclerotic patches), and nine of the eleven normal-bone seeds with an 18 mm box would
-   give a lesion.
+8. The operator's box (``box_lps``, optional) says "the lesion is in here" and only limits where the
+   lesion may be (:mod:`imaging.lesion_box`): the seed is judged, every normal-bone sample taken and the
+   lesion grown as without it, and the lesion is its part inside the box connected to the seed. A box
+   never makes a lesion found without it refused or smaller than its part in the box, and a seed
+   refused as normal bone stays refused. Before (session 16 QA, item 4) the normal-bone samples were
+   taken outside the box: a box bigger than the shells moved them onto other bones, and case7's second
+   lesion (2.96 mL blastic without a box) was refused with the box the window draws; with normal bone
+   measured inside the box (earlier still), case4's iliac marrow became a mixed lesion of 1.5-1.9 mL
+   with 15-20 mm boxes. Reconsidering a refused seed inside the box was measured and not adopted
+   (tests/benchmarks/bench_lesion_box.py): the box's most abnormal compact region (the 2 mm ball whose
+   median lies farthest from the deep bone outside the box) lies on dense bone, not on the lesion
+   (case7's third lesion: +183 HU, 4.6 mm from the seed, a 0.05 mL sclerotic patch), three of the six
+   other lesions grown from it fail (the lytic ones become small sclerotic patches), and nine of the
+   eleven normal-bone seeds with an 18 mm box would give a lesion.
+
+The seed stands for its voxel (:mod:`imaging.lesion_seed`): the region, the seed's ball, the distances
+behind the growth limit and the shells are all taken from the centre of the voxel nearest to the seed,
+so seeds in the same voxel give the same lesion (before, seeds 1e-5 mm apart gave 0.065 and 0.223 mL).
 
 Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless said otherwise):
 
@@ -128,7 +131,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.lesion_box import voxels_in_box
+from imaging.lesion_box import clip_to_box, voxels_in_box
 from imaging.lesion_classify import classify
 from imaging.lesion_cortex import soft_tissue_around_bone
 from imaging.lesion_deep import DeepBone
@@ -162,6 +165,7 @@ from imaging.lesion_reference import (
     refuse_if_like_deep_bone,
 )
 from imaging.lesion_remeasure import lesion_bone, lesion_from_measures, wall_reached
+from imaging.lesion_seed import seed_voxel
 from imaging.lesion_texture import TextureJudgement
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -226,14 +230,17 @@ def segment_lesion(
     if seed.shape != (3,) or not np.all(np.isfinite(seed)):
         raise ValueError(f'Argument "seed_lps" must be 3 finite numbers, got {seed_lps!r}')
     seed_t = (float(seed[0]), float(seed[1]), float(seed[2]))
-    seed_index = volume.lps_to_index_points(seed)
-    if not volume.contains_index(seed_index):
+    if not volume.contains_index(volume.lps_to_index_points(seed)):
         lo, hi = volume.bounds_lps()
         raise SeedOutsideVolumeError(seed_t, (_t3(lo), _t3(hi)))
+    # every index, ball, shell and distance below is taken from the seed's voxel, never from the
+    # fractional index: seeds 1e-5 mm apart gave 0.065 and 0.223 mL (imaging.lesion_seed)
+    seed_index = seed_voxel(volume, seed)
     spacing = volume.spacing_mm
     roi = box_around_index(seed_index, p.roi_size_mm / 2.0, spacing, volume.shape)
     offset = np.array([s.start for s in roi], dtype=np.float64)
     local_seed = seed_index - offset
+    seed_at = (int(local_seed[0]), int(local_seed[1]), int(local_seed[2]))
     hu = volume.array[roi].astype(np.float32)
     # voxels a crop or a resampling filled with 0 HU (water) are outside the scan: neither bone nor
     # lesion, never part of a reference, a smoothing or a scale estimate (imaging.lesion_padding)
@@ -257,15 +264,15 @@ def segment_lesion(
 
     seed_ball = ellipsoid_in_box(hu.shape, local_seed, p.seed_radius_mm, spacing)
     if not seed_ball.any():
-        seed_ball[tuple(np.clip(np.rint(local_seed).astype(int), 0, np.asarray(hu.shape) - 1))] = True
-    if outside[tuple(np.clip(np.rint(local_seed).astype(int), 0, np.asarray(hu.shape) - 1))]:
+        seed_ball[seed_at] = True
+    if outside[seed_at]:
         raise NoLesionAtSeedError(
             "the seed lies in a zero-filled region outside the scan (a crop or resampling filled it with "
             f"{FILL_VALUE_HU:g} HU), not in a lesion"
         )
     seed_ball &= ~outside
     if not seed_ball.any():
-        seed_ball[tuple(np.clip(np.rint(local_seed).astype(int), 0, np.asarray(hu.shape) - 1))] = True
+        seed_ball[seed_at] = True
     seed_hu = float(np.median(hu[seed_ball]))
     if seed_hu < p.fat_limit_hu:
         raise NoLesionAtSeedError(
@@ -285,13 +292,9 @@ def segment_lesion(
     seed_dist[outside] = np.inf
     reach = seed_dist <= p.max_radius_mm
     within = reach
-    # the operator's box (step 8): the lesion stays in it, and the bone outside it is the normal bone
-    # every reference is measured in (None: no box, the reference zone is the whole reach)
-    not_box: BoolArray | None = None
-    if box_lps is not None:
-        in_box = voxels_in_box(volume, roi, box_lps, seed_t)
-        within = reach & in_box
-        not_box = ~in_box
+    # the operator's box (step 8) only limits where the lesion may be: everything below runs as without
+    # it, and the lesion is clipped to it at the end (imaging.lesion_box)
+    in_box = None if box_lps is None else voxels_in_box(volume, roi, box_lps, seed_t)
     if progress is not None:
         progress(0.5)
     check_cancel(cancel)
@@ -308,7 +311,6 @@ def segment_lesion(
             envelope=envelope,
             interior=interior,
             reach=reach,
-            not_box=not_box,
             spacing=spacing,
             p=p,
         )
@@ -316,9 +318,7 @@ def segment_lesion(
     growth: tuple[float, float, float, float] | None = None
     texture: TextureJudgement | None = None
     deep = (
-        texture_bone(
-            hu=hu, bone=bone, interior=interior, seed_dist=seed_dist, spacing=spacing, p=p, not_box=not_box
-        )
+        texture_bone(hu=hu, bone=bone, interior=interior, seed_dist=seed_dist, spacing=spacing, p=p)
         if p.texture_radius_mm > 0
         else None
     )
@@ -338,7 +338,7 @@ def segment_lesion(
             hu=hu,
             bone=bone,
             seed_dist=seed_dist,
-            outside=outside if not_box is None else outside | ~not_box,
+            outside=outside,
             spacing=spacing,
             seed_hu=seed_hu,
             reference=reference,
@@ -376,9 +376,7 @@ def segment_lesion(
         )
         check_cancel(cancel)
         if reference_bone_hu is None and lesion.any():
-            second = reference_around_lesion(
-                hu=hu, lesion=lesion, interior=interior, not_box=not_box, spacing=spacing, p=p
-            )
+            second = reference_around_lesion(hu=hu, lesion=lesion, interior=interior, spacing=spacing, p=p)
             if second is not None:
                 if abs(second - reference) > p.abnormal_delta_hu / 4.0 and (
                     abs(seed_hu - second) <= p.abnormal_delta_hu and deep is not None
@@ -416,6 +414,16 @@ def segment_lesion(
     if progress is not None:
         progress(0.8)
     check_cancel(cancel)
+    if in_box is not None and lesion.any():
+        lesion = clip_to_box(lesion, in_box, seed_ball)
+        if not lesion.any():
+            raise NoLesionAtSeedError(
+                f"the lesion at the seed lies outside the box drawn around it (seed {seed_hu:.0f} HU, local "
+                f"normal bone {reference:.0f} HU): draw the box around the lesion, or click without a box",
+                seed_hu=seed_hu,
+                reference_bone_hu=reference,
+                at_bone=True,
+            )
     if not lesion.any():
         raise NoLesionAtSeedError(
             f"nothing abnormal is connected to the seed (seed {seed_hu:.0f} HU, local normal bone "

@@ -3,9 +3,9 @@
 The glue between :func:`imaging.lesion.segment_lesion` and the texture measures of
 :mod:`imaging.lesion_texture`: :func:`texture_bone` smooths the bone interior at the texture scale and
 takes the deep trabecular bone away from the seed as the normal bone the texture is compared with
-(outside the operator's box when there is one); :func:`segment_mottled` judges the seed's
-neighbourhood against it and grows the abnormal-texture region connected to the seed, or refuses the
-seed as normal bone.
+(the same with or without the operator's box, :mod:`imaging.lesion_box`); :func:`segment_mottled`
+judges the seed's neighbourhood against it and grows the abnormal-texture region connected to the seed,
+or refuses the seed as normal bone.
 
 Arrays are the region of interest ``[slice, row, col]``; CT values HU; sizes mm on the grid's spacing.
 """
@@ -60,12 +60,8 @@ def texture_bone(
     seed_dist: FloatArray,
     spacing: tuple[float, float, float],
     p: LesionParameters,
-    not_box: BoolArray | None = None,
 ) -> TextureBone:
-    """Steps 1-2 of :mod:`imaging.lesion_texture`; the reference is None with too few voxels.
-
-    With an operator's box, the normal bone lies outside it (``not_box``).
-    """
+    """Steps 1-2 of :mod:`imaging.lesion_texture`; the reference is None with too few voxels."""
     # at least texture_depth_mm inside the bone: no voxel outside it closer than that (the same voxels as
     # a distance map of the bone thresholded there, without the distance map)
     deep = ~within_mm(~bone, p.texture_depth_mm, spacing, strict=True)
@@ -73,8 +69,6 @@ def texture_bone(
     support = interior & (hu <= p.sclerotic_max_hu)
     coarse = interior_smooth(hu, support, spacing, p.texture_sigma_mm)
     normal = normal_bone_region(coarse, deep, seed_dist, p)
-    if not_box is not None:
-        normal &= not_box
     ref = float(np.median(coarse[normal])) if np.count_nonzero(normal) >= p.min_reference_voxels else None
     return TextureBone(coarse=coarse, normal=normal, reference_hu=ref, hu=hu, support=support)
 

@@ -6,7 +6,7 @@ Steps 3 and 4c of :func:`imaging.lesion.segment_lesion` (see its module for the 
   in a shell ``shell_mm`` around the region like the seed (connected voxels within ``abnormal_delta_hu``
   of its HU: a large lesion must not be its own reference), or around the seed itself when that region
   leaves no shell; :func:`reference_around_lesion` measures it again in the same shell around a first
-  segmentation. With the operator's box, the shell lies outside it.
+  segmentation. The operator's box does not change either (imaging.lesion_box).
 - :func:`refuse_if_like_deep_bone`: a lytic-looking seed within ``abnormal_delta_hu`` of the patient's
   own deep trabecular bone elsewhere in the region (:mod:`imaging.lesion_deep`) is low-density normal
   bone, refused with :class:`imaging.lesion_errors.NoLesionAtSeedError`.
@@ -73,7 +73,6 @@ def reference_around_seed(
     envelope: BoolArray,
     interior: BoolArray,
     reach: BoolArray,
-    not_box: BoolArray | None,
     spacing: tuple[float, float, float],
     p: LesionParameters,
 ) -> float:
@@ -91,8 +90,6 @@ def reference_around_seed(
         The bone envelope and interior (:func:`imaging.lesion_grow.bone_envelope`).
     reach
         Voxels within ``max_radius_mm`` of the seed.
-    not_box
-        Voxels outside the operator's box (None without a box): the shell is kept to them.
     spacing
         Voxel spacing, mm.
     p
@@ -112,8 +109,6 @@ def reference_around_seed(
     # large lesion would otherwise fill the shell and become its own reference
     alike = component_at((np.abs(smooth - seed_hu) <= p.abnormal_delta_hu) & envelope & reach, seed_ball)
     around = shell_around(alike, spacing, p.shell_mm) & interior & ~alike & reach
-    if not_box is not None:
-        around &= not_box
     first = None
     if np.count_nonzero(around) >= p.min_reference_voxels:
         first = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
@@ -121,8 +116,6 @@ def reference_around_seed(
         shell = ellipsoid_in_box(hu.shape, local_seed, p.shell_mm[1], spacing) & ~ellipsoid_in_box(
             hu.shape, local_seed, p.shell_mm[0], spacing
         )
-        if not_box is not None:
-            shell &= not_box
         first = estimate_reference_hu(hu, interior & shell, normal_bone_range_hu=p.normal_bone_range_hu)
     if first is None:
         raise NoLesionAtSeedError(
@@ -138,18 +131,15 @@ def reference_around_lesion(
     hu: npt.NDArray[np.float32],
     lesion: BoolArray,
     interior: BoolArray,
-    not_box: BoolArray | None,
     spacing: tuple[float, float, float],
     p: LesionParameters,
 ) -> float | None:
     """Step 3, second measure: the normal bone HU in the same shell around a first segmentation.
 
     None when the shell holds fewer than ``min_reference_voxels`` voxels or none in
-    ``normal_bone_range_hu``; outside the operator's box when ``not_box`` is given.
+    ``normal_bone_range_hu``.
     """
     around = shell_around(lesion, spacing, p.shell_mm) & interior & ~lesion
-    if not_box is not None:
-        around &= not_box
     second = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
     if second is not None and np.count_nonzero(around) >= p.min_reference_voxels:
         return second

@@ -38,6 +38,7 @@ from imaging.lesion_morph import (
 )
 from imaging.lesion_padding import zero_filled
 from imaging.lesion_reference import reference_around_lesion
+from imaging.lesion_seed import seed_voxel
 from imaging.mask import Mask
 from imaging.volume import Volume
 
@@ -242,9 +243,7 @@ def _reference_around(
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1
     )
-    reference = reference_around_lesion(
-        hu=hu, lesion=lesion, interior=interior, not_box=None, spacing=spacing, p=p
-    )
+    reference = reference_around_lesion(hu=hu, lesion=lesion, interior=interior, spacing=spacing, p=p)
     if reference is None:
         raise SegmentationError(
             f"no normal trabecular bone {_shell(p)} around the mask to compare it with: give the reference "
@@ -261,9 +260,8 @@ def _shell(p: LesionParameters) -> str:
 def _region(volume: Volume, mask: Mask, seed_lps: npt.NDArray[np.float64], p: LesionParameters) -> IndexBox:
     """Segmentation's region around the seed, grown to hold the mask with a cortex's margin around it."""
     spacing = volume.spacing_mm
-    around_seed = box_around_index(
-        volume.lps_to_index_points(seed_lps), p.roi_size_mm / 2.0, spacing, volume.shape
-    )
+    # the seed's voxel, as segment_lesion takes it (imaging.lesion_seed): the same region
+    around_seed = box_around_index(seed_voxel(volume, seed_lps), p.roi_size_mm / 2.0, spacing, volume.shape)
     margin = np.ceil(2.0 * p.cortex_thickness_mm / np.asarray(spacing)).astype(int)
     lo = [max(0, int(s.start) - int(m)) for s, m in zip(mask.slices, margin, strict=True)]
     hi = [min(n, int(s.stop) + int(m)) for s, m, n in zip(mask.slices, margin, volume.shape, strict=True)]

@@ -10,8 +10,9 @@ The scene is defined in LPS mm around the origin and rasterised at voxel centres
   and above/below;
 * a lesion: lytic sphere (r 8 mm, or large: r 11 mm), blastic sphere, lytic union of two spheres,
   blastic ellipsoid, mixed sphere (lytic half, blastic half), mottled sphere (interleaved lytic and
-  sclerotic layers ``MOTTLED_LAYER_MM`` thick whose mean is the trabecular HU: the seed on the plane
-  between two layers has the HU of normal bone), or a lytic sphere breaking through the
+  sclerotic layers ``MOTTLED_LAYER_MM`` thick whose mean is the trabecular HU: the seed's voxel lies in
+  a gap of normal bone on the plane where two layers meet, so its ball has the HU of normal bone), or a
+  lytic sphere breaking through the
   cortex into the fat;
 * Gaussian noise ``NOISE_HU`` (seeded).
 
@@ -48,6 +49,8 @@ FAT_RADIUS_MM = 24.0
 #: sclerotic cells of the mottled sphere: as far above the trabecular HU as the lytic cells lie below
 MOTTLED_SCLEROTIC_HU = 2.0 * TRABECULAR_HU - LYTIC_HU
 MOTTLED_LAYER_MM = 6.0
+#: the normal-valued gap around the mottled sphere's seed, on the plane where two layers meet
+MOTTLED_GAP_MM = 6.0
 FIELD_MM = (64.0, 72.0, 72.0)  # z, y, x extent of the grid
 
 
@@ -170,16 +173,23 @@ def lesion_phantom(
         volume_mm3 = 4.0 / 3.0 * np.pi * r**3
         hu[truth & (x < c[0])] = LYTIC_HU
         hu[truth & (x >= c[0])] = BLASTIC_HU
-        lesion_type, seed_lps = LesionType.MIXED, (c[0] - 4.0, c[1], c[2])
+        # the centre of the lytic half's largest inscribed ball (4.5 mm from the interface and the rim): a
+        # voxel centre on the 1 mm grid, 0.1 mm from one on the 0.8 mm grid (a seed stands for its voxel,
+        # imaging.lesion_seed; 4 mm was a face between two voxels on both)
+        lesion_type, seed_lps = LesionType.MIXED, (c[0] - 4.5, c[1], c[2])
     elif kind is PhantomLesion.MOTTLED_SPHERE:
-        # c lies half way between voxel centres on the 1 mm and the 0.8 x 0.8 x 2 mm grids, so the two
-        # layers meeting there hold the same number of voxels of the seed's ball
-        c, r = (0.0, 0.0, 0.0), 10.0
+        # c is a voxel centre on every grid (the seed stands for its voxel, imaging.lesion_seed) on the
+        # plane where a lytic and a sclerotic layer meet; around c that plane of voxels holds their mean,
+        # normal bone (a normal-valued gap between foci, MOTTLED_GAP_MM across), so the seed's ball holds
+        # as many voxels of each layer and its median HU is that of normal bone
+        c, r = (spacing_mm[2] / 2.0, spacing_mm[1] / 2.0, spacing_mm[0] / 2.0), 10.0
         truth = ball(c, r)
         volume_mm3 = 4.0 / 3.0 * np.pi * r**3
-        lytic_layer = np.floor((x - c[0]) / MOTTLED_LAYER_MM) % 2 == 0
+        lytic_layer = np.floor((x - c[0]) / MOTTLED_LAYER_MM + 1e-9) % 2 == 0
         hu[truth & lytic_layer] = LYTIC_HU
         hu[truth & ~lytic_layer] = MOTTLED_SCLEROTIC_HU
+        gap = (np.abs(x - c[0]) < 1e-6) & ball(c, MOTTLED_GAP_MM / 2.0)
+        hu[gap] = (LYTIC_HU + MOTTLED_SCLEROTIC_HU) / 2.0
         lesion_type, seed_lps = LesionType.MIXED, c
     elif kind is PhantomLesion.LYTIC_BREAKTHROUGH:
         # centred 12 mm from the axis along +y (posterior): reaches 20 mm, 4 mm into the fat sleeve

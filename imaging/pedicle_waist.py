@@ -326,8 +326,14 @@ def walk_heights(
     canal is open across the pedicle's middle, and the waists a walk finds beyond that gap lie where the
     ring closes around the pedicle's lower or upper part only: across its narrow end, or across its base
     where it meets the body (case1 right, 1 mm voxels: 3.3-6.8 mm found 1-8 mm below the centre, whose
-    fatty marrow reads as soft tissue, for the 8.6 mm the images show). Returns the heights looked at,
-    in increasing order (each looked at once).
+    fatty marrow reads as soft tissue, for the 8.6 mm the images show). For the same reason the waists
+    must hold the centre between them: where the centre has none, a walk that finds waists on one side of
+    it only (the ring closed around the pedicle's lower or upper part, open from the centre on) gives
+    none either (abdomen L3 left, 3 mm voxels: waists 1-7 mm below a centre that has none, the heights
+    above it none, read 2.9-6.4 mm into the pedicle's own marrow, which reads as soft tissue, for the
+    11-13 mm the images show), while a centre missing between waists above and below it is bridged
+    (chest T7 left). Returns the heights looked at, in increasing order (each looked at once), or an
+    empty list.
     """
     seen: dict[float, bool] = {}
 
@@ -347,6 +353,9 @@ def walk_heights(
         while abs(h) <= reach_mm + 1e-9 and misses < WAIST_RUN_GAP:
             misses = 0 if at(h) else misses + 1
             h += direction * step_mm
+    found = [h for h, ok in seen.items() if ok]
+    if not (at(start_mm) or (found and min(found) < start_mm < max(found))):
+        return []  # the waists lie on one side of the centre only: across the pedicle's end, not its middle
     return sorted(seen)
 
 

@@ -149,3 +149,15 @@ def test_walk_bridges_a_missing_centre_beside_a_waist() -> None:
     heights, asked = _walk(waists, start=6.0)
     assert heights == [float(h) for h in range(-2, 13)]
     assert len(asked) == len(set(asked))  # each height measured once
+
+
+def test_walk_needs_waists_on_both_sides_of_a_centre_without_one() -> None:
+    """abdomen L3 left (3 mm voxels): no waist at the centre nor above it, waists 1-7 mm below it, which
+    ran into the pedicle's own marrow (2.9-6.4 mm for the 11-13 mm the images show): no waist. The
+    mirror image (waists above only) gives none either; a centre with a waist of its own, with waists on
+    one side, is walked as before."""
+    below = {-1.0, -2.0, -3.0, -4.0, -5.0, -6.0, -7.0}
+    assert _walk(below, start=0.0)[0] == []
+    assert _walk({-h for h in below}, start=0.0)[0] == []
+    heights, _ = _walk(below | {0.0}, start=0.0)
+    assert heights == [float(h) for h in range(-9, 3)]

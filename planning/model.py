@@ -73,7 +73,14 @@ from planning.model_base import (
     _set,
     as_point,
 )
-from planning.model_layers import DEFAULT_LAYER_COLORS, LayerKind, MaskLayer, masks_equal, read_box
+from planning.model_layers import (
+    DEFAULT_LAYER_COLORS,
+    WHOLE_HEIGHT_CANAL_COLOR,
+    LayerKind,
+    MaskLayer,
+    masks_equal,
+    read_box,
+)
 from planning.model_trajectory import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Approach, Trajectory
 
 __all__ = [
@@ -81,6 +88,7 @@ __all__ = [
     "HELD_NEEDLE_DEPTH_MM",
     "MAX_NEEDLE_DEPTH_MM",
     "NEEDLE_OUTER_DIAMETER_MM",
+    "WHOLE_HEIGHT_CANAL_COLOR",
     "AblationSpec",
     "Approach",
     "CaseInfo",

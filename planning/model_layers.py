@@ -17,7 +17,14 @@ import numpy.typing as npt
 from imaging.mask import Mask
 from planning.model_base import FrozenDict, JsonScalar, _check_name, _enum, _frozen, _set
 
-__all__ = ["DEFAULT_LAYER_COLORS", "LayerKind", "MaskLayer", "masks_equal", "read_box"]
+__all__ = [
+    "DEFAULT_LAYER_COLORS",
+    "WHOLE_HEIGHT_CANAL_COLOR",
+    "LayerKind",
+    "MaskLayer",
+    "masks_equal",
+    "read_box",
+]
 
 
 class LayerKind(StrEnum):
@@ -55,6 +62,11 @@ DEFAULT_LAYER_COLORS: Mapping[LayerKind, tuple[int, int, int]] = FrozenDict(
         LayerKind.CUSTOM: (160, 120, 220),
     }
 )
+
+
+#: the canal through the body's whole height (imaging.canal_tube), drawn with the enclosed canal it
+#: contains: a paler yellow than the canal's, so the two can be told apart on the images
+WHOLE_HEIGHT_CANAL_COLOR = (255, 240, 160)
 
 
 def read_box(mask: Mask, offset_index: Iterable[int], shape: Iterable[int]) -> npt.NDArray[np.bool_]:

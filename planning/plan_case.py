@@ -8,6 +8,7 @@ Derived figures (coverage, distances, risk) are not stored: they are recomputed 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from imaging.mask import Mask
@@ -26,6 +27,7 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
     """
     from planning.case import Case, Section
     from planning.model import (
+        WHOLE_HEIGHT_CANAL_COLOR,
         AblationSpec,
         ImageRef,
         LayerKind,
@@ -68,7 +70,10 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
                 ("posterior wall", LayerKind.POSTERIOR_WALL, a.posterior_wall),
             ):
                 if mask.any():
-                    case.add(Section.LAYERS, MaskLayer.new(f"{t.name} {suffix}", kind, mask, uid))
+                    layer = MaskLayer.new(f"{t.name} {suffix}", kind, mask, uid)
+                    if suffix == "canal, whole height":
+                        layer = dataclasses.replace(layer, color_rgb=WHOLE_HEIGHT_CANAL_COLOR)
+                    case.add(Section.LAYERS, layer)
             for side, axis in a.pedicles.items():
                 if axis.mask is not None and axis.mask.any():
                     case.add(

@@ -41,7 +41,15 @@ from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.case import Case, Section
 from planning.commands import AddLayer, Command, RenameLayer, ReplaceItem, UpdateTarget
-from planning.model import DEFAULT_LAYER_COLORS, JsonScalar, LayerKind, MaskLayer, Target, TargetKind
+from planning.model import (
+    DEFAULT_LAYER_COLORS,
+    WHOLE_HEIGHT_CANAL_COLOR,
+    JsonScalar,
+    LayerKind,
+    MaskLayer,
+    Target,
+    TargetKind,
+)
 from planning.vertebra_figures import figures_text
 
 if TYPE_CHECKING:
@@ -195,7 +203,7 @@ def anatomy_layers(
                 name,
                 kind,
                 mask,
-                DEFAULT_LAYER_COLORS[kind],
+                WHOLE_HEIGHT_CANAL_COLOR if part == "canal_tube" else DEFAULT_LAYER_COLORS[kind],
                 series_uid,
                 extra=extra,
             )

@@ -60,6 +60,11 @@ def test_vertebra_click_adds_anatomy_layers_and_levels(
     assert body.mask.count() * vol.voxel_volume_ml == pytest.approx(truth_ml, rel=0.2)
     assert mask_at(canal.mask, vol, vertebra.canal_centroid_lps)
     assert not mask_at(body.mask, vol, vertebra.canal_centroid_lps)
+    # the canal through the body's whole height holds the enclosed canal and is drawn in another
+    # colour, so the two can be told apart on the images (QA s16: both were the canal's yellow)
+    tube = case.layers["V1 canal, whole height"]
+    assert tube.kind == LayerKind.CANAL and mask_at(tube.mask, vol, vertebra.canal_centroid_lps)
+    assert tube.color_rgb != canal.color_rgb
     steps = win.case.undo_stack.count()
 
     # the vertebra above: a second group, then name the first "L2": the one above becomes L1

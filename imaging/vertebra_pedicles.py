@@ -11,7 +11,11 @@ straight line. The sections can cover only a few millimetres at the pedicle's ba
 with the section's shape: the craniocaudal slope is shrunk towards the end plates' plane as the span
 shortens, the convergence is taken from the midline between the pedicle's walls over its whole length
 (:mod:`imaging.pedicle_midline`) where they give one, and an implausible convergence or tilt is replaced
-by zero and said in a note.
+by zero and said in a note. Where no section lies in front of the canal's centre (its centre within a
+section's clearance of the body's midline wall, as at a tilted cervicothoracic body), the sections are
+the posterior arch behind the pedicle: the axis then runs through the middle of the pedicle's waist,
+normal to it, and where there is no waist and the walls give no midline either, a note says the axis is
+uncertain.
 
 The narrowest width is the pedicle's waist (:mod:`imaging.pedicle_waist`), which does not depend on that
 axis. Along the axis the bony width is also measured across it (mediolateral, perpendicular to the axis;
@@ -36,6 +40,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, stats
 
+from imaging.pedicle_axis_direction import (
+    CONVERGENCE_RANGE_DEG,
+    across_waist,
+    plausible_direction,
+    toward_body,
+)
 from imaging.pedicle_midline import walls_direction
 from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge
 from imaging.pedicle_station import widest_edges
@@ -64,14 +74,6 @@ WIDTH_STEP_MM = 0.5
 #: least posterior component of the axis direction used to find where it crosses a section plane (the
 #: plausible convergence and tilt ranges keep it above cos 45 deg * cos 20 deg = 0.66)
 MIN_AXIS_POSTERIOR = 0.5
-#: plausible transverse (medial convergence) pedicle angles, degrees: CLINICAL.md gives 35.4 at T1
-#: down to -9.8 at T12, rising again from L1 to L5 (about 30 at L5); a traced angle outside this
-#: range is reported as uncertain
-CONVERGENCE_RANGE_DEG = (-15.0, 45.0)
-#: plausible tilt of a pedicle axis from the plane of the end plates, degrees (*unverified*: CLINICAL.md
-#: gives transverse angles only; thoracic pedicles rise towards the lamina by some 10-20 degrees, and a
-#: steeper axis through an isthmus in the body's upper half leaves the body through an end plate)
-MAX_TILT_DEG = 20.0
 #: span of sections (mm) at which the traced craniocaudal slope is trusted half (shrunk towards the end
 #: plates' plane by span^2 / (span^2 + this^2)): a section's height centre wanders by a millimetre or
 #: so as its shape changes, which over a 3 mm span of a thoracic pedicle would tilt the axis ~20 degrees
@@ -216,76 +218,6 @@ def _fit_direction(
     return d, cents[keep]
 
 
-def _plausible_direction(d: FloatArray, side: Side, frame: VertebraFrame) -> tuple[FloatArray, str | None]:
-    """The traced direction, with an implausible convergence or tilt replaced by zero (and said).
-
-    Sections span only 3-5 mm of a thoracic pedicle, over which its cross-section grows towards the
-    lamina: its centroids then move by shape, not by direction. A convergence outside
-    ``CONVERGENCE_RANGE_DEG`` is replaced by the midline's direction, a tilt from the end plates'
-    plane beyond ``MAX_TILT_DEG`` by that plane.
-    """
-    sgn = 1.0 if side is Side.LEFT else -1.0
-    a, p, lft = frame.axis, frame.posterior, frame.left
-    convergence = float(np.degrees(np.arctan2(sgn * (d @ lft), d @ p)))
-    tilt = float(np.degrees(np.arcsin(np.clip(d @ a, -1.0, 1.0))))
-    said: list[str] = []
-    if not CONVERGENCE_RANGE_DEG[0] <= convergence <= CONVERGENCE_RANGE_DEG[1]:
-        said.append(
-            f"traced convergence {convergence:.0f} deg, outside {CONVERGENCE_RANGE_DEG[0]:.0f}.."
-            f"{CONVERGENCE_RANGE_DEG[1]:.0f}: shown parallel to the midline"
-        )
-        d = d - (d @ lft) * lft
-    if abs(tilt) > MAX_TILT_DEG:
-        said.append(
-            f"traced tilt {tilt:.0f} deg from the end plates, beyond {MAX_TILT_DEG:.0f}: "
-            "shown parallel to them"
-        )
-        d = d - (d @ a) * a
-    if float(np.linalg.norm(d)) < 1e-6:
-        d = p - (p @ a) * a
-    d = d / np.linalg.norm(d)
-    if not said:
-        return d, None
-    return d, f"{side.value} pedicle axis direction uncertain ({'; '.join(said)}) through the isthmus"
-
-
-def _reaches_body(roi: LpsRoi, body: BoolArray, mid: FloatArray, d: FloatArray) -> bool:
-    """Whether the line from ``mid`` forwards (against ``d``) enters the body within 120 mm."""
-    sb = np.arange(0.0, -120.0, -0.5)
-    return bool((roi.sample(body, mid + sb[:, None] * d, order=0) > 0.5).any())
-
-
-def _toward_body(
-    d: FloatArray, mid: FloatArray, side: Side, *, frame: VertebraFrame, roi: LpsRoi, body: BoolArray
-) -> tuple[FloatArray, str | None]:
-    """The direction turned medially, by the least angle, until the axis enters the body.
-
-    A pedicle joins the body, so its axis must reach it; a direction fitted to a few millimetres of
-    sections (a thoracic pedicle merging with a rib neck) can pass beside the body. The axis is
-    turned about the body's axis through the isthmus in 1 degree steps, towards the midline, up to
-    the plausible convergence range's upper end; None said when no turn was needed.
-    """
-    if _reaches_body(roi, body, mid, d):
-        return d, None
-    sgn = 1.0 if side is Side.LEFT else -1.0
-    a, p, lft = frame.axis, frame.posterior, frame.left
-    along_a = float(d @ a)
-    flat = d - along_a * a
-    norm = float(np.linalg.norm(flat))
-    flat = flat / norm
-    start = float(np.degrees(np.arctan2(sgn * (flat @ lft), flat @ p)))
-    for conv in np.arange(np.ceil(start) + 1.0, CONVERGENCE_RANGE_DEG[1] + 1e-9, 1.0):
-        rad = np.radians(conv)
-        turned = norm * (np.cos(rad) * p + sgn * np.sin(rad) * lft) + along_a * a
-        turned = turned / np.linalg.norm(turned)
-        if _reaches_body(roi, body, mid, turned):
-            return turned, (
-                f"{side.value} pedicle axis turned {conv - start:.0f} deg medially (convergence "
-                f"{start:.0f} -> {conv:.0f} deg): the traced direction passed beside the body"
-            )
-    return d, None
-
-
 def find_pedicle(
     side: Side,
     volume: Volume,
@@ -356,14 +288,49 @@ def find_pedicle(
         return None
     d, cents = d_fit
     mid = cents.mean(axis=0)
-    # the sections may cover only the pedicle's back (case1: 3 mm where the transverse process and the
-    # lamina join it): the axis's convergence is taken from the midline between the pedicle's walls
-    # over its whole length (imaging.pedicle_midline), its tilt from the sections
-    d, mid = walls_direction(
-        d, mid, volume=volume, roi=roi, solid=solid, frame=frame, min_posterior=MIN_AXIS_POSTERIOR
+    # the width itself from the waist, which does not turn with the fitted axis (imaging.pedicle_waist);
+    # the widths across the axis give it only where the ring round the canal is open
+    waist = pedicle_waist(
+        volume,
+        roi,
+        solid,
+        frame=frame,
+        sgn=sgn,
+        t_range_mm=wall_depth_range(traced.front_t_mm, frame.canal_t_mm),
+        axis_height_mm=float((mid - c) @ a),
+        convergence_range_deg=CONVERGENCE_RANGE_DEG,
+        planes=waist_planes,
     )
-    d, note = _plausible_direction(d, side, frame)
-    d, turned = _toward_body(d, mid, side, frame=frame, roi=roi, body=body)
+    # the pedicle lies between the posterior wall and the canal's centre; where even the sections split
+    # and carried from the midline wall on begin behind the canal's centre (the canal's centre within
+    # SECTION_CLEARANCE_MM of the midline wall: case7, a tilted cervicothoracic body, wall 11.0 mm and
+    # canal 11.8 mm behind the body's centroid, the pedicle's middle at 9.0), every section traced is the
+    # posterior arch behind the pedicle (case7: 15-18 mm, blobs of 320-345 mm^2), and neither their
+    # centroids' line nor the walls followed from it give the pedicle's direction (case7 right: -11..+31
+    # deg over seven clicks, 26 on the images). The waist then gives the axis: it crosses the pedicle
+    # perpendicular to its walls at the isthmus, so the axis runs through its middle, normal to it
+    off_pedicle = traced.front_t_mm >= frame.canal_t_mm
+    uncertain: str | None = None
+    if off_pedicle and waist is not None:
+        d, mid = across_waist(d, waist.chord, frame)
+    else:
+        # the sections may cover only the pedicle's back (case1: 3 mm where the transverse process and
+        # the lamina join it): the axis's convergence is taken from the midline between the pedicle's
+        # walls over its whole length (imaging.pedicle_midline), its tilt from the sections
+        d_walls, mid = walls_direction(
+            d, mid, volume=volume, roi=roi, solid=solid, frame=frame, min_posterior=MIN_AXIS_POSTERIOR
+        )
+        if off_pedicle and d_walls is d:
+            uncertain = (
+                f"{side.value} pedicle axis uncertain: it could only be traced on the bone behind the "
+                "pedicle, so a needle proposed along it may run along the canal's wall: check its path "
+                "through the pedicle on the images"
+            )
+        d = d_walls
+    d, note = plausible_direction(d, side, frame)
+    if uncertain is not None:
+        note = f"{uncertain}; {note}" if note else uncertain
+    d, turned = toward_body(d, mid, side, frame=frame, roi=roi, body=body)
     if turned is not None:
         note = f"{note}; {turned}" if note else turned
 
@@ -403,19 +370,6 @@ def find_pedicle(
         return None
     w_arr = np.array(widths)
     k, min_width = _narrowest(w_arr[:, 0], w_arr[:, 1])
-    # the width itself from the waist, which does not turn with the fitted axis (imaging.pedicle_waist);
-    # the widths across the axis give it only where the ring round the canal is open
-    waist = pedicle_waist(
-        volume,
-        roi,
-        solid,
-        frame=frame,
-        sgn=sgn,
-        t_range_mm=wall_depth_range(traced.front_t_mm, frame.canal_t_mm),
-        axis_height_mm=float((mid - c) @ a),
-        convergence_range_deg=CONVERGENCE_RANGE_DEG,
-        planes=waist_planes,
-    )
     if waist is not None:
         min_width = waist.width_mm
     s_isthmus = float(w_arr[k, 0])

@@ -25,6 +25,16 @@ mm behind the body's centroid) lay in front of the pedicle's base placed from th
 waist was looked for over an empty range of depths and the width came from lines across an axis fitted
 to sections of the posterior arch behind the pedicle (blobs of 320-345 mm^2). On the left those
 sections reach the crop's edge, which the search refuses: now said in plain words.
+
+The right axis (QA, session 16) converged -11..+35 deg over the seven clicks, against the 26 the images
+show, 0.6-4.4 mm from the pedicle's middle. It was fitted to the same sections of the posterior arch
+(15-18 mm behind the body's centroid, the canal's centre at 11.8 mm, the pedicle's middle at 9.0): the
+canal's centre lies 0.8 mm behind the body's midline wall here, so even the sections split and carried
+from that wall on (2 mm behind it) all lie behind the canal's centre, and no section is of the pedicle.
+The midline between the pedicle's walls, followed from those sections, gave a direction at two clicks
+(31 deg) and none at five, where the sections' line (-11..+10 deg) decided. With no section in front of
+the canal's centre the axis is now the waist's normal through its middle (imaging.vertebra_pedicles.
+_across_waist): 25.5-28.5 deg, 0.6-1.2 mm from the pedicle's middle.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import imaging.vertebra_pedicles as vertebra_pedicles
 from imaging.load import load_volume
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import Side, VertebraAnatomy
@@ -108,12 +119,6 @@ AXIS_OFFSET_MM = 2.0
 CONVERGENCE_TOLERANCE_DEG = 10.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the right axis is fitted to sections of the posterior arch behind the pedicle (blobs of "
-    "320-345 mm^2, behind the body's posterior corners): convergence -13..+6 deg against the images' 26, "
-    "1.4-4.4 mm from the pedicle's middle over the seven clicks (session 16; left to the axis work)",
-)
 def test_case7_right_axis_runs_through_the_pedicles_middle(
     case7_found: dict[tuple[float, float, float], VertebraAnatomy],
 ) -> None:
@@ -131,3 +136,22 @@ def test_case7_right_axis_runs_through_the_pedicles_middle(
         assert abs(convergence - RIGHT_CONVERGENCE_DEG) <= CONVERGENCE_TOLERANCE_DEG, (
             f"click {offset}: convergence {convergence:.0f} deg"
         )
+
+
+def test_case7_right_axis_from_the_arch_alone_is_said_uncertain(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the waist (a ring round the canal open at the pedicle's heights), the centre click's right
+    axis comes from the sections of the arch behind the pedicle alone (the walls give no midline there):
+    the anatomy must say that it is uncertain, in plain words."""
+    folder = shared_data / "bone-lesions"
+    with (folder / "lesion-boxes.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["image_path"] == "case7.nii.gz"]
+    centre = np.array([float(rows[1][k]) for k in ("x", "y", "z")])
+    volume = load_volume(folder / "case7.nii.gz").volume
+    monkeypatch.setattr(vertebra_pedicles, "pedicle_waist", lambda *args, **kwargs: None)
+    anatomy = find_vertebra(volume, centre)
+    assert Side.RIGHT in anatomy.pedicles, f"right not traced; notes {anatomy.notes}"
+    said = [n for n in anatomy.notes if n.startswith("right pedicle axis uncertain")]
+    assert len(said) == 1, anatomy.notes
+    assert "canal" in said[0] and "_" not in said[0] and "Traceback" not in said[0]

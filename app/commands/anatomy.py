@@ -47,8 +47,10 @@ EPILOG = (
     "--out LABELS.nii.gz writes two label files on the CT's grid: LABELS.nii.gz with 1 vertebral body, "
     "2 spinal canal, 4 left pedicle, 5 right pedicle, and LABELS_bands.nii.gz with the bands inside the "
     "body: 3 posterior wall, 6 superior endplate, 7 inferior endplate (one label per voxel; with --json "
-    "the legends are in 'labels' and 'band_labels'). A pedicle not traced is null in 'pedicles', with its "
-    "reason in 'pedicles_not_traced'."
+    "the legends are in 'labels' and 'band_labels'). The canal label holds the slices where bone encloses "
+    "the canal; spinal_canal.centroid_lps is where the canal's centre line crosses the body's mid-height, "
+    "so the two centroids differ. A pedicle not traced is null in 'pedicles', with its reason in "
+    "'pedicles_not_traced'."
 )
 
 

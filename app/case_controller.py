@@ -89,6 +89,8 @@ class CaseController(QObject):
         self._own_autosaves: set[Path] = set()
         #: said in the status bar once the case being opened is shown
         self._opened_note = ""
+        #: said once the first image opened at start-up is shown (a crash's autosave kept for later)
+        self._start_note = ""
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -119,10 +121,6 @@ class CaseController(QObject):
                 self._recovered_from = recovered_from
                 self._mark_modified()
                 self._opened_note = recovery_message(self._recovered_stamp, path)
-            if self._opened_note:
-                # said once the opening has shown its own messages (import notes), so it stays
-                text, self._opened_note = self._opened_note, ""
-                QTimer.singleShot(0, self, lambda: self.window.statusBar().showMessage(text))
         else:
             self._replace_case(Case(), None)
             from planning.model import ImageRef
@@ -131,6 +129,11 @@ class CaseController(QObject):
             opened = self.window.opener.path
             source = str(opened) if opened is not None else volume.metadata.source_path
             self.case.add(Section.IMAGES, ImageRef(uid, source, description=volume.metadata.description))
+        # said once the opening has shown its own messages (import notes), so it stays
+        text = " ".join(note for note in (self._opened_note, self._start_note) if note)
+        self._opened_note = self._start_note = ""
+        if text:
+            QTimer.singleShot(0, self, lambda: self.window.statusBar().showMessage(text))
         self._sync_layers()
 
     # -- files ----------------------------------------------------------------------------------
@@ -246,6 +249,10 @@ class CaseController(QObject):
             left.path.unlink(missing_ok=True)
             return None
         if answer != dialogs.Answer.YES:
+            self._start_note = (
+                f"The autosaved work was kept in {left.path.parent} and is offered again when OsteoPlan "
+                "starts next."
+            )
             return None
         self._open_file(left.path)
         return left.path

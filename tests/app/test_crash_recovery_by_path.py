@@ -156,6 +156,9 @@ def test_another_cases_autosave_is_offered_when_starting_on_an_image(
     win = start(qtbot, settings, path=tmp_path / "ct")
     assert len(asked) == 1 and case_path.name in asked[0] and "instead of opening ct" in asked[0], asked
     assert "Mask 1" not in win.case.case.layers and win.case.path is None
+    # and says where the autosave was kept (QA s16 verification: nothing was said)
+    qtbot.waitUntil(lambda: "kept" in win.statusBar().currentMessage(), timeout=5000)
+    assert "offered again" in win.statusBar().currentMessage()
     win.close()
     assert [p.read_bytes() for p in case_io.find_recoverable()] == [left]
     # Yes: the autosaved case opens instead of the image

@@ -24,12 +24,11 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.planning_ui.anatomy_finder import AnatomyFinder
-from app.planning_ui.target_vertebra import PART_OF_KIND, group_masks, safety_canal
-from app.segmentation.vertebra_tool import mask_holds, named_for_target
+from app.planning_ui.target_vertebra import PART_OF_KIND, group_masks, layer_for_target, safety_canal
+from app.segmentation.vertebra_tool import mask_holds
 from imaging.mask import Mask
 from imaging.volume import Volume
 from planning.ablation import AblationZone, zones_along_trajectory
@@ -227,29 +226,10 @@ class PlanningController(QObject):
 
     # -- needle metrics ---------------------------------------------------------------------------
     def layer_mask(self, kind: LayerKind, target: Target | None, near_lps: Any = None) -> Mask | None:
-        """The mask of a layer of ``kind`` for a target: named after its level or name, else nearest."""
+        """The mask of a layer of ``kind`` for a target: named after its level or name, else nearest
+        (:func:`app.planning_ui.target_vertebra.layer_for_target`)."""
         vol = self.volume
-        if vol is None:
-            return None
-        found = [
-            layer
-            for layer in self.case.layers.values()
-            if layer.kind == kind and layer.mask.grid_shape == vol.shape and layer.mask.any()
-        ]
-        if not found:
-            return None
-        named = None if target is None else named_for_target(found, target)
-        if named is not None:
-            return named.mask
-        if near_lps is None or len(found) == 1:
-            return found[0].mask
-        p = np.asarray(near_lps, dtype=np.float64)
-
-        def dist(mask: Mask) -> float:
-            centre = np.asarray(mask.offset_index) + (np.asarray(mask.array.shape) - 1) / 2.0
-            return float(np.linalg.norm(vol.index_to_lps_points(centre) - p))
-
-        return min((la.mask for la in found), key=dist)
+        return None if vol is None else layer_for_target(self.case, vol, kind, target, near_lps)
 
     def vertebra_part(self, kind: LayerKind, target: Target | None, near_lps: Any = None) -> Mask | None:
         """The layer of ``kind`` of the target's vertebra: its vertebra group's (the vertebra the

@@ -11,6 +11,8 @@ pedicles, endplates, grouped by ``extra["vertebra"]``) and its figures in the Ve
   gives the same anatomy again (it is deterministic for a given point and image), else the target's
   ``vertebra_lps`` (``osteoplan plan`` stores its click there; cases saved before the click was kept
   store the body's centroid, which may find another vertebra: :func:`same_vertebra` tells);
+- :func:`layer_for_target` picks a layer of a kind for a target outside any group (named after it, else
+  nearest its point);
 - :func:`with_case_layers` puts the group's masks (which the operator may have edited) in place of the
   anatomy's own, so every measure uses the masks drawn on the views.
 
@@ -23,6 +25,8 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 # a vertebra found again is the one in the layers when its body and the body layer overlap by
 # SAME_VERTEBRA_DICE: the Vertebra tool's own rule for a click on a vertebra it found already
@@ -44,6 +48,33 @@ Point = tuple[float, float, float]
 MASK_PARTS = ("body", "canal", "canal_tube", "posterior_wall", "superior_endplate", "inferior_endplate")
 #: the part of a vertebra group holding a layer kind (the kinds planning measures against)
 PART_OF_KIND = {LayerKind.BODY: "body", LayerKind.CANAL: "canal", LayerKind.POSTERIOR_WALL: "posterior_wall"}
+
+
+def layer_for_target(
+    case: Case, volume: Volume, kind: LayerKind, target: Target | None, near_lps: object = None
+) -> Mask | None:
+    """The mask of a layer of ``kind`` for a target: the one named after its level or name
+    (:func:`app.segmentation.vertebra_tool.named_for_target`), else the only one, else the one whose
+    box centre lies nearest ``near_lps``; None when the case has none on the volume's grid."""
+    found = [
+        layer
+        for layer in case.layers.values()
+        if layer.kind == kind and layer.mask.grid_shape == volume.shape and layer.mask.any()
+    ]
+    if not found:
+        return None
+    named = None if target is None else named_for_target(found, target)
+    if named is not None:
+        return named.mask
+    if near_lps is None or len(found) == 1:
+        return found[0].mask
+    p = np.asarray(near_lps, dtype=np.float64)
+
+    def dist(mask: Mask) -> float:
+        centre = np.asarray(mask.offset_index) + (np.asarray(mask.array.shape) - 1) / 2.0
+        return float(np.linalg.norm(volume.index_to_lps_points(centre) - p))
+
+    return min((la.mask for la in found), key=dist)
 
 
 @dataclass(frozen=True)

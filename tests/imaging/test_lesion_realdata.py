@@ -128,6 +128,19 @@ def _rows(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _centre_size(r: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """A lesion-boxes.csv row's box: centre and size (x, y, z), LPS mm."""
+    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
+    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    return centre, size
+
+
+def _case(folder: Path, row: int) -> tuple[Volume, np.ndarray, np.ndarray]:
+    """The patch of lesion-boxes.csv row ``row`` and that row's box centre and size (LPS mm)."""
+    r = _rows(folder)[row]
+    return (_load(str(folder / r["image_path"])), *_centre_size(r))
+
+
 @pytest.mark.realdata
 def test_nifti_affine_maps_to_sitk_lps(shared_data: Path) -> None:
     path = shared_data / "bone-lesions" / "case1.nii.gz"
@@ -143,10 +156,7 @@ def test_nifti_affine_maps_to_sitk_lps(shared_data: Path) -> None:
 @pytest.mark.parametrize(("row", "types"), CASES)
 def test_real_lesion_from_box_centre(shared_data: Path, row: int, types: set[LesionType]) -> None:
     folder = shared_data / "bone-lesions"
-    r = _rows(folder)[row]
-    volume = _load(str(folder / r["image_path"]))
-    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
-    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    volume, centre, size = _case(folder, row)
     lesion = segment_lesion(volume, centre)
     assert np.all(np.abs(np.asarray(lesion.centroid_lps) - centre) <= size / 2.0)
     pts = volume.index_to_lps_points(lesion.mask.voxel_indices())
@@ -191,10 +201,7 @@ SCLEROTIC = [pytest.param(c.values[0], id=c.id) for c in CASES if set(c.values[1
 @pytest.mark.parametrize("row", SCLEROTIC)
 def test_sclerotic_lesion_stays_in_its_box_off_the_cortex(shared_data: Path, row: int) -> None:
     folder = shared_data / "bone-lesions"
-    r = _rows(folder)[row]
-    volume = _load(str(folder / r["image_path"]))
-    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
-    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    volume, centre, size = _case(folder, row)
     lesion = segment_lesion(volume, centre)
     pts = volume.index_to_lps_points(lesion.mask.voxel_indices())
     assert np.all(np.abs(pts - centre) <= size / 2.0 + 1.0, axis=1).mean() >= 0.9
@@ -209,10 +216,7 @@ def test_real_lesion_with_the_operators_box(shared_data: Path, row: int, types: 
     # issue 4: "from a seed point (optionally within a box the operator draws)": the dataset's box drawn as
     # the operator's box; the same criteria as without it, and the lesion stays inside the box
     folder = shared_data / "bone-lesions"
-    r = _rows(folder)[row]
-    volume = _load(str(folder / r["image_path"]))
-    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
-    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    volume, centre, size = _case(folder, row)
     lo, hi = centre - size / 2.0, centre + size / 2.0
     lesion = segment_lesion(volume, centre, box_lps=(lo, hi))
     assert np.all(np.abs(np.asarray(lesion.centroid_lps) - centre) <= size / 2.0)
@@ -251,10 +255,7 @@ def test_a_box_never_loses_the_lesion_found_without_it(shared_data: Path, row: i
     # in the box connected (faces) to the seed (to the seed's 2 mm ball, the largest such part, as growth
     # from the seed keeps it), and nothing else
     folder = shared_data / "bone-lesions"
-    r = _rows(folder)[row]
-    volume = _load(str(folder / r["image_path"]))
-    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
-    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    volume, centre, size = _case(folder, row)
     lo, hi = _operator_box(centre, size, box_kind)
     free = segment_lesion(volume, centre)
     boxed = segment_lesion(volume, centre, box_lps=(lo, hi))
@@ -282,10 +283,7 @@ def test_case7_lesion_stays_in_a_box_drawn_in_the_window(shared_data: Path) -> N
     import dataclasses
 
     folder = shared_data / "bone-lesions"
-    r = _rows(folder)[4]
-    volume = _load(str(folder / r["image_path"]))
-    centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
-    size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+    volume, centre, size = _case(folder, 4)
     seed = volume.index_to_lps_points(np.rint(volume.lps_to_index_points(centre - [0.0, 0.0, 3.48])))
     depth_mm = max(size[0], size[1])
     lo = np.array([centre[0] - size[0] / 2, centre[1] - size[1] / 2, seed[2] - depth_mm / 2])
@@ -302,11 +300,10 @@ def test_case7_lesion_stays_out_of_the_zero_filled_slab(shared_data: Path) -> No
     # the first case7 lesion's growth limit (16 mm) reaches the slab where the crop left the scan (0 HU,
     # water-like): none of it may be lesion (before imaging.lesion_padding, 818 of its voxels were)
     folder = shared_data / "bone-lesions"
-    r = _rows(folder)[4]
-    volume = _load(str(folder / r["image_path"]))
+    volume, centre, _size = _case(folder, 4)
     slab = zero_filled(volume.array)
     assert np.count_nonzero(slab) > 0.4 * slab.size  # slices 54-95 of 96
-    lesion = segment_lesion(volume, (float(r["x"]), float(r["y"]), float(r["z"])))
+    lesion = segment_lesion(volume, centre)
     assert not (lesion.mask.to_full() & slab).any()
     assert any("edge of the scan" in n for n in lesion.notes)
 
@@ -344,8 +341,7 @@ def test_seed_in_normal_bone_is_refused(
     # away from the lesions: outside every box of this patch grown by 5 mm (issue 4's tolerance)
     for r in _rows(folder):
         if r["image_path"] == image:
-            centre = np.array([float(r["x"]), float(r["y"]), float(r["z"])])
-            size = np.array([float(r["width"]), float(r["height"]), float(r["depth"])])
+            centre, size = _centre_size(r)
             assert np.any(np.abs(seed - centre) > size / 2.0 + 5.0)
     # in bone: the 5x5x5 voxels around it lie in the normal trabecular range (CLINICAL.md, as above)
     k, j, i = np.rint(volume.lps_to_index_points(seed)).astype(int)

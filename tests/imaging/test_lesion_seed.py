@@ -8,7 +8,6 @@ voxel must give the same mask; shifts are in index units (voxels) or mm as named
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -67,12 +66,10 @@ def test_seeds_either_side_of_a_voxel_face_give_one_mask(
 
 
 def _box_centre(folder: Path, row: int) -> tuple[Volume, np.ndarray]:
-    from tests.imaging.test_lesion_realdata import _load
+    from tests.imaging.test_lesion_realdata import _case
 
-    with (folder / "lesion-boxes.csv").open(newline="") as f:
-        r = list(csv.DictReader(f))[row]
-    volume = _load(str(folder / r["image_path"]))
-    return volume, np.array([float(r["x"]), float(r["y"]), float(r["z"])])
+    volume, centre, _size = _case(folder, row)
+    return volume, centre
 
 
 @pytest.mark.realdata

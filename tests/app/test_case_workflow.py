@@ -35,10 +35,8 @@ def opened(
     window: object,
     qtbot: object,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     no_dialogs: list[tuple[str, str]],
 ) -> object:
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     dicom_writer.write_dicom_series(marker_volume(np.eye(3), shape=SHAPE), tmp_path / "ct")
     window.open_path(tmp_path / "ct")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.state.display is not None, timeout=30000)  # type: ignore[attr-defined]

@@ -41,10 +41,9 @@ def stroke(window: Any, qtbot: Any, y_mm: float) -> None:
 
 
 @pytest.fixture
-def crashed(window: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_dialogs: Any) -> Any:
+def crashed(window: Any, qtbot: Any, tmp_path: Path, no_dialogs: Any) -> Any:
     """A saved case and the autosave of a later stroke left by a "crash": (case path, autosave bytes,
     mask as saved, mask as autosaved)."""
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     dicom_writer.write_dicom_series(marker_volume(np.eye(3), shape=SHAPE), tmp_path / "ct")
     window.open_path(tmp_path / "ct")
     qtbot.waitUntil(lambda: window.state.display is not None, timeout=OPEN_TIMEOUT_MS)

@@ -105,9 +105,8 @@ def _click_lesion(window: Any, qtbot: Any, seed_lps: Any) -> None:
 
 
 def test_a_lesion_at_the_growth_limit_is_marked_on_its_row_in_the_status_bar_and_after_reopen(
-    window: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_dialogs: Any
+    window: Any, qtbot: Any, tmp_path: Path, no_dialogs: Any
 ) -> None:
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     volume = tailed_lesion_volume()
     write_image(volume, tmp_path / "tail.nii.gz")
     _open(window, qtbot, tmp_path / "tail.nii.gz")
@@ -189,9 +188,8 @@ def test_the_growth_limit_is_shown_and_editable(window: Any) -> None:
 
 
 def test_the_reference_bone_hu_is_reset_when_another_image_is_opened(
-    window: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_dialogs: Any, lytic: Any
+    window: Any, qtbot: Any, tmp_path: Path, no_dialogs: Any, lytic: Any
 ) -> None:
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     write_image(lytic.volume, tmp_path / "first.nii.gz")
     write_image(lytic.volume, tmp_path / "second.nii.gz")
     _open(window, qtbot, tmp_path / "first.nii.gz")

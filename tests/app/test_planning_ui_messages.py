@@ -77,12 +77,10 @@ def test_keyboard_focus_is_in_the_axial_view_after_opening_an_image_and_a_case(
     qtbot: object,
     settings: object,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     no_dialogs: list[tuple[str, str]],
 ) -> None:
     from app.main_window import MainWindow
 
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     dicom_writer.write_dicom_series(marker_volume(np.eye(3)), tmp_path / "ct")
     window.open_path(tmp_path / "ct")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
@@ -92,7 +90,6 @@ def test_keyboard_focus_is_in_the_axial_view_after_opening_an_image_and_a_case(
     assert window.case.save_to(path)  # type: ignore[attr-defined]
 
     other = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
-    other.case.recovery_dir = tmp_path / "recovery2"
     qtbot.addWidget(other)  # type: ignore[attr-defined]
     other.resize(1100, 860)
     other.show()

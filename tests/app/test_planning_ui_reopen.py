@@ -81,7 +81,6 @@ def _save_and_reopen(
     path = tmp_path / "plan.osteoplan"
     assert window.case.save_to(path)  # type: ignore[attr-defined]
     other = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
-    other.case.recovery_dir = tmp_path / "recovery2"
     qtbot.addWidget(other)  # type: ignore[attr-defined]
     other.open_path(path)
     qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
@@ -109,11 +108,9 @@ def test_reopened_case_shows_the_same_pedicle_readouts(
     qtbot: object,
     settings: object,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     no_dialogs: list[tuple[str, str]],
     phantom: VertebraPhantom,
 ) -> None:
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     dicom_writer.write_dicom_series(padded(phantom), tmp_path / "ct")
     window.open_path(tmp_path / "ct")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
@@ -151,11 +148,9 @@ def test_reopened_real_chest_case_shows_the_same_readouts(
     qtbot: object,
     settings: object,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     no_dialogs: list[tuple[str, str]],
     shared_data: Path,
 ) -> None:
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     window.open_path(shared_data / "chest-ct-dicom")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.state.display is not None, timeout=60000)  # type: ignore[attr-defined]
     ui = window.planning_ui  # type: ignore[attr-defined]

@@ -62,12 +62,9 @@ def _find_vertebra_with_the_tool(window: object, qtbot: object, point_lps: objec
 def test_proposed_needle_uses_the_vertebra_the_dock_shows(
     window: object,
     qtbot: object,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     no_dialogs: list[tuple[str, str]],
     shared_data: Path,
 ) -> None:
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     window.open_path(shared_data / "bone-lesions" / "case7.nii.gz")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.state.display is not None, timeout=60000)  # type: ignore[attr-defined]
     body = _find_vertebra_with_the_tool(window, qtbot, CASE7_CLICK_LPS)
@@ -113,13 +110,11 @@ def test_foramina_warning_comes_back_after_save_and_reopen(
     qtbot: object,
     settings: object,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     no_dialogs: list[tuple[str, str]],
 ) -> None:
     from app.main_window import MainWindow
     from tests.phantoms.foramina import make_foramina_phantom
 
-    monkeypatch.setenv("OSTEOPLAN_DATA_DIR", str(tmp_path / "data"))
     ph = make_foramina_phantom()
     dicom_writer.write_dicom_series(ph.volume, tmp_path / "ct")
     window.open_path(tmp_path / "ct")  # type: ignore[attr-defined]
@@ -172,7 +167,6 @@ def test_foramina_warning_comes_back_after_save_and_reopen(
     assert case.save_to(path)
 
     other = MainWindow(enable_3d=False, settings=settings)  # type: ignore[arg-type]
-    other.case.recovery_dir = tmp_path / "recovery2"
     qtbot.addWidget(other)  # type: ignore[attr-defined]
     other.open_path(path)
     qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]

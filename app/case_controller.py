@@ -23,6 +23,7 @@ from app import crash_recovery, dialogs
 from app.wording import count_of
 from imaging.volume import Volume
 from planning.case import Case, Change, Section
+from planning.case_paths import AUTOSAVE_SUFFIX, CASE_SUFFIX
 from planning.commands import Command
 from planning.errors import PlanningError
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("osteoplan.gui")
 #: autosave this long after the first unsaved change (ms)
 AUTOSAVE_DELAY_MS = 60_000
-CASE_SUFFIX = ".osteoplan"
 #: set in every merge id so that it is never -1 (QUndoCommand's "never merge")
 _MERGE_ID_BIT = 0x40000000
 
@@ -169,7 +169,7 @@ class CaseController(QObject):
             dialogs.show_error(self.window, "Cannot open the case", f"{path.name} refers to no image.")
             return
         image_path = Path(images[0].path)
-        recovered = case_file.header.autosave_of is not None or path.name.endswith(".autosave" + CASE_SUFFIX)
+        recovered = case_file.header.autosave_of is not None or path.name.endswith(AUTOSAVE_SUFFIX)
         if recovered:
             original = case_file.header.autosave_of
             self._pending = (case, Path(original) if original else None, path)

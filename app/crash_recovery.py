@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from planning.case_paths import AUTOSAVE_SUFFIX
 from planning.errors import PlanningError
 
 log = logging.getLogger("osteoplan.gui")
-_AUTOSAVE_SUFFIX = ".autosave.osteoplan"
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,12 @@ def set_aside(path: Path) -> Path:
         When it cannot be renamed.
     """
     stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%S")
-    stem = path.name.removesuffix(_AUTOSAVE_SUFFIX)
-    target = path.with_name(f"{stem}-kept-{stamp}{_AUTOSAVE_SUFFIX}")
+    stem = path.name.removesuffix(AUTOSAVE_SUFFIX)
+    target = path.with_name(f"{stem}-kept-{stamp}{AUTOSAVE_SUFFIX}")
     n = 1
     while target.exists():
         n += 1
-        target = path.with_name(f"{stem}-kept-{stamp}-{n}{_AUTOSAVE_SUFFIX}")
+        target = path.with_name(f"{stem}-kept-{stamp}-{n}{AUTOSAVE_SUFFIX}")
     path.replace(target)
     return target
 

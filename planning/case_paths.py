@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "AUTOSAVE_SUFFIX",
     "CASE_SUFFIX",
     "autosave_path",
     "data_dir",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 CASE_SUFFIX = ".osteoplan"
+#: how every autosave's file name ends, in the recovery folder
+AUTOSAVE_SUFFIX = f".autosave{CASE_SUFFIX}"
 
 
 def data_dir() -> Path:
@@ -59,7 +62,7 @@ def autosave_path(case_path: Path | str | None, *, case_uid: str | None = None) 
         stem = f"untitled-{hashlib.sha256(case_uid.encode('utf-8')).hexdigest()[:16]}"
     else:
         stem = f"untitled-pid{os.getpid()}"
-    return recovery_dir() / f"{stem}.autosave{CASE_SUFFIX}"
+    return recovery_dir() / f"{stem}{AUTOSAVE_SUFFIX}"
 
 
 def find_recoverable() -> list[Path]:
@@ -67,7 +70,7 @@ def find_recoverable() -> list[Path]:
     folder = recovery_dir()
     if not folder.is_dir():
         return []
-    found = [p for p in folder.glob(f"*.autosave{CASE_SUFFIX}") if p.is_file()]
+    found = [p for p in folder.glob(f"*{AUTOSAVE_SUFFIX}") if p.is_file()]
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from imaging.mask import Mask
+from imaging.mask import Mask, overlap_count
 from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
@@ -134,17 +134,6 @@ def nearest_distance_mm(volume: Volume, a: Mask, b: Mask | None) -> float | None
     pb = volume.index_to_lps_points(_surface_indices(b).astype(np.float64))
     distances, _ = cKDTree(pb).query(pa, k=1)
     return float(np.min(distances))
-
-
-def overlap_count(a: Mask, b: Mask) -> int:
-    """Number of voxels two masks on the same grid share."""
-    lo = np.maximum(a.offset_index, b.offset_index)
-    hi = np.minimum(np.add(a.offset_index, a.array.shape), np.add(b.offset_index, b.array.shape))
-    if np.any(hi <= lo):
-        return 0
-    sa = tuple(slice(int(l0 - o), int(h0 - o)) for l0, h0, o in zip(lo, hi, a.offset_index, strict=True))
-    sb = tuple(slice(int(l0 - o), int(h0 - o)) for l0, h0, o in zip(lo, hi, b.offset_index, strict=True))
-    return int(np.count_nonzero(a.array[sa] & b.array[sb]))
 
 
 def touches(a: Mask, b: Mask) -> bool:

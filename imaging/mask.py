@@ -137,3 +137,18 @@ class Mask:
             f"Mask(voxels={self.count()}, box={self.array.shape}, offset_index={self.offset_index}, "
             f"grid_shape={self.grid_shape})"
         )
+
+
+def overlap_count(a: Mask, b: Mask) -> int:
+    """Number of voxels set in both ``a`` and ``b`` (masks on the same grid); only the intersection of
+    their boxes is read, 0 when the boxes do not meet."""
+    lo = [max(x, y) for x, y in zip(a.offset_index, b.offset_index, strict=True)]
+    hi = [
+        min(x + n, y + m)
+        for x, n, y, m in zip(a.offset_index, a.array.shape, b.offset_index, b.array.shape, strict=True)
+    ]
+    if any(h <= lo_ for lo_, h in zip(lo, hi, strict=True)):
+        return 0
+    sa = tuple(slice(p - o, q - o) for p, q, o in zip(lo, hi, a.offset_index, strict=True))
+    sb = tuple(slice(p - o, q - o) for p, q, o in zip(lo, hi, b.offset_index, strict=True))
+    return int(np.count_nonzero(a.array[sa] & b.array[sb]))

@@ -34,7 +34,7 @@ The values used, with their sources, are returned under ``leakage_risk.defaults`
 This module assembles the result; the parts live by concept: the choices' keys and readers in
 :mod:`planning.target_choices` (``CHOICE_KEYS`` and ``POSTEROLATERAL_MIN_OVERLAP_ML`` are
 re-exported here), the pre-filled scores in :mod:`planning.target_scores`, the leakage risk factors
-in :mod:`planning.target_findings`, the voxel overlap of two masks in :mod:`planning.mask_overlap`.
+in :mod:`planning.target_findings`, the voxel overlap of two masks is :func:`imaging.mask.overlap_count`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imaging.lesion_model import Lesion
-from imaging.mask import Mask
+from imaging.mask import Mask, overlap_count
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.cement import CementDefaults, CementEstimate, estimate_cement
@@ -66,7 +66,6 @@ from planning.leakage import (
     assess_leakage_risk,
     leakage_zones,
 )
-from planning.mask_overlap import overlap_count
 from planning.scores import COLLAPSE_MIN_FRACTION, COLLAPSE_SOURCE
 from planning.target_choices import (
     CHOICE_KEYS,

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from imaging.lesion_model import Lesion
+from imaging.mask import overlap_count
 from imaging.vertebra_model import Side, VertebraAnatomy
 from planning.errors import PlanValidationError
-from planning.mask_overlap import overlap_count
 from planning.scores import (
     COLLAPSE_MIN_FRACTION,
     ItemSource,

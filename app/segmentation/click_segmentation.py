@@ -51,11 +51,10 @@ from app.segmentation.vertebra_tool import (
     push_anatomy,
     tie_lesions,
 )
-from imaging.mask import Mask
+from imaging.mask import Mask, overlap_count
 from imaging.volume import Volume
 from planning.case import Case
 from planning.commands import EditMask, UpdateTarget
-from planning.mask_overlap import overlap_count
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
 
 if TYPE_CHECKING:

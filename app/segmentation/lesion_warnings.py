@@ -25,11 +25,10 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyle, QTableWidget
 
 from imaging.lesion_model import GROWTH_LIMIT_NOTE, Lesion
-from imaging.mask import Mask
+from imaging.mask import Mask, overlap_count
 from imaging.mask_edit import MaskPieces, mask_pieces
 from imaging.volume import Volume
 from planning.case import Case
-from planning.mask_overlap import overlap_count
 from planning.model import Target
 
 #: ``Target.extra`` keys: the warnings (one per line; extra holds scalars only) and the mask's voxels

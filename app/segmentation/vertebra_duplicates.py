@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import dialogs
 from app.segmentation.vertebra_tool import VertebraEntry, vertebrae_of
-from planning.mask_overlap import overlap_count
+from imaging.mask import overlap_count
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imaging.mask import Mask
+from imaging.mask import Mask, overlap_count
 
 
 def test_union_of_cropped_masks_equals_the_or_of_their_full_grids() -> None:
@@ -27,3 +27,14 @@ def test_union_of_cropped_masks_equals_the_or_of_their_full_grids() -> None:
 def test_union_of_nothing_is_empty() -> None:
     union = Mask.union([None, Mask.empty((4, 5, 6))], (4, 5, 6))
     assert not union.any() and union.grid_shape == (4, 5, 6)
+
+
+def test_overlap_count_reads_only_where_the_boxes_meet() -> None:
+    rng = np.random.default_rng(5)
+    grid = (12, 14, 16)
+    a = Mask(rng.random((6, 7, 8)) > 0.4, (2, 3, 4), grid)
+    b = Mask(rng.random((7, 6, 9)) > 0.4, (5, 6, 7), grid)
+    assert overlap_count(a, b) == int(np.count_nonzero(a.to_full() & b.to_full())) > 0
+    assert overlap_count(a, b) == overlap_count(b, a)
+    apart = Mask(np.ones((2, 2, 2), dtype=bool), (9, 0, 0), grid)  # boxes do not meet
+    assert overlap_count(a, apart) == 0

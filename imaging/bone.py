@@ -8,7 +8,9 @@ above the threshold), never the whole volume unless asked.
 Method: threshold (``threshold_hu`` .. ``metal_hu``), then an opening *by reconstruction* (a component
 is kept whole when any of it survives an opening: specks of noise and isolated thin metal streaks go,
 thin cortex attached to bone stays) and a cortex check (a component with no cortex-dense voxels, such
-as a contrast-filled vessel, is not bone; one touching bone is merged with it and stays), a closing
+as a contrast-filled vessel, is not bone; one touching bone is told from it as a uniform structure
+with no cortical shell, :mod:`imaging.contrast_vessels`, and left out before the components are
+formed), a closing
 (at least one voxel) to bridge small cortical gaps, 3D hole filling plus filling of what is enclosed
 in the planes of at least two of the three axes (so the marrow of a vertebral body or a lytic cavity
 are inside the mask, even behind a leaky cortex, while the spinal canal, open above and below,
@@ -35,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.contrast_vessels import uniform_structures
 from imaging.lesion_morph import IndexBox, ball_footprint, check_cancel
 from imaging.mask import Mask
 from imaging.volume import Volume
@@ -166,6 +169,11 @@ def bone_mask_array(
         lo.append(int(nz[0]))
         hi.append(int(nz[-1]) + 1)
     inner = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+    if cortex_peak_hu is not None:
+        # a contrast-filled vessel touching bone would join it below: uniform structures without a
+        # cortex are left out first (imaging.contrast_vessels); bone they hide is filled back when a
+        # cortex encloses it
+        solid[inner] &= ~uniform_structures(hu[inner], spacing_mm, range_hu=(threshold_hu, cortex_peak_hu))
     sub_solid = np.pad(solid[inner], pad)
     sub_metal = np.pad(metal[inner], pad)
     if progress is not None:

@@ -16,10 +16,14 @@ lengths mm. The approach:
 Steps 1-2 are in :mod:`imaging.bony_masks` (:func:`bony_solid`), step 4 and the result value in
 :mod:`imaging.body_result` (:class:`BodyResult`), the posterior limit from the canal in
 :mod:`imaging.body_cut` (:class:`PosteriorCut`); all re-exported here. When a cortex surrounds the
-click the body is traced by rays instead of step 3 (:mod:`imaging.vertebra_star`).
+click the body is traced by rays instead of step 3 (:mod:`imaging.vertebra_star`). Neither may enter a
+contrast-filled vessel (:mod:`imaging.contrast_vessels`): as bright as bone, it has no edge the rays
+could stop at where it lies against the body (session 17 QA: case1's body took in an aorta beside it).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +32,7 @@ from scipy import ndimage
 from imaging.body_cut import PosteriorCut, cut_from_canal
 from imaging.body_result import BodyMethod, BodyResult, body_axis, describe_body
 from imaging.bony_masks import BONE_THRESHOLD_HU, SMOOTHING_MM, BonyMasks, bony_solid, plane_structure
+from imaging.contrast_vessels import uniform_structures
 from imaging.disc_tilt import tilted_body_slab
 from imaging.vertebra_discs import BodySlab
 from imaging.vertebra_roi import LpsRoi
@@ -112,6 +117,11 @@ def find_body(
     if cut is not None and grid_lps is not None:
         front = cut.allowed(grid_lps).reshape(roi.shape)
         canal_band = cut.across_canal(grid_lps).reshape(roi.shape)
+    # a contrast-filled vessel against the body (uniform, no cortex) reads like bone and has no edge
+    # the rays could stop at: it is no place for the body (imaging.contrast_vessels)
+    vessels = _vessels(roi)
+    if vessels.any():
+        front = ~vessels if front is None else front & ~vessels
     star = star_body(
         roi,
         smoothed,
@@ -160,6 +170,14 @@ def find_body(
         cortex_hu=cortex,
         slab=slab,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _vessels(roi: LpsRoi) -> BoolArray:
+    """:func:`imaging.contrast_vessels.uniform_structures` on the ROI, once per ROI (the body is
+    searched twice on the same ROI: from the click, then from the first body's centre)."""
+    sp = roi.spacing_mm
+    return uniform_structures(roi.array, (sp, sp, sp), region=roi.inside)
 
 
 def _opened_body(allowed: BoolArray, seed: npt.NDArray[np.int64], sp: float) -> BoolArray | None:

@@ -1,0 +1,161 @@
+"""How noisy a CT image is: the standard deviation of its noise (HU), measured in uniform soft tissue.
+
+:func:`noise_sd_hu` reads it from the image itself, on its own grid (arrays ``[slice, row, col]``,
+values HU): for every voxel the sample standard deviation of the 3 x 3 in-plane window around it
+(within its slice, so slice thickness and spacing do not enter), kept where the whole 5 x 5 in-plane
+window lies in one uniform tissue class (fat ``FAT_RANGE_HU`` or muscle and soft tissue
+``SOFT_TISSUE_RANGE_HU``): tissues with no structure at the voxel scale, away from any edge. The noise is
+the median of those windows' deviations over their expected value for pure noise (a 3 x 3 sample's
+standard deviation has a median of 0.903 times that of the noise, chi distribution with 8 degrees of
+freedom and the population formula). Correlated noise (a smooth reconstruction kernel, an image that
+was resampled) reads lower than its per-voxel deviation: what is measured is the noise at the voxel
+scale, the scale the thresholds on the same grid see.
+
+:func:`noise_note` words the result for the operator when the noise is high enough to make the bone's
+edges uncertain (``HIGH_NOISE_SD_HU``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.volume import Volume
+
+__all__ = [
+    "FAT_RANGE_HU",
+    "HIGH_NOISE_SD_HU",
+    "MAX_SLICES",
+    "MIN_NOISE_SAMPLES",
+    "NEAR_HALF_SIZE_MM",
+    "SOFT_TISSUE_RANGE_HU",
+    "noise_note",
+    "noise_sd_hu",
+    "noise_sd_near",
+]
+
+BoolArray = npt.NDArray[np.bool_]
+
+#: fat (HU): -100 to -50 HU is fat by CLINICAL.md ("fat is -100 to -50" in imaging.star_edges), widened by
+#: 50 HU each side for the noise itself
+FAT_RANGE_HU = (-150.0, 0.0)
+#: muscle and soft tissue (HU): muscle 40-60, soft tissue 0-100 (CLINICAL.md: lytic lesions are of
+#: soft-tissue density, 0-100 HU), widened by 20 HU each side for the noise
+SOFT_TISSUE_RANGE_HU = (0.0, 120.0)
+#: fewer uniform windows than this and the noise is not measured (None)
+MIN_NOISE_SAMPLES = 200
+#: at most this many slices are read (evenly spread over the stack): enough windows, in little time
+MAX_SLICES = 24
+#: above this noise (HU, per voxel, on the image's own grid) the bone's edges are uncertain: measured on
+#: the abdomen CT (3 mm) with Gaussian noise added, the vertebral body and its wall were unchanged at
+#: sigma 30 HU (body 41.41 -> 41.35 mL) and wrong at sigma 60 (29.75 mL, a wall called destroyed with
+#: no lesion, session 17 QA item 5); clinical CT of the spine reads 10-25 HU (this project's data: 8-17)
+HIGH_NOISE_SD_HU = 45.0
+#: half the side of the box around a point the noise is measured in (mm): a vertebra's region
+#: (imaging.vertebra's ROI spans 80-110 mm), wide enough to hold fat and muscle beside the spine
+NEAR_HALF_SIZE_MM = 50.0
+#: the median of the 3 x 3 sample standard deviation (population formula) of pure Gaussian noise, as a
+#: fraction of the noise's: sqrt(median of chi-square with 8 degrees of freedom / 9) = sqrt(7.344 / 9)
+_MEDIAN_SD_FRACTION = 0.903
+
+
+def noise_sd_hu(hu: npt.NDArray[Any], *, region: BoolArray | None = None) -> float | None:
+    """The image's noise standard deviation (HU), from uniform fat and soft tissue; None if too little.
+
+    Parameters
+    ----------
+    hu
+        CT values, ``[slice, row, col]`` (a 2D array is one slice).
+    region
+        Where to measure (same shape), e.g. inside the field of view; None: everywhere.
+
+    Returns
+    -------
+    float or None
+        The noise standard deviation at the voxel scale (HU), or None when fewer than
+        ``MIN_NOISE_SAMPLES`` voxels lie in uniform tissue.
+
+    Raises
+    ------
+    ValueError
+        If ``hu`` is not 2D or 3D, or ``region`` has another shape.
+    """
+    a = np.asarray(hu, dtype=np.float32)
+    if a.ndim == 2:
+        a = a[None]
+        region = None if region is None else np.asarray(region)[None]
+    if a.ndim != 3:
+        raise ValueError(f'Argument "hu" must be a 2D or 3D array, got {a.ndim} dimensions')
+    if region is not None and region.shape != a.shape:
+        raise ValueError(f'Argument "region" must have the shape of "hu" {a.shape}, got {region.shape}')
+    # in-plane windows only: a sample of the slices measures the same noise (spread over the stack)
+    step = max(1, -(-a.shape[0] // MAX_SLICES))
+    a = a[::step]
+    region = None if region is None else region[::step]
+    window = (1, 3, 3)
+    mean = ndimage.uniform_filter(a, size=window, mode="nearest")
+    mean_sq = ndimage.uniform_filter(a * a, size=window, mode="nearest")
+    sd = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+    wide = (1, 5, 5)
+    lo = ndimage.minimum_filter(a, size=wide, mode="nearest")
+    hi = ndimage.maximum_filter(a, size=wide, mode="nearest")
+    # a window is uniform when its mean lies in one tissue class and no voxel of the 5 x 5 around it is
+    # farther from that class than the noise could take it (the class ranges are widened for the noise)
+    uniform = np.zeros(a.shape, dtype=bool)
+    for low, high in (FAT_RANGE_HU, SOFT_TISSUE_RANGE_HU):
+        span = high - low
+        uniform |= (mean >= low) & (mean < high) & (lo >= low - span) & (hi < high + span)
+    if region is not None:
+        uniform &= region
+    # the rim of the array has no full window
+    uniform[:, :2, :] = False
+    uniform[:, -2:, :] = False
+    uniform[:, :, :2] = False
+    uniform[:, :, -2:] = False
+    if np.count_nonzero(uniform) < MIN_NOISE_SAMPLES:
+        return None
+    return float(np.median(sd[uniform])) / _MEDIAN_SD_FRACTION
+
+
+def noise_sd_near(
+    volume: Volume, point_lps: Sequence[float] | npt.ArrayLike, *, half_size_mm: float = NEAR_HALF_SIZE_MM
+) -> float | None:
+    """:func:`noise_sd_hu` on the volume's own voxels in a box of ``half_size_mm`` around a point.
+
+    Parameters
+    ----------
+    volume
+        The CT (HU).
+    point_lps
+        The box's centre, LPS mm.
+    half_size_mm
+        Half the box's side, mm.
+
+    Returns
+    -------
+    float or None
+        The noise (HU), None when the box holds too little uniform tissue.
+    """
+    centre = np.asarray(volume.lps_to_index_points(np.asarray(point_lps, dtype=np.float64)), dtype=np.float64)
+    reach = half_size_mm / np.asarray(volume.spacing_mm, dtype=np.float64)
+    lo = np.clip(np.floor(centre - reach).astype(int), 0, np.asarray(volume.shape))
+    hi = np.clip(np.ceil(centre + reach).astype(int) + 1, 0, np.asarray(volume.shape))
+    if np.any(hi <= lo):
+        return None
+    box = volume.array[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
+    return noise_sd_hu(box)
+
+
+def noise_note(noise_sd: float | None) -> str | None:
+    """A plain warning when the noise (HU) exceeds ``HIGH_NOISE_SD_HU``; None otherwise."""
+    if noise_sd is None or noise_sd <= HIGH_NOISE_SD_HU:
+        return None
+    return (
+        f"the image is noisy (noise about {noise_sd:.0f} HU, clinical CT of the spine reads 10-25 HU): the "
+        "body's outline and the posterior wall are uncertain here; a thin-section or smoother "
+        "reconstruction, or a lower-noise series, gives reliable measures"
+    )

@@ -333,8 +333,8 @@ class VertebraPanel(QDockWidget):
             for i in plan.result.order
             if plan.entries[i].vertebra_id != vid and plan.entries[i].vertebra_id not in plan.named
         ]
-        if any(counted):
-            listed = ", ".join(lab or "unnamed" for lab in counted)
+        if any(counted):  # those left unnamed across a gap are in the line above
+            listed = ", ".join(lab for lab in counted if lab)
             text += f" By counting (suggestions, check them): {listed}."
         self.notes.setText(text)
         return True

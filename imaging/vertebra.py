@@ -314,6 +314,11 @@ def _find(
         canal_u_range_mm=(u_lo, u_hi),
         height_mm=body.height_mm,
         source_voxel_mm=float(max(volume.spacing_mm)),
+        # gaps found there are followed out to the canal's whole width
+        canal_full_u_range_mm=(
+            frame.canal_center_u_mm - frame.canal_half_width_mm,
+            frame.canal_center_u_mm + frame.canal_half_width_mm,
+        ),
     )
     step(0.7)
     if not wall.assessed:

@@ -203,15 +203,21 @@ def _one_sided(
     axis: FloatArray,
     above: list[Disc],
     below: list[Disc],
+    strong: list[Disc],
 ) -> BodySlab | None:
     """The slab between the disc on one side and the field of view's edge on the other, or None.
 
     Only when the profile on the side without a disc ends at the edge of the scan (not of the ROI) within
-    ``MAX_BODY_HEIGHT_MM`` of the origin: there the body is cut, and the view's edge is its end in view.
+    ``MAX_BODY_HEIGHT_MM`` of the origin, with no strong disc at all on that side (not even one too near
+    the origin to bound the body: the origin is then on that disc, chest CT z -154.5, 10 mm above the
+    scan's bottom): there the body is cut, and the view's edge is its end in view. A slab taller than
+    one body (``MAX_BODY_HEIGHT_MM``) is not taken.
     """
     if bool(above) == bool(below):
         return None
     sign = -1.0 if above else 1.0
+    if any(sign * d.centre_mm > 0.0 for d in strong):
+        return None
     finite = np.isfinite(profile) & (sign * t_mm >= 0.0)
     if not finite.any():
         return None
@@ -235,7 +241,8 @@ def _one_sided(
         down = max(below, key=lambda d: d.centre_mm)
         bottom = _outer_edge(t_mm, profile, down.upper_endplate_mm, down.centre_mm)
         slab = BodySlab(origin, axis, bottom, end, (down,))
-    return slab if slab.height_mm - VIEW_EDGE_MARGIN_MM >= MIN_BODY_HEIGHT_MM else None
+    in_view_mm = slab.height_mm - VIEW_EDGE_MARGIN_MM
+    return slab if MIN_BODY_HEIGHT_MM <= in_view_mm <= MAX_BODY_HEIGHT_MM else None
 
 
 def body_slab(
@@ -266,7 +273,7 @@ def body_slab(
     if not above or not below:
         # a body cut by the field of view has no disc on that side: the disc on the other side still
         # bounds it (abdomen T12 cut by the scan's top: without its disc below, the rays ran into L1)
-        return _one_sided(roi, t, prof, origin=origin, axis=axis, above=above, below=below)
+        return _one_sided(roi, t, prof, origin=origin, axis=axis, above=above, below=below, strong=strong)
     up = min(above, key=lambda d: d.centre_mm)
     down = max(below, key=lambda d: d.centre_mm)
     top = _outer_edge(t, prof, up.lower_endplate_mm, up.centre_mm)

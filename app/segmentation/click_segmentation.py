@@ -58,6 +58,7 @@ from imaging.volume import Volume
 from planning.case import Case
 from planning.commands import EditMask, UpdateTarget
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
+from planning.vertebra_figures import anatomy_warnings
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -442,15 +443,19 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
     widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
     wall = "intact" if anatomy.posterior_wall_intact else "with defects"
     tied = ", ".join(command.name for command in ties)
+    # a body cut by the scan's edge, metal near it: said first, in amber
+    warnings = anatomy_warnings(anatomy)
     controller.jobs.say(
-        f"Vertebra {prefix}: body {anatomy.body_volume_ml:.1f} mL, posterior wall {wall}"
+        "".join(f"Warning: {w}. " for w in warnings)
+        + f"Vertebra {prefix}: body {anatomy.body_volume_ml:.1f} mL, posterior wall {wall}"
         + (f", pedicles {widths}" if widths else "")
         + (f"; holds {tied}, now tied to it" if tied else "")
         + (
             f". Level {level} by counting from the named one (check it in the Vertebrae panel)."
             if level and not anatomy.level
             else ". Name its level in the Vertebrae panel."
-        )
+        ),
+        warning=bool(warnings),
     )
 
 

@@ -17,10 +17,12 @@ suggested level (one undo step, as any naming). A suggestion never renames anyth
 already applied (the vertebra carries the suggested level) is not shown again.
 
 Under the list, the selected vertebra's anatomy figures (:mod:`planning.vertebra_figures`, kept with its
-body layer): body volume mL (counted from the body layer as it is) and height mm, canal area mm², the
-posterior wall with each defect's place and size, each pedicle's narrowest width mm and axis angles
-(degrees) or why it was not traced, and the endplates, in a read-only text box that can be selected and
-copied.
+body layer): first its warnings (a body cut by the scan's edge, whose height and volume are then
+partial; metal near the vertebra, with where it is), then body volume mL (counted from the body layer as
+it is) and height mm, canal area mm², the posterior wall with each defect's place and size, each
+pedicle's narrowest width mm and axis angles (degrees) or why it was not traced, and the endplates (centre
+LPS mm and tilt from the axial plane in degrees, or why not seen), in a read-only text box that can be
+selected and copied.
 """
 
 from __future__ import annotations

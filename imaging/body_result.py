@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.vertebra_discs import BodySlab
-from imaging.vertebra_roi import LpsRoi
+from imaging.vertebra_roi import LpsRoi, perpendicular_pair
 from imaging.vertebra_star import StarBody
 
 __all__ = [
@@ -39,6 +39,16 @@ ENDPLATE_LAYER_MM = 2.0
 HEIGHT_RADIUS_MM = 8.0
 #: rays within this cosine of the body axis measure the height (about 18 degrees)
 HEIGHT_RAY_COS = 0.95
+#: body voxels within this many ROI voxels of the scan's edge touch it (as
+#: :meth:`imaging.vertebra_roi.LpsRoi.reaches_view_edge` counts it)
+VIEW_EDGE_VOXELS = 2
+#: an end of the body is cut by the scan's edge when the body's section on the edge is at least this
+#: fraction of its mean cross-section (its volume over its height): an endplate's rim grazing the edge
+#: touches it along a thin ring, a cut face over most of the section
+VIEW_CUT_FRACTION = 0.3
+#: ... and lies further than this fraction of the height from the centroid along the axis (an end, not
+#: a side)
+VIEW_CUT_END_FRACTION = 0.25
 
 
 class BodyMethod(StrEnum):
@@ -66,6 +76,9 @@ class BodyResult:
     cortex_hu: float  # typical cortical peak HU around the body
     caps_in_view: bool  # both endplates were seen (not cut by the field of view)
     slab: BodySlab | None = None  # the body between its discs, when they were found
+    #: the body's ends cut by the edge of the scan ("superior", "inferior"): there the body's face is the
+    #: scan's edge, not an endplate, and its height and volume are partial
+    cut_by_view: tuple[str, ...] = ()
 
 
 def describe_body(
@@ -153,6 +166,12 @@ def describe_body(
     sl = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
     superior[sl] = layer & (facing_layer > 0.7)
     inferior[sl] = layer & (facing_layer < -0.7)
+    # a face on the scan's edge is where the scan stops, not an endplate (abdomen T12: its "superior
+    # endplate" was the last slice): not reported as one
+    cut = _cut_by_view(roi, body, pts, centroid=centroid, axis=axis, height_mm=height)
+    for name in cut:
+        (superior if name == "superior" else inferior)[:] = False
+    caps_in_view = caps_in_view and not cut
     core = depth >= 5.0
     sm_box = smoothed[sl]
     trab = float(np.median(sm_box[core])) if core.any() else float(np.median(sm_box[box]))
@@ -171,7 +190,38 @@ def describe_body(
         caps_in_view=caps_in_view,
         trabecular_hu=trab,
         slab=slab,
+        cut_by_view=cut,
     )
+
+
+def _cut_by_view(
+    roi: LpsRoi, body: BoolArray, pts: FloatArray, *, centroid: FloatArray, axis: FloatArray, height_mm: float
+) -> tuple[str, ...]:
+    """The body's ends ("superior", "inferior") cut by the scan's edge.
+
+    An end is cut when the body's voxels next to the scan's edge cover at least ``VIEW_CUT_FRACTION`` of
+    its mean cross-section (its volume over its height) and lie on that end's side of the centroid,
+    more than ``VIEW_CUT_END_FRACTION`` of the height along the axis (a body cut at its side is not).
+    """
+    if roi.inside.all():
+        return ()
+    edge = ndimage.binary_dilation(~roi.inside, iterations=VIEW_EDGE_VOXELS)
+    touching = body & edge
+    if not touching.any():
+        return ()
+    section_mm2 = len(pts) * roi.spacing_mm**3 / max(height_mm, roi.spacing_mm)
+    rel = roi.voxel_points_lps(touching) - centroid
+    along = rel @ axis
+    e1, e2 = perpendicular_pair(axis)
+    cut: list[str] = []
+    for name, sign in (("superior", 1.0), ("inferior", -1.0)):
+        end = sign * along > VIEW_CUT_END_FRACTION * height_mm
+        # the area they cover across the axis: their projections, counted once per square of the grid
+        across = np.rint(np.stack([rel[end] @ e1, rel[end] @ e2], axis=1) / roi.spacing_mm)
+        area_mm2 = len(np.unique(across, axis=0)) * roi.spacing_mm**2 if end.any() else 0.0
+        if area_mm2 >= VIEW_CUT_FRACTION * section_mm2:
+            cut.append(name)
+    return tuple(cut)
 
 
 def body_axis(mask: BoolArray, spacing_mm: float) -> FloatArray:

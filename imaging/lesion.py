@@ -37,13 +37,14 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    normal-valued gap between foci makes the region like it normal bone and its shell (step 3) the
    foci: when that shell's reference differs by more than ``abnormal_delta_hu`` from the deep
    trabecular bone while the seed does not, the deep bone's median is the reference instead.
-   4c. A seed lytic against that reference but within ``abnormal_delta_hu`` of the patient's own deep
-   trabecular bone elsewhere in the region (the centres of the bones in view, at least
-   ``texture_depth_mm`` inside the bone filled in two of three views, farther than ``shell_mm[1]`` from
-   the seed: :mod:`imaging.lesion_deep`) is refused as low-density (osteoporotic) normal bone: a lytic
-   metastasis is focal, while an osteoporotic body centre is as dark as the centres of the bodies above
-   and below, and the reference of step 3 was measured in the denser bone along the cortex and end
-   plates. Skipped when the operator gives the reference or ``deep_bone_check`` is False.
+   4c. A seed lytic against that reference but like the patient's own deep trabecular bone elsewhere in
+   the region (the centres of the bones in view, at least ``texture_depth_mm`` inside the bone filled in
+   two of three views, farther than ``shell_mm[1]`` from the seed; like it: within ``abnormal_delta_hu``
+   of its median and inside the range its seed-sized samples read, :mod:`imaging.lesion_deep`) is
+   refused as low-density (osteoporotic) normal bone: a lytic metastasis is focal, while an osteoporotic
+   body centre is as dark as the centres of the bodies above and below, and the reference of step 3 was
+   measured in the denser bone along the cortex and end plates. Skipped when the operator gives the
+   reference or ``deep_bone_check`` is False.
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches
@@ -441,11 +442,7 @@ def segment_lesion(
     )
     notes = [f"lytic fraction {fractions[0]:.2f}, sclerotic fraction {fractions[1]:.2f}"]
     if deep_sample is not None:
-        notes.append(
-            f"the seed ({seed_hu:.0f} HU) differs by {seed_hu - deep_sample.median_hu:+.0f} HU from this "
-            f"patient's deep trabecular bone elsewhere in the region ({deep_sample.median_hu:.0f} HU), more "
-            f"than {p.abnormal_delta_hu:g} HU: not like it (focal)"
-        )
+        notes.append(deep_sample.unlike_note(seed_hu, p))
     if reference_bone_hu is not None:
         notes.append("reference bone HU given by the operator")
     if texture is not None:

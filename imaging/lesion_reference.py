@@ -7,9 +7,10 @@ Steps 3 and 4c of :func:`imaging.lesion.segment_lesion` (see its module for the 
   of its HU: a large lesion must not be its own reference), or around the seed itself when that region
   leaves no shell; :func:`reference_around_lesion` measures it again in the same shell around a first
   segmentation. The operator's box does not change either (imaging.lesion_box).
-- :func:`refuse_if_like_deep_bone`: a lytic-looking seed within ``abnormal_delta_hu`` of the patient's
-  own deep trabecular bone elsewhere in the region (:mod:`imaging.lesion_deep`) is low-density normal
-  bone, refused with :class:`imaging.lesion_errors.NoLesionAtSeedError`.
+- :func:`refuse_if_like_deep_bone`: a lytic-looking seed like the patient's own deep trabecular bone
+  elsewhere in the region (within ``abnormal_delta_hu`` of its median and inside the range its seed-sized
+  samples read: :mod:`imaging.lesion_deep`) is low-density normal bone, refused with
+  :class:`imaging.lesion_errors.NoLesionAtSeedError`.
 
 Arrays are the region of interest ``[slice, row, col]``; CT values HU; sizes mm on the grid's spacing
 (anisotropic spacing honoured).
@@ -168,7 +169,8 @@ def refuse_if_like_deep_bone(
         f"the seed ({seed_hu:.0f} HU) is {reference - seed_hu:.0f} HU below the bone around it "
         f"({reference:.0f} HU) but within {p.abnormal_delta_hu:g} HU of this patient's deep trabecular bone "
         f"elsewhere in the region ({deep.median_hu:.0f} HU: {deep.n_voxels} voxels at least "
-        f"{p.texture_depth_mm:g} mm inside bone, farther than {p.shell_mm[1]:g} mm from the seed): "
+        f"{p.texture_depth_mm:g} mm inside bone, farther than {p.shell_mm[1]:g} mm from the seed; "
+        f"seed-sized samples of it read {deep.range_hu[0]:.0f}-{deep.range_hu[1]:.0f} HU): "
         "low-density (osteoporotic) normal bone like the centres of the bones around it, not a focal lytic "
         "lesion",
         seed_hu=seed_hu,

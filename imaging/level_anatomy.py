@@ -27,7 +27,7 @@ region of interest resampled on a grid aligned with the vertebra (lateral, poste
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,8 @@ from imaging.level_sacrum import (
     SacrumFinding,
     is_sacrum,
 )
-from imaging.levels import GAP_FACTOR, label_by_counting, normalize_level, spine_order
+from imaging.level_spacing import TYPICAL_BODY_HEIGHT_MM, steps_along_spine
+from imaging.levels import label_along_spine, normalize_level, spine_order
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 
@@ -118,13 +119,17 @@ def suggest_levels(
     *,
     named_index: int | None = None,
     named_level: str | None = None,
+    heights_mm: Sequence[float | None] | None = None,
+    levels: Sequence[str | None] | None = None,
+    named_indices: Collection[int] = (),
 ) -> list[LevelSuggestion]:
     """Levels suggested by anatomy: the lowest rib-bearing vertebra as T12, the sacrum as S1.
 
-    T12 is suggested only when the vertebra just below it was seen without ribs (so that it is known
-    to be the lowest); S1 for the uppermost vertebra judged to be the sacrum. When the operator has
-    named a level, every suggestion the counting from it disagrees with carries a warning (and the
-    named level is kept).
+    T12 is suggested only when the next vertebra found below it was seen without ribs (so that it is
+    known to be the lowest); when that one lies more than a level below (by their body heights,
+    :mod:`imaging.level_spacing`) the vertebrae between were not seen and the suggestion says so. S1 for
+    the uppermost vertebra judged to be the sacrum. When the operator has named a level, every
+    suggestion the labels disagree with carries a warning (and the named level is kept).
 
     Parameters
     ----------
@@ -133,7 +138,12 @@ def suggest_levels(
     rib_flags, sacrum_flags
         Per vertebra: a finding, True / False, or None when unknown.
     named_index, named_level
-        The vertebra the operator named and its level, if any.
+        The vertebra the operator named and its level, if any (the others counted from it).
+    heights_mm
+        Each vertebra's body height (mm), None where not measured.
+    levels, named_indices
+        Instead of ``named_index`` / ``named_level``: each vertebra's level as labelled (named or
+        counted, None where unlabelled) and which of them the operator named.
 
     Returns
     -------
@@ -154,21 +164,30 @@ def suggest_levels(
         )
     if n == 0:
         return []
-    order, along = spine_order(pts)
+    if levels is not None and len(levels) != n:
+        raise ValueError(f'Argument "levels" must have one value per centroid ({n}), got {len(levels)}')
+    order, _ = spine_order(pts)
     ribs = [_flag(f) for f in rib_flags]
     sacrum = [_flag(f) for f in sacrum_flags]
-    steps = np.abs(np.diff(along[order])) if n >= 2 else np.zeros(0)
-    median_step = float(np.median(steps)) if n >= 3 else np.inf
+    steps = steps_along_spine(
+        pts,
+        order,
+        [None] * n if heights_mm is None else heights_mm,
+        # without measured heights: lumbar bodies, the T12 and S1 questions being asked from the
+        # thoracolumbar junction down
+        fallback_height_mm=TYPICAL_BODY_HEIGHT_MM["L"],
+    )
     out: list[LevelSuggestion] = []
     for r in range(n - 1):
         here, below = order[r], order[r + 1]
         lower_ribbed = [i for i in order[r + 1 :] if ribs[i]]
         if ribs[here] is True and ribs[below] is False and not lower_ribbed:
             warnings: list[str] = []
-            if n >= 3 and steps[r] > GAP_FACTOR * median_step:
+            if not steps[r].adjacent:
                 warnings.append(
-                    f"a gap of {steps[r]:.0f} mm below it (median {median_step:.0f} mm): a vertebra may be "
-                    "missing"
+                    f"the next vertebra found lies {steps[r].distance_mm:.0f} mm below it, about "
+                    f"{steps[r].levels_about} levels: the vertebrae between were not seen and one of them "
+                    "may carry ribs"
                 )
             out.append(LevelSuggestion(here, "T12", _rib_reason(rib_flags[here]), tuple(warnings)))
             break
@@ -188,16 +207,28 @@ def suggest_levels(
     t12 = next((s for s in out if s.level == "T12"), None)
     s1 = next((s for s in out if s.level == "S1"), None)
     if t12 is not None and s1 is not None:
-        apart = order.index(s1.index) - order.index(t12.index)
-        if apart != 6:
+        between = steps[order.index(t12.index) : order.index(s1.index)]
+        allowed = range(
+            sum(s.allowed_levels.start for s in between), sum(s.allowed_levels.stop - 1 for s in between) + 1
+        )
+        apart = sum(s.levels_about for s in between)
+        if 6 not in allowed:
             note = (
-                f"T12 and S1 suggestions are {apart} vertebrae apart, not 6 (five lumbar): transitional "
+                f"T12 and S1 suggestions are about {apart} levels apart, not 6 (five lumbar): transitional "
                 "anatomy (ribs on L1, six lumbar vertebrae, sacralised L5) or a vertebra not in the list"
             )
             out = [_with_warning(s, note) for s in out]
-    if named_index is not None and named_level is not None:
-        counted = label_by_counting(pts, named_index, named_level).labels
-        out = [_against_counting(s, counted[s.index], named_index == s.index) for s in out]
+    if levels is None and named_index is not None and named_level is not None:
+        levels = label_along_spine(pts, {named_index: named_level}, heights_mm=heights_mm).labels
+        named_indices = (named_index,)
+    if levels is not None:
+        # a vertebra left unlabelled (across a gap from every named one) has no counting to disagree with
+        out = [
+            s
+            if levels[s.index] is None and s.index not in named_indices
+            else _against_counting(s, levels[s.index], s.index in named_indices)
+            for s in out
+        ]
     out.sort(key=lambda s: order.index(s.index))
     return out
 
@@ -234,6 +265,7 @@ def suggestion_for_vertebra(
             np.array([centre, centre - down]),
             [here, below],
             [False, False],
+            heights_mm=[height_mm, height_mm],  # the probe below is one level down by construction
             named_index=None if named_level is None else 0,
             named_level=named_level,
         )

@@ -26,6 +26,8 @@ import numpy.typing as npt
 
 from imaging.body_height import height_note
 from imaging.canal_tube import body_canal_tube
+from imaging.disc_click import disc_at_point
+from imaging.endplate_plane import endplate_plane
 from imaging.errors import ImagingError
 from imaging.image_noise import noise_note, noise_sd_near
 from imaging.level_anatomy import refusal_hint
@@ -37,6 +39,7 @@ from imaging.pedicle_waist import WaistPlanes
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
 from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
+from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
 from imaging.vertebra_roi import LpsRoi, perpendicular_pair, resample_roi, roi_mask_to_source
@@ -149,7 +152,9 @@ def find_vertebra(
     found at the click or the body found there is judged to be the sacrum
     (:func:`imaging.level_sacrum.is_sacrum` at its centroid: alae meeting the iliac bones, no disc
     below; the same judgement that would suggest S1 for it); the refusal then carries the S1
-    suggestion (:func:`imaging.level_anatomy.refusal_hint`), for every caller.
+    suggestion (:func:`imaging.level_anatomy.refusal_hint`), for every caller. Elsewhere a click on an
+    intervertebral disc (or its end plate) is refused as such (:func:`imaging.disc_click.disc_at_point`),
+    whatever the search ran into from it.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):
@@ -163,9 +168,13 @@ def find_vertebra(
         raise
     except VertebraNotFoundError as exc:
         hint = refusal_hint(volume, click)
-        if hint is None:
-            raise
-        raise VertebraNotFoundError(f"{exc.reason}; {hint}", click) from exc
+        if hint is not None:
+            raise VertebraNotFoundError(f"{exc.reason}; {hint}", click) from exc
+        # a click on a disc finds no body of its own: say so rather than what the search ran into
+        disc = disc_at_point(volume, click)
+        if disc is not None:
+            raise VertebraNotFoundError(disc.reason(), click) from exc
+        raise
 
 
 def _find(
@@ -316,6 +325,11 @@ def _find(
         canal_u_range_mm=(u_lo, u_hi),
         height_mm=body.height_mm,
         source_voxel_mm=float(max(volume.spacing_mm)),
+        # gaps found there are followed out to the canal's whole width
+        canal_full_u_range_mm=(
+            frame.canal_center_u_mm - frame.canal_half_width_mm,
+            frame.canal_center_u_mm + frame.canal_half_width_mm,
+        ),
     )
     step(0.7)
     if not wall.assessed:
@@ -331,6 +345,7 @@ def _find(
         )
         wall = replace(wall, defects=said)
     pedicles: dict[Side, PedicleAxis] = {}
+    near_metal = {"vertebral body": body.body, "spinal canal": canal.mask}
     contrast = max(body.cortex_hu - body.trabecular_hu, 1.0)
     fraction = np.clip((masks.sharp - body.trabecular_hu) / contrast, 0.0, 1.0).astype(np.float32)
     # the pedicles are looked for in bone whose coronal fill stops at the canal (imaging.pedicle_solid);
@@ -357,6 +372,7 @@ def _find(
             continue
         if found.note is not None:
             notes.append(found.note)
+        near_metal[f"{side.value} pedicle"] = found.mask
         pedicles[side] = PedicleAxis(
             side=side,
             axis_entry_lps=_point(found.entry_lps),
@@ -366,6 +382,8 @@ def _find(
             mask=roi_mask_to_source(roi, found.mask, volume),
         )
     step(0.9)
+    # metal changes the CT numbers every step read: said, with the structures next to it
+    metal = find_metal(volume, roi, near_metal, centroid_lps=centroid, left_lps=left)
     anatomy = _assemble(
         roi,
         volume,
@@ -378,6 +396,7 @@ def _find(
         click=click,
         level=level,
         notes=notes,
+        metal=metal,
     )
     step(1.0)
     return anatomy
@@ -486,6 +505,7 @@ def _assemble(
     click: FloatArray,
     level: str | None,
     notes: list[str],
+    metal: MetalFinding | None,
 ) -> VertebraAnatomy:
     sp3 = roi.spacing_mm**3
 
@@ -494,6 +514,12 @@ def _assemble(
 
     sup: Mask | None = to_src(body.superior_endplate) if body.superior_endplate.any() else None
     inf: Mask | None = to_src(body.inferior_endplate) if body.inferior_endplate.any() else None
+    planes = {
+        name: plane
+        for name, layer in (("superior", body.superior_endplate), ("inferior", body.inferior_endplate))
+        if (plane := endplate_plane(roi.voxel_points_lps(layer), body.axis_lps, superior=name == "superior"))
+        is not None
+    }
     return VertebraAnatomy(
         body=to_src(body.body),
         canal=to_src(canal.mask),
@@ -515,4 +541,7 @@ def _assemble(
         level=level,
         click_lps=_point(click),
         notes=tuple(notes),
+        body_cut_by_view=body.cut_by_view,
+        endplate_planes=planes,
+        metal=metal,
     )

@@ -52,6 +52,9 @@ MIN_BODY_HEIGHT_MM = 12.0
 #: adult vertebral bodies are up to about 32 mm tall (L5 included): a slab taller than this between
 #: the strong discs holds more than one body, and weaker discs between them are taken
 MAX_BODY_HEIGHT_MM = 32.0
+#: a slab cut by the field of view reaches this far past the last level the profile reads whole (mm):
+#: the view's edge lies within a step and the cross-section's tilt (6 mm at up to 30 degrees, 3 mm) of it
+VIEW_EDGE_MARGIN_MM = 3.0
 #: a weaker disc scores at least this fraction of the reference score (its two endplate ridges
 #: still stand ``MIN_RIDGE_HU`` above their surroundings)
 WEAK_FRACTION = 0.4
@@ -191,6 +194,57 @@ def _outer_edge(t_mm: FloatArray, profile: FloatArray, ridge_mm: float, disc_mm:
     return float(t_mm[k] + step * frac * PROFILE_STEP_MM)
 
 
+def _one_sided(
+    roi: LpsRoi,
+    t_mm: FloatArray,
+    profile: FloatArray,
+    *,
+    origin: FloatArray,
+    axis: FloatArray,
+    above: list[Disc],
+    below: list[Disc],
+    strong: list[Disc],
+) -> BodySlab | None:
+    """The slab between the disc on one side and the field of view's edge on the other, or None.
+
+    Only when the profile on the side without a disc ends at the edge of the scan (not of the ROI) within
+    ``MAX_BODY_HEIGHT_MM`` of the origin, with no strong disc at all on that side (not even one too near
+    the origin to bound the body: the origin is then on that disc, chest CT z -154.5, 10 mm above the
+    scan's bottom): there the body is cut, and the view's edge is its end in view. A slab taller than
+    one body (``MAX_BODY_HEIGHT_MM``) is not taken.
+    """
+    if bool(above) == bool(below):
+        return None
+    sign = -1.0 if above else 1.0
+    if any(sign * d.centre_mm > 0.0 for d in strong):
+        return None
+    finite = np.isfinite(profile) & (sign * t_mm >= 0.0)
+    if not finite.any():
+        return None
+    end = float(sign * np.max(sign * t_mm[finite]))
+    if abs(end) > MAX_BODY_HEIGHT_MM:
+        return None
+    # the first level past the end lies in the ROI but outside the scan: the view's edge, not the ROI's
+    beyond = origin + (end + sign * (PROFILE_STEP_MM + PROFILE_RADIUS_MM)) * axis
+    index = roi.lps_to_index(beyond)
+    if np.any(index < 0) or np.any(index > np.asarray(roi.shape) - 1):
+        return None
+    if roi.inside[tuple(np.rint(index).astype(int))]:
+        return None
+    # the slab reaches past the edge so that it clips nothing in view (the rays stop at the edge)
+    end += sign * VIEW_EDGE_MARGIN_MM
+    if above:
+        up = min(above, key=lambda d: d.centre_mm)
+        top = _outer_edge(t_mm, profile, up.lower_endplate_mm, up.centre_mm)
+        slab = BodySlab(origin, axis, end, top, (up,))
+    else:
+        down = max(below, key=lambda d: d.centre_mm)
+        bottom = _outer_edge(t_mm, profile, down.upper_endplate_mm, down.centre_mm)
+        slab = BodySlab(origin, axis, bottom, end, (down,))
+    in_view_mm = slab.height_mm - VIEW_EDGE_MARGIN_MM
+    return slab if MIN_BODY_HEIGHT_MM <= in_view_mm <= MAX_BODY_HEIGHT_MM else None
+
+
 def body_slab(
     roi: LpsRoi,
     hu: npt.NDArray[np.float32],
@@ -201,8 +255,8 @@ def body_slab(
 
     The slab ends at each endplate's outer (half-maximum) edge, the body's surface: the endplate is
     most concave at the centre the profile samples, so its rim lies within the slab. None when no
-    strong disc is found on one side (the field of view ends, or the endplates are not seen), so
-    the caller keeps its own estimate.
+    strong disc is found on one side and the endplates there are not seen, so the caller keeps its own
+    estimate; where the field of view cuts the body on that side, the view's edge bounds it there.
     """
     origin = np.asarray(origin_lps, dtype=np.float64)
     axis = np.asarray(axis_lps, dtype=np.float64)
@@ -217,7 +271,9 @@ def body_slab(
     above = [d for d in strong if d.lower_endplate_mm >= half_min * 0.5 and d.centre_mm > 0]
     below = [d for d in strong if d.upper_endplate_mm <= -half_min * 0.5 and d.centre_mm < 0]
     if not above or not below:
-        return None
+        # a body cut by the field of view has no disc on that side: the disc on the other side still
+        # bounds it (abdomen T12 cut by the scan's top: without its disc below, the rays ran into L1)
+        return _one_sided(roi, t, prof, origin=origin, axis=axis, above=above, below=below, strong=strong)
     up = min(above, key=lambda d: d.centre_mm)
     down = max(below, key=lambda d: d.centre_mm)
     top = _outer_edge(t, prof, up.lower_endplate_mm, up.centre_mm)

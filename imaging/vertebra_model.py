@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from imaging.mask import Mask
 
 if TYPE_CHECKING:  # the foramina module builds on this one
+    from imaging.endplate_plane import EndplatePlane
     from imaging.vertebra_foramina import VertebraForamina
+    from imaging.vertebra_metal import MetalFinding
 
 Point = tuple[float, float, float]
 
@@ -106,6 +108,12 @@ class VertebraAnatomy:
     basivertebral_foramina: tuple[WallDefect, ...] = ()
     canal_tube: Mask | None = None
     canal_tube_z_lps: tuple[float, float] | None = None
+    #: the body's ends cut by the edge of the scan ("superior", "inferior"): height and volume partial
+    body_cut_by_view: tuple[str, ...] = ()
+    #: the endplates' planes (centre, tilt), by "superior" / "inferior", for those found
+    endplate_planes: dict[str, EndplatePlane] = field(default_factory=dict)
+    #: metal found in the search region (:func:`imaging.vertebra_metal.find_metal`), None when none
+    metal: MetalFinding | None = None
 
     @property
     def safety_canal(self) -> Mask:

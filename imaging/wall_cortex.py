@@ -44,6 +44,12 @@ TRABECULAR_QUANTILE = 90.0
 RIM_MM = 2.0
 #: fewer rim rays than this (a gap that fills the wall) leave the rim unjudged: 4 mm^2 of wall
 MIN_RIM_RAYS = 4
+#: the cut for lytic tissue behind the wall lies below nine in ten of the wall's deep windows when it is
+#: this many standard deviations below their median (the normal distribution's 10th percentile, the same
+#: nine in ten as ``TRABECULAR_QUANTILE``)
+LYTIC_SEPARATION_SD = 1.2816
+#: a normal distribution's standard deviation per median absolute deviation
+MAD_TO_SD = 1.4826
 
 
 @dataclass(frozen=True)
@@ -188,3 +194,45 @@ def deep_hu(
     )
     out: FloatArray = roi.sample(smoothed, pts, order=1).mean(axis=2)
     return out
+
+
+def lytic_cut_hu(
+    deep_windows: FloatArray, trabecular_hu: float, *, lytic_hu: float, min_contrast_hu: float
+) -> float | None:
+    """The deep HU below which a ray has lytic tissue behind the wall; None when it cannot be told.
+
+    The cut lies half way between the body's trabecular bone and lytic tissue. Lytic tissue can be told
+    from this body's bone when the trabecular bone stands ``min_contrast_hu`` above ``lytic_hu``, or, the
+    bone being denser than ``lytic_hu`` at all, when the cut lies below nine in ten of the wall's own deep
+    windows (``deep_windows``, the :func:`deep_hu` of the wall's rays): their median less
+    ``LYTIC_SEPARATION_SD`` robust standard deviations (1.4826 median absolute deviations, little moved
+    by a lesion behind a minority of the rays: with case1's figures below, lytic tissue behind up to
+    about 15 % of the wall's rays; behind more, an osteoporotic body is not judged, as before). An
+    osteoporotic body's core can read under 100 HU while the bone along its wall reads well above the cut
+    (bone-lesions case1, 1 mm: core 97 HU, cut 73 HU, the wall's windows 2-6 mm in front of it
+    147 +- 38-45 HU, 0-4 % of its rays below the cut on five clicks); where the bone itself reads near
+    lytic HU nothing is judged (lumbar-ct-labels L3 and L4, 1.5 mm: cores 50 and 35 HU).
+
+    Parameters
+    ----------
+    deep_windows
+        :func:`deep_hu` of the rays that met the body (HU).
+    trabecular_hu
+        Median HU of the body's core.
+    lytic_hu
+        Lytic tissue's reference HU.
+    min_contrast_hu
+        The trabecular-to-lytic contrast above which the cut is used without looking at the windows.
+
+    Returns
+    -------
+    float or None
+    """
+    cut = 0.5 * (trabecular_hu + lytic_hu)
+    if trabecular_hu - lytic_hu >= min_contrast_hu:
+        return cut
+    if trabecular_hu <= lytic_hu or deep_windows.size == 0:
+        return None
+    median = float(np.median(deep_windows))
+    sd = MAD_TO_SD * float(np.median(np.abs(deep_windows - median)))
+    return cut if cut < median - LYTIC_SEPARATION_SD * sd else None

@@ -7,6 +7,13 @@ volume mL and height mm, canal area mm², the posterior wall (intact, or each de
 (LPS mm) and its size), each pedicle's narrowest width mm and its axis angles, and the endplates. A
 pedicle not traced says so, with what the anatomy search noted about it.
 
+Warnings come first (:func:`anatomy_warnings`, also for the status bar and the command line): a body
+cut by the edge of the scan (its height and volume partial, the end plate there not seen) and metal
+found near the vertebra (the figures near it may be wrong). An endplate found gives its centre (LPS mm)
+and its tilt from the patient's axial plane (degrees; the plane's normal against the LPS superior axis,
+:mod:`imaging.endplate_plane`), split into its sagittal part (positive: rising anteriorly) and its
+coronal part (positive: rising to the patient's left).
+
 Pedicle axis angles are those of a needle along the axis from its entry to its target, as the planning
 code defines them (:mod:`planning.trajectory_geometry`): craniocaudal = angle from the axial plane,
 positive cranially; mediolateral = angle from the sagittal plane, positive towards the patient's left.
@@ -27,6 +34,8 @@ from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 
 #: the label of a basivertebral foramen's line (the anatomy search's descriptions start with it too)
 FORAMEN = "basivertebral foramen (normal)"
+#: the scan's end on each of the body's ends (superior = the top of the scan, whatever its slice order)
+SCAN_END = {"superior": "top", "inferior": "bottom"}
 #: what a pedicle not traced says when the anatomy search noted nothing more about it
 NO_REASON = "the search found no pedicle of bone on this side"
 
@@ -38,13 +47,20 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
     ``wall_defects`` and ``basivertebral_foramina`` (each ``center_lps``, ``size_mm``,
     ``description``), ``pedicles`` (``left`` / ``right``: ``traced``; traced: ``min_width_mm``,
     ``craniocaudal_deg``, ``mediolateral_deg``; not traced: ``reason``), ``endplates``
-    (``superior`` / ``inferior``: ``found`` and, when found, ``voxels``) and ``notes``.
+    (``superior`` / ``inferior``: ``found`` and, when found, ``voxels`` and the plane's figures of
+    :meth:`imaging.endplate_plane.EndplatePlane.to_json`; when not found because the scan's edge cuts the
+    body there, ``cut_by_scan``: true), ``body_cut_by_scan`` (the body's ends the scan's edge cuts,
+    ``"top"`` / ``"bottom"``), ``metal`` (:meth:`imaging.vertebra_metal.MetalFinding.to_json` or None),
+    ``warnings`` (:func:`anatomy_warnings`) and ``notes``.
     """
     pedicles: dict[str, Any] = {}
     for side in (Side.LEFT, Side.RIGHT):
         axis = anatomy.pedicles.get(side)
         if axis is None:
-            pedicles[side.value] = {"traced": False, "reason": _untraced_reason(side, anatomy.notes)}
+            reason = _untraced_reason(side, anatomy.notes)
+            if anatomy.metal is not None and anatomy.metal.side == side.value:
+                reason += "; metal lies on this side (see the warning), which may have hidden it"
+            pedicles[side.value] = {"traced": False, "reason": reason}
             continue
         direction = np.subtract(axis.axis_target_lps, axis.axis_entry_lps)
         pedicles[side.value] = {
@@ -57,8 +73,13 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
     for name, mask in (("superior", anatomy.superior_endplate), ("inferior", anatomy.inferior_endplate)):
         if mask is None or not mask.any():
             endplates[name] = {"found": False}
+            if name in anatomy.body_cut_by_view:
+                endplates[name]["cut_by_scan"] = True
         else:
             endplates[name] = {"found": True, "voxels": mask.count()}
+            plane = anatomy.endplate_planes.get(name)
+            if plane is not None:
+                endplates[name].update(plane.to_json())
     return {
         "body_volume_ml": round(anatomy.body_volume_ml, 2),
         "body_height_mm": round(anatomy.body_height_mm, 1),
@@ -68,8 +89,24 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
         "basivertebral_foramina": [_gap(d) for d in anatomy.basivertebral_foramina],
         "pedicles": pedicles,
         "endplates": endplates,
+        "body_cut_by_scan": [SCAN_END[end] for end in anatomy.body_cut_by_view],
+        "metal": None if anatomy.metal is None else anatomy.metal.to_json(),
+        "warnings": anatomy_warnings(anatomy),
         "notes": list(anatomy.notes),
     }
+
+
+def anatomy_warnings(anatomy: VertebraAnatomy) -> list[str]:
+    """What the operator must know before trusting the figures, in plain sentences: the body cut by the
+    scan's edge, metal near the vertebra."""
+    out = [
+        f"body cut by the {SCAN_END[end]} of the scan: height and volume are partial, "
+        f"{end} end plate not seen"
+        for end in anatomy.body_cut_by_view
+    ]
+    if anatomy.metal is not None:
+        out.append(anatomy.metal.message())
+    return out
 
 
 def figures_text(anatomy: VertebraAnatomy) -> str:
@@ -79,7 +116,8 @@ def figures_text(anatomy: VertebraAnatomy) -> str:
 
 def figure_lines(figures: Mapping[str, Any]) -> list[str]:
     """The figures as lines of text, a unit on every figure (see :func:`vertebra_figures`)."""
-    lines = [
+    lines = [f"warning: {w}" for w in figures.get("warnings", [])]
+    lines += [
         f"body: {figures['body_volume_ml']:.1f} mL, height {figures['body_height_mm']:.1f} mm",
         f"canal: {figures['canal_area_mm2']:.0f} mm²",
     ]
@@ -105,10 +143,24 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
         e = figures.get("endplates", {}).get(name)
         if e is None:
             continue
-        found = "found (drawn as a layer)" if e.get("found") else "not found"
-        lines.append(f"{name} endplate: {found}")
+        lines.append(f"{name} endplate: {_endplate_text(e)}")
     lines += [f"note: {n}" for n in figures.get("notes", [])]
     return lines
+
+
+def _endplate_text(e: Mapping[str, Any]) -> str:
+    """An endplate's line: its centre and tilt when found, why not when the scan's edge cut it."""
+    if not e.get("found"):
+        return "not seen (the edge of the scan cuts the body there)" if e.get("cut_by_scan") else "not found"
+    if "center_lps" not in e:
+        return "found (drawn as a layer)"
+    c = e["center_lps"]
+    return (
+        f"found, centre ({c[0]:.1f}, {c[1]:.1f}, {c[2]:.1f}) mm LPS, "
+        f"tilted {e['tilt_from_axial_deg']:.1f} deg from the axial plane "
+        f"(sagittal {e['sagittal_tilt_deg']:+.1f}, coronal {e['coronal_tilt_deg']:+.1f} deg; "
+        "+ rises anteriorly / to the left), drawn as a layer"
+    )
 
 
 def _untraced_reason(side: Side, notes: tuple[str, ...]) -> str:

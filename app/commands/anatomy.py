@@ -10,6 +10,15 @@ were), ``level`` and ``notes`` (see :meth:`imaging.vertebra_model.VertebraAnatom
 for the lowest rib-bearing vertebra, S1 for the sacrum; a warning when it differs from ``--level``) or
 null (:func:`imaging.level_anatomy.suggestion_for_anatomy`).
 
+Beyond DESIGN.md's keys, the same figures and warnings the Vertebrae dock shows
+(:func:`planning.vertebra_figures.vertebra_figures`): ``endplates`` (``superior`` / ``inferior``: ``found``;
+when found its ``center_lps``, ``normal_lps`` and tilts in degrees, ``tilt_from_axial_deg`` against the
+patient's axial plane with its ``sagittal_tilt_deg`` (+ rising anteriorly) and ``coronal_tilt_deg`` (+
+rising to the left) parts, and ``tilt_from_body_axis_deg``; ``cut_by_scan`` when the scan's edge cuts
+the body there), ``body_cut_by_scan`` (``["top"]``, ``["bottom"]`` or ``[]``: the body's height and
+volume are then partial), ``metal`` (null, or ``threshold_hu``, ``volume_ml``, ``max_hu``,
+``center_lps``, ``side``, ``near`` and ``message``) and ``warnings`` (plain sentences, also printed).
+
 A pedicle not traced is null rather than missing, so ``d["pedicles"]["left"]`` works on every result
 and a reader tests it for null; its reason sits beside it in ``pedicles_not_traced`` (not inside
 ``pedicles``, whose entries keep the one shape DESIGN.md gives them), the same words the Vertebrae dock
@@ -50,7 +59,9 @@ EPILOG = (
     "the legends are in 'labels' and 'band_labels'). The canal label holds the slices where bone encloses "
     "the canal; spinal_canal.centroid_lps is where the canal's centre line crosses the body's mid-height, "
     "so the two centroids differ. A pedicle not traced is null in 'pedicles', with its reason in "
-    "'pedicles_not_traced'."
+    "'pedicles_not_traced'. 'warnings' says what the search could not see (a body cut by the scan's edge, "
+    "'body_cut_by_scan'; metal near the vertebra, 'metal'); 'endplates' gives each endplate's centre (LPS "
+    "mm) and its tilt from the axial plane (degrees)."
 )
 
 
@@ -85,6 +96,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from imaging.levels import normalize_level
     from imaging.load import load_volume, save_volume
     from imaging.vertebra import find_vertebra
+    from planning.vertebra_figures import vertebra_figures
 
     path = Path(args.path)
     point = parse_point_lps(args.vertebra, "--vertebra")
@@ -115,6 +127,9 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             except (OSError, RuntimeError, ValueError) as exc:
                 raise CommandError(f"cannot write {path_out}: {' '.join(str(exc).split())[:200]}") from exc
     js = anatomy.to_json()
+    figures = vertebra_figures(anatomy)
+    for key in ("endplates", "body_cut_by_scan", "metal", "warnings"):
+        js[key] = figures[key]
     untraced = _untraced_pedicles(anatomy)
     js["pedicles"] = {side: js["pedicles"].get(side) for side in ("left", "right")}
     js["pedicles_not_traced"] = untraced
@@ -123,6 +138,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     text = [
         f"Vertebra at ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm LPS"
         + (f", level {anatomy.level}" if anatomy.level else ""),
+        *(f"  warning: {w}" for w in figures["warnings"]),
         f"  body {anatomy.body_volume_ml:.1f} mL, height {anatomy.body_height_mm:.1f} mm, centroid "
         "({:.1f}, {:.1f}, {:.1f}) mm".format(*anatomy.body_centroid_lps),
         f"  canal {anatomy.canal_area_mm2:.0f} mm^2 at ({{:.1f}}, {{:.1f}}, {{:.1f}}) mm".format(
@@ -144,6 +160,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             )
         )
     text += [f"  {side} pedicle: not traced - {why}" for side, why in untraced.items()]
+    text += _endplate_lines(figures)
     # (the bare "left pedicle not traced" notes say no more than the lines above)
     bare = {f"{side} pedicle not traced" for side in untraced}
     text += [f"  note: {n}" for n in anatomy.notes if n not in bare]
@@ -162,6 +179,13 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         result["out_bands"] = str(bands_path(out))
         result["band_labels"] = legend(BANDS_FILE)
     return result
+
+
+def _endplate_lines(figures: dict[str, Any]) -> list[str]:
+    """The endplates' lines of the dock (:func:`planning.vertebra_figures.figure_lines`), indented."""
+    from planning.vertebra_figures import figure_lines
+
+    return [f"  {line}" for line in figure_lines(figures) if " endplate: " in line]
 
 
 def _untraced_pedicles(anatomy: VertebraAnatomy) -> dict[str, str]:

@@ -42,7 +42,9 @@ from app.segmentation.lesion_warnings import (
     overlaps_with,
     warnings_of,
 )
+from app.segmentation.vertebra_levels import relabel_plan
 from app.segmentation.vertebra_tool import (
+    VertebraEntry,
     anatomy_layers,
     finding_key,
     judge_masks,
@@ -56,6 +58,7 @@ from imaging.volume import Volume
 from planning.case import Case
 from planning.commands import EditMask, UpdateTarget
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
+from planning.vertebra_figures import anatomy_warnings
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -407,16 +410,32 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
                 return
     vid = next_vertebra_id(case)
     _cache_findings(controller, vid, findings)
-    layers = anatomy_layers(
-        anatomy,
-        vertebra_id=vid,
-        level=anatomy.level or "",
-        series_uid=_series_uid(controller),
-        taken=set(case.layers),
-    )
-    prefix = anatomy.level or vid.upper()
-    ties = [] if volume is None else tie_lesions(case, anatomy.body, volume, vid, anatomy.level or "")
-    push_anatomy(controller, layers, f"Add vertebra {prefix}", ties)
+    # labelled by counting when no gap lies between it and a named vertebra (it may join a group of
+    # unnamed ones to it: they are relabelled in the same undo step)
+    level, relabel = anatomy.level or "", []
+    if volume is not None:
+        centroid = mask_centroid_lps(anatomy.body, volume.index_to_lps)
+        new = VertebraEntry(vid, level, {}, centroid, anatomy.body_height_mm, bool(level))
+        counted, relabel = relabel_plan(case, volume.index_to_lps, new)
+        level = level or counted
+    prefix = level or vid.upper()
+    case_ctl = controller.window.case
+    case_ctl.undo_stack.beginMacro(f"Add vertebra {prefix}")  # the relabelling and the vertebra: one step
+    try:
+        for command in relabel:  # first, so that the levels they leave are free for the new vertebra
+            case_ctl.push(command)
+        layers = anatomy_layers(
+            anatomy,
+            vertebra_id=vid,
+            level=level,
+            series_uid=_series_uid(controller),
+            taken=set(case_ctl.case.layers),
+            named=bool(anatomy.level),
+        )
+        ties = [] if volume is None else tie_lesions(case_ctl.case, anatomy.body, volume, vid, level)
+        push_anatomy(controller, layers, f"Add vertebra {prefix}", ties)
+    finally:
+        case_ctl.undo_stack.endMacro()
     controller.vertebra_panel.refresh()
     # ready for its level to be typed; the crosshair stays where the operator clicked (on the lesion's
     # slice, say) rather than jumping to the body's centroid
@@ -424,11 +443,19 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
     widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
     wall = "intact" if anatomy.posterior_wall_intact else "with defects"
     tied = ", ".join(command.name for command in ties)
+    # a body cut by the scan's edge, metal near it: said first, in amber
+    warnings = anatomy_warnings(anatomy)
     controller.jobs.say(
-        f"Vertebra {prefix}: body {anatomy.body_volume_ml:.1f} mL, posterior wall {wall}"
+        "".join(f"Warning: {w}. " for w in warnings)
+        + f"Vertebra {prefix}: body {anatomy.body_volume_ml:.1f} mL, posterior wall {wall}"
         + (f", pedicles {widths}" if widths else "")
         + (f"; holds {tied}, now tied to it" if tied else "")
-        + ". Name its level in the Vertebrae panel."
+        + (
+            f". Level {level} by counting from the named one (check it in the Vertebrae panel)."
+            if level and not anatomy.level
+            else ". Name its level in the Vertebrae panel."
+        ),
+        warning=bool(warnings),
     )
 
 

@@ -8,8 +8,10 @@ HU, the generic bone threshold (CLINICAL.md "CT attenuation", 3D Slicer's segmen
 and stays off until ticked; the margin starts at 2 mm, the planned margin beyond a bone lesion
 (CLINICAL.md, Qiu); Fill holes starts in 3D, as it was before the choice. The brush radius (3 mm) is
 an operator convenience, not a clinical figure; the smallest brush still paints the voxel under the
-cursor (:mod:`imaging.mask_edit`). An HU range typed with its lower bound above its upper is swapped in
-the boxes, and the status bar says so, so the boxes always show the range the brush uses.
+cursor (:mod:`imaging.mask_edit`). A bound typed past the other one moves the other with it (a lower
+bound of 2000 over an upper of 400 raises the upper to 2000; then typing 2500 as the upper gives
+2000 - 2500), as a range slider does, and the status bar says so: the boxes always show the range the
+brush uses, and typing a range in the usual order (lower first) gives the range typed.
 """
 
 from __future__ import annotations
@@ -96,11 +98,11 @@ class EditPanel(QDockWidget):
             spin.setSuffix(" HU")
             spin.setValue(value)
             spin.setToolTip(
-                "Inclusive HU range of threshold-limited paint (lower, upper); a lower bound above the upper "
-                "is swapped"
+                "Inclusive HU range of threshold-limited paint (lower, upper); a bound typed past the other "
+                "moves the other with it"
             )
             # the range is read once a value is entered, not at each digit typed: "500" typed over
-            # 130 would otherwise pass through 5 and 50 and be swapped on the way
+            # 130 would otherwise pass through 5 and 50 and move the other bound on the way
             spin.setKeyboardTracking(False)
         hu_row.addWidget(self.hu_limit)
         hu_row.addWidget(self.hu_low)
@@ -141,8 +143,8 @@ class EditPanel(QDockWidget):
             lambda on: controller.set_brush_shape(BrushShape.SPHERE if on else BrushShape.DISC)
         )
         self.hu_limit.toggled.connect(self._push_hu_range)
-        self.hu_low.valueChanged.connect(self._push_hu_range)
-        self.hu_high.valueChanged.connect(self._push_hu_range)
+        self.hu_low.valueChanged.connect(lambda _v: self._push_hu_range(moved=self.hu_low))
+        self.hu_high.valueChanged.connect(lambda _v: self._push_hu_range(moved=self.hu_high))
         controller.model_changed.connect(self.refresh)
         controller.brush_changed.connect(self.refresh)
         dock = getattr(controller.window, "layer_dock", None)
@@ -212,18 +214,24 @@ class EditPanel(QDockWidget):
         if name is not None:
             self.controller.set_edit_layer(name)
 
-    def _push_hu_range(self) -> None:
+    def _push_hu_range(self, *_args: object, moved: QDoubleSpinBox | None = None) -> None:
+        """Give the controller the range shown; a bound ``moved`` past the other takes the other along.
+
+        QA s16 #12: the boxes kept 500 / 200 while the brush painted 200 - 500. QA s17 #8: swapping the two
+        turned 100 / 400, then a lower 2000, then an upper 2500, into 400 - 2500 instead of 2000 - 2500.
+        """
         low, high = float(self.hu_low.value()), float(self.hu_high.value())
         if low > high:
-            # shown as used (QA s16 #12: the boxes kept 500 / 200 while the brush painted 200-500)
-            low, high = high, low
-            for spin, value in ((self.hu_low, low), (self.hu_high, high)):
-                spin.blockSignals(True)
-                spin.setValue(value)
-                spin.blockSignals(False)
+            follower = self.hu_low if moved is self.hu_high else self.hu_high
+            value = high if follower is self.hu_low else low
+            follower.blockSignals(True)
+            follower.setValue(value)
+            follower.blockSignals(False)
+            low = high = value
+            which = "lower" if follower is self.hu_low else "upper"
             use = "the brush paints only voxels in it" if self.hu_limit.isChecked() else "used once ticked"
             self.controller.jobs.say(
-                f"HU range: the lower bound was above the upper one, so the two were swapped to {low:.0f} - "
-                f"{high:.0f} HU ({use})."
+                f"HU range: the {which} bound was moved to {value:.0f} HU to keep the range in order; type "
+                f"the other bound now ({use})."
             )
         self.controller.set_hu_range((low, high) if self.hu_limit.isChecked() else None)

@@ -84,6 +84,8 @@ class BrushTool:
         self.erase = erase
         self._stroke: int | None = None
         self._last_lps: FloatArray | None = None
+        #: voxels the current stroke changed (said in the status bar when the stroke ends)
+        self._stroke_voxels = 0
 
     @property
     def name(self) -> str:
@@ -100,6 +102,7 @@ class BrushTool:
             return True
         self._stroke = next(_stroke_ids)
         self._last_lps = None
+        self._stroke_voxels = 0
         self._dab_to(view, np.asarray(point_lps, dtype=np.float64))
         return True
 
@@ -111,6 +114,8 @@ class BrushTool:
         return True
 
     def release(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
+        if self._stroke is not None:
+            self._say_stroke()
         self._stroke = None
         self._last_lps = None
         return True
@@ -157,10 +162,41 @@ class BrushTool:
         if not edit.changed or edit.box is None:
             return False
         offset = tuple(int(s.start) for s in edit.box)
+        self._stroke_voxels += int(np.count_nonzero(edit.before != edit.after))
         command = EditMask.patch(name, offset, edit.after, stroke_id=self._stroke)
         command.text = stroke_text(name, erase=self.erase)
         ctrl.window.case.push(command)
         return True
+
+    def _say_stroke(self) -> None:
+        """Say what the stroke just ended did, so the status bar never shows an earlier operation's text."""
+        ctrl = self.controller
+        name = ctrl.edit_layer_name()
+        volume = ctrl.volume()
+        if name is None or volume is None:
+            return
+        verb = "Erased" if self.erase else "Painted"
+        voxels = self._stroke_voxels
+        if voxels:
+            total_ml = ctrl.window.case.case.layers[name].mask.count() * volume.voxel_volume_ml
+            to = "from" if self.erase else "into"
+            ctrl.jobs.say(
+                f"{verb} {voxels * volume.voxel_volume_ml:.2f} mL ({voxels} voxels) {to} {name}, now "
+                f"{total_ml:.2f} mL (Ctrl+Z undoes the stroke)."
+            )
+            return
+        hu_range = ctrl.brush.hu_range
+        if hu_range is not None:
+            side = "in" if self.erase else "outside"
+            ctrl.jobs.say(
+                f"Nothing {verb.lower()}: no voxel under the brush {side} {name} lies in the HU range "
+                f'{hu_range[0]:.0f} - {hu_range[1]:.0f} HU (untick "only" in Mask editing to paint every '
+                "voxel).",
+                warning=True,
+            )
+        else:
+            where = "outside" if self.erase else "already in"
+            ctrl.jobs.say(f"Nothing {verb.lower()}: every voxel under the brush was {where} {name}.")
 
 
 def stroke_text(layer_name: str, *, erase: bool) -> str:

@@ -137,6 +137,7 @@ def replace_vertebra(controller: SegmentationController, known: KnownVertebra, a
         level=entry.level,
         series_uid=series_uid,
         taken=set(case.layers) - {layer.name for layer in old},
+        named=entry.named,
     )
     volume = controller.volume()
     stack = case_ctl.undo_stack

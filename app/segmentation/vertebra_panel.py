@@ -1,22 +1,28 @@
 """The Vertebrae dock: the vertebrae found in the case and the level naming field.
 
-The operator selects one vertebra, types its level (e.g. "L3") and presses Name: every vertebra of
-the case is labelled by counting along the spine from it (body centroids, LPS mm), in one undo step.
-The labels of the others are shown as suggestions (counting can be off by one with transitional
-anatomy; the counting's warnings about gaps are shown under the list). Giving the selected vertebra a
-level another vertebra carries asks first (it renumbers them all; the question names the levels that
-change, and the note under the list says what was renumbered). Selecting a row moves the
-crosshair to the body's centroid. Anatomy's suggestions (the lowest rib-bearing vertebra as T12, the
-sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`) are shown beside the labels
-with their reasons and warnings; "Accept" names that vertebra with the suggested level (one undo step,
-as any naming). A suggestion never renames anything by itself; one already applied (the vertebra
-carries the suggested level) is not shown again.
+The operator selects one vertebra, types its level (e.g. "L3") and presses Name: the vertebrae with no
+gap between them and it are labelled by counting along the spine from it (body centroids LPS mm and
+body heights, :mod:`app.segmentation.vertebra_levels`), in one undo step. The labels of the others are
+shown as suggestions (counting can be off by one with transitional anatomy). Vertebrae across a gap
+(farther apart than their bodies and a disc allow: vertebrae between them were not found) are not
+counted: the line under the list says how far and about how many levels away they lie, and what to do
+(find the vertebrae between, or name it); a level named across a gap is kept, each side counts from its
+own, and names the distances contradict are reported there. Giving the selected vertebra a level
+another vertebra carries asks first (it renumbers them by position along the spine; the question names
+the levels that change, superior first, and the note under the list says what was renumbered).
+Selecting a row moves the crosshair to the body's centroid. Anatomy's suggestions (the lowest
+rib-bearing vertebra as T12, the sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`)
+are shown beside the labels with their reasons and warnings; "Accept" names that vertebra with the
+suggested level (one undo step, as any naming). A suggestion never renames anything by itself; one
+already applied (the vertebra carries the suggested level) is not shown again.
 
 Under the list, the selected vertebra's anatomy figures (:mod:`planning.vertebra_figures`, kept with its
-body layer): body volume mL (counted from the body layer as it is) and height mm, canal area mm², the
-posterior wall with each defect's place and size, each pedicle's narrowest width mm and axis angles
-(degrees) or why it was not traced, and the endplates, in a read-only text box that can be selected and
-copied.
+body layer): first its warnings (a body cut by the scan's edge, whose height and volume are then
+partial; metal near the vertebra, with where it is), then body volume mL (counted from the body layer as
+it is) and height mm, canal area mm², the posterior wall with each defect's place and size, each
+pedicle's narrowest width mm and axis angles (degrees) or why it was not traced, and the endplates (centre
+LPS mm and tilt from the axial plane in degrees, or why not seen), in a read-only text box that can be
+selected and copied.
 """
 
 from __future__ import annotations
@@ -40,15 +46,15 @@ from PySide6.QtWidgets import (
 )
 
 from app import dialogs
+from app.segmentation.vertebra_levels import LevelPlan, count_levels, level_notes, level_plan, named_levels
 from app.segmentation.vertebra_tool import (
     FindingCache,
     VertebraEntry,
-    level_plan,
     level_suggestions,
     vertebrae_of,
 )
 from imaging.level_anatomy import LevelSuggestion
-from imaging.levels import normalize_level
+from imaging.levels import LevelLabels, normalize_level
 from planning.model import MaskLayer
 from planning.vertebra_figures import figure_lines
 
@@ -120,6 +126,14 @@ class VertebraPanel(QDockWidget):
         suggestion_row.addWidget(self.suggestion_label, 1)
         suggestion_row.addWidget(self.accept_button)
         layout.addLayout(suggestion_row)
+        self.level_notes = QLabel("")
+        self.level_notes.setObjectName("vertebraLevelNotes")
+        self.level_notes.setWordWrap(True)
+        self.level_notes.setToolTip(
+            "Vertebrae not labelled by counting (vertebrae between them and a named one were not found) "
+            "and named levels that disagree"
+        )
+        layout.addWidget(self.level_notes)
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         layout.addWidget(self.notes)
@@ -146,11 +160,18 @@ class VertebraPanel(QDockWidget):
         )
         case = self.controller.window.case.case
         self.suggestions = {} if volume is None else level_suggestions(case, volume, self.findings)
+        counted = [e for e in entries if e.centroid_lps is not None]
+        anchors = named_levels(counted)
+        result = count_levels(counted, anchors) if anchors else None
+        estimates = _estimates(counted, result)
+        self.level_notes.setText("" if result is None else " ".join(level_notes(counted, result)))
         self.list.blockSignals(True)
         self.list.clear()
         for e in entries:
             parts = ", ".join(p.replace("_", " ") for p in e.layers)
             text = f"{e.prefix}   ({parts})" if e.level else f"{e.prefix}   unnamed ({parts})"
+            if not e.level and estimates.get(e.vertebra_id):
+                text += f"   about {estimates[e.vertebra_id]} by distance?"
             suggestion = self.suggestions.get(e.vertebra_id)
             if suggestion is not None and suggestion.level != e.level:
                 text += f"   suggested {suggestion.level}"
@@ -162,6 +183,10 @@ class VertebraPanel(QDockWidget):
         self.list.blockSignals(False)
         self._show_suggestion()
         self._show_figures()
+
+    def level_notes_text(self) -> str:
+        """What the line about gaps and contradicting levels shows (also for tests)."""
+        return self.level_notes.text()
 
     def figures_text(self) -> str:
         """What the figures box shows (also for tests)."""
@@ -281,50 +306,63 @@ class VertebraPanel(QDockWidget):
             self.notes.setText(_bad_level_message(level))
             return False
         try:
-            first, second, labels, warnings = level_plan(
-                self.controller.window.case.case, volume.index_to_lps, vid, canonical
-            )
+            plan = level_plan(self.controller.window.case.case, volume.index_to_lps, vid, canonical)
         except ValueError as exc:
             self.notes.setText(str(exc))
             return False
         entries = {e.vertebra_id: e for e in self._entries()}
-        changes = _renumbered(entries, labels, vid)
+        changes = _renumbered(plan, vid)
         holder = next((e for v, e in entries.items() if v != vid and e.level == canonical), None)
-        if holder is not None and not self._confirm_renumber(entries[vid], holder, canonical, changes):
+        if (holder is not None or plan.cleared) and not self._confirm_renumber(
+            entries[vid], holder, canonical, changes, plan
+        ):
             self.notes.setText(f"Not named: {canonical} stays the level of the vertebra that had it.")
             return False
         case_ctl = self.controller.window.case
         stack = case_ctl.undo_stack
         stack.beginMacro(f"Name vertebra {canonical}")
         try:
-            for command in (*first, *second):
+            for command in (*plan.first, *plan.second):
                 case_ctl.push(command)
         finally:
             stack.endMacro()
         was = entries[vid].level
         text = f"Named {canonical}" + (f" (was {was})." if was and was != canonical else ".")
         if changes:
-            text += f" Renumbered by counting: {', '.join(changes)} (Undo restores them)."
-        others = ", ".join(lab or "beyond C1/S1" for v, lab in labels.items() if v != vid)
-        if others:
-            text += f" By counting (suggestions, check them): {others}."
-        if warnings:
-            text += " " + " ".join(warnings)
+            text += f" Renumbered by position along the spine: {', '.join(changes)} (Undo restores them)."
+        counted = [
+            plan.labels[plan.entries[i].vertebra_id]
+            for i in plan.result.order
+            if plan.entries[i].vertebra_id != vid and plan.entries[i].vertebra_id not in plan.named
+        ]
+        if any(counted):  # those left unnamed across a gap are in the line above
+            listed = ", ".join(lab for lab in counted if lab)
+            text += f" By counting (suggestions, check them): {listed}."
         self.notes.setText(text)
         return True
 
     def _confirm_renumber(
-        self, entry: VertebraEntry, holder: VertebraEntry, level: str, changes: list[str]
+        self,
+        entry: VertebraEntry,
+        holder: VertebraEntry | None,
+        level: str,
+        changes: list[str],
+        plan: LevelPlan,
     ) -> bool:
-        """Ask before a level another vertebra carries is given to this one (all are renumbered)."""
-        where = ""
-        if entry.centroid_lps is not None and holder.centroid_lps is not None:
-            dz = float(holder.centroid_lps[2] - entry.centroid_lps[2])
-            where = f", {abs(dz):.0f} mm {'above' if dz > 0 else 'below'} this one"
+        """Ask before a level another vertebra carries is given to this one (they are renumbered by
+        position along the spine; names across a gap that would repeat a level are cleared)."""
+        if holder is not None:
+            where = ""
+            if entry.centroid_lps is not None and holder.centroid_lps is not None:
+                dz = float(holder.centroid_lps[2] - entry.centroid_lps[2])
+                where = f", {abs(dz):.0f} mm {'above' if dz > 0 else 'below'} this one"
+            first = f"{level} is already the level of another vertebra{where}."
+        else:
+            first = f"Naming this vertebra {level} gives levels that vertebrae across a gap are named."
         this = f"this vertebra (now {entry.level})" if entry.level else "this vertebra"
         text = (
-            f"{level} is already the level of another vertebra{where}. Naming {this} {level} renumbers "
-            f"every vertebra by counting from it: {', '.join(changes) or 'no other level changes'}.\n\n"
+            f"{first} Naming {this} {level} renumbers the vertebrae by counting from it, by position "
+            f"along the spine: {', '.join(changes) or 'no other level changes'}.\n\n"
             f"{RENUMBER} names this one {level} (Undo restores the levels); Cancel keeps them as they are."
         )
         choice = dialogs.ask_choice(self.controller.window, f"{level} is already named", text, (RENUMBER,))
@@ -347,16 +385,25 @@ class VertebraPanel(QDockWidget):
                     self.controller.set_edit_layer(e.layers["body"])
 
 
-def _renumbered(entries: dict[str, VertebraEntry], labels: dict[str, str | None], vid: str) -> list[str]:
-    """The other vertebrae whose level a naming changes, as "L3 → L2" (levels they had, by counting or
-    named)."""
+def _renumbered(plan: LevelPlan, vid: str) -> list[str]:
+    """The other vertebrae whose level a naming changes, superior first, as "L3 → L2" (levels they had,
+    by counting or named); a name across a gap that gives way reads "T12 → unnamed (across a gap)"."""
     out = []
-    for v, label in labels.items():
-        entry = entries.get(v)
-        if v == vid or entry is None or not entry.level or entry.level == (label or ""):
+    for i in plan.result.order:
+        entry = plan.entries[i]
+        label = plan.labels[entry.vertebra_id]
+        if entry.vertebra_id == vid or not entry.level or entry.level == (label or ""):
             continue
-        out.append(f"{entry.level} → {label or 'beyond C1/S1'}")
+        across = " (across a gap)" if entry.vertebra_id in plan.cleared else ""
+        out.append(f"{entry.level} → {label or 'unnamed'}{across}")
     return out
+
+
+def _estimates(entries: list[VertebraEntry], result: LevelLabels | None) -> dict[str, str]:
+    """Vertebra id -> the level its distance from a labelled vertebra suggests (unnamed across a gap)."""
+    if result is None:
+        return {}
+    return {e.vertebra_id: est for e, est in zip(entries, result.estimates, strict=True) if est}
 
 
 def _bad_level_message(text: str) -> str:

@@ -8,11 +8,13 @@ the operator names a level, with a running number ("V1 body"...). Each layer's `
 anatomy figures as JSON text, :mod:`planning.vertebra_figures`) and ``click_lps`` (:data:`CLICK_KEY`:
 the point the anatomy was found from, so that planning finds the same vertebra again from it).
 
-Level naming (:func:`level_plan`): the operator names one vertebra; every vertebra of the case gets
-its label by counting along the spine from it (:func:`imaging.levels.label_by_counting`, body
-centroids computed from the body masks); layers are renamed (references follow) and lesion targets
-tied to a vertebra get its level. Anatomy suggests levels too (:func:`level_suggestions`: the lowest
-rib-bearing vertebra as T12, the sacrum as S1), which the operator may accept (it names that level).
+Level naming (:mod:`app.segmentation.vertebra_levels`): the operator names one vertebra; the vertebrae
+with no gap between them and it get their labels by counting along the spine from it
+(:func:`imaging.levels.label_along_spine`, body centroids computed from the body masks, body heights
+from the figures); layers are renamed (references follow), their ``extra`` says whether the operator
+named the level (:data:`NAMED_KEY`), and lesion targets tied to a vertebra get its level. Anatomy
+suggests levels too (:func:`level_suggestions`: the lowest rib-bearing vertebra as T12, the sacrum as
+S1), which the operator may accept (it names that level).
 """
 
 from __future__ import annotations
@@ -35,12 +37,11 @@ from imaging.level_anatomy import (
     is_sacrum,
     suggest_levels,
 )
-from imaging.levels import label_by_counting, normalize_level
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
-from planning.case import Case, Section
-from planning.commands import AddLayer, Command, RenameLayer, ReplaceItem, UpdateTarget
+from planning.case import Case
+from planning.commands import AddLayer, Command, UpdateTarget
 from planning.model import (
     DEFAULT_LAYER_COLORS,
     WHOLE_HEIGHT_CANAL_COLOR,
@@ -71,6 +72,11 @@ PARTS: dict[str, tuple[str, LayerKind]] = {
     "superior_endplate": ("superior endplate", LayerKind.ENDPLATE),
     "inferior_endplate": ("inferior endplate", LayerKind.ENDPLATE),
 }
+
+
+#: a vertebra layer's ``extra`` key: True when the operator named its level (accepting a suggestion
+#: included), False when it was counted; absent on cases saved before it (a level then counts as named)
+NAMED_KEY = "level_named"
 
 
 #: the body layer's ``extra`` key holding the click the vertebra was found from: JSON ``[x, y, z]`` LPS mm
@@ -121,6 +127,8 @@ class VertebraEntry:
     level: str
     layers: dict[str, str]  # part -> layer name
     centroid_lps: FloatArray | None
+    height_mm: float | None = None  # the body's height from its figures, None when not kept
+    named: bool = False  # the operator named the level (else it was counted, or there is none)
 
     @property
     def prefix(self) -> str:
@@ -132,6 +140,7 @@ def vertebrae_of(case: Case, index_to_lps: npt.NDArray[np.float64] | None) -> li
     """The vertebrae in the case (layers grouped by ``extra["vertebra"]``), in the order found."""
     groups: dict[str, dict[str, str]] = {}
     levels: dict[str, str] = {}
+    named: dict[str, bool] = {}
     for layer in case.layers.values():
         vid = layer.extra.get("vertebra")
         if not isinstance(vid, str) or not vid:
@@ -139,14 +148,30 @@ def vertebrae_of(case: Case, index_to_lps: npt.NDArray[np.float64] | None) -> li
         part = str(layer.extra.get("part", ""))
         groups.setdefault(vid, {})[part] = layer.name
         levels[vid] = str(layer.extra.get("level", "") or "")
+        named[vid] = bool(layer.extra.get(NAMED_KEY, True))  # saved before the flag: named
     out = []
     for vid, parts in groups.items():
         centroid = None
         body = parts.get("body")
         if body is not None and index_to_lps is not None:
             centroid = mask_centroid_lps(case.layers[body].mask, index_to_lps)
-        out.append(VertebraEntry(vid, levels[vid], parts, centroid))
+        height = None if body is None else _body_height_mm(case.layers[body])
+        out.append(VertebraEntry(vid, levels[vid], parts, centroid, height, named[vid] and bool(levels[vid])))
     return out
+
+
+def _body_height_mm(body: MaskLayer) -> float | None:
+    """The body's height kept in its figures (:func:`planning.vertebra_figures.figures_text`), or None."""
+    raw = body.extra.get("figures")
+    if not isinstance(raw, str):
+        return None
+    try:
+        height = json.loads(raw).get("body_height_mm")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(height, (int, float)) and not isinstance(height, bool) and height > 0:
+        return float(height)
+    return None
 
 
 def named_for_target(layers: Iterable[MaskLayer], target: Target) -> MaskLayer | None:
@@ -170,12 +195,19 @@ def next_vertebra_id(case: Case) -> str:
 
 
 def anatomy_layers(
-    anatomy: VertebraAnatomy, *, vertebra_id: str, level: str, series_uid: str, taken: set[str]
+    anatomy: VertebraAnatomy,
+    *,
+    vertebra_id: str,
+    level: str,
+    series_uid: str,
+    taken: set[str],
+    named: bool = False,
 ) -> list[MaskLayer]:
     """Mask layers for a vertebra's anatomy (body, canal, posterior wall, pedicles and endplates when
     found). The body layer's ``extra["figures"]`` keeps the vertebra's figures
     (:func:`planning.vertebra_figures.figures_text`: volumes, height, canal area, wall, pedicle widths
-    and angles, endplates), shown in the Vertebrae dock and saved with the case."""
+    and angles, endplates), shown in the Vertebrae dock and saved with the case. ``named``: the operator
+    named ``level`` (else it was counted)."""
     masks: dict[str, Mask | None] = {
         "body": anatomy.body,
         "canal": anatomy.canal,
@@ -194,7 +226,12 @@ def anatomy_layers(
         suffix, kind = PARTS[part]
         name = unique_name(f"{prefix} {suffix}", taken)
         taken.add(name)
-        extra: dict[str, JsonScalar] = {"vertebra": vertebra_id, "part": part, "level": level}
+        extra: dict[str, JsonScalar] = {
+            "vertebra": vertebra_id,
+            "part": part,
+            "level": level,
+            NAMED_KEY: named and bool(level),
+        }
         if part == "body":
             extra["figures"] = figures_text(anatomy)
             extra[CLICK_KEY] = json.dumps([float(v) for v in anatomy.click_lps])
@@ -266,50 +303,6 @@ def tie_lesions(case: Case, body: Mask, volume: Volume, vertebra_id: str, level:
     return out
 
 
-def level_plan(
-    case: Case, index_to_lps: npt.NDArray[np.float64], vertebra_id: str, level: str
-) -> tuple[list[Command], list[Command], dict[str, str | None], tuple[str, ...]]:
-    """Commands that label every vertebra by counting from ``vertebra_id`` named ``level``.
-
-    Returns
-    -------
-    tuple
-        ``(first, second, labels, warnings)``: ``first`` renames every vertebra layer to a
-        temporary name (so that names can swap), ``second`` gives the final names and levels and
-        updates tied targets; push both lists in order inside one macro. ``labels`` maps vertebra
-        id -> level (None past C1/S1); ``warnings`` come from the counting (gaps).
-
-    Raises
-    ------
-    ValueError
-        If ``level`` is not a level name or the vertebra is unknown or has no body.
-    """
-    canonical = normalize_level(level)
-    entries = [e for e in vertebrae_of(case, index_to_lps) if e.centroid_lps is not None]
-    ids = [e.vertebra_id for e in entries]
-    if vertebra_id not in ids:
-        raise ValueError(f"vertebra {vertebra_id!r} has no body layer in the case")
-    result = label_by_counting(np.array([e.centroid_lps for e in entries]), ids.index(vertebra_id), canonical)
-    labels = {e.vertebra_id: lab for e, lab in zip(entries, result.labels, strict=True)}
-    first: list[Command] = []
-    second: list[Command] = []
-    for e in entries:
-        new_level = labels[e.vertebra_id] or ""
-        new_prefix = new_level or e.vertebra_id.upper()
-        for part, name in e.layers.items():
-            temp = f"renaming {e.vertebra_id} {part}"
-            first.append(RenameLayer(name, temp))
-            final = f"{new_prefix} {PARTS.get(part, (part, None))[0]}"
-            layer = case.layers[name]
-            renamed = dataclasses.replace(layer, name=final, extra={**layer.extra, "level": new_level})
-            second.append(RenameLayer(temp, final))
-            second.append(_SetExtra(final, renamed))
-        for target in case.targets.values():
-            if target.extra.get("vertebra") == e.vertebra_id and target.level != new_level:
-                second.append(UpdateTarget(target.name, dataclasses.replace(target, level=new_level)))
-    return first, second, labels, result.warnings
-
-
 #: cache of anatomy findings: (vertebra id, rounded body centroid) -> (ribs, sacrum)
 FindingCache = dict[tuple[str, tuple[float, ...]], tuple[RibFinding, SacrumFinding]]
 
@@ -319,8 +312,8 @@ def level_suggestions(case: Case, volume: Volume, cache: FindingCache) -> dict[s
 
     Each vertebra's ribs and sacrum are judged once (:func:`imaging.level_anatomy.has_ribs` and
     :func:`~imaging.level_anatomy.is_sacrum`, about 0.1-0.3 s each, kept in ``cache``) from its body
-    centroid, the direction to its canal layer and the level of its pedicle layers. When a vertebra
-    carries a level, the counting from it is compared with the suggestions (warnings).
+    centroid, the direction to its canal layer and the level of its pedicle layers. Where a vertebra
+    carries a level (named or counted), it is compared with the suggestion (warnings).
     """
     entries = [e for e in vertebrae_of(case, volume.index_to_lps) if e.centroid_lps is not None]
     if not entries:
@@ -334,13 +327,13 @@ def level_suggestions(case: Case, volume: Volume, cache: FindingCache) -> dict[s
             cache[key] = _judge(case, volume, e, centroid)
         ribs.append(cache[key][0])
         sacrum.append(cache[key][1])
-    named = next((i for i, e in enumerate(entries) if e.level), None)
     found = suggest_levels(
         np.array([e.centroid_lps for e in entries]),
         ribs,
         sacrum,
-        named_index=named,
-        named_level=None if named is None else entries[named].level,
+        heights_mm=[e.height_mm for e in entries],
+        levels=[e.level or None for e in entries],
+        named_indices={i for i, e in enumerate(entries) if e.named},
     )
     return {entries[s.index].vertebra_id: s for s in found}
 
@@ -376,17 +369,6 @@ def judge_masks(
 def finding_key(vertebra_id: str, centroid_lps: FloatArray) -> tuple[str, tuple[float, ...]]:
     """The :data:`FindingCache` key of a vertebra."""
     return (vertebra_id, tuple(np.round(centroid_lps, 1).tolist()))
-
-
-class _SetExtra(ReplaceItem):
-    """Set a (renamed) layer's ``extra`` to that of ``layer`` (its mask and name as they are then)."""
-
-    def __init__(self, name: str, layer: MaskLayer) -> None:
-        super().__init__(Section.LAYERS, name, None, text=f"Level of {name}")
-        self._extra = layer.extra
-
-    def _compute_new(self, case: Case, old: Any) -> Any:
-        return dataclasses.replace(old, extra=self._extra)
 
 
 def unique_name(name: str, taken: set[str] | Any) -> str:

@@ -1,5 +1,5 @@
-"""QA s16 #9, #12, #14 in a real window: the lesion's HU percentiles in the Lesions dock, an HU range typed
-upside down, and the smallest brush.
+"""QA s16 #9, #12, #14 and s17 #8, #10 in a real window: the lesion's HU percentiles in the Lesions dock, an
+HU range typed with one bound past the other, the smallest brush, and what a stroke says it did.
 
 Phantom: tests/phantoms/lesion.py, the lytic sphere (radius 8 mm, 30 HU with 20 HU Gaussian noise) in
 trabecular bone on a 1 mm grid, so a lesion's HU spread and the voxel under a click are known. Run
@@ -71,33 +71,80 @@ def test_the_details_line_gives_the_lesions_hu_percentiles(loaded: Any, qtbot: A
     assert f"reference bone {lesion.reference_bone_hu:.0f} HU" in text
 
 
-def test_an_hu_range_typed_upside_down_is_swapped_in_the_boxes(loaded: Any, qtbot: Any, lytic: Any) -> None:
+def test_a_bound_typed_past_the_other_moves_the_other_with_it(loaded: Any, qtbot: Any, lytic: Any) -> None:
     # QA s16 #12: with 500 in the lower box and 200 in the upper one, the boxes kept 500 / 200 while the
-    # brush painted 200-500 without a word; now the boxes are swapped and the status bar says so
+    # brush painted 200-500 without a word. QA s17 #8: the s16 fix swapped the two, so 100 / 400, then a
+    # lower 2000 (-> 400 / 2000), then an upper 2500 painted 400 - 2500 HU, not the 2000 - 2500 typed. Now
+    # the bound typed pushes the other along, the boxes show what the brush uses, and the status says so.
     win = loaded
     seg = win.segmentation
     panel = seg.edit_panel
     panel.hu_limit.setChecked(True)
-    panel.hu_high.setValue(200.0)  # 130 / 200: a valid range
-    assert seg.brush.hu_range == (130.0, 200.0)
-    panel.hu_low.setValue(500.0)  # above the upper bound
-    assert (panel.hu_low.value(), panel.hu_high.value()) == (200.0, 500.0)
-    assert seg.brush.hu_range == (200.0, 500.0)  # what the boxes show is what the brush uses
-    message = win.statusBar().currentMessage()
-    assert "swapped" in message and "200 - 500 HU" in message, message
-    # typed digit by digit, "600" is read once entered (not swapped at "6" on the way), then swapped
-    line = panel.hu_low.lineEdit()
-    line.selectAll()
-    qtbot.keyClicks(line, "600")
-    assert (panel.hu_high.value(), seg.brush.hu_range) == (500.0, (200.0, 500.0))
-    qtbot.keyClick(line, Qt.Key.Key_Return)
-    assert (panel.hu_low.value(), panel.hu_high.value()) == (500.0, 600.0)
-    assert seg.brush.hu_range == (500.0, 600.0)
-    # ticked off, the range is not used; a range typed upside down is still shown as it would be used
+    panel.hu_low.setValue(100.0)
+    panel.hu_high.setValue(400.0)
+    assert seg.brush.hu_range == (100.0, 400.0)
+    # typed in the usual order, lower then upper, as a person types them, each confirmed with Return
+    for spin, text in ((panel.hu_low, "2000"), (panel.hu_high, "2500")):
+        line = spin.lineEdit()
+        line.selectAll()
+        qtbot.keyClicks(line, text)
+        qtbot.keyClick(line, Qt.Key.Key_Return)
+        if spin is panel.hu_low:
+            # the upper bound followed the lower one up, and the status bar says which bound moved
+            assert (panel.hu_low.value(), panel.hu_high.value()) == (2000.0, 2000.0)
+            assert seg.brush.hu_range == (2000.0, 2000.0)
+            message = win.statusBar().currentMessage()
+            assert "upper bound was moved to 2000 HU" in message, message
+    assert (panel.hu_low.value(), panel.hu_high.value()) == (2000.0, 2500.0)
+    assert seg.brush.hu_range == (2000.0, 2500.0)  # the range typed, not 400 - 2500
+    # the other way round: an upper bound typed below the lower one takes the lower one down
+    panel.hu_high.setValue(150.0)
+    assert (panel.hu_low.value(), panel.hu_high.value()) == (150.0, 150.0)
+    assert "lower bound was moved to 150 HU" in win.statusBar().currentMessage()
+    # ticked off, the range is not used, and the boxes still keep their order
     panel.hu_limit.setChecked(False)
     assert seg.brush.hu_range is None
-    panel.hu_high.setValue(100.0)
-    assert (panel.hu_low.value(), panel.hu_high.value()) == (100.0, 500.0) and seg.brush.hu_range is None
+    panel.hu_low.setValue(500.0)
+    assert (panel.hu_low.value(), panel.hu_high.value()) == (500.0, 500.0) and seg.brush.hu_range is None
+
+
+def test_a_stroke_says_what_it_painted_or_why_it_painted_nothing(loaded: Any, qtbot: Any, lytic: Any) -> None:
+    # QA s17 #8 and #10: a stroke that painted nothing because of the HU range said nothing, and after a
+    # stroke the status bar still showed the operation before it ("Shrank Mask 1 by 3.0 mm")
+    win = loaded
+    seg = win.segmentation
+    vol = lytic.volume
+    axial = win.views[ViewAxis.AXIAL]
+    panel = seg.edit_panel
+    panel.new_layer()
+    panel.radius.setValue(2.0)
+    seg.activate(seg.brush_tool)
+    seg.jobs.say("Shrank Mask 1 by 3.0 mm.")  # an earlier operation's text
+    # the lesion is 30 HU +- 20 HU noise: a range of 2000 - 2500 HU holds none of its voxels
+    panel.hu_limit.setChecked(True)
+    panel.hu_low.setValue(2000.0)
+    panel.hu_high.setValue(2500.0)
+    steps = win.case.undo_stack.count()
+    send_mouse(axial, QEvent.Type.MouseButtonPress, lytic.seed_lps)
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, lytic.seed_lps)
+    assert win.case.case.layers["Mask 1"].mask.count() == 0 and win.case.undo_stack.count() == steps
+    message = win.statusBar().currentMessage()
+    assert message.startswith("Nothing painted") and "2000 - 2500 HU" in message, message
+    # the range off: the stroke paints, and the status gives what it painted, checked against the mask
+    panel.hu_limit.setChecked(False)
+    send_mouse(axial, QEvent.Type.MouseButtonPress, lytic.seed_lps)
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, lytic.seed_lps)
+    count = win.case.case.layers["Mask 1"].mask.count()
+    assert count > 0 and win.case.undo_stack.count() == steps + 1
+    message = win.statusBar().currentMessage()
+    found = re.search(r"Painted ([\d.]+) mL \((\d+) voxels\) into Mask 1, now ([\d.]+) mL", message)
+    assert found is not None, message
+    assert int(found.group(2)) == count
+    assert float(found.group(3)) == pytest.approx(count * vol.voxel_volume_ml, abs=0.005)
+    # the same dab again changes nothing, and says so
+    send_mouse(axial, QEvent.Type.MouseButtonPress, lytic.seed_lps)
+    send_mouse(axial, QEvent.Type.MouseButtonRelease, lytic.seed_lps)
+    assert win.statusBar().currentMessage().startswith("Nothing painted: every voxel under the brush was")
 
 
 def test_the_smallest_brush_paints_the_voxel_under_the_cursor(loaded: Any, qtbot: Any, lytic: Any) -> None:

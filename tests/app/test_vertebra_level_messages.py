@@ -107,7 +107,7 @@ def test_naming_a_level_another_vertebra_has_asks_first(
     assert "L3 → L4" in text and "L1 → L2" in text and "L2 → L3" not in text
     assert _levels(win) == {"v1": "L4", "v2": "L3", "v3": "L2"}
     notes = panel.notes.text()
-    assert notes.startswith("Named L3 (was L2).") and "L3 → L4, L1 → L2" in notes
+    assert notes.startswith("Named L3 (was L2).") and "L1 → L2, L3 → L4" in notes  # superior first
     assert win.case.undo_stack.count() == steps + 1
     win.case.undo_stack.undo()
     assert _levels(win) == {"v1": "L3", "v2": "L2", "v3": "L1"}

@@ -115,8 +115,16 @@ def test_deep_bone_samples_the_centres_away_from_the_seed() -> None:
     # only the deep part of the bone away from the seed is sampled, not all of it
     assert sample.n_voxels < np.count_nonzero((seed_dist > p.shell_mm[1]) & bone)
     assert like_deep_bone(LOW_HU, sample, p)
+    # its range is what seed-sized samples of the 85 HU centres read (15 HU noise, 33-voxel medians)
+    lo, hi = sample.range_hu
+    assert lo < LOW_HU < hi
     assert not like_deep_bone(LOW_HU - p.abnormal_delta_hu - 1.0, DeepBone(LOW_HU, 1000), p)
     assert not like_deep_bone(LOW_HU, None, p)
+    # within abnormal_delta_hu of the median but darker than the range (session 17 QA, case1: a 30 HU hole
+    # against deep bone of median 105 HU, range 53-362 HU): not like it
+    case1 = DeepBone(105.0, 17768, (53.0, 362.0))
+    assert not like_deep_bone(30.0, case1, p)
+    assert like_deep_bone(90.0, case1, p)
     # nothing deep enough (a 2 mm-thick plate of bone): no sample
     plate = np.zeros(SHAPE, dtype=bool)
     plate[54:56] = True

@@ -120,7 +120,7 @@ def test_phantom_lumbar_rib_is_transitional() -> None:
     t12 = found[0]
     assert t12.level == "T12" and spine.levels[t12.index] == "L1"
     assert any("counts as L1" in w for w in t12.warnings)
-    assert any("5 vertebrae apart, not 6" in w for w in t12.warnings)
+    assert any("about 5 levels apart, not 6" in w for w in t12.warnings)
 
 
 def test_out_of_view_side_is_undecided(spine: RibSpinePhantom) -> None:

@@ -52,7 +52,15 @@ MAX_SPREAD_MM = 1.2
 #: right 6.01 (11.05 from the centre, 15.0-17.1 from the others), L4 left 2.73. An ROI grid on a lattice
 #: fixed to the volume brought the L1-L4 spreads over like clicks to 0.1-1.1 mm, but changed the body
 #: found from other clicks (tests/imaging/test_vertebra_click.py lumbar L3 "caudal 5": 22.7 mL against
-#: 36.0): left for the body and canal search.
+#: 36.0): left for the body and canal search. Session 17 measured two causes: (1) the grid's phase (on a
+#: lattice fixed to the volume the body, canal and sections are the same from every click: L2's canal
+#: 27.1-27.3 mm behind the centroid); (2) the sections the convergence is fitted to span 2.5 mm at the
+#: pedicle's back and drift medially there (-13 to -25 degrees), and a convergence past -15 degrees is
+#: replaced by zero, so the axis takes one of two directions (L4 left: widths 9.3 or 11.8-12.0). Both
+#: fixed together (the lateral slope shrunk with the span as the craniocaudal one is) give spreads of
+#: 0.1-0.8 mm (L2 0.67 / 0.37, L3 0.21 / 0.13, L4 0.11 / 0.63) but move nine other real-data checks past
+#: their tolerances; caudal 5's body is bounded by a disc found inside it, a trabecular hump paired with
+#: its end plate (an 18 HU trabecular ridge paired with the 180 HU end plate, cutting the body to 16 mm).
 _FRAME_MOVES = "the pedicle's axis moves with the click's ROI grid phase and seeds (see SPREAD_SHORT)"
 SPREAD_SHORT: dict[tuple[str, Side], str] = dict.fromkeys(
     [("L2", Side.LEFT), ("L2", Side.RIGHT), ("L3", Side.RIGHT), ("L4", Side.LEFT)],

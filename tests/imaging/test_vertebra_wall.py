@@ -18,9 +18,9 @@ import pytest
 from imaging.load import load_volume
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import VertebraAnatomy
-from imaging.vertebra_wall import LYTIC_RAY_FRACTION, _foramen_reason, _ForamenLimits, _Gap
 from imaging.volume import Volume
-from tests.imaging.wall_phantoms import with_foramen, with_lytic_breach
+from imaging.wall_gaps import LYTIC_RAY_FRACTION, ForamenLimits, Gap, foramen_reason
+from tests.imaging.wall_phantoms import with_foramen, with_foramen_and_breach, with_lytic_breach
 
 LOCATED_MM = 2.0  # the task's tolerance for the foramen's place
 DEFECT_MM = 3.0  # as tests/imaging/test_vertebra.py for a made defect
@@ -77,13 +77,29 @@ def test_small_round_gap_off_the_midline_is_a_defect() -> None:
     assert "off the midline" in anatomy.posterior_wall_defects[0].description
 
 
-def _gap(**change: float) -> _Gap:
+@pytest.mark.parametrize("x_mm", [7.0, 8.0])
+def test_lytic_breach_beside_the_foramen_is_a_defect_of_its_own(x_mm: float) -> None:
+    # a mean-sized foramen at the midline and a 10 mm lytic sphere centred 1.5 mm in front of the wall
+    # x_mm left of it: their gaps join. The old code reported one "off the midline" gap 3.7-4.7 mm from
+    # the breach, centred between the two, and no foramen
+    ph, foramen, breach = with_foramen_and_breach(
+        foramen_mm=(7.8, 5.4, 8.0), radius_mm=5.0, inset_mm=1.5, x_mm=x_mm, seed=5
+    )
+    anatomy = find_vertebra(ph.volume, ph.center_lps)
+    assert not anatomy.posterior_wall_intact
+    dist = _nearest_mm([d.center_lps for d in anatomy.posterior_wall_defects], breach)
+    assert dist <= DEFECT_MM, f"breach found {dist:.2f} mm from the made one"
+    dist = _nearest_mm([f.center_lps for f in anatomy.basivertebral_foramina], foramen)
+    assert dist <= LOCATED_MM, f"foramen found {dist:.2f} mm from the made one"
+
+
+def _gap(**change: float) -> Gap:
     values = {"width_mm": 7.0, "height_mm": 6.0, "u_mm": 0.5, "v_mm": -1.0, "lytic_fraction": 0.0}
     values.update(change)
-    return _Gap(center_lps=np.zeros(3), size_mm=9.0, area_mm2=35.0, **values)
+    return Gap(center_lps=np.zeros(3), size_mm=9.0, area_mm2=35.0, **values)
 
 
-LIMITS = _ForamenLimits(width_mm=14.0, height_mm=10.6, v_max_mm=5.0, lytic_judged=True)
+LIMITS = ForamenLimits(width_mm=14.0, height_mm=10.6, v_max_mm=5.0, lytic_judged=True)
 
 
 @pytest.mark.parametrize(
@@ -98,14 +114,14 @@ LIMITS = _ForamenLimits(width_mm=14.0, height_mm=10.6, v_max_mm=5.0, lytic_judge
     ],
 )
 def test_foramen_rules(change: dict[str, float], reason: str | None) -> None:
-    got = _foramen_reason(_gap(**change), LIMITS)
+    got = foramen_reason(_gap(**change), LIMITS)
     assert got == reason if reason is None else (got is not None and got.startswith(reason))
 
 
 def test_lytic_rule_not_applied_where_bone_reads_as_lytic_tissue() -> None:
     # trabecular bone within 50 HU of the lytic reference: a mass behind the gap cannot be told from bone
-    not_judged = _ForamenLimits(width_mm=14.0, height_mm=10.6, v_max_mm=5.0, lytic_judged=False)
-    assert _foramen_reason(_gap(lytic_fraction=1.0), not_judged) is None
+    not_judged = ForamenLimits(width_mm=14.0, height_mm=10.6, v_max_mm=5.0, lytic_judged=False)
+    assert foramen_reason(_gap(lytic_fraction=1.0), not_judged) is None
     text = _gap().as_defect("basivertebral foramen (normal)", not_judged).description
     assert "too close to lytic HU" in text
 

@@ -19,7 +19,7 @@ import pytest
 
 from imaging.vertebra import find_vertebra
 from imaging.volume import Volume
-from imaging.wall_cortex import CortexReference, rim_is_cortex, rim_peak_hu
+from imaging.wall_cortex import CortexReference, lytic_cut_hu, rim_is_cortex, rim_peak_hu
 from tests.imaging.test_vertebra_realdata import ABDOMEN, _abdomen, _abdomen_result
 from tests.phantoms.faint_wall import BODY_SEMI_AXES_MM, make_faint_wall_phantom
 
@@ -120,3 +120,23 @@ def test_abdomen_l2_verdict_stable_between_clicks(shared_data: Path) -> None:
     ct, _, _ = _abdomen(str(shared_data))
     verdicts = [find_vertebra(ct, np.array(c)).posterior_wall_intact for c in L2_CLICKS_LPS]
     assert verdicts == [True, True], verdicts
+
+
+def test_lytic_cut_where_lytic_tissue_can_be_told_from_the_bone() -> None:
+    rng = np.random.default_rng(3)
+    # a body 50 HU or more above lytic tissue: the cut half way, whatever the wall's windows read
+    assert lytic_cut_hu(np.array([]), 150.0, lytic_hu=50.0, min_contrast_hu=50.0) == 100.0
+    # an osteoporotic core (case1: 97 HU) behind a denser wall (windows 147 +- 40 HU): the cut (73.5 HU)
+    # lies below nine in ten windows (147 - 1.28 x 40 = 96 HU), so it is used
+    windows = rng.normal(147.0, 40.0, 300)
+    assert lytic_cut_hu(windows, 97.0, lytic_hu=50.0, min_contrast_hu=50.0) == pytest.approx(73.5)
+    # windows straddling the cut (75 +- 25 HU against a 61.5 HU cut): not judged
+    assert lytic_cut_hu(rng.normal(75.0, 25.0, 300), 73.0, lytic_hu=50.0, min_contrast_hu=50.0) is None
+    # bone no denser than lytic tissue: nothing lytic can show, however the windows read
+    assert lytic_cut_hu(windows, 50.0, lytic_hu=50.0, min_contrast_hu=50.0) is None
+    # lytic tissue (30 HU) behind 15 % of the rays leaves the median and robust spread telling (bound 77 HU);
+    # behind 20 % they no longer do (67 HU) and this osteoporotic body is not judged, as before
+    with_lesion = np.concatenate([windows, np.full(53, 30.0)])
+    assert lytic_cut_hu(with_lesion, 97.0, lytic_hu=50.0, min_contrast_hu=50.0) == pytest.approx(73.5)
+    with_lesion = np.concatenate([windows, np.full(75, 30.0)])
+    assert lytic_cut_hu(with_lesion, 97.0, lytic_hu=50.0, min_contrast_hu=50.0) is None

@@ -10,6 +10,7 @@ noised the way that module does. Positions LPS mm; HU.
   ``depth_mm`` in front of the wall, filled with venous blood (40 HU).
 - lytic breach: a sphere of lesion tissue (30 HU) of radius ``radius_mm`` whose centre lies
   ``inset_mm`` in front of the posterior wall at ``(x_mm, z_mm)``.
+- both: a foramen at the midline and a lytic breach beside it (:func:`with_foramen_and_breach`).
 """
 
 from __future__ import annotations
@@ -59,19 +60,31 @@ def with_foramen(
 ) -> tuple[VertebraPhantom, np.ndarray]:
     """A phantom with a basivertebral foramen; returns it and the opening's centre (LPS mm)."""
     ph = make_vertebra_phantom(noise_hu=0.0, blur_mm=0.0, seed=seed, **phantom_args)  # type: ignore[arg-type]
-    loc = _local(ph)
-    x, y, z = loc[..., 0], loc[..., 1], loc[..., 2]
-    wy = wall_y_mm(ph, x_mm)
-    # the fraction of the opening's size left at each depth in front of the wall (1 at the wall, 0 at
-    # depth_mm); behind the wall (y > wy) the opening keeps its size through the cortex
-    frac = np.clip(1.0 - (wy - y) / depth_mm, 0.0, 1.0)
-    frac = np.where(y > wy, 1.0, frac)
-    ell = ((x - x_mm) / (0.5 * width_mm)) ** 2 + ((z - z_mm) / (0.5 * height_mm)) ** 2
-    channel = (ell <= frac**2) & (frac > 0) & ph.body_mask
     hu = ph.volume.array.astype(np.float64)
-    hu[channel] = SOFT_TISSUE_HU
-    centre = ph.center_lps + ph.local_to_lps_rotation @ np.array([x_mm, wy, z_mm])
+    centre = _paint_foramen(
+        ph, hu, width_mm=width_mm, height_mm=height_mm, depth_mm=depth_mm, x_mm=x_mm, z_mm=z_mm
+    )
     return _finish(ph, hu, noise_hu, seed), centre
+
+
+def with_foramen_and_breach(
+    *,
+    foramen_mm: tuple[float, float, float],
+    radius_mm: float,
+    inset_mm: float,
+    x_mm: float,
+    noise_hu: float = 10.0,
+    seed: int = 0,
+    **phantom_args: object,
+) -> tuple[VertebraPhantom, np.ndarray, np.ndarray]:
+    """A foramen (width, height, depth mm) at the midline and mid-height and a lytic breach ``x_mm`` from
+    the midline; returns the phantom, the foramen's opening and the breach's centre on the wall (LPS mm)."""
+    ph = make_vertebra_phantom(noise_hu=0.0, blur_mm=0.0, seed=seed, **phantom_args)  # type: ignore[arg-type]
+    hu = ph.volume.array.astype(np.float64)
+    width, height, depth = foramen_mm
+    foramen = _paint_foramen(ph, hu, width_mm=width, height_mm=height, depth_mm=depth, x_mm=0.0, z_mm=0.0)
+    breach = _paint_breach(ph, hu, radius_mm=radius_mm, inset_mm=inset_mm, x_mm=x_mm, z_mm=0.0)
+    return _finish(ph, hu, noise_hu, seed), foramen, breach
 
 
 def with_lytic_breach(
@@ -87,11 +100,44 @@ def with_lytic_breach(
     """A phantom with a lytic sphere breaking the posterior wall; returns it and the breach's centre
     on the wall (LPS mm)."""
     ph = make_vertebra_phantom(noise_hu=0.0, blur_mm=0.0, seed=seed, **phantom_args)  # type: ignore[arg-type]
+    hu = ph.volume.array.astype(np.float64)
+    breach = _paint_breach(ph, hu, radius_mm=radius_mm, inset_mm=inset_mm, x_mm=x_mm, z_mm=z_mm)
+    return _finish(ph, hu, noise_hu, seed), breach
+
+
+def _paint_foramen(
+    ph: VertebraPhantom,
+    hu: np.ndarray,
+    *,
+    width_mm: float,
+    height_mm: float,
+    depth_mm: float,
+    x_mm: float,
+    z_mm: float,
+) -> np.ndarray:
+    """Paints the foramen's channel into ``hu``; returns the opening's centre (LPS mm)."""
+    loc = _local(ph)
+    x, y, z = loc[..., 0], loc[..., 1], loc[..., 2]
+    wy = wall_y_mm(ph, x_mm)
+    # the fraction of the opening's size left at each depth in front of the wall (1 at the wall, 0 at
+    # depth_mm); behind the wall (y > wy) the opening keeps its size through the cortex
+    frac = np.clip(1.0 - (wy - y) / depth_mm, 0.0, 1.0)
+    frac = np.where(y > wy, 1.0, frac)
+    ell = ((x - x_mm) / (0.5 * width_mm)) ** 2 + ((z - z_mm) / (0.5 * height_mm)) ** 2
+    channel = (ell <= frac**2) & (frac > 0) & ph.body_mask
+    hu[channel] = SOFT_TISSUE_HU
+    centre: np.ndarray = ph.center_lps + ph.local_to_lps_rotation @ np.array([x_mm, wy, z_mm])
+    return centre
+
+
+def _paint_breach(
+    ph: VertebraPhantom, hu: np.ndarray, *, radius_mm: float, inset_mm: float, x_mm: float, z_mm: float
+) -> np.ndarray:
+    """Paints the lytic sphere into ``hu``; returns the breach's centre on the wall (LPS mm)."""
     loc = _local(ph)
     wy = wall_y_mm(ph, x_mm)
     centre_local = np.array([x_mm, wy - inset_mm, z_mm])
     lesion = (np.linalg.norm(loc - centre_local, axis=-1) <= radius_mm) & ph.body_mask
-    hu = ph.volume.array.astype(np.float64)
     hu[lesion] = LESION_HU
-    breach = ph.center_lps + ph.local_to_lps_rotation @ np.array([x_mm, wy, z_mm])
-    return _finish(ph, hu, noise_hu, seed), breach
+    breach: np.ndarray = ph.center_lps + ph.local_to_lps_rotation @ np.array([x_mm, wy, z_mm])
+    return breach

@@ -339,7 +339,6 @@ def _find(
     # defect certain (session 17 QA: 60 HU noise gave two "destroyed" gaps with no lesion)
     noisy = noise_note(noise_sd_near(volume, click), volume.spacing_mm)
     if noisy is not None:
-        notes.append(noisy)
         said = tuple(
             replace(d, description=f"uncertain (noisy image): {d.description}") for d in wall.defects
         )
@@ -397,6 +396,7 @@ def _find(
         level=level,
         notes=notes,
         metal=metal,
+        noise_warning=noisy,
     )
     step(1.0)
     return anatomy
@@ -506,6 +506,7 @@ def _assemble(
     level: str | None,
     notes: list[str],
     metal: MetalFinding | None,
+    noise_warning: str | None,
 ) -> VertebraAnatomy:
     sp3 = roi.spacing_mm**3
 
@@ -544,4 +545,5 @@ def _assemble(
         body_cut_by_view=body.cut_by_view,
         endplate_planes=planes,
         metal=metal,
+        noise_warning=noise_warning,
     )

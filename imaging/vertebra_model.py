@@ -114,6 +114,8 @@ class VertebraAnatomy:
     endplate_planes: dict[str, EndplatePlane] = field(default_factory=dict)
     #: metal found in the search region (:func:`imaging.vertebra_metal.find_metal`), None when none
     metal: MetalFinding | None = None
+    #: the noisy-image warning (:func:`imaging.image_noise.noise_note`), None when the noise is usual
+    noise_warning: str | None = None
 
     @property
     def safety_canal(self) -> Mask:

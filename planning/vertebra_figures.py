@@ -98,7 +98,7 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
 
 def anatomy_warnings(anatomy: VertebraAnatomy) -> list[str]:
     """What the operator must know before trusting the figures, in plain sentences: the body cut by the
-    scan's edge, metal near the vertebra."""
+    scan's edge, metal near the vertebra, a noisy image."""
     out = [
         f"body cut by the {SCAN_END[end]} of the scan: height and volume are partial, "
         f"{end} end plate not seen"
@@ -106,6 +106,8 @@ def anatomy_warnings(anatomy: VertebraAnatomy) -> list[str]:
     ]
     if anatomy.metal is not None:
         out.append(anatomy.metal.message())
+    if anatomy.noise_warning is not None:
+        out.append(anatomy.noise_warning)
     return out
 
 

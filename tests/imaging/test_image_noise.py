@@ -24,6 +24,7 @@ from imaging.image_noise import (
 )
 from imaging.vertebra import find_vertebra
 from imaging.volume import Volume
+from planning.vertebra_figures import anatomy_warnings
 
 #: abdomen-pelvis-ct: a click in L3's body (LPS mm), as the QA's
 ABDOMEN_L3_LPS = (4.9, -141.3, 315.7)
@@ -81,7 +82,8 @@ def test_noise_added_to_real_ct_is_measured(shared_data: Path, added_hu: float) 
 @pytest.mark.realdata
 def test_vertebra_on_the_scanned_image_says_nothing_of_noise(shared_data: Path) -> None:
     plain = find_vertebra(_abdomen(str(shared_data)), ABDOMEN_L3_LPS)
-    assert not any("noisy" in n for n in plain.notes)
+    assert not any("noisy" in n for n in plain.notes) and plain.noise_warning is None
+    assert not any("noisy" in w for w in anatomy_warnings(plain))
     assert not any(d.description.startswith("uncertain") for d in plain.posterior_wall_defects)
 
 
@@ -100,5 +102,8 @@ def test_small_voxels_carry_more_noise_before_it_is_called_uncertain() -> None:
 def test_vertebra_on_a_noisy_image_says_so(shared_data: Path, seed: int) -> None:
     noisy = find_vertebra(_noisy(_abdomen(str(shared_data)), 60.0, seed=seed), ABDOMEN_L3_LPS)
     # before: no word about the noise, and gaps called "posterior wall destroyed" as certain
-    assert any("noisy" in n and "uncertain" in n for n in noisy.notes), noisy.notes
+    # said as a warning: the status bar and the Vertebrae dock lead with it, the CLI's JSON lists it
+    warning = noisy.noise_warning
+    assert warning is not None and "noisy" in warning and "uncertain" in warning
+    assert warning in anatomy_warnings(noisy)
     assert all(d.description.startswith("uncertain (noisy image)") for d in noisy.posterior_wall_defects)

@@ -16,13 +16,14 @@ two bounding discs stand out most (the sum of their endplate ridges, which is gr
 profile runs square to the endplates) gives the slab. A profile along the given axis that finds a
 plausible slab is kept as it is.
 
-The given axis can bound no plausible body for reasons that have nothing to do with tilt: a point within
-3 mm of an endplate's ridge (:func:`imaging.vertebra_discs.body_slab` takes no disc that near as a
-bound), or one faint disc (a weak endplate ridge on 3 mm slices). The search then found some tilted axis
-whose discs passed by chance and cut the body along it (bone-lesions case1, a lumbar body 18 degrees off
-the scanner's axis: from a click 2.5 mm below its upper endplate's ridge the discs along the canal's
-line scored 312 and 298 HU, and a 38 degree tilt scoring 340 and 138 was taken; abdomen L1: tilts of
-+-10 degrees from clicks 2 mm apart). So the given axis competes too, scored the same way by its own
+The given axis can bound no plausible body for reasons that have nothing to do with tilt: a point on an
+endplate past its ridge, or near one whose disc shows a faint second ridge
+(:func:`imaging.vertebra_discs.body_slab` then takes no disc there as a bound), or one faint disc (a weak
+endplate ridge on 3 mm slices). The search then found some tilted axis whose discs passed by chance and
+cut the body along it (bone-lesions case1, a lumbar body 18 degrees off the scanner's axis: from a click
+2.5 mm below its upper endplate's ridge, then taken for too near, the discs along the canal's line scored
+312 and 298 HU, and a 38 degree tilt scoring 340 and 138 was taken; abdomen L1: tilts of +-10 degrees
+from clicks 2 mm apart). So the given axis competes too, scored the same way by its own
 nearest discs above and below (however weak, a side where none is seen scoring 0): a tilt is taken only
 when its discs stand out more, as they do when the line really runs oblique to them (case7: 450-480 HU
 against 66-80 along the line). Positions LPS mm, angles degrees, HU.

@@ -58,6 +58,13 @@ VIEW_EDGE_MARGIN_MM = 3.0
 #: a weaker disc scores at least this fraction of the reference score (its two endplate ridges
 #: still stand ``MIN_RIDGE_HU`` above their surroundings)
 WEAK_FRACTION = 0.4
+#: a disc whose endplate ridge lies within this distance of the origin (mm) bounds the body only when
+#: both its ridges stand out as endplates: a quarter of the thinnest body (``MIN_BODY_HEIGHT_MM``), the
+#: margin within which no disc was taken at all before (a point's own level can read as a faint ridge)
+NEAR_RIDGE_MM = 0.25 * MIN_BODY_HEIGHT_MM
+#: such a near disc's fainter ridge stands at least this fraction of a typical endplate ridge (half
+#: the reference score) above its surroundings; ``WEAK_FRACTION``, the faintest disc taken
+ENDPLATE_FRACTION = WEAK_FRACTION
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class Disc:
     lower_endplate_mm: float  # the ridge on the inferior side of the disc
     upper_endplate_mm: float  # the ridge on the superior side
     score_hu: float
+    weaker_ridge_hu: float  # the fainter of the two endplate ridges (HU above its surroundings)
 
 
 @dataclass(frozen=True)
@@ -115,10 +123,18 @@ def axial_profile(
 
 
 def _ridges(profile: FloatArray) -> FloatArray:
-    """How far each level stands above the mean of the levels ``RIDGE_SCALE_MM`` either side (HU)."""
+    """How far each level stands above the mean of the levels ``RIDGE_SCALE_MM`` either side (HU).
+
+    Where the profile ends (the scan's edge) within ``RIDGE_SCALE_MM`` on one side, the level is compared
+    with the other side alone: an endplate up to that far inside the edge is still a ridge (chest CT, L1's
+    superior endplate 1.5 mm above the scan's bottom). Without it the disc below that endplate had one
+    ridge, and the dip between its other ridge and the body's middle was taken for the disc, inside T12.
+    """
     k = max(1, round(RIDGE_SCALE_MM / PROFILE_STEP_MM))
     out = np.full(profile.shape, np.nan)
-    out[k:-k] = profile[k:-k] - 0.5 * (profile[: -2 * k] + profile[2 * k :])
+    below, above = profile[: -2 * k], profile[2 * k :]
+    sides = np.where(np.isfinite(below), np.where(np.isfinite(above), 0.5 * (below + above), below), above)
+    out[k:-k] = profile[k:-k] - sides
     return out
 
 
@@ -164,7 +180,8 @@ def find_discs(t_mm: FloatArray, profile: FloatArray) -> list[Disc]:
         dip = float(profile[i])
         if min(profile[jb], profile[ja]) - dip < MIN_RIDGE_HU:
             continue
-        discs.append(Disc(float(t_mm[i]), float(t_mm[jb]), float(t_mm[ja]), float(ridge[jb] + ridge[ja])))
+        score, weaker = float(ridge[jb] + ridge[ja]), float(min(ridge[jb], ridge[ja]))
+        discs.append(Disc(float(t_mm[i]), float(t_mm[jb]), float(t_mm[ja]), score, weaker))
     # an endplate belongs to one disc: a dip between a disc's endplate and a trabecular hump next
     # to it shares that endplate with the stronger true disc and is dropped
     discs.sort(key=lambda d: -d.score_hu)
@@ -267,9 +284,11 @@ def body_slab(
         return None
     reference = float(np.median([d.score_hu for d in discs[:REFERENCE_RANK]]))
     strong = [d for d in discs if d.score_hu >= STRONG_FRACTION * reference]
-    half_min = 0.5 * MIN_BODY_HEIGHT_MM
-    above = [d for d in strong if d.lower_endplate_mm >= half_min * 0.5 and d.centre_mm > 0]
-    below = [d for d in strong if d.upper_endplate_mm <= -half_min * 0.5 and d.centre_mm < 0]
+    # a disc bounds the body on its side of the origin; one whose endplate ridge lies within
+    # NEAR_RIDGE_MM of the origin only when both its endplates stand out (see _bounds)
+    endplate_hu = ENDPLATE_FRACTION * 0.5 * reference
+    above = [d for d in strong if _bounds(d, 1.0, endplate_hu)]
+    below = [d for d in strong if _bounds(d, -1.0, endplate_hu)]
     if not above or not below:
         # a body cut by the field of view has no disc on that side: the disc on the other side still
         # bounds it (abdomen T12 cut by the scan's top: without its disc below, the rays ran into L1)
@@ -285,12 +304,12 @@ def body_slab(
         # thoracic discs are thin and, with the kyphosis, cut obliquely by the profile)
         weak = [d for d in discs if d.score_hu >= WEAK_FRACTION * reference]
         w_up = min(
-            (d for d in weak if d.lower_endplate_mm >= half_min * 0.5 and d.centre_mm > 0),
+            (d for d in weak if _bounds(d, 1.0, endplate_hu)),
             key=lambda d: d.centre_mm,
             default=up,
         )
         w_down = max(
-            (d for d in weak if d.upper_endplate_mm <= -half_min * 0.5 and d.centre_mm < 0),
+            (d for d in weak if _bounds(d, -1.0, endplate_hu)),
             key=lambda d: d.centre_mm,
             default=down,
         )
@@ -299,3 +318,20 @@ def body_slab(
         if w_top - w_bottom >= MIN_BODY_HEIGHT_MM:
             return BodySlab(origin, axis, w_bottom, w_top, (w_down, w_up))
     return BodySlab(origin, axis, bottom, top, (down, up))
+
+
+def _bounds(disc: Disc, side: float, endplate_hu: float) -> bool:
+    """Whether the disc bounds the origin's body on ``side`` (+1 above, -1 below the origin).
+
+    The disc's endplate ridge facing the origin must lie on the origin's side of the disc, the origin
+    in the body (its endplate cortex included), not in the disc. A ridge within ``NEAR_RIDGE_MM`` of the
+    origin may be the origin's own level instead of an endplate: the middle of a body can read as a
+    faint ridge (15 HU, chest CT T12 from its centroid), and the dip between it and the body's real
+    endplate looks like a disc at the origin. Such a near disc bounds the body only when its fainter
+    ridge stands ``endplate_hu`` above its surroundings, as an endplate does (a click 2.5 mm below the
+    T11/T12 disc's ridge, chest CT (-6, 114, -135.5): its fainter ridge 83 HU, asked 46 HU).
+    """
+    near_mm = side * (disc.lower_endplate_mm if side > 0 else disc.upper_endplate_mm)
+    if near_mm < 0.0 or side * disc.centre_mm <= 0.0:
+        return False
+    return near_mm >= NEAR_RIDGE_MM or disc.weaker_ridge_hu >= endplate_hu

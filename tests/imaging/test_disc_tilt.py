@@ -2,12 +2,12 @@
 
 imaging.disc_tilt reads the discs above and below a point along axes tilted around the canal's line when
 the line bounds no plausible body. The line can bound none for a reason that has nothing to do with
-tilt: a point within 3 mm of an endplate (imaging.vertebra_discs.body_slab does not take a disc whose
-endplate ridge is that near as a bound). bone-lesions case1's "click" lies 2.5 mm below its body's upper
-endplate ridge on the canal's line: the discs there scored 298 and 312 HU, yet a 38 degree tilt whose
-discs scored 138 and 340 was taken, and the body cut along it turned the left pedicle's axis 6 degrees
-off the images' midline. Synthetic layers of bodies, endplates and discs on a 1 mm LPS grid: HU,
-positions LPS mm, angles degrees.
+tilt: a point on an endplate, past its ridge (imaging.vertebra_discs.body_slab takes no disc the point is
+on as a bound). bone-lesions case1's "click" lies 2.5 mm below its body's upper endplate ridge on the
+canal's line, which body_slab once took for too near: the discs there scored 298 and 312 HU, yet a 38
+degree tilt whose discs scored 138 and 340 was taken, and the body cut along it turned the left
+pedicle's axis 6 degrees off the images' midline; that disc now bounds the body along the line.
+Synthetic layers of bodies, endplates and discs on a 1 mm LPS grid: HU, positions LPS mm, angles degrees.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from imaging.body_height import MAX_ADULT_BODY_HEIGHT_MM
 from imaging.disc_tilt import TILT_STEP_DEG, tilted_body_slab
 from imaging.vertebra_discs import body_slab
 from imaging.vertebra_roi import LpsRoi
@@ -54,14 +55,31 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(abs(a @ b) / np.linalg.norm(a) / np.linalg.norm(b), -1, 1))))
 
 
-def test_point_near_an_endplate_is_not_read_along_a_tilt() -> None:
-    """Discs square to the given axis, the point 2.5 mm below the upper endplate's ridge: the line itself
-    bounds no body (the disc above is too near), and no tilted axis may stand in for it (before: a slab
-    along an axis 30 degrees off, its discs smeared, was returned)."""
+def test_point_near_an_endplate_is_bounded_along_the_line() -> None:
+    """Discs square to the given axis, the point 2.5 mm below the upper endplate's ridge (case1's click;
+    the chest CT's clicks 5 mm from the disc's centre): the disc above bounds the body along the line
+    itself, one body tall (before: no disc within 3 mm of the point was taken, and the slab ran to the
+    next disc beyond, or a tilted axis stood in)."""
     roi, n = _column(np.array([0.0, 0.0, 1.0]), *LUMBAR_MM)
     ridge_mm = 0.5 * LUMBAR_MM[0] - 0.5 * ENDPLATE_MM  # the upper endplate's middle above the body's middle
     point = (ridge_mm - 2.5) * n
-    assert body_slab(roi, roi.array, point, n) is None  # the premise: refused along the line
+    for slab in (body_slab(roi, roi.array, point, n), tilted_body_slab(roi, roi.array, point, n)):
+        assert slab is not None
+        assert _angle_deg(slab.axis_lps, n) < 1.0
+        # the body's faces (+-12 mm from its middle), each within 1.5 mm (the blur's half-maximum edge)
+        bottom, top = (float(point @ n) + e for e in (slab.inferior_mm, slab.superior_mm))
+        assert abs(bottom + 0.5 * LUMBAR_MM[0]) <= 1.5 and abs(top - 0.5 * LUMBAR_MM[0]) <= 1.5, (bottom, top)
+
+
+def test_point_past_an_endplate_is_not_read_along_a_tilt() -> None:
+    """The point 1 mm past the upper endplate's ridge, on the disc's side: the line bounds no plausible
+    body (no disc on the point's side of the disc it is on), and no tilted axis may stand in for it
+    (before: a slab along an axis 30 degrees off, its discs smeared, was returned)."""
+    roi, n = _column(np.array([0.0, 0.0, 1.0]), *LUMBAR_MM)
+    ridge_mm = 0.5 * LUMBAR_MM[0] - 0.5 * ENDPLATE_MM
+    point = (ridge_mm + 1.0) * n
+    along = body_slab(roi, roi.array, point, n)
+    assert along is None or along.height_mm > MAX_ADULT_BODY_HEIGHT_MM  # the premise: none along the line
     slab = tilted_body_slab(roi, roi.array, point, n)
     assert slab is None or _angle_deg(slab.axis_lps, n) < 1.0, (
         f"slab along an axis {_angle_deg(slab.axis_lps, n):.0f} deg off the discs' normal"

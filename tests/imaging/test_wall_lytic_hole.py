@@ -91,14 +91,20 @@ def test_case1_hole_is_a_defect_with_its_own_place_beside_the_foramen(shared_dat
     k = int(np.argmin(found))
     assert found[k] <= DEFECT_MM, f"nearest defect {found[k]:.2f} mm from the hole"
     assert "left of midline" in after.posterior_wall_defects[k].description
-    # the normal foramen is still reported where it was, apart from the hole
+    # the normal foramen is not made part of the defect: every defect lies nearer the hole than the foramen
     foramen = np.asarray(before.basivertebral_foramina[0].center_lps)
-    moved = [np.linalg.norm(np.asarray(f.center_lps) - foramen) for f in after.basivertebral_foramina]
-    assert moved and min(moved) <= LOCATED_MM, moved
-    assert all(
-        np.linalg.norm(np.asarray(f.center_lps) - centre) > HOLE_RADIUS_MM
-        for f in after.basivertebral_foramina
-    )
+    for d in after.posterior_wall_defects:
+        at = np.asarray(d.center_lps)
+        assert np.linalg.norm(at - centre) < np.linalg.norm(at - foramen), d.description
+    # and where it is still named it is where it was, apart from the hole. Since the body is bounded by the
+    # disc 2.5 mm above case1's click (imaging.vertebra_discs, session 17), the part of the gap left once
+    # the hole is taken out reads 16 mm across, more than a foramen at this resolution, and is said as
+    # "cortex not resolved" (a thin break cannot be excluded) rather than named the foramen
+    for f in after.basivertebral_foramina:
+        assert np.linalg.norm(np.asarray(f.center_lps) - foramen) <= LOCATED_MM
+        assert np.linalg.norm(np.asarray(f.center_lps) - centre) > HOLE_RADIUS_MM
+    if not after.basivertebral_foramina:
+        assert any("cortex not resolved" in n for n in after.notes), after.notes
 
 
 def test_case1_seed_in_the_hole_is_a_lytic_lesion_involving_the_wall(shared_data: Path) -> None:

@@ -69,6 +69,9 @@ class AnatomyFinder(QObject):
         self._failed: dict[str, tuple[Point, str]] = {}
         #: bumped when the case is replaced: results of workers started for an older case are dropped
         self._generation = 0
+        #: set when the window closes: no search starts after it (a dock refreshed by the cancelled
+        #: search's end asked again, and that thread outlived the window: QA s17 V item C)
+        self._closed = False
 
     def source(self, target_name: str) -> VertebraSource | None:
         """Where the target's anatomy comes from (None: no target, no volume, or no vertebra)."""
@@ -109,6 +112,8 @@ class AnatomyFinder(QObject):
         Every caller waiting for the same target is called back once the search ends. Returns False
         when the target has no vertebra or no volume is open.
         """
+        if self._closed:
+            return False
         src = self.source(target_name)
         vol = self.window.case.volume
         if src is None or vol is None:
@@ -147,7 +152,10 @@ class AnatomyFinder(QObject):
         self._failed.pop(target_name, None)
         status = self.window.statusBar()
         finding = FINDING.format(target_name)
-        status.showMessage(finding)
+        if status.currentMessage() == "":
+            # never over what the operator was just told (a vertebra's figures and warnings, found the
+            # moment before: QA s17 V item C); the docks show the search running
+            status.showMessage(finding)
 
         def done(value: object) -> None:
             worker.deleteLater()
@@ -235,7 +243,8 @@ class AnatomyFinder(QObject):
         self._overlaid.clear()
 
     def shutdown(self) -> None:
-        """Stop the workers (window closing)."""
+        """Stop the workers (window closing); no search starts after."""
+        self._closed = True
         for worker in list(self._workers.values()):
             worker.cancel()
             worker.wait(5000)

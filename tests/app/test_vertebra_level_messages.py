@@ -168,3 +168,29 @@ def test_a_vertebra_search_cancelled_says_cancelled(window: Any, qtbot: Any, no_
     assert message == "Finding the vertebra of Lesion 1 was cancelled"
     assert finder.failure("Lesion 1") is None  # not a failure: searched again when asked
     win.case.undo_stack.setClean()
+
+
+def test_no_vertebra_search_starts_once_the_window_closes(window: Any, qtbot: Any, no_dialogs: Any) -> None:
+    # QA s17 V item C: the cancelled search's end refreshed the docks, which asked again; that search's
+    # thread outlived the window and the process aborted at exit ("QThread: Destroyed while thread is
+    # still running"). And its "Finding the vertebra of ..." replaced the figures just said.
+    win = window
+    vol = _with_vertebrae(win)
+    centre = vol.index_to_lps_points(np.array([[10.0, 20.0, 20.0]]))[0]
+    target = Target(
+        "Lesion 1",
+        kind=TargetKind.SPINE,
+        vertebra_lps=tuple(float(v) for v in centre),
+        extra={"vertebra": "v1"},
+    )
+    win.case.push(AddTarget(target))
+    finder = win.planning_ui.controller.anatomy_finder
+    win.segmentation.jobs.say("Vertebra V1: body 2.0 mL, posterior wall intact.")
+    assert finder.request("Lesion 1")
+    assert win.statusBar().currentMessage() == "Vertebra V1: body 2.0 mL, posterior wall intact."
+    finder.shutdown()  # as the window does when it closes
+    qtbot.waitUntil(lambda: not finder.pending("Lesion 1"))
+    qtbot.wait(50)  # the cancelled search's end reaches the docks
+    assert not finder.request("Lesion 1") and not finder.request_if_new("Lesion 1")
+    assert not finder.pending("Lesion 1")
+    win.case.undo_stack.setClean()

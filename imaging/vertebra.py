@@ -154,7 +154,8 @@ def find_vertebra(
     below; the same judgement that would suggest S1 for it); the refusal then carries the S1
     suggestion (:func:`imaging.level_anatomy.refusal_hint`), for every caller. Elsewhere a click on an
     intervertebral disc (or its end plate) is refused as such (:func:`imaging.disc_click.disc_at_point`),
-    whatever the search ran into from it.
+    whatever the search ran into from it; any other refusal names metal in the search region
+    (:func:`imaging.vertebra_metal.find_metal`), which may be why.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):
@@ -174,6 +175,11 @@ def find_vertebra(
         disc = disc_at_point(volume, click)
         if disc is not None:
             raise VertebraNotFoundError(disc.reason(), click) from exc
+        # metal in the search region may be why (QA s17: a rod through a pedicle; the refusal named a rib)
+        roi = resample_roi(volume, click, np.array([ROI_LOW_MM, ROI_HIGH_MM]), ROI_SPACING_MM)
+        metal = find_metal(volume, roi, {}, centroid_lps=click, left_lps=(1.0, 0.0, 0.0))
+        if metal is not None:
+            raise VertebraNotFoundError(f"{exc.reason}; {metal.refusal_note()}", click) from exc
         raise
 
 

@@ -67,6 +67,15 @@ class MetalFinding:
             "numbers, so the body, pedicle and wall figures near it may be wrong: check them on the images"
         )
 
+    def refusal_note(self) -> str:
+        """What a refusal adds when metal lies in the search region (no vertebra was found near it)."""
+        where = "at the midline" if self.side == "midline" else f"on the {self.side} side"
+        return (
+            f"metal (or very dense cement) lies {where} of the point: {self.volume_ml:.2f} mL above "
+            f"{METAL_THRESHOLD_HU:.0f} HU, up to {self.max_hu:.0f} HU; its streaks change the CT numbers the "
+            "search reads and may be why no vertebra was found: check on the images"
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "threshold_hu": METAL_THRESHOLD_HU,

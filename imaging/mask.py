@@ -152,3 +152,14 @@ def overlap_count(a: Mask, b: Mask) -> int:
     sa = tuple(slice(p - o, q - o) for p, q, o in zip(lo, hi, a.offset_index, strict=True))
     sb = tuple(slice(p - o, q - o) for p, q, o in zip(lo, hi, b.offset_index, strict=True))
     return int(np.count_nonzero(a.array[sa] & b.array[sb]))
+
+
+def touches_grid_edge(mask: Mask) -> bool:
+    """True when a voxel of the mask lies on a face of its parent grid (the edge of the scan)."""
+    a, o, g = mask.array, mask.offset_index, mask.grid_shape
+    for axis in range(3):
+        if o[axis] == 0 and np.take(a, 0, axis=axis).any():
+            return True
+        if o[axis] + a.shape[axis] == g[axis] and np.take(a, -1, axis=axis).any():
+            return True
+    return False

@@ -33,7 +33,7 @@ from imaging.image_noise import noise_note, noise_sd_near
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
 from imaging.levels import normalize_level
-from imaging.mask import Mask
+from imaging.mask import Mask, touches_grid_edge
 from imaging.pedicle_solid import without_canal_fill
 from imaging.pedicle_waist import WaistPlanes
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
@@ -164,7 +164,7 @@ def find_vertebra(
     if not volume.contains_index(volume.lps_to_index_points(click)):
         raise VertebraNotFoundError("the point lies outside the volume", click)
     try:
-        return _find(volume, click, level, progress, cancel)
+        anatomy = _find(volume, click, level, progress, cancel)
     except OnSacrumError:
         raise
     except VertebraNotFoundError as exc:
@@ -181,6 +181,14 @@ def find_vertebra(
         if metal is not None:
             raise VertebraNotFoundError(f"{exc.reason}; {metal.refusal_note()}", click) from exc
         raise
+    if anatomy.body_cut_by_view or touches_grid_edge(anatomy.body):
+        # a body the scan's edge cuts has no end plate there to stop at: from a click on a disc it runs
+        # across the disc into the next body (chest CT, (-8, 112, -159): 18 mL across the T12/L1 disc,
+        # its "superior end plate" T12's inferior one; (-6, 108, -159.5): 51 mL; QA s17 V item D)
+        disc = disc_at_point(volume, click)
+        if disc is not None:
+            raise VertebraNotFoundError(disc.reason(), click)
+    return anatomy
 
 
 def _find(

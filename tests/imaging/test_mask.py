@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from imaging.mask import Mask, overlap_count
+from imaging.mask import Mask, overlap_count, touches_grid_edge
 
 
 def test_union_of_cropped_masks_equals_the_or_of_their_full_grids() -> None:
@@ -38,3 +40,19 @@ def test_overlap_count_reads_only_where_the_boxes_meet() -> None:
     assert overlap_count(a, b) == overlap_count(b, a)
     apart = Mask(np.ones((2, 2, 2), dtype=bool), (9, 0, 0), grid)  # boxes do not meet
     assert overlap_count(a, apart) == 0
+
+
+def test_touches_grid_edge_reads_the_voxels_on_the_grid_faces() -> None:
+    grid = (6, 7, 8)
+    inner = np.zeros(grid, dtype=bool)
+    inner[2:4, 2:5, 3:6] = True
+    assert not touches_grid_edge(Mask.from_full(inner))
+    for axis, end in ((0, 0), (0, -1), (1, 0), (1, -1), (2, 0), (2, -1)):
+        edge = inner.copy()
+        index: list[Any] = [slice(2, 3)] * 3
+        index[axis] = end
+        edge[tuple(index)] = True
+        assert touches_grid_edge(Mask.from_full(edge)), (axis, end)
+    # a box that reaches the grid's face with no voxel set there does not touch it
+    boxed = Mask(np.pad(np.ones((1, 1, 1), dtype=bool), ((1, 0), (0, 0), (0, 0))), (0, 3, 3), grid)
+    assert boxed.offset_index[0] == 0 and not touches_grid_edge(boxed)

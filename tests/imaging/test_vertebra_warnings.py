@@ -69,6 +69,19 @@ def test_chest_clicks_on_lower_thoracic_discs_say_disc(shared_data: Path) -> Non
         find_vertebra(volume, (-6.0, 118.0, -130.5))
 
 
+@pytest.mark.realdata
+def test_chest_click_on_the_disc_at_the_scans_bottom_is_refused(shared_data: Path) -> None:
+    """The chest CT ends at z -164.5, 4 mm into L1: from clicks on the T12/L1 disc (end plates about
+    -160.5 / -152.5) the body found was cut by the scan's bottom and ran across the disc into T12 (18-51
+    mL, its "superior end plate" T12's inferior one; QA s17 V item D): refused as on the disc now."""
+    volume = load_volume(shared_data / "chest-ct-dicom", None).volume
+    for click in ((-8.0, 112.0, -159.0), (-6.0, 108.0, -159.5)):
+        with pytest.raises(VertebraNotFoundError, match=DISC_WORDS):
+            find_vertebra(volume, click)
+    # T12 itself, clicked in its body, is found
+    assert not find_vertebra(volume, (-6.0, 118.0, -140.0)).body_cut_by_view
+
+
 def _cut_above(ph_volume: Volume, z_top: float) -> Volume:
     """The volume without its slices above ``z_top`` (axial, head first: axis 0 runs to +z)."""
     n = ph_volume.shape[0]

@@ -26,22 +26,22 @@ import numpy.typing as npt
 
 from imaging.body_height import height_note
 from imaging.canal_tube import body_canal_tube
-from imaging.disc_click import disc_at_point
 from imaging.endplate_plane import endplate_plane
-from imaging.errors import ImagingError
 from imaging.image_noise import noise_note, noise_sd_near
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
 from imaging.levels import normalize_level
-from imaging.mask import Mask, touches_grid_edge
+from imaging.mask import Mask
 from imaging.pedicle_solid import without_canal_fill
 from imaging.pedicle_waist import WaistPlanes
 from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
 from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
+from imaging.vertebra_errors import AnatomyCancelledError, OnSacrumError, VertebraNotFoundError
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
+from imaging.vertebra_refusal import better_refusal, body_across_disc
 from imaging.vertebra_roi import LpsRoi, perpendicular_pair, resample_roi, roi_mask_to_source
 from imaging.vertebra_wall import WallResult, find_posterior_wall
 from imaging.volume import Volume
@@ -73,36 +73,6 @@ MAX_BODY_WIDTH_MM = 62.0
 CLICK_IN_BODY_MM = 3.0
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
-
-
-class VertebraNotFoundError(ImagingError):
-    """No vertebra could be found at the click.
-
-    Parameters
-    ----------
-    reason
-        What was missing (a plain sentence).
-    click_lps
-        The click, LPS mm.
-    """
-
-    def __init__(self, reason: str, click_lps: Sequence[float] | FloatArray) -> None:
-        self.reason = reason
-        self.click_lps = tuple(float(v) for v in click_lps)
-        where = ", ".join(f"{v:.1f}" for v in self.click_lps)
-        super().__init__(f"no vertebra at LPS ({where}) mm: {reason}")
-
-
-class OnSacrumError(VertebraNotFoundError):
-    """The body found at the click is the sacrum (no vertebral body to measure); the reason carries
-    the S1 suggestion."""
-
-
-class AnatomyCancelledError(ImagingError):
-    """The operator cancelled the anatomy search; nothing was produced."""
-
-    def __init__(self) -> None:
-        super().__init__("vertebral anatomy cancelled")
 
 
 def _point(v: FloatArray) -> Point:
@@ -168,26 +138,14 @@ def find_vertebra(
     except OnSacrumError:
         raise
     except VertebraNotFoundError as exc:
-        hint = refusal_hint(volume, click)
-        if hint is not None:
-            raise VertebraNotFoundError(f"{exc.reason}; {hint}", click) from exc
-        # a click on a disc finds no body of its own: say so rather than what the search ran into
-        disc = disc_at_point(volume, click)
-        if disc is not None:
-            raise VertebraNotFoundError(disc.reason(), click) from exc
-        # metal in the search region may be why (QA s17: a rod through a pedicle; the refusal named a rib)
-        roi = resample_roi(volume, click, np.array([ROI_LOW_MM, ROI_HIGH_MM]), ROI_SPACING_MM)
-        metal = find_metal(volume, roi, {}, centroid_lps=click, left_lps=(1.0, 0.0, 0.0))
-        if metal is not None:
-            raise VertebraNotFoundError(f"{exc.reason}; {metal.refusal_note()}", click) from exc
+        roi_half_mm = np.array([ROI_LOW_MM, ROI_HIGH_MM])
+        said = better_refusal(volume, click, exc, roi_half_mm=roi_half_mm, roi_spacing_mm=ROI_SPACING_MM)
+        if said is not None:
+            raise said from exc
         raise
-    if anatomy.body_cut_by_view or touches_grid_edge(anatomy.body):
-        # a body the scan's edge cuts has no end plate there to stop at: from a click on a disc it runs
-        # across the disc into the next body (chest CT, (-8, 112, -159): 18 mL across the T12/L1 disc,
-        # its "superior end plate" T12's inferior one; (-6, 108, -159.5): 51 mL; QA s17 V item D)
-        disc = disc_at_point(volume, click)
-        if disc is not None:
-            raise VertebraNotFoundError(disc.reason(), click)
+    on_disc = body_across_disc(volume, click, anatomy)
+    if on_disc is not None:
+        raise on_disc
     return anatomy
 
 

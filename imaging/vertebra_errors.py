@@ -1,0 +1,47 @@
+"""The errors of the vertebra search (:func:`imaging.vertebra.find_vertebra`), which re-exports them.
+
+A refusal carries its reason as a plain sentence for the operator and the click (LPS mm).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from imaging.errors import ImagingError
+
+__all__ = ["AnatomyCancelledError", "OnSacrumError", "VertebraNotFoundError"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class VertebraNotFoundError(ImagingError):
+    """No vertebra could be found at the click.
+
+    Parameters
+    ----------
+    reason
+        What was missing (a plain sentence).
+    click_lps
+        The click, LPS mm.
+    """
+
+    def __init__(self, reason: str, click_lps: Sequence[float] | FloatArray) -> None:
+        self.reason = reason
+        self.click_lps = tuple(float(v) for v in click_lps)
+        where = ", ".join(f"{v:.1f}" for v in self.click_lps)
+        super().__init__(f"no vertebra at LPS ({where}) mm: {reason}")
+
+
+class OnSacrumError(VertebraNotFoundError):
+    """The body found at the click is the sacrum (no vertebral body to measure); the reason carries
+    the S1 suggestion."""
+
+
+class AnatomyCancelledError(ImagingError):
+    """The operator cancelled the anatomy search; nothing was produced."""
+
+    def __init__(self) -> None:
+        super().__init__("vertebral anatomy cancelled")

@@ -148,8 +148,8 @@ def test_renaming_a_lesion_to_nothing_says_why(window: Any, no_dialogs: Any, typ
     win.case.undo_stack.setClean()
 
 
-def test_a_vertebra_search_cancelled_says_cancelled(window: Any, qtbot: Any, no_dialogs: Any) -> None:
-    win = window
+def _lesion_on_v1(win: Any) -> Any:
+    """A spinal lesion "Lesion 1" in vertebra V1 of :func:`_with_vertebrae`; returns the anatomy finder."""
     vol = _with_vertebrae(win)
     centre = vol.index_to_lps_points(np.array([[10.0, 20.0, 20.0]]))[0]
     target = Target(
@@ -159,14 +159,19 @@ def test_a_vertebra_search_cancelled_says_cancelled(window: Any, qtbot: Any, no_
         extra={"vertebra": "v1"},
     )
     win.case.push(AddTarget(target))
-    finder = win.planning_ui.controller.anatomy_finder
+    return win.planning_ui.controller.anatomy_finder
+
+
+def test_a_vertebra_search_cancelled_says_cancelled(window: Any, qtbot: Any, no_dialogs: Any) -> None:
+    win = window
+    finder = _lesion_on_v1(win)
     assert finder.request("Lesion 1")
     finder.shutdown()  # as the window does when it closes
     status = win.statusBar()
     qtbot.waitUntil(lambda: "Lesion 1" in status.currentMessage() and "…" not in status.currentMessage())
     message = status.currentMessage()
     assert message == "Finding the vertebra of Lesion 1 was cancelled"
-    assert finder.failure("Lesion 1") is None  # not a failure: searched again when asked
+    assert finder.failure("Lesion 1") is None  # cancelled, not a failure
     win.case.undo_stack.setClean()
 
 
@@ -175,16 +180,7 @@ def test_no_vertebra_search_starts_once_the_window_closes(window: Any, qtbot: An
     # thread outlived the window and the process aborted at exit ("QThread: Destroyed while thread is
     # still running"). And its "Finding the vertebra of ..." replaced the figures just said.
     win = window
-    vol = _with_vertebrae(win)
-    centre = vol.index_to_lps_points(np.array([[10.0, 20.0, 20.0]]))[0]
-    target = Target(
-        "Lesion 1",
-        kind=TargetKind.SPINE,
-        vertebra_lps=tuple(float(v) for v in centre),
-        extra={"vertebra": "v1"},
-    )
-    win.case.push(AddTarget(target))
-    finder = win.planning_ui.controller.anatomy_finder
+    finder = _lesion_on_v1(win)
     win.segmentation.jobs.say("Vertebra V1: body 2.0 mL, posterior wall intact.")
     assert finder.request("Lesion 1")
     assert win.statusBar().currentMessage() == "Vertebra V1: body 2.0 mL, posterior wall intact."

@@ -34,7 +34,15 @@ from imaging.levels import normalize_level
 from imaging.mask import Mask
 from imaging.pedicle_solid import without_canal_fill
 from imaging.pedicle_waist import WaistPlanes
-from imaging.vertebra_body import BodyMethod, BodyResult, PosteriorCut, bony_solid, cut_from_canal, find_body
+from imaging.vertebra_body import (
+    BodyMethod,
+    BodyResult,
+    PosteriorCut,
+    bony_solid,
+    cut_from_canal,
+    find_body,
+    roi_vessels,
+)
 from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_errors import AnatomyCancelledError, OnSacrumError, VertebraNotFoundError
@@ -190,8 +198,9 @@ def _find(
     # the enclosed slices near the click, so a slice where the canal leaks into the body through a
     # gap in the posterior wall does not move it)
     cut = _cut(canal_pts, click, (posterior, np.cross(posterior, up), up), FIRST_PASS_HALF_HEIGHT_MM, None)
+    vessels = roi_vessels(roi)  # once for both body searches on this ROI
     body = (
-        find_body(roi, click, masks=masks, cut=cut, axis_hint=canal.line_direction_lps)
+        find_body(roi, click, masks=masks, cut=cut, axis_hint=canal.line_direction_lps, vessels=vessels)
         if cut is not None
         else None
     )
@@ -223,7 +232,7 @@ def _find(
     inside = body.body[tuple(np.rint(roi.lps_to_index(body.centroid_lps)).astype(int))]
     start = body.centroid_lps if inside and not roi.reaches_view_edge(body.body) else click
     refined = (
-        find_body(roi, start, masks=masks, cut=cut, axis_hint=axis, slab_hint=body.slab)
+        find_body(roi, start, masks=masks, cut=cut, axis_hint=axis, slab_hint=body.slab, vessels=vessels)
         if cut is not None
         else None
     )

@@ -23,8 +23,6 @@ could stop at where it lies against the body (session 17 QA: case1's body took i
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
@@ -49,6 +47,7 @@ __all__ = [
     "bony_solid",
     "cut_from_canal",
     "find_body",
+    "roi_vessels",
 ]
 
 BoolArray = npt.NDArray[np.bool_]
@@ -72,6 +71,7 @@ def find_body(
     cut: PosteriorCut | None = None,
     axis_hint: npt.ArrayLike = (0.0, 0.0, 1.0),
     slab_hint: BodySlab | None = None,
+    vessels: BoolArray | None = None,
 ) -> BodyResult | None:
     """The vertebral body containing (or nearest to) the click, or None when no body is there.
 
@@ -92,6 +92,9 @@ def find_body(
         The body's discs found by an earlier search of the same vertebra, used when none are found
         from this click (the disc profile is sampled on a small cross-section around the point and
         may miss a thin disc from one point and see it from another a few mm away).
+    vessels
+        The ROI's contrast-filled vessels (:func:`roi_vessels`), when already found for this ROI (the
+        body is searched twice on it); None: found here.
 
     Returns
     -------
@@ -119,7 +122,8 @@ def find_body(
         canal_band = cut.across_canal(grid_lps).reshape(roi.shape)
     # a contrast-filled vessel against the body (uniform, no cortex) reads like bone and has no edge
     # the rays could stop at: it is no place for the body (imaging.contrast_vessels)
-    vessels = _vessels(roi)
+    if vessels is None:
+        vessels = roi_vessels(roi)
     if vessels.any():
         front = ~vessels if front is None else front & ~vessels
     star = star_body(
@@ -172,10 +176,9 @@ def find_body(
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _vessels(roi: LpsRoi) -> BoolArray:
-    """:func:`imaging.contrast_vessels.uniform_structures` on the ROI, once per ROI (the body is
-    searched twice on the same ROI: from the click, then from the first body's centre)."""
+def roi_vessels(roi: LpsRoi) -> BoolArray:
+    """The ROI's contrast-filled vessels (:func:`imaging.contrast_vessels.uniform_structures`), which
+    :func:`find_body` keeps the body out of."""
     sp = roi.spacing_mm
     return uniform_structures(roi.array, (sp, sp, sp), region=roi.inside)
 

@@ -78,6 +78,10 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    other lesions grown from it fail (the lytic ones become small sclerotic patches), and nine of the
    eleven normal-bone seeds with an 18 mm box would give a lesion.
 
+9. On a noisy image (:mod:`imaging.lesion_noise`) a refusal and a lesion say so when the noise can
+   change the call (the seed's HU within its noise of the ``abnormal_delta_hu`` margin) or the volume
+   (half of it within the noise of its edges).
+
 The seed stands for its voxel (:mod:`imaging.lesion_seed`): the region, the seed's ball, the distances
 behind the growth limit and the shells are all taken from the centre of the voxel nearest to the seed,
 so seeds in the same voxel give the same lesion (before, seeds 1e-5 mm apart gave 0.065 and 0.223 mL).
@@ -158,6 +162,7 @@ from imaging.lesion_morph import (
     ellipsoid_in_box,
 )
 from imaging.lesion_mottled import segment_mottled, texture_bone
+from imaging.lesion_noise import accepted_noise_note, measure_lesion_noise, noisy_refusal
 from imaging.lesion_padding import FILL_VALUE_HU, zero_filled
 from imaging.lesion_reference import (
     estimate_reference_hu,
@@ -222,11 +227,42 @@ def segment_lesion(
     SegmentationError
         If the seed lies outside ``box_lps``.
     NoLesionAtSeedError
-        If the seed is in air or fat, away from bone, or in normal bone.
+        If the seed is in air or fat, away from bone, or in normal bone (when the image's noise can
+        decide that, its message says so: :mod:`imaging.lesion_noise`).
     ValueError
         If an argument is malformed.
     """
     p = parameters if parameters is not None else LesionParameters()
+    try:
+        return _segment(
+            volume,
+            seed_lps,
+            box_lps=box_lps,
+            reference_bone_hu=reference_bone_hu,
+            p=p,
+            posterior_wall=posterior_wall,
+            progress=progress,
+            cancel=cancel,
+        )
+    except NoLesionAtSeedError as exc:
+        noisy = noisy_refusal(exc, volume, seed_lps, p)
+        if noisy is None:
+            raise
+        raise noisy from exc
+
+
+def _segment(
+    volume: Volume,
+    seed_lps: npt.ArrayLike,
+    *,
+    box_lps: tuple[Sequence[float], Sequence[float]] | None,
+    reference_bone_hu: float | None,
+    p: LesionParameters,
+    posterior_wall: Mask | None,
+    progress: Callable[[float], None] | None,
+    cancel: threading.Event | None,
+) -> Lesion:
+    """:func:`segment_lesion` with its parameters resolved."""
     seed = np.asarray(seed_lps, dtype=np.float64)
     if seed.shape != (3,) or not np.all(np.isfinite(seed)):
         raise ValueError(f'Argument "seed_lps" must be 3 finite numbers, got {seed_lps!r}')
@@ -461,6 +497,17 @@ def segment_lesion(
         notes.append(f"{BORDER_NOTE} or of the region searched")
     if outside.any() and (ndimage.binary_dilation(outside) & lesion).any():
         notes.append(f"{SCAN_EDGE_NOTE} (a zero-filled region): it may continue beyond it")
+    noisy = accepted_noise_note(
+        measure_lesion_noise(volume, seed, seed_voxels=int(np.count_nonzero(seed_ball)), p=p),
+        seed_hu=seed_hu,
+        reference_hu=reference,
+        p=p,
+        lesion=lesion,
+        smooth=smooth,
+        edges_hu=() if growth is None else growth[:2],
+    )
+    if noisy is not None:
+        notes.append(noisy)
 
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)
     wall: bool | None = None

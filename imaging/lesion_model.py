@@ -19,6 +19,11 @@ GROWTH_LIMIT_NOTE = "the lesion reaches the growth limit"
 BORDER_NOTE = "the lesion touches the edge of the volume"
 SCAN_EDGE_NOTE = "the lesion reaches the edge of the scan"
 EXTENT_WARNING_NOTES = (GROWTH_LIMIT_NOTE, BORDER_NOTE, SCAN_EDGE_NOTE)
+#: how a note begins when the image's noise can change the lesion's call or volume
+#: (:mod:`imaging.lesion_noise`)
+NOISE_NOTE = "the image is noisy here"
+#: the notes :attr:`Lesion.warnings` picks out: the extent's, and the noise's
+WARNING_NOTES = (*EXTENT_WARNING_NOTES, NOISE_NOTE)
 
 
 class LesionType(StrEnum):
@@ -59,8 +64,9 @@ class Lesion:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The notes that ask the operator to check the lesion's extent (see ``EXTENT_WARNING_NOTES``)."""
-        return tuple(note for note in self.notes if note.startswith(EXTENT_WARNING_NOTES))
+        """The notes that ask the operator to check the lesion: its extent (see ``EXTENT_WARNING_NOTES``)
+        and a noisy image that can change its call or volume (``NOISE_NOTE``)."""
+        return tuple(note for note in self.notes if note.startswith(WARNING_NOTES))
 
     def to_json(self) -> dict[str, Any]:
         """The ``lesion`` object of the command line's JSON (DESIGN.md)."""
@@ -78,6 +84,8 @@ class Lesion:
             "cortical_breach_lps": [[round(v, 2) for v in p] for p in self.cortical_breach_lps],
             "posterior_wall_involved": self.posterior_wall_involved,
             "notes": list(self.notes),
+            # beyond DESIGN.md's keys: the notes that ask the operator to check the lesion (extent, noise)
+            "warnings": list(self.warnings),
         }
         if self.involvement is not None:
             out["involvement"] = self.involvement.to_json()

@@ -1,8 +1,9 @@
 """Warnings a lesion's segmentation gave, kept with its target and told to the operator.
 
 :func:`imaging.lesion.segment_lesion` notes when the lesion may be larger than its mask (it reached the
-growth limit, or the edge of the volume, of the region searched or of the scan:
-:attr:`imaging.lesion_model.Lesion.warnings`). Those notes are kept in the lesion's ``Target.extra``
+growth limit, or the edge of the volume, of the region searched or of the scan) and when the image's
+noise can change its call or its volume (:mod:`imaging.lesion_noise`):
+:attr:`imaging.lesion_model.Lesion.warnings`. Those notes are kept in the lesion's ``Target.extra``
 (saved in the case, back on reopen) with the number of voxels the mask had, so the Lesions dock can
 mark the row while the mask is the one segmentation gave, and say "when segmented" once the operator
 has edited it. :func:`operator_text` adds what to do about each; :func:`mark_row` marks a table row
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyle, QTableWidget
 
-from imaging.lesion_model import GROWTH_LIMIT_NOTE, Lesion
+from imaging.lesion_model import GROWTH_LIMIT_NOTE, NOISE_NOTE, Lesion
 from imaging.mask import Mask, overlap_count
 from imaging.mask_edit import MaskPieces, mask_pieces
 from imaging.volume import Volume
@@ -68,6 +69,9 @@ def operator_text(note: str) -> str:
             "again, with a box drawn around it (Shift+drag) if it then spreads, or extend the mask with "
             "the brush (B)."
         )
+    if note.startswith(NOISE_NOTE):
+        # the note says what the noise does to this lesion and what to do (imaging.lesion_noise)
+        return f"{text}."
     return f"{text}. It may go on beyond it: check its extent, and extend the mask with the brush (B)."
 
 

@@ -9,10 +9,14 @@ pedicle not traced says so, with what the anatomy search noted about it.
 
 Warnings come first (:func:`anatomy_warnings`, also for the status bar and the command line): a body
 cut by the edge of the scan (its height and volume partial, the end plate there not seen) and metal
-found near the vertebra (the figures near it may be wrong). An endplate found gives its centre (LPS mm)
-and its tilt from the patient's axial plane (degrees; the plane's normal against the LPS superior axis,
-:mod:`imaging.endplate_plane`), split into its sagittal part (positive: rising anteriorly) and its
-coronal part (positive: rising to the patient's left).
+found near the vertebra (the figures near it may be wrong). :func:`wall_uncertainty` says why the
+posterior wall's reading (intact, its defects) is uncertain, from what the search knows: a noisy image,
+metal next to the body or canal, a wall too little seen to judge, a cortex the scan does not resolve, a
+body cut by the scan's edge (the command line's ``posterior_wall.uncertain`` and ``uncertain_reason``).
+
+An endplate found gives its centre (LPS mm) and its tilt from the patient's axial plane (degrees; the
+plane's normal against the LPS superior axis, :mod:`imaging.endplate_plane`), split into its sagittal
+part (positive: rising anteriorly) and its coronal part (positive: rising to the patient's left).
 
 Pedicle axis angles are those of a needle along the axis from its entry to its target, as the planning
 code defines them (:mod:`planning.trajectory_geometry`): craniocaudal = angle from the axial plane,
@@ -38,6 +42,12 @@ FORAMEN = "basivertebral foramen (normal)"
 SCAN_END = {"superior": "top", "inferior": "bottom"}
 #: what a pedicle not traced says when the anatomy search noted nothing more about it
 NO_REASON = "the search found no pedicle of bone on this side"
+#: how the anatomy search's notes begin for a wall it could not judge, and for a stretch of wall whose
+#: cortex the scan does not resolve (imaging.vertebra, imaging.wall_gaps: "a thin break cannot be excluded")
+WALL_NOT_ASSESSED = "posterior wall could not be assessed"
+WALL_UNRESOLVED = "posterior wall: cortex not resolved"
+#: the structures whose metal streaks reach the posterior wall (it is the back of the body, beside the canal)
+WALL_NEIGHBOURS = ("vertebral body", "spinal canal")
 
 
 def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
@@ -91,6 +101,7 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
         "endplates": endplates,
         "body_cut_by_scan": [SCAN_END[end] for end in anatomy.body_cut_by_view],
         "metal": None if anatomy.metal is None else anatomy.metal.to_json(),
+        "posterior_wall_uncertain": wall_uncertainty(anatomy),
         "warnings": anatomy_warnings(anatomy),
         "notes": list(anatomy.notes),
     }
@@ -108,6 +119,31 @@ def anatomy_warnings(anatomy: VertebraAnatomy) -> list[str]:
         out.append(anatomy.metal.message())
     if anatomy.noise_warning is not None:
         out.append(anatomy.noise_warning)
+    return out
+
+
+def wall_uncertainty(anatomy: VertebraAnatomy) -> list[str]:
+    """Why the posterior wall's reading (intact or not, and its defects) is uncertain, in plain words, from
+    what the anatomy search knows; [] when nothing known makes it so."""
+    out: list[str] = []
+    if anatomy.noise_warning is not None:
+        out.append("the image is noisy: noise reads as gaps in the wall and can hide a thin break")
+    if anatomy.metal is not None:
+        close = [name for name in WALL_NEIGHBOURS if name in anatomy.metal.near]
+        if close:
+            out.append(
+                f"metal lies next to the {' and '.join(close)}: its streaks change the wall's CT numbers"
+            )
+    if any(n.startswith(WALL_NOT_ASSESSED) for n in anatomy.notes):
+        out.append("too little of the wall was seen to judge it")
+    unresolved = sum(1 for n in anatomy.notes if n.startswith(WALL_UNRESOLVED))
+    if unresolved:
+        out.append(
+            f"the scan does not resolve the cortex in {unresolved} place(s) of the wall (see the notes): "
+            "a thin break cannot be excluded there"
+        )
+    if anatomy.body_cut_by_view:
+        out.append("the edge of the scan cuts the body: the wall is seen over part of its height only")
     return out
 
 

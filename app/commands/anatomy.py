@@ -18,6 +18,10 @@ rising to the left) parts, and ``tilt_from_body_axis_deg``; ``cut_by_scan`` when
 the body there), ``body_cut_by_scan`` (``["top"]``, ``["bottom"]`` or ``[]``: the body's height and
 volume are then partial), ``metal`` (null, or ``threshold_hu``, ``volume_ml``, ``max_hu``,
 ``center_lps``, ``side``, ``near`` and ``message``) and ``warnings`` (plain sentences, also printed).
+Beside ``posterior_wall.intact``: ``uncertain`` (true when what the search knows makes that reading
+uncertain: a noisy image, metal next to the body or canal, a wall too little seen, a cortex the scan does
+not resolve, a body cut by the scan's edge) and ``uncertain_reason`` (those reasons in plain words, null
+when not uncertain; :func:`planning.vertebra_figures.wall_uncertainty`).
 
 A pedicle not traced is null rather than missing, so ``d["pedicles"]["left"]`` works on every result
 and a reader tests it for null; its reason sits beside it in ``pedicles_not_traced`` (not inside
@@ -29,7 +33,8 @@ named holds 1 vertebral body, 2 spinal canal, 4 left pedicle, 5 right pedicle; t
 (3 posterior wall, 6 superior endplate, 7 inferior endplate) go to a second file beside it
 (``LABELS_bands.nii.gz``), since one voxel holds one label. With ``--out`` the JSON also has ``out``,
 ``labels`` (that file's legend, ``{"1": "vertebral_body", ...}``), ``out_bands`` and ``band_labels``.
-The JSON's figures are measured on the search's 1 mm grid, the labels resampled to the CT's grid, and
+The JSON's figures are measured on the search's 1 mm grid, the labels resampled to the CT's grid (the
+body's ``volume_ml`` is counted on its label, the figure the Vertebrae dock shows), and
 the canal label holds the canal where bone encloses it (about the pedicles' height), so its centroid
 lies on the canal's centre line but not necessarily at the body's mid-height.
 
@@ -127,9 +132,17 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             except (OSError, RuntimeError, ValueError) as exc:
                 raise CommandError(f"cannot write {path_out}: {' '.join(str(exc).split())[:200]}") from exc
     js = anatomy.to_json()
+    # the body's volume as the window shows it and the label file holds it: its mask on the CT's grid
+    # (the search's own figure is counted on its 1 mm region; the two differ by up to a few per cent)
+    body_ml = anatomy.body.count() * volume.voxel_volume_ml
+    js["vertebral_body"]["volume_ml"] = round(body_ml, 3)
     figures = vertebra_figures(anatomy)
     for key in ("endplates", "body_cut_by_scan", "metal", "warnings"):
         js[key] = figures[key]
+    # beside DESIGN.md's "intact": whether that reading is uncertain, and why (plain words)
+    uncertain = figures["posterior_wall_uncertain"]
+    js["posterior_wall"]["uncertain"] = bool(uncertain)
+    js["posterior_wall"]["uncertain_reason"] = "; ".join(uncertain) if uncertain else None
     untraced = _untraced_pedicles(anatomy)
     js["pedicles"] = {side: js["pedicles"].get(side) for side in ("left", "right")}
     js["pedicles_not_traced"] = untraced
@@ -139,13 +152,14 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         f"Vertebra at ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm LPS"
         + (f", level {anatomy.level}" if anatomy.level else ""),
         *(f"  warning: {w}" for w in figures["warnings"]),
-        f"  body {anatomy.body_volume_ml:.1f} mL, height {anatomy.body_height_mm:.1f} mm, centroid "
+        f"  body {body_ml:.1f} mL, height {anatomy.body_height_mm:.1f} mm, centroid "
         "({:.1f}, {:.1f}, {:.1f}) mm".format(*anatomy.body_centroid_lps),
         f"  canal {anatomy.canal_area_mm2:.0f} mm^2 at ({{:.1f}}, {{:.1f}}, {{:.1f}}) mm".format(
             *anatomy.canal_centroid_lps
         ),
         "  posterior wall: "
-        + ("intact" if anatomy.posterior_wall_intact else f"{len(anatomy.posterior_wall_defects)} gap(s)"),
+        + ("intact" if anatomy.posterior_wall_intact else f"{len(anatomy.posterior_wall_defects)} gap(s)")
+        + (f" (uncertain: {js['posterior_wall']['uncertain_reason']})" if uncertain else ""),
     ]
     for d in anatomy.posterior_wall_defects:
         c = d.center_lps

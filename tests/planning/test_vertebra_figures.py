@@ -2,7 +2,7 @@
 
 On the vertebra phantom (tests/phantoms/vertebra.py) pitched 10 degrees, with a posterior-wall defect of
 known place: figures against the phantom's construction; a pedicle not traced says so, with the
-anatomy's reason when it gave one.
+anatomy's reason when it gave one; why the wall's reading is uncertain (QA session 17 V, item 5).
 """
 
 from __future__ import annotations
@@ -15,9 +15,19 @@ import numpy as np
 import pytest
 
 from imaging.vertebra import find_vertebra
+from imaging.vertebra_metal import MetalFinding
 from imaging.vertebra_model import Side
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
-from planning.vertebra_figures import FORAMEN, NO_REASON, figure_lines, figures_text, vertebra_figures
+from planning.vertebra_figures import (
+    FORAMEN,
+    NO_REASON,
+    WALL_NOT_ASSESSED,
+    WALL_UNRESOLVED,
+    figure_lines,
+    figures_text,
+    vertebra_figures,
+    wall_uncertainty,
+)
 from tests.phantoms.vertebra import make_vertebra_phantom
 
 
@@ -110,3 +120,35 @@ def test_a_foramen_line_does_not_repeat_its_label_and_writes_mm2() -> None:
         in "\n".join(lines)
     )
     assert not any("mm^2" in x for x in lines)
+
+
+def test_wall_uncertainty_names_what_the_search_knows(found: Any) -> None:
+    """``posterior_wall_uncertain`` (the command line's ``posterior_wall.uncertain`` and its reason): empty
+    when nothing known makes the wall's reading uncertain, one plain reason for each thing that does."""
+    _ph, anatomy = found
+    wall_notes = (WALL_NOT_ASSESSED, WALL_UNRESOLVED)
+    plain = dataclasses.replace(
+        anatomy,
+        noise_warning=None,
+        metal=None,
+        body_cut_by_view=(),
+        notes=tuple(n for n in anatomy.notes if not n.startswith(wall_notes)),
+    )
+    assert wall_uncertainty(plain) == []
+    assert vertebra_figures(plain)["posterior_wall_uncertain"] == []
+
+    def reasons(**changes: Any) -> list[str]:
+        return wall_uncertainty(dataclasses.replace(plain, **changes))
+
+    noisy = reasons(noise_warning="the image is noisy (noise about 66 HU on its 3 x 3 x 3 mm voxels): ...")
+    assert len(noisy) == 1 and noisy[0].startswith("the image is noisy")
+    rod = MetalFinding(volume_ml=1.45, max_hu=3071.0, center_lps=(0.0, 0.0, 0.0), side="right", near=())
+    # metal by a pedicle only leaves the wall's reading alone; next to the body it does not
+    assert reasons(metal=dataclasses.replace(rod, near=("right pedicle",))) == []
+    by_body = reasons(metal=dataclasses.replace(rod, near=("vertebral body", "right pedicle")))
+    assert by_body == ["metal lies next to the vertebral body: its streaks change the wall's CT numbers"]
+    assert reasons(notes=(*plain.notes, WALL_NOT_ASSESSED)) == ["too little of the wall was seen to judge it"]
+    unresolved = reasons(notes=(*plain.notes, f"{WALL_UNRESOLVED} over 83 mm^2 right of midline, ..."))
+    assert len(unresolved) == 1 and "in 1 place(s)" in unresolved[0]
+    assert reasons(body_cut_by_view=("superior",))[0].startswith("the edge of the scan cuts the body")
+    assert len(reasons(noise_warning="noisy", body_cut_by_view=("inferior",))) == 2

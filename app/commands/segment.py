@@ -2,10 +2,13 @@
 
 Prints ``{"lesion": ...}`` (see :meth:`imaging.lesion_model.Lesion.to_json`): type (lytic | blastic |
 mixed), volume in mL, largest diameter in mm, HU statistics, centroid and box in LPS mm, the local
-normal bone HU it was compared with, and the cortical breach. ``--out`` writes the mask as a uint8
-label volume (1 = lesion) on the CT's grid. A seed outside the volume, or not in a lesion, exits with
-code 2 and a one-line reason (for a seed in bone refused as like normal bone, with the hint to give
-``--reference-hu``).
+normal bone HU it was compared with, and the cortical breach; beyond DESIGN.md's keys, ``warnings``: the
+notes that ask the operator to check the lesion (it may go on beyond the growth limit or the scan's edge;
+the image's noise can change its call or its volume, :mod:`imaging.lesion_noise`), printed as warnings.
+``--out`` writes the mask as a uint8 label volume (1 = lesion) on the CT's grid. A seed outside the
+volume, or not in a lesion, exits with code 2 and a one-line reason (for a seed in bone refused as like
+normal bone, with the hint to give ``--reference-hu``; on a noisy image whose noise can decide the
+refusal, the reason says so).
 """
 
 from __future__ import annotations
@@ -86,7 +89,8 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         "  centroid ({:.1f}, {:.1f}, {:.1f}) mm LPS".format(*lesion.centroid_lps),
         f"  cortical breach: {'yes' if lesion.cortical_breach else 'no'}",
     ]
-    text += [f"  note: {n}" for n in lesion.notes]
+    text += [f"  warning: {w}" for w in lesion.warnings]
+    text += [f"  note: {n}" for n in lesion.notes if n not in lesion.warnings]
     if out is not None:
         text.append(f"  mask written to {out}")
     text += [f"  {w}" for w in loaded.report.lines()]

@@ -77,6 +77,8 @@ def test_segment_on_noisy_case1_names_the_noise(
     assert set(lesion) >= SEGMENT_KEYS
     said = [w for w in lesion["warnings"] if w.startswith(NOISE_NOTE)]
     assert len(said) == 1 and "its outline and volume are uncertain" in said[0]
+    code, out, err = _run(["segment", str(other), "--seed", CASE1_SEED], capsys)
+    assert code == 0 and f"  warning: {said[0]}" in out.splitlines()
 
     clean = shared_data / "bone-lesions" / "case1.nii.gz"
     code, out, err = _run(["segment", str(clean), "--seed", CASE1_SEED, "--json"], capsys)

@@ -12,7 +12,8 @@ cut by the edge of the scan (its height and volume partial, the end plate there 
 found near the vertebra (the figures near it may be wrong). :func:`wall_uncertainty` says why the
 posterior wall's reading (intact, its defects) is uncertain, from what the search knows: a noisy image,
 metal next to the body or canal, a wall too little seen to judge, a cortex the scan does not resolve, a
-body cut by the scan's edge (the command line's ``posterior_wall.uncertain`` and ``uncertain_reason``).
+body cut by the scan's edge (the command line's ``posterior_wall.uncertain`` and ``uncertain_reason``; in
+the dock, lines under the wall's).
 
 An endplate found gives its centre (LPS mm) and its tilt from the patient's axial plane (degrees; the
 plane's normal against the LPS superior axis, :mod:`imaging.endplate_plane`), split into its sagittal
@@ -164,6 +165,8 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
         lines.append("posterior wall: intact")
     else:
         lines.append(f"posterior wall: {len(defects)} defect(s)" if defects else "posterior wall: not intact")
+    # why that reading is uncertain (as the command line's posterior_wall.uncertain_reason)
+    lines += [f"  uncertain: {why}" for why in figures.get("posterior_wall_uncertain", [])]
     lines += [f"  defect: {_gap_text(d, 'defect')}" for d in defects]
     lines += [f"  {FORAMEN}: {_gap_text(d, FORAMEN)}" for d in figures.get("basivertebral_foramina", [])]
     for side in ("left", "right"):

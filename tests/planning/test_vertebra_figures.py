@@ -152,3 +152,8 @@ def test_wall_uncertainty_names_what_the_search_knows(found: Any) -> None:
     assert len(unresolved) == 1 and "in 1 place(s)" in unresolved[0]
     assert reasons(body_cut_by_view=("superior",))[0].startswith("the edge of the scan cuts the body")
     assert len(reasons(noise_warning="noisy", body_cut_by_view=("inferior",))) == 2
+    # the dock's lines say them under the wall's line
+    lines = figure_lines(vertebra_figures(dataclasses.replace(plain, noise_warning="noisy")))
+    wall = next(i for i, line in enumerate(lines) if line.startswith("posterior wall: "))
+    assert lines[wall + 1] == f"  uncertain: {noisy[0]}"
+    assert not any(line.startswith("  uncertain: ") for line in figure_lines(vertebra_figures(plain)))

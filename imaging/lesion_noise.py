@@ -44,12 +44,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import ndimage
 
 from imaging.image_noise import noise_sd_near
 from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_grow import LesionParameters, smooth_hu
 from imaging.lesion_model import NOISE_NOTE
-from imaging.lesion_morph import dilate_mm
 from imaging.volume import Volume
 
 BoolArray = npt.NDArray[np.bool_]
@@ -128,8 +128,7 @@ class LesionNoise:
         near = np.zeros(lesion.shape, dtype=bool)
         for edge in edges_hu:
             near |= np.abs(smooth - edge) <= reach
-        one_voxel = float(max(self.spacing_mm))
-        layer = dilate_mm(lesion, one_voxel, self.spacing_mm) & ~lesion
+        layer = ndimage.binary_dilation(lesion) & ~lesion  # its face neighbours
         return float(np.count_nonzero(near & (lesion | layer))) / count
 
     def image_words(self) -> str:

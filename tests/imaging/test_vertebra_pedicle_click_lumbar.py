@@ -78,6 +78,41 @@ CLICK_OFFSETS_MM = {
     "diagonal in plane": (1.5, -1.5, 0.0),
     "other diagonal in plane": (-1.5, 1.5, 0.0),
 }
+#: the canal's depth behind the body (VertebraAnatomy.canal_centroid_lps from body_centroid_lps) from
+#: every click within one voxel of the 3 mm CT (mm): the canal is traced on the same enclosed slices
+CANAL_SPREAD_MM = 3.0
+#: the body's volume from every click within this fraction of its median: 2 mL of a 40 mL lumbar body,
+#: about a 0.4 mm layer over its ~5000 mm^2 surface, whose edge the rays place at the half-maximum to a
+#: fraction of the 1 mm ROI voxel
+BODY_SPREAD_FRACTION = 0.05
+#: why the canal and the body still depend on the click (issue #4, measured in session 18). The bony
+#: ring encloses the canal at the pedicles' level and again at the laminae below them (L2: z 343-346,
+#: centroid y -111.6, a hole 12-15 mm deep whose front is the body's lower back at y -116..-119; z
+#: 357-358, y -103.0, front -111; and L1's laminae at z 374-377, y -100.8): in the lordotic spine these
+#: lie 8-10 mm apart across the scanner axis. imaging.vertebra_canal.find_canal keeps the slices within
+#: 6 mm of their median centre, so which level is the canal depends on how many slices of each the
+#: search window (25 mm around the click) takes in: from L2's click half a slice below only the
+#: laminae's level (canal 21.7 mm behind the body), from the clicks above and on the slice's centre the
+#: two upper levels (27.6-27.7 mm). The body's posterior cut is that canal's front, one per lateral bin
+#: along the whole height (imaging.body_cut): from the laminae's level alone it lies 3 mm in front of the
+#: upper half's back (y -116.3 against the model's -113.3 at z 355-361), 35.7 mL with Dice 0.859 and
+#: 8.6 mL of the model's body missed, against 41.8-42.0 mL with Dice 0.916-0.917. A centre line fitted to
+#: all levels (Theil-Sen) instead of the median centre brought L1's depths to 21.7-23.1 mm and L2's to
+#: 22.8-24.5 and its bodies to 40.1-40.7 mL, but moved case1's right pedicle axis from 21.9-23.3 to
+#: 15.7-21.9 degrees (tests/imaging/test_vertebra_pedicle_midline.py: two checks 0.2-0.3 degrees past
+#: their tolerance): not landed
+_CANAL_LEVEL = (
+    "the canal's enclosed level kept depends on the click's search window (see the comment above "
+    "CANAL_SPREAD_SHORT)"
+)
+CANAL_SPREAD_SHORT = {
+    "L1": _CANAL_LEVEL + ": depths 20.4-27.5 mm",
+    "L2": _CANAL_LEVEL + ": depths 21.7-27.7 mm",
+}
+BODY_SPREAD_SHORT = {
+    "L1": _CANAL_LEVEL + ": 36.2-42.6 mL",
+    "L2": _CANAL_LEVEL + ": 35.7-44.0 mL",
+}
 
 
 def _load(path: Path) -> Volume:
@@ -176,3 +211,49 @@ def test_lumbar_width_is_the_same_from_every_click(
     assert spread <= MAX_SPREAD_MM, (
         f"{level} {side}: spread {spread:.2f} mm over the clicks ({_said(widths)})"
     )
+
+
+def _level(found: dict[tuple[str, str], VertebraAnatomy | str], level: str) -> dict[str, VertebraAnatomy]:
+    out: dict[str, VertebraAnatomy] = {}
+    for (lev, name), anatomy in found.items():
+        if lev == level:
+            assert not isinstance(anatomy, str), f"{level} click {name}: vertebra refused: {anatomy}"
+            out[name] = anatomy
+    return out
+
+
+def _levels_short(short: dict[str, str]) -> list[object]:
+    return [
+        pytest.param(level, marks=pytest.mark.xfail(reason=short[level], strict=True))
+        if level in short
+        else level
+        for level in LEVELS
+    ]
+
+
+@pytest.mark.parametrize("level", _levels_short(CANAL_SPREAD_SHORT))
+def test_lumbar_canal_is_as_deep_from_every_click(
+    found: dict[tuple[str, str], VertebraAnatomy | str], level: str
+) -> None:
+    """The canal's centre lies as far behind the body's centroid from every click (the point itself
+    slides along the leaning canal with the mid-height plane, which moves with the body found)."""
+    depths = {
+        name: float(np.linalg.norm(np.subtract(a.canal_centroid_lps, a.body_centroid_lps)))
+        for name, a in _level(found, level).items()
+    }
+    spread = max(depths.values()) - min(depths.values())
+    said = ", ".join(f"{name}: {d:.1f}" for name, d in depths.items())
+    assert spread <= CANAL_SPREAD_MM, (
+        f"{level}: canal depths {spread:.1f} mm apart over the clicks ({said} mm)"
+    )
+
+
+@pytest.mark.parametrize("level", _levels_short(BODY_SPREAD_SHORT))
+def test_lumbar_body_is_the_same_from_every_click(
+    found: dict[tuple[str, str], VertebraAnatomy | str], level: str
+) -> None:
+    volumes = {name: a.body_volume_ml for name, a in _level(found, level).items()}
+    median = float(np.median(list(volumes.values())))
+    spread = max(volumes.values()) - min(volumes.values())
+    said = ", ".join(f"{name}: {v:.1f}" for name, v in volumes.items())
+    assert spread <= BODY_SPREAD_FRACTION * median, f"{level}: body volumes {spread:.1f} mL apart ({said} mL)"

@@ -117,18 +117,19 @@ Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless 
   neighbourhood abnormal; the same figure as ``mixed_min_fraction``), ``texture_contrast = 3`` (three
   times the share in the patient's own normal bone).
 
-The steps live in modules of one concept each, and this module runs them in order:
-:mod:`imaging.lesion_reference` (step 3 and the deep-bone check of 4c), :mod:`imaging.lesion_mottled`
-(step 4b, on :mod:`imaging.lesion_texture`), :mod:`imaging.lesion_grow` (steps 5-6 and
-:class:`LesionParameters`; the cortex of step 6: :mod:`imaging.lesion_cortex`),
-:mod:`imaging.lesion_classify` (step 7), :mod:`imaging.lesion_box` (step 8) and
-:mod:`imaging.lesion_measure` (the measures). ``LesionParameters``, ``classify`` and
-``estimate_reference_hu`` are re-exported here.
+The steps live in modules of one concept each, and this module runs them in order: steps 1-2 here,
+then :mod:`imaging.lesion_call` (the reference-and-call stage, steps 3-6 with the reference measured
+again: on :mod:`imaging.lesion_reference` for step 3 and the deep-bone check of 4c,
+:mod:`imaging.lesion_mottled` for step 4b, on :mod:`imaging.lesion_texture`, and
+:mod:`imaging.lesion_grow` for steps 5-6 and :class:`LesionParameters`; the cortex of step 6:
+:mod:`imaging.lesion_cortex`), :mod:`imaging.lesion_box` (step 8), :mod:`imaging.lesion_classify`
+(step 7), :mod:`imaging.lesion_notes` (the accepted lesion's notes and warnings, with the noise's from
+:mod:`imaging.lesion_noise`) and :mod:`imaging.lesion_measure` (the measures). ``LesionParameters``,
+``classify`` and ``estimate_reference_hu`` are re-exported here.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable, Sequence
 
@@ -137,46 +138,21 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.lesion_box import clip_to_box, voxels_in_box
+from imaging.lesion_call import call_lesion
 from imaging.lesion_classify import classify
-from imaging.lesion_cortex import soft_tissue_around_bone
-from imaging.lesion_deep import DeepBone
 from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError
-from imaging.lesion_grow import (
-    LesionParameters,
-    bone_envelope,
-    distance_from,
-    grow_lesion,
-    smooth_hu,
-)
+from imaging.lesion_grow import LesionParameters, bone_envelope, distance_from, smooth_hu
 from imaging.lesion_measure import lesion_measures
-from imaging.lesion_model import (
-    BORDER_NOTE,
-    GROWTH_LIMIT_NOTE,
-    SCAN_EDGE_NOTE,
-    Lesion,
-)
-from imaging.lesion_morph import (
-    ball_footprint,
-    box_around_index,
-    check_cancel,
-    ellipsoid_in_box,
-)
-from imaging.lesion_mottled import segment_mottled, texture_bone
-from imaging.lesion_noise import accepted_noise_note, measure_lesion_noise, noisy_refusal
+from imaging.lesion_model import Lesion
+from imaging.lesion_morph import ball_footprint, box_around_index, check_cancel, ellipsoid_in_box
+from imaging.lesion_noise import measure_lesion_noise, noisy_refusal
+from imaging.lesion_notes import lesion_notes
 from imaging.lesion_padding import FILL_VALUE_HU, zero_filled
-from imaging.lesion_reference import (
-    estimate_reference_hu,
-    reference_around_lesion,
-    reference_around_seed,
-    refuse_if_like_deep_bone,
-)
+from imaging.lesion_reference import estimate_reference_hu
 from imaging.lesion_remeasure import lesion_bone, lesion_from_measures, wall_reached
 from imaging.lesion_seed import seed_voxel
-from imaging.lesion_texture import TextureJudgement
 from imaging.mask import Mask
 from imaging.volume import Volume
-
-BoolArray = npt.NDArray[np.bool_]
 
 __all__ = ["LesionParameters", "classify", "estimate_reference_hu", "segment_lesion"]
 
@@ -202,7 +178,7 @@ def segment_lesion(
         A point inside the lesion, LPS mm.
     box_lps
         Optional ``(min_xyz, max_xyz)`` LPS box (mm) the operator drew around the lesion: the lesion
-        stays in it and the normal bone it is compared with is measured outside it (step 8).
+        stays in it; the seed is judged and normal bone measured as without it (step 8).
     reference_bone_hu
         The local normal trabecular bone HU to compare with; None measures it around the lesion.
     parameters
@@ -327,8 +303,6 @@ def _segment(
     seed_dist = distance_from(hu.shape, local_seed, spacing)
     # unscanned voxels are infinitely far: out of every growth limit, scale estimate and reference
     seed_dist[outside] = np.inf
-    reach = seed_dist <= p.max_radius_mm
-    within = reach
     # the operator's box (step 8) only limits where the lesion may be: everything below runs as without
     # it, and the lesion is clipped to it at the end (imaging.lesion_box)
     in_box = None if box_lps is None else voxels_in_box(volume, roi, box_lps, seed_t)
@@ -336,118 +310,23 @@ def _segment(
         progress(0.5)
     check_cancel(cancel)
 
-    if reference_bone_hu is not None:
-        reference = float(reference_bone_hu)
-    else:
-        reference = reference_around_seed(
-            hu=hu,
-            smooth=smooth,
-            seed_hu=seed_hu,
-            seed_ball=seed_ball,
-            local_seed=local_seed,
-            envelope=envelope,
-            interior=interior,
-            reach=reach,
-            spacing=spacing,
-            p=p,
-        )
-
-    growth: tuple[float, float, float, float] | None = None
-    texture: TextureJudgement | None = None
-    deep = (
-        texture_bone(hu=hu, bone=bone, interior=interior, seed_dist=seed_dist, spacing=spacing, p=p)
-        if p.texture_radius_mm > 0
-        else None
+    call = call_lesion(
+        hu=hu,
+        smooth=smooth,
+        bone=bone,
+        envelope=envelope,
+        interior=interior,
+        outside=outside,
+        seed_ball=seed_ball,
+        local_seed=local_seed,
+        seed_dist=seed_dist,
+        seed_hu=seed_hu,
+        spacing=spacing,
+        reference_bone_hu=reference_bone_hu,
+        p=p,
+        cancel=cancel,
     )
-    if (
-        deep is not None
-        and deep.reference_hu is not None
-        and reference_bone_hu is None
-        and abs(reference - deep.reference_hu) > p.abnormal_delta_hu
-        and abs(seed_hu - deep.reference_hu) <= p.abnormal_delta_hu
-    ):
-        # the bone around the region like the seed is not like the deep trabecular bone away from it,
-        # and the seed is: the seed sits in normal-looking bone between abnormal foci (step 4b)
-        reference = deep.reference_hu
-    deep_sample: DeepBone | None = None
-    if reference_bone_hu is None and p.deep_bone_check and seed_hu < reference - p.abnormal_delta_hu:
-        deep_sample = refuse_if_like_deep_bone(
-            hu=hu,
-            bone=bone,
-            seed_dist=seed_dist,
-            outside=outside,
-            spacing=spacing,
-            seed_hu=seed_hu,
-            reference=reference,
-            p=p,
-        )
-    if deep is not None and abs(seed_hu - reference) <= p.abnormal_delta_hu:
-        lesion, reference, texture = segment_mottled(
-            deep=deep,
-            smooth=smooth,
-            interior=interior,
-            within=within,
-            seed_ball=seed_ball,
-            seed_dist=seed_dist,
-            seed_hu=seed_hu,
-            reference=reference,
-            operator_reference=reference_bone_hu is not None,
-            spacing=spacing,
-            p=p,
-        )
-    else:
-        # made once, when a sclerotic band first meets dense bone (the one grow may run twice)
-        soft = functools.cache(lambda: soft_tissue_around_bone(bone, outside)) if p.cortex_check else None
-        lesion, growth = grow_lesion(
-            smooth=smooth,
-            seed_dist=seed_dist,
-            seed_hu=seed_hu,
-            reference=reference,
-            envelope=envelope,
-            interior=interior,
-            within=within,
-            seed_ball=seed_ball,
-            spacing=spacing,
-            p=p,
-            soft_tissue=soft,
-        )
-        check_cancel(cancel)
-        if reference_bone_hu is None and lesion.any():
-            second = reference_around_lesion(hu=hu, lesion=lesion, interior=interior, spacing=spacing, p=p)
-            if second is not None:
-                if abs(second - reference) > p.abnormal_delta_hu / 4.0 and (
-                    abs(seed_hu - second) <= p.abnormal_delta_hu and deep is not None
-                ):
-                    # against the refined reference the seed looks like normal bone: judge its texture
-                    lesion, second, texture = segment_mottled(
-                        deep=deep,
-                        smooth=smooth,
-                        interior=interior,
-                        within=within,
-                        seed_ball=seed_ball,
-                        seed_dist=seed_dist,
-                        seed_hu=seed_hu,
-                        reference=second,
-                        operator_reference=False,
-                        spacing=spacing,
-                        p=p,
-                    )
-                    growth = None
-                elif abs(second - reference) > p.abnormal_delta_hu / 4.0:
-                    lesion, growth = grow_lesion(
-                        smooth=smooth,
-                        seed_dist=seed_dist,
-                        seed_hu=seed_hu,
-                        reference=second,
-                        envelope=envelope,
-                        interior=interior,
-                        within=within,
-                        seed_ball=seed_ball,
-                        spacing=spacing,
-                        p=p,
-                        soft_tissue=soft,
-                    )
-                reference = second
+    lesion, reference = call.lesion, call.reference_hu
     if progress is not None:
         progress(0.8)
     check_cancel(cancel)
@@ -476,38 +355,19 @@ def _segment(
         abnormal_delta_hu=p.abnormal_delta_hu,
         mixed_min_fraction=p.mixed_min_fraction,
     )
-    notes = [f"lytic fraction {fractions[0]:.2f}, sclerotic fraction {fractions[1]:.2f}"]
-    if deep_sample is not None:
-        notes.append(deep_sample.unlike_note(seed_hu, p))
-    if reference_bone_hu is not None:
-        notes.append("reference bone HU given by the operator")
-    if texture is not None:
-        notes.append(
-            f"mottled: the seed ({seed_hu:.0f} HU) is within {p.abnormal_delta_hu:g} HU of normal bone but "
-            f"{texture.seed_fraction:.2f} of its neighbourhood deviates by more at a "
-            f"{p.texture_sigma_mm:g} mm scale (normal bone here: {texture.normal_fraction:.2f}; "
-            f"threshold {texture.threshold_fraction:.2f})"
-        )
-    if growth is not None and (lesion & (seed_dist > growth[2] - max(spacing))).any():
-        notes.append(
-            f"{GROWTH_LIMIT_NOTE} ({growth[2]:.0f} mm from the seed; estimated lesion "
-            f"radius {growth[3]:.0f} mm, maximum {p.max_radius_mm:g} mm): check its extent"
-        )
-    if _touches_border(lesion):
-        notes.append(f"{BORDER_NOTE} or of the region searched")
-    if outside.any() and (ndimage.binary_dilation(outside) & lesion).any():
-        notes.append(f"{SCAN_EDGE_NOTE} (a zero-filled region): it may continue beyond it")
-    noisy = accepted_noise_note(
-        measure_lesion_noise(volume, seed, seed_voxels=int(np.count_nonzero(seed_ball)), p=p),
-        seed_hu=seed_hu,
-        reference_hu=reference,
-        p=p,
+    notes = lesion_notes(
+        call,
         lesion=lesion,
+        fractions=fractions,
+        seed_hu=seed_hu,
+        operator_reference=reference_bone_hu is not None,
         smooth=smooth,
-        edges_hu=() if growth is None else growth[:2],
+        seed_dist=seed_dist,
+        outside=outside,
+        noise=measure_lesion_noise(volume, seed, seed_voxels=int(np.count_nonzero(seed_ball)), p=p),
+        spacing=spacing,
+        p=p,
     )
-    if noisy is not None:
-        notes.append(noisy)
 
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)
     wall: bool | None = None
@@ -523,17 +383,11 @@ def _segment(
         reference_bone_hu=reference,
         seed_lps=seed_t,
         posterior_wall_involved=wall,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 
 # -- private -----------------------------------------------------------------------------------------
-def _touches_border(lesion: BoolArray) -> bool:
-    return any(
-        np.take(lesion, 0, axis=axis).any() or np.take(lesion, -1, axis=axis).any() for axis in range(3)
-    )
-
-
 def _t3(v: npt.ArrayLike) -> tuple[float, float, float]:
     a = np.asarray(v, dtype=np.float64)
     return (float(a[0]), float(a[1]), float(a[2]))

@@ -10,7 +10,17 @@ rarely square to the scanner, :func:`imaging.disc_tilt.tilted_axes`), and report
 lies between a disc's two end plates, or on one of them: within half a source voxel of its ridge (the
 ridge is the end plate's middle, which a scan blurs over about a voxel). A point further out is in a
 body, whatever else stopped the search there (chest CT: clicks 2 mm beyond the end plates of those discs
-are in the bodies, and must not be sent elsewhere). Positions LPS mm, HU.
+are in the bodies, and must not be sent elsewhere).
+
+The profile averages a column of radius ``PROFILE_RADIUS_MM`` around the point. From a point near the
+body's surface that column reaches out of the body, and there the disc is lost (QA s17 V, chest CT: clicks
+2-3 mm behind the front of T9-T12, y 112 mm, were refused as two bodies 41-47 mm tall while clicks at y
+118 were said to be on the disc). The column's outer part reads fat at the levels of the bodies, which
+are waisted between their end plates, and the end plates' bright rims (and osteophytes) at the disc's
+level: the disc read 146-200 HU, the bone beyond its end plates 92-125 HU, so the disc was taken for a
+rib's marrow between two cortices. When the point's own column finds no disc and reaches out of the
+body, the column is moved into the body, by half a radius or a radius (the point's line stays in the
+column): :func:`_column_in_body`. Positions LPS mm, HU.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import numpy.typing as npt
 from imaging.disc_tilt import tilted_axes
 from imaging.vertebra_discs import (
     MIN_RIDGE_HU,
+    PAIR_REACH_MM,
     PROFILE_HALF_LENGTH_MM,
     PROFILE_RADIUS_MM,
     RIDGE_SCALE_MM,
@@ -30,7 +41,7 @@ from imaging.vertebra_discs import (
     axial_profile,
     find_discs,
 )
-from imaging.vertebra_roi import resample_roi
+from imaging.vertebra_roi import LpsRoi, perpendicular_pair, resample_roi
 from imaging.volume import Volume
 
 __all__ = ["DISC_TILT_DEG", "DISC_TILT_STEP_DEG", "DiscAtPoint", "disc_at_point"]
@@ -53,6 +64,26 @@ ENDPLATE_RIDGE_HU = 2.0 * MIN_RIDGE_HU
 #: the bone beyond each end plate is read this far past its ridge (mm): past the end plate's blur
 #: (``RIDGE_SCALE_MM``) and within the thinnest adult body (12 mm, ``MIN_BODY_HEIGHT_MM``)
 BEYOND_MM = (RIDGE_SCALE_MM + 0.5, 8.0)
+#: the column is moved into the body by these distances from the point (mm), each in
+#: ``COLUMN_AZIMUTHS`` directions in the axial plane: up to the column's radius, so the point's own line
+#: stays within the column (a larger move reads another part of a curved or tilted disc: chest CT, a
+#: click 2.5 mm below the T11/T12 disc's end plate read as on the disc from 9 mm behind it)
+COLUMN_SHIFTS_MM = (0.5 * PROFILE_RADIUS_MM, PROFILE_RADIUS_MM)
+COLUMN_AZIMUTHS = 8
+#: a column's lines are read over the levels a disc at the point spans with the bone beyond its end
+#: plates (mm each side): its end plates within ``PAIR_REACH_MM`` of its middle, the bone ``BEYOND_MM``
+COLUMN_REACH_MM = PAIR_REACH_MM + BEYOND_MM[1]
+#: a column lies in the body when its darkest line (mean HU over those levels) is within this margin of
+#: the darkest line of the column deepest in bone around the point: lines in the body differ by their
+#: trabecular texture (chest CT: 102-126 HU), a line out of the body reads fat, lung or soft tissue;
+#: the contrast a disc's end plate must show (``ENDPLATE_RIDGE_HU``)
+IN_BODY_MARGIN_HU = ENDPLATE_RIDGE_HU
+#: and no line of a column in the body reads below water (HU): fat (about -100), lung and air do, the
+#: bone marrow with its trabeculae, the disc and the end plates do not (the least, osteoporotic
+#: trabecular bone, reads 89 +- 38 HU at 90 years, CLINICAL.md; a line's mean over the levels takes in the
+#: end plates too). A point whose columns all reach out of the body is not moved (chest CT: a click in
+#: the fat 4 mm in front of T10's waist read the body between its end plates as a disc from 6 mm in)
+IN_BODY_FLOOR_HU = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,13 +119,30 @@ def disc_at_point(volume: Volume, point_lps: npt.ArrayLike) -> DiscAtPoint | Non
         enclose the point; None when the point lies in no disc.
     """
     point = np.asarray(point_lps, dtype=np.float64)
+    # the column may be moved by up to its radius: the ROI holds it whole along every axis tried
+    reach = PROFILE_HALF_LENGTH_MM + PROFILE_RADIUS_MM + max(COLUMN_SHIFTS_MM)
+    roi = resample_roi(volume, point, np.full(3, reach), 1.0)
     # on the end plate: within half a source voxel of its ridge
     tolerance_mm = 0.5 * float(max(volume.spacing_mm))
-    reach = PROFILE_HALF_LENGTH_MM + PROFILE_RADIUS_MM
-    roi = resample_roi(volume, point, np.full(3, reach), 1.0)
+    found = _disc_along_axes(roi, point, point, tolerance_mm)
+    if found is not None:
+        return found
+    centre = _column_in_body(roi, point)
+    return None if centre is None else _disc_along_axes(roi, point, centre, tolerance_mm)
+
+
+def _disc_along_axes(
+    roi: LpsRoi, point: FloatArray, centre: FloatArray, tolerance_mm: float
+) -> DiscAtPoint | None:
+    """The clear disc enclosing the point on the profiles of the column through ``centre``, or None.
+
+    Along each axis the column's origin is the centre moved along the axis to the point's level, so
+    positions on the profile are measured from the point's level.
+    """
     up = np.array([0.0, 0.0, 1.0])
     for axis in [up, *tilted_axes(up, DISC_TILT_DEG, DISC_TILT_STEP_DEG)]:
-        t_mm, profile = axial_profile(roi, roi.array, point, axis)
+        origin = centre - float((centre - point) @ axis) * axis
+        t_mm, profile = axial_profile(roi, roi.array, origin, axis)
         discs = find_discs(t_mm, profile)
         if not discs:
             continue
@@ -107,6 +155,57 @@ def disc_at_point(volume: Volume, point_lps: npt.ArrayLike) -> DiscAtPoint | Non
                     _at(point, axis, d.lower_endplate_mm), _at(point, axis, d.upper_endplate_mm)
                 )
     return None
+
+
+def _column_in_body(roi: LpsRoi, point: FloatArray) -> FloatArray | None:
+    """The centre of a column moved into the body from the point, or None when the point's own column
+    lies in the body (or none moved lies deeper in bone).
+
+    Columns around the point (moved by ``COLUMN_SHIFTS_MM`` in ``COLUMN_AZIMUTHS`` directions in the
+    axial plane) are scored by their darkest line: its mean HU over the ``COLUMN_REACH_MM`` above and
+    below the point. A line out of the body reads fat, lung or soft tissue there; one in the body, bone
+    and the disc. The nearest column whose darkest line is within ``IN_BODY_MARGIN_HU`` of the best is
+    taken, and only when the best reads above ``IN_BODY_FLOOR_HU``: some column lies in the body.
+    """
+    up = np.array([0.0, 0.0, 1.0])
+    e1, e2 = perpendicular_pair(up)
+    angles = np.arange(COLUMN_AZIMUTHS) * (2.0 * np.pi / COLUMN_AZIMUTHS)
+    directions = np.cos(angles)[:, None] * e1 + np.sin(angles)[:, None] * e2
+    groups = [point[None, :], *(point + s * directions for s in COLUMN_SHIFTS_MM)]
+    darkest = [_darkest_lines(roi, centres) for centres in groups]
+    best = max(float(np.nanmax(d)) if np.isfinite(d).any() else -np.inf for d in darkest)
+    if best < IN_BODY_FLOOR_HU or darkest[0][0] >= best - IN_BODY_MARGIN_HU:
+        return None
+    for centres, dark in zip(groups[1:], darkest[1:], strict=True):
+        if np.isfinite(dark).any() and float(np.nanmax(dark)) >= best - IN_BODY_MARGIN_HU:
+            out: FloatArray = centres[int(np.nanargmax(dark))]
+            return out
+    return None
+
+
+def _darkest_lines(roi: LpsRoi, centres: FloatArray) -> FloatArray:
+    """For each column centre ``(n, 3)``: the lowest mean HU of the column's lines along the scanner's
+    long axis over ``COLUMN_REACH_MM`` either side (NaN where no level lies in the scan)."""
+    g = np.arange(-PROFILE_RADIUS_MM, PROFILE_RADIUS_MM + 1e-9, roi.spacing_mm)
+    uu, vv = np.meshgrid(g, g)
+    keep = uu**2 + vv**2 <= PROFILE_RADIUS_MM**2
+    offsets = np.stack([uu[keep], vv[keep], np.zeros(int(keep.sum()))], axis=1)
+    t = np.arange(-COLUMN_REACH_MM, COLUMN_REACH_MM + 1e-9, roi.spacing_mm)
+    pts = (
+        centres[:, None, None, :]
+        + offsets[None, None, :, :]
+        + t[None, :, None, None] * np.array([0.0, 0.0, 1.0])
+    ).reshape(-1, 3)
+    shape = (len(centres), len(t), len(offsets))
+    hu = roi.sample(roi.array, pts).reshape(shape)
+    # levels whose interpolation reaches past the scan's edge (the ROI reads air there) are left out
+    inside = roi.sample(roi.inside.astype(np.float32), pts).reshape(shape) > 1.0 - 1e-6
+    counts = inside.sum(axis=1)
+    means = np.where(inside, hu, 0.0).sum(axis=1) / np.maximum(counts, 1)
+    # a line with no level in the scan is no line of the column; a column with none is NaN
+    means = np.where(counts > 0, means, np.inf)
+    out: FloatArray = np.min(means, axis=1)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _clear_disc(t_mm: FloatArray, profile: FloatArray, disc: Disc) -> bool:

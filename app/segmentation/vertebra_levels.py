@@ -13,6 +13,8 @@ new count gives its group loses its names (the operator is asked first).
 A vertebra found after a level was named is labelled by counting when no gap lies between it and a
 labelled one (:func:`relabel_plan`, in the same undo step as its layers); it can join two groups, which
 are then counted from their named vertebrae. Levels saved before the named flag existed count as named.
+
+:func:`in_spine_order` orders the vertebrae cranial to caudal for the dock's list.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.segmentation.vertebra_tool import NAMED_KEY, PARTS, VertebraEntry, vertebrae_of
-from imaging.levels import LevelLabels, label_along_spine, normalize_level
+from imaging.levels import LevelLabels, label_along_spine, normalize_level, spine_order
 from planning.case import Case, Section
 from planning.commands import Command, RenameLayer, ReplaceItem, UpdateTarget
 from planning.model import MaskLayer
@@ -51,10 +53,32 @@ class LevelPlan:
     result: LevelLabels
     entries: tuple[VertebraEntry, ...]
 
+    @property
+    def changes_nothing(self) -> bool:
+        """True when every vertebra keeps its level and named flag and no target's level changes: the
+        naming repeats one already made, and pushing it would only add an undo step that does nothing."""
+        same = all(
+            (self.labels[e.vertebra_id] or "") == e.level
+            and (e.vertebra_id in self.named and bool(self.labels[e.vertebra_id])) == e.named
+            for e in self.entries
+        )
+        return same and not self.cleared and not any(isinstance(c, UpdateTarget) for c in self.second)
+
 
 def named_levels(entries: Iterable[VertebraEntry]) -> dict[str, str]:
     """Vertebra id -> level of the vertebrae the operator named."""
     return {e.vertebra_id: e.level for e in entries if e.named and e.level}
+
+
+def in_spine_order(entries: list[VertebraEntry]) -> list[VertebraEntry]:
+    """The vertebrae cranial to caudal: by their body centroids along the spine, superior first (LPS +z,
+    whichever way the volume's slices run; :func:`imaging.levels.spine_order`, as the counting orders
+    them); those without a body centroid after them, in the order found."""
+    placed = [e for e in entries if e.centroid_lps is not None]
+    if not placed:
+        return list(entries)
+    order, _ = spine_order(np.array([e.centroid_lps for e in placed], dtype=np.float64).reshape(-1, 3))
+    return [placed[i] for i in order] + [e for e in entries if e.centroid_lps is None]
 
 
 def count_levels(entries: list[VertebraEntry], named: Mapping[str, str]) -> LevelLabels:

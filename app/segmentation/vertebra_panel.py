@@ -10,6 +10,11 @@ counted: the line under the list says how far and about how many levels away the
 own, and names the distances contradict are reported there. Giving the selected vertebra a level
 another vertebra carries asks first (it renumbers them by position along the spine; the question names
 the levels that change, superior first, and the note under the list says what was renumbered).
+The list runs cranial to caudal (body centroids along the spine, superior first:
+:func:`app.segmentation.vertebra_levels.in_spine_order`), whatever order they were found in. Naming a
+vertebra the level it already has changes nothing and pushes no undo step. The note under the list
+says what the latest naming did (or why it did not); it is cleared once the vertebrae or their levels
+change by anything else (a find, an undo, a deletion), as it no longer applies.
 Selecting a row moves the crosshair to the body's centroid. Anatomy's suggestions (the lowest
 rib-bearing vertebra as T12, the sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`)
 are shown beside the labels with their reasons and warnings; "Accept" names that vertebra with the
@@ -46,7 +51,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import dialogs
-from app.segmentation.vertebra_levels import LevelPlan, count_levels, level_notes, level_plan, named_levels
+from app.segmentation.vertebra_levels import (
+    LevelPlan,
+    count_levels,
+    in_spine_order,
+    level_notes,
+    level_plan,
+    named_levels,
+)
 from app.segmentation.vertebra_tool import (
     FindingCache,
     VertebraEntry,
@@ -137,6 +149,8 @@ class VertebraPanel(QDockWidget):
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         layout.addWidget(self.notes)
+        #: the vertebrae (ids, levels, named flags) when the note was said: it is cleared once they change
+        self._notes_about: tuple[tuple[str, str, bool], ...] = ()
         self.suggestions: dict[str, LevelSuggestion] = {}
         #: ribs / sacrum judged per vertebra (filled by the anatomy worker; else judged here once)
         self.findings: FindingCache = {}
@@ -155,9 +169,11 @@ class VertebraPanel(QDockWidget):
         """Rebuild the list from the case (signals blocked)."""
         volume = self.controller.volume()
         current = self.selected_id()
-        entries = vertebrae_of(
-            self.controller.window.case.case, None if volume is None else volume.index_to_lps
+        entries = in_spine_order(
+            vertebrae_of(self.controller.window.case.case, None if volume is None else volume.index_to_lps)
         )
+        if _state(entries) != self._notes_about:
+            self.notes.setText("")  # said about vertebrae that have changed since
         case = self.controller.window.case.case
         self.suggestions = {} if volume is None else level_suggestions(case, volume, self.findings)
         counted = [e for e in entries if e.centroid_lps is not None]
@@ -228,7 +244,7 @@ class VertebraPanel(QDockWidget):
         """Name a vertebra with its suggested level (the selected one's, else the first suggestion)."""
         vid = vertebra_id or self._suggested_id()
         if vid is None or vid not in self.suggestions:
-            self.notes.setText("No level suggestion to accept.")
+            self._say("No level suggestion to accept.")
             return False
         return self._name(vid, self.suggestions[vid].level)
 
@@ -287,36 +303,37 @@ class VertebraPanel(QDockWidget):
             vid = str(self.list.item(0).data(Qt.ItemDataRole.UserRole))
         if vid is None:
             if self.list.count() == 0:
-                self.notes.setText(
-                    "No vertebra found yet: click a vertebral body with the Vertebra tool (V) first."
-                )
+                self._say("No vertebra found yet: click a vertebral body with the Vertebra tool (V) first.")
             else:
-                self.notes.setText("Select the vertebra to name in the list first.")
+                self._say("Select the vertebra to name in the list first.")
             return False
         return self._name(vid, level)
 
     def _name(self, vid: str, level: str) -> bool:
         volume = self.controller.volume()
         if volume is None:
-            self.notes.setText("Load a volume first.")
+            self._say("Load a volume first.")
             return False
         try:
             canonical = normalize_level(level)
         except ValueError:
-            self.notes.setText(_bad_level_message(level))
+            self._say(_bad_level_message(level))
             return False
         try:
             plan = level_plan(self.controller.window.case.case, volume.index_to_lps, vid, canonical)
         except ValueError as exc:
-            self.notes.setText(str(exc))
+            self._say(str(exc))
             return False
         entries = {e.vertebra_id: e for e in self._entries()}
+        if plan.changes_nothing:
+            self._say(f"This vertebra is already {canonical}: nothing changed.")
+            return True
         changes = _renumbered(plan, vid)
         holder = next((e for v, e in entries.items() if v != vid and e.level == canonical), None)
         if (holder is not None or plan.cleared) and not self._confirm_renumber(
             entries[vid], holder, canonical, changes, plan
         ):
-            self.notes.setText(f"Not named: {canonical} stays the level of the vertebra that had it.")
+            self._say(f"Not named: {canonical} stays the level of the vertebra that had it.")
             return False
         case_ctl = self.controller.window.case
         stack = case_ctl.undo_stack
@@ -338,7 +355,7 @@ class VertebraPanel(QDockWidget):
         if any(counted):  # those left unnamed across a gap are in the line above
             listed = ", ".join(lab for lab in counted if lab)
             text += f" By counting (suggestions, check them): {listed}."
-        self.notes.setText(text)
+        self._say(text)
         return True
 
     def _confirm_renumber(
@@ -368,6 +385,11 @@ class VertebraPanel(QDockWidget):
         choice = dialogs.ask_choice(self.controller.window, f"{level} is already named", text, (RENUMBER,))
         return choice == RENUMBER
 
+    def _say(self, text: str) -> None:
+        """Show ``text`` in the note under the list, about the vertebrae as they are now."""
+        self.notes.setText(text)
+        self._notes_about = _state(vertebrae_of(self.controller.window.case.case, None))
+
     def _on_list_current_changed(self, *_args: object) -> None:
         self._show_suggestion()
         self._show_figures()
@@ -383,6 +405,11 @@ class VertebraPanel(QDockWidget):
                     self.controller.window.state.set_crosshair(e.centroid_lps)
                 if "body" in e.layers:
                     self.controller.set_edit_layer(e.layers["body"])
+
+
+def _state(entries: list[VertebraEntry]) -> tuple[tuple[str, str, bool], ...]:
+    """What a note about the vertebrae depends on: each one's id, level and named flag."""
+    return tuple(sorted((e.vertebra_id, e.level, e.named) for e in entries))
 
 
 def _renumbered(plan: LevelPlan, vid: str) -> list[str]:

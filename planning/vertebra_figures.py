@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from imaging.vertebra_model import Side, VertebraAnatomy, WallDefect
+from imaging.vertebra_steps import WALL_NOT_ASSESSED_NOTE
+from imaging.wall_gaps import UNRESOLVED_NOTE
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 
 #: the label of a basivertebral foramen's line (the anatomy search's descriptions start with it too)
@@ -43,10 +45,6 @@ FORAMEN = "basivertebral foramen (normal)"
 SCAN_END = {"superior": "top", "inferior": "bottom"}
 #: what a pedicle not traced says when the anatomy search noted nothing more about it
 NO_REASON = "the search found no pedicle of bone on this side"
-#: how the anatomy search's notes begin for a wall it could not judge, and for a stretch of wall whose
-#: cortex the scan does not resolve (imaging.vertebra, imaging.wall_gaps: "a thin break cannot be excluded")
-WALL_NOT_ASSESSED = "posterior wall could not be assessed"
-WALL_UNRESOLVED = "posterior wall: cortex not resolved"
 #: the structures whose metal streaks reach the posterior wall (it is the back of the body, beside the canal)
 WALL_NEIGHBOURS = ("vertebral body", "spinal canal")
 
@@ -135,9 +133,9 @@ def wall_uncertainty(anatomy: VertebraAnatomy) -> list[str]:
             out.append(
                 f"metal lies next to the {' and '.join(close)}: its streaks change the wall's CT numbers"
             )
-    if any(n.startswith(WALL_NOT_ASSESSED) for n in anatomy.notes):
+    if any(n.startswith(WALL_NOT_ASSESSED_NOTE) for n in anatomy.notes):
         out.append("too little of the wall was seen to judge it")
-    unresolved = sum(1 for n in anatomy.notes if n.startswith(WALL_UNRESOLVED))
+    unresolved = sum(1 for n in anatomy.notes if n.startswith(UNRESOLVED_NOTE))
     if unresolved:
         out.append(
             f"the scan does not resolve the cortex in {unresolved} place(s) of the wall (see the notes): "

@@ -17,12 +17,12 @@ import pytest
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_metal import MetalFinding
 from imaging.vertebra_model import Side
+from imaging.vertebra_steps import WALL_NOT_ASSESSED_NOTE as WALL_NOT_ASSESSED
+from imaging.wall_gaps import UNRESOLVED_NOTE as WALL_UNRESOLVED
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 from planning.vertebra_figures import (
     FORAMEN,
     NO_REASON,
-    WALL_NOT_ASSESSED,
-    WALL_UNRESOLVED,
     figure_lines,
     figures_text,
     vertebra_figures,

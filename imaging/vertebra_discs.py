@@ -104,7 +104,7 @@ def axial_profile(
 ) -> tuple[FloatArray, FloatArray]:
     """Mean HU over cross-sections of radius ``PROFILE_RADIUS_MM`` along the axis: ``(t_mm, mean_hu)``.
 
-    Levels outside the ROI are NaN.
+    Levels outside the ROI, or whose interpolated HU reaches past the scan's edge, are NaN.
     """
     axis = axis_lps / np.linalg.norm(axis_lps)
     e1, e2 = perpendicular_pair(axis)
@@ -116,7 +116,13 @@ def axial_profile(
     pts = origin_lps[None, None, :] + t[:, None, None] * axis[None, None, :] + offsets[None, :, :]
     flat = pts.reshape(-1, 3)
     values = roi.sample(hu, flat).reshape(len(t), -1)
-    inside = roi.sample(roi.inside, flat, order=0).reshape(len(t), -1) > 0.5
+    # a level is in the scan only where its interpolation uses no voxel outside it: the in-scan flag is
+    # interpolated as the HU is, and reads 1 only when every voxel weighed is in the scan (up to float
+    # rounding). Sampled nearest-neighbour, a level half a voxel past the last slice counted as in the scan
+    # while its HU mixed in the padding (chest CT, 1 mm below the last slice's half-voxel: -438 HU), a
+    # fake end plate ridge at the scan's edge with no bone measured beyond it (the T12/L1 disc from the
+    # middle of the body at (-6, 118, -157.5) was not found)
+    inside = roi.sample(roi.inside.astype(np.float32), flat).reshape(len(t), -1) > 1.0 - 1e-6
     full = inside.all(axis=1)
     mean = np.where(full, values.mean(axis=1), np.nan)
     return t, mean

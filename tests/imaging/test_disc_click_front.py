@@ -26,8 +26,9 @@ pytestmark = [pytest.mark.realdata]
 
 DISC_WORDS = "the point is on the disc between two vertebrae"
 #: the QA's clicks on discs from the front half of the bodies (LPS mm), each with the point on the same
-#: disc seen from the body's middle (y 118, or y 112 at the T12/L1 disc: 7 mm above the scan's bottom
-#: the profile from y 118 ends in the scan's edge)
+#: disc seen from the body's middle (y 118, or y 112 at the T12/L1 disc, 7 mm above the scan's bottom:
+#: chosen while the profile from y 118 still read the scan's padding as an end plate there; both give the
+#: same disc since, tests/imaging/test_disc_scan_edge.py)
 FRONT_CLICKS = (
     ((-5.9, 112.0, -104.5), (-5.9, 118.0, -104.5)),
     ((-8.0, 112.0, -105.5), (-8.0, 118.0, -104.5)),

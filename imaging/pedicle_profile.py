@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.roi_crop_sample import RoiPoints
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
 from imaging.volume import Volume
 
@@ -104,18 +105,21 @@ def _fall_edge(profile: FloatArray, r: FloatArray, i_end: int, direction: int, *
     i_in = i_end - direction * steps_in
     if direction * (i_in - i_mid) < 0:
         i_in = i_mid
-    i_in = int(np.clip(i_in, 0, n - 1))
-    outer = np.clip(np.arange(i_end, i_end + direction * steps_out, direction), 0, n - 1)
+    i_in = min(max(int(i_in), 0), n - 1)
+    # (the clips of these few integers by min and max: np.clip's call costs more than the rest here)
+    outer = np.minimum(np.maximum(np.arange(i_end, i_end + direction * steps_out, direction), 0), n - 1)
     i_low = int(outer[np.argmin(profile[outer])])
     # walk inwards from the low: fall[k] is the drop from sample k - direction to sample k
     ks = np.arange(i_low, i_in, -direction)
     ks = ks[(ks - direction >= 0) & (ks - direction < n)]
     if len(ks) < 2:
         return None
-    falls = profile[ks - direction] - profile[ks]
-    if float(profile[ks - direction].max() - profile[i_low]) < MIN_EDGE_STEP_HU:
+    before = profile[ks - direction]
+    falls_arr = before - profile[ks]
+    if float(before.max() - profile[i_low]) < MIN_EDGE_STEP_HU:
         return None
-    need = EDGE_FALL_FRACTION * float(falls.max())
+    need = EDGE_FALL_FRACTION * float(falls_arr.max())
+    falls = falls_arr.tolist()  # the same doubles, read one by one below as Python floats
     for m in range(len(falls)):
         inward_next = falls[m + 1] if m + 1 < len(falls) else -np.inf
         outward_prev = falls[m - 1] if m > 0 else -np.inf
@@ -233,10 +237,11 @@ def profiles_on_lines(
     pts = lines[:, None, :, :] + offsets[None, :, None, None] * up
     prof = sample_source_hu(volume, pts).mean(axis=1)
     prof = ndimage.gaussian_filter1d(prof, PROFILE_SMOOTH_MM / PROFILE_STEP_MM, axis=1)
-    bony = roi.sample(solid, lines, order=0) > 0.5
+    on_grid = RoiPoints(roi, lines)  # placed once for both masks, read around the lines only
+    bony = on_grid.sample(solid, order=0) > 0.5
     inside = bony
     if region is not None:
-        inside = bony & (roi.sample(region, lines, order=0) > 0.5)
+        inside = bony & (on_grid.sample(region, order=0) > 0.5)
     return LineProfiles(r_mm=r, hu=prof, bony=bony, inside=inside)
 
 

@@ -26,6 +26,7 @@ from skimage import measure
 from skimage.morphology import h_maxima
 from skimage.segmentation import watershed
 
+from imaging.roi_crop_sample import RoiPoints
 from imaging.vertebra_roi import LpsRoi
 
 FloatArray = npt.NDArray[np.float64]
@@ -291,7 +292,8 @@ def _section_candidates(
     uu, vv = grid
     c, a, p, lft = frame.centroid_lps, frame.axis, frame.posterior, frame.left
     pts = c + t * p + uu[..., None] * lft + vv[..., None] * a
-    occupancy = roi.sample(posterior_bone, pts, order=1)
+    on_grid = RoiPoints(roi, pts)  # placed once for the arrays sampled there, read around the plane only
+    occupancy = on_grid.sample(posterior_bone, order=1)
     lateral = sgn * (uu - frame.canal_center_u_mm)
     v_lo, v_hi = (f * frame.height_mm for f in PEDICLE_HEIGHT_BAND)
     band = (
@@ -302,11 +304,12 @@ def _section_candidates(
     )
     plane = (occupancy > 0.5) & band
     beyond = (occupancy > 0.5) & (lateral >= 0.5 * frame.canal_half_width_mm) & ~band
-    if bone_fraction is not None:
-        plane = _keep_rings(plane, roi.sample(bone_fraction, pts, order=1), uu)
+    fraction = None if bone_fraction is None else on_grid.sample(bone_fraction, order=1)
+    if fraction is not None:
+        plane = _keep_rings(plane, fraction, uu)
     hidden = None
     if body_bone is not None:
-        hidden = (roi.sample(body_bone, pts, order=1) > 0.5) & band & ~plane
+        hidden = (on_grid.sample(body_bone, order=1) > 0.5) & band & ~plane
     labels, index = _split_plane(plane, previous, hidden, beyond)
     if len(index) == 0:
         return [], labels, pts
@@ -314,12 +317,12 @@ def _section_candidates(
     # sub-voxel centroids: each blob (grown by one sample) weighted by its bone fraction
     grown = ndimage.grey_dilation(labels, size=3)
     weight = occupancy
-    if bone_fraction is not None and weight_of is not None:
-        weight = roi.sample(bone_fraction, pts, order=1) * (roi.sample(weight_of, pts, order=0) < 0.5)
+    if fraction is not None and weight_of is not None:
+        weight = fraction * (on_grid.sample(weight_of, order=0) < 0.5)
     with np.errstate(invalid="ignore", divide="ignore"):  # a blob of zero weight: no centroid (skipped)
         coms = ndimage.center_of_mass(weight, grown, index)
     medial = ndimage.minimum(lateral, labels, index)
-    in_view = roi.sample(roi.inside, pts, order=0) > 0.5
+    in_view = on_grid.sample(roi.inside, order=0) > 0.5
     cut_by_view = ndimage.binary_dilation(~in_view, iterations=round(VIEW_MARGIN_MM / SECTION_STEP_MM))
     cut = ndimage.maximum(cut_by_view, labels, index)
     min_px = MIN_SECTION_MM2 / SECTION_STEP_MM**2

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, stats
 
+from imaging.mask_crop import dilate_in_box
 from imaging.pedicle_axis_direction import (
     CONVERGENCE_RANGE_DEG,
     across_waist,
@@ -50,6 +51,7 @@ from imaging.pedicle_midline import walls_direction
 from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge
 from imaging.pedicle_station import widest_edges
 from imaging.pedicle_waist import WaistPlanes, pedicle_waist, wall_depth_range
+from imaging.roi_crop_sample import sample_near
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
@@ -265,7 +267,7 @@ def find_pedicle(
     sgn = 1.0 if side is Side.LEFT else -1.0
     sp = roi.spacing_mm
     c, a, p, lft = frame.centroid_lps, frame.axis, frame.posterior, frame.left
-    body_grown = ndimage.binary_dilation(body, iterations=max(1, round(1.0 / sp)))
+    body_grown = dilate_in_box(body, iterations=max(1, round(1.0 / sp)))
     posterior_bone = solid & ~body_grown
 
     traced = trace_sections(
@@ -280,8 +282,8 @@ def find_pedicle(
     )
     if traced is None:
         return None
-    region = ndimage.binary_dilation(traced.region)
-    front = ndimage.binary_dilation(traced.front_region)
+    region = dilate_in_box(traced.region)
+    front = dilate_in_box(traced.front_region)
     cents = _pure_sections(traced.centroids, traced.areas)
     d_fit = _fit_direction(cents, c, p, lft, a)
     if d_fit is None:
@@ -378,7 +380,7 @@ def find_pedicle(
     # entry: where the axis leaves bone posteriorly (half-maximum edge on the source CT)
     ss = np.arange(s_isthmus, s_isthmus + 60.0, PROFILE_STEP_MM)
     line = mid + ss[:, None] * d
-    in_solid = roi.sample(solid, line, order=0) > 0.5
+    in_solid = sample_near(roi, solid, line, order=0) > 0.5
     gap = round(ENTRY_GAP_MM / PROFILE_STEP_MM)
     i_last = 0
     for i in range(len(ss)):
@@ -392,7 +394,7 @@ def find_pedicle(
 
     # target: two thirds of the body's depth along the axis
     sb = np.arange(s_isthmus, s_isthmus - 120.0, -0.5)
-    in_body = roi.sample(body, mid + sb[:, None] * d, order=0) > 0.5
+    in_body = sample_near(roi, body, mid + sb[:, None] * d, order=0) > 0.5
     if not in_body.any():
         return None
     i_back = int(np.argmax(in_body))

@@ -22,7 +22,7 @@ from app.cli import main
 from imaging.image_files import read_image
 from imaging.lesion_model import NOISE_NOTE
 from imaging.load import save_volume
-from imaging.volume import Volume
+from tests.noisy_cases import qa_noisy_abdomen, qa_noisy_case1, with_noise
 
 #: case1's lesion seed (lesion-boxes.csv box centre) and the abdomen CT's L3 click of the QA (LPS mm)
 CASE1_SEED = "24.45474,169.87754,-547.53988"
@@ -39,11 +39,6 @@ SEGMENT_KEYS = {
 }
 
 
-def _with_noise(volume: Volume, rng: np.random.Generator, sd_hu: float) -> Volume:
-    noisy = volume.array.astype(np.float64) + rng.normal(0.0, sd_hu, volume.shape)
-    return volume.with_array(np.clip(noisy, -1024, 3071).astype(np.float32))
-
-
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(args)
     captured = capsys.readouterr()
@@ -54,15 +49,9 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 def test_segment_on_noisy_case1_names_the_noise(
     shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    abdomen = read_image(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz")
     case1 = read_image(shared_data / "bone-lesions" / "case1.nii.gz")
-    # the QA's volume (its mkvar.py): two abdomen-sized draws, case1's 30 HU draw, then its 60 HU one
-    rng = np.random.default_rng(17)
-    for sd_hu in (30.0, 60.0):
-        rng.normal(0.0, sd_hu, abdomen.shape)
-    rng.normal(0.0, 30.0, case1.shape)
     qa = tmp_path / "c1_noise60.nii.gz"
-    save_volume(_with_noise(case1, rng, 60.0), qa)
+    save_volume(qa_noisy_case1(shared_data), qa)
     code, out, err = _run(["segment", str(qa), "--seed", CASE1_SEED, "--json"], capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("osteoplan segment: the seed (316 HU)")
@@ -70,7 +59,7 @@ def test_segment_on_noisy_case1_names_the_noise(
     assert "--reference-hu" in err
 
     other = tmp_path / "c1_noise60_other.nii.gz"
-    save_volume(_with_noise(case1, np.random.default_rng(17), 60.0), other)
+    save_volume(with_noise(case1, np.random.default_rng(17), 60.0), other)
     code, out, err = _run(["segment", str(other), "--seed", CASE1_SEED, "--json"], capsys)
     assert code == 0
     lesion = json.loads(out)["lesion"]
@@ -105,12 +94,9 @@ def test_anatomy_wall_uncertainty_and_body_volume(
     label_ml = float(np.count_nonzero(sitk.GetArrayFromImage(image) == 1)) * voxel_ml
     assert js["vertebral_body"]["volume_ml"] == pytest.approx(label_ml, abs=0.0005)
 
-    # the QA's noisy abdomen (its mkvar.py: the 30 HU draw, then the 60 HU one)
-    rng = np.random.default_rng(17)
-    abdomen = read_image(ct)
-    rng.normal(0.0, 30.0, abdomen.shape)
+    # the QA's noisy abdomen
     noisy = tmp_path / "abd_noise60.nii.gz"
-    save_volume(_with_noise(abdomen, rng, 60.0), noisy)
+    save_volume(qa_noisy_abdomen(shared_data), noisy)
     code, out, _ = _run(["anatomy", str(noisy), "--vertebra", ABDOMEN_L3, "--json"], capsys)
     assert code == 0
     wall = json.loads(out)["posterior_wall"]

@@ -34,6 +34,7 @@ from tests.app.test_segmentation_tools import (
     pytestmark,  # noqa: F401  (gui marker and display check)
     wait_job,
 )
+from tests.noisy_cases import qa_noisy_case1, with_noise
 
 #: the rod's line, LPS mm: the right pedicle's axis the QA's script traced (its c1_anat.json)
 ROD_ENTRY_LPS = (-5.84, 178.94, -558.57)
@@ -124,8 +125,7 @@ def test_lesion_on_noisy_case1_says_so_in_the_status_bar(
     window: Any, qtbot: Any, no_dialogs: Any, shared_data: Path
 ) -> None:
     case1 = read_image(shared_data / "bone-lesions" / "case1.nii.gz")
-    rng = np.random.default_rng(17)
-    noisy = case1.with_array((case1.array + rng.normal(0.0, 60.0, case1.shape)).astype(np.float32))
+    noisy = with_noise(case1, np.random.default_rng(17), 60.0)
     win = window
     seg = win.segmentation
     win.opener.show_volume(noisy)
@@ -148,17 +148,9 @@ def test_lesion_on_noisy_case1_says_so_in_the_status_bar(
 def test_lesion_refused_on_noisy_case1_says_the_noise_can_decide_it(
     window: Any, qtbot: Any, no_dialogs: Any, shared_data: Path
 ) -> None:
-    # the QA's volume (its mkvar.py): two abdomen-sized draws, case1's 30 HU draw, then its 60 HU one
-    abdomen = read_image(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz")
-    case1 = read_image(shared_data / "bone-lesions" / "case1.nii.gz")
-    rng = np.random.default_rng(17)
-    for sd_hu in (30.0, 60.0):
-        rng.normal(0.0, sd_hu, abdomen.shape)
-    rng.normal(0.0, 30.0, case1.shape)
-    hu = np.clip(case1.array.astype(np.float64) + rng.normal(0.0, 60.0, case1.shape), -1024, 3071)
     win = window
     seg = win.segmentation
-    win.opener.show_volume(case1.with_array(hu.astype(np.float32)))
+    win.opener.show_volume(qa_noisy_case1(shared_data))
     seg.activate(seg.lesion_tool)
     win.state.set_crosshair(np.asarray(CASE1_SEED_LPS))
     click(win.views[ViewAxis.AXIAL], np.asarray(CASE1_SEED_LPS))

@@ -30,6 +30,7 @@ from imaging.lesion_noise import (
     seed_ball_voxels,
 )
 from imaging.volume import Volume
+from tests.noisy_cases import qa_noisy_case1, with_noise
 
 #: case1's lesion seed: the centre of its box in lesion-boxes.csv (LPS mm)
 CASE1_SEED_LPS = (24.45474, 169.87754, -547.53988)
@@ -87,22 +88,10 @@ def _case1(root: str) -> Volume:
     return read_image(Path(root) / "bone-lesions" / "case1.nii.gz")
 
 
-def _qa_noisy_case1(root: Path) -> Volume:
-    """The session 17 QA's c1_noise60 volume (its mkvar.py, rebuilt)."""
-    abdomen = read_image(root / "abdomen-pelvis-ct" / "ct.nii.gz")
-    case1 = _case1(str(root))
-    rng = np.random.default_rng(17)
-    for sd_hu in (30.0, 60.0):
-        rng.normal(0.0, sd_hu, abdomen.shape)
-    rng.normal(0.0, 30.0, case1.shape)
-    noisy = case1.array.astype(np.float64) + rng.normal(0.0, 60.0, case1.shape)
-    return case1.with_array(np.clip(noisy, -1024, 3071).astype(np.float32))
-
-
 @pytest.mark.realdata
 def test_qa_refusal_on_noisy_case1_says_the_noise_can_decide_it(shared_data: Path) -> None:
     with pytest.raises(NoLesionAtSeedError) as refused:
-        segment_lesion(_qa_noisy_case1(shared_data), CASE1_SEED_LPS)
+        segment_lesion(qa_noisy_case1(shared_data), CASE1_SEED_LPS)
     text = str(refused.value)
     # the reason as before, then the noise's part in it, with its figures
     assert "within 88 HU of the local normal bone" in text
@@ -115,8 +104,7 @@ def test_qa_refusal_on_noisy_case1_says_the_noise_can_decide_it(shared_data: Pat
 @pytest.mark.realdata
 def test_lesion_grown_on_noisy_case1_warns_of_the_noise(shared_data: Path) -> None:
     case1 = _case1(str(shared_data))
-    rng = np.random.default_rng(17)
-    noisy = case1.with_array((case1.array + rng.normal(0.0, 60.0, case1.shape)).astype(np.float32))
+    noisy = with_noise(case1, np.random.default_rng(17), 60.0)
     clean = segment_lesion(case1, CASE1_SEED_LPS)
     lesion = segment_lesion(noisy, CASE1_SEED_LPS)
     # this draw of the noise grows the lesion to several times its size: the warning says why to doubt it

@@ -14,7 +14,6 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.pedicle_waist import WaistChord
-from imaging.roi_crop_sample import sample_near
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import VertebraFrame
 from imaging.vertebra_roi import LpsRoi
@@ -121,4 +120,4 @@ def toward_body(
 def _reaches_body(roi: LpsRoi, body: BoolArray, mid: FloatArray, d: FloatArray) -> bool:
     """Whether the line from ``mid`` forwards (against ``d``) enters the body within 120 mm."""
     sb = np.arange(0.0, -120.0, -0.5)
-    return bool((sample_near(roi, body, mid + sb[:, None] * d, order=0) > 0.5).any())
+    return bool((roi.sample(body, mid + sb[:, None] * d, order=0) > 0.5).any())

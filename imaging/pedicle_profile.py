@@ -16,8 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.roi_crop_sample import RoiPoints
-from imaging.vertebra_roi import LpsRoi, sample_source_hu
+from imaging.vertebra_roi import LpsRoi, RoiPoints, sample_source_hu
 from imaging.volume import Volume
 
 __all__ = [

@@ -26,8 +26,7 @@ from skimage import measure
 from skimage.morphology import h_maxima
 from skimage.segmentation import watershed
 
-from imaging.roi_crop_sample import RoiPoints
-from imaging.vertebra_roi import LpsRoi
+from imaging.vertebra_roi import LpsRoi, RoiPoints
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

@@ -51,7 +51,6 @@ from imaging.pedicle_midline import walls_direction
 from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge
 from imaging.pedicle_station import widest_edges
 from imaging.pedicle_waist import WaistPlanes, pedicle_waist, wall_depth_range
-from imaging.roi_crop_sample import sample_near
 from imaging.vertebra_model import Side
 from imaging.vertebra_pedicle_sections import MIN_SECTIONS, VertebraFrame, trace_sections
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
@@ -380,7 +379,7 @@ def find_pedicle(
     # entry: where the axis leaves bone posteriorly (half-maximum edge on the source CT)
     ss = np.arange(s_isthmus, s_isthmus + 60.0, PROFILE_STEP_MM)
     line = mid + ss[:, None] * d
-    in_solid = sample_near(roi, solid, line, order=0) > 0.5
+    in_solid = roi.sample(solid, line, order=0) > 0.5
     gap = round(ENTRY_GAP_MM / PROFILE_STEP_MM)
     i_last = 0
     for i in range(len(ss)):
@@ -394,7 +393,7 @@ def find_pedicle(
 
     # target: two thirds of the body's depth along the axis
     sb = np.arange(s_isthmus, s_isthmus - 120.0, -0.5)
-    in_body = sample_near(roi, body, mid + sb[:, None] * d, order=0) > 0.5
+    in_body = roi.sample(body, mid + sb[:, None] * d, order=0) > 0.5
     if not in_body.any():
         return None
     i_back = int(np.argmax(in_body))

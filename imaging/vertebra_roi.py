@@ -24,6 +24,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: HU given to ROI voxels outside the source volume (air: never bone, never canal fluid)
 OUTSIDE_HU = -1000.0
+#: voxels read beyond the points' extent on each side when an array is sampled around points only
+#: (:func:`sample_at_index`): trilinear interpolation reads the voxel below and above a point's index; one
+#: more keeps every point clear of a side the box cuts inside the array
+CROP_MARGIN_VOXELS = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,14 +70,11 @@ class LpsRoi:
         return out
 
     def sample(self, data: npt.NDArray[Any], points_lps: npt.ArrayLike, *, order: int = 1) -> FloatArray:
-        """Sample an array on the ROI grid (HU or a mask as float) at LPS points; outside gives 0."""
-        pts = np.asarray(points_lps, dtype=np.float64)
-        idx = self.lps_to_index(pts.reshape(-1, 3)).T
-        values = ndimage.map_coordinates(
-            np.asarray(data, dtype=np.float32), idx, order=order, mode="constant", cval=0.0
-        )
-        out: FloatArray = values.astype(np.float64).reshape(pts.shape[:-1])
-        return out
+        """Sample an array on the ROI grid (HU or a mask as float) at LPS points; outside gives 0.
+
+        Reads only the array's box around the points (:func:`sample_at_index`).
+        """
+        return RoiPoints(self, points_lps).sample(data, order=order)
 
     def reaches_view_edge(self, mask: BoolArray) -> bool:
         """True when the mask comes within two voxels of the source volume's field of view edge."""
@@ -217,13 +218,57 @@ def sample_source_hu(volume: Volume, points_lps: npt.ArrayLike) -> FloatArray:
     Reads only the source box around the points (never the whole volume).
     """
     pts = np.asarray(points_lps, dtype=np.float64)
-    flat = pts.reshape(-1, 3)
-    idx = volume.lps_to_index_points(flat)
-    lo = np.clip(np.floor(idx.min(axis=0)).astype(int) - 1, 0, np.asarray(volume.shape))
-    hi = np.clip(np.ceil(idx.max(axis=0)).astype(int) + 2, 0, np.asarray(volume.shape))
+    idx = volume.lps_to_index_points(pts.reshape(-1, 3))
+    return sample_at_index(volume.array, idx, order=1, cval=OUTSIDE_HU).reshape(pts.shape[:-1])
+
+
+class RoiPoints:
+    """LPS points placed on the ROI grid once, to sample several arrays there (as :meth:`LpsRoi.sample`).
+
+    Parameters
+    ----------
+    roi
+        The ROI whose grid the arrays sampled lie on.
+    points_lps
+        Points ``(..., 3)``, LPS mm.
+    """
+
+    def __init__(self, roi: LpsRoi, points_lps: npt.ArrayLike) -> None:
+        pts = np.asarray(points_lps, dtype=np.float64)
+        self._shape = pts.shape[:-1]
+        self._idx = roi.lps_to_index(pts.reshape(-1, 3))
+
+    def sample(self, data: npt.NDArray[Any], *, order: int = 1) -> FloatArray:
+        """An array on the ROI grid sampled at the points (outside it gives 0), shaped as the points."""
+        return sample_at_index(data, self._idx, order=order).reshape(self._shape)
+
+
+def sample_at_index(
+    array: npt.NDArray[Any], index: npt.ArrayLike, *, order: int = 1, cval: float = 0.0
+) -> FloatArray:
+    """``scipy.ndimage.map_coordinates`` of the array as float32 at fractional indices ``(n, 3)``
+    (``mode="constant"``), as float64, bit for bit, reading only the array's box around the points.
+
+    The box holds the points' extent plus ``CROP_MARGIN_VOXELS`` on each side, cut at the array's edges
+    (where it is the array's edge, points beyond read ``cval`` as before); the indices are shifted by
+    whole voxels, which is exact in floating point, so nearest (order 0) and trilinear (order 1)
+    interpolation read the same voxels with the same weights. Points all at least the margin beyond one
+    side read ``cval`` (interpolation reaches no voxel of the array). Higher orders (a spline prefilter
+    over the whole array) read it whole.
+    """
+    idx = np.asarray(index, dtype=np.float64).reshape(-1, 3)
+    if order > 1 or idx.size == 0 or not np.isfinite(idx).all():
+        whole = ndimage.map_coordinates(
+            np.asarray(array, dtype=np.float32), idx.T, order=order, mode="constant", cval=cval
+        )
+        out: FloatArray = whole.astype(np.float64)
+        return out
+    shape = np.asarray(np.shape(array))
+    lo = np.clip(np.floor(idx.min(axis=0)).astype(int) - CROP_MARGIN_VOXELS, 0, shape)
+    hi = np.clip(np.ceil(idx.max(axis=0)).astype(int) + CROP_MARGIN_VOXELS + 1, 0, shape)
     if np.any(hi <= lo):
-        return np.full(pts.shape[:-1], OUTSIDE_HU, dtype=np.float64)
-    sub = volume.array[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].astype(np.float32)
-    values = ndimage.map_coordinates(sub, (idx - lo).T, order=1, mode="constant", cval=OUTSIDE_HU)
-    out: FloatArray = values.astype(np.float64).reshape(pts.shape[:-1])
-    return out
+        return np.full(len(idx), cval, dtype=np.float64)
+    sub = np.asarray(array[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]], dtype=np.float32)
+    values = ndimage.map_coordinates(sub, (idx - lo).T, order=order, mode="constant", cval=cval)
+    cropped: FloatArray = values.astype(np.float64)
+    return cropped

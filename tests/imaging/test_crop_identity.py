@@ -1,16 +1,20 @@
-"""The cropped sampler and dilation used by the pedicle search give the whole-array answers bit for bit
-(imaging.roi_crop_sample, imaging.mask_crop): random masks, fractions and HU on small ROIs with unit and
-non-unit voxels, points inside, near the edges and outside, on grid nodes and half-way between them."""
+"""The cropped samplers and dilation give the whole-array answers bit for bit (imaging.vertebra_roi's
+LpsRoi.sample, RoiPoints and sample_source_hu, which read only the box around the points;
+imaging.mask_crop): random masks, fractions and HU on small ROIs and volumes with unit and non-unit
+voxels, points inside, near the edges and outside, on grid nodes and half-way between them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 from scipy import ndimage
 
 from imaging.mask_crop import dilate_in_box
-from imaging.roi_crop_sample import RoiPoints, sample_near
-from imaging.vertebra_roi import LpsRoi
+from imaging.vertebra_roi import OUTSIDE_HU, LpsRoi, RoiPoints, sample_source_hu
+from imaging.volume import Volume
 
 
 def _roi(rng: np.random.Generator, shape: tuple[int, int, int]) -> LpsRoi:
@@ -18,8 +22,18 @@ def _roi(rng: np.random.Generator, shape: tuple[int, int, int]) -> LpsRoi:
     return LpsRoi(np.zeros(shape, np.float32), rng.normal(size=3) * 10.0, spacing_mm, np.ones(shape, bool))
 
 
+def _whole(
+    data: npt.NDArray[Any], index: npt.NDArray[np.float64], order: int, cval: float
+) -> npt.NDArray[Any]:
+    """The uncropped reading: the whole array as float32, interpolated at the indices, as float64."""
+    values = ndimage.map_coordinates(
+        np.asarray(data, dtype=np.float32), index.reshape(-1, 3).T, order=order, mode="constant", cval=cval
+    )
+    return values.astype(np.float64).reshape(index.shape[:-1])
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_sample_near_is_roi_sample_bit_for_bit(seed: int) -> None:
+def test_roi_sample_is_the_whole_array_reading_bit_for_bit(seed: int) -> None:
     rng = np.random.default_rng(seed)
     for trial in range(60):
         shape = tuple(int(n) for n in rng.integers(4, 30, 3))
@@ -33,9 +47,24 @@ def test_sample_near_is_roi_sample_bit_for_bit(seed: int) -> None:
         placed = RoiPoints(roi, pts)
         for data in arrays:
             for order in (0, 1):
-                expected = roi.sample(data, pts, order=order)
-                assert np.array_equal(sample_near(roi, data, pts, order=order), expected)
+                expected = _whole(data, roi.lps_to_index(pts), order, 0.0)
+                assert np.array_equal(roi.sample(data, pts, order=order), expected)
                 assert np.array_equal(placed.sample(data, order=order), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sample_source_hu_is_the_whole_volume_reading_bit_for_bit(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(40):
+        shape = tuple(int(n) for n in rng.integers(4, 30, 3))
+        affine = np.eye(4)
+        affine[:3, :3] = np.diag(rng.choice([0.7, 1.0, 3.0], size=3))
+        affine[:3, 3] = rng.normal(size=3) * 10.0
+        volume = Volume((rng.normal(size=shape) * 300).astype(np.int16), affine)
+        low, high = volume.bounds_lps()
+        pts = low + (rng.random((int(rng.integers(1, 150)), 3)) * 1.4 - 0.2) * (high - low)
+        expected = _whole(volume.array, volume.lps_to_index_points(pts), 1, OUTSIDE_HU)
+        assert np.array_equal(sample_source_hu(volume, pts), expected)
 
 
 @pytest.mark.parametrize("iterations", [1, 2, 3])

@@ -37,6 +37,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.image_noise import noise_sd_hu
+from imaging.lesion_morph import IndexBox, grown_box, mask_bbox
 
 __all__ = [
     "CONTRAST_RANGE_HU",
@@ -290,22 +291,7 @@ def _tube(index: npt.NDArray[np.int64], sp: npt.NDArray[np.float64]) -> bool:
     return bool(spread[2] >= MIN_ELONGATION * spread[1] and np.ptp(along) >= MIN_LENGTH_MM)
 
 
-def _majority(owner: npt.NDArray[np.int64], flag: BoolArray, n: int) -> BoolArray:
-    """Per label 0..n: more than half of its voxels (``owner``) are flagged; False for a label with none."""
-    total = np.bincount(owner, minlength=n + 1)
-    flagged = np.bincount(owner[flag], minlength=n + 1)
-    out: BoolArray = (total > 0) & (2 * flagged > total)
-    return out
-
-
-def _padded_box(mask: BoolArray, pad: npt.NDArray[np.int64]) -> tuple[slice, slice, slice] | None:
+def _padded_box(mask: BoolArray, pad: npt.NDArray[np.int64]) -> IndexBox | None:
     """The bounding box of ``mask`` grown by ``pad`` voxels per axis (within the array); None if empty."""
-    lo, hi = [], []
-    for axis in range(3):
-        other = tuple(x for x in range(3) if x != axis)
-        hit = np.flatnonzero(mask.any(axis=other))
-        if len(hit) == 0:
-            return None
-        lo.append(max(int(hit[0]) - int(pad[axis]), 0))
-        hi.append(min(int(hit[-1]) + int(pad[axis]) + 1, mask.shape[axis]))
-    return (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+    box = mask_bbox(mask)
+    return None if box is None else grown_box(box, [int(q) for q in pad], mask.shape)

@@ -107,10 +107,7 @@ def distance_outside_mm(
     if reach_mm is None:
         full: FloatArray = ndimage.distance_transform_edt(~mask, sampling=sampling)
         return full
-    pad = [int(np.ceil(reach_mm / s)) + 1 for s in sampling]
-    grown = tuple(
-        slice(max(0, b.start - q), min(n, b.stop + q)) for b, q, n in zip(box, pad, mask.shape, strict=True)
-    )
+    grown = grown_box(box, [int(np.ceil(reach_mm / s)) + 1 for s in sampling], mask.shape)
     out = np.full(mask.shape, np.inf)
     out[grown] = ndimage.distance_transform_edt(~mask[grown], sampling=sampling)
     return out
@@ -188,6 +185,15 @@ def mask_bbox(mask: BoolArray) -> IndexBox | None:
         lo.append(int(nz[0]))
         hi.append(int(nz[-1]) + 1)
     return (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+
+
+def grown_box(box: IndexBox, pad: Sequence[int], shape: Sequence[int]) -> IndexBox:
+    """An index box grown by ``pad`` voxels on each side along each axis, cut at the array's ``shape``."""
+    a, b, c = (
+        slice(max(0, s.start - int(q)), min(int(n), s.stop + int(q)))
+        for s, q, n in zip(box, pad, shape, strict=True)
+    )
+    return (a, b, c)
 
 
 def fill_holes(mask: BoolArray) -> BoolArray:

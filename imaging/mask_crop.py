@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.lesion_morph import grown_box, mask_bbox
+
 __all__ = ["dilate_in_box"]
 
 BoolArray = npt.NDArray[np.bool_]
@@ -25,13 +27,9 @@ def dilate_in_box(mask: npt.NDArray[np.bool_], iterations: int = 1) -> BoolArray
         raise ValueError(f'Argument "iterations" must be at least 1, got {iterations}')
     mask = np.asarray(mask, dtype=bool)
     out = np.zeros(mask.shape, dtype=bool)
-    set_any = [np.flatnonzero(mask.any(axis=tuple(a for a in range(mask.ndim) if a != axis)))
-               for axis in range(mask.ndim)]  # fmt: skip
-    if any(len(s) == 0 for s in set_any):
+    box = mask_bbox(mask)
+    if box is None:
         return out
-    box = tuple(
-        slice(max(int(s[0]) - iterations, 0), min(int(s[-1]) + iterations + 1, n))
-        for s, n in zip(set_any, mask.shape, strict=True)
-    )
-    out[box] = ndimage.binary_dilation(mask[box], iterations=iterations)
+    grown = grown_box(box, [iterations] * mask.ndim, mask.shape)
+    out[grown] = ndimage.binary_dilation(mask[grown], iterations=iterations)
     return out

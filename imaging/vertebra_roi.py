@@ -254,10 +254,12 @@ def sample_at_index(
     whole voxels, which is exact in floating point, so nearest (order 0) and trilinear (order 1)
     interpolation read the same voxels with the same weights. Points all at least the margin beyond one
     side read ``cval`` (interpolation reaches no voxel of the array). Higher orders (a spline prefilter
-    over the whole array) read it whole.
+    over the whole array) read it whole, and so does a float32 array: it needs no conversion, and its
+    box, a strided view, would be copied to be read (the body's rays sample most of the ROI's HU: about
+    0.2 s more per vertebra on the benchmark).
     """
     idx = np.asarray(index, dtype=np.float64).reshape(-1, 3)
-    if order > 1 or idx.size == 0 or not np.isfinite(idx).all():
+    if order > 1 or array.dtype == np.float32 or idx.size == 0 or not np.isfinite(idx).all():
         whole = ndimage.map_coordinates(
             np.asarray(array, dtype=np.float32), idx.T, order=order, mode="constant", cval=cval
         )

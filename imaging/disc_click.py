@@ -199,7 +199,7 @@ def _darkest_lines(roi: LpsRoi, centres: FloatArray) -> FloatArray:
     shape = (len(centres), len(t), len(offsets))
     hu = roi.sample(roi.array, pts).reshape(shape)
     # levels whose interpolation reaches past the scan's edge (the ROI reads air there) are left out
-    inside = roi.sample(roi.inside.astype(np.float32), pts).reshape(shape) > 1.0 - 1e-6
+    inside = roi.in_scan(pts).reshape(shape)
     counts = inside.sum(axis=1)
     means = np.where(inside, hu, 0.0).sum(axis=1) / np.maximum(counts, 1)
     # a line with no level in the scan is no line of the column; a column with none is NaN

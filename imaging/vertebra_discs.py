@@ -122,7 +122,7 @@ def axial_profile(
     # while its HU mixed in the padding (chest CT, 1 mm below the last slice's half-voxel: -438 HU), a
     # fake end plate ridge at the scan's edge with no bone measured beyond it (the T12/L1 disc from the
     # middle of the body at (-6, 118, -157.5) was not found)
-    inside = roi.sample(roi.inside.astype(np.float32), flat).reshape(len(t), -1) > 1.0 - 1e-6
+    inside = roi.in_scan(flat).reshape(len(t), -1)
     full = inside.all(axis=1)
     mean = np.where(full, values.mean(axis=1), np.nan)
     return t, mean

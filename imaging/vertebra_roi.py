@@ -76,6 +76,11 @@ class LpsRoi:
         """
         return RoiPoints(self, points_lps).sample(data, order=order)
 
+    def in_scan(self, points_lps: npt.ArrayLike) -> BoolArray:
+        """True at the LPS points ``(..., 3)`` whose trilinear interpolation reads only ROI voxels within
+        the source volume (up to float rounding): a value read there mixes in no padding."""
+        return self.sample(self.inside, points_lps) > 1.0 - 1e-6
+
     def reaches_view_edge(self, mask: BoolArray) -> bool:
         """True when the mask comes within two voxels of the source volume's field of view edge."""
         if self.inside.all():

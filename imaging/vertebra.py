@@ -296,6 +296,7 @@ def _assemble(
         canal_area_mm2=canal.area_near(float(canal_centroid[2])),
         posterior_wall_points_lps=wall.points_lps,
         posterior_wall_intact=wall.assessed and not wall.defects,
+        posterior_wall_assessed=wall.assessed,
         posterior_wall_defects=wall.defects,
         basivertebral_foramina=wall.foramina,
         pedicles=pedicles,

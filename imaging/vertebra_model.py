@@ -116,6 +116,9 @@ class VertebraAnatomy:
     metal: MetalFinding | None = None
     #: the noisy-image warning (:func:`imaging.image_noise.noise_note`), None when the noise is usual
     noise_warning: str | None = None
+    #: False when too little of the posterior wall was seen to judge it (a body cut by the scan, say):
+    #: ``posterior_wall_intact`` is then False without the wall being known to be broken
+    posterior_wall_assessed: bool = True
 
     @property
     def safety_canal(self) -> Mask:
@@ -144,6 +147,8 @@ class VertebraAnatomy:
             "posterior_wall": {
                 "points_lps": [[round(v, 2) for v in p] for p in self.posterior_wall_points_lps],
                 "intact": self.posterior_wall_intact,
+                # beside DESIGN.md's "intact": false there may only mean the wall was not seen
+                "assessed": self.posterior_wall_assessed,
                 "defects": [d.to_json() for d in self.posterior_wall_defects],
                 "basivertebral_foramina": [d.to_json() for d in self.basivertebral_foramina],
             },

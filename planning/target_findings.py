@@ -62,13 +62,16 @@ def leakage_findings(
     """
     f: list[FactorFinding] = []
     if anatomy is not None:
-        destroyed = (not anatomy.posterior_wall_intact) or bool(anatomy.posterior_wall_defects)
+        destroyed: bool | None = (not anatomy.posterior_wall_intact) or bool(anatomy.posterior_wall_defects)
         sizes = ", ".join(f"{d.size_mm:.1f} mm" for d in anatomy.posterior_wall_defects)
-        ev = (
-            f"posterior-wall defect(s) {sizes}"
-            if sizes
-            else ("wall not intact" if destroyed else "wall intact")
-        )
+        if sizes:
+            ev = f"posterior-wall defect(s) {sizes}"
+        elif not anatomy.posterior_wall_assessed:
+            # a wall too little seen to judge (a body cut by the scan's edge) is unknown, not destroyed
+            destroyed = None
+            ev = "posterior wall not assessed: too little of it was seen"
+        else:
+            ev = "wall not intact" if destroyed else "wall intact"
         if lesion.posterior_wall_involved and not destroyed:
             ev += "; the lesion reaches the posterior wall (involved, not destroyed)"
         f.append(FactorFinding(RiskFactor.POSTERIOR_WALL_DESTRUCTION, destroyed, "images", ev))

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from imaging.vertebra_model import Side, VertebraAnatomy, WallDefect
-from imaging.vertebra_steps import WALL_NOT_ASSESSED_NOTE
 from imaging.wall_gaps import UNRESOLVED_NOTE
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 
@@ -94,6 +93,7 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
         "body_height_mm": round(anatomy.body_height_mm, 1),
         "canal_area_mm2": round(anatomy.canal_area_mm2, 0),
         "posterior_wall_intact": anatomy.posterior_wall_intact,
+        "posterior_wall_assessed": anatomy.posterior_wall_assessed,
         "wall_defects": [_gap(d) for d in anatomy.posterior_wall_defects],
         "basivertebral_foramina": [_gap(d) for d in anatomy.basivertebral_foramina],
         "pedicles": pedicles,
@@ -133,7 +133,7 @@ def wall_uncertainty(anatomy: VertebraAnatomy) -> list[str]:
             out.append(
                 f"metal lies next to the {' and '.join(close)}: its streaks change the wall's CT numbers"
             )
-    if any(n.startswith(WALL_NOT_ASSESSED_NOTE) for n in anatomy.notes):
+    if not anatomy.posterior_wall_assessed:
         out.append("too little of the wall was seen to judge it")
     unresolved = sum(1 for n in anatomy.notes if n.startswith(UNRESOLVED_NOTE))
     if unresolved:
@@ -161,6 +161,9 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
     defects = figures.get("wall_defects", [])
     if figures.get("posterior_wall_intact") and not defects:
         lines.append("posterior wall: intact")
+    elif not figures.get("posterior_wall_assessed", True):
+        # not seen is not broken (figures saved before this key: assessed)
+        lines.append("posterior wall: not assessed")
     else:
         lines.append(f"posterior wall: {len(defects)} defect(s)" if defects else "posterior wall: not intact")
     # why that reading is uncertain (as the command line's posterior_wall.uncertain_reason)

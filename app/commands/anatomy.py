@@ -158,7 +158,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             *anatomy.canal_centroid_lps
         ),
         "  posterior wall: "
-        + ("intact" if anatomy.posterior_wall_intact else f"{len(anatomy.posterior_wall_defects)} gap(s)")
+        + _wall_word(anatomy)
         + (f" (uncertain: {js['posterior_wall']['uncertain_reason']})" if uncertain else ""),
     ]
     for d in anatomy.posterior_wall_defects:
@@ -200,6 +200,13 @@ def _endplate_lines(figures: dict[str, Any]) -> list[str]:
     from planning.vertebra_figures import figure_lines
 
     return [f"  {line}" for line in figure_lines(figures) if " endplate: " in line]
+
+
+def _wall_word(anatomy: VertebraAnatomy) -> str:
+    """The wall in the text answer: intact, its gaps, or not assessed (too little of it seen)."""
+    if anatomy.posterior_wall_defects:
+        return f"{len(anatomy.posterior_wall_defects)} gap(s)"
+    return "intact" if anatomy.posterior_wall_intact else "not assessed"
 
 
 def _untraced_pedicles(anatomy: VertebraAnatomy) -> dict[str, str]:

@@ -441,7 +441,13 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
     # slice, say) rather than jumping to the body's centroid
     controller.vertebra_panel.select(vid, go_to=False)
     widths = ", ".join(f"{s.value} {p.min_width_mm:.1f} mm" for s, p in anatomy.pedicles.items())
-    wall = "intact" if anatomy.posterior_wall_intact else "with defects"
+    wall = (
+        "with defects"
+        if anatomy.posterior_wall_defects
+        else "intact"
+        if anatomy.posterior_wall_intact
+        else "not assessed"
+    )
     tied = ", ".join(command.name for command in ties)
     # a body cut by the scan's edge, metal near it: said first, in amber
     warnings = anatomy_warnings(anatomy)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from app.cli import Context, build_parser
 from imaging.load import save_volume
@@ -53,3 +54,20 @@ def test_cut_body_endplates_and_metal_keys(tmp_path: Path) -> None:
     assert lines[1] == f"  warning: {CUT_WORDS}"
     assert "  superior endplate: not seen (the edge of the scan cuts the body there)" in lines
     assert any(line.startswith("  inferior endplate: found, centre (") for line in lines)
+
+
+@pytest.mark.realdata
+def test_a_wall_not_seen_is_said_not_assessed(shared_data: Path) -> None:
+    """QA s19 F3: on the three-slice feet-first series the body is cut by both ends of the scan and its
+    wall cannot be judged; the text said "posterior wall: 0 gap(s)" and the JSON only ``intact: false``.
+    Now ``assessed`` is false beside ``intact`` and the text says "not assessed"."""
+    parser, modules = build_parser()
+    args = ["anatomy", str(shared_data / "feet-first-3slice"), "--vertebra=-28.3,77,-127.7"]
+    result = modules["anatomy"].run(parser.parse_args(args), Context())
+    text = result.pop("_text")
+    wall = json.loads(json.dumps(result))["posterior_wall"]
+    assert wall["intact"] is False and wall["defects"] == [] and wall["assessed"] is False, wall
+    assert wall["uncertain"] is True and "too little of the wall was seen" in wall["uncertain_reason"]
+    (line,) = [x for x in text.splitlines() if x.startswith("  posterior wall: ")]
+    assert line.startswith("  posterior wall: not assessed"), line
+    assert "gap(s)" not in line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -315,3 +316,20 @@ def test_extraspinal_texts_have_no_spine_words_and_the_borrowed_fill_is_marked()
     spinal = cement_risk_scores(vol, lesion, None, [], None, "L1")
     assert "borrowed" not in spinal["cement"]["defaults"]["fill_fraction_source"]
     assert "posterior wall" in spinal["injection"]["aliquot_rule"]
+
+
+def test_a_wall_not_seen_is_unknown_not_destroyed(spine_case: tuple[VertebraPhantom, Lesion]) -> None:
+    """QA s19 F3: a posterior wall too little seen to judge (a body cut by the scan's edge) was counted as
+    posterior-wall destruction, evidence "wall not intact". It is now unknown, said so, and left out of the
+    reasons; the wall seen intact and the wall with a defect read as before."""
+    ph, lesion = spine_case
+    unseen = dataclasses.replace(_anatomy(ph), posterior_wall_intact=False, posterior_wall_assessed=False)
+    risk = cement_risk_scores(ph.volume, lesion, unseen, [], None, None)["leakage_risk"]
+    (wall,) = [f for f in risk["factors"] if f["factor"] == "posterior-wall destruction"]
+    assert wall["present"] is None, wall
+    assert "not assessed" in wall["evidence"], wall
+    assert not any("posterior-wall destruction" in r for r in risk["reasons"]), risk["reasons"]
+    assert "posterior-wall destruction" in risk["not_assessed"]
+    seen = cement_risk_scores(ph.volume, lesion, _anatomy(ph), [], None, None)["leakage_risk"]
+    (intact,) = [f for f in seen["factors"] if f["factor"] == "posterior-wall destruction"]
+    assert intact["present"] is False and intact["evidence"].startswith("wall intact")

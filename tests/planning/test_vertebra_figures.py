@@ -133,6 +133,7 @@ def test_wall_uncertainty_names_what_the_search_knows(found: Any) -> None:
         metal=None,
         body_cut_by_view=(),
         notes=tuple(n for n in anatomy.notes if not n.startswith(wall_notes)),
+        posterior_wall_assessed=True,
     )
     assert wall_uncertainty(plain) == []
     assert vertebra_figures(plain)["posterior_wall_uncertain"] == []
@@ -147,7 +148,7 @@ def test_wall_uncertainty_names_what_the_search_knows(found: Any) -> None:
     assert reasons(metal=dataclasses.replace(rod, near=("right pedicle",))) == []
     by_body = reasons(metal=dataclasses.replace(rod, near=("vertebral body", "right pedicle")))
     assert by_body == ["metal lies next to the vertebral body: its streaks change the wall's CT numbers"]
-    assert reasons(notes=(*plain.notes, WALL_NOT_ASSESSED)) == ["too little of the wall was seen to judge it"]
+    assert reasons(posterior_wall_assessed=False) == ["too little of the wall was seen to judge it"]
     unresolved = reasons(notes=(*plain.notes, f"{WALL_UNRESOLVED} over 83 mm^2 right of midline, ..."))
     assert len(unresolved) == 1 and "in 1 place(s)" in unresolved[0]
     assert reasons(body_cut_by_view=("superior",))[0].startswith("the edge of the scan cuts the body")
@@ -157,3 +158,20 @@ def test_wall_uncertainty_names_what_the_search_knows(found: Any) -> None:
     wall = next(i for i, line in enumerate(lines) if line.startswith("posterior wall: "))
     assert lines[wall + 1] == f"  uncertain: {noisy[0]}"
     assert not any(line.startswith("  uncertain: ") for line in figure_lines(vertebra_figures(plain)))
+
+
+def test_a_wall_not_assessed_is_not_called_broken(found: Any) -> None:
+    """QA s19 F3: a wall too little seen to judge (a body cut by the scan: feet-first-3slice) was shown
+    as "posterior wall: not intact" in the dock and "0 gap(s)" on the command line, and counted as
+    posterior-wall destruction in the leakage risk. Unknown is said as unknown."""
+    _ph, anatomy = found
+    unseen = dataclasses.replace(
+        anatomy, posterior_wall_intact=False, posterior_wall_defects=(), posterior_wall_assessed=False
+    )
+    figures = vertebra_figures(unseen)
+    assert figures["posterior_wall_assessed"] is False
+    assert "posterior wall: not assessed" in figure_lines(figures)
+    assert unseen.to_json()["posterior_wall"]["assessed"] is False
+    # figures saved before the key existed read as assessed
+    old = {k: v for k, v in vertebra_figures(anatomy).items() if k != "posterior_wall_assessed"}
+    assert "posterior wall: not assessed" not in figure_lines({**old, "posterior_wall_intact": False})

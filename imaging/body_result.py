@@ -79,6 +79,8 @@ class BodyResult:
     #: the body's ends cut by the edge of the scan ("superior", "inferior"): there the body's face is the
     #: scan's edge, not an endplate, and its height and volume are partial
     cut_by_view: tuple[str, ...] = ()
+    #: the share of the body's surface filled from its neighbours where metal or its streaks hid it
+    inferred_fraction: float = 0.0
 
 
 def describe_body(
@@ -92,6 +94,7 @@ def describe_body(
     cortex_hu: float,
     star: StarBody | None = None,
     slab: BodySlab | None = None,
+    unknown: BoolArray | None = None,
 ) -> BodyResult:
     """The body's result from its mask: centroid, axis, height, endplates and trabecular level.
 
@@ -113,6 +116,8 @@ def describe_body(
         the endplates' half-maximum edges, and tell whether both endplates were in view.
     slab
         The body's extent between its discs, when found, carried into the result.
+    unknown
+        Voxels hidden by metal or its streaks (ROI grid), left out of the trabecular level; or None.
 
     Returns
     -------
@@ -173,6 +178,8 @@ def describe_body(
         (superior if name == "superior" else inferior)[:] = False
     caps_in_view = caps_in_view and not cut
     core = depth >= 5.0
+    if unknown is not None and (core & ~unknown[sl]).any():
+        core &= ~unknown[sl]
     sm_box = smoothed[sl]
     trab = float(np.median(sm_box[core])) if core.any() else float(np.median(sm_box[box]))
     return BodyResult(
@@ -191,6 +198,7 @@ def describe_body(
         trabecular_hu=trab,
         slab=slab,
         cut_by_view=cut,
+        inferred_fraction=star.inferred_fraction if star is not None else 0.0,
     )
 
 

@@ -59,6 +59,8 @@ class BonyMasks:
     arch_solid: BoolArray
     solid: BoolArray
     arch_bone: BoolArray  # bone with coronal holes filled, no closing (no webs in concave corners)
+    #: voxels whose HU says nothing of the tissue (metal and its streaks, imaging.metal_unknown), or None
+    unknown: BoolArray | None = None
 
 
 def bony_solid(roi: LpsRoi) -> BonyMasks:

@@ -59,6 +59,8 @@ def tilted_body_slab(
     hu: npt.NDArray[np.float32],
     origin_lps: npt.ArrayLike,
     axis_lps: npt.ArrayLike,
+    *,
+    unknown: npt.NDArray[np.bool_] | None = None,
 ) -> BodySlab | None:
     """The body around ``origin_lps`` between its discs, along ``axis_lps`` or a tilted axis; or None.
 
@@ -72,6 +74,8 @@ def tilted_body_slab(
         A point inside the body, LPS mm.
     axis_lps
         The spine's direction near it (the canal's line), LPS.
+    unknown
+        Voxels hidden by metal or its streaks (ROI grid), which the profiles skip; or None.
 
     Returns
     -------
@@ -86,25 +90,25 @@ def tilted_body_slab(
     origin = np.asarray(origin_lps, dtype=np.float64)
     axis = np.asarray(axis_lps, dtype=np.float64)
     axis = axis / np.linalg.norm(axis)
-    slab = body_slab(roi, hu, origin, axis)
+    slab = body_slab(roi, hu, origin, axis, unknown=unknown)
     if _plausible(slab):
         return slab
     best: BodySlab | None = None
     best_score = -np.inf
     best_dir = axis
     for d in tilted_axes(axis, MAX_TILT_DEG, TILT_STEP_DEG):
-        found = body_slab(roi, hu, origin, d)
+        found = body_slab(roi, hu, origin, d, unknown=unknown)
         if _plausible(found) and _score(found) > best_score:
             best, best_score, best_dir = found, _score(found), d
     # the given axis competes, scored by its own nearest discs (its slab was refused, perhaps only for
     # the origin's place or one faint disc): a tilt is taken only when it shows the discs more clearly
-    if best is None or best_score <= _nearest_discs_hu(roi, hu, origin, axis):
+    if best is None or best_score <= _nearest_discs_hu(roi, hu, origin, axis, unknown):
         return slab
     # refine: half a step around the best axis
     for d in tilted_axes(best_dir, 0.5 * TILT_STEP_DEG, 0.5 * TILT_STEP_DEG):
         if float(d @ axis) < np.cos(np.radians(MAX_TILT_DEG + 0.5 * TILT_STEP_DEG)):
             continue
-        found = body_slab(roi, hu, origin, d)
+        found = body_slab(roi, hu, origin, d, unknown=unknown)
         if _plausible(found) and _score(found) > best_score:
             best, best_score = found, _score(found)
     return best
@@ -131,11 +135,15 @@ def tilted_axes(axis_lps: npt.ArrayLike, max_tilt_deg: float, step_deg: float) -
 
 
 def _nearest_discs_hu(
-    roi: LpsRoi, hu: npt.NDArray[np.float32], origin: FloatArray, axis: FloatArray
+    roi: LpsRoi,
+    hu: npt.NDArray[np.float32],
+    origin: FloatArray,
+    axis: FloatArray,
+    unknown: npt.NDArray[np.bool_] | None,
 ) -> float:
     """The summed scores of the nearest discs above and below the origin on the profile along ``axis``
     (HU; a side where none is seen scores 0), however weak."""
-    t, profile = axial_profile(roi, hu, origin, axis)
+    t, profile = axial_profile(roi, hu, origin, axis, unknown=unknown)
     discs = find_discs(t, profile)
     above = [d for d in discs if d.centre_mm > 0.0]
     below = [d for d in discs if d.centre_mm < 0.0]

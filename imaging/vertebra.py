@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from imaging.canal_tube import body_canal_tube
 from imaging.endplate_plane import endplate_plane
 from imaging.levels import normalize_level
 from imaging.mask import Mask
+from imaging.metal_unknown import inferred_note, metal_unknown
 from imaging.pedicle_solid import without_canal_fill
 from imaging.pedicle_waist import WaistPlanes
 from imaging.vertebra_body import BodyResult, BonyMasks, bony_solid
@@ -153,6 +155,10 @@ def _find(
     step(0.0)
     roi = resample_roi(volume, click, np.array([ROI_LOW_MM, ROI_HIGH_MM]), ROI_SPACING_MM)
     masks = bony_solid(roi)
+    # metal and its streaks: voxels the body's searches treat as unknown (imaging.metal_unknown)
+    zone = metal_unknown(roi, masks.smoothed, source_voxel_mm=float(max(volume.spacing_mm)))
+    if zone is not None:
+        masks = replace(masks, unknown=zone.unknown)
     step(0.2)
     canal, canal_how = canal_at_click(roi, masks, click)
     notes: list[str] = []
@@ -160,6 +166,7 @@ def _find(
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")
+    inferred_note(body.inferred_fraction, click, notes)
     check_body_size(roi, body, click, notes)
     step(0.55)
     refuse_sacrum(volume, roi, body, click)

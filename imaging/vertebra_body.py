@@ -107,7 +107,7 @@ def find_body(
     # the discs above and below the click bound the body where they are seen (thin thoracic discs
     # on thick slices let rays and the opened solid run into the next vertebra), read along the endplates'
     # own normal when the canal's line is tilted against them (imaging.disc_tilt)
-    slab = tilted_body_slab(roi, masks.sharp, click_lps, axis_hint)
+    slab = tilted_body_slab(roi, masks.sharp, click_lps, axis_hint, unknown=masks.unknown)
     if slab is None:
         slab = slab_hint
     grid_lps = (
@@ -135,6 +135,7 @@ def find_body(
         canal_band=canal_band,
         axis=axis_hint,
         slab=slab,
+        unknown=masks.unknown,
     )
     if star is not None and star.mask.sum() * sp**3 > MIN_BODY_ML * 1000.0:
         return describe_body(
@@ -147,7 +148,11 @@ def find_body(
             cortex_hu=star.cortex_hu,
             star=star,
             slab=slab,
+            unknown=masks.unknown,
         )
+    if masks.unknown is not None:
+        # the bony solid takes metal for bone and streaks for bone or its gaps: no body from it
+        return None
     # no cortex traced around the click: the body is the thick part of the bony solid
     allowed = solid
     if front is not None:

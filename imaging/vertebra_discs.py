@@ -100,11 +100,18 @@ class BodySlab:
 
 
 def axial_profile(
-    roi: LpsRoi, hu: npt.NDArray[np.float32], origin_lps: FloatArray, axis_lps: FloatArray
+    roi: LpsRoi,
+    hu: npt.NDArray[np.float32],
+    origin_lps: FloatArray,
+    axis_lps: FloatArray,
+    *,
+    unknown: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Mean HU over cross-sections of radius ``PROFILE_RADIUS_MM`` along the axis: ``(t_mm, mean_hu)``.
 
-    Levels outside the ROI, or whose interpolated HU reaches past the scan's edge, are NaN.
+    Levels outside the ROI, or whose interpolated HU reaches past the scan's edge, are NaN. With
+    ``unknown`` (voxels hidden by metal or its streaks, ROI grid) the mean skips them, and a level more
+    than half hidden is NaN: a dark streak across the body is no disc.
     """
     axis = axis_lps / np.linalg.norm(axis_lps)
     e1, e2 = perpendicular_pair(axis)
@@ -124,7 +131,13 @@ def axial_profile(
     # middle of the body at (-6, 118, -157.5) was not found)
     inside = roi.in_scan(flat).reshape(len(t), -1)
     full = inside.all(axis=1)
-    mean = np.where(full, values.mean(axis=1), np.nan)
+    if unknown is None:
+        mean = np.where(full, values.mean(axis=1), np.nan)
+        return t, mean
+    known = (roi.sample(unknown, flat, order=0) < 0.5).reshape(len(t), -1)
+    n_known = known.sum(axis=1)
+    seen = full & (2 * n_known >= known.shape[1])
+    mean = np.where(seen, (values * known).sum(axis=1) / np.maximum(n_known, 1), np.nan)
     return t, mean
 
 
@@ -273,6 +286,8 @@ def body_slab(
     hu: npt.NDArray[np.float32],
     origin_lps: npt.ArrayLike,
     axis_lps: npt.ArrayLike,
+    *,
+    unknown: npt.NDArray[np.bool_] | None = None,
 ) -> BodySlab | None:
     """The body around ``origin_lps`` between the nearest strong discs above and below, or None.
 
@@ -284,7 +299,7 @@ def body_slab(
     origin = np.asarray(origin_lps, dtype=np.float64)
     axis = np.asarray(axis_lps, dtype=np.float64)
     axis = axis / np.linalg.norm(axis)
-    t, prof = axial_profile(roi, hu, origin, axis)
+    t, prof = axial_profile(roi, hu, origin, axis, unknown=unknown)
     discs = find_discs(t, prof)
     if not discs:
         return None

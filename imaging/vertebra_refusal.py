@@ -46,11 +46,12 @@ def better_refusal(
         return VertebraNotFoundError(f"{refused.reason}; {hint}", click)
     # a click on a disc finds no body of its own: say so rather than what the search ran into
     disc = disc_at_point(volume, click)
-    if disc is not None:
-        return VertebraNotFoundError(disc.reason(), click)
-    # metal in the search region may be why
+    # metal in the search region may be why (its streaks can read as a disc too)
     roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
     metal = find_metal(volume, roi, {}, centroid_lps=click, left_lps=(1.0, 0.0, 0.0))
+    if disc is not None:
+        said = disc.reason() if metal is None else f"{disc.reason()}; {metal.refusal_note()}"
+        return VertebraNotFoundError(said, click)
     if metal is not None:
         return VertebraNotFoundError(f"{refused.reason}; {metal.refusal_note()}", click)
     return None

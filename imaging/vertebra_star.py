@@ -10,7 +10,10 @@ from their neighbours', take the median radius of neighbouring rays, which bridg
 cortex with the body's own shape. The posterior limit (the canal's front) clips the rays; within the
 canal's width, where that limit comes from the slices on which the canal is enclosed and the wall at
 other heights may lie millimetres in front of it, a ray that meets no cortex before it ends where it
-entered the canal's dark contents (``CANAL_RUN_MM``). A body
+entered the canal's dark contents (``CANAL_RUN_MM``). Voxels that metal has corrupted (the metal, its
+blur and its streaks: :mod:`imaging.metal_unknown`) are unknown: no ray stops on them as on a cortex or
+ends there as in soft tissue, and a ray whose edge they hide takes its radius from its neighbours (the
+share of the surface so filled is reported). A body
 is star-shaped from any point near its centre (its posterior concavity is shallow), so the region
 is exact for it. Positions LPS mm, HU smoothed.
 
@@ -101,6 +104,9 @@ class StarBody:
     trabecular_hu: float
     cortex_hu: float
     mask: BoolArray
+    #: the share of the body's surface (rays weighed by their radius squared) not seen but filled from
+    #: neighbouring rays because metal or its streaks hid it (0 without metal)
+    inferred_fraction: float = 0.0
 
 
 def star_body(
@@ -113,6 +119,7 @@ def star_body(
     canal_band: BoolArray | None = None,
     axis: npt.ArrayLike = (0.0, 0.0, 1.0),
     slab: BodySlab | None = None,
+    unknown: BoolArray | None = None,
 ) -> StarBody | None:
     """The star-shaped body around a start point inside it, or None when no cortex surrounds it.
 
@@ -138,6 +145,12 @@ def star_body(
     slab
         The body's extent between its discs (:func:`imaging.vertebra_discs.body_slab`), when the
         rays alone ran through an endplate: rays end at its planes.
+    unknown
+        Voxels whose HU says nothing of the tissue (metal and its streaks,
+        :func:`imaging.metal_unknown.metal_unknown`), ROI grid, or None. The trabecular levels skip them;
+        a ray that runs into them before its edge is confirmed neither stops on them as on a cortex nor
+        ends there as in soft tissue: its radius is filled from its neighbours, and the share of the
+        surface so filled is the result's ``inferred_fraction``.
 
     Returns
     -------
@@ -160,6 +173,7 @@ def star_body(
         _trace,
         roi,
         rays,
+        unknown=unknown,
         smoothed=smoothed,
         sharp=sharp,
         region=region,
@@ -172,8 +186,9 @@ def star_body(
     if first is None:
         # the click may sit in a sclerotic spot or next to the cortex, which raises the median
         # around it to the cortex's level: retry with the darker quarter of a wider ball
-        wide = roi.sample(smoothed, start + FALLBACK_BALL_SCALE * ball)
-        first = trace(start, trabecular_hu=float(np.percentile(wide, 25.0)))
+        wide = _known(roi, smoothed, unknown, start + FALLBACK_BALL_SCALE * ball)
+        if len(wide) > 0:
+            first = trace(start, trabecular_hu=float(np.percentile(wide, 25.0)))
     if first is None:
         return None
     mask = voxelize_star(roi, first.centre, dirs, first.radii, tree) & region
@@ -183,6 +198,8 @@ def star_body(
     box = _padded_box(mask)
     depth = ndimage.distance_transform_edt(mask[box], sampling=sp)
     core = depth >= CORE_DEPTH_MM
+    if unknown is not None:
+        core &= ~unknown[box]
     # (not when the field of view cuts the body: the centroid of its visible part is not its centre)
     if core.sum() * sp**3 >= 1000.0 and not roi.reaches_view_edge(mask):  # at least 1 mL of core
         trab_body = float(np.median(smoothed[box][core]))
@@ -203,7 +220,39 @@ def star_body(
         trabecular_hu=first.trabecular_hu,
         cortex_hu=first.cortex_hu,
         mask=mask,
+        inferred_fraction=_surface_share(first.radii, first.hidden),
     )
+
+
+def _surface_share(radii: FloatArray, rays: npt.NDArray[np.bool_]) -> float:
+    """The share of a star's surface on the given rays (each ray's patch weighs its radius squared)."""
+    if not rays.any():
+        return 0.0
+    w = radii**2
+    total = float(w.sum())
+    return float(w[rays].sum()) / total if total > 0.0 else 1.0
+
+
+def _known(
+    roi: LpsRoi, smoothed: npt.NDArray[np.float32], unknown: BoolArray | None, points: FloatArray
+) -> FloatArray:
+    """Smoothed HU at the points, those on unknown voxels (metal, streaks) left out."""
+    values = roi.sample(smoothed, points)
+    if unknown is None:
+        return values
+    out: FloatArray = values[roi.sample(unknown, points, order=0) < 0.5]
+    return out
+
+
+def _ball_level(
+    roi: LpsRoi, smoothed: npt.NDArray[np.float32], unknown: BoolArray | None, points: FloatArray
+) -> float:
+    """The median smoothed HU over a ball's points, NaN when metal or streaks hide more than half of
+    it (the rest may be one side of the body only)."""
+    values = _known(roi, smoothed, unknown, points)
+    if 2 * len(values) < len(points):
+        return float("nan")
+    return float(np.median(values))
 
 
 def _padded_box(mask: BoolArray) -> tuple[slice, slice, slice]:
@@ -236,6 +285,7 @@ class _Trace:
     left_view: npt.NDArray[np.bool_]
     trabecular_hu: float
     cortex_hu: float
+    hidden: npt.NDArray[np.bool_]  # per ray: its edge was hidden by unknown voxels, its radius inferred
 
 
 def _trace(
@@ -243,6 +293,7 @@ def _trace(
     rays: _Rays,
     start: FloatArray,
     *,
+    unknown: BoolArray | None,
     smoothed: npt.NDArray[np.float32],
     sharp: npt.NDArray[np.float32],
     region: BoolArray,
@@ -261,7 +312,9 @@ def _trace(
     centre = start
     trab = trabecular_hu
     if trab is None:
-        trab = float(np.median(roi.sample(smoothed, centre + ball)))
+        trab = _ball_level(roi, smoothed, unknown, centre + ball)
+        if not np.isfinite(trab):
+            return None
     result: _Trace | None = None
     for it in range(RECENTRE_ITERATIONS + 1):
         pts = centre + s[None, :, None] * dirs[:, None, :]
@@ -274,6 +327,9 @@ def _trace(
         left_view = out.any(axis=1) & (roi.sample(roi.inside, pts[np.arange(len(dirs)), stop], order=0) < 0.5)
         # beyond the allowed region (or the field of view) the profile cannot hold the body's cortex
         beyond = np.arange(len(s))[None, :] > limit[:, None]
+        # unknown samples (metal, streaks) read as the body's own trabecular bone: no cortex, no gap
+        unk = np.zeros(prof.shape, dtype=bool) if unknown is None else roi.sample(unknown, pts, order=0) > 0.5
+        beyond |= unk
         prof = np.where(beyond, trab, prof)
         prof_sharp = np.where(beyond, trab, prof_sharp)
         maxima = prof.max(axis=1)
@@ -285,35 +341,62 @@ def _trace(
         level = trab + 0.5 * (cortex - trab)
         outside = DENSE_OUTSIDE_HU if trab >= DENSE_TRABECULAR_HU else None
         edge, found = ray_edges(prof, prof_sharp, level, outside, cortex)
+        hidden = _hidden(unk, edge, found, limit)
+        found &= ~hidden
         edge = np.minimum(np.where(found, edge, np.inf), limit.astype(np.float64))
-        at_cut = ~found & (limit < len(s) - 1) & ~left_view
+        edge[hidden] = np.nan
+        at_cut = ~found & (limit < len(s) - 1) & ~left_view & ~hidden
         if canal_band is None:
             at_cut[:] = False
         else:
             at_cut &= roi.sample(canal_band, pts[np.arange(len(dirs)), stop], order=0) > 0.5
         edge = np.where(at_cut, _canal_entry(prof, limit, _canal_dark_hu(trab), edge), edge)
         ended = np.isfinite(edge) & (found | (limit < len(s) - 1))
-        if ended.mean() < 0.5:
+        # the body is enclosed when half the rays seen end at its edge
+        if hidden.all() or ended[~hidden].mean() < 0.5:
             return result
         # a ray stopped by the field of view says nothing of the body's shape beyond it: it does not
         # repair its neighbours (its length there is the view's, not the body's), and is repaired from
         # them up to the view's edge
         cut_view = left_view & ~found
-        radii = repair_radii(np.where(ended, edge, 0.0) * RAY_STEP_MM, ended & ~cut_view, rays.neighbours)
+        radii = repair_radii(
+            np.where(ended, edge, 0.0) * RAY_STEP_MM, ended & ~cut_view & ~hidden, rays.neighbours
+        )
         radii = np.where(cut_view, np.minimum(radii, limit * RAY_STEP_MM), radii)
         radii = clamp_caps(dirs, radii, axis)
         if slab is not None:
             radii = clamp_to_slab(dirs, radii, centre, slab)
-        result = _Trace(centre, radii, found, left_view, trab, cortex)
+        result = _Trace(centre, radii, found, left_view, trab, cortex, hidden)
         offset = star_centroid_offset(dirs, radii)
         if float(np.linalg.norm(offset)) < 1.0 or it == RECENTRE_ITERATIONS:
             break
         # the radii are those from this centre: the next pass starts from the star's centroid
         centre = centre + offset
         if trabecular_hu is None:
-            trab_new = float(np.median(roi.sample(smoothed, centre + ball)))
+            trab_new = _ball_level(roi, smoothed, unknown, centre + ball)
             trab = min(trab, trab_new) if np.isfinite(trab_new) else trab
     return result
+
+
+def _hidden(
+    unk: npt.NDArray[np.bool_], edge: FloatArray, found: npt.NDArray[np.bool_], limit: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Rays whose edge unknown voxels hide: a ray that met them before its limit and found no edge (the
+    edge may lie among them), or whose edge's gap (``OUTSIDE_GAP_MM`` after it, which tells a cortex
+    from a bright focus inside the body) runs into them. An edge found beyond them, with its gap seen,
+    is seen: the ray looked through a rod or a streak at the cortex behind it (one far from its
+    neighbours' is repaired as any)."""
+    n_rays, n_s = unk.shape
+    if not unk.any():
+        return np.zeros(n_rays, dtype=bool)
+    met = (unk & (np.arange(n_s)[None, :] <= limit[:, None])).any(axis=1)
+    gap = round(OUTSIDE_GAP_MM / RAY_STEP_MM)
+    csum = np.concatenate([np.zeros((n_rays, 1), dtype=np.int64), np.cumsum(unk, axis=1)], axis=1)
+    e0 = np.clip(np.floor(np.nan_to_num(edge, nan=0.0, posinf=0.0)).astype(np.int64), 0, n_s - 1)
+    e1 = np.clip(e0 + gap + 1, 0, n_s)
+    in_gap = (csum[np.arange(n_rays), e1] - csum[np.arange(n_rays), e0]) > 0
+    out: npt.NDArray[np.bool_] = np.where(found, in_gap, met)
+    return out
 
 
 def _canal_dark_hu(trabecular_hu: float) -> float:

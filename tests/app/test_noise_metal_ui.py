@@ -1,6 +1,7 @@
 """The window near metal and on noisy images (QA session 17 items 3 and 5, verified in session 17 V).
 
-- Near metal the Vertebrae dock and ``osteoplan anatomy`` read the same figures for the same point. The QA
+- Near metal the Vertebrae dock and ``osteoplan anatomy`` answer alike for the same point (since session 19
+  both refuse it: the rod's streaks hide too much of the body, imaging.metal_unknown). The QA
   saw the left pedicle at 6.0 mm in the window and 9.27 mm from the command line "for the same click":
   the window's click on the axial view lies on the slice shown, z -546.54 (slice 49), while the command
   line was given z -547.0, half a voxel away, and near the rod the search gives another vertebra from
@@ -16,7 +17,6 @@ streaks (cos 6 theta, fading over 35 mm) within 6 mm of the rod along the spine.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -99,25 +99,19 @@ def test_dock_and_command_line_agree_near_metal(
     index = volume.lps_to_index_points(np.asarray(point))
     assert index[0] == pytest.approx(round(float(index[0])), abs=1e-3)
     assert abs(point[2] - CLICK_LPS[2]) > 0.25
-    assert "metal" in seg.jobs.last_message
-    body = win.case.case.layers["V1 body"]
-    dock = json.loads(body.extra["figures"])
-    dock_ml = (
-        body.mask.count() * volume.voxel_volume_ml
-    )  # what the dock shows (app.segmentation.vertebra_panel)
+    # the metal and its streaks hide more of the body than a figure may be given for (session 19,
+    # imaging.metal_unknown; before, the dock showed a 23.06 mL body against 37.1 mL without the rod): the
+    # dock refuses, naming the metal, and the command line refuses the same point in the same words
+    message = seg.jobs.last_message
+    assert "no vertebra" in message and "metal" in message and "lies on the right side" in message, message
+    assert "V1 body" not in win.case.case.layers
 
     monkeypatch.setattr(imaging.vertebra, "find_vertebra", search)
     code = main(["anatomy", str(path), "--vertebra", ",".join(repr(v) for v in point), "--json"])
-    assert code == 0
-    cli = json.loads(capsys.readouterr().out)
-    assert cli["vertebral_body"]["volume_ml"] == pytest.approx(dock_ml, abs=0.0006)
-    assert cli["vertebral_body"]["height_mm"] == pytest.approx(dock["body_height_mm"], abs=0.051)
-    for side in ("left", "right"):
-        assert dock["pedicles"][side]["traced"]
-        assert cli["pedicles"][side]["min_width_mm"] == dock["pedicles"][side]["min_width_mm"]
-    assert cli["posterior_wall"]["intact"] == dock["posterior_wall_intact"]
-    assert cli["posterior_wall"]["uncertain"] == bool(dock["posterior_wall_uncertain"]) is True
-    assert cli["metal"] is not None and dock["metal"] is not None
+    assert code != 0
+    said = capsys.readouterr().err
+    reason = message.split(" mm: ", 1)[1]
+    assert reason in said, (reason, said)
 
 
 @pytest.mark.realdata

@@ -140,7 +140,7 @@ from scipy import ndimage
 from imaging.lesion_box import clip_to_box, voxels_in_box
 from imaging.lesion_call import call_lesion
 from imaging.lesion_classify import classify
-from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError
+from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, SegmentationError
 from imaging.lesion_grow import LesionParameters, bone_envelope, distance_from, smooth_hu
 from imaging.lesion_measure import lesion_measures
 from imaging.lesion_model import Lesion
@@ -201,7 +201,8 @@ def segment_lesion(
     SeedOutsideVolumeError
         If the seed lies outside the volume.
     SegmentationError
-        If the seed lies outside ``box_lps``.
+        If the seed lies outside ``box_lps``, or the scan is thinner along an axis than the normal-bone
+        shell around a seed needs (``2 * shell_mm[1]``).
     NoLesionAtSeedError
         If the seed is in air or fat, away from bone, or in normal bone (when the image's noise can
         decide that, its message says so: :mod:`imaging.lesion_noise`).
@@ -246,6 +247,7 @@ def _segment(
     if not volume.contains_index(volume.lps_to_index_points(seed)):
         lo, hi = volume.bounds_lps()
         raise SeedOutsideVolumeError(seed_t, (_t3(lo), _t3(hi)))
+    _refuse_thin_scan(volume, p)
     # every index, ball, shell and distance below is taken from the seed's voxel, never from the
     # fractional index: seeds 1e-5 mm apart gave 0.065 and 0.223 mL (imaging.lesion_seed)
     seed_index = seed_voxel(volume, seed)
@@ -388,6 +390,24 @@ def _segment(
 
 
 # -- private -----------------------------------------------------------------------------------------
+def _refuse_thin_scan(volume: Volume, p: LesionParameters) -> None:
+    """Refuse a scan too thin along an axis to hold the normal-bone shell around a seed.
+
+    The lesion is judged against normal bone sampled up to ``shell_mm[1]`` around it on every side, and its
+    extent is estimated against a shell as wide: a scan covering less than twice that along an axis holds
+    neither. On a 3-slice scan (QA s19 F2: 3 mm of a vertebra) a seed in the spinal canal grew into a
+    "lytic lesion" 44.7 mm across, and before that the thin region crashed a dilation.
+    """
+    need = 2.0 * p.shell_mm[1]
+    for name, n, sp in zip(("slices", "rows", "columns"), volume.shape, volume.spacing_mm, strict=True):
+        if n * sp < need:
+            raise SegmentationError(
+                f"the scan covers {n * sp:.1f} mm across its {n} {name} of {sp:.2f} mm: too thin to judge a "
+                f"lesion, whose normal bone is measured up to {p.shell_mm[1]:g} mm around it (at least "
+                f"{need:g} mm of scan needed)"
+            )
+
+
 def _t3(v: npt.ArrayLike) -> tuple[float, float, float]:
     a = np.asarray(v, dtype=np.float64)
     return (float(a[0]), float(a[1]), float(a[2]))

@@ -63,19 +63,19 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    :mod:`imaging.lesion_cortex`; before it, case1's lesion ran along a posterior wall and pedicle).
 7. Type (:func:`classify`): the fractions of lesion voxels below reference - delta (lytic) and above
    reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``.
-8. The operator's box (``box_lps``, optional) says "the lesion is in here" and only limits where the
-   lesion may be (:mod:`imaging.lesion_box`): the seed is judged, every normal-bone sample taken and the
-   lesion grown as without it, and the lesion is its part inside the box connected to the seed. A box
-   never makes a lesion found without it refused or smaller than its part in the box, and a seed
-   refused as normal bone stays refused. Before (session 16 QA, item 4) the normal-bone samples were
-   taken outside the box: a box bigger than the shells moved them onto other bones, and case7's second
-   lesion (2.96 mL blastic without a box) was refused with the box the window draws; with normal bone
-   measured inside the box (earlier still), case4's iliac marrow became a mixed lesion of 1.5-1.9 mL
-   with 15-20 mm boxes. Reconsidering a refused seed inside the box was measured and not adopted
-   (tests/benchmarks/bench_lesion_box.py): the box's most abnormal compact region (the 2 mm ball whose
-   median lies farthest from the deep bone outside the box) lies on dense bone, not on the lesion
-   (case7's third lesion: +183 HU, 4.6 mm from the seed, a 0.05 mL sclerotic patch), three of the six
-   other lesions grown from it fail (the lytic ones become small sclerotic patches), and nine of the
+8. The operator's box (``box_lps``, optional) says "the lesion is in here" and limits where the lesion may
+   be, in place of the growth limit of step 5 (:mod:`imaging.lesion_box`): the seed is judged and every
+   normal-bone sample taken as without it, then the lesion is grown again within the box alone against
+   that reference, and its part connected to the seed kept. A box never makes a lesion found without it
+   refused, and a seed refused as normal bone stays refused. Before (session 16 QA, item 4) the
+   normal-bone samples were taken outside the box: a box bigger than the shells moved them onto other
+   bones, and case7's second lesion (2.96 mL blastic without a box) was refused with the box the window
+   draws; with normal bone measured inside the box (earlier still), case4's iliac marrow became a mixed
+   lesion of 1.5-1.9 mL with 15-20 mm boxes. Reconsidering a refused seed inside the box was measured and
+   not adopted (tests/benchmarks/bench_lesion_box.py): the box's most abnormal compact region (the 2 mm
+   ball whose median lies farthest from the deep bone outside the box) lies on dense bone, not on the
+   lesion (case7's third lesion: +183 HU, 4.6 mm from the seed, a 0.05 mL sclerotic patch), three of the
+   six other lesions grown from it fail (the lytic ones become small sclerotic patches), and nine of the
    eleven normal-bone seeds with an 18 mm box would give a lesion.
 
 9. On a noisy image (:mod:`imaging.lesion_noise`) a refusal and a lesion say so when the noise can
@@ -140,7 +140,7 @@ from scipy import ndimage
 from imaging.lesion_box import clip_to_box, voxels_in_box
 from imaging.lesion_call import call_lesion
 from imaging.lesion_classify import classify
-from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError
+from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, SegmentationError
 from imaging.lesion_grow import LesionParameters, bone_envelope, distance_from, smooth_hu
 from imaging.lesion_measure import lesion_measures
 from imaging.lesion_model import Lesion
@@ -201,7 +201,8 @@ def segment_lesion(
     SeedOutsideVolumeError
         If the seed lies outside the volume.
     SegmentationError
-        If the seed lies outside ``box_lps``.
+        If the seed lies outside ``box_lps``, or the scan is thinner along an axis than the normal-bone
+        shell around a seed needs (``2 * shell_mm[1]``).
     NoLesionAtSeedError
         If the seed is in air or fat, away from bone, or in normal bone (when the image's noise can
         decide that, its message says so: :mod:`imaging.lesion_noise`).
@@ -246,6 +247,7 @@ def _segment(
     if not volume.contains_index(volume.lps_to_index_points(seed)):
         lo, hi = volume.bounds_lps()
         raise SeedOutsideVolumeError(seed_t, (_t3(lo), _t3(hi)))
+    _refuse_thin_scan(volume, p)
     # every index, ball, shell and distance below is taken from the seed's voxel, never from the
     # fractional index: seeds 1e-5 mm apart gave 0.065 and 0.223 mL (imaging.lesion_seed)
     seed_index = seed_voxel(volume, seed)
@@ -303,8 +305,8 @@ def _segment(
     seed_dist = distance_from(hu.shape, local_seed, spacing)
     # unscanned voxels are infinitely far: out of every growth limit, scale estimate and reference
     seed_dist[outside] = np.inf
-    # the operator's box (step 8) only limits where the lesion may be: everything below runs as without
-    # it, and the lesion is clipped to it at the end (imaging.lesion_box)
+    # the operator's box (step 8) limits where the lesion may be, in place of the growth limit: the seed's
+    # judgement and every normal-bone sample below run as without it (imaging.lesion_box)
     in_box = None if box_lps is None else voxels_in_box(volume, roi, box_lps, seed_t)
     if progress is not None:
         progress(0.5)
@@ -325,6 +327,7 @@ def _segment(
         reference_bone_hu=reference_bone_hu,
         p=p,
         cancel=cancel,
+        box=in_box,
     )
     lesion, reference = call.lesion, call.reference_hu
     if progress is not None:
@@ -388,6 +391,24 @@ def _segment(
 
 
 # -- private -----------------------------------------------------------------------------------------
+def _refuse_thin_scan(volume: Volume, p: LesionParameters) -> None:
+    """Refuse a scan too thin along an axis to hold the normal-bone shell around a seed.
+
+    The lesion is judged against normal bone sampled up to ``shell_mm[1]`` around it on every side, and its
+    extent is estimated against a shell as wide: a scan covering less than twice that along an axis holds
+    neither. On a 3-slice scan (QA s19 F2: 3 mm of a vertebra) a seed in the spinal canal grew into a
+    "lytic lesion" 44.7 mm across, and before that the thin region crashed a dilation.
+    """
+    need = 2.0 * p.shell_mm[1]
+    for name, n, sp in zip(("slices", "rows", "columns"), volume.shape, volume.spacing_mm, strict=True):
+        if n * sp < need:
+            raise SegmentationError(
+                f"the scan covers {n * sp:.1f} mm across its {n} {name} of {sp:.2f} mm: too thin to judge a "
+                f"lesion, whose normal bone is measured up to {p.shell_mm[1]:g} mm around it (at least "
+                f"{need:g} mm of scan needed)"
+            )
+
+
 def _t3(v: npt.ArrayLike) -> tuple[float, float, float]:
     a = np.asarray(v, dtype=np.float64)
     return (float(a[0]), float(a[1]), float(a[2]))

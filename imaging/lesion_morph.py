@@ -165,6 +165,11 @@ def within_mm(
         packed.append(np.packbits(line, axis=2))
     acc = np.zeros_like(packed[0])
     for dz, dy, w in rows:
+        if abs(dz) >= nz or abs(dy) >= ny:
+            # the shifted copy lies wholly outside the array (a ball wider than a thin region, e.g. a
+            # 3-slice scan): nothing to add. Without this the slab bounds went negative and Python read
+            # them from the other end: a 1-slice source against an empty destination (QA s19 F2)
+            continue
         src = packed[w]
         # acc[z, y] |= src[z - dz, y - dy]
         acc[max(0, dz) : nz + min(0, dz), max(0, dy) : ny + min(0, dy)] |= src[

@@ -139,8 +139,10 @@ class LesionNoise:
     def call_words(self, seed_hu: float, reference_hu: float, delta_hu: float) -> str:
         """Why the call is uncertain, in numbers."""
         apart = abs(abs(seed_hu - reference_hu) - delta_hu)
+        # one voxel is its own value, not a median (3 mm voxels hold no other within 2 mm: QA s19 F10)
+        read = "one voxel" if self.seed_voxels == 1 else f"the median of {self.seed_voxels} voxels"
         return (
-            f"the seed's {seed_hu:.0f} HU (the median of {self.seed_voxels} voxels) is uncertain by about "
+            f"the seed's {seed_hu:.0f} HU ({read}) is uncertain by about "
             f"±{self.seed_range_hu:.0f} HU, and it lies {apart:.0f} HU from the {delta_hu:g} HU margin that "
             f"separates a lesion from the normal bone ({reference_hu:.0f} HU)"
         )

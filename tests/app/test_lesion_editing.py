@@ -226,6 +226,19 @@ def test_fill_holes_in_the_slices_of_a_view_fills_a_ring(loaded: Any, qtbot: Any
     assert case.case.layers["Mask 1"].mask == ring
 
 
+def test_the_box_message_gives_its_sides_in_the_screens_order(
+    loaded: Any, qtbot: Any, lytic: Any, no_dialogs: Any
+) -> None:
+    # QA s19 F10: a box 14.9 mm across the screen by 16.3 mm down it read "Box drawn: 16 x 15 mm" (the
+    # sides sorted longest first); it now says which side is which, across first
+    win = loaded
+    seg = win.segmentation
+    seed = np.asarray(lytic.seed_lps)
+    seg.activate(seg.lesion_tool)
+    _draw_box(win, seed - np.array((5.0, 8.0, 0.0)), seed + np.array((5.0, 8.0, 0.0)))
+    assert "Box drawn: 10 mm across by 16 mm down here and 16 mm deep" in seg.jobs.last_message
+
+
 def test_the_lesion_box_has_a_depth_across_the_view(
     loaded: Any, qtbot: Any, lytic: Any, no_dialogs: Any
 ) -> None:

@@ -132,3 +132,17 @@ def test_real_lesions_as_scanned_carry_no_noise_warning(shared_data: Path) -> No
         found += 1
         assert not any(n.startswith(NOISE_NOTE) for n in lesion.notes), row
     assert found >= 5  # every box but case7's third lesion gives a lesion
+
+
+def test_a_seed_of_one_voxel_is_not_called_a_median() -> None:
+    # QA s19 F10: on 3 mm voxels the seed's 2 mm ball is its own voxel; the refusal read "the seed's 142 HU
+    # (the median of 1 voxels)"
+    one = LesionNoise(
+        noise_sd_hu=60.0, seed_sd_hu=60.0, edge_sd_hu=30.0, seed_voxels=1, spacing_mm=(3.0, 3.0, 3.0)
+    )
+    words = one.call_words(142.0, 232.0, 88.0)
+    assert "the seed's 142 HU (one voxel) is uncertain" in words and "median" not in words
+    many = LesionNoise(
+        noise_sd_hu=60.0, seed_sd_hu=10.0, edge_sd_hu=30.0, seed_voxels=13, spacing_mm=(3.0, 1.0, 1.0)
+    )
+    assert "(the median of 13 voxels)" in many.call_words(142.0, 232.0, 88.0)

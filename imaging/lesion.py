@@ -63,19 +63,19 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    :mod:`imaging.lesion_cortex`; before it, case1's lesion ran along a posterior wall and pedicle).
 7. Type (:func:`classify`): the fractions of lesion voxels below reference - delta (lytic) and above
    reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``.
-8. The operator's box (``box_lps``, optional) says "the lesion is in here" and limits where the lesion may
-   be, in place of the growth limit of step 5 (:mod:`imaging.lesion_box`): the seed is judged and every
-   normal-bone sample taken as without it, then the lesion is grown again within the box alone against
-   that reference, and its part connected to the seed kept. A box never makes a lesion found without it
-   refused, and a seed refused as normal bone stays refused. Before (session 16 QA, item 4) the
-   normal-bone samples were taken outside the box: a box bigger than the shells moved them onto other
-   bones, and case7's second lesion (2.96 mL blastic without a box) was refused with the box the window
-   draws; with normal bone measured inside the box (earlier still), case4's iliac marrow became a mixed
-   lesion of 1.5-1.9 mL with 15-20 mm boxes. Reconsidering a refused seed inside the box was measured and
-   not adopted (tests/benchmarks/bench_lesion_box.py): the box's most abnormal compact region (the 2 mm
-   ball whose median lies farthest from the deep bone outside the box) lies on dense bone, not on the
-   lesion (case7's third lesion: +183 HU, 4.6 mm from the seed, a 0.05 mL sclerotic patch), three of the
-   six other lesions grown from it fail (the lytic ones become small sclerotic patches), and nine of the
+8. The operator's box (``box_lps``, optional) says "the lesion is in here" and only limits where the
+   lesion may be (:mod:`imaging.lesion_box`): the seed is judged, every normal-bone sample taken and the
+   lesion grown as without it, and the lesion is its part inside the box connected to the seed. A box
+   never makes a lesion found without it refused or smaller than its part in the box, and a seed
+   refused as normal bone stays refused. Before (session 16 QA, item 4) the normal-bone samples were
+   taken outside the box: a box bigger than the shells moved them onto other bones, and case7's second
+   lesion (2.96 mL blastic without a box) was refused with the box the window draws; with normal bone
+   measured inside the box (earlier still), case4's iliac marrow became a mixed lesion of 1.5-1.9 mL
+   with 15-20 mm boxes. Reconsidering a refused seed inside the box was measured and not adopted
+   (tests/benchmarks/bench_lesion_box.py): the box's most abnormal compact region (the 2 mm ball whose
+   median lies farthest from the deep bone outside the box) lies on dense bone, not on the lesion
+   (case7's third lesion: +183 HU, 4.6 mm from the seed, a 0.05 mL sclerotic patch), three of the six
+   other lesions grown from it fail (the lytic ones become small sclerotic patches), and nine of the
    eleven normal-bone seeds with an 18 mm box would give a lesion.
 
 9. On a noisy image (:mod:`imaging.lesion_noise`) a refusal and a lesion say so when the noise can
@@ -305,8 +305,8 @@ def _segment(
     seed_dist = distance_from(hu.shape, local_seed, spacing)
     # unscanned voxels are infinitely far: out of every growth limit, scale estimate and reference
     seed_dist[outside] = np.inf
-    # the operator's box (step 8) limits where the lesion may be, in place of the growth limit: the seed's
-    # judgement and every normal-bone sample below run as without it (imaging.lesion_box)
+    # the operator's box (step 8) only limits where the lesion may be: everything below runs as without
+    # it, and the lesion is clipped to it at the end (imaging.lesion_box)
     in_box = None if box_lps is None else voxels_in_box(volume, roi, box_lps, seed_t)
     if progress is not None:
         progress(0.5)
@@ -327,7 +327,6 @@ def _segment(
         reference_bone_hu=reference_bone_hu,
         p=p,
         cancel=cancel,
-        box=in_box,
     )
     lesion, reference = call.lesion, call.reference_hu
     if progress is not None:

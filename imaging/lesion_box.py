@@ -1,18 +1,10 @@
 """The operator's box around a lesion (step 8 of :func:`imaging.lesion.segment_lesion`).
 
-``box_lps`` is ``(min_xyz, max_xyz)`` in LPS mm: "the lesion is in here". It limits where the lesion may
-be, in place of the growth limit: the seed is judged and every normal-bone sample taken exactly as without
-it, then the lesion is grown once more within the box alone, without the growth limit, against the
-reference found without it (:func:`imaging.lesion_call.call_lesion`), and the part connected to the seed
-is kept (:func:`clip_to_box`). So a box never makes a seed found without it refused, and a seed refused
-without a box stays refused with one.
-
-Until session 19 the lesion kept was the part in the box of the lesion grown without it, so the growth
-limit (``extent_factor`` times a radius estimated at the seed's own voxel) still cut inside the box: on
-bone-lesions case4's first lesion seeds one voxel apart gave 2.33 and 2.15 mL (limits 12 and 10 mm) with
-the dataset's box, and the limit's sphere, cutting across the bone, closed off 256-394 voxels of 188 HU
-bone that the hole filling then took in (QA s19 F6). Grown within the box alone it is 1.92-1.96 mL from
-every seed in the 27 voxels around the box centre's.
+``box_lps`` is ``(min_xyz, max_xyz)`` in LPS mm: "the lesion is in here". It only limits where the lesion
+may be: the seed is judged, every normal-bone sample taken and the lesion grown exactly as without it,
+and the lesion kept is the part of that lesion inside the box connected to the seed
+(:func:`clip_to_box`). So a box never makes a lesion found without it refused or smaller than its part
+inside the box, and a seed refused without a box stays refused with one.
 
 Before (session 16 QA, item 4), every normal-bone sample was taken outside the box. A box bigger than the
 reference shells then moved them off the lesion's own bone onto other bones: on bone-lesions case7's

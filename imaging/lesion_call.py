@@ -17,7 +17,6 @@ Arrays are the region of interest ``[slice, row, col]``; CT values HU; sizes mm 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import threading
 from dataclasses import dataclass
@@ -76,7 +75,6 @@ def call_lesion(
     reference_bone_hu: float | None,
     p: LesionParameters,
     cancel: threading.Event | None,
-    box: BoolArray | None = None,
 ) -> LesionCall:
     """Judge the seed against local normal bone and grow its lesion (steps 3-6 of :mod:`imaging.lesion`).
 
@@ -101,10 +99,6 @@ def call_lesion(
         The thresholds.
     cancel
         When set, stops with :class:`imaging.lesion_errors.SegmentationCancelledError`.
-    box
-        The region's voxels inside the operator's box, or None. When given, the lesion grows within it
-        instead of within the growth limit (step 8 of :mod:`imaging.lesion`); the seed is judged and every
-        normal-bone sample taken as without it.
 
     Returns
     -------
@@ -163,14 +157,6 @@ def call_lesion(
             reference=reference,
             p=p,
         )
-    # the operator's box is the extent's limit: inside it, the growth limit estimated at the seed
-    # (extent_factor times a radius read at the seed's own voxel) does not apply. Before (QA s19 F6), that
-    # limit cut inside the box: bone-lesions case4's first lesion gave 2.33 or 2.15 mL in its box from
-    # seeds one voxel apart (limits 12 and 10 mm), and the limit's sphere, cutting across the bone, closed
-    # off 256-394 voxels of 188 HU bone (above the 166 HU lytic edge) that were then filled in as holes.
-    # The lesion is found as without the box (seed, reference, type), then grown once more within the
-    # box alone, without the growth limit, against that reference: 1.93 mL from every seed within a voxel
-    no_limit = dataclasses.replace(p, extent_factor=0.0)
     mottled = functools.partial(
         segment_mottled,
         smooth=smooth,
@@ -186,16 +172,6 @@ def call_lesion(
         lesion, reference, texture = mottled(
             deep=deep, reference=reference, operator_reference=reference_bone_hu is not None
         )
-        if box is not None and lesion.any():
-            again, _, boxed_texture = mottled(
-                deep=deep,
-                reference=reference,
-                operator_reference=reference_bone_hu is not None,
-                within=reach & box,
-                p=no_limit,
-            )
-            if again.any():
-                lesion, texture = again, boxed_texture
         return LesionCall(lesion, reference, growth, texture, deep_sample)
 
     # made once, when a sclerotic band first meets dense bone (the one grow may run twice)
@@ -227,17 +203,4 @@ def call_lesion(
             elif abs(second - reference) > p.abnormal_delta_hu / 4.0:
                 lesion, growth = grow(reference=second)
             reference = second
-    if box is not None and lesion.any():
-        # grown again within the box alone, against the reference (and so the edges) found without it;
-        # kept as found without the box (and clipped to it by the caller) only if that gives nothing
-        if growth is None and texture is not None and deep is not None:
-            again, _, boxed_texture = mottled(
-                deep=deep, reference=reference, operator_reference=False, within=reach & box, p=no_limit
-            )
-            if again.any():
-                lesion, texture = again, boxed_texture
-        else:
-            again, boxed_growth = grow(reference=reference, within=reach & box, p=no_limit)
-            if again.any():
-                lesion, growth = again, boxed_growth
     return LesionCall(lesion, reference, growth, texture, deep_sample)

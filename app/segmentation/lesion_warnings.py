@@ -63,13 +63,11 @@ def operator_text(note: str) -> str:
     text = note[:1].upper() + note[1:]
     if note.startswith(GROWTH_LIMIT_NOTE):
         # a raised limit alone can let the lesion flood the marrow around it (case4 of bone-lesions:
-        # 2.6 mL at 10 mm, 23 mL at 20 mm): a box keeps it to the lesion, and inside a box the growth
-        # limit does not apply (imaging.lesion_call; before session 19 it still cut inside the box, and
-        # this advice to draw one did not help: QA s19 F6)
+        # 2.6 mL at 10 mm, 23 mL at 20 mm): the box keeps it to the lesion
         return (
-            f"{text}. It may be larger: draw a box around it (Shift+drag) and click it again (inside a box, "
-            "the box bounds the lesion, not the growth limit), or raise the growth limit (Settings in the "
-            "Lesions dock), or extend the mask with the brush (B)."
+            f"{text}. It may be larger: raise the growth limit (Settings in the Lesions dock) and click it "
+            "again, with a box drawn around it (Shift+drag) if it then spreads, or extend the mask with "
+            "the brush (B)."
         )
     if note.startswith(NOISE_NOTE):
         # the note says what the noise does to this lesion and what to do (imaging.lesion_noise)

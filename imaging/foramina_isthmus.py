@@ -33,7 +33,7 @@ import numpy.typing as npt
 from imaging.bony_masks import bony_solid
 from imaging.pedicle_midline import EDGE_ERROR_VOXELS, PROPER_WIDTH_FACTOR
 from imaging.pedicle_profile import edges_over_heights
-from imaging.vertebra_pedicles import MIN_WIDTH_FRACTION, WIDTH_STEP_MM
+from imaging.pedicle_run import MIN_WIDTH_FRACTION, WIDTH_STEP_MM
 from imaging.vertebra_roi import resample_roi
 from imaging.volume import Volume
 

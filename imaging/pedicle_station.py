@@ -20,7 +20,7 @@ No width is dropped as a fused neighbour here: where the axis crosses the pedicl
 heights looked at lie beyond the pedicle in narrower bone (a lamina, an articular process), and the
 pedicle's own middle heights would be the ones dropped. A neighbour fused with the pedicle at some
 heights (a transverse process at the pedicle's back) makes that place read wider; the narrowest
-width along the axis (:func:`imaging.vertebra_pedicles._narrowest`) is taken where the pedicle is
+width along the axis (:func:`imaging.pedicle_run.narrowest`) is taken where the pedicle is
 clear of it.
 """
 

@@ -21,8 +21,9 @@ The narrowest width is the pedicle's waist (:mod:`imaging.pedicle_waist`), which
 axis. Along the axis the bony width is also measured across it (mediolateral, perpendicular to the axis;
 :mod:`imaging.pedicle_profile`) on the *source* CT at full resolution, over the whole pedicle: from the
 front of the sections split and carried (its base, just behind the body's midline wall) to the traced
-sections' end, the run limited over the traced sections to the pedicle's own blobs (not the rib head
-fused with them), and on forwards from that front for as long as the line across finds the pedicle's
+sections' end (and 1 mm on behind them while the walls run on smoothly: :mod:`imaging.pedicle_run`),
+the run limited over the traced sections to the pedicle's own blobs (not the rib head fused with them),
+and on forwards from that front for as long as the line across finds the pedicle's
 walls (a body mask that runs back into the canal puts the front behind the isthmus). A width is only
 taken where its edges hold the axis's point (not a cortex beside a marrow that reads as soft tissue).
 The narrowest of these places the isthmus on the axis, and is the width where no
@@ -33,7 +34,6 @@ thirds of the body's depth along it (the junction of its middle and anterior thi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,7 @@ from imaging.pedicle_axis_direction import (
 )
 from imaging.pedicle_midline import walls_direction
 from imaging.pedicle_profile import PROFILE_SMOOTH_MM, PROFILE_STEP_MM, bone_edge
+from imaging.pedicle_run import WIDTH_STEP_MM, follow_walls, narrowest, widths_to_base
 from imaging.pedicle_station import widest_edges
 from imaging.pedicle_waist import WaistPlanes, pedicle_waist, wall_depth_range
 from imaging.vertebra_model import Side
@@ -63,15 +64,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: sections larger than this multiple of the smallest have merged with other bone
 PURE_AREA_FACTOR = 1.4
-#: widths below this fraction of the median width within ``LOCAL_WIDTH_MM`` along the axis are profiles
-#: that slipped off the pedicle (past its upper or lower edge, through a vascular foramen)
-MIN_WIDTH_FRACTION = 0.6
-#: a pedicle's width changes smoothly along it: the neighbourhood (either side, mm along the axis) a
-#: width is judged against; the whole span's median is no reference, since behind the pedicle the run
-#: reaches the lamina and the transverse process (widths up to 17 mm on the chest CT)
-LOCAL_WIDTH_MM = 2.0
-#: widths are measured every this along the axis (mm)
-WIDTH_STEP_MM = 0.5
 #: least posterior component of the axis direction used to find where it crosses a section plane (the
 #: plausible convergence and tilt ranges keep it above cos 45 deg * cos 20 deg = 0.66)
 MIN_AXIS_POSTERIOR = 0.5
@@ -83,13 +75,6 @@ TILT_PRIOR_SPAN_MM = 5.0
 FIT_OUTLIER_MM = 1.0
 #: depth fraction of the target along the axis inside the body (from its posterior surface)
 TARGET_DEPTH_FRACTION = 2.0 / 3.0
-#: in front of the sections, the pedicle has joined the body where this much along the axis gives no
-#: width across it (mm): two profiles in a row, so that one noisy profile does not end it
-BASE_GAP_MM = 1.0
-#: ... or where a wall's edge moves more than this from one profile to the next, WIDTH_STEP_MM apart
-#: (mm): a wall turning by 76 degrees from the axis is no longer the pedicle's (case1: at most 0.6 mm
-#: over the isthmus, 1.6 mm where the pedicle flares into the body)
-BASE_EDGE_JUMP_MM = 2.0
 #: a gap in bone this long along the axis ends it (a facet joint space is 1-2 mm) (mm)
 ENTRY_GAP_MM = 1.0
 
@@ -107,66 +92,6 @@ class PedicleResult:
     mask: BoolArray  # ROI grid
     n_sections: int
     note: str | None = None
-
-
-def _narrowest(s_mm: FloatArray, widths: FloatArray) -> tuple[int, float]:
-    """Index and value of the narrowest width along the axis (at positions ``s_mm``), judged against
-    its neighbours.
-
-    A single profile that slipped off the pedicle is replaced by the median of three; a width below
-    ``MIN_WIDTH_FRACTION`` of the median of the widths within ``LOCAL_WIDTH_MM`` along the axis (by
-    position, not by count: a stretch of profiles off bone is a gap, and the span's ends have
-    neighbours on one side only) is not a width.
-    """
-    w_med = ndimage.median_filter(widths, size=3, mode="nearest")
-    near = np.abs(s_mm[:, None] - s_mm[None, :]) <= LOCAL_WIDTH_MM + 1e-9
-    local = np.array([np.median(widths[row]) for row in near])
-    w_use = np.where(widths >= MIN_WIDTH_FRACTION * local, w_med, np.inf)
-    k = int(np.argmin(w_use))
-    return k, float(w_use[k])
-
-
-def _widths_to_base(
-    edges_at: Callable[[float], tuple[float, float] | None],
-    s_first: float,
-    *,
-    s_body: float,
-    last: tuple[float, float] | None,
-) -> list[tuple[float, float]]:
-    """Widths in front of ``s_first`` (mm along the axis), followed forwards to the pedicle's base.
-
-    The front of the sections is placed from the body's mask (its midline wall), which runs back into
-    the canal where the posterior wall is faint at mid-height (case1: 5-7 mm, so that the search began
-    at the transverse process's root, 3-4 mm behind the isthmus). The pedicle goes on forwards as long
-    as the line across it finds its walls (``edges_at``: edges across the axis, mm); it has joined the
-    body where ``BASE_GAP_MM`` in a row find none (the bone runs off the profile), and the search stops
-    at the body's centroid (``s_body``). A pedicle's walls run smoothly along it: an edge that moves
-    more than ``BASE_EDGE_JUMP_MM`` from one profile to the next (from ``last``, the edges at
-    ``s_first``), or a width below ``MIN_WIDTH_FRACTION`` of the one behind it, is the line leaving the
-    pedicle for other bone (abdomen, 3 mm voxels: L5 right 14 mm, then an edge 3.5 mm nearer and the
-    widths falling to 5 mm where the line runs along the body's corner), and ends the search too.
-    Returns ``(s, width)`` pairs in increasing ``s``.
-    """
-    found: list[tuple[float, float]] = []
-    misses = 0
-    s = s_first - WIDTH_STEP_MM
-    while s >= s_body and misses * WIDTH_STEP_MM < BASE_GAP_MM:
-        edges = edges_at(s)
-        if edges is None:
-            misses += 1
-            s -= WIDTH_STEP_MM
-            continue
-        width = edges[1] - edges[0]
-        if last is not None and (
-            max(abs(edges[0] - last[0]), abs(edges[1] - last[1])) > BASE_EDGE_JUMP_MM
-            or width < MIN_WIDTH_FRACTION * (last[1] - last[0])
-        ):
-            break
-        misses = 0
-        found.append((s, width))
-        last = edges
-        s -= WIDTH_STEP_MM
-    return found[::-1]
 
 
 def _pure_sections(cents: FloatArray, areas: FloatArray) -> FloatArray:
@@ -361,16 +286,24 @@ def find_pedicle(
         return edges if edges is not None and edges[1] - edges[0] > 1.0 else None
 
     first = edges_at(s_first)
-    for i, s in enumerate(np.arange(s_first, s_secs.max() + 1.0 + 1e-9, WIDTH_STEP_MM)):
+    places = np.arange(s_first, s_secs.max() + 1.0 + 1e-9, WIDTH_STEP_MM)
+    last = None
+    for i, s in enumerate(places[places <= s_secs.max()]):
         edges = first if i == 0 else edges_at(float(s))
         if edges is not None:
             widths.append((float(s), edges[1] - edges[0]))
+            last = edges
+    # behind the traced sections nothing bounds the line across to the pedicle: it is followed on only
+    # while the walls run on smoothly from the last section's (lumbar-ct-labels L3, 1.5 mm voxels: 1 mm
+    # behind them an edge moved 4.6-5.0 mm and the width fell from 11.8-12.9 to 7.6-7.9 mm where the
+    # line left the pedicle's back, which was taken for its isthmus, for the 9 mm the images show)
+    widths += follow_walls(edges_at, (float(s) for s in places[places > s_secs.max()]), last=last)
     s_body = -float((mid - c) @ p) / along_p
-    widths = _widths_to_base(edges_at, s_first, s_body=s_body, last=first) + widths
+    widths = widths_to_base(edges_at, s_first, s_body=s_body, last=first) + widths
     if len(widths) < 3:
         return None
     w_arr = np.array(widths)
-    k, min_width = _narrowest(w_arr[:, 0], w_arr[:, 1])
+    k, min_width = narrowest(w_arr[:, 0], w_arr[:, 1])
     if waist is not None:
         min_width = waist.width_mm
     s_isthmus = float(w_arr[k, 0])

@@ -24,8 +24,8 @@ from scipy import ndimage
 
 from imaging.bony_masks import bony_solid
 from imaging.pedicle_profile import edges_across, width_across
+from imaging.pedicle_run import BASE_EDGE_JUMP_MM, WIDTH_STEP_MM, widths_to_base
 from imaging.vertebra_model import Side
-from imaging.vertebra_pedicles import BASE_EDGE_JUMP_MM, WIDTH_STEP_MM, _widths_to_base
 from imaging.vertebra_roi import LpsRoi
 from imaging.volume import Volume, affine_from_geometry
 from tests.imaging.case1_points import CASE1_CLICKS
@@ -137,7 +137,7 @@ def test_widths_are_followed_forwards_to_the_pedicles_base() -> None:
     """In front of the sections' front (s = 0), the isthmus 4 mm further forwards is found, and the search
     stops where the line runs into the body."""
     edges_at = _hourglass_edges(s_isthmus=-4.0, s_base=-9.0)
-    found = _widths_to_base(edges_at, 0.0, s_body=-30.0, last=edges_at(0.0))
+    found = widths_to_base(edges_at, 0.0, s_body=-30.0, last=edges_at(0.0))
     s, w = np.array(found).T
     assert s.min() == pytest.approx(-9.0)
     assert np.all(np.diff(s) == pytest.approx(WIDTH_STEP_MM))
@@ -149,7 +149,7 @@ def test_widths_forwards_stop_where_a_wall_jumps() -> None:
     """A wall moving by more than ``BASE_EDGE_JUMP_MM`` between neighbouring profiles is other bone: the
     narrower widths beyond it are not the pedicle's."""
     edges_at = _hourglass_edges(s_isthmus=-4.0, s_base=-20.0, jump_at=-2.0)
-    found = _widths_to_base(edges_at, 0.0, s_body=-30.0, last=edges_at(0.0))
+    found = widths_to_base(edges_at, 0.0, s_body=-30.0, last=edges_at(0.0))
     s = np.array([f[0] for f in found])
     assert len(s) > 0 and s.min() >= -2.0
 

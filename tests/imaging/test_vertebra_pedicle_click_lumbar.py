@@ -1,6 +1,6 @@
 """Lumbar pedicle widths do not depend on where in the body the vertebra was clicked (3 mm CT).
 
-Real abdomen CT (abdomen-pelvis-ct: 3 mm voxels), L1-L4, each found from clicks within a slice of its
+Real abdomen CT (abdomen-pelvis-ct: 3 mm voxels), L1-L5, each found from clicks within a slice of its
 body's centre (the centroid of the model-made body label of that level, as in
 tests/imaging/test_vertebra_realdata.py): the centre itself, the centre moved onto its slice's centre
 (what the window does with a mouse click), half a slice above and below, and half a pixel both ways
@@ -34,7 +34,7 @@ from imaging.volume import Volume, affine_from_geometry
 pytestmark = pytest.mark.realdata
 
 #: labels-model values of the levels (data README)
-LEVELS = {"L1": 31, "L2": 30, "L3": 29, "L4": 28}
+LEVELS = {"L1": 31, "L2": 30, "L3": 29, "L4": 28, "L5": 27}
 #: plausible narrowest widths (mm): CLINICAL.md "Needles and pedicles", safe-zone width 7.2-17.8 mm at
 #: T11-L5 (a 3.3 mm lumbar pedicle would refuse a 10 G needle of 3.40 mm that the images admit)
 WIDTH_RANGE_MM = (7.2, 17.8)
@@ -66,6 +66,27 @@ SPREAD_SHORT: dict[tuple[str, Side], str] = dict.fromkeys(
     [("L2", Side.LEFT), ("L2", Side.RIGHT), ("L3", Side.RIGHT), ("L4", Side.LEFT)],
     _FRAME_MOVES,
 )
+#: L5 (added in session 19, QA F5): measured 14.47-16.08 mm left (16.08 from the other diagonal click)
+#: and 11.06-11.97 mm right but 5.44 from the click on the slice's centre (below). L5's left axis moves
+#: with the click as L2-L4's do
+SPREAD_SHORT[("L5", Side.LEFT)] = _FRAME_MOVES + ": widths 14.47-16.08 mm"
+#: (level, side) -> why a click's width is still outside the lumbar range (strict xfail). L5 right from
+#: the click on the slice's centre (QA session 19, F5: 5.51 mm from the model body's centroid
+#: (1.3, -133.9, 242.3), 11.6-11.9 from clicks 0.5-2.1 mm away): from that click a waist is found
+#: (imaging.pedicle_waist), its chords 9.5-13.5 mm long on the bony solid, but the width measured along
+#: them on the CT is 4.8-6.1 mm. On these 3 mm slices the CT falls steadily from the 450-700 HU medial
+#: cortex to the soft tissue 9-11 mm out (the lateral cortex is not resolved), and
+#: imaging.pedicle_profile._first_wall takes that fall for the dip after the pedicle's outer cortex (it
+#: asks for no rise beyond it), placing the wall half-way down, 3-4 mm into the pedicle. Asking for a
+#: rise beyond the dip puts these waists' widths at 7.4-11.6 mm (8.31 taken) but lets the widths across
+#: the axes run on into the faint shell beside the pedicle (L5 16-18 mm from the other clicks); starting
+#: the scan past the run's middle gives 8.31 here and moved seven other real-data pedicles by 0.1-2.8 mm:
+#: neither landed
+WIDTH_SHORT: dict[tuple[str, Side], str] = {
+    ("L5", Side.RIGHT): "a waist found from the slice's centre click is measured on the CT into the "
+    "pedicle (5.44 mm; chords 9.5-13.5 mm), see WIDTH_SHORT's comment",
+}
+SPREAD_SHORT[("L5", Side.RIGHT)] = WIDTH_SHORT[("L5", Side.RIGHT)]
 #: session 15 brought L1 here (one click's body cut along a tilted axis, left spread 3.58 mm); session 16:
 #: imaging.disc_tilt takes a tilt only when its discs stand out more than the canal line's own, and L1's
 #: spreads are 0.49 / 0.86 mm again (tests/imaging/test_disc_tilt.py)
@@ -187,8 +208,17 @@ def _said(widths: dict[str, float]) -> str:
     return ", ".join(f"{name}: {w:.2f}" for name, w in widths.items())
 
 
-@pytest.mark.parametrize("side", [Side.LEFT, Side.RIGHT])
-@pytest.mark.parametrize("level", list(LEVELS))
+def _width_cases() -> list[object]:
+    return [
+        pytest.param(level, side, marks=pytest.mark.xfail(reason=WIDTH_SHORT[(level, side)], strict=True))
+        if (level, side) in WIDTH_SHORT
+        else (level, side)
+        for level in LEVELS
+        for side in (Side.LEFT, Side.RIGHT)
+    ]
+
+
+@pytest.mark.parametrize(("level", "side"), _width_cases())
 def test_lumbar_width_from_every_click_is_a_lumbar_pedicles(
     found: dict[tuple[str, str], VertebraAnatomy | str], level: str, side: Side
 ) -> None:

@@ -1,0 +1,173 @@
+"""lumbar-ct-labels L3's pedicles from clicks a fraction of a voxel apart (1.5 mm isotropic CT, stored PIR).
+
+QA session 19 (F4): clicked at the body's centroid (from labels 49 + 50 of vertebra 22) L3 read 7.63 /
+7.91 mm (left / right), and 0.3 mm behind it 10.01 / 9.43 mm; from the centroid the isthmus was the
+axis' posterior end (the left's isthmus was its entry) and the right axis' entry moved 11.9 mm. On the
+images both pedicles are about 9 mm across at the waist. No waist is found on this vertebra (the ring
+round the canal is open at the pedicles' heights), so the width is read across the axis; 1 mm behind the
+last traced section, where nothing bounds the line across to the pedicle, an edge moved 4.6-5.0 mm and
+the width fell to 7.6-7.9 mm as the line left the pedicle's back. Those profiles are now followed only
+while the walls run on smoothly (imaging.pedicle_run.follow_walls), as in front of the sections.
+
+Clicks: the centroid, and the QA's nine others within 0.75 mm of it (a fifth to a half of a voxel).
+For each side: traced from every click, every width within CLINICAL.md's lumbar safe zone, the isthmus
+inside the pedicle (in front of the entry, not the axis' posterior end), the axis inside the labels'
+pedicle (label 41) over the 6 mm behind the body's labels, and the spread of the widths within
+``MAX_SPREAD_MM``. L2 and L4 are cut by the field of view (their pedicles are traced from some clicks
+only) and are not checked here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import SimpleITK as sitk
+
+from imaging.vertebra import find_vertebra
+from imaging.vertebra_model import Side, VertebraAnatomy
+from imaging.volume import Volume, affine_from_geometry
+
+pytestmark = pytest.mark.realdata
+
+#: seg-vert value of L3 (data README)
+L3 = 22
+#: plausible narrowest widths (mm): CLINICAL.md "Needles and pedicles", safe zone 7.2-17.8 mm at T11-L5
+WIDTH_RANGE_MM = (7.2, 17.8)
+#: largest spread of a side's narrowest width over the clicks (mm): the chest's
+#: (tests/imaging/test_vertebra_pedicle_click.py, 2 mm slices); these voxels are finer still
+MAX_SPREAD_MM = 1.0
+#: the isthmus lies inside the pedicle, in front of where the axis leaves bone posteriorly (mm): before,
+#: the left's isthmus was its entry (0.0 mm) and the right's 0.5 mm in front of it
+MIN_ISTHMUS_TO_ENTRY_MM = 1.0
+#: along the axis, the pedicle zone: from where the axis leaves the body labels (49/50) going
+#: posteriorly, this far (mm), and the share of it that must lie in label 41 (as
+#: tests/imaging/test_vertebra_realdata.py)
+PEDICLE_ZONE_MM = 6.0
+MIN_IN_PEDICLE = 0.9
+#: the QA's clicks: offsets from the centroid (mm, LPS)
+CLICK_OFFSETS_MM = {
+    "centroid": (0.0, 0.0, 0.0),
+    "x + 0.3": (0.3, 0.0, 0.0),
+    "y + 0.3": (0.0, 0.3, 0.0),
+    "z + 0.3": (0.0, 0.0, 0.3),
+    "diagonal 0.5": (-0.4, 0.2, -0.2),
+    "x + 0.75": (0.75, 0.0, 0.0),
+    "y + 0.75": (0.0, 0.75, 0.0),
+    "z + 0.75": (0.0, 0.0, 0.75),
+    "z - 0.75": (0.0, 0.0, -0.75),
+    "y - 0.75": (0.0, -0.75, 0.0),
+}
+#: side -> why its spread is still larger (strict xfail). Measured (session 19): left 9.06-10.40 mm over
+#: the ten clicks. The left's sections span 2.5 mm at the pedicle's back and their centroids drift
+#: medially (traced convergence -10 to -23 degrees), the walls give no midline from these clicks, and a
+#: convergence past -15 degrees is replaced by zero: the axis takes one of two directions, and the
+#: width across the diverging one reads 10.0-10.4 mm against 9.1-9.3 across the parallel one (the same
+#: cause as the abdomen's SPREAD_SHORT in tests/imaging/test_vertebra_pedicle_click_lumbar.py)
+SPREAD_SHORT = {
+    Side.LEFT: "the left axis takes one of two directions with the click (traced -10 deg or, past -15, "
+    "shown parallel): widths 9.06-10.40 mm"
+}
+
+
+def _load(path: Path) -> Volume:
+    image = sitk.ReadImage(str(path))
+    matrix = affine_from_geometry(
+        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
+    )
+    return Volume(sitk.GetArrayFromImage(image), matrix)
+
+
+@cache
+def _lumbar(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    folder = Path(root) / "lumbar-ct-labels"
+    ct = _load(folder / "sub-ct_label-22_ct.nii.gz")
+    sub = _load(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
+    vert = _load(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
+    return ct, sub, vert
+
+
+@pytest.fixture(scope="module")
+def found(shared_data: Path) -> dict[str, VertebraAnatomy]:
+    """L3's anatomy per click name (a couple of seconds each)."""
+    ct, sub, vert = _lumbar(str(shared_data))
+    body = (vert == L3) & np.isin(sub, [49, 50])
+    centroid = ct.index_to_lps_points(np.argwhere(body).mean(axis=0))
+    return {
+        name: find_vertebra(ct, centroid + np.array(offset), level_hint="L3")
+        for name, offset in CLICK_OFFSETS_MM.items()
+    }
+
+
+def _traced(found: dict[str, VertebraAnatomy], side: Side) -> dict[str, VertebraAnatomy]:
+    for name, anatomy in found.items():
+        assert side in anatomy.pedicles, f"{side} click {name}: not traced; notes {anatomy.notes}"
+    return found
+
+
+def _said(values: dict[str, float]) -> str:
+    return ", ".join(f"{name}: {v:.2f}" for name, v in values.items())
+
+
+@pytest.mark.parametrize("side", [Side.LEFT, Side.RIGHT])
+def test_width_from_every_click_is_a_lumbar_pedicles(found: dict[str, VertebraAnatomy], side: Side) -> None:
+    lo, hi = WIDTH_RANGE_MM
+    widths = {name: a.pedicles[side].min_width_mm for name, a in _traced(found, side).items()}
+    for name, width in widths.items():
+        assert lo <= width <= hi, f"{side} click {name}: {width:.2f} mm outside {lo}-{hi} ({_said(widths)})"
+
+
+@pytest.mark.parametrize("side", [Side.LEFT, Side.RIGHT])
+def test_isthmus_is_not_the_axis_posterior_end(found: dict[str, VertebraAnatomy], side: Side) -> None:
+    """The narrowest place lies inside the pedicle, in front of where the axis leaves bone (before: the
+    left's isthmus was its entry from the centroid click)."""
+    gaps = {
+        name: float(np.linalg.norm(np.subtract(ped.axis_entry_lps, ped.isthmus_lps)))
+        for name, ped in ((n, a.pedicles[side]) for n, a in _traced(found, side).items())
+    }
+    for name, gap in gaps.items():
+        assert gap >= MIN_ISTHMUS_TO_ENTRY_MM, f"{side} click {name}: isthmus {gap:.2f} mm from the entry"
+
+
+@pytest.mark.parametrize("side", [Side.LEFT, Side.RIGHT])
+def test_axis_from_every_click_runs_inside_the_pedicle_label(
+    shared_data: Path, found: dict[str, VertebraAnatomy], side: Side
+) -> None:
+    ct, sub, vert = _lumbar(str(shared_data))
+    labels_l3 = np.where(vert == L3, sub, 0)
+    for name, anatomy in _traced(found, side).items():
+        ped = anatomy.pedicles[side]
+        entry, target = np.array(ped.axis_entry_lps), np.array(ped.axis_target_lps)
+        d = (target - entry) / np.linalg.norm(target - entry)
+        s = np.arange(0.0, np.linalg.norm(target - entry), 0.5)
+        idx = np.rint(ct.lps_to_index_points(entry + s[:, None] * d)).astype(int)
+        inside = np.all((idx >= 0) & (idx < np.array(ct.shape)), axis=1)
+        labels = np.zeros(len(s), dtype=int)
+        labels[inside] = labels_l3[tuple(idx[inside].T)]
+        in_body = np.isin(labels, [49, 50])
+        assert in_body.any(), f"{side} click {name}: the axis never enters the body"
+        first_body = int(np.argmax(in_body))
+        zone = (s >= s[first_body] - PEDICLE_ZONE_MM) & (s < s[first_body])
+        share = float(np.mean(labels[zone] == 41))
+        assert share >= MIN_IN_PEDICLE, (
+            f"{side} click {name}: only {share:.0%} of the pedicle zone in label 41 "
+            f"({''.join(str(v % 10) for v in labels[zone])})"
+        )
+
+
+@pytest.mark.parametrize(
+    "side",
+    [
+        pytest.param(s, marks=pytest.mark.xfail(reason=SPREAD_SHORT[s], strict=True))
+        if s in SPREAD_SHORT
+        else s
+        for s in (Side.LEFT, Side.RIGHT)
+    ],
+)
+def test_width_is_the_same_from_every_click(found: dict[str, VertebraAnatomy], side: Side) -> None:
+    widths = {name: a.pedicles[side].min_width_mm for name, a in _traced(found, side).items()}
+    spread = max(widths.values()) - min(widths.values())
+    assert spread <= MAX_SPREAD_MM, f"{side}: spread {spread:.2f} mm over the clicks ({_said(widths)})"

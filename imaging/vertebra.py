@@ -112,7 +112,7 @@ def find_vertebra(
     VertebraNotFoundError
         If the click is outside the volume, or no body / canal can be found there; its subclass
         :class:`OnSacrumError` when the body found there is the sacrum, :class:`ClickNotInBodyError` when
-        the point lies in the spinal canal, in air, lung or fat, or where no body found holds it.
+        the point lies in the spinal canal, or in air, lung or fat.
     AnatomyCancelledError
         If ``cancel`` was set.
 
@@ -126,9 +126,8 @@ def find_vertebra(
     intervertebral disc (or its end plate) is refused as such (:func:`imaging.disc_click.disc_at_point`),
     whatever the search ran into from it; any other refusal names metal in the search region
     (:func:`imaging.vertebra_metal.find_metal`), which may be why. Where the click itself lies is said
-    first (:mod:`imaging.click_place`): in the spinal canal (in front of which a body lies), in air, lung
-    or fat, or in soft tissue that the body found does not hold; a refusal of a point that reads soft
-    tissue or fluid says so before the search's reason.
+    first (:mod:`imaging.click_place`): in the spinal canal (in front of which a body lies), or in air,
+    lung or fat; a refusal of a point that reads soft tissue or fluid says so before the search's reason.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):

@@ -41,8 +41,8 @@ class OnSacrumError(VertebraNotFoundError):
 
 
 class ClickNotInBodyError(VertebraNotFoundError):
-    """The click lies where no vertebral body is (the spinal canal, air, lung, fat or soft tissue that no
-    body holds: :mod:`imaging.click_place`); the reason says what the point is in."""
+    """The click lies where no vertebral body is (the spinal canal, air, lung or fat:
+    :mod:`imaging.click_place`); the reason says what the point is in."""
 
 
 class AnatomyCancelledError(ImagingError):

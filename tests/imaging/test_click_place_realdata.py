@@ -96,3 +96,43 @@ def test_dark_body_centre_is_accepted(shared_data: Path) -> None:
     click = np.asarray(anatomy.click_lps)
     ct = _volume("lumbar", str(shared_data))
     assert anatomy.body.to_full()[tuple(np.rint(ct.lps_to_index_points(click)).astype(int))]
+
+
+def _painted(volume: Volume, centre: np.ndarray, radius_mm: float) -> Volume:
+    """The CT with every voxel within ``radius_mm`` of ``centre`` denser than lytic tissue (30 HU,
+    CLINICAL.md's 0-100 HU) set to it, as tests/imaging/test_wall_lytic_hole.py makes its hole."""
+    at = volume.lps_to_index_points(centre)
+    reach = radius_mm / min(volume.spacing_mm) + 2.0
+    lo = np.maximum(np.floor(at - reach).astype(int), 0)
+    hi = np.minimum(np.ceil(at + reach).astype(int) + 1, volume.shape)
+    index = np.indices(hi - lo).reshape(3, -1).T + lo
+    distance_mm = np.linalg.norm(volume.index_to_lps_points(index.astype(float)) - centre, axis=1)
+    near = index[distance_mm <= radius_mm]
+    array = volume.array.astype(np.float32)
+    values = array[near[:, 0], near[:, 1], near[:, 2]]
+    array[near[:, 0], near[:, 1], near[:, 2]] = np.minimum(values, 30.0)
+    return Volume(array, volume.index_to_lps)
+
+
+#: lytic spheres painted into a real body, relative to its centroid (mm along the direction to the
+#: canal, radius mm): at the centroid, 8 mm behind it (towards the posterior wall) and 8 mm in front
+LYTIC_SPOTS = {"centroid": (0.0, 6.0), "8 mm behind": (8.0, 6.0), "8 mm in front": (-8.0, 6.0)}
+LYTIC_BODIES = {"chest T10": ("chest", (-10.0, 125.0, -92.0)), "lumbar L3": ("lumbar", None)}
+
+
+@pytest.mark.parametrize("spot", list(LYTIC_SPOTS))
+@pytest.mark.parametrize("body", list(LYTIC_BODIES))
+def test_click_in_a_lytic_sphere_in_a_real_body_is_not_taken_for_the_canal(
+    shared_data: Path, body: str, spot: str
+) -> None:
+    dataset, click = LYTIC_BODIES[body]
+    root = str(shared_data)
+    ct = _volume(dataset, root)
+    anatomy = realdata._lumbar_result(root, "L3")[0] if click is None else find_vertebra(ct, click)
+    centroid = np.asarray(anatomy.body_centroid_lps)
+    back = np.asarray(anatomy.canal_centroid_lps) - centroid
+    back[2] = 0.0
+    back /= np.linalg.norm(back)
+    along_mm, radius_mm = LYTIC_SPOTS[spot]
+    centre = centroid + along_mm * back
+    find_vertebra(_painted(ct, centre, radius_mm), centre)  # accepted: no ClickNotInBodyError

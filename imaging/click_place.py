@@ -153,6 +153,8 @@ def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tiss
     at_section = _on_nearest_section(roi, canal, click)
     if not canal.mask[at_section]:
         return
+    if _in_front_of_the_wall_line(roi, canal, at_section):
+        return  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
     if _depth_in_front_mm(roi, masks, canal, at_section) < MIN_BODY_DEPTH_MM:
         return  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
     if find_canal(roi, masks.arch_solid, masks.smoothed, click) is not None:
@@ -227,6 +229,31 @@ def _on_nearest_section(roi: LpsRoi, canal: CanalResult, click: FloatArray) -> t
     row = int(np.clip(row, 0, roi.shape[1] - 1))
     col = int(np.clip(col, 0, roi.shape[2] - 1))
     return k, row, col
+
+
+def _in_front_of_the_wall_line(roi: LpsRoi, canal: CanalResult, at: tuple[int, int, int]) -> bool:
+    """Whether the point lies in front of the canal's front edge as it runs on most sections.
+
+    The canal's front is the posterior wall; a lytic lesion that breaks the wall joins the canal on the
+    sections it spans, and the canal found there reaches into the body. On each section the front edge
+    at the point's column is taken relative to the canal's centre line (so a tilted spine does not
+    move it); the wall's line is the median over the sections, and a point in front of it is in the body.
+    """
+    k, row, col = at
+    rows = np.arange(roi.shape[1], dtype=np.float64)
+
+    def line_row(section: int) -> float:
+        d = canal.line_direction_lps
+        s = (float(roi.index_to_lps(np.array([float(section), 0.0, 0.0]))[2]) - canal.line_point_lps[2]) / d[
+            2
+        ]
+        return float(roi.lps_to_index(canal.line_point_lps + s * d)[1])
+
+    fronts = [
+        float(rows[canal.mask[kk, :, col]].min()) - line_row(int(kk))
+        for kk in np.flatnonzero(canal.mask[:, :, col].any(axis=1))
+    ]
+    return bool(row - line_row(k) < float(np.median(fronts)))
 
 
 def _depth_in_front_mm(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: tuple[int, int, int]) -> float:

@@ -69,12 +69,13 @@ def _body_clicks() -> Iterator[tuple[str, Any, np.ndarray]]:
 
 def _canal_clicks() -> Iterator[tuple[str, Any, np.ndarray]]:
     from imaging.vertebra import find_vertebra
+    from imaging.vertebra_errors import VertebraNotFoundError
     from tests.benchmarks.pedicle_figures import cases
 
     for name, volume, click in cases():
         try:
             canal = np.asarray(find_vertebra(volume, click).canal_centroid_lps)
-        except ValueError:
+        except VertebraNotFoundError:
             continue
         for moved, offset in CANAL_OFFSETS_MM.items():
             yield f"{name} canal {moved}", volume, canal + np.array(offset)
@@ -130,7 +131,7 @@ def _lytic_clicks() -> Iterator[tuple[str, Any, np.ndarray]]:
 
 def main(which: str) -> None:
     from imaging.vertebra import find_vertebra
-    from imaging.vertebra_errors import ClickNotInBodyError
+    from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 
     clicks = {"body": _body_clicks, "canal": _canal_clicks, "lytic": _lytic_clicks}[which]()
     counts: Counter[str] = Counter()
@@ -140,8 +141,8 @@ def main(which: str) -> None:
             outcome = f"OK body {anatomy.body_volume_ml:.1f} mL"
         except ClickNotInBodyError as exc:
             outcome = f"NOT-IN-BODY {exc.reason}"
-        except ValueError as exc:
-            outcome = f"REFUSED {exc}"
+        except VertebraNotFoundError as exc:
+            outcome = f"REFUSED {exc.reason}"
         counts[outcome.split()[0]] += 1
         print(f"{name}: {outcome}", flush=True)
     print(dict(counts))

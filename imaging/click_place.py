@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.bony_masks import BONE_THRESHOLD_HU, BonyMasks
+from imaging.bony_masks import BonyMasks
 from imaging.vertebra_canal import CANAL_MIN_POSTERIOR_MM, CanalResult, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
@@ -50,6 +50,7 @@ __all__ = [
     "CLICK_IN_BODY_MM",
     "FAT_BELOW_HU",
     "MIN_BODY_DEPTH_MM",
+    "SOFT_BELOW_HU",
     "TISSUE_RADIUS_MM",
     "ClickTissue",
     "Tissue",
@@ -71,6 +72,10 @@ AIR_BELOW_HU = -300.0
 #: below this (and above AIR_BELOW_HU) the point is fat: the lesion tool's fat limit (imaging.lesion:
 #: half way between lytic tissue's 0 HU and fat's -100)
 FAT_BELOW_HU = -50.0
+#: below this (and above FAT_BELOW_HU) the point reads soft tissue or fluid: CLINICAL.md's soft-tissue
+#: density of lytic lesions, roughly 0-100 HU (osteoporotic trabecular bone, 89 +- 38 HU at 90+, reads
+#: within it too: never a reason to refuse on its own)
+SOFT_BELOW_HU = 100.0
 #: the canal is looked for from a point this far in front of the click (mm): the canal search takes a
 #: canal at least CANAL_MIN_POSTERIOR_MM (8 mm) behind its point, and a click may lie up to half an adult
 #: canal's depth (about 12 mm of its up to about 23 mm antero-posterior diameter, lumbar) behind its centre
@@ -93,7 +98,7 @@ class Tissue(StrEnum):
     AIR = "air or lung"
     FAT = "fat"
     SOFT = "soft tissue or fluid"
-    BONE = "bone"
+    BONE = "bone or denser"
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ def click_tissue(volume: Volume, click_lps: npt.ArrayLike) -> ClickTissue:
         kind = Tissue.AIR
     elif hu < FAT_BELOW_HU:
         kind = Tissue.FAT
-    elif hu < BONE_THRESHOLD_HU:
+    elif hu < SOFT_BELOW_HU:
         kind = Tissue.SOFT
     else:
         kind = Tissue.BONE

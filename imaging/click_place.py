@@ -10,13 +10,17 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
 
 - :func:`refuse_click_in_canal`, before the search: the point lies in the spinal canal when the canal
   found from a point in front of it (``CANAL_LOOK_FROM_FRONT_MM`` anterior, the way the search finds the
-  canal behind a click in a body) holds it, and a vertebral body lies in front of that canal (bone, or a
-  cortex's enclosed interior, at least ``MIN_BODY_DEPTH_MM`` deep along the antero-posterior line). A
-  point inside the bony solid (bone, or a dark region bone encloses in a coronal or sagittal plane: a
-  lytic lesion or an osteoporotic interior inside its shell) is never judged so: the canal runs on up
-  and down the spine and no bone closes it in those planes. An osteoporotic body whose interior reads
-  like the canal (lumbar-ct-labels L3: 41 HU at its centre, an axial hole the canal search takes for
-  a canal) has no body in front of it, only its anterior cortex: not refused.
+  canal behind a click in a body) holds it, the point is not in front of that canal's front edge as it
+  runs on most sections (the posterior wall's line: a lytic lesion that opens the wall joins the canal
+  on its own sections), a vertebral body lies in front of that canal (bone, or a cortex's enclosed
+  interior, at least ``MIN_BODY_DEPTH_MM`` deep along the antero-posterior line), and no canal enclosed
+  by bone lies behind the point. A point inside the bony solid (bone, or a dark region bone encloses in
+  a coronal or sagittal plane: a lytic lesion or an osteoporotic interior inside its shell) is never
+  judged so: the canal runs on up and down the spine and no bone closes it in those planes. The last
+  condition keeps an osteoporotic body whose interior reads like the canal (lumbar-ct-labels L3: 41 HU
+  at its centre, an axial hole the canal search from in front takes for a canal, with the body's
+  anterior half in front of it) from being refused: its canal lies behind it. It also lets through
+  canal clicks behind which a small hole in the arch is enclosed by bone (the 3 mm abdomen's L3).
 - :func:`refuse_body_away_from_click`, after the body search: a point in air, lung or fat
   (:func:`click_tissue`) that the body found does not hold (more than ``CLICK_IN_BODY_MM`` from it) is
   refused, saying what the point is in before anything about that body.

@@ -26,6 +26,14 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.canal_tube import body_canal_tube
+from imaging.click_place import (
+    ClickTissue,
+    click_tissue,
+    refuse_body_away_from_click,
+    refuse_click_in_canal,
+    tissue_refusal,
+    with_tissue,
+)
 from imaging.endplate_plane import endplate_plane
 from imaging.levels import normalize_level
 from imaging.mask import Mask
@@ -34,7 +42,12 @@ from imaging.pedicle_solid import without_canal_fill
 from imaging.pedicle_waist import WaistPlanes
 from imaging.vertebra_body import BodyResult, BonyMasks, bony_solid
 from imaging.vertebra_canal import CanalResult
-from imaging.vertebra_errors import AnatomyCancelledError, OnSacrumError, VertebraNotFoundError
+from imaging.vertebra_errors import (
+    AnatomyCancelledError,
+    ClickNotInBodyError,
+    OnSacrumError,
+    VertebraNotFoundError,
+)
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
@@ -100,7 +113,8 @@ def find_vertebra(
         If ``click_lps`` is not three finite numbers or ``level_hint`` is not a level name.
     VertebraNotFoundError
         If the click is outside the volume, or no body / canal can be found there; its subclass
-        :class:`OnSacrumError` when the body found there is the sacrum.
+        :class:`OnSacrumError` when the body found there is the sacrum, :class:`ClickNotInBodyError` when
+        the point lies in the spinal canal, or in air, lung or fat.
     AnatomyCancelledError
         If ``cancel`` was set.
 
@@ -113,7 +127,9 @@ def find_vertebra(
     suggestion (:func:`imaging.level_anatomy.refusal_hint`), for every caller. Elsewhere a click on an
     intervertebral disc (or its end plate) is refused as such (:func:`imaging.disc_click.disc_at_point`),
     whatever the search ran into from it; any other refusal names metal in the search region
-    (:func:`imaging.vertebra_metal.find_metal`), which may be why.
+    (:func:`imaging.vertebra_metal.find_metal`), which may be why. Where the click itself lies is said
+    first (:mod:`imaging.click_place`): in the spinal canal (in front of which a body lies), or in air,
+    lung or fat; a refusal of a point that reads soft tissue or fluid says so before the search's reason.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):
@@ -121,15 +137,24 @@ def find_vertebra(
     level = normalize_level(level_hint) if level_hint is not None else None
     if not volume.contains_index(volume.lps_to_index_points(click)):
         raise VertebraNotFoundError("the point lies outside the volume", click)
+    # what the point reads (imaging.click_place): a point in air, lung or fat, or in the spinal canal, or
+    # one no body found holds, is refused in those words
+    tissue = click_tissue(volume, click)
     try:
-        anatomy = _find(volume, click, level, progress, cancel)
-    except OnSacrumError:
+        anatomy = _find(volume, click, tissue, level=level, progress=progress, cancel=cancel)
+    except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:
+        in_air = tissue_refusal(tissue, click)
+        if in_air is not None:
+            raise in_air from exc
         roi_half_mm = np.array([ROI_LOW_MM, ROI_HIGH_MM])
         said = better_refusal(volume, click, exc, roi_half_mm=roi_half_mm, roi_spacing_mm=ROI_SPACING_MM)
         if said is not None:
             raise said from exc
+        soft = with_tissue(tissue, exc)
+        if soft is not None:
+            raise soft from exc
         raise
     on_disc = body_across_disc(volume, click, anatomy)
     if on_disc is not None:
@@ -140,6 +165,8 @@ def find_vertebra(
 def _find(
     volume: Volume,
     click: FloatArray,
+    tissue: ClickTissue,
+    *,
     level: str | None,
     progress: Callable[[float], None] | None,
     cancel: threading.Event | None,
@@ -159,10 +186,12 @@ def _find(
     zone = metal_unknown(roi, masks.smoothed, source_voxel_mm=float(max(volume.spacing_mm)))
     if zone is not None:
         masks = replace(masks, unknown=zone.unknown)
+    refuse_click_in_canal(roi, masks, click, tissue)
     step(0.2)
     canal, canal_how = canal_at_click(roi, masks, click)
     notes: list[str] = []
     body, canal = body_at_click(roi, masks, canal, click, notes=notes, step=step)
+    refuse_body_away_from_click(roi, body.body, click, tissue)
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from imaging.errors import ImagingError
 
-__all__ = ["AnatomyCancelledError", "OnSacrumError", "VertebraNotFoundError"]
+__all__ = ["AnatomyCancelledError", "ClickNotInBodyError", "OnSacrumError", "VertebraNotFoundError"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,6 +38,11 @@ class VertebraNotFoundError(ImagingError):
 class OnSacrumError(VertebraNotFoundError):
     """The body found at the click is the sacrum (no vertebral body to measure); the reason carries
     the S1 suggestion."""
+
+
+class ClickNotInBodyError(VertebraNotFoundError):
+    """The click lies where no vertebral body is (the spinal canal, air, lung or fat:
+    :mod:`imaging.click_place`); the reason says what the point is in."""
 
 
 class AnatomyCancelledError(ImagingError):

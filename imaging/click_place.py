@@ -45,7 +45,7 @@ from imaging.vertebra_canal import CANAL_MIN_POSTERIOR_MM, CanalResult, find_can
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
-from imaging.vertebra_steps import RING_CLOSING_MM
+from imaging.vertebra_steps import CLICK_IN_BODY_MM, RING_CLOSING_MM
 from imaging.volume import Volume
 
 __all__ = [
@@ -91,9 +91,6 @@ MIN_BODY_DEPTH_MM = MIN_BODY_HEIGHT_MM
 #: gaps up to this long (mm) in the bone in front of the canal are crossed (a blurred posterior wall
 #: between the canal's half-maximum edge and the body)
 BODY_GAP_MM = 2.0
-#: a click this far from the body found is not in it (mm): the body's surface is known to about one
-#: voxel of a 3 mm section (as imaging.vertebra_steps.CLICK_IN_BODY_MM)
-CLICK_IN_BODY_MM = 3.0
 
 
 class Tissue(StrEnum):

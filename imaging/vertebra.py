@@ -51,7 +51,7 @@ from imaging.vertebra_errors import (
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
-from imaging.vertebra_refusal import better_refusal, body_across_disc
+from imaging.vertebra_refusal import better_refusal, body_across_disc, region_metal
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
 from imaging.vertebra_steps import (
     body_at_click,
@@ -145,11 +145,15 @@ def find_vertebra(
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:
-        in_air = tissue_refusal(tissue, click)
+        metal = region_metal(
+            volume, click, roi_half_mm=np.array([ROI_LOW_MM, ROI_HIGH_MM]), roi_spacing_mm=ROI_SPACING_MM
+        )
+        # near metal the point's HU may be a streak's (a dark streak over bone read -201 HU, "fat"): what
+        # it reads is not said then, the metal is
+        in_air = tissue_refusal(tissue, click) if metal is None else None
         if in_air is not None:
             raise in_air from exc
-        roi_half_mm = np.array([ROI_LOW_MM, ROI_HIGH_MM])
-        said = better_refusal(volume, click, exc, roi_half_mm=roi_half_mm, roi_spacing_mm=ROI_SPACING_MM)
+        said = better_refusal(volume, click, exc, metal=metal)
         if said is not None:
             raise said from exc
         soft = with_tissue(tissue, exc)
@@ -191,7 +195,8 @@ def _find(
     canal, canal_how = canal_at_click(roi, masks, click)
     notes: list[str] = []
     body, canal = body_at_click(roi, masks, canal, click, notes=notes, step=step)
-    refuse_body_away_from_click(roi, body.body, click, tissue)
+    if zone is None:  # near metal the point's HU may be a streak's, not its tissue's
+        refuse_body_away_from_click(roi, body.body, click, tissue)
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")

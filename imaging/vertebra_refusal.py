@@ -18,14 +18,26 @@ from imaging.disc_click import disc_at_point
 from imaging.level_anatomy import refusal_hint
 from imaging.mask import touches_grid_edge
 from imaging.vertebra_errors import VertebraNotFoundError
-from imaging.vertebra_metal import find_metal
+from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.vertebra_roi import resample_roi
 from imaging.volume import Volume
 
-__all__ = ["better_refusal", "body_across_disc"]
+__all__ = ["better_refusal", "body_across_disc", "region_metal"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def region_metal(
+    volume: Volume, click: FloatArray, *, roi_half_mm: FloatArray, roi_spacing_mm: float
+) -> MetalFinding | None:
+    """Metal in the search region around the click, or None.
+
+    ``roi_half_mm`` is the search region's ``(low, high)`` offsets from the click (mm, L P S), and
+    ``roi_spacing_mm`` its grid: metal is looked for where the search looked.
+    """
+    roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
+    return find_metal(volume, roi, {}, centroid_lps=click, left_lps=(1.0, 0.0, 0.0))
 
 
 def better_refusal(
@@ -33,13 +45,11 @@ def better_refusal(
     click: FloatArray,
     refused: VertebraNotFoundError,
     *,
-    roi_half_mm: FloatArray,
-    roi_spacing_mm: float,
+    metal: MetalFinding | None,
 ) -> VertebraNotFoundError | None:
     """The refusal to raise instead of ``refused``, or None to raise it as it is.
 
-    ``roi_half_mm`` is the search region's ``(low, high)`` offsets from the click (mm, L P S), and
-    ``roi_spacing_mm`` its grid: metal is looked for where the search looked.
+    ``metal`` is the metal in the search region (:func:`region_metal`), which may be why.
     """
     hint = refusal_hint(volume, click)
     if hint is not None:
@@ -47,8 +57,6 @@ def better_refusal(
     # a click on a disc finds no body of its own: say so rather than what the search ran into
     disc = disc_at_point(volume, click)
     # metal in the search region may be why (its streaks can read as a disc too)
-    roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
-    metal = find_metal(volume, roi, {}, centroid_lps=click, left_lps=(1.0, 0.0, 0.0))
     if disc is not None:
         said = disc.reason() if metal is None else f"{disc.reason()}; {metal.refusal_note()}"
         return VertebraNotFoundError(said, click)

@@ -19,17 +19,14 @@ only) and are not checked here.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
-import SimpleITK as sitk
 
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import Side, VertebraAnatomy
-from imaging.volume import Volume, affine_from_geometry
+from tests.imaging.test_vertebra_realdata import _lumbar
 
 pytestmark = pytest.mark.realdata
 
@@ -71,23 +68,6 @@ SPREAD_SHORT = {
     Side.LEFT: "the left axis takes one of two directions with the click (traced -10 deg or, past -15, "
     "shown parallel): widths 9.06-10.40 mm"
 }
-
-
-def _load(path: Path) -> Volume:
-    image = sitk.ReadImage(str(path))
-    matrix = affine_from_geometry(
-        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
-    )
-    return Volume(sitk.GetArrayFromImage(image), matrix)
-
-
-@cache
-def _lumbar(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
-    folder = Path(root) / "lumbar-ct-labels"
-    ct = _load(folder / "sub-ct_label-22_ct.nii.gz")
-    sub = _load(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
-    vert = _load(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
-    return ct, sub, vert
 
 
 @pytest.fixture(scope="module")

@@ -56,9 +56,11 @@ __all__ = [
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
-#: a band this much brighter or darker than its flanks on the circle around the metal is a streak (HU):
-#: half the least contrast at which the body's rays take a cortex (``MIN_CORTEX_CONTRAST_HU``, 60 HU),
-#: so a streak that could make or hide a cortex for them is marked
+#: a band this much brighter or darker than its flanks on the circle around the metal is a streak (HU).
+#: Above the 60 HU contrast at which the body's rays take a cortex (``MIN_CORTEX_CONTRAST_HU``), so a
+#: weaker streak is not marked; set on the QA's synthetic streaks (+-500 HU, tests/metal_cases.py), and
+#: no CT with a real implant is in the data to check it against (on case1 it also marks some trabecular
+#: texture near the rod: session 19, task F)
 STREAK_HU = 100.0
 #: a streak's band keeps its sign along the ray from the metal over this length (mm): the radial median
 #: of the band's contrast, which the edges of anatomy (a cortex crossing the ray, a few mm wide once

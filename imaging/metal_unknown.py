@@ -38,8 +38,9 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.bony_masks import SMOOTHING_MM
+from imaging.lesion_morph import grown_box, mask_bbox
 from imaging.vertebra_errors import VertebraNotFoundError
-from imaging.vertebra_metal import METAL_THRESHOLD_HU, MIN_METAL_MM3
+from imaging.vertebra_metal import METAL_THRESHOLD_HU, metal_voxels
 from imaging.vertebra_roi import LpsRoi
 
 __all__ = [
@@ -110,17 +111,10 @@ def metal_unknown(
     """
     if source_voxel_mm <= 0.0:
         raise ValueError(f'Argument "source_voxel_mm" must be positive, got {source_voxel_mm}')
-    hot = (roi.array > METAL_THRESHOLD_HU) & roi.inside
-    if not hot.any():
-        return None
     sp = roi.spacing_mm
-    labels, n = ndimage.label(hot)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    big = np.flatnonzero(sizes * sp**3 >= MIN_METAL_MM3)
-    big = big[big > 0]
-    if len(big) == 0:
+    metal = metal_voxels((roi.array > METAL_THRESHOLD_HU) & roi.inside, sp**3)
+    if metal is None:
         return None
-    metal = np.isin(labels, big)
     # the metal's edge falls from ~3000 HU through the cortical range over a source voxel and the
     # smoothing's reach (three standard deviations): all of it reads like cortex
     bloom_mm = source_voxel_mm + 3.0 * SMOOTHING_MM
@@ -236,9 +230,10 @@ def _radial_nanmedian(values: FloatArray, run: int) -> FloatArray:
 
 
 def _grown_box(mask: BoolArray, pad: float) -> tuple[slice, slice, slice]:
-    """The mask's bounding box grown by ``pad`` voxels (within the array)."""
-    idx = np.argwhere(mask)
+    """The mask's bounding box grown by ``pad`` voxels and one more (within the array); empty when the
+    mask is."""
+    box = mask_bbox(mask)
+    if box is None:
+        return (slice(0, 0), slice(0, 0), slice(0, 0))
     p = int(np.ceil(pad)) + 1
-    lo = np.maximum(idx.min(axis=0) - p, 0)
-    hi = np.minimum(idx.max(axis=0) + p + 1, mask.shape)
-    return (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
+    return grown_box(box, (p, p, p), mask.shape)

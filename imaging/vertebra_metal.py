@@ -29,7 +29,14 @@ from scipy.spatial import cKDTree
 from imaging.vertebra_roi import LpsRoi
 from imaging.volume import Volume
 
-__all__ = ["METAL_THRESHOLD_HU", "MIN_METAL_MM3", "NEAR_METAL_MM", "MetalFinding", "find_metal"]
+__all__ = [
+    "METAL_THRESHOLD_HU",
+    "MIN_METAL_MM3",
+    "NEAR_METAL_MM",
+    "MetalFinding",
+    "find_metal",
+    "metal_voxels",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -117,17 +124,10 @@ def find_metal(
     """
     box_lo, box_hi = _source_box(volume, roi)
     sub = volume.array[box_lo[0] : box_hi[0], box_lo[1] : box_hi[1], box_lo[2] : box_hi[2]]
-    hot = sub > METAL_THRESHOLD_HU
-    if not hot.any():
-        return None
     voxel_mm3 = float(np.prod(volume.spacing_mm))
-    labels, n = ndimage.label(hot)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    big = np.flatnonzero(sizes * voxel_mm3 >= MIN_METAL_MM3)
-    big = big[big > 0]
-    if len(big) == 0:
+    metal = metal_voxels(sub > METAL_THRESHOLD_HU, voxel_mm3)
+    if metal is None:
         return None
-    metal = np.isin(labels, big)
     idx = np.argwhere(metal)
     pts = volume.index_to_lps_points((idx + box_lo).astype(np.float64))
     # the source box of an oblique volume is larger than the region: keep the metal inside the region
@@ -155,6 +155,21 @@ def find_metal(
         side=side,
         near=tuple(near),
     )
+
+
+def metal_voxels(hot: BoolArray, voxel_mm3: float) -> BoolArray | None:
+    """The voxels above the metal threshold (``hot``) in clusters of at least ``MIN_METAL_MM3``, None when
+    there are none (a few bright voxels are a dense cortex's or contrast's, not metal)."""
+    if not hot.any():
+        return None
+    labels, n = ndimage.label(hot)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    big = np.flatnonzero(sizes * voxel_mm3 >= MIN_METAL_MM3)
+    big = big[big > 0]
+    if len(big) == 0:
+        return None
+    out: BoolArray = np.isin(labels, big)
+    return out
 
 
 def _source_box(volume: Volume, roi: LpsRoi) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -24,20 +24,13 @@ import csv
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-DATA = Path("/work/shared/data")
-OFFSETS_MM = {
-    "left 8": (8.0, 0.0, 0.0),
-    "right 8": (-8.0, 0.0, 0.0),
-    "posterior 5": (0.0, 5.0, 0.0),
-    "anterior 5": (0.0, -5.0, 0.0),
-    "cranial 5": (0.0, 0.0, 5.0),
-    "caudal 5": (0.0, 0.0, -5.0),
-}
+from tests.benchmarks.pedicle_figures import DATA
+from tests.imaging.test_vertebra_click import OFFSETS_MM
+
 CANAL_OFFSETS_MM = {
     "centroid": (0.0, 0.0, 0.0),
     "x+3": (3.0, 0.0, 0.0),

@@ -47,6 +47,7 @@ from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume, affine_from_geometry
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 from tests.imaging.case1_points import CASE1_CLICKS
+from tests.imaging.test_vertebra_realdata import model_body
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -230,10 +231,7 @@ def _cases(
         levels = load_nifti(folder / "labels-model.nii.gz").array
         bodies, _ = ndimage.label(load_nifti(folder / "vertebral-bodies-model.nii.gz").array == 1)
         for level, lab in ABDOMEN.items():
-            vertebra = levels == lab
-            overlap = np.bincount(bodies[vertebra], minlength=bodies.max() + 1)
-            overlap[0] = 0
-            truth = (bodies == int(np.argmax(overlap))) & vertebra
+            truth = model_body(levels, bodies, lab)
             click = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
             yield f"abdomen {level}", ct, [("centroid", tuple(float(v) for v in click), None)]  # type: ignore[misc]
     if "chest" in names:

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-DATA = Path("/work/shared/data")
+#: ../shared/data beside the checkout
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 ABDOMEN = {"L1": 31, "L2": 30, "L3": 29, "L4": 28, "L5": 27}
 LUMBAR = {"L2": 21, "L3": 22, "L4": 23}
 CHEST_Z_MM = {"T7": -21.5, "T8": -45.0, "T9": -68.5, "T10": -92.0, "T11": -116.0, "T12": -140.0}
@@ -55,6 +56,7 @@ def cases() -> list[tuple[str, Any, np.ndarray]]:
     from scipy import ndimage
 
     from imaging.load import load_volume
+    from tests.imaging.test_vertebra_realdata import model_body
 
     out: list[tuple[str, Any, np.ndarray]] = []
     folder = DATA / "abdomen-pelvis-ct"
@@ -62,10 +64,7 @@ def cases() -> list[tuple[str, Any, np.ndarray]]:
     levels = _sitk_volume(folder / "labels-model.nii.gz").array
     bodies, _ = ndimage.label(_sitk_volume(folder / "vertebral-bodies-model.nii.gz").array == 1)
     for name, label in ABDOMEN.items():
-        vertebra = levels == label
-        overlap = np.bincount(bodies[vertebra], minlength=bodies.max() + 1)
-        overlap[0] = 0
-        truth = (bodies == int(np.argmax(overlap))) & vertebra
+        truth = model_body(levels, bodies, label)
         out.append((f"abdomen {name}", ct, ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))))
     folder = DATA / "lumbar-ct-labels"
     ct = _sitk_volume(folder / "sub-ct_label-22_ct.nii.gz")

@@ -66,10 +66,7 @@ def _reference(dataset: str, root: str, level: str) -> tuple[npt.NDArray[np.floa
         centre = np.array(nominal.body_centroid_lps)
     elif dataset == "abdomen":
         ct, levels, bodies = realdata._abdomen(root)
-        vertebra = levels == realdata.ABDOMEN[level]
-        overlap = np.bincount(bodies[vertebra], minlength=bodies.max() + 1)
-        overlap[0] = 0
-        truth = (bodies == int(np.argmax(overlap))) & vertebra
+        truth = realdata.model_body(levels, bodies, realdata.ABDOMEN[level])
         volume = ct
         centre = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
     else:

@@ -30,6 +30,7 @@ from scipy import ndimage
 from imaging.vertebra import VertebraNotFoundError, find_vertebra
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume, affine_from_geometry
+from tests.imaging.test_vertebra_realdata import model_body
 
 pytestmark = pytest.mark.realdata
 
@@ -164,10 +165,7 @@ def _abdomen(root: str) -> tuple[Volume, dict[str, dict[str, tuple[float, float,
     slice_axis = int(np.argmax(np.abs(ct.index_to_lps[2, :3])))
     clicks: dict[str, dict[str, tuple[float, float, float]]] = {}
     for level, value in LEVELS.items():
-        vertebra = levels == value
-        overlap = np.bincount(bodies[vertebra], minlength=int(bodies.max()) + 1)
-        overlap[0] = 0
-        body = (bodies == int(np.argmax(overlap))) & vertebra  # the body component of this level
+        body = model_body(levels, bodies, value)
         centre_index = np.argwhere(body).mean(axis=0)
         centre = ct.index_to_lps_points(centre_index)
         snapped_index = centre_index.copy()

@@ -134,13 +134,23 @@ def test_lumbar_l3_canal_and_wall(shared_data: Path) -> None:
     assert 20.0 <= anatomy.body_height_mm <= 34.0
 
 
+def model_body(
+    levels: npt.NDArray[np.integer], bodies: npt.NDArray[np.integer], label: int
+) -> npt.NDArray[np.bool_]:
+    """The abdomen's model-made body of one level: of the labelled body components (``bodies``, from
+    vertebral-bodies-model), the one that overlaps the level's voxels (``levels == label``,
+    labels-model) most, within that level."""
+    vertebra = levels == label
+    overlap = np.bincount(bodies[vertebra], minlength=int(bodies.max()) + 1)
+    overlap[0] = 0
+    body: npt.NDArray[np.bool_] = (bodies == int(np.argmax(overlap))) & vertebra
+    return body
+
+
 @cache
 def _abdomen_result(root: str, level: str) -> tuple[VertebraAnatomy, npt.NDArray[np.bool_]]:
     ct, levels, bodies = _abdomen(root)
-    vertebra = levels == ABDOMEN[level]
-    overlap = np.bincount(bodies[vertebra], minlength=bodies.max() + 1)
-    overlap[0] = 0
-    truth = (bodies == int(np.argmax(overlap))) & vertebra  # the body component of this vertebra
+    truth = model_body(levels, bodies, ABDOMEN[level])
     click = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
     return find_vertebra(ct, click), truth
 

@@ -26,6 +26,7 @@ from skimage import measure
 from skimage.morphology import h_maxima
 from skimage.segmentation import watershed
 
+from imaging.pedicle_reasons import CUT_BY_VIEW, HIDDEN_BY_METAL, METAL_TOUCH_MM
 from imaging.vertebra_roi import LpsRoi, RoiPoints
 
 FloatArray = npt.NDArray[np.float64]
@@ -71,21 +72,6 @@ BAND_MARGIN_MM = 2.0
 SECTION_REACH_MM = 4.0
 #: a section's pick further than this from the pedicle followed through the others is another bone (mm)
 TRACK_JUMP_MM = 4.0
-#: why a pedicle is not traced when the field of view cuts its sections, in the operator's words
-CUT_BY_VIEW = (
-    "the edge of the scan cuts it or the bone behind it, so its axis cannot be followed: check this side on "
-    "the images, and plan it on a scan that shows it whole"
-)
-#: why a pedicle is not traced when the blob followed to the field of view's edge touches metal or its
-#: streaks (:mod:`imaging.metal_unknown`): a bright streak reads as bone and joins the pedicle to bone
-#: far from it, so the edge is reached through the metal's artefacts, not because the scan cuts the pedicle
-HIDDEN_BY_METAL = (
-    "metal or its streaks lie across it, so its axis cannot be followed: check this side on the images "
-    "(the CT numbers there say nothing of the bone)"
-)
-#: a blob this close to voxels marked unknown for metal is taken as touched by it (mm): the streaks' edge
-#: and the blob's are each blurred by about a voxel of the 1 mm search region
-METAL_TOUCH_MM = 1.0
 
 
 @dataclass(frozen=True)

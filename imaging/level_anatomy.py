@@ -70,6 +70,7 @@ __all__ = [
     "ILIUM_LATERAL_MM",
     "JOINT_GAP_MM",
     "LEVEL_SLAB_MM",
+    "NEXT_LEVEL_HEIGHTS",
     "RIB_BAND_MM",
     "RIB_FAR_MM",
     "RIB_MAX_SECTION_MM2",
@@ -88,6 +89,7 @@ __all__ = [
     "RibStatus",
     "SacrumFinding",
     "SideRibs",
+    "against_counting",
     "has_ribs",
     "has_ribs_anatomy",
     "is_sacrum",
@@ -96,6 +98,11 @@ __all__ = [
     "suggestion_for_anatomy",
     "suggestion_for_vertebra",
 ]
+
+
+#: the next vertebra's centre lies one body height plus a disc away: the disc is a third of the body's
+#: height in the lumbar spine, a quarter to a fifth in the lower thoracic spine; a third is used
+NEXT_LEVEL_HEIGHTS = 4.0 / 3.0
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,7 @@ def suggest_levels(
         out = [
             s
             if levels[s.index] is None and s.index not in named_indices
-            else _against_counting(s, levels[s.index], s.index in named_indices)
+            else against_counting(s, levels[s.index], s.index in named_indices)
             for s in out
         ]
     out.sort(key=lambda s: order.index(s.index))
@@ -242,21 +249,24 @@ def suggestion_for_vertebra(
     axis_lps: Sequence[float] | npt.ArrayLike = (0.0, 0.0, 1.0),
     level_lps: Sequence[float] | npt.ArrayLike | None = None,
     named_level: str | None = None,
+    ribs: RibFinding | None = None,
 ) -> LevelSuggestion | None:
     """A suggestion for one vertebra alone (the command line's ``level_suggestion``).
 
-    T12 when it carries ribs and the vertebra below (one body height plus a disc lower: the disc is a
-    third of the body's height in the lumbar spine, a quarter to a fifth in the lower thoracic spine;
-    a third is used) was seen without; S1 when the point is judged to be the sacrum. None otherwise.
-    ``named_level`` is the operator's name for this vertebra: a suggestion that differs warns.
+    T12 when it carries ribs and the vertebra below (one body height plus a disc lower:
+    :data:`NEXT_LEVEL_HEIGHTS`) was seen without; S1 when the point is judged to be the sacrum. None
+    otherwise. ``named_level`` is the operator's name for this vertebra: a suggestion that differs warns.
+    ``ribs``: this vertebra's rib finding when already made (:func:`has_ribs` with the same frame).
     """
     centre = point_lps(centroid_lps, "centroid_lps")
     axis = unit_lps(axis_lps, "axis_lps")
     if not height_mm > 0:
         raise ValueError(f'Argument "height_mm" must be positive, got {height_mm}')
-    here = has_ribs(volume, centre, posterior_lps=posterior_lps, axis_lps=axis, level_lps=level_lps)
+    here = ribs
+    if here is None:
+        here = has_ribs(volume, centre, posterior_lps=posterior_lps, axis_lps=axis, level_lps=level_lps)
     if here.has_ribs:
-        down = axis * (height_mm * 4.0 / 3.0)
+        down = axis * (height_mm * NEXT_LEVEL_HEIGHTS)
         level_below = None if level_lps is None else point_lps(level_lps, "level_lps") - down
         below = has_ribs(
             volume, centre - down, posterior_lps=posterior_lps, axis_lps=axis, level_lps=level_below
@@ -275,15 +285,20 @@ def suggestion_for_vertebra(
         if sac.is_sacrum:
             s1 = LevelSuggestion(0, "S1", sac.reason)
             if named_level is not None:
-                s1 = _against_counting(s1, normalize_level(named_level), True)
+                s1 = against_counting(s1, normalize_level(named_level), True)
             return s1
     return None
 
 
 def suggestion_for_anatomy(
-    volume: Volume, anatomy: VertebraAnatomy, *, named_level: str | None = None
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    *,
+    named_level: str | None = None,
+    ribs: RibFinding | None = None,
 ) -> LevelSuggestion | None:
-    """:func:`suggestion_for_vertebra` with the frame and height of a found vertebra."""
+    """:func:`suggestion_for_vertebra` with the frame and height of a found vertebra (``ribs``: its
+    finding by :func:`has_ribs_anatomy` when already made)."""
     body = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
     posterior = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - body
     if np.linalg.norm(posterior) < 1.0:
@@ -298,6 +313,7 @@ def suggestion_for_anatomy(
         posterior_lps=posterior,
         level_lps=level,
         named_level=named_level if named_level is not None else anatomy.level,
+        ribs=ribs,
     )
 
 
@@ -339,7 +355,8 @@ def _with_warning(s: LevelSuggestion, note: str) -> LevelSuggestion:
     return LevelSuggestion(s.index, s.level, s.reason, (*s.warnings, note))
 
 
-def _against_counting(s: LevelSuggestion, counted: str | None, is_named: bool) -> LevelSuggestion:
+def against_counting(s: LevelSuggestion, counted: str | None, is_named: bool) -> LevelSuggestion:
+    """``s`` with a warning when the level counted (or named, ``is_named``) differs from it."""
     if counted == s.level:
         return s
     what = "was named" if is_named else "counts as"

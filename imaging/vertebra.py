@@ -268,6 +268,7 @@ def _pedicles(
             bone_fraction=fraction,
             waist_planes=waist_planes,
             refusals=why_not,
+            unknown=masks.unknown,
         )
         if found is None:
             notes.append(f"{side.value} pedicle not traced" + (f": {why_not[0]}" if why_not else ""))

@@ -26,6 +26,7 @@ from skimage import measure
 from skimage.morphology import h_maxima
 from skimage.segmentation import watershed
 
+from imaging.pedicle_reasons import CUT_BY_VIEW, HIDDEN_BY_METAL, METAL_TOUCH_MM
 from imaging.vertebra_roi import LpsRoi, RoiPoints
 
 FloatArray = npt.NDArray[np.float64]
@@ -71,11 +72,6 @@ BAND_MARGIN_MM = 2.0
 SECTION_REACH_MM = 4.0
 #: a section's pick further than this from the pedicle followed through the others is another bone (mm)
 TRACK_JUMP_MM = 4.0
-#: why a pedicle is not traced when the field of view cuts its sections, in the operator's words
-CUT_BY_VIEW = (
-    "the edge of the scan cuts it or the bone behind it, so its axis cannot be followed: check this side on "
-    "the images, and plan it on a scan that shows it whole"
-)
 
 
 @dataclass(frozen=True)
@@ -119,6 +115,7 @@ class _Candidate:
     medial_mm: float  # distance of its nearest point from the canal's centre line, towards its side
     area_mm2: float
     cut_by_view: bool
+    near_metal: bool = False
 
 
 def _keep_rings(plane: BoolArray, fraction: FloatArray, u_mm: FloatArray) -> BoolArray:
@@ -284,6 +281,7 @@ def _section_candidates(
     grid: tuple[FloatArray, FloatArray],
     previous: npt.NDArray[np.int32] | None = None,
     body_bone: BoolArray | None = None,
+    unknown: BoolArray | None = None,
 ) -> tuple[list[_Candidate], npt.NDArray[np.int32], FloatArray]:
     """Bone blobs of one section on one side of the canal, with their places (labels carried over
     from the ``previous`` section, and blobs joined through ``body_bone`` merged: see
@@ -324,10 +322,15 @@ def _section_candidates(
     in_view = on_grid.sample(roi.inside, order=0) > 0.5
     cut_by_view = ndimage.binary_dilation(~in_view, iterations=round(VIEW_MARGIN_MM / SECTION_STEP_MM))
     cut = ndimage.maximum(cut_by_view, labels, index)
+    metal = np.zeros(len(index), dtype=bool)
+    if unknown is not None:
+        touch = on_grid.sample(unknown, order=0) > 0.5
+        touch = ndimage.binary_dilation(touch, iterations=max(1, round(METAL_TOUCH_MM / SECTION_STEP_MM)))
+        metal = np.asarray(ndimage.maximum(touch, labels, index), dtype=bool)
     min_px = MIN_SECTION_MM2 / SECTION_STEP_MM**2
     u0, v0 = float(uu[0, 0]), float(vv[0, 0])
     out: list[_Candidate] = []
-    for lab, size, com, med, cv in zip(index, sizes, coms, medial, cut, strict=True):
+    for lab, size, com, med, cv, mt in zip(index, sizes, coms, medial, cut, metal, strict=True):
         if size < min_px or not np.all(np.isfinite(com)):
             continue
         u_c = u0 + com[0] * SECTION_STEP_MM
@@ -341,6 +344,7 @@ def _section_candidates(
                 medial_mm=float(med),
                 area_mm2=float(size) * SECTION_STEP_MM**2,
                 cut_by_view=bool(cv),
+                near_metal=bool(mt),
             )
         )
     return out, labels, pts
@@ -356,10 +360,13 @@ def trace_sections(
     sgn: float,
     body_bone: BoolArray | None = None,
     refusals: list[str] | None = None,
+    unknown: BoolArray | None = None,
 ) -> PedicleSections | None:
     """The pedicle's sections between the body and the canal's centre, or None (too few, or cut).
 
-    When the field of view cuts a section, :data:`CUT_BY_VIEW` is appended to ``refusals`` (if given).
+    When the field of view cuts a section, :data:`CUT_BY_VIEW` is appended to ``refusals`` (if given),
+    or :data:`HIDDEN_BY_METAL` when the blob reaching the edge touches ``unknown`` (the region's voxels
+    marked for metal and its streaks, :mod:`imaging.metal_unknown`).
 
     In each section the pedicle is the blob that forms the canal's lateral wall (the first bone
     lateral to the canal) with its centre at the height of the body's middle or upper part; rib
@@ -396,6 +403,7 @@ def trace_sections(
             grid=(uu, vv),
             previous=previous,
             body_bone=body_bone,
+            unknown=unknown,
         )
         previous = labels
         if t < t_start - 1e-9:  # split and carried only
@@ -433,7 +441,7 @@ def trace_sections(
             continue
         if best.cut_by_view:
             if refusals is not None:
-                refusals.append(CUT_BY_VIEW)
+                refusals.append(HIDDEN_BY_METAL if best.near_metal else CUT_BY_VIEW)
             return None  # the field of view cuts the pedicle: its axis cannot be traced
         centroids.append(best.centre_lps)
         areas.append(best.area_mm2)

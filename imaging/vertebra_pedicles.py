@@ -155,6 +155,7 @@ def find_pedicle(
     bone_fraction: npt.NDArray[np.float32] | None = None,
     waist_planes: WaistPlanes | None = None,
     refusals: list[str] | None = None,
+    unknown: BoolArray | None = None,
 ) -> PedicleResult | None:
     """One pedicle's axis, isthmus and narrowest width, or None when it cannot be traced.
 
@@ -180,7 +181,10 @@ def find_pedicle(
         ``roi``, ``solid`` and ``frame``), shared with the other side's search; None samples them anew.
     refusals
         Given, why the pedicle was not traced is appended to it where that is known (the field of
-        view cutting its sections).
+        view cutting its sections, or metal's streaks joining it to bone out there).
+    unknown
+        The ROI's voxels marked for metal and its streaks (:func:`imaging.metal_unknown.metal_unknown`),
+        None without metal: names the metal as the reason where it stopped the trace.
 
     Returns
     -------
@@ -203,6 +207,7 @@ def find_pedicle(
         sgn=sgn,
         body_bone=solid & body_grown,
         refusals=refusals,
+        unknown=unknown,
     )
     if traced is None:
         return None

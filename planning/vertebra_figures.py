@@ -66,7 +66,7 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
         axis = anatomy.pedicles.get(side)
         if axis is None:
             reason = _untraced_reason(side, anatomy.notes)
-            if anatomy.metal is not None and anatomy.metal.side == side.value:
+            if anatomy.metal is not None and anatomy.metal.side == side.value and "metal" not in reason:
                 reason += "; metal lies on this side (see the warning), which may have hidden it"
             pedicles[side.value] = {"traced": False, "reason": reason}
             continue

@@ -6,9 +6,10 @@ area mm^2 there), ``posterior_wall`` (points LPS mm, intact, defects), ``pedicle
 ``right`` always present: entry and target LPS mm, narrowest width mm, isthmus; null for a pedicle not
 traced), ``pedicles_not_traced`` (``{"left": "<why>"}`` for each side not traced, ``{}`` when both
 were), ``level`` and ``notes`` (see :meth:`imaging.vertebra_model.VertebraAnatomy.to_json`), and
-``level_suggestion``: the level anatomy suggests (``{"level": "T12" | "S1", "reason", "warnings"}``, T12
-for the lowest rib-bearing vertebra, S1 for the sacrum; a warning when it differs from ``--level``) or
-null (:func:`imaging.level_anatomy.suggestion_for_anatomy`).
+``level_suggestion``: the level anatomy suggests (``{"level": "T12" | "S1" | "L1", "reason", "warnings"}``,
+T12 for the lowest rib-bearing vertebra, S1 for the sacrum, L1 for a vertebra named thoracic without ribs
+under one with them; a warning when it differs from ``--level``) or null
+(:func:`imaging.level_check.check_level`).
 
 Beyond DESIGN.md's keys, the same figures and warnings the Vertebrae dock shows
 (:func:`planning.vertebra_figures.vertebra_figures`): ``endplates`` (``superior`` / ``inferior``: ``found``;
@@ -17,7 +18,9 @@ patient's axial plane with its ``sagittal_tilt_deg`` (+ rising anteriorly) and `
 rising to the left) parts, and ``tilt_from_body_axis_deg``; ``cut_by_scan`` when the scan's edge cuts
 the body there), ``body_cut_by_scan`` (``["top"]``, ``["bottom"]`` or ``[]``: the body's height and
 volume are then partial), ``metal`` (null, or ``threshold_hu``, ``volume_ml``, ``max_hu``,
-``center_lps``, ``side``, ``near`` and ``message``) and ``warnings`` (plain sentences, also printed).
+``center_lps``, ``side``, ``near`` and ``message``) and ``warnings`` (plain sentences, also printed; with
+``--level``, also when the level named and the vertebra's ribs disagree: a thoracic level without ribs, a
+lumbar one with a rib on each side, :func:`imaging.level_check.rib_level_warning`).
 Beside ``posterior_wall.intact``: ``uncertain`` (true when what the search knows makes that reading
 uncertain: a noisy image, metal next to the body or canal, a wall too little seen, a cortex the scan does
 not resolve, a body cut by the scan's edge) and ``uncertain_reason`` (those reasons in plain words, null
@@ -97,7 +100,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         structure_masks,
     )
     from imaging.image_files import is_image_file
-    from imaging.level_anatomy import suggestion_for_anatomy
+    from imaging.level_check import check_level
     from imaging.levels import normalize_level
     from imaging.load import load_volume, save_volume
     from imaging.vertebra import find_vertebra
@@ -137,8 +140,12 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     body_ml = anatomy.body.count() * volume.voxel_volume_ml
     js["vertebral_body"]["volume_ml"] = round(body_ml, 3)
     figures = vertebra_figures(anatomy)
-    for key in ("endplates", "body_cut_by_scan", "metal", "warnings"):
+    for key in ("endplates", "body_cut_by_scan", "metal"):
         js[key] = figures[key]
+    # the level named against the ribs found (imaging.level_check): a warning like the figures' own
+    level_check = check_level(volume, anatomy)
+    warnings = [*figures["warnings"], *level_check.warnings]
+    js["warnings"] = warnings
     # beside DESIGN.md's "intact": whether that reading is uncertain, and why (plain words)
     uncertain = figures["posterior_wall_uncertain"]
     js["posterior_wall"]["uncertain"] = bool(uncertain)
@@ -146,12 +153,12 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     untraced = _untraced_pedicles(anatomy)
     js["pedicles"] = {side: js["pedicles"].get(side) for side in ("left", "right")}
     js["pedicles_not_traced"] = untraced
-    suggestion = suggestion_for_anatomy(volume, anatomy)
+    suggestion = level_check.suggestion
     js["level_suggestion"] = None if suggestion is None else suggestion.to_json()
     text = [
         f"Vertebra at ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm LPS"
         + (f", level {anatomy.level}" if anatomy.level else ""),
-        *(f"  warning: {w}" for w in figures["warnings"]),
+        *(f"  warning: {w}" for w in warnings),
         f"  body {body_ml:.1f} mL, height {anatomy.body_height_mm:.1f} mm, centroid "
         "({:.1f}, {:.1f}, {:.1f}) mm".format(*anatomy.body_centroid_lps),
         f"  canal {anatomy.canal_area_mm2:.0f} mm^2 at ({{:.1f}}, {{:.1f}}, {{:.1f}}) mm".format(

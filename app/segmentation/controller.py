@@ -38,7 +38,7 @@ from planning.case import Case, Change
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
-    from imaging.mask_edit import PlaneAxis
+    from imaging.mask_edit import IslandChoice, PlaneAxis
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -207,7 +207,9 @@ class SegmentationController(QObject):
         """Fill holes, remove islands, grow or shrink the edit layer (one undo step); True if changed.
 
         ``op`` is ``fill_holes``, ``remove_islands``, ``grow`` or ``shrink``; ``margin_mm`` for the last
-        two. Remove islands keeps the part under the crosshair when it is in the mask, else the largest.
+        two. Remove islands keeps the largest piece, or the piece under the crosshair when it holds at least a
+        tenth of the largest (:func:`imaging.mask_edit.choose_island`: the operator pointed at it); the
+        status message says which was kept, and when the crosshair's piece was too small to be kept.
         ``plane`` (fill holes only): None fills holes closed on every side in 3D; a
         :class:`imaging.mask_edit.PlaneAxis` fills, slice by slice in those index planes, what each
         slice encloses (a ring seen in a view); the undo step is named for the operation and the layer.
@@ -223,13 +225,15 @@ class SegmentationController(QObject):
             self.jobs.say("Choose a layer to edit first.")
             return False
         mask = self.window.case.case.layers[name].mask
+        choice: IslandChoice | None = None
         if op == "fill_holes":
             edit = mask_edit.fill_holes(mask, plane=plane)
         elif op == "remove_islands":
             crosshair = self.window.state.crosshair_lps
             idx = np.rint(volume.lps_to_index_points(crosshair)).astype(int)
-            keep = tuple(int(v) for v in idx) if mask_holds(mask, volume, crosshair) else None
-            edit = mask_edit.remove_islands(mask, keep_index=keep)
+            pointed = tuple(int(v) for v in idx) if mask_holds(mask, volume, crosshair) else None
+            choice = mask_edit.choose_island(mask, pointed)
+            edit = mask_edit.remove_islands(mask, keep_index=choice.keep_index)
         elif op in ("grow", "shrink"):
             edit = mask_edit.grow_shrink(mask, volume, abs(margin_mm) * (1 if op == "grow" else -1))
         else:
@@ -250,7 +254,10 @@ class SegmentationController(QObject):
             command.text = f"{label} {name} by {abs(margin_mm):.1f} mm"
         self.window.case.push(command)
         added = edit.mask.count() - mask.count()
-        self.jobs.say(_operation_done(op, name, added, volume, margin_mm=margin_mm, where=where))
+        said = _operation_done(op, name, added, volume, margin_mm=margin_mm, where=where)
+        if choice is not None:
+            said += _island_kept(choice, volume)
+        self.jobs.say(said)
         return True
 
     # -- construction ---------------------------------------------------------------------------
@@ -358,6 +365,29 @@ class SegmentationController(QObject):
             self.mask_edited.emit(new.name)  # a brush dab: only figures measured from the mask change
             return
         self.model_changed.emit()
+
+
+def _island_kept(choice: IslandChoice, volume: Volume) -> str:
+    """Which piece Remove islands kept, when the crosshair had a say in it (appended to its message)."""
+    from imaging.mask_edit import KEEP_POINTED_MIN_SHARE
+
+    def amount(n: int) -> str:
+        return f"{n} voxel{'s' if n != 1 else ''}, {n * volume.voxel_volume_ml:.2f} mL"
+
+    if choice.pointed_too_small:
+        share = 100.0 * choice.pointed_voxels / max(choice.largest_voxels, 1)
+        return (
+            f" Kept the largest piece ({amount(choice.largest_voxels)}): the piece under the crosshair "
+            f"({amount(choice.pointed_voxels)}, {share:.1f} % of it) is under "
+            f"{100 * KEEP_POINTED_MIN_SHARE:.0f} % of it, so it was taken as a stray piece (Undo restores "
+            "it)."
+        )
+    if choice.kept_pointed and choice.kept_voxels < choice.largest_voxels:
+        return (
+            f" Kept the piece under the crosshair ({amount(choice.kept_voxels)}); the largest piece "
+            f"({amount(choice.largest_voxels)}) was among those taken away (Undo restores it)."
+        )
+    return ""
 
 
 def _operation_done(op: str, name: str, added: int, volume: Volume, *, margin_mm: float, where: str) -> str:

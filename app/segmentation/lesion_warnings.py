@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QStyle, QTableWidget
 
 from imaging.lesion_model import GROWTH_LIMIT_NOTE, NOISE_NOTE, Lesion
 from imaging.mask import Mask, overlap_count
-from imaging.mask_edit import MaskPieces, mask_pieces
+from imaging.mask_edit import KEEP_POINTED_MIN_SHARE, MaskPieces, mask_pieces
 from imaging.volume import Volume
 from planning.case import Case
 from planning.model import Target
@@ -194,7 +194,7 @@ def pieces_text(layer_name: str, pieces: MaskPieces) -> str:
     return (
         f"{layer_name} is in {pieces.count} pieces, {apart}: its figures (volume, diameter, breach) "
         "count every piece. Remove islands (Mask editing) keeps the largest, or the piece under the "
-        "crosshair."
+        f"crosshair when it holds at least {100 * KEEP_POINTED_MIN_SHARE:.0f} % of the largest's voxels."
     )
 
 

@@ -17,7 +17,10 @@ says what the latest naming did (or why it did not); it is cleared once the vert
 change by anything else (a find, an undo, a deletion), as it no longer applies.
 Selecting a row moves the crosshair to the body's centroid. Anatomy's suggestions (the lowest
 rib-bearing vertebra as T12, the sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`)
-are shown beside the labels with their reasons and warnings; "Accept" names that vertebra with the
+are shown beside the labels with their reasons and warnings; a level the operator named that its ribs
+contradict (a thoracic level without ribs, a lumbar one with a rib on each side:
+:func:`app.segmentation.vertebra_tool.rib_level_warnings`) is warned in the line under the list; "Accept"
+names that vertebra with the
 suggested level (one undo step, as any naming). A suggestion never renames anything by itself; one
 already applied (the vertebra carries the suggested level) is not shown again.
 
@@ -63,6 +66,7 @@ from app.segmentation.vertebra_tool import (
     FindingCache,
     VertebraEntry,
     level_suggestions,
+    rib_level_warnings,
     vertebrae_of,
 )
 from imaging.level_anatomy import LevelSuggestion
@@ -143,7 +147,7 @@ class VertebraPanel(QDockWidget):
         self.level_notes.setWordWrap(True)
         self.level_notes.setToolTip(
             "Vertebrae not labelled by counting (vertebrae between them and a named one were not found) "
-            "and named levels that disagree"
+            "and named levels that disagree, with each other or with the vertebra's ribs"
         )
         layout.addWidget(self.level_notes)
         self.notes = QLabel("")
@@ -180,7 +184,11 @@ class VertebraPanel(QDockWidget):
         anchors = named_levels(counted)
         result = count_levels(counted, anchors) if anchors else None
         estimates = _estimates(counted, result)
-        self.level_notes.setText("" if result is None else " ".join(level_notes(counted, result)))
+        said = [] if result is None else level_notes(counted, result)
+        if volume is not None:
+            warned = rib_level_warnings(case, volume, self.findings)
+            said += [f"{e.prefix}: {warned[e.vertebra_id]}." for e in entries if e.vertebra_id in warned]
+        self.level_notes.setText(" ".join(said))
         self.list.blockSignals(True)
         self.list.clear()
         for e in entries:

@@ -37,6 +37,7 @@ from imaging.level_anatomy import (
     is_sacrum,
     suggest_levels,
 )
+from imaging.level_check import rib_level_warning
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
@@ -336,6 +337,37 @@ def level_suggestions(case: Case, volume: Volume, cache: FindingCache) -> dict[s
         named_indices={i for i, e in enumerate(entries) if e.named},
     )
     return {entries[s.index].vertebra_id: s for s in found}
+
+
+def rib_level_warnings(case: Case, volume: Volume, cache: FindingCache) -> dict[str, str]:
+    """Vertebra id -> a warning where the level the operator named and the vertebra's ribs disagree
+    (:func:`imaging.level_check.rib_level_warning`: named thoracic without ribs, or lumbar with a rib on
+    each side), from the findings in ``cache`` (judged here when missing). Nothing is said for a vertebra
+    with metal near it (its figures say so) or for a level only counted."""
+    out: dict[str, str] = {}
+    for e in vertebrae_of(case, volume.index_to_lps):
+        if not (e.named and e.level) or e.centroid_lps is None:
+            continue
+        centroid = np.asarray(e.centroid_lps, dtype=np.float64)
+        key = finding_key(e.vertebra_id, centroid)
+        if key not in cache:
+            cache[key] = _judge(case, volume, e, centroid)
+        warning = rib_level_warning(e.level, cache[key][0], metal_near=_metal_near(case, e))
+        if warning is not None:
+            out[e.vertebra_id] = warning
+    return out
+
+
+def _metal_near(case: Case, entry: VertebraEntry) -> bool:
+    """Whether the vertebra's kept figures say metal lies near it (unknown figures: no)."""
+    body = case.layers.get(entry.layers.get("body", ""))
+    raw = None if body is None else body.extra.get("figures")
+    if not isinstance(raw, str):
+        return False
+    try:
+        return json.loads(raw).get("metal") is not None
+    except (ValueError, AttributeError):
+        return False
 
 
 def _judge(

@@ -284,3 +284,37 @@ def test_the_lesion_box_has_a_depth_across_the_view(
     assert not mask_at(mask, lytic.volume, seed - np.array((0.0, 0.0, 7.0)))
     depth_mm = np.ptp(lytic.volume.index_to_lps_points(mask.voxel_indices())[:, 2])
     assert depth_mm <= side_mm + 1.0  # one voxel
+
+
+def test_remove_islands_with_the_crosshair_on_a_stray_stroke_keeps_the_lesion(
+    loaded: Any, qtbot: Any, lytic: Any, no_dialogs: Any
+) -> None:
+    """Session 19 QA F9: the crosshair on a 20-voxel stroke (as after clicking it to look at it) and Remove
+    islands deleted the 12 mL lesion and kept the stroke. The stroke is now under a tenth of the lesion,
+    so the lesion is kept and the status message says why."""
+    win = loaded
+    seg = win.segmentation
+    case = win.case
+    axial = win.views[ViewAxis.AXIAL]
+    seed = np.asarray(lytic.seed_lps)
+    _click_lesion(win, qtbot, seed)
+    lesion = case.case.layers["Lesion 1"].mask
+    # a 2 mm dab 10 mm beyond the sphere's edge, the crosshair left on it
+    press_key(win, axial, qtbot, Qt.Key.Key_B)
+    seg.set_brush_radius(2.0)
+    far = np.array((seed[0] + 20.0, seed[1], _slice_z(win)))
+    win.state.set_crosshair(far)
+    click(axial, far)
+    with_dab = case.case.layers["Lesion 1"].mask
+    dab = with_dab.count() - lesion.count()
+    assert 0 < dab < 0.1 * lesion.count()
+    assert mask_at(with_dab, lytic.volume, far)
+    assert np.allclose(win.state.crosshair_lps, far)
+
+    assert seg.run_operation("remove_islands")
+    assert case.case.layers["Lesion 1"].mask == lesion  # the lesion kept whole, the dab gone
+    said = seg.jobs.last_message
+    assert f"{dab} voxels" in said and "Kept the largest piece" in said and "under the crosshair" in said
+    case.undo_stack.undo()
+    assert case.case.layers["Lesion 1"].mask == with_dab
+    case.undo_stack.setClean()

@@ -123,3 +123,30 @@ def test_a_bad_level_name_gets_a_plain_message(
     # nothing was renamed, nothing entered the undo history
     assert set(win.case.case.layers) == layers and win.case.undo_stack.count() == steps
     assert panel.name_selected("l1") and panel.notes.text().startswith("Named L1.")
+
+
+def test_a_level_its_ribs_contradict_is_warned_under_the_list(
+    window: Any, qtbot: Any, no_dialogs: Any, spine: RibSpinePhantom
+) -> None:
+    """Session 19 QA F8: L1 named "T12" was taken without a word when T12 itself was not found (the
+    suggestion's warning needs the rib-bearing vertebra in the case). Now the line under the list says
+    the ribs contradict the name; the right name says nothing."""
+    win = window
+    panel = win.segmentation.vertebra_panel
+    win.opener.show_volume(spine.volume)
+    win.segmentation.find_vertebra_at(np.asarray(spine.center("L1")))  # alone: no T12 in the case
+    wait_job(win, qtbot)
+    panel.select("v1")
+    assert panel.name_selected("T12")
+    said = panel.level_notes_text()
+    assert "T12: this vertebra is named T12 but no ribs were found on it" in said, said
+    assert panel.name_selected("L1")
+    assert "ribs" not in panel.level_notes_text()
+    # the rib-bearing T12 found and named L1 (the other one renumbered L2 by counting): warned too
+    win.segmentation.find_vertebra_at(np.asarray(spine.center("T12")))
+    wait_job(win, qtbot)
+    panel.select("v2")
+    assert panel.name_selected("L1")
+    said = panel.level_notes_text()
+    assert "named L1 but ribs were found on both sides of it" in said, said
+    win.case.undo_stack.setClean()

@@ -8,7 +8,9 @@ import pytest
 
 from imaging.mask import Mask
 from imaging.mask_edit import (
+    KEEP_POINTED_MIN_SHARE,
     PlaneAxis,
+    choose_island,
     fill_holes,
     grow_shrink,
     mask_pieces,
@@ -38,6 +40,35 @@ def _ball_truth(volume: Volume, centre_lps: np.ndarray, radius_mm: float) -> np.
     d = np.linalg.norm(_lps_grid(volume) - centre_lps, axis=-1)
     inside: np.ndarray = d <= radius_mm + 1e-9
     return inside
+
+
+def test_choose_island_keeps_the_pointed_piece_only_when_it_is_not_a_sliver() -> None:
+    """Session 19 QA F9: the crosshair on a 20-voxel stroke kept it and deleted a 12 mL lesion."""
+    full = np.zeros((20, 20, 20), dtype=bool)
+    full[2:8, 2:8, 2:8] = True  # 216 voxels, the largest
+    full[12:15, 12:15, 12:15] = True  # 27 voxels: 12.5 % of it
+    full[18, 18, 18] = True  # 1 voxel: 0.5 %
+    mask = Mask.from_full(full)
+    assert 1 < KEEP_POINTED_MIN_SHARE * 216 <= 27  # the two pieces lie either side of the share
+    # pointed at the 27-voxel piece: kept, and the largest taken away
+    second = choose_island(mask, (13, 13, 13))
+    assert second.kept_pointed and not second.pointed_too_small
+    assert (second.kept_voxels, second.largest_voxels, second.pointed_voxels) == (27, 216, 27)
+    assert remove_islands(mask, keep_index=second.keep_index).mask.count() == 27
+    # pointed at the one-voxel fleck: the largest is kept, and the choice says why
+    fleck = choose_island(mask, (18, 18, 18))
+    assert fleck.keep_index is None and fleck.pointed_too_small
+    assert (fleck.kept_voxels, fleck.pointed_voxels) == (216, 1)
+    kept = remove_islands(mask, keep_index=fleck.keep_index).mask.to_full()
+    assert kept.sum() == 216 and kept[2:8, 2:8, 2:8].all()
+    # pointed at the largest, or outside the mask, or nowhere: the largest
+    for pointed in ((4, 4, 4), (0, 0, 0), None):
+        c = choose_island(mask, pointed)
+        assert c.kept_voxels == 216 and not c.pointed_too_small
+    # a share of 0 keeps any piece pointed at (the old rule); a share above 1 is refused
+    assert choose_island(mask, (18, 18, 18), min_share=0.0).kept_pointed
+    with pytest.raises(ValueError, match="min_share"):
+        choose_island(mask, (18, 18, 18), min_share=1.5)
 
 
 @pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), ANISO], ids=["iso", "aniso"])

@@ -73,7 +73,7 @@ CLICK_OFFSETS_MM = {
 #: the walls' midline is not fitted from those clicks because at the upper height the pedicle proper's
 #: rows (at most 1.35 times the narrowest 9.0 mm) span about 6 mm, under the 6.9 mm asked of 1.5 mm
 #: voxels (imaging.pedicle_midline.MAX_SLOPE_ERROR; 8.0 mm from the diagonal click, which fits it), and
-#: at the lower height the rows narrow from 8.7-9.4 to 7.2-7.7 mm with their midpoints stepping 1 mm
+#: at the lower height the rows narrow from about 9 mm to 7.0-7.7 mm with their midpoints stepping 1 mm
 #: (another bone). Not fixed (the span rule is session 17's, see the abdomen's SPREAD_SHORT)
 SPREAD_SHORT = {
     Side.LEFT: "the left axis diverges from some clicks (a traced -10 deg kept; the walls' midline too short "

@@ -82,7 +82,21 @@ SPREAD_SHORT[("L5", Side.LEFT)] = _FRAME_MOVES + ": widths 14.47-16.08 mm"
 #: rise beyond the dip puts these waists' widths at 7.4-11.6 mm (8.31 taken) but lets the widths across
 #: the axes run on into the faint shell beside the pedicle (L5 16-18 mm from the other clicks); starting
 #: the scan past the run's middle gives 8.31 here and moved seven other real-data pedicles by 0.1-2.8 mm:
-#: neither landed
+#: neither landed. Session 20 (tests/benchmarks/pedicle_wall_study.py abdomen L5): the waist's line falls
+#: from the 687 HU medial cortex to 258 HU at the first wall's 6 mm reach and goes on falling there (no
+#: dip: the low is the reach's last sample), the bony solid running on 3.75 mm beyond it at 150-235 HU;
+#: on the images (coronal reformats y -116..-122 mm) the bone above 150 HU is 10-11 mm across at the
+#: isthmus. The other five clicks read 11.06-11.97 mm across the axis, their cortex's side cut by the
+#: same rule on a fall to 109-116 HU, or on a dip to 150 HU that rises 39-49 HU after it. Refusing the
+#: first wall where its low is the reach's last sample and still bone (150 HU or more) gives 10.59 here,
+#: but 7.13, 15.10 and 15.14 from three other clicks (the click half a slice above then finds a waist
+#: whose line falls steadily from 559 to 63 HU over 12 mm; lines across the axis run on into the
+#: transverse process's root) and L3 left 14.97 from the diagonal click (10.82-11.03 before; its bone
+#: above 150 HU is 6-10 mm across at the isthmus); refusing every fall at bone level that does not rise
+#: 50 HU after it: 10.59 here, 17.47-17.93 from the diagonal clicks, L3 left 13.70-15.04. Thin scans do
+#: not meet the case (the pedicle_figures dump of chest, lumbar-ct-labels, case1 and case7: no figure
+#: changed under the second rule): on 3 mm voxels the pedicle's lateral half reads 150-350 HU, its wall
+#: is not resolved, and no rule on the one line tells it from a transverse process's root: not landed
 WIDTH_SHORT: dict[tuple[str, Side], str] = {
     ("L5", Side.RIGHT): "a waist found from the slice's centre click is measured on the CT into the "
     "pedicle (5.44 mm; chords 9.5-13.5 mm), see WIDTH_SHORT's comment",

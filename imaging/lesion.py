@@ -141,6 +141,7 @@ from imaging.lesion_box import clip_to_box, voxels_in_box
 from imaging.lesion_call import call_lesion
 from imaging.lesion_classify import classify
 from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, SegmentationError
+from imaging.lesion_extent import limit_sensitivity
 from imaging.lesion_grow import LesionParameters, bone_envelope, distance_from, smooth_hu
 from imaging.lesion_measure import lesion_measures
 from imaging.lesion_model import Lesion
@@ -369,6 +370,9 @@ def _segment(
         noise=measure_lesion_noise(volume, seed, seed_voxels=int(np.count_nonzero(seed_ball)), p=p),
         spacing=spacing,
         p=p,
+        extent=limit_sensitivity(
+            call, lesion=lesion, in_box=in_box, seed_ball=seed_ball, seed_dist=seed_dist, spacing=spacing, p=p
+        ),
     )
 
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)

@@ -48,7 +48,9 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches
-   marrow or muscle of the same density: without this limit it floods them.
+   marrow or muscle of the same density: without this limit it floods them. A lesion that reaches the
+   limit is grown once more with it one step farther (:mod:`imaging.lesion_extent`): its warning gives
+   both volumes, and says the volume is the limit's when the lesion has no edge within reach.
 6. Region growing on a lightly smoothed image (``smoothing_sigma_mm``) from the seed. A lytic seed
    grows in the lytic band (``fat_limit_hu`` .. lytic edge: stops at fat and at bone) inside the bone
    envelope, then out of it up to ``extraosseous_max_mm`` from its intraosseous part (a lesion breaking

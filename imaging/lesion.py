@@ -48,7 +48,9 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches
-   marrow or muscle of the same density: without this limit it floods them.
+   marrow or muscle of the same density: without this limit it floods them. A lesion that reaches the
+   limit is grown once more with it one step farther (:mod:`imaging.lesion_extent`): its warning gives
+   both volumes, and says the volume is the limit's when the lesion has no edge within reach.
 6. Region growing on a lightly smoothed image (``smoothing_sigma_mm``) from the seed. A lytic seed
    grows in the lytic band (``fat_limit_hu`` .. lytic edge: stops at fat and at bone) inside the bone
    envelope, then out of it up to ``extraosseous_max_mm`` from its intraosseous part (a lesion breaking
@@ -141,6 +143,7 @@ from imaging.lesion_box import clip_to_box, voxels_in_box
 from imaging.lesion_call import call_lesion
 from imaging.lesion_classify import classify
 from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, SegmentationError
+from imaging.lesion_extent import limit_sensitivity
 from imaging.lesion_grow import LesionParameters, bone_envelope, distance_from, smooth_hu
 from imaging.lesion_measure import lesion_measures
 from imaging.lesion_model import Lesion
@@ -369,6 +372,9 @@ def _segment(
         noise=measure_lesion_noise(volume, seed, seed_voxels=int(np.count_nonzero(seed_ball)), p=p),
         spacing=spacing,
         p=p,
+        extent=limit_sensitivity(
+            call, lesion=lesion, in_box=in_box, seed_ball=seed_ball, seed_dist=seed_dist, spacing=spacing, p=p
+        ),
     )
 
     mask = Mask.from_box(lesion, (int(offset[0]), int(offset[1]), int(offset[2])), volume.shape)

@@ -17,8 +17,10 @@ Arrays are the region of interest ``[slice, row, col]``; CT values HU; sizes mm 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +59,9 @@ class LesionCall:
     growth: tuple[float, float, float, float] | None
     texture: TextureJudgement | None
     deep_sample: DeepBone | None
+    #: the grown lesion grown again, against the same reference, with the growth limit moved out to the
+    #: given distance (mm); None for a mottled lesion (:mod:`imaging.lesion_extent` asks it)
+    regrow: Callable[[float], BoolArray] | None = None
 
 
 def call_lesion(
@@ -203,4 +208,14 @@ def call_lesion(
             elif abs(second - reference) > p.abnormal_delta_hu / 4.0:
                 lesion, growth = grow(reference=second)
             reference = second
-    return LesionCall(lesion, reference, growth, texture, deep_sample)
+    regrow: Callable[[float], BoolArray] | None = None
+    if growth is not None:
+        final = reference
+
+        def grown_to(limit_mm: float) -> BoolArray:
+            # the limit is min(max_radius, max(extent_min, extent_factor x radius)): a minimum at limit_mm
+            # moves it there (imaging.lesion_grow.grow_lesion)
+            return grow(reference=final, p=dataclasses.replace(p, extent_min_mm=limit_mm))[0]
+
+        regrow = grown_to
+    return LesionCall(lesion, reference, growth, texture, deep_sample, regrow)

@@ -16,6 +16,9 @@ from imaging.mask import Mask
 #: growth stopped at the growth limit, or at the edge of the volume, of the region searched or of the
 #: scan. :attr:`Lesion.warnings` picks these notes out for the operator to check the lesion's extent.
 GROWTH_LIMIT_NOTE = "the lesion reaches the growth limit"
+#: said in the growth-limit note when the lesion grows on as the limit moves out: its volume is the limit's
+#: (:mod:`imaging.lesion_extent`)
+NO_EDGE_NOTE = "no edge within reach"
 BORDER_NOTE = "the lesion touches the edge of the volume"
 SCAN_EDGE_NOTE = "the lesion reaches the edge of the scan"
 EXTENT_WARNING_NOTES = (GROWTH_LIMIT_NOTE, BORDER_NOTE, SCAN_EDGE_NOTE)

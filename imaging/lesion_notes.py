@@ -17,6 +17,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.lesion_call import LesionCall
+from imaging.lesion_extent import LimitSensitivity, reaches_limit
 from imaging.lesion_grow import LesionParameters
 from imaging.lesion_model import BORDER_NOTE, GROWTH_LIMIT_NOTE, SCAN_EDGE_NOTE
 from imaging.lesion_noise import LesionNoise, accepted_noise_note
@@ -40,6 +41,7 @@ def lesion_notes(
     noise: LesionNoise | None,
     spacing: tuple[float, float, float],
     p: LesionParameters,
+    extent: LimitSensitivity | None = None,
 ) -> tuple[str, ...]:
     """The notes of an accepted lesion, in the order the operator reads them.
 
@@ -67,6 +69,9 @@ def lesion_notes(
         The grid's spacing, mm.
     p
         The thresholds.
+    extent
+        The lesion's volume with its growth limit one step farther, when it reaches the limit
+        (:func:`imaging.lesion_extent.limit_sensitivity`): the growth-limit note gives both volumes.
 
     Returns
     -------
@@ -87,7 +92,9 @@ def lesion_notes(
             f"threshold {texture.threshold_fraction:.2f})"
         )
     growth = call.growth
-    if growth is not None and (lesion & (seed_dist > growth[2] - max(spacing))).any():
+    if extent is not None:
+        notes.append(extent.note(p.max_radius_mm))
+    elif growth is not None and reaches_limit(lesion, seed_dist, growth[2], spacing):
         notes.append(
             f"{GROWTH_LIMIT_NOTE} ({growth[2]:.0f} mm from the seed; estimated lesion "
             f"radius {growth[3]:.0f} mm, maximum {p.max_radius_mm:g} mm): check its extent"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyle, QTableWidget
 
-from imaging.lesion_model import GROWTH_LIMIT_NOTE, NOISE_NOTE, Lesion
+from imaging.lesion_model import GROWTH_LIMIT_NOTE, NO_EDGE_NOTE, NOISE_NOTE, Lesion
 from imaging.mask import Mask, overlap_count
 from imaging.mask_edit import KEEP_POINTED_MIN_SHARE, MaskPieces, mask_pieces
 from imaging.volume import Volume
@@ -61,6 +61,13 @@ class TargetWarnings:
 def operator_text(note: str) -> str:
     """A segmentation warning as a sentence for the operator, with what to do about it."""
     text = note[:1].upper() + note[1:]
+    if note.startswith(GROWTH_LIMIT_NOTE) and NO_EDGE_NOTE in note:
+        # no edge: a raised limit only makes it larger (case4 of bone-lesions: 2.8 mL at 10 mm, 22 mL at
+        # 20 mm, 109 mL at 40 mm, most of it muscle beside the bone: imaging.lesion_extent)
+        return (
+            f"{text}. Raising the growth limit only makes it larger. Draw a box no larger than the lesion "
+            "(Shift+drag) and click it again, or draw its outline with the brush (B)."
+        )
     if note.startswith(GROWTH_LIMIT_NOTE):
         # a raised limit alone can let the lesion flood the marrow around it (case4 of bone-lesions:
         # 2.6 mL at 10 mm, 23 mL at 20 mm): the box keeps it to the lesion

@@ -220,3 +220,18 @@ def test_the_reference_bone_hu_is_reset_when_another_image_is_opened(
     reference = window.case.case.targets["Lesion 1"].measures["reference_bone_hu"]
     assert reference == pytest.approx(ph.TRABECULAR_HU, abs=25.0)
     assert "given by you" not in window.statusBar().currentMessage()
+
+
+def test_no_edge_warning_does_not_ask_for_a_higher_growth_limit() -> None:
+    # a lesion with no edge within reach (imaging.lesion_extent; case4 of bone-lesions: 2.8 mL at 10 mm,
+    # 22 mL at 20 mm) only grows with the limit: the sentence asks for a box or the brush instead
+    from app.segmentation.lesion_warnings import operator_text
+    from imaging.lesion_model import GROWTH_LIMIT_NOTE, NO_EDGE_NOTE
+
+    no_edge = operator_text(
+        f"{GROWTH_LIMIT_NOTE} (12 mm from the seed; estimated lesion radius 6 mm, maximum 40 mm): with the "
+        f"limit at 14 mm it is 7.08 mL, not 4.47 mL (+58%): {NO_EDGE_NOTE}, its tissue runs on"
+    )
+    assert "raise the growth limit" not in no_edge.lower() and "box" in no_edge and "brush" in no_edge
+    cut = operator_text(f"{GROWTH_LIMIT_NOTE} (22 mm from the seed): with the limit at 24 mm it is 1.39 mL")
+    assert "raise the growth limit" in cut

@@ -1,6 +1,14 @@
-"""The layer list: every mask layer of the case with visibility, colour and opacity (display state)."""
+"""The layer list: every mask layer of the case with visibility, colour and opacity.
+
+Visibility and opacity are display state. A layer's colour belongs to the case (it is saved with it and
+shown in the Lesions dock too): a colour chosen here goes through ``recolour`` (the window's undoable
+recolour of the case's layer) and reaches the views when the case changes; without ``recolour``, or for
+a layer the case does not hold, it is display state.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -22,10 +30,18 @@ from app.viewer_state import ViewerState
 class LayerDock(QDockWidget):
     """Dock listing the layers; check box = visible, colour button, opacity slider (0-100 %)."""
 
-    def __init__(self, state: ViewerState, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        state: ViewerState,
+        parent: QWidget | None = None,
+        *,
+        recolour: Callable[[str, tuple[int, int, int]], bool] | None = None,
+    ) -> None:
         super().__init__("Layers", parent)
         self.setObjectName("layerDock")
         self.state = state
+        #: recolours the case's layer (one undo step); False when the case holds no such layer
+        self.recolour = recolour
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -103,4 +119,11 @@ class LayerDock(QDockWidget):
             return
         colour = QColorDialog.getColor(self.state.layers[name].colour, self, f"Colour of {name}")
         if colour.isValid():
-            self.state.update_layer(name, colour=QColor(colour))
+            self.set_colour(name, (colour.red(), colour.green(), colour.blue()))
+
+    def set_colour(self, name: str, rgb: tuple[int, int, int]) -> None:
+        """Give a layer a colour: in the case (undoable, saved) when it holds the layer, else on screen."""
+        if self.recolour is not None and self.recolour(name, rgb):
+            return
+        if name in self.state.layers:
+            self.state.update_layer(name, colour=QColor(*rgb))

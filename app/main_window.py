@@ -255,8 +255,18 @@ class MainWindow(QMainWindow):
         self.warnings_dock.hide()
         from app.layer_dock import LayerDock
 
-        self.layer_dock = LayerDock(self.state, self)
+        self.layer_dock = LayerDock(self.state, self, recolour=self._recolour_case_layer)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.layer_dock)
+
+    def _recolour_case_layer(self, name: str, rgb: tuple[int, int, int]) -> bool:
+        """Recolour the case's layer ``name`` (one undo step); False when the case holds no such layer."""
+        if name not in self.case.case.layers:
+            return False
+        from planning.layer_commands import RecolorLayer
+
+        if self.case.case.layers[name].color_rgb != tuple(rgb):
+            self.case.push(RecolorLayer(name, rgb))
+        return True
 
     # -- handlers -------------------------------------------------------------------------------
     def _on_open_folder(self) -> None:

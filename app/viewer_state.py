@@ -148,7 +148,8 @@ class ViewerState(QObject):
     ) -> None:
         """Show exactly these masks, keeping the display settings of layers already shown.
 
-        ``colours_rgb`` gives the starting colour of new layers (the case's colour of the layer).
+        ``colours_rgb`` gives each layer's colour as the case holds it: a new layer starts with it, and a
+        layer already shown takes it when it differs (an undone recolour is drawn in the case's colour).
         """
         changed = False
         for name in list(self.layers):
@@ -162,10 +163,15 @@ class ViewerState(QObject):
                 colour = QColor(*rgb) if rgb else QColor(LAYER_COLOURS[len(self.layers) % len(LAYER_COLOURS)])
                 self.layers[name] = LayerDisplay(name, mask, colour)
                 changed = True
-            elif layer.mask is not mask and layer.mask != mask:
-                layer.mask = mask
-                layer.display_box = None
-                changed = True
+            else:
+                if layer.mask is not mask and layer.mask != mask:
+                    layer.mask = mask
+                    layer.display_box = None
+                    changed = True
+                rgb = (colours_rgb or {}).get(name)
+                if rgb is not None and layer.colour != QColor(*rgb):
+                    layer.colour = QColor(*rgb)
+                    changed = True
         if changed:
             self.layers_changed.emit()
 

@@ -253,3 +253,58 @@ def test_changes_discarded_on_opening_another_image_leave_no_autosave(
     window.open_path(tmp_path / "other")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.case.volume is not volume_before, timeout=30000)  # type: ignore[attr-defined]
     assert case_io.find_recoverable() == []  # type: ignore[attr-defined]
+
+
+def overlay_rgb(window: object) -> tuple[int, int, int]:
+    """The colour drawn beside the left marker's centre (inside its layer's box, off the crosshair)."""
+    axial = window.views[ViewAxis.AXIAL]  # type: ignore[attr-defined]
+    window.state.set_crosshair(MARKERS["left"][0])  # type: ignore[attr-defined]
+    p = axial.lps_to_widget(MARKERS["left"][0])
+    r, g, b = (int(v) for v in grab_grey(axial)[round(p.y()) + 2, round(p.x()) + 2])
+    return r, g, b
+
+
+def test_undone_recolour_is_drawn_in_the_case_colour(opened: object, qtbot: object) -> None:
+    # QA s20 F1: the views kept drawing the undone colour (green) while the case and the Lesions dock
+    # said red, so a save wrote red under a green lesion
+    window = opened
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    assert overlay_is_red(window)
+    window.case.push(commands.RecolorLayer("lesion", (0, 200, 0)))  # type: ignore[attr-defined]
+    r, g, b = overlay_rgb(window)
+    assert g > r + 40 and g > b + 40, (r, g, b)
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert window.case.case.layers["lesion"].color_rgb == RED  # type: ignore[attr-defined]
+    assert window.state.layers["lesion"].colour.getRgb()[:3] == RED  # type: ignore[attr-defined]
+    assert overlay_is_red(window)
+    window.case.undo_stack.redo()  # type: ignore[attr-defined]
+    r, g, b = overlay_rgb(window)
+    assert g > r + 40 and g > b + 40, (r, g, b)
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]
+
+
+def test_a_colour_chosen_in_the_layers_dock_is_the_case_colour(
+    opened: object, qtbot: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # QA s20 F2: the Layers dock's colour only changed what was drawn: no undo step, the case (and the
+    # Lesions dock, and the saved file) kept the old colour
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    window = opened
+    window.case.push(commands.AddLayer(left_marker_layer(window)))  # type: ignore[attr-defined]
+    dock = window.layer_dock  # type: ignore[attr-defined]
+    dock.list.setCurrentRow(0)
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *_a, **_k: QColor(0, 0, 255)))
+    steps = window.case.undo_stack.count()  # type: ignore[attr-defined]
+    dock.colour_button.click()
+    assert window.case.case.layers["lesion"].color_rgb == (0, 0, 255)  # type: ignore[attr-defined]
+    assert window.case.undo_stack.count() == steps + 1  # type: ignore[attr-defined]
+    r, g, b = overlay_rgb(window)
+    assert b > r + 40 and b > g + 40, (r, g, b)
+    path = tmp_path / "blue.osteoplan"
+    assert window.case.save_to(path)  # type: ignore[attr-defined]
+    assert case_io.read_case_file(path).case.layers["lesion"].color_rgb == (0, 0, 255)  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert overlay_is_red(window)
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]

@@ -117,16 +117,42 @@ def _load_subcommand(name: str) -> ModuleType | None:
         raise
 
 
+class StoreOnce(argparse.Action):
+    """Store an option's value, refusing the option given twice (argparse keeps the last one silently:
+    ``segment --seed A --seed B`` segmented B alone and said nothing, QA s20 F3). Every subcommand's
+    plain options use it (:func:`build_parser` registers it as the default action)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if option_string is not None:
+            given: set[str] = namespace.__dict__.setdefault("_options_given", set())
+            if self.dest in given:
+                parser.error(
+                    f"{option_string} given more than once: it takes one value "
+                    "(run the command once for each)"
+                )
+            given.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose bad-input message is the one-line reason of the CLI contract (DESIGN.md),
     then where the usage is ("run osteoplan segment --help"), instead of argparse's usage dump; exit 2.
     Its subcommands' parsers are of this class too (argparse makes them of the parent's class)."""
 
+    #: the subcommands' parsers by name (an unknown option is reported by its subcommand's parser)
+    subcommand_parsers: dict[str, argparse.ArgumentParser]
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\nrun {self.prog} --help\n")
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+def build_parser() -> tuple[OneLineParser, dict[str, ModuleType]]:
     """The argument parser with every available subcommand."""
     parser = OneLineParser(
         prog="osteoplan",
@@ -135,6 +161,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, ModuleType] = {}
+    parser.subcommand_parsers = {}
     for name in SUBCOMMANDS:
         module = _load_subcommand(name)
         if module is None:
@@ -142,9 +169,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
         p = sub.add_parser(
             module.NAME, help=module.HELP, description=module.HELP, epilog=getattr(module, "EPILOG", None)
         )
+        p.register("action", None, StoreOnce)
+        p.register("action", "store", StoreOnce)
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         module.add_arguments(p)
         modules[module.NAME] = module
+        parser.subcommand_parsers[module.NAME] = p
     return parser, modules
 
 
@@ -171,7 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, modules = build_parser()
     if not args_list:
         args_list = ["gui"]
-    args = parser.parse_args(args_list)
+    args, unknown = parser.parse_known_args(args_list)
+    if unknown:
+        # said by the subcommand's parser, whose help lists its options ("run osteoplan segment --help")
+        owner = parser.subcommand_parsers.get(str(getattr(args, "command", None)), parser)
+        owner.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.__dict__.pop("_options_given", None)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -1,5 +1,10 @@
 """``osteoplan segment PATH --seed X,Y,Z [--series UID] [--out MASK.nii.gz]``: the lesion at an LPS seed.
 
+Beyond DESIGN.md's options, ``--box X1,Y1,Z1,X2,Y2,Z2`` (two opposite corners, LPS mm) is the box the
+operator draws around the lesion in the window (issue 4): the lesion stays inside it
+(:func:`imaging.lesion.segment_lesion`, ``box_lps``), so a boxed lesion can be scripted and reproduced;
+the JSON then holds ``box_lps`` ([[min x,y,z],[max x,y,z]]).
+
 Prints ``{"lesion": ...}`` (see :meth:`imaging.lesion_model.Lesion.to_json`): type (lytic | blastic |
 mixed), volume in mL, largest diameter in mm, HU statistics, centroid and box in LPS mm, the local
 normal bone HU it was compared with, and the cortical breach; beyond DESIGN.md's keys, ``warnings``: the
@@ -14,6 +19,7 @@ refusal, the reason says so).
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="DICOM folder, file or DICOMDIR, or a NIfTI/NRRD/MHA file")
     accept_negative_number_lists(parser)
     parser.add_argument("--seed", required=True, help="seed point X,Y,Z in LPS mm, inside the lesion")
+    parser.add_argument(
+        "--box",
+        default=None,
+        help="X1,Y1,Z1,X2,Y2,Z2: two opposite corners (LPS mm) of a box around the lesion, which stays in it",
+    )
     parser.add_argument("--series", default=None, help="series UID to load when there are several")
     parser.add_argument(
         "--out", type=Path, default=None, help="write the lesion mask (.nii.gz, .nii, .nrrd, .mha)"
@@ -51,6 +62,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
     path = Path(args.path)
     seed = parse_point_lps(args.seed, "--seed")
+    box = None if args.box is None else parse_box_lps(args.box, seed)
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out
@@ -64,6 +76,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         lesion = segment_lesion(
             volume,
             seed,
+            box_lps=box,
             reference_bone_hu=args.reference_hu,
             progress=ctx.progress("segmenting"),
             cancel=ctx.cancel,
@@ -89,12 +102,44 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         "  centroid ({:.1f}, {:.1f}, {:.1f}) mm LPS".format(*lesion.centroid_lps),
         f"  cortical breach: {'yes' if lesion.cortical_breach else 'no'}",
     ]
+    if box is not None:
+        text.append(
+            "  inside the box ({:.1f}, {:.1f}, {:.1f}) to ({:.1f}, {:.1f}, {:.1f}) mm LPS".format(
+                *box[0], *box[1]
+            )
+        )
     text += [f"  warning: {w}" for w in lesion.warnings]
     text += [f"  note: {n}" for n in lesion.notes if n not in lesion.warnings]
     if out is not None:
         text.append(f"  mask written to {out}")
     text += [f"  {w}" for w in loaded.report.lines()]
     result: dict[str, Any] = {"lesion": js, "_text": "\n".join(text)}
+    if box is not None:
+        result["box_lps"] = [list(box[0]), list(box[1])]
     if out is not None:
         result["out"] = str(out)
     return result
+
+
+def parse_box_lps(
+    text: str, seed: tuple[float, float, float]
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """``--box``'s two corners to ``(min_xyz, max_xyz)``; CommandError when malformed, flat, or not
+    around the seed."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise CommandError(f"--box must be six numbers X1,Y1,Z1,X2,Y2,Z2 in LPS mm, got {text!r}") from None
+    if len(values) != 6 or not all(math.isfinite(v) for v in values):
+        raise CommandError(f"--box must be six finite numbers X1,Y1,Z1,X2,Y2,Z2 in LPS mm, got {text!r}")
+    a, b = values[:3], values[3:]
+    lo = (min(a[0], b[0]), min(a[1], b[1]), min(a[2], b[2]))
+    hi = (max(a[0], b[0]), max(a[1], b[1]), max(a[2], b[2]))
+    if any(h - low <= 0.0 for low, h in zip(lo, hi, strict=True)):
+        raise CommandError(f"--box {text}: the box is flat (its corners share an x, y or z)")
+    if any(not low <= v <= h for v, low, h in zip(seed, lo, hi, strict=True)):
+        raise CommandError(
+            "--box {}: the seed ({:.1f}, {:.1f}, {:.1f}) mm LPS lies outside the box".format(text, *seed)
+        )
+    return lo, hi

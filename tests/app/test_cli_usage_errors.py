@@ -13,7 +13,22 @@ from app.cli import EXIT_BAD_INPUT, main
     [
         (["segment", "ct.nii.gz"], "osteoplan segment: error: the following arguments are required: --seed"),
         (["anatomy"], "osteoplan anatomy: error: the following arguments are required: path, --vertebra"),
-        (["info", "x", "--no-such-option"], "osteoplan: error: unrecognized arguments: --no-such-option"),
+        # said by the subcommand, whose help lists its options (QA s20 F4: "run osteoplan --help" did not)
+        (
+            ["info", "x", "--no-such-option"],
+            "osteoplan info: error: unrecognized arguments: --no-such-option",
+        ),
+        # a second seed or vertebra was taken instead of the first, silently (QA s20 F3)
+        (
+            ["segment", "ct.nii.gz", "--seed=1,2,3", "--seed=4,5,6"],
+            "osteoplan segment: error: --seed given more than once: it takes one value "
+            "(run the command once for each)",
+        ),
+        (
+            ["anatomy", "ct.nii.gz", "--vertebra", "1,2,3", "--vertebra", "4,5,6"],
+            "osteoplan anatomy: error: --vertebra given more than once: it takes one value "
+            "(run the command once for each)",
+        ),
     ],
 )
 def test_bad_usage_is_one_line_and_where_the_help_is(

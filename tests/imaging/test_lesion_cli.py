@@ -80,3 +80,42 @@ def test_normal_bone_seed_is_refused_with_the_reference_hint(
     # a seed in fat gets no such hint: a reference would not make it a bone lesion
     assert main(["segment", str(path), "--seed", "-20,-0.5,-1"]) == 2
     assert "--reference-hu" not in capsys.readouterr().err
+
+
+def test_box_keeps_the_lesion_inside_it(
+    phantom_file: tuple[Path, LesionPhantom], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # QA s20 F4: the window's box could not be given on the command line. Here a box that takes the
+    # lytic ball's half at x >= seed x - 2 mm (corners given max first: any two opposite corners do)
+    path, ph = phantom_file
+    sx, sy, sz = ph.seed_lps
+    seed = ",".join(f"{v:g}" for v in ph.seed_lps)
+    box = f"{sx + 30:g},{sy + 30:g},{sz + 30:g},{sx - 2:g},{sy - 30:g},{sz - 30:g}"
+    out = tmp_path / "boxed.nii.gz"
+    assert main(["segment", str(path), "--seed", seed, "--box", box, "--json", "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["box_lps"] == [[sx - 2, sy - 30, sz - 30], [sx + 30, sy + 30, sz + 30]]
+    labels = load_volume(out).volume
+    idx = np.argwhere(labels.array > 0)
+    xs = labels.index_to_lps_points(idx.astype(np.float64))[:, 0]
+    assert xs.min() >= sx - 2 - 1e-6
+    # the truth's part inside the box, within the 5 % the whole ball is held to
+    truth_idx = np.argwhere(ph.truth)
+    inside = ph.volume.index_to_lps_points(truth_idx.astype(np.float64))[:, 0] >= sx - 2
+    truth_ml = inside.sum() * ph.volume.voxel_volume_ml
+    assert result["lesion"]["volume_ml"] == pytest.approx(truth_ml, rel=0.05)
+    assert result["lesion"]["volume_ml"] < 0.7 * ph.truth_volume_ml
+
+
+@pytest.mark.parametrize(
+    ("box", "says"),
+    [("0,0,0,1,1", "X1,Y1,Z1,X2,Y2,Z2"), ("-5,-5,-5,5,5,-5", "flat"), ("50,50,50,60,60,60", "outside the box")],
+)
+def test_a_bad_box_is_refused_with_its_reason(
+    phantom_file: tuple[Path, LesionPhantom], box: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, ph = phantom_file
+    seed = ",".join(f"{v:g}" for v in ph.seed_lps)
+    assert main(["segment", str(path), "--seed", seed, "--box", box]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1

@@ -20,8 +20,9 @@ from planning.sins import parse_level
 Say = Callable[[str], None]
 
 
-def delete_lesion(case_ctl: CaseController, name: str) -> None:
-    """Remove a lesion's target and its layer (one undo step)."""
+def delete_lesion(case_ctl: CaseController, name: str, say: Say | None = None) -> None:
+    """Remove a lesion's target and its layer (one undo step); ``say`` is told it was done (it replaces
+    a refusal said before, which would otherwise stay on screen as if still current)."""
     target = case_ctl.case.targets.get(name)
     if target is None:
         return
@@ -33,6 +34,8 @@ def delete_lesion(case_ctl: CaseController, name: str) -> None:
             case_ctl.push(RemoveLayer(target.lesion_layer))
     finally:
         stack.endMacro()
+    if say is not None:
+        say(f"Deleted {name} (Undo brings it back).")
 
 
 def rename_lesion(case_ctl: CaseController, say: Say, old: str, new: str) -> bool:
@@ -57,6 +60,7 @@ def rename_lesion(case_ctl: CaseController, say: Say, old: str, new: str) -> boo
             case_ctl.push(RenameLayer(layer_name, new))
     finally:
         stack.endMacro()
+    say(f"Renamed {old} to {new}.")  # replaces a refusal said before
     return True
 
 

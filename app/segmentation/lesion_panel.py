@@ -397,7 +397,7 @@ class LesionPanel(QDockWidget):
         """Remove the selected lesion's target and its layer (one undo step)."""
         name = self.selected_name()
         if name is not None:
-            delete_lesion(self.controller.window.case, name)
+            delete_lesion(self.controller.window.case, name, self.controller.jobs.say)
 
     def go_to_selected(self) -> None:
         """Move the crosshair to the selected lesion's centroid (its seed if the mask is gone)."""
@@ -514,6 +514,7 @@ class LesionPanel(QDockWidget):
         self.controller.window.case.push(RecolorLayer(layer_name, rgb))
         if layer_name in self.controller.window.state.layers:
             self.controller.window.state.update_layer(layer_name, colour=QColor(*rgb))
+        self.controller.jobs.say(f"Recoloured {layer_name}.")  # replaces a refusal said before
 
     def _on_type_chosen(self, name: str, combo: QComboBox) -> None:
         value = combo.currentData()

@@ -22,7 +22,7 @@ from app.segmentation.vertebra_panel import RENUMBER
 from imaging.mask import Mask
 from imaging.volume import Volume, affine_from_geometry
 from planning.commands import AddLayer, AddTarget
-from planning.model import LayerKind, MaskLayer, Target, TargetKind
+from planning.model import LayerKind, LesionType, MaskLayer, Target, TargetKind
 from tests.app.test_segmentation_tools import pytestmark  # noqa: F401  (gui marker and display check)
 
 #: slices 2 mm, rows and columns 1.5 mm: 120 mm along z
@@ -145,6 +145,25 @@ def test_renaming_a_lesion_to_nothing_says_why(window: Any, no_dialogs: Any, typ
     assert (
         seg.jobs.last_message == "Lesion 1 keeps its name: a lesion needs a name (the name typed was empty)."
     )
+    win.case.undo_stack.setClean()
+
+
+def test_a_refusal_is_replaced_by_what_was_done_next(window: Any, no_dialogs: Any) -> None:
+    # QA s20 F5: after a refused rename, a rename and a delete that were done said nothing, so the
+    # refusal stayed on screen as if they had been refused too
+    win = window
+    win.opener.show_volume(_volume())
+    seg = win.segmentation
+    # listed in the Lesions dock: a target with a lesion type
+    win.case.push(AddTarget(Target("Lesion 1", kind=TargetKind.EXTRASPINAL, lesion_type=LesionType.LYTIC)))
+    assert not seg.lesion_panel.rename("Lesion 1", "")
+    assert seg.lesion_panel.rename("Lesion 1", "Lytic A")
+    assert seg.jobs.last_message == "Renamed Lesion 1 to Lytic A."
+    seg.lesion_panel.refresh()
+    seg.lesion_panel.select("Lytic A")
+    seg.lesion_panel.delete_selected()
+    assert "Lytic A" not in win.case.case.targets
+    assert seg.jobs.last_message == "Deleted Lytic A (Undo brings it back)."
     win.case.undo_stack.setClean()
 
 

@@ -59,7 +59,10 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    partial-volume layer where a lytic lesion meets the cortex is not taken for sclerosis), joins where
    it lies inside the bone interior within ``bridge_mm`` of the seeded part (a mixed lesion), with the
    thin layer between them. The component
-   at the seed is kept, opened with a ball of ``opening_radius_mm`` and its holes filled. The cortex is
+   at the seed is kept, opened with a ball of ``opening_radius_mm`` (at most ``neck_fraction`` of its
+   own half thickness: a sclerotic plate 3-4 voxels thick is not opened away; a thinner lesion's leak is
+   cut where it narrows, in ``neck_step_mm`` steps from the seed, :func:`imaging.lesion_grow.final_opening`)
+   and its holes filled. The cortex is
    its own normal, not a blastic lesion: bone more than ``abnormal_delta_hu`` denser than the sclerotic
    level that runs out to the bone's surface stays out of the sclerotic band (``cortex_check``,
    :mod:`imaging.lesion_cortex`; before it, case1's lesion ran along a posterior wall and pedicle).
@@ -107,9 +110,10 @@ Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless 
   > 3.5 cm need several ablations), ``roi_size_mm = 80`` (the ball of that radius fits);
 * ``extent_factor = 2``, ``extent_min_mm = 10``, ``envelope_closing_mm = 3``,
   ``mixed_min_fraction = 0.2``, ``cortex_thickness_mm = 2``, ``extraosseous_max_mm = 15``,
-  ``smoothing_sigma_mm = 0.6``, ``opening_radius_mm = 1``, ``bridge_mm = 2`` (voxels within this of both a
-  lytic and a sclerotic part join the lesion: the interface of a mixed lesion), ``seed_radius_mm = 2``,
-  ``shell_mm = (3, 12)``: operator choices, not clinical figures.
+  ``smoothing_sigma_mm = 0.6``, ``opening_radius_mm = 1``, ``neck_fraction = 0.5`` (a neck is at most
+  half as thick as the lesion), ``neck_step_mm = 1`` (one voxel of 1 mm CT), ``bridge_mm = 2`` (voxels
+  within this of both a lytic and a sclerotic part join the lesion: the interface of a mixed lesion),
+  ``seed_radius_mm = 2``, ``shell_mm = (3, 12)``: operator choices, not clinical figures.
 * texture (step 4b), our own choices, not clinical figures: ``texture_sigma_mm = 2`` (the foci of a
   mottled lesion are several millimetres across; a 2 mm Gaussian averages away noise and trabecular
   texture, and with them foci smaller than about 4-5 mm), ``texture_radius_mm = 3`` (the

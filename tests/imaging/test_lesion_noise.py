@@ -107,8 +107,10 @@ def test_lesion_grown_on_noisy_case1_warns_of_the_noise(shared_data: Path) -> No
     noisy = with_noise(case1, np.random.default_rng(17), 60.0)
     clean = segment_lesion(case1, CASE1_SEED_LPS)
     lesion = segment_lesion(noisy, CASE1_SEED_LPS)
-    # this draw of the noise grows the lesion to several times its size: the warning says why to doubt it
-    assert lesion.volume_ml >= 3.0 * clean.volume_ml
+    # this draw of the noise grows the lesion by half: the warning says why to doubt it (measured 0.406
+    # vs 0.264 mL; until session 20 the clean lesion was 0.065 mL, a scrap of case1's plate left by the
+    # final opening, and this read "several times", >= 3x)
+    assert lesion.volume_ml >= 1.5 * clean.volume_ml
     said = [w for w in lesion.warnings if w.startswith(NOISE_NOTE)]
     assert len(said) == 1
     assert "its outline and volume are uncertain" in said[0]

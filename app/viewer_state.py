@@ -172,6 +172,13 @@ class ViewerState(QObject):
                 if rgb is not None and layer.colour != QColor(*rgb):
                     layer.colour = QColor(*rgb)
                     changed = True
+        if list(self.layers) != list(masks):
+            # the case's order is the drawing order (a renamed layer kept its place: QA s20 F6, a rename
+            # and its undo moved it to the end, over the others)
+            ordered = [(name, self.layers[name]) for name in masks]
+            self.layers.clear()  # in place: views hold this dict
+            self.layers.update(ordered)
+            changed = True
         if changed:
             self.layers_changed.emit()
 

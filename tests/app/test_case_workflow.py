@@ -308,3 +308,22 @@ def test_a_colour_chosen_in_the_layers_dock_is_the_case_colour(
     window.case.undo_stack.undo()  # type: ignore[attr-defined]
     assert overlay_is_red(window)
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]
+
+
+def test_a_renamed_layer_keeps_its_place_in_the_drawing_order(opened: object) -> None:
+    # QA s20 F6: a rename and its undo moved the layer to the end of the display layers (drawn over the
+    # others where masks overlap) while the case kept its order
+    import dataclasses
+
+    window = opened
+    first = left_marker_layer(window)
+    window.case.push(commands.AddLayer(first))  # type: ignore[attr-defined]
+    window.case.push(commands.AddLayer(dataclasses.replace(first, name="second")))  # type: ignore[attr-defined]
+    assert list(window.state.layers) == ["lesion", "second"]  # type: ignore[attr-defined]
+    window.case.push(commands.RenameLayer("lesion", "first"))  # type: ignore[attr-defined]
+    assert list(window.case.case.layers) == list(window.state.layers)  # type: ignore[attr-defined]
+    window.case.undo_stack.undo()  # type: ignore[attr-defined]
+    assert list(window.case.case.layers) == ["lesion", "second"]  # type: ignore[attr-defined]
+    assert list(window.state.layers) == ["lesion", "second"]  # type: ignore[attr-defined]
+    assert [window.layer_dock.list.item(i).text() for i in range(2)] == ["lesion", "second"]  # type: ignore[attr-defined]
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]

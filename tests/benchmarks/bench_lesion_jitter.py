@@ -18,6 +18,9 @@ boxed 0.035-0.332 (184 %); case7 L1 8.264-16.791 (39 %, 27) / boxed 8.052-15.047
 0.540-3.100 (82 %, 11 refused) / boxed 0.300-1.991 (85 %); case7 L3 refused (some seeds outside the
 patch). The three lytic lesions have no edge (imaging.lesion_extent's docstring: case4 L1 grown to 8-40 mm
 fills 61-72 % of every ball); the small blastic ones (case1, case5, case7 L2) move for other reasons.
+Session 20 S (final opening scaled by the seeded kind's own thickness): case7 L2 2.831-3.100 mL (5.6 %, 11
+refused) / boxed 1.899-1.991 (3.6 %); the other rows unchanged (case1 and case5 as after B2's opening:
+0.167-0.392 / 0.166-0.313 and 0.193-0.361 / 0.174-0.332 mL).
 
 Measured (session 19, the lesion code of 33969c4): without a box 0.065, 4.468, 2.509, 0.132, 12.095,
 3.060 mL (case7's third refused); with the dataset's box 0.065, 2.326, 1.364, 0.132, 11.396, 1.988 mL; with

@@ -26,6 +26,11 @@ lesion from its box centre then runs along the rib: 83 % of it within its box + 
 wants 90 %), and the noisy-case1 test of test_lesion_noise loses its premise (clean 0.264 mL, noisy 0.406,
 not 3 times). Keeping every opened scrap (not only the one at the seed's ball) erases the lesion where the
 unopened component had been kept: case1 0.026-0.162 mL, 0.026 for seeds 9 and 20.
+
+Since then (session 20, B2 and S): the final opening's ball is set by the lesion's own thickness
+(imaging.lesion_grow.final_opening; at most neck_fraction of its half thickness), and a lesion too thin for
+it has a leak cut at a neck instead: case1's plate is no longer opened away, its 14 accepted seeds give
+0.167-0.392 mL (13 still refused by the seed's value, tests/imaging/test_lesion_sclerotic_jitter.py).
 """
 
 from __future__ import annotations

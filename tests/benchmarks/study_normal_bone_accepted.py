@@ -25,10 +25,12 @@ bench_seed_nudge.py ``normal`` (case1 40, case4 43, case5 20, case7 44). By the 
   below the bone's outer surface 2.2 / 2.8 / 4.7 mm, a voxel of 700 HU or more at 0.0 / 1.0 / 4.4 mm,
   0.1 / 0.4 / 1.0 mL; 109 blastic, 4 mixed, 1 lytic. On the slices (PNG_DIR): the inner layer of cortex
   that is thicker than the sample's 2 mm erosion (ribs, clavicle, laminae and spinous processes, vertebral
-  rims and end plates) and the dense trabeculae of the femoral head (10.7 mL blastic, 28.9 and 37.8 mL
-  mixed from seeds there).
-* texture (step 4b, the seed within 88 HU of the reference): 24. Seed 144 / 305 / 347 HU, depth 2.2 / 2.8 /
-  4.7 mm, 0.2 / 0.7 / 2.8 mL; 16 blastic, 5 lytic, 3 mixed: vertebral rims, the acetabular roof, rib marrow.
+  rims and end plates) and the dense trabeculae of the femoral head (one seed: 10.7 mL blastic).
+* texture (step 4b: the seed within 88 HU of the reference, at first or once it is measured again around
+  a first lesion): 24. Seed 144 / 305 / 347 HU, depth 2.2 / 2.8 / 4.7 mm, 0.2 / 0.7 / 2.8 mL; 16 blastic,
+  5 lytic, 3 mixed: vertebral rims, the acetabular roof, rib marrow, and case4's femoral head and
+  acetabulum (two seeds of 276 and 318 HU, first reference 84 and 121 HU, then texture: 28.9 and 37.8 mL
+  mixed).
 * lytic: 9. Seed 57 / 123 / 141 HU against a reference of 261 / 286 / 318 HU measured in denser bone
   around them, deep bone 165-238 HU (not within 88 HU, so step 4c does not refuse them); depth 2.2 / 6.2 /
   7.1 mm: four in case4's femoral head (its lower-density centre between the compressive trabeculae, 0.8-1.6

@@ -12,8 +12,9 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
   found from a point in front of it (``CANAL_LOOK_FROM_FRONT_MM`` anterior, the way the search finds the
   canal behind a click in a body) holds it, the point is not in front of that canal's front edge as it
   runs on most sections (the posterior wall's line: a lytic lesion that opens the wall joins the canal
-  on its own sections), a vertebral body lies in front of that canal (bone, or a cortex's enclosed
-  interior, at least ``MIN_BODY_DEPTH_MM`` deep along the antero-posterior line), and no canal enclosed
+  on its own sections), a vertebral body lies in front of that canal (bone, a cortex's enclosed
+  interior, or trabecular bone reading above ``SOFT_BELOW_HU``, at least ``MIN_BODY_DEPTH_MM`` deep
+  along the antero-posterior line), and no canal enclosed
   by bone lies behind the point. A point inside the bony solid (bone, or a dark region bone encloses in
   a coronal or sagittal plane: a lytic lesion or an osteoporotic interior inside its shell) is never
   judged so: the canal runs on up and down the spine and no bone closes it in those planes. The last
@@ -279,11 +280,15 @@ def _depth_in_front_mm(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: tu
 
     On the canal's section, the bone with its axial holes filled (a body's osteoporotic interior counts
     as body) but without the canal, followed anteriorly (ROI rows run posterior) from the canal's front
-    edge at the point's column, across gaps up to ``BODY_GAP_MM``.
+    edge at the point's column, across gaps up to ``BODY_GAP_MM``. Trabecular bone reading above soft
+    tissue (``SOFT_BELOW_HU``) counts too, though under the bone threshold: where the ring is open on
+    the section nothing fills it (the 3 mm abdomen's L4 in front of its canal: 108-127 HU across 9 mm
+    that neither the bone nor its fill held: the depth read 11 mm, now 39; session 20).
     """
     k, row, col = at
     plane = _closed_section(masks.arch_solid[k] & roi.inside[k], RING_CLOSING_MM / roi.spacing_mm)
-    filled = (ndimage.binary_fill_holes(plane) | masks.solid[k]) & ~canal.mask[k]
+    trabecular = masks.smoothed[k] >= SOFT_BELOW_HU  # denser than soft tissue: bone, if porous
+    filled = (ndimage.binary_fill_holes(plane) | masks.solid[k] | trabecular) & ~canal.mask[k]
     column = filled[:row, col][::-1]  # from the point forwards
     in_canal = canal.mask[k, :row, col][::-1]
     start = int(np.argmin(in_canal)) if not in_canal.all() else len(in_canal)

@@ -12,15 +12,21 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
   found from a point in front of it (``CANAL_LOOK_FROM_FRONT_MM`` anterior, the way the search finds the
   canal behind a click in a body) holds it, the point is not in front of that canal's front edge as it
   runs on most sections (the posterior wall's line: a lytic lesion that opens the wall joins the canal
-  on its own sections), a vertebral body lies in front of that canal (bone, or a cortex's enclosed
-  interior, at least ``MIN_BODY_DEPTH_MM`` deep along the antero-posterior line), and no canal enclosed
+  on its own sections), a vertebral body lies in front of that canal (bone, a cortex's enclosed
+  interior, or trabecular bone reading above ``SOFT_BELOW_HU``, at least ``MIN_BODY_DEPTH_MM`` deep
+  along the antero-posterior line), and no canal enclosed
   by bone lies behind the point. A point inside the bony solid (bone, or a dark region bone encloses in
   a coronal or sagittal plane: a lytic lesion or an osteoporotic interior inside its shell) is never
   judged so: the canal runs on up and down the spine and no bone closes it in those planes. The last
   condition keeps an osteoporotic body whose interior reads like the canal (lumbar-ct-labels L3: 41 HU
   at its centre, an axial hole the canal search from in front takes for a canal, with the body's
-  anterior half in front of it) from being refused: its canal lies behind it. It also lets through
-  canal clicks behind which a small hole in the arch is enclosed by bone (the 3 mm abdomen's L3).
+  anterior half in front of it) from being refused: its canal lies behind it. A hole behind the point
+  counts as a canal only where it is at least ``MIN_CANAL_ACROSS_MM`` across both ways on a section: a
+  narrower hole enclosed by bone in the arch (8 mm wide behind the 3 mm abdomen's L1 canal, 6 mm behind
+  its L2's) let canal clicks through before (session 20). Still let through: canal clicks behind which
+  the canal search finds the same canal on sections further up or down (a canal tilted by the lordosis
+  lies 8 mm or more behind the point there), or a canal-sized hole beside it (chest T7: a hole 16 mm
+  wide, 24 mm to the side), and those where the body in front reads shallower than MIN_BODY_DEPTH_MM.
 - :func:`refuse_body_away_from_click`, after the body search: a point in air, lung or fat
   (:func:`click_tissue`) that the body found does not hold (more than ``CLICK_IN_BODY_MM`` from it) is
   refused, saying what the point is in before anything about that body.
@@ -54,6 +60,7 @@ __all__ = [
     "CLICK_IN_BODY_MM",
     "FAT_BELOW_HU",
     "MIN_BODY_DEPTH_MM",
+    "MIN_CANAL_ACROSS_MM",
     "SOFT_BELOW_HU",
     "TISSUE_RADIUS_MM",
     "ClickTissue",
@@ -88,6 +95,12 @@ CANAL_LOOK_FROM_FRONT_MM = CANAL_MIN_POSTERIOR_MM + 12.0
 #: (mm): a body is deeper than it is tall, and no body is thinner than MIN_BODY_HEIGHT_MM (12 mm); an
 #: anterior cortex in front of an osteoporotic interior is a few mm
 MIN_BODY_DEPTH_MM = MIN_BODY_HEIGHT_MM
+#: a canal behind the point is at least this wide, side to side and front to back (mm): an
+#: antero-posterior diameter under 10 mm is absolute stenosis in the lumbar spine (the common radiological
+#: definition); the canals holding the study's canal clicks measure 17-36 mm side to side and 15-23 mm
+#: front to back (medians over their sections; tests/benchmarks/click_place_figures.py canal, session 20).
+#: A narrower hole enclosed by bone behind the point is a gap in the arch
+MIN_CANAL_ACROSS_MM = 10.0
 #: gaps up to this long (mm) in the bone in front of the canal are crossed (a blurred posterior wall
 #: between the canal's half-maximum edge and the body)
 BODY_GAP_MM = 2.0
@@ -163,7 +176,7 @@ def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tiss
         return  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
     if _depth_in_front_mm(roi, masks, canal, at_section) < MIN_BODY_DEPTH_MM:
         return  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
-    if find_canal(roi, masks.arch_solid, masks.smoothed, click) is not None:
+    if _canal_behind(roi, masks, click):
         return  # a canal enclosed by bone behind the point: the point is in a body's dark interior
     raise ClickNotInBodyError(
         f"the point lies in the spinal canal ({tissue.median_hu:.0f} HU near it), not in a vertebral body: "
@@ -267,11 +280,15 @@ def _depth_in_front_mm(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: tu
 
     On the canal's section, the bone with its axial holes filled (a body's osteoporotic interior counts
     as body) but without the canal, followed anteriorly (ROI rows run posterior) from the canal's front
-    edge at the point's column, across gaps up to ``BODY_GAP_MM``.
+    edge at the point's column, across gaps up to ``BODY_GAP_MM``. Trabecular bone reading above soft
+    tissue (``SOFT_BELOW_HU``) counts too, though under the bone threshold: where the ring is open on
+    the section nothing fills it (the 3 mm abdomen's L4 in front of its canal: 108-127 HU across 9 mm
+    that neither the bone nor its fill held: the depth read 11 mm, now 39; session 20).
     """
     k, row, col = at
     plane = _closed_section(masks.arch_solid[k] & roi.inside[k], RING_CLOSING_MM / roi.spacing_mm)
-    filled = (ndimage.binary_fill_holes(plane) | masks.solid[k]) & ~canal.mask[k]
+    trabecular = masks.smoothed[k] >= SOFT_BELOW_HU  # denser than soft tissue: bone, if porous
+    filled = (ndimage.binary_fill_holes(plane) | masks.solid[k] | trabecular) & ~canal.mask[k]
     column = filled[:row, col][::-1]  # from the point forwards
     in_canal = canal.mask[k, :row, col][::-1]
     start = int(np.argmin(in_canal)) if not in_canal.all() else len(in_canal)
@@ -289,6 +306,25 @@ def _depth_in_front_mm(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: tu
             if gap > gap_max:
                 break
     return float(depth) * roi.spacing_mm
+
+
+def _canal_behind(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> bool:
+    """Whether a canal enclosed by bone lies behind the point: the canal search from the point finds a
+    hole at least ``MIN_CANAL_ACROSS_MM`` across, side to side and front to back, on one of its sections.
+
+    A narrower hole is a gap in the arch (between laminae, at the spinous process' root), not the canal
+    (abdomen L1: 8 mm wide on its one section, 20 mm behind a canal click; session 20 study).
+    """
+    behind = find_canal(roi, masks.arch_solid, masks.smoothed, click)
+    if behind is None:
+        return False
+    least_px = MIN_CANAL_ACROSS_MM / roi.spacing_mm
+    for k in np.flatnonzero(behind.mask.any(axis=(1, 2))):
+        rows = np.flatnonzero(behind.mask[k].any(axis=1))
+        cols = np.flatnonzero(behind.mask[k].any(axis=0))
+        if rows[-1] - rows[0] + 1 >= least_px and cols[-1] - cols[0] + 1 >= least_px:
+            return True
+    return False
 
 
 def _closed_section(plane: BoolArray, radius_px: float) -> BoolArray:

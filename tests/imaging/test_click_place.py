@@ -18,7 +18,7 @@ from imaging.vertebra import find_vertebra
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.volume import Volume
 from tests.imaging.wall_phantoms import with_lytic_breach
-from tests.phantoms.vertebra import LESION_HU, make_vertebra_phantom
+from tests.phantoms.vertebra import CORTEX_HU, LESION_HU, VertebraPhantom, make_vertebra_phantom
 
 #: clicks in the canal (LPS offsets from its centroid at the body's mid-height, mm): its centre, 3 mm
 #: towards the lamina and towards the body, 3 mm to the side, and 5 mm up and down
@@ -54,6 +54,33 @@ def test_click_in_the_canal_is_refused_as_such(where: str) -> None:
     with pytest.raises(ClickNotInBodyError, match=in_canal) as err:
         find_vertebra(phantom.volume, click)
     assert "click in the body in front of it" in str(err.value)
+
+
+def _with_arch_gap(phantom: VertebraPhantom, half_width_mm: float) -> Volume:
+    """The phantom with a bony block behind its lamina (16 mm deep, 12 mm tall) through which a gap of soft
+    tissue runs up and down (8 mm deep, ``2 * half_width_mm`` wide): a hole enclosed by bone on axial
+    sections 15-23 mm behind the canal's centre, open above and below as a gap in the arch is."""
+    volume = phantom.volume
+    index = np.indices(volume.shape).reshape(3, -1).T.astype(np.float64)
+    local = (volume.index_to_lps_points(index) - phantom.center_lps) @ phantom.local_to_lps_rotation
+    x, y, z = (local[:, i].reshape(volume.shape) for i in range(3))
+    hu = volume.array.astype(np.float32)
+    hu[(np.abs(x) <= half_width_mm + 3.0) & (y >= 38.0) & (y <= 54.0) & (np.abs(z) <= 6.0)] = CORTEX_HU
+    hu[(np.abs(x) <= half_width_mm) & (y >= 42.0) & (y <= 50.0) & (np.abs(z) <= 8.0)] = LESION_HU
+    return Volume(hu, volume.index_to_lps)
+
+
+@pytest.mark.parametrize("where", ["centre", "3 posterior", "5 up"])
+def test_click_in_the_canal_with_a_gap_in_the_arch_behind_it_is_refused(where: str) -> None:
+    # session 20: a hole enclosed by bone behind the point counted as a canal behind it whatever its size
+    # (the rule that keeps a dark body interior, with its canal behind, from being refused); a gap in
+    # the arch 7 mm wide let canal clicks through (the old code: a 27.1 mL "body" from the centre, 24.2
+    # from 3 mm posterior, 26.5 from 5 mm up). A canal is at least MIN_CANAL_ACROSS_MM across.
+    phantom = make_vertebra_phantom(seed=7, adjacent=True)
+    volume = _with_arch_gap(phantom, half_width_mm=3.5)
+    click = phantom.canal_centroid_lps + np.array(CANAL_OFFSETS_MM[where])
+    with pytest.raises(ClickNotInBodyError, match=r"the point lies in the spinal canal"):
+        find_vertebra(volume, click)
 
 
 @pytest.mark.parametrize("name", list(LYTIC))

@@ -109,7 +109,11 @@ def test_box_keeps_the_lesion_inside_it(
 
 @pytest.mark.parametrize(
     ("box", "says"),
-    [("0,0,0,1,1", "X1,Y1,Z1,X2,Y2,Z2"), ("-5,-5,-5,5,5,-5", "flat"), ("50,50,50,60,60,60", "outside the box")],
+    [
+        ("0,0,0,1,1", "X1,Y1,Z1,X2,Y2,Z2"),
+        ("-5,-5,-5,5,5,-5", "flat"),
+        ("50,50,50,60,60,60", "outside the box"),
+    ],
 )
 def test_a_bad_box_is_refused_with_its_reason(
     phantom_file: tuple[Path, LesionPhantom], box: str, says: str, capsys: pytest.CaptureFixture[str]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from imaging.lesion_cortex import soft_tissue_around_bone
+from imaging.lesion_cortex import refuse_seed_on_cortex, soft_tissue_around_bone
 from imaging.lesion_deep import DeepBone
 from imaging.lesion_grow import LesionParameters, grow_lesion
 from imaging.lesion_morph import check_cancel
@@ -113,8 +113,9 @@ def call_lesion(
     Raises
     ------
     NoLesionAtSeedError
-        If the seed is like the patient's own deep bone (step 4c) or like normal bone in value and
-        texture (step 4b).
+        If the seed is like the patient's own deep bone (step 4c), like normal bone in value and
+        texture (step 4b), or, judged sclerotic, lies on the bone's cortex
+        (:func:`imaging.lesion_cortex.refuse_seed_on_cortex`).
     """
     reach = seed_dist <= p.max_radius_mm
     if reference_bone_hu is not None:
@@ -181,6 +182,17 @@ def call_lesion(
 
     # made once, when a sclerotic band first meets dense bone (the one grow may run twice)
     soft = functools.cache(lambda: soft_tissue_around_bone(bone, outside)) if p.cortex_check else None
+    if soft is not None and reference_bone_hu is None and seed_hu > reference + p.abnormal_delta_hu:
+        # a seed on the cortex is dense normal bone, not a blastic lesion (imaging.lesion_cortex)
+        refuse_seed_on_cortex(
+            smooth=smooth,
+            bone=bone,
+            soft_tissue=soft(),
+            seed_ball=seed_ball,
+            seed_hu=seed_hu,
+            cortex_above_hu=p.blastic_typical_hu + p.abnormal_delta_hu,
+            lesion_range_hu=(p.blastic_typical_hu, p.sclerotic_max_hu),
+        )
     grow = functools.partial(
         grow_lesion,
         smooth=smooth,

@@ -14,8 +14,18 @@ Run: ``PYTHONPATH=. nice -n 5 .venv/bin/python tests/benchmarks/study_normal_bon
 (n seeds a patch, default 75) writes a JSON of the records (``OUT``); ``... lesions`` the same for the 7
 csv lesions' box centres and their 26 neighbouring voxels (``LESIONS_OUT``); ``... summary`` prints the
 tables below from both; ``... png [per_kind]`` saves three orthogonal slices of a sample of accepted
-seeds, the lesion outlined (``PNG_DIR``).
+seeds, the lesion outlined (``PNG_DIR``); ``... trabecular [n]`` draws the seeds from trabecular bone only
+(at least ``texture_depth_mm`` below the surface, the 2 mm ball's median within ``normal_bone_range_hu``)
+and writes ``TRABECULAR_OUT``. ``STUDY_OUT=<folder>`` puts the JSONs elsewhere (a before and an after run).
 About 1 s a seed.
+
+Rule A landed (session 20, task A: imaging.lesion_cortex.refuse_seed_on_cortex, with the exception of a
+ball wholly 654-1000 HU, a dense lesion's interior). Before (main c09d121) / after, from the logs of each
+mode compared seed by seed: ``run`` 147 / 104 of 300 accepted (case1 40/23, case4 43/28, case5 20/20,
+case7 44/33; the 43 refused were all sclerotic-step seeds, seed ball 413-1273 HU; no seed newly accepted,
+no other volume changed; 71 sclerotic left, none with cortex in its ball); ``lesions`` 138 / 138 of the
+csv lesions' 180 seeds, no type or volume changed; ``trabecular`` 67 / 66 of 300 (case1 8, case4 17,
+case5 9, case7 33/32: one seed of 390 HU at [45, 47, 88] refused on the cortex).
 
 Measured (session 20, task N, main at 6f4058f; ``run`` then ``summary``): 147 of 300 accepted, as
 bench_seed_nudge.py ``normal`` (case1 40, case4 43, case5 20, case7 44). By the step that accepted them:
@@ -41,7 +51,7 @@ bench_seed_nudge.py ``normal`` (case1 40, case4 43, case5 20, case7 44). By the 
 A radiologist would call nearly all of them normal (cortex, end plates, femoral head, acetabular roof, rib
 marrow); only case1's two arch seeds and case7's anterior soft tissue might be disease outside the boxes.
 
-Candidate rule A (not adopted, measured through the ``cortex_ball_*`` fields): refuse a sclerotic seed whose
+Candidate rule A (measured through the ``cortex_ball_*`` fields): refuse a sclerotic seed whose
 2 mm ball holds cortex as :mod:`imaging.lesion_cortex` defines it for a lytic seed's sclerotic part (smoothed
 voxels more than ``abnormal_delta_hu`` above ``blastic_typical_hu``, 742 HU, face-connected to the bone's
 surface). It refuses 43 of the 147 (case1 17, case4 15, case5 0, case7 11; all 7 seeds above 1000 HU) and
@@ -56,6 +66,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -80,8 +91,11 @@ from tests.benchmarks.bench_lesion_jitter import DATA, _load
 PER_PATCH = 75
 GROWN_MM = 5.0  # issue 4: normal bone lies outside every box grown by 5 mm
 DENSE_HU = 700.0  # above blastic metastases' typical 654 HU (CLINICAL.md): cortex, end plate, dense bone
-OUT = Path("/tmp/s20_N/normal_seeds.json")
-LESIONS_OUT = Path("/tmp/s20_N/lesion_seeds.json")
+#: where the records go; STUDY_OUT (a folder) keeps a before and an after run apart
+_OUT_DIR = Path(os.environ.get("STUDY_OUT", "/tmp/s20_N"))
+OUT = _OUT_DIR / "normal_seeds.json"
+LESIONS_OUT = _OUT_DIR / "lesion_seeds.json"
+TRABECULAR_OUT = _OUT_DIR / "trabecular_seeds.json"
 PNG_DIR = Path("/work/tasks/s20_N_png")
 
 _seen: dict[str, Any] = {}
@@ -127,7 +141,12 @@ def _call(**kw: Any) -> Any:
 
 
 def _seeds_of(
-    name: str, rows: list[dict[str, str]], rng: np.random.Generator, per_patch: int, p: LesionParameters
+    name: str,
+    rows: list[dict[str, str]],
+    rng: np.random.Generator,
+    per_patch: int,
+    p: LesionParameters,
+    trabecular: bool = False,
 ):
     """The seeds of bench_seed_nudge.normal, plus the patch's depth and dense-distance maps."""
     volume = _load(name)
@@ -148,8 +167,35 @@ def _seeds_of(
             size = np.array([float(r[k]) for k in ("width", "height", "depth")])
             away &= ~np.all(np.abs(pts - centre) <= size / 2.0 + GROWN_MM, axis=1)
     candidates = np.argwhere(away.reshape(hu.shape) & interior)
+    if trabecular:
+        return volume, _trabecular(volume, candidates, rng, per_patch, p)
     picked = candidates[rng.choice(len(candidates), size=min(per_patch, len(candidates)), replace=False)]
     return volume, picked
+
+
+def _trabecular(
+    volume: Any, candidates: np.ndarray, rng: np.random.Generator, per_patch: int, p: LesionParameters
+) -> np.ndarray:
+    """Seeds in trabecular bone only: at least ``texture_depth_mm`` below the bone's outer surface (the
+    depth map of ``_maps``) with the 2 mm ball's median HU within ``normal_bone_range_hu`` (CLINICAL.md's
+    normal trabecular bone), drawn in a random order until ``per_patch`` are found."""
+    depth, _ = _maps(volume, p)
+    hu = volume.array.astype(np.float32)
+    deep = candidates[depth[tuple(candidates.T)] >= p.texture_depth_mm]
+    foot = ball_footprint(p.seed_radius_mm, volume.spacing_mm)
+    half = np.asarray(foot.shape) // 2
+    lo, hi = p.normal_bone_range_hu
+    picked: list[np.ndarray] = []
+    for n in rng.permutation(len(deep)):
+        k = deep[n]
+        if np.any(k < half) or np.any(k + half >= hu.shape):
+            continue
+        block = hu[tuple(slice(int(a - h), int(a + h + 1)) for a, h in zip(k, half, strict=True))]
+        if lo <= float(np.median(block[foot])) <= hi:
+            picked.append(k)
+            if len(picked) == per_patch:
+                break
+    return np.asarray(picked, dtype=int).reshape(-1, 3)
 
 
 def _record(volume: Any, seed: np.ndarray, depth: np.ndarray, dense: np.ndarray) -> dict[str, Any]:
@@ -194,7 +240,7 @@ def _install() -> None:
     call_module.reference_around_seed = _ref  # type: ignore[assignment]
 
 
-def run(per_patch: int) -> None:
+def run(per_patch: int, trabecular: bool = False) -> None:
     p = LesionParameters()
     _install()
     with (DATA / "lesion-boxes.csv").open(newline="") as f:
@@ -202,7 +248,7 @@ def run(per_patch: int) -> None:
     rng = np.random.default_rng(20)
     records = []
     for name in sorted({r["image_path"] for r in rows}):
-        volume, picked = _seeds_of(name, rows, rng, per_patch, p)
+        volume, picked = _seeds_of(name, rows, rng, per_patch, p, trabecular)
         depth, dense = _maps(volume, p)
         for index in picked:
             rec = {
@@ -211,8 +257,9 @@ def run(per_patch: int) -> None:
             }
             records.append(rec)
             print(json.dumps(rec), flush=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(records, indent=1))
+    out = TRABECULAR_OUT if trabecular else OUT
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(records, indent=1))
 
 
 def lesions() -> None:
@@ -245,6 +292,8 @@ def lesions() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["run"]:
         run(int(sys.argv[2]) if len(sys.argv) > 2 else PER_PATCH)
+    elif sys.argv[1:2] == ["trabecular"]:
+        run(int(sys.argv[2]) if len(sys.argv) > 2 else PER_PATCH, trabecular=True)
     elif sys.argv[1:2] == ["lesions"]:
         lesions()
 

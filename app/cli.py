@@ -68,15 +68,22 @@ def accept_negative_number_lists(parser: argparse.ArgumentParser) -> None:
     parser._negative_number_matcher = _NUMBER_LIST
 
 
+def parse_numbers(text: str, option: str, names: str) -> list[float]:
+    """``"a,b,..."`` to as many finite numbers as ``names`` lists (``"X,Y,Z"``); raises CommandError
+    naming the option and what it takes when malformed."""
+    count = {3: "three", 6: "six"}.get(len(names.split(",")), str(len(names.split(","))))
+    try:
+        values = [float(p.strip()) for p in text.split(",")]
+    except ValueError:
+        raise CommandError(f"{option} must be {count} numbers {names} in LPS mm, got {text!r}") from None
+    if len(values) != len(names.split(",")) or not all(math.isfinite(v) for v in values):
+        raise CommandError(f"{option} must be {count} finite numbers {names} in LPS mm, got {text!r}")
+    return values
+
+
 def parse_point_lps(text: str, option: str) -> tuple[float, float, float]:
     """``"x,y,z"`` (LPS mm) to a tuple; raises CommandError naming the option when malformed."""
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise CommandError(f"{option} must be three numbers X,Y,Z in LPS mm, got {text!r}") from None
-    if len(values) != 3 or not all(math.isfinite(v) for v in values):
-        raise CommandError(f"{option} must be three finite numbers X,Y,Z in LPS mm, got {text!r}")
+    values = parse_numbers(text, option, "X,Y,Z")
     return (values[0], values[1], values[2])
 
 

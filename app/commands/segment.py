@@ -19,11 +19,17 @@ refusal, the reason says so).
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context, accept_negative_number_lists, check_output_path, parse_point_lps
+from app.cli import (
+    CommandError,
+    Context,
+    accept_negative_number_lists,
+    check_output_path,
+    parse_numbers,
+    parse_point_lps,
+)
 
 NAME = "segment"
 HELP = "segment the bone lesion at an LPS seed point and print its type and measures"
@@ -126,13 +132,7 @@ def parse_box_lps(
 ) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
     """``--box``'s two corners to ``(min_xyz, max_xyz)``; CommandError when malformed, flat, or not
     around the seed."""
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise CommandError(f"--box must be six numbers X1,Y1,Z1,X2,Y2,Z2 in LPS mm, got {text!r}") from None
-    if len(values) != 6 or not all(math.isfinite(v) for v in values):
-        raise CommandError(f"--box must be six finite numbers X1,Y1,Z1,X2,Y2,Z2 in LPS mm, got {text!r}")
+    values = parse_numbers(text, "--box", "X1,Y1,Z1,X2,Y2,Z2")
     a, b = values[:3], values[3:]
     lo = (min(a[0], b[0]), min(a[1], b[1]), min(a[2], b[2]))
     hi = (max(a[0], b[0]), max(a[1], b[1]), max(a[2], b[2]))

@@ -133,6 +133,28 @@ def _call_with_nudge(**kw: Any) -> Any:
         return call
 
 
+def normal_bone_candidates(volume: Any, name: str, rows: list[dict[str, str]], p: LesionParameters) -> Any:
+    """Indices ``[slice, row, col]`` of a patch's bone interior (bone eroded by the cortex thickness, out
+    of the zero-filled slab) outside every lesion box of that patch grown by ``GROWN_MM``."""
+    hu = volume.array.astype(np.float32)
+    spacing = volume.spacing_mm
+    bone = bone_mask_array(
+        hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu, fill_views=False
+    )
+    interior = ndimage.binary_erosion(
+        bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=0
+    )
+    interior &= ~zero_filled(hu)
+    pts = volume.index_to_lps_points(np.indices(hu.shape).reshape(3, -1).T)
+    away = np.ones(len(pts), dtype=bool)
+    for r in rows:
+        if r["image_path"] == name:
+            centre = np.array([float(r[k]) for k in "xyz"])
+            size = np.array([float(r[k]) for k in ("width", "height", "depth")])
+            away &= ~np.all(np.abs(pts - centre) <= size / 2.0 + GROWN_MM, axis=1)
+    return np.argwhere(away.reshape(hu.shape) & interior)
+
+
 def normal(per_patch: int) -> None:
     p = LesionParameters()
     with (DATA / "lesion-boxes.csv").open(newline="") as f:
@@ -141,23 +163,7 @@ def normal(per_patch: int) -> None:
     totals = [0, 0, 0]
     for name in sorted({r["image_path"] for r in rows}):
         volume = _load(name)
-        hu = volume.array.astype(np.float32)
-        spacing = volume.spacing_mm
-        bone = bone_mask_array(
-            hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu, fill_views=False
-        )
-        interior = ndimage.binary_erosion(
-            bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=0
-        )
-        interior &= ~zero_filled(hu)
-        pts = volume.index_to_lps_points(np.indices(hu.shape).reshape(3, -1).T)
-        away = np.ones(len(pts), dtype=bool)
-        for r in rows:
-            if r["image_path"] == name:
-                centre = np.array([float(r[k]) for k in "xyz"])
-                size = np.array([float(r[k]) for k in ("width", "height", "depth")])
-                away &= ~np.all(np.abs(pts - centre) <= size / 2.0 + GROWN_MM, axis=1)
-        candidates = np.argwhere(away.reshape(hu.shape) & interior)
+        candidates = normal_bone_candidates(volume, name, rows, p)
         picked = candidates[rng.choice(len(candidates), size=min(per_patch, len(candidates)), replace=False)]
         before = after = 0
         for index in picked:

@@ -85,11 +85,10 @@ from imaging.lesion_deep import deep_bone
 from imaging.lesion_errors import NoLesionAtSeedError, SegmentationError
 from imaging.lesion_grow import LesionParameters
 from imaging.lesion_morph import ball_footprint
-from imaging.lesion_padding import zero_filled
 from tests.benchmarks.bench_lesion_jitter import DATA, _load
+from tests.benchmarks.bench_seed_nudge import normal_bone_candidates
 
 PER_PATCH = 75
-GROWN_MM = 5.0  # issue 4: normal bone lies outside every box grown by 5 mm
 DENSE_HU = 700.0  # above blastic metastases' typical 654 HU (CLINICAL.md): cortex, end plate, dense bone
 #: where the records go; STUDY_OUT (a folder) keeps a before and an after run apart
 _OUT_DIR = Path(os.environ.get("STUDY_OUT", "/tmp/s20_N"))
@@ -150,23 +149,7 @@ def _seeds_of(
 ):
     """The seeds of bench_seed_nudge.normal, plus the patch's depth and dense-distance maps."""
     volume = _load(name)
-    hu = volume.array.astype(np.float32)
-    spacing = volume.spacing_mm
-    bone = bone_mask_array(
-        hu, spacing, threshold_hu=p.bone_threshold_hu, metal_hu=p.dense_max_hu, fill_views=False
-    )
-    interior = ndimage.binary_erosion(
-        bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=0
-    )
-    interior &= ~zero_filled(hu)
-    pts = volume.index_to_lps_points(np.indices(hu.shape).reshape(3, -1).T)
-    away = np.ones(len(pts), dtype=bool)
-    for r in rows:
-        if r["image_path"] == name:
-            centre = np.array([float(r[k]) for k in "xyz"])
-            size = np.array([float(r[k]) for k in ("width", "height", "depth")])
-            away &= ~np.all(np.abs(pts - centre) <= size / 2.0 + GROWN_MM, axis=1)
-    candidates = np.argwhere(away.reshape(hu.shape) & interior)
+    candidates = normal_bone_candidates(volume, name, rows, p)
     if trabecular:
         return volume, _trabecular(volume, candidates, rng, per_patch, p)
     picked = candidates[rng.choice(len(candidates), size=min(per_patch, len(candidates)), replace=False)]

@@ -137,16 +137,15 @@ def test_out_of_view_side_is_undecided(spine: RibSpinePhantom) -> None:
     assert found == []
 
 
-def test_anatomy_wrapper_and_single_vertebra(spine: RibSpinePhantom) -> None:
-    """has_ribs from a VertebraAnatomy (frame from canal and pedicles) and the one-vertebra suggestion."""
-    c = spine.center("T12")
-    grid = spine.volume.shape
-    nothing = Mask(np.zeros((1, 1, 1), dtype=bool), (0, 0, 0), grid)
+def phantom_vertebra(spine: RibSpinePhantom, level: str, named: str | None = None) -> VertebraAnatomy:
+    """A found vertebra at the phantom's ``level`` (frame from its canal and pedicles), named ``named``."""
+    c = spine.center(level)
+    nothing = Mask(np.zeros((1, 1, 1), dtype=bool), (0, 0, 0), spine.volume.shape)
     pedicles = {
         side: PedicleAxis(side, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 8.0, (s * 12.0, 18.0, float(c[2]) + 1.0))
         for side, s in ((Side.LEFT, 1.0), (Side.RIGHT, -1.0))
     }
-    anatomy = VertebraAnatomy(
+    return VertebraAnatomy(
         body=nothing,
         canal=nothing,
         posterior_wall=nothing,
@@ -159,7 +158,14 @@ def test_anatomy_wrapper_and_single_vertebra(spine: RibSpinePhantom) -> None:
         posterior_wall_intact=True,
         posterior_wall_defects=(),
         pedicles=pedicles,
+        level=named,
     )
+
+
+def test_anatomy_wrapper_and_single_vertebra(spine: RibSpinePhantom) -> None:
+    """has_ribs from a VertebraAnatomy (frame from canal and pedicles) and the one-vertebra suggestion."""
+    c = spine.center("T12")
+    anatomy = phantom_vertebra(spine, "T12")
     assert has_ribs_anatomy(spine.volume, anatomy).found_sides == (Side.LEFT, Side.RIGHT)
     height = PITCH_MM * 3.0 / 4.0  # the phantom's body (24 mm) is 3/4 of the pitch
     t12 = suggestion_for_vertebra(spine.volume, c, height_mm=height)

@@ -11,45 +11,18 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from imaging.level_check import check_level, rib_level_warning
 from imaging.level_ribs import RibStatus, has_ribs
-from imaging.mask import Mask
 from imaging.vertebra_metal import MetalFinding
-from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
+from tests.imaging.test_level_anatomy import phantom_vertebra
 from tests.phantoms.rib_spine import RibSpinePhantom, make_rib_spine_phantom
 
 
 @pytest.fixture(scope="module")
 def spine() -> RibSpinePhantom:
     return make_rib_spine_phantom()
-
-
-def _anatomy(spine: RibSpinePhantom, level: str, named: str | None) -> VertebraAnatomy:
-    """A found vertebra at the phantom's ``level`` (frame from its canal and pedicles), named ``named``."""
-    c = spine.center(level)
-    nothing = Mask(np.zeros((1, 1, 1), dtype=bool), (0, 0, 0), spine.volume.shape)
-    pedicles = {
-        side: PedicleAxis(side, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 8.0, (s * 12.0, 18.0, float(c[2]) + 1.0))
-        for side, s in ((Side.LEFT, 1.0), (Side.RIGHT, -1.0))
-    }
-    return VertebraAnatomy(
-        body=nothing,
-        canal=nothing,
-        posterior_wall=nothing,
-        body_volume_ml=0.0,
-        body_centroid_lps=(float(c[0]), float(c[1]), float(c[2])),
-        body_height_mm=24.0,
-        canal_centroid_lps=(float(c[0]), float(c[1]) + 22.0, float(c[2])),
-        canal_area_mm2=0.0,
-        posterior_wall_points_lps=(),
-        posterior_wall_intact=True,
-        posterior_wall_defects=(),
-        pedicles=pedicles,
-        level=named,
-    )
 
 
 def test_the_rule_on_the_phantoms_findings(spine: RibSpinePhantom) -> None:
@@ -86,23 +59,23 @@ def test_a_side_outside_the_scan_says_nothing(spine: RibSpinePhantom) -> None:
 
 def test_check_level_gives_the_warning_and_the_l1_suggestion(spine: RibSpinePhantom) -> None:
     # L1 named T12: warned, and anatomy suggests L1 (the vertebra above carries ribs on both sides)
-    check = check_level(spine.volume, _anatomy(spine, "L1", "T12"))
+    check = check_level(spine.volume, phantom_vertebra(spine, "L1", "T12"))
     assert len(check.warnings) == 1 and "named T12 but no ribs" in check.warnings[0]
     assert check.suggestion is not None and check.suggestion.level == "L1"
     assert any("was named T12" in w for w in check.suggestion.warnings)
     # T12 named L1: warned, and the T12 suggestion (L1 below it without ribs) warns too
-    check = check_level(spine.volume, _anatomy(spine, "T12", "L1"))
+    check = check_level(spine.volume, phantom_vertebra(spine, "T12", "L1"))
     assert len(check.warnings) == 1 and "named L1 but ribs were found on both sides" in check.warnings[0]
     assert check.suggestion is not None and check.suggestion.level == "T12" and check.suggestion.warnings
     # named right, or not named: no warning; T12's suggestion stays
     for level in ("T11", "T12", "L1", "L2"):
-        assert check_level(spine.volume, _anatomy(spine, level, level)).warnings == (), level
-    assert check_level(spine.volume, _anatomy(spine, "L1", None)).warnings == ()
-    right = check_level(spine.volume, _anatomy(spine, "T12", "T12")).suggestion
+        assert check_level(spine.volume, phantom_vertebra(spine, level, level)).warnings == (), level
+    assert check_level(spine.volume, phantom_vertebra(spine, "L1", None)).warnings == ()
+    right = check_level(spine.volume, phantom_vertebra(spine, "T12", "T12")).suggestion
     assert right is not None and right.level == "T12" and right.warnings == ()
     # metal near the vertebra: the ribs are not trusted against the name
     metal = MetalFinding(2.0, 3071.0, (0.0, 0.0, 0.0), "right", ("right pedicle",))
-    with_metal = dataclasses.replace(_anatomy(spine, "L1", "T12"), metal=metal)
+    with_metal = dataclasses.replace(phantom_vertebra(spine, "L1", "T12"), metal=metal)
     assert check_level(spine.volume, with_metal).warnings == ()
 
 

@@ -48,22 +48,13 @@ AMBER_COLOUR = QColor(AMBER.split(":")[1].strip(" ;"))
 
 def tailed_lesion_volume(seed: int = 3) -> Volume:
     """The bone cylinder with the lytic ball and channel (module docstring), HU, 1 mm grid."""
-    affine, shape = ph.grid()
-    idx = np.indices(shape, dtype=np.float64).reshape(3, -1).T
-    pts = idx @ affine[:3, :3].T + affine[:3, 3]
-    x, y, z = (pts[:, i].reshape(shape) for i in range(3))
-    r_axis = np.hypot(x, y)
-    half = ph.BONE_LENGTH_MM / 2.0
-    hu = np.full(shape, ph.SOFT_TISSUE_HU)
-    hu[(r_axis <= ph.FAT_RADIUS_MM) & (np.abs(z) <= half)] = ph.FAT_HU
-    hu[(r_axis <= ph.BONE_RADIUS_MM) & (np.abs(z) <= half)] = ph.CORTEX_HU
-    marrow = (r_axis <= ph.BONE_RADIUS_MM - ph.CORTEX_MM) & (np.abs(z) <= half - ph.CORTEX_MM)
-    hu[marrow] = ph.TRABECULAR_HU
+    cyl = ph.bone_cylinder()
+    x, y, z, r_axis, marrow, hu = cyl.x, cyl.y, cyl.z, cyl.r_axis, cyl.marrow, cyl.hu
     ball = x**2 + y**2 + z**2 <= BALL_MM**2
     tail = (r_axis <= TAIL_MM) & (z >= 0.0) & (z <= TAIL_LENGTH_MM)
     hu[marrow & (ball | tail)] = ph.LYTIC_HU
-    hu = hu + np.random.default_rng(seed).normal(0.0, ph.NOISE_HU, size=shape)
-    return Volume(hu.astype(np.float32), affine)
+    hu = hu + np.random.default_rng(seed).normal(0.0, ph.NOISE_HU, size=cyl.shape)
+    return Volume(hu.astype(np.float32), cyl.affine)
 
 
 def _open(window: Any, qtbot: Any, path: Path) -> None:

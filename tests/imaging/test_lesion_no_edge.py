@@ -40,22 +40,12 @@ def breach_volume(*, fat: bool, seed: int = 3) -> Volume:
     edge); without it the bone lies in soft tissue (40 HU) as dense as the lesion, as case4's ilium lies
     in muscle: the lesion runs on into it.
     """
-    affine, shape = ph.grid()
-    idx = np.indices(shape, dtype=np.float64).reshape(3, -1).T
-    pts = idx @ affine[:3, :3].T + affine[:3, 3]
-    x, y, z = (pts[:, i].reshape(shape) for i in range(3))
-    r_axis = np.hypot(x, y)
-    half = ph.BONE_LENGTH_MM / 2.0
-    hu = np.full(shape, ph.SOFT_TISSUE_HU)
-    if fat:
-        hu[(r_axis <= ph.FAT_RADIUS_MM) & (np.abs(z) <= half)] = ph.FAT_HU
-    hu[(r_axis <= ph.BONE_RADIUS_MM) & (np.abs(z) <= half)] = ph.CORTEX_HU
-    marrow = (r_axis <= ph.BONE_RADIUS_MM - ph.CORTEX_MM) & (np.abs(z) <= half - ph.CORTEX_MM)
-    hu[marrow] = ph.TRABECULAR_HU
+    cyl = ph.bone_cylinder(fat=fat)
+    hu = cyl.hu
     cx, cy, cz = BALL_CENTRE
-    hu[(x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 <= BALL_MM**2] = ph.LYTIC_HU
-    hu = hu + np.random.default_rng(seed).normal(0.0, ph.NOISE_HU, size=shape)
-    return Volume(hu.astype(np.float32), affine)
+    hu[(cyl.x - cx) ** 2 + (cyl.y - cy) ** 2 + (cyl.z - cz) ** 2 <= BALL_MM**2] = ph.LYTIC_HU
+    hu = hu + np.random.default_rng(seed).normal(0.0, ph.NOISE_HU, size=cyl.shape)
+    return Volume(hu.astype(np.float32), cyl.affine)
 
 
 def _limit_note(lesion: Lesion) -> str | None:

@@ -90,6 +90,43 @@ def grid(spacing_mm: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> tuple[Floa
     return affine, (shape[0], shape[1], shape[2])
 
 
+@dataclass(frozen=True)
+class BoneCylinder:
+    """The phantom's bone on its grid, before any lesion or noise: HU, and each voxel's LPS ``x, y, z``
+    and distance from the cylinder's axis (mm)."""
+
+    affine: FloatArray
+    shape: tuple[int, int, int]
+    hu: FloatArray
+    x: FloatArray
+    y: FloatArray
+    z: FloatArray
+    r_axis: FloatArray
+    bone: BoolArray
+    marrow: BoolArray
+
+
+def bone_cylinder(
+    spacing_mm: tuple[float, float, float] = (1.0, 1.0, 1.0), *, fat: bool = True
+) -> BoneCylinder:
+    """Soft tissue, the fat sleeve (``fat``), the cortical shell and the trabecular marrow of
+    :func:`lesion_phantom`, on :func:`grid`'s grid."""
+    affine, shape = grid(spacing_mm)
+    idx = np.indices(shape, dtype=np.float64).reshape(3, -1).T
+    pts = idx @ affine[:3, :3].T + affine[:3, 3]
+    x, y, z = (pts[:, i].reshape(shape) for i in range(3))
+    r_axis = np.hypot(x, y)
+    half = BONE_LENGTH_MM / 2.0
+    bone = (r_axis <= BONE_RADIUS_MM) & (np.abs(z) <= half)
+    marrow = (r_axis <= BONE_RADIUS_MM - CORTEX_MM) & (np.abs(z) <= half - CORTEX_MM)
+    hu = np.full(shape, SOFT_TISSUE_HU)
+    if fat:
+        hu[(r_axis <= FAT_RADIUS_MM) & (np.abs(z) <= half)] = FAT_HU
+    hu[bone] = CORTEX_HU
+    hu[marrow] = TRABECULAR_HU
+    return BoneCylinder(affine, shape, hu, x, y, z, r_axis, bone, marrow)
+
+
 def lesion_phantom(
     lesion: PhantomLesion | str,
     *,
@@ -111,18 +148,9 @@ def lesion_phantom(
         Standard deviation of the Gaussian noise (HU).
     """
     kind = PhantomLesion(lesion)
-    affine, shape = grid(spacing_mm)
-    idx = np.indices(shape, dtype=np.float64).reshape(3, -1).T
-    pts = idx @ affine[:3, :3].T + affine[:3, 3]
-    x, y, z = (pts[:, i].reshape(shape) for i in range(3))
-    r_axis = np.hypot(x, y)
-    half = BONE_LENGTH_MM / 2.0
-    bone = (r_axis <= BONE_RADIUS_MM) & (np.abs(z) <= half)
-    marrow = (r_axis <= BONE_RADIUS_MM - CORTEX_MM) & (np.abs(z) <= half - CORTEX_MM)
-    hu = np.full(shape, SOFT_TISSUE_HU)
-    hu[(r_axis <= FAT_RADIUS_MM) & (np.abs(z) <= half)] = FAT_HU
-    hu[bone] = CORTEX_HU
-    hu[marrow] = TRABECULAR_HU
+    cyl = bone_cylinder(spacing_mm)
+    affine, shape, hu, bone = cyl.affine, cyl.shape, cyl.hu, cyl.bone
+    x, y, z, r_axis = cyl.x, cyl.y, cyl.z, cyl.r_axis
 
     truth = np.zeros(shape, dtype=bool)
     volume_mm3 = 0.0

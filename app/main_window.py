@@ -255,11 +255,12 @@ class MainWindow(QMainWindow):
         self.warnings_dock.hide()
         from app.layer_dock import LayerDock
 
-        self.layer_dock = LayerDock(self.state, self, recolour=self._recolour_case_layer)
+        self.layer_dock = LayerDock(self.state, self, recolour=self.recolour_layer)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.layer_dock)
 
-    def _recolour_case_layer(self, name: str, rgb: tuple[int, int, int]) -> bool:
-        """Recolour the case's layer ``name`` (one undo step); False when the case holds no such layer."""
+    def recolour_layer(self, name: str, rgb: tuple[int, int, int]) -> bool:
+        """Recolour the case's layer ``name`` (one undo step; the views follow the case); False when the
+        case holds no such layer. The Layers and Lesions docks both recolour through it."""
         if name not in self.case.case.layers:
             return False
         from planning.layer_commands import RecolorLayer

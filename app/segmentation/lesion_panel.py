@@ -74,7 +74,6 @@ from app.segmentation.lesion_warnings import (
 )
 from app.theme import AMBER
 from imaging.lesion_errors import SegmentationCancelledError
-from planning.commands import RecolorLayer
 from planning.model import Target
 
 if TYPE_CHECKING:
@@ -511,9 +510,7 @@ class LesionPanel(QDockWidget):
 
     def recolour(self, layer_name: str, rgb: tuple[int, int, int]) -> None:
         """Change a lesion layer's colour in the case and on screen."""
-        self.controller.window.case.push(RecolorLayer(layer_name, rgb))
-        if layer_name in self.controller.window.state.layers:
-            self.controller.window.state.update_layer(layer_name, colour=QColor(*rgb))
+        self.controller.window.recolour_layer(layer_name, rgb)
         self.controller.jobs.say(f"Recoloured {layer_name}.")  # replaces a refusal said before
 
     def _on_type_chosen(self, name: str, combo: QComboBox) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "edges_across",
     "edges_over_heights",
     "profiles_on_lines",
+    "run_through_middle",
     "width_across",
 ]
 
@@ -244,6 +245,19 @@ def profiles_on_lines(
     return LineProfiles(r_mm=r, hu=prof, bony=bony, inside=inside)
 
 
+def run_through_middle(inside: BoolArray) -> tuple[int, int]:
+    """The first and last index of the run of ``inside`` through the profile's middle sample (the middle
+    itself when it is not inside)."""
+    i0 = len(inside) // 2
+    i_hi = i0
+    while i_hi + 1 < len(inside) and inside[i_hi + 1]:
+        i_hi += 1
+    i_lo = i0
+    while i_lo - 1 >= 0 and inside[i_lo - 1]:
+        i_lo -= 1
+    return i_lo, i_hi
+
+
 def _edges_on_profile(
     prof: FloatArray, r: FloatArray, bony: BoolArray, inside: BoolArray
 ) -> tuple[float, float] | None:
@@ -252,12 +266,7 @@ def _edges_on_profile(
     i0 = len(r) // 2
     if not inside[i0]:
         return None
-    i_hi = i0
-    while i_hi + 1 < len(r) and inside[i_hi + 1]:
-        i_hi += 1
-    i_lo = i0
-    while i_lo - 1 >= 0 and inside[i_lo - 1]:
-        i_lo -= 1
+    i_lo, i_hi = run_through_middle(inside)
     if i_hi == len(r) - 1 or i_lo == 0:
         return None  # bone runs off the profile: not a pedicle cross-section here
     i_mid = (i_lo + i_hi) // 2

@@ -65,12 +65,7 @@ def _dip(profile: np.ndarray, i0: int, i_end: int, direction: int) -> str:
 
 def _explain(profile: np.ndarray, r: np.ndarray, bony: np.ndarray, inside: np.ndarray) -> list[str]:
     i0 = len(r) // 2
-    i_hi = i0
-    while i_hi + 1 < len(r) and inside[i_hi + 1]:
-        i_hi += 1
-    i_lo = i0
-    while i_lo - 1 >= 0 and inside[i_lo - 1]:
-        i_lo -= 1
+    i_lo, i_hi = pp.run_through_middle(inside)
     i_mid = (i_lo + i_hi) // 2
     out = []
     for name, i_end, direction in (("-", i_lo, -1), ("+", i_hi, 1)):

@@ -13,16 +13,21 @@ reads as bone).
 its Vertebrae dock keeps); :func:`check_level` runs it on a vertebra found from a click (the command
 line), with the level suggestion (:func:`imaging.level_anatomy.suggestion_for_anatomy`) and, for a
 vertebra named thoracic without ribs under a vertebra with them, the suggestion L1 (the first vertebra
-without ribs below the lowest with them).
+without ribs below the lowest with them). :func:`rib_suggestion` is that suggestion on findings already
+made, both ways (L1 under a rib-bearing vertebra; T12 for one labelled lumbar with ribs above one seen
+without), and :func:`ribs_next_level` the finding one level above or below a vertebra, where no vertebra
+was found there (the window uses both for levels named or counted).
 
 Positions LPS mm.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from imaging.level_anatomy import (
     NEXT_LEVEL_HEIGHTS,
@@ -35,7 +40,7 @@ from imaging.levels import normalize_level
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 
-__all__ = ["LevelCheck", "check_level", "rib_level_warning"]
+__all__ = ["LevelCheck", "check_level", "rib_level_warning", "rib_suggestion", "ribs_next_level"]
 
 #: the levels that carry ribs: every thoracic vertebra, and no lumbar one
 THORACIC = frozenset(f"T{i}" for i in range(1, 13))
@@ -96,17 +101,70 @@ def check_level(volume: Volume, anatomy: VertebraAnatomy, *, named_level: str | 
     warning = rib_level_warning(level, ribs, metal_near=anatomy.metal is not None)
     if warning is None or level is None:
         return LevelCheck(suggestion, ())
-    named = normalize_level(level)
-    if suggestion is None and named in THORACIC:
-        above = _ribs_above(volume, anatomy)
+    if suggestion is None and normalize_level(level) in THORACIC:
+        suggestion = rib_suggestion(level, ribs, above=_ribs_above(volume, anatomy))
+    return LevelCheck(suggestion, (warning,))
+
+
+def rib_suggestion(
+    level: str,
+    ribs: RibFinding,
+    *,
+    above: RibFinding | None = None,
+    below: RibFinding | None = None,
+    named: bool = True,
+) -> LevelSuggestion | None:
+    """The level the ribs suggest for a vertebra labelled ``level`` (named, or counted: ``named`` False)
+    that its ribs contradict, from the findings of the vertebrae next to it; None when they say nothing.
+
+    L1 for a vertebra labelled thoracic with no rib on either side (both seen) when the vertebra ``above``
+    carries a rib on each side: it is the first vertebra without ribs below the lowest with them. T12 for
+    one labelled lumbar with a rib on each side when the vertebra ``below`` was seen without ribs: it is
+    the lowest rib-bearing vertebra. A rib on one side only, or a side not seen, suggests nothing. The
+    suggestion carries the warning that it differs from the label (the label is kept until accepted).
+    """
+    label = normalize_level(level)
+    both = all(s.status == RibStatus.FOUND for s in ribs.sides)
+    suggestion = None
+    if label in THORACIC and ribs.has_ribs is False and above is not None:
         if all(s.status == RibStatus.FOUND for s in above.sides):
-            first = LevelSuggestion(
+            suggestion = LevelSuggestion(
                 0,
                 "L1",
                 "no ribs on this vertebra, ribs on both sides of the one above it (the lowest with ribs)",
             )
-            suggestion = against_counting(first, named, True)
-    return LevelCheck(suggestion, (warning,))
+    elif label in LUMBAR and both and below is not None and below.has_ribs is False:
+        suggestion = LevelSuggestion(
+            0, "T12", "ribs on both sides of this vertebra, none on the one below it (the lowest with ribs)"
+        )
+    return None if suggestion is None else against_counting(suggestion, label, named)
+
+
+def ribs_next_level(
+    volume: Volume,
+    centroid_lps: Sequence[float] | npt.ArrayLike,
+    *,
+    height_mm: float,
+    above: bool,
+    posterior_lps: Sequence[float] | npt.ArrayLike = (0.0, 1.0, 0.0),
+    level_lps: Sequence[float] | npt.ArrayLike | None = None,
+) -> RibFinding:
+    """The rib finding one level above (``above``) or below a vertebra: its body centroid and the level
+    of its ribs (``level_lps``, its pedicles' centre; None: the centroid's) moved one body height and a
+    disc along the patient's axis (:data:`imaging.level_anatomy.NEXT_LEVEL_HEIGHTS`), in the vertebra's
+    own frame (``posterior_lps``). A side outside the scan is said so in it.
+
+    Raises
+    ------
+    ValueError
+        If ``height_mm`` is not positive.
+    """
+    if not height_mm > 0:
+        raise ValueError(f'Argument "height_mm" must be positive, got {height_mm}')
+    step = np.array([0.0, 0.0, 1.0 if above else -1.0]) * (height_mm * NEXT_LEVEL_HEIGHTS)
+    body = np.asarray(centroid_lps, dtype=np.float64).reshape(3)
+    level = None if level_lps is None else np.asarray(level_lps, dtype=np.float64).reshape(3) + step
+    return has_ribs(volume, body + step, posterior_lps=posterior_lps, level_lps=level)
 
 
 def _ribs_above(volume: Volume, anatomy: VertebraAnatomy) -> RibFinding:
@@ -116,8 +174,14 @@ def _ribs_above(volume: Volume, anatomy: VertebraAnatomy) -> RibFinding:
     posterior = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - body
     if np.linalg.norm(posterior) < 1.0:
         posterior = np.array([0.0, 1.0, 0.0])
-    up = np.array([0.0, 0.0, 1.0]) * (max(anatomy.body_height_mm, 1.0) * NEXT_LEVEL_HEIGHTS)
     level = None
     if anatomy.pedicles:
-        level = np.mean([np.asarray(p.isthmus_lps) for p in anatomy.pedicles.values()], axis=0) + up
-    return has_ribs(volume, body + up, posterior_lps=posterior, level_lps=level)
+        level = np.mean([np.asarray(p.isthmus_lps) for p in anatomy.pedicles.values()], axis=0)
+    return ribs_next_level(
+        volume,
+        body,
+        height_mm=max(anatomy.body_height_mm, 1.0),
+        above=True,
+        posterior_lps=posterior,
+        level_lps=level,
+    )

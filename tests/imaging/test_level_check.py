@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from imaging.level_check import check_level, rib_level_warning
+from imaging.level_check import check_level, rib_level_warning, rib_suggestion, ribs_next_level
 from imaging.level_ribs import RibStatus, has_ribs
 from imaging.vertebra_metal import MetalFinding
 from tests.imaging.test_level_anatomy import phantom_vertebra
@@ -77,6 +77,48 @@ def test_check_level_gives_the_warning_and_the_l1_suggestion(spine: RibSpinePhan
     metal = MetalFinding(2.0, 3071.0, (0.0, 0.0, 0.0), "right", ("right pedicle",))
     with_metal = dataclasses.replace(phantom_vertebra(spine, "L1", "T12"), metal=metal)
     assert check_level(spine.volume, with_metal).warnings == ()
+
+
+def test_the_ribs_suggestion_from_the_vertebrae_next_to_it(spine: RibSpinePhantom) -> None:
+    """L1 for a rib-less vertebra labelled thoracic under one with ribs on both sides; T12 for one labelled
+    lumbar with ribs above one seen without; nothing on a rib on one side only or a side not seen."""
+    ribs = {level: has_ribs(spine.volume, spine.center(level)) for level in ("T11", "T12", "L1", "L2")}
+    s = rib_suggestion("T12", ribs["L1"], above=ribs["T12"])
+    assert s is not None and s.level == "L1" and "ribs on both sides of the one above it" in s.reason
+    assert any("was named T12" in w for w in s.warnings)
+    s = rib_suggestion("t11", ribs["L1"], above=ribs["T12"], named=False)
+    assert s is not None and s.level == "L1" and any("counts as T11" in w for w in s.warnings)
+    s = rib_suggestion("L1", ribs["T12"], below=ribs["L1"])
+    assert s is not None and s.level == "T12" and "none on the one below it" in s.reason
+    # the labels the ribs agree with; neighbours that say nothing (ribs below, none above, not given)
+    assert rib_suggestion("L1", ribs["L1"], above=ribs["T12"]) is None
+    assert rib_suggestion("T12", ribs["T12"], below=ribs["L1"]) is None
+    assert rib_suggestion("T12", ribs["L2"], above=ribs["L1"]) is None
+    assert rib_suggestion("L1", ribs["T11"], below=ribs["T12"]) is None
+    assert rib_suggestion("T12", ribs["L1"]) is None
+    one_side = dataclasses.replace(
+        ribs["T12"], right=dataclasses.replace(ribs["T12"].right, status=RibStatus.NOT_FOUND)
+    )
+    assert rib_suggestion("T12", ribs["L1"], above=one_side) is None
+    assert rib_suggestion("L1", one_side, below=ribs["L1"]) is None
+    unseen = dataclasses.replace(
+        ribs["L1"], right=dataclasses.replace(ribs["L1"].right, status=RibStatus.OUT_OF_VIEW)
+    )
+    assert rib_suggestion("L1", ribs["T12"], below=unseen) is None
+
+
+def test_ribs_one_level_away_land_on_the_next_vertebra(spine: RibSpinePhantom) -> None:
+    """From the phantom's T12 (24 mm body, 32 mm pitch) one level up is T11 (ribs), one down L1 (none)."""
+    c = spine.center("T12")
+    level = (0.0, 18.0, float(c[2]) + 1.0)  # the phantom's pedicles' centre (phantom_vertebra)
+    up = ribs_next_level(
+        spine.volume, c, height_mm=24.0, above=True, posterior_lps=(0, 1, 0), level_lps=level
+    )
+    down = ribs_next_level(spine.volume, c, height_mm=24.0, above=False, level_lps=level)
+    assert up.has_ribs is True and len(up.found_sides) == 2
+    assert down.has_ribs is False
+    with pytest.raises(ValueError, match="height_mm"):
+        ribs_next_level(spine.volume, c, height_mm=0.0, above=True)
 
 
 #: body clicks named right (LPS mm): the chest's T8-T12 (s20 common notes) and the abdomen's T12, L1-L3

@@ -17,12 +17,15 @@ says what the latest naming did (or why it did not); it is cleared once the vert
 change by anything else (a find, an undo, a deletion), as it no longer applies.
 Selecting a row moves the crosshair to the body's centroid. Anatomy's suggestions (the lowest
 rib-bearing vertebra as T12, the sacrum as S1; :func:`app.segmentation.vertebra_tool.level_suggestions`)
-are shown beside the labels with their reasons and warnings; a level the operator named that its ribs
-contradict (a thoracic level without ribs, a lumbar one with a rib on each side:
-:func:`app.segmentation.vertebra_tool.rib_level_warnings`) is warned in the line under the list; "Accept"
-names that vertebra with the
-suggested level (one undo step, as any naming). A suggestion never renames anything by itself; one
-already applied (the vertebra carries the suggested level) is not shown again.
+are shown beside the labels with their reasons and warnings. A level, named or counted, that the
+vertebra's ribs contradict (a thoracic level without ribs, a lumbar one with a rib on each side:
+:func:`app.segmentation.vertebra_rib_levels.rib_level_notes`) is warned in the line under the list, with
+the level the ribs of the vertebra next to it suggest (L1 under a rib-bearing vertebra, T12 above a
+rib-less one), which is offered as the other suggestions are. The button beside the suggestion ("Name
+this vertebra L1"; Tab reaches it, Space presses it) names that vertebra with the suggested level and
+counts the others from it (one undo step, as any naming). A suggestion never renames anything by itself;
+one already applied (the vertebra carries the suggested level) is not shown again. The suggestion shown is
+the selected vertebra's, else one its ribs gave for a level they contradict, else the first.
 
 Under the list, the selected vertebra's anatomy figures (:mod:`planning.vertebra_figures`, kept with its
 body layer): first its warnings (a body cut by the scan's edge, whose height and volume are then
@@ -54,6 +57,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import dialogs
+from app.segmentation.vertebra_dock_text import (
+    RENUMBER,
+    bad_level_message,
+    estimates_by_distance,
+    renumber_question,
+    renumbered,
+    rib_note_text,
+)
 from app.segmentation.vertebra_levels import (
     LevelPlan,
     count_levels,
@@ -62,15 +73,15 @@ from app.segmentation.vertebra_levels import (
     level_plan,
     named_levels,
 )
+from app.segmentation.vertebra_rib_levels import NeighbourCache, RibLevelNote, rib_level_notes
 from app.segmentation.vertebra_tool import (
     FindingCache,
     VertebraEntry,
     level_suggestions,
-    rib_level_warnings,
     vertebrae_of,
 )
 from imaging.level_anatomy import LevelSuggestion
-from imaging.levels import LevelLabels, normalize_level
+from imaging.levels import normalize_level
 from planning.model import MaskLayer
 from planning.vertebra_figures import figure_lines
 
@@ -78,8 +89,8 @@ if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
 
 
-#: the answer that gives a level another vertebra carries to the selected one (Cancel is the other)
-RENUMBER = "Renumber all"
+#: the suggestion's button while there is none to accept (it reads "Name this vertebra L1" when there is)
+ACCEPT = "Accept"
 #: rows of the vertebra list shown (at least, at most): a case has a few vertebrae found; it scrolls
 LIST_ROWS = (2, 4)
 #: lines of the figures box shown at least: body, canal, wall, both pedicles and an endplate (it grows with
@@ -136,8 +147,11 @@ class VertebraPanel(QDockWidget):
             "Level suggested by anatomy (lowest vertebra with ribs = T12, sacrum = S1); transitional "
             "anatomy is common, so it is only a suggestion"
         )
-        self.accept_button = QPushButton("Accept")
-        self.accept_button.setToolTip("Name the vertebra with the suggested level (undoable)")
+        self.accept_button = QPushButton(ACCEPT)
+        self.accept_button.setToolTip(
+            "Name the vertebra with the suggested level; the others are labelled by counting from it "
+            "(undoable)"
+        )
         self.accept_button.setEnabled(False)
         suggestion_row.addWidget(self.suggestion_label, 1)
         suggestion_row.addWidget(self.accept_button)
@@ -158,6 +172,10 @@ class VertebraPanel(QDockWidget):
         self.suggestions: dict[str, LevelSuggestion] = {}
         #: ribs / sacrum judged per vertebra (filled by the anatomy worker; else judged here once)
         self.findings: FindingCache = {}
+        #: ribs probed one level above / below a vertebra whose level its ribs contradict
+        self.neighbour_findings: NeighbourCache = {}
+        #: vertebra id -> its level the ribs contradict, with the level they suggest
+        self.rib_notes: dict[str, RibLevelNote] = {}
         self.setWidget(body)
         # the list, the figures, Level / Name and the suggestion's Accept stay in view when the docks share
         # an 800 px high screen (beyond that the dock's content scrolls); the title bar is about 2 lines
@@ -180,14 +198,22 @@ class VertebraPanel(QDockWidget):
             self.notes.setText("")  # said about vertebrae that have changed since
         case = self.controller.window.case.case
         self.suggestions = {} if volume is None else level_suggestions(case, volume, self.findings)
+        self.rib_notes = (
+            {} if volume is None else rib_level_notes(case, volume, self.findings, self.neighbour_findings)
+        )
+        for vid, note in self.rib_notes.items():
+            if note.suggestion is not None:
+                self.suggestions.setdefault(vid, note.suggestion)
         counted = [e for e in entries if e.centroid_lps is not None]
         anchors = named_levels(counted)
         result = count_levels(counted, anchors) if anchors else None
-        estimates = _estimates(counted, result)
+        estimates = estimates_by_distance(counted, result)
         said = [] if result is None else level_notes(counted, result)
-        if volume is not None:
-            warned = rib_level_warnings(case, volume, self.findings)
-            said += [f"{e.prefix}: {warned[e.vertebra_id]}." for e in entries if e.vertebra_id in warned]
+        said += [
+            rib_note_text(e.prefix, self.rib_notes[e.vertebra_id])
+            for e in entries
+            if e.vertebra_id in self.rib_notes
+        ]
         self.level_notes.setText(" ".join(said))
         self.list.blockSignals(True)
         self.list.clear()
@@ -263,12 +289,15 @@ class VertebraPanel(QDockWidget):
         selected = self.selected_id()
         if selected in pending:
             return selected
-        return next(iter(pending), None)
+        # the ribs' own suggestion for a level they contradict: the one the line under the list names
+        ribs = [v for v in pending if (n := self.rib_notes.get(v)) is not None and n.suggestion is not None]
+        return next(iter(ribs or pending), None)
 
     def _show_suggestion(self) -> None:
         vid = self._suggested_id()
         if vid is None:
             self.suggestion_label.setText("")
+            self.accept_button.setText(ACCEPT)
             self.accept_button.setEnabled(False)
             return
         s = self.suggestions[vid]
@@ -278,6 +307,8 @@ class VertebraPanel(QDockWidget):
         if s.warnings:
             text += " Warning: " + " ".join(s.warnings)
         self.suggestion_label.setText(text)
+        whom = "this vertebra" if vid == self.selected_id() or entry is None else f"{entry.prefix} as"
+        self.accept_button.setText(f"Name {whom} {s.level}")
         self.accept_button.setEnabled(entry is None or entry.level != s.level)
 
     def _on_accept_button_clicked(self) -> None:
@@ -325,7 +356,7 @@ class VertebraPanel(QDockWidget):
         try:
             canonical = normalize_level(level)
         except ValueError:
-            self._say(_bad_level_message(level))
+            self._say(bad_level_message(level))
             return False
         try:
             plan = level_plan(self.controller.window.case.case, volume.index_to_lps, vid, canonical)
@@ -336,7 +367,7 @@ class VertebraPanel(QDockWidget):
         if plan.changes_nothing:
             self._say(f"This vertebra is already {canonical}: nothing changed.")
             return True
-        changes = _renumbered(plan, vid)
+        changes = renumbered(plan, vid)
         holder = next((e for v, e in entries.items() if v != vid and e.level == canonical), None)
         if (holder is not None or plan.cleared) and not self._confirm_renumber(
             entries[vid], holder, canonical, changes, plan
@@ -376,20 +407,7 @@ class VertebraPanel(QDockWidget):
     ) -> bool:
         """Ask before a level another vertebra carries is given to this one (they are renumbered by
         position along the spine; names across a gap that would repeat a level are cleared)."""
-        if holder is not None:
-            where = ""
-            if entry.centroid_lps is not None and holder.centroid_lps is not None:
-                dz = float(holder.centroid_lps[2] - entry.centroid_lps[2])
-                where = f", {abs(dz):.0f} mm {'above' if dz > 0 else 'below'} this one"
-            first = f"{level} is already the level of another vertebra{where}."
-        else:
-            first = f"Naming this vertebra {level} gives levels that vertebrae across a gap are named."
-        this = f"this vertebra (now {entry.level})" if entry.level else "this vertebra"
-        text = (
-            f"{first} Naming {this} {level} renumbers the vertebrae by counting from it, by position "
-            f"along the spine: {', '.join(changes) or 'no other level changes'}.\n\n"
-            f"{RENUMBER} names this one {level} (Undo restores the levels); Cancel keeps them as they are."
-        )
+        text = renumber_question(entry, holder, level, changes)
         choice = dialogs.ask_choice(self.controller.window, f"{level} is already named", text, (RENUMBER,))
         return choice == RENUMBER
 
@@ -418,32 +436,3 @@ class VertebraPanel(QDockWidget):
 def _state(entries: list[VertebraEntry]) -> tuple[tuple[str, str, bool], ...]:
     """What a note about the vertebrae depends on: each one's id, level and named flag."""
     return tuple(sorted((e.vertebra_id, e.level, e.named) for e in entries))
-
-
-def _renumbered(plan: LevelPlan, vid: str) -> list[str]:
-    """The other vertebrae whose level a naming changes, superior first, as "L3 → L2" (levels they had,
-    by counting or named); a name across a gap that gives way reads "T12 → unnamed (across a gap)"."""
-    out = []
-    for i in plan.result.order:
-        entry = plan.entries[i]
-        label = plan.labels[entry.vertebra_id]
-        if entry.vertebra_id == vid or not entry.level or entry.level == (label or ""):
-            continue
-        across = " (across a gap)" if entry.vertebra_id in plan.cleared else ""
-        out.append(f"{entry.level} → {label or 'unnamed'}{across}")
-    return out
-
-
-def _estimates(entries: list[VertebraEntry], result: LevelLabels | None) -> dict[str, str]:
-    """Vertebra id -> the level its distance from a labelled vertebra suggests (unnamed across a gap)."""
-    if result is None:
-        return {}
-    return {e.vertebra_id: est for e, est in zip(entries, result.estimates, strict=True) if est}
-
-
-def _bad_level_message(text: str) -> str:
-    """What the operator reads when the typed level is not one (the ValueError's wording is for API
-    callers)."""
-    typed = text.strip()
-    what = f"{typed} is not a vertebral level" if typed else "No level typed"
-    return f"{what}: type C1-C7, T1-T12, L1-L5 or S1."

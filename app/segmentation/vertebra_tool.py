@@ -37,7 +37,6 @@ from imaging.level_anatomy import (
     is_sacrum,
     suggest_levels,
 )
-from imaging.level_check import rib_level_warning
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
@@ -325,7 +324,7 @@ def level_suggestions(case: Case, volume: Volume, cache: FindingCache) -> dict[s
         centroid = np.asarray(e.centroid_lps, dtype=np.float64)
         key = finding_key(e.vertebra_id, centroid)
         if key not in cache:
-            cache[key] = _judge(case, volume, e, centroid)
+            cache[key] = judge_of(case, volume, e, centroid)
         ribs.append(cache[key][0])
         sacrum.append(cache[key][1])
     found = suggest_levels(
@@ -339,43 +338,33 @@ def level_suggestions(case: Case, volume: Volume, cache: FindingCache) -> dict[s
     return {entries[s.index].vertebra_id: s for s in found}
 
 
-def rib_level_warnings(case: Case, volume: Volume, cache: FindingCache) -> dict[str, str]:
-    """Vertebra id -> a warning where the level the operator named and the vertebra's ribs disagree
-    (:func:`imaging.level_check.rib_level_warning`: named thoracic without ribs, or lumbar with a rib on
-    each side), from the findings in ``cache`` (judged here when missing). Nothing is said for a vertebra
-    with metal near it (its figures say so) or for a level only counted."""
-    out: dict[str, str] = {}
-    for e in vertebrae_of(case, volume.index_to_lps):
-        if not (e.named and e.level) or e.centroid_lps is None:
-            continue
-        centroid = np.asarray(e.centroid_lps, dtype=np.float64)
-        key = finding_key(e.vertebra_id, centroid)
-        if key not in cache:
-            cache[key] = _judge(case, volume, e, centroid)
-        warning = rib_level_warning(e.level, cache[key][0], metal_near=_metal_near(case, e))
-        if warning is not None:
-            out[e.vertebra_id] = warning
-    return out
-
-
-def _metal_near(case: Case, entry: VertebraEntry) -> bool:
-    """Whether the vertebra's kept figures say metal lies near it (unknown figures: no)."""
-    body = case.layers.get(entry.layers.get("body", ""))
-    raw = None if body is None else body.extra.get("figures")
-    if not isinstance(raw, str):
-        return False
-    try:
-        return json.loads(raw).get("metal") is not None
-    except (ValueError, AttributeError):
-        return False
-
-
-def _judge(
+def judge_of(
     case: Case, volume: Volume, entry: VertebraEntry, centroid: FloatArray
 ) -> tuple[RibFinding, SacrumFinding]:
+    """Ribs and sacrum at a vertebra of the case (:func:`judge_masks` on its canal and pedicle layers)."""
+    canal, pedicles = entry_masks(case, entry)
+    return judge_masks(volume, centroid, canal, pedicles)
+
+
+def entry_masks(case: Case, entry: VertebraEntry) -> tuple[Mask | None, list[Mask]]:
+    """A vertebra's canal mask (None without one) and pedicle masks, from its layers."""
     canal = entry.layers.get("canal")
     pedicles = [case.layers[name].mask for part, name in entry.layers.items() if part.startswith("pedicle")]
-    return judge_masks(volume, centroid, None if canal is None else case.layers[canal].mask, pedicles)
+    return (None if canal is None else case.layers[canal].mask), pedicles
+
+
+def rib_frame(
+    volume: Volume, centroid: FloatArray, canal: Mask | None, pedicles: list[Mask]
+) -> tuple[FloatArray, FloatArray | None]:
+    """Where a vertebra's ribs are looked for: the posterior direction (to the canal's centroid; +y
+    without a canal) and the level of the ribs (the pedicles' mean centroid; None without pedicles)."""
+    posterior: FloatArray = np.array([0.0, 1.0, 0.0])
+    canal_lps = None if canal is None else mask_centroid_lps(canal, volume.index_to_lps)
+    if canal_lps is not None and np.linalg.norm(canal_lps - centroid) >= 1.0:
+        posterior = canal_lps - centroid
+    centres = [c for m in pedicles if (c := mask_centroid_lps(m, volume.index_to_lps)) is not None]
+    level: FloatArray | None = np.mean(centres, axis=0) if centres else None
+    return posterior, level
 
 
 def judge_masks(
@@ -384,14 +373,10 @@ def judge_masks(
     """Ribs and sacrum at a vertebra from its body centroid, canal and pedicle masks (0.1-0.3 s each).
 
     The direction to the canal's centroid is posterior, the pedicles' mean centroid the level of the
-    ribs. Runs in the anatomy worker for a new vertebra, so the GUI thread does not wait for it.
+    ribs (:func:`rib_frame`). Runs in the anatomy worker for a new vertebra, so the GUI thread does not
+    wait for it.
     """
-    posterior: FloatArray = np.array([0.0, 1.0, 0.0])
-    canal_lps = None if canal is None else mask_centroid_lps(canal, volume.index_to_lps)
-    if canal_lps is not None and np.linalg.norm(canal_lps - centroid) >= 1.0:
-        posterior = canal_lps - centroid
-    centres = [c for m in pedicles if (c := mask_centroid_lps(m, volume.index_to_lps)) is not None]
-    level = np.mean(centres, axis=0) if centres else None
+    posterior, level = rib_frame(volume, centroid, canal, pedicles)
     return (
         has_ribs(volume, centroid, posterior_lps=posterior, level_lps=level),
         is_sacrum(volume, centroid),

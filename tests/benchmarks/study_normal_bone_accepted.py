@@ -27,6 +27,45 @@ no other volume changed; 71 sclerotic left, none with cortex in its ball); ``les
 csv lesions' 180 seeds, no type or volume changed; ``trabecular`` 67 / 66 of 300 (case1 8, case4 17,
 case5 9, case7 33/32: one seed of 390 HU at [45, 47, 88] refused on the cortex).
 
+Why the femoral head and the texture step accept normal bone (session 21, task F, main at 48e1169; the
+same 104 / 66 / 138 acceptances; the records now also give ``alike_ml``, the region like the seed the first
+reference is measured around, and its shell's normal-range ``shell_voxels``, their ``shell_median_mm`` from
+the seed and ``shell_below_bone``, those below ``bone_threshold_hu``; scripts and slices in
+/work/tasks/s21_F_scripts and /work/tasks/s21_F_png):
+
+* The first reference is never "around the lesion": the region like the seed (smoothed HU within 88 HU of
+  it, connected) runs out to the 40 mm reach for every csv lesion seed but case4's (case1 9.4-12.5 mL,
+  case5 2.9-6.7, case7 lesion 1 10-18, lesion 2 24-29 mL; case4's lytic seeds have none and use the
+  3-12 mm shell around the seed) and for most normal seeds. Its shell is the bone at least 88 HU unlike
+  the seed 19-39 mm away (median distance). A normal seed is then judged against bone chosen for being
+  unlike it. Measuring it in the part of that shell within 14 mm of the seed instead
+  changes the csv lesions (138 -> 133 accepted: 5 of case1's refused; volumes of case1, case5 and case7
+  lesion 1 moved by up to 23 %).
+* case4's femoral head (the patch's lower half; its seeds read 276-361 HU, the shells' voxels above 130 HU
+  have medians 153-182 HU): the bone mask's 1 mm closing bridges the narrow hip joint and the 3D fill then
+  takes the joint space into the bone (the head, the joint, the acetabulum and the ilium are one bone
+  interior). [46, 73, 29] (361 HU, 10.7 mL blastic): region like it 26 mL, shell 9009 voxels 25 mm away,
+  2888 below 130 HU (median 94 HU): the head's own inferior low-density part and the acetabular marrow,
+  159 HU; measured again 202 HU and grown again. [37, 73, 37] (318 HU, 37.8 mL mixed): 36 mL, 3250 voxels
+  19 mm away, 1865 below 130 HU: 121 HU, sclerotic, then 274 HU around the first lesion, so texture: its
+  "lytic foci" are the head's inferior part and the filled joint, its "sclerotic" ones the subchondral
+  plates (fraction 0.34 against 0.29). [16, 51, 24] (276 HU, 28.9 mL mixed): 36 mL, 925 voxels 23 mm
+  away, 778 below 130 HU (median 73): 84 HU, then the deep bone (220 HU, the whole region's: head,
+  acetabulum, ilium and the filled joint) by step 4b, and texture against 268 HU: the head's superior
+  dense and inferior light parts (each 10-30 mm across, not foci of a few mm) read as mottled (0.46
+  against 0.32). Neither "same bone" (the joint is filled, so the head is not a separate piece of the
+  mask) nor "nearby" (above) separates these from a lesion with the masks the pipeline has.
+* Texture acceptances (24 of ``run``, 39 of ``trabecular``): the neighbourhood is 0.3-1.0 abnormal at the
+  2 mm scale because the seed's bone is denser than the deep bone as a whole (laminae and posterior
+  arches at 1.0: no deep bone of their own; end plates, the acetabular roof) while its 2 mm ball reads
+  within 88 HU. Two candidates measured, with the csv lesions' texture seeds (case7 lesion 2, one case5
+  seed): (1) leaving the cortex (lesion_cortex: above 742 HU, continuous with the surface) out of the
+  texture smoothing and judgement: 104 -> 104, 66 -> 64, csv acceptances the same, case7 lesion 2's
+  volumes within 1.3 %; (2) the normal bone's heterogeneity measured at the seed's own depth (within
+  0.5 mm) instead of 4 mm or more: refuses 1 of the 24 (the 37.8 mL seed) and 3 of the 39, keeps every
+  csv seed; rims elsewhere in the same patches read 0.0-0.2 at the seeds' depths, so rims are not
+  abnormal as a class. Neither landed.
+
 Measured (session 20, task N, main at 6f4058f; ``run`` then ``summary``): 147 of 300 accepted, as
 bench_seed_nudge.py ``normal`` (case1 40, case4 43, case5 20, case7 44). By the step that accepted them:
 
@@ -83,8 +122,8 @@ from imaging.lesion import segment_lesion
 from imaging.lesion_cortex import continuous_with_surface, soft_tissue_around_bone
 from imaging.lesion_deep import deep_bone
 from imaging.lesion_errors import NoLesionAtSeedError, SegmentationError
-from imaging.lesion_grow import LesionParameters
-from imaging.lesion_morph import ball_footprint
+from imaging.lesion_grow import LesionParameters, shell_around
+from imaging.lesion_morph import ball_footprint, component_at
 from tests.benchmarks.bench_lesion_jitter import DATA, _load
 from tests.benchmarks.bench_seed_nudge import normal_bone_candidates
 
@@ -105,6 +144,26 @@ _orig_ref = call_module.reference_around_seed
 def _ref(**kw: Any) -> float:
     r = _orig_ref(**kw)
     _seen["first_reference"] = r
+    # where that reference was measured (session 21, task F): the region like the seed it is measured
+    # around, and its shell's normal-range voxels (how many, their median distance from the seed, and how
+    # many read below the bone threshold: bone only by the 3D fill, as a filled joint space is)
+    p, hu = kw["p"], kw["hu"]
+    alike = component_at(
+        (np.abs(kw["smooth"] - kw["seed_hu"]) <= p.abnormal_delta_hu) & kw["envelope"] & kw["reach"],
+        kw["seed_ball"],
+    )
+    lo, hi = p.normal_bone_range_hu
+    shell = shell_around(alike, kw["spacing"], p.shell_mm) & kw["interior"] & ~alike & kw["reach"]
+    shell &= (hu >= lo) & (hu <= hi)
+    at = np.argwhere(shell)
+    _seen["alike_ml"] = float(np.count_nonzero(alike) * np.prod(kw["spacing"]) / 1000.0)
+    _seen["shell_voxels"] = len(at)
+    _seen["shell_median_mm"] = (
+        float(np.median(np.linalg.norm((at - kw["local_seed"]) * np.asarray(kw["spacing"]), axis=1)))
+        if len(at)
+        else None
+    )
+    _seen["shell_below_bone"] = int(np.count_nonzero(shell & (hu < p.bone_threshold_hu)))
     return r
 
 

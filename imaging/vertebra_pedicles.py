@@ -243,14 +243,15 @@ def find_pedicle(
     # join the pedicle). The one that stays centred in the pedicle's bone around its waist is the
     # pedicle's (imaging.pedicle_axis_choice): chosen from the image, not from where the body's back lies
     # against the canal's centre (a 1-3 mm move of the body's back flipped such a switch: case7 right
-    # -3..37 degrees over seven clicks, 26 on the images)
+    # -3..37 degrees over seven clicks, 26 on the images). The walls' line is kept unless the waist's
+    # normal is clearly better centred (imaging.pedicle_axis_choice.CHOICE_MARGIN)
     d_walls, mid_walls = walls_direction(
         d, mid, volume=volume, roi=roi, solid=solid, frame=frame, min_posterior=MIN_AXIS_POSTERIOR
     )
     uncertain: str | None = None
     if waist is not None:
         (d, mid), _ = best_centred(
-            [across_waist(d, waist.chord, frame), (d_walls, mid_walls)],
+            [(d_walls, mid_walls), across_waist(d, waist.chord, frame)],
             volume=volume,
             roi=roi,
             solid=solid,

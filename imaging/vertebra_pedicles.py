@@ -11,10 +11,11 @@ straight line. The sections can cover only a few millimetres at the pedicle's ba
 with the section's shape: the craniocaudal slope is shrunk towards the end plates' plane as the span
 shortens, the convergence is taken from the midline between the pedicle's walls over its whole length
 (:mod:`imaging.pedicle_midline`) where they give one, and an implausible convergence or tilt is replaced
-by zero and said in a note. Where no section lies in front of the canal's centre (its centre within a
-section's clearance of the body's midline wall, as at a tilted cervicothoracic body), the sections are
-the posterior arch behind the pedicle: the axis then runs through the middle of the pedicle's waist,
-normal to it, and where there is no waist and the walls give no midline either, a note says the axis is
+by zero and said in a note. Where the pedicle's waist is found, the waist's normal through its middle
+is a second candidate (it does not depend on the sections, which can be the posterior arch behind the
+pedicle, as at a tilted cervicothoracic body): of the two, the axis is the one that stays centred in the
+pedicle's bone around its waist (:mod:`imaging.pedicle_axis_choice`). Where there is no waist, every
+section lies behind the canal's centre and the walls give no midline either, a note says the axis is
 uncertain.
 
 The narrowest width is the pedicle's waist (:mod:`imaging.pedicle_waist`), which does not depend on that
@@ -41,6 +42,7 @@ import numpy.typing as npt
 from scipy import ndimage, stats
 
 from imaging.mask_crop import dilate_in_box
+from imaging.pedicle_axis_choice import best_centred
 from imaging.pedicle_axis_direction import (
     CONVERGENCE_RANGE_DEG,
     across_waist,
@@ -232,32 +234,41 @@ def find_pedicle(
         convergence_range_deg=CONVERGENCE_RANGE_DEG,
         planes=waist_planes,
     )
-    # the pedicle lies between the posterior wall and the canal's centre; where even the sections split
-    # and carried from the midline wall on begin behind the canal's centre (the canal's centre within
-    # SECTION_CLEARANCE_MM of the midline wall: case7, a tilted cervicothoracic body, wall 11.0 mm and
-    # canal 11.8 mm behind the body's centroid, the pedicle's middle at 9.0), every section traced is the
-    # posterior arch behind the pedicle (case7: 15-18 mm, blobs of 320-345 mm^2), and neither their
-    # centroids' line nor the walls followed from it give the pedicle's direction (case7 right: -11..+31
-    # deg over seven clicks, 26 on the images). The waist then gives the axis: it crosses the pedicle
-    # perpendicular to its walls at the isthmus, so the axis runs through its middle, normal to it
-    off_pedicle = traced.front_t_mm >= frame.canal_t_mm
+    # two ways to the axis's direction, which disagree by 25-60 degrees where the traced sections are the
+    # posterior arch behind the pedicle (bone-lesions case7 right, a tilted body whose canal's centre
+    # lies within a section's clearance of its midline wall: sections at 15-18 mm, the waist at 8-9):
+    # the waist's normal through its middle (it crosses the pedicle perpendicular to its walls at the
+    # isthmus), and the midline between the pedicle's walls followed from the sections (their own line
+    # where the walls give none; case1: 3 mm of sections where the transverse process and the lamina
+    # join the pedicle). The one that stays centred in the pedicle's bone around its waist is the
+    # pedicle's (imaging.pedicle_axis_choice): chosen from the image, not from where the body's back lies
+    # against the canal's centre (a 1-3 mm move of the body's back flipped such a switch: case7 right
+    # -3..37 degrees over seven clicks, 26 on the images). The walls' line is kept unless the waist's
+    # normal is clearly better centred (imaging.pedicle_axis_choice.CHOICE_MARGIN)
+    d_walls, mid_walls = walls_direction(
+        d, mid, volume=volume, roi=roi, solid=solid, frame=frame, min_posterior=MIN_AXIS_POSTERIOR
+    )
     uncertain: str | None = None
-    if off_pedicle and waist is not None:
-        d, mid = across_waist(d, waist.chord, frame)
-    else:
-        # the sections may cover only the pedicle's back (case1: 3 mm where the transverse process and
-        # the lamina join it): the axis's convergence is taken from the midline between the pedicle's
-        # walls over its whole length (imaging.pedicle_midline), its tilt from the sections
-        d_walls, mid = walls_direction(
-            d, mid, volume=volume, roi=roi, solid=solid, frame=frame, min_posterior=MIN_AXIS_POSTERIOR
+    if waist is not None:
+        (d, mid), _ = best_centred(
+            [(d_walls, mid_walls), across_waist(d, waist.chord, frame)],
+            volume=volume,
+            roi=roi,
+            solid=solid,
+            frame=frame,
+            chord=waist.chord,
+            min_posterior=MIN_AXIS_POSTERIOR,
         )
-        if off_pedicle and d_walls is d:
+    else:
+        # every section traced begins behind the canal's centre (the sections split and carried from
+        # the midline wall do) and the walls give no midline: the line is the arch's
+        if traced.front_t_mm >= frame.canal_t_mm and d_walls is d:
             uncertain = (
                 f"{side.value} pedicle axis uncertain: it could only be traced on the bone behind the "
                 "pedicle, so a needle proposed along it may run along the canal's wall: check its path "
                 "through the pedicle on the images"
             )
-        d = d_walls
+        d, mid = d_walls, mid_walls
     d, note = plausible_direction(d, side, frame)
     if uncertain is not None:
         note = f"{uncertain}; {note}" if note else uncertain

@@ -173,11 +173,30 @@ def main(want: list[str], png_dir: str | None = None) -> None:
             rec[-1]["walls"] = None if got[0] is d else got
         return out
 
+    o_best = getattr(vp, "best_centred", None)
+
+    def best(cands: Any, **kw: Any) -> Any:
+        # the choice's scores, and the choice with the bridge half as long and half again as long
+        import imaging.pedicle_axis_choice as pac
+
+        out = o_best(cands, **kw)
+        rec[-1]["scores"] = out[1]
+        base = pac.BRIDGE_HALF_WIDTHS
+        try:
+            for k in (0.5, 1.5):
+                pac.BRIDGE_HALF_WIDTHS = k * base
+                rec[-1][f"scores{k}"] = o_best(cands, **kw)[1]
+        finally:
+            pac.BRIDGE_HALF_WIDTHS = base
+        return out
+
+    if o_best is not None:
+        vp.best_centred = best  # type: ignore[attr-defined]
     vertebra.find_pedicle = find  # type: ignore[assignment]
     vp.trace_sections, vp._fit_direction, vp.pedicle_waist, vp.walls_direction = trace, fit, waist, walls
     print(
         "case\tside\toff\tcanal_t\tfront_t\tsec_t\tsec_area\twaist_w\twaist_t\twaist_conv\tsec_conv\tsec_f"
-        "\twalls_conv\twalls_f\tfinal_conv\twidth"
+        "\twalls_conv\twalls_f\tfinal_conv\twidth\tscores\tscores_half\tscores_1.5"
     )
     for name, volume, click, _ in ccf.cases():
         if want and not any(w in name for w in want):
@@ -224,6 +243,8 @@ def main(want: list[str], png_dir: str | None = None) -> None:
             else:
                 d = np.subtract(ped.axis_entry_lps, ped.axis_target_lps)
                 row += [f"{convergence_deg(d / np.linalg.norm(d), f, sgn):.1f}", f"{ped.min_width_mm:.2f}"]
+            for key in ("scores", "scores0.5", "scores1.5"):
+                row.append("/".join(f"{x:.3f}" for x in r[key]) if key in r else "-")
             print("\t".join(row), flush=True)
         if png_dir is not None:
             slug = "".join(ch if ch.isalnum() else "_" for ch in name)

@@ -51,7 +51,7 @@ from imaging.vertebra_errors import (
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
-from imaging.vertebra_refusal import better_refusal, body_across_disc, region_metal
+from imaging.vertebra_refusal import better_refusal, body_across_disc, body_is_disc, region_metal
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
 from imaging.vertebra_steps import (
     body_at_click,
@@ -160,7 +160,7 @@ def find_vertebra(
         if soft is not None:
             raise soft from exc
         raise
-    on_disc = body_across_disc(volume, click, anatomy)
+    on_disc = body_across_disc(volume, click, anatomy) or body_is_disc(volume, click, anatomy)
     if on_disc is not None:
         raise on_disc
     return anatomy

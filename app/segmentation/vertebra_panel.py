@@ -218,14 +218,18 @@ class VertebraPanel(QDockWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for e in entries:
-            parts = ", ".join(p.replace("_", " ") for p in e.layers)
-            text = f"{e.prefix}   ({parts})" if e.level else f"{e.prefix}   unnamed ({parts})"
+            # the level facts first, the parts found last: the dock is narrower than a row with every part
+            # (QA s21: "about T11 by distance?" and "suggested T12" were cut off behind the parts list)
+            said = [e.prefix] if e.level else [e.prefix, "unnamed"]
             if not e.level and estimates.get(e.vertebra_id):
-                text += f"   about {estimates[e.vertebra_id]} by distance?"
+                said.append(f"about {estimates[e.vertebra_id]} by distance?")
             suggestion = self.suggestions.get(e.vertebra_id)
             if suggestion is not None and suggestion.level != e.level:
-                text += f"   suggested {suggestion.level}"
+                said.append(f"suggested {suggestion.level}")
+            parts = ", ".join(p.replace("_", " ") for p in e.layers)
+            text = "   ".join(said) + f"   ({parts})"
             item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, e.vertebra_id)
             self.list.addItem(item)
             if e.vertebra_id == current:

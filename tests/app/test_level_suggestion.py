@@ -150,3 +150,29 @@ def test_a_level_its_ribs_contradict_is_warned_under_the_list(
     said = panel.level_notes_text()
     assert "named L1 but ribs were found on both sides of it" in said, said
     win.case.undo_stack.setClean()
+
+
+def test_the_level_facts_of_a_row_are_in_view_before_the_parts_found(
+    window: Any, qtbot: Any, no_dialogs: Any, spine: RibSpinePhantom
+) -> None:
+    """Session 21 QA: each row read "V1   unnamed (body, canal, canal tube, posterior wall, pedicle left,
+    ...)   suggested T12": on the dock's width the suggestion (and "about L3 by distance?") lay beyond
+    the row's visible end, behind the list of parts. The level facts now come first, and the whole row
+    is the item's tooltip."""
+    win = window
+    panel = win.segmentation.vertebra_panel
+    win.opener.show_volume(spine.volume)
+    for level in ("T12", "L1"):
+        win.segmentation.find_vertebra_at(np.asarray(spine.center(level)))
+        wait_job(win, qtbot)
+    qtbot.wait(50)
+    rows = [panel.list.item(i) for i in range(panel.list.count())]
+    row = next(r for r in rows if "suggested T12" in r.text())
+    text = row.text()
+    shown = text[: text.index("suggested T12") + len("suggested T12")]
+    # the row's visible width: the list's viewport (the rows are drawn from its left edge, unscrolled)
+    assert panel.list.horizontalScrollBar().value() == 0
+    assert panel.list.fontMetrics().horizontalAdvance(shown) < panel.list.viewport().width(), text
+    assert text.startswith("V1   unnamed   suggested T12   (body")
+    assert row.toolTip() == text
+    win.case.undo_stack.setClean()

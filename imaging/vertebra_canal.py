@@ -2,7 +2,10 @@
 
 Works on an :class:`imaging.vertebra_roi.LpsRoi` (LPS-aligned, isotropic). In each axial ROI slice
 the holes of the bony solid are candidates; the canal is the one posterior to the click, nearest to
-it, of canal size and fluid / soft-tissue density. The ring is closed only at the levels of the
+it, of canal size and fluid / soft-tissue density (behind: its centroid at least ``CANAL_MIN_POSTERIOR_MM``
+behind the click, or, on a section with no such hole, for a click on the bone bounding it in front, a
+posterior wall, its front edge within ``WALL_CLICK_MM`` behind the click). The ring is closed only at the
+levels of the
 pedicles (elsewhere the neural foramina open it), so the canal is found on those slices; slices
 whose hole lies more than ``CANAL_CONSISTENCY_MM`` from the median centre are another hole. When a
 whole hole of disc or bone brightness passes that test (a disc space closed by bone, a pocket of the
@@ -25,6 +28,7 @@ import numpy.typing as npt
 from scipy import ndimage
 from skimage.morphology import convex_hull_image
 
+from imaging.bony_masks import BONE_THRESHOLD_HU
 from imaging.vertebra_roi import LpsRoi
 
 FloatArray = npt.NDArray[np.float64]
@@ -37,6 +41,11 @@ CANAL_MAX_MEAN_HU = 120.0
 #: the canal centroid lies at least this far behind the click along y (mm), and within reach of it
 CANAL_MIN_POSTERIOR_MM = 8.0
 CANAL_MAX_DISTANCE_MM = 55.0
+#: a canal nearer the click counts when the click lies on the bone bounding its front (a click on the
+#: posterior wall) and its front edge lies within this distance behind the click (mm): the wall is a cortex
+#: about 1 mm thick, blurred over one voxel of a 3 mm section. QA s21 F2: a click on the 3 mm abdomen's
+#: L3 wall lies 6 mm in front of the canal's centroid; the canal was passed over for a foramen 26 mm aside
+WALL_CLICK_MM = 3.0
 #: slices searched above and below the click (mm)
 CANAL_SEARCH_HALF_HEIGHT_MM = 25.0
 #: half-width of the bone whose convex hull may hold an open canal (mm): pedicles, laminae
@@ -51,6 +60,10 @@ CANAL_CONTENT_HU = 0.0
 #: trabecular bone (a faint posterior wall on thick slices lets the hole run into the body), but this
 #: limit never falls below the cord's and roots' 30-40 HU (a lytic click reads like soft tissue)
 CANAL_DARK_FLOOR_HU = 45.0
+#: a hole's voxel reading above this is the blurred edge of the bone around it (the half-way point between
+#: the bone threshold and the canal's contents): on the 3 mm abdomen's L3 the posterior wall's smoothed
+#: peak reads 140-160 HU, the voxel behind it 105-120 and the next 59-72 (inside the canal)
+WALL_EDGE_HU = 0.5 * (BONE_THRESHOLD_HU + CANAL_CONTENT_HU)
 #: trabecular reference: median smoothed HU within this radius of the click (mm)
 TRABECULAR_REFERENCE_RADIUS_MM = 5.0
 
@@ -132,6 +145,7 @@ def _best_hole(
     *,
     hull: bool = False,
     dark_hu: float | None = None,
+    wall_click: bool = False,
 ) -> tuple[BoolArray | None, bool]:
     """The canal candidate among one axial plane's holes: canal-sized, dark, behind and nearest the click;
     and whether it was found among the voxels darker than ``dark_hu`` (canal-dark), not a whole hole.
@@ -139,7 +153,10 @@ def _best_hole(
     With ``hull`` the holes are the dark pockets inside the convex hull of the bone near the click
     (a canal whose lamina the slice misses is open behind, but still inside that hull). With
     ``dark_hu`` only voxels darker than it count first (a hole that runs into the body through a
-    faint posterior wall is split from it); the whole hole is the fallback.
+    faint posterior wall is split from it); the whole hole is the fallback. With ``wall_click`` a hole
+    nearer the click than ``CANAL_MIN_POSTERIOR_MM`` counts too when the click lies on the bone just in
+    front of it (:func:`_behind_the_wall_clicked`): the last resort on a section, as a body's dark
+    interior behind a click in front of it would pass that test too.
     """
     if hull:
         near = _near_click(roi, plane, k, click)
@@ -147,14 +164,18 @@ def _best_hole(
             return None, False
         hull_mask: BoolArray = np.asarray(convex_hull_image(near), dtype=np.bool_)  # type: ignore[no-untyped-call]
         limit = CANAL_MAX_MEAN_HU if dark_hu is None else min(dark_hu, CANAL_MAX_MEAN_HU)
-        pocket = _pick(roi, ndimage.binary_opening(hull_mask & ~plane & (hu < limit)), hu, k, click)
+        pockets = ndimage.binary_opening(hull_mask & ~plane & (hu < limit))
+        pocket = _pick(roi, pockets, hu, k, click, wall=None)
         return pocket, dark_hu is not None
     holes = ndimage.binary_fill_holes(plane) & ~plane
     if dark_hu is not None:
-        hit = _pick(roi, ndimage.binary_opening(holes & (hu < dark_hu)), hu, k, click)
+        # the wall's back, blurred by thick sections, lies inside the hole: counted as wall where it reads
+        # nearer bone than the canal's contents
+        wall = plane | (holes & (hu >= WALL_EDGE_HU)) if wall_click else None
+        hit = _pick(roi, ndimage.binary_opening(holes & (hu < dark_hu)), hu, k, click, wall=wall)
         if hit is not None:
             return _with_back(hit, holes, plane, roi.spacing_mm), True
-    return _pick(roi, holes, hu, k, click), False
+    return _pick(roi, holes, hu, k, click, wall=plane if wall_click else None), False
 
 
 def _with_back(dark: BoolArray, holes: BoolArray, plane: BoolArray, sp: float) -> BoolArray:
@@ -180,9 +201,20 @@ def _with_back(dark: BoolArray, holes: BoolArray, plane: BoolArray, sp: float) -
 
 
 def _pick(
-    roi: LpsRoi, holes: BoolArray, hu: npt.NDArray[np.float32], k: int, click: FloatArray
+    roi: LpsRoi,
+    holes: BoolArray,
+    hu: npt.NDArray[np.float32],
+    k: int,
+    click: FloatArray,
+    *,
+    wall: BoolArray | None,
 ) -> BoolArray | None:
-    """The component of ``holes`` that is canal-sized and dark, behind the click, and nearest to it."""
+    """The component of ``holes`` that is canal-sized and dark, behind the click, and nearest to it.
+
+    Behind means its centroid lies ``CANAL_MIN_POSTERIOR_MM`` or more behind the click, or, given
+    ``wall`` (the section's bone and the blur of its edge), the click lies on it just in front of the
+    component (:func:`_behind_the_wall_clicked`).
+    """
     sp = roi.spacing_mm
     min_px = CANAL_AREA_RANGE_MM2[0] / sp**2
     max_px = CANAL_AREA_RANGE_MM2[1] / sp**2
@@ -200,7 +232,11 @@ def _pick(
         c_lps = roi.index_to_lps(np.array([float(k), com[0], com[1]]))
         dy = c_lps[1] - click[1]
         dist = float(np.hypot(c_lps[0] - click[0], dy))
-        if dy < CANAL_MIN_POSTERIOR_MM or dist > CANAL_MAX_DISTANCE_MM:
+        if dist > CANAL_MAX_DISTANCE_MM:
+            continue
+        if dy < CANAL_MIN_POSTERIOR_MM and (
+            wall is None or not _behind_the_wall_clicked(roi, labels == lab, wall, click)
+        ):
             continue
         if best is None or dist < best[0]:
             best = (dist, int(lab))
@@ -208,6 +244,24 @@ def _pick(
         return None
     out: BoolArray = labels == best[1]
     return out
+
+
+def _behind_the_wall_clicked(roi: LpsRoi, hole: BoolArray, wall: BoolArray, click: FloatArray) -> bool:
+    """Whether the click lies on the section's ``wall`` right in front of the hole: in the click's column
+    (ROI rows run posterior) the hole begins behind the click's row, within ``WALL_CLICK_MM``.
+
+    The canal's centroid lies about half its depth (8-12 mm in adults) behind the posterior wall, so a
+    click on the wall can be nearer it than ``CANAL_MIN_POSTERIOR_MM``. A body's dark interior (an
+    unfilled hole in the bony solid) behind a click in front of it passes this test too: it is asked
+    only on sections where no hole lies that far behind the click.
+    """
+    _, row, col = np.rint(roi.lps_to_index(click)).astype(np.int64)
+    if not (0 <= row < wall.shape[0] and 0 <= col < wall.shape[1]) or not wall[row, col]:
+        return False
+    in_column = np.flatnonzero(hole[:, col])
+    if len(in_column) == 0 or in_column[0] <= row:
+        return False
+    return bool((in_column[0] - row) * roi.spacing_mm <= WALL_CLICK_MM)
 
 
 def _dark_limit_hu(roi: LpsRoi, smoothed: npt.NDArray[np.float32], click: FloatArray) -> float:
@@ -235,6 +289,7 @@ def find_canal(
     *,
     ring_closing_mm: float = 0.0,
     hull: bool = False,
+    wall_click: bool = False,
 ) -> CanalResult | None:
     """The spinal canal behind the clicked vertebral body, or None when no enclosed canal is seen.
 
@@ -253,6 +308,13 @@ def find_canal(
         again (thick slices blur a thin lamina into a gap); 0 does not.
     hull
         Last resort per slice: the dark pocket inside the convex hull of the bone near the click.
+    wall_click
+        The click may lie on the canal's posterior wall: when it reads nearer bone than the canal's
+        contents (``WALL_EDGE_HU``), on sections where nothing else is found a hole just behind it counts
+        (:func:`_behind_the_wall_clicked`), and the canal is the one found along more sections with or
+        without those. Only for the search's own click in a body: a point in the canal would find the
+        canal "behind" it wherever its column meets bone on another section. A click reading soft
+        tissue (a lytic lesion, an osteoporotic interior) is not on a wall.
 
     Returns
     -------
@@ -265,8 +327,12 @@ def find_canal(
     k_lo = max(0, int(np.floor(k_click - half)))
     k_hi = min(roi.shape[0], int(np.ceil(k_click + half)) + 1)
     dark_hu = _dark_limit_hu(roi, smoothed, click)
-    found: list[tuple[int, BoolArray, FloatArray, float]] = []
-    dark: list[bool] = []
+    if wall_click:
+        at = np.rint(roi.lps_to_index(click)).astype(np.int64)
+        inside = bool(np.all(at >= 0) and np.all(at < roi.shape))
+        wall_click = inside and float(smoothed[tuple(at)]) >= WALL_EDGE_HU
+    found: list[_Section] = []
+    at_wall: list[_Section] = []  # sections where only a click on the posterior wall finds a hole
     for k in range(k_lo, k_hi):
         if roi.inside[k].mean() < MIN_SLICE_IN_VIEW:
             continue  # beyond the field of view the ROI only repeats its edge
@@ -279,16 +345,48 @@ def find_canal(
             hit, is_dark = _best_hole(roi, closed, smoothed[k], k, click, dark_hu=dark_hu)
         if hit is None and hull:
             hit, is_dark = _best_hole(roi, plane, smoothed[k], k, click, hull=True, dark_hu=dark_hu)
+        into = found
+        if hit is None and wall_click:
+            hit, is_dark = _best_hole(roi, plane, smoothed[k], k, click, dark_hu=dark_hu, wall_click=True)
+            into = at_wall
         if hit is not None:
             hole = grow_to_half_maximum(hit, smoothed[k], sp)
             com_px = np.argwhere(hole).mean(axis=0)
             c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
-            found.append((k, hole, c_lps, float(hole.sum()) * sp**2))
-            dark.append(is_dark)
-    if not found:
+            into.append(_Section(k, hole, c_lps, is_dark))
+    kept = _consistent(found)
+    if at_wall:
+        # a click on the posterior wall finds the canal only where its centroid lies nearer than
+        # CANAL_MIN_POSTERIOR_MM (QA s21 F2: 6 sections, while the rule found a foramen on 1); a body's
+        # dark interior behind a click in front of it is found so too, on fewer sections than the canal
+        # behind it (bone-lesions case1: 4 against 6): the canal is the one found along more of the spine
+        with_wall = _consistent(sorted(found + at_wall, key=lambda f: f.k))
+        if len(with_wall) > len(kept):
+            kept = with_wall
+    if not kept:
         return None
-    cents = np.array([f[2] for f in found])
-    dark_slices = np.array(dark, dtype=bool)
+    mask = np.zeros(roi.shape, dtype=bool)
+    for section in kept:
+        mask[section.k] = section.hole
+    return canal_from_mask(roi, mask)
+
+
+@dataclass(frozen=True, eq=False)
+class _Section:
+    """The canal candidate found on one ROI section."""
+
+    k: int
+    hole: BoolArray
+    centroid_lps: FloatArray
+    dark: bool  # found among the canal-dark voxels, not as a whole hole
+
+
+def _consistent(found: list[_Section]) -> list[_Section]:
+    """The sections whose hole lies within ``CANAL_CONSISTENCY_MM`` of the median centre."""
+    if not found:
+        return []
+    cents = np.array([f.centroid_lps for f in found])
+    dark_slices = np.array([f.dark for f in found], dtype=bool)
     med = np.median(cents[:, :2], axis=0)
     keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
     if (keep & ~dark_slices).any() and dark_slices.any():
@@ -297,13 +395,7 @@ def find_canal(
         # off the canal: the median of the canal-dark slices only
         med = np.median(cents[dark_slices, :2], axis=0)
         keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
-    found = [f for f, ok in zip(found, keep, strict=True) if ok]
-    if not found:
-        return None
-    mask = np.zeros(roi.shape, dtype=bool)
-    for k, plane_mask, _, _ in found:
-        mask[k] = plane_mask
-    return canal_from_mask(roi, mask)
+    return [f for f, ok in zip(found, keep, strict=True) if ok]
 
 
 def canal_from_mask(roi: LpsRoi, mask: BoolArray) -> CanalResult | None:

@@ -104,7 +104,7 @@ def canal_at_click(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> tuple[Ca
     VertebraNotFoundError
         When no canal is enclosed by bone behind the click, even with its ring's gaps closed.
     """
-    canal = find_canal(roi, masks.arch_solid, masks.smoothed, click)
+    canal = find_canal(roi, masks.arch_solid, masks.smoothed, click, wall_click=True)
     canal_how = "enclosed by bone"
     if canal is None:
         canal_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
@@ -117,6 +117,7 @@ def canal_at_click(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> tuple[Ca
             click,
             ring_closing_mm=RING_CLOSING_MM,
             hull=True,
+            wall_click=True,
         )
     if canal is None:
         raise VertebraNotFoundError("no spinal canal enclosed by bone behind the point", click)

@@ -27,6 +27,9 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
   the canal search finds the same canal on sections further up or down (a canal tilted by the lordosis
   lies 8 mm or more behind the point there), or a canal-sized hole beside it (chest T7: a hole 16 mm
   wide, 24 mm to the side), and those where the body in front reads shallower than MIN_BODY_DEPTH_MM.
+- :func:`refuse_body_in_canal`, after the body search: a "body" whose centroid lies in the spinal canal
+  (the same judgement at the centroid) is refused; said as behind the canal when the point lies behind it
+  (session 21 QA F3: clicks behind the 3 mm abdomen's L3 canal found a 28-38 mL "body" in the canal).
 - :func:`refuse_body_away_from_click`, after the body search: a point in air, lung or fat
   (:func:`click_tissue`) that the body found does not hold (more than ``CLICK_IN_BODY_MM`` from it) is
   refused, saying what the point is in before anything about that body.
@@ -67,6 +70,7 @@ __all__ = [
     "Tissue",
     "click_tissue",
     "refuse_body_away_from_click",
+    "refuse_body_in_canal",
     "refuse_click_in_canal",
     "tissue_refusal",
     "with_tissue",
@@ -162,27 +166,61 @@ def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tiss
     ClickNotInBodyError
         When the point lies in the canal found from in front of it, with a vertebral body in front.
     """
-    at = np.rint(roi.lps_to_index(click)).astype(np.int64)
-    if np.any(at < 0) or np.any(at >= roi.shape) or masks.solid[tuple(at)]:
-        return  # in bone or in a bony shell's enclosed interior: never the canal
-    front = click - np.array([0.0, CANAL_LOOK_FROM_FRONT_MM, 0.0])
-    canal = find_canal(roi, masks.arch_solid, masks.smoothed, front)
-    if canal is None:
+    if _canal_holding(roi, masks, click) is None:
         return
-    at_section = _on_nearest_section(roi, canal, click)
-    if not canal.mask[at_section]:
-        return
-    if _in_front_of_the_wall_line(roi, canal, at_section):
-        return  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
-    if _depth_in_front_mm(roi, masks, canal, at_section) < MIN_BODY_DEPTH_MM:
-        return  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
-    if _canal_behind(roi, masks, click):
-        return  # a canal enclosed by bone behind the point: the point is in a body's dark interior
     raise ClickNotInBodyError(
         f"the point lies in the spinal canal ({tissue.median_hu:.0f} HU near it), not in a vertebral body: "
         "click in the body in front of it",
         click,
     )
+
+
+def refuse_body_in_canal(
+    roi: LpsRoi, masks: BonyMasks, body_centroid: FloatArray, click: FloatArray, tissue: ClickTissue
+) -> None:
+    """Refuse a "body" found in the spinal canal: its centroid lies in the canal as a click there would
+    (:func:`refuse_click_in_canal`'s judgement, at the centroid).
+
+    QA s21 F3: clicks 7-16 mm behind the 3 mm abdomen's L3 canal, in the arch or the soft tissue between
+    its parts (47 HU), found a canal-like pocket further back and, in front of it, a 28-38 mL "body"
+    centred in the canal, its end plates tilted 33-35 degrees; nothing said so. A body found from a click
+    in a body holds bone at its centroid, or lies in front of any canal found from in front of it.
+
+    Raises
+    ------
+    ClickNotInBodyError
+        When the body's centroid lies in the canal found from in front of it, with a vertebral body in
+        front of that canal; the words say where the point lies: behind the canal, in it, or (a lesion
+        opening the wall into the canal) neither.
+    """
+    canal = _canal_holding(roi, masks, body_centroid)
+    if canal is None:
+        return
+    hu = f"{tissue.median_hu:.0f} HU near it"
+    at = _on_nearest_section(roi, canal, click)
+    k, row, col = at
+    in_column = np.flatnonzero(canal.mask[k, :, col])
+    back = in_column.max() if len(in_column) else np.flatnonzero(canal.mask[k].any(axis=1)).max()
+    if row > back:  # ROI rows run posterior
+        reason = (
+            f"the point ({hu}) lies behind the spinal canal, in the vertebral arch (lamina, spinous process) "
+            "or the soft tissue between its parts, not in a vertebral body: the body found from it lies in "
+            "the canal; click in the body in front of the canal"
+        )
+    elif canal.mask[at] and not _in_front_of_the_wall_line(roi, canal, at):
+        reason = (
+            f"the point lies in the spinal canal ({hu}), not in a vertebral body: click in the body in "
+            "front of it"
+        )
+    else:
+        # chest T8 and T9 with a lytic sphere painted on the posterior wall (click_place_figures lytic):
+        # the lesion joins the canal, and the body found was centred in the canal, 35 mm tall
+        reason = (
+            f"the body found from the point ({hu}) lies in the spinal canal, not in front of it (a lesion "
+            "opening the posterior wall into the canal, or a point outside the body?): click inside the "
+            "body, away from its back wall"
+        )
+    raise ClickNotInBodyError(reason, click)
 
 
 def refuse_body_away_from_click(
@@ -234,6 +272,28 @@ def with_tissue(tissue: ClickTissue, refused: VertebraNotFoundError) -> Vertebra
         f"bone, or a lytic lesion); {refused.reason}",
         refused.click_lps,
     )
+
+
+def _canal_holding(roi: LpsRoi, masks: BonyMasks, point: FloatArray) -> CanalResult | None:
+    """The spinal canal that holds the point, found from in front of it with a vertebral body in front,
+    else None (the judgement of :func:`refuse_click_in_canal`, see the module's notes)."""
+    at = np.rint(roi.lps_to_index(point)).astype(np.int64)
+    if np.any(at < 0) or np.any(at >= roi.shape) or masks.solid[tuple(at)]:
+        return None  # in bone or in a bony shell's enclosed interior: never the canal
+    front = point - np.array([0.0, CANAL_LOOK_FROM_FRONT_MM, 0.0])
+    canal = find_canal(roi, masks.arch_solid, masks.smoothed, front)
+    if canal is None:
+        return None
+    at_section = _on_nearest_section(roi, canal, point)
+    if not canal.mask[at_section]:
+        return None
+    if _in_front_of_the_wall_line(roi, canal, at_section):
+        return None  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
+    if _depth_in_front_mm(roi, masks, canal, at_section) < MIN_BODY_DEPTH_MM:
+        return None  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
+    if _canal_behind(roi, masks, point):
+        return None  # a canal enclosed by bone behind the point: the point is in a body's dark interior
+    return canal
 
 
 def _on_nearest_section(roi: LpsRoi, canal: CanalResult, click: FloatArray) -> tuple[int, int, int]:

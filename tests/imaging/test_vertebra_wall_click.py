@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from imaging.vertebra import find_vertebra
+from imaging.vertebra_errors import ClickNotInBodyError
 from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume
 
@@ -31,6 +32,8 @@ pytestmark = [pytest.mark.realdata]
 L3_CENTRE = (4.9, -141.3, 315.7)
 #: on the posterior wall's cortical peak, and on its blurred back (smoothed 105-120 HU)
 ON_THE_WALL = ((4.9, -125.0, 315.7), (4.9, -124.0, 315.7))
+#: behind the canal: the lamina's front, the lamina, the soft tissue behind it (QA's F3 click is -105)
+BEHIND_THE_CANAL = ((4.9, -108.0, 315.7), (4.9, -105.0, 315.7), (4.9, -100.0, 315.7))
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +67,11 @@ def test_a_click_on_the_posterior_wall_finds_the_body_found_from_its_centre(
         assert found.pedicles[side].min_width_mm == pytest.approx(
             from_centre.pedicles[side].min_width_mm, abs=2.0
         ), side
+
+
+@pytest.mark.parametrize("click", BEHIND_THE_CANAL, ids=["y -108", "y -105", "y -100"])
+def test_a_click_behind_the_canal_is_refused_as_behind_it(
+    abdomen: Volume, click: tuple[float, float, float]
+) -> None:
+    with pytest.raises(ClickNotInBodyError, match="lies behind the spinal canal"):
+        find_vertebra(abdomen, click)

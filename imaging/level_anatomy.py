@@ -48,6 +48,7 @@ from imaging.level_ribs import (
     RibFinding,
     RibStatus,
     SideRibs,
+    anatomy_rib_frame,
     has_ribs,
     has_ribs_anatomy,
 )
@@ -299,13 +300,7 @@ def suggestion_for_anatomy(
 ) -> LevelSuggestion | None:
     """:func:`suggestion_for_vertebra` with the frame and height of a found vertebra (``ribs``: its
     finding by :func:`has_ribs_anatomy` when already made)."""
-    body = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
-    posterior = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - body
-    if np.linalg.norm(posterior) < 1.0:
-        posterior = np.array([0.0, 1.0, 0.0])
-    level = None
-    if anatomy.pedicles:
-        level = np.mean([np.asarray(p.isthmus_lps) for p in anatomy.pedicles.values()], axis=0)
+    body, posterior, level = anatomy_rib_frame(anatomy)
     return suggestion_for_vertebra(
         volume,
         body,

@@ -35,7 +35,7 @@ from imaging.level_anatomy import (
     against_counting,
     suggestion_for_anatomy,
 )
-from imaging.level_ribs import RibFinding, RibStatus, has_ribs, has_ribs_anatomy
+from imaging.level_ribs import RibFinding, RibStatus, anatomy_rib_frame, has_ribs, has_ribs_anatomy
 from imaging.levels import normalize_level
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
@@ -170,13 +170,7 @@ def ribs_next_level(
 def _ribs_above(volume: Volume, anatomy: VertebraAnatomy) -> RibFinding:
     """The rib finding one level above a found vertebra, in its frame (a side outside the scan is said
     so in it)."""
-    body = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
-    posterior = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - body
-    if np.linalg.norm(posterior) < 1.0:
-        posterior = np.array([0.0, 1.0, 0.0])
-    level = None
-    if anatomy.pedicles:
-        level = np.mean([np.asarray(p.isthmus_lps) for p in anatomy.pedicles.values()], axis=0)
+    body, posterior, level = anatomy_rib_frame(anatomy)
     return ribs_next_level(
         volume,
         body,

@@ -227,17 +227,24 @@ def has_ribs_anatomy(volume: Volume, anatomy: VertebraAnatomy, **kwargs: Any) ->
     The frame comes from the anatomy: posterior = body centroid to canal centroid, level = the
     pedicles' isthmus (mean of those found), axis = the patient's superior unless given.
     """
+    body, posterior, level = anatomy_rib_frame(anatomy)
+    kwargs.setdefault("posterior_lps", posterior)
+    kwargs.setdefault("level_lps", level)
+    return has_ribs(volume, body, **kwargs)
+
+
+def anatomy_rib_frame(anatomy: VertebraAnatomy) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """Where a found vertebra's ribs are looked for: its body centroid, the posterior direction (body
+    centroid to canal centroid; +y when they lie within 1 mm) and the level of the ribs (the mean of
+    the pedicles' isthmus points; None without pedicles). LPS mm."""
     body = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
-    canal = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64)
-    posterior = canal - body
+    posterior = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - body
     if np.linalg.norm(posterior) < 1.0:
         posterior = np.array([0.0, 1.0, 0.0])
     level = None
     if anatomy.pedicles:
         level = np.mean([np.asarray(p.isthmus_lps) for p in anatomy.pedicles.values()], axis=0)
-    kwargs.setdefault("posterior_lps", posterior)
-    kwargs.setdefault("level_lps", level)
-    return has_ribs(volume, body, **kwargs)
+    return body, posterior, level
 
 
 # -- helpers ----------------------------------------------------------------------------------------

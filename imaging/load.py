@@ -24,6 +24,8 @@ Policy (reading is lenient and says what it did; what cannot be used is refused 
   patient orientation, gives a voxel size of 0 or not a number, or invalid dimensions is refused by
   name; a negative NIfTI voxel size is read as the standard says, with a warning.
 * HU = stored * slope + intercept, per frame; int16 when exact, else float32.
+* A volume whose values look like a label map (whole numbers, none below 0, few distinct:
+  :mod:`imaging.label_map`) is refused by name: its labels would be read as HU.
 * A single classic slice given as the path is read together with the other files of its series in
   the same folder (as a viewer opens a series from one of its images), and the report says so.
 
@@ -47,6 +49,7 @@ from imaging.dicom_scan import FrameHeader, iter_candidate_files, read_headers
 from imaging.dicom_series import FILL_HU, SeriesPlan, group_series
 from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeError
 from imaging.image_files import is_image_file, read_image, write_image
+from imaging.label_map import label_map_reason
 from imaging.report import ImportReport
 from imaging.tilt import resample_along_slices, shift_slices_inplace
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
@@ -187,7 +190,8 @@ def load_volume(
         brings the rest of its series from the same folder (reported).
     series_uid
         Which series to load (a ``SeriesInfo.series_uid`` from :func:`scan`). Needed when several
-        loadable series are found.
+        loadable series are found. A NIfTI / NRRD / MHA file has none (``scan`` gives ""): any other
+        value is refused.
     progress, cancel
         See :func:`scan`.
 
@@ -199,17 +203,29 @@ def load_volume(
     Raises
     ------
     DicomImportError
-        No DICOM images found; a file cannot be read or decoded (names file and transfer syntax).
+        No DICOM images found; a file cannot be read or decoded (names file and transfer syntax); an
+        image file holds a label map.
     NotAVolumeError
-        The series is not a usable CT volume (names the series and the reason), the requested
-        series is absent, or several series are found and ``series_uid`` is not given.
+        The series is not a usable CT volume (names the series and the reason; a label map among
+        them), the requested series is absent (or one is requested from a NIfTI / NRRD / MHA file),
+        or several series are found and ``series_uid`` is not given.
     ImportCancelledError
         When cancelled.
     """
     p = Path(path)
     if p.is_file() and is_image_file(p):
+        if series_uid:
+            # a series UID cannot choose within a single image file: refused, not ignored (a script's
+            # wrong UID must not pass; QA session 21 F6). "" is what scan() gives such a file.
+            raise NotAVolumeError(
+                f"no series {series_uid} in {p}: a NIfTI / NRRD / MHA file holds one volume and no series "
+                "UID; leave the series out"
+            )
         image_notes: list[str] = []
         volume = read_image(p, image_notes)
+        labels = label_map_reason(volume.array)
+        if labels is not None:
+            raise DicomImportError(labels, p)
         image_report = ImportReport()
         for w in image_notes:
             image_report.warn(w)
@@ -246,6 +262,9 @@ def load_volume(
         hu = resample_along_slices(hu, plan.positions_mm, plan.shape[0], plan.spacing_mm[0], cancel=cancel)
     if cancel is not None and cancel.is_set():
         raise ImportCancelledError
+    labels = label_map_reason(hu)
+    if labels is not None:
+        raise NotAVolumeError(labels, plan.series_id)
     matrix = affine_from_geometry(plan.origin_lps, plan.spacing_mm, np.asarray(plan.direction))
     h0 = plan.frames[0]
     meta = SeriesMetadata(

@@ -40,6 +40,8 @@ from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 
 #: the label of a basivertebral foramen's line (the anatomy search's descriptions start with it too)
 FORAMEN = "basivertebral foramen (normal)"
+#: how a foramen's line in :func:`figure_lines` starts: normal anatomy, said apart from the wall's defects
+FORAMEN_LINE = "normal, not a defect: basivertebral foramen"
 #: the scan's end on each of the body's ends (superior = the top of the scan, whatever its slice order)
 SCAN_END = {"superior": "top", "inferior": "bottom"}
 #: what a pedicle not traced says when the anatomy search noted nothing more about it
@@ -169,7 +171,7 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
     # why that reading is uncertain (as the command line's posterior_wall.uncertain_reason)
     lines += [f"  uncertain: {why}" for why in figures.get("posterior_wall_uncertain", [])]
     lines += [f"  defect: {_gap_text(d, 'defect')}" for d in defects]
-    lines += [f"  {FORAMEN}: {_gap_text(d, FORAMEN)}" for d in figures.get("basivertebral_foramina", [])]
+    lines += [_foramen_line(d) for d in figures.get("basivertebral_foramina", [])]
     for side in ("left", "right"):
         p = figures.get("pedicles", {}).get(side)
         if p is None:
@@ -219,6 +221,21 @@ def _gap(d: WallDefect) -> dict[str, Any]:
         "size_mm": round(d.size_mm, 1),
         "description": d.description,
     }
+
+
+def _foramen_line(d: Mapping[str, Any]) -> str:
+    """A basivertebral foramen's line: normal anatomy, so it starts unlike a defect's ("  defect: ...") and
+    names the foramen once. The anatomy search writes "basivertebral foramen (normal)" or "basivertebral
+    foramen (normal; <a remark>)" first (imaging.vertebra_wall); the remark goes to the line's end
+    (QA session 21 F5: the name was said twice in one line, in the same form as a defect)."""
+    text = str(d["description"])
+    remark = ""
+    bare = FORAMEN.removesuffix(")")  # "basivertebral foramen (normal"
+    if text.startswith(bare + ";"):
+        remark, _, rest = text[len(bare) + 1 :].partition(")")
+        text = FORAMEN + rest
+    line = f"  {FORAMEN_LINE}: {_gap_text({**d, 'description': text}, FORAMEN)}"
+    return f"{line}; {remark.strip()}" if remark.strip() else line
 
 
 def _gap_text(d: Mapping[str, Any], label: str) -> str:

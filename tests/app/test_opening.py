@@ -110,6 +110,25 @@ def test_refused_folder_shows_a_dialog_not_a_traceback(
     assert ("Traceback" not in text and "MR" in text) or "CT" in text
 
 
+def test_a_label_file_opened_as_the_ct_is_refused_saying_so(
+    window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
+) -> None:
+    """QA session 21 F9: a label map opened as the CT had its labels read as HU."""
+    from imaging.load import save_volume
+    from imaging.volume import Volume
+
+    ct = marker_volume(np.eye(3))
+    labels = tmp_path / "labels.nii.gz"
+    tissue = np.where(ct.array > 100, 29, np.where(ct.array > -500, 1, 0))  # markers 29, body 1, air 0
+    save_volume(Volume(tissue.astype(np.int16), ct.index_to_lps), labels)
+    window.open_path(labels)  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    assert window.state.display is None  # type: ignore[attr-defined]
+    assert len(no_dialogs) == 1
+    title, text = no_dialogs[0]
+    assert title == "Cannot open" and "looks like a label map" in text and "Traceback" not in text
+
+
 def test_damaged_files_named_in_the_window(
     window: object, qtbot: object, tmp_path: Path, no_dialogs: list[tuple[str, str]]
 ) -> None:

@@ -66,6 +66,14 @@ the seed and ``shell_below_bone``, those below ``bone_threshold_hu``; scripts an
   csv seed; rims elsewhere in the same patches read 0.0-0.2 at the seeds' depths, so rims are not
   abnormal as a class. Neither landed.
 
+Joint spaces in the bone interior (session 21, task J, main at 30ca6dd; figures and method in
+tests/benchmarks/joint_space_study.py's docstring; main gives the same 104 / 66 / 138 accepted): the
+hip joint is in the interior, but as a sheet one or two voxels thin that holds 2, 0 and 0 voxels of the
+femoral-head seeds' first-reference shells (9009, 3250, 925 voxels); those shells' low-density voxels are
+the head's own low-density marrow and the acetabular marrow. A candidate joint mask taken out of the bone
+refuses the 37.8 mL seed through the texture step but also takes the dark spaces between trabeculae and
+changes the csv lesions (138 -> 140 accepted, case7 lesion 2's volumes -9 to -16 %): not landed.
+
 Measured (session 20, task N, main at 6f4058f; ``run`` then ``summary``): 147 of 300 accepted, as
 bench_seed_nudge.py ``normal`` (case1 40, case4 43, case5 20, case7 44). By the step that accepted them:
 

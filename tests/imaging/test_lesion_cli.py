@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from imaging.load import load_volume, save_volume
+from imaging.image_files import read_image
+from imaging.load import save_volume
 from tests.phantoms.lesion import LesionPhantom, PhantomLesion, dice, lesion_phantom
 
 
@@ -34,7 +35,7 @@ def test_segment_json_and_mask(
     assert lesion["type"] == "lytic"
     assert lesion["volume_ml"] == pytest.approx(ph.truth_volume_ml, rel=0.05)
     assert np.allclose(lesion["centroid_lps"], ph.seed_lps, atol=0.5)
-    labels = load_volume(out).volume
+    labels = read_image(out)  # a mask: the CT loader refuses label maps (imaging.label_map)
     assert labels.shape == ph.volume.shape
     assert np.allclose(labels.index_to_lps, ph.volume.index_to_lps, atol=1e-4)
     assert set(np.unique(labels.array).tolist()) <= {0, 1}
@@ -95,7 +96,7 @@ def test_box_keeps_the_lesion_inside_it(
     assert main(["segment", str(path), "--seed", seed, "--box", box, "--json", "--out", str(out)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["box_lps"] == [[sx - 2, sy - 30, sz - 30], [sx + 30, sy + 30, sz + 30]]
-    labels = load_volume(out).volume
+    labels = read_image(out)  # a mask: the CT loader refuses label maps (imaging.label_map)
     idx = np.argwhere(labels.array > 0)
     xs = labels.index_to_lps_points(idx.astype(np.float64))[:, 0]
     assert xs.min() >= sx - 2 - 1e-6

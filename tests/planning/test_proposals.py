@@ -389,12 +389,14 @@ def _check_path_in_pedicle_then_body(seq: np.ndarray) -> None:
 
 @pytest.fixture(scope="module")
 def lumbar_l3(shared_data):  # type: ignore[no-untyped-def]
+    from imaging.image_files import read_image
     from imaging.load import load_volume
 
     folder = shared_data / LUMBAR
     ct = load_volume(folder / "sub-ct_label-22_ct.nii.gz").volume
-    vert = load_volume(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").volume.array
-    sub = load_volume(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").volume.array
+    # the label maps through the file reader: the CT loader refuses a label map (imaging.label_map)
+    vert = read_image(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
+    sub = read_image(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
     return ct, vert, sub
 
 

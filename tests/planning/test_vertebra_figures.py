@@ -22,6 +22,7 @@ from imaging.wall_gaps import UNRESOLVED_NOTE as WALL_UNRESOLVED
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 from planning.vertebra_figures import (
     FORAMEN,
+    FORAMEN_LINE,
     NO_REASON,
     figure_lines,
     figures_text,
@@ -109,17 +110,49 @@ def test_a_foramen_line_does_not_repeat_its_label_and_writes_mm2() -> None:
         "basivertebral_foramina": [foramen],
     }
     lines = figure_lines(figures)
-    (line,) = [x for x in lines if FORAMEN in x]
+    (line,) = [x for x in lines if x.startswith(f"  {FORAMEN_LINE}")]
     assert line.count("basivertebral foramen") == 1
     assert line == (
-        f"  {FORAMEN}: 4.2 mm at (-6.6, 143.3, -45.3) mm LPS - 10 mm², 4 x 4 mm (across x along the spine), "
-        "at the midline, 0 mm from mid-height"
+        f"  {FORAMEN_LINE}: 4.2 mm at (-6.6, 143.3, -45.3) mm LPS - 10 mm², 4 x 4 mm "
+        "(across x along the spine), at the midline, 0 mm from mid-height"
     )
     assert (
         "  defect: 4.2 mm at (-6.6, 143.3, -45.3) mm LPS - posterior wall gap (lytic: not the "
         in "\n".join(lines)
     )
     assert not any("mm^2" in x for x in lines)
+
+
+def test_a_foramen_beside_a_faint_wall_is_named_once_and_set_apart_from_defects() -> None:
+    """QA session 21 F5: a foramen where the scan does not resolve the cortex beside it read "basivertebral
+    foramen (normal): 11.2 mm at ... - basivertebral foramen (normal; the wall's cortex beside it is not
+    resolved on this scan), 55 mm², ...": the name twice, in the same form as a defect's line."""
+    faint = "basivertebral foramen (normal; the wall's cortex beside it is not resolved on this scan)"
+    foramen = {
+        "center_lps": [-0.7, -124.8, 312.6],
+        "size_mm": 11.2,
+        "description": f"{faint}, 55 mm^2, 7 x 11 mm (across x along the spine), at the midline, "
+        "-3 mm from mid-height",
+    }
+    figures = {
+        "body_volume_ml": 41.7,
+        "body_height_mm": 27.0,
+        "canal_area_mm2": 279.0,
+        "posterior_wall_intact": True,
+        "wall_defects": [],
+        "basivertebral_foramina": [foramen],
+    }
+    lines = figure_lines(figures)
+    (line,) = [x for x in lines if "basivertebral" in x]
+    assert line.count("basivertebral foramen") == 1
+    assert line.count("normal") == 1
+    assert "not a defect" in line and not line.strip().startswith("defect")
+    assert line == (
+        f"  {FORAMEN_LINE}: 11.2 mm at (-0.7, -124.8, 312.6) mm LPS - 55 mm², 7 x 11 mm (across x along "
+        "the spine), at the midline, -3 mm from mid-height; the wall's cortex beside it is not resolved on "
+        "this scan"
+    )
+    assert "posterior wall: intact" in lines
 
 
 def test_wall_uncertainty_names_what_the_search_knows(found: Any) -> None:

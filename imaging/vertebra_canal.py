@@ -293,6 +293,9 @@ def find_canal(
 ) -> CanalResult | None:
     """The spinal canal behind the clicked vertebral body, or None when no enclosed canal is seen.
 
+    With ``wall_click``, the canal found along more sections with or without the holes just behind a
+    click on a posterior wall (:func:`find_canal_by_rule_and_wall` gives both).
+
     Parameters
     ----------
     roi
@@ -319,6 +322,26 @@ def find_canal(
     Returns
     -------
     CanalResult or None
+    """
+    by_rule, with_wall = find_canal_by_rule_and_wall(
+        roi, solid, smoothed, click_lps, ring_closing_mm=ring_closing_mm, hull=hull, wall_click=wall_click
+    )
+    return with_wall if sections_of(with_wall) > sections_of(by_rule) else by_rule
+
+
+def find_canal_by_rule_and_wall(
+    roi: LpsRoi,
+    solid: BoolArray,
+    smoothed: npt.NDArray[np.float32],
+    click_lps: npt.ArrayLike,
+    *,
+    ring_closing_mm: float = 0.0,
+    hull: bool = False,
+    wall_click: bool = False,
+) -> tuple[CanalResult | None, CanalResult | None]:
+    """The canal found by the rule (centroid ``CANAL_MIN_POSTERIOR_MM`` behind the click), and the one
+    found with the holes just behind a click on a posterior wall too (None without ``wall_click``, when
+    the click does not read as a wall, or when no section needed them). Arguments as :func:`find_canal`.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     sp = roi.spacing_mm
@@ -355,20 +378,28 @@ def find_canal(
             c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
             into.append(_Section(k, hole, c_lps, is_dark))
     kept = _consistent(found)
+    with_wall: list[_Section] = []
     if at_wall:
         # a click on the posterior wall finds the canal only where its centroid lies nearer than
         # CANAL_MIN_POSTERIOR_MM (QA s21 F2: 6 sections, while the rule found a foramen on 1); a body's
         # dark interior behind a click in front of it is found so too, on fewer sections than the canal
         # behind it (bone-lesions case1: 4 against 6): the canal is the one found along more of the spine
         with_wall = _consistent(sorted(found + at_wall, key=lambda f: f.k))
-        if len(with_wall) > len(kept):
-            kept = with_wall
-    if not kept:
+    return _canal_of(roi, kept), _canal_of(roi, with_wall)
+
+
+def _canal_of(roi: LpsRoi, sections: list[_Section]) -> CanalResult | None:
+    if not sections:
         return None
     mask = np.zeros(roi.shape, dtype=bool)
-    for section in kept:
+    for section in sections:
         mask[section.k] = section.hole
     return canal_from_mask(roi, mask)
+
+
+def sections_of(canal: CanalResult | None) -> int:
+    """How many ROI sections a canal was found on (0 for None)."""
+    return 0 if canal is None else len(canal.slice_areas_mm2)
 
 
 @dataclass(frozen=True, eq=False)

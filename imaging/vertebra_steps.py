@@ -31,7 +31,7 @@ from imaging.vertebra_body import (
     find_body,
     roi_vessels,
 )
-from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal
+from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal_by_rule_and_wall, sections_of
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_errors import OnSacrumError, VertebraNotFoundError
 from imaging.vertebra_pedicles import VertebraFrame
@@ -104,13 +104,18 @@ def canal_at_click(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> tuple[Ca
     VertebraNotFoundError
         When no canal is enclosed by bone behind the click, even with its ring's gaps closed.
     """
-    canal = find_canal(roi, masks.arch_solid, masks.smoothed, click, wall_click=True)
-    canal_how = "enclosed by bone"
+    # the rule's canal, as the search has always found it; a click on the posterior wall (QA s21 F2) may
+    # find the canal only through the holes just behind it: that canal is taken when it is found along
+    # more sections than the rule's. Both passes of the rule are compared with it: on the three-slice
+    # feet-first series the first pass finds nothing by the rule but a pocket in the body just behind a
+    # click in it, while the second pass finds the real canal 15 mm further back
+    canal, wall = find_canal_by_rule_and_wall(roi, masks.arch_solid, masks.smoothed, click, wall_click=True)
+    canal_how = wall_how = "enclosed by bone"
     if canal is None:
         canal_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
         # thick slices and overlapping laminae can close the canal in coronal planes too, so that the
         # coronal fill hides it: look for it in the unfilled bone
-        canal = find_canal(
+        canal, wall_hull = find_canal_by_rule_and_wall(
             roi,
             masks.closed,
             masks.smoothed,
@@ -119,6 +124,10 @@ def canal_at_click(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> tuple[Ca
             hull=True,
             wall_click=True,
         )
+        if sections_of(wall_hull) > sections_of(wall):
+            wall, wall_how = wall_hull, canal_how
+    if sections_of(wall) > sections_of(canal):
+        canal, canal_how = wall, wall_how
     if canal is None:
         raise VertebraNotFoundError("no spinal canal enclosed by bone behind the point", click)
     return canal, canal_how

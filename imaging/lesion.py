@@ -12,8 +12,9 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    cortex). Voxels outside the scan that a crop or a resampling filled with 0 HU
    (:mod:`imaging.lesion_padding`) are never bone, lesion, reference or part of a smoothing or a
    scale estimate; a seed in them is refused, and a lesion reaching them carries a note.
-2. The seed's own HU: median of the raw voxels within ``seed_radius_mm``. Air or fat at the seed, or no
-   bone within ``seed_bone_search_mm``, is refused with :class:`NoLesionAtSeedError`.
+2. The seed's own HU: median of the raw voxels within ``seed_radius_mm``. Air or fat at the seed, metal
+   at the seed (above ``dense_max_hu``), or no bone within ``seed_bone_search_mm``, is refused with
+   :class:`NoLesionAtSeedError`.
 3. Reference (local normal trabecular bone): median of the bone-interior voxels within
    ``normal_bone_range_hu`` in a shell ``shell_mm`` around the region like the seed (connected voxels
    within ``abnormal_delta_hu`` of its HU: a large lesion must not be its own reference; around the
@@ -251,6 +252,8 @@ def _segment(
     if seed.shape != (3,) or not np.all(np.isfinite(seed)):
         raise ValueError(f'Argument "seed_lps" must be 3 finite numbers, got {seed_lps!r}')
     seed_t = (float(seed[0]), float(seed[1]), float(seed[2]))
+    if reference_bone_hu is not None and not np.isfinite(reference_bone_hu):
+        raise ValueError(f'Argument "reference_bone_hu" must be a finite HU value, got {reference_bone_hu!r}')
     if not volume.contains_index(volume.lps_to_index_points(seed)):
         lo, hi = volume.bounds_lps()
         raise SeedOutsideVolumeError(seed_t, (_t3(lo), _t3(hi)))
@@ -300,6 +303,15 @@ def _segment(
         raise NoLesionAtSeedError(
             f"the seed is in air or fat (median {seed_hu:.0f} HU within {p.seed_radius_mm:g} mm), "
             "not in a lesion",
+            seed_hu=seed_hu,
+        )
+    if seed_hu > p.dense_max_hu:
+        # above the densest bone (dense_max_hu, CLINICAL.md's generic bone range 130-3000 HU): metal, which
+        # the cortex rule below would otherwise call "dense normal bone" (QA s22 D, a click on a rod)
+        raise NoLesionAtSeedError(
+            f"the seed ({seed_hu:.0f} HU, median within {p.seed_radius_mm:g} mm) is on metal (above "
+            f"{p.dense_max_hu:.0f} HU, denser than any bone: a screw, rod, needle or cement?), not in a "
+            "lesion; click inside the lesion, away from the metal",
             seed_hu=seed_hu,
         )
     near_bone = ellipsoid_in_box(hu.shape, local_seed, p.seed_bone_search_mm, spacing)

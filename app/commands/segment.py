@@ -19,6 +19,7 @@ refusal, the reason says so).
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,10 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     path = Path(args.path)
     seed = parse_point_lps(args.seed, "--seed")
     box = None if args.box is None else parse_box_lps(args.box, seed)
+    if args.reference_hu is not None and not math.isfinite(args.reference_hu):
+        # argparse's float() takes "nan" and "inf": a NaN reference refused every seed as "within 88 HU of
+        # the local normal bone (nan HU)" (QA s22 D)
+        raise CommandError(f"--reference-hu must be a finite number of HU, got {args.reference_hu}")
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out

@@ -59,6 +59,11 @@ RENDER_DEBOUNCE_MS = 120
 #: 459x459 px, /tmp profiling under load 3-5; the whole coarse surface 200 against 36-88 ms). FXAA (a
 #: screen-space pass, about 35 ms a frame there) smooths the edges instead. A GPU keeps its multisampling.
 SOFTWARE_GL_MULTISAMPLES = 0
+#: the view's background gradient (RGB 0..1), dark so that bone and the lesion colours stand out
+BACKGROUND_BOTTOM_RGB = (0.05, 0.06, 0.08)
+BACKGROUND_TOP_RGB = (0.16, 0.18, 0.22)
+#: the status line's background: the gradient's top colour, where the line lies (it reads as part of the view)
+STATUS_BACKGROUND = "rgb({}, {}, {})".format(*(round(255 * c) for c in BACKGROUND_TOP_RGB))
 
 
 def _vtk() -> dict[str, Any]:
@@ -128,11 +133,15 @@ class View3D(QWidget):
         self.vtk_widget = QVTKRenderWindowInteractor(self)
         layout.addWidget(self.vtk_widget)
         self.status = QLabel("3D", self)
-        self.status.setStyleSheet("color: #9ecbff; background: transparent; padding: 4px;")
+        # an opaque background: the label lies over the VTK render window, so with a transparent one each
+        # new text was painted over the old one's glyphs, which nothing cleared ("3D: building the bone
+        # surface" and "3D: bone >= 200 HU, ... triangles" read at once, QA s22 D)
+        self.status.setStyleSheet(f"color: #9ecbff; background: {STATUS_BACKGROUND}; padding: 4px;")
+        self.status.setAutoFillBackground(True)
         self.status.move(4, 2)
         self.renderer = self.v["vtkRenderer"]()
-        self.renderer.SetBackground(0.05, 0.06, 0.08)
-        self.renderer.SetBackground2(0.16, 0.18, 0.22)
+        self.renderer.SetBackground(*BACKGROUND_BOTTOM_RGB)
+        self.renderer.SetBackground2(*BACKGROUND_TOP_RGB)
         self.renderer.GradientBackgroundOn()
         self.closeup = CloseUpSurface(self.renderer, self._on_closeup_changed, self)
         self.render_window = self.vtk_widget.GetRenderWindow()

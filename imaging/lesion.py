@@ -20,7 +20,10 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    within ``abnormal_delta_hu`` of its HU: a large lesion must not be its own reference; around the
    seed itself when that region leaves no shell); after a first segmentation it is
    measured again in the same shell around the lesion, and the lesion re-grown once when it moved by
-   more than a quarter of ``abnormal_delta_hu``. An operator value (``reference_bone_hu``) wins.
+   more than a quarter of ``abnormal_delta_hu``. An operator value (``reference_bone_hu``) wins. Where
+   it was measured (how many voxels, how far from the seed) is kept with the lesion
+   (:mod:`imaging.lesion_basis`); a seed outside the bone's envelope with no normal bone near is refused
+   as soft tissue, with the nearest bone's distance (no reference is offered).
 4. The seed is lytic when its HU is below reference - ``abnormal_delta_hu``, sclerotic when above
    reference + ``abnormal_delta_hu``; otherwise it is refused (normal bone). Each kind's edge lies half
    way between the reference and that kind's level (the seed's HU for the seeded kind, the typical HU
@@ -68,7 +71,8 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    level that runs out to the bone's surface stays out of the sclerotic band (``cortex_check``,
    :mod:`imaging.lesion_cortex`; before it, case1's lesion ran along a posterior wall and pedicle).
 7. Type (:func:`classify`): the fractions of lesion voxels below reference - delta (lytic) and above
-   reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``.
+   reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``. Kept with the lesion
+   (``Lesion.type_basis``).
 8. The operator's box (``box_lps``, optional) says "the lesion is in here" and only limits where the
    lesion may be (:mod:`imaging.lesion_box`): the seed is judged, every normal-bone sample taken and the
    lesion grown as without it, and the lesion is its part inside the box connected to the seed. A box
@@ -144,6 +148,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.lesion_basis import TypeBasis, reference_site
 from imaging.lesion_box import clip_to_box, voxels_in_box
 from imaging.lesion_call import call_lesion
 from imaging.lesion_classify import classify
@@ -398,6 +403,7 @@ def _segment(
     if posterior_wall is not None:
         wall = wall_reached(volume, mask, posterior_wall)
     measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
+    sample = call.reference_sample
     if progress is not None:
         progress(1.0)
     return lesion_from_measures(
@@ -408,6 +414,10 @@ def _segment(
         seed_lps=seed_t,
         posterior_wall_involved=wall,
         notes=notes,
+        reference_site=None
+        if sample is None
+        else reference_site(sample, seed_dist=seed_dist, offset_index=offset, volume=volume),
+        type_basis=TypeBasis(*fractions, reference, p.abnormal_delta_hu, p.mixed_min_fraction),
     )
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from app.display_geometry import DisplayVolume
 from app.loading import Worker
@@ -44,6 +44,7 @@ from app.view3d_actors import (
 )
 from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
 from app.view3d_closeup import SOFTWARE_GL_CLOSEUP_TRIANGLES, CloseUpSurface
+from app.view3d_status import StatusLine
 from app.viewer_state import ViewerState
 
 log = logging.getLogger("osteoplan.gui")
@@ -114,8 +115,8 @@ class View3D(QWidget):
         self.bone_actor: Any = None
         self.volume_actor: Any = None
         self.layer_actors: dict[str, Any] = {}
-        #: bone seen through (needles inside visible); None until the operator chooses: then it turns on
-        #: by itself when the case has needles (see show_plan)
+        #: bone seen through (needles and lesions inside visible); None until the operator chooses: then it
+        #: turns on by itself when the case has needles or a lesion (see show_plan, show_lesions)
         self.bone_see_through: bool | None = None
         self._auto_see_through = False
         self.see_through_action: QAction | None = None
@@ -132,13 +133,9 @@ class View3D(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.vtk_widget = QVTKRenderWindowInteractor(self)
         layout.addWidget(self.vtk_widget)
-        self.status = QLabel("3D", self)
-        # an opaque background: the label lies over the VTK render window, so with a transparent one each
-        # new text was painted over the old one's glyphs, which nothing cleared ("3D: building the bone
-        # surface" and "3D: bone >= 200 HU, ... triangles" read at once, QA s22 D)
-        self.status.setStyleSheet(f"color: #9ecbff; background: {STATUS_BACKGROUND}; padding: 4px;")
-        self.status.setAutoFillBackground(True)
-        self.status.move(4, 2)
+        # opaque, cut to the view's width with the whole text in its tooltip (app.view3d_status)
+        self.status = StatusLine(self, STATUS_BACKGROUND)
+        self.status.show_text("3D")
         self.renderer = self.v["vtkRenderer"]()
         self.renderer.SetBackground(*BACKGROUND_BOTTOM_RGB)
         self.renderer.SetBackground2(*BACKGROUND_TOP_RGB)
@@ -256,8 +253,8 @@ class View3D(QWidget):
         see.setCheckable(True)
         see.setShortcut("Shift+T")
         see.setToolTip(
-            "Draw the bone surface translucent so needles and zones inside it show "
-            "(on by itself once the case has needles, until you choose)"
+            "Draw the bone surface translucent so needles, zones and lesions inside it show "
+            "(on by itself once the case has needles or a lesion, until you choose)"
         )
         see.setChecked(bool(self.bone_see_through))
         see.triggered.connect(self.set_bone_see_through)
@@ -274,6 +271,13 @@ class View3D(QWidget):
         """The case's needles changed: see through the bone when there are needles, unless the
         operator has chosen otherwise (an opaque surface hides a transpedicular plan entirely)."""
         if self.bone_see_through is None and has_needles:
+            self._apply_bone_opacity(auto=True)
+
+    def show_lesions(self, has_lesions: bool) -> None:
+        """The case's lesion masks changed: see through the bone when it holds a lesion, unless the operator
+        has chosen otherwise. A bone lesion lies in a bone, under the opaque bone surface: case7's blastic
+        lesion (3.06 mL in a vertebral body) could not be seen in 3D at all (QA s22 D6)."""
+        if self.bone_see_through is None and has_lesions:
             self._apply_bone_opacity(auto=True)
 
     def centre_on_crosshair(self) -> None:
@@ -379,8 +383,7 @@ class View3D(QWidget):
         generation = self._generation
         threshold = self.bone_threshold_hu
         self._coarse_step = surface_step(display, SURFACE_MAX_DIM)
-        self.status.setText(f"3D: building the bone surface ({threshold:.0f} HU)…")
-        self.status.adjustSize()
+        self.status.show_text(f"3D: building the bone surface ({threshold:.0f} HU)…")
 
         def job(progress: Callable[[float], None], cancel: threading.Event) -> tuple[int, Any]:
             image = image_data_from_display(display, SURFACE_MAX_DIM)
@@ -422,8 +425,7 @@ class View3D(QWidget):
     def _on_surface_failed(self, exc: object) -> None:
         self._worker = None
         log.error("3D surface failed", exc_info=exc)  # type: ignore[arg-type]
-        self.status.setText("3D: the surface could not be built")
-        self.status.adjustSize()
+        self.status.show_text("3D: the surface could not be built")
 
     def _make_volume_actor(self, display: DisplayVolume) -> Any:
         if self.software_gl is None:
@@ -468,8 +470,7 @@ class View3D(QWidget):
             detail = "full resolution" if result.box.step == 1 else f"1/{result.box.step} resolution"
             count = result.fine.GetNumberOfPolys()
             text += f" · close-up {result.box_mm:.0f} mm at {detail}: {count:,} triangles"
-        self.status.setText(text)
-        self.status.adjustSize()
+        self.status.show_text(text)
 
     def _on_state_crosshair_changed(self) -> None:
         if self.state.display is None:

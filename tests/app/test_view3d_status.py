@@ -65,3 +65,31 @@ def test_a_new_status_text_leaves_nothing_of_the_old_one(window3d: Any, qtbot: A
     assert rest.size > 0
     # one colour there (the text's glyphs differ from the background by 60-150 per channel)
     assert np.ptp(rest, axis=0).max() <= 8, "the old text's glyphs are still on the screen"
+
+
+def test_a_status_wider_than_the_view_is_cut_with_the_whole_text_in_its_tooltip(
+    window3d: Any, qtbot: Any
+) -> None:
+    """QA s22 D: the line ran past the 3D view's right edge, cut there mid-word ("surfac")."""
+    view = window3d.view3d
+    window3d.opener.show_volume(bone_blocks_volume())
+    view.wait_for_surface()
+    qtbot.wait(100)
+    # the line the view writes itself, with a close-up's words: wider than the view
+    view._coarse_status = LONG_TEXT + " · close-up 60 mm at full resolution: 412,345 triangles"
+    view._show_status()
+    status = view.status
+    full = view._coarse_status
+    assert status.fontMetrics().horizontalAdvance(full) > view.width()  # it would not fit
+    assert status.x() + status.width() <= view.width()
+    assert status.text().endswith("…") and status.toolTip() == full
+    # a narrower view: cut again to fit it
+    before = view.width()
+    window3d.resize(800, 800)
+    qtbot.waitUntil(lambda: view.width() < before - 40, timeout=3000)
+    qtbot.wait(50)
+    assert status.x() + status.width() <= view.width() and status.toolTip() == full
+    # a text that fits is shown whole, with no tooltip
+    view._coarse_status = "3D: bone ≥ 200 HU"
+    view._show_status()
+    assert status.text() == "3D: bone ≥ 200 HU" and status.toolTip() == ""

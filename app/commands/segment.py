@@ -9,11 +9,14 @@ Prints ``{"lesion": ...}`` (see :meth:`imaging.lesion_model.Lesion.to_json`): ty
 mixed), volume in mL, largest diameter in mm, HU statistics, centroid and box in LPS mm, the local
 normal bone HU it was compared with, and the cortical breach; beyond DESIGN.md's keys, ``warnings``: the
 notes that ask the operator to check the lesion (it may go on beyond the growth limit or the scan's edge;
-the image's noise can change its call or its volume, :mod:`imaging.lesion_noise`), printed as warnings.
+the image's noise can change its call or its volume, :mod:`imaging.lesion_noise`), printed as warnings;
+``reference_bone_site``: where the reference bone HU was measured (region, voxels, distance from the seed,
+centre, HU quartiles; null when ``--reference-hu`` gave it) and ``type_basis``: the lytic and sclerotic
+shares of voxels the type rests on (:mod:`imaging.lesion_basis`).
 ``--out`` writes the mask as a uint8 label volume (1 = lesion) on the CT's grid. A seed outside the
 volume, or not in a lesion, exits with code 2 and a one-line reason (for a seed in bone refused as like
-normal bone, with the hint to give ``--reference-hu``; on a noisy image whose noise can decide the
-refusal, the reason says so).
+normal bone, with the hint to give ``--reference-hu``, never for a seed in soft tissue; on a noisy image
+whose noise can decide the refusal, the reason says so).
 """
 
 from __future__ import annotations

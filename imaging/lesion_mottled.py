@@ -49,14 +49,15 @@ class TextureBone:
     support: BoolArray
 
     def sample(self, p: LesionParameters) -> ReferenceSample | None:
-        """The deep bone as the reference's sample (:mod:`imaging.lesion_basis`); None without a reference."""
+        """The deep bone as the reference's sample (:mod:`imaging.lesion_basis`); None without a reference.
+        Its words leave out how far from the seed it lies (``shell_mm[1]`` to ``max_radius_mm``): the site
+        gives the distances measured."""
         if self.reference_hu is None:
             return None
         lo, hi = p.normal_bone_range_hu
         words = (
             f"deep trabecular bone at least {p.texture_depth_mm:g} mm inside the bone at {lo:g}-{hi:g} HU "
-            f"(smoothed over {p.texture_sigma_mm:g} mm), {p.shell_mm[1]:g}-{p.max_radius_mm:g} mm from the "
-            "seed"
+            f"(smoothed over {p.texture_sigma_mm:g} mm)"
         )
         return ReferenceSample(self.reference_hu, self.normal, self.coarse[self.normal], words)
 

@@ -113,6 +113,9 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         f"Lesion at ({seed[0]:.1f}, {seed[1]:.1f}, {seed[2]:.1f}) mm LPS: {js['type']}",
         f"  volume {lesion.volume_ml:.2f} mL, largest diameter {lesion.max_diameter_mm:.1f} mm",
         f"  mean {lesion.mean_hu:.0f} HU against local normal bone {lesion.reference_bone_hu:.0f} HU",
+        "  normal bone given with --reference-hu"
+        if lesion.reference_site is None
+        else f"  normal bone measured in {lesion.reference_site.text()}",
         "  centroid ({:.1f}, {:.1f}, {:.1f}) mm LPS".format(*lesion.centroid_lps),
         f"  cortical breach: {'yes' if lesion.cortical_breach else 'no'}",
     ]

@@ -26,6 +26,7 @@ from planning.case import Case, Change, Section
 from planning.case_paths import AUTOSAVE_SUFFIX, CASE_SUFFIX
 from planning.commands import Command
 from planning.errors import PlanningError
+from planning.model import LayerKind
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -363,6 +364,11 @@ class CaseController(QObject):
             name: layer.mask for name, layer in self.case.layers.items() if layer.mask.grid_shape == shape
         }
         self.window.state.sync_layers(masks, {n: layer.color_rgb for n, layer in self.case.layers.items()})
+        show_lesions = getattr(getattr(self.window, "view3d", None), "show_lesions", None)
+        if callable(show_lesions):  # a lesion inside a bone is hidden by the opaque bone surface
+            show_lesions(
+                any(self.case.layers[n].kind == LayerKind.LESION and m.any() for n, m in masks.items())
+            )
 
     def _on_undo_index_changed(self, _index: int) -> None:
         self._schedule_autosave(self.undo_stack.isClean())

@@ -28,7 +28,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from app.display_geometry import DisplayVolume
 from app.loading import Worker
@@ -44,6 +44,7 @@ from app.view3d_actors import (
 )
 from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
 from app.view3d_closeup import SOFTWARE_GL_CLOSEUP_TRIANGLES, CloseUpSurface
+from app.view3d_status import StatusLine
 from app.viewer_state import ViewerState
 
 log = logging.getLogger("osteoplan.gui")
@@ -59,6 +60,11 @@ RENDER_DEBOUNCE_MS = 120
 #: 459x459 px, /tmp profiling under load 3-5; the whole coarse surface 200 against 36-88 ms). FXAA (a
 #: screen-space pass, about 35 ms a frame there) smooths the edges instead. A GPU keeps its multisampling.
 SOFTWARE_GL_MULTISAMPLES = 0
+#: the view's background gradient (RGB 0..1), dark so that bone and the lesion colours stand out
+BACKGROUND_BOTTOM_RGB = (0.05, 0.06, 0.08)
+BACKGROUND_TOP_RGB = (0.16, 0.18, 0.22)
+#: the status line's background: the gradient's top colour, where the line lies (it reads as part of the view)
+STATUS_BACKGROUND = "rgb({}, {}, {})".format(*(round(255 * c) for c in BACKGROUND_TOP_RGB))
 
 
 def _vtk() -> dict[str, Any]:
@@ -109,8 +115,8 @@ class View3D(QWidget):
         self.bone_actor: Any = None
         self.volume_actor: Any = None
         self.layer_actors: dict[str, Any] = {}
-        #: bone seen through (needles inside visible); None until the operator chooses: then it turns on
-        #: by itself when the case has needles (see show_plan)
+        #: bone seen through (needles and lesions inside visible); None until the operator chooses: then it
+        #: turns on by itself when the case has needles or a lesion (see show_plan, show_lesions)
         self.bone_see_through: bool | None = None
         self._auto_see_through = False
         self.see_through_action: QAction | None = None
@@ -127,12 +133,12 @@ class View3D(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.vtk_widget = QVTKRenderWindowInteractor(self)
         layout.addWidget(self.vtk_widget)
-        self.status = QLabel("3D", self)
-        self.status.setStyleSheet("color: #9ecbff; background: transparent; padding: 4px;")
-        self.status.move(4, 2)
+        # opaque, cut to the view's width with the whole text in its tooltip (app.view3d_status)
+        self.status = StatusLine(self, STATUS_BACKGROUND)
+        self.status.show_text("3D")
         self.renderer = self.v["vtkRenderer"]()
-        self.renderer.SetBackground(0.05, 0.06, 0.08)
-        self.renderer.SetBackground2(0.16, 0.18, 0.22)
+        self.renderer.SetBackground(*BACKGROUND_BOTTOM_RGB)
+        self.renderer.SetBackground2(*BACKGROUND_TOP_RGB)
         self.renderer.GradientBackgroundOn()
         self.closeup = CloseUpSurface(self.renderer, self._on_closeup_changed, self)
         self.render_window = self.vtk_widget.GetRenderWindow()
@@ -247,8 +253,8 @@ class View3D(QWidget):
         see.setCheckable(True)
         see.setShortcut("Shift+T")
         see.setToolTip(
-            "Draw the bone surface translucent so needles and zones inside it show "
-            "(on by itself once the case has needles, until you choose)"
+            "Draw the bone surface translucent so needles, zones and lesions inside it show "
+            "(on by itself once the case has needles or a lesion, until you choose)"
         )
         see.setChecked(bool(self.bone_see_through))
         see.triggered.connect(self.set_bone_see_through)
@@ -265,6 +271,13 @@ class View3D(QWidget):
         """The case's needles changed: see through the bone when there are needles, unless the
         operator has chosen otherwise (an opaque surface hides a transpedicular plan entirely)."""
         if self.bone_see_through is None and has_needles:
+            self._apply_bone_opacity(auto=True)
+
+    def show_lesions(self, has_lesions: bool) -> None:
+        """The case's lesion masks changed: see through the bone when it holds a lesion, unless the operator
+        has chosen otherwise. A bone lesion lies in a bone, under the opaque bone surface: case7's blastic
+        lesion (3.06 mL in a vertebral body) could not be seen in 3D at all (QA s22 D6)."""
+        if self.bone_see_through is None and has_lesions:
             self._apply_bone_opacity(auto=True)
 
     def centre_on_crosshair(self) -> None:
@@ -370,8 +383,7 @@ class View3D(QWidget):
         generation = self._generation
         threshold = self.bone_threshold_hu
         self._coarse_step = surface_step(display, SURFACE_MAX_DIM)
-        self.status.setText(f"3D: building the bone surface ({threshold:.0f} HU)…")
-        self.status.adjustSize()
+        self.status.show_text(f"3D: building the bone surface ({threshold:.0f} HU)…")
 
         def job(progress: Callable[[float], None], cancel: threading.Event) -> tuple[int, Any]:
             image = image_data_from_display(display, SURFACE_MAX_DIM)
@@ -413,8 +425,7 @@ class View3D(QWidget):
     def _on_surface_failed(self, exc: object) -> None:
         self._worker = None
         log.error("3D surface failed", exc_info=exc)  # type: ignore[arg-type]
-        self.status.setText("3D: the surface could not be built")
-        self.status.adjustSize()
+        self.status.show_text("3D: the surface could not be built")
 
     def _make_volume_actor(self, display: DisplayVolume) -> Any:
         if self.software_gl is None:
@@ -459,8 +470,7 @@ class View3D(QWidget):
             detail = "full resolution" if result.box.step == 1 else f"1/{result.box.step} resolution"
             count = result.fine.GetNumberOfPolys()
             text += f" · close-up {result.box_mm:.0f} mm at {detail}: {count:,} triangles"
-        self.status.setText(text)
-        self.status.adjustSize()
+        self.status.show_text(text)
 
     def _on_state_crosshair_changed(self) -> None:
         if self.state.display is None:

@@ -12,14 +12,18 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    cortex). Voxels outside the scan that a crop or a resampling filled with 0 HU
    (:mod:`imaging.lesion_padding`) are never bone, lesion, reference or part of a smoothing or a
    scale estimate; a seed in them is refused, and a lesion reaching them carries a note.
-2. The seed's own HU: median of the raw voxels within ``seed_radius_mm``. Air or fat at the seed, or no
-   bone within ``seed_bone_search_mm``, is refused with :class:`NoLesionAtSeedError`.
+2. The seed's own HU: median of the raw voxels within ``seed_radius_mm``. Air or fat at the seed, metal
+   at the seed (above ``dense_max_hu``), or no bone within ``seed_bone_search_mm``, is refused with
+   :class:`NoLesionAtSeedError`.
 3. Reference (local normal trabecular bone): median of the bone-interior voxels within
    ``normal_bone_range_hu`` in a shell ``shell_mm`` around the region like the seed (connected voxels
    within ``abnormal_delta_hu`` of its HU: a large lesion must not be its own reference; around the
    seed itself when that region leaves no shell); after a first segmentation it is
    measured again in the same shell around the lesion, and the lesion re-grown once when it moved by
-   more than a quarter of ``abnormal_delta_hu``. An operator value (``reference_bone_hu``) wins.
+   more than a quarter of ``abnormal_delta_hu``. An operator value (``reference_bone_hu``) wins. Where
+   it was measured (how many voxels, how far from the seed) is kept with the lesion
+   (:mod:`imaging.lesion_basis`); a seed outside the bone's envelope with no normal bone near is refused
+   as soft tissue, with the nearest bone's distance (no reference is offered).
 4. The seed is lytic when its HU is below reference - ``abnormal_delta_hu``, sclerotic when above
    reference + ``abnormal_delta_hu``; otherwise it is refused (normal bone). Each kind's edge lies half
    way between the reference and that kind's level (the seed's HU for the seeded kind, the typical HU
@@ -67,7 +71,8 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    level that runs out to the bone's surface stays out of the sclerotic band (``cortex_check``,
    :mod:`imaging.lesion_cortex`; before it, case1's lesion ran along a posterior wall and pedicle).
 7. Type (:func:`classify`): the fractions of lesion voxels below reference - delta (lytic) and above
-   reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``.
+   reference + delta (sclerotic); mixed when both reach ``mixed_min_fraction``. Kept with the lesion
+   (``Lesion.type_basis``).
 8. The operator's box (``box_lps``, optional) says "the lesion is in here" and only limits where the
    lesion may be (:mod:`imaging.lesion_box`): the seed is judged, every normal-bone sample taken and the
    lesion grown as without it, and the lesion is its part inside the box connected to the seed. A box
@@ -143,6 +148,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from imaging.lesion_basis import TypeBasis, reference_site
 from imaging.lesion_box import clip_to_box, voxels_in_box
 from imaging.lesion_call import call_lesion
 from imaging.lesion_classify import classify
@@ -251,6 +257,8 @@ def _segment(
     if seed.shape != (3,) or not np.all(np.isfinite(seed)):
         raise ValueError(f'Argument "seed_lps" must be 3 finite numbers, got {seed_lps!r}')
     seed_t = (float(seed[0]), float(seed[1]), float(seed[2]))
+    if reference_bone_hu is not None and not np.isfinite(reference_bone_hu):
+        raise ValueError(f'Argument "reference_bone_hu" must be a finite HU value, got {reference_bone_hu!r}')
     if not volume.contains_index(volume.lps_to_index_points(seed)):
         lo, hi = volume.bounds_lps()
         raise SeedOutsideVolumeError(seed_t, (_t3(lo), _t3(hi)))
@@ -300,6 +308,15 @@ def _segment(
         raise NoLesionAtSeedError(
             f"the seed is in air or fat (median {seed_hu:.0f} HU within {p.seed_radius_mm:g} mm), "
             "not in a lesion",
+            seed_hu=seed_hu,
+        )
+    if seed_hu > p.dense_max_hu:
+        # above the densest bone (dense_max_hu, CLINICAL.md's generic bone range 130-3000 HU): metal, which
+        # the cortex rule below would otherwise call "dense normal bone" (QA s22 D, a click on a rod)
+        raise NoLesionAtSeedError(
+            f"the seed ({seed_hu:.0f} HU, median within {p.seed_radius_mm:g} mm) is on metal (above "
+            f"{p.dense_max_hu:.0f} HU, denser than any bone: a screw, rod, needle or cement?), not in a "
+            "lesion; click inside the lesion, away from the metal",
             seed_hu=seed_hu,
         )
     near_bone = ellipsoid_in_box(hu.shape, local_seed, p.seed_bone_search_mm, spacing)
@@ -386,6 +403,7 @@ def _segment(
     if posterior_wall is not None:
         wall = wall_reached(volume, mask, posterior_wall)
     measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
+    sample = call.reference_sample
     if progress is not None:
         progress(1.0)
     return lesion_from_measures(
@@ -396,6 +414,10 @@ def _segment(
         seed_lps=seed_t,
         posterior_wall_involved=wall,
         notes=notes,
+        reference_site=None
+        if sample is None
+        else reference_site(sample, seed_dist=seed_dist, offset_index=offset, volume=volume),
+        type_basis=TypeBasis(*fractions, reference, p.abnormal_delta_hu, p.mixed_min_fraction),
     )
 
 

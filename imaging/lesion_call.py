@@ -26,8 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from imaging.lesion_basis import ReferenceSample
 from imaging.lesion_cortex import refuse_seed_on_cortex, soft_tissue_around_bone
 from imaging.lesion_deep import DeepBone
+from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_grow import LesionParameters, grow_lesion
 from imaging.lesion_morph import check_cancel
 from imaging.lesion_mottled import segment_mottled, texture_bone
@@ -35,6 +37,7 @@ from imaging.lesion_reference import (
     reference_around_lesion,
     reference_around_seed,
     refuse_if_like_deep_bone,
+    soft_tissue_refusal,
 )
 from imaging.lesion_texture import TextureJudgement
 
@@ -62,6 +65,9 @@ class LesionCall:
     #: the grown lesion grown again, against the same reference, with the growth limit moved out to the
     #: given distance (mm); None for a mottled lesion (:mod:`imaging.lesion_extent` asks it)
     regrow: Callable[[float], BoolArray] | None = None
+    #: the voxels ``reference_hu`` is the median of (None when the operator gave it): where it was
+    #: measured, for the operator to check (:mod:`imaging.lesion_basis`)
+    reference_sample: ReferenceSample | None = None
 
 
 def call_lesion(
@@ -115,24 +121,35 @@ def call_lesion(
     NoLesionAtSeedError
         If the seed is like the patient's own deep bone (step 4c), like normal bone in value and
         texture (step 4b), or, judged sclerotic, lies on the bone's cortex
-        (:func:`imaging.lesion_cortex.refuse_seed_on_cortex`).
+        (:func:`imaging.lesion_cortex.refuse_seed_on_cortex`), or lies outside the bone's envelope with no
+        normal bone near to compare with (soft tissue:
+        :func:`imaging.lesion_reference.soft_tissue_refusal`).
     """
     reach = seed_dist <= p.max_radius_mm
+    sample: ReferenceSample | None = None
     if reference_bone_hu is not None:
         reference = float(reference_bone_hu)
     else:
-        reference = reference_around_seed(
-            hu=hu,
-            smooth=smooth,
-            seed_hu=seed_hu,
-            seed_ball=seed_ball,
-            local_seed=local_seed,
-            envelope=envelope,
-            interior=interior,
-            reach=reach,
-            spacing=spacing,
-            p=p,
-        )
+        try:
+            sample = reference_around_seed(
+                hu=hu,
+                smooth=smooth,
+                seed_hu=seed_hu,
+                seed_ball=seed_ball,
+                local_seed=local_seed,
+                envelope=envelope,
+                interior=interior,
+                reach=reach,
+                spacing=spacing,
+                p=p,
+            )
+        except NoLesionAtSeedError as exc:
+            at = tuple(int(v) for v in local_seed)
+            if envelope[at]:
+                raise
+            # outside the bone with no normal bone near: soft tissue, not a lesion a reference can find
+            raise soft_tissue_refusal(seed_hu=seed_hu, seed_dist=seed_dist, bone=bone, p=p) from exc
+        reference = sample.hu
 
     growth: tuple[float, float, float, float] | None = None
     texture: TextureJudgement | None = None
@@ -151,6 +168,7 @@ def call_lesion(
         # the bone around the region like the seed is not like the deep trabecular bone away from it,
         # and the seed is: the seed sits in normal-looking bone between abnormal foci (step 4b)
         reference = deep.reference_hu
+        sample = deep.sample(p)
     deep_sample: DeepBone | None = None
     if reference_bone_hu is None and p.deep_bone_check and seed_hu < reference - p.abnormal_delta_hu:
         deep_sample = refuse_if_like_deep_bone(
@@ -178,7 +196,9 @@ def call_lesion(
         lesion, reference, texture = mottled(
             deep=deep, reference=reference, operator_reference=reference_bone_hu is not None
         )
-        return LesionCall(lesion, reference, growth, texture, deep_sample)
+        if reference_bone_hu is None:  # typed against the deep bone's median (imaging.lesion_mottled)
+            sample = deep.sample(p)
+        return LesionCall(lesion, reference, growth, texture, deep_sample, reference_sample=sample)
 
     # made once, when a sclerotic band first meets dense bone (the one grow may run twice)
     soft = functools.cache(lambda: soft_tissue_around_bone(bone, outside)) if p.cortex_check else None
@@ -209,14 +229,16 @@ def call_lesion(
     lesion, growth = grow(reference=reference)
     check_cancel(cancel)
     if reference_bone_hu is None and lesion.any():
-        second = reference_around_lesion(hu=hu, lesion=lesion, interior=interior, spacing=spacing, p=p)
-        if second is not None:
+        around = reference_around_lesion(hu=hu, lesion=lesion, interior=interior, spacing=spacing, p=p)
+        if around is not None:
+            second, sample = around.hu, around
             if abs(second - reference) > p.abnormal_delta_hu / 4.0 and (
                 abs(seed_hu - second) <= p.abnormal_delta_hu and deep is not None
             ):
                 # against the refined reference the seed looks like normal bone: judge its texture
                 lesion, second, texture = mottled(deep=deep, reference=second, operator_reference=False)
                 growth = None
+                sample = deep.sample(p)  # typed against the deep bone's median
             elif abs(second - reference) > p.abnormal_delta_hu / 4.0:
                 lesion, growth = grow(reference=second)
             reference = second
@@ -230,4 +252,4 @@ def call_lesion(
             return grow(reference=final, p=dataclasses.replace(p, extent_min_mm=limit_mm))[0]
 
         regrow = grown_to
-    return LesionCall(lesion, reference, growth, texture, deep_sample, regrow)
+    return LesionCall(lesion, reference, growth, texture, deep_sample, regrow, sample)

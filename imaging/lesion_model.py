@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from imaging.lesion_basis import ReferenceSite, TypeBasis
 from imaging.lesion_involvement import Involvement
 from imaging.mask import Mask
 
@@ -46,7 +47,9 @@ class Lesion:
     ``posterior_wall_involved`` is None outside a vertebra; it is True when the lesion reaches the wall
     band (shares a voxel with it or lies next to it: :class:`imaging.lesion_involvement.Involvement`).
     ``involvement`` holds the lesion's nearest distances to the wall and canal and its overlap with each
-    pedicle when the vertebra's masks were given, else None.
+    pedicle when the vertebra's masks were given, else None. ``reference_site`` says where the reference
+    was measured (None when the operator gave it) and ``type_basis`` the shares of voxels behind the type
+    (None when the type was carried over, not judged): :mod:`imaging.lesion_basis`.
     """
 
     mask: Mask
@@ -64,6 +67,8 @@ class Lesion:
     posterior_wall_involved: bool | None = None
     notes: tuple[str, ...] = field(default=())
     involvement: Involvement | None = None
+    reference_site: ReferenceSite | None = None
+    type_basis: TypeBasis | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -92,4 +97,8 @@ class Lesion:
         }
         if self.involvement is not None:
             out["involvement"] = self.involvement.to_json()
+        # beyond DESIGN.md's keys (QA s22 D4, D5): where the reference bone was measured (null when the
+        # operator gave it), and the shares of voxels the type rests on
+        out["reference_bone_site"] = None if self.reference_site is None else self.reference_site.to_json()
+        out["type_basis"] = None if self.type_basis is None else self.type_basis.to_json()
         return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from imaging.lesion_basis import ReferenceSample
 from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_grow import LesionParameters
 from imaging.lesion_morph import within_mm
@@ -46,6 +47,19 @@ class TextureBone:
     reference_hu: float | None
     hu: npt.NDArray[np.float32]
     support: BoolArray
+
+    def sample(self, p: LesionParameters) -> ReferenceSample | None:
+        """The deep bone as the reference's sample (:mod:`imaging.lesion_basis`); None without a reference.
+        Its words leave out how far from the seed it lies (``shell_mm[1]`` to ``max_radius_mm``): the site
+        gives the distances measured."""
+        if self.reference_hu is None:
+            return None
+        lo, hi = p.normal_bone_range_hu
+        words = (
+            f"deep trabecular bone at least {p.texture_depth_mm:g} mm inside the bone at {lo:g}-{hi:g} HU "
+            f"(smoothed over {p.texture_sigma_mm:g} mm)"
+        )
+        return ReferenceSample(self.reference_hu, self.normal, self.coarse[self.normal], words)
 
     def fine(self, spacing: tuple[float, float, float], sigma_mm: float) -> npt.NDArray[np.float32]:
         """The bone interior smoothed at the fine scale (only a mottled lesion needs it)."""

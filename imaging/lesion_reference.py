@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from imaging.lesion_basis import ReferenceSample
 from imaging.lesion_deep import DeepBone, deep_bone, like_deep_bone
 from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_grow import LesionParameters, shell_around
@@ -36,6 +37,7 @@ __all__ = [
     "reference_around_lesion",
     "reference_around_seed",
     "refuse_if_like_deep_bone",
+    "soft_tissue_refusal",
 ]
 
 
@@ -64,6 +66,24 @@ def estimate_reference_hu(
     return float(np.median(values))
 
 
+def _sample(
+    hu: npt.NDArray[np.float32], region: BoolArray, p: LesionParameters, where: str
+) -> ReferenceSample | None:
+    """The voxels of ``region`` within ``normal_bone_range_hu`` and their median (as
+    :func:`estimate_reference_hu`), named "bone interior at lo-hi HU, a-b mm <where>"; None when none."""
+    lo, hi = p.normal_bone_range_hu
+    voxels = region & (hu >= lo) & (hu <= hi)
+    values = hu[voxels]
+    if values.size == 0:
+        return None
+    inner, outer = p.shell_mm
+    words = (
+        f"bone at least {p.cortex_thickness_mm:g} mm inside its surface at {lo:g}-{hi:g} HU, "
+        f"{inner:g}-{outer:g} mm {where}"
+    )
+    return ReferenceSample(float(np.median(values)), voxels, values, words)
+
+
 def reference_around_seed(
     *,
     hu: npt.NDArray[np.float32],
@@ -76,7 +96,7 @@ def reference_around_seed(
     reach: BoolArray,
     spacing: tuple[float, float, float],
     p: LesionParameters,
-) -> float:
+) -> ReferenceSample:
     """Step 3, first measure: the normal bone HU in a shell around the region like the seed.
 
     Parameters
@@ -98,8 +118,8 @@ def reference_around_seed(
 
     Returns
     -------
-    float
-        The reference HU.
+    ReferenceSample
+        The reference HU (``hu``) and the voxels it is the median of (:mod:`imaging.lesion_basis`).
 
     Raises
     ------
@@ -112,12 +132,12 @@ def reference_around_seed(
     around = shell_around(alike, spacing, p.shell_mm) & interior & ~alike & reach
     first = None
     if np.count_nonzero(around) >= p.min_reference_voxels:
-        first = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
+        first = _sample(hu, around, p, "around the region like the seed")
     if first is None:
         shell = ellipsoid_in_box(hu.shape, local_seed, p.shell_mm[1], spacing) & ~ellipsoid_in_box(
             hu.shape, local_seed, p.shell_mm[0], spacing
         )
-        first = estimate_reference_hu(hu, interior & shell, normal_bone_range_hu=p.normal_bone_range_hu)
+        first = _sample(hu, interior & shell, p, "around the seed")
     if first is None:
         raise NoLesionAtSeedError(
             "no normal trabecular bone was found near the seed to compare with",
@@ -134,17 +154,41 @@ def reference_around_lesion(
     interior: BoolArray,
     spacing: tuple[float, float, float],
     p: LesionParameters,
-) -> float | None:
+    what: str = "the lesion",
+) -> ReferenceSample | None:
     """Step 3, second measure: the normal bone HU in the same shell around a first segmentation.
 
     None when the shell holds fewer than ``min_reference_voxels`` voxels or none in
-    ``normal_bone_range_hu``.
+    ``normal_bone_range_hu``. ``what`` names the region in the sample's words ("the mask" for a mask
+    drawn by hand).
     """
     around = shell_around(lesion, spacing, p.shell_mm) & interior & ~lesion
-    second = estimate_reference_hu(hu, around, normal_bone_range_hu=p.normal_bone_range_hu)
-    if second is not None and np.count_nonzero(around) >= p.min_reference_voxels:
-        return second
-    return None
+    if np.count_nonzero(around) < p.min_reference_voxels:
+        return None
+    return _sample(hu, around, p, f"around {what}")
+
+
+def soft_tissue_refusal(
+    *, seed_hu: float, seed_dist: FloatArray, bone: BoolArray, p: LesionParameters
+) -> NoLesionAtSeedError:
+    """The refusal of a seed in soft tissue, outside any bone, with how far the nearest bone is.
+
+    Raised instead of "no normal trabecular bone was found near the seed" when the seed lies outside the
+    bone's envelope (QA s22 D, item D7: a click in muscle 9.7 mm from bone was told to give a reference
+    bone HU, which would grow a "lesion" in the muscle). Not ``at_bone``: no reference is offered.
+    """
+    near = seed_dist[bone]
+    where = (
+        f"the nearest bone {float(near.min()):.1f} mm away (the bone mask: at least "
+        f"{p.bone_threshold_hu:g} HU, specks opened away)"
+        if near.size
+        else "no bone in the region searched"
+    )
+    return NoLesionAtSeedError(
+        f"the seed ({seed_hu:.0f} HU) is in soft tissue outside the bone, {where}, with no normal trabecular "
+        f"bone within {p.shell_mm[1]:g} mm to compare it with: not a bone lesion; click inside the bone",
+        seed_hu=seed_hu,
+    )
 
 
 def refuse_if_like_deep_bone(

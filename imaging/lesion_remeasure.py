@@ -22,9 +22,10 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.bone import bone_mask_array
+from imaging.lesion_basis import ReferenceSample, ReferenceSite, TypeBasis, reference_site
 from imaging.lesion_classify import classify
 from imaging.lesion_errors import SegmentationError
-from imaging.lesion_grow import LesionParameters, smooth_hu
+from imaging.lesion_grow import LesionParameters, distance_from, smooth_hu
 from imaging.lesion_involvement import Involvement, involvement
 from imaging.lesion_measure import LesionMeasures, lesion_measures
 from imaging.lesion_model import Lesion, LesionType
@@ -137,10 +138,16 @@ def measure_lesion_mask(
     bone = lesion_bone(hu, volume.spacing_mm, p, outside)
     measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
     notes: list[str] = []
+    site: ReferenceSite | None = None
+    basis: TypeBasis | None = None
     if reference_bone_hu is None or lesion_type is None:
         local = _in_region(mask, roi, hu.shape)
         if reference_bone_hu is None:
-            reference_bone_hu = _reference_around(hu, bone, local, volume.spacing_mm, p)
+            sample = _reference_around(hu, bone, local, volume.spacing_mm, p)
+            reference_bone_hu = sample.hu
+            offset = np.array([s.start for s in roi], dtype=np.float64)
+            seed_dist = distance_from(hu.shape, seed_voxel(volume, seed) - offset, volume.spacing_mm)
+            site = reference_site(sample, seed_dist=seed_dist, offset_index=offset, volume=volume)
             notes.append(f"reference bone HU measured in the bone {_shell(p)} around the mask")
         if lesion_type is None:
             smooth = smooth_hu(hu, volume.spacing_mm, p.smoothing_sigma_mm, outside=outside)
@@ -154,6 +161,7 @@ def measure_lesion_mask(
                 f"type judged on the mask: lytic fraction {fractions[0]:.2f}, sclerotic fraction "
                 f"{fractions[1]:.2f}"
             )
+            basis = TypeBasis(*fractions, float(reference_bone_hu), p.abnormal_delta_hu, p.mixed_min_fraction)
             if max(fractions) < p.mixed_min_fraction:
                 notes.append(
                     f"{NORMAL_LIKE}: under {p.mixed_min_fraction:.0%} "
@@ -172,6 +180,8 @@ def measure_lesion_mask(
         posterior_wall_involved=None if inv is None else inv.wall_involved,
         notes=tuple(notes),
         involvement=inv,
+        reference_site=site,
+        type_basis=basis,
     )
 
 
@@ -191,8 +201,12 @@ def lesion_from_measures(
     posterior_wall_involved: bool | None,
     notes: tuple[str, ...] = (),
     involvement: Involvement | None = None,
+    reference_site: ReferenceSite | None = None,
+    type_basis: TypeBasis | None = None,
 ) -> Lesion:
-    """The :class:`Lesion` value of a mask, its type and its measures (:func:`lesion_measures`)."""
+    """The :class:`Lesion` value of a mask, its type and its measures (:func:`lesion_measures`), with
+    where its reference was measured and the shares behind its type when known
+    (:mod:`imaging.lesion_basis`)."""
     return Lesion(
         mask=mask,
         type=lesion_type,
@@ -209,6 +223,8 @@ def lesion_from_measures(
         posterior_wall_involved=posterior_wall_involved,
         notes=notes,
         involvement=involvement,
+        reference_site=reference_site,
+        type_basis=type_basis,
     )
 
 
@@ -238,12 +254,15 @@ def _reference_around(
     lesion: BoolArray,
     spacing: tuple[float, float, float],
     p: LesionParameters,
-) -> float:
-    """Normal trabecular bone HU in the shell around a drawn mask (the bone's interior, cortex eroded)."""
+) -> ReferenceSample:
+    """Normal trabecular bone HU in the shell around a drawn mask (the bone's interior, cortex eroded),
+    with the voxels it is the median of."""
     interior = ndimage.binary_erosion(
         bone, structure=ball_footprint(p.cortex_thickness_mm, spacing), border_value=1
     )
-    reference = reference_around_lesion(hu=hu, lesion=lesion, interior=interior, spacing=spacing, p=p)
+    reference = reference_around_lesion(
+        hu=hu, lesion=lesion, interior=interior, spacing=spacing, p=p, what="the mask"
+    )
     if reference is None:
         raise SegmentationError(
             f"no normal trabecular bone {_shell(p)} around the mask to compare it with: give the reference "

@@ -9,16 +9,20 @@ Prints ``{"lesion": ...}`` (see :meth:`imaging.lesion_model.Lesion.to_json`): ty
 mixed), volume in mL, largest diameter in mm, HU statistics, centroid and box in LPS mm, the local
 normal bone HU it was compared with, and the cortical breach; beyond DESIGN.md's keys, ``warnings``: the
 notes that ask the operator to check the lesion (it may go on beyond the growth limit or the scan's edge;
-the image's noise can change its call or its volume, :mod:`imaging.lesion_noise`), printed as warnings.
+the image's noise can change its call or its volume, :mod:`imaging.lesion_noise`), printed as warnings;
+``reference_bone_site``: where the reference bone HU was measured (region, voxels, distance from the seed,
+centre, HU quartiles; null when ``--reference-hu`` gave it) and ``type_basis``: the lytic and sclerotic
+shares of voxels the type rests on (:mod:`imaging.lesion_basis`).
 ``--out`` writes the mask as a uint8 label volume (1 = lesion) on the CT's grid. A seed outside the
 volume, or not in a lesion, exits with code 2 and a one-line reason (for a seed in bone refused as like
-normal bone, with the hint to give ``--reference-hu``; on a noisy image whose noise can decide the
-refusal, the reason says so).
+normal bone, with the hint to give ``--reference-hu``, never for a seed in soft tissue; on a noisy image
+whose noise can decide the refusal, the reason says so).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +73,10 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     path = Path(args.path)
     seed = parse_point_lps(args.seed, "--seed")
     box = None if args.box is None else parse_box_lps(args.box, seed)
+    if args.reference_hu is not None and not math.isfinite(args.reference_hu):
+        # argparse's float() takes "nan" and "inf": a NaN reference refused every seed as "within 88 HU of
+        # the local normal bone (nan HU)" (QA s22 D)
+        raise CommandError(f"--reference-hu must be a finite number of HU, got {args.reference_hu}")
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out
@@ -105,6 +113,9 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         f"Lesion at ({seed[0]:.1f}, {seed[1]:.1f}, {seed[2]:.1f}) mm LPS: {js['type']}",
         f"  volume {lesion.volume_ml:.2f} mL, largest diameter {lesion.max_diameter_mm:.1f} mm",
         f"  mean {lesion.mean_hu:.0f} HU against local normal bone {lesion.reference_bone_hu:.0f} HU",
+        "  normal bone given with --reference-hu"
+        if lesion.reference_site is None
+        else f"  normal bone measured in {lesion.reference_site.text()}",
         "  centroid ({:.1f}, {:.1f}, {:.1f}) mm LPS".format(*lesion.centroid_lps),
         f"  cortical breach: {'yes' if lesion.cortical_breach else 'no'}",
     ]

@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from app import dialogs
 from app.segmentation import vertebra_duplicates
+from app.segmentation.lesion_basis import BASIS_KEYS
 from app.segmentation.lesion_tool import (
     LESION_COLOURS,
     lesion_layer_and_target,
@@ -38,9 +39,7 @@ from app.segmentation.lesion_tool import (
 from app.segmentation.lesion_warnings import (
     VOXELS_KEY,
     WARNINGS_KEY,
-    overlap_text,
-    overlaps_with,
-    warnings_of,
+    say_result,
 )
 from app.segmentation.vertebra_levels import relabel_plan
 from app.segmentation.vertebra_tool import (
@@ -265,29 +264,7 @@ def _add_lesion(controller: SegmentationController, lesion: Any, vertebra: Any) 
     controller.lesion_panel.raise_()
     controller.lesion_panel.refresh()
     controller.lesion_panel.select(name)  # the crosshair goes to its centre
-    _say_result(controller, name, lesion, target)
-
-
-def _say_result(
-    controller: SegmentationController, name: str, lesion: Any, target: Target, done: str = ""
-) -> None:
-    """The one-line summary of a lesion added (or replaced), with what to check."""
-    given = " given by you" if controller.lesion_settings.reference_bone_hu is not None else ""
-    summary = (
-        f"{name}{done}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
-        f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU{given})."
-    )
-    checks = list(warnings_of(target, lesion.mask).texts)
-    volume = controller.volume()
-    if volume is not None:
-        # kept on the lesion's row too (the Lesions dock), for as long as the masks share voxels
-        case = controller.window.case.case
-        checks += [overlap_text(other, ml) for other, ml in overlaps_with(case, volume, name)]
-    if checks:
-        # amber: the figures may be too small, or counted twice
-        controller.jobs.say(f"{summary} Check: {' '.join(checks)}", warning=True)
-    else:
-        controller.jobs.say(summary)
+    say_result(controller, name, lesion, target)
 
 
 @dataclass(frozen=True)
@@ -358,7 +335,7 @@ def _replace_lesion(controller: SegmentationController, name: str, lesion: Any) 
     _new_layer, fresh = lesion_layer_and_target(
         lesion, name=name, colour_rgb=layer.color_rgb, series_uid=layer.source_series_uid
     )
-    stale = (WARNINGS_KEY, VOXELS_KEY, "drawn", "measured_type")
+    stale = (WARNINGS_KEY, VOXELS_KEY, "drawn", "measured_type", *BASIS_KEYS)
     extra = {**{k: v for k, v in old.extra.items() if k not in stale}, **fresh.extra}
     target = dataclasses.replace(
         old,
@@ -381,7 +358,7 @@ def _replace_lesion(controller: SegmentationController, name: str, lesion: Any) 
     controller.lesion_panel.raise_()
     controller.lesion_panel.refresh()
     controller.lesion_panel.select(name)
-    _say_result(controller, name, lesion, case_ctl.case.targets[name], " replaced")
+    say_result(controller, name, lesion, case_ctl.case.targets[name], " replaced")
 
 
 def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: Any = None) -> None:

@@ -69,6 +69,8 @@ class JobRunner(QObject):
         self.bar.hide()
         self.cancel_button.hide()
         self.last_message = ""
+        #: the whole text of the last sentence when it was a short line ("" otherwise)
+        self.last_detail = ""
         #: True when the last sentence said was a warning (shown in amber)
         self.last_warning = False
         self._status_style = window.statusBar().styleSheet()
@@ -111,11 +113,14 @@ class JobRunner(QObject):
         """Wait for the running job's thread (shutdown, tests)."""
         return True if self.worker is None else self.worker.wait(timeout_ms)
 
-    def say(self, text: str, *, warning: bool = False) -> None:
-        """Show a sentence in the status bar (and emit it); a ``warning`` in amber, for longer."""
+    def say(self, text: str, *, warning: bool = False, detail: str = "") -> None:
+        """Show a sentence in the status bar (and emit it); a ``warning`` in amber, for longer. ``detail``:
+        the whole text of a short line, in the status bar's tooltip until the next sentence."""
         self.last_message = text
         self.last_warning = warning
+        self.last_detail = detail
         bar = self.window.statusBar()
+        bar.setToolTip(detail)
         self._warning_text = text if warning else None
         bar.setStyleSheet(WARNING_STYLE if warning else self._status_style)
         bar.showMessage(text, WARNING_MS if warning else MESSAGE_MS)

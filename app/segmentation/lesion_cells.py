@@ -11,6 +11,7 @@ own tooltip: what it measures, in which unit, from what.
 
 from __future__ import annotations
 
+from app.segmentation.lesion_basis import reference_short_text
 from app.segmentation.lesion_figures import Figures
 from imaging.lesion_model import Lesion
 from planning.model import Target, TargetKind
@@ -135,9 +136,10 @@ def details_text(target: Target, figures: Figures | None) -> str:
     les = figures.lesion
     if les is None:
         return f"{target.name}: {figures.reason}"
-    parts = [
-        f"mean {les.mean_hu:.0f} HU{percentile_text(les)}, reference bone {les.reference_bone_hu:.0f} HU"
-    ]
+    # where the reference was measured, for the radiologist to check it is normal bone (QA s22 D4)
+    where = reference_short_text(target, figures)
+    reference = f"reference bone {les.reference_bone_hu:.0f} HU{where}"
+    parts = [f"mean {les.mean_hu:.0f} HU{percentile_text(les)}, {reference}"]
     inv = les.involvement
     if inv is not None and (inv.wall_distance_mm is not None or inv.canal_distance_mm is not None):
         parts.append(
@@ -167,7 +169,8 @@ DETAILS_TIP = (
     "The selected lesion's other figures:\n"
     "• mean HU: mean CT value of the lesion's voxels; percentiles: the CT values below which 5, 25, 50 "
     "(median), 75 and 95 % of its voxels lie (HU); reference bone: the local normal trabecular bone it "
-    "was compared with (HU)\n"
+    "was compared with (HU), and how many voxels it is the median of, how far from the seed (in full "
+    "below)\n"
     "• posterior wall / canal: nearest distance, mm, between the centres of the lesion's voxels and those "
     "of the vertebra's posterior-wall band / spinal canal (0 = overlapping)\n"
     "• pedicle: pedicles holding part of the lesion (left / right / both / none; at least "

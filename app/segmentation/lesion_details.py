@@ -2,7 +2,8 @@
 
 The details line gives the figures the table leaves out to fit a dock about 450 px wide (mean and
 reference bone HU, the nearest distances to the posterior wall and the canal in mm, pedicle involvement,
-where it breaks the cortex: :func:`app.segmentation.lesion_cells.details_text`); the warning line, amber,
+where it breaks the cortex: :func:`app.segmentation.lesion_cells.details_text`; where the reference bone
+HU was measured in full in its tooltip, :mod:`app.segmentation.lesion_basis`); the warning line, amber,
 writes out what to check about its mask (several pieces, voxels shared with another lesion, and
 segmentation's warnings while the mask is unedited: :func:`app.segmentation.lesion_warnings.warning_line`),
 hidden when there is nothing to say.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
+from app.segmentation.lesion_basis import reference_tip
 from app.segmentation.lesion_cells import DETAILS_TIP, details_text
 from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_warnings import WARNING_RGB, TargetWarnings, warning_line
@@ -55,9 +57,12 @@ def show_lesion(
     """Fill both lines for ``target`` (None: no lesion selected among several)."""
     if target is None:
         details.setText(NONE_SELECTED)
+        details.setToolTip(DETAILS_TIP)
         warning.setVisible(False)
         return
     details.setText(details_text(target, figures))
+    where = reference_tip(target, figures)
+    details.setToolTip(DETAILS_TIP + (f"\n\n{where}" if where else ""))
     text = warning_line(warnings, notes)
     warning.setText(text)
     warning.setVisible(bool(text))

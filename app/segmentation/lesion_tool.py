@@ -22,6 +22,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
+from app.segmentation.lesion_basis import with_basis
 from app.segmentation.lesion_warnings import with_warnings
 from imaging.lesion_model import Lesion
 from imaging.mask import Mask
@@ -194,7 +195,8 @@ def lesion_layer_and_target(
     cortical_breach / posterior_wall_involved as 1.0 / 0.0 (the latter only inside a vertebra);
     ``extra["measured_type"]`` keeps the type the program found when the operator overrides it; the
     segmentation's warnings (the lesion may be larger than its mask) are kept in ``extra`` too
-    (:mod:`app.segmentation.lesion_warnings`), so they are saved with the case.
+    (:mod:`app.segmentation.lesion_warnings`), so they are saved with the case, as are where its reference
+    bone HU was measured and the shares behind its type (:mod:`app.segmentation.lesion_basis`).
     """
     measures: dict[str, float] = {
         "volume_ml": float(lesion.volume_ml),
@@ -224,7 +226,7 @@ def lesion_layer_and_target(
         measures=measures,
         extra={"measured_type": lesion.type.value},
     )
-    return layer, with_warnings(target, lesion)
+    return layer, with_warnings(with_basis(target, lesion), lesion)
 
 
 def push_new_lesion(controller: SegmentationController, layer: MaskLayer, target: Target) -> None:

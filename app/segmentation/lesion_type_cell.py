@@ -1,7 +1,8 @@
 """The Type cell of a Lesions dock row: a combo of the three lesion types.
 
 It shows the operator's type, else the type measured on the lesion's mask as it is now; its tooltip
-says what was measured (and that the operator overrode it), with the measure's notes and the lesion's
+says what was measured (and that the operator overrode it) and why: the shares of voxels below and above
+the reference bone HU (:mod:`app.segmentation.lesion_basis`), with the measure's notes and the lesion's
 warnings. It is amber when the voxels of a mask the operator painted look like normal bone, or while
 segmentation's warnings hold for an unedited mask. The combo's signals are the caller's to connect.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
+from app.segmentation.lesion_basis import type_basis_tip
 from app.segmentation.lesion_figures import Figures
 from app.segmentation.lesion_warnings import TargetWarnings
 from app.theme import AMBER
@@ -35,6 +37,9 @@ def type_combo(target: Target, figures: Figures | None, warnings: TargetWarnings
             combo.setStyleSheet(AMBER)  # the painted voxels look like normal bone
     if measured and target.lesion_type is not None and measured != target.lesion_type.value:
         tip += " — overridden by the operator"
+    why = type_basis_tip(target, figures)
+    if why and target.lesion_type is not None:  # a drawn mask's shares are in its notes above
+        tip += "\n" + why
     if warnings:
         tip += "\n" + warnings.tooltip()
         if warnings.current:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyle, QTableWidget
@@ -31,6 +32,9 @@ from imaging.mask_edit import KEEP_POINTED_MIN_SHARE, MaskPieces, mask_pieces
 from imaging.volume import Volume
 from planning.case import Case
 from planning.model import Target
+
+if TYPE_CHECKING:
+    from app.segmentation.controller import SegmentationController
 
 #: ``Target.extra`` keys: the warnings (one per line; extra holds scalars only) and the mask's voxels
 WARNINGS_KEY = "segmentation_warnings"
@@ -224,6 +228,44 @@ def mark_notes(table: QTableWidget, row: int, notes: Iterable[str], *, name_colu
     item.setForeground(QColor(WARNING_RGB))
     lines = "Check the mask:\n" + "\n".join(f"• {t}" for t in texts)
     item.setToolTip("\n\n".join(t for t in (item.toolTip(), lines) if t))
+
+
+def say_result(
+    controller: SegmentationController, name: str, lesion: Lesion, target: Target, done: str = ""
+) -> None:
+    """The one-line summary of a lesion added (or replaced) in the status bar, with what to check.
+
+    With warnings (segmentation's, or voxels shared with another lesion) the line is short and amber: it
+    says where they are written out (under the Lesions table); the whole text is in the status bar's
+    tooltip (:func:`result_line`).
+    """
+    given = " given by you" if controller.lesion_settings.reference_bone_hu is not None else ""
+    summary = (
+        f"{name}{done}: {lesion.type.value}, {lesion.volume_ml:.2f} mL, "
+        f"{lesion.max_diameter_mm:.1f} mm across (reference bone {lesion.reference_bone_hu:.0f} HU{given})."
+    )
+    checks = list(warnings_of(target, lesion.mask).texts)
+    volume = controller.volume()
+    if volume is not None:
+        # kept on the lesion's row too (the Lesions dock), for as long as the masks share voxels
+        case = controller.window.case.case
+        checks += [overlap_text(other, ml) for other, ml in overlaps_with(case, volume, name)]
+    if checks:
+        # amber: the figures may be too small, or counted twice
+        controller.jobs.say(
+            result_line(summary, len(checks)), warning=True, detail=f"{summary} Check: {' '.join(checks)}"
+        )
+    else:
+        controller.jobs.say(summary)
+
+
+def result_line(summary: str, n_warnings: int) -> str:
+    """The status bar's short line for a lesion found with warnings: its summary, and where they are
+    written out (under the Lesions table, :func:`warning_line`). Before (QA s22 D9) the whole text, about
+    700 characters on case7, went to the status bar, cut at the window's edge, and to the dock's info
+    line under the warning line that already held it."""
+    which = "the warning" if n_warnings == 1 else f"the {n_warnings} warnings"
+    return f"{summary} Check {which} under the Lesions table."
 
 
 def warning_line(warnings: TargetWarnings, notes: Iterable[str]) -> str:

@@ -105,7 +105,9 @@ def test_clicking_a_lesion_again_asks_to_replace_it_in_one_undo_step(
     second = case.case.layers["Lesion 2"].mask
     shared_ml = float(np.sum(replaced.to_full() & second.to_full())) * lytic.volume.voxel_volume_ml
     assert shared_ml > 0.0
-    assert seg.jobs.last_warning and f"Shares {shared_ml:.2f} mL with Lesion 1" in seg.jobs.last_message
+    # the status bar's short line says where; its tooltip (the whole text) says it (QA s22 D9)
+    assert seg.jobs.last_warning and f"Shares {shared_ml:.2f} mL with Lesion 1" in seg.jobs.last_detail
+    assert "under the Lesions table" in seg.jobs.last_message
     panel = seg.lesion_panel
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2)
     assert f"Shares {shared_ml:.2f} mL with Lesion 2" in _name_tip(panel, "Lesion 1")

@@ -128,8 +128,10 @@ def test_lesion_on_noisy_case1_says_so_in_the_status_bar(
     click(win.views[ViewAxis.AXIAL], np.asarray(CASE1_SEED_LPS))
     wait_job(win, qtbot)
     # this draw of the noise grows a lesion several times the clean one: amber, with the noise's words
-    message = seg.jobs.last_message
-    assert message.startswith("Lesion 1: blastic")
+    # a short line in the status bar; the whole text in its tooltip (and under the Lesions table, QA s22 D9)
+    line, message = seg.jobs.last_message, seg.jobs.last_detail
+    assert line.startswith("Lesion 1: blastic") and line.endswith("under the Lesions table.")
+    assert message.startswith(line.split(" Check")[0]) and win.statusBar().toolTip() == message
     assert seg.jobs.last_warning
     assert f"{NOISE_NOTE[:1].upper()}{NOISE_NOTE[1:]} (noise about 6" in message
     assert "its outline and volume are uncertain" in message

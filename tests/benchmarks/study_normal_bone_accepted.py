@@ -149,9 +149,9 @@ _orig_call = lesion_module.call_lesion
 _orig_ref = call_module.reference_around_seed
 
 
-def _ref(**kw: Any) -> float:
+def _ref(**kw: Any) -> Any:
     r = _orig_ref(**kw)
-    _seen["first_reference"] = r
+    _seen["first_reference"] = r.hu  # a ReferenceSample since session 22 (imaging.lesion_basis)
     # where that reference was measured (session 21, task F): the region like the seed it is measured
     # around, and its shell's normal-range voxels (how many, their median distance from the seed, and how
     # many read below the bone threshold: bone only by the 3D fill, as a filled joint space is)

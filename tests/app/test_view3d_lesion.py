@@ -1,0 +1,56 @@
+"""A lesion inside a bone shows in the 3D view.
+
+QA s22 D (item D6): case7's blastic lesion (3.06 mL, in a vertebral body) could not be seen in 3D: the
+opaque bone surface (>= 200 HU) hid it, and the bone turned see-through by itself only for needles. Now
+it does so once the case holds a lesion, and the operator's choice still wins. Checked on the rendered
+picture (vtkWindowToImageFilter): pixels of the lesion's colour, which an opaque surface or a black
+screen would not give.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from imaging.mask import Mask
+from planning.commands import AddLayer
+from planning.model import LayerKind, MaskLayer
+from tests.app.test_view3d import bone_blocks_volume, image_rgb, window3d
+
+__all__ = ["window3d"]  # a fixture used here by name
+
+#: a pure green lesion colour: neither the ivory bone, the dark background nor the crosshair's colour
+LESION_RGB = (0, 220, 0)
+
+
+def test_a_lesion_inside_the_bone_shows_through_it_and_the_operator_can_turn_it_back(
+    window3d: Any, qtbot: Any
+) -> None:
+    win = window3d
+    view = win.view3d
+    volume = bone_blocks_volume()
+    win.opener.show_volume(volume)
+    view.wait_for_surface()
+
+    def lesion_pixels() -> int:
+        rgb = image_rgb(view.grab_image()).astype(int)
+        return int(
+            ((rgb[..., 1] > 90) & (rgb[..., 1] > 2 * rgb[..., 0]) & (rgb[..., 1] > 2 * rgb[..., 2])).sum()
+        )
+
+    assert view.bone_actor.GetProperty().GetOpacity() == 1.0
+    assert lesion_pixels() == 0
+    # a ball of radius 5 voxels (10 mm) wholly inside the left block (slices 10-29, rows 20-39, cols 40-54)
+    idx = np.indices(volume.shape)
+    ball = ((idx[0] - 20) ** 2 + (idx[1] - 30) ** 2 + (idx[2] - 47) ** 2) <= 25
+    layer = MaskLayer("Lesion 1", LayerKind.LESION, Mask.from_full(ball), LESION_RGB)
+    win.case.push(AddLayer(layer))
+    win.case.undo_stack.setClean()  # closing must not ask about saving, even if a check below fails
+    qtbot.wait(300)  # the 3D view rebuilds its layer surfaces once the changes pause
+    assert view.see_through_action.isChecked() and view.bone_actor.GetProperty().GetOpacity() < 0.5
+    seen = lesion_pixels()
+    view.see_through_action.trigger()  # the operator wants it opaque: the lesion is hidden again
+    assert view.bone_see_through is False and view.bone_actor.GetProperty().GetOpacity() == 1.0
+    hidden = lesion_pixels()
+    assert seen > 50 and hidden < seen / 10, (seen, hidden)

@@ -108,7 +108,7 @@ def body_is_disc(volume: Volume, click: FloatArray, anatomy: VertebraAnatomy) ->
       asked again it would find the same (session 21: the lumbar crop's L2 and L4 were profiled two or
       three times each, 0.36-0.77 s);
     - a body none of whose axial sections reads mostly below bone holds no such middle, wherever the disc
-      lies (bodies of dense bone: chest CT T9 and T10, at most 44 % of a section; the phantom's).
+      lies (bodies of dense bone: chest CT T9 and T10, at most 44 % of a section).
     """
     if _reaches_scan_edge(anatomy):
         return None

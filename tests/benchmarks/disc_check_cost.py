@@ -9,6 +9,10 @@ usual, and for each body found the checks :func:`imaging.vertebra_refusal.body_a
 :func:`imaging.vertebra_refusal.body_is_disc` are timed (process CPU) and the calls they make to
 :func:`imaging.disc_click.disc_at_point` counted. Prints one line per click (the outcome, the calls, the
 CPU of the checks, s), then the median and largest CPU and the calls in all. Positions LPS mm.
+
+Measured in session 22 (``body``, load average 10-13): 8905c1a, 105 bodies, CPU median 0.222 s, max
+0.773 s, total 27.9 s, bodies by profiles {1: 93, 2: 11, 3: 1}; with body_is_disc's shortcuts and
+LpsRoi.in_scan's, median 0.143 s, max 0.410 s, total 14.9 s, {0: 31, 1: 72, 2: 2}, every outcome the same.
 """
 
 from __future__ import annotations

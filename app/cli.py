@@ -59,6 +59,15 @@ def check_output_path(out: Path, option: str = "--out") -> None:
         raise CommandError(f"{option} {out} is a folder, not a file")
 
 
+def check_image_output_path(out: Path) -> None:
+    """:func:`check_output_path` for ``--out`` that must name an image file the writers know."""
+    from imaging.image_files import is_image_file
+
+    if not is_image_file(out):
+        raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
+    check_output_path(out)
+
+
 #: "-60,-100,-246": a value, not an option (argparse alone only knows plain negative numbers)
 _NUMBER_LIST = re.compile(r"^-\d*\.?\d+(e[-+]?\d+)?(,\s*-?\d*\.?\d+(e[-+]?\d+)?)*$", re.IGNORECASE)
 

@@ -49,10 +49,10 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from imaging.bone import enclosed_in_two_views
 from imaging.lesion_errors import NoLesionAtSeedError
+from imaging.lesion_morph import components_touching
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -88,15 +88,7 @@ def continuous_with_surface(dense: BoolArray, soft_tissue: BoolArray) -> BoolArr
     """
     if dense.shape != soft_tissue.shape:
         raise ValueError(f"dense {dense.shape} and soft_tissue {soft_tissue.shape} must have the same shape")
-    region = dense & ~soft_tissue
-    labels, n = ndimage.label(region)
-    if n == 0:
-        return np.zeros(dense.shape, dtype=bool)
-    keep = np.zeros(n + 1, dtype=bool)
-    keep[np.unique(labels[ndimage.binary_dilation(soft_tissue) & region])] = True
-    keep[0] = False
-    out: BoolArray = keep[labels]
-    return out
+    return components_touching(dense & ~soft_tissue, soft_tissue)
 
 
 def refuse_seed_on_cortex(

@@ -19,6 +19,7 @@ from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_morph import (
     ball_footprint,
     component_at,
+    components_touching,
     dilate_mm,
     distance_outside_mm,
     fill_holes,
@@ -164,7 +165,7 @@ def grow_lesion(
             if outside.any():
                 outside &= dilate_mm(grown, p.extraosseous_max_mm, spacing)
                 outside = _open(outside, p.opening_radius_mm, spacing)
-                grown |= _touching(outside, grown)
+                grown |= components_touching(outside, grown)
         other = sclerotic_band
     else:
         grown = component_at(sclerotic_band, seed_ball)
@@ -177,7 +178,7 @@ def grow_lesion(
         # the thin layer where a lytic part meets a sclerotic part passes through normal values once
         # smoothed: voxels close to both are lesion too
         near_grown = dilate_mm(grown, p.bridge_mm, spacing)
-        joined = _touching(other, near_grown)
+        joined = components_touching(other, near_grown)
         if joined.any():
             # within the operator's box and the growth limit, like the rest of the lesion (before, a
             # bridge took a voxel 0.8 mm beyond a box drawn on bone-lesions case7: QA 14)
@@ -357,18 +358,6 @@ def _open(mask: BoolArray, radius_mm: float, spacing: Sequence[float]) -> BoolAr
         return mask
     out = np.zeros(mask.shape, dtype=bool)
     out[box] = ndimage.binary_opening(mask[box], structure=ball_footprint(radius_mm, spacing))
-    return out
-
-
-def _touching(mask: BoolArray, region: BoolArray) -> BoolArray:
-    """The face-connected components of ``mask`` that overlap or touch ``region``."""
-    labels, n = ndimage.label(mask)
-    if n == 0:
-        return np.zeros(mask.shape, dtype=bool)
-    keep = np.zeros(n + 1, dtype=bool)
-    keep[np.unique(labels[ndimage.binary_dilation(region) & mask])] = True
-    keep[0] = False
-    out: BoolArray = keep[labels]
     return out
 
 

@@ -237,6 +237,18 @@ def component_at(mask: BoolArray, seed_region: BoolArray) -> BoolArray:
     return out
 
 
+def components_touching(mask: BoolArray, region: BoolArray) -> BoolArray:
+    """The face-connected components of ``mask`` that overlap ``region`` or touch it across a face."""
+    labels, n = ndimage.label(mask)
+    if n == 0:
+        return np.zeros(mask.shape, dtype=bool)
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[np.unique(labels[ndimage.binary_dilation(region) & mask])] = True
+    keep[0] = False
+    out: BoolArray = keep[labels]
+    return out
+
+
 def check_cancel(cancel: threading.Event | None) -> None:
     """Raise :class:`SegmentationCancelledError` when the cancel event is set."""
     if cancel is not None and cancel.is_set():

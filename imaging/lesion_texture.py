@@ -43,7 +43,14 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.lesion_grow import LesionParameters, blob_radius_mm
-from imaging.lesion_morph import ball_footprint, component_at, dilate_mm, fill_holes, mask_bbox
+from imaging.lesion_morph import (
+    ball_footprint,
+    component_at,
+    components_touching,
+    dilate_mm,
+    fill_holes,
+    mask_bbox,
+)
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -183,24 +190,13 @@ def grow_mottled(
         return empty, limit_mm
     # fine-scale foci of the abnormal-texture region (or within texture_radius_mm of it) that touch
     # the body: the boundary the coarse smoothing pulled in, and thin foci at the lesion's edge
-    edge = _touching(fine_abnormal & allowed & dilate_mm(region, p.texture_radius_mm, spacing), body)
+    near_region = dilate_mm(region, p.texture_radius_mm, spacing)
+    edge = components_touching(fine_abnormal & allowed & near_region, body)
     lesion = _close(body | edge, footprint) & allowed
     box = mask_bbox(lesion)
     if box is not None:
         lesion[box] = fill_holes(lesion[box])
     return component_at(lesion, seed_reach), limit_mm
-
-
-def _touching(mask: BoolArray, region: BoolArray) -> BoolArray:
-    """The face-connected components of ``mask`` that overlap or touch ``region``."""
-    labels, n = ndimage.label(mask)
-    if n == 0:
-        return np.zeros(mask.shape, dtype=bool)
-    keep = np.zeros(n + 1, dtype=bool)
-    keep[np.unique(labels[ndimage.binary_dilation(region) & mask])] = True
-    keep[0] = False
-    out: BoolArray = keep[labels]
-    return out
 
 
 def _close(mask: BoolArray, footprint: BoolArray) -> BoolArray:

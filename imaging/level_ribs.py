@@ -238,13 +238,24 @@ def anatomy_rib_frame(anatomy: VertebraAnatomy) -> tuple[FloatArray, FloatArray,
     centroid to canal centroid; +y when they lie within 1 mm) and the level of the ribs (the mean of
     the pedicles' isthmus points; None without pedicles). LPS mm."""
     body = np.asarray(anatomy.body_centroid_lps, dtype=np.float64)
-    posterior = np.asarray(anatomy.canal_centroid_lps, dtype=np.float64) - body
-    if np.linalg.norm(posterior) < 1.0:
-        posterior = np.array([0.0, 1.0, 0.0])
-    level = None
-    if anatomy.pedicles:
-        level = np.mean([np.asarray(p.isthmus_lps) for p in anatomy.pedicles.values()], axis=0)
+    isthmi = [np.asarray(p.isthmus_lps, dtype=np.float64) for p in anatomy.pedicles.values()]
+    posterior, level = rib_search_frame(
+        body, np.asarray(anatomy.canal_centroid_lps, dtype=np.float64), isthmi
+    )
     return body, posterior, level
+
+
+def rib_search_frame(
+    body_lps: FloatArray, canal_lps: FloatArray | None, pedicle_points_lps: Sequence[FloatArray]
+) -> tuple[FloatArray, FloatArray | None]:
+    """The posterior direction (body to canal; +y without a canal or when the two lie within 1 mm) and
+    the level of the ribs (the mean of the pedicles' points; None without any), LPS mm: one frame for a
+    found vertebra (:func:`anatomy_rib_frame`) and for one kept as masks in a case (the app's)."""
+    posterior: FloatArray = np.array([0.0, 1.0, 0.0])
+    if canal_lps is not None and np.linalg.norm(canal_lps - body_lps) >= 1.0:
+        posterior = canal_lps - body_lps
+    level: FloatArray | None = np.mean(pedicle_points_lps, axis=0) if len(pedicle_points_lps) else None
+    return posterior, level
 
 
 # -- helpers ----------------------------------------------------------------------------------------

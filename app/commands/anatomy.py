@@ -52,7 +52,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.cli import CommandError, Context, accept_negative_number_lists, check_output_path, parse_point_lps
+from app.cli import (
+    CommandError,
+    Context,
+    accept_negative_number_lists,
+    check_image_output_path,
+    check_output_path,
+    parse_point_lps,
+)
 
 if TYPE_CHECKING:
     from imaging.vertebra_model import VertebraAnatomy
@@ -99,7 +106,6 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         legend,
         structure_masks,
     )
-    from imaging.image_files import is_image_file
     from imaging.level_check import check_level
     from imaging.levels import normalize_level
     from imaging.load import load_volume, save_volume
@@ -117,10 +123,8 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out
-    if out is not None and not is_image_file(out):
-        raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     if out is not None:
-        check_output_path(out)
+        check_image_output_path(out)
         check_output_path(bands_path(out))
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume

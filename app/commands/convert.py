@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context, check_output_path
+from app.cli import CommandError, Context, check_image_output_path
 
 NAME = "convert"
 HELP = "write the loaded CT volume (HU, geometry) to .nii.gz / .nii / .nrrd / .mha"
@@ -26,16 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Load, then write; returns the JSON result with a human-readable ``_text``."""
-    from imaging.image_files import is_image_file
     from imaging.load import load_volume, save_volume
 
     path = Path(args.path)
     out = Path(args.out)
     if not path.exists():
         raise CommandError(f"{path} does not exist")
-    if not is_image_file(out):
-        raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
-    check_output_path(out)
+    check_image_output_path(out)
     result = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = result.volume
     try:

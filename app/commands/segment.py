@@ -30,7 +30,7 @@ from app.cli import (
     CommandError,
     Context,
     accept_negative_number_lists,
-    check_output_path,
+    check_image_output_path,
     parse_numbers,
     parse_point_lps,
 )
@@ -65,7 +65,6 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Load, segment at the seed, optionally write the mask; returns the JSON result."""
     import numpy as np
 
-    from imaging.image_files import is_image_file
     from imaging.lesion import segment_lesion
     from imaging.lesion_errors import NoLesionAtSeedError
     from imaging.load import load_volume, save_volume
@@ -80,10 +79,8 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out
-    if out is not None and not is_image_file(out):
-        raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     if out is not None:
-        check_output_path(out)
+        check_image_output_path(out)
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
     try:

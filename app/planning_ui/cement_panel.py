@@ -20,13 +20,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QLabel,
-    QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.planning_ui.panel_parts import captioned_list, wrapped_label
 from app.planning_ui.zones_overlay import MaskOverlay, OverlayMasks
 from app.segmentation.lesion_figures import measurement
 from app.wording import count_of
@@ -98,20 +97,10 @@ class CementPanel(QWidget):
         self.compute_button = QPushButton("Compute cement and risk")
         self.compute_button.setToolTip("Finds the vertebra if needed, then estimates cement and leakage risk")
         layout.addWidget(self.compute_button)
-        self.estimate = QLabel("–")
-        self.estimate.setWordWrap(True)
-        self.risk = QLabel("–")
-        self.risk.setWordWrap(True)
-        layout.addWidget(self.estimate)
-        layout.addWidget(self.risk)
-        layout.addWidget(QLabel("Leakage-risk zones (drawn on the views)"))
-        self.zone_list = QListWidget()
-        self.zone_list.setWordWrap(True)
-        self.zone_list.setMaximumHeight(120)
-        layout.addWidget(self.zone_list)
-        self.protocol = QLabel("")
-        self.protocol.setWordWrap(True)
-        layout.addWidget(self.protocol)
+        self.estimate = wrapped_label(layout, "–")
+        self.risk = wrapped_label(layout, "–")
+        self.zone_list = captioned_list(layout, "Leakage-risk zones (drawn on the views)", max_height_px=120)
+        self.protocol = wrapped_label(layout)
         layout.addStretch(1)
         self.compute_button.clicked.connect(self.compute)
         self.fill.valueChanged.connect(lambda _v: self._push_choice())

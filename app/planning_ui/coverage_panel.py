@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.planning_ui.panel_parts import captioned_list, wrapped_label
 from app.planning_ui.zones_overlay import UNCOVERED_COLOUR, MaskOverlay, OverlayMasks
 from app.theme import AMBER, RED
 from planning.commands import AddTrajectory, SetSettings, UpdateTrajectory
@@ -87,15 +87,9 @@ class CoveragePanel(QWidget):
         form.addRow("Zone to foramina", self.foramina)
         form.addRow("Zone to posterior wall", self.wall)
         layout.addLayout(form)
-        self.warnings = QLabel("")
-        self.warnings.setWordWrap(True)
+        self.warnings = wrapped_label(layout)
         self.warnings.setStyleSheet(AMBER)
-        layout.addWidget(self.warnings)
-        layout.addWidget(QLabel("Suggestions"))
-        self.suggestion_list = QListWidget()
-        self.suggestion_list.setWordWrap(True)
-        self.suggestion_list.setMaximumHeight(110)
-        layout.addWidget(self.suggestion_list)
+        self.suggestion_list = captioned_list(layout, "Suggestions", max_height_px=110)
         self.apply_button = QPushButton("Apply suggestion")
         self.apply_button.setEnabled(False)
         layout.addWidget(self.apply_button)

@@ -37,6 +37,7 @@ from imaging.level_anatomy import (
     is_sacrum,
     suggest_levels,
 )
+from imaging.level_ribs import rib_search_frame
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
@@ -358,13 +359,9 @@ def rib_frame(
 ) -> tuple[FloatArray, FloatArray | None]:
     """Where a vertebra's ribs are looked for: the posterior direction (to the canal's centroid; +y
     without a canal) and the level of the ribs (the pedicles' mean centroid; None without pedicles)."""
-    posterior: FloatArray = np.array([0.0, 1.0, 0.0])
     canal_lps = None if canal is None else mask_centroid_lps(canal, volume.index_to_lps)
-    if canal_lps is not None and np.linalg.norm(canal_lps - centroid) >= 1.0:
-        posterior = canal_lps - centroid
     centres = [c for m in pedicles if (c := mask_centroid_lps(m, volume.index_to_lps)) is not None]
-    level: FloatArray | None = np.mean(centres, axis=0) if centres else None
-    return posterior, level
+    return rib_search_frame(centroid, canal_lps, centres)
 
 
 def judge_masks(

@@ -1,7 +1,8 @@
 """The cropped samplers and dilation give the whole-array answers bit for bit (imaging.vertebra_roi's
 LpsRoi.sample, RoiPoints and sample_source_hu, which read only the box around the points;
 imaging.mask_crop): random masks, fractions and HU on small ROIs and volumes with unit and non-unit
-voxels, points inside, near the edges and outside, on grid nodes and half-way between them."""
+voxels, points inside, near the edges and outside, on grid nodes and half-way between them; and
+LpsRoi.in_scan's answer without interpolating, against the interpolated flag."""
 
 from __future__ import annotations
 
@@ -80,3 +81,26 @@ def test_dilate_in_box_is_binary_dilation_bit_for_bit(iterations: int) -> None:
         expected = ndimage.binary_dilation(mask, iterations=iterations)
         assert np.array_equal(dilate_in_box(mask, iterations=iterations), expected)
     assert not dilate_in_box(np.zeros((4, 5, 6), dtype=bool)).any()
+
+
+@pytest.mark.parametrize("all_inside", [True, False])
+def test_in_scan_says_what_the_interpolated_flag_says(all_inside: bool) -> None:
+    """LpsRoi.in_scan answers points on a grid wholly in the scan without interpolating (session 22)."""
+    rng = np.random.default_rng(11)
+    shape = (20, 18, 16)
+    inside = np.ones(shape, dtype=bool)
+    if not all_inside:
+        inside[:3] = False
+    spacing = 1.5
+    roi = LpsRoi(np.zeros(shape, dtype=np.float32), np.array([-4.0, 7.0, 2.0]), spacing, inside)
+    extent = (np.array(shape[::-1]) - 1.0) * spacing  # the grid's first to last voxel centres, x y z
+    on_grid = roi.origin_lps + rng.uniform(0.0, 1.0, (400, 3)) * extent
+    corners = roi.index_to_lps(np.array([[0.0, 0.0, 0.0], [19.0, 17.0, 15.0], [19.0, 0.0, 7.5]]))
+    # up to three voxels beyond the first and the last voxel centres
+    low = roi.origin_lps + rng.uniform(-3.0, 1.0, (200, 3)) * spacing
+    high = roi.origin_lps + extent + rng.uniform(-1.0, 3.0, (200, 3)) * spacing
+    for pts in (on_grid, corners, low, high, np.concatenate([on_grid, high])):
+        expected = roi.sample(roi.inside, pts) > 1.0 - 1e-6
+        assert np.array_equal(roi.in_scan(pts), expected)
+    assert roi.in_scan(on_grid).all() == all_inside
+    assert not roi.in_scan(low).all() and not roi.in_scan(high).all()

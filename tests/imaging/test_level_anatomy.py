@@ -30,9 +30,8 @@ from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.volume import Volume
 from tests.phantoms.rib_spine import PITCH_MM, RibSpinePhantom, make_rib_spine_phantom
 
-#: has_ribs must take under 0.5 s on a 512x512 CT (the brief); measured here with a margin for a
-#: busy 2-core machine shared by several engineers
-MAX_SECONDS = 0.5
+# their timings are measured in tests/benchmarks/bench_level_foramina.py, not asserted here (the brief:
+# performance is measured in benchmarks, not in unit tests)
 
 
 @pytest.fixture(scope="module")
@@ -183,18 +182,16 @@ def test_refusal_hint_names_s1_only_on_the_sacrum(spine: RibSpinePhantom) -> Non
         assert refusal_hint(spine.volume, spine.center(level)) is None
 
 
-def test_timing_on_a_full_size_grid(spine: RibSpinePhantom) -> None:
-    """The search works in an ROI: a 512x512 grid costs no more than the phantom's."""
+def test_on_a_full_size_grid(spine: RibSpinePhantom) -> None:
+    """The search works on a 512x512 grid (the phantom padded with air) as on the phantom's own."""
     small = spine.volume
     big = np.full((small.shape[0], 512, 512), -1000, dtype=np.int16)
     big[:, : small.shape[1], : small.shape[2]] = small.array
     vol = Volume(big, small.index_to_lps)
     c = spine.center("T12")
-    has_ribs(vol, c)  # warm-up (imports, caches)
     finding = has_ribs(vol, c)
     assert finding.has_ribs is True
-    assert finding.elapsed_s < MAX_SECONDS
-    assert is_sacrum(vol, spine.center("S1")).elapsed_s < MAX_SECONDS
+    assert is_sacrum(vol, spine.center("S1")).is_sacrum is True
 
 
 def test_bad_arguments(spine: RibSpinePhantom) -> None:
@@ -245,7 +242,6 @@ def test_abdomen_ribs_and_sacrum(abdomen: tuple[Volume, dict[str, np.ndarray]]) 
         assert judged[lev][1] is False, f"{lev}: {sacrum[levels.index(lev)].reason}"
     found = suggest_levels([centroids[lev] for lev in levels], ribs, sacrum)
     assert [(levels[s.index], s.level) for s in found] == [("T12", "T12"), ("S1", "S1")]
-    assert all(r.elapsed_s < MAX_SECONDS for r in ribs)
     # named L3 where label 29 is: the counting agrees with both suggestions
     named = suggest_levels(
         [centroids[lev] for lev in levels], ribs, sacrum, named_index=levels.index("L3"), named_level="L3"
@@ -260,7 +256,6 @@ def test_chest_thoracic_vertebrae_carry_ribs(chest_ct: Volume) -> None:
     ribs = [has_ribs(vol, c) for c in centres]
     for z, finding in zip(CHEST_Z_MM, ribs, strict=True):
         assert finding.has_ribs is True, f"z={z}: {finding.reason}"
-        assert finding.elapsed_s < MAX_SECONDS
     for c in centres:
         assert is_sacrum(vol, c).is_sacrum is False
     # every vertebra carries ribs: none can be called the lowest

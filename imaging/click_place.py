@@ -30,6 +30,10 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
 - :func:`refuse_body_in_canal`, after the body search: a "body" whose centroid lies in the spinal canal
   (the same judgement at the centroid) is refused; said as behind the canal when the point lies behind it
   (session 21 QA F3: clicks behind the 3 mm abdomen's L3 canal found a 28-38 mL "body" in the canal).
+- :func:`refuse_click_behind_canal`, after the body search: a point behind the centre line of the canal
+  found from the body's centroid (as a click there finds it) is in the back of the canal or behind it, in
+  the arch, not in the body: refused (session 22: from there the search takes a pocket in the arch for
+  the canal, and the body in front of it, right or not, is reported with that wrong canal).
 - :func:`refuse_body_away_from_click`, after the body search: a point in air, lung or fat
   (:func:`click_tissue`) that the body found does not hold (more than ``CLICK_IN_BODY_MM`` from it) is
   refused, saying what the point is in before anything about that body.
@@ -47,14 +51,19 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from imaging.bony_masks import BonyMasks
+from imaging.canal_point import (
+    behind_the_canal,
+    depth_in_front_mm,
+    in_front_of_the_wall_line,
+    on_nearest_section,
+)
 from imaging.vertebra_canal import CANAL_MIN_POSTERIOR_MM, CanalResult, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.vertebra_roi import LpsRoi, sample_source_hu
-from imaging.vertebra_steps import CLICK_IN_BODY_MM, RING_CLOSING_MM
+from imaging.vertebra_steps import CLICK_IN_BODY_MM
 from imaging.volume import Volume
 
 __all__ = [
@@ -71,6 +80,7 @@ __all__ = [
     "click_tissue",
     "refuse_body_away_from_click",
     "refuse_body_in_canal",
+    "refuse_click_behind_canal",
     "refuse_click_in_canal",
     "tissue_refusal",
     "with_tissue",
@@ -78,6 +88,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+_UP = np.array([0.0, 0.0, 1.0])
 
 #: the point's HU is the median within this radius (mm), as the lesion tool's seed (imaging.lesion)
 TISSUE_RADIUS_MM = 2.0
@@ -105,9 +117,6 @@ MIN_BODY_DEPTH_MM = MIN_BODY_HEIGHT_MM
 #: front to back (medians over their sections; tests/benchmarks/click_place_figures.py canal, session 20).
 #: A narrower hole enclosed by bone behind the point is a gap in the arch
 MIN_CANAL_ACROSS_MM = 10.0
-#: gaps up to this long (mm) in the bone in front of the canal are crossed (a blurred posterior wall
-#: between the canal's half-maximum edge and the body)
-BODY_GAP_MM = 2.0
 
 
 class Tissue(StrEnum):
@@ -166,13 +175,10 @@ def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tiss
     ClickNotInBodyError
         When the point lies in the canal found from in front of it, with a vertebral body in front.
     """
-    if _canal_holding(roi, masks, click) is None:
+    canal = _canal_holding(roi, masks, click)
+    if canal is None:
         return
-    raise ClickNotInBodyError(
-        f"the point lies in the spinal canal ({tissue.median_hu:.0f} HU near it), not in a vertebral body: "
-        "click in the body in front of it",
-        click,
-    )
+    raise ClickNotInBodyError(_in_canal_words(roi, canal, click, tissue), click)
 
 
 def refuse_body_in_canal(
@@ -186,6 +192,12 @@ def refuse_body_in_canal(
     centred in the canal, its end plates tilted 33-35 degrees; nothing said so. A body found from a click
     in a body holds bone at its centroid, or lies in front of any canal found from in front of it.
 
+    A canal enclosed by bone behind the centroid keeps it from being judged (a body's dark interior, see
+    the module's notes); when the point lies behind the canal that holds the centroid, only a canal
+    straight behind the centroid does: from behind the canal the search found "bodies" centred in the
+    canal, 7-10 mm up or down, with only a hole 24 mm to the side behind them (chest T7 and T8, 10 and 13
+    mm behind the canal's centroid, 19-25 mL; session 22).
+
     Raises
     ------
     ClickNotInBodyError
@@ -193,25 +205,21 @@ def refuse_body_in_canal(
         front of that canal; the words say where the point lies: behind the canal, in it, or (a lesion
         opening the wall into the canal) neither.
     """
-    canal = _canal_holding(roi, masks, body_centroid)
+    canal = _canal_holding(roi, masks, body_centroid, unless_canal_behind=False)
     if canal is None:
         return
     hu = f"{tissue.median_hu:.0f} HU near it"
-    at = _on_nearest_section(roi, canal, click)
-    k, row, col = at
-    in_column = np.flatnonzero(canal.mask[k, :, col])
-    back = in_column.max() if len(in_column) else np.flatnonzero(canal.mask[k].any(axis=1)).max()
-    if row > back:  # ROI rows run posterior
+    at = on_nearest_section(roi, canal, click)
+    behind = behind_the_canal(canal, at)
+    if _canal_behind(roi, masks, body_centroid, straight=behind):
+        return  # a canal enclosed by bone behind the centroid: the "canal" is a body's dark interior
+    if behind:
         reason = (
-            f"the point ({hu}) lies behind the spinal canal, in the vertebral arch (lamina, spinous process) "
-            "or the soft tissue between its parts, not in a vertebral body: the body found from it lies in "
-            "the canal; click in the body in front of the canal"
+            f"{_behind_words(hu)}: the body found from it lies in the canal; click in the body in front of "
+            "the canal"
         )
-    elif canal.mask[at] and not _in_front_of_the_wall_line(roi, canal, at):
-        reason = (
-            f"the point lies in the spinal canal ({hu}), not in a vertebral body: click in the body in "
-            "front of it"
-        )
+    elif canal.mask[at] and not in_front_of_the_wall_line(roi, canal, at):
+        reason = _in_canal_words(roi, canal, click, tissue)
     else:
         # chest T8 and T9 with a lytic sphere painted on the posterior wall (click_place_figures lytic):
         # the lesion joins the canal, and the body found was centred in the canal, 35 mm tall
@@ -221,6 +229,49 @@ def refuse_body_in_canal(
             "body, away from its back wall"
         )
     raise ClickNotInBodyError(reason, click)
+
+
+def refuse_click_behind_canal(
+    roi: LpsRoi, masks: BonyMasks, body_centroid: FloatArray, click: FloatArray, tissue: ClickTissue
+) -> None:
+    """Refuse a point behind the spinal canal of the body found from it.
+
+    The canal is looked for from the body's centroid, as from a click there (:func:`find_canal`); a click
+    in a body lies in front of that canal's centre line, a click in the arch behind it, by more than
+    ``CLICK_IN_BODY_MM`` (a wall click may be one coarse voxel off). From behind the canal the search
+    takes a pocket in the arch, or the soft tissue behind it, for the canal, and the body in front of that
+    for the vertebra's: QA s21 and session 22's wall study (tests/benchmarks/wall_click_figures.py), 7-13 mm
+    behind the canal's centroid: bodies of Dice 0.08-0.93 against the centroid click's, each with a
+    "canal" 20-32 mm behind the real one, and nothing said. The canal so found counts only with a body
+    in front of it at least ``MIN_BODY_DEPTH_MM`` deep (not a body's dark interior behind its cortex).
+
+    Raises
+    ------
+    ClickNotInBodyError
+        When the point lies behind the back edge of the canal found from the body's centroid.
+    """
+    canal = find_canal(roi, masks.arch_solid, masks.smoothed, body_centroid)
+    if canal is None:
+        return
+    at = on_nearest_section(roi, canal, click)
+    k, row, _ = at
+    if (row - _centre_row(roi, canal, k)) * roi.spacing_mm <= CLICK_IN_BODY_MM:
+        # in front of the canal's centre line, or within one coarse voxel of it: the line is fitted
+        # straight, and where the spine curves it runs up to a few mm off at the body's level (the 3 mm
+        # abdomen's L5: a click on the posterior wall lay 1.3 mm behind it)
+        return
+    centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
+    if depth_in_front_mm(roi, masks, canal, centre, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
+        return  # no body in front: not the canal
+    hu = f"{tissue.median_hu:.0f} HU near it"
+    if behind_the_canal(canal, at):
+        reason = _behind_words(hu)
+    else:
+        reason = (
+            f"the point ({hu}) lies in the back of the spinal canal, or on the vertebral arch (lamina) at "
+            "its back edge, not in a vertebral body"
+        )
+    raise ClickNotInBodyError(f"{reason}: click in the body in front of the canal", click)
 
 
 def refuse_body_away_from_click(
@@ -274,9 +325,12 @@ def with_tissue(tissue: ClickTissue, refused: VertebraNotFoundError) -> Vertebra
     )
 
 
-def _canal_holding(roi: LpsRoi, masks: BonyMasks, point: FloatArray) -> CanalResult | None:
+def _canal_holding(
+    roi: LpsRoi, masks: BonyMasks, point: FloatArray, *, unless_canal_behind: bool = True
+) -> CanalResult | None:
     """The spinal canal that holds the point, found from in front of it with a vertebral body in front,
-    else None (the judgement of :func:`refuse_click_in_canal`, see the module's notes)."""
+    else None (the judgement of :func:`refuse_click_in_canal`, see the module's notes); with
+    ``unless_canal_behind`` False, whether a canal lies behind the point is left to the caller."""
     at = np.rint(roi.lps_to_index(point)).astype(np.int64)
     if np.any(at < 0) or np.any(at >= roi.shape) or masks.solid[tuple(at)]:
         return None  # in bone or in a bony shell's enclosed interior: never the canal
@@ -284,114 +338,72 @@ def _canal_holding(roi: LpsRoi, masks: BonyMasks, point: FloatArray) -> CanalRes
     canal = find_canal(roi, masks.arch_solid, masks.smoothed, front)
     if canal is None:
         return None
-    at_section = _on_nearest_section(roi, canal, point)
+    at_section = on_nearest_section(roi, canal, point)
     if not canal.mask[at_section]:
         return None
-    if _in_front_of_the_wall_line(roi, canal, at_section):
+    if in_front_of_the_wall_line(roi, canal, at_section):
         return None  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
-    if _depth_in_front_mm(roi, masks, canal, at_section) < MIN_BODY_DEPTH_MM:
+    depth = depth_in_front_mm(roi, masks, canal, at_section, porous_bone_above_hu=SOFT_BELOW_HU)
+    if depth < MIN_BODY_DEPTH_MM:
         return None  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
-    if _canal_behind(roi, masks, point):
+    if unless_canal_behind and _canal_behind(roi, masks, point):
         return None  # a canal enclosed by bone behind the point: the point is in a body's dark interior
     return canal
 
 
-def _on_nearest_section(roi: LpsRoi, canal: CanalResult, click: FloatArray) -> tuple[int, int, int]:
-    """The click carried along the canal's centre line to the nearest ROI section the canal was found on
-    (the canal is enclosed only at the pedicles' level), as a ROI index."""
-    k_click = float(roi.lps_to_index(click)[0])
-    sections = np.flatnonzero(canal.mask.any(axis=(1, 2)))
-    k = int(sections[np.argmin(np.abs(sections - k_click))])
-    d = canal.line_direction_lps
-    moved = click + d * ((k - k_click) * roi.spacing_mm / d[2])
-    _, row, col = np.rint(roi.lps_to_index(moved)).astype(np.int64)
-    row = int(np.clip(row, 0, roi.shape[1] - 1))
-    col = int(np.clip(col, 0, roi.shape[2] - 1))
-    return k, row, col
+def _in_canal_words(roi: LpsRoi, canal: CanalResult, point: FloatArray, tissue: ClickTissue) -> str:
+    """The refusal's words for a point the canal's mask holds: in the canal or, reading bone behind its
+    centre line, on the arch at its back (the mask holds the blurred edge of the lamina; QA s21: the 3 mm
+    abdomen's L2, 10 and 13 mm behind the canal's centroid, 231-254 HU, was said to be "in the spinal
+    canal")."""
+    hu = f"{tissue.median_hu:.0f} HU near it"
+    k, row, _ = on_nearest_section(roi, canal, point)
+    if tissue.tissue is Tissue.BONE and row > _centre_row(roi, canal, k):
+        return (
+            f"the point ({hu}) lies on the vertebral arch (lamina) at the back of the spinal canal, not in a "
+            "vertebral body: click in the body in front of the canal"
+        )
+    return (
+        f"the point lies in the spinal canal ({hu}), not in a vertebral body: click in the body in front of "
+        "it"
+    )
 
 
-def _in_front_of_the_wall_line(roi: LpsRoi, canal: CanalResult, at: tuple[int, int, int]) -> bool:
-    """Whether the point lies in front of the canal's front edge as it runs on most sections.
-
-    The canal's front is the posterior wall; a lytic lesion that breaks the wall joins the canal on the
-    sections it spans, and the canal found there reaches into the body. On each section the front edge
-    at the point's column is taken relative to the canal's centre line (so a tilted spine does not
-    move it); the wall's line is the median over the sections, and a point in front of it is in the body.
-    """
-    k, row, col = at
-    rows = np.arange(roi.shape[1], dtype=np.float64)
-
-    def line_row(section: int) -> float:
-        d = canal.line_direction_lps
-        s = (float(roi.index_to_lps(np.array([float(section), 0.0, 0.0]))[2]) - canal.line_point_lps[2]) / d[
-            2
-        ]
-        return float(roi.lps_to_index(canal.line_point_lps + s * d)[1])
-
-    fronts = [
-        float(rows[canal.mask[kk, :, col]].min()) - line_row(int(kk))
-        for kk in np.flatnonzero(canal.mask[:, :, col].any(axis=1))
-    ]
-    return bool(row - line_row(k) < float(np.median(fronts)))
+def _centre_row(roi: LpsRoi, canal: CanalResult, k: int) -> float:
+    """The ROI row (front to back) of the canal's centre line on section ``k``."""
+    return float(roi.lps_to_index(canal.centroid_at(roi.index_to_lps(np.array([k, 0.0, 0.0])), _UP))[1])
 
 
-def _depth_in_front_mm(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: tuple[int, int, int]) -> float:
-    """How deep (mm) bone, or what bone encloses on the section, runs in front of the canal at a column.
-
-    On the canal's section, the bone with its axial holes filled (a body's osteoporotic interior counts
-    as body) but without the canal, followed anteriorly (ROI rows run posterior) from the canal's front
-    edge at the point's column, across gaps up to ``BODY_GAP_MM``. Trabecular bone reading above soft
-    tissue (``SOFT_BELOW_HU``) counts too, though under the bone threshold: where the ring is open on
-    the section nothing fills it (the 3 mm abdomen's L4 in front of its canal: 108-127 HU across 9 mm
-    that neither the bone nor its fill held: the depth read 11 mm, now 39; session 20).
-    """
-    k, row, col = at
-    plane = _closed_section(masks.arch_solid[k] & roi.inside[k], RING_CLOSING_MM / roi.spacing_mm)
-    trabecular = masks.smoothed[k] >= SOFT_BELOW_HU  # denser than soft tissue: bone, if porous
-    filled = (ndimage.binary_fill_holes(plane) | masks.solid[k] | trabecular) & ~canal.mask[k]
-    column = filled[:row, col][::-1]  # from the point forwards
-    in_canal = canal.mask[k, :row, col][::-1]
-    start = int(np.argmin(in_canal)) if not in_canal.all() else len(in_canal)
-    gap_max = max(1, round(BODY_GAP_MM / roi.spacing_mm))
-    depth = 0
-    gap = 0
-    seen = False
-    for value in column[start:]:
-        if value:
-            depth += 1 + (gap if seen else 0)
-            gap = 0
-            seen = True
-        else:
-            gap += 1
-            if gap > gap_max:
-                break
-    return float(depth) * roi.spacing_mm
+def _behind_words(hu: str) -> str:
+    """The words for a point behind the spinal canal (``hu``: what it reads)."""
+    return (
+        f"the point ({hu}) lies behind the spinal canal, in the vertebral arch (lamina, spinous process) "
+        "or the soft tissue between its parts, not in a vertebral body"
+    )
 
 
-def _canal_behind(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> bool:
+def _canal_behind(roi: LpsRoi, masks: BonyMasks, point: FloatArray, *, straight: bool = False) -> bool:
     """Whether a canal enclosed by bone lies behind the point: the canal search from the point finds a
-    hole at least ``MIN_CANAL_ACROSS_MM`` across, side to side and front to back, on one of its sections.
+    hole at least ``MIN_CANAL_ACROSS_MM`` across, side to side and front to back, on one of its sections;
+    with ``straight``, one whose side-to-side span on such a section holds the point's column.
 
     A narrower hole is a gap in the arch (between laminae, at the spinous process' root), not the canal
-    (abdomen L1: 8 mm wide on its one section, 20 mm behind a canal click; session 20 study).
+    (abdomen L1: 8 mm wide on its one section, 20 mm behind a canal click; session 20 study). A body's
+    dark interior has its canal straight behind it (lumbar-ct-labels L3, clicks on its posterior wall:
+    the canal 21 mm behind the interior's centre, 1 mm aside); a "body" centred in the canal, found from
+    behind it, may have only a hole beside it behind (chest T7, 10 mm behind the canal's centroid: a hole
+    24 mm to the side; session 22).
     """
-    behind = find_canal(roi, masks.arch_solid, masks.smoothed, click)
+    behind = find_canal(roi, masks.arch_solid, masks.smoothed, point)
     if behind is None:
         return False
     least_px = MIN_CANAL_ACROSS_MM / roi.spacing_mm
+    col = round(float(roi.lps_to_index(point)[2]))
     for k in np.flatnonzero(behind.mask.any(axis=(1, 2))):
         rows = np.flatnonzero(behind.mask[k].any(axis=1))
         cols = np.flatnonzero(behind.mask[k].any(axis=0))
-        if rows[-1] - rows[0] + 1 >= least_px and cols[-1] - cols[0] + 1 >= least_px:
+        if rows[-1] - rows[0] + 1 < least_px or cols[-1] - cols[0] + 1 < least_px:
+            continue
+        if not straight or cols[0] <= col <= cols[-1]:
             return True
     return False
-
-
-def _closed_section(plane: BoolArray, radius_px: float) -> BoolArray:
-    """An axial section's bone closed with a disk (gaps up to twice the radius bridged), bone kept."""
-    r = max(1, round(radius_px))
-    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-    padded = np.pad(plane, r + 1)
-    closed = ndimage.binary_closing(padded, structure=yy**2 + xx**2 <= r * r)
-    out: BoolArray = closed[r + 1 : -(r + 1), r + 1 : -(r + 1)] | plane
-    return out

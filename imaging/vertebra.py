@@ -31,6 +31,7 @@ from imaging.click_place import (
     click_tissue,
     refuse_body_away_from_click,
     refuse_body_in_canal,
+    refuse_click_behind_canal,
     refuse_click_in_canal,
     tissue_refusal,
     with_tissue,
@@ -199,6 +200,7 @@ def _find(
     if zone is None:  # near metal the point's HU may be a streak's, not its tissue's
         refuse_body_away_from_click(roi, body.body, click, tissue)
     refuse_body_in_canal(roi, masks, body.centroid_lps, click, tissue)
+    refuse_click_behind_canal(roi, masks, body.centroid_lps, click, tissue)
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")

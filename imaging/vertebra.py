@@ -36,6 +36,7 @@ from imaging.click_place import (
     tissue_refusal,
     with_tissue,
 )
+from imaging.click_rib import rib_refusal
 from imaging.endplate_plane import endplate_plane
 from imaging.levels import normalize_level
 from imaging.mask import Mask
@@ -116,7 +117,7 @@ def find_vertebra(
     VertebraNotFoundError
         If the click is outside the volume, or no body / canal can be found there; its subclass
         :class:`OnSacrumError` when the body found there is the sacrum, :class:`ClickNotInBodyError` when
-        the point lies in the spinal canal, or in air, lung or fat.
+        the point lies in the spinal canal, in air, lung or fat, or on a rib (:mod:`imaging.click_rib`).
     AnatomyCancelledError
         If ``cancel`` was set.
 
@@ -155,7 +156,11 @@ def find_vertebra(
         in_air = tissue_refusal(tissue, click) if metal is None else None
         if in_air is not None:
             raise in_air from exc
-        said = better_refusal(volume, click, exc, metal=metal)
+        # a point in a long thin bar of bone is on a rib: said before what the search ran into from it (a
+        # "disc", a body "too wide": imaging.click_rib)
+        said: VertebraNotFoundError | None = rib_refusal(volume, click, tissue, metal=metal)
+        if said is None:
+            said = better_refusal(volume, click, exc, metal=metal)
         if said is not None:
             raise said from exc
         soft = with_tissue(tissue, exc)

@@ -289,12 +289,11 @@ def find_canal(
     *,
     ring_closing_mm: float = 0.0,
     hull: bool = False,
-    wall_click: bool = False,
 ) -> CanalResult | None:
     """The spinal canal behind the clicked vertebral body, or None when no enclosed canal is seen.
 
-    With ``wall_click``, the canal found along more sections with or without the holes just behind a
-    click on a posterior wall (:func:`find_canal_by_rule_and_wall` gives both).
+    By the rule only; :func:`find_canal_by_rule_and_wall` gives the canal found from a click on the
+    posterior wall too.
 
     Parameters
     ----------
@@ -311,22 +310,15 @@ def find_canal(
         again (thick slices blur a thin lamina into a gap); 0 does not.
     hull
         Last resort per slice: the dark pocket inside the convex hull of the bone near the click.
-    wall_click
-        The click may lie on the canal's posterior wall: when it reads nearer bone than the canal's
-        contents (``WALL_EDGE_HU``), on sections where nothing else is found a hole just behind it counts
-        (:func:`_behind_the_wall_clicked`), and the canal is the one found along more sections with or
-        without those. Only for the search's own click in a body: a point in the canal would find the
-        canal "behind" it wherever its column meets bone on another section. A click reading soft
-        tissue (a lytic lesion, an osteoporotic interior) is not on a wall.
 
     Returns
     -------
     CanalResult or None
     """
-    by_rule, with_wall = find_canal_by_rule_and_wall(
-        roi, solid, smoothed, click_lps, ring_closing_mm=ring_closing_mm, hull=hull, wall_click=wall_click
+    by_rule, _ = find_canal_by_rule_and_wall(
+        roi, solid, smoothed, click_lps, ring_closing_mm=ring_closing_mm, hull=hull, wall_click=False
     )
-    return with_wall if sections_of(with_wall) > sections_of(by_rule) else by_rule
+    return by_rule
 
 
 def find_canal_by_rule_and_wall(
@@ -341,7 +333,15 @@ def find_canal_by_rule_and_wall(
 ) -> tuple[CanalResult | None, CanalResult | None]:
     """The canal found by the rule (centroid ``CANAL_MIN_POSTERIOR_MM`` behind the click), and the one
     found with the holes just behind a click on a posterior wall too (None without ``wall_click``, when
-    the click does not read as a wall, or when no section needed them). Arguments as :func:`find_canal`.
+    the click does not read as a wall, or when no section needed them). Other arguments as
+    :func:`find_canal`.
+
+    ``wall_click``: the click may lie on the canal's posterior wall. When it reads nearer bone than the
+    canal's contents (``WALL_EDGE_HU``), on sections where nothing else is found a hole just behind it
+    counts (:func:`_behind_the_wall_clicked`); the caller takes that canal where it is found along more
+    sections (:func:`imaging.vertebra_steps.canal_at_click`). Only for the search's own click in a body:
+    a point in the canal would find the canal "behind" it wherever its column meets bone on another
+    section. A click reading soft tissue (a lytic lesion, an osteoporotic interior) is not on a wall.
     """
     click = np.asarray(click_lps, dtype=np.float64)
     sp = roi.spacing_mm

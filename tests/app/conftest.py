@@ -103,6 +103,20 @@ def window(qtbot: object, settings: object, request: pytest.FixtureRequest) -> I
 
 
 @pytest.fixture
+def window3d(qtbot: object, settings: object) -> Iterator[object]:
+    """A MainWindow with the 3D view (VTK), shown at a fixed size; its view is shut down after the test."""
+    from app.main_window import MainWindow
+
+    win = MainWindow(enable_3d=True, settings=settings)  # type: ignore[arg-type]
+    qtbot.addWidget(win)  # type: ignore[attr-defined]
+    win.resize(1000, 800)
+    win.show()
+    qtbot.waitExposed(win)  # type: ignore[attr-defined]
+    yield win
+    win.view3d.shutdown()
+
+
+@pytest.fixture
 def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Capture every message dialog instead of blocking on it."""
     from app import dialogs

@@ -39,19 +39,6 @@ def image_rgb(image: object) -> np.ndarray:
     return buf.reshape(h, img.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).copy()
 
 
-@pytest.fixture
-def window3d(qtbot: object, settings: object, tmp_path: Path) -> object:
-    from app.main_window import MainWindow
-
-    win = MainWindow(enable_3d=True, settings=settings)  # type: ignore[arg-type]
-    qtbot.addWidget(win)  # type: ignore[attr-defined]
-    win.resize(1000, 800)
-    win.show()
-    qtbot.waitExposed(win)  # type: ignore[attr-defined]
-    yield win
-    win.view3d.shutdown()
-
-
 def test_bone_surface_seen_from_the_front(window3d: object, qtbot: object) -> None:
     view = window3d.view3d  # type: ignore[attr-defined]
     window3d.opener.show_volume(bone_blocks_volume())  # type: ignore[attr-defined]

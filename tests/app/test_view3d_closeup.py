@@ -10,8 +10,6 @@ and the first tissue one).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -228,19 +226,6 @@ def image_rgb(image: Any) -> npt.NDArray[np.uint8]:
     w, h = img.width(), img.height()
     buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.bytesPerLine() * h)
     return buf.reshape(h, img.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).copy()
-
-
-@pytest.fixture
-def window3d(qtbot: Any, settings: Any, tmp_path: Path) -> Iterator[Any]:
-    from app.main_window import MainWindow
-
-    win = MainWindow(enable_3d=True, settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1000, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.view3d.shutdown()
 
 
 def bone_pixels_at(view: Any, rgb: npt.NDArray[np.uint8], point_lps: tuple[float, float, float]) -> int:

@@ -16,9 +16,7 @@ import numpy as np
 from imaging.mask import Mask
 from planning.commands import AddLayer
 from planning.model import LayerKind, MaskLayer
-from tests.app.test_view3d import bone_blocks_volume, image_rgb, window3d
-
-__all__ = ["window3d"]  # a fixture used here by name
+from tests.app.test_view3d import bone_blocks_volume, image_rgb
 
 #: a pure green lesion colour: neither the ivory bone, the dark background nor the crosshair's colour
 LESION_RGB = (0, 220, 0)

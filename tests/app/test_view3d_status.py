@@ -13,26 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QGuiApplication
 
 from tests.app.test_view3d import bone_blocks_volume, image_rgb
 
 LONG_TEXT = "3D: bone ≥ 200 HU, 127,698 triangles · software OpenGL: surfaces"
-
-
-@pytest.fixture
-def window3d(qtbot: Any, settings: Any) -> Any:
-    from app.main_window import MainWindow
-
-    win = MainWindow(enable_3d=True, settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1000, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.view3d.shutdown()
 
 
 def label_pixels(label: Any) -> np.ndarray:

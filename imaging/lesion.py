@@ -14,7 +14,8 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    scale estimate; a seed in them is refused, and a lesion reaching them carries a note.
 2. The seed's own HU: median of the raw voxels within ``seed_radius_mm``. Air or fat at the seed, metal
    at the seed (above ``dense_max_hu``), or no bone within ``seed_bone_search_mm``, is refused with
-   :class:`NoLesionAtSeedError`.
+   :class:`NoLesionAtSeedError`; a dark seed with metal in its region is said to be probably on a
+   metal streak artefact, with the metal's distance (:mod:`imaging.lesion_metal`).
 3. Reference (local normal trabecular bone): median of the bone-interior voxels within
    ``normal_bone_range_hu`` in a shell ``shell_mm`` around the region like the seed (connected voxels
    within ``abnormal_delta_hu`` of its HU: a large lesion must not be its own reference; around the
@@ -156,6 +157,7 @@ from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, S
 from imaging.lesion_extent import limit_sensitivity
 from imaging.lesion_grow import LesionParameters, bone_envelope, distance_from, smooth_hu
 from imaging.lesion_measure import lesion_measures
+from imaging.lesion_metal import dark_seed_refusal
 from imaging.lesion_model import Lesion
 from imaging.lesion_morph import ball_footprint, box_around_index, check_cancel, ellipsoid_in_box
 from imaging.lesion_noise import measure_lesion_noise, noisy_refusal
@@ -305,11 +307,8 @@ def _segment(
         seed_ball[seed_at] = True
     seed_hu = float(np.median(hu[seed_ball]))
     if seed_hu < p.fat_limit_hu:
-        raise NoLesionAtSeedError(
-            f"the seed is in air or fat (median {seed_hu:.0f} HU within {p.seed_radius_mm:g} mm), "
-            "not in a lesion",
-            seed_hu=seed_hu,
-        )
+        # with metal near, a dark streak artefact rather than air or fat (QA s22 D8, imaging.lesion_metal)
+        raise dark_seed_refusal(hu, local_seed, spacing, seed_hu, p, outside=outside)
     if seed_hu > p.dense_max_hu:
         # above the densest bone (dense_max_hu, CLINICAL.md's generic bone range 130-3000 HU): metal, which
         # the cortex rule below would otherwise call "dense normal bone" (QA s22 D, a click on a rod)

@@ -1,7 +1,7 @@
 """Where a lesion breaks the cortex, in plain words: "posterior wall, left", "anterior cortex".
 
-A cortical breach point (:mod:`imaging.lesion_measure`: a voxel of the rim where the lesion's surface
-leaves the bone, on the cortex, LPS mm) is named after the vertebra's part it lies on when the vertebra
+A cortical breach point (:mod:`imaging.lesion_measure`: the centre of a hole where the lesion leaves the
+bone, on the bone's face, LPS mm) is named after the vertebra's part it lies on when the vertebra
 is known (its posterior wall, a pedicle, an endplate), else after its direction from the body's centre in the
 vertebra's frame (anterior / posterior towards the canal, left / right, superior / inferior). Outside a
 vertebra it is named by the side of the bone it lies on, its direction from the lesion's centre in the
@@ -49,9 +49,11 @@ def breach_place(
 ) -> str:
     """Plain words for where a breach point lies.
 
-    A point within ``2 x`` the grid's largest spacing of a part's mask is on that part (a rim voxel lies
-    on the bone's surface, up to a voxel outside the part, and partial volume moves the part's edge by up
-    to another voxel); the nearest such part wins.
+    A point within ``2 x`` the grid's largest spacing of a part's mask is on that part (the point lies on
+    the bone's face, up to a voxel outside the part, and partial volume moves the part's edge by up to
+    another voxel); the nearest such part wins. The point is a hole's centre (since session 23): where a
+    part's mask leaves out the hole and the hole is wider than this tolerance, the point is named by its
+    direction from the body's centre instead ("posterior cortex, left").
 
     Parameters
     ----------

@@ -21,6 +21,7 @@ from imaging.mask import Mask
 from imaging.volume import Volume
 
 BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
 
 #: the HU percentiles reported
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -63,8 +64,10 @@ def lesion_measures(
         The bone mask inside ``roi_index`` (both given or neither): enables the cortical breach. The
         lesion breaches the cortex when at least ``min_breach_mm3`` of it lies outside the bone and it
         touches the tissue outside; a breach point is, for each rim where its surface meets both
-        that tissue and the bone (the edge of the hole in the cortex), the rim voxel nearest the rim's
-        centre of mass: a point on the cortex where the lesion crosses it.
+        that tissue and the bone (the edge of the hole in the cortex), the centre of that hole: the
+        centroid of the lesion voxels filling it, at the depth of its rim (:func:`_gap_centre`). Before
+        session 23 it was the rim voxel nearest the rim's centre of mass, on the cortex at the hole's
+        edge: up to 6.5 mm from the hole's centre on the breakthrough phantom (QA s22 D10).
     roi_index
         The index box ``bone_in_roi`` covers; it must hold the whole lesion.
     min_breach_mm3
@@ -160,18 +163,61 @@ def _breach(
         return True, ()
     merged = ndimage.binary_dilation(contact, iterations=2) & ndimage.binary_dilation(full)
     labels, n = ndimage.label(merged, structure=np.ones((3, 3, 3), dtype=bool))
-    # each rim's point is the rim voxel nearest the rim's centre of mass: a ring-shaped rim (the edge of
-    # a round hole) has its centre in the hole, inside the lesion, not on the cortex
-    rim_idx = np.argwhere(rim)
-    rim_lps = volume.index_to_lps_points(rim_idx.astype(np.float64) + np.asarray(start, dtype=np.float64))
+    # each hole's centre is taken from its edge on the tissue outside the bone: a lining of partial-volume
+    # voxels one or two voxels thick between a lytic lesion and its marrow or cortex is neither bone nor
+    # lesion. Counted as outside tissue it made the "rim" a patchy ring inside the marrow, and it keeps the
+    # lesion's surface on the real outside tissue one voxel from the cortex at the hole's edge (QA s22
+    # D10: on the breakthrough phantom the rim lay 12.3-13.7 mm from the axis, the hole at 14-16 mm). So
+    # the hole's edge is the lesion's surface on the outside tissue (opened by the 6-neighbour cross,
+    # which drops layers up to two voxels thick and keeps thick tissue) within two voxels of the bone.
+    # The pieces (how many breaches) stay those of the whole contact; a piece with no such edge keeps
+    # its rim as above
+    outer = full & ndimage.binary_dilation(ndimage.binary_opening(tissue))
+    outer_rim = outer & ndimage.binary_dilation(bone & ~full, iterations=2)
+    offset = np.asarray(start, dtype=np.float64)
+    rim_idx = np.argwhere(rim | outer_rim)
+    on_outer = outer_rim[tuple(rim_idx.T)]
+    rim_lps = volume.index_to_lps_points(rim_idx.astype(np.float64) + offset)
     rim_label = labels[tuple(rim_idx.T)]
+    lesion_lps = volume.index_to_lps_points(np.argwhere(full).astype(np.float64) + offset)
     points = []
     for k in range(1, n + 1):
-        own = rim_lps[rim_label == k]
+        own = rim_lps[(rim_label == k) & on_outer]
+        if not len(own):
+            own = rim_lps[(rim_label == k) & rim[tuple(rim_idx.T)]]
         if len(own):
-            centre = own.mean(axis=0)
-            points.append(_t3(own[int(np.argmin(np.linalg.norm(own - centre, axis=1)))]))
+            points.append(_t3(_gap_centre(own, lesion_lps, float(max(volume.spacing_mm)))))
     return True, tuple(points)
+
+
+def _gap_centre(rim: FloatArray, lesion: FloatArray, voxel_mm: float) -> FloatArray:
+    """The centre of one hole in the cortex: the centroid of the lesion voxels that fill the hole.
+
+    ``rim`` is the hole's edge (lesion voxels touching both the tissue outside and the bone: a ring round
+    a round hole), ``lesion`` every lesion voxel (LPS mm). The hole's surface is the plane through the
+    rim that fits it best (least squares: its normal is the direction the rim spreads least along); the
+    lesion voxels in the hole are those within one voxel (``voxel_mm``) of that plane and no farther
+    from the rim's centre, along the plane, than the rim's farthest voxel. Their centroid is the hole's
+    centre, at the depth of its rim. A rim of fewer than three voxels, or one along a line, has no
+    plane: its centre of mass is used.
+    """
+    centre: FloatArray = rim.mean(axis=0)
+    if len(rim) < 3:
+        return centre
+    rel = rim - centre
+    _, sing, vt = np.linalg.svd(rel, full_matrices=False)
+    if sing[1] <= 1e-9 * max(float(sing[0]), 1.0):
+        return centre
+    normal = vt[2]
+    reach = float(np.max(np.linalg.norm(rel - np.outer(rel @ normal, normal), axis=1)))
+    d = lesion - centre
+    along = d @ normal
+    across = np.linalg.norm(d - np.outer(along, normal), axis=1)
+    inside = (np.abs(along) <= voxel_mm) & (across <= reach)
+    if not inside.any():
+        return centre
+    out: FloatArray = lesion[inside].mean(axis=0)
+    return out
 
 
 def _t3(v: npt.ArrayLike) -> tuple[float, float, float]:

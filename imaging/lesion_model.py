@@ -43,7 +43,9 @@ class Lesion:
     """A segmented lesion and its measures.
 
     ``reference_bone_hu`` is the mean HU of the local normal trabecular bone the lesion was
-    compared with. ``cortical_breach_lps`` lists LPS points where the lesion crosses the cortex.
+    compared with. ``cortical_breach_lps`` lists, for each hole where the lesion crosses the cortex,
+    the hole's centre on the bone's face (LPS; :func:`imaging.lesion_measure.lesion_measures`; before
+    session 23 a voxel of the hole's edge).
     ``posterior_wall_involved`` is None outside a vertebra; it is True when the lesion reaches the wall
     band (shares a voxel with it or lies next to it: :class:`imaging.lesion_involvement.Involvement`).
     ``involvement`` holds the lesion's nearest distances to the wall and canal and its overlap with each

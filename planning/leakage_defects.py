@@ -72,8 +72,8 @@ def breach_defects(
     lesion = roi.crop(lesion_mask)
     defects: list[Defect] = []
     contacts: list[str] = []
-    # a breach point is a lesion voxel next to the cortex it crosses: within one voxel diagonal of the
-    # endplate, plus half a voxel for the endplate and lesion masks' own edges (mm)
+    # a breach point is the centre of the hole, on the face of the cortex it crosses: within one voxel
+    # diagonal of the endplate, plus half a voxel for the endplate and lesion masks' own edges (mm)
     near_mm = float(np.sqrt(np.sum(roi.spacing**2))) + 0.5 * float(max(roi.spacing))
     for label, mask, sign in (("superior", endplates[0], 1.0), ("inferior", endplates[1], -1.0)):
         if mask is not None and mask.any():

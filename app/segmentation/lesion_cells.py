@@ -40,8 +40,8 @@ def breach_tip(figures: Figures) -> str:
     if not les.cortical_breach_lps:
         return "Cortical breach: the lesion leaves the bone (no single place found)"
     lines = [
-        f"Cortical breach at {len(les.cortical_breach_lps)} place(s), points on the cortex where the lesion "
-        "crosses it (double-click to go to the first):"
+        f"Cortical breach at {len(les.cortical_breach_lps)} place(s), the centre of each hole the lesion "
+        "makes in the cortex, on the bone's face (double-click to go to the first):"
     ]
     for i, p in enumerate(les.cortical_breach_lps):
         place = figures.breach_places[i] if i < len(figures.breach_places) else ""

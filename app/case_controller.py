@@ -366,9 +366,7 @@ class CaseController(QObject):
         self.window.state.sync_layers(masks, {n: layer.color_rgb for n, layer in self.case.layers.items()})
         show_lesions = getattr(getattr(self.window, "view3d", None), "show_lesions", None)
         if callable(show_lesions):  # a lesion inside a bone is hidden by the opaque bone surface
-            show_lesions(
-                any(self.case.layers[n].kind == LayerKind.LESION and m.any() for n, m in masks.items())
-            )
+            show_lesions([m for n, m in masks.items() if self.case.layers[n].kind == LayerKind.LESION])
 
     def _on_undo_index_changed(self, _index: int) -> None:
         self._schedule_autosave(self.undo_stack.isClean())

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -41,18 +41,19 @@ from app.view3d_actors import (
     surface_actor,
     surface_step,
     volume_actor,
+    vtk_classes,
 )
 from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
 from app.view3d_closeup import SOFTWARE_GL_CLOSEUP_TRIANGLES, CloseUpSurface
+from app.view3d_see_through import BoneSeeThrough
 from app.view3d_status import StatusLine
 from app.viewer_state import ViewerState
+from imaging.mask import Mask
 
 log = logging.getLogger("osteoplan.gui")
 
 DEFAULT_BONE_THRESHOLD_HU = 200.0
 INTERACTIVE_SAMPLE_DISTANCE = 2.0
-#: bone surface opacity when it is seen through (needles and zones inside the bone stay visible)
-SEE_THROUGH_OPACITY = 0.3
 #: quiet time (ms) after the last crosshair move before the 3D view renders again
 RENDER_DEBOUNCE_MS = 120
 #: multisampling on software OpenGL: none. llvmpipe rasterises every sample, and 4x MSAA (the render
@@ -65,41 +66,6 @@ BACKGROUND_BOTTOM_RGB = (0.05, 0.06, 0.08)
 BACKGROUND_TOP_RGB = (0.16, 0.18, 0.22)
 #: the status line's background: the gradient's top colour, where the line lies (it reads as part of the view)
 STATUS_BACKGROUND = "rgb({}, {}, {})".format(*(round(255 * c) for c in BACKGROUND_TOP_RGB))
-
-
-def _vtk() -> dict[str, Any]:
-    """Import the VTK classes the view needs, with the rendering backends registered explicitly."""
-    import vtkmodules.vtkInteractionStyle
-    import vtkmodules.vtkRenderingFreeType
-    import vtkmodules.vtkRenderingOpenGL2
-    from vtkmodules import (
-        vtkCommonDataModel,
-        vtkFiltersCore,
-        vtkFiltersSources,
-        vtkRenderingCore,
-        vtkRenderingVolumeOpenGL2,
-    )
-    from vtkmodules.vtkCommonCore import vtkSMPTools
-    from vtkmodules.vtkRenderingVolume import vtkFixedPointVolumeRayCastMapper
-
-    vtkSMPTools.SetBackend("STDThread")
-    core = vtkRenderingCore
-    return {
-        "vtkPiecewiseFunction": vtkCommonDataModel.vtkPiecewiseFunction,
-        "vtkFlyingEdges3D": vtkFiltersCore.vtkFlyingEdges3D,
-        "vtkSphereSource": vtkFiltersSources.vtkSphereSource,
-        "vtkInteractorStyleTrackballCamera": vtkmodules.vtkInteractionStyle.vtkInteractorStyleTrackballCamera,
-        "vtkActor": core.vtkActor,
-        "vtkColorTransferFunction": core.vtkColorTransferFunction,
-        "vtkPolyDataMapper": core.vtkPolyDataMapper,
-        "vtkRenderer": core.vtkRenderer,
-        "vtkVolume": core.vtkVolume,
-        "vtkVolumeProperty": core.vtkVolumeProperty,
-        "vtkWindowToImageFilter": core.vtkWindowToImageFilter,
-        "vtkFixedPointVolumeRayCastMapper": vtkFixedPointVolumeRayCastMapper,
-        "vtkSmartVolumeMapper": vtkRenderingVolumeOpenGL2.vtkSmartVolumeMapper,
-        "backends": (vtkmodules.vtkRenderingFreeType, vtkmodules.vtkRenderingOpenGL2),
-    }
 
 
 class View3D(QWidget):
@@ -115,18 +81,16 @@ class View3D(QWidget):
         self.bone_actor: Any = None
         self.volume_actor: Any = None
         self.layer_actors: dict[str, Any] = {}
-        #: bone seen through (needles and lesions inside visible); None until the operator chooses: then it
-        #: turns on by itself when the case has needles or a lesion (see show_plan, show_lesions)
-        self.bone_see_through: bool | None = None
-        self._auto_see_through = False
-        self.see_through_action: QAction | None = None
+        #: bone seen through (needles and lesions inside visible): the operator's choice, else by itself
+        #: when the case has needles or a lesion inside a bone (app.view3d_see_through)
+        self.see_through = BoneSeeThrough(self._set_bone_opacity)
         self._worker: Worker | None = None
         self._generation = 0
         self._closed = False
         self._coarse_status = "3D"
         self._field_at_start_mm = float("inf")
         self._coarse_step = 1
-        self.v = _vtk()
+        self.v = vtk_classes()
         from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 
         layout = QVBoxLayout(self)
@@ -249,36 +213,35 @@ class View3D(QWidget):
         )
         centre.triggered.connect(self.centre_on_crosshair)
         menu.addAction(centre)
-        see = QAction("See-through bone", self)
-        see.setCheckable(True)
-        see.setShortcut("Shift+T")
-        see.setToolTip(
-            "Draw the bone surface translucent so needles, zones and lesions inside it show "
-            "(on by itself once the case has needles or a lesion, until you choose)"
-        )
-        see.setChecked(bool(self.bone_see_through))
-        see.triggered.connect(self.set_bone_see_through)
-        menu.addAction(see)
-        self.see_through_action = see
+        menu.addAction(self.see_through.make_action(self, self.set_bone_see_through))
+
+    @property
+    def bone_see_through(self) -> bool | None:
+        """The operator's see-through choice (None until they choose)."""
+        return self.see_through.choice
+
+    @property
+    def see_through_action(self) -> QAction | None:
+        """The "See-through bone" menu action, once the menu is built."""
+        return self.see_through.action
 
     def set_bone_see_through(self, on: bool) -> None:
         """The operator's choice: bone surface translucent (on) or opaque."""
-        self.bone_see_through = bool(on)
-        self._apply_bone_opacity()
+        self.see_through.choose(on)
         self.render_now()
 
     def show_plan(self, has_needles: bool) -> None:
         """The case's needles changed: see through the bone when there are needles, unless the
         operator has chosen otherwise (an opaque surface hides a transpedicular plan entirely)."""
-        if self.bone_see_through is None and has_needles:
-            self._apply_bone_opacity(auto=True)
+        self.see_through.needles(has_needles)
 
-    def show_lesions(self, has_lesions: bool) -> None:
-        """The case's lesion masks changed: see through the bone when it holds a lesion, unless the operator
-        has chosen otherwise. A bone lesion lies in a bone, under the opaque bone surface: case7's blastic
-        lesion (3.06 mL in a vertebral body) could not be seen in 3D at all (QA s22 D6)."""
-        if self.bone_see_through is None and has_lesions:
-            self._apply_bone_opacity(auto=True)
+    def show_lesions(self, lesions: Sequence[Mask]) -> None:
+        """The case's lesion masks (on the loaded volume's grid) changed: see through the bone when one lies
+        where the bone surface would hide it, unless the operator has chosen otherwise
+        (:mod:`app.view3d_see_through`)."""
+        display = self.state.display
+        hu = None if display is None else display.source.array
+        self.see_through.lesions(hu, lesions, self.bone_threshold_hu)
 
     def centre_on_crosshair(self) -> None:
         """Look at the crosshair from the current direction, about one vertebra and its needles in view."""
@@ -329,18 +292,10 @@ class View3D(QWidget):
         self.render_window.Finalize()
 
     # -- private ----------------------------------------------------------------------------------
-    def _apply_bone_opacity(self, *, auto: bool = False) -> None:
-        """Set the bone surface's opacity from the operator's choice (or ``auto``: see-through because
-        the case has needles and the operator has not chosen)."""
-        if self.bone_see_through is not None:
-            see = self.bone_see_through
-        else:
-            self._auto_see_through = self._auto_see_through or auto
-            see = self._auto_see_through
-        if self.see_through_action is not None and self.see_through_action.isChecked() != see:
-            self.see_through_action.setChecked(see)
+    def _set_bone_opacity(self, opacity: float) -> None:
+        """Draw the bone surface with ``opacity`` (from :class:`app.view3d_see_through.BoneSeeThrough`)."""
         if self.bone_actor is not None:
-            self.bone_actor.GetProperty().SetOpacity(SEE_THROUGH_OPACITY if see else 1.0)
+            self.bone_actor.GetProperty().SetOpacity(opacity)
             self.schedule_render()
 
     def _on_threshold_action(self) -> None:
@@ -410,7 +365,7 @@ class View3D(QWidget):
             self.renderer.RemoveActor(self.bone_actor)
         self.bone_actor = actor
         self.closeup.set_coarse(actor, self._coarse_step)
-        self._apply_bone_opacity()
+        self.see_through.apply()
         actor.SetVisibility(not self.volume_rendering)
         self.renderer.AddActor(actor)
         self._layers_dirty = False

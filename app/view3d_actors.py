@@ -2,7 +2,7 @@
 rendering, and the surfaces of mask layers.
 
 World coordinates are LPS mm (axes +x, +y, +z), placed from the volume's geometry. ``v`` is the view's
-table of VTK classes (:func:`app.view3d._vtk`), so VTK is imported once, when a 3D view is made.
+table of VTK classes (:func:`vtk_classes`), so VTK is imported once, when a 3D view is made.
 """
 
 from __future__ import annotations
@@ -21,6 +21,41 @@ SURFACE_MAX_DIM = 192
 VOLUME_MAX_DIM = 256
 #: the bone surface's colour (ivory)
 BONE_RGB = (0.93, 0.89, 0.80)
+
+
+def vtk_classes() -> dict[str, Any]:
+    """Import the VTK classes the view needs, with the rendering backends registered explicitly."""
+    import vtkmodules.vtkInteractionStyle
+    import vtkmodules.vtkRenderingFreeType
+    import vtkmodules.vtkRenderingOpenGL2
+    from vtkmodules import (
+        vtkCommonDataModel,
+        vtkFiltersCore,
+        vtkFiltersSources,
+        vtkRenderingCore,
+        vtkRenderingVolumeOpenGL2,
+    )
+    from vtkmodules.vtkCommonCore import vtkSMPTools
+    from vtkmodules.vtkRenderingVolume import vtkFixedPointVolumeRayCastMapper
+
+    vtkSMPTools.SetBackend("STDThread")
+    core = vtkRenderingCore
+    return {
+        "vtkPiecewiseFunction": vtkCommonDataModel.vtkPiecewiseFunction,
+        "vtkFlyingEdges3D": vtkFiltersCore.vtkFlyingEdges3D,
+        "vtkSphereSource": vtkFiltersSources.vtkSphereSource,
+        "vtkInteractorStyleTrackballCamera": vtkmodules.vtkInteractionStyle.vtkInteractorStyleTrackballCamera,
+        "vtkActor": core.vtkActor,
+        "vtkColorTransferFunction": core.vtkColorTransferFunction,
+        "vtkPolyDataMapper": core.vtkPolyDataMapper,
+        "vtkRenderer": core.vtkRenderer,
+        "vtkVolume": core.vtkVolume,
+        "vtkVolumeProperty": core.vtkVolumeProperty,
+        "vtkWindowToImageFilter": core.vtkWindowToImageFilter,
+        "vtkFixedPointVolumeRayCastMapper": vtkFixedPointVolumeRayCastMapper,
+        "vtkSmartVolumeMapper": vtkRenderingVolumeOpenGL2.vtkSmartVolumeMapper,
+        "backends": (vtkmodules.vtkRenderingFreeType, vtkmodules.vtkRenderingOpenGL2),
+    }
 
 
 def image_data_from_display(display: DisplayVolume, max_dim: int, dtype: Any = None) -> Any:

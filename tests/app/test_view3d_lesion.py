@@ -2,7 +2,8 @@
 
 QA s22 D (item D6): case7's blastic lesion (3.06 mL, in a vertebral body) could not be seen in 3D: the
 opaque bone surface (>= 200 HU) hid it, and the bone turned see-through by itself only for needles. Now
-it does so once the case holds a lesion, and the operator's choice still wins. Checked on the rendered
+it does so once the case holds a lesion inside a bone (since session 23 not for one outside bone, which the
+surface does not hide: app.view3d_see_through), and the operator's choice still wins. Checked on the rendered
 picture (vtkWindowToImageFilter): pixels of the lesion's colour, which an opaque surface or a black
 screen would not give.
 """
@@ -52,3 +53,27 @@ def test_a_lesion_inside_the_bone_shows_through_it_and_the_operator_can_turn_it_
     assert view.bone_see_through is False and view.bone_actor.GetProperty().GetOpacity() == 1.0
     hidden = lesion_pixels()
     assert seen > 50 and hidden < seen / 10, (seen, hidden)
+
+
+def test_a_lesion_outside_the_bone_leaves_the_bone_opaque(window3d: Any, qtbot: Any) -> None:
+    """Session 22 turned the bone see-through for any lesion; one in the soft tissue beside the bone is not
+    hidden by the surface, and the bone stays opaque for it (app.view3d_see_through). A second lesion
+    inside the left block then turns it see-through."""
+    win = window3d
+    view = win.view3d
+    volume = bone_blocks_volume()
+    win.opener.show_volume(volume)
+    view.wait_for_surface()
+    idx = np.indices(volume.shape)
+    # soft tissue (40 HU) between the two blocks, clear of both: slices 16-24, rows 26-34, cols 25-33
+    outside = ((idx[0] - 20) ** 2 + (idx[1] - 30) ** 2 + (idx[2] - 29) ** 2) <= 16
+    assert (volume.array[outside] == 40).all()
+    win.case.push(AddLayer(MaskLayer("Lesion 1", LayerKind.LESION, Mask.from_full(outside), LESION_RGB)))
+    win.case.undo_stack.setClean()
+    qtbot.wait(300)
+    assert not view.see_through_action.isChecked() and view.bone_actor.GetProperty().GetOpacity() == 1.0
+    inside = ((idx[0] - 20) ** 2 + (idx[1] - 30) ** 2 + (idx[2] - 47) ** 2) <= 25  # in the left block
+    win.case.push(AddLayer(MaskLayer("Lesion 2", LayerKind.LESION, Mask.from_full(inside), LESION_RGB)))
+    win.case.undo_stack.setClean()
+    qtbot.wait(300)
+    assert view.see_through_action.isChecked() and view.bone_actor.GetProperty().GetOpacity() < 0.5

@@ -67,7 +67,9 @@ def lesion_measures(
         that tissue and the bone (the edge of the hole in the cortex), the centre of that hole: the
         centroid of the lesion voxels filling it, at the depth of its rim (:func:`_gap_centre`). Before
         session 23 it was the rim voxel nearest the rim's centre of mass, on the cortex at the hole's
-        edge: up to 6.5 mm from the hole's centre on the breakthrough phantom (QA s22 D10).
+        edge: up to 6.5 mm from the hole's centre on the breakthrough phantom (QA s22 D10). It still is
+        where the edge is not one flat hole (spread more than a voxel off its plane: a lesion leaving
+        the bone along a wide, bent stretch), as for every csv lesion of bone-lesions with a breach.
     roi_index
         The index box ``bone_in_roi`` covers; it must hold the whole lesion.
     min_breach_mm3
@@ -168,11 +170,13 @@ def _breach(
     # lesion. Counted as outside tissue it made the "rim" a patchy ring inside the marrow, and it keeps the
     # lesion's surface on the real outside tissue one voxel from the cortex at the hole's edge (QA s22
     # D10: on the breakthrough phantom the rim lay 12.3-13.7 mm from the axis, the hole at 14-16 mm). So
-    # the hole's edge is the lesion's surface on the outside tissue (opened by the 6-neighbour cross,
-    # which drops layers up to two voxels thick and keeps thick tissue) within two voxels of the bone.
-    # The pieces (how many breaches) stay those of the whole contact; a piece with no such edge keeps
-    # its rim as above
-    outer = full & ndimage.binary_dilation(ndimage.binary_opening(tissue))
+    # the hole's edge is the lesion's surface near the outside tissue (within two voxels of it once
+    # opened by the 6-neighbour cross, which drops layers up to two voxels thick, and with them the
+    # crease where a lesion's bulge meets the bone's face, and keeps thick tissue) within two voxels of
+    # the bone.
+    # The pieces (how many breaches) stay those of the whole contact; a piece whose edge is not one flat
+    # hole keeps the point it had before session 23
+    outer = full & ndimage.binary_dilation(ndimage.binary_opening(tissue), iterations=2)
     outer_rim = outer & ndimage.binary_dilation(bone & ~full, iterations=2)
     offset = np.asarray(start, dtype=np.float64)
     rim_idx = np.argwhere(rim | outer_rim)
@@ -181,16 +185,23 @@ def _breach(
     rim_label = labels[tuple(rim_idx.T)]
     lesion_lps = volume.index_to_lps_points(np.argwhere(full).astype(np.float64) + offset)
     points = []
+    on_rim = rim[tuple(rim_idx.T)]
     for k in range(1, n + 1):
-        own = rim_lps[(rim_label == k) & on_outer]
-        if not len(own):
-            own = rim_lps[(rim_label == k) & rim[tuple(rim_idx.T)]]
-        if len(own):
-            points.append(_t3(_gap_centre(own, lesion_lps, float(max(volume.spacing_mm)))))
+        outer_own = rim_lps[(rim_label == k) & on_outer]
+        centre = _gap_centre(outer_own, lesion_lps, float(max(volume.spacing_mm))) if len(outer_own) else None
+        if centre is None:
+            # no one flat hole (see _gap_centre): as before session 23, the voxel of the piece's rim nearest
+            # the rim's centre of mass, a point on the cortex (a ring-shaped rim has its centre in the
+            # lesion); every csv lesion of bone-lesions with a breach is such a piece
+            own = rim_lps[(rim_label == k) & on_rim]
+            if not len(own):
+                continue
+            centre = own[int(np.argmin(np.linalg.norm(own - own.mean(axis=0), axis=1)))]
+        points.append(_t3(centre))
     return True, tuple(points)
 
 
-def _gap_centre(rim: FloatArray, lesion: FloatArray, voxel_mm: float) -> FloatArray:
+def _gap_centre(rim: FloatArray, lesion: FloatArray, voxel_mm: float) -> FloatArray | None:
     """The centre of one hole in the cortex: the centroid of the lesion voxels that fill the hole.
 
     ``rim`` is the hole's edge (lesion voxels touching both the tissue outside and the bone: a ring round
@@ -199,7 +210,8 @@ def _gap_centre(rim: FloatArray, lesion: FloatArray, voxel_mm: float) -> FloatAr
     lesion voxels in the hole are those within one voxel (``voxel_mm``) of that plane and no farther
     from the rim's centre, along the plane, than the rim's farthest voxel. Their centroid is the hole's
     centre, at the depth of its rim. A rim of fewer than three voxels, or one along a line, has no
-    plane: its centre of mass is used.
+    plane: its centre of mass is used. A rim more than a voxel (RMS) off its plane is not one hole in a
+    face: None.
     """
     centre: FloatArray = rim.mean(axis=0)
     if len(rim) < 3:
@@ -208,6 +220,11 @@ def _gap_centre(rim: FloatArray, lesion: FloatArray, voxel_mm: float) -> FloatAr
     _, sing, vt = np.linalg.svd(rel, full_matrices=False)
     if sing[1] <= 1e-9 * max(float(sing[0]), 1.0):
         return centre
+    if float(sing[2]) / np.sqrt(len(rim)) > voxel_mm:
+        # not one hole in a face: an edge spread more than a voxel (RMS) off any plane is a lesion that
+        # leaves the bone along a wide, bent stretch (case7's first lesion: 6.8 mm, its edge around the
+        # whole lesion), with no one hole to take the centre of
+        return None
     normal = vt[2]
     reach = float(np.max(np.linalg.norm(rel - np.outer(rel @ normal, normal), axis=1)))
     d = lesion - centre

@@ -73,10 +73,9 @@ def test_breach_through_a_thin_plate_is_at_each_faces_hole_not_at_the_lesion_cen
     assert len(points) == 2  # one hole in each face
     assert {bool(p[1] > centre[1]) for p in points} == {True, False}
     for p in points:
-        assert min(abs(p[1] - plate[0]), abs(p[1] - plate[1])) <= TOL_MM  # on a face
+        # on a face (so not at the lesion's centre, mid-plate, 3 mm from either face)
+        assert min(abs(p[1] - plate[0]), abs(p[1] - plate[1])) <= TOL_MM
         assert np.hypot(p[0] - centre[0], p[2] - centre[2]) <= 0.5  # at that face's hole's centre
-        # not the lesion's centre, which lies mid-plate: at least half the plate's thickness from it
-        assert np.linalg.norm(p - np.asarray(centre)) >= (plate[1] - plate[0]) / 2.0 - 0.5
 
 
 @pytest.mark.parametrize("spacing_mm", [(1.0, 1.0, 1.0), (2.0, 0.8, 0.8)])

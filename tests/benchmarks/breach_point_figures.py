@@ -1,0 +1,56 @@
+"""Cortical breach points of the bone-lesions csv lesions and the lytic breakthrough phantom (session 23,
+QA s22 D10): for each lesion, the breach points `segment_lesion` gives and the distance from each to the
+lesion's nearest voxel centre (0: on a lesion voxel). Run it from another checkout's root to compare
+(the data path follows this file).
+
+Usage: PYTHONPATH=. python tests/benchmarks/breach_point_figures.py
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from imaging.image_files import read_image
+from imaging.lesion import segment_lesion
+from imaging.lesion_errors import NoLesionAtSeedError
+from tests.phantoms.lesion import PhantomLesion, lesion_phantom
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bone-lesions"
+
+
+def report(name: str, volume, lesion) -> None:  # type: ignore[no-untyped-def]
+    pts = volume.index_to_lps_points(lesion.mask.voxel_indices().astype(np.float64))
+    for p in lesion.cortical_breach_lps:
+        d_lesion = float(np.min(np.linalg.norm(pts - np.asarray(p), axis=1)))
+        print(f"{name}: breach ({p[0]:.2f}, {p[1]:.2f}, {p[2]:.2f}) lesion voxel within {d_lesion:.2f} mm")
+    if not lesion.cortical_breach_lps:
+        print(f"{name}: breach {lesion.cortical_breach}, no point")
+
+
+def main() -> None:
+    for spacing in ((1.0, 1.0, 1.0), (2.0, 0.8, 0.8)):
+        ph = lesion_phantom(PhantomLesion.LYTIC_BREAKTHROUGH, spacing_mm=spacing)
+        report(f"phantom {spacing}", ph.volume, segment_lesion(ph.volume, ph.seed_lps))
+    rows = list(csv.DictReader(open(DATA / "lesion-boxes.csv")))
+    volumes = {}
+    for i, r in enumerate(rows):
+        path = r["image_path"]
+        if path not in volumes:
+            volumes[path] = read_image(DATA / path)
+        c = [float(r[k]) for k in "xyz"]
+        s = [float(r[k]) for k in ("width", "height", "depth")]
+        box = ([c[j] - s[j] / 2 for j in range(3)], [c[j] + s[j] / 2 for j in range(3)])
+        for boxed in (False, True):
+            try:
+                lesion = segment_lesion(volumes[path], c, box_lps=box if boxed else None)
+            except NoLesionAtSeedError as exc:
+                print(f"lesion {i} {path} box={boxed}: refused ({str(exc)[:60]}...)")
+                continue
+            report(f"lesion {i} {path} box={boxed}", volumes[path], lesion)
+
+
+if __name__ == "__main__":
+    main()

@@ -34,8 +34,9 @@ def main() -> None:
     for spacing in ((1.0, 1.0, 1.0), (2.0, 0.8, 0.8)):
         ph = lesion_phantom(PhantomLesion.LYTIC_BREAKTHROUGH, spacing_mm=spacing)
         report(f"phantom {spacing}", ph.volume, segment_lesion(ph.volume, ph.seed_lps))
-    rows = list(csv.DictReader(open(DATA / "lesion-boxes.csv")))
-    volumes = {}
+    with (DATA / "lesion-boxes.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    volumes: dict[str, object] = {}
     for i, r in enumerate(rows):
         path = r["image_path"]
         if path not in volumes:

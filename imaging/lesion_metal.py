@@ -4,9 +4,9 @@ Metal (a pedicle screw, a rod, a needle, dense cement) throws streaks across the
 bright and dark bands radial from the metal, from beam hardening and photon starvation along the rays
 through it. A dark band lowers the HU of whatever it crosses by hundreds of HU, so a click on a lytic
 lesion (soft-tissue density) under a dark streak reads like air or fat. Before, such a seed was refused
-with "the seed is in air or fat (median -169 HU within 2 mm)" and no word of the metal 9 mm away (QA s22
-D8: bone-lesions case7's first lesion with a rod added beside it): the operator was told the point is fat
-when the image there cannot be trusted.
+with "the seed is in air or fat (median -169 HU within 2 mm)" and no word of the metal (QA s22 D8:
+bone-lesions case7's first lesion with a rod added whose surface lies 2.6 mm from the seed): the operator
+was told the point is fat when the image there cannot be trusted.
 
 The rule: a seed dark enough to be refused as air or fat (median below ``fat_limit_hu``) with metal in
 its region of interest is said to be probably on a metal streak artefact, with the distance from the

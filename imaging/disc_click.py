@@ -88,10 +88,13 @@ IN_BODY_FLOOR_HU = 0.0
 
 @dataclass(frozen=True)
 class DiscAtPoint:
-    """A disc through the point: its two end plates' positions (LPS mm) along the profile's axis."""
+    """A disc through the point: its two end plates' positions (LPS mm) along the profile's axis, on the
+    point's line; and the point's level on the line through the centre of the column the disc was read on
+    (moved into the body from a point near its surface, :func:`_column_in_body`; else the point)."""
 
     lower_endplate_lps: tuple[float, float, float]
     upper_endplate_lps: tuple[float, float, float]
+    column_lps: tuple[float, float, float] | None = None
 
     def reason(self) -> str:
         """The refusal's words for the operator."""
@@ -152,7 +155,9 @@ def _disc_along_axes(
                 continue
             if d.lower_endplate_mm - tolerance_mm <= 0.0 <= d.upper_endplate_mm + tolerance_mm:
                 return DiscAtPoint(
-                    _at(point, axis, d.lower_endplate_mm), _at(point, axis, d.upper_endplate_mm)
+                    _at(point, axis, d.lower_endplate_mm),
+                    _at(point, axis, d.upper_endplate_mm),
+                    _at(origin, axis, 0.0),
                 )
     return None
 

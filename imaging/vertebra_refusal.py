@@ -2,7 +2,9 @@
 
 :func:`better_refusal` replaces what the search ran into with what the operator can act on: the sacrum
 (with the S1 suggestion, :func:`imaging.level_anatomy.refusal_hint`), a click on a disc
-(:func:`imaging.disc_click.disc_at_point`), or, added to the search's own reason, metal in the search
+(:func:`imaging.disc_click.disc_at_point`) whose end plates are as broad as a body's
+(:mod:`imaging.disc_cover`; narrower ones are processes or the sternum, and where the point lies is said:
+:mod:`imaging.spine_place`), or, added to the search's own reason, metal in the search
 region (:func:`imaging.vertebra_metal.find_metal`; QA session 17: a rod through a pedicle, and the
 refusal named a rib head). :func:`body_across_disc` refuses a body that reaches the scan's edge when the
 click lies on a disc: the edge leaves no end plate to stop at there, and the body runs across the disc
@@ -22,9 +24,11 @@ import numpy.typing as npt
 
 from imaging.bone import BONE_THRESHOLD_HU
 from imaging.disc_click import disc_at_point
+from imaging.disc_cover import MIN_ENDPLATE_ACROSS_MM, endplate_cover_mm
 from imaging.level_anatomy import refusal_hint
 from imaging.mask import touches_grid_edge
-from imaging.vertebra_errors import VertebraNotFoundError
+from imaging.spine_place import place_words, spine_place
+from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.vertebra_roi import resample_roi
@@ -67,10 +71,18 @@ def better_refusal(
         return VertebraNotFoundError(f"{refused.reason}; {hint}", click)
     # a click on a disc finds no body of its own: say so rather than what the search ran into
     disc = disc_at_point(volume, click)
-    # metal in the search region may be why (its streaks can read as a disc too)
     if disc is not None:
-        said = disc.reason() if metal is None else f"{disc.reason()}; {metal.refusal_note()}"
-        return VertebraNotFoundError(said, click)
+        plates = endplate_cover_mm(volume, click, disc)
+        if min(plates) >= MIN_ENDPLATE_ACROSS_MM:
+            # metal in the search region may be why (its streaks can read as a disc too)
+            said = disc.reason() if metal is None else f"{disc.reason()}; {metal.refusal_note()}"
+            return VertebraNotFoundError(said, click)
+        # bone pieces stacked along the spine, narrower than a body's end plates (spinous and transverse
+        # processes, laminae, the sternum): no disc; where the point lies is said instead, when it is known
+        words = place_words(spine_place(volume, click), plates)
+        if words is not None:
+            said = words if metal is None else f"{words}; {metal.refusal_note()}"
+            return ClickNotInBodyError(said, click)
     if metal is not None:
         return VertebraNotFoundError(f"{refused.reason}; {metal.refusal_note()}", click)
     return None

@@ -132,7 +132,7 @@ OTHER_BONE_REFUSED = {
 
 
 @pytest.mark.parametrize(("which", "click"), OTHER_BONE_REFUSED.values(), ids=OTHER_BONE_REFUSED.keys())
-def test_a_refused_click_on_other_bone_keeps_the_searchs_reason(
+def test_a_refused_click_on_other_bone_is_not_called_a_rib(
     chest_ct: Volume, abdomen: Volume, which: str, click: tuple[float, float, float]
 ) -> None:
     volume = chest_ct if which == "chest" else abdomen

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.canal_tube import body_canal_tube
-from imaging.click_beside import refuse_body_beside_canal, refuse_canal_beside_body
+from imaging.click_beside import refuse_body_beside_canal
 from imaging.click_place import (
     ClickTissue,
     click_tissue,
@@ -213,7 +213,6 @@ def _find(
     refuse_body_beside_canal(
         roi, masks, body, canal, click, tissue=tissue, canal_enclosed=canal_how == CANAL_ENCLOSED
     )
-    refuse_canal_beside_body(body, canal, click, tissue)
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")

@@ -50,13 +50,13 @@ def _angles() -> None:
     from tests.benchmarks.click_place_figures import _body_clicks
 
     seen: list[float] = []
-    original = beside.refuse_canal_beside_body
+    original = beside.refuse_body_beside_canal
 
-    def recording(body, canal, click, tissue):  # type: ignore[no-untyped-def]
+    def recording(roi, masks, body, canal, click, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(beside.canal_aside_deg(body, canal))
-        original(body, canal, click, tissue)
+        original(roi, masks, body, canal, click, **kwargs)
 
-    vertebra.refuse_canal_beside_body = recording  # type: ignore[assignment]
+    vertebra.refuse_body_beside_canal = recording  # type: ignore[assignment]
     angles: list[float] = []
     for name, volume, click in _body_clicks():
         seen.clear()

@@ -1,5 +1,6 @@
 """The geometry of imaging.click_beside on made-up canals (no CT): the angle between straight behind a body
-and its canal, and how far a point lies beside a canal's side edge. Positions LPS mm (y runs posterior)."""
+and its canal, and how far a point lies beside a canal's side edge; and the vertebra phantom turned about
+its axis. Positions LPS mm (y runs posterior)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 
 from imaging.canal_point import beside_the_canal_mm
 from imaging.click_beside import MAX_CANAL_ASIDE_DEG, canal_aside_deg
+from imaging.vertebra import find_vertebra
 from imaging.vertebra_canal import canal_from_mask
 from imaging.vertebra_roi import LpsRoi
+from tests.phantoms.vertebra import make_vertebra_phantom
 
 
 def _roi() -> LpsRoi:
@@ -65,3 +68,17 @@ def test_a_point_beside_the_canal_is_measured_from_its_side_edge() -> None:
     assert beside_the_canal_mm(roi, canal, (k, row, 40 + 8)) == 0.0  # on its side edge
     assert beside_the_canal_mm(roi, canal, (k, row, 40 + 21)) == pytest.approx(13.0)  # 13 mm out, left
     assert beside_the_canal_mm(roi, canal, (k, row, 40 - 30)) == pytest.approx(22.0)  # 22 mm out, right
+
+
+@pytest.mark.parametrize("yaw_deg", [30.0, 40.0, 55.0])
+def test_a_turned_vertebra_is_still_found(yaw_deg: float) -> None:
+    """The vertebra phantom turned about its axis (a scoliotic rotation): accepted, its canal found behind
+    the body along the turned midline. At 55 degrees its canal lies beyond MAX_CANAL_ASIDE_DEG from straight
+    behind, but is found from in front of the body too, enclosed by bone: the same canal, kept."""
+    phantom = make_vertebra_phantom(yaw_deg=yaw_deg)
+    anatomy = find_vertebra(phantom.volume, phantom.center_lps)
+    truth = phantom.center_lps + phantom.local_to_lps_rotation @ np.array([0.0, 1.0, 0.0])
+    back = np.asarray(anatomy.canal_centroid_lps) - np.asarray(anatomy.body_centroid_lps)
+    midline = truth - phantom.center_lps
+    cos = float(back[:2] @ midline[:2] / np.linalg.norm(back[:2]) / np.linalg.norm(midline[:2]))
+    assert cos > np.cos(np.radians(5.0))

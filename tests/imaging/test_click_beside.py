@@ -13,6 +13,7 @@ from imaging.canal_point import beside_the_canal_mm
 from imaging.click_beside import MAX_CANAL_ASIDE_DEG, canal_aside_deg
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_canal import canal_from_mask
+from imaging.vertebra_errors import ClickNotInBodyError
 from imaging.vertebra_roi import LpsRoi
 from tests.phantoms.vertebra import make_vertebra_phantom
 
@@ -82,3 +83,26 @@ def test_a_turned_vertebra_is_still_found(yaw_deg: float) -> None:
     midline = truth - phantom.center_lps
     cos = float(back[:2] @ midline[:2] / np.linalg.norm(back[:2]) / np.linalg.norm(midline[:2]))
     assert cos > np.cos(np.radians(5.0))
+
+
+@pytest.mark.parametrize(
+    ("local_mm", "words"),
+    [
+        ((14.0, 22.0, 0.0), "14 mm to the left of the spinal canal's centre"),
+        ((-14.0, 22.0, 0.0), "14 mm to the right of the spinal canal's centre"),
+        ((16.0, 24.0, 0.0), "16 mm to the left of the spinal canal's centre"),
+    ],
+    ids=["left pedicle", "right pedicle", "16 mm beside the canal"],
+)
+def test_a_click_on_the_phantoms_pedicle_is_refused_as_beside_the_canal(
+    local_mm: tuple[float, float, float], words: str
+) -> None:
+    """The vertebra phantom (body centre (12, -18, 40), canal centre 23 mm behind it) clicked on a pedicle,
+    beside the canal: the old code answered with a 14-15 mL "body" in the pedicle and arch and a "canal" at
+    (23.8, 31.9, 44.6), 28 mm behind the real one."""
+    phantom = make_vertebra_phantom()
+    click = phantom.center_lps + phantom.local_to_lps_rotation @ np.array(local_mm)
+    with pytest.raises(ClickNotInBodyError) as refused:
+        find_vertebra(phantom.volume, click)
+    assert words in refused.value.reason
+    assert "behind its front edge: beside the canal (on a pedicle" in refused.value.reason

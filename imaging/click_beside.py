@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks
-from imaging.canal_point import on_nearest_section
+from imaging.canal_point import beside_the_canal_mm, on_nearest_section
 from imaging.click_place import CANAL_LOOK_FROM_FRONT_MM, ClickTissue
 from imaging.vertebra_body import BodyResult
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult, find_canal
@@ -131,12 +131,13 @@ def refuse_body_beside_canal(
     to_spinal -= (to_spinal @ axis) * axis
     behind_mm = float((at_cut - at_spinal) @ (to_spinal / max(float(np.linalg.norm(to_spinal)), 1e-9)))
     past_front_mm = _behind_front_edge_mm(roi, spinal, click)
+    out_mm = beside_the_canal_mm(roi, spinal, on_nearest_section(roi, spinal, click))
     if aside > MAX_CANAL_ASIDE_DEG:
         found = (
             f"lies beside the spinal canal or behind it (the canal is {aside:.0f} degrees from straight "
             "behind it)"
         )
-    elif behind_mm > CANAL_CONSISTENCY_MM and past_front_mm > CLICK_IN_BODY_MM:
+    elif behind_mm > CANAL_CONSISTENCY_MM and past_front_mm > CLICK_IN_BODY_MM and out_mm > 0.0:
         found = f"was cut at a hole {behind_mm:.0f} mm behind the spinal canal and runs into the canal"
     elif cut_aside > MAX_CANAL_ASIDE_DEG:
         raise ClickNotInBodyError(_canal_beside_words(cut_aside, tissue), click)
@@ -146,35 +147,52 @@ def refuse_body_beside_canal(
         # clicked on the wall: the hole 7 mm behind the canal, the body as from its centroid, 43.2 mL)
         return
     raise ClickNotInBodyError(
-        f"{_where(roi, spinal, click, tissue, past_front_mm)}: the body found from it {found}; "
+        f"{_where(spinal, click, tissue, past_front_mm, out_mm)}: the body found from it {found}; "
         + _CLICK_THERE,
         click,
     )
 
 
 def _behind_front_edge_mm(roi: LpsRoi, spinal: CanalResult, click: FloatArray) -> float:
-    """How far (mm) the point lies behind the spinal canal's front edge (its frontmost row on the section
-    nearest the point, :func:`imaging.canal_point.on_nearest_section`); negative in front of it."""
-    k, row, _ = on_nearest_section(roi, spinal, click)
-    rows = np.flatnonzero(spinal.mask[k].any(axis=1))
-    return float((row - rows[0]) * roi.spacing_mm)
+    """How far (mm) the point lies behind the spinal canal's front edge; negative in front of it.
+
+    Measured from the canal's centre line at the point's level (so a tilted spine does not move it), against
+    the canal's front edge as it runs on most sections: the median over its sections of its frontmost row
+    from the centre line (a lytic lesion that joins the canal through the posterior wall moves it forward on
+    its own sections only, as in :func:`imaging.canal_point.in_front_of_the_wall_line`)."""
+
+    def line_row(section: float) -> float:
+        z = float(roi.index_to_lps(np.array([section, 0.0, 0.0]))[2])
+        return float(roi.lps_to_index(spinal.centroid_at(np.array([0.0, 0.0, z]), _UP))[1])
+
+    sections = np.flatnonzero(spinal.mask.any(axis=(1, 2)))
+    fronts = [float(np.flatnonzero(spinal.mask[k].any(axis=1))[0]) - line_row(float(k)) for k in sections]
+    k_click, row_click, _ = roi.lps_to_index(click)
+    return float((row_click - line_row(float(k_click)) - float(np.median(fronts))) * roi.spacing_mm)
 
 
 def _where(
-    roi: LpsRoi, spinal: CanalResult, click: FloatArray, tissue: ClickTissue, past_front_mm: float
+    spinal: CanalResult, click: FloatArray, tissue: ClickTissue, past_front_mm: float, out_mm: float
 ) -> str:
-    """Where the point lies against the spinal canal, in words."""
+    """Where the point lies against the spinal canal, in words: ``past_front_mm`` behind its front edge
+    (:func:`_behind_front_edge_mm`), ``out_mm`` out from its side-to-side span
+    (:func:`imaging.canal_point.beside_the_canal_mm`)."""
     hu = f"{tissue.median_hu:.0f} HU near it"
-    centre = spinal.centroid_at(click, _UP)
-    aside = float(click[0] - centre[0])  # LPS x runs to the patient's left
-    side = "left" if aside > 0.0 else "right"
+    aside = float(click[0] - spinal.centroid_at(click, _UP)[0])  # LPS x runs to the patient's left
+    off = f"{abs(aside):.0f} mm to the {'left' if aside > 0.0 else 'right'} of the spinal canal's centre"
+    if out_mm > 0.0 and past_front_mm > CLICK_IN_BODY_MM:
+        return (
+            f"the point ({hu}) lies {off}, behind its front edge: beside the canal (on a pedicle, a "
+            "transverse process or a rib head), not in a vertebral body"
+        )
+    if out_mm > 0.0:
+        return (
+            f"the point ({hu}) lies {off}, in front of the canal but beside the vertebral body (a rib head, "
+            "or the tissue beside the body), not in it"
+        )
     if past_front_mm > CLICK_IN_BODY_MM:
         return (
-            f"the point ({hu}) lies {abs(aside):.0f} mm to the {side} of the spinal canal's centre, behind "
-            "its front edge: beside the canal (on a pedicle, a transverse process or a rib head), not in a "
-            "vertebral body"
+            f"the point ({hu}) lies in line with the spinal canal, {past_front_mm:.0f} mm behind its front "
+            "edge: in the canal or behind it (the vertebral arch), not in a vertebral body"
         )
-    return (
-        f"the point ({hu}) lies {abs(aside):.0f} mm to the {side} of the spinal canal's centre, in front of "
-        "the canal but beside the vertebral body (a rib head, or the tissue beside the body), not in it"
-    )
+    return f"the point ({hu}) lies on the body's back wall, at the front edge of the spinal canal"

@@ -266,8 +266,9 @@ def refuse_click_behind_canal(
         return  # no body in front: not the canal
     hu = f"{tissue.median_hu:.0f} HU near it"
     aside_mm = beside_the_canal_mm(roi, canal, at)
-    if aside_mm > CLICK_IN_BODY_MM:
-        # abdomen L5's right transverse process (session 22) was said to lie on the lamina
+    if aside_mm > CLICK_IN_BODY_MM and not behind_the_canal(canal, at):
+        # abdomen L5's right transverse process (session 22) was said to lie on the lamina; a point behind
+        # the canal's back edge keeps the words for behind it
         reason = (
             f"the point ({hu}) lies beside the spinal canal, {aside_mm:.0f} mm out from its side edge and "
             "behind its front (on a pedicle, a transverse process or a rib head), not in a vertebral body"

@@ -41,7 +41,7 @@ from imaging.vertebra_errors import ClickNotInBodyError
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_steps import CLICK_IN_BODY_MM
 
-__all__ = ["MAX_CANAL_ASIDE_DEG", "canal_aside_deg", "refuse_body_beside_canal"]
+__all__ = ["MAX_CANAL_ASIDE_DEG", "BodyBesideCanalError", "canal_aside_deg", "refuse_body_beside_canal"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -51,6 +51,12 @@ FloatArray = npt.NDArray[np.float64]
 #: phantom turned 55 degrees, tests/imaging/test_click_beside.py). The accepted body clicks of
 #: tests/benchmarks/click_place_figures.py measure 0-16 degrees (beside_click_figures.py angles)
 MAX_CANAL_ASIDE_DEG = 45.0
+
+
+class BodyBesideCanalError(ClickNotInBodyError):
+    """The body found from the point does not lie in front of the spinal canal: the point is not in a body.
+    :func:`imaging.vertebra.find_vertebra` says a rib first, when the point lies on one."""
+
 
 _POSTERIOR = np.array([0.0, 1.0, 0.0])
 _UP = np.array([0.0, 0.0, 1.0])
@@ -119,7 +125,7 @@ def refuse_body_beside_canal(
     spinal = find_canal(roi, masks.arch_solid, masks.smoothed, front)
     if spinal is None:
         if cut_aside > MAX_CANAL_ASIDE_DEG:
-            raise ClickNotInBodyError(_canal_beside_words(cut_aside, tissue), click)
+            raise BodyBesideCanalError(_canal_beside_words(cut_aside, tissue), click)
         return
     axis = body.axis_lps
     at_spinal = spinal.centroid_at(body.centroid_lps, axis)
@@ -140,13 +146,13 @@ def refuse_body_beside_canal(
     elif behind_mm > CANAL_CONSISTENCY_MM and past_front_mm > CLICK_IN_BODY_MM and out_mm > 0.0:
         found = f"was cut at a hole {behind_mm:.0f} mm behind the spinal canal and runs into the canal"
     elif cut_aside > MAX_CANAL_ASIDE_DEG:
-        raise ClickNotInBodyError(_canal_beside_words(cut_aside, tissue), click)
+        raise BodyBesideCanalError(_canal_beside_words(cut_aside, tissue), click)
     else:
         # a click in front of the spinal canal's front edge, in the body, whose search took a hole joined to
         # the canal for it: kept (the 3 mm abdomen's L3 with a lytic sphere painted on its posterior wall,
         # clicked on the wall: the hole 7 mm behind the canal, the body as from its centroid, 43.2 mL)
         return
-    raise ClickNotInBodyError(
+    raise BodyBesideCanalError(
         f"{_where(spinal, click, tissue, past_front_mm, out_mm)}: the body found from it {found}; "
         + _CLICK_THERE,
         click,

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.canal_tube import body_canal_tube
-from imaging.click_beside import refuse_body_beside_canal
+from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
 from imaging.click_place import (
     ClickTissue,
     click_tissue,
@@ -147,6 +147,13 @@ def find_vertebra(
     tissue = click_tissue(volume, click)
     try:
         anatomy = _find(volume, click, tissue, level=level, progress=progress, cancel=cancel)
+    except BodyBesideCanalError as exc:
+        # a body found beside the canal from a rib's shaft (chest left T9, 54 degrees): said as a rib
+        metal = region_metal(
+            volume, click, roi_half_mm=np.array([ROI_LOW_MM, ROI_HIGH_MM]), roi_spacing_mm=ROI_SPACING_MM
+        )
+        rib = rib_refusal(volume, click, tissue, metal=metal)
+        raise (exc if rib is None else rib) from exc
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:

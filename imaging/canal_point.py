@@ -22,6 +22,7 @@ from imaging.vertebra_steps import RING_CLOSING_MM
 __all__ = [
     "BODY_GAP_MM",
     "behind_the_canal",
+    "beside_the_canal_mm",
     "closed_section",
     "depth_in_front_mm",
     "in_front_of_the_wall_line",
@@ -58,6 +59,14 @@ def behind_the_canal(canal: CanalResult, at: Section) -> bool:
     in_column = np.flatnonzero(canal.mask[k, :, col])
     back = in_column.max() if len(in_column) else np.flatnonzero(canal.mask[k].any(axis=1)).max()
     return bool(row > back)
+
+
+def beside_the_canal_mm(roi: LpsRoi, canal: CanalResult, at: Section) -> float:
+    """How far (mm) the point (on the canal's section, :func:`on_nearest_section`) lies to the side of the
+    canal's side-to-side span on that section; 0 within it."""
+    k, _, col = at
+    cols = np.flatnonzero(canal.mask[k].any(axis=0))
+    return float(max(cols[0] - col, col - cols[-1], 0) * roi.spacing_mm)
 
 
 def in_front_of_the_wall_line(roi: LpsRoi, canal: CanalResult, at: Section) -> bool:

@@ -55,6 +55,7 @@ import numpy.typing as npt
 from imaging.bony_masks import BonyMasks
 from imaging.canal_point import (
     behind_the_canal,
+    beside_the_canal_mm,
     depth_in_front_mm,
     in_front_of_the_wall_line,
     on_nearest_section,
@@ -264,7 +265,17 @@ def refuse_click_behind_canal(
     if depth_in_front_mm(roi, masks, canal, centre, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
         return  # no body in front: not the canal
     hu = f"{tissue.median_hu:.0f} HU near it"
-    if behind_the_canal(canal, at):
+    aside_mm = beside_the_canal_mm(roi, canal, at)
+    if aside_mm > CLICK_IN_BODY_MM and not behind_the_canal(canal, at):
+        # abdomen L5's right transverse process (session 22) was said to lie on the lamina only; the canal
+        # found from the body may itself be a hole beside the real one (lumbar-ct-labels L4, 13 mm behind its
+        # canal: 19 mm out from the hole's side edge), so both are said
+        reason = (
+            f"the point ({hu}) lies beside the spinal canal, {aside_mm:.0f} mm out from its side edge and "
+            "behind its front (on a pedicle, a transverse process or a rib head), or on the vertebral arch "
+            "(lamina) behind it, not in a vertebral body"
+        )
+    elif behind_the_canal(canal, at):
         reason = _behind_words(hu)
     else:
         reason = (

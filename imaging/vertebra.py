@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.canal_tube import body_canal_tube
+from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
 from imaging.click_place import (
     ClickTissue,
     click_tissue,
@@ -57,6 +58,7 @@ from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
 from imaging.vertebra_refusal import better_refusal, body_across_disc, body_is_disc, region_metal
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
 from imaging.vertebra_steps import (
+    CANAL_ENCLOSED,
     body_at_click,
     body_frame,
     canal_at_click,
@@ -145,6 +147,13 @@ def find_vertebra(
     tissue = click_tissue(volume, click)
     try:
         anatomy = _find(volume, click, tissue, level=level, progress=progress, cancel=cancel)
+    except BodyBesideCanalError as exc:
+        # a body found beside the canal from a rib's shaft (chest left T9, 54 degrees): said as a rib
+        metal = region_metal(
+            volume, click, roi_half_mm=np.array([ROI_LOW_MM, ROI_HIGH_MM]), roi_spacing_mm=ROI_SPACING_MM
+        )
+        rib = rib_refusal(volume, click, tissue, metal=metal)
+        raise (exc if rib is None else rib) from exc
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:
@@ -206,6 +215,11 @@ def _find(
         refuse_body_away_from_click(roi, body.body, click, tissue)
     refuse_body_in_canal(roi, masks, body.centroid_lps, click, tissue)
     refuse_click_behind_canal(roi, masks, body.centroid_lps, click, tissue)
+    # the body lies in front of the spinal canal, not beside it (a rib head, a process, the scapula:
+    # imaging.click_beside)
+    refuse_body_beside_canal(
+        roi, masks, body, canal, click, tissue=tissue, canal_enclosed=canal_how == CANAL_ENCLOSED
+    )
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")

@@ -40,6 +40,7 @@ from imaging.vertebra_wall import WallResult, find_posterior_wall
 from imaging.volume import Volume
 
 __all__ = [
+    "CANAL_ENCLOSED",
     "CLICK_IN_BODY_MM",
     "CUT_FALLBACK_HALF_HEIGHTS_MM",
     "FIRST_PASS_HALF_HEIGHT_MM",
@@ -78,6 +79,8 @@ MAX_BODY_WIDTH_MM = 62.0
 #: a click this far from the body found is not in it (mm): the body's surface is known to about one
 #: voxel of a 3 mm section
 CLICK_IN_BODY_MM = 3.0
+#: how a canal enclosed by bone behind the click is said (the first finding of :func:`canal_at_click`)
+CANAL_ENCLOSED = "enclosed by bone"
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
@@ -110,7 +113,7 @@ def canal_at_click(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> tuple[Ca
     # feet-first series the first pass finds nothing by the rule but a pocket in the body just behind a
     # click in it, while the second pass finds the real canal 15 mm further back
     canal, wall = find_canal_by_rule_and_wall(roi, masks.arch_solid, masks.smoothed, click, wall_click=True)
-    canal_how = wall_how = "enclosed by bone"
+    canal_how = wall_how = CANAL_ENCLOSED
     if canal is None:
         canal_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
         # thick slices and overlapping laminae can close the canal in coronal planes too, so that the

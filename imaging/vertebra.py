@@ -153,7 +153,14 @@ def find_vertebra(
             volume, click, roi_half_mm=np.array([ROI_LOW_MM, ROI_HIGH_MM]), roi_spacing_mm=ROI_SPACING_MM
         )
         rib = rib_refusal(volume, click, tissue, metal=metal)
-        raise (exc if rib is None else rib) from exc
+        if rib is not None:
+            raise rib from exc
+        if metal is not None:
+            # metal's streaks can make a hole beside the body read as the canal (bone-lesions case1 with a
+            # rod through its right pedicle: a click in the body read "beside the canal", 102 degrees):
+            # the metal is named, as for every refusal near it
+            raise BodyBesideCanalError(f"{exc.reason}; {metal.refusal_note()}", click) from exc
+        raise
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:

@@ -21,3 +21,11 @@ def case1(shared_data: Path) -> Volume:
         image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
     )
     return Volume(sitk.GetArrayFromImage(image), matrix)
+
+
+@pytest.fixture(scope="module")
+def abdomen(shared_data: Path) -> Volume:
+    """abdomen-pelvis-ct/ct.nii.gz (3 mm slices, T12 to the sacrum) as the program's Volume."""
+    from imaging.load import load_volume
+
+    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume

@@ -11,8 +11,6 @@ the old code. The body clicks at the same levels stay accepted. Real data; posit
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -55,13 +53,6 @@ WORDS = {
     ),
     "16 mm beside the T12 canal": (BESIDE_CANAL_AT, "13 mm to the left"),
 }
-
-
-@pytest.fixture(scope="module")
-def abdomen(shared_data: Path) -> Volume:
-    from imaging.load import load_volume
-
-    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
 
 
 def _refusal(volume: Volume, click: Point) -> str:

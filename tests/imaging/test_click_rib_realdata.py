@@ -14,8 +14,6 @@ the bodies at the same levels are still accepted. Real data; positions LPS mm.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -77,13 +75,6 @@ ABDOMEN_NOT_RIBS = {
 #: bodies at the ribs' levels (s22 common context): the rib check runs only on refusals, so these stay
 CHEST_BODIES = {"T6": (-10.0, 125.0, 1.0), "T8": (-10.0, 125.0, -45.0), "T10": (-10.0, 125.0, -92.0)}
 ABDOMEN_BODIES = {"T12": (4.5, -111.0, 416.6)}
-
-
-@pytest.fixture(scope="module")
-def abdomen(shared_data: Path) -> Volume:
-    from imaging.load import load_volume
-
-    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
 
 
 def _refusal(volume: Volume, click: tuple[float, float, float]) -> str:

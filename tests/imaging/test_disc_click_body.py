@@ -15,8 +15,6 @@ tests/benchmarks/click_place_figures.py body. Positions LPS mm.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from imaging.vertebra import VertebraNotFoundError, find_vertebra
@@ -38,13 +36,6 @@ IN_BODIES = (
     (4.4, -143.4, 278.2),
     (12.9, -141.3, 315.7),
 )
-
-
-@pytest.fixture(scope="module")
-def abdomen(shared_data: Path) -> Volume:
-    from imaging.load import load_volume
-
-    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
 
 
 @pytest.mark.parametrize("click", DISC_CENTRES, ids=["L4-L5", "L3-L4", "L2-L3", "L1-L2"])

@@ -12,8 +12,6 @@ guard below). Real data; positions LPS mm.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from imaging.disc_click import disc_at_point
@@ -40,13 +38,6 @@ ABDOMEN_L3_ARCH = (2.64, -107.64, 316.71)
 #: abdomen's L4/L5 ... L1/L2 centres (test_disc_click_body)
 CHEST_DISCS = ((-8.0, 118.0, -81.5), (-5.9, 112.0, -104.5), (-6.0, 118.0, -130.5), (-5.8, 100.0, -154.5))
 ABDOMEN_DISCS = ((2.85, -138.65, 260.8), (4.65, -142.35, 296.8), (5.4, -137.15, 332.8), (6.2, -126.95, 367.3))
-
-
-@pytest.fixture(scope="module")
-def abdomen(shared_data: Path) -> Volume:
-    from imaging.load import load_volume
-
-    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
 
 
 def _refusal(volume: Volume, click: tuple[float, float, float]) -> str:

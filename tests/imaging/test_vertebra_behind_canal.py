@@ -65,13 +65,6 @@ LUMBAR_KEPT: dict[str, Point] = {"L3 wall -2": (24.9, 175.7, -64.9)}
 
 
 @pytest.fixture(scope="module")
-def abdomen(shared_data: Path) -> Volume:
-    from imaging.load import load_volume
-
-    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
-
-
-@pytest.fixture(scope="module")
 def lumbar(shared_data: Path) -> Volume:
     from tests.imaging.test_vertebra_realdata import _load
 

@@ -17,8 +17,6 @@ Positions LPS mm.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -34,13 +32,6 @@ L3_CENTRE = (4.9, -141.3, 315.7)
 ON_THE_WALL = ((4.9, -125.0, 315.7), (4.9, -124.0, 315.7))
 #: behind the canal: the lamina's front, the lamina, the soft tissue behind it (QA's F3 click is -105)
 BEHIND_THE_CANAL = ((4.9, -108.0, 315.7), (4.9, -105.0, 315.7), (4.9, -100.0, 315.7))
-
-
-@pytest.fixture(scope="module")
-def abdomen(shared_data: Path) -> Volume:
-    from imaging.load import load_volume
-
-    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks, bony_solid
-from imaging.canal_point import depth_in_front_mm, on_nearest_section
+from imaging.canal_point import beside_the_canal_mm, depth_in_front_mm, on_nearest_section
 from imaging.click_place import MIN_BODY_DEPTH_MM, MIN_CANAL_ACROSS_MM, SOFT_BELOW_HU
 from imaging.vertebra_canal import CanalResult, find_canal
 from imaging.vertebra_roi import LpsRoi, resample_roi
@@ -92,11 +92,10 @@ def spine_place(volume: Volume, point_lps: npt.ArrayLike) -> SpinePlace:
     if not canals:
         return SpinePlace(Place.NO_CANAL)
     canal, centre = min(canals, key=lambda cc: float(cc[1][1]))  # the foremost
-    k, row, col = on_nearest_section(roi, canal, point)
-    section = canal.mask[k]
-    rows = np.flatnonzero(section.any(axis=1))
-    cols = np.flatnonzero(section.any(axis=0))
-    beside_mm = float(max(cols[0] - col, col - cols[-1], 0)) * roi.spacing_mm
+    at = on_nearest_section(roi, canal, point)
+    k, row, _ = at
+    rows = np.flatnonzero(canal.mask[k].any(axis=1))
+    beside_mm = beside_the_canal_mm(roi, canal, at)
     where = (float(centre[0]), float(centre[1]), float(centre[2]))
     if row > rows[-1] and beside_mm <= ARCH_BESIDE_CANAL_MM:
         return SpinePlace(Place.ARCH, where, beside_mm)

@@ -250,8 +250,10 @@ class View3D(QWidget):
         self.render_now()
 
     def set_bone_threshold(self, threshold_hu: float) -> None:
-        """Rebuild the bone surface at another threshold (HU)."""
+        """Rebuild the bone surface at another threshold (HU); judge again which lesions it hides."""
         self.bone_threshold_hu = float(threshold_hu)
+        display = self.state.display
+        self.see_through.threshold(None if display is None else display.source.array, self.bone_threshold_hu)
         self._start_surface_job()
 
     def set_volume_rendering(self, on: bool) -> None:

@@ -12,7 +12,10 @@ translucent (``SEE_THROUGH_OPACITY``) by itself, until the operator chooses with
   its cortex: seen from the front, back, left or right, the bone's surface lies in front of it). QA s22
   D6: case7's blastic lesion in a vertebral body could not be seen at all. Session 22 turned the bone
   see-through for any lesion; a lesion outside bone (a soft-tissue mass beside it, an outline drawn in
-  muscle) is not hidden by the surface, and the bone stays opaque for it.
+  muscle) is not hidden by the surface, and the bone stays opaque for it. The lesions are judged again
+  whenever they or the bone threshold change (session 24): the surface a threshold of 400 HU draws does not
+  wrap a 300 HU blastic lesion, the one at 200 HU does; until session 24 the rule kept its first answer.
+  Needles keep the surface see-through for good once they appear.
 
 Masks lie on the volume's own grid ``[slice, row, col]``; HU.
 """
@@ -70,15 +73,26 @@ def lesion_hidden_by_bone(hu: npt.NDArray[Any], mask: Mask, threshold_hu: float)
 class BoneSeeThrough:
     """The bone surface's see-through state and its menu action.
 
-    ``choice`` is the operator's (None until they choose); ``auto`` turns on by itself (needles, a hidden
-    lesion) and stays on. ``on_change`` is called with the opacity to draw whenever it may have changed.
+    ``choice`` is the operator's (None until they choose). Without it the surface is see-through by itself
+    (``auto``) once the case has had needles (for good), or while a lesion of the case lies where the
+    surface at the current bone threshold would hide it (judged again when the lesions or the threshold
+    change). ``on_change`` is called with the opacity to draw whenever it may have changed.
     """
 
     def __init__(self, on_change: Callable[[float], None]) -> None:
         self.choice: bool | None = None
-        self.auto = False
         self.action: QAction | None = None
         self._on_change = on_change
+        self._needles = False
+        self._hidden_lesion = False
+        #: the case's lesion masks as last given, judged again at another threshold
+        self._masks: tuple[Mask, ...] = ()
+
+    @property
+    def auto(self) -> bool:
+        """Whether the surface is see-through by itself (the operator's choice aside): needles, or a lesion
+        the surface at the current threshold hides."""
+        return self._needles or self._hidden_lesion
 
     @property
     def on(self) -> bool:
@@ -111,17 +125,26 @@ class BoneSeeThrough:
 
     def needles(self, has_needles: bool) -> None:
         """The case's needles changed: see-through once there are needles, unless the operator chose."""
-        if self.choice is None and has_needles:
-            self.auto = True
+        if self.choice is None and has_needles and not self._needles:
+            self._needles = True
             self.apply()
 
     def lesions(self, hu: npt.NDArray[Any] | None, masks: Sequence[Mask], threshold_hu: float) -> None:
-        """The case's lesion masks changed: see-through once one lies where the bone surface at
+        """The case's lesion masks changed: see-through while one lies where the bone surface at
         ``threshold_hu`` would hide it (:func:`lesion_hidden_by_bone`), unless the operator chose."""
-        if self.choice is not None or self.auto or hu is None:
+        self._masks = tuple(masks)
+        self.threshold(hu, threshold_hu)
+
+    def threshold(self, hu: npt.NDArray[Any] | None, threshold_hu: float) -> None:
+        """The bone threshold (or the volume ``hu``) changed: judge the lesions last given again at
+        ``threshold_hu``. Skipped once the operator chose or needles keep the surface see-through."""
+        if self.choice is not None or self._needles:
             return
-        if any(m.grid_shape == hu.shape and lesion_hidden_by_bone(hu, m, threshold_hu) for m in masks):
-            self.auto = True
+        hidden = hu is not None and any(
+            m.grid_shape == hu.shape and lesion_hidden_by_bone(hu, m, threshold_hu) for m in self._masks
+        )
+        if hidden != self._hidden_lesion:
+            self._hidden_lesion = hidden
             self.apply()
 
     def apply(self) -> None:

@@ -77,3 +77,53 @@ def test_a_lesion_outside_the_bone_leaves_the_bone_opaque(window3d: Any, qtbot: 
     win.case.undo_stack.setClean()
     qtbot.wait(300)
     assert view.see_through_action.isChecked() and view.bone_actor.GetProperty().GetOpacity() < 0.5
+
+
+def test_the_see_through_rule_follows_the_bone_threshold(window3d: Any, qtbot: Any) -> None:
+    """A blastic lesion of 300 HU in the soft tissue between the blocks: the surface at 400 HU does not wrap
+    it (the bone stays opaque, the lesion shows), the surface at 200 HU does (the bone turns see-through,
+    and the lesion shows through it), and back at 400 HU the bone is opaque again. Until session 24 the
+    rule was not judged again when the threshold changed: the bone stayed opaque at 200 HU, hiding it."""
+    win = window3d
+    view = win.view3d
+    blocks = bone_blocks_volume()
+    array = blocks.array.copy()
+    idx = np.indices(array.shape)
+    r2 = (idx[0] - 20) ** 2 + (idx[1] - 30) ** 2 + (idx[2] - 29) ** 2
+    assert (array[r2 <= 16] == 40).all()  # between the blocks, clear of both
+    array[r2 <= 16] = 300  # the lesion's dense region, radius 4 voxels (8 mm)
+    volume = blocks.with_array(array)
+    lesion = Mask.from_full(r2 <= 9)  # its mask, radius 3 voxels, inside the dense region
+    win.opener.show_volume(volume)
+    view.wait_for_surface()
+    view.set_bone_threshold(400.0)
+    view.wait_for_surface()
+    win.case.push(AddLayer(MaskLayer("Lesion 1", LayerKind.LESION, lesion, LESION_RGB)))
+    win.case.undo_stack.setClean()  # closing must not ask about saving, even if a check below fails
+
+    def settle(threshold_hu: float) -> int:
+        view.set_bone_threshold(threshold_hu)
+        view.wait_for_surface()
+        qtbot.wait(300)  # the 3D view draws once the changes pause
+        return _lesion_pixels(view)
+
+    qtbot.wait(300)
+    assert not view.see_through_action.isChecked() and view.bone_actor.GetProperty().GetOpacity() == 1.0
+    assert _lesion_pixels(view) > 50  # not wrapped by the surface at 400 HU: seen through no bone
+    seen = settle(200.0)
+    assert view.see_through_action.isChecked() and view.bone_actor.GetProperty().GetOpacity() < 0.5
+    assert seen > 50
+    settle(400.0)
+    assert not view.see_through_action.isChecked() and view.bone_actor.GetProperty().GetOpacity() == 1.0
+    settle(200.0)
+    assert view.see_through_action.isChecked()
+    view.see_through_action.trigger()  # the operator wants it opaque: the surface at 200 HU hides it
+    qtbot.wait(300)
+    hidden = _lesion_pixels(view)
+    assert view.bone_see_through is False and hidden < seen / 10, (seen, hidden)
+
+
+def _lesion_pixels(view: Any) -> int:
+    """Pixels of the lesion's green in the rendered 3D view (none on a black screen)."""
+    rgb = image_rgb(view.grab_image()).astype(int)
+    return int(((rgb[..., 1] > 90) & (rgb[..., 1] > 2 * rgb[..., 0]) & (rgb[..., 1] > 2 * rgb[..., 2])).sum())

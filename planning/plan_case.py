@@ -1,7 +1,8 @@
 """Building and saving a :class:`planning.case.Case` from a plan run's result.
 
 The case holds the plan's image reference, masks (lesion, body, canal, posterior wall, pedicles, neural
-foramina, predicted zones) on the planning CT's grid, targets (with the bone the spec states) and needles
+foramina, predicted zones) on the planning CT's grid, targets (with the bone the spec states, and what the
+segmentation keeps: :mod:`planning.lesion_extra`) and needles
 (LPS mm), and the plan's settings (margin, heat-warning distance, least needle depth of a chosen route).
 Derived figures (coverage, distances, risk) are not stored: they are recomputed from the case.
 """
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from imaging.mask import Mask
 from imaging.vertebra_model import VertebraAnatomy
+from planning.lesion_extra import with_segmentation
 from planning.plan_results import PlanResult
 from planning.score_site import BONE_KEY
 
@@ -93,22 +95,27 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
         les = t.lesion
         case.add(
             Section.TARGETS,
-            Target(
-                t.name,
-                kind=TargetKind.SPINE if t.anatomy is not None else TargetKind.EXTRASPINAL,
-                level=t.level or "",
-                lesion_seed_lps=les.seed_lps,
-                vertebra_lps=t.anatomy.click_lps if t.anatomy is not None else None,
-                lesion_layer=lesion_layer,
-                lesion_type=les.type,
-                measures={
-                    "volume_ml": les.volume_ml,
-                    "max_diameter_mm": les.max_diameter_mm,
-                    "mean_hu": les.mean_hu,
-                    "reference_bone_hu": les.reference_bone_hu,
-                },
-                # the Scores dock shows the bone the spec stated and scores by it (planning.score_site)
-                extra={BONE_KEY: t.bone.value} if t.bone is not None else {},
+            # where the reference bone HU was measured, the shares behind the type and the warnings, as a
+            # click with the Lesion tool keeps them (planning.lesion_extra)
+            with_segmentation(
+                Target(
+                    t.name,
+                    kind=TargetKind.SPINE if t.anatomy is not None else TargetKind.EXTRASPINAL,
+                    level=t.level or "",
+                    lesion_seed_lps=les.seed_lps,
+                    vertebra_lps=t.anatomy.click_lps if t.anatomy is not None else None,
+                    lesion_layer=lesion_layer,
+                    lesion_type=les.type,
+                    measures={
+                        "volume_ml": les.volume_ml,
+                        "max_diameter_mm": les.max_diameter_mm,
+                        "mean_hu": les.mean_hu,
+                        "reference_bone_hu": les.reference_bone_hu,
+                    },
+                    # the Scores dock shows the bone the spec stated and scores by it (planning.score_site)
+                    extra={BONE_KEY: t.bone.value} if t.bone is not None else {},
+                ),
+                les,
             ),
         )
     zm = result.zone_model

@@ -29,18 +29,13 @@ import numpy.typing as npt
 
 from app import dialogs
 from app.segmentation import vertebra_duplicates
-from app.segmentation.lesion_basis import BASIS_KEYS
 from app.segmentation.lesion_tool import (
     LESION_COLOURS,
     lesion_layer_and_target,
     mask_centroid_lps,
     push_new_lesion,
 )
-from app.segmentation.lesion_warnings import (
-    VOXELS_KEY,
-    WARNINGS_KEY,
-    say_result,
-)
+from app.segmentation.lesion_warnings import say_result
 from app.segmentation.vertebra_levels import relabel_plan
 from app.segmentation.vertebra_tool import (
     VertebraEntry,
@@ -56,6 +51,7 @@ from imaging.mask import Mask, overlap_count
 from imaging.volume import Volume
 from planning.case import Case
 from planning.commands import EditMask, UpdateTarget
+from planning.lesion_extra import BASIS_KEYS, VOXELS_KEY, WARNINGS_KEY
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
 from planning.vertebra_figures import anatomy_warnings
 

@@ -2,60 +2,35 @@
 
 A radiologist checks that the reference bone HU a lesion was typed against was measured in normal
 trabecular bone (not cortex, not another lesion), and why the lesion is lytic, blastic or mixed (QA s22 D,
-items D4 and D5). :func:`imaging.lesion.segment_lesion` gives both (:mod:`imaging.lesion_basis`): where
-the reference was measured (:class:`imaging.lesion_basis.ReferenceSite`) and the shares of voxels below
-and above it (:class:`imaging.lesion_basis.TypeBasis`). They are kept in the lesion's ``Target.extra``
-(saved with the case, back on reopen; a case saved before has neither and shows neither), and read back
-here for the details line, its tooltip and the Type cell's tooltip. A mask drawn by hand has its reference
-and type measured from the mask each time (:mod:`app.segmentation.lesion_figures`): its site and basis
-are those figures'. Distances mm, CT values HU, shares 0..1.
+items D4 and D5). :func:`imaging.lesion.segment_lesion` gives both (:mod:`imaging.lesion_basis`): where the
+reference was measured (:class:`imaging.lesion_basis.ReferenceSite`) and the shares of voxels below and
+above it (:class:`imaging.lesion_basis.TypeBasis`). They are kept in the lesion's ``Target.extra``
+(:mod:`planning.lesion_extra`, also for a plan's targets; saved with the case, back on reopen; a case saved
+before has neither and shows neither), and read back here for the details line, its tooltip and the Type
+cell's tooltip. A mask drawn by hand has its reference and type measured from the mask each time
+(:mod:`app.segmentation.lesion_figures`): its site and basis are those figures'. Distances mm, CT values
+HU, shares 0..1.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import TYPE_CHECKING
 
-from app.segmentation.lesion_warnings import VOXELS_KEY
 from imaging.lesion_basis import ReferenceSite, TypeBasis
-from imaging.lesion_model import Lesion
+from planning.lesion_extra import (
+    DELTA_KEY,
+    LYTIC_KEY,
+    MIXED_KEY,
+    OPERATOR,
+    REFERENCE_SITE_KEY,
+    SCLEROTIC_KEY,
+    VOXELS_KEY,
+)
 from planning.model import Target
 
 if TYPE_CHECKING:  # lesion_figures imports the vertebra tool, which imports the lesion tool, which uses this
     from app.segmentation.lesion_figures import Figures
-
-#: ``Target.extra`` keys: where the reference was measured (its JSON, or :data:`OPERATOR`), and the type's
-#: shares with the delta and the mixed share they were judged with (the reference is in ``measures``)
-REFERENCE_SITE_KEY = "reference_site"
-LYTIC_KEY = "lytic_fraction"
-SCLEROTIC_KEY = "sclerotic_fraction"
-DELTA_KEY = "abnormal_delta_hu"
-MIXED_KEY = "mixed_min_fraction"
-#: every key :func:`with_basis` writes (a lesion segmented again replaces them all)
-BASIS_KEYS = (REFERENCE_SITE_KEY, LYTIC_KEY, SCLEROTIC_KEY, DELTA_KEY, MIXED_KEY)
-#: the reference site's value when the operator gave the reference bone HU
-OPERATOR = "given by the operator"
-
-
-def with_basis(target: Target, lesion: Lesion) -> Target:
-    """The target with where the lesion's reference was measured and its type's shares in ``extra``, and
-    the mask's voxel count when segmented (to tell an edited mask)."""
-    extra = {k: v for k, v in target.extra.items() if k not in BASIS_KEYS}
-    site = lesion.reference_site
-    extra[REFERENCE_SITE_KEY] = OPERATOR if site is None else json.dumps(site.to_json())
-    basis = lesion.type_basis
-    if basis is not None:
-        extra.update(
-            {
-                LYTIC_KEY: float(basis.lytic_fraction),
-                SCLEROTIC_KEY: float(basis.sclerotic_fraction),
-                DELTA_KEY: float(basis.delta_hu),
-                MIXED_KEY: float(basis.mixed_min_fraction),
-            }
-        )
-    extra[VOXELS_KEY] = int(lesion.mask.count())
-    return dataclasses.replace(target, extra=extra)
 
 
 def reference_site_of(target: Target, figures: Figures | None) -> ReferenceSite | str | None:

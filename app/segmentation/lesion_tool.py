@@ -22,11 +22,10 @@ import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from app.segmentation.lesion_basis import with_basis
-from app.segmentation.lesion_warnings import with_warnings
 from imaging.lesion_model import Lesion
 from imaging.mask import Mask
 from planning.commands import AddLayer, AddTarget
+from planning.lesion_extra import with_segmentation
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
 
 if TYPE_CHECKING:
@@ -194,9 +193,9 @@ def lesion_layer_and_target(
     ``Target.measures`` holds volume_ml, max_diameter_mm, mean_hu, reference_bone_hu, and
     cortical_breach / posterior_wall_involved as 1.0 / 0.0 (the latter only inside a vertebra);
     ``extra["measured_type"]`` keeps the type the program found when the operator overrides it; the
-    segmentation's warnings (the lesion may be larger than its mask) are kept in ``extra`` too
-    (:mod:`app.segmentation.lesion_warnings`), so they are saved with the case, as are where its reference
-    bone HU was measured and the shares behind its type (:mod:`app.segmentation.lesion_basis`).
+    segmentation's warnings (the lesion may be larger than its mask) are kept in ``extra`` too, so they are
+    saved with the case, as are where its reference bone HU was measured and the shares behind its type
+    (:mod:`planning.lesion_extra`, as for a plan's targets).
     """
     measures: dict[str, float] = {
         "volume_ml": float(lesion.volume_ml),
@@ -224,9 +223,8 @@ def lesion_layer_and_target(
         lesion_layer=name,
         lesion_type=lesion.type,
         measures=measures,
-        extra={"measured_type": lesion.type.value},
     )
-    return layer, with_warnings(with_basis(target, lesion), lesion)
+    return layer, with_segmentation(target, lesion)
 
 
 def push_new_lesion(controller: SegmentationController, layer: MaskLayer, target: Target) -> None:

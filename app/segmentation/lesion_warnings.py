@@ -1,13 +1,13 @@
 """Warnings a lesion's segmentation gave, kept with its target and told to the operator.
 
 :func:`imaging.lesion.segment_lesion` notes when the lesion may be larger than its mask (it reached the
-growth limit, or the edge of the volume, of the region searched or of the scan) and when the image's
-noise can change its call or its volume (:mod:`imaging.lesion_noise`):
+growth limit, or the edge of the volume, of the region searched or of the scan) and when the image's noise
+can change its call or its volume (:mod:`imaging.lesion_noise`):
 :attr:`imaging.lesion_model.Lesion.warnings`. Those notes are kept in the lesion's ``Target.extra``
-(saved in the case, back on reopen) with the number of voxels the mask had, so the Lesions dock can
-mark the row while the mask is the one segmentation gave, and say "when segmented" once the operator
-has edited it. :func:`operator_text` adds what to do about each; :func:`mark_row` marks a table row
-(warning icon, amber figures, the warnings in the tooltips).
+(:mod:`planning.lesion_extra`; saved in the case, back on reopen) with the number of voxels the mask had,
+so the Lesions dock can mark the row while the mask is the one segmentation gave, and say "when segmented"
+once the operator has edited it. :func:`operator_text` adds what to do about each; :func:`mark_row` marks a
+table row (warning icon, amber figures, the warnings in the tooltips).
 
 :class:`MaskNotes` says what is wrong with the lesion masks as they are now, whatever made them: a mask
 in several separate pieces (a stray brush stroke counts in its volume, diameter and breach) and lesions
@@ -18,7 +18,6 @@ Distances in mm (voxel centres, LPS), shared volumes in mL.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -31,14 +30,12 @@ from imaging.mask import Mask, overlap_count
 from imaging.mask_edit import KEEP_POINTED_MIN_SHARE, MaskPieces, mask_pieces
 from imaging.volume import Volume
 from planning.case import Case
+from planning.lesion_extra import VOXELS_KEY, WARNINGS_KEY
 from planning.model import Target
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
 
-#: ``Target.extra`` keys: the warnings (one per line; extra holds scalars only) and the mask's voxels
-WARNINGS_KEY = "segmentation_warnings"
-VOXELS_KEY = "segmented_voxels"
 #: text colour of a row whose segmentation warned (app.theme.AMBER: a caution)
 WARNING_RGB = "#ffb347"
 
@@ -84,18 +81,6 @@ def operator_text(note: str) -> str:
         # the note says what the noise does to this lesion and what to do (imaging.lesion_noise)
         return f"{text}."
     return f"{text}. It may go on beyond it: check its extent, and extend the mask with the brush (B)."
-
-
-def with_warnings(target: Target, lesion: Lesion) -> Target:
-    """The target with the lesion's warnings and its mask's voxel count in ``extra`` (unchanged if none)."""
-    if not lesion.warnings:
-        return target
-    extra = {
-        **target.extra,
-        WARNINGS_KEY: "\n".join(lesion.warnings),
-        VOXELS_KEY: int(lesion.mask.count()),
-    }
-    return dataclasses.replace(target, extra=extra)
 
 
 def warnings_of(target: Target, mask: Mask | None) -> TargetWarnings:

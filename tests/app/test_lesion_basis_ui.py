@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from app.display_geometry import ViewAxis
-from app.segmentation.lesion_basis import BASIS_KEYS
 from imaging.image_files import write_image
 from planning.commands import UpdateTarget
+from planning.lesion_extra import BASIS_KEYS
 from tests.app.test_segmentation_tools import click, click_lesion, lytic, pytestmark, wait_job
 
 __all__ = ["lytic", "pytestmark"]  # a fixture used here by name, and the GUI marks
@@ -100,3 +100,32 @@ def test_a_click_in_soft_tissue_says_so_and_offers_no_reference(
     assert not window.case.case.targets
     assert "soft tissue" in message and "the nearest bone 1" in message, message
     assert "Lesion settings" not in message and "reference" not in message.lower().split("no normal")[0]
+
+
+def test_a_plans_case_shows_where_its_reference_was_measured_and_why_its_type(
+    window: Any, qtbot: Any, tmp_path: Path, no_dialogs: Any, lytic: Any
+) -> None:
+    """A case written by ``osteoplan plan`` (planning.plan_case) opened in the window: until session 24 its
+    target kept neither the reference's site nor the type's shares, and the dock showed neither."""
+    from planning.plan_runner import run_plan, save_plan_case
+
+    image = tmp_path / "lytic.nii.gz"
+    write_image(lytic.volume, image)
+    seed = [float(v) for v in lytic.seed_lps]
+    spec = {
+        "targets": [{"name": "Lesion 1", "lesion_seed_lps": seed}],
+        "ablation": {"profile": "Emprint 75 W 5 min"},
+    }
+    result = run_plan(lytic.volume, spec)
+    path = tmp_path / "plan.osteoplan"
+    save_plan_case(result, str(path), source_path=str(image))
+    _open(window, qtbot, path)
+    try:
+        panel = window.segmentation.lesion_panel
+        details, details_tip, type_tip = _dock_texts(panel, qtbot)
+        reference = result.targets[0].lesion.reference_bone_hu
+        assert f"reference bone {reference:.0f} HU in " in details and "mm from the seed" in details, details
+        assert "Reference bone of Lesion 1: measured in" in details_tip and "around the lesion" in details_tip
+        assert type_tip.startswith("measured: lytic") and "% of its voxels below" in type_tip, type_tip
+    finally:
+        window.case.undo_stack.setClean()

@@ -36,6 +36,12 @@ truth and are printed only to show that.
 
 The image's own midline (:func:`tests.benchmarks.pedicle_axis_study.image_midline`, placed by the
 labels' body and canal centroids) is printed beside, as the needle's mediolateral angle in LPS.
+Where the two disagree, look at the slices (tests/benchmarks/pedicle_axis_png.py draws both lines and
+the program's). Seen so (session 24): L3 left's walls run within a few degrees of sagittal on the
+axial planes 1.5 mm either side of the isthmus, as label 41 says, and the image midline's -12.8
+crosses them; L4 right is not settled by the 1.5 mm slices (the medial
+cortex runs sagittally 1.5 mm either side of the isthmus, the bone 4.5 mm above it along the 22-24
+degree lines), so its label figure is no truth for a fix.
 
 Clicks: lumbar-ct-labels L2-L4 at their bodies' label centroids, and L3's ten QA clicks (within 0.75 mm
 of its centroid, tests/imaging/test_vertebra_pedicle_click_lumbar_labels.py); abdomen-pelvis-ct T12-L5

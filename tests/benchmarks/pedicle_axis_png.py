@@ -1,0 +1,120 @@
+"""Axial pictures of a lumbar-ct-labels pedicle with its axes drawn (a study, not a test).
+
+Draws, on four axial planes through the labels' isthmus (at -4.5, -1.5, +1.5 and +4.5 mm), the CT
+(-100..900 HU), the outlines of label 41 (yellow) and of the body's labels 49/50 (orange), and three
+lines in the axial projection: label 41's centreline (:func:`tests.benchmarks.pedicle_axis_truth.
+truth_axis`, green), the image's own midline (:func:`tests.benchmarks.pedicle_axis_study.image_midline`,
+magenta, with its row midpoints within 0.6 mm of the plane as dots) and the program's axis from a click
+at the body's label centroid plus an offset (cyan). Each line's needle mediolateral angle (degrees,
+positive towards the patient's left) is in the legend. It is for deciding by eye which line the
+pedicle's walls follow where the labels and the image disagree.
+
+Run (about 10 s)::
+
+    PYTHONPATH=. /work/main/.venv/bin/python tests/benchmarks/pedicle_axis_png.py L4 right OUT.png [dx,dy,dz]
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.vertebra import find_vertebra
+from imaging.vertebra_model import Side
+from imaging.volume import Volume
+from planning.trajectory_geometry import mediolateral_deg
+from tests.benchmarks.pedicle_axis_study import image_midline
+from tests.benchmarks.pedicle_axis_truth import DATA, LUMBAR, _points, load_nifti, truth_axis
+
+FloatArray = npt.NDArray[np.float64]
+
+#: planes' heights from the labels' isthmus (mm), and the half-length of the lines drawn (mm)
+PLANE_DZ_MM = (-4.5, -1.5, 1.5, 4.5)
+LINE_HALF_MM = 25.0
+#: the picture's field (mm either side of the isthmus) and sample step (mm)
+FIELD_MM = 15.0
+STEP_MM = 0.2
+
+
+def _line(point: FloatArray, ml_deg: float) -> FloatArray:
+    """Two ends (x, y) of the axial line through ``point`` whose needle (anterior = -y) has the
+    mediolateral angle ``ml_deg``."""
+    d = np.array([math.sin(math.radians(ml_deg)), -math.cos(math.radians(ml_deg))])
+    out: FloatArray = np.array([point[:2] - LINE_HALF_MM * d, point[:2] + LINE_HALF_MM * d])
+    return out
+
+
+def _plane(
+    volume: Volume, field: npt.NDArray[np.float32], xx: FloatArray, yy: FloatArray, z: float
+) -> FloatArray:
+    pts = np.stack([xx, yy, np.full_like(xx, z)], axis=-1).reshape(-1, 3)
+    idx = volume.lps_to_index_points(pts).T
+    out = ndimage.map_coordinates(field, idx, order=1, mode="nearest")
+    return np.asarray(out, dtype=np.float64).reshape(xx.shape)
+
+
+def main() -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    level, side_name, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    side = Side.LEFT if side_name == "left" else Side.RIGHT
+    offset = np.array([float(x) for x in sys.argv[4].split(",")]) if len(sys.argv) > 4 else np.zeros(3)
+    folder = DATA / "lumbar-ct-labels"
+    ct = load_nifti(folder / "sub-ct_label-22_ct.nii.gz")
+    sub = load_nifti(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
+    vertebra = load_nifti(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array == LUMBAR[level]
+    body = vertebra & np.isin(sub, [49, 50])
+    pedicle = vertebra & (sub == 41)
+    truth = truth_axis(ct, vertebra=vertebra, body=body, bearing=pedicle, side=side)
+    if truth is None:
+        print(f"{level} {side_name}: no labelled pedicle clear of the body")
+        return 1
+    image = image_midline(ct, side, truth.c, truth.canal)
+    click = _points(ct, body).mean(axis=0) + offset
+    traced = find_vertebra(ct, click).pedicles.get(side)
+    lines = {"label 41 centreline": (truth.point, mediolateral_deg(-truth.direction), "lime")}
+    if image is not None:
+        lines["image midline"] = (image.points_lps.mean(axis=0), image.mediolateral_deg, "magenta")
+    if traced is not None:
+        e, t = np.array(traced.axis_entry_lps), np.array(traced.axis_target_lps)
+        lines[f"program, click {offset.tolist()}"] = (0.5 * (e + t), mediolateral_deg(t - e), "cyan")
+    for name, (_, ml, _) in lines.items():
+        print(f"{level} {side_name} {name}: mediolateral {ml:.1f} deg")
+    xs = np.arange(truth.point[0] - FIELD_MM, truth.point[0] + FIELD_MM, STEP_MM)
+    ys = np.arange(truth.point[1] - FIELD_MM, truth.point[1] + FIELD_MM, STEP_MM)
+    xx, yy = np.meshgrid(xs, ys)
+    hu, ped_f, body_f = (np.asarray(a, dtype=np.float32) for a in (ct.array, pedicle, body))
+    fig, axes = plt.subplots(2, 2, figsize=(16, 16))
+    for ax, dz in zip(axes.ravel(), PLANE_DZ_MM, strict=True):
+        z = float(truth.point[2]) + dz
+        extent = (xs[0], xs[-1], ys[0], ys[-1])
+        ax.imshow(_plane(ct, hu, xx, yy, z), cmap="gray", vmin=-100, vmax=900, origin="lower", extent=extent)
+        ax.contour(xx, yy, _plane(ct, ped_f, xx, yy, z), [0.5], colors="yellow", linewidths=0.7)
+        ax.contour(xx, yy, _plane(ct, body_f, xx, yy, z), [0.5], colors="orange", linewidths=0.7)
+        for name, (point, ml, colour) in lines.items():
+            ends = _line(np.asarray(point), ml)
+            ax.plot(ends[:, 0], ends[:, 1], colour, lw=1.2, label=f"{name} {ml:.1f}")
+        if image is not None:
+            near = image.points_lps[np.abs(image.points_lps[:, 2] - z) < 0.6]
+            ax.plot(near[:, 0], near[:, 1], "m.", ms=2)
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_ylim(ys[0], ys[-1])
+        ax.set_title(f"{level} {side_name}: axial z {z:.1f} (isthmus {dz:+.1f})")
+        ax.set_xlabel("x (mm, patient left +)")
+        ax.set_ylabel("y (mm, posterior +)")
+    axes.ravel()[0].legend(loc="lower left", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out, dpi=60)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

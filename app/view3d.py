@@ -12,7 +12,8 @@ thread so the 2D views never wait for the 3D one. Looking at a point through a n
 the crosshair, or zoomed in) adds a close-up at the data's full resolution around it
 (app.view3d_closeup), the coarse surface cut away inside its box; on software GL its box keeps to a
 triangle budget and the coarse surface stands in for it while the camera moves. The actors' making
-(bone image, volume rendering, mask surfaces) is app.view3d_actors.
+(bone image, volume rendering, mask surfaces, the crosshair's marker) is app.view3d_actors; its
+menu, app.view3d_menu.
 
 Default bone surface threshold: 200 HU — inside CLINICAL.md's generic bone range 130-3000 HU and
 above the 130 HU floor so trabecular noise and contrast-filled vessels give fewer fragments; the
@@ -35,6 +36,7 @@ from app.loading import Worker
 from app.view3d_actors import (
     BONE_RGB,
     SURFACE_MAX_DIM,
+    crosshair_marker,
     extract_surface,
     image_data_from_display,
     mask_surface,
@@ -43,8 +45,9 @@ from app.view3d_actors import (
     volume_actor,
     vtk_classes,
 )
-from app.view3d_aids import CENTRED_FIELD_MM, centre_camera_on, orientation_marker, view_field_mm
+from app.view3d_aids import centre_camera_on, orientation_marker, view_field_mm
 from app.view3d_closeup import SOFTWARE_GL_CLOSEUP_TRIANGLES, CloseUpSurface
+from app.view3d_menu import fill_menu
 from app.view3d_see_through import BoneSeeThrough
 from app.view3d_status import StatusLine
 from app.viewer_state import ViewerState
@@ -111,16 +114,7 @@ class View3D(QWidget):
         self.interactor.SetInteractorStyle(self.v["vtkInteractorStyleTrackballCamera"]())
         self.interactor.AddObserver("StartInteractionEvent", self._on_interaction_start)
         self.interactor.AddObserver("EndInteractionEvent", self._on_interaction_end)
-        self.sphere = self.v["vtkSphereSource"]()
-        self.sphere.SetRadius(3.0)
-        self.sphere.SetThetaResolution(16)
-        self.sphere.SetPhiResolution(16)
-        mapper = self.v["vtkPolyDataMapper"]()
-        mapper.SetInputConnection(self.sphere.GetOutputPort())
-        self.crosshair_actor = self.v["vtkActor"]()
-        self.crosshair_actor.SetMapper(mapper)
-        self.crosshair_actor.GetProperty().SetColor(1.0, 0.85, 0.2)
-        self.crosshair_actor.VisibilityOff()
+        self.sphere, self.crosshair_actor = crosshair_marker(self.v)
         self.renderer.AddActor(self.crosshair_actor)
         self.setToolTip(
             "3D view — left drag: rotate · right drag / wheel: zoom · middle drag: pan · "
@@ -191,29 +185,8 @@ class View3D(QWidget):
         wait_until(lambda: self._worker is None and not self.closeup.busy, timeout_ms)
 
     def add_menu_actions(self, menu: QMenu) -> None:
-        """Fill the window's 3D menu."""
-        vr = QAction("Volume rendering", self)
-        vr.setCheckable(True)
-        # Shift+V: V alone is the Vertebra tool (an ambiguous shortcut fires neither)
-        vr.setShortcut("Shift+V")
-        vr.setToolTip("Ray-cast the CT (slow on software OpenGL: CPU mapper, coarse while rotating)")
-        vr.toggled.connect(self.set_volume_rendering)
-        menu.addAction(vr)
-        thr = QAction("Bone threshold…", self)
-        thr.setToolTip(f"HU of the bone surface (default {DEFAULT_BONE_THRESHOLD_HU:.0f})")
-        thr.triggered.connect(self._on_threshold_action)
-        menu.addAction(thr)
-        reset = QAction("Reset camera (anterior view)", self)
-        reset.triggered.connect(self.reset_camera)
-        menu.addAction(reset)
-        centre = QAction("Centre on the crosshair", self)
-        centre.setShortcut("Shift+C")
-        centre.setToolTip(
-            f"Turn the 3D camera to the crosshair, a {CENTRED_FIELD_MM:g} mm field (the target)"
-        )
-        centre.triggered.connect(self.centre_on_crosshair)
-        menu.addAction(centre)
-        menu.addAction(self.see_through.make_action(self, self.set_bone_see_through))
+        """Fill the window's 3D menu (:mod:`app.view3d_menu`)."""
+        fill_menu(self, menu, DEFAULT_BONE_THRESHOLD_HU)
 
     @property
     def bone_see_through(self) -> bool | None:
@@ -299,15 +272,6 @@ class View3D(QWidget):
         if self.bone_actor is not None:
             self.bone_actor.GetProperty().SetOpacity(opacity)
             self.schedule_render()
-
-    def _on_threshold_action(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
-        value, ok = QInputDialog.getInt(
-            self, "Bone surface", "Threshold (HU):", int(self.bone_threshold_hu), -1000, 3000, 10
-        )
-        if ok:
-            self.set_bone_threshold(float(value))
 
     def _detect_renderer(self) -> None:
         text = self.render_window.ReportCapabilities() or ""

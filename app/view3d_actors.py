@@ -1,5 +1,5 @@
 """The 3D view's actors built from the display grid: the coarse bone surface's image, the CT's volume
-rendering, and the surfaces of mask layers.
+rendering, the surfaces of mask layers, and the crosshair's marker.
 
 World coordinates are LPS mm (axes +x, +y, +z), placed from the volume's geometry. ``v`` is the view's
 table of VTK classes (:func:`vtk_classes`), so VTK is imported once, when a 3D view is made.
@@ -84,6 +84,22 @@ def surface_actor(v: dict[str, Any], poly: Any, rgb: tuple[float, float, float])
     actor.SetMapper(mapper)
     actor.GetProperty().SetColor(*rgb)
     return actor
+
+
+def crosshair_marker(v: dict[str, Any]) -> tuple[Any, Any]:
+    """The crosshair's marker: a yellow ball 3 mm in radius (its source, to move it; its actor, hidden
+    until there is a volume)."""
+    sphere = v["vtkSphereSource"]()
+    sphere.SetRadius(3.0)
+    sphere.SetThetaResolution(16)
+    sphere.SetPhiResolution(16)
+    mapper = v["vtkPolyDataMapper"]()
+    mapper.SetInputConnection(sphere.GetOutputPort())
+    actor = v["vtkActor"]()
+    actor.SetMapper(mapper)
+    actor.GetProperty().SetColor(1.0, 0.85, 0.2)
+    actor.VisibilityOff()
+    return sphere, actor
 
 
 def volume_actor(v: dict[str, Any], display: DisplayVolume, *, software_gl: bool) -> Any:

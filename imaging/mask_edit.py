@@ -1,19 +1,12 @@
-"""Pure mask editing operations: brush and eraser, threshold-limited paint, fill holes, remove islands,
-grow and shrink by a margin (:func:`choose_island` says which piece Remove islands keeps when the
-operator points at one); :func:`mask_pieces` counts a mask's separate pieces (what Remove islands
-would drop) and how far they lie from the largest.
+"""Pure mask editing operations: fill holes, remove islands, grow and shrink by a margin
+(:func:`choose_island` says which piece Remove islands keeps when the operator points at one);
+:func:`mask_pieces` counts a mask's separate pieces (what Remove islands would drop) and how far they lie
+from the largest. The brush and the eraser are in :mod:`imaging.mask_brush`.
 
 Every operation takes a :class:`imaging.mask.Mask` (on a volume's grid) and returns a
 :class:`MaskEdit`: the new mask plus the index box ``[slice, row, col]`` of the parent grid that
 changed and that box's content before and after, so an undo command stores only the box (restore with
-:func:`restore_box`). Nothing is changed in place. Sizes are millimetres on the volume's grid: a brush
-of radius r mm covers the voxels whose centres lie within r mm of the brush centre, measured in LPS
-through ``index_to_lps`` (anisotropic spacing, and shear of tilted grids, honoured), and always the
-voxel under its centre (the nearest voxel centre), so that a brush smaller than half a voxel's diagonal
-still paints what the operator clicked. Swept from one point to another (``end_lps``: the mouse moving
-during a stroke), it covers the voxels within r mm of the segment between them, and the voxels under
-it: the stroke's true outline, where dabs r/2 apart left scallops up to 3 % of r deep along its edges
-(QA s24 D1). Positions are LPS mm; HU ranges are inclusive.
+:func:`restore_box`). Nothing is changed in place. Sizes are millimetres on the volume's grid.
 """
 
 from __future__ import annotations
@@ -45,7 +38,8 @@ class PlaneAxis(StrEnum):
     COL = "col"
 
 
-_AXIS = {PlaneAxis.SLICE: 0, PlaneAxis.ROW: 1, PlaneAxis.COL: 2}
+#: the array axis of each brush plane
+PLANE_INDEX = {PlaneAxis.SLICE: 0, PlaneAxis.ROW: 1, PlaneAxis.COL: 2}
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,71 +61,6 @@ class MaskEdit:
         return self.box is not None and not np.array_equal(self.before, self.after)
 
 
-def paint_sphere(
-    mask: Mask,
-    volume: Volume,
-    centre_lps: npt.ArrayLike,
-    radius_mm: float,
-    *,
-    erase: bool = False,
-    hu_range: tuple[float, float] | None = None,
-    end_lps: npt.ArrayLike | None = None,
-) -> MaskEdit:
-    """Paint (or erase) a ball of ``radius_mm`` around an LPS point, and always the voxel under it.
-
-    Parameters
-    ----------
-    mask
-        The mask to edit, on ``volume``'s grid.
-    volume
-        Gives the geometry and, for ``hu_range``, the HU.
-    centre_lps
-        Brush centre, LPS mm.
-    radius_mm
-        Brush radius, mm (> 0).
-    erase
-        Remove instead of add.
-    hu_range
-        ``(low, high)`` HU: only voxels within it are changed (threshold-limited paint).
-    end_lps
-        The ball swept from ``centre_lps`` to this LPS point: every voxel within ``radius_mm`` of the
-        segment between them, and the voxels under the segment.
-
-    Returns
-    -------
-    MaskEdit
-
-    Raises
-    ------
-    ValueError
-        On a non-positive radius, a mask on another grid or a reversed HU range.
-    """
-    return _brush(mask, volume, centre_lps, radius_mm, None, end_lps=end_lps, erase=erase, hu_range=hu_range)
-
-
-def paint_disc(
-    mask: Mask,
-    volume: Volume,
-    centre_lps: npt.ArrayLike,
-    radius_mm: float,
-    plane: PlaneAxis | str,
-    *,
-    erase: bool = False,
-    hu_range: tuple[float, float] | None = None,
-    end_lps: npt.ArrayLike | None = None,
-) -> MaskEdit:
-    """Paint (or erase) a one-voxel-thick disc in the index plane through the nearest voxel.
-
-    Parameters are those of :func:`paint_sphere`, plus ``plane``: the array axis the disc is
-    perpendicular to (:class:`PlaneAxis`). The radius is measured in mm within the plane; the voxel
-    under the centre is always covered. Swept (``end_lps``), the disc lies in the plane through the
-    voxel nearest ``end_lps`` and the segment is projected into it.
-    """
-    return _brush(
-        mask, volume, centre_lps, radius_mm, PlaneAxis(plane), end_lps=end_lps, erase=erase, hu_range=hu_range
-    )
-
-
 def fill_holes(mask: Mask, *, plane: PlaneAxis | str | None = None) -> MaskEdit:
     """Fill the holes of the mask: in 3D, or plane by plane in the index planes across ``plane``.
 
@@ -139,19 +68,19 @@ def fill_holes(mask: Mask, *, plane: PlaneAxis | str | None = None) -> MaskEdit:
     enclosed within each plane (a ring seen in that view).
     """
     if not mask.any():
-        return _unchanged(mask)
+        return unchanged(mask)
     padded = np.pad(mask.array, 1)
     if plane is None:
         filled = ndimage.binary_fill_holes(padded)
     else:
-        axis = _AXIS[PlaneAxis(plane)]
+        axis = PLANE_INDEX[PlaneAxis(plane)]
         structure = np.zeros((3, 3, 3), dtype=bool)
         centre: list[slice | int] = [slice(None)] * 3
         centre[axis] = 1
         structure[tuple(centre)] = ndimage.generate_binary_structure(2, 1)
         filled = ndimage.binary_fill_holes(padded, structure=structure)
     new_box = filled[1:-1, 1:-1, 1:-1]
-    return _replace_in_box(mask, mask.slices, new_box)
+    return replace_in_box(mask, mask.slices, new_box)
 
 
 #: the piece the operator points at (the crosshair) is kept instead of the largest only when it holds at least
@@ -232,7 +161,7 @@ def remove_islands(mask: Mask, *, keep_index: Sequence[int] | None = None) -> Ma
         If ``keep_index`` is given and is not a voxel of the mask.
     """
     if not mask.any():
-        return _unchanged(mask)
+        return unchanged(mask)
     labels, n = ndimage.label(mask.array)
     if keep_index is not None:
         local = np.asarray(keep_index, dtype=int) - np.asarray(mask.offset_index, dtype=int)
@@ -244,7 +173,7 @@ def remove_islands(mask: Mask, *, keep_index: Sequence[int] | None = None) -> Ma
         counts = np.bincount(labels.ravel(), minlength=n + 1)
         counts[0] = 0
         label = int(np.argmax(counts))
-    return _replace_in_box(mask, mask.slices, labels == label)
+    return replace_in_box(mask, mask.slices, labels == label)
 
 
 @dataclass(frozen=True)
@@ -313,96 +242,34 @@ def grow_shrink(mask: Mask, volume: Volume, margin_mm: float) -> MaskEdit:
     if mask.grid_shape != volume.shape:
         raise ValueError(f"mask grid {mask.grid_shape} differs from the volume's {volume.shape}")
     if margin_mm == 0 or not mask.any():
-        return _unchanged(mask)
+        return unchanged(mask)
     spacing = volume.spacing_mm
     if margin_mm > 0:
         pad = [int(np.ceil(margin_mm / s)) + 1 for s in spacing]
-        box = _clip_box(
+        box = clip_box(
             tuple(slice(sl.start - p, sl.stop + p) for sl, p in zip(mask.slices, pad, strict=True)),
             mask.grid_shape,
         )
         if box is None:  # cannot happen for a non-empty mask on its grid
-            return _unchanged(mask)
-        region = _content(mask, box)
+            return unchanged(mask)
+        region = box_content(mask, box)
         dist = ndimage.distance_transform_edt(~region, sampling=spacing)
-        return _replace_in_box(mask, box, dist <= margin_mm + 1e-9)
+        return replace_in_box(mask, box, dist <= margin_mm + 1e-9)
     padded = np.pad(mask.array, 1)
     dist = ndimage.distance_transform_edt(padded, sampling=spacing)
     kept = (dist > -margin_mm + 1e-9)[1:-1, 1:-1, 1:-1]
-    return _replace_in_box(mask, mask.slices, kept)
+    return replace_in_box(mask, mask.slices, kept)
 
 
 def restore_box(mask: Mask, box: IndexBox, content: npt.NDArray[np.bool_]) -> Mask:
     """The mask with the parent-grid ``box`` set to ``content`` (an edit's ``before`` for undo)."""
     if content.shape != tuple(s.stop - s.start for s in box):
         raise ValueError(f"content shape {content.shape} does not match the box {box}")
-    return _replace_in_box(mask, box, content).mask
+    return replace_in_box(mask, box, content).mask
 
 
-# -- private -----------------------------------------------------------------------------------------
-def _brush(
-    mask: Mask,
-    volume: Volume,
-    centre_lps: npt.ArrayLike,
-    radius_mm: float,
-    plane: PlaneAxis | None,
-    *,
-    end_lps: npt.ArrayLike | None,
-    erase: bool,
-    hu_range: tuple[float, float] | None,
-) -> MaskEdit:
-    if mask.grid_shape != volume.shape:
-        raise ValueError(f"mask grid {mask.grid_shape} differs from the volume's {volume.shape}")
-    if not radius_mm > 0:
-        raise ValueError(f'Argument "radius_mm" must be positive, got {radius_mm}')
-    if hu_range is not None and not hu_range[1] >= hu_range[0]:
-        raise ValueError(f'Argument "hu_range" must be (low, high) with high >= low, got {hu_range}')
-    start = volume.lps_to_index_points(np.asarray(centre_lps, dtype=np.float64))
-    end = start if end_lps is None else volume.lps_to_index_points(np.asarray(end_lps, dtype=np.float64))
-    if plane is not None:  # the disc's plane is the one through the voxel nearest the end
-        k = float(np.rint(end[_AXIS[plane]]))
-        start, end = start.copy(), end.copy()
-        start[_AXIS[plane]] = end[_AXIS[plane]] = k
-    matrix = volume.index_to_lps[:3, :3]
-    # index extent of a ball of radius r: r times the norm of each row of the inverse matrix
-    reach = radius_mm * np.linalg.norm(np.linalg.inv(matrix), axis=1)
-    lo = np.floor(np.minimum(start, end) - reach).astype(int)
-    hi = np.ceil(np.maximum(start, end) + reach).astype(int) + 1
-    if plane is not None:
-        lo[_AXIS[plane]], hi[_AXIS[plane]] = int(k), int(k) + 1
-    raw_box: IndexBox = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
-    box = _clip_box(raw_box, volume.shape)
-    if box is None:
-        return _unchanged(mask)
-    grids = [np.arange(s.start, s.stop, dtype=np.float64) - c for s, c in zip(box, start, strict=True)]
-    offsets = (  # voxel centres minus the start, mm
-        matrix[:, 0][:, None, None, None] * grids[0][None, :, None, None]
-        + matrix[:, 1][:, None, None, None] * grids[1][None, None, :, None]
-        + matrix[:, 2][:, None, None, None] * grids[2][None, None, None, :]
-    )
-    along = matrix @ (end - start)  # the segment, mm
-    length2 = float(along @ along)
-    if length2 > 0:  # distance to the nearest point of the segment
-        t = np.clip(np.einsum("i...,i->...", offsets, along) / length2, 0.0, 1.0)
-        offsets = offsets - along[:, None, None, None] * t[None]
-    brush: BoolArray = np.einsum("i...,i...->...", offsets, offsets) <= radius_mm**2 + 1e-9
-    # the voxels under the path are always covered: a radius under half a voxel's diagonal (0.5 mm on
-    # a 1 mm grid) may hold no voxel centre at all, and a click then painted nothing (QA s16 #14);
-    # sampled every half voxel along the segment, so a thin stroke is a connected line
-    steps = int(np.ceil(2.0 * float(np.max(np.abs(end - start))))) + 1
-    path = start[None, :] + np.linspace(0.0, 1.0, steps)[:, None] * (end - start)[None, :]
-    under = np.rint(path).astype(int) - np.array([s.start for s in box])
-    under = under[np.all((under >= 0) & (under < np.array(brush.shape)), axis=1)]
-    brush[under[:, 0], under[:, 1], under[:, 2]] = True
-    if hu_range is not None:
-        hu = volume.array[box]
-        brush &= (hu >= hu_range[0]) & (hu <= hu_range[1])
-    before = _content(mask, box)
-    after = before & ~brush if erase else before | brush
-    return _replace_in_box(mask, box, after, before=before)
-
-
-def _content(mask: Mask, box: IndexBox) -> BoolArray:
+# -- box helpers (shared with imaging.mask_brush) ---------------------------------------------------
+def box_content(mask: Mask, box: IndexBox) -> BoolArray:
     """The mask's values in a parent-grid box (False outside the mask's own box)."""
     out = np.zeros(tuple(s.stop - s.start for s in box), dtype=bool)
     if not mask.any():
@@ -416,14 +283,14 @@ def _content(mask: Mask, box: IndexBox) -> BoolArray:
     return out
 
 
-def _replace_in_box(
+def replace_in_box(
     mask: Mask, box: IndexBox, content: BoolArray, *, before: BoolArray | None = None
 ) -> MaskEdit:
-    old = _content(mask, box) if before is None else before
+    old = box_content(mask, box) if before is None else before
     if np.array_equal(old, content):
         return MaskEdit(mask, None, old, content)
     span = union_boxes(mask.slices, box) if mask.any() else box
-    work = _content(mask, span)
+    work = box_content(mask, span)
     dst = tuple(slice(b.start - s.start, b.stop - s.start) for b, s in zip(box, span, strict=True))
     work[dst] = content
     offset = (int(span[0].start), int(span[1].start), int(span[2].start))
@@ -431,7 +298,7 @@ def _replace_in_box(
     return MaskEdit(new_mask, box, old, content.copy())
 
 
-def _clip_box(box: tuple[slice, ...], shape: Sequence[int]) -> IndexBox | None:
+def clip_box(box: tuple[slice, ...], shape: Sequence[int]) -> IndexBox | None:
     out = []
     for s, n in zip(box, shape, strict=True):
         lo, hi = max(0, int(s.start)), min(int(n), int(s.stop))
@@ -441,6 +308,6 @@ def _clip_box(box: tuple[slice, ...], shape: Sequence[int]) -> IndexBox | None:
     return (out[0], out[1], out[2])
 
 
-def _unchanged(mask: Mask) -> MaskEdit:
+def unchanged(mask: Mask) -> MaskEdit:
     empty = np.zeros((0, 0, 0), dtype=bool)
     return MaskEdit(mask, None, empty, empty)

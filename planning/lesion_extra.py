@@ -33,6 +33,7 @@ __all__ = [
     "REFERENCE_SITE_KEY",
     "SCLEROTIC_KEY",
     "VOXELS_KEY",
+    "WARNINGS_DISMISSED_KEY",
     "WARNINGS_KEY",
     "with_basis",
     "with_segmentation",
@@ -44,6 +45,9 @@ MEASURED_TYPE_KEY = "measured_type"
 #: the warnings (one per line) and the mask's voxel count when segmented
 WARNINGS_KEY = "segmentation_warnings"
 VOXELS_KEY = "segmented_voxels"
+#: True once the operator has dismissed the warnings (dealt with them); a lesion segmented again is a new
+#: target without it
+WARNINGS_DISMISSED_KEY = "segmentation_warnings_dismissed"
 #: where the reference was measured (its JSON, or :data:`OPERATOR`), and the type's shares with the delta
 #: and the mixed share they were judged with (the reference itself is in ``Target.measures``)
 REFERENCE_SITE_KEY = "reference_site"

@@ -2,11 +2,11 @@
 
 Sizes are millimetres (radius of the disc or sphere); positions LPS mm. The brush paints a 2D disc in
 the index plane of the source grid that the view shows (or a 3D sphere), through
-:mod:`imaging.mask_edit`, optionally limited to an HU range. Each dab is pushed as an
+:mod:`imaging.mask_brush`, optionally limited to an HU range. Each dab is pushed as an
 ``EditMask.patch`` carrying the stroke's id, so a press-move-release stroke is ONE undo step
 (``EditMask.merge``), named for what it did and where ("Brush on Lesion 1", "Erase on Mask 1"). The
 cursor is drawn in the colour of the layer it paints, with the layer's name beside it. From one mouse
-position to the next the brush is swept (``end_lps`` of :func:`imaging.mask_edit.paint_disc`): the
+position to the next the brush is swept (``end_lps`` of :func:`imaging.mask_brush.paint_disc`): the
 stroke covers exactly the voxels within the radius of its path, however fast the mouse moves (dabs
 interpolated half a radius apart left scallops along the edges, QA s24 D1).
 """
@@ -24,7 +24,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from app.display_geometry import VIEW_AXES, DisplayVolume, ViewAxis
-from imaging import mask_edit
+from imaging import mask_brush
 from imaging.mask_edit import PlaneAxis
 from planning.commands import EditMask
 
@@ -139,7 +139,7 @@ class BrushTool:
         settings = ctrl.brush
         start, end = (point_lps, None) if from_lps is None else (from_lps, point_lps)
         if settings.shape == BrushShape.SPHERE:
-            edit = mask_edit.paint_sphere(
+            edit = mask_brush.paint_sphere(
                 mask,
                 volume,
                 start,
@@ -149,7 +149,7 @@ class BrushTool:
                 end_lps=end,
             )
         else:
-            edit = mask_edit.paint_disc(
+            edit = mask_brush.paint_disc(
                 mask,
                 volume,
                 start,

@@ -1,4 +1,5 @@
-"""The Lesions dock's changes to the case: delete, rename, name the level, choose the type.
+"""The Lesions dock's changes to the case: delete, rename, name the level, choose the type, dismiss the
+segmentation's warnings.
 
 Each is one undo step on the case's stack (a macro where a lesion's target and its layer change
 together). A refusal (a name taken, a text that is not a level, a lesion whose level is its vertebra's)
@@ -14,6 +15,7 @@ from app.case_controller import CaseController
 from app.segmentation.lesion_cells import tied_to_vertebra
 from planning.commands import RemoveLayer, RemoveTarget, RenameLayer, UpdateTarget
 from planning.errors import PlanValidationError
+from planning.lesion_extra import WARNINGS_DISMISSED_KEY, WARNINGS_KEY
 from planning.model import LesionType, TargetKind
 from planning.sins import parse_level
 
@@ -103,3 +105,16 @@ def choose_type(case_ctl: CaseController, name: str, value: str) -> None:
     chosen = LesionType(value)
     if chosen != target.lesion_type:
         case_ctl.push(UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen)))
+
+
+def dismiss_warnings(case_ctl: CaseController, name: str, say: Say | None = None) -> bool:
+    """The operator has dealt with the segmentation's warnings of lesion ``name``: they are no longer shown
+    (kept in the name's tooltip; one undo step brings them back). False when it has none shown."""
+    target = case_ctl.case.targets.get(name)
+    if target is None or not target.extra.get(WARNINGS_KEY) or target.extra.get(WARNINGS_DISMISSED_KEY):
+        return False
+    extra = {**target.extra, WARNINGS_DISMISSED_KEY: True}
+    case_ctl.push(UpdateTarget(name, dataclasses.replace(target, extra=extra)))
+    if say is not None:
+        say(f"Dismissed the segmentation's warnings of {name} (Undo brings them back).")
+    return True

@@ -1,34 +1,35 @@
 """The Lesions dock: every lesion target of the case with its type and measures.
 
 Columns, kept to what fits a dock about 450 px wide and a radiologist reads first: name (editable),
-colour, type (lytic / blastic / mixed; the operator may override the measured type), volume mL, largest
-diameter mm, cortical breach (its tooltip says where, LPS mm and in words; a double-click moves the
-crosshair there), posterior-wall involvement (the lesion reaches the wall band), level. Every figure cell
-has its own tooltip saying what it measures. Under the table, a details line for the selected lesion
-(or the only one: :func:`app.segmentation.lesion_cells.details_text`): mean and reference bone HU, the
-nearest distances to the posterior wall and the canal (mm) and pedicle involvement (left / right / both /
-none: SINS's posterolateral item, which the Scores dock pre-fills from the same overlap for the operator
-to confirm), and where it breaks the cortex; under it, in amber, its warnings written out (a mask in
-several pieces - whose volume, diameter and breach cells are then marked "*" - voxels shared with
-another lesion, and segmentation's warnings while the mask is unedited). The figures are those of the
-lesion's mask as it is now, measured again (:mod:`app.segmentation.lesion_figures`, in a worker) a
-moment after the operator last edited it. Under its Settings button, the lesion tool's clinical settings
+colour (a swatch, seen in the selected row too: :mod:`app.segmentation.lesion_swatch`), type (lytic /
+blastic / mixed; the operator may override the measured type), volume mL, largest diameter mm, cortical
+breach (its tooltip says where, LPS mm and in words; a double-click moves the crosshair there),
+posterior-wall involvement (the lesion reaches the wall band), level; a row's cells are
+:func:`app.segmentation.lesion_row.fill_row`. Every figure cell has its own tooltip saying what it
+measures. Under the table, a details line for the selected lesion (or the only one:
+:func:`app.segmentation.lesion_cells.details_text`): mean and reference bone HU, the nearest distances to
+the posterior wall and the canal (mm) and pedicle involvement (left / right / both / none: SINS's
+posterolateral item, which the Scores dock pre-fills from the same overlap for the operator to confirm),
+and where it breaks the cortex; under it, in amber, in a box that scrolls when they are long (so the
+buttons and the summary line under it stay in view), its warnings written out (a mask in several pieces -
+whose volume, diameter and breach cells are then marked "*" - voxels shared with another lesion, and
+segmentation's warnings). The figures are those of the lesion's mask as it is now, measured again
+(:mod:`app.segmentation.lesion_figures`, in a worker: :mod:`app.segmentation.lesion_measuring`) a moment
+after the operator last edited it. Under its Settings button, the lesion tool's clinical settings
 (:mod:`app.segmentation.lesion_settings`: reference bone HU measured or given, abnormal difference,
-typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard, cortex rule). A lesion whose
-segmentation warned that it may be larger than its mask (:mod:`app.segmentation.lesion_warnings`: growth
-limit, edge of the volume or scan) has a warning icon and amber figures while its mask is unedited.
-Selecting a row moves the crosshair to the lesion's centroid (LPS mm). Delete removes the lesion's target
-and layer (one undo step). Every change is a command (:mod:`app.segmentation.lesion_edits`); the table
-is rebuilt from the case with its signals blocked; its Type cell is
-:func:`app.segmentation.lesion_type_cell.type_combo`.
+typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard, cortex rule). A lesion
+whose segmentation warned that it may be larger than its mask (:mod:`app.segmentation.lesion_warnings`:
+growth limit, edge of the volume or scan) has a warning icon and amber figures until the operator
+dismisses the warnings (Dismiss; undoable) or segments it again: an edit does not hide them, it marks them
+"from the segmentation, before your edits". Selecting a row moves the crosshair to the lesion's centroid
+(LPS mm). Delete removes the lesion's target and layer (one undo step). Every change is a command
+(:mod:`app.segmentation.lesion_edits`); the table is rebuilt from the case with its signals blocked; its
+Type cell is :func:`app.segmentation.lesion_type_cell.type_combo`.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -49,63 +50,46 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.segmentation.lesion_cells import (
-    COUNTS_PIECES,
-    FIGURE_NAMES,
-    PIECES_MARK,
-    figure_texts,
-    figure_tips,
-    level_tip,
-    tied_to_vertebra,
+from app.segmentation.lesion_details import details_label, show_lesion, warning_area, warning_label
+from app.segmentation.lesion_edits import (
+    choose_type,
+    delete_lesion,
+    dismiss_warnings,
+    rename_lesion,
+    set_lesion_level,
 )
-from app.segmentation.lesion_details import details_label, show_lesion, warning_label
-from app.segmentation.lesion_edits import choose_type, delete_lesion, rename_lesion, set_lesion_level
 from app.segmentation.lesion_figures import Figures
+from app.segmentation.lesion_measuring import FigureMeasuring
+from app.segmentation.lesion_row import (
+    COL_BREACH,
+    COL_COLOUR,
+    COL_FIRST_FIGURE,
+    COL_LEVEL,
+    COL_NAME,
+    COL_TYPE,
+    COLUMN_TIPS,
+    COLUMNS,
+    fill_row,
+)
 from app.segmentation.lesion_settings import LesionSettingsBox
+from app.segmentation.lesion_swatch import SwatchDelegate
 from app.segmentation.lesion_tool import mask_centroid_lps
 from app.segmentation.lesion_type_cell import type_combo
 from app.segmentation.lesion_warnings import (
-    WARNING_RGB,
     MaskNotes,
     TargetWarnings,
-    mark_notes,
-    mark_row,
     warnings_of,
 )
 from app.theme import AMBER
-from imaging.lesion_errors import SegmentationCancelledError
 from planning.model import Target
 
 if TYPE_CHECKING:
-    from app.loading import Worker
     from app.segmentation.controller import SegmentationController
 
-log = logging.getLogger(__name__)
-
-COLUMNS = ("Name", "", "Type", *FIGURE_NAMES, "Level")
-#: header tooltips (the headers are short to keep the dock narrow)
-COLUMN_TIPS = (
-    "Lesion name (double-click to rename)",
-    "Colour of the lesion's mask (double-click to change)",
-    "Lytic / blastic / mixed, relative to the patient's own bone (the operator may override)",
-    "Lesion volume, mL",
-    "Largest diameter, mm",
-    "Cortical breach: the lesion crosses the cortex (the cell's tooltip says where; double-click: go there)",
-    "Posterior-wall involvement: the lesion reaches the posterior wall (shares a voxel with it or lies next "
-    "to it), in a vertebra found with the Vertebra tool; the distances are in the line under the table",
-    "Vertebral level (double-click to name it when the lesion is in a vertebra the Vertebra tool did not "
-    "find; empty = extraspinal)",
-)
-COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE = 0, 1, 2, 3
-COL_BREACH = COLUMNS.index("Breach")
-COL_WALL = COLUMNS.index("Wall")
-COL_LEVEL = len(COLUMNS) - 1
 #: the width of the colour column, in text lines (a swatch)
 SWATCH_LINES = 1.5
 #: table rows the dock shows without scrolling (a patient rarely has more lesions planned at once)
 VISIBLE_ROWS = 3
-#: the figures are measured again this long after the last change of a mask (a stroke is many dabs)
-MEASURE_DELAY_MS = 300
 
 
 class LesionPanel(QDockWidget):
@@ -137,6 +121,7 @@ class LesionPanel(QDockWidget):
         line = self.fontMetrics().lineSpacing()
         self.table.setColumnWidth(COL_COLOUR, round(SWATCH_LINES * line))
         header.setMinimumSectionSize(round(SWATCH_LINES * line))
+        self.table.setItemDelegateForColumn(COL_COLOUR, SwatchDelegate(self.table))  # seen when selected
         rows_px = VISIBLE_ROWS * self.table.verticalHeader().defaultSectionSize()
         self.table.setMinimumHeight(header.sizeHint().height() + rows_px + 2 * self.table.frameWidth())
         # its preferred height is its rows' (not Qt's 192 px default), so the dock's scroll area keeps the
@@ -146,7 +131,8 @@ class LesionPanel(QDockWidget):
         self.details = details_label()
         layout.addWidget(self.details)
         self.warning = warning_label()
-        layout.addWidget(self.warning)
+        self.warning_area = warning_area(self.warning)
+        layout.addWidget(self.warning_area, 2)  # the room beyond the table's few rows goes mostly here
         row = QHBoxLayout()
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected lesion (its target and mask; undoable)")
@@ -166,9 +152,16 @@ class LesionPanel(QDockWidget):
             "click does not find; its type and figures are measured from what you paint"
         )
         self.draw_button.clicked.connect(controller.add_drawn_lesion)
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setToolTip(
+            "Dismiss the segmentation's warnings of the selected lesion once you have dealt with them "
+            "(they stay in its name's tooltip; undoable)"
+        )
+        self.dismiss_button.clicked.connect(self.dismiss_selected_warnings)
         row.addWidget(self.goto_button)
         row.addWidget(self.delete_button)
         row.addWidget(self.draw_button)
+        row.addWidget(self.dismiss_button)
         row.addStretch(1)
         row.addWidget(self.settings_button)
         layout.addLayout(row)
@@ -199,11 +192,7 @@ class LesionPanel(QDockWidget):
         controller.model_changed.connect(self._refresh_timer.start)
         self.figures = controller.lesion_figures
         self.mask_notes = MaskNotes()  # masks in pieces, lesions sharing voxels: marked on their rows
-        self._worker: Worker | None = None  # measuring the figures, off the GUI thread
-        self._measure_timer = QTimer(self)
-        self._measure_timer.setSingleShot(True)
-        self._measure_timer.setInterval(MEASURE_DELAY_MS)
-        self._measure_timer.timeout.connect(self.measure_now)
+        self.measuring = FigureMeasuring(controller, self.lesion_targets, self.refresh, self)
         controller.mask_edited.connect(self._on_controller_mask_edited)
         controller.jobs.message.connect(self._on_jobs_message)
         self.refresh()
@@ -241,46 +230,22 @@ class LesionPanel(QDockWidget):
         for target in self.lesion_targets():
             r = self.table.rowCount()
             self.table.insertRow(r)
-            name_item = QTableWidgetItem(target.name)
-            name_item.setData(Qt.ItemDataRole.UserRole, target.name)
-            self.table.setItem(r, COL_NAME, name_item)
             layer = case.layers.get(target.lesion_layer)
-            colour = QTableWidgetItem("")
-            colour.setFlags(colour.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            if layer is not None:
-                colour.setBackground(QColor(*layer.color_rgb))
-                colour.setToolTip(f"Colour of {layer.name}: double-click to change")
-            self.table.setItem(r, COL_COLOUR, colour)
             figures = self._figures(target)
             warnings = warnings_of(target, None if layer is None else layer.mask)
+            fill_row(
+                self.table,
+                r,
+                target,
+                layer=layer,
+                figures=figures,
+                warnings=warnings,
+                pieces=self.mask_notes.pieces(target.name),
+                notes=notes.get(target.name, ()),
+            )
             combo = type_combo(target, figures, warnings)
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
             self.table.setCellWidget(r, COL_TYPE, combo)
-            values, why = figure_texts(target, figures)
-            pieces = self.mask_notes.pieces(target.name)
-            tips = figure_tips(figures, pieces=pieces)
-            for c, text in enumerate(values, start=COL_FIRST_FIGURE):
-                i = c - COL_FIRST_FIGURE
-                marked = (
-                    pieces > 1 and i in COUNTS_PIECES and figures is not None and figures.lesion is not None
-                )
-                item = QTableWidgetItem(text + PIECES_MARK if marked else text)
-                if c != COL_LEVEL or tied_to_vertebra(target):
-                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                item.setToolTip(level_tip(target) if c == COL_LEVEL else (why or tips[i]))
-                if marked:
-                    item.setForeground(QColor(WARNING_RGB))
-                if c in (COL_FIRST_FIGURE, COL_FIRST_FIGURE + 1):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
-            mark_row(
-                self.table,
-                r,
-                warnings,
-                name_column=COL_NAME,
-                figure_columns=range(COL_FIRST_FIGURE, COL_LEVEL),
-            )
-            mark_notes(self.table, r, notes.get(target.name, ()), name_column=COL_NAME)
             if target.name == current:
                 self.table.selectRow(r)
         self.table.blockSignals(False)
@@ -307,6 +272,7 @@ class LesionPanel(QDockWidget):
             notes = {} if volume is None else self.mask_notes.of(case, volume)
         layer = None if target is None else case.layers.get(target.lesion_layer)
         warnings = warnings_of(target, None if layer is None else layer.mask) if target else None
+        self.dismiss_button.setVisible(warnings is not None and warnings.shown)
         show_lesion(
             self.details,
             self.warning,
@@ -323,80 +289,32 @@ class LesionPanel(QDockWidget):
             return None
         figures = self.figures.cached(volume, self.controller.window.case.case, target)
         if figures is None:
-            self._measure_timer.start()  # once the operator pauses: not on every dab of a stroke
+            self.measuring.later()  # once the operator pauses: not on every dab of a stroke
         return figures
 
     def measure_now(self) -> None:
-        """Measure, in a worker, every lesion whose figures are not up to date; show them when done.
-
-        While a measurement runs nothing new starts: when it ends, the table is rebuilt, and rows whose
-        mask changed meanwhile are measured again after the usual pause.
-        """
-        volume = self.controller.volume()
-        if volume is None or self._worker is not None:
-            return
-        case = self.controller.window.case.case
-        targets = self.lesion_targets()
-        self.figures.forget_others({t.name for t in targets})
-        todo = self.figures.pending(volume, case, targets)
-        if not todo:
-            return
-
-        def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
-            out = []
-            for i, (name, key, measure) in enumerate(todo):
-                if cancel.is_set():
-                    raise SegmentationCancelledError()
-                out.append((name, key, measure()))
-                progress((i + 1) / len(todo))
-            return out
-
-        from app.loading import Worker
-
-        self._worker = Worker(job, self)
-        self._worker.finished.connect(self._on_worker_finished)
-        self._worker.failed.connect(lambda exc: self._on_worker_failed(exc, todo))
-        self._worker.start()
+        """Measure the lesions whose figures are not up to date, in a worker (:mod:`.lesion_measuring`)."""
+        self.measuring.measure_now()
 
     def wait_measured(self, timeout_ms: int = 30_000) -> bool:
         """Run the event loop until no measurement runs or waits for a pause (tests); True if so."""
-        from app.loading import wait_until
-
-        return wait_until(lambda: self._worker is None and not self._measure_timer.isActive(), timeout_ms)
+        return self.measuring.wait(timeout_ms)
 
     def shutdown(self) -> None:
         """Stop a running measurement and wait for it (the window is closing)."""
-        self._measure_timer.stop()
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker.wait()
-
-    def _on_worker_finished(self, results: list[tuple[str, tuple[object, ...], Figures]]) -> None:
-        self._worker = None
-        for name, key, figures in results:
-            self.figures.store(name, key, figures)
-        self.refresh()
-        self.controller.figures_measured.emit()
-
-    def _on_worker_failed(
-        self, exc: object, todo: list[tuple[str, tuple[object, ...], Callable[[], Figures]]]
-    ) -> None:
-        self._worker = None
-        if isinstance(exc, SegmentationCancelledError):
-            return
-        # a bug, not bad input (measure() turns those into a reason): kept as the rows' reason so the
-        # rows are not measured again and again
-        log.error("measuring the lesions failed", exc_info=exc)  # type: ignore[arg-type]
-        reason = f"could not be measured ({type(exc).__name__}); details are in the log"
-        for name, key, _measure in todo:
-            self.figures.store(name, key, Figures(None, reason))
-        self.refresh()
+        self.measuring.shutdown()
 
     def delete_selected(self) -> None:
         """Remove the selected lesion's target and its layer (one undo step)."""
         name = self.selected_name()
         if name is not None:
             delete_lesion(self.controller.window.case, name, self.controller.jobs.say)
+
+    def dismiss_selected_warnings(self) -> None:
+        """The operator has dealt with the selected (or only) lesion's segmentation warnings."""
+        target = self.details_target()
+        if target is not None:
+            dismiss_warnings(self.controller.window.case, target.name, self.controller.jobs.say)
 
     def go_to_selected(self) -> None:
         """Move the crosshair to the selected lesion's centroid (its seed if the mask is gone)."""
@@ -470,7 +388,7 @@ class LesionPanel(QDockWidget):
                     cell = self.table.item(r, c)
                     if cell is not None:
                         cell.setText("…")
-                self._measure_timer.start()
+                self.measuring.later()
 
     def go_to_breach(self, name: str, index: int = 0) -> bool:
         """Move the crosshair to a lesion's cortical breach point ``index`` (LPS mm); False when it has

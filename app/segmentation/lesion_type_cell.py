@@ -4,7 +4,8 @@ It shows the operator's type, else the type measured on the lesion's mask as it 
 says what was measured (and that the operator overrode it) and why: the shares of voxels below and above
 the reference bone HU (:mod:`app.segmentation.lesion_basis`), with the measure's notes and the lesion's
 warnings. It is amber when the voxels of a mask the operator painted look like normal bone, or while
-segmentation's warnings hold for an unedited mask. The combo's signals are the caller's to connect.
+segmentation's warnings are shown (until the operator dismisses them). The combo's signals are the
+caller's to connect.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def type_combo(target: Target, figures: Figures | None, warnings: TargetWarnings
         tip += "\n" + why
     if warnings:
         tip += "\n" + warnings.tooltip()
-        if warnings.current:
+        if warnings.shown:
             combo.setStyleSheet(AMBER)
     combo.setToolTip(tip)
     return combo

@@ -5,9 +5,12 @@ growth limit, or the edge of the volume, of the region searched or of the scan) 
 can change its call or its volume (:mod:`imaging.lesion_noise`):
 :attr:`imaging.lesion_model.Lesion.warnings`. Those notes are kept in the lesion's ``Target.extra``
 (:mod:`planning.lesion_extra`; saved in the case, back on reopen) with the number of voxels the mask had,
-so the Lesions dock can mark the row while the mask is the one segmentation gave, and say "when segmented"
-once the operator has edited it. :func:`operator_text` adds what to do about each; :func:`mark_row` marks a
-table row (warning icon, amber figures, the warnings in the tooltips).
+so the Lesions dock can say whether the mask is still the one segmentation gave. The warnings stay shown
+(the row marked, the warnings written out under the table) until the operator dismisses them or segments
+the lesion again; once the mask is edited they are marked "from the segmentation, before your edits" (QA
+s24 D12: an edit of 88 voxels on the far side of the lesion used to hide them, left only in the name's
+tooltip). :func:`operator_text` adds what to do about each; :func:`mark_row` marks a table row (warning
+icon, amber figures, the warnings in the tooltips).
 
 :class:`MaskNotes` says what is wrong with the lesion masks as they are now, whatever made them: a mask
 in several separate pieces (a stray brush stroke counts in its volume, diameter and breach) and lesions
@@ -30,7 +33,7 @@ from imaging.mask import Mask, overlap_count
 from imaging.mask_edit import KEEP_POINTED_MIN_SHARE, MaskPieces, mask_pieces
 from imaging.volume import Volume
 from planning.case import Case
-from planning.lesion_extra import VOXELS_KEY, WARNINGS_KEY
+from planning.lesion_extra import VOXELS_KEY, WARNINGS_DISMISSED_KEY, WARNINGS_KEY
 from planning.model import Target
 
 if TYPE_CHECKING:
@@ -38,25 +41,39 @@ if TYPE_CHECKING:
 
 #: text colour of a row whose segmentation warned (app.theme.AMBER: a caution)
 WARNING_RGB = "#ffb347"
+#: the warnings of a mask edited since segmentation are introduced by this line
+BEFORE_EDITS = "From the segmentation, before your edits (Dismiss once dealt with):"
 
 
 @dataclass(frozen=True)
 class TargetWarnings:
-    """A lesion target's warnings (operator sentences) and whether its mask is still segmentation's."""
+    """A lesion target's warnings (operator sentences), whether its mask is still segmentation's, and
+    whether the operator has dismissed them."""
 
     texts: tuple[str, ...]
     current: bool
+    dismissed: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.texts)
 
+    @property
+    def shown(self) -> bool:
+        """The warnings are to be shown: there are some and the operator has not dismissed them."""
+        return bool(self.texts) and not self.dismissed
+
     def tooltip(self) -> str:
-        """The warnings for a tooltip; "when segmented" and "edited since" once the mask was edited."""
+        """The warnings for a tooltip: "before your edits" once the mask was edited, "dismissed" once the
+        operator has dismissed them."""
         if not self.texts:
             return ""
+        items = "\n".join(f"• {t}" for t in self.texts)
+        if self.dismissed:
+            since = "" if self.current else ", the mask edited since"
+            return f"Segmentation warned (dismissed by you{since}):\n{items}"
         if self.current:
-            return "Check:\n" + "\n".join(f"• {t}" for t in self.texts)
-        return "When segmented (the mask has been edited since):\n" + "\n".join(f"• {t}" for t in self.texts)
+            return f"Check:\n{items}"
+        return f"{BEFORE_EDITS}\n{items}"
 
 
 def operator_text(note: str) -> str:
@@ -85,7 +102,8 @@ def operator_text(note: str) -> str:
 
 def warnings_of(target: Target, mask: Mask | None) -> TargetWarnings:
     """The target's kept warnings as operator sentences; ``current`` while ``mask`` has the voxel count
-    segmentation gave it (an edit that keeps the count exactly is taken as unedited)."""
+    segmentation gave it (an edit that keeps the count exactly is taken as unedited); ``dismissed`` once
+    the operator dismissed them (:func:`app.segmentation.lesion_edits.dismiss_warnings`)."""
     raw = target.extra.get(WARNINGS_KEY)
     if not isinstance(raw, str) or not raw.strip():
         return TargetWarnings((), False)
@@ -93,7 +111,7 @@ def warnings_of(target: Target, mask: Mask | None) -> TargetWarnings:
     voxels = target.extra.get(VOXELS_KEY)
     counted = isinstance(voxels, (int, float)) and not isinstance(voxels, bool)
     current = mask is not None and counted and mask.count() == round(float(voxels))  # type: ignore[arg-type]
-    return TargetWarnings(texts, current)
+    return TargetWarnings(texts, current, target.extra.get(WARNINGS_DISMISSED_KEY) is True)
 
 
 def mark_row(
@@ -106,14 +124,15 @@ def mark_row(
 ) -> None:
     """Mark a table row whose segmentation warned: a warning icon on its name and its figures in amber,
     the warnings with what to do in the name's tooltip (each figure cell keeps its own tooltip, which
-    says what it measures; the warnings are also written under the table, :func:`warning_line`). Once
-    the mask has been edited, the warnings stay in the name's tooltip only ("when segmented")."""
+    says what it measures; the warnings are also written under the table, :func:`warning_line`), edited
+    since or not: an edit need not have dealt with them. Once dismissed, the warnings stay in the name's
+    tooltip only."""
     if not warnings:
         return
     name_item = table.item(row, name_column)
     if name_item is not None:
         name_item.setToolTip(warnings.tooltip())
-    if not warnings.current:
+    if not warnings.shown:
         return
     if name_item is not None:
         name_item.setIcon(table.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
@@ -255,9 +274,11 @@ def result_line(summary: str, n_warnings: int) -> str:
 
 def warning_line(warnings: TargetWarnings, notes: Iterable[str]) -> str:
     """The warnings of the selected lesion written out under the table: what is wrong with its mask now
-    (pieces, voxels shared with another lesion), then what its segmentation warned while the mask is
-    unedited; "" when there is nothing to say."""
-    texts = list(notes)
-    if warnings.current:
-        texts += list(warnings.texts)
-    return "\n".join(f"⚠ {t}" for t in texts)
+    (pieces, voxels shared with another lesion), then what its segmentation warned until the operator
+    dismisses it (after a line saying so once the mask is edited); "" when there is nothing to say."""
+    lines = [f"⚠ {t}" for t in notes]
+    if warnings.shown:
+        if not warnings.current:
+            lines.append(BEFORE_EDITS)
+        lines += [f"⚠ {t}" for t in warnings.texts]
+    return "\n".join(lines)

@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.display_geometry import ViewAxis
-from app.segmentation.lesion_panel import COL_BREACH, COL_FIRST_FIGURE, COL_LEVEL, COLUMNS
+from app.segmentation.lesion_row import COL_BREACH, COL_FIRST_FIGURE, COL_LEVEL, COLUMNS
 from imaging.mask import Mask
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import Side

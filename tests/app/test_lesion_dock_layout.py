@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QScrollArea, QWidget
 
-from app.segmentation.lesion_panel import COL_BREACH, COL_FIRST_FIGURE, COL_TYPE, COL_WALL, COLUMNS
+from app.segmentation.lesion_row import COL_BREACH, COL_FIRST_FIGURE, COL_TYPE, COL_WALL, COLUMNS
 from imaging.mask import Mask
 from planning.layer_commands import EditMask
 from tests.app.test_segmentation_tools import (

@@ -20,7 +20,7 @@ from PySide6.QtCore import QEvent, Qt
 from app import dialogs
 from app.display_geometry import ViewAxis
 from app.segmentation.click_segmentation import ADD_NEW, REPLACE
-from app.segmentation.lesion_panel import COL_NAME
+from app.segmentation.lesion_row import COL_NAME
 from tests.app.test_segmentation_tools import click, loaded, lytic, mask_at, press_key, send_mouse, wait_job
 from tests.app.test_view_orientation import grab_grey
 

@@ -24,7 +24,7 @@ import pytest
 from PySide6.QtGui import QColor
 
 from app.display_geometry import ViewAxis
-from app.segmentation.lesion_panel import COL_FIRST_FIGURE, COL_LEVEL, COL_NAME
+from app.segmentation.lesion_row import COL_FIRST_FIGURE, COL_LEVEL, COL_NAME
 from app.segmentation.lesion_settings import LesionSettings
 from app.theme import AMBER
 from imaging.image_files import write_image
@@ -141,16 +141,19 @@ def test_a_lesion_at_the_growth_limit_is_marked_on_its_row_in_the_status_bar_and
     qtbot.wait(20)
     assert _row_marked(panel, "Lesion 1")
 
-    # once the operator edits the mask the warning is "when segmented", no longer amber
+    # once the operator edits the mask the warning stays, marked as the segmentation's, before the edits,
+    # until dismissed (QA s24 D12; tests/app/test_lesion_dock_after_edit.py)
     reopened = window.case.case.layers["Lesion 1"].mask
     grown = np.pad(reopened.to_full(), 0)
     z0 = np.rint(window.case.volume.lps_to_index_points(TAIL_END_LPS)).astype(int)
     grown[tuple(z0)] = True
     window.case.push(EditMask("Lesion 1", type(reopened).from_full(grown)))
-    qtbot.waitUntil(lambda: not _row_marked(panel, "Lesion 1"), timeout=5000)
-    assert "edited since" in panel.table.item(_row(panel, "Lesion 1"), COL_NAME).toolTip()
+    qtbot.waitUntil(lambda: "before your edits" in panel.warning.text(), timeout=5000)
+    assert _row_marked(panel, "Lesion 1")
+    assert "before your edits" in panel.table.item(_row(panel, "Lesion 1"), COL_NAME).toolTip()
     window.case.undo_stack.undo()
-    qtbot.waitUntil(lambda: _row_marked(panel, "Lesion 1"), timeout=5000)
+    qtbot.waitUntil(lambda: "before your edits" not in panel.warning.text(), timeout=5000)
+    assert _row_marked(panel, "Lesion 1")
 
     # what the message says to do works: with the growth limit raised past the channel's reach the
     # lesion is found whole, and nothing is marked

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from app.loading import wait_until
-from app.segmentation.lesion_panel import COL_BREACH, COL_FIRST_FIGURE
+from app.segmentation.lesion_row import COL_BREACH, COL_FIRST_FIGURE
 from imaging.mask import Mask
 from imaging.vertebra_model import Side
 from planning.commands import AddLayer, AddTarget, UpdateTarget, UpdateTrajectory

@@ -356,7 +356,7 @@ def test_lesion_figures_are_measured_off_the_gui_thread_and_again_after_an_edit_
     stroke(-3.0)
     first = win.case.case.layers["Lesion 1"].mask.count()
     panel.measure_now()
-    assert panel._worker is not None  # running
+    assert panel.measuring.worker is not None  # running
     stroke(3.0)  # lands while the first measurement runs: the GUI thread is free
     assert panel.wait_measured(20_000)
     mask = win.case.case.layers["Lesion 1"].mask
@@ -366,7 +366,7 @@ def test_lesion_figures_are_measured_off_the_gui_thread_and_again_after_an_edit_
     # closing the window while a measurement runs waits for it (no thread left running)
     stroke(-6.0)
     panel.measure_now()
-    worker = panel._worker
+    worker = panel.measuring.worker
     assert worker is not None
     win.case.undo_stack.setClean()
     win.close()
@@ -379,7 +379,7 @@ def test_a_lesion_in_a_vertebra_not_found_can_be_given_its_level(
     """A lesion with no vertebra found around it is extraspinal (Mirels); typing its level in the Lesions
     dock makes it spinal (SINS, the spinal figures), one undo step; a wrong level is refused, said."""
     from app.planning_ui import install
-    from app.segmentation.lesion_panel import COL_LEVEL
+    from app.segmentation.lesion_row import COL_LEVEL
 
     win = loaded
     ui = getattr(win, "planning_ui", None) or install(win)

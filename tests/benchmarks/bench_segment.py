@@ -39,7 +39,7 @@ from imaging.bone import bone_mask
 from imaging.lesion import segment_lesion
 from imaging.lesion_morph import box_around_index
 from imaging.mask import Mask
-from imaging.mask_edit import paint_sphere
+from imaging.mask_brush import paint_sphere
 from imaging.volume import Volume, affine_from_geometry
 
 SHAPE = (400, 512, 512)

@@ -6,7 +6,7 @@ Run under a display (not in CI):
 A synthetic 512x512x400 int16 CT (0.75 mm slices, 0.78 mm pixels), a lesion-sized layer (a 30 mm
 ball) being edited. A stroke of dabs (brush radius 5 mm, disc in the axial plane, 1 mm apart)
 across the ball's edge (so every dab changes voxels); each dab = ``BrushTool.dab``
-(imaging.mask_edit.paint_disc + EditMask.patch pushed on the undo stack, merged into the stroke,
+(imaging.mask_brush.paint_disc + EditMask.patch pushed on the undo stack, merged into the stroke,
 case event, layer sync) followed by a synchronous repaint of the axial view (what the operator
 watches) and of all three 2D views, then the events the dab queued (timers due). Also a 3D sphere
 brush. Goal: an editing stroke redrawn in < 50 ms per dab (median). Run twice in one process: without

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from imaging.mask import Mask
+from imaging.mask_brush import paint_disc, paint_sphere
 from imaging.mask_edit import (
     KEEP_POINTED_MIN_SHARE,
     PlaneAxis,
@@ -14,8 +15,6 @@ from imaging.mask_edit import (
     fill_holes,
     grow_shrink,
     mask_pieces,
-    paint_disc,
-    paint_sphere,
     remove_islands,
     restore_box,
 )

@@ -22,88 +22,43 @@ slice lay; the series is planned from the other files, so a missing slice inside
 gap (interpolated or refused as above) and a missing end slice a shorter volume. A series with fewer
 than 2 usable slices is refused (its slice spacing would be a guess). A refused series' geometry
 gives only what its headers state: unknown values are NaN (never 0) and a warning says which.
+
+The plan value, the tolerances and the refused plan live in :mod:`imaging.series_plan`; the damaged
+files' handling in :mod:`imaging.series_damaged`. This module groups the frames and plans each stack.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from imaging.dicom_scan import CT_SOP_CLASSES, FrameHeader
 from imaging.report import ImportReport
 from imaging.resampled_slices import gap_slices, interpolated_slices
+from imaging.series_damaged import all_damaged, leave_out_damaged, note_left_out
+from imaging.series_plan import (
+    DUPLICATE_TOLERANCE_MM,
+    FILL_HU,
+    GAP_FACTOR,
+    LINE_TOLERANCE_MM,
+    MAX_GAPS_LISTED,
+    MAX_INTERPOLATED_GAP_FACTOR,
+    MAX_INTERPOLATED_GAP_MM,
+    SPACING_ABSOLUTE_TOLERANCE_MM,
+    SPACING_RELATIVE_TOLERANCE,
+    TILT_PIXEL_FRACTION,
+    FloatArray,
+    SeriesPlan,
+    direction_matrix,
+    frame_name,
+    refused_plan,
+    same_orientation,
+    slice_axes,
+)
 from imaging.slice_numbers import slice_numbering
 
-FloatArray = npt.NDArray[np.float64]
-
-#: positions closer than this along the normal are the same slice (mm)
-DUPLICATE_TOLERANCE_MM = 0.01
-#: relative and absolute tolerance on slice spacing before it counts as non-uniform
-SPACING_RELATIVE_TOLERANCE = 0.01
-SPACING_ABSOLUTE_TOLERANCE_MM = 0.005
-#: a step larger than this times the median spacing is a gap (missing slices)
-GAP_FACTOR = 1.5
-#: largest difference of direction cosines within one stack
-ORIENTATION_TOLERANCE = 1e-3
-#: a gap wider than both of these is refused, never interpolated: values filled across more than about
-#: a vertebral endplate's thickness of missing anatomy would be a wrong volume, however it is labelled
-MAX_INTERPOLATED_GAP_MM = 10.0
-MAX_INTERPOLATED_GAP_FACTOR = 2.5
-#: gaps named one by one up to this many, then summarised
-MAX_GAPS_LISTED = 3
-#: in-plane drift of the stack, as a fraction of a pixel, below which there is no tilt
-TILT_PIXEL_FRACTION = 0.05
-#: slice positions further than this from a straight line (mm) cannot form a volume
-LINE_TOLERANCE_MM = 0.5
-#: HU written where a tilt correction shifts in voxels from outside the scanned field (air)
-FILL_HU = -1024.0
-#: a value the headers do not give (a refused series' slice spacing or origin): never a made-up 0
-UNKNOWN = math.nan
-_UNKNOWN3 = (UNKNOWN, UNKNOWN, UNKNOWN)
-
-
-@dataclass(frozen=True)
-class SeriesPlan:
-    """A series and the regular grid its volume will have.
-
-    ``frames`` are sorted along the slice normal; ``positions_mm`` are their positions along it
-    (relative to the first). ``inplane_shift_index`` gives, per input frame, the ``(row, col)`` shift
-    (in pixels) that puts it onto the orthogonal grid (all zero without tilt). ``resample_slices``
-    says the output slices (``shape[0]`` of them, ``spacing_mm[0]`` apart) must be interpolated
-    from the input ones; ``interpolated_slices`` names (0-based) those that count as made up rather
-    than measured (:mod:`imaging.resampled_slices`). A refused plan's unknown geometry values are NaN
-    (see ``warnings``).
-    """
-
-    series_id: str
-    series_uid: str
-    description: str
-    modality: str
-    frames: tuple[FrameHeader, ...]
-    n_files: int
-    shape: tuple[int, int, int] = (0, 0, 0)
-    spacing_mm: tuple[float, float, float] = _UNKNOWN3
-    origin_lps: tuple[float, float, float] = _UNKNOWN3
-    direction: tuple[tuple[float, float, float], ...] = ()
-    positions_mm: tuple[float, ...] = ()
-    inplane_shift_index: tuple[tuple[float, float], ...] = ()
-    tilt_deg: float = 0.0
-    resample_slices: bool = False
-    interpolated_slices: tuple[int, ...] = ()
-    warnings: tuple[str, ...] = ()
-    refusal: str | None = None
-    source: str = ""
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
-
-    @property
-    def loadable(self) -> bool:
-        """No refusal."""
-        return self.refusal is None
+__all__ = ["FILL_HU", "SeriesPlan", "direction_matrix", "group_series", "plan_series"]
 
 
 def group_series(headers: list[FrameHeader], report: ImportReport, source: str = "") -> list[SeriesPlan]:
@@ -116,32 +71,26 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
         by_uid[h.series_uid].append(h)
     plans: list[SeriesPlan] = []
     for uid, all_frames in by_uid.items():
-        frames, damaged = _leave_out_damaged(all_frames, report)
+        frames, damaged = leave_out_damaged(all_frames, report)
         if not frames:
-            plans.append(_all_damaged(damaged, uid, source))
+            plans.append(all_damaged(damaged, uid, source))
             continue
         groups = _cluster(frames)
         ordered = sorted(groups, key=len, reverse=True)
         main = ordered[0]
         extra_index = 1
         for group in ordered[1:]:
-            if len(group) <= 2 and len(main) > 2 and not _same_orientation(group[0], main[0]):
+            if len(group) <= 2 and len(main) > 2 and not same_orientation(group[0], main[0]):
                 for h in group:
                     report.skip(
                         h.path, "orientation differs from the rest of its series (a localizer), set aside"
                     )
                 continue
             extra_index += 1
-            plans.append(_note_left_out(plan_series(group, f"{uid}#{extra_index}", source), damaged))
-        plans.append(_note_left_out(plan_series(main, uid, source), damaged))
+            plans.append(note_left_out(plan_series(group, f"{uid}#{extra_index}", source), damaged))
+        plans.append(note_left_out(plan_series(main, uid, source), damaged))
     plans.sort(key=lambda p: (not p.loadable, -len(p.frames), p.series_id))
     return plans
-
-
-def _same_orientation(a: FrameHeader, b: FrameHeader) -> bool:
-    if a.orientation is None or b.orientation is None:
-        return a.orientation is None and b.orientation is None
-    return bool(np.max(np.abs(np.subtract(a.orientation, b.orientation))) <= ORIENTATION_TOLERANCE)
 
 
 def _cluster(frames: list[FrameHeader]) -> list[list[FrameHeader]]:
@@ -155,7 +104,7 @@ def _cluster(frames: list[FrameHeader]) -> list[list[FrameHeader]]:
             missing.append(h)
             continue
         for g in groups:
-            if (g[0].rows, g[0].cols) == (h.rows, h.cols) and _same_orientation(g[0], h):
+            if (g[0].rows, g[0].cols) == (h.rows, h.cols) and same_orientation(g[0], h):
                 g.append(h)
                 break
         else:
@@ -166,124 +115,6 @@ def _cluster(frames: list[FrameHeader]) -> list[list[FrameHeader]]:
         else:
             groups.append(missing)
     return groups
-
-
-def _leave_out_damaged(
-    frames: list[FrameHeader], report: ImportReport
-) -> tuple[list[FrameHeader], list[FrameHeader]]:
-    """Split a series' frames into usable ones and those of files with incomplete pixel data; every
-    damaged file is recorded in ``report`` by name (once, whatever its number of frames)."""
-    usable: list[FrameHeader] = []
-    damaged: list[FrameHeader] = []
-    for h in frames:
-        (damaged if h.pixel_damage is not None else usable).append(h)
-    for path in dict.fromkeys(h.path for h in damaged):
-        reason = next(h.pixel_damage for h in damaged if h.path == path)
-        report.skip(path, f"{reason}; left out of its series")
-    return usable, damaged
-
-
-def _file_names(frames: list[FrameHeader]) -> str:
-    names = list(dict.fromkeys(_name(h) for h in frames))
-    more = f" and {len(names) - MAX_GAPS_LISTED} more" if len(names) > MAX_GAPS_LISTED else ""
-    return ", ".join(names[:MAX_GAPS_LISTED]) + more
-
-
-def _all_damaged(damaged: list[FrameHeader], series_id: str, source: str) -> SeriesPlan:
-    n_files = len({h.path for h in damaged})
-    verb = "is" if n_files == 1 else "are all"
-    return _refused(
-        damaged,
-        series_id,
-        source,
-        f"no usable slice: {_file_names(damaged)} {verb} {damaged[0].pixel_damage}",
-    )
-
-
-def _note_left_out(plan: SeriesPlan, damaged: list[FrameHeader]) -> SeriesPlan:
-    """Say in ``plan`` which damaged files of its stack were left out and where their slices lay."""
-    h0 = plan.frames[0]
-    mine = [h for h in damaged if (h.rows, h.cols) == (h0.rows, h0.cols) and _same_orientation(h, h0)]
-    if not mine:
-        return plan
-    n_files = len({h.path for h in mine})
-    if plan.refusal is not None:
-        return replace(
-            plan,
-            refusal=f"{plan.refusal}; {n_files} damaged file(s) were left out ({_file_names(mine)}: "
-            f"{mine[0].pixel_damage})",
-        )
-    normal = np.asarray(plan.direction, dtype=np.float64)[:, 2]
-    start = float(np.asarray(h0.position_lps, dtype=np.float64) @ normal)
-    first_of_file: dict[str, FrameHeader] = {}
-    for h in mine:
-        first_of_file.setdefault(h.path, h)
-    notes: list[str] = []
-    for h in list(first_of_file.values())[:MAX_GAPS_LISTED]:
-        where = "its position is unknown"
-        if h.position_lps is not None:
-            offset_mm = float(np.asarray(h.position_lps, dtype=np.float64) @ normal) - start
-            where = _where_it_lay(offset_mm, plan)
-        notes.append(f"{_name(h)} was left out ({h.pixel_damage}); {where}.")
-    if n_files > MAX_GAPS_LISTED:
-        notes.append(f"{n_files - MAX_GAPS_LISTED} more damaged file(s) were left out.")
-    return replace(plan, warnings=(*notes, *plan.warnings))
-
-
-def _where_it_lay(offset_mm: float, plan: SeriesPlan) -> str:
-    """Where a left-out slice lay, ``offset_mm`` along the normal from the plan's first slice."""
-    last = plan.positions_mm[-1]
-    if offset_mm < -DUPLICATE_TOLERANCE_MM:
-        return f"it lay {-offset_mm:.2f} mm before the first slice used, so the volume starts that much later"
-    beyond_mm = offset_mm - last
-    if beyond_mm > DUPLICATE_TOLERANCE_MM:
-        return f"it lay {beyond_mm:.2f} mm beyond the last slice used, so the volume ends that much sooner"
-    if min(abs(q - offset_mm) for q in plan.positions_mm) < DUPLICATE_TOLERANCE_MM:
-        return "another slice at its position was used"
-    if plan.resample_slices:
-        return "it lay inside the stack: the gap it leaves is interpolated (see the missing slices)"
-    return f"it lay inside the stack; the slices used are evenly {plan.spacing_mm[0]:.2f} mm apart"
-
-
-def _refused(frames: list[FrameHeader], series_id: str, source: str, reason: str) -> SeriesPlan:
-    """A plan that cannot be loaded, with only the geometry its headers state (the rest NaN)."""
-    h = frames[0]
-    unknown = ["slice spacing"]
-    spacing = _UNKNOWN3
-    if h.pixel_spacing_mm is not None and min(h.pixel_spacing_mm) > 0:
-        spacing = (UNKNOWN, float(h.pixel_spacing_mm[0]), float(h.pixel_spacing_mm[1]))
-    else:
-        unknown.append("pixel spacing")
-    origin = _UNKNOWN3
-    if len(frames) == 1 and h.position_lps is not None:  # one slice: its position is the first voxel's
-        origin = (float(h.position_lps[0]), float(h.position_lps[1]), float(h.position_lps[2]))
-    else:
-        unknown.append("origin")
-    axes = _slice_axes(h)
-    direction: tuple[tuple[float, float, float], ...] = ()
-    if axes is not None:
-        matrix = np.stack(axes, axis=1)
-        direction = tuple(tuple(float(v) + 0.0 for v in row) for row in matrix)  # type: ignore[misc]
-    else:
-        unknown.append("orientation")
-    listed = unknown[0] if len(unknown) == 1 else ", ".join(unknown[:-1]) + " and " + unknown[-1]
-    verb = "is" if len(unknown) == 1 else "are"
-    note = f"Not loadable, so its {listed} {verb} unknown (given as null, not 0)."
-    return SeriesPlan(
-        series_id=series_id,
-        series_uid=h.series_uid,
-        description=h.description,
-        modality=h.modality,
-        frames=tuple(frames),
-        n_files=len({f.path for f in frames}),
-        shape=(len(frames), h.rows, h.cols),
-        spacing_mm=spacing,
-        origin_lps=origin,
-        direction=direction,
-        warnings=(note,),
-        refusal=reason,
-        source=source,
-    )
 
 
 def _interpolated_slices(
@@ -310,28 +141,6 @@ def _interpolated_slices(
     return f"the slices at {where} ({shown}) are"
 
 
-def _slice_axes(h: FrameHeader) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-    """Row direction, column direction and slice normal (LPS) from (0020,0037), None if not usable."""
-    if h.orientation is None:
-        return None
-    iop = np.asarray(h.orientation, dtype=np.float64)
-    row_dir, col_dir = iop[:3], iop[3:]
-    if (
-        abs(np.linalg.norm(row_dir) - 1) > 0.01
-        or abs(np.linalg.norm(col_dir) - 1) > 0.01
-        or abs(row_dir @ col_dir) > 0.01
-    ):
-        return None
-    row_dir = row_dir / np.linalg.norm(row_dir)
-    col_dir = col_dir - (col_dir @ row_dir) * row_dir
-    col_dir /= np.linalg.norm(col_dir)
-    return row_dir, col_dir, np.cross(row_dir, col_dir)
-
-
-def _name(h: FrameHeader) -> str:
-    return Path(h.path).name
-
-
 def _instances(before: FrameHeader, after: FrameHeader) -> str:
     """`` (instances 14 and 15)``: the (0020,0013) Instance Numbers of the images beside a gap, which
     PACS viewers show (empty when the files do not give them)."""
@@ -345,19 +154,19 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
     h0 = frames[0]
     is_ct = h0.modality == "CT" or (not h0.modality and h0.sop_class_uid in CT_SOP_CLASSES)
     if not is_ct:
-        return _refused(
+        return refused_plan(
             frames, series_id, source, f"modality {h0.modality or 'unknown'} is not CT; only CT is loaded"
         )
     if h0.samples_per_pixel != 1 or h0.photometric not in ("MONOCHROME1", "MONOCHROME2"):
-        return _refused(
-            frames, series_id, source, f"{_name(h0)} is a colour image ({h0.photometric}), not CT"
+        return refused_plan(
+            frames, series_id, source, f"{frame_name(h0)} is a colour image ({h0.photometric}), not CT"
         )
     if h0.bits_allocated not in (8, 16, 32):
-        return _refused(
+        return refused_plan(
             frames,
             series_id,
             source,
-            f"{_name(h0)} has unsupported (0028,0100) Bits Allocated {h0.bits_allocated}",
+            f"{frame_name(h0)} has unsupported (0028,0100) Bits Allocated {h0.bits_allocated}",
         )
     for h in frames:
         if (h.bits_allocated, h.samples_per_pixel, h.photometric) != (
@@ -365,53 +174,58 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
             h0.samples_per_pixel,
             h0.photometric,
         ):
-            return _refused(
+            return refused_plan(
                 frames,
                 series_id,
                 source,
-                f"{_name(h)}: pixel storage differs from {_name(h0)} in the same series",
+                f"{frame_name(h)}: pixel storage differs from {frame_name(h0)} in the same series",
             )
         if h.pixel_spacing_mm is None or min(h.pixel_spacing_mm) <= 0:
-            return _refused(
+            return refused_plan(
                 frames,
                 series_id,
                 source,
-                f"{_name(h)} has no (0028,0030) Pixel Spacing; its geometry is unknown",
+                f"{frame_name(h)} has no (0028,0030) Pixel Spacing; its geometry is unknown",
             )
         if h.position_lps is None or h.orientation is None:
-            return _refused(
+            return refused_plan(
                 frames,
                 series_id,
                 source,
-                f"{_name(h)} has no (0020,0032) Image Position / (0020,0037) Image Orientation; "
+                f"{frame_name(h)} has no (0020,0032) Image Position / (0020,0037) Image Orientation; "
                 "its geometry is unknown",
             )
         if h0.pixel_spacing_mm is not None and not np.allclose(
             h.pixel_spacing_mm, h0.pixel_spacing_mm, atol=1e-4
         ):
-            return _refused(
-                frames, series_id, source, f"{_name(h)}: (0028,0030) Pixel Spacing differs between slices"
+            return refused_plan(
+                frames,
+                series_id,
+                source,
+                f"{frame_name(h)}: (0028,0030) Pixel Spacing differs between slices",
             )
         if h.rows < 1 or h.cols < 1:
-            return _refused(frames, series_id, source, f"{_name(h)} has no image size (Rows / Columns)")
+            return refused_plan(
+                frames, series_id, source, f"{frame_name(h)} has no image size (Rows / Columns)"
+            )
         if h.pixel_damage is not None:
-            return _refused(frames, series_id, source, f"{_name(h)} is {h.pixel_damage}")
+            return refused_plan(frames, series_id, source, f"{frame_name(h)} is {h.pixel_damage}")
     if len(frames) < 2:
-        return _refused(
+        return refused_plan(
             frames,
             series_id,
             source,
-            f"only one slice ({_name(h0)}): a volume needs at least 2 slices to know the slice spacing",
+            f"only one slice ({frame_name(h0)}): a volume needs at least 2 slices to know the slice spacing",
         )
     if h0.orientation is None or h0.pixel_spacing_mm is None:  # checked above; narrows the types
-        return _refused(frames, series_id, source, f"{_name(h0)} has no geometry")
-    axes = _slice_axes(h0)
+        return refused_plan(frames, series_id, source, f"{frame_name(h0)} has no geometry")
+    axes = slice_axes(h0)
     if axes is None:
-        return _refused(
+        return refused_plan(
             frames,
             series_id,
             source,
-            f"{_name(h0)}: (0020,0037) Image Orientation is not two orthogonal unit vectors",
+            f"{frame_name(h0)}: (0020,0037) Image Orientation is not two orthogonal unit vectors",
         )
     row_dir, col_dir, normal = axes
 
@@ -428,14 +242,14 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
         else:
             kept.append(int(i))
     if duplicates:
-        names = ", ".join(_name(frames[i]) for i in duplicates[:3])
+        names = ", ".join(frame_name(frames[i]) for i in duplicates[:3])
         more = f" and {len(duplicates) - 3} more" if len(duplicates) > 3 else ""
         warnings.append(
             f"{len(duplicates)} slice(s) repeat the position of another slice ({names}{more}); "
             "the first of each (lowest instance number) was kept."
         )
     if len(kept) < 2:
-        return _refused(frames, series_id, source, "all slices share one position: not a volume")
+        return refused_plan(frames, series_id, source, "all slices share one position: not a volume")
     sorted_frames = [frames[i] for i in kept]
     ipp = ipp[kept]
     p = proj[kept] - proj[kept[0]]
@@ -447,7 +261,7 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
     line = ipp[0] + np.outer(p, stack_dir)
     off_line = float(np.max(np.linalg.norm(ipp - line, axis=1)))
     if off_line > LINE_TOLERANCE_MM:
-        return _refused(
+        return refused_plan(
             frames,
             series_id,
             source,
@@ -479,12 +293,12 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
         widest = int(np.argmax(steps))
         gap_limit_mm = max(MAX_INTERPOLATED_GAP_MM, MAX_INTERPOLATED_GAP_FACTOR * spacing)
         if steps[widest] > gap_limit_mm:
-            return _refused(
+            return refused_plan(
                 frames,
                 series_id,
                 source,
-                f"a {steps[widest]:.1f} mm gap between {_name(sorted_frames[widest])} and "
-                f"{_name(sorted_frames[widest + 1])} (slice spacing {spacing:.2f} mm) is too wide to "
+                f"a {steps[widest]:.1f} mm gap between {frame_name(sorted_frames[widest])} and "
+                f"{frame_name(sorted_frames[widest + 1])} (slice spacing {spacing:.2f} mm) is too wide to "
                 f"interpolate (limit {gap_limit_mm:.1f} mm): "
                 "slices are missing; load the complete series",
             )
@@ -507,16 +321,16 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
                     )
                 before, after = sorted_frames[g], sorted_frames[g + 1]
                 warnings.append(
-                    f"Missing slice(s): a {steps[g]:.2f} mm gap between {_name(before)} and "
-                    f"{_name(after)}{_instances(before, after)} where the spacing is {spacing:.2f} mm "
+                    f"Missing slice(s): a {steps[g]:.2f} mm gap between {frame_name(before)} and "
+                    f"{frame_name(after)}{_instances(before, after)} where the spacing is {spacing:.2f} mm "
                     f"(about {missing} slice(s) missing): {made} interpolated."
                 )
         elif len(gaps) > MAX_GAPS_LISTED:
             warnings.append(
                 f"Missing slices or uneven gaps: {len(gaps)} steps of {steps[gaps].min():.2f} to "
                 f"{steps[gaps].max():.2f} mm, more than {GAP_FACTOR:g} times the median spacing "
-                f"{spacing:.2f} mm, between {_name(sorted_frames[gaps[0]])} and "
-                f"{_name(sorted_frames[gaps[-1] + 1])}."
+                f"{spacing:.2f} mm, between {frame_name(sorted_frames[gaps[0]])} and "
+                f"{frame_name(sorted_frames[gaps[-1] + 1])}."
             )
         others = np.delete(steps, gaps)
         if others.size and float(np.ptp(others)) > tol:
@@ -556,8 +370,3 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
         refusal=None,
         source=source,
     )
-
-
-def direction_matrix(plan: SeriesPlan) -> FloatArray:
-    """The plan's 3x3 direction (columns row dir, col dir, normal in LPS)."""
-    return np.asarray(plan.direction, dtype=np.float64)

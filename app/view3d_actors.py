@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.display_geometry import DisplayVolume
-from app.view3d_closeup import grid_box, image_data_from_box, iso_surface
+from app.view3d_grid_box import grid_box, image_data_from_box, iso_surface
 
 #: surfaces are extracted on a grid with at most this many voxels along any axis
 SURFACE_MAX_DIM = 192

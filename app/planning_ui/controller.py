@@ -10,6 +10,9 @@ coverage context, the vertebra anatomy found from the target's click) is cached 
 its inputs, so a drag step costs only the zone and needle arithmetic (see
 tests/benchmarks/bench_drag.py). The anatomy is found in the background
 (:class:`app.planning_ui.anatomy_finder.AnatomyFinder`), again when a case with needles opens.
+A target's coverage (its lesion, coverage context and the foramina's note) is worked out and cached
+by :class:`app.planning_ui.target_coverage.TargetCoverage`; the controller's methods of the same names
+hand over to it.
 
 A spinal target's vertebra is one source for every figure: the vertebra in the case's layers the
 target is tied to (:mod:`app.planning_ui.target_vertebra`), whose layers (body, canal, posterior wall,
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.planning_ui.anatomy_finder import AnatomyFinder
+from app.planning_ui.target_coverage import TargetCoverage
 from app.planning_ui.target_vertebra import PART_OF_KIND, group_masks, layer_for_target, safety_canal
 from app.segmentation.vertebra_tool import mask_holds
 from imaging.mask import Mask
@@ -36,7 +40,7 @@ from planning.case import Case, Change, Section
 from planning.commands import Command
 from planning.coverage import CoverageContext, CoverageResult
 from planning.devices import DeviceFileError, DeviceProfile, load_device_profiles
-from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Target, TargetKind, Trajectory
+from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Target, Trajectory
 from planning.needles import ANTENNA_OUTER_DIAMETER_MM
 from planning.trajectory import DistanceField, TrajectoryGeometry, TrajectoryMetrics, measure_trajectory
 from planning.zone_model import (
@@ -79,10 +83,9 @@ class PlanningController(QObject):
         self._drag_ids = itertools.count(1)
         self._profiles: dict[str, DeviceProfile] | None = None
         self._fields: dict[int, DistanceField] = {}
-        self._contexts: dict[tuple[Any, ...], CoverageContext] = {}
+        self._coverage = TargetCoverage(self)
         self.anatomy_finder = AnatomyFinder(window, self)
         self.anatomy_finder.found.connect(self._on_anatomy_found)
-        self._foramina_masks: dict[str, tuple[VertebraAnatomy, Mask | None]] = {}
         self._connected: Case | None = None
         self._emit_timer = QTimer(self)
         self._emit_timer.setSingleShot(True)
@@ -334,89 +337,23 @@ class PlanningController(QObject):
         axis = anatomy.pedicles.get(side) if side is not None else None
         return None if axis is None else axis.min_width_mm
 
-    # -- coverage ---------------------------------------------------------------------------------
+    # -- coverage (app.planning_ui.target_coverage) ----------------------------------------------
     def lesion_mask(self, target: Target) -> Mask | None:
         """The lesion mask of a target (its ``lesion_layer``), on the planning grid."""
-        vol = self.volume
-        layer = self.case.layers.get(target.lesion_layer) if target.lesion_layer else None
-        if vol is None or layer is None or layer.mask.grid_shape != vol.shape or not layer.mask.any():
-            return None
-        return layer.mask
+        return self._coverage.lesion_mask(target)
 
     def coverage_context(self, target: Target) -> CoverageContext | None:
         """The coverage context of a target (lesion + margin, canal / posterior wall / foramina), cached."""
-        vol = self.volume
-        lesion = self.lesion_mask(target)
-        if vol is None or lesion is None:
-            return None
-        structures: dict[str, Mask] = {}
-        for name, m in (
-            ("canal", self.canal_for_distances(target, target.lesion_seed_lps)),
-            ("posterior_wall", self.vertebra_part(LayerKind.POSTERIOR_WALL, target, target.lesion_seed_lps)),
-        ):
-            if m is not None:
-                structures[name] = m
-        foramina = self._foramina_union(target.name)
-        if foramina is None and target.kind == TargetKind.SPINE:
-            # saved with the case by ``osteoplan plan`` ("<target> neural foramina")
-            foramina = self.layer_mask(LayerKind.FORAMEN, target, target.lesion_seed_lps)
-        if foramina is not None and foramina.grid_shape == vol.shape:
-            structures["foramina"] = foramina
-        margin = self.case.settings.margin_mm
-        warn_mm = self.case.settings.heat_warn_distance_mm
-        key = (
-            id(lesion.array),
-            margin,
-            warn_mm,
-            *(id(m.array) for m in structures.values()),
-            tuple(structures),
-        )
-        ctx = self._contexts.get(key)
-        if ctx is None:
-            ctx = CoverageContext(
-                lesion, vol.index_to_lps, margin_mm=margin, warn_distance_mm=warn_mm, structures=structures
-            )
-            self._contexts = {key: ctx}
-        return ctx
-
-    def _foramina_union(self, target_name: str) -> Mask | None:
-        """The union of the target's segmented foramina, one mask per anatomy (keeps the context cached)."""
-        anatomy = self.anatomy(target_name)
-        if anatomy is None or anatomy.foramina is None:
-            return None
-        cached = self._foramina_masks.get(target_name)
-        if cached is None or cached[0] is not anatomy:
-            cached = (anatomy, anatomy.foramina.union())
-            self._foramina_masks[target_name] = cached
-        return cached[1]
+        return self._coverage.context(target)
 
     def foramina_note(self, target: Target) -> str | None:
-        """What the Coverage dock says about a spinal target's neural foramina while it cannot measure
-        the heat's distance to them: "being found…", or why they are not known; None when they are
-        known (or the target has no vertebra: not spinal). A search is started when none has been."""
-        src = self.anatomy_finder.source(target.name)
-        if src is None or target.kind != TargetKind.SPINE:
-            return None
-        ctx = self.coverage_context(target)
-        if ctx is not None and "foramina" in ctx.structure_masks:
-            return None
-        anatomy = self.anatomy(target.name)
-        if anatomy is not None:
-            if anatomy.foramina is not None and anatomy.foramina.missing_notes():
-                return "not found on this scan: " + "; ".join(anatomy.foramina.missing_notes())
-            return "not found on this scan"
-        failure = self.anatomy_finder.failure(target.name)
-        if failure is not None:
-            return f"not known: {failure}"
-        if self.anatomy_finder.pending(target.name) or self.anatomy_finder.request_if_new(target.name):
-            return "being found with the vertebra…"
-        return "not known"
+        """The Coverage dock's words on a spinal target's foramina while they are not measured
+        (:meth:`app.planning_ui.target_coverage.TargetCoverage.foramina_note`)."""
+        return self._coverage.foramina_note(target)
 
     def coverage(self, target: Target) -> CoverageResult | None:
         """Coverage of a target by the zones of its trajectories (None without lesion or zones)."""
-        zones = self.target_zones(target.name)
-        ctx = self.coverage_context(target) if zones else None
-        return None if ctx is None else ctx.evaluate(zones)
+        return self._coverage.coverage(target)
 
     # -- anatomy (worker) -------------------------------------------------------------------------
     def anatomy(self, target_name: str) -> VertebraAnatomy | None:
@@ -444,7 +381,7 @@ class PlanningController(QObject):
         self.anatomy_finder.shutdown()
 
     def _on_anatomy_found(self, target_name: str) -> None:
-        self._contexts.clear()  # the foramina may be known now
+        self._coverage.forget_contexts()  # the foramina may be known now
         self.anatomy_ready.emit(target_name)
         self.plan_changed.emit()
 
@@ -457,7 +394,7 @@ class PlanningController(QObject):
         if self._connected is not None:
             self._connected.events.changed.disconnect(self._on_case_changed)
         self._fields.clear()
-        self._contexts.clear()
+        self._coverage.forget_contexts()
         self.anatomy_finder.reset()
         self._connect()
         self.selected = None

@@ -31,8 +31,9 @@ import numpy.typing as npt
 import pydicom
 from pydicom.uid import UID
 
+from imaging.dicom_frames import FrameHeader
 from imaging.dicom_integrity import read_error_reason
-from imaging.dicom_scan import READ_ERRORS, FrameHeader
+from imaging.dicom_scan import READ_ERRORS
 from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeError
 
 #: threads decoding compressed files (decoders release the GIL; more than the cores does not help)

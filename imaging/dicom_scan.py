@@ -10,6 +10,9 @@ shared functional groups.
 Each header also says whether the file's pixel data is all there (:mod:`imaging.dicom_integrity`), so a
 file cut short is found here and left out by the series planner instead of failing the whole load.
 
+A read dataset becomes frame headers in :mod:`imaging.dicom_frames` (where :class:`FrameHeader` is
+defined; it stays importable from here).
+
 Positions are DICOM patient coordinates (LPS, mm). Nothing here logs patient identifiers.
 """
 
@@ -20,7 +23,7 @@ import struct
 import threading
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,8 @@ from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from imaging.dicom_fastheader import read_fast_header
-from imaging.dicom_integrity import coded_pixel_damage, raw_pixel_damage, read_error_reason
+from imaging.dicom_frames import FastDataset, FrameHeader, frames_of
+from imaging.dicom_integrity import coded_pixel_damage, read_error_reason
 from imaging.errors import DicomImportError, ImportCancelledError
 from imaging.report import ImportReport
 
@@ -98,57 +102,6 @@ _TAGS = [
     "FloatPixelData",
     "DoubleFloatPixelData",
 ]
-
-
-@dataclass(frozen=True)
-class FrameHeader:
-    """What the loader needs to know about one image frame (a classic slice or one enhanced frame).
-
-    Geometry is ``None`` when the file lacks it; the series planner refuses such frames by name.
-    ``pixel_damage`` says why the file's pixel data is incomplete (a file cut short), else None; the
-    series planner leaves such files out and reports them.
-    """
-
-    path: str
-    frame_index: int
-    n_frames_in_file: int
-    sop_class_uid: str
-    series_uid: str
-    study_uid: str
-    frame_of_reference_uid: str
-    description: str
-    modality: str
-    image_type: tuple[str, ...]
-    instance_number: int | None
-    position_lps: tuple[float, float, float] | None
-    orientation: tuple[float, float, float, float, float, float] | None
-    pixel_spacing_mm: tuple[float, float] | None
-    slice_thickness_mm: float | None
-    rows: int
-    cols: int
-    samples_per_pixel: int
-    photometric: str
-    bits_allocated: int
-    bits_stored: int
-    pixel_representation: int
-    rescale_slope: float
-    rescale_intercept: float
-    transfer_syntax: str
-    pixel_offset: int | None  # byte offset of this frame's values when readable raw, else None
-    file_size: int
-    patient_position: str
-    meta: dict[str, Any]
-    pixel_damage: str | None = None
-
-    @property
-    def frame_bytes(self) -> int:
-        """Bytes of one uncompressed frame."""
-        return self.rows * self.cols * self.samples_per_pixel * (self.bits_allocated // 8)
-
-    @property
-    def is_localizer(self) -> bool:
-        """(0008,0008) Image Type says LOCALIZER (a scout / topogram)."""
-        return "LOCALIZER" in self.image_type
 
 
 def iter_candidate_files(path: Path, report: ImportReport) -> list[Path]:
@@ -246,9 +199,9 @@ def read_file_headers(path: Path, *, fast: bool = True) -> list[FrameHeader]:
     parsed = read_fast_header(path) if fast else None
     if parsed is not None:
         values, fast_ts, offset, _, fast_size = parsed
-        fast_ds = _FastDataset(values)
+        fast_ds = FastDataset(values)
         try:
-            return _frames(
+            return frames_of(
                 fast_ds, path, fast_ts, str(values.get("SOPClassUID", "")), raw_offset=offset, size=fast_size
             )
         except READ_ERRORS as exc:
@@ -334,121 +287,7 @@ def _classify(
             raw_offset = tell + header_len
     elif has_pixels:
         damage = coded_pixel_damage(path, element_offset=tell, head=head, ts=ts, size=size)
-    return _frames(ds, path, ts, sop, raw_offset=raw_offset, size=size, damage=damage)
-
-
-_MULTI_VALUED = frozenset({"ImageType", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"})
-
-
-class _FastDataset:
-    """The few ``Dataset.get`` calls :func:`_frames` makes, over values from the fast header reader."""
-
-    def __init__(self, values: dict[str, str | int]) -> None:
-        self._values = values
-
-    def get(self, keyword: str, default: Any = None) -> Any:
-        value = self._values.get(keyword)
-        if value is None or value == "":
-            return default
-        if keyword in _MULTI_VALUED and isinstance(value, str):
-            return value.split("\\")
-        return value
-
-    def __contains__(self, keyword: str) -> bool:
-        return keyword in self._values
-
-
-def _floats(value: Any, n: int) -> tuple[float, ...] | None:
-    if value is None or value == "":
-        return None
-    items = [value] if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") else list(value)
-    vals = tuple(float(v) for v in items)
-    return vals if len(vals) == n else None
-
-
-def _first_item(seq_owner: Any, keyword: str) -> Any:
-    seq = seq_owner.get(keyword) if seq_owner is not None else None
-    if seq:
-        return seq[0]
-    return None
-
-
-def _frames(
-    ds: Any, path: Path, ts: str, sop: str, *, raw_offset: int | None, size: int, damage: str | None = None
-) -> list[FrameHeader]:
-    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
-    shared = _first_item(ds, "SharedFunctionalGroupsSequence")
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    rows = int(ds.get("Rows", 0) or 0)
-    cols = int(ds.get("Columns", 0) or 0)
-    bits_allocated = int(ds.get("BitsAllocated", 16) or 16)
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    image_type = tuple(str(v).upper() for v in (ds.get("ImageType") or ()))
-    instance = ds.get("InstanceNumber")
-    meta = {
-        "patient_name": str(ds.get("PatientName", "") or ""),
-        "patient_id": str(ds.get("PatientID", "") or ""),
-        "study_date": str(ds.get("StudyDate", "") or ""),
-        "body_part": str(ds.get("BodyPartExamined", "") or ""),
-        "convolution_kernel": str(ds.get("ConvolutionKernel", "") or ""),
-        "series_number": str(ds.get("SeriesNumber", "") or ""),
-    }
-    frame_bytes = rows * cols * samples * (bits_allocated // 8)
-    if raw_offset is not None and damage is None and samples == 1:  # colour may be subsampled (422)
-        damage = raw_pixel_damage(raw_offset, n_frames, frame_bytes, size)
-    out: list[FrameHeader] = []
-    for f in range(n_frames):
-        item = per_frame[f] if per_frame is not None and f < len(per_frame) else None
-
-        def lookup(seq_kw: str, kw: str, item: Any = item) -> Any:
-            for group in (item, shared):
-                inner = _first_item(group, seq_kw)
-                if inner is not None and kw in inner:
-                    return inner.get(kw)
-            return ds.get(kw)
-
-        position = _floats(lookup("PlanePositionSequence", "ImagePositionPatient"), 3)
-        orientation = _floats(lookup("PlaneOrientationSequence", "ImageOrientationPatient"), 6)
-        spacing = _floats(lookup("PixelMeasuresSequence", "PixelSpacing"), 2)
-        thickness = lookup("PixelMeasuresSequence", "SliceThickness")
-        slope = lookup("PixelValueTransformationSequence", "RescaleSlope")
-        intercept = lookup("PixelValueTransformationSequence", "RescaleIntercept")
-        offset = raw_offset + f * frame_bytes if raw_offset is not None else None
-        out.append(
-            FrameHeader(
-                path=str(path),
-                frame_index=f,
-                n_frames_in_file=n_frames,
-                sop_class_uid=sop,
-                series_uid=str(ds.get("SeriesInstanceUID", "") or ""),
-                study_uid=str(ds.get("StudyInstanceUID", "") or ""),
-                frame_of_reference_uid=str(ds.get("FrameOfReferenceUID", "") or ""),
-                description=str(ds.get("SeriesDescription", "") or ""),
-                modality=str(ds.get("Modality", "") or "").upper(),
-                image_type=image_type,
-                instance_number=int(instance) if instance not in (None, "") else None,
-                position_lps=position,  # type: ignore[arg-type]
-                orientation=orientation,  # type: ignore[arg-type]
-                pixel_spacing_mm=spacing,  # type: ignore[arg-type]
-                slice_thickness_mm=float(thickness) if thickness not in (None, "") else None,
-                rows=rows,
-                cols=cols,
-                samples_per_pixel=samples,
-                photometric=str(ds.get("PhotometricInterpretation", "") or ""),
-                bits_allocated=bits_allocated,
-                bits_stored=int(ds.get("BitsStored", bits_allocated) or bits_allocated),
-                pixel_representation=int(ds.get("PixelRepresentation", 0) or 0),
-                rescale_slope=float(slope) if slope not in (None, "") else 1.0,
-                rescale_intercept=float(intercept) if intercept not in (None, "") else 0.0,
-                transfer_syntax=ts,
-                pixel_offset=offset,
-                file_size=size,
-                patient_position=str(ds.get("PatientPosition", "") or ""),
-                meta=meta,
-                pixel_damage=damage,
-            )
-        )
-    return out
+    return frames_of(ds, path, ts, sop, raw_offset=raw_offset, size=size, damage=damage)
 
 
 def _dicomdir_files(path: Path, report: ImportReport) -> list[Path]:

@@ -33,7 +33,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from imaging.dicom_scan import CT_SOP_CLASSES, FrameHeader
+from imaging.dicom_frames import FrameHeader
+from imaging.dicom_scan import CT_SOP_CLASSES
 from imaging.report import ImportReport
 from imaging.resampled_slices import gap_slices, interpolated_slices
 from imaging.series_damaged import all_damaged, leave_out_damaged, note_left_out

@@ -44,8 +44,9 @@ from typing import Any
 
 import numpy as np
 
+from imaging.dicom_frames import FrameHeader
 from imaging.dicom_pixels import read_stored_frames, stored_to_hu
-from imaging.dicom_scan import FrameHeader, iter_candidate_files, read_headers
+from imaging.dicom_scan import iter_candidate_files, read_headers
 from imaging.dicom_series import FILL_HU, SeriesPlan, group_series
 from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeError
 from imaging.image_files import is_image_file, read_image, write_image

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from imaging.dicom_scan import FrameHeader
+from imaging.dicom_frames import FrameHeader
 from imaging.report import ImportReport
 from imaging.series_plan import (
     DUPLICATE_TOLERANCE_MM,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from imaging.dicom_scan import FrameHeader
+from imaging.dicom_frames import FrameHeader
 
 FloatArray = npt.NDArray[np.float64]
 

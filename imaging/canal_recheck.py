@@ -72,7 +72,12 @@ def canal_behind_dark_interior(
         The click, LPS mm.
     """
     centre = hole.centroid_at(click, _UP)
-    behind = find_canal(roi, masks.arch_solid, masks.smoothed, centre)
+    # searched over the hole's own sections: an interior lies within its body's height, and so does the
+    # canal's enclosed level at the pedicles; the canal behind is found along at least as many of them
+    z = hole.slice_centroids_lps[:, 2]
+    middle = hole.centroid_at(np.array([0.0, 0.0, 0.5 * float(z.min() + z.max())]), _UP)
+    half_mm = 0.5 * float(z.max() - z.min()) + 0.5 * roi.spacing_mm
+    behind = find_canal(roi, masks.arch_solid, masks.smoothed, middle, half_height_mm=half_mm)
     if behind is None or sections_of(behind) < sections_of(hole):
         return None
     if float(np.linalg.norm(behind.centroid_at(click, _UP) - centre)) <= CANAL_CONSISTENCY_MM:
@@ -82,7 +87,9 @@ def canal_behind_dark_interior(
     at = on_nearest_section(roi, behind, behind.centroid_at(click, _UP))
     if depth_in_front_mm(roi, masks, behind, at, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
         return None  # no vertebral body in front of it: not the spinal canal
-    return behind
+    # the canal as a click in the body finds it, over the search's whole height
+    whole = find_canal(roi, masks.arch_solid, masks.smoothed, centre)
+    return whole if whole is not None else behind
 
 
 def canal_in_front_of_body(

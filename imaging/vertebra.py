@@ -233,8 +233,14 @@ def _find(
         roi, masks, body, canal, click, tissue=tissue, canal_enclosed=canal_how == CANAL_ENCLOSED
     )
     # a vertebral body is the front of the spine: a "body" with the spinal canal in front of it is the
-    # lamina and spinous process, found from a point behind the canal (imaging.canal_recheck)
-    spinal = canal_in_front_of_body(roi, masks, body.body, body.centroid_lps)
+    # lamina and spinous process, found from a point behind the canal (imaging.canal_recheck); looked for
+    # where the canal the body was cut at was not enclosed by bone (a weaker finding, as in
+    # imaging.click_beside): behind the canal the search finds a pocket in the arch only so
+    spinal = (
+        canal_in_front_of_body(roi, masks, body.body, body.centroid_lps)
+        if canal_how != CANAL_ENCLOSED
+        else None
+    )
     if spinal is not None:
         refuse_click_behind_canal(roi, masks, body.centroid_lps, click, tissue, spinal=spinal)
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine

@@ -50,8 +50,8 @@ FloatArray = npt.NDArray[np.float64]
 #: turned further in a scoliosis is kept when its canal is found from in front of the body too (the vertebra
 #: phantom turned 55 degrees, tests/imaging/test_click_beside.py). Of the 102 accepted body clicks of
 #: tests/benchmarks/click_place_figures.py, 101 measure 0-16 degrees; lumbar-ct-labels L3 5 mm anterior
-#: measures 55 and is kept so (its canal found from in front too; its wrong posterior cut is a strict xfail
-#: in tests/imaging/test_vertebra_click.py) (tests/benchmarks/beside_click_figures.py angles)
+#: measured 55 (its dark interior taken for the canal) until session 24, when the canal straight behind that
+#: interior is taken instead (imaging.canal_recheck) (tests/benchmarks/beside_click_figures.py angles)
 MAX_CANAL_ASIDE_DEG = 45.0
 
 

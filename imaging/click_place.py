@@ -233,7 +233,13 @@ def refuse_body_in_canal(
 
 
 def refuse_click_behind_canal(
-    roi: LpsRoi, masks: BonyMasks, body_centroid: FloatArray, click: FloatArray, tissue: ClickTissue
+    roi: LpsRoi,
+    masks: BonyMasks,
+    body_centroid: FloatArray,
+    click: FloatArray,
+    tissue: ClickTissue,
+    *,
+    spinal: CanalResult | None = None,
 ) -> None:
     """Refuse a point behind the spinal canal of the body found from it.
 
@@ -246,12 +252,17 @@ def refuse_click_behind_canal(
     "canal" 20-32 mm behind the real one, and nothing said. The canal so found counts only with a body
     in front of it at least ``MIN_BODY_DEPTH_MM`` deep (not a body's dark interior behind its cortex).
 
+    With ``spinal``, the spinal canal found in front of the body (:func:`imaging.canal_recheck.
+    canal_in_front_of_body`: the "body" lies behind it, in the arch), the point is judged against that
+    canal instead, and refused wherever it lies.
+
     Raises
     ------
     ClickNotInBodyError
-        When the point lies behind the back edge of the canal found from the body's centroid.
+        When the point lies behind the back edge of the canal found from the body's centroid, or
+        ``spinal`` is given.
     """
-    canal = find_canal(roi, masks.arch_solid, masks.smoothed, body_centroid)
+    canal = find_canal(roi, masks.arch_solid, masks.smoothed, body_centroid) if spinal is None else spinal
     if canal is None:
         return
     at = on_nearest_section(roi, canal, click)
@@ -260,6 +271,13 @@ def refuse_click_behind_canal(
         # in front of the canal's centre line, or within one coarse voxel of it: the line is fitted
         # straight, and where the spine curves it runs up to a few mm off at the body's level (the 3 mm
         # abdomen's L5: a click on the posterior wall lay 1.3 mm behind it)
+        if spinal is not None:
+            raise ClickNotInBodyError(
+                f"the bone found from the point ({tissue.median_hu:.0f} HU near it) lies behind the spinal "
+                "canal, in the vertebral arch, not in a vertebral body: click in the body in front of the "
+                "canal",
+                click,
+            )
         return
     centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
     if depth_in_front_mm(roi, masks, canal, centre, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:

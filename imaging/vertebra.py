@@ -25,6 +25,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from imaging.canal_recheck import canal_behind_dark_interior, canal_in_front_of_body
 from imaging.canal_tube import body_canal_tube
 from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
 from imaging.click_place import (
@@ -216,6 +217,10 @@ def _find(
     refuse_click_in_canal(roi, masks, click, tissue)
     step(0.2)
     canal, canal_how = canal_at_click(roi, masks, click)
+    # a hole in a body's dark interior, with the spinal canal straight behind it (imaging.canal_recheck)
+    interior_behind = canal_behind_dark_interior(roi, masks, canal, click)
+    if interior_behind is not None:
+        canal, canal_how = interior_behind, CANAL_ENCLOSED
     notes: list[str] = []
     body, canal = body_at_click(roi, masks, canal, click, notes=notes, step=step)
     if zone is None:  # near metal the point's HU may be a streak's, not its tissue's
@@ -227,6 +232,17 @@ def _find(
     refuse_body_beside_canal(
         roi, masks, body, canal, click, tissue=tissue, canal_enclosed=canal_how == CANAL_ENCLOSED
     )
+    # a vertebral body is the front of the spine: a "body" with the spinal canal in front of it is the
+    # lamina and spinous process, found from a point behind the canal (imaging.canal_recheck); looked for
+    # where the canal the body was cut at was not enclosed by bone (a weaker finding, as in
+    # imaging.click_beside): behind the canal the search finds a pocket in the arch only so
+    spinal = (
+        canal_in_front_of_body(roi, masks, body.body, body.centroid_lps)
+        if canal_how != CANAL_ENCLOSED
+        else None
+    )
+    if spinal is not None:
+        refuse_click_behind_canal(roi, masks, body.centroid_lps, click, tissue, spinal=spinal)
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")

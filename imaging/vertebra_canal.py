@@ -289,6 +289,7 @@ def find_canal(
     *,
     ring_closing_mm: float = 0.0,
     hull: bool = False,
+    half_height_mm: float = CANAL_SEARCH_HALF_HEIGHT_MM,
 ) -> CanalResult | None:
     """The spinal canal behind the clicked vertebral body, or None when no enclosed canal is seen.
 
@@ -310,13 +311,21 @@ def find_canal(
         again (thick slices blur a thin lamina into a gap); 0 does not.
     hull
         Last resort per slice: the dark pocket inside the convex hull of the bone near the click.
+    half_height_mm
+        Sections searched above and below the click (mm).
 
     Returns
     -------
     CanalResult or None
     """
     by_rule, _ = find_canal_by_rule_and_wall(
-        roi, solid, smoothed, click_lps, ring_closing_mm=ring_closing_mm, hull=hull, wall_click=False
+        roi,
+        solid,
+        smoothed,
+        click_lps,
+        ring_closing_mm=ring_closing_mm,
+        hull=hull,
+        half_height_mm=half_height_mm,
     )
     return by_rule
 
@@ -330,6 +339,7 @@ def find_canal_by_rule_and_wall(
     ring_closing_mm: float = 0.0,
     hull: bool = False,
     wall_click: bool = False,
+    half_height_mm: float = CANAL_SEARCH_HALF_HEIGHT_MM,
 ) -> tuple[CanalResult | None, CanalResult | None]:
     """The canal found by the rule (centroid ``CANAL_MIN_POSTERIOR_MM`` behind the click), and the one
     found with the holes just behind a click on a posterior wall too (None without ``wall_click``, when
@@ -346,7 +356,7 @@ def find_canal_by_rule_and_wall(
     click = np.asarray(click_lps, dtype=np.float64)
     sp = roi.spacing_mm
     k_click = roi.lps_to_index(click)[0]
-    half = CANAL_SEARCH_HALF_HEIGHT_MM / sp
+    half = half_height_mm / sp
     k_lo = max(0, int(np.floor(k_click - half)))
     k_hi = min(roi.shape[0], int(np.ceil(k_click + half)) + 1)
     dark_hu = _dark_limit_hu(roi, smoothed, click)

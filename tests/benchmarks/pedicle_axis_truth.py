@@ -69,6 +69,7 @@ from imaging.vertebra_model import Side, VertebraAnatomy
 from imaging.volume import Volume, affine_from_geometry
 from planning.trajectory_geometry import mediolateral_deg
 from tests.benchmarks.pedicle_axis_study import Midline, image_midline
+from tests.imaging.test_vertebra_pedicle_click_lumbar_labels import CLICK_OFFSETS_MM as L3_CLICKS_MM
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -76,19 +77,6 @@ BoolArray = npt.NDArray[np.bool_]
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 LUMBAR = {"L2": 21, "L3": 22, "L4": 23}
 ABDOMEN = {"T12": 32, "L1": 31, "L2": 30, "L3": 29, "L4": 28, "L5": 27}
-#: the QA's L3 clicks: offsets from the body's label centroid (mm, LPS)
-L3_CLICKS_MM = {
-    "centroid": (0.0, 0.0, 0.0),
-    "x + 0.3": (0.3, 0.0, 0.0),
-    "y + 0.3": (0.0, 0.3, 0.0),
-    "z + 0.3": (0.0, 0.0, 0.3),
-    "diagonal 0.5": (-0.4, 0.2, -0.2),
-    "x + 0.75": (0.75, 0.0, 0.0),
-    "y + 0.75": (0.0, 0.75, 0.0),
-    "z + 0.75": (0.0, 0.0, 0.75),
-    "z - 0.75": (0.0, 0.0, -0.75),
-    "y - 0.75": (0.0, -0.75, 0.0),
-}
 
 
 #: the labels are blurred by this (Gaussian sigma, voxels) and cut at 0.5: sections' centroids to a

@@ -42,8 +42,8 @@ from imaging.canal_point import depth_in_front_mm, on_nearest_section
 from imaging.click_place import (
     CANAL_LOOK_FROM_FRONT_MM,
     MIN_BODY_DEPTH_MM,
-    MIN_CANAL_ACROSS_MM,
     SOFT_BELOW_HU,
+    canal_wide_enough,
 )
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult, find_canal, sections_of
 from imaging.vertebra_roi import LpsRoi
@@ -82,7 +82,7 @@ def canal_behind_dark_interior(
         return None
     if float(np.linalg.norm(behind.centroid_at(click, _UP) - centre)) <= CANAL_CONSISTENCY_MM:
         return None  # the same canal, found on sections further up or down (a tilted canal)
-    if not _straight_behind(roi, behind, centre):
+    if not canal_wide_enough(roi, behind, centre):  # straight behind the hole
         return None
     at = on_nearest_section(roi, behind, behind.centroid_at(click, _UP))
     if depth_in_front_mm(roi, masks, behind, at, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
@@ -113,17 +113,3 @@ def canal_in_front_of_body(
     if depth_in_front_mm(roi, masks, canal, at, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
         return None  # no vertebral body in front of it: not the spinal canal
     return canal
-
-
-def _straight_behind(roi: LpsRoi, canal: CanalResult, point: FloatArray) -> bool:
-    """Whether the canal is at least ``MIN_CANAL_ACROSS_MM`` across both ways on a section whose
-    side-to-side span holds the point's column."""
-    least_px = MIN_CANAL_ACROSS_MM / roi.spacing_mm
-    col = round(float(roi.lps_to_index(point)[2]))
-    for k in np.flatnonzero(canal.mask.any(axis=(1, 2))):
-        rows = np.flatnonzero(canal.mask[k].any(axis=1))
-        cols = np.flatnonzero(canal.mask[k].any(axis=0))
-        wide = rows[-1] - rows[0] + 1 >= least_px and cols[-1] - cols[0] + 1 >= least_px
-        if wide and cols[0] <= col <= cols[-1]:
-            return True
-    return False

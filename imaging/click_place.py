@@ -78,6 +78,7 @@ __all__ = [
     "TISSUE_RADIUS_MM",
     "ClickTissue",
     "Tissue",
+    "canal_wide_enough",
     "click_tissue",
     "refuse_body_away_from_click",
     "refuse_body_in_canal",
@@ -424,15 +425,20 @@ def _canal_behind(roi: LpsRoi, masks: BonyMasks, point: FloatArray, *, straight:
     24 mm to the side; session 22).
     """
     behind = find_canal(roi, masks.arch_solid, masks.smoothed, point)
-    if behind is None:
-        return False
+    return behind is not None and canal_wide_enough(roi, behind, point if straight else None)
+
+
+def canal_wide_enough(roi: LpsRoi, canal: CanalResult, point: FloatArray | None = None) -> bool:
+    """Whether the canal is at least ``MIN_CANAL_ACROSS_MM`` across, side to side and front to back, on
+    one of its sections; with ``point``, on a section whose side-to-side span holds the point's column
+    (the canal straight behind or in front of it)."""
     least_px = MIN_CANAL_ACROSS_MM / roi.spacing_mm
-    col = round(float(roi.lps_to_index(point)[2]))
-    for k in np.flatnonzero(behind.mask.any(axis=(1, 2))):
-        rows = np.flatnonzero(behind.mask[k].any(axis=1))
-        cols = np.flatnonzero(behind.mask[k].any(axis=0))
+    col = None if point is None else round(float(roi.lps_to_index(point)[2]))
+    for k in np.flatnonzero(canal.mask.any(axis=(1, 2))):
+        rows = np.flatnonzero(canal.mask[k].any(axis=1))
+        cols = np.flatnonzero(canal.mask[k].any(axis=0))
         if rows[-1] - rows[0] + 1 < least_px or cols[-1] - cols[0] + 1 < least_px:
             continue
-        if not straight or cols[0] <= col <= cols[-1]:
+        if col is None or cols[0] <= col <= cols[-1]:
             return True
     return False

@@ -12,11 +12,20 @@ pedicle's walls follow where the labels and the image disagree.
 Run (about 10 s)::
 
     PYTHONPATH=. /work/main/.venv/bin/python tests/benchmarks/pedicle_axis_png.py L4 right OUT.png [dx,dy,dz]
+
+Without labels (any click of tests/benchmarks/pedicle_figures.py: bone-lesions case1, chest, abdomen, ...),
+the program's axes from one or more ``pedicle_figures.py dump`` files (say two versions' dumps) are
+drawn on the same four axial planes, taken through the first dump's isthmus, each with its isthmus as
+a dot: to judge by eye which version's axis the pedicle's walls follow::
+
+    PYTHONPATH=. /work/main/.venv/bin/python tests/benchmarks/pedicle_axis_png.py dumps "case1 click" left \
+        OUT.png base=/tmp/base.pkl branch=/tmp/branch.pkl
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 import sys
 from pathlib import Path
 
@@ -30,6 +39,7 @@ from imaging.volume import Volume
 from planning.trajectory_geometry import mediolateral_deg
 from tests.benchmarks.pedicle_axis_study import image_midline
 from tests.benchmarks.pedicle_axis_truth import DATA, LUMBAR, _points, load_nifti, truth_axis
+from tests.benchmarks.pedicle_figures import cases
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -39,6 +49,8 @@ LINE_HALF_MM = 25.0
 #: the picture's field (mm either side of the isthmus) and sample step (mm)
 FIELD_MM = 15.0
 STEP_MM = 0.2
+#: line colours for the dumps drawn, in the order given
+DUMP_COLOURS = ("cyan", "red", "lime", "magenta")
 
 
 def _line(point: FloatArray, ml_deg: float) -> FloatArray:
@@ -58,12 +70,69 @@ def _plane(
     return np.asarray(out, dtype=np.float64).reshape(xx.shape)
 
 
+def _ml(entry: FloatArray, target: FloatArray) -> float:
+    return mediolateral_deg(np.asarray(target, dtype=np.float64) - np.asarray(entry, dtype=np.float64))
+
+
+def dumps(case: str, side_name: str, out: Path, named: list[str]) -> int:
+    """The axes of ``case``'s ``side_name`` pedicle in each ``name=dump.pkl`` of ``named`` on the CT."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    found = [c for c in cases(case) if c[0] == case]
+    if not found:
+        print(f"no click named {case!r} in tests/benchmarks/pedicle_figures.py")
+        return 1
+    volume = found[0][1]
+    lines: list[tuple[str, FloatArray, FloatArray, float, str]] = []  # name, point, isthmus, ml, colour
+    for (name, path), colour in zip((n.split("=", 1) for n in named), DUMP_COLOURS, strict=False):
+        with Path(path).open("rb") as fh:
+            ped = pickle.load(fh)[case].get("pedicles", {}).get(side_name)
+        if ped is None:
+            print(f"{name}: {case} {side_name} not traced")
+            continue
+        entry, target, width, isthmus = (np.asarray(x, dtype=np.float64) for x in ped[:4])
+        ml = _ml(entry, target)
+        print(f"{name}: {case} {side_name} mediolateral {ml:.1f} deg, width {float(width):.2f} mm")
+        lines.append((f"{name} (width {float(width):.2f})", 0.5 * (entry + target), isthmus, ml, colour))
+    if not lines:
+        return 1
+    centre = lines[0][2]
+    xs = np.arange(centre[0] - FIELD_MM, centre[0] + FIELD_MM, STEP_MM)
+    ys = np.arange(centre[1] - FIELD_MM, centre[1] + FIELD_MM, STEP_MM)
+    xx, yy = np.meshgrid(xs, ys)
+    hu = np.asarray(volume.array, dtype=np.float32)
+    fig, axes = plt.subplots(2, 2, figsize=(16, 16))
+    for ax, dz in zip(axes.ravel(), PLANE_DZ_MM, strict=True):
+        z = float(centre[2]) + dz
+        extent = (xs[0], xs[-1], ys[0], ys[-1])
+        plane = _plane(volume, hu, xx, yy, z)
+        ax.imshow(plane, cmap="gray", vmin=-100, vmax=900, origin="lower", extent=extent)
+        for name, point, isthmus, ml, colour in lines:
+            ends = _line(point, ml)
+            ax.plot(ends[:, 0], ends[:, 1], colour, lw=1.2, label=f"{name} {ml:.1f}")
+            ax.plot([isthmus[0]], [isthmus[1]], "o", color=colour, ms=4)
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_ylim(ys[0], ys[-1])
+        ax.set_title(f"{case} {side_name}: axial z {z:.1f} (isthmus {dz:+.1f})")
+        ax.set_xlabel("x (mm, patient left +)")
+        ax.set_ylabel("y (mm, posterior +)")
+    axes.ravel()[0].legend(loc="lower left", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out, dpi=60)
+    return 0
+
+
 def main() -> int:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if sys.argv[1] == "dumps":
+        return dumps(sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5:])
     level, side_name, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     side = Side.LEFT if side_name == "left" else Side.RIGHT
     offset = np.array([float(x) for x in sys.argv[4].split(",")]) if len(sys.argv) > 4 else np.zeros(3)

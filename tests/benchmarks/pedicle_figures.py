@@ -51,11 +51,25 @@ def _sitk_volume(path: Path) -> Any:
     return Volume(sitk.GetArrayFromImage(image), matrix)
 
 
-def cases() -> list[tuple[str, Any, np.ndarray]]:
-    """``(name, volume, click_lps)`` for every click."""
+def cases(dataset: str = "") -> list[tuple[str, Any, np.ndarray]]:
+    """``(name, volume, click_lps)`` for every click, or only those whose name starts with ``dataset``
+    (abdomen, lumbar, chest, case1, case7: only that dataset is loaded)."""
+    out: list[tuple[str, Any, np.ndarray]] = []
+    for name, load in (
+        ("abdomen", _abdomen),
+        ("lumbar", _lumbar),
+        ("chest", _chest),
+        ("case1", _case1),
+        ("case7", _case7),
+    ):
+        if name.startswith(dataset) or dataset.startswith(name):
+            out.extend(c for c in load() if c[0].startswith(dataset))
+    return out
+
+
+def _abdomen() -> list[tuple[str, Any, np.ndarray]]:
     from scipy import ndimage
 
-    from imaging.load import load_volume
     from tests.imaging.test_vertebra_realdata import model_body
 
     out: list[tuple[str, Any, np.ndarray]] = []
@@ -66,6 +80,11 @@ def cases() -> list[tuple[str, Any, np.ndarray]]:
     for name, label in ABDOMEN.items():
         truth = model_body(levels, bodies, label)
         out.append((f"abdomen {name}", ct, ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))))
+    return out
+
+
+def _lumbar() -> list[tuple[str, Any, np.ndarray]]:
+    out: list[tuple[str, Any, np.ndarray]] = []
     folder = DATA / "lumbar-ct-labels"
     ct = _sitk_volume(folder / "sub-ct_label-22_ct.nii.gz")
     sub = _sitk_volume(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
@@ -73,18 +92,29 @@ def cases() -> list[tuple[str, Any, np.ndarray]]:
     for name, label in LUMBAR.items():
         truth = (vert == label) & np.isin(sub, [49, 50])
         out.append((f"lumbar {name}", ct, ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))))
+    return out
+
+
+def _chest() -> list[tuple[str, Any, np.ndarray]]:
+    from imaging.load import load_volume
+
     chest = load_volume(DATA / "chest-ct-dicom").volume
-    for name, z in CHEST_Z_MM.items():
-        out.append((f"chest {name}", chest, np.array((-10.0, 125.0, z))))
+    return [(f"chest {name}", chest, np.array((-10.0, 125.0, z))) for name, z in CHEST_Z_MM.items()]
+
+
+def _case1() -> list[tuple[str, Any, np.ndarray]]:
     case1 = _sitk_volume(DATA / "bone-lesions" / "case1.nii.gz")
-    for name, click in CASE1_CLICKS.items():
-        out.append((f"case1 {name}", case1, np.array(click)))
+    return [(f"case1 {name}", case1, np.array(click)) for name, click in CASE1_CLICKS.items()]
+
+
+def _case7() -> list[tuple[str, Any, np.ndarray]]:
+    from imaging.load import load_volume
+
     folder = DATA / "bone-lesions"
     with (folder / "lesion-boxes.csv").open() as fh:
         rows = [r for r in csv.DictReader(fh) if r["image_path"] == "case7.nii.gz"]
     centre = np.array([float(rows[1][k]) for k in ("x", "y", "z")])
-    out.append(("case7 box 2", load_volume(folder / "case7.nii.gz").volume, centre))
-    return out
+    return [("case7 box 2", load_volume(folder / "case7.nii.gz").volume, centre)]
 
 
 def dump(out_path: Path) -> None:

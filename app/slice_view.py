@@ -6,7 +6,8 @@ the slice is already in radiological orientation, and its pixels are drawn with 
 aspect (row and column spacing in mm). Mouse: left sets the crosshair (or draws the ruler), right
 drag changes window/level, middle drag pans, wheel scrolls slices, Ctrl+wheel zooms, double-click
 maximises. Keys: PageUp/PageDown and Up/Down arrows scroll, Home/End jump, R resets zoom.
-Slices the loader interpolated rather than measured are marked (:mod:`app.interpolated_marks`).
+Slices the loader interpolated rather than measured are marked (:mod:`app.interpolated_marks`); the
+crosshair, ruler, orientation letters and corner label are drawn by :mod:`app.slice_annotations`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
-    QFontMetrics,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -33,17 +32,28 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.display_geometry import ViewAxis, apply_window
 from app.interpolated_marks import InterpolatedMarks
+from app.slice_annotations import (
+    LABEL_FONT,
+    VIEW_COLOURS,
+    draw_crosshair,
+    draw_label,
+    draw_letters,
+    draw_ruler,
+    label_lines,
+)
 from app.viewer_state import Tool, ViewerState
 from imaging.slice_numbers import SliceNumbering, slice_numbering
 
-#: crosshair colours per view (the colour of the *other* view's line, as in Slicer)
-VIEW_COLOURS: dict[ViewAxis, QColor] = {
-    ViewAxis.AXIAL: QColor("#d9534f"),
-    ViewAxis.SAGITTAL: QColor("#e6c229"),
-    ViewAxis.CORONAL: QColor("#5cb85c"),
-}
-#: the corner label's font (view, slice, window)
-LABEL_FONT = QFont("DejaVu Sans", 9)
+__all__ = [
+    "LABEL_FONT",
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "VIEW_COLOURS",
+    "WINDOW_HU_PER_PIXEL",
+    "ZOOM_STEP",
+    "SliceView",
+]
+
 ZOOM_STEP = 1.15
 MIN_ZOOM, MAX_ZOOM = 0.25, 20.0
 #: HU change of the window per pixel of right-drag
@@ -128,6 +138,10 @@ class SliceView(QWidget):
         """``"12/40"``: the number of the slice shown and the view's slice count ("" without a volume)."""
         numbering = self.slice_numbering()
         return "" if numbering is None else numbering.label(self.slice_index())
+
+    def label_lines(self) -> list[str]:
+        """The corner label's lines (:func:`app.slice_annotations.label_lines`)."""
+        return label_lines(self)
 
     def show_slice_number(self, number: int) -> None:
         """Scroll to the slice an import note or the corner label calls ``number`` (1-based).
@@ -226,13 +240,13 @@ class SliceView(QWidget):
                 painter.save()
                 overlay(self, painter)
                 painter.restore()
-            self._draw_crosshair(painter)
-            self._draw_ruler(painter)
-            self._draw_letters(painter)
+            draw_crosshair(self, painter)
+            draw_ruler(self, painter)
+            draw_letters(self, painter)
             self.frames_drawn += 1
             if self.first_frame_time is None:
                 self.first_frame_time = time.perf_counter()
-        self._draw_label(painter)
+        draw_label(self, painter)
         if self.hasFocus():
             painter.setPen(QPen(VIEW_COLOURS[self.view], 1))
             painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
@@ -284,76 +298,6 @@ class SliceView(QWidget):
             c = layer.colour
             rgba = (c.red(), c.green(), c.blue(), round(255 * layer.opacity))
             self.paint_mask_box(painter, box, off, rgba, rect)
-
-    def _draw_crosshair(self, painter: QPainter) -> None:
-        p = self.lps_to_widget(self.state.crosshair_lps)
-        others = [v for v in ViewAxis if v != self.view]
-        # vertical line: the view whose fixed axis is this view's column axis, and vice versa
-        from app.display_geometry import VIEW_AXES
-
-        _, r_axis, c_axis = VIEW_AXES[self.view]
-        vert = next(v for v in others if VIEW_AXES[v][0] == c_axis)
-        horiz = next(v for v in others if VIEW_AXES[v][0] == r_axis)
-        gap = 8.0
-        painter.setPen(QPen(VIEW_COLOURS[vert], 1))
-        painter.drawLine(QPointF(p.x(), 0), QPointF(p.x(), p.y() - gap))
-        painter.drawLine(QPointF(p.x(), p.y() + gap), QPointF(p.x(), self.height()))
-        painter.setPen(QPen(VIEW_COLOURS[horiz], 1))
-        painter.drawLine(QPointF(0, p.y()), QPointF(p.x() - gap, p.y()))
-        painter.drawLine(QPointF(p.x() + gap, p.y()), QPointF(self.width(), p.y()))
-
-    def _draw_ruler(self, painter: QPainter) -> None:
-        if self.ruler_lps is None:
-            return
-        a = self.lps_to_widget(self.ruler_lps[0])
-        b = self.lps_to_widget(self.ruler_lps[1])
-        painter.setPen(QPen(QColor("#00e5ff"), 2))
-        painter.drawLine(a, b)
-        for end in (a, b):
-            painter.drawEllipse(end, 3.0, 3.0)
-        length_mm = float(np.linalg.norm(self.ruler_lps[1] - self.ruler_lps[0]))
-        painter.setFont(QFont("DejaVu Sans", 10))
-        painter.drawText(b + QPointF(6, -6), f"{length_mm:.1f} mm")
-
-    def _draw_letters(self, painter: QPainter) -> None:
-        d = self.state.display
-        if d is None:
-            return
-        letters = d.edge_letters(self.view)
-        painter.setPen(QColor("#ffd24d"))
-        font = QFont("DejaVu Sans", 12)
-        font.setBold(True)
-        painter.setFont(font)
-        w, h, m = self.width(), self.height(), 4
-        flags = Qt.AlignmentFlag
-        painter.drawText(QRectF(m, 0, 30, h), flags.AlignLeft | flags.AlignVCenter, letters["left"])
-        painter.drawText(
-            QRectF(w - 30 - m, 0, 30, h), flags.AlignRight | flags.AlignVCenter, letters["right"]
-        )
-        painter.drawText(QRectF(0, m, w, 20), flags.AlignHCenter | flags.AlignTop, letters["top"])
-        painter.drawText(
-            QRectF(0, h - 20 - m, w, 20), flags.AlignHCenter | flags.AlignBottom, letters["bottom"]
-        )
-
-    def _draw_label(self, painter: QPainter) -> None:
-        painter.setPen(VIEW_COLOURS[self.view])
-        painter.setFont(LABEL_FONT)
-        for row, text in enumerate(self.label_lines()):
-            painter.drawText(QPointF(6, 14 + 14 * row), text)
-
-    def label_lines(self) -> list[str]:
-        """The corner label: view, slice and window on one line, or the window on a second line when
-        one line would run under the orientation letter at the top's centre (a narrow view)."""
-        text = self.view.value.capitalize()
-        if self.state.display is None:
-            return [text]
-        text += f"  {self.slice_label()}"
-        window = f"W {self.state.window_hu:.0f} L {self.state.level_hu:.0f}"
-        one_line = f"{text}   {window}"
-        # the top letter is centred in a box about 20 px wide: keep 6 px clear of its left edge
-        if 6 + QFontMetrics(LABEL_FONT).horizontalAdvance(one_line) <= self.width() / 2 - 16:
-            return [one_line]
-        return [text, window]
 
     # -- mouse and keys -------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -27,128 +27,22 @@ catch-all ``case.events.changed``; each emits one ``Change(section, key, old, ne
 ``case.snapshot()`` gives an immutable ``CaseState`` (equality = every value equal, masks voxel-exact);
 ``Case.from_state(state)`` builds a case from one. ``case.uid`` is a stable identity saved in the file;
 ``case.created_utc`` / ``case.modified_utc`` are file timestamps kept by ``planning.case_io``.
+
+The sections, the change record and signals, the snapshot and the error are defined in
+:mod:`planning.case_sections` and importable from here.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from psygnal import Signal, SignalGroup
-
-from planning.errors import PlanningError
-from planning.model import (
-    CaseInfo,
-    CementChoice,
-    ForbiddenStructure,
-    ImageRef,
-    MaskLayer,
-    PlanSettings,
-    ReviewResult,
-    ScoreItems,
-    Target,
-    Trajectory,
-)
+from planning import model
+from planning.case_sections import KEYED_SECTIONS, CaseEvents, CaseItemError, CaseState, Change, Section
+from planning.model import CaseInfo, PlanSettings, ReviewResult
 
 __all__ = ["KEYED_SECTIONS", "Case", "CaseItemError", "CaseState", "Change", "Section"]
-
-
-class Section(StrEnum):
-    """The parts of a case, each with its own event."""
-
-    INFO = "info"
-    IMAGES = "images"
-    LAYERS = "layers"
-    TARGETS = "targets"
-    TRAJECTORIES = "trajectories"
-    SETTINGS = "settings"
-    FORBIDDEN = "forbidden"
-    CEMENT = "cement"
-    SCORES = "scores"
-    REVIEW = "review"
-
-
-# Keyed sections: the value type and the attribute that is its key.
-KEYED_SECTIONS: Mapping[Section, tuple[type[Any], str]] = {
-    Section.IMAGES: (ImageRef, "series_uid"),
-    Section.LAYERS: (MaskLayer, "name"),
-    Section.TARGETS: (Target, "name"),
-    Section.TRAJECTORIES: (Trajectory, "name"),
-    Section.FORBIDDEN: (ForbiddenStructure, "name"),
-    Section.CEMENT: (CementChoice, "target"),
-    Section.SCORES: (ScoreItems, "target"),
-}
-
-
-class CaseItemError(PlanningError, ValueError):
-    """A change the case refuses: unknown key, duplicate key, wrong value type.
-
-    Parameters
-    ----------
-    section
-        The case section concerned.
-    key
-        The item key concerned.
-    reason
-        A plain phrase.
-    """
-
-    def __init__(self, section: Section | str, key: str, reason: str) -> None:
-        self.section = Section(section)
-        self.key = key
-        self.reason = reason
-        super().__init__(f'{self.section.value} "{key}": {reason}')
-
-
-@dataclass(frozen=True, eq=False)
-class Change:
-    """One real change of a case. ``old`` is None for an addition, ``new`` None for a removal."""
-
-    section: Section
-    key: str | None
-    old: Any
-    new: Any
-
-    def __repr__(self) -> str:
-        kind = "add" if self.old is None else "remove" if self.new is None else "update"
-        return f"Change({self.section.value}, {self.key!r}, {kind})"
-
-
-@dataclass(frozen=True)
-class CaseState:
-    """An immutable snapshot of every value of a case (items in display order)."""
-
-    info: CaseInfo = field(default_factory=CaseInfo)
-    settings: PlanSettings = field(default_factory=PlanSettings)
-    review: ReviewResult | None = None
-    images: tuple[ImageRef, ...] = ()
-    layers: tuple[MaskLayer, ...] = ()
-    targets: tuple[Target, ...] = ()
-    trajectories: tuple[Trajectory, ...] = ()
-    forbidden: tuple[ForbiddenStructure, ...] = ()
-    cement: tuple[CementChoice, ...] = ()
-    scores: tuple[ScoreItems, ...] = ()
-
-    __hash__ = None  # type: ignore[assignment]  # layers hold masks
-
-
-class CaseEvents(SignalGroup):
-    """Signals of a Case; each emits a ``Change``."""
-
-    info = Signal(Change)
-    images = Signal(Change)
-    layers = Signal(Change)
-    targets = Signal(Change)
-    trajectories = Signal(Change)
-    settings = Signal(Change)
-    forbidden = Signal(Change)
-    cement = Signal(Change)
-    scores = Signal(Change)
-    review = Signal(Change)
-    changed = Signal(Change)
 
 
 class _View(Mapping[str, Any]):
@@ -203,37 +97,37 @@ class Case:
         return self._review
 
     @property
-    def images(self) -> Mapping[str, ImageRef]:
+    def images(self) -> Mapping[str, model.ImageRef]:
         """Referenced volumes by series UID."""
         return _View(self._sections[Section.IMAGES])
 
     @property
-    def layers(self) -> Mapping[str, MaskLayer]:
+    def layers(self) -> Mapping[str, model.MaskLayer]:
         """Mask layers by name, in drawing order."""
         return _View(self._sections[Section.LAYERS])
 
     @property
-    def targets(self) -> Mapping[str, Target]:
+    def targets(self) -> Mapping[str, model.Target]:
         """Targets by name."""
         return _View(self._sections[Section.TARGETS])
 
     @property
-    def trajectories(self) -> Mapping[str, Trajectory]:
+    def trajectories(self) -> Mapping[str, model.Trajectory]:
         """Trajectories by name."""
         return _View(self._sections[Section.TRAJECTORIES])
 
     @property
-    def forbidden(self) -> Mapping[str, ForbiddenStructure]:
+    def forbidden(self) -> Mapping[str, model.ForbiddenStructure]:
         """Forbidden structures by name."""
         return _View(self._sections[Section.FORBIDDEN])
 
     @property
-    def cement(self) -> Mapping[str, CementChoice]:
+    def cement(self) -> Mapping[str, model.CementChoice]:
         """Cement choices by target name."""
         return _View(self._sections[Section.CEMENT])
 
     @property
-    def scores(self) -> Mapping[str, ScoreItems]:
+    def scores(self) -> Mapping[str, model.ScoreItems]:
         """Score item choices by target name."""
         return _View(self._sections[Section.SCORES])
 
@@ -241,7 +135,7 @@ class Case:
         """A keyed section by its name."""
         return _View(self._section(section))
 
-    def trajectories_of(self, target: str) -> list[Trajectory]:
+    def trajectories_of(self, target: str) -> list[model.Trajectory]:
         """The trajectories aimed at target ``target``, in order."""
         return [t for t in self._sections[Section.TRAJECTORIES].values() if t.target == target]
 

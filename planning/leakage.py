@@ -1,10 +1,11 @@
 """Cement-leakage risk: where cement may escape from a vertebral body, and how likely a leak is.
 
-The public face of three modules, one concept each (import from here or from them):
+The public face of these modules, one concept each (import from here or from them):
 
 - :mod:`planning.leakage_map`: the leakage-risk zones of one vertebra (posterior-wall and foramen
   bands, wall, cortical and endplate defects, the basivertebral foramen, access tracks), as masks on
-  the volume's grid ``[slice, row, col]`` with volumes in mL, distances in mm, positions LPS;
+  the volume's grid ``[slice, row, col]`` with volumes in mL, distances in mm, positions LPS; the zone
+  values are in :mod:`planning.leakage_zone`, the foramen bands in :mod:`planning.leakage_foramen`;
 - :mod:`planning.leakage_risk`: the risk factors of CLINICAL.md and the stated rule that combines them
   into a level, always with its reasons;
 - :mod:`planning.leakage_grid`: the grid geometry the zones are drawn with (the vertebra's local

@@ -4,7 +4,8 @@ around the body, and distances to voxel faces and surfaces.
 Arrays are boolean or float boxes on a region of the volume's grid ``[slice, row, col]``; distances in
 mm; positions and directions LPS. The vertebra's local frame: AP axis from the body centroid to the
 canal centroid (posterior), SI axis the patient's superior direction made orthogonal to it, LR axis
-their cross product (patient left). Used by :mod:`planning.leakage_map`.
+their cross product (patient left). Used by :mod:`planning.leakage_map` and the modules it builds the
+zones with (:mod:`planning.leakage_zone`, :mod:`planning.leakage_foramen`, :mod:`planning.leakage_defects`).
 """
 
 from __future__ import annotations

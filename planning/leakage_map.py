@@ -34,138 +34,74 @@ The vertebra's local frame: AP axis from the body centroid to the canal centroid
 the patient's superior direction made orthogonal to it, LR axis their cross product (patient left).
 
 The risk level that goes with the zones is in :mod:`planning.leakage_risk`; the grid geometry (frame,
-region of interest, distances) in :mod:`planning.leakage_grid`.
+region of interest, distances) in :mod:`planning.leakage_grid`; the zone values (:class:`LeakageZone`,
+:class:`LeakageMap`) and the grid the steps below share in :mod:`planning.leakage_zone`; the foramen
+bands in :mod:`planning.leakage_foramen`. This module builds the map, one named step per kind of zone.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
 import numpy as np
 
 from imaging.mask import Mask
-from imaging.vertebra_model import Side, VertebraAnatomy
+from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.body_depth import body_depth_and_quarter
 from planning.errors import PlanValidationError
 from planning.leakage_defects import breach_defects
+from planning.leakage_foramen import (
+    FORAMEN_DEPTH_MM,
+    FORAMEN_WIDTH_MM,
+    PEDICLE_HEIGHT_FRACTION,
+    foramen_bands,
+)
 from planning.leakage_grid import (
-    BoolArray,
-    FloatArray,
-    Roi,
     axis_index,
     band_fraction,
     cylinder,
     posterior_step,
     shift,
-    vertebra_frame,
     within_mm,
 )
+from planning.leakage_zone import (
+    NEAR_WALL_KINDS,
+    NEAR_WALL_MM,
+    NEAR_WALL_SOURCE,
+    LeakageMap,
+    LeakageZone,
+    ZoneGrid,
+    ZoneKind,
+    zone_grid,
+)
+
+__all__ = [
+    "BONE_THRESHOLD_HU",
+    "FORAMEN_DEPTH_MM",
+    "FORAMEN_WIDTH_MM",
+    "NEAR_WALL_KINDS",
+    "NEAR_WALL_MM",
+    "NEAR_WALL_SOURCE",
+    "PEDICLE_HEIGHT_FRACTION",
+    "TRACK_MARGIN_MM",
+    "LeakageMap",
+    "LeakageZone",
+    "Trajectory",
+    "ZoneKind",
+    "leakage_zones",
+]
 
 #: (entry_lps, target_lps, outer_diameter_mm)
 Trajectory = tuple[Sequence[float], Sequence[float], float]
 
-NEAR_WALL_MM = 5.0  # CLINICAL.md: "within 0.5 cm of the posterior vertebral wall or a neural foramen"
-NEAR_WALL_SOURCE = "CLINICAL.md (Chen 2022, Fan 2023): 0.5 cm of the posterior wall or a foramen"
-#: Foramen approximation sizes (mm) -- *unverified*: chosen from typical lumbar foraminal sizes
-#: (width of the lateral recess/foramen about a centimetre), editable.
-FORAMEN_WIDTH_MM = 10.0
-FORAMEN_DEPTH_MM = 12.0
-#: Pedicle height as a fraction of the body height when no pedicle mask is given -- *unverified*.
-PEDICLE_HEIGHT_FRACTION = 0.5
 #: Extra radius around the needle for the access-track zone -- *unverified*, editable.
 TRACK_MARGIN_MM = 1.0
 #: Bone threshold (HU) for the bony part of a track outside the masks: CLINICAL.md generic bone 130 HU.
 BONE_THRESHOLD_HU = 130.0
 
 
-class ZoneKind(StrEnum):
-    """Kinds of leakage-risk zones."""
-
-    POSTERIOR_WALL_BAND = "posterior-wall band"
-    FORAMEN_BAND = "foramen band"
-    POSTERIOR_WALL_DEFECT = "posterior-wall defect"
-    CORTICAL_DEFECT = "cortical defect"
-    ENDPLATE_DEFECT = "endplate defect"
-    BASIVERTEBRAL_FORAMEN = "basivertebral venous foramen"
-    ACCESS_TRACK = "access track"
-
-
-#: Zones where injection switches to small aliquots (CLINICAL.md: posterior wall or a foramen).
-NEAR_WALL_KINDS = frozenset(
-    {ZoneKind.POSTERIOR_WALL_BAND, ZoneKind.FORAMEN_BAND, ZoneKind.POSTERIOR_WALL_DEFECT}
-)
-
-
-@dataclass(frozen=True, eq=False)
-class LeakageZone:
-    """One named zone: its mask (on the volume's grid), volume and how it was made."""
-
-    kind: ZoneKind
-    name: str
-    mask: Mask
-    volume_ml: float
-    description: str
-    approximate: bool = False
-    #: the drawn mask's own volume (whole voxels); None when it is ``volume_ml``. A band's
-    #: ``volume_ml`` counts the part of each voxel on its edge that lies inside it, so it does not
-    #: depend on how the voxel layers fall against the band's width, while the mask draws the voxels
-    #: at least half inside.
-    mask_volume_ml: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able summary (no mask)."""
-        out: dict[str, Any] = {
-            "kind": self.kind.value,
-            "name": self.name,
-            "volume_ml": round(self.volume_ml, 3),
-            "description": self.description,
-            "approximate": self.approximate,
-        }
-        if self.mask_volume_ml is not None:
-            out["mask_volume_ml"] = round(self.mask_volume_ml, 3)
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class LeakageMap:
-    """All zones of one vertebra, with the body's posterior quarter (an injection stop rule)."""
-
-    zones: tuple[LeakageZone, ...]
-    posterior_quarter: Mask
-    body_depth_mm: float
-    band_mm: float
-    notes: tuple[str, ...] = ()
-    #: endplates ("superior", "inferior") the lesion reaches without breaking through them
-    endplate_contacts: tuple[str, ...] = ()
-
-    def zones_of(self, *kinds: ZoneKind) -> tuple[LeakageZone, ...]:
-        """The zones of the given kinds."""
-        return tuple(z for z in self.zones if z.kind in kinds)
-
-    def union(self, kinds: frozenset[ZoneKind] | None = None) -> Mask:
-        """The union of the zones (of ``kinds``, or all) as one mask."""
-        chosen = [z.mask for z in self.zones if kinds is None or z.kind in kinds]
-        return Mask.union(chosen, self.posterior_quarter.grid_shape)
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able summary."""
-        return {
-            "zones": [z.to_json() for z in self.zones],
-            "band_mm": self.band_mm,
-            "body_depth_mm": round(self.body_depth_mm, 2),
-            "posterior_quarter_depth_mm": round(self.body_depth_mm / 4.0, 2),
-            "notes": list(self.notes),
-        }
-
-
-# ------------------------------------------------------------------------------------------------
-# Zones
-# ------------------------------------------------------------------------------------------------
 def leakage_zones(
     volume: Volume,
     anatomy: VertebraAnatomy,
@@ -208,6 +144,54 @@ def leakage_zones(
     PlanValidationError
         If a size is not positive, the body is empty, or masks lie on another grid.
     """
+    _check_inputs(
+        volume,
+        anatomy,
+        lesion_mask,
+        band_mm=band_mm,
+        foramen_width_mm=foramen_width_mm,
+        foramen_depth_mm=foramen_depth_mm,
+        track_margin_mm=track_margin_mm,
+    )
+    # the region must hold the bands and the approximate foramina beside the body, with a little room
+    grid = zone_grid(
+        volume, anatomy, band_mm=band_mm, pad_mm=band_mm + max(foramen_width_mm, foramen_depth_mm) + 3.0
+    )
+    zones, notes = _posterior_wall_band(grid, anatomy)
+    foramen_zones, foramen_notes = foramen_bands(
+        grid, anatomy, foramen_width_mm=foramen_width_mm, foramen_depth_mm=foramen_depth_mm
+    )
+    zones += foramen_zones
+    notes += foramen_notes
+    zones += _wall_defect_zones(grid, anatomy)
+    breach_zones, contacts = _breach_zones(grid, anatomy, lesion_mask, cortical_breach_lps)
+    zones += breach_zones
+    notes += [
+        f"the lesion reaches the {c} endplate without breaking through it (no cortical breach there): "
+        "not a defect"
+        for c in contacts
+    ]
+    zones += _basivertebral_zones(grid, anatomy)
+    zones += _access_track_zones(grid, anatomy, trajectories, track_margin_mm)
+    depth, quarter = _posterior_quarter(grid)
+    return LeakageMap(tuple(zones), quarter, depth, band_mm, tuple(notes), tuple(contacts))
+
+
+# ------------------------------------------------------------------------------------------------
+# Steps
+# ------------------------------------------------------------------------------------------------
+def _check_inputs(
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    lesion_mask: Mask | None,
+    *,
+    band_mm: float,
+    foramen_width_mm: float,
+    foramen_depth_mm: float,
+    track_margin_mm: float,
+) -> None:
+    """Refuse sizes that are not positive (a track margin may be 0), an empty body and any mask on
+    another grid than the volume's, naming the argument, before anything is drawn."""
     for name, val in (
         ("band_mm", band_mm),
         ("foramen_width_mm", foramen_width_mm),
@@ -232,43 +216,20 @@ def leakage_zones(
         if m is not None and m.grid_shape != volume.shape:
             raise PlanValidationError(name, m.grid_shape, f"the volume's grid {volume.shape}")
 
-    frame = vertebra_frame(volume, anatomy)
-    roi = Roi(volume, anatomy.body, pad_mm=band_mm + max(foramen_width_mm, foramen_depth_mm) + 3.0)
-    body = roi.crop(anatomy.body)
+
+def _posterior_wall_band(grid: ZoneGrid, anatomy: VertebraAnatomy) -> tuple[list[LeakageZone], list[str]]:
+    """The posterior-wall band, measured from the wall's canal-side surface; with its notes.
+
+    Seeds: wall voxels outside the body, the canal, and the voxels one step posterior of wall voxels
+    inside the body (one-sided, so that a hollow or irregular body mask never seeds the band from the
+    inside). Its volume counts the part of each edge voxel inside the band; the mask draws the voxels
+    at least half inside (see the module docstring).
+    """
+    volume, roi, frame, body, band_mm = grid.volume, grid.roi, grid.frame, grid.body, grid.band_mm
     canal = roi.crop(anatomy.canal)
     wall = roi.crop(anatomy.posterior_wall)
-    vox_ml = volume.voxel_volume_ml
-    zones: list[LeakageZone] = []
     notes: list[str] = []
-
-    def add(
-        kind: ZoneKind,
-        name: str,
-        box: BoolArray,
-        description: str,
-        *,
-        approximate: bool = False,
-        fraction: FloatArray | None = None,
-    ) -> None:
-        mask_ml = int(np.count_nonzero(box)) * vox_ml
-        volume_ml = mask_ml if fraction is None else float(fraction.sum()) * vox_ml
-        zones.append(
-            LeakageZone(
-                kind,
-                name,
-                roi.to_mask(box),
-                volume_ml,
-                description,
-                approximate,
-                None if fraction is None else mask_ml,
-            )
-        )
-
-    # posterior-wall band, measured from the wall's canal-side surface: wall voxels outside the body,
-    # the canal, and the voxels one step posterior of wall voxels inside the body (one-sided, so that a
-    # hollow or irregular body mask never seeds the band from the inside).
-    l_c, a_c, s_c = frame.coords(roi.lps)
-    anterior_wall = wall & (a_c <= 0.0)
+    anterior_wall = wall & (grid.a_c <= 0.0)
     if anterior_wall.any():
         # the posterior wall lies behind the body's centre by definition: a wall mask in front of it is
         # a segmentation error upstream, and seeding the band from it would draw a band at the front
@@ -278,202 +239,172 @@ def leakage_zones(
         )
         wall = wall & ~anterior_wall
     ap_axis = axis_index(volume, frame.ap)
-    behind_wall = shift(wall, ap_axis, posterior_step(volume, ap_axis, frame))
+    step = posterior_step(volume, ap_axis, frame)
+    behind_wall = shift(wall, ap_axis, step)
     seeds = ((wall | canal) & ~body) | (behind_wall & ~body)
     if not seeds.any():
         notes.append("no posterior wall or canal next to the body: posterior-wall band not drawn")
-    else:
-        step = posterior_step(volume, ap_axis, frame)
-        fraction = band_fraction(seeds, roi.spacing, band_mm, body, toward=(ap_axis, step))
-        add(
-            ZoneKind.POSTERIOR_WALL_BAND,
-            "posterior-wall band",
-            fraction >= 0.5,
-            f"vertebral body within {band_mm:g} mm of the posterior wall ({NEAR_WALL_SOURCE}); volume "
-            "with the edge voxels' part inside the band, drawn as the voxels at least half inside",
-            fraction=fraction,
-        )
+        return [], notes
+    fraction = band_fraction(seeds, roi.spacing, band_mm, body, toward=(ap_axis, step))
+    band = grid.zone(
+        ZoneKind.POSTERIOR_WALL_BAND,
+        "posterior-wall band",
+        fraction >= 0.5,
+        f"vertebral body within {band_mm:g} mm of the posterior wall ({NEAR_WALL_SOURCE}); volume "
+        "with the edge voxels' part inside the band, drawn as the voxels at least half inside",
+        fraction=fraction,
+    )
+    return [band], notes
 
-    # foramina: segmented (imaging.vertebra_foramina) where found, else approximated per side
-    canal_lps = volume.index_to_lps_points(anatomy.canal.voxel_indices())
-    body_lps = volume.index_to_lps_points(anatomy.body.voxel_indices())
-    bl, ba, bs = frame.coords(body_lps)
-    segmented_sides: set[Side] = set()
-    if anatomy.foramina is not None:
-        for side in (Side.LEFT, Side.RIGHT):
-            found = [f for f in anatomy.foramina.found() if f.side is side and f.mask is not None]
-            if not found:
-                continue
-            seeds = np.zeros(roi.shape, dtype=bool)
-            for f in found:
-                if f.mask is not None and f.mask.grid_shape != volume.shape:
-                    raise PlanValidationError(f"foramen {f.name} mask", f.mask.grid_shape, str(volume.shape))
-                seeds |= roi.crop(f.mask)
-            if not seeds.any():
-                continue  # outside this body's region of interest
-            segmented_sides.add(side)
-            names = ", ".join(f.name for f in found)
-            cut = " (cut by the field of view)" if any(f.cut_by_view for f in found) else ""
-            add(
-                ZoneKind.FORAMEN_BAND,
-                f"{side.value} foramen band",
-                within_mm(seeds, roi.spacing, band_mm, body),
-                f"vertebral body within {band_mm:g} mm of the segmented {side.value} neural foramina "
-                f"({names}{cut}; {NEAR_WALL_SOURCE})",
-            )
-        missing = anatomy.foramina.missing_notes()
-        if missing:
-            notes.append("; ".join(missing))
-    approximated = [s for s in anatomy.pedicles if s not in segmented_sides]
-    if approximated and segmented_sides:
-        notes.append(
-            "foramen band approximated (not segmented) on the "
-            + ", ".join(s.value for s in approximated)
-            + " side"
-        )
-    elif approximated:
-        notes.append("neural foramina not segmented: foramen bands approximated")
-    if canal_lps.size and approximated:
-        cl, ca, cs = frame.coords(canal_lps)
-        near = (cs >= bs.min()) & (cs <= bs.max())  # the canal beside this body
-        if near.any():
-            cl, ca = cl[near], ca[near]
-        canal_front = float(np.percentile(ca, 2.0))
-        for side, pedicle in anatomy.pedicles.items():
-            if side in segmented_sides:
-                continue
-            sign = 1.0 if side is Side.LEFT else -1.0
-            edge = float(np.percentile(sign * cl, 98.0))
-            if pedicle.mask is not None and pedicle.mask.any():
-                ped_lps = volume.index_to_lps_points(pedicle.mask.voxel_indices())
-                _, _, ps = frame.coords(ped_lps)
-                p_lo, p_hi = float(ps.min()), float(ps.max())
-                ped_box = roi.crop(pedicle.mask)
-                how = "pedicle mask"
-            else:
-                _, _, p_mid = frame.coords(np.asarray(pedicle.isthmus_lps, dtype=np.float64)[None, :])
-                half = 0.5 * PEDICLE_HEIGHT_FRACTION * anatomy.body_height_mm
-                p_lo, p_hi = float(p_mid[0]) - half, float(p_mid[0]) + half
-                ped_box = np.zeros(roi.shape, dtype=bool)
-                how = f"pedicle height assumed {PEDICLE_HEIGHT_FRACTION:g} x body height (*unverified*)"
-            eps = 1e-6  # keeps ties on voxel centres symmetric between the sides
-            foramen = (
-                (sign * l_c >= edge - eps)
-                & (sign * l_c <= edge + foramen_width_mm + eps)
-                & (a_c >= canal_front - 2.0 - eps)
-                & (a_c <= canal_front + foramen_depth_mm + eps)
-                & ((s_c < p_lo - eps) | (s_c > p_hi + eps))
-                & ~body
-                & ~ped_box
-            )
-            if not foramen.any():
-                continue
-            add(
-                ZoneKind.FORAMEN_BAND,
-                f"{side.value} foramen band",
-                within_mm(foramen, roi.spacing, band_mm, body),
-                f"vertebral body within {band_mm:g} mm of the {side.value} neural foramen, approximated "
-                f"(not segmented) as the region lateral to the canal ({foramen_width_mm:g} mm wide, "
-                f"{foramen_depth_mm:g} mm deep) above and below the pedicle ({how})",
+
+def _wall_defect_zones(grid: ZoneGrid, anatomy: VertebraAnatomy) -> list[LeakageZone]:
+    """Body within the band's width of each posterior-wall defect the anatomy found: a ball of half
+    the defect's size plus the band's width about its centre."""
+    zones: list[LeakageZone] = []
+    for i, defect in enumerate(anatomy.posterior_wall_defects, start=1):
+        r = 0.5 * max(defect.size_mm, 0.0) + grid.band_mm
+        zones.append(
+            grid.zone(
+                ZoneKind.POSTERIOR_WALL_DEFECT,
+                f"posterior-wall defect {i}",
+                grid.body & grid.roi.ball(defect.center_lps, r),
+                f"vertebral body within {grid.band_mm:g} mm of a {defect.size_mm:.1f} mm posterior-wall "
+                f"defect{': ' + defect.description if defect.description else ''}",
                 approximate=True,
             )
-    elif not segmented_sides:
-        notes.append("no canal or pedicles: foramen bands not drawn")
-
-    # posterior-wall defects
-    for i, defect in enumerate(anatomy.posterior_wall_defects, start=1):
-        r = 0.5 * max(defect.size_mm, 0.0) + band_mm
-        add(
-            ZoneKind.POSTERIOR_WALL_DEFECT,
-            f"posterior-wall defect {i}",
-            body & roi.ball(defect.center_lps, r),
-            f"vertebral body within {band_mm:g} mm of a {defect.size_mm:.1f} mm posterior-wall defect"
-            f"{': ' + defect.description if defect.description else ''}",
-            approximate=True,
         )
+    return zones
 
-    # cortical and endplate defects: the lesion's own breach points (planning.leakage_defects); a lesion
-    # only touching an endplate is noted, not a defect
+
+def _breach_zones(
+    grid: ZoneGrid,
+    anatomy: VertebraAnatomy,
+    lesion_mask: Mask | None,
+    cortical_breach_lps: Sequence[Sequence[float]],
+) -> tuple[list[LeakageZone], tuple[str, ...]]:
+    """Cortical and endplate defects from the lesion's own breach points
+    (:func:`planning.leakage_defects.breach_defects`, one definition with the Lesions table), and the
+    endplates the lesion only touches (contact is noted by the caller, not drawn as a defect)."""
     defects, contacts = breach_defects(
-        volume,
-        roi,
-        frame,
-        body=body,
+        grid.volume,
+        grid.roi,
+        grid.frame,
+        body=grid.body,
         endplates=(anatomy.superior_endplate, anatomy.inferior_endplate),
         lesion_mask=lesion_mask,
         cortical_breach_lps=cortical_breach_lps,
-        band_mm=band_mm,
+        band_mm=grid.band_mm,
     )
+    zones: list[LeakageZone] = []
     for d in defects:
         kind = ZoneKind.CORTICAL_DEFECT if d.label is None else ZoneKind.ENDPLATE_DEFECT
         name = "cortical defects" if d.label is None else f"{d.label} endplate defect"
-        add(kind, name, d.box, d.description, approximate=True)
-    notes += [
-        f"the lesion reaches the {c} endplate without breaking through it (no cortical breach there): "
-        "not a defect"
-        for c in contacts
-    ]
+        zones.append(grid.zone(kind, name, d.box, d.description, approximate=True))
+    return zones, tuple(contacts)
 
-    # basivertebral venous foramen: where the wall analysis found it, else assumed at the posterior
-    # wall's midline at mid-height
+
+def _basivertebral_zones(grid: ZoneGrid, anatomy: VertebraAnatomy) -> list[LeakageZone]:
+    """Body within the band's width of the basivertebral venous foramen: of each opening the wall
+    analysis found (a ball of half its size plus the band's width), else of the posterior wall's
+    midline point at the body's mid-height, where the basivertebral vein usually exits.
+
+    The midline is the canal's median left-right coordinate (0, the body centroid's, without a canal);
+    the point is the most posterior body voxel within one voxel of that midline and mid-height, moved
+    half a voxel further back onto the wall's surface. No zone when no body voxel lies there.
+    """
+    band_mm, roi, body = grid.band_mm, grid.roi, grid.body
+    zones: list[LeakageZone] = []
     for i, opening in enumerate(anatomy.basivertebral_foramina, start=1):
         r = 0.5 * max(opening.size_mm, 0.0) + band_mm
         several = len(anatomy.basivertebral_foramina) > 1
-        add(
-            ZoneKind.BASIVERTEBRAL_FORAMEN,
-            f"basivertebral venous foramen {i}" if several else "basivertebral venous foramen",
-            body & roi.ball(opening.center_lps, r),
-            f"vertebral body within {band_mm:g} mm of the basivertebral foramen found in the posterior "
-            f"wall ({opening.size_mm:.1f} mm across; where the basivertebral vein exits)",
-            approximate=True,
+        zones.append(
+            grid.zone(
+                ZoneKind.BASIVERTEBRAL_FORAMEN,
+                f"basivertebral venous foramen {i}" if several else "basivertebral venous foramen",
+                body & roi.ball(opening.center_lps, r),
+                f"vertebral body within {band_mm:g} mm of the basivertebral foramen found in the posterior "
+                f"wall ({opening.size_mm:.1f} mm across; where the basivertebral vein exits)",
+                approximate=True,
+            )
         )
-    midline_l = float(np.median(frame.coords(canal_lps)[0])) if canal_lps.size else 0.0
+    if anatomy.basivertebral_foramina:
+        return zones
+    bl, ba, bs = grid.body_l, grid.body_a, grid.body_s
+    midline_l = float(np.median(grid.frame.coords(grid.canal_lps)[0])) if grid.canal_lps.size else 0.0
     mid_s = 0.5 * (float(bs.min()) + float(bs.max()))
     tol = float(max(roi.spacing)) * 1.01
     pick = (np.abs(bl - midline_l) <= tol) & (np.abs(bs - mid_s) <= tol)
-    if not anatomy.basivertebral_foramina and pick.any():
+    if pick.any():
         k = int(np.argmax(np.where(pick, ba, -np.inf)))
-        point = body_lps[k] + 0.5 * float(min(roi.spacing)) * frame.ap
-        add(
-            ZoneKind.BASIVERTEBRAL_FORAMEN,
-            "basivertebral venous foramen",
-            body & roi.ball(point, band_mm),
-            f"vertebral body within {band_mm:g} mm of the posterior wall's midline at mid-height (where the "
-            "basivertebral vein exits; the foramen itself was not seen in the wall, so its usual place is "
-            "assumed)",
-            approximate=True,
+        point = grid.body_lps[k] + 0.5 * float(min(roi.spacing)) * grid.frame.ap
+        zones.append(
+            grid.zone(
+                ZoneKind.BASIVERTEBRAL_FORAMEN,
+                "basivertebral venous foramen",
+                body & roi.ball(point, band_mm),
+                f"vertebral body within {band_mm:g} mm of the posterior wall's midline at mid-height (where "
+                "the basivertebral vein exits; the foramen itself was not seen in the wall, so its usual "
+                "place is assumed)",
+                approximate=True,
+            )
         )
+    return zones
 
-    # access tracks
-    if trajectories:
-        shell = within_mm(~body, roi.spacing, band_mm, body)
-        bony = np.asarray(volume.array[roi.slices] >= BONE_THRESHOLD_HU)
-        for pedicle in anatomy.pedicles.values():
-            bony |= roi.crop(pedicle.mask)
-        for i, (entry, target, od_mm) in enumerate(trajectories, start=1):
-            if not (math.isfinite(od_mm) and od_mm > 0):
-                raise PlanValidationError("outer_diameter_mm", od_mm, "> 0 mm")
-            radius = 0.5 * od_mm + track_margin_mm
-            cyl = cylinder(roi.lps, np.asarray(entry, float), np.asarray(target, float), radius)
-            track = cyl & (shell | (bony & ~body))
-            add(
+
+def _access_track_zones(
+    grid: ZoneGrid,
+    anatomy: VertebraAnatomy,
+    trajectories: Sequence[Trajectory],
+    track_margin_mm: float,
+) -> list[LeakageZone]:
+    """Along each needle (radius = outer diameter / 2 + ``track_margin_mm``): the bony part outside
+    the body (bone by HU, or a pedicle mask) and the body's outer ``band_mm`` (the cortex it crosses),
+    inside this vertebra's region of interest.
+
+    Raises
+    ------
+    PlanValidationError
+        If a needle's outer diameter is not positive.
+    """
+    if not trajectories:
+        return []
+    roi, body, band_mm = grid.roi, grid.body, grid.band_mm
+    shell = within_mm(~body, roi.spacing, band_mm, body)
+    bony = np.asarray(grid.volume.array[roi.slices] >= BONE_THRESHOLD_HU)
+    for pedicle in anatomy.pedicles.values():
+        bony |= roi.crop(pedicle.mask)
+    zones: list[LeakageZone] = []
+    for i, (entry, target, od_mm) in enumerate(trajectories, start=1):
+        if not (math.isfinite(od_mm) and od_mm > 0):
+            raise PlanValidationError("outer_diameter_mm", od_mm, "> 0 mm")
+        radius = 0.5 * od_mm + track_margin_mm
+        cyl = cylinder(roi.lps, np.asarray(entry, float), np.asarray(target, float), radius)
+        zones.append(
+            grid.zone(
                 ZoneKind.ACCESS_TRACK,
                 f"access track {i}",
-                track,
+                cyl & (shell | (bony & ~body)),
                 f"bone within {radius:.1f} mm of needle {i} outside the body and in the body's outer "
                 f"{band_mm:g} mm (inside this vertebra's region of interest)",
                 approximate=True,
             )
+        )
+    return zones
 
-    # posterior quarter of the body (injection stop rule): the body's depth where the needle works
-    # (planning.body_depth), the quarter measured from each column's back edge
+
+def _posterior_quarter(grid: ZoneGrid) -> tuple[float, Mask]:
+    """The body's depth (mm) where the needle works and its posterior quarter (an injection stop
+    rule), the quarter measured from each column's back edge (:mod:`planning.body_depth`), as a mask
+    on the volume's grid."""
+    body = grid.body
     depth, in_quarter = body_depth_and_quarter(
-        l_c[body],
-        a_c[body],
-        s_c[body],
-        column_mm=float(max(roi.spacing)),
-        thickness_mm=float(roi.spacing[ap_axis]),  # the grid axis nearest to AP
+        grid.l_c[body],
+        grid.a_c[body],
+        grid.s_c[body],
+        column_mm=float(max(grid.roi.spacing)),
+        # the grid axis nearest to AP
+        thickness_mm=float(grid.roi.spacing[axis_index(grid.volume, grid.frame.ap)]),
     )
     quarter = np.zeros_like(body)
     quarter[body] = in_quarter
-    return LeakageMap(tuple(zones), roi.to_mask(quarter), depth, band_mm, tuple(notes), tuple(contacts))
+    return depth, grid.roi.to_mask(quarter)

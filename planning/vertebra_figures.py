@@ -46,6 +46,9 @@ FORAMEN_LINE = "normal, not a defect: basivertebral foramen"
 SCAN_END = {"superior": "top", "inferior": "bottom"}
 #: what a pedicle not traced says when the anatomy search noted nothing more about it
 NO_REASON = "the search found no pedicle of bone on this side"
+#: a pedicle axis whose mediolateral angle reads 0.0 deg (one decimal) is said to be parallel to the
+#: sagittal plane rather than converging or diverging (degrees)
+PARALLEL_DEG = 0.05
 #: the structures whose metal streaks reach the posterior wall (it is the back of the body, beside the canal)
 WALL_NEIGHBOURS = ("vertebral body", "spinal canal")
 
@@ -181,7 +184,9 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
             continue
         lines.append(
             f"{side} pedicle: narrowest {p['min_width_mm']:.1f} mm, axis craniocaudal "
-            f"{p['craniocaudal_deg']:+.1f} deg, mediolateral {p['mediolateral_deg']:+.1f} deg"
+            f"{p['craniocaudal_deg']:+.1f} deg, mediolateral {p['mediolateral_deg']:+.1f} deg "
+            f"({_axis_course(side, p['mediolateral_deg'])}; entry to target, "
+            "+ cranial / to the patient's left)"
         )
     for name in ("superior", "inferior"):
         e = figures.get("endplates", {}).get(name)
@@ -190,6 +195,20 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
         lines.append(f"{name} endplate: {_endplate_text(e)}")
     lines += [f"note: {n}" for n in figures.get("notes", [])]
     return lines
+
+
+def _axis_course(side: str, mediolateral_deg: float) -> str:
+    """Which way a pedicle's axis runs from entry to target: towards the midline or away from it.
+
+    The mediolateral angle is signed towards the patient's left (:func:`mediolateral_deg`), so the same
+    sign means "towards the midline" on the right pedicle and "away from it" on the left one; said in words
+    so that a diverging axis cannot pass for a converging one.
+    """
+    if round(abs(mediolateral_deg), 1) < PARALLEL_DEG:
+        return "parallel to the sagittal plane"
+    towards_left = mediolateral_deg > 0
+    medial = towards_left == (side == "right")
+    return "converging: runs medially" if medial else "diverging: runs laterally"
 
 
 def _endplate_text(e: Mapping[str, Any]) -> str:

@@ -208,3 +208,42 @@ def test_a_wall_not_assessed_is_not_called_broken(found: Any) -> None:
     # figures saved before the key existed read as assessed
     old = {k: v for k, v in vertebra_figures(anatomy).items() if k != "posterior_wall_assessed"}
     assert "posterior wall: not assessed" not in figure_lines({**old, "posterior_wall_intact": False})
+
+
+@pytest.mark.parametrize(
+    ("side", "mediolateral", "course"),
+    [
+        ("left", 4.6, "diverging: runs laterally"),
+        ("left", -10.1, "converging: runs medially"),
+        ("right", 6.2, "converging: runs medially"),
+        ("right", -5.2, "diverging: runs laterally"),
+        ("right", 0.04, "parallel to the sagittal plane"),
+    ],
+)
+def test_a_pedicle_line_says_which_way_its_axis_runs(side: str, mediolateral: float, course: str) -> None:
+    # QA session 25 E4: abdomen L3's left axis read "mediolateral +4.6 deg" with no sign convention, while
+    # its note said "shown parallel to the midline": + (towards the patient's left) is lateral on the left
+    # pedicle, medial on the right one
+    figures = {
+        "body_volume_ml": 42.4,
+        "body_height_mm": 27.1,
+        "canal_area_mm2": 284.0,
+        "posterior_wall_intact": True,
+        "pedicles": {
+            side: {
+                "traced": True,
+                "min_width_mm": 11.0,
+                "craniocaudal_deg": 1.0,
+                "mediolateral_deg": mediolateral,
+            }
+        },
+    }
+    (line,) = [x for x in figure_lines(figures) if x.startswith(f"{side} pedicle:")]
+    assert (
+        f"mediolateral {mediolateral:+.1f} deg ({course}; entry to target, + cranial / to the patient's left)"
+        in line
+    )
+    other = {"diverging: runs laterally", "converging: runs medially", "parallel to the sagittal plane"} - {
+        course
+    }
+    assert not any(o in line for o in other)

@@ -118,8 +118,14 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.level is not None:
         try:
             level = normalize_level(args.level)
-        except ValueError as exc:
-            raise CommandError(f"--level: {exc}") from None
+        except ValueError:
+            # said here, not with normalize_level's words: those name the argument for API callers and
+            # read as the option named twice (QA s25 E11)
+            typed = args.level.strip()
+            got = f"got {typed!r}" if typed else "got nothing"
+            raise CommandError(
+                f"--level must be a vertebral level C1-C7, T1-T12, L1-L5 or S1 (e.g. L3), {got}"
+            ) from None
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out

@@ -113,9 +113,11 @@ class JobRunner(QObject):
         """Wait for the running job's thread (shutdown, tests)."""
         return True if self.worker is None else self.worker.wait(timeout_ms)
 
-    def say(self, text: str, *, warning: bool = False, detail: str = "") -> None:
+    def say(self, text: str, *, warning: bool = False, detail: str = "", emit: bool = True) -> None:
         """Show a sentence in the status bar (and emit it); a ``warning`` in amber, for longer. ``detail``:
-        the whole text of a short line, in the status bar's tooltip until the next sentence."""
+        the whole text of a short line, in the status bar's tooltip until the next sentence. ``emit``
+        False: the status bar only, for a dock that shows the sentence itself (the Lesions dock shows
+        what is emitted: a vertebra's naming is not about a lesion)."""
         self.last_message = text
         self.last_warning = warning
         self.last_detail = detail
@@ -124,7 +126,8 @@ class JobRunner(QObject):
         self._warning_text = text if warning else None
         bar.setStyleSheet(WARNING_STYLE if warning else self._status_style)
         bar.showMessage(text, WARNING_MS if warning else MESSAGE_MS)
-        self.message.emit(text)
+        if emit:
+            self.message.emit(text)
 
     # -- private --------------------------------------------------------------------------------
     def _finish(self) -> None:

@@ -10,6 +10,7 @@ counted: the line under the list says how far and about how many levels away the
 own, and names the distances contradict are reported there. Giving the selected vertebra a level
 another vertebra carries asks first (it renumbers them by position along the spine; the question names
 the levels that change, superior first, and the note under the list says what was renumbered).
+Rows read "L3   named" (bold, the operator's level, kept with the case) or "L2   counted from L3, check".
 The list runs cranial to caudal (body centroids along the spine, superior first:
 :func:`app.segmentation.vertebra_levels.in_spine_order`), whatever order they were found in. Naming a
 vertebra the level it already has changes nothing and pushes no undo step. The note under the list
@@ -38,7 +39,6 @@ selected and copied.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -59,11 +59,15 @@ from PySide6.QtWidgets import (
 from app import dialogs
 from app.segmentation.vertebra_dock_text import (
     RENUMBER,
+    ROW_HELP,
     bad_level_message,
+    counted_from,
     estimates_by_distance,
+    figure_box_lines,
     renumber_question,
     renumbered,
     rib_note_text,
+    row_text,
 )
 from app.segmentation.vertebra_levels import (
     LevelPlan,
@@ -82,8 +86,6 @@ from app.segmentation.vertebra_tool import (
 )
 from imaging.level_anatomy import LevelSuggestion
 from imaging.levels import normalize_level
-from planning.model import MaskLayer
-from planning.vertebra_figures import figure_lines
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -116,6 +118,10 @@ class VertebraPanel(QDockWidget):
         row_px = self.list.fontMetrics().lineSpacing() + 4
         self.list.setMinimumHeight(LIST_ROWS[0] * row_px + 2 * self.list.frameWidth())
         self.list.setMaximumHeight(LIST_ROWS[1] * row_px + 2 * self.list.frameWidth())
+        # no sideways scroll bar: it hid the last row shown (QA s25 E10); a row's end (the parts found) is
+        # elided, the whole row is its tooltip
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.list)
         self.figures = QPlainTextEdit()
         self.figures.setReadOnly(True)
@@ -217,26 +223,42 @@ class VertebraPanel(QDockWidget):
         self.level_notes.setText(" ".join(said))
         self.list.blockSignals(True)
         self.list.clear()
+        froms = counted_from(counted, result)
         for e in entries:
-            # the level facts first, the parts found last: the dock is narrower than a row with every part
-            # (QA s21: "about T11 by distance?" and "suggested T12" were cut off behind the parts list)
-            said = [e.prefix] if e.level else [e.prefix, "unnamed"]
-            if not e.level and estimates.get(e.vertebra_id):
-                said.append(f"about {estimates[e.vertebra_id]} by distance?")
             suggestion = self.suggestions.get(e.vertebra_id)
-            if suggestion is not None and suggestion.level != e.level:
-                said.append(f"suggested {suggestion.level}")
-            parts = ", ".join(p.replace("_", " ") for p in e.layers)
-            text = "   ".join(said) + f"   ({parts})"
+            text = row_text(
+                e,
+                counted_from=froms.get(e.vertebra_id, ""),
+                estimate=estimates.get(e.vertebra_id, ""),
+                suggested="" if suggestion is None else suggestion.level,
+            )
             item = QListWidgetItem(text)
-            item.setToolTip(text)
+            item.setToolTip(f"{text}\n{ROW_HELP}" if e.level else text)
+            if e.named and e.level:  # the anchor stands out from the levels counted from it
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
             item.setData(Qt.ItemDataRole.UserRole, e.vertebra_id)
             self.list.addItem(item)
             if e.vertebra_id == current:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+        # the row the note under the list talks about first is scrolled into view (QA s25 E10: at 1280x1000
+        # with five vertebrae the note's "V5" was out of view); the selected row stays in view if both fit
+        gaps = [] if result is None else [g.index for g in result.gaps if not counted[g.index].level]
+        noted = [counted[i].vertebra_id for i in gaps] + [
+            e.vertebra_id for e in entries if e.vertebra_id in self.rib_notes
+        ]
+        self._scroll_to([self.selected_id(), *noted[:1]])
         self._show_suggestion()
         self._show_figures()
+
+    def _scroll_to(self, ids: list[str | None]) -> None:
+        """Scroll these vertebrae's rows into view in turn: the last is in view, the others if they fit."""
+        rows = {str(self.list.item(i).data(Qt.ItemDataRole.UserRole)): i for i in range(self.list.count())}
+        for vid in ids:
+            if vid in rows:
+                self.list.scrollToItem(self.list.item(rows[vid]), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def level_notes_text(self) -> str:
         """What the line about gaps and contradicting levels shows (also for tests)."""
@@ -255,24 +277,8 @@ class VertebraPanel(QDockWidget):
             self.figures.setPlainText("")
             return
         body = self.controller.window.case.case.layers.get(entry.layers.get("body", ""))
-        raw = None if body is None else body.extra.get("figures")
-        lines: list[str] = []
-        if isinstance(raw, str):
-            try:
-                lines = figure_lines(self._with_layer_volume(json.loads(raw), body))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                lines = []
-        if not lines:
-            lines = ["No figures kept for this vertebra: find it again with the Vertebra tool (V)."]
+        lines = figure_box_lines(body, self.controller.volume())
         self.figures.setPlainText(f"{entry.prefix}\n" + "\n".join(lines))
-
-    def _with_layer_volume(self, figures: dict[str, object], body: MaskLayer | None) -> dict[str, object]:
-        """The figures with the body's volume counted from its layer as it is now (on the CT's grid, brush
-        edits included), not as the search measured it on its own 1 mm grid."""
-        volume = self.controller.volume()
-        if body is None or volume is None or body.mask.grid_shape != volume.shape:
-            return figures
-        return {**figures, "body_volume_ml": round(body.mask.count() * volume.voxel_volume_ml, 2)}
 
     def suggestion_text(self) -> str:
         """What the suggestion line shows (also for tests)."""
@@ -416,8 +422,10 @@ class VertebraPanel(QDockWidget):
         return choice == RENUMBER
 
     def _say(self, text: str) -> None:
-        """Show ``text`` in the note under the list, about the vertebrae as they are now."""
+        """Show ``text`` in the note under the list, about the vertebrae as they are now, and in the status
+        bar (where a refused click's words stayed after a naming: QA s25 E5), not in the other docks."""
         self.notes.setText(text)
+        self.controller.jobs.say(f"Vertebrae: {text}", emit=False)
         self._notes_about = _state(vertebrae_of(self.controller.window.case.case, None))
 
     def _on_list_current_changed(self, *_args: object) -> None:

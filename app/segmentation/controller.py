@@ -32,6 +32,7 @@ from app.segmentation.lesion_figures import LesionFigures
 from app.segmentation.lesion_settings import LesionSettings
 from app.segmentation.lesion_tool import LesionTool, paint_lesion_box
 from app.segmentation.segment_menu import build_segment_actions
+from app.segmentation.vertebra_labels import paint_level_labels
 from app.segmentation.vertebra_tool import VertebraTool, mask_holds, vertebrae_of
 from imaging.volume import Volume
 from planning.case import Case, Change
@@ -87,6 +88,7 @@ class SegmentationController(QObject):
         self._build_docks()
         window.state.overlay_painters.append(lambda view, p: paint_brush_cursor(self, view, p))
         window.state.overlay_painters.append(lambda view, p: paint_lesion_box(self.lesion_tool, view, p))
+        window.state.overlay_painters.append(lambda view, p: paint_level_labels(self, view, p))
         for view in window.views.values():
             view.installEventFilter(self)
         window.installEventFilter(self)  # a closing window stops a running job first

@@ -78,6 +78,7 @@ __all__ = [
     "TISSUE_RADIUS_MM",
     "ClickTissue",
     "Tissue",
+    "body_in_front",
     "canal_wide_enough",
     "click_tissue",
     "refuse_body_away_from_click",
@@ -90,6 +91,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+Section = tuple[int, int, int]
 
 _UP = np.array([0.0, 0.0, 1.0])
 
@@ -281,7 +283,7 @@ def refuse_click_behind_canal(
             )
         return
     centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
-    if depth_in_front_mm(roi, masks, canal, centre, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
+    if not body_in_front(roi, masks, canal, centre):
         return  # no body in front: not the canal
     hu = f"{tissue.median_hu:.0f} HU near it"
     aside_mm = beside_the_canal_mm(roi, canal, at)
@@ -373,8 +375,7 @@ def _canal_holding(
         return None
     if in_front_of_the_wall_line(roi, canal, at_section):
         return None  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
-    depth = depth_in_front_mm(roi, masks, canal, at_section, porous_bone_above_hu=SOFT_BELOW_HU)
-    if depth < MIN_BODY_DEPTH_MM:
+    if not body_in_front(roi, masks, canal, at_section):
         return None  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
     if unless_canal_behind and _canal_behind(roi, masks, point):
         return None  # a canal enclosed by bone behind the point: the point is in a body's dark interior
@@ -426,6 +427,16 @@ def _canal_behind(roi: LpsRoi, masks: BonyMasks, point: FloatArray, *, straight:
     """
     behind = find_canal(roi, masks.arch_solid, masks.smoothed, point)
     return behind is not None and canal_wide_enough(roi, behind, point if straight else None)
+
+
+def body_in_front(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: Section) -> bool:
+    """Whether a vertebral body lies in front of the canal at a point on its section (``at``,
+    :func:`imaging.canal_point.on_nearest_section`): bone, what bone encloses on the section, or
+    trabecular bone reading above ``SOFT_BELOW_HU``, at least ``MIN_BODY_DEPTH_MM`` deep
+    (:func:`imaging.canal_point.depth_in_front_mm`). Shallower, the "canal" is a body's dark interior behind
+    its anterior cortex, or a hole in the arch with no body in front."""
+    depth = depth_in_front_mm(roi, masks, canal, at, porous_bone_above_hu=SOFT_BELOW_HU)
+    return depth >= MIN_BODY_DEPTH_MM
 
 
 def canal_wide_enough(roi: LpsRoi, canal: CanalResult, point: FloatArray | None = None) -> bool:

@@ -27,6 +27,7 @@ __all__ = [
     "depth_in_front_mm",
     "in_front_of_the_wall_line",
     "on_nearest_section",
+    "on_section",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -43,7 +44,13 @@ def on_nearest_section(roi: LpsRoi, canal: CanalResult, point: FloatArray) -> Se
     (the canal is enclosed only at the pedicles' level), as a ROI index (section, row, column)."""
     k_point = float(roi.lps_to_index(point)[0])
     sections = np.flatnonzero(canal.mask.any(axis=(1, 2)))
-    k = int(sections[np.argmin(np.abs(sections - k_point))])
+    return on_section(roi, canal, point, int(sections[np.argmin(np.abs(sections - k_point))]))
+
+
+def on_section(roi: LpsRoi, canal: CanalResult, point: FloatArray, k: int) -> Section:
+    """The point carried along the canal's centre line to ROI section ``k``, as a ROI index (section, row,
+    column)."""
+    k_point = float(roi.lps_to_index(point)[0])
     d = canal.line_direction_lps
     moved = point + d * ((k - k_point) * roi.spacing_mm / d[2])
     _, row, col = np.rint(roi.lps_to_index(moved)).astype(np.int64)

@@ -13,7 +13,7 @@ Two findings of the vertebra search (:func:`imaging.vertebra.find_vertebra`) mea
   bone, more than ``CANAL_CONSISTENCY_MM`` further back (not the same canal found on other sections), at
   least ``MIN_CANAL_ACROSS_MM`` across both ways on a section that holds the hole's column (straight
   behind it), along at least as many sections as the hole, with a vertebral body at least
-  ``MIN_BODY_DEPTH_MM`` deep in front of it (:func:`imaging.canal_point.depth_in_front_mm`), that canal
+  ``MIN_BODY_DEPTH_MM`` deep in front of it (:func:`imaging.click_place.body_in_front`), that canal
   is the spinal canal and the hole is the body's interior.
 - :func:`canal_in_front_of_body`, for :func:`imaging.click_place.refuse_click_behind_canal`: a point
   behind the spinal canal, on the lamina, finds no canal enclosed by bone behind it, or a gap in the arch
@@ -38,13 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks
-from imaging.canal_point import depth_in_front_mm, on_nearest_section
-from imaging.click_place import (
-    CANAL_LOOK_FROM_FRONT_MM,
-    MIN_BODY_DEPTH_MM,
-    SOFT_BELOW_HU,
-    canal_wide_enough,
-)
+from imaging.canal_point import on_nearest_section
+from imaging.click_place import CANAL_LOOK_FROM_FRONT_MM, body_in_front, canal_wide_enough
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult, find_canal, sections_of
 from imaging.vertebra_roi import LpsRoi
 
@@ -85,7 +80,7 @@ def canal_behind_dark_interior(
     if not canal_wide_enough(roi, behind, centre):  # straight behind the hole
         return None
     at = on_nearest_section(roi, behind, behind.centroid_at(click, _UP))
-    if depth_in_front_mm(roi, masks, behind, at, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
+    if not body_in_front(roi, masks, behind, at):
         return None  # no vertebral body in front of it: not the spinal canal
     # the canal as a click in the body finds it, over the search's whole height
     whole = find_canal(roi, masks.arch_solid, masks.smoothed, centre)
@@ -110,6 +105,6 @@ def canal_in_front_of_body(
     if canal is None or float(canal.centroid_at(centroid, _UP)[1]) >= front_y:
         return None  # none, or the body's own canal behind it, or a dark interior inside it
     at = on_nearest_section(roi, canal, canal.centroid_at(centroid, _UP))
-    if depth_in_front_mm(roi, masks, canal, at, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
+    if not body_in_front(roi, masks, canal, at):
         return None  # no vertebral body in front of it: not the spinal canal
     return canal

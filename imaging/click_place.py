@@ -6,7 +6,7 @@ gave a 30.7 mL "body" holding the real canal, a "canal" 20 mm behind it in the m
 across the transverse process, with no warning (F1); a click in lung (-834 HU) or in the aorta (12 HU)
 was refused as "the body found is 68 mm tall ... thin discs, dense bone?" (F7). Three judgements, on the
 click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
-(:class:`imaging.bony_masks.BonyMasks`):
+(:class:`imaging.bony_masks.BonyMasks`); what the point reads is :mod:`imaging.click_tissue`'s:
 
 - :func:`refuse_click_in_canal`, before the search: the point lies in the spinal canal when the canal
   found from a point in front of it (``CANAL_LOOK_FROM_FRONT_MM`` anterior, the way the search finds the
@@ -30,6 +30,10 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
 - :func:`refuse_body_in_canal`, after the body search: a "body" whose centroid lies in the spinal canal
   (the same judgement at the centroid) is refused; said as behind the canal when the point lies behind it
   (session 21 QA F3: clicks behind the 3 mm abdomen's L3 canal found a 28-38 mL "body" in the canal).
+  The body in front of that canal may read on any of its sections that holds the centroid, and a canal
+  behind the centroid counts only when it is another canal, not the same one found further up or down
+  (session 25: clicks in the canal behind lumbar-ct-labels' cut L2 gave 34-41 mL "bodies" centred in the
+  top of L3's canal, where the section nearest the centroid read 6 mm of bone in front of it).
 - :func:`refuse_click_behind_canal`, after the body search: a point behind the centre line of the canal
   found from the body's centroid (as a click there finds it) is in the back of the canal or behind it, in
   the arch, not in the body: refused (session 22: from there the search takes a pocket in the arch for
@@ -46,9 +50,6 @@ Positions LPS mm; HU.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
 import numpy as np
 import numpy.typing as npt
 
@@ -59,13 +60,22 @@ from imaging.canal_point import (
     depth_in_front_mm,
     in_front_of_the_wall_line,
     on_nearest_section,
+    on_section,
 )
-from imaging.vertebra_canal import CANAL_MIN_POSTERIOR_MM, CanalResult, find_canal
+from imaging.click_tissue import (
+    AIR_BELOW_HU,
+    FAT_BELOW_HU,
+    SOFT_BELOW_HU,
+    TISSUE_RADIUS_MM,
+    ClickTissue,
+    Tissue,
+    click_tissue,
+)
+from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CANAL_MIN_POSTERIOR_MM, CanalResult, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
-from imaging.vertebra_roi import LpsRoi, sample_source_hu
+from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_steps import CLICK_IN_BODY_MM
-from imaging.volume import Volume
 
 __all__ = [
     "AIR_BELOW_HU",
@@ -78,6 +88,7 @@ __all__ = [
     "TISSUE_RADIUS_MM",
     "ClickTissue",
     "Tissue",
+    "body_in_front",
     "canal_wide_enough",
     "click_tissue",
     "refuse_body_away_from_click",
@@ -90,21 +101,10 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+Section = tuple[int, int, int]
 
 _UP = np.array([0.0, 0.0, 1.0])
 
-#: the point's HU is the median within this radius (mm), as the lesion tool's seed (imaging.lesion)
-TISSUE_RADIUS_MM = 2.0
-#: below this the point holds air: lung reads about -700 to -900 HU, fat about -100 (common CT values,
-#: not in CLINICAL.md); half way between fat and lung's densest parts
-AIR_BELOW_HU = -300.0
-#: below this (and above AIR_BELOW_HU) the point is fat: the lesion tool's fat limit (imaging.lesion:
-#: half way between lytic tissue's 0 HU and fat's -100)
-FAT_BELOW_HU = -50.0
-#: below this (and above FAT_BELOW_HU) the point reads soft tissue or fluid: CLINICAL.md's soft-tissue
-#: density of lytic lesions, roughly 0-100 HU (osteoporotic trabecular bone, 89 +- 38 HU at 90+, reads
-#: within it too: never a reason to refuse on its own)
-SOFT_BELOW_HU = 100.0
 #: the canal is looked for from a point this far in front of the click (mm): the canal search takes a
 #: canal at least CANAL_MIN_POSTERIOR_MM (8 mm) behind its point, and a click may lie up to half an adult
 #: canal's depth (about 12 mm of its up to about 23 mm antero-posterior diameter, lumbar) behind its centre
@@ -119,54 +119,6 @@ MIN_BODY_DEPTH_MM = MIN_BODY_HEIGHT_MM
 #: front to back (medians over their sections; tests/benchmarks/click_place_figures.py canal, session 20).
 #: A narrower hole enclosed by bone behind the point is a gap in the arch
 MIN_CANAL_ACROSS_MM = 10.0
-
-
-class Tissue(StrEnum):
-    """What a point reads by its HU."""
-
-    AIR = "air or lung"
-    FAT = "fat"
-    SOFT = "soft tissue or fluid"
-    BONE = "bone or denser"
-
-
-@dataclass(frozen=True)
-class ClickTissue:
-    """The point's median HU within ``TISSUE_RADIUS_MM`` and what that reads as."""
-
-    median_hu: float
-    tissue: Tissue
-
-    def words(self) -> str:
-        """E.g. ``"air or lung (-834 HU)"``."""
-        return f"{self.tissue.value} ({self.median_hu:.0f} HU)"
-
-
-def click_tissue(volume: Volume, click_lps: npt.ArrayLike) -> ClickTissue:
-    """The median HU of the source CT within ``TISSUE_RADIUS_MM`` of the point, and its tissue.
-
-    Sampled on a 1 mm lattice of points in the ball (trilinear), so the ball is the same in mm on any
-    grid; points outside the scan are left out (a point whose whole ball is outside reads air).
-    """
-    click = np.asarray(click_lps, dtype=np.float64)
-    r = int(np.ceil(TISSUE_RADIUS_MM))
-    offsets = np.indices((2 * r + 1,) * 3).reshape(3, -1).T.astype(np.float64) - r
-    offsets = offsets[np.linalg.norm(offsets, axis=1) <= TISSUE_RADIUS_MM]
-    points = click + offsets
-    index = volume.lps_to_index_points(points)
-    upper = np.asarray(volume.shape, dtype=np.float64) - 0.5
-    inside = np.all((index >= -0.5) & (index <= upper), axis=1)
-    values = sample_source_hu(volume, points[inside]) if inside.any() else np.array([-1000.0])
-    hu = float(np.median(values))
-    if hu < AIR_BELOW_HU:
-        kind = Tissue.AIR
-    elif hu < FAT_BELOW_HU:
-        kind = Tissue.FAT
-    elif hu < SOFT_BELOW_HU:
-        kind = Tissue.SOFT
-    else:
-        kind = Tissue.BONE
-    return ClickTissue(median_hu=hu, tissue=kind)
 
 
 def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tissue: ClickTissue) -> None:
@@ -198,7 +150,9 @@ def refuse_body_in_canal(
     the module's notes); when the point lies behind the canal that holds the centroid, only a canal
     straight behind the centroid does: from behind the canal the search found "bodies" centred in the
     canal, 7-10 mm up or down, with only a hole 24 mm to the side behind them (chest T7 and T8, 10 and 13
-    mm behind the canal's centroid, 19-25 mL; session 22).
+    mm behind the canal's centroid, 19-25 mL; session 22). That canal must be another canal than the one
+    holding the centroid (:func:`_canal_behind`), and the body in front of the holding canal is read on
+    any of its sections that holds the centroid (:func:`_body_in_front_where_held`; session 25).
 
     Raises
     ------
@@ -207,13 +161,13 @@ def refuse_body_in_canal(
         front of that canal; the words say where the point lies: behind the canal, in it, or (a lesion
         opening the wall into the canal) neither.
     """
-    canal = _canal_holding(roi, masks, body_centroid, unless_canal_behind=False)
+    canal = _canal_holding(roi, masks, body_centroid, unless_canal_behind=False, any_section=True)
     if canal is None:
         return
     hu = f"{tissue.median_hu:.0f} HU near it"
     at = on_nearest_section(roi, canal, click)
     behind = behind_the_canal(canal, at)
-    if _canal_behind(roi, masks, body_centroid, straight=behind):
+    if _canal_behind(roi, masks, body_centroid, straight=behind, other_than=canal):
         return  # a canal enclosed by bone behind the centroid: the "canal" is a body's dark interior
     if behind:
         reason = (
@@ -281,7 +235,7 @@ def refuse_click_behind_canal(
             )
         return
     centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
-    if depth_in_front_mm(roi, masks, canal, centre, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
+    if not body_in_front(roi, masks, canal, centre):
         return  # no body in front: not the canal
     hu = f"{tissue.median_hu:.0f} HU near it"
     aside_mm = beside_the_canal_mm(roi, canal, at)
@@ -356,11 +310,18 @@ def with_tissue(tissue: ClickTissue, refused: VertebraNotFoundError) -> Vertebra
 
 
 def _canal_holding(
-    roi: LpsRoi, masks: BonyMasks, point: FloatArray, *, unless_canal_behind: bool = True
+    roi: LpsRoi,
+    masks: BonyMasks,
+    point: FloatArray,
+    *,
+    unless_canal_behind: bool = True,
+    any_section: bool = False,
 ) -> CanalResult | None:
     """The spinal canal that holds the point, found from in front of it with a vertebral body in front,
     else None (the judgement of :func:`refuse_click_in_canal`, see the module's notes); with
-    ``unless_canal_behind`` False, whether a canal lies behind the point is left to the caller."""
+    ``unless_canal_behind`` False, whether a canal lies behind the point is left to the caller; with
+    ``any_section``, the body in front may be read on any of the canal's sections that holds the point
+    (:func:`_body_in_front_where_held`)."""
     at = np.rint(roi.lps_to_index(point)).astype(np.int64)
     if np.any(at < 0) or np.any(at >= roi.shape) or masks.solid[tuple(at)]:
         return None  # in bone or in a bony shell's enclosed interior: never the canal
@@ -373,8 +334,9 @@ def _canal_holding(
         return None
     if in_front_of_the_wall_line(roi, canal, at_section):
         return None  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
-    depth = depth_in_front_mm(roi, masks, canal, at_section, porous_bone_above_hu=SOFT_BELOW_HU)
-    if depth < MIN_BODY_DEPTH_MM:
+    if not body_in_front(roi, masks, canal, at_section) and not (
+        any_section and _body_in_front_where_held(roi, masks, canal, point)
+    ):
         return None  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
     if unless_canal_behind and _canal_behind(roi, masks, point):
         return None  # a canal enclosed by bone behind the point: the point is in a body's dark interior
@@ -412,10 +374,24 @@ def _behind_words(hu: str) -> str:
     )
 
 
-def _canal_behind(roi: LpsRoi, masks: BonyMasks, point: FloatArray, *, straight: bool = False) -> bool:
+def _canal_behind(
+    roi: LpsRoi,
+    masks: BonyMasks,
+    point: FloatArray,
+    *,
+    straight: bool = False,
+    other_than: CanalResult | None = None,
+) -> bool:
     """Whether a canal enclosed by bone lies behind the point: the canal search from the point finds a
     hole at least ``MIN_CANAL_ACROSS_MM`` across, side to side and front to back, on one of its sections;
-    with ``straight``, one whose side-to-side span on such a section holds the point's column.
+    with ``straight``, one whose side-to-side span on such a section holds the point's column; with
+    ``other_than`` (the canal holding the point), not that canal found again on other sections: centred
+    within ``CANAL_CONSISTENCY_MM`` of it at the point's level, as :func:`imaging.canal_recheck.
+    canal_behind_dark_interior` tells a second canal from the first. The search looks at least
+    ``CANAL_MIN_POSTERIOR_MM`` behind the point, so from the front half of a deep canal it finds the same
+    canal on a section further up or down (lumbar-ct-labels: a "body" centred 4.5 mm in front of L3's
+    canal centre line, found from a click in the canal behind the cut L2, had the same canal 9 mm behind
+    it one section above the canal's other sections: 4.5 mm from the canal holding it; session 25).
 
     A narrower hole is a gap in the arch (between laminae, at the spinous process' root), not the canal
     (abdomen L1: 8 mm wide on its one section, 20 mm behind a canal click; session 20 study). A body's
@@ -425,7 +401,39 @@ def _canal_behind(roi: LpsRoi, masks: BonyMasks, point: FloatArray, *, straight:
     24 mm to the side; session 22).
     """
     behind = find_canal(roi, masks.arch_solid, masks.smoothed, point)
-    return behind is not None and canal_wide_enough(roi, behind, point if straight else None)
+    if behind is None or not canal_wide_enough(roi, behind, point if straight else None):
+        return False
+    if other_than is None:
+        return True
+    apart = behind.centroid_at(point, _UP) - other_than.centroid_at(point, _UP)
+    return float(np.linalg.norm(apart)) > CANAL_CONSISTENCY_MM
+
+
+def _body_in_front_where_held(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, point: FloatArray) -> bool:
+    """Whether a vertebral body lies in front of the canal (:func:`body_in_front`) on one of the canal's
+    sections that holds the point, carried there along its centre line.
+
+    One section can read shallow in front of a canal that has a body in front: at the body's mid-height
+    the basivertebral foramen opens the posterior wall, so nothing encloses the interior on that section,
+    and a fatty osteoporotic interior reads under soft tissue (lumbar-ct-labels L3 at 1-60 HU, 6 mm of
+    bone read in front of its canal on the section nearest a "body" centroid in that canal; 29 mm on two of
+    the canal's other sections, where the cortex closes the ring).
+    """
+    for k in np.flatnonzero(canal.mask.any(axis=(1, 2))):
+        at = on_section(roi, canal, point, int(k))
+        if canal.mask[at] and body_in_front(roi, masks, canal, at):
+            return True
+    return False
+
+
+def body_in_front(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: Section) -> bool:
+    """Whether a vertebral body lies in front of the canal at a point on its section (``at``,
+    :func:`imaging.canal_point.on_nearest_section`): bone, what bone encloses on the section, or
+    trabecular bone reading above ``SOFT_BELOW_HU``, at least ``MIN_BODY_DEPTH_MM`` deep
+    (:func:`imaging.canal_point.depth_in_front_mm`). Shallower, the "canal" is a body's dark interior behind
+    its anterior cortex, or a hole in the arch with no body in front."""
+    depth = depth_in_front_mm(roi, masks, canal, at, porous_bone_above_hu=SOFT_BELOW_HU)
+    return depth >= MIN_BODY_DEPTH_MM
 
 
 def canal_wide_enough(roi: LpsRoi, canal: CanalResult, point: FloatArray | None = None) -> bool:

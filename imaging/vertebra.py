@@ -385,6 +385,7 @@ def _assemble(
         posterior_wall_points_lps=wall.points_lps,
         posterior_wall_intact=wall.assessed and not wall.defects,
         posterior_wall_assessed=wall.assessed,
+        posterior_wall_smallest_gap_mm=wall.smallest_gap_mm,
         posterior_wall_defects=wall.defects,
         basivertebral_foramina=wall.foramina,
         pedicles=pedicles,

@@ -119,6 +119,10 @@ class VertebraAnatomy:
     #: False when too little of the posterior wall was seen to judge it (a body cut by the scan, say):
     #: ``posterior_wall_intact`` is then False without the wall being known to be broken
     posterior_wall_assessed: bool = True
+    #: the smallest round gap of the wall sure to be reported on this scan (mm across,
+    #: :func:`imaging.wall_gaps.smallest_sure_gap_mm`): "intact" means no gap that large or larger;
+    #: a smaller one can be missed. None when the wall was not assessed
+    posterior_wall_smallest_gap_mm: float | None = None
 
     @property
     def safety_canal(self) -> Mask:
@@ -149,6 +153,8 @@ class VertebraAnatomy:
                 "intact": self.posterior_wall_intact,
                 # beside DESIGN.md's "intact": false there may only mean the wall was not seen
                 "assessed": self.posterior_wall_assessed,
+                # what "intact" means: no gap this wide (mm) or wider found; a smaller one can be missed
+                "smallest_gap_mm": self.posterior_wall_smallest_gap_mm,
                 "defects": [d.to_json() for d in self.posterior_wall_defects],
                 "basivertebral_foramina": [d.to_json() for d in self.basivertebral_foramina],
             },

@@ -64,6 +64,7 @@ from imaging.wall_gaps import (
     lytic_breaks,
     measure_gap,
     mirrored_pair,
+    smallest_sure_gap_mm,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -107,6 +108,9 @@ class WallResult:
     assessed: bool  # False when too few rays met the body to judge the wall
     foramina: tuple[WallDefect, ...] = ()  # gaps judged to be the normal basivertebral foramen
     notes: tuple[str, ...] = ()  # gaps where the scan does not resolve the cortex: no break seen
+    #: the smallest round gap sure to be reported on this scan (mm across; :func:`smallest_sure_gap_mm`):
+    #: what "intact" means; None when the wall was not assessed
+    smallest_gap_mm: float | None = None
 
 
 def find_posterior_wall(
@@ -312,7 +316,8 @@ def find_posterior_wall(
                 points.append((float(q[0]), float(q[1]), float(q[2])))
     defects.sort(key=lambda d: -d.size_mm)
     foramina.sort(key=lambda d: -d.size_mm)
-    return WallResult(band, tuple(points), tuple(defects), assessed, tuple(foramina), tuple(notes))
+    smallest = smallest_sure_gap_mm(source_voxel_mm) if assessed else None
+    return WallResult(band, tuple(points), tuple(defects), assessed, tuple(foramina), tuple(notes), smallest)
 
 
 def _lytic_depth_mm(source_voxel_mm: float) -> tuple[float, float]:

@@ -21,6 +21,7 @@ from planning.errors import PlanValidationError
 from planning.leakage import FactorFinding, LeakageMap, RiskFactor, ZoneKind
 from planning.scores import ItemSource, ScoreItem, SinsCollapse
 from planning.target_choices import opt_bool
+from planning.vertebra_figures import intact_words
 
 
 def leakage_findings(
@@ -71,7 +72,12 @@ def leakage_findings(
             destroyed = None
             ev = "posterior wall not assessed: too little of it was seen"
         else:
-            ev = "wall not intact" if destroyed else "wall intact"
+            # "intact" with the smallest gap the scan is sure to show (QA s25 E3)
+            ev = (
+                "wall not intact"
+                if destroyed
+                else f"wall {intact_words(anatomy.posterior_wall_smallest_gap_mm)}"
+            )
         if lesion.posterior_wall_involved and not destroyed:
             ev += "; the lesion reaches the posterior wall (involved, not destroyed)"
         f.append(FactorFinding(RiskFactor.POSTERIOR_WALL_DESTRUCTION, destroyed, "images", ev))

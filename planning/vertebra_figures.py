@@ -99,6 +99,7 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
         "canal_area_mm2": round(anatomy.canal_area_mm2, 0),
         "posterior_wall_intact": anatomy.posterior_wall_intact,
         "posterior_wall_assessed": anatomy.posterior_wall_assessed,
+        "posterior_wall_smallest_gap_mm": anatomy.posterior_wall_smallest_gap_mm,
         "wall_defects": [_gap(d) for d in anatomy.posterior_wall_defects],
         "basivertebral_foramina": [_gap(d) for d in anatomy.basivertebral_foramina],
         "pedicles": pedicles,
@@ -156,6 +157,16 @@ def figures_text(anatomy: VertebraAnatomy) -> str:
     return json.dumps(vertebra_figures(anatomy), separators=(",", ":"))
 
 
+def intact_words(smallest_gap_mm: float | None) -> str:
+    """ "intact" with what it means on this scan: no gap of ``smallest_gap_mm`` or more found (QA s25 E3: a
+    4 mm hole read "intact" with no limit said). None (figures saved before the limit was kept): "intact"."""
+    if smallest_gap_mm is None:
+        return "intact"
+    return (
+        f"intact (no gap of {smallest_gap_mm:g} mm or more found on this scan; a smaller one can be missed)"
+    )
+
+
 def figure_lines(figures: Mapping[str, Any]) -> list[str]:
     """The figures as lines of text, a unit on every figure (see :func:`vertebra_figures`)."""
     lines = [f"warning: {w}" for w in figures.get("warnings", [])]
@@ -165,7 +176,7 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
     ]
     defects = figures.get("wall_defects", [])
     if figures.get("posterior_wall_intact") and not defects:
-        lines.append("posterior wall: intact")
+        lines.append(f"posterior wall: {intact_words(figures.get('posterior_wall_smallest_gap_mm'))}")
     elif not figures.get("posterior_wall_assessed", True):
         # not seen is not broken (figures saved before this key: assessed)
         lines.append("posterior wall: not assessed")

@@ -223,7 +223,13 @@ def _wall_word(anatomy: VertebraAnatomy) -> str:
     """The wall in the text answer: intact, its gaps, or not assessed (too little of it seen)."""
     if anatomy.posterior_wall_defects:
         return f"{len(anatomy.posterior_wall_defects)} gap(s)"
-    return "intact" if anatomy.posterior_wall_intact else "not assessed"
+    from planning.vertebra_figures import intact_words
+
+    return (
+        intact_words(anatomy.posterior_wall_smallest_gap_mm)
+        if anatomy.posterior_wall_intact
+        else "not assessed"
+    )
 
 
 def _untraced_pedicles(anatomy: VertebraAnatomy) -> dict[str, str]:

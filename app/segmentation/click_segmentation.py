@@ -53,7 +53,7 @@ from planning.case import Case
 from planning.commands import EditMask, UpdateTarget
 from planning.lesion_extra import BASIS_KEYS, VOXELS_KEY, WARNINGS_KEY
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
-from planning.vertebra_figures import anatomy_warnings
+from planning.vertebra_figures import anatomy_warnings, intact_words
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -417,7 +417,7 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
     wall = (
         "with defects"
         if anatomy.posterior_wall_defects
-        else "intact"
+        else intact_words(anatomy.posterior_wall_smallest_gap_mm)
         if anatomy.posterior_wall_intact
         else "not assessed"
     )

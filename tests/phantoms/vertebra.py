@@ -264,6 +264,7 @@ def make_vertebra_phantom(
     pedicle_height_mm: float = 14.0,
     adjacent: bool = False,
     wall_defect: tuple[float, float, float] | None = None,
+    wall_defect_straight: bool = False,
     lesion: tuple[float, float, float, float] | None = None,
     noise_hu: float = 10.0,
     blur_mm: float = 0.4,
@@ -301,6 +302,10 @@ def make_vertebra_phantom(
     wall_defect
         ``(x_local_mm, z_local_mm, diameter_mm)``: a soft-tissue plug through the posterior cortex at
         local x (left positive) and z (superior positive), centred on the posterior wall.
+    wall_defect_straight
+        The defect is a straight-sided round hole along the wall's normal, ``diameter_mm`` wide through the
+        whole cortex, instead of a sphere (whose opening narrows to ``2 sqrt(r^2 - cortex_mm^2)`` at
+        the cortex's inner face: a 4 mm sphere leaves a 2.6 mm channel through a 1.5 mm cortex).
     lesion
         ``(x, y, z, radius)`` of a lytic sphere in local mm (relative to the body centre).
     noise_hu
@@ -403,6 +408,12 @@ def make_vertebra_phantom(
         wall_y = b * math.sqrt(max(0.0, 1.0 - (dx_l / a) ** 2))
         r2 = (x - dx_l) ** 2 + (y - wall_y) ** 2 + (z - dz_l) ** 2
         plug = (r2 <= (diam / 2.0) ** 2) & body
+        if wall_defect_straight:
+            # the ellipse's outward normal at the hole; the plug runs half a mm past the cortex's inner face
+            n = np.array([dx_l / a**2, wall_y / b**2])
+            n /= np.linalg.norm(n)
+            along = (x - dx_l) * n[0] + (y - wall_y) * n[1]
+            plug = (r2 - along**2 <= (diam / 2.0) ** 2) & (along >= -(cortex_mm + 0.5)) & body
         hu[plug] = SOFT_TISSUE_HU
         defect_center = center + rot @ np.array([dx_l, wall_y, dz_l])
         defect_size = float(diam)

@@ -333,3 +333,8 @@ def test_a_wall_not_seen_is_unknown_not_destroyed(spine_case: tuple[VertebraPhan
     seen = cement_risk_scores(ph.volume, lesion, _anatomy(ph), [], None, None)["leakage_risk"]
     (intact,) = [f for f in seen["factors"] if f["factor"] == "posterior-wall destruction"]
     assert intact["present"] is False and intact["evidence"].startswith("wall intact")
+    # the plan's evidence says what "intact" means on this scan (QA s25 E3)
+    limited = dataclasses.replace(_anatomy(ph), posterior_wall_smallest_gap_mm=6.0)
+    told = cement_risk_scores(ph.volume, lesion, limited, [], None, None)["leakage_risk"]
+    (wall,) = [f for f in told["factors"] if f["factor"] == "posterior-wall destruction"]
+    assert wall["evidence"].startswith("wall intact (no gap of 6 mm or more found on this scan"), wall

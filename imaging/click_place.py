@@ -285,10 +285,12 @@ def refuse_click_behind_canal(
     if depth_in_front_mm(roi, masks, canal, centre, porous_bone_above_hu=SOFT_BELOW_HU) < MIN_BODY_DEPTH_MM:
         return  # no body in front: not the canal
     hu = f"{tissue.median_hu:.0f} HU near it"
-    # beside the canal's section there or beside it as it runs on most sections: at a foramen's level the
-    # section spreads sideways (chest right T8-T9 rib head, 20 mm from the canal's centre, was said to lie
-    # "in the back of the spinal canal" inside its 36 mm section; the canal's median width is 19 mm)
-    aside_mm = max(beside_the_canal_mm(roi, canal, at), beside_the_outline_mm(roi, canal, at))
+    aside_mm = beside_the_canal_mm(roi, canal, at)
+    if aside_mm <= CLICK_IN_BODY_MM:
+        # within the section's span, but at a foramen's level the section spreads sideways: beside the canal
+        # as it runs on most sections is beside it (chest right T8-T9 rib head, 20 mm from the canal's
+        # centre, was said to lie "in the back of the spinal canal" inside its 36 mm section; median 19 mm)
+        aside_mm = beside_the_outline_mm(roi, canal, at)
     if aside_mm > CLICK_IN_BODY_MM and not behind_the_canal(canal, at):
         # abdomen L5's right transverse process (session 22) was said to lie on the lamina only; the canal
         # found from the body may itself be a hole beside the real one (lumbar-ct-labels L4, 13 mm behind its

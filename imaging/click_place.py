@@ -57,6 +57,7 @@ from imaging.bony_masks import BonyMasks
 from imaging.canal_point import (
     behind_the_canal,
     beside_the_canal_mm,
+    beside_the_outline_mm,
     depth_in_front_mm,
     in_front_of_the_wall_line,
     on_nearest_section,
@@ -73,7 +74,7 @@ from imaging.click_tissue import (
 )
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CANAL_MIN_POSTERIOR_MM, CanalResult, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
-from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
+from imaging.vertebra_errors import ClickNotInBodyError, PlacedAtCanalError, VertebraNotFoundError
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_steps import CLICK_IN_BODY_MM
 
@@ -227,7 +228,7 @@ def refuse_click_behind_canal(
         # straight, and where the spine curves it runs up to a few mm off at the body's level (the 3 mm
         # abdomen's L5: a click on the posterior wall lay 1.3 mm behind it)
         if spinal is not None:
-            raise ClickNotInBodyError(
+            raise PlacedAtCanalError(
                 f"the bone found from the point ({tissue.median_hu:.0f} HU near it) lies behind the spinal "
                 "canal, in the vertebral arch, not in a vertebral body: click in the body in front of the "
                 "canal",
@@ -239,6 +240,11 @@ def refuse_click_behind_canal(
         return  # no body in front: not the canal
     hu = f"{tissue.median_hu:.0f} HU near it"
     aside_mm = beside_the_canal_mm(roi, canal, at)
+    if aside_mm <= CLICK_IN_BODY_MM:
+        # within the section's span, but at a foramen's level the section spreads sideways: beside the canal
+        # as it runs on most sections is beside it (chest right T8-T9 rib head, 20 mm from the canal's
+        # centre, was said to lie "in the back of the spinal canal" inside its 36 mm section; median 19 mm)
+        aside_mm = beside_the_outline_mm(roi, canal, at)
     if aside_mm > CLICK_IN_BODY_MM and not behind_the_canal(canal, at):
         # abdomen L5's right transverse process (session 22) was said to lie on the lamina only; the canal
         # found from the body may itself be a hole beside the real one (lumbar-ct-labels L4, 13 mm behind its
@@ -255,7 +261,7 @@ def refuse_click_behind_canal(
             f"the point ({hu}) lies in the back of the spinal canal, or on the vertebral arch (lamina) at "
             "its back edge, not in a vertebral body"
         )
-    raise ClickNotInBodyError(f"{reason}: click in the body in front of the canal", click)
+    raise PlacedAtCanalError(f"{reason}: click in the body in front of the canal", click)
 
 
 def refuse_body_away_from_click(

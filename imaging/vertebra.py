@@ -45,12 +45,14 @@ from imaging.mask import Mask
 from imaging.metal_unknown import inferred_note, metal_unknown
 from imaging.pedicle_solid import without_canal_fill
 from imaging.pedicle_waist import WaistPlanes
+from imaging.spine_middle import off_the_spine
 from imaging.vertebra_body import BodyResult, BonyMasks, bony_solid
 from imaging.vertebra_canal import CanalResult
 from imaging.vertebra_errors import (
     AnatomyCancelledError,
     ClickNotInBodyError,
     OnSacrumError,
+    PlacedAtCanalError,
     VertebraNotFoundError,
 )
 from imaging.vertebra_metal import MetalFinding, find_metal
@@ -161,6 +163,13 @@ def find_vertebra(
             # rod through its right pedicle: a click in the body read "beside the canal", 102 degrees):
             # the metal is named, as for every refusal near it
             raise BodyBesideCanalError(f"{exc.reason}; {metal.refusal_note()}", click) from exc
+        raise
+    except PlacedAtCanalError as exc:
+        # a point far to the side of the trunk's middle: the "canal" was another bone's hole (the right
+        # scapular spine, 101 mm aside: imaging.spine_middle)
+        off = off_the_spine(volume, click)
+        if off is not None:
+            raise ClickNotInBodyError(off.words(), click) from exc
         raise
     except (OnSacrumError, ClickNotInBodyError):
         raise

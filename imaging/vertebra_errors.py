@@ -12,7 +12,13 @@ import numpy.typing as npt
 
 from imaging.errors import ImagingError
 
-__all__ = ["AnatomyCancelledError", "ClickNotInBodyError", "OnSacrumError", "VertebraNotFoundError"]
+__all__ = [
+    "AnatomyCancelledError",
+    "ClickNotInBodyError",
+    "OnSacrumError",
+    "PlacedAtCanalError",
+    "VertebraNotFoundError",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -43,6 +49,13 @@ class OnSacrumError(VertebraNotFoundError):
 class ClickNotInBodyError(VertebraNotFoundError):
     """The click lies where no vertebral body is (the spinal canal, air, lung or fat:
     :mod:`imaging.click_place`); the reason says what the point is in."""
+
+
+class PlacedAtCanalError(ClickNotInBodyError):
+    """A refusal that says where the point lies against the canal the search found from it
+    (:func:`imaging.click_place.refuse_click_behind_canal`); :func:`imaging.vertebra.find_vertebra` says
+    instead that the point is not on the spine when it lies far to the side of the trunk's middle
+    (:mod:`imaging.spine_middle`): the "canal" is then another bone's hole."""
 
 
 class AnatomyCancelledError(ImagingError):

@@ -25,6 +25,11 @@ from imaging.volume import Volume
 pytestmark = [pytest.mark.realdata]
 
 RIB_WORDS = "most likely a rib, not in a vertebral body"
+#: rib necks just in front of the transverse processes: imaging.spine_place puts them on a process, 28-38 mm
+#: beyond the canal's side edge, as far as the processes' tips that meet the ribs (22-27 mm), so the refusal
+#: names both (session 25; tests/imaging/test_refusal_words_realdata.py); the rib's figures are still said
+NECK_WORDS = "on a transverse process or the rib that meets it, not in a vertebral body"
+NECKS_AT_PROCESSES = ("right T8-T9 neck", "right T11 neck", "left T12 neck QA")
 
 #: chest-ct-dicom rib clicks, patient right (x < 0) then left; the first of each side is the QA's
 CHEST_RIBS = {
@@ -83,10 +88,12 @@ def _refusal(volume: Volume, click: tuple[float, float, float]) -> str:
     return refused.value.reason
 
 
-@pytest.mark.parametrize("click", CHEST_RIBS.values(), ids=CHEST_RIBS.keys())
-def test_a_chest_rib_click_is_refused_as_a_rib(chest_ct: Volume, click: tuple[float, float, float]) -> None:
+@pytest.mark.parametrize(("name", "click"), CHEST_RIBS.items(), ids=CHEST_RIBS.keys())
+def test_a_chest_rib_click_is_refused_as_a_rib(
+    chest_ct: Volume, name: str, click: tuple[float, float, float]
+) -> None:
     reason = _refusal(chest_ct, click)
-    assert RIB_WORDS in reason
+    assert (NECK_WORDS if name in NECKS_AT_PROCESSES else RIB_WORDS) in reason
     # the misleading reasons given before are gone
     assert "disc" not in reason
     assert "wider than a vertebral body" not in reason
@@ -97,10 +104,12 @@ def test_a_chest_rib_click_is_refused_as_a_rib(chest_ct: Volume, click: tuple[fl
     assert 50.0 <= across_mm2 <= 150.0
 
 
-@pytest.mark.parametrize("click", ABDOMEN_RIBS.values(), ids=ABDOMEN_RIBS.keys())
-def test_an_abdomen_rib_click_is_refused_as_a_rib(abdomen: Volume, click: tuple[float, float, float]) -> None:
+@pytest.mark.parametrize(("name", "click"), ABDOMEN_RIBS.items(), ids=ABDOMEN_RIBS.keys())
+def test_an_abdomen_rib_click_is_refused_as_a_rib(
+    abdomen: Volume, name: str, click: tuple[float, float, float]
+) -> None:
     reason = _refusal(abdomen, click)
-    assert RIB_WORDS in reason
+    assert (NECK_WORDS if name in NECKS_AT_PROCESSES else RIB_WORDS) in reason
     assert "no spinal canal" not in reason
 
 

@@ -1,10 +1,11 @@
 """An endplate's figures: where it lies and how it is tilted, from its surface layer.
 
-The endplate layers of :func:`imaging.body_result.describe_body` are the body's surface voxels facing up
-or down. :func:`endplate_plane` fits a plane to the middle of a layer's voxel centres (least squares: the
-normal is the direction of least spread) and reports its centre (LPS mm, the layer's middle, about 1 mm
-inside the body's surface) and its tilt in degrees: from the patient's
-axial plane (the angle between the plane's normal and the LPS superior axis; this is the tilt an
+:func:`endplate_plane` fits a plane to an endplate's points (least squares: the normal is the direction of
+least spread): the CT's own edge over the body's middle (:mod:`imaging.endplate_edge`, the points on the
+endplate's surface), or, where too few columns show an edge, the middle of the endplate layer of
+:func:`imaging.body_result.describe_body` (the body's surface voxels facing up or down, about 1 mm inside
+the surface). It reports the plane's centre (LPS mm, the points' mean) and its tilt in degrees: from the
+patient's axial plane (the angle between the plane's normal and the LPS superior axis; this is the tilt an
 operator sees on a sagittal or coronal view and the one a needle's craniocaudal angle is set against),
 split into its sagittal part (positive when the plane rises anteriorly) and its coronal part (positive
 when it rises to the patient's left), and from the body's own axis (the plane's normal against the
@@ -54,7 +55,7 @@ class EndplatePlane:
 
 
 def endplate_plane(
-    points_lps: npt.ArrayLike, body_axis_lps: npt.ArrayLike, *, superior: bool
+    points_lps: npt.ArrayLike, body_axis_lps: npt.ArrayLike, *, superior: bool, middle_only: bool = True
 ) -> EndplatePlane | None:
     """The plane fitted to an endplate layer's voxel centres, or None when too few.
 
@@ -66,6 +67,9 @@ def endplate_plane(
         The body's superior unit axis (LPS).
     superior
         True for the superior endplate (its normal points along the axis), False for the inferior one.
+    middle_only
+        Fit the points nearest the layer's centre only (``CORE_FRACTION``); False for points already taken
+        from the body's middle (:func:`imaging.endplate_edge.endplate_edge_points`).
 
     Returns
     -------
@@ -84,7 +88,7 @@ def endplate_plane(
     along = rel @ axis
     radial = np.linalg.norm(rel - along[:, None] * axis, axis=1)
     middle = pts[radial <= np.percentile(radial, 100.0 * CORE_FRACTION)]
-    if len(middle) >= MIN_ENDPLATE_POINTS:
+    if middle_only and len(middle) >= MIN_ENDPLATE_POINTS:
         pts = middle
         center = pts.mean(axis=0)
     _, _, vt = np.linalg.svd(pts - center, full_matrices=False)

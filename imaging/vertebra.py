@@ -39,7 +39,8 @@ from imaging.click_place import (
     with_tissue,
 )
 from imaging.click_rib import rib_refusal
-from imaging.endplate_plane import endplate_plane
+from imaging.endplate_edge import endplate_edge_points
+from imaging.endplate_plane import EndplatePlane, endplate_plane
 from imaging.levels import normalize_level
 from imaging.mask import Mask
 from imaging.metal_unknown import inferred_note, metal_unknown
@@ -371,15 +372,21 @@ def _assemble(
 
     sup: Mask | None = to_src(body.superior_endplate) if body.superior_endplate.any() else None
     inf: Mask | None = to_src(body.inferior_endplate) if body.inferior_endplate.any() else None
-    planes = {
-        name: plane
-        for name, layer in (
-            ("superior", body.superior_endplate),
-            ("inferior", body.inferior_endplate),
+    planes: dict[str, EndplatePlane] = {}
+    for name, layer in (("superior", body.superior_endplate), ("inferior", body.inferior_endplate)):
+        if not layer.any():  # not found, or cut by the scan's edge
+            continue
+        # the plane through the CT's own edge over the body's middle (imaging.endplate_edge); the layer's
+        # voxel centres when too few columns show an edge
+        up = name == "superior"
+        edge = endplate_edge_points(volume, roi, body.body, body.axis_lps, superior=up)
+        plane = (
+            endplate_plane(edge, body.axis_lps, superior=up, middle_only=False)
+            if edge is not None
+            else endplate_plane(roi.voxel_points_lps(layer), body.axis_lps, superior=up)
         )
-        if (plane := endplate_plane(roi.voxel_points_lps(layer), body.axis_lps, superior=name == "superior"))
-        is not None
-    }
+        if plane is not None:
+            planes[name] = plane
     return VertebraAnatomy(
         body=to_src(body.body),
         canal=to_src(canal.mask),

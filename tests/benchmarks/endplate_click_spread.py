@@ -1,0 +1,158 @@
+"""Study (not run in CI): end plate tilts and pedicle widths for clicks moved within one vertebral body.
+
+QA s25 E1 / E2: on the 3 mm abdomen, clicks up to 3 mm apart in the same body gave end plate tilts
+tens of degrees apart and pedicle widths 4 mm apart. For each body click below, the click and seven
+moves of it (0.6 mm and 3 mm along z, 3 mm along y and x) are found with
+:func:`imaging.vertebra.find_vertebra`; per vertebra the spread (max - min over the clicks) of each end
+plate's sagittal and coronal tilt and of each pedicle's narrowest width is printed. On the abdomen the
+tilts are set beside planes fitted to the model's vertebral bodies (vertebral-bodies-model AND
+labels-model of the level): for each (row, col) column of the body's central footprint (columns holding
+the body over >= 60 % of the median column height, within 70 % of the largest distance from the
+footprint's centre) the top / bottom voxel centre, and a least-squares plane z = a x + b y + c through
+them (the model itself is traced on 3 mm slices: an approximate truth).
+
+Controls: lumbar-ct-labels L3 (1.5 mm slices) at its body label's centroid, chest-ct-dicom T10 (2 mm)
+at (-10, 125, -92). Run from the checkout root (a few minutes per dataset):
+
+    PYTHONPATH=. nice -n 5 /work/main/.venv/bin/python tests/benchmarks/endplate_click_spread.py [DATASET]
+
+with DATASET abdomen, lumbar or chest (all when left out).
+
+Positions LPS mm, angles degrees (sagittal + rising anteriorly, coronal + rising to the patient's left).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.image_files import read_image
+from imaging.vertebra import find_vertebra
+from imaging.volume import Volume
+from planning.vertebra_figures import vertebra_figures
+
+#: ../shared/data beside the checkout (or OSTEOPLAN_DATA, to run a copy of another version kept elsewhere)
+DATA = Path(os.environ.get("OSTEOPLAN_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+ABDOMEN_CLICKS = {
+    "T12": (4.5, -111.0, 416.6),
+    "L1": (6.5, -120.9, 386.0),
+    "L2": (5.9, -133.0, 351.7),
+    "L3": (4.9, -141.3, 315.7),
+    "L4": (3.0, -140.0, 278.0),
+    "L5": (1.3, -133.9, 242.3),
+}
+ABDOMEN_LABELS = {"T12": 32, "L1": 31, "L2": 30, "L3": 29, "L4": 28, "L5": 27}
+MOVES = [(0, 0, 0), (0, 0, 0.6), (0, 0, -3), (0, 0, 3), (0, -3, 0), (0, 3, 0), (-3, 0, 0), (3, 0, 0)]
+FIGURES = ("sup sag", "sup cor", "inf sag", "inf cor", "left width", "right width")
+
+
+def model_plane_tilts(ct: Volume, body: npt.NDArray[np.bool_]) -> dict[str, tuple[float, float]]:
+    """Sagittal and coronal tilts (degrees) of planes through the top and bottom of a model body."""
+    idx = np.argwhere(ndimage.binary_opening(body))
+    lps = ct.index_to_lps_points(idx.astype(float))
+    cols: dict[tuple[float, float], list[float]] = {}
+    for key, z in zip(map(tuple, np.round(lps[:, :2], 1)), lps[:, 2], strict=True):
+        cols.setdefault(key, []).append(float(z))
+    heights = {k: max(v) - min(v) for k, v in cols.items()}
+    med = float(np.median(list(heights.values())))
+    good = [k for k, h in heights.items() if h >= 0.6 * med]
+    xy = np.array(good)
+    r = np.linalg.norm(xy - xy.mean(axis=0), axis=1)
+    inner = [g for g, rr in zip(good, r, strict=True) if rr <= 0.7 * r.max()]
+    out: dict[str, tuple[float, float]] = {}
+    for name, pick in (("sup", max), ("inf", min)):
+        pts = np.array([(k[0], k[1], pick(cols[k])) for k in inner])
+        a_mat = np.c_[pts[:, 0], pts[:, 1], np.ones(len(pts))]
+        (a, b, _), *_ = np.linalg.lstsq(a_mat, pts[:, 2], rcond=None)
+        out[name] = (math.degrees(math.atan(-b)), math.degrees(math.atan(a)))
+    return out
+
+
+def figures_of(volume: Volume, click: npt.ArrayLike) -> dict[str, float | None] | str:
+    try:
+        anatomy = find_vertebra(volume, np.asarray(click, dtype=np.float64))
+    except ValueError as exc:
+        return f"refused: {str(exc)[:90]}"
+    plates = vertebra_figures(anatomy)["endplates"]
+    out: dict[str, float | None] = {}
+    for short, key in (("sup", "superior"), ("inf", "inferior")):
+        plate = plates[key]
+        out[f"{short} sag"] = plate.get("sagittal_tilt_deg") if plate.get("found") else None
+        out[f"{short} cor"] = plate.get("coronal_tilt_deg") if plate.get("found") else None
+    for side, pedicle in anatomy.pedicles.items():
+        out[f"{side.value} width"] = round(float(pedicle.min_width_mm), 1)
+    return out
+
+
+def spread(rows: list[dict[str, float | None] | str]) -> dict[str, Any]:
+    found = [r for r in rows if isinstance(r, dict)]
+    out: dict[str, Any] = {}
+    for key in FIGURES:
+        vals = [float(v) for r in found if (v := r.get(key)) is not None]
+        out[key] = (min(vals), max(vals), round(max(vals) - min(vals), 1)) if vals else None
+    return out
+
+
+def cases(which: str) -> list[tuple[str, Volume, tuple[float, float, float], dict[str, Any] | None]]:
+    out: list[tuple[str, Volume, tuple[float, float, float], dict[str, Any] | None]] = []
+    if which in ("", "abdomen"):
+        folder = DATA / "abdomen-pelvis-ct"
+        ct = read_image(folder / "ct.nii.gz")
+        bodies = read_image(folder / "vertebral-bodies-model.nii.gz").array > 0
+        labels = read_image(folder / "labels-model.nii.gz").array
+        for lev, click in ABDOMEN_CLICKS.items():
+            model = model_plane_tilts(ct, bodies & (labels == ABDOMEN_LABELS[lev]))
+            out.append((f"abdomen {lev}", ct, click, model))
+    if which in ("", "lumbar"):
+        folder = DATA / "lumbar-ct-labels"
+        ct = read_image(folder / "sub-ct_label-22_ct.nii.gz")
+        sub = read_image(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
+        vert = read_image(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
+        truth = (vert == 22) & np.isin(sub, [49, 50])
+        centre = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
+        out.append(("lumbar L3", ct, (float(centre[0]), float(centre[1]), float(centre[2])), None))
+    if which in ("", "chest"):
+        from imaging.load import load_volume
+
+        chest = load_volume(DATA / "chest-ct-dicom").volume
+        out.append(("chest T10", chest, (-10.0, 125.0, -92.0), None))
+    return out
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else ""
+    report: dict[str, Any] = {}
+    for name, volume, click, model in cases(which):
+        t0 = time.perf_counter()
+        rows = []
+        for move in MOVES:
+            row = figures_of(volume, np.add(click, move))
+            rows.append(row)
+            print(f"{name} move {move}: {row}", flush=True)
+        s = spread(rows)
+        report[name] = {"rows": rows, "spread": s, "model": model}
+        line = ", ".join(f"{k} {v[0]:+.1f}..{v[1]:+.1f} ({v[2]})" for k, v in s.items() if v is not None)
+        print(f"== {name}: {line}", flush=True)
+        if model is not None:
+            print(
+                f"   model plane: sup sag {model['sup'][0]:+.1f} cor {model['sup'][1]:+.1f}; "
+                f"inf sag {model['inf'][0]:+.1f} cor {model['inf'][1]:+.1f}",
+                flush=True,
+            )
+        print(f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+    out = Path(f"/tmp/s25_G/endplate_click_spread_{which or 'all'}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

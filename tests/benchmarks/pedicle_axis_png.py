@@ -28,6 +28,7 @@ import math
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -114,15 +115,8 @@ def dumps(case: str, side_name: str, out: Path, named: list[str]) -> int:
             ends = _line(point, ml)
             ax.plot(ends[:, 0], ends[:, 1], colour, lw=1.2, label=f"{name} {ml:.1f}")
             ax.plot([isthmus[0]], [isthmus[1]], "o", color=colour, ms=4)
-        ax.set_xlim(xs[0], xs[-1])
-        ax.set_ylim(ys[0], ys[-1])
-        ax.set_title(f"{case} {side_name}: axial z {z:.1f} (isthmus {dz:+.1f})")
-        ax.set_xlabel("x (mm, patient left +)")
-        ax.set_ylabel("y (mm, posterior +)")
-    axes.ravel()[0].legend(loc="lower left", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(out, dpi=60)
-    return 0
+        _frame(ax, xs, ys, f"{case} {side_name}: axial z {z:.1f} (isthmus {dz:+.1f})")
+    return _save(fig, axes, out)
 
 
 def main() -> int:
@@ -174,11 +168,21 @@ def main() -> int:
         if image is not None:
             near = image.points_lps[np.abs(image.points_lps[:, 2] - z) < 0.6]
             ax.plot(near[:, 0], near[:, 1], "m.", ms=2)
-        ax.set_xlim(xs[0], xs[-1])
-        ax.set_ylim(ys[0], ys[-1])
-        ax.set_title(f"{level} {side_name}: axial z {z:.1f} (isthmus {dz:+.1f})")
-        ax.set_xlabel("x (mm, patient left +)")
-        ax.set_ylabel("y (mm, posterior +)")
+        _frame(ax, xs, ys, f"{level} {side_name}: axial z {z:.1f} (isthmus {dz:+.1f})")
+    return _save(fig, axes, out)
+
+
+def _frame(ax: Any, xs: np.ndarray, ys: np.ndarray, title: str) -> None:
+    """Limits, title and axis names of one axial plane's panel."""
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_title(title)
+    ax.set_xlabel("x (mm, patient left +)")
+    ax.set_ylabel("y (mm, posterior +)")
+
+
+def _save(fig: Any, axes: Any, out: Path) -> int:
+    """The legend on the first panel, then the figure written to ``out``."""
     axes.ravel()[0].legend(loc="lower left", fontsize=9)
     fig.tight_layout()
     fig.savefig(out, dpi=60)

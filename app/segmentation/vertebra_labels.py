@@ -19,7 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
 from app.display_geometry import VIEW_AXES, ViewAxis
-from app.segmentation.vertebra_tool import NAMED_KEY
+from app.segmentation.vertebra_tool import level_named
 from planning.model import MaskLayer
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def level_labels(
     layers: Mapping[str, MaskLayer], shown: Mapping[str, LayerDisplay]
 ) -> list[tuple[LayerDisplay, str, bool]]:
     """The shown body layers that carry a level: (its display, the level, whether the operator named it).
-    A level saved before the named flag existed counts as named (as in the dock)."""
+    A level saved before the named flag existed counts as named (:func:`level_named`, as in the dock)."""
     out = []
     for name, display in shown.items():
         layer = layers.get(name)
@@ -46,7 +46,7 @@ def level_labels(
             continue
         level = layer.extra.get("level")
         if isinstance(level, str) and level and display.visible and display.opacity > 0:
-            out.append((display, level, bool(layer.extra.get(NAMED_KEY, True))))
+            out.append((display, level, level_named(layer)))
     return out
 
 

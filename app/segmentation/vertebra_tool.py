@@ -137,6 +137,12 @@ class VertebraEntry:
         return self.level or self.vertebra_id.upper()
 
 
+def level_named(layer: MaskLayer) -> bool:
+    """Whether the operator named the level this vertebra layer carries (not counted from another); a
+    layer saved before the flag existed counts as named."""
+    return bool(layer.extra.get(NAMED_KEY, True))
+
+
 def vertebrae_of(case: Case, index_to_lps: npt.NDArray[np.float64] | None) -> list[VertebraEntry]:
     """The vertebrae in the case (layers grouped by ``extra["vertebra"]``), in the order found."""
     groups: dict[str, dict[str, str]] = {}
@@ -149,7 +155,7 @@ def vertebrae_of(case: Case, index_to_lps: npt.NDArray[np.float64] | None) -> li
         part = str(layer.extra.get("part", ""))
         groups.setdefault(vid, {})[part] = layer.name
         levels[vid] = str(layer.extra.get("level", "") or "")
-        named[vid] = bool(layer.extra.get(NAMED_KEY, True))  # saved before the flag: named
+        named[vid] = level_named(layer)
     out = []
     for vid, parts in groups.items():
         centroid = None

@@ -19,6 +19,8 @@ measured on the model's bodies). Positions LPS mm.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
@@ -26,7 +28,7 @@ from scipy import ndimage
 from imaging.vertebra_roi import OUTSIDE_HU, LpsRoi, perpendicular_pair, sample_source_hu
 from imaging.volume import Volume
 
-__all__ = ["endplate_edge_points"]
+__all__ = ["PlateColumns", "endplate_edge_points", "plate_columns"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -67,27 +69,36 @@ MIN_COVERED_FRACTION = 0.5
 MIN_EDGE_POINTS = 10
 
 
-def endplate_edge_points(
-    volume: Volume,
-    roi: LpsRoi,
-    body: BoolArray,
-    axis_lps: npt.ArrayLike,
-    *,
-    superior: bool,
-) -> FloatArray | None:
-    """``(N, 3)`` LPS points of an end plate's edge over the body's central footprint, or None when too few.
+@dataclass(frozen=True)
+class PlateColumns:
+    """The body's 1 mm columns along its axis over the central footprint, for one end plate.
 
-    Parameters
-    ----------
-    volume
-        The source CT (the edge is read on it, not on the ROI).
-    roi, body
-        The ROI and the body's mask on it.
-    axis_lps
-        The body's superior axis (unit, LPS).
-    superior
-        True for the superior end plate, False for the inferior one.
+    ``uv`` (n, 2) mm across the axis (along ``e1``, ``e2``) from the body's voxel mean ``centre``; ``end``
+    (n,) mm along the axis of each column's last body voxel on this end plate's side; ``sign`` +1 for the
+    superior end plate (outwards is along ``axis``), -1 for the inferior one. Positions LPS mm.
     """
+
+    centre: FloatArray
+    axis: FloatArray
+    e1: FloatArray
+    e2: FloatArray
+    uv: FloatArray
+    end: FloatArray
+    sign: float
+    spacing_mm: float
+
+    def points(self, uv: FloatArray, along: FloatArray) -> FloatArray:
+        """LPS points at ``uv`` across the axis and ``along`` (mm, signed along the axis)."""
+        out: FloatArray = (
+            self.centre + uv[:, 0:1] * self.e1 + uv[:, 1:2] * self.e2 + along[:, None] * self.axis[None, :]
+        )
+        return out
+
+
+def plate_columns(
+    roi: LpsRoi, body: BoolArray, axis_lps: npt.ArrayLike, *, superior: bool
+) -> PlateColumns | None:
+    """The body's central columns for the superior (True) or inferior end plate, or None when too few."""
     axis = np.asarray(axis_lps, dtype=np.float64)
     axis = axis / np.linalg.norm(axis)
     pts = roi.voxel_points_lps(body)
@@ -112,13 +123,25 @@ def endplate_edge_points(
         return None
     radius = np.linalg.norm(uv - uv.mean(axis=0), axis=1)
     core = radius <= CORE_RADIUS_FRACTION * float(radius.max())
-    uv = uv[core]
     end = (top if superior else bottom)[full][core]
-    sign = 1.0 if superior else -1.0
+    return PlateColumns(centre, axis, e1, e2, uv[core], end, 1.0 if superior else -1.0, sp)
+
+
+def endplate_edge_points(volume: Volume, cols: PlateColumns) -> FloatArray | None:
+    """``(N, 3)`` LPS points of an end plate's edge over the body's central footprint, or None when too few.
+
+    Parameters
+    ----------
+    volume
+        The source CT (the edge is read on it, not on the ROI).
+    cols
+        The body's central columns for this end plate (:func:`plate_columns`).
+    """
+    uv, end, sign, sp = cols.uv, cols.end, cols.sign, cols.spacing_mm
     # each column's profile from inside the body out through its end: t runs outwards
     t = np.arange(-INSIDE_REACH_MM, OUTSIDE_REACH_MM + 0.5 * STEP_MM, STEP_MM)
-    base = centre + uv[:, 0:1] * e1 + uv[:, 1:2] * e2 + end[:, None] * axis  # each column's end, (n, 3)
-    line = base[:, None, :] + sign * t[None, :, None] * axis[None, None, :]
+    base = cols.points(uv, end)  # each column's end, (n, 3)
+    line = base[:, None, :] + sign * t[None, :, None] * cols.axis[None, None, :]
     hu = sample_source_hu(volume, line)
     # a profile's single voxels' noise would pick the brightest and darkest samples: smoothed along it over
     # about a millimetre, which moves a step's half way point by no more than the step's own blur
@@ -149,7 +172,7 @@ def endplate_edge_points(
     # columns at the back, swung 7 degrees with the click; the layer's plane is kept then
     if keep.sum() < MIN_COVERED_FRACTION * len(end):
         return None
-    out: FloatArray = (base[ok] + sign * edges[ok, None] * axis[None, :])[keep]
+    out: FloatArray = (base[ok] + sign * edges[ok, None] * cols.axis[None, :])[keep]
     return out
 
 

@@ -14,13 +14,21 @@ body axis: how far this endplate departs from square to the body, the body's wed
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MIN_ENDPLATE_POINTS", "EndplatePlane", "endplate_plane"]
+__all__ = [
+    "MIN_ENDPLATE_POINTS",
+    "TILT_FROM_EDGE",
+    "TILT_FROM_LAYER",
+    "TILT_FROM_MEAN_EDGE",
+    "EndplatePlane",
+    "endplate_plane",
+]
 
 FloatArray = npt.NDArray[np.float64]
 Point = tuple[float, float, float]
@@ -30,6 +38,11 @@ MIN_ENDPLATE_POINTS = 10
 #: the plane is fitted to the layer's points nearest its centre across the body axis, this fraction of
 #: them: the rim, where the layer curves into the body's sides, is left out
 CORE_FRACTION = 0.6
+#: what a plane was read from (:mod:`imaging.endplate_fit`): the CT's edge column by column, the edge on the
+#: columns' mean profile, or the mask's end plate layer (its slice steps: no uncertainty can be given)
+TILT_FROM_EDGE = "ct_edge"
+TILT_FROM_MEAN_EDGE = "ct_edge_mean"
+TILT_FROM_LAYER = "mask_layer"
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,9 @@ class EndplatePlane:
     sagittal_tilt_deg: float  # positive: the plane rises anteriorly
     coronal_tilt_deg: float  # positive: the plane rises to the patient's left
     tilt_from_body_axis_deg: float
+    #: how far the tilts can be trusted (degrees, about 95 %; imaging.endplate_fit), None when not known
+    tilt_uncertainty_deg: float | None = None
+    tilt_from: str = TILT_FROM_LAYER
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +67,12 @@ class EndplatePlane:
             "sagittal_tilt_deg": round(self.sagittal_tilt_deg, 1),
             "coronal_tilt_deg": round(self.coronal_tilt_deg, 1),
             "tilt_from_body_axis_deg": round(self.tilt_from_body_axis_deg, 1),
+            "tilt_uncertainty_deg": (
+                None
+                if self.tilt_uncertainty_deg is None or not math.isfinite(self.tilt_uncertainty_deg)
+                else round(self.tilt_uncertainty_deg, 1)
+            ),
+            "tilt_from": self.tilt_from,
         }
 
 

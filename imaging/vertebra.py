@@ -39,8 +39,8 @@ from imaging.click_place import (
     with_tissue,
 )
 from imaging.click_rib import rib_refusal
-from imaging.endplate_edge import endplate_edge_points
-from imaging.endplate_plane import EndplatePlane, endplate_plane
+from imaging.endplate_fit import fit_endplate
+from imaging.endplate_plane import EndplatePlane
 from imaging.levels import normalize_level
 from imaging.mask import Mask
 from imaging.metal_unknown import inferred_note, metal_unknown
@@ -376,15 +376,9 @@ def _assemble(
     for name, layer in (("superior", body.superior_endplate), ("inferior", body.inferior_endplate)):
         if not layer.any():  # not found, or cut by the scan's edge
             continue
-        # the plane through the CT's own edge over the body's middle (imaging.endplate_edge); the layer's
-        # voxel centres when too few columns show an edge
-        up = name == "superior"
-        edge = endplate_edge_points(volume, roi, body.body, body.axis_lps, superior=up)
-        plane = (
-            endplate_plane(edge, body.axis_lps, superior=up, middle_only=False)
-            if edge is not None
-            else endplate_plane(roi.voxel_points_lps(layer), body.axis_lps, superior=up)
-        )
+        # the plane through the CT's own edge over the body's middle, with its tilt's uncertainty; the
+        # layer's voxel centres when no edge shows (imaging.endplate_fit)
+        plane = fit_endplate(volume, roi, body.body, layer, body.axis_lps, superior=name == "superior")
         if plane is not None:
             planes[name] = plane
     return VertebraAnatomy(

@@ -36,6 +36,7 @@ import numpy as np
 
 from imaging.vertebra_model import Side, VertebraAnatomy, WallDefect
 from imaging.wall_gaps import UNRESOLVED_NOTE
+from planning.endplate_words import endplate_text, tilt_is_uncertain
 from planning.trajectory_geometry import craniocaudal_deg, mediolateral_deg
 
 #: the label of a basivertebral foramen's line (the anatomy search's descriptions start with it too)
@@ -93,6 +94,7 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
             plane = anatomy.endplate_planes.get(name)
             if plane is not None:
                 endplates[name].update(plane.to_json())
+                endplates[name]["tilt_uncertain"] = tilt_is_uncertain(endplates[name])
     return {
         "body_volume_ml": round(anatomy.body_volume_ml, 2),
         "body_height_mm": round(anatomy.body_height_mm, 1),
@@ -223,18 +225,8 @@ def _axis_course(side: str, mediolateral_deg: float) -> str:
 
 
 def _endplate_text(e: Mapping[str, Any]) -> str:
-    """An endplate's line: its centre and tilt when found, why not when the scan's edge cut it."""
-    if not e.get("found"):
-        return "not seen (the edge of the scan cuts the body there)" if e.get("cut_by_scan") else "not found"
-    if "center_lps" not in e:
-        return "found (drawn as a layer)"
-    c = e["center_lps"]
-    return (
-        f"found, centre ({c[0]:.1f}, {c[1]:.1f}, {c[2]:.1f}) mm LPS, "
-        f"tilted {e['tilt_from_axial_deg']:.1f} deg from the axial plane "
-        f"(sagittal {e['sagittal_tilt_deg']:+.1f}, coronal {e['coronal_tilt_deg']:+.1f} deg; "
-        "+ rises anteriorly / to the left), drawn as a layer"
-    )
+    """An endplate's line (:func:`planning.endplate_words.endplate_text`)."""
+    return endplate_text(e)
 
 
 def _untraced_reason(side: Side, notes: tuple[str, ...]) -> str:

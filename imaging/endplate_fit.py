@@ -1,0 +1,117 @@
+"""An end plate's plane, read on the CT where it can be, and how far its tilt can be trusted.
+
+The plane comes from the first of these that gives one:
+
+1. the CT's edge column by column (:mod:`imaging.endplate_edge`), where the end plate's fall into the disc
+   stands out of one column's noise over at least half of the body's middle;
+2. the edge on the columns' mean profile lined up along the plate (:mod:`imaging.endplate_mean_edge`), where
+   the fall is too faint for single columns (a thin disc between thick slices: abdomen T12 / L1);
+3. the middle of the end plate layer of the body's mask (:func:`imaging.endplate_plane.endplate_plane`): the
+   mask's slice steps, whose tilt moves with the click by up to 20 degrees on 3 mm slices
+   (tests/benchmarks/endplate_click_spread.py, session 25): no uncertainty is given, the tilt is uncertain.
+
+The uncertainty is a block jackknife: the plate's footprint is cut into 3 x 3 blocks of about equal numbers of
+columns (:func:`imaging.endplate_mean_edge.plate_blocks`) and the plane fitted again with each block left
+out; the standard error of a tilt is sqrt((m - 1) / m * sum((tilt_k - mean)^2)) over the m fits. Blocks, not
+single columns, are left out because neighbouring columns share the same voxels and the same slice steps,
+so their errors are not independent. The uncertainty said is twice the larger standard error of the
+sagittal and coronal tilts (about 95 % when the errors are near normal).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from imaging.endplate_edge import endplate_edge_points, plate_columns
+from imaging.endplate_mean_edge import BLOCKS_PER_SIDE, mean_edge_plane, plate_blocks
+from imaging.endplate_plane import (
+    MIN_ENDPLATE_POINTS,
+    TILT_FROM_EDGE,
+    TILT_FROM_MEAN_EDGE,
+    EndplatePlane,
+    endplate_plane,
+)
+from imaging.vertebra_roi import LpsRoi
+from imaging.volume import Volume
+
+__all__ = ["UNCERTAINTY_SES", "fit_endplate", "tilt_uncertainty_deg"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: the uncertainty said is this many standard errors (about 95 % for a near normal error)
+UNCERTAINTY_SES = 2.0
+
+
+def fit_endplate(
+    volume: Volume,
+    roi: LpsRoi,
+    body: BoolArray,
+    layer: BoolArray,
+    axis_lps: npt.ArrayLike,
+    *,
+    superior: bool,
+) -> EndplatePlane | None:
+    """The end plate's plane with its tilt's uncertainty and what it was read from (see the module).
+
+    Parameters
+    ----------
+    volume
+        The source CT.
+    roi, body, layer
+        The ROI, the body's mask and its end plate layer on it.
+    axis_lps
+        The body's superior unit axis (LPS).
+    superior
+        True for the superior end plate, False for the inferior one.
+    """
+    axis = np.asarray(axis_lps, dtype=np.float64)
+    cols = plate_columns(roi, body, axis, superior=superior)
+    if cols is not None:
+        edge = endplate_edge_points(volume, cols)
+        if edge is not None:
+            rel = edge - cols.centre
+            blocks = plate_blocks(np.c_[rel @ cols.e1, rel @ cols.e2])
+            left_out = [edge[blocks != k] for k in range(BLOCKS_PER_SIDE**2)]
+            plane = _with_spread(edge, left_out, axis, superior, TILT_FROM_EDGE)
+            if plane is not None:
+                return plane
+        mean = mean_edge_plane(volume, cols)
+        if mean is not None:
+            plane = _with_spread(mean.points, mean.left_out, axis, superior, TILT_FROM_MEAN_EDGE)
+            if plane is not None:
+                return plane
+    return endplate_plane(roi.voxel_points_lps(layer), axis, superior=superior)
+
+
+def tilt_uncertainty_deg(whole: EndplatePlane, left_out: list[EndplatePlane]) -> float:
+    """:data:`UNCERTAINTY_SES` block-jackknife standard errors of the sagittal or coronal tilt, the larger."""
+    m = len(left_out)
+    if m < 2:
+        return math.inf
+    worst = 0.0
+    for tilts in (
+        np.array([p.sagittal_tilt_deg for p in left_out]),
+        np.array([p.coronal_tilt_deg for p in left_out]),
+    ):
+        worst = max(worst, math.sqrt((m - 1) / m * float(np.sum((tilts - tilts.mean()) ** 2))))
+    return UNCERTAINTY_SES * worst
+
+
+def _with_spread(
+    points: FloatArray, left_out: list[FloatArray], axis: FloatArray, superior: bool, source: str
+) -> EndplatePlane | None:
+    plane = endplate_plane(points, axis, superior=superior, middle_only=False)
+    if plane is None:
+        return None
+    fits = [
+        p
+        for pts in left_out
+        if len(pts) >= MIN_ENDPLATE_POINTS
+        and (p := endplate_plane(pts, axis, superior=superior, middle_only=False)) is not None
+    ]
+    return replace(plane, tilt_from=source, tilt_uncertainty_deg=tilt_uncertainty_deg(plane, fits))

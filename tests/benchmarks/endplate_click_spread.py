@@ -43,6 +43,7 @@ from scipy import ndimage
 
 from imaging.image_files import read_image
 from imaging.vertebra import find_vertebra
+from imaging.vertebra_errors import VertebraNotFoundError
 from imaging.volume import Volume
 from planning.vertebra_figures import vertebra_figures
 
@@ -93,7 +94,7 @@ def model_plane_tilts(ct: Volume, body: npt.NDArray[np.bool_]) -> dict[str, tupl
 def figures_of(volume: Volume, click: npt.ArrayLike) -> dict[str, Any] | str:
     try:
         anatomy = find_vertebra(volume, np.asarray(click, dtype=np.float64))
-    except ValueError as exc:
+    except (ValueError, VertebraNotFoundError) as exc:
         return f"refused: {str(exc)[:90]}"
     plates = vertebra_figures(anatomy)["endplates"]
     out: dict[str, Any] = {}

@@ -337,6 +337,7 @@ def _pedicles(
             axis_entry_lps=_point(found.entry_lps),
             axis_target_lps=_point(found.target_lps),
             min_width_mm=found.min_width_mm,
+            min_width_uncertainty_mm=found.width_uncertainty_mm,
             isthmus_lps=_point(found.isthmus_lps),
             mask=roi_mask_to_source(roi, found.mask, volume),
         )

@@ -34,7 +34,9 @@ class PedicleAxis:
     ``axis_entry_lps`` lies on the posterior surface of the pedicle/lamina junction (where a
     transpedicular needle enters bone); ``axis_target_lps`` lies in the anterior-middle third of the
     vertebral body on the same line. ``min_width_mm`` is the narrowest bony width across the axis.
-    ``isthmus_lps`` is where that narrowest width occurs.
+    ``isthmus_lps`` is where that narrowest width occurs. ``min_width_uncertainty_mm`` is how well that
+    width is known on this scan, +- mm (:func:`imaging.vertebra_pedicles.width_uncertainty`; None: not
+    known, a result made before it was said).
     """
 
     side: Side
@@ -43,12 +45,17 @@ class PedicleAxis:
     min_width_mm: float
     isthmus_lps: Point
     mask: Mask | None = None
+    min_width_uncertainty_mm: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "axis_entry_lps": [round(v, 2) for v in self.axis_entry_lps],
             "axis_target_lps": [round(v, 2) for v in self.axis_target_lps],
             "min_width_mm": round(self.min_width_mm, 2),
+            # beside DESIGN.md's min_width_mm: how well it is known on this scan, +- mm
+            "min_width_uncertainty_mm": None
+            if self.min_width_uncertainty_mm is None
+            else round(self.min_width_uncertainty_mm, 2),
             "isthmus_lps": [round(v, 2) for v in self.isthmus_lps],
         }
 

@@ -28,6 +28,7 @@ Positions LPS mm.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -60,6 +61,7 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
     Keys: ``body_volume_ml``, ``body_height_mm``, ``canal_area_mm2``, ``posterior_wall_intact``,
     ``wall_defects`` and ``basivertebral_foramina`` (each ``center_lps``, ``size_mm``,
     ``description``), ``pedicles`` (``left`` / ``right``: ``traced``; traced: ``min_width_mm``,
+    ``min_width_uncertainty_mm`` (+- mm, :func:`imaging.vertebra_pedicles.width_uncertainty`),
     ``craniocaudal_deg``, ``mediolateral_deg``; not traced: ``reason``), ``endplates``
     (``superior`` / ``inferior``: ``found`` and, when found, ``voxels`` and the plane's figures of
     :meth:`imaging.endplate_plane.EndplatePlane.to_json`; when not found because the scan's edge cuts the
@@ -80,6 +82,9 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
         pedicles[side.value] = {
             "traced": True,
             "min_width_mm": round(axis.min_width_mm, 2),
+            "min_width_uncertainty_mm": None
+            if axis.min_width_uncertainty_mm is None
+            else round(axis.min_width_uncertainty_mm, 2),
             "craniocaudal_deg": round(craniocaudal_deg(direction), 1),
             "mediolateral_deg": round(mediolateral_deg(direction), 1),
         }
@@ -169,6 +174,17 @@ def intact_words(smallest_gap_mm: float | None) -> str:
     )
 
 
+def width_words(min_width_mm: float, uncertainty_mm: float | None) -> str:
+    """A pedicle's narrowest width with how well this scan shows it (QA s25 E2: on 3 mm voxels clicks 3 mm
+    apart read the same pedicle 8.1 and 12.1 mm), e.g. "narrowest 11.0 mm (+-1.5 mm on this scan)"; None
+    (figures saved before the uncertainty was kept): the width alone."""
+    if uncertainty_mm is None:
+        return f"narrowest {min_width_mm:.1f} mm"
+    # rounded up, so that the range said is never narrower than the one measured
+    said = math.ceil(uncertainty_mm * 10.0 - 1e-6) / 10.0
+    return f"narrowest {min_width_mm:.1f} mm (±{said:.1f} mm on this scan)"
+
+
 def figure_lines(figures: Mapping[str, Any]) -> list[str]:
     """The figures as lines of text, a unit on every figure (see :func:`vertebra_figures`)."""
     lines = [f"warning: {w}" for w in figures.get("warnings", [])]
@@ -196,7 +212,8 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
             lines.append(f"{side} pedicle: not traced - {p.get('reason') or NO_REASON}")
             continue
         lines.append(
-            f"{side} pedicle: narrowest {p['min_width_mm']:.1f} mm, axis craniocaudal "
+            f"{side} pedicle: {width_words(p['min_width_mm'], p.get('min_width_uncertainty_mm'))}, "
+            "axis craniocaudal "
             f"{p['craniocaudal_deg']:+.1f} deg, mediolateral {p['mediolateral_deg']:+.1f} deg "
             f"({_axis_course(side, p['mediolateral_deg'])}; entry to target, "
             "+ cranial / to the patient's left)"

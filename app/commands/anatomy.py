@@ -185,9 +185,11 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         text.append(
             f"    {d.description} at ({c[0]:.1f}, {c[1]:.1f}, {c[2]:.1f}) mm, {d.size_mm:.1f} mm across"
         )
+    from planning.vertebra_figures import width_words
+
     for side, ped in anatomy.pedicles.items():
         text.append(
-            f"  {side.value} pedicle: narrowest {ped.min_width_mm:.1f} mm, entry "
+            f"  {side.value} pedicle: {width_words(ped.min_width_mm, ped.min_width_uncertainty_mm)}, entry "
             "({:.1f}, {:.1f}, {:.1f}) -> target ({:.1f}, {:.1f}, {:.1f}) mm".format(
                 *ped.axis_entry_lps, *ped.axis_target_lps
             )

@@ -1,0 +1,81 @@
+"""A pedicle's narrowest width says how well the scan shows it (QA s25 E2).
+
+On the 3 mm abdomen clicks 3 mm apart in one body read the same pedicle 8.1 and 12.1 mm with no uncertainty
+said. The uncertainty (:func:`imaging.vertebra_pedicles.width_uncertainty`) is the larger of half the
+source's coarsest voxel and half the width's change within 1.5 mm of the isthmus along the axis
+(:func:`imaging.pedicle_run.width_spread_near`); the dock's and the command line's line say it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+
+from imaging.pedicle_run import width_spread_near
+from imaging.vertebra import find_vertebra
+from imaging.vertebra_model import Side
+from imaging.vertebra_pedicles import width_uncertainty
+from imaging.volume import Volume
+from planning.vertebra_figures import figure_lines, vertebra_figures, width_words
+from tests.phantoms.vertebra import make_vertebra_phantom
+
+
+def test_width_words() -> None:
+    assert width_words(11.04, 1.5) == "narrowest 11.0 mm (±1.5 mm on this scan)"
+    # rounded up: the range said is never narrower than the one found
+    assert width_words(8.14, 3.56) == "narrowest 8.1 mm (±3.6 mm on this scan)"
+    assert width_words(9.0, 0.51) == "narrowest 9.0 mm (±0.6 mm on this scan)"
+    # figures kept before the uncertainty was: the width alone
+    assert width_words(9.0, None) == "narrowest 9.0 mm"
+
+
+def test_spread_near_the_isthmus() -> None:
+    s = np.arange(-4.0, 4.01, 0.5)
+    widths = np.full(len(s), 10.0)
+    widths[s >= 1.0] = 14.0  # the width jumps 1 mm behind the isthmus at s = 0
+    k = int(np.flatnonzero(s == 0.0)[0])
+    assert width_spread_near(s, widths, k) == pytest.approx(4.0)
+    widths = np.where(s >= 2.0, 14.0, 10.0)  # 2 mm behind: beyond the 1.5 mm looked at
+    assert width_spread_near(s, widths, k) == pytest.approx(0.0)
+
+
+def test_uncertainty_is_half_the_voxel_or_half_the_change() -> None:
+    grid = Volume(np.zeros((4, 4, 4), dtype=np.int16), np.diag([3.0, 0.8, 0.8, 1.0]))
+    assert width_uncertainty(grid, 0.0) == pytest.approx(1.5)  # 3 mm slices
+    assert width_uncertainty(grid, 5.0) == pytest.approx(2.5)
+    fine = Volume(np.zeros((4, 4, 4), dtype=np.int16), np.diag([1.0, 1.0, 1.0, 1.0]))
+    assert width_uncertainty(fine, 0.4) == pytest.approx(0.5)
+
+
+@pytest.fixture(scope="module")
+def found() -> Any:
+    ph = make_vertebra_phantom(pitch_deg=10.0)
+    return ph, find_vertebra(ph.volume, ph.center_lps)
+
+
+def test_phantom_lines_say_the_uncertainty(found: Any) -> None:
+    ph, anatomy = found
+    half_voxel = 0.5 * float(max(ph.volume.spacing_mm))
+    fig = vertebra_figures(anatomy)
+    lines = figure_lines(fig)
+    for side in (Side.LEFT, Side.RIGHT):
+        pm = anatomy.pedicles[side].min_width_uncertainty_mm
+        assert pm is not None and pm >= half_voxel - 1e-9
+        assert fig["pedicles"][side.value]["min_width_uncertainty_mm"] == pytest.approx(pm, abs=0.01)
+        in_json = anatomy.to_json()["pedicles"][side.value]["min_width_uncertainty_mm"]
+        assert in_json == pytest.approx(pm, abs=0.01)
+        w = anatomy.pedicles[side].min_width_mm
+        assert abs(w - ph.pedicles[side].min_width_mm) <= pm  # the range said holds the made width
+        assert f"{side.value} pedicle: {width_words(w, pm)}, axis craniocaudal" in " ".join(lines)
+        assert "on this scan)" in width_words(w, pm)
+    # an anatomy made before the uncertainty was kept reads as before
+    old = dataclasses.replace(
+        anatomy,
+        pedicles={
+            s: dataclasses.replace(p, min_width_uncertainty_mm=None) for s, p in anatomy.pedicles.items()
+        },
+    )
+    assert not any("±" in line for line in figure_lines(vertebra_figures(old)))

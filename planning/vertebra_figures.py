@@ -180,9 +180,13 @@ def width_words(min_width_mm: float, uncertainty_mm: float | None) -> str:
     (figures saved before the uncertainty was kept): the width alone."""
     if uncertainty_mm is None:
         return f"narrowest {min_width_mm:.1f} mm"
-    # rounded up, so that the range said is never narrower than the one measured
-    said = math.ceil(uncertainty_mm * 10.0 - 1e-6) / 10.0
-    return f"narrowest {min_width_mm:.1f} mm (±{said:.1f} mm on this scan)"
+    return f"narrowest {min_width_mm:.1f} mm (±{width_uncertainty_said(uncertainty_mm):.1f} mm on this scan)"
+
+
+def width_uncertainty_said(uncertainty_mm: float) -> float:
+    """A width's uncertainty as said (to 0.1 mm), rounded up so that the range said is never narrower than
+    the one measured (the dock, the command line and the needle's readouts say the same figure)."""
+    return math.ceil(uncertainty_mm * 10.0 - 1e-6) / 10.0
 
 
 def figure_lines(figures: Mapping[str, Any]) -> list[str]:

@@ -53,7 +53,7 @@ from planning.zone_model import (
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
-    from imaging.vertebra_model import VertebraAnatomy
+    from imaging.vertebra_model import PedicleAxis, VertebraAnatomy
 
 log = logging.getLogger("osteoplan.gui")
 
@@ -328,14 +328,24 @@ class PlanningController(QObject):
 
     def pedicle_width_mm(self, traj: Trajectory) -> float | None:
         """Narrowest width of the pedicle the needle's approach goes through, when known."""
+        axis = self._approach_pedicle(traj)
+        return None if axis is None else axis.min_width_mm
+
+    def pedicle_width_uncertainty_mm(self, traj: Trajectory) -> float | None:
+        """How well the scan shows that width (+- mm, :func:`imaging.vertebra_pedicles.width_uncertainty`),
+        when known."""
+        axis = self._approach_pedicle(traj)
+        return None if axis is None else axis.min_width_uncertainty_mm
+
+    def _approach_pedicle(self, traj: Trajectory) -> PedicleAxis | None:
+        """The traced pedicle the needle's approach goes through, when known."""
         anatomy = self.anatomy(traj.target)
         if anatomy is None:
             return None
         from planning.proposals import approach_side
 
         side = approach_side(traj.approach)
-        axis = anatomy.pedicles.get(side) if side is not None else None
-        return None if axis is None else axis.min_width_mm
+        return anatomy.pedicles.get(side) if side is not None else None
 
     # -- coverage (app.planning_ui.target_coverage) ----------------------------------------------
     def lesion_mask(self, target: Target) -> Mask | None:

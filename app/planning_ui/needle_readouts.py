@@ -20,6 +20,7 @@ from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 from planning.pedicle_clearance import BreachSide
 from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
+from planning.vertebra_figures import width_uncertainty_said
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -85,10 +86,13 @@ class NeedleReadoutsBox(QGroupBox):
         width = self.controller.pedicle_width_mm(traj)
         untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
         if width is not None:
-            r["pedicle"].setText(f"{width:.1f} mm vs needle {od:.2f} mm")
+            unsure = self.controller.pedicle_width_uncertainty_mm(traj)
+            said = "" if unsure is None else f" (±{width_uncertainty_said(unsure):.1f} on this scan)"
+            r["pedicle"].setText(f"{width:.1f} mm{said} vs needle {od:.2f} mm")
             # amber under the needle plus the proposals' safety margin (CLINICAL.md "Needles and
-            # pedicles": a needle wider than the pedicle calls for another route)
-            tight = width < od + DEFAULT_PEDICLE_SAFETY_MARGIN_MM
+            # pedicles": a needle wider than the pedicle calls for another route), and when the low end
+            # of the width's range is (QA s25 E2: on 3 mm slices one pedicle read 8.1-12.1 mm)
+            tight = width - (unsure or 0.0) < od + DEFAULT_PEDICLE_SAFETY_MARGIN_MM
             r["pedicle"].setStyleSheet(RED if width < od else (AMBER if tight else OK))
         elif untraced:
             r["pedicle"].setText("not traced: check it on the images")

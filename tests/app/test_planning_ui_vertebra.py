@@ -15,10 +15,13 @@ import pytest
 
 from app.loading import wait_until
 from app.segmentation.lesion_row import COL_BREACH, COL_FIRST_FIGURE
+from app.theme import AMBER, OK
 from imaging.mask import Mask
 from imaging.vertebra_model import Side
 from planning.commands import AddLayer, AddTarget, UpdateTarget, UpdateTrajectory
 from planning.model import AblationSpec, LayerKind, LesionType, MaskLayer, Target, TargetKind
+from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
+from planning.vertebra_figures import width_uncertainty_said
 from tests.phantoms.vertebra import make_vertebra_phantom
 
 pytestmark = [
@@ -99,8 +102,24 @@ def test_bilateral_proposal_follows_the_pedicles_and_readouts_match(
     assert canal_text.startswith(f"{m.canal_distance_mm:.1f} mm")
     assert "ENTERS" not in canal_text
     width_text = panel.readouts["pedicle"].text()
-    assert width_text.startswith(f"{c.pedicle_width_mm(t):.1f} mm vs needle 2.41 mm")
+    unsure = c.pedicle_width_uncertainty_mm(t)
+    assert unsure is not None and unsure >= 0.5  # at least half the phantom's 1 mm voxel
+    said = width_uncertainty_said(unsure)
+    assert width_text.startswith(
+        f"{c.pedicle_width_mm(t):.1f} mm (±{said:.1f} on this scan) vs needle 2.41 mm"
+    )
     assert c.pedicle_width_mm(t) == pytest.approx(8.0, abs=1.5)  # the phantom's isthmus is 8 mm wide
+    assert panel.readouts["pedicle"].styleSheet() == OK
+    # a width whose range reaches under the needle plus the safety margin reads amber (QA s25 E2)
+    low_end = c.pedicle_width_mm(t) - (2.41 + DEFAULT_PEDICLE_SAFETY_MARGIN_MM) + 0.1
+    c.pedicle_width_uncertainty_mm = lambda traj: low_end  # type: ignore[method-assign]
+    try:
+        panel.readouts_box.show_readouts(t)
+        assert panel.readouts["pedicle"].styleSheet() == AMBER
+    finally:
+        del c.pedicle_width_uncertainty_mm
+        panel.readouts_box.show_readouts(t)
+    assert panel.readouts["pedicle"].styleSheet() == OK
     # what the proposal said about this needle stays with it (the status bar shows it for seconds):
     # the 15 mm antenna would have left the body from the anterior-middle third, so the tip was drawn back
     said = panel.warnings.text()

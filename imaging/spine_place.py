@@ -9,7 +9,7 @@ arch 10 mm behind the canal). Where it lies is said instead, against the spinal 
   find_canal`, both passes), from points ``LOOK_FROM_FRONT_MM`` in front of the point (a
   point on the arch lies behind the canal, on a transverse process beside and behind it). A hole counts as
   the canal where it is at least ``MIN_CANAL_ACROSS_MM`` across both ways on a section and a vertebral
-  body lies in front of it (:func:`imaging.click_place.body_in_front`, at least 12 mm deep), as
+  body lies in front of it (:func:`imaging.canal_holding.body_in_front`, at least 12 mm deep), as
   :mod:`imaging.click_place` judges a canal; of those found the foremost is the
   canal (holes behind it are gaps in the arch: from the abdomen's L3 arch point, a 41 x 40 mm hole behind
   the point, the canal 10 mm in front of it);
@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks, bony_solid
+from imaging.canal_holding import MIN_CANAL_ACROSS_MM, body_in_front
 from imaging.canal_point import beside_the_canal_mm, on_nearest_section
-from imaging.click_place import MIN_CANAL_ACROSS_MM, body_in_front
 from imaging.vertebra_canal import CanalResult, find_canal
 from imaging.vertebra_roi import LpsRoi, resample_roi
 from imaging.vertebra_steps import RING_CLOSING_MM
@@ -120,7 +120,7 @@ def _canal_centre(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, point: Floa
     ``MIN_CANAL_ACROSS_MM`` across both ways, mostly outside the bony solid (the canal runs on up and down
     the spine, and no bone closes it in a sagittal or coronal plane; a body's dark interior is closed so:
     the 3 mm abdomen's L3, a hole 41 x 18 mm centred 1 mm from its centroid, found from 70 mm in front of
-    the arch point behind its canal), with a body in front (:func:`imaging.click_place.body_in_front`);
+    the arch point behind its canal), with a body in front (:func:`imaging.canal_holding.body_in_front`);
     else None."""
     k, _, _ = on_nearest_section(roi, canal, point)
     section = canal.mask[k]

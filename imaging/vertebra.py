@@ -28,17 +28,15 @@ import numpy.typing as npt
 from imaging.canal_recheck import canal_behind_dark_interior, canal_in_front_of_body
 from imaging.canal_tube import body_canal_tube
 from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
-from imaging.click_place import (
+from imaging.click_place import refuse_body_in_canal, refuse_click_behind_canal, refuse_click_in_canal
+from imaging.click_rib import rib_refusal
+from imaging.click_tissue import (
     ClickTissue,
     click_tissue,
     refuse_body_away_from_click,
-    refuse_body_in_canal,
-    refuse_click_behind_canal,
-    refuse_click_in_canal,
     tissue_refusal,
     with_tissue,
 )
-from imaging.click_rib import rib_refusal
 from imaging.endplate_edge import endplate_edge_points
 from imaging.endplate_plane import EndplatePlane, endplate_plane
 from imaging.levels import normalize_level
@@ -146,8 +144,8 @@ def find_vertebra(
     level = normalize_level(level_hint) if level_hint is not None else None
     if not volume.contains_index(volume.lps_to_index_points(click)):
         raise VertebraNotFoundError("the point lies outside the volume", click)
-    # what the point reads (imaging.click_place): a point in air, lung or fat, or in the spinal canal, or
-    # one no body found holds, is refused in those words
+    # what the point reads (imaging.click_tissue; where it lies: imaging.click_place): a point in air, lung
+    # or fat, or in the spinal canal, or one no body found holds, is refused in those words
     tissue = click_tissue(volume, click)
     try:
         anatomy = _find(volume, click, tissue, level=level, progress=progress, cancel=cancel)

@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from imaging.bony_masks import BonyMasks
+from imaging.bony_masks import BONE_THRESHOLD_HU, BonyMasks
 from imaging.canal_holding import body_in_front, canal_behind, canal_holding, centre_row
 from imaging.canal_point import (
     behind_the_canal,
@@ -230,6 +230,13 @@ def _in_canal_words(roi: LpsRoi, canal: CanalResult, point: FloatArray, tissue: 
         return (
             f"the point ({hu}) lies on the vertebral arch (lamina) at the back of the spinal canal, not in a "
             "vertebral body: click in the body in front of the canal"
+        )
+    if tissue.median_hu >= BONE_THRESHOLD_HU:
+        # bone at the canal's edge, in its mask's blur on thick slices, is not "in the canal" (session 26: the
+        # 3 mm abdomen's L3 right lamina, (-8.1, -112.6, 316.7), 494 HU, was said to be in it)
+        return (
+            f"the point ({hu}) lies on bone at the edge of the spinal canal (a lamina, a pedicle or the back "
+            "wall of a body), not inside a vertebral body: click in the body in front of the canal"
         )
     return (
         f"the point lies in the spinal canal ({hu}), not in a vertebral body: click in the body in front of "

@@ -166,10 +166,8 @@ def find_vertebra(
         rib = rib_refusal(volume, click, tissue, metal=metal)
         if rib is not None:
             raise rib from exc
-        # a point on the lamina behind the canal, or in soft tissue outside the bone: said so (QA s25 E8)
-        placed = placed_refusal(
-            volume, click, tissue, metal=metal, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM
-        )
+        # a point on the lamina behind the canal: said so (QA s25 E8)
+        placed = placed_refusal(volume, click, tissue, metal=metal)
         if placed is not None:
             raise placed from exc
         if metal is not None:

@@ -24,7 +24,6 @@ import numpy.typing as npt
 
 from imaging.bone import BONE_THRESHOLD_HU
 from imaging.click_beside import BodyBesideCanalError
-from imaging.click_soft import soft_outside_bone
 from imaging.click_tissue import ClickTissue, Tissue
 from imaging.disc_click import disc_at_point
 from imaging.disc_cover import MIN_ENDPLATE_ACROSS_MM, endplate_cover_mm
@@ -92,28 +91,20 @@ def better_refusal(
 
 
 def placed_refusal(
-    volume: Volume,
-    click: FloatArray,
-    tissue: ClickTissue,
-    *,
-    metal: MetalFinding | None,
-    roi_half_mm: FloatArray,
-    roi_spacing_mm: float,
+    volume: Volume, click: FloatArray, tissue: ClickTissue, *, metal: MetalFinding | None
 ) -> BodyBesideCanalError | None:
-    """For a body found beside the spinal canal (:mod:`imaging.click_beside`), the refusal that says where
-    the point lies, else None: on bone on the vertebral arch (:func:`imaging.spine_place.arch_words`; QA s25
-    E8, a lamina offered as a scapula or a rib), or in soft tissue outside the bone
-    (:func:`imaging.click_soft.soft_outside_bone` on the search's region ``roi_half_mm``,
-    ``roi_spacing_mm``; not said near ``metal``, whose streaks change what the point reads).
+    """For a body found beside the spinal canal (:mod:`imaging.click_beside`) from a point on bone on the
+    vertebral arch, the refusal that says so (:func:`imaging.spine_place.arch_words`; QA s25 E8: a lamina
+    was offered as a scapula, a rib or a pedicle), with ``metal`` named; else None.
+
+    A point reading soft tissue keeps :mod:`imaging.click_beside`'s words, which say where it lies against
+    the canal: a lytic lesion painted on chest T7's posterior wall was said to lie "on the body's back wall,
+    at the front edge of the spinal canal", which "no bone encloses it" (:mod:`imaging.click_soft`) would
+    lose.
     """
-    said: str | None = None
-    if tissue.tissue is Tissue.BONE:
-        said = arch_words(spine_place(volume, click), tissue.median_hu)
-    elif metal is None:
-        outside = soft_outside_bone(
-            volume, click, tissue, roi_half_mm=roi_half_mm, roi_spacing_mm=roi_spacing_mm
-        )
-        said = None if outside is None else outside.words()
+    if tissue.tissue is not Tissue.BONE:
+        return None
+    said = arch_words(spine_place(volume, click), tissue.median_hu)
     if said is None:
         return None
     return BodyBesideCanalError(said if metal is None else f"{said}; {metal.refusal_note()}", click)

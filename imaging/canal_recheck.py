@@ -13,7 +13,7 @@ Two findings of the vertebra search (:func:`imaging.vertebra.find_vertebra`) mea
   bone, more than ``CANAL_CONSISTENCY_MM`` further back (not the same canal found on other sections), at
   least ``MIN_CANAL_ACROSS_MM`` across both ways on a section that holds the hole's column (straight
   behind it), along at least as many sections as the hole, with a vertebral body at least
-  ``MIN_BODY_DEPTH_MM`` deep in front of it (:func:`imaging.click_place.body_in_front`), that canal
+  ``MIN_BODY_DEPTH_MM`` deep in front of it (:func:`imaging.canal_holding.body_in_front`), that canal
   is the spinal canal and the hole is the body's interior.
 - :func:`canal_in_front_of_body`, for :func:`imaging.click_place.refuse_click_behind_canal`: a point
   behind the spinal canal, on the lamina, finds no canal enclosed by bone behind it, or a gap in the arch
@@ -38,8 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks
+from imaging.canal_holding import CANAL_LOOK_FROM_FRONT_MM, body_in_front, canal_wide_enough
 from imaging.canal_point import on_nearest_section
-from imaging.click_place import CANAL_LOOK_FROM_FRONT_MM, body_in_front, canal_wide_enough
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult, find_canal, sections_of
 from imaging.vertebra_roi import LpsRoi
 

@@ -33,8 +33,9 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks
+from imaging.canal_holding import CANAL_LOOK_FROM_FRONT_MM
 from imaging.canal_point import beside_the_canal_mm, on_nearest_section
-from imaging.click_place import CANAL_LOOK_FROM_FRONT_MM, ClickTissue
+from imaging.click_tissue import ClickTissue
 from imaging.vertebra_body import BodyResult
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult, find_canal
 from imaging.vertebra_errors import ClickNotInBodyError

@@ -38,12 +38,9 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
   found from the body's centroid (as a click there finds it) is in the back of the canal or behind it, in
   the arch, not in the body: refused (session 22: from there the search takes a pocket in the arch for
   the canal, and the body in front of it, right or not, is reported with that wrong canal).
-- :func:`refuse_body_away_from_click`, after the body search: a point in air, lung or fat
-  (:func:`click_tissue`) that the body found does not hold (more than ``CLICK_IN_BODY_MM`` from it) is
-  refused, saying what the point is in before anything about that body.
-- :func:`tissue_refusal`: when the search refuses a point in air, lung or fat, that is said instead of
-  what the search ran into; :func:`with_tissue`: a point reading soft tissue or fluid is said to, before
-  the search's reason. Soft-tissue HU alone refuses nothing: a lytic lesion inside a body reads so.
+- What the point reads, and the refusals said by that alone (air, lung, fat; soft tissue said first), are
+  :mod:`imaging.click_tissue`'s; the canal judgement these refusals share (the canal holding a point, a
+  body in front of it, a canal behind it) is :mod:`imaging.canal_holding`'s.
 
 Positions LPS mm; HU.
 """
@@ -53,73 +50,30 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from imaging.bony_masks import BonyMasks
+from imaging.bony_masks import BONE_THRESHOLD_HU, BonyMasks
+from imaging.canal_holding import body_in_front, canal_behind, canal_holding, centre_row
 from imaging.canal_point import (
     behind_the_canal,
     beside_the_canal_mm,
     beside_the_outline_mm,
-    depth_in_front_mm,
     in_front_of_the_wall_line,
     on_nearest_section,
-    on_section,
 )
-from imaging.click_tissue import (
-    AIR_BELOW_HU,
-    FAT_BELOW_HU,
-    SOFT_BELOW_HU,
-    TISSUE_RADIUS_MM,
-    ClickTissue,
-    Tissue,
-    click_tissue,
-)
-from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CANAL_MIN_POSTERIOR_MM, CanalResult, find_canal
-from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
-from imaging.vertebra_errors import ClickNotInBodyError, PlacedAtCanalError, VertebraNotFoundError
+from imaging.click_tissue import ClickTissue, Tissue
+from imaging.vertebra_canal import CanalResult, find_canal
+from imaging.vertebra_errors import ClickNotInBodyError, PlacedAtCanalError
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_steps import CLICK_IN_BODY_MM
 
 __all__ = [
-    "AIR_BELOW_HU",
-    "CANAL_LOOK_FROM_FRONT_MM",
-    "CLICK_IN_BODY_MM",
-    "FAT_BELOW_HU",
-    "MIN_BODY_DEPTH_MM",
-    "MIN_CANAL_ACROSS_MM",
-    "SOFT_BELOW_HU",
-    "TISSUE_RADIUS_MM",
-    "ClickTissue",
-    "Tissue",
-    "body_in_front",
-    "canal_wide_enough",
-    "click_tissue",
-    "refuse_body_away_from_click",
     "refuse_body_in_canal",
     "refuse_click_behind_canal",
     "refuse_click_in_canal",
-    "tissue_refusal",
-    "with_tissue",
 ]
 
 FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Section = tuple[int, int, int]
 
 _UP = np.array([0.0, 0.0, 1.0])
-
-#: the canal is looked for from a point this far in front of the click (mm): the canal search takes a
-#: canal at least CANAL_MIN_POSTERIOR_MM (8 mm) behind its point, and a click may lie up to half an adult
-#: canal's depth (about 12 mm of its up to about 23 mm antero-posterior diameter, lumbar) behind its centre
-CANAL_LOOK_FROM_FRONT_MM = CANAL_MIN_POSTERIOR_MM + 12.0
-#: bone (or a cortex's enclosed interior) in front of the canal at least this deep is a vertebral body
-#: (mm): a body is deeper than it is tall, and no body is thinner than MIN_BODY_HEIGHT_MM (12 mm); an
-#: anterior cortex in front of an osteoporotic interior is a few mm
-MIN_BODY_DEPTH_MM = MIN_BODY_HEIGHT_MM
-#: a canal behind the point is at least this wide, side to side and front to back (mm): an
-#: antero-posterior diameter under 10 mm is absolute stenosis in the lumbar spine (the common radiological
-#: definition); the canals holding the study's canal clicks measure 17-36 mm side to side and 15-23 mm
-#: front to back (medians over their sections; tests/benchmarks/click_place_figures.py canal, session 20).
-#: A narrower hole enclosed by bone behind the point is a gap in the arch
-MIN_CANAL_ACROSS_MM = 10.0
 
 
 def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tissue: ClickTissue) -> None:
@@ -130,7 +84,7 @@ def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tiss
     ClickNotInBodyError
         When the point lies in the canal found from in front of it, with a vertebral body in front.
     """
-    canal = _canal_holding(roi, masks, click)
+    canal = canal_holding(roi, masks, click)
     if canal is None:
         return
     raise ClickNotInBodyError(_in_canal_words(roi, canal, click, tissue), click)
@@ -152,8 +106,9 @@ def refuse_body_in_canal(
     straight behind the centroid does: from behind the canal the search found "bodies" centred in the
     canal, 7-10 mm up or down, with only a hole 24 mm to the side behind them (chest T7 and T8, 10 and 13
     mm behind the canal's centroid, 19-25 mL; session 22). That canal must be another canal than the one
-    holding the centroid (:func:`_canal_behind`), and the body in front of the holding canal is read on
-    any of its sections that holds the centroid (:func:`_body_in_front_where_held`; session 25).
+    holding the centroid (:func:`imaging.canal_holding.canal_behind`), and the body in front of the
+    holding canal is read on any of its sections that holds the centroid
+    (:func:`imaging.canal_holding.canal_holding`; session 25).
 
     Raises
     ------
@@ -162,13 +117,13 @@ def refuse_body_in_canal(
         front of that canal; the words say where the point lies: behind the canal, in it, or (a lesion
         opening the wall into the canal) neither.
     """
-    canal = _canal_holding(roi, masks, body_centroid, unless_canal_behind=False, any_section=True)
+    canal = canal_holding(roi, masks, body_centroid, unless_canal_behind=False, any_section=True)
     if canal is None:
         return
     hu = f"{tissue.median_hu:.0f} HU near it"
     at = on_nearest_section(roi, canal, click)
     behind = behind_the_canal(canal, at)
-    if _canal_behind(roi, masks, body_centroid, straight=behind, other_than=canal):
+    if canal_behind(roi, masks, body_centroid, straight=behind, other_than=canal):
         return  # a canal enclosed by bone behind the centroid: the "canal" is a body's dark interior
     if behind:
         reason = (
@@ -223,7 +178,7 @@ def refuse_click_behind_canal(
         return
     at = on_nearest_section(roi, canal, click)
     k, row, _ = at
-    if (row - _centre_row(roi, canal, k)) * roi.spacing_mm <= CLICK_IN_BODY_MM:
+    if (row - centre_row(roi, canal, k)) * roi.spacing_mm <= CLICK_IN_BODY_MM:
         # in front of the canal's centre line, or within one coarse voxel of it: the line is fitted
         # straight, and where the spine curves it runs up to a few mm off at the body's level (the 3 mm
         # abdomen's L5: a click on the posterior wall lay 1.3 mm behind it)
@@ -264,91 +219,6 @@ def refuse_click_behind_canal(
     raise PlacedAtCanalError(f"{reason}: click in the body in front of the canal", click)
 
 
-def refuse_body_away_from_click(
-    roi: LpsRoi, body: npt.NDArray[np.bool_], click: FloatArray, tissue: ClickTissue
-) -> None:
-    """Refuse a point in air, lung or fat that the body found (a ROI mask) does not hold.
-
-    A point reading soft tissue is left alone: a lytic lesion reads so, and the body search may leave
-    one out of the body (painted lytic spheres in chest-ct-dicom T7 and T8, 8 mm behind or in front of
-    the centroid: the body found 4-5 mm from the click); the body is then reported as before.
-
-    Raises
-    ------
-    ClickNotInBodyError
-        When the point reads air, lung or fat and lies more than ``CLICK_IN_BODY_MM`` from the body.
-    """
-    if tissue.tissue not in (Tissue.AIR, Tissue.FAT):
-        return  # soft tissue away from the body found may be a lytic lesion the body search left out
-    pts = roi.voxel_points_lps(body)
-    away = float(np.linalg.norm(pts - click, axis=1).min()) if len(pts) else float("inf")
-    if away <= CLICK_IN_BODY_MM:
-        return
-    raise ClickNotInBodyError(
-        f"the point is in {tissue.words()}, not in bone, and no vertebral body holds it (the nearest body "
-        f"found is {away:.0f} mm away): click inside a vertebral body",
-        click,
-    )
-
-
-def tissue_refusal(tissue: ClickTissue, click: FloatArray) -> ClickNotInBodyError | None:
-    """The refusal of a point in air, lung or fat (which no vertebral body holds), else None."""
-    if tissue.tissue not in (Tissue.AIR, Tissue.FAT):
-        return None
-    return ClickNotInBodyError(
-        f"the point is in {tissue.words()}, not in bone: click inside a vertebral body", click
-    )
-
-
-def with_tissue(tissue: ClickTissue, refused: VertebraNotFoundError) -> VertebraNotFoundError | None:
-    """A refusal of a point reading soft tissue or fluid that says so first, else None.
-
-    Not a reason on its own (a lytic lesion inside a body reads so too), but said before what the search
-    ran into (QA session 19: a click in the aorta was refused for a body "44 mm tall ... thin discs?").
-    """
-    if tissue.tissue is not Tissue.SOFT:
-        return None
-    return VertebraNotFoundError(
-        f"the point reads {tissue.median_hu:.0f} HU near it, soft tissue or fluid, not bone (outside the "
-        f"bone, or a lytic lesion); {refused.reason}",
-        refused.click_lps,
-    )
-
-
-def _canal_holding(
-    roi: LpsRoi,
-    masks: BonyMasks,
-    point: FloatArray,
-    *,
-    unless_canal_behind: bool = True,
-    any_section: bool = False,
-) -> CanalResult | None:
-    """The spinal canal that holds the point, found from in front of it with a vertebral body in front,
-    else None (the judgement of :func:`refuse_click_in_canal`, see the module's notes); with
-    ``unless_canal_behind`` False, whether a canal lies behind the point is left to the caller; with
-    ``any_section``, the body in front may be read on any of the canal's sections that holds the point
-    (:func:`_body_in_front_where_held`)."""
-    at = np.rint(roi.lps_to_index(point)).astype(np.int64)
-    if np.any(at < 0) or np.any(at >= roi.shape) or masks.solid[tuple(at)]:
-        return None  # in bone or in a bony shell's enclosed interior: never the canal
-    front = point - np.array([0.0, CANAL_LOOK_FROM_FRONT_MM, 0.0])
-    canal = find_canal(roi, masks.arch_solid, masks.smoothed, front)
-    if canal is None:
-        return None
-    at_section = on_nearest_section(roi, canal, point)
-    if not canal.mask[at_section]:
-        return None
-    if in_front_of_the_wall_line(roi, canal, at_section):
-        return None  # a lytic lesion that opened the posterior wall into the canal: the point is in the body
-    if not body_in_front(roi, masks, canal, at_section) and not (
-        any_section and _body_in_front_where_held(roi, masks, canal, point)
-    ):
-        return None  # no body in front: the "canal" is a body's dark interior behind its anterior cortex
-    if unless_canal_behind and _canal_behind(roi, masks, point):
-        return None  # a canal enclosed by bone behind the point: the point is in a body's dark interior
-    return canal
-
-
 def _in_canal_words(roi: LpsRoi, canal: CanalResult, point: FloatArray, tissue: ClickTissue) -> str:
     """The refusal's words for a point the canal's mask holds: in the canal or, reading bone behind its
     centre line, on the arch at its back (the mask holds the blurred edge of the lamina; QA s21: the 3 mm
@@ -356,20 +226,22 @@ def _in_canal_words(roi: LpsRoi, canal: CanalResult, point: FloatArray, tissue: 
     canal")."""
     hu = f"{tissue.median_hu:.0f} HU near it"
     k, row, _ = on_nearest_section(roi, canal, point)
-    if tissue.tissue is Tissue.BONE and row > _centre_row(roi, canal, k):
+    if tissue.tissue is Tissue.BONE and row > centre_row(roi, canal, k):
         return (
             f"the point ({hu}) lies on the vertebral arch (lamina) at the back of the spinal canal, not in a "
             "vertebral body: click in the body in front of the canal"
+        )
+    if tissue.median_hu >= BONE_THRESHOLD_HU:
+        # bone at the canal's edge, in its mask's blur on thick slices, is not "in the canal" (session 26: the
+        # 3 mm abdomen's L3 right lamina, (-8.1, -112.6, 316.7), 494 HU, was said to be in it)
+        return (
+            f"the point ({hu}) lies on bone at the edge of the spinal canal (a lamina, a pedicle or the back "
+            "wall of a body), not inside a vertebral body: click in the body in front of the canal"
         )
     return (
         f"the point lies in the spinal canal ({hu}), not in a vertebral body: click in the body in front of "
         "it"
     )
-
-
-def _centre_row(roi: LpsRoi, canal: CanalResult, k: int) -> float:
-    """The ROI row (front to back) of the canal's centre line on section ``k``."""
-    return float(roi.lps_to_index(canal.centroid_at(roi.index_to_lps(np.array([k, 0.0, 0.0])), _UP))[1])
 
 
 def _behind_words(hu: str) -> str:
@@ -378,81 +250,3 @@ def _behind_words(hu: str) -> str:
         f"the point ({hu}) lies behind the spinal canal, in the vertebral arch (lamina, spinous process) "
         "or the soft tissue between its parts, not in a vertebral body"
     )
-
-
-def _canal_behind(
-    roi: LpsRoi,
-    masks: BonyMasks,
-    point: FloatArray,
-    *,
-    straight: bool = False,
-    other_than: CanalResult | None = None,
-) -> bool:
-    """Whether a canal enclosed by bone lies behind the point: the canal search from the point finds a
-    hole at least ``MIN_CANAL_ACROSS_MM`` across, side to side and front to back, on one of its sections;
-    with ``straight``, one whose side-to-side span on such a section holds the point's column; with
-    ``other_than`` (the canal holding the point), not that canal found again on other sections: centred
-    within ``CANAL_CONSISTENCY_MM`` of it at the point's level, as :func:`imaging.canal_recheck.
-    canal_behind_dark_interior` tells a second canal from the first. The search looks at least
-    ``CANAL_MIN_POSTERIOR_MM`` behind the point, so from the front half of a deep canal it finds the same
-    canal on a section further up or down (lumbar-ct-labels: a "body" centred 4.5 mm in front of L3's
-    canal centre line, found from a click in the canal behind the cut L2, had the same canal 9 mm behind
-    it one section above the canal's other sections: 4.5 mm from the canal holding it; session 25).
-
-    A narrower hole is a gap in the arch (between laminae, at the spinous process' root), not the canal
-    (abdomen L1: 8 mm wide on its one section, 20 mm behind a canal click; session 20 study). A body's
-    dark interior has its canal straight behind it (lumbar-ct-labels L3, clicks on its posterior wall:
-    the canal 21 mm behind the interior's centre, 1 mm aside); a "body" centred in the canal, found from
-    behind it, may have only a hole beside it behind (chest T7, 10 mm behind the canal's centroid: a hole
-    24 mm to the side; session 22).
-    """
-    behind = find_canal(roi, masks.arch_solid, masks.smoothed, point)
-    if behind is None or not canal_wide_enough(roi, behind, point if straight else None):
-        return False
-    if other_than is None:
-        return True
-    apart = behind.centroid_at(point, _UP) - other_than.centroid_at(point, _UP)
-    return float(np.linalg.norm(apart)) > CANAL_CONSISTENCY_MM
-
-
-def _body_in_front_where_held(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, point: FloatArray) -> bool:
-    """Whether a vertebral body lies in front of the canal (:func:`body_in_front`) on one of the canal's
-    sections that holds the point, carried there along its centre line.
-
-    One section can read shallow in front of a canal that has a body in front: at the body's mid-height
-    the basivertebral foramen opens the posterior wall, so nothing encloses the interior on that section,
-    and a fatty osteoporotic interior reads under soft tissue (lumbar-ct-labels L3 at 1-60 HU, 6 mm of
-    bone read in front of its canal on the section nearest a "body" centroid in that canal; 29 mm on two of
-    the canal's other sections, where the cortex closes the ring).
-    """
-    for k in np.flatnonzero(canal.mask.any(axis=(1, 2))):
-        at = on_section(roi, canal, point, int(k))
-        if canal.mask[at] and body_in_front(roi, masks, canal, at):
-            return True
-    return False
-
-
-def body_in_front(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, at: Section) -> bool:
-    """Whether a vertebral body lies in front of the canal at a point on its section (``at``,
-    :func:`imaging.canal_point.on_nearest_section`): bone, what bone encloses on the section, or
-    trabecular bone reading above ``SOFT_BELOW_HU``, at least ``MIN_BODY_DEPTH_MM`` deep
-    (:func:`imaging.canal_point.depth_in_front_mm`). Shallower, the "canal" is a body's dark interior behind
-    its anterior cortex, or a hole in the arch with no body in front."""
-    depth = depth_in_front_mm(roi, masks, canal, at, porous_bone_above_hu=SOFT_BELOW_HU)
-    return depth >= MIN_BODY_DEPTH_MM
-
-
-def canal_wide_enough(roi: LpsRoi, canal: CanalResult, point: FloatArray | None = None) -> bool:
-    """Whether the canal is at least ``MIN_CANAL_ACROSS_MM`` across, side to side and front to back, on
-    one of its sections; with ``point``, on a section whose side-to-side span holds the point's column
-    (the canal straight behind or in front of it)."""
-    least_px = MIN_CANAL_ACROSS_MM / roi.spacing_mm
-    col = None if point is None else round(float(roi.lps_to_index(point)[2]))
-    for k in np.flatnonzero(canal.mask.any(axis=(1, 2))):
-        rows = np.flatnonzero(canal.mask[k].any(axis=1))
-        cols = np.flatnonzero(canal.mask[k].any(axis=0))
-        if rows[-1] - rows[0] + 1 < least_px or cols[-1] - cols[0] + 1 < least_px:
-            continue
-        if col is None or cols[0] <= col <= cols[-1]:
-            return True
-    return False

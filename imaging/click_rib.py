@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.click_place import ClickTissue
+from imaging.click_tissue import ClickTissue
 from imaging.level_grid import BONE_THRESHOLD_HU
 from imaging.spine_place import Place, spine_place
 from imaging.vertebra_errors import ClickNotInBodyError
@@ -118,7 +118,7 @@ def rib_refusal(
     """The refusal of a point on a rib, said so, else None (see the module's notes).
 
     Called when the vertebra search from the point was refused; ``tissue`` is what the point reads
-    (:func:`imaging.click_place.click_tissue`) and ``metal`` the metal in the search region, which is
+    (:func:`imaging.click_tissue.click_tissue`) and ``metal`` the metal in the search region, which is
     added to the reason.
     """
     bar = bar_at_point(volume, click)

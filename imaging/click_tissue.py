@@ -1,5 +1,13 @@
 """What a clicked point reads: its median HU near it and the tissue that HU reads as (air or lung, fat,
-soft tissue or fluid, bone), for the judgements of where a vertebra click lies (:mod:`imaging.click_place`).
+soft tissue or fluid, bone), for the judgements of where a vertebra click lies (:mod:`imaging.click_place`),
+and the refusals said by what it reads (:func:`imaging.vertebra.find_vertebra` calls them):
+
+- :func:`refuse_body_away_from_click`, after the body search: a point in air, lung or fat that the body
+  found does not hold (more than ``CLICK_IN_BODY_MM`` from it) is refused, saying what the point is in
+  before anything about that body.
+- :func:`tissue_refusal`: when the search refuses a point in air, lung or fat, that is said instead of
+  what the search ran into; :func:`with_tissue`: a point reading soft tissue or fluid is said to, before
+  the search's reason. Soft-tissue HU alone refuses nothing: a lytic lesion inside a body reads so.
 
 Positions LPS mm; HU.
 """
@@ -12,7 +20,9 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from imaging.vertebra_roi import sample_source_hu
+from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
+from imaging.vertebra_roi import LpsRoi, sample_source_hu
+from imaging.vertebra_steps import CLICK_IN_BODY_MM
 from imaging.volume import Volume
 
 __all__ = [
@@ -23,7 +33,12 @@ __all__ = [
     "ClickTissue",
     "Tissue",
     "click_tissue",
+    "refuse_body_away_from_click",
+    "tissue_refusal",
+    "with_tissue",
 ]
+
+FloatArray = npt.NDArray[np.float64]
 
 #: the point's HU is the median within this radius (mm), as the lesion tool's seed (imaging.lesion)
 TISSUE_RADIUS_MM = 2.0
@@ -85,3 +100,54 @@ def click_tissue(volume: Volume, click_lps: npt.ArrayLike) -> ClickTissue:
     else:
         kind = Tissue.BONE
     return ClickTissue(median_hu=hu, tissue=kind)
+
+
+def refuse_body_away_from_click(
+    roi: LpsRoi, body: npt.NDArray[np.bool_], click: FloatArray, tissue: ClickTissue
+) -> None:
+    """Refuse a point in air, lung or fat that the body found (a ROI mask) does not hold.
+
+    A point reading soft tissue is left alone: a lytic lesion reads so, and the body search may leave
+    one out of the body (painted lytic spheres in chest-ct-dicom T7 and T8, 8 mm behind or in front of
+    the centroid: the body found 4-5 mm from the click); the body is then reported as before.
+
+    Raises
+    ------
+    ClickNotInBodyError
+        When the point reads air, lung or fat and lies more than ``CLICK_IN_BODY_MM`` from the body.
+    """
+    if tissue.tissue not in (Tissue.AIR, Tissue.FAT):
+        return  # soft tissue away from the body found may be a lytic lesion the body search left out
+    pts = roi.voxel_points_lps(body)
+    away = float(np.linalg.norm(pts - click, axis=1).min()) if len(pts) else float("inf")
+    if away <= CLICK_IN_BODY_MM:
+        return
+    raise ClickNotInBodyError(
+        f"the point is in {tissue.words()}, not in bone, and no vertebral body holds it (the nearest body "
+        f"found is {away:.0f} mm away): click inside a vertebral body",
+        click,
+    )
+
+
+def tissue_refusal(tissue: ClickTissue, click: FloatArray) -> ClickNotInBodyError | None:
+    """The refusal of a point in air, lung or fat (which no vertebral body holds), else None."""
+    if tissue.tissue not in (Tissue.AIR, Tissue.FAT):
+        return None
+    return ClickNotInBodyError(
+        f"the point is in {tissue.words()}, not in bone: click inside a vertebral body", click
+    )
+
+
+def with_tissue(tissue: ClickTissue, refused: VertebraNotFoundError) -> VertebraNotFoundError | None:
+    """A refusal of a point reading soft tissue or fluid that says so first, else None.
+
+    Not a reason on its own (a lytic lesion inside a body reads so too), but said before what the search
+    ran into (QA session 19: a click in the aorta was refused for a body "44 mm tall ... thin discs?").
+    """
+    if tissue.tissue is not Tissue.SOFT:
+        return None
+    return VertebraNotFoundError(
+        f"the point reads {tissue.median_hu:.0f} HU near it, soft tissue or fluid, not bone (outside the "
+        f"bone, or a lytic lesion); {refused.reason}",
+        refused.click_lps,
+    )

@@ -32,7 +32,7 @@ __all__ = ["MIN_ENDPLATE_ACROSS_MM", "endplate_cover_mm", "is_between_bodies"]
 FloatArray = npt.NDArray[np.float64]
 
 #: the least breadth (mm) of a vertebral body's end plate, side to side and front to back: a body is deeper
-#: than it is tall (imaging.click_place.MIN_BODY_DEPTH_MM), and thoracic and lumbar bodies are 17 mm tall
+#: than it is tall (imaging.canal_holding.MIN_BODY_DEPTH_MM), and thoracic and lumbar bodies are 17 mm tall
 #: and more (upper thoracic; imaging.vertebra_discs.MIN_BODY_HEIGHT_MM notes) -- well above the 12 mm of
 #: that constant, which also holds collapsed bodies; a spinous process is 4-10 mm wide, a transverse
 #: process or a lamina 8-12 mm thick (measured spans, module notes)

@@ -52,6 +52,7 @@ from imaging.errors import DicomImportError, ImportCancelledError, NotAVolumeErr
 from imaging.image_files import is_image_file, read_image, write_image
 from imaging.label_map import label_map_reason
 from imaging.report import ImportReport
+from imaging.series_choice import choose_series, series_label
 from imaging.tilt import resample_along_slices, shift_slices_inplace
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
 
@@ -239,7 +240,7 @@ def load_volume(
             progress(_SCAN_SHARE * f)
 
     plans, report = _scan_plans(p, scan_progress, cancel)
-    plan = _choose(plans, series_uid, p)
+    plan = choose_series(plans, series_uid, p)
     for w in plan.warnings:
         report.warn(w)
 
@@ -320,7 +321,7 @@ def _scan_plans(
         )
     plans = group_series(headers, report, source=str(path))
     if len(plans) > 1:
-        report.warn(f"{len(plans)} series found: " + "; ".join(_label(p) for p in plans) + ".")
+        report.warn(f"{len(plans)} series found: " + "; ".join(series_label(p, plans) for p in plans) + ".")
     for plan in plans:
         if plan.refusal is not None:
             report.warn(f"Series {plan.series_id} not loadable: {plan.refusal}.")
@@ -361,38 +362,6 @@ def _with_siblings(
             if "truncated" in skipped.reason:
                 report.skip(skipped.path, skipped.reason)
     return headers + same
-
-
-def _label(plan: SeriesPlan) -> str:
-    desc = f" '{plan.description}'" if plan.description else ""
-    return f"{plan.series_id}{desc} ({plan.modality or '?'}, {len(plan.frames)} slice(s))"
-
-
-def _choose(plans: list[SeriesPlan], series_uid: str | None, path: Path) -> SeriesPlan:
-    if series_uid is not None:
-        match = [p for p in plans if p.series_id == series_uid] or [
-            p for p in plans if p.series_uid == series_uid
-        ]
-        if not match:
-            raise NotAVolumeError(
-                f"no series {series_uid} under {path}; found: " + "; ".join(_label(p) for p in plans)
-            )
-        if match[0].refusal is not None:
-            raise NotAVolumeError(match[0].refusal, match[0].series_id)
-        return match[0]
-    loadable = [p for p in plans if p.loadable]
-    if len(loadable) == 1:
-        return loadable[0]
-    if not loadable:
-        if len(plans) == 1:
-            raise NotAVolumeError(plans[0].refusal or "not loadable", plans[0].series_id)
-        raise NotAVolumeError(
-            "no loadable CT series: " + "; ".join(f"{p.series_id}: {p.refusal}" for p in plans)
-        )
-    raise NotAVolumeError(
-        f"{len(loadable)} loadable series found, choose one by its series UID: "
-        + "; ".join(_label(p) for p in loadable)
-    )
 
 
 def _info(plan: SeriesPlan) -> SeriesInfo:

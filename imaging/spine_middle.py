@@ -7,7 +7,7 @@ refusal said the point lay "beside the spinal canal, 18 mm out from its side edg
 transverse process or a rib head)" (sessions 23-24). The spine runs down the middle of the trunk:
 
 - the trunk's section at the point's height is the largest piece of the CT's axial section denser than air
-  (:data:`imaging.click_place.AIR_BELOW_HU`), its holes (lungs, bowel gas) filled; its middle is the mean
+  (:data:`imaging.click_tissue.AIR_BELOW_HU`), its holes (lungs, bowel gas) filled; its middle is the mean
   of its columns (LPS x). Measured (tests/benchmarks/spine_middle_figures.py): the canal's centre of the
   vertebra found lies within 3.5 mm of it at the 11 study bodies where the trunk is whole (chest T7-T12,
   the 3 mm abdomen's L1, L2 and L5). A trunk cut by the scan's sides (the lumbar crop, bone-lesions case1
@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from imaging.click_place import AIR_BELOW_HU
+from imaging.click_tissue import AIR_BELOW_HU
 from imaging.vertebra_roi import resample_roi
 from imaging.volume import Volume
 

@@ -9,12 +9,13 @@ arch 10 mm behind the canal). Where it lies is said instead, against the spinal 
   find_canal`, both passes), from points ``LOOK_FROM_FRONT_MM`` in front of the point (a
   point on the arch lies behind the canal, on a transverse process beside and behind it). A hole counts as
   the canal where it is at least ``MIN_CANAL_ACROSS_MM`` across both ways on a section and a vertebral
-  body lies in front of it (:func:`imaging.click_place.body_in_front`, at least 12 mm deep), as
+  body lies in front of it (:func:`imaging.canal_holding.body_in_front`, at least 12 mm deep), as
   :mod:`imaging.click_place` judges a canal; of those found the foremost is the
   canal (holes behind it are gaps in the arch: from the abdomen's L3 arch point, a 41 x 40 mm hole behind
   the point, the canal 10 mm in front of it);
-- behind the canal's back edge and no further to its side than ``ARCH_BESIDE_CANAL_MM``: on the vertebral
-  arch (lamina, spinous process);
+- behind the canal's back edge, or behind the canal in the point's own column (a lamina beside the
+  midline; :func:`_behind_in_its_column`), and no further to its side than ``ARCH_BESIDE_CANAL_MM``: on the
+  vertebral arch (lamina, spinous process);
 - further to the side, level with the canal or behind its front edge: on a transverse process;
 - no canal found: not on the spine as far as can be seen (the sternum, the scapula?);
 - anything else is not said (the search's own reason stands).
@@ -31,14 +32,22 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks, bony_solid
+from imaging.canal_holding import MIN_CANAL_ACROSS_MM, body_in_front
 from imaging.canal_point import beside_the_canal_mm, on_nearest_section
-from imaging.click_place import MIN_CANAL_ACROSS_MM, body_in_front
 from imaging.vertebra_canal import CanalResult, find_canal
 from imaging.vertebra_roi import LpsRoi, resample_roi
-from imaging.vertebra_steps import RING_CLOSING_MM
+from imaging.vertebra_steps import CLICK_IN_BODY_MM, RING_CLOSING_MM
 from imaging.volume import Volume
 
-__all__ = ["ARCH_BESIDE_CANAL_MM", "LOOK_FROM_FRONT_MM", "Place", "SpinePlace", "place_words", "spine_place"]
+__all__ = [
+    "ARCH_BESIDE_CANAL_MM",
+    "LOOK_FROM_FRONT_MM",
+    "Place",
+    "SpinePlace",
+    "arch_words",
+    "place_words",
+    "spine_place",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -97,11 +106,29 @@ def spine_place(volume: Volume, point_lps: npt.ArrayLike) -> SpinePlace:
     rows = np.flatnonzero(canal.mask[k].any(axis=1))
     beside_mm = beside_the_canal_mm(roi, canal, at)
     where = (float(centre[0]), float(centre[1]), float(centre[2]))
-    if row > rows[-1] and beside_mm <= ARCH_BESIDE_CANAL_MM:
+    if beside_mm <= ARCH_BESIDE_CANAL_MM and (row > rows[-1] or _behind_in_its_column(canal, at, beside_mm)):
         return SpinePlace(Place.ARCH, where, beside_mm)
     if beside_mm > ARCH_BESIDE_CANAL_MM and row >= rows[0]:
         return SpinePlace(Place.TRANSVERSE, where, beside_mm)
     return SpinePlace(Place.OTHER, where, beside_mm)
+
+
+def _behind_in_its_column(canal: CanalResult, at: tuple[int, int, int], beside_mm: float) -> bool:
+    """Whether the point (``at``, on the canal's section) lies behind the canal in its own column, or in
+    the canal's side column when it lies within ``CLICK_IN_BODY_MM`` beside the canal (one coarse voxel).
+
+    The laminae roof the canal across its width, further forward at its sides than at its middle, where
+    they meet the spinous process: a lamina point beside the midline lies in front of the section's back
+    edge, yet behind the canal where it is (the 3 mm abdomen's L2 left lamina, (12.8, -104.4, 345.7): 3 mm
+    in front of the back edge, 12 mm left of the canal's centre; session 26, QA s25 E8). A pedicle lies
+    level with the canal's side, not behind it."""
+    if beside_mm > CLICK_IN_BODY_MM:
+        return False
+    k, row, col = at
+    section = canal.mask[k]
+    cols = np.flatnonzero(section.any(axis=0))
+    rows_here = np.flatnonzero(section[:, int(np.clip(col, cols[0], cols[-1]))])
+    return bool(len(rows_here) and row > rows_here[-1])  # a column between two pieces of a section: not
 
 
 def _canal_from(roi: LpsRoi, masks: BonyMasks, look_from: FloatArray) -> CanalResult | None:
@@ -120,7 +147,7 @@ def _canal_centre(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, point: Floa
     ``MIN_CANAL_ACROSS_MM`` across both ways, mostly outside the bony solid (the canal runs on up and down
     the spine, and no bone closes it in a sagittal or coronal plane; a body's dark interior is closed so:
     the 3 mm abdomen's L3, a hole 41 x 18 mm centred 1 mm from its centroid, found from 70 mm in front of
-    the arch point behind its canal), with a body in front (:func:`imaging.click_place.body_in_front`);
+    the arch point behind its canal), with a body in front (:func:`imaging.canal_holding.body_in_front`);
     else None."""
     k, _, _ = on_nearest_section(roi, canal, point)
     section = canal.mask[k]
@@ -163,3 +190,24 @@ def place_words(place: SpinePlace, plates_mm: tuple[float, float]) -> str | None
             "in front of it lies near the point (the sternum? the scapula?); click inside a vertebral body"
         )
     return None
+
+
+def arch_words(place: SpinePlace, median_hu: float) -> str | None:
+    """The refusal's words for a point on bone (reading ``median_hu`` near it) that lies on the vertebral
+    arch (:attr:`Place.ARCH`), else None.
+
+    For a click whose body found lies beside the spinal canal (:mod:`imaging.click_beside`): from a lamina
+    the search cuts a piece of the arch for a body, and its words offered a scapula, a rib or a pedicle for
+    it (QA s25 E8: the 3 mm abdomen's L3 lamina, (16.0, -107.3, 322.3), 450 HU near it).
+    """
+    if place.place is not Place.ARCH:
+        return None
+    hu = f"{median_hu:.0f} HU near it"
+    if place.beside_mm > 0.0:
+        # beside the canal's side edge, over the pedicle: the lamina's outer part or an articular process
+        # (chest T8, 13 mm beside the canal and behind it: a 22.6 mL "body" in the arch in session 22)
+        where = f"behind the spinal canal and {place.beside_mm:.0f} mm beside it, on the vertebral arch (a "
+        where += "lamina or an articular process)"
+    else:
+        where = "behind the spinal canal, on the vertebral arch (lamina or spinous process)"
+    return f"the point ({hu}) lies {where}, not in a vertebral body: click in the body in front of the canal"

@@ -28,17 +28,16 @@ import numpy.typing as npt
 from imaging.canal_recheck import canal_behind_dark_interior, canal_in_front_of_body
 from imaging.canal_tube import body_canal_tube
 from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
-from imaging.click_place import (
+from imaging.click_place import refuse_body_in_canal, refuse_click_behind_canal, refuse_click_in_canal
+from imaging.click_rib import rib_refusal
+from imaging.click_soft import soft_outside_bone
+from imaging.click_tissue import (
     ClickTissue,
     click_tissue,
     refuse_body_away_from_click,
-    refuse_body_in_canal,
-    refuse_click_behind_canal,
-    refuse_click_in_canal,
     tissue_refusal,
     with_tissue,
 )
-from imaging.click_rib import rib_refusal
 from imaging.endplate_fit import fit_endplate
 from imaging.endplate_plane import EndplatePlane
 from imaging.levels import normalize_level
@@ -59,7 +58,13 @@ from imaging.vertebra_errors import (
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
 from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
-from imaging.vertebra_refusal import better_refusal, body_across_disc, body_is_disc, region_metal
+from imaging.vertebra_refusal import (
+    better_refusal,
+    body_across_disc,
+    body_is_disc,
+    placed_refusal,
+    region_metal,
+)
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
 from imaging.vertebra_steps import (
     CANAL_ENCLOSED,
@@ -138,7 +143,10 @@ def find_vertebra(
     whatever the search ran into from it; any other refusal names metal in the search region
     (:func:`imaging.vertebra_metal.find_metal`), which may be why. Where the click itself lies is said
     first (:mod:`imaging.click_place`): in the spinal canal (in front of which a body lies), or in air,
-    lung or fat; a refusal of a point that reads soft tissue or fluid says so before the search's reason.
+    lung or fat; a point reading soft tissue or fluid that no bone encloses is refused as such, without
+    the search's reason (:mod:`imaging.click_soft`), and one that bone encloses (a lytic lesion?) says so
+    before it; a body found beside the canal from a point on the lamina is said to be on the vertebral
+    arch (:func:`imaging.vertebra_refusal.placed_refusal`).
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):
@@ -146,19 +154,22 @@ def find_vertebra(
     level = normalize_level(level_hint) if level_hint is not None else None
     if not volume.contains_index(volume.lps_to_index_points(click)):
         raise VertebraNotFoundError("the point lies outside the volume", click)
-    # what the point reads (imaging.click_place): a point in air, lung or fat, or in the spinal canal, or
-    # one no body found holds, is refused in those words
+    # what the point reads (imaging.click_tissue; where it lies: imaging.click_place): a point in air, lung
+    # or fat, or in the spinal canal, or one no body found holds, is refused in those words
     tissue = click_tissue(volume, click)
+    roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])  # the search's region, where the refusals look too
     try:
         anatomy = _find(volume, click, tissue, level=level, progress=progress, cancel=cancel)
     except BodyBesideCanalError as exc:
         # a body found beside the canal from a rib's shaft (chest left T9, 54 degrees): said as a rib
-        metal = region_metal(
-            volume, click, roi_half_mm=np.array([ROI_LOW_MM, ROI_HIGH_MM]), roi_spacing_mm=ROI_SPACING_MM
-        )
+        metal = region_metal(volume, click, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
         rib = rib_refusal(volume, click, tissue, metal=metal)
         if rib is not None:
             raise rib from exc
+        # a point on the lamina behind the canal: said so (QA s25 E8)
+        placed = placed_refusal(volume, click, tissue, metal=metal)
+        if placed is not None:
+            raise placed from exc
         if metal is not None:
             # metal's streaks can make a hole beside the body read as the canal (bone-lesions case1 with a
             # rod through its right pedicle: a click in the body read "beside the canal", 102 degrees):
@@ -175,9 +186,7 @@ def find_vertebra(
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:
-        metal = region_metal(
-            volume, click, roi_half_mm=np.array([ROI_LOW_MM, ROI_HIGH_MM]), roi_spacing_mm=ROI_SPACING_MM
-        )
+        metal = region_metal(volume, click, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
         # near metal the point's HU may be a streak's (a dark streak over bone read -201 HU, "fat"): what
         # it reads is not said then, the metal is
         in_air = tissue_refusal(tissue, click) if metal is None else None
@@ -190,6 +199,14 @@ def find_vertebra(
             said = better_refusal(volume, click, exc, metal=metal)
         if said is not None:
             raise said from exc
+        # a point in soft tissue that no bone encloses: what the search ran into from it is noise (QA s25 E9)
+        outside = (
+            soft_outside_bone(volume, click, tissue, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+            if metal is None
+            else None
+        )
+        if outside is not None:
+            raise ClickNotInBodyError(outside.words(), click) from exc
         soft = with_tissue(tissue, exc)
         if soft is not None:
             raise soft from exc

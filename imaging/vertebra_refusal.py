@@ -23,18 +23,20 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bone import BONE_THRESHOLD_HU
+from imaging.click_beside import BodyBesideCanalError
+from imaging.click_tissue import ClickTissue, Tissue
 from imaging.disc_click import disc_at_point
 from imaging.disc_cover import MIN_ENDPLATE_ACROSS_MM, endplate_cover_mm
 from imaging.level_anatomy import refusal_hint
 from imaging.mask import touches_grid_edge
-from imaging.spine_place import place_words, spine_place
+from imaging.spine_place import arch_words, place_words, spine_place
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.vertebra_roi import resample_roi
 from imaging.volume import Volume
 
-__all__ = ["better_refusal", "body_across_disc", "body_is_disc", "region_metal"]
+__all__ = ["better_refusal", "body_across_disc", "body_is_disc", "placed_refusal", "region_metal"]
 
 #: the share of a "body's" section through a disc's middle that must read below bone
 #: (:data:`imaging.bone.BONE_THRESHOLD_HU`) for the body to be that disc: most of it
@@ -86,6 +88,26 @@ def better_refusal(
     if metal is not None:
         return VertebraNotFoundError(f"{refused.reason}; {metal.refusal_note()}", click)
     return None
+
+
+def placed_refusal(
+    volume: Volume, click: FloatArray, tissue: ClickTissue, *, metal: MetalFinding | None
+) -> BodyBesideCanalError | None:
+    """For a body found beside the spinal canal (:mod:`imaging.click_beside`) from a point on bone on the
+    vertebral arch, the refusal that says so (:func:`imaging.spine_place.arch_words`; QA s25 E8: a lamina
+    was offered as a scapula, a rib or a pedicle), with ``metal`` named; else None.
+
+    A point reading soft tissue keeps :mod:`imaging.click_beside`'s words, which say where it lies against
+    the canal: a lytic lesion painted on chest T7's posterior wall was said to lie "on the body's back wall,
+    at the front edge of the spinal canal", which "no bone encloses it" (:mod:`imaging.click_soft`) would
+    lose.
+    """
+    if tissue.tissue is not Tissue.BONE:
+        return None
+    said = arch_words(spine_place(volume, click), tissue.median_hu)
+    if said is None:
+        return None
+    return BodyBesideCanalError(said if metal is None else f"{said}; {metal.refusal_note()}", click)
 
 
 def body_across_disc(

@@ -33,7 +33,8 @@ from imaging.vertebra import ROI_HIGH_MM, ROI_LOW_MM, ROI_SPACING_MM, find_verte
 from imaging.vertebra_body import BONE_THRESHOLD_HU, bony_solid
 from imaging.vertebra_model import Side
 from imaging.vertebra_roi import resample_roi
-from tests.phantoms.vertebra import embed_in_large_volume, make_vertebra_phantom
+from tests.phantoms.vertebra import make_vertebra_phantom
+from tests.phantoms.vertebra_grid import embed_in_large_volume
 
 SHAPE = (400, 512, 512)
 REPEATS = 5

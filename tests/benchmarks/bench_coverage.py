@@ -30,7 +30,8 @@ from planning.ablation import voxelise_zones, zones_along_trajectory
 from planning.coverage import NeedlePlacement, TargetEvaluator, ZoneModel
 from planning.needles import Needle
 from planning.trajectory import TrajectoryGeometry
-from tests.phantoms.vertebra import embed_in_large_volume, make_vertebra_phantom
+from tests.phantoms.vertebra import make_vertebra_phantom
+from tests.phantoms.vertebra_grid import embed_in_large_volume
 
 SHAPE = (400, 512, 512)
 STEPS = 40

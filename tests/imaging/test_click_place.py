@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imaging.click_place import Tissue, click_tissue
+from imaging.click_tissue import Tissue, click_tissue
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.volume import Volume

@@ -16,7 +16,8 @@ from scipy import ndimage
 
 from imaging.vertebra import AnatomyCancelledError, VertebraNotFoundError, find_vertebra
 from imaging.vertebra_model import Side, VertebraAnatomy
-from tests.phantoms.vertebra import GridOrientation, VertebraPhantom, make_vertebra_phantom
+from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
+from tests.phantoms.vertebra_grid import GridOrientation
 
 CASES: dict[str, dict[str, object]] = {
     "iso1mm-HFS": {},

@@ -11,7 +11,8 @@ import SimpleITK as sitk
 
 from app.cli import main
 from imaging.load import save_volume
-from tests.phantoms.vertebra import GridOrientation, VertebraPhantom, make_vertebra_phantom
+from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
+from tests.phantoms.vertebra_grid import GridOrientation
 
 
 @pytest.fixture(scope="module")

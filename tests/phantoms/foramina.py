@@ -41,16 +41,10 @@ from tests.phantoms.vertebra import (
     DISC_HU,
     SOFT_TISSUE_HU,
     TRABECULAR_HU,
-    GridOrientation,
     PedicleTruth,
-    _canal_section,
-    _Geometry,
-    _grid_for_box,
-    _pedicle_solid,
-    _posterior_solid,
-    _rotation,
-    direction_matrix,
 )
+from tests.phantoms.vertebra_grid import GridOrientation, direction_matrix, grid_for_box
+from tests.phantoms.vertebra_shapes import Geometry, canal_section, pedicle_solid, posterior_solid, rotation
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -69,7 +63,7 @@ class ForaminaPhantom:
     volume: Volume
     center_lps: FloatArray
     local_to_lps_rotation: FloatArray
-    geometry: _Geometry
+    geometry: Geometry
     pitch_mm: float
     body_mask: BoolArray  # the middle body
     canal_mask: BoolArray
@@ -120,7 +114,7 @@ class ForaminaPhantom:
         p = np.asarray(local, dtype=np.float64)
         x, y, z = p[..., 0], p[..., 1], p[..., 2]
         if soft is None:
-            soft = ~_bone(self.geometry, x, y, z, self.pitch_mm) & ~_canal_section(self.geometry, x, y)
+            soft = ~_bone(self.geometry, x, y, z, self.pitch_mm) & ~canal_section(self.geometry, x, y)
         b = self.foramen_bounds(side, level)
         if lat_mm is not None:
             b = {**b, "lat": lat_mm}
@@ -149,13 +143,13 @@ def _pillars(x: FloatArray, y: FloatArray) -> BoolArray:
     return out
 
 
-def _bone(g: _Geometry, x: FloatArray, y: FloatArray, z: FloatArray, pitch: float) -> BoolArray:
+def _bone(g: Geometry, x: FloatArray, y: FloatArray, z: FloatArray, pitch: float) -> BoolArray:
     """Bodies, posterior elements of the three vertebrae and the pillars (local coordinates)."""
     in_ellipse = (x / g.body_a) ** 2 + (y / g.body_b) ** 2 <= 1.0
     out = _pillars(x, y)
     for k in (-1.0, 0.0, 1.0):
         zz = z - k * pitch
-        out = out | (in_ellipse & (np.abs(zz) <= g.body_h / 2.0)) | _posterior_solid(g, x, y, zz)
+        out = out | (in_ellipse & (np.abs(zz) <= g.body_h / 2.0)) | posterior_solid(g, x, y, zz)
     return out
 
 
@@ -189,7 +183,7 @@ def make_foramina_phantom(
         Soft tissue around the anatomy's box (mm).
     """
     a, b = 22.0, 16.0
-    g = _Geometry(
+    g = Geometry(
         body_a=a,
         body_b=b,
         body_h=body_height_mm,
@@ -204,7 +198,7 @@ def make_foramina_phantom(
         disc_h=disc_height_mm,
     )
     pitch = body_height_mm + disc_height_mm
-    rot = _rotation(yaw_deg, pitch_deg)
+    rot = rotation(yaw_deg, pitch_deg)
     center = np.asarray(center_lps, dtype=np.float64)
     z_half = 1.5 * pitch + 2.0
     local_lo = np.array([-(g.ped_entry[0] + 6.0), -b, -z_half]) - margin_mm
@@ -212,7 +206,7 @@ def make_foramina_phantom(
     corners = np.array([[x, y, z] for x in (local_lo[0], local_hi[0]) for y in (local_lo[1], local_hi[1])
                         for z in (local_lo[2], local_hi[2])])  # fmt: skip
     corners_lps = corners @ rot.T + center
-    matrix, shape = _grid_for_box(
+    matrix, shape = grid_for_box(
         corners_lps.min(axis=0), corners_lps.max(axis=0), spacing_mm, direction_matrix(orientation)
     )
     idx = np.stack(np.meshgrid(*(np.arange(n, dtype=np.float64) for n in shape), indexing="ij"), axis=-1)
@@ -222,7 +216,7 @@ def make_foramina_phantom(
     in_ellipse = (x / a) ** 2 + (y / b) ** 2 <= 1.0
     bone = _bone(g, x, y, z, pitch)
     discs = in_ellipse & ~bone & (np.abs(z) <= 1.5 * pitch)
-    canal = _canal_section(g, x, y) & ~bone & ~discs
+    canal = canal_section(g, x, y) & ~bone & ~discs
     spacing = np.asarray(spacing_mm, dtype=np.float64)
     cortex = bone & (ndimage.distance_transform_edt(bone, sampling=spacing) <= cortex_mm)
     hu = np.full(shape, SOFT_TISSUE_HU, dtype=np.float64)
@@ -249,7 +243,7 @@ def make_foramina_phantom(
             min_width_mm=g.ped_min_width,
             height_mm=g.ped_height,
             isthmus_lps=center + rot @ isth,
-            mask=_pedicle_solid(g, sgn, x, y, z) & ~body,
+            mask=pedicle_solid(g, sgn, x, y, z) & ~body,
         )
     phantom = ForaminaPhantom(
         volume=volume,
@@ -268,6 +262,6 @@ def make_foramina_phantom(
     for side in (Side.LEFT, Side.RIGHT):
         for level in LEVELS:
             phantom.foramina[(side, level)] = phantom.foramen_contains(
-                local, side, level, soft=~bone & ~_canal_section(g, x, y)
+                local, side, level, soft=~bone & ~canal_section(g, x, y)
             )
     return phantom

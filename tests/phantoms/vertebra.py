@@ -24,21 +24,24 @@ Construction (default sizes, all parameters of :func:`make_vertebra_phantom`):
   a lytic lesion (sphere of known volume), a collapse (reduced body height).
 
 All bone gets its cortex from one rule (voxels of the bony solid within ``cortex_mm`` of its surface),
-so pedicles and lamina have a cortex too and there is none where the pedicle joins the body.
+so pedicles and lamina have a cortex too and there is none where the pedicle joins the body. The shapes
+are :mod:`tests.phantoms.vertebra_shapes`', the grids (orientations, placing in a large volume)
+:mod:`tests.phantoms.vertebra_grid`'s.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
 from imaging.vertebra_model import Side
-from imaging.volume import Volume, affine_from_geometry
+from imaging.volume import Volume
+from tests.phantoms.vertebra_grid import GridOrientation, direction_matrix, grid_for_box
+from tests.phantoms.vertebra_shapes import Geometry, canal_section, pedicle_solid, posterior_solid, rotation
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -49,32 +52,6 @@ TRABECULAR_HU = 200.0
 CANAL_HU = 10.0
 DISC_HU = 80.0
 LESION_HU = 30.0
-
-
-class GridOrientation(StrEnum):
-    """How the voxel grid lies in the patient (the volume's direction matrix)."""
-
-    HFS = "HFS"  # head first supine: col +x, row +y, slice +z (plain LPS)
-    FFS = "FFS"  # feet first supine: col -x, row +y, slice -z
-    HFP = "HFP"  # head first prone: col -x, row -y, slice +z
-    FFP = "FFP"  # feet first prone: col +x, row -y, slice -z
-    PIR = "PIR"  # col +y (posterior), row -z (inferior), slice -x (right), as lumbar-ct-labels
-
-
-#: columns = LPS unit direction of increasing col, row, slice (ITK order, as Volume.direction)
-_DIRECTIONS: dict[GridOrientation, tuple[tuple[float, float, float], ...]] = {
-    GridOrientation.HFS: ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
-    GridOrientation.FFS: ((-1, 0, 0), (0, 1, 0), (0, 0, -1)),
-    GridOrientation.HFP: ((-1, 0, 0), (0, -1, 0), (0, 0, 1)),
-    GridOrientation.FFP: ((1, 0, 0), (0, -1, 0), (0, 0, -1)),
-    GridOrientation.PIR: ((0, 1, 0), (0, 0, -1), (-1, 0, 0)),
-}
-
-
-def direction_matrix(orientation: GridOrientation | str) -> FloatArray:
-    """3x3 direction matrix (columns = col, row, slice directions in LPS) for an orientation."""
-    cols = _DIRECTIONS[GridOrientation(orientation)]
-    return np.array(cols, dtype=np.float64).T
 
 
 @dataclass(frozen=True)
@@ -135,118 +112,6 @@ class VertebraPhantom:
         p = np.asarray(local_mm, dtype=np.float64)
         out: FloatArray = p @ self.local_to_lps_rotation.T + self.center_lps
         return out
-
-
-@dataclass(frozen=True)
-class _Geometry:
-    body_a: float
-    body_b: float
-    body_h: float
-    ped_target: tuple[float, float]  # (|x|, y) local
-    ped_entry: tuple[float, float]
-    ped_min_width: float
-    ped_height: float
-    ped_k: float  # width growth per mm^2 away from the isthmus
-    canal_cy: float
-    lamina_in: tuple[float, float]
-    lamina_out: tuple[float, float]
-    disc_h: float
-
-    @property
-    def isthmus_s(self) -> float:
-        tx, ty = self.ped_target
-        ex, ey = self.ped_entry
-        length = math.hypot(ex - tx, ey - ty)
-        return (self.canal_cy - ty) / (ey - ty) * length
-
-
-def _rotation(yaw_deg: float, pitch_deg: float) -> FloatArray:
-    cy, sy = math.cos(math.radians(yaw_deg)), math.sin(math.radians(yaw_deg))
-    cp, sp = math.cos(math.radians(pitch_deg)), math.sin(math.radians(pitch_deg))
-    rz = np.array([[cy, -sy, 0.0], [sy, cy, 0.0], [0.0, 0.0, 1.0]])
-    rx = np.array([[1.0, 0.0, 0.0], [0.0, cp, -sp], [0.0, sp, cp]])
-    out: FloatArray = rz @ rx
-    return out
-
-
-def _pedicle_solid(g: _Geometry, sign: float, x: FloatArray, y: FloatArray, z: FloatArray) -> BoolArray:
-    """Hourglass elliptic pedicle of one side (sign +1 left, -1 right), local coordinates."""
-    t = np.array([sign * g.ped_target[0], g.ped_target[1], 0.0])
-    e = np.array([sign * g.ped_entry[0], g.ped_entry[1], 0.0])
-    length = float(np.linalg.norm(e - t))
-    a = (e - t) / length
-    u = np.array([a[1], -a[0], 0.0])  # in the axial plane, perpendicular to the axis
-    dx, dy = x - t[0], y - t[1]
-    s = dx * a[0] + dy * a[1]
-    w = dx * u[0] + dy * u[1]
-    half_w = 0.5 * (g.ped_min_width + g.ped_k * (s - g.isthmus_s) ** 2)
-    inside = (w / half_w) ** 2 + (z / (0.5 * g.ped_height)) ** 2 <= 1.0
-    result: BoolArray = inside & (s >= 0.0) & (s <= length)
-    return result
-
-
-def _pedicle_inner_x(g: _Geometry, y: FloatArray) -> FloatArray:
-    """|x| of the narrowest pedicle's medial surface at a given y (local, axial plane)."""
-    tx, ty = g.ped_target
-    ex, ey = g.ped_entry
-    axis_x = tx + (ex - tx) * (y - ty) / (ey - ty)
-    cos_t = (ey - ty) / math.hypot(ex - tx, ey - ty)
-    out: FloatArray = axis_x - 0.5 * g.ped_min_width / cos_t
-    return out
-
-
-def _canal_section(g: _Geometry, x: FloatArray, y: FloatArray) -> BoolArray:
-    """The canal's cross-section (before bone is removed), local axial coordinates."""
-    in_body = (x / g.body_a) ** 2 + (y / g.body_b) ** 2 <= 1.0
-    medial = np.abs(x) < _pedicle_inner_x(g, y)
-    front = y <= g.canal_cy
-    rin_x, rin_y = g.lamina_in
-    back = ((x / rin_x) ** 2 + ((y - g.canal_cy) / rin_y) ** 2 <= 1.0) & (y > g.canal_cy)
-    out: BoolArray = (y > 0.0) & ~in_body & medial & (front | back)
-    return out
-
-
-def _posterior_solid(g: _Geometry, x: FloatArray, y: FloatArray, z: FloatArray) -> BoolArray:
-    """Pedicles, lamina and spinous process of one vertebra (local coordinates)."""
-    zh = 0.5 * g.ped_height + 3.0
-    rin_x, rin_y = g.lamina_in
-    rout_x, rout_y = g.lamina_out
-    dy = y - g.canal_cy
-    lamina = (
-        (dy > 0.0)
-        & ((x / rout_x) ** 2 + (dy / rout_y) ** 2 <= 1.0)
-        & ((x / rin_x) ** 2 + (dy / rin_y) ** 2 > 1.0)
-        & (np.abs(z) <= zh)
-    )
-    spinous = (np.abs(x) <= 3.0) & (dy > rin_y) & (dy <= rout_y + 28.0) & (z >= -zh - 4.0) & (z <= 0.5 * zh)
-    out: BoolArray = lamina | spinous | _pedicle_solid(g, 1.0, x, y, z) | _pedicle_solid(g, -1.0, x, y, z)
-    return out
-
-
-def _grid_for_box(
-    box_min_lps: FloatArray,
-    box_max_lps: FloatArray,
-    spacing_mm: tuple[float, float, float],
-    direction: FloatArray,
-) -> tuple[FloatArray, tuple[int, int, int]]:
-    """index_to_lps and shape of a grid with this direction covering an LPS box."""
-    m0 = affine_from_geometry((0.0, 0.0, 0.0), spacing_mm, direction)
-    inv = np.linalg.inv(m0[:3, :3])
-    corners = np.array(
-        [
-            [cx, cy, cz]
-            for cx in (box_min_lps[0], box_max_lps[0])
-            for cy in (box_min_lps[1], box_max_lps[1])
-            for cz in (box_min_lps[2], box_max_lps[2])
-        ]
-    )
-    idx = corners @ inv.T
-    lo = idx.min(axis=0)
-    hi = idx.max(axis=0)
-    shape_f = np.ceil(hi - lo).astype(int) + 1
-    origin = m0[:3, :3] @ lo
-    matrix = affine_from_geometry(origin, spacing_mm, direction)
-    return matrix, (int(shape_f[0]), int(shape_f[1]), int(shape_f[2]))
 
 
 def make_vertebra_phantom(
@@ -332,7 +197,7 @@ def make_vertebra_phantom(
     height = body_height_mm * (1.0 - collapse_fraction)
     ped_h = min(pedicle_height_mm, height - 2.0 * cortex_mm - 2.0)
     a, b = body_semi_axes_mm
-    g = _Geometry(
+    g = Geometry(
         body_a=a,
         body_b=b,
         body_h=height,
@@ -346,7 +211,7 @@ def make_vertebra_phantom(
         lamina_out=(20.0, 15.0),
         disc_h=disc_height_mm,
     )
-    rot = _rotation(yaw_deg, pitch_deg)
+    rot = rotation(yaw_deg, pitch_deg)
     center = np.asarray(center_lps, dtype=np.float64)
     pitch_z = height + g.disc_h
     n_vert = 1 if adjacent else 0
@@ -365,7 +230,7 @@ def make_vertebra_phantom(
     )
     corners_lps = corners_local @ rot.T + center
     direction = direction_matrix(orientation)
-    matrix, shape = _grid_for_box(corners_lps.min(axis=0), corners_lps.max(axis=0), spacing_mm, direction)
+    matrix, shape = grid_for_box(corners_lps.min(axis=0), corners_lps.max(axis=0), spacing_mm, direction)
 
     # local coordinates of every voxel centre
     kk, ii, jj = np.meshgrid(*(np.arange(n, dtype=np.float64) for n in shape), indexing="ij")
@@ -377,7 +242,7 @@ def make_vertebra_phantom(
 
     in_ellipse = (x / a) ** 2 + (y / b) ** 2 <= 1.0
     body = in_ellipse & (np.abs(z) <= height / 2.0)
-    posterior = _posterior_solid(g, x, y, z)
+    posterior = posterior_solid(g, x, y, z)
     bone = body | posterior
     discs = in_ellipse & (np.abs(z) > height / 2.0) & (np.abs(z) <= height / 2.0 + g.disc_h)
     adjacent_centers: list[FloatArray] = []
@@ -385,11 +250,11 @@ def make_vertebra_phantom(
         for sgn in (-1.0, 1.0):
             zz = z - sgn * pitch_z
             adj_body = in_ellipse & (np.abs(zz) <= height / 2.0)
-            bone |= adj_body | _posterior_solid(g, x, y, zz)
+            bone |= adj_body | posterior_solid(g, x, y, zz)
             discs |= in_ellipse & (np.abs(zz) > height / 2.0) & (np.abs(zz) <= height / 2.0 + g.disc_h)
             adjacent_centers.append(center + rot @ np.array([0.0, 0.0, sgn * pitch_z]))
     discs &= ~bone
-    canal = _canal_section(g, x, y) & ~bone & ~discs
+    canal = canal_section(g, x, y) & ~bone & ~discs
 
     spacing = np.asarray(spacing_mm, dtype=np.float64)
     depth = ndimage.distance_transform_edt(bone, sampling=spacing)
@@ -445,7 +310,7 @@ def make_vertebra_phantom(
         e_loc = np.array([sgn * g.ped_entry[0], g.ped_entry[1], 0.0])
         s_i = g.isthmus_s
         isth_loc = t_loc + (e_loc - t_loc) / np.linalg.norm(e_loc - t_loc) * s_i
-        mask = _pedicle_solid(g, sgn, x, y, z) & ~body
+        mask = pedicle_solid(g, sgn, x, y, z) & ~body
         pedicles[side] = PedicleTruth(
             side=side,
             entry_lps=center + rot @ e_loc,
@@ -464,7 +329,7 @@ def make_vertebra_phantom(
         indexing="ij",
     )
     gz = np.zeros_like(gx)
-    sec = _canal_section(g, gx, gy) & ~_posterior_solid(g, gx, gy, gz)
+    sec = canal_section(g, gx, gy) & ~posterior_solid(g, gx, gy, gz)
     canal_area = float(sec.sum() * step * step)
     canal_c_local = np.array([gx[sec].mean(), gy[sec].mean(), 0.0])
 
@@ -491,21 +356,3 @@ def make_vertebra_phantom(
         lesion_mask=lesion_mask,
         adjacent_centers_lps=tuple(adjacent_centers),
     )
-
-
-def embed_in_large_volume(
-    phantom: VertebraPhantom, shape: tuple[int, int, int] = (400, 512, 512), fill_hu: int = -1000
-) -> tuple[Volume, tuple[int, int, int]]:
-    """Place the phantom's array in the middle of a large volume of the same spacing and direction.
-
-    Returns the large volume and the index of the phantom's first voxel in it (LPS positions of the
-    phantom's voxels are preserved).
-    """
-    small = phantom.volume
-    big = np.full(shape, fill_hu, dtype=np.int16)
-    off = tuple(max(0, (n - m) // 2) for n, m in zip(shape, small.shape, strict=True))
-    sl = tuple(slice(o, o + m) for o, m in zip(off, small.shape, strict=True))
-    big[sl] = small.array
-    matrix = small.index_to_lps.copy()
-    matrix[:3, 3] = small.index_to_lps_points(-np.asarray(off, dtype=np.float64))
-    return Volume(big, matrix), (off[0], off[1], off[2])

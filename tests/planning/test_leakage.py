@@ -33,7 +33,8 @@ from planning.leakage import (
 )
 from tests.imaging.test_vertebra_foramina import _phantom_case
 from tests.phantoms.foramina import ForaminaPhantom
-from tests.phantoms.vertebra import VertebraPhantom, direction_matrix, make_vertebra_phantom
+from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
+from tests.phantoms.vertebra_grid import direction_matrix
 
 W_MM, D_MM, H_MM = 40.0, 32.0, 24.0  # box body: left-right, antero-posterior, height
 BAND_MM = 5.0

@@ -19,7 +19,8 @@ import pytest
 from imaging.vertebra_model import VertebraAnatomy, WallDefect
 from imaging.volume import Volume, affine_from_geometry
 from planning.leakage import ZoneKind, leakage_zones
-from tests.phantoms.vertebra import direction_matrix, make_vertebra_phantom
+from tests.phantoms.vertebra import make_vertebra_phantom
+from tests.phantoms.vertebra_grid import direction_matrix
 from tests.planning.test_leakage import D_MM, H_MM, W_MM, _local, anatomy_from_phantom, box_anatomy
 
 BAND_MM = 5.0

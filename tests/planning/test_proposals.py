@@ -37,7 +37,8 @@ from planning.trajectory import (
     needle_distance,
     sample_trilinear,
 )
-from tests.phantoms.vertebra import GridOrientation, VertebraPhantom, make_vertebra_phantom
+from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
+from tests.phantoms.vertebra_grid import GridOrientation
 
 OD_13G = 2.41
 PAD = 15

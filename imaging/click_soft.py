@@ -1,0 +1,105 @@
+"""A refused click in soft tissue or fluid outside the bone: said so, with where the nearest bone lies.
+
+Session 25's QA (E9): a click in the soft tissue in front of the 3 mm abdomen's L3 (-26 HU) was refused
+with "... soft tissue or fluid, not bone ...; the body found is 45 mm tall, more than one vertebra (40 mm):
+its end plates were not seen (thin discs, dense bone?)": a "body found" from a point in no body, and
+advice about discs. What the search ran into from such a point is noise. A soft-tissue reading alone
+says nothing (a lytic lesion inside a body reads so, :mod:`imaging.click_tissue`); a point that no bone
+encloses does, but for a lesion that has broken through the cortex round it, which the words name.
+:func:`soft_outside_bone` judges it on the bony solid of the click's region
+(:func:`imaging.bony_masks.bony_solid`: bone, and what bone encloses in a coronal or sagittal plane, as
+the body's interior, a lytic lesion or an osteoporotic one, is enclosed by its cortex), and on the axial
+section through it (the ring of body, pedicles and laminae round the spinal canal: canal clicks that the
+canal refusal lets by, :mod:`imaging.click_place`, keep their words).
+
+The nearest bone is said with the direction to it, so the operator sees which way the vertebra lies: the
+nearest voxel of the largest connected piece of bone in the region, when it holds at least
+``MIN_BONE_PIECE_ML`` (small pieces are calcified vessels, stones and contrast: around the abdomen's L3
+the vertebra measured 67-78 mL of bone in the search's region, the largest other piece 0.97 mL; an aortic
+plaque 2 mm from a click in the aorta would have been "the nearest bone").
+
+Positions LPS mm; HU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from imaging.bony_masks import bony_solid
+from imaging.click_tissue import ClickTissue, Tissue
+from imaging.vertebra_roi import resample_roi
+from imaging.volume import Volume
+
+__all__ = ["MIN_BONE_PIECE_ML", "SoftOutsideBone", "soft_outside_bone"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: a connected piece of bone at least this large in the region is bone to click towards (mL): twice the
+#: largest calcification measured around the abdomen's L3 (0.97 mL); a vertebra's bone there, 67-78 mL
+MIN_BONE_PIECE_ML = 2.0
+#: the words for the direction to the nearest bone along each LPS axis, (negative, positive)
+_TOWARDS = (("to its right", "to its left"), ("in front of it", "behind it"), ("below it", "above it"))
+
+
+@dataclass(frozen=True)
+class SoftOutsideBone:
+    """A point reading soft tissue or fluid that no bone encloses: what it reads (``median_hu``), how far
+    the nearest bone lies (mm: the largest piece of bone in the region, None when it holds less than
+    ``MIN_BONE_PIECE_ML``), which way (``towards``: "behind it", "to its left" ...; the axis it lies
+    furthest along) and the region's least half-size (``region_mm``)."""
+
+    median_hu: float
+    nearest_bone_mm: float | None
+    towards: str
+    region_mm: float
+
+    def words(self) -> str:
+        """The refusal's words."""
+        where = (
+            f"the nearest bone lies {self.nearest_bone_mm:.0f} mm {self.towards}"
+            if self.nearest_bone_mm is not None
+            else f"no bone lies within {self.region_mm:.0f} mm of it (small calcifications aside)"
+        )
+        return (
+            f"the point reads {self.median_hu:.0f} HU near it, soft tissue or fluid, and no bone encloses it "
+            f"(outside the bone, or a lesion that has broken through it); {where}: click inside a vertebral "
+            "body"
+        )
+
+
+def soft_outside_bone(
+    volume: Volume, click: FloatArray, tissue: ClickTissue, *, roi_half_mm: FloatArray, roi_spacing_mm: float
+) -> SoftOutsideBone | None:
+    """The point as soft tissue outside the bone, or None when it does not read soft tissue or fluid or
+    bone encloses it (see the module's notes).
+
+    ``roi_half_mm`` is the region's ``(low, high)`` offsets from the click (mm, L P S) and
+    ``roi_spacing_mm`` its grid: the vertebra search's own, so a body's ring is whole around any point in
+    it.
+    """
+    if tissue.tissue is not Tissue.SOFT:
+        return None
+    roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
+    masks = bony_solid(roi)
+    at = np.rint(roi.lps_to_index(click)).astype(np.int64)
+    if np.all(at >= 0) and np.all(at < roi.shape):
+        here = tuple(at)
+        if masks.solid[here]:
+            return None  # enclosed by bone: a lytic lesion or a dark interior inside a body reads so
+        if ndimage.binary_fill_holes(masks.closed[here[0]]).astype(bool)[here[1:]]:
+            return None  # in the bony ring round the spinal canal (a canal click let by)
+    region_mm = float(np.min(np.abs(np.asarray(roi_half_mm))))
+    pieces, n = ndimage.label(masks.bone)
+    sizes_ml = np.bincount(pieces.ravel())[1:] * roi.spacing_mm**3 / 1000.0
+    if n == 0 or float(sizes_ml.max()) < MIN_BONE_PIECE_ML:
+        return SoftOutsideBone(tissue.median_hu, None, "", region_mm)
+    bone = roi.voxel_points_lps(pieces == int(np.argmax(sizes_ml)) + 1)
+    offsets = bone - click
+    nearest = offsets[int(np.argmin(np.linalg.norm(offsets, axis=1)))]
+    axis = int(np.argmax(np.abs(nearest)))
+    towards = _TOWARDS[axis][int(nearest[axis] > 0.0)]
+    return SoftOutsideBone(tissue.median_hu, float(np.linalg.norm(nearest)), towards, region_mm)

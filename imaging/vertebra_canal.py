@@ -376,8 +376,10 @@ def find_canal_by_rule_and_wall(
         if hit is None and ring_closing_mm > 0.0:
             closed = _close_2d(plane, ring_closing_mm / sp)
             hit, is_dark = _best_hole(roi, closed, smoothed[k], k, click, dark_hu=dark_hu)
+        in_hull = False
         if hit is None and hull:
             hit, is_dark = _best_hole(roi, plane, smoothed[k], k, click, hull=True, dark_hu=dark_hu)
+            in_hull = hit is not None
         into = found
         if hit is None and wall_click:
             hit, is_dark = _best_hole(roi, plane, smoothed[k], k, click, dark_hu=dark_hu, wall_click=True)
@@ -386,7 +388,7 @@ def find_canal_by_rule_and_wall(
             hole = grow_to_half_maximum(hit, smoothed[k], sp)
             com_px = np.argwhere(hole).mean(axis=0)
             c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
-            into.append(_Section(k, hole, c_lps, is_dark))
+            into.append(_Section(k, hole, c_lps, is_dark, in_hull))
     kept = _consistent(found)
     with_wall: list[_Section] = []
     if at_wall:
@@ -420,21 +422,35 @@ class _Section:
     hole: BoolArray
     centroid_lps: FloatArray
     dark: bool  # found among the canal-dark voxels, not as a whole hole
+    in_hull: bool = False  # a dark pocket inside the bone's convex hull, not a hole enclosed by bone
 
 
 def _consistent(found: list[_Section]) -> list[_Section]:
-    """The sections whose hole lies within ``CANAL_CONSISTENCY_MM`` of the median centre."""
+    """The sections whose hole lies within ``CANAL_CONSISTENCY_MM`` of the median centre.
+
+    The median is taken over the holes enclosed by bone (with or without their ring's gaps closed) when
+    there are any: a pocket inside the convex hull of the bone near the click is the last resort on a
+    section, and counts only where it agrees with them. The soft tissue between the arch's processes
+    (the laminar gutters beside the spinous process, behind the laminae) lies inside that hull by its
+    construction, and where the canal lies nearer a click on the posterior wall than
+    ``CANAL_MIN_POSTERIOR_MM`` it is the pocket behind the click on more sections than the canal is
+    enclosed (chest T10 clicked 2 mm in front of its posterior wall: 19 sections of fat 18-22 mm behind
+    the canal, against the canal enclosed on 8; the body cut there held two levels, session 26).
+    """
     if not found:
         return []
     cents = np.array([f.centroid_lps for f in found])
     dark_slices = np.array([f.dark for f in found], dtype=bool)
-    med = np.median(cents[:, :2], axis=0)
+    enclosed = np.array([not f.in_hull for f in found], dtype=bool)
+    if not enclosed.any():
+        enclosed[:] = True  # only pockets in the hull: they are all there is to go by
+    med = np.median(cents[enclosed, :2], axis=0)
     keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
-    if (keep & ~dark_slices).any() and dark_slices.any():
+    if (keep & ~dark_slices).any() and (dark_slices & enclosed).any():
         # a whole hole of disc or bone brightness kept (a disc space closed by bone, a pocket of the
         # body: the hole nearest a click in the body's centre on many slices) has pulled the median
         # off the canal: the median of the canal-dark slices only
-        med = np.median(cents[dark_slices, :2], axis=0)
+        med = np.median(cents[dark_slices & enclosed, :2], axis=0)
         keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
     return [f for f, ok in zip(found, keep, strict=True) if ok]
 

@@ -7,13 +7,13 @@ nearest to it, of canal size and fluid / soft-tissue density (behind: its centro
 bounding it in front, a posterior wall); as a last resort a dark pocket inside the convex hull of the
 bone near the click. The ring is closed only at the levels of the pedicles (elsewhere the neural
 foramina open it), so the canal is found on those sections; sections whose hole lies more than
-``CANAL_CONSISTENCY_MM`` from the median centre are another hole. The median is taken over the holes
-enclosed by bone when there are any (pockets in the hull count only where they agree: the soft tissue
-behind the laminae lies inside the hull too). When a whole hole of disc or bone brightness passes that
-test (a disc space closed by bone, a pocket of the body: nearer a click in the body's centre than the
-canal, on enough sections to pull the median), the median is taken over the canal-dark holes only. The
-centre line is a straight fit through the remaining section centroids
-(:func:`imaging.canal_result.canal_from_mask`). Positions LPS mm, areas mm^2.
+``CANAL_CONSISTENCY_MM`` from the median centre are another hole. The median is taken over the
+canal-dark holes enclosed by bone when there are any beside pockets in the hull (those count only where
+they agree: the soft tissue behind the laminae lies inside the hull too). Otherwise, when a whole hole
+of disc or bone brightness passes that test (a disc space closed by bone, a pocket of the body: nearer a
+click in the body's centre than the canal, on enough sections to pull the median), the median is taken
+over the canal-dark holes only. The centre line is a straight fit through the remaining section
+centroids (:func:`imaging.canal_result.canal_from_mask`). Positions LPS mm, areas mm^2.
 """
 
 from __future__ import annotations
@@ -199,28 +199,32 @@ class _Section:
 def _consistent(found: list[_Section]) -> list[_Section]:
     """The sections whose hole lies within ``CANAL_CONSISTENCY_MM`` of the median centre.
 
-    The median is taken over the holes enclosed by bone (with or without their ring's gaps closed) when
-    there are any: a pocket inside the convex hull of the bone near the click is the last resort on a
-    section, and counts only where it agrees with them. The soft tissue between the arch's processes
-    (the laminar gutters beside the spinous process, behind the laminae) lies inside that hull by its
-    construction, and where the canal lies nearer a click on the posterior wall than
+    A pocket inside the convex hull of the bone near the click is the last resort on a section: where
+    canal-dark holes enclosed by bone (with or without their ring's gaps closed) were found too, the
+    median is theirs, and a pocket counts only where it agrees with them. The soft tissue between the
+    arch's processes (the laminar gutters beside the spinous process, behind the laminae) lies inside that
+    hull by its construction, and where the canal lies nearer a click on the posterior wall than
     ``CANAL_MIN_POSTERIOR_MM`` it is the pocket behind the click on more sections than the canal is
     enclosed (chest T10 clicked 2 mm in front of its posterior wall: 19 sections of fat 18-22 mm behind
-    the canal, against the canal enclosed on 8; the body cut there held two levels, session 26).
+    the canal, against the canal enclosed on 7; the body cut there held two levels, session 26). A whole
+    hole of disc or bone brightness enclosed by bone does not set the median over dark pockets (below).
     """
     if not found:
         return []
     cents = np.array([f.centroid_lps for f in found])
     dark_slices = np.array([f.dark for f in found], dtype=bool)
-    enclosed = np.array([not f.in_hull for f in found], dtype=bool)
-    if not enclosed.any():
-        enclosed[:] = True  # only pockets in the hull: they are all there is to go by
-    med = np.median(cents[enclosed, :2], axis=0)
+    in_hull = np.array([f.in_hull for f in found], dtype=bool)
+    enclosed_dark = dark_slices & ~in_hull
+    if in_hull.any() and enclosed_dark.any():
+        med = np.median(cents[enclosed_dark, :2], axis=0)
+        keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
+        return [f for f, ok in zip(found, keep, strict=True) if ok]
+    med = np.median(cents[:, :2], axis=0)
     keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
-    if (keep & ~dark_slices).any() and (dark_slices & enclosed).any():
+    if (keep & ~dark_slices).any() and dark_slices.any():
         # a whole hole of disc or bone brightness kept (a disc space closed by bone, a pocket of the
         # body: the hole nearest a click in the body's centre on many slices) has pulled the median
         # off the canal: the median of the canal-dark slices only
-        med = np.median(cents[dark_slices & enclosed, :2], axis=0)
+        med = np.median(cents[dark_slices, :2], axis=0)
         keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM
     return [f for f, ok in zip(found, keep, strict=True) if ok]

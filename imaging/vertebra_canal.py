@@ -164,7 +164,9 @@ def find_canal_by_rule_and_wall(
             hole = grow_to_half_maximum(hit, smoothed[k], sp)
             com_px = np.argwhere(hole).mean(axis=0)
             c_lps = roi.index_to_lps(np.array([float(k), com_px[0], com_px[1]]))
-            into.append(_Section(k, hole, c_lps, is_dark, in_hull))
+            # canal-dark: found among the dark voxels, or a whole hole whose contents read below the limit
+            reads_dark = is_dark or float(smoothed[k][hit].mean()) < dark_hu
+            into.append(_Section(k, hole, c_lps, is_dark, in_hull, reads_dark))
     kept = _consistent(found)
     with_wall: list[_Section] = []
     if at_wall:
@@ -194,27 +196,29 @@ class _Section:
     centroid_lps: FloatArray
     dark: bool  # found among the canal-dark voxels, not as a whole hole
     in_hull: bool = False  # a dark pocket inside the bone's convex hull, not a hole enclosed by bone
+    reads_dark: bool = False  # its voxels read below the dark limit on average (canal contents)
 
 
 def _consistent(found: list[_Section]) -> list[_Section]:
     """The sections whose hole lies within ``CANAL_CONSISTENCY_MM`` of the median centre.
 
     A pocket inside the convex hull of the bone near the click is the last resort on a section: where
-    canal-dark holes enclosed by bone (with or without their ring's gaps closed) were found too, the
-    median is theirs, and a pocket counts only where it agrees with them. The soft tissue between the
-    arch's processes (the laminar gutters beside the spinous process, behind the laminae) lies inside that
-    hull by its construction, and where the canal lies nearer a click on the posterior wall than
-    ``CANAL_MIN_POSTERIOR_MM`` it is the pocket behind the click on more sections than the canal is
-    enclosed (chest T10 clicked 2 mm in front of its posterior wall: 19 sections of fat 18-22 mm behind
-    the canal, against the canal enclosed on 7; the body cut there held two levels, session 26). A whole
-    hole of disc or bone brightness enclosed by bone does not set the median over dark pockets (below).
+    canal-dark holes enclosed by bone (with or without their ring's gaps closed; their voxels below the
+    dark limit on average) were found too, the median is theirs, and a pocket counts only where it agrees
+    with them. The soft tissue between the arch's processes (the laminar gutters beside the spinous
+    process, behind the laminae) lies inside that hull by its construction, and where the canal lies
+    nearer a click on the posterior wall than ``CANAL_MIN_POSTERIOR_MM`` it is the pocket behind the
+    click on more sections than the canal is enclosed (chest T10 clicked 2 mm in front of its posterior
+    wall: 19 sections of fat 18-22 mm behind the canal, against the canal enclosed on 8; the body cut
+    there held two levels, session 26). A hole enclosed by bone that reads brighter (a 91-100 HU hole
+    in the arch, found from the 3 mm abdomen's L5 right transverse process) does not set the median.
     """
     if not found:
         return []
     cents = np.array([f.centroid_lps for f in found])
     dark_slices = np.array([f.dark for f in found], dtype=bool)
     in_hull = np.array([f.in_hull for f in found], dtype=bool)
-    enclosed_dark = dark_slices & ~in_hull
+    enclosed_dark = np.array([f.reads_dark for f in found], dtype=bool) & ~in_hull
     if in_hull.any() and enclosed_dark.any():
         med = np.median(cents[enclosed_dark, :2], axis=0)
         keep = np.linalg.norm(cents[:, :2] - med, axis=1) <= CANAL_CONSISTENCY_MM

@@ -1,6 +1,6 @@
 """Where a point lies against a spinal canal found on the click's region (:mod:`imaging.click_place`).
 
-The canal (:class:`imaging.vertebra_canal.CanalResult`) is enclosed by bone only at the pedicles' level,
+The canal (:class:`imaging.canal_result.CanalResult`) is enclosed by bone only at the pedicles' level,
 so a point is first carried along the canal's centre line to the nearest section the canal was found on
 (:func:`on_nearest_section`). On that section: whether the point lies in front of the canal's front edge
 as it runs on most sections, the posterior wall's line (:func:`in_front_of_the_wall_line`); behind its

@@ -23,12 +23,8 @@ from scipy import ndimage
 
 from imaging.body_result import BodyResult
 from imaging.bony_masks import BonyMasks
-from imaging.vertebra_canal import (
-    CANAL_CONSISTENCY_MM,
-    CANAL_DARK_FLOOR_HU,
-    CanalResult,
-    grow_to_half_maximum,
-)
+from imaging.canal_holes import CANAL_DARK_FLOOR_HU, grow_to_half_maximum
+from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult
 from imaging.vertebra_roi import LpsRoi
 
 BoolArray = npt.NDArray[np.bool_]
@@ -42,7 +38,7 @@ __all__ = ["TUBE_BEYOND_ENDPLATE_MM", "TUBE_DARK_HU", "body_canal_tube", "canal_
 #: endplate than that is further from the zone than canal at the zone's own levels
 TUBE_BEYOND_ENDPLATE_MM = 21.5
 #: canal contents read about water (CSF 0-15 HU, cord and roots 30-40 HU, epidural fat below 0:
-#: :data:`imaging.vertebra_canal.CANAL_DARK_FLOOR_HU` is the canal finder's own limit); the disc and
+#: :data:`imaging.canal_holes.CANAL_DARK_FLOOR_HU` is the canal finder's own limit); the disc and
 #: the ligaments around the canal read brighter and are left out
 TUBE_DARK_HU = CANAL_DARK_FLOOR_HU
 #: an enclosed section smaller than this fraction of the median section is a partial one (mm^2 / mm^2)
@@ -210,7 +206,7 @@ def _follow_front(open_canal: BoolArray, predicted: FloatArray, behind_front: fl
     centre forwards while the voxels are open canal (canal-dark, not bone, not body), or, where the
     centre is not open canal, the first open voxel behind it within ``behind_front``. The centre
     moves at most one row per slice (a canal within 45 degrees of the scanner axis, as
-    :func:`imaging.vertebra_canal.canal_from_mask` holds its line); without a front read it stays.
+    :func:`imaging.canal_result.canal_from_mask` holds its line); without a front read it stays.
     """
     row, col = round(float(predicted[0])), round(float(predicted[1]))
     rows = open_canal.shape[0]

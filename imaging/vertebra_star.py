@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, spatial
 
+from imaging.canal_holes import CANAL_CONTENT_HU, CANAL_DARK_FLOOR_HU
 from imaging.star_edges import (
     DENSE_OUTSIDE_HU,
     DENSE_TRABECULAR_HU,
@@ -46,7 +47,6 @@ from imaging.star_shape import (
     star_centroid_offset,
     voxelize_star,
 )
-from imaging.vertebra_canal import CANAL_CONTENT_HU, CANAL_DARK_FLOOR_HU
 from imaging.vertebra_discs import BodySlab
 from imaging.vertebra_roi import LpsRoi
 

@@ -122,6 +122,21 @@ def spread(rows: list[dict[str, Any] | str]) -> dict[str, Any]:
 Case = tuple[str, Volume, tuple[float, float, float], dict[str, Any] | None]
 
 
+def lumbar_bodies() -> list[tuple[str, Volume, npt.NDArray[np.bool_], tuple[float, float, float]]]:
+    """lumbar-ct-labels' L2-L4: level, the CT, the labelled body (subregions 49 + 50 of the level's label)
+    and that body's centroid (LPS mm), the click the studies use."""
+    folder = DATA / "lumbar-ct-labels"
+    ct = read_image(folder / "sub-ct_label-22_ct.nii.gz")
+    sub = read_image(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
+    vert = read_image(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
+    out = []
+    for lev, label in LUMBAR_LABELS.items():
+        truth = (vert == label) & np.isin(sub, [49, 50])
+        c = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
+        out.append((lev, ct, truth, (float(c[0]), float(c[1]), float(c[2]))))
+    return out
+
+
 def cases(which: str) -> list[Case]:
     out: list[Case] = []
     if which in ("", "abdomen"):
@@ -134,15 +149,8 @@ def cases(which: str) -> list[Case]:
             model = {"z": model_plane_tilts(ct, body)}
             out.append((f"abdomen {lev}", ct, click, model))
     if which in ("", "lumbar"):
-        folder = DATA / "lumbar-ct-labels"
-        ct = read_image(folder / "sub-ct_label-22_ct.nii.gz")
-        sub = read_image(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
-        vert = read_image(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
-        for lev, label in LUMBAR_LABELS.items():
-            truth = (vert == label) & np.isin(sub, [49, 50])
-            centre = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
-            model = {"z": model_plane_tilts(ct, truth)}
-            out.append((f"lumbar {lev}", ct, (float(centre[0]), float(centre[1]), float(centre[2])), model))
+        for lev, ct, truth, centre in lumbar_bodies():
+            out.append((f"lumbar {lev}", ct, centre, {"z": model_plane_tilts(ct, truth)}))
     if which in ("", "chest"):
         from imaging.load import load_volume
 

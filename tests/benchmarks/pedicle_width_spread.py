@@ -22,7 +22,6 @@ with DATASET abdomen, lumbar or chest (all when left out). Positions LPS mm, wid
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -37,20 +36,8 @@ from imaging.vertebra import find_vertebra
 from imaging.vertebra_errors import VertebraNotFoundError
 from imaging.volume import Volume
 from planning.vertebra_figures import vertebra_figures
+from tests.benchmarks.endplate_click_spread import ABDOMEN_CLICKS, CHEST_BODY_Z, DATA, MOVES, lumbar_bodies
 
-#: ../shared/data beside the checkout (or OSTEOPLAN_DATA)
-DATA = Path(os.environ.get("OSTEOPLAN_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
-ABDOMEN_CLICKS = {
-    "T12": (4.5, -111.0, 416.6),
-    "L1": (6.5, -120.9, 386.0),
-    "L2": (5.9, -133.0, 351.7),
-    "L3": (4.9, -141.3, 315.7),
-    "L4": (3.0, -140.0, 278.0),
-    "L5": (1.3, -133.9, 242.3),
-}
-LUMBAR_LABELS = {"L2": 21, "L3": 22, "L4": 23}
-CHEST_Z_MM = {"T7": -21.5, "T8": -45.0, "T9": -68.5, "T10": -92.0, "T11": -116.0}
-MOVES = [(0, 0, 0), (0, 0, 0.6), (0, 0, -3), (0, 0, 3), (0, -3, 0), (0, 3, 0), (-3, 0, 0), (3, 0, 0)]
 SIDES = ("left", "right")
 
 
@@ -60,19 +47,12 @@ def cases(which: str) -> list[tuple[str, Volume, tuple[float, float, float]]]:
         ct = read_image(DATA / "abdomen-pelvis-ct" / "ct.nii.gz")
         out += [(f"abdomen {lev}", ct, click) for lev, click in ABDOMEN_CLICKS.items()]
     if which in ("", "lumbar"):
-        folder = DATA / "lumbar-ct-labels"
-        ct = read_image(folder / "sub-ct_label-22_ct.nii.gz")
-        sub = read_image(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
-        vert = read_image(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
-        for lev, label in LUMBAR_LABELS.items():
-            truth = (vert == label) & np.isin(sub, [49, 50])
-            c = ct.index_to_lps_points(np.argwhere(truth).mean(axis=0))
-            out.append((f"lumbar {lev}", ct, (float(c[0]), float(c[1]), float(c[2]))))
+        out += [(f"lumbar {lev}", ct, centre) for lev, ct, _, centre in lumbar_bodies()]
     if which in ("", "chest"):
         from imaging.load import load_volume
 
         chest = load_volume(DATA / "chest-ct-dicom").volume
-        out += [(f"chest {lev}", chest, (-10.0, 125.0, z)) for lev, z in CHEST_Z_MM.items()]
+        out += [(f"chest {lev}", chest, (-10.0, 125.0, z)) for lev, z in CHEST_BODY_Z.items()]
     return out
 
 

@@ -22,6 +22,7 @@ from imaging.vertebra_steps import RING_CLOSING_MM
 __all__ = [
     "BODY_GAP_MM",
     "behind_the_canal",
+    "behind_the_wall_line_mm",
     "beside_the_canal_mm",
     "beside_the_outline_mm",
     "closed_section",
@@ -128,6 +129,27 @@ def in_front_of_the_wall_line(roi: LpsRoi, canal: CanalResult, at: Section) -> b
         for kk in np.flatnonzero(canal.mask[:, :, col].any(axis=1))
     ]
     return bool(row - line_row(k) < float(np.median(fronts)))
+
+
+def behind_the_wall_line_mm(roi: LpsRoi, canal: CanalResult, at: Section) -> float | None:
+    """How far (mm) the point lies behind the canal's front edge as it runs on most sections (the
+    posterior wall's line, as in :func:`in_front_of_the_wall_line`), negative in front of it; None when
+    the canal holds no voxel in the point's column on any section (the point lies beside it)."""
+    k, row, col = at
+    columns = canal.mask[:, :, col]
+    sections = np.flatnonzero(columns.any(axis=1))
+    if len(sections) == 0:
+        return None
+    centre = {int(kk): _line_row(roi, canal, int(kk)) for kk in [*sections.tolist(), k]}
+    fronts = [float(np.flatnonzero(columns[kk]).min()) - centre[int(kk)] for kk in sections]
+    return (row - centre[k] - float(np.median(fronts))) * roi.spacing_mm
+
+
+def _line_row(roi: LpsRoi, canal: CanalResult, k: int) -> float:
+    """The canal's centre line's ROI row on section ``k``."""
+    d = canal.line_direction_lps
+    s = (float(roi.index_to_lps(np.array([float(k), 0.0, 0.0]))[2]) - canal.line_point_lps[2]) / d[2]
+    return float(roi.lps_to_index(canal.line_point_lps + s * d)[1])
 
 
 def depth_in_front_mm(

@@ -54,6 +54,7 @@ from imaging.bony_masks import BONE_THRESHOLD_HU, BonyMasks
 from imaging.canal_holding import body_in_front, canal_behind, canal_holding, centre_row
 from imaging.canal_point import (
     behind_the_canal,
+    behind_the_wall_line_mm,
     beside_the_canal_mm,
     beside_the_outline_mm,
     in_front_of_the_wall_line,
@@ -189,6 +190,9 @@ def refuse_click_behind_canal(
                 "canal",
                 click,
             )
+        _refuse_bone_behind_the_wall_line(
+            roi, masks, canal, body_centroid=body_centroid, click=click, tissue=tissue
+        )
         return
     centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
     if not body_in_front(roi, masks, canal, centre):
@@ -217,6 +221,42 @@ def refuse_click_behind_canal(
             "its back edge, not in a vertebral body"
         )
     raise PlacedAtCanalError(f"{reason}: click in the body in front of the canal", click)
+
+
+def _refuse_bone_behind_the_wall_line(
+    roi: LpsRoi,
+    masks: BonyMasks,
+    canal: CanalResult,
+    *,
+    body_centroid: FloatArray,
+    click: FloatArray,
+    tissue: ClickTissue,
+) -> None:
+    """Refuse a point reading bone within the canal's side-to-side span, more than ``CLICK_IN_BODY_MM``
+    behind its front edge (the posterior wall's line): the body lies in front of that line, so bone behind
+    it, at the canal's side, is a pedicle or a lamina above or below the sections the canal was traced on.
+
+    Session 26: the 3 mm abdomen's L2 right lamina (-5.2, -104.4, 345.7), 740 HU, 8.5 mm right of the
+    canal's centre and 3 mm below its 4 traced sections, on its centre line's depth: accepted as a 53.2 mL
+    "body" (Dice 0.78 against L2's) with a "canal" 26 mm behind the real one in the spinous process.
+    """
+    if tissue.tissue is not Tissue.BONE:
+        return  # soft tissue there is the canal (refuse_click_in_canal's) or a lesion opening the wall
+    at = on_nearest_section(roi, canal, click)
+    if beside_the_canal_mm(roi, canal, at) > 0.0:
+        return  # beside the canal's span: the body's posterolateral corner may reach back there
+    behind_mm = behind_the_wall_line_mm(roi, canal, at)
+    if behind_mm is None or behind_mm <= CLICK_IN_BODY_MM:
+        return
+    centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
+    if not body_in_front(roi, masks, canal, centre):
+        return  # no body in front: not the spinal canal
+    raise PlacedAtCanalError(
+        f"the point ({tissue.median_hu:.0f} HU near it) lies on bone at the side of the spinal canal, "
+        f"{behind_mm:.0f} mm behind its front edge (a pedicle or a lamina), not in a vertebral body: click "
+        "in the body in front of the canal",
+        click,
+    )
 
 
 def _in_canal_words(roi: LpsRoi, canal: CanalResult, point: FloatArray, tissue: ClickTissue) -> str:

@@ -33,7 +33,6 @@ __all__ = [
     "canal_behind",
     "canal_holding",
     "canal_wide_enough",
-    "centre_row",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -90,11 +89,6 @@ def canal_holding(
     if unless_canal_behind and canal_behind(roi, masks, point):
         return None  # a canal enclosed by bone behind the point: the point is in a body's dark interior
     return canal
-
-
-def centre_row(roi: LpsRoi, canal: CanalResult, k: int) -> float:
-    """The ROI row (front to back) of the canal's centre line on section ``k``."""
-    return float(roi.lps_to_index(canal.centroid_at(roi.index_to_lps(np.array([k, 0.0, 0.0])), _UP))[1])
 
 
 def canal_behind(

@@ -25,6 +25,7 @@ __all__ = [
     "behind_the_wall_line_mm",
     "beside_the_canal_mm",
     "beside_the_outline_mm",
+    "centre_row",
     "closed_section",
     "depth_in_front_mm",
     "in_front_of_the_wall_line",
@@ -35,6 +36,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Section = tuple[int, int, int]
+_UP = np.array([0.0, 0.0, 1.0])
 
 #: gaps up to this long (mm) in the bone in front of the canal are crossed (a blurred posterior wall
 #: between the canal's half-maximum edge and the body)
@@ -115,20 +117,8 @@ def in_front_of_the_wall_line(roi: LpsRoi, canal: CanalResult, at: Section) -> b
     move it); the wall's line is the median over the sections, and a point in front of it is in the body.
     """
     k, row, col = at
-    rows = np.arange(roi.shape[1], dtype=np.float64)
-
-    def line_row(section: int) -> float:
-        d = canal.line_direction_lps
-        s = (float(roi.index_to_lps(np.array([float(section), 0.0, 0.0]))[2]) - canal.line_point_lps[2]) / d[
-            2
-        ]
-        return float(roi.lps_to_index(canal.line_point_lps + s * d)[1])
-
-    fronts = [
-        float(rows[canal.mask[kk, :, col]].min()) - line_row(int(kk))
-        for kk in np.flatnonzero(canal.mask[:, :, col].any(axis=1))
-    ]
-    return bool(row - line_row(k) < float(np.median(fronts)))
+    front = _wall_line_rows(roi, canal, col)
+    return front is not None and row - centre_row(roi, canal, k) < front
 
 
 def behind_the_wall_line_mm(roi: LpsRoi, canal: CanalResult, at: Section) -> float | None:
@@ -136,20 +126,24 @@ def behind_the_wall_line_mm(roi: LpsRoi, canal: CanalResult, at: Section) -> flo
     posterior wall's line, as in :func:`in_front_of_the_wall_line`), negative in front of it; None when
     the canal holds no voxel in the point's column on any section (the point lies beside it)."""
     k, row, col = at
+    front = _wall_line_rows(roi, canal, col)
+    return None if front is None else (row - centre_row(roi, canal, k) - front) * roi.spacing_mm
+
+
+def _wall_line_rows(roi: LpsRoi, canal: CanalResult, col: int) -> float | None:
+    """The posterior wall's line at ROI column ``col``: the median over the canal's sections of its front
+    edge's row relative to the centre line's row (ROI rows); None when no section holds the column."""
     columns = canal.mask[:, :, col]
     sections = np.flatnonzero(columns.any(axis=1))
     if len(sections) == 0:
         return None
-    centre = {int(kk): _line_row(roi, canal, int(kk)) for kk in [*sections.tolist(), k]}
-    fronts = [float(np.flatnonzero(columns[kk]).min()) - centre[int(kk)] for kk in sections]
-    return (row - centre[k] - float(np.median(fronts))) * roi.spacing_mm
+    fronts = [float(np.flatnonzero(columns[kk]).min()) - centre_row(roi, canal, int(kk)) for kk in sections]
+    return float(np.median(fronts))
 
 
-def _line_row(roi: LpsRoi, canal: CanalResult, k: int) -> float:
-    """The canal's centre line's ROI row on section ``k``."""
-    d = canal.line_direction_lps
-    s = (float(roi.index_to_lps(np.array([float(k), 0.0, 0.0]))[2]) - canal.line_point_lps[2]) / d[2]
-    return float(roi.lps_to_index(canal.line_point_lps + s * d)[1])
+def centre_row(roi: LpsRoi, canal: CanalResult, k: int) -> float:
+    """The ROI row (front to back) of the canal's centre line on section ``k``."""
+    return float(roi.lps_to_index(canal.centroid_at(roi.index_to_lps(np.array([k, 0.0, 0.0])), _UP))[1])
 
 
 def depth_in_front_mm(

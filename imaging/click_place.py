@@ -51,12 +51,13 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BONE_THRESHOLD_HU, BonyMasks
-from imaging.canal_holding import body_in_front, canal_behind, canal_holding, centre_row
+from imaging.canal_holding import body_in_front, canal_behind, canal_holding
 from imaging.canal_point import (
     behind_the_canal,
     behind_the_wall_line_mm,
     beside_the_canal_mm,
     beside_the_outline_mm,
+    centre_row,
     in_front_of_the_wall_line,
     on_nearest_section,
 )

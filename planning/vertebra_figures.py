@@ -226,7 +226,7 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
         e = figures.get("endplates", {}).get(name)
         if e is None:
             continue
-        lines.append(f"{name} endplate: {_endplate_text(e)}")
+        lines.append(f"{name} endplate: {endplate_text(e)}")
     lines += [f"note: {n}" for n in figures.get("notes", [])]
     return lines
 
@@ -243,11 +243,6 @@ def _axis_course(side: str, mediolateral_deg: float) -> str:
     towards_left = mediolateral_deg > 0
     medial = towards_left == (side == "right")
     return "converging: runs medially" if medial else "diverging: runs laterally"
-
-
-def _endplate_text(e: Mapping[str, Any]) -> str:
-    """An endplate's line (:func:`planning.endplate_words.endplate_text`)."""
-    return endplate_text(e)
 
 
 def _untraced_reason(side: Side, notes: tuple[str, ...]) -> str:

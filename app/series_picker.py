@@ -84,6 +84,11 @@ def _describe(entry: SeriesEntry) -> str:
         f"{entry.description or '(no description)'}  —  {entry.modality}",
         f"{s} slices of {r}x{c}, spacing {dr} x {dc} mm, slices every {ds} mm",
     ]
+    # files without a Series Instance UID are told apart by their folder and numbers (two such series
+    # may share a description)
+    without_uid = str(getattr(entry.info, "without_uid", "") or "")
+    if without_uid:
+        lines.append(without_uid[0].upper() + without_uid[1:])
     if not entry.loadable:
         lines.append(f"Cannot be opened: {entry.refusal}")
     lines.extend(f"⚠ {w}" for w in entry.warnings[:3])

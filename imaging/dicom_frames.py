@@ -130,6 +130,7 @@ def frames_of(
         "body_part": str(ds.get("BodyPartExamined", "") or ""),
         "convolution_kernel": str(ds.get("ConvolutionKernel", "") or ""),
         "series_number": str(ds.get("SeriesNumber", "") or ""),
+        "acquisition_number": str(ds.get("AcquisitionNumber", "") or ""),
     }
     frame_bytes = rows * cols * samples * (bits_allocated // 8)
     if raw_offset is not None and damage is None and samples == 1:  # colour may be subsampled (422)

@@ -75,6 +75,7 @@ _TAGS = [
     "SeriesNumber",
     "Modality",
     "ImageType",
+    "AcquisitionNumber",
     "InstanceNumber",
     "ImagePositionPatient",
     "ImageOrientationPatient",

@@ -1,8 +1,9 @@
 """Group frame headers into series and plan each series' volume geometry (no pixels).
 
-A series is the frames sharing (0020,000E) Series Instance UID, then orientation, size and pixel
-spacing. Localizers ((0008,0008) Image Type LOCALIZER, or a small group whose orientation differs
-from the main stack of its series) are set aside and reported.
+A series is the frames sharing (0020,000E) Series Instance UID (for files without one, their folder and
+the other tags of :mod:`imaging.series_without_uid`), then orientation, size and pixel spacing.
+Localizers ((0008,0008) Image Type LOCALIZER, or a small group whose orientation differs from the main
+stack of its series) are set aside and reported.
 
 Slices are ordered by their position along the slice normal ``n = row_dir x col_dir`` (never by
 file name or instance number). The planned grid has directions ``(row_dir, col_dir, n)`` (ITK x, y,
@@ -57,41 +58,77 @@ from imaging.series_plan import (
     same_orientation,
     slice_axes,
 )
+from imaging.series_without_uid import series_key, split_stacks
 from imaging.slice_numbers import slice_numbering
 
 __all__ = ["FILL_HU", "SeriesPlan", "direction_matrix", "group_series", "plan_series"]
 
 
 def group_series(headers: list[FrameHeader], report: ImportReport, source: str = "") -> list[SeriesPlan]:
-    """Group frames into series, set localizers aside, and plan every series' grid."""
-    by_uid: dict[str, list[FrameHeader]] = defaultdict(list)
+    """Group frames into series, set localizers aside, and plan every series' grid.
+
+    Frames without a Series Instance UID are grouped by folder and what else their headers say
+    (:mod:`imaging.series_without_uid`); their stacks are named "", "#2", "#3" ... (largest first), a
+    series id that :func:`imaging.series_choice.series_label` says how to choose."""
+    by_key: dict[tuple[str, ...], list[FrameHeader]] = defaultdict(list)
     for h in headers:
         if h.is_localizer:
             report.skip(h.path, "localizer (scout) image, not part of a volume")
             continue
-        by_uid[h.series_uid].append(h)
+        by_key[series_key(h)].append(h)
     plans: list[SeriesPlan] = []
-    for uid, all_frames in by_uid.items():
+    without_uid: list[tuple[list[FrameHeader], list[FrameHeader], str | None]] = []
+    for key, all_frames in by_key.items():
+        uid = key[0]
         frames, damaged = leave_out_damaged(all_frames, report)
         if not frames:
-            plans.append(all_damaged(damaged, uid, source))
+            if uid:
+                plans.append(all_damaged(damaged, uid, source))
+            else:
+                without_uid.append((damaged, [], None))
             continue
-        groups = _cluster(frames)
-        ordered = sorted(groups, key=len, reverse=True)
-        main = ordered[0]
-        extra_index = 1
-        for group in ordered[1:]:
-            if len(group) <= 2 and len(main) > 2 and not same_orientation(group[0], main[0]):
-                for h in group:
-                    report.skip(
-                        h.path, "orientation differs from the rest of its series (a localizer), set aside"
-                    )
-                continue
-            extra_index += 1
-            plans.append(note_left_out(plan_series(group, f"{uid}#{extra_index}", source), damaged))
-        plans.append(note_left_out(plan_series(main, uid, source), damaged))
+        stacks = _stacks(frames, report)
+        if uid:
+            for index, group in enumerate(stacks[1:], start=2):
+                plans.append(note_left_out(plan_series(group, f"{uid}#{index}", source), damaged))
+            plans.append(note_left_out(plan_series(stacks[0], uid, source), damaged))
+            continue
+        for group in stacks:
+            parts, refusal = split_stacks(group)
+            without_uid.extend((part, damaged, refusal) for part in parts)
+    # largest first, then by folder and tags, so the ids do not depend on the order files were read
+    without_uid.sort(key=lambda s: (-len(s[0]), series_key(s[0][0]), _acquisition(s[0][0])))
+    for index, (group, damaged, refusal) in enumerate(without_uid, start=1):
+        series_id = "" if index == 1 else f"#{index}"
+        if group[0].pixel_damage is not None:  # only damaged files (a usable group holds none)
+            plans.append(all_damaged(group, series_id, source))
+        elif refusal is not None:
+            plans.append(note_left_out(refused_plan(group, series_id, source, refusal), damaged))
+        else:
+            plans.append(note_left_out(plan_series(group, series_id, source), damaged))
     plans.sort(key=lambda p: (not p.loadable, -len(p.frames), p.series_id))
     return plans
+
+
+def _acquisition(h: FrameHeader) -> str:
+    return str(h.meta.get("acquisition_number", ""))
+
+
+def _stacks(frames: list[FrameHeader], report: ImportReport) -> list[list[FrameHeader]]:
+    """One series' stacks of one size and orientation, largest first; a small stack oriented unlike
+    the largest is a localizer, set aside and reported."""
+    ordered = sorted(_cluster(frames), key=len, reverse=True)
+    main = ordered[0]
+    stacks = [main]
+    for group in ordered[1:]:
+        if len(group) <= 2 and len(main) > 2 and not same_orientation(group[0], main[0]):
+            for h in group:
+                report.skip(
+                    h.path, "orientation differs from the rest of its series (a localizer), set aside"
+                )
+            continue
+        stacks.append(group)
+    return stacks
 
 
 def _cluster(frames: list[FrameHeader]) -> list[list[FrameHeader]]:

@@ -53,6 +53,7 @@ from imaging.image_files import is_image_file, read_image, write_image
 from imaging.label_map import label_map_reason
 from imaging.report import ImportReport
 from imaging.series_choice import choose_series, series_label
+from imaging.series_without_uid import described, series_key
 from imaging.tilt import resample_along_slices, shift_slices_inplace
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
 
@@ -78,6 +79,8 @@ class SeriesInfo:
     :mod:`imaging.resampled_slices`), as the loaded ``Volume.interpolated_slices``.
     ``files`` are the series' files in slice order (each once; empty for a single image file), for
     showing a slice without loading the series; they are not part of the ``osteoplan info`` JSON.
+    ``without_uid`` says, for a series whose files give no Series Instance UID, what tells it apart
+    (its folder, Series and Acquisition Numbers; :func:`imaging.series_without_uid.described`), else "".
     """
 
     series_uid: str
@@ -94,6 +97,7 @@ class SeriesInfo:
     source: str
     interpolated_slices: tuple[int, ...] = ()
     files: tuple[str, ...] = field(default=(), compare=False)
+    without_uid: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict (the ``osteoplan info`` contract)."""
@@ -343,14 +347,16 @@ def _image_file_hint(files: list[Path]) -> str:
 def _with_siblings(
     path: Path, headers: list[FrameHeader], report: ImportReport, cancel: threading.Event | None
 ) -> list[FrameHeader]:
-    """One slice opened on its own: add the other slices of its series from the same folder."""
-    uid = headers[0].series_uid
+    """One slice opened on its own: add the other slices of its series from the same folder (for a file
+    without a Series Instance UID, those alike in the tags of
+    :func:`imaging.series_without_uid.series_key`)."""
+    key = series_key(headers[0])
     siblings = sorted(
         f for f in path.parent.iterdir() if f.is_file() and f != path and not f.name.startswith(".")
     )
     sibling_report = ImportReport()
     found = read_headers(siblings, sibling_report, cancel=cancel)
-    same = [h for h in found if h.series_uid == uid and not h.is_localizer]
+    same = [h for h in found if series_key(h) == key and not h.is_localizer]
     if same:
         report.warn(
             f"{path.name} is one slice of a series: the series' {len(same) + 1} files in its folder "
@@ -380,6 +386,7 @@ def _info(plan: SeriesPlan) -> SeriesInfo:
         source=plan.source,
         interpolated_slices=plan.interpolated_slices,
         files=tuple(dict.fromkeys(frame.path for frame in plan.frames)),  # slice order, each file once
+        without_uid=described(plan.frames),
     )
 
 

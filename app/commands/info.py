@@ -48,7 +48,13 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         state = "loadable" if s.loadable else f"NOT LOADABLE: {s.refusal}"
         sp = " x ".join("unknown" if math.isnan(v) else f"{v:.3g}" for v in s.spacing_mm)
         org = ", ".join("unknown" if math.isnan(v) else f"{v:.1f}" for v in s.origin_lps)
-        lines.append(f"Series {s.series_uid or s.source}")
+        without_uid = getattr(s, "without_uid", "")
+        # a series without a UID: its id ("" or "#2" ...) is what --series takes; its folder tells it apart
+        lines.append(
+            f'Series "{s.series_uid}" ({without_uid})'
+            if without_uid
+            else f"Series {s.series_uid or s.source}"
+        )
         lines.append(
             f"  {s.description or '(no description)'} | {s.modality} | {s.n_files} file(s) | {state}"
         )

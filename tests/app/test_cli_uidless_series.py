@@ -9,7 +9,8 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from app.cli import EXIT_BAD_INPUT, main
+from app.cli import main
+from tests.app.test_cli_image_file_refusals import _bad_input
 from tests.phantoms.ct import build_ct_phantom
 from tests.phantoms.dicom_writer import write_dicom_series
 
@@ -38,15 +39,6 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _without_uid(write_dicom_series(phantom.volume, root / "scans" / name).paths)
         _without_uid(write_dicom_series(phantom.volume, root / "mixed", file_prefix=name, **SAME_STUDY).paths)
     return root
-
-
-def _bad_input(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    assert main(argv) == EXIT_BAD_INPUT
-    out, err = capsys.readouterr()
-    assert out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def test_anatomy_lists_both_series_with_their_folders(

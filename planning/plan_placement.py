@@ -23,8 +23,10 @@ from planning.direct_route import choose_direct_skin_point
 from planning.errors import PlanValidationError
 from planning.model import HELD_NEEDLE_DEPTH_MM, Approach
 from planning.needles import Needle
+from planning.pedicle_fit import fit_warning
 from planning.plan_results import TargetResult, TrajectoryResult
 from planning.plan_spec import spec_approach, spec_point
+from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 from planning.proposals import (
     PedicleNotFoundError,
     Proposal,
@@ -188,7 +190,10 @@ def trajectory_result(  # noqa: PLR0917 - a helper of run_plan
     approach: Approach,
     needle: Needle,
     pullbacks: tuple[float, ...],
+    safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
 ) -> TrajectoryResult:
+    """One needle of the plan, measured, with its warnings (``safety_margin_mm``: the plan's pedicle
+    safety margin, added to the needle's outer diameter)."""
     side = approach_side(approach)
     axis = tr.anatomy.pedicles.get(side) if tr.anatomy is not None and side is not None else None
     through_pedicle = axis is not None and approach_family(approach) == "transpedicular"
@@ -207,16 +212,12 @@ def trajectory_result(  # noqa: PLR0917 - a helper of run_plan
         if proposal.pedicle_min_width_mm is not None
         else _pedicle_width(tr, approach)
     )
-    if (
-        through_pedicle
-        and width is not None
-        and proposal.alternative is None
-        and width < needle.outer_diameter_mm
-    ):
-        warnings.append(
-            f"pedicle narrowest width {width:.1f} mm is under the needle's "
-            f"{needle.outer_diameter_mm:.2f} mm: consider a parapedicular or transcostovertebral route"
-        )
+    uncertainty = _width_uncertainty(tr, approach, width)
+    if through_pedicle and width is not None and proposal.alternative is None:
+        # the dock's needle readout says the same (amber / red): planning.pedicle_fit
+        fit = fit_warning(width, uncertainty, needle.outer_diameter_mm, safety_margin_mm)
+        if fit is not None and not _said_narrow(proposal, width, needle, safety_margin_mm):
+            warnings.append(fit)
     return TrajectoryResult(
         target=tr.name,
         approach=approach,
@@ -225,9 +226,25 @@ def trajectory_result(  # noqa: PLR0917 - a helper of run_plan
         pullback_mm=pullbacks,
         metrics=metrics,
         pedicle_min_width_mm=width,
+        pedicle_min_width_uncertainty_mm=uncertainty,
         alternative=proposal.alternative,
         warnings=warnings,
         pedicle_traced=None
         if tr.anatomy is None or side is None
         else proposal.pedicle_traced and side in tr.anatomy.pedicles,
     )
+
+
+def _width_uncertainty(tr: TargetResult, approach: Approach, width: float | None) -> float | None:
+    """The +- mm of the pedicle width ``width`` when it is that of the approach side's traced axis."""
+    side = approach_side(approach)
+    if width is None or tr.anatomy is None or side is None:
+        return None
+    axis = tr.anatomy.pedicles.get(side)
+    return axis.min_width_uncertainty_mm if axis is not None and axis.min_width_mm == width else None
+
+
+def _said_narrow(proposal: Proposal, width: float, needle: Needle, safety_margin_mm: float) -> bool:
+    """The proposal already says the pedicle is narrow (width under the needle + margin, yet clear of
+    the needle itself, :mod:`planning.transpedicular`): its words stand, not a second sentence."""
+    return proposal.narrow and needle.outer_diameter_mm <= width < needle.outer_diameter_mm + safety_margin_mm

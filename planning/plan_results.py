@@ -98,6 +98,8 @@ class TrajectoryResult:
     #: whether the anatomy traced the pedicle on the needle's side (None: direct, or no anatomy);
     #: False for the route built from the body and canal alone (propose_untraced_side)
     pedicle_traced: bool | None = None
+    #: how well the scan shows ``pedicle_min_width_mm`` (+- mm), None when not known
+    pedicle_min_width_uncertainty_mm: float | None = None
 
     def case_name(self, index: int) -> str:
         """The needle's name in a case saved from the plan (``index``: its place among all needles)."""
@@ -121,6 +123,7 @@ class TrajectoryResult:
             "craniocaudal_deg": round(m.craniocaudal_deg, 2),
             "mediolateral_deg": round(m.mediolateral_deg, 2),
             "pedicle_min_width_mm": _opt(self.pedicle_min_width_mm),
+            "pedicle_min_width_uncertainty_mm": _opt(self.pedicle_min_width_uncertainty_mm),
             "canal_distance_mm": _opt(m.canal_distance_mm),
             "warnings": list(self.warnings),
             "skin_depth_mm": round(m.skin_depth_mm, 1),

@@ -225,7 +225,7 @@ def run_plan(
         )
         for proposal, approach in placed:
             trajectories.append(
-                trajectory_result(evaluators[tr.name], tr, proposal, approach, needle, pullbacks)
+                trajectory_result(evaluators[tr.name], tr, proposal, approach, needle, pullbacks, safety)
             )
         tick()
 

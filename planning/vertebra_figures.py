@@ -178,9 +178,15 @@ def width_words(min_width_mm: float, uncertainty_mm: float | None) -> str:
     """A pedicle's narrowest width with how well this scan shows it (QA s25 E2: on 3 mm voxels clicks 3 mm
     apart read the same pedicle 8.1 and 12.1 mm), e.g. "narrowest 11.0 mm (+-1.5 mm on this scan)"; None
     (figures saved before the uncertainty was kept): the width alone."""
+    return f"narrowest {width_said(min_width_mm, uncertainty_mm)}"
+
+
+def width_said(width_mm: float, uncertainty_mm: float | None) -> str:
+    """A pedicle width as every readout says it: "11.0 mm (+-1.5 mm on this scan)", or "11.0 mm" when its
+    uncertainty is not known (the dock's needle readout, the plan, :mod:`planning.pedicle_fit`)."""
     if uncertainty_mm is None:
-        return f"narrowest {min_width_mm:.1f} mm"
-    return f"narrowest {min_width_mm:.1f} mm (±{width_uncertainty_said(uncertainty_mm):.1f} mm on this scan)"
+        return f"{width_mm:.1f} mm"
+    return f"{width_mm:.1f} mm (±{width_uncertainty_said(uncertainty_mm):.1f} mm on this scan)"
 
 
 def width_uncertainty_said(uncertainty_mm: float) -> float:

@@ -3,7 +3,8 @@
 Loads the CT, runs :func:`planning.plan_runner.run_plan` on the spec (DESIGN.md "Command line"), saves
 the case atomically and prints coverage, margins, distances, warnings, cement estimate, risk and
 scores. JSON keys: ``targets``, ``trajectories``, ``zones`` (DESIGN.md), plus ``ablation``,
-``margin_mm``, ``warnings``, ``import_warnings`` and ``case``.
+``margin_mm``, ``warnings``, ``import_warnings`` and ``case``; each trajectory's pedicle width comes with
+``pedicle_min_width_uncertainty_mm`` (+- mm, null when not known), and the text says it as the dock does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Load, plan, save; returns the JSON result with a human-readable ``_text``."""
     from imaging.load import load_volume
     from planning.plan_runner import run_plan, save_plan_case
+    from planning.vertebra_figures import width_said
 
     path = Path(args.path)
     spec_path = Path(args.spec)
@@ -54,7 +56,14 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     payload = result.to_json()
     payload["import_warnings"] = loaded.report.lines()
     payload["case"] = written
-    payload["_text"] = _text(payload)
+    # the widths as the dock says them, with their +- (planning.vertebra_figures.width_said)
+    widths = [
+        None
+        if t.pedicle_min_width_mm is None
+        else width_said(t.pedicle_min_width_mm, t.pedicle_min_width_uncertainty_mm)
+        for t in result.trajectories
+    ]
+    payload["_text"] = _text(payload, widths)
     return payload
 
 
@@ -62,13 +71,13 @@ def _fmt(v: Any, unit: str) -> str:
     return "n/a" if v is None else f"{v}{unit}"
 
 
-def _text(p: dict[str, Any]) -> str:
+def _text(p: dict[str, Any], widths: list[str | None]) -> str:
     lines = [f"Plan saved to {p['case']}", f"Zone: {p['ablation']['label']}"]
     for i, t in enumerate(p["trajectories"]):
         lines.append(
             f"Needle {i + 1} ({t['target']}, {t['approach']}): {t['length_mm']} mm, "
             f"craniocaudal {t['craniocaudal_deg']} deg, mediolateral {t['mediolateral_deg']} deg, "
-            f"pedicle {_fmt(t['pedicle_min_width_mm'], ' mm')}, canal {_fmt(t['canal_distance_mm'], ' mm')}"
+            f"pedicle {widths[i] or 'n/a'}, canal {_fmt(t['canal_distance_mm'], ' mm')}"
         )
         lines += [f"  ! {w}" for w in t["warnings"]]
     for t in p["targets"]:

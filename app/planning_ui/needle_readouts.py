@@ -19,8 +19,10 @@ from app.planning_ui.needle_proposals import PEDICLE_TRACED_KEY, PROPOSAL_NOTE_K
 from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 from planning.pedicle_clearance import BreachSide
+from planning.pedicle_fit import fit_warning
 from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
-from planning.vertebra_figures import width_uncertainty_said
+from planning.proposals import approach_family
+from planning.vertebra_figures import width_said
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -85,15 +87,16 @@ class NeedleReadoutsBox(QGroupBox):
         )
         width = self.controller.pedicle_width_mm(traj)
         untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
+        fit: str | None = None
         if width is not None:
             unsure = self.controller.pedicle_width_uncertainty_mm(traj)
-            said = "" if unsure is None else f" (±{width_uncertainty_said(unsure):.1f} on this scan)"
-            r["pedicle"].setText(f"{width:.1f} mm{said} vs needle {od:.2f} mm")
-            # amber under the needle plus the proposals' safety margin (CLINICAL.md "Needles and
-            # pedicles": a needle wider than the pedicle calls for another route), and when the low end
-            # of the width's range is (QA s25 E2: on 3 mm slices one pedicle read 8.1-12.1 mm)
-            tight = width - (unsure or 0.0) < od + DEFAULT_PEDICLE_SAFETY_MARGIN_MM
-            r["pedicle"].setStyleSheet(RED if width < od else (AMBER if tight else OK))
+            r["pedicle"].setText(f"{width_said(width, unsure)} vs needle {od:.2f} mm")
+            # red under the needle, amber under the needle plus the proposals' safety margin (CLINICAL.md
+            # "Needles and pedicles": a needle wider than the pedicle calls for another route) and when
+            # the low end of the width's range is (QA s25 E2: on 3 mm slices one pedicle read 8.1-12.1
+            # mm); the words are the plan's (planning.pedicle_fit)
+            fit = fit_warning(width, unsure, od, DEFAULT_PEDICLE_SAFETY_MARGIN_MM)
+            r["pedicle"].setStyleSheet(RED if width < od else (AMBER if fit is not None else OK))
         elif untraced:
             r["pedicle"].setText("not traced: check it on the images")
             r["pedicle"].setStyleSheet(AMBER)
@@ -127,6 +130,8 @@ class NeedleReadoutsBox(QGroupBox):
         if untraced:
             side = traj.approach.value.rsplit("-", 1)[-1]
             warnings.insert(0, UNTRACED_NOTE.format(side=side.capitalize(), approach=traj.approach.value))
+        if fit is not None and approach_family(traj.approach) == "transpedicular":
+            warnings.append(fit)  # a route beside the pedicle shows its width, but does not go through it
         lines = [f"⚠ {w}" for w in warnings]
         proposed = traj.extra.get(PROPOSAL_NOTE_KEY)
         if isinstance(proposed, str) and proposed:

@@ -98,7 +98,7 @@ def _save_and_reopen(
 
 def _assert_pedicle_figures(shown: dict[str, str]) -> None:
     """The figures the reopen must bring back are there to compare."""
-    assert re.match(r"[\d.]+ mm \(±[\d.]+ on this scan\) vs needle 2\.41 mm", shown["pedicle"]), shown
+    assert re.match(r"[\d.]+ mm \(±[\d.]+ mm on this scan\) vs needle 2\.41 mm", shown["pedicle"]), shown
     assert re.match(r"-?[\d.]+ mm", shown["clearance"]), shown
     assert re.match(r"-?[\d.]+ mm", shown["canal"]), shown
 
@@ -164,7 +164,7 @@ def test_reopened_real_chest_case_shows_the_same_readouts(
     traced = [shown for shown in before.values() if "not traced" not in shown["pedicle"]]
     assert traced, before  # at least one pedicle traced, so there are figures to bring back
     for shown in traced:
-        assert re.match(r"[\d.]+ mm \(±[\d.]+ on this scan\) vs needle 2\.41 mm", shown["pedicle"]), shown
+        assert re.match(r"[\d.]+ mm \(±[\d.]+ mm on this scan\) vs needle 2\.41 mm", shown["pedicle"]), shown
         assert re.match(r"-?[\d.]+ mm", shown["clearance"]), shown
     assert _save_and_reopen(window, qtbot, settings, tmp_path, "T9") == before
 

@@ -20,6 +20,7 @@ from imaging.mask import Mask
 from imaging.vertebra_model import Side
 from planning.commands import AddLayer, AddTarget, UpdateTarget, UpdateTrajectory
 from planning.model import AblationSpec, LayerKind, LesionType, MaskLayer, Target, TargetKind
+from planning.pedicle_fit import fit_warning
 from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 from planning.vertebra_figures import width_uncertainty_said
 from tests.phantoms.vertebra import make_vertebra_phantom
@@ -106,7 +107,7 @@ def test_bilateral_proposal_follows_the_pedicles_and_readouts_match(
     assert unsure is not None and unsure >= 0.5  # at least half the phantom's 1 mm voxel
     said = width_uncertainty_said(unsure)
     assert width_text.startswith(
-        f"{c.pedicle_width_mm(t):.1f} mm (±{said:.1f} on this scan) vs needle 2.41 mm"
+        f"{c.pedicle_width_mm(t):.1f} mm (±{said:.1f} mm on this scan) vs needle 2.41 mm"
     )
     assert c.pedicle_width_mm(t) == pytest.approx(8.0, abs=1.5)  # the phantom's isthmus is 8 mm wide
     assert panel.readouts["pedicle"].styleSheet() == OK
@@ -116,6 +117,10 @@ def test_bilateral_proposal_follows_the_pedicles_and_readouts_match(
     try:
         panel.readouts_box.show_readouts(t)
         assert panel.readouts["pedicle"].styleSheet() == AMBER
+        # with the plan's words for it (planning.pedicle_fit; the plan's trajectory warning says the same)
+        words = fit_warning(c.pedicle_width_mm(t), low_end, 2.41, DEFAULT_PEDICLE_SAFETY_MARGIN_MM)
+        assert words is not None and "may be under the needle's 2.41 mm + 1 mm margin" in words
+        assert f"⚠ {words}" in panel.warnings.text().splitlines()
     finally:
         del c.pedicle_width_uncertainty_mm
         panel.readouts_box.show_readouts(t)

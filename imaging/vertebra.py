@@ -44,6 +44,7 @@ from imaging.levels import normalize_level
 from imaging.mask import Mask
 from imaging.metal_unknown import inferred_note, metal_unknown
 from imaging.pedicle_solid import without_canal_fill
+from imaging.pedicle_tilt import with_tilt_uncertainty
 from imaging.pedicle_waist import WaistPlanes
 from imaging.spine_middle import off_the_spine
 from imaging.vertebra_body import BodyResult, BonyMasks, bony_solid
@@ -416,7 +417,10 @@ def _assemble(
         posterior_wall_smallest_gap_mm=wall.smallest_gap_mm,
         posterior_wall_defects=wall.defects,
         basivertebral_foramina=wall.foramina,
-        pedicles=pedicles,
+        # the axes' tilts are read in the body's frame: how far it is off the end plates is said with them
+        pedicles=with_tilt_uncertainty(
+            pedicles, body.axis_lps, planes, voxel_mm=float(max(volume.spacing_mm))
+        ),
         superior_endplate=sup,
         inferior_endplate=inf,
         level=level,

@@ -36,7 +36,8 @@ class PedicleAxis:
     vertebral body on the same line. ``min_width_mm`` is the narrowest bony width across the axis.
     ``isthmus_lps`` is where that narrowest width occurs. ``min_width_uncertainty_mm`` is how well that
     width is known on this scan, +- mm (:func:`imaging.vertebra_pedicles.width_uncertainty`; None: not
-    known, a result made before it was said).
+    known, a result made before it was said). ``craniocaudal_uncertainty_deg`` is how well the axis's
+    craniocaudal angle is known on this scan, +- degrees (:mod:`imaging.pedicle_tilt`; None: not known).
     """
 
     side: Side
@@ -46,6 +47,7 @@ class PedicleAxis:
     isthmus_lps: Point
     mask: Mask | None = None
     min_width_uncertainty_mm: float | None = None
+    craniocaudal_uncertainty_deg: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +59,10 @@ class PedicleAxis:
             if self.min_width_uncertainty_mm is None
             else round(self.min_width_uncertainty_mm, 2),
             "isthmus_lps": [round(v, 2) for v in self.isthmus_lps],
+            # how well the axis's craniocaudal angle is known on this scan, +- degrees
+            "craniocaudal_uncertainty_deg": None
+            if self.craniocaudal_uncertainty_deg is None
+            else round(self.craniocaudal_uncertainty_deg, 2),
         }
 
 

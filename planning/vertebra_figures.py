@@ -62,7 +62,8 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
     ``wall_defects`` and ``basivertebral_foramina`` (each ``center_lps``, ``size_mm``,
     ``description``), ``pedicles`` (``left`` / ``right``: ``traced``; traced: ``min_width_mm``,
     ``min_width_uncertainty_mm`` (+- mm, :func:`imaging.vertebra_pedicles.width_uncertainty`),
-    ``craniocaudal_deg``, ``mediolateral_deg``; not traced: ``reason``), ``endplates``
+    ``craniocaudal_deg``, ``craniocaudal_uncertainty_deg`` (+- degrees, :mod:`imaging.pedicle_tilt`),
+    ``mediolateral_deg``; not traced: ``reason``), ``endplates``
     (``superior`` / ``inferior``: ``found`` and, when found, ``voxels`` and the plane's figures of
     :meth:`imaging.endplate_plane.EndplatePlane.to_json`; when not found because the scan's edge cuts the
     body there, ``cut_by_scan``: true), ``body_cut_by_scan`` (the body's ends the scan's edge cuts,
@@ -86,6 +87,9 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
             if axis.min_width_uncertainty_mm is None
             else round(axis.min_width_uncertainty_mm, 2),
             "craniocaudal_deg": round(craniocaudal_deg(direction), 1),
+            "craniocaudal_uncertainty_deg": None
+            if axis.craniocaudal_uncertainty_deg is None
+            else round(axis.craniocaudal_uncertainty_deg, 2),
             "mediolateral_deg": round(mediolateral_deg(direction), 1),
         }
     endplates: dict[str, Any] = {}
@@ -189,6 +193,17 @@ def width_said(width_mm: float, uncertainty_mm: float | None) -> str:
     return f"{width_mm:.1f} mm (±{width_uncertainty_said(uncertainty_mm):.1f} mm on this scan)"
 
 
+def tilt_words(craniocaudal_deg: float, uncertainty_deg: float | None) -> str:
+    """A pedicle axis's craniocaudal angle with how well this scan shows it (on 3 mm slices clicks 3 mm
+    apart read L1's axis -5.3 and +22.5 degrees: :mod:`imaging.pedicle_tilt`), e.g. "+12.0 deg (+-9.5 deg on
+    this scan)", the figure rounded up to 0.1 degree; None (figures saved before it was kept): the angle
+    alone."""
+    if uncertainty_deg is None:
+        return f"{craniocaudal_deg:+.1f} deg"
+    said = math.ceil(uncertainty_deg * 10.0 - 1e-6) / 10.0
+    return f"{craniocaudal_deg:+.1f} deg (±{said:.1f} deg on this scan)"
+
+
 def width_uncertainty_said(uncertainty_mm: float) -> float:
     """A width's uncertainty as said (to 0.1 mm), rounded up so that the range said is never narrower than
     the one measured (the dock, the command line and the needle's readouts say the same figure)."""
@@ -223,8 +238,8 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
             continue
         lines.append(
             f"{side} pedicle: {width_words(p['min_width_mm'], p.get('min_width_uncertainty_mm'))}, "
-            "axis craniocaudal "
-            f"{p['craniocaudal_deg']:+.1f} deg, mediolateral {p['mediolateral_deg']:+.1f} deg "
+            f"axis craniocaudal {tilt_words(p['craniocaudal_deg'], p.get('craniocaudal_uncertainty_deg'))}, "
+            f"mediolateral {p['mediolateral_deg']:+.1f} deg "
             f"({_axis_course(side, p['mediolateral_deg'])}; entry to target, "
             "+ cranial / to the patient's left)"
         )

@@ -88,6 +88,7 @@ def one_click(volume: Volume, click: npt.ArrayLike) -> dict[str, Any] | str:
             "from": "waist" if from_waist else "axis",
             "waist_h": None if not from_waist else round(float(_waist_height(w)), 1),
             "cc": f["craniocaudal_deg"],
+            "cc_pm": f.get("craniocaudal_uncertainty_deg"),
             "ml": f["mediolateral_deg"],
         }
     return out
@@ -113,6 +114,10 @@ def spread(rows: list[dict[str, Any] | str]) -> dict[str, Any]:
         if all(f.get("pm") is not None for f in found):
             low = max(f["width"] - f["pm"] for f in found)
             s["ranges_meet"] = low <= min(f["width"] + f["pm"] for f in found)
+        # the same for the axis's craniocaudal angle +- its uncertainty (imaging.pedicle_tilt)
+        if all(f.get("cc_pm") is not None for f in found):
+            low = max(f["cc"] - f["cc_pm"] for f in found)
+            s["cc_ranges_meet"] = low <= min(f["cc"] + f["cc_pm"] for f in found)
         out[side] = s
     return out
 
@@ -145,7 +150,7 @@ def main() -> None:
                     f"{side} -"
                     if r is None
                     else f"{side} {r['width']:5.2f} +-{r['pm']} ({r['from']}, h {r['waist_h']}) "
-                    f"cc {r['cc']:+5.1f} ml {r['ml']:+5.1f}"
+                    f"cc {r['cc']:+5.1f} +-{r.get('cc_pm')} ml {r['ml']:+5.1f}"
                 )
             print(f"{name} move {move}: {' | '.join(words)}", flush=True)
         s = spread(rows)
@@ -158,12 +163,17 @@ def main() -> None:
                 if v is None or "ranges_meet" not in v
                 else ", ranges said " + ("meet" if v["ranges_meet"] else "apart")
             )
+            cc_meet = (
+                ""
+                if v is None or "cc_ranges_meet" not in v
+                else " (" + ("meet" if v["cc_ranges_meet"] else "apart") + ")"
+            )
             words.append(
                 f"{side} -"
                 if v is None
                 else f"{side} width {v['width'][0]:.1f}..{v['width'][1]:.1f} (spread {v['width'][2]:.1f}"
                 f"{meet}) "
-                f"cc spread {v['cc'][2]:.1f} ml spread {v['ml'][2]:.1f} [{v['n']}/{v['of']}]"
+                f"cc spread {v['cc'][2]:.1f}{cc_meet} ml spread {v['ml'][2]:.1f} [{v['n']}/{v['of']}]"
             )
         print(f"== {name}: {' | '.join(words)}  ({time.perf_counter() - t0:.0f} s)", flush=True)
     if json_out is not None:

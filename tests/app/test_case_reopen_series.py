@@ -10,6 +10,7 @@ written as DICOM by tests/phantoms/dicom_writer.py; a lesion layer around the le
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -217,3 +218,40 @@ def test_an_image_opened_after_a_failed_case_starts_a_new_case(
     qtbot.waitUntil(lambda: other.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
     assert list(other.case.case.layers) == []  # type: ignore[attr-defined]
     assert other.case.path is None  # type: ignore[attr-defined]
+
+
+def test_a_plan_from_the_command_line_on_a_second_series_without_uid_reopens_on_it(
+    window: object,
+    qtbot: object,
+    settings: object,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    no_dialogs: list[tuple[str, str]],
+) -> None:
+    """``osteoplan plan DIR --series "#2"`` then ``gui --case`` (the same open as File > Open case)."""
+    from app.cli import main
+    from tests.phantoms.lesion import PhantomLesion, lesion_phantom
+
+    lytic = lesion_phantom(PhantomLesion.LYTIC_SPHERE)
+    n = lytic.volume.shape[0]
+    bigger = marker_volume(np.eye(3), shape=(n + 4, 48, 48))  # the larger stack is "", the lesion's "#2"
+    _write_without_uid(bigger, tmp_path / "scans" / "other")
+    written = _write_without_uid(lytic.volume, tmp_path / "scans" / "lesion")
+    spec = {
+        "targets": [{"name": "Lesion 1", "lesion_seed_lps": [float(v) for v in lytic.seed_lps]}],
+        "ablation": {"profile": "Emprint 75 W 5 min"},
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    case_path = tmp_path / "plan.osteoplan"
+    args = ["plan", str(tmp_path / "scans"), "--series", "#2", "--spec", str(tmp_path / "spec.json")]
+    code = main([*args, "--out", str(case_path), "--json"])
+    assert code == 0, capsys.readouterr().err
+    ref = next(iter(case_io.load_case(case_path).images.values()))
+    assert ref.extra["series_id"] == "#2"  # s26 base: the image keyed "planning-volume", no series id
+
+    other = _reopen(settings, qtbot, case_path)
+    assert no_dialogs == []  # s26 base: "no series planning-volume under ...scans"
+    assert np.array_equal(other.state.display.source.array, written.volume.array)  # type: ignore[attr-defined]
+    assert list(other.case.case.targets) == ["Lesion 1"]  # type: ignore[attr-defined]
+    assert "Lesion 1 lesion" in other.state.layers  # type: ignore[attr-defined]
+    other.case.undo_stack.setClean()  # type: ignore[attr-defined]

@@ -124,12 +124,12 @@ class CaseController(QObject):
                 self._opened_note = recovery_message(self._recovered_stamp, path)
         else:
             self._replace_case(Case(), None)
-            from planning.model import ImageRef
+            from planning.image_identity import planning_image
 
-            uid = volume.metadata.series_uid or "volume"
             opened = self.window.opener.path
             source = str(opened) if opened is not None else volume.metadata.source_path
-            self.case.add(Section.IMAGES, ImageRef(uid, source, description=volume.metadata.description))
+            # the series id, grid and voxel digest, to reopen on exactly these images
+            self.case.add(Section.IMAGES, planning_image(volume, source))
         # said once the opening has shown its own messages (import notes), so it stays
         text = " ".join(note for note in (self._opened_note, self._start_note) if note)
         self._opened_note = self._start_note = ""
@@ -156,6 +156,7 @@ class CaseController(QObject):
 
     def _open_file(self, path: Path) -> None:
         from planning import case_io
+        from planning.image_identity import series_to_load
 
         self._opened_note = ""
 
@@ -183,7 +184,25 @@ class CaseController(QObject):
             self._pending = (case, path, None)
             self.window.add_recent(path)
         self.window.opener.path = image_path
-        self.window.opener.load_series(images[0].series_uid if image_path.is_dir() else None)
+        self.window.opener.load_series(series_to_load(images[0]) if image_path.is_dir() else None)
+
+    def refuse_pending(self, volume: Volume) -> str | None:
+        """Before ``volume`` is shown: when a case is being opened and ``volume`` is not the image it was
+        planned on (:func:`planning.image_identity.image_mismatch`), drop that case and say why."""
+        if self._pending is None:
+            return None
+        from planning.image_identity import image_mismatch
+
+        images = list(self._pending[0].images.values())
+        problem = image_mismatch(images[0], volume) if images else None
+        if problem is not None:
+            self._pending = None
+        return problem
+
+    def forget_pending(self) -> None:
+        """The image of the case being opened could not be loaded: the next image opened starts a new case
+        (it must not receive that case's plan)."""
+        self._pending = None
 
     def save(self) -> bool:
         """Save to the case's file (asks for a name the first time); True when saved."""

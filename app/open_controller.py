@@ -55,6 +55,7 @@ class OpenController(QObject):
             dialogs.show_error(self.window, "Open", "An image is still loading; cancel it first.")
             return
         self.path = Path(path)
+        self.window.case.forget_pending()  # an image opened anew is not the image of a case being opened
         self._started = time.perf_counter()
         self._run("Looking for series…", lambda p, c: scan_path(self.path, p, c), self._on_scan_done)  # type: ignore[arg-type]
 
@@ -117,6 +118,12 @@ class OpenController(QObject):
 
     def _on_load_done(self, outcome: LoadOutcome) -> None:
         self._finish_worker()
+        # a case being opened is shown only on the images it was planned on
+        problem = self.window.case.refuse_pending(outcome.volume)
+        if problem is not None:
+            dialogs.show_error(self.window, "Cannot open the case", problem)
+            self.failed.emit(problem)
+            return
         self.show_volume(outcome.volume, outcome.report_lines)
 
     def show_volume(self, volume: Volume, report_lines: tuple[str, ...] | list[str] = ()) -> None:
@@ -131,6 +138,7 @@ class OpenController(QObject):
 
     def _on_worker_failed(self, exc: object) -> None:
         self._finish_worker()
+        self.window.case.forget_pending()
         if isinstance(exc, ImportCancelledError):
             self.window.statusBar().showMessage("Import cancelled", 5000)
             return

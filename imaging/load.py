@@ -56,6 +56,7 @@ from imaging.series_choice import choose_series, series_label
 from imaging.series_without_uid import described, series_key
 from imaging.tilt import resample_along_slices, shift_slices_inplace
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
+from imaging.volume_digest import DIGEST_KEY, voxel_digest
 
 Progress = Callable[[float], None]
 
@@ -235,6 +236,7 @@ def load_volume(
         image_report = ImportReport()
         for w in image_notes:
             image_report.warn(w)
+        volume.metadata.extra[DIGEST_KEY] = (volume.shape, voxel_digest(volume.array))  # see below
         if progress is not None:
             progress(1.0)
         return LoadResult(volume, image_report)
@@ -286,9 +288,15 @@ def load_volume(
         slice_thickness_mm=h0.slice_thickness_mm,
         patient_position=h0.patient_position,
         source_path=str(p),
-        extra={"series_id": plan.series_id, "tilt_deg": plan.tilt_deg, "n_files": plan.n_files},
+        extra={
+            "series_id": plan.series_id,
+            "tilt_deg": plan.tilt_deg,
+            "n_files": plan.n_files,
+        },
     )
     volume = Volume(hu, matrix, h0.frame_of_reference_uid, meta, plan.interpolated_slices)
+    # computed here, in the loading thread, for the case to check its images by (imaging.volume_digest)
+    meta.extra[DIGEST_KEY] = (volume.shape, voxel_digest(volume.array))
     if progress is not None:
         progress(1.0)
     return LoadResult(volume, report)

@@ -28,10 +28,10 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
     Derived figures (coverage, distances, risk) are not stored: they are recomputed from the case.
     """
     from planning.case import Case, Section
+    from planning.image_identity import planning_image
     from planning.model import (
         WHOLE_HEIGHT_CANAL_COLOR,
         AblationSpec,
-        ImageRef,
         LayerKind,
         MaskLayer,
         PlanSettings,
@@ -43,15 +43,8 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
     vol = result.volume
     uid = series_uid or vol.metadata.series_uid or "planning-volume"
     case = Case()
-    case.add(
-        Section.IMAGES,
-        ImageRef(
-            uid,
-            source_path or vol.metadata.source_path,
-            frame_of_reference_uid=vol.frame_of_reference_uid,
-            description=vol.metadata.description,
-        ),
-    )
+    # the series id, grid and voxel digest, to reopen on exactly these images (planning.image_identity)
+    case.add(Section.IMAGES, planning_image(vol, source_path, key=uid))
     case.set_settings(
         PlanSettings(
             margin_mm=result.margin_mm,

@@ -95,3 +95,26 @@ def test_phantom_tilt_uncertainty_covers_the_error() -> None:
         spread = plane.tilt_uncertainty_deg
         assert spread is not None and 0.0 < spread <= PHANTOM_TILT_DEG, (name, spread)
         assert abs(plane.sagittal_tilt_deg - sagittal) <= spread, (name, plane.sagittal_tilt_deg, sagittal)
+
+
+#: chest T7's body click (session notes). Its superior end plate lies at z -12.5 mm: the body's mask
+#: ends there at every click (median top over the plate's columns -11.9..-12.5) and the plate's bright
+#: line shows there on coronal and sagittal sections (session 27, /work/tasks/s27_D_png/
+#: chest_T7_superior_zoom.png). The disc to T6 is too thin to show on 2 mm slices: the columns' mean
+#: profile read 233 HU on T7's plate, 228 1 mm out and 251 on T6's plate 3 mm out, then fell to 185 in
+#: T6's bone; the base (67de197) read that last fall as the edge, 5 mm above T7's plate (z -7.0, -6.9)
+#: at 7 of the 8 clicks of tests/benchmarks/endplate_click_spread.py
+T7_CLICK = (-10.0, 125.0, -21.5)
+T7_SUPERIOR_Z = -12.5
+#: one slice of that scan (mm)
+T7_SLICE_MM = 2.0
+
+
+def test_chest_t7_superior_end_plate_is_not_read_on_the_next_body(chest_ct: Volume) -> None:
+    for move in ((0.0, 0.0, 0.6), (0.0, -3.0, 0.0), (3.0, 0.0, 0.0)):
+        plane = find_vertebra(chest_ct, np.add(T7_CLICK, move)).endplate_planes["superior"]
+        assert abs(plane.center_lps[2] - T7_SUPERIOR_Z) <= T7_SLICE_MM, (
+            move,
+            plane.center_lps,
+            plane.tilt_from,
+        )

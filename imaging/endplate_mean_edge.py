@@ -150,9 +150,15 @@ class _Search:
 
     def _peak_dark(self, profile: FloatArray) -> tuple[int, int]:
         # the end plate's brightest point up to just beyond the mask's usual end, the disc's darkest beyond it
-        # (as imaging.endplate_edge._edge reads one column)
+        # (as imaging.endplate_edge._edge reads one column), but not beyond where the profile climbs above
+        # that peak again: that is the next body's end plate across a disc too thin to show, and the
+        # darkest beyond it is that body's own bone (chest T7 superior, 2 mm slices: the mean rose from 233
+        # HU on T7's plate to 251 on T6's, 3 mm out, then fell to 185 in T6: the "edge" read there lay 5 mm
+        # above T7's plate, and its coronal tilt was -3.7 against about +2 on the plate by eye)
         peak = int(np.argmax(profile[: self.peak_end]))
-        return peak, peak + int(np.argmin(profile[peak:]))
+        climbs = np.nonzero(profile[peak + 1 :] > profile[peak])[0]
+        stop = len(profile) if len(climbs) == 0 else peak + 1 + int(climbs[0])
+        return peak, peak + int(np.argmin(profile[peak:stop]))
 
     def sharpness(self, rows: npt.NDArray[np.bool_], tilt: tuple[float, float]) -> float:
         """How sharply the mean profile falls from the end plate's peak to the disc's darkest: the sum of its

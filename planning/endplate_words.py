@@ -18,11 +18,15 @@ from typing import Any
 
 __all__ = ["UNCERTAIN_TILT_DEG", "endplate_text", "tilt_is_uncertain"]
 
-#: an edge-read tilt whose uncertainty is larger than this is said to be uncertain (degrees). Every end plate
-#: read column by column on the abdomen's T12-L5 (3 mm slices) gave 1.5-4.1 deg at each of its 8 clicks
-#: (tests/benchmarks/endplate_click_spread.py, session 26), with click spreads of 0.1-2.4 deg; one part of a
-#: plate moving the tilt more than that is a plate that is not one plane (an osteophyte, a Schmorl's node, a
-#: fracture) or an edge that is not all the plate's (abdomen L1 superior, read on the mean: 5.8-8.0)
+#: an edge-read tilt whose uncertainty is larger than this is said to be uncertain (degrees). Measured at 8
+#: clicks per body (tests/benchmarks/endplate_click_spread.py; sessions 26-27), column-edge plates: abdomen
+#: T12-L5 (3 mm) ± 1.5-4.1, click spreads 0.1-2.4, worst errors against the label reference along the axis
+#: (tests/benchmarks/endplate_truth.py) 0.4-2.3 per plate; lumbar L2-L4 (1.5 mm) ± 3.7-5.0 on L3 / L4 superior
+#: (spreads 0.4-2.8, worst errors 1.2-3.1) and 4.9-7.6 on L2 inferior, whose tilt itself spreads 5.0 over the
+#: clicks; chest T7-T11 (2 mm, no labels) ± 0.6-2.1, spreads 0.0-0.7. So 5 keeps every steady plate
+#: certain and calls L2 inferior uncertain at 5 of its 7 clicks. One part of a plate moving the tilt more
+#: than that is a plate that is not one plane (an osteophyte, a Schmorl's node, a fracture) or an edge that
+#: is not all the plate's (abdomen L1 superior, read on the mean: 5.8-8.0, spread 2.2)
 UNCERTAIN_TILT_DEG = 5.0
 #: what the line says a plane was read from
 SOURCE_WORDS = {

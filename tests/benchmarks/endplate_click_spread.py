@@ -22,7 +22,11 @@ dataset):
 
     PYTHONPATH=. nice -n 5 /work/main/.venv/bin/python tests/benchmarks/endplate_click_spread.py [DATASET]
 
-with DATASET abdomen, lumbar or chest (all when left out).
+with DATASET abdomen, lumbar or chest (all when left out); ``compare BASE.json BRANCH.json`` sets two runs'
+figures side by side with the references.
+
+Session 27: the "axis" reference (tests/benchmarks/endplate_truth.py) fits each plate to the label's surface
+facing along the body's own axis, not the z columns; it reads L5 inferior -37.5 (the z columns: -11.0).
 
 Positions LPS mm, angles degrees (sagittal + rising anteriorly, coronal + rising to the patient's left).
 """
@@ -46,6 +50,7 @@ from imaging.vertebra import find_vertebra
 from imaging.vertebra_errors import VertebraNotFoundError
 from imaging.volume import Volume
 from planning.vertebra_figures import vertebra_figures
+from tests.benchmarks.endplate_truth import reference_tilts
 
 #: ../shared/data beside the checkout (or OSTEOPLAN_DATA, to run a copy of another version kept elsewhere)
 DATA = (
@@ -120,6 +125,7 @@ def spread(rows: list[dict[str, Any] | str]) -> dict[str, Any]:
 
 
 Case = tuple[str, Volume, tuple[float, float, float], dict[str, Any] | None]
+LabelledCase = tuple[str, Volume, tuple[float, float, float], npt.NDArray[np.bool_] | None]
 
 
 def lumbar_bodies() -> list[tuple[str, Volume, npt.NDArray[np.bool_], tuple[float, float, float]]]:
@@ -137,20 +143,19 @@ def lumbar_bodies() -> list[tuple[str, Volume, npt.NDArray[np.bool_], tuple[floa
     return out
 
 
-def cases(which: str) -> list[Case]:
-    out: list[Case] = []
+def cases_with_labels(which: str) -> list[LabelledCase]:
+    """Each body: its name, the CT, the click and the labelled body (None on the chest: no labels)."""
+    out: list[LabelledCase] = []
     if which in ("", "abdomen"):
         folder = DATA / "abdomen-pelvis-ct"
         ct = read_image(folder / "ct.nii.gz")
         bodies = read_image(folder / "vertebral-bodies-model.nii.gz").array > 0
         labels = read_image(folder / "labels-model.nii.gz").array
         for lev, click in ABDOMEN_CLICKS.items():
-            body = bodies & (labels == ABDOMEN_LABELS[lev])
-            model = {"z": model_plane_tilts(ct, body)}
-            out.append((f"abdomen {lev}", ct, click, model))
+            out.append((f"abdomen {lev}", ct, click, bodies & (labels == ABDOMEN_LABELS[lev])))
     if which in ("", "lumbar"):
         for lev, ct, truth, centre in lumbar_bodies():
-            out.append((f"lumbar {lev}", ct, centre, {"z": model_plane_tilts(ct, truth)}))
+            out.append((f"lumbar {lev}", ct, centre, truth))
     if which in ("", "chest"):
         from imaging.load import load_volume
 
@@ -160,8 +165,63 @@ def cases(which: str) -> list[Case]:
     return out
 
 
+def cases(which: str) -> list[Case]:
+    """Each body with its reference planes: "z" (z columns, :func:`model_plane_tilts`) and "axis" (the
+    label's surface facing along the body's own axis, tests/benchmarks/endplate_truth.py)."""
+    out: list[Case] = []
+    for name, volume, click, label in cases_with_labels(which):
+        model = (
+            None
+            if label is None
+            else {"z": model_plane_tilts(volume, label), "axis": reference_tilts(volume, label)}
+        )
+        out.append((name, volume, click, model))
+    return out
+
+
+def compare(base_json: Path, branch_json: Path) -> None:
+    """Per end plate: the sagittal / coronal tilt ranges over the clicks on the base and the branch, the
+    branch's ± range, the reference planes, and the largest error of a branch click against the axis
+    reference beside the largest ± (figures from two runs of :func:`main`)."""
+    base, branch = json.loads(base_json.read_text()), json.loads(branch_json.read_text())
+    for name, got in branch.items():
+        model = got.get("model") or {}
+        for short in ("sup", "inf"):
+            cells = []
+            for part, k in (("sag", 0), ("cor", 1)):
+                key = f"{short} {part}"
+                b, n = base.get(name, {}).get("spread", {}).get(key), got["spread"].get(key)
+                if n is None:
+                    continue
+                ref = model.get("axis", {}).get(short)
+                zref = model.get("z", {}).get(short)
+                vals = [r[key] for r in got["rows"] if isinstance(r, dict) and r.get(key) is not None]
+                err = f", worst error {max(abs(v - ref[k]) for v in vals):.1f}" if ref else ""
+                cells.append(
+                    f"{part} base {_range(b)} branch {_range(n)}"
+                    + (f" axis-ref {ref[k]:+.1f}" if ref else "")
+                    + (f" z-ref {zref[k]:+.1f}" if zref else "")
+                    + err
+                )
+            pm = [r[f"{short} +-"] for r in got["rows"] if isinstance(r, dict) and r.get(f"{short} +-")]
+            srcs = sorted({r.get(f"{short} from") for r in got["rows"] if isinstance(r, dict)} - {None})
+            if cells:
+                print(f"{name} {short}: " + "; ".join(cells) + f"; ± {_range_of(pm)} from {','.join(srcs)}")
+
+
+def _range(s: Any) -> str:
+    return "-" if s is None else f"{s[0]:+.1f}..{s[1]:+.1f} ({s[2]})"
+
+
+def _range_of(vals: list[float]) -> str:
+    return "none" if not vals else f"{min(vals):.1f}-{max(vals):.1f}"
+
+
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else ""
+    if which == "compare":
+        compare(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
     report: dict[str, Any] = {}
     for name, volume, click, model in cases(which):
         t0 = time.perf_counter()
@@ -175,11 +235,8 @@ def main() -> None:
         line = ", ".join(f"{k} {v[0]:+.1f}..{v[1]:+.1f} ({v[2]})" for k, v in s.items() if v is not None)
         print(f"== {name}: {line}", flush=True)
         for kind, planes in (model or {}).items():
-            print(
-                f"   {kind} model plane: sup sag {planes['sup'][0]:+.1f} cor {planes['sup'][1]:+.1f}; "
-                f"inf sag {planes['inf'][0]:+.1f} cor {planes['inf'][1]:+.1f}",
-                flush=True,
-            )
+            said = "; ".join(f"{k} sag {v[0]:+.1f} cor {v[1]:+.1f}" for k, v in planes.items())
+            print(f"   {kind} reference plane: {said}", flush=True)
         print(f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
     out = Path(os.environ.get("SPREAD_OUT", "/tmp/endplate_click_spread")) / f"{which or 'all'}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

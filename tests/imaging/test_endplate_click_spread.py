@@ -9,8 +9,10 @@ for clicks up to 3 mm apart. It is now fitted to the CT's own edge along each co
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from imaging.vertebra import find_vertebra
 from imaging.volume import Volume
@@ -95,3 +97,71 @@ def test_phantom_tilt_uncertainty_covers_the_error() -> None:
         spread = plane.tilt_uncertainty_deg
         assert spread is not None and 0.0 < spread <= PHANTOM_TILT_DEG, (name, spread)
         assert abs(plane.sagittal_tilt_deg - sagittal) <= spread, (name, plane.sagittal_tilt_deg, sagittal)
+
+
+#: chest T7's body click (session notes). Its superior end plate lies at z -12.5 mm: the body's mask
+#: ends there at every click (median top over the plate's columns -11.9..-12.5) and the plate's bright
+#: line shows there on coronal and sagittal sections (session 27, /work/tasks/s27_D_png/
+#: chest_T7_superior_zoom.png). The disc to T6 is too thin to show on 2 mm slices: the columns' mean
+#: profile read 233 HU on T7's plate, 228 1 mm out and 251 on T6's plate 3 mm out, then fell to 185 in
+#: T6's bone; the base (67de197) read that last fall as the edge, 5 mm above T7's plate (z -7.0, -6.9)
+#: at 7 of the 8 clicks of tests/benchmarks/endplate_click_spread.py
+T7_CLICK = (-10.0, 125.0, -21.5)
+T7_SUPERIOR_Z = -12.5
+#: one slice of that scan (mm)
+T7_SLICE_MM = 2.0
+
+
+def test_chest_t7_superior_end_plate_is_not_read_on_the_next_body(chest_ct: Volume) -> None:
+    for move in ((0.0, 0.0, 0.6), (0.0, -3.0, 0.0), (3.0, 0.0, 0.0)):
+        plane = find_vertebra(chest_ct, np.add(T7_CLICK, move)).endplate_planes["superior"]
+        assert abs(plane.center_lps[2] - T7_SUPERIOR_Z) <= T7_SLICE_MM, (
+            move,
+            plane.center_lps,
+            plane.tilt_from,
+        )
+
+
+def _axis_reference(shared_data: Path, label: int) -> dict[str, tuple[float, float]]:
+    """The model body's plates fitted along its own axis (tests/benchmarks/endplate_truth.py)."""
+    from imaging.image_files import read_image
+    from tests.benchmarks.endplate_truth import reference_tilts
+
+    folder = shared_data / "abdomen-pelvis-ct"
+    ct = read_image(folder / "ct.nii.gz")
+    body = (read_image(folder / "vertebral-bodies-model.nii.gz").array > 0) & (
+        read_image(folder / "labels-model.nii.gz").array == label
+    )
+    return reference_tilts(ct, body)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the mean-edge tilt's block jackknife under-covers: T12 inferior's +0.6 mm click says ±0.6 deg",
+)
+def test_abdomen_faint_end_plate_uncertainty_covers_the_click_spread_and_the_reference(
+    abdomen: Volume, shared_data: Path
+) -> None:
+    """The tilt read on the mean profile (abdomen T12 inferior, L1 superior) should say an uncertainty that
+    holds both its error against the label reference along the body's axis and its distance from the median
+    over the clicks. Measured (67de197 and session 27): ±0.6 at T12's +0.6 mm click, whose sagittal tilt
+    +19.5 lies 1.6 from the reference's +17.9 and 2.5 from the clicks' median (+17.0). The jackknife of a
+    grid search's best tilt does not measure its spread (the tilt is an argmax, not a smooth statistic).
+    Tried in session 27 and not kept: rerunning the whole search per left-out block (T12 ± unchanged, 0.6 at
+    that click; +0.9 s CPU per body) and the reach of tilts whose sharpness the blocks cannot tell from the
+    best (T12 ± 2.5-5.5, covering; but chest T8 superior 3.0-26.5 and T9 inferior 2.5-31.5 at click spreads
+    of 1.0 and 0.5 deg: it cries wolf)."""
+    for click, name, short, label in ((T12_CLICK, "inferior", "inf", 32), (L1_CLICK, "superior", "sup", 31)):
+        reference = _axis_reference(shared_data, label)[short]
+        planes = [find_vertebra(abdomen, np.add(click, move)).endplate_planes[name] for move in MOVES]
+        median = (
+            float(np.median([p.sagittal_tilt_deg for p in planes])),
+            float(np.median([p.coronal_tilt_deg for p in planes])),
+        )
+        for move, plane in zip(MOVES, planes, strict=True):
+            spread = plane.tilt_uncertainty_deg
+            assert spread is not None and math.isfinite(spread), (name, move)
+            got = (plane.sagittal_tilt_deg, plane.coronal_tilt_deg)
+            for k in (0, 1):
+                assert abs(got[k] - reference[k]) <= spread, (name, move, got, reference, spread)
+                assert abs(got[k] - median[k]) <= spread, (name, move, got, median, spread)

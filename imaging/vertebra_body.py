@@ -185,7 +185,7 @@ def find_body(
 def _profile_origin(click_lps: npt.ArrayLike, cut: PosteriorCut | None) -> npt.NDArray[np.float64]:
     """Where the disc profile is read for a click: the click, moved straight forward until the profile's
     cross-section (radius :data:`imaging.vertebra_discs.PROFILE_RADIUS_MM`) lies in front of the canal's
-    front.
+    front. A point behind the canal's front is left where it is.
 
     Near the posterior wall the cross-section reaches over the canal, whose contents read like a disc at
     every level, and over the pedicles' roots; the profile then loses the body's own discs (chest T10 from
@@ -194,8 +194,12 @@ def _profile_origin(click_lps: npt.ArrayLike, cut: PosteriorCut | None) -> npt.N
     point = np.asarray(click_lps, dtype=np.float64)
     if cut is None:
         return point
-    short = PROFILE_RADIUS_MM - cut.depth_in_front_mm(point)
-    return point - short * cut.posterior if short > 0.0 else point
+    depth = cut.depth_in_front_mm(point)
+    if depth < 0.0 or depth >= PROFILE_RADIUS_MM:
+        # behind the canal's front the point is in no body (a lamina, the canal: refused on other grounds,
+        # in words about where it lies); far enough in front the profile is the body's
+        return point
+    return point - (PROFILE_RADIUS_MM - depth) * cut.posterior
 
 
 def roi_vessels(roi: LpsRoi) -> BoolArray:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.body_height import height_note
+from imaging.canal_holes import dark_limit_hu
 from imaging.image_noise import noise_note, noise_sd_near
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
@@ -100,7 +101,8 @@ def canal_at_click(
         The click, LPS mm.
     slice_mm
         The CT's coarsest voxel size (mm; its slice spacing): a canal enclosed by bone along less than
-        that is no tube the CT shows, and the ring-closing and hull search is tried too.
+        that, reading brighter than the canal's contents, is no tube the CT shows, and the ring-closing and
+        hull search is tried too.
 
     Returns
     -------
@@ -119,11 +121,16 @@ def canal_at_click(
     # click in it, while the second pass finds the real canal 15 mm further back
     canal, wall = find_canal_by_rule_and_wall(roi, masks.arch_solid, masks.smoothed, click, wall_click=True)
     canal_how = wall_how = CANAL_ENCLOSED
-    # a hole enclosed by bone on fewer of the region's sections than one CT slice spans is no tube along
-    # the spine (chest T9 clicked on its posterior wall: one 1 mm section of a 130 HU hole 22 mm to the side
-    # and 18 mm below, while 0.05 mm away the second pass found the canal on 5 sections): the second pass
-    # is looked at too, and the canal found along more sections is taken
-    thin = canal is not None and sections_of(canal) * roi.spacing_mm < slice_mm
+    # a hole enclosed by bone on fewer of the region's sections than one CT slice spans, brighter than the
+    # canal's contents, is no evidence of a tube along the spine (chest T9 clicked on its posterior wall:
+    # one 1 mm section of a 130 HU hole 22 mm to the side and 18 mm below, dark limit 61 HU, while 0.05 mm
+    # away the second pass found the canal on 5 sections): the second pass is looked at too, and the canal
+    # found along more sections is taken
+    thin = (
+        canal is not None
+        and sections_of(canal) * roi.spacing_mm < slice_mm
+        and float(masks.smoothed[canal.mask].mean()) >= dark_limit_hu(roi, masks.smoothed, click)
+    )
     if canal is None or thin:
         hull_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
         # thick slices and overlapping laminae can close the canal in coronal planes too, so that the

@@ -32,7 +32,7 @@ from imaging.body_result import BodyMethod, BodyResult, body_axis, describe_body
 from imaging.bony_masks import BONE_THRESHOLD_HU, SMOOTHING_MM, BonyMasks, bony_solid, plane_structure
 from imaging.contrast_vessels import uniform_structures
 from imaging.disc_tilt import tilted_body_slab
-from imaging.vertebra_discs import PROFILE_RADIUS_MM, BodySlab
+from imaging.vertebra_discs import BodySlab
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_star import star_body
 
@@ -106,9 +106,8 @@ def find_body(
     solid, bone, smoothed = masks.solid, masks.bone, masks.smoothed
     # the discs above and below the click bound the body where they are seen (thin thoracic discs
     # on thick slices let rays and the opened solid run into the next vertebra), read along the endplates'
-    # own normal when the canal's line is tilted against them (imaging.disc_tilt); read in front of the canal
-    origin = _profile_origin(click_lps, cut)
-    slab = tilted_body_slab(roi, masks.sharp, origin, axis_hint, unknown=masks.unknown)
+    # own normal when the canal's line is tilted against them (imaging.disc_tilt)
+    slab = tilted_body_slab(roi, masks.sharp, click_lps, axis_hint, unknown=masks.unknown)
     if slab is None:
         slab = slab_hint
     grid_lps = (
@@ -180,26 +179,6 @@ def find_body(
         cortex_hu=cortex,
         slab=slab,
     )
-
-
-def _profile_origin(click_lps: npt.ArrayLike, cut: PosteriorCut | None) -> npt.NDArray[np.float64]:
-    """Where the disc profile is read for a click: the click, moved straight forward until the profile's
-    cross-section (radius :data:`imaging.vertebra_discs.PROFILE_RADIUS_MM`) lies in front of the canal's
-    front. A point behind the canal's front is left where it is.
-
-    Near the posterior wall the cross-section reaches over the canal, whose contents read like a disc at
-    every level, and over the pedicles' roots; the profile then loses the body's own discs (chest T10 from
-    a click 3 mm in front of its back: a 35.5 mm "body" between discs, against 21.9 from its centre).
-    """
-    point = np.asarray(click_lps, dtype=np.float64)
-    if cut is None:
-        return point
-    depth = cut.depth_in_front_mm(point)
-    if depth < 0.0 or depth >= PROFILE_RADIUS_MM:
-        # behind the canal's front the point is in no body (a lamina, the canal: refused on other grounds,
-        # in words about where it lies); far enough in front the profile is the body's
-        return point
-    return point - (PROFILE_RADIUS_MM - depth) * cut.posterior
 
 
 def roi_vessels(roi: LpsRoi) -> BoolArray:

@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.body_height import height_note
-from imaging.canal_holes import dark_limit_hu
 from imaging.image_noise import noise_note, noise_sd_near
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
@@ -86,9 +85,7 @@ CANAL_ENCLOSED = "enclosed by bone"
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
 
 
-def canal_at_click(
-    roi: LpsRoi, masks: BonyMasks, click: FloatArray, *, slice_mm: float = 0.0
-) -> tuple[CanalResult, str]:
+def canal_at_click(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> tuple[CanalResult, str]:
     """The spinal canal behind the click and how it was found (words for the notes).
 
     Parameters
@@ -99,10 +96,6 @@ def canal_at_click(
         Its bone (:func:`imaging.vertebra_body.bony_solid`).
     click
         The click, LPS mm.
-    slice_mm
-        The CT's coarsest voxel size (mm; its slice spacing): a canal enclosed by bone along less than
-        that, reading brighter than the canal's contents, is no tube the CT shows, and the ring-closing and
-        hull search is tried too.
 
     Returns
     -------
@@ -121,21 +114,11 @@ def canal_at_click(
     # click in it, while the second pass finds the real canal 15 mm further back
     canal, wall = find_canal_by_rule_and_wall(roi, masks.arch_solid, masks.smoothed, click, wall_click=True)
     canal_how = wall_how = CANAL_ENCLOSED
-    # a hole enclosed by bone on fewer of the region's sections than one CT slice spans, brighter than the
-    # canal's contents, is no evidence of a tube along the spine (chest T9 clicked on its posterior wall:
-    # one 1 mm section of a 130 HU hole 22 mm to the side and 18 mm below, dark limit 61 HU, while 0.05 mm
-    # away the second pass found the canal on 5 sections): the second pass is looked at too, and the canal
-    # found along more sections is taken
-    thin = (
-        canal is not None
-        and sections_of(canal) * roi.spacing_mm < slice_mm
-        and float(masks.smoothed[canal.mask].mean()) >= dark_limit_hu(roi, masks.smoothed, click)
-    )
-    if canal is None or thin:
-        hull_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
+    if canal is None:
+        canal_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
         # thick slices and overlapping laminae can close the canal in coronal planes too, so that the
         # coronal fill hides it: look for it in the unfilled bone
-        closed, wall_hull = find_canal_by_rule_and_wall(
+        canal, wall_hull = find_canal_by_rule_and_wall(
             roi,
             masks.closed,
             masks.smoothed,
@@ -144,10 +127,8 @@ def canal_at_click(
             hull=True,
             wall_click=True,
         )
-        if sections_of(closed) > sections_of(canal):
-            canal, canal_how = closed, hull_how
         if sections_of(wall_hull) > sections_of(wall):
-            wall, wall_how = wall_hull, hull_how
+            wall, wall_how = wall_hull, canal_how
     if sections_of(wall) > sections_of(canal):
         canal, canal_how = wall, wall_how
     if canal is None:

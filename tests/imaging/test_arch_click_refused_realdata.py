@@ -1,0 +1,40 @@
+"""Clicks on the vertebral arch, behind the spinal canal, are refused, not given a body (session 27, B2).
+
+Both were refused on 67de197 and accepted on s27_B's 0bd16d7, whose disc profile was read from the click
+moved up to 6 mm forward when it lay 0-6 mm in front of the canal's front (imaging.vertebra_body). From a
+point on the arch the "canal" is a hole behind it, so forward leads along the arch or into the real canal:
+
+- chest-ct-dicom T12, tests/benchmarks/wall_click_figures.py's "canal +10" point (10 mm behind the canal's
+  centroid found from the T12 body click, unrounded; 422 HU): accepted as a 24.2 mL body, Dice 0.036
+  against T12's, canal 28.2 mm off. The point rounded to 0.1 mm was refused on both.
+- abdomen-pelvis-ct L5 right lamina of tests/benchmarks/lamina_soft_click_figures.py (593 HU): accepted as
+  a 40.7 mL body.
+
+Positions LPS mm.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from imaging.vertebra import VertebraNotFoundError, find_vertebra
+from imaging.volume import Volume
+
+pytestmark = pytest.mark.realdata
+
+#: wall_click_figures.py's chest T12 "canal +10", as the script computes it (printed (-6.0, 155.5, -145.9));
+#: rounded to 4 decimals it was refused by a variant of 0bd16d7 that still took this exact point: the fault is
+#: brittle, so the test keeps the place exact
+CHEST_T12_BEHIND_CANAL = (-6.014166112910194, 155.46376349912705, -145.92585641556056)
+#: lamina_soft_click_figures.py's abdomen L5 right lamina
+ABDOMEN_L5_RIGHT_LAMINA = (-11.2, -107.5, 252.2)
+
+
+def test_a_click_10_mm_behind_chest_t12s_canal_is_refused(chest_ct: Volume) -> None:
+    with pytest.raises(VertebraNotFoundError, match="behind the spinal canal"):
+        find_vertebra(chest_ct, CHEST_T12_BEHIND_CANAL)
+
+
+def test_a_click_on_l5s_right_lamina_is_refused(abdomen: Volume) -> None:
+    with pytest.raises(VertebraNotFoundError, match="vertebral arch"):
+        find_vertebra(abdomen, ABDOMEN_L5_RIGHT_LAMINA)

@@ -66,6 +66,18 @@ def _add_layer_and_save(window: object, path: Path) -> None:
     assert window.case.save_to(path)  # type: ignore[attr-defined]
 
 
+def _planned_on_uid_series(
+    window: object, qtbot: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> tuple[object, Path]:
+    """A 12 x 72 x 80 series with UID in tmp_path/ct, opened, given a layer and saved: (volume, case path)."""
+    volume = marker_volume(np.eye(3), shape=(12, 72, 80))
+    dicom_writer.write_dicom_series(volume, tmp_path / "ct", series_uid=UID)
+    _open(window, qtbot, monkeypatch, tmp_path / "ct", UID)
+    case_path = tmp_path / "plan.osteoplan"
+    _add_layer_and_save(window, case_path)
+    return volume, case_path
+
+
 def _reopen(settings: object, qtbot: object, path: Path) -> object:
     """Open the case at ``path`` in a second window; wait until its image is shown or the opening ended."""
     from app.main_window import MainWindow
@@ -143,11 +155,7 @@ def test_a_case_whose_images_changed_is_refused_with_the_difference(
     monkeypatch: pytest.MonkeyPatch,
     no_dialogs: list[tuple[str, str]],
 ) -> None:
-    volume = marker_volume(np.eye(3), shape=(12, 72, 80))
-    dicom_writer.write_dicom_series(volume, tmp_path / "ct", series_uid=UID)
-    _open(window, qtbot, monkeypatch, tmp_path / "ct", UID)
-    case_path = tmp_path / "plan.osteoplan"
-    _add_layer_and_save(window, case_path)
+    volume, case_path = _planned_on_uid_series(window, qtbot, monkeypatch, tmp_path)
     # the folder now holds other images under the same series UID (an export replaced, files moved)
     for f in (tmp_path / "ct").iterdir():
         f.unlink()
@@ -202,11 +210,7 @@ def test_an_image_opened_after_a_failed_case_starts_a_new_case(
     no_dialogs: list[tuple[str, str]],
 ) -> None:
     """A case whose images cannot be loaded must not hand its plan to the next image opened."""
-    volume = marker_volume(np.eye(3), shape=(12, 72, 80))
-    dicom_writer.write_dicom_series(volume, tmp_path / "ct", series_uid=UID)
-    _open(window, qtbot, monkeypatch, tmp_path / "ct", UID)
-    case_path = tmp_path / "plan.osteoplan"
-    _add_layer_and_save(window, case_path)
+    volume, case_path = _planned_on_uid_series(window, qtbot, monkeypatch, tmp_path)
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]
     dicom_writer.write_dicom_series(volume, tmp_path / "elsewhere", series_uid=UID)
     for f in (tmp_path / "ct").iterdir():

@@ -19,7 +19,13 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks
-from imaging.canal_point import depth_in_front_mm, in_front_of_the_wall_line, on_nearest_section, on_section
+from imaging.canal_point import (
+    UP_LPS,
+    depth_in_front_mm,
+    in_front_of_the_wall_line,
+    on_nearest_section,
+    on_section,
+)
 from imaging.click_tissue import SOFT_BELOW_HU
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CANAL_MIN_POSTERIOR_MM, CanalResult, find_canal
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
@@ -38,7 +44,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 Section = tuple[int, int, int]
 
-_UP = np.array([0.0, 0.0, 1.0])
 
 #: the canal is looked for from a point this far in front of the click (mm): the canal search takes a
 #: canal at least CANAL_MIN_POSTERIOR_MM (8 mm) behind its point, and a click may lie up to half an adult
@@ -122,7 +127,7 @@ def canal_behind(
         return False
     if other_than is None:
         return True
-    apart = behind.centroid_at(point, _UP) - other_than.centroid_at(point, _UP)
+    apart = behind.centroid_at(point, UP_LPS) - other_than.centroid_at(point, UP_LPS)
     return float(np.linalg.norm(apart)) > CANAL_CONSISTENCY_MM
 
 

@@ -21,6 +21,7 @@ from imaging.vertebra_steps import RING_CLOSING_MM
 
 __all__ = [
     "BODY_GAP_MM",
+    "UP_LPS",
     "behind_the_canal",
     "behind_the_wall_line_mm",
     "beside_the_canal_mm",
@@ -36,7 +37,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Section = tuple[int, int, int]
-_UP = np.array([0.0, 0.0, 1.0])
+#: the scanner's superior axis (LPS): the axial sections the canal is read on lie square to it
+UP_LPS = np.array([0.0, 0.0, 1.0])
 
 #: gaps up to this long (mm) in the bone in front of the canal are crossed (a blurred posterior wall
 #: between the canal's half-maximum edge and the body)
@@ -143,7 +145,7 @@ def _wall_line_rows(roi: LpsRoi, canal: CanalResult, col: int) -> float | None:
 
 def centre_row(roi: LpsRoi, canal: CanalResult, k: int) -> float:
     """The ROI row (front to back) of the canal's centre line on section ``k``."""
-    return float(roi.lps_to_index(canal.centroid_at(roi.index_to_lps(np.array([k, 0.0, 0.0])), _UP))[1])
+    return float(roi.lps_to_index(canal.centroid_at(roi.index_to_lps(np.array([k, 0.0, 0.0])), UP_LPS))[1])
 
 
 def depth_in_front_mm(

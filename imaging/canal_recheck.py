@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks
 from imaging.canal_holding import CANAL_LOOK_FROM_FRONT_MM, body_in_front, canal_wide_enough
-from imaging.canal_point import on_nearest_section
+from imaging.canal_point import UP_LPS, on_nearest_section
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult, find_canal, sections_of
 from imaging.vertebra_roi import LpsRoi
 
@@ -47,8 +47,6 @@ __all__ = ["canal_behind_dark_interior", "canal_in_front_of_body"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-_UP = np.array([0.0, 0.0, 1.0])
 
 
 def canal_behind_dark_interior(
@@ -66,20 +64,20 @@ def canal_behind_dark_interior(
     click
         The click, LPS mm.
     """
-    centre = hole.centroid_at(click, _UP)
+    centre = hole.centroid_at(click, UP_LPS)
     # searched over the hole's own sections: an interior lies within its body's height, and so does the
     # canal's enclosed level at the pedicles; the canal behind is found along at least as many of them
     z = hole.slice_centroids_lps[:, 2]
-    middle = hole.centroid_at(np.array([0.0, 0.0, 0.5 * float(z.min() + z.max())]), _UP)
+    middle = hole.centroid_at(np.array([0.0, 0.0, 0.5 * float(z.min() + z.max())]), UP_LPS)
     half_mm = 0.5 * float(z.max() - z.min()) + 0.5 * roi.spacing_mm
     behind = find_canal(roi, masks.arch_solid, masks.smoothed, middle, half_height_mm=half_mm)
     if behind is None or sections_of(behind) < sections_of(hole):
         return None
-    if float(np.linalg.norm(behind.centroid_at(click, _UP) - centre)) <= CANAL_CONSISTENCY_MM:
+    if float(np.linalg.norm(behind.centroid_at(click, UP_LPS) - centre)) <= CANAL_CONSISTENCY_MM:
         return None  # the same canal, found on sections further up or down (a tilted canal)
     if not canal_wide_enough(roi, behind, centre):  # straight behind the hole
         return None
-    at = on_nearest_section(roi, behind, behind.centroid_at(click, _UP))
+    at = on_nearest_section(roi, behind, behind.centroid_at(click, UP_LPS))
     if not body_in_front(roi, masks, behind, at):
         return None  # no vertebral body in front of it: not the spinal canal
     # the canal as a click in the body finds it, over the search's whole height
@@ -102,9 +100,9 @@ def canal_in_front_of_body(
     front_y = float(roi.index_to_lps(np.array([0.0, float(rows[0]), 0.0]))[1])
     look = np.array([centroid[0], front_y - CANAL_LOOK_FROM_FRONT_MM, centroid[2]])
     canal = find_canal(roi, masks.arch_solid, masks.smoothed, look)
-    if canal is None or float(canal.centroid_at(centroid, _UP)[1]) >= front_y:
+    if canal is None or float(canal.centroid_at(centroid, UP_LPS)[1]) >= front_y:
         return None  # none, or the body's own canal behind it, or a dark interior inside it
-    at = on_nearest_section(roi, canal, canal.centroid_at(centroid, _UP))
+    at = on_nearest_section(roi, canal, canal.centroid_at(centroid, UP_LPS))
     if not body_in_front(roi, masks, canal, at):
         return None  # no vertebral body in front of it: not the spinal canal
     return canal

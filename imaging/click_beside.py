@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from imaging.bony_masks import BonyMasks
 from imaging.canal_holding import CANAL_LOOK_FROM_FRONT_MM
-from imaging.canal_point import beside_the_canal_mm, on_nearest_section
+from imaging.canal_point import UP_LPS, beside_the_canal_mm, on_nearest_section
 from imaging.click_tissue import ClickTissue
 from imaging.vertebra_body import BodyResult
 from imaging.vertebra_canal import CANAL_CONSISTENCY_MM, CanalResult, find_canal
@@ -62,7 +62,6 @@ class BodyBesideCanalError(ClickNotInBodyError):
 
 
 _POSTERIOR = np.array([0.0, 1.0, 0.0])
-_UP = np.array([0.0, 0.0, 1.0])
 _CLICK_THERE = "click in the vertebral body, in front of the spinal canal"
 
 
@@ -172,7 +171,7 @@ def _behind_front_edge_mm(roi: LpsRoi, spinal: CanalResult, click: FloatArray) -
 
     def line_row(section: float) -> float:
         z = float(roi.index_to_lps(np.array([section, 0.0, 0.0]))[2])
-        return float(roi.lps_to_index(spinal.centroid_at(np.array([0.0, 0.0, z]), _UP))[1])
+        return float(roi.lps_to_index(spinal.centroid_at(np.array([0.0, 0.0, z]), UP_LPS))[1])
 
     sections = np.flatnonzero(spinal.mask.any(axis=(1, 2)))
     fronts = [float(np.flatnonzero(spinal.mask[k].any(axis=1))[0]) - line_row(float(k)) for k in sections]
@@ -187,7 +186,7 @@ def _where(
     (:func:`_behind_front_edge_mm`), ``out_mm`` out from its side-to-side span
     (:func:`imaging.canal_point.beside_the_canal_mm`)."""
     hu = f"{tissue.median_hu:.0f} HU near it"
-    aside = float(click[0] - spinal.centroid_at(click, _UP)[0])  # LPS x runs to the patient's left
+    aside = float(click[0] - spinal.centroid_at(click, UP_LPS)[0])  # LPS x runs to the patient's left
     off = f"{abs(aside):.0f} mm to the {'left' if aside > 0.0 else 'right'} of the spinal canal's centre"
     if out_mm > 0.0 and past_front_mm > CLICK_IN_BODY_MM:
         return (

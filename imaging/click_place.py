@@ -53,6 +53,7 @@ import numpy.typing as npt
 from imaging.bony_masks import BONE_THRESHOLD_HU, BonyMasks
 from imaging.canal_holding import body_in_front, canal_behind, canal_holding
 from imaging.canal_point import (
+    UP_LPS,
     behind_the_canal,
     behind_the_wall_line_mm,
     beside_the_canal_mm,
@@ -74,8 +75,6 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-
-_UP = np.array([0.0, 0.0, 1.0])
 
 
 def refuse_click_in_canal(roi: LpsRoi, masks: BonyMasks, click: FloatArray, tissue: ClickTissue) -> None:
@@ -195,7 +194,7 @@ def refuse_click_behind_canal(
             roi, masks, canal, body_centroid=body_centroid, click=click, tissue=tissue
         )
         return
-    centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
+    centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, UP_LPS))
     if not body_in_front(roi, masks, canal, centre):
         return  # no body in front: not the canal
     hu = f"{tissue.median_hu:.0f} HU near it"
@@ -249,7 +248,7 @@ def _refuse_bone_behind_the_wall_line(
     behind_mm = behind_the_wall_line_mm(roi, canal, at)
     if behind_mm is None or behind_mm <= CLICK_IN_BODY_MM:
         return
-    centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, _UP))
+    centre = on_nearest_section(roi, canal, canal.centroid_at(body_centroid, UP_LPS))
     if not body_in_front(roi, masks, canal, centre):
         return  # no body in front: not the spinal canal
     raise PlacedAtCanalError(

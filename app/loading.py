@@ -112,7 +112,11 @@ def load_path(
         from imaging import load as imaging_load
     except ImportError:
         return _fallback_load(path, cancel)
+    from imaging.volume_digest import keep_digest
+
     result = imaging_load.load_volume(path, series_uid=series_uid, progress=progress, cancel=cancel)
+    # in this (worker) thread: a case made or reopened on the volume checks its images by it
+    keep_digest(result.volume)
     return LoadOutcome(result.volume, tuple(_report_lines(result.report)))
 
 

@@ -56,7 +56,6 @@ from imaging.series_choice import choose_series, series_label
 from imaging.series_without_uid import described, series_key
 from imaging.tilt import resample_along_slices, shift_slices_inplace
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
-from imaging.volume_digest import DIGEST_KEY, voxel_digest
 
 Progress = Callable[[float], None]
 
@@ -236,7 +235,6 @@ def load_volume(
         image_report = ImportReport()
         for w in image_notes:
             image_report.warn(w)
-        volume.metadata.extra[DIGEST_KEY] = (volume.shape, voxel_digest(volume.array))  # see below
         if progress is not None:
             progress(1.0)
         return LoadResult(volume, image_report)
@@ -295,8 +293,6 @@ def load_volume(
         },
     )
     volume = Volume(hu, matrix, h0.frame_of_reference_uid, meta, plan.interpolated_slices)
-    # computed here, in the loading thread, for the case to check its images by (imaging.volume_digest)
-    meta.extra[DIGEST_KEY] = (volume.shape, voxel_digest(volume.array))
     if progress is not None:
         progress(1.0)
     return LoadResult(volume, report)

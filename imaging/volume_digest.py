@@ -2,9 +2,11 @@
 ones it was planned on (:mod:`planning.image_identity`).
 
 SHA-256 of the HU array's bytes with its shape and type: ~0.4 s for 400 x 512 x 512 int16 on the
-workstation (measured session 27 under load 6), so the loader computes it in its worker thread and
-keeps it in ``SeriesMetadata.extra[DIGEST_KEY]`` as ``(shape, digest)``: a crop shares its parent's
-metadata, and the shape says which grid the digest belongs to.
+workstation (measured session 27 under load 6). Only a case needs it, so :func:`imaging.load.load_volume`
+does not compute it (the command line's segment / anatomy runs do not pay for it); the window's loading
+worker calls :func:`keep_digest` in its thread, so that making or checking a case does not freeze the
+window. It is kept in ``SeriesMetadata.extra[DIGEST_KEY]`` as ``(shape, digest)``: a crop shares its
+parent's metadata, and the shape says which grid the digest belongs to.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from imaging.volume import Volume
 
-__all__ = ["DIGEST_KEY", "volume_digest", "voxel_digest"]
+__all__ = ["DIGEST_KEY", "keep_digest", "volume_digest", "voxel_digest"]
 
 DIGEST_KEY = "voxel_digest"
 
@@ -26,6 +28,11 @@ def voxel_digest(array: np.ndarray) -> str:
     h = hashlib.sha256(f"{data.shape}|{data.dtype.str}|".encode())
     h.update(data.data.cast("B"))
     return f"sha256:{h.hexdigest()}"
+
+
+def keep_digest(volume: Volume) -> None:
+    """Compute the volume's digest now and keep it in its metadata for :func:`volume_digest`."""
+    volume.metadata.extra[DIGEST_KEY] = (volume.shape, voxel_digest(volume.array))
 
 
 def volume_digest(volume: Volume) -> str:

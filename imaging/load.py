@@ -286,11 +286,7 @@ def load_volume(
         slice_thickness_mm=h0.slice_thickness_mm,
         patient_position=h0.patient_position,
         source_path=str(p),
-        extra={
-            "series_id": plan.series_id,
-            "tilt_deg": plan.tilt_deg,
-            "n_files": plan.n_files,
-        },
+        extra={"series_id": plan.series_id, "tilt_deg": plan.tilt_deg, "n_files": plan.n_files},
     )
     volume = Volume(hu, matrix, h0.frame_of_reference_uid, meta, plan.interpolated_slices)
     if progress is not None:

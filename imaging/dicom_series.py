@@ -40,7 +40,6 @@ from imaging.report import ImportReport
 from imaging.resampled_slices import gap_slices, interpolated_slices
 from imaging.series_damaged import all_damaged, leave_out_damaged, note_left_out
 from imaging.series_plan import (
-    DUPLICATE_TOLERANCE_MM,
     FILL_HU,
     GAP_FACTOR,
     LINE_TOLERANCE_MM,
@@ -55,6 +54,7 @@ from imaging.series_plan import (
     direction_matrix,
     frame_name,
     refused_plan,
+    repeated_positions,
     same_orientation,
     slice_axes,
 )
@@ -269,16 +269,8 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
 
     warnings: list[str] = []
     ipp = np.array([h.position_lps for h in frames], dtype=np.float64)
-    proj = ipp @ normal
-    inst = np.array([h.instance_number if h.instance_number is not None else 0 for h in frames])
-    order = np.lexsort((inst, proj))
-    kept: list[int] = [int(order[0])]
-    duplicates: list[int] = []
-    for i in order[1:]:
-        if proj[i] - proj[kept[-1]] < DUPLICATE_TOLERANCE_MM:
-            duplicates.append(int(i))
-        else:
-            kept.append(int(i))
+    proj, kept, repeats = repeated_positions(frames, normal)
+    duplicates = [i for i, _ in repeats]
     if duplicates:
         names = ", ".join(frame_name(frames[i]) for i in duplicates[:3])
         more = f" and {len(duplicates) - 3} more" if len(duplicates) > 3 else ""

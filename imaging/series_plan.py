@@ -151,6 +151,25 @@ def slice_axes(h: FrameHeader) -> tuple[FloatArray, FloatArray, FloatArray] | No
     return row_dir, col_dir, np.cross(row_dir, col_dir)
 
 
+def repeated_positions(
+    frames: list[FrameHeader], normal: FloatArray
+) -> tuple[FloatArray, list[int], list[tuple[int, int]]]:
+    """Where ``frames`` lie along ``normal`` (mm), which of them to keep in slice order, each position
+    once (of frames within ``DUPLICATE_TOLERANCE_MM``, the lowest instance number), and the
+    ``(repeat, kept)`` index pairs of the others. Every frame must have a position."""
+    proj = np.array([h.position_lps for h in frames], dtype=np.float64) @ normal
+    inst = np.array([h.instance_number if h.instance_number is not None else 0 for h in frames])
+    order = np.lexsort((inst, proj))
+    kept: list[int] = [int(order[0])]
+    repeats: list[tuple[int, int]] = []
+    for i in order[1:]:
+        if proj[i] - proj[kept[-1]] < DUPLICATE_TOLERANCE_MM:
+            repeats.append((int(i), kept[-1]))
+        else:
+            kept.append(int(i))
+    return proj, kept, repeats
+
+
 def frame_name(h: FrameHeader) -> str:
     return Path(h.path).name
 

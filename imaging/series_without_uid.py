@@ -20,10 +20,8 @@ import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import numpy as np
-
 from imaging.dicom_frames import FrameHeader
-from imaging.series_plan import DUPLICATE_TOLERANCE_MM, frame_name, slice_axes
+from imaging.series_plan import frame_name, repeated_positions, slice_axes
 
 __all__ = ["described", "folder_of", "series_key", "split_stacks"]
 
@@ -95,13 +93,13 @@ def _repeat(frames: list[FrameHeader]) -> str | None:
     axes = slice_axes(frames[0])
     placed = [h for h in frames if h.position_lps is not None]
     if axes is not None and len(placed) > 1:
-        along = np.array([h.position_lps for h in placed], dtype=np.float64) @ axes[2]
-        order = np.argsort(along, kind="stable")
-        steps = np.diff(along[order])
-        same = np.nonzero(steps < DUPLICATE_TOLERANCE_MM)[0]
-        if same.size:
-            a, b = placed[int(order[same[0]])], placed[int(order[same[0] + 1])]
-            return f"{same.size} slice position(s) are taken twice (e.g. {frame_name(a)} and {frame_name(b)})"
+        _, _, repeats = repeated_positions(placed, axes[2])
+        if repeats:
+            again, first = repeats[0]
+            a, b = placed[first], placed[again]
+            return (
+                f"{len(repeats)} slice position(s) are taken twice (e.g. {frame_name(a)} and {frame_name(b)})"
+            )
     numbers = Counter(
         h.instance_number for h in frames if h.n_frames_in_file == 1 and h.instance_number is not None
     )

@@ -200,14 +200,18 @@ def tilt_words(craniocaudal_deg: float, uncertainty_deg: float | None) -> str:
     alone."""
     if uncertainty_deg is None:
         return f"{craniocaudal_deg:+.1f} deg"
-    said = math.ceil(uncertainty_deg * 10.0 - 1e-6) / 10.0
-    return f"{craniocaudal_deg:+.1f} deg (±{said:.1f} deg on this scan)"
+    return f"{craniocaudal_deg:+.1f} deg (±{_tenth_up(uncertainty_deg):.1f} deg on this scan)"
 
 
 def width_uncertainty_said(uncertainty_mm: float) -> float:
     """A width's uncertainty as said (to 0.1 mm), rounded up so that the range said is never narrower than
     the one measured (the dock, the command line and the needle's readouts say the same figure)."""
-    return math.ceil(uncertainty_mm * 10.0 - 1e-6) / 10.0
+    return _tenth_up(uncertainty_mm)
+
+
+def _tenth_up(value: float) -> float:
+    """``value`` rounded up to 0.1: an uncertainty said is never narrower than the one measured."""
+    return math.ceil(value * 10.0 - 1e-6) / 10.0
 
 
 def figure_lines(figures: Mapping[str, Any]) -> list[str]:

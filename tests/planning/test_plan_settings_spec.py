@@ -1,7 +1,7 @@
 """Plan settings the window and the command line share: the least needle depth of a direct route the
 program chooses (``min_needle_depth_mm``: a case setting, a plan spec key, saved into the case), the
-pedicle safety margin (``pedicle_safety_margin_mm``, the same), and the bone of an extraspinal target (``bone``: the plan's scores follow it as the window's Scores dock does,
-and it is saved with the target).
+pedicle safety margin (``pedicle_safety_margin_mm``, the same), and the bone of an extraspinal target
+(``bone``: the plan's scores follow it as the window's Scores dock does, and it is saved with the target).
 
 Phantom: the rib-like bar of tests/planning/test_direct_route_choice.py (1 mm grid, a lytic sphere of
 radius 4 mm at the LPS origin in a bar under the front skin), written nowhere: the plan runs on the

@@ -26,10 +26,9 @@ from imaging.volume import Volume
 from planning.body_target import TARGET_BODY_FRACTION, body_crossing, pedicle_axis_target
 from planning.distance_field import DistanceField, needle_distance
 from planning.errors import PlanValidationError
-from planning.model import Approach
+from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM, MAX_PEDICLE_SAFETY_MARGIN_MM, Approach
 from planning.proposal_base import (
     AIR_WARNING,
-    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
     ROUTE_SEARCH_MM,
     FloatArray,
     PedicleNotFoundError,
@@ -128,8 +127,10 @@ def propose_untraced_side(
         When the anatomy has no body or canal mask, or the margin is out of range.
     """
     side = Side(side)
-    if not 0.0 <= safety_margin_mm <= 5.0:
-        raise PlanValidationError("safety_margin_mm", safety_margin_mm, "0-5 mm")
+    if not 0.0 <= safety_margin_mm <= MAX_PEDICLE_SAFETY_MARGIN_MM:
+        raise PlanValidationError(
+            "safety_margin_mm", safety_margin_mm, f"0-{MAX_PEDICLE_SAFETY_MARGIN_MM:g} mm"
+        )
     if not anatomy.body.any() or not anatomy.canal.any():
         raise PlanValidationError("anatomy", "no body or canal mask", "a vertebra with body and canal")
     thoracic = is_thoracic_level(anatomy.level)

@@ -35,7 +35,8 @@ arguments, e.g. points become ``tuple[float, float, float]`` and dicts become ``
 - ``Trajectory``    ``name``, ``target``, ``approach``, ``entry_lps``, ``target_lps`` (access-needle tip),
                     needle and antenna choices, ``ablation_positions_mm`` (pull-back offsets), ``ablation``.
 - ``PlanSettings``  ``margin_mm`` (2), ``neural_clearance_mm`` (10), ``posterior_wall_band_mm`` (5),
-                    ``heat_warn_distance_mm`` (5), ``min_needle_depth_mm`` (10).
+                    ``heat_warn_distance_mm`` (5), ``min_needle_depth_mm`` (10),
+                    ``pedicle_safety_margin_mm`` (1).
 - ``ForbiddenStructure`` a mask layer needles and heat must stay ``clearance_mm`` away from.
 - ``CementChoice``  per target: ``fill_fraction``, ``viscosity``, ``notes``, ``planned_ml``.
 - ``ScoreItems``    per target: ``system`` and ``items`` (item name -> chosen value).
@@ -61,7 +62,9 @@ from enum import StrEnum
 from imaging.lesion_model import LesionType
 from planning.errors import PlanValidationError
 from planning.model_base import (
+    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
     DEFAULT_WARN_DISTANCE_MM,
+    MAX_PEDICLE_SAFETY_MARGIN_MM,
     FrozenDict,
     JsonScalar,
     Point,
@@ -85,8 +88,10 @@ from planning.model_trajectory import NEEDLE_OUTER_DIAMETER_MM, AblationSpec, Ap
 
 __all__ = [
     "DEFAULT_LAYER_COLORS",
+    "DEFAULT_PEDICLE_SAFETY_MARGIN_MM",
     "HELD_NEEDLE_DEPTH_MM",
     "MAX_NEEDLE_DEPTH_MM",
+    "MAX_PEDICLE_SAFETY_MARGIN_MM",
     "NEEDLE_OUTER_DIAMETER_MM",
     "WHOLE_HEIGHT_CANAL_COLOR",
     "AblationSpec",
@@ -243,6 +248,11 @@ class PlanSettings:
     5): a zone closer than this to the canal or a foramen is warned, with the thermal-protection advice.
     ``min_needle_depth_mm`` (``HELD_NEEDLE_DEPTH_MM``, 10; up to ``MAX_NEEDLE_DEPTH_MM``): a direct route
     the program chooses leaves the needle tip at least this far under the skin, so the tissue holds it.
+    ``pedicle_safety_margin_mm`` (``DEFAULT_PEDICLE_SAFETY_MARGIN_MM``, 1; up to
+    ``MAX_PEDICLE_SAFETY_MARGIN_MM``, 5): added to the needle's outer diameter where a pedicle's narrowest
+    width is judged (the transpedicular proposals, the needle's pedicle-fit warning, and its clearance
+    caution at half of it); a planning choice (CLINICAL.md: a needle wider than the pedicle calls for
+    another route), the plan spec's key of the same name.
     """
 
     margin_mm: float = 2.0
@@ -250,6 +260,7 @@ class PlanSettings:
     posterior_wall_band_mm: float = 5.0
     heat_warn_distance_mm: float = DEFAULT_WARN_DISTANCE_MM
     min_needle_depth_mm: float = HELD_NEEDLE_DEPTH_MM
+    pedicle_safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM
     extra: Mapping[str, JsonScalar] = field(default_factory=FrozenDict)
 
     def __post_init__(self) -> None:
@@ -258,6 +269,7 @@ class PlanSettings:
         _finite(self, "posterior_wall_band_mm", low=0.0, high=20.0)
         _finite(self, "heat_warn_distance_mm", low=0.0, high=50.0)
         _finite(self, "min_needle_depth_mm", low=0.0, high=MAX_NEEDLE_DEPTH_MM)
+        _finite(self, "pedicle_safety_margin_mm", low=0.0, high=MAX_PEDICLE_SAFETY_MARGIN_MM)
         _frozen(self, "extra")
 
 

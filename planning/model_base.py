@@ -20,11 +20,28 @@ import numpy as np
 
 from planning.errors import PlanValidationError
 
-__all__ = ["DEFAULT_WARN_DISTANCE_MM", "FrozenDict", "JsonScalar", "Point", "as_point"]
+__all__ = [
+    "DEFAULT_PEDICLE_SAFETY_MARGIN_MM",
+    "DEFAULT_WARN_DISTANCE_MM",
+    "MAX_PEDICLE_SAFETY_MARGIN_MM",
+    "FrozenDict",
+    "JsonScalar",
+    "Point",
+    "as_point",
+]
 
 #: Warn when heat comes closer than this to a neural structure (task brief; the operator edits it in the
 #: Coverage dock, the plan command takes ``warn_distance_mm``).
 DEFAULT_WARN_DISTANCE_MM = 5.0
+#: Default safety margin added to the needle's outer diameter for the narrow-pedicle test (mm).
+#: A planning choice, stated and editable: CLINICAL.md says only that OD > narrowest width calls
+#: for another route. The operator edits it per case (``PlanSettings.pedicle_safety_margin_mm``, the
+#: Needles dock), the plan command takes ``pedicle_safety_margin_mm``.
+DEFAULT_PEDICLE_SAFETY_MARGIN_MM = 1.0
+#: The largest pedicle safety margin taken (mm), in the window as on the command line (the bound the route
+#: builders and the plan spec have checked since they were written): a margin this large alone exceeds
+#: the narrowest thoracic pedicle, 4.5 mm at T4 (CLINICAL.md).
+MAX_PEDICLE_SAFETY_MARGIN_MM = 5.0
 
 Point = tuple[float, float, float]
 JsonScalar = str | int | float | bool | None

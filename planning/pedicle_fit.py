@@ -4,8 +4,8 @@ One source for the needle's readout in the dock (its amber and red), the saved p
 (:func:`planning.plan_placement.trajectory_result`) and ``osteoplan plan``'s text, so all say the same.
 
 CLINICAL.md "Needles and pedicles": a needle whose outer diameter exceeds the pedicle's narrowest width
-calls for another route; the proposals add a safety margin (default 1 mm,
-:data:`planning.proposal_base.DEFAULT_PEDICLE_SAFETY_MARGIN_MM`). The width is measured with an
+calls for another route; the proposals add a safety margin (default 1 mm; the case's
+``PlanSettings.pedicle_safety_margin_mm``, the plan spec's key of that name). The width is measured with an
 uncertainty (+- mm, :func:`imaging.vertebra_pedicles.width_uncertainty`; QA s25 E2: on 3 mm slices one
 pedicle read 8.1 to 12.1 mm from clicks 3 mm apart), so a width that clears the needle and margin whose
 low end does not is said too: the needle may not fit. Widths and diameters in mm.

@@ -3,7 +3,8 @@
 The case holds the plan's image reference, masks (lesion, body, canal, posterior wall, pedicles, neural
 foramina, predicted zones) on the planning CT's grid, targets (with the bone the spec states, and what the
 segmentation keeps: :mod:`planning.lesion_extra`) and needles
-(LPS mm), and the plan's settings (margin, heat-warning distance, least needle depth of a chosen route).
+(LPS mm), and the plan's settings (margin, heat-warning distance, least needle depth of a chosen route,
+pedicle safety margin).
 Derived figures (coverage, distances, risk) are not stored: they are recomputed from the case.
 """
 
@@ -50,6 +51,7 @@ def build_case(result: PlanResult, *, series_uid: str = "", source_path: str = "
             margin_mm=result.margin_mm,
             heat_warn_distance_mm=result.warn_distance_mm,
             min_needle_depth_mm=result.min_needle_depth_mm,
+            pedicle_safety_margin_mm=result.pedicle_safety_margin_mm,
         )
     )
     for t in result.targets:

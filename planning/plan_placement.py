@@ -21,12 +21,11 @@ from planning.antenna_body import is_antenna_beyond_body_warning
 from planning.coverage import NeedlePlacement, TargetEvaluator
 from planning.direct_route import choose_direct_skin_point
 from planning.errors import PlanValidationError
-from planning.model import HELD_NEEDLE_DEPTH_MM, Approach
+from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM, HELD_NEEDLE_DEPTH_MM, Approach
 from planning.needles import Needle
 from planning.pedicle_fit import fit_warning
 from planning.plan_results import TargetResult, TrajectoryResult
 from planning.plan_spec import spec_approach, spec_point
-from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 from planning.proposals import (
     PedicleNotFoundError,
     Proposal,

@@ -25,7 +25,7 @@ from planning.coverage import (
     PositionSuggestion,
     ZoneModel,
 )
-from planning.model import HELD_NEEDLE_DEPTH_MM, Approach
+from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM, HELD_NEEDLE_DEPTH_MM, Approach
 from planning.needles import Needle
 from planning.proposals import Proposal
 from planning.score_site import BoneSite
@@ -168,6 +168,9 @@ class PlanResult:
     #: a direct route the program chose left the needle tip at least this deep (the spec's
     #: ``min_needle_depth_mm``)
     min_needle_depth_mm: float = HELD_NEEDLE_DEPTH_MM
+    #: added to the needle's outer diameter where a pedicle's width was judged (the spec's
+    #: ``pedicle_safety_margin_mm``)
+    pedicle_safety_margin_mm: float = DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 
     def to_json(self) -> dict[str, Any]:
         """``targets``, ``trajectories``, ``zones`` (DESIGN.md keys) plus ``ablation``, ``margin_mm``,

@@ -16,7 +16,8 @@ with a profile that does not state it (the ECO-100A1 rows); ``pullback_mm`` (a l
 offsets, instead of ``positions_per_trajectory``, which spaces positions by 80 % of the zone length);
 per trajectory ``pullback_mm`` and, for ``direct``, ``skin_lps`` (the needle then runs through the
 lesion centroid to its far edge; without it the program chooses the skin point and says so); approach
-``transpedicular-bilateral`` (both sides); ``pedicle_safety_margin_mm`` (1); ``warn_distance_mm`` (5);
+``transpedicular-bilateral`` (both sides); ``pedicle_safety_margin_mm`` (1, 0-5; saved into the case's
+settings, where the window's Needles dock shows and edits it); ``warn_distance_mm`` (5);
 ``min_needle_depth_mm`` (10, 0-150: a direct route the program chooses leaves the needle tip at least
 this far under the skin so that the tissue holds the needle, as the window's Needles dock does with the
 case setting of that name; saved into the case's settings); per target ``level`` (a level makes the
@@ -62,7 +63,12 @@ from planning.coverage import (
 )
 from planning.coverage_suggestions import suggestions_and_note
 from planning.errors import PlanningError, PlanValidationError
-from planning.model import HELD_NEEDLE_DEPTH_MM, MAX_NEEDLE_DEPTH_MM
+from planning.model import (
+    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    HELD_NEEDLE_DEPTH_MM,
+    MAX_NEEDLE_DEPTH_MM,
+    MAX_PEDICLE_SAFETY_MARGIN_MM,
+)
 from planning.plan_case import build_case, foramina_mask, save_plan_case
 from planning.plan_placement import place_spec_trajectory, trajectory_result
 from planning.plan_results import PlanResult, TargetResult, TrajectoryResult
@@ -75,7 +81,6 @@ from planning.plan_spec import (
     spec_pullbacks,
     spec_zone_model,
 )
-from planning.proposals import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 
 Progress = Callable[[float], None]
 
@@ -123,7 +128,9 @@ def run_plan(
     if not isinstance(spec, Mapping):
         raise PlanValidationError("spec", type(spec).__name__, "a JSON object")
     margin = spec_number(spec, "margin_mm", DEFAULT_MARGIN_MM, 0.0, 20.0)
-    safety = spec_number(spec, "pedicle_safety_margin_mm", DEFAULT_PEDICLE_SAFETY_MARGIN_MM, 0.0, 5.0)
+    safety = spec_number(
+        spec, "pedicle_safety_margin_mm", DEFAULT_PEDICLE_SAFETY_MARGIN_MM, 0.0, MAX_PEDICLE_SAFETY_MARGIN_MM
+    )
     warn_mm = spec_number(spec, "warn_distance_mm", DEFAULT_WARN_DISTANCE_MM, 0.0, 50.0)
     min_depth_mm = spec_number(spec, "min_needle_depth_mm", HELD_NEEDLE_DEPTH_MM, 0.0, MAX_NEEDLE_DEPTH_MM)
     needle = spec_needle(spec.get("needle", {}))
@@ -269,6 +276,7 @@ def run_plan(
         plan_warnings,
         warn_mm,
         min_depth_mm,
+        safety,
     )
 
 

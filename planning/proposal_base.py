@@ -18,10 +18,6 @@ from planning.trajectory_geometry import Point, TrajectoryGeometry
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Default safety margin added to the needle's outer diameter for the narrow-pedicle test (mm).
-#: A planning choice, stated and editable: CLINICAL.md says only that OD > narrowest width calls
-#: for another route.
-DEFAULT_PEDICLE_SAFETY_MARGIN_MM = 1.0
 #: How far (mm) a route builder follows a line looking for the body or the skin.
 ROUTE_SEARCH_MM = 150.0
 AIR_WARNING = "this path crosses {:.0f} mm of gas or air inside the body (lung or bowel): check it"

@@ -39,8 +39,8 @@ from planning.lateral_routes import (
     propose_alternative,
     propose_untraced_side,
 )
+from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 from planning.proposal_base import (
-    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
     PedicleNotFoundError,
     Proposal,
     approach_family,

@@ -35,9 +35,9 @@ from planning.body_target import pedicle_axis_target
 from planning.distance_field import DistanceField, needle_distance
 from planning.errors import PlanValidationError
 from planning.lateral_routes import lateral_route
+from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM, MAX_PEDICLE_SAFETY_MARGIN_MM
 from planning.proposal_base import (
     AIR_WARNING,
-    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
     ROUTE_SEARCH_MM,
     FloatArray,
     PedicleNotFoundError,
@@ -95,8 +95,10 @@ def propose_transpedicular(
         When the anatomy has no pedicle axis on that side or the margin is out of range.
     """
     side = Side(side)
-    if not 0.0 <= safety_margin_mm <= 5.0:
-        raise PlanValidationError("safety_margin_mm", safety_margin_mm, "0-5 mm")
+    if not 0.0 <= safety_margin_mm <= MAX_PEDICLE_SAFETY_MARGIN_MM:
+        raise PlanValidationError(
+            "safety_margin_mm", safety_margin_mm, f"0-{MAX_PEDICLE_SAFETY_MARGIN_MM:g} mm"
+        )
     axis = anatomy.pedicles.get(side)
     if axis is None:
         raise PedicleNotFoundError(side)

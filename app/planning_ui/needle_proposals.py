@@ -1,9 +1,10 @@
 """Needle proposals of the Needles dock: transpedicular (left, right, bilateral) or direct, for the target.
 
 Transpedicular proposals come from the target's vertebral anatomy (found first in the background when
-it is not known yet) through :func:`planning.proposals.propose_side`; a direct proposal enters on the
-skin in line with the crosshair, or along the route the program chooses when the crosshair lies in or
-near the lesion (or its route crosses gas), leaving the needle tip at least the case's
+it is not known yet) through :func:`planning.proposals.propose_side`, with the case's pedicle safety
+margin (``pedicle_safety_margin_mm``, the Needles dock's "Pedicle: needle +" setting); a direct
+proposal enters on the skin in line with the crosshair, or along the route the program chooses when the
+crosshair lies in or near the lesion (or its route crosses gas), leaving the needle tip at least the case's
 ``min_needle_depth_mm`` under the skin (the Needles dock's "Direct route: tip ≥" setting), its zone
 centred on the lesion (:func:`planning.proposals.propose_direct`). The needles are added with the
 selected needle's gauge, length, antenna extension and ablation; the needles of one proposal are one
@@ -101,6 +102,7 @@ class NeedleProposer:
                         anatomy,
                         side,
                         outer_diameter_mm=NEEDLE_OUTER_DIAMETER_MM[gauge],
+                        safety_margin_mm=c.case.settings.pedicle_safety_margin_mm,
                         antenna_extension_mm=ext,
                     )
                 )

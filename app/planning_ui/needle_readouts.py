@@ -1,8 +1,9 @@
 """The Needles dock's readouts of the selected needle, recomputed from the Case so they follow a drag live.
 
 Length; tip depth below the skin against the needle's length; craniocaudal and mediolateral angles
-(conventions of planning.trajectory); narrowest pedicle width against the needle's outer diameter;
-pedicle clearance; smallest distance from the needle surface to the canal (red when the needle enters
+(conventions of planning.trajectory); narrowest pedicle width against the needle's outer diameter and
+the case's pedicle safety margin (``PlanSettings.pedicle_safety_margin_mm``); pedicle clearance (amber
+under half that margin); smallest distance from the needle surface to the canal (red when the needle enters
 it or breaches the pedicle's medial wall); forbidden structures crossed; the metrics' warnings (among
 them an antenna tip beyond the vertebral body's cortex), led by a note when the needle's pedicle was
 not traced. Units mm, degrees; positions LPS mm.
@@ -20,20 +21,23 @@ from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 from planning.pedicle_clearance import BreachSide
 from planning.pedicle_fit import fit_warning
-from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 from planning.proposals import approach_family
 from planning.vertebra_figures import width_said
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
 
-#: pedicle clearance (mm) under which the readout is amber: half the proposals' safety margin, the
-#: margin a centred needle keeps on each side of a pedicle just wide enough to be proposed
-CLEARANCE_CAUTION_MM = DEFAULT_PEDICLE_SAFETY_MARGIN_MM / 2.0
 UNTRACED_NOTE = (
     "{side} pedicle not traced: this {approach} route was built from the body and the canal alone; "
     "check the pedicle, rib head, pleura, nerve root and segmental vessels on the images"
 )
+
+
+def clearance_caution_mm(safety_margin_mm: float) -> float:
+    """Pedicle clearance (mm) under which the readout is amber: half the case's pedicle safety margin
+    (``PlanSettings.pedicle_safety_margin_mm``), the room a centred needle keeps on each side of a
+    pedicle just wide enough to be proposed."""
+    return safety_margin_mm / 2.0
 
 
 class NeedleReadoutsBox(QGroupBox):
@@ -76,6 +80,8 @@ class NeedleReadoutsBox(QGroupBox):
             return
         r = self.readouts
         od = NEEDLE_OUTER_DIAMETER_MM[traj.needle_gauge]
+        # the case's margin (the Needles dock's "Pedicle: needle +" setting), as the proposals use it
+        safety_mm = self.controller.case.settings.pedicle_safety_margin_mm
         r["length"].setText(f"{m.length_mm:.1f} mm")
         lower = "" if m.skin_found else " (≥, skin not found)"
         depth = f"{m.skin_depth_mm:.1f} mm{lower} / needle {traj.needle_length_mm:.0f} mm"
@@ -91,11 +97,11 @@ class NeedleReadoutsBox(QGroupBox):
         if width is not None:
             unsure = self.controller.pedicle_width_uncertainty_mm(traj)
             r["pedicle"].setText(f"{width_said(width, unsure)} vs needle {od:.2f} mm")
-            # red under the needle, amber under the needle plus the proposals' safety margin (CLINICAL.md
+            # red under the needle, amber under the needle plus the case's safety margin (CLINICAL.md
             # "Needles and pedicles": a needle wider than the pedicle calls for another route) and when
             # the low end of the width's range is (QA s25 E2: on 3 mm slices one pedicle read 8.1-12.1
             # mm); the words are the plan's (planning.pedicle_fit)
-            fit = fit_warning(width, unsure, od, DEFAULT_PEDICLE_SAFETY_MARGIN_MM)
+            fit = fit_warning(width, unsure, od, safety_mm)
             r["pedicle"].setStyleSheet(RED if width < od else (AMBER if fit is not None else OK))
         elif untraced:
             r["pedicle"].setText("not traced: check it on the images")
@@ -109,7 +115,7 @@ class NeedleReadoutsBox(QGroupBox):
             wall = "" if breach is None else f" ({breach.value} wall)"
             r["clearance"].setText(f"{m.pedicle_clearance_mm:.1f} mm{wall}")
             clearance = m.pedicle_clearance_mm
-            tight = clearance < CLEARANCE_CAUTION_MM
+            tight = clearance < clearance_caution_mm(safety_mm)
             r["clearance"].setStyleSheet(RED if clearance < 0 else (AMBER if tight else OK))
         if m.canal_distance_mm is not None:
             medial = breach is BreachSide.MEDIAL

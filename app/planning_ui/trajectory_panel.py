@@ -1,9 +1,10 @@
 """The Needles dock: needles of the case, proposals, live readouts, needle and ablation-device choices.
 
 The panel holds the target choice, the needle list, the Place / Delete and Propose buttons (proposals
-made by :class:`app.planning_ui.needle_proposals.NeedleProposer`) with the case's least needle depth of a
-direct route the program chooses (``PlanSettings.min_needle_depth_mm``, one undo step), the readouts of
-the selected needle
+made by :class:`app.planning_ui.needle_proposals.NeedleProposer`) with the case's pedicle safety margin
+(``PlanSettings.pedicle_safety_margin_mm``: the proposals and the pedicle readouts judge a pedicle
+against the needle plus it) and least needle depth of a direct route the program chooses
+(``PlanSettings.min_needle_depth_mm``), each change one undo step, the readouts of the selected needle
 (:class:`app.planning_ui.needle_readouts.NeedleReadoutsBox`, recomputed from the Case on every change,
 so they follow a drag live) and its choices. Choices (gauge, length, antenna extension, device profile
 or custom zone, pull-back positions) are pushed as commands. Units mm, degrees; positions LPS mm.
@@ -35,7 +36,14 @@ from app.theme import AMBER, RED
 from app.undo_keys import route_undo_to_case
 from planning.commands import RemoveTrajectory, SetSettings, UpdateTrajectory
 from planning.errors import PlanningError
-from planning.model import HELD_NEEDLE_DEPTH_MM, MAX_NEEDLE_DEPTH_MM, NEEDLE_OUTER_DIAMETER_MM, Trajectory
+from planning.model import (
+    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    HELD_NEEDLE_DEPTH_MM,
+    MAX_NEEDLE_DEPTH_MM,
+    MAX_PEDICLE_SAFETY_MARGIN_MM,
+    NEEDLE_OUTER_DIAMETER_MM,
+    Trajectory,
+)
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -56,6 +64,17 @@ MIN_DEPTH_TIP = (
     f"with less than about a centimetre of tissue round it, it tips over (default {HELD_NEEDLE_DEPTH_MM:g} "
     "mm, a planning choice: CLINICAL.md gives no figure). Saved with the case; the plan command reads it "
     'as "min_needle_depth_mm".'
+)
+#: the pedicle margin box's tooltip: what the margin does, and where its default comes from
+PEDICLE_MARGIN_TIP = (
+    "Safety margin added to the needle's outer diameter wherever a pedicle's narrowest width is judged: "
+    "the Left / Right / Bilateral proposals (a pedicle narrower than the needle plus this margin gets "
+    "its alternative route proposed too), the Pedicle width readout (amber, with a warning, when the "
+    "width or the low end of its range is under the needle plus this margin) and the Pedicle clearance "
+    f"readout (amber under half of it). Default {DEFAULT_PEDICLE_SAFETY_MARGIN_MM:g} mm, "
+    f"0-{MAX_PEDICLE_SAFETY_MARGIN_MM:g} mm: a planning choice; CLINICAL.md says only that a needle whose "
+    "outer diameter exceeds the pedicle's narrowest width calls for a parapedicular or "
+    'transcostovertebral route. Saved with the case; the plan command reads it as "pedicle_safety_margin_mm".'
 )
 #: spacing between rows and sections, pixels (Fusion's default is 6): the dock's rows stay readable
 COMPACT_SPACING_PX = 3
@@ -112,6 +131,20 @@ class TrajectoryPanel(QWidget):
             prop.addWidget(b)
             self.propose_buttons[key] = b
         layout.addLayout(prop)
+        pedicle = QHBoxLayout()
+        self.pedicle_margin_label = QLabel("Pedicle: needle +")
+        self.pedicle_margin_label.setToolTip(PEDICLE_MARGIN_TIP)
+        pedicle.addWidget(self.pedicle_margin_label)
+        self.pedicle_margin = spin_box(
+            0.0, MAX_PEDICLE_SAFETY_MARGIN_MM, DEFAULT_PEDICLE_SAFETY_MARGIN_MM, " mm", PEDICLE_MARGIN_TIP
+        )
+        # two decimals: a margin the plan command set (its spec takes any figure) is shown as it is used
+        self.pedicle_margin.setDecimals(2)
+        self.pedicle_margin.setSingleStep(0.5)
+        pedicle.addWidget(self.pedicle_margin)
+        pedicle.addWidget(QLabel("safety margin"))
+        pedicle.addStretch(1)
+        layout.addLayout(pedicle)
         depth = QHBoxLayout()
         self.min_depth_label = QLabel("Direct route: needle tip ≥")
         self.min_depth_label.setToolTip(MIN_DEPTH_TIP)
@@ -177,6 +210,7 @@ class TrajectoryPanel(QWidget):
         self.length.editingFinished.connect(self._push_needle)
         self.extension.editingFinished.connect(self._push_needle)
         self.min_depth.valueChanged.connect(self._on_min_depth_changed)
+        self.pedicle_margin.valueChanged.connect(self._on_pedicle_margin_changed)
         controller.plan_changed.connect(self.refresh)
         controller.selection_changed.connect(self.refresh)
         route_undo_to_case(self)  # Ctrl+Z after Enter in a field undoes that change
@@ -198,8 +232,9 @@ class TrajectoryPanel(QWidget):
                 self.list.clear()
                 self.list.addItems(trajs)
             self.list.setCurrentRow(trajs.index(c.selected) if c.selected in trajs else -1)
-        with QSignalBlocker(self.min_depth):
+        with QSignalBlocker(self.min_depth), QSignalBlocker(self.pedicle_margin):
             self.min_depth.setValue(c.case.settings.min_needle_depth_mm)
+            self.pedicle_margin.setValue(c.case.settings.pedicle_safety_margin_mm)
         traj = c.trajectory()
         self.delete_button.setEnabled(traj is not None)
         self.readouts_box.show_readouts(traj)
@@ -267,6 +302,15 @@ class TrajectoryPanel(QWidget):
         if abs(settings.min_needle_depth_mm - value) > 1e-9:
             self.controller.push(
                 SetSettings(replace(settings, min_needle_depth_mm=value), merge_id="needles-min-depth")
+            )
+
+    def _on_pedicle_margin_changed(self, value: float) -> None:
+        settings = self.controller.case.settings
+        if abs(settings.pedicle_safety_margin_mm - value) > 1e-9:
+            self.controller.push(
+                SetSettings(
+                    replace(settings, pedicle_safety_margin_mm=value), merge_id="needles-pedicle-margin"
+                )
             )
 
     def _on_delete_clicked(self) -> None:

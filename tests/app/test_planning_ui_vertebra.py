@@ -19,9 +19,16 @@ from app.theme import AMBER, OK
 from imaging.mask import Mask
 from imaging.vertebra_model import Side
 from planning.commands import AddLayer, AddTarget, UpdateTarget, UpdateTrajectory
-from planning.model import AblationSpec, LayerKind, LesionType, MaskLayer, Target, TargetKind
+from planning.model import (
+    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    AblationSpec,
+    LayerKind,
+    LesionType,
+    MaskLayer,
+    Target,
+    TargetKind,
+)
 from planning.pedicle_fit import fit_warning
-from planning.proposal_base import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 from planning.vertebra_figures import width_uncertainty_said
 from tests.phantoms.vertebra import make_vertebra_phantom
 
@@ -350,7 +357,6 @@ def test_proposals_keep_clear_of_the_canal_as_the_case_draws_it(
     anatomy's own canal, found again from another click, and read 0.3 mm from the drawn one)."""
     from imaging.mask_edit import grow_shrink
     from planning.commands import EditMask, RemoveTrajectory
-    from planning.transpedicular import DEFAULT_PEDICLE_SAFETY_MARGIN_MM
 
     case = window.case  # type: ignore[attr-defined]
     for name in list(case.case.trajectories):
@@ -370,9 +376,9 @@ def test_proposals_keep_clear_of_the_canal_as_the_case_draws_it(
 def test_pedicle_readouts_turn_amber_when_the_room_is_tight(
     planned: object, window: object, phantom: object
 ) -> None:
-    """Green with room to spare; amber once the needle comes within half the proposals' 1 mm safety
+    """Green with room to spare; amber once the needle comes within half the case's 1 mm pedicle safety
     margin of the pedicle's cortex (it stayed green down to 0 mm); red through it."""
-    from app.planning_ui.needle_readouts import CLEARANCE_CAUTION_MM
+    from app.planning_ui.needle_readouts import clearance_caution_mm
     from app.theme import AMBER, OK, RED
     from planning.commands import MoveTrajectoryEntry, MoveTrajectoryTarget
 
@@ -393,7 +399,8 @@ def test_pedicle_readouts_turn_amber_when_the_room_is_tight(
         case.push(MoveTrajectoryTarget(t.name, tuple(float(v) for v in np.asarray(t.target_lps) + shift)))
         got = c.metrics(case.case.trajectories[t.name]).pedicle_clearance_mm
         if got is not None:
-            want = RED if got < 0 else (AMBER if got < CLEARANCE_CAUTION_MM else OK)
+            caution = clearance_caution_mm(case.case.settings.pedicle_safety_margin_mm)
+            want = RED if got < 0 else (AMBER if got < caution else OK)
             assert panel.readouts["clearance"].styleSheet() == want, (move_mm, got)
             seen.add(want)
         case.undo_stack.setIndex(start)

@@ -1,7 +1,7 @@
 """Plan settings the window and the command line share: the least needle depth of a direct route the
-program chooses (``min_needle_depth_mm``: a case setting, a plan spec key, saved into the case), and the
-bone of an extraspinal target (``bone``: the plan's scores follow it as the window's Scores dock does,
-and it is saved with the target).
+program chooses (``min_needle_depth_mm``: a case setting, a plan spec key, saved into the case), the
+pedicle safety margin (``pedicle_safety_margin_mm``, the same), and the bone of an extraspinal target
+(``bone``: the plan's scores follow it as the window's Scores dock does, and it is saved with the target).
 
 Phantom: the rib-like bar of tests/planning/test_direct_route_choice.py (1 mm grid, a lytic sphere of
 radius 4 mm at the LPS origin in a bar under the front skin), written nowhere: the plan runs on the
@@ -21,7 +21,14 @@ import pytest
 from planning.case import Case
 from planning.case_io import load_case, save_case
 from planning.errors import PlanValidationError
-from planning.model import HELD_NEEDLE_DEPTH_MM, MAX_NEEDLE_DEPTH_MM, PlanSettings, ScoreSystem
+from planning.model import (
+    DEFAULT_PEDICLE_SAFETY_MARGIN_MM,
+    HELD_NEEDLE_DEPTH_MM,
+    MAX_NEEDLE_DEPTH_MM,
+    MAX_PEDICLE_SAFETY_MARGIN_MM,
+    PlanSettings,
+    ScoreSystem,
+)
 from planning.plan_runner import build_case, run_plan
 from planning.score_site import BONE_KEY, BoneSite, score_for
 from tests.planning.test_direct_route_choice import _rib_phantom
@@ -148,3 +155,38 @@ def test_the_bone_survives_a_save_and_load(rib: Any, tmp_path: Path) -> None:
     save_case(build_case(result), tmp_path / "c.osteoplan")
     target = load_case(tmp_path / "c.osteoplan").targets["rib"]
     assert target.extra[BONE_KEY] == "long bone" and score_for(target) is ScoreSystem.MIRELS
+
+
+def test_the_plan_saves_its_pedicle_safety_margin_in_the_case_and_older_files_read_the_default(
+    rib: Any, tmp_path: Path
+) -> None:
+    """The spec's ``pedicle_safety_margin_mm`` judged the plan's pedicles but was not kept: the saved case
+    (which the window opens) had no such setting, so the window judged them with 1 mm whatever the plan
+    said. A case file written before the setting existed opens with the default."""
+    assert PlanSettings().pedicle_safety_margin_mm == DEFAULT_PEDICLE_SAFETY_MARGIN_MM == 1.0
+    result = run_plan(rib, _spec(pedicle_safety_margin_mm=3.0))
+    assert result.pedicle_safety_margin_mm == 3.0
+    path = tmp_path / "c.osteoplan"
+    save_case(build_case(result), path)
+    assert load_case(path).settings.pedicle_safety_margin_mm == 3.0
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    doc = json.loads(members["case.json"])
+    assert doc["case"]["settings"]["pedicle_safety_margin_mm"] == 3.0  # the spec's key, the case's name
+    del doc["case"]["settings"]["pedicle_safety_margin_mm"]
+    members["case.json"] = json.dumps(doc).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    old = load_case(path).settings
+    assert old.pedicle_safety_margin_mm == DEFAULT_PEDICLE_SAFETY_MARGIN_MM
+    assert old.min_needle_depth_mm == HELD_NEEDLE_DEPTH_MM  # the rest as saved
+
+
+@pytest.mark.parametrize("bad", [-0.5, MAX_PEDICLE_SAFETY_MARGIN_MM + 0.5, float("nan")])
+def test_a_pedicle_safety_margin_out_of_the_plans_bounds_is_refused_by_name(rib: Any, bad: float) -> None:
+    """The case setting takes what the plan spec takes (0-5 mm), no more."""
+    with pytest.raises((PlanValidationError, ValueError), match="pedicle_safety_margin_mm"):
+        PlanSettings(pedicle_safety_margin_mm=bad)
+    with pytest.raises(PlanValidationError, match="pedicle_safety_margin_mm"):
+        run_plan(rib, _spec(pedicle_safety_margin_mm=bad))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: how many paths File > Recent keeps
 MAX_RECENT = 8
+#: how long "Undone: ..." stays in the status bar (as long as a tool's own sentence, app.segmentation.jobs)
+STEP_MESSAGE_MS = 12_000
 #: the Help menu's list of shortcuts
 SHORTCUTS_KEY = "Ctrl+/"
 #: what the slice views do with the mouse and the keys they handle themselves (not menu commands)
@@ -35,7 +37,17 @@ VIEW_CONTROLS = (
 
 
 class WindowMenus(QObject):
-    """The menus of a :class:`MainWindow`; :meth:`build` adds them to its menu bar."""
+    """The menus of a :class:`MainWindow`; :meth:`build` adds them to its menu bar.
+
+    Signals
+    -------
+    step_said(str)
+        "Undone: Brush on Lesion 1." or "Redone: ..." after Edit > Undo / Redo (or their keys), also shown
+        in the status bar: the sentence the undone step left there ("Painted ... now 2.53 mL") no longer
+        held once it was taken back (QA s28 G1); a tool package shows it in its own docks too.
+    """
+
+    step_said = Signal(str)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -78,6 +90,9 @@ class WindowMenus(QObject):
         redo.setShortcuts(list(dict.fromkeys(redo_keys)))
         edit.addAction(undo)
         edit.addAction(redo)
+        # connected after the stack's own slot: the step has been taken back (or done again) when it is said
+        undo.triggered.connect(lambda: self._say_step(undone=True))
+        redo.triggered.connect(lambda: self._say_step(undone=False))
 
         self._build_view_menu(bar.addMenu("&View"))
         hook = getattr(win.view3d, "add_menu_actions", None)
@@ -87,6 +102,14 @@ class WindowMenus(QObject):
         # not F1 (the platform's help key): F1-F4 are the window presets, and Qt fires neither action of an
         # ambiguous shortcut
         self.action(help_menu, "&Keyboard shortcuts", win._on_show_shortcuts, SHORTCUTS_KEY)
+
+    def _say_step(self, *, undone: bool) -> None:
+        """Say in the status bar which step Undo took back or Redo did again, and emit it."""
+        stack = self.window.case.undo_stack
+        text = stack.redoText() if undone else stack.undoText()
+        said = f"{'Undone' if undone else 'Redone'}: {text}."
+        self.window.statusBar().showMessage(said, STEP_MESSAGE_MS)
+        self.step_said.emit(said)
 
     def add_recent(self, path: Path | str) -> None:
         """Remember a path in File > Recent (QSettings), newest first."""

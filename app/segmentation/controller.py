@@ -93,6 +93,8 @@ class SegmentationController(QObject):
             view.installEventFilter(self)
         window.installEventFilter(self)  # a closing window stops a running job first
         window.case.case_replaced.connect(self._on_case_replaced)
+        # "Undone: Brush on Lesion 1." replaces the undone stroke's sentence in the Lesions dock (QA s28 G1)
+        window.menus.step_said.connect(self.jobs.say)
         window.state.tool_changed.connect(self._on_state_tool_changed)
         self._on_case_replaced()
 

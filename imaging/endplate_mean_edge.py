@@ -75,8 +75,10 @@ def plate_blocks(uv: FloatArray) -> IntArray:
     return out
 
 
-def mean_edge_plane(volume: Volume, cols: PlateColumns) -> MeanEdgeFit | None:
-    """The end plate's plane from the columns' mean profile (see the module), or None without a clear edge."""
+def mean_edge_plane(volume: Volume, cols: PlateColumns, *, jackknife: bool = True) -> MeanEdgeFit | None:
+    """The end plate's plane from the columns' mean profile (see the module), or None without a clear edge.
+    ``jackknife`` False skips the block-left-out fits and the test of the fall against them (no
+    ``left_out``): the plane alone, a third of the time (imaging.endplate_fit's tipped reads)."""
     uv = cols.uv
     if len(uv) < MIN_EDGE_POINTS:
         return None
@@ -102,6 +104,8 @@ def mean_edge_plane(volume: Volume, cols: PlateColumns) -> MeanEdgeFit | None:
     if found is None:
         return None
     level, fall = found
+    if not jackknife:
+        return MeanEdgeFit(_plane_points(cols, uv, s0, tilt, level), [], fall)
     blocks = plate_blocks(uv)
     left_out: list[FloatArray] = []
     falls: list[float] = []

@@ -115,13 +115,21 @@ def _plane(points: FloatArray) -> tuple[FloatArray, FloatArray, npt.NDArray[np.b
     return c, vt[2], keep
 
 
-def reference_plates(volume: Volume, body: npt.NDArray[np.bool_]) -> dict[str, ReferencePlate | FloatArray]:
+def reference_plates(
+    volume: Volume,
+    body: npt.NDArray[np.bool_],
+    *,
+    cone_deg: float = PLATE_NORMAL_DEG,
+    core_fraction: float = CORE_FRACTION,
+) -> dict[str, ReferencePlate | FloatArray]:
     """``{"sup": ReferencePlate, "inf": ReferencePlate, "axis": axis}`` for a labelled body (see the module);
-    a plate cut off by the scan's edge is left out (the axis is then the other plate's normal)."""
+    a plate cut off by the scan's edge is left out (the axis is then the other plate's normal). ``cone_deg``
+    and ``core_fraction`` replace :data:`PLATE_NORMAL_DEG` and :data:`CORE_FRACTION` (to see how far the
+    reference moves with its own choices)."""
     pts, normals = label_surface(volume, body)
     centre = volume.index_to_lps_points(np.argwhere(body).mean(axis=0, keepdims=True))[0]
     axis = np.array([0.0, 0.0, 1.0])
-    cos_limit = math.cos(math.radians(PLATE_NORMAL_DEG))
+    cos_limit = math.cos(math.radians(cone_deg))
     plates: dict[str, ReferencePlate] = {}
     for _ in range(MAX_ROUNDS):
         plates = {}
@@ -134,7 +142,7 @@ def reference_plates(volume: Volume, body: npt.NDArray[np.bool_]) -> dict[str, R
             on = (sign * facing >= cos_limit) & (sign * along > 0)
             if on.sum() < MIN_POINTS:
                 continue  # cut by the scan's edge (abdomen T12's top): no plate
-            core = on & (radial <= CORE_FRACTION * float(radial[on].max()))
+            core = on & (radial <= core_fraction * float(radial[on].max()))
             if core.sum() < MIN_POINTS:
                 continue
             c, n, keep = _plane(pts[core])
@@ -153,9 +161,15 @@ def reference_plates(volume: Volume, body: npt.NDArray[np.bool_]) -> dict[str, R
     return {**plates, "axis": axis}
 
 
-def reference_tilts(volume: Volume, body: npt.NDArray[np.bool_]) -> dict[str, tuple[float, float]]:
+def reference_tilts(
+    volume: Volume,
+    body: npt.NDArray[np.bool_],
+    *,
+    cone_deg: float = PLATE_NORMAL_DEG,
+    core_fraction: float = CORE_FRACTION,
+) -> dict[str, tuple[float, float]]:
     """``{"sup": (sagittal, coronal), "inf": (...)}`` degrees, as the benchmark's model planes are kept."""
-    ref = reference_plates(volume, body)
+    ref = reference_plates(volume, body, cone_deg=cone_deg, core_fraction=core_fraction)
     out: dict[str, tuple[float, float]] = {}
     for name in ("sup", "inf"):
         plate = ref.get(name)

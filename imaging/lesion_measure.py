@@ -78,7 +78,9 @@ def lesion_measures(
         session 23 it was the rim voxel nearest the rim's centre of mass, on the cortex at the hole's
         edge: up to 6.5 mm from the hole's centre on the breakthrough phantom (QA s22 D10). It still is
         where the edge is not one flat hole (spread more than a voxel off its plane: a lesion leaving
-        the bone along a wide, bent stretch), as for every csv lesion of bone-lesions with a breach.
+        the bone along a wide, bent stretch): case7's first lesion, and one of the two breaches of
+        case4's first lesion seeded without its box (tests/benchmarks/breach_point_figures.py; before
+        session 28, when low-density marrow counted as outside tissue, every csv lesion with a breach).
     roi_index
         The index box ``bone_in_roi`` covers; it must hold the whole lesion.
     min_breach_mm3
@@ -242,7 +244,7 @@ def _breach(
         if centre is None:
             # no one flat hole (see _gap_centre): as before session 23, the voxel of the piece's rim nearest
             # the rim's centre of mass, a point on the cortex (a ring-shaped rim has its centre in the
-            # lesion); every csv lesion of bone-lesions with a breach is such a piece
+            # lesion); case7's first lesion is such a piece (breach_point_figures.py)
             own = rim_lps[(rim_label == k) & on_rim]
             if not len(own):
                 continue

@@ -401,7 +401,14 @@ def _segment(
     wall: bool | None = None
     if posterior_wall is not None:
         wall = wall_reached(volume, mask, posterior_wall)
-    measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
+    measures = lesion_measures(
+        volume,
+        mask,
+        bone_in_roi=bone,
+        roi_index=roi,
+        outside_in_roi=outside,
+        outline_gap_mm=p.envelope_closing_mm,
+    )
     sample = call.reference_sample
     if progress is not None:
         progress(1.0)

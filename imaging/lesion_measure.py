@@ -16,7 +16,8 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import pdist
 
-from imaging.lesion_morph import IndexBox
+from imaging.lesion_grow import LesionParameters
+from imaging.lesion_morph import IndexBox, dilate_mm, fill_holes
 from imaging.mask import Mask
 from imaging.volume import Volume
 
@@ -27,6 +28,11 @@ FloatArray = npt.NDArray[np.float64]
 PERCENTILES = (5, 25, 50, 75, 95)
 #: lesion outside the bone smaller than this (mm^3) is partial volume at the cortex, not a breach
 MIN_BREACH_MM3 = 5.0
+#: gaps in the cortex up to twice this wide (mm) are bridged when the bone's outline is taken: the radius
+#: segmentation closes the bone's envelope with (LesionParameters.envelope_closing_mm, "a cortex with small
+#: gaps still encloses its marrow"), so a gap of 6 mm or less, a vascular foramen or a stretch of thin
+#: cortex under the bone threshold, does not open the marrow to the outside
+OUTLINE_GAP_MM = LesionParameters().envelope_closing_mm
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ def lesion_measures(
     roi_index: IndexBox | None = None,
     min_breach_mm3: float = MIN_BREACH_MM3,
     outside_in_roi: BoolArray | None = None,
+    outline_gap_mm: float = OUTLINE_GAP_MM,
 ) -> LesionMeasures:
     """Measure a lesion mask on its volume.
 
@@ -62,14 +69,18 @@ def lesion_measures(
         The lesion, on the volume's grid; must not be empty.
     bone_in_roi
         The bone mask inside ``roi_index`` (both given or neither): enables the cortical breach. The
-        lesion breaches the cortex when at least ``min_breach_mm3`` of it lies outside the bone and it
-        touches the tissue outside; a breach point is, for each rim where its surface meets both
+        lesion breaches the cortex when it touches the tissue outside the bone's outline
+        (:func:`bone_outline`: low-density marrow inside the cortex is not outside the bone) and at
+        least ``min_breach_mm3`` of it, outside the bone, is continuous with that contact; a breach
+        point is, for each rim where its surface meets both
         that tissue and the bone (the edge of the hole in the cortex), the centre of that hole: the
         centroid of the lesion voxels filling it, at the depth of its rim (:func:`_gap_centre`). Before
         session 23 it was the rim voxel nearest the rim's centre of mass, on the cortex at the hole's
         edge: up to 6.5 mm from the hole's centre on the breakthrough phantom (QA s22 D10). It still is
         where the edge is not one flat hole (spread more than a voxel off its plane: a lesion leaving
-        the bone along a wide, bent stretch), as for every csv lesion of bone-lesions with a breach.
+        the bone along a wide, bent stretch): case7's first lesion, and one of the two breaches of
+        case4's first lesion seeded without its box (tests/benchmarks/breach_point_figures.py; before
+        session 28, when low-density marrow counted as outside tissue, every csv lesion with a breach).
     roi_index
         The index box ``bone_in_roi`` covers; it must hold the whole lesion.
     min_breach_mm3
@@ -77,6 +88,9 @@ def lesion_measures(
     outside_in_roi
         Voxels of ``roi_index`` outside the scan (zero-filled, :mod:`imaging.lesion_padding`): they
         are not tissue the lesion could break into.
+    outline_gap_mm
+        Half the widest gap in the cortex bridged when the bone's outline is taken
+        (:func:`bone_outline`): only tissue outside the outline is tissue outside the bone.
 
     Returns
     -------
@@ -104,7 +118,10 @@ def lesion_measures(
     breach = False
     points: tuple[tuple[float, float, float], ...] = ()
     if bone_in_roi is not None and roi_index is not None:
-        breach, points = _breach(volume, mask, bone_in_roi, roi_index, min_breach_mm3, outside=outside_in_roi)
+        outline = bone_outline(bone_in_roi, outline_gap_mm, spacing)
+        breach, points = _breach(
+            volume, mask, bone_in_roi, roi_index, min_breach_mm3, outside=outside_in_roi, outline=outline
+        )
     return LesionMeasures(
         volume_ml=mask.count() * volume.voxel_volume_ml,
         max_diameter_mm=diameter,
@@ -115,6 +132,31 @@ def lesion_measures(
         cortical_breach=breach,
         cortical_breach_lps=points,
     )
+
+
+def bone_outline(bone: BoolArray, gap_mm: float, spacing: tuple[float, float, float]) -> BoolArray:
+    """The bone and all inside its outer surface, gaps in its cortex up to about ``2 * gap_mm`` bridged.
+
+    The bone grown by ``gap_mm`` (which closes those gaps), its cavities filled, then shrunk back by
+    ``gap_mm`` from the outside, with the bone's own cavities filled too. So low-density marrow under
+    the bone threshold (osteoporotic bone, 89 +- 38 HU at 90+, CLINICAL.md) is inside, even where a
+    small gap lets it reach the tissue around the bone: a vascular foramen, or a thin cortex that reads
+    under the threshold on thick slices (QA s28 G2: a lesion drawn in the middle of a thoracic body read
+    as a lateral breach through such marrow). A closing (:func:`imaging.lesion_grow.bone_envelope`)
+    would not do: its shrinking works from the marrow's side too, and reopens a 4 mm hole in a 2 mm
+    cortex (the 1 mm phantom of tests/imaging/test_lesion_breach_osteoporotic.py). A hole much wider than
+    ``2 * gap_mm`` stays open, and the marrow behind it outside (a lesion that
+    destroyed the cortex). Edge padding keeps bone leaving the region from being shrunk at the border.
+    """
+    if gap_mm <= 0 or not bone.any():
+        return fill_holes(bone)
+    pad = [int(np.ceil(gap_mm / s)) + 1 for s in spacing]
+    padded = np.pad(bone, [(q, q) for q in pad], mode="edge")
+    grown = fill_holes(dilate_mm(padded, gap_mm, spacing))
+    shrunk = ~dilate_mm(~grown, gap_mm, spacing)
+    crop = tuple(slice(q, n - q) for q, n in zip(pad, shrunk.shape, strict=True))
+    out: BoolArray = fill_holes(shrunk[crop] | bone)
+    return out
 
 
 def _max_distance(points: npt.NDArray[np.float64], spacing: tuple[float, float, float]) -> float:
@@ -140,6 +182,7 @@ def _breach(
     min_breach_mm3: float,
     *,
     outside: BoolArray | None,
+    outline: BoolArray,
 ) -> tuple[bool, tuple[tuple[float, float, float], ...]]:
     full = np.zeros(bone.shape, dtype=bool)
     start = [int(s.start) for s in roi]
@@ -147,13 +190,22 @@ def _breach(
     if any(r.start < 0 or r.stop > n for r, n in zip(rel, bone.shape, strict=True)):
         raise ValueError("the lesion does not lie inside roi_index")
     full[rel] = mask.array
-    tissue = ~bone & ~full  # outside the bone and outside the lesion
+    # outside the bone's outline and outside the lesion: marrow under the bone threshold is inside the
+    # outline even where a small gap in the cortex lets it reach the outside (before session 28 it was
+    # "tissue outside the bone", and a mask drawn in such marrow mid-body read as a breach: QA s28 G2)
+    tissue = ~outline & ~full
     if outside is not None:
         tissue &= ~outside  # not scanned: nothing to break into
     if not tissue.any():
         return False, ()
     contact = full & ndimage.binary_dilation(tissue)  # lesion surface facing extraosseous tissue
-    extraosseous = full & ~bone
+    if not contact.any():
+        return False, ()
+    # the lesion outside the bone: its voxels that are not bone, continuous with that surface (a lesion
+    # filling a cortical hole flush with the bone's face, inside the closed outline, still counts)
+    loose, _ = ndimage.label(full & ~bone)
+    reached = np.unique(loose[contact])
+    extraosseous = np.isin(loose, reached[reached > 0])
     if np.count_nonzero(extraosseous) * volume.voxel_volume_ml * 1000.0 < min_breach_mm3:
         return False, ()
     # where the lesion passes through the cortex: its surface touching both the outside tissue and the
@@ -192,7 +244,7 @@ def _breach(
         if centre is None:
             # no one flat hole (see _gap_centre): as before session 23, the voxel of the piece's rim nearest
             # the rim's centre of mass, a point on the cortex (a ring-shaped rim has its centre in the
-            # lesion); every csv lesion of bone-lesions with a breach is such a piece
+            # lesion); case7's first lesion is such a piece (breach_point_figures.py)
             own = rim_lps[(rim_label == k) & on_rim]
             if not len(own):
                 continue

@@ -136,7 +136,14 @@ def measure_lesion_mask(
     hu = volume.array[roi].astype(np.float32)
     outside = zero_filled(hu)
     bone = lesion_bone(hu, volume.spacing_mm, p, outside)
-    measures = lesion_measures(volume, mask, bone_in_roi=bone, roi_index=roi, outside_in_roi=outside)
+    measures = lesion_measures(
+        volume,
+        mask,
+        bone_in_roi=bone,
+        roi_index=roi,
+        outside_in_roi=outside,
+        outline_gap_mm=p.envelope_closing_mm,
+    )
     notes: list[str] = []
     site: ReferenceSite | None = None
     basis: TypeBasis | None = None

@@ -4,6 +4,18 @@ lesion's nearest voxel centre (0: on a lesion voxel). Run it from another checko
 (the data path follows this file).
 
 Usage: PYTHONPATH=. python tests/benchmarks/breach_point_figures.py
+
+Session 28 (QA s28 G2: tissue outside the bone is tissue outside its outline, imaging.lesion_measure.
+bone_outline, not low-density marrow inside it), d7633b6 -> after: breach yes/no and the number of points
+unchanged for every lesion; both phantoms, case1, case5 and case7 identical, and case4 lesion 1's second
+point without its box (-52.79, 180.16, -470.73). Changed, case4 only:
+lesion 1 without box (-60.79, 196.16, -474.73) -> (-57.98, 189.68, -479.31);
+lesion 1 with box    (-50.79, 185.16, -469.73) -> (-51.27, 185.33, -470.53);
+lesion 2 without box (-58.79, 205.16, -432.73) -> (-53.73, 206.48, -433.55);
+lesion 2 with box    (-57.79, 204.16, -434.73) -> (-54.36, 206.58, -432.90).
+breach_point_outline.py places each against the bone's outline: the old points of lesion 1 without box
+and of lesion 2 lay inside it, 3.7-5.2 mm from the tissue outside it (marrow next to the lesion, not the
+cortex); the new ones are hole centres (_gap_centre) outside it, 1.0-3.0 mm from the bone.
 """
 
 from __future__ import annotations

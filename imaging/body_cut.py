@@ -45,6 +45,12 @@ class PosteriorCut:
         out: npt.NDArray[np.bool_] = t <= self.front_t_mm[k]
         return out
 
+    def depth_in_front_mm(self, point_lps: FloatArray) -> float:
+        """How far (mm) a point lies in front of the cut, along ``-posterior`` (negative: behind it)."""
+        rel = np.asarray(point_lps, dtype=np.float64) - self.origin_lps
+        k = int(np.clip(np.rint(float(rel @ self.left) - self.u0_mm), 0, len(self.front_t_mm) - 1))
+        return float(self.front_t_mm[k] - rel @ self.posterior)
+
     def across_canal(self, points_lps: FloatArray) -> npt.NDArray[np.bool_]:
         """True where points lie within the canal's width (``canal_u_mm``), where the cut is its front."""
         u = (points_lps - self.origin_lps) @ self.left

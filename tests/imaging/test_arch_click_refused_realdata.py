@@ -10,6 +10,12 @@ point on the arch the "canal" is a hole behind it, so forward leads along the ar
 - abdomen-pelvis-ct L5 right lamina of tests/benchmarks/lamina_soft_click_figures.py (593 HU): accepted as
   a 40.7 mL body.
 
+Session 28 (task B) brought 0bd16d7's moved profile origin back, its slab taken only where it is shorter
+than the click's own by at least a disc's height (imaging.vertebra_body._slab_in_front_of_canal). From both
+points the moved slab is not (T12: 35.7 against 36.1 mm; L5: 31.6 against 13.6; session 27 B2), so both
+are refused as on 67de197. Each point and the 8 points 0.05 mm from it on each axis (/tmp/s28_B/measure.py
+grid): all 18 refused.
+
 Positions LPS mm.
 """
 

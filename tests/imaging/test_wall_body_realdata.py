@@ -12,13 +12,16 @@
   away the point was accepted. Now such a canal is weighed against the ring-closing / hull pass
   (imaging.vertebra_steps.canal_at_click).
 
-Both changes were dropped again (session 27, B2): they made wrong acceptances. The moved profile origin
-let a click 10 mm behind chest T12's canal be accepted as a body 28 mm away (Dice 0.036) and abdomen L5's
-right lamina as L5 (tests/imaging/test_arch_click_refused_realdata.py); neither limiting the move to a path
-through the bony solid nor to clicks whose own profile bounds no plausible body stopped them. The thin-canal
-weighing alone (without the moved origin) took chest T7's "wall -1" point to a body 10 mm lower (Dice 0.016
-against T7's, 0.742 on 67de197). So these are strict xfails until a fix that holds: measured on the
-restored code (67de197's search), Dice 0.689 / 0.765, T9 rounded refused ("beside the canal, 52 degrees").
+Both changes were dropped in session 27 (B2): they made wrong acceptances, a click 10 mm behind chest T12's
+canal (Dice 0.036 against T12's) and abdomen L5's right lamina (tests/imaging/test_arch_click_refused_
+realdata.py). Session 28 (B) brought the moved origin back, its slab taken only where it is shorter than the
+click's own by at least a disc's height (imaging.vertebra_body._slab_in_front_of_canal): from both arch
+clicks the moved slab is not shorter (35.7 against 36.1 mm, 31.6 against 13.6; B2), and both are refused.
+Measured on s28_B
+(/tmp/s28_B/measure.py, as these tests read it): T10 "wall -3" Dice 0.956, 23.9 mL, canal 0.3 mm off; T10
+13.5 mm behind the body click 0.974, 23.9 mL, 0.1 mm. Without the change (67de197's search, session 27
+B2): 0.689 / 0.765. The thin-canal weighing is not back (with it, abdomen L3 "wall -2" found its canal
+6.2 mm off, 0.7 without): T9 stays a strict xfail, refused ("beside the canal, 52 degrees").
 
 The chest has no labels: the body found from the body click (tests/benchmarks/pedicle_figures.py's
 (-10, 125, z)) is the reference, as in tests/imaging/test_wall_click_realdata.py. Positions LPS mm.
@@ -48,26 +51,32 @@ CLICKS = {
     "T10 13.5 mm behind the body click": ((-10.0, 138.5, -92.0), T10_BODY_CLICK),
     "T9 wall -1 rounded": ((-5.4, 142.6, -69.9), T9_BODY_CLICK),
 }
+#: session 28 brought back only the moved profile origin: the thin-canal weighing that mends T9 is not back
+T9_NOT_YET = pytest.mark.xfail(
+    strict=True, reason="s28 B: the thin-canal weighing that mends T9 moved abdomen L3's canal 0.7 -> 6.2 mm"
+)
 
 
 def _dice(a: npt.NDArray[np.bool_], b: npt.NDArray[np.bool_]) -> float:
     return float(2.0 * (a & b).sum() / (a.sum() + b.sum()))
 
 
-@pytest.mark.xfail(strict=True, reason="s27 B2: the fix made wrong acceptances and was dropped")
-@pytest.mark.parametrize("name", list(CLICKS))
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=T9_NOT_YET) if n.startswith("T9") else n for n in CLICKS]
+)
 def test_a_click_near_the_posterior_wall_gives_the_whole_body(chest_ct: Volume, name: str) -> None:
     click, body_click = CLICKS[name]
     reference = find_vertebra(chest_ct, body_click)
     found = find_vertebra(chest_ct, click)
-    # on 0bd16d7 (fix since dropped): Dice 0.956 / 0.974 / 0.962; 23.9 / 23.9 / 21.3 mL (ref 23.9 / 21.5)
+    # s28_B: Dice 0.956 / 0.974; 23.9 / 23.9 mL (ref 23.9); canal 0.3 / 0.1 mm off. With the thin-canal
+    # weighing too (s27 0bd16d7, s28 B v1) T9 rounded: 0.962, 21.3 mL (ref 21.5), canal 2.5 mm off
     assert _dice(found.body.to_full(), reference.body.to_full()) >= 0.85
     assert found.body_volume_ml < 1.25 * reference.body_volume_ml  # not the disc and the next body too
     shift = float(np.linalg.norm(np.subtract(found.canal_centroid_lps, reference.canal_centroid_lps)))
     assert shift <= CANAL_CONSISTENCY_MM
 
 
-@pytest.mark.xfail(strict=True, reason="s27 B2: the rounded point is refused again (beside the canal)")
+@T9_NOT_YET
 def test_a_005_mm_move_does_not_flip_the_answer(chest_ct: Volume) -> None:
     # the figure script's unrounded T9 "wall -1" point and its rounding to 0.1 mm: both give T9
     rounded = find_vertebra(chest_ct, (-5.4, 142.6, -69.9))

@@ -63,7 +63,8 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
     ``description``), ``pedicles`` (``left`` / ``right``: ``traced``; traced: ``min_width_mm``,
     ``min_width_uncertainty_mm`` (+- mm, :func:`imaging.vertebra_pedicles.width_uncertainty`),
     ``craniocaudal_deg``, ``craniocaudal_uncertainty_deg`` (+- degrees, :mod:`imaging.pedicle_tilt`),
-    ``mediolateral_deg``; not traced: ``reason``), ``endplates``
+    ``mediolateral_deg``, ``axis_entry_lps``, ``axis_target_lps`` and ``isthmus_lps`` (LPS mm, 0.01 mm; absent
+    from figures saved before session 28); not traced: ``reason``), ``endplates``
     (``superior`` / ``inferior``: ``found`` and, when found, ``voxels`` and the plane's figures of
     :meth:`imaging.endplate_plane.EndplatePlane.to_json`; when not found because the scan's edge cuts the
     body there, ``cut_by_scan``: true), ``body_cut_by_scan`` (the body's ends the scan's edge cuts,
@@ -91,6 +92,10 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
             if axis.craniocaudal_uncertainty_deg is None
             else round(axis.craniocaudal_uncertainty_deg, 2),
             "mediolateral_deg": round(mediolateral_deg(direction), 1),
+            # where the axis and its isthmus lie, so the views draw them again for a reopened case
+            "axis_entry_lps": _rounded_point(axis.axis_entry_lps),
+            "axis_target_lps": _rounded_point(axis.axis_target_lps),
+            "isthmus_lps": _rounded_point(axis.isthmus_lps),
         }
     endplates: dict[str, Any] = {}
     for name, mask in (("superior", anatomy.superior_endplate), ("inferior", anatomy.inferior_endplate)):
@@ -254,6 +259,11 @@ def figure_lines(figures: Mapping[str, Any]) -> list[str]:
         lines.append(f"{name} endplate: {endplate_text(e)}")
     lines += [f"note: {n}" for n in figures.get("notes", [])]
     return lines
+
+
+def _rounded_point(point: tuple[float, float, float]) -> list[float]:
+    """An LPS point as the figures keep it: to 0.01 mm (the anatomy's own JSON rounding)."""
+    return [round(float(v), 2) for v in point]
 
 
 def _axis_course(side: str, mediolateral_deg: float) -> str:

@@ -1,7 +1,8 @@
 """Needle planning GUI: needle tool, needle / zone drawing, views along the needle, planning docks.
 
 ``install(window)`` adds to a :class:`app.main_window.MainWindow`: the needle tool (shortcut N) and
-its overlay painters, the needles and zones in the 3D view, the docks Needles, Along the needle,
+its overlay painters, the needles and zones in the 3D view, the found pedicles' axes on every view
+(:mod:`app.planning_ui.pedicle_axes`), the docks Needles, Along the needle,
 Coverage, Cement & risk and Scores, and the Plan menu (propose, delete, compute, next / previous with
 their keys: :mod:`app.planning_ui.plan_menu`). Positions LPS mm; see the modules for units.
 """
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLa
 from app.planning_ui.controller import PlanningController
 from app.planning_ui.coverage_panel import CoveragePanel
 from app.planning_ui.needle_views import Needle3DActors, NeedleResliceView, ResliceMode, paint_needles
+from app.planning_ui.pedicle_axes import PedicleAxes3D, paint_pedicle_axes
 from app.planning_ui.plan_menu import PlanActions
 from app.planning_ui.scores_panel import ScoresPanel
 from app.planning_ui.trajectory_panel import TrajectoryPanel
@@ -45,6 +47,8 @@ class PlanningUI(QObject):
         self._painters = [
             lambda view, painter: paint_zones(c, view, painter),
             self.overlays.paint,
+            # under the needles, which are drawn over them
+            lambda view, painter: paint_pedicle_axes(window, view, painter),
             lambda view, painter: paint_needles(c, view, painter),
             self.tool.paint_pending,
         ]
@@ -125,6 +129,8 @@ class PlanningUI(QObject):
             menu.addAction(dock.toggleViewAction())
 
         self.actors3d = Needle3DActors(window.view3d)
+        self.pedicle_axes3d = PedicleAxes3D(window)
+        state.layers_changed.connect(self.pedicle_axes3d.update)
         c.plan_changed.connect(self._on_plan_changed)
         c.selection_changed.connect(self._on_plan_changed)
         # the reslices (20-50 ms) follow a drag once the event loop is idle, never inside a step

@@ -25,7 +25,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath,
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.display_geometry import VIEW_AXES, apply_window
-from app.planning_ui.geometry import needle_frame, needle_in_plane, zone_section
+from app.planning_ui.geometry import needle_frame, zone_section
+from app.planning_ui.segment_drawing import add_actor, paint_segment, pixels_per_mm, tube_source, view_plane
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Trajectory
 from planning.needles import ANTENNA_OUTER_DIAMETER_MM
 
@@ -49,24 +50,6 @@ def antenna_diameter_mm(traj: Trajectory) -> float:
     return float(ANTENNA_OUTER_DIAMETER_MM.get(traj.antenna_gauge, ANTENNA_OUTER_DIAMETER_MM[16]))
 
 
-def view_plane(view: Any) -> tuple[FloatArray, FloatArray, float]:
-    """The plane of a SliceView's current slice: ``(point_lps, unit normal_lps, slice spacing mm)``."""
-    d = view.state.display
-    fixed = VIEW_AXES[view.view][0]
-    point = d.pixel_to_lps(view.view, float(view.slice_index()), 0.0, 0.0)
-    normal = d.volume.index_to_lps[:3, fixed].astype(np.float64)
-    spacing = float(np.linalg.norm(normal))
-    return point, normal / spacing, spacing
-
-
-def pixels_per_mm(view: Any) -> float:
-    """Screen pixels per mm of a SliceView (true aspect, so one figure)."""
-    d = view.state.display
-    _, cols = d.slice_array(view.view, 0).shape
-    _, col_mm = d.pixel_spacing_mm(view.view)
-    return float(view.image_rect().width() / cols / col_mm)
-
-
 def paint_needles(controller: PlanningController, view: Any, painter: QPainter) -> None:
     """Overlay painter: every trajectory of the case on a SliceView, at its real diameter."""
     if view.state.display is None or controller.volume is None:
@@ -88,17 +71,8 @@ def paint_needles(controller: PlanningController, view: Any, painter: QPainter) 
         ):
             if np.allclose(start, end):
                 continue
-            part = needle_in_plane(start, end, point, normal, diameter / 2.0 + spacing / 2.0)
-            for a, b in part.far:
-                pen = QPen(col, 1.0, Qt.PenStyle.DashLine)
-                painter.setPen(pen)
-                painter.drawLine(view.lps_to_widget(a), view.lps_to_widget(b))
-            if part.near is not None:
-                band = QColor(col)
-                band.setAlpha(200)
-                pen = QPen(band, max(1.0, diameter * scale), Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap)
-                painter.setPen(pen)
-                painter.drawLine(view.lps_to_widget(part.near[0]), view.lps_to_widget(part.near[1]))
+            slab = diameter / 2.0 + spacing / 2.0
+            paint_segment(view, painter, (point, normal, slab), start, end, col, max(1.0, diameter * scale))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for p, label in ((entry, "E"), (tip, "T")):
             w = view.lps_to_widget(p)
@@ -131,10 +105,8 @@ class Needle3DActors:
         if renderer is None:
             return
         from vtkmodules.vtkCommonTransforms import vtkTransform
-        from vtkmodules.vtkFiltersCore import vtkTubeFilter
         from vtkmodules.vtkFiltersGeneral import vtkTransformPolyDataFilter
-        from vtkmodules.vtkFiltersSources import vtkLineSource, vtkSphereSource
-        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+        from vtkmodules.vtkFiltersSources import vtkSphereSource
 
         for actor in self.actors:
             renderer.RemoveActor(actor)
@@ -154,15 +126,9 @@ class Needle3DActors:
             ):
                 if np.allclose(a, b):
                     continue
-                line = vtkLineSource()
-                line.SetPoint1(*a.tolist())
-                line.SetPoint2(*b.tolist())
-                tube = vtkTubeFilter()
-                tube.SetInputConnection(line.GetOutputPort())
-                tube.SetRadius(diameter / 2.0)
-                tube.SetNumberOfSides(16)
-                tube.CappingOn()
-                self._add(renderer, tube, rgb, 1.0, vtkPolyDataMapper, vtkActor, line)
+                line, tube = tube_source(a, b, diameter)
+                add_actor(renderer, tube, rgb, 1.0, self.actors, self._keep)
+                self._keep.append(line)
             for zone in controller.zones(traj, k):
                 sphere = vtkSphereSource()
                 sphere.SetRadius(0.5)
@@ -184,32 +150,11 @@ class Needle3DActors:
                 tf = vtkTransformPolyDataFilter()
                 tf.SetTransform(transform)
                 tf.SetInputConnection(sphere.GetOutputPort())
-                self._add(
-                    renderer, tf, (1.0, 0.47, 0.78), 0.35, vtkPolyDataMapper, vtkActor, sphere, transform
-                )
+                add_actor(renderer, tf, (1.0, 0.47, 0.78), 0.35, self.actors, self._keep)
+                self._keep += [sphere, transform]
         render = getattr(self.view3d, "schedule_render", None)
         if callable(render):
             render()  # coalesced: a drag or a stroke changes the plan many times a second
-
-    def _add(  # noqa: PLR0917 - private helper: the pieces of one actor
-        self,
-        renderer: Any,
-        source: Any,
-        rgb: tuple[float, float, float],
-        opacity: float,
-        mapper_cls: Any,
-        actor_cls: Any,
-        *keep: Any,
-    ) -> None:
-        mapper = mapper_cls()
-        mapper.SetInputConnection(source.GetOutputPort())
-        actor = actor_cls()
-        actor.SetMapper(mapper)
-        actor.GetProperty().SetColor(*rgb)
-        actor.GetProperty().SetOpacity(opacity)
-        renderer.AddActor(actor)
-        self.actors.append(actor)
-        self._keep += [source, *keep]
 
 
 class ResliceMode(StrEnum):

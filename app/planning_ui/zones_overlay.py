@@ -19,7 +19,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 
 from app.display_geometry import VIEW_AXES
 from app.planning_ui.geometry import zone_section
-from app.planning_ui.needle_views import ZONE_COLOUR, view_plane, zone_path
+from app.planning_ui.needle_views import ZONE_COLOUR, zone_path
+from app.planning_ui.segment_drawing import view_plane
 from imaging.mask import Mask
 
 if TYPE_CHECKING:

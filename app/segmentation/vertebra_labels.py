@@ -82,10 +82,10 @@ def paint_level_labels(controller: SegmentationController, view: Any, painter: Q
         x = left - GAP_PX - width
         if x < 0:  # no room on the image's left: on its right
             x = right + GAP_PX
-        _draw_outlined(painter, QRectF(x, middle - height / 2, width, height), level, font, display.colour)
+        draw_outlined(painter, QRectF(x, middle - height / 2, width, height), level, font, display.colour)
 
 
-def _draw_outlined(painter: QPainter, where: QRectF, text: str, font: QFont, colour: QColor) -> None:
+def draw_outlined(painter: QPainter, where: QRectF, text: str, font: QFont, colour: QColor) -> None:
     """``text`` in ``colour`` over a one-pixel dark outline, so it reads on bright bone and dark fat."""
     painter.setFont(font)
     flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -17,7 +17,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from app.display_geometry import ViewAxis
-from app.planning_ui.needle_views import view_plane
+from app.planning_ui.segment_drawing import view_plane
 from planning.commands import AddTrajectory
 from planning.model import Approach, Trajectory
 from tests.app.test_planning_ui_needles import _add_target, _slice_z, planning  # noqa: F401 - fixture

@@ -247,3 +247,19 @@ def test_a_pedicle_line_says_which_way_its_axis_runs(side: str, mediolateral: fl
         course
     }
     assert not any(o in line for o in other)
+
+
+def test_the_figures_keep_each_pedicle_axis_to_draw_it_again(found: Any) -> None:
+    # the views draw the axes of a reopened case from the figures kept with the body layer (QA s25 E7)
+    from planning.pedicle_axis_figures import pedicle_axes
+
+    _, anatomy = found
+    axes = pedicle_axes(figures_text(anatomy))
+    assert [a.side for a in axes] == ["left", "right"]
+    for kept in axes:
+        axis = anatomy.pedicles[Side(kept.side)]
+        assert np.allclose(kept.entry_lps, axis.axis_entry_lps, atol=0.005)
+        assert np.allclose(kept.target_lps, axis.axis_target_lps, atol=0.005)
+        assert np.allclose(kept.isthmus_lps, axis.isthmus_lps, atol=0.005)
+        assert kept.min_width_mm == pytest.approx(axis.min_width_mm, abs=0.005)
+        assert kept.min_width_uncertainty_mm == pytest.approx(axis.min_width_uncertainty_mm, abs=0.005)

@@ -1,0 +1,107 @@
+"""Straight segments drawn on the slice views and in the 3D view: needles, antennas and pedicle axes.
+
+* :func:`paint_segment`: the part of a segment within a slab of a SliceView's plane as a solid band, the
+  parts beyond as thin dashed lines (their projection);
+* :func:`tube_source` and :func:`add_actor`: a capped tube in the View3D renderer;
+* :func:`view_plane` and :func:`pixels_per_mm`: a SliceView's slice plane and its screen scale.
+
+Positions LPS mm; sizes mm; screen sizes follow the views' true pixel spacing. Split from
+:mod:`app.planning_ui.needle_views` so that the pedicle axes (:mod:`app.planning_ui.pedicle_axes`) are
+drawn by the needles' own machinery.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from app.display_geometry import VIEW_AXES
+from app.planning_ui.geometry import needle_in_plane
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def view_plane(view: Any) -> tuple[FloatArray, FloatArray, float]:
+    """The plane of a SliceView's current slice: ``(point_lps, unit normal_lps, slice spacing mm)``."""
+    d = view.state.display
+    fixed = VIEW_AXES[view.view][0]
+    point = d.pixel_to_lps(view.view, float(view.slice_index()), 0.0, 0.0)
+    normal = d.volume.index_to_lps[:3, fixed].astype(np.float64)
+    spacing = float(np.linalg.norm(normal))
+    return point, normal / spacing, spacing
+
+
+def pixels_per_mm(view: Any) -> float:
+    """Screen pixels per mm of a SliceView (true aspect, so one figure)."""
+    d = view.state.display
+    _, cols = d.slice_array(view.view, 0).shape
+    _, col_mm = d.pixel_spacing_mm(view.view)
+    return float(view.image_rect().width() / cols / col_mm)
+
+
+def paint_segment(  # noqa: PLR0917 - a segment, its plane and its pen
+    view: Any,
+    painter: QPainter,
+    plane: tuple[FloatArray, FloatArray, float],
+    start: FloatArray,
+    end: FloatArray,
+    colour: QColor,
+    near_width_px: float,
+) -> None:
+    """A straight segment (LPS) on a SliceView: the part within ``plane``'s slab (point, unit normal, half
+    thickness mm) as a solid band ``near_width_px`` wide, the parts beyond as thin dashed lines (their
+    projection). Needles and pedicle axes are drawn by it."""
+    point, normal, slab = plane
+    part = needle_in_plane(start, end, point, normal, slab)
+    for a, b in part.far:
+        painter.setPen(QPen(colour, 1.0, Qt.PenStyle.DashLine))
+        painter.drawLine(view.lps_to_widget(a), view.lps_to_widget(b))
+    if part.near is not None:
+        band = QColor(colour)
+        band.setAlpha(200)
+        painter.setPen(QPen(band, near_width_px, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+        painter.drawLine(view.lps_to_widget(part.near[0]), view.lps_to_widget(part.near[1]))
+
+
+def tube_source(start: FloatArray, end: FloatArray, diameter_mm: float) -> tuple[Any, Any]:
+    """A capped VTK tube of ``diameter_mm`` from ``start`` to ``end`` (LPS): ``(line source, tube)``
+    (needles, antennas and pedicle axes in the 3D view)."""
+    from vtkmodules.vtkFiltersCore import vtkTubeFilter
+    from vtkmodules.vtkFiltersSources import vtkLineSource
+
+    line = vtkLineSource()
+    line.SetPoint1(*np.asarray(start, dtype=np.float64).tolist())
+    line.SetPoint2(*np.asarray(end, dtype=np.float64).tolist())
+    tube = vtkTubeFilter()
+    tube.SetInputConnection(line.GetOutputPort())
+    tube.SetRadius(diameter_mm / 2.0)
+    tube.SetNumberOfSides(16)
+    tube.CappingOn()
+    return line, tube
+
+
+def add_actor(  # noqa: PLR0917 - the pieces of one actor
+    renderer: Any,
+    source: Any,
+    rgb: tuple[float, float, float],
+    opacity: float,
+    actors: list[Any],
+    keep: list[Any],
+) -> Any:
+    """An actor of ``source``'s output in ``renderer``; appended to ``actors``, its pipeline to ``keep``."""
+    from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+    mapper = vtkPolyDataMapper()
+    mapper.SetInputConnection(source.GetOutputPort())
+    actor = vtkActor()
+    actor.SetMapper(mapper)
+    actor.GetProperty().SetColor(*rgb)
+    actor.GetProperty().SetOpacity(opacity)
+    renderer.AddActor(actor)
+    actors.append(actor)
+    keep.append(source)
+    return actor

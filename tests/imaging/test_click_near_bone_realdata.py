@@ -68,3 +68,26 @@ def test_a_click_in_fat_out_of_reach_of_bone_is_refused_before_any_body_is_found
     # no bone within 10 mm of it (the nearest: L2's front cortex, 16 mm behind it)
     assert reason.startswith("the point is in fat (-73 HU), not in bone (no bone lies within 10 mm of it")
     assert "body found" not in reason
+
+
+#: soft tissue (29-35 HU) 4 and 6 mm in front of that L3's cortex, where lumbar-ct-labels' field of
+#: view ends 8 mm further forward. Neither is bone nor within the 3 mm click tolerance of it, so neither
+#: should give a body. The base gave L3's front half (Dice 0.651, 0.672: a wrong canal and wall); since
+#: the canal recheck over the search's whole height (session 28) they give a 13.0 / 14.8 mL blob at the
+#: point (Dice 0.086 / 0.090). Refusing soft points more than 3 mm from bone that no bone encloses also
+#: refused L3's own centre (28 HU, 10 mm from any bone voxel: the bone mask does not fill this dark
+#: interior), so it was not kept. Still wrong: strict xfail.
+SOFT_IN_FRONT_OF_L3 = {"4 mm in front": (26.0, 139.6, -64.9), "6 mm in front": (26.0, 137.6, -64.9)}
+
+
+@pytest.mark.xfail(strict=True, reason="soft tissue 4-6 mm in front of a dark L3 gives a blob (see above)")
+@pytest.mark.parametrize("click", SOFT_IN_FRONT_OF_L3.values(), ids=SOFT_IN_FRONT_OF_L3.keys())
+def test_a_click_in_soft_tissue_in_front_of_a_dark_body_gives_no_wrong_body(
+    lumbar: tuple[Volume, np.ndarray], click: tuple[float, float, float]
+) -> None:
+    ct, truth = lumbar
+    try:
+        found = find_vertebra(ct, click)
+    except ClickNotInBodyError:
+        return  # refused: right
+    assert _dice(found.body.to_full(), truth) >= 0.85

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from imaging.canal_recheck import canal_behind_dark_interior, canal_in_front_of_body
 from imaging.canal_tube import body_canal_tube
 from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
+from imaging.click_near_bone import bone_near_click
 from imaging.click_place import refuse_body_in_canal, refuse_click_behind_canal, refuse_click_in_canal
 from imaging.click_rib import rib_refusal
 from imaging.click_soft import soft_outside_bone
@@ -158,12 +159,47 @@ def find_vertebra(
     # what the point reads (imaging.click_tissue; where it lies: imaging.click_place): a point in air, lung
     # or fat, or in the spinal canal, or one no body found holds, is refused in those words
     tissue = click_tissue(volume, click)
+    # a point in air, lung or fat is in no body: a click just outside one's cortex is searched from the bone
+    # nearest it, one further out refused (imaging.click_near_bone)
+    near = bone_near_click(volume, click, tissue)
+    if near is not None and near.within_reach:
+        bone = np.asarray(near.bone_lps, dtype=np.float64)
+        try:
+            anatomy = _answer(
+                volume, bone, click_tissue(volume, bone), level=level, progress=progress, cancel=cancel
+            )
+        except VertebraNotFoundError as exc:
+            raise type(exc)(f"{near.outside()}; from the bone nearest it: {exc.reason}", click) from exc
+        return replace(anatomy, click_lps=_point(click), notes=(near.note(), *anatomy.notes))
+    # near metal a dark streak over bone may read fat (as below): the metal is said then, by the search
+    if near is not None and _metal(volume, click) is None:
+        raise ClickNotInBodyError(near.refusal_words(), click)
+    return _answer(volume, click, tissue, level=level, progress=progress, cancel=cancel)
+
+
+def _metal(volume: Volume, click: FloatArray) -> MetalFinding | None:
+    """Metal in the search's region round the click (:func:`imaging.vertebra_refusal.region_metal`)."""
+    roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])
+    return region_metal(volume, click, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+
+
+def _answer(
+    volume: Volume,
+    click: FloatArray,
+    tissue: ClickTissue,
+    *,
+    level: str | None,
+    progress: Callable[[float], None] | None,
+    cancel: threading.Event | None,
+) -> VertebraAnatomy:
+    """:func:`find_vertebra` from a point inside the volume that reads ``tissue``: the search, its refusals
+    said in the operator's terms, and the body found refused where it is a disc."""
     roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])  # the search's region, where the refusals look too
     try:
         anatomy = _find(volume, click, tissue, level=level, progress=progress, cancel=cancel)
     except BodyBesideCanalError as exc:
         # a body found beside the canal from a rib's shaft (chest left T9, 54 degrees): said as a rib
-        metal = region_metal(volume, click, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+        metal = _metal(volume, click)
         rib = rib_refusal(volume, click, tissue, metal=metal)
         if rib is not None:
             raise rib from exc
@@ -187,7 +223,7 @@ def find_vertebra(
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:
-        metal = region_metal(volume, click, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+        metal = _metal(volume, click)
         # near metal the point's HU may be a streak's (a dark streak over bone read -201 HU, "fat"): what
         # it reads is not said then, the metal is
         in_air = tissue_refusal(tissue, click) if metal is None else None

@@ -93,12 +93,13 @@ def test_known_missed_canal_click(shared_data: Path, name: str) -> None:
 def test_a_canal_click_whose_body_lies_beside_the_canal_is_refused(shared_data: Path) -> None:
     """Chest T7's canal, 3 mm left of its centroid: a canal-sized hole 24 mm to the side read as a canal
     behind the point, and the old code answered with a 25.5 mL "body" centred at (-7.1, 145.2, -6.7), in
-    the canal 14 mm above, with that hole as its canal (a strict xfail until session 23). Now refused: the
-    canal found from in front of that body lies 132 degrees from straight behind it
-    (imaging.click_beside)."""
-    with pytest.raises(
-        ClickNotInBodyError, match=r"in line with the spinal canal, \d+ mm behind its front edge"
-    ):
+    the canal 14 mm above, with that hole as its canal (a strict xfail until session 23). Refused since: the
+    canal found from in front of that body lies 132 degrees from straight behind it (imaging.click_beside:
+    "in line with the spinal canal, 7 mm behind its front edge: in the canal or behind it"). Since session 28
+    (B2) refused first as what it is, a click in the canal: the "body" is centred in the canal, and the canal
+    behind that excused it is now looked for from just behind the canal's back edge, where none is found
+    (imaging.click_place.refuse_body_in_canal)."""
+    with pytest.raises(ClickNotInBodyError, match=r"the point lies in the spinal canal \(\d+ HU near it\)"):
         find_vertebra(_volume("chest", str(shared_data)), (-4.7, 146.6, -20.27))
 
 

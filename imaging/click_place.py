@@ -38,9 +38,6 @@ click's region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm, HU) and its bone
   found from the body's centroid (as a click there finds it) is in the back of the canal or behind it, in
   the arch, not in the body: refused (session 22: from there the search takes a pocket in the arch for
   the canal, and the body in front of it, right or not, is reported with that wrong canal).
-  :func:`refuse_click_behind_canal_from_front` asks the same against the canal found from in front of the
-  body's centroid, where no other canal lies behind that canal (session 28: a "body" found from a lamina
-  reaches back to the posterior wall, and from its centroid the search passes the canal).
 - What the point reads, and the refusals said by that alone (air, lung, fat; soft tissue said first), are
   :mod:`imaging.click_tissue`'s; the canal judgement these refusals share (the canal holding a point, a
   body in front of it, a canal behind it) is :mod:`imaging.canal_holding`'s.
@@ -54,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.bony_masks import BONE_THRESHOLD_HU, BonyMasks
-from imaging.canal_holding import CANAL_LOOK_FROM_FRONT_MM, body_in_front, canal_behind, canal_holding
+from imaging.canal_holding import body_in_front, canal_behind, canal_holding
 from imaging.canal_point import (
     UP_LPS,
     behind_the_canal,
@@ -74,7 +71,6 @@ from imaging.vertebra_steps import CLICK_IN_BODY_MM
 __all__ = [
     "refuse_body_in_canal",
     "refuse_click_behind_canal",
-    "refuse_click_behind_canal_from_front",
     "refuse_click_in_canal",
 ]
 
@@ -197,41 +193,6 @@ def refuse_click_behind_canal(
         _refuse_behind(
             roi, masks, canal, body_centroid=body_centroid, click=click, tissue=tissue, spinal=False
         )
-
-
-def refuse_click_behind_canal_from_front(
-    roi: LpsRoi, masks: BonyMasks, body_centroid: FloatArray, click: FloatArray, tissue: ClickTissue
-) -> None:
-    """:func:`refuse_click_behind_canal`'s judgement against the canal found from
-    ``CANAL_LOOK_FROM_FRONT_MM`` in front of the body's centroid (as :func:`refuse_click_in_canal` finds
-    it), asked after the other refusals so that their words stand.
-
-    A "body" reaching back to the posterior wall has its centroid at the canal's front, and the search from
-    the centroid takes a hole behind the arch for the canal (session 27: abdomen L5's right lamina, 593 HU,
-    gave a 40.7 mL "body" centred 6 mm in front of the real canal's centre; that canal, found from in
-    front, has the click 7.3 mm behind its centre line).
-
-    From in front, an osteoporotic body's dark interior is taken for the canal (lumbar-ct-labels L3, 41 HU
-    at its centre): its posterior-wall clicks lie 12-14 mm behind that "canal's" centre line, and were
-    refused so (session 27, B5; accepted with Dice 0.95-0.96 without this check). Such a "canal" has the
-    spinal canal behind it, and the canal search from just behind its back edge finds it (L3: a canal-sized
-    hole 21 mm further back), as :func:`refuse_body_in_canal` looks for it; the spinal canal found from in
-    front has none behind it (L5: the search from its back edge finds the same canal again, 1.6 mm off).
-    So the check is made only where no other canal lies behind the one found from in front.
-
-    Raises
-    ------
-    ClickNotInBodyError
-        When the point lies behind the back edge of that canal, with a vertebral body in front of it and
-        no other canal behind it.
-    """
-    front = body_centroid - np.array([0.0, CANAL_LOOK_FROM_FRONT_MM, 0.0])
-    canal = find_canal(roi, masks.arch_solid, masks.smoothed, front)
-    if canal is None:
-        return
-    if canal_behind(roi, masks, _behind_back_edge(roi, canal, body_centroid), other_than=canal):
-        return  # the "canal" found from in front is a body's dark interior, with the spinal canal behind
-    _refuse_behind(roi, masks, canal, body_centroid=body_centroid, click=click, tissue=tissue, spinal=False)
 
 
 def _refuse_behind(

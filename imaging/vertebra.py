@@ -29,12 +29,7 @@ from imaging.canal_recheck import canal_behind_dark_interior, canal_in_front_of_
 from imaging.canal_tube import body_canal_tube
 from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
 from imaging.click_near_bone import bone_near_click
-from imaging.click_place import (
-    refuse_body_in_canal,
-    refuse_click_behind_canal,
-    refuse_click_behind_canal_from_front,
-    refuse_click_in_canal,
-)
+from imaging.click_place import refuse_body_in_canal, refuse_click_behind_canal, refuse_click_in_canal
 from imaging.click_rib import rib_refusal
 from imaging.click_soft import soft_outside_bone
 from imaging.click_tissue import (
@@ -312,9 +307,6 @@ def _find(
     )
     if spinal is not None:
         refuse_click_behind_canal(roi, masks, body.centroid_lps, click, tissue, spinal=spinal)
-    # and against the canal found from in front of the body, as a click there finds it: a "body" reaching
-    # back to the posterior wall, found from the arch, is centred at the canal's front (imaging.click_place)
-    refuse_click_behind_canal_from_front(roi, masks, body.centroid_lps, click, tissue)
     # the canal is traced on the region's 1 mm sections, not the CT's slices: say it in mm of spine
     traced_mm = len(canal.slice_areas_mm2) * ROI_SPACING_MM
     notes.insert(0, f"canal {canal_how} along {traced_mm:.0f} mm of the spine around the point")

@@ -408,6 +408,7 @@ def _segment(
         roi_index=roi,
         outside_in_roi=outside,
         outline_gap_mm=p.envelope_closing_mm,
+        outside_reach_mm=p.cortex_thickness_mm,
     )
     sample = call.reference_sample
     if progress is not None:

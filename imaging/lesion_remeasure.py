@@ -143,6 +143,7 @@ def measure_lesion_mask(
         roi_index=roi,
         outside_in_roi=outside,
         outline_gap_mm=p.envelope_closing_mm,
+        outside_reach_mm=p.cortex_thickness_mm,
     )
     notes: list[str] = []
     site: ReferenceSite | None = None

@@ -16,6 +16,13 @@ lesion 2 with box    (-57.79, 204.16, -434.73) -> (-54.36, 206.58, -432.90).
 breach_point_outline.py places each against the bone's outline: the old points of lesion 1 without box
 and of lesion 2 lay inside it, 3.7-5.2 mm from the tissue outside it (marrow next to the lesion, not the
 cortex); the new ones are hole centres (_gap_centre) outside it, 1.0-3.0 mm from the bone.
+
+Session 28 (H2: tissue inside that outline within the cortex's 2 mm of the tissue outside it, along the
+tissue, is outside again: the corners the outline rounds, imaging.lesion_measure.outside_tissue), main
+4c39ca6 -> after: every line identical but one, case4 lesion 1 without box
+(-57.98, 189.68, -479.31) -> (-58.27, 189.60, -479.19), 0.32 mm: the lesion touches 10 more tissue voxels
+there, 1.0-1.4 mm inside the outline (70-124 HU, 5-95 %), and the hole's rim takes them in. Under a
+voxel; not shown more or less right.
 """
 
 from __future__ import annotations

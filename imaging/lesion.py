@@ -407,8 +407,7 @@ def _segment(
         bone_in_roi=bone,
         roi_index=roi,
         outside_in_roi=outside,
-        outline_gap_mm=p.envelope_closing_mm,
-        outside_reach_mm=p.cortex_thickness_mm,
+        parameters=p,
     )
     sample = call.reference_sample
     if progress is not None:

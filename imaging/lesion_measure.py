@@ -28,15 +28,6 @@ FloatArray = npt.NDArray[np.float64]
 PERCENTILES = (5, 25, 50, 75, 95)
 #: lesion outside the bone smaller than this (mm^3) is partial volume at the cortex, not a breach
 MIN_BREACH_MM3 = 5.0
-#: gaps in the cortex up to twice this wide (mm) are bridged when the bone's outline is taken: the radius
-#: segmentation closes the bone's envelope with (LesionParameters.envelope_closing_mm, "a cortex with small
-#: gaps still encloses its marrow"), so a gap of 6 mm or less, a vascular foramen or a stretch of thin
-#: cortex under the bone threshold, does not open the marrow to the outside
-OUTLINE_GAP_MM = LesionParameters().envelope_closing_mm
-#: tissue inside the bone's outline within this distance (mm) of the tissue outside it, along the tissue, is
-#: outside too (:func:`outside_tissue`): the cortex's thickness (LesionParameters.cortex_thickness_mm), which
-#: a path through a gap in the cortex crosses before it reaches the marrow
-OUTSIDE_REACH_MM = LesionParameters().cortex_thickness_mm
 
 
 @dataclass(frozen=True)
@@ -61,8 +52,7 @@ def lesion_measures(
     roi_index: IndexBox | None = None,
     min_breach_mm3: float = MIN_BREACH_MM3,
     outside_in_roi: BoolArray | None = None,
-    outline_gap_mm: float = OUTLINE_GAP_MM,
-    outside_reach_mm: float = OUTSIDE_REACH_MM,
+    parameters: LesionParameters | None = None,
 ) -> LesionMeasures:
     """Measure a lesion mask on its volume.
 
@@ -94,12 +84,16 @@ def lesion_measures(
     outside_in_roi
         Voxels of ``roi_index`` outside the scan (zero-filled, :mod:`imaging.lesion_padding`): they
         are not tissue the lesion could break into.
-    outline_gap_mm
-        Half the widest gap in the cortex bridged when the bone's outline is taken
-        (:func:`bone_outline`): only tissue outside the outline is tissue outside the bone.
-    outside_reach_mm
-        Tissue inside that outline within this distance of the tissue outside it, along the tissue, is
-        outside the bone too (:func:`outside_tissue`: the corners the outline rounds).
+    parameters
+        The segmentation's parameters (defaults when None), of which the breach takes two distances:
+        ``envelope_closing_mm`` (3 mm), half the widest gap in the cortex bridged when the bone's outline
+        is taken (:func:`bone_outline`; the radius segmentation closes the bone's envelope with, "a cortex
+        with small gaps still encloses its marrow": a vascular foramen or a stretch of thin cortex under
+        the bone threshold does not open the marrow to the outside), only tissue outside the outline being
+        tissue outside the bone; and ``cortex_thickness_mm`` (2 mm): tissue inside that outline within this
+        distance of the tissue outside it, along the tissue, is outside the bone too
+        (:func:`outside_tissue`: the corners the outline rounds; a path through a gap in the cortex
+        crosses the cortex before it reaches the marrow).
 
     Returns
     -------
@@ -127,7 +121,8 @@ def lesion_measures(
     breach = False
     points: tuple[tuple[float, float, float], ...] = ()
     if bone_in_roi is not None and roi_index is not None:
-        outline = bone_outline(bone_in_roi, outline_gap_mm, spacing)
+        p = parameters if parameters is not None else LesionParameters()
+        outline = bone_outline(bone_in_roi, p.envelope_closing_mm, spacing)
         breach, points = _breach(
             volume,
             mask,
@@ -136,7 +131,7 @@ def lesion_measures(
             min_breach_mm3,
             outside=outside_in_roi,
             outline=outline,
-            reach_mm=outside_reach_mm,
+            reach_mm=p.cortex_thickness_mm,
         )
     return LesionMeasures(
         volume_ml=mask.count() * volume.voxel_volume_ml,
@@ -187,9 +182,9 @@ def outside_tissue(
     cortex into the canal's corner at the pedicle's root (the vertebra phantom's lesion: a slit 1 mm wide,
     the tissue it touches 1.4 mm inside the outline; tests/imaging/test_lesion_breach_corner.py) read
     "no breach" (session 28, df1ede2). With ``reach_mm`` the cortex's thickness (2 mm,
-    :data:`OUTSIDE_REACH_MM`), a corner of 74 degrees or more opens fully for a 3 mm outline, and a gap's
-    mouth opens down to the cortex's depth, while the marrow behind a small gap (a path into it crosses
-    the cortex first) and the marrow under an intact cortex stay inside.
+    ``LesionParameters.cortex_thickness_mm``), a corner of 74 degrees or more opens fully for a 3 mm
+    outline, and a gap's mouth opens down to the cortex's depth, while the marrow behind a small gap (a
+    path into it crosses the cortex first) and the marrow under an intact cortex stay inside.
 
     The path is taken in steps no longer than the grid's coarsest spacing, at most ``reach_mm`` in all
     (never farther than ``reach_mm`` along the tissue; on a 1 mm grid, two face steps).

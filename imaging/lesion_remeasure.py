@@ -142,8 +142,7 @@ def measure_lesion_mask(
         bone_in_roi=bone,
         roi_index=roi,
         outside_in_roi=outside,
-        outline_gap_mm=p.envelope_closing_mm,
-        outside_reach_mm=p.cortex_thickness_mm,
+        parameters=p,
     )
     notes: list[str] = []
     site: ReferenceSite | None = None

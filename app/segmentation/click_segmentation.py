@@ -53,7 +53,12 @@ from planning.case import Case
 from planning.commands import EditMask, UpdateTarget
 from planning.lesion_extra import BASIS_KEYS, VOXELS_KEY, WARNINGS_KEY
 from planning.model import LayerKind, MaskLayer, Target, TargetKind
-from planning.vertebra_figures import anatomy_warnings, intact_words, width_uncertainty_said
+from planning.vertebra_figures import (
+    anatomy_warnings,
+    intact_words,
+    vertebra_figures,
+    width_uncertainty_said,
+)
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -413,14 +418,17 @@ def _add_vertebra(controller: SegmentationController, anatomy: Any, findings: An
     # ready for its level to be typed; the crosshair stays where the operator clicked (on the lesion's
     # slice, say) rather than jumping to the body's centroid
     controller.vertebra_panel.select(vid, go_to=False)
+    # the widths as kept with the body layer, which the dock, the bars drawn on the views and the needle's
+    # readouts say: from the search's own figure the status bar said 7.1 mm where they said 7.2 (QA s29 F)
     widths = ", ".join(
-        f"{s.value} {p.min_width_mm:.1f} mm"
+        f"{side} {p['min_width_mm']:.1f} mm"
         + (
             ""
-            if p.min_width_uncertainty_mm is None
-            else f" ±{width_uncertainty_said(p.min_width_uncertainty_mm):.1f}"
+            if p["min_width_uncertainty_mm"] is None
+            else f" ±{width_uncertainty_said(p['min_width_uncertainty_mm']):.1f}"
         )
-        for s, p in anatomy.pedicles.items()
+        for side, p in vertebra_figures(anatomy)["pedicles"].items()
+        if p["traced"]
     )
     wall = (
         "with defects"

@@ -131,7 +131,9 @@ def figure_box_lines(body: MaskLayer | None, volume: Volume | None) -> list[str]
         try:
             figures = json.loads(raw)
             if volume is not None and body.mask.grid_shape == volume.shape:
-                figures = {**figures, "body_volume_ml": round(body.mask.count() * volume.voxel_volume_ml, 2)}
+                # not rounded here: said to 0.1 mL by figure_lines, a second rounding (to 0.01 first) said
+                # 20.849 mL as 20.9 while the status bar said 20.8 for the same body (QA s29 F)
+                figures = {**figures, "body_volume_ml": body.mask.count() * volume.voxel_volume_ml}
             lines = figure_lines(figures)
         except (ValueError, KeyError, TypeError, AttributeError):
             lines = []

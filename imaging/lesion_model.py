@@ -28,6 +28,10 @@ EXTENT_WARNING_NOTES = (GROWTH_LIMIT_NOTE, BORDER_NOTE, SCAN_EDGE_NOTE)
 NOISE_NOTE = "the image is noisy here"
 #: the notes :attr:`Lesion.warnings` picks out: the extent's, and the noise's
 WARNING_NOTES = (*EXTENT_WARNING_NOTES, NOISE_NOTE)
+#: how the note begins of a mask whose type was judged on it (drawn by hand:
+#: :func:`imaging.lesion_remeasure.measure_lesion_mask`) when most of it is like the normal bone it is
+#: compared with; its type is then unsure (:attr:`Lesion.type_unsure`)
+NORMAL_LIKE = "most of the mask is like the normal bone around it"
 
 
 class LesionType(StrEnum):
@@ -71,6 +75,15 @@ class Lesion:
     involvement: Involvement | None = None
     reference_site: ReferenceSite | None = None
     type_basis: TypeBasis | None = None
+
+    @property
+    def type_unsure(self) -> bool:
+        """True when the type was judged on a mask most of which is like the normal bone around it (a
+        :data:`NORMAL_LIKE` note: neither its lytic nor its sclerotic share reaches ``mixed_min_fraction``,
+        see ``type_basis``). ``type`` then holds the larger share's type only because a value is needed:
+        it is not to be asserted, the operator chooses (QA s28 G3). Seeded lesions are never unsure: a
+        seed in normal bone is refused (:mod:`imaging.lesion`, step 4)."""
+        return any(note.startswith(NORMAL_LIKE) for note in self.notes)
 
     @property
     def warnings(self) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from imaging.lesion_errors import SegmentationError
 from imaging.lesion_grow import LesionParameters, distance_from, smooth_hu
 from imaging.lesion_involvement import Involvement, involvement
 from imaging.lesion_measure import LesionMeasures, lesion_measures
-from imaging.lesion_model import Lesion, LesionType
+from imaging.lesion_model import NORMAL_LIKE, Lesion, LesionType
 from imaging.lesion_morph import (
     IndexBox,
     ball_footprint,
@@ -44,9 +44,6 @@ from imaging.mask import Mask
 from imaging.volume import Volume
 
 BoolArray = npt.NDArray[np.bool_]
-
-#: the note of a drawn mask that mostly looks like the normal bone it is compared with
-NORMAL_LIKE = "most of the mask is like the normal bone around it"
 
 
 def lesion_bone(

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from imaging.lesion_model import Lesion, LesionType
-from imaging.lesion_remeasure import NORMAL_LIKE
 from imaging.vertebra_model import VertebraAnatomy
 from planning.cement import CementEstimate
 from planning.errors import PlanValidationError
@@ -110,7 +109,7 @@ def leakage_findings(
     cleft = opt_bool(ch, "intravertebral_cleft")
     if anatomy is not None:
         f.append(FactorFinding(RiskFactor.INTRAVERTEBRAL_CLEFT, cleft, "operator"))
-    if any(NORMAL_LIKE in note for note in lesion.notes):
+    if lesion.type_unsure:
         # a drawn mask mostly like the bone around it has no type worth a risk factor: the operator says
         f.append(
             FactorFinding(

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidg
 
 from app.wording import count_of
 from imaging.lesion_model import LesionType
-from imaging.lesion_remeasure import NORMAL_LIKE
 from planning import scores as sc
 from planning.commands import SetScoreItems, UpdateTarget
 from planning.errors import PlanningError
@@ -241,7 +240,7 @@ class ScoresPanel(QWidget):
             return None
         figures = segmentation.lesion_figures.cached(volume, self.controller.case, target)
         lesion = None if figures is None else figures.lesion
-        if lesion is None or any(NORMAL_LIKE in note for note in lesion.notes):
+        if lesion is None or lesion.type_unsure:
             return None
         return lesion.type, (
             f"drawn lesion judged {lesion.type.value} against the bone around it "

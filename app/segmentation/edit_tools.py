@@ -5,10 +5,11 @@ the index plane of the source grid that the view shows (or a 3D sphere), through
 :mod:`imaging.mask_brush`, optionally limited to an HU range. Each dab is pushed as an
 ``EditMask.patch`` carrying the stroke's id, so a press-move-release stroke is ONE undo step
 (``EditMask.merge``), named for what it did and where ("Brush on Lesion 1", "Erase on Mask 1"). The
-cursor is drawn in the colour of the layer it paints, with the layer's name beside it. From one mouse
-position to the next the brush is swept (``end_lps`` of :func:`imaging.mask_brush.paint_disc`): the
-stroke covers exactly the voxels within the radius of its path, however fast the mouse moves (dabs
-interpolated half a radius apart left scallops along the edges, QA s24 D1).
+cursor is drawn in the colour of the layer it paints, with the layer's name beside it (on a box that
+keeps it legible over any tint). From one mouse position to the next the brush is swept (``end_lps`` of
+:func:`imaging.mask_brush.paint_disc`): the stroke covers exactly the voxels within the radius of its
+path, however fast the mouse moves (dabs interpolated half a radius apart left scallops along the edges,
+QA s24 D1).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from app.display_geometry import VIEW_AXES, DisplayVolume, ViewAxis
 from imaging import mask_brush
@@ -40,6 +41,11 @@ DEFAULT_RADIUS_MM = 3.0
 RADIUS_STEP_MM = 0.5
 #: the eraser's mark across the cursor, and the cursor's colour when no layer is chosen
 ERASER_RGB = "#ff5050"
+#: margin (px) of the box behind the brush cursor's label, and how opaque the box is (0-255): the tint
+#: under it shows through 1 part in 16, so every lesion colour (LESION_COLOURS) keeps a WCAG 2 contrast of
+#: 4.5:1 or more (AA for text) on its box even over white (the least, 230,60,60 on black over white: 4.6:1)
+LABEL_PAD_PX = 2.0
+LABEL_BACKING_ALPHA = 240
 NO_LAYER_RGB = "#a0a0a0"
 _PLANES = (PlaneAxis.SLICE, PlaneAxis.ROW, PlaneAxis.COL)
 _stroke_ids = itertools.count(1)
@@ -220,8 +226,8 @@ def paint_brush_cursor(controller: SegmentationController, view: Any, painter: Q
 
     The disc's outline, or the ball's section in the slice shown (a dashed circle of the same radius
     through its centre), in the colour of the layer it paints, with that layer's name beside it (the
-    eraser's with a red bar across its centre and "Erase" before the name), so the operator sees which
-    mask a stroke will change before making it.
+    eraser's with a red bar across its centre and "Erase" before the name) on a box of its own
+    (:func:`draw_cursor_label`), so the operator sees which mask a stroke will change before making it.
     """
     where = controller.cursor
     if where is None or where[0] is not view or not controller.brush_active():
@@ -253,5 +259,42 @@ def paint_brush_cursor(controller: SegmentationController, view: Any, painter: Q
         half = max(3.0, 0.5 * min(rx, ry))
         painter.drawLine(QPointF(c.x() - half, c.y()), QPointF(c.x() + half, c.y()))
     label = "No layer to paint" if name is None else f"{'Erase ' if erase else ''}{name}"
-    painter.setPen(QPen(QColor(NO_LAYER_RGB) if colour is None else colour, 1.0))
-    painter.drawText(QPointF(c.x() + rx + 4.0, c.y() - ry), label)
+    draw_cursor_label(painter, QPointF(c.x() + rx + 4.0, c.y() - ry), label, pen.color())
+
+
+def draw_cursor_label(painter: QPainter, baseline: QPointF, text: str, colour: QColor) -> None:
+    """``text`` in ``colour`` from ``baseline`` (its left end), on a box of its own (:func:`backing_colour`).
+
+    The brush's label lies over the mask it paints, tinted in its own colour: drawn straight on the tint
+    it read poorly (QA s28 G4, "Lesion 2" on its lesion's red); on the box it reads on any tint.
+    """
+    box = QFontMetricsF(painter.font()).boundingRect(text).translated(baseline)
+    pad = LABEL_PAD_PX
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(backing_colour(colour))
+    painter.drawRoundedRect(box.adjusted(-pad, -pad, pad, pad), pad, pad)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(colour, 1.0))
+    painter.drawText(baseline, text)
+
+
+def relative_luminance(colour: QColor) -> float:
+    """A colour's relative luminance, 0 (black) to 1 (white), as WCAG 2 defines it for contrast."""
+
+    def linear(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(v) for v in (colour.redF(), colour.greenF(), colour.blueF()))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def backing_colour(colour: QColor) -> QColor:
+    """The box behind a label in ``colour``: near-black or near-white, whichever stands out more from it
+    (WCAG 2 contrast ratio: the lesion reds, 230,60,60, are 5.1:1 on black and 4.2:1 on white; the
+    darkest, 140,30,30, 9.1:1 on white), nearly opaque so the tint under it does not show through."""
+    lum = relative_luminance(colour)
+    on_black = (lum + 0.05) / 0.05
+    on_white = 1.05 / (lum + 0.05)
+    backing = QColor(0, 0, 0) if on_black >= on_white else QColor(255, 255, 255)
+    backing.setAlpha(LABEL_BACKING_ALPHA)
+    return backing

@@ -12,12 +12,13 @@ the posterior wall and the canal (mm) and pedicle involvement (left / right / bo
 posterolateral item, which the Scores dock pre-fills from the same overlap for the operator to confirm),
 and where it breaks the cortex; under it, in amber, in a box that scrolls when they are long (so the
 buttons and the summary line under it stay in view), its warnings written out (a mask in several pieces -
-whose volume, diameter and breach cells are then marked "*" - voxels shared with another lesion, and
-segmentation's warnings). The figures are those of the lesion's mask as it is now, measured again
-(:mod:`app.segmentation.lesion_figures`, in a worker: :mod:`app.segmentation.lesion_measuring`) a moment
-after the operator last edited it. Under its Settings button, the lesion tool's clinical settings
-(:mod:`app.segmentation.lesion_settings`: reference bone HU measured or given, abnormal difference,
-typical lytic and blastic HU, bone threshold, growth limits, osteoporosis guard, cortex rule). A lesion
+whose volume, diameter and breach cells are then marked "*" - voxels shared with another lesion, the
+type of a mask drawn over normal bone unsure, and segmentation's warnings). The figures are those of the
+lesion's mask as it is now, measured again (:mod:`app.segmentation.lesion_figures`, in a worker:
+:mod:`app.segmentation.lesion_measuring`) a moment after the operator last edited it. Under its Settings
+button, the lesion tool's clinical settings (:mod:`app.segmentation.lesion_settings`: reference bone HU
+measured or given, abnormal difference, typical lytic and blastic HU, bone threshold, growth limits,
+osteoporosis guard, cortex rule). A lesion
 whose segmentation warned that it may be larger than its mask (:mod:`app.segmentation.lesion_warnings`:
 growth limit, edge of the volume or scan) has a warning icon and amber figures until the operator
 dismisses the warnings (Dismiss; undoable) or segments it again: an edit does not hide them, it marks them
@@ -78,6 +79,7 @@ from app.segmentation.lesion_type_cell import type_combo
 from app.segmentation.lesion_warnings import (
     MaskNotes,
     TargetWarnings,
+    type_notes,
     warnings_of,
 )
 from app.theme import AMBER
@@ -241,7 +243,7 @@ class LesionPanel(QDockWidget):
                 figures=figures,
                 warnings=warnings,
                 pieces=self.mask_notes.pieces(target.name),
-                notes=notes.get(target.name, ()),
+                notes=notes.get(target.name, ()) + type_notes(target, figures and figures.lesion),
             )
             combo = type_combo(target, figures, warnings)
             combo.currentIndexChanged.connect(lambda _i, n=target.name, c=combo: self._on_type_chosen(n, c))
@@ -279,7 +281,9 @@ class LesionPanel(QDockWidget):
             target,
             figures=figures,
             warnings=warnings or TargetWarnings((), False),
-            notes=() if target is None or notes is None else notes.get(target.name, ()),
+            notes=()
+            if target is None or notes is None
+            else notes.get(target.name, ()) + type_notes(target, figures and figures.lesion),
         )
 
     def _figures(self, target: Target) -> Figures | None:

@@ -14,7 +14,8 @@ icon, amber figures, the warnings in the tooltips).
 
 :class:`MaskNotes` says what is wrong with the lesion masks as they are now, whatever made them: a mask
 in several separate pieces (a stray brush stroke counts in its volume, diameter and breach) and lesions
-sharing voxels (totals and coverage would count them twice); :func:`mark_notes` marks their rows, and
+sharing voxels (totals and coverage would count them twice); :func:`type_notes` adds a drawn mask's type
+when it is unsure (mostly like the normal bone around it); :func:`mark_notes` marks their rows, and
 :func:`warning_line` writes the selected lesion's notes and warnings out for the line under the table.
 Distances in mm (voxel centres, LPS), shared volumes in mL.
 """
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyle, QTableWidget
 
-from imaging.lesion_model import GROWTH_LIMIT_NOTE, NO_EDGE_NOTE, NOISE_NOTE, Lesion
+from imaging.lesion_model import GROWTH_LIMIT_NOTE, NO_EDGE_NOTE, NOISE_NOTE, NORMAL_LIKE, Lesion
 from imaging.mask import Mask, overlap_count
 from imaging.mask_edit import KEEP_POINTED_MIN_SHARE, MaskPieces, mask_pieces
 from imaging.volume import Volume
@@ -218,6 +219,27 @@ def overlap_text(other: str, shared_ml: float) -> str:
     return (
         f"Shares {shared_ml:.2f} mL with {other}: totals and coverage would count it twice. "
         f"Erase the shared part from one of them, or delete the duplicate."
+    )
+
+
+def type_notes(target: Target, lesion: Lesion | None) -> tuple[str, ...]:
+    """What is unsure about a lesion's type as its mask is now, for the operator: the type judged on a mask
+    drawn by hand that is mostly like the normal bone around it (:attr:`Lesion.type_unsure`), with the
+    shares and the reference bone it rests on; empty once the operator chose the type (QA s28 G3: the
+    Type cell read "lytic" at a lytic share of 6 %, the row had no warning sign and this area was empty)."""
+    if lesion is None or target.lesion_type is not None or not lesion.type_unsure:
+        return ()
+    basis = lesion.type_basis
+    if basis is None:  # the note alone (it says what was found and what to do)
+        note = next(n for n in lesion.notes if n.startswith(NORMAL_LIKE))
+        return (f"Type unsure: {note}.",)
+    lo, hi = basis.reference_hu - basis.delta_hu, basis.reference_hu + basis.delta_hu
+    return (
+        f"Type unsure: {NORMAL_LIKE}. {100 * basis.lytic_fraction:.0f} % of its voxels are below {lo:.0f} HU "
+        f"(lytic) and {100 * basis.sclerotic_fraction:.0f} % above {hi:.0f} HU (sclerotic), against "
+        f"reference bone {basis.reference_hu:.0f} HU ± {basis.delta_hu:g}; lytic or blastic needs "
+        f"{100 * basis.mixed_min_fraction:.0f} % on one side. Check the mask, or choose its type in the "
+        "Type cell.",
     )
 
 

@@ -30,8 +30,9 @@ SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample_case"
 T9_CENTRE = np.array([-10.0, 125.0, -68.5])
 
 
-def test_lesion_drawn_mid_body_reads_no_breach(window: Any, qtbot: Any, no_dialogs: Any) -> None:
-    win = window
+def draw_t9_stroke(win: Any, qtbot: Any) -> Any:
+    """Open the sample case, Segment > Draw a lesion at T9's body centre and paint one stroke of a 3 mm
+    disc 8 mm long across it in the axial slice; the Lesions dock once its figures are measured."""
     seg = win.segmentation
     loaded = load_volume(SAMPLE)
     win.opener.show_volume(getattr(loaded, "volume", loaded))
@@ -50,6 +51,12 @@ def test_lesion_drawn_mid_body_reads_no_breach(window: Any, qtbot: Any, no_dialo
     panel.measure_now()
     assert panel.wait_measured()
     qtbot.waitUntil(lambda: panel.table.item(0, COL_BREACH).text() not in ("", "…", "—"), timeout=10_000)
+    return panel
+
+
+def test_lesion_drawn_mid_body_reads_no_breach(window: Any, qtbot: Any, no_dialogs: Any) -> None:
+    win = window
+    panel = draw_t9_stroke(win, qtbot)
     assert panel.table.item(0, COL_BREACH).text() == "no"
     assert "breach:" not in panel.details.text()
     win.case.undo_stack.setClean()

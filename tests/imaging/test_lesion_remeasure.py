@@ -109,10 +109,17 @@ def test_a_mask_drawn_on_normal_bone_says_so() -> None:
     away = np.asarray(ph.seed_lps) + np.array([0.0, 0.0, 14.0])
     drawn = measure_lesion_mask(ph.volume, _ball(ph, away, 2.5), lesion_type=None, reference_bone_hu=None)
     assert any("like the normal bone around it" in n for n in drawn.notes)
+    assert drawn.type_unsure  # its type is not asserted (QA s28 G3)
     inside = measure_lesion_mask(
         ph.volume, _ball(ph, ph.seed_lps, 2.5), lesion_type=None, reference_bone_hu=None
     )
     assert not any("like the normal bone" in n for n in inside.notes)
+    assert not inside.type_unsure
+    # the type the operator gives is carried over: not judged, never unsure
+    chosen = measure_lesion_mask(
+        ph.volume, _ball(ph, away, 2.5), lesion_type=LesionType.LYTIC, reference_bone_hu=None
+    )
+    assert chosen.type is LesionType.LYTIC and not chosen.type_unsure
 
 
 def test_a_mask_drawn_away_from_bone_has_no_reference() -> None:

@@ -16,8 +16,9 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import pdist
 
+from imaging.bone_outline import bone_outline
 from imaging.lesion_grow import LesionParameters
-from imaging.lesion_morph import IndexBox, ball_footprint, dilate_mm, fill_holes
+from imaging.lesion_morph import IndexBox, ball_footprint
 from imaging.mask import Mask
 from imaging.volume import Volume
 
@@ -143,31 +144,6 @@ def lesion_measures(
         cortical_breach=breach,
         cortical_breach_lps=points,
     )
-
-
-def bone_outline(bone: BoolArray, gap_mm: float, spacing: tuple[float, float, float]) -> BoolArray:
-    """The bone and all inside its outer surface, gaps in its cortex up to about ``2 * gap_mm`` bridged.
-
-    The bone grown by ``gap_mm`` (which closes those gaps), its cavities filled, then shrunk back by
-    ``gap_mm`` from the outside, with the bone's own cavities filled too. So low-density marrow under
-    the bone threshold (osteoporotic bone, 89 +- 38 HU at 90+, CLINICAL.md) is inside, even where a
-    small gap lets it reach the tissue around the bone: a vascular foramen, or a thin cortex that reads
-    under the threshold on thick slices (QA s28 G2: a lesion drawn in the middle of a thoracic body read
-    as a lateral breach through such marrow). A closing (:func:`imaging.lesion_grow.bone_envelope`)
-    would not do: its shrinking works from the marrow's side too, and reopens a 4 mm hole in a 2 mm
-    cortex (the 1 mm phantom of tests/imaging/test_lesion_breach_osteoporotic.py). A hole much wider than
-    ``2 * gap_mm`` stays open, and the marrow behind it outside (a lesion that
-    destroyed the cortex). Edge padding keeps bone leaving the region from being shrunk at the border.
-    """
-    if gap_mm <= 0 or not bone.any():
-        return fill_holes(bone)
-    pad = [int(np.ceil(gap_mm / s)) + 1 for s in spacing]
-    padded = np.pad(bone, [(q, q) for q in pad], mode="edge")
-    grown = fill_holes(dilate_mm(padded, gap_mm, spacing))
-    shrunk = ~dilate_mm(~grown, gap_mm, spacing)
-    crop = tuple(slice(q, n - q) for q, n in zip(pad, shrunk.shape, strict=True))
-    out: BoolArray = fill_holes(shrunk[crop] | bone)
-    return out
 
 
 def outside_tissue(

@@ -7,7 +7,7 @@ voxels of trabecular bone, 5th-95th percentile 72-241 HU, 8 mm or more from the 
 that row). On d7633b6 the Breach cell read "yes" and the details "breach: right lateral cortex", at
 (-11.8, 125.1, -68.5), mid-body: marrow under the 130 HU bone threshold reached the tissue around the body
 through a stretch of lateral cortex that reads 98-122 HU on its 2 mm slices (z -62.5), and counted as
-tissue outside the bone (imaging.lesion_measure.bone_outline now keeps it inside).
+tissue outside the bone (imaging.bone_outline.bone_outline now keeps it inside).
 """
 
 from __future__ import annotations

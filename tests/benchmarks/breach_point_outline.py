@@ -1,6 +1,6 @@
 """Where case4's breach points lie against the bone's outline (session 28, QA s28 G2): for each point of
 d7633b6 (before tissue outside the bone meant outside its outline) and of this checkout, its distance to
-the tissue outside the outline (imaging.lesion_measure.bone_outline), to the bone, its HU and whether it
+the tissue outside the outline (imaging.bone_outline.bone_outline), to the bone, its HU and whether it
 lies inside the outline. Study only, not run in CI; needs ../shared/data.
 
 Usage: PYTHONPATH=. python tests/benchmarks/breach_point_outline.py
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from imaging.bone_outline import bone_outline
 from imaging.image_files import read_image
 from imaging.lesion import segment_lesion
 from imaging.lesion_grow import LesionParameters
-from imaging.lesion_measure import bone_outline
 from imaging.lesion_padding import zero_filled
 from imaging.lesion_remeasure import _region, lesion_bone
 

@@ -5,7 +5,7 @@ r 6 mm at local (10, 9, 0) mm (x left, y back), masked to the body, so it replac
 it reaches the body's surface. Behind that surface lie the left pedicle's root (bone: 58 of the lesion's
 face-neighbours are its trabecular bone) and, medial to it, the canal: the lesion opens into the canal
 through a slit 1 voxel wide (local x 8-9 mm) and 7 voxels tall (z -3..3 mm) at y 14-15 mm, in the corner
-where the canal meets the pedicle's root. The bone's outline (imaging.lesion_measure.bone_outline: bone
+where the canal meets the pedicle's root. The bone's outline (imaging.bone_outline.bone_outline: bone
 grown 3 mm, filled, shrunk back) rounds that corner: 123 canal voxels lie inside it, 1.0-1.4 mm deep, and
 the segmented lesion lies 2.2 mm or more inside it. So from session 28's df1ede2 the lesion read "no
 breach" (this test fails on main 4c39ca6). Tissue reached from outside the outline within the cortex's

@@ -280,7 +280,7 @@ def _find(
         masks = replace(masks, unknown=zone.unknown)
     refuse_click_in_canal(roi, masks, click, tissue)
     step(0.2)
-    canal, canal_how = canal_at_click(roi, masks, click)
+    canal, canal_how = canal_at_click(roi, masks, click, slice_mm=float(max(volume.spacing_mm)))
     # a hole in a body's dark interior, with the spinal canal straight behind it (imaging.canal_recheck)
     interior_behind = canal_behind_dark_interior(roi, masks, canal, click)
     if interior_behind is not None:

@@ -1,11 +1,11 @@
 """The steps of :func:`imaging.vertebra.find_vertebra` from the canal to the posterior wall.
 
 On the click's LPS region (:class:`imaging.vertebra_roi.LpsRoi`, 1 mm grid, HU): the spinal canal behind
-the click (:func:`canal_at_click`); the vertebral body anterior to it, found twice, in the click's frame
-and then in the body's own (:func:`body_at_click`); the checks that refuse a body that is not one
-vertebra's (:func:`check_body_size`, :func:`refuse_sacrum`); the body's frame for the pedicles
-(:func:`body_frame`); its posterior wall (:func:`posterior_wall`) and what the wall and the image's noise
-add to the notes (:func:`wall_notes`). Positions LPS mm, lengths mm. A step that cannot go on raises
+the click (:func:`canal_at_click`, from :mod:`imaging.click_canal`); the vertebral body anterior to it, found
+twice, in the click's frame and then in the body's own (:func:`body_at_click`); the checks that refuse a
+body that is not one vertebra's (:func:`check_body_size`, :func:`refuse_sacrum`); the body's frame for the
+pedicles (:func:`body_frame`); its posterior wall (:func:`posterior_wall`) and what the wall and the image's
+noise add to the notes (:func:`wall_notes`). Positions LPS mm, lengths mm. A step that cannot go on raises
 :class:`imaging.vertebra_errors.VertebraNotFoundError` (:class:`OnSacrumError` on the sacrum) with the
 reason in plain words.
 """
@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.body_height import height_note
+from imaging.click_canal import CANAL_ENCLOSED, RING_CLOSING_MM, canal_at_click
 from imaging.image_noise import noise_note, noise_sd_near
 from imaging.level_anatomy import refusal_hint
 from imaging.level_sacrum import is_sacrum
@@ -31,7 +32,7 @@ from imaging.vertebra_body import (
     find_body,
     roi_vessels,
 )
-from imaging.vertebra_canal import CanalResult, canal_from_mask, find_canal_by_rule_and_wall, sections_of
+from imaging.vertebra_canal import CanalResult, canal_from_mask
 from imaging.vertebra_discs import MIN_BODY_HEIGHT_MM
 from imaging.vertebra_errors import OnSacrumError, VertebraNotFoundError
 from imaging.vertebra_pedicles import VertebraFrame
@@ -68,8 +69,6 @@ FIRST_PASS_HALF_HEIGHT_MM = 8.0
 WALL_WIDTH_FRACTION = 0.7
 #: the note for a wall the search could not probe (planning's vertebra_figures reads it)
 WALL_NOT_ASSESSED_NOTE = "posterior wall could not be assessed"
-#: when no canal is enclosed, gaps in its bony ring up to twice this are closed (mm)
-RING_CLOSING_MM = 3.0
 #: a body taller than this spans more than one vertebra (adult bodies are up to about 32 mm tall,
 #: L5 included): refused rather than reported wrong (mm)
 MAX_BODY_HEIGHT_MM = 40.0
@@ -79,61 +78,8 @@ MAX_BODY_WIDTH_MM = 62.0
 #: a click this far from the body found is not in it (mm): the body's surface is known to about one
 #: voxel of a 3 mm section
 CLICK_IN_BODY_MM = 3.0
-#: how a canal enclosed by bone behind the click is said (the first finding of :func:`canal_at_click`)
-CANAL_ENCLOSED = "enclosed by bone"
 #: wider slabs tried when the canal is not enclosed within the body's own height (mm)
 CUT_FALLBACK_HALF_HEIGHTS_MM = (16.0, 25.0)
-
-
-def canal_at_click(roi: LpsRoi, masks: BonyMasks, click: FloatArray) -> tuple[CanalResult, str]:
-    """The spinal canal behind the click and how it was found (words for the notes).
-
-    Parameters
-    ----------
-    roi
-        The click's region.
-    masks
-        Its bone (:func:`imaging.vertebra_body.bony_solid`).
-    click
-        The click, LPS mm.
-
-    Returns
-    -------
-    tuple of CanalResult and str
-        The canal, and "enclosed by bone" or how its ring was closed.
-
-    Raises
-    ------
-    VertebraNotFoundError
-        When no canal is enclosed by bone behind the click, even with its ring's gaps closed.
-    """
-    # the rule's canal, as the search has always found it; a click on the posterior wall (QA s21 F2) may
-    # find the canal only through the holes just behind it: that canal is taken when it is found along
-    # more sections than the rule's. Both passes of the rule are compared with it: on the three-slice
-    # feet-first series the first pass finds nothing by the rule but a pocket in the body just behind a
-    # click in it, while the second pass finds the real canal 15 mm further back
-    canal, wall = find_canal_by_rule_and_wall(roi, masks.arch_solid, masks.smoothed, click, wall_click=True)
-    canal_how = wall_how = CANAL_ENCLOSED
-    if canal is None:
-        canal_how = "found with its bony ring closed over gaps or, where open, inside the bone's convex hull"
-        # thick slices and overlapping laminae can close the canal in coronal planes too, so that the
-        # coronal fill hides it: look for it in the unfilled bone
-        canal, wall_hull = find_canal_by_rule_and_wall(
-            roi,
-            masks.closed,
-            masks.smoothed,
-            click,
-            ring_closing_mm=RING_CLOSING_MM,
-            hull=True,
-            wall_click=True,
-        )
-        if sections_of(wall_hull) > sections_of(wall):
-            wall, wall_how = wall_hull, canal_how
-    if sections_of(wall) > sections_of(canal):
-        canal, canal_how = wall, wall_how
-    if canal is None:
-        raise VertebraNotFoundError("no spinal canal enclosed by bone behind the point", click)
-    return canal, canal_how
 
 
 def body_at_click(

@@ -49,6 +49,9 @@ class MouseTool(Protocol):
 
 #: draws extra items (needles, zones, handles) over a 2D view: painter(view, QPainter)
 OverlayPainter = Callable[[Any, Any], None]
+#: the widget boxes (QRectF) an overlay writes or draws marks in on a 2D view: boxes(view); labels placed by
+#: other overlays keep clear of them (the level names of the pedicles' width labels: QA s29 F6)
+KeepClear = Callable[[Any], list[Any]]
 
 
 @dataclass
@@ -86,6 +89,8 @@ class ViewerState(QObject):
         self.mouse_tool: MouseTool | None = None
         #: extra drawing over every 2D view, called after the mask layers
         self.overlay_painters: list[OverlayPainter] = []
+        #: what overlays take on a view, for labels that can move to keep clear of it
+        self.keep_clear: list[KeepClear] = []
         #: redraw request for overlays (emit after changing what a painter draws)
 
     # -- volume -----------------------------------------------------------------------------------

@@ -165,26 +165,30 @@ def _canal_centre(roi: LpsRoi, masks: BonyMasks, canal: CanalResult, point: Floa
     return centre
 
 
-def place_words(place: SpinePlace, plates_mm: tuple[float, float]) -> str | None:
+def place_words(
+    place: SpinePlace, plates_mm: tuple[float, float], median_hu: float | None = None
+) -> str | None:
     """The refusal's words for a point whose "disc" is no disc (``plates_mm``: the bone above and below it,
-    side to side and front to back, :func:`imaging.disc_cover.endplate_cover_mm`), or None for a place
-    not said (:attr:`Place.OTHER`)."""
-    plates = (
-        f"the bone above and below it is {plates_mm[0]:.0f} x {plates_mm[1]:.0f} mm across (side to side x "
-        f"front to back), narrower than a vertebral body's end plates, so it is no disc"
-    )
+    side to side and front to back, :func:`imaging.disc_cover.endplate_cover_mm`; ``median_hu``: what the
+    point reads, when it is bone), or None for a place not said (:attr:`Place.OTHER`).
+
+    A point on the vertebral arch or a transverse process is told where it lies and where to click, as
+    every arch refusal is (:func:`arch_words`), and not that its bone is too narrow for a disc's end plates:
+    the operator clicked no disc (QA s29 F4: the 3 mm abdomen's L3 lamina and spinous process were told
+    "... so it is no disc"). A point not on the spine is told so, the narrow bone being part of why."""
     if place.place is Place.ARCH:
-        return (
-            "the point lies behind the spinal canal, on the vertebral arch (lamina or spinous process), "
-            f"not in a vertebral body: {plates}; click in the body in front of the canal"
-        )
+        return arch_words(place, median_hu)
     if place.place is Place.TRANSVERSE:
         return (
-            f"the point lies {place.beside_mm:.0f} mm to the side of the spinal canal, level with it or "
-            "behind it: on a transverse process, beside the vertebral arch, not in a vertebral body: "
-            f"{plates}; click in the body in front of the canal"
+            f"the point{_reads(median_hu)} lies {place.beside_mm:.0f} mm to the side of the spinal canal, "
+            "level with it or behind it: on a transverse process, beside the vertebral arch, not in a "
+            "vertebral body: click in the body in front of the canal"
         )
     if place.place is Place.NO_CANAL:
+        plates = (
+            f"the bone above and below it is {plates_mm[0]:.0f} x {plates_mm[1]:.0f} mm across (side to side "
+            "x front to back), narrower than a vertebral body's end plates, so it is no disc"
+        )
         return (
             f"the point is not on the spine as far as can be seen: {plates}, and no spinal canal with a body "
             "in front of it lies near the point (the sternum? the scapula?); click inside a vertebral body"
@@ -192,17 +196,17 @@ def place_words(place: SpinePlace, plates_mm: tuple[float, float]) -> str | None
     return None
 
 
-def arch_words(place: SpinePlace, median_hu: float) -> str | None:
-    """The refusal's words for a point on bone (reading ``median_hu`` near it) that lies on the vertebral
-    arch (:attr:`Place.ARCH`), else None.
+def arch_words(place: SpinePlace, median_hu: float | None) -> str | None:
+    """The refusal's words for a point (on bone reading ``median_hu`` near it, None: not said) that lies on
+    the vertebral arch (:attr:`Place.ARCH`), else None.
 
     For a click whose body found lies beside the spinal canal (:mod:`imaging.click_beside`): from a lamina
     the search cuts a piece of the arch for a body, and its words offered a scapula, a rib or a pedicle for
-    it (QA s25 E8: the 3 mm abdomen's L3 lamina, (16.0, -107.3, 322.3), 450 HU near it).
+    it (QA s25 E8: the 3 mm abdomen's L3 lamina, (16.0, -107.3, 322.3), 450 HU near it). The same words for
+    an arch point refused otherwise (:func:`place_words`, :func:`imaging.vertebra_refusal.better_refusal`).
     """
     if place.place is not Place.ARCH:
         return None
-    hu = f"{median_hu:.0f} HU near it"
     if place.beside_mm > 0.0:
         # beside the canal's side edge, over the pedicle: the lamina's outer part or an articular process
         # (chest T8, 13 mm beside the canal and behind it: a 22.6 mL "body" in the arch in session 22)
@@ -210,4 +214,12 @@ def arch_words(place: SpinePlace, median_hu: float) -> str | None:
         where += "lamina or an articular process)"
     else:
         where = "behind the spinal canal, on the vertebral arch (lamina or spinous process)"
-    return f"the point ({hu}) lies {where}, not in a vertebral body: click in the body in front of the canal"
+    return (
+        f"the point{_reads(median_hu)} lies {where}, not in a vertebral body: click in the body in front of "
+        "the canal"
+    )
+
+
+def _reads(median_hu: float | None) -> str:
+    """What follows "the point" in the words: " (450 HU near it)", or "" when what it reads is not known."""
+    return "" if median_hu is None else f" ({median_hu:.0f} HU near it)"

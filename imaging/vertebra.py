@@ -233,7 +233,7 @@ def _answer(
         # "disc", a body "too wide": imaging.click_rib)
         said: VertebraNotFoundError | None = rib_refusal(volume, click, tissue, metal=metal)
         if said is None:
-            said = better_refusal(volume, click, exc, metal=metal)
+            said = better_refusal(volume, click, exc, metal=metal, tissue=tissue)
         if said is not None:
             raise said from exc
         # a point in soft tissue that no bone encloses: what the search ran into from it is noise (QA s25 E9)

@@ -63,10 +63,16 @@ def better_refusal(
     refused: VertebraNotFoundError,
     *,
     metal: MetalFinding | None,
+    tissue: ClickTissue | None = None,
 ) -> VertebraNotFoundError | None:
     """The refusal to raise instead of ``refused``, or None to raise it as it is.
 
-    ``metal`` is the metal in the search region (:func:`region_metal`), which may be why.
+    ``metal`` is the metal in the search region (:func:`region_metal`), which may be why; ``tissue`` what
+    the point reads (None: not known). A point on bone behind the spinal canal that no "disc" was found at
+    is said to lie on the vertebral arch (:func:`imaging.spine_place.arch_words`), with what to click: the
+    search's own reason, "no spinal canal enclosed by bone behind the point", names no place (QA s29 F5:
+    the bundled chest case's T9 spinous process, while a lamina beside it and the abdomen's spinous
+    processes, where a "disc" between two processes was found, were told they lie on the arch).
     """
     hint = refusal_hint(volume, click)
     if hint is not None:
@@ -81,13 +87,25 @@ def better_refusal(
             return VertebraNotFoundError(said, click)
         # bone pieces stacked along the spine, narrower than a body's end plates (spinous and transverse
         # processes, laminae, the sternum): no disc; where the point lies is said instead, when it is known
-        words = place_words(spine_place(volume, click), plates)
+        words = place_words(spine_place(volume, click), plates, _bone_hu(tissue))
+        if words is not None:
+            said = words if metal is None else f"{words}; {metal.refusal_note()}"
+            return ClickNotInBodyError(said, click)
+    elif tissue is not None and tissue.tissue is Tissue.BONE:
+        # no "disc" at the point (the bundled chest's T9 spinous process, (-5, 172, -68.5)): where it lies
+        # is said when it is the arch
+        words = arch_words(spine_place(volume, click), tissue.median_hu)
         if words is not None:
             said = words if metal is None else f"{words}; {metal.refusal_note()}"
             return ClickNotInBodyError(said, click)
     if metal is not None:
         return VertebraNotFoundError(f"{refused.reason}; {metal.refusal_note()}", click)
     return None
+
+
+def _bone_hu(tissue: ClickTissue | None) -> float | None:
+    """What the point reads (median HU near it) when it reads bone, else None (not said)."""
+    return tissue.median_hu if tissue is not None and tissue.tissue is Tissue.BONE else None
 
 
 def placed_refusal(

@@ -62,7 +62,8 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
     ``wall_defects`` and ``basivertebral_foramina`` (each ``center_lps``, ``size_mm``,
     ``description``), ``pedicles`` (``left`` / ``right``: ``traced``; traced: ``min_width_mm``,
     ``min_width_uncertainty_mm`` (+- mm, :func:`imaging.vertebra_pedicles.width_uncertainty`),
-    ``craniocaudal_deg``, ``craniocaudal_uncertainty_deg`` (+- degrees, :mod:`imaging.pedicle_tilt`),
+    ``craniocaudal_deg``, ``craniocaudal_uncertainty_deg`` (+- degrees, :mod:`imaging.pedicle_tilt`; these
+    three unrounded since session 29, so that a readout rounds them once; 0.01 in figures saved before),
     ``mediolateral_deg``, ``axis_entry_lps``, ``axis_target_lps`` and ``isthmus_lps`` (LPS mm, 0.01 mm; absent
     from figures saved before session 28); not traced: ``reason``), ``endplates``
     (``superior`` / ``inferior``: ``found`` and, when found, ``voxels`` and the plane's figures of
@@ -83,14 +84,16 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
         direction = np.subtract(axis.axis_target_lps, axis.axis_entry_lps)
         pedicles[side.value] = {
             "traced": True,
-            "min_width_mm": round(axis.min_width_mm, 2),
+            # the width and the uncertainties unrounded: every readout rounds them once, to 0.1 (kept to
+            # 0.01 before session 29, a width of 7.1498 mm was kept 7.15 and said 7.2 mm: QA s29 F2)
+            "min_width_mm": float(axis.min_width_mm),
             "min_width_uncertainty_mm": None
             if axis.min_width_uncertainty_mm is None
-            else round(axis.min_width_uncertainty_mm, 2),
+            else float(axis.min_width_uncertainty_mm),
             "craniocaudal_deg": round(craniocaudal_deg(direction), 1),
             "craniocaudal_uncertainty_deg": None
             if axis.craniocaudal_uncertainty_deg is None
-            else round(axis.craniocaudal_uncertainty_deg, 2),
+            else float(axis.craniocaudal_uncertainty_deg),
             "mediolateral_deg": round(mediolateral_deg(direction), 1),
             # where the axis and its isthmus lie, so the views draw them again for a reopened case
             "axis_entry_lps": _rounded_point(axis.axis_entry_lps),

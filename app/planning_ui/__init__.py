@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLa
 from app.planning_ui.controller import PlanningController
 from app.planning_ui.coverage_panel import CoveragePanel
 from app.planning_ui.needle_views import Needle3DActors, NeedleResliceView, ResliceMode, paint_needles
-from app.planning_ui.pedicle_axes import PedicleAxes3D, paint_pedicle_axes
+from app.planning_ui.pedicle_axes import PedicleAxes3D, paint_pedicle_axes, taken_boxes
 from app.planning_ui.plan_menu import PlanActions
 from app.planning_ui.scores_panel import ScoresPanel
 from app.planning_ui.trajectory_panel import TrajectoryPanel
@@ -53,6 +53,8 @@ class PlanningUI(QObject):
             self.tool.paint_pending,
         ]
         state.overlay_painters.extend(self._painters)
+        # the level names on the views keep clear of the pedicles' width labels and bars (QA s29 F6)
+        state.keep_clear.append(lambda view: taken_boxes(window, view))
 
         self.tool_action = QAction("&Needle tool", window)
         self.tool_action.setShortcut(QKeySequence("N"))

@@ -259,7 +259,8 @@ def _mismatch_text(name: str) -> str:
     )
 
 
-#: pedicle widths found again within this of the Vertebrae dock's figure (kept to 0.01 mm) are the same
+#: pedicle widths found again within this of the Vertebrae dock's figure (kept unrounded; to 0.01 mm in
+#: cases saved before session 29) are the same
 WIDTH_SAME_MM = 0.05
 
 

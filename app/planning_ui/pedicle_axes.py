@@ -112,34 +112,76 @@ def isthmus_bar(axis: PedicleAxisFigures) -> tuple[FloatArray, FloatArray]:
 
 def paint_pedicle_axes(window: MainWindow, view: Any, painter: QPainter) -> None:
     """Overlay painter: the shown pedicles' axes and narrowest widths on a SliceView."""
+    for drawn in _drawn_on(window, view):
+        paint_segment(view, painter, drawn.plane, drawn.entry, drawn.target, AXIS_COLOUR, AXIS_PEN_PX)
+        paint_segment(view, painter, drawn.plane, drawn.bar[0], drawn.bar[1], AXIS_COLOUR, AXIS_PEN_PX)
+        if drawn.label is not None:
+            draw_outlined(painter, drawn.label, width_label(drawn.axis), _font(), LABEL_COLOUR)
+
+
+def taken_boxes(window: MainWindow, view: Any) -> list[QRectF]:
+    """The widget boxes the width labels and the isthmus bars take on ``view``, as
+    :func:`paint_pedicle_axes` draws them: the level names keep clear of them
+    (:mod:`app.segmentation.vertebra_labels`; QA s29 F6: "T9" written under "4.5 mm ±1.0")."""
+    out = []
+    for drawn in _drawn_on(window, view):
+        a, b = (view.lps_to_widget(p) for p in drawn.bar)
+        pad = AXIS_PEN_PX
+        out.append(QRectF(a, b).normalized().adjusted(-pad, -pad, pad, pad))
+        if drawn.label is not None:
+            out.append(drawn.label)
+    return out
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A shown pedicle's axis as drawn on one view: the view's plane (point, normal, half a slice), the
+    axis's ends and its isthmus bar's (LPS mm), and its width label's box (None off the isthmus's slice)."""
+
+    axis: PedicleAxisFigures
+    plane: tuple[FloatArray, FloatArray, float]
+    entry: FloatArray
+    target: FloatArray
+    bar: tuple[FloatArray, FloatArray]
+    label: QRectF | None
+
+
+def _drawn_on(window: MainWindow, view: Any) -> list[_Drawn]:
+    """The shown pedicles' axes on the slices that pass through their masks, as drawn on ``view``."""
     state = window.state
     if state.display is None:
-        return
+        return []
     axes = shown_axes(window.case.case.layers, state.layers)
     if not axes:
-        return
+        return []
     point, normal, spacing = view_plane(view)
     plane = (point, normal, spacing / 2.0)
     fixed = VIEW_AXES[view.view][0]
+    out = []
     for shown in axes:
         box, off = state.layer_box(shown.display)
         if not 0 <= view.slice_index() - off[fixed] < box.shape[fixed]:
             continue  # the slice misses this pedicle: its axis would only clutter the view
         axis = shown.axis
+        a, b = isthmus_bar(axis)
+        label = None
+        if abs(float((np.asarray(axis.isthmus_lps) - point) @ normal)) <= spacing / 2.0 + 1e-6:
+            label = _label_box(view, view.lps_to_widget(a), view.lps_to_widget(b), width_label(axis))
         entry = np.asarray(axis.entry_lps, dtype=np.float64)
         target = np.asarray(axis.target_lps, dtype=np.float64)
-        paint_segment(view, painter, plane, entry, target, AXIS_COLOUR, AXIS_PEN_PX)
-        a, b = isthmus_bar(axis)
-        paint_segment(view, painter, plane, a, b, AXIS_COLOUR, AXIS_PEN_PX)
-        if abs(float((np.asarray(axis.isthmus_lps) - point) @ normal)) <= spacing / 2.0 + 1e-6:
-            _label(painter, view, view.lps_to_widget(a), view.lps_to_widget(b), width_label(axis))
+        out.append(_Drawn(axis, plane, entry, target, (a, b), label))
+    return out
 
 
-def _label(painter: QPainter, view: Any, a: QPointF, b: QPointF, text: str) -> None:
-    """``text`` beside the bar's outer end: the end further from the image's middle (the lateral one on an
-    axial or coronal slice, off the canal), on the other side when the view's edge would cut it."""
-    font = QFont("DejaVu Sans", LABEL_POINT_SIZE)
-    metrics = QFontMetricsF(font)
+def _font() -> QFont:
+    return QFont("DejaVu Sans", LABEL_POINT_SIZE)
+
+
+def _label_box(view: Any, a: QPointF, b: QPointF, text: str) -> QRectF:
+    """Where ``text`` is written: beside the bar's outer end, the end further from the image's middle (the
+    lateral one on an axial or coronal slice, off the canal), on the other side when the view's edge would
+    cut it."""
+    metrics = QFontMetricsF(_font())
     width, height = metrics.horizontalAdvance(text) + 2, metrics.height()
     middle = view.image_rect().center().x()
     end = a if abs(a.x() - middle) > abs(b.x() - middle) else b
@@ -147,7 +189,7 @@ def _label(painter: QPainter, view: Any, a: QPointF, b: QPointF, text: str) -> N
     x = end.x() + LABEL_GAP_PX if rightwards else end.x() - LABEL_GAP_PX - width
     if x < 0 or x + width > view.width():
         x = end.x() - LABEL_GAP_PX - width if rightwards else end.x() + LABEL_GAP_PX
-    draw_outlined(painter, QRectF(x, end.y() - height / 2.0, width, height), text, font, LABEL_COLOUR)
+    return QRectF(x, end.y() - height / 2.0, width, height)
 
 
 class PedicleAxes3D:

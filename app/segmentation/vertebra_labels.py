@@ -7,6 +7,10 @@ body on the sagittal view, on the patient's right of it on the coronal one), at 
 in the body layer's colour over a dark outline (legible on bone and soft tissue alike). The level the
 operator named is bold, as its row in the dock is; counted ones are not. Only a body the slice passes
 through and whose layer is shown is labelled; the axial view shows one body at a time and is left as it is.
+A name keeps clear of what other overlays write on the view (``ViewerState.keep_clear``: the pedicles' width
+labels and isthmus bars) and of the names already written: it moves to the section's other side, or up or
+down beside it, and is left out when no place beside its section is clear (QA s29 F6: on the coronal slice
+through the pedicles "T9" was written under "4.5 mm ±1.0").
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ def paint_level_labels(controller: SegmentationController, view: Any, painter: Q
     fixed, r_axis, c_axis = VIEW_AXES[view.view]
     rows, cols = d.slice_array(view.view, 0).shape
     px_w, px_h = rect.width() / cols, rect.height() / rows
+    # what other overlays write or draw on this view (the pedicles' width labels and bars), and the names
+    # already placed: a name whose box would overlap one of them moves (QA s29 F6)
+    taken: list[QRectF] = [box for boxes in state.keep_clear for box in boxes(view)]
     for display, level, named in labels:
         box, off = state.layer_box(display)
         k = view.slice_index() - off[fixed]
@@ -72,17 +79,47 @@ def paint_level_labels(controller: SegmentationController, view: Any, painter: Q
         in_rows, in_cols = np.flatnonzero(plane.any(axis=1)), np.flatnonzero(plane.any(axis=0))
         if in_rows.size == 0:
             continue
-        left = rect.left() + (off[c_axis] + in_cols[0]) * px_w
-        right = rect.left() + (off[c_axis] + in_cols[-1] + 1) * px_w
-        middle = rect.top() + (off[r_axis] + (in_rows[0] + in_rows[-1] + 1) / 2) * px_h
+        section = QRectF(
+            rect.left() + (off[c_axis] + in_cols[0]) * px_w,
+            rect.top() + (off[r_axis] + in_rows[0]) * px_h,
+            (in_cols[-1] + 1 - in_cols[0]) * px_w,
+            (in_rows[-1] + 1 - in_rows[0]) * px_h,
+        )
         font = QFont("DejaVu Sans", LABEL_POINT_SIZE)
         font.setBold(named)
         metrics = QFontMetricsF(font)
-        width, height = metrics.horizontalAdvance(level) + 2, metrics.height()
-        x = left - GAP_PX - width
-        if x < 0:  # no room on the image's left: on its right
-            x = right + GAP_PX
-        draw_outlined(painter, QRectF(x, middle - height / 2, width, height), level, font, display.colour)
+        where = label_box(
+            section, metrics.horizontalAdvance(level) + 2, metrics.height(), view.width(), taken
+        )
+        if where is None:
+            continue  # no place beside its section clear of the others: left out rather than written over
+        taken.append(where)
+        draw_outlined(painter, where, level, font, display.colour)
+
+
+def label_box(
+    section: QRectF, width: float, height: float, view_width: float, taken: list[QRectF]
+) -> QRectF | None:
+    """Where a level name ``width`` x ``height`` px is written beside its body's ``section`` on the view
+    (widget px): on the image's left of the section at the middle of its height, else on its right (no
+    room in the view, or the box would overlap one ``taken``), else moved up or down by half its height at
+    a time while its middle stays beside the section; None when every place overlaps."""
+    middle = section.center().y()
+    half_span = section.height() / 2.0
+    shifts = [0.0]
+    step = height / 2.0
+    n = 1
+    while n * step <= half_span:
+        shifts += [n * step, -n * step]
+        n += 1
+    for dy in shifts:
+        for x in (section.left() - GAP_PX - width, section.right() + GAP_PX):
+            box = QRectF(x, middle + dy - height / 2.0, width, height)
+            if x < 0 or x + width > view_width:
+                continue
+            if not any(box.intersects(other) for other in taken):
+                return box
+    return None
 
 
 def draw_outlined(painter: QPainter, where: QRectF, text: str, font: QFont, colour: QColor) -> None:

@@ -88,7 +88,8 @@ def test_proposed_needle_uses_the_vertebra_the_dock_shows(
     anatomy = ui.controller.anatomy(target.name)
     assert anatomy is not None
     axis = anatomy.pedicles[Side.RIGHT]
-    # the proposal's pedicle is the dock's: width to the figure's 0.01 mm rounding, axis angle to its 0.1 deg
+    # the proposal's pedicle is the dock's: width as kept (unrounded; 0.01 mm before session 29), axis
+    # angle to 0.1 deg
     assert axis.min_width_mm == pytest.approx(shown["min_width_mm"], abs=0.005 + 1e-9)
     direction = np.subtract(axis.axis_target_lps, axis.axis_entry_lps)
     assert craniocaudal_deg(direction) == pytest.approx(shown["craniocaudal_deg"], abs=0.05 + 1e-9)

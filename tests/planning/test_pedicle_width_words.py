@@ -9,6 +9,7 @@ source's coarsest voxel and half the width's change within 1.5 mm of the isthmus
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import numpy as np
@@ -82,3 +83,33 @@ def test_phantom_lines_say_the_uncertainty(found: Any) -> None:
     old_lines = [line for line in figure_lines(vertebra_figures(old)) if " pedicle: narrowest" in line]
     # (and the axis's tilt its own, in degrees: planning.vertebra_figures.tilt_words)
     assert len(old_lines) == 2 and not any("mm on this scan" in line for line in old_lines)
+
+
+def test_every_readout_rounds_the_width_once(found: Any) -> None:
+    """QA s29 F2: the figures kept a width rounded to 0.01 mm and every readout said it to 0.1, rounding it
+    twice: 7.1498 mm kept 7.15 was said 7.2 mm (and an uncertainty of 1.004 kept 1.0 said +-1.0, though
+    rounded up once it is +-1.1). Kept unrounded, the dock's line, the label beside the isthmus bar and the
+    pedicle axes read back for the views say what the search found, rounded once."""
+    from app.planning_ui.pedicle_axes import width_label
+    from planning.pedicle_axis_figures import pedicle_axes
+
+    _ph, anatomy = found
+    left = dataclasses.replace(
+        anatomy.pedicles[Side.LEFT],
+        min_width_mm=7.1498,
+        min_width_uncertainty_mm=1.004,
+        craniocaudal_uncertainty_deg=2.004,
+    )
+    edge = dataclasses.replace(anatomy, pedicles={**anatomy.pedicles, Side.LEFT: left})
+    fig = vertebra_figures(edge)
+    line = next(line for line in figure_lines(fig) if line.startswith("left pedicle: "))
+    assert "narrowest 7.1 mm (±1.1 mm on this scan)" in line, line
+    assert "(±2.1 deg on this scan)" in line, line
+    axis = next(a for a in pedicle_axes(json.dumps(fig)) if a.side == "left")
+    assert width_label(axis) == "7.1 mm ±1.1"
+    # a case saved before (widths kept to 0.01 mm) still reads: its kept figure, said as before
+    old = json.loads(json.dumps(fig))
+    old["pedicles"]["left"].update(min_width_mm=7.15, min_width_uncertainty_mm=1.0)
+    (old_axis,) = [a for a in pedicle_axes(old) if a.side == "left"]
+    assert width_label(old_axis) == "7.2 mm ±1.0"
+    assert "narrowest 7.2 mm (±1.0 mm on this scan)" in " ".join(figure_lines(old))

@@ -18,9 +18,10 @@ nearest voxel of the largest connected piece of bone in the region, when it hold
 the vertebra measured 67-78 mL of bone in the search's region, the largest other piece 0.97 mL; an aortic
 plaque 2 mm from a click in the aorta would have been "the nearest bone").
 
-Such a point is also refused before any search (:func:`soft_outside_section_hull`, which
-:func:`imaging.vertebra.find_vertebra` asks first) when it lies more than ``CLICK_IN_BODY_MM`` from bone
-and outside the convex hull of the bone in its own axial section. A body's dark interior (an osteoporotic
+Such a point is also refused before any search (:func:`soft_outside_section_hull`; asked first by
+:func:`imaging.vertebra.find_vertebra` through :func:`imaging.vertebra_refusal.soft_front_refusal`, not
+near metal nor on a disc) when it lies more than ``CLICK_IN_BODY_MM`` from bone and outside the convex
+hull of the bone in its own axial section. A body's dark interior (an osteoporotic
 or lytic one: lumbar-ct-labels L3's centre reads 28 HU and lies 10 mm from any voxel the bony solid takes
 for bone) lies inside its own cortex's section, and so inside that section's hull, even where the cortex
 is in pieces or a lesion has opened it towards the canal. Soft tissue in front of a body lies outside it:

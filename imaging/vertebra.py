@@ -31,7 +31,7 @@ from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
 from imaging.click_near_bone import bone_near_click
 from imaging.click_place import refuse_body_in_canal, refuse_click_behind_canal, refuse_click_in_canal
 from imaging.click_rib import rib_refusal
-from imaging.click_soft import soft_outside_bone, soft_outside_section_hull
+from imaging.click_soft import soft_outside_bone
 from imaging.click_tissue import (
     ClickTissue,
     click_tissue,
@@ -66,6 +66,7 @@ from imaging.vertebra_refusal import (
     body_is_disc,
     placed_refusal,
     region_metal,
+    soft_front_refusal,
 )
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
 from imaging.vertebra_steps import (
@@ -176,13 +177,11 @@ def find_vertebra(
     if near is not None and _metal(volume, click) is None:
         raise ClickNotInBodyError(near.refusal_words(), click)
     # soft tissue out of reach of bone and outside the hull of its axial section's bone is in front of or
-    # beside the spine, in no body (imaging.click_soft); near metal the HU may be a streak's, as above
+    # beside the spine, in no body (imaging.click_soft; not near metal nor on a disc: soft_front_refusal)
     roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])
-    outside = soft_outside_section_hull(
-        volume, click, tissue, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM
-    )
-    if outside is not None and _metal(volume, click) is None:
-        raise ClickNotInBodyError(outside.words(), click)
+    soft = soft_front_refusal(volume, click, tissue, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+    if soft is not None:
+        raise soft
     return _answer(volume, click, tissue, level=level, progress=progress, cancel=cancel)
 
 

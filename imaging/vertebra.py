@@ -66,6 +66,7 @@ from imaging.vertebra_refusal import (
     body_is_disc,
     placed_refusal,
     region_metal,
+    soft_front_refusal,
 )
 from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
 from imaging.vertebra_steps import (
@@ -146,9 +147,10 @@ def find_vertebra(
     (:func:`imaging.vertebra_metal.find_metal`), which may be why. Where the click itself lies is said
     first (:mod:`imaging.click_place`): in the spinal canal (in front of which a body lies), or in air,
     lung or fat; a point reading soft tissue or fluid that no bone encloses is refused as such, without
-    the search's reason (:mod:`imaging.click_soft`), and one that bone encloses (a lytic lesion?) says so
-    before it; a body found beside the canal from a point on the lamina is said to be on the vertebral
-    arch (:func:`imaging.vertebra_refusal.placed_refusal`).
+    the search's reason (:mod:`imaging.click_soft`; before any search when it lies out of reach of bone
+    and outside the hull of the bone in its axial section), and one that bone encloses (a lytic lesion?)
+    says so before it; a body found beside the canal from a point on the lamina is said to be on the
+    vertebral arch (:func:`imaging.vertebra_refusal.placed_refusal`).
     """
     click = np.asarray(click_lps, dtype=np.float64)
     if click.shape != (3,) or not np.all(np.isfinite(click)):
@@ -174,6 +176,12 @@ def find_vertebra(
     # near metal a dark streak over bone may read fat (as below): the metal is said then, by the search
     if near is not None and _metal(volume, click) is None:
         raise ClickNotInBodyError(near.refusal_words(), click)
+    # soft tissue out of reach of bone and outside the hull of its axial section's bone is in front of or
+    # beside the spine, in no body (imaging.click_soft; not near metal nor on a disc: soft_front_refusal)
+    roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])
+    soft = soft_front_refusal(volume, click, tissue, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+    if soft is not None:
+        raise soft
     return _answer(volume, click, tissue, level=level, progress=progress, cancel=cancel)
 
 

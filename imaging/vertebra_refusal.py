@@ -12,7 +12,9 @@ into the next one (chest CT, (-8, 112, -159): 18 mL across the T12/L1 disc); and
 click on a disc whose own centroid lies on that disc: the search stopped at the two end plates that face
 each other across the disc and took the disc between them for a body (QA s21, abdomen 3 mm: all 13
 clicks at and 1.5 mm either side of the centres of the L4/L5 ... T12/L1 discs gave "bodies" of 26-34 mL,
-16-21 mm tall, centred in the disc, with its two end plates as theirs). Positions LPS mm.
+16-21 mm tall, centred in the disc, with its two end plates as theirs). :func:`soft_front_refusal` refuses a
+soft-tissue point in front of or beside the spine before any search (:mod:`imaging.click_soft`), but near
+metal or on a disc. Positions LPS mm.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy.typing as npt
 
 from imaging.bone import BONE_THRESHOLD_HU
 from imaging.click_beside import BodyBesideCanalError
+from imaging.click_soft import soft_outside_section_hull
 from imaging.click_tissue import ClickTissue, Tissue
 from imaging.disc_click import disc_at_point
 from imaging.disc_cover import MIN_ENDPLATE_ACROSS_MM, endplate_cover_mm
@@ -36,7 +39,14 @@ from imaging.vertebra_model import VertebraAnatomy
 from imaging.vertebra_roi import resample_roi
 from imaging.volume import Volume
 
-__all__ = ["better_refusal", "body_across_disc", "body_is_disc", "placed_refusal", "region_metal"]
+__all__ = [
+    "better_refusal",
+    "body_across_disc",
+    "body_is_disc",
+    "placed_refusal",
+    "region_metal",
+    "soft_front_refusal",
+]
 
 #: the share of a "body's" section through a disc's middle that must read below bone
 #: (:data:`imaging.bone.BONE_THRESHOLD_HU`) for the body to be that disc: most of it
@@ -55,6 +65,28 @@ def region_metal(
     """
     roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
     return find_metal(volume, roi, {}, centroid_lps=click, left_lps=(1.0, 0.0, 0.0))
+
+
+def soft_front_refusal(
+    volume: Volume, click: FloatArray, tissue: ClickTissue, *, roi_half_mm: FloatArray, roi_spacing_mm: float
+) -> ClickNotInBodyError | None:
+    """The refusal, before any search, of a point reading soft tissue out of reach of bone and outside the
+    hull of its axial section's bone (:func:`imaging.click_soft.soft_outside_section_hull`), else None.
+
+    Left to the search near metal (the point's HU may be a streak's, as for fat; the search names the metal)
+    and on a disc: a disc reads soft tissue, and the axial section through its middle may hold no bone in
+    front of the canal (the phantom's 10 mm discs, tests/imaging/test_vertebra_warnings.py: "soft tissue
+    ..., the nearest bone lies 4 mm above it"), where :func:`better_refusal` says "disc". ``roi_half_mm``
+    and ``roi_spacing_mm``: the search's region.
+    """
+    outside = soft_outside_section_hull(
+        volume, click, tissue, roi_half_mm=roi_half_mm, roi_spacing_mm=roi_spacing_mm
+    )
+    if outside is None or disc_at_point(volume, click) is not None:
+        return None
+    if region_metal(volume, click, roi_half_mm=roi_half_mm, roi_spacing_mm=roi_spacing_mm) is not None:
+        return None
+    return ClickNotInBodyError(outside.words(), click)
 
 
 def better_refusal(

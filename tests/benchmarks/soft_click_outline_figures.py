@@ -31,7 +31,9 @@ soft, 15 of them more than 3 mm from bone: must be 0) and the ``lytic`` group's 
 
 A lesion through the posterior wall opens the body's ring into the canal, which no outline closes on the
 abdomen: refusing those would refuse the lesions that matter most for cement. So no outline variant was
-kept; the axial section's convex hull separated every group here and is left to measure against the gate.
+kept; the axial section's convex hull separated every group here. It landed in session 29 (task A2) as
+imaging.click_soft.soft_outside_section_hull, asked before any search (the ``planes_normal_to`` option of
+imaging.bone_outline is kept for this study's ``ax`` and ``any`` columns).
 CPU per soft click (mean of 138): region 39 ms, bony solid 95 ms, one outline 22 ms.
 """
 

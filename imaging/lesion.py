@@ -129,10 +129,10 @@ Sources of the defaults (/work/shared/CLINICAL.md, "CT attenuation (HU)" unless 
   neighbourhood abnormal; the same figure as ``mixed_min_fraction``), ``texture_contrast = 3`` (three
   times the share in the patient's own normal bone).
 
-The steps live in modules of one concept each, and this module runs them in order: steps 1-2 here,
-then :mod:`imaging.lesion_call` (the reference-and-call stage, steps 3-6 with the reference measured
-again: on :mod:`imaging.lesion_reference` for step 3 and the deep-bone check of 4c,
-:mod:`imaging.lesion_mottled` for step 4b, on :mod:`imaging.lesion_texture`, and
+The steps live in modules of one concept each, and this module runs them in order: step 1 here, step 2
+in :mod:`imaging.lesion_seed` (with the seed's voxel), then :mod:`imaging.lesion_call` (the reference-and-call
+stage, steps 3-6 with the reference measured again: on :mod:`imaging.lesion_reference` for step 3 and the
+deep-bone check of 4c, :mod:`imaging.lesion_mottled` for step 4b, on :mod:`imaging.lesion_texture`, and
 :mod:`imaging.lesion_grow` for steps 5-6 and :class:`LesionParameters`; the cortex of step 6:
 :mod:`imaging.lesion_cortex`), :mod:`imaging.lesion_box` (step 8), :mod:`imaging.lesion_classify`
 (step 7), :mod:`imaging.lesion_notes` (the accepted lesion's notes and warnings, with the noise's from
@@ -157,15 +157,14 @@ from imaging.lesion_errors import NoLesionAtSeedError, SeedOutsideVolumeError, S
 from imaging.lesion_extent import limit_sensitivity
 from imaging.lesion_grow import LesionParameters, bone_envelope, distance_from, smooth_hu
 from imaging.lesion_measure import lesion_measures
-from imaging.lesion_metal import dark_seed_refusal
 from imaging.lesion_model import Lesion
-from imaging.lesion_morph import ball_footprint, box_around_index, check_cancel, ellipsoid_in_box
+from imaging.lesion_morph import ball_footprint, box_around_index, check_cancel
 from imaging.lesion_noise import measure_lesion_noise, noisy_refusal
 from imaging.lesion_notes import lesion_notes
-from imaging.lesion_padding import FILL_VALUE_HU, zero_filled
+from imaging.lesion_padding import zero_filled
 from imaging.lesion_reference import estimate_reference_hu
 from imaging.lesion_remeasure import lesion_bone, lesion_from_measures, wall_reached
-from imaging.lesion_seed import seed_voxel
+from imaging.lesion_seed import seed_reading, seed_voxel
 from imaging.mask import Mask
 from imaging.volume import Volume
 
@@ -272,7 +271,6 @@ def _segment(
     roi = box_around_index(seed_index, p.roi_size_mm / 2.0, spacing, volume.shape)
     offset = np.array([s.start for s in roi], dtype=np.float64)
     local_seed = seed_index - offset
-    seed_at = (int(local_seed[0]), int(local_seed[1]), int(local_seed[2]))
     hu = volume.array[roi].astype(np.float32)
     # voxels a crop or a resampling filled with 0 HU (water) are outside the scan: neither bone nor
     # lesion, never part of a reference, a smoothing or a scale estimate (imaging.lesion_padding)
@@ -294,36 +292,8 @@ def _segment(
         progress(0.3)
     check_cancel(cancel)
 
-    seed_ball = ellipsoid_in_box(hu.shape, local_seed, p.seed_radius_mm, spacing)
-    if not seed_ball.any():
-        seed_ball[seed_at] = True
-    if outside[seed_at]:
-        raise NoLesionAtSeedError(
-            "the seed lies in a zero-filled region outside the scan (a crop or resampling filled it with "
-            f"{FILL_VALUE_HU:g} HU), not in a lesion"
-        )
-    seed_ball &= ~outside
-    if not seed_ball.any():
-        seed_ball[seed_at] = True
-    seed_hu = float(np.median(hu[seed_ball]))
-    if seed_hu < p.fat_limit_hu:
-        # with metal near, a dark streak artefact rather than air or fat (QA s22 D8, imaging.lesion_metal)
-        raise dark_seed_refusal(hu, local_seed, spacing, seed_hu, p, outside=outside)
-    if seed_hu > p.dense_max_hu:
-        # above the densest bone (dense_max_hu, CLINICAL.md's generic bone range 130-3000 HU): metal, which
-        # the cortex rule below would otherwise call "dense normal bone" (QA s22 D, a click on a rod)
-        raise NoLesionAtSeedError(
-            f"the seed ({seed_hu:.0f} HU, median within {p.seed_radius_mm:g} mm) is on metal (above "
-            f"{p.dense_max_hu:.0f} HU, denser than any bone: a screw, rod, needle or cement?), not in a "
-            "lesion; click inside the lesion, away from the metal",
-            seed_hu=seed_hu,
-        )
-    near_bone = ellipsoid_in_box(hu.shape, local_seed, p.seed_bone_search_mm, spacing)
-    if not (bone & near_bone).any():
-        raise NoLesionAtSeedError(
-            f"no bone within {p.seed_bone_search_mm:g} mm of the seed: a bone lesion must be in or at a bone",
-            seed_hu=seed_hu,
-        )
+    # step 2: the seed's own HU, refused in air, fat, metal, or away from bone (imaging.lesion_seed)
+    seed_ball, seed_hu = seed_reading(hu, local_seed, bone=bone, outside=outside, spacing=spacing, p=p)
     smooth = smooth_hu(hu, spacing, p.smoothing_sigma_mm, outside=outside)
     seed_dist = distance_from(hu.shape, local_seed, spacing)
     # unscanned voxels are infinitely far: out of every growth limit, scale estimate and reference

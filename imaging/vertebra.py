@@ -13,7 +13,8 @@ on the source CT at full resolution. Steps: bony solid (:mod:`imaging.vertebra_b
 elements by an opening, frame (axis from the endplates, posterior towards the canal), posterior wall
 (:mod:`imaging.vertebra_wall`), pedicles (:mod:`imaging.vertebra_pedicles`, in bone whose coronal
 fill stops at the canal: :mod:`imaging.pedicle_solid`). The steps from the canal to the wall, with the
-checks that refuse what is not one vertebra's body, are in :mod:`imaging.vertebra_steps`.
+checks that refuse what is not one vertebra's body, are in :mod:`imaging.vertebra_steps`; both pedicles
+and the result put together on the source grid in :mod:`imaging.vertebra_assembly`.
 """
 
 from __future__ import annotations
@@ -39,17 +40,11 @@ from imaging.click_tissue import (
     tissue_refusal,
     with_tissue,
 )
-from imaging.endplate_fit import fit_endplate
-from imaging.endplate_plane import EndplatePlane
 from imaging.levels import normalize_level
-from imaging.mask import Mask
 from imaging.metal_unknown import inferred_note, metal_unknown
-from imaging.pedicle_solid import without_canal_fill
-from imaging.pedicle_tilt import with_tilt_uncertainty
-from imaging.pedicle_waist import WaistPlanes
 from imaging.spine_middle import off_the_spine
-from imaging.vertebra_body import BodyResult, BonyMasks, bony_solid
-from imaging.vertebra_canal import CanalResult
+from imaging.vertebra_assembly import assemble_anatomy, both_pedicles
+from imaging.vertebra_body import bony_solid
 from imaging.vertebra_errors import (
     AnatomyCancelledError,
     ClickNotInBodyError,
@@ -58,8 +53,7 @@ from imaging.vertebra_errors import (
     VertebraNotFoundError,
 )
 from imaging.vertebra_metal import MetalFinding, find_metal
-from imaging.vertebra_model import PedicleAxis, Side, VertebraAnatomy
-from imaging.vertebra_pedicles import VertebraFrame, find_pedicle
+from imaging.vertebra_model import VertebraAnatomy
 from imaging.vertebra_refusal import (
     better_refusal,
     body_across_disc,
@@ -68,7 +62,7 @@ from imaging.vertebra_refusal import (
     region_metal,
     soft_front_refusal,
 )
-from imaging.vertebra_roi import LpsRoi, resample_roi, roi_mask_to_source
+from imaging.vertebra_roi import resample_roi
 from imaging.vertebra_steps import (
     CANAL_ENCLOSED,
     body_at_click,
@@ -79,7 +73,6 @@ from imaging.vertebra_steps import (
     refuse_sacrum,
     wall_notes,
 )
-from imaging.vertebra_wall import WallResult
 from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
@@ -327,13 +320,13 @@ def _find(
     step(0.7)
     wall, noisy = wall_notes(volume, click, wall, notes)
     near_metal = {"vertebral body": body.body, "spinal canal": canal.mask}
-    pedicles = _pedicles(
+    pedicles = both_pedicles(
         volume, roi, masks=masks, body=body, canal=canal, frame=frame, notes=notes, near_metal=near_metal
     )
     step(0.9)
     # metal changes the CT numbers every step read: said, with the structures next to it
     metal = find_metal(volume, roi, near_metal, centroid_lps=body.centroid_lps, left_lps=frame.left)
-    anatomy = _assemble(
+    anatomy = assemble_anatomy(
         roi,
         volume,
         body=body,
@@ -350,128 +343,3 @@ def _find(
     )
     step(1.0)
     return anatomy
-
-
-def _pedicles(
-    volume: Volume,
-    roi: LpsRoi,
-    *,
-    masks: BonyMasks,
-    body: BodyResult,
-    canal: CanalResult,
-    frame: VertebraFrame,
-    notes: list[str],
-    near_metal: dict[str, npt.NDArray[np.bool_]],
-) -> dict[Side, PedicleAxis]:
-    """Both pedicles (:func:`imaging.vertebra_pedicles.find_pedicle`); a pedicle not traced is said in
-    ``notes`` and each one found is added to ``near_metal``."""
-    pedicles: dict[Side, PedicleAxis] = {}
-    contrast = max(body.cortex_hu - body.trabecular_hu, 1.0)
-    fraction = np.clip((masks.sharp - body.trabecular_hu) / contrast, 0.0, 1.0).astype(np.float32)
-    # the pedicles are looked for in bone whose coronal fill stops at the canal (imaging.pedicle_solid);
-    # both pedicles' waists in the same planes through the canal: sampled once
-    pedicle_bone = without_canal_fill(
-        masks.arch_bone, masks.closed, canal.mask, body.body, spacing_mm=roi.spacing_mm
-    )
-    waist_planes = WaistPlanes(roi, pedicle_bone, frame)
-    for side in (Side.LEFT, Side.RIGHT):
-        why_not: list[str] = []
-        found = find_pedicle(
-            side,
-            volume,
-            roi,
-            solid=pedicle_bone,
-            body=body.body,
-            frame=frame,
-            bone_fraction=fraction,
-            waist_planes=waist_planes,
-            refusals=why_not,
-            unknown=masks.unknown,
-        )
-        if found is None:
-            notes.append(f"{side.value} pedicle not traced" + (f": {why_not[0]}" if why_not else ""))
-            continue
-        if found.note is not None:
-            notes.append(found.note)
-        near_metal[f"{side.value} pedicle"] = found.mask
-        pedicles[side] = PedicleAxis(
-            side=side,
-            axis_entry_lps=_point(found.entry_lps),
-            axis_target_lps=_point(found.target_lps),
-            min_width_mm=found.min_width_mm,
-            min_width_uncertainty_mm=found.width_uncertainty_mm,
-            isthmus_lps=_point(found.isthmus_lps),
-            mask=roi_mask_to_source(roi, found.mask, volume),
-        )
-    return pedicles
-
-
-def _z_span(roi: LpsRoi, mask: npt.NDArray[np.bool_]) -> tuple[float, float] | None:
-    """Lowest and highest LPS z (mm) of a ROI mask's voxel centres (None when empty)."""
-    z = roi.voxel_points_lps(mask)[:, 2]
-    return (float(z.min()), float(z.max())) if len(z) else None
-
-
-def _assemble(
-    roi: LpsRoi,
-    volume: Volume,
-    *,
-    body: BodyResult,
-    canal: CanalResult,
-    tube: npt.NDArray[np.bool_],
-    wall: WallResult,
-    pedicles: dict[Side, PedicleAxis],
-    canal_centroid: FloatArray,
-    click: FloatArray,
-    level: str | None,
-    notes: list[str],
-    metal: MetalFinding | None,
-    noise_warning: str | None,
-) -> VertebraAnatomy:
-    sp3 = roi.spacing_mm**3
-
-    def to_src(mask: npt.NDArray[np.bool_]) -> Mask:
-        return roi_mask_to_source(roi, mask, volume)
-
-    sup: Mask | None = to_src(body.superior_endplate) if body.superior_endplate.any() else None
-    inf: Mask | None = to_src(body.inferior_endplate) if body.inferior_endplate.any() else None
-    planes: dict[str, EndplatePlane] = {}
-    for name, layer in (("superior", body.superior_endplate), ("inferior", body.inferior_endplate)):
-        if not layer.any():  # not found, or cut by the scan's edge
-            continue
-        # the plane through the CT's own edge over the body's middle, with its tilt's uncertainty; the
-        # layer's voxel centres when no edge shows (imaging.endplate_fit)
-        plane = fit_endplate(volume, roi, body.body, layer, body.axis_lps, superior=name == "superior")
-        if plane is not None:
-            planes[name] = plane
-    return VertebraAnatomy(
-        body=to_src(body.body),
-        canal=to_src(canal.mask),
-        canal_tube=to_src(tube),
-        canal_tube_z_lps=_z_span(roi, tube),
-        posterior_wall=to_src(wall.band),
-        body_volume_ml=float(body.body.sum() * sp3 / 1000.0),
-        body_centroid_lps=_point(body.centroid_lps),
-        body_height_mm=body.height_mm,
-        canal_centroid_lps=_point(canal_centroid),
-        canal_area_mm2=canal.area_near(float(canal_centroid[2])),
-        posterior_wall_points_lps=wall.points_lps,
-        posterior_wall_intact=wall.assessed and not wall.defects,
-        posterior_wall_assessed=wall.assessed,
-        posterior_wall_smallest_gap_mm=wall.smallest_gap_mm,
-        posterior_wall_defects=wall.defects,
-        basivertebral_foramina=wall.foramina,
-        # the axes' tilts are read in the body's frame: how far it is off the end plates is said with them
-        pedicles=with_tilt_uncertainty(
-            pedicles, body.axis_lps, planes, voxel_mm=float(max(volume.spacing_mm))
-        ),
-        superior_endplate=sup,
-        inferior_endplate=inf,
-        level=level,
-        click_lps=_point(click),
-        notes=tuple(notes),
-        body_cut_by_view=body.cut_by_view,
-        endplate_planes=planes,
-        metal=metal,
-        noise_warning=noise_warning,
-    )

@@ -23,7 +23,7 @@ patient's left, ``v`` along the body axis towards superior, ``t`` posterior towa
    the canal side (the pedicle's medial border) to the lateral side (its lateral border). A pedicle
    closes its level, joining the body to the posterior elements; the foramen runs from the first
    open level to the next closed one, the next pedicle's edge (or to the edge of the field of view,
-   flagged, when the next pedicle is not in view);
+   flagged, when the next pedicle is not in view; :func:`imaging.foramina_passage.open_levels`);
 3. the foramen is the non-bone region (smoothed HU under the bone threshold of the anatomy step) of
    the box between the two pedicles, between the pedicle's medial and lateral borders, from the
    bodies' posterior surface back to the pedicle's posterior end (plus the articular pillar's
@@ -46,6 +46,7 @@ from scipy import ndimage
 
 from imaging.foramina_frame import ForaminaFrame, PedicleBounds, foramina_frame, pedicle_bounds
 from imaging.foramina_model import Foramen, ForamenLevel, VertebraForamina
+from imaging.foramina_passage import open_levels
 from imaging.levels import LEVELS, normalize_level
 from imaging.mask import Mask
 from imaging.vertebra_body import SMOOTHING_MM, bony_solid
@@ -228,7 +229,9 @@ def _one(
     reach = abs((ped.v_top if up else ped.v_bottom) - v_mid) + search_mm
     vs = v_mid + direction * np.arange(0.0, reach + 0.5, roi.spacing_mm)
     backs = ped.body_back[level]
-    passage, in_view = _passages(frame, roi, (bone, inside), ped, backs, vs)
+    passage, in_view = open_levels(
+        frame, roi, (bone, inside), ped, backs, vs, t_end_mm=ped.t_back + POSTERIOR_REACH_MM
+    )
     gap_start: int | None = None
     end: int | None = None
     cut = False
@@ -357,49 +360,6 @@ def _half_maximum_rim(  # noqa: PLR0917 - private helper of _one
     else:
         out &= ~in_body | (sharp < 0.5 * (soft_hu + body_inner_hu))
     return out
-
-
-def _passages(  # noqa: PLR0917 - private helper of _one
-    frame: ForaminaFrame,
-    roi: LpsRoi,
-    maps: tuple[BoolArray, BoolArray],
-    ped: PedicleBounds,
-    backs: FloatArray,
-    vs: FloatArray,
-) -> tuple[BoolArray, FloatArray]:
-    """Per level ``v``: is there soft tissue leading from the canal side to the lateral side?
-
-    At each level the cross-section of the box (lateral coordinate from the pedicle's medial to its
-    lateral border, ``t`` from the bodies' back to behind the pedicle) is sampled at 1 mm; the level is
-    open when one non-bone region touches both the medial and the lateral column. A pedicle closes
-    its level (it joins the body to the posterior elements); the foramen between two pedicles is open.
-    Also returns the share of each cross-section inside the scanned volume.
-    """
-    bone, inside_roi = maps
-    lat = np.arange(ped.u_med, ped.u_lat + 0.5 * roi.spacing_mm, roi.spacing_mm)
-    front = np.interp(lat, ped.bins, backs)
-    t_lo = float(np.min(front))
-    ts = np.arange(t_lo, ped.t_back + POSTERIOR_REACH_MM + 0.5 * roi.spacing_mm, roi.spacing_mm)
-    grid = np.empty((len(vs), len(lat), len(ts), 3))
-    grid[..., 0] = ped.sign * lat[None, :, None]
-    grid[..., 1] = vs[:, None, None]
-    grid[..., 2] = ts[None, None, :]
-    lps = frame.to_lps(grid)
-    soft = roi.sample(bone.astype(np.float32), lps) < 0.5
-    soft &= ts[None, None, :] > front[None, :, None]
-    inside = roi.sample(inside_roi.astype(np.float32), lps) >= 0.5
-    soft &= inside
-    # every level's regions labelled at once, connected within the level only (one call, not one per
-    # level: a label belongs to one level); a level is open when a label touches both columns
-    within_level = np.zeros((3, 3, 3), dtype=bool)
-    within_level[1] = ndimage.generate_binary_structure(2, 1)
-    labels, n = ndimage.label(soft, structure=within_level)
-    open_ = np.zeros(len(vs), dtype=bool)
-    if n:
-        both = np.intersect1d(labels[:, 0, :], labels[:, -1, :])
-        both = both[both > 0]
-        open_ = np.asarray(np.isin(labels[:, 0, :], both).any(axis=1), dtype=bool)
-    return open_, inside.reshape(len(vs), -1).mean(axis=1)
 
 
 def _inner_hu(volume: Volume, body: Mask) -> float | None:

@@ -25,7 +25,8 @@ def case1(shared_data: Path) -> Volume:
 
 @pytest.fixture(scope="module")
 def abdomen(shared_data: Path) -> Volume:
-    """abdomen-pelvis-ct/ct.nii.gz (3 mm slices, T12 to the sacrum) as the program's Volume."""
-    from imaging.load import load_volume
+    """abdomen-pelvis-ct/ct.nii.gz (3 mm slices, T12 to the sacrum) as the program's Volume, read once per run
+    (tests/imaging/real_volumes.py)."""
+    from tests.imaging.real_volumes import abdomen_ct
 
-    return load_volume(shared_data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
+    return abdomen_ct(shared_data)

@@ -8,7 +8,8 @@ through the top and bottom of the label's z columns (tests/benchmarks/endplate_c
 against -37.5 along the axis and -37.2..-36.9 read on the CT at 8 clicks; T12 inferior +13.9 against +17.9.
 
 A find takes 3-8 s on this machine, so each (dataset, level, move) is found once per pytest process
-(functools.cache) and shared by the test files that ask for it. Positions LPS mm, angles degrees.
+(functools.cache) and shared by the test files that ask for it; the files are read once per run with
+test_vertebra_realdata's (tests/imaging/real_volumes.py). Positions LPS mm, angles degrees.
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.endplate_plane import EndplatePlane
-from imaging.image_files import read_image
-from imaging.load import load_volume
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_errors import VertebraNotFoundError
 from imaging.volume import Volume
 from tests.benchmarks import endplate_truth
+from tests.imaging import real_volumes
 
 #: abdomen body clicks (session notes) and the model's label of each level (data README)
 ABDOMEN = {
@@ -47,31 +47,25 @@ REFERENCE_CONES_DEG = (20.0, 30.0, 40.0)
 REFERENCE_CORES = (0.6, 0.7, 0.8)
 
 
-@functools.cache
 def abdomen_ct(data: Path) -> Volume:
-    return load_volume(data / "abdomen-pelvis-ct" / "ct.nii.gz").volume
+    return real_volumes.abdomen_ct(data)
 
 
 @functools.cache
 def abdomen_body(data: Path, level: str) -> npt.NDArray[np.bool_]:
-    folder = data / "abdomen-pelvis-ct"
-    bodies = read_image(folder / "vertebral-bodies-model.nii.gz").array > 0
-    labels = read_image(folder / "labels-model.nii.gz").array
-    out: npt.NDArray[np.bool_] = bodies & (labels == ABDOMEN[level][1])
+    bodies = real_volumes.abdomen_bodies(data) > 0
+    out: npt.NDArray[np.bool_] = bodies & (real_volumes.abdomen_levels(data) == ABDOMEN[level][1])
     return out
 
 
-@functools.cache
 def lumbar_ct(data: Path) -> Volume:
-    return load_volume(data / "lumbar-ct-labels" / "sub-ct_label-22_ct.nii.gz").volume
+    return real_volumes.lumbar_ct(data)
 
 
 @functools.cache
 def lumbar_body(data: Path, level: str) -> npt.NDArray[np.bool_]:
     """The labelled body: subregions 49 (cortex) and 50 (body) of the level's label."""
-    folder = data / "lumbar-ct-labels"
-    sub = read_image(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
-    vert = read_image(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
+    sub, vert = real_volumes.lumbar_subregions(data), real_volumes.lumbar_vertebrae(data)
     out: npt.NDArray[np.bool_] = (vert == LUMBAR[level]) & np.isin(sub, [49, 50])
     return out
 

@@ -66,9 +66,9 @@ LUMBAR_KEPT: dict[str, Point] = {"L3 wall -2": (24.9, 175.7, -64.9)}
 
 @pytest.fixture(scope="module")
 def lumbar(shared_data: Path) -> Volume:
-    from tests.imaging.test_vertebra_realdata import _load
+    from tests.imaging.real_volumes import lumbar_ct
 
-    return _load(shared_data / "lumbar-ct-labels" / "sub-ct_label-22_ct.nii.gz")
+    return lumbar_ct(shared_data)
 
 
 @pytest.mark.parametrize("name", list(CHEST_BEHIND))

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-import SimpleITK as sitk
 from scipy import ndimage
 
 from imaging.vertebra import find_vertebra
 from imaging.vertebra_model import Side, VertebraAnatomy
-from imaging.volume import Volume, affine_from_geometry
+from imaging.volume import Volume
+from tests.imaging import real_volumes
 
 pytestmark = pytest.mark.realdata
 
@@ -30,21 +30,13 @@ ABDOMEN = {"T12": 32, "L1": 31, "L2": 30, "L3": 29, "L4": 28, "L5": 27}
 PEDICLE_ZONE_MM = 6.0
 
 
-def _load(path: Path) -> Volume:
-    image = sitk.ReadImage(str(path))
-    matrix = affine_from_geometry(
-        image.GetOrigin(), image.GetSpacing()[::-1], np.array(image.GetDirection()).reshape(3, 3)
+def _lumbar(root: str) -> tuple[Volume, npt.NDArray[np.integer], npt.NDArray[np.integer]]:
+    """The CT, subregion and vertebra labels, read once per run (tests/imaging/real_volumes.py)."""
+    return (
+        real_volumes.lumbar_ct(root),
+        real_volumes.lumbar_subregions(root),
+        real_volumes.lumbar_vertebrae(root),
     )
-    return Volume(sitk.GetArrayFromImage(image), matrix)
-
-
-@cache
-def _lumbar(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
-    folder = Path(root) / "lumbar-ct-labels"
-    ct = _load(folder / "sub-ct_label-22_ct.nii.gz")
-    sub = _load(folder / "sub-ct_seg-subreg_label-22_msk.nii.gz").array
-    vert = _load(folder / "sub-ct_seg-vert_label-22_msk.nii.gz").array
-    return ct, sub, vert
 
 
 @cache
@@ -156,12 +148,11 @@ def _abdomen_result(root: str, level: str) -> tuple[VertebraAnatomy, npt.NDArray
 
 
 @cache
-def _abdomen(root: str) -> tuple[Volume, npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
-    folder = Path(root) / "abdomen-pelvis-ct"
-    ct = _load(folder / "ct.nii.gz")
-    levels = _load(folder / "labels-model.nii.gz").array
-    bodies, _ = ndimage.label(_load(folder / "vertebral-bodies-model.nii.gz").array == 1)
-    return ct, levels, bodies
+def _abdomen(root: str) -> tuple[Volume, npt.NDArray[np.integer], npt.NDArray[np.int32]]:
+    """The CT, the model's level labels and its bodies labelled apart (the files read once per run:
+    tests/imaging/real_volumes.py)."""
+    bodies, _ = ndimage.label(real_volumes.abdomen_bodies(root) == 1)
+    return real_volumes.abdomen_ct(root), real_volumes.abdomen_levels(root), bodies
 
 
 @pytest.mark.parametrize("level", _levels("abdomen", list(ABDOMEN)))

@@ -9,7 +9,8 @@ values and the same affine for all six files (max |difference| 0, affines equal 
 anatomy from the abdomen's six body clicks; only the dtypes differ (the readers give int16 where SimpleITK
 gave the abdomen CT int32 and the label maps uint8): tests/benchmarks/real_volume_routes.py measures it.
 
-The arrays are shared between the tests that ask for them: read them, never write into them.
+The arrays are shared between the tests that ask for them, so they are read-only: a test that wrote into
+one would change what every later test reads; it fails at the write instead.
 """
 
 from __future__ import annotations
@@ -60,10 +61,13 @@ def abdomen_bodies(data: Path | str) -> npt.NDArray[np.integer]:
 
 @functools.cache
 def _ct(path: str) -> Volume:
-    return load_volume(Path(path)).volume
+    volume = load_volume(Path(path)).volume
+    volume.array.flags.writeable = False
+    return volume
 
 
 @functools.cache
 def _labels(path: str) -> npt.NDArray[np.integer]:
     out: npt.NDArray[np.integer] = read_image(Path(path)).array
+    out.flags.writeable = False
     return out

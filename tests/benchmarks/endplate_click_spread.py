@@ -16,7 +16,7 @@ Vertical (z) columns end on the body's front or back face where the body itself 
 sections falls about 32 degrees anteriorly, read by eye, against the model plane's 11).
 
 Controls: lumbar-ct-labels L2-L4 (1.5 mm slices) at their body labels' centroids, with the same two planes
-fitted to the labelled bodies (L2 is cut by the crop's top); chest-ct-dicom T7-T11 (2 mm, no labels) at
+fitted to the labelled bodies (L2 is cut by the crop's top); chest-ct-dicom T7-T12 (2 mm, no labels) at
 (-10, 125, z) with the body centres of the session notes. Run from the checkout root (a few minutes per
 dataset):
 
@@ -69,7 +69,7 @@ ABDOMEN_CLICKS = {
 ABDOMEN_LABELS = {"T12": 32, "L1": 31, "L2": 30, "L3": 29, "L4": 28, "L5": 27}
 LUMBAR_LABELS = {"L2": 21, "L3": 22, "L4": 23}
 #: chest body centres along z (session notes), clicked at (-10, 125, z)
-CHEST_BODY_Z = {"T7": -21.5, "T8": -45.0, "T9": -68.5, "T10": -92.0, "T11": -116.0}
+CHEST_BODY_Z = {"T7": -21.5, "T8": -45.0, "T9": -68.5, "T10": -92.0, "T11": -116.0, "T12": -140.0}
 MOVES = [(0, 0, 0), (0, 0, 0.6), (0, 0, -3), (0, 0, 3), (0, -3, 0), (0, 3, 0), (-3, 0, 0), (3, 0, 0)]
 FIGURES = ("sup sag", "sup cor", "inf sag", "inf cor", "left width", "right width")
 
@@ -224,7 +224,7 @@ def main() -> None:
         return
     report: dict[str, Any] = {}
     for name, volume, click, model in cases(which):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rows = []
         for move in MOVES:
             row = figures_of(volume, np.add(click, move))
@@ -237,7 +237,11 @@ def main() -> None:
         for kind, planes in (model or {}).items():
             said = "; ".join(f"{k} sag {v[0]:+.1f} cor {v[1]:+.1f}" for k, v in planes.items())
             print(f"   {kind} reference plane: {said}", flush=True)
-        print(f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+        cpu = time.process_time() - c0
+        report[name]["cpu_s"] = round(cpu, 1)
+        print(
+            f"   ({time.perf_counter() - t0:.0f} s wall, {cpu:.1f} s CPU for {len(MOVES)} finds)", flush=True
+        )
     out = Path(os.environ.get("SPREAD_OUT", "/tmp/endplate_click_spread")) / f"{which or 'all'}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))

@@ -18,7 +18,9 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from imaging.endplate_fit import AXIS_TIP_DEG
 from imaging.endplate_plane import EndplatePlane
 from imaging.vertebra import find_vertebra
 from imaging.volume import Volume
@@ -146,3 +148,38 @@ def test_abdomen_faint_end_plate_uncertainty_covers_the_click_spread_and_the_ref
             for k in (0, 1):
                 assert abs(got[k] - ref[k]) <= spread, (name, move, got, ref, spread)
                 assert abs(got[k] - median[k]) <= spread, (name, move, got, median, spread)
+
+
+#: chest T8's body click (session notes) and the eight moves of tests/benchmarks/endplate_click_spread.py
+T8_CLICK = (-10.0, 125.0, -45.0)
+CHEST_MOVES = ((0, 0, 0), (0, 0, 0.6), (0, 0, -3), (0, 0, 3), (0, -3, 0), (0, 3, 0), (-3, 0, 0), (3, 0, 0))
+#: largest ± said for T8's superior plate at those clicks (degrees): the columns tipped by AXIS_TIP_DEG (3)
+#: carry a read that follows the same edge by up to that much; a larger change is another edge. Measured
+#: (session 29, with the reverted stop below): ±0.76-2.67, tilts -3.48..-2.49 sagittal, +2.70..+3.58
+#: coronal; a28b0dd said ±5.0-6.25 at six of the eight clicks, from tipped reads whose fall ran on through
+#: T7's plate into T7's bone
+T8_SUPERIOR_MAX_PM_DEG = AXIS_TIP_DEG
+
+
+#: why it still fails (session 29, /tmp/s29_E/t8pm.py): with the tipped reads held to the straight read's
+#: test (imaging.endplate_fit) the eight clicks say ±0.76, 5.84, 1.77, 2.32, 6.25, 6.01, 1.78, 0.50 (a28b0dd:
+#: 0.76, 5.84, 5.0, 5.25, 6.25, 6.01, 1.78, 5.01). At +0.6 mm and (0, -3, 0) the straight read's own
+#: block-left-out fits run into T7's bone (its jackknife); at (0, 3, 0) a tipped read that does passes the
+#: test. Stopping the disc's darkest where the mean climbs back above the edge's level fixed T8 (±0.8-2.7)
+#: but moved chest T9 inferior's jackknife to ±5.9 (reverted, see the session-29 E report)
+@pytest.mark.xfail(strict=True, reason="three of eight clicks: reads run into T7's bone set the ±")
+def test_chest_t8_superior_uncertainty_holds_the_click_spread_without_over_covering(chest_ct: Volume) -> None:
+    planes = [
+        find_vertebra(chest_ct, np.add(T8_CLICK, move)).endplate_planes["superior"] for move in CHEST_MOVES
+    ]
+    median = (
+        float(np.median([p.sagittal_tilt_deg for p in planes])),
+        float(np.median([p.coronal_tilt_deg for p in planes])),
+    )
+    for move, plane in zip(CHEST_MOVES, planes, strict=True):
+        spread = plane.tilt_uncertainty_deg
+        assert plane.tilt_from == "ct_edge_mean", (move, plane.tilt_from)
+        assert spread is not None and spread <= T8_SUPERIOR_MAX_PM_DEG, (move, spread)
+        got = (plane.sagittal_tilt_deg, plane.coronal_tilt_deg)
+        for k in (0, 1):
+            assert abs(got[k] - median[k]) <= spread, (move, got, median, spread)

@@ -28,9 +28,10 @@ from imaging.vertebra import VertebraNotFoundError, find_vertebra
 from imaging.vertebra_model import Side
 from planning.trajectory_geometry import mediolateral_deg
 from tests.imaging.case1_points import CASE1_CLICKS
+from tests.imaging.real_volumes import abdomen_bodies, abdomen_ct, abdomen_levels
 from tests.imaging.test_vertebra_pedicle_click_lumbar import _abdomen
 from tests.imaging.test_vertebra_pedicles_chest import BODY_Z_MM as CHEST_Z_MM
-from tests.imaging.test_vertebra_realdata import ABDOMEN, LUMBAR, _load, _lumbar
+from tests.imaging.test_vertebra_realdata import ABDOMEN, LUMBAR, _lumbar
 
 #: the shared data beside the checkout (as tests/benchmarks/pedicle_figures.py)
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -39,10 +40,9 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 def _abdomen_truths() -> tuple[Any, dict[str, np.ndarray]]:
     from scipy import ndimage
 
-    folder = DATA / "abdomen-pelvis-ct"
-    ct = _load(folder / "ct.nii.gz")
-    levels = _load(folder / "labels-model.nii.gz").array
-    bodies, _ = ndimage.label(_load(folder / "vertebral-bodies-model.nii.gz").array == 1)
+    ct = abdomen_ct(DATA)
+    levels = abdomen_levels(DATA)
+    bodies, _ = ndimage.label(abdomen_bodies(DATA) == 1)
     truths: dict[str, np.ndarray] = {}
     for name, label in ABDOMEN.items():
         vertebra = levels == label
@@ -71,7 +71,7 @@ def cases() -> list[tuple[str, Any, np.ndarray, np.ndarray | None]]:
     chest = load_volume(DATA / "chest-ct-dicom").volume
     for name, z in CHEST_Z_MM.items():
         out.append((f"chest {name}", chest, np.array((-10.0, 125.0, z)), None))
-    case1 = _load(DATA / "bone-lesions" / "case1.nii.gz")
+    case1 = load_volume(DATA / "bone-lesions" / "case1.nii.gz").volume
     for name, click in CASE1_CLICKS.items():
         out.append((f"case1 {name}", case1, np.array(click), None))
     folder = DATA / "bone-lesions"

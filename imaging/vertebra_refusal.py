@@ -32,6 +32,7 @@ from imaging.disc_click import disc_at_point
 from imaging.disc_cover import MIN_ENDPLATE_ACROSS_MM, endplate_cover_mm
 from imaging.level_anatomy import refusal_hint
 from imaging.mask import touches_grid_edge
+from imaging.spine_middle import canal_on_the_middle
 from imaging.spine_place import arch_words, place_words, spine_place
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.vertebra_metal import MetalFinding, find_metal
@@ -125,9 +126,13 @@ def better_refusal(
             return ClickNotInBodyError(said, click)
     elif tissue is not None and tissue.tissue is Tissue.BONE:
         # no "disc" at the point (the bundled chest's T9 spinous process, (-5, 172, -68.5)): where it lies
-        # is said when it is the arch
-        words = arch_words(spine_place(volume, click), tissue.median_hu)
-        if words is not None:
+        # is said when it is the arch of a canal down the trunk's middle; with no disc to tell the spine
+        # from other bone, a hole in the scapula or the pelvis was taken for the canal (session 29: the
+        # right scapula (-127, 138, 90) and the left acetabulum (55, -91, 130) were told "on the vertebral
+        # arch"), and where the middle cannot be read nothing is said
+        place = spine_place(volume, click)
+        words = arch_words(place, tissue.median_hu)
+        if words is not None and place.canal_lps is not None and canal_on_the_middle(volume, place.canal_lps):
             said = words if metal is None else f"{words}; {metal.refusal_note()}"
             return ClickNotInBodyError(said, click)
     if metal is not None:

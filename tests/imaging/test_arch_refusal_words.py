@@ -26,7 +26,7 @@ import pytest
 
 from imaging.spine_place import Place, SpinePlace, place_words
 from imaging.vertebra import find_vertebra
-from imaging.vertebra_errors import ClickNotInBodyError
+from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.volume import Volume
 
 ARCH = "on the vertebral arch"
@@ -70,3 +70,24 @@ def test_sample_case_spinous_process_is_said_to_be_on_the_arch() -> None:
     volume = load_volume(SAMPLE_CASE).volume
     reason = _arch_refusal(volume, (-5.0, 172.0, -68.5))
     assert "spinous process" in reason and "HU near it" in reason, reason
+
+
+#: bone points off the spine where no "disc" is found: a hole in the scapula (chest) and in the pelvis beside
+#: metal (abdomen) was taken for the spinal canal, and with F5's words the points were told they lay "on the
+#: vertebral arch" (session 29, the rib figures); the hole must lie down the trunk's middle
+#: (imaging.spine_middle.canal_on_the_middle: 139 mm and 57 mm from it here)
+OFF_SPINE_BONE = {
+    "chest right scapula": (-127.0, 138.0, 90.0),
+    "abdomen left acetabulum": (55.0, -91.0, 130.0),
+}
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", OFF_SPINE_BONE)
+def test_bone_off_the_spine_is_not_said_to_be_on_the_arch(
+    chest_ct: Volume, abdomen: Volume, name: str
+) -> None:
+    volume = chest_ct if name.startswith("chest") else abdomen
+    with pytest.raises(VertebraNotFoundError) as refused:
+        find_vertebra(volume, OFF_SPINE_BONE[name])
+    assert ARCH not in refused.value.reason, refused.value.reason

@@ -155,7 +155,10 @@ def column_edges(volume: Volume, cols: PlateColumns) -> FloatArray:
 def edge_points(cols: PlateColumns, edges: FloatArray) -> FloatArray:
     """``(m, 3)`` LPS points of the columns' edges read (:func:`column_edges`; NaN ones left out)."""
     ok = np.isfinite(edges)
-    out: FloatArray = cols.points(cols.uv[ok], cols.end[ok] + cols.sign * edges[ok])
+    # the column's end point moved along the axis (as the edge was read: the block jackknife's bands split
+    # the points at their own coordinates, so a last-digit change moves a point between blocks)
+    base = cols.points(cols.uv[ok], cols.end[ok])
+    out: FloatArray = base + cols.sign * edges[ok, None] * cols.axis[None, :]
     return out
 
 

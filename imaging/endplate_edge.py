@@ -28,7 +28,7 @@ from scipy import ndimage
 from imaging.vertebra_roi import OUTSIDE_HU, LpsRoi, perpendicular_pair, sample_source_hu
 from imaging.volume import Volume
 
-__all__ = ["PlateColumns", "endplate_edge_points", "plate_columns"]
+__all__ = ["PlateColumns", "column_edges", "edge_points", "endplate_edge_points", "plate_columns"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -127,8 +127,9 @@ def plate_columns(
     return PlateColumns(centre, axis, e1, e2, uv[core], end, 1.0 if superior else -1.0, sp)
 
 
-def endplate_edge_points(volume: Volume, cols: PlateColumns) -> FloatArray | None:
-    """``(N, 3)`` LPS points of an end plate's edge over the body's central footprint, or None when too few.
+def column_edges(volume: Volume, cols: PlateColumns) -> FloatArray:
+    """``(n,)`` where each column's profile falls into the disc (mm along the axis, outwards from the column's
+    end), NaN where it shows no edge (a fall too small, or the profile leaving the scan).
 
     Parameters
     ----------
@@ -137,18 +138,46 @@ def endplate_edge_points(volume: Volume, cols: PlateColumns) -> FloatArray | Non
     cols
         The body's central columns for this end plate (:func:`plate_columns`).
     """
-    uv, end, sign, sp = cols.uv, cols.end, cols.sign, cols.spacing_mm
-    # each column's profile from inside the body out through its end: t runs outwards
     t = np.arange(-INSIDE_REACH_MM, OUTSIDE_REACH_MM + 0.5 * STEP_MM, STEP_MM)
-    base = cols.points(uv, end)  # each column's end, (n, 3)
-    line = base[:, None, :] + sign * t[None, :, None] * cols.axis[None, None, :]
+    # each column's profile from inside the body out through its end: t runs outwards
+    line = (
+        cols.points(cols.uv, cols.end)[:, None, :] + cols.sign * t[None, :, None] * cols.axis[None, None, :]
+    )
     hu = sample_source_hu(volume, line)
     # a profile's single voxels' noise would pick the brightest and darkest samples: smoothed along it over
     # about a millimetre, which moves a step's half way point by no more than the step's own blur
     inside = np.all(hu > OUTSIDE_HU + 1.0, axis=1)
     hu = ndimage.gaussian_filter1d(hu, PROFILE_SIGMA_MM / STEP_MM, axis=1, mode="nearest")
     hu[~inside] = OUTSIDE_HU
-    edges = np.array([_edge(profile, t) for profile in hu])
+    return np.array([_edge(profile, t) for profile in hu], dtype=np.float64)
+
+
+def edge_points(cols: PlateColumns, edges: FloatArray) -> FloatArray:
+    """``(m, 3)`` LPS points of the columns' edges read (:func:`column_edges`; NaN ones left out)."""
+    ok = np.isfinite(edges)
+    # the column's end point moved along the axis (as the edge was read: the block jackknife's bands split
+    # the points at their own coordinates, so a last-digit change moves a point between blocks)
+    base = cols.points(cols.uv[ok], cols.end[ok])
+    out: FloatArray = base + cols.sign * edges[ok, None] * cols.axis[None, :]
+    return out
+
+
+def endplate_edge_points(
+    volume: Volume, cols: PlateColumns, edges: FloatArray | None = None
+) -> FloatArray | None:
+    """``(N, 3)`` LPS points of an end plate's edge over the body's central footprint, or None when too few.
+
+    Parameters
+    ----------
+    volume
+        The source CT (the edge is read on it, not on the ROI).
+    cols
+        The body's central columns for this end plate (:func:`plate_columns`).
+    edges
+        The columns' edges when already read (:func:`column_edges`), else they are read here.
+    """
+    uv, end, sign, sp = cols.uv, cols.end, cols.sign, cols.spacing_mm
+    edges = column_edges(volume, cols) if edges is None else edges
     ok = np.isfinite(edges)
     if ok.sum() < MIN_EDGE_POINTS:
         return None
@@ -172,7 +201,7 @@ def endplate_edge_points(volume: Volume, cols: PlateColumns) -> FloatArray | Non
     # columns at the back, swung 7 degrees with the click; the layer's plane is kept then
     if keep.sum() < MIN_COVERED_FRACTION * len(end):
         return None
-    out: FloatArray = (base[ok] + sign * edges[ok, None] * cols.axis[None, :])[keep]
+    out: FloatArray = edge_points(cols, edges)[keep]
     return out
 
 

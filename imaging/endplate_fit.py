@@ -9,6 +9,13 @@ The plane comes from the first of these that gives one:
 3. the middle of the end plate layer of the body's mask (:func:`imaging.endplate_plane.endplate_plane`): the
    mask's slice steps, whose tilt moves with the click by up to 20 degrees on 3 mm slices
    (tests/benchmarks/endplate_click_spread.py, session 25): no uncertainty is given, the tilt is uncertain.
+   But not when the CT's edge, on the columns that show one, lies inside the layer's plane: the mask then
+   ran past the end plate into the disc (or beyond) and its layer's tilt is that of whatever it ran into,
+   not the end plate's: the tilt is not measured (:class:`TiltNotMeasured`). Chest T12's body from the click
+   3 mm behind its centre ran through the 2 mm-slice disc to the scan's lower end (z -165 against -157 at
+   the other seven clicks); two thirds of its columns then read past the scan's end, the mean profile left
+   the scan, and the layer, a dome over the disc, read sagittal -7.4 against +7.2..+7.3 from the CT's edge
+   at the other clicks; the edge read on its other columns lay 2.7 mm inside that layer's plane (median).
 
 The uncertainty is a block jackknife: the plate's footprint is cut into 3 x 3 blocks of about equal numbers of
 columns (:func:`imaging.endplate_mean_edge.plate_blocks`) and the plane fitted again with each block left
@@ -32,12 +39,12 @@ are not re-read: their jackknife covered their error at every click measured
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from imaging.endplate_edge import endplate_edge_points, plate_columns
+from imaging.endplate_edge import column_edges, edge_points, endplate_edge_points, plate_columns
 from imaging.endplate_mean_edge import BLOCKS_PER_SIDE, mean_edge_plane, plate_blocks
 from imaging.endplate_plane import (
     MIN_ENDPLATE_POINTS,
@@ -49,7 +56,15 @@ from imaging.endplate_plane import (
 from imaging.vertebra_roi import LpsRoi, perpendicular_pair
 from imaging.volume import Volume
 
-__all__ = ["AXIS_TIP_DEG", "UNCERTAINTY_SES", "fit_endplate", "tilt_uncertainty_deg"]
+__all__ = [
+    "AXIS_TIP_DEG",
+    "LAYER_PAST_EDGE_WORDS",
+    "UNCERTAINTY_SES",
+    "TiltNotMeasured",
+    "fit_endplate",
+    "layer_past_edge_mm",
+    "tilt_uncertainty_deg",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -61,6 +76,27 @@ UNCERTAINTY_SES = 2.0
 #: slice apart in one body (abdomen T12, five clicks of tests/imaging/test_endplate_click_spread.py:
 #: sagittal lean +3.7..+6.7), about one slice step across the body's width (atan(3 / 57 mm))
 AXIS_TIP_DEG = 3.0
+#: the layer's plane is not the end plate's when it lies outwards of the CT's edge, where columns read one, by
+#: more than this (mm: the edge's median distance inside the plane along its outward normal). The layer is the
+#: mask's outer 2 mm (imaging.body_result.ENDPLATE_LAYER_MM), so its plane lies about 1 mm inside the mask's
+#: end, and the mask ends near the bone's half-maximum edge: the end plate's edge lies outwards of the plane.
+#: Measured at the 8 clicks of tests/benchmarks/endplate_click_spread.py on chest T7-T12 (2 mm slices, both
+#: plates, tests/benchmarks/endplate_layer_check.py): the edge lay 0.6-3.8 mm outwards of every layer's plane
+#: (T7 superior, whose plane is the layer's: 3.7-3.8), but 2.7 mm inside it on T12 inferior's one layer that
+#: ran through the disc (the module's docstring)
+LAYER_PAST_EDGE_MM = 0.0
+#: why the tilt of such a layer is not said
+LAYER_PAST_EDGE_WORDS = (
+    "the body's outline runs past the end plate's edge on the CT (into the disc), so its layer's tilt is "
+    "not the end plate's"
+)
+
+
+@dataclass(frozen=True)
+class TiltNotMeasured:
+    """An end plate found as a layer of the body's mask whose tilt cannot be said, and why."""
+
+    reason: str
 
 
 def fit_endplate(
@@ -71,8 +107,10 @@ def fit_endplate(
     axis_lps: npt.ArrayLike,
     *,
     superior: bool,
-) -> EndplatePlane | None:
-    """The end plate's plane with its tilt's uncertainty and what it was read from (see the module).
+) -> EndplatePlane | TiltNotMeasured | None:
+    """The end plate's plane with its tilt's uncertainty and what it was read from, :class:`TiltNotMeasured`
+    when only the mask's layer is left and the CT's edge contradicts it, or None when the layer is too small
+    for a plane (see the module).
 
     Parameters
     ----------
@@ -87,8 +125,11 @@ def fit_endplate(
     """
     axis = np.asarray(axis_lps, dtype=np.float64)
     cols = plate_columns(roi, body, axis, superior=superior)
+    read = np.empty((0, 3))
     if cols is not None:
-        edge = endplate_edge_points(volume, cols)
+        edges = column_edges(volume, cols)
+        read = edge_points(cols, edges)
+        edge = endplate_edge_points(volume, cols, edges)
         if edge is not None:
             rel = edge - cols.centre
             blocks = plate_blocks(np.c_[rel @ cols.e1, rel @ cols.e2])
@@ -103,7 +144,20 @@ def fit_endplate(
                 moved = _tipped_change_deg(volume, roi, body, axis, plane, superior=superior)
                 spread = plane.tilt_uncertainty_deg
                 return replace(plane, tilt_uncertainty_deg=max(moved, math.inf if spread is None else spread))
-    return endplate_plane(roi.voxel_points_lps(layer), axis, superior=superior)
+    plane = endplate_plane(roi.voxel_points_lps(layer), axis, superior=superior)
+    if plane is not None and layer_past_edge_mm(plane, read) > LAYER_PAST_EDGE_MM:
+        return TiltNotMeasured(LAYER_PAST_EDGE_WORDS)
+    return plane
+
+
+def layer_past_edge_mm(plane: EndplatePlane, edge: FloatArray) -> float:
+    """How far the layer's plane lies outwards of the CT's edge points ``edge`` ((n, 3) LPS mm, those the
+    columns read, :func:`imaging.endplate_edge.edge_points`): minus their median distance along its outward
+    normal (mm; negative when the edge lies outwards, as it should); -inf when too few points to tell."""
+    if len(edge) < MIN_ENDPLATE_POINTS:
+        return -math.inf
+    out = (edge - np.asarray(plane.center_lps)) @ np.asarray(plane.normal_lps)
+    return -float(np.median(out))
 
 
 def tilt_uncertainty_deg(whole: EndplatePlane, left_out: list[EndplatePlane]) -> float:

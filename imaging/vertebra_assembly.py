@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from imaging.endplate_fit import fit_endplate
+from imaging.endplate_fit import TiltNotMeasured, fit_endplate
 from imaging.endplate_plane import EndplatePlane
 from imaging.mask import Mask
 from imaging.pedicle_solid import without_canal_fill
@@ -123,13 +123,17 @@ def assemble_anatomy(
     sup: Mask | None = to_src(body.superior_endplate) if body.superior_endplate.any() else None
     inf: Mask | None = to_src(body.inferior_endplate) if body.inferior_endplate.any() else None
     planes: dict[str, EndplatePlane] = {}
+    not_measured: dict[str, str] = {}
     for name, layer in (("superior", body.superior_endplate), ("inferior", body.inferior_endplate)):
         if not layer.any():  # not found, or cut by the scan's edge
             continue
         # the plane through the CT's own edge over the body's middle, with its tilt's uncertainty; the
-        # layer's voxel centres when no edge shows (imaging.endplate_fit)
+        # layer's voxel centres when no edge shows, unless the CT's edge shows the layer is not the end
+        # plate (imaging.endplate_fit)
         plane = fit_endplate(volume, roi, body.body, layer, body.axis_lps, superior=name == "superior")
-        if plane is not None:
+        if isinstance(plane, TiltNotMeasured):
+            not_measured[name] = plane.reason
+        elif plane is not None:
             planes[name] = plane
     return VertebraAnatomy(
         body=to_src(body.body),
@@ -159,6 +163,7 @@ def assemble_anatomy(
         notes=tuple(notes),
         body_cut_by_view=body.cut_by_view,
         endplate_planes=planes,
+        endplate_tilt_not_measured=not_measured,
         metal=metal,
         noise_warning=noise_warning,
     )

@@ -125,6 +125,9 @@ class VertebraAnatomy:
     body_cut_by_view: tuple[str, ...] = ()
     #: the endplates' planes (centre, tilt), by "superior" / "inferior", for those found
     endplate_planes: dict[str, EndplatePlane] = field(default_factory=dict)
+    #: why an end plate found as a layer has no plane: its tilt is not measured (by "superior" / "inferior",
+    #: imaging.endplate_fit.TiltNotMeasured)
+    endplate_tilt_not_measured: dict[str, str] = field(default_factory=dict)
     #: metal found in the search region (:func:`imaging.vertebra_metal.find_metal`), None when none
     metal: MetalFinding | None = None
     #: the noisy-image warning (:func:`imaging.image_noise.noise_note`), None when the noise is usual

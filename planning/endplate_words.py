@@ -6,8 +6,9 @@ standard error of the plane fitted to the CT's edge over the body's middle, ``ti
 in whole degrees, rounded up ("±3 deg"). The tilt is said to be uncertain, with why, when the plane was
 fitted to the mask's slice steps because no edge showed on the CT (``tilt_from`` "mask_layer": its tilt moved
 by up to 20 degrees with the click on 3 mm slices, tests/benchmarks/endplate_click_spread.py), or when the
-uncertainty is over :data:`UNCERTAIN_TILT_DEG`. Figures saved before the uncertainty was kept (no
-``tilt_from``) are said as they were.
+uncertainty is over :data:`UNCERTAIN_TILT_DEG`. A plate whose layer the CT's edge contradicts has no tilt
+(``tilt_not_measured``, why; :mod:`imaging.endplate_fit`), and the line says so. Figures saved before the
+uncertainty was kept (no ``tilt_from``) are said as they were.
 """
 
 from __future__ import annotations
@@ -51,7 +52,12 @@ def endplate_text(e: Mapping[str, Any]) -> str:
     if not e.get("found"):
         return "not seen (the edge of the scan cuts the body there)" if e.get("cut_by_scan") else "not found"
     if "center_lps" not in e:
-        return "found (drawn as a layer)"
+        why = e.get("tilt_not_measured")
+        return (
+            "found (drawn as a layer)"
+            if why is None
+            else f"found, tilt not measured: {why} (drawn as a layer)"
+        )
     c = e["center_lps"]
     tilts = f"sagittal {e['sagittal_tilt_deg']:+.1f}, coronal {e['coronal_tilt_deg']:+.1f} deg"
     source = e.get("tilt_from")

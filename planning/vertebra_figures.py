@@ -112,6 +112,8 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
             if plane is not None:
                 endplates[name].update(plane.to_json())
                 endplates[name]["tilt_uncertain"] = tilt_is_uncertain(endplates[name])
+            elif name in anatomy.endplate_tilt_not_measured:
+                endplates[name]["tilt_not_measured"] = anatomy.endplate_tilt_not_measured[name]
     return {
         "body_volume_ml": round(anatomy.body_volume_ml, 2),
         "body_height_mm": round(anatomy.body_height_mm, 1),

@@ -17,16 +17,17 @@ when found its ``center_lps``, ``normal_lps`` and tilts in degrees, ``tilt_from_
 patient's axial plane with its ``sagittal_tilt_deg`` (+ rising anteriorly) and ``coronal_tilt_deg`` (+ rising
 to the left) parts, and ``tilt_from_body_axis_deg``; ``tilt_uncertainty_deg`` (how far those tilts can be
 trusted, degrees, about 95 %; null when the plane follows the mask's slice steps), ``tilt_from`` (``ct_edge``,
-``ct_edge_mean`` or ``mask_layer``) and ``tilt_uncertain`` (:mod:`planning.endplate_words`); ``cut_by_scan``
-when the scan's edge cuts the body there), ``body_cut_by_scan`` (``["top"]``, ``["bottom"]`` or ``[]``: the
-body's height and volume are then partial), ``metal`` (null, or ``threshold_hu``, ``volume_ml``, ``max_hu``,
-``center_lps``, ``side``, ``near`` and ``message``) and ``warnings`` (plain sentences, also printed; with
-``--level``, also when the level named and the vertebra's ribs disagree: a thoracic level without ribs, a
-lumbar one with a rib on each side, :func:`imaging.level_check.rib_level_warning`). Beside
-``posterior_wall.intact``: ``uncertain`` (true when what the search knows makes that reading uncertain: a
-noisy image, metal next to the body or canal, a wall too little seen, a cortex the scan does not resolve, a
-body cut by the scan's edge) and ``uncertain_reason`` (those reasons in plain words, null when not uncertain;
-:func:`planning.vertebra_figures.wall_uncertainty`).
+``ct_edge_mean`` or ``mask_layer``) and ``tilt_uncertain`` (:mod:`planning.endplate_words`), or, found with no
+tilt, ``tilt_not_measured`` (why: the CT's edge contradicts the mask's layer, :mod:`imaging.endplate_fit`);
+``cut_by_scan`` when the scan's edge cuts the body there), ``body_cut_by_scan`` (``["top"]``, ``["bottom"]``
+or ``[]``: the body's height and volume are then partial), ``metal`` (null, or ``threshold_hu``,
+``volume_ml``, ``max_hu``, ``center_lps``, ``side``, ``near`` and ``message``) and ``warnings`` (plain
+sentences, also printed; with ``--level``, also when the level named and the vertebra's ribs disagree: a
+thoracic level without ribs, a lumbar one with a rib on each side,
+:func:`imaging.level_check.rib_level_warning`). Beside ``posterior_wall.intact``: ``uncertain`` (true when
+what the search knows makes that reading uncertain: a noisy image, metal next to the body or canal, a wall too
+little seen, a cortex the scan does not resolve, a body cut by the scan's edge) and ``uncertain_reason``
+(those reasons in plain words, null when not uncertain; :func:`planning.vertebra_figures.wall_uncertainty`).
 
 A pedicle not traced is null rather than missing, so ``d["pedicles"]["left"]`` works on every result
 and a reader tests it for null; its reason sits beside it in ``pedicles_not_traced`` (not inside

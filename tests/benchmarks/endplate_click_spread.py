@@ -110,6 +110,8 @@ def figures_of(volume: Volume, click: npt.ArrayLike) -> dict[str, Any] | str:
         if plate.get("found") and "tilt_uncertainty_deg" in plate:
             out[f"{short} +-"] = plate["tilt_uncertainty_deg"]
             out[f"{short} from"] = plate.get("tilt_from")
+        elif plate.get("tilt_not_measured"):
+            out[f"{short} from"] = "not measured"
     for side, pedicle in anatomy.pedicles.items():
         out[f"{side.value} width"] = round(float(pedicle.min_width_mm), 1)
     return out

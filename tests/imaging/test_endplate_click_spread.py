@@ -24,6 +24,7 @@ from imaging.endplate_fit import AXIS_TIP_DEG
 from imaging.endplate_plane import EndplatePlane
 from imaging.vertebra import find_vertebra
 from imaging.volume import Volume
+from planning.vertebra_figures import figure_lines, vertebra_figures
 from tests.imaging.endplate_cases import planes_at, reference
 from tests.phantoms.vertebra import make_vertebra_phantom
 
@@ -182,3 +183,36 @@ def test_chest_t8_superior_uncertainty_holds_the_click_spread_without_over_cover
         got = (plane.sagittal_tilt_deg, plane.coronal_tilt_deg)
         for k in (0, 1):
             assert abs(got[k] - median[k]) <= spread, (move, got, median, spread)
+
+
+#: chest T12's body click (session notes) and the click 3 mm behind it (one of the eight moves of
+#: tests/benchmarks/endplate_click_spread.py). There the body's mask ran through the 2 mm-slice T12/L1 disc
+#: down to the scan's lower end (z -165; -157 at the other seven clicks): two thirds of the inferior plate's
+#: columns read past the scan's end, the mean profile left the scan, and the mask's layer (a dome over the
+#: disc) read sagittal -7.4 with no ± on 3229098, against +7.2..+7.3 read on the CT's edge (± 0.9-1.0) at
+#: the other seven clicks; the edge its other columns read lay 2.7 mm inside that layer's plane
+T12_CLICK = (-10.0, 125.0, -140.0)
+T12_PAST_THE_DISC = (0.0, 3.0, 0.0)
+
+
+def test_chest_t12_inferior_tilt_is_not_said_against_the_ct_edge(chest_ct: Volume) -> None:
+    """A tilt is said only with a ± that holds the one read on the CT's edge at the body's click; else the
+    plate's tilt is said not measured, with why."""
+    at_centre = find_vertebra(chest_ct, np.asarray(T12_CLICK)).endplate_planes["inferior"]
+    assert at_centre.tilt_from == "ct_edge", at_centre.tilt_from
+    anatomy = find_vertebra(chest_ct, np.add(T12_CLICK, T12_PAST_THE_DISC))
+    plane = anatomy.endplate_planes.get("inferior")
+    if plane is None:
+        assert "inferior" in anatomy.endplate_tilt_not_measured
+        line = next(x for x in figure_lines(vertebra_figures(anatomy)) if x.startswith("inferior endplate"))
+        assert "tilt not measured" in line and "deg" not in line, line
+    else:
+        spread = plane.tilt_uncertainty_deg
+        assert spread is not None and math.isfinite(spread), (plane.sagittal_tilt_deg, plane.tilt_from)
+        for got, want in (
+            (plane.sagittal_tilt_deg, at_centre.sagittal_tilt_deg),
+            (plane.coronal_tilt_deg, at_centre.coronal_tilt_deg),
+        ):
+            assert abs(got - want) <= spread, (got, want, spread)
+    # the superior plate at that click keeps its read on the CT
+    assert anatomy.endplate_planes["superior"].tilt_from != "mask_layer"

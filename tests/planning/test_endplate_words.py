@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from imaging.endplate_fit import LAYER_PAST_EDGE_WORDS
 from planning.endplate_words import UNCERTAIN_TILT_DEG, endplate_text, tilt_is_uncertain
 from planning.vertebra_figures import figure_lines
 
@@ -68,3 +69,12 @@ def test_the_figure_lines_carry_the_end_plate_words() -> None:
     }
     lines = figure_lines(figures)
     assert any(ln.startswith("superior endplate: found") and "uncertain" in ln for ln in lines)
+
+
+def test_a_plate_whose_tilt_was_not_measured_says_so_and_why_with_no_figure() -> None:
+    # the mask's layer contradicted by the CT's edge (imaging.endplate_fit.TiltNotMeasured): no plane
+    plate = {"found": True, "voxels": 900, "tilt_not_measured": LAYER_PAST_EDGE_WORDS}
+    line = endplate_text(plate)
+    assert line == f"found, tilt not measured: {LAYER_PAST_EDGE_WORDS} (drawn as a layer)"
+    # a found plate with no plane and no reason (too small a layer) reads as before
+    assert endplate_text({"found": True, "voxels": 5}) == "found (drawn as a layer)"

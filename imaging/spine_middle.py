@@ -101,6 +101,22 @@ def _bone_middle_x(volume: Volume, z_lps: float) -> float | None:
     """The mean LPS x of the bone in the scan's axial section at ``z_lps`` (None without bone there): where
     the scan's sides cut the trunk, the bone of a section across the spine lies about the spine (a scan
     cropped about the spine, the bundled sample case; the pelvis, symmetric about it)."""
+    read = _axial_section(volume, z_lps)
+    if read is None:
+        return None
+    hu, inside, x0, step = read
+    bone = (hu >= BONE_THRESHOLD_HU) & inside
+    if not bone.any():
+        return None
+    _, col_of = np.nonzero(bone)
+    return float(x0 + col_of.mean() * step)
+
+
+def _axial_section(
+    volume: Volume, z_lps: float
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_], float, float] | None:
+    """The scan's whole axial section at ``z_lps`` on a ``TRUNK_GRID_MM`` grid: its HU, where it lies inside
+    the scan, the LPS x of its first column and its column step (mm); None outside the scan's height."""
     lo, hi = volume.bounds_lps()
     if not lo[2] <= z_lps <= hi[2]:
         return None
@@ -108,32 +124,25 @@ def _bone_middle_x(volume: Volume, z_lps: float) -> float | None:
     half = np.array([0.5 * (hi[0] - lo[0]), 0.5 * (hi[1] - lo[1]), 0.5 * TRUNK_GRID_MM])
     roi = resample_roi(volume, centre, half, TRUNK_GRID_MM)
     k = roi.shape[0] // 2
-    bone = (roi.array[k] >= BONE_THRESHOLD_HU) & roi.inside[k]
-    if not bone.any():
-        return None
-    _, col_of = np.nonzero(bone)
-    return float(roi.origin_lps[0] + col_of.mean() * roi.spacing_mm)
+    return roi.array[k], roi.inside[k], float(roi.origin_lps[0]), float(roi.spacing_mm)
 
 
 def trunk_middle_x(volume: Volume, z_lps: float) -> float | None:
     """The trunk's middle (LPS x) at height ``z_lps``, or None when the height lies outside the scan or
     the scan's sides cut the trunk (see the module's notes)."""
-    lo, hi = volume.bounds_lps()
-    if not lo[2] <= z_lps <= hi[2]:
+    read = _axial_section(volume, z_lps)
+    if read is None:
         return None
-    centre = np.array([0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1]), z_lps])
-    half = np.array([0.5 * (hi[0] - lo[0]), 0.5 * (hi[1] - lo[1]), 0.5 * TRUNK_GRID_MM])
-    roi = resample_roi(volume, centre, half, TRUNK_GRID_MM)
-    k = roi.shape[0] // 2
-    section = (roi.array[k] > AIR_BELOW_HU) & roi.inside[k]
+    hu, inside, x0, step = read
+    section = (hu > AIR_BELOW_HU) & inside
     pieces, n = ndimage.label(section)
     if n == 0:
         return None
     sizes = ndimage.sum_labels(section, pieces, index=np.arange(1, n + 1))
     trunk = ndimage.binary_fill_holes(pieces == 1 + int(np.argmax(sizes)))
     cols = np.flatnonzero(trunk.any(axis=0))
-    inside_cols = np.flatnonzero(roi.inside[k].any(axis=0))
+    inside_cols = np.flatnonzero(inside.any(axis=0))
     if cols[0] <= inside_cols[0] or cols[-1] >= inside_cols[-1]:
         return None  # the scan's sides cut the trunk: its middle is not seen
     _, col_of = np.nonzero(trunk)
-    return float(roi.origin_lps[0] + col_of.mean() * roi.spacing_mm)
+    return float(x0 + col_of.mean() * step)

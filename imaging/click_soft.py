@@ -44,11 +44,11 @@ import numpy.typing as npt
 from scipy import ndimage
 from skimage.morphology import convex_hull_image
 
-from imaging.bony_masks import BonyMasks, bony_solid
+from imaging.bony_masks import BonyMasks
 from imaging.click_tissue import ClickTissue, Tissue
-from imaging.vertebra_roi import LpsRoi, resample_roi
+from imaging.search_region import SearchRegion
+from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_steps import CLICK_IN_BODY_MM
-from imaging.volume import Volume
 
 __all__ = ["MIN_BONE_PIECE_ML", "SoftOutsideBone", "soft_outside_bone", "soft_outside_section_hull"]
 
@@ -88,20 +88,16 @@ class SoftOutsideBone:
         )
 
 
-def soft_outside_bone(
-    volume: Volume, click: FloatArray, tissue: ClickTissue, *, roi_half_mm: FloatArray, roi_spacing_mm: float
-) -> SoftOutsideBone | None:
+def soft_outside_bone(region: SearchRegion, click: FloatArray, tissue: ClickTissue) -> SoftOutsideBone | None:
     """The point as soft tissue outside the bone, or None when it does not read soft tissue or fluid or
     bone encloses it (see the module's notes).
 
-    ``roi_half_mm`` is the region's ``(low, high)`` offsets from the click (mm, L P S) and
-    ``roi_spacing_mm`` its grid: the vertebra search's own, so a body's ring is whole around any point in
-    it.
+    ``region`` is the vertebra search's region round the click, so a body's ring is whole around any point
+    in it.
     """
     if tissue.tissue is not Tissue.SOFT:
         return None
-    roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
-    masks = bony_solid(roi)
+    roi, masks = region.roi, region.masks
     at = np.rint(roi.lps_to_index(click)).astype(np.int64)
     if np.all(at >= 0) and np.all(at < roi.shape):
         here = tuple(at)
@@ -109,23 +105,21 @@ def soft_outside_bone(
             return None  # enclosed by bone: a lytic lesion or a dark interior inside a body reads so
         if ndimage.binary_fill_holes(masks.closed[here[0]]).astype(bool)[here[1:]]:
             return None  # in the bony ring round the spinal canal (a canal click let by)
-    return _with_nearest_bone(roi, masks, click, tissue, roi_half_mm)
+    return _with_nearest_bone(roi, masks, click, tissue, region.half_mm)
 
 
 def soft_outside_section_hull(
-    volume: Volume, click: FloatArray, tissue: ClickTissue, *, roi_half_mm: FloatArray, roi_spacing_mm: float
+    region: SearchRegion, click: FloatArray, tissue: ClickTissue
 ) -> SoftOutsideBone | None:
     """The point as soft tissue in front of (or beside) the bone, to be refused before any search: it reads
     soft tissue or fluid, lies more than ``CLICK_IN_BODY_MM`` from the bony solid's bone and outside the
     convex hull of that bone in the point's axial section (see the module's notes); else None.
 
-    ``roi_half_mm`` and ``roi_spacing_mm`` are the vertebra search's region, as for
-    :func:`soft_outside_bone`.
+    ``region`` is the vertebra search's region round the click, as for :func:`soft_outside_bone`.
     """
     if tissue.tissue is not Tissue.SOFT:
         return None
-    roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
-    masks = bony_solid(roi)
+    roi, masks = region.roi, region.masks
     bone = masks.bone & roi.inside
     points = roi.voxel_points_lps(bone)
     if len(points) and float(np.min(np.linalg.norm(points - click, axis=1))) <= CLICK_IN_BODY_MM:
@@ -138,7 +132,7 @@ def soft_outside_section_hull(
         hull: BoolArray = np.asarray(convex_hull_image(section), dtype=np.bool_)  # type: ignore[no-untyped-call]
         if hull[int(at[1]), int(at[2])]:
             return None
-    return _with_nearest_bone(roi, masks, click, tissue, roi_half_mm)
+    return _with_nearest_bone(roi, masks, click, tissue, region.half_mm)
 
 
 def _with_nearest_bone(

@@ -42,9 +42,9 @@ from imaging.click_tissue import (
 )
 from imaging.levels import normalize_level
 from imaging.metal_unknown import inferred_note, metal_unknown
+from imaging.search_region import SearchRegion
 from imaging.spine_middle import off_the_spine
 from imaging.vertebra_assembly import assemble_anatomy, both_pedicles
-from imaging.vertebra_body import bony_solid
 from imaging.vertebra_errors import (
     AnatomyCancelledError,
     ClickNotInBodyError,
@@ -52,7 +52,7 @@ from imaging.vertebra_errors import (
     PlacedAtCanalError,
     VertebraNotFoundError,
 )
-from imaging.vertebra_metal import MetalFinding, find_metal
+from imaging.vertebra_metal import find_metal
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.vertebra_refusal import (
     better_refusal,
@@ -62,7 +62,6 @@ from imaging.vertebra_refusal import (
     region_metal,
     soft_front_refusal,
 )
-from imaging.vertebra_roi import resample_roi
 from imaging.vertebra_steps import (
     CANAL_ENCLOSED,
     body_at_click,
@@ -161,46 +160,48 @@ def find_vertebra(
         bone = np.asarray(near.bone_lps, dtype=np.float64)
         try:
             anatomy = _answer(
-                volume, bone, click_tissue(volume, bone), level=level, progress=progress, cancel=cancel
+                _region(volume, bone),
+                click_tissue(volume, bone),
+                level=level,
+                progress=progress,
+                cancel=cancel,
             )
         except VertebraNotFoundError as exc:
             raise type(exc)(f"{near.outside()}; from the bone nearest it: {exc.reason}", click) from exc
         return replace(anatomy, click_lps=_point(click), notes=(near.note(), *anatomy.notes))
+    region = _region(volume, click)
     # near metal a dark streak over bone may read fat (as below): the metal is said then, by the search
-    if near is not None and _metal(volume, click) is None:
+    if near is not None and region_metal(region) is None:
         raise ClickNotInBodyError(near.refusal_words(), click)
     # soft tissue out of reach of bone and outside the hull of its axial section's bone is in front of or
     # beside the spine, in no body (imaging.click_soft; not near metal nor on a disc: soft_front_refusal)
-    roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])
-    soft = soft_front_refusal(volume, click, tissue, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+    soft = soft_front_refusal(region, tissue)
     if soft is not None:
         raise soft
-    return _answer(volume, click, tissue, level=level, progress=progress, cancel=cancel)
+    return _answer(region, tissue, level=level, progress=progress, cancel=cancel)
 
 
-def _metal(volume: Volume, click: FloatArray) -> MetalFinding | None:
-    """Metal in the search's region round the click (:func:`imaging.vertebra_refusal.region_metal`)."""
-    roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])
-    return region_metal(volume, click, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
+def _region(volume: Volume, point: FloatArray) -> SearchRegion:
+    """The search's region round ``point``, where its refusals look too (built when first read)."""
+    return SearchRegion(volume, point, half_mm=np.array([ROI_LOW_MM, ROI_HIGH_MM]), spacing_mm=ROI_SPACING_MM)
 
 
 def _answer(
-    volume: Volume,
-    click: FloatArray,
+    region: SearchRegion,
     tissue: ClickTissue,
     *,
     level: str | None,
     progress: Callable[[float], None] | None,
     cancel: threading.Event | None,
 ) -> VertebraAnatomy:
-    """:func:`find_vertebra` from a point inside the volume that reads ``tissue``: the search, its refusals
-    said in the operator's terms, and the body found refused where it is a disc."""
-    roi_half = np.array([ROI_LOW_MM, ROI_HIGH_MM])  # the search's region, where the refusals look too
+    """:func:`find_vertebra` from the point of ``region`` (inside the volume, reading ``tissue``): the
+    search, its refusals said in the operator's terms, and the body found refused where it is a disc."""
+    volume, click = region.volume, region.point
     try:
-        anatomy = _find(volume, click, tissue, level=level, progress=progress, cancel=cancel)
+        anatomy = _find(region, tissue, level=level, progress=progress, cancel=cancel)
     except BodyBesideCanalError as exc:
         # a body found beside the canal from a rib's shaft (chest left T9, 54 degrees): said as a rib
-        metal = _metal(volume, click)
+        metal = region_metal(region)
         rib = rib_refusal(volume, click, tissue, metal=metal)
         if rib is not None:
             raise rib from exc
@@ -224,7 +225,7 @@ def _answer(
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:
-        metal = _metal(volume, click)
+        metal = region_metal(region)
         # near metal the point's HU may be a streak's (a dark streak over bone read -201 HU, "fat"): what
         # it reads is not said then, the metal is
         in_air = tissue_refusal(tissue, click) if metal is None else None
@@ -238,11 +239,7 @@ def _answer(
         if said is not None:
             raise said from exc
         # a point in soft tissue that no bone encloses: what the search ran into from it is noise (QA s25 E9)
-        outside = (
-            soft_outside_bone(volume, click, tissue, roi_half_mm=roi_half, roi_spacing_mm=ROI_SPACING_MM)
-            if metal is None
-            else None
-        )
+        outside = soft_outside_bone(region, click, tissue) if metal is None else None
         if outside is not None:
             raise ClickNotInBodyError(outside.words(), click) from exc
         soft = with_tissue(tissue, exc)
@@ -256,15 +253,16 @@ def _answer(
 
 
 def _find(
-    volume: Volume,
-    click: FloatArray,
+    region: SearchRegion,
     tissue: ClickTissue,
     *,
     level: str | None,
     progress: Callable[[float], None] | None,
     cancel: threading.Event | None,
 ) -> VertebraAnatomy:
-    """:func:`find_vertebra` for a checked click inside the volume (steps: :mod:`imaging.vertebra_steps`)."""
+    """:func:`find_vertebra` for a checked click inside the volume, the point of ``region`` (steps:
+    :mod:`imaging.vertebra_steps`)."""
+    volume, click = region.volume, region.point
 
     def step(fraction: float) -> None:
         if cancel is not None and cancel.is_set():
@@ -273,8 +271,7 @@ def _find(
             progress(fraction)
 
     step(0.0)
-    roi = resample_roi(volume, click, np.array([ROI_LOW_MM, ROI_HIGH_MM]), ROI_SPACING_MM)
-    masks = bony_solid(roi)
+    roi, masks = region.roi, region.masks
     # metal and its streaks: voxels the body's searches treat as unknown (imaging.metal_unknown)
     zone = metal_unknown(roi, masks.smoothed, source_voxel_mm=float(max(volume.spacing_mm)))
     if zone is not None:

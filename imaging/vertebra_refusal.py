@@ -32,12 +32,12 @@ from imaging.disc_click import disc_at_point
 from imaging.disc_cover import MIN_ENDPLATE_ACROSS_MM, endplate_cover_mm
 from imaging.level_anatomy import refusal_hint
 from imaging.mask import touches_grid_edge
+from imaging.search_region import SearchRegion
 from imaging.spine_middle import canal_on_the_middle
 from imaging.spine_place import arch_words, place_words, spine_place
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
 from imaging.vertebra_metal import MetalFinding, find_metal
 from imaging.vertebra_model import VertebraAnatomy
-from imaging.vertebra_roi import resample_roi
 from imaging.volume import Volume
 
 __all__ = [
@@ -56,36 +56,26 @@ MIN_DISC_SECTION_SOFT = 0.5
 FloatArray = npt.NDArray[np.float64]
 
 
-def region_metal(
-    volume: Volume, click: FloatArray, *, roi_half_mm: FloatArray, roi_spacing_mm: float
-) -> MetalFinding | None:
-    """Metal in the search region around the click, or None.
-
-    ``roi_half_mm`` is the search region's ``(low, high)`` offsets from the click (mm, L P S), and
-    ``roi_spacing_mm`` its grid: metal is looked for where the search looked.
-    """
-    roi = resample_roi(volume, click, roi_half_mm, roi_spacing_mm)
-    return find_metal(volume, roi, {}, centroid_lps=click, left_lps=(1.0, 0.0, 0.0))
+def region_metal(region: SearchRegion) -> MetalFinding | None:
+    """Metal in the search region around its point, or None: metal is looked for where the search looked."""
+    return find_metal(region.volume, region.roi, {}, centroid_lps=region.point, left_lps=(1.0, 0.0, 0.0))
 
 
-def soft_front_refusal(
-    volume: Volume, click: FloatArray, tissue: ClickTissue, *, roi_half_mm: FloatArray, roi_spacing_mm: float
-) -> ClickNotInBodyError | None:
+def soft_front_refusal(region: SearchRegion, tissue: ClickTissue) -> ClickNotInBodyError | None:
     """The refusal, before any search, of a point reading soft tissue out of reach of bone and outside the
     hull of its axial section's bone (:func:`imaging.click_soft.soft_outside_section_hull`), else None.
 
     Left to the search near metal (the point's HU may be a streak's, as for fat; the search names the metal)
     and on a disc: a disc reads soft tissue, and the axial section through its middle may hold no bone in
     front of the canal (the phantom's 10 mm discs, tests/imaging/test_vertebra_warnings.py: "soft tissue
-    ..., the nearest bone lies 4 mm above it"), where :func:`better_refusal` says "disc". ``roi_half_mm``
-    and ``roi_spacing_mm``: the search's region.
+    ..., the nearest bone lies 4 mm above it"), where :func:`better_refusal` says "disc". ``region``: the
+    search's region round the point.
     """
-    outside = soft_outside_section_hull(
-        volume, click, tissue, roi_half_mm=roi_half_mm, roi_spacing_mm=roi_spacing_mm
-    )
-    if outside is None or disc_at_point(volume, click) is not None:
+    click = region.point
+    outside = soft_outside_section_hull(region, click, tissue)
+    if outside is None or disc_at_point(region.volume, click) is not None:
         return None
-    if region_metal(volume, click, roi_half_mm=roi_half_mm, roi_spacing_mm=roi_spacing_mm) is not None:
+    if region_metal(region) is not None:
         return None
     return ClickNotInBodyError(outside.words(), click)
 

@@ -58,7 +58,8 @@ WALL_NEIGHBOURS = ("vertebral body", "spinal canal")
 def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
     """The figures of a vertebra as JSON values (mm, mL, mm², degrees, LPS mm).
 
-    Keys: ``body_volume_ml``, ``body_height_mm``, ``canal_area_mm2``, ``posterior_wall_intact``,
+    Keys: ``body_volume_ml`` (unrounded since session 30, 0.01 mL in figures saved before),
+    ``body_height_mm``, ``canal_area_mm2``, ``posterior_wall_intact``,
     ``wall_defects`` and ``basivertebral_foramina`` (each ``center_lps``, ``size_mm``,
     ``description``), ``pedicles`` (``left`` / ``right``: ``traced``; traced: ``min_width_mm``,
     ``min_width_uncertainty_mm`` (+- mm, :func:`imaging.vertebra_pedicles.width_uncertainty`),
@@ -115,7 +116,9 @@ def vertebra_figures(anatomy: VertebraAnatomy) -> dict[str, Any]:
             elif name in anatomy.endplate_tilt_not_measured:
                 endplates[name]["tilt_not_measured"] = anatomy.endplate_tilt_not_measured[name]
     return {
-        "body_volume_ml": round(anatomy.body_volume_ml, 2),
+        # unrounded, as the widths: said to 0.1 mL by figure_lines, kept to 0.01 first it said 20.849 mL as
+        # 20.9 (20.85) where the status bar said 20.8 (QA s29 F2 / G)
+        "body_volume_ml": float(anatomy.body_volume_ml),
         "body_height_mm": round(anatomy.body_height_mm, 1),
         "canal_area_mm2": round(anatomy.canal_area_mm2, 0),
         "posterior_wall_intact": anatomy.posterior_wall_intact,

@@ -263,3 +263,12 @@ def test_the_figures_keep_each_pedicle_axis_to_draw_it_again(found: Any) -> None
         assert np.allclose(kept.isthmus_lps, axis.isthmus_lps, atol=0.005)
         assert kept.min_width_mm == pytest.approx(axis.min_width_mm, abs=0.005)
         assert kept.min_width_uncertainty_mm == pytest.approx(axis.min_width_uncertainty_mm, abs=0.005)
+
+
+def test_the_body_volume_is_rounded_once_where_it_is_said(found: Any) -> None:
+    """Kept to 0.01 mL and said to 0.1, a body of 20.849 mL read 20.9 mL (20.85 rounded again) where the
+    status bar, rounding the figure once, said 20.8 (QA s29 F2 / G)."""
+    _, anatomy = found
+    fig = vertebra_figures(dataclasses.replace(anatomy, body_volume_ml=20.849))
+    assert fig["body_volume_ml"] == 20.849
+    assert "body: 20.8 mL, height" in "\n".join(figure_lines(fig))

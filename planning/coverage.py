@@ -35,6 +35,8 @@ from planning.coverage_context import (
     FloatArray,
     Point,
     StructureDistance,
+    figure_above,
+    figure_below,
 )
 from planning.coverage_suggestions import (
     SUGGESTION_OVERLAP_FRACTION,
@@ -63,6 +65,8 @@ __all__ = [
     "TargetEvaluator",
     "ZoneModel",
     "coverage",
+    "figure_above",
+    "figure_below",
     "suggest_positions",
 ]
 

@@ -65,6 +65,29 @@ THERMAL_PROTECTION_ADVICE = (
 )
 _MAX_MARGIN_MM = 20.0
 
+
+def figure_below(value: float, limit: float) -> str:
+    """``value`` to 0.1, written so that a value below ``limit`` never reads as the limit or above it.
+
+    One decimal rounds 1.96 mm up to "2.0", which beside "below the planned 2 mm" contradicts itself
+    (QA s30 D2): such a value is written to 0.01, rounded down ("1.96"); the limit is the operator's
+    figure (one decimal in the docks), so rounding down to 0.01 keeps it below.
+    """
+    text = f"{value:.1f}"
+    if value < limit <= float(text):
+        text = f"{math.floor(value * 100.0) / 100.0:.2f}"
+    return text
+
+
+def figure_above(value: float, limit: float) -> str:
+    """``value`` to 0.1, written so that a value above ``limit`` never reads as the limit or below it
+    (the counterpart of :func:`figure_below`: 0.04 mm outside is "0.04", not "0.0")."""
+    text = f"{value:.1f}"
+    if value > limit >= float(text):
+        text = f"{math.ceil(value * 100.0) / 100.0:.2f}"
+    return text
+
+
 STRUCTURE_LABELS = {
     "canal": "spinal canal",
     "foramina": "neural foramina",
@@ -238,11 +261,13 @@ class CoverageContext:
         if min_margin < self.margin_mm:
             if min_margin < 0:
                 warnings.append(
-                    f"part of the lesion lies outside the predicted zones (by up to {-min_margin:.1f} mm)"
+                    "part of the lesion lies outside the predicted zones "
+                    f"(by up to {figure_above(-min_margin, 0.0)} mm)"
                 )
             else:
                 warnings.append(
-                    f"smallest margin {min_margin:.1f} mm is below the planned {self.margin_mm:g} mm"
+                    f"smallest margin {figure_below(min_margin, self.margin_mm)} mm is below the planned "
+                    f"{self.margin_mm:g} mm"
                 )
         structures: dict[str, StructureDistance] = {}
         advise = False
@@ -263,8 +288,8 @@ class CoverageContext:
                 advise = True
             elif dist < self.warn_distance_mm:
                 warnings.append(
-                    f"the predicted zone comes within {dist:.1f} mm of the {label} "
-                    f"(< {self.warn_distance_mm:g} mm)"
+                    f"the predicted zone comes within {figure_below(dist, self.warn_distance_mm)} mm "
+                    f"of the {label} (< {self.warn_distance_mm:g} mm)"
                 )
                 advise = True
         if advise:

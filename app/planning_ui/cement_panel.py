@@ -66,6 +66,8 @@ class CementPanel(QWidget):
         self.controller = controller
         self.overlays = overlays
         self.analysis: Any = None
+        #: the lesion mask's volume when the shown analysis started (mL), as the Lesions dock gives it
+        self._lesion_ml: float | None = None
         self._worker: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -192,6 +194,7 @@ class CementPanel(QWidget):
         mask = c.lesion_mask(target)
         if vol is None or mask is None:
             return
+        self._lesion_ml = mask.count() * vol.voxel_volume_ml
         anatomy = c.anatomy(target.name)
         # the lesion's figures as its mask is now (edits included), breach and wall involvement with them
         measure = measurement(vol, c.case, target)
@@ -255,6 +258,7 @@ class CementPanel(QWidget):
             spread = ", the volume you planned (Planned)"
         lesion_fill = (
             f"Fill {100.0 * ce.fill_fraction:.0f} % of the lesion's {ce.lesion_in_bone_ml:.2f} mL"
+            + _outside_bone(self._lesion_ml, ce.lesion_in_bone_ml)
             + _fill_basis(ce.defaults.fill_fraction_source)
             + f" = {ce.lesion_fill_ml:.2f} mL"
             + (f", {ce.bound.value}" if ce.bound is not None else "")
@@ -295,6 +299,17 @@ class CementPanel(QWidget):
         checks = f"about {count_of(inj.ct_checks, 'CT check')}" + (f" ({lo}-{hi})" if lo != hi else "")
         self.protocol.setText(f"Injection: {inj.aliquot_rule}; {checks}.\nStop: " + "; ".join(inj.stop_rules))
         self.controller.window.state.overlays_changed.emit()
+
+
+def _outside_bone(lesion_ml: float | None, in_bone_ml: float) -> str:
+    """Why the lesion's volume here differs from the Lesions dock's: only the part in the bone is filled
+    (QA s30 D4: "1.44 mL" here beside "1.45" there, with nothing said)."""
+    if lesion_ml is None or f"{lesion_ml:.2f}" == f"{in_bone_ml:.2f}":
+        return ""
+    return (
+        f" inside the bone (of its {lesion_ml:.2f} mL: the {lesion_ml - in_bone_ml:.2f} mL outside the bone "
+        "is not counted)"
+    )
 
 
 def _fill_basis(source: str) -> str:

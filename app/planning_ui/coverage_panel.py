@@ -33,7 +33,12 @@ from app.planning_ui.panel_parts import captioned_list, wrapped_label
 from app.planning_ui.zones_overlay import UNCOVERED_COLOUR, MaskOverlay, OverlayMasks
 from app.theme import AMBER, RED
 from planning.commands import AddTrajectory, SetSettings, UpdateTrajectory
-from planning.coverage import DEFAULT_WARN_DISTANCE_MM, CoverageResult, PositionSuggestion
+from planning.coverage import (
+    DEFAULT_WARN_DISTANCE_MM,
+    CoverageResult,
+    PositionSuggestion,
+    figure_below,
+)
 from planning.errors import PlanningError
 
 if TYPE_CHECKING:
@@ -147,7 +152,9 @@ class CoveragePanel(QWidget):
         self.covered.setText(f"{r.covered_percent:.1f} % of {r.target_ml:.2f} mL (lesion + margin)")
         self.covered.setStyleSheet("" if r.covered_percent >= 99.95 else AMBER)
         self.uncovered.setText(f"{r.uncovered_ml:.2f} mL")
-        self.min_margin.setText(f"{r.min_margin_mm:.1f} mm")
+        # the figure reads below the planned margin (or zero) whenever the colour says it is (QA s30 D2)
+        limit = 0.0 if r.min_margin_mm < 0 else self.margin.value()
+        self.min_margin.setText(f"{figure_below(r.min_margin_mm, limit)} mm")
         self.min_margin.setStyleSheet(
             RED if r.min_margin_mm < 0 else (AMBER if r.min_margin_mm < self.margin.value() else "")
         )
@@ -162,7 +169,7 @@ class CoveragePanel(QWidget):
                     lab.setText("not known (no layer)")
                 continue
             lab.setText(
-                f"{sd.distance_mm:.1f} mm"
+                f"{figure_below(sd.distance_mm, self.warn_distance.value())} mm"
                 + (f", overlap {sd.overlap_ml:.2f} mL" if sd.overlap_ml > 0 else "")
             )
             lab.setStyleSheet(RED if sd.distance_mm < self.warn_distance.value() else "")

@@ -87,9 +87,9 @@ class NeedleReadoutsBox(QGroupBox):
         depth = f"{m.skin_depth_mm:.1f} mm{lower} / needle {traj.needle_length_mm:.0f} mm"
         r["depth"].setText(depth)
         r["depth"].setStyleSheet(RED if m.skin_depth_mm > traj.needle_length_mm else "")
-        r["cc"].setText(f"{m.craniocaudal_deg:+.1f}° ({'cranial' if m.craniocaudal_deg >= 0 else 'caudal'})")
+        r["cc"].setText(_angle_said(m.craniocaudal_deg, "cranial", "caudal", "in the axial plane"))
         r["ml"].setText(
-            f"{m.mediolateral_deg:+.1f}° (towards {'left' if m.mediolateral_deg >= 0 else 'right'})"
+            _angle_said(m.mediolateral_deg, "towards left", "towards right", "parallel to the sagittal plane")
         )
         width = self.controller.pedicle_width_mm(traj)
         untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
@@ -143,3 +143,11 @@ class NeedleReadoutsBox(QGroupBox):
         if isinstance(proposed, str) and proposed:
             lines.append(f"When proposed: {proposed}")
         self.warnings.setText("\n".join(lines))
+
+
+def _angle_said(angle_deg: float, positive: str, negative: str, level: str) -> str:
+    """An angle to 0.1° with its direction; one that reads 0.0 has none ("+0.0° (cranial)" said a
+    direction the figure does not have, and "-0.0° (caudal)" the other one for the same figure; QA s30 D)."""
+    if f"{abs(angle_deg):.1f}" == "0.0":
+        return f"0.0° ({level})"
+    return f"{angle_deg:+.1f}° ({positive if angle_deg > 0 else negative})"

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import imaging.vertebra as vertebra
+import imaging.vertebra_assembly as vertebra_assembly
 import imaging.vertebra_pedicles as vertebra_pedicles
 from imaging.image_files import read_image
 from imaging.vertebra_errors import VertebraNotFoundError
@@ -34,7 +35,7 @@ def recorded_click(volume: Any, click: Any) -> dict[str, Any]:
     """Per side the step figures of one click (see the module's docstring); {"refused": why} if refused."""
     rec: dict[str, Any] = {}
     originals = (
-        vertebra.find_pedicle,
+        vertebra_assembly.find_pedicle,
         vertebra_pedicles.narrowest,
         vertebra_pedicles.trace_sections,
         vertebra_pedicles.pedicle_waist,
@@ -68,7 +69,7 @@ def recorded_click(volume: Any, click: Any) -> dict[str, Any]:
         rec[rec["side"]]["waist"] = None if w is None else round(float(w.width_mm), 2)
         return w
 
-    vertebra.find_pedicle = find_rec  # type: ignore[assignment]
+    vertebra_assembly.find_pedicle = find_rec  # type: ignore[assignment]
     vertebra_pedicles.narrowest = narrow_rec  # type: ignore[assignment]
     vertebra_pedicles.trace_sections = trace_rec  # type: ignore[assignment]
     vertebra_pedicles.pedicle_waist = waist_rec  # type: ignore[assignment]
@@ -78,7 +79,7 @@ def recorded_click(volume: Any, click: Any) -> dict[str, Any]:
         return {"refused": str(exc)[:90]}
     finally:
         (
-            vertebra.find_pedicle,
+            vertebra_assembly.find_pedicle,
             vertebra_pedicles.narrowest,
             vertebra_pedicles.trace_sections,
             vertebra_pedicles.pedicle_waist,

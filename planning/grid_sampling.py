@@ -48,6 +48,28 @@ def sample_trilinear(array: npt.NDArray[np.generic], index_points: FloatArray, o
     return out
 
 
+def length_outside_image_mm(volume: Volume, start_lps: npt.ArrayLike, end_lps: npt.ArrayLike) -> float:
+    """Length (mm) of the straight segment ``start_lps`` -> ``end_lps`` (LPS mm) that lies outside the
+    scanned image: the box of its voxels, out to their outer faces (half a voxel beyond the first and
+    last voxel centres). 0 when the whole segment is in the image.
+
+    Exact (the segment is clipped against the box in index space, where it is still a straight line).
+    """
+    a, b = volume.lps_to_index_points(np.asarray([start_lps, end_lps], dtype=np.float64).reshape(2, 3))
+    length = float(np.linalg.norm(np.subtract(end_lps, start_lps, dtype=np.float64)))
+    step = b - a
+    t_in, t_out = 0.0, 1.0
+    for k, n in enumerate(volume.shape):
+        lo, hi = -0.5, n - 0.5
+        if abs(step[k]) < 1e-12:
+            if not lo <= a[k] <= hi:
+                return length
+            continue
+        t1, t2 = (lo - a[k]) / step[k], (hi - a[k]) / step[k]
+        t_in, t_out = max(t_in, min(t1, t2)), min(t_out, max(t1, t2))
+    return length * (1.0 - max(0.0, t_out - t_in))
+
+
 def mask_at_points(mask: Mask, volume: Volume, points_lps: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     """Mask value (nearest voxel) at LPS points; False outside the mask's box."""
     idx = np.rint(volume.lps_to_index_points(np.asarray(points_lps, dtype=np.float64).reshape(-1, 3)))

@@ -1,5 +1,6 @@
 """What the planner reports for one needle (length, angles, skin depth, canal distance, pedicle
-clearance, crossings), and the public face of the trajectory modules (import from here or from them):
+clearance, crossings, the length outside the scanned image), and the public face of the trajectory
+modules (import from here or from them):
 
 - :mod:`planning.trajectory_geometry`: the needle line (entry -> tip) and its angle conventions;
 - :mod:`planning.grid_sampling`: trilinear sampling of the CT or a distance map;
@@ -33,6 +34,7 @@ from planning.distance_field import (
 )
 from planning.grid_sampling import (
     SAMPLE_STEP_FRACTION,
+    length_outside_image_mm,
     sample_trilinear,
 )
 from planning.pedicle_clearance import (
@@ -73,9 +75,11 @@ __all__ = [
     "craniocaudal_deg",
     "crossed_structures",
     "find_skin_along_line",
+    "length_outside_image_mm",
     "measure_trajectory",
     "mediolateral_deg",
     "needle_distance",
+    "outside_image_warning",
     "pedicle_clearance",
     "pedicle_clearance_from_axis",
     "point_tuple",
@@ -96,7 +100,9 @@ class TrajectoryMetrics:
     that distance is to (medial = towards the canal) when the clearance is negative and the canal is
     known; ``antenna_beyond_body_mm`` how far the antenna tip lies beyond the vertebral body's cortex
     along the needle when the body is known and the tip has left it. None = not known (or, for the
-    antenna, inside the body).
+    antenna, inside the body). ``outside_image_mm`` is the length of the needle (entry to tip) that lies
+    outside the scanned image, where neither the skin nor the structures crossed can be seen: the skin
+    depth and ``crossed`` count only what the image shows (0 when the needle is all in the image).
     """
 
     length_mm: float
@@ -113,6 +119,18 @@ class TrajectoryMetrics:
     warnings: tuple[str, ...]
     pedicle_breach_side: BreachSide | None = None
     antenna_beyond_body_mm: float | None = None
+    outside_image_mm: float = 0.0
+
+
+def outside_image_warning(outside_mm: float) -> str | None:
+    """The plain sentence for a needle partly outside the scanned image (None when the length reads 0.0
+    mm): where the field of view cuts the body off, the skin depth and the crossings cannot be right."""
+    if f"{outside_mm:.1f}" == "0.0":
+        return None
+    return (
+        f"{outside_mm:.1f} mm of the needle lies outside the scanned image: "
+        "skin to tip and what it crosses are not known there"
+    )
 
 
 def measure_trajectory(
@@ -159,6 +177,10 @@ def measure_trajectory(
         The figures and plain-sentence warnings.
     """
     warnings: list[str] = []
+    outside_mm = length_outside_image_mm(volume, geometry.entry_lps, geometry.target_lps)
+    outside = outside_image_warning(outside_mm)
+    if outside is not None:
+        warnings.append(outside)
     skin = skin_to_target_depth_mm(volume, geometry)
     if not skin.found:
         warnings.append("the skin was not found along the needle within the image; depth is a lower bound")
@@ -237,6 +259,7 @@ def measure_trajectory(
         warnings=tuple(warnings),
         pedicle_breach_side=side,
         antenna_beyond_body_mm=beyond,
+        outside_image_mm=outside_mm,
     )
 
 

@@ -1,6 +1,7 @@
 """The Needles dock's readouts of the selected needle, recomputed from the Case so they follow a drag live.
 
-Length; tip depth below the skin against the needle's length; craniocaudal and mediolateral angles
+Length; tip depth below the skin against the needle's length (and how much of the needle lies outside the
+scanned image, where neither the skin nor what it crosses can be seen); craniocaudal and mediolateral angles
 (conventions of planning.trajectory); narrowest pedicle width against the needle's outer diameter and
 the case's pedicle safety margin (``PlanSettings.pedicle_safety_margin_mm``); pedicle clearance (amber
 under half that margin); smallest distance from the needle surface to the canal (red when the needle enters
@@ -22,6 +23,7 @@ from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 from planning.pedicle_clearance import BreachSide
 from planning.pedicle_fit import fit_warning
 from planning.proposals import approach_family
+from planning.trajectory import outside_image_warning
 from planning.vertebra_figures import width_said
 
 if TYPE_CHECKING:
@@ -85,8 +87,14 @@ class NeedleReadoutsBox(QGroupBox):
         r["length"].setText(f"{m.length_mm:.1f} mm")
         lower = "" if m.skin_found else " (≥, skin not found)"
         depth = f"{m.skin_depth_mm:.1f} mm{lower} / needle {traj.needle_length_mm:.0f} mm"
+        # a needle partly outside the scanned image: the depth and the crossings count only what the image
+        # shows (QA s30 D: an entry clicked 12 mm beyond the CT's last row read as if the image were there)
+        outside = outside_image_warning(m.outside_image_mm) is not None
+        if outside:
+            depth += f" ({m.outside_image_mm:.1f} mm outside the image)"
         r["depth"].setText(depth)
-        r["depth"].setStyleSheet(RED if m.skin_depth_mm > traj.needle_length_mm else "")
+        deeper = m.skin_depth_mm > traj.needle_length_mm
+        r["depth"].setStyleSheet(RED if deeper else (AMBER if outside else ""))
         r["cc"].setText(_angle_said(m.craniocaudal_deg, "cranial", "caudal", "in the axial plane"))
         r["ml"].setText(
             _angle_said(m.mediolateral_deg, "towards left", "towards right", "parallel to the sagittal plane")
@@ -130,8 +138,11 @@ class NeedleReadoutsBox(QGroupBox):
             )
         else:
             r["canal"].setText("no canal layer")
-        r["crossed"].setText(", ".join(m.crossed) if m.crossed else "none")
-        r["crossed"].setStyleSheet(RED if m.crossed else "")
+        crossed = ", ".join(m.crossed) if m.crossed else "none"
+        if outside:
+            crossed += f" in the image ({m.outside_image_mm:.1f} mm outside it not seen)"
+        r["crossed"].setText(crossed)
+        r["crossed"].setStyleSheet(RED if m.crossed else (AMBER if outside else ""))
         warnings = list(m.warnings)
         if untraced:
             side = traj.approach.value.rsplit("-", 1)[-1]

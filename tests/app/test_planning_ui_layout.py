@@ -103,7 +103,8 @@ def test_needle_tab_is_marked_while_a_readout_needs_attention(
     window.opener.show_volume(marker_volume(np.eye(3)))  # type: ignore[attr-defined]
     case = window.case  # type: ignore[attr-defined]
     case.push(AddTarget(Target("T1", kind=TargetKind.EXTRASPINAL, lesion_seed_lps=(0.0, 0.0, 0.0))))
-    needle = Trajectory("T1 needle 1", "T1", Approach.DIRECT, (0.0, 60.0, 0.0), (0.0, 0.0, 0.0))
+    # the entry in the image's air behind the body (y 45 to 48): an entry beyond the image is warned of
+    needle = Trajectory("T1 needle 1", "T1", Approach.DIRECT, (0.0, 47.0, 0.0), (0.0, 0.0, 0.0))
     case.push(AddTrajectory(needle))
     ui.controller.select("T1 needle 1")  # type: ignore[attr-defined]
     qtbot.wait(20)  # type: ignore[attr-defined]

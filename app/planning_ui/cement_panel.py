@@ -5,7 +5,9 @@ anatomy, found from the target's vertebra click by the controller) and shows: th
 its range and where it sits against the published series; the leakage-risk zones (the band within
 5 mm of the posterior wall, defects, foramina, access tracks) listed with their volumes and drawn on
 every 2D view; the risk level with its reasons; the injection protocol. The operator's cement choices
-(fill fraction, viscosity) are a ``CementChoice`` pushed with ``SetCementChoice``. Volumes mL; mm.
+(fill fraction, viscosity) are a ``CementChoice`` pushed with ``SetCementChoice``. The figures go when
+what they were computed from changes (the target, its needles, lesion, vertebra, cement choices or score;
+undo and redo included), and the dock says so and how to compute them again. Volumes mL; mm.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.planning_ui.panel_parts import captioned_list, wrapped_label
+from app.planning_ui.plan_menu import COMPUTE_CEMENT_KEY
 from app.planning_ui.zones_overlay import MaskOverlay, OverlayMasks
 from app.segmentation.lesion_figures import measurement
 from app.wording import count_of
@@ -108,8 +111,14 @@ class CementPanel(QWidget):
         self.fill.valueChanged.connect(lambda _v: self._push_choice())
         self.planned.valueChanged.connect(lambda _v: self._push_choice())
         self.viscosity.currentIndexChanged.connect(lambda _i: self._push_choice())
+        #: what the shown figures were computed from (``_inputs``), None when none are shown
+        self._basis: dict[str, Any] | None = None
+        #: the same for the analysis being computed
+        self._computing: dict[str, Any] | None = None
+        #: the target whose figures or messages the dock shows (None: "–")
+        self._shown_target: str | None = None
         controller.selection_changed.connect(self._on_selection_changed)
-        controller.plan_changed.connect(self._show_choice)
+        controller.plan_changed.connect(self._on_plan_changed)
         self._show_choice()
 
     # -- choices --------------------------------------------------------------------------------
@@ -150,9 +159,63 @@ class CementPanel(QWidget):
 
     def _on_selection_changed(self) -> None:
         self._show_choice()
+        self._drop_stale()
+
+    def _on_plan_changed(self) -> None:
+        self._show_choice()
+        self._drop_stale()
+
+    def _inputs(self, target: Target) -> dict[str, Any]:
+        """What the analysis of ``target`` is computed from, by the words that name it when it changes."""
+        c = self.controller
+        case = c.case
+        return {
+            "target": target.name,
+            "its settings": target,
+            "its needles": tuple(t for t in case.trajectories.values() if t.target == target.name),
+            "its lesion": case.layers.get(target.lesion_layer) if target.lesion_layer else None,
+            "its vertebra": c.anatomy(target.name),
+            "the cement choices": case.cement.get(target.name),
+            "its score": case.scores.get(target.name),
+        }
+
+    def _drop_stale(self) -> None:
+        """Clear the figures when the plan they were computed from changed (undo and redo included), and
+        say so with the way to recompute: on bc468dd the dock went to "–" and an empty amber line with
+        no word why (QA s30 D row 7); a needle dragged since left the old figures standing."""
+        target = self.controller.target()
+        if target is None or target.name != self._shown_target:
+            if self._shown_target is not None:
+                self._shown_target = None
+                self._clear("–")  # another target's figures or messages
+            return
+        basis = self._basis
+        if basis is None:
+            return
+        now = self._inputs(target)
+        changed = [
+            key
+            for key in basis
+            if (
+                now[key] is not basis[key]
+                if key in ("its lesion", "its vertebra")
+                else now[key] != basis[key]
+            )
+        ]
+        if changed:
+            self._clear(
+                f"Cement and risk of {target.name} cleared: the plan changed since they were computed "
+                f"({', '.join(changed)}). Press Compute cement and risk "
+                f"({_native(COMPUTE_CEMENT_KEY)}) to compute them again."
+            )
+
+    def _clear(self, estimate: str) -> None:
+        """Show no figures: ``estimate`` in the estimate's place, nothing else."""
+        self._basis = None
         self.analysis = None
-        self.estimate.setText("–")
-        self.risk.setText("–")
+        self.estimate.setText(estimate)
+        self.risk.setText("")
+        self.risk.setStyleSheet("")
         self.zone_list.clear()
         self.protocol.setText("")
         self.overlays.set_group("leakage", [])
@@ -165,6 +228,7 @@ class CementPanel(QWidget):
         target = c.target()
         if target is None or c.volume is None:
             return
+        self._shown_target = target.name
         if c.lesion_mask(target) is None:
             self.estimate.setText(f"{target.name} has no lesion mask on this image")
             return
@@ -195,6 +259,7 @@ class CementPanel(QWidget):
         if vol is None or mask is None:
             return
         self._lesion_ml = mask.count() * vol.voxel_volume_ml
+        basis = self._inputs(target)
         anatomy = c.anatomy(target.name)
         # the lesion's figures as its mask is now (edits included), breach and wall involvement with them
         measure = measurement(vol, c.case, target)
@@ -228,7 +293,8 @@ class CementPanel(QWidget):
                 vol, lesion, anatomy, trajs, zones_mask, target.level or None, choices=choices
             )
 
-        self.estimate.setText("Computing…")
+        self._clear("Computing…")
+        self._computing = basis
         self.compute_button.setEnabled(False)
         self._worker = Worker(job, self)
         self._worker.finished.connect(self._on_worker_finished)
@@ -243,12 +309,16 @@ class CementPanel(QWidget):
 
     def _on_worker_failed(self, exc: object) -> None:
         self._worker = None
+        self._computing = None
         self.compute_button.setEnabled(True)
         self.estimate.setText(f"Not computed: {exc}")
 
     def _on_worker_finished(self, analysis: Any) -> None:
         self._worker = None
         self.compute_button.setEnabled(True)
+        self._basis, self._computing = self._computing, None
+        if self._basis is not None:
+            self._shown_target = self._basis["target"]
         self.analysis = analysis
         ce = analysis.cement
         lo, hi = ce.range_ml
@@ -299,6 +369,7 @@ class CementPanel(QWidget):
         checks = f"about {count_of(inj.ct_checks, 'CT check')}" + (f" ({lo}-{hi})" if lo != hi else "")
         self.protocol.setText(f"Injection: {inj.aliquot_rule}; {checks}.\nStop: " + "; ".join(inj.stop_rules))
         self.controller.window.state.overlays_changed.emit()
+        self._drop_stale()  # the plan changed while it was computed
 
 
 def _outside_bone(lesion_ml: float | None, in_bone_ml: float) -> str:
@@ -319,6 +390,11 @@ def _fill_basis(source: str) -> str:
     if "borrowed" in source:
         return " (the vertebral figure, Chen 2022, borrowed: unverified outside the spine)"
     return " (Chen 2022)"
+
+
+def _native(key: str) -> str:
+    """A key sequence as the platform writes it (Ctrl+Shift+C)."""
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
 
 
 def _od(gauge: int) -> float:

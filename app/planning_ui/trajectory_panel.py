@@ -52,6 +52,13 @@ __all__ = ["CUSTOM", "NONE_PROFILE", "TrajectoryPanel"]
 
 #: rows of the needle list shown before it scrolls
 LIST_ROWS_SHOWN = 3
+#: gauge, length (mm) and antenna extension (mm) a needle gets when no needle is selected to copy them
+#: from (the needle tool and the proposals): the Trajectory defaults (CLINICAL.md "Needles")
+NEW_NEEDLE_CHOICES: tuple[int, float, float] = (
+    Trajectory.needle_gauge,
+    Trajectory.needle_length_mm,
+    Trajectory.antenna_extension_mm,
+)
 #: the tabs of the needle and of its zone; the needle's is marked while a readout needs attention
 NEEDLE_TAB = "Needle"
 ZONE_TAB = "Ablation zone"
@@ -165,6 +172,9 @@ class TrajectoryPanel(QWidget):
             self.gauge.addItem(f"{g} G ({od:.2f} mm)", g)
         self.length = spin_box(10.0, 400.0, 150.0, " mm", "Usable length of the access needle")
         self.extension = spin_box(0.0, 60.0, 15.0, " mm", "Antenna tip beyond the needle tip (1.5-2.0 cm)")
+        self.gauge.setToolTip("Access needle gauge (outer diameter)")
+        #: the fields' own tooltips (a word is added while no needle is selected)
+        self._tips = {w: w.toolTip() for w in (self.gauge, self.length, self.extension)}
         nform.addRow("Gauge", self.gauge)
         nform.addRow("Length", self.length)
         nform.addRow("Antenna beyond tip", self.extension)
@@ -257,13 +267,21 @@ class TrajectoryPanel(QWidget):
         for w in widgets:
             w.setEnabled(traj is not None)
         self.ablation_box.show_choices(traj)
-        if traj is None:
-            return
+        # no needle selected: the (disabled) fields show what the next needle placed or proposed gets, the
+        # Trajectory defaults (the combo's first item, "10 G", read while a proposal got 13 G; QA s30 D5)
+        gauge, length, extension = (
+            (traj.needle_gauge, traj.needle_length_mm, traj.antenna_extension_mm)
+            if traj is not None
+            else NEW_NEEDLE_CHOICES
+        )
         blockers = [QSignalBlocker(w) for w in widgets]
-        self.gauge.setCurrentIndex(self.gauge.findData(traj.needle_gauge))
-        self.length.setValue(traj.needle_length_mm)
-        self.extension.setValue(traj.antenna_extension_mm)
+        self.gauge.setCurrentIndex(self.gauge.findData(gauge))
+        self.length.setValue(length)
+        self.extension.setValue(extension)
         del blockers
+        for w in widgets:
+            said = self._tips[w]
+            w.setToolTip(said if traj is not None else f"{said}. No needle selected: a new needle gets this")
 
     def _mark_needle_tab(self) -> None:
         # the readouts hide while the zone's tab is shown: a danger or caution there marks their tab

@@ -62,6 +62,8 @@ class NeedleReadoutsBox(QGroupBox):
         ):
             lab = QLabel("–")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # the length outside the image lengthens these two: wrapped, not cut at the dock's edge
+            lab.setWordWrap(key in ("depth", "crossed"))
             form.addRow(label, lab)
             self.readouts[key] = lab
         self.warnings = QLabel("")

@@ -323,7 +323,9 @@ def body_slab(
     The slab ends at each endplate's outer (half-maximum) edge, the body's surface: the endplate is
     most concave at the centre the profile samples, so its rim lies within the slab. None when no
     strong disc is found on one side and the endplates there are not seen, so the caller keeps its own
-    estimate; where the field of view cuts the body on that side, the view's edge bounds it there.
+    estimate. Where the profile ends at the scan's edge on that side, a disc whose far end plate the edge
+    cuts off (:func:`find_discs` with ``scan_edge``) bounds the body as a strong disc in view does; without
+    one, where the field of view cuts the body on that side, the view's edge bounds it there.
     """
     origin = np.asarray(origin_lps, dtype=np.float64)
     axis = np.asarray(axis_lps, dtype=np.float64)

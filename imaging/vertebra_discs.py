@@ -157,12 +157,18 @@ def _ridges(profile: FloatArray) -> FloatArray:
     return out
 
 
-def find_discs(t_mm: FloatArray, profile: FloatArray) -> list[Disc]:
+def find_discs(t_mm: FloatArray, profile: FloatArray, *, scan_edge: int | None = None) -> list[Disc]:
     """Every dip of the profile with an endplate ridge on each side, strongest first.
 
     Ridges are local maxima of the ridge measure standing ``MIN_RIDGE_HU`` above their surroundings; a
     disc is the darkest level between two consecutive ridges no more than ``2 * PAIR_REACH_MM``
     apart, scored by the sum of the two ridges.
+
+    ``scan_edge``, when given, is the index of the last level in view before the scan's edge (the next
+    level outward lies off the scan). A ridge measure still rising there, ``MIN_RIDGE_HU`` or more, is an
+    end plate whose brightest level the edge cuts off: the profile climbs out of a disc's low-density plate
+    into the end plate beyond it and the scan ends before it falls again. It counts as a ridge there, so
+    a disc whose far end plate lies at the edge is still a disc (see :func:`body_slab`).
     """
     ridge = _ridges(profile)
     n = len(profile)
@@ -178,6 +184,15 @@ def find_discs(t_mm: FloatArray, profile: FloatArray) -> list[Disc]:
         and ridge[i] > ridge[i + 1]
         and ridge[i] >= MIN_RIDGE_HU
     ]
+    if scan_edge is not None and 0 < scan_edge < n - 1:
+        inward = scan_edge + 1 if np.isnan(profile[scan_edge - 1]) else scan_edge - 1
+        if (
+            finite[scan_edge]
+            and finite[inward]
+            and ridge[scan_edge] >= ridge[inward]
+            and ridge[scan_edge] >= MIN_RIDGE_HU
+        ):
+            peaks = sorted({*peaks, scan_edge})
     # one endplate, one peak: of maxima closer than the ridge scale (noise on a plateau) keep the highest
     merged: list[int] = []
     for i in peaks:
@@ -254,18 +269,11 @@ def _one_sided(
     sign = -1.0 if above else 1.0
     if any(sign * d.centre_mm > 0.0 for d in strong):
         return None
-    finite = np.isfinite(profile) & (sign * t_mm >= 0.0)
-    if not finite.any():
+    edge = _scan_edge(roi, t_mm, profile, origin=origin, axis=axis, sign=sign)
+    if edge is None:
         return None
-    end = float(sign * np.max(sign * t_mm[finite]))
+    end = float(t_mm[edge])
     if abs(end) > MAX_BODY_HEIGHT_MM:
-        return None
-    # the first level past the end lies in the ROI but outside the scan: the view's edge, not the ROI's
-    beyond = origin + (end + sign * (PROFILE_STEP_MM + PROFILE_RADIUS_MM)) * axis
-    index = roi.lps_to_index(beyond)
-    if np.any(index < 0) or np.any(index > np.asarray(roi.shape) - 1):
-        return None
-    if roi.inside[tuple(np.rint(index).astype(int))]:
         return None
     # the slab reaches past the edge so that it clips nothing in view (the rays stop at the edge)
     end += sign * VIEW_EDGE_MARGIN_MM
@@ -281,6 +289,27 @@ def _one_sided(
     return slab if MIN_BODY_HEIGHT_MM <= in_view_mm <= MAX_BODY_HEIGHT_MM else None
 
 
+def _scan_edge(
+    roi: LpsRoi, t_mm: FloatArray, profile: FloatArray, *, origin: FloatArray, axis: FloatArray, sign: float
+) -> int | None:
+    """The index of the profile's last level in view on ``sign``'s side of the origin (+1 above, -1 below)
+    when the profile ends there at the scan's edge (the first level past it lies in the ROI but outside
+    the scan), else None (the profile runs on, or ends at the ROI's edge)."""
+    finite = np.isfinite(profile) & (sign * t_mm >= 0.0)
+    if not finite.any():
+        return None
+    edge = int(np.flatnonzero(finite)[-1 if sign > 0 else 0])
+    end = float(t_mm[edge])
+    # the first level past the end lies in the ROI but outside the scan: the view's edge, not the ROI's
+    beyond = origin + (end + sign * (PROFILE_STEP_MM + PROFILE_RADIUS_MM)) * axis
+    index = roi.lps_to_index(beyond)
+    if np.any(index < 0) or np.any(index > np.asarray(roi.shape) - 1):
+        return None
+    if roi.inside[tuple(np.rint(index).astype(int))]:
+        return None
+    return edge
+
+
 def body_slab(
     roi: LpsRoi,
     hu: npt.NDArray[np.float32],
@@ -294,7 +323,9 @@ def body_slab(
     The slab ends at each endplate's outer (half-maximum) edge, the body's surface: the endplate is
     most concave at the centre the profile samples, so its rim lies within the slab. None when no
     strong disc is found on one side and the endplates there are not seen, so the caller keeps its own
-    estimate; where the field of view cuts the body on that side, the view's edge bounds it there.
+    estimate. Where the profile ends at the scan's edge on that side, a disc whose far end plate the edge
+    cuts off (:func:`find_discs` with ``scan_edge``) bounds the body as a strong disc in view does; without
+    one, where the field of view cuts the body on that side, the view's edge bounds it there.
     """
     origin = np.asarray(origin_lps, dtype=np.float64)
     axis = np.asarray(axis_lps, dtype=np.float64)
@@ -310,6 +341,23 @@ def body_slab(
     endplate_hu = ENDPLATE_FRACTION * 0.5 * reference
     above = [d for d in strong if _bounds(d, 1.0, endplate_hu)]
     below = [d for d in strong if _bounds(d, -1.0, endplate_hu)]
+    if bool(above) != bool(below):
+        # the scan's edge may cut off the far end plate of the disc on the side without one: the disc's
+        # low-density plate lies in view between the body's end plate and the profile climbing to the edge
+        # (chest CT T12 from 3 mm behind its body click: the T12/L1 disc's dip 81 HU between ridges of
+        # 108 HU and 144 HU still rising at the scan's last level; without it the body ran down to the scan's
+        # end). It bounds the body as any disc does, scored against the discs in view
+        sign = -1.0 if above else 1.0
+        edge = _scan_edge(roi, t, prof, origin=origin, axis=axis, sign=sign)
+        if edge is not None:
+            cut = [
+                d
+                for d in find_discs(t, prof, scan_edge=edge)
+                if d.score_hu >= STRONG_FRACTION * reference and _bounds(d, sign, endplate_hu)
+            ]
+            if cut:
+                discs = sorted({*discs, *cut}, key=lambda d: -d.score_hu)
+                above, below = (above, cut) if above else (cut, below)
     if not above or not below:
         # a body cut by the field of view has no disc on that side: the disc on the other side still
         # bounds it (abdomen T12 cut by the scan's top: without its disc below, the rays ran into L1)

@@ -154,24 +154,21 @@ class _Search:
         return out
 
     def _peak_dark(self, profile: FloatArray) -> tuple[int, int]:
-        # the end plate's brightest point up to just beyond the mask's usual end, the disc beyond it
-        # (as imaging.endplate_edge._edge reads one column), but not beyond where the profile climbs above
-        # that peak again: that is the next body's end plate across a disc too thin to show, and the
-        # darkest beyond it is that body's own bone (chest T7 superior, 2 mm slices: the mean rose from 233
-        # HU on T7's plate to 251 on T6's, 3 mm out, then fell to 185 in T6: the "edge" read there lay 5 mm
-        # above T7's plate, and its coronal tilt was -3.7 against about +2 on the plate by eye)
-        # The disc's darkest is the first low point after the peak, where the fall first stops: a thin disc
-        # between bright bones (chest, 2 mm slices) dips to about 200 HU, then the next body's plate climbs
-        # back (to below the peak) and its bone falls further, darker than the disc. The darkest over the
-        # whole run then lay in that bone, and the sharpness summed that body's rise and fall too: the tilt
-        # followed its plates as well (chest T8 superior: columns tipped 3 degrees read planes 5-6 degrees
-        # off the straight read at five of eight clicks, the straight read's own block-left-out fits at
-        # two: ± 5.0-6.25 for tilts within 1 degree of each other; with the first low point ± 0.76-2.67)
+        # the end plate's brightest point up to just beyond the mask's usual end (as
+        # imaging.endplate_edge._edge reads one column); the disc's darkest is the first low point after it,
+        # where the fall first stops: a thin disc between bright bones (chest, 2 mm slices) dips to about
+        # 200 HU, then the next body's plate climbs back and its bone falls further, darker than the disc.
+        # The darkest over the whole run then lay in that bone, and the sharpness summed that body's rise
+        # and fall too: the tilt followed its plates as well (chest T8 superior: columns tipped 3 degrees
+        # read planes 5-6 degrees off the straight read at five of eight clicks, the straight read's own
+        # block-left-out fits at two: ± 5.0-6.25 for tilts within 1 degree of each other; with the first low
+        # point ± 0.76-2.67). It also stops before a climb above the peak, the next body's end plate across
+        # a disc too thin to show, which an earlier stop there was for (chest T7 superior: the mean rose from
+        # 233 HU on T7's plate to 251 on T6's, 3 mm out, then fell to 185 in T6; the "edge" read there lay
+        # 5 mm above T7's plate)
         peak = int(np.argmax(profile[: self.peak_end]))
-        climbs = np.nonzero(profile[peak + 1 :] > profile[peak])[0]
-        stop = len(profile) if len(climbs) == 0 else peak + 1 + int(climbs[0])
-        rises = np.nonzero(np.diff(profile[peak:stop]) >= 0.0)[0]
-        return peak, (peak + int(rises[0])) if len(rises) else stop - 1
+        rises = np.nonzero(np.diff(profile[peak:]) >= 0.0)[0]
+        return peak, (peak + int(rises[0])) if len(rises) else len(profile) - 1
 
     def sharpness(self, rows: npt.NDArray[np.bool_], tilt: tuple[float, float]) -> float:
         """How sharply the mean profile falls from the end plate's peak to the disc's first low point: the sum

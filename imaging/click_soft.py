@@ -88,16 +88,16 @@ class SoftOutsideBone:
         )
 
 
-def soft_outside_bone(region: SearchRegion, click: FloatArray, tissue: ClickTissue) -> SoftOutsideBone | None:
+def soft_outside_bone(region: SearchRegion, tissue: ClickTissue) -> SoftOutsideBone | None:
     """The point as soft tissue outside the bone, or None when it does not read soft tissue or fluid or
     bone encloses it (see the module's notes).
 
-    ``region`` is the vertebra search's region round the click, so a body's ring is whole around any point
-    in it.
+    ``region`` is the vertebra search's region round the click (its point), so a body's ring is whole
+    around any point in it.
     """
     if tissue.tissue is not Tissue.SOFT:
         return None
-    roi, masks = region.roi, region.masks
+    roi, masks, click = region.roi, region.masks, region.point
     at = np.rint(roi.lps_to_index(click)).astype(np.int64)
     if np.all(at >= 0) and np.all(at < roi.shape):
         here = tuple(at)
@@ -108,9 +108,7 @@ def soft_outside_bone(region: SearchRegion, click: FloatArray, tissue: ClickTiss
     return _with_nearest_bone(roi, masks, click, tissue, region.half_mm)
 
 
-def soft_outside_section_hull(
-    region: SearchRegion, click: FloatArray, tissue: ClickTissue
-) -> SoftOutsideBone | None:
+def soft_outside_section_hull(region: SearchRegion, tissue: ClickTissue) -> SoftOutsideBone | None:
     """The point as soft tissue in front of (or beside) the bone, to be refused before any search: it reads
     soft tissue or fluid, lies more than ``CLICK_IN_BODY_MM`` from the bony solid's bone and outside the
     convex hull of that bone in the point's axial section (see the module's notes); else None.
@@ -119,7 +117,7 @@ def soft_outside_section_hull(
     """
     if tissue.tissue is not Tissue.SOFT:
         return None
-    roi, masks = region.roi, region.masks
+    roi, masks, click = region.roi, region.masks, region.point
     bone = masks.bone & roi.inside
     points = roi.voxel_points_lps(bone)
     if len(points) and float(np.min(np.linalg.norm(points - click, axis=1))) <= CLICK_IN_BODY_MM:

@@ -59,7 +59,6 @@ from imaging.vertebra_refusal import (
     body_across_disc,
     body_is_disc,
     placed_refusal,
-    region_metal,
     soft_front_refusal,
 )
 from imaging.vertebra_steps import (
@@ -171,7 +170,7 @@ def find_vertebra(
         return replace(anatomy, click_lps=_point(click), notes=(near.note(), *anatomy.notes))
     region = _region(volume, click)
     # near metal a dark streak over bone may read fat (as below): the metal is said then, by the search
-    if near is not None and region_metal(region) is None:
+    if near is not None and region.metal is None:
         raise ClickNotInBodyError(near.refusal_words(), click)
     # soft tissue out of reach of bone and outside the hull of its axial section's bone is in front of or
     # beside the spine, in no body (imaging.click_soft; not near metal nor on a disc: soft_front_refusal)
@@ -201,7 +200,7 @@ def _answer(
         anatomy = _find(region, tissue, level=level, progress=progress, cancel=cancel)
     except BodyBesideCanalError as exc:
         # a body found beside the canal from a rib's shaft (chest left T9, 54 degrees): said as a rib
-        metal = region_metal(region)
+        metal = region.metal
         rib = rib_refusal(volume, click, tissue, metal=metal)
         if rib is not None:
             raise rib from exc
@@ -225,7 +224,7 @@ def _answer(
     except (OnSacrumError, ClickNotInBodyError):
         raise
     except VertebraNotFoundError as exc:
-        metal = region_metal(region)
+        metal = region.metal
         # near metal the point's HU may be a streak's (a dark streak over bone read -201 HU, "fat"): what
         # it reads is not said then, the metal is
         in_air = tissue_refusal(tissue, click) if metal is None else None
@@ -239,7 +238,7 @@ def _answer(
         if said is not None:
             raise said from exc
         # a point in soft tissue that no bone encloses: what the search ran into from it is noise (QA s25 E9)
-        outside = soft_outside_bone(region, click, tissue) if metal is None else None
+        outside = soft_outside_bone(region, tissue) if metal is None else None
         if outside is not None:
             raise ClickNotInBodyError(outside.words(), click) from exc
         soft = with_tissue(tissue, exc)

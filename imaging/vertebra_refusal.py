@@ -36,7 +36,7 @@ from imaging.search_region import SearchRegion
 from imaging.spine_middle import canal_on_the_middle
 from imaging.spine_place import arch_words, place_words, spine_place
 from imaging.vertebra_errors import ClickNotInBodyError, VertebraNotFoundError
-from imaging.vertebra_metal import MetalFinding, find_metal
+from imaging.vertebra_metal import MetalFinding
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 
@@ -45,7 +45,6 @@ __all__ = [
     "body_across_disc",
     "body_is_disc",
     "placed_refusal",
-    "region_metal",
     "soft_front_refusal",
 ]
 
@@ -54,11 +53,6 @@ __all__ = [
 MIN_DISC_SECTION_SOFT = 0.5
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def region_metal(region: SearchRegion) -> MetalFinding | None:
-    """Metal in the search region around its point, or None: metal is looked for where the search looked."""
-    return find_metal(region.volume, region.roi, {}, centroid_lps=region.point, left_lps=(1.0, 0.0, 0.0))
 
 
 def soft_front_refusal(region: SearchRegion, tissue: ClickTissue) -> ClickNotInBodyError | None:
@@ -72,10 +66,10 @@ def soft_front_refusal(region: SearchRegion, tissue: ClickTissue) -> ClickNotInB
     search's region round the point.
     """
     click = region.point
-    outside = soft_outside_section_hull(region, click, tissue)
+    outside = soft_outside_section_hull(region, tissue)
     if outside is None or disc_at_point(region.volume, click) is not None:
         return None
-    if region_metal(region) is not None:
+    if region.metal is not None:
         return None
     return ClickNotInBodyError(outside.words(), click)
 
@@ -90,12 +84,12 @@ def better_refusal(
 ) -> VertebraNotFoundError | None:
     """The refusal to raise instead of ``refused``, or None to raise it as it is.
 
-    ``metal`` is the metal in the search region (:func:`region_metal`), which may be why; ``tissue`` what
-    the point reads (None: not known). A point on bone behind the spinal canal that no "disc" was found at
-    is said to lie on the vertebral arch (:func:`imaging.spine_place.arch_words`), with what to click: the
-    search's own reason, "no spinal canal enclosed by bone behind the point", names no place (QA s29 F5:
-    the bundled chest case's T9 spinous process, while a lamina beside it and the abdomen's spinous
-    processes, where a "disc" between two processes was found, were told they lie on the arch).
+    ``metal`` is the metal in the search region (:attr:`imaging.search_region.SearchRegion.metal`), which may
+    be why; ``tissue`` what the point reads (None: not known). A point on bone behind the spinal canal that no
+    "disc" was found at is said to lie on the vertebral arch (:func:`imaging.spine_place.arch_words`), with
+    what to click: the search's own reason, "no spinal canal enclosed by bone behind the point", names no
+    place (QA s29 F5: the bundled chest case's T9 spinous process, while a lamina beside it and the abdomen's
+    spinous processes, where a "disc" between two processes was found, were told they lie on the arch).
     """
     hint = refusal_hint(volume, click)
     if hint is not None:

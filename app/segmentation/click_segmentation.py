@@ -127,13 +127,21 @@ def segment_lesion_at(
         controller.lesion_tool.clear_box()
 
 
+#: where to click again when a click in bone was refused as normal bone (QA s31 C: the hint said only to
+#: draw the lesion or give the bone's HU, not where a click has the best chance)
+CLICK_WHERE = (
+    "click where it looks least like the bone around it (its darkest or densest part, off the cortex)"
+)
+
+
 def refusal_hint(*, reference_given: bool) -> str:
-    """What the operator can do when a click in bone finds no lesion (shown after the reason)."""
+    """What the operator can do when a click in bone finds no lesion (shown after the reason): where to
+    click again, or draw it, or (without one given) give the bone's normal HU."""
     if reference_given:
-        return "If there is a lesion, draw it: Segment > Draw a lesion (Shift+L)"
+        return f"If there is a lesion, {CLICK_WHERE}, or draw it: Segment > Draw a lesion (Shift+L)"
     return (
-        "If there is a lesion, draw it (Segment > Draw a lesion, Shift+L), or give this bone's normal HU "
-        "under Lesion settings in the Lesions dock and click again"
+        f"If there is a lesion, {CLICK_WHERE}, draw it (Segment > Draw a lesion, Shift+L), or give this "
+        "bone's normal HU under Lesion settings in the Lesions dock and click again"
     )
 
 

@@ -63,21 +63,23 @@ class ReferenceSite:
     centroid_lps: tuple[float, float, float]
     quartiles_hu: tuple[float, float]
 
-    def text(self) -> str:
+    def text(self, origin: str = "the seed") -> str:
         """One sentence: "1,234 voxels of <region>, 3.1-19.8 mm from the seed (median 10.2 mm), centred at
-        (x, y, z) mm LPS, HU quartiles 240-310"."""
+        (x, y, z) mm LPS, HU quartiles 240-310"; ``origin`` names what the distances are from (a lesion
+        drawn by hand has no seed: they are from its centre)."""
         near, mid, far = self.distance_mm
         c = self.centroid_lps
         return (
-            f"{self.n_voxels:,} voxels of {self.region}, {near:.1f}-{far:.1f} mm from the seed (median "
+            f"{self.n_voxels:,} voxels of {self.region}, {near:.1f}-{far:.1f} mm from {origin} (median "
             f"{mid:.1f} mm), centred at ({c[0]:.1f}, {c[1]:.1f}, {c[2]:.1f}) mm LPS, HU quartiles "
             f"{self.quartiles_hu[0]:.0f}-{self.quartiles_hu[1]:.0f}"
         )
 
-    def short_text(self) -> str:
-        """A few words for a line that has little room: "in 1,234 voxels 3.1-19.8 mm from the seed"."""
+    def short_text(self, origin: str = "the seed") -> str:
+        """A few words for a line that has little room: "in 1,234 voxels 3.1-19.8 mm from the seed"
+        (``origin`` as for :meth:`text`)."""
         near, _, far = self.distance_mm
-        return f"in {self.n_voxels:,} voxels {near:.1f}-{far:.1f} mm from the seed"
+        return f"in {self.n_voxels:,} voxels {near:.1f}-{far:.1f} mm from {origin}"
 
     @classmethod
     def from_json(cls, data: Any) -> ReferenceSite | None:

@@ -97,7 +97,10 @@ def dark_seed_refusal(
     )
     dark = f"median {seed_hu:.0f} HU within {p.seed_radius_mm:g} mm"
     if metal_mm is None:
-        return NoLesionAtSeedError(f"the seed is in air or fat ({dark}), not in a lesion", seed_hu=seed_hu)
+        return NoLesionAtSeedError(
+            f"the seed is in air or fat ({dark}), not in a lesion: click inside the lesion, in or at a bone",
+            seed_hu=seed_hu,
+        )
     return NoLesionAtSeedError(
         f"the seed reads as air or fat ({dark}) with metal {metal_mm:.1f} mm from it (above "
         f"{p.dense_max_hu:.0f} HU: a screw, rod, needle or cement?): it is probably on a dark streak "

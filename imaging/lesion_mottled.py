@@ -12,6 +12,7 @@ Arrays are the region of interest ``[slice, row, col]``; CT values HU; sizes mm 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -131,9 +132,8 @@ def segment_mottled(
     )
     if not judgement.abnormal:
         raise NoLesionAtSeedError(
-            f"{normal_msg}, and its neighbourhood is not heterogeneous: {judgement.seed_fraction:.2f} of it "
-            f"deviates by more than {p.abnormal_delta_hu:g} HU (abnormal from "
-            f"{judgement.threshold_fraction:.2f})",
+            f"{normal_msg}, and its neighbourhood is not heterogeneous: "
+            + texture_shares_text(judgement.seed_fraction, judgement.threshold_fraction, p.abnormal_delta_hu),
             seed_hu=seed_hu,
             reference_bone_hu=reference,
             at_bone=True,
@@ -153,3 +153,16 @@ def segment_mottled(
         p=p,
     )
     return lesion, texture_reference, replace(judgement, limit_mm=limit_mm)
+
+
+def texture_shares_text(seed_fraction: float, threshold_fraction: float, delta_hu: float) -> str:
+    """The texture refusal's shares in percent, for the operator: "0 % of it deviates by more than 88 HU
+    from normal bone, where a lesion needs 20 %" (QA s31 C: on ab7d7e8 "0.00 of it deviates by more than
+    88 HU (abnormal from 0.20)"). The share found is rounded down and the share needed up, so a share
+    below the threshold never reads as reaching it (to 1e-6 %: 0.2 is 20 %, not 21 %)."""
+    found = math.floor(round(100.0 * seed_fraction, 6))
+    needed = math.ceil(round(100.0 * threshold_fraction, 6))
+    return (
+        f"{found} % of it deviates by more than {delta_hu:g} HU from normal bone, where a lesion needs "
+        f"{needed} %"
+    )

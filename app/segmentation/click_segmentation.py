@@ -86,6 +86,15 @@ def segment_lesion_at(
     if volume is None:
         controller.jobs.say("Open a CT first.")
         return
+    if box_lps is not None and not _inside(seed_lps, box_lps):
+        # said here, with what became of the box (QA s31 C: segmentation refused "seed ... lies outside the
+        # box given to limit the lesion" and the box was cleared without a word)
+        controller.lesion_tool.clear_box()
+        controller.jobs.say(
+            "Lesion segmentation: the click lies outside the box drawn, so the box is cleared. Click the "
+            "lesion again to segment it without a box, or first draw the box around it (Shift+drag)."
+        )
+        return
     vertebra = controller.vertebra_at(seed_lps)
     wall = None
     if vertebra is not None and "posterior_wall" in vertebra.layers:
@@ -127,13 +136,27 @@ def segment_lesion_at(
         controller.lesion_tool.clear_box()
 
 
+#: where to click again when a click in bone was refused as normal bone (QA s31 C: the hint said only to
+#: draw the lesion or give the bone's HU, not where a click has the best chance)
+CLICK_WHERE = (
+    "click where it looks least like the bone around it (its darkest or densest part, off the cortex)"
+)
+
+
+def _inside(point_lps: FloatArray, box_lps: tuple[FloatArray, FloatArray]) -> bool:
+    """Whether an LPS point lies in a box (min corner, max corner), faces included."""
+    p = np.asarray(point_lps, dtype=np.float64)
+    return bool(np.all(p >= np.asarray(box_lps[0])) and np.all(p <= np.asarray(box_lps[1])))
+
+
 def refusal_hint(*, reference_given: bool) -> str:
-    """What the operator can do when a click in bone finds no lesion (shown after the reason)."""
+    """What the operator can do when a click in bone finds no lesion (shown after the reason): where to
+    click again, or draw it, or (without one given) give the bone's normal HU."""
     if reference_given:
-        return "If there is a lesion, draw it: Segment > Draw a lesion (Shift+L)"
+        return f"If there is a lesion, {CLICK_WHERE}, or draw it: Segment > Draw a lesion (Shift+L)"
     return (
-        "If there is a lesion, draw it (Segment > Draw a lesion, Shift+L), or give this bone's normal HU "
-        "under Lesion settings in the Lesions dock and click again"
+        f"If there is a lesion, {CLICK_WHERE}, draw it (Segment > Draw a lesion, Shift+L), or give this "
+        "bone's normal HU under Lesion settings in the Lesions dock and click again"
     )
 
 

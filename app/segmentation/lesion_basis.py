@@ -55,7 +55,14 @@ def reference_short_text(target: Target, figures: Figures | None) -> str:
     site = reference_site_of(target, figures)
     if site is None:
         return ""
-    return f" {site}" if isinstance(site, str) else f" {site.short_text()}"
+    return f" {site}" if isinstance(site, str) else f" {site.short_text(_origin(target))}"
+
+
+def _origin(target: Target) -> str:
+    """What the reference's distances are measured from: the seed clicked, or (a lesion drawn by hand, no
+    seed) the centre of its mask, where :func:`imaging.lesion_remeasure.measure_lesion_mask` puts the seed
+    (QA s31 C: a drawn lesion's line said "from the seed" of a lesion that had none)."""
+    return "the seed" if target.lesion_seed_lps is not None else "its centre"
 
 
 def reference_tip(target: Target, figures: Figures | None) -> str:
@@ -63,7 +70,7 @@ def reference_tip(target: Target, figures: Figures | None) -> str:
     site = reference_site_of(target, figures)
     if site is None:
         return ""
-    where = site if isinstance(site, str) else f"measured in {site.text()}"
+    where = site if isinstance(site, str) else f"measured in {site.text(_origin(target))}"
     return f"Reference bone of {target.name}: {where}"
 
 

@@ -91,7 +91,10 @@ def set_lesion_level(case_ctl: CaseController, say: Say, name: str, text: str) -
         level = "occiput" if number == 0 else f"{region}{number}"
         new = dataclasses.replace(target, kind=TargetKind.SPINE, level=level)
     if new != target:
-        case_ctl.push(UpdateTarget(name, new))
+        # named for what it does in Edit > Undo (QA s31 C: "Undo Change target Lesion 1" before)
+        command = UpdateTarget(name, new)
+        command.text = f"Set the level of {name} to {new.level}" if new.level else f"Make {name} extraspinal"
+        case_ctl.push(command)
     where = f"spinal, level {new.level}" if new.level else "extraspinal"
     say(f"{name}: {where}.")  # replaces a refusal said before
     return True
@@ -104,7 +107,9 @@ def choose_type(case_ctl: CaseController, name: str, value: str) -> None:
         return
     chosen = LesionType(value)
     if chosen != target.lesion_type:
-        case_ctl.push(UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen)))
+        command = UpdateTarget(name, dataclasses.replace(target, lesion_type=chosen))
+        command.text = f"Set the type of {name} to {chosen.value}"
+        case_ctl.push(command)
 
 
 def dismiss_warnings(case_ctl: CaseController, name: str, say: Say | None = None) -> bool:
@@ -114,7 +119,9 @@ def dismiss_warnings(case_ctl: CaseController, name: str, say: Say | None = None
     if target is None or not target.extra.get(WARNINGS_KEY) or target.extra.get(WARNINGS_DISMISSED_KEY):
         return False
     extra = {**target.extra, WARNINGS_DISMISSED_KEY: True}
-    case_ctl.push(UpdateTarget(name, dataclasses.replace(target, extra=extra)))
+    command = UpdateTarget(name, dataclasses.replace(target, extra=extra))
+    command.text = f"Dismiss the warnings of {name}"
+    case_ctl.push(command)
     if say is not None:
         say(f"Dismissed the segmentation's warnings of {name} (Undo brings them back).")
     return True

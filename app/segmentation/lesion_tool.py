@@ -87,11 +87,18 @@ class LesionTool:
             self._dragging = False
             self.box = (self.box[0], self.box[1], np.asarray(point_lps, dtype=np.float64))
             drawn = self.box_lps()
-            if drawn is None:
+            display = self.controller.window.state.display
+            if drawn is None or display is None or not spans_a_pixel(display, view.view, *self.box[1:]):
+                # a Shift+click, or a drag of less than a pixel: no box (QA s31 C: a 0.3 mm drag was kept
+                # as a "0 mm" box, and the next click was refused as lying outside it)
                 self.box = None
+                self.controller.jobs.say(
+                    "No box: the Shift+drag covered less than a pixel of the image. Shift+drag across the "
+                    "lesion to draw a box, or click it without Shift to segment it without one."
+                )
             else:
                 _, a, b = self.box
-                across, down = screen_sides_mm(self.controller.window.state.display, view.view, a, b)
+                across, down = screen_sides_mm(display, view.view, a, b)
                 self.controller.jobs.say(
                     f"Box drawn: {across:.0f} mm across by {down:.0f} mm down here and "
                     f"{box_depth_mm(a, b):.0f} mm deep across this view "
@@ -139,6 +146,13 @@ def screen_sides_mm(
     _, row_b, col_b = display.lps_to_pixel(view_axis, corner_b)
     row_mm, col_mm = display.pixel_spacing_mm(view_axis)
     return abs(col_b - col_a) * col_mm, abs(row_b - row_a) * row_mm
+
+
+def spans_a_pixel(display: Any, view_axis: Any, corner_a: FloatArray, corner_b: FloatArray) -> bool:
+    """Whether a box drawn in a view is at least one pixel of the image wide and tall there."""
+    _, row_a, col_a = display.lps_to_pixel(view_axis, corner_a)
+    _, row_b, col_b = display.lps_to_pixel(view_axis, corner_b)
+    return bool(abs(col_b - col_a) >= 1.0 and abs(row_b - row_a) >= 1.0)
 
 
 def box_depth_mm(corner_a: FloatArray, corner_b: FloatArray) -> float:

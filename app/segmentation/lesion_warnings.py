@@ -215,9 +215,11 @@ def pieces_text(layer_name: str, pieces: MaskPieces) -> str:
 
 
 def overlap_text(other: str, shared_ml: float) -> str:
-    """A lesion sharing voxels with another, for the operator."""
+    """A lesion sharing voxels with another, for the operator; a share that rounds to 0.00 mL is said as
+    "less than 0.01 mL" (QA s31 C: a few voxels shared read "Shares 0.00 mL", a warning about nothing)."""
+    amount = f"{shared_ml:.2f} mL" if round(shared_ml, 2) > 0 else "less than 0.01 mL"
     return (
-        f"Shares {shared_ml:.2f} mL with {other}: totals and coverage would count it twice. "
+        f"Shares {amount} with {other}: totals and coverage would count it twice. "
         f"Erase the shared part from one of them, or delete the duplicate."
     )
 

@@ -38,7 +38,7 @@ from imaging.level_anatomy import (
     suggest_levels,
 )
 from imaging.level_ribs import rib_search_frame
-from imaging.mask import Mask
+from imaging.mask import Mask, overlap_count
 from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.case import Case
@@ -286,16 +286,18 @@ def tie_lesions(case: Case, body: Mask, volume: Volume, vertebra_id: str, level:
     """Commands tying to a newly found vertebra the lesion targets it holds that are tied to none.
 
     A lesion is tied to the vertebra whose body holds its seed (as the lesion tool ties it when the
-    vertebra was found first): it becomes a spinal target with the vertebra's id, level and body centroid,
-    so its posterior wall, canal and level serve its figures, needles and scores. Targets already tied,
-    or placed in a vertebra otherwise (``vertebra_lps`` from ``osteoplan plan``), are left as they are.
+    vertebra was found first); a lesion drawn with the brush has no seed, and is tied when the body holds
+    at least half of its voxels (QA s31 C: one drawn before its vertebra was found stayed untied, its Wall
+    and Level "—"). It becomes a spinal target with the vertebra's id, level and body centroid, so its
+    posterior wall, canal and level serve its figures, needles and scores. Targets already tied, or placed
+    in a vertebra otherwise (``vertebra_lps`` from ``osteoplan plan``), are left as they are.
     """
     centroid = mask_centroid_lps(body, volume.index_to_lps)
     out: list[UpdateTarget] = []
     for target in case.targets.values():
-        if target.extra.get("vertebra") or target.vertebra_lps is not None or target.lesion_seed_lps is None:
+        if target.extra.get("vertebra") or target.vertebra_lps is not None:
             continue
-        if not mask_holds(body, volume, target.lesion_seed_lps):
+        if not _body_holds_lesion(case, target, body, volume):
             continue
         tied = dataclasses.replace(
             target,
@@ -308,6 +310,17 @@ def tie_lesions(case: Case, body: Mask, volume: Volume, vertebra_id: str, level:
         )
         out.append(UpdateTarget(target.name, tied))
     return out
+
+
+def _body_holds_lesion(case: Case, target: Target, body: Mask, volume: Volume) -> bool:
+    """Whether a vertebral body holds a lesion target: its seed, or (drawn, no seed) half its voxels."""
+    if target.lesion_seed_lps is not None:
+        return mask_holds(body, volume, target.lesion_seed_lps)
+    layer = case.layers.get(target.lesion_layer) if target.lesion_layer else None
+    if layer is None or layer.mask.grid_shape != body.grid_shape:
+        return False
+    voxels = layer.mask.count()
+    return voxels > 0 and 2 * overlap_count(layer.mask, body) >= voxels
 
 
 #: cache of anatomy findings: (vertebra id, rounded body centroid) -> (ribs, sacrum)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.display_geometry import ViewAxis
 from app.slice_view import SliceView
+from app.status_bar import StatusBar
 from app.viewer_state import ViewerState
 from app.window_menus import MAX_RECENT, SHORTCUTS_KEY, VIEW_CONTROLS, WindowMenus
 
@@ -73,6 +75,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.resize(*DEFAULT_WINDOW_SIZE)
+        # a long message ends in "…" and is read whole in the tooltip (QA s30 D row 6)
+        self.setStatusBar(StatusBar(self))
         self.settings = settings if settings is not None else QSettings("OsteoPlan", "OsteoPlan")
         self.state = ViewerState(self)
         self.views: dict[ViewAxis, SliceView] = {}
@@ -154,6 +158,10 @@ class MainWindow(QMainWindow):
             self.warnings_dock.hide()
             if self.statusBar().currentMessage().endswith(IMPORT_NOTES_TAIL):
                 self.statusBar().clearMessage()
+
+    def statusBar(self) -> StatusBar:
+        """The window's :class:`app.status_bar.StatusBar`."""
+        return cast(StatusBar, super().statusBar())
 
     def toggle_maximise(self, widget: QWidget | None = None) -> None:
         """Show one view alone, or all four again."""

@@ -55,19 +55,33 @@ def length_outside_image_mm(volume: Volume, start_lps: npt.ArrayLike, end_lps: n
 
     Exact (the segment is clipped against the box in index space, where it is still a straight line).
     """
-    a, b = volume.lps_to_index_points(np.asarray([start_lps, end_lps], dtype=np.float64).reshape(2, 3))
     length = float(np.linalg.norm(np.subtract(end_lps, start_lps, dtype=np.float64)))
+    inside = inside_image_fractions(volume, start_lps, end_lps)
+    return length if inside is None else length * (1.0 - (inside[1] - inside[0]))
+
+
+def inside_image_fractions(
+    volume: Volume, start_lps: npt.ArrayLike, end_lps: npt.ArrayLike
+) -> tuple[float, float] | None:
+    """The part of the straight segment ``start_lps`` -> ``end_lps`` (LPS mm) inside the scanned image
+    (the box of its voxels out to their outer faces), as fractions ``(t_in, t_out)`` of the way from
+    start to end (0 <= t_in <= t_out <= 1); None when no part of it is in the image. The parts before
+    ``t_in`` and after ``t_out`` lie outside the image (drawn as such on the views).
+
+    Exact: the segment is clipped against the box in index space, where it is still a straight line.
+    """
+    a, b = volume.lps_to_index_points(np.asarray([start_lps, end_lps], dtype=np.float64).reshape(2, 3))
     step = b - a
     t_in, t_out = 0.0, 1.0
     for k, n in enumerate(volume.shape):
         lo, hi = -0.5, n - 0.5
         if abs(step[k]) < 1e-12:
             if not lo <= a[k] <= hi:
-                return length
+                return None
             continue
         t1, t2 = (lo - a[k]) / step[k], (hi - a[k]) / step[k]
         t_in, t_out = max(t_in, min(t1, t2)), min(t_out, max(t1, t2))
-    return length * (1.0 - max(0.0, t_out - t_in))
+    return (float(t_in), float(t_out)) if t_out > t_in else None
 
 
 def mask_at_points(mask: Mask, volume: Volume, points_lps: npt.ArrayLike) -> npt.NDArray[np.bool_]:

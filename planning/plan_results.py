@@ -111,8 +111,9 @@ class TrajectoryResult:
         return NeedlePlacement(self.geometry, self.needle, self.pullback_mm)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``trajectories`` item of DESIGN.md (plus depth, clearance, antenna tip, alternative, and
-        ``outside_image_mm``: the length of the needle outside the scanned image)."""
+        """The ``trajectories`` item of DESIGN.md (plus depth, clearance, antenna tip, alternative,
+        ``outside_image_mm``: the length of the needle outside the scanned image, and
+        ``antenna_outside_image_mm``: the same for the antenna beyond the needle tip)."""
         m = self.metrics
         tip = self.geometry.antenna_tip_lps(self.needle.antenna_extension_mm)
         out: dict[str, Any] = {
@@ -130,6 +131,7 @@ class TrajectoryResult:
             "skin_depth_mm": round(m.skin_depth_mm, 1),
             "internal_air_mm": round(m.internal_air_mm, 1),
             "outside_image_mm": round(m.outside_image_mm, 1),
+            "antenna_outside_image_mm": round(m.antenna_outside_image_mm, 1),
             "pedicle_clearance_mm": _opt(m.pedicle_clearance_mm),
             "pedicle_breach_side": None if m.pedicle_breach_side is None else m.pedicle_breach_side.value,
             "antenna_tip_lps": _r(tip),

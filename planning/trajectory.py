@@ -71,6 +71,7 @@ __all__ = [
     "SkinCrossing",
     "TrajectoryGeometry",
     "TrajectoryMetrics",
+    "antenna_outside_image_warning",
     "as_point",
     "craniocaudal_deg",
     "crossed_structures",
@@ -103,6 +104,8 @@ class TrajectoryMetrics:
     antenna, inside the body). ``outside_image_mm`` is the length of the needle (entry to tip) that lies
     outside the scanned image, where neither the skin nor the structures crossed can be seen: the skin
     depth and ``crossed`` count only what the image shows (0 when the needle is all in the image).
+    ``antenna_outside_image_mm`` is the same for the antenna beyond the needle tip (tip to antenna tip):
+    what it and its zone reach there is not seen.
     """
 
     length_mm: float
@@ -120,6 +123,7 @@ class TrajectoryMetrics:
     pedicle_breach_side: BreachSide | None = None
     antenna_beyond_body_mm: float | None = None
     outside_image_mm: float = 0.0
+    antenna_outside_image_mm: float = 0.0
 
 
 def outside_image_warning(outside_mm: float) -> str | None:
@@ -130,6 +134,17 @@ def outside_image_warning(outside_mm: float) -> str | None:
     return (
         f"{outside_mm:.1f} mm of the needle lies outside the scanned image: "
         "skin to tip and what it crosses are not known there"
+    )
+
+
+def antenna_outside_image_warning(outside_mm: float) -> str | None:
+    """The plain sentence for an antenna (beyond the needle tip) partly outside the scanned image (None
+    when the length reads 0.0 mm): the tissue it and its zone reach there is not seen."""
+    if f"{outside_mm:.1f}" == "0.0":
+        return None
+    return (
+        f"{outside_mm:.1f} mm of the antenna beyond the needle tip lies outside the scanned image: what it "
+        "and its zone reach there is not seen"
     )
 
 
@@ -181,6 +196,18 @@ def measure_trajectory(
     outside = outside_image_warning(outside_mm)
     if outside is not None:
         warnings.append(outside)
+    antenna_outside_mm = (
+        length_outside_image_mm(
+            volume,
+            geometry.target_lps,
+            np.add(geometry.target_lps, antenna_extension_mm * geometry.direction_lps),
+        )
+        if antenna_extension_mm > 0
+        else 0.0
+    )
+    antenna_outside = antenna_outside_image_warning(antenna_outside_mm)
+    if antenna_outside is not None:
+        warnings.append(antenna_outside)
     skin = skin_to_target_depth_mm(volume, geometry)
     if not skin.found:
         warnings.append("the skin was not found along the needle within the image; depth is a lower bound")
@@ -260,6 +287,7 @@ def measure_trajectory(
         pedicle_breach_side=side,
         antenna_beyond_body_mm=beyond,
         outside_image_mm=outside_mm,
+        antenna_outside_image_mm=antenna_outside_mm,
     )
 
 

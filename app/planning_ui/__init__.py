@@ -146,8 +146,18 @@ class PlanningUI(QObject):
         state.volume_changed.connect(self._on_plan_changed)
         self.depth.valueChanged.connect(self._on_depth_value_changed)
         window.installEventFilter(self)
+        # a step's message (a proposal's notes) goes when the operator moves on: the next change of the
+        # case (undo and redo too), or another planning dock brought to the front (QA s30 D row 6)
+        # (connected to the bar itself: Qt drops the connection when the bar goes with the window)
+        window.case.undo_stack.indexChanged.connect(window.statusBar().end_step)
+        for dock in self.docks.values():
+            dock.visibilityChanged.connect(self._on_dock_visibility_changed)
 
     # -- handlers -------------------------------------------------------------------------------
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self.window.statusBar().end_step()
+
     def _on_tool_action_toggled(self, on: bool) -> None:
         state = self.window.state
         if on:

@@ -6,8 +6,9 @@ its range and where it sits against the published series; the leakage-risk zones
 5 mm of the posterior wall, defects, foramina, access tracks) listed with their volumes and drawn on
 every 2D view; the risk level with its reasons; the injection protocol. The operator's cement choices
 (fill fraction, viscosity) are a ``CementChoice`` pushed with ``SetCementChoice``. The figures go when
-what they were computed from changes (the target, its needles, lesion, vertebra, cement choices or score;
-undo and redo included), and the dock says so and how to compute them again. Volumes mL; mm.
+what they were computed from changes in content (the target, its needles, lesion, vertebra, cement choices
+or score; an edit undone gives them back, and the figures stay), and the dock says so and how to compute
+them again. Volumes mL; mm.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from app.wording import count_of
 from planning.commands import SetCementChoice
 from planning.errors import PlanningError
 from planning.model import CementChoice, Target, TargetKind, Viscosity
+from planning.same_content import same_content
 
 if TYPE_CHECKING:
     from app.planning_ui.controller import PlanningController
@@ -111,12 +113,14 @@ class CementPanel(QWidget):
         self.fill.valueChanged.connect(lambda _v: self._push_choice())
         self.planned.valueChanged.connect(lambda _v: self._push_choice())
         self.viscosity.currentIndexChanged.connect(lambda _i: self._push_choice())
-        #: what the shown figures were computed from (``_inputs``), None when none are shown
-        self._basis: dict[str, Any] | None = None
-        #: the same for the analysis being computed
+        #: what the analysis being computed is computed from (``_inputs``)
         self._computing: dict[str, Any] | None = None
         #: the target whose figures or messages the dock shows (None: "–")
         self._shown_target: str | None = None
+        #: the last figures computed for that target: (what they were computed from, the analysis, the
+        #: lesion's mL); kept while the plan differs from what they were computed from, shown again when
+        #: it holds the same again (an edit undone)
+        self._kept: tuple[dict[str, Any], Any, float | None] | None = None
         controller.selection_changed.connect(self._on_selection_changed)
         controller.plan_changed.connect(self._on_plan_changed)
         self._show_choice()
@@ -182,36 +186,40 @@ class CementPanel(QWidget):
     def _drop_stale(self) -> None:
         """Clear the figures when the plan they were computed from changed (undo and redo included), and
         say so with the way to recompute: on bc468dd the dock went to "–" and an empty amber line with
-        no word why (QA s30 D row 7); a needle dragged since left the old figures standing."""
+        no word why (QA s30 D row 7); a needle dragged since left the old figures standing. The plan is
+        compared by content: when it holds what the figures were computed from again (an edit undone),
+        they are shown again; on ab7d7e8 a lesion edited and the edit undone cleared them for good (its
+        layer compared as an object)."""
         target = self.controller.target()
         if target is None or target.name != self._shown_target:
             if self._shown_target is not None:
                 self._shown_target = None
+                self._kept = None
                 self._clear("–")  # another target's figures or messages
             return
-        basis = self._basis
-        if basis is None:
+        if self._kept is None:
             return
+        basis, analysis, lesion_ml = self._kept
         now = self._inputs(target)
-        changed = [
-            key
-            for key in basis
-            if (
-                now[key] is not basis[key]
-                if key in ("its lesion", "its vertebra")
-                else now[key] != basis[key]
-            )
-        ]
+        changed = [key for key in basis if not same_content(now[key], basis[key])]
+        # an input found the same is kept as its new object, so its voxels are compared once, not at
+        # every later change of the plan (a needle's drag steps)
+        for key in basis:
+            if key not in changed:
+                basis[key] = now[key]
         if changed:
-            self._clear(
+            said = (
                 f"Cement and risk of {target.name} cleared: the plan changed since they were computed "
                 f"({', '.join(changed)}). Press Compute cement and risk "
                 f"({_native(COMPUTE_CEMENT_KEY)}) to compute them again."
             )
+            if self.analysis is not None or self.estimate.text() != said:
+                self._clear(said)
+        elif self.analysis is None:
+            self._show(analysis, lesion_ml)  # the plan is as they were computed from again
 
     def _clear(self, estimate: str) -> None:
         """Show no figures: ``estimate`` in the estimate's place, nothing else."""
-        self._basis = None
         self.analysis = None
         self.estimate.setText(estimate)
         self.risk.setText("")
@@ -294,6 +302,7 @@ class CementPanel(QWidget):
             )
 
         self._clear("Computing…")
+        self._kept = None  # the figures shown next are this analysis's
         self._computing = basis
         self.compute_button.setEnabled(False)
         self._worker = Worker(job, self)
@@ -316,9 +325,16 @@ class CementPanel(QWidget):
     def _on_worker_finished(self, analysis: Any) -> None:
         self._worker = None
         self.compute_button.setEnabled(True)
-        self._basis, self._computing = self._computing, None
-        if self._basis is not None:
-            self._shown_target = self._basis["target"]
+        basis, self._computing = self._computing, None
+        if basis is None:
+            return
+        self._shown_target = basis["target"]
+        self._kept = (basis, analysis, self._lesion_ml)
+        self._show(analysis, self._lesion_ml)
+        self._drop_stale()  # the plan changed while it was computed
+
+    def _show(self, analysis: Any, lesion_ml: float | None) -> None:
+        """Show the figures of ``analysis`` (the lesion of ``lesion_ml`` mL when it started)."""
         self.analysis = analysis
         ce = analysis.cement
         lo, hi = ce.range_ml
@@ -328,7 +344,7 @@ class CementPanel(QWidget):
             spread = ", the volume you planned (Planned)"
         lesion_fill = (
             f"Fill {100.0 * ce.fill_fraction:.0f} % of the lesion's {ce.lesion_in_bone_ml:.2f} mL"
-            + _outside_bone(self._lesion_ml, ce.lesion_in_bone_ml)
+            + _outside_bone(lesion_ml, ce.lesion_in_bone_ml)
             + _fill_basis(ce.defaults.fill_fraction_source)
             + f" = {ce.lesion_fill_ml:.2f} mL"
             + (f", {ce.bound.value}" if ce.bound is not None else "")
@@ -369,7 +385,6 @@ class CementPanel(QWidget):
         checks = f"about {count_of(inj.ct_checks, 'CT check')}" + (f" ({lo}-{hi})" if lo != hi else "")
         self.protocol.setText(f"Injection: {inj.aliquot_rule}; {checks}.\nStop: " + "; ".join(inj.stop_rules))
         self.controller.window.state.overlays_changed.emit()
-        self._drop_stale()  # the plan changed while it was computed
 
 
 def _outside_bone(lesion_ml: float | None, in_bone_ml: float) -> str:

@@ -33,6 +33,23 @@ PEDICLE_TRACED_KEY = "pedicle_traced"
 #: shows it under "When proposed" while the needle exists
 PROPOSAL_NOTE_KEY = "proposal_note"
 
+#: how long a proposal's message stays at most (ms); it goes before when the operator moves on to the next
+#: step (:meth:`app.status_bar.StatusBar.end_step`). Long enough to read its notes, whole in the tooltip.
+PROPOSAL_MESSAGE_MS = 30_000
+
+
+def proposal_message(kind: str, added: list[str], failures: list[str], notes: list[str]) -> str:
+    """What a transpedicular proposal says in the status bar: what was added first (a line that fits the
+    bar), then the sides that got no needle (said nowhere else), then each needle's notes (kept in the
+    Needles dock, under "When proposed", while the needle exists). "" when there is nothing to say."""
+    head = (
+        f"{kind.capitalize()} proposal: {' and '.join(added)} added"
+        + (" (its notes are kept in the Needles dock)" if notes else "")
+        if added
+        else ""
+    )
+    return ". ".join(part for part in (head, "; ".join(failures), "; ".join(notes)) if part)
+
 
 class NeedleProposer:
     """Adds proposed needles for the controller's selected target and reports in the status bar."""
@@ -108,7 +125,8 @@ class NeedleProposer:
                 )
             except (PlanningError, ValueError, KeyError) as exc:
                 failures.append(f"No {side} proposal: {exc}")
-        notes = list(failures)
+        notes: list[str] = []
+        added: list[str] = []
         stack = c.window.case.undo_stack
         stack.beginMacro(f"Propose {kind}")
         try:
@@ -119,6 +137,7 @@ class NeedleProposer:
                 name = self._add_proposal(
                     target, p.approach, p.geometry.entry_lps, p.geometry.target_lps, template, extra
                 )
+                added.append(name)
                 if not p.pedicle_traced:
                     notes.append(f"{name}: {p.approach.value} proposed, its pedicle not traced")
                 if p.narrow and p.alternative is not None:
@@ -126,18 +145,21 @@ class NeedleProposer:
                         f"{name}: narrow pedicle ({p.pedicle_min_width_mm:.1f} mm); "
                         f"alternative {p.alternative.approach.value} proposed too"
                     )
-                    self._add_proposal(
-                        target,
-                        p.alternative.approach,
-                        p.alternative.geometry.entry_lps,
-                        p.alternative.geometry.target_lps,
-                        template,
+                    added.append(
+                        self._add_proposal(
+                            target,
+                            p.alternative.approach,
+                            p.alternative.geometry.entry_lps,
+                            p.alternative.geometry.target_lps,
+                            template,
+                        )
                     )
                 notes += [f"{name}: {w}" for w in p.warnings]
         finally:
             stack.endMacro()
-        if notes:
-            c.window.statusBar().showMessage("; ".join(notes), 12000)
+        said = proposal_message(kind, added, failures, notes)
+        if said:
+            c.window.statusBar().show_step_message(said, PROPOSAL_MESSAGE_MS)
 
     def _propose_direct(self, target: Any) -> None:
         """A direct needle for the target. The crosshair away from the lesion marks the way in: the entry
@@ -233,7 +255,7 @@ class NeedleProposer:
             template,
             extra,
         )
-        status.showMessage("; ".join([f"{name} added: {said}", *warnings]), 15000)
+        status.show_step_message("; ".join([f"{name} added: {said}", *warnings]), PROPOSAL_MESSAGE_MS)
 
     def _add_proposal(  # noqa: PLR0917 - the proposal's parts, as the callers have them
         self,

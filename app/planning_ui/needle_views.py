@@ -4,6 +4,9 @@
   half a slice of the view plane is a band as wide as the needle's outer diameter (the projection of
   the cylinder); the parts beyond are thin dashed lines (their projection). The antenna beyond the
   tip is drawn at its own diameter. Entry and tip handles are circles.
+* The part of a needle or antenna outside the scanned image (where what it crosses is not seen) is
+  a broken amber band on the 2D views, with a bar across the needle where the image ends, and amber dashes in
+  3D (:func:`app.planning_ui.segment_drawing.split_at_image`).
 * 3D (:class:`Needle3DActors`): a tube of the needle's outer radius in the View3D renderer.
 * Along the needle (:class:`NeedleResliceView`): an in-plane reslice (plane of the needle and the
   patient's superior axis) and a probe's-eye reslice perpendicular to the needle at a chosen depth,
@@ -26,7 +29,14 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.display_geometry import VIEW_AXES, apply_window
 from app.planning_ui.geometry import needle_frame, zone_section
-from app.planning_ui.segment_drawing import add_actor, paint_segment, pixels_per_mm, tube_source, view_plane
+from app.planning_ui.segment_drawing import (
+    add_actor,
+    paint_segment,
+    pixels_per_mm,
+    split_at_image,
+    tube_source,
+    view_plane,
+)
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, LayerKind, Trajectory
 from planning.needles import ANTENNA_OUTER_DIAMETER_MM
 
@@ -40,6 +50,15 @@ SELECTED_COLOUR = QColor("#ffffff")
 ANTENNA_COLOUR = QColor("#ff9f1c")
 ZONE_COLOUR = QColor(255, 120, 200)
 CANAL_COLOUR = QColor(240, 200, 40)
+#: the part of a needle or antenna outside the scanned image (the theme's amber, app.theme.AMBER): drawn
+#: as a broken band on the 2D views, in dashes in 3D
+OUTSIDE_IMAGE_COLOUR = QColor("#ffb347")
+OUTSIDE_IMAGE_RGB = (1.0, 0.70, 0.28)
+#: the 3D dashes of that part (mm)
+DASH_MM = 3.0
+GAP_MM = 2.0
+#: half the length (px) of the bar drawn across a needle where it leaves the scanned image
+EDGE_BAR_HALF_PX = 7.0
 #: handle radius on screen (px) and the pick distance for dragging
 HANDLE_RADIUS_PX = 6.0
 PICK_DISTANCE_PX = 10.0
@@ -71,8 +90,16 @@ def paint_needles(controller: PlanningController, view: Any, painter: QPainter) 
         ):
             if np.allclose(start, end):
                 continue
-            slab = diameter / 2.0 + spacing / 2.0
-            paint_segment(view, painter, (point, normal, slab), start, end, col, max(1.0, diameter * scale))
+            plane = (point, normal, diameter / 2.0 + spacing / 2.0)
+            width = max(1.0, diameter * scale)
+            inside, outside, edges = split_at_image(controller.volume, start, end)
+            for a, b in inside:
+                paint_segment(view, painter, plane, a, b, col, width)
+            # the part outside the scanned image: broken amber, with a bar across it where the image ends
+            for a, b in outside:
+                paint_segment(view, painter, plane, a, b, OUTSIDE_IMAGE_COLOUR, width, broken=True)
+            for at in edges:
+                _paint_edge_bar(view, painter, at, end - start)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for p, label in ((entry, "E"), (tip, "T")):
             w = view.lps_to_widget(p)
@@ -86,6 +113,33 @@ def paint_needles(controller: PlanningController, view: Any, painter: QPainter) 
             if selected:
                 painter.setFont(QFont("DejaVu Sans", 8))
                 painter.drawText(w + QPointF(HANDLE_RADIUS_PX + 2, -HANDLE_RADIUS_PX), label)
+
+
+def dashes(start: FloatArray, end: FloatArray) -> list[tuple[FloatArray, FloatArray]]:
+    """A segment (LPS) as dashes of DASH_MM with gaps of GAP_MM, from ``start``; the last dash ends at
+    ``end`` (or is shorter)."""
+    length = float(np.linalg.norm(end - start))
+    if length <= 0.0:
+        return []
+    unit = (end - start) / length
+    out = []
+    for s0 in np.arange(0.0, length, DASH_MM + GAP_MM):
+        s1 = min(length, float(s0) + DASH_MM)
+        out.append((start + float(s0) * unit, start + s1 * unit))
+    return out
+
+
+def _paint_edge_bar(view: Any, painter: QPainter, at: FloatArray, direction: FloatArray) -> None:
+    """A short bar across the needle's projection where the needle leaves the scanned image."""
+    p = view.lps_to_widget(at)
+    q = view.lps_to_widget(at + direction / float(np.linalg.norm(direction)))
+    along = np.array([q.x() - p.x(), q.y() - p.y()])
+    norm = float(np.linalg.norm(along))
+    if norm < 1e-6:  # the needle runs along the view's normal: its projection is a point
+        return
+    across = np.array([-along[1], along[0]]) / norm * EDGE_BAR_HALF_PX
+    painter.setPen(QPen(OUTSIDE_IMAGE_COLOUR, 2.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+    painter.drawLine(p + QPointF(*across), p - QPointF(*across))
 
 
 class Needle3DActors:
@@ -126,9 +180,16 @@ class Needle3DActors:
             ):
                 if np.allclose(a, b):
                     continue
-                line, tube = tube_source(a, b, diameter)
-                add_actor(renderer, tube, rgb, 1.0, self.actors, self._keep)
-                self._keep.append(line)
+                vol = controller.volume
+                inside, outside, _ = split_at_image(vol, a, b) if vol is not None else ([(a, b)], [], [])
+                # the part outside the scanned image in amber dashes (as the 2D views break it)
+                pieces = [(p, q, rgb) for p, q in inside] + [
+                    (p, q, OUTSIDE_IMAGE_RGB) for part in outside for p, q in dashes(*part)
+                ]
+                for p, q, colour in pieces:
+                    line, tube = tube_source(p, q, diameter)
+                    add_actor(renderer, tube, colour, 1.0, self.actors, self._keep)
+                    self._keep.append(line)
             for zone in controller.zones(traj, k):
                 sphere = vtkSphereSource()
                 sphere.SetRadius(0.5)

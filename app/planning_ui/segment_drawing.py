@@ -1,7 +1,9 @@
 """Straight segments drawn on the slice views and in the 3D view: needles, antennas and pedicle axes.
 
 * :func:`paint_segment`: the part of a segment within a slab of a SliceView's plane as a solid band, the
-  parts beyond as thin dashed lines (their projection);
+  parts beyond as thin dashed lines (their projection); broken into dashes for a part outside the
+  scanned image;
+* :func:`split_at_image`: a segment cut where it leaves the scanned image;
 * :func:`tube_source` and :func:`add_actor`: a capped tube in the View3D renderer;
 * :func:`view_plane` and :func:`pixels_per_mm`: a SliceView's slice plane and its screen scale.
 
@@ -23,6 +25,11 @@ from app.display_geometry import VIEW_AXES
 from app.planning_ui.geometry import needle_in_plane
 
 FloatArray = npt.NDArray[np.float64]
+#: dash and gap lengths (in pen widths, Qt's QPen.setDashPattern) of the part of a segment outside the
+#: scanned image: a broken band in the view's plane, 2 px dashes beyond it (the thin dashed lines of the
+#: parts out of the plane have Qt's 4:2)
+NEAR_OUTSIDE_DASHES = [2.0, 1.0]
+FAR_OUTSIDE_DASHES = [2.0, 2.0]
 
 
 def view_plane(view: Any) -> tuple[FloatArray, FloatArray, float]:
@@ -51,20 +58,54 @@ def paint_segment(  # noqa: PLR0917 - a segment, its plane and its pen
     end: FloatArray,
     colour: QColor,
     near_width_px: float,
+    *,
+    broken: bool = False,
 ) -> None:
     """A straight segment (LPS) on a SliceView: the part within ``plane``'s slab (point, unit normal, half
     thickness mm) as a solid band ``near_width_px`` wide, the parts beyond as thin dashed lines (their
-    projection). Needles and pedicle axes are drawn by it."""
+    projection). Needles and pedicle axes are drawn by it. ``broken``: the band and the lines broken into
+    dashes (the lines 2 px wide), for a part that lies outside the scanned image."""
     point, normal, slab = plane
     part = needle_in_plane(start, end, point, normal, slab)
     for a, b in part.far:
-        painter.setPen(QPen(colour, 1.0, Qt.PenStyle.DashLine))
+        pen = QPen(colour, 2.0 if broken else 1.0, Qt.PenStyle.DashLine)
+        if broken:
+            pen.setDashPattern(FAR_OUTSIDE_DASHES)
+        painter.setPen(pen)
         painter.drawLine(view.lps_to_widget(a), view.lps_to_widget(b))
     if part.near is not None:
         band = QColor(colour)
         band.setAlpha(200)
-        painter.setPen(QPen(band, near_width_px, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+        pen = QPen(band, near_width_px, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap)
+        if broken:
+            pen.setDashPattern(NEAR_OUTSIDE_DASHES)
+        painter.setPen(pen)
         painter.drawLine(view.lps_to_widget(part.near[0]), view.lps_to_widget(part.near[1]))
+
+
+def split_at_image(
+    volume: Any, start: FloatArray, end: FloatArray
+) -> tuple[list[tuple[FloatArray, FloatArray]], list[tuple[FloatArray, FloatArray]], list[FloatArray]]:
+    """A straight segment (LPS) cut where it leaves the scanned image (the box of ``volume``'s voxels, to
+    their outer faces, as :func:`planning.grid_sampling.inside_image_fractions` clips it): ``(inside parts,
+    outside parts, the points where it crosses the image's edge)``."""
+    from planning.grid_sampling import inside_image_fractions
+
+    start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
+    inside = inside_image_fractions(volume, start, end)
+    if inside is None:
+        return [], [(start, end)], []
+    t_in, t_out = inside
+    at_in, at_out = start + t_in * (end - start), start + t_out * (end - start)
+    outside: list[tuple[FloatArray, FloatArray]] = []
+    edges: list[FloatArray] = []
+    if t_in > 0.0:
+        outside.append((start, at_in))
+        edges.append(at_in)
+    if t_out < 1.0:
+        outside.append((at_out, end))
+        edges.append(at_out)
+    return [(at_in, at_out)], outside, edges
 
 
 def tube_source(start: FloatArray, end: FloatArray, diameter_mm: float) -> tuple[Any, Any]:

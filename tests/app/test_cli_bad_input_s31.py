@@ -1,0 +1,71 @@
+"""The command line on bad input a hospital produces (QA s31 D): each case exits 2 with one line on stderr
+that says what is wrong (DESIGN.md "Command line", "Behaviour with bad input"), never an internal error,
+and nothing on stdout. Run in-process with ``app.cli.main`` (no Qt), as tests/app/test_cli_usage_errors.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli import EXIT_BAD_INPUT, main
+from imaging.load import save_volume
+from tests.phantoms.vertebra import make_vertebra_phantom
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _needs_display() -> None:
+    """No display needed: these tests run the command line without Qt (overrides tests/app/conftest)."""
+
+
+@pytest.fixture(scope="module")
+def vertebra_ct(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The vertebra phantom (lytic lesion in its body) as NIfTI, and a plan spec that works on it."""
+    phantom = make_vertebra_phantom(lesion=(0.0, 4.0, 0.0, 7.0))
+    path = tmp_path_factory.mktemp("s31") / "vertebra.nii.gz"
+    save_volume(phantom.volume, path)
+    spec = {
+        "targets": [
+            {
+                "name": "L3",
+                "lesion_seed_lps": [float(v) for v in phantom.lesion_center_lps],
+                "vertebra_lps": [float(v) for v in phantom.center_lps],
+            }
+        ],
+        "trajectories": [{"target": "L3", "approach": "transpedicular-left"}],
+        "needle": {"gauge": 13, "antenna_extension_mm": 15},
+        "ablation": {"width_mm": 35, "length_mm": 37, "center_behind_tip_mm": 11.5},
+        "positions_per_trajectory": 1,
+        "margin_mm": 2,
+    }
+    return path, spec
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the command line; assert exit 2, nothing on stdout and one line on stderr; return that line."""
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "internal error" not in lines[0]
+    return lines[0]
+
+
+def test_plan_a_needle_with_the_same_entry_and_target_names_the_key(
+    vertebra_ct: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: internal error (ValueError from the trajectory's geometry), exit 1
+    ct, spec = vertebra_ct
+    point = [12.0, 40.0, 40.0]
+    spec = {**spec, "trajectories": [{"target": "L3", "entry_lps": point, "target_lps": point}]}
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / "plan.osteoplan"
+    line = refused(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"], capsys)
+    assert '"trajectories[0].target_lps"' in line and "entry_lps" in line
+    assert not out.exists()

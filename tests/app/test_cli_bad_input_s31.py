@@ -69,3 +69,49 @@ def test_plan_a_needle_with_the_same_entry_and_target_names_the_key(
     line = refused(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"], capsys)
     assert '"trajectories[0].target_lps"' in line and "entry_lps" in line
     assert not out.exists()
+
+
+def _spec_bytes(spec: dict[str, Any], case: str) -> bytes:
+    text = json.dumps({**spec, "targets": [{**spec["targets"][0], "name": "Lé"}]}, ensure_ascii=False)
+    if case == "latin-1":  # a spec saved by an editor in the Windows code page
+        return text.encode("latin-1")
+    if case == "nested":
+        return b"[" * 100_000 + b"]" * 100_000
+    return text.replace('"margin_mm": 2', '"margin_mm": ' + "9" * 5000).encode()
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("latin-1", "is not UTF-8 text (byte 24 is not UTF-8): save it as UTF-8"),
+        ("nested", "cannot be read as a plan spec (nested too deeply)"),
+        ("long number", "cannot be read as a plan spec (Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_plan_a_spec_python_cannot_read_is_refused_naming_it(
+    case: str,
+    reason: str,
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: internal errors (UnicodeDecodeError, RecursionError, ValueError), exit 1
+    ct, spec = vertebra_ct
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_bytes(_spec_bytes(spec, case))
+    out = tmp_path / "plan.osteoplan"
+    line = refused(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"], capsys)
+    assert line.startswith(f"osteoplan plan: --spec {spec_path} {reason}")
+
+
+def test_plan_a_spec_with_a_utf8_byte_order_mark_is_read(
+    vertebra_ct: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: refused as "not valid JSON (Unexpected UTF-8 BOM)"; the spec is read, so the refusal is the
+    # spec's own bad value
+    ct, spec = vertebra_ct
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_bytes(b"\xef\xbb\xbf" + json.dumps({**spec, "margin_mm": -2}).encode())
+    out = tmp_path / "plan.osteoplan"
+    line = refused(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"], capsys)
+    assert line == 'osteoplan plan: "margin_mm" = -2: expected a number in 0-20'

@@ -49,14 +49,20 @@ class CommandError(Exception):
 
 def check_output_path(out: Path, option: str = "--out") -> None:
     """Refuse an output file whose folder does not exist or cannot be written, before any work (no folder
-    is made on the operator's behalf, and the image writers' own messages are never what is shown)."""
+    is made on the operator's behalf, and the image writers' own messages are never what is shown). A name
+    the file system cannot take (too long) is refused here too: it was an internal error (QA s31 D)."""
     folder = out.parent if str(out.parent) else Path()
-    if not folder.is_dir():
-        raise CommandError(f"{option} {out}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CommandError(f"{option} {out}: cannot write in the folder {folder} (permission denied)")
-    if out.is_dir():
-        raise CommandError(f"{option} {out} is a folder, not a file")
+    try:
+        if not folder.is_dir():
+            raise CommandError(f"{option} {out}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise CommandError(f"{option} {out}: cannot write in the folder {folder} (permission denied)")
+        if out.is_dir():
+            raise CommandError(f"{option} {out} is a folder, not a file")
+    except OSError as exc:  # ENAMETOOLONG: Path.is_dir() raises it rather than answer False
+        raise CommandError(
+            f"{option} {out}: the file system cannot take this name ({exc.strerror})"
+        ) from None
 
 
 def check_image_output_path(out: Path) -> None:

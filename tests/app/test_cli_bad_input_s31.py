@@ -115,3 +115,30 @@ def test_plan_a_spec_with_a_utf8_byte_order_mark_is_read(
     out = tmp_path / "plan.osteoplan"
     line = refused(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"], capsys)
     assert line == 'osteoplan plan: "margin_mm" = -2: expected a number in 0-20'
+
+
+@pytest.mark.parametrize(
+    ("command", "suffix"),
+    [
+        (["convert"], ".nii.gz"),
+        (["segment", "--seed", "12,-14,40"], ".nii.gz"),
+        (["anatomy", "--vertebra", "12,-18,40"], ".nii.gz"),
+        (["plan", "--spec", "SPEC"], ".osteoplan"),
+    ],
+)
+def test_an_out_name_too_long_for_the_file_system_is_refused_before_the_work(
+    command: list[str],
+    suffix: str,
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: internal error (OSError: [Errno 36] File name too long, from Path.is_dir), exit 1
+    ct, spec = vertebra_ct
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / ("m" * 300 + suffix)
+    args = [str(spec_path) if a == "SPEC" else a for a in command[1:]]
+    line = refused([command[0], str(ct), *args, "--out", str(out), "--json"], capsys)
+    reason = "the file system cannot take this name (File name too long)"
+    assert line == f"osteoplan {command[0]}: --out {out}: {reason}"

@@ -162,6 +162,15 @@ class StoreOnce(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def nonempty_path(text: str) -> Path:
+    """A path argument, refusing the empty string: ``Path("")`` is the current folder, so ``segment ""``
+    (a script's unset variable) loaded whatever series lay in the folder it ran from (QA s31 D).
+    :func:`build_parser` makes it the converter of every ``type=Path`` argument."""
+    if not text:
+        raise argparse.ArgumentTypeError(f"an empty path ({text!r}) names no file or folder")
+    return Path(text)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose bad-input message is the one-line reason of the CLI contract (DESIGN.md),
     then where the usage is ("run osteoplan segment --help"), instead of argparse's usage dump; exit 2.
@@ -193,6 +202,7 @@ def build_parser() -> tuple[OneLineParser, dict[str, ModuleType]]:
         )
         p.register("action", None, StoreOnce)
         p.register("action", "store", StoreOnce)
+        p.register("type", Path, nonempty_path)  # argparse looks a type up in its registry first
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         module.add_arguments(p)
         modules[module.NAME] = module

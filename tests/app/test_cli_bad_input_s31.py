@@ -142,3 +142,33 @@ def test_an_out_name_too_long_for_the_file_system_is_refused_before_the_work(
     line = refused([command[0], str(ct), *args, "--out", str(out), "--json"], capsys)
     reason = "the file system cannot take this name (File name too long)"
     assert line == f"osteoplan {command[0]}: --out {out}: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "argument"),
+    [
+        (["info", ""], "path"),
+        (["segment", "", "--seed", "1,2,3"], "path"),
+        (["anatomy", "", "--vertebra", "1,2,3"], "path"),
+        (["plan", "ct.nii.gz", "--spec", "", "--out", "plan.osteoplan"], "--spec"),
+        (["convert", "ct.nii.gz", "--out", ""], "--out"),
+    ],
+)
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    argv: list[str],
+    argument: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: Path("") is ".", so `segment "$UNSET" --seed ...` loaded the series in the folder it ran from
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == EXIT_BAD_INPUT
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"osteoplan {argv[0]}: error: argument {argument}: an empty path ('') names no file or folder",
+        f"run osteoplan {argv[0]} --help",
+    ]

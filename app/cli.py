@@ -65,13 +65,24 @@ def check_output_path(out: Path, option: str = "--out") -> None:
         ) from None
 
 
-def check_image_output_path(out: Path) -> None:
-    """:func:`check_output_path` for ``--out`` that must name an image file the writers know."""
+def check_image_output_path(out: Path, source: Path | None = None) -> None:
+    """:func:`check_output_path` for ``--out`` that must name an image file the writers know, and not the
+    image ``source`` the command reads (``segment ct.nii.gz --out ct.nii.gz`` replaced the CT by the
+    lesion mask, QA s31 D)."""
     from imaging.image_files import is_image_file
 
     if not is_image_file(out):
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     check_output_path(out)
+    if source is not None and _same_file(out, source):
+        raise CommandError(f"--out {out} is the image this command reads: write to another file")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 #: "-60,-100,-246": a value, not an option (argparse alone only knows plain negative numbers)

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out
     if out is not None:
-        check_image_output_path(out)
+        check_image_output_path(out, path)
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
     try:

@@ -172,3 +172,22 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(
         f"osteoplan {argv[0]}: error: argument {argument}: an empty path ('') names no file or folder",
         f"run osteoplan {argv[0]} --help",
     ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["convert"], ["segment", "--seed", "12,-14,40"], ["anatomy", "--vertebra", "12,-18,40"]],
+)
+def test_an_out_file_that_is_the_input_image_is_refused_and_left_alone(
+    command: list[str],
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: segment / anatomy wrote their label map over the CT (exit 0), convert rewrote it in place
+    ct = tmp_path / "ct.nii.gz"
+    ct.write_bytes(vertebra_ct[0].read_bytes())
+    before = ct.read_bytes()
+    line = refused([command[0], str(ct), *command[1:], "--out", str(tmp_path / "." / "ct.nii.gz")], capsys)
+    assert line.endswith("is the image this command reads: write to another file")
+    assert ct.read_bytes() == before

@@ -191,3 +191,16 @@ def test_an_out_file_that_is_the_input_image_is_refused_and_left_alone(
     line = refused([command[0], str(ct), *command[1:], "--out", str(tmp_path / "." / "ct.nii.gz")], capsys)
     assert line.endswith("is the image this command reads: write to another file")
     assert ct.read_bytes() == before
+
+
+@pytest.mark.parametrize("reference", ["1e30", "-5000"])
+def test_a_reference_hu_off_the_ct_scale_is_refused(
+    reference: str, vertebra_ct: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: exit 0 with a "lytic" lesion of the whole normal bone (1e30) or the lytic lesion called
+    # "blastic" (-5000); the plan spec's reference_bone_hu takes -1000 to 3000
+    line = refused(
+        ["segment", str(vertebra_ct[0]), "--seed", "12,-14,40", "--reference-hu", reference], capsys
+    )
+    expected = f"--reference-hu must be a number of HU in -1000 to 3000, got {float(reference):g}"
+    assert line == f"osteoplan segment: {expected}"

@@ -35,6 +35,9 @@ def run(args: argparse.Namespace, ctx: Context) -> Any:
         sample = sample_case_path()
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from exc
+    from app.commands.gui import check_display
+
+    check_display()
     from app.gui_app import make_application, start_window
     from app.loading import wait_until
 

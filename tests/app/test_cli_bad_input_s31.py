@@ -6,6 +6,9 @@ and nothing on stdout. Run in-process with ``app.cli.main`` (no Qt), as tests/ap
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ import pytest
 
 from app.cli import EXIT_BAD_INPUT, main
 from imaging.load import save_volume
+from tests.conftest import PROJECT_ROOT
 from tests.phantoms.vertebra import make_vertebra_phantom
 
 
@@ -204,3 +208,29 @@ def test_a_reference_hu_off_the_ct_scale_is_refused(
     )
     expected = f"--reference-hu must be a number of HU in -1000 to 3000, got {float(reference):g}"
     assert line == f"osteoplan segment: {expected}"
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the display check is for Linux (X11 / Wayland)"
+)
+@pytest.mark.parametrize("argv", [[], ["gui"], ["demo", "--screenshot", "shot.png"]])
+def test_the_window_without_a_display_is_refused_in_one_line(argv: list[str], tmp_path: Path) -> None:
+    # base: Qt aborted the program (SIGABRT, exit -6) after six lines about its platform plugins
+    env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())", *argv],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    assert proc.stdout == ""
+    command = argv[0] if argv else "gui"
+    assert proc.stderr.splitlines() == [
+        f"osteoplan {command}: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+        "set): run it in a desktop session, or under xvfb-run"
+    ]
+    assert not (tmp_path / "shot.png").exists()

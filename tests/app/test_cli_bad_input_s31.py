@@ -210,22 +210,27 @@ def test_a_reference_hu_off_the_ct_scale_is_refused(
     assert line == f"osteoplan segment: {expected}"
 
 
-@pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="the display check is for Linux (X11 / Wayland)"
-)
-@pytest.mark.parametrize("argv", [[], ["gui"], ["demo", "--screenshot", "shot.png"]])
-def test_the_window_without_a_display_is_refused_in_one_line(argv: list[str], tmp_path: Path) -> None:
-    # base: Qt aborted the program (SIGABRT, exit -6) after six lines about its platform plugins
+def run_without_display(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command line as a process with no display (none of DISPLAY, WAYLAND_DISPLAY, QT_QPA_PLATFORM)."""
     env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}}
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())", *argv],
-        cwd=tmp_path,
+        cwd=cwd,
         env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the display check is for Linux (X11 / Wayland)"
+)
+@pytest.mark.parametrize("argv", [[], ["gui"], ["demo", "--screenshot", "shot.png"]])
+def test_the_window_without_a_display_is_refused_in_one_line(argv: list[str], tmp_path: Path) -> None:
+    # base: Qt aborted the program (SIGABRT, exit -6) after six lines about its platform plugins
+    proc = run_without_display(argv, tmp_path)
     assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
     assert proc.stdout == ""
     command = argv[0] if argv else "gui"
@@ -234,3 +239,25 @@ def test_the_window_without_a_display_is_refused_in_one_line(argv: list[str], tm
         "set): run it in a desktop session, or under xvfb-run"
     ]
     assert not (tmp_path / "shot.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("shot", "reason"),
+    [
+        (
+            "no_such_folder/shot.png",
+            "--screenshot no_such_folder/shot.png: the folder no_such_folder does not exist",
+        ),
+        ("shot.txt", "--screenshot shot.txt must end in .png (or another picture format: "),
+    ],
+)
+def test_a_screenshot_file_qt_cannot_write_is_refused_before_the_window(
+    shot: str, reason: str, tmp_path: Path
+) -> None:
+    # base: the window opened, drew the sample case, then ended in an internal error (OSError: could not
+    # write the screenshot), exit 1; without a display, Qt's abort. Refused before either now.
+    proc = run_without_display(["demo", "--screenshot", shot], tmp_path)
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"osteoplan demo: {reason}"), proc.stderr

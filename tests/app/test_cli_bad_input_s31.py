@@ -12,11 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pydicom
 import pytest
+import SimpleITK as sitk
 
 from app.cli import EXIT_BAD_INPUT, main
 from imaging.load import save_volume
 from tests.conftest import PROJECT_ROOT
+from tests.phantoms.ct import build_ct_phantom
+from tests.phantoms.dicom_writer import write_dicom_series
 from tests.phantoms.vertebra import make_vertebra_phantom
 
 
@@ -261,3 +266,24 @@ def test_a_screenshot_file_qt_cannot_write_is_refused_before_the_window(
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"osteoplan demo: {reason}"), proc.stderr
+
+
+@pytest.mark.filterwarnings("ignore:Invalid value for VR DS")  # pydicom on writing the NaN, as asked
+@pytest.mark.parametrize(("keyword", "value"), [("RescaleSlope", "0"), ("RescaleIntercept", "NaN")])
+def test_a_slice_whose_rescale_gives_no_hu_is_left_out_by_name(
+    keyword: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: exit 0, no warning, and the slice read as -1024 HU throughout (slope 0) or as NaN (intercept)
+    phantom = build_ct_phantom(shape=(12, 32, 32), seed=5)
+    written = write_dicom_series(phantom.volume, tmp_path / "ct")
+    bad = written.paths[5]
+    ds = pydicom.dcmread(bad)
+    setattr(ds, keyword, value)
+    ds.save_as(bad)
+    out = tmp_path / "ct.nii.gz"
+    assert main(["convert", str(tmp_path / "ct"), "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert any(w.startswith(f"{bad.name} was left out (unusable: its (0028,") for w in result["warnings"])
+    hu = sitk.GetArrayFromImage(sitk.ReadImage(str(out)))
+    expected = (written.volume.array[4].astype(float) + written.volume.array[6]) / 2  # the gap interpolated
+    np.testing.assert_allclose(hu[5], expected, atol=1.0)

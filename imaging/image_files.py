@@ -28,7 +28,8 @@ import SimpleITK as sitk  # noqa: N813 - the library's usual name
 
 from imaging.errors import DicomImportError
 from imaging.metaimage_check import check_metaimage_size, is_metaimage_path
-from imaging.nifti_header import check_nifti, is_nifti_path
+from imaging.nifti_header import check_nifti, is_nifti_path, nonfinite_voxels
+from imaging.series_plan import FILL_HU
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
 
 #: file name endings handled here (lower case)
@@ -82,6 +83,8 @@ def read_image(path: Path, warnings: list[str] | None = None) -> Volume:
             path,
         )
     array = sitk.GetArrayFromImage(image)
+    if np.issubdtype(array.dtype, np.floating):
+        _fill_nonfinite(path, array, notes)
     if (
         np.issubdtype(array.dtype, np.integer)
         and array.size
@@ -113,6 +116,20 @@ def read_image(path: Path, warnings: list[str] | None = None) -> Volume:
             )
     meta = SeriesMetadata(description=path.name, modality="CT", source_path=str(path))
     return Volume(np.ascontiguousarray(array), matrix, "", meta)
+
+
+def _fill_nonfinite(path: Path, array: npt.NDArray[np.floating[Any]], notes: list[str]) -> None:
+    """Set the voxels a float file stores as NaN or infinity to :data:`FILL_HU` (as outside the scan), in
+    place, and say how many: the base kept them as NaN (NRRD, MHA) or read them as 0 HU (NIfTI, whose
+    C library zeroes them: :func:`imaging.nifti_header.nonfinite_voxels`), without a word (QA s31 D)."""
+    bad = nonfinite_voxels(path) if is_nifti_path(path) else ~np.isfinite(array)
+    if bad is None or bad.shape != array.shape or not bad.any():
+        return
+    array[bad] = FILL_HU
+    notes.append(
+        f"{path.name}: {int(bad.sum())} voxel(s) hold no number (NaN or infinity) in the file; they were "
+        f"read as {FILL_HU:.0f} HU, as outside the scan"
+    )
 
 
 def write_image(volume: Volume, path: Path) -> None:

@@ -287,3 +287,23 @@ def test_a_slice_whose_rescale_gives_no_hu_is_left_out_by_name(
     hu = sitk.GetArrayFromImage(sitk.ReadImage(str(out)))
     expected = (written.volume.array[4].astype(float) + written.volume.array[6]) / 2  # the gap interpolated
     np.testing.assert_allclose(hu[5], expected, atol=1.0)
+
+
+@pytest.mark.parametrize("name", ["ct.nii.gz", "ct.nii", "ct.mha", "ct.nrrd"])
+def test_voxels_a_float_file_stores_as_nan_are_read_as_outside_the_scan_and_said(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: no warning; the NIfTI's NaN and infinity read as 0 HU (water: its C library zeroes them), the
+    # MetaImage's and NRRD's kept as NaN in the volume
+    hu = np.arange(6 * 7 * 8, dtype=np.float32).reshape(6, 7, 8) * 0.5 - 40.0
+    hu[1, 5, 2], hu[4, 0, 6] = np.nan, -np.inf
+    sitk.WriteImage(sitk.GetImageFromArray(hu), str(tmp_path / name))
+    out = tmp_path / "read.nii.gz"
+    assert main(["convert", str(tmp_path / name), "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    said = f"{name}: 2 voxel(s) hold no number (NaN or infinity) in the file; they were read as -1024 HU"
+    assert any(w.startswith(said) for w in result["warnings"]), result["warnings"]
+    read = sitk.GetArrayFromImage(sitk.ReadImage(str(out)))
+    assert read[1, 5, 2] == read[4, 0, 6] == -1024
+    others = np.isfinite(hu)
+    np.testing.assert_array_equal(read[others], hu[others])

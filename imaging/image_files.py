@@ -144,6 +144,8 @@ def write_image(volume: Volume, path: Path) -> None:
         For an unknown suffix, or a grid that is not orthogonal (formats store orthonormal directions).
     FileNotFoundError
         When the folder of ``path`` does not exist.
+    OSError
+        When the file cannot be made there, or the image library fails to write it (a full disk).
     """
     if not is_image_file(path):
         raise ValueError(f'Argument "path" must end in one of {", ".join(IMAGE_SUFFIXES)}, got {path.name!r}')
@@ -160,7 +162,17 @@ def write_image(volume: Volume, path: Path) -> None:
     if not path.parent.is_dir():  # no folder made on the caller's behalf
         raise FileNotFoundError(f"the folder {path.parent} does not exist")
     try:
-        sitk.WriteImage(image, str(tmp), useCompression=suffix in (".nii.gz", ".nrrd", ".mha"))
+        # opened here first, so a file that cannot be made is an OSError with its reason, not the image
+        # library's exception text with its source paths after its C library's "** ERROR" line on
+        # standard error (QA s31 D)
+        try:
+            tmp.open("wb").close()
+        except OSError as exc:  # named by the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        try:
+            sitk.WriteImage(image, str(tmp), useCompression=suffix in (".nii.gz", ".nrrd", ".mha"))
+        except RuntimeError as exc:
+            raise OSError(f"the image could not be written to {path.name} (is the disk full?)") from exc
         tmp.replace(path)
     finally:
         if tmp.exists():

@@ -307,3 +307,39 @@ def test_voxels_a_float_file_stores_as_nan_are_read_as_outside_the_scan_and_said
     assert read[1, 5, 2] == read[4, 0, 6] == -1024
     others = np.isfinite(hu)
     np.testing.assert_array_equal(read[others], hu[others])
+
+
+def test_an_out_file_that_cannot_be_made_is_one_line_without_the_image_library_text(
+    vertebra_ct: tuple[Path, dict[str, Any]], capfd: pytest.CaptureFixture[str]
+) -> None:
+    # base (as root, whom os.access lets write anywhere): the NIfTI C library's "** ERROR ... cannot open
+    # output file" line, then ITK's exception text with its source paths; a user is stopped earlier, by
+    # the folder check. /proc takes no new files, whoever runs this.
+    code = main(["segment", str(vertebra_ct[0]), "--seed", "12,-14,40", "--out", "/proc/mask.nii.gz"])
+    out, err = capfd.readouterr()  # the file descriptors: what the C library prints is seen too
+    assert code == EXIT_BAD_INPUT and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "/proc/mask.nii.gz" in lines[0], err
+    assert "ITK" not in err and "SimpleITK" not in err and "partial" not in err
+
+
+def test_a_failing_image_writer_is_said_in_plain_words(
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: "cannot write ...: Exception thrown in SimpleITK ImageFileWriter_Execute: /tmp/SimpleITK-..."
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(
+            "Exception thrown in SimpleITK ImageFileWriter_Execute: /tmp/SimpleITK-build/ITK/Modules/IO/"
+            "NIFTI/src/itkNiftiImageIO.cxx:2386: ITK ERROR: NiftiImageIO(0x5): ERROR: nifti library failed "
+            "to write"
+        )
+
+    monkeypatch.setattr("imaging.image_files.sitk.WriteImage", full_disk)
+    out = tmp_path / "mask.nii.gz"
+    line = refused(["segment", str(vertebra_ct[0]), "--seed", "12,-14,40", "--out", str(out)], capsys)
+    reason = "the image could not be written to mask.nii.gz (is the disk full?)"
+    assert line == f"osteoplan segment: cannot write {out}: {reason}"
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind

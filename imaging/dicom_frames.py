@@ -158,6 +158,8 @@ def frames_of(
         rescale_slope = float(slope) if slope not in (None, "") else 1.0
         rescale_intercept = float(intercept) if intercept not in (None, "") else 0.0
         offset = raw_offset + f * frame_bytes if raw_offset is not None else None
+        # a position that is not a number is none (the frame is left out, where it lay said to be unknown)
+        known_position = position if position is None or all(map(math.isfinite, position)) else None
         out.append(
             FrameHeader(
                 path=str(path),
@@ -171,7 +173,7 @@ def frames_of(
                 modality=str(ds.get("Modality", "") or "").upper(),
                 image_type=image_type,
                 instance_number=int(instance) if instance not in (None, "") else None,
-                position_lps=position,  # type: ignore[arg-type]
+                position_lps=known_position,  # type: ignore[arg-type]
                 orientation=orientation,  # type: ignore[arg-type]
                 pixel_spacing_mm=spacing,  # type: ignore[arg-type]
                 slice_thickness_mm=float(thickness) if thickness not in (None, "") else None,
@@ -189,10 +191,29 @@ def frames_of(
                 file_size=size,
                 patient_position=str(ds.get("PatientPosition", "") or ""),
                 meta=meta,
-                pixel_damage=damage or rescale_damage(rescale_slope, rescale_intercept),
+                pixel_damage=damage
+                or rescale_damage(rescale_slope, rescale_intercept)
+                or _geometry_damage(position, orientation, spacing),
             )
         )
     return out
+
+
+def _geometry_damage(
+    position: tuple[float, ...] | None,
+    orientation: tuple[float, ...] | None,
+    spacing: tuple[float, ...] | None,
+) -> str | None:
+    """Why a frame's geometry cannot be used although given: a value that is not a finite number (an
+    Image Position of NaN ended the base's planning of the series in an internal error, QA s31 D)."""
+    for values, tag in (
+        (position, "(0020,0032) Image Position"),
+        (orientation, "(0020,0037) Image Orientation"),
+        (spacing, "(0028,0030) Pixel Spacing"),
+    ):
+        if values is not None and not all(math.isfinite(v) for v in values):
+            return f"unusable: its {tag} holds a value that is not a number"
+    return None
 
 
 def rescale_damage(slope: float, intercept: float) -> str | None:

@@ -343,3 +343,33 @@ def test_a_failing_image_writer_is_said_in_plain_words(
     reason = "the image could not be written to mask.nii.gz (is the disk full?)"
     assert line == f"osteoplan segment: cannot write {out}: {reason}"
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+@pytest.mark.filterwarnings("ignore:Invalid value for VR DS")  # pydicom on writing the NaN, as asked
+@pytest.mark.parametrize(
+    ("keyword", "value", "tag"),
+    [
+        ("ImagePositionPatient", ["nan", "0", "0"], "(0020,0032) Image Position"),
+        ("ImageOrientationPatient", ["1", "0", "0", "0", "nan", "0"], "(0020,0037) Image Orientation"),
+        ("PixelSpacing", ["nan", "0.8"], "(0028,0030) Pixel Spacing"),
+    ],
+)
+def test_a_slice_whose_geometry_is_not_a_number_is_left_out_by_name(
+    keyword: str, value: list[str], tag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: Image Position NaN ended in an internal error (ValueError: cannot convert float NaN to
+    # integer, planning the series), exit 1; the others refused the series or said the wrong reason
+    phantom = build_ct_phantom(shape=(12, 32, 32), seed=5)
+    written = write_dicom_series(phantom.volume, tmp_path / "ct")
+    bad = written.paths[5]
+    ds = pydicom.dcmread(bad)
+    setattr(ds, keyword, value)
+    ds.save_as(bad)
+    assert main(["info", str(tmp_path / "ct"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    series = result["series"]
+    assert [s["shape"] for s in series] == [[12, 32, 32]] and series[0]["loadable"]
+    reason = f"unusable: its {tag} holds a value that is not a number"
+    assert f"Skipped {bad}: {reason}; left out of its series" in result["report"]
+    if keyword == "ImagePositionPatient":  # where it lay is not known (not "inside the stack", from NaN)
+        assert f"{bad.name} was left out ({reason}); its position is unknown." in series[0]["warnings"]

@@ -19,6 +19,7 @@ Positions are DICOM patient coordinates (LPS, mm). Nothing here logs patient ide
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import threading
 import zlib
@@ -127,8 +128,28 @@ def iter_candidate_files(path: Path, report: ImportReport) -> list[Path]:
                 continue
             if name.upper() == "DICOMDIR":
                 continue  # the index; its files are found by the walk itself
-            files.append(Path(root) / name)
+            candidate = Path(root) / name
+            reason = _not_a_plain_file(candidate)
+            if reason is not None:
+                report.skip(str(candidate), reason)
+                continue
+            files.append(candidate)
     return files
+
+
+def _not_a_plain_file(path: Path) -> str | None:
+    """Why ``path`` (found by the walk) is not read, else None: a named pipe would block the reading for
+    ever (QA s31 D: ``info`` on a folder holding one never returned), a device or socket is no file, and a
+    link to nothing was reported as an unreadable DICOM header."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if path.is_symlink():
+            return "a link to a file that does not exist"
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device), not read"
+    return None
 
 
 def read_headers(

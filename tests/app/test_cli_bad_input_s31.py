@@ -373,3 +373,36 @@ def test_a_slice_whose_geometry_is_not_a_number_is_left_out_by_name(
     assert f"Skipped {bad}: {reason}; left out of its series" in result["report"]
     if keyword == "ImagePositionPatient":  # where it lay is not known (not "inside the stack", from NaN)
         assert f"{bad.name} was left out ({reason}); its position is unknown." in series[0]["warnings"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_and_a_dangling_link_in_a_series_folder_are_skipped_by_name(tmp_path: Path) -> None:
+    # base: info never returned (the header reader opened the pipe and waited for a writer), and a link to
+    # nothing was "unreadable or truncated DICOM header (FileNotFoundError)"
+    folder = tmp_path / "ct"
+    write_dicom_series(build_ct_phantom(shape=(8, 24, 24), seed=2).volume, folder)
+    os.mkfifo(folder / "pipe.dcm")
+    (folder / "gone.dcm").symlink_to(tmp_path / "no_such_file.dcm")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from app.cli import main; sys.exit(main())",
+            "info",
+            str(folder),
+            "--json",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [s["shape"] for s in result["series"]] == [[8, 24, 24]]
+    assert (
+        f"Skipped {folder / 'pipe.dcm'}: not a regular file (a pipe, socket or device), not read"
+        in result["report"]
+    )
+    assert f"Skipped {folder / 'gone.dcm'}: a link to a file that does not exist" in result["report"]

@@ -298,8 +298,13 @@ def _classify(
         raise DicomImportError("float pixel data (not a CT image)", path)
     has_pixels = head[:4] in (_PIXEL_TAG_LE, b"\x7f\xe0\x00\x10")
     if not has_pixels and ts != "1.2.840.10008.1.2.1.99":  # deflated: cannot peek, decode will tell
-        modality = str(ds.get("Modality", "") or "?")
-        raise DicomImportError(f"no (7FE0,0010) Pixel Data (a non-image {modality} object)", path)
+        if sop in CT_SOP_CLASSES:  # a CT image always has pixels: this one is cut short or incomplete
+            raise DicomImportError(
+                "truncated or incomplete: a CT image file that ends without its (7FE0,0010) Pixel Data", path
+            )
+        modality = str(ds.get("Modality", "") or "")
+        kind = f"a non-image {modality} object" if modality else "a non-image object"
+        raise DicomImportError(f"no (7FE0,0010) Pixel Data ({kind})", path)
     raw_offset: int | None = None
     damage: str | None = None
     if ts in RAW_TRANSFER_SYNTAXES:

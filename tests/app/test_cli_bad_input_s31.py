@@ -406,3 +406,18 @@ def test_a_pipe_and_a_dangling_link_in_a_series_folder_are_skipped_by_name(tmp_p
         in result["report"]
     )
     assert f"Skipped {folder / 'gone.dcm'}: a link to a file that does not exist" in result["report"]
+
+
+def test_a_ct_file_cut_inside_its_header_is_said_to_be_cut_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: "no (7FE0,0010) Pixel Data (a non-image ? object)", as if the file were a report or a
+    # DICOMDIR and not a CT slice cut short
+    written = write_dicom_series(build_ct_phantom(shape=(8, 24, 24), seed=2).volume, tmp_path / "ct")
+    cut = written.paths[2]
+    cut.write_bytes(cut.read_bytes()[:300])  # inside the dataset, before (0008,0060) Modality
+    reason = "truncated or incomplete: a CT image file that ends without its (7FE0,0010) Pixel Data"
+    line = refused(["info", str(cut), "--json"], capsys)
+    assert line == f"osteoplan info: {cut}: no DICOM image found in 1 file(s) ({cut.name}: {reason})"
+    assert main(["info", str(tmp_path / "ct"), "--json"]) == 0  # the series loads without it, saying why
+    assert f"Skipped {cut}: {reason}" in json.loads(capsys.readouterr().out)["report"]

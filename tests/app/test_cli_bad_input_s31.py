@@ -421,3 +421,23 @@ def test_a_ct_file_cut_inside_its_header_is_said_to_be_cut_short(
     assert line == f"osteoplan info: {cut}: no DICOM image found in 1 file(s) ({cut.name}: {reason})"
     assert main(["info", str(tmp_path / "ct"), "--json"]) == 0  # the series loads without it, saying why
     assert f"Skipped {cut}: {reason}" in json.loads(capsys.readouterr().out)["report"]
+
+
+@pytest.mark.parametrize("level", ["L9", 1])
+def test_plan_a_level_that_names_no_vertebra_is_refused_naming_the_key(
+    level: object,
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: "L9" ended in an internal error (ValueError from the vertebra search's level check, exit 1);
+    # 1 was left out of the search but kept as the target's level, and the plan was saved (exit 0)
+    ct, spec = vertebra_ct
+    spec = {**spec, "targets": [{**spec["targets"][0], "level": level}]}
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / "plan.osteoplan"
+    line = refused(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"], capsys)
+    expected = 'a vertebral level C1-C7, T1-T12, L1-L5 or S1 (e.g. "L3")'
+    assert line == f'osteoplan plan: "targets[0].level" = {level!r}: expected {expected}'
+    assert not out.exists()

@@ -441,3 +441,17 @@ def test_plan_a_level_that_names_no_vertebra_is_refused_naming_the_key(
     expected = 'a vertebral level C1-C7, T1-T12, L1-L5 or S1 (e.g. "L3")'
     assert line == f'osteoplan plan: "targets[0].level" = {level!r}: expected {expected}'
     assert not out.exists()
+
+
+def test_a_pixel_spacing_of_zero_is_not_said_to_be_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: "IM0001.dcm has no (0028,0030) Pixel Spacing", for a file that has one, of 0
+    written = write_dicom_series(build_ct_phantom(shape=(6, 16, 16), seed=2).volume, tmp_path / "ct")
+    for path in written.paths:
+        ds = pydicom.dcmread(path)
+        ds.PixelSpacing = [0, 0]
+        ds.save_as(path)
+    line = refused(["convert", str(tmp_path / "ct"), "--out", str(tmp_path / "ct.nii.gz")], capsys)
+    stated = "has a (0028,0030) Pixel Spacing of 0 \\ 0 mm, not a size; its geometry is unknown"
+    assert line.endswith(f"{written.paths[0].name} {stated}")

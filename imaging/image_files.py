@@ -122,7 +122,7 @@ def _fill_nonfinite(path: Path, array: npt.NDArray[np.floating[Any]], notes: lis
     """Set the voxels a float file stores as NaN or infinity to :data:`FILL_HU` (as outside the scan), in
     place, and say how many: the base kept them as NaN (NRRD, MHA) or read them as 0 HU (NIfTI, whose
     C library zeroes them: :func:`imaging.nifti_header.nonfinite_voxels`), without a word (QA s31 D)."""
-    bad = nonfinite_voxels(path) if is_nifti_path(path) else ~np.isfinite(array)
+    bad = nonfinite_voxels(path, array) if is_nifti_path(path) else ~np.isfinite(array)
     if bad is None or bad.shape != array.shape or not bad.any():
         return
     array[bad] = FILL_HU

@@ -14,11 +14,13 @@ only inside this module.
 
 from __future__ import annotations
 
+import gzip
 import math
 import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -164,12 +166,14 @@ def read_nifti_header(path: Path) -> NiftiHeader:
     return header
 
 
-def nonfinite_voxels(path: Path) -> npt.NDArray[np.bool_] | None:
+def nonfinite_voxels(path: Path, read_as: npt.NDArray[Any] | None = None) -> npt.NDArray[np.bool_] | None:
     """The ``[k, j, i]`` mask of a float NIfTI volume's voxels stored as NaN or infinity, or None when there
     are none (or its data is not float, or not one 3D volume).
 
-    The NIfTI C library under SimpleITK reads such values as 0 without a word (0 HU, water; QA s31 D), so
-    the stored values are looked at here: the data is read once more, for float files only.
+    The NIfTI C library under SimpleITK reads such values as 0, then scaled to the header's scl_inter,
+    without a word (0 HU, water; QA s31 D), so the stored values are looked at here: the data is read once
+    more, for float files only, and, given ``read_as`` (the array SimpleITK read), only when some voxel
+    holds the value such a voxel becomes.
 
     Raises
     ------
@@ -180,8 +184,18 @@ def nonfinite_voxels(path: Path) -> npt.NDArray[np.bool_] | None:
     kind = _FLOAT_TYPES.get(h.datatype)
     if kind is None or len(h.dims) < 3 or math.prod(h.dims[3:]) != 1:
         return None
+    if read_as is not None:
+        head = _read_prefix(path, NIFTI1_HEADER_BYTES)
+        order = _byte_order(head, path)
+        inter = struct.unpack_from(f"{order}f", head, 116)[0] if h.version == 1 else 0.0  # scl_inter
+        if not np.any((read_as == 0) | (read_as == inter)):
+            return None
     start = int(h.vox_offset)
-    raw = _read_prefix(path, start + h.data_bytes)
+    if path.name.lower().endswith(".gz"):  # in one go: the header reader's small steps are slow for data
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read(start + h.data_bytes)
+    else:
+        raw = _read_prefix(path, start + h.data_bytes)
     if len(raw) < start + h.data_bytes:  # cut short: check_nifti refuses the file
         return None
     values = np.frombuffer(

@@ -49,23 +49,40 @@ class CommandError(Exception):
 
 def check_output_path(out: Path, option: str = "--out") -> None:
     """Refuse an output file whose folder does not exist or cannot be written, before any work (no folder
-    is made on the operator's behalf, and the image writers' own messages are never what is shown)."""
+    is made on the operator's behalf, and the image writers' own messages are never what is shown). A name
+    the file system cannot take (too long) is refused here too: it was an internal error (QA s31 D)."""
     folder = out.parent if str(out.parent) else Path()
-    if not folder.is_dir():
-        raise CommandError(f"{option} {out}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CommandError(f"{option} {out}: cannot write in the folder {folder} (permission denied)")
-    if out.is_dir():
-        raise CommandError(f"{option} {out} is a folder, not a file")
+    try:
+        if not folder.is_dir():
+            raise CommandError(f"{option} {out}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise CommandError(f"{option} {out}: cannot write in the folder {folder} (permission denied)")
+        if out.is_dir():
+            raise CommandError(f"{option} {out} is a folder, not a file")
+    except OSError as exc:  # ENAMETOOLONG: Path.is_dir() raises it rather than answer False
+        raise CommandError(
+            f"{option} {out}: the file system cannot take this name ({exc.strerror})"
+        ) from None
 
 
-def check_image_output_path(out: Path) -> None:
-    """:func:`check_output_path` for ``--out`` that must name an image file the writers know."""
+def check_image_output_path(out: Path, source: Path | None = None) -> None:
+    """:func:`check_output_path` for ``--out`` that must name an image file the writers know, and not the
+    image ``source`` the command reads (``segment ct.nii.gz --out ct.nii.gz`` replaced the CT by the
+    lesion mask, QA s31 D)."""
     from imaging.image_files import is_image_file
 
     if not is_image_file(out):
         raise CommandError(f"--out {out.name} must end in .nii.gz, .nii, .nrrd or .mha")
     check_output_path(out)
+    if source is not None and _same_file(out, source):
+        raise CommandError(f"--out {out} is the image this command reads: write to another file")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 #: "-60,-100,-246": a value, not an option (argparse alone only knows plain negative numbers)
@@ -156,6 +173,15 @@ class StoreOnce(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def nonempty_path(text: str) -> Path:
+    """A path argument, refusing the empty string: ``Path("")`` is the current folder, so ``segment ""``
+    (a script's unset variable) loaded whatever series lay in the folder it ran from (QA s31 D).
+    :func:`build_parser` makes it the converter of every ``type=Path`` argument."""
+    if not text:
+        raise argparse.ArgumentTypeError(f"an empty path ({text!r}) names no file or folder")
+    return Path(text)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose bad-input message is the one-line reason of the CLI contract (DESIGN.md),
     then where the usage is ("run osteoplan segment --help"), instead of argparse's usage dump; exit 2.
@@ -187,6 +213,7 @@ def build_parser() -> tuple[OneLineParser, dict[str, ModuleType]]:
         )
         p.register("action", None, StoreOnce)
         p.register("action", "store", StoreOnce)
+        p.register("type", Path, nonempty_path)  # argparse looks a type up in its registry first
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         module.add_arguments(p)
         modules[module.NAME] = module

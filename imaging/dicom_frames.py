@@ -5,20 +5,22 @@ module turns a read dataset (pydicom's, or the fast reader's values wrapped in :
 one :class:`FrameHeader` per frame. An enhanced multi-frame file's per-frame functional groups ((0020,9113)
 Plane Position, (0028,9145) Pixel Value Transformation, ...) take precedence over its shared ones, and those
 over the top-level attributes. For plain little-endian pixel values each frame's byte offset is recorded,
-and a file too short for its frames is marked (``pixel_damage``), so the series planner can leave it out.
+and a file too short for its frames, or a frame whose rescale gives no HU, is marked (``pixel_damage``), so
+the series planner can leave it out.
 
 Positions are DICOM patient coordinates (LPS, mm). Nothing here logs patient identifiers.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from imaging.dicom_integrity import raw_pixel_damage
 
-__all__ = ["FastDataset", "FrameHeader", "frames_of"]
+__all__ = ["FastDataset", "FrameHeader", "frames_of", "rescale_damage"]
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,9 @@ class FrameHeader:
     """What the loader needs to know about one image frame (a classic slice or one enhanced frame).
 
     Geometry is ``None`` when the file lacks it; the series planner refuses such frames by name.
-    ``pixel_damage`` says why the file's pixel data is incomplete (a file cut short), else None; the
-    series planner leaves such files out and reports them.
+    ``pixel_damage`` says why the frame's pixels cannot be used, else None: the file's pixel data is
+    incomplete (a file cut short), or the frame's rescale makes no HU of them (:func:`rescale_damage`); the
+    series planner leaves such frames out and reports them.
     """
 
     path: str
@@ -152,7 +155,11 @@ def frames_of(
         thickness = lookup("PixelMeasuresSequence", "SliceThickness")
         slope = lookup("PixelValueTransformationSequence", "RescaleSlope")
         intercept = lookup("PixelValueTransformationSequence", "RescaleIntercept")
+        rescale_slope = float(slope) if slope not in (None, "") else 1.0
+        rescale_intercept = float(intercept) if intercept not in (None, "") else 0.0
         offset = raw_offset + f * frame_bytes if raw_offset is not None else None
+        # a position that is not a number is none (the frame is left out, where it lay said to be unknown)
+        known_position = position if position is None or all(map(math.isfinite, position)) else None
         out.append(
             FrameHeader(
                 path=str(path),
@@ -166,7 +173,7 @@ def frames_of(
                 modality=str(ds.get("Modality", "") or "").upper(),
                 image_type=image_type,
                 instance_number=int(instance) if instance not in (None, "") else None,
-                position_lps=position,  # type: ignore[arg-type]
+                position_lps=known_position,  # type: ignore[arg-type]
                 orientation=orientation,  # type: ignore[arg-type]
                 pixel_spacing_mm=spacing,  # type: ignore[arg-type]
                 slice_thickness_mm=float(thickness) if thickness not in (None, "") else None,
@@ -177,14 +184,44 @@ def frames_of(
                 bits_allocated=bits_allocated,
                 bits_stored=int(ds.get("BitsStored", bits_allocated) or bits_allocated),
                 pixel_representation=int(ds.get("PixelRepresentation", 0) or 0),
-                rescale_slope=float(slope) if slope not in (None, "") else 1.0,
-                rescale_intercept=float(intercept) if intercept not in (None, "") else 0.0,
+                rescale_slope=rescale_slope,
+                rescale_intercept=rescale_intercept,
                 transfer_syntax=ts,
                 pixel_offset=offset,
                 file_size=size,
                 patient_position=str(ds.get("PatientPosition", "") or ""),
                 meta=meta,
-                pixel_damage=damage,
+                pixel_damage=damage
+                or rescale_damage(rescale_slope, rescale_intercept)
+                or _geometry_damage(position, orientation, spacing),
             )
         )
     return out
+
+
+def _geometry_damage(
+    position: tuple[float, ...] | None,
+    orientation: tuple[float, ...] | None,
+    spacing: tuple[float, ...] | None,
+) -> str | None:
+    """Why a frame's geometry cannot be used although given: a value that is not a finite number (an
+    Image Position of NaN ended the base's planning of the series in an internal error, QA s31 D)."""
+    for values, tag in (
+        (position, "(0020,0032) Image Position"),
+        (orientation, "(0020,0037) Image Orientation"),
+        (spacing, "(0028,0030) Pixel Spacing"),
+    ):
+        if values is not None and not all(math.isfinite(v) for v in values):
+            return f"unusable: its {tag} holds a value that is not a number"
+    return None
+
+
+def rescale_damage(slope: float, intercept: float) -> str | None:
+    """Why a frame's stored values cannot be turned into HU, else None: a (0028,1053) Rescale Slope of 0
+    makes every pixel the intercept (a slice of -1024 HU in the middle of the volume, read without a word
+    in the base, QA s31 D) and a slope or intercept that is not a finite number makes none a number."""
+    if not math.isfinite(slope) or slope == 0.0:
+        return f"unusable: its (0028,1053) Rescale Slope is {slope:g}, so its values cannot be turned into HU"
+    if not math.isfinite(intercept):
+        return f"unusable: its (0028,1052) Rescale Intercept is {intercept:g}, so its values are not HU"
+    return None

@@ -19,6 +19,7 @@ Positions are DICOM patient coordinates (LPS, mm). Nothing here logs patient ide
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import threading
 import zlib
@@ -127,8 +128,28 @@ def iter_candidate_files(path: Path, report: ImportReport) -> list[Path]:
                 continue
             if name.upper() == "DICOMDIR":
                 continue  # the index; its files are found by the walk itself
-            files.append(Path(root) / name)
+            candidate = Path(root) / name
+            reason = _not_a_plain_file(candidate)
+            if reason is not None:
+                report.skip(str(candidate), reason)
+                continue
+            files.append(candidate)
     return files
+
+
+def _not_a_plain_file(path: Path) -> str | None:
+    """Why ``path`` (found by the walk) is not read, else None: a named pipe would block the reading for
+    ever (QA s31 D: ``info`` on a folder holding one never returned), a device or socket is no file, and a
+    link to nothing was reported as an unreadable DICOM header."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if path.is_symlink():
+            return "a link to a file that does not exist"
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device), not read"
+    return None
 
 
 def read_headers(
@@ -277,8 +298,13 @@ def _classify(
         raise DicomImportError("float pixel data (not a CT image)", path)
     has_pixels = head[:4] in (_PIXEL_TAG_LE, b"\x7f\xe0\x00\x10")
     if not has_pixels and ts != "1.2.840.10008.1.2.1.99":  # deflated: cannot peek, decode will tell
-        modality = str(ds.get("Modality", "") or "?")
-        raise DicomImportError(f"no (7FE0,0010) Pixel Data (a non-image {modality} object)", path)
+        if sop in CT_SOP_CLASSES:  # a CT image always has pixels: this one is cut short or incomplete
+            raise DicomImportError(
+                "truncated or incomplete: a CT image file that ends without its (7FE0,0010) Pixel Data", path
+            )
+        modality = str(ds.get("Modality", "") or "")
+        kind = f"a non-image {modality} object" if modality else "a non-image object"
+        raise DicomImportError(f"no (7FE0,0010) Pixel Data ({kind})", path)
     raw_offset: int | None = None
     damage: str | None = None
     if ts in RAW_TRANSFER_SYNTAXES:

@@ -219,11 +219,16 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
                 f"{frame_name(h)}: pixel storage differs from {frame_name(h0)} in the same series",
             )
         if h.pixel_spacing_mm is None or min(h.pixel_spacing_mm) <= 0:
+            # a spacing of 0 was said to be missing (QA s31 D)
+            stated = (
+                "has no (0028,0030) Pixel Spacing"
+                if h.pixel_spacing_mm is None
+                else "has a (0028,0030) Pixel Spacing of {:g} \\ {:g} mm, not a size".format(
+                    *h.pixel_spacing_mm
+                )
+            )
             return refused_plan(
-                frames,
-                series_id,
-                source,
-                f"{frame_name(h)} has no (0028,0030) Pixel Spacing; its geometry is unknown",
+                frames, series_id, source, f"{frame_name(h)} {stated}; its geometry is unknown"
             )
         if h.position_lps is None or h.orientation is None:
             return refused_plan(

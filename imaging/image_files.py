@@ -28,7 +28,8 @@ import SimpleITK as sitk  # noqa: N813 - the library's usual name
 
 from imaging.errors import DicomImportError
 from imaging.metaimage_check import check_metaimage_size, is_metaimage_path
-from imaging.nifti_header import check_nifti, is_nifti_path
+from imaging.nifti_header import check_nifti, is_nifti_path, nonfinite_voxels
+from imaging.series_plan import FILL_HU
 from imaging.volume import SeriesMetadata, Volume, affine_from_geometry
 
 #: file name endings handled here (lower case)
@@ -82,6 +83,8 @@ def read_image(path: Path, warnings: list[str] | None = None) -> Volume:
             path,
         )
     array = sitk.GetArrayFromImage(image)
+    if np.issubdtype(array.dtype, np.floating):
+        _fill_nonfinite(path, array, notes)
     if (
         np.issubdtype(array.dtype, np.integer)
         and array.size
@@ -115,6 +118,20 @@ def read_image(path: Path, warnings: list[str] | None = None) -> Volume:
     return Volume(np.ascontiguousarray(array), matrix, "", meta)
 
 
+def _fill_nonfinite(path: Path, array: npt.NDArray[np.floating[Any]], notes: list[str]) -> None:
+    """Set the voxels a float file stores as NaN or infinity to :data:`FILL_HU` (as outside the scan), in
+    place, and say how many: the base kept them as NaN (NRRD, MHA) or read them as 0 HU (NIfTI, whose
+    C library zeroes them: :func:`imaging.nifti_header.nonfinite_voxels`), without a word (QA s31 D)."""
+    bad = nonfinite_voxels(path, array) if is_nifti_path(path) else ~np.isfinite(array)
+    if bad is None or bad.shape != array.shape or not bad.any():
+        return
+    array[bad] = FILL_HU
+    notes.append(
+        f"{path.name}: {int(bad.sum())} voxel(s) hold no number (NaN or infinity) in the file; they were "
+        f"read as {FILL_HU:.0f} HU, as outside the scan"
+    )
+
+
 def write_image(volume: Volume, path: Path) -> None:
     """Write ``volume`` to ``path`` (format from the suffix), geometry exact, values unchanged.
 
@@ -127,6 +144,8 @@ def write_image(volume: Volume, path: Path) -> None:
         For an unknown suffix, or a grid that is not orthogonal (formats store orthonormal directions).
     FileNotFoundError
         When the folder of ``path`` does not exist.
+    OSError
+        When the file cannot be made there, or the image library fails to write it (a full disk).
     """
     if not is_image_file(path):
         raise ValueError(f'Argument "path" must end in one of {", ".join(IMAGE_SUFFIXES)}, got {path.name!r}')
@@ -143,7 +162,17 @@ def write_image(volume: Volume, path: Path) -> None:
     if not path.parent.is_dir():  # no folder made on the caller's behalf
         raise FileNotFoundError(f"the folder {path.parent} does not exist")
     try:
-        sitk.WriteImage(image, str(tmp), useCompression=suffix in (".nii.gz", ".nrrd", ".mha"))
+        # opened here first, so a file that cannot be made is an OSError with its reason, not the image
+        # library's exception text with its source paths after its C library's "** ERROR" line on
+        # standard error (QA s31 D)
+        try:
+            tmp.open("wb").close()
+        except OSError as exc:  # named by the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        try:
+            sitk.WriteImage(image, str(tmp), useCompression=suffix in (".nii.gz", ".nrrd", ".mha"))
+        except RuntimeError as exc:
+            raise OSError(f"the image could not be written to {path.name} (is the disk full?)") from exc
         tmp.replace(path)
     finally:
         if tmp.exists():

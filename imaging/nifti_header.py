@@ -14,11 +14,13 @@ only inside this module.
 
 from __future__ import annotations
 
+import gzip
 import math
 import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +53,8 @@ _DATATYPE_BITS = {
     2048: 256,  # complex256
     2304: 32,  # rgba32
 }
+#: NIfTI float data types -> numpy type (byte order added): their voxels can hold NaN or infinity
+_FLOAT_TYPES = {16: "f4", 64: "f8"}
 #: xyzt_units spatial code -> millimetres per file unit (0 = unknown: taken as mm, as every reader does)
 _UNIT_MM = {0: 1.0, 1: 1000.0, 2: 1.0, 3: 0.001}
 #: columns of the sform's 3x3 that are this close to orthogonal (cosine) form an orthogonal grid
@@ -160,6 +164,49 @@ def read_nifti_header(path: Path) -> NiftiHeader:
     header = _parse_v1(raw, order) if size == NIFTI1_HEADER_BYTES else _parse_v2(raw, order)
     _check_fields(path, header, raw)
     return header
+
+
+def nonfinite_voxels(path: Path, read_as: npt.NDArray[Any] | None = None) -> npt.NDArray[np.bool_] | None:
+    """The ``[k, j, i]`` mask of a float NIfTI volume's voxels stored as NaN or infinity, or None when there
+    are none (or its data is not float, or not one 3D volume).
+
+    The NIfTI C library under SimpleITK reads such values as 0, then scaled to the header's scl_inter,
+    without a word (0 HU, water; QA s31 D), so the stored values are looked at here: the data is read once
+    more, for float files only, and, given ``read_as`` (the array SimpleITK read), only when some voxel
+    holds the value such a voxel becomes.
+
+    Raises
+    ------
+    DicomImportError
+        As :func:`read_nifti_header`.
+    """
+    h = read_nifti_header(path)
+    kind = _FLOAT_TYPES.get(h.datatype)
+    if kind is None or len(h.dims) < 3 or math.prod(h.dims[3:]) != 1:
+        return None
+    if read_as is not None:
+        head = _read_prefix(path, NIFTI1_HEADER_BYTES)
+        order = _byte_order(head, path)
+        inter = struct.unpack_from(f"{order}f", head, 116)[0] if h.version == 1 else 0.0  # scl_inter
+        if not np.any((read_as == 0) | (read_as == inter)):
+            return None
+    start = int(h.vox_offset)
+    if path.name.lower().endswith(".gz"):  # in one go: the header reader's small steps are slow for data
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read(start + h.data_bytes)
+    else:
+        raw = _read_prefix(path, start + h.data_bytes)
+    if len(raw) < start + h.data_bytes:  # cut short: check_nifti refuses the file
+        return None
+    values = np.frombuffer(
+        raw, dtype=np.dtype(_byte_order(raw, path) + kind), count=math.prod(h.dims[:3]), offset=start
+    )
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return None
+    ni, nj, nk = h.dims[:3]
+    mask: npt.NDArray[np.bool_] = bad.reshape(nk, nj, ni)
+    return mask
 
 
 # -- private helpers ------------------------------------------------------------------------------

@@ -61,7 +61,13 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
     ext = needle.antenna_extension_mm
     raw = tj.get("approach")
     if "entry_lps" in tj or "target_lps" in tj:
-        geometry = TrajectoryGeometry(spec_point(tj, "entry_lps", where), spec_point(tj, "target_lps", where))
+        entry, target = spec_point(tj, "entry_lps", where), spec_point(tj, "target_lps", where)
+        try:
+            geometry = TrajectoryGeometry(entry, target)
+        except ValueError:  # the same point twice: reached the command line as an internal error (QA s31 D)
+            raise PlanValidationError(
+                f"{where}.target_lps", list(target), 'a point other than "entry_lps" (a needle has a length)'
+            ) from None
         if raw is not None:
             approach = spec_approach(raw, where)
             label_note: tuple[str, ...] = ()

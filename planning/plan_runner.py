@@ -75,6 +75,7 @@ from planning.plan_results import PlanResult, TargetResult, TrajectoryResult
 from planning.plan_spec import (
     Point,
     spec_bone,
+    spec_level,
     spec_needle,
     spec_number,
     spec_point,
@@ -168,12 +169,12 @@ def run_plan(
             raise PlanValidationError(f"targets[{i}].name", name, "a name not used by another target")
         seed = spec_point(ts, "lesion_seed_lps", f"targets[{i}]")
         bone = spec_bone(ts, f"targets[{i}]")
+        level_given = spec_level(ts, f"targets[{i}]")
         anatomy = None
         t_warn: list[str] = []
         if ts.get("vertebra_lps") is not None:
             click = spec_point(ts, "vertebra_lps", f"targets[{i}]")
-            hint = ts.get("level")
-            anatomy = _find_vertebra(volume, click, hint if isinstance(hint, str) else None, cancel)
+            anatomy = _find_vertebra(volume, click, level_given, cancel)
             if anatomy is None:
                 t_warn.append("vertebra anatomy is not available in this build: canal distances not computed")
             else:
@@ -202,7 +203,7 @@ def run_plan(
                     at_bone=True,
                 ) from exc
             raise
-        level = ts.get("level") or (anatomy.level if anatomy is not None else None)
+        level = level_given or (anatomy.level if anatomy is not None else None)
         targets[name] = TargetResult(name, lesion, anatomy, level, None, None, warnings=t_warn, bone=bone)
         evaluators[name] = TargetEvaluator(
             volume,

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from imaging.levels import normalize_level
 from planning.coverage import SUGGESTION_OVERLAP_FRACTION
 from planning.devices import load_device_profiles
 from planning.errors import PlanValidationError
@@ -136,3 +137,22 @@ def spec_bone(ts: Mapping[str, Any], where: str) -> BoneSite | None:
             'SINS; leave "bone" out, or give it only for a lesion outside the spine',
         )
     return BoneSite(raw)
+
+
+def spec_level(ts: Mapping[str, Any], where: str) -> str | None:
+    """A target's ``level`` as its canonical name (``"l1"`` -> ``"L1"``), None when not given.
+
+    Checked here, at the spec: a level that names no vertebra ended the plan in an internal error in the
+    vertebra search (its ValueError), and one that is not a string was dropped from the search but kept
+    as the target's level (QA s31 D).
+    """
+    raw = ts.get("level")
+    if raw is None or raw == "":
+        return None
+    expected = 'a vertebral level C1-C7, T1-T12, L1-L5 or S1 (e.g. "L3")'
+    if not isinstance(raw, str):
+        raise PlanValidationError(f"{where}.level", raw, expected)
+    try:
+        return normalize_level(raw)
+    except ValueError:
+        raise PlanValidationError(f"{where}.level", raw, expected) from None

@@ -60,7 +60,6 @@ from app.cli import (
     Context,
     accept_negative_number_lists,
     check_image_output_path,
-    check_output_path,
     parse_point_lps,
 )
 
@@ -133,8 +132,8 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out
     if out is not None:
-        check_image_output_path(out)
-        check_output_path(bands_path(out))
+        check_image_output_path(out, path)
+        check_image_output_path(bands_path(out), path)
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
     anatomy = find_vertebra(

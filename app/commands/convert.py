@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     out = Path(args.out)
     if not path.exists():
         raise CommandError(f"{path} does not exist")
-    check_image_output_path(out)
+    check_image_output_path(out, path)
     result = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = result.volume
     try:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context
+from app.cli import CommandError, Context, check_output_path
 
 NAME = "demo"
 HELP = "open the bundled sample case; with --screenshot, save a picture of the window and exit"
@@ -35,6 +35,11 @@ def run(args: argparse.Namespace, ctx: Context) -> Any:
         sample = sample_case_path()
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from exc
+    if args.screenshot is not None:
+        check_screenshot_path(Path(args.screenshot))
+    from app.commands.gui import check_display
+
+    check_display()
     from app.gui_app import make_application, start_window
     from app.loading import wait_until
 
@@ -74,3 +79,16 @@ def run(args: argparse.Namespace, ctx: Context) -> Any:
         "renderer": getattr(window.view3d, "renderer_name", ""),
         "_text": f"saved {args.screenshot} ({total_s:.1f} s)",
     }
+
+
+def check_screenshot_path(path: Path) -> None:
+    """Refuse a ``--screenshot`` file Qt cannot write (a picture format it does not know, a folder that
+    does not exist) before the window opens: the base found out after drawing it, as an internal error."""
+    from PySide6.QtGui import QImageWriter  # the formats need no display and no application
+
+    formats = sorted(bytes(f.data()).decode().lower() for f in QImageWriter.supportedImageFormats())
+    if path.suffix.lower().lstrip(".") not in formats:
+        raise CommandError(
+            f"--screenshot {path.name} must end in .png (or another picture format: {', '.join(formats)})"
+        )
+    check_output_path(path, "--screenshot")

@@ -42,14 +42,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if out.suffix != ".osteoplan":
         raise CommandError(f"--out {out.name} must end in .osteoplan")
     check_output_path(out)
-    try:
-        spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CommandError(f"cannot read --spec {spec_path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise CommandError(f"--spec {spec_path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    if not isinstance(spec, dict):
-        raise CommandError(f"--spec {spec_path} must hold a JSON object")
+    spec = _read_spec(spec_path)
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     result = run_plan(loaded.volume, spec, progress=ctx.progress("planning"), cancel=ctx.cancel)
     written = save_plan_case(result, str(out), source_path=str(path))
@@ -65,6 +58,35 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     ]
     payload["_text"] = _text(payload, widths)
     return payload
+
+
+def _read_spec(spec_path: Path) -> dict[str, Any]:
+    """The spec's JSON object; CommandError naming the file when it cannot be read or is not one.
+
+    UTF-8 with or without a byte-order mark (Windows Notepad writes one; the base refused it). Text in
+    another encoding, a number too long to convert and nesting too deep to parse are refused here in
+    one line (the base ended in an internal error for each, QA s31 D).
+    """
+    try:
+        raw = spec_path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read --spec {spec_path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CommandError(
+            f"--spec {spec_path} is not UTF-8 text (byte {exc.start} is not UTF-8): save it as UTF-8"
+        ) from None
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"--spec {spec_path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting too deep
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(":")[0]
+        raise CommandError(f"--spec {spec_path} cannot be read as a plan spec ({reason})") from None
+    if not isinstance(spec, dict):
+        raise CommandError(f"--spec {spec_path} must hold a JSON object")
+    return spec
 
 
 def _fmt(v: Any, unit: str) -> str:

@@ -36,6 +36,9 @@ from app.cli import (
 )
 
 NAME = "segment"
+#: the normal bone HU --reference-hu takes: the plan spec's ``targets[i].reference_bone_hu`` range
+#: (:mod:`planning.plan_runner`), the same value given the other way
+REFERENCE_HU_RANGE = (-1000.0, 3000.0)
 HELP = "segment the bone lesion at an LPS seed point and print its type and measures"
 
 
@@ -76,11 +79,17 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         # argparse's float() takes "nan" and "inf": a NaN reference refused every seed as "within 88 HU of
         # the local normal bone (nan HU)" (QA s22 D)
         raise CommandError(f"--reference-hu must be a finite number of HU, got {args.reference_hu}")
+    lo, hi = REFERENCE_HU_RANGE
+    if args.reference_hu is not None and not lo <= args.reference_hu <= hi:
+        # 1e30 made the whole bone a "lytic lesion", -5000 a lytic lesion "blastic", exit 0 (QA s31 D)
+        raise CommandError(
+            f"--reference-hu must be a number of HU in {lo:g} to {hi:g}, got {args.reference_hu:g}"
+        )
     if not path.exists():
         raise CommandError(f"{path} does not exist")
     out: Path | None = args.out
     if out is not None:
-        check_image_output_path(out)
+        check_image_output_path(out, path)
     loaded = load_volume(path, args.series, progress=ctx.progress("loading"), cancel=ctx.cancel)
     volume = loaded.volume
     try:

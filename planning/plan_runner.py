@@ -31,6 +31,12 @@ Mirels for a long bone, Harrington for the acetabulum, none for a rib or other b
 A trajectory given by points without an approach is labelled from its geometry (direct for an
 extraspinal target).
 
+A key the plan never read (a typo such as ``"margn_mm"``, a target's ``"vertebra_lsp"``, or a valid key
+that does not apply, such as ``skin_lps`` on a transpedicular needle) is not refused, as DESIGN.md lets
+keys be added, but named first in the plan's ``warnings``: the spec is wrapped in a
+:class:`planning.spec_reads.ReadRecorder` that notes each key the readers take, and
+:func:`planning.plan_spec.unused_key_warnings` words the rest (QA s31 D: the base said nothing).
+
 A transpedicular approach (one side or ``transpedicular-bilateral``) on a side whose pedicle the anatomy
 did not trace gets the route built from the body and canal (``planning.proposals.propose_untraced_side``:
 transcostovertebral at a thoracic level, parapedicular otherwise), labelled with that approach; its
@@ -81,7 +87,9 @@ from planning.plan_spec import (
     spec_point,
     spec_pullbacks,
     spec_zone_model,
+    unused_key_warnings,
 )
+from planning.spec_reads import ReadRecorder
 
 Progress = Callable[[float], None]
 
@@ -128,6 +136,9 @@ def run_plan(
     _check_cancel(cancel)
     if not isinstance(spec, Mapping):
         raise PlanValidationError("spec", type(spec).__name__, "a JSON object")
+    # the readers below note each key they take: the keys none took are named in the plan's warnings
+    recorded = ReadRecorder(spec)
+    spec = recorded
     margin = spec_number(spec, "margin_mm", DEFAULT_MARGIN_MM, 0.0, 20.0)
     safety = spec_number(
         spec, "pedicle_safety_margin_mm", DEFAULT_PEDICLE_SAFETY_MARGIN_MM, 0.0, MAX_PEDICLE_SAFETY_MARGIN_MM
@@ -274,7 +285,7 @@ def run_plan(
         zone_model,
         margin,
         volume,
-        plan_warnings,
+        unused_key_warnings(recorded) + plan_warnings,
         warn_mm,
         min_depth_mm,
         safety,

@@ -8,6 +8,7 @@ Defaults and ranges are the module docstring's of :mod:`planning.plan_runner`.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
 from planning.score_site import BoneSite
+from planning.spec_reads import place_of, unread_paths
 from planning.zone_model import CentreSource, UnknownProfileError, ZoneModel, resolve_zone_model
 
 Point = tuple[float, float, float]
@@ -156,3 +158,75 @@ def spec_level(ts: Mapping[str, Any], where: str) -> str | None:
         return normalize_level(raw)
     except ValueError:
         raise PlanValidationError(f"{where}.level", raw, expected) from None
+
+
+#: the keys a reader of this module, :mod:`planning.plan_runner` or :mod:`planning.plan_placement` asks
+#: for, by place in the spec (:func:`planning.spec_reads.place_of`). Only the wording of
+#: :func:`unused_key_warnings` uses it (which keys are unused is recorded, not listed): a key known here
+#: and not read did not apply to this plan, any other key is called misspelt. tests/planning/
+#: test_plan_spec_unused_keys.py checks that every key the readers ask for is listed.
+SPEC_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset(
+        {
+            "targets",
+            "trajectories",
+            "needle",
+            "ablation",
+            "positions_per_trajectory",
+            "pullback_mm",
+            "margin_mm",
+            "pedicle_safety_margin_mm",
+            "warn_distance_mm",
+            "min_needle_depth_mm",
+        }
+    ),
+    "targets[]": frozenset(
+        {"name", "lesion_seed_lps", "vertebra_lps", "level", "reference_bone_hu", "choices", "bone"}
+    ),
+    "trajectories[]": frozenset({"target", "approach", "entry_lps", "target_lps", "skin_lps", "pullback_mm"}),
+    "needle": frozenset({"gauge", "antenna_extension_mm", "length_mm"}),
+    "ablation": frozenset({"profile", "width_mm", "length_mm", "center_behind_tip_mm"}),
+}
+
+#: where each place is, in words
+_PLACE_WORDS = {
+    "": "at the spec's top level",
+    "targets[]": "in a target",
+    "trajectories[]": "in a trajectory",
+    "needle": 'in "needle"',
+    "ablation": 'in "ablation"',
+}
+
+#: why a known key goes unread, for the keys read only with some others (the rest: _NOT_APPLICABLE)
+_WHY_UNREAD = {
+    ("", "positions_per_trajectory"): 'the spec gives "pullback_mm", which sets the positions instead',
+    ("ablation", "width_mm"): 'the zone is the "profile"\'s',
+    ("ablation", "length_mm"): 'the zone is the "profile"\'s',
+    ("trajectories[]", "skin_lps"): 'read only for a "direct" approach without "entry_lps"/"target_lps"',
+}
+_NOT_APPLICABLE = "it does not apply with the other keys given"
+
+
+def unused_key_warnings(spec: Any) -> list[str]:
+    """One sentence per key of ``spec`` (a :class:`planning.spec_reads.ReadRecorder` a plan was made
+    from) that no reader took, naming it by its place: a key this plan reads elsewhere, or in no place,
+    is said to be perhaps misspelt (with the nearest known key); a known key that did not apply is not."""
+    out: list[str] = []
+    for path in unread_paths(spec):
+        parent, _, key = path.rpartition(".")
+        place = place_of(parent)
+        known = SPEC_KEYS.get(place)
+        if known is not None and key in known:
+            why = _WHY_UNREAD.get((place, key), _NOT_APPLICABLE)
+            out.append(f"spec key {path} was not used by this plan ({why}); the plan was made without it")
+            continue
+        elsewhere = [p for p, keys in SPEC_KEYS.items() if key in keys]
+        if elsewhere:
+            hint = f"{key} is read {' or '.join(_PLACE_WORDS[p] for p in elsewhere)}, not here"
+        elif known is None:
+            hint = "not a key the plan reads here"
+        else:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            hint = f"misspelt? did you mean {close[0]}?" if close else "misspelt?"
+        out.append(f"spec key {path} was not used ({hint}); the plan was made without it")
+    return out

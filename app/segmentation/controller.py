@@ -26,6 +26,7 @@ from app.segmentation.edit_tools import (
     BrushShape,
     BrushTool,
     paint_brush_cursor,
+    say_edit,
 )
 from app.segmentation.jobs import JobRunner
 from app.segmentation.lesion_figures import LesionFigures
@@ -261,7 +262,7 @@ class SegmentationController(QObject):
         said = _operation_done(op, name, added, volume, margin_mm=margin_mm, where=where)
         if choice is not None:
             said += _island_kept(choice, volume)
-        self.jobs.say(said)
+        say_edit(self, name, said)  # amber when a lesion's mask now reads much as air or fat (Grow 30 mm)
         return True
 
     # -- construction ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from app.display_geometry import VIEW_AXES, DisplayVolume, ViewAxis
+from app.segmentation.lesion_warnings import air_fat_said
 from imaging import mask_brush
 from imaging.mask_edit import PlaneAxis
 from planning.commands import EditMask
@@ -186,10 +187,11 @@ class BrushTool:
         if voxels:
             total_ml = ctrl.window.case.case.layers[name].mask.count() * volume.voxel_volume_ml
             to = "from" if self.erase else "into"
-            ctrl.jobs.say(
+            said = (
                 f"{verb} {voxels * volume.voxel_volume_ml:.2f} mL ({voxels} voxels) {to} {name}, now "
                 f"{total_ml:.2f} mL (Ctrl+Z undoes the stroke)."
             )
+            say_edit(ctrl, name, said)
             return
         hu_range = ctrl.brush.hu_range
         if hu_range is not None:
@@ -203,6 +205,18 @@ class BrushTool:
         else:
             where = "outside" if self.erase else "already in"
             ctrl.jobs.say(f"Nothing {verb.lower()}: every voxel under the brush was {where} {name}.")
+
+
+def say_edit(controller: SegmentationController, layer_name: str, said: str) -> None:
+    """Say what an edit of a layer did; in amber, with a short note, when the layer is a lesion's mask a
+    meaningful part of which now reads as air or fat (QA s31 C13: a 50 mm sphere dab put 523 mL of lung
+    and mediastinum into a lesion with no word; the Lesions dock writes the warning out)."""
+    volume = controller.volume()
+    dark = "" if volume is None else air_fat_said(controller.window.case.case, volume, layer_name)
+    if dark:
+        controller.jobs.say(f"{said} {dark}", warning=True)
+    else:
+        controller.jobs.say(said)
 
 
 def stroke_text(layer_name: str, *, erase: bool) -> str:

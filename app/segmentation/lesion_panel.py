@@ -12,8 +12,9 @@ the posterior wall and the canal (mm) and pedicle involvement (left / right / bo
 posterolateral item, which the Scores dock pre-fills from the same overlap for the operator to confirm),
 and where it breaks the cortex; under it, in amber, in a box that scrolls when they are long (so the
 buttons and the summary line under it stay in view), its warnings written out (a mask in several pieces -
-whose volume, diameter and breach cells are then marked "*" - voxels shared with another lesion, the
-type of a mask drawn over normal bone unsure, and segmentation's warnings). The figures are those of the
+whose volume, diameter and breach cells are then marked "*" - a mask a fifth or more of which reads as
+air or fat, voxels shared with another lesion, the type of a mask drawn over normal bone unsure, and
+segmentation's warnings). The figures are those of the
 lesion's mask as it is now, measured again (:mod:`app.segmentation.lesion_figures`, in a worker:
 :mod:`app.segmentation.lesion_measuring`) a moment after the operator last edited it. Under its Settings
 button, the lesion tool's clinical settings (:mod:`app.segmentation.lesion_settings`: reference bone HU

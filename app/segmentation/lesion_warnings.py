@@ -26,9 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QStyle, QTableWidget
 
+from imaging.lesion_grow import LesionParameters
 from imaging.lesion_model import GROWTH_LIMIT_NOTE, NO_EDGE_NOTE, NOISE_NOTE, NORMAL_LIKE, Lesion
 from imaging.mask import Mask, overlap_count
 from imaging.mask_edit import KEEP_POINTED_MIN_SHARE, MaskPieces, mask_pieces
@@ -44,6 +46,72 @@ if TYPE_CHECKING:
 WARNING_RGB = "#ffb347"
 #: the warnings of a mask edited since segmentation are introduced by this line
 BEFORE_EDITS = "From the segmentation, before your edits (Dismiss once dealt with):"
+#: a voxel below this reads as air or fat: the lesion tool's own limit, which refuses a seed "in air or fat"
+#: (imaging.lesion_metal.dark_seed_refusal; LesionParameters.fat_limit_hu, -50 HU, half way between soft
+#: tissue's 0 HU and fat's -100 HU: its source is in imaging.lesion's docstring)
+AIR_FAT_LIMIT_HU = LesionParameters().fat_limit_hu
+#: a lesion mask is warned when at least this share of its voxels reads as air or fat: the share the lesion
+#: tool already takes as a real part of a lesion's make-up (a lesion is mixed when its lytic and its
+#: sclerotic voxels each reach it: LesionParameters.mixed_min_fraction, 20 %); air and fat are far below
+#: any lytic edge, so this share alone can make the lesion lytic and move its mean HU. Real lesions hold
+#: far less: the bone-lesions cases' lesions from a click 0-3.4 % (case4's second lesion, a lytic one at
+#: fat), 0-8.4 % grown by 2 mm; the sample case's T9 stroke 0 % (tests/benchmarks/lesion_air_fat_share.py)
+AIR_FAT_WARN_SHARE = LesionParameters().mixed_min_fraction
+
+
+@dataclass(frozen=True)
+class AirFat:
+    """How much of a mask reads as air or fat (below :data:`AIR_FAT_LIMIT_HU`): voxels, of how many, mL."""
+
+    voxels: int
+    total: int
+    ml: float
+
+    @property
+    def share(self) -> float:
+        """The part of the mask's voxels that reads as air or fat, 0..1 (0 for an empty mask)."""
+        return self.voxels / self.total if self.total else 0.0
+
+    @property
+    def warned(self) -> bool:
+        """A meaningful part of the mask (:data:`AIR_FAT_WARN_SHARE` or more) reads as air or fat."""
+        return self.voxels > 0 and self.share >= AIR_FAT_WARN_SHARE
+
+
+def air_fat(mask: Mask, volume: Volume) -> AirFat:
+    """The voxels of ``mask`` (on ``volume``'s grid) whose raw HU is below :data:`AIR_FAT_LIMIT_HU`."""
+    if mask.grid_shape != volume.shape:
+        raise ValueError(f"mask grid {mask.grid_shape} differs from the volume's {volume.shape}")
+    values = volume.array[mask.slices][mask.array]
+    dark = int(np.count_nonzero(values < AIR_FAT_LIMIT_HU))
+    return AirFat(dark, int(values.size), dark * volume.voxel_volume_ml)
+
+
+def air_fat_text(layer_name: str, found: AirFat) -> str:
+    """A lesion mask a meaningful part of which reads as air or fat, for the operator (QA s31 C13)."""
+    return (
+        f"{found.ml:.2f} mL ({100 * found.share:.0f} %) of {layer_name} reads as air or fat (below "
+        f"{AIR_FAT_LIMIT_HU:.0f} HU; warned from {100 * AIR_FAT_WARN_SHARE:.0f} %): a bone lesion is soft "
+        "tissue or bone, so the brush or Grow probably went beyond it, and its volume, type and mean HU "
+        'count that part. Erase it, or paint with the HU range ticked ("only" in Mask editing).'
+    )
+
+
+def air_fat_said(case: Case, volume: Volume, layer_name: str) -> str:
+    """For the status bar after an edit of layer ``layer_name``: a short note when it is a lesion's mask a
+    meaningful part of which reads as air or fat ("" otherwise); the Lesions dock writes it out."""
+    layer = case.layers.get(layer_name)
+    if layer is None or layer.mask.grid_shape != volume.shape:
+        return ""
+    if not any(t.lesion_layer == layer_name for t in case.targets.values()):
+        return ""
+    found = air_fat(layer.mask, volume)
+    if not found.warned:
+        return ""
+    return (
+        f"⚠ {found.ml:.2f} mL ({100 * found.share:.0f} %) of {layer_name} reads as air or fat (below "
+        f"{AIR_FAT_LIMIT_HU:.0f} HU): see the Lesions dock."
+    )
 
 
 @dataclass(frozen=True)
@@ -145,14 +213,15 @@ def mark_row(
 
 
 class MaskNotes:
-    """What is wrong with the lesion masks as they are now: several pieces, voxels shared with another.
+    """What is wrong with the lesion masks as they are now: several pieces, a meaningful part reading as
+    air or fat, voxels shared with another.
 
-    The pieces of each mask are kept while the mask is the same object (masks are values: an edit makes
-    a new one), so rebuilding the Lesions table does not label every mask again.
+    The pieces of each mask (and its air or fat) are kept while the mask is the same object (masks are
+    values: an edit makes a new one), so rebuilding the Lesions table does not label every mask again.
     """
 
     def __init__(self) -> None:
-        self._pieces: dict[str, tuple[Mask, MaskPieces]] = {}
+        self._pieces: dict[str, tuple[Mask, MaskPieces, AirFat]] = {}
 
     def pieces(self, name: str) -> int:
         """How many separate pieces target ``name``'s mask had when :meth:`of` last looked (1 if unknown)."""
@@ -166,10 +235,15 @@ class MaskNotes:
         notes: dict[str, list[str]] = {}
         for name, mask in masks.items():
             kept = self._pieces.get(name)
-            pieces = kept[1] if kept is not None else mask_pieces(mask, volume)
-            self._pieces[name] = (mask, pieces)
+            if kept is None:
+                kept = (mask, mask_pieces(mask, volume), air_fat(mask, volume))
+            self._pieces[name] = kept
+            _, pieces, dark = kept
+            layer_name = case.targets[name].lesion_layer
             if pieces.count > 1:
-                notes.setdefault(name, []).append(pieces_text(case.targets[name].lesion_layer, pieces))
+                notes.setdefault(name, []).append(pieces_text(layer_name, pieces))
+            if dark.warned:
+                notes.setdefault(name, []).append(air_fat_text(layer_name, dark))
         for name in masks:
             for other, ml in _overlaps(masks, volume, name):
                 notes.setdefault(name, []).append(overlap_text(other, ml))

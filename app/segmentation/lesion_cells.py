@@ -17,8 +17,17 @@ from imaging.lesion_model import Lesion
 from planning.model import Target, TargetKind
 from planning.target_choices import POSTEROLATERAL_MIN_OVERLAP_ML
 
-#: the figure cells of a row, in order, before the level (mL, Ø, breach, posterior wall)
-FIGURE_NAMES = ("mL", "Ø mm", "Breach", "Wall")
+#: the figure cells of a row, in order, before the level (mL, Ø, breach, posterior wall). The last is
+#: involvement, where the lesion lies, not the wall's state: headed "Wall band", read "reaches" / "apart"
+#: (QA s31 C28: "Wall: yes" beside the Vertebrae dock's "posterior wall intact" read as "breached")
+FIGURE_NAMES = ("mL", "Ø mm", "Breach", "Wall band")
+#: the wall band cell: the lesion reaches the posterior-wall band, or lies apart from it
+WALL_REACHES, WALL_APART = "reaches", "apart"
+#: what the wall band cell does not say (its tooltips end with it)
+WALL_NOT_BREACH = (
+    "This says where the lesion lies, not whether the wall is broken: the Vertebrae dock's \"posterior "
+    'wall intact / with defects" judges the wall itself.'
+)
 N_FIGURES = len(FIGURE_NAMES)
 #: the figure cells (indices into FIGURE_NAMES) that count every piece of a mask in several pieces
 COUNTS_PIECES = (0, 1, 2)
@@ -30,6 +39,12 @@ def _yes_no(value: float | None) -> str:
     if value is None:
         return "—"
     return "yes" if value >= 0.5 else "no"
+
+
+def _wall_word(reaches: bool | None) -> str:
+    if reaches is None:
+        return "—"
+    return WALL_REACHES if reaches else WALL_APART
 
 
 def breach_tip(figures: Figures) -> str:
@@ -80,12 +95,12 @@ def figure_texts(target: Target, figures: Figures | None) -> tuple[tuple[str, ..
     les = figures.lesion
     if les is None:
         return ("—",) * N_FIGURES + (level,), figures.reason
-    wall = None if les.posterior_wall_involved is None else float(les.posterior_wall_involved)
+    wall = None if les.posterior_wall_involved is None else bool(les.posterior_wall_involved)
     return (
         f"{les.volume_ml:.2f}",
         f"{les.max_diameter_mm:.1f}",
         _yes_no(float(les.cortical_breach)),
-        _yes_no(wall),
+        _wall_word(wall),
         level,
     ), ""
 
@@ -121,11 +136,11 @@ def _wall_tip(les: Lesion) -> str:
             "Posterior-wall involvement: not judged - the lesion is not in a vertebra found with the "
             "Vertebra tool (V)"
         )
-    verdict = "reaches" if les.posterior_wall_involved else "does not reach"
+    verdict = "reaches" if les.posterior_wall_involved else "lies apart from"
     return (
         f"Posterior-wall involvement: the lesion {verdict} the vertebra's posterior wall band; nearest "
         f"{inv.wall_distance_mm:.1f} mm between voxel centres (0 = overlapping; next to it within one "
-        "voxel counts as reaching)"
+        f"voxel counts as reaching). {WALL_NOT_BREACH}"
     )
 
 

@@ -17,6 +17,7 @@ from app.segmentation.lesion_cells import (
     COUNTS_PIECES,
     FIGURE_NAMES,
     PIECES_MARK,
+    WALL_NOT_BREACH,
     figure_texts,
     figure_tips,
     level_tip,
@@ -35,14 +36,15 @@ COLUMN_TIPS = (
     "Lesion volume, mL",
     "Largest diameter, mm",
     "Cortical breach: the lesion crosses the cortex (the cell's tooltip says where; double-click: go there)",
-    "Posterior-wall involvement: the lesion reaches the posterior wall (shares a voxel with it or lies next "
-    "to it), in a vertebra found with the Vertebra tool; the distances are in the line under the table",
+    'Posterior-wall involvement: "reaches" when the lesion reaches the posterior wall band (shares a voxel '
+    'with it or lies next to it), "apart" when not, in a vertebra found with the Vertebra tool; the '
+    f"distances are in the line under the table. {WALL_NOT_BREACH}",
     "Vertebral level (double-click to name it when the lesion is in a vertebra the Vertebra tool did not "
     "find; empty = extraspinal)",
 )
 COL_NAME, COL_COLOUR, COL_TYPE, COL_FIRST_FIGURE = 0, 1, 2, 3
 COL_BREACH = COLUMNS.index("Breach")
-COL_WALL = COLUMNS.index("Wall")
+COL_WALL = COLUMNS.index("Wall band")
 COL_LEVEL = len(COLUMNS) - 1
 
 

@@ -150,7 +150,14 @@ def test_lesion_wall_canal_pedicle_and_breach_place(window: Any, qtbot: Any, no_
     lesion = case.layers["Lesion 1"].mask
     wall, canal = case.layers["V1 posterior wall"].mask, case.layers["V1 canal"].mask
     assert COLUMNS[COL_LEVEL] == "Level" and COL_FIRST_FIGURE < COL_BREACH < COL_LEVEL
-    assert _cell(panel, "Wall") == "yes"
+    # involvement, where the lesion lies, not the wall's state (QA s31 C28: "Wall: yes" beside the Vertebrae
+    # dock's "posterior wall intact" read as "breached"): header, cell and both tooltips say so
+    assert _cell(panel, "Wall band") == "reaches"
+    wall_column = COLUMNS.index("Wall band")
+    header_tip = panel.table.horizontalHeaderItem(wall_column).toolTip()
+    cell_tip = panel.table.item(0, wall_column).toolTip()
+    for tip in (header_tip, cell_tip):
+        assert "reaches" in tip and "posterior wall band" in tip and "not whether the wall is broken" in tip
     assert _detail(panel, "posterior wall") == "0.0"  # it overlaps the wall band
     assert float(_detail(panel, "canal")) == pytest.approx(_brute_distance_mm(vol, lesion, canal), abs=0.05)
     assert _detail(panel, "pedicle:") == "none"
@@ -177,10 +184,10 @@ def test_lesion_wall_canal_pedicle_and_breach_place(window: Any, qtbot: Any, no_
     win.case.push(EditMask("Lesion 1", touching))
     panel.measure_now()
     assert panel.wait_measured()
-    qtbot.waitUntil(lambda: _cell(panel, "Wall") not in ("…", ""), timeout=10_000)
+    qtbot.waitUntil(lambda: _cell(panel, "Wall band") not in ("…", ""), timeout=10_000)
     assert _brute_distance_mm(vol, touching, wall) == pytest.approx(1.0)
     assert _detail(panel, "posterior wall") == "1.0"
-    assert _cell(panel, "Wall") == "yes"
+    assert _cell(panel, "Wall band") == "reaches"
 
     # painted into the left pedicle (30 of its voxels): pedicle involvement left
     pedicle = case.layers["V1 pedicle left"].mask
@@ -191,7 +198,7 @@ def test_lesion_wall_canal_pedicle_and_breach_place(window: Any, qtbot: Any, no_
     win.case.push(EditMask("Lesion 1", Mask.from_full(grown)))
     panel.measure_now()
     assert panel.wait_measured()
-    qtbot.waitUntil(lambda: _cell(panel, "Wall") not in ("…", ""), timeout=10_000)
+    qtbot.waitUntil(lambda: _cell(panel, "Wall band") not in ("…", ""), timeout=10_000)
     assert _detail(panel, "pedicle:") == "left"
     win.case.undo_stack.undo()
     panel.measure_now()

@@ -50,6 +50,12 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    body centre is as dark as the centres of the bodies above and below, and the reference of step 3 was
    measured in the denser bone along the cortex and end plates. Skipped when the operator gives the
    reference or ``deep_bone_check`` is False.
+   4d. A seed judged lytic must lie in the bone or be surrounded by it, as a lesion that destroyed the
+   marrow and opened the cortex is: a seed in muscle or prevertebral tissue beside intact bone (40-60 HU,
+   lytic against any normal bone) is refused as soft tissue outside intact bone, with where to click
+   (:mod:`imaging.lesion_outside`: bone met within ``seed_bone_search_mm`` in more than half of the
+   directions from the seed's voxel; outside a convex bone it is always less than half). Before (QA s31 D
+   row 21) such a seed grew the soft tissue around the bone into a "lytic lesion" with a cortical breach.
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches
@@ -133,7 +139,8 @@ The steps live in modules of one concept each, and this module runs them in orde
 in :mod:`imaging.lesion_seed` (with the seed's voxel), then :mod:`imaging.lesion_call` (the reference-and-call
 stage, steps 3-6 with the reference measured again: on :mod:`imaging.lesion_reference` for step 3 and the
 deep-bone check of 4c, :mod:`imaging.lesion_mottled` for step 4b, on :mod:`imaging.lesion_texture`, and
-:mod:`imaging.lesion_grow` for steps 5-6 and :class:`LesionParameters`; the cortex of step 6:
+:mod:`imaging.lesion_outside` for step 4d, :mod:`imaging.lesion_grow` for steps 5-6 and
+:class:`LesionParameters`; the cortex of step 6:
 :mod:`imaging.lesion_cortex`), :mod:`imaging.lesion_box` (step 8), :mod:`imaging.lesion_classify`
 (step 7), :mod:`imaging.lesion_notes` (the accepted lesion's notes and warnings, with the noise's from
 :mod:`imaging.lesion_noise`) and :mod:`imaging.lesion_measure` (the measures). ``LesionParameters``,
@@ -218,7 +225,8 @@ def segment_lesion(
         If the seed lies outside ``box_lps``, or the scan is thinner along an axis than the normal-bone
         shell around a seed needs (``2 * shell_mm[1]``).
     NoLesionAtSeedError
-        If the seed is in air or fat, away from bone, or in normal bone (when the image's noise can
+        If the seed is in air or fat, away from bone, in soft tissue outside intact bone
+        (:mod:`imaging.lesion_outside`), or in normal bone (when the image's noise can
         decide that, its message says so: :mod:`imaging.lesion_noise`).
     ValueError
         If an argument is malformed.

@@ -33,6 +33,7 @@ from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_grow import LesionParameters, grow_lesion
 from imaging.lesion_morph import check_cancel
 from imaging.lesion_mottled import segment_mottled, texture_bone
+from imaging.lesion_outside import refuse_seed_outside_bone
 from imaging.lesion_reference import (
     reference_around_lesion,
     reference_around_seed,
@@ -123,7 +124,8 @@ def call_lesion(
         texture (step 4b), or, judged sclerotic, lies on the bone's cortex
         (:func:`imaging.lesion_cortex.refuse_seed_on_cortex`), or lies outside the bone's envelope with no
         normal bone near to compare with (soft tissue:
-        :func:`imaging.lesion_reference.soft_tissue_refusal`).
+        :func:`imaging.lesion_reference.soft_tissue_refusal`), or, judged lytic, lies in soft tissue outside
+        intact bone (:func:`imaging.lesion_outside.refuse_seed_outside_bone`).
     """
     reach = seed_dist <= p.max_radius_mm
     sample: ReferenceSample | None = None
@@ -179,6 +181,18 @@ def call_lesion(
             spacing=spacing,
             seed_hu=seed_hu,
             reference=reference,
+            p=p,
+        )
+    if seed_hu < reference - p.abnormal_delta_hu:
+        # a lytic-looking seed must be in the bone or in a hole it made, not in muscle beside intact bone
+        # (QA s31 D row 21, imaging.lesion_outside)
+        refuse_seed_outside_bone(
+            bone=bone,
+            local_seed=local_seed,
+            seed_dist=seed_dist,
+            seed_hu=seed_hu,
+            reference_hu=reference,
+            spacing=spacing,
             p=p,
         )
     mottled = functools.partial(

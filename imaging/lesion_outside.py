@@ -111,10 +111,11 @@ def refuse_seed_outside_bone(
     near = seed_dist[bone]
     nearest = f"{float(near.min()):.1f} mm from the nearest bone" if near.size else "with no bone near"
     raise NoLesionAtSeedError(
-        f"the point is soft tissue outside intact bone: the seed ({seed_hu:.0f} HU, "
+        f"the point is soft tissue outside the bone: the seed ({seed_hu:.0f} HU, "
         f"{reference_hu - seed_hu:.0f} HU below the bone near it) lies {nearest}, which surrounds it in "
         f"{share:.0%} of directions within {p.seed_bone_search_mm:g} mm (a lesion in the bone, or in a hole "
-        "it made in the cortex, is surrounded by bone in more than half): not a bone lesion; click in the "
-        "lesion inside the bone, or where it breaks through the cortex",
+        "it made in the cortex, is surrounded by bone in more than half); if it is part of a lesion that "
+        "broke out of the bone, click in the lesion inside the bone or in the hole it made in the cortex, "
+        "and the lesion is followed from there into the soft tissue",
         seed_hu=seed_hu,
     )

@@ -25,8 +25,8 @@ from tests.imaging.real_volumes import abdomen_ct, lumbar_ct
 from tests.phantoms.lesion import PhantomLesion, lesion_phantom
 from tests.phantoms.vertebra import VertebraPhantom, make_vertebra_phantom
 
-REFUSED = "soft tissue outside intact bone"
-WHERE_TO_CLICK = "click in the lesion inside the bone, or where it breaks through the cortex"
+REFUSED = "soft tissue outside the bone"
+WHERE_TO_CLICK = "click in the lesion inside the bone or in the hole it made in the cortex"
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ __all__ = ["PlateColumns", "column_edges", "edge_points", "endplate_edge_points"
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 #: a column is kept when the body fills at least this fraction of the median column height (the body's
 #: rim slopes into its sides: its columns are short and their tops are the sides, not the end plate)
@@ -110,8 +111,7 @@ def plate_columns(
     sp = roi.spacing_mm
     cols = np.rint(np.c_[rel @ e1, rel @ e2] / sp).astype(np.int64)
     along = rel @ axis
-    keys, inverse = np.unique(cols, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    keys, inverse = _unique_rows(cols)
     top = np.full(len(keys), -np.inf)
     bottom = np.full(len(keys), np.inf)
     np.maximum.at(top, inverse, along)
@@ -125,6 +125,18 @@ def plate_columns(
     core = radius <= CORE_RADIUS_FRACTION * float(radius.max())
     end = (top if superior else bottom)[full][core]
     return PlateColumns(centre, axis, e1, e2, uv[core], end, 1.0 if superior else -1.0, sp)
+
+
+def _unique_rows(cols: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(cols, axis=0, return_inverse=True)`` of ``(n, 2)`` integer rows, the same rows in the same
+    (lexicographic) order and the same inverse: read as one integer per row, whose order is the rows' (a
+    sort of integers, where the rows' own took 40 ms for a body's 20,000 voxels)."""
+    low = cols.min(axis=0)
+    width = int(cols[:, 1].max() - low[1]) + 1
+    key = (cols[:, 0] - low[0]) * width + (cols[:, 1] - low[1])
+    uniq, inverse = np.unique(key, return_inverse=True)
+    keys: IntArray = np.stack([uniq // width + low[0], uniq % width + low[1]], axis=1)
+    return keys, inverse.reshape(-1)
 
 
 def column_edges(volume: Volume, cols: PlateColumns) -> FloatArray:

@@ -33,7 +33,17 @@ from imaging.volume import Volume
 
 BoolArray = npt.NDArray[np.bool_]
 
-__all__ = ["clip_to_box", "voxels_in_box"]
+__all__ = ["clip_to_box", "seed_in_box", "voxels_in_box"]
+
+
+def seed_in_box(seed_lps: Sequence[float], box_lps: tuple[Sequence[float], Sequence[float]]) -> bool:
+    """Whether an LPS point lies in a box ``(min_xyz, max_xyz)``, faces included (the box's test for its seed,
+    also asked by the window before it starts a segmentation)."""
+    p = np.asarray(seed_lps, dtype=np.float64)
+    return bool(
+        np.all(p >= np.asarray(box_lps[0], dtype=np.float64))
+        and np.all(p <= np.asarray(box_lps[1], dtype=np.float64))
+    )
 
 
 def voxels_in_box(
@@ -71,7 +81,7 @@ def voxels_in_box(
     hi = np.asarray(box_lps[1], dtype=np.float64)
     if lo.shape != (3,) or hi.shape != (3,) or np.any(hi <= lo):
         raise ValueError(f'Argument "box_lps" must be (min_xyz, max_xyz) with max > min, got {box_lps!r}')
-    if np.any(np.asarray(seed_t) < lo) or np.any(np.asarray(seed_t) > hi):
+    if not seed_in_box(seed_t, box_lps):
         raise SegmentationError(
             "seed ({:.1f}, {:.1f}, {:.1f}) mm LPS lies outside the box given to limit the lesion".format(
                 *seed_t

@@ -47,6 +47,7 @@ from app.segmentation.vertebra_tool import (
     push_anatomy,
     tie_lesions,
 )
+from imaging.lesion_box import seed_in_box
 from imaging.mask import Mask, overlap_count
 from imaging.volume import Volume
 from planning.case import Case
@@ -86,7 +87,7 @@ def segment_lesion_at(
     if volume is None:
         controller.jobs.say("Open a CT first.")
         return
-    if box_lps is not None and not _inside(seed_lps, box_lps):
+    if box_lps is not None and not seed_in_box(seed_lps, box_lps):
         # said here, with what became of the box (QA s31 C: segmentation refused "seed ... lies outside the
         # box given to limit the lesion" and the box was cleared without a word)
         controller.lesion_tool.clear_box()
@@ -141,12 +142,6 @@ def segment_lesion_at(
 CLICK_WHERE = (
     "click where it looks least like the bone around it (its darkest or densest part, off the cortex)"
 )
-
-
-def _inside(point_lps: FloatArray, box_lps: tuple[FloatArray, FloatArray]) -> bool:
-    """Whether an LPS point lies in a box (min corner, max corner), faces included."""
-    p = np.asarray(point_lps, dtype=np.float64)
-    return bool(np.all(p >= np.asarray(box_lps[0])) and np.all(p <= np.asarray(box_lps[1])))
 
 
 def refusal_hint(*, reference_given: bool) -> str:

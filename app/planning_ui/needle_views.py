@@ -6,7 +6,8 @@
   tip is drawn at its own diameter. Entry and tip handles are circles.
 * The part of a needle or antenna outside the scanned image (where what it crosses is not seen) is
   a broken amber band on the 2D views, with a bar across the needle where the image ends, and amber dashes in
-  3D (:func:`app.planning_ui.segment_drawing.split_at_image`).
+  3D (:func:`app.planning_ui.segment_drawing.split_at_image`); along the needle, a broken amber band (in
+  plane) and a broken amber circle (probe's eye at a depth outside the image).
 * 3D (:class:`Needle3DActors`): a tube of the needle's outer radius in the View3D renderer.
 * Along the needle (:class:`NeedleResliceView`): an in-plane reslice (plane of the needle and the
   patient's superior axis) and a probe's-eye reslice perpendicular to the needle at a chosen depth,
@@ -30,9 +31,11 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.display_geometry import VIEW_AXES, apply_window
 from app.planning_ui.geometry import needle_frame, zone_section
 from app.planning_ui.segment_drawing import (
+    NEAR_OUTSIDE_DASHES,
     add_actor,
     paint_segment,
     pixels_per_mm,
+    point_outside_image,
     split_at_image,
     tube_source,
     view_plane,
@@ -290,6 +293,23 @@ class NeedleResliceView(QWidget):
         side = min(self.width(), self.height())
         return QRectF((self.width() - side) / 2.0, (self.height() - side) / 2.0, side, side)
 
+    def outside_image(self) -> bool:
+        """True when the probe's-eye section (at its depth) lies outside the scanned image; False in plane."""
+        vol = self.controller.volume
+        if self.mode != ResliceMode.PROBE or vol is None or self._frame is None:
+            return False
+        return point_outside_image(vol, self._frame[0])
+
+    def caption(self) -> str:
+        """The line written at the view's top left: mode, needle, and the probe's depth."""
+        traj = self.controller.trajectory()
+        text = f"{self.mode.value} — {traj.name if traj is not None else ''}"
+        if self.mode == ResliceMode.PROBE:
+            text += f"  depth {self.depth_mm:.0f} mm"
+            if self.outside_image():
+                text += " (outside the image)"
+        return text
+
     # -- sampling -------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Resample the image (call when the needle, depth or window changes)."""
@@ -378,21 +398,41 @@ class NeedleResliceView(QWidget):
         tip = np.asarray(traj.target_lps)
         d = (tip - entry) / np.linalg.norm(tip - entry)
         outer = NEEDLE_OUTER_DIAMETER_MM[traj.needle_gauge]
+        vol = self.controller.volume
         if self.mode == ResliceMode.IN_PLANE:
             for a, b, dia, col in (
                 (entry, tip, outer, NEEDLE_COLOUR),
                 (tip, tip + traj.antenna_extension_mm * d, antenna_diameter_mm(traj), ANTENNA_COLOUR),
             ):
-                band = QColor(col)
-                band.setAlpha(200)
-                painter.setPen(
-                    QPen(band, max(1.0, dia * scale), Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap)
-                )
-                painter.drawLine(self.lps_to_widget(a), self.lps_to_widget(b))
-        else:
+                if np.allclose(a, b):
+                    continue
+                # as on the 2D views: the part outside the scanned image a broken amber band, with a
+                # bar across the needle where the image ends
+                inside, outside, edges = split_at_image(vol, a, b) if vol is not None else ([(a, b)], [], [])
+                width = max(1.0, dia * scale)
+                for pieces, colour, broken in ((inside, col, False), (outside, OUTSIDE_IMAGE_COLOUR, True)):
+                    band = QColor(colour)
+                    band.setAlpha(200)
+                    pen = QPen(band, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap)
+                    if broken:
+                        pen.setDashPattern(NEAR_OUTSIDE_DASHES)
+                    painter.setPen(pen)
+                    for p, q in pieces:
+                        painter.drawLine(self.lps_to_widget(p), self.lps_to_widget(q))
+                for at in edges:
+                    _paint_edge_bar(self, painter, at, b - a)
+        if self.mode == ResliceMode.PROBE:
             at_needle = self.depth_mm <= np.linalg.norm(tip - entry)
             dia = outer if at_needle else antenna_diameter_mm(traj)
-            painter.setPen(QPen(NEEDLE_COLOUR if at_needle else ANTENNA_COLOUR, 1.5))
+            # the section at this depth outside the scanned image: a broken amber circle
+            probe_outside = self.outside_image()
+            pen = QPen(
+                OUTSIDE_IMAGE_COLOUR if probe_outside else (NEEDLE_COLOUR if at_needle else ANTENNA_COLOUR),
+                1.5,
+            )
+            if probe_outside:
+                pen.setDashPattern(NEAR_OUTSIDE_DASHES)
+            painter.setPen(pen)
             c = self.lps_to_widget(centre)
             painter.drawEllipse(c, dia * scale / 2.0, dia * scale / 2.0)
         # letters and label
@@ -408,10 +448,7 @@ class NeedleResliceView(QWidget):
         painter.drawText(QRectF(0, h - 20, w, 18), flags.AlignHCenter | flags.AlignBottom, opposite[u_letter])
         painter.setPen(QColor("#9ecbff"))
         painter.setFont(QFont("DejaVu Sans", 9))
-        text = f"{self.mode.value} — {traj.name}"
-        if self.mode == ResliceMode.PROBE:
-            text += f"  depth {self.depth_mm:.0f} mm"
-        painter.drawText(QPointF(6, 14), text)
+        painter.drawText(QPointF(6, 14), self.caption())
         # 10 mm scale bar
         painter.setPen(QPen(QColor("#ffffff"), 2))
         y = h - 8

@@ -108,6 +108,13 @@ def split_at_image(
     return [(at_in, at_out)], outside, edges
 
 
+def point_outside_image(volume: Any, point_lps: FloatArray) -> bool:
+    """True when an LPS point lies outside the scanned image (the box of ``volume``'s voxels to their outer
+    faces: the box :func:`split_at_image` cuts at)."""
+    idx = volume.lps_to_index_points(np.asarray(point_lps, dtype=np.float64).reshape(1, 3))[0]
+    return bool(np.any(idx < -0.5) or np.any(idx > np.asarray(volume.shape) - 0.5))
+
+
 def tube_source(start: FloatArray, end: FloatArray, diameter_mm: float) -> tuple[Any, Any]:
     """A capped VTK tube of ``diameter_mm`` from ``start`` to ``end`` (LPS): ``(line source, tube)``
     (needles, antennas and pedicle axes in the 3D view)."""

@@ -187,6 +187,11 @@ class PlanningUI(QObject):
             self.depth.blockSignals(True)
             self.depth.setMaximum(int(traj.length_mm + traj.antenna_extension_mm + 0.999))
             self.depth.blockSignals(False)
+            # a shorter needle or antenna (a drag, an undo, another needle selected) clamps the slider:
+            # the probe's eye and the label follow it, not a depth beyond the antenna's tip (the reslice
+            # timer below resamples it)
+            self.probe.depth_mm = float(self.depth.value())
+            self.depth_label.setText(f"{self.depth.value()} mm")
         self._reslice_timer.start()
         self.actors3d.update(self.controller)
 

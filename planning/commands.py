@@ -22,7 +22,8 @@ Layers:        AddLayer(layer, index=None), RemoveLayer(name), RenameLayer(old, 
                stroke_id=None) -- store only the changed box before/after (``nbytes``).
 Targets:       AddTarget(target), RemoveTarget(name) (also its trajectories, cement and scores),
                UpdateTarget(name, target) (a new name renames the references too).
-Trajectories:  AddTrajectory, RemoveTrajectory(name), UpdateTrajectory(name, traj, merge_id=None),
+Trajectories:  AddTrajectory, RemoveTrajectory(name), UpdateTrajectory(name, traj, merge_id=None,
+               previous=None) (named after what changed when ``previous`` is given),
                MoveTrajectoryEntry(name, entry_lps, drag_id=None), MoveTrajectoryTarget(name, target_lps,
                drag_id=None).
 Others:        AddImage, RemoveImage(series_uid), SetInfo(info), SetSettings(settings, merge_id=None),
@@ -157,13 +158,65 @@ class RemoveTrajectory(RemoveItem):
         super().__init__(Section.TRAJECTORIES, name, text=f"Remove trajectory {name}")
 
 
-class UpdateTrajectory(ReplaceItem):
-    """Replace a trajectory's values (mergeable with the same ``merge_id``)."""
+#: what the undo step names when one of these values of a needle changed (with the new value)
+_TRAJECTORY_CHOICES: dict[str, str] = {
+    "needle_gauge": "needle gauge",
+    "needle_length_mm": "needle length",
+    "antenna_gauge": "antenna gauge",
+    "antenna_extension_mm": "antenna extension",
+    "ablation_positions_mm": "antenna positions",
+    "ablation": "ablation zone",
+    "entry_lps": "entry",
+    "target_lps": "tip",
+    "approach": "approach",
+    "target": "target",
+    "extra": "notes",
+}
 
-    def __init__(self, name: str, trajectory: Trajectory, *, merge_id: Hashable | None = None) -> None:
-        super().__init__(
-            Section.TRAJECTORIES, name, trajectory, merge_id=merge_id, text=f"Change trajectory {name}"
+
+def _choice_value(key: str, value: Any) -> str:
+    if key in {"needle_gauge", "antenna_gauge"}:
+        return f" to {value} G"
+    if key in {"needle_length_mm", "antenna_extension_mm"}:
+        return f" to {value:g} mm"
+    if key == "ablation_positions_mm":
+        return " to " + ", ".join(f"{v:g}" for v in value) + " mm"
+    return ""
+
+
+def trajectory_change_text(old: Trajectory, new: Trajectory) -> str:
+    """The undo step's name for a needle changed from ``old`` to ``new``: what changed, and to what for a
+    single figure ("Set antenna extension of T9 needle 1 to 25 mm"; "Change T9 needle 1: needle gauge,
+    antenna extension" for several). The Undo menu and the status bar's "Undone: ..." read it."""
+    changed = [label for key, label in _TRAJECTORY_CHOICES.items() if getattr(old, key) != getattr(new, key)]
+    if len(changed) == 1:
+        key = next(k for k, label in _TRAJECTORY_CHOICES.items() if label == changed[0])
+        if key == "target_lps":
+            return f"Move tip of {old.name}"
+        if key == "entry_lps":
+            return f"Move entry of {old.name}"
+        return f"Set {changed[0]} of {old.name}{_choice_value(key, getattr(new, key))}"
+    if changed:
+        return f"Change {old.name}: {', '.join(changed)}"
+    return f"Change trajectory {old.name}"
+
+
+class UpdateTrajectory(ReplaceItem):
+    """Replace a trajectory's values (mergeable with the same ``merge_id``). With ``previous`` (the
+    trajectory it replaces) the step is named after what changed (:func:`trajectory_change_text`)."""
+
+    def __init__(
+        self,
+        name: str,
+        trajectory: Trajectory,
+        *,
+        merge_id: Hashable | None = None,
+        previous: Trajectory | None = None,
+    ) -> None:
+        text = (
+            f"Change trajectory {name}" if previous is None else trajectory_change_text(previous, trajectory)
         )
+        super().__init__(Section.TRAJECTORIES, name, trajectory, merge_id=merge_id, text=text)
 
 
 class MoveTrajectoryEntry(ReplaceItem):

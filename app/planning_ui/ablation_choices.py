@@ -213,7 +213,7 @@ class AblationChoicesBox(QGroupBox):
             self.show_choices(traj)
             return
         if new != traj:
-            self.controller.push(UpdateTrajectory(traj.name, new))
+            self.controller.push(UpdateTrajectory(traj.name, new, previous=traj))
 
     def _chosen(self, traj: Trajectory, profile_chosen: bool) -> Trajectory | None:
         name = self.profile.currentData()

@@ -242,11 +242,12 @@ class CoveragePanel(QWidget):
 
         try:
             if s.kind == "pullback" and s.pullback_mm:
-                c.push(UpdateTrajectory(traj.name, replace(traj, ablation_positions_mm=s.pullback_mm)))
+                new = replace(traj, ablation_positions_mm=s.pullback_mm)
+                c.push(UpdateTrajectory(traj.name, new, previous=traj))
             elif s.kind == "advance" and s.advance_mm > 0:
                 d = np.asarray(traj.direction_lps)
                 tip = np.asarray(traj.target_lps) + s.advance_mm * d
-                c.push(UpdateTrajectory(traj.name, replace(traj, target_lps=tuple(tip))))
+                c.push(UpdateTrajectory(traj.name, replace(traj, target_lps=tuple(tip)), previous=traj))
             elif s.kind == "second_trajectory" and s.entry_lps is not None and s.target_lps is not None:
                 name = c.new_trajectory_name(traj.target)
                 c.push(

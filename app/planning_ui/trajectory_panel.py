@@ -290,7 +290,7 @@ class TrajectoryPanel(QWidget):
     # -- pushes ---------------------------------------------------------------------------------
     def _update(self, traj: Trajectory, new: Trajectory) -> None:
         if new != traj:
-            self.controller.push(UpdateTrajectory(traj.name, new))
+            self.controller.push(UpdateTrajectory(traj.name, new, previous=traj))
 
     def _push_needle(self) -> None:
         traj = self.controller.trajectory()

@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from imaging.mask import Mask
 from planning.errors import PlanValidationError
+from planning.grid_sampling import voxel_half_extent_mm
 from planning.trajectory import TrajectoryGeometry, as_point
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,6 +115,18 @@ class AblationZone:
         dist = _ellipse_distance(np.abs(along), perp, a, b)
         inside = (along / a) ** 2 + (perp / b) ** 2 <= 1.0
         out: FloatArray = np.where(inside, dist, -dist)
+        return out
+
+    def normals_lps(self, points_lps: npt.ArrayLike) -> FloatArray:
+        """Unit outward normals ``(N, 3)`` of the zone's level sets (scaled ellipsoids) through the points:
+        the direction in which the depth falls fastest near the surface (zero at the centre)."""
+        p = np.asarray(points_lps, dtype=np.float64).reshape(-1, 3) - np.asarray(self.center_lps)
+        u = np.asarray(self.axis_lps)
+        along = p @ u
+        a, b = self.semi_axes_mm
+        g = along[:, None] * u / (a * a) + (p - along[:, None] * u) / (b * b)
+        n = np.linalg.norm(g, axis=1)
+        out: FloatArray = np.divide(g, n[:, None], out=np.zeros_like(g), where=n[:, None] > 0)
         return out
 
     def depth_bounds_mm(self, points_lps: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -287,30 +300,52 @@ def union_contains(zones: Sequence[AblationZone], points_lps: npt.ArrayLike) -> 
     return out
 
 
-def union_signed_depth_mm(zones: Sequence[AblationZone], points_lps: npt.ArrayLike) -> FloatArray:
+def union_signed_depth_mm(
+    zones: Sequence[AblationZone],
+    points_lps: npt.ArrayLike,
+    *,
+    voxel_axes: npt.ArrayLike | None = None,
+    voxel_side: float = -1.0,
+) -> FloatArray:
     """Signed depth (positive inside) of points in the union of zones: the max over the zones.
 
     Exact outside the union; inside, a lower bound of the distance to the union's surface (where
     zones overlap the true depth can be larger), which keeps margins on the safe side.
+
+    With ``voxel_axes`` (the 3x3 part of the grid's ``index_to_lps``) each point stands for its voxel:
+    ``voxel_side=-1`` gives the depth of the voxel's shallowest point (a lesion's voxel reaching out
+    towards the zone's surface), ``+1`` that of its deepest (a structure's voxel reaching in), the voxel's
+    reach taken along each zone's normal (:func:`voxel_half_extent_mm`): on a grid of thick slices a
+    voxel reaches further across the slices than across the pixels.
     """
     pts = np.asarray(points_lps, dtype=np.float64).reshape(-1, 3)
     if not zones:
         raise ValueError('Argument "zones" must hold at least one zone')
     best = np.full(len(pts), -np.inf)
     for z in zones:
-        best = np.maximum(best, z.signed_depth_mm(pts))
+        depth = z.signed_depth_mm(pts)
+        if voxel_axes is not None:
+            depth = depth + voxel_side * voxel_half_extent_mm(voxel_axes, z.normals_lps(pts))
+        best = np.maximum(best, depth)
     return best
 
 
-def min_union_depth_mm(zones: Sequence[AblationZone], points_lps: npt.ArrayLike) -> tuple[float, int]:
+def min_union_depth_mm(
+    zones: Sequence[AblationZone], points_lps: npt.ArrayLike, *, voxel_axes: npt.ArrayLike | None = None
+) -> tuple[float, int]:
     """``min`` over points of :func:`union_signed_depth_mm` and the index where it occurs.
 
-    Prunes with cheap per-zone bounds first, so only a few points need the exact distance.
+    With ``voxel_axes`` each point stands for its voxel, which reaches out towards the zones' surface
+    (``voxel_side=-1`` there). Prunes with cheap per-zone bounds first, so only a few points need the
+    exact distance.
     """
     pts, lo, hi = _union_depth_bounds(zones, points_lps)
+    if voxel_axes is not None:
+        reach = 0.5 * np.linalg.norm(np.asarray(voxel_axes, dtype=np.float64)[:3, :3], axis=0)
+        lo, hi = lo - float(reach.max()), hi - float(reach.min())
     upper = float(hi.min())
     cand = np.flatnonzero(lo <= upper + 1e-9)
-    exact = union_signed_depth_mm(zones, pts[cand])
+    exact = union_signed_depth_mm(zones, pts[cand], voxel_axes=voxel_axes, voxel_side=-1.0)
     k = int(np.argmin(exact))
     return float(exact[k]), int(cand[k])
 
@@ -367,16 +402,22 @@ def _ellipse_distance(y0: FloatArray, y1: FloatArray, a: float, b: float) -> Flo
     return dist
 
 
-def max_union_depth_mm(zones: Sequence[AblationZone], points_lps: npt.ArrayLike) -> tuple[float, int]:
+def max_union_depth_mm(
+    zones: Sequence[AblationZone], points_lps: npt.ArrayLike, *, voxel_axes: npt.ArrayLike | None = None
+) -> tuple[float, int]:
     """``max`` over points of :func:`union_signed_depth_mm` and the index where it occurs.
 
     The deepest point of a structure in the zones (negative: the structure stays outside, and minus
-    the value is its distance to the nearest zone surface). Pruned with cheap bounds first.
+    the value is its distance to the nearest zone surface). With ``voxel_axes`` each point stands for
+    its voxel, which reaches in towards the zones (``voxel_side=+1``). Pruned with cheap bounds first.
     """
     pts, lo, hi = _union_depth_bounds(zones, points_lps)
+    if voxel_axes is not None:
+        reach = 0.5 * np.linalg.norm(np.asarray(voxel_axes, dtype=np.float64)[:3, :3], axis=0)
+        lo, hi = lo + float(reach.min()), hi + float(reach.max())
     lower = float(lo.max())
     cand = np.flatnonzero(hi >= lower - 1e-9)
-    exact = union_signed_depth_mm(zones, pts[cand])
+    exact = union_signed_depth_mm(zones, pts[cand], voxel_axes=voxel_axes, voxel_side=1.0)
     k = int(np.argmax(exact))
     return float(exact[k]), int(cand[k])
 

@@ -24,11 +24,12 @@ Definitions (all tested against closed-form spheres and ellipsoids):
   volume; a warning with the thermal-protection advice of CLINICAL.md below ``warn_distance_mm``
   (default 5 mm) or on overlap.
 
-A mask is taken as its voxel cubes: its surface lies half a voxel (half the smallest spacing)
-beyond its edge voxel centres. Both margins and distances are therefore reported on the small side,
-which is the safe side. Work is done only in a region of interest around the lesion; everything that
-does not depend on the zones is computed once in :class:`CoverageContext`, so re-evaluating while the
-operator drags a needle costs only the zone arithmetic.
+A mask is taken as its voxels: its surface lies half a voxel beyond its edge voxel centres, along the
+way to the zone's surface (half the slice spacing across the slices, half the pixel across the pixels:
+:func:`planning.grid_sampling.voxel_half_extent_mm`). Both margins and distances are therefore reported
+as the voxels allow, which is the safe side. Work is done only in a region of interest around the
+lesion; everything that does not depend on the zones is computed once in :class:`CoverageContext`, so
+re-evaluating while the operator drags a needle costs only the zone arithmetic.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from planning.ablation import (
     union_contains,
 )
 from planning.errors import PlanValidationError
+from planning.grid_sampling import voxel_half_extent_mm
 from planning.model_base import DEFAULT_WARN_DISTANCE_MM
 
 FloatArray = npt.NDArray[np.float64]
@@ -170,24 +172,18 @@ class CoverageContext:
         m3 = self.index_to_lps[:3, :3]
         self.spacing_mm = tuple(float(v) for v in np.linalg.norm(m3, axis=0))
         self.voxel_ml = float(abs(np.linalg.det(m3))) / 1000.0
-        self.half_voxel_mm = 0.5 * min(self.spacing_mm)
         self.margin_mm = float(margin_mm)
         self.warn_distance_mm = float(warn_distance_mm)
         self.grid_shape = lesion.grid_shape
         # the target: lesion grown by the margin, in the lesion's box grown by the margin
-        pad = np.ceil((margin_mm + self.half_voxel_mm) / np.asarray(self.spacing_mm)).astype(int) + 1
+        pad = np.ceil((margin_mm + 0.5 * max(self.spacing_mm)) / np.asarray(self.spacing_mm)).astype(int) + 1
         lo = np.maximum(np.asarray(lesion.offset_index) - pad, 0)
         hi = np.minimum(np.asarray(lesion.offset_index) + lesion.array.shape + pad, self.grid_shape)
         roi = np.zeros(tuple(int(v) for v in hi - lo), dtype=bool)
         s = np.asarray(lesion.offset_index) - lo
         n = lesion.array.shape
         roi[s[0] : s[0] + n[0], s[1] : s[1] + n[1], s[2] : s[2] + n[2]] = lesion.array
-        if margin_mm > 0:
-            # the lesion's surface lies half a voxel beyond its edge voxel centres: grow from there
-            reach = margin_mm + self.half_voxel_mm + 1e-9
-            grown = ndimage.distance_transform_edt(~roi, sampling=self.spacing_mm) <= reach
-        else:
-            grown = roi
+        grown = _grown_by_margin(roi, self.index_to_lps, margin_mm) if margin_mm > 0 else roi
         self._target_offset = lo
         self._target_shape = roi.shape
         self._target_idx = np.argwhere(grown)
@@ -255,8 +251,9 @@ class CoverageContext:
         miss = self._target_idx[~inside]
         unc[miss[:, 0], miss[:, 1], miss[:, 2]] = True
         uncovered = Mask.from_box(unc, tuple(int(v) for v in self._target_offset), self.grid_shape)
-        depth, k = min_union_depth_mm(zones, self.lesion_edge_lps)
-        min_margin = depth - self.half_voxel_mm
+        # each edge voxel reaches half a voxel beyond its centre, along the zone's normal (QA s32 F: half
+        # the smallest spacing overstated margins by up to 1.5 mm across 3 mm slices)
+        min_margin, k = min_union_depth_mm(zones, self.lesion_edge_lps, voxel_axes=self.index_to_lps)
         warnings: list[str] = []
         if min_margin < self.margin_mm:
             if min_margin < 0:
@@ -272,8 +269,8 @@ class CoverageContext:
         structures: dict[str, StructureDistance] = {}
         advise = False
         for name, edge in self.structure_edges_lps.items():
-            deep, j = max_union_depth_mm(zones, edge)
-            dist = -deep - self.half_voxel_mm
+            deep, j = max_union_depth_mm(zones, edge, voxel_axes=self.index_to_lps)
+            dist = -deep
             overlap = self._overlap_voxels(zones, self.structure_masks[name])
             if overlap:
                 dist = min(dist, 0.0)
@@ -305,3 +302,27 @@ class CoverageContext:
             structures=structures,
             warnings=tuple(warnings),
         )
+
+
+def _grown_by_margin(
+    roi: npt.NDArray[np.bool_], index_to_lps: FloatArray, margin_mm: float
+) -> npt.NDArray[np.bool_]:
+    """Voxels of ``roi``'s grid whose centres lie within ``margin_mm`` of the mask's surface.
+
+    The surface lies half a voxel beyond the edge voxel centres along the direction to each voxel
+    (:func:`planning.grid_sampling.voxel_half_extent_mm`): half the slice spacing across the slices, half the
+    pixel spacing across the pixels (QA s32 F: half the smallest spacing everywhere left a 2 mm margin
+    out across 3 mm slices, so coverage counted no margin there).
+    """
+    m3 = index_to_lps[:3, :3]
+    spacing = np.linalg.norm(m3, axis=0)
+    dist, nearest = ndimage.distance_transform_edt(~roi, sampling=spacing, return_indices=True)
+    grown: npt.NDArray[np.bool_] = roi.copy()
+    near = ~roi & (dist <= margin_mm + 0.5 * float(spacing.max()) + 1e-9)
+    idx = np.argwhere(near)
+    if len(idx):
+        step_lps = (idx - nearest[:, near].T).astype(np.float64) @ m3.T
+        n = step_lps / np.linalg.norm(step_lps, axis=1)[:, None]
+        reach = margin_mm + voxel_half_extent_mm(m3, n) + 1e-9
+        grown[near] = dist[near] <= reach
+    return grown

@@ -18,7 +18,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from imaging.mask import Mask
-from planning.grid_sampling import SAMPLE_STEP_FRACTION, sample_trilinear
+from planning.grid_sampling import SAMPLE_STEP_FRACTION, sample_trilinear, voxel_half_extent_mm
 from planning.trajectory_geometry import FloatArray, Point, TrajectoryGeometry, point_tuple
 
 
@@ -27,7 +27,8 @@ class DistanceField:
 
     The map covers the mask's bounding box grown by ``pad_mm`` (clipped to the grid); points beyond
     it fall back to the exact distance to the nearest mask boundary voxel (a k-d tree). The surface
-    is taken half a voxel (half the smallest spacing) outside the centres of the mask's edge voxels.
+    is taken half a voxel outside the centres of the mask's edge voxels, along the way to them (half the
+    slice spacing across the slices, half the pixel spacing across the pixels).
 
     Parameters
     ----------
@@ -44,7 +45,6 @@ class DistanceField:
         self.spacing_mm = _check_orthogonal(self.index_to_lps)
         self.lps_to_index = np.linalg.inv(self.index_to_lps)
         self.empty = not mask.any()
-        self._half_voxel_mm = 0.5 * min(self.spacing_mm)
         self._tree: cKDTree | None = None
         grid = np.asarray(mask.grid_shape)
         pad = np.ceil(pad_mm / np.asarray(self.spacing_mm)).astype(int)
@@ -59,9 +59,15 @@ class DistanceField:
         s = np.asarray(mask.offset_index) - lo
         n = mask.array.shape
         roi[s[0] : s[0] + n[0], s[1] : s[1] + n[1], s[2] : s[2] + n[2]] = mask.array
-        outside = ndimage.distance_transform_edt(~roi, sampling=self.spacing_mm)
-        inside = ndimage.distance_transform_edt(roi, sampling=self.spacing_mm)
-        h = self._half_voxel_mm
+        m3 = self.index_to_lps[:3, :3]
+        outside, near_in = ndimage.distance_transform_edt(~roi, sampling=self.spacing_mm, return_indices=True)
+        inside, near_out = ndimage.distance_transform_edt(roi, sampling=self.spacing_mm, return_indices=True)
+        # the surface lies half a voxel beyond the edge voxel centres along the way to them: half the slice
+        # spacing across the slices (QA s32 F: half the smallest spacing overstated distances across thick
+        # slices by up to half the slice spacing less half the pixel)
+        here = np.indices(roi.shape)
+        near = np.where(roi[None], near_out, near_in)
+        h = _reach_mm(m3, (here - near).reshape(3, -1).T).reshape(roi.shape)
         self.map_mm = np.where(roi, -(inside - h), outside - h).astype(np.float32)
         self.offset_index = lo
         edge = roi & ~ndimage.binary_erosion(roi, border_value=0)
@@ -79,8 +85,9 @@ class DistanceField:
         if far.any():
             if self._tree is None:
                 self._tree = cKDTree(self._edge_lps)
-            dist, _ = self._tree.query(pts[far])
-            vals[far] = np.asarray(dist, dtype=np.float64) - self._half_voxel_mm
+            dist, j = self._tree.query(pts[far])
+            step_index = (pts[far] - self._edge_lps[j]) @ self.lps_to_index[:3, :3].T
+            vals[far] = np.asarray(dist, dtype=np.float64) - _reach_mm(self.index_to_lps[:3, :3], step_index)
         return vals
 
 
@@ -145,6 +152,15 @@ def crossed_structures(
 ) -> list[str]:
     """Names of the structures the needle (capsule of ``radius_mm``) touches or enters."""
     return [name for name, f in fields.items() if needle_distance(f, geometry, radius_mm).enters]
+
+
+def _reach_mm(voxel_axes: FloatArray, step_index: npt.ArrayLike) -> FloatArray:
+    """Half a voxel along index-space steps ``(N, 3)`` (:func:`planning.grid_sampling.voxel_half_extent_mm`);
+    half the largest spacing for a zero step (a voxel whose nearest voxel of the other kind is itself)."""
+    step_lps = np.asarray(step_index, dtype=np.float64).reshape(-1, 3) @ voxel_axes.T
+    norm = np.linalg.norm(step_lps, axis=1)
+    n = np.divide(step_lps, norm[:, None], out=np.zeros_like(step_lps), where=norm[:, None] > 0)
+    return voxel_half_extent_mm(voxel_axes, n)
 
 
 def _check_orthogonal(index_to_lps: FloatArray) -> tuple[float, float, float]:

@@ -94,3 +94,19 @@ def mask_at_points(mask: Mask, volume: Volume, points_lps: npt.ArrayLike) -> npt
     r = rel[ok]
     out[ok] = mask.array[r[:, 0], r[:, 1], r[:, 2]]
     return out
+
+
+def voxel_half_extent_mm(voxel_axes: npt.ArrayLike, normals_lps: npt.ArrayLike) -> FloatArray:
+    """How far a voxel reaches from its centre along unit directions ``(N, 3)`` (mm).
+
+    ``voxel_axes`` is the 3x3 part of ``index_to_lps`` (columns: the index steps in LPS mm). The voxel is
+    taken as the ellipsoid inscribed in its box, so the reach is half the spacing along a grid axis
+    (0.4 mm across a 0.8 mm pixel, 1.5 mm across a 3 mm slice) and half the spacing in every direction on
+    an isotropic grid; a zero direction (the zone's centre) gets half the largest spacing.
+    """
+    m = np.asarray(voxel_axes, dtype=np.float64)[:3, :3]
+    n = np.asarray(normals_lps, dtype=np.float64).reshape(-1, 3)
+    out: FloatArray = 0.5 * np.linalg.norm(n @ m, axis=1)
+    zero = np.linalg.norm(n, axis=1) < 0.5
+    out[zero] = 0.5 * float(np.linalg.norm(m, axis=0).max())
+    return out

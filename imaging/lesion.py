@@ -49,13 +49,15 @@ Method (every threshold is a field of :class:`LesionParameters`, editable by the
    refused as low-density (osteoporotic) normal bone: a lytic metastasis is focal, while an osteoporotic
    body centre is as dark as the centres of the bodies above and below, and the reference of step 3 was
    measured in the denser bone along the cortex and end plates. Skipped when the operator gives the
-   reference or ``deep_bone_check`` is False.
-   4d. A seed judged lytic must lie in the bone or be surrounded by it, as a lesion that destroyed the
-   marrow and opened the cortex is: a seed in muscle or prevertebral tissue beside intact bone (40-60 HU,
-   lytic against any normal bone) is refused as soft tissue outside intact bone, with where to click
-   (:mod:`imaging.lesion_outside`: bone met within ``seed_bone_search_mm`` in more than half of the
-   directions from the seed's voxel; outside a convex bone it is always less than half). Before (QA s31 D
-   row 21) such a seed grew the soft tissue around the bone into a "lytic lesion" with a cortical breach.
+   reference or ``deep_bone_check`` is False. Runs after step 4d.
+   4d. A seed judged lytic (checked before 4c: muscle can read like osteoporotic marrow) must lie in the bone
+   or be surrounded by it, as a lesion that destroyed the marrow and opened the cortex is: a seed in muscle or
+   prevertebral tissue beside intact bone (40-60 HU, lytic against any normal bone) is refused as soft tissue
+   outside intact bone, with where to click (:mod:`imaging.lesion_outside`: bone met within
+   ``seed_bone_search_mm`` in more than half of the directions from the seed's voxel; outside a convex bone it
+   is always less than half). Before (QA s31 D row 21) such a seed grew the soft tissue around the bone into a
+   "lytic lesion" with a cortical breach.
+
 5. Growth limit: the lesion's scale at the seed is estimated (the radius of the ball around the seed
    that contrasts most with the shell around it) and growth is limited to ``extent_factor`` times it
    (at least ``extent_min_mm``, at most ``max_radius_mm``). On real CT a lytic lesion often touches

@@ -2,15 +2,17 @@
 
 Given the region of interest's bone masks and the seed's HU (steps 1-2 of :mod:`imaging.lesion`),
 :func:`call_lesion` measures the local normal bone around the region like the seed (step 3,
-:mod:`imaging.lesion_reference`; the deep trabecular bone's median instead for a seed between abnormal
-foci, step 4b), refuses a lytic-looking seed that is like the patient's own deep bone (step 4c,
-:mod:`imaging.lesion_deep`), and then either judges a seed like normal bone by its texture (step 4b,
-:mod:`imaging.lesion_mottled`) or grows the lytic or sclerotic lesion from it (steps 5-6,
-:mod:`imaging.lesion_grow`). After a first growth the reference is measured again in the shell around the
-lesion; when it moved by more than a quarter of ``abnormal_delta_hu`` the lesion is grown once more
-against it (or judged by its texture, when against it the seed looks like normal bone). It returns the
-region and what it was judged against (:class:`LesionCall`); the operator's box, the refusal of an empty
-region, the type, the notes and the measures are the caller's.
+:mod:`imaging.lesion_reference`; the deep trabecular bone's median instead for a seed between abnormal foci,
+step 4b), refuses a lytic-looking seed in soft tissue outside intact bone (step 4d,
+:mod:`imaging.lesion_outside`) and then one that is like the patient's own deep bone (step 4c,
+:mod:`imaging.lesion_deep`: where the seed is is judged before its density is compared with the marrow's, as
+muscle beside an osteoporotic body reads like that marrow), and then either judges a seed like normal bone by
+its texture (step 4b, :mod:`imaging.lesion_mottled`) or grows the lytic or sclerotic lesion from it (steps
+5-6, :mod:`imaging.lesion_grow`). After a first growth the reference is measured again in the shell around the
+lesion; when it moved by more than a quarter of ``abnormal_delta_hu`` the lesion is grown once more against it
+(or judged by its texture, when against it the seed looks like normal bone). It returns the region and what it
+was judged against (:class:`LesionCall`); the operator's box, the refusal of an empty region, the type, the
+notes and the measures are the caller's.
 
 Arrays are the region of interest ``[slice, row, col]``; CT values HU; sizes mm on the grid's spacing.
 """
@@ -171,6 +173,19 @@ def call_lesion(
         # and the seed is: the seed sits in normal-looking bone between abnormal foci (step 4b)
         reference = deep.reference_hu
         sample = deep.sample(p)
+    if seed_hu < reference - p.abnormal_delta_hu:
+        # a lytic-looking seed must be in the bone or in a hole it made, not in muscle beside intact bone
+        # (QA s31 D row 21, imaging.lesion_outside); judged before its density is compared with the deep
+        # bone's (step 4c): muscle beside an osteoporotic body reads like its marrow, and is soft tissue
+        refuse_seed_outside_bone(
+            bone=bone,
+            local_seed=local_seed,
+            seed_dist=seed_dist,
+            seed_hu=seed_hu,
+            reference_hu=reference,
+            spacing=spacing,
+            p=p,
+        )
     deep_sample: DeepBone | None = None
     if reference_bone_hu is None and p.deep_bone_check and seed_hu < reference - p.abnormal_delta_hu:
         deep_sample = refuse_if_like_deep_bone(
@@ -181,18 +196,6 @@ def call_lesion(
             spacing=spacing,
             seed_hu=seed_hu,
             reference=reference,
-            p=p,
-        )
-    if seed_hu < reference - p.abnormal_delta_hu:
-        # a lytic-looking seed must be in the bone or in a hole it made, not in muscle beside intact bone
-        # (QA s31 D row 21, imaging.lesion_outside)
-        refuse_seed_outside_bone(
-            bone=bone,
-            local_seed=local_seed,
-            seed_dist=seed_dist,
-            seed_hu=seed_hu,
-            reference_hu=reference,
-            spacing=spacing,
             p=p,
         )
     mottled = functools.partial(

@@ -29,7 +29,9 @@ soft tissue as before. Soft tissue in a concave corner of bone (between a verteb
 process, rib head or the next vertebra) can be surrounded in more than half of the directions and is still
 accepted (16 of the 340 real points above, all among the 174 the base accepted, 13 of them 3 mm from
 the bone). The seed is judged lytic first (steps 3-4): this module only
-runs for a seed below the reference by more than ``abnormal_delta_hu``.
+runs for a seed below the reference by more than ``abnormal_delta_hu``, before the deep-bone check of
+step 4c (:mod:`imaging.lesion_deep`): muscle (40-60 HU) beside an osteoporotic body whose marrow reads as
+low (lumbar-ct-labels, 43-69 HU) is like that marrow, and is refused as what it is, soft tissue.
 
 Arrays are the region of interest ``[slice, row, col]``; sizes mm on the grid's spacing.
 """

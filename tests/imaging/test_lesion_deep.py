@@ -23,7 +23,7 @@ import pytest
 from scipy import ndimage
 
 from imaging.lesion import LesionParameters, segment_lesion
-from imaging.lesion_deep import DeepBone, deep_bone, like_deep_bone
+from imaging.lesion_deep import DeepBone, cell_factors, deep_bone, like_deep_bone
 from imaging.lesion_errors import NoLesionAtSeedError
 from imaging.lesion_model import LesionType
 from imaging.volume import Volume, affine_from_geometry
@@ -136,3 +136,36 @@ def test_deep_bone_samples_the_centres_away_from_the_seed() -> None:
 def _filled(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     out: npt.NDArray[np.bool_] = ndimage.binary_fill_holes(mask)
     return out
+
+
+def test_cells_pool_two_voxels_where_a_voxel_is_thinner_than_the_cortex() -> None:
+    cortex = LesionParameters().cortex_thickness_mm  # 2 mm
+    # about the cortex's thickness (the whole number of voxels that fits), as before
+    assert cell_factors((1.0, 0.5, 0.7), cortex) == (2, 4, 2)
+    assert cell_factors((2.0, 0.977, 3.0), cortex) == (1, 2, 1)
+    # 1.5 mm voxels: one fits in 2 mm, and a cell of one voxel closes no gap; two do
+    assert cell_factors((1.5, 1.5, 1.25), cortex) == (2, 2, 2)
+
+
+def test_deep_bone_inside_a_gappy_cortex_on_a_1_5_mm_grid() -> None:
+    # a box of 85 HU marrow inside a one-voxel (1.5 mm) cortex pierced by three one-voxel slits, one per
+    # axis, so that every plane of every view crosses a gap: the marrow is enclosed neither in 3D nor in
+    # two views. lumbar-ct-labels (1.5 mm, noise 70 HU) is so: the bone mask held 765 of L3's 6681 body
+    # voxels, its deep bone was the posterior elements (median 133 HU) and a click at the body's
+    # centre (33 HU) was a 110 mL lytic "lesion" (tests/benchmarks/normal_marrow_figures.py)
+    n, lo, hi = 40, 4, 35
+    hu = np.full((n, n, n), SOFT_TISSUE_HU, dtype=np.float32)
+    hu[lo : hi + 1, lo : hi + 1, lo : hi + 1] = CORTEX_HU
+    hu[lo + 1 : hi, lo + 1 : hi, lo + 1 : hi] = LOW_HU
+    mid = (lo + hi) // 2
+    hu[lo + 1 : hi, mid, hi] = LOW_HU  # face x+, slit along the slices: a gap in every slice plane
+    hu[hi, lo + 1 : hi, mid] = LOW_HU  # face z+, slit along the rows: a gap in every row plane
+    hu[mid, hi, lo + 1 : hi] = LOW_HU  # face y+, slit along the columns: a gap in every column plane
+    bone = hu >= 130.0
+    seed_dist = np.full(hu.shape, 20.0)  # every voxel beyond the seed's 12 mm and within reach
+    p = LesionParameters()
+    sample = deep_bone(hu=hu, bone=bone, seed_dist=seed_dist, spacing=(1.5, 1.5, 1.5), p=p)
+    # cells of two voxels close the slits: the marrow at least 4 mm (+ a 3 mm cell) inside is the sample
+    assert sample is not None
+    assert sample.median_hu == LOW_HU
+    assert like_deep_bone(LOW_HU, sample, p)

@@ -1,0 +1,108 @@
+"""The command line on bad input a hospital produces (QA s32 D), after tests/app/test_cli_bad_input_s31.py:
+damaged phantoms written as real DICOM (tests/phantoms) and run in-process with ``app.cli.main`` (no Qt).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+import SimpleITK as sitk
+
+from app.cli import EXIT_BAD_INPUT, main
+from tests.phantoms.ct import build_ct_phantom
+from tests.phantoms.dicom_writer import WrittenSeries, write_dicom_series
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _needs_display() -> None:
+    """No display needed: these tests run the command line without Qt (overrides tests/app/conftest)."""
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the command line; assert exit 2, nothing on stdout and one line on stderr; return that line."""
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "internal error" not in lines[0]
+    return lines[0]
+
+
+def _unplace(written: WrittenSeries, index: int, how: str) -> Path:
+    """Take away (or make NaN) the (0020,0032) Image Position of the ``index``-th slice written."""
+    path = written.paths[index]
+    ds = pydicom.dcmread(path)
+    if how == "missing":
+        del ds.ImagePositionPatient
+    else:
+        ds.ImagePositionPatient = ["nan", "0", "0"]
+    ds.save_as(path)
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:Invalid value for VR DS")  # pydicom on writing the NaN, as asked
+@pytest.mark.parametrize("how", ["missing", "nan"])
+@pytest.mark.parametrize("index", [0, 11])
+def test_a_slice_without_a_position_beside_a_whole_stack_is_left_out_by_name(
+    how: str, index: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: a missing position refused the whole series ("IM0001.dcm has no (0020,0032) Image Position /
+    # (0020,0037) Image Orientation; its geometry is unknown"), exit 2; NaN was left out, "its position is
+    # unknown", without saying that the other slices are whole
+    written = write_dicom_series(build_ct_phantom(shape=(12, 32, 32), seed=5).volume, tmp_path / "ct")
+    bad = _unplace(written, index, how)
+    out = tmp_path / "ct.nii.gz"
+    assert main(["convert", str(tmp_path / "ct"), "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["shape"] == [11, 32, 32]
+    said = [w for w in result["warnings"] if w.startswith(f"{bad.name} was left out (unusable: ")]
+    assert len(said) == 1 and "(0020,0032) Image Position" in said[0], result["warnings"]
+    assert "the volume was built from the other 11 slices, which leave no gap" in said[0]
+    kept = np.delete(written.volume.array, index, axis=0)
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(sitk.ReadImage(str(out))), kept)
+    first = written.volume.index_to_lps @ np.array([1 if index == 0 else 0, 0, 0, 1.0])
+    np.testing.assert_allclose(result["origin_lps"], first[:3], atol=1e-3)
+
+
+@pytest.mark.filterwarnings("ignore:Invalid value for VR DS")
+@pytest.mark.parametrize(
+    ("how", "stated"),
+    [
+        ("missing", "has no (0020,0032) Image Position"),
+        ("nan", "has an (0020,0032) Image Position that is not a number"),
+    ],
+)
+def test_a_slice_without_a_position_where_the_stack_has_a_gap_refuses_it_naming_both(
+    how: str, stated: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: a missing position refused the series without saying where the slice belongs; NaN was left out
+    # and its gap interpolated, although the file holding the measured slice was at hand
+    written = write_dicom_series(build_ct_phantom(shape=(12, 32, 32), seed=5).volume, tmp_path / "ct")
+    _unplace(written, 5, how)
+    out = tmp_path / "ct.nii.gz"
+    line = refused(["convert", str(tmp_path / "ct"), "--out", str(out)], capsys)
+    assert f"IM0006.dcm {stated}, so where its slice lay is unknown, and the other 11 slices leave a " in line
+    assert "gap between IM0005.dcm and IM0007.dcm" in line
+    assert line.endswith("export the series again from the scanner or PACS")
+    assert not out.exists()
+    assert main(["info", str(tmp_path / "ct"), "--json"]) == 0  # info lists it, refused, with all 12 files
+    series = json.loads(capsys.readouterr().out)["series"]
+    assert [(s["loadable"], s["shape"][0]) for s in series] == [(False, 12)]
+
+
+def test_a_cut_file_without_a_position_leaves_a_gap_that_is_interpolated_as_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # its pixels are not at hand, so its gap is filled like any other missing slice (session 31's policy)
+    written = write_dicom_series(build_ct_phantom(shape=(12, 32, 32), seed=5).volume, tmp_path / "ct")
+    cut = _unplace(written, 5, "missing")
+    cut.write_bytes(cut.read_bytes()[:-500])
+    assert main(["info", str(tmp_path / "ct"), "--json"]) == 0
+    series = json.loads(capsys.readouterr().out)["series"]
+    assert [(s["loadable"], s["shape"][0]) for s in series] == [(True, 12)]

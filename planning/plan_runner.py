@@ -157,6 +157,8 @@ def run_plan(
     plan_warnings = needle.warnings()
     if zone_model.unverified:
         plan_warnings.append(f"zone figures are unverified: predicted, from {zone_model.cited_source}")
+    if zone_model.tissue_warning is not None:  # the base said nothing (QA s32 D)
+        plan_warnings.append(zone_model.tissue_warning)
     steps = len(target_specs) * 2 + len(traj_specs) + 1
     done = 0
 

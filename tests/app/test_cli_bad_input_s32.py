@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -13,13 +14,52 @@ import pytest
 import SimpleITK as sitk
 
 from app.cli import EXIT_BAD_INPUT, main
+from imaging.load import save_volume
 from tests.phantoms.ct import build_ct_phantom
 from tests.phantoms.dicom_writer import WrittenSeries, write_dicom_series
+from tests.phantoms.vertebra import make_vertebra_phantom
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _needs_display() -> None:
     """No display needed: these tests run the command line without Qt (overrides tests/app/conftest)."""
+
+
+@pytest.fixture(scope="module")
+def vertebra_ct(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The vertebra phantom (lytic lesion in its body) as NIfTI, and a plan spec that works on it."""
+    phantom = make_vertebra_phantom(lesion=(0.0, 4.0, 0.0, 7.0))
+    path = tmp_path_factory.mktemp("s32") / "vertebra.nii.gz"
+    save_volume(phantom.volume, path)
+    spec = {
+        "targets": [
+            {
+                "name": "L3",
+                "lesion_seed_lps": [float(v) for v in phantom.lesion_center_lps],
+                "vertebra_lps": [float(v) for v in phantom.center_lps],
+            }
+        ],
+        "trajectories": [{"target": "L3", "approach": "transpedicular-left"}],
+        "needle": {"gauge": 13, "antenna_extension_mm": 15},
+        "ablation": {"width_mm": 35, "length_mm": 37, "center_behind_tip_mm": 11.5},
+        "positions_per_trajectory": 1,
+        "margin_mm": 2,
+    }
+    return path, spec
+
+
+def plan_json(
+    ct: Path, spec: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> dict[str, Any]:
+    """``osteoplan plan --json`` of ``spec``, which must succeed."""
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / "plan.osteoplan"
+    code = main(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    result: dict[str, Any] = json.loads(stdout)
+    return result
 
 
 def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -106,3 +146,35 @@ def test_a_cut_file_without_a_position_leaves_a_gap_that_is_interpolated_as_befo
     assert main(["info", str(tmp_path / "ct"), "--json"]) == 0
     series = json.loads(capsys.readouterr().out)["series"]
     assert [(s["loadable"], s["shape"][0]) for s in series] == [(True, 12)]
+
+
+@pytest.mark.parametrize(
+    ("ablation", "tissue"),
+    [
+        ({"profile": "NeuWave 65 W 5 min (kidney)"}, "kidney"),
+        ({"profile": "Emprint 100 W 5 min"}, "liver (ex vivo)"),
+        ({"profile": "ECO-100A1 60-80 W (bone)", "center_behind_tip_mm": 12}, "bone"),
+        ({"width_mm": 35, "length_mm": 37, "center_behind_tip_mm": 11.5}, None),
+    ],
+)
+def test_plan_with_a_profile_measured_in_another_tissue_than_bone_says_so(
+    ablation: dict[str, Any],
+    tissue: str | None,
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: a kidney profile on a vertebra planned without a word (its zone is bigger than bone gives)
+    ct, spec = vertebra_ct
+    result = plan_json(ct, {**spec, "ablation": ablation}, tmp_path, capsys)
+    assert result["ablation"]["tissue"] == tissue
+    said = [w for w in result["warnings"] if "not bone" in w]
+    if tissue in (None, "bone"):
+        assert said == []
+    else:
+        assert said == [
+            f'the ablation profile "{ablation["profile"]}" gives zone figures measured in {tissue}, not '
+            "bone: zones in bone are smaller than in soft tissue, so the zone drawn and its coverage may "
+            "overstate the ablation; choose a bone profile or check the zone's size against the device's "
+            "bone data"
+        ]

@@ -178,3 +178,62 @@ def test_plan_with_a_profile_measured_in_another_tissue_than_bone_says_so(
             "overstate the ablation; choose a bone profile or check the zone's size against the device's "
             "bone data"
         ]
+
+
+#: a description as a hospital's scanner or a hand edit can leave it: a line break, a carriage return, a
+#: terminal escape (red text), a bell, a right-to-left override and a line separator
+ODD_DESCRIPTION = "AX BONE\nSeries 2 | CT | 99 file(s) | loadable\r\x1b[31mX\x07 \u202eenob\u2028end"
+
+
+def _describe_oddly(written: WrittenSeries) -> None:
+    for path in written.paths:
+        ds = pydicom.dcmread(path)
+        ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8, so the override and separator can be stored
+        ds.SeriesDescription = ODD_DESCRIPTION
+        ds.save_as(path)
+
+
+def test_info_text_keeps_one_line_per_item_whatever_the_description_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: the description's line break started a line of its own that read as another series'
+    # ("Series 2 | CT | 99 file(s) | loadable"), its escape turned the terminal red and its bell rang
+    written = write_dicom_series(build_ct_phantom(shape=(6, 16, 16), seed=2).volume, tmp_path / "ct")
+    _describe_oddly(written)
+    assert main(["info", str(tmp_path / "ct")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("Series "), out
+    assert lines[1] == (
+        "  AX BONE\\nSeries 2 | CT | 99 file(s) | loadable\\r\\x1b[31mX\\x07 \\u202eenob\\u2028end | CT | "
+        "6 file(s) | loadable"
+    )
+    assert all(ch.isprintable() for ch in out.replace("\n", ""))
+    assert main(["info", str(tmp_path / "ct"), "--json"]) == 0  # JSON keeps the exact string, escaped
+    text = capsys.readouterr().out
+    assert text.count("\n") == 1
+    assert json.loads(text)["series"][0]["description"] == ODD_DESCRIPTION
+
+
+def test_an_error_line_naming_a_path_with_controls_stays_one_printable_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: the escape in the folder's name reached the terminal (here: clear the screen) raw
+    line = refused(["info", str(tmp_path / "scan\x1b[2J\x07")], capsys)
+    assert line == f"osteoplan info: {tmp_path}/scan\\x1b[2J\\x07 does not exist"
+
+
+@pytest.mark.parametrize("charset", ["ISO_IR 192", "ISO_IR 100"])
+def test_a_description_is_read_in_its_files_character_set(
+    charset: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: the fast header reader read every text as Latin-1, so UTF-8 "Wirbelsäule" was "WirbelsÃ¤ule"
+    written = write_dicom_series(build_ct_phantom(shape=(4, 8, 8), seed=2).volume, tmp_path / "ct")
+    for path in written.paths:
+        ds = pydicom.dcmread(path)
+        ds.SpecificCharacterSet = charset
+        ds.SeriesDescription = "Wirbelsäule 1,0 Knochen"
+        ds.save_as(path)
+    assert main(["info", str(tmp_path / "ct"), "--json"]) == 0
+    series = json.loads(capsys.readouterr().out)["series"]
+    assert [s["description"] for s in series] == ["Wirbelsäule 1,0 Knochen"]

@@ -104,6 +104,13 @@ def parse_numbers(text: str, option: str, names: str) -> list[float]:
         raise CommandError(f"{option} must be {count} numbers {names} in LPS mm, got {text!r}") from None
     if len(values) != len(names.split(",")) or not all(math.isfinite(v) for v in values):
         raise CommandError(f"{option} must be {count} finite numbers {names} in LPS mm, got {text!r}")
+    from imaging.volume import FAR_LPS_MM
+
+    if any(abs(v) > FAR_LPS_MM for v in values):
+        raise CommandError(
+            f"{option} must be {count} numbers {names} in LPS mm, each within ±{FAR_LPS_MM:.0f} mm (a point "
+            f"in the scan), got {text!r}"
+        )
     return values
 
 

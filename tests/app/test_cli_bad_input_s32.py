@@ -237,3 +237,105 @@ def test_a_description_is_read_in_its_files_character_set(
     assert main(["info", str(tmp_path / "ct"), "--json"]) == 0
     series = json.loads(capsys.readouterr().out)["series"]
     assert [s["description"] for s in series] == ["Wirbelsäule 1,0 Knochen"]
+
+
+def _plan_refused(spec: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], ct: Path) -> str:
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / "plan.osteoplan"
+    line = refused(["plan", str(ct), "--spec", str(spec_path), "--out", str(out), "--json"], capsys)
+    assert not out.exists()
+    return line.removeprefix("osteoplan plan: ")
+
+
+@pytest.mark.parametrize(
+    ("place", "value", "base"),
+    [
+        ("target", [1e308, 0.0, 0.0], "the seed printed with its 309 digits, after numpy's cast warning"),
+        ("entry", [1e200, 0.0, 0.0], "internal error (ValueError: outward_lps must not be zero)"),
+    ],
+)
+def test_plan_a_point_no_scan_reaches_is_refused_naming_the_key(
+    place: str,
+    value: list[float],
+    base: str,
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ct, spec = vertebra_ct
+    seed = spec["targets"][0]["lesion_seed_lps"]
+    if place == "target":
+        spec = {**spec, "targets": [{**spec["targets"][0], "lesion_seed_lps": value}]}
+        key = "targets[0].lesion_seed_lps"
+    else:
+        spec = {**spec, "trajectories": [{"target": "L3", "entry_lps": value, "target_lps": seed}]}
+        key = "trajectories[0].entry_lps"
+    line = _plan_refused(spec, tmp_path, capsys, ct)
+    assert line == f'"{key}" = {value!r}: expected three numbers [x, y, z] in LPS mm, each within ±100000 mm'
+
+
+def test_segment_a_seed_no_scan_reaches_is_one_short_line(
+    vertebra_ct: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: numpy's "invalid value encountered in cast" warning, then the seed with all its digits
+    line = refused(["segment", str(vertebra_ct[0]), "--seed", "1e308,0,0"], capsys)
+    assert line == (
+        "osteoplan segment: --seed must be three numbers X,Y,Z in LPS mm, each within ±100000 mm (a point in "
+        "the scan), got '1e308,0,0'"
+    )
+
+
+def test_plan_a_needle_tip_outside_the_scan_is_refused(
+    vertebra_ct: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: planned and saved (exit 0), coverage 0 %, with only a note that the needle lay outside the image
+    ct, spec = vertebra_ct
+    tip = [800.0, 900.0, 900.0]
+    needle = {"target": "L3", "entry_lps": [900.0, 900.0, 900.0], "target_lps": tip}
+    line = _plan_refused({**spec, "trajectories": [needle]}, tmp_path, capsys, ct)
+    assert line.startswith(f'"trajectories[0].target_lps" = {tip!r}: expected a needle tip inside the scan')
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ({"name": "L3\nL4"}, "\"targets[0].name\" = 'L3\\nL4': expected a name without line breaks, tabs or"),
+        ({"choices": 5}, '"targets[0].choices" = 5: expected a JSON object with keys among ['),
+        ({"choices": {"pain": 3}}, "\"targets[0].choices\" = ['pain']: expected keys among ["),
+        (
+            {"choices": {"adjacent_heights_mm": "x"}},
+            "\"targets[0].choices.adjacent_heights_mm\" = 'x': expected a list of positive heights in mm",
+        ),
+        ({"choices": {"aliquot_policy": []}}, '"targets[0].choices.aliquot_policy" = []: expected "chen" or'),
+        ({"choices": {"cement_volume_ml": "2"}}, "\"targets[0].choices.cement_volume_ml\" = '2': expected a"),
+    ],
+)
+def test_plan_a_bad_target_name_or_choice_is_refused_naming_its_place(
+    target: dict[str, Any],
+    expected: str,
+    vertebra_ct: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # base: the name planned with its line break (splitting the text answer), choices 5 dropped without a
+    # word, the heights "x" and the policy [] internal errors, the others named without their target
+    ct, spec = vertebra_ct
+    name = target.get("name", "L3")
+    spec = {
+        **spec,
+        "targets": [{**spec["targets"][0], **target}],
+        "trajectories": [{**spec["trajectories"][0], "target": name}],
+    }
+    assert _plan_refused(spec, tmp_path, capsys, ct).startswith(expected)
+
+
+def test_plan_direct_without_a_skin_found_names_the_trajectory(
+    vertebra_ct: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # base: '"skin_lps" is missing: ...', naming no trajectory (the phantom's image ends before its skin)
+    ct, spec = vertebra_ct
+    line = _plan_refused(
+        {**spec, "trajectories": [{"target": "L3", "approach": "direct"}]}, tmp_path, capsys, ct
+    )
+    assert line.startswith('"trajectories[0].skin_lps" is missing: expected a skin point')

@@ -258,10 +258,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
             "value": posterolateral_threshold(ch),
             "source": "segmentation-noise floor, *unverified*",
         },
-        "collapse_threshold_fraction": {
-            "value": choice_float(ch, "collapse_threshold_fraction", COLLAPSE_MIN_FRACTION),
-            "source": COLLAPSE_SOURCE,
-        },
+        "collapse_threshold_fraction": {"value": _collapse_threshold(ch), "source": COLLAPSE_SOURCE},
     }
     return TargetAnalysis(cement, leak_map, risk, injection, scores, defaults)
 
@@ -315,3 +312,12 @@ def _aliquot_policy(ch: Mapping[str, Any]) -> AliquotPolicy:
     if not isinstance(raw, str) or raw not in names:
         raise PlanValidationError("aliquot_policy", raw, " or ".join(f'"{n}"' for n in names))
     return AliquotPolicy(raw)
+
+
+def _collapse_threshold(ch: Mapping[str, Any]) -> float:
+    """The ``collapse_threshold_fraction`` chosen, checked as :func:`planning.sins.collapse_from_heights`
+    checks it: 3 was kept and shown as the plan's setting when no height was given to use it (QA s32 D)."""
+    value = choice_float(ch, "collapse_threshold_fraction", COLLAPSE_MIN_FRACTION)
+    if not 0.0 <= value < 0.5:
+        raise PlanValidationError("collapse_threshold_fraction", value, "0-0.5")
+    return value

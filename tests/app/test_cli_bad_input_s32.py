@@ -309,6 +309,10 @@ def test_plan_a_needle_tip_outside_the_scan_is_refused(
         ),
         ({"choices": {"aliquot_policy": []}}, '"targets[0].choices.aliquot_policy" = []: expected "chen" or'),
         ({"choices": {"cement_volume_ml": "2"}}, "\"targets[0].choices.cement_volume_ml\" = '2': expected a"),
+        (
+            {"choices": {"collapse_threshold_fraction": 3}},
+            '"targets[0].choices.collapse_threshold_fraction" = 3.0: expected 0-0.5',
+        ),
     ],
 )
 def test_plan_a_bad_target_name_or_choice_is_refused_naming_its_place(

@@ -104,6 +104,13 @@ def parse_numbers(text: str, option: str, names: str) -> list[float]:
         raise CommandError(f"{option} must be {count} numbers {names} in LPS mm, got {text!r}") from None
     if len(values) != len(names.split(",")) or not all(math.isfinite(v) for v in values):
         raise CommandError(f"{option} must be {count} finite numbers {names} in LPS mm, got {text!r}")
+    from imaging.volume import FAR_LPS_MM
+
+    if any(abs(v) > FAR_LPS_MM for v in values):
+        raise CommandError(
+            f"{option} must be {count} numbers {names} in LPS mm, each within ±{FAR_LPS_MM:.0f} mm (a point "
+            f"in the scan), got {text!r}"
+        )
     return values
 
 
@@ -221,10 +228,22 @@ def build_parser() -> tuple[OneLineParser, dict[str, ModuleType]]:
     return parser, modules
 
 
+def text_lines(lines: Sequence[str]) -> str:
+    """A command's text answer (its ``_text``) from its lines, each made printable
+    (:func:`app.wording.printable`): a line break or terminal escape in what a file holds (a Series
+    Description, a file name) or a spec gives (a target's name) never breaks a line or drives the terminal
+    (QA s32 D: a description's line break read as a line of its own in ``osteoplan info``)."""
+    from app.wording import printable
+
+    return "\n".join(printable(line) for line in lines)
+
+
 def _print_human(result: dict[str, Any], out: TextIO) -> None:
+    from app.wording import printable
+
     text = result.pop("_text", None)
-    if isinstance(text, str):
-        out.write(text.rstrip("\n") + "\n")
+    if isinstance(text, str):  # its lines were made printable by text_lines; the rest of it is, here
+        out.write("\n".join(printable(line) for line in text.rstrip("\n").split("\n")) + "\n")
     else:
         out.write(json.dumps(result, indent=2, default=_json_default) + "\n")
 
@@ -298,8 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
+    from app.wording import printable
+
     text = str(exc) or type(exc).__name__
-    return " ".join(text.split())
+    return printable(" ".join(text.split()))
 
 
 if __name__ == "__main__":

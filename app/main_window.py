@@ -36,6 +36,7 @@ from app.slice_view import SliceView
 from app.status_bar import StatusBar
 from app.viewer_state import ViewerState
 from app.window_menus import MAX_RECENT, SHORTCUTS_KEY, VIEW_CONTROLS, WindowMenus
+from app.wording import printable
 
 __all__ = ["APP_NAME", "MAX_RECENT", "SHORTCUTS_KEY", "VIEW_CONTROLS", "MainWindow"]
 
@@ -360,7 +361,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(APP_NAME)
             self.cursor_label.setText(OPEN_HINT)
             return
-        desc = d.source.metadata.description or "CT"
+        desc = printable(d.source.metadata.description) or "CT"  # a line break in it broke the title
         self.setWindowTitle(f"{APP_NAME} — {desc} {d.source.shape[0]} slices")
         self.cursor_label.setText(
             f"Move the mouse over a view for HU, LPS position and slice · {SHORTCUTS_KEY}: keyboard shortcuts"

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QProgressDialog
 
 from app import dialogs
 from app.loading import LoadOutcome, ScanOutcome, Worker, imaging_load_available, load_path, scan_path
+from app.wording import printable
 from imaging.errors import ImagingError, ImportCancelledError
 from imaging.volume import Volume
 
@@ -103,7 +104,9 @@ class OpenController(QObject):
         self._finish_worker()
         loadable = [s for s in outcome.series if s.loadable]
         if not loadable:
-            reasons = "\n".join(f"• {s.description or s.series_uid}: {s.refusal}" for s in outcome.series)
+            reasons = "\n".join(
+                printable(f"• {s.description or s.series_uid}: {s.refusal}") for s in outcome.series
+            )
             self._fail(f"Nothing under {self.path} can be opened as a CT volume.\n{reasons}".strip())
             return
         if len(outcome.series) == 1:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.display_geometry import apply_window
 from app.loading import SeriesEntry
+from app.wording import printable
 
 THUMBNAIL_PX = 96
 #: thumbnails use a soft-tissue-wide window so any CT shows something
@@ -48,7 +49,7 @@ class SeriesPickerDialog(QDialog):
         for entry in series:
             item = QListWidgetItem(_describe(entry))
             item.setData(Qt.ItemDataRole.UserRole, entry.series_uid)
-            item.setToolTip("\n".join(entry.warnings) or entry.description)
+            item.setToolTip("\n".join(map(printable, entry.warnings)) or printable(entry.description))
             icon = _thumbnail(entry)
             if icon is not None:
                 item.setIcon(icon)
@@ -81,7 +82,7 @@ def _describe(entry: SeriesEntry) -> str:
     s, r, c = entry.shape
     ds, dr, dc = (_mm(v) for v in entry.spacing_mm)
     lines = [
-        f"{entry.description or '(no description)'}  —  {entry.modality}",
+        f"{printable(entry.description) or '(no description)'}  —  {printable(entry.modality)}",
         f"{s} slices of {r}x{c}, spacing {dr} x {dc} mm, slices every {ds} mm",
     ]
     # files without a Series Instance UID are told apart by their folder and numbers (two such series
@@ -90,8 +91,8 @@ def _describe(entry: SeriesEntry) -> str:
     if without_uid:
         lines.append(without_uid[0].upper() + without_uid[1:])
     if not entry.loadable:
-        lines.append(f"Cannot be opened: {entry.refusal}")
-    lines.extend(f"⚠ {w}" for w in entry.warnings[:3])
+        lines.append(printable(f"Cannot be opened: {entry.refusal}"))
+    lines.extend(printable(f"⚠ {w}") for w in entry.warnings[:3])
     return "\n".join(lines)
 
 

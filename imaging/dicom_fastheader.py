@@ -62,6 +62,10 @@ WANTED: dict[int, tuple[str, str]] = {
     0x00281052: ("RescaleIntercept", "DS"),
     0x00281053: ("RescaleSlope", "DS"),
 }
+#: (0008,0005) Specific Character Set, and the values of it whose text is Latin-1 (none given: the default
+#: repertoire, ASCII, whose stray bytes the base read as Latin-1 too)
+_CHARSET = 0x00080005
+_LATIN1_SETS = frozenset({"", "ISO_IR 6", "ISO_IR 100", "ISO 2022 IR 100"})
 #: tags that mean "not a classic single-frame image": leave it to pydicom
 _BAIL_TAGS = frozenset({0x52009229, 0x52009230, 0x7FE00008, 0x7FE00009})
 
@@ -119,6 +123,7 @@ def _parse(buf: bytes, size: int) -> tuple[dict[str, str | int], str, int, int, 
         raise _Bail
     explicit = ts == EXPLICIT_VR_LE
     values: dict[str, str | int] = {}
+    charset = ""  # (0008,0005) comes before every text value read (elements are in tag order)
     if sop_class:
         values["SOPClassUID"] = sop_class
     while True:
@@ -145,8 +150,27 @@ def _parse(buf: bytes, size: int) -> tuple[dict[str, str | int], str, int, int, 
                     raise _Bail
                 values[keyword] = struct.unpack_from("<H", raw)[0]
             else:
-                values[keyword] = raw.decode("latin-1").strip("\x00 ")
+                values[keyword] = _text(raw, charset)
+        elif tag == _CHARSET:
+            charset = buf[pos : pos + length].decode("ascii", "replace").strip("\x00 ")
         pos += length
+
+
+def _text(raw: bytes, charset: str) -> str:
+    """A text value decoded by its file's (0008,0005) Specific Character Set: ASCII as it is, the default
+    and Latin-1 sets as Latin-1, UTF-8 (ISO_IR 192) as UTF-8 (read as Latin-1 in the base: a German
+    "Wirbelsäule" came out "WirbelsÃ¤ule", QA s32 D); any other set, or bytes that are not what the set
+    says, bail to pydicom, which knows them all."""
+    if raw.isascii():
+        return raw.decode("ascii").strip("\x00 ")
+    if charset in _LATIN1_SETS:
+        return raw.decode("latin-1").strip("\x00 ")
+    if charset == "ISO_IR 192":
+        try:
+            return raw.decode("utf-8").strip("\x00 ")
+        except UnicodeDecodeError:
+            raise _Bail from None
+    raise _Bail
 
 
 def _element_header(buf: bytes, pos: int, *, explicit: bool) -> tuple[int, bytes, int, int]:

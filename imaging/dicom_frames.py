@@ -20,7 +20,13 @@ from typing import Any
 
 from imaging.dicom_integrity import raw_pixel_damage
 
-__all__ = ["FastDataset", "FrameHeader", "frames_of", "rescale_damage"]
+__all__ = ["FastDataset", "FrameHeader", "frames_of", "is_unplaced", "rescale_damage"]
+
+#: why a frame with usable pixels cannot be placed in its stack (``pixel_damage``): no position, or one
+#: that is not a number. :mod:`imaging.series_damaged` leaves such a frame out only when the stack is
+#: whole without it (its pixels exist, so a gap they could fill is refused, never interpolated).
+NO_POSITION = "unusable: it has no (0020,0032) Image Position, so where its slice lay is unknown"
+NAN_POSITION = "unusable: its (0020,0032) Image Position holds a value that is not a number"
 
 
 @dataclass(frozen=True)
@@ -28,9 +34,10 @@ class FrameHeader:
     """What the loader needs to know about one image frame (a classic slice or one enhanced frame).
 
     Geometry is ``None`` when the file lacks it; the series planner refuses such frames by name.
-    ``pixel_damage`` says why the frame's pixels cannot be used, else None: the file's pixel data is
-    incomplete (a file cut short), or the frame's rescale makes no HU of them (:func:`rescale_damage`); the
-    series planner leaves such frames out and reports them.
+    ``pixel_damage`` says why the frame cannot be used, else None: the file's pixel data is incomplete (a
+    file cut short), the frame's rescale makes no HU of them (:func:`rescale_damage`), or its position is
+    missing or not a number (:func:`is_unplaced`); the series planner leaves such frames out and reports
+    them.
     """
 
     path: str
@@ -204,16 +211,25 @@ def _geometry_damage(
     orientation: tuple[float, ...] | None,
     spacing: tuple[float, ...] | None,
 ) -> str | None:
-    """Why a frame's geometry cannot be used although given: a value that is not a finite number (an
-    Image Position of NaN ended the base's planning of the series in an internal error, QA s31 D)."""
+    """Why a frame's geometry cannot be used: no Image Position (one such slice refused its whole series in
+    the base, QA s32 D), or a value that is not a finite number (an Image Position of NaN ended the base's
+    planning of the series in an internal error, QA s31 D)."""
+    if position is None:
+        return NO_POSITION
+    if not all(math.isfinite(v) for v in position):
+        return NAN_POSITION
     for values, tag in (
-        (position, "(0020,0032) Image Position"),
         (orientation, "(0020,0037) Image Orientation"),
         (spacing, "(0028,0030) Pixel Spacing"),
     ):
         if values is not None and not all(math.isfinite(v) for v in values):
             return f"unusable: its {tag} holds a value that is not a number"
     return None
+
+
+def is_unplaced(frame: FrameHeader) -> bool:
+    """Whether ``frame`` was marked only for its position (its pixels themselves are usable)."""
+    return frame.pixel_damage in (NO_POSITION, NAN_POSITION)
 
 
 def rescale_damage(slope: float, intercept: float) -> str | None:

@@ -34,7 +34,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from imaging.dicom_frames import FrameHeader
+from imaging.dicom_frames import NO_POSITION, FrameHeader, is_unplaced
 from imaging.dicom_scan import CT_SOP_CLASSES
 from imaging.report import ImportReport
 from imaging.resampled_slices import gap_slices, interpolated_slices
@@ -83,7 +83,7 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
         frames, damaged = leave_out_damaged(all_frames, report)
         if not frames:
             if uid:
-                plans.append(all_damaged(damaged, uid, source))
+                plans.append(_none_usable(damaged, uid, source))
             else:
                 without_uid.append((damaged, [], None))
             continue
@@ -101,13 +101,22 @@ def group_series(headers: list[FrameHeader], report: ImportReport, source: str =
     for index, (group, damaged, refusal) in enumerate(without_uid, start=1):
         series_id = "" if index == 1 else f"#{index}"
         if group[0].pixel_damage is not None:  # only damaged files (a usable group holds none)
-            plans.append(all_damaged(group, series_id, source))
+            plans.append(_none_usable(group, series_id, source))
         elif refusal is not None:
             plans.append(note_left_out(refused_plan(group, series_id, source, refusal), damaged))
         else:
             plans.append(note_left_out(plan_series(group, series_id, source), damaged))
     plans.sort(key=lambda p: (not p.loadable, -len(p.frames), p.series_id))
     return plans
+
+
+def _none_usable(damaged: list[FrameHeader], series_id: str, source: str) -> SeriesPlan:
+    """The refused plan of a series none of whose frames is usable. Frames that only lack a position are
+    checked as a series first, so that what is wrong with the whole series (not CT, colour) is said
+    rather than each file's position."""
+    if all(is_unplaced(h) for h in damaged):
+        return plan_series(damaged, series_id, source)
+    return all_damaged(damaged, series_id, source)
 
 
 def _acquisition(h: FrameHeader) -> str:
@@ -231,12 +240,15 @@ def plan_series(frames: list[FrameHeader], series_id: str, source: str = "") -> 
                 frames, series_id, source, f"{frame_name(h)} {stated}; its geometry is unknown"
             )
         if h.position_lps is None or h.orientation is None:
+            stated = "has no (0020,0032) Image Position / (0020,0037) Image Orientation"
+            if is_unplaced(h) and h.orientation is not None:
+                stated = (
+                    "has no (0020,0032) Image Position"
+                    if h.pixel_damage == NO_POSITION
+                    else "has an (0020,0032) Image Position that is not a number"
+                )
             return refused_plan(
-                frames,
-                series_id,
-                source,
-                f"{frame_name(h)} has no (0020,0032) Image Position / (0020,0037) Image Orientation; "
-                "its geometry is unknown",
+                frames, series_id, source, f"{frame_name(h)} {stated}; its geometry is unknown"
             )
         if h0.pixel_spacing_mm is not None and not np.allclose(
             h.pixel_spacing_mm, h0.pixel_spacing_mm, atol=1e-4

@@ -20,6 +20,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+#: no scan reaches this far (mm) from the patient coordinate origin: a point given beyond it is a slip (a
+#: 1e308 seed was printed with all its 309 digits, after numpy's warning about casting it, QA s32 D)
+FAR_LPS_MM = 1.0e5
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -193,9 +197,11 @@ class Volume:
         return out
 
     def contains_index(self, voxel_index: npt.ArrayLike) -> bool:
-        """True when the (rounded) index lies inside the array."""
-        idx = np.rint(np.asarray(voxel_index, dtype=np.float64)).astype(int)
-        return bool(np.all(idx >= 0) and np.all(idx < np.asarray(self.shape)))
+        """True when the (rounded) index lies inside the array (never for an index that is not finite).
+        Compared as floats: a huge index cast to int warned and wrapped round."""
+        idx = np.rint(np.asarray(voxel_index, dtype=np.float64))
+        shape = np.asarray(self.shape, dtype=np.float64)
+        return bool(np.all(np.isfinite(idx)) and np.all(idx >= 0) and np.all(idx < shape))
 
     def bounds_lps(self) -> tuple[FloatArray, FloatArray]:
         """Axis-aligned LPS box ``(min_xyz, max_xyz)`` around all voxel centres."""

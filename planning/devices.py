@@ -9,6 +9,10 @@ ECO-100A1 rows marked ``unverified``). Operators add their own profiles in a use
 ``$OSTEOPLAN_DATA_DIR/ablation_devices.json`` or ``~/.local/share/osteoplan/ablation_devices.json``, with
 the same format; they are merged after validation. A user profile may not reuse a shipped name (so a
 shipped figure is never silently replaced). Errors name the file, the profile and the field.
+
+A profile may say in ``tissue`` which tissue its figures were measured in ("bone", "kidney", "liver (ex
+vivo)"): a plan on a bone target with a profile of another tissue is warned (:func:`tissue_warning`), since
+zones in bone are smaller than in soft tissue (CLINICAL.md); no ``tissue``: not stated, nothing claimed.
 """
 
 from __future__ import annotations
@@ -83,6 +87,7 @@ class DeviceProfile:
     note: str = ""
     origin: str = "shipped"
     time_note: str = ""
+    tissue: str = ""
 
     @property
     def label(self) -> str:
@@ -112,6 +117,7 @@ class DeviceProfile:
             "note": self.note,
             "origin": self.origin,
             "time_note": self.time_note,
+            "tissue": self.tissue,
         }
 
 
@@ -265,6 +271,14 @@ def _parse_profile(row: Any, path: Path, index: int, origin: str) -> DeviceProfi
         unverified = True  # an operator's own figures are unverified unless the file says otherwise
     note = row.get("note", "")
     time_note = row.get("time_note", "")
+    tissue = row.get("tissue", "")
+    if not isinstance(tissue, str):
+        raise DeviceFileError(
+            f'must be text naming the tissue the figures were measured in (e.g. "bone"), got {tissue!r}',
+            path,
+            name,
+            "tissue",
+        )
     return DeviceProfile(
         name=name,
         device=str(row.get("device", "")),
@@ -279,4 +293,23 @@ def _parse_profile(row: Any, path: Path, index: int, origin: str) -> DeviceProfi
         note=note if isinstance(note, str) else "",
         origin=origin,
         time_note=time_note if isinstance(time_note, str) else "",
+        tissue=" ".join(tissue.split()),
+    )
+
+
+def measured_in_bone(tissue: str) -> bool:
+    """Whether a profile's ``tissue`` is bone ("bone", "Bone (vertebra)"...)."""
+    words = tissue.replace("(", " ").lower().split()
+    return bool(words) and words[0] in {"bone", "bones", "osseous", "vertebra", "vertebral"}
+
+
+def tissue_warning(profile_name: str, tissue: str) -> str | None:
+    """The warning for a profile whose figures were measured in a tissue other than bone, used on bone (every
+    OsteoPlan target is bone); None for a bone profile or one that states no tissue."""
+    if not tissue or measured_in_bone(tissue):
+        return None
+    return (
+        f'the ablation profile "{profile_name}" gives zone figures measured in {tissue}, not bone: zones in '
+        "bone are smaller than in soft tissue, so the zone drawn and its coverage may overstate the "
+        "ablation; choose a bone profile or check the zone's size against the device's bone data"
     )

@@ -68,6 +68,7 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
             raise PlanValidationError(
                 f"{where}.target_lps", list(target), 'a point other than "entry_lps" (a needle has a length)'
             ) from None
+        _refuse_tip_outside(volume, target, f"{where}.target_lps")
         if raw is not None:
             approach = spec_approach(raw, where)
             label_note: tuple[str, ...] = ()
@@ -86,17 +87,23 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
     approach = spec_approach(raw, where)
     if approach is Approach.DIRECT:
         direct: dict[str, Any] = {"outer_diameter_mm": od, "antenna_extension_mm": ext, "zone": zone}
-        if "skin_lps" in tj:
-            skin = spec_point(tj, "skin_lps", where)
-            return [(propose_direct(volume, tr.lesion.mask, skin, **direct), approach)]
-        chosen, note = choose_direct_skin_point(
-            volume,
-            tr.lesion.mask,
-            outer_diameter_mm=od,
-            antenna_extension_mm=ext,
-            zone=zone,
-            min_needle_depth_mm=min_needle_depth_mm,
-        )
+        try:
+            if "skin_lps" in tj:
+                skin = spec_point(tj, "skin_lps", where)
+                return [(propose_direct(volume, tr.lesion.mask, skin, **direct), approach)]
+            chosen, note = choose_direct_skin_point(
+                volume,
+                tr.lesion.mask,
+                outer_diameter_mm=od,
+                antenna_extension_mm=ext,
+                zone=zone,
+                min_needle_depth_mm=min_needle_depth_mm,
+            )
+        except PlanValidationError as exc:
+            if exc.field != "skin_lps":
+                raise
+            # named by its place in the spec, as every other key (was "skin_lps" alone, QA s32 D)
+            raise PlanValidationError(f"{where}.skin_lps", exc.value, exc.limit) from None
         proposal = propose_direct(volume, tr.lesion.mask, chosen, **direct)
         return [(replace(proposal, warnings=(note, *proposal.warnings)), approach)]
     if tr.anatomy is None:
@@ -128,6 +135,16 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
         # no pedicle to go through: the route built from the body and canal, labelled as what it is
         return [(_asked_for(proposal, approach.value), proposal.approach)]
     return [(proposal, approach)]
+
+
+def _refuse_tip_outside(volume: Volume, tip_lps: tuple[float, float, float], field: str) -> None:
+    """Refuse a needle tip given outside the scan: nothing it reaches can be measured (the base planned it,
+    coverage 0 %, with only a warning that the needle lay outside the image; QA s32 D)."""
+    if volume.contains_index(volume.lps_to_index_points(tip_lps)):
+        return
+    lo, hi = volume.bounds_lps()
+    span = ", ".join(f"{axis} {a:.1f}..{b:.1f}" for axis, a, b in zip("xyz", lo, hi, strict=True))
+    raise PlanValidationError(field, list(tip_lps), f"a needle tip inside the scan, which spans {span} mm")
 
 
 def _bilateral(

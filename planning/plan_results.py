@@ -191,6 +191,7 @@ class PlanResult:
                 "center_behind_tip_mm": zm.center_behind_tip_mm,
                 "label": zm.label,
                 "unverified": zm.unverified,
+                "tissue": zm.tissue or None,
             },
             "margin_mm": self.margin_mm,
             "min_needle_depth_mm": self.min_needle_depth_mm,

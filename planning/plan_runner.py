@@ -81,7 +81,9 @@ from planning.plan_results import PlanResult, TargetResult, TrajectoryResult
 from planning.plan_spec import (
     Point,
     spec_bone,
+    spec_choices,
     spec_level,
+    spec_name,
     spec_needle,
     spec_number,
     spec_point,
@@ -157,6 +159,8 @@ def run_plan(
     plan_warnings = needle.warnings()
     if zone_model.unverified:
         plan_warnings.append(f"zone figures are unverified: predicted, from {zone_model.cited_source}")
+    if zone_model.tissue_warning is not None:  # the base said nothing (QA s32 D)
+        plan_warnings.append(zone_model.tissue_warning)
     steps = len(target_specs) * 2 + len(traj_specs) + 1
     done = 0
 
@@ -173,13 +177,12 @@ def run_plan(
     for i, ts in enumerate(target_specs):
         if not isinstance(ts, Mapping):
             raise PlanValidationError(f"targets[{i}]", ts, "a JSON object")
-        name = ts.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise PlanValidationError(f"targets[{i}].name", name, "a non-empty string")
+        name = spec_name(ts, f"targets[{i}]")
         if name in targets:
             raise PlanValidationError(f"targets[{i}].name", name, "a name not used by another target")
         seed = spec_point(ts, "lesion_seed_lps", f"targets[{i}]")
         bone = spec_bone(ts, f"targets[{i}]")
+        spec_choices(ts, f"targets[{i}]")  # checked before the work; read again with the scores
         level_given = spec_level(ts, f"targets[{i}]")
         anatomy = None
         t_warn: list[str] = []
@@ -338,15 +341,23 @@ def _cement_risk_scores(
         warnings.append("cement, leakage risk and scores are not available in this build")
         return {}
     needles = [(t.geometry.entry_lps, t.geometry.target_lps, t.needle.outer_diameter_mm) for t in trajs]
-    choices = None
-    for ts in spec.get("targets", []):
+    choices, where = None, "choices"
+    for i, ts in enumerate(spec.get("targets", [])):
         if isinstance(ts, Mapping) and ts.get("name") == tr.name and isinstance(ts.get("choices"), Mapping):
-            choices = ts["choices"]
-    out = dict(
-        cement_risk_scores(volume, tr.lesion, tr.anatomy, needles, tr.zones_mask, tr.level, choices=choices)
-    )
-    # the scores follow the bone the spec states, as the window's Scores dock does (planning.score_site)
-    out["scores"], notes = scores_for_bone(out.get("scores", {}), tr.bone, choices)
+            choices, where = ts["choices"], f"targets[{i}].choices"
+    try:
+        out = dict(
+            cement_risk_scores(
+                volume, tr.lesion, tr.anatomy, needles, tr.zones_mask, tr.level, choices=choices
+            )
+        )
+        # the scores follow the bone the spec states, as the window's Scores dock does (planning.score_site)
+        out["scores"], notes = scores_for_bone(out.get("scores", {}), tr.bone, choices)
+    except PlanValidationError as exc:
+        if choices is None or exc.field.split(" ")[0] not in choices:
+            raise
+        # a choice is named by its place in the spec, as every other key (was "cement_volume_ml" alone)
+        raise PlanValidationError(f"{where}.{exc.field.replace(' ', '.')}", exc.value, exc.limit) from None
     warnings += notes
     return out
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from imaging.levels import normalize_level
+from imaging.volume import FAR_LPS_MM
 from planning.coverage import SUGGESTION_OVERLAP_FRACTION
 from planning.devices import load_device_profiles
 from planning.errors import PlanValidationError
@@ -21,6 +23,7 @@ from planning.model import Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
 from planning.score_site import BoneSite
 from planning.spec_reads import place_of, unread_paths
+from planning.target_choices import CHOICE_KEYS
 from planning.zone_model import CentreSource, UnknownProfileError, ZoneModel, resolve_zone_model
 
 Point = tuple[float, float, float]
@@ -42,6 +45,10 @@ def spec_point(spec: Mapping[str, Any], key: str, where: str) -> Point:
         isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in v
     ):
         raise PlanValidationError(f"{where}.{key}", v, "three numbers [x, y, z] in LPS mm")
+    if any(abs(c) > FAR_LPS_MM for c in v):  # 1e200 ended in an internal error (overflow), QA s32 D
+        raise PlanValidationError(
+            f"{where}.{key}", v, f"three numbers [x, y, z] in LPS mm, each within ±{FAR_LPS_MM:.0f} mm"
+        )
     return (float(v[0]), float(v[1]), float(v[2]))
 
 
@@ -139,6 +146,44 @@ def spec_bone(ts: Mapping[str, Any], where: str) -> BoneSite | None:
             'SINS; leave "bone" out, or give it only for a lesion outside the spine',
         )
     return BoneSite(raw)
+
+
+#: Unicode categories a name may not hold: controls (a line break, a terminal escape), invisible format
+#: characters (a right-to-left override), line and paragraph separators, lone surrogates
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def spec_name(ts: Mapping[str, Any], where: str) -> str:
+    """A target's ``name``: non-empty text without line breaks or control characters. A name is shown in
+    every view, list and report line, and a line break in it split the command line's text answer (and
+    the trajectories name their target by it): refused at the spec (QA s32 D)."""
+    name = ts.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise PlanValidationError(f"{where}.name", name, "a non-empty string")
+    if any(unicodedata.category(c) in _NOT_IN_NAMES for c in name):
+        raise PlanValidationError(
+            f"{where}.name", name, "a name without line breaks, tabs or other control characters"
+        )
+    return name
+
+
+def spec_choices(ts: Mapping[str, Any], where: str) -> Mapping[str, Any] | None:
+    """A target's ``choices`` (the operator's choices for cement, risk and scores), None when not given.
+
+    Checked here, at the spec: a value that is not an object was dropped without a word (the plan was
+    made with the defaults), and an unknown key was named as "choices", not by its target (QA s32 D).
+    """
+    raw = ts.get("choices")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise PlanValidationError(
+            f"{where}.choices", raw, f"a JSON object with keys among {sorted(CHOICE_KEYS)}"
+        )
+    unknown = sorted(set(raw) - CHOICE_KEYS)
+    if unknown:
+        raise PlanValidationError(f"{where}.choices", unknown, f"keys among {sorted(CHOICE_KEYS)}")
+    return raw
 
 
 def spec_level(ts: Mapping[str, Any], where: str) -> str | None:

@@ -62,14 +62,19 @@ def opt_float(ch: Mapping[str, Any], key: str) -> float | None:
     Raises
     ------
     PlanValidationError
-        If the value is not a number, or not finite.
+        If the value is not a number (text and true / false are not), or not finite.
     """
     if key not in ch or ch[key] is None:
         return None
+    raw = ch[key]
+    # text ("2") and true / false were taken as numbers, where the spec's other numbers refuse them
+    # (QA s32 D): a number is a number, not guessed from text
+    if isinstance(raw, (bool, str, bytes)):
+        raise PlanValidationError(key, raw, "a number")
     try:
-        value = float(ch[key])
+        value = float(raw)
     except (TypeError, ValueError) as exc:
-        raise PlanValidationError(key, ch[key], "a number") from exc
+        raise PlanValidationError(key, raw, "a number") from exc
     if not math.isfinite(value):
         raise PlanValidationError(key, ch[key], "a finite number")
     return value

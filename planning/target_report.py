@@ -49,7 +49,7 @@ from imaging.vertebra_model import VertebraAnatomy
 from imaging.volume import Volume
 from planning.cement import CementDefaults, CementEstimate, estimate_cement
 from planning.errors import PlanValidationError
-from planning.injection import DEFAULT_NEAR_WALL_ALIQUOT_ML, InjectionPlan, plan_injection
+from planning.injection import DEFAULT_NEAR_WALL_ALIQUOT_ML, AliquotPolicy, InjectionPlan, plan_injection
 from planning.leakage import (
     BONE_THRESHOLD_HU,
     FORAMEN_DEPTH_MM,
@@ -228,7 +228,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
     injection = plan_injection(
         cement.estimate_ml,
         near_wall_share=near_share,
-        policy=str(ch.get("aliquot_policy", "chen")),
+        policy=_aliquot_policy(ch),
         near_wall_aliquot_ml=choice_float(ch, "near_wall_aliquot_ml", DEFAULT_NEAR_WALL_ALIQUOT_ML),
         posterior_quarter_depth_mm=quarter_mm,
         posterior_quarter_share=quarter_share,
@@ -258,10 +258,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
             "value": posterolateral_threshold(ch),
             "source": "segmentation-noise floor, *unverified*",
         },
-        "collapse_threshold_fraction": {
-            "value": choice_float(ch, "collapse_threshold_fraction", COLLAPSE_MIN_FRACTION),
-            "source": COLLAPSE_SOURCE,
-        },
+        "collapse_threshold_fraction": {"value": _collapse_threshold(ch), "source": COLLAPSE_SOURCE},
     }
     return TargetAnalysis(cement, leak_map, risk, injection, scores, defaults)
 
@@ -306,3 +303,21 @@ def bone_around(volume: Volume, lesion: Mask, zones: Mask) -> Mask:
     box = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
     bone = bone_mask(volume, roi_index=box)
     return Mask.union([bone, lesion], shape)
+
+
+def _aliquot_policy(ch: Mapping[str, Any]) -> AliquotPolicy:
+    """The ``aliquot_policy`` chosen (default Chen's); another value ended in an internal error (QA s32 D)."""
+    raw = ch.get("aliquot_policy", AliquotPolicy.CHEN.value)
+    names = [p.value for p in AliquotPolicy]
+    if not isinstance(raw, str) or raw not in names:
+        raise PlanValidationError("aliquot_policy", raw, " or ".join(f'"{n}"' for n in names))
+    return AliquotPolicy(raw)
+
+
+def _collapse_threshold(ch: Mapping[str, Any]) -> float:
+    """The ``collapse_threshold_fraction`` chosen, checked as :func:`planning.sins.collapse_from_heights`
+    checks it: 3 was kept and shown as the plan's setting when no height was given to use it (QA s32 D)."""
+    value = choice_float(ch, "collapse_threshold_fraction", COLLAPSE_MIN_FRACTION)
+    if not 0.0 <= value < 0.5:
+        raise PlanValidationError("collapse_threshold_fraction", value, "0-0.5")
+    return value

@@ -138,7 +138,13 @@ def _collapse_item(lesion: Lesion, anatomy: VertebraAnatomy, ch: Mapping[str, An
     reference = opt_float(ch, "reference_height_mm")
     how = "the operator's reference height"
     if reference is None and ch.get("adjacent_heights_mm"):
-        heights = [float(h) for h in ch["adjacent_heights_mm"]]
+        raw = ch["adjacent_heights_mm"]
+        # "x" ended in an internal error, and "12" was read as the heights 1 and 2 mm (QA s32 D)
+        if not isinstance(raw, list) or any(
+            isinstance(h, bool) or not isinstance(h, (int, float)) for h in raw
+        ):
+            raise PlanValidationError("adjacent_heights_mm", raw, "a list of positive heights in mm")
+        heights = [float(h) for h in raw]
         if not heights or any(not (math.isfinite(h) and h > 0) for h in heights):
             raise PlanValidationError("adjacent_heights_mm", heights, "positive heights in mm")
         reference = sum(heights) / len(heights)

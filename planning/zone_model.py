@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from planning.devices import DeviceProfile
+from planning.devices import DeviceProfile, tissue_warning
 from planning.errors import PlanValidationError
 
 #: the source named for custom dimensions (the operator's own figures, never verified)
@@ -56,6 +56,13 @@ class ZoneModel:
     unverified: bool
     profile: str = ""
     centre_given_by: CentreSource | None = None
+    #: the tissue the profile's figures were measured in ("" when not stated, and for custom dimensions)
+    tissue: str = ""
+
+    @property
+    def tissue_warning(self) -> str | None:
+        """Why the zone may overstate an ablation in bone: a profile measured in another tissue, else None."""
+        return tissue_warning(self.profile, self.tissue) if self.profile else None
 
     @property
     def centre_note(self) -> str:
@@ -170,7 +177,9 @@ def resolve_zone_model(
         if centre is None:
             raise ZoneCentreMissingError(_field(where, "center_behind_tip_mm"), p)
         given_by = centre_given_by if centre != p.center_behind_tip_mm else None
-        return ZoneModel(p.width_mm, p.length_mm, centre, p.source, p.unverified, p.name, given_by)
+        return ZoneModel(
+            p.width_mm, p.length_mm, centre, p.source, p.unverified, p.name, given_by, tissue=p.tissue
+        )
     if width_mm is None or length_mm is None or center_behind_tip_mm is None:
         dims = {"width_mm": width_mm, "length_mm": length_mm, "center_behind_tip_mm": center_behind_tip_mm}
         missing = next(key for key, value in dims.items() if value is None)

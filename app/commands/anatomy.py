@@ -61,6 +61,7 @@ from app.cli import (
     accept_negative_number_lists,
     check_image_output_path,
     parse_point_lps,
+    text_lines,
 )
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             values = ", ".join(f"{v} {k}" for v, k in legend(names).items())
             text.append(f"  {what} written to {path_out} ({values})")
     text += [f"  {w}" for w in loaded.report.lines()]
-    result: dict[str, Any] = {**js, "_text": "\n".join(text)}
+    result: dict[str, Any] = {**js, "_text": text_lines(text)}
     if out is not None:
         result["out"] = str(out)
         result["labels"] = legend(OUT_FILE)

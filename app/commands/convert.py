@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context, check_image_output_path
+from app.cli import CommandError, Context, check_image_output_path, text_lines
 
 NAME = "convert"
 HELP = "write the loaded CT volume (HU, geometry) to .nii.gz / .nii / .nrrd / .mha"
@@ -48,5 +48,5 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         "origin_lps": list(volume.origin_lps),
         "dtype": str(volume.array.dtype),
         "warnings": warnings,
-        "_text": "\n".join(text),
+        "_text": text_lines(text),
     }

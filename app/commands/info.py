@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context
+from app.cli import CommandError, Context, text_lines
 
 NAME = "info"
 HELP = "list the series under a DICOM folder / file / DICOMDIR or NIfTI/NRRD/MHA file, with geometry"
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if report:
         lines.append("Report:")
         lines.extend(f"  {r}" for r in report)
-    return {"series": series, "report": report, "_text": "\n".join(lines)}
+    return {"series": series, "report": report, "_text": text_lines(lines)}
 
 
 def _slices_text(s: Any) -> str:

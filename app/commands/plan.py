@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.cli import CommandError, Context, check_output_path
+from app.cli import CommandError, Context, check_output_path, text_lines
 
 NAME = "plan"
 HELP = "plan needles, ablation zones and cement from a JSON spec, and save the case"
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         else width_said(t.pedicle_min_width_mm, t.pedicle_min_width_uncertainty_mm)
         for t in result.trajectories
     ]
-    payload["_text"] = _text(payload, widths)
+    payload["_text"] = text_lines(_text(payload, widths))
     return payload
 
 
@@ -93,7 +93,7 @@ def _fmt(v: Any, unit: str) -> str:
     return "n/a" if v is None else f"{v}{unit}"
 
 
-def _text(p: dict[str, Any], widths: list[str | None]) -> str:
+def _text(p: dict[str, Any], widths: list[str | None]) -> list[str]:
     lines = [f"Plan saved to {p['case']}", f"Zone: {p['ablation']['label']}"]
     for i, t in enumerate(p["trajectories"]):
         lines.append(
@@ -118,4 +118,4 @@ def _text(p: dict[str, Any], widths: list[str | None]) -> str:
         lines += [f"  ! {w}" for w in t["warnings"]]
         lines += [f"  suggestion: {s['text']}" for s in t.get("suggestions", [])]
     lines += [f"! {w}" for w in p["warnings"] + p["import_warnings"]]
-    return "\n".join(lines)
+    return lines

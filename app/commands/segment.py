@@ -33,6 +33,7 @@ from app.cli import (
     check_image_output_path,
     parse_numbers,
     parse_point_lps,
+    text_lines,
 )
 
 NAME = "segment"
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if out is not None:
         text.append(f"  mask written to {out}")
     text += [f"  {w}" for w in loaded.report.lines()]
-    result: dict[str, Any] = {"lesion": js, "_text": "\n".join(text)}
+    result: dict[str, Any] = {"lesion": js, "_text": text_lines(text)}
     if box is not None:
         result["box_lps"] = [list(box[0]), list(box[1])]
     if out is not None:

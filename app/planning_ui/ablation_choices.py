@@ -5,8 +5,9 @@ profiles (the ECO-100A1 bone figures) state only a diameter, not where the zone'
 antenna tip: choosing one asks the operator for that distance, and the zone's label says it was entered
 by the operator; cancelling leaves the needle's ablation as it was. A profile whose power or time is a
 range (60-80 W) records the power and time the operator plans, shown and editable, starting at the low
-end of the range. Every choice is pushed as one undoable command. Units mm, W, minutes on screen
-(seconds in the model).
+end of the range. A profile measured in a tissue other than bone (the NeuWave kidney, Emprint liver
+figures) says so in amber under the choices. Every choice is pushed as one undoable command. Units mm,
+W, minutes on screen (seconds in the model).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.theme import AMBER
 from planning.commands import UpdateTrajectory
-from planning.devices import DeviceProfile
+from planning.devices import DeviceProfile, measured_in_bone
 from planning.errors import PlanningError
 from planning.model import AblationSpec, Trajectory
 
@@ -119,8 +120,9 @@ class AblationChoicesBox(QGroupBox):
             for name, p in self.controller.profiles().items():
                 flag = " — unverified" if p.unverified else ""
                 self.profile.addItem(f"{name}{flag}", name)
+                measured = f"; measured in {p.tissue}" if p.tissue else ""
                 self.profile.setItemData(
-                    self.profile.count() - 1, f"{p.source}{flag}", Qt.ItemDataRole.ToolTipRole
+                    self.profile.count() - 1, f"{p.source}{flag}{measured}", Qt.ItemDataRole.ToolTipRole
                 )
             self.profile.addItem(CUSTOM, CUSTOM)
 
@@ -182,6 +184,12 @@ class AblationChoicesBox(QGroupBox):
             lines.append(
                 f"{minutes:g} min is outside the profile's {_range_text(time_s, 'min', 60.0)}: "
                 "the zone's size is not from its source at this time"
+            )
+        if p is not None and p.tissue and not measured_in_bone(p.tissue):
+            off_range = True  # the base said nothing (QA s32 D)
+            lines.append(
+                f"figures measured in {p.tissue}, not bone: zones in bone are smaller, so the zone drawn "
+                "may overstate the ablation"
             )
         if zm is not None and zm.center_behind_tip_mm < 0:
             off_range = True

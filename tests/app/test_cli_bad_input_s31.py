@@ -368,11 +368,12 @@ def test_a_slice_whose_geometry_is_not_a_number_is_left_out_by_name(
     assert main(["info", str(tmp_path / "ct"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     series = result["series"]
-    assert [s["shape"] for s in series] == [[12, 32, 32]] and series[0]["loadable"]
+    # a slice that cannot be placed, beside the gap the others leave, refuses the series: it most likely lay
+    # there and its pixels are at hand (QA s32 D, tests/app/test_cli_bad_input_s32.py)
+    loadable = keyword != "ImagePositionPatient"
+    assert [(s["shape"], s["loadable"]) for s in series] == [([12, 32, 32], loadable)]
     reason = f"unusable: its {tag} holds a value that is not a number"
     assert f"Skipped {bad}: {reason}; left out of its series" in result["report"]
-    if keyword == "ImagePositionPatient":  # where it lay is not known (not "inside the stack", from NaN)
-        assert f"{bad.name} was left out ({reason}); its position is unknown." in series[0]["warnings"]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")

@@ -193,3 +193,42 @@ def test_a_clean_image_clears_the_last_images_import_note(window: object) -> Non
     window.statusBar().showMessage("Saved case.osteoplan", 5000)  # type: ignore[attr-defined]
     window.show_import_warnings([])  # another message is left alone  # type: ignore[attr-defined]
     assert window.statusBar().currentMessage() == "Saved case.osteoplan"  # type: ignore[attr-defined]
+
+
+def test_a_description_with_a_line_break_shows_on_one_line_in_the_picker_and_title(
+    window: object,
+    qtbot: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_dialogs: list[tuple[str, str]],
+) -> None:
+    # base: the picker's row began with a line "AX BONE" and a second "Series 2" under it, read as another
+    # line of the row; the window title held the line break (QA s32 D)
+    from PySide6.QtWidgets import QDialog
+
+    from app.series_picker import SeriesPickerDialog
+
+    folder = tmp_path / "two"
+    odd = "AX BONE\nSeries 2\x1b[31m"
+    dicom_writer.write_dicom_series(
+        marker_volume(np.eye(3), shape=(12, 72, 80)), folder, description=odd, file_prefix="A"
+    )
+    dicom_writer.write_dicom_series(
+        marker_volume(np.eye(3), shape=(10, 72, 80)), folder, description="soft", file_prefix="B"
+    )
+    rows: list[str] = []
+
+    def fake_exec(dialog: SeriesPickerDialog) -> int:
+        rows.extend(dialog.list.item(i).text() for i in range(dialog.list.count()))
+        dialog.list.setCurrentRow(next(i for i, text in enumerate(rows) if text.startswith("AX BONE")))
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(SeriesPickerDialog, "exec", fake_exec)
+    window.open_path(folder)  # type: ignore[attr-defined]
+    wait_idle(window, qtbot)
+    qtbot.waitUntil(lambda: window.state.display is not None, timeout=30000)  # type: ignore[attr-defined]
+    first_lines = [text.split("\n")[0] for text in rows]
+    assert "AX BONE\\nSeries 2\\x1b[31m  —  CT" in first_lines, rows
+    title = window.windowTitle()  # type: ignore[attr-defined]
+    assert "AX BONE\\nSeries 2\\x1b[31m 12 slices" in title and title.isprintable(), title
+    assert no_dialogs == []

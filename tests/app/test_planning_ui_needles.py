@@ -377,3 +377,29 @@ def test_a_time_not_recorded_reads_not_set_beside_the_profiles_time(planning: ob
     assert box.duration.text() == "not set" and box.power.text() == "not set"
     assert box.time_range.text().startswith("profile ") and "min" in box.time_range.text()
     window.case.undo_stack.setClean()  # type: ignore[attr-defined]
+
+
+def test_a_profile_measured_in_another_tissue_than_bone_is_said_in_amber(
+    planning: object, window: object, qtbot: object
+) -> None:
+    """The NeuWave rows are kidney figures: choosing one says so beside the zone's source (the base said
+    nothing); custom dimensions claim no tissue. QA s32 D."""
+    from app.theme import AMBER
+
+    _add_target(window, (0.0, 0.0, 0.0), 3.0)
+    trajectory = Trajectory("T1 needle 1", "T1", Approach.DIRECT, (-60.0, 0.0, 0.0), (-5.0, 0.0, 0.0))
+    window.case.push(AddTrajectory(trajectory))  # type: ignore[attr-defined]
+    planning.controller.select("T1 needle 1")  # type: ignore[attr-defined]
+    box = planning.trajectory_panel.ablation_box  # type: ignore[attr-defined]
+    name = "NeuWave 65 W 5 min (kidney)"
+    box.profile.setCurrentIndex(box.profile.findData(name))
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    assert window.case.case.trajectories["T1 needle 1"].ablation.profile == name  # type: ignore[attr-defined]
+    assert "figures measured in kidney, not bone" in box.source.text()
+    assert box.source.styleSheet() == AMBER
+    tip = box.profile.itemData(box.profile.findData(name), Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("; measured in kidney")
+    box.profile.setCurrentIndex(box.profile.findData("Custom dimensions…"))
+    qtbot.wait(10)  # type: ignore[attr-defined]
+    assert "measured in" not in box.source.text()
+    window.case.undo_stack.setClean()  # type: ignore[attr-defined]

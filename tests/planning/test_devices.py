@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from planning.devices import DeviceFileError, load_device_profiles, read_device_file, user_device_file
+from planning.devices import (
+    DeviceFileError,
+    load_device_profiles,
+    read_device_file,
+    tissue_warning,
+    user_device_file,
+)
 
 # CLINICAL.md "Microwave ablation zone models": (device, power, time s, width, length, beyond, centre)
 CLINICAL_ROWS = [
@@ -97,6 +103,7 @@ def test_user_file_absent_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         ({"source": ""}, "source", "source is required"),
         ({"beyond_tip_mm": 12}, "beyond_tip_mm", "should equal"),
         ({"unverified": "no"}, "unverified", "true or false"),
+        ({"tissue": ["bone"]}, "tissue", "must be text naming the tissue"),
     ],
 )
 def test_bad_rows_are_refused_naming_the_field(
@@ -141,3 +148,28 @@ def test_a_profile_without_a_time_keeps_how_its_time_is_planned() -> None:
     assert p.time_s is None
     assert p.time_note.startswith("per cycle plan") and "30-90 s" in p.time_note
     assert p.to_json()["time_note"] == p.time_note
+
+
+def test_the_tissue_each_shipped_profile_was_measured_in_is_stated() -> None:
+    # CLINICAL.md: NeuWave rows are kidney profiles, the ECO-100A1 rows bone, and the vendor charts (the
+    # Emprint rows) ex vivo liver; the base's profiles said nothing of it (QA s32 D)
+    for p in load_device_profiles(user_path=None).values():
+        expected = {"NeuWave": "kidney", "ECO-100A1": "bone", "Emprint": "liver (ex vivo)"}[p.device]
+        assert p.tissue == expected, p.name
+        assert p.to_json()["tissue"] == expected
+        said = tissue_warning(p.name, p.tissue)
+        assert (said is None) == (expected == "bone"), p.name
+        if said is not None:
+            assert f'"{p.name}" gives zone figures measured in {expected}, not bone' in said
+
+
+@pytest.mark.parametrize(
+    ("tissue", "warned"), [(None, False), ("Bone (ovine vertebra)", False), ("lung", True)]
+)
+def test_a_user_profile_states_its_tissue_or_claims_none(
+    tissue: str | None, warned: bool, tmp_path: Path
+) -> None:
+    row = {**GOOD} if tissue is None else {**GOOD, "tissue": f"  {tissue} "}
+    (p,) = read_device_file(_write(tmp_path / "d.json", [row]))
+    assert p.tissue == ("" if tissue is None else tissue)
+    assert (tissue_warning(p.name, p.tissue) is not None) == warned

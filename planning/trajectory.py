@@ -184,7 +184,7 @@ def measure_trajectory(
         Other structures the needle must not cross, by name.
     body
         The vertebral body of the target (on ``volume``'s grid), when known: the antenna tip is
-        checked against it.
+        checked against it, and its bone is not a pedicle wall (the pedicle mask ends against it).
 
     Returns
     -------
@@ -245,7 +245,9 @@ def measure_trajectory(
     side: BreachSide | None = None
     if pedicle_isthmus_lps is not None:
         if pedicle_mask is not None and pedicle_mask.any():
-            pc = pedicle_clearance(pedicle_mask, volume.index_to_lps, geometry, r, pedicle_isthmus_lps)
+            pc = pedicle_clearance(
+                pedicle_mask, volume.index_to_lps, geometry, r, pedicle_isthmus_lps, body=body
+            )
         elif pedicle_min_width_mm is not None:
             pc = pedicle_clearance_from_axis(pedicle_min_width_mm, pedicle_isthmus_lps, geometry, r)
         else:

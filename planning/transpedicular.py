@@ -26,6 +26,7 @@ followed but flagged.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from planning.distance_field import DistanceField, needle_distance
 from planning.errors import PlanValidationError
 from planning.lateral_routes import lateral_route
 from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM, MAX_PEDICLE_SAFETY_MARGIN_MM
+from planning.pedicle_passage import line_clearance, widest_passage
 from planning.proposal_base import (
     AIR_WARNING,
     ROUTE_SEARCH_MM,
@@ -48,6 +50,9 @@ from planning.proposal_base import (
 )
 from planning.skin_crossing import find_skin_along_line
 from planning.trajectory_geometry import as_point
+
+#: distance (mm) to the spinal canal of the needle through a pass point to a target
+CanalGap = Callable[[FloatArray, FloatArray], float]
 
 #: How far (mm) a pedicle's isthmus may lie above or below its body before the level is questioned.
 LEVEL_TOLERANCE_MM = 5.0
@@ -112,6 +117,17 @@ def propose_transpedicular(
         through, canal_conflict = _clear_canal(
             volume, anatomy, axis, side, target, through, outer_diameter_mm, safety_margin_mm, warnings
         )
+    room: float | None = None
+    if not too_narrow and not canal_conflict:
+        through, target, room = _give_room(
+            volume, anatomy, axis, through, target, outer_diameter_mm, safety_margin_mm, warnings
+        )
+    no_room = room is not None and room < 0.0
+    if room is not None and 0.0 <= room < safety_margin_mm / 2.0:
+        warnings.append(
+            f"the needle keeps only {room:.1f} mm from the {side.value} pedicle's cortex, under half the "
+            f"{safety_margin_mm:g} mm safety margin: check the pedicle on the images"
+        )
     u = target - through
     u /= np.linalg.norm(u)
     skin = find_skin_along_line(volume, through, -u, max_distance_mm=ROUTE_SEARCH_MM)
@@ -122,7 +138,7 @@ def propose_transpedicular(
             "the skin was not found along the pedicle axis within the image: entry at the image edge"
         )
     geometry = route_geometry(np.asarray(skin.skin_lps), target)
-    narrow = too_narrow or canal_conflict
+    narrow = too_narrow or canal_conflict or no_room
     alternative: Proposal | None = None
     if narrow:
         thoracic = is_thoracic_level(anatomy.level)
@@ -133,6 +149,9 @@ def propose_transpedicular(
             if too_narrow
             else f"the needle cannot keep {safety_margin_mm:g} mm from the spinal canal inside the "
             f"{side.value} pedicle"
+            if canal_conflict
+            else f"no straight path through the {side.value} pedicle keeps the needle's "
+            f"{outer_diameter_mm:.2f} mm inside its cortex: the best breaches it by {-(room or 0.0):.1f} mm"
         )
         warnings.append(
             f"{why}; proposing a {family} route"
@@ -171,15 +190,10 @@ def _clear_canal(  # noqa: PLR0917 - private helper of propose_transpedicular
 ) -> tuple[FloatArray, bool]:
     """Move the pedicle pass point laterally (within the pedicle's room) until the needle keeps
     ``safety_margin_mm`` from the canal; returns the pass point and whether that was impossible."""
-    # the canal through the body's height (imaging.canal_tube), as the needle's readout measures it
-    field = DistanceField(anatomy.safety_canal, volume.index_to_lps, pad_mm=10.0)
-    r = outer_diameter_mm / 2.0
+    gap_to = _canal_gap(volume, anatomy, outer_diameter_mm / 2.0)
 
     def canal_gap(p: FloatArray) -> float:
-        v = target - p
-        v /= np.linalg.norm(v)
-        start = p - 40.0 * v  # the stretch behind the pass point is where the canal can be met
-        return needle_distance(field, route_geometry(start, target), r).distance_mm
+        return gap_to(p, target)
 
     gap = canal_gap(through)
     if gap >= safety_margin_mm:
@@ -203,6 +217,55 @@ def _clear_canal(  # noqa: PLR0917 - private helper of propose_transpedicular
             )
             return moved, False
     return through, True
+
+
+def _canal_gap(volume: Volume, anatomy: VertebraAnatomy, radius_mm: float) -> CanalGap:
+    """Distance (mm) from the needle through a pass point to a target to the spinal canal."""
+    # the canal through the body's height (imaging.canal_tube), as the needle's readout measures it
+    field = DistanceField(anatomy.safety_canal, volume.index_to_lps, pad_mm=10.0)
+
+    def gap(p: FloatArray, target: FloatArray) -> float:
+        v = target - p
+        v /= np.linalg.norm(v)
+        start = p - 40.0 * v  # the stretch behind the pass point is where the canal can be met
+        return needle_distance(field, route_geometry(start, target), radius_mm).distance_mm
+
+    return gap
+
+
+def _give_room(  # noqa: PLR0917 - private helper of propose_transpedicular
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    axis: PedicleAxis,
+    through: FloatArray,
+    target: FloatArray,
+    outer_diameter_mm: float,
+    safety_margin_mm: float,
+    warnings: list[str],
+) -> tuple[FloatArray, FloatArray, float | None]:
+    """The line's room in the pedicle, as the needle's readout measures it; when the line breaches the
+    cortex (or misses the mask), the line with the most room near it
+    (:func:`planning.pedicle_passage.widest_passage`). Returns the pass point, the tip and the clearance
+    (mm; None: not measured)."""
+    r = outer_diameter_mm / 2.0
+    body = anatomy.body if anatomy.body.any() else None
+    first = line_clearance(volume, axis, through, target, r, body=body)
+    if axis.mask is None or not axis.mask.any() or (first is not None and first >= 0.0):
+        return through, target, first
+    gap = _canal_gap(volume, anatomy, r) if anatomy.safety_canal.any() else None
+    needed = safety_margin_mm if gap is None else min(safety_margin_mm, gap(through, target))
+    best = widest_passage(volume, axis, through, target, r, body, gap, needed)
+    if best.clearance_mm is None or (first is not None and best.clearance_mm <= first + 0.05):
+        return through, target, first
+    moved = float(np.linalg.norm(best.through_lps - through))
+    tip = float(np.linalg.norm(best.target_lps - target))
+    before = "outside the pedicle" if first is None else f"{first:.1f} mm"
+    warnings.append(
+        f"needle moved {moved:.1f} mm in the pedicle's narrowest section"
+        + (f" and its tip {tip:.1f} mm in the body" if tip >= 0.05 else "")
+        + f" for room from the pedicle cortex: {best.clearance_mm:.1f} mm ({before} on the first line)"
+    )
+    return best.through_lps, best.target_lps, best.clearance_mm
 
 
 def _pedicle_centre(volume: Volume, axis: PedicleAxis, target: FloatArray, warnings: list[str]) -> FloatArray:

@@ -63,6 +63,7 @@ from planning.layer_commands import (
     RecolorLayer,
     RemoveLayer,
     RenameLayer,
+    StrokeEnd,
     apply_box,
     apply_boxes,
 )
@@ -287,6 +288,7 @@ __all__ = [
     "SetReview",
     "SetScoreItems",
     "SetSettings",
+    "StrokeEnd",
     "UpdateTarget",
     "UpdateTrajectory",
     "apply_box",

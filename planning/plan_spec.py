@@ -8,7 +8,6 @@ Defaults and ranges are the module docstring's of :mod:`planning.plan_runner`.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +19,7 @@ from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
 from planning.score_site import BoneSite
-from planning.spec_reads import place_of, unread_paths
+from planning.spec_reads import nearest_key, place_of, unread_paths
 from planning.zone_model import CentreSource, UnknownProfileError, ZoneModel, resolve_zone_model
 
 Point = tuple[float, float, float]
@@ -38,6 +37,8 @@ def spec_number(  # noqa: PLR0917 - a validator: spec, key, default, range, plac
 
 def spec_point(spec: Mapping[str, Any], key: str, where: str) -> Point:
     v = spec.get(key)
+    if v is None:
+        raise missing_key(spec, key, where, "three numbers [x, y, z] in LPS mm")
     if not (isinstance(v, (list, tuple)) and len(v) == 3) or not all(
         isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in v
     ):
@@ -226,7 +227,24 @@ def unused_key_warnings(spec: Any) -> list[str]:
         elif known is None:
             hint = "not a key the plan reads here"
         else:
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-            hint = f"misspelt? did you mean {close[0]}?" if close else "misspelt?"
+            close = nearest_key(key, known)
+            hint = f"misspelt? did you mean {close}?" if close else "misspelt?"
         out.append(f"spec key {path} was not used ({hint}); the plan was made without it")
     return out
+
+
+def missing_key(spec: Any, key: str, where: str, expected: str) -> PlanValidationError:
+    """The refusal of a required key ``key`` missing from the object ``spec`` at ``where`` (its place in the
+    spec, "" at the top): when the object gives a key unknown there whose nearest known key is ``key``
+    (:data:`SPEC_KEYS`, as for :func:`unused_key_warnings`), the refusal names it as probably meant (QA s31:
+    ``"target"`` for ``"targets"`` or ``"lesion_seed"`` for ``"lesion_seed_lps"`` was refused only as
+    missing, the key given not named)."""
+    place = place_of(where)
+    known = SPEC_KEYS.get(place, frozenset())
+    keys = dict.keys(spec) if isinstance(spec, dict) else ()  # dict's own keys: looking is not reading
+    given = [k for k in keys if isinstance(k, str) and k not in known and nearest_key(k, known) == key]
+    if given:
+        said = " and ".join(f'"{k}"' for k in given)
+        here = _PLACE_WORDS.get(place, "here")
+        expected = f'{expected}; the spec gives {said} {here}: misspelt? did you mean "{key}"?'
+    return PlanValidationError(f"{where}.{key}" if where else key, None, expected)

@@ -45,14 +45,24 @@ from scipy import ndimage
 from skimage.morphology import convex_hull_image
 
 from imaging.bony_masks import BonyMasks
-from imaging.click_tissue import ClickTissue, Tissue
+from imaging.click_tissue import DESTROYED_BODY_STEP, ClickTissue, Tissue
+from imaging.lesion_grow import LesionParameters
+from imaging.lesion_outside import bone_around_share
 from imaging.search_region import SearchRegion
+from imaging.vertebra_errors import ClickNotInBodyError
 from imaging.vertebra_roi import LpsRoi
 from imaging.vertebra_steps import CLICK_IN_BODY_MM
 
 __all__ = ["MIN_BONE_PIECE_ML", "SoftOutsideBone", "soft_outside_bone", "soft_outside_section_hull"]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: bone met within this distance (mm) counts round a point: the lesion tool's seed_bone_search_mm, within
+#: which a seed must have bone to be "in or at a bone" (imaging.lesion_seed)
+SURROUNDED_WITHIN_MM = LesionParameters().seed_bone_search_mm
+#: more than this share of directions meeting bone is "surrounded" (imaging.lesion_outside: geometry, not a
+#: tuned figure)
+SURROUNDED_SHARE = 0.5
 BoolArray = npt.NDArray[np.bool_]
 
 #: a connected piece of bone at least this large in the region is bone to click towards (mL): twice the
@@ -73,6 +83,8 @@ class SoftOutsideBone:
     nearest_bone_mm: float | None
     towards: str
     region_mm: float
+    #: bone surrounds the point (:func:`bone_surrounds`): it may lie in a body a lesion destroyed
+    surrounded: bool = False
 
     def words(self) -> str:
         """The refusal's words."""
@@ -81,11 +93,16 @@ class SoftOutsideBone:
             if self.nearest_bone_mm is not None
             else f"no bone lies within {self.region_mm:.0f} mm of it (small calcifications aside)"
         )
+        step = f"; {DESTROYED_BODY_STEP}" if self.surrounded else ""
         return (
             f"the point reads {self.median_hu:.0f} HU near it, soft tissue or fluid, and no bone encloses it "
             f"(outside the bone, or a lesion that has broken through it); {where}: click inside a vertebral "
-            "body"
+            f"body{step}"
         )
+
+    def refusal(self, click: FloatArray) -> ClickNotInBodyError:
+        """The refusal of the point (marked as perhaps in a destroyed body when bone surrounds it)."""
+        return ClickNotInBodyError(self.words(), click, destroyed_body_possible=self.surrounded)
 
 
 def soft_outside_bone(region: SearchRegion, tissue: ClickTissue) -> SoftOutsideBone | None:
@@ -143,9 +160,29 @@ def _with_nearest_bone(
     sizes_ml = np.bincount(pieces.ravel())[1:] * roi.spacing_mm**3 / 1000.0
     if n == 0 or float(sizes_ml.max()) < MIN_BONE_PIECE_ML:
         return SoftOutsideBone(tissue.median_hu, None, "", region_mm)
+    surrounded = _bone_share(roi, masks, click) > SURROUNDED_SHARE
     bone = roi.voxel_points_lps(pieces == int(np.argmax(sizes_ml)) + 1)
     offsets = bone - click
     nearest = offsets[int(np.argmin(np.linalg.norm(offsets, axis=1)))]
     axis = int(np.argmax(np.abs(nearest)))
     towards = _TOWARDS[axis][int(nearest[axis] > 0.0)]
-    return SoftOutsideBone(tissue.median_hu, float(np.linalg.norm(nearest)), towards, region_mm)
+    return SoftOutsideBone(tissue.median_hu, float(np.linalg.norm(nearest)), towards, region_mm, surrounded)
+
+
+def bone_surrounds(region: SearchRegion) -> bool:
+    """Whether bone surrounds the region's point: met within ``SURROUNDED_WITHIN_MM`` in more than half of
+    the directions from it (:func:`imaging.lesion_outside.bone_around_share`, the lesion tool's test of a
+    lytic seed: seen from outside a convex bone, bone fills less than half of the directions). A point
+    reading soft tissue that bone surrounds may lie in a vertebral body a lesion destroyed (its end plates,
+    cortex remnants and pedicles round it); muscle, vessels and bowel beside the spine are not surrounded.
+    """
+    return _bone_share(region.roi, region.masks, region.point) > SURROUNDED_SHARE
+
+
+def _bone_share(roi: LpsRoi, masks: BonyMasks, point: FloatArray) -> float:
+    """The share of directions from the point in which bone lies within ``SURROUNDED_WITHIN_MM`` (0 when
+    the point lies outside the region)."""
+    at = np.asarray(roi.lps_to_index(point), dtype=np.float64)
+    if not (np.all(np.rint(at) >= 0) and np.all(np.rint(at) < np.asarray(roi.shape))):
+        return 0.0
+    return bone_around_share(masks.bone, at, (roi.spacing_mm,) * 3, SURROUNDED_WITHIN_MM)

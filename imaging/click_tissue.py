@@ -27,6 +27,7 @@ from imaging.volume import Volume
 
 __all__ = [
     "AIR_BELOW_HU",
+    "DESTROYED_BODY_STEP",
     "FAT_BELOW_HU",
     "SOFT_BELOW_HU",
     "TISSUE_RADIUS_MM",
@@ -52,6 +53,11 @@ FAT_BELOW_HU = -50.0
 #: density of lytic lesions, roughly 0-100 HU (osteoporotic trabecular bone, 89 +- 38 HU at 90+, reads
 #: within it too: never a reason to refuse on its own)
 SOFT_BELOW_HU = 100.0
+#: what to do after a refusal of a point reading soft tissue, which may lie in a body a lesion destroyed (QA
+#: s31: the refusal said only to click inside a vertebral body, where the operator had clicked)
+DESTROYED_BODY_STEP = (
+    "if a lesion has destroyed the vertebral body here, click in a part of it that is still bone"
+)
 
 
 class Tissue(StrEnum):
@@ -138,16 +144,22 @@ def tissue_refusal(tissue: ClickTissue, click: FloatArray) -> ClickNotInBodyErro
     )
 
 
-def with_tissue(tissue: ClickTissue, refused: VertebraNotFoundError) -> VertebraNotFoundError | None:
+def with_tissue(
+    tissue: ClickTissue, refused: VertebraNotFoundError, *, surrounded: bool = False
+) -> VertebraNotFoundError | None:
     """A refusal of a point reading soft tissue or fluid that says so first, else None.
 
     Not a reason on its own (a lytic lesion inside a body reads so too), but said before what the search
     ran into (QA session 19: a click in the aorta was refused for a body "44 mm tall ... thin discs?").
+    ``surrounded``: bone surrounds the point (:func:`imaging.click_soft.bone_surrounds`), which may lie in a
+    body a lesion destroyed; the refusal then ends with :data:`DESTROYED_BODY_STEP`.
     """
     if tissue.tissue is not Tissue.SOFT:
         return None
+    step = f"; {DESTROYED_BODY_STEP}" if surrounded else ""
     return VertebraNotFoundError(
         f"the point reads {tissue.median_hu:.0f} HU near it, soft tissue or fluid, not bone (outside the "
-        f"bone, or a lytic lesion); {refused.reason}",
+        f"bone, or a lytic lesion); {refused.reason}{step}",
         refused.click_lps,
+        destroyed_body_possible=surrounded,
     )

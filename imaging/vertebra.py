@@ -32,7 +32,7 @@ from imaging.click_beside import BodyBesideCanalError, refuse_body_beside_canal
 from imaging.click_near_bone import bone_near_click
 from imaging.click_place import refuse_body_in_canal, refuse_click_behind_canal, refuse_click_in_canal
 from imaging.click_rib import rib_refusal
-from imaging.click_soft import soft_outside_bone
+from imaging.click_soft import bone_surrounds, soft_outside_bone
 from imaging.click_tissue import (
     ClickTissue,
     click_tissue,
@@ -166,7 +166,11 @@ def find_vertebra(
                 cancel=cancel,
             )
         except VertebraNotFoundError as exc:
-            raise type(exc)(f"{near.outside()}; from the bone nearest it: {exc.reason}", click) from exc
+            raise type(exc)(
+                f"{near.outside()}; from the bone nearest it: {exc.reason}",
+                click,
+                destroyed_body_possible=exc.destroyed_body_possible,
+            ) from exc
         return replace(anatomy, click_lps=_point(click), notes=(near.note(), *anatomy.notes))
     region = _region(volume, click)
     # near metal a dark streak over bone may read fat (as below): the metal is said then, by the search
@@ -240,8 +244,8 @@ def _answer(
         # a point in soft tissue that no bone encloses: what the search ran into from it is noise (QA s25 E9)
         outside = soft_outside_bone(region, tissue) if metal is None else None
         if outside is not None:
-            raise ClickNotInBodyError(outside.words(), click) from exc
-        soft = with_tissue(tissue, exc)
+            raise outside.refusal(click) from exc
+        soft = with_tissue(tissue, exc, surrounded=metal is None and bone_surrounds(region))
         if soft is not None:
             raise soft from exc
         raise

@@ -32,10 +32,18 @@ class VertebraNotFoundError(ImagingError):
         What was missing (a plain sentence).
     click_lps
         The click, LPS mm.
+    destroyed_body_possible
+        The point reads soft tissue or fluid that bone surrounds and no body was found round it: it may lie
+        in a vertebral body a lesion has destroyed (the reason then says to click in a part of it that is
+        still bone, and a caller may add the other ways it offers: the lesion segmented or drawn and given
+        its level).
     """
 
-    def __init__(self, reason: str, click_lps: Sequence[float] | FloatArray) -> None:
+    def __init__(
+        self, reason: str, click_lps: Sequence[float] | FloatArray, *, destroyed_body_possible: bool = False
+    ) -> None:
         self.reason = reason
+        self.destroyed_body_possible = destroyed_body_possible
         self.click_lps = tuple(float(v) for v in click_lps)
         where = ", ".join(f"{v:.1f}" for v in self.click_lps)
         super().__init__(f"no vertebra at LPS ({where}) mm: {reason}")

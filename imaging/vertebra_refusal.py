@@ -71,7 +71,7 @@ def soft_front_refusal(region: SearchRegion, tissue: ClickTissue) -> ClickNotInB
         return None
     if region.metal is not None:
         return None
-    return ClickNotInBodyError(outside.words(), click)
+    return outside.refusal(click)
 
 
 def better_refusal(

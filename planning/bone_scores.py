@@ -17,6 +17,7 @@ from typing import Any
 
 from planning.harrington import HarringtonResult
 from planning.score_site import SCORE_FOR_BONE, BoneSite
+from planning.target_choices import HARRINGTON_WALLS
 
 __all__ = ["BONE_SCORE_KEYS", "scores_for_bone"]
 
@@ -29,7 +30,7 @@ BONE_SCORE_KEYS: dict[BoneSite, frozenset[str]] = {
 #: the spec's ``choices`` key each score object reads
 _CHOICE_OF_SCORE = {"mirels": "mirels", "impending_fracture": "impending", "harrington": "harrington"}
 #: the findings the acetabulum's class needs, as the spec's ``choices.harrington`` names them
-_WALLS = ("medial_wall_deficient", "lateral_cortex_deficient", "superior_wall_deficient")
+_WALLS = HARRINGTON_WALLS
 
 
 def scores_for_bone(

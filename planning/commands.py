@@ -64,6 +64,7 @@ from planning.layer_commands import (
     RecolorLayer,
     RemoveLayer,
     RenameLayer,
+    StrokeEnd,
     apply_box,
     apply_boxes,
 )
@@ -340,6 +341,7 @@ __all__ = [
     "SetReview",
     "SetScoreItems",
     "SetSettings",
+    "StrokeEnd",
     "UpdateTarget",
     "UpdateTrajectory",
     "apply_box",

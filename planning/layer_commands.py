@@ -96,7 +96,9 @@ class EditMask(Command):
 
     ``EditMask(name, new_mask)`` replaces the whole mask (the diff box is computed at ``do``);
     ``EditMask.patch(name, offset_index, after_box)`` sets the voxels of a box (a brush dab). Dabs
-    with the same ``stroke_id`` merge into one undo step.
+    with the same ``stroke_id`` merge into one undo step, and so does a :class:`StrokeEnd` with that
+    id (what the stroke's end changed besides the mask: a drawn lesion tied to the vertebra it lies in),
+    after which no dab merges.
     """
 
     def __init__(self, name: str, new_mask: Mask | None, *, stroke_id: Hashable | None = None) -> None:
@@ -106,6 +108,8 @@ class EditMask(Command):
         self._new_mask = new_mask
         self._box: tuple[tuple[int, int, int], BoolArray] | None = None
         self._patches: list[MaskPatch] | None = None
+        #: commands merged in at the stroke's end, done after the patches and undone before them
+        self._then: list[Command] = []
 
     @classmethod
     def patch(
@@ -151,8 +155,12 @@ class EditMask(Command):
             self._box = None
         mask = apply_boxes(layer.mask, [(p.offset_index, p.after) for p in self._patches])
         case.replace(Section.LAYERS, self.name, dataclasses.replace(layer, mask=mask))
+        for command in self._then:
+            command.do(case)
 
     def undo(self, case: Case) -> None:
+        for command in reversed(self._then):
+            command.undo(case)
         layer = get_item(case, Section.LAYERS, self.name)
         mask = apply_boxes(layer.mask, [(p.offset_index, p.before) for p in reversed(self._patches or [])])
         case.replace(Section.LAYERS, self.name, dataclasses.replace(layer, mask=mask))
@@ -162,15 +170,18 @@ class EditMask(Command):
         return None if self.stroke_id is None else ("EditMask", self.name, self.stroke_id)
 
     def merge(self, other: Command) -> bool:
-        if not isinstance(other, EditMask) or self.merge_key is None or other.merge_key != self.merge_key:
+        if self.merge_key is None or other.merge_key != self.merge_key or self._patches is None:
             return False
-        if self._patches is None or other._patches is None:
-            return False
+        if isinstance(other, StrokeEnd):
+            self._then.append(other)
+            return True
+        if not isinstance(other, EditMask) or other._patches is None or self._then:
+            return False  # a dab after the stroke's end would be redone after what the end changed
         self._patches.extend(other._patches)
         return True
 
     def is_obsolete(self) -> bool:
-        return self._patches is not None and not self._patches
+        return self._patches is not None and not self._patches and not self._then
 
     def _patch_of(self, mask: Mask) -> MaskPatch:
         if self._box is None:
@@ -205,6 +216,33 @@ class EditMask(Command):
         s = inner.slices
         o = tuple(a + b for a, b in zip(off, inner.offset_index, strict=True))
         return MaskPatch((o[0], o[1], o[2]), before[s].copy(), after[s].copy())
+
+
+class StrokeEnd(Command):
+    """What a brush stroke's end changes besides the mask (e.g. the target a drawn lesion becomes once it
+    lies in a vertebra), in the stroke's undo step: it merges into the stroke's :class:`EditMask` (same
+    layer name and ``stroke_id``); pushed after anything else, it is a step of its own."""
+
+    def __init__(self, name: str, stroke_id: Hashable, commands: Sequence[Command], text: str = "") -> None:
+        self.name = name
+        self.stroke_id = stroke_id
+        self.commands = list(commands)
+        self.text = text or (self.commands[0].text if self.commands else f"Edit {name}")
+
+    @property
+    def merge_key(self) -> Hashable | None:
+        return ("EditMask", self.name, self.stroke_id)
+
+    def do(self, case: Case) -> None:
+        for command in self.commands:
+            command.do(case)
+
+    def undo(self, case: Case) -> None:
+        for command in reversed(self.commands):
+            command.undo(case)
+
+    def is_obsolete(self) -> bool:
+        return all(c.is_obsolete() for c in self.commands)
 
 
 def apply_box(mask: Mask, offset_index: Sequence[int], box: npt.NDArray[np.bool_]) -> Mask:

@@ -25,7 +25,7 @@ from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM, HELD_NEEDLE_DEPTH_M
 from planning.needles import Needle
 from planning.pedicle_fit import fit_warning
 from planning.plan_results import TargetResult, TrajectoryResult
-from planning.plan_spec import spec_approach, spec_point
+from planning.plan_spec import missing_key, spec_approach, spec_point
 from planning.proposals import (
     PedicleNotFoundError,
     Proposal,
@@ -77,7 +77,7 @@ def place_spec_trajectory(  # noqa: PLR0917 - a helper of run_plan
             label_note = (f"approach not given: labelled {approach.value} from the geometry",)
         return [(Proposal(approach, geometry, _pedicle_width(tr, approach), warnings=label_note), approach)]
     if raw is None:
-        raise PlanValidationError(f"{where}.approach", None, 'an approach, or "entry_lps" and "target_lps"')
+        raise missing_key(tj, "approach", where, 'an approach, or "entry_lps" and "target_lps"')
     if raw == "transpedicular-bilateral":
         if tr.anatomy is None:
             raise PlanValidationError(

@@ -80,6 +80,7 @@ from planning.plan_placement import place_spec_trajectory, trajectory_result
 from planning.plan_results import PlanResult, TargetResult, TrajectoryResult
 from planning.plan_spec import (
     Point,
+    missing_key,
     spec_bone,
     spec_choices,
     spec_level,
@@ -151,6 +152,8 @@ def run_plan(
     zone_model = spec_zone_model(spec.get("ablation"))
     default_pullbacks = spec_pullbacks(spec, zone_model, "")
     target_specs = spec.get("targets")
+    if target_specs is None:
+        raise missing_key(spec, "targets", "", "a non-empty list")
     if not isinstance(target_specs, list) or not target_specs:
         raise PlanValidationError("targets", target_specs, "a non-empty list")
     traj_specs = spec.get("trajectories", [])
@@ -238,6 +241,8 @@ def run_plan(
         if not isinstance(tj, Mapping):
             raise PlanValidationError(where, tj, "a JSON object")
         tname = tj.get("target")
+        if tname is None:
+            raise missing_key(tj, "target", where, f"one of the targets {sorted(targets)}")
         if tname not in targets:
             raise PlanValidationError(f"{where}.target", tname, f"one of the targets {sorted(targets)}")
         tr = targets[str(tname)]

@@ -8,7 +8,6 @@ Defaults and ranges are the module docstring's of :mod:`planning.plan_runner`.
 
 from __future__ import annotations
 
-import difflib
 import math
 import unicodedata
 from collections.abc import Mapping
@@ -22,8 +21,8 @@ from planning.errors import PlanValidationError
 from planning.model import Approach
 from planning.needles import DEFAULT_ANTENNA_EXTENSION_MM, DEFAULT_GAUGE, Needle
 from planning.score_site import BoneSite
-from planning.spec_reads import place_of, unread_paths
-from planning.target_choices import CHOICE_KEYS
+from planning.spec_reads import nearest_key, place_of, unread_paths
+from planning.target_choices import CHOICE_KEYS, unknown_keys_error
 from planning.zone_model import CentreSource, UnknownProfileError, ZoneModel, resolve_zone_model
 
 Point = tuple[float, float, float]
@@ -41,6 +40,8 @@ def spec_number(  # noqa: PLR0917 - a validator: spec, key, default, range, plac
 
 def spec_point(spec: Mapping[str, Any], key: str, where: str) -> Point:
     v = spec.get(key)
+    if v is None:
+        raise missing_key(spec, key, where, "three numbers [x, y, z] in LPS mm")
     if not (isinstance(v, (list, tuple)) and len(v) == 3) or not all(
         isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in v
     ):
@@ -158,6 +159,8 @@ def spec_name(ts: Mapping[str, Any], where: str) -> str:
     every view, list and report line, and a line break in it split the command line's text answer (and
     the trajectories name their target by it): refused at the spec (QA s32 D)."""
     name = ts.get("name")
+    if name is None:
+        raise missing_key(ts, "name", where, "a non-empty string")
     if not isinstance(name, str) or not name.strip():
         raise PlanValidationError(f"{where}.name", name, "a non-empty string")
     if any(unicodedata.category(c) in _NOT_IN_NAMES for c in name):
@@ -182,7 +185,7 @@ def spec_choices(ts: Mapping[str, Any], where: str) -> Mapping[str, Any] | None:
         )
     unknown = sorted(set(raw) - CHOICE_KEYS)
     if unknown:
-        raise PlanValidationError(f"{where}.choices", unknown, f"keys among {sorted(CHOICE_KEYS)}")
+        raise unknown_keys_error(f"{where}.choices", unknown, CHOICE_KEYS)
     return raw
 
 
@@ -271,7 +274,24 @@ def unused_key_warnings(spec: Any) -> list[str]:
         elif known is None:
             hint = "not a key the plan reads here"
         else:
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-            hint = f"misspelt? did you mean {close[0]}?" if close else "misspelt?"
+            close = nearest_key(key, known)
+            hint = f"misspelt? did you mean {close}?" if close else "misspelt?"
         out.append(f"spec key {path} was not used ({hint}); the plan was made without it")
     return out
+
+
+def missing_key(spec: Any, key: str, where: str, expected: str) -> PlanValidationError:
+    """The refusal of a required key ``key`` missing from the object ``spec`` at ``where`` (its place in the
+    spec, "" at the top): when the object gives a key unknown there whose nearest known key is ``key``
+    (:data:`SPEC_KEYS`, as for :func:`unused_key_warnings`), the refusal names it as probably meant (QA s31:
+    ``"target"`` for ``"targets"`` or ``"lesion_seed"`` for ``"lesion_seed_lps"`` was refused only as
+    missing, the key given not named)."""
+    place = place_of(where)
+    known = SPEC_KEYS.get(place, frozenset())
+    keys = dict.keys(spec) if isinstance(spec, dict) else ()  # dict's own keys: looking is not reading
+    given = [k for k in keys if isinstance(k, str) and k not in known and nearest_key(k, known) == key]
+    if given:
+        said = " and ".join(f'"{k}"' for k in given)
+        here = _PLACE_WORDS.get(place, "here")
+        expected = f'{expected}; the spec gives {said} {here}: misspelt? did you mean "{key}"?'
+    return PlanValidationError(f"{where}.{key}" if where else key, None, expected)

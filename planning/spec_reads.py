@@ -16,8 +16,9 @@ it. A :class:`ReadRecorder` is a ``dict``, so ``isinstance(x, dict)`` and ``Mapp
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -122,3 +123,9 @@ def asked_keys(value: Any) -> dict[str, set[str]]:
         for place, keys in asked_keys(v).items():
             out.setdefault(place, set()).update(keys)
     return out
+
+
+def nearest_key(key: str, known: Iterable[str]) -> str | None:
+    """The known key ``key`` is probably a misspelling of (difflib's closest, ratio 0.6 or more), or None."""
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else None

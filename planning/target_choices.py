@@ -9,10 +9,11 @@ key. Units follow the key's suffix (``_mm``, ``_ml``); fractions 0-1.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from planning.errors import PlanValidationError
+from planning.spec_reads import nearest_key
 
 #: Lesion-pedicle overlap (mL) that counts as posterolateral involvement -- *unverified*: 20 mm^3,
 #: above a few boundary voxels of segmentation noise at 1 mm; editable (``choices``).
@@ -42,6 +43,63 @@ CHOICE_KEYS = frozenset(
         "collapse_threshold_fraction",
     }
 )
+
+
+#: the keys of ``choices.impending``: Harrington's impending-fracture criteria the images do not give
+IMPENDING_KEYS = ("cortical_destruction_fraction", "persistent_pain", "progression_after_radiotherapy")
+#: the acetabulum's walls in ``choices.harrington`` (true: deficient), and all its keys (each true or false)
+HARRINGTON_WALLS = ("medial_wall_deficient", "lateral_cortex_deficient", "superior_wall_deficient")
+HARRINGTON_KEYS = (*HARRINGTON_WALLS, "solitary_resectable_for_cure")
+
+
+def unknown_keys_error(field: str, unknown: Iterable[str], known: Iterable[str]) -> PlanValidationError:
+    """The refusal of keys a choices object does not know, naming the known ones and, for each unknown key
+    close to one of them, the key probably meant (QA s31: a typo such as ``"persistant_pain"`` in
+    ``choices.impending`` or ``"medial_wall_deficent"`` in ``choices.harrington`` was taken without a word,
+    the finding left unknown or, for Harrington, read as intact)."""
+    names = sorted(known)
+    meant = [(k, nearest_key(k, names)) for k in sorted(unknown)]
+    hints = "; ".join(f'"{k}": did you mean "{m}"?' for k, m in meant if m is not None)
+    expected = f"keys among {', '.join(names)}" + (f" ({hints})" if hints else "")
+    return PlanValidationError(field, [k for k, _m in meant], expected)
+
+
+def nested_choices(ch: Mapping[str, Any], name: str, keys: Iterable[str]) -> Mapping[str, Any]:
+    """The object ``choices[name]`` (such as ``impending``), its keys checked; empty when not given.
+
+    Raises
+    ------
+    PlanValidationError
+        If it is not an object, or holds a key not among ``keys`` (the nearest known key named).
+    """
+    raw = ch.get(name)
+    known = tuple(keys)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise PlanValidationError(f"choices.{name}", raw, f"an object with keys among {', '.join(known)}")
+    unknown = [str(k) for k in raw if k not in known]
+    if unknown:
+        raise unknown_keys_error(f"choices.{name}", unknown, known)
+    return raw
+
+
+def harrington_findings(ch: Mapping[str, Any]) -> dict[str, bool] | None:
+    """The acetabulum's findings of ``choices.harrington`` (a key not given: False), None when none given.
+
+    Raises
+    ------
+    PlanValidationError
+        As :func:`nested_choices`, or when a finding is not true or false (``"no"`` read as a truth value was
+        True: deficient).
+    """
+    harr = nested_choices(ch, "harrington", HARRINGTON_KEYS)
+    if not harr:
+        return None
+    for key, value in harr.items():
+        if not isinstance(value, bool):
+            raise PlanValidationError(f"choices.harrington.{key}", value, "true or false")
+    return {key: bool(harr.get(key, False)) for key in HARRINGTON_KEYS}
 
 
 def opt_float(ch: Mapping[str, Any], key: str) -> float | None:

@@ -73,6 +73,7 @@ from planning.target_choices import (
     choice_float,
     opt_float,
     posterolateral_threshold,
+    unknown_keys_error,
 )
 from planning.target_findings import leakage_findings
 from planning.target_scores import target_scores
@@ -172,7 +173,7 @@ def analyse_target(  # noqa: PLR0917 - same signature as cement_risk_scores
     ch = dict(choices or {})
     unknown = set(ch) - CHOICE_KEYS
     if unknown:
-        raise PlanValidationError("choices", sorted(unknown), f"keys among {sorted(CHOICE_KEYS)}")
+        raise unknown_keys_error("choices", unknown, CHOICE_KEYS)
     if lesion.mask.grid_shape != volume.shape:
         raise PlanValidationError("lesion.mask", lesion.mask.grid_shape, f"the volume's grid {volume.shape}")
     spinal = anatomy is not None or bool(level)  # a level named without a vertebra found is spinal too

@@ -33,7 +33,14 @@ from planning.scores import (
     sins_location,
     sins_score,
 )
-from planning.target_choices import opt_bool, opt_float, posterolateral_threshold
+from planning.target_choices import (
+    IMPENDING_KEYS,
+    harrington_findings,
+    nested_choices,
+    opt_bool,
+    opt_float,
+    posterolateral_threshold,
+)
 
 
 def target_scores(
@@ -114,7 +121,7 @@ def target_scores(
             prefilled=frozenset(prefilled),
             bases={"nature": f"segmented lesion classed {lesion.type.value}"},
         ).to_json()
-        imp = dict(ch.get("impending") or {})
+        imp = nested_choices(ch, "impending", IMPENDING_KEYS)
         out["impending_fracture"] = harrington_impending_fracture(
             lesion_type=lesion.type,
             cortical_destruction_fraction=opt_float(imp, "cortical_destruction_fraction"),
@@ -123,14 +130,9 @@ def target_scores(
             progression_after_radiotherapy=opt_bool(imp, "progression_after_radiotherapy"),
         ).to_json()
         out["impending_fracture"]["size_mm_from_images"] = round(lesion.max_diameter_mm, 1)
-        harr = ch.get("harrington")
-        if harr:
-            out["harrington"] = harrington_class(
-                medial_wall_deficient=bool(harr.get("medial_wall_deficient", False)),
-                lateral_cortex_deficient=bool(harr.get("lateral_cortex_deficient", False)),
-                superior_wall_deficient=bool(harr.get("superior_wall_deficient", False)),
-                solitary_resectable_for_cure=bool(harr.get("solitary_resectable_for_cure", False)),
-            ).to_json()
+        harr = harrington_findings(ch)
+        if harr is not None:
+            out["harrington"] = harrington_class(**harr).to_json()
     return out, collapse_item
 
 

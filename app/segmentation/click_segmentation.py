@@ -155,6 +155,16 @@ def refusal_hint(*, reference_given: bool) -> str:
     )
 
 
+#: what else the window offers when a vertebra click reading soft tissue finds no body (after the search's
+#: own step, a click in a part of the body still bone): the lesion segmented or drawn and given its level,
+#: which makes it a spinal target without a vertebra found (SINS, the vertebral cement series: 1d84348)
+DESTROYED_BODY_HINT = (
+    "If the body cannot be found: segment the lesion (Lesion tool, L) or draw it (Segment > Draw a lesion, "
+    "Shift+L), then type its level in its Level cell in the Lesions dock (the vertebrae above and below, "
+    "found with the Vertebra tool (V) and named in the Vertebrae dock, tell which level it is)"
+)
+
+
 def find_vertebra_at(controller: SegmentationController, click_lps: FloatArray) -> None:
     """Find the vertebra at an LPS point in the background; add its layers when found.
 
@@ -177,8 +187,19 @@ def find_vertebra_at(controller: SegmentationController, click_lps: FloatArray) 
 
     click = tuple(float(v) for v in click_lps)
 
+    from imaging.vertebra_errors import VertebraNotFoundError
+
     def job(progress: Callable[[float], None], cancel: threading.Event) -> Any:
-        anatomy = find_vertebra(volume, click, progress=progress, cancel=cancel)
+        try:
+            anatomy = find_vertebra(volume, click, progress=progress, cancel=cancel)
+        except VertebraNotFoundError as exc:
+            if not exc.destroyed_body_possible:
+                raise
+            # a point reading soft tissue that bone surrounds, perhaps in a body a lesion destroyed: what
+            # else the window offers
+            raise type(exc)(
+                f"{exc.reason}. {DESTROYED_BODY_HINT}", exc.click_lps, destroyed_body_possible=True
+            ) from exc
         # ribs and sacrum for the level suggestion, here rather than on the GUI thread
         centroid = mask_centroid_lps(anatomy.body, volume.index_to_lps)
         findings = None

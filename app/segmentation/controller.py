@@ -27,6 +27,7 @@ from app.segmentation.edit_tools import (
     BrushTool,
     paint_brush_cursor,
     say_edit,
+    tie_words,
 )
 from app.segmentation.jobs import JobRunner
 from app.segmentation.lesion_figures import LesionFigures
@@ -34,7 +35,7 @@ from app.segmentation.lesion_settings import LesionSettings
 from app.segmentation.lesion_tool import LesionTool, paint_lesion_box
 from app.segmentation.segment_menu import build_segment_actions
 from app.segmentation.vertebra_labels import paint_level_labels
-from app.segmentation.vertebra_tool import VertebraTool, mask_holds, vertebrae_of
+from app.segmentation.vertebra_tool import VertebraTool, mask_holds, tie_painted_lesion, vertebrae_of
 from imaging.volume import Volume
 from planning.case import Case, Change
 
@@ -257,9 +258,19 @@ class SegmentationController(QObject):
         command.text = f"{label} on {name}"
         if op in ("grow", "shrink"):
             command.text = f"{label} {name} by {abs(margin_mm):.1f} mm"
-        self.window.case.push(command)
+        stack = self.window.case.undo_stack
+        stack.beginMacro(command.text)  # the edit and the lesion it brings into a vertebra: one step
+        try:
+            self.window.case.push(command)
+            ties = tie_painted_lesion(self.window.case.case, volume, name)
+            for tie, _entry in ties:
+                self.window.case.push(tie)
+        finally:
+            stack.endMacro()
         added = edit.mask.count() - mask.count()
-        said = _operation_done(op, name, added, volume, margin_mm=margin_mm, where=where)
+        said = _operation_done(
+            op, name, added, volume, margin_mm=margin_mm, where=where, tied=tie_words(ties)
+        )
         if choice is not None:
             said += _island_kept(choice, volume)
         say_edit(self, name, said)  # amber when a lesion's mask now reads much as air or fat (Grow 30 mm)
@@ -395,14 +406,17 @@ def _island_kept(choice: IslandChoice, volume: Volume) -> str:
     return ""
 
 
-def _operation_done(op: str, name: str, added: int, volume: Volume, *, margin_mm: float, where: str) -> str:
-    """What a mask operation changed, for the status bar (it replaces what was said before)."""
+def _operation_done(
+    op: str, name: str, added: int, volume: Volume, *, margin_mm: float, where: str, tied: str = ""
+) -> str:
+    """What a mask operation changed, for the status bar (it replaces what was said before); ``tied``: the
+    words saying the lesion it brought into a vertebra's body was tied to it (:func:`tie_words`)."""
     n = abs(added)
     amount = f"{n} voxel{'s' if n != 1 else ''} ({n * volume.voxel_volume_ml:.2f} mL)"
     if op == "fill_holes":
-        return f"Filled {amount} {where or 'in 3D'} of {name}."
+        return f"Filled {amount} {where or 'in 3D'} of {name}{tied}."
     if op == "remove_islands":
-        return f"Removed islands of {name}: {amount} taken away."
+        return f"Removed islands of {name}: {amount} taken away{tied}."
     verb = "Grew" if op == "grow" else "Shrank"
     change = "added" if added >= 0 else "taken away"
-    return f"{verb} {name} by {abs(margin_mm):.1f} mm: {amount} {change}."
+    return f"{verb} {name} by {abs(margin_mm):.1f} mm: {amount} {change}{tied}."

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.display_geometry import ViewAxis
+from app.limited_spin import LimitedSpinBox
 from app.segmentation.edit_tools import MAX_RADIUS_MM, MIN_RADIUS_MM, RADIUS_STEP_MM, BrushShape, view_plane
 from imaging.mask import Mask
 from imaging.mask_edit import PlaneAxis
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 DEFAULT_HU_RANGE = (130.0, 3000.0)
 #: zone planned 2 mm beyond the lesion margin (CLINICAL.md, Qiu 2019)
 DEFAULT_MARGIN_MM = 2.0
+#: the margin field's range (mm): operator limits, not clinical figures
+MIN_MARGIN_MM = 0.1
+MAX_MARGIN_MM = 30.0
 #: where Fill holes works: 3D first (the behaviour before the choice existed), then each view's slices
 FILL_CHOICES: tuple[tuple[str, ViewAxis | None], ...] = (
     ("in 3D (holes closed on every side)", None),
@@ -74,14 +78,19 @@ class EditPanel(QDockWidget):
         layer_row.addWidget(self.layer_combo, 1)
         layer_row.addWidget(self.new_button)
         form.addRow("Layer", layer_row)
-        self.radius = QDoubleSpinBox()
-        self.radius.setRange(MIN_RADIUS_MM, MAX_RADIUS_MM)
+        self.radius = LimitedSpinBox()
         self.radius.setSingleStep(RADIUS_STEP_MM)
         self.radius.setDecimals(1)
         self.radius.setSuffix(" mm")
-        self.radius.setToolTip(
-            "Brush radius in mm ([ smaller, ] larger). The voxel under the cursor is always painted, "
-            "however small the radius"
+        self.radius.setRange(MIN_RADIUS_MM, MAX_RADIUS_MM)
+        self.radius.set_tip(
+            "Brush radius ([ smaller, ] larger). The voxel under the cursor is always painted, however small "
+            "the radius"
+        )
+        self.radius.limited.connect(
+            lambda typed, used: self._say_limited(
+                self.radius, "Brush radius", "the brush paints", typed, used
+            )
         )
         form.addRow("Brush radius", self.radius)
         self.sphere = QCheckBox("3D sphere (else a disc in the view)")
@@ -108,12 +117,15 @@ class EditPanel(QDockWidget):
         hu_row.addWidget(self.hu_low)
         hu_row.addWidget(self.hu_high)
         form.addRow("HU range", hu_row)
-        self.margin = QDoubleSpinBox()
-        self.margin.setRange(0.1, 30.0)
+        self.margin = LimitedSpinBox()
         self.margin.setDecimals(1)
         self.margin.setSuffix(" mm")
+        self.margin.setRange(MIN_MARGIN_MM, MAX_MARGIN_MM)
         self.margin.setValue(DEFAULT_MARGIN_MM)
-        self.margin.setToolTip("Margin of Grow and Shrink, mm")
+        self.margin.set_tip("Margin of Grow and Shrink")
+        self.margin.limited.connect(
+            lambda typed, used: self._say_limited(self.margin, "Margin", "Grow and Shrink use", typed, used)
+        )
         form.addRow("Margin", self.margin)
         self.fill_in = QComboBox()
         for text, view in FILL_CHOICES:
@@ -151,6 +163,16 @@ class EditPanel(QDockWidget):
         if dock is not None:
             dock.list.currentItemChanged.connect(lambda *_a: self._on_layer_dock_current(dock.current_name()))
         self.refresh()
+
+    def _say_limited(self, spin: LimitedSpinBox, field: str, uses: str, typed: float, used: float) -> None:
+        """Say that a number typed out of a field's range was replaced by its limit (QA s31: "500" typed
+        in the margin gave 5 mm without a word)."""
+        unit = spin.suffix()
+        self.controller.jobs.say(
+            f"{field}: {typed:g}{unit} is outside its range ({spin.range_text()}); {uses} "
+            f"{spin.textFromValue(used)}{unit}, as the field now shows.",
+            warning=True,
+        )
 
     def margin_mm(self) -> float:
         """The margin of Grow / Shrink, mm."""

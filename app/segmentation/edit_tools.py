@@ -15,6 +15,7 @@ QA s24 D1).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,10 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from app.display_geometry import VIEW_AXES, DisplayVolume, ViewAxis
 from app.segmentation.lesion_warnings import air_fat_said
+from app.segmentation.vertebra_tool import VertebraEntry, tie_painted_lesion
 from imaging import mask_brush
 from imaging.mask_edit import PlaneAxis
-from planning.commands import EditMask
+from planning.commands import EditMask, StrokeEnd
 
 if TYPE_CHECKING:
     from app.segmentation.controller import SegmentationController
@@ -123,7 +125,8 @@ class BrushTool:
 
     def release(self, view: Any, point_lps: FloatArray, event: Any) -> bool:
         if self._stroke is not None:
-            self._say_stroke()
+            tied = self._tie_stroke() if self._stroke_voxels else ""
+            self._say_stroke(tied)
         self._stroke = None
         self._last_lps = None
         return True
@@ -175,8 +178,25 @@ class BrushTool:
         ctrl.window.case.push(command)
         return True
 
-    def _say_stroke(self) -> None:
-        """Say what the stroke just ended did, so the status bar never shows an earlier operation's text."""
+    def _tie_stroke(self) -> str:
+        """Tie the painted lesion to the vertebra found before it that now holds it, in the stroke's undo
+        step (:func:`app.segmentation.vertebra_tool.tie_painted_lesion`); the words saying so, or ""."""
+        ctrl = self.controller
+        name = ctrl.edit_layer_name()
+        volume = ctrl.volume()
+        if name is None or volume is None or self._stroke is None:
+            return ""
+        ties = tie_painted_lesion(ctrl.window.case.case, volume, name)
+        if ties:
+            commands = [command for command, _entry in ties]
+            ctrl.window.case.push(
+                StrokeEnd(name, self._stroke, commands, stroke_text(name, erase=self.erase))
+            )
+        return tie_words(ties)
+
+    def _say_stroke(self, tied: str = "") -> None:
+        """Say what the stroke just ended did, so the status bar never shows an earlier operation's text;
+        ``tied``: the words saying the lesion painted was tied to a vertebra."""
         ctrl = self.controller
         name = ctrl.edit_layer_name()
         volume = ctrl.volume()
@@ -189,7 +209,7 @@ class BrushTool:
             to = "from" if self.erase else "into"
             said = (
                 f"{verb} {voxels * volume.voxel_volume_ml:.2f} mL ({voxels} voxels) {to} {name}, now "
-                f"{total_ml:.2f} mL (Ctrl+Z undoes the stroke)."
+                f"{total_ml:.2f} mL{tied} (Ctrl+Z undoes the stroke)."
             )
             say_edit(ctrl, name, said)
             return
@@ -217,6 +237,17 @@ def say_edit(controller: SegmentationController, layer_name: str, said: str) -> 
         controller.jobs.say(f"{said} {dark}", warning=True)
     else:
         controller.jobs.say(said)
+
+
+def tie_words(ties: Sequence[tuple[Any, VertebraEntry]]) -> str:
+    """ "; it lies in vertebra V1's body, now tied to it" for lesions a stroke or operation tied, or ""."""
+    if not ties:
+        return ""
+    said = "; ".join(
+        f"{command.target.name} lies in vertebra {entry.prefix}'s body, now tied to it"
+        for command, entry in ties
+    )
+    return f"; {said}"
 
 
 def stroke_text(layer_name: str, *, erase: bool) -> str:

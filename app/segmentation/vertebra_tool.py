@@ -295,21 +295,53 @@ def tie_lesions(case: Case, body: Mask, volume: Volume, vertebra_id: str, level:
     centroid = mask_centroid_lps(body, volume.index_to_lps)
     out: list[UpdateTarget] = []
     for target in case.targets.values():
-        if target.extra.get("vertebra") or target.vertebra_lps is not None:
-            continue
-        if not _body_holds_lesion(case, target, body, volume):
-            continue
-        tied = dataclasses.replace(
-            target,
-            kind=TargetKind.SPINE,
-            level=level,
-            vertebra_lps=None
-            if centroid is None
-            else (float(centroid[0]), float(centroid[1]), float(centroid[2])),
-            extra={**target.extra, "vertebra": vertebra_id},
-        )
-        out.append(UpdateTarget(target.name, tied))
+        if _untied(target) and _body_holds_lesion(case, target, body, volume):
+            out.append(UpdateTarget(target.name, _tied(target, vertebra_id, level, centroid)))
     return out
+
+
+def tie_painted_lesion(
+    case: Case, volume: Volume, layer_name: str
+) -> list[tuple[UpdateTarget, VertebraEntry]]:
+    """Commands tying the lesion targets painted on a layer, tied to no vertebra, to a vertebra found
+    before them whose body holds them (:func:`tie_lesions`'s test: the seed, or half a drawn lesion's
+    voxels), with that vertebra.
+
+    The other order of :func:`tie_lesions` (QA s31: a lesion drawn with the crosshair off the body, then
+    painted into a vertebra found earlier, stayed untied): called when a brush stroke or a mask operation
+    has changed the layer. Tied targets are left as they are (never moved to another vertebra).
+    """
+    targets = [t for t in case.targets.values() if t.lesion_layer == layer_name and _untied(t)]
+    if not targets:
+        return []
+    out: list[tuple[UpdateTarget, VertebraEntry]] = []
+    entries = vertebrae_of(case, volume.index_to_lps)
+    for target in targets:
+        for entry in entries:
+            body = case.layers.get(entry.layers.get("body", ""))
+            if body is not None and _body_holds_lesion(case, target, body.mask, volume):
+                tied = _tied(target, entry.vertebra_id, entry.level, entry.centroid_lps)
+                out.append((UpdateTarget(target.name, tied), entry))
+                break
+    return out
+
+
+def _untied(target: Target) -> bool:
+    """Whether a target is tied to no vertebra (nor placed in one by ``vertebra_lps``)."""
+    return not target.extra.get("vertebra") and target.vertebra_lps is None
+
+
+def _tied(target: Target, vertebra_id: str, level: str, centroid: FloatArray | None) -> Target:
+    """The target as a spinal target of a vertebra: its id, level and body centroid."""
+    return dataclasses.replace(
+        target,
+        kind=TargetKind.SPINE,
+        level=level,
+        vertebra_lps=None
+        if centroid is None
+        else (float(centroid[0]), float(centroid[1]), float(centroid[2])),
+        extra={**target.extra, "vertebra": vertebra_id},
+    )
 
 
 def _body_holds_lesion(case: Case, target: Target, body: Mask, volume: Volume) -> bool:

@@ -302,7 +302,7 @@ def test_plan_a_needle_tip_outside_the_scan_is_refused(
     [
         ({"name": "L3\nL4"}, "\"targets[0].name\" = 'L3\\nL4': expected a name without line breaks, tabs or"),
         ({"choices": 5}, '"targets[0].choices" = 5: expected a JSON object with keys among ['),
-        ({"choices": {"pain": 3}}, "\"targets[0].choices\" = ['pain']: expected keys among ["),
+        ({"choices": {"pain": 3}}, "\"targets[0].choices\" = ['pain']: expected keys among adjacent_"),
         (
             {"choices": {"adjacent_heights_mm": "x"}},
             "\"targets[0].choices.adjacent_heights_mm\" = 'x': expected a list of positive heights in mm",

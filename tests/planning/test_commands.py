@@ -33,6 +33,7 @@ from planning.commands import (
     SetReview,
     SetScoreItems,
     SetSettings,
+    StrokeEnd,
     UpdateTarget,
     UpdateTrajectory,
     apply_box,
@@ -254,6 +255,37 @@ def test_brush_stroke_is_one_step_and_holds_only_boxes() -> None:
     assert case.snapshot() == before
     h.redo()
     assert np.array_equal(case.layers["bone"].mask.to_full(), expected)
+
+
+def test_a_stroke_end_is_undone_and_redone_with_its_stroke() -> None:
+    """StrokeEnd (the target a drawn lesion becomes at the stroke's end) merges into the stroke's EditMask:
+    one step, undone before the dabs and redone after them; no dab merges after it; another stroke's or
+    layer's end is a step of its own."""
+    case = Case()
+    case.add(Section.LAYERS, MaskLayer.new("Lesion 1", LayerKind.LESION, Mask.empty((20, 20, 20))))
+    case.add(Section.TARGETS, Target("Lesion 1", lesion_layer="Lesion 1"))
+    before = case.snapshot()
+    h = History(case)
+    dab = np.ones((3, 3, 3), dtype=bool)
+    h.push(EditMask.patch("Lesion 1", (5, 5, 5), dab, stroke_id=7))
+    h.push(EditMask.patch("Lesion 1", (5, 6, 5), dab, stroke_id=7))
+    spinal = dataclasses.replace(case.targets["Lesion 1"], level="T9")
+    h.push(StrokeEnd("Lesion 1", 7, [UpdateTarget("Lesion 1", spinal)]))
+    assert h.count == 1
+    done = case.snapshot()
+    assert case.targets["Lesion 1"].level == "T9" and case.layers["Lesion 1"].mask.count() == 36
+    h.push(EditMask.patch("Lesion 1", (10, 10, 10), dab, stroke_id=7))  # after the end: its own step
+    assert h.count == 2
+    h.undo()
+    assert case.snapshot() == done
+    h.undo()
+    assert case.snapshot() == before
+    h.redo()
+    assert case.snapshot() == done
+    h.push(StrokeEnd("Lesion 1", 8, [UpdateTarget("Lesion 1", dataclasses.replace(spinal, level="T10"))]))
+    assert h.count == 2  # no stroke 8 on top: a step of its own
+    h.undo()
+    assert case.snapshot() == done
 
 
 def test_replace_mask_holds_only_the_changed_box() -> None:

@@ -37,6 +37,7 @@ from planning.distance_field import DistanceField, needle_distance
 from planning.errors import PlanValidationError
 from planning.lateral_routes import lateral_route
 from planning.model import DEFAULT_PEDICLE_SAFETY_MARGIN_MM, MAX_PEDICLE_SAFETY_MARGIN_MM
+from planning.pedicle_approach import approach_crossings, nearest_clear_line
 from planning.pedicle_passage import line_clearance, widest_passage
 from planning.proposal_base import (
     AIR_WARNING,
@@ -137,8 +138,13 @@ def propose_transpedicular(
         warnings.append(
             "the skin was not found along the pedicle axis within the image: entry at the image edge"
         )
-    geometry = route_geometry(np.asarray(skin.skin_lps), target)
     narrow = too_narrow or canal_conflict or no_room
+    entry = np.asarray(skin.skin_lps)
+    if skin.found:
+        entry, through, target = _clear_approach(
+            volume, anatomy, axis, entry, through, target, outer_diameter_mm, safety_margin_mm, room, warnings
+        )
+    geometry = route_geometry(entry, target)
     alternative: Proposal | None = None
     if narrow:
         thoracic = is_thoracic_level(anatomy.level)
@@ -175,6 +181,53 @@ def propose_transpedicular(
         skin_found=skin.found,
         warnings=tuple(warnings),
     )
+
+
+def _clear_approach(  # noqa: PLR0917 - private helper of propose_transpedicular
+    volume: Volume,
+    anatomy: VertebraAnatomy,
+    axis: PedicleAxis,
+    entry: FloatArray,
+    through: FloatArray,
+    target: FloatArray,
+    outer_diameter_mm: float,
+    safety_margin_mm: float,
+    room: float | None,
+    warnings: list[str],
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Keep the stretch from the skin to the pedicle on the pedicle's own side, off the canal and off
+    other bone (:mod:`planning.pedicle_approach`): the nearest line that does, within the pedicle's room
+    and without less room from its cortex or the canal, or the line as it is with a warning naming what
+    it crosses. Returns the skin entry, the pass point and the tip."""
+    side = axis.side
+    crossed = approach_crossings(volume, anatomy, axis, entry, target)
+    if crossed.clear:
+        return entry, through, target
+    what = crossed.describe(side)
+    r = outer_diameter_mm / 2.0
+    gap = _canal_gap(volume, anatomy, r) if anatomy.safety_canal.any() else None
+    needed = safety_margin_mm if gap is None else min(safety_margin_mm, gap(through, target))
+    clearance = None if room is None else min(room, safety_margin_mm / 2.0)
+    found = nearest_clear_line(volume, anatomy, axis, through, target, r, gap, needed, clearance)
+    if found is None:
+        warnings.append(
+            f"the {side.value} needle's path from the skin to the pedicle crosses {what}, and no straight "
+            f"path through the {side.value} pedicle avoids it: {CHECK_ANATOMY}, or plan the path by hand"
+        )
+        return entry, through, target
+    new_entry, new_through, new_target = found
+    u0 = (target - through) / np.linalg.norm(target - through)
+    u1 = (new_target - new_through) / np.linalg.norm(new_target - new_through)
+    turn = math.degrees(math.acos(min(1.0, float(u0 @ u1))))
+    moved = float(np.linalg.norm(new_through - through))
+    tip = float(np.linalg.norm(new_target - target))
+    warnings.append(
+        f"needle turned {turn:.0f} degrees in the {side.value} pedicle (pass point moved {moved:.1f} mm, "
+        f"tip {tip:.1f} mm) "
+        f"so that its path from the skin stays on the {side.value} of the midline, off the canal and "
+        f"other bone: the line first found crossed {what}"
+    )
+    return new_entry, new_through, new_target
 
 
 def _clear_canal(  # noqa: PLR0917 - private helper of propose_transpedicular

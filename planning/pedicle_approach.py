@@ -38,6 +38,9 @@ from planning.skin_crossing import find_skin_along_line
 #: Bone on the way in (HU): cortex and the cancellous bone of a spinous process (read 410-464 HU at its
 #: densest on the two crossed on the sample case T11 and the abdomen CT's L3), not muscle or contrast.
 APPROACH_BONE_HU = 250.0
+#: Bone's marrow and cancellous bone read above this (HU; the vertebra phantom's is 200), soft tissue below
+#: (muscle 40-60, fat below 0): a gap between bone runs is soft tissue only.
+CANCELLOUS_HU = 150.0
 #: Soft tissue (mm along the needle) that separates other bone from the bone the pedicle is entered
 #: through. The facet joint in front of a pedicle's entry reads 2.5-4.5 mm along the proposals on the
 #: sample case T7-T10 and 8.5 mm at the abdomen CT's L5 left; a spinous process crossed lay 23-26 mm
@@ -125,7 +128,12 @@ def approach_crossings(
     canal = anatomy.safety_canal
     canal_mm = float(mask_at_points(canal, volume, before).sum()) * _STEP_MM if canal.any() else 0.0
     hu = sample_trilinear(volume.array, volume.lps_to_index_points(before), -1000.0)
-    bone = [(a, b) for a, b in _runs(hu >= APPROACH_BONE_HU) if (b - a) * _STEP_MM >= _MIN_BONE_RUN_MM]
+    # a run of bone is cancellous bone and cortex together, so that a pedicle's marrow is not the gap
+    bone = [
+        (a, b)
+        for a, b in _runs(hu >= CANCELLOUS_HU)
+        if (b - a) * _STEP_MM >= _MIN_BONE_RUN_MM and float(hu[a:b].max()) >= APPROACH_BONE_HU
+    ]
     apart: list[float] = []
     reach = start  # the bone chain the pedicle is entered through, walked back from the pedicle
     for a, b in reversed(bone):

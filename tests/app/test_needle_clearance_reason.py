@@ -37,10 +37,10 @@ def test_a_tip_dragged_into_the_canal_says_why_there_is_no_clearance(
     assert m.pedicle_clearance_mm is None and m.pedicle_missed
     assert m.canal_distance_mm is not None and m.canal_distance_mm < 0
     label = panel.readouts["clearance"]
-    assert (
-        label.text()
-        == "none: the needle misses the pedicle at its isthmus: it passes medial to it, towards the spinal canal"
+    said = (
+        "none: the needle misses the pedicle at its isthmus: it passes medial to it, towards the spinal canal"
     )
+    assert label.text() == said
     assert label.styleSheet() == RED
     assert panel.readouts["canal"].text().endswith("ENTERS THE CANAL")
     planned.docks["needles"].raise_()

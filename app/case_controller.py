@@ -42,20 +42,26 @@ class CommandAdapter(QUndoCommand):
     """A :class:`planning.commands.Command` as a QUndoCommand (``redo`` -> ``do``).
 
     ``id`` comes from the command's ``merge_key`` and ``mergeWith`` calls ``merge``, so a drag made
-    of many commands with the same key is one undo step.
+    of many commands with the same key is one undo step. With an ``owner``, its ``stepping`` is True
+    while Undo takes the command back or Redo does it again (not while it is first done, on push).
     """
 
-    def __init__(self, command: Command, case: Case) -> None:
+    def __init__(self, command: Command, case: Case, owner: CaseController | None = None) -> None:
         super().__init__(command.text or type(command).__name__)
         self.command = command
         self.case = case
+        self._owner = owner
+        self._done_once = False
 
     def redo(self) -> None:
-        self.command.do(self.case)
+        with _Stepping(self._owner, self._done_once):
+            self.command.do(self.case)
+        self._done_once = True
         self.setObsolete(self.command.is_obsolete())
 
     def undo(self) -> None:
-        self.command.undo(self.case)
+        with _Stepping(self._owner, True):
+            self.command.undo(self.case)
 
     def id(self) -> int:
         key = self.command.merge_key
@@ -70,8 +76,30 @@ class CommandAdapter(QUndoCommand):
         return bool(merged)
 
 
+class _Stepping:
+    """Sets ``owner.stepping`` to ``on`` for the time of a command's do or undo, then restores it."""
+
+    def __init__(self, owner: CaseController | None, on: bool) -> None:
+        self.owner = owner
+        self.on = on
+        self.before = False
+
+    def __enter__(self) -> None:
+        if self.owner is not None:
+            self.before = self.owner.stepping
+            self.owner.stepping = self.on
+
+    def __exit__(self, *exc: object) -> None:
+        if self.owner is not None:
+            self.owner.stepping = self.before
+
+
 class CaseController(QObject):
-    """Owns the Case of a :class:`MainWindow` and its undo stack, file and autosave."""
+    """Owns the Case of a :class:`MainWindow` and its undo stack, file and autosave.
+
+    ``stepping`` is True while the case changes because Undo takes a step back or Redo does one again
+    (a needle a step brings back is selected: :class:`app.planning_ui.controller.PlanningController`).
+    """
 
     case_replaced = Signal()
 
@@ -79,6 +107,7 @@ class CaseController(QObject):
         super().__init__(window)
         self.window = window
         self.undo_stack = QUndoStack(self)
+        self.stepping = False
         self.case = Case()
         self.path: Path | None = None
         self.volume: Volume | None = None
@@ -104,7 +133,7 @@ class CaseController(QObject):
     # -- model changes --------------------------------------------------------------------------
     def push(self, command: Command) -> None:
         """Do a planning command on the case, undoably."""
-        self.undo_stack.push(CommandAdapter(command, self.case))
+        self.undo_stack.push(CommandAdapter(command, self.case, self))
 
     def is_modified(self) -> bool:
         """True when the case has changes not saved."""

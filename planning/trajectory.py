@@ -106,6 +106,10 @@ class TrajectoryMetrics:
     depth and ``crossed`` count only what the image shows (0 when the needle is all in the image).
     ``antenna_outside_image_mm`` is the same for the antenna beyond the needle tip (tip to antenna tip):
     what it and its zone reach there is not seen.
+    ``pedicle_missed`` is True when the pedicle's mask is known but the needle's axis lies outside it at
+    the isthmus (it misses the pedicle there, or breaches it by more than its radius): no clearance is
+    measured then; ``pedicle_miss_side`` says beyond which wall of the pedicle the axis passes there
+    (medial = towards the canal; None when not known or the canal is not known).
     """
 
     length_mm: float
@@ -124,6 +128,8 @@ class TrajectoryMetrics:
     antenna_beyond_body_mm: float | None = None
     outside_image_mm: float = 0.0
     antenna_outside_image_mm: float = 0.0
+    pedicle_missed: bool = False
+    pedicle_miss_side: BreachSide | None = None
 
 
 def outside_image_warning(outside_mm: float) -> str | None:
@@ -243,6 +249,8 @@ def measure_trajectory(
                 warnings.append("the antenna beyond the needle tip enters the spinal canal")
     clearance: float | None = None
     side: BreachSide | None = None
+    missed = False
+    miss_side: BreachSide | None = None
     if pedicle_isthmus_lps is not None:
         if pedicle_mask is not None and pedicle_mask.any():
             pc = pedicle_clearance(
@@ -254,6 +262,14 @@ def measure_trajectory(
             pc = PedicleClearance(None, None, "none")
         clearance = pc.clearance_mm
         if pc.method == "mask" and pc.clearance_mm is None:
+            missed = True
+            if canal is not None and not canal.empty:
+                miss_side = breach_side(
+                    geometry,
+                    _isthmus_to_axis(geometry, pedicle_isthmus_lps),
+                    # at the isthmus, in the pedicle: the axis there may lie in the canal, past its middle
+                    _towards(canal, geometry, pedicle_isthmus_lps, on_axis=False),
+                )
             warnings.append("the needle does not pass through the pedicle at its isthmus")
         elif pc.clearance_mm is not None and pc.clearance_mm < 0:
             wall_at, toward_wall = pc.closest_lps, pc.toward_wall
@@ -290,15 +306,29 @@ def measure_trajectory(
         antenna_beyond_body_mm=beyond,
         outside_image_mm=outside_mm,
         antenna_outside_image_mm=antenna_outside_mm,
+        pedicle_missed=missed,
+        pedicle_miss_side=miss_side,
     )
 
 
-def _towards(field: DistanceField, geometry: TrajectoryGeometry, point_lps: Sequence[float]) -> FloatArray:
-    """Down the field's gradient (towards its structure) at the needle-axis point nearest a point,
-    by central differences 1 mm apart."""
-    e = np.asarray(geometry.entry_lps)
+def _isthmus_to_axis(geometry: TrajectoryGeometry, isthmus_lps: Sequence[float]) -> FloatArray:
+    """Across the needle, from the pedicle's isthmus to the needle's axis (LPS mm; zero on the axis)."""
+    v = np.asarray(isthmus_lps, dtype=np.float64) - np.asarray(geometry.entry_lps)
     d = geometry.direction_lps
-    at = e + float((np.asarray(point_lps, dtype=np.float64) - e) @ d) * d
+    out: FloatArray = (v @ d) * d - v
+    return out
+
+
+def _towards(
+    field: DistanceField, geometry: TrajectoryGeometry, point_lps: Sequence[float], *, on_axis: bool = True
+) -> FloatArray:
+    """Down the field's gradient (towards its structure) at the needle-axis point nearest a point (at
+    the point itself with ``on_axis=False``), by central differences 1 mm apart."""
+    at = np.asarray(point_lps, dtype=np.float64)
+    if on_axis:
+        e = np.asarray(geometry.entry_lps)
+        d = geometry.direction_lps
+        at = e + float((at - e) @ d) * d
     steps = np.eye(3)
     grad = (field.sample(at + steps) - field.sample(at - steps)) / 2.0
     out: FloatArray = -np.asarray(grad, dtype=np.float64)

@@ -10,6 +10,9 @@ Angle conventions (tested for sign):
 - ``mediolateral_deg``: angle from the sagittal plane in the axial projection,
   ``atan2(d_x, |d_y|)``; positive when the needle points towards the patient's left (+x) as it
   advances, whether it travels anteriorly or posteriorly. 90 degrees is a purely lateral needle.
+  For a needle entering on one side of the patient (a left or right spinal approach) the same angle reads
+  medial (towards the midline: the convergence of a transpedicular needle) or lateral
+  (:func:`medial_or_lateral`).
 """
 
 from __future__ import annotations
@@ -110,6 +113,19 @@ def mediolateral_deg(direction_lps: npt.ArrayLike) -> float:
     if math.hypot(float(d[0]), float(d[1])) < 1e-12:
         return 0.0
     return math.degrees(math.atan2(float(d[0]), abs(float(d[1]))))
+
+
+def medial_or_lateral(mediolateral_deg: float, side: str | None) -> str | None:
+    """``"medial"`` or ``"lateral"``: which way a needle entering on the patient's ``side`` (``"left"`` or
+    ``"right"``) runs as it advances, by its signed :func:`mediolateral_deg` (positive = towards the
+    patient's left); None without a side, or for an angle that reads 0.0 to one decimal (no direction).
+
+    A left needle running towards the patient's right (negative angle) converges on the midline: medial.
+    """
+    if side not in ("left", "right") or f"{abs(mediolateral_deg):.1f}" == "0.0":
+        return None
+    towards_left = mediolateral_deg > 0
+    return "medial" if towards_left == (side == "right") else "lateral"
 
 
 def point_tuple(p: FloatArray) -> Point:

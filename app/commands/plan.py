@@ -5,6 +5,7 @@ the case atomically and prints coverage, margins, distances, warnings, cement es
 scores. JSON keys: ``targets``, ``trajectories``, ``zones`` (DESIGN.md), plus ``ablation``,
 ``margin_mm``, ``warnings``, ``import_warnings`` and ``case``; each trajectory's pedicle width comes with
 ``pedicle_min_width_uncertainty_mm`` (+- mm, null when not known), and the text says it as the dock does.
+The text follows a one-sided needle's signed mediolateral angle with medial or lateral, as the dock reads it.
 """
 
 from __future__ import annotations
@@ -93,12 +94,24 @@ def _fmt(v: Any, unit: str) -> str:
     return "n/a" if v is None else f"{v}{unit}"
 
 
+def _medial_said(mediolateral_deg: float, approach: str) -> str:
+    """What follows the signed angle of a needle entering on one side (+ is towards the patient's left, as
+    the JSON's ``mediolateral_deg``): " (15.4 deg medial)"; nothing for one without a side or at 0.0 deg."""
+    from planning.trajectory_geometry import medial_or_lateral
+
+    side = approach.rsplit("-", 1)[-1] if "-" in approach else None
+    said = medial_or_lateral(float(mediolateral_deg), side)
+    # to the JSON's rounding, as the signed figure before it
+    return "" if said is None else f" ({abs(float(mediolateral_deg))} deg {said})"
+
+
 def _text(p: dict[str, Any], widths: list[str | None]) -> list[str]:
     lines = [f"Plan saved to {p['case']}", f"Zone: {p['ablation']['label']}"]
     for i, t in enumerate(p["trajectories"]):
         lines.append(
             f"Needle {i + 1} ({t['target']}, {t['approach']}): {t['length_mm']} mm, "
-            f"craniocaudal {t['craniocaudal_deg']} deg, mediolateral {t['mediolateral_deg']} deg, "
+            f"craniocaudal {t['craniocaudal_deg']} deg, mediolateral {t['mediolateral_deg']} deg"
+            f"{_medial_said(t['mediolateral_deg'], t['approach'])}, "
             f"pedicle {widths[i] or 'n/a'}, canal {_fmt(t['canal_distance_mm'], ' mm')}"
         )
         lines += [f"  ! {w}" for w in t["warnings"]]

@@ -2,7 +2,9 @@
 
 It reads the Case (``window.case.case``, replaced when another case opens) and the planning volume
 (``window.case.volume``: the masks' grid); it never changes the Case except through
-``window.case.push(command)``. Positions LPS mm; sizes mm; volumes mL.
+``window.case.push(command)``. Positions LPS mm; sizes mm; volumes mL. A needle that Undo brings back (its
+deletion taken back) or Redo places again becomes the selected needle: the thing brought back is the one
+in hand.
 
 Derived results (zones, needle metrics, coverage) are pure functions of the Case, recomputed here
 on demand. What does not change while a needle is dragged (the canal's distance field, a lesion's
@@ -416,7 +418,12 @@ class PlanningController(QObject):
 
     def _on_case_changed(self, change: Change) -> None:
         if change.section == Section.TRAJECTORIES:
-            if change.new is None and change.key == self.selected:
+            if change.old is None and change.new is not None and self.window.case.stepping:
+                # a needle Undo brings back (its deletion taken back) or Redo places again is the one in
+                # hand: its readouts, the views along it and the next proposal's device are its own (QA
+                # s32 B: it came back unselected, "Select a needle", and Propose then got the default device)
+                self.select(change.key)
+            elif change.new is None and change.key == self.selected:
                 self.selected = None
                 self.selection_changed.emit()
             elif change.new is not None and change.old is not None and change.key == self.selected:

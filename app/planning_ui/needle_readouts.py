@@ -1,13 +1,14 @@
 """The Needles dock's readouts of the selected needle, recomputed from the Case so they follow a drag live.
 
 Length; tip depth below the skin against the needle's length (and how much of the needle lies outside the
-scanned image, where neither the skin nor what it crosses can be seen); craniocaudal and mediolateral angles
-(conventions of planning.trajectory); narrowest pedicle width against the needle's outer diameter and
-the case's pedicle safety margin (``PlanSettings.pedicle_safety_margin_mm``); pedicle clearance (amber
-under half that margin); smallest distance from the needle surface to the canal (red when the needle enters
-it or breaches the pedicle's medial wall); forbidden structures crossed; the metrics' warnings (among
-them an antenna tip beyond the vertebral body's cortex), led by a note when the needle's pedicle was
-not traced. Units mm, degrees; positions LPS mm.
+scanned image, where neither the skin nor what it crosses can be seen); craniocaudal and mediolateral
+angles (conventions of planning.trajectory; a needle entering on one side reads medial or lateral from it);
+narrowest pedicle width against the needle's outer diameter and the case's pedicle safety margin
+(``PlanSettings.pedicle_safety_margin_mm``); pedicle clearance (amber under half that margin; without a
+figure, why: red when the needle's axis misses the pedicle at its isthmus); smallest distance from the
+needle surface to the canal (red when the needle enters it or breaches the pedicle's medial wall);
+forbidden structures crossed; the metrics' warnings (among them an antenna tip beyond the vertebral body's
+cortex), led by a note when the needle's pedicle was not traced. Units mm, degrees; positions LPS mm.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from app.theme import AMBER, OK, RED
 from planning.model import NEEDLE_OUTER_DIAMETER_MM, Trajectory
 from planning.pedicle_clearance import BreachSide
 from planning.pedicle_fit import fit_warning
-from planning.proposals import approach_family
-from planning.trajectory import outside_image_warning
+from planning.proposals import approach_family, approach_side
+from planning.trajectory import TrajectoryMetrics, outside_image_warning
+from planning.trajectory_geometry import medial_or_lateral
 from planning.vertebra_figures import width_said
 
 if TYPE_CHECKING:
@@ -33,6 +35,15 @@ UNTRACED_NOTE = (
     "{side} pedicle not traced: this {approach} route was built from the body and the canal alone; "
     "check the pedicle, rib head, pleura, nerve root and segmental vessels on the images"
 )
+
+
+#: where a needle's axis passes a pedicle it misses at the isthmus, by the wall it passes beyond
+MISSED_BEYOND = {
+    BreachSide.MEDIAL: "medial to it, towards the spinal canal",
+    BreachSide.LATERAL: "lateral to it",
+    BreachSide.SUPERIOR: "above it",
+    BreachSide.INFERIOR: "below it, towards the nerve root in the foramen",
+}
 
 
 def clearance_caution_mm(safety_margin_mm: float) -> float:
@@ -62,8 +73,9 @@ class NeedleReadoutsBox(QGroupBox):
         ):
             lab = QLabel("–")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            # the length outside the image lengthens these two: wrapped, not cut at the dock's edge
-            lab.setWordWrap(key in ("depth", "crossed"))
+            # the length outside the image lengthens these two, and a missed pedicle's reason the clearance:
+            # wrapped, not cut at the dock's edge
+            lab.setWordWrap(key in ("depth", "crossed", "clearance"))
             form.addRow(label, lab)
             self.readouts[key] = lab
         self.warnings = QLabel("")
@@ -98,9 +110,7 @@ class NeedleReadoutsBox(QGroupBox):
         deeper = m.skin_depth_mm > traj.needle_length_mm
         r["depth"].setStyleSheet(RED if deeper else (AMBER if outside else ""))
         r["cc"].setText(_angle_said(m.craniocaudal_deg, "cranial", "caudal", "in the axial plane"))
-        r["ml"].setText(
-            _angle_said(m.mediolateral_deg, "towards left", "towards right", "parallel to the sagittal plane")
-        )
+        r["ml"].setText(_mediolateral_said(m.mediolateral_deg, approach_side(traj.approach)))
         width = self.controller.pedicle_width_mm(traj)
         untraced = traj.extra.get(PEDICLE_TRACED_KEY) is False
         fit: str | None = None
@@ -127,6 +137,10 @@ class NeedleReadoutsBox(QGroupBox):
             clearance = m.pedicle_clearance_mm
             tight = clearance < clearance_caution_mm(safety_mm)
             r["clearance"].setStyleSheet(RED if clearance < 0 else (AMBER if tight else OK))
+        else:
+            # why there is no figure (QA s32 B: a tip dragged into the canal read "–" beside ENTERS THE CANAL)
+            r["clearance"].setText(self._no_clearance_reason(traj, m, width is not None, untraced))
+            r["clearance"].setStyleSheet(RED if m.pedicle_missed else "")
         if m.canal_distance_mm is not None:
             medial = breach is BreachSide.MEDIAL
             text = f"{m.canal_distance_mm:.1f} mm"
@@ -156,6 +170,37 @@ class NeedleReadoutsBox(QGroupBox):
         if isinstance(proposed, str) and proposed:
             lines.append(f"When proposed: {proposed}")
         self.warnings.setText("\n".join(lines))
+
+    def _no_clearance_reason(
+        self, traj: Trajectory, m: TrajectoryMetrics, known: bool, untraced: bool
+    ) -> str:
+        """The Pedicle clearance readout when there is no figure: why (the needle's axis misses the pedicle
+        at its isthmus, beyond which wall; a route not through a pedicle; a pedicle not known)."""
+        if m.pedicle_missed:
+            beyond = (
+                "" if m.pedicle_miss_side is None else f": it passes {MISSED_BEYOND[m.pedicle_miss_side]}"
+            )
+            return f"none: the needle misses the pedicle at its isthmus{beyond}"
+        if approach_family(traj.approach) != "transpedicular":
+            return "not measured: this route does not go through a pedicle"
+        if untraced:
+            return "not measured: the pedicle was not traced"
+        if not known and self.controller.anatomy_pending(traj.target):
+            return "finding the vertebra…"
+        return "not measured: the pedicle is not known"
+
+
+def _mediolateral_said(angle_deg: float, side: str | None) -> str:
+    """The mediolateral angle as a radiologist reads it: for a needle entering on one side, medial or
+    lateral from that side with the patient's side it heads for ("15.4° medial (towards the patient's
+    right)" for a left transpedicular needle converging; QA s32 B: "−15.4° (towards right)" did not say
+    it converges); for one without a side (direct), signed towards the patient's left or right. The
+    command line keeps the signed angle (docs/cli-json.md ``mediolateral_deg``)."""
+    said = medial_or_lateral(angle_deg, side)
+    if said is None:
+        return _angle_said(angle_deg, "towards left", "towards right", "parallel to the sagittal plane")
+    heads = "left" if angle_deg > 0 else "right"
+    return f"{abs(angle_deg):.1f}° {said} (towards the patient's {heads})"
 
 
 def _angle_said(angle_deg: float, positive: str, negative: str, level: str) -> str:

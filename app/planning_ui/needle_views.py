@@ -25,11 +25,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.display_geometry import VIEW_AXES, apply_window
 from app.planning_ui.geometry import needle_frame, zone_section
+from app.planning_ui.reslice_caption import (
+    CAPTION_COLOUR,
+    LETTER_COLOUR,
+    caption_box,
+    caption_font,
+    caption_lines,
+    letter_font,
+)
 from app.planning_ui.segment_drawing import (
     NEAR_OUTSIDE_DASHES,
     add_actor,
@@ -228,6 +246,9 @@ class ResliceMode(StrEnum):
     PROBE = "probe's eye"
 
 
+OPPOSITE = {"L": "R", "R": "L", "A": "P", "P": "A", "S": "I", "I": "S"}
+
+
 def _letter(vec: FloatArray) -> str:
     k = int(np.argmax(np.abs(vec)))
     return ("L", "P", "S")[k] if vec[k] > 0 else ("R", "A", "I")[k]
@@ -301,7 +322,8 @@ class NeedleResliceView(QWidget):
         return point_outside_image(vol, self._frame[0])
 
     def caption(self) -> str:
-        """The line written at the view's top left: mode, needle, and the probe's depth."""
+        """The caption written at the view's top left (:meth:`caption_lines` lays it out): mode, needle,
+        and the probe's depth."""
         traj = self.controller.trajectory()
         text = f"{self.mode.value} — {traj.name if traj is not None else ''}"
         if self.mode == ResliceMode.PROBE:
@@ -309,6 +331,14 @@ class NeedleResliceView(QWidget):
             if self.outside_image():
                 text += " (outside the image)"
         return text
+
+    def caption_lines(self) -> list[str]:
+        """The caption as laid out at the view's size (:mod:`app.planning_ui.reslice_caption`), one string
+        per line; [] without a selected needle."""
+        if self._frame is None:
+            return []
+        box = caption_box(self.width(), self.height(), _letter(self._frame[2]))
+        return caption_lines(self.caption(), box)
 
     # -- sampling -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -436,19 +466,23 @@ class NeedleResliceView(QWidget):
             c = self.lps_to_widget(centre)
             painter.drawEllipse(c, dia * scale / 2.0, dia * scale / 2.0)
         # letters and label
-        painter.setPen(QColor("#ffd24d"))
-        painter.setFont(QFont("DejaVu Sans", 10, QFont.Weight.Bold))
+        painter.setPen(LETTER_COLOUR)
+        painter.setFont(letter_font())
         flags = Qt.AlignmentFlag
         r_letter, u_letter = _letter(right), _letter(up)
-        opposite = {"L": "R", "R": "L", "A": "P", "P": "A", "S": "I", "I": "S"}
         w, h = self.width(), self.height()
         painter.drawText(QRectF(w - 24, 0, 20, h), flags.AlignRight | flags.AlignVCenter, r_letter)
-        painter.drawText(QRectF(4, 0, 20, h), flags.AlignLeft | flags.AlignVCenter, opposite[r_letter])
+        painter.drawText(QRectF(4, 0, 20, h), flags.AlignLeft | flags.AlignVCenter, OPPOSITE[r_letter])
         painter.drawText(QRectF(0, 2, w, 18), flags.AlignHCenter | flags.AlignTop, u_letter)
-        painter.drawText(QRectF(0, h - 20, w, 18), flags.AlignHCenter | flags.AlignBottom, opposite[u_letter])
-        painter.setPen(QColor("#9ecbff"))
-        painter.setFont(QFont("DejaVu Sans", 9))
-        painter.drawText(QPointF(6, 14), self.caption())
+        painter.drawText(QRectF(0, h - 20, w, 18), flags.AlignHCenter | flags.AlignBottom, OPPOSITE[u_letter])
+        # the caption in the top-left corner, clear of the top and left letters (QA s32 B: at the dock's
+        # width it ran under the top "S", "dep S th")
+        painter.setPen(CAPTION_COLOUR)
+        painter.setFont(caption_font())
+        fm = QFontMetricsF(caption_font())
+        box = caption_box(w, h, u_letter)
+        for i, line in enumerate(self.caption_lines()):
+            painter.drawText(QPointF(box.left(), box.top() + fm.ascent() + i * fm.lineSpacing()), line)
         # 10 mm scale bar
         painter.setPen(QPen(QColor("#ffffff"), 2))
         y = h - 8

@@ -172,3 +172,35 @@ def test_a_needle_moved_towards_a_wall_of_the_segmented_pedicle_breaches_that_wa
     assert len(clear) - top >= 2 and np.diff(clear[top:]).max() <= 0.25, np.round(clear, 2)
     for (s0, c0), (s1, c1) in itertools.pairwise(both):
         assert c0 - c1 == pytest.approx((s1 - s0) * across, abs=0.5), both
+
+
+@pytest.mark.parametrize(
+    ("way", "side"),
+    [("medial", BreachSide.MEDIAL), ("lateral", BreachSide.LATERAL), ("superior", BreachSide.SUPERIOR)],
+)
+def test_a_needle_that_misses_the_pedicle_says_beyond_which_wall(way: str, side: BreachSide) -> None:
+    """No clearance is measured when the needle's axis lies outside the pedicle at its isthmus (QA s32 B: a
+    tip dragged into the canal read "–" with no reason); the metrics say it missed, and on which side."""
+    # a left pedicle (tube r 4 mm) converging on the midline, beside a canal (cylinder r 5 mm along z); a
+    # needle along the pedicle's axis moved 6 mm across it: its axis 2 mm outside the tube
+    vol = _grid((70, 90, 80), (-30.0, -50.0, -35.0))
+    isthmus = np.array([12.0, 5.0, 0.0])
+    axis = np.array([-0.25, -1.0, 0.0]) / np.hypot(0.25, 1.0)
+    lateral = np.cross([0.0, 0.0, 1.0], axis)
+    lateral /= np.linalg.norm(lateral)
+    p = _centres(vol)
+    rel = p - isthmus
+    along = rel @ axis
+    perp2 = np.einsum("...i,...i->...", rel, rel) - along**2
+    pedicle = Mask.from_full((perp2 <= 4.0**2) & (np.abs(along) <= 8.0))
+    canal = DistanceField(Mask.from_full((p[..., 0] ** 2 + (p[..., 1] - 8.0) ** 2) <= 25.0), vol.index_to_lps)
+    across = {"medial": -lateral, "lateral": lateral, "superior": np.array([0.0, 0.0, 1.0])}[way]
+    centred = TrajectoryGeometry(tuple(isthmus - 30.0 * axis), tuple(isthmus + 20.0 * axis))
+    m = _measure(vol, centred, canal, pedicle, isthmus)
+    assert m.pedicle_clearance_mm is not None and not m.pedicle_missed and m.pedicle_miss_side is None
+    centre = isthmus + 6.0 * across
+    g = TrajectoryGeometry(tuple(centre - 30.0 * axis), tuple(centre + 20.0 * axis))
+    m = _measure(vol, g, canal, pedicle, isthmus)
+    assert m.pedicle_clearance_mm is None
+    assert m.pedicle_missed and m.pedicle_miss_side is side
+    assert "the needle does not pass through the pedicle at its isthmus" in m.warnings

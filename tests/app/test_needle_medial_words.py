@@ -79,7 +79,7 @@ def test_the_plan_text_adds_medial_to_the_signed_angle_the_json_keeps() -> None:
         "warnings": [],
         "import_warnings": [],
     }
-    lines = _text(payload, [None, None, None]).splitlines()
+    lines = _text(payload, [None, None, None])
     assert "mediolateral -15.26 deg (15.26 deg medial), " in lines[2]
     assert "mediolateral -15.26 deg (15.26 deg lateral), " in lines[3]
     assert "mediolateral -15.26 deg, " in lines[4]

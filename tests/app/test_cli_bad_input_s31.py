@@ -18,11 +18,10 @@ import pytest
 import SimpleITK as sitk
 
 from app.cli import EXIT_BAD_INPUT, main
-from imaging.load import save_volume
+from tests.app.cli_bad_input import refused, write_vertebra_ct
 from tests.conftest import PROJECT_ROOT
 from tests.phantoms.ct import build_ct_phantom
 from tests.phantoms.dicom_writer import write_dicom_series
-from tests.phantoms.vertebra import make_vertebra_phantom
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,36 +32,7 @@ def _needs_display() -> None:
 @pytest.fixture(scope="module")
 def vertebra_ct(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """The vertebra phantom (lytic lesion in its body) as NIfTI, and a plan spec that works on it."""
-    phantom = make_vertebra_phantom(lesion=(0.0, 4.0, 0.0, 7.0))
-    path = tmp_path_factory.mktemp("s31") / "vertebra.nii.gz"
-    save_volume(phantom.volume, path)
-    spec = {
-        "targets": [
-            {
-                "name": "L3",
-                "lesion_seed_lps": [float(v) for v in phantom.lesion_center_lps],
-                "vertebra_lps": [float(v) for v in phantom.center_lps],
-            }
-        ],
-        "trajectories": [{"target": "L3", "approach": "transpedicular-left"}],
-        "needle": {"gauge": 13, "antenna_extension_mm": 15},
-        "ablation": {"width_mm": 35, "length_mm": 37, "center_behind_tip_mm": 11.5},
-        "positions_per_trajectory": 1,
-        "margin_mm": 2,
-    }
-    return path, spec
-
-
-def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """Run the command line; assert exit 2, nothing on stdout and one line on stderr; return that line."""
-    code = main(argv)
-    out, err = capsys.readouterr()
-    assert code == EXIT_BAD_INPUT, err
-    assert out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "internal error" not in lines[0]
-    return lines[0]
+    return write_vertebra_ct(tmp_path_factory.mktemp("s31"))
 
 
 def test_plan_a_needle_with_the_same_entry_and_target_names_the_key(
